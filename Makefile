@@ -1,0 +1,125 @@
+# Warren build.  `make` builds ./warren; `make test` runs every test;
+# `make bench` runs the benchmarks; `make run` starts the live demo.
+# SANITIZE=address (ASan+UBSan) or SANITIZE=thread builds into its own
+# folder under build/ so sanitized and plain objects never mix.
+
+CC      ?= cc
+SANITIZE ?=
+PKGS    := libcjson libmicrohttpd libcurl rdkafka inih openssl
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -pthread $(WARN)
+
+ifeq ($(SANITIZE),address)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined
+else ifeq ($(SANITIZE),thread)
+SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
+else ifneq ($(SANITIZE),)
+$(error SANITIZE must be address or thread, not '$(SANITIZE)')
+endif
+
+BUILD   := build/$(if $(SANITIZE),$(SANITIZE),default)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CRIT_LIBS  = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+
+ALL_CFLAGS  = $(BASE_CFLAGS) $(SANFLAGS) -I. $(CFLAGS)
+ALL_LDFLAGS = -pthread $(SANFLAGS) $(LDFLAGS)
+
+EV_SRC  := $(wildcard evaluator/*.c)
+BC_SRC  := $(wildcard broker-core/*.c)
+MON_SRC := $(filter-out monitor/main.c,$(wildcard monitor/*.c))
+API_SRC := $(wildcard http/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+LIBEV  := $(BUILD)/libev.a
+LIBBC  := $(BUILD)/libbc.a
+LIBMON := $(BUILD)/libmon.a
+LIBAPI := $(BUILD)/libapi.a
+ALL_LIBS := $(LIBAPI) $(LIBMON) $(LIBBC) $(LIBEV)
+
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+INTEG_SRC := $(wildcard tests/integration/test_*.c)
+INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(INTEG_SRC))
+BENCH_SRC := $(wildcard tests/bench/bench_*.c)
+BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+HELPER_SRC := $(wildcard tests/helpers/*.c)
+HELPER_BIN := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRC))
+
+.PHONY: all deps run test unit bench clean format
+all: warren
+
+# ./warren is always the plain build; sanitized builds keep theirs in BUILD.
+ifeq ($(SANITIZE),)
+warren: $(BUILD)/warren
+	cp $< $@
+else
+warren: $(BUILD)/warren
+endif
+
+$(BUILD)/warren: $(call obj,monitor/main.c) $(ALL_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBEV): $(call obj,$(EV_SRC))
+$(LIBBC): $(call obj,$(BC_SRC))
+$(LIBMON): $(call obj,$(MON_SRC))
+$(LIBAPI): $(call obj,$(API_SRC))
+$(ALL_LIBS):
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(if $^,ar rcs $@ $^,ar rcs $@)
+
+# Leaf modules are tested alone: test_ev_* links only the evaluator and
+# test_bc_* only the broker core, which proves they need nothing else.
+$(BUILD)/tests/test_ev_%: tests/unit/test_ev_%.c $(LIBEV)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CRIT_LIBS) $(ALL_LDFLAGS) -lm
+$(BUILD)/tests/test_bc_%: tests/unit/test_bc_%.c $(LIBBC)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CRIT_LIBS) $(ALL_LDFLAGS) -lm
+$(BUILD)/tests/%: tests/unit/%.c $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(CRIT_LIBS) $(PKG_LIBS) \
+	  $(ALL_LDFLAGS) -lm
+$(BUILD)/tests/%: tests/integration/%.c $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(CRIT_LIBS) $(PKG_LIBS) \
+	  $(ALL_LDFLAGS) -lm
+$(BUILD)/helpers/%: tests/helpers/%.c $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS) $(ALL_LDFLAGS) -lm
+$(BUILD)/bench/%: tests/bench/%.c $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS) $(ALL_LDFLAGS) -lm
+
+deps:
+	@sh tests/deps.sh
+
+unit: $(UNIT_BIN)
+
+test: deps
+	@$(MAKE) --no-print-directory warren $(UNIT_BIN) $(INTEG_BIN) $(HELPER_BIN)
+	@BUILD=$(BUILD) sh tests/run.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory warren $(BENCH_BIN) $(HELPER_BIN)
+	@BUILD=$(BUILD) sh tests/bench.sh
+
+run: deps
+	@$(MAKE) --no-print-directory warren
+	./warren serve --demo
+
+format:
+	clang-format -i $(EV_SRC) $(BC_SRC) $(MON_SRC) $(API_SRC) monitor/main.c
+
+clean:
+	rm -rf build warren
+
+-include $(shell find build -name '*.d' 2>/dev/null)

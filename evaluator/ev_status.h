@@ -1,0 +1,47 @@
+/* ev_status: the status and rule vocabulary shared by every output.
+ *
+ * Status numbers are Burrow's StatusConstant values, so that the Prometheus
+ * gauge burrow_kafka_consumer_status and any client switching on numbers
+ * sees what Burrow would send. Rule ids are stable strings: the API, the
+ * dashboard and webhook templates key on them, so never rename one.
+ */
+#ifndef EV_STATUS_H
+#define EV_STATUS_H
+
+typedef enum ev_status_e {
+    EV_NOTFOUND = 0,
+    EV_OK = 1,
+    EV_WARN = 2,
+    EV_ERR = 3,
+    EV_STOP = 4,
+    EV_STALL = 5,
+    EV_REWIND = 6
+} ev_status_t;
+
+typedef enum ev_rule_e {
+    EV_RULE_NO_COMMITS = 0,      /* "no-commits" */
+    EV_RULE_INCOMPLETE,          /* "incomplete" */
+    EV_RULE_CURRENT_LAG_ALLOWED, /* "current-lag-allowed" */
+    EV_RULE_STOP,                /* "stop" */
+    EV_RULE_REWIND,              /* "rewind" */
+    EV_RULE_STALL,               /* "stall" */
+    EV_RULE_LAG_NOT_DECREASING,  /* "lag-not-decreasing" */
+    EV_RULE_LAG_DECREASING,      /* "lag-decreasing-or-zero" */
+    EV_RULE__COUNT
+} ev_rule_t;
+
+/* Burrow's name of a status ("OK", "WARN", "ERR", "STOP", ...); never NULL. */
+const char *ev_status_name(ev_status_t st);
+
+/* Human label: "OK", "falling behind", "error", "stopped", "stalled",
+ * "rewound", "not found". Never NULL. */
+const char *ev_status_label(ev_status_t st);
+
+/* Parses a Burrow status name (case-sensitive). Returns 0 and sets *st, or
+ * -1 when the name is unknown. */
+int ev_status_parse(const char *name, ev_status_t *st);
+
+/* Stable id of a rule ("stop", "lag-not-decreasing", ...); never NULL. */
+const char *ev_rule_name(ev_rule_t rule);
+
+#endif

@@ -1,0 +1,72 @@
+/* ev_window: fixed-capacity rings of commits and head offsets.
+ *
+ * A window is the ring of a partition's last `intervals` commits, oldest
+ * first; a head ring is the ring of a topic partition's last `intervals`
+ * log-end offsets. Both are value types that live inside the store's own
+ * arrays (the store keeps millions of them, so there is no per-ring
+ * allocation and no handle): the caller owns the slot array and hands it
+ * to _init. Nothing here allocates, locks or reads a clock.
+ */
+#ifndef EV_WINDOW_H
+#define EV_WINDOW_H
+
+#include <stdint.h>
+
+/* One commit as the store keeps it: 24 bytes. `lag` is head - offset at
+ * the moment the commit arrived, floored at 0. */
+typedef struct ev_entry_s {
+    int64_t offset;
+    int64_t timestamp_ms;
+    int64_t lag;
+} ev_entry_t;
+
+/* One head (log-end offset) sample. */
+typedef struct ev_head_s {
+    int64_t offset;
+    int64_t timestamp_ms;
+} ev_head_t;
+
+/* Ring of commits. `slots` has room for `cap` entries; `start` indexes the
+ * oldest entry; `count` <= cap. */
+typedef struct ev_window_s {
+    ev_entry_t *slots;
+    uint16_t cap;
+    uint16_t count;
+    uint16_t start;
+} ev_window_t;
+
+/* Ring of head samples, same layout as ev_window_t. */
+typedef struct ev_headring_s {
+    ev_head_t *slots;
+    uint16_t cap;
+    uint16_t count;
+    uint16_t start;
+} ev_headring_t;
+
+/* Makes `win` an empty ring over `slots` (cap entries, 1..65535). The
+ * caller keeps ownership of `slots`. */
+void ev_window_init(ev_window_t *win, ev_entry_t *slots, uint16_t cap);
+
+/* Appends `e`; when full the oldest entry falls off. */
+void ev_window_push(ev_window_t *win, const ev_entry_t *e);
+
+/* Replaces the newest entry's offset and lag with those of `e`, keeping its
+ * timestamp (the store's min-distance merge). The window must not be empty. */
+void ev_window_merge_newest(ev_window_t *win, const ev_entry_t *e);
+
+/* The i-th entry, oldest first (0 <= i < count). */
+const ev_entry_t *ev_window_at(const ev_window_t *win, unsigned i);
+
+/* The newest entry, or NULL when the window is empty. */
+const ev_entry_t *ev_window_newest(const ev_window_t *win);
+
+/* Empties the window (slots are kept). */
+void ev_window_clear(ev_window_t *win);
+
+/* Same operations for head rings. */
+void ev_headring_init(ev_headring_t *ring, ev_head_t *slots, uint16_t cap);
+void ev_headring_push(ev_headring_t *ring, const ev_head_t *h);
+const ev_head_t *ev_headring_at(const ev_headring_t *ring, unsigned i);
+const ev_head_t *ev_headring_newest(const ev_headring_t *ring);
+
+#endif

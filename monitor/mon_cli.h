@@ -1,0 +1,17 @@
+/* mon_cli: the subcommands of the warren binary.
+ *
+ * main() only dispatches: each subcommand lives in its own mon_cli_<name>.c,
+ * parses its own options (usage on stderr and exit 2 for a bad one) and
+ * returns the process exit code: 0 success, 1 a check failed, 2 bad input.
+ */
+#ifndef MON_CLI_H
+#define MON_CLI_H
+
+/* Each takes argv with argv[0] = the subcommand name. */
+int mon_cli_replay(int argc, char **argv);
+int mon_cli_serve(int argc, char **argv);
+int mon_cli_broker(int argc, char **argv);
+int mon_cli_template(int argc, char **argv);
+int mon_cli_notify(int argc, char **argv);
+
+#endif

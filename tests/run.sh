@@ -1,0 +1,61 @@
+#!/bin/sh
+# Runs every test: Criterion unit and integration programs, integration
+# scripts, and a --check replay of every sample trace.  Prints one closing
+# line "N passed, N failed" and exits non-zero if anything failed.
+set -u
+BUILD=${BUILD:-build/default}
+WARREN_BIN=${WARREN_BIN:-$BUILD/warren}
+export WARREN_BIN BUILD
+pass=0
+fail=0
+failed=""
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+record() { # name rc tested passing
+    if [ "$2" -eq 0 ]; then
+        pass=$((pass + $4))
+        fail=$((fail + $3 - $4))
+    else
+        failed="$failed $1"
+        if [ "$3" -gt 0 ]; then
+            pass=$((pass + $4)); fail=$((fail + $3 - $4))
+            [ "$3" -eq "$4" ] && fail=$((fail + 1))
+        else
+            fail=$((fail + 1))
+        fi
+    fi
+}
+
+for t in "$BUILD"/tests/test_*; do
+    [ -x "$t" ] || continue
+    echo "== $t"
+    "$t" --jobs 2 >"$log" 2>&1
+    rc=$?
+    cat "$log"
+    syn=$(grep 'Synthesis:' "$log" | tail -n 1)
+    tested=$(echo "$syn" | sed -n 's/.*Tested: \([0-9]*\).*/\1/p')
+    passing=$(echo "$syn" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
+    record "$t" "$rc" "${tested:-0}" "${passing:-0}"
+done
+
+for s in tests/integration/*.sh; do
+    [ -f "$s" ] || continue
+    echo "== $s"
+    bash "$s"
+    rc=$?
+    record "$s" "$rc" 1 $((rc == 0))
+done
+
+for f in samples/*.jsonl; do
+    [ -f "$f" ] || continue
+    echo "== replay --check $f"
+    "$WARREN_BIN" replay --check "$f" >"$log" 2>&1
+    rc=$?
+    tail -n 3 "$log"
+    record "$f" "$rc" 1 $((rc == 0))
+done
+
+[ -z "$failed" ] || echo "failed:$failed"
+echo "tests: $pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ -z "$failed" ]
