@@ -1,0 +1,67 @@
+/* mon_history: bounded in-memory status and lag history per group.
+ *
+ * Every evaluation of a group appends one sample {t, status, totallag,
+ * maxlag, max time lag}. The fine tier keeps every sample for `fine_ms`
+ * (24 h by default) at the evaluation interval; samples that age out of it
+ * are folded into a coarse tier of one sample per `coarse_step_ms` (the
+ * worst status and the largest lags of the step), kept for `coarse_ms`.
+ * Consecutive identical samples are merged (only the newest time moves), so
+ * an idle group costs almost nothing. Memory per group is bounded.
+ *
+ * Locking: one mutex per history handle guards everything in it; every
+ * function may be called from any thread.
+ */
+#ifndef MON_HISTORY_H
+#define MON_HISTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "evaluator/ev_status.h"
+
+typedef struct mon_hsample_s {
+    int64_t t;          /* ms since the epoch (first time seen) */
+    int64_t t_last;     /* last time the same values were seen */
+    int64_t totallag;
+    int64_t maxlag;
+    double max_time_lag_s;
+    ev_status_t status;
+} mon_hsample_t;
+
+typedef struct mon_history_s mon_history_t;
+
+/* New history store keeping fine samples for fine_ms and coarse ones of
+ * coarse_step_ms for coarse_ms. Never NULL. */
+mon_history_t *mon_history_new(int64_t fine_ms, int64_t coarse_step_ms,
+                               int64_t coarse_ms);
+
+/* Frees everything; NULL is fine. */
+void mon_history_destroy(mon_history_t *h);
+
+/* Records one evaluation of cluster/group at s->t. Samples older than the
+ * group's newest are ignored (time never goes back). */
+void mon_history_add(mon_history_t *h, const char *cluster,
+                     const char *group, const mon_hsample_t *s);
+
+/* Copies the samples of cluster/group with t_last >= since_ms, oldest
+ * first, into a malloc'd array the caller frees; *n is its length. Returns
+ * 0, or -1 when the group has no history (*out NULL). */
+int mon_history_get(mon_history_t *h, const char *cluster, const char *group,
+                    int64_t since_ms, mon_hsample_t **out, size_t *n);
+
+/* The time the group entered its current status (t of the first sample of
+ * the newest run of equal statuses), or -1 if unknown. */
+int64_t mon_history_status_since(mon_history_t *h, const char *cluster,
+                                 const char *group);
+
+/* Forgets cluster/group (group deleted or expired). */
+void mon_history_forget(mon_history_t *h, const char *cluster,
+                        const char *group);
+
+/* Drops samples older than the tiers keep at now_ms. */
+void mon_history_prune(mon_history_t *h, int64_t now_ms);
+
+/* Bytes held, for metrics. */
+size_t mon_history_bytes(mon_history_t *h);
+
+#endif

@@ -1,0 +1,138 @@
+/* Tests for mon_history: merging, tiers, downsampling, status-since. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+
+#include "monitor/mon_history.h"
+
+static mon_hsample_t smp(int64_t t, ev_status_t st, int64_t lag) {
+    mon_hsample_t s = {.t = t, .status = st, .totallag = lag, .maxlag = lag};
+    return s;
+}
+
+Test(mon_history, unknown_group_has_no_history) {
+    mon_history_t *h = mon_history_new(1000, 100, 10000);
+    mon_hsample_t *v;
+    size_t n;
+    cr_assert_eq(mon_history_get(h, "c", "g", 0, &v, &n), -1);
+    cr_assert_null(v);
+    cr_assert_eq(mon_history_status_since(h, "c", "g"), -1);
+    mon_history_destroy(h);
+}
+
+Test(mon_history, identical_samples_merge_into_one_run) {
+    mon_history_t *h = mon_history_new(100000, 1000, 1000000);
+    for (int i = 0; i < 5; i++) {
+        mon_hsample_t s = smp(1000 + i * 10, EV_OK, 7);
+        mon_history_add(h, "c", "g", &s);
+    }
+    mon_hsample_t s = smp(1100, EV_WARN, 9);
+    mon_history_add(h, "c", "g", &s);
+    mon_hsample_t *v;
+    size_t n;
+    cr_assert_eq(mon_history_get(h, "c", "g", 0, &v, &n), 0);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(v[0].t, 1000);
+    cr_assert_eq(v[0].t_last, 1040);
+    cr_assert_eq(v[1].status, EV_WARN);
+    cr_assert_eq(v[1].t_last, 1100);
+    free(v);
+    mon_history_destroy(h);
+}
+
+Test(mon_history, since_filters_by_last_seen_time) {
+    mon_history_t *h = mon_history_new(100000, 1000, 1000000);
+    for (int i = 0; i < 10; i++) {
+        mon_hsample_t s = smp(i * 100, EV_OK, i);
+        mon_history_add(h, "c", "g", &s);
+    }
+    mon_hsample_t *v;
+    size_t n;
+    cr_assert_eq(mon_history_get(h, "c", "g", 500, &v, &n), 0);
+    cr_assert_eq(n, 5);
+    cr_assert_eq(v[0].t, 500);
+    free(v);
+    mon_history_destroy(h);
+}
+
+Test(mon_history, old_samples_fold_into_coarse_steps_keeping_worst) {
+    /* fine keeps 1000 ms; coarse steps of 500 ms kept 100 s */
+    mon_history_t *h = mon_history_new(1000, 500, 100000);
+    ev_status_t sts[] = {EV_OK, EV_ERR, EV_OK, EV_WARN, EV_OK};
+    for (int i = 0; i < 5; i++) {
+        mon_hsample_t s = smp(i * 100, sts[i], i * 10);
+        mon_history_add(h, "c", "g", &s);
+    }
+    mon_hsample_t late = smp(5000, EV_OK, 0);
+    mon_history_add(h, "c", "g", &late);
+    mon_hsample_t *v;
+    size_t n;
+    cr_assert_eq(mon_history_get(h, "c", "g", 0, &v, &n), 0);
+    cr_assert_eq(n, 2, "one coarse bucket and the fresh sample, got %zu", n);
+    cr_assert_eq(v[0].t, 0);
+    cr_assert_eq(v[0].status, EV_ERR);
+    cr_assert_eq(v[0].totallag, 40);
+    cr_assert_eq(v[1].t, 5000);
+    free(v);
+    mon_history_destroy(h);
+}
+
+Test(mon_history, coarse_tier_expires) {
+    mon_history_t *h = mon_history_new(1000, 500, 3000);
+    mon_hsample_t a = smp(0, EV_WARN, 1);
+    mon_history_add(h, "c", "g", &a);
+    mon_hsample_t b = smp(10000, EV_OK, 0);
+    mon_history_add(h, "c", "g", &b);
+    mon_hsample_t *v;
+    size_t n;
+    cr_assert_eq(mon_history_get(h, "c", "g", 0, &v, &n), 0);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(v[0].t, 10000);
+    free(v);
+    mon_history_destroy(h);
+}
+
+Test(mon_history, status_since_is_start_of_current_run) {
+    mon_history_t *h = mon_history_new(100000, 1000, 1000000);
+    mon_hsample_t a = smp(100, EV_OK, 0), b = smp(200, EV_WARN, 5),
+                  c = smp(300, EV_WARN, 9), d = smp(400, EV_WARN, 12);
+    mon_history_add(h, "c", "g", &a);
+    mon_history_add(h, "c", "g", &b);
+    mon_history_add(h, "c", "g", &c);
+    mon_history_add(h, "c", "g", &d);
+    cr_assert_eq(mon_history_status_since(h, "c", "g"), 200);
+    mon_history_destroy(h);
+}
+
+Test(mon_history, groups_are_independent_and_forgettable) {
+    mon_history_t *h = mon_history_new(100000, 1000, 1000000);
+    const char *names[] = {"m", "a", "z", "b"};
+    for (int i = 0; i < 4; i++) {
+        mon_hsample_t s = smp(100, EV_OK, i);
+        mon_history_add(h, "c", names[i], &s);
+    }
+    mon_history_forget(h, "c", "a");
+    mon_hsample_t *v;
+    size_t n;
+    cr_assert_eq(mon_history_get(h, "c", "a", 0, &v, &n), -1);
+    cr_assert_eq(mon_history_get(h, "c", "z", 0, &v, &n), 0);
+    cr_assert_eq(v[0].totallag, 2);
+    free(v);
+    cr_assert_eq(mon_history_get(h, "c", "b", 0, &v, &n), 0);
+    cr_assert_eq(v[0].totallag, 3);
+    free(v);
+    mon_history_destroy(h);
+}
+
+Test(mon_history, going_back_in_time_is_ignored) {
+    mon_history_t *h = mon_history_new(100000, 1000, 1000000);
+    mon_hsample_t a = smp(500, EV_OK, 1), b = smp(100, EV_ERR, 9);
+    mon_history_add(h, "c", "g", &a);
+    mon_history_add(h, "c", "g", &b);
+    mon_hsample_t *v;
+    size_t n;
+    mon_history_get(h, "c", "g", 0, &v, &n);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(v[0].status, EV_OK);
+    free(v);
+    mon_history_destroy(h);
+}
