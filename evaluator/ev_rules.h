@@ -20,6 +20,7 @@
 #define EV_RULES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "evaluator/ev_status.h"
@@ -37,7 +38,9 @@ typedef struct ev_result_s {
     double complete;    /* entries / intervals, capped at 1 */
     int64_t current_lag;
     /* The numbers the deciding rule compared (meaning per rule):
+     *   no-commits:          left = right = 0
      *   incomplete:          left = complete*1e6, right = minimum*1e6
+     *                        (both rounded to the nearest integer)
      *   current-lag-allowed: left = current_lag, right = allowed_lag
      *   stop:                left = now - last.ts, right = last.ts - first.ts
      *   rewind:              left = offset[index], right = offset[index-1]
@@ -59,20 +62,25 @@ typedef struct ev_result_s {
     double drain_rate;
     double eta_s;
     bool eta_known;
+    /* Entries in the window when it was evaluated (for explanations). */
+    int count;
 } ev_result_t;
 
 /* Default parameters: intervals 10, allowed_lag 0, minimum_complete 0. */
 void ev_params_default(ev_params_t *p);
 
 /* Evaluates one partition at now_ms. `heads` may be NULL or empty (current
- * lag is then 0). Fills *out completely; never fails. */
+ * lag is then 0); `win` may be NULL (no commits); `p` may be NULL (the
+ * defaults). Fills *out completely; never fails. Allocates nothing and
+ * reads no clock; the caller guards the rings against concurrent writes. */
 void ev_evaluate(const ev_params_t *p, const ev_window_t *win,
                  const ev_headring_t *heads, int64_t now_ms,
                  ev_result_t *out);
 
 /* Writes one sentence explaining `r` (e.g. "lag grew or held in each of the
- * last 10 commits: the consumer is slower than the producers") into buf.
- * Returns the length snprintf would have written. */
+ * last 10 commits (from 120 to 900): the consumer is slower than the
+ * producers") into buf, NUL-terminated when size > 0 (buf may be NULL when
+ * size is 0). Returns the length snprintf would have written. */
 int ev_explain(const ev_result_t *r, char *buf, size_t size);
 
 #endif

@@ -47,14 +47,15 @@ typedef struct ev_headring_s {
  * caller keeps ownership of `slots`. */
 void ev_window_init(ev_window_t *win, ev_entry_t *slots, uint16_t cap);
 
-/* Appends `e`; when full the oldest entry falls off. */
+/* Appends `e`; when full the oldest entry falls off (no-op when cap 0). */
 void ev_window_push(ev_window_t *win, const ev_entry_t *e);
 
 /* Replaces the newest entry's offset and lag with those of `e`, keeping its
- * timestamp (the store's min-distance merge). The window must not be empty. */
+ * timestamp (the store's min-distance merge). No-op when the window is
+ * empty. */
 void ev_window_merge_newest(ev_window_t *win, const ev_entry_t *e);
 
-/* The i-th entry, oldest first (0 <= i < count). */
+/* The i-th entry, oldest first (0 <= i < count); NULL when i >= count. */
 const ev_entry_t *ev_window_at(const ev_window_t *win, unsigned i);
 
 /* The newest entry, or NULL when the window is empty. */
@@ -63,7 +64,8 @@ const ev_entry_t *ev_window_newest(const ev_window_t *win);
 /* Empties the window (slots are kept). */
 void ev_window_clear(ev_window_t *win);
 
-/* Same operations for head rings. */
+/* Same operations for head rings (_at is NULL when i >= count, _newest
+ * NULL when empty). */
 void ev_headring_init(ev_headring_t *ring, ev_head_t *slots, uint16_t cap);
 void ev_headring_push(ev_headring_t *ring, const ev_head_t *h);
 const ev_head_t *ev_headring_at(const ev_headring_t *ring, unsigned i);

@@ -5,6 +5,25 @@
  * reader tracks the line number and the rule that times never decrease.
  * Strings in an event point into storage owned by the reader and stay valid
  * until the next call on the same reader.
+ *
+ * Accepted values (anything else is an error naming the field):
+ *   t                  integer, 0 .. INT64_MAX, never below the previous t
+ *   cluster            non-empty string, "local" when omitted
+ *   topic, group       non-empty strings
+ *   partition          integer, 0 .. INT32_MAX
+ *   offset             integer, 0 .. INT64_MAX
+ *   partitions (head)  integer, 1 .. INT32_MAX (optional)
+ *   owner, client_id   strings (optional)
+ *   status             expect: OK WARN ERR NOTFOUND; in partitions[]:
+ *                      OK WARN STOP STALL REWIND
+ *   intervals          integer, 1 .. 65535 (the window ring's limit)
+ *   min_distance_ms, expire_group_ms, allowed_lag: integers, 0 .. INT64_MAX
+ *   minimum_complete   number, 0 .. 1
+ * Integers may be written as 1e3 or 2.0 when the value is integral; values
+ * above 2^53 must be plain digits so they are read exactly. Unknown fields
+ * are ignored; a known field given twice is an error. A config line must
+ * come before any other non-blank line. Byte positions in messages are
+ * 0-based offsets into the line.
  */
 #ifndef MON_TRACE_H
 #define MON_TRACE_H
@@ -75,5 +94,17 @@ unsigned long mon_trace_line_number(const mon_trace_reader_t *rd);
 
 /* Fills *cfg with the defaults listed above. */
 void mon_trace_config_default(mon_trace_config_t *cfg);
+
+/* Number of non-blank lines accepted so far by parse_line. */
+unsigned long mon_trace_event_count(const mon_trace_reader_t *rd);
+
+/* Call after the last line. Returns 0, or -1 with errstr set to
+ * "NAME: empty trace (no events)" when no non-blank line was accepted
+ * (an empty or all-blank file is bad input). */
+int mon_trace_reader_finish(const mon_trace_reader_t *rd, char *errstr,
+                            size_t errstr_size);
+
+/* "blank", "config", "head", "commit" or "expect"; never NULL. */
+const char *mon_trace_type_name(mon_trace_type_t type);
 
 #endif

@@ -1,0 +1,246 @@
+/* bc_index: see bc_index.h. The file is always mapped shared and
+ * read-write over exactly its length, which changes only by trim/resize;
+ * `entries` is kept in memory (the file length of an active index is the
+ * preallocated size, not the entry count). */
+#include "broker-core/bc_index.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "broker-core/bc_bytes.h"
+#include "broker-core/bc_err.h"
+#include "broker-core/bc_mem.h"
+
+struct bc_index_s {
+    char *path;
+    int fd;
+    int kind;          /* entry size */
+    int64_t base;
+    uint8_t *map;
+    size_t map_len;
+    size_t entries;
+    size_t max_entries; /* map_len / kind */
+};
+
+static int remap(bc_index_t *idx, size_t len, char *errstr,
+                 size_t errstr_size) {
+    if (idx->map) {
+        munmap(idx->map, idx->map_len);
+        idx->map = NULL;
+        idx->map_len = 0;
+        idx->max_entries = 0;
+    }
+    if (ftruncate(idx->fd, (off_t)len) < 0)
+        return bc_err_set(BC_ERR_IO, errstr, errstr_size,
+                          "%s: resize to %zu bytes: %s", idx->path, len,
+                          strerror(errno));
+    if (len == 0)
+        return 0;
+    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, idx->fd, 0);
+    if (m == MAP_FAILED)
+        return bc_err_set(BC_ERR_IO, errstr, errstr_size, "%s: mmap: %s",
+                          idx->path, strerror(errno));
+    idx->map = m;
+    idx->map_len = len;
+    idx->max_entries = len / (size_t)idx->kind;
+    return 0;
+}
+
+bc_index_t *bc_index_open(const char *path, int kind, int64_t base_offset,
+                          int64_t max_bytes, char *errstr,
+                          size_t errstr_size) {
+    bc_index_t *idx = bc_calloc(1, sizeof(*idx));
+    struct stat st;
+    idx->path = bc_strdup(path);
+    idx->kind = kind;
+    idx->base = base_offset;
+    idx->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (idx->fd < 0 || fstat(idx->fd, &st) < 0) {
+        bc_err_set(BC_ERR_IO, errstr, errstr_size, "%s: %s", path,
+                   strerror(errno));
+        goto err;
+    }
+    idx->entries = (size_t)st.st_size / (size_t)kind;
+    size_t len = (size_t)st.st_size;
+    if (max_bytes > 0) {
+        len = (size_t)max_bytes / (size_t)kind * (size_t)kind;
+        if (len < idx->entries * (size_t)kind)
+            len = idx->entries * (size_t)kind;
+    } else {
+        len = idx->entries * (size_t)kind;
+    }
+    if (remap(idx, len, errstr, errstr_size) < 0)
+        goto err;
+    return idx;
+err:
+    bc_index_close(idx);
+    return NULL;
+}
+
+void bc_index_close(bc_index_t *idx) {
+    if (!idx)
+        return;
+    if (idx->map)
+        munmap(idx->map, idx->map_len);
+    if (idx->fd >= 0)
+        close(idx->fd);
+    free(idx->path);
+    free(idx);
+}
+
+size_t bc_index_entries(const bc_index_t *idx) {
+    return idx->entries;
+}
+
+int bc_index_is_full(const bc_index_t *idx) {
+    size_t reserve = idx->kind == BC_INDEX_TIME ? 1 : 0;
+    return idx->entries + reserve >= idx->max_entries;
+}
+
+void bc_index_entry(const bc_index_t *idx, size_t i, int64_t *a, int64_t *b) {
+    const uint8_t *e = idx->map + i * (size_t)idx->kind;
+    if (idx->kind == BC_INDEX_OFFSET) {
+        *a = idx->base + (int32_t)bc_get_be32(e);
+        *b = bc_get_be32(e + 4);
+    } else {
+        *a = (int64_t)bc_get_be64(e);
+        *b = idx->base + (int32_t)bc_get_be32(e + 8);
+    }
+}
+
+int bc_index_append_offset(bc_index_t *idx, int64_t offset, int64_t position) {
+    int64_t rel = offset - idx->base;
+    if (idx->entries >= idx->max_entries || rel < 0 || rel > INT32_MAX ||
+        position < 0 || position > UINT32_MAX)
+        return BC_ERR_INVALID;
+    if (idx->entries > 0) {
+        int64_t lo, lp;
+        bc_index_entry(idx, idx->entries - 1, &lo, &lp);
+        if (offset <= lo || position < lp)
+            return BC_ERR_INVALID;
+    }
+    uint8_t *e = idx->map + idx->entries * BC_INDEX_OFFSET;
+    bc_put_be32(e, (uint32_t)rel);
+    bc_put_be32(e + 4, (uint32_t)position);
+    idx->entries++;
+    return 0;
+}
+
+int bc_index_append_time(bc_index_t *idx, int64_t timestamp, int64_t offset,
+                         int force) {
+    int64_t rel = offset - idx->base;
+    if (rel < 0 || rel > INT32_MAX)
+        return BC_ERR_INVALID;
+    if (idx->entries > 0) {
+        int64_t lt, lo;
+        bc_index_entry(idx, idx->entries - 1, &lt, &lo);
+        if (timestamp <= lt)
+            return 0;
+        if (offset < lo)
+            return BC_ERR_INVALID;
+    }
+    size_t limit = force ? idx->max_entries : idx->max_entries - 1;
+    if (idx->max_entries == 0 || idx->entries >= limit)
+        return BC_ERR_INVALID;
+    uint8_t *e = idx->map + idx->entries * BC_INDEX_TIME;
+    bc_put_be64(e, (uint64_t)timestamp);
+    bc_put_be32(e + 8, (uint32_t)rel);
+    idx->entries++;
+    return 0;
+}
+
+void bc_index_lookup_offset(const bc_index_t *idx, int64_t target,
+                            int64_t *offset, int64_t *position) {
+    size_t lo = 0, hi = idx->entries; /* find last entry with off <= t */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int64_t o, p;
+        bc_index_entry(idx, mid, &o, &p);
+        if (o <= target)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0) {
+        *offset = idx->base;
+        *position = 0;
+        return;
+    }
+    bc_index_entry(idx, lo - 1, offset, position);
+}
+
+void bc_index_lookup_time(const bc_index_t *idx, int64_t target,
+                          int64_t *timestamp, int64_t *offset) {
+    size_t lo = 0, hi = idx->entries; /* find last entry with ts < t */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int64_t t, o;
+        bc_index_entry(idx, mid, &t, &o);
+        if (t < target)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0) {
+        *timestamp = -1;
+        *offset = idx->base;
+        return;
+    }
+    bc_index_entry(idx, lo - 1, timestamp, offset);
+}
+
+void bc_index_reset(bc_index_t *idx) {
+    idx->entries = 0;
+}
+
+int bc_index_trim(bc_index_t *idx, char *errstr, size_t errstr_size) {
+    size_t len = idx->entries * (size_t)idx->kind;
+    if (len == idx->map_len)
+        return 0;
+    return remap(idx, len, errstr, errstr_size);
+}
+
+int bc_index_resize(bc_index_t *idx, int64_t max_bytes, char *errstr,
+                    size_t errstr_size) {
+    size_t len = (size_t)max_bytes / (size_t)idx->kind * (size_t)idx->kind;
+    if (len < idx->entries * (size_t)idx->kind)
+        len = idx->entries * (size_t)idx->kind;
+    if (len == idx->map_len)
+        return 0;
+    return remap(idx, len, errstr, errstr_size);
+}
+
+int bc_index_flush(bc_index_t *idx) {
+    if (idx->map && msync(idx->map, idx->map_len, MS_SYNC) < 0)
+        return BC_ERR_IO;
+    return fsync(idx->fd) < 0 ? BC_ERR_IO : 0;
+}
+
+int bc_index_check(const bc_index_t *idx, int64_t log_size, char *errstr,
+                   size_t errstr_size) {
+    if (idx->entries == 0)
+        return 0;
+    int64_t a, b, pa = 0, pb = 0;
+    bc_index_entry(idx, idx->entries - 1, &a, &b);
+    if (idx->entries > 1)
+        bc_index_entry(idx, idx->entries - 2, &pa, &pb);
+    if (idx->kind == BC_INDEX_OFFSET) {
+        if (a < idx->base || b >= log_size ||
+            (idx->entries > 1 && (pa >= a || pb > b)))
+            return bc_err_set(BC_ERR_CORRUPT, errstr, errstr_size,
+                              "%s: last entry (%lld, %lld) inconsistent "
+                              "with a %lld-byte log",
+                              idx->path, (long long)a, (long long)b,
+                              (long long)log_size);
+    } else {
+        if (b < idx->base || (idx->entries > 1 && (pa >= a || pb > b)))
+            return bc_err_set(BC_ERR_CORRUPT, errstr, errstr_size,
+                              "%s: last entry (%lld, %lld) out of order",
+                              idx->path, (long long)a, (long long)b);
+    }
+    return 0;
+}

@@ -1,0 +1,170 @@
+/* bench_ev: cost of one partition evaluation with a full 10-entry window.
+ *
+ * For each window shape (OK, WARN, STALL, STOP, REWIND, and a mix of all
+ * of them over 1024 partitions so branches cannot be learnt) it calls
+ * ev_evaluate many millions of times on wrapped rings of 10 commits and 10
+ * head samples, five runs per shape, and prints the median ns per
+ * evaluation and evaluations per second beside the targets (<= 50 ns,
+ * >= 20 M/s). Results feed a volatile sink so no call can be elided.
+ * Prints figures only; exits 1 only if a shape does not evaluate to the
+ * status it is meant to exercise.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "evaluator/ev_rules.h"
+
+#define WIN 10
+#define RUNS 5
+#define ITERS 10000000L
+#define MIX 1024
+#define T0 1700000000000LL
+#define TARGET_NS 50.0
+#define TARGET_MPS 20.0
+
+typedef struct part_s {
+    ev_entry_t es[WIN];
+    ev_head_t hs[WIN];
+    ev_window_t win;
+    ev_headring_t ring;
+    int64_t now;
+} part_t;
+
+enum { SH_OK, SH_WARN, SH_STALL, SH_STOP, SH_REWIND, SH__COUNT };
+
+static const char *const shape_names[SH__COUNT] = {
+    "OK (lag draining)", "WARN (lag growing)", "STALL (offsets flat)",
+    "STOP (commits stopped)", "REWIND (offset went back)"};
+static const ev_status_t shape_status[SH__COUNT] = {
+    EV_OK, EV_WARN, EV_STALL, EV_STOP, EV_REWIND};
+
+/* Fills a full, wrapped window of the given shape: 13 pushes into rings of
+ * 10 so both rings start mid-array and the scans walk two spans. */
+static void make_part(part_t *pt, int shape) {
+    int i;
+
+    ev_window_init(&pt->win, pt->es, WIN);
+    ev_headring_init(&pt->ring, pt->hs, WIN);
+    for (i = 0; i < WIN + 3; i++) {
+        int64_t ts = T0 + 10000LL * i, off, lag;
+        ev_head_t h;
+        ev_entry_t e;
+
+        switch (shape) {
+        case SH_OK:
+            off = 1000 + 100 * i;
+            lag = 3321 - 100 * i;
+            break;
+        case SH_WARN:
+            off = 1000 + 100 * i;
+            lag = 100 + 80 * i;
+            break;
+        case SH_STALL:
+            off = 1000;
+            lag = 100 + 50 * i;
+            break;
+        case SH_STOP:
+            off = 1000 + 100 * i;
+            lag = 500 + 10 * i;
+            break;
+        default: /* REWIND: jumps back at the last commit */
+            off = i == WIN + 2 ? 500 : 1000 + 100 * i;
+            lag = 100 + 10 * i;
+            break;
+        }
+        e = (ev_entry_t){off, ts, lag};
+        /* STOP: producers far ahead, so no head is <= the last commit */
+        h = (ev_head_t){off + lag + (shape == SH_STOP ? 10000 : 0), ts};
+        ev_window_push(&pt->win, &e);
+        ev_headring_push(&pt->ring, &h);
+    }
+    /* STOP: long silence; others: evaluated 10 s after the last commit */
+    pt->now = T0 + 10000LL * (WIN + 2) + (shape == SH_STOP ? 1000000 : 10000);
+}
+
+static double now_ns(void) {
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static volatile int64_t sink;
+
+/* Times ITERS evaluations cycling over parts[0..n-1]; ns per evaluation. */
+static double run_once(const ev_params_t *p, const part_t *parts, int n) {
+    ev_result_t r;
+    int64_t acc = 0;
+    double t0, t1;
+    long i;
+    int k = 0;
+
+    t0 = now_ns();
+    for (i = 0; i < ITERS; i++) {
+        const part_t *pt = &parts[k];
+
+        ev_evaluate(p, &pt->win, &pt->ring, pt->now + (i & 7), &r);
+        acc += (int64_t)r.status + r.left + r.current_lag;
+        if (++k == n)
+            k = 0;
+    }
+    t1 = now_ns();
+    sink += acc;
+    return (t1 - t0) / (double)ITERS;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static void report(const char *name, const ev_params_t *p,
+                   const part_t *parts, int n) {
+    double ns[RUNS], med, mps;
+    int i;
+
+    for (i = 0; i < RUNS; i++)
+        ns[i] = run_once(p, parts, n);
+    qsort(ns, RUNS, sizeof(ns[0]), cmp_double);
+    med = ns[RUNS / 2];
+    mps = 1e3 / med;
+    printf("%-30s %8.1f ns  (<= %2.0f ns) %s   %7.1f M/s  (>= %2.0f M/s) "
+           "%s\n",
+           name, med, TARGET_NS, med <= TARGET_NS ? "ok  " : "MISS", mps,
+           TARGET_MPS, mps >= TARGET_MPS ? "ok" : "MISS");
+}
+
+int main(void) {
+    static part_t parts[SH__COUNT];
+    static part_t mix[MIX];
+    ev_params_t p;
+    ev_result_t r;
+    int s, i;
+
+    ev_params_default(&p);
+    for (s = 0; s < SH__COUNT; s++) {
+        make_part(&parts[s], s);
+        ev_evaluate(&p, &parts[s].win, &parts[s].ring, parts[s].now, &r);
+        if (r.status != shape_status[s]) {
+            fprintf(stderr, "bench_ev: shape %s evaluates to %s\n",
+                    shape_names[s], ev_status_name(r.status));
+            return 1;
+        }
+    }
+    srand(42);
+    for (i = 0; i < MIX; i++)
+        make_part(&mix[i], rand() % SH__COUNT);
+
+    printf("partition evaluation, full %d-entry window, median of %d runs "
+           "of %ld M evaluations\n",
+           WIN, RUNS, ITERS / 1000000);
+    printf("%-30s %-24s %s\n", "window shape", "ns/evaluation",
+           "evaluations/s");
+    for (s = 0; s < SH__COUNT; s++)
+        report(shape_names[s], &p, &parts[s], 1);
+    report("mixed, 1024 partitions", &p, mix, MIX);
+    return 0;
+}

@@ -1,0 +1,920 @@
+/* Tests for mon_store: every storage rule, filters, deletion, expiry,
+ * the read interface, snapshots and concurrent readers. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "monitor/mon_store.h"
+
+static mon_store_t *store_with(int intervals, int64_t min_dist,
+                               int64_t expire, const char *allow,
+                               const char *deny) {
+    mon_store_config_t cfg;
+    char err[256] = "";
+    mon_store_t *st;
+
+    mon_store_config_default(&cfg);
+    cfg.intervals = intervals;
+    cfg.min_distance_ms = min_dist;
+    cfg.expire_group_ms = expire;
+    cfg.group_allowlist = allow;
+    cfg.group_denylist = deny;
+    st = mon_store_new(&cfg, err, sizeof(err));
+    cr_assert_not_null(st, "mon_store_new: %s", err);
+    return st;
+}
+
+static mon_store_t *store_default(void) {
+    return store_with(10, 0, 604800000LL, NULL, NULL);
+}
+
+/* Detail of one partition of a group; the detail must be freed. */
+static const mon_part_detail_t *part_of(const mon_group_detail_t *d,
+                                        const char *topic, int32_t p) {
+    for (size_t i = 0; i < d->count; i++)
+        if (!strcmp(d->parts[i].topic, topic) && d->parts[i].partition == p)
+            return &d->parts[i];
+    return NULL;
+}
+
+Test(mon_store, head_appends_every_event_without_dedup) {
+    mon_store_t *st = store_default();
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_detail_t d = {0};
+
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(mon_store_head(cl, "t", 0, 1, 100, 1000 + i), 0);
+    cr_assert_eq(mon_store_commit(cl, "g", "t", 0, 50, 2000, NULL, NULL),
+                 MON_STORE_STORED);
+    cr_assert_eq(mon_store_group_detail(st, "local", "g", 2000, &d), 0);
+    cr_assert_eq(d.count, 1);
+    cr_assert_eq(d.parts[0].head_count, 3);
+    cr_assert_eq(d.parts[0].heads[0].timestamp_ms, 1000);
+    cr_assert_eq(d.parts[0].heads[2].timestamp_ms, 1002);
+    mon_group_detail_free(&d);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, head_ring_keeps_the_newest_intervals_samples) {
+    mon_store_t *st = store_with(3, 0, 604800000LL, NULL, NULL);
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_detail_t d = {0};
+
+    for (int i = 0; i < 5; i++)
+        mon_store_head(cl, "t", 0, 1, 100 * i, 1000 + i);
+    mon_store_commit(cl, "g", "t", 0, 0, 2000, NULL, NULL);
+    cr_assert_eq(mon_store_group_detail(st, "local", "g", 2000, &d), 0);
+    cr_assert_eq(d.parts[0].head_count, 3);
+    cr_assert_eq(d.parts[0].heads[0].offset, 200);
+    cr_assert_eq(d.parts[0].heads[2].offset, 400);
+    mon_group_detail_free(&d);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, partition_count_is_max_of_given_and_highest_seen) {
+    mon_store_t *st = store_default();
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    int64_t *off;
+    size_t n;
+
+    mon_store_head(cl, "t", 0, 4, 10, 1);
+    cr_assert_eq(mon_store_topic_offsets(st, "local", "t", &off, &n), 0);
+    cr_assert_eq(n, 4);
+    free(off);
+    mon_store_head(cl, "t", 6, 0, 10, 2);
+    cr_assert_eq(mon_store_topic_offsets(st, "local", "t", &off, &n), 0);
+    cr_assert_eq(n, 7);
+    free(off);
+    /* A smaller given count never shrinks the topic. */
+    mon_store_head(cl, "t", 1, 2, 10, 3);
+    cr_assert_eq(mon_store_topic_offsets(st, "local", "t", &off, &n), 0);
+    cr_assert_eq(n, 7);
+    cr_assert_eq(off[0], 10);
+    cr_assert_eq(off[1], 10);
+    cr_assert_eq(off[2], -1, "no head yet reads -1");
+    cr_assert_eq(off[6], 10);
+    free(off);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, head_with_negative_partition_is_dropped) {
+    mon_store_t *st = store_default();
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_store_names_t names;
+
+    cr_assert_eq(mon_store_head(cl, "t", -1, 0, 10, 1),
+                 MON_STORE_DROP_PARTITION);
+    cr_assert_eq(mon_store_head(cl, "t", 0, MON_STORE_MAX_PARTITIONS + 1, 10,
+                                1),
+                 MON_STORE_DROP_PARTITION);
+    cr_assert_eq(mon_store_topics(st, "local", &names), 0);
+    cr_assert_eq(names.count, 0);
+    mon_store_names_free(&names);
+    mon_store_destroy(st);
+}
+
+/* Commit drop cases: setup heads, then the commit and its outcome. */
+typedef struct drop_case_s {
+    char why[32];
+    int head_partition;  /* -1 = no head at all */
+    int32_t partitions;  /* given count with the head */
+    char topic[8];       /* commit topic */
+    int32_t partition;   /* commit partition */
+    int outcome;
+} drop_case_t;
+
+ParameterizedTestParameters(mon_store, commit_dropped_by_rule) {
+    static drop_case_t cases[] = {
+        {"topic has no head", -1, 0, "t", 0, MON_STORE_DROP_NO_TOPIC},
+        {"other topic only", 0, 1, "u", 0, MON_STORE_DROP_NO_TOPIC},
+        {"negative partition", 0, 4, "t", -1, MON_STORE_DROP_PARTITION},
+        {"partition == count", 0, 4, "t", 4, MON_STORE_DROP_PARTITION},
+        {"partition beyond count", 0, 4, "t", 9, MON_STORE_DROP_PARTITION},
+        {"partition has no head", 0, 4, "t", 2, MON_STORE_DROP_NO_HEAD},
+        {"stored", 2, 4, "t", 2, MON_STORE_STORED},
+    };
+    return cr_make_param_array(drop_case_t, cases,
+                               sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(drop_case_t *c, mon_store, commit_dropped_by_rule) {
+    mon_store_t *st = store_default();
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_store_names_t names;
+    int rc;
+
+    if (c->head_partition >= 0)
+        mon_store_head(cl, "t", c->head_partition, c->partitions, 100, 1);
+    rc = mon_store_commit(cl, "g", c->topic, c->partition, 50, 2, NULL, NULL);
+    cr_assert_eq(rc, c->outcome, "%s: outcome %d", c->why, rc);
+    cr_assert_eq(mon_store_groups(st, "local", 2, &names), 0);
+    cr_assert_eq(names.count, c->outcome == MON_STORE_STORED ? 1u : 0u,
+                 "%s: a dropped commit creates no group", c->why);
+    mon_store_names_free(&names);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, first_commit_gives_a_window_for_every_partition) {
+    mon_store_t *st = store_default();
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_eval_t ev = {0};
+
+    mon_store_head(cl, "t", 1, 4, 100, 1000);
+    mon_store_commit(cl, "g", "t", 1, 100, 1000, NULL, NULL);
+    cr_assert_eq(mon_store_group_eval(st, "local", "g", 1000, NULL, &ev), 0);
+    cr_assert_eq(ev.count, 4);
+    for (size_t i = 0; i < 4; i++) {
+        cr_assert_eq(ev.parts[i].partition, (int32_t)i);
+        cr_assert_str_eq(ev.parts[i].topic, "t");
+        cr_assert_eq(ev.parts[i].result.status, EV_OK);
+        if (i != 1) {
+            cr_assert_eq(ev.parts[i].entry_count, 0);
+            cr_assert_eq(ev.parts[i].result.rule, EV_RULE_NO_COMMITS);
+            cr_assert_float_eq(ev.parts[i].result.complete, 0.0, 1e-9);
+        }
+    }
+    cr_assert_eq(ev.parts[1].entry_count, 1);
+    cr_assert_eq(ev.status, EV_OK);
+    mon_group_eval_free(&ev);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, group_partitions_grow_with_the_topic) {
+    mon_store_t *st = store_default();
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_eval_t ev = {0};
+
+    mon_store_head(cl, "t", 0, 2, 100, 1000);
+    mon_store_commit(cl, "g", "t", 0, 90, 1000, "h", "c");
+    mon_store_head(cl, "t", 5, 0, 100, 2000);
+    /* Readers see the growth before the group commits again. */
+    cr_assert_eq(mon_store_group_eval(st, "local", "g", 2000, NULL, &ev), 0);
+    cr_assert_eq(ev.count, 6);
+    cr_assert_eq(ev.parts[5].entry_count, 0);
+    /* And a commit to a new partition is kept, old windows intact. */
+    cr_assert_eq(mon_store_commit(cl, "g", "t", 5, 100, 2000, NULL, NULL),
+                 MON_STORE_STORED);
+    cr_assert_eq(mon_store_group_eval(st, "local", "g", 2000, NULL, &ev), 0);
+    cr_assert_eq(ev.count, 6);
+    cr_assert_eq(ev.parts[5].entry_count, 1);
+    cr_assert_eq(ev.parts[0].entry_count, 1);
+    cr_assert_eq(ev.parts[0].last.offset, 90);
+    cr_assert_str_eq(ev.parts[0].owner, "h");
+    mon_group_eval_free(&ev);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, lag_is_newest_head_minus_offset_floored_at_zero) {
+    mon_store_t *st = store_default();
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_detail_t d = {0};
+
+    mon_store_head(cl, "t", 0, 1, 1000, 1000);
+    mon_store_commit(cl, "g", "t", 0, 900, 1000, NULL, NULL);
+    mon_store_head(cl, "t", 0, 1, 2000, 2000);
+    mon_store_commit(cl, "g", "t", 0, 1500, 2000, NULL, NULL);
+    mon_store_commit(cl, "g", "t", 0, 2500, 3000, NULL, NULL);
+    cr_assert_eq(mon_store_group_detail(st, "local", "g", 3000, &d), 0);
+    cr_assert_eq(d.parts[0].entry_count, 3);
+    cr_assert_eq(d.parts[0].entries[0].lag, 100, "lag fixed at commit time");
+    cr_assert_eq(d.parts[0].entries[1].lag, 500);
+    cr_assert_eq(d.parts[0].entries[2].lag, 0, "floored at 0");
+    cr_assert_eq(d.parts[0].current_lag, 0);
+    mon_group_detail_free(&d);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, min_distance_merges_into_newest_keeping_its_timestamp) {
+    mon_store_t *st = store_with(10, 1000, 604800000LL, NULL, NULL);
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_detail_t d = {0};
+
+    mon_store_head(cl, "t", 0, 1, 100, 0);
+    cr_assert_eq(mon_store_commit(cl, "g", "t", 0, 10, 0, NULL, NULL),
+                 MON_STORE_STORED);
+    cr_assert_eq(mon_store_commit(cl, "g", "t", 0, 20, 999, NULL, NULL),
+                 MON_STORE_MERGED);
+    cr_assert_eq(mon_store_group_detail(st, "local", "g", 999, &d), 0);
+    cr_assert_eq(d.parts[0].entry_count, 1);
+    cr_assert_eq(d.parts[0].entries[0].offset, 20);
+    cr_assert_eq(d.parts[0].entries[0].lag, 80);
+    cr_assert_eq(d.parts[0].entries[0].timestamp_ms, 0, "keeps its time");
+    /* Exactly min_distance apart is not "less than": appended. */
+    cr_assert_eq(mon_store_commit(cl, "g", "t", 0, 30, 1000, NULL, NULL),
+                 MON_STORE_STORED);
+    cr_assert_eq(mon_store_group_detail(st, "local", "g", 1000, &d), 0);
+    cr_assert_eq(d.parts[0].entry_count, 2);
+    cr_assert_eq(d.parts[0].entries[1].timestamp_ms, 1000);
+    mon_group_detail_free(&d);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, zero_min_distance_appends_commits_at_the_same_time) {
+    mon_store_t *st = store_default();
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_detail_t d = {0};
+
+    mon_store_head(cl, "t", 0, 1, 100, 0);
+    mon_store_commit(cl, "g", "t", 0, 10, 5, NULL, NULL);
+    cr_assert_eq(mon_store_commit(cl, "g", "t", 0, 20, 5, NULL, NULL),
+                 MON_STORE_STORED);
+    cr_assert_eq(mon_store_group_detail(st, "local", "g", 5, &d), 0);
+    cr_assert_eq(d.parts[0].entry_count, 2);
+    mon_group_detail_free(&d);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, full_window_drops_the_oldest_commit) {
+    mon_store_t *st = store_with(3, 0, 604800000LL, NULL, NULL);
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_detail_t d = {0};
+
+    mon_store_head(cl, "t", 0, 1, 1000, 0);
+    for (int i = 1; i <= 5; i++)
+        mon_store_commit(cl, "g", "t", 0, i * 10, i * 1000, NULL, NULL);
+    cr_assert_eq(mon_store_group_detail(st, "local", "g", 5000, &d), 0);
+    cr_assert_eq(d.parts[0].entry_count, 3);
+    cr_assert_eq(d.parts[0].entries[0].offset, 30);
+    cr_assert_eq(d.parts[0].entries[2].offset, 50);
+    mon_group_detail_free(&d);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, group_expired_after_expire_group_reads_notfound) {
+    mon_store_t *st = store_with(10, 0, 1000, NULL, NULL);
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_eval_t ev = {0};
+    mon_group_detail_t d = {0};
+    mon_store_names_t names;
+
+    mon_store_head(cl, "t", 0, 1, 100, 0);
+    mon_store_commit(cl, "g", "t", 0, 100, 0, NULL, NULL);
+    /* exactly expire_group_ms old: still live */
+    cr_assert_eq(mon_store_group_eval(st, "local", "g", 1000, NULL, &ev), 0);
+    cr_assert_eq(ev.status, EV_OK);
+    cr_assert_eq(mon_store_group_eval(st, "local", "g", 1001, NULL, &ev),
+                 MON_STORE_ENOTFOUND);
+    cr_assert_eq(ev.status, EV_NOTFOUND);
+    cr_assert_eq(ev.count, 0);
+    cr_assert_str_eq(ev.group, "g");
+    cr_assert_eq(mon_store_group_detail(st, "local", "g", 1001, &d),
+                 MON_STORE_ENOTFOUND);
+    cr_assert_eq(mon_store_groups(st, "local", 1001, &names), 0);
+    cr_assert_eq(names.count, 0);
+    mon_store_names_free(&names);
+    cr_assert_eq(mon_store_topic_consumers(st, "local", "t", 1001, &names),
+                 0);
+    cr_assert_eq(names.count, 0);
+    mon_store_names_free(&names);
+    mon_group_eval_free(&ev);
+    mon_group_detail_free(&d);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, expire_removes_expired_groups_only) {
+    mon_store_t *st = store_with(10, 0, 1000, NULL, NULL);
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_eval_t ev = {0};
+
+    mon_store_head(cl, "t", 0, 1, 100, 0);
+    mon_store_commit(cl, "old", "t", 0, 100, 0, NULL, NULL);
+    mon_store_commit(cl, "new", "t", 0, 100, 900, NULL, NULL);
+    cr_assert_eq(mon_store_expire(st, 1500), 1);
+    /* Removed for good: even an earlier `now` no longer finds it. */
+    cr_assert_eq(mon_store_group_eval(st, "local", "old", 0, NULL, &ev),
+                 MON_STORE_ENOTFOUND);
+    cr_assert_eq(mon_store_group_eval(st, "local", "new", 1500, NULL, &ev),
+                 0);
+    cr_assert_eq(mon_store_expire(st, 1500), 0);
+    mon_group_eval_free(&ev);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, commit_to_an_expired_group_starts_it_afresh) {
+    mon_store_t *st = store_with(10, 0, 1000, NULL, NULL);
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_detail_t d = {0};
+
+    mon_store_head(cl, "t", 0, 2, 100, 0);
+    mon_store_head(cl, "t", 1, 2, 100, 0);
+    mon_store_commit(cl, "g", "t", 0, 10, 0, "old-owner", NULL);
+    mon_store_commit(cl, "g", "t", 1, 10, 0, NULL, NULL);
+    mon_store_commit(cl, "g", "t", 0, 50, 5000, NULL, NULL);
+    cr_assert_eq(mon_store_group_detail(st, "local", "g", 5000, &d), 0);
+    cr_assert_eq(part_of(&d, "t", 0)->entry_count, 1);
+    cr_assert_eq(part_of(&d, "t", 0)->entries[0].offset, 50);
+    cr_assert_str_eq(part_of(&d, "t", 0)->owner, "");
+    cr_assert_eq(part_of(&d, "t", 1)->entry_count, 0);
+    mon_group_detail_free(&d);
+    mon_store_destroy(st);
+}
+
+/* Strings inline: Criterion runs each case in a fresh process, so the
+ * parameters may not point at other data. "-" means no list. */
+typedef struct filter_case_s {
+    char allow[16];
+    char deny[16];
+    char group[24];
+    int outcome;
+} filter_case_t;
+
+ParameterizedTestParameters(mon_store, group_filters_are_unanchored_eres) {
+    static filter_case_t cases[] = {
+        {"ord", "-", "big-orders-x", MON_STORE_STORED},
+        {"ord", "-", "billing", MON_STORE_DROP_FILTERED},
+        {"^ord", "-", "big-orders", MON_STORE_DROP_FILTERED},
+        {"(a|b)+c", "-", "zzabac", MON_STORE_STORED},
+        {"-", "^console-", "console-consumer-1", MON_STORE_DROP_FILTERED},
+        {"-", "^console-", "my-console-x", MON_STORE_STORED},
+        {"-", "tmp", "x-tmp-y", MON_STORE_DROP_FILTERED},
+        {"orders", "test", "orders-test", MON_STORE_DROP_FILTERED},
+        {"orders", "test", "orders-prod", MON_STORE_STORED},
+        {"", "", "anything", MON_STORE_STORED},
+    };
+    return cr_make_param_array(filter_case_t, cases,
+                               sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(filter_case_t *c, mon_store,
+                  group_filters_are_unanchored_eres) {
+    mon_store_t *st =
+        store_with(10, 0, 604800000LL, strcmp(c->allow, "-") ? c->allow : NULL,
+                   strcmp(c->deny, "-") ? c->deny : NULL);
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+
+    mon_store_head(cl, "t", 0, 1, 100, 0);
+    /* twice: the second goes through the refused-name cache */
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(mon_store_commit(cl, c->group, "t", 0, 1, i, NULL, NULL),
+                     c->outcome, "allow %s deny %s group %s", c->allow,
+                     c->deny, c->group);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, bad_regex_is_refused_with_a_message) {
+    mon_store_config_t cfg;
+    char err[256] = "";
+
+    mon_store_config_default(&cfg);
+    cfg.group_denylist = "(unclosed";
+    cr_assert_null(mon_store_new(&cfg, err, sizeof(err)));
+    cr_assert(strstr(err, "denylist") != NULL, "message: %s", err);
+    cfg.group_denylist = NULL;
+    cfg.intervals = 0;
+    cr_assert_null(mon_store_new(&cfg, err, sizeof(err)));
+    cr_assert(strstr(err, "intervals") != NULL, "message: %s", err);
+}
+
+Test(mon_store, delete_topic_removes_it_from_every_group) {
+    mon_store_t *st = store_default();
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_eval_t ev = {0};
+    mon_store_names_t names;
+
+    mon_store_head(cl, "a", 0, 2, 100, 0);
+    mon_store_head(cl, "b", 0, 1, 100, 0);
+    mon_store_commit(cl, "g1", "a", 0, 1, 0, "o", "c");
+    mon_store_commit(cl, "g1", "b", 0, 1, 0, NULL, NULL);
+    mon_store_commit(cl, "g2", "a", 0, 1, 0, NULL, NULL);
+    cr_assert_eq(mon_store_delete_topic(st, "local", "a"), 0);
+    cr_assert_eq(mon_store_delete_topic(st, "local", "a"),
+                 MON_STORE_ENOTFOUND);
+    cr_assert_eq(mon_store_group_eval(st, "local", "g1", 0, NULL, &ev), 0);
+    cr_assert_eq(ev.count, 1);
+    cr_assert_str_eq(ev.parts[0].topic, "b");
+    cr_assert_eq(mon_store_group_eval(st, "local", "g2", 0, NULL, &ev), 0);
+    cr_assert_eq(ev.count, 0);
+    cr_assert_eq(mon_store_topics(st, "local", &names), 0);
+    cr_assert_eq(names.count, 1);
+    cr_assert_str_eq(names.names[0], "b");
+    mon_store_names_free(&names);
+    cr_assert_eq(mon_store_topic_consumers(st, "local", "a", 0, &names), 0);
+    cr_assert_eq(names.count, 0);
+    mon_store_names_free(&names);
+    /* The topic is gone: a commit to it is dropped again. */
+    cr_assert_eq(mon_store_commit(cl, "g1", "a", 0, 1, 1, NULL, NULL),
+                 MON_STORE_DROP_NO_TOPIC);
+    mon_group_eval_free(&ev);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, delete_group_and_delete_group_topic) {
+    mon_store_t *st = store_default();
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_eval_t ev = {0};
+
+    mon_store_head(cl, "a", 0, 1, 100, 0);
+    mon_store_head(cl, "b", 0, 1, 100, 0);
+    mon_store_commit(cl, "g", "a", 0, 1, 0, NULL, NULL);
+    mon_store_commit(cl, "g", "b", 0, 1, 0, NULL, NULL);
+    mon_store_commit(cl, "h", "a", 0, 1, 0, NULL, NULL);
+    cr_assert_eq(mon_store_delete_group_topic(st, "local", "g", "a"), 0);
+    cr_assert_eq(mon_store_delete_group_topic(st, "local", "g", "a"),
+                 MON_STORE_ENOTFOUND);
+    cr_assert_eq(mon_store_group_eval(st, "local", "g", 0, NULL, &ev), 0);
+    cr_assert_eq(ev.count, 1);
+    cr_assert_str_eq(ev.parts[0].topic, "b");
+    cr_assert_eq(mon_store_delete_group(st, "local", "g"), 0);
+    cr_assert_eq(mon_store_delete_group(st, "local", "g"),
+                 MON_STORE_ENOTFOUND);
+    cr_assert_eq(mon_store_delete_group(st, "nosuch", "g"),
+                 MON_STORE_ENOTFOUND);
+    cr_assert_eq(mon_store_group_eval(st, "local", "g", 0, NULL, &ev),
+                 MON_STORE_ENOTFOUND);
+    /* The writer cache must not resurrect the deleted group. */
+    cr_assert_eq(mon_store_commit(cl, "g", "a", 0, 5, 1, NULL, NULL), 0);
+    cr_assert_eq(mon_store_group_eval(st, "local", "g", 1, NULL, &ev), 0);
+    cr_assert_eq(ev.count, 1);
+    cr_assert_eq(ev.parts[0].entry_count, 1);
+    cr_assert_eq(mon_store_group_eval(st, "local", "h", 0, NULL, &ev), 0);
+    mon_group_eval_free(&ev);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, owner_and_client_id_follow_commits) {
+    mon_store_t *st = store_default();
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_eval_t ev = {0};
+
+    mon_store_head(cl, "t", 0, 3, 100, 0);
+    mon_store_head(cl, "t", 1, 3, 100, 0);
+    mon_store_commit(cl, "g", "t", 0, 1, 0, "host-a", "client-1");
+    mon_store_commit(cl, "g", "t", 1, 1, 0, "host-a", "client-1");
+    mon_store_commit(cl, "g", "t", 0, 2, 1, NULL, NULL); /* keeps */
+    mon_store_commit(cl, "g", "t", 1, 2, 1, "host-b", ""); /* replaces */
+    cr_assert_eq(mon_store_group_eval(st, "local", "g", 1, NULL, &ev), 0);
+    cr_assert_str_eq(ev.parts[0].owner, "host-a");
+    cr_assert_str_eq(ev.parts[0].client_id, "client-1");
+    cr_assert_str_eq(ev.parts[1].owner, "host-b");
+    cr_assert_str_eq(ev.parts[1].client_id, "");
+    cr_assert_str_eq(ev.parts[2].owner, "");
+    mon_group_eval_free(&ev);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, lists_are_sorted_and_unknown_cluster_is_notfound) {
+    mon_store_t *st = store_default();
+    mon_store_names_t names;
+    const char *cls[] = {"zeta", "alpha", "mid"};
+
+    for (int i = 0; i < 3; i++) {
+        mon_store_cluster_t *cl = mon_store_cluster(st, cls[i]);
+
+        mon_store_head(cl, "t2", 0, 1, 100, 0);
+        mon_store_head(cl, "t1", 0, 1, 100, 0);
+        mon_store_commit(cl, "gb", "t1", 0, 1, 0, NULL, NULL);
+        mon_store_commit(cl, "ga", "t2", 0, 1, 0, NULL, NULL);
+    }
+    cr_assert_eq(mon_store_cluster(st, "alpha"),
+                 mon_store_cluster_find(st, "alpha"));
+    cr_assert_null(mon_store_cluster(st, ""));
+    cr_assert_eq(mon_store_clusters(st, &names), 0);
+    cr_assert_eq(names.count, 3);
+    cr_assert_str_eq(names.names[0], "alpha");
+    cr_assert_str_eq(names.names[2], "zeta");
+    mon_store_names_free(&names);
+    cr_assert_eq(mon_store_topics(st, "mid", &names), 0);
+    cr_assert_eq(names.count, 2);
+    cr_assert_str_eq(names.names[0], "t1");
+    mon_store_names_free(&names);
+    cr_assert_eq(mon_store_groups(st, "mid", 0, &names), 0);
+    cr_assert_eq(names.count, 2);
+    cr_assert_str_eq(names.names[0], "ga");
+    mon_store_names_free(&names);
+    cr_assert_eq(mon_store_topic_consumers(st, "mid", "t1", 0, &names), 0);
+    cr_assert_eq(names.count, 1);
+    cr_assert_str_eq(names.names[0], "gb");
+    mon_store_names_free(&names);
+    cr_assert_eq(mon_store_topics(st, "nosuch", &names), MON_STORE_ENOTFOUND);
+    cr_assert_eq(mon_store_groups(st, "nosuch", 0, &names),
+                 MON_STORE_ENOTFOUND);
+    int64_t *off;
+    size_t n;
+    cr_assert_eq(mon_store_topic_offsets(st, "mid", "nosuch", &off, &n),
+                 MON_STORE_ENOTFOUND);
+    cr_assert_null(off);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, eval_reports_stop_with_window_ends_and_rollup) {
+    /* BURROW.md's testgroup2: five commits 1000..1400 every 10 s, head
+     * 4321, evaluated 60 s after the last commit: STOP, group ERR. */
+    mon_store_t *st = store_default();
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_eval_t ev = {0};
+    int64_t t0 = 1700000000000LL;
+
+    mon_store_head(cl, "testtopic", 0, 1, 4321, t0);
+    for (int i = 0; i < 5; i++)
+        mon_store_commit(cl, "testgroup2", "testtopic", 0, 1000 + 100 * i,
+                         t0 + 10000 * i, NULL, NULL);
+    cr_assert_eq(mon_store_group_eval(st, "local", "testgroup2",
+                                      1700000100000LL, NULL, &ev),
+                 0);
+    cr_assert_str_eq(ev.cluster, "local");
+    cr_assert_str_eq(ev.group, "testgroup2");
+    cr_assert_eq(ev.status, EV_ERR);
+    cr_assert_eq(ev.count, 1);
+    cr_assert_eq(ev.parts[0].result.status, EV_STOP);
+    cr_assert_eq(ev.parts[0].first.offset, 1000);
+    cr_assert_eq(ev.parts[0].first.lag, 3321);
+    cr_assert_eq(ev.parts[0].last.offset, 1400);
+    cr_assert_eq(ev.parts[0].last.timestamp_ms, t0 + 40000);
+    cr_assert_eq(ev.parts[0].result.current_lag, 2921);
+    cr_assert_eq(ev.rollup.totallag, 2921);
+    cr_assert_eq(ev.rollup.maxlag_index, 0);
+    cr_assert_float_eq(ev.rollup.complete, 0.0, 1e-9);
+    cr_assert_eq(ev.last_commit_ms, t0 + 40000);
+    mon_group_eval_free(&ev);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, eval_orders_topics_and_partitions_and_reuses_buffers) {
+    mon_store_t *st = store_default();
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_eval_t ev = {0};
+    void *buf;
+
+    mon_store_head(cl, "zz", 0, 2, 100, 0);
+    mon_store_head(cl, "aa", 0, 2, 100, 0);
+    mon_store_commit(cl, "g", "zz", 0, 50, 0, NULL, NULL);
+    mon_store_commit(cl, "g", "aa", 0, 70, 0, NULL, NULL);
+    cr_assert_eq(mon_store_group_eval(st, "local", "g", 0, NULL, &ev), 0);
+    cr_assert_eq(ev.count, 4);
+    cr_assert_str_eq(ev.parts[0].topic, "aa");
+    cr_assert_str_eq(ev.parts[2].topic, "zz");
+    cr_assert_eq(ev.parts[3].partition, 1);
+    cr_assert_eq(ev.rollup.maxlag_index, 2, "zz/0 has the larger lag");
+    buf = ev.buf_;
+    cr_assert_eq(mon_store_group_eval(st, "local", "g", 0, NULL, &ev), 0);
+    cr_assert_eq(ev.buf_, buf, "a repeated evaluation reuses its buffer");
+    mon_group_eval_free(&ev);
+    mon_store_destroy(st);
+}
+
+typedef struct visit_s {
+    char seen[8][32];
+    int n;
+} visit_t;
+
+static int visit_cb(const mon_group_eval_t *ev, void *arg) {
+    visit_t *v = arg;
+
+    if (v->n < 8)
+        snprintf(v->seen[v->n], sizeof(v->seen[0]), "%s/%s", ev->cluster,
+                 ev->group);
+    v->n++;
+    return 0;
+}
+
+static int stop_cb(const mon_group_eval_t *ev, void *arg) {
+    (void)ev;
+    (*(int *)arg)++;
+    return 7;
+}
+
+Test(mon_store, foreach_eval_visits_live_groups_in_name_order) {
+    mon_store_t *st = store_with(10, 0, 1000, NULL, NULL);
+    mon_store_cluster_t *b = mon_store_cluster(st, "b");
+    mon_store_cluster_t *a = mon_store_cluster(st, "a");
+    visit_t v = {.n = 0};
+    int calls = 0;
+
+    mon_store_head(a, "t", 0, 1, 100, 0);
+    mon_store_head(b, "t", 0, 1, 100, 0);
+    mon_store_commit(b, "g2", "t", 0, 1, 500, NULL, NULL);
+    mon_store_commit(a, "g9", "t", 0, 1, 500, NULL, NULL);
+    mon_store_commit(a, "g1", "t", 0, 1, 500, NULL, NULL);
+    mon_store_commit(a, "expired", "t", 0, 1, 0, NULL, NULL);
+    cr_assert_eq(mon_store_foreach_eval(st, 1200, NULL, visit_cb, &v), 0);
+    cr_assert_eq(v.n, 3);
+    cr_assert_str_eq(v.seen[0], "a/g1");
+    cr_assert_str_eq(v.seen[1], "a/g9");
+    cr_assert_str_eq(v.seen[2], "b/g2");
+    cr_assert_eq(mon_store_foreach_eval(st, 1200, NULL, stop_cb, &calls), 7);
+    cr_assert_eq(calls, 1);
+    mon_store_destroy(st);
+}
+
+/* ---- snapshots ---- */
+
+static void tmp_path(char *buf, size_t size) {
+    snprintf(buf, size, "/tmp/test_mon_store_%d_XXXXXX", (int)getpid());
+    int fd = mkstemp(buf);
+    cr_assert(fd >= 0);
+    close(fd);
+}
+
+static void fill_sample(mon_store_t *st) {
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_store_cluster_t *c2 = mon_store_cluster(st, "other");
+
+    for (int i = 0; i < 12; i++) {
+        mon_store_head(cl, "orders", i % 3, 3, 1000 + i * 100, i * 1000);
+        mon_store_commit(cl, "billing", "orders", i % 3, 900 + i * 90,
+                         i * 1000, i % 2 ? "host-1" : "host-2", "cid");
+    }
+    mon_store_head(cl, "audit", 4, 0, 7, 5);
+    mon_store_commit(cl, "billing", "audit", 4, 7, 6, NULL, NULL);
+    mon_store_head(c2, "x", 0, 1, 5, 5);
+    mon_store_commit(c2, "gx", "x", 0, 1, 5, "o", NULL);
+}
+
+static void assert_same_detail(mon_store_t *a, mon_store_t *b,
+                               const char *cluster, const char *group) {
+    mon_group_detail_t da = {0}, db = {0};
+
+    cr_assert_eq(mon_store_group_detail(a, cluster, group, 20000, &da), 0);
+    cr_assert_eq(mon_store_group_detail(b, cluster, group, 20000, &db), 0);
+    cr_assert_eq(da.count, db.count);
+    cr_assert_eq(da.last_commit_ms, db.last_commit_ms);
+    for (size_t i = 0; i < da.count; i++) {
+        const mon_part_detail_t *x = &da.parts[i], *y = &db.parts[i];
+
+        cr_assert_str_eq(x->topic, y->topic);
+        cr_assert_eq(x->partition, y->partition);
+        cr_assert_str_eq(x->owner, y->owner);
+        cr_assert_str_eq(x->client_id, y->client_id);
+        cr_assert_eq(x->entry_count, y->entry_count);
+        cr_assert_eq(x->head_count, y->head_count);
+        cr_assert_eq(x->current_lag, y->current_lag);
+        cr_assert_arr_eq(x->entries, y->entries,
+                         (size_t)x->entry_count * sizeof(ev_entry_t));
+        cr_assert_arr_eq(x->heads, y->heads,
+                         (size_t)x->head_count * sizeof(ev_head_t));
+    }
+    mon_group_detail_free(&da);
+    mon_group_detail_free(&db);
+}
+
+Test(mon_store, save_then_load_restores_windows_heads_and_owners) {
+    mon_store_t *a = store_default(), *b = store_default();
+    char path[128], err[256] = "";
+    mon_store_names_t names;
+
+    fill_sample(a);
+    tmp_path(path, sizeof(path));
+    cr_assert_eq(mon_store_save(a, path, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(mon_store_load(b, path, err, sizeof(err)), 0, "%s", err);
+    assert_same_detail(a, b, "local", "billing");
+    assert_same_detail(a, b, "other", "gx");
+    cr_assert_eq(mon_store_topics(b, "local", &names), 0);
+    cr_assert_eq(names.count, 2);
+    mon_store_names_free(&names);
+    /* The loaded store keeps working as a store. */
+    mon_store_cluster_t *cl = mon_store_cluster_find(b, "local");
+    cr_assert_eq(mon_store_commit(cl, "billing", "orders", 0, 2000, 20000,
+                                  NULL, NULL),
+                 MON_STORE_STORED);
+    unlink(path);
+    mon_store_destroy(a);
+    mon_store_destroy(b);
+}
+
+Test(mon_store, load_into_smaller_intervals_keeps_newest_entries) {
+    mon_store_t *a = store_default();
+    mon_store_t *b = store_with(2, 0, 604800000LL, NULL, NULL);
+    mon_group_detail_t d = {0};
+    char path[128], err[256] = "";
+
+    fill_sample(a);
+    tmp_path(path, sizeof(path));
+    cr_assert_eq(mon_store_save(a, path, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(mon_store_load(b, path, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(mon_store_group_detail(b, "local", "billing", 20000, &d), 0);
+    const mon_part_detail_t *p = part_of(&d, "orders", 0);
+    cr_assert_eq(p->entry_count, 2);
+    cr_assert_eq(p->entries[1].offset, 900 + 9 * 90, "newest kept");
+    mon_group_detail_free(&d);
+    unlink(path);
+    mon_store_destroy(a);
+    mon_store_destroy(b);
+}
+
+static unsigned char *slurp(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f);
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *p = malloc(*len);
+    cr_assert_eq(fread(p, 1, *len, f), *len);
+    fclose(f);
+    return p;
+}
+
+static void spit(const char *path, const unsigned char *p, size_t len) {
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(p, 1, len, f), len);
+    fclose(f);
+}
+
+static uint32_t crc32_ref(const unsigned char *p, size_t n) {
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
+    }
+    return c ^ 0xffffffffu;
+}
+
+/* Rewrites the body CRC so structural checks are reached. */
+static void fix_crc(unsigned char *p, size_t len) {
+    uint32_t c = crc32_ref(p + 32, len - 32);
+    for (int i = 0; i < 4; i++)
+        p[24 + i] = (unsigned char)(c >> (8 * i));
+}
+
+typedef struct corrupt_case_s {
+    char what[24];
+    int kind;          /* 0 flip byte, 1 truncate, 2 set u32, 3 set u16 */
+    size_t at;         /* byte offset in the file */
+    uint32_t value;
+    int fix_crc;
+    char expect[48]; /* substring of the message */
+} corrupt_case_t;
+
+ParameterizedTestParameters(mon_store, load_rejects_corrupt_files) {
+    /* Layout of the sample: header 32; cluster "local": u16 5 + 5 bytes
+     * (32..38), topic count u32 at 39, first topic name length at 43. */
+    static corrupt_case_t cases[] = {
+        {"bad magic", 0, 0, 0, 0, "byte 0: bad magic"},
+        {"bad version", 2, 8, 9, 0, "byte 8: unsupported version"},
+        {"body flipped", 0, 100, 0, 0, "byte 24: checksum mismatch"},
+        {"truncated header", 1, 20, 0, 0, "truncated header"},
+        {"truncated body", 1, 60, 0, 0, "byte 16: body length"},
+        {"huge topic count", 2, 39, 0xfffffff0u, 1,
+         "byte 39: topic count 4294967280 exceeds"},
+        {"huge name length", 3, 43, 0xffff, 1, "byte 45: truncated topic name"},
+        {"empty cluster name", 3, 32, 0, 1, "byte 32: empty name"},
+        {"cluster count", 2, 28, 1000, 1, "byte 28: cluster count"},
+    };
+    return cr_make_param_array(corrupt_case_t, cases,
+                               sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(corrupt_case_t *c, mon_store, load_rejects_corrupt_files) {
+    mon_store_t *a = store_default();
+    mon_store_t *b = store_default();
+    mon_store_cluster_t *cl = mon_store_cluster(b, "local");
+    mon_group_detail_t d = {0};
+    char path[128], err[256] = "";
+    size_t len;
+
+    /* One cluster only, so offsets in the table above are fixed. */
+    mon_store_cluster_t *al = mon_store_cluster(a, "local");
+    mon_store_head(al, "orders", 0, 2, 100, 0);
+    mon_store_commit(al, "billing", "orders", 0, 10, 0, "o", "c");
+    mon_store_commit(al, "billing", "orders", 0, 20, 10, "o", "c");
+    tmp_path(path, sizeof(path));
+    cr_assert_eq(mon_store_save(a, path, err, sizeof(err)), 0, "%s", err);
+    unsigned char *p = slurp(path, &len);
+    cr_assert(len > 110, "sample is %zu bytes", len);
+    switch (c->kind) {
+    case 0:
+        p[c->at] ^= 0x5a;
+        break;
+    case 1:
+        len = c->at;
+        break;
+    case 2:
+        for (int i = 0; i < 4; i++)
+            p[c->at + i] = (unsigned char)(c->value >> (8 * i));
+        break;
+    case 3:
+        p[c->at] = (unsigned char)c->value;
+        p[c->at + 1] = (unsigned char)(c->value >> 8);
+        break;
+    }
+    if (c->fix_crc)
+        fix_crc(p, len);
+    spit(path, p, len);
+    free(p);
+
+    /* b holds its own data, which must survive the failed load. */
+    mon_store_head(cl, "mine", 0, 1, 5, 0);
+    mon_store_commit(cl, "keep", "mine", 0, 1, 0, NULL, NULL);
+    cr_assert_eq(mon_store_load(b, path, err, sizeof(err)), MON_STORE_EINVAL,
+                 "%s", c->what);
+    cr_assert(strstr(err, c->expect) != NULL, "%s: message '%s'", c->what,
+              err);
+    cr_assert(strstr(err, path) != NULL, "names the path: %s", err);
+    cr_assert_eq(mon_store_group_detail(b, "local", "keep", 0, &d), 0);
+    cr_assert_eq(mon_store_group_detail(b, "local", "billing", 0, &d),
+                 MON_STORE_ENOTFOUND);
+    mon_group_detail_free(&d);
+    unlink(path);
+    mon_store_destroy(a);
+    mon_store_destroy(b);
+}
+
+Test(mon_store, load_of_missing_file_is_an_io_error) {
+    mon_store_t *st = store_default();
+    char err[256] = "";
+
+    cr_assert_eq(mon_store_load(st, "/nonexistent/dir/snap", err,
+                                sizeof(err)),
+                 MON_STORE_EIO);
+    cr_assert(strstr(err, "/nonexistent/dir/snap") != NULL);
+    cr_assert_eq(mon_store_save(st, "/nonexistent/dir/snap", err,
+                                sizeof(err)),
+                 MON_STORE_EIO);
+    mon_store_destroy(st);
+}
+
+/* ---- threads: one writer, several readers (run under TSan too) ---- */
+
+typedef struct thr_s {
+    mon_store_t *st;
+    volatile int stop;
+    long reads;
+} thr_t;
+
+static void *reader(void *arg) {
+    thr_t *t = arg;
+    mon_group_eval_t ev = {0};
+    mon_group_detail_t d = {0};
+    mon_store_names_t names;
+
+    while (!__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE)) {
+        mon_store_group_eval(t->st, "local", "g1", 1000000, NULL, &ev);
+        mon_store_group_detail(t->st, "local", "g2", 1000000, &d);
+        if (mon_store_groups(t->st, "local", 1000000, &names) == 0)
+            mon_store_names_free(&names);
+        __atomic_fetch_add(&t->reads, 1, __ATOMIC_RELAXED);
+    }
+    mon_group_eval_free(&ev);
+    mon_group_detail_free(&d);
+    return NULL;
+}
+
+Test(mon_store, concurrent_readers_see_consistent_groups) {
+    mon_store_t *st = store_default();
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    thr_t t = {.st = st, .stop = 0, .reads = 0};
+    pthread_t r[2];
+    mon_group_eval_t ev = {0};
+
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(pthread_create(&r[i], NULL, reader, &t), 0);
+    for (int i = 0; i < 20000; i++) {
+        mon_store_head(cl, "t", i % 7, 0, i, i);
+        mon_store_commit(cl, i % 2 ? "g1" : "g2", "t", i % 7, i, i, "o",
+                         i % 3 ? "c1" : "c2");
+        if (i % 5000 == 4999)
+            mon_store_delete_group(st, "local", "g2");
+    }
+    __atomic_store_n(&t.stop, 1, __ATOMIC_RELEASE);
+    for (int i = 0; i < 2; i++)
+        pthread_join(r[i], NULL);
+    cr_assert_eq(mon_store_group_eval(st, "local", "g1", 20000, NULL, &ev), 0);
+    cr_assert_eq(ev.count, 7);
+    mon_group_eval_free(&ev);
+    mon_store_destroy(st);
+}
