@@ -8,6 +8,8 @@
 #ifndef BC_ERR_H
 #define BC_ERR_H
 
+#include <stddef.h>
+
 #define BC_OK 0
 #define BC_ERR_IO (-1)           /* a system call failed (errno in text) */
 #define BC_ERR_CORRUPT (-2)      /* on-disk data failed a check */

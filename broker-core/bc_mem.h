@@ -10,6 +10,7 @@
 #define BC_MEM_H
 
 #include <stddef.h>
+#include <stdlib.h>
 
 /* malloc/calloc/realloc/strdup that never return NULL (abort on OOM).
  * Memory is released with free(). Thread-safe. */

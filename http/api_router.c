@@ -174,8 +174,9 @@ static int specificity_cmp(const route_t *a, const route_t *b) {
         if (a->kind[i] != b->kind[i])
             return (int)a->kind[i] - (int)b->kind[i];
     }
-    /* A tail matching zero segments is less specific than a full match. */
-    return (int)b->nsegs - (int)a->nsegs;
+    /* Both matched the same path, so the longer one ends in a tail that
+     * matched nothing: the exact, shorter route is more specific. */
+    return (int)a->nsegs - (int)b->nsegs;
 }
 
 static int method_is(const char *m, const char *want) {

@@ -103,7 +103,8 @@ int main(void) {
                     for (p = 0; p < PARTS; p++, n++)
                         dropped += mon_store_commit(cl, gnames[g], tnames[t],
                                                     p, off, t_ms, NULL,
-                                                    NULL) != 0;
+                                                    NULL) >=
+                                   MON_STORE_DROP_NO_TOPIC;
         }
         rates_b[r] = (double)n / (now_s() - t0);
 
@@ -116,8 +117,10 @@ int main(void) {
             t = (int)((x >> 20) % TOPICS);
             p = (int)((x >> 32) % PARTS);
             dropped += mon_store_commit(cl, gnames[g], tnames[t], p, off,
-                                        t_ms + i / 1000, NULL, NULL) != 0;
+                                        t_ms + 1 + i / 1000, NULL, NULL) >=
+                       MON_STORE_DROP_NO_TOPIC;
         }
+        t_ms += 1 + i / 1000;
         rates_r[r] = (double)(COMMITS_PER_RUN / 4) / (now_s() - t0);
 
         /* whole-group evaluation, 1000 partitions */
