@@ -5,6 +5,7 @@
 #include "broker-core/bc_segment.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -30,7 +31,8 @@ struct bc_segment_s {
     int64_t first_ts;
     int64_t bytes_since_index;
     int64_t created_ms;
-    int64_t flushed_size;
+    _Atomic int64_t flushed_size; /* the tick fsyncs sealed segments
+                                     without the log mutex */
     int64_t index_max_bytes;
     bc_index_t *oidx;
     bc_index_t *tidx;

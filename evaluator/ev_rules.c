@@ -328,11 +328,11 @@ int ev_explain(const ev_result_t *r, char *buf, size_t size) {
                         "so OK");
     case EV_RULE_INCOMPLETE:
         return snprintf(buf, size,
-                        "the window is only %.4g%% full (%d of the commits "
-                        "it holds), below the %.4g%% minimum: too early to "
-                        "judge, so OK",
+                        "the window is only %.4g%% full (%d commit%s), "
+                        "below the %.4g%% minimum: too early to judge, "
+                        "so OK",
                         (double)r->left / 1e4, r->count,
-                        (double)r->right / 1e4);
+                        r->count == 1 ? "" : "s", (double)r->right / 1e4);
     case EV_RULE_CURRENT_LAG_ALLOWED:
         return snprintf(buf, size,
                         "current lag %lld is within the allowed lag of "

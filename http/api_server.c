@@ -416,7 +416,13 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
     n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
-    mon_log(MON_LOG_WARN, "http: %s", msg);
+    /* a client going away mid-response is routine, not a warning */
+    mon_log(strcasestr(msg, "for the request") ||
+                    strcasestr(msg, "closed by remote") ||
+                    strcasestr(msg, "connection reset")
+                ? MON_LOG_DEBUG
+                : MON_LOG_WARN,
+            "http: %s", msg);
 }
 
 static enum MHD_Result dispatch(conn_req_t *cr, struct MHD_Connection *conn,

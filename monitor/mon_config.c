@@ -1282,6 +1282,10 @@ static int on_pair(void *user, const char *section, const char *name,
              "key '%s' comes before any [section]", name);
         return 1;
     }
+    if (!name[0]) {
+        perr(p, p->lineno, sec, NULL, "missing key name before '='");
+        return 1;
+    }
     loc_t l = {p, sec, name, p->lineno};
     seen_t *prev = find_seen(sec, name);
     if (prev) {

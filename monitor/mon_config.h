@@ -108,7 +108,10 @@ typedef struct mon_config_evaluator_s {
     double minimum_complete;  /* 0.0 (0..1) */
 } mon_config_evaluator_t;
 
-/* [cluster NAME]. Fields of the other sources keep their defaults. */
+/* [cluster NAME]. Keys of another source are rejected at load, so the
+ * fields of other sources keep their defaults (NULL strings, empty lists):
+ * data_dir is set only for embedded, file only for replay, servers only
+ * for kafka. */
 typedef struct mon_config_cluster_s {
     char *name;                   /* [A-Za-z0-9._-]{1,64} */
     int line;                     /* line of the section header; 0 default */

@@ -1,10 +1,8 @@
 /* mon_history: see mon_history.h.
  *
- * Groups are kept in an array sorted by (cluster, group) and found by
- * binary search: groups are added rarely and looked up once per
- * evaluation, so a sorted array is simpler than a hash table and fast
- * enough for tens of thousands of groups. Each tier is a growable array
- * used as a queue (a start index, compacted when half of it is dead).
+ * Groups are found through a mon_strmap keyed by "cluster\0group". Each
+ * tier is a growable array used as a queue (a start index, compacted when
+ * half of it is dead), since samples only ever leave from the old end.
  */
 #include "monitor/mon_history.h"
 
@@ -13,6 +11,7 @@
 #include <string.h>
 
 #include "monitor/mon_mem.h"
+#include "monitor/mon_strmap.h"
 
 typedef struct tier_s {
     mon_hsample_t *v;
@@ -20,17 +19,15 @@ typedef struct tier_s {
 } tier_t;
 
 typedef struct hgroup_s {
-    char *cluster;
-    char *group;
     tier_t fine;
     tier_t coarse;
+    size_t key_len;
 } hgroup_t;
 
 struct mon_history_s {
     pthread_mutex_t lock; /* guards everything below */
     int64_t fine_ms, step_ms, coarse_ms;
-    hgroup_t *groups; /* sorted by cluster, then group */
-    size_t n, cap;
+    mon_strmap_t *groups; /* "cluster\0group" -> hgroup_t */
 };
 
 mon_history_t *mon_history_new(int64_t fine_ms, int64_t coarse_step_ms,
@@ -40,49 +37,47 @@ mon_history_t *mon_history_new(int64_t fine_ms, int64_t coarse_step_ms,
     h->fine_ms = fine_ms > 0 ? fine_ms : 1;
     h->step_ms = coarse_step_ms > 0 ? coarse_step_ms : 1;
     h->coarse_ms = coarse_ms > 0 ? coarse_ms : 0;
+    h->groups = mon_strmap_new();
     return h;
 }
 
 static void group_free(hgroup_t *g) {
-    free(g->cluster);
-    free(g->group);
     free(g->fine.v);
     free(g->coarse.v);
+    free(g);
+}
+
+static int free_cb(const char *key, size_t len, void *value, void *arg) {
+    (void)key;
+    (void)len;
+    (void)arg;
+    group_free(value);
+    return 0;
 }
 
 void mon_history_destroy(mon_history_t *h) {
     if (!h)
         return;
-    for (size_t i = 0; i < h->n; i++)
-        group_free(&h->groups[i]);
-    free(h->groups);
+    mon_strmap_each(h->groups, free_cb, NULL);
+    mon_strmap_destroy(h->groups);
     pthread_mutex_destroy(&h->lock);
     free(h);
 }
 
-static int cmp_key(const hgroup_t *g, const char *cluster, const char *group) {
-    int c = strcmp(g->cluster, cluster);
-    return c ? c : strcmp(g->group, group);
-}
-
-/* Index of the group, or of where it would be inserted (*found = 0). */
-static size_t find(const mon_history_t *h, const char *cluster,
-                   const char *group, int *found) {
-    size_t lo = 0, hi = h->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = cmp_key(&h->groups[mid], cluster, group);
-        if (c == 0) {
-            *found = 1;
-            return mid;
-        }
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
+/* The group's history, created when `create` is set; NULL otherwise. */
+static hgroup_t *find(mon_history_t *h, const char *cluster,
+                      const char *group, int create) {
+    char key[1024];
+    size_t len = mon_strmap_key2(key, sizeof(key), cluster, group);
+    if (!len)
+        return NULL;
+    hgroup_t *g = mon_strmap_get(h->groups, key, len);
+    if (!g && create) {
+        g = mon_calloc(1, sizeof(*g));
+        g->key_len = len;
+        mon_strmap_put(h->groups, key, len, g);
     }
-    *found = 0;
-    return lo;
+    return g;
 }
 
 static mon_hsample_t *tier_newest(tier_t *t) {
@@ -151,21 +146,11 @@ static void group_prune(mon_history_t *h, hgroup_t *g, int64_t now_ms) {
 void mon_history_add(mon_history_t *h, const char *cluster,
                      const char *group, const mon_hsample_t *s) {
     pthread_mutex_lock(&h->lock);
-    int found;
-    size_t i = find(h, cluster, group, &found);
-    if (!found) {
-        if (h->n == h->cap) {
-            h->cap = h->cap ? h->cap * 2 : 16;
-            h->groups = mon_realloc(h->groups, h->cap * sizeof(*h->groups));
-        }
-        memmove(&h->groups[i + 1], &h->groups[i],
-                (h->n - i) * sizeof(*h->groups));
-        memset(&h->groups[i], 0, sizeof(*h->groups));
-        h->groups[i].cluster = mon_strdup(cluster);
-        h->groups[i].group = mon_strdup(group);
-        h->n++;
+    hgroup_t *g = find(h, cluster, group, 1);
+    if (!g) { /* names too long to key: not kept */
+        pthread_mutex_unlock(&h->lock);
+        return;
     }
-    hgroup_t *g = &h->groups[i];
     mon_hsample_t *last = tier_newest(&g->fine);
     if (last && s->t < last->t_last) {
         pthread_mutex_unlock(&h->lock);
@@ -196,13 +181,11 @@ int mon_history_get(mon_history_t *h, const char *cluster, const char *group,
     *out = NULL;
     *n = 0;
     pthread_mutex_lock(&h->lock);
-    int found;
-    size_t i = find(h, cluster, group, &found);
-    if (!found) {
+    hgroup_t *g = find(h, cluster, group, 0);
+    if (!g) {
         pthread_mutex_unlock(&h->lock);
         return -1;
     }
-    hgroup_t *g = &h->groups[i];
     *out = mon_malloc((g->fine.len + g->coarse.len) * sizeof(**out));
     copy_since(&g->coarse, since_ms, *out, n);
     copy_since(&g->fine, since_ms, *out, n);
@@ -214,10 +197,9 @@ int64_t mon_history_status_since(mon_history_t *h, const char *cluster,
                                  const char *group) {
     int64_t since = -1;
     pthread_mutex_lock(&h->lock);
-    int found;
-    size_t i = find(h, cluster, group, &found);
-    if (found) {
-        const tier_t *t = &h->groups[i].fine;
+    hgroup_t *g = find(h, cluster, group, 0);
+    if (g) {
+        const tier_t *t = &g->fine;
         size_t k = t->len;
         if (k) {
             ev_status_t st = t->v[t->start + k - 1].status;
@@ -232,32 +214,44 @@ int64_t mon_history_status_since(mon_history_t *h, const char *cluster,
 
 void mon_history_forget(mon_history_t *h, const char *cluster,
                         const char *group) {
+    char key[1024];
+    size_t len = mon_strmap_key2(key, sizeof(key), cluster, group);
+    if (!len)
+        return;
     pthread_mutex_lock(&h->lock);
-    int found;
-    size_t i = find(h, cluster, group, &found);
-    if (found) {
-        group_free(&h->groups[i]);
-        memmove(&h->groups[i], &h->groups[i + 1],
-                (h->n - i - 1) * sizeof(*h->groups));
-        h->n--;
-    }
+    hgroup_t *g = mon_strmap_del(h->groups, key, len);
     pthread_mutex_unlock(&h->lock);
+    if (g)
+        group_free(g);
+}
+
+static int prune_cb(const char *key, size_t len, void *value, void *arg) {
+    (void)key;
+    (void)len;
+    mon_history_t *h = ((void **)arg)[0];
+    group_prune(h, value, *(int64_t *)((void **)arg)[1]);
+    return 0;
 }
 
 void mon_history_prune(mon_history_t *h, int64_t now_ms) {
+    void *args[2] = {h, &now_ms};
     pthread_mutex_lock(&h->lock);
-    for (size_t i = 0; i < h->n; i++)
-        group_prune(h, &h->groups[i], now_ms);
+    mon_strmap_each(h->groups, prune_cb, args);
     pthread_mutex_unlock(&h->lock);
 }
 
+static int bytes_cb(const char *key, size_t len, void *value, void *arg) {
+    (void)key;
+    const hgroup_t *g = value;
+    *(size_t *)arg += sizeof(*g) + len + 1 +
+                      (g->fine.cap + g->coarse.cap) * sizeof(mon_hsample_t);
+    return 0;
+}
+
 size_t mon_history_bytes(mon_history_t *h) {
+    size_t b = sizeof(*h);
     pthread_mutex_lock(&h->lock);
-    size_t b = sizeof(*h) + h->cap * sizeof(*h->groups);
-    for (size_t i = 0; i < h->n; i++)
-        b += (h->groups[i].fine.cap + h->groups[i].coarse.cap) *
-                 sizeof(mon_hsample_t) +
-             strlen(h->groups[i].cluster) + strlen(h->groups[i].group) + 2;
+    mon_strmap_each(h->groups, bytes_cb, &b);
     pthread_mutex_unlock(&h->lock);
     return b;
 }

@@ -141,6 +141,14 @@ static const char *json_kind(const cJSON *it) {
     return "an unknown value";
 }
 
+/* Shortest of %.15g and %.17g that reads back as v, for messages. */
+static const char *num_text(double v, char *buf, size_t bufsz) {
+    snprintf(buf, bufsz, "%.15g", v);
+    if (strtod(buf, NULL) != v)
+        snprintf(buf, bufsz, "%.17g", v);
+    return buf;
+}
+
 /* Field label, "x" or "partitions[i].x" for members of expect's list. */
 static const char *label(const char *field, int idx, char *buf, size_t bufsz) {
     if (idx < 0)
@@ -288,7 +296,7 @@ static int exact_int(const pctx_t *pc, const char *key, double v,
  * key; idx >= 0 means the member of partitions[idx]. */
 static int get_int(pctx_t *pc, const cJSON *it, const char *field, int idx,
                    int64_t min, int64_t max, int64_t *out) {
-    char lb[64];
+    char lb[64], nb[40];
     const char *name = label(field, idx, lb, sizeof(lb));
     double v;
     int64_t x = 0;
@@ -298,18 +306,20 @@ static int get_int(pctx_t *pc, const cJSON *it, const char *field, int idx,
     v = it->valuedouble;
     if (fabs(v) < TWO_POW_53) {
         if (v != floor(v))
-            return fail(pc, name, "%.17g is not an integer", v);
+            return fail(pc, name, "%s is not an integer",
+                        num_text(v, nb, sizeof(nb)));
         x = (int64_t)v;
     } else {
         int r = idx < 0 ? exact_int(pc, field, v, &x) : -1;
 
         if (r == 1 || (r < 0 && !(fabs(v) < TWO_POW_63)))
-            return fail(pc, name, "%.17g is beyond the int64 range", v);
+            return fail(pc, name, "%s is beyond the int64 range",
+                        num_text(v, nb, sizeof(nb)));
         if (r < 0)
             return fail(pc, name,
-                        "%.17g cannot be read exactly: write integers "
+                        "%s cannot be read exactly: write integers "
                         "above 2^53 as plain digits",
-                        v);
+                        num_text(v, nb, sizeof(nb)));
     }
     if (x < min || x > max)
         return fail(pc, name,
@@ -491,9 +501,12 @@ static int parse_config(pctx_t *pc, const cJSON **f,
             return fail(pc, "minimum_complete", "expected a number, got %s",
                         json_kind(it));
         d = it->valuedouble;
-        if (!(d >= 0.0 && d <= 1.0))
-            return fail(pc, "minimum_complete",
-                        "%.17g is out of range (0 .. 1)", d);
+        if (!(d >= 0.0 && d <= 1.0)) {
+            char nb[40];
+
+            return fail(pc, "minimum_complete", "%s is out of range (0 .. 1)",
+                        num_text(d, nb, sizeof(nb)));
+        }
         cfg->minimum_complete = d;
     }
     return 0;

@@ -636,6 +636,7 @@ static err_case_t err_cases[] = {
     {"[http]\n  threads = 2\n  threads = 3\n",
      "t.ini:3: [http] threads: duplicate key (first set at line 2)"},
     {"[general]\ndata-dir =\n", "t.ini:2: [general] data-dir: empty value"},
+    {"[general]\n= 1\n", "t.ini:2: [general]: missing key name before '='"},
     /* bad values */
     {"[general]\nlog-format = xml\n",
      "t.ini:2: [general] log-format: 'xml' is not text or json"},

@@ -583,6 +583,10 @@ ParameterizedTestParameters(mon_trace, rejects_numbers_that_are_not_ints) {
          "field 'partition': 0.5 is not an integer"},
         {"", "{\"type\":\"config\",\"intervals\":2.5}",
          "field 'intervals': 2.5 is not an integer"},
+        {"", "{\"type\":\"config\",\"allowed_lag\":0.1}",
+         "field 'allowed_lag': 0.1 is not an integer"},
+        {"", "{\"type\":\"config\",\"allowed_lag\":1.0000000000000002}",
+         "field 'allowed_lag': 1.0000000000000002 is not an integer"},
         {"", "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
                "\"partition\":0,\"offset\":1e-3}",
          "field 'offset': 0.001 is not an integer"},

@@ -1,0 +1,73 @@
+/* api_routes_kafka: Burrow's /v3/kafka tree over the offset store, plus
+ * Warren's evidence routes.
+ *
+ * Burrow v3 paths, messages, field names, field order and status codes
+ * (see BURROW.md): cluster list and detail, topic list, topic offsets,
+ * topic consumers, consumer list, consumer detail, /status (non-OK
+ * partitions only), /lag (all partitions), and the two DELETEs. An unknown
+ * group's status is NOTFOUND with HTTP 404 and error false, exactly as
+ * Burrow. Window entries carry observedAt = the commit's timestamp (the
+ * store keeps one time per commit).
+ *
+ * Warren's additions: every partition object also has "label" (the status
+ * in words), "rule", "explanation" (one sentence), "time_lag_s" and
+ * "eta_s" (null when unknown); a found status object also has "label",
+ * "explanation" (of the partition that decided the group status),
+ * "max_time_lag_s" and "since" (ms the group entered this status, from the
+ * history, or null). GET .../consumer/:group/window returns every window
+ * entry and head sample per partition; GET .../consumer/:group/history
+ * ?since=MS returns the bounded status/lag history.
+ *
+ * Evaluations (the /status and /lag bodies) are cached per path for
+ * expire_cache_ms of wall time (Burrow's expire-cache); a DELETE of the
+ * group drops its cached bodies. Locks: the cache mutex (guarding only the
+ * cache) is never held while the store is read; the store and history
+ * take their own locks. Handlers run on any pool thread.
+ */
+#ifndef API_ROUTES_KAFKA_H
+#define API_ROUTES_KAFKA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "evaluator/ev_rules.h"
+#include "http/api_server.h"
+#include "monitor/mon_config.h"
+#include "monitor/mon_history.h"
+#include "monitor/mon_store.h"
+
+/* The evaluation time of `cluster` given the wall clock: a replay cluster
+ * answers with its virtual clock. Called on pool threads. */
+typedef int64_t (*api_clock_fn)(void *arg, const char *cluster,
+                                int64_t wall_ms);
+
+typedef struct api_kafka_ctx_s {
+    mon_store_t *store;          /* required */
+    const mon_config_t *config;  /* cluster list/detail; NULL: from store */
+    mon_history_t *history;      /* NULL: /history and "since" unavailable */
+    ev_params_t params;          /* intervals 0: the store's */
+    int64_t expire_cache_ms;     /* 0: no caching */
+    api_clock_fn clock;          /* NULL: wall clock */
+    void *clock_arg;
+} api_kafka_ctx_t;
+
+typedef struct api_routes_kafka_s api_routes_kafka_t;
+
+/* New route set over ctx (copied; the pointers in it must outlive the
+ * handle). Never NULL. */
+api_routes_kafka_t *api_routes_kafka_new(const api_kafka_ctx_t *ctx);
+
+/* Frees the handle and its cache; NULL is fine. Only after the server
+ * using it has stopped. */
+void api_routes_kafka_destroy(api_routes_kafka_t *rk);
+
+/* Registers every route on srv (before api_server_start). Returns 0, or
+ * -1 with errstr set. */
+int api_routes_kafka_register(api_routes_kafka_t *rk, api_server_t *srv,
+                              char *errstr, size_t errstr_size);
+
+/* Drops every cached evaluation (e.g. after a snapshot load). Any
+ * thread. */
+void api_routes_kafka_flush(api_routes_kafka_t *rk);
+
+#endif
