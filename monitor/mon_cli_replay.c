@@ -49,12 +49,10 @@ static int parse_tick(const char *s, int64_t *out) {
     char *end;
     long long v;
 
-    if (!*s || *s < '0' || *s > '9')
-        return -1;
+    if (!*s || *s < '0' || *s > '9') return -1;
     errno = 0;
     v = strtoll(s, &end, 10);
-    if (errno || *end)
-        return -1;
+    if (errno || *end) return -1;
     *out = v;
     return 0;
 }
@@ -85,8 +83,7 @@ int mon_cli_replay(int argc, char **argv) {
             o.check = true;
         } else if (!strcmp(a, "--format") || !strncmp(a, "--format=", 9)) {
             val = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!val)
-                return bad("missing value (text or json) for", a);
+            if (!val) return bad("missing value (text or json) for", a);
             if (!strcmp(val, "text"))
                 o.format = MON_REPLAY_TEXT;
             else if (!strcmp(val, "json"))
@@ -95,23 +92,19 @@ int mon_cli_replay(int argc, char **argv) {
                 return bad("--format must be text or json, not", val);
         } else if (!strcmp(a, "--tick") || !strncmp(a, "--tick=", 7)) {
             val = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!val)
-                return bad("missing value (milliseconds) for", a);
+            if (!val) return bad("missing value (milliseconds) for", a);
             if (parse_tick(val, &o.tick_ms) < 0)
-                return bad("--tick must be a number of milliseconds, not",
-                           val);
+                return bad("--tick must be a number of milliseconds, not", val);
         } else {
             return bad("unknown option", a);
         }
     }
     if (first_file < 0 || first_file >= argc)
         return bad("no trace FILE given", NULL);
-    if (!isatty(STDOUT_FILENO))
-        setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+    if (!isatty(STDOUT_FILENO)) setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
     for (i = first_file; i < argc; i++) {
         r = mon_replay_file(argv[i], &o, NULL);
-        if (r > rc)
-            rc = r;
+        if (r > rc) rc = r;
     }
     fflush(stdout);
     return rc;

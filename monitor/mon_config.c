@@ -1709,3 +1709,25 @@ mon_config_notifier_find(const mon_config_t *cfg, const char *name) {
             return cfg->notifiers[i];
     return NULL;
 }
+
+int mon_config_use_replay(mon_config_t *cfg, const char *file, double speed,
+                          char *errstr, size_t errstr_size) {
+    if (!file || !file[0]) {
+        snprintf(errstr, errstr_size, "--replay: empty file name");
+        return -1;
+    }
+    if (!(speed > 0) || speed > 1e6) {
+        snprintf(errstr, errstr_size,
+                 "--speed: must be a number above 0 and at most 1000000");
+        return -1;
+    }
+    for (size_t i = 0; i < cfg->n_clusters; i++)
+        cluster_free(cfg->clusters[i]);
+    cfg->n_clusters = 0;
+    mon_config_cluster_t *cl = cluster_new("local", 0);
+    cl->source = MON_CONFIG_SOURCE_REPLAY;
+    cl->file = mon_strdup(file);
+    cl->speed = speed;
+    add_cluster(cfg, cl);
+    return 0;
+}

@@ -202,6 +202,12 @@ int mon_config_override(mon_config_t *cfg, const char *listen,
  * default dashboard-url shows it. Call before sharing the config. */
 void mon_config_set_bound_port(mon_config_t *cfg, int port);
 
+/* Replaces every cluster with one replay cluster "local" fed from `file`
+ * at `speed` (warren serve --replay FILE --speed X). Returns 0, or -1 with
+ * errstr naming the option and why (empty file, speed not in (0, 1e6]). */
+int mon_config_use_replay(mon_config_t *cfg, const char *file, double speed,
+                          char *errstr, size_t errstr_size);
+
 /* File the configuration came from, or NULL for mon_config_new_default(). */
 const char *mon_config_path(const mon_config_t *cfg);
 

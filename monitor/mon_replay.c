@@ -71,8 +71,7 @@ typedef struct replay_s {
     int rc;
 } replay_t;
 
-static uint64_t hash2(const char *a, size_t alen, const char *b,
-                      size_t blen) {
+static uint64_t hash2(const char *a, size_t alen, const char *b, size_t blen) {
     uint64_t h = 1469598103934665603ULL;
     size_t i;
 
@@ -111,8 +110,7 @@ static rec_t *rec_find(replay_t *rp, const char *cluster, const char *group,
                 !memcmp(r->cluster, cluster, clen))
                 return rp->last = r;
     }
-    if (!create)
-        return NULL;
+    if (!create) return NULL;
     r = mon_calloc(1, sizeof(*r));
     r->cluster = mon_malloc(clen + glen + 2);
     memcpy(r->cluster, cluster, clen + 1);
@@ -214,23 +212,22 @@ static void print_change(replay_t *rp, const rec_t *r, ev_status_t prev,
     size_t i, shown = 0, bad = 0;
 
     rp->stats->changes++;
-    if (rp->o->quiet)
-        return;
+    if (rp->o->quiet) return;
     if (rp->o->format == MON_REPLAY_JSON) {
-        fprintf(f, "{\"type\":\"change\",\"t\":%lld,\"cluster\":",
-                (long long)t);
+        fprintf(f,
+                "{\"type\":\"change\",\"t\":%lld,\"cluster\":", (long long)t);
         json_str(f, r->cluster);
         fputs(",\"group\":", f);
         json_str(f, r->group);
-        fprintf(f, ",\"status\":\"%s\",\"previous\":\"%s\",\"totallag\":%lld,"
-                   "\"partitions\":[",
+        fprintf(f,
+                ",\"status\":\"%s\",\"previous\":\"%s\",\"totallag\":%lld,"
+                "\"partitions\":[",
                 ev_status_name(ev->status), ev_status_name(prev),
                 (long long)ev->rollup.totallag);
         for (i = 0; i < ev->count; i++) {
             const mon_part_eval_t *pe = &ev->parts[i];
 
-            if (pe->result.status == EV_OK)
-                continue;
+            if (pe->result.status == EV_OK) continue;
             fputs(shown++ ? ",{\"topic\":" : "{\"topic\":", f);
             json_str(f, pe->topic);
             fprintf(f,
@@ -250,11 +247,10 @@ static void print_change(replay_t *rp, const rec_t *r, ev_status_t prev,
     for (i = 0; i < ev->count; i++) {
         const mon_part_eval_t *pe = &ev->parts[i];
 
-        if (pe->result.status == EV_OK)
-            continue;
+        if (pe->result.status == EV_OK) continue;
         if (shown < TEXT_MAX_PARTS)
-            fprintf(f, "%s %s/%d %s (rule %s, lag %lld)",
-                    shown ? "," : ";", pe->topic, (int)pe->partition,
+            fprintf(f, "%s %s/%d %s (rule %s, lag %lld)", shown ? "," : ";",
+                    pe->topic, (int)pe->partition,
                     ev_status_name(pe->result.status),
                     ev_rule_name(pe->result.rule),
                     (long long)pe->result.current_lag);
@@ -262,8 +258,7 @@ static void print_change(replay_t *rp, const rec_t *r, ev_status_t prev,
             bad++;
         shown++;
     }
-    if (bad)
-        fprintf(f, ", and %zu more", bad);
+    if (bad) fprintf(f, ", and %zu more", bad);
     putc('\n', f);
 }
 
@@ -271,8 +266,7 @@ static void print_change(replay_t *rp, const rec_t *r, ev_status_t prev,
 static void eval_rec(replay_t *rp, rec_t *r, int64_t t) {
     ev_status_t prev = r->status;
 
-    mon_store_group_eval(rp->st, r->cluster, r->group, t, &rp->params,
-                         &rp->ev);
+    mon_store_group_eval(rp->st, r->cluster, r->group, t, &rp->params, &rp->ev);
     r->totallag = rp->ev.rollup.totallag;
     r->partitions = rp->ev.count;
     if (rp->ev.status != prev) {
@@ -295,8 +289,7 @@ static void tick_all(replay_t *rp, int64_t t) {
     size_t i;
 
     for (i = 0; i < rp->nrecs; i++)
-        if (rp->recs[i]->status != EV_NOTFOUND)
-            eval_rec(rp, rp->recs[i], t);
+        if (rp->recs[i]->status != EV_NOTFOUND) eval_rec(rp, rp->recs[i], t);
 }
 
 static int64_t sat_add(int64_t a, int64_t b) {
@@ -311,12 +304,10 @@ static void run_ticks(replay_t *rp, int64_t until, bool inclusive) {
     long n = 0;
 
     while (rp->next_tick < until || (inclusive && rp->next_tick == until)) {
-        if (rp->next_tick == INT64_MAX)
-            break;
+        if (rp->next_tick == INT64_MAX) break;
         if (++n > MON_REPLAY_MAX_TICKS) {
             /* Skip to the last tick of the gap. */
-            int64_t left = (until - rp->next_tick - (inclusive ? 0 : 1)) /
-                           tick;
+            int64_t left = (until - rp->next_tick - (inclusive ? 0 : 1)) / tick;
 
             rp->next_tick = sat_add(rp->next_tick, left * tick);
             tick_all(rp, rp->next_tick);
@@ -339,8 +330,7 @@ static void advance(replay_t *rp, int64_t t) {
 static const mon_part_eval_t *deciding(const mon_group_eval_t *ev) {
     size_t i;
 
-    if (!ev->count)
-        return NULL;
+    if (!ev->count) return NULL;
     if (ev->status == EV_OK)
         return &ev->parts[ev->rollup.maxlag_index >= 0
                               ? (size_t)ev->rollup.maxlag_index
@@ -364,20 +354,18 @@ static void check_expect(replay_t *rp, const mon_trace_event_t *te) {
         rp->stats->mismatches++;
         d = deciding(ev);
         if (!d)
-            fprintf(f,
-                    "%s:%lu: %s/%s: expected %s, got %s (rule none: %s)\n",
+            fprintf(f, "%s:%lu: %s/%s: expected %s, got %s (rule none: %s)\n",
                     rp->path, line, te->cluster, te->group,
                     ev_status_name(te->status), ev_status_name(ev->status),
-                    ev->status == EV_NOTFOUND
-                        ? "group unknown or expired"
-                        : "group has no partitions");
+                    ev->status == EV_NOTFOUND ? "group unknown or expired"
+                                              : "group has no partitions");
         else
-            fprintf(f, "%s:%lu: %s/%s: expected %s, got %s (rule %s on "
-                       "%s/%d)\n",
+            fprintf(f,
+                    "%s:%lu: %s/%s: expected %s, got %s (rule %s on "
+                    "%s/%d)\n",
                     rp->path, line, te->cluster, te->group,
                     ev_status_name(te->status), ev_status_name(ev->status),
-                    ev_rule_name(d->result.rule), d->topic,
-                    (int)d->partition);
+                    ev_rule_name(d->result.rule), d->topic, (int)d->partition);
     }
     for (k = 0; k < te->pexpect_count; k++) {
         const mon_trace_pexpect_t *px = &te->pexpect[k];
@@ -402,16 +390,14 @@ static void check_expect(replay_t *rp, const mon_trace_event_t *te) {
                     ev_rule_name(ev->parts[i].result.rule));
         }
     }
-    if (rp->stats->mismatches != before)
-        rp->stats->failed++;
+    if (rp->stats->mismatches != before) rp->stats->failed++;
 }
 
 static int ensure_store(replay_t *rp, char *errstr, size_t errstr_size) {
     mon_store_config_t sc;
     char msg[256];
 
-    if (rp->st)
-        return 0;
+    if (rp->st) return 0;
     mon_store_config_default(&sc);
     sc.intervals = rp->cfg.intervals;
     sc.min_distance_ms = rp->cfg.min_distance_ms;
@@ -436,15 +422,13 @@ static int apply(replay_t *rp, const mon_trace_event_t *te, char *errstr,
     rec_t *r;
     int rc;
 
-    if (te->type == MON_TRACE_BLANK)
-        return 0;
+    if (te->type == MON_TRACE_BLANK) return 0;
     rp->stats->lines++;
     if (te->type == MON_TRACE_CONFIG) {
         rp->cfg = te->config;
         return 0;
     }
-    if (ensure_store(rp, errstr, errstr_size) < 0)
-        return -1;
+    if (ensure_store(rp, errstr, errstr_size) < 0) return -1;
     if (!rp->started) {
         rp->started = true;
         rp->cur_t = te->t;
@@ -489,8 +473,7 @@ static int apply(replay_t *rp, const mon_trace_event_t *te, char *errstr,
         else
             mon_store_group_eval(rp->st, te->cluster, te->group, te->t,
                                  &rp->params, &rp->ev);
-        if (rp->o->check)
-            check_expect(rp, te);
+        if (rp->o->check) check_expect(rp, te);
         break;
     default:
         break;
@@ -512,8 +495,7 @@ static void print_summary(replay_t *rp) {
     char ts[48];
     size_t i;
 
-    if (rp->o->quiet || !rp->nrecs)
-        return;
+    if (rp->o->quiet || !rp->nrecs) return;
     sorted = mon_malloc(rp->nrecs * sizeof(*sorted));
     memcpy(sorted, rp->recs, rp->nrecs * sizeof(*sorted));
     qsort(sorted, rp->nrecs, sizeof(*sorted), cmp_rec);
@@ -549,8 +531,8 @@ static int feed(replay_t *rp, const char *line, size_t len) {
     mon_trace_event_t te;
     char errstr[512];
 
-    if (mon_trace_parse_line(rp->rd, line, len, &te, errstr,
-                             sizeof(errstr)) < 0 ||
+    if (mon_trace_parse_line(rp->rd, line, len, &te, errstr, sizeof(errstr)) <
+            0 ||
         apply(rp, &te, errstr, sizeof(errstr)) < 0) {
         fprintf(rp->o->err, "%s\n", errstr);
         rp->rc = 2;
@@ -564,10 +546,8 @@ static int feed_mem(replay_t *rp, const char *p, size_t n) {
 
     while (p < end) {
         nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl)
-            nl = end;
-        if (feed(rp, p, (size_t)(nl - p)) < 0)
-            return -1;
+        if (!nl) nl = end;
+        if (feed(rp, p, (size_t)(nl - p)) < 0) return -1;
         p = nl + 1;
     }
     return 0;
@@ -580,16 +560,14 @@ static int feed_stream(replay_t *rp, FILE *fp) {
     int rc = 0;
 
     while ((n = getline(&line, &cap, fp)) >= 0) {
-        if (n > 0 && line[n - 1] == '\n')
-            n--;
+        if (n > 0 && line[n - 1] == '\n') n--;
         if (feed(rp, line, (size_t)n) < 0) {
             rc = -1;
             break;
         }
     }
     if (!rc && ferror(fp)) {
-        fprintf(rp->o->err, "%s: read error: %s\n", rp->path,
-                strerror(errno));
+        fprintf(rp->o->err, "%s: read error: %s\n", rp->path, strerror(errno));
         rp->rc = 2;
         rc = -1;
     }
@@ -604,14 +582,11 @@ static int read_trace(replay_t *rp) {
     void *map;
     int fd, rc;
 
-    if (!strcmp(rp->path, "-"))
-        return feed_stream(rp, stdin);
+    if (!strcmp(rp->path, "-")) return feed_stream(rp, stdin);
     fd = open(rp->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || fstat(fd, &sb) < 0) {
-        fprintf(rp->o->err, "%s: cannot read: %s\n", rp->path,
-                strerror(errno));
-        if (fd >= 0)
-            close(fd);
+        fprintf(rp->o->err, "%s: cannot read: %s\n", rp->path, strerror(errno));
+        if (fd >= 0) close(fd);
         rp->rc = 2;
         return -1;
     }
@@ -637,8 +612,7 @@ static int read_trace(replay_t *rp) {
     }
     fp = fdopen(fd, "r");
     if (!fp) {
-        fprintf(rp->o->err, "%s: cannot read: %s\n", rp->path,
-                strerror(errno));
+        fprintf(rp->o->err, "%s: cannot read: %s\n", rp->path, strerror(errno));
         close(fd);
         rp->rc = 2;
         return -1;
@@ -664,8 +638,7 @@ int mon_replay_file(const char *path, const mon_replay_opts_t *o,
     char errstr[512];
     size_t i;
 
-    if (!stats)
-        stats = &local;
+    if (!stats) stats = &local;
     memset(stats, 0, sizeof(*stats));
     memset(&rp, 0, sizeof(rp));
     rp.path = path;
@@ -693,8 +666,7 @@ int mon_replay_file(const char *path, const mon_replay_opts_t *o,
                     fprintf(o->out,
                             ",\"expectations\":%lu,\"failed\":%lu,"
                             "\"mismatches\":%lu}\n",
-                            stats->expects, stats->failed,
-                            stats->mismatches);
+                            stats->expects, stats->failed, stats->mismatches);
                 } else {
                     fprintf(o->out,
                             "%s: %lu expect lines, %lu failed (%lu "

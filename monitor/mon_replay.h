@@ -46,15 +46,15 @@ typedef struct mon_replay_opts_s {
 } mon_replay_opts_t;
 
 typedef struct mon_replay_stats_s {
-    unsigned long lines;    /* non-blank lines applied */
+    unsigned long lines; /* non-blank lines applied */
     unsigned long heads;
-    unsigned long commits;  /* commit lines */
-    unsigned long dropped;  /* heads and commits the store dropped */
-    unsigned long expects;  /* expect lines checked */
-    unsigned long failed;   /* expect lines that did not hold */
+    unsigned long commits;    /* commit lines */
+    unsigned long dropped;    /* heads and commits the store dropped */
+    unsigned long expects;    /* expect lines checked */
+    unsigned long failed;     /* expect lines that did not hold */
     unsigned long mismatches; /* group or partition statuses that differ */
-    unsigned long changes;  /* status changes printed */
-    unsigned long groups;   /* groups seen */
+    unsigned long changes;    /* status changes printed */
+    unsigned long groups;     /* groups seen */
 } mon_replay_stats_t;
 
 /* Fills *o with the defaults (text, tick 10000, no check, stdout/err). */

@@ -90,8 +90,7 @@ static void *hmap_get(const hmap_t *m, const char *name, size_t len,
                       uint64_t hash) {
     size_t mask, i;
 
-    if (!m->cap)
-        return NULL;
+    if (!m->cap) return NULL;
     mask = m->cap - 1;
     for (i = hash & mask; m->slots[i].item; i = (i + 1) & mask)
         if (m->slots[i].hash == hash &&
@@ -116,8 +115,7 @@ static void hmap_put(hmap_t *m, hkey_t *item) {
         hslot_t *ns = mon_calloc(ncap, sizeof(*ns));
 
         for (i = 0; i < m->cap; i++)
-            if (m->slots[i].item)
-                hmap_place(ns, ncap, m->slots[i].item);
+            if (m->slots[i].item) hmap_place(ns, ncap, m->slots[i].item);
         free(m->slots);
         m->slots = ns;
         m->cap = ncap;
@@ -137,8 +135,7 @@ static void hmap_del(hmap_t *m, const hkey_t *item) {
         m->slots[i].item = NULL;
         for (;;) {
             j = (j + 1) & mask;
-            if (!m->slots[j].item)
-                goto done;
+            if (!m->slots[j].item) goto done;
             home = m->slots[j].hash & mask;
             /* Move j back to i unless its home lies cyclically in (i, j]. */
             if (i <= j ? (i >= home || home > j) : (i >= home && home > j))
@@ -157,8 +154,8 @@ static void hmap_free(hmap_t *m) {
     m->cap = m->count = 0;
 }
 
-#define HMAP_FOREACH(m, i)                                                    \
-    for ((i) = 0; (i) < (m)->cap; (i)++)                                      \
+#define HMAP_FOREACH(m, i)                                                     \
+    for ((i) = 0; (i) < (m)->cap; (i)++)                                       \
         if ((m)->slots[(i)].item)
 
 /* ---------------------------------------------------------------------- */
@@ -227,8 +224,7 @@ static void err_set(char *errstr, size_t size, const char *fmt, ...)
 static void err_set(char *errstr, size_t size, const char *fmt, ...) {
     va_list ap;
 
-    if (!errstr || !size)
-        return;
+    if (!errstr || !size) return;
     va_start(ap, fmt);
     vsnprintf(errstr, size, fmt, ap);
     va_end(ap);
@@ -262,15 +258,12 @@ static void istr_put(mon_store_cluster_t *cl, istr_t *is) {
 }
 
 /* Sets *slot to s (NULL keeps, "" clears). */
-static void istr_assign(mon_store_cluster_t *cl, istr_t **slot,
-                        const char *s) {
+static void istr_assign(mon_store_cluster_t *cl, istr_t **slot, const char *s) {
     size_t len;
 
-    if (!s)
-        return;
+    if (!s) return;
     len = strlen(s);
-    if (*slot && (*slot)->key.len == len && !memcmp((*slot)->s, s, len))
-        return;
+    if (*slot && (*slot)->key.len == len && !memcmp((*slot)->s, s, len)) return;
     istr_put(cl, *slot);
     *slot = len ? istr_get(cl, s, len) : NULL;
 }
@@ -292,8 +285,8 @@ static topic_t *topic_new(mon_store_cluster_t *cl, const char *name,
 /* Grows a topic's rings to n partitions (n > count). */
 static void topic_grow(const mon_store_t *st, topic_t *t, int32_t n) {
     size_t iv = (size_t)st->intervals;
-    ev_headring_t *nr =
-        mon_malloc((size_t)n * (sizeof(ev_headring_t) + iv * sizeof(ev_head_t)));
+    ev_headring_t *nr = mon_malloc(
+        (size_t)n * (sizeof(ev_headring_t) + iv * sizeof(ev_head_t)));
     ev_head_t *slots = (ev_head_t *)(nr + n);
     int32_t p;
 
@@ -311,8 +304,7 @@ static void topic_grow(const mon_store_t *st, topic_t *t, int32_t n) {
 }
 
 static void topic_free(topic_t *t) {
-    if (!t)
-        return;
+    if (!t) return;
     free(t->rings);
     free((char *)t->key.name);
     free(t);
@@ -365,8 +357,8 @@ static void gtopic_free(mon_store_cluster_t *cl, gtopic_t *gt) {
     free(gt);
 }
 
-static group_t *group_new(mon_store_cluster_t *cl, const char *name,
-                          size_t len, uint64_t hash) {
+static group_t *group_new(mon_store_cluster_t *cl, const char *name, size_t len,
+                          uint64_t hash) {
     group_t *g = mon_calloc(1, sizeof(*g));
     char *copy = mon_malloc(len + 1);
 
@@ -403,8 +395,7 @@ static void group_delete(mon_store_cluster_t *cl, group_t *g) {
 
 static void gtopic_delete(mon_store_cluster_t *cl, group_t *g, gtopic_t *gt) {
     hmap_del(&g->topics, &gt->key);
-    if (cl->c_gtopic == gt)
-        cl->c_gtopic = NULL;
+    if (cl->c_gtopic == gt) cl->c_gtopic = NULL;
     gtopic_free(cl, gt);
 }
 
@@ -412,8 +403,7 @@ static bool group_expired(const mon_store_t *st, const group_t *g,
                           int64_t now_ms) {
     int64_t age;
 
-    if (g->last_commit_ms == INT64_MIN)
-        return false;
+    if (g->last_commit_ms == INT64_MIN) return false;
     if (__builtin_sub_overflow(now_ms, g->last_commit_ms, &age))
         return now_ms > g->last_commit_ms;
     return age > st->expire_group_ms;
@@ -452,8 +442,7 @@ static void cluster_clear(mon_store_cluster_t *cl) {
 }
 
 static void cluster_free(mon_store_cluster_t *cl) {
-    if (!cl)
-        return;
+    if (!cl) return;
     cluster_clear(cl);
     pthread_rwlock_destroy(&cl->lock);
     free(cl->name);
@@ -513,8 +502,7 @@ mon_store_t *mon_store_new(const mon_store_config_t *cfg, char *errstr,
     if (cfg->group_denylist && *cfg->group_denylist) {
         if (compile_re(&st->deny, cfg->group_denylist, "denylist", errstr,
                        errstr_size) < 0) {
-            if (st->has_allow)
-                regfree(&st->allow);
+            if (st->has_allow) regfree(&st->allow);
             free(st);
             return NULL;
         }
@@ -527,15 +515,12 @@ mon_store_t *mon_store_new(const mon_store_config_t *cfg, char *errstr,
 void mon_store_destroy(mon_store_t *st) {
     size_t i;
 
-    if (!st)
-        return;
+    if (!st) return;
     for (i = 0; i < st->count; i++)
         cluster_free(st->clusters[i]);
     free(st->clusters);
-    if (st->has_allow)
-        regfree(&st->allow);
-    if (st->has_deny)
-        regfree(&st->deny);
+    if (st->has_allow) regfree(&st->allow);
+    if (st->has_deny) regfree(&st->deny);
     pthread_mutex_destroy(&st->clusters_lock);
     free(st);
 }
@@ -545,21 +530,18 @@ int mon_store_intervals(const mon_store_t *st) {
 }
 
 /* Cluster by name; clusters_lock held. */
-static mon_store_cluster_t *cluster_lookup(mon_store_t *st,
-                                           const char *name) {
+static mon_store_cluster_t *cluster_lookup(mon_store_t *st, const char *name) {
     size_t i;
 
     for (i = 0; i < st->count; i++)
-        if (!strcmp(st->clusters[i]->name, name))
-            return st->clusters[i];
+        if (!strcmp(st->clusters[i]->name, name)) return st->clusters[i];
     return NULL;
 }
 
 mon_store_cluster_t *mon_store_cluster(mon_store_t *st, const char *name) {
     mon_store_cluster_t *cl;
 
-    if (!name || !*name || strlen(name) > NAME_MAX_LEN)
-        return NULL;
+    if (!name || !*name || strlen(name) > NAME_MAX_LEN) return NULL;
     pthread_mutex_lock(&st->clusters_lock);
     cl = cluster_lookup(st, name);
     if (!cl) {
@@ -575,12 +557,10 @@ mon_store_cluster_t *mon_store_cluster(mon_store_t *st, const char *name) {
     return cl;
 }
 
-mon_store_cluster_t *mon_store_cluster_find(mon_store_t *st,
-                                            const char *name) {
+mon_store_cluster_t *mon_store_cluster_find(mon_store_t *st, const char *name) {
     mon_store_cluster_t *cl;
 
-    if (!name)
-        return NULL;
+    if (!name) return NULL;
     pthread_mutex_lock(&st->clusters_lock);
     cl = cluster_lookup(st, name);
     pthread_mutex_unlock(&st->clusters_lock);
@@ -595,15 +575,12 @@ const char *mon_store_cluster_name(const mon_store_cluster_t *cl) {
 /* Writers                                                                */
 
 /* Topic by name, through the writer cache (write lock held). */
-static topic_t *w_topic(mon_store_cluster_t *cl, const char *name,
-                        size_t len) {
+static topic_t *w_topic(mon_store_cluster_t *cl, const char *name, size_t len) {
     topic_t *t = cl->c_topic;
 
-    if (t && t->key.len == len && !memcmp(t->key.name, name, len))
-        return t;
+    if (t && t->key.len == len && !memcmp(t->key.name, name, len)) return t;
     t = hmap_get(&cl->topics, name, len, hash_bytes(name, len));
-    if (t)
-        cl->c_topic = t;
+    if (t) cl->c_topic = t;
     return t;
 }
 
@@ -630,26 +607,22 @@ int mon_store_head(mon_store_cluster_t *cl, const char *topic,
         t = topic_new(cl, topic, len);
         cl->c_topic = t;
     }
-    if (want > t->count)
-        topic_grow(st, t, want);
+    if (want > t->count) topic_grow(st, t, want);
     ev_headring_push(&t->rings[partition], &h);
     pthread_rwlock_unlock(&cl->lock);
     return MON_STORE_STORED;
 }
 
 /* True when the filters let `name` through (write lock held). */
-static bool group_allowed(mon_store_cluster_t *cl, const char *name,
-                          size_t len, uint64_t hash) {
+static bool group_allowed(mon_store_cluster_t *cl, const char *name, size_t len,
+                          uint64_t hash) {
     const mon_store_t *st = cl->st;
     bool ok = true;
     hkey_t *k;
 
-    if (!st->has_allow && !st->has_deny)
-        return true;
-    if (hmap_get(&cl->denied, name, len, hash))
-        return false;
-    if (st->has_allow && regexec(&st->allow, name, 0, NULL, 0) != 0)
-        ok = false;
+    if (!st->has_allow && !st->has_deny) return true;
+    if (hmap_get(&cl->denied, name, len, hash)) return false;
+    if (st->has_allow && regexec(&st->allow, name, 0, NULL, 0) != 0) ok = false;
     if (ok && st->has_deny && regexec(&st->deny, name, 0, NULL, 0) == 0)
         ok = false;
     if (!ok && cl->denied.count < DENIED_CACHE_MAX) {
@@ -667,8 +640,7 @@ static bool group_allowed(mon_store_cluster_t *cl, const char *name,
 static bool dist_below(int64_t t, int64_t prev, int64_t min) {
     int64_t d;
 
-    if (__builtin_sub_overflow(t, prev, &d))
-        return t < prev;
+    if (__builtin_sub_overflow(t, prev, &d)) return t < prev;
     return d < min;
 }
 
@@ -734,30 +706,25 @@ int mon_store_commit(mon_store_cluster_t *cl, const char *group,
     gt = cl->c_gtopic;
     if (!gt || gt->topic != t) {
         gt = hmap_get(&g->topics, t->key.name, t->key.len, t->key.hash);
-        if (!gt)
-            gt = gtopic_new(g, t);
+        if (!gt) gt = gtopic_new(g, t);
         cl->c_gtopic = gt;
     }
-    if (gt->count < t->count)
-        gtopic_grow(st, gt, t->count);
+    if (gt->count < t->count) gtopic_grow(st, gt, t->count);
 
     gp = &gt->parts[partition];
     e.offset = offset;
     e.timestamp_ms = t_ms;
     if (__builtin_sub_overflow(head->offset, offset, &e.lag))
         e.lag = offset < 0 ? INT64_MAX : 0;
-    if (e.lag < 0)
-        e.lag = 0;
+    if (e.lag < 0) e.lag = 0;
     newest = ev_window_newest(&gp->win);
-    if (newest && dist_below(t_ms, newest->timestamp_ms,
-                             st->min_distance_ms)) {
+    if (newest && dist_below(t_ms, newest->timestamp_ms, st->min_distance_ms)) {
         ev_window_merge_newest(&gp->win, &e);
         rc = MON_STORE_MERGED;
     } else {
         ev_window_push(&gp->win, &e);
     }
-    if (t_ms > g->last_commit_ms)
-        g->last_commit_ms = t_ms;
+    if (t_ms > g->last_commit_ms) g->last_commit_ms = t_ms;
     istr_assign(cl, &gp->owner, owner);
     istr_assign(cl, &gp->client_id, client_id);
 out:
@@ -772,8 +739,7 @@ int mon_store_delete_topic(mon_store_t *st, const char *cluster,
     gtopic_t *gt;
     size_t i, len;
 
-    if (!cl || !topic)
-        return MON_STORE_ENOTFOUND;
+    if (!cl || !topic) return MON_STORE_ENOTFOUND;
     len = strlen(topic);
     pthread_rwlock_wrlock(&cl->lock);
     t = hmap_get(&cl->topics, topic, len, hash_bytes(topic, len));
@@ -785,12 +751,10 @@ int mon_store_delete_topic(mon_store_t *st, const char *cluster,
         group_t *g = (group_t *)cl->groups.slots[i].item;
 
         gt = hmap_get(&g->topics, t->key.name, t->key.len, t->key.hash);
-        if (gt)
-            gtopic_delete(cl, g, gt);
+        if (gt) gtopic_delete(cl, g, gt);
     }
     hmap_del(&cl->topics, &t->key);
-    if (cl->c_topic == t)
-        cl->c_topic = NULL;
+    if (cl->c_topic == t) cl->c_topic = NULL;
     topic_free(t);
     pthread_rwlock_unlock(&cl->lock);
     return 0;
@@ -802,13 +766,11 @@ int mon_store_delete_group(mon_store_t *st, const char *cluster,
     group_t *g;
     size_t len;
 
-    if (!cl || !group)
-        return MON_STORE_ENOTFOUND;
+    if (!cl || !group) return MON_STORE_ENOTFOUND;
     len = strlen(group);
     pthread_rwlock_wrlock(&cl->lock);
     g = hmap_get(&cl->groups, group, len, hash_bytes(group, len));
-    if (g)
-        group_delete(cl, g);
+    if (g) group_delete(cl, g);
     pthread_rwlock_unlock(&cl->lock);
     return g ? 0 : MON_STORE_ENOTFOUND;
 }
@@ -820,16 +782,14 @@ int mon_store_delete_group_topic(mon_store_t *st, const char *cluster,
     gtopic_t *gt = NULL;
     size_t len;
 
-    if (!cl || !group || !topic)
-        return MON_STORE_ENOTFOUND;
+    if (!cl || !group || !topic) return MON_STORE_ENOTFOUND;
     len = strlen(group);
     pthread_rwlock_wrlock(&cl->lock);
     g = hmap_get(&cl->groups, group, len, hash_bytes(group, len));
     if (g) {
         len = strlen(topic);
         gt = hmap_get(&g->topics, topic, len, hash_bytes(topic, len));
-        if (gt)
-            gtopic_delete(cl, g, gt);
+        if (gt) gtopic_delete(cl, g, gt);
     }
     pthread_rwlock_unlock(&cl->lock);
     return gt ? 0 : MON_STORE_ENOTFOUND;
@@ -842,8 +802,7 @@ static mon_store_cluster_t **clusters_copy(mon_store_t *st, size_t *n) {
     pthread_mutex_lock(&st->clusters_lock);
     *n = st->count;
     arr = mon_malloc((st->count ? st->count : 1) * sizeof(*arr));
-    if (st->count)
-        memcpy(arr, st->clusters, st->count * sizeof(*arr));
+    if (st->count) memcpy(arr, st->clusters, st->count * sizeof(*arr));
     pthread_mutex_unlock(&st->clusters_lock);
     return arr;
 }
@@ -862,8 +821,7 @@ size_t mon_store_expire(mon_store_t *st, int64_t now_ms) {
         HMAP_FOREACH(&cl->groups, i) {
             group_t *g = (group_t *)cl->groups.slots[i].item;
 
-            if (group_expired(st, g, now_ms))
-                dead[k++] = g;
+            if (group_expired(st, g, now_ms)) dead[k++] = g;
         }
         for (i = 0; i < k; i++)
             group_delete(cl, dead[i]);
@@ -881,8 +839,7 @@ size_t mon_store_expire(mon_store_t *st, int64_t now_ms) {
 void mon_store_names_free(mon_store_names_t *names) {
     size_t i;
 
-    if (!names)
-        return;
+    if (!names) return;
     for (i = 0; i < names->count; i++)
         free(names->names[i]);
     free(names->names);
@@ -895,8 +852,7 @@ static int cmp_str(const void *a, const void *b) {
 }
 
 static void names_sort(mon_store_names_t *out) {
-    if (out->count > 1)
-        qsort(out->names, out->count, sizeof(char *), cmp_str);
+    if (out->count > 1) qsort(out->names, out->count, sizeof(char *), cmp_str);
 }
 
 int mon_store_clusters(mon_store_t *st, mon_store_names_t *out) {
@@ -934,8 +890,7 @@ int mon_store_topics(mon_store_t *st, const char *cluster,
 
     out->names = NULL;
     out->count = 0;
-    if (!cl)
-        return MON_STORE_ENOTFOUND;
+    if (!cl) return MON_STORE_ENOTFOUND;
     pthread_rwlock_rdlock(&cl->lock);
     names_of(&cl->topics, out, NULL, NULL);
     pthread_rwlock_unlock(&cl->lock);
@@ -953,14 +908,13 @@ int mon_store_topic_offsets(mon_store_t *st, const char *cluster,
 
     *offsets = NULL;
     *count = 0;
-    if (!cl || !topic)
-        return MON_STORE_ENOTFOUND;
+    if (!cl || !topic) return MON_STORE_ENOTFOUND;
     len = strlen(topic);
     pthread_rwlock_rdlock(&cl->lock);
     t = hmap_get(&cl->topics, topic, len, hash_bytes(topic, len));
     if (t) {
-        *offsets = mon_malloc((size_t)(t->count ? t->count : 1) *
-                              sizeof(int64_t));
+        *offsets =
+            mon_malloc((size_t)(t->count ? t->count : 1) * sizeof(int64_t));
         *count = (size_t)t->count;
         for (p = 0; p < t->count; p++) {
             const ev_head_t *h = ev_headring_newest(&t->rings[p]);
@@ -982,11 +936,9 @@ static bool keep_live(const hkey_t *k, const void *arg) {
     const live_arg_t *la = arg;
     const group_t *g = (const group_t *)k;
 
-    if (group_expired(la->st, g, la->now_ms))
-        return false;
-    if (la->topic &&
-        !hmap_get(&g->topics, la->topic->key.name, la->topic->key.len,
-                  la->topic->key.hash))
+    if (group_expired(la->st, g, la->now_ms)) return false;
+    if (la->topic && !hmap_get(&g->topics, la->topic->key.name,
+                               la->topic->key.len, la->topic->key.hash))
         return false;
     return true;
 }
@@ -1000,8 +952,7 @@ int mon_store_topic_consumers(mon_store_t *st, const char *cluster,
 
     out->names = NULL;
     out->count = 0;
-    if (!cl || !topic)
-        return MON_STORE_ENOTFOUND;
+    if (!cl || !topic) return MON_STORE_ENOTFOUND;
     len = strlen(topic);
     la.st = st;
     la.now_ms = now_ms;
@@ -1023,8 +974,7 @@ int mon_store_groups(mon_store_t *st, const char *cluster, int64_t now_ms,
 
     out->names = NULL;
     out->count = 0;
-    if (!cl)
-        return MON_STORE_ENOTFOUND;
+    if (!cl) return MON_STORE_ENOTFOUND;
     la.st = st;
     la.now_ms = now_ms;
     la.topic = NULL;
@@ -1041,8 +991,7 @@ static group_t *r_group(const mon_store_cluster_t *cl, const char *group,
     size_t len = strlen(group);
     group_t *g = hmap_get(&cl->groups, group, len, hash_bytes(group, len));
 
-    if (g && group_expired(cl->st, g, now_ms))
-        return NULL;
+    if (g && group_expired(cl->st, g, now_ms)) return NULL;
     return g;
 }
 
@@ -1092,8 +1041,7 @@ static size_t sorted_gtopics(const group_t *g, gtopic_t **arr) {
 
     HMAP_FOREACH(&g->topics, i)
     arr[n++] = (gtopic_t *)g->topics.slots[i].item;
-    if (n > 1)
-        qsort(arr, n, sizeof(*arr), cmp_gtopic);
+    if (n > 1) qsort(arr, n, sizeof(*arr), cmp_gtopic);
     return n;
 }
 
@@ -1114,8 +1062,7 @@ int mon_store_group_detail(mon_store_t *st, const char *cluster,
     out->count = 0;
     out->last_commit_ms = 0;
     out->intervals = st->intervals;
-    if (!cl || !group)
-        return MON_STORE_ENOTFOUND;
+    if (!cl || !group) return MON_STORE_ENOTFOUND;
     pthread_rwlock_rdlock(&cl->lock);
     g = r_group(cl, group, now_ms);
     if (!g) {
@@ -1166,8 +1113,7 @@ int mon_store_group_detail(mon_store_t *st, const char *cluster,
             d->topic = arena_str(&sp, gt->key.name, gt->key.len);
             d->partition = p;
             d->owner = arena_istr(&sp, win ? gt->parts[p].owner : NULL);
-            d->client_id =
-                arena_istr(&sp, win ? gt->parts[p].client_id : NULL);
+            d->client_id = arena_istr(&sp, win ? gt->parts[p].client_id : NULL);
             d->entries = ep;
             d->entry_count = win ? win->count : 0;
             for (j = 0; win && j < win->count; j++)
@@ -1191,15 +1137,14 @@ int mon_store_group_detail(mon_store_t *st, const char *cluster,
 }
 
 void mon_group_detail_free(mon_group_detail_t *d) {
-    if (!d)
-        return;
+    if (!d) return;
     free(d->buf_);
     memset(d, 0, sizeof(*d));
 }
 
 /* Fills a NOTFOUND evaluation (names copied into the buffer). */
-static int eval_notfound(const char *cluster, const char *group,
-                         int64_t now_ms, mon_group_eval_t *out) {
+static int eval_notfound(const char *cluster, const char *group, int64_t now_ms,
+                         mon_group_eval_t *out) {
     size_t cl_len = cluster ? strlen(cluster) : 0;
     size_t g_len = group ? strlen(group) : 0;
     char *sp;
@@ -1234,8 +1179,7 @@ int mon_store_group_eval(mon_store_t *st, const char *cluster,
         defp.intervals = st->intervals;
         p = &defp;
     }
-    if (!cl || !group)
-        return eval_notfound(cluster, group, now_ms, out);
+    if (!cl || !group) return eval_notfound(cluster, group, now_ms, out);
     pthread_rwlock_rdlock(&cl->lock);
     g = r_group(cl, group, now_ms);
     if (!g) {
@@ -1303,8 +1247,7 @@ int mon_store_group_eval(mon_store_t *st, const char *cluster,
 }
 
 void mon_group_eval_free(mon_group_eval_t *ev) {
-    if (!ev)
-        return;
+    if (!ev) return;
     free(ev->buf_);
     memset(ev, 0, sizeof(*ev));
 }
@@ -1478,8 +1421,7 @@ static int write_all(int fd, const unsigned char *p, size_t n) {
         ssize_t w = write(fd, p, n);
 
         if (w < 0) {
-            if (errno == EINTR)
-                continue;
+            if (errno == EINTR) continue;
             return -1;
         }
         p += w;
@@ -1502,8 +1444,7 @@ static int fsync_dir_of(const char *path) {
     else
         snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
     fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
+    if (fd < 0) return -1;
     rc = fsync(fd);
     close(fd);
     return rc;
@@ -1547,8 +1488,8 @@ int mon_store_save(mon_store_t *st, const char *path, char *errstr,
         err_set(errstr, errstr_size, "%s: %s", tmp, strerror(errno));
         goto out;
     }
-    if (write_all(fd, hdr, sizeof(hdr)) < 0 ||
-        write_all(fd, b.p, b.len) < 0 || fsync(fd) < 0) {
+    if (write_all(fd, hdr, sizeof(hdr)) < 0 || write_all(fd, b.p, b.len) < 0 ||
+        fsync(fd) < 0) {
         err_set(errstr, errstr_size, "%s: write: %s", tmp, strerror(errno));
         goto out;
     }
@@ -1601,8 +1542,7 @@ static int rb_fail(rbuf_t *r, size_t at, const char *why) {
 static int rb_need(rbuf_t *r, size_t n, const char *what) {
     char msg[128];
 
-    if (r->failed)
-        return -1;
+    if (r->failed) return -1;
     if (n > r->len - r->pos) {
         snprintf(msg, sizeof(msg), "truncated %s (%zu bytes needed, %zu left)",
                  what, n, r->len - r->pos);
@@ -1622,22 +1562,19 @@ static uint64_t rb_le(rbuf_t *r, int n) {
 }
 
 static int rb_u16(rbuf_t *r, uint16_t *v, const char *what) {
-    if (rb_need(r, 2, what) < 0)
-        return -1;
+    if (rb_need(r, 2, what) < 0) return -1;
     *v = (uint16_t)rb_le(r, 2);
     return 0;
 }
 
 static int rb_u32(rbuf_t *r, uint32_t *v, const char *what) {
-    if (rb_need(r, 4, what) < 0)
-        return -1;
+    if (rb_need(r, 4, what) < 0) return -1;
     *v = (uint32_t)rb_le(r, 4);
     return 0;
 }
 
 static int rb_i64(rbuf_t *r, int64_t *v, const char *what) {
-    if (rb_need(r, 8, what) < 0)
-        return -1;
+    if (rb_need(r, 8, what) < 0) return -1;
     *v = (int64_t)rb_le(r, 8);
     return 0;
 }
@@ -1648,10 +1585,8 @@ static int rb_str(rbuf_t *r, const char **s, size_t *len, int nonempty,
     uint16_t n;
     size_t at = r->pos;
 
-    if (rb_u16(r, &n, what) < 0 || rb_need(r, n, what) < 0)
-        return -1;
-    if (nonempty && n == 0)
-        return rb_fail(r, at, "empty name");
+    if (rb_u16(r, &n, what) < 0 || rb_need(r, n, what) < 0) return -1;
+    if (nonempty && n == 0) return rb_fail(r, at, "empty name");
     if (memchr(r->p + r->pos, '\0', n))
         return rb_fail(r, at, "NUL byte in a string");
     *s = (const char *)r->p + r->pos;
@@ -1666,11 +1601,10 @@ static int rb_count(rbuf_t *r, uint32_t *n, size_t min_item, uint32_t max,
     size_t at = r->pos;
     char msg[128];
 
-    if (rb_u32(r, n, what) < 0)
-        return -1;
+    if (rb_u32(r, n, what) < 0) return -1;
     if (*n > max || (size_t)*n * min_item > r->len - r->pos) {
-        snprintf(msg, sizeof(msg), "%s %u exceeds what the file can hold",
-                 what, *n);
+        snprintf(msg, sizeof(msg), "%s %u exceeds what the file can hold", what,
+                 *n);
         return rb_fail(r, at, msg);
     }
     return 0;
@@ -1690,19 +1624,16 @@ static mon_store_cluster_t *load_cluster(mon_store_t *st, rbuf_t *r) {
     char *name;
     int32_t p;
 
-    if (rb_str(r, &s, &len, 1, "cluster name") < 0)
-        return NULL;
+    if (rb_str(r, &s, &len, 1, "cluster name") < 0) return NULL;
     name = dup_n(s, len);
     cl = cluster_alloc(st, name);
     free(name);
-    if (rb_count(r, &nt, 6, UINT32_MAX, "topic count") < 0)
-        goto fail;
+    if (rb_count(r, &nt, 6, UINT32_MAX, "topic count") < 0) goto fail;
     for (i = 0; i < nt; i++) {
         topic_t *t;
 
         at = r->pos;
-        if (rb_str(r, &s, &len, 1, "topic name") < 0)
-            goto fail;
+        if (rb_str(r, &s, &len, 1, "topic name") < 0) goto fail;
         if (hmap_get(&cl->topics, s, len, hash_bytes(s, len))) {
             rb_fail(r, at, "duplicate topic");
             goto fail;
@@ -1711,8 +1642,7 @@ static mon_store_cluster_t *load_cluster(mon_store_t *st, rbuf_t *r) {
         if (rb_count(r, &np, 2, MON_STORE_MAX_PARTITIONS, "partition count") <
             0)
             goto fail;
-        if (np)
-            topic_grow(st, t, (int32_t)np);
+        if (np) topic_grow(st, t, (int32_t)np);
         for (p = 0; p < (int32_t)np; p++) {
             if (rb_u16(r, &n16, "head count") < 0 ||
                 rb_need(r, (size_t)n16 * 16, "head samples") < 0)
@@ -1726,15 +1656,13 @@ static mon_store_cluster_t *load_cluster(mon_store_t *st, rbuf_t *r) {
             }
         }
     }
-    if (rb_count(r, &ng, 14, UINT32_MAX, "group count") < 0)
-        goto fail;
+    if (rb_count(r, &ng, 14, UINT32_MAX, "group count") < 0) goto fail;
     for (i = 0; i < ng; i++) {
         group_t *g;
         uint32_t ngt, k;
 
         at = r->pos;
-        if (rb_str(r, &s, &len, 1, "group name") < 0)
-            goto fail;
+        if (rb_str(r, &s, &len, 1, "group name") < 0) goto fail;
         if (hmap_get(&cl->groups, s, len, hash_bytes(s, len))) {
             rb_fail(r, at, "duplicate group");
             goto fail;
@@ -1748,8 +1676,7 @@ static mon_store_cluster_t *load_cluster(mon_store_t *st, rbuf_t *r) {
             gtopic_t *gt;
 
             at = r->pos;
-            if (rb_str(r, &s, &len, 1, "group topic name") < 0)
-                goto fail;
+            if (rb_str(r, &s, &len, 1, "group topic name") < 0) goto fail;
             t = hmap_get(&cl->topics, s, len, hash_bytes(s, len));
             if (!t) {
                 rb_fail(r, at, "group topic not among the cluster's topics");
@@ -1768,8 +1695,7 @@ static mon_store_cluster_t *load_cluster(mon_store_t *st, rbuf_t *r) {
                 rb_fail(r, at, "group topic has more partitions than topic");
                 goto fail;
             }
-            if (np)
-                gtopic_grow(st, gt, (int32_t)np);
+            if (np) gtopic_grow(st, gt, (int32_t)np);
             for (p = 0; p < (int32_t)np; p++) {
                 gpart_t *gp = &gt->parts[p];
                 const char *o, *c;
@@ -1780,10 +1706,8 @@ static mon_store_cluster_t *load_cluster(mon_store_t *st, rbuf_t *r) {
                     rb_u16(r, &n16, "entry count") < 0 ||
                     rb_need(r, (size_t)n16 * 24, "window entries") < 0)
                     goto fail;
-                if (olen)
-                    gp->owner = istr_get(cl, o, olen);
-                if (clen)
-                    gp->client_id = istr_get(cl, c, clen);
+                if (olen) gp->owner = istr_get(cl, o, olen);
+                if (clen) gp->client_id = istr_get(cl, c, clen);
                 for (j = 0; j < n16; j++) {
                     ev_entry_t e;
 
@@ -1810,8 +1734,7 @@ static int read_file(const char *path, unsigned char **data, size_t *len,
 
     if (fd < 0 || fstat(fd, &sb) < 0) {
         err_set(errstr, errstr_size, "%s: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+        if (fd >= 0) close(fd);
         return -1;
     }
     if (!S_ISREG(sb.st_mode)) {
@@ -1823,8 +1746,7 @@ static int read_file(const char *path, unsigned char **data, size_t *len,
     while (got < (size_t)sb.st_size) {
         ssize_t n = read(fd, buf + got, (size_t)sb.st_size - got);
 
-        if (n < 0 && errno == EINTR)
-            continue;
+        if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
             err_set(errstr, errstr_size, "%s: read: %s", path,
                     n < 0 ? strerror(errno) : "file shrank");
@@ -1894,8 +1816,7 @@ int mon_store_load(mon_store_t *st, const char *path, char *errstr,
         size_t at = r.pos, j;
 
         loaded[i] = load_cluster(st, &r);
-        if (!loaded[i])
-            goto out;
+        if (!loaded[i]) goto out;
         nloaded++;
         for (j = 0; j < i; j++)
             if (!strcmp(loaded[j]->name, loaded[i]->name)) {

@@ -82,21 +82,21 @@
 #define MON_STORE_EIO (-3)       /* file error, message in errstr */
 
 typedef struct mon_store_config_s {
-    int intervals;           /* window and head ring size, 1..65535 */
-    int64_t min_distance_ms; /* Burrow's min-distance, 0 = off */
-    int64_t expire_group_ms; /* Burrow's expire-group */
+    int intervals;               /* window and head ring size, 1..65535 */
+    int64_t min_distance_ms;     /* Burrow's min-distance, 0 = off */
+    int64_t expire_group_ms;     /* Burrow's expire-group */
     const char *group_allowlist; /* regex, NULL or "" = allow all */
     const char *group_denylist;  /* regex, NULL or "" = deny none */
 } mon_store_config_t;
 
 /* What happened to one head or commit (>= 0), for sources and tests. */
 typedef enum mon_store_outcome_e {
-    MON_STORE_STORED = 0,       /* appended */
-    MON_STORE_MERGED,           /* commit replaced the newest (min-distance) */
-    MON_STORE_DROP_NO_TOPIC,    /* commit: the topic has no head yet */
-    MON_STORE_DROP_PARTITION,   /* partition < 0 or >= the count */
-    MON_STORE_DROP_NO_HEAD,     /* commit: that partition has no head yet */
-    MON_STORE_DROP_FILTERED     /* commit: group denied / not allowed */
+    MON_STORE_STORED = 0,     /* appended */
+    MON_STORE_MERGED,         /* commit replaced the newest (min-distance) */
+    MON_STORE_DROP_NO_TOPIC,  /* commit: the topic has no head yet */
+    MON_STORE_DROP_PARTITION, /* partition < 0 or >= the count */
+    MON_STORE_DROP_NO_HEAD,   /* commit: that partition has no head yet */
+    MON_STORE_DROP_FILTERED   /* commit: group denied / not allowed */
 } mon_store_outcome_t;
 
 typedef struct mon_store_s mon_store_t;
@@ -110,15 +110,15 @@ typedef struct mon_store_names_s {
 
 /* One partition of a group detail (the evidence behind a status). */
 typedef struct mon_part_detail_s {
-    const char *topic;     /* strings point into the owning detail */
+    const char *topic; /* strings point into the owning detail */
     int32_t partition;
-    const char *owner;     /* "" when unknown */
-    const char *client_id; /* "" when unknown */
+    const char *owner;         /* "" when unknown */
+    const char *client_id;     /* "" when unknown */
     const ev_entry_t *entries; /* window, oldest first */
     int entry_count;
-    const ev_head_t *heads;    /* head ring samples, oldest first */
+    const ev_head_t *heads; /* head ring samples, oldest first */
     int head_count;
-    int64_t current_lag;   /* max(0, newest head - newest offset) */
+    int64_t current_lag; /* max(0, newest head - newest offset) */
 } mon_part_detail_t;
 
 /* A group's windows, sorted by topic then partition. Zero-initialise
@@ -136,14 +136,14 @@ typedef struct mon_group_detail_s {
 
 /* One evaluated partition. */
 typedef struct mon_part_eval_s {
-    const char *topic;     /* strings point into the owning eval */
+    const char *topic; /* strings point into the owning eval */
     int32_t partition;
     const char *owner;     /* "" when unknown */
     const char *client_id; /* "" when unknown */
     ev_result_t result;
-    int entry_count;       /* entries in the window */
-    ev_entry_t first;      /* oldest entry (Burrow's start), when count>0 */
-    ev_entry_t last;       /* newest entry (Burrow's end), when count>0 */
+    int entry_count;  /* entries in the window */
+    ev_entry_t first; /* oldest entry (Burrow's start), when count>0 */
+    ev_entry_t last;  /* newest entry (Burrow's end), when count>0 */
 } mon_part_eval_t;
 
 /* A group evaluated at one instant. status is EV_NOTFOUND (count 0) for an
@@ -152,7 +152,7 @@ typedef struct mon_part_eval_s {
  * before first use; may be reused across calls (buffers are kept, so
  * repeated evaluation allocates nothing); free with mon_group_eval_free. */
 typedef struct mon_group_eval_s {
-    const char *cluster;   /* points into buffers of this struct */
+    const char *cluster; /* points into buffers of this struct */
     const char *group;
     ev_status_t status;
     ev_group_t rollup;
@@ -194,8 +194,7 @@ int mon_store_intervals(const mon_store_t *st);
 mon_store_cluster_t *mon_store_cluster(mon_store_t *st, const char *name);
 
 /* The handle of an existing cluster, or NULL. Takes clusters_lock. */
-mon_store_cluster_t *mon_store_cluster_find(mon_store_t *st,
-                                            const char *name);
+mon_store_cluster_t *mon_store_cluster_find(mon_store_t *st, const char *name);
 
 /* The cluster's name (owned by the handle). */
 const char *mon_store_cluster_name(const mon_store_cluster_t *cl);

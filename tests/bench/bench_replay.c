@@ -68,8 +68,7 @@ static long generate(const char *path, long *expects) {
     int g, k, p, t;
     static char buf[1 << 20];
 
-    if (!f)
-        return -1;
+    if (!f) return -1;
     setvbuf(f, buf, _IOFBF, sizeof(buf));
     fprintf(f, "{\"type\":\"config\",\"intervals\":10}\n");
     /* Enough rounds for TARGET_EVENTS, counting the groups that stop. */
@@ -86,8 +85,7 @@ static long generate(const char *path, long *expects) {
         for (g = 0; g < GROUPS; g++) {
             int kind = kind_of(g);
 
-            if (kind == 3 && r > rounds / 2)
-                continue;
+            if (kind == 3 && r > rounds / 2) continue;
             for (k = 0; k < 2; k++) {
                 t = (g + k) % TOPICS;
                 for (p = 0; p < PARTS; p++, events++) {
@@ -116,11 +114,9 @@ static long generate(const char *path, long *expects) {
         fprintf(f,
                 "{\"type\":\"expect\",\"t\":%lld,\"group\":\"group-%02d\","
                 "\"status\":\"%s\"}\n",
-                (long long)(t0 + (rounds - 1) * ROUND_MS), g,
-                want[kind_of(g)]);
+                (long long)(t0 + (rounds - 1) * ROUND_MS), g, want[kind_of(g)]);
     }
-    if (fclose(f) != 0)
-        return -1;
+    if (fclose(f) != 0) return -1;
     return events;
 }
 
@@ -131,20 +127,17 @@ static int run_replay(const char *bin, const char *path, int check,
     pid_t pid = fork();
     int st, fd;
 
-    if (pid < 0)
-        return -1;
+    if (pid < 0) return -1;
     if (pid == 0) {
         fd = open("/dev/null", O_WRONLY);
-        if (fd >= 0)
-            dup2(fd, 1);
+        if (fd >= 0) dup2(fd, 1);
         if (check)
             execl(bin, bin, "replay", "--check", path, (char *)NULL);
         else
             execl(bin, bin, "replay", path, (char *)NULL);
         _exit(127);
     }
-    if (waitpid(pid, &st, 0) < 0)
-        return -1;
+    if (waitpid(pid, &st, 0) < 0) return -1;
     *secs = now_s() - t0;
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
@@ -159,20 +152,17 @@ static double parse_only(const char *path, long *lines) {
     char err[256];
     double t0;
 
-    if (fd < 0 || fstat(fd, &sb) < 0)
-        return -1;
+    if (fd < 0 || fstat(fd, &sb) < 0) return -1;
     p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
-    if (p == MAP_FAILED)
-        return -1;
+    if (p == MAP_FAILED) return -1;
     end = p + sb.st_size;
     rd = mon_trace_reader_new(path);
     *lines = 0;
     t0 = now_s();
     for (const char *q = p; q < end; q = nl + 1) {
         nl = memchr(q, '\n', (size_t)(end - q));
-        if (!nl)
-            nl = end;
+        if (!nl) nl = end;
         if (mon_trace_parse_line(rd, q, (size_t)(nl - q), &ev, err,
                                  sizeof(err)) < 0) {
             fprintf(stderr, "bench_replay: %s\n", err);
@@ -200,8 +190,7 @@ int main(int argc, char **argv) {
         printf("%ld events written to %s\n", events, argv[2]);
         return events < 0;
     }
-    if (!bin || !*bin)
-        bin = "build/default/warren";
+    if (!bin || !*bin) bin = "build/default/warren";
     snprintf(path, sizeof(path), "%s/warren-bench-XXXXXX.jsonl",
              tmp && *tmp ? tmp : "/tmp");
     fd = mkstemps(path, 6);
@@ -242,8 +231,8 @@ int main(int argc, char **argv) {
     printf("%-44s %16s %16s\n", "figure", "measured", "target");
     printf("%-44s %16ld %16s\n", "trace events (lines)", events + 1,
            ">= 5000000");
-    printf("%-44s %16.1f %16s\n", "trace size (MB)",
-           (double)sb.st_size / 1e6, "");
+    printf("%-44s %16.1f %16s\n", "trace size (MB)", (double)sb.st_size / 1e6,
+           "");
     printf("%-44s %16.2f %16s\n", "replay time, median (s)", secs[RUNS / 2],
            "");
     printf("%-44s %16.2f %16s\n", "warren replay (M events/s)",

@@ -88,8 +88,8 @@ int main(void) {
             mon_store_commit(cl, gnames[g], tnames[t], 0, off, t_ms, "host",
                              "client");
     m1 = mallinfo2();
-    bytes = (double)(m1.uordblks - m0.uordblks) /
-            ((double)GROUPS * TOPICS * PARTS);
+    bytes =
+        (double)(m1.uordblks - m0.uordblks) / ((double)GROUPS * TOPICS * PARTS);
 
     for (r = 0; r < RUNS; r++) {
         /* group-batched order */
@@ -101,9 +101,8 @@ int main(void) {
             for (g = 0; g < GROUPS && n < COMMITS_PER_RUN; g++)
                 for (t = 0; t < TOPICS; t++)
                     for (p = 0; p < PARTS; p++, n++)
-                        dropped += mon_store_commit(cl, gnames[g], tnames[t],
-                                                    p, off, t_ms, NULL,
-                                                    NULL) >=
+                        dropped += mon_store_commit(cl, gnames[g], tnames[t], p,
+                                                    off, t_ms, NULL, NULL) >=
                                    MON_STORE_DROP_NO_TOPIC;
         }
         rates_b[r] = (double)n / (now_s() - t0);
@@ -117,8 +116,8 @@ int main(void) {
             t = (int)((x >> 20) % TOPICS);
             p = (int)((x >> 32) % PARTS);
             dropped += mon_store_commit(cl, gnames[g], tnames[t], p, off,
-                                        t_ms + 1 + i / 1000, NULL, NULL) >=
-                       MON_STORE_DROP_NO_TOPIC;
+                                        t_ms + 1 + i / 1000, NULL,
+                                        NULL) >= MON_STORE_DROP_NO_TOPIC;
         }
         t_ms += 1 + i / 1000;
         rates_r[r] = (double)(COMMITS_PER_RUN / 4) / (now_s() - t0);
@@ -133,16 +132,15 @@ int main(void) {
     mon_group_eval_free(&ev);
 
     printf("%-48s %16s %16s\n", "figure", "measured", "target");
-    printf("%-48s %16.2f %16s\n",
-           "commit ingest, group-batched (M commits/s)",
+    printf("%-48s %16.2f %16s\n", "commit ingest, group-batched (M commits/s)",
            median(rates_b, RUNS) / 1e6, ">= 5");
     printf("%-48s %16.2f %16s\n", "commit ingest, random order (M commits/s)",
            median(rates_r, RUNS) / 1e6, "(info)");
     printf("%-48s %16.1f %16s\n", "memory per group partition (bytes)", bytes,
            "<= 320");
     printf("%-48s %16.1f %16s\n",
-           "group eval, per partition incl. copy-out (ns)",
-           median(evals, RUNS), "(info)");
+           "group eval, per partition incl. copy-out (ns)", median(evals, RUNS),
+           "(info)");
     printf("(%d groups x %d partitions, intervals %d, median of %d runs;"
            " %ld commits dropped)\n",
            GROUPS, TOPICS * PARTS, cfg.intervals, RUNS, dropped);

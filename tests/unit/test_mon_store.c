@@ -10,9 +10,8 @@
 
 #include "monitor/mon_store.h"
 
-static mon_store_t *store_with(int intervals, int64_t min_dist,
-                               int64_t expire, const char *allow,
-                               const char *deny) {
+static mon_store_t *store_with(int intervals, int64_t min_dist, int64_t expire,
+                               const char *allow, const char *deny) {
     mon_store_config_t cfg;
     char err[256] = "";
     mon_store_t *st;
@@ -108,9 +107,9 @@ Test(mon_store, head_with_negative_partition_is_dropped) {
 
     cr_assert_eq(mon_store_head(cl, "t", -1, 0, 10, 1),
                  MON_STORE_DROP_PARTITION);
-    cr_assert_eq(mon_store_head(cl, "t", 0, MON_STORE_MAX_PARTITIONS + 1, 10,
-                                1),
-                 MON_STORE_DROP_PARTITION);
+    cr_assert_eq(
+        mon_store_head(cl, "t", 0, MON_STORE_MAX_PARTITIONS + 1, 10, 1),
+        MON_STORE_DROP_PARTITION);
     cr_assert_eq(mon_store_topics(st, "local", &names), 0);
     cr_assert_eq(names.count, 0);
     mon_store_names_free(&names);
@@ -120,10 +119,10 @@ Test(mon_store, head_with_negative_partition_is_dropped) {
 /* Commit drop cases: setup heads, then the commit and its outcome. */
 typedef struct drop_case_s {
     char why[32];
-    int head_partition;  /* -1 = no head at all */
-    int32_t partitions;  /* given count with the head */
-    char topic[8];       /* commit topic */
-    int32_t partition;   /* commit partition */
+    int head_partition; /* -1 = no head at all */
+    int32_t partitions; /* given count with the head */
+    char topic[8];      /* commit topic */
+    int32_t partition;  /* commit partition */
     int outcome;
 } drop_case_t;
 
@@ -306,8 +305,7 @@ Test(mon_store, group_expired_after_expire_group_reads_notfound) {
     cr_assert_eq(mon_store_groups(st, "local", 1001, &names), 0);
     cr_assert_eq(names.count, 0);
     mon_store_names_free(&names);
-    cr_assert_eq(mon_store_topic_consumers(st, "local", "t", 1001, &names),
-                 0);
+    cr_assert_eq(mon_store_topic_consumers(st, "local", "t", 1001, &names), 0);
     cr_assert_eq(names.count, 0);
     mon_store_names_free(&names);
     mon_group_eval_free(&ev);
@@ -327,8 +325,7 @@ Test(mon_store, expire_removes_expired_groups_only) {
     /* Removed for good: even an earlier `now` no longer finds it. */
     cr_assert_eq(mon_store_group_eval(st, "local", "old", 0, NULL, &ev),
                  MON_STORE_ENOTFOUND);
-    cr_assert_eq(mon_store_group_eval(st, "local", "new", 1500, NULL, &ev),
-                 0);
+    cr_assert_eq(mon_store_group_eval(st, "local", "new", 1500, NULL, &ev), 0);
     cr_assert_eq(mon_store_expire(st, 1500), 0);
     mon_group_eval_free(&ev);
     mon_store_destroy(st);
@@ -390,8 +387,8 @@ ParameterizedTest(filter_case_t *c, mon_store,
     /* twice: the second goes through the refused-name cache */
     for (int i = 0; i < 2; i++)
         cr_assert_eq(mon_store_commit(cl, c->group, "t", 0, 1, i, NULL, NULL),
-                     c->outcome, "allow %s deny %s group %s", c->allow,
-                     c->deny, c->group);
+                     c->outcome, "allow %s deny %s group %s", c->allow, c->deny,
+                     c->group);
     mon_store_destroy(st);
 }
 
@@ -421,8 +418,7 @@ Test(mon_store, delete_topic_removes_it_from_every_group) {
     mon_store_commit(cl, "g1", "b", 0, 1, 0, NULL, NULL);
     mon_store_commit(cl, "g2", "a", 0, 1, 0, NULL, NULL);
     cr_assert_eq(mon_store_delete_topic(st, "local", "a"), 0);
-    cr_assert_eq(mon_store_delete_topic(st, "local", "a"),
-                 MON_STORE_ENOTFOUND);
+    cr_assert_eq(mon_store_delete_topic(st, "local", "a"), MON_STORE_ENOTFOUND);
     cr_assert_eq(mon_store_group_eval(st, "local", "g1", 0, NULL, &ev), 0);
     cr_assert_eq(ev.count, 1);
     cr_assert_str_eq(ev.parts[0].topic, "b");
@@ -459,8 +455,7 @@ Test(mon_store, delete_group_and_delete_group_topic) {
     cr_assert_eq(ev.count, 1);
     cr_assert_str_eq(ev.parts[0].topic, "b");
     cr_assert_eq(mon_store_delete_group(st, "local", "g"), 0);
-    cr_assert_eq(mon_store_delete_group(st, "local", "g"),
-                 MON_STORE_ENOTFOUND);
+    cr_assert_eq(mon_store_delete_group(st, "local", "g"), MON_STORE_ENOTFOUND);
     cr_assert_eq(mon_store_delete_group(st, "nosuch", "g"),
                  MON_STORE_ENOTFOUND);
     cr_assert_eq(mon_store_group_eval(st, "local", "g", 0, NULL, &ev),
@@ -484,7 +479,7 @@ Test(mon_store, owner_and_client_id_follow_commits) {
     mon_store_head(cl, "t", 1, 3, 100, 0);
     mon_store_commit(cl, "g", "t", 0, 1, 0, "host-a", "client-1");
     mon_store_commit(cl, "g", "t", 1, 1, 0, "host-a", "client-1");
-    mon_store_commit(cl, "g", "t", 0, 2, 1, NULL, NULL); /* keeps */
+    mon_store_commit(cl, "g", "t", 0, 2, 1, NULL, NULL);   /* keeps */
     mon_store_commit(cl, "g", "t", 1, 2, 1, "host-b", ""); /* replaces */
     cr_assert_eq(mon_store_group_eval(st, "local", "g", 1, NULL, &ev), 0);
     cr_assert_str_eq(ev.parts[0].owner, "host-a");
@@ -655,8 +650,8 @@ static void fill_sample(mon_store_t *st) {
 
     for (int i = 0; i < 12; i++) {
         mon_store_head(cl, "orders", i % 3, 3, 1000 + i * 100, i * 1000);
-        mon_store_commit(cl, "billing", "orders", i % 3, 900 + i * 90,
-                         i * 1000, i % 2 ? "host-1" : "host-2", "cid");
+        mon_store_commit(cl, "billing", "orders", i % 3, 900 + i * 90, i * 1000,
+                         i % 2 ? "host-1" : "host-2", "cid");
     }
     mon_store_head(cl, "audit", 4, 0, 7, 5);
     mon_store_commit(cl, "billing", "audit", 4, 7, 6, NULL, NULL);
@@ -707,9 +702,9 @@ Test(mon_store, save_then_load_restores_windows_heads_and_owners) {
     mon_store_names_free(&names);
     /* The loaded store keeps working as a store. */
     mon_store_cluster_t *cl = mon_store_cluster_find(b, "local");
-    cr_assert_eq(mon_store_commit(cl, "billing", "orders", 0, 2000, 20000,
-                                  NULL, NULL),
-                 MON_STORE_STORED);
+    cr_assert_eq(
+        mon_store_commit(cl, "billing", "orders", 0, 2000, 20000, NULL, NULL),
+        MON_STORE_STORED);
     unlink(path);
     mon_store_destroy(a);
     mon_store_destroy(b);
@@ -773,8 +768,8 @@ static void fix_crc(unsigned char *p, size_t len) {
 
 typedef struct corrupt_case_s {
     char what[24];
-    int kind;          /* 0 flip byte, 1 truncate, 2 set u32, 3 set u16 */
-    size_t at;         /* byte offset in the file */
+    int kind;  /* 0 flip byte, 1 truncate, 2 set u32, 3 set u16 */
+    size_t at; /* byte offset in the file */
     uint32_t value;
     int fix_crc;
     char expect[48]; /* substring of the message */
@@ -832,8 +827,7 @@ ParameterizedTest(corrupt_case_t *c, mon_store, load_rejects_corrupt_files) {
         p[c->at + 1] = (unsigned char)(c->value >> 8);
         break;
     }
-    if (c->fix_crc)
-        fix_crc(p, len);
+    if (c->fix_crc) fix_crc(p, len);
     spit(path, p, len);
     free(p);
 
@@ -842,8 +836,7 @@ ParameterizedTest(corrupt_case_t *c, mon_store, load_rejects_corrupt_files) {
     mon_store_commit(cl, "keep", "mine", 0, 1, 0, NULL, NULL);
     cr_assert_eq(mon_store_load(b, path, err, sizeof(err)), MON_STORE_EINVAL,
                  "%s", c->what);
-    cr_assert(strstr(err, c->expect) != NULL, "%s: message '%s'", c->what,
-              err);
+    cr_assert(strstr(err, c->expect) != NULL, "%s: message '%s'", c->what, err);
     cr_assert(strstr(err, path) != NULL, "names the path: %s", err);
     cr_assert_eq(mon_store_group_detail(b, "local", "keep", 0, &d), 0);
     cr_assert_eq(mon_store_group_detail(b, "local", "billing", 0, &d),
@@ -858,12 +851,10 @@ Test(mon_store, load_of_missing_file_is_an_io_error) {
     mon_store_t *st = store_default();
     char err[256] = "";
 
-    cr_assert_eq(mon_store_load(st, "/nonexistent/dir/snap", err,
-                                sizeof(err)),
+    cr_assert_eq(mon_store_load(st, "/nonexistent/dir/snap", err, sizeof(err)),
                  MON_STORE_EIO);
     cr_assert(strstr(err, "/nonexistent/dir/snap") != NULL);
-    cr_assert_eq(mon_store_save(st, "/nonexistent/dir/snap", err,
-                                sizeof(err)),
+    cr_assert_eq(mon_store_save(st, "/nonexistent/dir/snap", err, sizeof(err)),
                  MON_STORE_EIO);
     mon_store_destroy(st);
 }
@@ -907,8 +898,7 @@ Test(mon_store, concurrent_readers_see_consistent_groups) {
         mon_store_head(cl, "t", i % 7, 0, i, i);
         mon_store_commit(cl, i % 2 ? "g1" : "g2", "t", i % 7, i, i, "o",
                          i % 3 ? "c1" : "c2");
-        if (i % 5000 == 4999)
-            mon_store_delete_group(st, "local", "g2");
+        if (i % 5000 == 4999) mon_store_delete_group(st, "local", "g2");
     }
     __atomic_store_n(&t.stop, 1, __ATOMIC_RELEASE);
     for (int i = 0; i < 2; i++)

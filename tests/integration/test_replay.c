@@ -1,0 +1,409 @@
+/* Integration tests for `warren replay`: the real binary ($WARREN_BIN,
+ * default build/default/warren) on small temporary traces. Covers the
+ * exit codes 0/1/2, the format of check failures and input errors, the
+ * JSON timeline's shape (parsed with cJSON), --tick bringing out a STOP
+ * that develops without events, stdin, several files and bad options.
+ */
+#include <criterion/criterion.h>
+
+#include <cjson/cJSON.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct run_s {
+    int rc;
+    char *out;
+    char *err;
+} run_t;
+
+static const char *bin(void) {
+    const char *b = getenv("WARREN_BIN");
+
+    return b && *b ? b : "build/default/warren";
+}
+
+static char *slurp_fd(int fd) {
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    ssize_t n;
+
+    lseek(fd, 0, SEEK_SET);
+    while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+        len += (size_t)n;
+        if (cap - len < 2) buf = realloc(buf, cap *= 2);
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+/* Writes `text` to a new temp file; returns its path (static buffer set). */
+static void write_trace(char *path, size_t size, const char *text) {
+    snprintf(path, size, "/tmp/test_replay_XXXXXX.jsonl");
+    int fd = mkstemps(path, 6);
+    cr_assert(fd >= 0);
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+}
+
+/* Runs warren with args (NULL-terminated), stdin from `in` (or null). */
+static run_t run(const char *in, const char *const *args) {
+    char out_path[] = "/tmp/test_replay_out_XXXXXX";
+    char err_path[] = "/tmp/test_replay_err_XXXXXX";
+    int ofd = mkstemp(out_path), efd = mkstemp(err_path), st;
+    const char *argv[32];
+    run_t r;
+    int n = 0;
+    pid_t pid;
+
+    cr_assert(ofd >= 0 && efd >= 0);
+    unlink(out_path);
+    unlink(err_path);
+    argv[n++] = bin();
+    while (*args && n < 31)
+        argv[n++] = *args++;
+    argv[n] = NULL;
+    pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        int ifd = open(in ? in : "/dev/null", O_RDONLY);
+
+        dup2(ifd, 0);
+        dup2(ofd, 1);
+        dup2(efd, 2);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    r.out = slurp_fd(ofd);
+    r.err = slurp_fd(efd);
+    close(ofd);
+    close(efd);
+    cr_assert_neq(r.rc, 127, "cannot run %s", bin());
+    return r;
+}
+
+static void run_free(run_t *r) {
+    free(r->out);
+    free(r->err);
+}
+
+static size_t count_lines(const char *s) {
+    size_t n = 0;
+
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* A group that keeps up (OK); expectations on lines 6 and 7. */
+#define OK_TRACE                                                               \
+    "{\"type\":\"config\",\"intervals\":10}\n"                                 \
+    "{\"type\":\"head\",\"t\":1700000000000,\"topic\":\"orders\","             \
+    "\"partition\":0,\"offset\":1000,\"partitions\":1}\n"                      \
+    "{\"type\":\"commit\",\"t\":1700000000000,\"group\":\"billing\","          \
+    "\"topic\":\"orders\",\"partition\":0,\"offset\":1000}\n"                  \
+    "{\"type\":\"head\",\"t\":1700000010000,\"topic\":\"orders\","             \
+    "\"partition\":0,\"offset\":1600}\n"                                       \
+    "{\"type\":\"commit\",\"t\":1700000010000,\"group\":\"billing\","          \
+    "\"topic\":\"orders\",\"partition\":0,\"offset\":1100}\n"
+
+Test(replay, passing_expectations_exit_zero) {
+    char path[64];
+    write_trace(path, sizeof(path),
+                OK_TRACE "{\"type\":\"expect\",\"t\":1700000010000,"
+                         "\"group\":\"billing\",\"status\":\"OK\","
+                         "\"partitions\":[{\"topic\":\"orders\","
+                         "\"partition\":0,\"status\":\"OK\"}]}\n");
+    const char *args[] = {"replay", "--check", path, NULL};
+    run_t r = run(NULL, args);
+    cr_assert_eq(r.rc, 0, "stderr: %s", r.err);
+    cr_assert(strstr(r.out, "1 expect lines, 0 failed") != NULL, "%s", r.out);
+    cr_assert_str_eq(r.err, "");
+    run_free(&r);
+    unlink(path);
+}
+
+Test(replay, failed_expectation_exits_one_naming_line_and_rule) {
+    char path[64], want[160];
+    write_trace(path, sizeof(path),
+                OK_TRACE "{\"type\":\"expect\",\"t\":1700000010000,"
+                         "\"group\":\"billing\",\"status\":\"WARN\"}\n"
+                         "{\"type\":\"expect\",\"t\":1700000010000,"
+                         "\"group\":\"billing\",\"status\":\"OK\","
+                         "\"partitions\":[{\"topic\":\"orders\","
+                         "\"partition\":0,\"status\":\"STALL\"}]}\n");
+    const char *args[] = {"replay", "--check", path, NULL};
+    run_t r = run(NULL, args);
+    cr_assert_eq(r.rc, 1);
+    snprintf(want, sizeof(want),
+             "%s:6: local/billing: expected WARN, got OK (rule ", path);
+    cr_assert(strstr(r.err, want) != NULL, "stderr: %s", r.err);
+    snprintf(want, sizeof(want),
+             "%s:7: local/billing orders/0: expected STALL, got OK (rule "
+             "lag-decreasing-or-zero)",
+             path);
+    cr_assert(strstr(r.err, want) != NULL, "stderr: %s", r.err);
+    cr_assert_eq(count_lines(r.err), 2);
+    run_free(&r);
+    unlink(path);
+}
+
+Test(replay, check_without_expect_lines_fails) {
+    char path[64];
+    write_trace(path, sizeof(path), OK_TRACE);
+    const char *args[] = {"replay", "--check", path, NULL};
+    run_t r = run(NULL, args);
+    cr_assert_eq(r.rc, 1);
+    cr_assert(strstr(r.err, "no expect lines") != NULL, "%s", r.err);
+    const char *plain[] = {"replay", path, NULL};
+    run_t r2 = run(NULL, plain);
+    cr_assert_eq(r2.rc, 0, "without --check a trace needs no expect");
+    run_free(&r);
+    run_free(&r2);
+    unlink(path);
+}
+
+Test(replay, malformed_line_exits_two_and_applies_nothing_after) {
+    char path[64], want[128];
+    /* Line 6 is bad; the expect after it (which would fail) must not run. */
+    write_trace(path, sizeof(path),
+                OK_TRACE "{\"type\":\"commit\",\"t\":1700000010000,"
+                         "\"group\":\"billing\",\"topic\":\"orders\","
+                         "\"partition\":\"zero\",\"offset\":1}\n"
+                         "{\"type\":\"expect\",\"t\":1700000010000,"
+                         "\"group\":\"billing\",\"status\":\"ERR\"}\n");
+    const char *args[] = {"replay", "--check", path, NULL};
+    run_t r = run(NULL, args);
+    cr_assert_eq(r.rc, 2);
+    snprintf(want, sizeof(want), "%s:6: field 'partition'", path);
+    cr_assert(strstr(r.err, want) != NULL, "stderr: %s", r.err);
+    cr_assert_eq(count_lines(r.err), 1, "one line: %s", r.err);
+    cr_assert(strstr(r.err, "expected ERR") == NULL);
+    cr_assert(strstr(r.out, "expect lines") == NULL, "%s", r.out);
+    run_free(&r);
+    unlink(path);
+}
+
+Test(replay, unreadable_and_empty_files_exit_two) {
+    char path[64];
+    write_trace(path, sizeof(path), "\n\n");
+    const char *a1[] = {"replay", path, NULL};
+    run_t r = run(NULL, a1);
+    cr_assert_eq(r.rc, 2);
+    cr_assert(strstr(r.err, path) != NULL && strstr(r.err, "empty"), "%s",
+              r.err);
+    run_free(&r);
+    unlink(path);
+    const char *a2[] = {"replay", "/nonexistent/trace.jsonl", NULL};
+    r = run(NULL, a2);
+    cr_assert_eq(r.rc, 2);
+    cr_assert(strstr(r.err, "/nonexistent/trace.jsonl: cannot read") != NULL,
+              "%s", r.err);
+    run_free(&r);
+}
+
+Test(replay, json_format_prints_one_object_per_change_and_summary) {
+    char path[64];
+    /* commit 2 repeats the offset while lag grows: STALL, then recovers */
+    write_trace(
+        path, sizeof(path),
+        "{\"type\":\"head\",\"t\":1000,\"cluster\":\"c\\\"1\","
+        "\"topic\":\"t\",\"partition\":0,\"offset\":100,\"partitions\":2}\n"
+        "{\"type\":\"head\",\"t\":1000,\"cluster\":\"c\\\"1\","
+        "\"topic\":\"t\",\"partition\":1,\"offset\":100}\n"
+        "{\"type\":\"commit\",\"t\":1000,\"cluster\":\"c\\\"1\",\"group\":"
+        "\"g\",\"topic\":\"t\",\"partition\":0,\"offset\":50}\n"
+        "{\"type\":\"commit\",\"t\":1000,\"cluster\":\"c\\\"1\",\"group\":"
+        "\"g\",\"topic\":\"t\",\"partition\":1,\"offset\":100}\n"
+        "{\"type\":\"head\",\"t\":2000,\"cluster\":\"c\\\"1\","
+        "\"topic\":\"t\",\"partition\":0,\"offset\":200}\n"
+        "{\"type\":\"commit\",\"t\":2000,\"cluster\":\"c\\\"1\",\"group\":"
+        "\"g\",\"topic\":\"t\",\"partition\":0,\"offset\":200}\n");
+    const char *args[] = {"replay", "--format", "json", path, NULL};
+    run_t r = run(NULL, args);
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    int changes = 0, summaries = 0;
+    for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n")) {
+        const char *end = NULL;
+        cJSON *o = cJSON_ParseWithLengthOpts(line, strlen(line) + 1, &end, 1);
+        cr_assert_not_null(o, "not JSON: %s", line);
+        const char *type =
+            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "type"));
+        cr_assert_not_null(type, "%s", line);
+        cr_assert_str_eq(cJSON_GetStringValue(
+                             cJSON_GetObjectItemCaseSensitive(o, "cluster")),
+                         "c\"1");
+        cr_assert_str_eq(
+            cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "group")),
+            "g");
+        cr_assert(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "t")));
+        cr_assert(
+            cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "totallag")));
+        if (!strcmp(type, "change")) {
+            cJSON *parts = cJSON_GetObjectItemCaseSensitive(o, "partitions");
+            const char *st = cJSON_GetStringValue(
+                cJSON_GetObjectItemCaseSensitive(o, "status"));
+            const char *prev = cJSON_GetStringValue(
+                cJSON_GetObjectItemCaseSensitive(o, "previous"));
+            cr_assert(cJSON_IsArray(parts));
+            if (changes == 0) {
+                cr_assert_str_eq(prev, "NOTFOUND");
+                cr_assert_str_eq(st, "ERR");
+                cr_assert_eq(cJSON_GetNumberValue(
+                                 cJSON_GetObjectItemCaseSensitive(o, "t")),
+                             1000);
+                cr_assert_eq(cJSON_GetArraySize(parts), 1, "%s", line);
+                cJSON *p0 = cJSON_GetArrayItem(parts, 0);
+                cr_assert_str_eq(
+                    cJSON_GetStringValue(
+                        cJSON_GetObjectItemCaseSensitive(p0, "topic")),
+                    "t");
+                cr_assert_eq(
+                    cJSON_GetNumberValue(
+                        cJSON_GetObjectItemCaseSensitive(p0, "partition")),
+                    0);
+                cr_assert_str_eq(
+                    cJSON_GetStringValue(
+                        cJSON_GetObjectItemCaseSensitive(p0, "status")),
+                    "STALL");
+                cr_assert_str_eq(
+                    cJSON_GetStringValue(
+                        cJSON_GetObjectItemCaseSensitive(p0, "rule")),
+                    "stall");
+                cr_assert_eq(
+                    cJSON_GetNumberValue(
+                        cJSON_GetObjectItemCaseSensitive(p0, "current_lag")),
+                    50);
+            } else {
+                cr_assert_str_eq(prev, "ERR");
+                cr_assert_str_eq(st, "OK");
+                cr_assert_eq(cJSON_GetArraySize(parts), 0);
+            }
+            changes++;
+        } else {
+            cr_assert_str_eq(type, "summary");
+            cr_assert_str_eq(cJSON_GetStringValue(
+                                 cJSON_GetObjectItemCaseSensitive(o, "status")),
+                             "OK");
+            cr_assert_eq(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
+                             o, "partition_count")),
+                         2);
+            summaries++;
+        }
+        cJSON_Delete(o);
+    }
+    cr_assert_eq(changes, 2);
+    cr_assert_eq(summaries, 1);
+    run_free(&r);
+    unlink(path);
+}
+
+/* Commits every 10 s for 40 s while the consumer drains lag (OK), then
+ * nothing but one head at +200 s: STOP once now - last > last - first,
+ * i.e. after +80 s; the first tick after that is +90 s. */
+#define STOP_TRACE                                                             \
+    "{\"type\":\"head\",\"t\":0,\"topic\":\"t\",\"partition\":0,"              \
+    "\"offset\":1000}\n"                                                       \
+    "{\"type\":\"commit\",\"t\":0,\"group\":\"g\",\"topic\":\"t\","            \
+    "\"partition\":0,\"offset\":500}\n"                                        \
+    "{\"type\":\"commit\",\"t\":10000,\"group\":\"g\",\"topic\":\"t\","        \
+    "\"partition\":0,\"offset\":600}\n"                                        \
+    "{\"type\":\"commit\",\"t\":20000,\"group\":\"g\",\"topic\":\"t\","        \
+    "\"partition\":0,\"offset\":700}\n"                                        \
+    "{\"type\":\"commit\",\"t\":30000,\"group\":\"g\",\"topic\":\"t\","        \
+    "\"partition\":0,\"offset\":800}\n"                                        \
+    "{\"type\":\"commit\",\"t\":40000,\"group\":\"g\",\"topic\":\"t\","        \
+    "\"partition\":0,\"offset\":900}\n"                                        \
+    "{\"type\":\"head\",\"t\":200000,\"topic\":\"t\",\"partition\":0,"         \
+    "\"offset\":5000}\n"
+
+Test(replay, tick_shows_stop_without_events) {
+    char path[64];
+    write_trace(path, sizeof(path), STOP_TRACE);
+    const char *args[] = {"replay", "--format", "json", path, NULL};
+    run_t r = run(NULL, args);
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "{\"type\":\"change\",\"t\":90000,\"cluster\":"
+                            "\"local\",\"group\":\"g\",\"status\":\"ERR\","
+                            "\"previous\":\"OK\"") != NULL,
+              "%s", r.out);
+    cr_assert(strstr(r.out, "\"rule\":\"stop\"") != NULL, "%s", r.out);
+    run_free(&r);
+
+    /* A 30 s tick sees it at +90 s too; without ticks, only at the end. */
+    const char *a30[] = {"replay", "--format=json", "--tick", "30000", path,
+                         NULL};
+    r = run(NULL, a30);
+    cr_assert(strstr(r.out, "\"t\":90000,") != NULL, "%s", r.out);
+    run_free(&r);
+    const char *a0[] = {"replay", "--format", "json", "--tick",
+                        "0",      path,       NULL};
+    r = run(NULL, a0);
+    cr_assert_eq(r.rc, 0);
+    cr_assert(strstr(r.out, "\"t\":90000,") == NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "{\"type\":\"change\",\"t\":200000,") != NULL, "%s",
+              r.out);
+    run_free(&r);
+    unlink(path);
+}
+
+Test(replay, text_timeline_uses_rfc3339_utc) {
+    char path[64];
+    write_trace(path, sizeof(path), STOP_TRACE);
+    const char *args[] = {"replay", path, NULL};
+    run_t r = run(NULL, args);
+    cr_assert_eq(r.rc, 0);
+    cr_assert(strstr(r.out, "1970-01-01T00:01:30.000Z local g: OK -> ERR, "
+                            "totallag 100; t/0 STOP (rule stop") != NULL,
+              "%s", r.out);
+    cr_assert(strstr(r.out, "  local g: ERR, totallag 4100, 1 partitions") !=
+                  NULL,
+              "%s", r.out);
+    run_free(&r);
+    unlink(path);
+}
+
+Test(replay, reads_stdin_and_takes_the_worst_exit_code_of_files) {
+    char ok[64], bad[64];
+    write_trace(ok, sizeof(ok),
+                OK_TRACE "{\"type\":\"expect\",\"t\":1700000010000,"
+                         "\"group\":\"billing\",\"status\":\"OK\"}\n");
+    write_trace(bad, sizeof(bad), "{\"type\":\"nope\"}\n");
+    const char *a1[] = {"replay", "--check", "-", NULL};
+    run_t r = run(ok, a1);
+    cr_assert_eq(r.rc, 0, "%s", r.err);
+    run_free(&r);
+    const char *a2[] = {"replay", "--check", ok, bad, NULL};
+    r = run(NULL, a2);
+    cr_assert_eq(r.rc, 2);
+    cr_assert(strstr(r.err, bad) != NULL, "%s", r.err);
+    run_free(&r);
+    unlink(ok);
+    unlink(bad);
+}
+
+Test(replay, options_help_and_usage_errors) {
+    const char *h[] = {"replay", "--help", NULL};
+    run_t r = run(NULL, h);
+    cr_assert_eq(r.rc, 0);
+    cr_assert(strncmp(r.out, "usage: warren replay", 20) == 0, "%s", r.out);
+    run_free(&r);
+    const char *cases[][4] = {
+        {"replay", "--bogus", "x", NULL}, {"replay", "--format", "xml", NULL},
+        {"replay", "--tick", "-5", NULL}, {"replay", "--tick", NULL, NULL},
+        {"replay", NULL, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        r = run(NULL, cases[i]);
+        cr_assert_eq(r.rc, 2, "case %zu", i);
+        cr_assert(strncmp(r.err, "warren replay: ", 15) == 0, "%s", r.err);
+        cr_assert(strstr(r.err, "usage: warren replay") != NULL);
+        cr_assert_str_eq(r.out, "");
+        run_free(&r);
+    }
+}
