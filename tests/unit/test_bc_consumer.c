@@ -470,7 +470,7 @@ Test(bc_consumer, poll_respects_max_poll_records_and_keeps_order) {
             continue;
         cr_assert_leq(r->cnt, 7);
         for (size_t i = 0; i < r->cnt; i++) {
-            char want[16];
+            char want[32];
 
             cr_assert_eq(r->recs[i].offset, next, "gap or duplicate");
             snprintf(want, sizeof(want), "v%lld", (long long)next);
@@ -604,10 +604,15 @@ typedef struct member_s {
     int nevents;
 } member_t;
 
-static void event(member_t *m, const char *fmt, int a, int b) {
+static void event(member_t *m, const char *what, int n, int rc) {
     pthread_mutex_lock(&m->mu);
-    if (m->nevents < 64)
-        snprintf(m->events[m->nevents++], 128, fmt, a, b);
+    if (m->nevents < 64) {
+        if (rc == INT32_MIN)
+            snprintf(m->events[m->nevents++], 128, "%s %d", what, n);
+        else
+            snprintf(m->events[m->nevents++], 128, "%s %d commit=%d", what, n,
+                     rc);
+    }
     pthread_mutex_unlock(&m->mu);
 }
 
@@ -620,11 +625,10 @@ static void on_rebalance(bc_consumer_t *c, bc_consumer_rebalance_t kind,
         /* The seed's advice: commit in onPartitionsRevoked. */
         int rc = bc_consumer_commit_sync(c, NULL, 0, err, sizeof(err));
 
-        event(m, "revoked %d commit=%d", (int)n, rc);
+        event(m, "revoked", (int)n, rc);
     } else {
-        event(m, kind == BC_CONSUMER_ASSIGNED ? "assigned %d%.0d"
-                                              : "lost %d%.0d",
-              (int)n, 0);
+        event(m, kind == BC_CONSUMER_ASSIGNED ? "assigned" : "lost", (int)n,
+              INT32_MIN);
     }
     (void)tps;
 }

@@ -1,0 +1,416 @@
+/* bc_producer: see bc_producer.h. Each partition has an open batch being
+ * filled and a FIFO of complete batches; one thread at a time (the
+ * "drainer", marked by `busy`) appends them in order, releasing the
+ * partition mutex during the append so others keep filling the next
+ * batch. A blocking (acks 1/all) sender marks its batch urgent and either
+ * drains it itself or waits for the current drainer to take it. */
+#include "broker-core/bc_producer.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "broker-core/bc_err.h"
+#include "broker-core/bc_mem.h"
+
+typedef struct abatch_s {
+    bc_batch_builder_t *bb;
+    int32_t count;
+    int64_t created_ms;
+    int urgent;  /* a blocking sender waits for it */
+    int refs;    /* blocking senders still to read the result */
+    int done;
+    int err;
+    int64_t base;
+    struct abatch_s *next;
+} abatch_t;
+
+typedef struct ptopic_s ptopic_t;
+
+typedef struct ppart_s {
+    pthread_mutex_t mu; /* guards everything below */
+    pthread_cond_t cv;  /* batch done / drainer gone */
+    abatch_t *open;
+    abatch_t *qhead;
+    abatch_t *qtail;
+    int busy;
+    bc_batch_builder_t *spare;
+    bc_log_t *log;
+    int32_t id;
+    ptopic_t *t;
+} ppart_t;
+
+struct ptopic_s {
+    char *name;
+    int32_t n;
+    int32_t max_bytes;  /* max.message.bytes */
+    int32_t batch_size; /* min(batch.size, max.message.bytes) */
+    pthread_mutex_t mu; /* guards pt */
+    bc_partitioner_t *pt;
+    ppart_t *parts;
+};
+
+struct bc_producer_s {
+    bc_broker_t *b;
+    bc_producer_conf_t conf;
+    pthread_rwlock_t lock; /* guards topics/ntopics/cap */
+    ptopic_t **topics;
+    size_t ntopics;
+    size_t cap;
+    pthread_mutex_t err_mu; /* guards first_err/first_errstr */
+    int first_err;
+    char first_errstr[256];
+    _Atomic int64_t last_now;
+};
+
+bc_producer_conf_t bc_producer_conf_default(void) {
+    bc_producer_conf_t c;
+    memset(&c, 0, sizeof(c));
+    c.batch_size = 16384;
+    c.linger_ms = 5;
+    c.acks = BC_ACKS_ALL;
+    c.partitioner = BC_PARTITIONER_STICKY;
+    return c;
+}
+
+bc_producer_t *bc_producer_new(bc_broker_t *b, const bc_producer_conf_t *conf,
+                               char *errstr, size_t errstr_size) {
+    bc_producer_conf_t c = conf ? *conf : bc_producer_conf_default();
+    if (c.batch_size < 1 || c.linger_ms < 0 ||
+        (c.acks != 0 && c.acks != 1 && c.acks != -1) ||
+        (c.partitioner != BC_PARTITIONER_STICKY &&
+         c.partitioner != BC_PARTITIONER_ROUNDROBIN)) {
+        bc_err_set(BC_ERR_INVALID, errstr, errstr_size,
+                   "bad producer config (batch.size %d, linger.ms %lld, "
+                   "acks %d)",
+                   (int)c.batch_size, (long long)c.linger_ms, c.acks);
+        return NULL;
+    }
+    bc_producer_t *p = bc_calloc(1, sizeof(*p));
+    p->b = b;
+    p->conf = c;
+    pthread_rwlock_init(&p->lock, NULL);
+    pthread_mutex_init(&p->err_mu, NULL);
+    return p;
+}
+
+static void batch_free(ppart_t *pp, abatch_t *bt) {
+    if (!pp->spare)
+        pp->spare = bt->bb;
+    else
+        bc_batch_builder_destroy(bt->bb);
+    free(bt);
+}
+
+static void note_error(bc_producer_t *p, int err, const char *msg) {
+    pthread_mutex_lock(&p->err_mu);
+    if (p->first_err == 0) {
+        p->first_err = err;
+        snprintf(p->first_errstr, sizeof(p->first_errstr), "%s", msg);
+    }
+    pthread_mutex_unlock(&p->err_mu);
+}
+
+static void enqueue(ppart_t *pp, abatch_t *bt) {
+    bt->next = NULL;
+    if (pp->qtail)
+        pp->qtail->next = bt;
+    else
+        pp->qhead = bt;
+    pp->qtail = bt;
+}
+
+static int due(const bc_producer_t *p, const abatch_t *bt, int64_t now_ms) {
+    return bt->urgent || now_ms - bt->created_ms >= p->conf.linger_ms;
+}
+
+/* Appends queued batches (and the open one when due) in order. Called
+ * with pp->mu held and busy == 0; drops the mutex around each append.
+ * Returns batches appended; *first_err gets the first error. */
+static int drain(bc_producer_t *p, ppart_t *pp, int64_t now_ms,
+                 int *first_err) {
+    int n = 0;
+    pp->busy = 1;
+    for (;;) {
+        abatch_t *bt = pp->qhead;
+        if (bt) {
+            pp->qhead = bt->next;
+            if (!pp->qhead)
+                pp->qtail = NULL;
+        } else if (pp->open && due(p, pp->open, now_ms)) {
+            bt = pp->open;
+            pp->open = NULL;
+        } else {
+            break;
+        }
+        pthread_mutex_unlock(&pp->mu);
+        size_t len;
+        uint8_t *data = bc_batch_builder_finish(bt->bb, &len);
+        bc_append_info_t info;
+        char err[256];
+        int rc = bc_log_append(pp->log, data, len,
+                               BC_APPEND_TRUSTED |
+                                   (p->conf.durable ? BC_APPEND_SYNC : 0),
+                               now_ms, &info, err, sizeof(err));
+        if (rc < 0) {
+            note_error(p, rc, err);
+            if (first_err && *first_err == 0)
+                *first_err = rc;
+        }
+        if (p->conf.dr_fn)
+            p->conf.dr_fn(p->conf.dr_opaque, pp->t->name, pp->id,
+                          rc < 0 ? -1 : info.base_offset, bt->count, rc);
+        pthread_mutex_lock(&pp->mu);
+        bt->done = 1;
+        bt->err = rc;
+        bt->base = rc < 0 ? -1 : info.base_offset;
+        if (bt->refs == 0)
+            batch_free(pp, bt);
+        n++;
+        pthread_cond_broadcast(&pp->cv);
+    }
+    pp->busy = 0;
+    pthread_cond_broadcast(&pp->cv);
+    return n;
+}
+
+static ptopic_t *find_topic(bc_producer_t *p, const char *name) {
+    for (size_t i = 0; i < p->ntopics; i++)
+        if (!strcmp(p->topics[i]->name, name))
+            return p->topics[i];
+    return NULL;
+}
+
+static ptopic_t *get_topic(bc_producer_t *p, const char *name) {
+    pthread_rwlock_rdlock(&p->lock);
+    ptopic_t *t = find_topic(p, name);
+    pthread_rwlock_unlock(&p->lock);
+    if (t)
+        return t;
+    bc_log_config_t cfg;
+    int32_t n;
+    if (bc_broker_topic_config(p->b, name, &cfg, &n) < 0)
+        return NULL;
+    pthread_rwlock_wrlock(&p->lock);
+    t = find_topic(p, name);
+    if (!t) {
+        t = bc_calloc(1, sizeof(*t));
+        t->name = bc_strdup(name);
+        t->n = n;
+        t->max_bytes = cfg.max_message_bytes;
+        t->batch_size = p->conf.batch_size < cfg.max_message_bytes
+                            ? p->conf.batch_size
+                            : cfg.max_message_bytes;
+        pthread_mutex_init(&t->mu, NULL);
+        t->pt = bc_partitioner_new(p->conf.partitioner, n, t->batch_size,
+                                   p->conf.seed);
+        t->parts = bc_calloc((size_t)n, sizeof(*t->parts));
+        for (int32_t i = 0; i < n; i++) {
+            ppart_t *pp = &t->parts[i];
+            pthread_mutex_init(&pp->mu, NULL);
+            pthread_cond_init(&pp->cv, NULL);
+            pp->log = bc_broker_log(p->b, name, i);
+            pp->id = i;
+            pp->t = t;
+        }
+        if (p->ntopics == p->cap) {
+            p->cap = p->cap ? p->cap * 2 : 8;
+            p->topics = bc_realloc(p->topics, p->cap * sizeof(*p->topics));
+        }
+        p->topics[p->ntopics++] = t;
+    }
+    pthread_rwlock_unlock(&p->lock);
+    return t;
+}
+
+/* Queues the open batch of pp (it is complete) and drains if idle. */
+static void complete_open(bc_producer_t *p, ppart_t *pp, int64_t now_ms) {
+    pthread_mutex_lock(&pp->mu);
+    if (pp->open) {
+        enqueue(pp, pp->open);
+        pp->open = NULL;
+    }
+    if (!pp->busy && pp->qhead)
+        drain(p, pp, now_ms, NULL);
+    pthread_mutex_unlock(&pp->mu);
+}
+
+int bc_producer_send(bc_producer_t *p, const char *topic, int32_t partition,
+                     const bc_record_in_t *rec, int64_t now_ms,
+                     int32_t *partition_out, int64_t *offset,
+                     char *errstr, size_t errstr_size) {
+    if (offset)
+        *offset = -1;
+    if (!rec || !topic)
+        return bc_err_set(BC_ERR_INVALID, errstr, errstr_size,
+                          "no record or topic");
+    ptopic_t *t = get_topic(p, topic);
+    if (!t)
+        return bc_err_set(BC_ERR_NOT_FOUND, errstr, errstr_size,
+                          "unknown topic '%s'", topic);
+    bc_record_in_t r = *rec;
+    if (r.timestamp < 0)
+        r.timestamp = now_ms;
+    size_t rsize = bc_batch_record_size(&r, 0, 0);
+    if (rsize == SIZE_MAX)
+        return bc_err_set(BC_ERR_INVALID, errstr, errstr_size,
+                          "bad key, value or header length");
+    if (rsize + BC_BATCH_HEADER_SIZE > (size_t)t->max_bytes)
+        return bc_err_set(BC_ERR_TOO_LARGE, errstr, errstr_size,
+                          "record of %zu bytes exceeds max.message.bytes %d "
+                          "of topic '%s'",
+                          rsize + BC_BATCH_HEADER_SIZE, (int)t->max_bytes,
+                          topic);
+    atomic_store(&p->last_now, now_ms);
+    int32_t part = partition, left = -1;
+    if (part >= t->n)
+        return bc_err_set(BC_ERR_NOT_FOUND, errstr, errstr_size,
+                          "topic '%s' has no partition %d", topic, (int)part);
+    if (part < 0) {
+        pthread_mutex_lock(&t->mu);
+        part = bc_partitioner_choose(t->pt, &r, &left);
+        pthread_mutex_unlock(&t->mu);
+    }
+    if (partition_out)
+        *partition_out = part;
+    if (left >= 0 && left != part)
+        complete_open(p, &t->parts[left], now_ms);
+
+    ppart_t *pp = &t->parts[part];
+    int rc = 0;
+    pthread_mutex_lock(&pp->mu);
+    abatch_t *bt = pp->open;
+    if (bt && bt->count > 0) {
+        int64_t base = bc_batch_builder_base_timestamp(bt->bb);
+        size_t sz = bc_batch_record_size(&r, r.timestamp - base, bt->count);
+        if (bc_batch_builder_size(bt->bb) + sz > (size_t)t->batch_size) {
+            enqueue(pp, bt);
+            pp->open = NULL;
+        }
+    }
+    if (!pp->open) {
+        bt = bc_calloc(1, sizeof(*bt));
+        bt->bb = pp->spare ? pp->spare
+                           : bc_batch_builder_new((size_t)t->batch_size + 256);
+        pp->spare = NULL;
+        bc_batch_builder_begin(bt->bb, NULL);
+        bt->created_ms = now_ms;
+        pp->open = bt;
+    }
+    bt = pp->open;
+    if (bc_batch_builder_add(bt->bb, &r) < 0) {
+        pthread_mutex_unlock(&pp->mu);
+        return bc_err_set(BC_ERR_INVALID, errstr, errstr_size,
+                          "record cannot be encoded");
+    }
+    int32_t idx = bt->count++;
+    if (p->conf.acks == BC_ACKS_NONE) {
+        int e = 0;
+        if (!pp->busy && (pp->qhead || due(p, bt, now_ms)))
+            drain(p, pp, now_ms, &e);
+        pthread_mutex_unlock(&pp->mu);
+        (void)e; /* reported by the delivery callback and flush */
+        return 0;
+    }
+    bt->urgent = 1;
+    bt->refs++;
+    while (!bt->done) {
+        if (!pp->busy)
+            drain(p, pp, now_ms, NULL);
+        else
+            pthread_cond_wait(&pp->cv, &pp->mu);
+    }
+    rc = bt->err;
+    if (rc == 0 && offset)
+        *offset = bt->base + idx;
+    if (--bt->refs == 0)
+        batch_free(pp, bt);
+    pthread_mutex_unlock(&pp->mu);
+    if (rc < 0)
+        return bc_err_set(rc, errstr, errstr_size,
+                          "append to %s-%d failed: %s", topic, (int)part,
+                          bc_err_str(rc));
+    return 0;
+}
+
+static ptopic_t **snapshot(bc_producer_t *p, size_t *n) {
+    pthread_rwlock_rdlock(&p->lock);
+    ptopic_t **v = bc_malloc((p->ntopics + 1) * sizeof(*v));
+    memcpy(v, p->topics, p->ntopics * sizeof(*v));
+    *n = p->ntopics;
+    pthread_rwlock_unlock(&p->lock);
+    return v;
+}
+
+int bc_producer_poll(bc_producer_t *p, int64_t now_ms) {
+    size_t n;
+    int done = 0, err = 0;
+    atomic_store(&p->last_now, now_ms);
+    ptopic_t **v = snapshot(p, &n);
+    for (size_t i = 0; i < n; i++)
+        for (int32_t j = 0; j < v[i]->n; j++) {
+            ppart_t *pp = &v[i]->parts[j];
+            pthread_mutex_lock(&pp->mu);
+            if (!pp->busy &&
+                (pp->qhead || (pp->open && due(p, pp->open, now_ms))))
+                done += drain(p, pp, now_ms, &err);
+            pthread_mutex_unlock(&pp->mu);
+        }
+    free(v);
+    return err < 0 ? err : done;
+}
+
+int bc_producer_flush(bc_producer_t *p, int64_t now_ms, char *errstr,
+                      size_t errstr_size) {
+    size_t n;
+    atomic_store(&p->last_now, now_ms);
+    ptopic_t **v = snapshot(p, &n);
+    for (size_t i = 0; i < n; i++)
+        for (int32_t j = 0; j < v[i]->n; j++) {
+            ppart_t *pp = &v[i]->parts[j];
+            pthread_mutex_lock(&pp->mu);
+            if (pp->open) {
+                enqueue(pp, pp->open);
+                pp->open = NULL;
+            }
+            while (pp->qhead || pp->busy) {
+                if (!pp->busy)
+                    drain(p, pp, now_ms, NULL);
+                else
+                    pthread_cond_wait(&pp->cv, &pp->mu);
+            }
+            pthread_mutex_unlock(&pp->mu);
+        }
+    free(v);
+    pthread_mutex_lock(&p->err_mu);
+    int rc = p->first_err;
+    if (rc < 0)
+        bc_err_set(rc, errstr, errstr_size, "%s", p->first_errstr);
+    p->first_err = 0;
+    pthread_mutex_unlock(&p->err_mu);
+    return rc;
+}
+
+void bc_producer_destroy(bc_producer_t *p) {
+    if (!p)
+        return;
+    bc_producer_flush(p, atomic_load(&p->last_now), NULL, 0);
+    for (size_t i = 0; i < p->ntopics; i++) {
+        ptopic_t *t = p->topics[i];
+        for (int32_t j = 0; j < t->n; j++) {
+            pthread_mutex_destroy(&t->parts[j].mu);
+            pthread_cond_destroy(&t->parts[j].cv);
+            bc_batch_builder_destroy(t->parts[j].spare);
+        }
+        free(t->parts);
+        bc_partitioner_destroy(t->pt);
+        pthread_mutex_destroy(&t->mu);
+        free(t->name);
+        free(t);
+    }
+    free(p->topics);
+    pthread_rwlock_destroy(&p->lock);
+    pthread_mutex_destroy(&p->err_mu);
+    free(p);
+}

@@ -1,0 +1,327 @@
+/* api_metrics: see api_metrics.h. One growable buffer per family, filled in
+ * a single pass over the groups, then joined: the exposition format wants
+ * each family's samples together, and one pass keeps the scrape linear.
+ */
+#include "http/api_metrics.h"
+
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/api_json.h"
+#include "monitor/mon_mem.h"
+
+struct api_metrics_s {
+    api_kafka_ctx_t ctx;
+};
+
+typedef struct sbuf_s {
+    char *p;
+    size_t len;
+    size_t cap;
+} sbuf_t;
+
+static void sb_reserve(sbuf_t *b, size_t more) {
+    if (b->len + more + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (b->len + more + 1 > cap)
+            cap *= 2;
+        b->p = mon_realloc(b->p, cap);
+        b->cap = cap;
+    }
+}
+
+static void sb_put(sbuf_t *b, const char *s, size_t n) {
+    sb_reserve(b, n);
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void sb_str(sbuf_t *b, const char *s) {
+    sb_put(b, s, strlen(s));
+}
+
+static void sb_i64(sbuf_t *b, int64_t v) {
+    char tmp[24];
+    int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
+    sb_put(b, tmp, (size_t)n);
+}
+
+static void sb_f64(sbuf_t *b, double v) {
+    char tmp[64];
+    int n = api_json_format_float(v, tmp, sizeof(tmp));
+    if (strcmp(tmp, "null") == 0)
+        sb_str(b, "NaN");
+    else
+        sb_put(b, tmp, (size_t)n);
+}
+
+/* Appends a label value escaped for the exposition format. */
+static void sb_label(sbuf_t *b, const char *name, const char *value,
+                     int first) {
+    const char *p = value;
+    if (!first)
+        sb_put(b, ",", 1);
+    sb_str(b, name);
+    sb_put(b, "=\"", 2);
+    while (*p) {
+        size_t run = strcspn(p, "\\\"\n");
+        sb_put(b, p, run);
+        p += run;
+        if (!*p)
+            break;
+        if (*p == '\n')
+            sb_put(b, "\\n", 2);
+        else if (*p == '\\')
+            sb_put(b, "\\\\", 2);
+        else
+            sb_put(b, "\\\"", 2);
+        p++;
+    }
+    sb_put(b, "\"", 1);
+}
+
+enum family_e {
+    F_STATUS = 0,
+    F_LAG_TOTAL,
+    F_PART_LAG,
+    F_CUR_OFFSET,
+    F_PART_STATUS,
+    F_TOPIC_OFFSET,
+    F_KLE_LAG,
+    F_KLE_LAG_SECONDS,
+    F_KLE_MAX_LAG,
+    F_KLE_MAX_LAG_SECONDS,
+    F_KLE_SUM_LAG,
+    F__COUNT
+};
+
+static const struct {
+    const char *name;
+    const char *help;
+} families[F__COUNT] = {
+    {"burrow_kafka_consumer_status",
+     "Consumer group status (0 NOTFOUND, 1 OK, 2 WARN, 3 ERR)"},
+    {"burrow_kafka_consumer_lag_total", "Sum of the current lag of a group"},
+    {"burrow_kafka_consumer_partition_lag",
+     "Current lag of a group on one partition"},
+    {"burrow_kafka_consumer_current_offset",
+     "Last committed offset of a partition whose window is full"},
+    {"burrow_kafka_topic_partition_status",
+     "Partition status (1 OK, 2 WARN, 4 STOP, 5 STALL, 6 REWIND), full "
+     "windows only"},
+    {"burrow_kafka_topic_partition_offset",
+     "Head (log end) offset of a topic partition"},
+    {"kafka_consumergroup_group_lag", "Group offset lag of a partition"},
+    {"kafka_consumergroup_group_lag_seconds",
+     "Group time lag of a partition in seconds (estimated)"},
+    {"kafka_consumergroup_group_max_lag", "Max group offset lag"},
+    {"kafka_consumergroup_group_max_lag_seconds",
+     "Max group time lag in seconds (estimated)"},
+    {"kafka_consumergroup_group_sum_lag", "Sum of group offset lag"},
+};
+
+api_metrics_t *api_metrics_new(const api_kafka_ctx_t *ctx) {
+    api_metrics_t *m = mon_calloc(1, sizeof(*m));
+    m->ctx = *ctx;
+    if (m->ctx.params.intervals <= 0)
+        m->ctx.params.intervals = mon_store_intervals(ctx->store);
+    return m;
+}
+
+void api_metrics_destroy(api_metrics_t *m) {
+    free(m);
+}
+
+static void group_labels(sbuf_t *b, const char *cluster, const char *group) {
+    sb_put(b, "{", 1);
+    sb_label(b, "cluster", cluster, 1);
+    sb_label(b, "consumer_group", group, 0);
+    sb_put(b, "} ", 2);
+}
+
+static void part_labels(sbuf_t *b, const char *cluster, const char *group,
+                        const mon_part_eval_t *pe) {
+    char part[16];
+    snprintf(part, sizeof(part), "%d", (int)pe->partition);
+    sb_put(b, "{", 1);
+    sb_label(b, "cluster", cluster, 1);
+    sb_label(b, "consumer_group", group, 0);
+    sb_label(b, "topic", pe->topic, 0);
+    sb_label(b, "partition", part, 0);
+    sb_put(b, "} ", 2);
+}
+
+static void kle_part_labels(sbuf_t *b, const char *cluster,
+                            const char *group, const mon_part_eval_t *pe) {
+    char part[16];
+    snprintf(part, sizeof(part), "%d", (int)pe->partition);
+    sb_put(b, "{", 1);
+    sb_label(b, "cluster_name", cluster, 1);
+    sb_label(b, "group", group, 0);
+    sb_label(b, "topic", pe->topic, 0);
+    sb_label(b, "partition", part, 0);
+    sb_label(b, "member_host", pe->owner, 0);
+    sb_label(b, "consumer_id", "", 0);
+    sb_label(b, "client_id", pe->client_id, 0);
+    sb_put(b, "} ", 2);
+}
+
+static void kle_group_labels(sbuf_t *b, const char *cluster,
+                             const char *group) {
+    sb_put(b, "{", 1);
+    sb_label(b, "cluster_name", cluster, 1);
+    sb_label(b, "group", group, 0);
+    sb_put(b, "} ", 2);
+}
+
+static void render_group(sbuf_t *f, const char *cluster, const char *group,
+                         const mon_group_eval_t *ev) {
+    double max_tl = 0;
+    int64_t maxlag = 0;
+
+    group_labels(&f[F_STATUS], cluster, group);
+    sb_i64(&f[F_STATUS], ev->status);
+    sb_put(&f[F_STATUS], "\n", 1);
+    group_labels(&f[F_LAG_TOTAL], cluster, group);
+    sb_i64(&f[F_LAG_TOTAL], ev->rollup.totallag);
+    sb_put(&f[F_LAG_TOTAL], "\n", 1);
+    for (size_t i = 0; i < ev->count; i++) {
+        const mon_part_eval_t *pe = &ev->parts[i];
+        const ev_result_t *r = &pe->result;
+        part_labels(&f[F_PART_LAG], cluster, group, pe);
+        sb_i64(&f[F_PART_LAG], r->current_lag);
+        sb_put(&f[F_PART_LAG], "\n", 1);
+        if (r->complete >= 1.0 && pe->entry_count > 0) {
+            part_labels(&f[F_CUR_OFFSET], cluster, group, pe);
+            sb_i64(&f[F_CUR_OFFSET], pe->last.offset);
+            sb_put(&f[F_CUR_OFFSET], "\n", 1);
+            part_labels(&f[F_PART_STATUS], cluster, group, pe);
+            sb_i64(&f[F_PART_STATUS], r->status);
+            sb_put(&f[F_PART_STATUS], "\n", 1);
+        }
+        kle_part_labels(&f[F_KLE_LAG], cluster, group, pe);
+        sb_i64(&f[F_KLE_LAG], r->current_lag);
+        sb_put(&f[F_KLE_LAG], "\n", 1);
+        if (r->time_lag_known) {
+            kle_part_labels(&f[F_KLE_LAG_SECONDS], cluster, group, pe);
+            sb_f64(&f[F_KLE_LAG_SECONDS], r->time_lag_s);
+            sb_put(&f[F_KLE_LAG_SECONDS], "\n", 1);
+            if (r->time_lag_s > max_tl)
+                max_tl = r->time_lag_s;
+        }
+        if (r->current_lag > maxlag)
+            maxlag = r->current_lag;
+    }
+    kle_group_labels(&f[F_KLE_MAX_LAG], cluster, group);
+    sb_i64(&f[F_KLE_MAX_LAG], maxlag);
+    sb_put(&f[F_KLE_MAX_LAG], "\n", 1);
+    kle_group_labels(&f[F_KLE_MAX_LAG_SECONDS], cluster, group);
+    sb_f64(&f[F_KLE_MAX_LAG_SECONDS], max_tl);
+    sb_put(&f[F_KLE_MAX_LAG_SECONDS], "\n", 1);
+    kle_group_labels(&f[F_KLE_SUM_LAG], cluster, group);
+    sb_i64(&f[F_KLE_SUM_LAG], ev->rollup.totallag);
+    sb_put(&f[F_KLE_SUM_LAG], "\n", 1);
+}
+
+static void render_topics(api_metrics_t *m, sbuf_t *b, const char *cluster) {
+    mon_store_names_t topics = {0};
+    if (mon_store_topics(m->ctx.store, cluster, &topics) != 0)
+        return;
+    for (size_t t = 0; t < topics.count; t++) {
+        int64_t *offs = NULL;
+        size_t n = 0;
+        if (mon_store_topic_offsets(m->ctx.store, cluster, topics.names[t],
+                                    &offs, &n) != 0)
+            continue;
+        for (size_t p = 0; p < n; p++) {
+            char part[24];
+            if (offs[p] < 0)
+                continue;
+            snprintf(part, sizeof(part), "%zu", p);
+            sb_put(b, "{", 1);
+            sb_label(b, "cluster", cluster, 1);
+            sb_label(b, "topic", topics.names[t], 0);
+            sb_label(b, "partition", part, 0);
+            sb_put(b, "} ", 2);
+            sb_i64(b, offs[p]);
+            sb_put(b, "\n", 1);
+        }
+        free(offs);
+    }
+    mon_store_names_free(&topics);
+}
+
+char *api_metrics_render(api_metrics_t *m, int64_t wall_ms, size_t *len) {
+    sbuf_t fam[F__COUNT];
+    sbuf_t out = {0};
+    mon_store_names_t clusters = {0};
+    mon_group_eval_t ev;
+
+    memset(fam, 0, sizeof(fam));
+    memset(&ev, 0, sizeof(ev));
+    mon_store_clusters(m->ctx.store, &clusters);
+    for (size_t c = 0; c < clusters.count; c++) {
+        const char *cluster = clusters.names[c];
+        int64_t now = m->ctx.clock
+                          ? m->ctx.clock(m->ctx.clock_arg, cluster, wall_ms)
+                          : wall_ms;
+        mon_store_names_t groups = {0};
+        if (mon_store_groups(m->ctx.store, cluster, now, &groups) == 0) {
+            for (size_t g = 0; g < groups.count; g++) {
+                if (mon_store_group_eval(m->ctx.store, cluster,
+                                         groups.names[g], now,
+                                         &m->ctx.params, &ev) != 0 ||
+                    ev.status == EV_NOTFOUND)
+                    continue;
+                render_group(fam, cluster, groups.names[g], &ev);
+            }
+        }
+        mon_store_names_free(&groups);
+        render_topics(m, &fam[F_TOPIC_OFFSET], cluster);
+    }
+    mon_group_eval_free(&ev);
+    mon_store_names_free(&clusters);
+
+    for (int f = 0; f < F__COUNT; f++) {
+        const char *name = families[f].name;
+        sb_str(&out, "# HELP ");
+        sb_str(&out, name);
+        sb_put(&out, " ", 1);
+        sb_str(&out, families[f].help);
+        sb_str(&out, "\n# TYPE ");
+        sb_str(&out, name);
+        sb_str(&out, " gauge\n");
+        /* every sample line of the family starts with its name */
+        if (fam[f].len) {
+            const char *p = fam[f].p;
+            while (*p) {
+                const char *nl = strchr(p, '\n');
+                sb_str(&out, name);
+                sb_put(&out, p, (size_t)(nl - p) + 1);
+                p = nl + 1;
+            }
+        }
+        free(fam[f].p);
+    }
+    if (!out.p)
+        sb_reserve(&out, 0);
+    *len = out.len;
+    return out.p;
+}
+
+static void h_metrics(api_req_t *req, void *opaque) {
+    size_t len;
+    char *text = api_metrics_render(opaque, req->now_ms, &len);
+    api_resp_take(req, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
+                  text, len);
+}
+
+int api_metrics_register(api_metrics_t *m, api_server_t *srv, char *errstr,
+                         size_t errstr_size) {
+    return api_server_route(srv, "GET", "/metrics", h_metrics, m, errstr,
+                            errstr_size);
+}

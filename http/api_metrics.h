@@ -1,0 +1,46 @@
+/* api_metrics: GET /metrics in the Prometheus text exposition format
+ * (version 0.0.4), computed at scrape time from the store.
+ *
+ * Burrow's families (BURROW.md): burrow_kafka_consumer_status and
+ * _lag_total per group, _partition_lag per partition, _current_offset and
+ * burrow_kafka_topic_partition_status only for partitions whose window is
+ * full (complete == 1), burrow_kafka_topic_partition_offset per topic
+ * partition head. kafka-lag-exporter's families: kafka_consumergroup_
+ * group_lag and _group_lag_seconds per partition (labels cluster_name,
+ * group, topic, partition, member_host, consumer_id, client_id; seconds
+ * only where the time lag is known), _group_max_lag, _group_max_lag_seconds
+ * and _group_sum_lag per group. NOTFOUND (expired) groups are skipped.
+ * Each family is written contiguously with its HELP and TYPE lines; label
+ * values are escaped (\\, \", \n).
+ *
+ * Built on the assumption that a scrape is rare next to commits: it reads
+ * the store group by group (one read lock at a time, never all at once),
+ * evaluating each at its cluster's clock. Any pool thread; no lock of its
+ * own.
+ */
+#ifndef API_METRICS_H
+#define API_METRICS_H
+
+#include <stddef.h>
+
+#include "http/api_routes_kafka.h"
+#include "http/api_server.h"
+
+typedef struct api_metrics_s api_metrics_t;
+
+/* New metrics renderer over ctx (copied; pointers must outlive it).
+ * Never NULL. */
+api_metrics_t *api_metrics_new(const api_kafka_ctx_t *ctx);
+
+/* Frees it; NULL is fine. */
+void api_metrics_destroy(api_metrics_t *m);
+
+/* Registers GET /metrics on srv. Returns 0 or -1 with errstr set. */
+int api_metrics_register(api_metrics_t *m, api_server_t *srv, char *errstr,
+                         size_t errstr_size);
+
+/* Renders the whole exposition at wall_ms into a malloc'd, NUL-terminated
+ * buffer the caller frees; *len is its length. */
+char *api_metrics_render(api_metrics_t *m, int64_t wall_ms, size_t *len);
+
+#endif

@@ -1,0 +1,253 @@
+/* Tests for bc_broker: topic creation and layout on disk, persistence,
+ * listeners, locking, maintenance. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "broker-core/bc_broker.h"
+#include "broker-core/bc_err.h"
+#include "tests/unit/bc_test_util.h"
+
+static char dir[512];
+
+static void setup(void) {
+    bct_tmpdir(dir, sizeof(dir), "broker");
+}
+static void teardown(void) {
+    bct_rmtree(dir);
+}
+
+TestSuite(bc_broker, .init = setup, .fini = teardown);
+
+static bc_broker_t *open_broker(void) {
+    char err[512];
+    int e = 0;
+    bc_broker_t *b = bc_broker_open(dir, NULL, 1000, &e, err, sizeof(err));
+    cr_assert_not_null(b, "open: %s", err);
+    return b;
+}
+
+Test(bc_broker, create_topic_lays_out_kafka_partition_dirs) {
+    bc_broker_t *b = open_broker();
+    char err[256];
+    cr_assert_eq(bc_broker_create_topic(b, "orders", 3, NULL, 1000, err,
+                                        sizeof(err)),
+                 0, "%s", err);
+    char path[700];
+    for (int p = 0; p < 3; p++) {
+        snprintf(path, sizeof(path),
+                 "%s/orders-%d/00000000000000000000.log", dir, p);
+        cr_assert_geq(bct_file_size(path), 0, "%s", path);
+        snprintf(path, sizeof(path), "%s/orders-%d/partition.metadata", dir,
+                 p);
+        cr_assert_gt(bct_file_size(path), 0, "%s", path);
+        snprintf(path, sizeof(path), "%s/orders-%d/leader-epoch-checkpoint",
+                 dir, p);
+        cr_assert_gt(bct_file_size(path), 0, "%s", path);
+    }
+    snprintf(path, sizeof(path), "%s/topics/orders", dir);
+    cr_assert_gt(bct_file_size(path), 0);
+    cr_assert_eq(bc_broker_partitions(b, "orders"), 3);
+    cr_assert_eq(bc_broker_create_topic(b, "orders", 3, NULL, 1000, err,
+                                        sizeof(err)),
+                 BC_ERR_EXISTS);
+    cr_assert_eq(bc_broker_create_topic(b, "bad name", 1, NULL, 1000, err,
+                                        sizeof(err)),
+                 BC_ERR_INVALID);
+    cr_assert_eq(bc_broker_create_topic(b, "zero", 0, NULL, 1000, err,
+                                        sizeof(err)),
+                 BC_ERR_INVALID);
+    cr_assert_eq(bc_broker_create_topic(b, "neg", -3, NULL, 1000, err,
+                                        sizeof(err)),
+                 BC_ERR_INVALID);
+    cr_assert_eq(bc_broker_partitions(b, "zero"), BC_ERR_NOT_FOUND);
+    cr_assert_null(bc_broker_log(b, "orders", 3));
+    cr_assert_not_null(bc_broker_log(b, "orders", 2));
+    cr_assert_eq(bc_broker_close(b), 0);
+}
+
+Test(bc_broker, topics_and_data_survive_reopen) {
+    bc_broker_t *b = open_broker();
+    bc_log_config_t cfg = bc_log_config_default();
+    cfg.cleanup_policy = BC_CLEANUP_COMPACT;
+    cfg.segment_bytes = 100000;
+    cr_assert_eq(bc_broker_create_topic(b, "zeta", 2, &cfg, 1, NULL, 0), 0);
+    cr_assert_eq(bc_broker_create_topic(b, "alpha", 1, NULL, 1, NULL, 0), 0);
+    bc_record_in_t r = {"k", 1, "v", 1, 5, NULL, 0};
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(bc_broker_append(b, "zeta", 1, &r, 1, 0, 2, NULL, NULL,
+                                      0),
+                     0);
+    cr_assert_eq(bc_broker_append(b, "nope", 0, &r, 1, 0, 2, NULL, NULL, 0),
+                 BC_ERR_NOT_FOUND);
+    cr_assert_eq(bc_broker_close(b), 0);
+    b = open_broker();
+    char **names;
+    size_t n;
+    bc_broker_list_topics(b, &names, &n);
+    cr_assert_eq(n, 2);
+    cr_assert_str_eq(names[0], "alpha");
+    cr_assert_str_eq(names[1], "zeta");
+    bc_broker_free_topics(names, n);
+    bc_log_config_t back;
+    int32_t parts;
+    cr_assert_eq(bc_broker_topic_config(b, "zeta", &back, &parts), 0);
+    cr_assert_eq(parts, 2);
+    cr_assert_eq(back.cleanup_policy, BC_CLEANUP_COMPACT);
+    cr_assert_eq(back.segment_bytes, 100000);
+    cr_assert_eq(bc_log_end_offset(bc_broker_log(b, "zeta", 1)), 10);
+    cr_assert_eq(bc_log_end_offset(bc_broker_log(b, "zeta", 0)), 0);
+    bc_broker_close(b);
+}
+
+typedef struct heard_s {
+    int calls;
+    char topic[64];
+    int32_t partition;
+    int64_t leo;
+    int64_t t;
+} heard_t;
+
+static void listener(void *opaque, const char *topic, int32_t partition,
+                     int64_t leo, int64_t now_ms) {
+    heard_t *h = opaque;
+    h->calls++;
+    snprintf(h->topic, sizeof(h->topic), "%s", topic);
+    h->partition = partition;
+    h->leo = leo;
+    h->t = now_ms;
+}
+
+Test(bc_broker, listeners_hear_every_append_with_log_end_offset) {
+    bc_broker_t *b = open_broker();
+    bc_broker_create_topic(b, "t", 2, NULL, 1, NULL, 0);
+    heard_t h;
+    memset(&h, 0, sizeof(h));
+    int id = bc_broker_add_listener(b, listener, &h);
+    cr_assert_geq(id, 0);
+    bc_record_in_t r[2] = {{NULL, -1, "a", 1, -1, NULL, 0},
+                           {NULL, -1, "b", 1, -1, NULL, 0}};
+    bc_broker_append(b, "t", 1, r, 2, 0, 4242, NULL, NULL, 0);
+    cr_assert_eq(h.calls, 1);
+    cr_assert_str_eq(h.topic, "t");
+    cr_assert_eq(h.partition, 1);
+    cr_assert_eq(h.leo, 2);
+    cr_assert_eq(h.t, 4242);
+    /* Appends straight to the log are heard too. */
+    bc_log_append_records(bc_broker_log(b, "t", 0), r, 1, 0, 4243, NULL,
+                          NULL, 0);
+    cr_assert_eq(h.calls, 2);
+    cr_assert_eq(h.partition, 0);
+    cr_assert_eq(h.leo, 1);
+    cr_assert_eq(bc_broker_remove_listener(b, id), 0);
+    cr_assert_eq(bc_broker_remove_listener(b, id), BC_ERR_NOT_FOUND);
+    bc_broker_append(b, "t", 1, r, 2, 0, 4244, NULL, NULL, 0);
+    cr_assert_eq(h.calls, 2);
+    bc_broker_close(b);
+}
+
+Test(bc_broker, data_dir_is_locked_while_open) {
+    bc_broker_t *b = open_broker();
+    int e = 0;
+    char err[512];
+    cr_assert_null(bc_broker_open(dir, NULL, 1, &e, err, sizeof(err)));
+    cr_assert_eq(e, BC_ERR_LOCKED);
+    cr_assert(strstr(err, "in use") != NULL, "%s", err);
+    bc_broker_close(b);
+}
+
+Test(bc_broker, missing_data_dir_is_reported_unless_created) {
+    char missing[600], err[512];
+    int e = 0;
+    snprintf(missing, sizeof(missing), "%s/a/b", dir);
+    cr_assert_null(bc_broker_open(missing, NULL, 1, &e, err, sizeof(err)));
+    cr_assert_eq(e, BC_ERR_NOT_FOUND);
+    cr_assert(strstr(err, missing) != NULL, "%s", err);
+    bc_broker_conf_t conf = bc_broker_conf_default();
+    conf.create_if_missing = 1;
+    bc_broker_t *b = bc_broker_open(missing, &conf, 1, &e, err, sizeof(err));
+    cr_assert_not_null(b, "%s", err);
+    bc_broker_close(b);
+}
+
+Test(bc_broker, corrupt_topic_config_fails_open_with_file_and_line) {
+    bc_broker_t *b = open_broker();
+    bc_broker_create_topic(b, "t", 1, NULL, 1, NULL, 0);
+    bc_broker_close(b);
+    char path[600];
+    snprintf(path, sizeof(path), "%s/topics/t", dir);
+    FILE *f = fopen(path, "a");
+    fprintf(f, "partitions=zero\n");
+    fclose(f);
+    int e = 0;
+    char err[512];
+    cr_assert_null(bc_broker_open(dir, NULL, 1, &e, err, sizeof(err)));
+    cr_assert_eq(e, BC_ERR_CORRUPT);
+    cr_assert(strstr(err, "topics/t:") != NULL, "%s", err);
+}
+
+Test(bc_broker, maintain_applies_retention_per_topic_config) {
+    bc_broker_t *b = open_broker();
+    bc_log_config_t cfg = bc_log_config_default();
+    cfg.segment_bytes = 1024;
+    cfg.retention_ms = 100;
+    bc_broker_create_topic(b, "short", 1, &cfg, 1, NULL, 0);
+    bc_broker_create_topic(b, "long", 1, NULL, 1, NULL, 0);
+    char v[200];
+    memset(v, 'v', sizeof(v));
+    bc_record_in_t r = {NULL, -1, v, (int32_t)sizeof(v), 1000, NULL, 0};
+    for (int i = 0; i < 30; i++) {
+        bc_broker_append(b, "short", 0, &r, 1, 0, 1000, NULL, NULL, 0);
+        bc_broker_append(b, "long", 0, &r, 1, 0, 1000, NULL, NULL, 0);
+    }
+    bc_maint_stats_t st;
+    char err[256];
+    cr_assert_eq(bc_broker_maintain(b, 5000, &st, err, sizeof(err)), 0);
+    cr_assert_eq(st.partitions, 2);
+    cr_assert_gt(st.segments_deleted, 0);
+    cr_assert_gt(bc_log_start_offset(bc_broker_log(b, "short", 0)), 0);
+    cr_assert_eq(bc_log_start_offset(bc_broker_log(b, "long", 0)), 0);
+    cr_assert_eq(bc_log_end_offset(bc_broker_log(b, "short", 0)), 30);
+    bc_broker_close(b);
+}
+
+Test(bc_broker, alter_topic_persists_and_applies) {
+    bc_broker_t *b = open_broker();
+    bc_broker_create_topic(b, "t", 1, NULL, 1, NULL, 0);
+    bc_log_config_t cfg = bc_log_config_default();
+    cfg.retention_ms = 1234;
+    cr_assert_eq(bc_broker_alter_topic(b, "t", &cfg, NULL, 0), 0);
+    cr_assert_eq(bc_broker_alter_topic(b, "u", &cfg, NULL, 0),
+                 BC_ERR_NOT_FOUND);
+    bc_log_config_t back;
+    bc_log_get_config(bc_broker_log(b, "t", 0), &back);
+    cr_assert_eq(back.retention_ms, 1234);
+    bc_broker_close(b);
+    b = open_broker();
+    bc_broker_topic_config(b, "t", &back, NULL);
+    cr_assert_eq(back.retention_ms, 1234);
+    bc_broker_close(b);
+}
+
+Test(bc_broker, tick_runs_retention_on_its_interval) {
+    bc_broker_conf_t conf = bc_broker_conf_default();
+    conf.retention_check_interval_ms = 1000;
+    char err[512];
+    int e;
+    bc_broker_t *b = bc_broker_open(dir, &conf, 0, &e, err, sizeof(err));
+    cr_assert_not_null(b);
+    bc_log_config_t cfg = bc_log_config_default();
+    cfg.segment_bytes = 1024;
+    cfg.retention_ms = 10;
+    bc_broker_create_topic(b, "t", 1, &cfg, 0, NULL, 0);
+    char v[300];
+    memset(v, 'v', sizeof(v));
+    bc_record_in_t r = {NULL, -1, v, (int32_t)sizeof(v), 0, NULL, 0};
+    for (int i = 0; i < 20; i++)
+        bc_broker_append(b, "t", 0, &r, 1, 0, 0, NULL, NULL, 0);
+    cr_assert_eq(bc_broker_tick(b, 500, err, sizeof(err)), 0);
+    cr_assert_eq(bc_log_start_offset(bc_broker_log(b, "t", 0)), 0);
+    cr_assert_eq(bc_broker_tick(b, 1000, err, sizeof(err)), 0);
+    cr_assert_gt(bc_log_start_offset(bc_broker_log(b, "t", 0)), 0);
+    bc_broker_close(b);
+}
