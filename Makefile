@@ -39,6 +39,8 @@ LIBBC  := $(BUILD)/libbc.a
 LIBMON := $(BUILD)/libmon.a
 LIBAPI := $(BUILD)/libapi.a
 ALL_LIBS := $(LIBAPI) $(LIBMON) $(LIBBC) $(LIBEV)
+# monitor/ (the daemon's wiring) and http/ call each other: link as a group.
+GROUP_LIBS := -Wl,--start-group $(ALL_LIBS) -Wl,--end-group
 
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -61,7 +63,7 @@ warren: $(BUILD)/warren
 endif
 
 $(BUILD)/warren: $(call obj,monitor/main.c) $(ALL_LIBS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(GROUP_LIBS) $(PKG_LIBS) -lm
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -86,18 +88,18 @@ $(BUILD)/tests/test_bc_%: tests/unit/test_bc_%.c $(LIBBC)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CRIT_LIBS) $(ALL_LDFLAGS) -lm
 $(BUILD)/tests/%: tests/unit/%.c $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(CRIT_LIBS) $(PKG_LIBS) \
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(GROUP_LIBS) $(CRIT_LIBS) $(PKG_LIBS) \
 	  $(ALL_LDFLAGS) -lm
 $(BUILD)/tests/%: tests/integration/%.c $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(CRIT_LIBS) $(PKG_LIBS) \
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(GROUP_LIBS) $(CRIT_LIBS) $(PKG_LIBS) \
 	  $(ALL_LDFLAGS) -lm
 $(BUILD)/helpers/%: tests/helpers/%.c $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS) $(ALL_LDFLAGS) -lm
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(GROUP_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
 $(BUILD)/bench/%: tests/bench/%.c $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS) $(ALL_LDFLAGS) -lm
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(GROUP_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
 
 deps:
 	@sh tests/deps.sh
@@ -118,7 +120,7 @@ STRESS_SRC := $(wildcard tests/stress/stress_*.c)
 STRESS_BIN := $(patsubst tests/stress/%.c,$(BUILD)/stress/%,$(STRESS_SRC))
 $(BUILD)/stress/%: tests/stress/%.c $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS) $(ALL_LDFLAGS) -lm
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(GROUP_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
 
 test: deps
 	@$(MAKE) --no-print-directory warren $(HELPER_BIN) $(STRESS_BIN)

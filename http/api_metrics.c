@@ -6,6 +6,8 @@
 
 #include <microhttpd.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,10 @@
 
 struct api_metrics_s {
     api_kafka_ctx_t ctx;
+    /* bytes each family took at the previous scrape, to size buffers
+     * once instead of growing them (written by whichever scrape ends
+     * last; a stale hint only costs a realloc) */
+    _Atomic size_t hint[16];
 };
 
 typedef struct sbuf_s {
@@ -46,8 +52,15 @@ static void sb_str(sbuf_t *b, const char *s) {
 
 static void sb_i64(sbuf_t *b, int64_t v) {
     char tmp[24];
-    int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
-    sb_put(b, tmp, (size_t)n);
+    char *e = tmp + sizeof(tmp), *p = e;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    sb_put(b, p, (size_t)(e - p));
 }
 
 static void sb_f64(sbuf_t *b, double v) {
@@ -136,95 +149,88 @@ void api_metrics_destroy(api_metrics_t *m) {
     free(m);
 }
 
-static void group_labels(sbuf_t *b, const char *cluster, const char *group) {
+/* One sample line: NAME{LABELS} VALUE\n, labels prebuilt. */
+static void line_i64(sbuf_t *b, int fam, const sbuf_t *labels, int64_t v) {
+    sb_str(b, families[fam].name);
     sb_put(b, "{", 1);
-    sb_label(b, "cluster", cluster, 1);
-    sb_label(b, "consumer_group", group, 0);
+    sb_put(b, labels->p, labels->len);
     sb_put(b, "} ", 2);
+    sb_i64(b, v);
+    sb_put(b, "\n", 1);
 }
 
-static void part_labels(sbuf_t *b, const char *cluster, const char *group,
-                        const mon_part_eval_t *pe) {
-    char part[16];
-    snprintf(part, sizeof(part), "%d", (int)pe->partition);
+static void line_f64(sbuf_t *b, int fam, const sbuf_t *labels, double v) {
+    sb_str(b, families[fam].name);
     sb_put(b, "{", 1);
-    sb_label(b, "cluster", cluster, 1);
-    sb_label(b, "consumer_group", group, 0);
-    sb_label(b, "topic", pe->topic, 0);
-    sb_label(b, "partition", part, 0);
+    sb_put(b, labels->p, labels->len);
     sb_put(b, "} ", 2);
+    sb_f64(b, v);
+    sb_put(b, "\n", 1);
 }
 
-static void kle_part_labels(sbuf_t *b, const char *cluster,
-                            const char *group, const mon_part_eval_t *pe) {
-    char part[16];
-    snprintf(part, sizeof(part), "%d", (int)pe->partition);
-    sb_put(b, "{", 1);
-    sb_label(b, "cluster_name", cluster, 1);
-    sb_label(b, "group", group, 0);
-    sb_label(b, "topic", pe->topic, 0);
-    sb_label(b, "partition", part, 0);
-    sb_label(b, "member_host", pe->owner, 0);
-    sb_label(b, "consumer_id", "", 0);
-    sb_label(b, "client_id", pe->client_id, 0);
-    sb_put(b, "} ", 2);
-}
+/* Label sets reused across the families of one group (buffers kept). */
+typedef struct labels_s {
+    sbuf_t group;     /* cluster=..,consumer_group=.. */
+    sbuf_t part;      /* group + topic, partition */
+    sbuf_t kle_group; /* cluster_name=..,group=.. */
+    sbuf_t kle_part;  /* kle_group + topic .. client_id */
+} labels_t;
 
-static void kle_group_labels(sbuf_t *b, const char *cluster,
-                             const char *group) {
-    sb_put(b, "{", 1);
-    sb_label(b, "cluster_name", cluster, 1);
-    sb_label(b, "group", group, 0);
-    sb_put(b, "} ", 2);
-}
-
-static void render_group(sbuf_t *f, const char *cluster, const char *group,
-                         const mon_group_eval_t *ev) {
+static void render_group(sbuf_t *f, labels_t *l, const char *cluster,
+                         const char *group, const mon_group_eval_t *ev) {
     double max_tl = 0;
     int64_t maxlag = 0;
+    size_t gl, kgl;
 
-    group_labels(&f[F_STATUS], cluster, group);
-    sb_i64(&f[F_STATUS], ev->status);
-    sb_put(&f[F_STATUS], "\n", 1);
-    group_labels(&f[F_LAG_TOTAL], cluster, group);
-    sb_i64(&f[F_LAG_TOTAL], ev->rollup.totallag);
-    sb_put(&f[F_LAG_TOTAL], "\n", 1);
+    l->group.len = 0;
+    sb_label(&l->group, "cluster", cluster, 1);
+    sb_label(&l->group, "consumer_group", group, 0);
+    l->kle_group.len = 0;
+    sb_label(&l->kle_group, "cluster_name", cluster, 1);
+    sb_label(&l->kle_group, "group", group, 0);
+    gl = l->group.len;
+    kgl = l->kle_group.len;
+
+    line_i64(&f[F_STATUS], F_STATUS, &l->group, ev->status);
+    line_i64(&f[F_LAG_TOTAL], F_LAG_TOTAL, &l->group, ev->rollup.totallag);
     for (size_t i = 0; i < ev->count; i++) {
         const mon_part_eval_t *pe = &ev->parts[i];
         const ev_result_t *r = &pe->result;
-        part_labels(&f[F_PART_LAG], cluster, group, pe);
-        sb_i64(&f[F_PART_LAG], r->current_lag);
-        sb_put(&f[F_PART_LAG], "\n", 1);
+        char part[16];
+        snprintf(part, sizeof(part), "%d", (int)pe->partition);
+        l->part.len = 0;
+        sb_put(&l->part, l->group.p, gl);
+        sb_label(&l->part, "topic", pe->topic, 0);
+        sb_label(&l->part, "partition", part, 0);
+        l->kle_part.len = 0;
+        sb_put(&l->kle_part, l->kle_group.p, kgl);
+        sb_label(&l->kle_part, "topic", pe->topic, 0);
+        sb_label(&l->kle_part, "partition", part, 0);
+        sb_label(&l->kle_part, "member_host", pe->owner, 0);
+        sb_label(&l->kle_part, "consumer_id", "", 0);
+        sb_label(&l->kle_part, "client_id", pe->client_id, 0);
+
+        line_i64(&f[F_PART_LAG], F_PART_LAG, &l->part, r->current_lag);
         if (r->complete >= 1.0 && pe->entry_count > 0) {
-            part_labels(&f[F_CUR_OFFSET], cluster, group, pe);
-            sb_i64(&f[F_CUR_OFFSET], pe->last.offset);
-            sb_put(&f[F_CUR_OFFSET], "\n", 1);
-            part_labels(&f[F_PART_STATUS], cluster, group, pe);
-            sb_i64(&f[F_PART_STATUS], r->status);
-            sb_put(&f[F_PART_STATUS], "\n", 1);
+            line_i64(&f[F_CUR_OFFSET], F_CUR_OFFSET, &l->part,
+                     pe->last.offset);
+            line_i64(&f[F_PART_STATUS], F_PART_STATUS, &l->part, r->status);
         }
-        kle_part_labels(&f[F_KLE_LAG], cluster, group, pe);
-        sb_i64(&f[F_KLE_LAG], r->current_lag);
-        sb_put(&f[F_KLE_LAG], "\n", 1);
+        line_i64(&f[F_KLE_LAG], F_KLE_LAG, &l->kle_part, r->current_lag);
         if (r->time_lag_known) {
-            kle_part_labels(&f[F_KLE_LAG_SECONDS], cluster, group, pe);
-            sb_f64(&f[F_KLE_LAG_SECONDS], r->time_lag_s);
-            sb_put(&f[F_KLE_LAG_SECONDS], "\n", 1);
+            line_f64(&f[F_KLE_LAG_SECONDS], F_KLE_LAG_SECONDS, &l->kle_part,
+                     r->time_lag_s);
             if (r->time_lag_s > max_tl)
                 max_tl = r->time_lag_s;
         }
         if (r->current_lag > maxlag)
             maxlag = r->current_lag;
     }
-    kle_group_labels(&f[F_KLE_MAX_LAG], cluster, group);
-    sb_i64(&f[F_KLE_MAX_LAG], maxlag);
-    sb_put(&f[F_KLE_MAX_LAG], "\n", 1);
-    kle_group_labels(&f[F_KLE_MAX_LAG_SECONDS], cluster, group);
-    sb_f64(&f[F_KLE_MAX_LAG_SECONDS], max_tl);
-    sb_put(&f[F_KLE_MAX_LAG_SECONDS], "\n", 1);
-    kle_group_labels(&f[F_KLE_SUM_LAG], cluster, group);
-    sb_i64(&f[F_KLE_SUM_LAG], ev->rollup.totallag);
-    sb_put(&f[F_KLE_SUM_LAG], "\n", 1);
+    line_i64(&f[F_KLE_MAX_LAG], F_KLE_MAX_LAG, &l->kle_group, maxlag);
+    line_f64(&f[F_KLE_MAX_LAG_SECONDS], F_KLE_MAX_LAG_SECONDS, &l->kle_group,
+             max_tl);
+    line_i64(&f[F_KLE_SUM_LAG], F_KLE_SUM_LAG, &l->kle_group,
+             ev->rollup.totallag);
 }
 
 static void render_topics(api_metrics_t *m, sbuf_t *b, const char *cluster) {
@@ -239,16 +245,15 @@ static void render_topics(api_metrics_t *m, sbuf_t *b, const char *cluster) {
             continue;
         for (size_t p = 0; p < n; p++) {
             char part[24];
+            sbuf_t lb = {0};
             if (offs[p] < 0)
                 continue;
             snprintf(part, sizeof(part), "%zu", p);
-            sb_put(b, "{", 1);
-            sb_label(b, "cluster", cluster, 1);
-            sb_label(b, "topic", topics.names[t], 0);
-            sb_label(b, "partition", part, 0);
-            sb_put(b, "} ", 2);
-            sb_i64(b, offs[p]);
-            sb_put(b, "\n", 1);
+            sb_label(&lb, "cluster", cluster, 1);
+            sb_label(&lb, "topic", topics.names[t], 0);
+            sb_label(&lb, "partition", part, 0);
+            line_i64(b, F_TOPIC_OFFSET, &lb, offs[p]);
+            free(lb.p);
         }
         free(offs);
     }
@@ -260,8 +265,12 @@ char *api_metrics_render(api_metrics_t *m, int64_t wall_ms, size_t *len) {
     sbuf_t out = {0};
     mon_store_names_t clusters = {0};
     mon_group_eval_t ev;
+    labels_t lab;
 
     memset(fam, 0, sizeof(fam));
+    memset(&lab, 0, sizeof(lab));
+    for (int f = 0; f < F__COUNT; f++)
+        sb_reserve(&fam[f], atomic_load(&m->hint[f]) + 4096);
     memset(&ev, 0, sizeof(ev));
     mon_store_clusters(m->ctx.store, &clusters);
     for (size_t c = 0; c < clusters.count; c++) {
@@ -277,7 +286,7 @@ char *api_metrics_render(api_metrics_t *m, int64_t wall_ms, size_t *len) {
                                          &m->ctx.params, &ev) != 0 ||
                     ev.status == EV_NOTFOUND)
                     continue;
-                render_group(fam, cluster, groups.names[g], &ev);
+                render_group(fam, &lab, cluster, groups.names[g], &ev);
             }
         }
         mon_store_names_free(&groups);
@@ -285,7 +294,18 @@ char *api_metrics_render(api_metrics_t *m, int64_t wall_ms, size_t *len) {
     }
     mon_group_eval_free(&ev);
     mon_store_names_free(&clusters);
+    free(lab.group.p);
+    free(lab.part.p);
+    free(lab.kle_group.p);
+    free(lab.kle_part.p);
 
+    {
+        size_t total = 0;
+        for (int f = 0; f < F__COUNT; f++)
+            total += fam[f].len + 2 * strlen(families[f].name) +
+                     strlen(families[f].help) + 32;
+        sb_reserve(&out, total);
+    }
     for (int f = 0; f < F__COUNT; f++) {
         const char *name = families[f].name;
         sb_str(&out, "# HELP ");
@@ -295,16 +315,9 @@ char *api_metrics_render(api_metrics_t *m, int64_t wall_ms, size_t *len) {
         sb_str(&out, "\n# TYPE ");
         sb_str(&out, name);
         sb_str(&out, " gauge\n");
-        /* every sample line of the family starts with its name */
-        if (fam[f].len) {
-            const char *p = fam[f].p;
-            while (*p) {
-                const char *nl = strchr(p, '\n');
-                sb_str(&out, name);
-                sb_put(&out, p, (size_t)(nl - p) + 1);
-                p = nl + 1;
-            }
-        }
+        if (fam[f].len)
+            sb_put(&out, fam[f].p, fam[f].len);
+        atomic_store(&m->hint[f], fam[f].len);
         free(fam[f].p);
     }
     if (!out.p)

@@ -341,31 +341,35 @@ static const mon_part_eval_t *deciding(const mon_group_eval_t *ev) {
     return &ev->parts[0];
 }
 
+/* Failures read "FILE:LINE: expected X, got Y (rule R ...): subject". */
 static void check_expect(replay_t *rp, const mon_trace_event_t *te) {
     const mon_group_eval_t *ev = &rp->ev;
     unsigned long line = mon_trace_line_number(rp->rd);
+    unsigned long before = rp->stats->mismatches;
     FILE *f = rp->o->err;
     const mon_part_eval_t *d;
     size_t i, k;
-    unsigned long before = rp->stats->mismatches;
 
     rp->stats->expects++;
     if (ev->status != te->status) {
         rp->stats->mismatches++;
         d = deciding(ev);
         if (!d)
-            fprintf(f, "%s:%lu: %s/%s: expected %s, got %s (rule none: %s)\n",
-                    rp->path, line, te->cluster, te->group,
-                    ev_status_name(te->status), ev_status_name(ev->status),
+            fprintf(f,
+                    "%s:%lu: expected %s, got %s (rule none: %s): group "
+                    "%s/%s\n",
+                    rp->path, line, ev_status_name(te->status),
+                    ev_status_name(ev->status),
                     ev->status == EV_NOTFOUND ? "group unknown or expired"
-                                              : "group has no partitions");
+                                              : "group has no partitions",
+                    te->cluster, te->group);
         else
             fprintf(f,
-                    "%s:%lu: %s/%s: expected %s, got %s (rule %s on "
-                    "%s/%d)\n",
-                    rp->path, line, te->cluster, te->group,
-                    ev_status_name(te->status), ev_status_name(ev->status),
-                    ev_rule_name(d->result.rule), d->topic, (int)d->partition);
+                    "%s:%lu: expected %s, got %s (rule %s on %s/%d): group "
+                    "%s/%s\n",
+                    rp->path, line, ev_status_name(te->status),
+                    ev_status_name(ev->status), ev_rule_name(d->result.rule),
+                    d->topic, (int)d->partition, te->cluster, te->group);
     }
     for (k = 0; k < te->pexpect_count; k++) {
         const mon_trace_pexpect_t *px = &te->pexpect[k];
@@ -377,17 +381,19 @@ static void check_expect(replay_t *rp, const mon_trace_event_t *te) {
         if (i == ev->count) {
             rp->stats->mismatches++;
             fprintf(f,
-                    "%s:%lu: %s/%s %s/%d: expected %s, got NOTFOUND (rule "
-                    "none: the group has no such partition)\n",
-                    rp->path, line, te->cluster, te->group, px->topic,
-                    (int)px->partition, ev_status_name(px->status));
+                    "%s:%lu: expected %s, got NOTFOUND (rule none: the group "
+                    "has no such partition): partition %s/%d of %s/%s\n",
+                    rp->path, line, ev_status_name(px->status), px->topic,
+                    (int)px->partition, te->cluster, te->group);
         } else if (ev->parts[i].result.status != px->status) {
             rp->stats->mismatches++;
-            fprintf(f, "%s:%lu: %s/%s %s/%d: expected %s, got %s (rule %s)\n",
-                    rp->path, line, te->cluster, te->group, px->topic,
-                    (int)px->partition, ev_status_name(px->status),
+            fprintf(f,
+                    "%s:%lu: expected %s, got %s (rule %s): partition %s/%d "
+                    "of %s/%s\n",
+                    rp->path, line, ev_status_name(px->status),
                     ev_status_name(ev->parts[i].result.status),
-                    ev_rule_name(ev->parts[i].result.rule));
+                    ev_rule_name(ev->parts[i].result.rule), px->topic,
+                    (int)px->partition, te->cluster, te->group);
         }
     }
     if (rp->stats->mismatches != before) rp->stats->failed++;

@@ -295,8 +295,10 @@ int mon_store_foreach_eval(mon_store_t *st, int64_t now_ms,
 /* ---- snapshot ---- */
 
 /* Writes every cluster to `path` (format above) through path.tmp, fsync,
- * rename and an fsync of the directory; takes each cluster's read lock in
- * turn. Returns 0 or MON_STORE_EIO with errstr naming the path and why. */
+ * rename and an fsync of the directory. The file is built in memory under
+ * each cluster's read lock in turn (writers of that cluster wait for the
+ * copy, not for the disk); never call it from an HTTP handler. Returns 0
+ * or MON_STORE_EIO with errstr naming the path and why. */
 int mon_store_save(mon_store_t *st, const char *path, char *errstr,
                    size_t errstr_size);
 

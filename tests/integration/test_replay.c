@@ -140,12 +140,13 @@ Test(replay, failed_expectation_exits_one_naming_line_and_rule) {
     const char *args[] = {"replay", "--check", path, NULL};
     run_t r = run(NULL, args);
     cr_assert_eq(r.rc, 1);
-    snprintf(want, sizeof(want),
-             "%s:6: local/billing: expected WARN, got OK (rule ", path);
+    snprintf(want, sizeof(want), "%s:6: expected WARN, got OK (rule ", path);
     cr_assert(strstr(r.err, want) != NULL, "stderr: %s", r.err);
+    cr_assert(strstr(r.err, "on orders/0): group local/billing\n") != NULL,
+              "stderr: %s", r.err);
     snprintf(want, sizeof(want),
-             "%s:7: local/billing orders/0: expected STALL, got OK (rule "
-             "lag-decreasing-or-zero)",
+             "%s:7: expected STALL, got OK (rule lag-decreasing-or-zero): "
+             "partition orders/0 of local/billing",
              path);
     cr_assert(strstr(r.err, want) != NULL, "stderr: %s", r.err);
     cr_assert_eq(count_lines(r.err), 2);

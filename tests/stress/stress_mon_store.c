@@ -23,13 +23,13 @@ static int stop;
 static long reads;
 static char snap[64];
 
-#define CHECK(cond)                                                           \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fprintf(stderr, "stress_mon_store: check failed: %s (line %d)\n", \
-                    #cond, __LINE__);                                         \
-            exit(1);                                                          \
-        }                                                                     \
+#define CHECK(cond)                                                            \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            fprintf(stderr, "stress_mon_store: check failed: %s (line %d)\n",  \
+                    #cond, __LINE__);                                          \
+            exit(1);                                                           \
+        }                                                                      \
     } while (0)
 
 static int count_cb(const mon_group_eval_t *ev, void *arg) {
@@ -55,8 +55,7 @@ static void *reader(void *arg) {
             mon_store_names_free(&names);
         if (mon_store_topic_consumers(st, "other", "x", 1000000, &names) == 0)
             mon_store_names_free(&names);
-        if (mon_store_topic_offsets(st, "local", "t", &off, &n) == 0)
-            free(off);
+        if (mon_store_topic_offsets(st, "local", "t", &off, &n) == 0) free(off);
         mon_store_foreach_eval(st, 1000000, NULL, count_cb, &visited);
         __atomic_fetch_add(&reads, 1, __ATOMIC_RELAXED);
     }

@@ -1,0 +1,210 @@
+/* bench_api: throughput and latency of the HTTP API, and /metrics render
+ * time.
+ *
+ * An in-process api_server (2 pool threads, as the daemon's default) over
+ * a store holding one 100-partition group with full windows; wrk (2
+ * threads, 64 connections, 5 s) hammers GET .../consumer/{group}/status,
+ * once with Burrow's default expire-cache of 10 s (the cached path) and
+ * once with caching off (every request evaluates 100 partitions and
+ * renders JSON). wrk runs on the same 2-core machine, so the figures are
+ * conservative. /metrics is rendered in-process for 1 k groups x 100
+ * partitions (100 k partition series); the figure is the median of 5
+ * renders. Prints a table: figure, measured value, target. An optional
+ * argument "status" or "metrics" runs only that part.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http/api_metrics.h"
+#include "http/api_routes_kafka.h"
+#include "http/api_server.h"
+#include "monitor/mon_log.h"
+
+#define NOW 1700000100000LL
+#define PARTS 100
+#define GROUPS 1000
+#define RUNS 5
+
+static int64_t fixed_clock(void *arg, const char *cluster, int64_t wall_ms) {
+    (void)arg;
+    (void)cluster;
+    (void)wall_ms;
+    return NOW;
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_d(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Fills topic t100 (PARTS partitions) and `groups` groups g0.. with full
+ * 10-entry windows on every partition. */
+static void fill(mon_store_t *st, int groups) {
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    char g[32];
+    for (int p = 0; p < PARTS; p++)
+        mon_store_head(cl, "t100", p, PARTS, 100000 + p, NOW - 200000);
+    for (int i = 0; i < 10; i++) {
+        for (int p = 0; p < PARTS; p++)
+            mon_store_head(cl, "t100", p, PARTS, 100000 + p + i * 50,
+                           NOW - 100000 + i * 10000);
+    }
+    for (int k = 0; k < groups; k++) {
+        snprintf(g, sizeof(g), "g%d", k);
+        for (int i = 0; i < 10; i++)
+            for (int p = 0; p < PARTS; p++)
+                mon_store_commit(cl, g, "t100", p, 90000 + i * 1000 + k,
+                                 NOW - 100000 + i * 10000, "host-1",
+                                 "client-1");
+    }
+}
+
+typedef struct wrk_result_s {
+    double rps;
+    double p99_ms;
+    int ok;
+} wrk_result_t;
+
+static double to_ms(double v, const char *unit) {
+    if (strcmp(unit, "us") == 0)
+        return v / 1000.0;
+    if (strcmp(unit, "s") == 0)
+        return v * 1000.0;
+    return v;
+}
+
+static wrk_result_t run_wrk(int port, const char *path) {
+    wrk_result_t r = {0, 0, 0};
+    char cmd[512], line[512];
+    FILE *p;
+    snprintf(cmd, sizeof(cmd),
+             "wrk -t2 -c64 -d5s --latency http://127.0.0.1:%d%s 2>&1", port,
+             path);
+    p = popen(cmd, "r");
+    if (!p)
+        return r;
+    while (fgets(line, sizeof(line), p)) {
+        double v;
+        char unit[8];
+        if (sscanf(line, "Requests/sec: %lf", &v) == 1) {
+            r.rps = v;
+            r.ok = 1;
+        } else if (sscanf(line, " 99%% %lf%7s", &v, unit) == 2) {
+            r.p99_ms = to_ms(v, unit);
+        } else if (strstr(line, "Non-2xx")) {
+            fprintf(stderr, "bench_api: %s", line);
+            r.ok = 0;
+        }
+    }
+    pclose(p);
+    return r;
+}
+
+static void bench_status(int have_wrk) {
+    mon_store_config_t sc;
+    char err[256];
+    const int64_t caches[2] = {10000, 0};
+    const char *names[2] = {"cached (expire-cache 10 s)",
+                            "uncached (evaluate each)"};
+
+    for (int c = 0; c < 2; c++) {
+        api_config_t cfg;
+        api_kafka_ctx_t ctx;
+        api_server_t *srv;
+        api_routes_kafka_t *rk;
+        mon_store_t *st;
+        wrk_result_t w;
+
+        mon_store_config_default(&sc);
+        st = mon_store_new(&sc, err, sizeof(err));
+        fill(st, 1);
+        memset(&ctx, 0, sizeof(ctx));
+        ctx.store = st;
+        ev_params_default(&ctx.params);
+        ctx.expire_cache_ms = caches[c];
+        ctx.clock = fixed_clock;
+        rk = api_routes_kafka_new(&ctx);
+        api_config_default(&cfg);
+        cfg.listen = "127.0.0.1:0";
+        srv = api_server_new(&cfg, err, sizeof(err));
+        if (!srv || api_routes_kafka_register(rk, srv, err, sizeof(err)) ||
+            api_server_start(srv, err, sizeof(err))) {
+            fprintf(stderr, "bench_api: %s\n", err);
+            exit(1);
+        }
+        if (have_wrk) {
+            w = run_wrk(api_server_port(srv),
+                        "/v3/kafka/local/consumer/g0/status");
+            if (w.ok) {
+                printf("%-44s %10.0f req/s  (>= 30000)\n", names[c], w.rps);
+                printf("%-44s %10.2f ms     (<= 5)\n", "  p99 latency",
+                       w.p99_ms);
+            } else {
+                printf("%-44s %10s\n", names[c], "wrk failed");
+            }
+        }
+        api_server_destroy(srv);
+        api_routes_kafka_destroy(rk);
+        mon_store_destroy(st);
+    }
+}
+
+static void bench_metrics(void) {
+    mon_store_config_t sc;
+    char err[256];
+    api_kafka_ctx_t ctx;
+    api_metrics_t *m;
+    mon_store_t *st;
+    double t[RUNS];
+    size_t len = 0;
+
+    mon_store_config_default(&sc);
+    st = mon_store_new(&sc, err, sizeof(err));
+    fill(st, GROUPS);
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.store = st;
+    ev_params_default(&ctx.params);
+    ctx.clock = fixed_clock;
+    m = api_metrics_new(&ctx);
+    for (int i = 0; i < RUNS; i++) {
+        double t0 = now_s();
+        char *text = api_metrics_render(m, NOW, &len);
+        t[i] = (now_s() - t0) * 1000.0;
+        free(text);
+    }
+    qsort(t, RUNS, sizeof(double), cmp_d);
+    printf("%-44s %10.1f ms     (<= 200)\n",
+           "/metrics render, 100 k partition series", t[RUNS / 2]);
+    printf("%-44s %10.1f MB\n", "  exposition size", (double)len / 1e6);
+    api_metrics_destroy(m);
+    mon_store_destroy(st);
+}
+
+int main(int argc, char **argv) {
+    /* optional argument: "status" or "metrics" runs only that part */
+    const char *only = argc > 1 ? argv[1] : "";
+    int have_wrk = system("command -v wrk >/dev/null 2>&1") == 0;
+    mon_log_set_level(MON_LOG_ERROR);
+    if (strcmp(only, "metrics") == 0) {
+        bench_metrics();
+        return 0;
+    }
+    printf("%-44s %10s         %s\n", "figure", "measured", "target");
+    if (!have_wrk)
+        printf("%-44s %10s\n", "GET .../status (wrk)", "skipped: no wrk");
+    else
+        printf("GET /v3/kafka/local/consumer/g0/status, 100 partitions, "
+               "wrk -t2 -c64 -d5s:\n");
+    bench_status(have_wrk);
+    if (strcmp(only, "status") != 0)
+        bench_metrics();
+    return 0;
+}
