@@ -305,12 +305,15 @@ static int load_trusted(bc_segment_t *seg, int had_indexes) {
     int64_t start = pos;
     bc_batch_t b;
     if (seg->size > 0) {
-        uint8_t h[BC_BATCH_HEADER_SIZE];
-        if (bc_segment_read(seg, 0, h, sizeof(h)) == (int64_t)sizeof(h) &&
-            bc_batch_parse_header(h, sizeof(h), &b, NULL, 0) == 0)
-            seg->first_ts = b.max_timestamp;
-        else
+        /* The first batch (the segment's "header") is always checked:
+         * CRC, and a base offset that fits this segment. */
+        if (read_batch(seg, 0, &buf, &cap, &b, 1, why, sizeof(why)) < 0 ||
+            b.base_offset < seg->base ||
+            (ioff >= 0 && bc_batch_last_offset(&b) > ioff)) {
+            free(buf);
             return 1;
+        }
+        seg->first_ts = b.max_timestamp;
     }
     for (;;) {
         int r = read_batch(seg, pos, &buf, &cap, &b, 1, why, sizeof(why));

@@ -5,8 +5,8 @@
 #include "http/api_metrics.h"
 
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,13 +15,6 @@
 #include "http/api_json.h"
 #include "monitor/mon_mem.h"
 
-struct api_metrics_s {
-    api_kafka_ctx_t ctx;
-    /* bytes each family took at the previous scrape, to size buffers
-     * once instead of growing them (written by whichever scrape ends
-     * last; a stale hint only costs a realloc) */
-    _Atomic size_t hint[16];
-};
 
 typedef struct sbuf_s {
     char *p;
@@ -112,6 +105,20 @@ enum family_e {
     F__COUNT
 };
 
+/* A rendered exposition: per family a header and a body, streamed in
+ * order. Buffers are reused by the next scrape (see api_metrics_t). */
+struct api_metrics_text_s {
+    sbuf_t head[F__COUNT];
+    sbuf_t body[F__COUNT];
+    size_t total;
+};
+
+struct api_metrics_s {
+    api_kafka_ctx_t ctx;
+    pthread_mutex_t pool_lock; /* guards pool */
+    api_metrics_text_t *pool;  /* one spare text, buffers kept */
+};
+
 static const struct {
     const char *name;
     const char *help;
@@ -137,16 +144,67 @@ static const struct {
     {"kafka_consumergroup_group_sum_lag", "Sum of group offset lag"},
 };
 
+static void text_free(api_metrics_text_t *t) {
+    if (!t)
+        return;
+    for (int f = 0; f < F__COUNT; f++) {
+        free(t->head[f].p);
+        free(t->body[f].p);
+    }
+    free(t);
+}
+
 api_metrics_t *api_metrics_new(const api_kafka_ctx_t *ctx) {
     api_metrics_t *m = mon_calloc(1, sizeof(*m));
     m->ctx = *ctx;
     if (m->ctx.params.intervals <= 0)
         m->ctx.params.intervals = mon_store_intervals(ctx->store);
+    pthread_mutex_init(&m->pool_lock, NULL);
     return m;
 }
 
 void api_metrics_destroy(api_metrics_t *m) {
+    if (!m)
+        return;
+    text_free(m->pool);
+    pthread_mutex_destroy(&m->pool_lock);
     free(m);
+}
+
+void api_metrics_text_release(api_metrics_t *m, api_metrics_text_t *t) {
+    if (!t)
+        return;
+    pthread_mutex_lock(&m->pool_lock);
+    if (!m->pool) {
+        m->pool = t;
+        t = NULL;
+    }
+    pthread_mutex_unlock(&m->pool_lock);
+    text_free(t);
+}
+
+size_t api_metrics_text_len(const api_metrics_text_t *t) {
+    return t->total;
+}
+
+size_t api_metrics_text_read(const api_metrics_text_t *t, size_t off,
+                             char *buf, size_t n) {
+    size_t done = 0;
+    for (int f = 0; f < F__COUNT && done < n; f++) {
+        const sbuf_t *seg[2] = {&t->head[f], &t->body[f]};
+        for (int k = 0; k < 2 && done < n; k++) {
+            size_t l = seg[k]->len, c;
+            if (off >= l) {
+                off -= l;
+                continue;
+            }
+            c = l - off < n - done ? l - off : n - done;
+            memcpy(buf + done, seg[k]->p + off, c);
+            done += c;
+            off = 0;
+        }
+    }
+    return done;
 }
 
 /* One sample line: NAME{LABELS} VALUE\n, labels prebuilt. */
@@ -260,17 +318,25 @@ static void render_topics(api_metrics_t *m, sbuf_t *b, const char *cluster) {
     mon_store_names_free(&topics);
 }
 
-char *api_metrics_render(api_metrics_t *m, int64_t wall_ms, size_t *len) {
-    sbuf_t fam[F__COUNT];
-    sbuf_t out = {0};
+api_metrics_text_t *api_metrics_render(api_metrics_t *m, int64_t wall_ms) {
+    api_metrics_text_t *t;
+    sbuf_t *fam;
     mon_store_names_t clusters = {0};
     mon_group_eval_t ev;
     labels_t lab;
 
-    memset(fam, 0, sizeof(fam));
+    pthread_mutex_lock(&m->pool_lock);
+    t = m->pool;
+    m->pool = NULL;
+    pthread_mutex_unlock(&m->pool_lock);
+    if (!t)
+        t = mon_calloc(1, sizeof(*t));
+    fam = t->body;
+    for (int f = 0; f < F__COUNT; f++) {
+        t->head[f].len = 0;
+        t->body[f].len = 0;
+    }
     memset(&lab, 0, sizeof(lab));
-    for (int f = 0; f < F__COUNT; f++)
-        sb_reserve(&fam[f], atomic_load(&m->hint[f]) + 4096);
     memset(&ev, 0, sizeof(ev));
     mon_store_clusters(m->ctx.store, &clusters);
     for (size_t c = 0; c < clusters.count; c++) {
@@ -299,38 +365,57 @@ char *api_metrics_render(api_metrics_t *m, int64_t wall_ms, size_t *len) {
     free(lab.kle_group.p);
     free(lab.kle_part.p);
 
-    {
-        size_t total = 0;
-        for (int f = 0; f < F__COUNT; f++)
-            total += fam[f].len + 2 * strlen(families[f].name) +
-                     strlen(families[f].help) + 32;
-        sb_reserve(&out, total);
-    }
+    t->total = 0;
     for (int f = 0; f < F__COUNT; f++) {
+        sbuf_t *h = &t->head[f];
         const char *name = families[f].name;
-        sb_str(&out, "# HELP ");
-        sb_str(&out, name);
-        sb_put(&out, " ", 1);
-        sb_str(&out, families[f].help);
-        sb_str(&out, "\n# TYPE ");
-        sb_str(&out, name);
-        sb_str(&out, " gauge\n");
-        if (fam[f].len)
-            sb_put(&out, fam[f].p, fam[f].len);
-        atomic_store(&m->hint[f], fam[f].len);
-        free(fam[f].p);
+        sb_str(h, "# HELP ");
+        sb_str(h, name);
+        sb_put(h, " ", 1);
+        sb_str(h, families[f].help);
+        sb_str(h, "\n# TYPE ");
+        sb_str(h, name);
+        sb_str(h, " gauge\n");
+        t->total += h->len + fam[f].len;
     }
-    if (!out.p)
-        sb_reserve(&out, 0);
-    *len = out.len;
-    return out.p;
+    return t;
+}
+
+typedef struct stream_s {
+    api_metrics_t *m;
+    api_metrics_text_t *t;
+} stream_t;
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
+    stream_t *s = cls;
+    size_t n;
+    if (pos >= s->t->total)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    n = api_metrics_text_read(s->t, (size_t)pos, buf, max);
+    return n ? (ssize_t)n : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void stream_free(void *cls) {
+    stream_t *s = cls;
+    api_metrics_text_release(s->m, s->t);
+    free(s);
 }
 
 static void h_metrics(api_req_t *req, void *opaque) {
-    size_t len;
-    char *text = api_metrics_render(opaque, req->now_ms, &len);
-    api_resp_take(req, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
-                  text, len);
+    stream_t *s = mon_malloc(sizeof(*s));
+    struct MHD_Response *resp;
+    s->m = opaque;
+    s->t = api_metrics_render(opaque, req->now_ms);
+    resp = MHD_create_response_from_callback(s->t->total, 64 * 1024,
+                                             stream_read, s, stream_free);
+    if (!resp) {
+        stream_free(s);
+        api_resp_set(req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL);
+        return;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            "text/plain; version=0.0.4; charset=utf-8");
+    api_resp_set(req, MHD_HTTP_OK, resp);
 }
 
 int api_metrics_register(api_metrics_t *m, api_server_t *srv, char *errstr,

@@ -15,8 +15,12 @@
  *
  * Built on the assumption that a scrape is rare next to commits: it reads
  * the store group by group (one read lock at a time, never all at once),
- * evaluating each at its cluster's clock. Any pool thread; no lock of its
- * own.
+ * evaluating each at its cluster's clock. The response is streamed from
+ * per-family buffers that the next scrape reuses (one spare set is kept),
+ * because touching fresh memory dominates the cost of a large scrape: the
+ * daemon therefore keeps about one exposition's worth of memory (about
+ * 480 bytes per partition series). Locks: pool_lock guards only the spare
+ * buffer set. Any pool thread.
  */
 #ifndef API_METRICS_H
 #define API_METRICS_H
@@ -39,8 +43,23 @@ void api_metrics_destroy(api_metrics_t *m);
 int api_metrics_register(api_metrics_t *m, api_server_t *srv, char *errstr,
                          size_t errstr_size);
 
-/* Renders the whole exposition at wall_ms into a malloc'd, NUL-terminated
- * buffer the caller frees; *len is its length. */
-char *api_metrics_render(api_metrics_t *m, int64_t wall_ms, size_t *len);
+/* A rendered exposition (per-family buffers, streamed in order). */
+typedef struct api_metrics_text_s api_metrics_text_t;
+
+/* Renders the whole exposition at wall_ms. Never NULL; hand it back with
+ * api_metrics_text_release. Any thread; takes pool_lock briefly. */
+api_metrics_text_t *api_metrics_render(api_metrics_t *m, int64_t wall_ms);
+
+/* Its length in bytes. */
+size_t api_metrics_text_len(const api_metrics_text_t *t);
+
+/* Copies up to n bytes from offset off into buf; returns the count (0 at
+ * the end). */
+size_t api_metrics_text_read(const api_metrics_text_t *t, size_t off,
+                             char *buf, size_t n);
+
+/* Gives t back to m: kept as the spare for the next scrape when there is
+ * none, else freed. NULL is fine. */
+void api_metrics_text_release(api_metrics_t *m, api_metrics_text_t *t);
 
 #endif

@@ -389,7 +389,9 @@ static void list_unlink(mon_delivery_t *q, item_t *it) {
     q->n_items--;
 }
 
-static void info_clear(mon_delivery_info_t *in) {
+void mon_delivery_info_clear(mon_delivery_info_t *in) {
+    if (!in)
+        return;
     free(in->key);
     free(in->incident_id);
     free(in->notifier);
@@ -431,7 +433,7 @@ static void info_copy(const mon_delivery_info_t *src,
 
 static void ring_push(mon_delivery_t *q, const item_t *it) {
     mon_delivery_info_t *slot = &q->ring[q->ring_next];
-    info_clear(slot);
+    mon_delivery_info_clear(slot);
     info_from_item(it, slot);
     q->ring_next = (q->ring_next + 1) % MON_DELIVERY_RING;
     if (q->ring_count < MON_DELIVERY_RING)
@@ -685,6 +687,7 @@ static int recover(mon_delivery_t *q, uint64_t min_seq,
                      "notifier %s is no longer configured", it->notifier);
             it->state = ST_DONE_FAIL;
             it->time_ms = wall_ms();
+            q->live_bytes -= it->rec_bytes;
             append_state(q, it, REC_FAILED);
             it->done_w = q->wcount;
             mon_log(MON_LOG_WARN, "delivery %s dropped: %s", it->key,
@@ -897,7 +900,6 @@ static void reap(mon_delivery_t *q) {
         if ((it->state == ST_DONE_OK || it->state == ST_DONE_FAIL) &&
             it->done_w <= q->synced_w) {
             list_unlink(q, it);
-            q->live_bytes -= it->rec_bytes;
             ring_push(q, it);
             item_free(it);
             any = true;
@@ -994,6 +996,7 @@ static void finish_transfer(mon_delivery_t *q, item_t *it, CURLcode code) {
                 it->key, it->attempts, err, d);
         return;
     }
+    q->live_bytes -= it->rec_bytes;
     if (v == MON_DELIVERY_VERDICT_OK) {
         it->state = ST_DONE_OK;
         t->st.delivered++;
@@ -1200,7 +1203,7 @@ void mon_delivery_destroy(mon_delivery_t *q) {
         item_free(it);
     }
     for (size_t i = 0; i < MON_DELIVERY_RING; i++)
-        info_clear(&q->ring[i]);
+        mon_delivery_info_clear(&q->ring[i]);
     targets_free(q->targets, q->n_targets);
     pthread_cond_destroy(&q->cond);
     pthread_mutex_destroy(&q->lock);
@@ -1410,7 +1413,7 @@ int mon_delivery_list(mon_delivery_t *q, mon_delivery_info_t **out,
 
 void mon_delivery_list_free(mon_delivery_info_t *infos, size_t count) {
     for (size_t i = 0; infos && i < count; i++)
-        info_clear(&infos[i]);
+        mon_delivery_info_clear(&infos[i]);
     free(infos);
 }
 

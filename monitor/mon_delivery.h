@@ -234,11 +234,14 @@ int mon_delivery_list(mon_delivery_t *q, mon_delivery_info_t **out,
 /* Frees an array from mon_delivery_list; NULL is fine. */
 void mon_delivery_list_free(mon_delivery_info_t *infos, size_t count);
 
-/* Copies one delivery's state by seq. Returns 0, or -1 when it is
- * neither unfinished nor in the recent ring. Free with
- * mon_delivery_list_free(info, 1). */
+/* Copies one delivery's state by seq into *info. Returns 0, or -1 when
+ * it is neither unfinished nor in the recent ring. Release the copy with
+ * mon_delivery_info_clear. */
 int mon_delivery_get(mon_delivery_t *q, uint64_t seq,
                      mon_delivery_info_t *info);
+
+/* Frees the strings of *info and zeroes it; NULL is fine. */
+void mon_delivery_info_clear(mon_delivery_info_t *info);
 
 /* Counters of target i (index into the targets given to _new). Returns
  * 0, or -1 when i is out of range. */

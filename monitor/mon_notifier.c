@@ -1225,9 +1225,7 @@ cJSON *mon_notifier_group_json(mon_notifier_t *n, const char *cluster,
             cJSON_AddStringToObject(j, "key", info.key);
             cJSON *d = mon_delivery_info_json(&info);
             cJSON_AddItemToObject(j, "delivery", d);
-            mon_delivery_list_free(&info, 1);
-            /* list_free frees the array pointer too; info is on the
-             * stack, so it is cleared below instead. */
+            mon_delivery_info_clear(&info);
         } else {
             cJSON_AddNullToObject(j, "delivery");
         }

@@ -160,7 +160,7 @@ int mon_notifier_send_test(mon_notifier_t *n, const char *name,
                            uint64_t *seq, char *errstr, size_t errstr_size);
 
 /* Copies the state of delivery seq (see mon_delivery_get). Returns 0 or
- * -1 when unknown. Free with mon_delivery_list_free(info, 1). */
+ * -1 when unknown. Release with mon_delivery_info_clear(info). */
 int mon_notifier_delivery(mon_notifier_t *n, uint64_t seq,
                           mon_delivery_info_t *info);
 

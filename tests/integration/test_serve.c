@@ -1,0 +1,470 @@
+/* Integration tests of `warren serve`: the real binary on an ephemeral
+ * loopback port, driven over HTTP with libcurl. Covers every Burrow v3
+ * endpoint's status code and JSON shape, Warren's additions, the demo
+ * reaching its five behaviours, SSE, /metrics exposition format, config
+ * errors, the admin token, traversal attempts, oversize requests, clean
+ * shutdown on SIGTERM and state surviving a restart.
+ */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <regex.h>
+
+#include <cjson/cJSON.h>
+
+#include "tests/integration/warren_proc.h"
+
+#define TRACE "samples/stalled.jsonl"
+
+static cJSON *get_json(const wp_t *w, const char *path, long want) {
+    wp_resp_t r;
+    cr_assert_eq(wp_http(w, "GET", path, NULL, NULL, &r), 0, "GET %s", path);
+    cr_assert_eq(r.status, want, "GET %s: HTTP %ld, want %ld: %s", path,
+                 r.status, want, r.body);
+    cJSON *j = cJSON_ParseWithLength(r.body, r.len);
+    cr_assert_not_null(j, "GET %s: not JSON: %s", path, r.body);
+    cr_assert(strstr(r.ctype, "application/json"), "GET %s: type %s", path,
+              r.ctype);
+    wp_resp_free(&r);
+    return j;
+}
+
+static void assert_envelope(const cJSON *j, const char *path) {
+    cr_assert(cJSON_IsBool(cJSON_GetObjectItem(j, "error")), "%s: error",
+              path);
+    cr_assert(cJSON_IsString(cJSON_GetObjectItem(j, "message")),
+              "%s: message", path);
+    const cJSON *req = cJSON_GetObjectItem(j, "request");
+    cr_assert(cJSON_IsObject(req), "%s: request", path);
+    cr_assert_str_eq(cJSON_GetObjectItem(req, "url")->valuestring, path);
+    cr_assert(cJSON_IsString(cJSON_GetObjectItem(req, "host")));
+}
+
+static void start_replay(wp_t *w, const char *speed, const char *config) {
+    char *args[] = {"--replay", TRACE, "--speed", (char *)speed,
+                    config ? "--config" : NULL, (char *)config, NULL};
+    cr_assert_eq(wp_start(w, NULL, args), 0, "warren did not start");
+}
+
+/* Waits until the group's /status has `status`; returns its body. */
+static cJSON *wait_status(const wp_t *w, const char *group,
+                          const char *status, long timeout_ms) {
+    char path[256];
+    snprintf(path, sizeof(path), "/v3/kafka/local/consumer/%s/status",
+             group);
+    long deadline = wp_mono_ms() + timeout_ms;
+    char last[32] = "";
+    while (wp_mono_ms() < deadline) {
+        wp_resp_t r;
+        if (wp_http(w, "GET", path, NULL, NULL, &r) == 0) {
+            cJSON *j = cJSON_ParseWithLength(r.body, r.len);
+            cJSON *st = j ? cJSON_GetObjectItem(j, "status") : NULL;
+            cJSON *s = st ? cJSON_GetObjectItem(st, "status") : NULL;
+            if (cJSON_IsString(s)) {
+                snprintf(last, sizeof(last), "%s", s->valuestring);
+                if (!strcmp(s->valuestring, status)) {
+                    wp_resp_free(&r);
+                    return j;
+                }
+            }
+            cJSON_Delete(j);
+            wp_resp_free(&r);
+        }
+        wp_sleep_ms(250);
+    }
+    cr_assert_fail("group %s never reached %s (last %s)", group, status,
+                   last);
+    return NULL;
+}
+
+Test(serve, burrow_endpoints_answer_with_burrow_shapes, .timeout = 60) {
+    wp_t w;
+    start_replay(&w, "1000", NULL);
+    cJSON *st = wait_status(&w, "pdf-render", "ERR", 20000);
+    cJSON_Delete(st);
+
+    cJSON *j = get_json(&w, "/v3/kafka", 200);
+    assert_envelope(j, "/v3/kafka");
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "message")->valuestring,
+                     "cluster list returned");
+    cJSON *cl = cJSON_GetObjectItem(j, "clusters");
+    cr_assert_eq(cJSON_GetArraySize(cl), 1);
+    cr_assert_str_eq(cJSON_GetArrayItem(cl, 0)->valuestring, "local");
+    cJSON_Delete(j);
+
+    j = get_json(&w, "/v3/kafka/local", 200);
+    assert_envelope(j, "/v3/kafka/local");
+    cr_assert(cJSON_IsObject(cJSON_GetObjectItem(j, "module")));
+    cJSON_Delete(j);
+    cJSON_Delete(get_json(&w, "/v3/kafka/nosuch", 404));
+
+    j = get_json(&w, "/v3/kafka/local/topic", 200);
+    cJSON *topics = cJSON_GetObjectItem(j, "topics");
+    cr_assert_geq(cJSON_GetArraySize(topics), 1);
+    char topic[128];
+    snprintf(topic, sizeof(topic), "%s",
+             cJSON_GetArrayItem(topics, 0)->valuestring);
+    cJSON_Delete(j);
+
+    char path[512];
+    snprintf(path, sizeof(path), "/v3/kafka/local/topic/%s", topic);
+    j = get_json(&w, path, 200);
+    assert_envelope(j, path);
+    cr_assert(cJSON_IsArray(cJSON_GetObjectItem(j, "offsets")));
+    cJSON_Delete(j);
+    snprintf(path, sizeof(path), "/v3/kafka/local/topic/%s/consumers", topic);
+    j = get_json(&w, path, 200);
+    cr_assert(cJSON_IsArray(cJSON_GetObjectItem(j, "consumers")));
+    cJSON_Delete(j);
+    cJSON_Delete(get_json(&w, "/v3/kafka/local/topic/nosuch", 404));
+
+    j = get_json(&w, "/v3/kafka/local/consumer", 200);
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "message")->valuestring,
+                     "consumer list returned");
+    cJSON_Delete(j);
+
+    j = get_json(&w, "/v3/kafka/local/consumer/pdf-render", 200);
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "message")->valuestring,
+                     "consumer detail returned");
+    cJSON *tmap = cJSON_GetObjectItem(j, "topics");
+    cr_assert(cJSON_IsObject(tmap) && tmap->child);
+    cJSON *p0 = cJSON_GetArrayItem(tmap->child, 0);
+    cr_assert(cJSON_IsArray(cJSON_GetObjectItem(p0, "offsets")));
+    cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(p0, "current-lag")));
+    cJSON_Delete(j);
+
+    /* /lag: every partition, with Burrow's fields and Warren's. */
+    j = get_json(&w, "/v3/kafka/local/consumer/pdf-render/lag", 200);
+    cJSON *s = cJSON_GetObjectItem(j, "status");
+    const char *sfields[] = {"cluster", "group", "status", "complete",
+                             "partitions", "partition_count", "maxlag",
+                             "totallag"};
+    for (size_t i = 0; i < sizeof(sfields) / sizeof(*sfields); i++)
+        cr_assert_not_null(cJSON_GetObjectItem(s, sfields[i]),
+                           "status object lacks %s", sfields[i]);
+    cJSON *parts = cJSON_GetObjectItem(s, "partitions");
+    cr_assert_geq(cJSON_GetArraySize(parts), 1);
+    const char *pfields[] = {"topic", "partition", "owner", "client_id",
+                             "status", "start", "end", "current_lag",
+                             "complete", "rule", "explanation", "time_lag_s",
+                             "eta_s"};
+    cJSON *p;
+    cJSON_ArrayForEach(p, parts) {
+        for (size_t i = 0; i < sizeof(pfields) / sizeof(*pfields); i++)
+            cr_assert_not_null(cJSON_GetObjectItem(p, pfields[i]),
+                               "partition object lacks %s", pfields[i]);
+        cJSON *end = cJSON_GetObjectItem(p, "end");
+        const char *efields[] = {"offset", "timestamp", "observedAt", "lag"};
+        for (size_t i = 0; i < 4; i++)
+            cr_assert_not_null(cJSON_GetObjectItem(end, efields[i]),
+                               "window entry lacks %s", efields[i]);
+    }
+    cJSON_Delete(j);
+
+    /* /status: only the non-OK partitions. */
+    j = get_json(&w, "/v3/kafka/local/consumer/pdf-render/status", 200);
+    cJSON_ArrayForEach(p, cJSON_GetObjectItem(cJSON_GetObjectItem(j, "status"),
+                                              "partitions"))
+        cr_assert_str_neq(cJSON_GetObjectItem(p, "status")->valuestring,
+                          "OK");
+    cJSON_Delete(j);
+
+    /* Unknown group: NOTFOUND with 404 and error false (Burrow). */
+    j = get_json(&w, "/v3/kafka/local/consumer/nosuch/status", 404);
+    cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(j, "error")));
+    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "status"),
+                                         "status")->valuestring,
+                     "NOTFOUND");
+    cJSON_Delete(j);
+
+    j = get_json(&w, "/v3/kafka/local/consumer/pdf-render/window", 200);
+    cJSON_Delete(j);
+    j = get_json(&w, "/v3/kafka/local/consumer/pdf-render/history?since=0",
+                 200);
+    cJSON_Delete(j);
+
+    wp_resp_t r;
+    wp_http(&w, "GET", "/burrow/admin", NULL, NULL, &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_str_eq(r.body, "GOOD");
+    wp_resp_free(&r);
+    wp_http(&w, "GET", "/burrow/admin/ready", NULL, NULL, &r);
+    cr_assert_eq(r.status, 200);
+    wp_resp_free(&r);
+    wp_http(&w, "GET", "/healthz", NULL, NULL, &r);
+    cr_assert_eq(r.status, 200);
+    wp_resp_free(&r);
+    wp_http(&w, "GET", "/v3/no/such/route", NULL, NULL, &r);
+    cr_assert_eq(r.status, 404);
+    wp_resp_free(&r);
+    wp_http(&w, "PUT", "/v3/kafka", NULL, NULL, &r);
+    cr_assert_eq(r.status, 405);
+    wp_resp_free(&r);
+    wp_http(&w, "DELETE", "/v3/kafka/local/consumer/pdf-render", NULL, NULL,
+            &r);
+    cr_assert_eq(r.status, 200);
+    wp_resp_free(&r);
+    cJSON_Delete(get_json(&w, "/v3/kafka/local/consumer/pdf-render/status",
+                          404));
+    cr_assert_eq(wp_stop(&w, NULL), 0);
+}
+
+/* Every line of /metrics is a comment (# HELP / # TYPE) or a sample. */
+Test(serve, metrics_lines_are_valid_exposition_format, .timeout = 60) {
+    wp_t w;
+    start_replay(&w, "1000", NULL);
+    cJSON_Delete(wait_status(&w, "pdf-render", "ERR", 20000));
+    wp_resp_t r;
+    cr_assert_eq(wp_http(&w, "GET", "/metrics", NULL, NULL, &r), 0);
+    cr_assert_eq(r.status, 200);
+    cr_assert(strstr(r.ctype, "text/plain"), "type %s", r.ctype);
+    regex_t sample, comment;
+    cr_assert_eq(regcomp(&sample,
+                         "^[a-zA-Z_:][a-zA-Z0-9_:]*"
+                         "(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\.)*\""
+                         ",?)*\\})? -?[0-9.eE+-]+|NaN|[+-]Inf$",
+                         REG_EXTENDED | REG_NOSUB),
+                 0);
+    cr_assert_eq(regcomp(&comment,
+                         "^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*$",
+                         REG_EXTENDED | REG_NOSUB),
+                 0);
+    const char *want[] = {"burrow_kafka_consumer_status{",
+                          "burrow_kafka_consumer_lag_total{",
+                          "burrow_kafka_consumer_partition_lag{",
+                          "burrow_kafka_topic_partition_offset{",
+                          "kafka_consumergroup_group_lag{",
+                          "kafka_consumergroup_group_lag_seconds{",
+                          "kafka_consumergroup_group_max_lag{",
+                          "kafka_consumergroup_group_sum_lag{"};
+    for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
+        cr_assert(strstr(r.body, want[i]), "no %s series", want[i]);
+    char *save = NULL;
+    int lines = 0;
+    for (char *line = strtok_r(r.body, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        lines++;
+        if (line[0] == '#')
+            cr_assert_eq(regexec(&comment, line, 0, NULL, 0), 0,
+                         "bad comment line: %s", line);
+        else
+            cr_assert_eq(regexec(&sample, line, 0, NULL, 0), 0,
+                         "bad sample line: %s", line);
+    }
+    cr_assert_gt(lines, 10);
+    regfree(&sample);
+    regfree(&comment);
+    wp_resp_free(&r);
+    wp_stop(&w, NULL);
+}
+
+Test(serve, demo_reaches_its_five_behaviours, .timeout = 120) {
+    wp_t w;
+    char *args[] = {"--demo", NULL};
+    cr_assert_eq(wp_start(&w, NULL, args), 0);
+    cJSON_Delete(wait_status(&w, "billing", "OK", 60000));
+    cJSON *j = wait_status(&w, "analytics", "WARN", 60000);
+    cJSON_Delete(j);
+    const char *stuck[][2] = {{"audit", "STALL"}, {"reports", "STOP"}};
+    for (int i = 0; i < 2; i++) {
+        j = wait_status(&w, stuck[i][0], "ERR", 60000);
+        cJSON *p = cJSON_GetArrayItem(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(j, "status"),
+                                "partitions"),
+            0);
+        cr_assert_str_eq(cJSON_GetObjectItem(p, "status")->valuestring,
+                         stuck[i][1], "%s", stuck[i][0]);
+        cJSON_Delete(j);
+    }
+    j = wait_status(&w, "archiver", "OK", 5000);
+    cJSON_Delete(j);
+    cr_assert_eq(wp_stop(&w, NULL), 0);
+}
+
+/* A client on /v3/events hears a status transition (a deleted group
+ * turns NOTFOUND on the next evaluation). */
+static size_t sse_sink(char *data, size_t size, size_t n, void *arg) {
+    wp_resp_t *r = arg;
+    wp_collect(data, size, n, r);
+    return strstr(r->body, "\"status\":\"NOTFOUND\"") ? 0 : size * n;
+}
+
+typedef struct sse_arg_s {
+    const wp_t *w;
+    wp_resp_t r;
+} sse_arg_t;
+
+static void *sse_client(void *p) {
+    sse_arg_t *a = p;
+    a->r.body = calloc(1, 1);
+    CURL *c = curl_easy_init();
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/v3/events", a->w->port);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sse_sink);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &a->r);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
+    curl_easy_perform(c);
+    curl_easy_cleanup(c);
+    return NULL;
+}
+
+Test(serve, sse_client_receives_a_status_transition, .timeout = 60) {
+    char dir[256], ini[300];
+    wp_tmpdir(dir, sizeof(dir));
+    snprintf(ini, sizeof(ini), "%s/fast.ini", dir);
+    FILE *f = fopen(ini, "w");
+    fputs("[evaluator]\nexpire-cache = 1s\n", f);
+    fclose(f);
+    wp_t w;
+    start_replay(&w, "1000", ini);
+    cJSON_Delete(wait_status(&w, "pdf-render", "ERR", 20000));
+    sse_arg_t a = {.w = &w};
+    pthread_t t;
+    pthread_create(&t, NULL, sse_client, &a);
+    wp_sleep_ms(500);
+    wp_resp_t r;
+    wp_http(&w, "DELETE", "/v3/kafka/local/consumer/pdf-render", NULL, NULL,
+            &r);
+    wp_resp_free(&r);
+    pthread_join(t, NULL);
+    cr_assert(strstr(a.r.body, "event: status"), "no status event: %s",
+              a.r.body);
+    cr_assert(strstr(a.r.body, "\"group\":\"pdf-render\""));
+    cr_assert(strstr(a.r.body, "\"status\":\"NOTFOUND\""));
+    wp_resp_free(&a.r);
+    wp_stop(&w, NULL);
+}
+
+Test(serve, config_errors_name_file_and_line_and_exit_2) {
+    char dir[256], ini[300];
+    wp_tmpdir(dir, sizeof(dir));
+    snprintf(ini, sizeof(ini), "%s/bad.ini", dir);
+    FILE *f = fopen(ini, "w");
+    fputs("[storage]\nintervals = 10\n[evaluator]\nallowed-lag = -5\n", f);
+    fclose(f);
+    char *args[] = {"serve", "--config", ini, NULL};
+    char *out = NULL;
+    cr_assert_eq(wp_run(args, &out), 2);
+    char want[400];
+    snprintf(want, sizeof(want), "%s:4:", ini);
+    cr_assert(strstr(out, want), "no '%s' in: %s", want, out);
+    free(out);
+    char *bad_opt[] = {"serve", "--bogus", NULL};
+    cr_assert_eq(wp_run(bad_opt, &out), 2);
+    cr_assert(strstr(out, "usage:"));
+    free(out);
+}
+
+Test(serve, admin_token_guards_delete_and_admin_post, .timeout = 60) {
+    char dir[256], ini[300];
+    wp_tmpdir(dir, sizeof(dir));
+    snprintf(ini, sizeof(ini), "%s/token.ini", dir);
+    FILE *f = fopen(ini, "w");
+    fputs("[http]\nadmin-token = hunter2-token\n", f);
+    fclose(f);
+    wp_t w;
+    start_replay(&w, "1000", ini);
+    cJSON_Delete(wait_status(&w, "pdf-render", "ERR", 20000));
+    wp_resp_t r;
+    wp_http(&w, "DELETE", "/v3/kafka/local/consumer/pdf-render", NULL, NULL,
+            &r);
+    cr_assert_eq(r.status, 401);
+    wp_resp_free(&r);
+    wp_http(&w, "POST", "/v3/admin/loglevel", "{\"level\":\"debug\"}", NULL,
+            &r);
+    cr_assert_eq(r.status, 401);
+    wp_resp_free(&r);
+    wp_http(&w, "DELETE", "/v3/kafka/local/consumer/pdf-render", NULL,
+            "Authorization: Bearer wrong", &r);
+    cr_assert_eq(r.status, 401);
+    wp_resp_free(&r);
+    wp_http(&w, "DELETE", "/v3/kafka/local/consumer/pdf-render", NULL,
+            "Authorization: Bearer hunter2-token", &r);
+    cr_assert_eq(r.status, 200);
+    wp_resp_free(&r);
+    wp_http(&w, "GET", "/v3/kafka/local/consumer", NULL, NULL, &r);
+    cr_assert_eq(r.status, 200, "reads need no token");
+    wp_resp_free(&r);
+    wp_stop(&w, NULL);
+}
+
+Test(serve, traversal_and_oversize_requests_are_refused, .timeout = 60) {
+    wp_t w;
+    start_replay(&w, "1000", NULL);
+    const char *paths[] = {"/dashboard/../Makefile",
+                           "/dashboard/%2e%2e/Makefile",
+                           "/dashboard/%2E%2E%2FMakefile",
+                           "/dashboard/..%2fMakefile",
+                           "/dashboard//etc/passwd",
+                           "/../../etc/passwd",
+                           "/dashboard/%00"};
+    for (size_t i = 0; i < sizeof(paths) / sizeof(*paths); i++) {
+        wp_resp_t r;
+        wp_http(&w, "GET", paths[i], NULL, NULL, &r);
+        cr_assert(r.status == 400 || r.status == 404, "%s: HTTP %ld",
+                  paths[i], r.status);
+        cr_assert_null(strstr(r.body, "SANITIZE"), "%s leaked a file",
+                       paths[i]);
+        cr_assert_null(strstr(r.body, "root:"), "%s leaked a file",
+                       paths[i]);
+        wp_resp_free(&r);
+    }
+    char *longp = malloc(6000);
+    memset(longp, 'a', 5999);
+    longp[0] = '/';
+    longp[5999] = '\0';
+    wp_resp_t r;
+    wp_http(&w, "GET", longp, NULL, NULL, &r);
+    cr_assert_eq(r.status, 414);
+    wp_resp_free(&r);
+    char *hdr = malloc(12000);
+    memcpy(hdr, "X-Big: ", 7);
+    memset(hdr + 7, 'b', 11000);
+    hdr[11007] = '\0';
+    wp_http(&w, "GET", "/healthz", NULL, hdr, &r);
+    cr_assert_eq(r.status, 431);
+    wp_resp_free(&r);
+    char *body = malloc(200001);
+    memset(body, 'x', 200000);
+    body[200000] = '\0';
+    wp_http(&w, "POST", "/v3/admin/loglevel", body, NULL, &r);
+    cr_assert_eq(r.status, 413);
+    wp_resp_free(&r);
+    free(longp);
+    free(hdr);
+    free(body);
+    wp_http(&w, "GET", "/healthz", NULL, NULL, &r);
+    cr_assert_eq(r.status, 200, "server still serves after bad requests");
+    wp_resp_free(&r);
+    wp_stop(&w, NULL);
+}
+
+Test(serve, sigterm_stops_cleanly_and_state_survives_restart,
+     .timeout = 90) {
+    wp_t w;
+    char *args[] = {"--demo", NULL};
+    cr_assert_eq(wp_start(&w, NULL, args), 0);
+    cJSON_Delete(wait_status(&w, "analytics", "WARN", 60000));
+    long ms = 0;
+    cr_assert_eq(wp_stop(&w, &ms), 0, "exit code after SIGTERM");
+    cr_assert_lt(ms, 5000, "shutdown took %ld ms", ms);
+    char *log = wp_read_file(w.log, NULL);
+    cr_assert(strstr(log, "stopped"), "no 'stopped' in log: %s", log);
+    free(log);
+    char snap[400];
+    snprintf(snap, sizeof(snap), "%s/store.snapshot", w.dir);
+    struct stat sb;
+    cr_assert_eq(stat(snap, &sb), 0, "no snapshot written");
+
+    /* Restart without the demo: the windows are back at once. */
+    wp_t w2;
+    cr_assert_eq(wp_start(&w2, w.dir, NULL), 0);
+    cJSON *j = get_json(&w2, "/v3/kafka/local/consumer/analytics/lag", 200);
+    cJSON *s = cJSON_GetObjectItem(j, "status");
+    cr_assert_gt(cJSON_GetObjectItem(s, "totallag")->valuedouble, 0);
+    cJSON *p = cJSON_GetArrayItem(cJSON_GetObjectItem(s, "partitions"), 0);
+    cr_assert_gt(cJSON_GetObjectItem(p, "complete")->valuedouble, 0.5,
+                 "window restored");
+    cJSON_Delete(j);
+    cr_assert_eq(wp_stop(&w2, NULL), 0);
+}

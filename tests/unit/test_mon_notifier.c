@@ -1,0 +1,679 @@
+/* Unit tests for mon_notifier's incident state machine, rendering and
+ * persistence, with the sender off: what was queued is read back from the
+ * delivery journal (mon_delivery replay), which is also what a restart
+ * would send.
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "evaluator/ev_group.h"
+#include "monitor/mon_config.h"
+#include "monitor/mon_log.h"
+#include "monitor/mon_notifier.h"
+
+static char dir[128];
+
+static void setup(void) {
+    snprintf(dir, sizeof(dir), "/tmp/warren-ntf-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    mon_log_set_level(MON_LOG_FATAL);
+}
+
+static void teardown(void) {
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        cr_log_warn("cannot remove %s", dir);
+}
+
+static void write_file(const char *name, const char *text, char *path,
+                       size_t size) {
+    snprintf(path, size, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* ---- fake evaluations ---- */
+
+typedef struct fake_s {
+    mon_group_eval_t ev;
+    mon_part_eval_t parts[2];
+} fake_t;
+
+static void fake_part(mon_part_eval_t *p, const char *topic, int part,
+                      ev_status_t st, ev_rule_t rule, int64_t lag) {
+    memset(p, 0, sizeof(*p));
+    p->topic = topic;
+    p->partition = part;
+    p->owner = "host-1/10.0.0.1";
+    p->client_id = "c1";
+    p->result.status = st;
+    p->result.rule = rule;
+    p->result.complete = 1;
+    p->result.current_lag = lag;
+    p->result.left = lag;
+    p->result.right = lag;
+    p->result.index = -1;
+    p->result.time_lag_s = lag ? 310.5 : 0;
+    p->result.time_lag_known = true;
+    p->result.count = 10;
+    p->entry_count = 10;
+}
+
+/* A group evaluation: OK (two OK partitions), WARN (one falling behind),
+ * ERR (one stalled, one falling behind) or NOTFOUND. */
+static void fake(fake_t *f, const char *group, ev_status_t st) {
+    memset(f, 0, sizeof(*f));
+    f->ev.cluster = "local";
+    f->ev.group = group;
+    f->ev.parts = f->parts;
+    if (st == EV_NOTFOUND) {
+        f->ev.status = EV_NOTFOUND;
+        ev_group_init(&f->ev.rollup);
+        return;
+    }
+    fake_part(&f->parts[0], "orders", 3,
+              st == EV_ERR ? EV_STALL : st == EV_WARN ? EV_WARN : EV_OK,
+              st == EV_ERR   ? EV_RULE_STALL
+              : st == EV_WARN ? EV_RULE_LAG_NOT_DECREASING
+                              : EV_RULE_LAG_DECREASING,
+              st == EV_OK ? 0 : 48210);
+    fake_part(&f->parts[1], "orders", 7, st == EV_ERR ? EV_WARN : EV_OK,
+              st == EV_ERR ? EV_RULE_LAG_NOT_DECREASING
+                           : EV_RULE_LAG_DECREASING,
+              st == EV_ERR ? 2010 : 0);
+    f->ev.count = 2;
+    ev_group_init(&f->ev.rollup);
+    for (int i = 0; i < 2; i++)
+        ev_group_add(&f->ev.rollup, &f->parts[i].result, i);
+    f->ev.status = f->ev.rollup.status;
+}
+
+/* ---- notifier from an INI text ---- */
+
+static mon_config_t *cfg;
+
+static mon_notifier_t *make(const char *ini) {
+    char err[1024] = "";
+    mon_config_destroy(cfg);
+    cfg = mon_config_load_string(ini, "<test>", err, sizeof(err));
+    cr_assert_not_null(cfg, "config: %s", err);
+    mon_notifier_opts_t o;
+    mon_notifier_opts_default(&o);
+    o.delivery.start_sender = false;
+    o.checkpoint_interval_ms = 3600 * 1000;
+    size_t n = mon_config_notifier_count(cfg);
+    const mon_config_notifier_t *v[4];
+    for (size_t i = 0; i < n; i++)
+        v[i] = mon_config_notifier_at(cfg, i);
+    mon_notifier_t *nt = mon_notifier_new(v, n, dir, "http://dash:8000/",
+                                          &o, err, sizeof(err));
+    cr_assert_not_null(nt, "notifier: %s", err);
+    return nt;
+}
+
+static void done(mon_notifier_t *nt) {
+    mon_notifier_destroy(nt);
+    mon_config_destroy(cfg);
+    cfg = NULL;
+}
+
+/* Everything queued, read back from the journal. */
+typedef struct sent_s {
+    int n;
+    char key[32][80];
+    char id[32][40];
+    int kind[32];
+    char body[32][4096];
+    char url[32][256];
+    char ctype[32][64];
+    char group[32][64];
+} sent_t;
+
+static void on_entry(const mon_delivery_entry_t *e, void *arg) {
+    sent_t *s = arg;
+    if (e->note_only || s->n >= 32)
+        return;
+    snprintf(s->key[s->n], 80, "%s:%s:%u", e->incident_id,
+             e->kind == MON_DELIVERY_OPEN ? "open" : "close", e->iseq);
+    snprintf(s->id[s->n], 40, "%s", e->incident_id);
+    s->kind[s->n] = e->kind;
+    snprintf(s->body[s->n], 4096, "%s", e->body);
+    snprintf(s->url[s->n], 256, "%s", e->url);
+    snprintf(s->ctype[s->n], 64, "%s", e->content_type);
+    snprintf(s->group[s->n], 64, "%s", e->group);
+    s->n++;
+}
+
+static sent_t *sent(void) {
+    static sent_t s;
+    char path[256], err[512];
+    memset(&s, 0, sizeof(s));
+    snprintf(path, sizeof(path), "%s/notifier.journal", dir);
+    mon_delivery_opts_t o;
+    mon_delivery_opts_default(&o);
+    o.start_sender = false;
+    mon_delivery_target_t t = {.name = "x"};
+    mon_delivery_t *q = mon_delivery_new(path, &t, 1, &o, 0, 0, on_entry,
+                                         &s, err, sizeof(err));
+    cr_assert_not_null(q, "%s", err);
+    /* Read-only use: destroy without the sender leaves the file as is
+     * except for "no longer configured" records, so read a copy. */
+    mon_delivery_destroy(q);
+    return &s;
+}
+
+/* Copies the journal aside so reading it does not alter it. */
+static sent_t *sent_copy(void) {
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd),
+             "mkdir -p '%s/r' && cp '%s/notifier.journal' '%s/r/'", dir,
+             dir, dir);
+    cr_assert_eq(system(cmd), 0);
+    char saved[128];
+    snprintf(saved, sizeof(saved), "%s", dir);
+    snprintf(dir, sizeof(dir), "%s/r", saved);
+    sent_t *s = sent();
+    snprintf(dir, sizeof(dir), "%s", saved);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s/r'", dir);
+    cr_assert_eq(system(cmd), 0);
+    return s;
+}
+
+#define BASE                                                                  \
+    "[notifier hook]\n"                                                       \
+    "url-open = http://127.0.0.1:1/open/{{group}}\n"                          \
+    "url-close = http://127.0.0.1:1/close/{{id}}\n"                           \
+    "interval = 1s\n"
+
+/* ---- state machine ---- */
+
+Test(mon_notifier, opens_once_then_repeats_only_after_send_interval,
+     .init = setup, .fini = teardown) {
+    mon_notifier_t *nt = make(BASE "send-interval = 5s\n");
+    fake_t f;
+    fake(&f, "g1", EV_WARN);
+    int total = 0;
+    for (int t = 0; t <= 10; t++)
+        total += mon_notifier_observe(nt, &f.ev, 1000000 + t * 1000);
+    cr_assert_eq(total, 3, "open at 0 s, repeats at 5 s and 10 s");
+    cr_assert_eq(mon_notifier_open_count(nt, SIZE_MAX), 1);
+    done(nt);
+    sent_t *s = sent_copy();
+    cr_assert_eq(s->n, 3);
+    for (int i = 0; i < 3; i++) {
+        char want[80];
+        snprintf(want, sizeof(want), "%s:open:%d", s->id[0], i + 1);
+        cr_assert_str_eq(s->key[i], want, "one incident, numbered keys");
+    }
+}
+
+Test(mon_notifier, send_once_sends_a_single_open,
+     .init = setup, .fini = teardown) {
+    mon_notifier_t *nt = make(BASE "send-interval = 1s\nsend-once = true\n");
+    fake_t f;
+    fake(&f, "g1", EV_ERR);
+    int total = 0;
+    for (int t = 0; t < 10; t++)
+        total += mon_notifier_observe(nt, &f.ev, 1000000 + t * 1000);
+    cr_assert_eq(total, 1);
+    done(nt);
+}
+
+Test(mon_notifier, close_with_send_close_reuses_the_incident_id,
+     .init = setup, .fini = teardown) {
+    mon_notifier_t *nt = make(BASE "send-close = true\n");
+    fake_t w, ok;
+    fake(&w, "g1", EV_WARN);
+    fake(&ok, "g1", EV_OK);
+    cr_assert_eq(mon_notifier_observe(nt, &w.ev, 1000000), 1);
+    cr_assert_eq(mon_notifier_observe(nt, &ok.ev, 1001000), 1);
+    cr_assert_eq(mon_notifier_observe(nt, &ok.ev, 1002000), 0,
+                 "nothing more while OK");
+    cr_assert_eq(mon_notifier_open_count(nt, SIZE_MAX), 0);
+    done(nt);
+    sent_t *s = sent_copy();
+    cr_assert_eq(s->n, 2);
+    cr_assert_eq(s->kind[0], MON_DELIVERY_OPEN);
+    cr_assert_eq(s->kind[1], MON_DELIVERY_CLOSE);
+    cr_assert_str_eq(s->id[0], s->id[1]);
+    char want[80];
+    snprintf(want, sizeof(want), "%s:close:2", s->id[0]);
+    cr_assert_str_eq(s->key[1], want);
+    snprintf(want, sizeof(want), "http://127.0.0.1:1/close/%s", s->id[0]);
+    cr_assert_str_eq(s->url[1], want, "the close URL is a template");
+}
+
+Test(mon_notifier, without_send_close_recovery_is_silent_and_next_id_new,
+     .init = setup, .fini = teardown) {
+    mon_notifier_t *nt = make(BASE);
+    fake_t w, ok;
+    fake(&w, "g1", EV_WARN);
+    fake(&ok, "g1", EV_OK);
+    cr_assert_eq(mon_notifier_observe(nt, &w.ev, 1000000), 1);
+    cr_assert_eq(mon_notifier_observe(nt, &ok.ev, 1001000), 0);
+    cr_assert_eq(mon_notifier_observe(nt, &w.ev, 1002000), 1);
+    done(nt);
+    sent_t *s = sent_copy();
+    cr_assert_eq(s->n, 2);
+    cr_assert_str_neq(s->id[0], s->id[1], "a new incident, a new id");
+}
+
+Test(mon_notifier, threshold_err_ignores_warn,
+     .init = setup, .fini = teardown) {
+    mon_notifier_t *nt = make(BASE "threshold = ERR\n");
+    fake_t w, e;
+    fake(&w, "g1", EV_WARN);
+    fake(&e, "g1", EV_ERR);
+    cr_assert_eq(mon_notifier_observe(nt, &w.ev, 1000000), 0);
+    cr_assert_eq(mon_notifier_observe(nt, &w.ev, 1001000), 0);
+    cr_assert_eq(mon_notifier_observe(nt, &e.ev, 1002000), 1);
+    done(nt);
+}
+
+Test(mon_notifier, notfound_never_notifies_nor_closes,
+     .init = setup, .fini = teardown) {
+    mon_notifier_t *nt = make(BASE "send-close = true\n"
+                                   "send-interval = 1h\n");
+    fake_t nf, w;
+    fake(&nf, "g1", EV_NOTFOUND);
+    fake(&w, "g1", EV_WARN);
+    cr_assert_eq(mon_notifier_observe(nt, &nf.ev, 1000000), 0);
+    cr_assert_eq(mon_notifier_open_count(nt, SIZE_MAX), 0);
+    cr_assert_eq(mon_notifier_observe(nt, &w.ev, 1001000), 1);
+    for (int t = 2; t < 6; t++)
+        cr_assert_eq(mon_notifier_observe(nt, &nf.ev, 1000000 + t * 1000),
+                     0);
+    cr_assert_eq(mon_notifier_open_count(nt, SIZE_MAX), 1,
+                 "NOTFOUND does not close an incident");
+    done(nt);
+}
+
+typedef struct flap_s {
+    int open_after, close_after;
+    int expected;
+} flap_t;
+
+ParameterizedTestParameters(mon_notifier, flap_control_on_alternating) {
+    static flap_t t[] = {
+        {1, 1, 10}, /* Burrow: open, close, open, close ... */
+        {2, 1, 0},  /* never two WARN in a row: never opens */
+        {1, 2, 1},  /* opens once, never two OK in a row: stays open */
+        {2, 2, 0},
+        {3, 3, 0},
+    };
+    return cr_make_param_array(flap_t, t, sizeof(t) / sizeof(t[0]));
+}
+
+ParameterizedTest(flap_t *p, mon_notifier, flap_control_on_alternating,
+                  .init = setup, .fini = teardown) {
+    char ini[512];
+    snprintf(ini, sizeof(ini), BASE "send-close = true\n"
+             "send-interval = 1h\nopen-after = %d\nclose-after = %d\n",
+             p->open_after, p->close_after);
+    mon_notifier_t *nt = make(ini);
+    fake_t w, ok;
+    fake(&w, "flappy", EV_WARN);
+    fake(&ok, "flappy", EV_OK);
+    int total = 0;
+    for (int i = 0; i < 10; i++)
+        total += mon_notifier_observe(nt, i % 2 ? &ok.ev : &w.ev,
+                                      1000000 + i * 1000);
+    cr_assert_eq(total, p->expected, "open-after %d close-after %d",
+                 p->open_after, p->close_after);
+    done(nt);
+}
+
+Test(mon_notifier, open_after_and_close_after_count_in_a_row,
+     .init = setup, .fini = teardown) {
+    mon_notifier_t *nt = make(BASE "send-close = true\nsend-interval = 1h\n"
+                                   "open-after = 3\nclose-after = 2\n");
+    fake_t w, ok;
+    fake(&w, "g", EV_WARN);
+    fake(&ok, "g", EV_OK);
+    const fake_t *seq[] = {&w, &w, &ok, &w, &w, &w, &ok, &w, &ok, &ok};
+    int want[] = {0, 0, 0, 0, 0, 1, 0, 0, 0, 1};
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(mon_notifier_observe(nt, &seq[i]->ev,
+                                          1000000 + i * 1000),
+                     want[i], "evaluation %d", i);
+    done(nt);
+}
+
+Test(mon_notifier, interval_limits_evaluations_and_due_says_so,
+     .init = setup, .fini = teardown) {
+    mon_notifier_t *nt =
+        make("[notifier hook]\nurl-open = http://127.0.0.1:1/\n"
+             "interval = 60s\nsend-close = true\n"
+             "url-close = http://127.0.0.1:1/c\n");
+    fake_t w, ok;
+    fake(&w, "g1", EV_WARN);
+    fake(&ok, "g1", EV_OK);
+    cr_assert(mon_notifier_due(nt, "local", "g1", 0));
+    cr_assert_eq(mon_notifier_observe(nt, &w.ev, 100000), 1);
+    cr_assert_not(mon_notifier_due(nt, "local", "g1", 130000));
+    cr_assert_eq(mon_notifier_observe(nt, &ok.ev, 130000), 0,
+                 "not due: the OK is not looked at");
+    cr_assert_eq(mon_notifier_open_count(nt, SIZE_MAX), 1);
+    cr_assert(mon_notifier_due(nt, "local", "g1", 160000));
+    cr_assert_eq(mon_notifier_observe(nt, &ok.ev, 160000), 1);
+    cr_assert_eq(mon_notifier_min_interval(nt), 60000);
+    done(nt);
+}
+
+Test(mon_notifier, allowlist_and_denylist_are_unanchored,
+     .init = setup, .fini = teardown) {
+    mon_notifier_t *nt = make(BASE "group-allowlist = pay\n"
+                                   "group-denylist = test\n");
+    fake_t a, b, c;
+    fake(&a, "billing-payments", EV_WARN);
+    fake(&b, "payments-test", EV_WARN);
+    fake(&c, "orders", EV_WARN);
+    cr_assert_eq(mon_notifier_observe(nt, &a.ev, 1000000), 1);
+    cr_assert_eq(mon_notifier_observe(nt, &b.ev, 1000000), 0);
+    cr_assert_eq(mon_notifier_observe(nt, &c.ev, 1000000), 0);
+    cr_assert_not(mon_notifier_due(nt, "local", "orders", 1000000));
+    done(nt);
+}
+
+Test(mon_notifier, notifiers_are_independent,
+     .init = setup, .fini = teardown) {
+    mon_notifier_t *nt = make(BASE "\n[notifier errs]\n"
+                                   "url-open = http://127.0.0.1:1/\n"
+                                   "threshold = ERR\ninterval = 1s\n");
+    fake_t w, e;
+    fake(&w, "g1", EV_WARN);
+    fake(&e, "g1", EV_ERR);
+    cr_assert_eq(mon_notifier_observe(nt, &w.ev, 1000000), 1);
+    cr_assert_eq(mon_notifier_observe(nt, &e.ev, 1001000), 2,
+                 "hook repeats (send-interval = interval), errs opens");
+    cr_assert_eq(mon_notifier_open_count(nt, 0), 1);
+    cr_assert_eq(mon_notifier_open_count(nt, 1), 1);
+    done(nt);
+}
+
+/* ---- templates and rendering ---- */
+
+Test(mon_notifier, template_parse_error_names_file_and_line,
+     .init = setup, .fini = teardown) {
+    char tpl[256], ini[512], err[1024] = "";
+    write_file("bad.json", "{\n  \"a\": \"{{#x}}\"\n}\n", tpl, sizeof(tpl));
+    snprintf(ini, sizeof(ini), BASE "template-open = %s\n", tpl);
+    cfg = mon_config_load_string(ini, "<test>", err, sizeof(err));
+    cr_assert_not_null(cfg, "%s", err);
+    const mon_config_notifier_t *c = mon_config_notifier_at(cfg, 0);
+    mon_notifier_t *nt = mon_notifier_new(&c, 1, dir, NULL, NULL, err,
+                                          sizeof(err));
+    cr_assert_null(nt);
+    char want[300];
+    snprintf(want, sizeof(want), "%s:2: ", tpl);
+    cr_assert(!strncmp(err, want, strlen(want)), "message: %s", err);
+    cr_assert(strstr(err, "unclosed section"), "message: %s", err);
+    mon_config_destroy(cfg);
+    cfg = NULL;
+}
+
+Test(mon_notifier, url_template_error_names_the_key,
+     .init = setup, .fini = teardown) {
+    char err[1024] = "";
+    cfg = mon_config_load_string("[notifier hook]\n"
+                                 "url-open = http://h/{{id\n",
+                                 "<test>", err, sizeof(err));
+    cr_assert_not_null(cfg, "%s", err);
+    const mon_config_notifier_t *c = mon_config_notifier_at(cfg, 0);
+    mon_notifier_t *nt = mon_notifier_new(&c, 1, dir, NULL, NULL, err,
+                                          sizeof(err));
+    cr_assert_null(nt);
+    cr_assert(strstr(err, "[notifier hook] url-open:1:"), "%s", err);
+    mon_config_destroy(cfg);
+    cfg = NULL;
+}
+
+Test(mon_notifier, template_data_has_the_documented_fields) {
+    fake_t e;
+    fake(&e, "billing consumers", EV_ERR);
+    mon_config_kv_t ex[] = {{"team", "payments"}};
+    cJSON *d = mon_notifier_template_data(&e.ev, "open", "the-id",
+                                          1715678467000, 1715678500000,
+                                          "http://localhost:8000/", ex, 1);
+    cr_assert_str_eq(cJSON_GetObjectItem(d, "id")->valuestring, "the-id");
+    cr_assert_str_eq(cJSON_GetObjectItem(d, "cluster")->valuestring,
+                     "local");
+    cr_assert_str_eq(cJSON_GetObjectItem(d, "start")->valuestring,
+                     "2024-05-14T09:21:07Z");
+    cr_assert_str_eq(cJSON_GetObjectItem(d, "status")->valuestring, "ERR");
+    cr_assert_str_eq(cJSON_GetObjectItem(d, "label")->valuestring,
+                     ev_status_label(EV_ERR));
+    const char *why = cJSON_GetObjectItem(d, "explanation")->valuestring;
+    cr_assert(strstr(why, "orders/3: ") && strstr(why, "orders/7: "),
+              "%s", why);
+    cr_assert(strstr(why, "orders/3") < strstr(why, "orders/7"),
+              "the stalled partition comes first: %s", why);
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(d, "is_err")));
+    cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(d, "is_warn")));
+    cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(d, "is_ok")));
+    cr_assert_eq(cJSON_GetObjectItem(d, "totallag")->valuedouble, 50220);
+    cJSON *ml = cJSON_GetObjectItem(d, "maxlag");
+    cr_assert_eq(cJSON_GetObjectItem(ml, "partition")->valueint, 3);
+    cr_assert_str_eq(cJSON_GetObjectItem(ml, "status")->valuestring,
+                     "STALL");
+    cr_assert_str_eq(cJSON_GetObjectItem(ml, "rule")->valuestring, "stall");
+    cr_assert_eq(cJSON_GetObjectItem(ml, "time_lag_s")->valuedouble, 310.5);
+    cr_assert_str_eq(cJSON_GetObjectItem(ml, "owner")->valuestring,
+                     "host-1/10.0.0.1");
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(d, "partitions")),
+                 2);
+    cJSON *pc = cJSON_GetObjectItem(d, "partition_counts");
+    cr_assert_eq(cJSON_GetObjectItem(pc, "stall")->valueint, 1);
+    cr_assert_eq(cJSON_GetObjectItem(pc, "warn")->valueint, 1);
+    cr_assert_eq(cJSON_GetObjectItem(pc, "stop")->valueint, 0);
+    cr_assert_eq(cJSON_GetObjectItem(pc, "rewind")->valueint, 0);
+    cr_assert_str_eq(
+        cJSON_GetObjectItem(d, "dashboard_url")->valuestring,
+        "http://localhost:8000/#/clusters/local/groups/billing%20consumers");
+    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "extras"),
+                                         "team")->valuestring,
+                     "payments");
+    cJSON_Delete(d);
+
+    fake(&e, "g", EV_OK);
+    d = mon_notifier_template_data(&e.ev, "close", "x", 0, 0, NULL, NULL, 0);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(d, "partitions")),
+                 0, "only non-OK partitions are listed");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(d, "is_ok")));
+    cr_assert_str_eq(cJSON_GetObjectItem(d, "dashboard_url")->valuestring,
+                     "");
+    cJSON_Delete(d);
+}
+
+Test(mon_notifier, body_uses_json_escaping_and_url_uses_url_escaping,
+     .init = setup, .fini = teardown) {
+    char tpl[256], ini[512];
+    write_file("open.json",
+               "{\"g\": \"{{group}}\", \"s\": \"{{status}}\", "
+               "\"team\": \"{{extras.team}}\"}",
+               tpl, sizeof(tpl));
+    snprintf(ini, sizeof(ini), BASE "template-open = %s\n"
+             "extras.team = data\n", tpl);
+    mon_notifier_t *nt = make(ini);
+    fake_t w;
+    fake(&w, "we\"ird group/1", EV_WARN);
+    cr_assert_eq(mon_notifier_observe(nt, &w.ev, 1000000), 1);
+    done(nt);
+    sent_t *s = sent_copy();
+    cr_assert_eq(s->n, 1);
+    cr_assert_str_eq(s->body[0], "{\"g\": \"we\\\"ird group/1\", "
+                                 "\"s\": \"WARN\", \"team\": \"data\"}");
+    cr_assert_str_eq(s->url[0],
+                     "http://127.0.0.1:1/open/we%22ird%20group%2F1");
+    cr_assert_str_eq(s->ctype[0], "application/json");
+    cJSON *j = cJSON_Parse(s->body[0]);
+    cr_assert_not_null(j, "the body is valid JSON");
+    cJSON_Delete(j);
+}
+
+Test(mon_notifier, builtin_body_is_the_template_data_as_json,
+     .init = setup, .fini = teardown) {
+    mon_notifier_t *nt = make(BASE);
+    fake_t e;
+    fake(&e, "g1", EV_ERR);
+    cr_assert_eq(mon_notifier_observe(nt, &e.ev, 1715678467000), 1);
+    done(nt);
+    sent_t *s = sent_copy();
+    cJSON *j = cJSON_Parse(s->body[0]);
+    cr_assert_not_null(j);
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "event")->valuestring, "open");
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "id")->valuestring, s->id[0]);
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "group")->valuestring, "g1");
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "start")->valuestring,
+                     "2024-05-14T09:21:07Z");
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "notifier")->valuestring,
+                     "hook");
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "dashboard_url")->valuestring,
+                     "http://dash:8000/#/clusters/local/groups/g1");
+    cJSON_Delete(j);
+}
+
+Test(mon_notifier, content_type_and_escaping_follow_the_template_name,
+     .init = setup, .fini = teardown) {
+    char t1[256], t2[256], ini[768];
+    write_file("open.txt", "group {{group}} is {{label}}", t1, sizeof(t1));
+    write_file("close.html", "<p>{{group}}</p>", t2, sizeof(t2));
+    snprintf(ini, sizeof(ini), BASE "send-close = true\n"
+             "template-open = %s\ntemplate-close = %s\n", t1, t2);
+    mon_notifier_t *nt = make(ini);
+    fake_t w, ok;
+    fake(&w, "a<b>", EV_WARN);
+    fake(&ok, "a<b>", EV_OK);
+    mon_notifier_observe(nt, &w.ev, 1000000);
+    mon_notifier_observe(nt, &ok.ev, 1001000);
+    done(nt);
+    sent_t *s = sent_copy();
+    cr_assert_eq(s->n, 2);
+    cr_assert_str_eq(s->ctype[0], "text/plain; charset=utf-8");
+    cr_assert_str_eq(s->body[0], "group a<b> is falling behind");
+    cr_assert_str_eq(s->ctype[1], "text/html; charset=utf-8");
+    cr_assert_str_eq(s->body[1], "<p>a&lt;b&gt;</p>");
+}
+
+/* ---- persistence ---- */
+
+Test(mon_notifier, restart_keeps_an_open_incident,
+     .init = setup, .fini = teardown) {
+    const char *ini = BASE "send-close = true\nsend-interval = 1h\n";
+    mon_notifier_t *nt = make(ini);
+    fake_t w, ok;
+    fake(&w, "g1", EV_WARN);
+    fake(&ok, "g1", EV_OK);
+    cr_assert_eq(mon_notifier_observe(nt, &w.ev, 1000000), 1);
+    done(nt);
+
+    nt = make(ini);
+    cr_assert_eq(mon_notifier_open_count(nt, SIZE_MAX), 1);
+    cr_assert_eq(mon_notifier_observe(nt, &w.ev, 1005000), 0,
+                 "no second open after a restart");
+    cr_assert_eq(mon_notifier_observe(nt, &ok.ev, 1006000), 1);
+    done(nt);
+    sent_t *s = sent_copy();
+    cr_assert_eq(s->n, 2);
+    cr_assert_str_eq(s->id[0], s->id[1], "closed with the id it opened");
+    char want[80];
+    snprintf(want, sizeof(want), "%s:close:2", s->id[0]);
+    cr_assert_str_eq(s->key[1], want);
+}
+
+Test(mon_notifier, crash_after_checkpoint_is_rebuilt_from_the_journal,
+     .init = setup, .fini = teardown) {
+    const char *ini = BASE "send-close = true\nsend-interval = 1h\n";
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        /* The first observe writes a checkpoint with the incident open;
+         * the close after it is only in the journal. No destroy. */
+        mon_notifier_t *nt = make(ini);
+        fake_t w, ok;
+        fake(&w, "g1", EV_WARN);
+        fake(&ok, "g1", EV_OK);
+        mon_notifier_observe(nt, &w.ev, 1000000);
+        mon_notifier_observe(nt, &ok.ev, 1001000);
+        _exit(0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+    mon_notifier_t *nt = make(ini);
+    cr_assert_eq(mon_notifier_open_count(nt, SIZE_MAX), 0,
+                 "the close in the journal is applied");
+    fake_t w;
+    fake(&w, "g1", EV_WARN);
+    cr_assert_eq(mon_notifier_observe(nt, &w.ev, 1002000), 1);
+    done(nt);
+    sent_t *s = sent_copy();
+    cr_assert_eq(s->n, 3);
+    cr_assert_str_eq(s->id[0], s->id[1]);
+    cr_assert_str_neq(s->id[2], s->id[0], "a new incident after the close");
+}
+
+Test(mon_notifier, corrupt_incidents_file_is_a_startup_error,
+     .init = setup, .fini = teardown) {
+    char p[256], err[1024] = "";
+    write_file("notifier.incidents", "WRNINCDT garbage garbage garbage "
+               "garbage garbage", p, sizeof(p));
+    cfg = mon_config_load_string(BASE, "<test>", err, sizeof(err));
+    const mon_config_notifier_t *c = mon_config_notifier_at(cfg, 0);
+    mon_notifier_t *nt = mon_notifier_new(&c, 1, dir, NULL, NULL, err,
+                                          sizeof(err));
+    cr_assert_null(nt);
+    cr_assert(strstr(err, "notifier.incidents: byte"), "%s", err);
+    mon_config_destroy(cfg);
+    cfg = NULL;
+}
+
+Test(mon_notifier, json_views_list_notifiers_and_group_timeline,
+     .init = setup, .fini = teardown) {
+    mon_notifier_t *nt = make(BASE "send-close = true\nsecret = s3cr3t\n");
+    fake_t w, ok;
+    fake(&w, "g1", EV_WARN);
+    fake(&ok, "g1", EV_OK);
+    mon_notifier_observe(nt, &w.ev, 1000000);
+    mon_notifier_observe(nt, &ok.ev, 1001000);
+    cJSON *j = mon_notifier_to_json(nt);
+    char *txt = cJSON_PrintUnformatted(j);
+    cr_assert_null(strstr(txt, "s3cr3t"), "never the secret");
+    cr_assert_null(strstr(txt, "127.0.0.1"), "never the URL");
+    cJSON *nf = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "notifiers"), 0);
+    cr_assert_str_eq(cJSON_GetObjectItem(nf, "name")->valuestring, "hook");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(nf, "signed")));
+    cr_assert_eq(cJSON_GetObjectItem(nf, "queued")->valueint, 2);
+    cJSON *dl = cJSON_GetObjectItem(j, "deliveries");
+    cr_assert_eq(cJSON_GetArraySize(dl), 2);
+    cJSON *d0 = cJSON_GetArrayItem(dl, 0);
+    cr_assert_str_eq(cJSON_GetObjectItem(d0, "state")->valuestring,
+                     "pending");
+    cr_assert_str_eq(cJSON_GetObjectItem(d0, "kind")->valuestring, "open");
+    cr_assert_str_eq(cJSON_GetObjectItem(d0, "group")->valuestring, "g1");
+    free(txt);
+    cJSON_Delete(j);
+
+    j = mon_notifier_group_json(nt, "local", "g1");
+    cJSON *tl = cJSON_GetObjectItem(j, "timeline");
+    cr_assert_eq(cJSON_GetArraySize(tl), 2);
+    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(tl, 0),
+                                         "event")->valuestring, "opened");
+    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(tl, 1),
+                                         "event")->valuestring, "closed");
+    cJSON *inc = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "incidents"), 0);
+    cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(inc, "open")));
+    cJSON_Delete(j);
+    done(nt);
+}
