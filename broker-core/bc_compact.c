@@ -257,7 +257,7 @@ static int clean_batch(pass_t *ps, const bc_batch_t *b, int last, int fd,
                        int64_t *written) {
     bc_record_iter_t it;
     bc_record_t rec;
-    int r, drop = 0, tomb_kept = 0;
+    int r, drop = 0, tomb_drop = 0, tomb_kept = 0;
     int has_horizon = (b->attributes & BC_BATCH_ATTR_DELETE_HORIZON) != 0;
     int64_t horizon = has_horizon ? b->base_timestamp : INT64_MAX;
 
@@ -268,9 +268,10 @@ static int clean_batch(pass_t *ps, const bc_batch_t *b, int last, int fd,
             continue; /* beyond the mapped range: untouched */
         if (rec.key_len < 0 ||
             kmap_get(&ps->map, rec.key, rec.key_len) > rec.offset ||
-            (rec.value_len < 0 && ps->now_ms >= horizon))
+            (rec.value_len < 0 && ps->now_ms >= horizon)) {
             drop++;
-        else
+            tomb_drop += rec.value_len < 0;
+        } else
             tomb_kept += rec.value_len < 0;
     }
     if (r < 0)
@@ -284,6 +285,7 @@ static int clean_batch(pass_t *ps, const bc_batch_t *b, int last, int fd,
     }
     if (drop == b->record_count && !last) {
         ps->st->records_removed += drop;
+        ps->st->tombstones_removed += tomb_drop;
         return 0;
     }
     bc_batch_opts_t o = bc_batch_opts_default();

@@ -629,8 +629,17 @@ static void *background(void *arg) {
         }
         if (c->part_cnt && !c->need_rejoin)
             progressed = fetch_round(c);
-        if (!progressed && !c->data_signal && !c->pend_head && !c->stopping)
-            wait_ms(c, &c->fcond, SLICE_MS);
+        if (!progressed && !c->data_signal && !c->pend_head && !c->stopping) {
+            int64_t wait = SLICE_MS;
+
+            /* Wake for the next heartbeat if it is due sooner. */
+            if (c->mode == MODE_SUBSCRIBE && c->member_id[0] &&
+                c->next_heartbeat_ms - now < wait)
+                wait = c->next_heartbeat_ms - now > 0
+                           ? c->next_heartbeat_ms - now
+                           : 1;
+            wait_ms(c, &c->fcond, wait);
+        }
         c->data_signal = 0;
     }
     pthread_mutex_unlock(&c->lock);

@@ -52,7 +52,7 @@ expect_eq "roundrobin json" \
     '{"topic":"rr","records":5,"partitions":{"0":2,"1":2,"2":1}}' "$out"
 
 # --- produce: durable, acks all, existing topic keeps its partitions ----
-out=$(printf 'x\n' | "$W" broker produce --data-dir "$D" --topic rr \
+out=$(printf 'x\n' | "$W" broker produce --data-dir "$D" --topic dur \
     --acks all --durable)
 expect_eq "durable rc" 0 $?
 case "$out" in

@@ -154,11 +154,11 @@ static void on_entry(const mon_delivery_entry_t *e, void *arg) {
     s->n++;
 }
 
-static sent_t *sent(void) {
+static sent_t *sent_in(const char *d) {
     static sent_t s;
     char path[256], err[512];
     memset(&s, 0, sizeof(s));
-    snprintf(path, sizeof(path), "%s/notifier.journal", dir);
+    snprintf(path, sizeof(path), "%s/notifier.journal", d);
     mon_delivery_opts_t o;
     mon_delivery_opts_default(&o);
     o.start_sender = false;
@@ -166,24 +166,21 @@ static sent_t *sent(void) {
     mon_delivery_t *q = mon_delivery_new(path, &t, 1, &o, 0, 0, on_entry,
                                          &s, err, sizeof(err));
     cr_assert_not_null(q, "%s", err);
-    /* Read-only use: destroy without the sender leaves the file as is
-     * except for "no longer configured" records, so read a copy. */
     mon_delivery_destroy(q);
     return &s;
 }
 
-/* Copies the journal aside so reading it does not alter it. */
+/* Reads a copy of the journal: opening it with other targets would
+ * record "no longer configured" failures in it. */
 static sent_t *sent_copy(void) {
     char cmd[512];
     snprintf(cmd, sizeof(cmd),
              "mkdir -p '%s/r' && cp '%s/notifier.journal' '%s/r/'", dir,
              dir, dir);
     cr_assert_eq(system(cmd), 0);
-    char saved[128];
-    snprintf(saved, sizeof(saved), "%s", dir);
-    snprintf(dir, sizeof(dir), "%s/r", saved);
-    sent_t *s = sent();
-    snprintf(dir, sizeof(dir), "%s", saved);
+    char copy[160];
+    snprintf(copy, sizeof(copy), "%s/r", dir);
+    sent_t *s = sent_in(copy);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s/r'", dir);
     cr_assert_eq(system(cmd), 0);
     return s;
