@@ -14,7 +14,6 @@
 
 #include "broker-core/bc_mem.h"
 
-
 /* Kafka's MemberInfo order: static members (with an instance id) first,
  * by instance id; then dynamic ones by member id. */
 static int member_cmp(const bc_assign_member_t *x,
@@ -23,8 +22,7 @@ static int member_cmp(const bc_assign_member_t *x,
 
     if (x->group_instance_id && y->group_instance_id) {
         c = bc_group_java_cmp(x->group_instance_id, y->group_instance_id);
-        if (c)
-            return c;
+        if (c) return c;
     } else if (x->group_instance_id) {
         return -1;
     } else if (y->group_instance_id) {
@@ -50,8 +48,7 @@ static void sort_members(const bc_assign_member_t *members, size_t *idx,
 
 static int subscribed(const bc_assign_member_t *m, const char *topic) {
     for (size_t i = 0; i < m->topic_cnt; i++)
-        if (m->topics[i] && !strcmp(m->topics[i], topic))
-            return 1;
+        if (m->topics[i] && !strcmp(m->topics[i], topic)) return 1;
     return 0;
 }
 
@@ -80,8 +77,7 @@ static void assign_range(const bc_assign_member_t *members,
         for (size_t i = 0; i < member_cnt; i++)
             if (subscribed(&members[sorted[i]], topics[t].topic))
                 subs[c++] = sorted[i];
-        if (!c)
-            continue;
+        if (!c) continue;
         per = n / (int32_t)c;
         extra = n % (int32_t)c;
         for (size_t i = 0; i < c; i++) {
@@ -105,14 +101,12 @@ static int topic_idx_cmp_ctx(const bc_assign_topic_t *topics, size_t a,
  * the sorted members in a circle, skipping non-subscribers. */
 static void assign_roundrobin(const bc_assign_member_t *members,
                               const size_t *sorted, size_t member_cnt,
-                              const bc_assign_topic_t *topics,
-                              size_t topic_cnt, bc_assign_list_t *out,
-                              size_t *caps) {
+                              const bc_assign_topic_t *topics, size_t topic_cnt,
+                              bc_assign_list_t *out, size_t *caps) {
     size_t *tidx = bc_calloc(topic_cnt ? topic_cnt : 1, sizeof(*tidx));
     size_t tn = 0, cur = 0;
 
-    if (!member_cnt)
-        goto out;
+    if (!member_cnt) goto out;
     /* Topics subscribed by anyone, in Java string order. */
     for (size_t t = 0; t < topic_cnt; t++) {
         for (size_t i = 0; i < member_cnt; i++) {
@@ -149,8 +143,7 @@ out:
 int bc_assign_compute(bc_assign_strategy_t strategy,
                       const bc_assign_member_t *members, size_t member_cnt,
                       const bc_assign_topic_t *topics, size_t topic_cnt,
-                      bc_assign_list_t *out, char *errstr,
-                      size_t errstr_size) {
+                      bc_assign_list_t *out, char *errstr, size_t errstr_size) {
     size_t *sorted = NULL, *caps = NULL;
 
     for (size_t i = 0; i < member_cnt; i++) {
@@ -199,24 +192,21 @@ int bc_assign_compute(bc_assign_strategy_t strategy,
     sort_members(members, sorted, member_cnt);
 
     if (strategy == BC_ASSIGN_RANGE)
-        assign_range(members, sorted, member_cnt, topics, topic_cnt, out,
-                     caps);
+        assign_range(members, sorted, member_cnt, topics, topic_cnt, out, caps);
     else
-        assign_roundrobin(members, sorted, member_cnt, topics, topic_cnt,
-                          out, caps);
+        assign_roundrobin(members, sorted, member_cnt, topics, topic_cnt, out,
+                          caps);
 
     for (size_t i = 0; i < member_cnt; i++)
         if (out[i].cnt > 1)
-            qsort(out[i].tps, out[i].cnt, sizeof(*out[i].tps),
-                  bc_group_tp_cmp);
+            qsort(out[i].tps, out[i].cnt, sizeof(*out[i].tps), bc_group_tp_cmp);
     free(sorted);
     free(caps);
     return 0;
 }
 
 void bc_assign_lists_free(bc_assign_list_t *out, size_t member_cnt) {
-    if (!out)
-        return;
+    if (!out) return;
     for (size_t i = 0; i < member_cnt; i++) {
         free(out[i].tps);
         out[i].tps = NULL;
@@ -229,8 +219,7 @@ const char *bc_assign_strategy_name(bc_assign_strategy_t strategy) {
 }
 
 int bc_assign_strategy_parse(const char *name, bc_assign_strategy_t *strategy) {
-    if (!name)
-        return -1;
+    if (!name) return -1;
     if (!strcmp(name, "range")) {
         *strategy = BC_ASSIGN_RANGE;
         return 0;

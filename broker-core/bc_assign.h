@@ -60,8 +60,7 @@ typedef struct bc_assign_list_s {
 int bc_assign_compute(bc_assign_strategy_t strategy,
                       const bc_assign_member_t *members, size_t member_cnt,
                       const bc_assign_topic_t *topics, size_t topic_cnt,
-                      bc_assign_list_t *out, char *errstr,
-                      size_t errstr_size);
+                      bc_assign_list_t *out, char *errstr, size_t errstr_size);
 
 /* Frees the arrays inside out[0..member_cnt) and empties them; out itself
  * belongs to the caller. NULL is fine. */

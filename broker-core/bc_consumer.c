@@ -154,8 +154,7 @@ static int64_t mono_ms(void) {
 static void wait_ms(bc_consumer_t *c, pthread_cond_t *cond, int64_t ms) {
     struct timespec ts;
 
-    if (ms <= 0)
-        return;
+    if (ms <= 0) return;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     ts.tv_sec += ms / 1000;
     ts.tv_nsec += (long)(ms % 1000) * 1000000L;
@@ -167,8 +166,7 @@ static void wait_ms(bc_consumer_t *c, pthread_cond_t *cond, int64_t ms) {
 }
 
 static void chunk_free(chunk_t *ch) {
-    if (!ch)
-        return;
+    if (!ch) return;
     free(ch->data);
     free(ch->recs);
     free(ch);
@@ -228,8 +226,7 @@ static bc_group_tp_t *tps_dup(const bc_group_tp_t *tps, size_t n) {
 
 /* The assignment as tps (caller holds c->lock); one free(). */
 static bc_group_tp_t *parts_tps(bc_consumer_t *c, size_t *n) {
-    bc_group_tp_t *tmp = bc_calloc(c->part_cnt ? c->part_cnt : 1,
-                                   sizeof(*tmp)),
+    bc_group_tp_t *tmp = bc_calloc(c->part_cnt ? c->part_cnt : 1, sizeof(*tmp)),
                   *out;
 
     for (size_t i = 0; i < c->part_cnt; i++) {
@@ -273,8 +270,7 @@ static bc_consumer_offset_t *positions(bc_consumer_t *c, size_t *n) {
     size_t k = 0;
 
     for (size_t i = 0; i < c->part_cnt; i++) {
-        if (c->parts[i].position < 0)
-            continue;
+        if (c->parts[i].position < 0) continue;
         tmp[k].topic = c->parts[i].topic;
         tmp[k].partition = c->parts[i].partition;
         tmp[k].offset = c->parts[i].position;
@@ -290,9 +286,9 @@ static bc_consumer_offset_t *positions(bc_consumer_t *c, size_t *n) {
 
 /* Runs one commit: coordinator check, then __consumer_offsets. No
  * consumer lock held; caller holds commit_lock. */
-static int run_commit(bc_consumer_t *c, const bc_consumer_offset_t *o,
-                      size_t n, const char *member, int32_t generation,
-                      char *errstr, size_t errstr_size) {
+static int run_commit(bc_consumer_t *c, const bc_consumer_offset_t *o, size_t n,
+                      const char *member, int32_t generation, char *errstr,
+                      size_t errstr_size) {
     bc_offsets_commit_t *oc;
     int64_t now = now_ms(c);
     int rc;
@@ -300,8 +296,7 @@ static int run_commit(bc_consumer_t *c, const bc_consumer_offset_t *o,
     if (!c->off || !c->group_id)
         return bc_err_set(BC_CONSUMER_ERR_STATE, errstr, errstr_size,
                           "commit: consumer has no group.id");
-    if (!n)
-        return 0;
+    if (!n) return 0;
     if (c->coord) {
         rc = bc_coord_check_commit(c->coord, c->group_id, member, generation,
                                    now);
@@ -318,8 +313,8 @@ static int run_commit(bc_consumer_t *c, const bc_consumer_offset_t *o,
         oc[i].leader_epoch = -1;
         oc[i].metadata = "";
     }
-    rc = bc_offsets_commit(c->off, c->group_id, oc, n, now, errstr,
-                           errstr_size);
+    rc =
+        bc_offsets_commit(c->off, c->group_id, oc, n, now, errstr, errstr_size);
     free(oc);
     return rc;
 }
@@ -348,14 +343,12 @@ static void drain_pending(bc_consumer_t *c) {
         p = c->pend_head;
         if (p) {
             c->pend_head = p->next;
-            if (!c->pend_head)
-                c->pend_tail = NULL;
+            if (!c->pend_head) c->pend_tail = NULL;
         }
         pthread_mutex_unlock(&c->lock);
-        if (!p)
-            return;
-        p->err = run_commit(c, p->offsets, p->n, p->member, p->generation,
-                            err, sizeof(err));
+        if (!p) return;
+        p->err = run_commit(c, p->offsets, p->n, p->member, p->generation, err,
+                            sizeof(err));
         pthread_mutex_lock(&c->lock);
         p->next = NULL;
         if (c->done_tail)
@@ -378,8 +371,7 @@ static void run_callbacks(bc_consumer_t *c) {
     pthread_mutex_unlock(&c->lock);
     for (; p; p = next) {
         next = p->next;
-        if (p->cb)
-            p->cb(c, p->err, p->offsets, p->n, p->opaque);
+        if (p->cb) p->cb(c, p->err, p->offsets, p->n, p->opaque);
         free(p->offsets);
         free(p);
     }
@@ -430,8 +422,7 @@ static chunk_t *chunk_from_fetch(bc_fetch_t *f, int64_t from) {
         int rc = bc_batch_parse(ch->data + pos, ch->len - pos, 0, &b, err,
                                 sizeof(err));
 
-        if (rc == BC_BATCH_SHORT)
-            break;
+        if (rc == BC_BATCH_SHORT) break;
         if (rc) {
             chunk_free(ch);
             return NULL;
@@ -439,8 +430,7 @@ static chunk_t *chunk_from_fetch(bc_fetch_t *f, int64_t from) {
         if (!(b.attributes & BC_BATCH_ATTR_CONTROL)) {
             bc_record_iter_init(&it, &b);
             while ((rc = bc_record_iter_next(&it, &r)) == 1) {
-                if (r.offset < from)
-                    continue;
+                if (r.offset < from) continue;
                 if (ch->cnt == cap) {
                     cap = cap ? cap * 2 : 64;
                     ch->recs = bc_realloc(ch->recs, cap * sizeof(*ch->recs));
@@ -486,8 +476,7 @@ static void reset_out_of_range(bc_consumer_t *c, part_t *p,
                  "%s-%d: offset %lld is outside the log [%lld, %lld] and "
                  "auto.offset.reset is none",
                  p->topic, (int)p->partition, (long long)p->fetch_pos,
-                 (long long)f->log_start_offset,
-                 (long long)f->log_end_offset);
+                 (long long)f->log_start_offset, (long long)f->log_end_offset);
         p->fetch_pos = -1;
         pthread_cond_broadcast(&c->cond);
         return;
@@ -515,25 +504,21 @@ static int fetch_round(bc_consumer_t *c) {
         char err[256];
         int rc;
 
-        if (c->epoch != epoch || c->need_rejoin)
-            break;
-        if ((int64_t)c->qbytes >= c->conf.queued_max_bytes)
-            break;
+        if (c->epoch != epoch || c->need_rejoin) break;
+        if ((int64_t)c->qbytes >= c->conf.queued_max_bytes) break;
         p = &c->parts[pi];
-        if (p->fetch_pos < 0 || p->err || !p->log)
-            continue;
+        if (p->fetch_pos < 0 || p->err || !p->log) continue;
         log = p->log;
         from = p->fetch_pos;
         seq = p->seq;
         pthread_mutex_unlock(&c->lock);
         rc = bc_log_fetch(log, from, (size_t)c->conf.max_partition_fetch_bytes,
                           &f, err, sizeof(err));
-        if (rc == 0 && f.len)
-            ch = chunk_from_fetch(&f, from);
+        if (rc == 0 && f.len) ch = chunk_from_fetch(&f, from);
         pthread_mutex_lock(&c->lock);
         free(f.data);
-        if (c->epoch != epoch || pi >= c->part_cnt ||
-            c->parts[pi].seq != seq || c->parts[pi].fetch_pos != from) {
+        if (c->epoch != epoch || pi >= c->part_cnt || c->parts[pi].seq != seq ||
+            c->parts[pi].fetch_pos != from) {
             chunk_free(ch);
             break;
         }
@@ -543,8 +528,7 @@ static int fetch_round(bc_consumer_t *c) {
             progressed = 1;
             continue;
         }
-        if (!ch)
-            continue;
+        if (!ch) continue;
         ch->epoch = epoch;
         ch->pi = pi;
         ch->pseq = seq;
@@ -558,8 +542,7 @@ static int fetch_round(bc_consumer_t *c) {
         progressed = 1;
         pthread_cond_broadcast(&c->cond);
     }
-    if (cnt)
-        c->rr = (c->rr + 1) % cnt;
+    if (cnt) c->rr = (c->rr + 1) % cnt;
     return progressed;
 }
 
@@ -627,8 +610,7 @@ static void *background(void *arg) {
             bc_coord_leave(c->coord, c->group_id, member, now);
             pthread_mutex_lock(&c->lock);
         }
-        if (c->part_cnt && !c->need_rejoin)
-            progressed = fetch_round(c);
+        if (c->part_cnt && !c->need_rejoin) progressed = fetch_round(c);
         if (!progressed && !c->data_signal && !c->pend_head && !c->stopping) {
             int64_t wait = SLICE_MS;
 
@@ -694,10 +676,10 @@ bc_consumer_t *bc_consumer_new(const bc_consumer_conf_t *conf,
                    "consumer needs a conf and a broker");
         return NULL;
     }
-    if (conf->auto_commit_interval_ms <= 0 || conf->heartbeat_interval_ms <= 0 ||
-        conf->session_timeout_ms <= 0 || conf->max_poll_interval_ms <= 0 ||
-        conf->max_poll_records <= 0 || conf->max_partition_fetch_bytes <= 0 ||
-        conf->queued_max_bytes <= 0) {
+    if (conf->auto_commit_interval_ms <= 0 ||
+        conf->heartbeat_interval_ms <= 0 || conf->session_timeout_ms <= 0 ||
+        conf->max_poll_interval_ms <= 0 || conf->max_poll_records <= 0 ||
+        conf->max_partition_fetch_bytes <= 0 || conf->queued_max_bytes <= 0) {
         bc_err_set(BC_ERR_INVALID, errstr, errstr_size,
                    "consumer conf: intervals, timeouts and sizes must be > 0 "
                    "(start from bc_consumer_conf_default())");
@@ -711,8 +693,8 @@ bc_consumer_t *bc_consumer_new(const bc_consumer_conf_t *conf,
                    (int)conf->session_timeout_ms);
         return NULL;
     }
-    if (conf->group_id && (!conf->group_id[0] ||
-                           strlen(conf->group_id) > BC_COORD_NAME_MAX)) {
+    if (conf->group_id &&
+        (!conf->group_id[0] || strlen(conf->group_id) > BC_COORD_NAME_MAX)) {
         bc_err_set(BC_ERR_INVALID, errstr, errstr_size,
                    "group.id must be 1..%d bytes", BC_COORD_NAME_MAX);
         return NULL;
@@ -726,8 +708,7 @@ bc_consumer_t *bc_consumer_new(const bc_consumer_conf_t *conf,
     }
     c = bc_calloc(1, sizeof(*c));
     c->conf = *conf;
-    if (!c->conf.clock)
-        c->conf.clock = wall_clock;
+    if (!c->conf.clock) c->conf.clock = wall_clock;
     c->broker = broker;
     c->coord = coord;
     c->off = off;
@@ -792,10 +773,8 @@ static void stop_thread(bc_consumer_t *c) {
 void bc_consumer_destroy(bc_consumer_t *c) {
     pending_t *p, *next;
 
-    if (!c)
-        return;
-    if (!c->closed)
-        bc_consumer_close(c, NULL, 0);
+    if (!c) return;
+    if (!c->closed) bc_consumer_close(c, NULL, 0);
     stop_thread(c);
     if (c->listener_id >= 0)
         bc_broker_remove_listener(c->broker, c->listener_id);
@@ -837,8 +816,8 @@ static void leave_group(bc_consumer_t *c) {
         bc_coord_leave(c->coord, c->group_id, member, now_ms(c));
 }
 
-int bc_consumer_subscribe(bc_consumer_t *c, const char *const *topics,
-                          size_t n, char *errstr, size_t errstr_size) {
+int bc_consumer_subscribe(bc_consumer_t *c, const char *const *topics, size_t n,
+                          char *errstr, size_t errstr_size) {
     if (c->closed)
         return bc_err_set(BC_CONSUMER_ERR_CLOSED, errstr, errstr_size,
                           "consumer is closed");
@@ -872,9 +851,9 @@ int bc_consumer_subscribe(bc_consumer_t *c, const char *const *topics,
 }
 
 /* Resolves the logs of tps into a fresh part array (no lock held). */
-static part_t *parts_build(bc_consumer_t *c, const bc_group_tp_t *tps,
-                           size_t n, int strict, char *errstr,
-                           size_t errstr_size, int *err) {
+static part_t *parts_build(bc_consumer_t *c, const bc_group_tp_t *tps, size_t n,
+                           int strict, char *errstr, size_t errstr_size,
+                           int *err) {
     part_t *parts = bc_calloc(n ? n : 1, sizeof(*parts));
 
     *err = 0;
@@ -915,10 +894,8 @@ int bc_consumer_assign(bc_consumer_t *c, const bc_group_tp_t *tps, size_t n,
         return bc_err_set(BC_CONSUMER_ERR_CLOSED, errstr, errstr_size,
                           "consumer is closed");
     parts = parts_build(c, tps, n, 1, errstr, errstr_size, &err);
-    if (!parts)
-        return err;
-    if (c->mode == MODE_SUBSCRIBE)
-        leave_group(c);
+    if (!parts) return err;
+    if (c->mode == MODE_SUBSCRIBE) leave_group(c);
     pthread_mutex_lock(&c->lock);
     topics_free(c);
     c->mode = MODE_ASSIGN;
@@ -944,8 +921,8 @@ static void give_up_assignment(bc_consumer_t *c) {
         if (!lost && c->conf.enable_auto_commit)
             (void)commit_positions(c, NULL, 0);
         if (c->conf.rebalance_cb)
-            c->conf.rebalance_cb(c, lost ? BC_CONSUMER_LOST
-                                         : BC_CONSUMER_REVOKED,
+            c->conf.rebalance_cb(c,
+                                 lost ? BC_CONSUMER_LOST : BC_CONSUMER_REVOKED,
                                  tps, n, c->conf.rebalance_opaque);
     }
     free(tps);
@@ -1024,8 +1001,7 @@ static int rebalance(bc_consumer_t *c, int64_t deadline, char *errstr,
     } else {
         pthread_mutex_unlock(&c->lock);
         give_up_assignment(c);
-        if ((rc = join(c, errstr, errstr_size)) != 0)
-            return rc;
+        if ((rc = join(c, errstr, errstr_size)) != 0) return rc;
     }
     for (;;) {
         pthread_mutex_lock(&c->lock);
@@ -1035,28 +1011,24 @@ static int rebalance(bc_consumer_t *c, int64_t deadline, char *errstr,
             return 1;
         }
         pthread_mutex_unlock(&c->lock);
-        rc = bc_coord_sync(c->coord, c->group_id, member, now_ms(c), &gen,
-                           &tps, &cnt);
-        if (rc == 0)
-            break;
+        rc = bc_coord_sync(c->coord, c->group_id, member, now_ms(c), &gen, &tps,
+                           &cnt);
+        if (rc == 0) break;
         if (rc == BC_COORD_ERR_JOIN_PENDING) {
             int64_t left = deadline - mono_ms();
 
-            if (left <= 0)
-                return 1;
-            bc_coord_wait(c->coord, &seq, (int)(left < SLICE_MS ? left
-                                                                : SLICE_MS));
+            if (left <= 0) return 1;
+            bc_coord_wait(c->coord, &seq,
+                          (int)(left < SLICE_MS ? left : SLICE_MS));
             continue;
         }
         /* REBALANCE_IN_PROGRESS (a new round began before we synced) or
          * UNKNOWN_MEMBER (we were removed): join again. */
         pthread_mutex_lock(&c->lock);
-        if (rc == BC_COORD_ERR_UNKNOWN_MEMBER)
-            c->member_id[0] = '\0';
+        if (rc == BC_COORD_ERR_UNKNOWN_MEMBER) c->member_id[0] = '\0';
         c->joining = 0;
         pthread_mutex_unlock(&c->lock);
-        if ((rc = join(c, errstr, errstr_size)) != 0)
-            return rc;
+        if ((rc = join(c, errstr, errstr_size)) != 0) return rc;
     }
     parts = parts_build(c, tps, cnt, 0, NULL, 0, &err);
     pthread_mutex_lock(&c->lock);
@@ -1082,8 +1054,7 @@ static int rebalance(bc_consumer_t *c, int64_t deadline, char *errstr,
 
 /* Sets unknown positions from committed offsets or auto.offset.reset.
  * No lock held. Returns 0 or BC_CONSUMER_ERR_NO_OFFSET. */
-static int init_positions(bc_consumer_t *c, char *errstr,
-                          size_t errstr_size) {
+static int init_positions(bc_consumer_t *c, char *errstr, size_t errstr_size) {
     typedef struct want_s {
         size_t pi;
         char *topic;
@@ -1100,8 +1071,7 @@ static int init_positions(bc_consumer_t *c, char *errstr,
     epoch = c->epoch;
     w = bc_calloc(c->part_cnt ? c->part_cnt : 1, sizeof(*w));
     for (size_t i = 0; i < c->part_cnt; i++) {
-        if (c->parts[i].position >= 0 || c->parts[i].err)
-            continue;
+        if (c->parts[i].position >= 0 || c->parts[i].err) continue;
         w[n].pi = i;
         w[n].topic = bc_strdup(c->parts[i].topic);
         w[n].partition = c->parts[i].partition;
@@ -1142,8 +1112,7 @@ static int init_positions(bc_consumer_t *c, char *errstr,
                 missing = 1;
                 continue;
             }
-            if (p->position >= 0)
-                continue;
+            if (p->position >= 0) continue;
             p->seq++;
             p->position = w[i].pos;
             p->fetch_pos = w[i].pos;
@@ -1175,13 +1144,11 @@ static bc_consumer_records_t *take_records(bc_consumer_t *c) {
             continue;
         p = &c->parts[ch->pi];
         for (size_t i = ch->pos; i < ch->cnt && cnt < max; i++) {
-            if (ch->recs[i].offset < p->position)
-                continue;
+            if (ch->recs[i].offset < p->position) continue;
             cnt++;
-            bytes += (size_t)(ch->recs[i].key_len > 0 ? ch->recs[i].key_len
-                                                      : 0) +
-                     (size_t)(ch->recs[i].value_len > 0 ? ch->recs[i].value_len
-                                                        : 0);
+            bytes +=
+                (size_t)(ch->recs[i].key_len > 0 ? ch->recs[i].key_len : 0) +
+                (size_t)(ch->recs[i].value_len > 0 ? ch->recs[i].value_len : 0);
         }
     }
     out = NULL;
@@ -1202,10 +1169,8 @@ static bc_consumer_records_t *take_records(bc_consumer_t *c) {
                 crec_t *r = &ch->recs[ch->pos];
                 bc_consumer_record_t *o;
 
-                if (r->offset < p->position)
-                    continue;
-                if (!out || out->cnt == cnt)
-                    break;
+                if (r->offset < p->position) continue;
+                if (!out || out->cnt == cnt) break;
                 o = &out->recs[out->cnt++];
                 o->topic = p->topic;
                 o->partition = p->partition;
@@ -1227,19 +1192,15 @@ static bc_consumer_records_t *take_records(bc_consumer_t *c) {
                 }
                 p->position = r->offset + 1;
             }
-            if (ch->pos < ch->cnt)
-                break; /* result full */
-            if (ch->next_offset > p->position)
-                p->position = ch->next_offset;
+            if (ch->pos < ch->cnt) break; /* result full */
+            if (ch->next_offset > p->position) p->position = ch->next_offset;
         }
         c->qhead = ch->next;
-        if (!c->qhead)
-            c->qtail = NULL;
+        if (!c->qhead) c->qtail = NULL;
         c->qbytes -= ch->len + sizeof(*ch);
         chunk_free(ch);
     }
-    if (out)
-        pthread_cond_broadcast(&c->fcond); /* room in the queue */
+    if (out) pthread_cond_broadcast(&c->fcond); /* room in the queue */
     return out;
 }
 
@@ -1276,8 +1237,7 @@ int bc_consumer_poll(bc_consumer_t *c, int timeout_ms,
             pthread_mutex_unlock(&c->lock);
             rc = rebalance(c, deadline, errstr, errstr_size);
             pthread_mutex_lock(&c->lock);
-            if (rc < 0)
-                break;
+            if (rc < 0) break;
             rc = 0;
             if (c->need_rejoin || c->joining || !c->member_id[0]) {
                 if (!c->wakeup && mono_ms() >= deadline)
@@ -1289,8 +1249,7 @@ int bc_consumer_poll(bc_consumer_t *c, int timeout_ms,
             pthread_mutex_unlock(&c->lock);
             rc = init_positions(c, errstr, errstr_size);
             pthread_mutex_lock(&c->lock);
-            if (rc)
-                break;
+            if (rc) break;
         }
         if (c->conf.enable_auto_commit && c->group_id && c->off &&
             now >= c->next_auto_commit_ms) {
@@ -1300,8 +1259,7 @@ int bc_consumer_poll(bc_consumer_t *c, int timeout_ms,
             pthread_mutex_lock(&c->lock);
         }
         *out = take_records(c);
-        if (*out)
-            break;
+        if (*out) break;
         for (size_t i = 0; i < c->part_cnt; i++) {
             if (c->parts[i].err) {
                 rc = bc_err_set(c->parts[i].err, errstr, errstr_size, "%s",
@@ -1309,11 +1267,9 @@ int bc_consumer_poll(bc_consumer_t *c, int timeout_ms,
                 break;
             }
         }
-        if (rc)
-            break;
+        if (rc) break;
         left = deadline - mono_ms();
-        if (left <= 0)
-            break;
+        if (left <= 0) break;
         wait_ms(c, &c->cond, left < SLICE_MS ? left : SLICE_MS);
     }
     pthread_mutex_unlock(&c->lock);
@@ -1356,10 +1312,8 @@ int bc_consumer_commit_async(bc_consumer_t *c,
                              bc_consumer_commit_fn cb, void *opaque) {
     pending_t *p;
 
-    if (c->closed)
-        return BC_CONSUMER_ERR_CLOSED;
-    if (!c->group_id || !c->off)
-        return BC_CONSUMER_ERR_STATE;
+    if (c->closed) return BC_CONSUMER_ERR_CLOSED;
+    if (!c->group_id || !c->off) return BC_CONSUMER_ERR_STATE;
     p = bc_calloc(1, sizeof(*p));
     p->cb = cb ? cb : c->conf.commit_cb;
     p->opaque = cb ? opaque : c->conf.commit_opaque;
@@ -1393,8 +1347,7 @@ int bc_consumer_seek(bc_consumer_t *c, const char *topic, int32_t partition,
     part_t *p;
     int rc = BC_ERR_NOT_FOUND;
 
-    if (offset < 0)
-        return BC_ERR_INVALID;
+    if (offset < 0) return BC_ERR_INVALID;
     pthread_mutex_lock(&c->lock);
     p = part_find(c, topic, partition);
     if (p) {
@@ -1409,8 +1362,8 @@ int bc_consumer_seek(bc_consumer_t *c, const char *topic, int32_t partition,
     return rc;
 }
 
-int bc_consumer_position(bc_consumer_t *c, const char *topic,
-                         int32_t partition, int64_t *offset) {
+int bc_consumer_position(bc_consumer_t *c, const char *topic, int32_t partition,
+                         int64_t *offset) {
     part_t *p;
     int rc = BC_ERR_NOT_FOUND;
 
@@ -1428,8 +1381,7 @@ int bc_consumer_position(bc_consumer_t *c, const char *topic,
 int bc_consumer_committed(bc_consumer_t *c, const char *topic,
                           int32_t partition, int64_t *offset) {
     *offset = -1;
-    if (!c->off || !c->group_id)
-        return BC_ERR_NOT_FOUND;
+    if (!c->off || !c->group_id) return BC_ERR_NOT_FOUND;
     return bc_offsets_fetch(c->off, c->group_id, topic, partition, offset,
                             NULL);
 }
@@ -1477,8 +1429,8 @@ int bc_consumer_close(bc_consumer_t *c, char *errstr, size_t errstr_size) {
         tps = parts_tps(c, &n);
         pthread_mutex_unlock(&c->lock);
         if (n && c->conf.rebalance_cb)
-            c->conf.rebalance_cb(c, lost ? BC_CONSUMER_LOST
-                                         : BC_CONSUMER_REVOKED,
+            c->conf.rebalance_cb(c,
+                                 lost ? BC_CONSUMER_LOST : BC_CONSUMER_REVOKED,
                                  tps, n, c->conf.rebalance_opaque);
         free(tps);
         leave_group(c);
@@ -1509,7 +1461,6 @@ const char *bc_consumer_err2str(int err) {
     default:
         break;
     }
-    if (err <= -20 && err >= -29)
-        return bc_coord_err2str(err);
+    if (err <= -20 && err >= -29) return bc_coord_err2str(err);
     return bc_err_str(err);
 }

@@ -66,11 +66,11 @@
  * bc_coord.h's). Commits also return bc_coord.h's UNKNOWN_MEMBER and
  * ILLEGAL_GENERATION (Kafka's CommitFailedException). */
 enum {
-    BC_CONSUMER_ERR_WAKEUP = -40,    /* wakeup() interrupted/preceded poll */
-    BC_CONSUMER_ERR_NO_OFFSET = -41, /* reset=none and nothing committed */
+    BC_CONSUMER_ERR_WAKEUP = -40,       /* wakeup() interrupted/preceded poll */
+    BC_CONSUMER_ERR_NO_OFFSET = -41,    /* reset=none and nothing committed */
     BC_CONSUMER_ERR_OUT_OF_RANGE = -42, /* reset=none, position invalid */
-    BC_CONSUMER_ERR_CLOSED = -43,    /* the consumer was closed */
-    BC_CONSUMER_ERR_STATE = -44      /* not subscribed/assigned, no group */
+    BC_CONSUMER_ERR_CLOSED = -43,       /* the consumer was closed */
+    BC_CONSUMER_ERR_STATE = -44         /* not subscribed/assigned, no group */
 };
 
 typedef enum bc_consumer_reset_e {
@@ -113,21 +113,21 @@ typedef void (*bc_consumer_commit_fn)(bc_consumer_t *c, int err,
 typedef int64_t (*bc_consumer_clock_fn)(void *opaque);
 
 typedef struct bc_consumer_conf_s {
-    const char *group_id;  /* group.id; NULL only for assign() without
-                              commits */
-    const char *client_id; /* client.id; NULL = "consumer-<group>-<n>" */
+    const char *group_id;    /* group.id; NULL only for assign() without
+                                commits */
+    const char *client_id;   /* client.id; NULL = "consumer-<group>-<n>" */
     const char *client_host; /* shown as the owner's host; "/127.0.0.1" */
-    int enable_auto_commit;          /* enable.auto.commit, 1 */
-    int32_t auto_commit_interval_ms; /* auto.commit.interval.ms, 5000 */
+    int enable_auto_commit;  /* enable.auto.commit, 1 */
+    int32_t auto_commit_interval_ms;       /* auto.commit.interval.ms, 5000 */
     bc_consumer_reset_t auto_offset_reset; /* auto.offset.reset, latest */
-    int32_t session_timeout_ms;      /* session.timeout.ms, 45000 */
-    int32_t heartbeat_interval_ms;   /* heartbeat.interval.ms, 3000 */
-    int32_t max_poll_interval_ms;    /* max.poll.interval.ms, 300000 */
-    int32_t max_poll_records;        /* max.poll.records, 500 */
+    int32_t session_timeout_ms;            /* session.timeout.ms, 45000 */
+    int32_t heartbeat_interval_ms;         /* heartbeat.interval.ms, 3000 */
+    int32_t max_poll_interval_ms;          /* max.poll.interval.ms, 300000 */
+    int32_t max_poll_records;              /* max.poll.records, 500 */
     int32_t max_partition_fetch_bytes; /* max.partition.fetch.bytes, 1 MiB */
-    int64_t queued_max_bytes;        /* prefetch bound, 64 MiB */
-    bc_assign_strategy_t strategy;   /* partition.assignment.strategy,
-                                        range */
+    int64_t queued_max_bytes;          /* prefetch bound, 64 MiB */
+    bc_assign_strategy_t strategy;     /* partition.assignment.strategy,
+                                          range */
     bc_consumer_rebalance_fn rebalance_cb; /* may be NULL */
     void *rebalance_opaque;
     bc_consumer_commit_fn commit_cb; /* default for async/auto commits */
@@ -178,8 +178,8 @@ void bc_consumer_destroy(bc_consumer_t *c);
  * or assignment). The group is joined on the next poll(). Returns 0,
  * BC_CONSUMER_ERR_STATE without group.id or coordinator, BC_ERR_INVALID
  * for an empty list. Application thread. */
-int bc_consumer_subscribe(bc_consumer_t *c, const char *const *topics,
-                          size_t n, char *errstr, size_t errstr_size);
+int bc_consumer_subscribe(bc_consumer_t *c, const char *const *topics, size_t n,
+                          char *errstr, size_t errstr_size);
 
 /* Assigns partitions manually (no group membership; replaces any
  * subscription, leaving the group). Positions start at the group's
@@ -233,8 +233,8 @@ int bc_consumer_seek(bc_consumer_t *c, const char *topic, int32_t partition,
 
 /* The position of an assigned partition (-1 while not yet known): 0 or
  * BC_ERR_NOT_FOUND. Any thread. */
-int bc_consumer_position(bc_consumer_t *c, const char *topic,
-                         int32_t partition, int64_t *offset);
+int bc_consumer_position(bc_consumer_t *c, const char *topic, int32_t partition,
+                         int64_t *offset);
 
 /* The group's committed offset of a partition: 0, or BC_ERR_NOT_FOUND
  * (*offset = -1). Any thread. */

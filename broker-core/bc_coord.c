@@ -80,8 +80,7 @@ static void member_clear_assignment(member_t *m) {
 }
 
 static void member_free(member_t *m) {
-    if (!m)
-        return;
+    if (!m) return;
     for (size_t i = 0; i < m->topic_cnt; i++)
         free(m->topics[i]);
     free(m->topics);
@@ -101,8 +100,7 @@ static void group_clear_counts(group_t *g) {
 }
 
 static void group_free(group_t *g) {
-    if (!g)
-        return;
+    if (!g) return;
     for (size_t i = 0; i < g->member_cnt; i++)
         member_free(g->members[i]);
     free(g->members);
@@ -113,34 +111,30 @@ static void group_free(group_t *g) {
 
 static group_t *group_find(bc_coord_t *coord, const char *name) {
     for (size_t i = 0; i < coord->group_cnt; i++)
-        if (!strcmp(coord->groups[i]->name, name))
-            return coord->groups[i];
+        if (!strcmp(coord->groups[i]->name, name)) return coord->groups[i];
     return NULL;
 }
 
 static group_t *group_get(bc_coord_t *coord, const char *name) {
     group_t *g = group_find(coord, name);
 
-    if (g)
-        return g;
+    if (g) return g;
     g = bc_calloc(1, sizeof(*g));
     g->name = bc_strdup(name);
     g->state = BC_COORD_EMPTY;
     if (coord->group_cnt == coord->group_cap) {
         coord->group_cap = coord->group_cap ? coord->group_cap * 2 : 8;
-        coord->groups = bc_realloc(
-            coord->groups, coord->group_cap * sizeof(*coord->groups));
+        coord->groups = bc_realloc(coord->groups,
+                                   coord->group_cap * sizeof(*coord->groups));
     }
     coord->groups[coord->group_cnt++] = g;
     return g;
 }
 
 static member_t *member_find(group_t *g, const char *member_id) {
-    if (!member_id)
-        return NULL;
+    if (!member_id) return NULL;
     for (size_t i = 0; i < g->member_cnt; i++)
-        if (!strcmp(g->members[i]->member_id, member_id))
-            return g->members[i];
+        if (!strcmp(g->members[i]->member_id, member_id)) return g->members[i];
     return NULL;
 }
 
@@ -152,15 +146,13 @@ static void member_remove_at(group_t *g, size_t i) {
 }
 
 static void heard(member_t *m, int64_t now_ms) {
-    if (now_ms > m->last_heard_ms)
-        m->last_heard_ms = now_ms;
+    if (now_ms > m->last_heard_ms) m->last_heard_ms = now_ms;
 }
 
 /* Starts a rebalance unless one is already being prepared: every member
  * must rejoin. */
 static void begin_rebalance(bc_coord_t *coord, group_t *g, int64_t now_ms) {
-    if (g->state == BC_COORD_PREPARING_REBALANCE)
-        return;
+    if (g->state == BC_COORD_PREPARING_REBALANCE) return;
     g->state = BC_COORD_PREPARING_REBALANCE;
     g->rebalance_start_ms = now_ms;
     for (size_t i = 0; i < g->member_cnt; i++)
@@ -170,8 +162,7 @@ static void begin_rebalance(bc_coord_t *coord, group_t *g, int64_t now_ms) {
 
 static int has_topic(char *const *topics, size_t n, const char *t) {
     for (size_t i = 0; i < n; i++)
-        if (!strcmp(topics[i], t))
-            return 1;
+        if (!strcmp(topics[i], t)) return 1;
     return 0;
 }
 
@@ -188,10 +179,8 @@ static tpcount_t *current_counts(bc_coord_t *coord, group_t *g, size_t *n) {
             size_t j;
 
             for (j = 0; j < cnt; j++)
-                if (!strcmp(c[j].topic, m->topics[k]))
-                    break;
-            if (j < cnt)
-                continue;
+                if (!strcmp(c[j].topic, m->topics[k])) break;
+            if (j < cnt) continue;
             if (cnt == cap) {
                 cap = cap ? cap * 2 : 8;
                 c = bc_realloc(c, cap * sizeof(*c));
@@ -199,8 +188,7 @@ static tpcount_t *current_counts(bc_coord_t *coord, group_t *g, size_t *n) {
             c[cnt].topic = bc_strdup(m->topics[k]);
             c[cnt].partitions =
                 coord->conf.partitions_cb(coord->conf.opaque, m->topics[k]);
-            if (c[cnt].partitions < 0)
-                c[cnt].partitions = -1;
+            if (c[cnt].partitions < 0) c[cnt].partitions = -1;
             cnt++;
         }
     }
@@ -241,8 +229,8 @@ static void complete_rebalance(bc_coord_t *coord, group_t *g) {
         if (g->counts[i].partitions >= 0)
             at[at_cnt++] = (bc_assign_topic_t){g->counts[i].topic,
                                                g->counts[i].partitions};
-    if (bc_assign_compute(g->strategy, am, g->member_cnt, at, at_cnt, out,
-                          err, sizeof(err)) == 0) {
+    if (bc_assign_compute(g->strategy, am, g->member_cnt, at, at_cnt, out, err,
+                          sizeof(err)) == 0) {
         for (size_t i = 0; i < g->member_cnt; i++) {
             member_t *m = g->members[i];
 
@@ -268,11 +256,9 @@ static void complete_rebalance(bc_coord_t *coord, group_t *g) {
 }
 
 static void maybe_complete(bc_coord_t *coord, group_t *g) {
-    if (g->state != BC_COORD_PREPARING_REBALANCE)
-        return;
+    if (g->state != BC_COORD_PREPARING_REBALANCE) return;
     for (size_t i = 0; i < g->member_cnt; i++)
-        if (!g->members[i]->joined)
-            return;
+        if (!g->members[i]->joined) return;
     complete_rebalance(coord, g);
 }
 
@@ -322,10 +308,8 @@ static int counts_changed(bc_coord_t *coord, group_t *g) {
         int32_t n =
             coord->conf.partitions_cb(coord->conf.opaque, g->counts[i].topic);
 
-        if (n < 0)
-            n = -1;
-        if (n != g->counts[i].partitions)
-            return 1;
+        if (n < 0) n = -1;
+        if (n != g->counts[i].partitions) return 1;
     }
     return 0;
 }
@@ -339,8 +323,8 @@ static uint64_t splitmix64(uint64_t *x) {
 }
 
 /* "<client id>-<uuid-like>", like Kafka's clientId + "-" + UUID. */
-static void new_member_id(bc_coord_t *coord, const char *client_id,
-                          char *out, size_t size) {
+static void new_member_id(bc_coord_t *coord, const char *client_id, char *out,
+                          size_t size) {
     uint64_t state = coord->id_counter++ ^ (uint64_t)(uintptr_t)coord;
     uint64_t a = splitmix64(&state), b = splitmix64(&state);
 
@@ -354,21 +338,17 @@ static void new_member_id(bc_coord_t *coord, const char *client_id,
 static int valid_name(const char *s, int allow_empty) {
     size_t n;
 
-    if (!s)
-        return 0;
+    if (!s) return 0;
     n = strlen(s);
     return (allow_empty || n > 0) && n <= BC_COORD_NAME_MAX;
 }
 
-static int same_topics(const member_t *m, const char *const *topics,
-                       size_t n) {
+static int same_topics(const member_t *m, const char *const *topics, size_t n) {
     size_t distinct = 0;
 
     for (size_t i = 0; i < n; i++) {
-        if (!has_topic(m->topics, m->topic_cnt, topics[i]))
-            return 0;
-        if (!has_topic((char *const *)topics, i, topics[i]))
-            distinct++;
+        if (!has_topic(m->topics, m->topic_cnt, topics[i])) return 0;
+        if (!has_topic((char *const *)topics, i, topics[i])) distinct++;
     }
     return distinct == m->topic_cnt;
 }
@@ -424,8 +404,7 @@ bc_coord_t *bc_coord_new(const bc_coord_conf_t *conf, char *errstr,
 }
 
 void bc_coord_destroy(bc_coord_t *coord) {
-    if (!coord)
-        return;
+    if (!coord) return;
     for (size_t i = 0; i < coord->group_cnt; i++)
         group_free(coord->groups[i]);
     free(coord->groups);
@@ -434,8 +413,8 @@ void bc_coord_destroy(bc_coord_t *coord) {
     free(coord);
 }
 
-int bc_coord_join(bc_coord_t *coord, const bc_coord_join_t *req,
-                  int64_t now_ms, char *member_id, int32_t *generation) {
+int bc_coord_join(bc_coord_t *coord, const bc_coord_join_t *req, int64_t now_ms,
+                  char *member_id, int32_t *generation) {
     group_t *g;
     member_t *m;
     int32_t session, rebalance;
@@ -447,14 +426,12 @@ int bc_coord_join(bc_coord_t *coord, const bc_coord_join_t *req,
          req->strategy != BC_ASSIGN_ROUNDROBIN))
         return BC_ERR_INVALID;
     for (size_t i = 0; i < req->topic_cnt; i++)
-        if (!req->topics[i] || !req->topics[i][0])
-            return BC_ERR_INVALID;
+        if (!req->topics[i] || !req->topics[i][0]) return BC_ERR_INVALID;
     session = req->session_timeout_ms ? req->session_timeout_ms
                                       : DEFAULT_SESSION_TIMEOUT_MS;
     rebalance = req->rebalance_timeout_ms ? req->rebalance_timeout_ms
                                           : DEFAULT_REBALANCE_TIMEOUT_MS;
-    if (rebalance < 0)
-        return BC_ERR_INVALID;
+    if (rebalance < 0) return BC_ERR_INVALID;
     if (session < coord->conf.min_session_timeout_ms ||
         session > coord->conf.max_session_timeout_ms)
         return BC_COORD_ERR_INVALID_SESSION_TIMEOUT;
@@ -504,8 +481,8 @@ int bc_coord_join(bc_coord_t *coord, const bc_coord_join_t *req,
         begin_rebalance(coord, g, now_ms);
         if (g->member_cnt == g->member_cap) {
             g->member_cap = g->member_cap ? g->member_cap * 2 : 4;
-            g->members = bc_realloc(g->members,
-                                          g->member_cap * sizeof(*g->members));
+            g->members =
+                bc_realloc(g->members, g->member_cap * sizeof(*g->members));
         }
         g->members[g->member_cnt++] = m;
         g->strategy = req->strategy;
@@ -525,21 +502,19 @@ out:
     return ret;
 }
 
-int bc_coord_sync(bc_coord_t *coord, const char *group,
-                  const char *member_id, int64_t now_ms,
-                  int32_t *generation, bc_group_tp_t **tps, size_t *cnt) {
+int bc_coord_sync(bc_coord_t *coord, const char *group, const char *member_id,
+                  int64_t now_ms, int32_t *generation, bc_group_tp_t **tps,
+                  size_t *cnt) {
     group_t *g;
     member_t *m;
     int ret = 0;
 
     *tps = NULL;
     *cnt = 0;
-    if (!group || !member_id)
-        return BC_ERR_INVALID;
+    if (!group || !member_id) return BC_ERR_INVALID;
     pthread_mutex_lock(&coord->lock);
     g = group_find(coord, group);
-    if (g)
-        expire_group(coord, g, now_ms);
+    if (g) expire_group(coord, g, now_ms);
     m = g ? member_find(g, member_id) : NULL;
     if (!m) {
         ret = BC_COORD_ERR_UNKNOWN_MEMBER;
@@ -583,12 +558,10 @@ int bc_coord_heartbeat(bc_coord_t *coord, const char *group,
     member_t *m;
     int ret = 0;
 
-    if (!group || !member_id)
-        return BC_ERR_INVALID;
+    if (!group || !member_id) return BC_ERR_INVALID;
     pthread_mutex_lock(&coord->lock);
     g = group_find(coord, group);
-    if (g)
-        expire_group(coord, g, now_ms);
+    if (g) expire_group(coord, g, now_ms);
     m = g ? member_find(g, member_id) : NULL;
     if (!m) {
         ret = BC_COORD_ERR_UNKNOWN_MEMBER;
@@ -613,13 +586,12 @@ out:
     return ret;
 }
 
-int bc_coord_leave(bc_coord_t *coord, const char *group,
-                   const char *member_id, int64_t now_ms) {
+int bc_coord_leave(bc_coord_t *coord, const char *group, const char *member_id,
+                   int64_t now_ms) {
     group_t *g;
     int ret = BC_COORD_ERR_UNKNOWN_MEMBER;
 
-    if (!group || !member_id)
-        return BC_ERR_INVALID;
+    if (!group || !member_id) return BC_ERR_INVALID;
     pthread_mutex_lock(&coord->lock);
     g = group_find(coord, group);
     if (g) {
@@ -645,15 +617,12 @@ int bc_coord_check_commit(bc_coord_t *coord, const char *group,
     member_t *m;
     int ret = 0;
 
-    if (!group)
-        return BC_ERR_INVALID;
+    if (!group) return BC_ERR_INVALID;
     pthread_mutex_lock(&coord->lock);
     g = group_find(coord, group);
-    if (g)
-        expire_group(coord, g, now_ms);
+    if (g) expire_group(coord, g, now_ms);
     if ((!member_id || !member_id[0]) && generation < 0) {
-        if (g && g->member_cnt)
-            ret = BC_COORD_ERR_UNKNOWN_MEMBER;
+        if (g && g->member_cnt) ret = BC_COORD_ERR_UNKNOWN_MEMBER;
         goto out;
     }
     m = g ? member_find(g, member_id) : NULL;
@@ -684,14 +653,12 @@ int bc_coord_tick(bc_coord_t *coord, int64_t now_ms) {
 int bc_coord_delete_group(bc_coord_t *coord, const char *group) {
     int ret = BC_ERR_NOT_FOUND;
 
-    if (!group)
-        return BC_ERR_INVALID;
+    if (!group) return BC_ERR_INVALID;
     pthread_mutex_lock(&coord->lock);
     for (size_t i = 0; i < coord->group_cnt; i++) {
         group_t *g = coord->groups[i];
 
-        if (strcmp(g->name, group))
-            continue;
+        if (strcmp(g->name, group)) continue;
         if (g->member_cnt) {
             ret = BC_COORD_ERR_NON_EMPTY_GROUP;
             break;
@@ -713,23 +680,20 @@ bc_coord_desc_t *bc_coord_describe(bc_coord_t *coord, const char *group,
     bc_coord_desc_t *d = NULL;
     group_t *g;
 
-    if (!group)
-        return NULL;
+    if (!group) return NULL;
     pthread_mutex_lock(&coord->lock);
     g = group_find(coord, group);
-    if (!g)
-        goto out;
+    if (!g) goto out;
     expire_group(coord, g, now_ms);
     d = bc_calloc(1, sizeof(*d));
     d->group = bc_strdup(g->name);
     d->state = g->state;
     d->generation = g->generation;
     d->protocol = bc_assign_strategy_name(g->strategy);
-    d->leader =
-        g->member_cnt ? bc_strdup(g->members[0]->member_id) : NULL;
+    d->leader = g->member_cnt ? bc_strdup(g->members[0]->member_id) : NULL;
     d->member_cnt = g->member_cnt;
-    d->members = bc_calloc(g->member_cnt ? g->member_cnt : 1,
-                                 sizeof(*d->members));
+    d->members =
+        bc_calloc(g->member_cnt ? g->member_cnt : 1, sizeof(*d->members));
     for (size_t i = 0; i < g->member_cnt; i++) {
         member_t *m = g->members[i];
         bc_coord_member_t *dm = &d->members[i];
@@ -740,8 +704,8 @@ bc_coord_desc_t *bc_coord_describe(bc_coord_t *coord, const char *group,
         /* While a rebalance is prepared, members still own what they
          * were given until they rejoin. */
         dm->assignment_cnt = m->assignment_cnt;
-        dm->assignment = bc_calloc(
-            m->assignment_cnt ? m->assignment_cnt : 1, sizeof(bc_group_tp_t));
+        dm->assignment = bc_calloc(m->assignment_cnt ? m->assignment_cnt : 1,
+                                   sizeof(bc_group_tp_t));
         for (size_t k = 0; k < m->assignment_cnt; k++) {
             dm->assignment[k].topic = bc_strdup(m->assignment[k].topic);
             dm->assignment[k].partition = m->assignment[k].partition;
@@ -753,8 +717,7 @@ out:
 }
 
 void bc_coord_desc_free(bc_coord_desc_t *desc) {
-    if (!desc)
-        return;
+    if (!desc) return;
     for (size_t i = 0; i < desc->member_cnt; i++) {
         bc_coord_member_t *m = &desc->members[i];
 
@@ -774,8 +737,7 @@ void bc_coord_desc_free(bc_coord_desc_t *desc) {
 const bc_coord_member_t *bc_coord_desc_owner(const bc_coord_desc_t *desc,
                                              const char *topic,
                                              int32_t partition) {
-    if (!desc || !topic)
-        return NULL;
+    if (!desc || !topic) return NULL;
     for (size_t i = 0; i < desc->member_cnt; i++) {
         const bc_coord_member_t *m = &desc->members[i];
 
@@ -795,8 +757,7 @@ char **bc_coord_list_groups(bc_coord_t *coord, size_t *n) {
     char **names;
 
     pthread_mutex_lock(&coord->lock);
-    names = bc_calloc(coord->group_cnt ? coord->group_cnt : 1,
-                            sizeof(*names));
+    names = bc_calloc(coord->group_cnt ? coord->group_cnt : 1, sizeof(*names));
     for (size_t i = 0; i < coord->group_cnt; i++)
         names[i] = bc_strdup(coord->groups[i]->name);
     *n = coord->group_cnt;
@@ -806,8 +767,7 @@ char **bc_coord_list_groups(bc_coord_t *coord, size_t *n) {
 }
 
 void bc_coord_names_free(char **names, size_t n) {
-    if (!names)
-        return;
+    if (!names) return;
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     free(names);
@@ -818,8 +778,7 @@ int bc_coord_wait(bc_coord_t *coord, uint64_t *seq, int timeout_ms) {
     int ret;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    if (timeout_ms < 0)
-        timeout_ms = 0;
+    if (timeout_ms < 0) timeout_ms = 0;
     ts.tv_sec += timeout_ms / 1000;
     ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
     if (ts.tv_nsec >= 1000000000L) {

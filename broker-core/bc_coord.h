@@ -57,7 +57,7 @@ enum {
     BC_COORD_ERR_REBALANCE_IN_PROGRESS = -22,   /* rejoin needed */
     BC_COORD_ERR_INCONSISTENT_PROTOCOL = -23,   /* assignor differs */
     BC_COORD_ERR_INVALID_SESSION_TIMEOUT = -24, /* outside min..max */
-    BC_COORD_ERR_JOIN_PENDING = -25,  /* joined; other members still due */
+    BC_COORD_ERR_JOIN_PENDING = -25,   /* joined; other members still due */
     BC_COORD_ERR_NON_EMPTY_GROUP = -26 /* delete of a group with members */
 };
 
@@ -135,8 +135,8 @@ void bc_coord_destroy(bc_coord_t *coord);
  * with bc_coord_sync), BC_COORD_ERR_JOIN_PENDING when the member is in but
  * other members have yet to rejoin (call bc_coord_sync later), or another
  * BC_COORD_ERR_* code. @locks takes the coordinator mutex. */
-int bc_coord_join(bc_coord_t *coord, const bc_coord_join_t *req,
-                  int64_t now_ms, char *member_id, int32_t *generation);
+int bc_coord_join(bc_coord_t *coord, const bc_coord_join_t *req, int64_t now_ms,
+                  char *member_id, int32_t *generation);
 
 /* The member's assignment for the current generation. On 0, *generation
  * is set and *tps a malloc'd array of *cnt partitions whose topic strings
@@ -145,9 +145,9 @@ int bc_coord_join(bc_coord_t *coord, const bc_coord_join_t *req,
  * BC_COORD_ERR_REBALANCE_IN_PROGRESS when this member must rejoin first,
  * BC_COORD_ERR_UNKNOWN_MEMBER when it was removed. Counts as a heartbeat.
  * @locks takes the coordinator mutex. */
-int bc_coord_sync(bc_coord_t *coord, const char *group,
-                  const char *member_id, int64_t now_ms,
-                  int32_t *generation, bc_group_tp_t **tps, size_t *cnt);
+int bc_coord_sync(bc_coord_t *coord, const char *group, const char *member_id,
+                  int64_t now_ms, int32_t *generation, bc_group_tp_t **tps,
+                  size_t *cnt);
 
 /* Heartbeat of a member holding `generation`. Returns 0, or
  * BC_COORD_ERR_REBALANCE_IN_PROGRESS (rejoin), ILLEGAL_GENERATION,
@@ -159,8 +159,8 @@ int bc_coord_heartbeat(bc_coord_t *coord, const char *group,
 
 /* The member leaves at once (LeaveGroup); the others rebalance. Returns
  * 0 or BC_COORD_ERR_UNKNOWN_MEMBER. @locks takes the coordinator mutex. */
-int bc_coord_leave(bc_coord_t *coord, const char *group,
-                   const char *member_id, int64_t now_ms);
+int bc_coord_leave(bc_coord_t *coord, const char *group, const char *member_id,
+                   int64_t now_ms);
 
 /* May this caller commit offsets for `group`? A member must hold the
  * current generation (commits are allowed while a rebalance is being

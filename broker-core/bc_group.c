@@ -73,8 +73,7 @@ static int u16it_next(u16it_t *it, uint16_t *u) {
         it->pending = 0;
         return 1;
     }
-    if (it->p >= it->end)
-        return 0;
+    if (it->p >= it->end) return 0;
     cp = decode_cp(it);
     if (cp < 0x10000) {
         *u = (uint16_t)cp;
@@ -98,8 +97,7 @@ int32_t bc_group_java_hash(const char *s, size_t len) {
 }
 
 int32_t bc_group_java_abs(int32_t n) {
-    if (n == INT32_MIN)
-        return 0;
+    if (n == INT32_MIN) return 0;
     return n < 0 ? -n : n;
 }
 
@@ -113,10 +111,8 @@ int bc_group_java_cmp(const char *a, const char *b) {
     for (;;) {
         ha = u16it_next(&ia, &ua);
         hb = u16it_next(&ib, &ub);
-        if (!ha || !hb)
-            return ha - hb;
-        if (ua != ub)
-            return (int)ua - (int)ub;
+        if (!ha || !hb) return ha - hb;
+        if (ua != ub) return (int)ua - (int)ub;
     }
 }
 
@@ -124,8 +120,6 @@ int bc_group_tp_cmp(const void *a, const void *b) {
     const bc_group_tp_t *x = a, *y = b;
     int c = bc_group_java_cmp(x->topic, y->topic);
 
-    if (c)
-        return c;
+    if (c) return c;
     return (x->partition > y->partition) - (x->partition < y->partition);
 }
-

@@ -123,8 +123,7 @@ static void table_put(bc_offsets_t *off, const char *group, size_t glen,
         x->e.partition = partition;
         *pp = x;
         off->count++;
-        if (off->count > off->nbuckets)
-            grow(off);
+        if (off->count > off->nbuckets) grow(off);
     } else {
         free(x->e.metadata);
     }
@@ -140,8 +139,7 @@ static void table_del(bc_offsets_t *off, const char *group, size_t glen,
     entry_t **pp = find_slot(off, h, group, glen, topic, tlen, partition);
     entry_t *x = *pp;
 
-    if (!x)
-        return;
+    if (!x) return;
     *pp = x->next;
     entry_free(x);
     off->count--;
@@ -171,31 +169,26 @@ size_t bc_offsets_encode_value(uint8_t *buf, size_t size, int64_t offset,
     size_t m = metadata ? strlen(metadata) : 0;
     size_t need = 2 + 8 + 4 + 2 + m + 8;
 
-    if (m > STR16_MAX)
-        return 0;
-    if (size < need)
-        return need;
+    if (m > STR16_MAX) return 0;
+    if (size < need) return need;
     bc_put_be16(buf, 3);
     bc_put_be64(buf + 2, (uint64_t)offset);
     bc_put_be32(buf + 10, (uint32_t)leader_epoch);
     bc_put_be16(buf + 14, (uint16_t)m);
-    if (m)
-        memcpy(buf + 16, metadata, m);
+    if (m) memcpy(buf + 16, metadata, m);
     bc_put_be64(buf + 16 + m, (uint64_t)commit_ts_ms);
     return need;
 }
 
 /* Reads a non-null int16-length string at *pos. */
-static int get_str(const uint8_t *buf, size_t len, size_t *pos,
-                   const char **s, size_t *n) {
+static int get_str(const uint8_t *buf, size_t len, size_t *pos, const char **s,
+                   size_t *n) {
     int16_t l;
 
-    if (len - *pos < 2)
-        return -1;
+    if (len - *pos < 2) return -1;
     l = (int16_t)bc_get_be16(buf + *pos);
     *pos += 2;
-    if (l < 0 || (size_t)l > len - *pos)
-        return -1;
+    if (l < 0 || (size_t)l > len - *pos) return -1;
     *s = (const char *)buf + *pos;
     *n = (size_t)l;
     *pos += (size_t)l;
@@ -207,14 +200,11 @@ int bc_offsets_decode_key(const uint8_t *buf, size_t len,
     size_t pos = 2;
 
     memset(key, 0, sizeof(*key));
-    if (!buf || len < 2)
-        return BC_ERR_CORRUPT;
+    if (!buf || len < 2) return BC_ERR_CORRUPT;
     key->version = (int16_t)bc_get_be16(buf);
-    if (key->version != 0 && key->version != 1)
-        return BC_ERR_NOT_FOUND;
+    if (key->version != 0 && key->version != 1) return BC_ERR_NOT_FOUND;
     if (get_str(buf, len, &pos, &key->group, &key->group_len) ||
-        get_str(buf, len, &pos, &key->topic, &key->topic_len) ||
-        len - pos != 4)
+        get_str(buf, len, &pos, &key->topic, &key->topic_len) || len - pos != 4)
         return BC_ERR_CORRUPT;
     key->partition = (int32_t)bc_get_be32(buf + pos);
     return 0;
@@ -227,18 +217,14 @@ int bc_offsets_decode_value(const uint8_t *buf, size_t len,
     memset(val, 0, sizeof(*val));
     val->leader_epoch = -1;
     val->expire_ts_ms = -1;
-    if (!buf || len < 2)
-        return BC_ERR_CORRUPT;
+    if (!buf || len < 2) return BC_ERR_CORRUPT;
     val->version = (int16_t)bc_get_be16(buf);
-    if (val->version < 0 || val->version > 3)
-        return BC_ERR_CORRUPT;
-    if (len - pos < 8)
-        return BC_ERR_CORRUPT;
+    if (val->version < 0 || val->version > 3) return BC_ERR_CORRUPT;
+    if (len - pos < 8) return BC_ERR_CORRUPT;
     val->offset = (int64_t)bc_get_be64(buf + pos);
     pos += 8;
     if (val->version == 3) {
-        if (len - pos < 4)
-            return BC_ERR_CORRUPT;
+        if (len - pos < 4) return BC_ERR_CORRUPT;
         val->leader_epoch = (int32_t)bc_get_be32(buf + pos);
         pos += 4;
     }
@@ -248,8 +234,7 @@ int bc_offsets_decode_value(const uint8_t *buf, size_t len,
     val->commit_ts_ms = (int64_t)bc_get_be64(buf + pos);
     pos += 8;
     if (val->version == 1) {
-        if (len - pos < 8)
-            return BC_ERR_CORRUPT;
+        if (len - pos < 8) return BC_ERR_CORRUPT;
         val->expire_ts_ms = (int64_t)bc_get_be64(buf + pos);
         pos += 8;
     }
@@ -259,8 +244,7 @@ int bc_offsets_decode_value(const uint8_t *buf, size_t len,
 int32_t bc_offsets_partition_for(const char *group, int32_t partitions) {
     int32_t h = bc_group_java_hash(group, strlen(group));
 
-    if (partitions < 1)
-        return 0;
+    if (partitions < 1) return 0;
     return bc_group_java_abs(h) % partitions;
 }
 
@@ -327,20 +311,16 @@ static int load_partition(bc_offsets_t *off, int32_t p, bc_offsets_load_t *st,
 
     if (!log)
         return bc_err_set(BC_ERR_NOT_FOUND, errstr, errstr_size,
-                          "%s-%d: partition missing", BC_OFFSETS_TOPIC,
-                          (int)p);
+                          "%s-%d: partition missing", BC_OFFSETS_TOPIC, (int)p);
     pos = bc_log_start_offset(log);
     end = bc_log_end_offset(log);
     while (pos < end) {
         next = pos;
         rc = bc_log_read(log, pos, LOAD_FETCH_BYTES, load_record, &c, &next,
                          errstr, errstr_size);
-        if (c.err)
-            return c.err;
-        if (rc)
-            return rc;
-        if (next <= pos)
-            break;
+        if (c.err) return c.err;
+        if (rc) return rc;
+        if (next <= pos) break;
         pos = next;
     }
     return 0;
@@ -362,10 +342,8 @@ bc_offsets_t *bc_offsets_open(bc_broker_t *broker,
     }
     off = bc_calloc(1, sizeof(*off));
     off->broker = broker;
-    if (conf)
-        off->conf = *conf;
-    if (off->conf.partitions <= 0)
-        off->conf.partitions = BC_OFFSETS_PARTITIONS;
+    if (conf) off->conf = *conf;
+    if (off->conf.partitions <= 0) off->conf.partitions = BC_OFFSETS_PARTITIONS;
     if (off->conf.segment_bytes <= 0)
         off->conf.segment_bytes = DEFAULT_SEGMENT_BYTES;
     n = bc_broker_partitions(broker, BC_OFFSETS_TOPIC);
@@ -376,8 +354,8 @@ bc_offsets_t *bc_offsets_open(bc_broker_t *broker,
         cfg.cleanup_policy = BC_CLEANUP_COMPACT;
         cfg.segment_bytes = off->conf.segment_bytes;
         rc = bc_broker_create_topic(broker, BC_OFFSETS_TOPIC,
-                                    off->conf.partitions, &cfg, now_ms,
-                                    errstr, errstr_size);
+                                    off->conf.partitions, &cfg, now_ms, errstr,
+                                    errstr_size);
         if (rc && rc != BC_ERR_EXISTS) {
             free(off);
             return NULL;
@@ -404,14 +382,12 @@ bc_offsets_t *bc_offsets_open(bc_broker_t *broker,
         }
     }
     st.entries = (int64_t)off->count;
-    if (load)
-        *load = st;
+    if (load) *load = st;
     return off;
 }
 
 void bc_offsets_close(bc_offsets_t *off) {
-    if (!off)
-        return;
+    if (!off) return;
     for (size_t i = 0; i < off->nbuckets; i++) {
         entry_t *x = off->buckets[i], *next;
 
@@ -500,8 +476,8 @@ int bc_offsets_commit(bc_offsets_t *off, const char *group,
             const char *md = c->metadata ? c->metadata : "";
 
             table_put(off, group, strlen(group), c->topic, strlen(c->topic),
-                      c->partition, c->offset, c->leader_epoch, md,
-                      strlen(md), now_ms);
+                      c->partition, c->offset, c->leader_epoch, md, strlen(md),
+                      now_ms);
         }
         pthread_mutex_unlock(&off->lock);
         if (off->conf.listener)
@@ -524,8 +500,7 @@ int bc_offsets_fetch(bc_offsets_t *off, const char *group, const char *topic,
     size_t gl, tl;
 
     *offset = -1;
-    if (!group || !topic)
-        return BC_ERR_INVALID;
+    if (!group || !topic) return BC_ERR_INVALID;
     gl = strlen(group);
     tl = strlen(topic);
     pthread_mutex_lock(&off->lock);
@@ -533,8 +508,7 @@ int bc_offsets_fetch(bc_offsets_t *off, const char *group, const char *topic,
                    topic, tl, partition);
     if (*pp) {
         *offset = (*pp)->e.offset;
-        if (commit_ts_ms)
-            *commit_ts_ms = (*pp)->e.commit_ts_ms;
+        if (commit_ts_ms) *commit_ts_ms = (*pp)->e.commit_ts_ms;
         rc = 0;
     }
     pthread_mutex_unlock(&off->lock);
@@ -545,11 +519,9 @@ static int entry_cmp(const void *a, const void *b) {
     const bc_offsets_entry_t *x = a, *y = b;
     int c = strcmp(x->group, y->group);
 
-    if (c)
-        return c;
+    if (c) return c;
     c = strcmp(x->topic, y->topic);
-    if (c)
-        return c;
+    if (c) return c;
     return (x->partition > y->partition) - (x->partition < y->partition);
 }
 
@@ -562,8 +534,7 @@ bc_offsets_entry_t *bc_offsets_entries(bc_offsets_t *off, const char *group,
     out = bc_calloc(off->count ? off->count : 1, sizeof(*out));
     for (size_t i = 0; i < off->nbuckets; i++) {
         for (entry_t *x = off->buckets[i]; x; x = x->next) {
-            if (group && strcmp(group, x->e.group))
-                continue;
+            if (group && strcmp(group, x->e.group)) continue;
             out[k] = x->e;
             out[k].group = bc_strdup(x->e.group);
             out[k].topic = bc_strdup(x->e.topic);
@@ -578,8 +549,7 @@ bc_offsets_entry_t *bc_offsets_entries(bc_offsets_t *off, const char *group,
 }
 
 void bc_offsets_entries_free(bc_offsets_entry_t *e, size_t n) {
-    if (!e)
-        return;
+    if (!e) return;
     for (size_t i = 0; i < n; i++) {
         free(e[i].group);
         free(e[i].topic);
@@ -608,16 +578,14 @@ char **bc_offsets_list_groups(bc_offsets_t *off, size_t *n) {
 }
 
 void bc_offsets_names_free(char **names, size_t n) {
-    if (!names)
-        return;
+    if (!names) return;
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     free(names);
 }
 
 int bc_offsets_delete_group(bc_offsets_t *off, const char *group,
-                            int64_t now_ms, char *errstr,
-                            size_t errstr_size) {
+                            int64_t now_ms, char *errstr, size_t errstr_size) {
     bc_offsets_entry_t *e;
     bc_record_in_t *recs;
     uint8_t *buf;
@@ -633,11 +601,10 @@ int bc_offsets_delete_group(bc_offsets_t *off, const char *group,
     /* Listing under the partition mutex: no commit of this group can
      * slip in between the listing and the tombstones. */
     e = bc_offsets_entries(off, group, &n);
-    if (!n)
-        goto out;
+    if (!n) goto out;
     for (size_t i = 0; i < n; i++)
-        total += bc_offsets_encode_key(NULL, 0, group, e[i].topic,
-                                       e[i].partition);
+        total +=
+            bc_offsets_encode_key(NULL, 0, group, e[i].topic, e[i].partition);
     recs = bc_calloc(n, sizeof(*recs));
     buf = bc_malloc(total);
     for (size_t i = 0; i < n; i++) {
@@ -657,8 +624,8 @@ int bc_offsets_delete_group(bc_offsets_t *off, const char *group,
     if (rc == 0) {
         pthread_mutex_lock(&off->lock);
         for (size_t i = 0; i < n; i++)
-            table_del(off, group, strlen(group), e[i].topic,
-                      strlen(e[i].topic), e[i].partition);
+            table_del(off, group, strlen(group), e[i].topic, strlen(e[i].topic),
+                      e[i].partition);
         pthread_mutex_unlock(&off->lock);
         if (off->conf.listener)
             for (size_t i = 0; i < n; i++)

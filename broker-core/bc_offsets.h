@@ -103,11 +103,11 @@ typedef struct bc_offsets_entry_s {
 
 /* What open found in the topic. */
 typedef struct bc_offsets_load_s {
-    int64_t records;      /* records read */
-    int64_t commits;      /* offset-commit records applied */
-    int64_t tombstones;   /* deletions applied */
-    int64_t skipped;      /* other key versions (group metadata, ...) */
-    int64_t entries;      /* live (group, topic, partition) entries */
+    int64_t records;    /* records read */
+    int64_t commits;    /* offset-commit records applied */
+    int64_t tombstones; /* deletions applied */
+    int64_t skipped;    /* other key versions (group metadata, ...) */
+    int64_t entries;    /* live (group, topic, partition) entries */
 } bc_offsets_load_t;
 
 /* Java's Utils.abs(group.hashCode()) % partitions (partitions >= 1). */
@@ -143,16 +143,14 @@ int bc_offsets_commit(bc_offsets_t *off, const char *group,
  * *commit_ts_ms if not NULL), or BC_ERR_NOT_FOUND when there is none
  * (Kafka's -1, *offset = -1). @locks the table mutex. */
 int bc_offsets_fetch(bc_offsets_t *off, const char *group, const char *topic,
-                     int32_t partition, int64_t *offset,
-                     int64_t *commit_ts_ms);
+                     int32_t partition, int64_t *offset, int64_t *commit_ts_ms);
 
 /* Deletes every committed offset of `group` by appending tombstones (one
  * batch); the listener hears offset -1 for each. Returns 0 (also when the
  * group had none), or the broker's append error (nothing deleted).
  * @locks the group's partition mutex, then the table mutex. */
 int bc_offsets_delete_group(bc_offsets_t *off, const char *group,
-                            int64_t now_ms, char *errstr,
-                            size_t errstr_size);
+                            int64_t now_ms, char *errstr, size_t errstr_size);
 
 /* Sorted names of the groups with at least one committed offset:
  * malloc'd array of malloc'd strings; free with bc_offsets_names_free.

@@ -56,16 +56,14 @@ static void h_loglevel_post(api_req_t *req, void *opaque) {
                        "could not decode message body");
         return;
     }
-    lv = cJSON_IsObject(doc) ? cJSON_GetObjectItem(doc, "level")
-                             : NULL;
+    lv = cJSON_IsObject(doc) ? cJSON_GetObjectItem(doc, "level") : NULL;
     if (lv && !cJSON_IsString(lv) && !cJSON_IsNull(lv)) {
         cJSON_Delete(doc);
         api_resp_error(req, MHD_HTTP_BAD_REQUEST,
                        "could not decode message body");
         return;
     }
-    if (lv && cJSON_IsString(lv))
-        name = lv->valuestring;
+    if (lv && cJSON_IsString(lv)) name = lv->valuestring;
     if (mon_log_level_parse(name, &level) != 0) {
         cJSON_Delete(doc);
         api_resp_error(req, MHD_HTTP_NOT_FOUND, "unknown log level");

@@ -11,8 +11,7 @@
 
 cJSON *api_json_envelope(int error, const char *message) {
     cJSON *obj = cJSON_CreateObject();
-    if (!obj)
-        abort();
+    if (!obj) abort();
     cJSON_AddItemToObject(obj, "error", cJSON_CreateBool(error));
     cJSON_AddItemToObject(obj, "message", cJSON_CreateString(message));
     return obj;
@@ -20,8 +19,7 @@ cJSON *api_json_envelope(int error, const char *message) {
 
 void api_json_add_request(cJSON *obj, const api_req_t *req) {
     cJSON *r;
-    if (!obj || cJSON_HasObjectItem(obj, "request"))
-        return;
+    if (!obj || cJSON_HasObjectItem(obj, "request")) return;
     r = cJSON_CreateObject();
     cJSON_AddItemToObject(r, "url", cJSON_CreateString(req->path));
     cJSON_AddItemToObject(r, "host", cJSON_CreateString(req->host));
@@ -34,8 +32,7 @@ int api_json_format_float(double d, char *buf, size_t size) {
     double ad;
     const char *p;
 
-    if (size == 0)
-        return 0;
+    if (size == 0) return 0;
     if (isnan(d) || isinf(d))
         return snprintf(buf, size, "null") >= (int)size ? (int)size - 1 : 4;
     neg = signbit(d) != 0;
@@ -47,20 +44,17 @@ int api_json_format_float(double d, char *buf, size_t size) {
     /* shortest precision that reads back as the same double */
     for (prec = 1; prec <= 17; prec++) {
         snprintf(e, sizeof(e), "%.*e", prec - 1, ad);
-        if (strtod(e, NULL) == ad)
-            break;
+        if (strtod(e, NULL) == ad) break;
     }
     /* e is "D[.DDD]e[+-]XX": collect digits and the exponent */
     for (p = e; *p && *p != 'e'; p++)
-        if (*p >= '0' && *p <= '9')
-            digits[nd++] = *p;
+        if (*p >= '0' && *p <= '9') digits[nd++] = *p;
     digits[nd] = '\0';
     exp10 = atoi(p + 1);
     while (nd > 1 && digits[nd - 1] == '0')
         digits[--nd] = '\0';
 
-    if (neg)
-        out[n++] = '-';
+    if (neg) out[n++] = '-';
     if (ad < 1e-6 || ad >= 1e21) {
         out[n++] = digits[0];
         if (nd > 1) {
@@ -78,8 +72,7 @@ int api_json_format_float(double d, char *buf, size_t size) {
         }
     } else if (exp10 >= 0) {
         for (int i = 0; i <= exp10 || i < nd; i++) {
-            if (i == exp10 + 1)
-                out[n++] = '.';
+            if (i == exp10 + 1) out[n++] = '.';
             out[n++] = i < nd ? digits[i] : '0';
         }
     } else {
@@ -100,8 +93,7 @@ cJSON *api_json_float(double d) {
     cJSON *node;
     api_json_format_float(d, buf, sizeof(buf));
     node = cJSON_CreateRaw(buf);
-    if (!node)
-        abort();
+    if (!node) abort();
     return node;
 }
 
@@ -110,8 +102,7 @@ cJSON *api_json_int64(int64_t v) {
     cJSON *node;
     snprintf(buf, sizeof(buf), "%lld", (long long)v);
     node = cJSON_CreateRaw(buf);
-    if (!node)
-        abort();
+    if (!node) abort();
     return node;
 }
 
@@ -128,8 +119,7 @@ cJSON *api_json_add_int64(cJSON *obj, const char *name, int64_t v) {
 }
 
 void api_resp_set(api_req_t *req, unsigned status, struct MHD_Response *resp) {
-    if (req->resp)
-        MHD_destroy_response(req->resp);
+    if (req->resp) MHD_destroy_response(req->resp);
     req->resp = resp;
     req->status = resp ? status : MHD_HTTP_INTERNAL_SERVER_ERROR;
 }
@@ -151,8 +141,7 @@ void api_resp_text(api_req_t *req, unsigned status, const char *content_type,
                    const char *text) {
     size_t len = strlen(text);
     char *copy = malloc(len + 1);
-    if (!copy)
-        abort();
+    if (!copy) abort();
     memcpy(copy, text, len + 1);
     api_resp_take(req, status, content_type, copy, len);
 }

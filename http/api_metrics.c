@@ -15,7 +15,6 @@
 #include "http/api_json.h"
 #include "monitor/mon_mem.h"
 
-
 typedef struct sbuf_s {
     char *p;
     size_t len;
@@ -51,8 +50,7 @@ static void sb_i64(sbuf_t *b, int64_t v) {
         *--p = (char)('0' + u % 10);
         u /= 10;
     } while (u);
-    if (v < 0)
-        *--p = '-';
+    if (v < 0) *--p = '-';
     sb_put(b, p, (size_t)(e - p));
 }
 
@@ -69,16 +67,14 @@ static void sb_f64(sbuf_t *b, double v) {
 static void sb_label(sbuf_t *b, const char *name, const char *value,
                      int first) {
     const char *p = value;
-    if (!first)
-        sb_put(b, ",", 1);
+    if (!first) sb_put(b, ",", 1);
     sb_str(b, name);
     sb_put(b, "=\"", 2);
     while (*p) {
         size_t run = strcspn(p, "\\\"\n");
         sb_put(b, p, run);
         p += run;
-        if (!*p)
-            break;
+        if (!*p) break;
         if (*p == '\n')
             sb_put(b, "\\n", 2);
         else if (*p == '\\')
@@ -145,8 +141,7 @@ static const struct {
 };
 
 static void text_free(api_metrics_text_t *t) {
-    if (!t)
-        return;
+    if (!t) return;
     for (int f = 0; f < F__COUNT; f++) {
         free(t->head[f].p);
         free(t->body[f].p);
@@ -164,16 +159,14 @@ api_metrics_t *api_metrics_new(const api_kafka_ctx_t *ctx) {
 }
 
 void api_metrics_destroy(api_metrics_t *m) {
-    if (!m)
-        return;
+    if (!m) return;
     text_free(m->pool);
     pthread_mutex_destroy(&m->pool_lock);
     free(m);
 }
 
 void api_metrics_text_release(api_metrics_t *m, api_metrics_text_t *t) {
-    if (!t)
-        return;
+    if (!t) return;
     pthread_mutex_lock(&m->pool_lock);
     if (!m->pool) {
         m->pool = t;
@@ -187,8 +180,8 @@ size_t api_metrics_text_len(const api_metrics_text_t *t) {
     return t->total;
 }
 
-size_t api_metrics_text_read(const api_metrics_text_t *t, size_t off,
-                             char *buf, size_t n) {
+size_t api_metrics_text_read(const api_metrics_text_t *t, size_t off, char *buf,
+                             size_t n) {
     size_t done = 0;
     for (int f = 0; f < F__COUNT && done < n; f++) {
         const sbuf_t *seg[2] = {&t->head[f], &t->body[f]};
@@ -270,19 +263,16 @@ static void render_group(sbuf_t *f, labels_t *l, const char *cluster,
 
         line_i64(&f[F_PART_LAG], F_PART_LAG, &l->part, r->current_lag);
         if (r->complete >= 1.0 && pe->entry_count > 0) {
-            line_i64(&f[F_CUR_OFFSET], F_CUR_OFFSET, &l->part,
-                     pe->last.offset);
+            line_i64(&f[F_CUR_OFFSET], F_CUR_OFFSET, &l->part, pe->last.offset);
             line_i64(&f[F_PART_STATUS], F_PART_STATUS, &l->part, r->status);
         }
         line_i64(&f[F_KLE_LAG], F_KLE_LAG, &l->kle_part, r->current_lag);
         if (r->time_lag_known) {
             line_f64(&f[F_KLE_LAG_SECONDS], F_KLE_LAG_SECONDS, &l->kle_part,
                      r->time_lag_s);
-            if (r->time_lag_s > max_tl)
-                max_tl = r->time_lag_s;
+            if (r->time_lag_s > max_tl) max_tl = r->time_lag_s;
         }
-        if (r->current_lag > maxlag)
-            maxlag = r->current_lag;
+        if (r->current_lag > maxlag) maxlag = r->current_lag;
     }
     line_i64(&f[F_KLE_MAX_LAG], F_KLE_MAX_LAG, &l->kle_group, maxlag);
     line_f64(&f[F_KLE_MAX_LAG_SECONDS], F_KLE_MAX_LAG_SECONDS, &l->kle_group,
@@ -293,8 +283,7 @@ static void render_group(sbuf_t *f, labels_t *l, const char *cluster,
 
 static void render_topics(api_metrics_t *m, sbuf_t *b, const char *cluster) {
     mon_store_names_t topics = {0};
-    if (mon_store_topics(m->ctx.store, cluster, &topics) != 0)
-        return;
+    if (mon_store_topics(m->ctx.store, cluster, &topics) != 0) return;
     for (size_t t = 0; t < topics.count; t++) {
         int64_t *offs = NULL;
         size_t n = 0;
@@ -304,8 +293,7 @@ static void render_topics(api_metrics_t *m, sbuf_t *b, const char *cluster) {
         for (size_t p = 0; p < n; p++) {
             char part[24];
             sbuf_t lb = {0};
-            if (offs[p] < 0)
-                continue;
+            if (offs[p] < 0) continue;
             snprintf(part, sizeof(part), "%zu", p);
             sb_label(&lb, "cluster", cluster, 1);
             sb_label(&lb, "topic", topics.names[t], 0);
@@ -329,8 +317,7 @@ api_metrics_text_t *api_metrics_render(api_metrics_t *m, int64_t wall_ms) {
     t = m->pool;
     m->pool = NULL;
     pthread_mutex_unlock(&m->pool_lock);
-    if (!t)
-        t = mon_calloc(1, sizeof(*t));
+    if (!t) t = mon_calloc(1, sizeof(*t));
     fam = t->body;
     for (int f = 0; f < F__COUNT; f++) {
         t->head[f].len = 0;
@@ -347,9 +334,8 @@ api_metrics_text_t *api_metrics_render(api_metrics_t *m, int64_t wall_ms) {
         mon_store_names_t groups = {0};
         if (mon_store_groups(m->ctx.store, cluster, now, &groups) == 0) {
             for (size_t g = 0; g < groups.count; g++) {
-                if (mon_store_group_eval(m->ctx.store, cluster,
-                                         groups.names[g], now,
-                                         &m->ctx.params, &ev) != 0 ||
+                if (mon_store_group_eval(m->ctx.store, cluster, groups.names[g],
+                                         now, &m->ctx.params, &ev) != 0 ||
                     ev.status == EV_NOTFOUND)
                     continue;
                 render_group(fam, &lab, cluster, groups.names[g], &ev);
@@ -389,8 +375,7 @@ typedef struct stream_s {
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
     stream_t *s = cls;
     size_t n;
-    if (pos >= s->t->total)
-        return MHD_CONTENT_READER_END_OF_STREAM;
+    if (pos >= s->t->total) return MHD_CONTENT_READER_END_OF_STREAM;
     n = api_metrics_text_read(s->t, (size_t)pos, buf, max);
     return n ? (ssize_t)n : MHD_CONTENT_READER_END_WITH_ERROR;
 }

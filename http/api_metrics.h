@@ -55,8 +55,8 @@ size_t api_metrics_text_len(const api_metrics_text_t *t);
 
 /* Copies up to n bytes from offset off into buf; returns the count (0 at
  * the end). */
-size_t api_metrics_text_read(const api_metrics_text_t *t, size_t off,
-                             char *buf, size_t n);
+size_t api_metrics_text_read(const api_metrics_text_t *t, size_t off, char *buf,
+                             size_t n);
 
 /* Gives t back to m: kept as the spare for the next scrape when there is
  * none, else freed. NULL is fine. */

@@ -41,8 +41,7 @@ static void route_free(route_t *r) {
 }
 
 void api_router_destroy(api_router_t *rt) {
-    if (!rt)
-        return;
+    if (!rt) return;
     for (size_t i = 0; i < rt->count; i++)
         route_free(&rt->routes[i]);
     free(rt->routes);
@@ -111,8 +110,7 @@ int api_router_add(api_router_t *rt, const char *method, const char *pattern,
         r.segs[r.nsegs] = mon_strndup(p, len);
         r.kind[r.nsegs] = kind;
         r.nsegs++;
-        if (!end)
-            break;
+        if (!end) break;
         p = end + 1;
     }
     for (size_t i = 0; i < rt->count; i++) {
@@ -148,21 +146,17 @@ static int route_matches(const route_t *r, const api_path_t *path,
             hit->nparams = np;
             return 1;
         }
-        if (i >= path->nsegs)
-            return 0;
+        if (i >= path->nsegs) return 0;
         if (r->kind[i] == SEG_LIT) {
-            if (strcmp(r->segs[i], path->segs[i]) != 0)
-                return 0;
+            if (strcmp(r->segs[i], path->segs[i]) != 0) return 0;
         } else {
-            if (path->segs[i][0] == '\0')
-                return 0;
+            if (path->segs[i][0] == '\0') return 0;
             hit->param_name[np] = r->segs[i];
             hit->param_value[np] = path->segs[i];
             np++;
         }
     }
-    if (i != path->nsegs)
-        return 0;
+    if (i != path->nsegs) return 0;
     hit->nparams = np;
     return 1;
 }
@@ -171,8 +165,7 @@ static int route_matches(const route_t *r, const api_path_t *path,
 static int specificity_cmp(const route_t *a, const route_t *b) {
     size_t n = a->nsegs < b->nsegs ? a->nsegs : b->nsegs;
     for (size_t i = 0; i < n; i++) {
-        if (a->kind[i] != b->kind[i])
-            return (int)a->kind[i] - (int)b->kind[i];
+        if (a->kind[i] != b->kind[i]) return (int)a->kind[i] - (int)b->kind[i];
     }
     /* Both matched the same path, so the longer one ends in a tail that
      * matched nothing: the exact, shorter route is more specific. */
@@ -194,8 +187,7 @@ api_match_t api_router_match(const api_router_t *rt, const char *method,
     for (size_t i = 0; i < rt->count; i++) {
         const route_t *r = &rt->routes[i];
         memset(&tmp, 0, sizeof(tmp));
-        if (!route_matches(r, path, &tmp))
-            continue;
+        if (!route_matches(r, path, &tmp)) continue;
         if (method_is(r->method, method) ||
             (is_head && method_is(r->method, "GET"))) {
             if (!best || specificity_cmp(r, best) < 0) {
@@ -208,18 +200,15 @@ api_match_t api_router_match(const api_router_t *rt, const char *method,
             other = 1;
         }
     }
-    if (best)
-        return API_MATCH_OK;
-    if (!other)
-        return API_MATCH_NOT_FOUND;
+    if (best) return API_MATCH_OK;
+    if (!other) return API_MATCH_NOT_FOUND;
     /* Build the Allow list from every route matching the path. */
     hit->allow[0] = '\0';
     for (size_t i = 0; i < rt->count; i++) {
         const route_t *r = &rt->routes[i];
         size_t used = strlen(hit->allow);
         memset(&tmp, 0, sizeof(tmp));
-        if (!route_matches(r, path, &tmp))
-            continue;
+        if (!route_matches(r, path, &tmp)) continue;
         /* skip duplicates */
         {
             const char *s = hit->allow;
@@ -230,12 +219,10 @@ api_match_t api_router_match(const api_router_t *rt, const char *method,
                     (s[ml] == ',' || s[ml] == '\0'))
                     dup = 1;
                 s = strchr(s, ',');
-                if (!s)
-                    break;
+                if (!s) break;
                 s += 2;
             }
-            if (dup)
-                continue;
+            if (dup) continue;
         }
         snprintf(hit->allow + used, sizeof(hit->allow) - used, "%s%s",
                  used ? ", " : "", r->method);
@@ -248,12 +235,9 @@ api_match_t api_router_match(const api_router_t *rt, const char *method,
 }
 
 static int hexval(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
 
@@ -261,19 +245,15 @@ long api_url_decode(char *dst, const char *src, size_t len, int plus_space) {
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
         char c = src[i];
-        if (c == '\0')
-            return -1;
+        if (c == '\0') return -1;
         if (c == '%') {
             int hi, lo;
-            if (i + 2 >= len)
-                return -1;
+            if (i + 2 >= len) return -1;
             hi = hexval(src[i + 1]);
             lo = hexval(src[i + 2]);
-            if (hi < 0 || lo < 0)
-                return -1;
+            if (hi < 0 || lo < 0) return -1;
             c = (char)(hi * 16 + lo);
-            if (c == '\0')
-                return -1;
+            if (c == '\0') return -1;
             i += 2;
         } else if (plus_space && c == '+') {
             c = ' ';
@@ -285,8 +265,7 @@ long api_url_decode(char *dst, const char *src, size_t len, int plus_space) {
 }
 
 void api_path_free(api_path_t *p) {
-    if (!p)
-        return;
+    if (!p) return;
     free(p->segs);
     free(p->seg_off);
     free(p->joined);
@@ -298,14 +277,11 @@ int api_path_parse(api_path_t *p, const char *raw, size_t len) {
     size_t n = 0, i, start, o = 0, jo = 0;
 
     memset(p, 0, sizeof(*p));
-    if (len == 0 || raw[0] != '/')
-        return -1;
+    if (len == 0 || raw[0] != '/') return -1;
     /* count segments: every '/' starts one, except a lone "/" */
     for (i = 0; i < len; i++)
-        if (raw[i] == '/')
-            n++;
-    if (len == 1)
-        n = 0;
+        if (raw[i] == '/') n++;
+    if (len == 1) n = 0;
     p->segs = mon_calloc(n ? n : 1, sizeof(char *));
     p->seg_off = mon_calloc(n ? n : 1, sizeof(size_t));
     p->buf_ = mon_malloc(len + n + 1);
@@ -356,14 +332,12 @@ long api_req_query(const api_req_t *req, const char *name, char *buf,
             if (kl >= 0 && (size_t)kl == nlen && memcmp(key, name, nlen) == 0) {
                 size_t vlen = eq ? plen - klen - 1 : 0;
                 long vl;
-                if (vlen + 1 > size)
-                    return -2;
+                if (vlen + 1 > size) return -2;
                 vl = api_url_decode(buf, eq ? eq + 1 : "", vlen, 1);
                 return vl < 0 ? -2 : vl;
             }
         }
-        if (!amp)
-            break;
+        if (!amp) break;
         q = amp + 1;
     }
     return -1;
@@ -371,7 +345,6 @@ long api_req_query(const api_req_t *req, const char *name, char *buf,
 
 const char *api_req_param(const api_req_t *req, const char *name) {
     for (int i = 0; i < req->nparams; i++)
-        if (strcmp(req->param_name[i], name) == 0)
-            return req->param_value[i];
+        if (strcmp(req->param_name[i], name) == 0) return req->param_value[i];
     return NULL;
 }

@@ -36,18 +36,18 @@ typedef void (*api_handler_fn)(api_req_t *req, void *opaque);
 /* The request as a handler sees it. Everything is owned by the server and
  * valid until the handler returns. */
 struct api_req_s {
-    const char *method;   /* "GET", "POST", ... (HEAD is routed as GET) */
-    const char *path;     /* percent-decoded path: Burrow's request.url */
-    const char *query;    /* raw query string after '?', "" when none */
-    const char *body;     /* request body (NUL-terminated), "" when none */
+    const char *method; /* "GET", "POST", ... (HEAD is routed as GET) */
+    const char *path;   /* percent-decoded path: Burrow's request.url */
+    const char *query;  /* raw query string after '?', "" when none */
+    const char *body;   /* request body (NUL-terminated), "" when none */
     size_t body_len;
-    int64_t now_ms;       /* wall clock when the request arrived */
-    const char *host;     /* this server's host name: request.host */
+    int64_t now_ms;   /* wall clock when the request arrived */
+    const char *host; /* this server's host name: request.host */
     int nparams;
     const char *param_name[API_MAX_PARAMS];
     const char *param_value[API_MAX_PARAMS]; /* decoded */
     struct MHD_Connection *conn;
-    void *server;         /* the api_server_t serving it */
+    void *server; /* the api_server_t serving it */
     /* The response, set by the api_resp_* helpers. */
     struct MHD_Response *resp;
     unsigned status;
@@ -55,7 +55,7 @@ struct api_req_s {
 
 /* A path split into decoded segments. */
 typedef struct api_path_s {
-    char **segs;     /* nsegs decoded, NUL-terminated segments */
+    char **segs; /* nsegs decoded, NUL-terminated segments */
     size_t nsegs;
     char *joined;    /* "/" + segments joined by "/" */
     size_t *seg_off; /* offset of each segment inside joined */

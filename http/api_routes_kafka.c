@@ -23,7 +23,7 @@
 
 typedef struct cache_entry_s {
     struct cache_entry_s *next;
-    char *key;     /* decoded request path */
+    char *key; /* decoded request path */
     char *cluster;
     char *group;
     unsigned status;
@@ -80,11 +80,10 @@ static void cache_drop(api_routes_kafka_t *rk, int64_t now_ms,
 }
 
 /* Copies a live cached body for key into a malloc'd buffer. */
-static char *cache_get(api_routes_kafka_t *rk, const char *key,
-                       int64_t now_ms, unsigned *status, size_t *len) {
+static char *cache_get(api_routes_kafka_t *rk, const char *key, int64_t now_ms,
+                       unsigned *status, size_t *len) {
     char *copy = NULL;
-    if (rk->ctx.expire_cache_ms <= 0)
-        return NULL;
+    if (rk->ctx.expire_cache_ms <= 0) return NULL;
     pthread_mutex_lock(&rk->cache_lock);
     for (cache_entry_t *e = rk->buckets[hash_str(key) % CACHE_BUCKETS]; e;
          e = e->next) {
@@ -105,8 +104,7 @@ static void cache_put(api_routes_kafka_t *rk, const char *key,
                       const char *body, size_t len, int64_t now_ms) {
     cache_entry_t *e, **pp;
     size_t b;
-    if (rk->ctx.expire_cache_ms <= 0)
-        return;
+    if (rk->ctx.expire_cache_ms <= 0) return;
     e = mon_calloc(1, sizeof(*e));
     e->key = mon_strdup(key);
     e->cluster = mon_strdup(cluster);
@@ -129,10 +127,8 @@ static void cache_put(api_routes_kafka_t *rk, const char *key,
             break;
         }
     }
-    if (rk->count >= CACHE_MAX)
-        cache_drop(rk, now_ms, NULL, NULL, 0);
-    if (rk->count >= CACHE_MAX)
-        cache_drop(rk, now_ms, NULL, NULL, 1);
+    if (rk->count >= CACHE_MAX) cache_drop(rk, now_ms, NULL, NULL, 0);
+    if (rk->count >= CACHE_MAX) cache_drop(rk, now_ms, NULL, NULL, 1);
     e->next = rk->buckets[b];
     rk->buckets[b] = e;
     rk->count++;
@@ -157,8 +153,7 @@ api_routes_kafka_t *api_routes_kafka_new(const api_kafka_ctx_t *ctx) {
 }
 
 void api_routes_kafka_destroy(api_routes_kafka_t *rk) {
-    if (!rk)
-        return;
+    if (!rk) return;
     api_routes_kafka_flush(rk);
     pthread_mutex_destroy(&rk->cache_lock);
     free(rk);
@@ -203,12 +198,12 @@ static cJSON *partition_json(const mon_part_eval_t *pe) {
     cJSON_AddItemToObject(o, "client_id", cJSON_CreateString(pe->client_id));
     cJSON_AddItemToObject(o, "status",
                           cJSON_CreateString(ev_status_name(r->status)));
-    cJSON_AddItemToObject(o, "start", pe->entry_count > 0
-                                          ? entry_json(&pe->first)
-                                          : cJSON_CreateNull());
-    cJSON_AddItemToObject(o, "end", pe->entry_count > 0
-                                        ? entry_json(&pe->last)
-                                        : cJSON_CreateNull());
+    cJSON_AddItemToObject(o, "start",
+                          pe->entry_count > 0 ? entry_json(&pe->first)
+                                              : cJSON_CreateNull());
+    cJSON_AddItemToObject(o, "end",
+                          pe->entry_count > 0 ? entry_json(&pe->last)
+                                              : cJSON_CreateNull());
     api_json_add_int64(o, "current_lag", r->current_lag);
     api_json_add_float(o, "complete", r->complete);
     /* Warren's additions */
@@ -252,8 +247,7 @@ static cJSON *status_json(const api_routes_kafka_t *rk,
     api_json_add_float(st, "complete", ev->rollup.complete);
     for (size_t i = 0; i < ev->count; i++) {
         const mon_part_eval_t *pe = &ev->parts[i];
-        if (!decider &&
-            ev_group_status_of(pe->result.status) == ev->status)
+        if (!decider && ev_group_status_of(pe->result.status) == ev->status)
             decider = pe;
         if (all || pe->result.status != EV_OK)
             cJSON_AddItemToArray(parts, partition_json(pe));
@@ -262,22 +256,21 @@ static cJSON *status_json(const api_routes_kafka_t *rk,
     api_json_add_int64(st, "partition_count", (int64_t)ev->count);
     if (ev->rollup.maxlag_index >= 0 &&
         (size_t)ev->rollup.maxlag_index < ev->count)
-        cJSON_AddItemToObject(st, "maxlag",
-                              partition_json(&ev->parts[ev->rollup.maxlag_index]));
+        cJSON_AddItemToObject(
+            st, "maxlag", partition_json(&ev->parts[ev->rollup.maxlag_index]));
     else
         cJSON_AddItemToObject(st, "maxlag", cJSON_CreateNull());
     api_json_add_int64(st, "totallag", ev->rollup.totallag);
     /* Warren's additions */
     cJSON_AddItemToObject(st, "label",
                           cJSON_CreateString(ev_status_label(ev->status)));
-    if (decider)
-        ev_explain(&decider->result, expl, sizeof(expl));
+    if (decider) ev_explain(&decider->result, expl, sizeof(expl));
     cJSON_AddItemToObject(st, "explanation", cJSON_CreateString(expl));
     api_json_add_float(st, "max_time_lag_s", ev->rollup.max_time_lag_s);
     if (rk->ctx.history)
         since = mon_history_status_since(rk->ctx.history, cluster, group);
-    cJSON_AddItemToObject(st, "since", since >= 0 ? api_json_int64(since)
-                                                  : cJSON_CreateNull());
+    cJSON_AddItemToObject(
+        st, "since", since >= 0 ? api_json_int64(since) : cJSON_CreateNull());
     return st;
 }
 
@@ -323,8 +316,7 @@ static void h_clusters(api_req_t *req, void *opaque) {
     api_resp_json(req, MHD_HTTP_OK, body);
 }
 
-static const char *kafka_prop(const mon_config_cluster_t *cc,
-                              const char *key) {
+static const char *kafka_prop(const mon_config_cluster_t *cc, const char *key) {
     for (size_t i = 0; i < cc->n_kafka_props; i++)
         if (strcmp(cc->kafka_props[i].key, key) == 0)
             return cc->kafka_props[i].value;
@@ -334,17 +326,15 @@ static const char *kafka_prop(const mon_config_cluster_t *cc,
 static cJSON *client_profile_json(const mon_config_cluster_t *cc) {
     cJSON *cp = cJSON_CreateObject();
     const char *client_id = cc ? kafka_prop(cc, "client.id") : NULL;
-    const char *version = cc ? kafka_prop(cc, "broker.version.fallback")
-                             : NULL;
+    const char *version = cc ? kafka_prop(cc, "broker.version.fallback") : NULL;
     const char *proto = cc ? kafka_prop(cc, "security.protocol") : NULL;
     cJSON_AddItemToObject(cp, "name", cJSON_CreateString("default"));
     cJSON_AddItemToObject(cp, "client-id",
-                          cJSON_CreateString(client_id ? client_id
-                                                       : "warren"));
+                          cJSON_CreateString(client_id ? client_id : "warren"));
     cJSON_AddItemToObject(cp, "kafka-version",
                           cJSON_CreateString(version ? version : ""));
-    if (proto && (strcasecmp(proto, "ssl") == 0 ||
-                  strcasecmp(proto, "sasl_ssl") == 0)) {
+    if (proto &&
+        (strcasecmp(proto, "ssl") == 0 || strcasecmp(proto, "sasl_ssl") == 0)) {
         const char *v;
         cJSON *tls = cJSON_CreateObject();
         cJSON_AddItemToObject(tls, "name", cJSON_CreateString("default"));
@@ -385,8 +375,7 @@ static void h_cluster(api_req_t *req, void *opaque) {
     if (rk->ctx.config) {
         cc = mon_config_cluster_find(rk->ctx.config, cluster);
         if (!cc) {
-            api_resp_error(req, MHD_HTTP_NOT_FOUND,
-                           "cluster module not found");
+            api_resp_error(req, MHD_HTTP_NOT_FOUND, "cluster module not found");
             return;
         }
     } else if (!mon_store_cluster_find(rk->ctx.store, cluster)) {
@@ -409,8 +398,7 @@ static void h_cluster(api_req_t *req, void *opaque) {
             cJSON_AddItemToArray(servers, cJSON_CreateString(s));
             free(s);
             p += l;
-            if (*p == ',')
-                p++;
+            if (*p == ',') p++;
         }
     }
     cJSON_AddItemToObject(mod, "servers", servers);
@@ -463,10 +451,9 @@ static void h_topic_consumers(api_req_t *req, void *opaque) {
     const char *cluster = api_req_param(req, "cluster");
     mon_store_names_t names = {0};
     cJSON *body;
-    if (mon_store_topic_consumers(rk->ctx.store, cluster,
-                                  api_req_param(req, "topic"),
-                                  eval_now(rk, cluster, req->now_ms),
-                                  &names) != 0) {
+    if (mon_store_topic_consumers(
+            rk->ctx.store, cluster, api_req_param(req, "topic"),
+            eval_now(rk, cluster, req->now_ms), &names) != 0) {
         api_resp_error(req, MHD_HTTP_NOT_FOUND, "cluster not found");
         return;
     }
@@ -661,9 +648,8 @@ static void h_history(api_req_t *req, void *opaque) {
         }
         since = v;
     }
-    if (!rk->ctx.history ||
-        mon_history_get(rk->ctx.history, cluster, group, since, &samples,
-                        &n) != 0) {
+    if (!rk->ctx.history || mon_history_get(rk->ctx.history, cluster, group,
+                                            since, &samples, &n) != 0) {
         samples = NULL;
         n = 0;
         if (!group_exists(rk, cluster, group,
@@ -709,8 +695,7 @@ static void h_delete_group(api_req_t *req, void *opaque) {
     const char *group = api_req_param(req, "group");
     /* Burrow answers 200 whether or not the group existed */
     mon_store_delete_group(rk->ctx.store, cluster, group);
-    if (rk->ctx.history)
-        mon_history_forget(rk->ctx.history, cluster, group);
+    if (rk->ctx.history) mon_history_forget(rk->ctx.history, cluster, group);
     forget_group(rk, cluster, group);
     api_resp_json(req, MHD_HTTP_OK,
                   api_json_envelope(0, "consumer group removed"));
@@ -738,8 +723,7 @@ int api_routes_kafka_register(api_routes_kafka_t *rk, api_server_t *srv,
         {"GET", "/v3/kafka/:cluster", h_cluster},
         {"GET", "/v3/kafka/:cluster/topic", h_topics},
         {"GET", "/v3/kafka/:cluster/topic/:topic", h_topic},
-        {"GET", "/v3/kafka/:cluster/topic/:topic/consumers",
-         h_topic_consumers},
+        {"GET", "/v3/kafka/:cluster/topic/:topic/consumers", h_topic_consumers},
         {"GET", "/v3/kafka/:cluster/consumer", h_consumers},
         {"GET", "/v3/kafka/:cluster/consumer/:group", h_consumer},
         {"GET", "/v3/kafka/:cluster/consumer/:group/status", h_status},

@@ -42,12 +42,12 @@ typedef int64_t (*api_clock_fn)(void *arg, const char *cluster,
                                 int64_t wall_ms);
 
 typedef struct api_kafka_ctx_s {
-    mon_store_t *store;          /* required */
-    const mon_config_t *config;  /* cluster list/detail; NULL: from store */
-    mon_history_t *history;      /* NULL: /history and "since" unavailable */
-    ev_params_t params;          /* intervals 0: the store's */
-    int64_t expire_cache_ms;     /* 0: no caching */
-    api_clock_fn clock;          /* NULL: wall clock */
+    mon_store_t *store;         /* required */
+    const mon_config_t *config; /* cluster list/detail; NULL: from store */
+    mon_history_t *history;     /* NULL: /history and "since" unavailable */
+    ev_params_t params;         /* intervals 0: the store's */
+    int64_t expire_cache_ms;    /* 0: no caching */
+    api_clock_fn clock;         /* NULL: wall clock */
     void *clock_arg;
 } api_kafka_ctx_t;
 

@@ -26,34 +26,34 @@
 #include "monitor/mon_mem.h"
 
 /* Burrow's catch-all body, byte for byte (Go's http.Error adds '\n'). */
-#define NOT_FOUND_BODY                                                       \
+#define NOT_FOUND_BODY                                                         \
     "{\"error\":true,\"message\":\"invalid request type\",\"result\":{}}\n"
 
 struct api_server_s {
-    api_config_t cfg;       /* defaults filled in; strings below */
+    api_config_t cfg; /* defaults filled in; strings below */
     char *listen;
     char *admin_token;
     char *dashboard_dir;
     char *allow_origin;
     char *hostname;
-    api_router_t *router;   /* frozen once started */
-    api_static_t *statics;  /* NULL without a dashboard folder */
+    api_router_t *router;  /* frozen once started */
+    api_static_t *statics; /* NULL without a dashboard folder */
     api_sse_hub_t *hub;
     struct MHD_Daemon *daemon;
-    int listen_fd;          /* ours until the daemon takes it */
+    int listen_fd; /* ours until the daemon takes it */
     int port;
     int started;
     int stopped;
     atomic_int ready;
-    atomic_long inflight;   /* requests between URI log and completion */
+    atomic_long inflight; /* requests between URI log and completion */
 };
 
 typedef struct conn_req_s {
     api_server_t *srv;
-    char *raw;              /* request target as sent, NUL-terminated */
+    char *raw; /* request target as sent, NUL-terminated */
     size_t raw_len;
     int64_t now_ms;
-    int started;            /* first access-handler call done */
+    int started; /* first access-handler call done */
     api_path_t path;
     api_route_hit_t hit;
     char *body;
@@ -97,11 +97,10 @@ static void h_dashboard(api_req_t *req, void *opaque) {
 static void h_dashboard_redirect(api_req_t *req, void *opaque) {
     struct MHD_Response *resp;
     (void)opaque;
-    resp = MHD_create_response_from_buffer(0, (void *)"",
-                                           MHD_RESPMEM_PERSISTENT);
+    resp =
+        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (resp)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION,
-                                "/dashboard/");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, "/dashboard/");
     api_resp_set(req, MHD_HTTP_MOVED_PERMANENTLY, resp);
 }
 
@@ -131,43 +130,33 @@ api_server_t *api_server_new(const api_config_t *cfg, char *errstr,
     srv->cfg.dashboard_dir = srv->dashboard_dir;
     srv->cfg.allow_origin = srv->allow_origin;
     srv->cfg.hostname = srv->hostname;
-    if (!srv->cfg.max_url)
-        srv->cfg.max_url = 2048;
-    if (!srv->cfg.max_header)
-        srv->cfg.max_header = 8192;
-    if (!srv->cfg.max_body)
-        srv->cfg.max_body = 65536;
-    if (!srv->cfg.threads)
-        srv->cfg.threads = 2;
-    if (!srv->cfg.max_connections)
-        srv->cfg.max_connections = 1024;
-    if (!srv->cfg.timeout_s)
-        srv->cfg.timeout_s = 60;
+    if (!srv->cfg.max_url) srv->cfg.max_url = 2048;
+    if (!srv->cfg.max_header) srv->cfg.max_header = 8192;
+    if (!srv->cfg.max_body) srv->cfg.max_body = 65536;
+    if (!srv->cfg.threads) srv->cfg.threads = 2;
+    if (!srv->cfg.max_connections) srv->cfg.max_connections = 1024;
+    if (!srv->cfg.timeout_s) srv->cfg.timeout_s = 60;
     srv->listen_fd = -1;
     atomic_init(&srv->ready, 0);
     atomic_init(&srv->inflight, 0);
     srv->router = api_router_new();
 
     if (srv->dashboard_dir) {
-        srv->statics = api_static_new(srv->dashboard_dir, errstr,
-                                      errstr_size);
-        if (!srv->statics)
-            goto err;
+        srv->statics = api_static_new(srv->dashboard_dir, errstr, errstr_size);
+        if (!srv->statics) goto err;
     }
     srv->hub = api_sse_hub_new(cfg->sse_queue, cfg->sse_max_clients,
                                cfg->sse_heartbeat_ms, errstr, errstr_size);
-    if (!srv->hub)
-        goto err;
-    if (api_admin_register(srv, errstr, errstr_size) != 0)
-        goto err;
+    if (!srv->hub) goto err;
+    if (api_admin_register(srv, errstr, errstr_size) != 0) goto err;
     if (api_server_route(srv, "GET", "/v3/events", h_events, srv, errstr,
                          errstr_size) != 0)
         goto err;
     if (srv->statics &&
-        (api_server_route(srv, "GET", "/", h_index, srv, errstr,
-                          errstr_size) != 0 ||
-         api_server_route(srv, "GET", "/dashboard", h_dashboard_redirect,
-                          srv, errstr, errstr_size) != 0 ||
+        (api_server_route(srv, "GET", "/", h_index, srv, errstr, errstr_size) !=
+             0 ||
+         api_server_route(srv, "GET", "/dashboard", h_dashboard_redirect, srv,
+                          errstr, errstr_size) != 0 ||
          api_server_route(srv, "GET", "/dashboard/*path", h_dashboard, srv,
                           errstr, errstr_size) != 0))
         goto err;
@@ -178,9 +167,9 @@ err:
     return NULL;
 }
 
-int api_server_route(api_server_t *srv, const char *method,
-                     const char *pattern, api_handler_fn fn, void *opaque,
-                     char *errstr, size_t errstr_size) {
+int api_server_route(api_server_t *srv, const char *method, const char *pattern,
+                     api_handler_fn fn, void *opaque, char *errstr,
+                     size_t errstr_size) {
     if (srv->started) {
         snprintf(errstr, errstr_size, "route %s: server already started",
                  pattern ? pattern : "(null)");
@@ -213,18 +202,15 @@ int api_server_port(const api_server_t *srv) {
 /* ---- responses ---- */
 
 /* Queues resp with the common headers and drops our reference. */
-static enum MHD_Result queue(api_server_t *srv,
-                             struct MHD_Connection *conn, unsigned status,
-                             struct MHD_Response *resp) {
+static enum MHD_Result queue(api_server_t *srv, struct MHD_Connection *conn,
+                             unsigned status, struct MHD_Response *resp) {
     enum MHD_Result ret;
     if (!resp) {
         static const char body[] =
             "{\"error\":true,\"message\":\"internal error\"}";
-        resp = MHD_create_response_from_buffer(sizeof(body) - 1,
-                                               (void *)body,
+        resp = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
                                                MHD_RESPMEM_PERSISTENT);
-        if (!resp)
-            return MHD_NO;
+        if (!resp) return MHD_NO;
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                                 "application/json");
         status = MHD_HTTP_INTERNAL_SERVER_ERROR;
@@ -268,8 +254,7 @@ static enum MHD_Result send_error(conn_req_t *cr, struct MHD_Connection *conn,
     } else {
         api_resp_error(&req, status, message);
     }
-    if (req.resp && hname)
-        MHD_add_response_header(req.resp, hname, hvalue);
+    if (req.resp && hname) MHD_add_response_header(req.resp, hname, hvalue);
     return queue(cr->srv, conn, req.status, req.resp);
 }
 
@@ -298,8 +283,7 @@ static int token_equal(const char *expected, const char *given, size_t glen) {
 static int authorized(api_server_t *srv, struct MHD_Connection *conn) {
     const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                 MHD_HTTP_HEADER_AUTHORIZATION);
-    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
-        return 0;
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0) return 0;
     h += 7;
     while (*h == ' ')
         h++;
@@ -337,8 +321,7 @@ static int precheck(conn_req_t *cr, struct MHD_Connection *conn,
         errno = 0;
         v = strtoull(cl, &end, 10);
         if (errno || end == cl || v > srv->cfg.max_body)
-            return 1 + send_error(cr, conn, method,
-                                  MHD_HTTP_CONTENT_TOO_LARGE,
+            return 1 + send_error(cr, conn, method, MHD_HTTP_CONTENT_TOO_LARGE,
                                   "request body too large", NULL, NULL);
     }
     plen = strcspn(cr->raw, "?");
@@ -353,8 +336,7 @@ static int precheck(conn_req_t *cr, struct MHD_Connection *conn,
         if (resp) {
             MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                                     "text/plain; charset=utf-8");
-            MHD_add_response_header(resp, "X-Content-Type-Options",
-                                    "nosniff");
+            MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
         }
         return 1 + queue(srv, conn, MHD_HTTP_NOT_FOUND, resp);
     }
@@ -362,8 +344,7 @@ static int precheck(conn_req_t *cr, struct MHD_Connection *conn,
         return 1 + send_error(cr, conn, method, MHD_HTTP_METHOD_NOT_ALLOWED,
                               "method not allowed", MHD_HTTP_HEADER_ALLOW,
                               cr->hit.allow);
-    if (srv->admin_token && !method_is_safe(method) &&
-        !authorized(srv, conn))
+    if (srv->admin_token && !method_is_safe(method) && !authorized(srv, conn))
         return 1 + send_error(cr, conn, method, MHD_HTTP_UNAUTHORIZED,
                               "authorization required",
                               MHD_HTTP_HEADER_WWW_AUTHENTICATE,
@@ -388,15 +369,13 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
     return conn_req_new(cls, uri);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn,
-                         void **con_cls,
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
     conn_req_t *cr = *con_cls;
     (void)cls;
     (void)conn;
     (void)toe;
-    if (!cr)
-        return;
+    if (!cr) return;
     atomic_fetch_sub(&cr->srv->inflight, 1);
     api_path_free(&cr->path);
     free(cr->body);
@@ -416,10 +395,12 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
     n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
-    /* a client going away mid-response is routine, not a warning */
+    /* a client going away mid-response or sending a malformed request is
+     * the client's problem, not a server warning */
     mon_log(strcasestr(msg, "for the request") ||
                     strcasestr(msg, "closed by remote") ||
-                    strcasestr(msg, "connection reset")
+                    strcasestr(msg, "connection reset") ||
+                    strcasestr(msg, "error processing request")
                 ? MON_LOG_DEBUG
                 : MON_LOG_WARN,
             "http: %s", msg);
@@ -445,15 +426,14 @@ static enum MHD_Result dispatch(conn_req_t *cr, struct MHD_Connection *conn,
     }
     cr->hit.fn(&req, cr->hit.opaque);
     if (!req.resp)
-        mon_log(MON_LOG_ERROR, "http: %s %s: handler set no response",
-                method, req.path);
+        mon_log(MON_LOG_ERROR, "http: %s %s: handler set no response", method,
+                req.path);
     return queue(cr->srv, conn, req.status, req.resp);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
-                                  const char *version,
-                                  const char *upload_data,
+                                  const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls) {
     api_server_t *srv = cls;
     conn_req_t *cr = *con_cls;
@@ -468,8 +448,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         int r;
         cr->started = 1;
         r = precheck(cr, conn, method);
-        if (r)
-            return (enum MHD_Result)(r - 1);
+        if (r) return (enum MHD_Result)(r - 1);
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
@@ -513,10 +492,10 @@ static int open_listener(const char *listen_addr, char *errstr,
 
     if (listen_addr[0] == '[') {
         const char *rb = strchr(listen_addr, ']');
-        if (!rb || rb[1] != ':' || (size_t)(rb - listen_addr - 1) >=
-                                       sizeof(host)) {
-            snprintf(errstr, errstr_size,
-                     "listen %s: expected [ADDR]:PORT", listen_addr);
+        if (!rb || rb[1] != ':' ||
+            (size_t)(rb - listen_addr - 1) >= sizeof(host)) {
+            snprintf(errstr, errstr_size, "listen %s: expected [ADDR]:PORT",
+                     listen_addr);
             return -1;
         }
         memcpy(host, listen_addr + 1, (size_t)(rb - listen_addr - 1));
@@ -561,8 +540,7 @@ static int open_listener(const char *listen_addr, char *errstr,
             continue;
         }
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-            listen(fd, 128) == 0)
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0)
             break;
         err = errno;
         close(fd);
@@ -591,22 +569,19 @@ int api_server_start(api_server_t *srv, char *errstr, size_t errstr_size) {
                  ? MHD_USE_EPOLL
                  : MHD_USE_POLL;
     srv->listen_fd = open_listener(srv->listen, errstr, errstr_size);
-    if (srv->listen_fd < 0)
-        return -1;
+    if (srv->listen_fd < 0) return -1;
     /* room for the request line and headers we accept, plus read buffer */
     mem = 2 * (srv->cfg.max_url + srv->cfg.max_header) + 16384;
-    if (mem < 32768)
-        mem = 32768;
+    if (mem < 32768) mem = 32768;
     srv->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, srv,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
-        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)srv->listen_fd,
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
+        on_mhd_log, srv, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)srv->listen_fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)srv->cfg.threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)srv->cfg.max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)srv->cfg.timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem, MHD_OPTION_URI_LOG_CALLBACK,
+        on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(errstr, errstr_size, "listen %s: cannot start HTTP daemon",
                  srv->listen);
@@ -632,12 +607,10 @@ void api_server_stop(api_server_t *srv, int64_t grace_ms) {
     MHD_socket fd;
     int64_t waited = 0;
 
-    if (!srv || !srv->started || srv->stopped)
-        return;
+    if (!srv || !srv->started || srv->stopped) return;
     srv->stopped = 1;
     fd = MHD_quiesce_daemon(srv->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    if (fd != MHD_INVALID_SOCKET) close(fd);
     srv->listen_fd = -1;
     api_sse_hub_close(srv->hub);
     while (atomic_load(&srv->inflight) > 0 && waited < grace_ms) {
@@ -650,11 +623,9 @@ void api_server_stop(api_server_t *srv, int64_t grace_ms) {
 }
 
 void api_server_destroy(api_server_t *srv) {
-    if (!srv)
-        return;
+    if (!srv) return;
     api_server_stop(srv, 0);
-    if (srv->listen_fd >= 0)
-        close(srv->listen_fd);
+    if (srv->listen_fd >= 0) close(srv->listen_fd);
     api_sse_hub_destroy(srv->hub);
     api_static_destroy(srv->statics);
     api_router_destroy(srv->router);

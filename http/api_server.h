@@ -69,9 +69,9 @@ api_server_t *api_server_new(const api_config_t *cfg, char *errstr,
  * Returns 0, or -1 with errstr set (bad or duplicate pattern, or the
  * server already started). opaque stays the caller's and must outlive the
  * server. */
-int api_server_route(api_server_t *srv, const char *method,
-                     const char *pattern, api_handler_fn fn, void *opaque,
-                     char *errstr, size_t errstr_size);
+int api_server_route(api_server_t *srv, const char *method, const char *pattern,
+                     api_handler_fn fn, void *opaque, char *errstr,
+                     size_t errstr_size);
 
 /* Binds, listens and starts the pool. Returns 0, or -1 with errstr naming
  * the address and why (e.g. "127.0.0.1:8000: Address already in use"). */

@@ -29,12 +29,12 @@ typedef struct sse_client_s {
     struct sse_client_s *next; /* hub->clients list */
     sse_msg_t **q;             /* ring of queue_max */
     size_t head, count;
-    size_t off;                /* bytes of q[head] already written */
-    uint64_t dropped;          /* not yet reported */
+    size_t off;       /* bytes of q[head] already written */
+    uint64_t dropped; /* not yet reported */
     char notice[96];
     size_t notice_len, notice_off;
     int suspended;
-    atomic_int gone;           /* set by the response-free callback */
+    atomic_int gone; /* set by the response-free callback */
 } sse_client_t;
 
 struct api_sse_hub_s {
@@ -46,10 +46,10 @@ struct api_sse_hub_s {
     uint64_t next_id;
     size_t queue_max;
     size_t max_clients;
-    size_t listed;        /* clients on the list, gone or not */
+    size_t listed; /* clients on the list, gone or not */
     int64_t heartbeat_ms;
     pthread_t thread;
-    atomic_size_t live;   /* streams not yet released */
+    atomic_size_t live; /* streams not yet released */
     atomic_uint_least64_t dropped_total;
 };
 
@@ -63,8 +63,7 @@ static sse_msg_t *msg_new(const char *text, size_t len) {
 }
 
 static void msg_unref(sse_msg_t *m) {
-    if (m && --m->refs == 0)
-        free(m);
+    if (m && --m->refs == 0) free(m);
 }
 
 static void client_free(sse_client_t *c) {
@@ -138,8 +137,7 @@ static int broadcast(api_sse_hub_t *hub, sse_msg_t *m) {
     reap(hub);
     m->refs++; /* hold it while pushing */
     for (sse_client_t *c = hub->clients; c; c = c->next) {
-        if (atomic_load(&c->gone))
-            continue;
+        if (atomic_load(&c->gone)) continue;
         client_push(hub, c, m);
         n++;
     }
@@ -165,8 +163,7 @@ static void *heartbeat_main(void *arg) {
         rc = 0;
         while (!hub->closed && rc != ETIMEDOUT)
             rc = pthread_cond_timedwait(&hub->cond, &hub->lock, &ts);
-        if (hub->closed)
-            break;
+        if (hub->closed) break;
         broadcast(hub, msg_new(beat, sizeof(beat) - 1));
     }
     pthread_mutex_unlock(&hub->lock);
@@ -193,8 +190,7 @@ api_sse_hub_t *api_sse_hub_new(size_t queue_max, size_t max_clients,
     pthread_condattr_destroy(&ca);
     rc = pthread_create(&hub->thread, NULL, heartbeat_main, hub);
     if (rc != 0) {
-        snprintf(errstr, errstr_size, "sse heartbeat thread: %s",
-                 strerror(rc));
+        snprintf(errstr, errstr_size, "sse heartbeat thread: %s", strerror(rc));
         pthread_cond_destroy(&hub->cond);
         pthread_mutex_destroy(&hub->lock);
         free(hub);
@@ -205,8 +201,7 @@ api_sse_hub_t *api_sse_hub_new(size_t queue_max, size_t max_clients,
 }
 
 void api_sse_hub_close(api_sse_hub_t *hub) {
-    if (!hub)
-        return;
+    if (!hub) return;
     pthread_mutex_lock(&hub->lock);
     hub->closed = 1;
     for (sse_client_t *c = hub->clients; c; c = c->next) {
@@ -227,8 +222,7 @@ int api_sse_hub_wait_idle(api_sse_hub_t *hub, int64_t timeout_ms) {
     int64_t waited = 0;
     while (api_sse_hub_clients(hub) > 0) {
         struct timespec ts = {0, 5 * 1000000L};
-        if (waited >= timeout_ms)
-            return -1;
+        if (waited >= timeout_ms) return -1;
         nanosleep(&ts, NULL);
         waited += 5;
     }
@@ -236,11 +230,9 @@ int api_sse_hub_wait_idle(api_sse_hub_t *hub, int64_t timeout_ms) {
 }
 
 void api_sse_hub_destroy(api_sse_hub_t *hub) {
-    if (!hub)
-        return;
+    if (!hub) return;
     api_sse_hub_close(hub);
-    if (hub->thread_started)
-        pthread_join(hub->thread, NULL);
+    if (hub->thread_started) pthread_join(hub->thread, NULL);
     pthread_mutex_lock(&hub->lock);
     while (hub->clients) {
         sse_client_t *c = hub->clients;
@@ -262,8 +254,7 @@ int api_sse_publish(api_sse_hub_t *hub, const char *event, const char *json) {
     char *text;
     int clients;
 
-    if (!hub || !event || !*event || strpbrk(event, "\r\n") || !json)
-        return -1;
+    if (!hub || !event || !*event || strpbrk(event, "\r\n") || !json) return -1;
     /* worst case every byte of json is a newline: "data: " per line */
     cap = 64 + strlen(event) + strlen(json) * 7 + 16;
     text = mon_malloc(cap);
@@ -282,11 +273,9 @@ int api_sse_publish(api_sse_hub_t *hub, const char *event, const char *json) {
         memcpy(text + n, p, (size_t)(nl - p));
         n += (size_t)(nl - p);
         text[n++] = '\n';
-        if (*nl == '\0')
-            break;
+        if (*nl == '\0') break;
         p = nl + 1;
-        if (nl[0] == '\r' && nl[1] == '\n')
-            p++;
+        if (nl[0] == '\r' && nl[1] == '\n') p++;
     }
     text[n++] = '\n';
     clients = broadcast(hub, msg_new(text, n));
@@ -309,8 +298,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
     while (n < max) {
         if (c->notice_off < c->notice_len) {
             size_t k = c->notice_len - c->notice_off;
-            if (k > max - n)
-                k = max - n;
+            if (k > max - n) k = max - n;
             memcpy(buf + n, c->notice + c->notice_off, k);
             c->notice_off += k;
             n += k;
@@ -325,13 +313,11 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
             c->dropped = 0;
             continue;
         }
-        if (c->count == 0)
-            break;
+        if (c->count == 0) break;
         {
             sse_msg_t *m = c->q[c->head];
             size_t k = m->len - c->off;
-            if (k > max - n)
-                k = max - n;
+            if (k > max - n) k = max - n;
             memcpy(buf + n, m->data + c->off, k);
             c->off += k;
             n += k;

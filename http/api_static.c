@@ -47,8 +47,7 @@ api_static_t *api_static_new(const char *root, char *errstr,
 }
 
 void api_static_destroy(api_static_t *st) {
-    if (!st)
-        return;
+    if (!st) return;
     free(st->root);
     free(st);
 }
@@ -75,8 +74,7 @@ const char *api_static_content_type(const char *name) {
     const char *dot = strrchr(slash ? slash : name, '.');
     if (dot) {
         for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-            if (strcasecmp(dot + 1, tab[i].ext) == 0)
-                return tab[i].type;
+            if (strcasecmp(dot + 1, tab[i].ext) == 0) return tab[i].type;
     }
     return "text/plain; charset=utf-8";
 }
@@ -84,32 +82,25 @@ const char *api_static_content_type(const char *name) {
 /* Every segment of rel must be a plain, visible name. */
 static int rel_is_safe(const char *rel) {
     const char *p = rel;
-    if (rel[0] == '/')
-        return 0; /* absolute */
-    if (strchr(rel, '\\'))
-        return 0;
-    if (rel[0] == '\0')
-        return 1;
+    if (rel[0] == '/') return 0; /* absolute */
+    if (strchr(rel, '\\')) return 0;
+    if (rel[0] == '\0') return 1;
     for (;;) {
         const char *end = strchr(p, '/');
         size_t len = end ? (size_t)(end - p) : strlen(p);
         if (len == 0) {
             /* a trailing '/' (directory) is fine; "a//b" is not */
-            if (!end && p != rel)
-                return 1;
+            if (!end && p != rel) return 1;
             return 0;
         }
-        if (p[0] == '.')
-            return 0; /* ".", "..", hidden files */
-        if (!end)
-            return 1;
+        if (p[0] == '.') return 0; /* ".", "..", hidden files */
+        if (!end) return 1;
         p = end + 1;
     }
 }
 
 static int inside_root(const api_static_t *st, const char *real) {
-    if (strncmp(real, st->root, st->root_len) != 0)
-        return 0;
+    if (strncmp(real, st->root, st->root_len) != 0) return 0;
     if (st->root_len == 1) /* root is "/" */
         return 1;
     return real[st->root_len] == '/' || real[st->root_len] == '\0';
@@ -122,34 +113,24 @@ int api_static_resolve(const api_static_t *st, const char *rel, char *out,
     struct stat sb;
     int n;
 
-    if (!rel_is_safe(rel))
-        return -1;
+    if (!rel_is_safe(rel)) return -1;
     n = snprintf(joined, sizeof(joined), "%s/%s", st->root, rel);
-    if (n < 0 || (size_t)n >= sizeof(joined))
-        return -1;
-    if (!realpath(joined, real) || !inside_root(st, real))
-        return -1;
-    if (stat(real, &sb) != 0)
-        return -1;
+    if (n < 0 || (size_t)n >= sizeof(joined)) return -1;
+    if (!realpath(joined, real) || !inside_root(st, real)) return -1;
+    if (stat(real, &sb) != 0) return -1;
     if (S_ISDIR(sb.st_mode)) {
         n = snprintf(joined, sizeof(joined), "%s/index.html", real);
-        if (n < 0 || (size_t)n >= sizeof(joined))
-            return -1;
-        if (!realpath(joined, real) || !inside_root(st, real))
-            return -1;
-        if (stat(real, &sb) != 0)
-            return -1;
+        if (n < 0 || (size_t)n >= sizeof(joined)) return -1;
+        if (!realpath(joined, real) || !inside_root(st, real)) return -1;
+        if (stat(real, &sb) != 0) return -1;
     }
-    if (!S_ISREG(sb.st_mode))
-        return -1;
+    if (!S_ISREG(sb.st_mode)) return -1;
     n = snprintf(out, out_size, "%s", real);
-    if (n < 0 || (size_t)n >= out_size)
-        return -1;
+    if (n < 0 || (size_t)n >= out_size) return -1;
     return 0;
 }
 
-void api_static_serve(const api_static_t *st, api_req_t *req,
-                      const char *rel) {
+void api_static_serve(const api_static_t *st, api_req_t *req, const char *rel) {
     char path[PATH_MAX];
     struct stat sb;
     struct MHD_Response *resp;
@@ -159,13 +140,10 @@ void api_static_serve(const api_static_t *st, api_req_t *req,
     if (!st || api_static_resolve(st, rel, path, sizeof(path)) != 0)
         goto notfound;
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        goto notfound;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
-        goto notfound;
+    if (fd < 0) goto notfound;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) goto notfound;
     resp = MHD_create_response_from_fd((size_t)sb.st_size, fd);
-    if (!resp)
-        goto notfound;
+    if (!resp) goto notfound;
     fd = -1; /* owned by the response now */
     ctype = api_static_content_type(path);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
@@ -178,7 +156,6 @@ void api_static_serve(const api_static_t *st, api_req_t *req,
     return;
 
 notfound:
-    if (fd >= 0)
-        close(fd);
+    if (fd >= 0) close(fd);
     api_resp_error(req, MHD_HTTP_NOT_FOUND, "file not found");
 }

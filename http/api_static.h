@@ -41,7 +41,6 @@ int api_static_resolve(const api_static_t *st, const char *rel, char *out,
 
 /* Responds to req with the file rel (see api_static_resolve), or a 404
  * JSON error. Any pool thread; no lock. */
-void api_static_serve(const api_static_t *st, api_req_t *req,
-                      const char *rel);
+void api_static_serve(const api_static_t *st, api_req_t *req, const char *rel);
 
 #endif

@@ -19,8 +19,8 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,16 +74,15 @@ static void consume_usage(FILE *f) {
 }
 
 static void groups_usage(FILE *f) {
-    fprintf(f,
-            "usage: warren broker groups --data-dir D [--group G] "
-            "[--format text|json]\n"
-            "\n"
-            "Per consumer group and partition: committed offset, log-end "
-            "offset,\n"
-            "lag (log_end - committed) and owner (member/client/host of a "
-            "live\n"
-            "member, '-' if none). JSON fields: group, topic, partition,\n"
-            "committed, log_end, lag, owner.\n");
+    fprintf(f, "usage: warren broker groups --data-dir D [--group G] "
+               "[--format text|json]\n"
+               "\n"
+               "Per consumer group and partition: committed offset, log-end "
+               "offset,\n"
+               "lag (log_end - committed) and owner (member/client/host of a "
+               "live\n"
+               "member, '-' if none). JSON fields: group, topic, partition,\n"
+               "committed, log_end, lag, owner.\n");
 }
 
 /* One line naming the problem (pointing at --help for option errors). */
@@ -97,8 +96,7 @@ static int bad(const char *cmd, int show_usage, const char *fmt, ...) {
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    if (show_usage)
-        fprintf(stderr, " (see 'warren broker %s --help')", cmd);
+    if (show_usage) fprintf(stderr, " (see 'warren broker %s --help')", cmd);
     fputc('\n', stderr);
     return 2;
 }
@@ -110,12 +108,9 @@ static const char *opt(int argc, char **argv, int *i, const char *name,
     size_t n = strlen(name);
     const char *a = argv[*i];
 
-    if (strncmp(a, name, n))
-        return NULL;
-    if (a[n] == '=')
-        return a + n + 1;
-    if (a[n] != '\0')
-        return NULL;
+    if (strncmp(a, name, n)) return NULL;
+    if (a[n] == '=') return a + n + 1;
+    if (a[n] != '\0') return NULL;
     if (*i + 1 >= argc) {
         *missing = 1;
         return NULL;
@@ -127,12 +122,10 @@ static int parse_count(const char *s, int64_t *out) {
     char *end;
     long long v;
 
-    if (!*s || *s < '0' || *s > '9')
-        return -1;
+    if (!*s || *s < '0' || *s > '9') return -1;
     errno = 0;
     v = strtoll(s, &end, 10);
-    if (errno || *end || v < 1)
-        return -1;
+    if (errno || *end || v < 1) return -1;
     *out = v;
     return 0;
 }
@@ -143,11 +136,10 @@ static bc_broker_t *open_dir(const char *cmd, const char *dir) {
     bc_broker_conf_t conf = bc_broker_conf_default();
     char err[512];
     int code = 0;
-    bc_broker_t *b = bc_broker_open(dir, &conf, wall_ms(), &code, err,
-                                    sizeof(err));
+    bc_broker_t *b =
+        bc_broker_open(dir, &conf, wall_ms(), &code, err, sizeof(err));
 
-    if (!b)
-        bad(cmd, 0, "%s", err); /* names the data dir already */
+    if (!b) bad(cmd, 0, "%s", err); /* names the data dir already */
     return b;
 }
 
@@ -186,9 +178,8 @@ typedef struct consume_opts_s {
     int commit; /* 0 none, 1 sync, 2 async, 3 auto */
 } consume_opts_t;
 
-static void async_done(bc_consumer_t *c, int err,
-                       const bc_consumer_offset_t *o, size_t n,
-                       void *opaque) {
+static void async_done(bc_consumer_t *c, int err, const bc_consumer_offset_t *o,
+                       size_t n, void *opaque) {
     (void)c;
     (void)opaque;
     if (err)
@@ -209,8 +200,8 @@ static int caught_up(bc_consumer_t *c, bc_broker_t *b) {
         bc_log_t *log = bc_broker_log(b, tps[i].topic, tps[i].partition);
         int64_t pos;
 
-        if (!log || bc_consumer_position(c, tps[i].topic, tps[i].partition,
-                                         &pos) ||
+        if (!log ||
+            bc_consumer_position(c, tps[i].topic, tps[i].partition, &pos) ||
             pos < bc_log_end_offset(log))
             done = 0;
     }
@@ -231,11 +222,10 @@ static int run_consume(const consume_opts_t *o) {
     int rc = 0, idle = 0;
 
     b = open_dir("consume", o->dir);
-    if (!b)
-        return 2;
+    if (!b) return 2;
     if (bc_broker_partitions(b, o->topic) < 0) {
-        rc = bad("consume", 0, "unknown topic '%s' in data dir '%s'",
-                 o->topic, o->dir);
+        rc = bad("consume", 0, "unknown topic '%s' in data dir '%s'", o->topic,
+                 o->dir);
         goto out;
     }
     cconf.partitions_cb = partitions_cb;
@@ -271,8 +261,7 @@ static int run_consume(const consume_opts_t *o) {
         }
         if (!r) {
             /* Two empty polls at the end of every partition: done. */
-            if (caught_up(c, b) && ++idle >= 2)
-                break;
+            if (caught_up(c, b) && ++idle >= 2) break;
             continue;
         }
         idle = 0;
@@ -286,8 +275,8 @@ static int run_consume(const consume_opts_t *o) {
                  * record so no commit (auto or on close) passes it. */
                 int64_t pos;
 
-                if (bc_consumer_position(c, rec->topic, rec->partition,
-                                         &pos) == 0 &&
+                if (bc_consumer_position(c, rec->topic, rec->partition, &pos) ==
+                        0 &&
                     pos > rec->offset)
                     bc_consumer_seek(c, rec->topic, rec->partition,
                                      rec->offset);
@@ -301,10 +290,8 @@ static int run_consume(const consume_opts_t *o) {
             printed++;
             /* The next offset to commit, per partition. */
             for (k = 0; k < nlast; k++)
-                if (last[k].partition == rec->partition)
-                    break;
-            if (k == nlast)
-                nlast++;
+                if (last[k].partition == rec->partition) break;
+            if (k == nlast) nlast++;
             last[k].topic = rec->topic;
             last[k].partition = rec->partition;
             last[k].offset = rec->offset + 1;
@@ -357,8 +344,10 @@ int mon_cli_broker_consume(int argc, char **argv) {
             o.group = v;
         } else if ((v = opt(argc, argv, &i, "--max", &missing))) {
             if (parse_count(v, &o.max))
-                return bad("consume", 1, "--max must be a positive count, "
-                                         "not '%s'", v);
+                return bad("consume", 1,
+                           "--max must be a positive count, "
+                           "not '%s'",
+                           v);
         } else if ((v = opt(argc, argv, &i, "--reset", &missing))) {
             if (!strcmp(v, "earliest"))
                 o.reset = BC_CONSUMER_RESET_EARLIEST;
@@ -367,8 +356,10 @@ int mon_cli_broker_consume(int argc, char **argv) {
             else if (!strcmp(v, "none"))
                 o.reset = BC_CONSUMER_RESET_NONE;
             else
-                return bad("consume", 1, "--reset must be earliest, latest "
-                                         "or none, not '%s'", v);
+                return bad("consume", 1,
+                           "--reset must be earliest, latest "
+                           "or none, not '%s'",
+                           v);
         } else if ((v = opt(argc, argv, &i, "--commit", &missing))) {
             if (!strcmp(v, "none"))
                 o.commit = 0;
@@ -379,8 +370,10 @@ int mon_cli_broker_consume(int argc, char **argv) {
             else if (!strcmp(v, "auto"))
                 o.commit = 3;
             else
-                return bad("consume", 1, "--commit must be sync, async, auto "
-                                         "or none, not '%s'", v);
+                return bad("consume", 1,
+                           "--commit must be sync, async, auto "
+                           "or none, not '%s'",
+                           v);
         } else if (missing) {
             return bad("consume", 1, "missing value for %s", argv[i]);
         } else {
@@ -388,8 +381,9 @@ int mon_cli_broker_consume(int argc, char **argv) {
         }
     }
     if (!o.dir || !o.topic || !o.group)
-        return bad("consume", 1, "--data-dir, --topic and --group are "
-                                 "required");
+        return bad("consume", 1,
+                   "--data-dir, --topic and --group are "
+                   "required");
     if (!o.group[0] || strlen(o.group) > BC_COORD_NAME_MAX)
         return bad("consume", 1, "--group must be 1..%d bytes",
                    BC_COORD_NAME_MAX);
@@ -448,8 +442,7 @@ static int print_json(const row_t *rows, size_t n) {
     }
     s = cJSON_PrintUnformatted(arr);
     cJSON_Delete(arr);
-    if (!s)
-        return -1;
+    if (!s) return -1;
     printf("%s\n", s);
     cJSON_free(s);
     return 0;
@@ -466,8 +459,7 @@ static int run_groups(const char *dir, const char *group, int json) {
     char err[512];
     int rc = 0;
 
-    if (!b)
-        return 2;
+    if (!b) return 2;
     cconf.partitions_cb = partitions_cb;
     cconf.opaque = b;
     coord = bc_coord_new(&cconf, err, sizeof(err));
@@ -482,8 +474,10 @@ static int run_groups(const char *dir, const char *group, int json) {
         e = bc_offsets_entries(off, group, &n);
     }
     if (group && !n) {
-        rc = bad("groups", 0, "unknown group '%s' (no committed offsets in "
-                              "'%s')", group, dir);
+        rc = bad("groups", 0,
+                 "unknown group '%s' (no committed offsets in "
+                 "'%s')",
+                 group, dir);
         goto out;
     }
     rows = mon_calloc(n ? n : 1, sizeof(*rows));
@@ -537,15 +531,16 @@ int mon_cli_broker_groups(int argc, char **argv) {
             else if (!strcmp(v, "text"))
                 json = 0;
             else
-                return bad("groups", 1, "--format must be text or json, not "
-                                        "'%s'", v);
+                return bad("groups", 1,
+                           "--format must be text or json, not "
+                           "'%s'",
+                           v);
         } else if (missing) {
             return bad("groups", 1, "missing value for %s", argv[i]);
         } else {
             return bad("groups", 1, "unknown option '%s'", argv[i]);
         }
     }
-    if (!dir)
-        return bad("groups", 1, "--data-dir is required");
+    if (!dir) return bad("groups", 1, "--data-dir is required");
     return run_groups(dir, group, json);
 }

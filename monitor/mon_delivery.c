@@ -54,6 +54,7 @@ typedef struct item_s {
     mon_delivery_kind_t kind;
     uint32_t iseq;
     int64_t start_ms, created_ms;
+    uint64_t ghash;           /* of (target, cluster, group), never 0 */
     size_t rec_bytes;         /* size of its QUEUED record */
     uint64_t queued_w;        /* journal position of the QUEUED record */
     uint64_t done_w;          /* ... of its DELIVERED / FAILED record */
@@ -365,7 +366,33 @@ static int find_target(const mon_delivery_t *q, const char *name) {
     return -1;
 }
 
+/* Deliveries of one group to one target go out in order (a close never
+ * overtakes its open); this hash keys that order. */
+static uint64_t group_hash(int target, const char *cluster,
+                           const char *group) {
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)(unsigned)target;
+    for (const unsigned char *p = (const unsigned char *)cluster; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    h = (h ^ 0xff) * 1099511628211ULL;
+    for (const unsigned char *p = (const unsigned char *)group; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h | 1;
+}
+
+/* Adds h to an open-addressing set; returns true when it was there. */
+static bool hset_add(uint64_t *set, size_t cap, uint64_t h) {
+    size_t i = (size_t)(h ^ (h >> 31)) & (cap - 1);
+    while (set[i]) {
+        if (set[i] == h)
+            return true;
+        i = (i + 1) & (cap - 1);
+    }
+    set[i] = h;
+    return false;
+}
+
 static void list_append(mon_delivery_t *q, item_t *it) {
+    it->ghash = group_hash(it->target, it->cluster, it->group);
     it->prev = q->tail;
     it->next = NULL;
     if (q->tail)
@@ -910,14 +937,22 @@ static void reap(mon_delivery_t *q) {
     pthread_mutex_unlock(&q->lock);
 }
 
-/* Starts every item that may go now; returns ms until the next one is
- * due (or 1000 when none waits). */
+/* Starts every item that may go now: synced, due, under its target's
+ * in-flight cap and with no unfinished earlier delivery of the same group
+ * and target. Returns ms until the next one is due (1000 when none). */
 static int64_t start_ready(mon_delivery_t *q) {
     int64_t now = mono_ms(), wait = 1000;
     item_t **go = NULL;
-    size_t n = 0, cap = 0;
+    size_t n = 0, cap = 0, scap = 16;
     pthread_mutex_lock(&q->lock);
+    while (scap < 2 * q->n_items)
+        scap *= 2;
+    uint64_t *seen = mon_calloc(scap, sizeof(*seen));
     for (item_t *it = q->head; it; it = it->next) {
+        if (it->state == ST_DONE_OK || it->state == ST_DONE_FAIL)
+            continue;
+        if (hset_add(seen, scap, it->ghash))
+            continue; /* an earlier delivery of this group is unfinished */
         if (it->state != ST_WAIT || it->queued_w > q->synced_w)
             continue;
         target_t *t = &q->targets[it->target];
@@ -937,6 +972,7 @@ static int64_t start_ready(mon_delivery_t *q) {
         go[n++] = it;
     }
     pthread_mutex_unlock(&q->lock);
+    free(seen);
     for (size_t i = 0; i < n; i++) {
         if (start_transfer(q, go[i]) != 0) {
             pthread_mutex_lock(&q->lock);

@@ -23,14 +23,16 @@
  * Sending: one thread drives a libcurl multi handle, so any number of
  * transfers are in flight at once (up to max_inflight per target): a slow
  * or dead receiver holds only its own slots and never delays another
- * notifier, and enqueueing never waits for the network. Each attempt has a
- * connect and a total timeout of the target's timeout, only http and https
- * (redirects too, at most 3). 2xx is delivered; connection errors,
- * timeouts, 429 and 5xx are retried with exponential backoff and jitter
- * (base_delay_ms doubling up to max_delay_ms, each delay drawn from
- * [d/2, d]; a Retry-After of N seconds waits at least N s) until
- * 1 + max_retries attempts were made, then failed; any other status fails
- * at once with the response's status line.
+ * notifier, and enqueueing never waits for the network. Deliveries of one
+ * group to one target keep their order: the next starts only when the one
+ * before it is delivered or failed, so a close never overtakes its open.
+ * Each attempt has a connect and a total timeout of the target's timeout,
+ * only http and https (redirects too, at most 3). 2xx is delivered;
+ * connection errors, timeouts, 429 and 5xx are retried with exponential
+ * backoff and jitter (base_delay_ms doubling up to max_delay_ms, each
+ * delay drawn from [d/2, d]; a Retry-After of N seconds waits at least
+ * N s) until 1 + max_retries attempts were made, then failed; any other
+ * status fails at once with the response's status line.
  *
  * Locks: q->lock (mutex) guards the item list, the recent ring, the
  * counters and appends to the journal. q->sync_lock (mutex) serialises

@@ -27,8 +27,7 @@ static const char *const level_upper[] = {"DEBUG", "INFO", "WARN", "ERROR",
                                           "FATAL"};
 
 void mon_log_set_level(mon_log_level_t level) {
-    if (level < MON_LOG_DEBUG || level > MON_LOG_FATAL)
-        return;
+    if (level < MON_LOG_DEBUG || level > MON_LOG_FATAL) return;
     atomic_store(&log_level, (int)level);
 }
 
@@ -37,8 +36,8 @@ mon_log_level_t mon_log_get_level(void) {
 }
 
 void mon_log_set_format(mon_log_format_t format) {
-    atomic_store(&log_format, format == MON_LOG_JSON ? MON_LOG_JSON
-                                                     : MON_LOG_TEXT);
+    atomic_store(&log_format,
+                 format == MON_LOG_JSON ? MON_LOG_JSON : MON_LOG_TEXT);
 }
 
 void mon_log_set_output(FILE *fp) {
@@ -48,8 +47,7 @@ void mon_log_set_output(FILE *fp) {
 }
 
 const char *mon_log_level_name(mon_log_level_t level) {
-    if (level < MON_LOG_DEBUG || level > MON_LOG_FATAL)
-        return "info";
+    if (level < MON_LOG_DEBUG || level > MON_LOG_FATAL) return "info";
     return level_names[level];
 }
 
@@ -58,13 +56,12 @@ int mon_log_level_parse(const char *name, mon_log_level_t *level) {
         const char *name;
         mon_log_level_t level;
     } tab[] = {
-        {"debug", MON_LOG_DEBUG}, {"trace", MON_LOG_DEBUG},
-        {"info", MON_LOG_INFO},   {"warn", MON_LOG_WARN},
+        {"debug", MON_LOG_DEBUG},  {"trace", MON_LOG_DEBUG},
+        {"info", MON_LOG_INFO},    {"warn", MON_LOG_WARN},
         {"warning", MON_LOG_WARN}, {"error", MON_LOG_ERROR},
         {"fatal", MON_LOG_FATAL},
     };
-    if (!name)
-        return -1;
+    if (!name) return -1;
     for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
         if (strcasecmp(name, tab[i].name) == 0) {
             *level = tab[i].level;
@@ -102,13 +99,11 @@ static void append_escaped(char *dst, size_t *n, size_t cap, const char *src,
         }
         if (rep) {
             rl = strlen(rep);
-            if (*n + rl + 1 > cap)
-                return;
+            if (*n + rl + 1 > cap) return;
             memcpy(dst + *n, rep, rl);
             *n += rl;
         } else {
-            if (*n + 2 > cap)
-                return;
+            if (*n + 2 > cap) return;
             dst[(*n)++] = (char)*p;
         }
     }
@@ -117,11 +112,9 @@ static void append_escaped(char *dst, size_t *n, size_t cap, const char *src,
 static void append_raw(char *dst, size_t *n, size_t cap, const char *src) {
     size_t l = strlen(src);
     size_t room;
-    if (*n + 1 >= cap)
-        return;
+    if (*n + 1 >= cap) return;
     room = cap - *n - 1;
-    if (l > room)
-        l = room;
+    if (l > room) l = room;
     memcpy(dst + *n, src, l);
     *n += l;
 }
@@ -135,10 +128,8 @@ void mon_logv(mon_log_level_t level, const char *fmt, va_list ap) {
     struct tm tm;
     int json;
 
-    if (level < MON_LOG_DEBUG || level > MON_LOG_FATAL)
-        level = MON_LOG_ERROR;
-    if (!mon_log_enabled(level))
-        return;
+    if (level < MON_LOG_DEBUG || level > MON_LOG_FATAL) level = MON_LOG_ERROR;
+    if (!mon_log_enabled(level)) return;
     vsnprintf(msg, sizeof(msg), fmt, ap);
     clock_gettime(CLOCK_REALTIME, &now);
     gmtime_r(&now.tv_sec, &tm);

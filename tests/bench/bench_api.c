@@ -10,8 +10,9 @@
  * conservative. /metrics is rendered in-process for 1 k groups x 100
  * partitions (100 k partition series); the figure is the median of 5
  * renders (the first one also pays for fresh memory, later ones reuse the
- * buffers as the daemon does), and the first render is shown apart. Prints a table: figure, measured value, target. An optional
- * argument "status" or "metrics" runs only that part.
+ * buffers as the daemon does), and the first render is shown apart. Prints a
+ * table: figure, measured value, target. An optional argument "status" or
+ * "metrics" runs only that part.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,10 +76,8 @@ typedef struct wrk_result_s {
 } wrk_result_t;
 
 static double to_ms(double v, const char *unit) {
-    if (strcmp(unit, "us") == 0)
-        return v / 1000.0;
-    if (strcmp(unit, "s") == 0)
-        return v * 1000.0;
+    if (strcmp(unit, "us") == 0) return v / 1000.0;
+    if (strcmp(unit, "s") == 0) return v * 1000.0;
     return v;
 }
 
@@ -90,8 +89,7 @@ static wrk_result_t run_wrk(int port, const char *path) {
              "wrk -t2 -c64 -d5s --latency http://127.0.0.1:%d%s 2>&1", port,
              path);
     p = popen(cmd, "r");
-    if (!p)
-        return r;
+    if (!p) return r;
     while (fgets(line, sizeof(line), p)) {
         double v;
         char unit[8];
@@ -182,8 +180,7 @@ static void bench_metrics(void) {
         len = api_metrics_text_len(text);
         api_metrics_text_release(m, text);
     }
-    printf("%-44s %10.1f ms\n", "/metrics first render (fresh memory)",
-           t[0]);
+    printf("%-44s %10.1f ms\n", "/metrics first render (fresh memory)", t[0]);
     qsort(t, RUNS, sizeof(double), cmp_d);
     printf("%-44s %10.1f ms     (<= 200)\n",
            "/metrics render, 100 k partition series", t[RUNS / 2]);
@@ -208,7 +205,6 @@ int main(int argc, char **argv) {
         printf("GET /v3/kafka/local/consumer/g0/status, 100 partitions, "
                "wrk -t2 -c64 -d5s:\n");
     bench_status(have_wrk);
-    if (strcmp(only, "status") != 0)
-        bench_metrics();
+    if (strcmp(only, "status") != 0) bench_metrics();
     return 0;
 }

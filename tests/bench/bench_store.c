@@ -34,6 +34,14 @@ static double now_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* CPU time of this thread: a busy shared machine disturbs it far less. */
+static double cpu_s(void) {
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int cmp_d(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
 
@@ -60,7 +68,8 @@ int main(void) {
     mon_store_cluster_t *cl;
     char err[256];
     struct mallinfo2 m0, m1;
-    double t0, rates_b[RUNS], rates_r[RUNS], evals[RUNS], bytes;
+    double t0, c0, rates_b[RUNS], cpu_b[RUNS], rates_r[RUNS], evals[RUNS];
+    double bytes;
     int64_t t_ms = 1700000000000LL, off = 1000;
     mon_group_eval_t ev = {0};
     long i, n, dropped = 0;
@@ -95,6 +104,7 @@ int main(void) {
         /* group-batched order */
         n = 0;
         t0 = now_s();
+        c0 = cpu_s();
         while (n < COMMITS_PER_RUN) {
             t_ms += 1000;
             off += 10;
@@ -106,6 +116,7 @@ int main(void) {
                                    MON_STORE_DROP_NO_TOPIC;
         }
         rates_b[r] = (double)n / (now_s() - t0);
+        cpu_b[r] = (double)n / (cpu_s() - c0);
 
         /* random order */
         t0 = now_s();
@@ -134,6 +145,8 @@ int main(void) {
     printf("%-48s %16s %16s\n", "figure", "measured", "target");
     printf("%-48s %16.2f %16s\n", "commit ingest, group-batched (M commits/s)",
            median(rates_b, RUNS) / 1e6, ">= 5");
+    printf("%-48s %16.2f %16s\n", "  same, per CPU second (M commits/s)",
+           median(cpu_b, RUNS) / 1e6, ">= 5");
     printf("%-48s %16.2f %16s\n", "commit ingest, random order (M commits/s)",
            median(rates_r, RUNS) / 1e6, "(info)");
     printf("%-48s %16.1f %16s\n", "memory per group partition (bytes)", bytes,

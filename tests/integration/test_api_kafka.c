@@ -57,8 +57,7 @@ static void fill_store(void) {
     for (int i = 0; i < 10; i++)
         cr_assert_eq(mon_store_commit(cl, "testgroup", "testtopic", 0,
                                       1000 + i * 100, T0 + i * 10000,
-                                      "testhost.example.com",
-                                      "test_client_id"),
+                                      "testhost.example.com", "test_client_id"),
                      MON_STORE_STORED);
 }
 
@@ -88,8 +87,8 @@ static void setup(void) {
     cfg.admin_token = "tok";
     srv = api_server_new(&cfg, err, sizeof(err));
     cr_assert_not_null(srv, "%s", err);
-    cr_assert_eq(api_routes_kafka_register(rk, srv, err, sizeof(err)), 0,
-                 "%s", err);
+    cr_assert_eq(api_routes_kafka_register(rk, srv, err, sizeof(err)), 0, "%s",
+                 err);
     cr_assert_eq(api_metrics_register(met, srv, err, sizeof(err)), 0, "%s",
                  err);
     cr_assert_eq(api_server_start(srv, err, sizeof(err)), 0, "%s", err);
@@ -143,8 +142,7 @@ static void http(const char *method, const char *path, resp_t *r) {
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
     curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
     snprintf(r->ctype, sizeof(r->ctype), "%s", ct ? ct : "");
-    if (!r->body)
-        r->body = calloc(1, 1);
+    if (!r->body) r->body = calloc(1, 1);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
 }
@@ -191,10 +189,9 @@ Test(api_kafka, cluster_list) {
     cr_assert_str_eq(keys, "error,message,clusters,request");
     cr_assert_str_eq(str_at(doc, "message"), "cluster list returned");
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "clusters")), 1);
-    cr_assert_str_eq(
-        cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "clusters"), 0)
-            ->valuestring,
-        "local");
+    cr_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "clusters"), 0)
+                         ->valuestring,
+                     "local");
     cJSON_Delete(doc);
 }
 
@@ -235,8 +232,7 @@ ParameterizedTestParameters(api_kafka, unknown_things_are_404_errors) {
                                sizeof(params) / sizeof(params[0]));
 }
 
-ParameterizedTest(struct nf_case *p, api_kafka,
-                  unknown_things_are_404_errors) {
+ParameterizedTest(struct nf_case *p, api_kafka, unknown_things_are_404_errors) {
     cJSON *doc = get_json(p->path, 404);
     char keys[128];
     keys_of(doc, keys, sizeof(keys));
@@ -250,23 +246,20 @@ Test(api_kafka, topic_list_offsets_and_consumers) {
     cJSON *doc = get_json("/v3/kafka/local/topic", 200);
     cr_assert_str_eq(str_at(doc, "message"), "topic list returned");
     cr_assert_str_eq(
-        cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "topics"), 0)
-            ->valuestring,
+        cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "topics"), 0)->valuestring,
         "testtopic");
     cJSON_Delete(doc);
 
     doc = get_json("/v3/kafka/local/topic/testtopic", 200);
     cr_assert_str_eq(str_at(doc, "message"), "topic offsets returned");
     cr_assert_eq(
-        cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "offsets"), 0)
-            ->valuedouble,
+        cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "offsets"), 0)->valuedouble,
         4321);
     cJSON_Delete(doc);
 
     doc = get_json("/v3/kafka/local/topic/testtopic/consumers", 200);
     cr_assert_str_eq(str_at(doc, "message"), "consumers of topic returned");
-    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "consumers")),
-                 2);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "consumers")), 2);
     cJSON_Delete(doc);
 }
 
@@ -305,12 +298,12 @@ Test(api_kafka, consumer_detail_pads_with_nulls_and_uses_current_dash_lag) {
 }
 
 /* The Burrow fields of BURROW.md's testgroup2 example, in order. */
-#define TG2_PART                                                             \
-    "{\"topic\":\"testtopic\",\"partition\":0,\"owner\":\"\","               \
-    "\"client_id\":\"\",\"status\":\"STOP\",\"start\":{\"offset\":1000,"     \
-    "\"timestamp\":1700000000000,\"observedAt\":1700000000000,"              \
-    "\"lag\":3321},\"end\":{\"offset\":1400,\"timestamp\":1700000040000,"    \
-    "\"observedAt\":1700000040000,\"lag\":2921},\"current_lag\":2921,"       \
+#define TG2_PART                                                               \
+    "{\"topic\":\"testtopic\",\"partition\":0,\"owner\":\"\","                 \
+    "\"client_id\":\"\",\"status\":\"STOP\",\"start\":{\"offset\":1000,"       \
+    "\"timestamp\":1700000000000,\"observedAt\":1700000000000,"                \
+    "\"lag\":3321},\"end\":{\"offset\":1400,\"timestamp\":1700000040000,"      \
+    "\"observedAt\":1700000040000,\"lag\":2921},\"current_lag\":2921,"         \
     "\"complete\":0.5,"
 
 Test(api_kafka, status_of_stopped_group_matches_burrow_example) {
@@ -324,8 +317,7 @@ Test(api_kafka, status_of_stopped_group_matches_burrow_example) {
 
     http("GET", "/v3/kafka/local/consumer/testgroup2/status", &r);
     cr_assert_eq(r.status, 200);
-    cr_assert(strncmp(r.body, want_head, strlen(want_head)) == 0, "%s",
-              r.body);
+    cr_assert(strncmp(r.body, want_head, strlen(want_head)) == 0, "%s", r.body);
     cr_assert(strstr(r.body, "\"maxlag\":" TG2_PART), "%s", r.body);
     doc = cJSON_ParseWithLengthOpts(r.body, r.len + 1, NULL, 1);
     st = cJSON_GetObjectItem(doc, "status");
@@ -365,11 +357,10 @@ Test(api_kafka, ok_group_status_lists_no_partitions_and_lag_lists_all) {
     doc = get_json("/v3/kafka/local/consumer/testgroup/lag", 200);
     st = cJSON_GetObjectItem(doc, "status");
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(st, "partitions")), 1);
-    cr_assert_eq(num_at(cJSON_GetArrayItem(cJSON_GetObjectItem(st,
-                                                               "partitions"),
-                                           0),
-                        "complete"),
-                 1);
+    cr_assert_eq(
+        num_at(cJSON_GetArrayItem(cJSON_GetObjectItem(st, "partitions"), 0),
+               "complete"),
+        1);
     cJSON_Delete(doc);
 }
 
@@ -453,8 +444,7 @@ Test(api_kafka, history_returns_samples_since) {
                            .maxlag = 5 * i};
         mon_history_add(hist, "local", "testgroup2", &s);
     }
-    doc = get_json("/v3/kafka/local/consumer/testgroup2/history?since=0",
-                   200);
+    doc = get_json("/v3/kafka/local/consumer/testgroup2/history?since=0", 200);
     arr = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "history"), "samples");
     cr_assert_eq(cJSON_GetArraySize(arr), 3);
     cr_assert_str_eq(str_at(cJSON_GetArrayItem(arr, 2), "status"), "ERR");

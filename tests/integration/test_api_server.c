@@ -98,14 +98,13 @@ static void start_server(const char *allow_origin) {
                                   "/v3/kafka/:cluster/consumer/:group",
                                   h_delete, NULL, err, sizeof(err)),
                  0, "%s", err);
-    cr_assert_eq(api_server_route(srv, "GET", "/t/noresp", h_noresp, NULL,
-                                  err, sizeof(err)),
-                 0);
-    cr_assert_eq(api_server_route(srv, "GET", "/t/slow", h_slow, NULL, err,
+    cr_assert_eq(api_server_route(srv, "GET", "/t/noresp", h_noresp, NULL, err,
                                   sizeof(err)),
                  0);
-    cr_assert_eq(api_server_start(srv, err, sizeof(err)), 0, "start: %s",
-                 err);
+    cr_assert_eq(
+        api_server_route(srv, "GET", "/t/slow", h_slow, NULL, err, sizeof(err)),
+        0);
+    cr_assert_eq(api_server_start(srv, err, sizeof(err)), 0, "start: %s", err);
     port = api_server_port(srv);
     cr_assert_gt(port, 0);
 }
@@ -150,8 +149,7 @@ static void teardown(void) {
     api_server_destroy(srv);
     srv = NULL;
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmp);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmp);
     curl_global_cleanup();
 }
 
@@ -200,8 +198,7 @@ static const char *header(const resp_t *r, const char *name) {
             while (*v == ' ')
                 v++;
             l = strcspn(v, "\r\n");
-            if (l >= sizeof(val))
-                l = sizeof(val) - 1;
+            if (l >= sizeof(val)) l = sizeof(val) - 1;
             memcpy(val, v, l);
             val[l] = '\0';
             return val;
@@ -227,16 +224,14 @@ static void http(const char *method, const char *path, const char *hdr1,
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    if (strcmp(method, "HEAD") == 0)
-        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    if (strcmp(method, "HEAD") == 0) curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
     h = curl_slist_append(h, "Expect:");
-    if (hdr1)
-        h = curl_slist_append(h, hdr1);
+    if (hdr1) h = curl_slist_append(h, hdr1);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -273,11 +268,9 @@ static int raw(const char *req, char *out, size_t out_size) {
                  (ssize_t)strlen(req));
     for (;;) {
         ssize_t k = recv(fd, out + n, out_size - 1 - n, 0);
-        if (k <= 0)
-            break;
+        if (k <= 0) break;
         n += (size_t)k;
-        if (n + 1 >= out_size)
-            break;
+        if (n + 1 >= out_size) break;
     }
     out[n] = '\0';
     close(fd);
@@ -343,10 +336,10 @@ Test(api_server, params_are_decoded_per_segment_and_url_is_decoded) {
     cr_assert_str_eq(cJSON_GetObjectItem(doc, "cluster")->valuestring, "a/b");
     cr_assert_str_eq(cJSON_GetObjectItem(doc, "group")->valuestring, "g x");
     cr_assert_str_eq(cJSON_GetObjectItem(doc, "since")->valuestring, "12+3");
-    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "request"),
-                                         "url")
-                         ->valuestring,
-                     "/v3/kafka/a/b/consumer/g x/status");
+    cr_assert_str_eq(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "request"), "url")
+            ->valuestring,
+        "/v3/kafka/a/b/consumer/g x/status");
     cJSON_Delete(doc);
     resp_free(&r);
 }
@@ -492,11 +485,10 @@ Test(api_server, admin_post_without_token_is_401) {
 }
 
 Test(api_server, wrong_or_malformed_token_is_401) {
-    const char *bad[] = {"Authorization: Bearer nope",
-                         "Authorization: Bearer " TOKEN "x",
-                         "Authorization: Bearer s3cret",
-                         "Authorization: Basic " TOKEN,
-                         "Authorization: " TOKEN};
+    const char *bad[] = {
+        "Authorization: Bearer nope", "Authorization: Bearer " TOKEN "x",
+        "Authorization: Bearer s3cret", "Authorization: Basic " TOKEN,
+        "Authorization: " TOKEN};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         resp_t r;
         http("DELETE", "/v3/kafka/local/consumer/g", bad[i], NULL, &r);
@@ -507,8 +499,8 @@ Test(api_server, wrong_or_malformed_token_is_401) {
 
 Test(api_server, right_token_is_accepted) {
     resp_t r;
-    http("DELETE", "/v3/kafka/local/consumer/g",
-         "Authorization: Bearer " TOKEN, NULL, &r);
+    http("DELETE", "/v3/kafka/local/consumer/g", "Authorization: Bearer " TOKEN,
+         NULL, &r);
     cr_assert_eq(r.status, 200);
     cr_assert(strstr(r.body, "consumer group removed"));
     resp_free(&r);
@@ -682,8 +674,8 @@ ParameterizedTestParameters(api_server, loglevel_post_sets_level) {
 ParameterizedTest(struct level_case *p, api_server, loglevel_post_sets_level) {
     resp_t r;
     cJSON *doc;
-    http("POST", "/v3/admin/loglevel", "Authorization: Bearer " TOKEN,
-         p->body, &r);
+    http("POST", "/v3/admin/loglevel", "Authorization: Bearer " TOKEN, p->body,
+         &r);
     cr_assert_eq(r.status, 200, "%s -> %s", p->body, r.body);
     cr_assert_str_eq(r.body, "{\"error\":false,\"message\":\"set log level\","
                              "\"request\":{\"url\":\"/v3/admin/loglevel\","
@@ -691,8 +683,7 @@ ParameterizedTest(struct level_case *p, api_server, loglevel_post_sets_level) {
     resp_free(&r);
     http("GET", "/v3/admin/loglevel", NULL, NULL, &r);
     doc = parse(&r);
-    cr_assert_str_eq(cJSON_GetObjectItem(doc, "level")->valuestring,
-                     p->level);
+    cr_assert_str_eq(cJSON_GetObjectItem(doc, "level")->valuestring, p->level);
     cJSON_Delete(doc);
     resp_free(&r);
 }
@@ -723,8 +714,8 @@ ParameterizedTestParameters(api_server, loglevel_post_rejects_bad_bodies) {
 ParameterizedTest(struct bad_level *p, api_server,
                   loglevel_post_rejects_bad_bodies) {
     resp_t r;
-    http("POST", "/v3/admin/loglevel", "Authorization: Bearer " TOKEN,
-         p->body, &r);
+    http("POST", "/v3/admin/loglevel", "Authorization: Bearer " TOKEN, p->body,
+         &r);
     cr_assert_eq(r.status, p->status, "%s -> %ld", p->body, r.status);
     assert_error_body(&r, p->message, "/v3/admin/loglevel");
     cr_assert_eq(mon_log_get_level(), MON_LOG_INFO);
@@ -781,8 +772,7 @@ static int sse_wait(sse_reader_t *rd, const char *needle, int ms) {
         pthread_mutex_lock(&rd->lock);
         ok = needle ? strstr(rd->buf, needle) != NULL : rd->done;
         pthread_mutex_unlock(&rd->lock);
-        if (ok)
-            return 1;
+        if (ok) return 1;
         nanosleep(&ts, NULL);
     }
     return 0;
@@ -865,16 +855,14 @@ Test(api_server, sse_slow_client_gets_dropped_notice) {
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     for (;;) {
         ssize_t k = recv(fd, out + n, sizeof(out) - 1 - n, 0);
-        if (k <= 0)
-            break;
+        if (k <= 0) break;
         n += (size_t)k;
         out[n] = '\0';
         if (strstr(out, "event: dropped\ndata: {\"dropped\":")) {
             found = 1;
             break;
         }
-        if (n + 1 >= sizeof(out))
-            break;
+        if (n + 1 >= sizeof(out)) break;
     }
     close(fd);
     cr_assert(found, "no dropped notice in %zu bytes", n);
@@ -934,8 +922,8 @@ Test(api_server, busy_port_fails_with_reason) {
 }
 
 Test(api_server, bad_listen_address_is_refused) {
-    const char *bad[] = {"nohostport", "127.0.0.1:99999", "127.0.0.1:x",
-                         "[::1", "256.1.1.1:80"};
+    const char *bad[] = {"nohostport", "127.0.0.1:99999", "127.0.0.1:x", "[::1",
+                         "256.1.1.1:80"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         api_config_t cfg;
         char err[256] = "";

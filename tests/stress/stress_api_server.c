@@ -1,10 +1,12 @@
 /* Stress program for the HTTP layer, built with ThreadSanitizer under
- * SANITIZE=thread (Criterion cannot run there). Starts an api_server on
- * an ephemeral port and runs, concurrently: client threads issuing mixed
- * requests (admin routes, loglevel writes with the token, unknown routes,
- * static files, short-lived SSE streams), long-lived SSE readers, a
- * publisher, and a thread flipping the ready flag; then stops the server
- * gracefully while streams are open. Exits 0 when every response had the
+ * SANITIZE=thread (Criterion cannot run there). Starts an api_server with
+ * the /v3/kafka routes and /metrics over a store on an ephemeral port and
+ * runs, concurrently: client threads issuing mixed requests (admin routes,
+ * loglevel writes with the token, unknown routes, static files, group
+ * status/lag/detail/window, /metrics, DELETEs, short-lived SSE streams),
+ * a thread committing to the store, long-lived SSE readers, a publisher,
+ * and a thread flipping the ready flag; then stops the server gracefully
+ * while streams are open. Exits 0 when every response had the
  * expected status and every long-lived reader saw events and a clean end;
  * prints one line per failure otherwise.
  */
@@ -19,6 +21,8 @@
 #include <unistd.h>
 
 #include "http/api_json.h"
+#include "http/api_metrics.h"
+#include "http/api_routes_kafka.h"
 #include "http/api_server.h"
 #include "monitor/mon_log.h"
 
@@ -28,6 +32,7 @@
 #define READERS 3
 
 static api_server_t *srv;
+static mon_store_t *store;
 static int port;
 static atomic_int failures;
 static atomic_int stop_publishing;
@@ -55,12 +60,10 @@ static long request(const char *method, const char *path, const char *auth,
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    if (auth)
-        h = curl_slist_append(h, auth);
+    if (auth) h = curl_slist_append(h, auth);
     h = curl_slist_append(h, "Expect:");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    if (body)
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    if (body) curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
     if (curl_easy_perform(c) == CURLE_OK)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(h);
@@ -79,8 +82,7 @@ static size_t on_stream(char *p, size_t s, size_t n, void *u) {
     stream_t *st = u;
     size_t k = s * n;
     for (size_t i = 0; i + 7 <= k; i++)
-        if (memcmp(p + i, "event: ", 7) == 0)
-            atomic_fetch_add(&st->events, 1);
+        if (memcmp(p + i, "event: ", 7) == 0) atomic_fetch_add(&st->events, 1);
     atomic_fetch_add(&st->bytes, k);
     return k;
 }
@@ -105,18 +107,37 @@ static void *client_main(void *arg) {
     long id = (long)(intptr_t)arg;
     for (int i = 0; i < ROUNDS; i++) {
         long st;
-        switch ((i + id) % 7) {
+        switch ((i + id) % 11) {
+        case 7:
+            st = request("GET", "/v3/kafka/local/consumer/g1/status", NULL,
+                         NULL);
+            if (st != 200 && st != 404) fail("GET status", st, 200);
+            break;
+        case 8:
+            if ((st = request("GET",
+                              i % 2 ? "/v3/kafka/local/consumer/g0/lag"
+                                    : "/v3/kafka/local/consumer/g0",
+                              NULL, NULL)) != 200)
+                fail("GET lag/detail", st, 200);
+            break;
+        case 9:
+            if ((st = request("GET", "/metrics", NULL, NULL)) != 200)
+                fail("GET /metrics", st, 200);
+            break;
+        case 10:
+            st = request("DELETE", "/v3/kafka/local/consumer/g1",
+                         "Authorization: Bearer " TOKEN, NULL);
+            if (st != 200) fail("DELETE group", st, 200);
+            break;
         case 0:
             if ((st = request("GET", "/burrow/admin", NULL, NULL)) != 200)
                 fail("GET /burrow/admin", st, 200);
             break;
         case 1:
-            st = request("POST", "/v3/admin/loglevel",
-                         "Authorization: Bearer " TOKEN,
-                         i % 2 ? "{\"level\":\"info\"}"
-                               : "{\"level\":\"warn\"}");
-            if (st != 200)
-                fail("POST loglevel", st, 200);
+            st = request(
+                "POST", "/v3/admin/loglevel", "Authorization: Bearer " TOKEN,
+                i % 2 ? "{\"level\":\"info\"}" : "{\"level\":\"warn\"}");
+            if (st != 200) fail("POST loglevel", st, 200);
             break;
         case 2:
             if ((st = request("POST", "/v3/admin/loglevel", NULL,
@@ -133,8 +154,7 @@ static void *client_main(void *arg) {
             break;
         case 5:
             st = request("GET", "/burrow/admin/ready", NULL, NULL);
-            if (st != 200 && st != 503)
-                fail("GET ready", st, 200);
+            if (st != 200 && st != 503) fail("GET ready", st, 200);
             break;
         default: {
             stream_t s;
@@ -166,6 +186,30 @@ static void *publisher_main(void *arg) {
     return NULL;
 }
 
+/* Keeps committing to g0 and g1 (g1 is deleted now and then by clients
+ * and comes back with the next commit). */
+static void *writer_main(void *arg) {
+    mon_store_cluster_t *cl = mon_store_cluster(store, "local");
+    int64_t t = 1700000000000LL;
+    (void)arg;
+    for (int64_t off = 1000; !atomic_load(&stop_publishing); off += 10) {
+        t += 1000;
+        for (int p = 0; p < 8; p++) {
+            mon_store_head(cl, "t", p, 8, off + 100, t);
+            mon_store_commit(cl, "g0", "t", p, off, t, "h", "c");
+            mon_store_commit(cl, "g1", "t", p, off - 50, t, "h", "c");
+        }
+    }
+    return NULL;
+}
+
+static int64_t store_clock(void *arg, const char *cluster, int64_t wall) {
+    (void)arg;
+    (void)cluster;
+    (void)wall;
+    return 1700000000000LL + 3600000LL;
+}
+
 static void *ready_main(void *arg) {
     (void)arg;
     for (int i = 0; !atomic_load(&stop_publishing); i++) {
@@ -180,20 +224,22 @@ int main(void) {
     char tmp[] = "/tmp/warren-stress-XXXXXX";
     char dash[64], file[96], err[256] = "", cmd[128];
     api_config_t cfg;
-    pthread_t clients[CLIENTS], readers[READERS], pub, rdy;
+    pthread_t clients[CLIENTS], readers[READERS], pub, rdy, wr;
     stream_t rs[READERS];
+    mon_store_config_t sc;
+    api_kafka_ctx_t kctx;
+    api_routes_kafka_t *rk;
+    api_metrics_t *met;
     FILE *f;
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
     mon_log_set_level(MON_LOG_ERROR);
-    if (!mkdtemp(tmp))
-        return 2;
+    if (!mkdtemp(tmp)) return 2;
     snprintf(dash, sizeof(dash), "%s/dash", tmp);
     mkdir(dash, 0755);
     snprintf(file, sizeof(file), "%s/app.js", dash);
     f = fopen(file, "w");
-    if (!f)
-        return 2;
+    if (!f) return 2;
     fputs("console.log('stress');\n", f);
     fclose(f);
 
@@ -204,8 +250,27 @@ int main(void) {
     cfg.sse_queue = 16;
     cfg.sse_heartbeat_ms = 50;
     cfg.threads = 4;
+    mon_store_config_default(&sc);
+    store = mon_store_new(&sc, err, sizeof(err));
+    if (!store) return 2;
+    {
+        mon_store_cluster_t *cl = mon_store_cluster(store, "local");
+        for (int p = 0; p < 8; p++) {
+            mon_store_head(cl, "t", p, 8, 100, 1700000000000LL);
+            mon_store_commit(cl, "g0", "t", p, 50, 1700000000000LL, "h", "c");
+        }
+    }
+    memset(&kctx, 0, sizeof(kctx));
+    kctx.store = store;
+    ev_params_default(&kctx.params);
+    kctx.expire_cache_ms = 5;
+    kctx.clock = store_clock;
+    rk = api_routes_kafka_new(&kctx);
+    met = api_metrics_new(&kctx);
     srv = api_server_new(&cfg, err, sizeof(err));
-    if (!srv || api_server_start(srv, err, sizeof(err)) != 0) {
+    if (!srv || api_routes_kafka_register(rk, srv, err, sizeof(err)) != 0 ||
+        api_metrics_register(met, srv, err, sizeof(err)) != 0 ||
+        api_server_start(srv, err, sizeof(err)) != 0) {
         fprintf(stderr, "FAIL start: %s\n", err);
         return 1;
     }
@@ -216,6 +281,7 @@ int main(void) {
         pthread_create(&readers[i], NULL, reader_main, &rs[i]);
     pthread_create(&pub, NULL, publisher_main, NULL);
     pthread_create(&rdy, NULL, ready_main, NULL);
+    pthread_create(&wr, NULL, writer_main, NULL);
     for (long i = 0; i < CLIENTS; i++)
         pthread_create(&clients[i], NULL, client_main, (void *)(intptr_t)i);
     for (int i = 0; i < CLIENTS; i++)
@@ -223,6 +289,7 @@ int main(void) {
     atomic_store(&stop_publishing, 1);
     pthread_join(pub, NULL);
     pthread_join(rdy, NULL);
+    pthread_join(wr, NULL);
 
     /* graceful stop with the long-lived streams still open */
     api_server_stop(srv, 5000);
@@ -234,9 +301,11 @@ int main(void) {
             fail("long SSE stream events", 0, 1);
     }
     api_server_destroy(srv);
+    api_routes_kafka_destroy(rk);
+    api_metrics_destroy(met);
+    mon_store_destroy(store);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmp);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmp);
     curl_global_cleanup();
     if (atomic_load(&failures)) {
         fprintf(stderr, "stress_api_server: %d failures\n",

@@ -49,7 +49,7 @@ static void *reader(void *arg) {
     (void)arg;
     while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
         if (mon_store_group_eval(st, "local", "g1", 1000000, NULL, &ev) == 0)
-            CHECK(ev.count == 7 || ev.count <= 7);
+            CHECK(ev.count <= 7);
         mon_store_group_detail(st, "local", "g2", 1000000, &d);
         if (mon_store_groups(st, "local", 1000000, &names) == 0)
             mon_store_names_free(&names);
@@ -114,9 +114,15 @@ int main(void) {
         CHECK(pthread_join(r[i], NULL) == 0);
     CHECK(mon_store_group_eval(st, "local", "g1", ROUNDS, NULL, &ev) == 0);
     CHECK(ev.count == 7);
+    /* A load may have put back a snapshot older than writer2's last
+     * commits (even one without gx), so write once more, then check. */
+    cl = mon_store_cluster(st, "other");
+    CHECK(mon_store_head(cl, "x", 0, 0, ROUNDS, ROUNDS) == MON_STORE_STORED);
+    CHECK(mon_store_commit(cl, "gx", "x", 0, ROUNDS, ROUNDS, NULL, NULL) ==
+          MON_STORE_STORED);
     CHECK(mon_store_group_eval(st, "other", "gx", ROUNDS, NULL, &ev) == 0);
     CHECK(ev.count == 3);
-    CHECK(ev.parts[0].last.offset == ROUNDS - 3);
+    CHECK(ev.parts[0].last.offset == ROUNDS);
     mon_group_eval_free(&ev);
     mon_store_destroy(st);
     unlink(snap);

@@ -17,8 +17,8 @@ static void h_b(api_req_t *req, void *opaque) {
     (void)opaque;
 }
 
-static api_match_t match(api_router_t *rt, const char *method,
-                         const char *path, api_route_hit_t *hit) {
+static api_match_t match(api_router_t *rt, const char *method, const char *path,
+                         api_route_hit_t *hit) {
     api_path_t p;
     api_match_t m;
     cr_assert_eq(api_path_parse(&p, path, strlen(path)), 0, "%s", path);
@@ -68,8 +68,7 @@ Test(api_router, tail_matches_rest_and_exact_route_wins_over_empty_tail) {
     api_route_hit_t hit;
     api_router_add(rt, "GET", "/dashboard/*path", h_a, NULL, NULL, 0);
     api_router_add(rt, "GET", "/dashboard", h_b, NULL, NULL, 0);
-    cr_assert_eq(match(rt, "GET", "/dashboard/js/app.js", &hit),
-                 API_MATCH_OK);
+    cr_assert_eq(match(rt, "GET", "/dashboard/js/app.js", &hit), API_MATCH_OK);
     cr_assert_eq(hit.fn, h_a);
     cr_assert_str_eq(hit.param_value[0], "js/app.js");
     cr_assert_eq(match(rt, "GET", "/dashboard/", &hit), API_MATCH_OK);
@@ -108,8 +107,8 @@ struct bad_pattern {
 
 ParameterizedTestParameters(api_router, bad_patterns_are_refused) {
     static struct bad_pattern params[] = {
-        {"no/slash"}, {"/a/:"}, {"/a/*"}, {"/a/*rest/b"}, {"/a/:x/:x"},
-        {"/:a/:b/:c/:d/:e/:f/:g/:h/:i"},
+        {"no/slash"},   {"/a/:"},     {"/a/*"},
+        {"/a/*rest/b"}, {"/a/:x/:x"}, {"/:a/:b/:c/:d/:e/:f/:g/:h/:i"},
     };
     return cr_make_param_array(struct bad_pattern, params,
                                sizeof(params) / sizeof(params[0]));
@@ -118,9 +117,9 @@ ParameterizedTestParameters(api_router, bad_patterns_are_refused) {
 ParameterizedTest(struct bad_pattern *p, api_router, bad_patterns_are_refused) {
     api_router_t *rt = api_router_new();
     char err[128] = "";
-    cr_assert_eq(api_router_add(rt, "GET", p->pattern, h_a, NULL, err,
-                                sizeof(err)),
-                 -1, "%s accepted", p->pattern);
+    cr_assert_eq(
+        api_router_add(rt, "GET", p->pattern, h_a, NULL, err, sizeof(err)), -1,
+        "%s accepted", p->pattern);
     cr_assert(strstr(err, p->pattern), "%s", err);
     api_router_destroy(rt);
 }
@@ -172,8 +171,7 @@ ParameterizedTestParameters(api_router, malformed_paths_are_refused) {
 
 ParameterizedTest(struct bad_raw *b, api_router, malformed_paths_are_refused) {
     api_path_t p;
-    cr_assert_eq(api_path_parse(&p, b->raw, strlen(b->raw)), -1, "%s",
-                 b->raw);
+    cr_assert_eq(api_path_parse(&p, b->raw, strlen(b->raw)), -1, "%s", b->raw);
     cr_assert_null(p.segs);
 }
 

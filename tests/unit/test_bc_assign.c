@@ -37,8 +37,7 @@ static scenario_t scenarios[] = {
     /* RangeAssignorTest.testMultipleConsumersMixedTopics */
     {"range_mixed_topics",
      BC_ASSIGN_RANGE,
-     {"consumer1||topic1", "consumer2||topic1,topic2",
-      "consumer3||topic1"},
+     {"consumer1||topic1", "consumer2||topic1,topic2", "consumer3||topic1"},
      {"topic1:3", "topic2:2"},
      {"topic1-0", "topic1-1 topic2-0 topic2-1", "topic1-2"}},
     /* RangeAssignorTest.testTwoConsumersOneTopicOnePartition */
@@ -89,8 +88,7 @@ static scenario_t scenarios[] = {
     /* RoundRobinAssignorTest.testMultipleConsumersMixedTopics */
     {"roundrobin_mixed_topics",
      BC_ASSIGN_ROUNDROBIN,
-     {"consumer1||topic1", "consumer2||topic1,topic2",
-      "consumer3||topic1"},
+     {"consumer1||topic1", "consumer2||topic1,topic2", "consumer3||topic1"},
      {"topic1:3", "topic2:2"},
      {"topic1-0", "topic1-1 topic2-0 topic2-1", "topic1-2"}},
     /* RoundRobinAssignorTest.testTwoDynamicConsumersTwoTopicsSixPartitions */
@@ -197,8 +195,8 @@ ParameterizedTest(scenario_t *sc, bc_assign, assigns_like_kafka) {
                  0, "%s: %s", sc->name, err);
     for (size_t i = 0; i < p.member_cnt; i++) {
         render(&out[i], got, sizeof(got));
-        cr_expect_str_eq(got, sc->expect[i], "%s: member %s got '%s'",
-                         sc->name, p.members[i].member_id, got);
+        cr_expect_str_eq(got, sc->expect[i], "%s: member %s got '%s'", sc->name,
+                         p.members[i].member_id, got);
     }
     bc_assign_lists_free(out, p.member_cnt);
 }
@@ -225,10 +223,8 @@ Test(bc_assign, every_partition_assigned_exactly_once) {
                                        topics, 2, out, err, sizeof(err)),
                      0);
         for (int i = 0; i < 10; i++) {
-            if (out[i].cnt < min)
-                min = out[i].cnt;
-            if (out[i].cnt > max)
-                max = out[i].cnt;
+            if (out[i].cnt < min) min = out[i].cnt;
+            if (out[i].cnt > max) max = out[i].cnt;
             for (size_t k = 0; k < out[i].cnt; k++) {
                 if (!strcmp(out[i].tps[k].topic, "orders"))
                     seen_orders[out[i].tps[k].partition]++;
@@ -254,8 +250,8 @@ Test(bc_assign, rejects_duplicate_member_ids) {
     bc_assign_list_t out[2];
     char err[128] = "";
 
-    cr_assert_eq(bc_assign_compute(BC_ASSIGN_RANGE, m, 2, topics, 1, out,
-                                   err, sizeof(err)),
+    cr_assert_eq(bc_assign_compute(BC_ASSIGN_RANGE, m, 2, topics, 1, out, err,
+                                   sizeof(err)),
                  -1);
     cr_expect(strstr(err, "duplicate member id 'x'"), "%s", err);
     cr_expect_eq(out[0].cnt, 0);
@@ -268,8 +264,8 @@ Test(bc_assign, rejects_negative_partition_count) {
     bc_assign_list_t out[1];
     char err[128] = "";
 
-    cr_assert_eq(bc_assign_compute(BC_ASSIGN_ROUNDROBIN, m, 1, topics, 1,
-                                   out, err, sizeof(err)),
+    cr_assert_eq(bc_assign_compute(BC_ASSIGN_ROUNDROBIN, m, 1, topics, 1, out,
+                                   err, sizeof(err)),
                  -1);
     cr_expect(strstr(err, "negative partition count"), "%s", err);
 }

@@ -94,9 +94,9 @@ static void env_close(env_t *e) {
 static void topic(env_t *e, const char *name, int32_t parts) {
     char err[256];
 
-    cr_assert_eq(bc_broker_create_topic(e->b, name, parts, NULL, T0, err,
-                                        sizeof(err)),
-                 0, "%s", err);
+    cr_assert_eq(
+        bc_broker_create_topic(e->b, name, parts, NULL, T0, err, sizeof(err)),
+        0, "%s", err);
 }
 
 /* Appends n records "v<i>" (keys "k<i>") to one partition. */
@@ -109,12 +109,11 @@ static void produce(env_t *e, const char *t, int32_t p, int n, size_t vsize) {
         int kl = snprintf(key, sizeof(key), "k%d", i);
 
         snprintf(val, vsize + 32, "v%d", i);
-        r = (bc_record_in_t){key, kl, val,
-                             (int32_t)(vsize ? vsize : strlen(val)),
-                             T0, NULL, 0};
-        cr_assert_eq(bc_broker_append(e->b, t, p, &r, 1, 0, T0, NULL, err,
-                                      sizeof(err)),
-                     0, "%s", err);
+        r = (bc_record_in_t){
+            key, kl, val, (int32_t)(vsize ? vsize : strlen(val)), T0, NULL, 0};
+        cr_assert_eq(
+            bc_broker_append(e->b, t, p, &r, 1, 0, T0, NULL, err, sizeof(err)),
+            0, "%s", err);
         free(val);
     }
 }
@@ -131,8 +130,7 @@ static _Atomic int64_t fake_now;
 static int64_t clk_fn(void *opaque) {
     clk_t *k = opaque;
 
-    if (atomic_load(&k->frozen))
-        return atomic_load(&k->frozen_at);
+    if (atomic_load(&k->frozen)) return atomic_load(&k->frozen_at);
     return atomic_load(k->base);
 }
 
@@ -154,8 +152,8 @@ static bc_consumer_conf_t conf_for(const char *group, clk_t *k) {
 
 static bc_consumer_t *consumer(env_t *e, const bc_consumer_conf_t *conf) {
     char err[256];
-    bc_consumer_t *c = bc_consumer_new(conf, e->b, e->coord, e->off, err,
-                                       sizeof(err));
+    bc_consumer_t *c =
+        bc_consumer_new(conf, e->b, e->coord, e->off, err, sizeof(err));
 
     cr_assert(c, "consumer: %s", err);
     return c;
@@ -165,8 +163,8 @@ static void subscribe1(bc_consumer_t *c, const char *t) {
     const char *topics[] = {t};
     char err[256];
 
-    cr_assert_eq(bc_consumer_subscribe(c, topics, 1, err, sizeof(err)), 0,
-                 "%s", err);
+    cr_assert_eq(bc_consumer_subscribe(c, topics, 1, err, sizeof(err)), 0, "%s",
+                 err);
 }
 
 /* Polls until `want` records arrived (or ~10 s of tries); appends their
@@ -240,9 +238,8 @@ Test(bc_consumer, reset_latest_skips_what_is_already_there) {
     conf = conf_for("g", NULL); /* latest is the default */
     c = consumer(&e, &conf);
     subscribe1(c, "t");
-    for (int i = 0; i < 2000 && (bc_consumer_position(c, "t", 0, &pos) ||
-                                 pos < 0);
-         i++)
+    for (int i = 0;
+         i < 2000 && (bc_consumer_position(c, "t", 0, &pos) || pos < 0); i++)
         poll_once(c);
     cr_assert_eq(bc_consumer_position(c, "t", 0, &pos), 0);
     cr_expect_eq(pos, 10);
@@ -277,8 +274,8 @@ Test(bc_consumer, reset_none_without_commit_is_an_error_not_a_guess) {
     cr_expect_null(r);
     cr_expect(strstr(err, "t-0"), "%s", err);
     /* Once the group has a committed offset, it starts there. */
-    cr_assert_eq(bc_offsets_commit(e.off, "g", &oc, 1, T0, err, sizeof(err)),
-                 0, "%s", err);
+    cr_assert_eq(bc_offsets_commit(e.off, "g", &oc, 1, T0, err, sizeof(err)), 0,
+                 "%s", err);
     cr_assert_eq(poll_n(c, 6, got), 6);
     cr_expect_eq(got[0], 4);
     bc_consumer_destroy(c);
@@ -385,8 +382,8 @@ typedef struct cbrec_s {
     int64_t offset;
 } cbrec_t;
 
-static void on_commit(bc_consumer_t *c, int err,
-                      const bc_consumer_offset_t *o, size_t n, void *opaque) {
+static void on_commit(bc_consumer_t *c, int err, const bc_consumer_offset_t *o,
+                      size_t n, void *opaque) {
     cbrec_t *r = opaque;
 
     (void)c;
@@ -423,8 +420,8 @@ Test(bc_consumer, commit_async_callbacks_fire) {
     cr_expect_eq(off, 10);
     /* An older async commit queued before a sync one never wins. */
     cr_assert_eq(bc_consumer_commit_async(c, &five, 1, on_commit, &r2), 0);
-    cr_assert_eq(bc_consumer_commit_sync(c, NULL, 0, err, sizeof(err)), 0,
-                 "%s", err);
+    cr_assert_eq(bc_consumer_commit_sync(c, NULL, 0, err, sizeof(err)), 0, "%s",
+                 err);
     cr_assert_eq(bc_consumer_committed(c, "t", 0, &off), 0);
     cr_expect_eq(off, 10);
     for (int i = 0; i < 2000 && !r2.calls; i++)
@@ -455,8 +452,8 @@ Test(bc_consumer, manual_assign_reads_and_commits_without_group_members) {
     cr_assert_eq(poll_n(c, 4, got), 4);
     for (int i = 0; i < 4; i++)
         cr_expect_eq(got[i], 1000000 + i);
-    cr_assert_eq(bc_consumer_commit_sync(c, NULL, 0, err, sizeof(err)), 0,
-                 "%s", err);
+    cr_assert_eq(bc_consumer_commit_sync(c, NULL, 0, err, sizeof(err)), 0, "%s",
+                 err);
     cr_assert_eq(bc_consumer_committed(c, "t", 1, &off), 0);
     cr_expect_eq(off, 4);
     tp.partition = 9;
@@ -485,8 +482,7 @@ Test(bc_consumer, poll_respects_max_poll_records_and_keeps_order) {
         bc_consumer_records_t *r = NULL;
 
         cr_assert_eq(bc_consumer_poll(c, 20, &r, err, sizeof(err)), 0);
-        if (!r)
-            continue;
+        if (!r) continue;
         cr_assert_leq(r->cnt, 7);
         for (size_t i = 0; i < r->cnt; i++) {
             char want[32];
@@ -731,14 +727,14 @@ static int all_seen(member_t *a, member_t *b, int upto) {
 }
 
 /* Advances the shared clock in 100 ms steps until cond holds (bounded). */
-#define ADVANCE_UNTIL(cond)                                                   \
-    do {                                                                      \
-        int guard_ = 0;                                                       \
-        while (!(cond) && guard_++ < 20000) {                                 \
-            atomic_fetch_add(&fake_now, 100);                                 \
-            sleep_ms(1);                                                      \
-        }                                                                     \
-        cr_assert(cond, "gave up waiting for: %s", #cond);                    \
+#define ADVANCE_UNTIL(cond)                                                    \
+    do {                                                                       \
+        int guard_ = 0;                                                        \
+        while (!(cond) && guard_++ < 20000) {                                  \
+            atomic_fetch_add(&fake_now, 100);                                  \
+            sleep_ms(1);                                                       \
+        }                                                                      \
+        cr_assert(cond, "gave up waiting for: %s", #cond);                     \
     } while (0)
 
 Test(bc_consumer, silent_member_partitions_move_after_session_timeout) {
@@ -783,10 +779,10 @@ Test(bc_consumer, silent_member_partitions_move_after_session_timeout) {
 
     /* B committed in "revoked" before it was given A's partitions. */
     for (int i = 0; i < b->nevents; i++) {
-        if (revoked_at < 0 && i > 0 && !strcmp(b->events[i], "revoked 2 commit=0"))
+        if (revoked_at < 0 && i > 0 &&
+            !strcmp(b->events[i], "revoked 2 commit=0"))
             revoked_at = i;
-        if (!strcmp(b->events[i], "assigned 4"))
-            assigned4_at = i;
+        if (!strcmp(b->events[i], "assigned 4")) assigned4_at = i;
     }
     cr_expect_geq(revoked_at, 0, "B never committed on revoke");
     cr_expect_gt(assigned4_at, revoked_at);
@@ -801,8 +797,8 @@ Test(bc_consumer, silent_member_partitions_move_after_session_timeout) {
 
             cr_expect_geq(total, 1, "t-%d offset %d lost", p, o);
             if (b_orig[p] || o < a_committed[p])
-                cr_expect_eq(total, 1, "t-%d offset %d delivered %d times",
-                             p, o, total);
+                cr_expect_eq(total, 1, "t-%d offset %d delivered %d times", p,
+                             o, total);
             else if (total > 1)
                 dups++;
         }
@@ -832,21 +828,18 @@ static void child_consume(int fd) {
     int code;
 
     e.b = bc_broker_open(dir, &bconf, T0, &code, err, sizeof(err));
-    if (!e.b)
-        _exit(3);
+    if (!e.b) _exit(3);
     cconf.partitions_cb = parts_cb;
     cconf.opaque = e.b;
     e.coord = bc_coord_new(&cconf, err, sizeof(err));
     e.off = bc_offsets_open(e.b, NULL, T0, NULL, err, sizeof(err));
-    if (!e.coord || !e.off)
-        _exit(4);
+    if (!e.coord || !e.off) _exit(4);
     conf.group_id = "crash";
     conf.enable_auto_commit = 0;
     conf.auto_offset_reset = BC_CONSUMER_RESET_EARLIEST;
     conf.max_poll_records = 25;
     c = bc_consumer_new(&conf, e.b, e.coord, e.off, err, sizeof(err));
-    if (!c)
-        _exit(5);
+    if (!c) _exit(5);
     {
         const char *topics[] = {"t"};
 
@@ -856,15 +849,13 @@ static void child_consume(int fd) {
         bc_consumer_records_t *r = NULL;
         int64_t last[2] = {-1, -1};
 
-        if (bc_consumer_poll(c, 50, &r, err, sizeof(err)) != 0 || !r)
-            continue;
+        if (bc_consumer_poll(c, 50, &r, err, sizeof(err)) != 0 || !r) continue;
         for (size_t i = 0; i < r->cnt; i++) {
             int n = snprintf(line, sizeof(line), "R %d %lld\n",
                              (int)r->recs[i].partition,
                              (long long)r->recs[i].offset);
 
-            if (write(fd, line, (size_t)n) != n)
-                _exit(6);
+            if (write(fd, line, (size_t)n) != n) _exit(6);
             last[r->recs[i].partition] = r->recs[i].offset;
         }
         bc_consumer_records_free(r);
@@ -873,12 +864,10 @@ static void child_consume(int fd) {
         for (int p = 0; p < 2; p++) {
             int n;
 
-            if (last[p] < 0)
-                continue;
+            if (last[p] < 0) continue;
             n = snprintf(line, sizeof(line), "C %d %lld\n", p,
                          (long long)last[p] + 1);
-            if (write(fd, line, (size_t)n) != n)
-                _exit(6);
+            if (write(fd, line, (size_t)n) != n) _exit(6);
         }
         usleep(500);
     }
@@ -920,12 +909,10 @@ Test(bc_consumer, sigkill_mid_stream_then_restart_resumes_at_last_commit) {
 
         if (sscanf(line, "R %d %lld", &p, &o) == 2) {
             seen[p][o] = 1;
-            if (o > max_r[p])
-                max_r[p] = o;
+            if (o > max_r[p]) max_r[p] = o;
         } else if (sscanf(line, "C %d %lld", &p, &o) == 2) {
             last_c[p] = o;
-            if (++commits == 20)
-                kill(pid, SIGKILL);
+            if (++commits == 20) kill(pid, SIGKILL);
         }
     }
     fclose(in);
@@ -941,9 +928,8 @@ Test(bc_consumer, sigkill_mid_stream_then_restart_resumes_at_last_commit) {
     /* Restart: the broker recovers, the table is rebuilt. */
     env_open(&e);
     for (int p = 0; p < 2; p++) {
-        cr_assert_eq(bc_offsets_fetch(e.off, "crash", "t", p, &committed[p],
-                                      NULL),
-                     0);
+        cr_assert_eq(
+            bc_offsets_fetch(e.off, "crash", "t", p, &committed[p], NULL), 0);
         /* Reported commits are durable; an unreported last one may exist. */
         cr_expect_geq(committed[p], last_c[p]);
         cr_expect_leq(committed[p], max_r[p] + 1);
@@ -955,19 +941,17 @@ Test(bc_consumer, sigkill_mid_stream_then_restart_resumes_at_last_commit) {
     subscribe1(c, "t");
     {
         int64_t first[2] = {-1, -1};
-        int got = 0, want = 2 * CRASH_N - (int)committed[0] -
-                            (int)committed[1];
+        int got = 0, want = 2 * CRASH_N - (int)committed[0] - (int)committed[1];
 
         for (int tries = 0; got < want && tries < 2000; tries++) {
             bc_consumer_records_t *r = NULL;
 
-            cr_assert_eq(bc_consumer_poll(c, 20, &r, err, sizeof(err)), 0,
-                         "%s", err);
+            cr_assert_eq(bc_consumer_poll(c, 20, &r, err, sizeof(err)), 0, "%s",
+                         err);
             for (size_t i = 0; r && i < r->cnt; i++) {
                 int p = r->recs[i].partition;
 
-                if (first[p] < 0)
-                    first[p] = r->recs[i].offset;
+                if (first[p] < 0) first[p] = r->recs[i].offset;
                 seen[p][r->recs[i].offset] = 1;
                 got++;
             }
@@ -981,6 +965,69 @@ Test(bc_consumer, sigkill_mid_stream_then_restart_resumes_at_last_commit) {
     for (int p = 0; p < 2; p++)
         for (int o = 0; o < CRASH_N; o++)
             cr_expect(seen[p][o], "t-%d offset %d never consumed", p, o);
+    bc_consumer_destroy(c);
+    env_close(&e);
+}
+
+/* ---- max.poll.interval.ms ---------------------------------------------- */
+
+typedef struct kinds_s {
+    int revoked, assigned, lost;
+} kinds_t;
+
+static void count_kinds(bc_consumer_t *c, bc_consumer_rebalance_t kind,
+                        const bc_group_tp_t *tps, size_t n, void *opaque) {
+    kinds_t *k = opaque;
+
+    (void)c;
+    (void)tps;
+    (void)n;
+    if (kind == BC_CONSUMER_REVOKED)
+        k->revoked++;
+    else if (kind == BC_CONSUMER_ASSIGNED)
+        k->assigned++;
+    else
+        k->lost++;
+}
+
+Test(bc_consumer, no_poll_for_max_poll_interval_leaves_the_group) {
+    env_t e;
+    clk_t k = {&fake_now, 0, 0};
+    kinds_t kinds = {0, 0, 0};
+    bc_consumer_conf_t conf;
+    bc_consumer_t *c;
+    bc_coord_desc_t *d = NULL;
+    int i;
+
+    atomic_store(&fake_now, T0);
+    env_open(&e);
+    topic(&e, "t", 2);
+    conf = conf_for("g", &k);
+    conf.rebalance_cb = count_kinds;
+    conf.rebalance_opaque = &kinds;
+    c = consumer(&e, &conf);
+    subscribe1(c, "t");
+    for (i = 0; i < 2000 && assigned(c) != 2; i++)
+        poll_once(c);
+    cr_assert_eq(assigned(c), 2);
+    /* The application stops polling; heartbeats alone do not keep it in
+     * the group past max.poll.interval.ms (300 s). */
+    for (i = 0; i < 2000; i++) {
+        atomic_fetch_add(&fake_now, 1000);
+        sleep_ms(1);
+        bc_coord_desc_free(d);
+        d = bc_coord_describe(e.coord, "g", T0);
+        if (d && d->member_cnt == 0) break;
+    }
+    cr_assert(d && d->member_cnt == 0, "still a member after %d s", i);
+    cr_expect_geq(atomic_load(&fake_now) - T0, 300000);
+    bc_coord_desc_free(d);
+    /* The next poll reports the partitions lost and joins again. */
+    for (i = 0; i < 2000 && kinds.assigned < 2; i++)
+        poll_once(c);
+    cr_expect_eq(kinds.lost, 1);
+    cr_expect_eq(kinds.revoked, 0);
+    cr_expect_eq(kinds.assigned, 2);
     bc_consumer_destroy(c);
     env_close(&e);
 }

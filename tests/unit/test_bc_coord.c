@@ -17,10 +17,8 @@ static _Atomic int32_t orders_parts = 4;
 
 static int32_t parts_cb(void *opaque, const char *topic) {
     (void)opaque;
-    if (!strcmp(topic, "orders"))
-        return atomic_load(&orders_parts);
-    if (!strcmp(topic, "audit"))
-        return 2;
+    if (!strcmp(topic, "orders")) return atomic_load(&orders_parts);
+    if (!strcmp(topic, "audit")) return 2;
     return -1;
 }
 
@@ -51,8 +49,8 @@ static int join(bc_coord_t *c, const char *member_in, const char *client,
 }
 
 /* Partitions of member as "0 1 2" (sorted). */
-static void parts_of(bc_coord_t *c, const char *member, int64_t now,
-                     char *out, size_t size, int32_t *gen) {
+static void parts_of(bc_coord_t *c, const char *member, int64_t now, char *out,
+                     size_t size, int32_t *gen) {
     bc_group_tp_t *tps;
     size_t cnt, n = 0;
 
@@ -121,9 +119,9 @@ Test(bc_coord, old_owner_may_commit_while_rebalance_is_prepared) {
     /* A still holds generation 1: its revoke-time commit is accepted. */
     cr_expect_eq(bc_coord_check_commit(c, "g", a, 1, 20), 0);
     /* B, pending, syncs and is told to wait. */
-    cr_expect_eq(bc_coord_sync(c, "g", b, 20, &gen, &(bc_group_tp_t *){0},
-                               &(size_t){0}),
-                 BC_COORD_ERR_JOIN_PENDING);
+    cr_expect_eq(
+        bc_coord_sync(c, "g", b, 20, &gen, &(bc_group_tp_t *){0}, &(size_t){0}),
+        BC_COORD_ERR_JOIN_PENDING);
     cr_assert_eq(join(c, a, "c", 30, a, &gen), 0);
     /* After the generation moved, the old generation is fenced. */
     cr_expect_eq(bc_coord_check_commit(c, "g", a, 1, 40),
@@ -383,8 +381,7 @@ static void *worker(void *arg) {
         }
         (void)bc_coord_heartbeat(w->c, "g", m, gen, round);
         (void)bc_coord_check_commit(w->c, "g", m, gen, round);
-        if (bc_coord_leave(w->c, "g", m, round) == 0)
-            w->ok++;
+        if (bc_coord_leave(w->c, "g", m, round) == 0) w->ok++;
     }
     return NULL;
 }

@@ -189,15 +189,25 @@ Test(bc_log, durable_produce_survives_sigkill_at_random_moments) {
             run_child(dir, fds[1], round);
         }
         close(fds[1]);
-        usleep((useconds_t)(2000 + rand_r(&seed) % 60000));
+        size_t before = nacks;
+        ack_t a;
+        ssize_t r;
+        if (round % 5 != 4) {
+            /* Mostly mid-production: wait for the first ack, then kill
+             * after a random delay. Every fifth round kills blind, which
+             * may land in startup or recovery. */
+            r = read(fds[0], &a, sizeof(a));
+            if (r == (ssize_t)sizeof(a) && nacks < MAX_ACKS)
+                acks[nacks++] = a;
+            usleep((useconds_t)(rand_r(&seed) % 40000));
+        } else {
+            usleep((useconds_t)(rand_r(&seed) % 30000));
+        }
         kill(pid, SIGKILL);
         int status;
         waitpid(pid, &status, 0);
         cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
                   "round %d: child exited early (status %d)", round, status);
-        size_t before = nacks;
-        ack_t a;
-        ssize_t r;
         while ((r = read(fds[0], &a, sizeof(a))) == (ssize_t)sizeof(a))
             if (nacks < MAX_ACKS)
                 acks[nacks++] = a;
@@ -220,7 +230,8 @@ Test(bc_log, durable_produce_survives_sigkill_at_random_moments) {
             }
         }
         cr_assert_eq(s.bad, 0, "round %d: unreadable values", round);
-        qsort(s.seqs, s.n, sizeof(*s.seqs), cmp64);
+        if (s.n > 1)
+            qsort(s.seqs, s.n, sizeof(*s.seqs), cmp64);
         for (size_t i = 1; i < s.n; i++)
             cr_assert_neq(s.seqs[i], s.seqs[i - 1],
                           "round %d: seq %lld stored twice", round,
@@ -245,7 +256,7 @@ Test(bc_log, durable_produce_survives_sigkill_at_random_moments) {
         cr_assert_eq(bc_broker_close(b), 0);
     }
     cr_assert_gt(nacks, 0);
-    cr_assert_gt(produced_rounds, ROUNDS / 2);
+    cr_assert_geq(produced_rounds, ROUNDS * 4 / 5);
     cr_log_info("%zu acknowledged records over %d rounds", nacks, ROUNDS);
     free(acks);
     bct_rmtree(dir);

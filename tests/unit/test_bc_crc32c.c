@@ -1,5 +1,6 @@
 /* Tests for bc_crc32c: Kafka's check values, hardware/table agreement. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "broker-core/bc_crc32c.h"
@@ -32,4 +33,19 @@ Test(bc_crc32c, incremental_equals_one_shot_and_hw_equals_table) {
             cr_assert_eq(one, bc_crc32c_sw(0, buf + off, n));
         }
     }
+}
+
+Test(bc_crc32c, long_buffers_match_table_at_every_length_class) {
+    size_t n = 64 * 1024 + 13;
+    unsigned char *buf = malloc(n);
+    unsigned seed = 99;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (unsigned char)rand_r(&seed);
+    size_t lens[] = {767, 768, 769, 12287, 12288, 12289, 16384, 40000, n};
+    for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+        for (size_t off = 0; off < 3; off++)
+            cr_assert_eq(bc_crc32c(0x1234, buf + off, lens[i] - off),
+                         bc_crc32c_sw(0x1234, buf + off, lens[i] - off),
+                         "len %zu off %zu", lens[i], off);
+    free(buf);
 }

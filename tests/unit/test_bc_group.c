@@ -29,8 +29,8 @@ static jvec_t jvecs[] = {
     {"polygenelubricants", INT32_MIN},
     {"GydZG_", INT32_MIN},
     {"DESIGNING WORKHORSES", 2147394275},
-    {"\xc3\xa9t\xc3\xa9", 227742},                             /* été */
-    {"gr\xc3\xbcppe-\xe4\xb8\xad\xe6\x96\x87", -1041074669},   /* grüppe-中文 */
+    {"\xc3\xa9t\xc3\xa9", 227742},                           /* été */
+    {"gr\xc3\xbcppe-\xe4\xb8\xad\xe6\x96\x87", -1041074669}, /* grüppe-中文 */
     {"emoji-\xf0\x9f\x98\x80", 1164511306}, /* U+1F600, a surrogate pair */
     {"Aa", 2112},
     {"BB", 2112},

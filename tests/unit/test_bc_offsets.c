@@ -88,8 +88,8 @@ static pvec_t pvecs[] = {
     {"polygenelubricants", 0}, /* hashCode is INT32_MIN: Utils.abs -> 0 */
     {"GydZG_", 0},             /* also INT32_MIN */
     {"DESIGNING WORKHORSES", 25},
-    {"\xc3\xa9t\xc3\xa9", 42},                             /* été */
-    {"gr\xc3\xbcppe-\xe4\xb8\xad\xe6\x96\x87", 19},        /* grüppe-中文 */
+    {"\xc3\xa9t\xc3\xa9", 42},                      /* été */
+    {"gr\xc3\xbcppe-\xe4\xb8\xad\xe6\x96\x87", 19}, /* grüppe-中文 */
     {"emoji-\xf0\x9f\x98\x80", 6},
 };
 
@@ -126,11 +126,11 @@ Test(bc_offsets, key_v1_bytes) {
 Test(bc_offsets, value_v3_bytes) {
     uint8_t buf[64];
     /* offset 5, leader epoch -1, metadata "m", 1700000000000 ms */
-    const uint8_t want[] = {0x00, 0x03, 0, 0, 0, 0, 0, 0, 0, 5,
-                            0xff, 0xff, 0xff, 0xff, 0x00, 0x01, 'm',
-                            0x00, 0x00, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0x00};
-    size_t n = bc_offsets_encode_value(buf, sizeof(buf), 5, -1, "m",
-                                       1700000000000LL);
+    const uint8_t want[] = {0x00, 0x03, 0,    0,    0,    0,    0,    0,   0,
+                            5,    0xff, 0xff, 0xff, 0xff, 0x00, 0x01, 'm', 0x00,
+                            0x00, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0x00};
+    size_t n =
+        bc_offsets_encode_value(buf, sizeof(buf), 5, -1, "m", 1700000000000LL);
     bc_offsets_value_t v;
 
     cr_assert_eq(n, sizeof(want));
@@ -145,12 +145,11 @@ Test(bc_offsets, value_v3_bytes) {
 
 Test(bc_offsets, decodes_older_value_versions) {
     /* v1: offset 9, metadata "", commit ts 2, expire ts 3 */
-    const uint8_t v1[] = {0, 1, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0,
-                          0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0,
-                          0, 0, 0, 3};
+    const uint8_t v1[] = {0, 1, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0,
+                          0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 3};
     /* v0 (and v2): offset 4, metadata "x", commit ts 6 */
-    const uint8_t v0[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1,
-                          'x', 0, 0, 0, 0, 0, 0, 0, 6};
+    const uint8_t v0[] = {0, 0,   0, 0, 0, 0, 0, 0, 0, 4, 0,
+                          1, 'x', 0, 0, 0, 0, 0, 0, 0, 6};
     bc_offsets_value_t v;
 
     cr_assert_eq(bc_offsets_decode_value(v1, sizeof(v1), &v), 0);
@@ -260,8 +259,8 @@ Test(bc_offsets, group_removal_writes_tombstones) {
     commit1(off, "g1", "orders", 1, 11, "", 5000);
     commit1(off, "g2", "orders", 0, 12, "", 5000);
     cr_expect_eq(bc_log_end_offset(log), 2);
-    cr_assert_eq(bc_offsets_delete_group(off, "g1", 6000, err, sizeof(err)),
-                 0, "%s", err);
+    cr_assert_eq(bc_offsets_delete_group(off, "g1", 6000, err, sizeof(err)), 0,
+                 "%s", err);
     cr_expect_eq(bc_log_end_offset(log), 4); /* two tombstones */
     cr_expect_eq(bc_offsets_fetch(off, "g1", "orders", 0, &o, NULL),
                  BC_ERR_NOT_FOUND);
@@ -369,8 +368,8 @@ Test(bc_offsets, other_key_versions_are_skipped) {
     commit1(off, "g", "orders", 0, 5, "", 1000);
     bc_offsets_close(off);
     cr_assert_eq(bc_broker_append(b, BC_OFFSETS_TOPIC,
-                                  bc_offsets_partition_for("g", 50), &rec, 1,
-                                  0, 1000, NULL, err, sizeof(err)),
+                                  bc_offsets_partition_for("g", 50), &rec, 1, 0,
+                                  1000, NULL, err, sizeof(err)),
                  0, "%s", err);
     off = open_offsets(b, NULL, &load);
     cr_expect_eq(load.skipped, 1);
@@ -397,14 +396,14 @@ Test(bc_offsets, compaction_keeps_latest_commit_and_table_intact) {
 
         for (int k = 0; k < 4; k++)
             c[k] = (bc_offsets_commit_t){"orders", k, i * 10 + k, -1, ""};
-        cr_assert_eq(bc_offsets_commit(off, "busy", c, 4, 10000 + i, err,
-                                       sizeof(err)),
-                     0, "%s", err);
+        cr_assert_eq(
+            bc_offsets_commit(off, "busy", c, 4, 10000 + i, err, sizeof(err)),
+            0, "%s", err);
     }
     bc_log_stats(log, &before);
     cr_assert_gt(before.segments, 2);
-    cr_assert_eq(bc_broker_maintain(b, 20000, &ms, err, sizeof(err)), 0,
-                 "%s", err);
+    cr_assert_eq(bc_broker_maintain(b, 20000, &ms, err, sizeof(err)), 0, "%s",
+                 err);
     bc_log_stats(log, &after);
     cr_expect_geq(ms.partitions_compacted, 1);
     cr_expect_lt(after.bytes, before.bytes / 4, "compacted %lld -> %lld",

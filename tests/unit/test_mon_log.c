@@ -40,11 +40,16 @@ struct parse_case {
 
 ParameterizedTestParameters(mon_log, levels_parse_like_burrow) {
     static struct parse_case params[] = {
-        {"debug", MON_LOG_DEBUG}, {"TRACE", MON_LOG_DEBUG},
-        {"Info", MON_LOG_INFO},   {"warn", MON_LOG_WARN},
-        {"WARNING", MON_LOG_WARN}, {"error", MON_LOG_ERROR},
-        {"fatal", MON_LOG_FATAL}, {"", -1},
-        {"panic", -1},            {"infos", -1},
+        {"debug", MON_LOG_DEBUG},
+        {"TRACE", MON_LOG_DEBUG},
+        {"Info", MON_LOG_INFO},
+        {"warn", MON_LOG_WARN},
+        {"WARNING", MON_LOG_WARN},
+        {"error", MON_LOG_ERROR},
+        {"fatal", MON_LOG_FATAL},
+        {"", -1},
+        {"panic", -1},
+        {"infos", -1},
     };
     return cr_make_param_array(struct parse_case, params,
                                sizeof(params) / sizeof(params[0]));

@@ -1,0 +1,156 @@
+// Entry point: the hash router (#/ = overview, #/clusters/C/groups/G =
+// a group; #/group/C/G is accepted too), the theme switch, the connection
+// indicator and the /v3/events stream feeding the model.
+
+import { EventStream } from './api.js';
+import { h, icon, replaceChildren } from './dom.js';
+import { Model } from './model.js';
+import { mountOverview } from './overview.js';
+import { mountGroup } from './group.js';
+import { fmtMs } from './format.js';
+
+const model = new Model();
+const main = document.getElementById('main');
+let view = null;
+let viewKey = '';
+let lastGroup = null;
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, '') || '/';
+  const qi = raw.indexOf('?');
+  const path = qi >= 0 ? raw.slice(0, qi) : raw;
+  const params = new URLSearchParams(qi >= 0 ? raw.slice(qi + 1) : '');
+  const seg = path.split('/').filter(Boolean).map((x) => {
+    try {
+      return decodeURIComponent(x);
+    } catch (e) {
+      return x;
+    }
+  });
+  if (seg.length === 4 && seg[0] === 'clusters' && seg[2] === 'groups') {
+    return { name: 'group', cluster: seg[1], group: seg[3], params };
+  }
+  if (seg.length === 3 && seg[0] === 'group') {
+    return { name: 'group', cluster: seg[1], group: seg[2], params };
+  }
+  return { name: 'overview', params };
+}
+
+function route() {
+  const r = parseHash();
+  const key = r.name === 'group' ? JSON.stringify([r.cluster, r.group])
+    : 'overview';
+  if (view && key === viewKey) return;
+  const from = viewKey;
+  if (view) view.unmount();
+  viewKey = key;
+  if (r.name === 'group') {
+    view = mountGroup(main, model, r.cluster, r.group, r.params);
+    lastGroup = [r.cluster, r.group];
+    view.focus();
+    window.scrollTo(0, 0);
+  } else {
+    document.title = 'Warren — consumer groups';
+    view = mountOverview(main, model, r.params);
+    // Coming back from a group: focus its row, else the heading.
+    if (!(from !== 'overview' && from && lastGroup &&
+          view.focusRow(lastGroup[0], lastGroup[1]))) {
+      if (from) view.focus();
+    }
+  }
+}
+
+// ---- theme ----
+const themeBtn = document.getElementById('theme-toggle');
+const media = window.matchMedia('(prefers-color-scheme: dark)');
+
+function effectiveTheme() {
+  return document.documentElement.dataset.theme ||
+    (media.matches ? 'dark' : 'light');
+}
+
+function paintThemeButton() {
+  const dark = effectiveTheme() === 'dark';
+  themeBtn.setAttribute('aria-pressed', String(dark));
+  replaceChildren(themeBtn, icon(dark ? 'moon' : 'sun'),
+    h('span', null, 'Dark theme'));
+  themeBtn.title = `Switch to the ${dark ? 'light' : 'dark'} theme`;
+}
+
+themeBtn.addEventListener('click', () => {
+  const next = effectiveTheme() === 'dark' ? 'light' : 'dark';
+  document.documentElement.dataset.theme = next;
+  try {
+    localStorage.setItem('warren-theme', next);
+  } catch (e) {
+    // Storage may be disabled; the choice then lasts for this page only.
+  }
+  paintThemeButton();
+  model.changed();
+});
+media.addEventListener('change', () => {
+  paintThemeButton();
+  model.changed();
+});
+paintThemeButton();
+
+// ---- connection ----
+const conn = document.getElementById('conn');
+const connText = conn.querySelector('.conn-text');
+
+function paintConn() {
+  const { state, info } = model.conn;
+  conn.dataset.state = state;
+  let text;
+  if (state === 'live') {
+    text = model.lastTick
+      ? `Live · updated ${fmtMs(Date.now() - model.lastTick)} ago`
+      : 'Live';
+  } else if (state === 'reconnecting') {
+    text = 'Disconnected · reconnecting…';
+  } else if (state === 'disconnected') {
+    const left = Math.max(0, (info.retryAt || 0) - Date.now());
+    text = `Disconnected · retrying in ${Math.ceil(left / 1000)} s`;
+  } else {
+    text = 'Connecting…';
+  }
+  connText.textContent = text;
+}
+
+async function resync() {
+  const ok = await model.load();
+  if (!ok) return;
+  for (const g of model.groups.values()) {
+    g.detailStale = true;
+    g.detailTick = -1;
+    if (g.sparkState === 2) g.sparkState = 0;
+  }
+  model.loadNotifiers();
+  if (view && view.reload) view.reload();
+  model.changed();
+}
+
+const stream = new EventStream('/v3/events', (name, data) => {
+  if (name === 'status') model.onStatus(data);
+  else if (name === 'tick') model.onTick(data);
+  else if (name === 'dropped') resync();
+  paintConn();
+}, (state, info) => {
+  model.conn = { state, info };
+  paintConn();
+  if (state === 'live' && (info.reopened || model.loadError)) resync();
+});
+
+setInterval(paintConn, 1000);
+window.addEventListener('hashchange', route);
+
+async function boot() {
+  route();
+  stream.start();
+  await model.load();
+  model.loadNotifiers();
+  // Exposed for the end-to-end test and for poking around in devtools.
+  window.warren = { model, stream, booted: Date.now() };
+}
+
+boot();

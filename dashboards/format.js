@@ -1,0 +1,121 @@
+// Status vocabulary and number/time formatting shared by every view.
+//
+// A status is always shown as an icon, a word and a colour together, so
+// colour is never the only signal. Group statuses are Burrow's (OK, WARN,
+// ERR, NOTFOUND); an ERR group is described by the partition status that
+// made it ERR (stalled, stopped, rewound) when that is known.
+
+export const STATUS = {
+  OK: { word: 'OK', sev: 0, cls: 'ok', icon: 'ok' },
+  WARN: { word: 'falling behind', sev: 2, cls: 'warn', icon: 'warn' },
+  ERR: { word: 'error', sev: 3, cls: 'err', icon: 'err' },
+  STALL: { word: 'stalled', sev: 3, cls: 'err', icon: 'stall' },
+  STOP: { word: 'stopped', sev: 3, cls: 'err', icon: 'stop' },
+  REWIND: { word: 'rewound', sev: 3, cls: 'err', icon: 'rewind' },
+  NOTFOUND: { word: 'not found', sev: 1, cls: 'gone', icon: 'gone' },
+  '': { word: 'loading', sev: -1, cls: 'unknown', icon: 'unknown' },
+};
+
+export const ERR_KINDS = ['STALL', 'STOP', 'REWIND'];
+
+// Meta for a status name; unknown names fall back to "loading".
+export function statusMeta(s) {
+  return STATUS[s] || STATUS[''];
+}
+
+// The status a group row shows: the ERR kind when known, else the status.
+export function displayStatus(status, kind) {
+  if (status === 'ERR' && kind) return kind;
+  return status || '';
+}
+
+// First partition status that makes a group ERR (list of {status}).
+export function errKind(partitions) {
+  if (!Array.isArray(partitions)) return '';
+  for (const p of partitions) {
+    if (p && ERR_KINDS.includes(p.status)) return p.status;
+  }
+  return '';
+}
+
+// Severity for sorting: larger first. ERR > WARN > NOTFOUND > OK > loading.
+export function severity(status) {
+  return statusMeta(status).sev;
+}
+
+const nf = new Intl.NumberFormat('en-US');
+
+// 12345 -> "12,345"; null/undefined -> "—".
+export function fmtInt(n) {
+  if (n === null || n === undefined || Number.isNaN(n)) return '—';
+  return nf.format(Math.round(n));
+}
+
+// 12345 -> "12.3k", 4500000 -> "4.5M" (axis labels).
+export function fmtCompact(n) {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '—';
+  const a = Math.abs(n);
+  const units = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  for (const [v, u] of units) {
+    if (a >= v) {
+      const x = n / v;
+      return (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1))
+        .replace(/\.0$/, '') + u;
+    }
+  }
+  return String(Math.round(n * 100) / 100);
+}
+
+// Seconds as a short duration: 0.4 -> "0.4 s", 75 -> "1 min 15 s",
+// 7300 -> "2 h 1 min", 200000 -> "2 d 7 h". null -> "—".
+export function fmtSeconds(s) {
+  if (s === null || s === undefined || !Number.isFinite(s)) return '—';
+  if (s < 0) s = 0;
+  if (s < 10) return `${(Math.round(s * 10) / 10).toString()} s`;
+  if (s < 60) return `${Math.round(s)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) {
+    const rs = Math.round(s - m * 60);
+    return rs && m < 10 ? `${m} min ${rs} s` : `${m} min`;
+  }
+  const h = Math.floor(m / 60);
+  if (h < 48) {
+    const rm = m - h * 60;
+    return rm ? `${h} h ${rm} min` : `${h} h`;
+  }
+  const d = Math.floor(h / 24);
+  const rh = h - d * 24;
+  return rh ? `${d} d ${rh} h` : `${d} d`;
+}
+
+// Milliseconds as a duration (see fmtSeconds).
+export function fmtMs(ms) {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  return fmtSeconds(ms / 1000);
+}
+
+function pad(n) {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+// Clock time of an epoch ms: "14:03:07" (local time).
+export function fmtClock(ms, withSeconds = true) {
+  if (!Number.isFinite(ms)) return '—';
+  const d = new Date(ms);
+  const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return withSeconds ? `${hm}:${pad(d.getSeconds())}` : hm;
+}
+
+// Full local date and time: "2024-03-01 14:03:07".
+export function fmtDateTime(ms) {
+  if (!Number.isFinite(ms)) return '—';
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+    fmtClock(ms);
+}
+
+// Rule names as words ("no_recent_commit" -> "no recent commit").
+export function fmtRule(rule) {
+  if (!rule) return '—';
+  return String(rule).replace(/[_-]+/g, ' ');
+}

@@ -1,0 +1,312 @@
+// The dashboard's live picture of every cluster and group.
+//
+// Built from three sources: the group lists (GET /v3/kafka, .../consumer),
+// per-group details fetched only when needed (/lag for label, explanation
+// and since; /history for the sparkline), and the /v3/events stream, whose
+// "tick" after every evaluation pass carries the status and lags of every
+// group and whose "status" events carry transitions. So 1000 groups cost
+// one tick per pass, plus details for the rows on screen.
+//
+// Clocks: a replay cluster is evaluated on the trace's virtual clock, so
+// its history and "since" times are not wall times. Each cluster keeps an
+// offset (virtual - wall) learnt from status events and history samples;
+// clusterNow() is what "in this status for" and "the last hour" use.
+
+import { getJSON, groupPath, Queue } from './api.js';
+import { errKind } from './format.js';
+
+const HOUR = 3600 * 1000;
+
+export function groupKey(cluster, group) {
+  return JSON.stringify([cluster, group]);
+}
+
+export class Model {
+  constructor() {
+    this.groups = new Map();
+    this.clusters = [];
+    this.clusterClass = new Map();
+    this.clocks = new Map();
+    this.listeners = new Set();
+    this.conn = { state: 'connecting', info: {} };
+    this.lastTick = 0;
+    this.ticks = 0;
+    this.loaded = false;
+    this.loadError = '';
+    this.notifiers = { state: 'unknown', body: null, at: 0 };
+    this.queue = new Queue(4);
+    this.changes = [];
+    this.pending = false;
+    this.epoch = 0;
+  }
+
+  // fn() is called (batched per animation frame) after any change.
+  subscribe(fn) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  changed() {
+    this.epoch++;
+    if (this.pending) return;
+    this.pending = true;
+    const run = () => {
+      this.pending = false;
+      for (const fn of [...this.listeners]) {
+        try {
+          fn();
+        } catch (e) {
+          console.error(e);
+        }
+      }
+    };
+    if (document.hidden) setTimeout(run, 250);
+    else requestAnimationFrame(run);
+  }
+
+  ensure(cluster, group) {
+    const key = groupKey(cluster, group);
+    let g = this.groups.get(key);
+    if (!g) {
+      g = { key, cluster, group, status: '', kind: '', totallag: null,
+        maxlag: null, maxTimeLag: null, since: null, explanation: '',
+        partitionCount: null, spark: null, sparkState: 0, detailState: 0,
+        detailStale: false, detailTick: -1, live: false, search: `${cluster}/${group}`
+          .toLowerCase() };
+      this.groups.set(key, g);
+    }
+    return g;
+  }
+
+  get(cluster, group) {
+    return this.groups.get(groupKey(cluster, group));
+  }
+
+  isReplay(cluster) {
+    return this.clusterClass.get(cluster) === 'replay';
+  }
+
+  // The cluster's evaluation clock now (ms).
+  clusterNow(cluster) {
+    return Date.now() + (this.clocks.get(cluster) || 0);
+  }
+
+  // Learns a cluster's clock from a time `virt` that was "now" (exact) or
+  // at most an evaluation interval ago (history).
+  observeClock(cluster, virt, exact) {
+    if (!this.isReplay(cluster) || !Number.isFinite(virt)) return;
+    const off = virt - Date.now();
+    const cur = this.clocks.get(cluster);
+    if (exact || cur === undefined || off > cur) this.clocks.set(cluster, off);
+  }
+
+  // Loads clusters and group lists; keeps what is already known about the
+  // groups still listed. Returns true on success.
+  async load() {
+    try {
+      const r = await getJSON('/v3/kafka');
+      if (!r.ok || !r.body || !Array.isArray(r.body.clusters)) {
+        throw new Error(`GET /v3/kafka answered ${r.status}`);
+      }
+      const clusters = r.body.clusters.map(String).sort();
+      const listed = new Set();
+      await Promise.all(clusters.map(async (c) => {
+        const enc = encodeURIComponent(c);
+        const [det, lst] = await Promise.all([
+          getJSON(`/v3/kafka/${enc}`), getJSON(`/v3/kafka/${enc}/consumer`)]);
+        const mod = det.body && det.body.module;
+        if (mod) this.clusterClass.set(c, mod['class-name'] || '');
+        const names = (lst.body && lst.body.consumers) || [];
+        for (const n of names) {
+          listed.add(this.ensure(c, String(n)).key);
+        }
+      }));
+      for (const [key, g] of this.groups) {
+        if (!listed.has(key) && g.status !== 'NOTFOUND') this.groups.delete(key);
+      }
+      this.clusters = clusters;
+      this.loaded = true;
+      this.loadError = '';
+      this.changed();
+      return true;
+    } catch (e) {
+      this.loadError = `Cannot reach the Warren API (${e.message || e}).`;
+      this.changed();
+      return false;
+    }
+  }
+
+  // Until the first tick brings every status, fetch statuses in the
+  // background (after the rows on screen, which ask with urgent = true).
+  fillStatuses() {
+    if (this.ticks) return;
+    for (const g of this.groups.values()) {
+      if (!g.detailState && !g.live) this.requestDetail(g, false);
+    }
+  }
+
+  // Asks for g's /lag (label, explanation, since) unless it is loaded and
+  // fresh. urgent: the row is on screen.
+  requestDetail(g, urgent) {
+    if (g.status === 'NOTFOUND' || g.detailState === 1) return;
+    // A stale body is asked again once per evaluation pass at most: the
+    // server caches /lag for expire-cache.
+    if (g.detailState === 2 && (!g.detailStale || g.detailTick === this.ticks)) {
+      return;
+    }
+    this.queue.add(`lag ${g.key}`, () => this.fetchDetail(g), urgent);
+  }
+
+  async fetchDetail(g) {
+    g.detailState = 1;
+    g.detailTick = this.ticks;
+    try {
+      const r = await getJSON(groupPath(g.cluster, g.group, '/lag'));
+      const st = r.body && r.body.status;
+      if (!st) throw new Error('no status');
+      this.applyStatusObject(g, st);
+      g.detailState = 2;
+    } catch (e) {
+      g.detailState = 0;
+      return;
+    }
+    this.changed();
+  }
+
+  // Merges a /lag status object into g. A tick or an event newer than the
+  // (cached, up to expire-cache old) body wins on the status itself.
+  applyStatusObject(g, st) {
+    const fresh = !g.live || g.status === st.status;
+    if (!g.live) {
+      g.status = st.status;
+      g.totallag = st.totallag;
+      g.maxTimeLag = st.max_time_lag_s ?? g.maxTimeLag;
+      if (st.maxlag) g.maxlag = st.maxlag.current_lag;
+    }
+    g.detailStale = !fresh;
+    if (!fresh) return;
+    g.kind = st.status === 'ERR' ? errKind(st.partitions) : '';
+    if (st.since !== undefined) g.since = st.since;
+    g.explanation = st.explanation || '';
+    g.partitionCount = st.partition_count ?? g.partitionCount;
+  }
+
+  // Asks for g's last hour of total lag (the sparkline).
+  requestSpark(g) {
+    if (g.sparkState) return;
+    this.queue.add(`spark ${g.key}`, () => this.fetchSpark(g), true);
+  }
+
+  async fetchSpark(g) {
+    g.sparkState = 1;
+    const calibrated = !this.isReplay(g.cluster) || this.clocks.has(g.cluster);
+    const since = calibrated ? Math.max(0, this.clusterNow(g.cluster) - HOUR)
+      : 0;
+    try {
+      const r = await getJSON(
+        groupPath(g.cluster, g.group, `/history?since=${Math.floor(since)}`));
+      const samples = (r.body && r.body.history && r.body.history.samples) ||
+        [];
+      if (samples.length) {
+        this.observeClock(g.cluster, samples[samples.length - 1].t_last,
+          false);
+      }
+      const from = this.clusterNow(g.cluster) - HOUR;
+      const pts = [];
+      for (const sm of samples) {
+        if (sm.t >= from) pts.push({ t: sm.t, v: sm.totallag });
+        if (sm.t_last > sm.t && sm.t_last >= from) {
+          pts.push({ t: sm.t_last, v: sm.totallag });
+        }
+      }
+      g.spark = pts;
+      g.sparkState = 2;
+    } catch (e) {
+      g.sparkState = 0;
+      return;
+    }
+    this.changed();
+  }
+
+  // Event "status": a transition of one group.
+  onStatus(ev) {
+    if (!ev || !ev.cluster || !ev.group) return;
+    const g = this.ensure(ev.cluster, ev.group);
+    g.live = true;
+    g.status = ev.status;
+    g.kind = ev.status === 'ERR' ? errKind(ev.partitions) : '';
+    g.explanation = ev.explanation || (ev.status === 'NOTFOUND'
+      ? 'The group is no longer known: it was deleted or it expired.' : '');
+    if (Number.isFinite(ev.totallag)) g.totallag = ev.totallag;
+    if (ev.status === 'NOTFOUND') {
+      g.since = this.clusterNow(ev.cluster);
+      g.maxTimeLag = null;
+      g.totallag = null;
+      g.maxlag = null;
+    } else {
+      this.observeClock(ev.cluster, ev.t, true);
+      g.since = ev.t;
+    }
+    g.detailStale = false;
+    this.changes.unshift({ at: Date.now(), cluster: ev.cluster,
+      group: ev.group, status: ev.status, kind: g.kind,
+      previous: ev.previous, explanation: g.explanation });
+    if (this.changes.length > 50) this.changes.length = 50;
+    this.changed();
+  }
+
+  // Event "tick": every group's status and lags after an evaluation pass.
+  onTick(ev) {
+    if (!ev || !Array.isArray(ev.groups)) return;
+    this.ticks++;
+    this.lastTick = Date.now();
+    this.queue.clearLater();
+    for (const t of ev.groups) {
+      const g = this.ensure(t.cluster, t.group);
+      if (g.status !== t.status) {
+        // A transition we did not see (missed while reconnecting).
+        g.status = t.status;
+        g.kind = '';
+        g.since = null;
+        g.detailStale = true;
+      }
+      g.live = true;
+      g.totallag = t.totallag;
+      g.maxlag = t.maxlag;
+      g.maxTimeLag = t.max_time_lag_s;
+      if (g.sparkState === 2) {
+        const now = this.clusterNow(t.cluster);
+        g.spark.push({ t: now, v: t.totallag });
+        const from = now - HOUR;
+        let k = 0;
+        while (k < g.spark.length - 2 && g.spark[k].t < from) k++;
+        if (k) g.spark.splice(0, k);
+      }
+    }
+    this.changed();
+  }
+
+  // GET /v3/notifiers: state 'absent' when the server has no such route.
+  loadNotifiers() {
+    if (!this.notifiersBusy) {
+      this.notifiersBusy = this.fetchNotifiers().finally(() => {
+        this.notifiersBusy = null;
+      });
+    }
+    return this.notifiersBusy;
+  }
+
+  async fetchNotifiers() {
+    try {
+      const r = await getJSON('/v3/notifiers');
+      if (r.status === 404 || r.status === 405) {
+        this.notifiers = { state: 'absent', body: null, at: Date.now() };
+      } else if (r.ok && r.body) {
+        this.notifiers = { state: 'present', body: r.body, at: Date.now() };
+      }
+    } catch (e) {
+      return;
+    }
+    this.changed();
+  }
+}

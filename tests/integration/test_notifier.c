@@ -1,0 +1,905 @@
+/* Integration tests for the notifier: real webhooks into a real receiver
+ * (libmicrohttpd on a loopback port, in this process) that records every
+ * request and answers per a script: 200, fail N times then 200, hang until
+ * released, always 404, 429 with Retry-After. Evaluations come from the
+ * real store fed with samples/stalled.jsonl, or are built by hand. The
+ * kill -9 test runs tests/helpers/notifier_child, which queues a delivery
+ * and waits to be killed.
+ */
+#include <criterion/criterion.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "evaluator/ev_group.h"
+#include "monitor/mon_config.h"
+#include "monitor/mon_log.h"
+#include "monitor/mon_notifier.h"
+#include "monitor/mon_store.h"
+#include "monitor/mon_trace.h"
+
+#define SECRET "whsec_integration"
+
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The receiver                                                           */
+
+typedef struct req_s {
+    char method[12];
+    char path[512];
+    char delivery[160];
+    char signature[160];
+    char ctype[80];
+    char body[8192];
+    int64_t t_ms;
+} req_t;
+
+#define MAX_REQS 64
+
+typedef struct rcv_s {
+    struct MHD_Daemon *d;
+    int port;
+    pthread_mutex_t lock;
+    req_t reqs[MAX_REQS];
+    int n;
+    /* script */
+    int fail_first;        /* answer fail_status to the first N */
+    int fail_status;
+    int retry_after;       /* on failures, seconds; 0 = no header */
+    int status;            /* afterwards; 0 = 200 */
+    int hang_first;        /* hang the first N until released */
+    atomic_bool release;
+    atomic_int hanging;    /* handlers hanging now */
+} rcv_t;
+
+typedef struct conn_s {
+    char buf[8192];
+    size_t len;
+} conn_t;
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
+                               const char *url, const char *method,
+                               const char *version, const char *upload,
+                               size_t *upload_size, void **con_cls) {
+    rcv_t *r = cls;
+    conn_t *cc = *con_cls;
+    (void)version;
+    if (!cc) {
+        cc = calloc(1, sizeof(*cc));
+        *con_cls = cc;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        size_t room = sizeof(cc->buf) - 1 - cc->len;
+        size_t k = *upload_size < room ? *upload_size : room;
+        memcpy(cc->buf + cc->len, upload, k);
+        cc->len += k;
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    const char *h;
+    pthread_mutex_lock(&r->lock);
+    int idx = r->n;
+    if (r->n < MAX_REQS) {
+        req_t *q = &r->reqs[r->n++];
+        memset(q, 0, sizeof(*q));
+        snprintf(q->method, sizeof(q->method), "%s", method);
+        snprintf(q->path, sizeof(q->path), "%s", url);
+        h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                        "X-Warren-Delivery");
+        snprintf(q->delivery, sizeof(q->delivery), "%s", h ? h : "");
+        h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                        "X-Warren-Signature");
+        snprintf(q->signature, sizeof(q->signature), "%s", h ? h : "");
+        h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+        snprintf(q->ctype, sizeof(q->ctype), "%s", h ? h : "");
+        memcpy(q->body, cc->buf, cc->len);
+        q->body[cc->len] = '\0';
+        q->t_ms = mono_ms();
+    }
+    pthread_mutex_unlock(&r->lock);
+
+    if (idx < r->hang_first) {
+        atomic_fetch_add(&r->hanging, 1);
+        for (int i = 0; i < 3000 && !atomic_load(&r->release); i++)
+            sleep_ms(10);
+        atomic_fetch_sub(&r->hanging, 1);
+    }
+    int status = idx < r->fail_first ? r->fail_status
+                                     : (r->status ? r->status : 200);
+    static const char ok[] = "{\"ok\":true}";
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        sizeof(ok) - 1, (void *)ok, MHD_RESPMEM_PERSISTENT);
+    if (idx < r->fail_first && r->retry_after) {
+        char ra[16];
+        snprintf(ra, sizeof(ra), "%d", r->retry_after);
+        MHD_add_response_header(resp, "Retry-After", ra);
+    }
+    enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                      enum MHD_RequestTerminationCode code) {
+    (void)cls;
+    (void)c;
+    (void)code;
+    free(*con_cls);
+    *con_cls = NULL;
+}
+
+/* Starts r on 127.0.0.1:port (0 = any free port). */
+static void rcv_start(rcv_t *r, int port) {
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (!r->d)
+        pthread_mutex_init(&r->lock, NULL);
+    r->d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
+        (uint16_t)port, NULL, NULL, handler, r, MHD_OPTION_SOCK_ADDR, &sa,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, r,
+        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+    cr_assert_not_null(r->d, "receiver did not start on port %d", port);
+    r->port = MHD_get_daemon_info(r->d, MHD_DAEMON_INFO_BIND_PORT)->port;
+}
+
+static void rcv_stop(rcv_t *r) {
+    if (!r->d)
+        return;
+    atomic_store(&r->release, true);
+    MHD_stop_daemon(r->d);
+    r->d = NULL;
+}
+
+static int rcv_count(rcv_t *r) {
+    pthread_mutex_lock(&r->lock);
+    int n = r->n;
+    pthread_mutex_unlock(&r->lock);
+    return n;
+}
+
+/* Waits up to 20 s for at least n requests; returns the count. */
+static int rcv_wait(rcv_t *r, int n) {
+    for (int i = 0; i < 2000 && rcv_count(r) < n; i++)
+        sleep_ms(10);
+    return rcv_count(r);
+}
+
+/* Waits up to 20 s until n handlers hang; returns how many do. */
+static int rcv_wait_hanging(rcv_t *r, int n) {
+    for (int i = 0; i < 4000 && atomic_load(&r->hanging) < n; i++)
+        sleep_ms(5);
+    return atomic_load(&r->hanging);
+}
+
+/* A port nothing listens on (bound and closed again). */
+static int free_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa;
+    socklen_t sl = sizeof(sa);
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Fixture: temp dir, config, notifier                                    */
+
+static char dir[128];
+static mon_config_t *cfg;
+static rcv_t rA, rB;
+
+static void setup(void) {
+    snprintf(dir, sizeof(dir), "/tmp/warren-nti-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    mon_log_set_level(MON_LOG_FATAL);
+    memset(&rA, 0, sizeof(rA));
+    memset(&rB, 0, sizeof(rB));
+}
+
+static void teardown(void) {
+    char cmd[256];
+    rcv_stop(&rA);
+    rcv_stop(&rB);
+    mon_config_destroy(cfg);
+    cfg = NULL;
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        cr_log_warn("cannot remove %s", dir);
+}
+
+static mon_notifier_t *make(const char *ini) {
+    char err[1024] = "";
+    mon_config_destroy(cfg);
+    cfg = mon_config_load_string(ini, "<test>", err, sizeof(err));
+    cr_assert_not_null(cfg, "config: %s", err);
+    mon_notifier_opts_t o;
+    mon_notifier_opts_default(&o);
+    o.delivery.base_delay_ms = 20; /* keep retries quick */
+    o.delivery.max_delay_ms = 200;
+    size_t n = mon_config_notifier_count(cfg);
+    const mon_config_notifier_t *v[4];
+    for (size_t i = 0; i < n; i++)
+        v[i] = mon_config_notifier_at(cfg, i);
+    mon_notifier_t *nt = mon_notifier_new(v, n, dir, "http://dash/", &o,
+                                          err, sizeof(err));
+    cr_assert_not_null(nt, "notifier: %s", err);
+    return nt;
+}
+
+typedef struct fake_s {
+    mon_group_eval_t ev;
+    mon_part_eval_t parts[1];
+} fake_t;
+
+static void fake(fake_t *f, const char *group, ev_status_t st) {
+    memset(f, 0, sizeof(*f));
+    f->ev.cluster = "local";
+    f->ev.group = group;
+    f->ev.parts = f->parts;
+    f->ev.count = 1;
+    mon_part_eval_t *p = &f->parts[0];
+    p->topic = "orders";
+    p->partition = 0;
+    p->owner = "";
+    p->client_id = "";
+    p->result.status = st == EV_ERR ? EV_STALL : st;
+    p->result.rule = st == EV_ERR    ? EV_RULE_STALL
+                     : st == EV_WARN ? EV_RULE_LAG_NOT_DECREASING
+                                     : EV_RULE_LAG_DECREASING;
+    p->result.current_lag = st == EV_OK ? 0 : 1234;
+    p->result.index = -1;
+    p->result.complete = 1;
+    ev_group_init(&f->ev.rollup);
+    ev_group_add(&f->ev.rollup, &p->result, 0);
+    f->ev.status = f->ev.rollup.status;
+}
+
+static mon_delivery_info_t only_delivery(mon_notifier_t *nt) {
+    mon_delivery_info_t *v, out;
+    size_t n;
+    mon_notifier_deliveries(nt, &v, &n);
+    cr_assert_eq(n, 1, "exactly one delivery recorded, got %zu", n);
+    out = v[0];
+    memset(&v[0], 0, sizeof(v[0]));
+    mon_delivery_list_free(v, n);
+    return out;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Tests                                                                  */
+
+/* Replays samples/stalled.jsonl through the real store, then lets the
+ * consumer catch up; evaluates the group at every trace instant. */
+Test(notifier, stalled_trace_gives_one_open_and_one_close_with_same_id,
+     .init = setup, .fini = teardown) {
+    char ini[512], err[512];
+    rcv_start(&rA, 0);
+    snprintf(ini, sizeof(ini),
+             "[notifier hook]\nurl-open = http://127.0.0.1:%d/open\n"
+             "url-close = http://127.0.0.1:%d/close/{{id}}\n"
+             "send-close = true\ninterval = 1s\nsend-interval = 1h\n",
+             rA.port, rA.port);
+    mon_notifier_t *nt = make(ini);
+    mon_store_config_t sc;
+    mon_store_config_default(&sc);
+    mon_store_t *st = mon_store_new(&sc, err, sizeof(err));
+    cr_assert_not_null(st);
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_trace_reader_t *rd = mon_trace_reader_new("stalled.jsonl");
+    FILE *f = fopen("samples/stalled.jsonl", "r");
+    cr_assert_not_null(f, "run from the repository root");
+    mon_group_eval_t ev = {0};
+    char line[4096];
+    int64_t last_t = -1;
+    int queued = 0;
+    while (fgets(line, sizeof(line), f)) {
+        mon_trace_event_t e;
+        cr_assert_eq(mon_trace_parse_line(rd, line, strcspn(line, "\n"), &e,
+                                          err, sizeof(err)), 0, "%s", err);
+        if (e.type != MON_TRACE_HEAD && e.type != MON_TRACE_COMMIT)
+            continue;
+        if (last_t >= 0 && e.t > last_t) {
+            mon_store_group_eval(st, "local", "pdf-render", last_t, NULL,
+                                 &ev);
+            queued += mon_notifier_observe(nt, &ev, last_t);
+        }
+        last_t = e.t;
+        if (e.type == MON_TRACE_HEAD)
+            mon_store_head(cl, e.topic, e.partition, e.partitions, e.offset,
+                           e.t);
+        else
+            mon_store_commit(cl, e.group, e.topic, e.partition, e.offset,
+                             e.t, e.owner, e.client_id);
+    }
+    fclose(f);
+    mon_trace_reader_destroy(rd);
+    mon_store_group_eval(st, "local", "pdf-render", last_t, NULL, &ev);
+    cr_assert_eq(ev.status, EV_ERR, "the trace ends stalled");
+    queued += mon_notifier_observe(nt, &ev, last_t);
+    cr_assert_eq(queued, 1, "one open while it stalls");
+    /* Recovery: the consumer commits the head on both partitions. */
+    for (int k = 1; k <= 12; k++) {
+        int64_t t = last_t + k * 10000;
+        for (int p = 0; p < 2; p++) {
+            int64_t head = (p ? 10900 : 5900) + 100 * k;
+            mon_store_head(cl, "invoices", p, 2, head, t);
+            mon_store_commit(cl, "pdf-render", "invoices", p, head, t, NULL,
+                             NULL);
+        }
+        mon_store_group_eval(st, "local", "pdf-render", t, NULL, &ev);
+        queued += mon_notifier_observe(nt, &ev, t);
+    }
+    cr_assert_eq(ev.status, EV_OK);
+    cr_assert_eq(queued, 2, "and one close after recovery");
+    cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
+    cr_assert_eq(rcv_count(&rA), 2);
+    req_t *o = &rA.reqs[0], *c = &rA.reqs[1];
+    cr_assert_str_eq(o->path, "/open");
+    cJSON *jo = cJSON_Parse(o->body), *jc = cJSON_Parse(c->body);
+    cr_assert(jo && jc);
+    const char *id = cJSON_GetObjectItem(jo, "id")->valuestring;
+    cr_assert_str_eq(cJSON_GetObjectItem(jc, "id")->valuestring, id);
+    cr_assert_str_eq(cJSON_GetObjectItem(jo, "status")->valuestring, "ERR");
+    cr_assert_str_eq(cJSON_GetObjectItem(jc, "status")->valuestring, "OK");
+    cJSON *parts = cJSON_GetObjectItem(jo, "partitions");
+    cr_assert_eq(cJSON_GetArraySize(parts), 1);
+    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(parts, 0),
+                                         "status")->valuestring, "STALL");
+    char want[128];
+    snprintf(want, sizeof(want), "/close/%s", id);
+    cr_assert_str_eq(c->path, want);
+    snprintf(want, sizeof(want), "%s:open:1", id);
+    cr_assert_str_eq(o->delivery, want);
+    snprintf(want, sizeof(want), "%s:close:2", id);
+    cr_assert_str_eq(c->delivery, want);
+    cr_assert_str_eq(o->ctype, "application/json");
+    cJSON_Delete(jo);
+    cJSON_Delete(jc);
+    mon_group_eval_free(&ev);
+    mon_store_destroy(st);
+    mon_notifier_destroy(nt);
+}
+
+Test(notifier, signature_verifies_with_an_independent_hmac,
+     .init = setup, .fini = teardown) {
+    char ini[512];
+    rcv_start(&rA, 0);
+    snprintf(ini, sizeof(ini),
+             "[notifier hook]\nurl-open = http://127.0.0.1:%d/\n"
+             "secret = " SECRET "\nheaders = X-Team: data; X-Env: test\n",
+             rA.port);
+    mon_notifier_t *nt = make(ini);
+    fake_t f;
+    fake(&f, "signed-group", EV_ERR);
+    int64_t before = wall_ms() / 1000;
+    cr_assert_eq(mon_notifier_observe(nt, &f.ev, wall_ms()), 1);
+    cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
+    int64_t after = wall_ms() / 1000;
+    cr_assert_eq(rcv_count(&rA), 1);
+    req_t *q = &rA.reqs[0];
+    long long t = 0;
+    char hexmac[65] = "";
+    cr_assert_eq(sscanf(q->signature, "t=%lld,v1=%64[0-9a-f]", &t, hexmac),
+                 2, "header: %s", q->signature);
+    cr_assert(t >= before && t <= after);
+    /* Independent computation: HMAC(key, "<t>.<body>") in one shot. */
+    char msg[9000];
+    int ml = snprintf(msg, sizeof(msg), "%lld.%s", t, q->body);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    HMAC(EVP_sha256(), SECRET, (int)strlen(SECRET), (unsigned char *)msg,
+         (size_t)ml, mac, &maclen);
+    char hex[65];
+    for (unsigned i = 0; i < maclen; i++)
+        snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+    cr_assert_str_eq(hexmac, hex);
+    mon_notifier_destroy(nt);
+}
+
+Test(notifier, five_hundred_twice_then_ok_is_three_attempts_one_key,
+     .init = setup, .fini = teardown) {
+    char ini[512];
+    rA.fail_first = 2;
+    rA.fail_status = 500;
+    rcv_start(&rA, 0);
+    snprintf(ini, sizeof(ini),
+             "[notifier hook]\nurl-open = http://127.0.0.1:%d/\n", rA.port);
+    mon_notifier_t *nt = make(ini);
+    fake_t f;
+    fake(&f, "g500", EV_WARN);
+    cr_assert_eq(mon_notifier_observe(nt, &f.ev, wall_ms()), 1);
+    cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
+    cr_assert_eq(rcv_count(&rA), 3);
+    cr_assert_str_eq(rA.reqs[0].delivery, rA.reqs[1].delivery);
+    cr_assert_str_eq(rA.reqs[1].delivery, rA.reqs[2].delivery);
+    cr_assert_str_eq(rA.reqs[0].body, rA.reqs[2].body);
+    mon_delivery_info_t in = only_delivery(nt);
+    cr_assert_eq(in.state, MON_DELIVERY_DELIVERED);
+    cr_assert_eq(in.attempts, 3);
+    cr_assert_eq(in.http_status, 200);
+    cr_assert_str_eq(in.key, rA.reqs[0].delivery);
+    mon_delivery_info_clear(&in);
+    cJSON *j = mon_notifier_to_json(nt);
+    cJSON *nf = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "notifiers"), 0);
+    cr_assert_eq(cJSON_GetObjectItem(nf, "delivered")->valueint, 1);
+    cr_assert_eq(cJSON_GetObjectItem(nf, "retries")->valueint, 2);
+    cr_assert_eq(cJSON_GetObjectItem(nf, "failed")->valueint, 0);
+    cJSON_Delete(j);
+    mon_notifier_destroy(nt);
+}
+
+Test(notifier, receiver_down_then_up_within_retry_budget_gets_it_once,
+     .init = setup, .fini = teardown) {
+    char ini[512];
+    int port = free_port();
+    snprintf(ini, sizeof(ini),
+             "[notifier hook]\nurl-open = http://127.0.0.1:%d/\n"
+             "max-retries = 20\n", port);
+    mon_notifier_t *nt = make(ini);
+    fake_t f;
+    fake(&f, "gdown", EV_ERR);
+    uint64_t seq = 0;
+    cr_assert_eq(mon_notifier_observe(nt, &f.ev, wall_ms()), 1);
+    /* Wait for two refused attempts before the receiver comes up. */
+    mon_delivery_info_t in = {0};
+    for (int i = 0; i < 2000; i++) {
+        mon_delivery_info_t *v;
+        size_t n;
+        mon_notifier_deliveries(nt, &v, &n);
+        uint32_t att = n ? v[0].attempts : 0;
+        seq = n ? v[0].seq : 0;
+        mon_delivery_list_free(v, n);
+        if (att >= 2)
+            break;
+        sleep_ms(5);
+    }
+    cr_assert_eq(mon_notifier_delivery(nt, seq, &in), 0);
+    cr_assert_geq(in.attempts, 2);
+    cr_assert_eq(in.state, MON_DELIVERY_PENDING);
+    cr_assert(strstr(in.error, "onnect"), "error: %s", in.error);
+    mon_delivery_info_clear(&in);
+    rcv_start(&rA, port);
+    cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
+    cr_assert_eq(rcv_count(&rA), 1, "received once");
+    in = only_delivery(nt);
+    cr_assert_eq(in.state, MON_DELIVERY_DELIVERED);
+    cr_assert_gt(in.attempts, 2);
+    mon_delivery_info_clear(&in);
+    mon_notifier_destroy(nt);
+}
+
+Test(notifier, hanging_receiver_delays_neither_other_notifier_nor_observe,
+     .init = setup, .fini = teardown) {
+    char ini[1024];
+    rA.hang_first = 1000; /* every request hangs until released */
+    rcv_start(&rA, 0);
+    rcv_start(&rB, 0);
+    snprintf(ini, sizeof(ini),
+             "[notifier slow]\nurl-open = http://127.0.0.1:%d/\n"
+             "timeout = 60s\n"
+             "[notifier fast]\nurl-open = http://127.0.0.1:%d/\n",
+             rA.port, rB.port);
+    mon_notifier_t *nt = make(ini);
+    fake_t f1, f2;
+    fake(&f1, "g1", EV_ERR);
+    fake(&f2, "g2", EV_ERR);
+    cr_assert_eq(mon_notifier_observe(nt, &f1.ev, wall_ms()), 2);
+    cr_assert_eq(rcv_wait(&rA, 1), 1);
+    cr_assert_eq(rcv_wait_hanging(&rA, 1), 1);
+    /* slow's request is on the wire and hangs; fast gets its own. */
+    cr_assert_eq(rcv_wait(&rB, 1), 1);
+    /* observe still queues, and fast delivers it, during the hang. */
+    cr_assert_eq(mon_notifier_observe(nt, &f2.ev, wall_ms()), 2);
+    cr_assert_eq(rcv_wait(&rB, 2), 2);
+    cr_assert_eq(rcv_wait(&rA, 2), 2, "slow's second request is not "
+                 "stuck behind the first either");
+    cr_assert_eq(rcv_wait_hanging(&rA, 2), 2, "both still hanging");
+    cJSON *j = mon_notifier_to_json(nt);
+    cJSON *slow = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "notifiers"), 0);
+    cJSON *fast = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "notifiers"), 1);
+    cr_assert_eq(cJSON_GetObjectItem(slow, "in_flight")->valueint, 2);
+    cr_assert_eq(cJSON_GetObjectItem(fast, "pending")->valueint, 0);
+    cr_assert_eq(cJSON_GetObjectItem(fast, "delivered")->valueint, 2);
+    cJSON_Delete(j);
+    atomic_store(&rA.release, true);
+    cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
+    mon_notifier_destroy(nt);
+}
+
+Test(notifier, client_error_is_failed_at_once_with_the_status_line,
+     .init = setup, .fini = teardown) {
+    char ini[512];
+    rA.status = 404;
+    rcv_start(&rA, 0);
+    snprintf(ini, sizeof(ini),
+             "[notifier hook]\nurl-open = http://127.0.0.1:%d/nope\n",
+             rA.port);
+    mon_notifier_t *nt = make(ini);
+    fake_t f;
+    fake(&f, "g404", EV_WARN);
+    cr_assert_eq(mon_notifier_observe(nt, &f.ev, wall_ms()), 1);
+    cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
+    cr_assert_eq(rcv_count(&rA), 1, "a 4xx is not retried");
+    mon_delivery_info_t in = only_delivery(nt);
+    cr_assert_eq(in.state, MON_DELIVERY_FAILED);
+    cr_assert_eq(in.attempts, 1);
+    cr_assert_eq(in.http_status, 404);
+    cr_assert_str_eq(in.error, "HTTP/1.1 404 Not Found");
+    mon_delivery_info_clear(&in);
+    mon_notifier_destroy(nt);
+}
+
+Test(notifier, retries_stop_at_max_retries,
+     .init = setup, .fini = teardown) {
+    char ini[512];
+    rA.status = 503;
+    rcv_start(&rA, 0);
+    snprintf(ini, sizeof(ini),
+             "[notifier hook]\nurl-open = http://127.0.0.1:%d/\n"
+             "max-retries = 3\n", rA.port);
+    mon_notifier_t *nt = make(ini);
+    fake_t f;
+    fake(&f, "g503", EV_WARN);
+    cr_assert_eq(mon_notifier_observe(nt, &f.ev, wall_ms()), 1);
+    cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
+    cr_assert_eq(rcv_count(&rA), 4, "1 attempt + 3 retries");
+    mon_delivery_info_t in = only_delivery(nt);
+    cr_assert_eq(in.state, MON_DELIVERY_FAILED);
+    cr_assert_eq(in.attempts, 4);
+    cr_assert(strstr(in.error, "503"), "%s", in.error);
+    mon_delivery_info_clear(&in);
+    mon_notifier_destroy(nt);
+}
+
+Test(notifier, retry_after_is_honoured,
+     .init = setup, .fini = teardown) {
+    char ini[512];
+    rA.fail_first = 1;
+    rA.fail_status = 429;
+    rA.retry_after = 1;
+    rcv_start(&rA, 0);
+    snprintf(ini, sizeof(ini),
+             "[notifier hook]\nurl-open = http://127.0.0.1:%d/\n", rA.port);
+    mon_notifier_t *nt = make(ini);
+    fake_t f;
+    fake(&f, "g429", EV_WARN);
+    cr_assert_eq(mon_notifier_observe(nt, &f.ev, wall_ms()), 1);
+    cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
+    cr_assert_eq(rcv_count(&rA), 2);
+    /* The backoff base is 20 ms here; Retry-After asks for 1 s. */
+    int64_t gap = rA.reqs[1].t_ms - rA.reqs[0].t_ms;
+    cr_assert_geq(gap, 990, "retried after %ld ms", (long)gap);
+    mon_delivery_info_t in = only_delivery(nt);
+    cr_assert_eq(in.state, MON_DELIVERY_DELIVERED);
+    cr_assert_eq(in.attempts, 2);
+    mon_delivery_info_clear(&in);
+    mon_notifier_destroy(nt);
+}
+
+Test(notifier, flap_control_suppresses_alternating_warn_ok,
+     .init = setup, .fini = teardown) {
+    char ini[1024];
+    rcv_start(&rA, 0);
+    rcv_start(&rB, 0);
+    snprintf(ini, sizeof(ini),
+             "[notifier burrow]\nurl-open = http://127.0.0.1:%d/o\n"
+             "url-close = http://127.0.0.1:%d/c\nsend-close = true\n"
+             "interval = 1s\nsend-interval = 1h\n"
+             "[notifier damped]\nurl-open = http://127.0.0.1:%d/o\n"
+             "url-close = http://127.0.0.1:%d/c\nsend-close = true\n"
+             "interval = 1s\nsend-interval = 1h\n"
+             "open-after = 2\nclose-after = 2\n",
+             rA.port, rA.port, rB.port, rB.port);
+    mon_notifier_t *nt = make(ini);
+    fake_t w, ok;
+    fake(&w, "flappy", EV_WARN);
+    fake(&ok, "flappy", EV_OK);
+    int64_t t0 = wall_ms();
+    for (int i = 0; i < 10; i++)
+        mon_notifier_observe(nt, i % 2 ? &ok.ev : &w.ev, t0 + i * 1000);
+    cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
+    cr_assert_eq(rcv_count(&rA), 10, "without flap control: every flip");
+    cr_assert_eq(rcv_count(&rB), 0, "with open-after 2: nothing");
+    /* A real incident still gets through the damped notifier. */
+    for (int i = 10; i < 14; i++)
+        mon_notifier_observe(nt, i < 12 ? &w.ev : &ok.ev, t0 + i * 1000);
+    cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
+    cr_assert_eq(rcv_count(&rB), 2, "one open, one close");
+    cr_assert_str_eq(rB.reqs[0].path, "/o");
+    cr_assert_str_eq(rB.reqs[1].path, "/c");
+    mon_notifier_destroy(nt);
+}
+
+Test(notifier, close_never_overtakes_its_open,
+     .init = setup, .fini = teardown) {
+    char ini[512];
+    rA.hang_first = 1; /* the open hangs until released */
+    rcv_start(&rA, 0);
+    snprintf(ini, sizeof(ini),
+             "[notifier hook]\nurl-open = http://127.0.0.1:%d/o\n"
+             "url-close = http://127.0.0.1:%d/c\nsend-close = true\n"
+             "interval = 1s\ntimeout = 30s\n", rA.port, rA.port);
+    mon_notifier_t *nt = make(ini);
+    fake_t w, ok, other;
+    fake(&w, "g", EV_WARN);
+    fake(&ok, "g", EV_OK);
+    fake(&other, "h", EV_WARN);
+    int64_t t0 = wall_ms();
+    cr_assert_eq(mon_notifier_observe(nt, &w.ev, t0), 1);
+    cr_assert_eq(rcv_wait(&rA, 1), 1);
+    cr_assert_eq(mon_notifier_observe(nt, &ok.ev, t0 + 1000), 1);
+    /* Another group is not held up by g's open... */
+    cr_assert_eq(mon_notifier_observe(nt, &other.ev, t0 + 1000), 1);
+    cr_assert_eq(rcv_wait(&rA, 2), 2);
+    cr_assert_str_eq(rA.reqs[1].path, "/o");
+    cr_assert(strstr(rA.reqs[1].body, "\"group\":\"h\""), "%s",
+              rA.reqs[1].body);
+    /* ... but g's close waits for g's open. */
+    cr_assert_eq(rcv_wait_hanging(&rA, 1), 1);
+    cr_assert_eq(rcv_count(&rA), 2);
+    atomic_store(&rA.release, true);
+    cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
+    cr_assert_eq(rcv_count(&rA), 3);
+    cr_assert_str_eq(rA.reqs[2].path, "/c");
+    mon_notifier_destroy(nt);
+}
+
+/* ---- kill -9 ---- */
+
+static pid_t spawn_child(const char *url, int *outfd) {
+    char bin[512];
+    const char *build = getenv("BUILD");
+    snprintf(bin, sizeof(bin), "%s/helpers/notifier_child",
+             build && *build ? build : "build/default");
+    cr_assert_eq(access(bin, X_OK), 0, "%s is missing (make it first)",
+                 bin);
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        dup2(p[1], 1);
+        close(p[0]);
+        close(p[1]);
+        execl(bin, bin, dir, url, (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    *outfd = p[0];
+    return pid;
+}
+
+static void expect_line(int fd, const char *want) {
+    char buf[64];
+    size_t n = 0;
+    while (n < sizeof(buf) - 1) {
+        ssize_t r = read(fd, buf + n, 1);
+        if (r <= 0)
+            break;
+        if (buf[n] == '\n')
+            break;
+        n++;
+    }
+    buf[n] = '\0';
+    cr_assert_str_eq(buf, want);
+}
+
+static void kill9(pid_t pid) {
+    int st;
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+}
+
+static mon_notifier_t *reopen_like_child(const char *url) {
+    char ini[512];
+    snprintf(ini, sizeof(ini),
+             "[notifier hook]\nurl-open = %s\nmax-retries = 20\n"
+             "interval = 1s\nsend-interval = 1h\n", url);
+    return make(ini);
+}
+
+Test(notifier, kill9_while_receiver_down_delivers_once_after_restart,
+     .init = setup, .fini = teardown) {
+    char url[128];
+    int port = free_port(), fd;
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", port);
+    pid_t pid = spawn_child(url, &fd);
+    expect_line(fd, "queued");
+    sleep_ms(150); /* let it fail an attempt or two */
+    kill9(pid);
+    close(fd);
+
+    rcv_start(&rA, port);
+    mon_notifier_t *nt = reopen_like_child(url);
+    cr_assert_eq(mon_notifier_open_count(nt, SIZE_MAX), 1,
+                 "the incident survived the kill");
+    cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
+    cr_assert_eq(rcv_count(&rA), 1, "delivered once");
+    cr_assert(strstr(rA.reqs[0].delivery, ":open:1"), "%s",
+              rA.reqs[0].delivery);
+    fake_t f;
+    fake(&f, "g-kill", EV_ERR);
+    cr_assert_eq(mon_notifier_observe(nt, &f.ev, wall_ms()), 0,
+                 "the same incident: no new open");
+    mon_notifier_destroy(nt);
+    nt = reopen_like_child(url);
+    cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
+    mon_notifier_destroy(nt);
+    cr_assert_eq(rcv_count(&rA), 1, "nothing resent by a second restart");
+}
+
+Test(notifier, kill9_before_the_answer_resends_with_the_same_key,
+     .init = setup, .fini = teardown) {
+    char url[128];
+    int fd;
+    rA.hang_first = 1; /* the child's request is never answered */
+    rcv_start(&rA, 0);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", rA.port);
+    pid_t pid = spawn_child(url, &fd);
+    expect_line(fd, "queued");
+    cr_assert_eq(rcv_wait(&rA, 1), 1);
+    kill9(pid);
+    close(fd);
+    atomic_store(&rA.release, true);
+
+    mon_notifier_t *nt = reopen_like_child(url);
+    cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
+    cr_assert_eq(rcv_count(&rA), 2);
+    cr_assert_str_eq(rA.reqs[0].delivery, rA.reqs[1].delivery,
+                     "the receiver can de-duplicate on the key");
+    cr_assert_str_eq(rA.reqs[0].body, rA.reqs[1].body);
+    mon_delivery_info_t in = only_delivery(nt);
+    cr_assert_eq(in.state, MON_DELIVERY_DELIVERED);
+    mon_delivery_info_clear(&in);
+    mon_notifier_destroy(nt);
+    nt = reopen_like_child(url);
+    cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
+    mon_notifier_destroy(nt);
+    cr_assert_eq(rcv_count(&rA), 2, "delivered is final");
+}
+
+/* ---- warren notify test ---- */
+
+static int run_warren(char *const argv[], char *out, size_t out_size) {
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(p[1], 1);
+        dup2(p[1], 2);
+        close(p[0]);
+        close(p[1]);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(p[1]);
+    size_t n = 0;
+    ssize_t r;
+    while (n < out_size - 1 && (r = read(p[0], out + n, out_size - 1 - n)) > 0)
+        n += (size_t)r;
+    out[n] = '\0';
+    close(p[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static const char *warren_bin(void) {
+    const char *b = getenv("WARREN_BIN");
+    return b && *b ? b : "build/default/warren";
+}
+
+Test(notifier, notify_test_command_sends_one_and_prints_the_outcome,
+     .init = setup, .fini = teardown) {
+    char ini[768], path[256], out[4096], tpl[256];
+    rcv_start(&rA, 0);
+    snprintf(tpl, sizeof(tpl), "%s/open.json", dir);
+    FILE *f = fopen(tpl, "w");
+    fputs("{\"text\": \"{{group}} is {{label}}\", \"id\": \"{{id}}\"}", f);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/w.ini", dir);
+    snprintf(ini, sizeof(ini),
+             "[general]\ndata-dir = %s/data\n"
+             "[notifier ops]\nurl-open = http://127.0.0.1:%d/ops\n"
+             "template-open = %s\nsecret = abc\n", dir, rA.port, tpl);
+    f = fopen(path, "w");
+    fputs(ini, f);
+    fclose(f);
+    char *argv[] = {(char *)warren_bin(), "notify", "test", "--config", path,
+                    "--notifier", "ops", NULL};
+    int rc = run_warren(argv, out, sizeof(out));
+    cr_assert_eq(rc, 0, "rc %d, output: %s", rc, out);
+    cr_assert(strstr(out, "delivered"), "%s", out);
+    cr_assert(strstr(out, "HTTP 200"), "%s", out);
+    cr_assert_eq(rcv_count(&rA), 1);
+    cr_assert_str_eq(rA.reqs[0].path, "/ops");
+    cr_assert(strstr(rA.reqs[0].signature, "t="), "signed");
+    cJSON *j = cJSON_Parse(rA.reqs[0].body);
+    cr_assert_not_null(j, "body: %s", rA.reqs[0].body);
+    cJSON_Delete(j);
+    struct stat sb;
+    char jpath[300];
+    snprintf(jpath, sizeof(jpath), "%s/data/notifier.journal", dir);
+    cr_assert_neq(stat(jpath, &sb), 0,
+                  "a test send never touches the daemon's journal");
+
+    rA.status = 410;
+    char *argv2[] = {(char *)warren_bin(), "notify", "test", "--config",
+                     path, "--notifier", "ops", NULL};
+    rc = run_warren(argv2, out, sizeof(out));
+    cr_assert_eq(rc, 1, "rc %d, output: %s", rc, out);
+    cr_assert(strstr(out, "410"), "%s", out);
+
+    char *argv3[] = {(char *)warren_bin(), "notify", "test", "--config",
+                     path, "--notifier", "nope", NULL};
+    rc = run_warren(argv3, out, sizeof(out));
+    cr_assert_eq(rc, 2, "rc %d, output: %s", rc, out);
+    cr_assert(strstr(out, "nope"), "%s", out);
+}
+
+Test(notifier, notify_test_reports_a_template_error_with_file_and_line,
+     .init = setup, .fini = teardown) {
+    char ini[512], path[256], out[4096], tpl[256];
+    snprintf(tpl, sizeof(tpl), "%s/bad.json", dir);
+    FILE *f = fopen(tpl, "w");
+    fputs("{\n\"a\": \"{{oops\"\n}\n", f);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/w.ini", dir);
+    snprintf(ini, sizeof(ini),
+             "[notifier ops]\nurl-open = http://127.0.0.1:1/\n"
+             "template-open = %s\n", tpl);
+    f = fopen(path, "w");
+    fputs(ini, f);
+    fclose(f);
+    char *argv[] = {(char *)warren_bin(), "notify", "test", "--config", path,
+                    "--notifier", "ops", NULL};
+    int rc = run_warren(argv, out, sizeof(out));
+    cr_assert_eq(rc, 2, "rc %d, output: %s", rc, out);
+    char want[300];
+    snprintf(want, sizeof(want), "%s:2: ", tpl);
+    cr_assert(strstr(out, want), "output: %s", out);
+}
