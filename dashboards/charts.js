@@ -21,10 +21,11 @@ export function niceTicks(lo, hi, n = 4) {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const f = raw / mag;
   const step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+  // From the last tick at or below lo to the first at or above hi.
   const out = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) {
-    out.push(Math.round(v / step) * step);
-  }
+  const a = Math.floor(lo / step + 1e-9);
+  const b = Math.ceil(hi / step - 1e-9);
+  for (let i = a; i <= b; i++) out.push(+(i * step).toPrecision(12));
   return out;
 }
 

@@ -334,8 +334,8 @@ api_metrics_text_t *api_metrics_render(api_metrics_t *m, int64_t wall_ms) {
         mon_store_names_t groups = {0};
         if (mon_store_groups(m->ctx.store, cluster, now, &groups) == 0) {
             for (size_t g = 0; g < groups.count; g++) {
-                if (mon_store_group_eval(m->ctx.store, cluster, groups.names[g],
-                                         now, &m->ctx.params, &ev) != 0 ||
+                if (api_kafka_eval(&m->ctx, cluster, groups.names[g], now,
+                                   &ev) != 0 ||
                     ev.status == EV_NOTFOUND)
                     continue;
                 render_group(fam, &lab, cluster, groups.names[g], &ev);

@@ -537,9 +537,8 @@ static void status_common(api_req_t *req, api_routes_kafka_t *rk, int all) {
     }
     memset(&ev, 0, sizeof(ev));
     body = api_json_envelope(0, "consumer status returned");
-    if (mon_store_group_eval(rk->ctx.store, cluster, group,
-                             eval_now(rk, cluster, req->now_ms),
-                             &rk->ctx.params, &ev) != 0 ||
+    if (api_kafka_eval(&rk->ctx, cluster, group,
+                       eval_now(rk, cluster, req->now_ms), &ev) != 0 ||
         ev.status == EV_NOTFOUND) {
         cJSON_AddItemToObject(body, "status",
                               notfound_status_json(cluster, group));
@@ -740,4 +739,12 @@ int api_routes_kafka_register(api_routes_kafka_t *rk, api_server_t *srv,
             return -1;
     }
     return 0;
+}
+
+int api_kafka_eval(const api_kafka_ctx_t *ctx, const char *cluster,
+                   const char *group, int64_t now_ms, mon_group_eval_t *out) {
+    if (ctx->eval)
+        return ctx->eval(ctx->eval_arg, cluster, group, now_ms, out);
+    return mon_store_group_eval(ctx->store, cluster, group, now_ms,
+                                &ctx->params, out);
 }

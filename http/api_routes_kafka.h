@@ -41,6 +41,12 @@
 typedef int64_t (*api_clock_fn)(void *arg, const char *cluster,
                                 int64_t wall_ms);
 
+/* Evaluates a group as the daemon does (the store's evaluation plus the
+ * source's exact time lag, see mon_service_group_eval). Returns 0 or
+ * MON_STORE_ENOTFOUND. Called on pool threads. */
+typedef int (*api_eval_fn)(void *arg, const char *cluster, const char *group,
+                           int64_t now_ms, mon_group_eval_t *out);
+
 typedef struct api_kafka_ctx_s {
     mon_store_t *store;         /* required */
     const mon_config_t *config; /* cluster list/detail; NULL: from store */
@@ -49,7 +55,15 @@ typedef struct api_kafka_ctx_s {
     int64_t expire_cache_ms;    /* 0: no caching */
     api_clock_fn clock;         /* NULL: wall clock */
     void *clock_arg;
+    api_eval_fn eval;            /* NULL: mon_store_group_eval */
+    void *eval_arg;
 } api_kafka_ctx_t;
+
+/* Evaluates cluster/group at now_ms through ctx->eval, or the store with
+ * ctx->params when no eval function is set. Returns 0 or
+ * MON_STORE_ENOTFOUND. Any thread. */
+int api_kafka_eval(const api_kafka_ctx_t *ctx, const char *cluster,
+                   const char *group, int64_t now_ms, mon_group_eval_t *out);
 
 typedef struct api_routes_kafka_s api_routes_kafka_t;
 

@@ -61,6 +61,11 @@ static int64_t cluster_clock(void *arg, const char *cluster,
     return mon_service_now(arg, cluster, wall_ms);
 }
 
+static int group_eval(void *arg, const char *cluster, const char *group,
+                      int64_t now_ms, mon_group_eval_t *out) {
+    return mon_service_group_eval(arg, cluster, group, now_ms, out);
+}
+
 /* dashboards/ beside the executable, else in the working directory. */
 static const char *dashboard_dir(char *buf, size_t size) {
     const char *env = getenv("WARREN_DASHBOARD_DIR");
@@ -223,6 +228,8 @@ int mon_cli_serve(int argc, char **argv) {
         .expire_cache_ms = mon_config_evaluator(cfg)->expire_cache_ms,
         .clock = cluster_clock,
         .clock_arg = svc,
+        .eval = group_eval,
+        .eval_arg = svc,
     };
     routes = api_routes_kafka_new(&kctx);
     metrics = api_metrics_new(&kctx);
