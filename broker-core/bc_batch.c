@@ -15,8 +15,8 @@ struct bc_batch_builder_s {
     size_t len; /* bytes used, header included */
     size_t cap;
     bc_batch_opts_t opts;
-    int64_t base_ts;  /* deltas are relative to this */
-    int64_t max_ts;   /* largest record timestamp seen */
+    int64_t base_ts; /* deltas are relative to this */
+    int64_t max_ts;  /* largest record timestamp seen */
     int32_t count;
     int32_t last_delta; /* offset delta of the last record, -1 none */
 };
@@ -91,8 +91,7 @@ static void parse_fields(const uint8_t *buf, bc_batch_t *b) {
 int bc_batch_parse_header(const uint8_t *buf, size_t len, bc_batch_t *b,
                           char *errstr, size_t errstr_size) {
     memset(b, 0, sizeof(*b));
-    if (len < BC_BATCH_HEADER_SIZE)
-        return BC_BATCH_SHORT;
+    if (len < BC_BATCH_HEADER_SIZE) return BC_BATCH_SHORT;
     int32_t blen = (int32_t)bc_get_be32(buf + 8);
     if (blen < BC_BATCH_HEADER_SIZE - BC_BATCH_LOG_OVERHEAD)
         return bc_err_set(BC_ERR_CORRUPT, errstr, errstr_size,
@@ -110,8 +109,7 @@ int bc_batch_parse_header(const uint8_t *buf, size_t len, bc_batch_t *b,
 int bc_batch_parse(const uint8_t *buf, size_t len, int flags, bc_batch_t *b,
                    char *errstr, size_t errstr_size) {
     memset(b, 0, sizeof(*b));
-    if (len < BC_BATCH_LOG_OVERHEAD)
-        return BC_BATCH_SHORT;
+    if (len < BC_BATCH_LOG_OVERHEAD) return BC_BATCH_SHORT;
     int32_t blen = (int32_t)bc_get_be32(buf + 8);
     if (blen < BC_BATCH_HEADER_SIZE - BC_BATCH_LOG_OVERHEAD)
         return bc_err_set(BC_ERR_CORRUPT, errstr, errstr_size,
@@ -122,8 +120,7 @@ int bc_batch_parse(const uint8_t *buf, size_t len, int flags, bc_batch_t *b,
     if (len >= 17 && buf[16] != BC_BATCH_MAGIC)
         return bc_err_set(BC_ERR_CORRUPT, errstr, errstr_size,
                           "magic %d at byte 16 (expected 2)", (int)buf[16]);
-    if (len < b->size)
-        return BC_BATCH_SHORT;
+    if (len < b->size) return BC_BATCH_SHORT;
     parse_fields(buf, b);
     if (flags & BC_BATCH_VERIFY_CRC) {
         uint32_t c = bc_crc32c(0, buf + 21, b->size - 21);
@@ -132,14 +129,13 @@ int bc_batch_parse(const uint8_t *buf, size_t len, int flags, bc_batch_t *b,
                               "CRC mismatch (stored %08x, computed %08x)",
                               (unsigned)b->crc, (unsigned)c);
     }
-    if (b->base_offset < 0 || b->last_offset_delta < 0 ||
-        b->record_count < 0 ||
+    if (b->base_offset < 0 || b->last_offset_delta < 0 || b->record_count < 0 ||
         (b->record_count > 0 && b->last_offset_delta < b->record_count - 1))
         return bc_err_set(BC_ERR_CORRUPT, errstr, errstr_size,
                           "inconsistent header (base offset %lld, last "
                           "delta %d, %d records)",
-                          (long long)b->base_offset,
-                          (int)b->last_offset_delta, (int)b->record_count);
+                          (long long)b->base_offset, (int)b->last_offset_delta,
+                          (int)b->record_count);
     if (b->attributes & BC_BATCH_ATTR_COMPRESSION)
         return bc_err_set(BC_ERR_CORRUPT, errstr, errstr_size,
                           "compressed batch (codec %d) not supported",
@@ -159,14 +155,12 @@ void bc_record_iter_init(bc_record_iter_t *it, const bc_batch_t *b) {
 /* Reads a length-prefixed byte field (-1 = null) from [*pp, end). */
 static int get_bytes(const uint8_t **pp, const uint8_t *end,
                      const uint8_t **data, int32_t *len) {
-    if (bc_get_varint(pp, end, len) < 0 || *len < -1)
-        return -1;
+    if (bc_get_varint(pp, end, len) < 0 || *len < -1) return -1;
     if (*len < 0) {
         *data = NULL;
         return 0;
     }
-    if ((size_t)(end - *pp) < (size_t)*len)
-        return -1;
+    if ((size_t)(end - *pp) < (size_t)*len) return -1;
     *data = *pp;
     *pp += *len;
     return 0;
@@ -174,8 +168,7 @@ static int get_bytes(const uint8_t **pp, const uint8_t *end,
 
 int bc_record_iter_next(bc_record_iter_t *it, bc_record_t *rec) {
     const bc_batch_t *b = it->batch;
-    if (it->index >= b->record_count)
-        return 0;
+    if (it->index >= b->record_count) return 0;
     const uint8_t *p = it->p;
     int32_t len;
     if (bc_get_varint(&p, it->end, &len) < 0 || len < 1 ||
@@ -205,12 +198,10 @@ int bc_record_iter_next(bc_record_iter_t *it, bc_record_t *rec) {
     return 1;
 }
 
-int bc_record_header_next(const bc_record_t *rec, size_t *pos,
-                          bc_header_t *h) {
+int bc_record_header_next(const bc_record_t *rec, size_t *pos, bc_header_t *h) {
     const uint8_t *p = rec->headers + *pos;
     const uint8_t *end = rec->headers + rec->headers_len;
-    if (p == end)
-        return 0;
+    if (p == end) return 0;
     const uint8_t *k, *v;
     int32_t klen, vlen;
     if (get_bytes(&p, end, &k, &klen) < 0 || klen < 0 ||
@@ -236,14 +227,12 @@ static int record_body_size(const bc_record_in_t *rec, int64_t ts_delta,
     n += bc_varint_size((int32_t)rec->header_count);
     for (size_t i = 0; i < rec->header_count; i++) {
         const bc_header_t *h = &rec->headers[i];
-        if (h->key_len > INT32_MAX || h->value_len < -1)
-            return -1;
+        if (h->key_len > INT32_MAX || h->value_len < -1) return -1;
         n += bc_varint_size((int32_t)h->key_len) + h->key_len;
         n += bc_varint_size(h->value_len) +
              (h->value_len > 0 ? h->value_len : 0);
     }
-    if (n > INT32_MAX - 16)
-        return -1;
+    if (n > INT32_MAX - 16) return -1;
     *out = n;
     return 0;
 }
@@ -251,8 +240,7 @@ static int record_body_size(const bc_record_in_t *rec, int64_t ts_delta,
 size_t bc_batch_record_size(const bc_record_in_t *rec, int64_t ts_delta,
                             int32_t offset_delta) {
     size_t n;
-    if (record_body_size(rec, ts_delta, offset_delta, &n) < 0)
-        return SIZE_MAX;
+    if (record_body_size(rec, ts_delta, offset_delta, &n) < 0) return SIZE_MAX;
     return n + bc_varint_size((int32_t)n);
 }
 
@@ -277,8 +265,7 @@ bc_batch_builder_t *bc_batch_builder_new(size_t initial_capacity) {
 }
 
 void bc_batch_builder_destroy(bc_batch_builder_t *bb) {
-    if (!bb)
-        return;
+    if (!bb) return;
     free(bb->buf);
     free(bb);
 }
@@ -294,8 +281,7 @@ void bc_batch_builder_begin(bc_batch_builder_t *bb,
 }
 
 static void reserve(bc_batch_builder_t *bb, size_t extra) {
-    if (bb->len + extra <= bb->cap)
-        return;
+    if (bb->len + extra <= bb->cap) return;
     size_t cap = bb->cap;
     while (cap < bb->len + extra)
         cap *= 2;
@@ -316,15 +302,13 @@ int bc_batch_builder_add_at(bc_batch_builder_t *bb, const bc_record_in_t *rec,
                             int32_t offset_delta) {
     if (offset_delta <= bb->last_delta || bb->count == INT32_MAX)
         return BC_ERR_INVALID;
-    if (bb->base_ts == INT64_MIN)
-        bb->base_ts = rec->timestamp;
+    if (bb->base_ts == INT64_MIN) bb->base_ts = rec->timestamp;
     int64_t tsd = (int64_t)((uint64_t)rec->timestamp - (uint64_t)bb->base_ts);
     size_t body;
     if (record_body_size(rec, tsd, offset_delta, &body) < 0)
         return BC_ERR_INVALID;
     size_t total = body + bc_varint_size((int32_t)body);
-    if (bb->len + total > INT32_MAX)
-        return BC_ERR_INVALID;
+    if (bb->len + total > INT32_MAX) return BC_ERR_INVALID;
     reserve(bb, total);
     uint8_t *p = bb->buf + bb->len;
     p += bc_put_varint(p, (int32_t)body);
@@ -341,8 +325,7 @@ int bc_batch_builder_add_at(bc_batch_builder_t *bb, const bc_record_in_t *rec,
     }
     BC_ASSERT((size_t)(p - (bb->buf + bb->len)) == total);
     bb->len += total;
-    if (rec->timestamp > bb->max_ts)
-        bb->max_ts = rec->timestamp;
+    if (rec->timestamp > bb->max_ts) bb->max_ts = rec->timestamp;
     bb->count++;
     bb->last_delta = offset_delta;
     return 0;
@@ -367,10 +350,9 @@ int64_t bc_batch_builder_base_timestamp(const bc_batch_builder_t *bb) {
 uint8_t *bc_batch_builder_finish(bc_batch_builder_t *bb, size_t *len) {
     uint8_t *h = bb->buf;
     const bc_batch_opts_t *o = &bb->opts;
-    int32_t lod = o->last_offset_delta >= 0 ? o->last_offset_delta
-                                            : (bb->last_delta > 0
-                                                   ? bb->last_delta
-                                                   : 0);
+    int32_t lod = o->last_offset_delta >= 0
+                      ? o->last_offset_delta
+                      : (bb->last_delta > 0 ? bb->last_delta : 0);
     int64_t base_ts = bb->base_ts == INT64_MIN ? -1 : bb->base_ts;
     int64_t max_ts = o->max_timestamp != INT64_MIN
                          ? o->max_timestamp

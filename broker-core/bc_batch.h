@@ -128,10 +128,10 @@ typedef struct bc_batch_builder_s bc_batch_builder_t;
 /* Header fields for a builder; bc_batch_opts_default() gives "new
  * producer batch": timestamps from the records, no producer id. */
 typedef struct bc_batch_opts_s {
-    int16_t attributes;         /* compression bits must be 0 */
-    int64_t base_timestamp;     /* INT64_MIN: first record's timestamp */
-    int64_t max_timestamp;      /* INT64_MIN: largest record timestamp */
-    int32_t last_offset_delta;  /* -1: (records - 1) */
+    int16_t attributes;        /* compression bits must be 0 */
+    int64_t base_timestamp;    /* INT64_MIN: first record's timestamp */
+    int64_t max_timestamp;     /* INT64_MIN: largest record timestamp */
+    int32_t last_offset_delta; /* -1: (records - 1) */
     int64_t producer_id;
     int16_t producer_epoch;
     int32_t base_sequence;
@@ -173,8 +173,7 @@ int bc_record_iter_next(bc_record_iter_t *it, bc_record_t *rec);
 
 /* Next header of rec starting at *pos (0 first): 1 and *h filled, 0 at
  * the end, BC_ERR_CORRUPT if malformed. h points into the batch. */
-int bc_record_header_next(const bc_record_t *rec, size_t *pos,
-                          bc_header_t *h);
+int bc_record_header_next(const bc_record_t *rec, size_t *pos, bc_header_t *h);
 
 /* Encoded size of rec (length varint included) when written with the
  * given timestamp and offset deltas. */
@@ -190,7 +189,8 @@ void bc_batch_builder_destroy(bc_batch_builder_t *bb);
 
 /* Starts a new batch with `opts` (NULL = defaults), dropping any previous
  * one. */
-void bc_batch_builder_begin(bc_batch_builder_t *bb, const bc_batch_opts_t *opts);
+void bc_batch_builder_begin(bc_batch_builder_t *bb,
+                            const bc_batch_opts_t *opts);
 
 /* Appends rec with offset delta = number of records so far. Returns 0 or
  * BC_ERR_INVALID (negative length other than -1, header count too large). */

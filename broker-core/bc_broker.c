@@ -72,8 +72,7 @@ static void say(bc_broker_t *b, const char *fmt, ...)
 static void say(bc_broker_t *b, const char *fmt, ...) {
     char buf[1024];
     va_list ap;
-    if (!b->conf.msg_fn)
-        return;
+    if (!b->conf.msg_fn) return;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
@@ -91,15 +90,12 @@ static void hook(void *opaque, bc_log_t *log, int64_t leo, int64_t now_ms) {
 }
 
 static void topic_free(topic_t *t, int close_logs, int *rc) {
-    if (!t)
-        return;
+    if (!t) return;
     for (int32_t i = 0; t->parts && i < t->cfg.partitions; i++) {
-        if (!t->parts[i].log)
-            continue;
+        if (!t->parts[i].log) continue;
         if (close_logs) {
             int r = bc_log_close(t->parts[i].log);
-            if (r < 0 && rc && *rc == 0)
-                *rc = r;
+            if (r < 0 && rc && *rc == 0) *rc = r;
         } else {
             bc_log_abandon(t->parts[i].log);
         }
@@ -127,20 +123,17 @@ static int open_partitions(bc_broker_t *b, topic_t *t, int create,
         if (missing && !create)
             say(b, "%s: partition directory missing, recreating it empty",
                 pdir);
-        int flags = BC_LOG_OPEN_CREATE |
-                    (b->conf.repair ? BC_LOG_OPEN_REPAIR : 0);
+        int flags =
+            BC_LOG_OPEN_CREATE | (b->conf.repair ? BC_LOG_OPEN_REPAIR : 0);
         p->log = bc_log_open(pdir, &t->cfg.log, flags, now_ms, &rep, &err,
                              errstr, errstr_size);
-        if (!p->log)
-            return err ? err : BC_ERR_IO;
+        if (!p->log) return err ? err : BC_ERR_IO;
         if (missing) {
-            int rc = bc_topic_write_partition_metadata(
-                pdir, t->cfg.topic_id, errstr, errstr_size);
-            if (rc < 0)
-                return rc;
+            int rc = bc_topic_write_partition_metadata(pdir, t->cfg.topic_id,
+                                                       errstr, errstr_size);
+            if (rc < 0) return rc;
         }
-        if (rep.bytes_truncated > 0)
-            say(b, "%s", rep.message);
+        if (rep.bytes_truncated > 0) say(b, "%s", rep.message);
         if (!rep.clean_shutdown && rep.segments_recovered > 0 &&
             rep.bytes_truncated == 0)
             say(b, "%s: recovered %d segment(s) after an unclean shutdown",
@@ -163,8 +156,7 @@ static void add_topic(bc_broker_t *b, topic_t *t) {
 
 static topic_t *find_topic(bc_broker_t *b, const char *name) {
     for (size_t i = 0; i < b->ntopics; i++)
-        if (!strcmp(b->topics[i]->name, name))
-            return b->topics[i];
+        if (!strcmp(b->topics[i]->name, name)) return b->topics[i];
     return NULL;
 }
 
@@ -190,8 +182,8 @@ bc_broker_t *bc_broker_open(const char *data_dir, const bc_broker_conf_t *conf,
         (rc = bc_fs_mkdirs(data_dir, errstr, errstr_size)) < 0)
         goto err;
     if (stat(data_dir, &st) < 0) {
-        rc = bc_err_set(errno == ENOENT ? BC_ERR_NOT_FOUND : BC_ERR_IO,
-                        errstr, errstr_size, "data dir '%s': %s", data_dir,
+        rc = bc_err_set(errno == ENOENT ? BC_ERR_NOT_FOUND : BC_ERR_IO, errstr,
+                        errstr_size, "data dir '%s': %s", data_dir,
                         strerror(errno));
         goto err;
     }
@@ -209,13 +201,11 @@ bc_broker_t *bc_broker_open(const char *data_dir, const bc_broker_conf_t *conf,
     }
     if (flock(b->lockfd, LOCK_EX | LOCK_NB) < 0) {
         rc = bc_err_set(BC_ERR_LOCKED, errstr, errstr_size,
-                        "data dir '%s' is in use by another process",
-                        data_dir);
+                        "data dir '%s' is in use by another process", data_dir);
         goto err;
     }
     snprintf(path, sizeof(path), "%s/topics", data_dir);
-    if ((rc = bc_fs_mkdirs(path, errstr, errstr_size)) < 0)
-        goto err;
+    if ((rc = bc_fs_mkdirs(path, errstr, errstr_size)) < 0) goto err;
     d = opendir(path);
     if (!d) {
         rc = bc_err_set(BC_ERR_IO, errstr, errstr_size, "%s: %s", path,
@@ -224,11 +214,9 @@ bc_broker_t *bc_broker_open(const char *data_dir, const bc_broker_conf_t *conf,
     }
     struct dirent *de;
     while ((de = readdir(d))) {
-        if (de->d_name[0] == '.')
-            continue;
+        if (de->d_name[0] == '.') continue;
         size_t l = strlen(de->d_name);
-        if (l > 4 && !strcmp(de->d_name + l - 4, ".tmp"))
-            continue;
+        if (l > 4 && !strcmp(de->d_name + l - 4, ".tmp")) continue;
         if (bc_topic_name_valid(de->d_name, NULL, 0) < 0) {
             say(b, "%s/%s: not a topic name, ignored", path, de->d_name);
             continue;
@@ -242,17 +230,14 @@ bc_broker_t *bc_broker_open(const char *data_dir, const bc_broker_conf_t *conf,
         } else {
             topic_free(t, 0, NULL);
         }
-        if (rc < 0)
-            goto err;
+        if (rc < 0) goto err;
     }
     closedir(d);
     d = NULL;
     return b;
 err:
-    if (d)
-        closedir(d);
-    if (err)
-        *err = rc ? rc : BC_ERR_IO;
+    if (d) closedir(d);
+    if (err) *err = rc ? rc : BC_ERR_IO;
     for (size_t i = 0; i < b->ntopics; i++)
         topic_free(b->topics[i], 1, NULL);
     b->ntopics = 0;
@@ -262,14 +247,12 @@ err:
 
 int bc_broker_close(bc_broker_t *b) {
     int rc = 0;
-    if (!b)
-        return 0;
+    if (!b) return 0;
     for (size_t i = 0; i < b->ntopics; i++)
         topic_free(b->topics[i], 1, &rc);
     free(b->topics);
     free(b->ls);
-    if (b->lockfd >= 0)
-        close(b->lockfd);
+    if (b->lockfd >= 0) close(b->lockfd);
     pthread_rwlock_destroy(&b->topics_lock);
     pthread_rwlock_destroy(&b->listeners_lock);
     pthread_mutex_destroy(&b->tick_lock);
@@ -286,8 +269,7 @@ int bc_broker_create_topic(bc_broker_t *b, const char *topic,
                            int32_t partitions, const bc_log_config_t *cfg,
                            int64_t now_ms, char *errstr, size_t errstr_size) {
     int rc = bc_topic_name_valid(topic, errstr, errstr_size);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     if (partitions < 1 || partitions > BC_TOPIC_MAX_PARTITIONS)
         return bc_err_set(BC_ERR_INVALID, errstr, errstr_size,
                           "partitions must be in [1, %d], not %d",
@@ -330,8 +312,7 @@ int bc_broker_alter_topic(bc_broker_t *b, const char *topic,
     bc_topic_config_t tc = t->cfg;
     tc.log = *cfg;
     rc = bc_topic_save(b->dir, topic, &tc, errstr, errstr_size);
-    if (rc < 0)
-        goto out;
+    if (rc < 0) goto out;
     t->cfg = tc;
     for (int32_t i = 0; i < t->cfg.partitions; i++)
         bc_log_set_config(t->parts[i].log, cfg);
@@ -345,10 +326,8 @@ int bc_broker_topic_config(bc_broker_t *b, const char *topic,
     pthread_rwlock_rdlock(&b->topics_lock);
     topic_t *t = find_topic(b, topic);
     if (t) {
-        if (cfg)
-            *cfg = t->cfg.log;
-        if (partitions)
-            *partitions = t->cfg.partitions;
+        if (cfg) *cfg = t->cfg.log;
+        if (partitions) *partitions = t->cfg.partitions;
     }
     pthread_rwlock_unlock(&b->topics_lock);
     return t ? 0 : BC_ERR_NOT_FOUND;
@@ -377,8 +356,7 @@ int bc_broker_list_topics(bc_broker_t *b, char ***names, size_t *count) {
 }
 
 void bc_broker_free_topics(char **names, size_t count) {
-    if (!names)
-        return;
+    if (!names) return;
     for (size_t i = 0; i < count; i++)
         free(names[i]);
     free(names);
@@ -424,8 +402,7 @@ int bc_broker_remove_listener(bc_broker_t *b, int id) {
     int rc = BC_ERR_NOT_FOUND;
     pthread_rwlock_wrlock(&b->listeners_lock);
     for (size_t i = 0; i < b->nls; i++) {
-        if (b->ls[i].id != id)
-            continue;
+        if (b->ls[i].id != id) continue;
         memmove(&b->ls[i], &b->ls[i + 1], (b->nls - i - 1) * sizeof(*b->ls));
         b->nls--;
         rc = 0;
@@ -447,14 +424,13 @@ static topic_t **snapshot(bc_broker_t *b, size_t *n) {
 }
 
 static int run_maintenance(bc_broker_t *b, int64_t now_ms, int retention,
-                           int compaction, bc_maint_stats_t *st,
-                           char *errstr, size_t errstr_size) {
+                           int compaction, bc_maint_stats_t *st, char *errstr,
+                           size_t errstr_size) {
     bc_maint_stats_t dummy;
     size_t n;
     int rc = 0;
     char err[512];
-    if (!st)
-        st = &dummy;
+    if (!st) st = &dummy;
     memset(st, 0, sizeof(*st));
     topic_t **v = snapshot(b, &n);
     for (size_t i = 0; i < n; i++) {
@@ -512,10 +488,8 @@ int bc_broker_tick(bc_broker_t *b, int64_t now_ms, char *errstr,
     int retention =
         now_ms - b->last_retention_ms >= b->conf.retention_check_interval_ms;
     int compaction = now_ms - b->last_clean_ms >= b->conf.cleaner_backoff_ms;
-    if (retention)
-        b->last_retention_ms = now_ms;
-    if (compaction)
-        b->last_clean_ms = now_ms;
+    if (retention) b->last_retention_ms = now_ms;
+    if (compaction) b->last_clean_ms = now_ms;
     pthread_mutex_unlock(&b->tick_lock);
     if (retention || compaction) {
         int r = run_maintenance(b, now_ms, retention, compaction, NULL, err,

@@ -41,29 +41,29 @@ typedef void (*bc_broker_msg_fn)(void *opaque, const char *msg);
 
 /* Hears about every append (see above). */
 typedef void (*bc_broker_listener_fn)(void *opaque, const char *topic,
-                                      int32_t partition,
-                                      int64_t log_end_offset, int64_t now_ms);
+                                      int32_t partition, int64_t log_end_offset,
+                                      int64_t now_ms);
 
 typedef struct bc_broker_conf_s {
-    int create_if_missing;     /* mkdir -p the data dir, default 0 */
-    int repair;                /* open logs with BC_LOG_OPEN_REPAIR */
-    bc_log_config_t defaults;  /* config of topics created with NULL cfg */
+    int create_if_missing;    /* mkdir -p the data dir, default 0 */
+    int repair;               /* open logs with BC_LOG_OPEN_REPAIR */
+    bc_log_config_t defaults; /* config of topics created with NULL cfg */
     int64_t retention_check_interval_ms; /* log.retention.check.interval.ms,
                                             300000; used by tick */
     int64_t cleaner_backoff_ms;          /* log.cleaner.backoff.ms, 15000 */
-    bc_broker_msg_fn msg_fn;   /* may be NULL */
+    bc_broker_msg_fn msg_fn;             /* may be NULL */
     void *msg_opaque;
 } bc_broker_conf_t;
 
 /* What one maintenance pass did. */
 typedef struct bc_maint_stats_s {
-    int partitions;            /* partitions looked at */
-    int segments_deleted;      /* by retention */
-    int64_t bytes_deleted;     /* by retention */
+    int partitions;        /* partitions looked at */
+    int segments_deleted;  /* by retention */
+    int64_t bytes_deleted; /* by retention */
     int partitions_compacted;
-    int64_t records_removed;   /* by compaction (tombstones included) */
+    int64_t records_removed; /* by compaction (tombstones included) */
     int64_t tombstones_removed;
-    int64_t bytes_reclaimed;   /* by compaction */
+    int64_t bytes_reclaimed; /* by compaction */
 } bc_maint_stats_t;
 
 /* Defaults: Kafka's topic defaults, intervals as in Kafka. */

@@ -16,8 +16,8 @@ static inline uint16_t bc_get_be16(const uint8_t *p) {
     return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
 }
 static inline uint32_t bc_get_be32(const uint8_t *p) {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-           (uint32_t)p[2] << 8 | (uint32_t)p[3];
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+           (uint32_t)p[3];
 }
 static inline uint64_t bc_get_be64(const uint8_t *p) {
     return (uint64_t)bc_get_be32(p) << 32 | bc_get_be32(p + 4);
@@ -85,8 +85,7 @@ static inline int bc_get_varint(const uint8_t **pp, const uint8_t *end,
     const uint8_t *p = *pp;
     uint32_t u = 0;
     for (int shift = 0; shift <= 28; shift += 7) {
-        if (p >= end)
-            return -1;
+        if (p >= end) return -1;
         uint8_t b = *p++;
         u |= (uint32_t)(b & 0x7f) << shift;
         if (!(b & 0x80)) {
@@ -102,8 +101,7 @@ static inline int bc_get_varlong(const uint8_t **pp, const uint8_t *end,
     const uint8_t *p = *pp;
     uint64_t u = 0;
     for (int shift = 0; shift <= 63; shift += 7) {
-        if (p >= end)
-            return -1;
+        if (p >= end) return -1;
         uint8_t b = *p++;
         u |= (uint64_t)(b & 0x7f) << shift;
         if (!(b & 0x80)) {

@@ -54,9 +54,8 @@ static kslot_t *kmap_find(const kmap_t *m, const uint8_t *k, int32_t klen,
     size_t i = (size_t)h & (m->cap - 1);
     for (;;) {
         kslot_t *s = &m->slots[i];
-        if (s->hash == 0 ||
-            (s->hash == h && s->klen == klen &&
-             !memcmp(m->arena + s->kpos, k, (size_t)klen)))
+        if (s->hash == 0 || (s->hash == h && s->klen == klen &&
+                             !memcmp(m->arena + s->kpos, k, (size_t)klen)))
             return s;
         i = (i + 1) & (m->cap - 1);
     }
@@ -68,8 +67,7 @@ static size_t kmap_bytes(size_t cap, size_t arena) {
 
 /* Records key -> offset. Returns 0, or -1 when the budget is exhausted
  * (nothing changed). */
-static int kmap_put(kmap_t *m, const uint8_t *k, int32_t klen,
-                    int64_t offset) {
+static int kmap_put(kmap_t *m, const uint8_t *k, int32_t klen, int64_t offset) {
     uint64_t h = khash(k, (size_t)klen);
     kslot_t *s = kmap_find(m, k, klen, h);
     if (s->hash) {
@@ -78,8 +76,7 @@ static int kmap_put(kmap_t *m, const uint8_t *k, int32_t klen,
     }
     if ((m->n + 1) * 2 > m->cap) {
         size_t ncap = m->cap * 2;
-        if (kmap_bytes(ncap, m->acap) > m->budget)
-            return -1;
+        if (kmap_bytes(ncap, m->acap) > m->budget) return -1;
         kmap_t nm = *m;
         nm.slots = bc_calloc(ncap, sizeof(kslot_t));
         nm.cap = ncap;
@@ -97,8 +94,7 @@ static int kmap_put(kmap_t *m, const uint8_t *k, int32_t klen,
         size_t ncap = m->acap ? m->acap : 4096;
         while (ncap < m->alen + (size_t)klen)
             ncap *= 2;
-        if (kmap_bytes(m->cap, ncap) > m->budget)
-            return -1;
+        if (kmap_bytes(m->cap, ncap) > m->budget) return -1;
         m->arena = bc_realloc(m->arena, ncap);
         m->acap = ncap;
     }
@@ -131,27 +127,23 @@ typedef struct breader_s {
 
 /* Next whole batch of the segment: 1, 0 at the end, BC_ERR_IO/CORRUPT. */
 static int breader_next(breader_t *r, bc_batch_t *b) {
-    if (r->pos >= bc_segment_size(r->seg))
-        return 0;
+    if (r->pos >= bc_segment_size(r->seg)) return 0;
     for (int attempt = 0; attempt < 2; attempt++) {
         size_t off = (size_t)(r->pos - r->at);
         if (r->pos >= r->at && r->pos <= r->at + (int64_t)r->len) {
-            int rc = bc_batch_parse(r->buf + off, r->len - off, 0, b, NULL,
-                                    0);
+            int rc = bc_batch_parse(r->buf + off, r->len - off, 0, b, NULL, 0);
             if (rc == 0) {
                 r->pos += (int64_t)b->size;
                 return 1;
             }
-            if (rc < 0)
-                return BC_ERR_CORRUPT;
+            if (rc < 0) return BC_ERR_CORRUPT;
             if (b->size > r->cap) {
                 r->cap = b->size;
                 r->buf = bc_realloc(r->buf, r->cap);
             }
         }
         int64_t got = bc_segment_read(r->seg, r->pos, r->buf, r->cap);
-        if (got < 0)
-            return BC_ERR_IO;
+        if (got < 0) return BC_ERR_IO;
         r->at = r->pos;
         r->len = (size_t)got;
     }
@@ -189,8 +181,7 @@ static void make_plan(bc_log_t *log, int64_t now_ms, plan_t *pl) {
     memset(pl, 0, sizeof(*pl));
     int64_t leo = bc_segment_next_offset(log->segs[log->nseg - 1]);
     int64_t fd = log->first_dirty;
-    if (fd < log->start || fd > leo)
-        fd = log->start;
+    if (fd < log->start || fd > leo) fd = log->start;
     pl->first_dirty = fd;
     size_t end = log->nseg - 1; /* the active segment is never cleaned */
     size_t i = 0;
@@ -224,14 +215,15 @@ double bc_compact_dirty_ratio(bc_log_t *log, int64_t now_ms) {
     return pl.ratio;
 }
 
-/* ---- rewriting ------------------------------------------------------------ */
+/* ---- rewriting ------------------------------------------------------------
+ */
 
 typedef struct pass_s {
     bc_log_t *log;
     int64_t now_ms;
     kmap_t map;
-    int64_t map_end;       /* records at or after this offset are kept */
-    int64_t next_horizon;  /* earliest horizon among kept tombstones */
+    int64_t map_end;      /* records at or after this offset are kept */
+    int64_t next_horizon; /* earliest horizon among kept tombstones */
     bc_batch_builder_t *bb;
     bc_compact_stats_t *st;
     uint8_t *rbuf;
@@ -241,10 +233,8 @@ typedef struct pass_s {
 static int write_all(int fd, const uint8_t *p, size_t n) {
     while (n > 0) {
         ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
         p += w;
         n -= (size_t)w;
     }
@@ -274,12 +264,10 @@ static int clean_batch(pass_t *ps, const bc_batch_t *b, int last, int fd,
         } else
             tomb_kept += rec.value_len < 0;
     }
-    if (r < 0)
-        return BC_ERR_CORRUPT;
+    if (r < 0) return BC_ERR_CORRUPT;
     int stamp = tomb_kept > 0 && !has_horizon;
     if (drop == 0 && !stamp) {
-        if (tomb_kept && horizon < ps->next_horizon)
-            ps->next_horizon = horizon;
+        if (tomb_kept && horizon < ps->next_horizon) ps->next_horizon = horizon;
         *written += (int64_t)b->size;
         return write_all(fd, b->data, b->size) < 0 ? BC_ERR_IO : 0;
     }
@@ -310,32 +298,27 @@ static int clean_batch(pass_t *ps, const bc_batch_t *b, int last, int fd,
         else
             keep = rec.key_len >= 0 &&
                    kmap_get(&ps->map, rec.key, rec.key_len) <= rec.offset &&
-                   !(rec.value_len < 0 && ps->now_ms >= horizon &&
-                     has_horizon);
+                   !(rec.value_len < 0 && ps->now_ms >= horizon && has_horizon);
         if (!keep) {
             ps->st->records_removed++;
-            if (rec.value_len < 0)
-                ps->st->tombstones_removed++;
+            if (rec.value_len < 0) ps->st->tombstones_removed++;
             continue;
         }
         /* Re-encode with the original offset delta and headers. */
         bc_header_t hs[64], *hp = hs;
         size_t nh = (size_t)rec.header_count, pos = 0;
-        if (nh > 64)
-            hp = bc_malloc(nh * sizeof(*hp));
+        if (nh > 64) hp = bc_malloc(nh * sizeof(*hp));
         for (size_t i = 0; i < nh; i++)
             bc_record_header_next(&rec, &pos, &hp[i]);
-        bc_record_in_t in = {rec.key, rec.key_len, rec.value, rec.value_len,
-                             rec.timestamp, hp, nh};
+        bc_record_in_t in = {
+            rec.key,       rec.key_len, rec.value, rec.value_len,
+            rec.timestamp, hp,          nh};
         int arc = bc_batch_builder_add_at(
             ps->bb, &in, (int32_t)(rec.offset - b->base_offset));
-        if (hp != hs)
-            free(hp);
-        if (arc < 0)
-            return BC_ERR_CORRUPT;
+        if (hp != hs) free(hp);
+        if (arc < 0) return BC_ERR_CORRUPT;
     }
-    if (tomb_kept && horizon < ps->next_horizon)
-        ps->next_horizon = horizon;
+    if (tomb_kept && horizon < ps->next_horizon) ps->next_horizon = horizon;
     size_t len;
     uint8_t *out = bc_batch_builder_finish(ps->bb, &len);
     bc_batch_set_base_offset(out, b->base_offset);
@@ -345,8 +328,8 @@ static int clean_batch(pass_t *ps, const bc_batch_t *b, int last, int fd,
 }
 
 /* Rewrites segs[from..to) as one segment and swaps it in. */
-static int clean_group(pass_t *ps, bc_segment_t **segs, size_t from,
-                       size_t to, char *errstr, size_t errstr_size) {
+static int clean_group(pass_t *ps, bc_segment_t **segs, size_t from, size_t to,
+                       char *errstr, size_t errstr_size) {
     bc_log_t *log = ps->log;
     int64_t base = bc_segment_base(segs[from]);
     char cleaned[4096], swap[4096], final[4096];
@@ -385,12 +368,10 @@ static int clean_group(pass_t *ps, bc_segment_t **segs, size_t from,
         ps->st->bytes_before += bc_segment_size(segs[i]);
         breader_init(&r, segs[i], &ps->rbuf, &ps->rcap);
         while (rc == 0 && (n = breader_next(&r, &b)) == 1)
-            rc = clean_batch(ps, &b, b.base_offset == last_base, fd,
-                             &written);
+            rc = clean_batch(ps, &b, b.base_offset == last_base, fd, &written);
         ps->rbuf = r.buf;
         ps->rcap = r.cap;
-        if (rc == 0 && n < 0)
-            rc = n;
+        if (rc == 0 && n < 0) rc = n;
     }
     if (rc < 0) {
         bc_err_set(rc, errstr, errstr_size, "%s: cleaning %020lld: %s",
@@ -466,8 +447,7 @@ int bc_compact_log(bc_log_t *log, int64_t now_ms, int force,
     size_t nsegs = 0;
     int rc = 0;
 
-    if (!st)
-        st = &dummy;
+    if (!st) st = &dummy;
     memset(st, 0, sizeof(*st));
     memset(&ps, 0, sizeof(ps));
     pthread_mutex_lock(&log->maint);
@@ -488,8 +468,7 @@ int bc_compact_log(bc_log_t *log, int64_t now_ms, int force,
         ps.map_end = bc_segment_base(log->segs[pl.end_seg]);
     }
     pthread_mutex_unlock(&log->lock);
-    if (!segs)
-        goto out;
+    if (!segs) goto out;
 
     /* 1. Map every key of the dirty range to its latest offset. */
     ps.map.cap = 1024;
@@ -511,10 +490,8 @@ int bc_compact_log(bc_log_t *log, int64_t now_ms, int force,
                     ps.map_end = rec.offset; /* keep from here on */
                     break;
                 }
-            if (rr < 0)
-                n = BC_ERR_CORRUPT;
-            if (n < 0)
-                break;
+            if (rr < 0) n = BC_ERR_CORRUPT;
+            if (n < 0) break;
         }
         ps.rbuf = r.buf;
         ps.rcap = r.cap;

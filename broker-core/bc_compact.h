@@ -39,13 +39,13 @@
 #include "broker-core/bc_log.h"
 
 typedef struct bc_compact_stats_s {
-    int cleaned;               /* a pass ran */
-    double dirty_ratio;        /* before the pass */
+    int cleaned;                /* a pass ran */
+    double dirty_ratio;         /* before the pass */
     int64_t first_dirty_offset; /* after the pass */
     int64_t records_read;
-    int64_t records_removed;   /* superseded, keyless, expired tombstones */
+    int64_t records_removed; /* superseded, keyless, expired tombstones */
     int64_t tombstones_removed;
-    int64_t bytes_before;      /* of the rewritten segments */
+    int64_t bytes_before; /* of the rewritten segments */
     int64_t bytes_after;
     int segments_before;
     int segments_after;

@@ -44,8 +44,7 @@ static uint32_t multmodp(uint32_t a, uint32_t b) {
     for (;;) {
         if (a & m) {
             p ^= b;
-            if ((a & (m - 1)) == 0)
-                break;
+            if ((a & (m - 1)) == 0) break;
         }
         m >>= 1;
         b = (b & 1) ? (b >> 1) ^ POLY : b >> 1;
@@ -56,12 +55,11 @@ static uint32_t multmodp(uint32_t a, uint32_t b) {
 /* x^(8 * n) modulo the polynomial: the operator that appends n zero bytes
  * to a CRC register. Square-and-multiply over x^(2^k). */
 static uint32_t xpow8n(size_t n) {
-    uint32_t p = (uint32_t)1 << 31; /* x^0 */
+    uint32_t p = (uint32_t)1 << 31;  /* x^0 */
     uint32_t sq = (uint32_t)1 << 30; /* x^1 */
     uint64_t e = (uint64_t)n * 8;
     while (e) {
-        if (e & 1)
-            p = multmodp(sq, p);
+        if (e & 1) p = multmodp(sq, p);
         sq = multmodp(sq, sq);
         e >>= 1;
     }
@@ -108,7 +106,7 @@ hw_update(uint32_t c, const uint8_t *p, size_t len) {
                 c1 = __builtin_ia32_crc32di(c1, v1);
                 c2 = __builtin_ia32_crc32di(c2, v2);
             }
-            uint32_t (*t)[256] = s == 0 ? shift_long : shift_short;
+            uint32_t(*t)[256] = s == 0 ? shift_long : shift_short;
             c0 = shift(t, (uint32_t)c0) ^ (uint32_t)c1;
             c0 = shift(t, (uint32_t)c0) ^ (uint32_t)c2;
             p += 3 * blk;
@@ -156,8 +154,7 @@ uint32_t bc_crc32c(uint32_t crc, const void *buf, size_t len) {
     pthread_once(&table_once, table_init);
     uint32_t c = ~crc;
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (have_hw)
-        return ~hw_update(c, buf, len);
+    if (have_hw) return ~hw_update(c, buf, len);
 #endif
     return ~sw_update(c, buf, len);
 }

@@ -26,7 +26,7 @@ const char *bc_err_str(int err);
 
 /* Fills errstr (if errstr_size > 0) with printf-style text; returns err so
  * call sites can write `return bc_err_set(...)`. Thread-safe. */
-int bc_err_set(int err, char *errstr, size_t errstr_size, const char *fmt,
-               ...) __attribute__((format(printf, 4, 5)));
+int bc_err_set(int err, char *errstr, size_t errstr_size, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

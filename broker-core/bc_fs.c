@@ -13,8 +13,7 @@
 
 int bc_fs_fsync_dir(const char *dir) {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return BC_ERR_IO;
+    if (fd < 0) return BC_ERR_IO;
     int rc = fsync(fd) < 0 ? BC_ERR_IO : 0;
     close(fd);
     return rc;
@@ -24,10 +23,8 @@ static int write_all(int fd, const void *data, size_t len) {
     size_t done = 0;
     while (done < len) {
         ssize_t w = write(fd, (const char *)data + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
         done += (size_t)w;
     }
     return 0;
@@ -43,24 +40,19 @@ int bc_fs_write_atomic(const char *dir, const char *name, const void *data,
         return bc_err_set(BC_ERR_IO, errstr, errstr_size, "%s: path too long",
                           dst);
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        goto err;
-    if (write_all(fd, data, len) < 0 || fsync(fd) < 0)
-        goto err;
+    if (fd < 0) goto err;
+    if (write_all(fd, data, len) < 0 || fsync(fd) < 0) goto err;
     if (close(fd) < 0) {
         fd = -1;
         goto err;
     }
     fd = -1;
-    if (rename(tmp, dst) < 0)
-        goto err;
-    if (bc_fs_fsync_dir(dir) < 0)
-        goto err;
+    if (rename(tmp, dst) < 0) goto err;
+    if (bc_fs_fsync_dir(dir) < 0) goto err;
     return 0;
 err:;
     int e = errno;
-    if (fd >= 0)
-        close(fd);
+    if (fd >= 0) close(fd);
     unlink(tmp);
     return bc_err_set(BC_ERR_IO, errstr, errstr_size, "%s: %s", dst,
                       strerror(e));
@@ -74,8 +66,7 @@ int bc_fs_mkdirs(const char *path, char *errstr, size_t errstr_size) {
                           "bad directory path '%s'", path);
     memcpy(buf, path, n + 1);
     for (size_t i = 1; i <= n; i++) {
-        if (buf[i] != '/' && buf[i] != '\0')
-            continue;
+        if (buf[i] != '/' && buf[i] != '\0') continue;
         char c = buf[i];
         buf[i] = '\0';
         if (mkdir(buf, 0755) < 0 && errno != EEXIST)
@@ -85,20 +76,19 @@ int bc_fs_mkdirs(const char *path, char *errstr, size_t errstr_size) {
     }
     struct stat st;
     if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
-        return bc_err_set(BC_ERR_IO, errstr, errstr_size,
-                          "%s: not a directory", path);
+        return bc_err_set(BC_ERR_IO, errstr, errstr_size, "%s: not a directory",
+                          path);
     return 0;
 }
 
-int bc_fs_read_file(const char *path, size_t max_len, char **data,
-                    size_t *len, char *errstr, size_t errstr_size) {
+int bc_fs_read_file(const char *path, size_t max_len, char **data, size_t *len,
+                    char *errstr, size_t errstr_size) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     *data = NULL;
     if (fd < 0)
         return bc_err_set(errno == ENOENT ? BC_ERR_NOT_FOUND : BC_ERR_IO,
-                          errstr, errstr_size, "%s: %s", path,
-                          strerror(errno));
+                          errstr, errstr_size, "%s: %s", path, strerror(errno));
     if (fstat(fd, &st) < 0) {
         int e = errno;
         close(fd);
@@ -115,8 +105,7 @@ int bc_fs_read_file(const char *path, size_t max_len, char **data,
     size_t done = 0;
     while (done < (size_t)st.st_size) {
         ssize_t r = read(fd, buf + done, (size_t)st.st_size - done);
-        if (r < 0 && errno == EINTR)
-            continue;
+        if (r < 0 && errno == EINTR) continue;
         if (r < 0) {
             int e = errno;
             free(buf);
@@ -124,15 +113,13 @@ int bc_fs_read_file(const char *path, size_t max_len, char **data,
             return bc_err_set(BC_ERR_IO, errstr, errstr_size, "%s: %s", path,
                               strerror(e));
         }
-        if (r == 0)
-            break;
+        if (r == 0) break;
         done += (size_t)r;
     }
     close(fd);
     buf[done] = '\0';
     *data = buf;
-    if (len)
-        *len = done;
+    if (len) *len = done;
     return 0;
 }
 
@@ -140,11 +127,9 @@ int bc_fs_touch(const char *dir, const char *name) {
     char path[4096];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return BC_ERR_IO;
+    if (fd < 0) return BC_ERR_IO;
     int rc = fsync(fd) < 0 ? BC_ERR_IO : 0;
     close(fd);
-    if (rc == 0)
-        rc = bc_fs_fsync_dir(dir);
+    if (rc == 0) rc = bc_fs_fsync_dir(dir);
     return rc;
 }

@@ -24,8 +24,8 @@ int bc_fs_mkdirs(const char *path, char *errstr, size_t errstr_size);
 /* Reads a whole (small) file into a malloc'd, NUL-terminated buffer
  * (caller frees). Returns 0, BC_ERR_NOT_FOUND, BC_ERR_TOO_LARGE (over
  * max_len), BC_ERR_IO. */
-int bc_fs_read_file(const char *path, size_t max_len, char **data,
-                    size_t *len, char *errstr, size_t errstr_size);
+int bc_fs_read_file(const char *path, size_t max_len, char **data, size_t *len,
+                    char *errstr, size_t errstr_size);
 
 /* Creates an empty file and fsyncs it and its directory. 0 or BC_ERR_IO. */
 int bc_fs_touch(const char *dir, const char *name);

@@ -18,7 +18,7 @@
 struct bc_index_s {
     char *path;
     int fd;
-    int kind;          /* entry size */
+    int kind; /* entry size */
     int64_t base;
     uint8_t *map;
     size_t map_len;
@@ -38,8 +38,7 @@ static int remap(bc_index_t *idx, size_t len, char *errstr,
         return bc_err_set(BC_ERR_IO, errstr, errstr_size,
                           "%s: resize to %zu bytes: %s", idx->path, len,
                           strerror(errno));
-    if (len == 0)
-        return 0;
+    if (len == 0) return 0;
     void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, idx->fd, 0);
     if (m == MAP_FAILED)
         return bc_err_set(BC_ERR_IO, errstr, errstr_size, "%s: mmap: %s",
@@ -51,8 +50,7 @@ static int remap(bc_index_t *idx, size_t len, char *errstr,
 }
 
 bc_index_t *bc_index_open(const char *path, int kind, int64_t base_offset,
-                          int64_t max_bytes, char *errstr,
-                          size_t errstr_size) {
+                          int64_t max_bytes, char *errstr, size_t errstr_size) {
     bc_index_t *idx = bc_calloc(1, sizeof(*idx));
     struct stat st;
     idx->path = bc_strdup(path);
@@ -73,8 +71,7 @@ bc_index_t *bc_index_open(const char *path, int kind, int64_t base_offset,
     } else {
         len = idx->entries * (size_t)kind;
     }
-    if (remap(idx, len, errstr, errstr_size) < 0)
-        goto err;
+    if (remap(idx, len, errstr, errstr_size) < 0) goto err;
     return idx;
 err:
     bc_index_close(idx);
@@ -82,12 +79,9 @@ err:
 }
 
 void bc_index_close(bc_index_t *idx) {
-    if (!idx)
-        return;
-    if (idx->map)
-        munmap(idx->map, idx->map_len);
-    if (idx->fd >= 0)
-        close(idx->fd);
+    if (!idx) return;
+    if (idx->map) munmap(idx->map, idx->map_len);
+    if (idx->fd >= 0) close(idx->fd);
     free(idx->path);
     free(idx);
 }
@@ -120,8 +114,7 @@ int bc_index_append_offset(bc_index_t *idx, int64_t offset, int64_t position) {
     if (idx->entries > 0) {
         int64_t lo, lp;
         bc_index_entry(idx, idx->entries - 1, &lo, &lp);
-        if (offset <= lo || position < lp)
-            return BC_ERR_INVALID;
+        if (offset <= lo || position < lp) return BC_ERR_INVALID;
     }
     uint8_t *e = idx->map + idx->entries * BC_INDEX_OFFSET;
     bc_put_be32(e, (uint32_t)rel);
@@ -133,19 +126,15 @@ int bc_index_append_offset(bc_index_t *idx, int64_t offset, int64_t position) {
 int bc_index_append_time(bc_index_t *idx, int64_t timestamp, int64_t offset,
                          int force) {
     int64_t rel = offset - idx->base;
-    if (rel < 0 || rel > INT32_MAX)
-        return BC_ERR_INVALID;
+    if (rel < 0 || rel > INT32_MAX) return BC_ERR_INVALID;
     if (idx->entries > 0) {
         int64_t lt, lo;
         bc_index_entry(idx, idx->entries - 1, &lt, &lo);
-        if (timestamp <= lt)
-            return 0;
-        if (offset < lo)
-            return BC_ERR_INVALID;
+        if (timestamp <= lt) return 0;
+        if (offset < lo) return BC_ERR_INVALID;
     }
     size_t limit = force ? idx->max_entries : idx->max_entries - 1;
-    if (idx->max_entries == 0 || idx->entries >= limit)
-        return BC_ERR_INVALID;
+    if (idx->max_entries == 0 || idx->entries >= limit) return BC_ERR_INVALID;
     uint8_t *e = idx->map + idx->entries * BC_INDEX_TIME;
     bc_put_be64(e, (uint64_t)timestamp);
     bc_put_be32(e + 8, (uint32_t)rel);
@@ -199,8 +188,7 @@ void bc_index_reset(bc_index_t *idx) {
 
 int bc_index_trim(bc_index_t *idx, char *errstr, size_t errstr_size) {
     size_t len = idx->entries * (size_t)idx->kind;
-    if (len == idx->map_len)
-        return 0;
+    if (len == idx->map_len) return 0;
     return remap(idx, len, errstr, errstr_size);
 }
 
@@ -209,8 +197,7 @@ int bc_index_resize(bc_index_t *idx, int64_t max_bytes, char *errstr,
     size_t len = (size_t)max_bytes / (size_t)idx->kind * (size_t)idx->kind;
     if (len < idx->entries * (size_t)idx->kind)
         len = idx->entries * (size_t)idx->kind;
-    if (len == idx->map_len)
-        return 0;
+    if (len == idx->map_len) return 0;
     return remap(idx, len, errstr, errstr_size);
 }
 
@@ -222,12 +209,10 @@ int bc_index_flush(bc_index_t *idx) {
 
 int bc_index_check(const bc_index_t *idx, int64_t log_size, char *errstr,
                    size_t errstr_size) {
-    if (idx->entries == 0)
-        return 0;
+    if (idx->entries == 0) return 0;
     int64_t a, b, pa = 0, pb = 0;
     bc_index_entry(idx, idx->entries - 1, &a, &b);
-    if (idx->entries > 1)
-        bc_index_entry(idx, idx->entries - 2, &pa, &pb);
+    if (idx->entries > 1) bc_index_entry(idx, idx->entries - 2, &pa, &pb);
     if (idx->kind == BC_INDEX_OFFSET) {
         if (a < idx->base || b >= log_size ||
             (idx->entries > 1 && (pa >= a || pb > b)))

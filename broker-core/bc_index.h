@@ -39,8 +39,7 @@ typedef struct bc_index_s bc_index_t;
  * with 0 it is mapped at its current length. Returns NULL with errstr on
  * failure. */
 bc_index_t *bc_index_open(const char *path, int kind, int64_t base_offset,
-                          int64_t max_bytes, char *errstr,
-                          size_t errstr_size);
+                          int64_t max_bytes, char *errstr, size_t errstr_size);
 
 /* Unmaps and closes (no trim, no fsync). NULL is a no-op. */
 void bc_index_close(bc_index_t *idx);

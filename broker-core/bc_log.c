@@ -91,8 +91,7 @@ static int read_checkpoint(const char *dir, const char *name, int64_t *a,
     long long x = 0, y = 0;
     int n = 0;
     snprintf(path, sizeof(path), "%s/%s", dir, name);
-    if (bc_fs_read_file(path, 4096, &data, NULL, NULL, 0) < 0)
-        return 0;
+    if (bc_fs_read_file(path, 4096, &data, NULL, NULL, 0) < 0) return 0;
     int c = sscanf(data, "0\n1\n%lld %lld", &x, &y);
     if (c >= 1) {
         *a = x;
@@ -155,15 +154,13 @@ static void finish_swap(const char *dir, int64_t base) {
     while (d && (de = readdir(d))) {
         int64_t seg;
         const char *sfx;
-        if (bc_segment_parse_name(de->d_name, &seg, &sfx) < 0)
-            continue;
+        if (bc_segment_parse_name(de->d_name, &seg, &sfx) < 0) continue;
         if (seg >= base && seg < next &&
             (!strcmp(sfx, ".log") || !strcmp(sfx, ".index") ||
              !strcmp(sfx, ".timeindex")))
             unlink_at(dir, de->d_name);
     }
-    if (d)
-        closedir(d);
+    if (d) closedir(d);
     bc_segment_path(dst, sizeof(dst), dir, base, ".log");
     rename(swap, dst);
     bc_fs_fsync_dir(dir);
@@ -180,8 +177,7 @@ static int list_segments(const char *dir, int64_t **bases, size_t *n,
     int swaps = 0;
     if (!d)
         return bc_err_set(errno == ENOENT ? BC_ERR_NOT_FOUND : BC_ERR_IO,
-                          errstr, errstr_size, "%s: %s", dir,
-                          strerror(errno));
+                          errstr, errstr_size, "%s: %s", dir, strerror(errno));
     while ((de = readdir(d))) {
         int64_t base;
         const char *sfx;
@@ -190,8 +186,7 @@ static int list_segments(const char *dir, int64_t **bases, size_t *n,
             unlink_at(dir, de->d_name);
             continue;
         }
-        if (bc_segment_parse_name(de->d_name, &base, &sfx) < 0)
-            continue;
+        if (bc_segment_parse_name(de->d_name, &base, &sfx) < 0) continue;
         if (!strcmp(sfx, ".log.swap")) {
             swaps++;
             continue;
@@ -232,14 +227,12 @@ static int list_segments(const char *dir, int64_t **bases, size_t *n,
 }
 
 static void log_free(bc_log_t *log) {
-    if (!log)
-        return;
+    if (!log) return;
     for (size_t i = 0; i < log->nseg; i++)
         bc_segment_close(log->segs[i]);
     free(log->segs);
     bc_batch_builder_destroy(log->bb);
-    if (log->dirfd >= 0)
-        close(log->dirfd); /* releases the flock */
+    if (log->dirfd >= 0) close(log->dirfd); /* releases the flock */
     pthread_mutex_destroy(&log->lock);
     pthread_mutex_destroy(&log->maint);
     free(log->dir);
@@ -256,8 +249,7 @@ bc_log_t *bc_log_open(const char *dir, const bc_log_config_t *cfg, int flags,
     int rc = 0;
     char path[4096];
 
-    if (!rep)
-        rep = &dummy;
+    if (!rep) rep = &dummy;
     memset(rep, 0, sizeof(*rep));
     rep->truncated_at = -1;
     log->dir = bc_strdup(dir);
@@ -278,8 +270,8 @@ bc_log_t *bc_log_open(const char *dir, const bc_log_config_t *cfg, int flags,
     }
     log->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (log->dirfd < 0) {
-        rc = bc_err_set(errno == ENOENT ? BC_ERR_NOT_FOUND : BC_ERR_IO,
-                        errstr, errstr_size, "%s: %s", dir, strerror(errno));
+        rc = bc_err_set(errno == ENOENT ? BC_ERR_NOT_FOUND : BC_ERR_IO, errstr,
+                        errstr_size, "%s: %s", dir, strerror(errno));
         goto err;
     }
     if (flock(log->dirfd, LOCK_EX | LOCK_NB) < 0) {
@@ -292,8 +284,7 @@ bc_log_t *bc_log_open(const char *dir, const bc_log_config_t *cfg, int flags,
     snprintf(path, sizeof(path), "%s/" MARKER, dir);
     rep->clean_shutdown = access(path, F_OK) == 0;
     int64_t rp = 0, unused = 0;
-    if (!rep->clean_shutdown)
-        read_checkpoint(dir, RP_FILE, &rp, &unused);
+    if (!rep->clean_shutdown) read_checkpoint(dir, RP_FILE, &rp, &unused);
 
     int64_t expect = nb ? bases[0] : 0;
     for (size_t i = 0; i < nb; i++) {
@@ -310,15 +301,13 @@ bc_log_t *bc_log_open(const char *dir, const bc_log_config_t *cfg, int flags,
         if (bases[i] < expect) {
             rc = bc_err_set(BC_ERR_CORRUPT, errstr, errstr_size,
                             "%s: segment %020" PRId64
-                            " overlaps the one before it (ends at %" PRId64
-                            ")",
+                            " overlaps the one before it (ends at %" PRId64 ")",
                             dir, bases[i], expect);
             goto err;
         }
-        bc_segment_t *seg = bc_segment_open(dir, bases[i], &o, &srep, &rc,
-                                            errstr, errstr_size);
-        if (!seg)
-            goto err;
+        bc_segment_t *seg =
+            bc_segment_open(dir, bases[i], &o, &srep, &rc, errstr, errstr_size);
+        if (!seg) goto err;
         push_segment(log, seg);
         rep->segments++;
         rep->segments_recovered += srep.recovered;
@@ -330,8 +319,8 @@ bc_log_t *bc_log_open(const char *dir, const bc_log_config_t *cfg, int flags,
                      "%s/%020" PRId64 ".log: truncated %lld bytes at byte "
                      "%lld (offset %lld): %s",
                      dir, bases[i], (long long)srep.bytes_truncated,
-                     (long long)srep.truncated_at,
-                     (long long)rep->truncated_at, srep.reason);
+                     (long long)srep.truncated_at, (long long)rep->truncated_at,
+                     srep.reason);
         }
         expect = bc_segment_next_offset(seg);
         if (srep.corrupt_mid_log && !o.last) {
@@ -339,8 +328,7 @@ bc_log_t *bc_log_open(const char *dir, const bc_log_config_t *cfg, int flags,
             static const char *const sfx[] = {".log", ".index", ".timeindex"};
             for (size_t j = i + 1; j < nb; j++) {
                 for (size_t f = 0; f < 3; f++) {
-                    bc_segment_path(path, sizeof(path), dir, bases[j],
-                                    sfx[f]);
+                    bc_segment_path(path, sizeof(path), dir, bases[j], sfx[f]);
                     unlink(path);
                 }
                 rep->segments_deleted++;
@@ -352,16 +340,14 @@ bc_log_t *bc_log_open(const char *dir, const bc_log_config_t *cfg, int flags,
             o.recover = 1;
             seg = bc_segment_open(dir, bases[i], &o, NULL, &rc, errstr,
                                   errstr_size);
-            if (!seg)
-                goto err;
+            if (!seg) goto err;
             push_segment(log, seg);
             break;
         }
     }
     if (log->nseg == 0) {
-        bc_segment_t *seg =
-            bc_segment_create(dir, 0, log->cfg.segment_index_bytes, now_ms,
-                              errstr, errstr_size);
+        bc_segment_t *seg = bc_segment_create(
+            dir, 0, log->cfg.segment_index_bytes, now_ms, errstr, errstr_size);
         if (!seg) {
             rc = BC_ERR_IO;
             goto err;
@@ -372,8 +358,7 @@ bc_log_t *bc_log_open(const char *dir, const bc_log_config_t *cfg, int flags,
     log->start = bc_segment_base(log->segs[0]);
     log->recovery_point =
         rep->clean_shutdown ? bc_segment_next_offset(active(log)) : rp;
-    if (log->recovery_point < log->start)
-        log->recovery_point = log->start;
+    if (log->recovery_point < log->start) log->recovery_point = log->start;
     log->checkpointed_rp = log->recovery_point;
     log->first_dirty = log->start;
     read_checkpoint(dir, CLEANER_FILE, &log->first_dirty,
@@ -382,8 +367,7 @@ bc_log_t *bc_log_open(const char *dir, const bc_log_config_t *cfg, int flags,
         log->first_dirty > bc_segment_next_offset(active(log)))
         log->first_dirty = log->start;
     snprintf(path, sizeof(path), "%s/" EPOCH_FILE, dir);
-    if (access(path, F_OK) < 0)
-        write_epoch_checkpoint(log, log->start);
+    if (access(path, F_OK) < 0) write_epoch_checkpoint(log, log->start);
     if (rep->clean_shutdown) {
         snprintf(path, sizeof(path), "%s/" MARKER, dir);
         unlink(path);
@@ -392,8 +376,7 @@ bc_log_t *bc_log_open(const char *dir, const bc_log_config_t *cfg, int flags,
     free(bases);
     return log;
 err:
-    if (err)
-        *err = rc ? rc : BC_ERR_IO;
+    if (err) *err = rc ? rc : BC_ERR_IO;
     free(bases);
     log_free(log);
     return NULL;
@@ -416,8 +399,7 @@ static int flush_locked(bc_log_t *log, int indexes) {
 
 int bc_log_close(bc_log_t *log) {
     int rc = 0;
-    if (!log)
-        return 0;
+    if (!log) return 0;
     pthread_mutex_lock(&log->lock);
     if (flush_locked(log, 1) < 0 || bc_segment_seal(active(log), NULL, 0) < 0)
         rc = BC_ERR_IO;
@@ -426,8 +408,7 @@ int bc_log_close(bc_log_t *log) {
         snprintf(e, sizeof(e), "%" PRId64, log->recovery_point);
         rc = write_checkpoint(log->dir, RP_FILE, e, NULL, 0);
     }
-    if (rc == 0)
-        rc = bc_fs_touch(log->dir, MARKER);
+    if (rc == 0) rc = bc_fs_touch(log->dir, MARKER);
     pthread_mutex_unlock(&log->lock);
     log_free(log);
     return rc;
@@ -461,17 +442,15 @@ static int roll_locked(bc_log_t *log, int64_t now_ms, char *errstr,
     bc_segment_t *old = active(log);
     int64_t base = bc_segment_next_offset(old);
     int rc = bc_segment_seal(old, errstr, errstr_size);
-    if (rc < 0)
-        return rc;
-    bc_segment_t *seg = bc_segment_create(
-        log->dir, base, log->cfg.segment_index_bytes, now_ms, errstr,
-        errstr_size);
-    if (!seg)
-        return BC_ERR_IO;
+    if (rc < 0) return rc;
+    bc_segment_t *seg =
+        bc_segment_create(log->dir, base, log->cfg.segment_index_bytes, now_ms,
+                          errstr, errstr_size);
+    if (!seg) return BC_ERR_IO;
     push_segment(log, seg);
     if (fsync(log->dirfd) < 0)
-        return bc_err_set(BC_ERR_IO, errstr, errstr_size,
-                          "%s: fsync: %s", log->dir, strerror(errno));
+        return bc_err_set(BC_ERR_IO, errstr, errstr_size, "%s: fsync: %s",
+                          log->dir, strerror(errno));
     return 0;
 }
 
@@ -479,28 +458,22 @@ static int should_roll(bc_log_t *log, size_t len, const bc_batch_t *hdr,
                        int64_t now_ms) {
     bc_segment_t *seg = active(log);
     int64_t size = bc_segment_size(seg);
-    if (size == 0)
-        return 0;
-    if (size > log->cfg.segment_bytes - (int64_t)len)
-        return 1;
+    if (size == 0) return 0;
+    if (size > log->cfg.segment_bytes - (int64_t)len) return 1;
     int64_t first = bc_segment_first_timestamp(seg);
     int64_t waited = first >= 0 && hdr->max_timestamp >= 0
                          ? hdr->max_timestamp - first
                          : now_ms - bc_segment_created_ms(seg);
-    if (waited > log->cfg.segment_ms)
-        return 1;
-    if (bc_segment_index_full(seg))
-        return 1;
-    if (bc_batch_last_offset(hdr) - bc_segment_base(seg) > INT32_MAX)
-        return 1;
-    if (size + (int64_t)len > UINT32_MAX)
-        return 1;
+    if (waited > log->cfg.segment_ms) return 1;
+    if (bc_segment_index_full(seg)) return 1;
+    if (bc_batch_last_offset(hdr) - bc_segment_base(seg) > INT32_MAX) return 1;
+    if (size + (int64_t)len > UINT32_MAX) return 1;
     return 0;
 }
 
-static int append_locked(bc_log_t *log, uint8_t *batch, size_t len,
-                         int flags, int64_t now_ms, bc_append_info_t *info,
-                         char *errstr, size_t errstr_size) {
+static int append_locked(bc_log_t *log, uint8_t *batch, size_t len, int flags,
+                         int64_t now_ms, bc_append_info_t *info, char *errstr,
+                         size_t errstr_size) {
     bc_batch_t hdr;
     char why[160];
     int rc;
@@ -527,15 +500,12 @@ static int append_locked(bc_log_t *log, uint8_t *batch, size_t len,
     hdr.base_offset = leo;
     int rolled = 0;
     if (should_roll(log, len, &hdr, now_ms)) {
-        if ((rc = roll_locked(log, now_ms, errstr, errstr_size)) < 0)
-            return rc;
+        if ((rc = roll_locked(log, now_ms, errstr, errstr_size)) < 0) return rc;
         rolled = 1;
     }
     rc = bc_segment_append(active(log), batch, len, &hdr,
-                           log->cfg.index_interval_bytes, errstr,
-                           errstr_size);
-    if (rc < 0)
-        return rc;
+                           log->cfg.index_interval_bytes, errstr, errstr_size);
+    if (rc < 0) return rc;
     log->unflushed_msgs += hdr.record_count;
     int flushed = 0;
     if ((flags & BC_APPEND_SYNC) || log->cfg.durable ||
@@ -543,8 +513,8 @@ static int append_locked(bc_log_t *log, uint8_t *batch, size_t len,
         (log->cfg.flush_ms != INT64_MAX &&
          now_ms - log->last_flush_ms >= log->cfg.flush_ms)) {
         if (flush_locked(log, 0) < 0)
-            return bc_err_set(BC_ERR_IO, errstr, errstr_size,
-                              "%s: fsync: %s", log->dir, strerror(errno));
+            return bc_err_set(BC_ERR_IO, errstr, errstr_size, "%s: fsync: %s",
+                              log->dir, strerror(errno));
         log->last_flush_ms = now_ms;
         flushed = 1;
     }
@@ -557,8 +527,7 @@ static int append_locked(bc_log_t *log, uint8_t *batch, size_t len,
         info->rolled = rolled;
         info->flushed = flushed;
     }
-    if (log->hook)
-        log->hook(log->hook_opaque, log, last + 1, now_ms);
+    if (log->hook) log->hook(log->hook_opaque, log, last + 1, now_ms);
     return 0;
 }
 
@@ -583,12 +552,10 @@ int bc_log_append_records(bc_log_t *log, const bc_record_in_t *recs, size_t n,
     bc_batch_builder_begin(log->bb, NULL);
     for (size_t i = 0; i < n && rc == 0; i++) {
         bc_record_in_t r = recs[i];
-        if (r.timestamp < 0)
-            r.timestamp = now_ms;
+        if (r.timestamp < 0) r.timestamp = now_ms;
         if (bc_batch_builder_add(log->bb, &r) < 0)
             rc = bc_err_set(BC_ERR_INVALID, errstr, errstr_size,
-                            "record %zu: bad key, value or header length",
-                            i);
+                            "record %zu: bad key, value or header length", i);
         else if (bc_batch_builder_size(log->bb) >
                  (size_t)log->cfg.max_message_bytes)
             rc = bc_err_set(BC_ERR_TOO_LARGE, errstr, errstr_size,
@@ -600,8 +567,8 @@ int bc_log_append_records(bc_log_t *log, const bc_record_in_t *recs, size_t n,
     if (rc == 0) {
         size_t len;
         uint8_t *b = bc_batch_builder_finish(log->bb, &len);
-        rc = append_locked(log, b, len, flags | BC_APPEND_TRUSTED, now_ms,
-                           info, errstr, errstr_size);
+        rc = append_locked(log, b, len, flags | BC_APPEND_TRUSTED, now_ms, info,
+                           errstr, errstr_size);
     }
     pthread_mutex_unlock(&log->lock);
     return rc;
@@ -625,15 +592,13 @@ int64_t bc_log_end_offset(bc_log_t *log) {
  * offset >= offset, across segments. Caller holds lock. */
 static int locate(bc_log_t *log, int64_t offset, size_t *si, int64_t *pos,
                   bc_batch_t *hdr) {
-    for (size_t i = bc_log_int_find_segment(log, offset); i < log->nseg;
-         i++) {
+    for (size_t i = bc_log_int_find_segment(log, offset); i < log->nseg; i++) {
         int rc = bc_segment_find_offset(log->segs[i], offset, pos, hdr);
         if (rc == 0) {
             *si = i;
             return 0;
         }
-        if (rc != BC_ERR_NOT_FOUND)
-            return rc;
+        if (rc != BC_ERR_NOT_FOUND) return rc;
     }
     return BC_ERR_NOT_FOUND;
 }
@@ -651,12 +616,10 @@ int bc_log_fetch(bc_log_t *log, int64_t offset, size_t max_bytes,
     if (offset < log->start || offset > out->log_end_offset) {
         rc = bc_err_set(BC_ERR_OUT_OF_RANGE, errstr, errstr_size,
                         "offset %lld outside [%lld, %lld]", (long long)offset,
-                        (long long)log->start,
-                        (long long)out->log_end_offset);
+                        (long long)log->start, (long long)out->log_end_offset);
         goto out;
     }
-    if (offset == out->log_end_offset)
-        goto out;
+    if (offset == out->log_end_offset) goto out;
     rc = locate(log, offset, &si, &pos, &hdr);
     if (rc == BC_ERR_NOT_FOUND) {
         rc = 0;
@@ -670,8 +633,7 @@ int bc_log_fetch(bc_log_t *log, int64_t offset, size_t max_bytes,
     bc_segment_t *seg = log->segs[si];
     size_t want = max_bytes < hdr.size ? hdr.size : max_bytes;
     int64_t avail = bc_segment_size(seg) - pos;
-    if ((int64_t)want > avail)
-        want = (size_t)avail;
+    if ((int64_t)want > avail) want = (size_t)avail;
     out->data = bc_malloc(want);
     int64_t got = bc_segment_read(seg, pos, out->data, want);
     if (got < (int64_t)hdr.size) {
@@ -686,14 +648,12 @@ int bc_log_fetch(bc_log_t *log, int64_t offset, size_t max_bytes,
     size_t p = 0;
     while (p + BC_BATCH_LOG_OVERHEAD <= (size_t)got) {
         bc_batch_t b;
-        int prc = bc_batch_parse_header(out->data + p, (size_t)got - p, &b,
-                                        NULL, 0);
+        int prc =
+            bc_batch_parse_header(out->data + p, (size_t)got - p, &b, NULL, 0);
         if (prc == BC_BATCH_SHORT) {
-            if (p + BC_BATCH_HEADER_SIZE > (size_t)got)
-                break;
+            if (p + BC_BATCH_HEADER_SIZE > (size_t)got) break;
         }
-        if (prc != 0 || p + b.size > (size_t)got)
-            break;
+        if (prc != 0 || p + b.size > (size_t)got) break;
         p += b.size;
     }
     out->len = p;
@@ -712,16 +672,15 @@ int bc_log_read(bc_log_t *log, int64_t offset, size_t max_bytes,
     bc_fetch_t f;
     int rc = bc_log_fetch(log, offset, max_bytes, &f, errstr, errstr_size);
     int64_t next = offset;
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     size_t p = 0;
     int stop = 0;
     while (p < f.len && !stop) {
         bc_batch_t b;
         if (bc_batch_parse(f.data + p, f.len - p, 0, &b, NULL, 0) != 0) {
             rc = bc_err_set(BC_ERR_CORRUPT, errstr, errstr_size,
-                            "%s: bad batch in fetch at offset %lld",
-                            log->dir, (long long)next);
+                            "%s: bad batch in fetch at offset %lld", log->dir,
+                            (long long)next);
             break;
         }
         bc_record_iter_t it;
@@ -729,8 +688,7 @@ int bc_log_read(bc_log_t *log, int64_t offset, size_t max_bytes,
         int r;
         bc_record_iter_init(&it, &b);
         while ((r = bc_record_iter_next(&it, &rec)) == 1) {
-            if (rec.offset < offset)
-                continue;
+            if (rec.offset < offset) continue;
             next = rec.offset + 1;
             if (fn(opaque, &rec)) {
                 stop = 1;
@@ -739,8 +697,8 @@ int bc_log_read(bc_log_t *log, int64_t offset, size_t max_bytes,
         }
         if (r < 0) {
             rc = bc_err_set(BC_ERR_CORRUPT, errstr, errstr_size,
-                            "%s: bad record in batch at offset %lld",
-                            log->dir, (long long)b.base_offset);
+                            "%s: bad record in batch at offset %lld", log->dir,
+                            (long long)b.base_offset);
             break;
         }
         if (!stop && bc_batch_last_offset(&b) + 1 > next)
@@ -750,8 +708,7 @@ int bc_log_read(bc_log_t *log, int64_t offset, size_t max_bytes,
     if (f.len == 0 && rc == 0)
         next = f.log_end_offset; /* caught up (or only a compacted gap) */
     free(f.data);
-    if (next_offset)
-        *next_offset = next;
+    if (next_offset) *next_offset = next;
     return rc;
 }
 
@@ -763,19 +720,15 @@ int bc_log_timestamp_of(bc_log_t *log, int64_t offset, int64_t *timestamp,
         rc = BC_ERR_OUT_OF_RANGE;
         goto out;
     }
-    for (size_t i = bc_log_int_find_segment(log, offset); i < log->nseg;
-         i++) {
+    for (size_t i = bc_log_int_find_segment(log, offset); i < log->nseg; i++) {
         int64_t o, ts;
         rc = bc_segment_timestamp_of(log->segs[i], offset, &o, &ts);
         if (rc == 0) {
-            if (timestamp)
-                *timestamp = ts;
-            if (found_offset)
-                *found_offset = o;
+            if (timestamp) *timestamp = ts;
+            if (found_offset) *found_offset = o;
             break;
         }
-        if (rc != BC_ERR_NOT_FOUND)
-            break;
+        if (rc != BC_ERR_NOT_FOUND) break;
     }
 out:
     pthread_mutex_unlock(&log->lock);
@@ -789,16 +742,13 @@ int bc_log_offset_for_time(bc_log_t *log, int64_t timestamp, int64_t *offset,
     pthread_mutex_lock(&log->lock);
     for (size_t i = 0; i < log->nseg; i++) {
         bc_segment_t *seg = log->segs[i];
-        if (bc_segment_max_timestamp(seg) < timestamp)
-            continue;
+        if (bc_segment_max_timestamp(seg) < timestamp) continue;
         int64_t o, ts;
         int r = bc_segment_offset_for_time(seg, timestamp, &o, &ts);
         if (r == 0) {
-            if (o < log->start)
-                continue;
+            if (o < log->start) continue;
             *offset = o;
-            if (found_ts)
-                *found_ts = ts;
+            if (found_ts) *found_ts = ts;
             break;
         }
         if (r != BC_ERR_NOT_FOUND) {
@@ -815,8 +765,8 @@ int bc_log_flush(bc_log_t *log, char *errstr, size_t errstr_size) {
     int rc = flush_locked(log, 0);
     pthread_mutex_unlock(&log->lock);
     if (rc < 0)
-        return bc_err_set(rc, errstr, errstr_size, "%s: fsync: %s",
-                          log->dir, strerror(errno));
+        return bc_err_set(rc, errstr, errstr_size, "%s: fsync: %s", log->dir,
+                          strerror(errno));
     return 0;
 }
 
@@ -844,8 +794,7 @@ int bc_log_tick(bc_log_t *log, int64_t now_ms, char *errstr,
     int64_t active_base = bc_segment_base(active(log));
     pthread_mutex_unlock(&log->lock);
     for (size_t i = 0; i < nclosed; i++)
-        if (bc_segment_flush(closed[i], 0) < 0)
-            rc = BC_ERR_IO;
+        if (bc_segment_flush(closed[i], 0) < 0) rc = BC_ERR_IO;
     free(closed);
     pthread_mutex_lock(&log->lock);
     if (rc == 0 && nclosed > 0 && log->recovery_point < active_base)
@@ -881,8 +830,7 @@ int bc_log_retention(bc_log_t *log, int64_t now_ms, bc_retention_t *res,
     bc_segment_t **gone = NULL;
     size_t k = 0;
     int rc = 0;
-    if (!res)
-        res = &dummy;
+    if (!res) res = &dummy;
     memset(res, 0, sizeof(*res));
     pthread_mutex_lock(&log->maint);
     pthread_mutex_lock(&log->lock);
@@ -906,16 +854,12 @@ int bc_log_retention(bc_log_t *log, int64_t now_ms, bc_retention_t *res,
     if (k > 0) {
         gone = bc_malloc(k * sizeof(*gone));
         memcpy(gone, log->segs, k * sizeof(*gone));
-        memmove(log->segs, log->segs + k,
-                (log->nseg - k) * sizeof(*log->segs));
+        memmove(log->segs, log->segs + k, (log->nseg - k) * sizeof(*log->segs));
         log->nseg -= k;
         int64_t nstart = bc_segment_base(log->segs[0]);
-        if (nstart > log->start)
-            log->start = nstart;
-        if (log->recovery_point < log->start)
-            log->recovery_point = log->start;
-        if (log->first_dirty < log->start)
-            log->first_dirty = log->start;
+        if (nstart > log->start) log->start = nstart;
+        if (log->recovery_point < log->start) log->recovery_point = log->start;
+        if (log->first_dirty < log->start) log->first_dirty = log->start;
     }
     res->log_start_offset = log->start;
     pthread_mutex_unlock(&log->lock);

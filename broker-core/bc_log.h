@@ -62,37 +62,37 @@ typedef struct bc_log_s bc_log_t;
 /* Per-log configuration, Kafka's topic-level names in comments. Get the
  * defaults from bc_log_config_default() and change what you need. */
 typedef struct bc_log_config_s {
-    int64_t segment_bytes;        /* segment.bytes, 1 GiB */
-    int64_t segment_ms;           /* segment.ms, 7 days */
-    int32_t segment_index_bytes;  /* segment.index.bytes, 10 MiB */
-    int32_t index_interval_bytes; /* index.interval.bytes, 4096 */
-    int32_t max_message_bytes;    /* max.message.bytes (largest batch),
-                                     1048588 */
-    int cleanup_policy;           /* cleanup.policy, BC_CLEANUP_DELETE */
-    int64_t retention_bytes;      /* retention.bytes, -1 = unlimited */
-    int64_t retention_ms;         /* retention.ms, 7 days, -1 = unlimited */
+    int64_t segment_bytes;            /* segment.bytes, 1 GiB */
+    int64_t segment_ms;               /* segment.ms, 7 days */
+    int32_t segment_index_bytes;      /* segment.index.bytes, 10 MiB */
+    int32_t index_interval_bytes;     /* index.interval.bytes, 4096 */
+    int32_t max_message_bytes;        /* max.message.bytes (largest batch),
+                                         1048588 */
+    int cleanup_policy;               /* cleanup.policy, BC_CLEANUP_DELETE */
+    int64_t retention_bytes;          /* retention.bytes, -1 = unlimited */
+    int64_t retention_ms;             /* retention.ms, 7 days, -1 = unlimited */
     double min_cleanable_dirty_ratio; /* min.cleanable.dirty.ratio, 0.5 */
-    int64_t delete_retention_ms;  /* delete.retention.ms, 1 day */
-    int64_t min_compaction_lag_ms; /* min.compaction.lag.ms, 0 */
-    int64_t flush_messages;       /* flush.messages, INT64_MAX = OS */
-    int64_t flush_ms;             /* flush.ms, INT64_MAX = OS */
-    int durable;                  /* fsync every append before it returns */
-    int64_t cleaner_buffer_bytes; /* memory for the cleaner's key map,
-                                     64 MiB */
-    int64_t recovery_checkpoint_ms; /* how often bc_log_tick writes the
-                                       recovery point, 60000 */
+    int64_t delete_retention_ms;      /* delete.retention.ms, 1 day */
+    int64_t min_compaction_lag_ms;    /* min.compaction.lag.ms, 0 */
+    int64_t flush_messages;           /* flush.messages, INT64_MAX = OS */
+    int64_t flush_ms;                 /* flush.ms, INT64_MAX = OS */
+    int durable;                      /* fsync every append before it returns */
+    int64_t cleaner_buffer_bytes;     /* memory for the cleaner's key map,
+                                         64 MiB */
+    int64_t recovery_checkpoint_ms;   /* how often bc_log_tick writes the
+                                         recovery point, 60000 */
 } bc_log_config_t;
 
 /* What bc_log_open found and did. */
 typedef struct bc_log_recovery_s {
-    int clean_shutdown;        /* the marker was present */
-    int segments;              /* segments loaded */
-    int segments_recovered;    /* segments re-validated */
-    int indexes_rebuilt;       /* segments whose indexes were rebuilt */
-    int64_t bytes_truncated;   /* torn/corrupt tail bytes cut off */
-    int64_t truncated_at;      /* offset where the cut happened, -1 none */
-    int segments_deleted;      /* only with BC_LOG_OPEN_REPAIR */
-    char message[256];         /* human summary of a truncation, or "" */
+    int clean_shutdown;      /* the marker was present */
+    int segments;            /* segments loaded */
+    int segments_recovered;  /* segments re-validated */
+    int indexes_rebuilt;     /* segments whose indexes were rebuilt */
+    int64_t bytes_truncated; /* torn/corrupt tail bytes cut off */
+    int64_t truncated_at;    /* offset where the cut happened, -1 none */
+    int segments_deleted;    /* only with BC_LOG_OPEN_REPAIR */
+    char message[256];       /* human summary of a truncation, or "" */
 } bc_log_recovery_t;
 
 /* Result of one append. */
@@ -101,8 +101,8 @@ typedef struct bc_append_info_s {
     int64_t last_offset;    /* offset of the last record appended */
     int64_t log_end_offset; /* LEO after the append (= last_offset + 1) */
     int32_t records;
-    int rolled;             /* a new segment was started for it */
-    int flushed;            /* the segment was fsynced before return */
+    int rolled;  /* a new segment was started for it */
+    int flushed; /* the segment was fsynced before return */
 } bc_append_info_t;
 
 /* Result of a fetch: whole batches, the first one containing `offset`
@@ -121,7 +121,7 @@ typedef struct bc_log_stats_s {
     int64_t log_start_offset;
     int64_t log_end_offset;
     int64_t segments;
-    int64_t bytes;            /* sum of .log sizes */
+    int64_t bytes;              /* sum of .log sizes */
     int64_t first_dirty_offset; /* compaction cleaner point */
 } bc_log_stats_t;
 
@@ -136,18 +136,19 @@ typedef void (*bc_log_hook_fn)(void *opaque, bc_log_t *log,
 #define BC_LOG_OPEN_REPAIR 2 /* truncate at mid-log corruption (data loss) */
 
 /* bc_log_append flags. */
-#define BC_APPEND_SYNC 1    /* fsync before returning (durable produce) */
-#define BC_APPEND_TRUSTED 2 /* batch came from bc_batch_builder: skip the
-                               CRC/record re-validation */
+#define BC_APPEND_SYNC 1 /* fsync before returning (durable produce) */
+#define BC_APPEND_TRUSTED                                                      \
+    2 /* batch came from bc_batch_builder: skip the                            \
+         CRC/record re-validation */
 
-/* Kafka's defaults (see bc_log_config_t). */
+/* Kafka's defaults (see bc_log_config_t). Pure. */
 bc_log_config_t bc_log_config_default(void);
 
 /* Opens (or with BC_LOG_OPEN_CREATE creates) the log in directory `dir`
  * and recovers it (see above); `rep` (may be NULL) says what was done.
  * Takes an exclusive flock on the directory: a second open of the same
  * log fails with BC_ERR_LOCKED. Returns NULL with errstr filled on
- * failure (and *err, if err is not NULL, set to the code). */
+ * failure (and *err, if err is not NULL, set to the code). Any thread. */
 bc_log_t *bc_log_open(const char *dir, const bc_log_config_t *cfg, int flags,
                       int64_t now_ms, bc_log_recovery_t *rep, int *err,
                       char *errstr, size_t errstr_size);
@@ -162,7 +163,7 @@ int bc_log_close(bc_log_t *log);
  * leave it (for tests). NULL is a no-op. */
 void bc_log_abandon(bc_log_t *log);
 
-/* The directory path given to bc_log_open (owned by the log). */
+/* The directory path given to bc_log_open (owned by the log). No lock. */
 const char *bc_log_dir(const bc_log_t *log);
 
 /* Replaces the configuration (e.g. after a topic config change). Sizes
@@ -180,13 +181,15 @@ void bc_log_set_hook(bc_log_t *log, bc_log_hook_fn fn, void *opaque);
  * durable, or the flush policy says so. Returns 0 and fills `info` (may be
  * NULL); BC_ERR_TOO_LARGE above max.message.bytes, BC_ERR_INVALID for a
  * malformed, empty or compressed batch (nothing written), BC_ERR_IO.
- * After an I/O error mid-write the tail is truncated back. */
+ * After an I/O error mid-write the tail is truncated back. Holds the log
+ * mutex throughout (fsync and hook included). */
 int bc_log_append(bc_log_t *log, uint8_t *batch, size_t len, int flags,
                   int64_t now_ms, bc_append_info_t *info, char *errstr,
                   size_t errstr_size);
 
 /* Encodes `n` records (n >= 1) as one batch and appends it as above.
- * Records with timestamp < 0 get now_ms. Returns as bc_log_append. */
+ * Records with timestamp < 0 get now_ms. Returns as bc_log_append. Holds
+ * the log mutex. */
 int bc_log_append_records(bc_log_t *log, const bc_record_in_t *recs, size_t n,
                           int flags, int64_t now_ms, bc_append_info_t *info,
                           char *errstr, size_t errstr_size);
@@ -196,7 +199,8 @@ int bc_log_append_records(bc_log_t *log, const bc_record_in_t *recs, size_t n,
  * first batch is returned whole even when larger than max_bytes (Kafka's
  * KIP-74), so a fetch always makes progress. Reads one segment at a time.
  * offset == LEO returns len 0. Returns 0, BC_ERR_OUT_OF_RANGE when offset
- * < log start or > LEO (out->log_*_offset still filled), BC_ERR_IO. */
+ * < log start or > LEO (out->log_*_offset still filled), BC_ERR_IO. Holds
+ * the log mutex while reading. */
 int bc_log_fetch(bc_log_t *log, int64_t offset, size_t max_bytes,
                  bc_fetch_t *out, char *errstr, size_t errstr_size);
 
@@ -212,18 +216,19 @@ int bc_log_read(bc_log_t *log, int64_t offset, size_t max_bytes,
                 bc_log_record_fn fn, void *opaque, int64_t *next_offset,
                 char *errstr, size_t errstr_size);
 
-/* Log start offset: the first offset a consumer may fetch. */
+/* Log start offset: the first offset a consumer may fetch. Log mutex. */
 int64_t bc_log_start_offset(bc_log_t *log);
 
 /* Log end offset (LEO): the offset the next record will get. On a single
- * node it is also the high watermark and last stable offset. */
+ * node it is also the high watermark and last stable offset. Log mutex. */
 int64_t bc_log_end_offset(bc_log_t *log);
 
 /* Timestamp of the first record at or after `offset` (the record itself
  * unless compaction removed it), through the offset index. Fills
  * *timestamp and *found_offset (may be NULL). Returns 0,
  * BC_ERR_OUT_OF_RANGE when offset < log start or >= LEO (no such record
- * yet), BC_ERR_NOT_FOUND if no record exists at or after it, BC_ERR_IO. */
+ * yet), BC_ERR_NOT_FOUND if no record exists at or after it, BC_ERR_IO.
+ * Holds the log mutex. */
 int bc_log_timestamp_of(bc_log_t *log, int64_t offset, int64_t *timestamp,
                         int64_t *found_offset);
 
@@ -231,17 +236,18 @@ int bc_log_timestamp_of(bc_log_t *log, int64_t offset, int64_t *timestamp,
  * order) whose record timestamp is >= `timestamp`, through the time and
  * offset indexes. *offset = -1 (and return 0) when no record qualifies;
  * *found_ts (may be NULL) is that record's timestamp. Returns 0 or
- * BC_ERR_IO / BC_ERR_CORRUPT. */
+ * BC_ERR_IO / BC_ERR_CORRUPT. Holds the log mutex. */
 int bc_log_offset_for_time(bc_log_t *log, int64_t timestamp, int64_t *offset,
                            int64_t *found_ts);
 
-/* fsyncs the log up to its LEO now. Returns 0 or BC_ERR_IO. */
+/* fsyncs the log up to its LEO now. Returns 0 or BC_ERR_IO. Holds the log
+ * mutex. */
 int bc_log_flush(bc_log_t *log, char *errstr, size_t errstr_size);
 
 /* Periodic work the owner drives: applies flush.ms, fsyncs segments that
  * were closed by a roll, and writes the recovery-point checkpoint every
  * recovery_checkpoint_ms. Cheap when there is nothing to do. Returns 0 or
- * BC_ERR_IO. */
+ * BC_ERR_IO. Takes the maintenance mutex, the log mutex only briefly. */
 int bc_log_tick(bc_log_t *log, int64_t now_ms, char *errstr,
                 size_t errstr_size);
 

@@ -17,25 +17,25 @@
 
 struct bc_log_s {
     char *dir;
-    int dirfd;                  /* flock'ed for the log's lifetime */
+    int dirfd; /* flock'ed for the log's lifetime */
     pthread_mutex_t maint;
     pthread_mutex_t lock;
     bc_log_config_t cfg;
-    bc_segment_t **segs;        /* oldest first; the last is active */
+    bc_segment_t **segs; /* oldest first; the last is active */
     size_t nseg;
     size_t cap;
-    int64_t start;              /* log start offset */
+    int64_t start; /* log start offset */
     int64_t unflushed_msgs;
     int64_t last_flush_ms;
-    int64_t recovery_point;     /* everything below is known fsynced */
-    int64_t checkpointed_rp;    /* the value on disk */
+    int64_t recovery_point;  /* everything below is known fsynced */
+    int64_t checkpointed_rp; /* the value on disk */
     int64_t last_checkpoint_ms;
-    int64_t first_dirty;        /* cleaner point (cleaner checkpoint) */
-    int64_t next_horizon_ms;    /* earliest tombstone delete horizon in
-                                   the cleaned part, INT64_MAX none */
+    int64_t first_dirty;     /* cleaner point (cleaner checkpoint) */
+    int64_t next_horizon_ms; /* earliest tombstone delete horizon in
+                                the cleaned part, INT64_MAX none */
     bc_log_hook_fn hook;
     void *hook_opaque;
-    bc_batch_builder_t *bb;     /* encoder for bc_log_append_records */
+    bc_batch_builder_t *bb; /* encoder for bc_log_append_records */
 };
 
 /* Writes the cleaner checkpoint (first dirty offset, next tombstone

@@ -43,7 +43,6 @@ int32_t bc_murmur2_to_positive(int32_t x) {
 }
 
 int32_t bc_murmur2_partition(const void *key, size_t len, int32_t partitions) {
-    if (partitions <= 0)
-        return -1;
+    if (partitions <= 0) return -1;
     return bc_murmur2_to_positive(bc_murmur2(key, len)) % partitions;
 }

@@ -29,8 +29,7 @@ static uint64_t next_rand(bc_partitioner_t *pt) {
 }
 
 static int32_t pick_other(bc_partitioner_t *pt, int32_t avoid) {
-    if (pt->n <= 1)
-        return 0;
+    if (pt->n <= 1) return 0;
     int32_t p = (int32_t)(next_rand(pt) % (uint64_t)(pt->n - 1));
     return avoid >= 0 && p >= avoid ? p + 1 : p;
 }
@@ -44,12 +43,10 @@ bc_partitioner_t *bc_partitioner_new(int strategy, int32_t partitions,
     if (seed == 0) {
         int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
         if (fd >= 0) {
-            if (read(fd, &seed, sizeof(seed)) != sizeof(seed))
-                seed = 0;
+            if (read(fd, &seed, sizeof(seed)) != sizeof(seed)) seed = 0;
             close(fd);
         }
-        if (seed == 0)
-            seed = (uint64_t)(uintptr_t)pt ^ 0x9E3779B97F4A7C15ULL;
+        if (seed == 0) seed = (uint64_t)(uintptr_t)pt ^ 0x9E3779B97F4A7C15ULL;
     }
     pt->rng = seed;
     pt->cur = pick_other(pt, -1);
@@ -67,8 +64,7 @@ int32_t bc_partitioner_sticky(const bc_partitioner_t *pt) {
 
 int32_t bc_partitioner_choose(bc_partitioner_t *pt, const bc_record_in_t *rec,
                               int32_t *switched_from) {
-    if (switched_from)
-        *switched_from = -1;
+    if (switched_from) *switched_from = -1;
     if (rec->key_len >= 0)
         return bc_murmur2_partition(rec->key, (size_t)rec->key_len, pt->n);
     if (pt->strategy == BC_PARTITIONER_ROUNDROBIN)
@@ -76,16 +72,14 @@ int32_t bc_partitioner_choose(bc_partitioner_t *pt, const bc_record_in_t *rec,
     int64_t base = pt->vcount ? pt->vbase_ts : rec->timestamp;
     size_t sz = bc_batch_record_size(rec, rec->timestamp - base, pt->vcount);
     if (pt->vcount > 0 && pt->vsize + sz > (size_t)pt->batch_size) {
-        if (switched_from)
-            *switched_from = pt->cur;
+        if (switched_from) *switched_from = pt->cur;
         pt->cur = pick_other(pt, pt->cur);
         pt->vcount = 0;
         pt->vsize = BC_BATCH_HEADER_SIZE;
         base = rec->timestamp;
         sz = bc_batch_record_size(rec, 0, 0);
     }
-    if (pt->vcount == 0)
-        pt->vbase_ts = rec->timestamp;
+    if (pt->vcount == 0) pt->vbase_ts = rec->timestamp;
     pt->vsize += sz;
     pt->vcount++;
     return pt->cur;

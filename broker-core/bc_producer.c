@@ -18,8 +18,8 @@ typedef struct abatch_s {
     bc_batch_builder_t *bb;
     int32_t count;
     int64_t created_ms;
-    int urgent;  /* a blocking sender waits for it */
-    int refs;    /* blocking senders still to read the result */
+    int urgent; /* a blocking sender waits for it */
+    int refs;   /* blocking senders still to read the result */
     int done;
     int err;
     int64_t base;
@@ -136,8 +136,7 @@ static int drain(bc_producer_t *p, ppart_t *pp, int64_t now_ms,
         abatch_t *bt = pp->qhead;
         if (bt) {
             pp->qhead = bt->next;
-            if (!pp->qhead)
-                pp->qtail = NULL;
+            if (!pp->qhead) pp->qtail = NULL;
         } else if (pp->open && due(p, pp->open, now_ms)) {
             bt = pp->open;
             pp->open = NULL;
@@ -155,8 +154,7 @@ static int drain(bc_producer_t *p, ppart_t *pp, int64_t now_ms,
                                now_ms, &info, err, sizeof(err));
         if (rc < 0) {
             note_error(p, rc, err);
-            if (first_err && *first_err == 0)
-                *first_err = rc;
+            if (first_err && *first_err == 0) *first_err = rc;
         }
         if (p->conf.dr_fn)
             p->conf.dr_fn(p->conf.dr_opaque, pp->t->name, pp->id,
@@ -165,8 +163,7 @@ static int drain(bc_producer_t *p, ppart_t *pp, int64_t now_ms,
         bt->done = 1;
         bt->err = rc;
         bt->base = rc < 0 ? -1 : info.base_offset;
-        if (bt->refs == 0)
-            batch_free(pp, bt);
+        if (bt->refs == 0) batch_free(pp, bt);
         n++;
         pthread_cond_broadcast(&pp->cv);
     }
@@ -177,8 +174,7 @@ static int drain(bc_producer_t *p, ppart_t *pp, int64_t now_ms,
 
 static ptopic_t *find_topic(bc_producer_t *p, const char *name) {
     for (size_t i = 0; i < p->ntopics; i++)
-        if (!strcmp(p->topics[i]->name, name))
-            return p->topics[i];
+        if (!strcmp(p->topics[i]->name, name)) return p->topics[i];
     return NULL;
 }
 
@@ -186,12 +182,10 @@ static ptopic_t *get_topic(bc_producer_t *p, const char *name) {
     pthread_rwlock_rdlock(&p->lock);
     ptopic_t *t = find_topic(p, name);
     pthread_rwlock_unlock(&p->lock);
-    if (t)
-        return t;
+    if (t) return t;
     bc_log_config_t cfg;
     int32_t n;
-    if (bc_broker_topic_config(p->b, name, &cfg, &n) < 0)
-        return NULL;
+    if (bc_broker_topic_config(p->b, name, &cfg, &n) < 0) return NULL;
     pthread_rwlock_wrlock(&p->lock);
     t = find_topic(p, name);
     if (!t) {
@@ -231,17 +225,15 @@ static void complete_open(bc_producer_t *p, ppart_t *pp, int64_t now_ms) {
         enqueue(pp, pp->open);
         pp->open = NULL;
     }
-    if (!pp->busy && pp->qhead)
-        drain(p, pp, now_ms, NULL);
+    if (!pp->busy && pp->qhead) drain(p, pp, now_ms, NULL);
     pthread_mutex_unlock(&pp->mu);
 }
 
 int bc_producer_send(bc_producer_t *p, const char *topic, int32_t partition,
                      const bc_record_in_t *rec, int64_t now_ms,
-                     int32_t *partition_out, int64_t *offset,
-                     char *errstr, size_t errstr_size) {
-    if (offset)
-        *offset = -1;
+                     int32_t *partition_out, int64_t *offset, char *errstr,
+                     size_t errstr_size) {
+    if (offset) *offset = -1;
     if (!rec || !topic)
         return bc_err_set(BC_ERR_INVALID, errstr, errstr_size,
                           "no record or topic");
@@ -250,8 +242,7 @@ int bc_producer_send(bc_producer_t *p, const char *topic, int32_t partition,
         return bc_err_set(BC_ERR_NOT_FOUND, errstr, errstr_size,
                           "unknown topic '%s'", topic);
     bc_record_in_t r = *rec;
-    if (r.timestamp < 0)
-        r.timestamp = now_ms;
+    if (r.timestamp < 0) r.timestamp = now_ms;
     size_t rsize = bc_batch_record_size(&r, 0, 0);
     if (rsize == SIZE_MAX)
         return bc_err_set(BC_ERR_INVALID, errstr, errstr_size,
@@ -272,10 +263,8 @@ int bc_producer_send(bc_producer_t *p, const char *topic, int32_t partition,
         part = bc_partitioner_choose(t->pt, &r, &left);
         pthread_mutex_unlock(&t->mu);
     }
-    if (partition_out)
-        *partition_out = part;
-    if (left >= 0 && left != part)
-        complete_open(p, &t->parts[left], now_ms);
+    if (partition_out) *partition_out = part;
+    if (left >= 0 && left != part) complete_open(p, &t->parts[left], now_ms);
 
     ppart_t *pp = &t->parts[part];
     int rc = 0;
@@ -322,15 +311,12 @@ int bc_producer_send(bc_producer_t *p, const char *topic, int32_t partition,
             pthread_cond_wait(&pp->cv, &pp->mu);
     }
     rc = bt->err;
-    if (rc == 0 && offset)
-        *offset = bt->base + idx;
-    if (--bt->refs == 0)
-        batch_free(pp, bt);
+    if (rc == 0 && offset) *offset = bt->base + idx;
+    if (--bt->refs == 0) batch_free(pp, bt);
     pthread_mutex_unlock(&pp->mu);
     if (rc < 0)
-        return bc_err_set(rc, errstr, errstr_size,
-                          "append to %s-%d failed: %s", topic, (int)part,
-                          bc_err_str(rc));
+        return bc_err_set(rc, errstr, errstr_size, "append to %s-%d failed: %s",
+                          topic, (int)part, bc_err_str(rc));
     return 0;
 }
 
@@ -385,16 +371,14 @@ int bc_producer_flush(bc_producer_t *p, int64_t now_ms, char *errstr,
     free(v);
     pthread_mutex_lock(&p->err_mu);
     int rc = p->first_err;
-    if (rc < 0)
-        bc_err_set(rc, errstr, errstr_size, "%s", p->first_errstr);
+    if (rc < 0) bc_err_set(rc, errstr, errstr_size, "%s", p->first_errstr);
     p->first_err = 0;
     pthread_mutex_unlock(&p->err_mu);
     return rc;
 }
 
 void bc_producer_destroy(bc_producer_t *p) {
-    if (!p)
-        return;
+    if (!p) return;
     bc_producer_flush(p, atomic_load(&p->last_now), NULL, 0);
     for (size_t i = 0; i < p->ntopics; i++) {
         ptopic_t *t = p->topics[i];

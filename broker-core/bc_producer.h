@@ -47,12 +47,12 @@ typedef void (*bc_producer_dr_fn)(void *opaque, const char *topic,
                                   int32_t records, int err);
 
 typedef struct bc_producer_conf_s {
-    int32_t batch_size;   /* batch.size, 16384 */
-    int64_t linger_ms;    /* linger.ms, 5 (Kafka 4.0) */
-    int acks;             /* BC_ACKS_ALL (Kafka 3.0+) */
-    int partitioner;      /* BC_PARTITIONER_STICKY */
-    int durable;          /* fsync before an append counts as done */
-    uint64_t seed;        /* sticky choice; 0 = random */
+    int32_t batch_size;      /* batch.size, 16384 */
+    int64_t linger_ms;       /* linger.ms, 5 (Kafka 4.0) */
+    int acks;                /* BC_ACKS_ALL (Kafka 3.0+) */
+    int partitioner;         /* BC_PARTITIONER_STICKY */
+    int durable;             /* fsync before an append counts as done */
+    uint64_t seed;           /* sticky choice; 0 = random */
     bc_producer_dr_fn dr_fn; /* may be NULL */
     void *dr_opaque;
 } bc_producer_conf_t;
@@ -78,8 +78,8 @@ void bc_producer_destroy(bc_producer_t *p);
  * or the append's error (acks 1/all). */
 int bc_producer_send(bc_producer_t *p, const char *topic, int32_t partition,
                      const bc_record_in_t *rec, int64_t now_ms,
-                     int32_t *partition_out, int64_t *offset,
-                     char *errstr, size_t errstr_size);
+                     int32_t *partition_out, int64_t *offset, char *errstr,
+                     size_t errstr_size);
 
 /* Appends batches that have lingered linger.ms by now_ms. Returns the
  * number of batches appended, or the first append error. */

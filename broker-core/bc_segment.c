@@ -5,9 +5,9 @@
 #include "broker-core/bc_segment.h"
 
 #include <errno.h>
-#include <stdatomic.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -48,14 +48,11 @@ int bc_segment_parse_name(const char *name, int64_t *base,
                           const char **suffix) {
     int64_t v = 0;
     for (int i = 0; i < 20; i++) {
-        if (name[i] < '0' || name[i] > '9')
-            return -1;
-        if (v > (INT64_MAX - 9) / 10)
-            return -1;
+        if (name[i] < '0' || name[i] > '9') return -1;
+        if (v > (INT64_MAX - 9) / 10) return -1;
         v = v * 10 + (name[i] - '0');
     }
-    if (name[20] != '.')
-        return -1;
+    if (name[20] != '.') return -1;
     *base = v;
     *suffix = name + 20;
     return 0;
@@ -77,12 +74,10 @@ static bc_segment_t *seg_alloc(const char *dir, int64_t base) {
 }
 
 void bc_segment_close(bc_segment_t *seg) {
-    if (!seg)
-        return;
+    if (!seg) return;
     bc_index_close(seg->oidx);
     bc_index_close(seg->tidx);
-    if (seg->fd >= 0)
-        close(seg->fd);
+    if (seg->fd >= 0) close(seg->fd);
     free(seg->log_path);
     free(seg->dir);
     free(seg);
@@ -94,11 +89,10 @@ static int open_indexes(bc_segment_t *seg, int64_t max_bytes, char *errstr,
     bc_segment_path(path, sizeof(path), seg->dir, seg->base, ".index");
     seg->oidx = bc_index_open(path, BC_INDEX_OFFSET, seg->base, max_bytes,
                               errstr, errstr_size);
-    if (!seg->oidx)
-        return BC_ERR_IO;
+    if (!seg->oidx) return BC_ERR_IO;
     bc_segment_path(path, sizeof(path), seg->dir, seg->base, ".timeindex");
-    seg->tidx = bc_index_open(path, BC_INDEX_TIME, seg->base, max_bytes,
-                              errstr, errstr_size);
+    seg->tidx = bc_index_open(path, BC_INDEX_TIME, seg->base, max_bytes, errstr,
+                              errstr_size);
     return seg->tidx ? 0 : BC_ERR_IO;
 }
 
@@ -107,8 +101,7 @@ bc_segment_t *bc_segment_create(const char *dir, int64_t base,
                                 char *errstr, size_t errstr_size) {
     bc_segment_t *seg = seg_alloc(dir, base);
     char path[4096];
-    seg->fd = open(seg->log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
-                   0644);
+    seg->fd = open(seg->log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (seg->fd < 0) {
         bc_err_set(BC_ERR_IO, errstr, errstr_size, "%s: %s", seg->log_path,
                    strerror(errno));
@@ -121,8 +114,7 @@ bc_segment_t *bc_segment_create(const char *dir, int64_t base,
     bc_segment_path(path, sizeof(path), dir, base, ".timeindex");
     unlink(path);
     seg->index_max_bytes = index_max_bytes;
-    if (open_indexes(seg, index_max_bytes, errstr, errstr_size) < 0)
-        goto err;
+    if (open_indexes(seg, index_max_bytes, errstr, errstr_size) < 0) goto err;
     seg->created_ms = now_ms;
     seg->active = 1;
     return seg;
@@ -137,8 +129,7 @@ static int read_batch(bc_segment_t *seg, int64_t pos, uint8_t **buf,
                       size_t *cap, bc_batch_t *b, int verify, char *why,
                       size_t why_size) {
     uint8_t h[BC_BATCH_HEADER_SIZE];
-    if (pos >= seg->size)
-        return BC_ERR_NOT_FOUND;
+    if (pos >= seg->size) return BC_ERR_NOT_FOUND;
     if (seg->size - pos < BC_BATCH_HEADER_SIZE)
         return bc_err_set(BC_ERR_CORRUPT, why, why_size,
                           "%lld trailing bytes, less than a header",
@@ -147,8 +138,7 @@ static int read_batch(bc_segment_t *seg, int64_t pos, uint8_t **buf,
         return bc_err_set(BC_ERR_IO, why, why_size, "read: %s",
                           strerror(errno));
     int rc = bc_batch_parse_header(h, sizeof(h), b, why, why_size);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     if ((int64_t)b->size > seg->size - pos)
         return bc_err_set(BC_ERR_CORRUPT, why, why_size,
                           "batch of %zu bytes runs past the end", b->size);
@@ -159,8 +149,8 @@ static int read_batch(bc_segment_t *seg, int64_t pos, uint8_t **buf,
     if (bc_segment_read(seg, pos, *buf, b->size) != (int64_t)b->size)
         return bc_err_set(BC_ERR_IO, why, why_size, "read: %s",
                           strerror(errno));
-    rc = bc_batch_parse(*buf, b->size, verify ? BC_BATCH_VERIFY_CRC : 0, b,
-                        why, why_size);
+    rc = bc_batch_parse(*buf, b->size, verify ? BC_BATCH_VERIFY_CRC : 0, b, why,
+                        why_size);
     return rc == BC_BATCH_SHORT ? BC_ERR_CORRUPT : rc;
 }
 
@@ -169,11 +159,10 @@ static int read_batch(bc_segment_t *seg, int64_t pos, uint8_t **buf,
 static int valid_batch_after(const uint8_t *map, int64_t from, int64_t size,
                              int64_t next) {
     for (int64_t q = from; q + BC_BATCH_HEADER_SIZE <= size; q++) {
-        if (map[q + 16] != BC_BATCH_MAGIC)
-            continue;
+        if (map[q + 16] != BC_BATCH_MAGIC) continue;
         bc_batch_t b;
-        if (bc_batch_parse(map + q, (size_t)(size - q), BC_BATCH_VERIFY_CRC,
-                           &b, NULL, 0) == 0 &&
+        if (bc_batch_parse(map + q, (size_t)(size - q), BC_BATCH_VERIFY_CRC, &b,
+                           NULL, 0) == 0 &&
             b.base_offset >= next)
             return 1;
     }
@@ -183,8 +172,7 @@ static int valid_batch_after(const uint8_t *map, int64_t from, int64_t size,
 /* Full recovery: re-validates every batch, rebuilds both indexes,
  * truncates a torn tail (see bc_segment.h for the policy). */
 static int recover(bc_segment_t *seg, const bc_segment_open_t *o,
-                   bc_segment_report_t *rep, char *errstr,
-                   size_t errstr_size) {
+                   bc_segment_report_t *rep, char *errstr, size_t errstr_size) {
     struct stat st;
     uint8_t *map = NULL;
     int64_t size, pos = 0, last_index_pos = 0;
@@ -199,16 +187,15 @@ static int recover(bc_segment_t *seg, const bc_segment_open_t *o,
     if (size > 0) {
         map = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, seg->fd, 0);
         if (map == MAP_FAILED)
-            return bc_err_set(BC_ERR_IO, errstr, errstr_size,
-                              "%s: mmap: %s", seg->log_path,
-                              strerror(errno));
+            return bc_err_set(BC_ERR_IO, errstr, errstr_size, "%s: mmap: %s",
+                              seg->log_path, strerror(errno));
     }
     bc_index_reset(seg->oidx);
     bc_index_reset(seg->tidx);
-    if (bc_index_resize(seg->oidx, o->index_max_bytes, errstr,
-                        errstr_size) < 0 ||
-        bc_index_resize(seg->tidx, o->index_max_bytes, errstr,
-                        errstr_size) < 0) {
+    if (bc_index_resize(seg->oidx, o->index_max_bytes, errstr, errstr_size) <
+            0 ||
+        bc_index_resize(seg->tidx, o->index_max_bytes, errstr, errstr_size) <
+            0) {
         rc = BC_ERR_IO;
         goto out;
     }
@@ -224,8 +211,7 @@ static int recover(bc_segment_t *seg, const bc_segment_open_t *o,
                      (long long)(size - pos), b.size);
             break;
         }
-        if (prc < 0)
-            break;
+        if (prc < 0) break;
         int64_t last = bc_batch_last_offset(&b);
         if (b.base_offset < next || last - seg->base > INT32_MAX) {
             snprintf(why, sizeof(why),
@@ -241,15 +227,14 @@ static int recover(bc_segment_t *seg, const bc_segment_open_t *o,
         }
         if (pos - last_index_pos > o->index_interval) {
             if (bc_index_append_offset(seg->oidx, last, pos) < 0 ||
-                bc_index_append_time(seg->tidx, seg->max_ts,
-                                     seg->max_ts_offset, 0) < 0) {
+                bc_index_append_time(seg->tidx, seg->max_ts, seg->max_ts_offset,
+                                     0) < 0) {
                 snprintf(why, sizeof(why), "index full");
                 break;
             }
             last_index_pos = pos;
         }
-        if (pos == 0)
-            seg->first_ts = b.max_timestamp;
+        if (pos == 0) seg->first_ts = b.max_timestamp;
         next = last + 1;
         seg->next_offset = next;
         pos += (int64_t)b.size;
@@ -266,9 +251,8 @@ static int recover(bc_segment_t *seg, const bc_segment_open_t *o,
             goto out;
         }
         if (ftruncate(seg->fd, (off_t)pos) < 0) {
-            rc = bc_err_set(BC_ERR_IO, errstr, errstr_size,
-                            "%s: truncate: %s", seg->log_path,
-                            strerror(errno));
+            rc = bc_err_set(BC_ERR_IO, errstr, errstr_size, "%s: truncate: %s",
+                            seg->log_path, strerror(errno));
             goto out;
         }
         rep->bytes_truncated = size - pos;
@@ -279,8 +263,7 @@ static int recover(bc_segment_t *seg, const bc_segment_open_t *o,
     seg->size = pos;
     seg->bytes_since_index = pos - last_index_pos;
 out:
-    if (map)
-        munmap(map, (size_t)size);
+    if (map) munmap(map, (size_t)size);
     return rc;
 }
 
@@ -288,14 +271,12 @@ out:
  * offset-index entry. Returns 0, or 1 when a full recovery is needed. */
 static int load_trusted(bc_segment_t *seg, int had_indexes) {
     char why[160];
-    if (!had_indexes ||
-        bc_index_check(seg->oidx, seg->size, NULL, 0) < 0 ||
+    if (!had_indexes || bc_index_check(seg->oidx, seg->size, NULL, 0) < 0 ||
         bc_index_check(seg->tidx, seg->size, NULL, 0) < 0)
         return 1;
     int64_t pos = 0, ioff = -1;
     size_t n = bc_index_entries(seg->oidx);
-    if (n > 0)
-        bc_index_entry(seg->oidx, n - 1, &ioff, &pos);
+    if (n > 0) bc_index_entry(seg->oidx, n - 1, &ioff, &pos);
     n = bc_index_entries(seg->tidx);
     if (n > 0)
         bc_index_entry(seg->tidx, n - 1, &seg->max_ts, &seg->max_ts_offset);
@@ -317,10 +298,9 @@ static int load_trusted(bc_segment_t *seg, int had_indexes) {
     }
     for (;;) {
         int r = read_batch(seg, pos, &buf, &cap, &b, 1, why, sizeof(why));
-        if (r == BC_ERR_NOT_FOUND)
-            break;
-        if (r < 0 || (pos == start && ioff >= 0 &&
-                      bc_batch_last_offset(&b) != ioff) ||
+        if (r == BC_ERR_NOT_FOUND) break;
+        if (r < 0 ||
+            (pos == start && ioff >= 0 && bc_batch_last_offset(&b) != ioff) ||
             bc_batch_last_offset(&b) < seg->base) {
             rc = 1;
             break;
@@ -339,25 +319,23 @@ static int load_trusted(bc_segment_t *seg, int had_indexes) {
 
 bc_segment_t *bc_segment_open(const char *dir, int64_t base,
                               const bc_segment_open_t *o,
-                              bc_segment_report_t *rep, int *err,
-                              char *errstr, size_t errstr_size) {
+                              bc_segment_report_t *rep, int *err, char *errstr,
+                              size_t errstr_size) {
     bc_segment_t *seg = seg_alloc(dir, base);
     bc_segment_report_t dummy;
     char path[4096];
     struct stat st;
     int rc = 0;
 
-    if (!rep)
-        rep = &dummy;
+    if (!rep) rep = &dummy;
     memset(rep, 0, sizeof(*rep));
     rep->truncated_at = -1;
     seg->created_ms = o->now_ms;
     seg->index_max_bytes = o->index_max_bytes;
     seg->fd = open(seg->log_path, O_RDWR | O_CLOEXEC);
     if (seg->fd < 0 || fstat(seg->fd, &st) < 0) {
-        rc = bc_err_set(errno == ENOENT ? BC_ERR_NOT_FOUND : BC_ERR_IO,
-                        errstr, errstr_size, "%s: %s", seg->log_path,
-                        strerror(errno));
+        rc = bc_err_set(errno == ENOENT ? BC_ERR_NOT_FOUND : BC_ERR_IO, errstr,
+                        errstr_size, "%s: %s", seg->log_path, strerror(errno));
         goto err;
     }
     seg->size = st.st_size;
@@ -373,8 +351,7 @@ bc_segment_t *bc_segment_open(const char *dir, int64_t base,
     }
     if (o->recover || load_trusted(seg, had)) {
         rc = recover(seg, o, rep, errstr, errstr_size);
-        if (rc < 0)
-            goto err;
+        if (rc < 0) goto err;
     }
     seg->flushed_size = seg->size;
     if (o->last) {
@@ -388,13 +365,11 @@ bc_segment_t *bc_segment_open(const char *dir, int64_t base,
         }
     } else {
         seg->active = 1; /* so seal writes the final entry and trims */
-        if ((rc = bc_segment_seal(seg, errstr, errstr_size)) < 0)
-            goto err;
+        if ((rc = bc_segment_seal(seg, errstr, errstr_size)) < 0) goto err;
     }
     return seg;
 err:
-    if (err)
-        *err = rc;
+    if (err) *err = rc;
     bc_segment_close(seg);
     return NULL;
 }
@@ -405,8 +380,7 @@ int bc_segment_delete(bc_segment_t *seg) {
     const char *sfx[] = {".log", ".index", ".timeindex"};
     for (size_t i = 0; i < 3; i++) {
         bc_segment_path(path, sizeof(path), seg->dir, seg->base, sfx[i]);
-        if (unlink(path) < 0 && errno != ENOENT)
-            rc = BC_ERR_IO;
+        if (unlink(path) < 0 && errno != ENOENT) rc = BC_ERR_IO;
     }
     bc_segment_close(seg);
     return rc;
@@ -439,8 +413,7 @@ int64_t bc_segment_unflushed(const bc_segment_t *seg) {
 
 int64_t bc_segment_mtime_ms(const bc_segment_t *seg) {
     struct stat st;
-    if (fstat(seg->fd, &st) < 0)
-        return 0;
+    if (fstat(seg->fd, &st) < 0) return 0;
     return (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
 }
 
@@ -458,8 +431,7 @@ int bc_segment_append(bc_segment_t *seg, const uint8_t *batch, size_t len,
     while (done < len) {
         ssize_t w = pwrite(seg->fd, batch + done, len - done,
                            (off_t)(pos + (int64_t)done));
-        if (w < 0 && errno == EINTR)
-            continue;
+        if (w < 0 && errno == EINTR) continue;
         if (w <= 0) {
             int e = w < 0 ? errno : ENOSPC;
             if (ftruncate(seg->fd, (off_t)pos) < 0) {
@@ -471,8 +443,7 @@ int bc_segment_append(bc_segment_t *seg, const uint8_t *batch, size_t len,
         }
         done += (size_t)w;
     }
-    if (seg->size == 0)
-        seg->first_ts = hdr->max_timestamp;
+    if (seg->size == 0) seg->first_ts = hdr->max_timestamp;
     if (hdr->max_timestamp > seg->max_ts) {
         seg->max_ts = hdr->max_timestamp;
         seg->max_ts_offset = last;
@@ -490,8 +461,7 @@ int bc_segment_append(bc_segment_t *seg, const uint8_t *batch, size_t len,
 }
 
 int bc_segment_seal(bc_segment_t *seg, char *errstr, size_t errstr_size) {
-    if (!seg->active)
-        return 0;
+    if (!seg->active) return 0;
     if (seg->max_ts >= 0)
         bc_index_append_time(seg->tidx, seg->max_ts, seg->max_ts_offset, 1);
     if (bc_index_trim(seg->oidx, errstr, errstr_size) < 0 ||
@@ -503,8 +473,7 @@ int bc_segment_seal(bc_segment_t *seg, char *errstr, size_t errstr_size) {
 
 int bc_segment_flush(bc_segment_t *seg, int indexes) {
     if (seg->flushed_size != seg->size || indexes) {
-        if (fdatasync(seg->fd) < 0)
-            return BC_ERR_IO;
+        if (fdatasync(seg->fd) < 0) return BC_ERR_IO;
         seg->flushed_size = seg->size;
     }
     if (indexes &&
@@ -513,22 +482,16 @@ int bc_segment_flush(bc_segment_t *seg, int indexes) {
     return 0;
 }
 
-int64_t bc_segment_read(bc_segment_t *seg, int64_t pos, void *buf,
-                        size_t len) {
+int64_t bc_segment_read(bc_segment_t *seg, int64_t pos, void *buf, size_t len) {
     size_t done = 0;
-    if (pos >= seg->size)
-        return 0;
-    if ((int64_t)len > seg->size - pos)
-        len = (size_t)(seg->size - pos);
+    if (pos >= seg->size) return 0;
+    if ((int64_t)len > seg->size - pos) len = (size_t)(seg->size - pos);
     while (done < len) {
         ssize_t r = pread(seg->fd, (uint8_t *)buf + done, len - done,
                           (off_t)(pos + (int64_t)done));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return BC_ERR_IO;
-        if (r == 0)
-            break;
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return BC_ERR_IO;
+        if (r == 0) break;
         done += (size_t)r;
     }
     return (int64_t)done;
@@ -538,27 +501,23 @@ int64_t bc_segment_read(bc_segment_t *seg, int64_t pos, void *buf,
 typedef struct hscan_s {
     bc_segment_t *seg;
     uint8_t buf[8192];
-    int64_t at;  /* file position of buf[0] */
-    size_t len;  /* valid bytes in buf */
+    int64_t at; /* file position of buf[0] */
+    size_t len; /* valid bytes in buf */
 } hscan_t;
 
 /* Header of the batch at pos: 0, BC_ERR_NOT_FOUND at the end,
  * BC_ERR_CORRUPT/IO. */
 static int hscan_at(hscan_t *h, int64_t pos, bc_batch_t *b) {
-    if (pos >= h->seg->size)
-        return BC_ERR_NOT_FOUND;
+    if (pos >= h->seg->size) return BC_ERR_NOT_FOUND;
     if (pos < h->at || pos + BC_BATCH_HEADER_SIZE > h->at + (int64_t)h->len) {
         int64_t r = bc_segment_read(h->seg, pos, h->buf, sizeof(h->buf));
-        if (r < 0)
-            return BC_ERR_IO;
+        if (r < 0) return BC_ERR_IO;
         h->at = pos;
         h->len = (size_t)r;
     }
     int rc = bc_batch_parse_header(h->buf + (pos - h->at),
-                                   h->len - (size_t)(pos - h->at), b, NULL,
-                                   0);
-    if (rc != 0 || (int64_t)b->size > h->seg->size - pos)
-        return BC_ERR_CORRUPT;
+                                   h->len - (size_t)(pos - h->at), b, NULL, 0);
+    if (rc != 0 || (int64_t)b->size > h->seg->size - pos) return BC_ERR_CORRUPT;
     return 0;
 }
 
@@ -573,8 +532,7 @@ int bc_segment_find_offset(bc_segment_t *seg, int64_t target, int64_t *pos,
     bc_index_lookup_offset(seg->oidx, target, &ioff, &p);
     for (;;) {
         rc = hscan_at(h, p, hdr);
-        if (rc < 0)
-            break;
+        if (rc < 0) break;
         if (bc_batch_last_offset(hdr) >= target) {
             *pos = p;
             hdr->data = NULL; /* points into the scan window */
@@ -586,8 +544,8 @@ int bc_segment_find_offset(bc_segment_t *seg, int64_t target, int64_t *pos,
     return rc;
 }
 
-int bc_segment_timestamp_of(bc_segment_t *seg, int64_t target,
-                            int64_t *offset, int64_t *timestamp) {
+int bc_segment_timestamp_of(bc_segment_t *seg, int64_t target, int64_t *offset,
+                            int64_t *timestamp) {
     int64_t pos;
     bc_batch_t b;
     uint8_t *buf = NULL;
@@ -595,8 +553,7 @@ int bc_segment_timestamp_of(bc_segment_t *seg, int64_t target,
     int rc = bc_segment_find_offset(seg, target, &pos, &b);
     while (rc == 0) {
         rc = read_batch(seg, pos, &buf, &cap, &b, 0, NULL, 0);
-        if (rc < 0)
-            break;
+        if (rc < 0) break;
         bc_record_iter_t it;
         bc_record_t rec;
         int r;
@@ -626,14 +583,12 @@ int bc_segment_offset_for_time(bc_segment_t *seg, int64_t target,
     uint8_t *buf = NULL;
     size_t cap = 0;
     int rc;
-    if (seg->max_ts < target)
-        return BC_ERR_NOT_FOUND;
+    if (seg->max_ts < target) return BC_ERR_NOT_FOUND;
     bc_index_lookup_time(seg->tidx, target, &its, &ioff);
     bc_index_lookup_offset(seg->oidx, ioff, &ipos, &pos);
     for (;;) {
         rc = read_batch(seg, pos, &buf, &cap, &b, 0, NULL, 0);
-        if (rc < 0)
-            break;
+        if (rc < 0) break;
         if (b.max_timestamp >= target) {
             bc_record_iter_t it;
             bc_record_t rec;

@@ -34,23 +34,23 @@ typedef struct bc_segment_s bc_segment_t;
 
 /* How to open an existing segment. */
 typedef struct bc_segment_open_s {
-    int recover;                /* re-validate every batch */
-    int last;                   /* newest segment: becomes active */
-    int repair;                 /* truncate even mid-log corruption */
-    int64_t expect_offset;      /* first batch must start at or above */
-    int64_t index_max_bytes;    /* segment.index.bytes */
-    int32_t index_interval;     /* index.interval.bytes */
+    int recover;             /* re-validate every batch */
+    int last;                /* newest segment: becomes active */
+    int repair;              /* truncate even mid-log corruption */
+    int64_t expect_offset;   /* first batch must start at or above */
+    int64_t index_max_bytes; /* segment.index.bytes */
+    int32_t index_interval;  /* index.interval.bytes */
     int64_t now_ms;
 } bc_segment_open_t;
 
 /* What opening did. */
 typedef struct bc_segment_report_s {
-    int recovered;          /* every batch was re-validated */
+    int recovered; /* every batch was re-validated */
     int index_rebuilt;
     int64_t bytes_truncated;
-    int64_t truncated_at;   /* byte position, -1 none */
-    int corrupt_mid_log;    /* repair truncated valid data after a bad batch */
-    char reason[160];       /* why the tail was cut */
+    int64_t truncated_at; /* byte position, -1 none */
+    int corrupt_mid_log;  /* repair truncated valid data after a bad batch */
+    char reason[160];     /* why the tail was cut */
 } bc_segment_report_t;
 
 /* "<dir>/<20-digit base><suffix>" into buf. */
@@ -60,8 +60,7 @@ void bc_segment_path(char *buf, size_t size, const char *dir, int64_t base,
 /* Parses a segment file name "<20 digits>.log" (also .index, ...);
  * returns 0 and *base, or -1. `suffix` receives a pointer to the text
  * after the digits. */
-int bc_segment_parse_name(const char *name, int64_t *base,
-                          const char **suffix);
+int bc_segment_parse_name(const char *name, int64_t *base, const char **suffix);
 
 /* Creates an empty active segment at `base` (any leftover files of that
  * name are truncated). NULL with errstr on failure. */
@@ -73,8 +72,8 @@ bc_segment_t *bc_segment_create(const char *dir, int64_t base,
  * errstr on failure. */
 bc_segment_t *bc_segment_open(const char *dir, int64_t base,
                               const bc_segment_open_t *o,
-                              bc_segment_report_t *rep, int *err,
-                              char *errstr, size_t errstr_size);
+                              bc_segment_report_t *rep, int *err, char *errstr,
+                              size_t errstr_size);
 
 /* Frees without touching the files (indexes are not trimmed). */
 void bc_segment_close(bc_segment_t *seg);
@@ -115,8 +114,7 @@ int bc_segment_flush(bc_segment_t *seg, int indexes);
 
 /* pread of up to len bytes at pos; returns bytes read (< len only at the
  * end of the segment) or BC_ERR_IO. */
-int64_t bc_segment_read(bc_segment_t *seg, int64_t pos, void *buf,
-                        size_t len);
+int64_t bc_segment_read(bc_segment_t *seg, int64_t pos, void *buf, size_t len);
 
 /* Position and header of the first batch whose last offset >= target
  * (index lookup, then a forward scan of headers). Returns 0,
@@ -126,8 +124,8 @@ int bc_segment_find_offset(bc_segment_t *seg, int64_t target, int64_t *pos,
 
 /* First record with offset >= target: its offset and timestamp. Returns
  * 0, BC_ERR_NOT_FOUND (none in this segment), BC_ERR_IO/CORRUPT. */
-int bc_segment_timestamp_of(bc_segment_t *seg, int64_t target,
-                            int64_t *offset, int64_t *timestamp);
+int bc_segment_timestamp_of(bc_segment_t *seg, int64_t target, int64_t *offset,
+                            int64_t *timestamp);
 
 /* First record (in offset order) with timestamp >= target, through the
  * time index. Returns 0, BC_ERR_NOT_FOUND, BC_ERR_IO/CORRUPT. */

@@ -30,7 +30,7 @@
 
 typedef struct bc_topic_config_s {
     int32_t partitions;
-    char topic_id[23];   /* NUL-terminated */
+    char topic_id[23]; /* NUL-terminated */
     bc_log_config_t log;
 } bc_topic_config_t;
 
@@ -49,8 +49,8 @@ int bc_topic_config_set(bc_log_config_t *cfg, const char *key,
                         const char *value, char *errstr, size_t errstr_size);
 
 /* Same with "key=value". */
-int bc_topic_config_set_kv(bc_log_config_t *cfg, const char *kv,
-                           char *errstr, size_t errstr_size);
+int bc_topic_config_set_kv(bc_log_config_t *cfg, const char *kv, char *errstr,
+                           size_t errstr_size);
 
 /* Writes `<data_dir>/topics/<name>` atomically. 0 or BC_ERR_IO. */
 int bc_topic_save(const char *data_dir, const char *name,
@@ -60,8 +60,8 @@ int bc_topic_save(const char *data_dir, const char *name,
 /* Reads `<data_dir>/topics/<name>`; defaults for keys not in the file.
  * Returns 0, BC_ERR_NOT_FOUND, BC_ERR_IO, or BC_ERR_CORRUPT with
  * "file:line: reason". */
-int bc_topic_load(const char *data_dir, const char *name,
-                  bc_topic_config_t *tc, char *errstr, size_t errstr_size);
+int bc_topic_load(const char *data_dir, const char *name, bc_topic_config_t *tc,
+                  char *errstr, size_t errstr_size);
 
 /* A fresh topic id (16 random bytes from /dev/urandom, URL-safe base64
  * without padding) into out[23]. */

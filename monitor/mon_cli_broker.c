@@ -64,8 +64,7 @@ static const broker_cmd_t broker_cmds[] = {
 
 static const broker_cmd_t *find_cmd(const char *name) {
     for (size_t i = 0; i < NCMDS; i++)
-        if (!strcmp(broker_cmds[i].name, name))
-            return &broker_cmds[i];
+        if (!strcmp(broker_cmds[i].name, name)) return &broker_cmds[i];
     return NULL;
 }
 
@@ -113,8 +112,7 @@ static int parse_int(const char *s, long min, long max, long *out) {
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > max)
-        return -1;
+    if (errno || end == s || *end || v < min || v > max) return -1;
     *out = v;
     return 0;
 }
@@ -133,8 +131,8 @@ static bc_broker_t *open_broker(const char *cmd, const char *dir, int create,
     conf.create_if_missing = create;
     conf.msg_fn = print_msg;
     conf.msg_opaque = (void *)cmd;
-    bc_broker_t *b = bc_broker_open(dir, &conf, wall_ms(), &e, err,
-                                    sizeof(err));
+    bc_broker_t *b =
+        bc_broker_open(dir, &conf, wall_ms(), &e, err, sizeof(err));
     if (!b) {
         fprintf(stderr, "warren broker %s: %s\n", cmd, err);
         *code = e == BC_ERR_LOCKED || e == BC_ERR_NOT_FOUND ||
@@ -185,8 +183,7 @@ static int cmd_produce(int argc, char **argv) {
             topic = optarg;
             break;
         case 'n':
-            if (parse_int(optarg, 1, BC_TOPIC_MAX_PARTITIONS, &partitions) <
-                0)
+            if (parse_int(optarg, 1, BC_TOPIC_MAX_PARTITIONS, &partitions) < 0)
                 return bad_input(cmd,
                                  "--partitions '%s': must be an integer in "
                                  "[1, %d]",
@@ -229,18 +226,14 @@ static int cmd_produce(int argc, char **argv) {
             return bad_option(cmd, argv[optind - 1]);
         }
     }
-    if (optind < argc)
-        return bad_option(cmd, argv[optind]);
-    if (!dir)
-        return bad_input(cmd, "--data-dir is required");
-    if (!topic)
-        return bad_input(cmd, "--topic is required");
+    if (optind < argc) return bad_option(cmd, argv[optind]);
+    if (!dir) return bad_input(cmd, "--data-dir is required");
+    if (!topic) return bad_input(cmd, "--topic is required");
     if (bc_topic_name_valid(topic, err, sizeof(err)) < 0)
         return bad_input(cmd, "--topic: %s", err);
 
     bc_broker_t *b = open_broker(cmd, dir, 1, &code);
-    if (!b)
-        return code;
+    if (!b) return code;
     int32_t have_parts = bc_broker_partitions(b, topic);
     int exists = have_parts > 0;
     if (exists && partitions && partitions != have_parts) {
@@ -250,10 +243,9 @@ static int cmd_produce(int argc, char **argv) {
                          partitions, topic, (int)have_parts);
         goto out_broker;
     }
-    if (exists && !have_config)
-        bc_broker_topic_config(b, topic, &cfg, NULL);
-    int32_t nparts = exists ? have_parts : (partitions ? (int32_t)partitions
-                                                       : 1);
+    if (exists && !have_config) bc_broker_topic_config(b, topic, &cfg, NULL);
+    int32_t nparts =
+        exists ? have_parts : (partitions ? (int32_t)partitions : 1);
 
     /* Read and check every line before storing anything. */
     line_t *lines = NULL;
@@ -263,8 +255,7 @@ static int cmd_produce(int argc, char **argv) {
     ssize_t len;
     while ((len = getline(&buf, &bufcap, stdin)) >= 0) {
         lineno++;
-        if (len > 0 && buf[len - 1] == '\n')
-            len--;
+        if (len > 0 && buf[len - 1] == '\n') len--;
         line_t l;
         memset(&l, 0, sizeof(l));
         char *tab = memchr(buf, '\t', (size_t)len);
@@ -279,12 +270,13 @@ static int cmd_produce(int argc, char **argv) {
             l.value = mon_malloc(l.value_len + 1);
             memcpy(l.value, buf, l.value_len);
         }
-        bc_record_in_t r = {l.key, l.key ? (int32_t)l.key_len : -1, l.value,
-                            (int32_t)l.value_len, 0, NULL, 0};
+        bc_record_in_t r = {l.key,   l.key ? (int32_t)l.key_len : -1,
+                            l.value, (int32_t)l.value_len,
+                            0,       NULL,
+                            0};
         size_t sz = (size_t)len > INT32_MAX / 2
                         ? SIZE_MAX
-                        : bc_batch_record_size(&r, 0, 0) +
-                              BC_BATCH_HEADER_SIZE;
+                        : bc_batch_record_size(&r, 0, 0) + BC_BATCH_HEADER_SIZE;
         if (sz > (size_t)cfg.max_message_bytes) {
             code = bad_input(cmd,
                              "stdin:%zu: record of %zd bytes exceeds "
@@ -307,12 +299,11 @@ static int cmd_produce(int argc, char **argv) {
     }
 
     if (!exists) {
-        int rc = bc_broker_create_topic(b, topic, nparts, &cfg, wall_ms(),
-                                        err, sizeof(err));
+        int rc = bc_broker_create_topic(b, topic, nparts, &cfg, wall_ms(), err,
+                                        sizeof(err));
         if (rc < 0) {
             code = rc == BC_ERR_INVALID ? bad_input(cmd, "%s", err) : 1;
-            if (code == 1)
-                fprintf(stderr, "warren broker %s: %s\n", cmd, err);
+            if (code == 1) fprintf(stderr, "warren broker %s: %s\n", cmd, err);
             goto out_lines;
         }
     } else if (have_config) {
@@ -333,8 +324,11 @@ static int cmd_produce(int argc, char **argv) {
     for (size_t i = 0; i < nlines && p; i++) {
         bc_record_in_t r = {lines[i].key,
                             lines[i].key ? (int32_t)lines[i].key_len : -1,
-                            lines[i].value, (int32_t)lines[i].value_len,
-                            -1, NULL, 0};
+                            lines[i].value,
+                            (int32_t)lines[i].value_len,
+                            -1,
+                            NULL,
+                            0};
         int32_t part;
         if (bc_producer_send(p, topic, -1, &r, wall_ms(), &part, NULL, err,
                              sizeof(err)) < 0) {
@@ -358,8 +352,7 @@ static int cmd_produce(int argc, char **argv) {
         printf("{\"topic\":\"%s\",\"records\":%zu,\"partitions\":{", topic,
                sent);
         for (int32_t i = 0; i < nparts; i++)
-            printf("%s\"%d\":%lld", i ? "," : "", (int)i,
-                   (long long)counts[i]);
+            printf("%s\"%d\":%lld", i ? "," : "", (int)i, (long long)counts[i]);
         printf("}}\n");
     }
     free(counts);
@@ -372,8 +365,7 @@ out_lines:
     free(buf);
 out_broker:
     if (bc_broker_close(b) < 0 && code == 0) {
-        fprintf(stderr, "warren broker %s: closing the data dir failed\n",
-                cmd);
+        fprintf(stderr, "warren broker %s: closing the data dir failed\n", cmd);
         code = 1;
     }
     return code;
@@ -407,14 +399,11 @@ static int cmd_partition(int argc, char **argv) {
             return bad_option(cmd, argv[optind - 1]);
         }
     }
-    if (n == 0)
-        return bad_input(cmd, "--partitions is required");
-    if (optind >= argc)
-        return bad_input(cmd, "no KEY given");
+    if (n == 0) return bad_input(cmd, "--partitions is required");
+    if (optind >= argc) return bad_input(cmd, "no KEY given");
     for (int i = optind; i < argc; i++)
         printf("%s\t%d\n", argv[i],
-               (int)bc_murmur2_partition(argv[i], strlen(argv[i]),
-                                         (int32_t)n));
+               (int)bc_murmur2_partition(argv[i], strlen(argv[i]), (int32_t)n));
     return 0;
 }
 
@@ -451,13 +440,10 @@ static int cmd_topics(int argc, char **argv) {
             return bad_option(cmd, argv[optind - 1]);
         }
     }
-    if (optind < argc)
-        return bad_option(cmd, argv[optind]);
-    if (!dir)
-        return bad_input(cmd, "--data-dir is required");
+    if (optind < argc) return bad_option(cmd, argv[optind]);
+    if (!dir) return bad_input(cmd, "--data-dir is required");
     bc_broker_t *b = open_broker(cmd, dir, 0, &code);
-    if (!b)
-        return code;
+    if (!b) return code;
     char **names;
     size_t n;
     bc_broker_list_topics(b, &names, &n);
@@ -494,11 +480,9 @@ static int cmd_topics(int argc, char **argv) {
                        (long long)st.log_end_offset, (long long)st.segments,
                        (long long)st.bytes);
         }
-        if (json)
-            printf("]}");
+        if (json) printf("]}");
     }
-    if (json)
-        printf("]}\n");
+    if (json) printf("]}\n");
     bc_broker_free_topics(names, n);
     bc_broker_close(b);
     return 0;
@@ -528,13 +512,10 @@ static int cmd_maintain(int argc, char **argv) {
             return bad_option(cmd, argv[optind - 1]);
         }
     }
-    if (optind < argc)
-        return bad_option(cmd, argv[optind]);
-    if (!dir)
-        return bad_input(cmd, "--data-dir is required");
+    if (optind < argc) return bad_option(cmd, argv[optind]);
+    if (!dir) return bad_input(cmd, "--data-dir is required");
     bc_broker_t *b = open_broker(cmd, dir, 0, &code);
-    if (!b)
-        return code;
+    if (!b) return code;
     bc_maint_stats_t st;
     if (bc_broker_maintain(b, wall_ms(), &st, err, sizeof(err)) < 0) {
         fprintf(stderr, "warren broker %s: %s\n", cmd, err);
@@ -546,8 +527,7 @@ static int cmd_maintain(int argc, char **argv) {
            st.partitions, st.segments_deleted, (long long)st.bytes_deleted,
            st.partitions_compacted, (long long)st.records_removed,
            (long long)st.tombstones_removed, (long long)st.bytes_reclaimed);
-    if (bc_broker_close(b) < 0 && code == 0)
-        code = 1;
+    if (bc_broker_close(b) < 0 && code == 0) code = 1;
     return code;
 }
 

@@ -49,7 +49,7 @@ typedef struct item_s {
     uint64_t seq;
     int target;               /* index into q->targets */
     char *key, *notifier, *cluster, *group, *incident_id;
-    char *method, *url, *content_type, *body;
+    char *method, *url, *content_type, *body, *status;
     size_t body_len;
     mon_delivery_kind_t kind;
     uint32_t iseq;
@@ -245,7 +245,7 @@ static void encode_entry(buf_t *b, const mon_delivery_entry_t *e,
         put_str(b, "", 0);
     else
         put_str(b, e->body ? e->body : "", e->body ? e->body_len : 0);
-    put_str(b, "", 0);
+    put_cstr(b, e->status);
     rec_finish(b);
 }
 
@@ -275,6 +275,7 @@ static void item_entry(const item_t *it, mon_delivery_entry_t *e) {
     e->content_type = it->content_type;
     e->body = it->body;
     e->body_len = it->body_len;
+    e->status = it->status;
 }
 
 /* ---- decoding ---- */
@@ -323,6 +324,7 @@ static void item_free(item_t *it) {
     free(it->url);
     free(it->content_type);
     free(it->body);
+    free(it->status);
     if (it->hdrs)
         curl_slist_free_all(it->hdrs);
     free(it);
@@ -331,7 +333,6 @@ static void item_free(item_t *it) {
 /* Decodes a QUEUED / NOTE payload into a new item (strings owned). */
 static item_t *decode_entry(rd_t *r) {
     item_t *it = mon_calloc(1, sizeof(*it));
-    char *reserved;
     it->seq = rd_u(r, 8);
     it->created_ms = (int64_t)rd_u(r, 8);
     it->start_ms = (int64_t)rd_u(r, 8);
@@ -345,8 +346,7 @@ static item_t *decode_entry(rd_t *r) {
     it->url = rd_str(r, NULL);
     it->content_type = rd_str(r, NULL);
     it->body = rd_str(r, &it->body_len);
-    reserved = rd_str(r, NULL);
-    free(reserved);
+    it->status = rd_str(r, NULL);
     if (r->bad || r->off != r->len ||
         (it->kind != MON_DELIVERY_OPEN && it->kind != MON_DELIVERY_CLOSE)) {
         item_free(it);
@@ -1281,6 +1281,7 @@ int mon_delivery_enqueue(mon_delivery_t *q, const mon_delivery_entry_t *e,
                                                       : "");
         it->body = mon_strndup(e->body ? e->body : "", e->body_len);
         it->body_len = e->body ? e->body_len : 0;
+        it->status = mon_strdup(e->status ? e->status : "");
         it->key = key_of(it->incident_id, it->kind, it->iseq);
     }
     pthread_mutex_lock(&q->lock);

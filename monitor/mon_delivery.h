@@ -58,7 +58,7 @@
  *     u64 seq, i64 created_ms, i64 start_ms, u32 incident sequence,
  *     u8 kind (1 open, 2 close), then nine strings, each u32 length +
  *     bytes: notifier, cluster, group, incident id, method, url,
- *     content type, body, reserved ("")
+ *     content type, body, group status name when queued ("WARN")
  *   type 3 ATTEMPT (failed, will retry), 4 DELIVERED, 5 FAILED:
  *     u64 seq, u32 attempts so far, i32 last HTTP status (0 = none),
  *     i64 wall time ms, u32 length + bytes of the error or status line
@@ -139,6 +139,7 @@ typedef struct mon_delivery_entry_s {
     const char *content_type;
     const char *body;
     size_t body_len;
+    const char *status;    /* group status name ("WARN"), may be NULL */
 } mon_delivery_entry_t;
 
 /* Called by mon_delivery_new for every QUEUED and NOTE record with

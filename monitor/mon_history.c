@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "monitor/mon_codec.h"
 #include "monitor/mon_mem.h"
 #include "monitor/mon_strmap.h"
 
@@ -254,4 +255,163 @@ size_t mon_history_bytes(mon_history_t *h) {
     mon_strmap_each(h->groups, bytes_cb, &b);
     pthread_mutex_unlock(&h->lock);
     return b;
+}
+
+/* ---- persistence ---- */
+
+#define HIST_MAGIC "WRNHIST"
+#define HIST_VERSION 1u
+#define HIST_HEADER 28u
+#define HIST_SAMPLE 44u
+
+static void put_tier(mon_wbuf_t *b, const tier_t *t) {
+    mon_wbuf_u32(b, (uint32_t)t->len);
+    for (size_t i = 0; i < t->len; i++) {
+        const mon_hsample_t *s = &t->v[t->start + i];
+        uint64_t bits;
+        memcpy(&bits, &s->max_time_lag_s, sizeof(bits));
+        mon_wbuf_u64(b, (uint64_t)s->t);
+        mon_wbuf_u64(b, (uint64_t)s->t_last);
+        mon_wbuf_u64(b, (uint64_t)s->totallag);
+        mon_wbuf_u64(b, (uint64_t)s->maxlag);
+        mon_wbuf_u64(b, bits);
+        mon_wbuf_u32(b, (uint32_t)s->status);
+    }
+}
+
+typedef struct save_arg_s {
+    mon_wbuf_t *b;
+    uint32_t n;
+} save_arg_t;
+
+static int save_cb(const char *key, size_t len, void *value, void *arg) {
+    save_arg_t *a = arg;
+    const hgroup_t *g = value;
+    size_t clen = strlen(key);
+    if (clen > 65535 || len - clen - 1 > 65535)
+        return 0;
+    mon_wbuf_str(a->b, key, clen);
+    mon_wbuf_str(a->b, key + clen + 1, len - clen - 1);
+    put_tier(a->b, &g->fine);
+    put_tier(a->b, &g->coarse);
+    a->n++;
+    return 0;
+}
+
+int mon_history_save(mon_history_t *h, const char *path, char *errstr,
+                     size_t errstr_size) {
+    mon_wbuf_t body = {0}, head = {0};
+    save_arg_t a = {&body, 0};
+    pthread_mutex_lock(&h->lock);
+    mon_strmap_each(h->groups, save_cb, &a);
+    pthread_mutex_unlock(&h->lock);
+    mon_wbuf_put(&head, HIST_MAGIC, 8);
+    mon_wbuf_u32(&head, HIST_VERSION);
+    mon_wbuf_u64(&head, body.len);
+    mon_wbuf_u32(&head, mon_crc32(body.p, body.len));
+    mon_wbuf_u32(&head, a.n);
+    int rc = mon_file_write_atomic(path, head.p, head.len, body.p, body.len,
+                                   errstr, errstr_size);
+    mon_wbuf_free(&head);
+    mon_wbuf_free(&body);
+    return rc;
+}
+
+static int get_tier(mon_rbuf_t *r, tier_t *t) {
+    uint32_t n;
+    if (mon_rbuf_count(r, &n, HIST_SAMPLE, UINT32_MAX, "sample count") < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        mon_hsample_t s;
+        uint32_t st;
+        size_t at = r->pos;
+        mon_rbuf_i64(r, &s.t, "sample time");
+        mon_rbuf_i64(r, &s.t_last, "sample time");
+        mon_rbuf_i64(r, &s.totallag, "sample lag");
+        mon_rbuf_i64(r, &s.maxlag, "sample lag");
+        mon_rbuf_f64(r, &s.max_time_lag_s, "sample time lag");
+        if (mon_rbuf_u32(r, &st, "sample status") < 0)
+            return -1;
+        if (st > EV_REWIND)
+            return mon_rbuf_fail(r, at + 40, "unknown status");
+        s.status = (ev_status_t)st;
+        tier_push(t, &s);
+    }
+    return 0;
+}
+
+int mon_history_load(mon_history_t *h, const char *path, char *errstr,
+                     size_t errstr_size) {
+    unsigned char *data = NULL;
+    size_t len = 0;
+    if (mon_file_read(path, &data, &len, errstr, errstr_size) != 0)
+        return -1;
+    mon_rbuf_t r;
+    mon_rbuf_init(&r, data, len, path, errstr, errstr_size);
+    mon_strmap_t *fresh = mon_strmap_new();
+    uint32_t version = 0, crc = 0, n = 0;
+    int64_t blen = 0;
+    if (mon_rbuf_need(&r, HIST_HEADER, "header") < 0)
+        goto fail;
+    if (memcmp(data, HIST_MAGIC, 8)) {
+        mon_rbuf_fail(&r, 0, "bad magic (not a warren history file)");
+        goto fail;
+    }
+    r.pos = 8;
+    mon_rbuf_u32(&r, &version, "version");
+    mon_rbuf_i64(&r, &blen, "body length");
+    mon_rbuf_u32(&r, &crc, "crc");
+    mon_rbuf_u32(&r, &n, "group count");
+    if (version != HIST_VERSION) {
+        mon_rbuf_fail(&r, 8, "unsupported version");
+        goto fail;
+    }
+    if (blen < 0 || (uint64_t)blen != len - HIST_HEADER) {
+        mon_rbuf_fail(&r, 12, "body length does not match the file size");
+        goto fail;
+    }
+    if (crc != mon_crc32(data + HIST_HEADER, (size_t)blen)) {
+        mon_rbuf_fail(&r, 20, "checksum mismatch (corrupt file)");
+        goto fail;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        const char *c, *g;
+        size_t cl, gl;
+        char key[1024];
+        if (mon_rbuf_str(&r, &c, &cl, 1, "cluster name") < 0 ||
+            mon_rbuf_str(&r, &g, &gl, 1, "group name") < 0)
+            goto fail;
+        if (cl + gl + 2 > sizeof(key)) {
+            mon_rbuf_fail(&r, r.pos, "names too long");
+            goto fail;
+        }
+        memcpy(key, c, cl);
+        key[cl] = '\0';
+        memcpy(key + cl + 1, g, gl);
+        key[cl + 1 + gl] = '\0';
+        hgroup_t *hg = mon_calloc(1, sizeof(*hg));
+        hg->key_len = cl + 1 + gl;
+        hgroup_t *old = mon_strmap_put(fresh, key, hg->key_len, hg);
+        if (old)
+            group_free(old);
+        if (get_tier(&r, &hg->fine) < 0 || get_tier(&r, &hg->coarse) < 0)
+            goto fail;
+    }
+    if (r.pos != r.len) {
+        mon_rbuf_fail(&r, r.pos, "trailing bytes");
+        goto fail;
+    }
+    free(data);
+    pthread_mutex_lock(&h->lock);
+    mon_strmap_t *prev = h->groups;
+    h->groups = fresh;
+    pthread_mutex_unlock(&h->lock);
+    mon_strmap_each(prev, free_cb, NULL);
+    mon_strmap_destroy(prev);
+    return 0;
+fail:
+    free(data);
+    mon_strmap_each(fresh, free_cb, NULL);
+    mon_strmap_destroy(fresh);
+    return -1;
 }

@@ -8,6 +8,21 @@
  * Consecutive identical samples are merged (only the newest time moves), so
  * an idle group costs almost nothing. Memory per group is bounded.
  *
+ * Saved to and restored from a file (mon_history_save/load) so a restart
+ * keeps the charts. File format, little-endian:
+ *
+ *   OFFSET SIZE DESCRIPTION
+ *   0      8    magic "WRNHIST\0"
+ *   8      4    format version, 1
+ *   12     8    body length B
+ *   20     4    CRC-32 (IEEE, as zlib) of the body
+ *   24     4    number of groups G
+ *   28     B    G groups: u16 length + cluster name, u16 length + group
+ *               name, u32 fine count, samples, u32 coarse count, samples
+ *
+ *   sample (44 bytes): i64 t, i64 t_last, i64 totallag, i64 maxlag,
+ *               f64 max_time_lag_s (IEEE 754 bits), u32 status
+ *
  * Locking: one mutex per history handle guards everything in it; every
  * function may be called from any thread.
  */
@@ -60,6 +75,17 @@ void mon_history_forget(mon_history_t *h, const char *cluster,
 
 /* Drops samples older than the tiers keep at now_ms. */
 void mon_history_prune(mon_history_t *h, int64_t now_ms);
+
+/* Writes every group's history to `path` (temp file, fsync, rename).
+ * Returns 0 or -1 with errstr naming the file and why. */
+int mon_history_save(mon_history_t *h, const char *path, char *errstr,
+                     size_t errstr_size);
+
+/* Replaces the history with the file's. The whole file is checked first;
+ * on error the history is unchanged and errstr names the path, the byte
+ * offset and why. Returns 0 or -1. */
+int mon_history_load(mon_history_t *h, const char *path, char *errstr,
+                     size_t errstr_size);
 
 /* Bytes held, for metrics. */
 size_t mon_history_bytes(mon_history_t *h);

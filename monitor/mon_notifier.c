@@ -383,6 +383,7 @@ static int queue_one(mon_notifier_t *n, size_t i, const mon_group_eval_t *ev,
     e.content_type = open ? nf->ct_open : nf->ct_close;
     e.body = body;
     e.body_len = strlen(body);
+    e.status = ev_status_name(ev->status);
     rc = mon_delivery_enqueue(n->q, &e, seq, errstr, errstr_size);
 out:
     free(body);
@@ -420,6 +421,7 @@ static void note_close(mon_notifier_t *n, gstate_t *s, int64_t now_ms) {
     e.iseq = s->iseq;
     e.start_ms = s->start_ms;
     e.created_ms = now_ms;
+    e.status = ev_status_name(EV_OK);
     if (mon_delivery_enqueue(n->q, &e, NULL, err, sizeof(err)) != 0)
         mon_log(MON_LOG_ERROR, "notifier %s: %s/%s: cannot journal the "
                 "close: %s", e.notifier, s->cluster, s->group, err);
@@ -505,13 +507,22 @@ static void replay_cb(const mon_delivery_entry_t *e, void *arg) {
     if (i < 0 || !e->cluster[0] || !e->group[0])
         return;
     gstate_t *s = state_get(n, (size_t)i, e->cluster, e->group);
+    ev_status_t st = EV_NOTFOUND;
+    if (e->status)
+        ev_status_parse(e->status, &st);
+    if (st != EV_NOTFOUND)
+        s->last_status = st;
     if (e->kind == MON_DELIVERY_OPEN) {
         if (!s->open || strcmp(s->id, e->incident_id) != 0) {
             s->open = true;
             snprintf(s->id, sizeof(s->id), "%s", e->incident_id);
             s->start_ms = e->start_ms;
-            s->iseq = 0;
-            tl_add(s, TL_OPENED, e->created_ms, EV_ERR, e->seq);
+            s->iseq = e->iseq;
+            tl_add(s, TL_OPENED, e->created_ms, st, e->seq);
+        } else {
+            if (e->iseq > s->iseq)
+                s->iseq = e->iseq;
+            tl_add(s, TL_REPEATED, e->created_ms, st, e->seq);
         }
         s->sent = true;
         s->last_sent_ms = e->created_ms;
@@ -519,10 +530,10 @@ static void replay_cb(const mon_delivery_entry_t *e, void *arg) {
     } else if (s->open && !strcmp(s->id, e->incident_id)) {
         s->open = false;
         s->above = 0;
-        tl_add(s, TL_CLOSED, e->created_ms, EV_OK, e->note_only ? 0 : e->seq);
+        if (e->iseq > s->iseq)
+            s->iseq = e->iseq;
+        tl_add(s, TL_CLOSED, e->created_ms, st, e->note_only ? 0 : e->seq);
     }
-    if (e->iseq > s->iseq)
-        s->iseq = e->iseq;
     if (!s->evaluated || e->created_ms > s->last_eval_ms) {
         s->evaluated = true;
         s->last_eval_ms = e->created_ms;

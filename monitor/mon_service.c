@@ -34,6 +34,7 @@ struct mon_service_s {
     mon_history_t *history;
     ev_params_t params;
     char *store_path;
+    char *history_path;
     mon_source_t **sources;
     char **source_names; /* configured cluster name per source */
     size_t n_sources;
@@ -141,7 +142,16 @@ mon_service_t *mon_service_new(const mon_config_t *cfg, char *errstr,
     size_t plen = strlen(gen->data_dir) + sizeof("/store.snapshot");
     svc->store_path = mon_malloc(plen);
     snprintf(svc->store_path, plen, "%s/store.snapshot", gen->data_dir);
+    plen = strlen(gen->data_dir) + sizeof("/history.snapshot");
+    svc->history_path = mon_malloc(plen);
+    snprintf(svc->history_path, plen, "%s/history.snapshot", gen->data_dir);
     struct stat sb;
+    if (stat(svc->history_path, &sb) == 0) {
+        char why[512];
+        if (mon_history_load(svc->history, svc->history_path, why,
+                             sizeof(why)) != 0)
+            mon_log(MON_LOG_WARN, "history not restored: %s", why);
+    }
     if (stat(svc->store_path, &sb) == 0) {
         char why[512];
         if (mon_store_load(svc->store, svc->store_path, why, sizeof(why)) !=
@@ -425,6 +435,9 @@ static void snapshot(mon_service_t *svc) {
     char why[512];
     if (mon_store_save(svc->store, svc->store_path, why, sizeof(why)) != 0)
         mon_log(MON_LOG_WARN, "snapshot failed: %s", why);
+    if (mon_history_save(svc->history, svc->history_path, why,
+                         sizeof(why)) != 0)
+        mon_log(MON_LOG_WARN, "history snapshot failed: %s", why);
 }
 
 static void *loop(void *arg) {
@@ -512,6 +525,7 @@ void mon_service_destroy(mon_service_t *svc) {
     mon_history_destroy(svc->history);
     mon_store_destroy(svc->store);
     free(svc->store_path);
+    free(svc->history_path);
     pthread_mutex_destroy(&svc->lock);
     pthread_cond_destroy(&svc->cond);
     free(svc);

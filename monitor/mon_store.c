@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "monitor/mon_codec.h"
 #include "monitor/mon_mem.h"
 
 #define NAME_MAX_LEN 65535u
@@ -1285,329 +1286,93 @@ int mon_store_foreach_eval(mon_store_t *st, int64_t now_ms,
 #define SNAP_VERSION 1u
 #define SNAP_HEADER 32u
 
-static uint32_t crc_table[256];
-static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
-
-static void crc_init(void) {
-    uint32_t i, j, c;
-
-    for (i = 0; i < 256; i++) {
-        c = i;
-        for (j = 0; j < 8; j++)
-            c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
-        crc_table[i] = c;
-    }
-}
-
-static uint32_t crc32_ieee(const unsigned char *p, size_t n) {
-    uint32_t c = 0xffffffffu;
-
-    pthread_once(&crc_once, crc_init);
-    while (n--)
-        c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
-    return c ^ 0xffffffffu;
-}
-
-typedef struct wbuf_s {
-    unsigned char *p;
-    size_t len, cap;
-} wbuf_t;
-
-static void wb_put(wbuf_t *b, const void *src, size_t n) {
-    if (b->len + n > b->cap) {
-        size_t nc = b->cap ? b->cap : 4096;
-
-        while (nc < b->len + n)
-            nc *= 2;
-        b->p = mon_realloc(b->p, nc);
-        b->cap = nc;
-    }
-    memcpy(b->p + b->len, src, n);
-    b->len += n;
-}
-
-static void wb_u16(wbuf_t *b, uint16_t v) {
-    unsigned char x[2] = {(unsigned char)v, (unsigned char)(v >> 8)};
-
-    wb_put(b, x, 2);
-}
-
-static void wb_u32(wbuf_t *b, uint32_t v) {
-    unsigned char x[4];
-    int i;
-
-    for (i = 0; i < 4; i++)
-        x[i] = (unsigned char)(v >> (8 * i));
-    wb_put(b, x, 4);
-}
-
-static void wb_u64(wbuf_t *b, uint64_t v) {
-    unsigned char x[8];
-    int i;
-
-    for (i = 0; i < 8; i++)
-        x[i] = (unsigned char)(v >> (8 * i));
-    wb_put(b, x, 8);
-}
-
-static void wb_str(wbuf_t *b, const char *s, size_t len) {
-    wb_u16(b, (uint16_t)len);
-    wb_put(b, s, len);
-}
-
 /* Serialises one cluster (read lock held). */
-static void save_cluster(wbuf_t *b, const mon_store_cluster_t *cl) {
+static void save_cluster(mon_wbuf_t *b, const mon_store_cluster_t *cl) {
     size_t i, j;
     int32_t p;
     unsigned k;
 
-    wb_str(b, cl->name, strlen(cl->name));
-    wb_u32(b, (uint32_t)cl->topics.count);
+    mon_wbuf_str(b, cl->name, strlen(cl->name));
+    mon_wbuf_u32(b, (uint32_t)cl->topics.count);
     HMAP_FOREACH(&cl->topics, i) {
         const topic_t *t = (const topic_t *)cl->topics.slots[i].item;
 
-        wb_str(b, t->key.name, t->key.len);
-        wb_u32(b, (uint32_t)t->count);
+        mon_wbuf_str(b, t->key.name, t->key.len);
+        mon_wbuf_u32(b, (uint32_t)t->count);
         for (p = 0; p < t->count; p++) {
             const ev_headring_t *r = &t->rings[p];
 
-            wb_u16(b, r->count);
+            mon_wbuf_u16(b, r->count);
             for (k = 0; k < r->count; k++) {
                 const ev_head_t *h = ev_headring_at(r, k);
 
-                wb_u64(b, (uint64_t)h->offset);
-                wb_u64(b, (uint64_t)h->timestamp_ms);
+                mon_wbuf_u64(b, (uint64_t)h->offset);
+                mon_wbuf_u64(b, (uint64_t)h->timestamp_ms);
             }
         }
     }
-    wb_u32(b, (uint32_t)cl->groups.count);
+    mon_wbuf_u32(b, (uint32_t)cl->groups.count);
     HMAP_FOREACH(&cl->groups, i) {
         const group_t *g = (const group_t *)cl->groups.slots[i].item;
 
-        wb_str(b, g->key.name, g->key.len);
-        wb_u64(b, (uint64_t)g->last_commit_ms);
-        wb_u32(b, (uint32_t)g->topics.count);
+        mon_wbuf_str(b, g->key.name, g->key.len);
+        mon_wbuf_u64(b, (uint64_t)g->last_commit_ms);
+        mon_wbuf_u32(b, (uint32_t)g->topics.count);
         HMAP_FOREACH(&g->topics, j) {
             const gtopic_t *gt = (const gtopic_t *)g->topics.slots[j].item;
 
-            wb_str(b, gt->key.name, gt->key.len);
-            wb_u32(b, (uint32_t)gt->count);
+            mon_wbuf_str(b, gt->key.name, gt->key.len);
+            mon_wbuf_u32(b, (uint32_t)gt->count);
             for (p = 0; p < gt->count; p++) {
                 const gpart_t *gp = &gt->parts[p];
 
                 if (gp->owner)
-                    wb_str(b, gp->owner->s, gp->owner->key.len);
+                    mon_wbuf_str(b, gp->owner->s, gp->owner->key.len);
                 else
-                    wb_u16(b, 0);
+                    mon_wbuf_u16(b, 0);
                 if (gp->client_id)
-                    wb_str(b, gp->client_id->s, gp->client_id->key.len);
+                    mon_wbuf_str(b, gp->client_id->s, gp->client_id->key.len);
                 else
-                    wb_u16(b, 0);
-                wb_u16(b, gp->win.count);
+                    mon_wbuf_u16(b, 0);
+                mon_wbuf_u16(b, gp->win.count);
                 for (k = 0; k < gp->win.count; k++) {
                     const ev_entry_t *e = ev_window_at(&gp->win, k);
 
-                    wb_u64(b, (uint64_t)e->offset);
-                    wb_u64(b, (uint64_t)e->timestamp_ms);
-                    wb_u64(b, (uint64_t)e->lag);
+                    mon_wbuf_u64(b, (uint64_t)e->offset);
+                    mon_wbuf_u64(b, (uint64_t)e->timestamp_ms);
+                    mon_wbuf_u64(b, (uint64_t)e->lag);
                 }
             }
         }
     }
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n) {
-    while (n) {
-        ssize_t w = write(fd, p, n);
-
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-static int fsync_dir_of(const char *path) {
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    int fd, rc;
-
-    if (!slash)
-        snprintf(dir, sizeof(dir), ".");
-    else if (slash == path)
-        snprintf(dir, sizeof(dir), "/");
-    else if ((size_t)(slash - path) >= sizeof(dir))
-        return -1;
-    else
-        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 int mon_store_save(mon_store_t *st, const char *path, char *errstr,
                    size_t errstr_size) {
-    wbuf_t b = {NULL, 0, 0};
-    unsigned char hdr[SNAP_HEADER];
-    char tmp[4096];
-    size_t n, c;
-    mon_store_cluster_t **cls = NULL;
-    uint32_t crc;
-    int fd = -1, rc = MON_STORE_EIO, i;
-    uint64_t body;
-
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-        err_set(errstr, errstr_size, "%s: path too long", path);
-        return MON_STORE_EIO;
-    }
-    cls = clusters_copy(st, &n);
-    for (c = 0; c < n; c++) {
+    mon_wbuf_t b = {NULL, 0, 0};
+    mon_wbuf_t hdr = {NULL, 0, 0};
+    size_t n;
+    mon_store_cluster_t **cls = clusters_copy(st, &n);
+    for (size_t c = 0; c < n; c++) {
         pthread_rwlock_rdlock(&cls[c]->lock);
         save_cluster(&b, cls[c]);
         pthread_rwlock_unlock(&cls[c]->lock);
     }
-    crc = crc32_ieee(b.p ? b.p : (const unsigned char *)"", b.len);
-    body = b.len;
-    memcpy(hdr, SNAP_MAGIC, 8);
-    for (i = 0; i < 4; i++) {
-        hdr[8 + i] = (unsigned char)(SNAP_VERSION >> (8 * i));
-        hdr[12 + i] = (unsigned char)((uint32_t)st->intervals >> (8 * i));
-        hdr[24 + i] = (unsigned char)(crc >> (8 * i));
-        hdr[28 + i] = (unsigned char)((uint32_t)n >> (8 * i));
-    }
-    for (i = 0; i < 8; i++)
-        hdr[16 + i] = (unsigned char)(body >> (8 * i));
-
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        err_set(errstr, errstr_size, "%s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    if (write_all(fd, hdr, sizeof(hdr)) < 0 || write_all(fd, b.p, b.len) < 0 ||
-        fsync(fd) < 0) {
-        err_set(errstr, errstr_size, "%s: write: %s", tmp, strerror(errno));
-        goto out;
-    }
-    if (close(fd) < 0) {
-        fd = -1;
-        err_set(errstr, errstr_size, "%s: close: %s", tmp, strerror(errno));
-        goto out;
-    }
-    fd = -1;
-    if (rename(tmp, path) < 0) {
-        err_set(errstr, errstr_size, "%s: rename: %s", path, strerror(errno));
-        goto out;
-    }
-    if (fsync_dir_of(path) < 0) {
-        err_set(errstr, errstr_size, "%s: fsync directory: %s", path,
-                strerror(errno));
-        goto out;
-    }
-    rc = 0;
-out:
-    if (fd >= 0) {
-        close(fd);
-        unlink(tmp);
-    } else if (rc != 0) {
-        unlink(tmp);
-    }
-    free(b.p);
+    mon_wbuf_put(&hdr, SNAP_MAGIC, 8);
+    mon_wbuf_u32(&hdr, SNAP_VERSION);
+    mon_wbuf_u32(&hdr, (uint32_t)st->intervals);
+    mon_wbuf_u64(&hdr, b.len);
+    mon_wbuf_u32(&hdr, mon_crc32(b.p, b.len));
+    mon_wbuf_u32(&hdr, (uint32_t)n);
+    WARREN_ASSERT(hdr.len == SNAP_HEADER);
+    int rc = mon_file_write_atomic(path, hdr.p, hdr.len, b.p, b.len, errstr,
+                                   errstr_size) == 0
+                 ? 0
+                 : MON_STORE_EIO;
+    mon_wbuf_free(&hdr);
+    mon_wbuf_free(&b);
     free(cls);
     return rc;
-}
-
-/* Bounds-checked reader over the loaded file. */
-typedef struct rbuf_s {
-    const unsigned char *p;
-    size_t len, pos;
-    const char *path;
-    char *errstr;
-    size_t errstr_size;
-    int failed;
-} rbuf_t;
-
-static int rb_fail(rbuf_t *r, size_t at, const char *why) {
-    if (!r->failed)
-        err_set(r->errstr, r->errstr_size, "%s: byte %zu: %s", r->path, at,
-                why);
-    r->failed = 1;
-    return -1;
-}
-
-static int rb_need(rbuf_t *r, size_t n, const char *what) {
-    char msg[128];
-
-    if (r->failed) return -1;
-    if (n > r->len - r->pos) {
-        snprintf(msg, sizeof(msg), "truncated %s (%zu bytes needed, %zu left)",
-                 what, n, r->len - r->pos);
-        return rb_fail(r, r->pos, msg);
-    }
-    return 0;
-}
-
-static uint64_t rb_le(rbuf_t *r, int n) {
-    uint64_t v = 0;
-    int i;
-
-    for (i = 0; i < n; i++)
-        v |= (uint64_t)r->p[r->pos + (size_t)i] << (8 * i);
-    r->pos += (size_t)n;
-    return v;
-}
-
-static int rb_u16(rbuf_t *r, uint16_t *v, const char *what) {
-    if (rb_need(r, 2, what) < 0) return -1;
-    *v = (uint16_t)rb_le(r, 2);
-    return 0;
-}
-
-static int rb_u32(rbuf_t *r, uint32_t *v, const char *what) {
-    if (rb_need(r, 4, what) < 0) return -1;
-    *v = (uint32_t)rb_le(r, 4);
-    return 0;
-}
-
-static int rb_i64(rbuf_t *r, int64_t *v, const char *what) {
-    if (rb_need(r, 8, what) < 0) return -1;
-    *v = (int64_t)rb_le(r, 8);
-    return 0;
-}
-
-/* A length-prefixed string; *s points into the buffer (not terminated). */
-static int rb_str(rbuf_t *r, const char **s, size_t *len, int nonempty,
-                  const char *what) {
-    uint16_t n;
-    size_t at = r->pos;
-
-    if (rb_u16(r, &n, what) < 0 || rb_need(r, n, what) < 0) return -1;
-    if (nonempty && n == 0) return rb_fail(r, at, "empty name");
-    if (memchr(r->p + r->pos, '\0', n))
-        return rb_fail(r, at, "NUL byte in a string");
-    *s = (const char *)r->p + r->pos;
-    *len = n;
-    r->pos += n;
-    return 0;
-}
-
-/* A count that must fit in the bytes left, each item >= min_item bytes. */
-static int rb_count(rbuf_t *r, uint32_t *n, size_t min_item, uint32_t max,
-                    const char *what) {
-    size_t at = r->pos;
-    char msg[128];
-
-    if (rb_u32(r, n, what) < 0) return -1;
-    if (*n > max || (size_t)*n * min_item > r->len - r->pos) {
-        snprintf(msg, sizeof(msg), "%s %u exceeds what the file can hold", what,
-                 *n);
-        return rb_fail(r, at, msg);
-    }
-    return 0;
 }
 
 static char *dup_n(const char *s, size_t n) {
@@ -1615,7 +1380,7 @@ static char *dup_n(const char *s, size_t n) {
 }
 
 /* Parses one cluster into a fresh, unregistered cluster object. */
-static mon_store_cluster_t *load_cluster(mon_store_t *st, rbuf_t *r) {
+static mon_store_cluster_t *load_cluster(mon_store_t *st, mon_rbuf_t *r) {
     mon_store_cluster_t *cl = NULL;
     const char *s;
     size_t len, at;
@@ -1624,75 +1389,75 @@ static mon_store_cluster_t *load_cluster(mon_store_t *st, rbuf_t *r) {
     char *name;
     int32_t p;
 
-    if (rb_str(r, &s, &len, 1, "cluster name") < 0) return NULL;
+    if (mon_rbuf_str(r, &s, &len, 1, "cluster name") < 0) return NULL;
     name = dup_n(s, len);
     cl = cluster_alloc(st, name);
     free(name);
-    if (rb_count(r, &nt, 6, UINT32_MAX, "topic count") < 0) goto fail;
+    if (mon_rbuf_count(r, &nt, 6, UINT32_MAX, "topic count") < 0) goto fail;
     for (i = 0; i < nt; i++) {
         topic_t *t;
 
         at = r->pos;
-        if (rb_str(r, &s, &len, 1, "topic name") < 0) goto fail;
+        if (mon_rbuf_str(r, &s, &len, 1, "topic name") < 0) goto fail;
         if (hmap_get(&cl->topics, s, len, hash_bytes(s, len))) {
-            rb_fail(r, at, "duplicate topic");
+            mon_rbuf_fail(r, at, "duplicate topic");
             goto fail;
         }
         t = topic_new(cl, s, len);
-        if (rb_count(r, &np, 2, MON_STORE_MAX_PARTITIONS, "partition count") <
+        if (mon_rbuf_count(r, &np, 2, MON_STORE_MAX_PARTITIONS, "partition count") <
             0)
             goto fail;
         if (np) topic_grow(st, t, (int32_t)np);
         for (p = 0; p < (int32_t)np; p++) {
-            if (rb_u16(r, &n16, "head count") < 0 ||
-                rb_need(r, (size_t)n16 * 16, "head samples") < 0)
+            if (mon_rbuf_u16(r, &n16, "head count") < 0 ||
+                mon_rbuf_need(r, (size_t)n16 * 16, "head samples") < 0)
                 goto fail;
             for (j = 0; j < n16; j++) {
                 ev_head_t h;
 
-                h.offset = (int64_t)rb_le(r, 8);
-                h.timestamp_ms = (int64_t)rb_le(r, 8);
+                mon_rbuf_i64(r, &h.offset, "head offset");
+                mon_rbuf_i64(r, &h.timestamp_ms, "head time");
                 ev_headring_push(&t->rings[p], &h);
             }
         }
     }
-    if (rb_count(r, &ng, 14, UINT32_MAX, "group count") < 0) goto fail;
+    if (mon_rbuf_count(r, &ng, 14, UINT32_MAX, "group count") < 0) goto fail;
     for (i = 0; i < ng; i++) {
         group_t *g;
         uint32_t ngt, k;
 
         at = r->pos;
-        if (rb_str(r, &s, &len, 1, "group name") < 0) goto fail;
+        if (mon_rbuf_str(r, &s, &len, 1, "group name") < 0) goto fail;
         if (hmap_get(&cl->groups, s, len, hash_bytes(s, len))) {
-            rb_fail(r, at, "duplicate group");
+            mon_rbuf_fail(r, at, "duplicate group");
             goto fail;
         }
         g = group_new(cl, s, len, hash_bytes(s, len));
-        if (rb_i64(r, &g->last_commit_ms, "last commit time") < 0 ||
-            rb_count(r, &ngt, 6, UINT32_MAX, "group topic count") < 0)
+        if (mon_rbuf_i64(r, &g->last_commit_ms, "last commit time") < 0 ||
+            mon_rbuf_count(r, &ngt, 6, UINT32_MAX, "group topic count") < 0)
             goto fail;
         for (k = 0; k < ngt; k++) {
             topic_t *t;
             gtopic_t *gt;
 
             at = r->pos;
-            if (rb_str(r, &s, &len, 1, "group topic name") < 0) goto fail;
+            if (mon_rbuf_str(r, &s, &len, 1, "group topic name") < 0) goto fail;
             t = hmap_get(&cl->topics, s, len, hash_bytes(s, len));
             if (!t) {
-                rb_fail(r, at, "group topic not among the cluster's topics");
+                mon_rbuf_fail(r, at, "group topic not among the cluster's topics");
                 goto fail;
             }
             if (hmap_get(&g->topics, s, len, t->key.hash)) {
-                rb_fail(r, at, "duplicate group topic");
+                mon_rbuf_fail(r, at, "duplicate group topic");
                 goto fail;
             }
             gt = gtopic_new(g, t);
             at = r->pos;
-            if (rb_count(r, &np, 6, MON_STORE_MAX_PARTITIONS,
+            if (mon_rbuf_count(r, &np, 6, MON_STORE_MAX_PARTITIONS,
                          "partition count") < 0)
                 goto fail;
             if ((int32_t)np > t->count) {
-                rb_fail(r, at, "group topic has more partitions than topic");
+                mon_rbuf_fail(r, at, "group topic has more partitions than topic");
                 goto fail;
             }
             if (np) gtopic_grow(st, gt, (int32_t)np);
@@ -1701,19 +1466,19 @@ static mon_store_cluster_t *load_cluster(mon_store_t *st, rbuf_t *r) {
                 const char *o, *c;
                 size_t olen, clen;
 
-                if (rb_str(r, &o, &olen, 0, "owner") < 0 ||
-                    rb_str(r, &c, &clen, 0, "client_id") < 0 ||
-                    rb_u16(r, &n16, "entry count") < 0 ||
-                    rb_need(r, (size_t)n16 * 24, "window entries") < 0)
+                if (mon_rbuf_str(r, &o, &olen, 0, "owner") < 0 ||
+                    mon_rbuf_str(r, &c, &clen, 0, "client_id") < 0 ||
+                    mon_rbuf_u16(r, &n16, "entry count") < 0 ||
+                    mon_rbuf_need(r, (size_t)n16 * 24, "window entries") < 0)
                     goto fail;
                 if (olen) gp->owner = istr_get(cl, o, olen);
                 if (clen) gp->client_id = istr_get(cl, c, clen);
                 for (j = 0; j < n16; j++) {
                     ev_entry_t e;
 
-                    e.offset = (int64_t)rb_le(r, 8);
-                    e.timestamp_ms = (int64_t)rb_le(r, 8);
-                    e.lag = (int64_t)rb_le(r, 8);
+                    mon_rbuf_i64(r, &e.offset, "entry offset");
+                    mon_rbuf_i64(r, &e.timestamp_ms, "entry time");
+                    mon_rbuf_i64(r, &e.lag, "entry lag");
                     ev_window_push(&gp->win, &e);
                 }
             }
@@ -1725,90 +1490,52 @@ fail:
     return NULL;
 }
 
-static int read_file(const char *path, unsigned char **data, size_t *len,
-                     char *errstr, size_t errstr_size) {
-    struct stat sb;
-    unsigned char *buf = NULL;
-    size_t got = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    if (fd < 0 || fstat(fd, &sb) < 0) {
-        err_set(errstr, errstr_size, "%s: %s", path, strerror(errno));
-        if (fd >= 0) close(fd);
-        return -1;
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        err_set(errstr, errstr_size, "%s: not a regular file", path);
-        close(fd);
-        return -1;
-    }
-    buf = mon_malloc((size_t)sb.st_size + 1);
-    while (got < (size_t)sb.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)sb.st_size - got);
-
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            err_set(errstr, errstr_size, "%s: read: %s", path,
-                    n < 0 ? strerror(errno) : "file shrank");
-            free(buf);
-            close(fd);
-            return -1;
-        }
-        got += (size_t)n;
-    }
-    close(fd);
-    *data = buf;
-    *len = got;
-    return 0;
-}
-
 int mon_store_load(mon_store_t *st, const char *path, char *errstr,
                    size_t errstr_size) {
     unsigned char *data = NULL;
     size_t len, i;
-    rbuf_t r;
+    mon_rbuf_t r;
     uint32_t version, ncl, crc;
     uint64_t body;
     mon_store_cluster_t **loaded = NULL;
     size_t nloaded = 0;
     int rc = MON_STORE_EINVAL;
 
-    if (read_file(path, &data, &len, errstr, errstr_size) < 0)
+    if (mon_file_read(path, &data, &len, errstr, errstr_size) < 0)
         return MON_STORE_EIO;
-    memset(&r, 0, sizeof(r));
-    r.p = data;
-    r.len = len;
-    r.path = path;
-    r.errstr = errstr;
-    r.errstr_size = errstr_size;
+    mon_rbuf_init(&r, data, len, path, errstr, errstr_size);
     if (len < SNAP_HEADER) {
-        rb_fail(&r, len, "truncated header (32 bytes needed)");
+        mon_rbuf_fail(&r, len, "truncated header (32 bytes needed)");
         goto out;
     }
     if (memcmp(data, SNAP_MAGIC, 8)) {
-        rb_fail(&r, 0, "bad magic (not a warren store snapshot)");
+        mon_rbuf_fail(&r, 0, "bad magic (not a warren store snapshot)");
         goto out;
     }
     r.pos = 8;
-    version = (uint32_t)rb_le(&r, 4);
+    uint32_t ignored;
+    mon_rbuf_u32(&r, &version, "version");
     if (version != SNAP_VERSION) {
-        rb_fail(&r, 8, "unsupported version");
+        mon_rbuf_fail(&r, 8, "unsupported version");
         goto out;
     }
-    (void)rb_le(&r, 4); /* intervals of the writer: rings adapt */
-    body = rb_le(&r, 8);
+    /* intervals of the writer: rings adapt */
+    mon_rbuf_u32(&r, &ignored, "intervals");
+    int64_t body_len;
+    mon_rbuf_i64(&r, &body_len, "body length");
+    body = (uint64_t)body_len;
     if (body != len - SNAP_HEADER) {
-        rb_fail(&r, 16, "body length does not match the file size");
+        mon_rbuf_fail(&r, 16, "body length does not match the file size");
         goto out;
     }
-    crc = (uint32_t)rb_le(&r, 4);
-    if (crc != crc32_ieee(data + SNAP_HEADER, (size_t)body)) {
-        rb_fail(&r, 24, "checksum mismatch (file corrupt)");
+    mon_rbuf_u32(&r, &crc, "crc");
+    if (crc != mon_crc32(data + SNAP_HEADER, (size_t)body)) {
+        mon_rbuf_fail(&r, 24, "checksum mismatch (file corrupt)");
         goto out;
     }
-    ncl = (uint32_t)rb_le(&r, 4);
+    mon_rbuf_u32(&r, &ncl, "cluster count");
     if ((size_t)ncl * 10 > len - SNAP_HEADER) {
-        rb_fail(&r, 28, "cluster count exceeds what the file can hold");
+        mon_rbuf_fail(&r, 28, "cluster count exceeds what the file can hold");
         goto out;
     }
     loaded = mon_calloc(ncl ? ncl : 1, sizeof(*loaded));
@@ -1820,12 +1547,12 @@ int mon_store_load(mon_store_t *st, const char *path, char *errstr,
         nloaded++;
         for (j = 0; j < i; j++)
             if (!strcmp(loaded[j]->name, loaded[i]->name)) {
-                rb_fail(&r, at, "duplicate cluster");
+                mon_rbuf_fail(&r, at, "duplicate cluster");
                 goto out;
             }
     }
     if (r.pos != len) {
-        rb_fail(&r, r.pos, "trailing bytes after the last cluster");
+        mon_rbuf_fail(&r, r.pos, "trailing bytes after the last cluster");
         goto out;
     }
     /* Everything checked: swap the contents in, one cluster at a time. */

@@ -95,8 +95,7 @@ static bc_broker_t *fresh_broker(char *dir, size_t size) {
     }
     char err[512];
     int e;
-    bc_broker_t *b = bc_broker_open(dir, NULL, wall_ms(), &e, err,
-                                    sizeof(err));
+    bc_broker_t *b = bc_broker_open(dir, NULL, wall_ms(), &e, err, sizeof(err));
     if (!b) {
         fprintf(stderr, "open: %s\n", err);
         exit(1);
@@ -140,8 +139,8 @@ static double raw_write(const char *dir, int64_t bytes) {
 
 typedef struct tput_s {
     double recs_per_s;
-    double mb_per_s;      /* payload */
-    double log_mb_per_s;  /* bytes written to the log */
+    double mb_per_s;     /* payload */
+    double log_mb_per_s; /* bytes written to the log */
     double raw_mb_per_s;
     double fetch_mb_per_s;
     double fetch_recs_per_s;
@@ -251,8 +250,7 @@ int main(void) {
     double load = 0;
     FILE *lf = fopen("/proc/loadavg", "r");
     if (lf) {
-        if (fscanf(lf, "%lf", &load) != 1)
-            load = 0;
+        if (fscanf(lf, "%lf", &load) != 1) load = 0;
         fclose(lf);
     }
     for (int i = 0; i < RUNS; i++) {
@@ -281,8 +279,8 @@ int main(void) {
            "%.1f)\n",
            RUNS, load);
     printf("%-46s %16s %16s\n", "figure", "measured", "target");
-    printf("%-46s %13.2f M/s %16s\n", "produce 100 B records", median(rps100, RUNS) / 1e6,
-           ">= 2 M/s");
+    printf("%-46s %13.2f M/s %16s\n", "produce 100 B records",
+           median(rps100, RUNS) / 1e6, ">= 2 M/s");
     printf("%-46s %12.1f MB/s %16s\n", "produce 100 B records (payload)",
            median(mb100, RUNS), "");
     printf("%-46s %12.1f MB/s %16s\n", "raw write() of same bytes (100 B run)",

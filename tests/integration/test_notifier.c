@@ -687,6 +687,35 @@ Test(notifier, close_never_overtakes_its_open,
     mon_notifier_destroy(nt);
 }
 
+Test(notifier, destroy_during_a_hanging_request_keeps_it_queued,
+     .init = setup, .fini = teardown) {
+    char ini[512];
+    rA.hang_first = 1;
+    rcv_start(&rA, 0);
+    snprintf(ini, sizeof(ini),
+             "[notifier hook]\nurl-open = http://127.0.0.1:%d/\n"
+             "timeout = 60s\ninterval = 1s\nsend-interval = 1h\n", rA.port);
+    mon_notifier_t *nt = make(ini);
+    fake_t f;
+    fake(&f, "g-stop", EV_ERR);
+    cr_assert_eq(mon_notifier_observe(nt, &f.ev, wall_ms()), 1);
+    cr_assert_eq(rcv_wait_hanging(&rA, 1), 1);
+    mon_notifier_destroy(nt); /* returns without waiting for the answer */
+    cr_assert_eq(atomic_load(&rA.hanging), 1, "destroyed during the hang");
+    atomic_store(&rA.release, true);
+
+    nt = make(ini);
+    cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
+    cr_assert_eq(rcv_count(&rA), 2);
+    cr_assert_str_eq(rA.reqs[0].delivery, rA.reqs[1].delivery);
+    mon_delivery_info_t in = only_delivery(nt);
+    cr_assert_eq(in.state, MON_DELIVERY_DELIVERED);
+    mon_delivery_info_clear(&in);
+    cr_assert_eq(mon_notifier_observe(nt, &f.ev, wall_ms() + 2000), 0,
+                 "still the same incident");
+    mon_notifier_destroy(nt);
+}
+
 /* ---- kill -9 ---- */
 
 static pid_t spawn_child(const char *url, int *outfd) {

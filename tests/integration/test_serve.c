@@ -466,5 +466,13 @@ Test(serve, sigterm_stops_cleanly_and_state_survives_restart,
     cr_assert_gt(cJSON_GetObjectItem(p, "complete")->valuedouble, 0.5,
                  "window restored");
     cJSON_Delete(j);
+    /* ... and so is the lag history behind the charts. */
+    j = get_json(&w2, "/v3/kafka/local/consumer/analytics/history?since=0",
+                 200);
+    cJSON *hist =
+        cJSON_GetObjectItem(cJSON_GetObjectItem(j, "history"), "samples");
+    cr_assert(cJSON_IsArray(hist), "history samples");
+    cr_assert_geq(cJSON_GetArraySize(hist), 2, "history restored");
+    cJSON_Delete(j);
     cr_assert_eq(wp_stop(&w2, NULL), 0);
 }

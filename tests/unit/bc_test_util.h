@@ -4,7 +4,6 @@
 #ifndef BC_TEST_UTIL_H
 #define BC_TEST_UTIL_H
 
-
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <ftw.h>

@@ -62,8 +62,8 @@ Test(bc_batch, varints_match_kafka_examples) {
     struct {
         int32_t v;
         const char *hex;
-    } cases[] = {{-1, "01"}, {0, "00"}, {1, "02"}, {63, "7e"},
-                 {64, "8001"}, {300, "d804"}};
+    } cases[] = {{-1, "01"}, {0, "00"},    {1, "02"},
+                 {63, "7e"}, {64, "8001"}, {300, "d804"}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         uint8_t want[8];
         size_t wn = unhex(cases[i].hex, want);
@@ -105,8 +105,8 @@ Test(bc_batch, round_trips_records_with_headers_and_tombstones) {
     uint8_t *b = bc_batch_builder_finish(bb, &len);
     bc_batch_set_base_offset(b, 42);
     bc_batch_t hdr;
-    cr_assert_eq(bc_batch_parse(b, len, BC_BATCH_VERIFY_CRC |
-                                            BC_BATCH_VERIFY_RECORDS,
+    cr_assert_eq(bc_batch_parse(b, len,
+                                BC_BATCH_VERIFY_CRC | BC_BATCH_VERIFY_RECORDS,
                                 &hdr, NULL, 0),
                  0);
     cr_assert_eq(hdr.base_offset, 42);
@@ -171,9 +171,9 @@ Test(bc_batch, rejects_flipped_byte_short_buffer_and_bad_length) {
                  BC_BATCH_SHORT);
     cr_assert_eq(hdr.size, len);
     copy[len - 2] ^= 0x10;
-    cr_assert_eq(bc_batch_parse(copy, len, BC_BATCH_VERIFY_CRC, &hdr, err,
-                                sizeof(err)),
-                 BC_ERR_CORRUPT);
+    cr_assert_eq(
+        bc_batch_parse(copy, len, BC_BATCH_VERIFY_CRC, &hdr, err, sizeof(err)),
+        BC_ERR_CORRUPT);
     cr_assert(strstr(err, "CRC") != NULL, "%s", err);
     memcpy(copy, b, len);
     bc_put_be32(copy + 8, 10);
@@ -196,8 +196,7 @@ Test(bc_batch, verify_records_catches_count_mismatch) {
     uint8_t *b = bc_batch_builder_finish(bb, &len);
     bc_put_be32(b + 57, 3); /* recordsCount outside... inside the CRC */
     bc_batch_t hdr;
-    cr_assert_eq(bc_batch_parse(b, len, BC_BATCH_VERIFY_RECORDS, &hdr, NULL,
-                                0),
+    cr_assert_eq(bc_batch_parse(b, len, BC_BATCH_VERIFY_RECORDS, &hdr, NULL, 0),
                  BC_ERR_CORRUPT);
     bc_batch_builder_destroy(bb);
 }

@@ -30,16 +30,15 @@ static bc_broker_t *open_broker(void) {
 Test(bc_broker, create_topic_lays_out_kafka_partition_dirs) {
     bc_broker_t *b = open_broker();
     char err[256];
-    cr_assert_eq(bc_broker_create_topic(b, "orders", 3, NULL, 1000, err,
-                                        sizeof(err)),
-                 0, "%s", err);
+    cr_assert_eq(
+        bc_broker_create_topic(b, "orders", 3, NULL, 1000, err, sizeof(err)), 0,
+        "%s", err);
     char path[700];
     for (int p = 0; p < 3; p++) {
-        snprintf(path, sizeof(path),
-                 "%s/orders-%d/00000000000000000000.log", dir, p);
+        snprintf(path, sizeof(path), "%s/orders-%d/00000000000000000000.log",
+                 dir, p);
         cr_assert_geq(bct_file_size(path), 0, "%s", path);
-        snprintf(path, sizeof(path), "%s/orders-%d/partition.metadata", dir,
-                 p);
+        snprintf(path, sizeof(path), "%s/orders-%d/partition.metadata", dir, p);
         cr_assert_gt(bct_file_size(path), 0, "%s", path);
         snprintf(path, sizeof(path), "%s/orders-%d/leader-epoch-checkpoint",
                  dir, p);
@@ -48,18 +47,18 @@ Test(bc_broker, create_topic_lays_out_kafka_partition_dirs) {
     snprintf(path, sizeof(path), "%s/topics/orders", dir);
     cr_assert_gt(bct_file_size(path), 0);
     cr_assert_eq(bc_broker_partitions(b, "orders"), 3);
-    cr_assert_eq(bc_broker_create_topic(b, "orders", 3, NULL, 1000, err,
-                                        sizeof(err)),
-                 BC_ERR_EXISTS);
-    cr_assert_eq(bc_broker_create_topic(b, "bad name", 1, NULL, 1000, err,
-                                        sizeof(err)),
-                 BC_ERR_INVALID);
-    cr_assert_eq(bc_broker_create_topic(b, "zero", 0, NULL, 1000, err,
-                                        sizeof(err)),
-                 BC_ERR_INVALID);
-    cr_assert_eq(bc_broker_create_topic(b, "neg", -3, NULL, 1000, err,
-                                        sizeof(err)),
-                 BC_ERR_INVALID);
+    cr_assert_eq(
+        bc_broker_create_topic(b, "orders", 3, NULL, 1000, err, sizeof(err)),
+        BC_ERR_EXISTS);
+    cr_assert_eq(
+        bc_broker_create_topic(b, "bad name", 1, NULL, 1000, err, sizeof(err)),
+        BC_ERR_INVALID);
+    cr_assert_eq(
+        bc_broker_create_topic(b, "zero", 0, NULL, 1000, err, sizeof(err)),
+        BC_ERR_INVALID);
+    cr_assert_eq(
+        bc_broker_create_topic(b, "neg", -3, NULL, 1000, err, sizeof(err)),
+        BC_ERR_INVALID);
     cr_assert_eq(bc_broker_partitions(b, "zero"), BC_ERR_NOT_FOUND);
     cr_assert_null(bc_broker_log(b, "orders", 3));
     cr_assert_not_null(bc_broker_log(b, "orders", 2));
@@ -75,8 +74,7 @@ Test(bc_broker, topics_and_data_survive_reopen) {
     cr_assert_eq(bc_broker_create_topic(b, "alpha", 1, NULL, 1, NULL, 0), 0);
     bc_record_in_t r = {"k", 1, "v", 1, 5, NULL, 0};
     for (int i = 0; i < 10; i++)
-        cr_assert_eq(bc_broker_append(b, "zeta", 1, &r, 1, 0, 2, NULL, NULL,
-                                      0),
+        cr_assert_eq(bc_broker_append(b, "zeta", 1, &r, 1, 0, 2, NULL, NULL, 0),
                      0);
     cr_assert_eq(bc_broker_append(b, "nope", 0, &r, 1, 0, 2, NULL, NULL, 0),
                  BC_ERR_NOT_FOUND);
@@ -134,8 +132,8 @@ Test(bc_broker, listeners_hear_every_append_with_log_end_offset) {
     cr_assert_eq(h.leo, 2);
     cr_assert_eq(h.t, 4242);
     /* Appends straight to the log are heard too. */
-    bc_log_append_records(bc_broker_log(b, "t", 0), r, 1, 0, 4243, NULL,
-                          NULL, 0);
+    bc_log_append_records(bc_broker_log(b, "t", 0), r, 1, 0, 4243, NULL, NULL,
+                          0);
     cr_assert_eq(h.calls, 2);
     cr_assert_eq(h.partition, 0);
     cr_assert_eq(h.leo, 1);

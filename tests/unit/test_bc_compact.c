@@ -32,16 +32,17 @@ static bc_log_config_t compact_cfg(void) {
 static bc_log_t *open_at(const char *path, const bc_log_config_t *cfg) {
     char err[512];
     int e;
-    bc_log_t *log = bc_log_open(path, cfg, BC_LOG_OPEN_CREATE, 1, NULL, &e,
-                                err, sizeof(err));
+    bc_log_t *log = bc_log_open(path, cfg, BC_LOG_OPEN_CREATE, 1, NULL, &e, err,
+                                sizeof(err));
     cr_assert_not_null(log, "open %s: %s", path, err);
     return log;
 }
 
-static void put(bc_log_t *log, const char *key, const char *value,
-                int64_t ts) {
-    bc_record_in_t r = {key, key ? (int32_t)strlen(key) : -1, value,
-                        value ? (int32_t)strlen(value) : -1, ts, NULL, 0};
+static void put(bc_log_t *log, const char *key, const char *value, int64_t ts) {
+    bc_record_in_t r = {key,   key ? (int32_t)strlen(key) : -1,
+                        value, value ? (int32_t)strlen(value) : -1,
+                        ts,    NULL,
+                        0};
     cr_assert_eq(bc_log_append_records(log, &r, 1, 0, ts, NULL, NULL, 0), 0);
 }
 
@@ -73,8 +74,7 @@ static dump_t *dump(bc_log_t *log) {
     dump_t *d = calloc(1, sizeof(*d));
     int64_t off = bc_log_start_offset(log), next;
     while (off < bc_log_end_offset(log)) {
-        cr_assert_eq(bc_log_read(log, off, 1 << 16, dump_cb, d, &next, NULL,
-                                 0),
+        cr_assert_eq(bc_log_read(log, off, 1 << 16, dump_cb, d, &next, NULL, 0),
                      0);
         cr_assert_gt(next, off);
         off = next;
@@ -99,8 +99,8 @@ Test(bc_compact, keeps_exactly_the_latest_value_per_key) {
     int64_t leo = bc_log_end_offset(log);
     bc_compact_stats_t st;
     char err[512];
-    cr_assert_eq(bc_compact_log(log, 5000, 0, &st, err, sizeof(err)), 0,
-                 "%s", err);
+    cr_assert_eq(bc_compact_log(log, 5000, 0, &st, err, sizeof(err)), 0, "%s",
+                 err);
     cr_assert_eq(st.cleaned, 1);
     cr_assert_float_eq(st.dirty_ratio, 1.0, 1e-9);
     cr_assert_gt(st.records_removed, 1000);
@@ -110,8 +110,7 @@ Test(bc_compact, keeps_exactly_the_latest_value_per_key) {
     /* Cleaned part: each key once, holding its latest value there. */
     int seen[50] = {0};
     for (int i = 0; i < d->n; i++) {
-        if (d->off[i] >= st.first_dirty_offset)
-            continue;
+        if (d->off[i] >= st.first_dirty_offset) continue;
         int key = atoi(d->key[i] + 1);
         cr_assert_eq(seen[key], 0, "key %s twice in the cleaned part",
                      d->key[i]);
@@ -155,10 +154,8 @@ Test(bc_compact, tombstones_survive_delete_retention_then_go) {
     dump_t *d = dump(log);
     int tombs = 0, gone_v1 = 0;
     for (int i = 0; i < d->n; i++) {
-        if (!strcmp(d->key[i], "gone") && d->tomb[i])
-            tombs++;
-        if (!strcmp(d->key[i], "gone") && !d->tomb[i])
-            gone_v1++;
+        if (!strcmp(d->key[i], "gone") && d->tomb[i]) tombs++;
+        if (!strcmp(d->key[i], "gone") && !d->tomb[i]) gone_v1++;
     }
     cr_assert_eq(tombs, 1, "tombstone kept within delete.retention.ms");
     cr_assert_eq(gone_v1, 0, "value it deletes is gone");
@@ -242,8 +239,7 @@ Test(bc_compact, runs_only_when_dirty_ratio_reaches_threshold) {
 
 static void copy_dir(const char *from, const char *to) {
     char cmd[1400];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s' && cp -a '%s' '%s'", to, from,
-             to);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s' && cp -a '%s' '%s'", to, from, to);
     cr_assert_eq(system(cmd), 0);
 }
 

@@ -564,6 +564,8 @@ Test(bc_consumer, close_leaves_the_group_at_once) {
     env_open(&e);
     topic(&e, "t", 4);
     conf = conf_for("g", &k);
+    /* Long sessions: leaving must not depend on any timeout. */
+    conf.session_timeout_ms = 600000;
     a = consumer(&e, &conf);
     b = consumer(&e, &conf);
     subscribe1(a, "t");
@@ -681,7 +683,8 @@ static void *member_loop(void *arg) {
     return NULL;
 }
 
-static void member_start(env_t *e, member_t *m, const char *name) {
+static void member_start(env_t *e, member_t *m, const char *name,
+                         int32_t session_timeout_ms) {
     bc_consumer_conf_t conf;
 
     memset(m, 0, sizeof(*m));
@@ -695,6 +698,7 @@ static void member_start(env_t *e, member_t *m, const char *name) {
     conf.enable_auto_commit = 0;
     conf.auto_offset_reset = BC_CONSUMER_RESET_EARLIEST;
     conf.max_poll_records = 20;
+    conf.session_timeout_ms = session_timeout_ms;
     conf.rebalance_cb = on_rebalance;
     conf.rebalance_opaque = m;
     m->c = consumer(e, &conf);
@@ -752,9 +756,12 @@ Test(bc_consumer, silent_member_partitions_move_after_session_timeout) {
     for (int p = 0; p < NP; p++)
         produce(&e, "t", p, 100, 0);
 
-    member_start(&e, a, "A");
+    /* A has Kafka's 45 s session. B's is long, so that however late a
+     * loaded machine runs B's heartbeats against the fast test clock, B
+     * is never the one that times out. */
+    member_start(&e, a, "A", 45000);
     ADVANCE_UNTIL(assigned(a->c) == NP);
-    member_start(&e, b, "B");
+    member_start(&e, b, "B", 600000);
     ADVANCE_UNTIL(assigned(a->c) == 2 && assigned(b->c) == 2);
     ADVANCE_UNTIL(all_seen(a, b, 100));
     tps = bc_consumer_assignment(b->c, &n);
@@ -1003,6 +1010,9 @@ Test(bc_consumer, no_poll_for_max_poll_interval_leaves_the_group) {
     env_open(&e);
     topic(&e, "t", 2);
     conf = conf_for("g", &k);
+    /* A long session, so that only max.poll.interval.ms can remove it,
+     * however late a loaded machine runs its heartbeats. */
+    conf.session_timeout_ms = 600000;
     conf.rebalance_cb = count_kinds;
     conf.rebalance_opaque = &kinds;
     c = consumer(&e, &conf);

@@ -57,8 +57,7 @@ static void *child_sender(void *arg) {
         if (bc_producer_send(ct->p, "crash", -1, &r, wall_ms(), &a.partition,
                              &a.offset, NULL, 0) != 0)
             _exit(3);
-        if (write(ct->fd, &a, sizeof(a)) != (ssize_t)sizeof(a))
-            _exit(4);
+        if (write(ct->fd, &a, sizeof(a)) != (ssize_t)sizeof(a)) _exit(4);
     }
     return NULL;
 }
@@ -66,10 +65,8 @@ static void *child_sender(void *arg) {
 static void run_child(const char *dir, int fd, int round) {
     char err[512];
     int e;
-    bc_broker_t *b = bc_broker_open(dir, NULL, wall_ms(), &e, err,
-                                    sizeof(err));
-    if (!b)
-        _exit(2);
+    bc_broker_t *b = bc_broker_open(dir, NULL, wall_ms(), &e, err, sizeof(err));
+    if (!b) _exit(2);
     bc_producer_conf_t c = bc_producer_conf_default();
     c.acks = BC_ACKS_ALL;
     c.durable = 1;
@@ -123,8 +120,7 @@ typedef struct find_s {
 
 static int find_cb(void *opaque, const bc_record_t *rec) {
     find_t *f = opaque;
-    if (rec->offset != f->offset)
-        return 1;
+    if (rec->offset != f->offset) return 1;
     if (rec->value_len > 0 && rec->value_len < 64) {
         memcpy(f->value, rec->value, (size_t)rec->value_len);
         f->value[rec->value_len] = '\0';
@@ -148,12 +144,11 @@ static void verify_all_batches(bc_log_t *log) {
         while (p < f.len) {
             bc_batch_t b;
             char why[160];
-            cr_assert_eq(bc_batch_parse(f.data + p, f.len - p,
-                                        BC_BATCH_VERIFY_CRC |
-                                            BC_BATCH_VERIFY_RECORDS,
-                                        &b, why, sizeof(why)),
-                         0, "corrupt batch at offset %lld: %s",
-                         (long long)off, why);
+            cr_assert_eq(
+                bc_batch_parse(f.data + p, f.len - p,
+                               BC_BATCH_VERIFY_CRC | BC_BATCH_VERIFY_RECORDS,
+                               &b, why, sizeof(why)),
+                0, "corrupt batch at offset %lld: %s", (long long)off, why);
             p += b.size;
             off = bc_batch_last_offset(&b) + 1;
         }
@@ -165,13 +160,12 @@ Test(bc_log, durable_produce_survives_sigkill_at_random_moments) {
     char dir[512], err[512];
     int e;
     bct_tmpdir(dir, sizeof(dir), "crash");
-    bc_broker_t *b = bc_broker_open(dir, NULL, wall_ms(), &e, err,
-                                    sizeof(err));
+    bc_broker_t *b = bc_broker_open(dir, NULL, wall_ms(), &e, err, sizeof(err));
     cr_assert_not_null(b, "%s", err);
     bc_log_config_t cfg = bc_log_config_default();
     cfg.segment_bytes = 2048; /* kills also land around rolls */
-    cr_assert_eq(bc_broker_create_topic(b, "crash", PARTS, &cfg, wall_ms(),
-                                        err, sizeof(err)),
+    cr_assert_eq(bc_broker_create_topic(b, "crash", PARTS, &cfg, wall_ms(), err,
+                                        sizeof(err)),
                  0, "%s", err);
     cr_assert_eq(bc_broker_close(b), 0);
 
@@ -197,8 +191,7 @@ Test(bc_log, durable_produce_survives_sigkill_at_random_moments) {
              * after a random delay. Every fifth round kills blind, which
              * may land in startup or recovery. */
             r = read(fds[0], &a, sizeof(a));
-            if (r == (ssize_t)sizeof(a) && nacks < MAX_ACKS)
-                acks[nacks++] = a;
+            if (r == (ssize_t)sizeof(a) && nacks < MAX_ACKS) acks[nacks++] = a;
             usleep((useconds_t)(rand_r(&seed) % 40000));
         } else {
             usleep((useconds_t)(rand_r(&seed) % 30000));
@@ -209,8 +202,7 @@ Test(bc_log, durable_produce_survives_sigkill_at_random_moments) {
         cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
                   "round %d: child exited early (status %d)", round, status);
         while ((r = read(fds[0], &a, sizeof(a))) == (ssize_t)sizeof(a))
-            if (nacks < MAX_ACKS)
-                acks[nacks++] = a;
+            if (nacks < MAX_ACKS) acks[nacks++] = a;
         close(fds[0]);
         produced_rounds += nacks > before;
 
@@ -223,15 +215,14 @@ Test(bc_log, durable_produce_survives_sigkill_at_random_moments) {
             verify_all_batches(log);
             int64_t off = 0, next;
             while (off < bc_log_end_offset(log)) {
-                cr_assert_eq(bc_log_read(log, off, 1 << 20, scan_cb, &s,
-                                         &next, NULL, 0),
-                             0);
+                cr_assert_eq(
+                    bc_log_read(log, off, 1 << 20, scan_cb, &s, &next, NULL, 0),
+                    0);
                 off = next;
             }
         }
         cr_assert_eq(s.bad, 0, "round %d: unreadable values", round);
-        if (s.n > 1)
-            qsort(s.seqs, s.n, sizeof(*s.seqs), cmp64);
+        if (s.n > 1) qsort(s.seqs, s.n, sizeof(*s.seqs), cmp64);
         for (size_t i = 1; i < s.n; i++)
             cr_assert_neq(s.seqs[i], s.seqs[i - 1],
                           "round %d: seq %lld stored twice", round,
@@ -241,15 +232,13 @@ Test(bc_log, durable_produce_survives_sigkill_at_random_moments) {
             find_t f;
             memset(&f, 0, sizeof(f));
             f.offset = acks[i].offset;
-            cr_assert_eq(bc_log_read(log, acks[i].offset, 1, find_cb, &f,
-                                     NULL, NULL, 0),
-                         0);
+            cr_assert_eq(
+                bc_log_read(log, acks[i].offset, 1, find_cb, &f, NULL, NULL, 0),
+                0);
             char want[48];
-            snprintf(want, sizeof(want), "seq-%lld",
-                     (long long)acks[i].seq);
+            snprintf(want, sizeof(want), "seq-%lld", (long long)acks[i].seq);
             cr_assert(f.found, "round %d: acked %s at %d/%lld lost", round,
-                      want, (int)acks[i].partition,
-                      (long long)acks[i].offset);
+                      want, (int)acks[i].partition, (long long)acks[i].offset);
             cr_assert_str_eq(f.value, want);
         }
         free(s.seqs);

@@ -22,8 +22,7 @@ static void teardown(void) {
 TestSuite(bc_index, .init = setup, .fini = teardown);
 
 Test(bc_index, offset_lookup_finds_largest_entry_at_or_below_target) {
-    bc_index_t *idx = bc_index_open(path, BC_INDEX_OFFSET, 1000, 4096, NULL,
-                                    0);
+    bc_index_t *idx = bc_index_open(path, BC_INDEX_OFFSET, 1000, 4096, NULL, 0);
     cr_assert_not_null(idx);
     cr_assert_eq(bct_file_size(path), 4096, "preallocated");
     cr_assert_eq(bc_index_append_offset(idx, 1010, 500), 0);
@@ -92,8 +91,8 @@ Test(bc_index, time_index_keeps_its_last_slot_for_the_seal_entry) {
 }
 
 Test(bc_index, binary_search_agrees_with_linear_scan) {
-    bc_index_t *idx = bc_index_open(path, BC_INDEX_OFFSET, 1000, 1 << 16,
-                                    NULL, 0);
+    bc_index_t *idx =
+        bc_index_open(path, BC_INDEX_OFFSET, 1000, 1 << 16, NULL, 0);
     int64_t offs[2000];
     int n = 0;
     unsigned seed = 5;
@@ -107,8 +106,7 @@ Test(bc_index, binary_search_agrees_with_linear_scan) {
     for (int64_t target = 990; target < off + 10; target += 3) {
         int64_t want = 1000;
         for (int i = 0; i < n; i++)
-            if (offs[i] <= target)
-                want = offs[i];
+            if (offs[i] <= target) want = offs[i];
         int64_t o, p;
         bc_index_lookup_offset(idx, target, &o, &p);
         cr_assert_eq(o, want, "target %lld", (long long)target);

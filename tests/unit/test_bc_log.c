@@ -25,8 +25,8 @@ static bc_log_t *open_log(const bc_log_config_t *cfg, bc_log_recovery_t *rep,
                           int flags) {
     char err[512];
     int e = 0;
-    bc_log_t *log = bc_log_open(dir, cfg, flags | BC_LOG_OPEN_CREATE, 1000,
-                                rep, &e, err, sizeof(err));
+    bc_log_t *log = bc_log_open(dir, cfg, flags | BC_LOG_OPEN_CREATE, 1000, rep,
+                                &e, err, sizeof(err));
     cr_assert_not_null(log, "open: %s", err);
     return log;
 }
@@ -80,9 +80,9 @@ static void read_all(bc_log_t *log, collect_t *c) {
     memset(c, 0, sizeof(*c));
     while (off < bc_log_end_offset(log)) {
         char err[256];
-        cr_assert_eq(bc_log_read(log, off, 3000, collect_cb, c, &next, err,
-                                 sizeof(err)),
-                     0, "%s", err);
+        cr_assert_eq(
+            bc_log_read(log, off, 3000, collect_cb, c, &next, err, sizeof(err)),
+            0, "%s", err);
         cr_assert(next > off, "no progress at %lld", (long long)off);
         off = next;
     }
@@ -337,9 +337,9 @@ Test(bc_log, offset_and_timestamp_lookups_agree_with_linear_scan) {
             bc_record_in_t r = {NULL, -1, vals[j], len, ts, NULL, 0};
             recs[j] = r;
         }
-        cr_assert_eq(bc_log_append_records(log, recs, (size_t)per, 0, 1,
-                                           NULL, NULL, 0),
-                     0);
+        cr_assert_eq(
+            bc_log_append_records(log, recs, (size_t)per, 0, 1, NULL, NULL, 0),
+            0);
     }
     collect_t *c = calloc(1, sizeof(*c));
     read_all(log, c);
@@ -369,11 +369,9 @@ Test(bc_log, offset_and_timestamp_lookups_agree_with_linear_scan) {
         int64_t got, gts;
         cr_assert_eq(bc_log_offset_for_time(log, target, &got, &gts), 0);
         cr_assert_eq(got, want, "target %lld", (long long)target);
-        if (want >= 0)
-            cr_assert_eq(gts, c->ts[want]);
+        if (want >= 0) cr_assert_eq(gts, c->ts[want]);
     }
-    cr_assert_eq(bc_log_timestamp_of(log, n, NULL, NULL),
-                 BC_ERR_OUT_OF_RANGE);
+    cr_assert_eq(bc_log_timestamp_of(log, n, NULL, NULL), BC_ERR_OUT_OF_RANGE);
     free(c);
     bc_log_close(log);
 }
@@ -403,8 +401,7 @@ Test(bc_log, retention_deletes_only_closed_segments) {
     bct_seg_path(path, sizeof(path), dir, 0, ".log");
     cr_assert_eq(bct_file_size(path), -1);
     bc_fetch_t f;
-    cr_assert_eq(bc_log_fetch(log, 0, 1000, &f, NULL, 0),
-                 BC_ERR_OUT_OF_RANGE);
+    cr_assert_eq(bc_log_fetch(log, 0, 1000, &f, NULL, 0), BC_ERR_OUT_OF_RANGE);
     collect_t *c = calloc(1, sizeof(*c));
     read_all(log, c);
     cr_assert_eq(c->n, after.log_end_offset - after.log_start_offset);
@@ -456,14 +453,13 @@ Test(bc_log, fetch_returns_whole_batches_within_max_bytes) {
     cr_assert_gt(f.len, 0);
     cr_assert_leq(f.len, 500);
     bc_batch_t b;
-    cr_assert_eq(bc_batch_parse(f.data, f.len, BC_BATCH_VERIFY_CRC, &b,
-                                NULL, 0),
-                 0);
+    cr_assert_eq(
+        bc_batch_parse(f.data, f.len, BC_BATCH_VERIFY_CRC, &b, NULL, 0), 0);
     cr_assert_eq(b.base_offset, 10, "batch holding offset 15");
     size_t p = 0;
     while (p < f.len) {
-        cr_assert_eq(bc_batch_parse(f.data + p, f.len - p,
-                                    BC_BATCH_VERIFY_CRC, &b, NULL, 0),
+        cr_assert_eq(bc_batch_parse(f.data + p, f.len - p, BC_BATCH_VERIFY_CRC,
+                                    &b, NULL, 0),
                      0);
         p += b.size;
     }
@@ -489,15 +485,15 @@ Test(bc_log, append_rejects_bad_batches_without_writing) {
     memset(big, 'x', sizeof(big));
     bc_record_in_t r = {NULL, -1, big, (int32_t)sizeof(big), 1, NULL, 0};
     char err[256];
-    cr_assert_eq(bc_log_append_records(log, &r, 1, 0, 1, NULL, err,
-                                       sizeof(err)),
-                 BC_ERR_TOO_LARGE);
+    cr_assert_eq(
+        bc_log_append_records(log, &r, 1, 0, 1, NULL, err, sizeof(err)),
+        BC_ERR_TOO_LARGE);
     cr_assert(strstr(err, "max.message.bytes") != NULL, "%s", err);
     uint8_t junk[100];
     memset(junk, 0, sizeof(junk));
-    cr_assert_eq(bc_log_append(log, junk, sizeof(junk), 0, 1, NULL, err,
-                               sizeof(err)),
-                 BC_ERR_INVALID);
+    cr_assert_eq(
+        bc_log_append(log, junk, sizeof(junk), 0, 1, NULL, err, sizeof(err)),
+        BC_ERR_INVALID);
     /* A valid batch with a flipped byte fails its CRC. */
     bc_batch_builder_t *bb = bc_batch_builder_new(64);
     bc_record_in_t ok = {"k", 1, "v", 1, 1, NULL, 0};
@@ -510,8 +506,8 @@ Test(bc_log, append_rejects_bad_batches_without_writing) {
                  BC_ERR_INVALID);
     b[len - 1] ^= 1;
     bc_append_info_t info;
-    cr_assert_eq(bc_log_append(log, b, len, 0, 1, &info, err, sizeof(err)),
-                 0, "%s", err);
+    cr_assert_eq(bc_log_append(log, b, len, 0, 1, &info, err, sizeof(err)), 0,
+                 "%s", err);
     cr_assert_eq(info.base_offset, 0);
     cr_assert_eq(bc_log_end_offset(log), 1);
     bc_batch_builder_destroy(bb);

@@ -24,8 +24,8 @@ ParameterizedTestParameters(bc_murmur2, matches_kafka_vectors) {
 }
 
 ParameterizedTest(vec_t *v, bc_murmur2, matches_kafka_vectors) {
-    cr_assert_eq(bc_murmur2(v->input, strlen(v->input)), v->hash,
-                 "murmur2(%s)", v->input);
+    cr_assert_eq(bc_murmur2(v->input, strlen(v->input)), v->hash, "murmur2(%s)",
+                 v->input);
 }
 
 Test(bc_murmur2, to_positive_clears_sign_bit_not_abs) {

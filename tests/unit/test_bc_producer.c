@@ -45,17 +45,16 @@ Test(bc_producer, keyed_records_go_to_murmur2_partition) {
     bc_producer_t *p = producer(BC_ACKS_LEADER, BC_PARTITIONER_STICKY, 0);
     const char *keys[] = {"21", "foobar", "abc", "user-17", ""};
     for (size_t i = 0; i < 5; i++) {
-        bc_record_in_t r = {keys[i], (int32_t)strlen(keys[i]), "v", 1, 1,
-                            NULL, 0};
+        bc_record_in_t r = {keys[i], (int32_t)strlen(keys[i]), "v", 1, 1, NULL,
+                            0};
         int32_t part;
         int64_t off;
-        cr_assert_eq(bc_producer_send(p, "t", -1, &r, 1, &part, &off, NULL,
-                                      0),
+        cr_assert_eq(bc_producer_send(p, "t", -1, &r, 1, &part, &off, NULL, 0),
                      0);
-        cr_assert_eq(part, bc_murmur2_to_positive(bc_murmur2(
-                               keys[i], strlen(keys[i]))) %
-                               7,
-                     "key %s", keys[i]);
+        cr_assert_eq(
+            part,
+            bc_murmur2_to_positive(bc_murmur2(keys[i], strlen(keys[i]))) % 7,
+            "key %s", keys[i]);
         cr_assert_geq(off, 0);
     }
     bc_producer_destroy(p);
@@ -99,9 +98,9 @@ Test(bc_producer, sticky_fills_one_partition_per_batch) {
     int32_t parts[2000];
     for (int i = 0; i < 2000; i++) {
         bc_record_in_t r = {NULL, -1, v, (int32_t)sizeof(v), 1000, NULL, 0};
-        cr_assert_eq(bc_producer_send(p, "t", -1, &r, 1000, &parts[i], NULL,
-                                      NULL, 0),
-                     0);
+        cr_assert_eq(
+            bc_producer_send(p, "t", -1, &r, 1000, &parts[i], NULL, NULL, 0),
+            0);
     }
     cr_assert_eq(bc_producer_flush(p, 1000, NULL, 0), 0);
     /* Runs of equal partitions in send order == the batches appended. */
@@ -109,8 +108,7 @@ Test(bc_producer, sticky_fills_one_partition_per_batch) {
     for (int i = 0; i < 2000; i++) {
         if (i == 0 || parts[i] != parts[i - 1]) {
             run_len[runs++] = 0;
-            if (i > 0)
-                cr_assert_neq(parts[i], parts[i - 1]);
+            if (i > 0) cr_assert_neq(parts[i], parts[i - 1]);
         }
         run_len[runs - 1]++;
     }
@@ -118,8 +116,8 @@ Test(bc_producer, sticky_fills_one_partition_per_batch) {
     for (int i = 0; i < runs; i++) {
         cr_assert_eq(d.records[i], run_len[i]);
         if (i < runs - 1) /* full batches: ~16 KiB of ~110-byte records */
-            cr_assert(run_len[i] >= 140 && run_len[i] <= 150, "run %d: %d",
-                      i, run_len[i]);
+            cr_assert(run_len[i] >= 140 && run_len[i] <= 150, "run %d: %d", i,
+                      run_len[i]);
     }
     /* More than one partition was used. */
     int used[5] = {0};
@@ -150,8 +148,7 @@ Test(bc_producer, round_robin_cycles_partitions_from_zero) {
         bc_record_in_t r = {NULL, -1, "v", 1, 1, NULL, 0};
         int32_t part;
         int64_t off;
-        cr_assert_eq(bc_producer_send(p, "t", -1, &r, 1, &part, &off, NULL,
-                                      0),
+        cr_assert_eq(bc_producer_send(p, "t", -1, &r, 1, &part, &off, NULL, 0),
                      0);
         cr_assert_eq(part, i % 3);
         cr_assert_eq(off, i / 3);
@@ -174,8 +171,7 @@ Test(bc_producer, acks_zero_returns_at_once_and_flush_appends) {
     for (int i = 0; i < 10; i++) {
         bc_record_in_t r = {NULL, -1, "v", 1, 1, NULL, 0};
         int64_t off = 99;
-        cr_assert_eq(bc_producer_send(p, "t", -1, &r, 100, NULL, &off, NULL,
-                                      0),
+        cr_assert_eq(bc_producer_send(p, "t", -1, &r, 100, NULL, &off, NULL, 0),
                      0);
         cr_assert_eq(off, -1);
     }
@@ -199,9 +195,8 @@ Test(bc_producer, acks_one_returns_offsets_after_append) {
         bc_header_t h = {"trace", 5, "abc", 3};
         bc_record_in_t r = {"k", 1, "v", 1, -1, &h, 1};
         int64_t off;
-        cr_assert_eq(bc_producer_send(p, "t", 0, &r, 1000 + i, NULL, &off,
-                                      NULL, 0),
-                     0);
+        cr_assert_eq(
+            bc_producer_send(p, "t", 0, &r, 1000 + i, NULL, &off, NULL, 0), 0);
         cr_assert_eq(off, i);
         cr_assert_eq(bc_log_end_offset(log), i + 1, "appended on return");
     }
@@ -231,18 +226,18 @@ Test(bc_producer, rejects_unknown_topic_bad_partition_and_oversized) {
     bc_producer_t *p = producer(BC_ACKS_LEADER, BC_PARTITIONER_STICKY, 0);
     bc_record_in_t r = {NULL, -1, "v", 1, 1, NULL, 0};
     char err[256];
-    cr_assert_eq(bc_producer_send(p, "nope", -1, &r, 1, NULL, NULL, err,
-                                  sizeof(err)),
-                 BC_ERR_NOT_FOUND);
-    cr_assert_eq(bc_producer_send(p, "small", 2, &r, 1, NULL, NULL, err,
-                                  sizeof(err)),
-                 BC_ERR_NOT_FOUND);
+    cr_assert_eq(
+        bc_producer_send(p, "nope", -1, &r, 1, NULL, NULL, err, sizeof(err)),
+        BC_ERR_NOT_FOUND);
+    cr_assert_eq(
+        bc_producer_send(p, "small", 2, &r, 1, NULL, NULL, err, sizeof(err)),
+        BC_ERR_NOT_FOUND);
     char big[600];
     memset(big, 'b', sizeof(big));
     bc_record_in_t rb = {NULL, -1, big, (int32_t)sizeof(big), 1, NULL, 0};
-    cr_assert_eq(bc_producer_send(p, "small", -1, &rb, 1, NULL, NULL, err,
-                                  sizeof(err)),
-                 BC_ERR_TOO_LARGE);
+    cr_assert_eq(
+        bc_producer_send(p, "small", -1, &rb, 1, NULL, NULL, err, sizeof(err)),
+        BC_ERR_TOO_LARGE);
     cr_assert(strstr(err, "max.message.bytes") != NULL, "%s", err);
     bc_producer_destroy(p);
 }
@@ -261,8 +256,7 @@ static void *sender(void *arg) {
         bc_record_in_t r = {NULL, -1, v, len, 1, NULL, 0};
         int rc = bc_producer_send(s->p, "t", 0, &r, 1, NULL, &s->offsets[i],
                                   NULL, 0);
-        if (rc != 0)
-            s->offsets[i] = -2;
+        if (rc != 0) s->offsets[i] = -2;
     }
     return NULL;
 }
@@ -295,8 +289,7 @@ Test(bc_producer, concurrent_blocking_senders_share_appends) {
             cr_assert(o >= 0 && o < 2000, "offset %lld", (long long)o);
             cr_assert_eq(seen[o], 0, "offset %lld twice", (long long)o);
             seen[o] = 1;
-            if (j > 0)
-                cr_assert_gt(o, s[i].offsets[j - 1], "per-sender order");
+            if (j > 0) cr_assert_gt(o, s[i].offsets[j - 1], "per-sender order");
         }
     bc_log_t *log = bc_broker_log(broker, "t", 0);
     cr_assert_eq(bc_log_end_offset(log), 2000);

@@ -50,13 +50,12 @@ Test(bc_topic, longest_legal_name_is_249_characters) {
 Test(bc_topic, config_keys_parse_with_range_checks) {
     bc_log_config_t c = bc_log_config_default();
     char err[256];
-    cr_assert_eq(bc_topic_config_set_kv(&c, "segment.bytes=4096", err,
-                                        sizeof(err)),
-                 0);
+    cr_assert_eq(
+        bc_topic_config_set_kv(&c, "segment.bytes=4096", err, sizeof(err)), 0);
     cr_assert_eq(c.segment_bytes, 4096);
-    cr_assert_eq(bc_topic_config_set_kv(&c, "cleanup.policy=compact", err,
-                                        sizeof(err)),
-                 0);
+    cr_assert_eq(
+        bc_topic_config_set_kv(&c, "cleanup.policy=compact", err, sizeof(err)),
+        0);
     cr_assert_eq(c.cleanup_policy, BC_CLEANUP_COMPACT);
     cr_assert_eq(bc_topic_config_set_kv(&c, "min.cleanable.dirty.ratio=0.25",
                                         err, sizeof(err)),
@@ -66,22 +65,20 @@ Test(bc_topic, config_keys_parse_with_range_checks) {
                                         sizeof(err)),
                  0);
     cr_assert_eq(c.index_interval_bytes, 128);
-    cr_assert_eq(bc_topic_config_set_kv(&c, "retention.ms=-1", err,
-                                        sizeof(err)),
-                 0);
+    cr_assert_eq(
+        bc_topic_config_set_kv(&c, "retention.ms=-1", err, sizeof(err)), 0);
     cr_assert_eq(c.retention_ms, -1);
-    cr_assert_eq(bc_topic_config_set_kv(&c, "segment.bytes=12x", err,
-                                        sizeof(err)),
-                 BC_ERR_INVALID);
+    cr_assert_eq(
+        bc_topic_config_set_kv(&c, "segment.bytes=12x", err, sizeof(err)),
+        BC_ERR_INVALID);
     cr_assert(strstr(err, "segment.bytes") != NULL, "%s", err);
-    cr_assert_eq(bc_topic_config_set_kv(&c, "retention.ms=-2", err,
-                                        sizeof(err)),
-                 BC_ERR_INVALID);
-    cr_assert_eq(bc_topic_config_set_kv(&c, "cleanup.policy=forever", err,
-                                        sizeof(err)),
-                 BC_ERR_INVALID);
-    cr_assert_eq(bc_topic_config_set_kv(&c, "no.such.key=1", err,
-                                        sizeof(err)),
+    cr_assert_eq(
+        bc_topic_config_set_kv(&c, "retention.ms=-2", err, sizeof(err)),
+        BC_ERR_INVALID);
+    cr_assert_eq(
+        bc_topic_config_set_kv(&c, "cleanup.policy=forever", err, sizeof(err)),
+        BC_ERR_INVALID);
+    cr_assert_eq(bc_topic_config_set_kv(&c, "no.such.key=1", err, sizeof(err)),
                  BC_ERR_INVALID);
     cr_assert_eq(bc_topic_config_set_kv(&c, "novalue", err, sizeof(err)),
                  BC_ERR_INVALID);
@@ -102,8 +99,7 @@ Test(bc_topic, config_file_round_trips) {
     bc_topic_new_id(tc.topic_id);
     cr_assert_eq(strlen(tc.topic_id), 22);
     char err[512];
-    cr_assert_eq(bc_topic_save(dir, "t1", &tc, err, sizeof(err)), 0, "%s",
-                 err);
+    cr_assert_eq(bc_topic_save(dir, "t1", &tc, err, sizeof(err)), 0, "%s", err);
     cr_assert_eq(bc_topic_load(dir, "t1", &back, err, sizeof(err)), 0, "%s",
                  err);
     cr_assert_eq(back.partitions, 7);
@@ -138,14 +134,11 @@ Test(bc_topic, corrupt_config_file_names_file_and_line) {
 Test(bc_topic, partition_dir_names_split_at_last_dash) {
     char t[256];
     int32_t p;
-    cr_assert_eq(bc_topic_parse_partition_dir("my-topic-12", t, sizeof(t),
-                                              &p),
+    cr_assert_eq(bc_topic_parse_partition_dir("my-topic-12", t, sizeof(t), &p),
                  0);
     cr_assert_str_eq(t, "my-topic");
     cr_assert_eq(p, 12);
-    cr_assert_eq(bc_topic_parse_partition_dir("topics", t, sizeof(t), &p),
-                 -1);
+    cr_assert_eq(bc_topic_parse_partition_dir("topics", t, sizeof(t), &p), -1);
     cr_assert_eq(bc_topic_parse_partition_dir("x-", t, sizeof(t), &p), -1);
-    cr_assert_eq(bc_topic_parse_partition_dir("x-1a", t, sizeof(t), &p),
-                 -1);
+    cr_assert_eq(bc_topic_parse_partition_dir("x-1a", t, sizeof(t), &p), -1);
 }

@@ -1,6 +1,9 @@
 /* Tests for mon_history: merging, tiers, downsampling, status-since. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "monitor/mon_history.h"
 
@@ -135,4 +138,74 @@ Test(mon_history, going_back_in_time_is_ignored) {
     cr_assert_eq(v[0].status, EV_OK);
     free(v);
     mon_history_destroy(h);
+}
+
+static void tmp_path(char *buf, size_t size, const char *name) {
+    char dir[] = "/tmp/warren-hist-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(buf, size, "%s/%s", dir, name);
+}
+
+Test(mon_history, save_and_load_round_trip) {
+    mon_history_t *h = mon_history_new(1000, 500, 100000);
+    for (int i = 0; i < 20; i++) {
+        mon_hsample_t s = smp(i * 100, i % 3 ? EV_OK : EV_WARN, i);
+        s.max_time_lag_s = i * 0.5;
+        mon_history_add(h, "c1", "g1", &s);
+        mon_history_add(h, "c2", "g2", &s);
+    }
+    char path[256], err[256];
+    tmp_path(path, sizeof(path), "history");
+    cr_assert_eq(mon_history_save(h, path, err, sizeof(err)), 0, "%s", err);
+    mon_history_t *h2 = mon_history_new(1000, 500, 100000);
+    cr_assert_eq(mon_history_load(h2, path, err, sizeof(err)), 0, "%s", err);
+    mon_hsample_t *a, *b;
+    size_t na, nb;
+    cr_assert_eq(mon_history_get(h, "c2", "g2", 0, &a, &na), 0);
+    cr_assert_eq(mon_history_get(h2, "c2", "g2", 0, &b, &nb), 0);
+    cr_assert_eq(na, nb);
+    cr_assert_gt(na, 2);
+    for (size_t i = 0; i < na; i++) {
+        cr_assert_eq(a[i].t, b[i].t);
+        cr_assert_eq(a[i].t_last, b[i].t_last);
+        cr_assert_eq(a[i].totallag, b[i].totallag);
+        cr_assert_eq(a[i].maxlag, b[i].maxlag);
+        cr_assert_eq(a[i].max_time_lag_s, b[i].max_time_lag_s);
+        cr_assert_eq(a[i].status, b[i].status);
+    }
+    free(a);
+    free(b);
+    mon_history_destroy(h);
+    mon_history_destroy(h2);
+}
+
+Test(mon_history, corrupt_file_is_refused_and_history_kept) {
+    mon_history_t *h = mon_history_new(100000, 500, 100000);
+    mon_hsample_t s = smp(100, EV_ERR, 5);
+    mon_history_add(h, "c", "g", &s);
+    char path[256], err[256];
+    tmp_path(path, sizeof(path), "history");
+    cr_assert_eq(mon_history_save(h, path, err, sizeof(err)), 0);
+    FILE *f = fopen(path, "r+b");
+    fseek(f, 40, SEEK_SET);
+    fputc(0x7f, f);
+    fclose(f);
+    mon_history_t *h2 = mon_history_new(100000, 500, 100000);
+    mon_hsample_t keep = smp(5, EV_OK, 1);
+    mon_history_add(h2, "x", "y", &keep);
+    cr_assert_eq(mon_history_load(h2, path, err, sizeof(err)), -1);
+    cr_assert(strstr(err, "byte 20: checksum"), "message: %s", err);
+    mon_hsample_t *v;
+    size_t n;
+    cr_assert_eq(mon_history_get(h2, "x", "y", 0, &v, &n), 0,
+                 "history kept after a failed load");
+    free(v);
+    /* truncated file */
+    f = fopen(path, "r+b");
+    cr_assert_eq(ftruncate(fileno(f), 10), 0);
+    fclose(f);
+    cr_assert_eq(mon_history_load(h2, path, err, sizeof(err)), -1);
+    cr_assert(strstr(err, "truncated header"), "message: %s", err);
+    mon_history_destroy(h);
+    mon_history_destroy(h2);
 }

@@ -611,6 +611,14 @@ Test(mon_notifier, crash_after_checkpoint_is_rebuilt_from_the_journal,
     mon_notifier_t *nt = make(ini);
     cr_assert_eq(mon_notifier_open_count(nt, SIZE_MAX), 0,
                  "the close in the journal is applied");
+    cJSON *gj = mon_notifier_group_json(nt, "local", "g1");
+    cJSON *tl = cJSON_GetObjectItem(gj, "timeline");
+    cJSON *last = cJSON_GetArrayItem(tl, cJSON_GetArraySize(tl) - 1);
+    cr_assert_not_null(last, "the replayed close is on the timeline");
+    cr_assert_str_eq(cJSON_GetObjectItem(last, "event")->valuestring,
+                     "closed");
+    cr_assert_str_eq(cJSON_GetObjectItem(last, "status")->valuestring, "OK");
+    cJSON_Delete(gj);
     fake_t w;
     fake(&w, "g1", EV_WARN);
     cr_assert_eq(mon_notifier_observe(nt, &w.ev, 1002000), 1);

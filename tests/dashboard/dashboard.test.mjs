@@ -1,0 +1,591 @@
+// End-to-end test of Warren's dashboard in headless Chromium.
+//
+// Usage: node dashboard.test.mjs --url http://127.0.0.1:PORT
+//          [--warren BIN] [--out DIR]
+//
+// --url is a running `warren serve --demo` started just before this test
+// (tests/integration/test_dashboard.sh does that). --warren is the binary
+// used to start a second daemon replaying a generated trace of 1000 groups
+// (the large-list checks, a deterministic live status change and the
+// reconnect indicator). Screenshots go to --out (build/screenshots).
+// Prints "ok   NAME" or "FAIL NAME: why" per check and exits 1 if any
+// check failed.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const args = parseArgs(process.argv.slice(2));
+const BASE = (args.url || process.env.WARREN_URL || '').replace(/\/$/, '');
+const WARREN = args.warren || process.env.WARREN_BIN || 'build/default/warren';
+const OUT = args.out || 'build/screenshots';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+  '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync'];
+const DESKTOP = { viewport: { width: 1280, height: 800 } };
+const PHONE = { viewport: { width: 375, height: 812 }, deviceScaleFactor: 2,
+  isMobile: true, hasTouch: true };
+
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--([a-z-]+)$/.exec(argv[i]);
+    if (m && i + 1 < argv.length) out[m[1]] = argv[++i];
+  }
+  return out;
+}
+
+if (!BASE) {
+  console.error('usage: node dashboard.test.mjs --url http://HOST:PORT ' +
+    '[--warren BIN] [--out DIR]');
+  process.exit(2);
+}
+fs.mkdirSync(OUT, { recursive: true });
+
+// ---------------------------------------------------------------- harness
+const results = [];
+async function check(name, fn) {
+  const t = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`ok   ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    results.push({ name, ok: false });
+    console.log(`FAIL ${name}: ${String(e && e.message || e).split('\n')[0]}`);
+  }
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Console errors and uncaught exceptions of every page. The only expected
+// error is the 404 of GET /v3/notifiers on a server without notifiers
+// (the dashboard then says so), and connection-refused errors while a
+// test has stopped the server on purpose.
+const consoleErrors = [];
+let serverDown = false;
+function watch(page, label) {
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const text = msg.text();
+    const url = (msg.location() && msg.location().url) || '';
+    if (/status of 404/.test(text) && /\/v3\/notifiers$/.test(url)) return;
+    if (serverDown && /net::ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE/
+      .test(text)) return;
+    consoleErrors.push(`${label}: ${text} ${url}`);
+  });
+  page.on('pageerror', (err) => {
+    consoleErrors.push(`${label}: uncaught ${err.message}`);
+  });
+}
+
+// Text of the status a row shows, keyed by group name.
+async function rowStatuses(page) {
+  return page.$$eval('a.row', (rows) => Object.fromEntries(rows.map((r) => [
+    r.dataset.group, { status: r.dataset.status,
+      word: r.querySelector('.badge-word')?.textContent || '' }])));
+}
+
+// ------------------------------------------------------------ 1000 groups
+const TEAMS = ['payments', 'search', 'billing', 'ads', 'fraud', 'ingest',
+  'reports', 'mobile', 'email', 'ledger'];
+
+function groupName(i) {
+  return `${TEAMS[i % TEAMS.length]}-svc-${String(i).padStart(4, '0')}`;
+}
+
+// Writes a trace (TRACES.md) of n groups, each on its own topic of two
+// partitions, one commit round every 5 s for spanMs from t0: i%50==7
+// stalls, i%50==13 stops after 15 s, i%10==3 falls behind, the rest keep
+// up. "canary-stops" commits every second and stops at t0 + 30 s, so it
+// turns ERR (stopped) about 40-50 s after the replay starts.
+function writeTrace(file, n, t0, spanMs) {
+  const fd = fs.openSync(file, 'w');
+  const buf = [];
+  const flush = () => {
+    fs.writeSync(fd, buf.join('\n') + '\n');
+    buf.length = 0;
+  };
+  const line = (o) => {
+    buf.push(JSON.stringify(o));
+    if (buf.length > 5000) flush();
+  };
+  line({ type: 'config', intervals: 10 });
+  const head = (s) => 1000 + s * 20;
+  for (let s = 0; s * 1000 <= spanMs; s++) {
+    const t = t0 + s * 1000;
+    line({ type: 'head', t, topic: 'canary', partition: 0,
+      offset: head(s), partitions: 1 });
+    if (s * 1000 <= 30000) {
+      line({ type: 'commit', t, group: 'canary-stops', topic: 'canary',
+        partition: 0, offset: head(s) - (s % 2 ? 5 : 0) });
+    }
+    if (s % 5) continue;
+    const round = s / 5;
+    for (let i = 0; i < n; i++) {
+      for (let p = 0; p < 2; p++) {
+        line({ type: 'head', t, topic: `topic-${i}`, partition: p,
+          offset: head(s), partitions: 2 });
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const g = groupName(i);
+      for (let p = 0; p < 2; p++) {
+        let off;
+        if (i % 50 === 7) off = 1000;
+        else if (i % 50 === 13) off = round <= 3 ? head(s) - 5 : null;
+        else if (i % 10 === 3) off = head(s) - 15 * round - 5;
+        else off = head(s) - (round % 2 ? 10 : 0);
+        if (off !== null) {
+          line({ type: 'commit', t, group: g, topic: `topic-${i}`,
+            partition: p, offset: off, owner: '/10.0.0.1',
+            client_id: `${g}-1` });
+        }
+      }
+    }
+  }
+  flush();
+  fs.closeSync(fd);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHealthy(url, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) return;
+    } catch (e) {
+      // not up yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} did not answer /healthz within ${ms} ms`);
+}
+
+// Starts `warren serve --replay trace` on port; resolves with the child.
+async function startReplay(trace, port, dataDir, log) {
+  const child = spawn(WARREN, ['serve', '--replay', trace, '--listen',
+    `127.0.0.1:${port}`, '--data-dir', dataDir], {
+    stdio: ['ignore', 'ignore', fs.openSync(log, 'a')] });
+  const exited = new Promise((r) => child.on('exit', (code, sig) =>
+    r({ code, sig })));
+  child.exited = exited;
+  try {
+    await Promise.race([waitHealthy(`http://127.0.0.1:${port}`, 20000),
+      exited.then((x) => {
+        throw new Error(`warren exited (${x.code ?? x.sig}) at start`);
+      })]);
+  } catch (e) {
+    child.kill('SIGTERM');
+    throw e;
+  }
+  return child;
+}
+
+async function stop(child) {
+  if (!child || child.exitCode !== null || child.signalCode) return null;
+  child.kill('SIGTERM');
+  const r = await Promise.race([child.exited, sleep(8000).then(() => null)]);
+  if (!r) {
+    child.kill('SIGKILL');
+    throw new Error('warren did not exit within 8 s of SIGTERM');
+  }
+  return r;
+}
+
+// ------------------------------------------------------------------ tests
+const browser = await chromium.launch({ executablePath: CHROMIUM,
+  args: ARGS });
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'warren-dash-'));
+let replay = null;
+try {
+  // --- the demo, desktop, light ---
+  const ctx = await browser.newContext({ ...DESKTOP, colorScheme: 'light' });
+  const page = await ctx.newPage();
+  watch(page, 'demo');
+  await page.goto(`${BASE}/`);
+  await page.evaluate(() => {
+    window.__noReload = 'marker';
+  });
+  let reportsFirst = '';
+
+  await check('overview lists the demo groups with their statuses', async () => {
+    const want = { billing: 'OK', analytics: 'WARN', audit: 'ERR',
+      reports: 'ERR', archiver: 'OK' };
+    const end = Date.now() + 75000;
+    let got = {};
+    while (Date.now() < end) {
+      got = await rowStatuses(page);
+      if (!reportsFirst && got.reports && got.reports.status !== 'loading') {
+        reportsFirst = got.reports.status;
+      }
+      if (Object.entries(want).every(([g, s]) => got[g] &&
+          got[g].status === s)) break;
+      await sleep(500);
+    }
+    for (const [g, s] of Object.entries(want)) {
+      assert(got[g], `no row for ${g}`);
+      assert(got[g].status === s, `${g} is ${got[g].status}, want ${s}`);
+    }
+    assert(got.audit.word === 'stalled', `audit shows "${got.audit.word}"`);
+    assert(got.reports.word === 'stopped',
+      `reports shows "${got.reports.word}"`);
+    assert(got.analytics.word === 'falling behind',
+      `analytics shows "${got.analytics.word}"`);
+    // Worst first: both ERR groups above WARN above OK.
+    const order = await page.$$eval('a.row', (r) => r.map((x) =>
+      x.dataset.group));
+    assert(order.indexOf('analytics') > order.indexOf('audit') &&
+      order.indexOf('analytics') > order.indexOf('reports') &&
+      order.indexOf('billing') > order.indexOf('analytics'),
+    `not sorted by severity: ${order.join(', ')}`);
+    const tile = await page.$eval('.tile[data-filter="ERR"] .tile-count',
+      (e) => e.textContent);
+    assert(tile === '2', `Error tile counts ${tile}`);
+    const total = await page.$eval('.tile[data-filter="all"] .tile-count',
+      (e) => e.textContent);
+    assert(total === '5', `All tile counts ${total}`);
+    // Sparklines and "in status for" are filled in.
+    await page.waitForFunction(() => document.querySelectorAll(
+      'a.row .c-spark svg.spark').length === 5, null, { timeout: 15000 });
+    const since = await page.$eval('a.row[data-group="audit"] .c-since',
+      (e) => e.textContent);
+    assert(/\d/.test(since), `audit "in status for" is "${since}"`);
+  });
+
+  await check('status change appears without reload (reports OK -> ERR)',
+    async () => {
+      assert(reportsFirst === 'OK', `reports was ${reportsFirst || 'never ' +
+        'shown'} when the page first showed it (the page must open within ` +
+        '~25 s of the demo start)');
+      // By now the previous check saw it ERR; the same document did it.
+      const marker = await page.evaluate(() => window.__noReload);
+      assert(marker === 'marker', 'the page was reloaded');
+      const changes = await page.$$eval('.changes li', (li) => li.map((x) =>
+        x.textContent));
+      assert(changes.some((t) => /reports/.test(t) && /stopped/.test(t)),
+        `no "reports ... stopped" in the change list: ${changes.join(' | ')}`);
+    });
+
+  await page.screenshot({ path: path.join(OUT, 'overview.png') });
+
+  await check('the filter narrows the list', async () => {
+    await page.fill('#filter', 'aud');
+    await page.waitForFunction(() => document.querySelectorAll('a.row')
+      .length === 1, null, { timeout: 5000 });
+    const g = await page.$eval('a.row', (r) => r.dataset.group);
+    assert(g === 'audit', `filter "aud" shows ${g}`);
+    assert(/Showing 1–1 of 1/.test(await page.textContent('#shown')),
+      'count line does not say 1 of 1');
+    await page.fill('#filter', 'no-such-group');
+    await page.waitForSelector('.list-note button', { timeout: 5000 });
+    await page.fill('#filter', '');
+    await page.click('.tile[data-filter="OK"]');
+    await page.waitForFunction(() => document.querySelectorAll('a.row')
+      .length === 2, null, { timeout: 5000 });
+    const ok = (await page.$$eval('a.row', (r) => r.map((x) =>
+      x.dataset.group))).sort().join(',');
+    assert(ok === 'archiver,billing', `OK filter shows ${ok}`);
+    assert(await page.getAttribute('.tile[data-filter="OK"]',
+      'aria-pressed') === 'true', 'OK tile not pressed');
+    await page.selectOption('#status-filter', 'STALL');
+    await page.waitForFunction(() => document.querySelectorAll('a.row')
+      .length === 1, null, { timeout: 5000 });
+    await page.click('.tile[data-filter="all"]');
+    await page.waitForFunction(() => document.querySelectorAll('a.row')
+      .length === 5, null, { timeout: 5000 });
+  });
+
+  await check('keyboard: rows are focusable, visibly, and Enter opens',
+    async () => {
+      await page.focus('#filter');
+      await page.keyboard.press('ArrowDown');
+      const first = await page.evaluate(() => document.activeElement
+        .dataset.group);
+      assert(first === 'audit' || first === 'reports',
+        `first row focused is ${first}`);
+      await page.keyboard.press('ArrowDown');
+      const second = await page.evaluate(() => document.activeElement
+        .dataset.group);
+      assert(second && second !== first, 'ArrowDown did not move focus');
+      const outline = await page.evaluate(() => getComputedStyle(
+        document.activeElement).outlineStyle);
+      assert(outline !== 'none', 'focused row has no visible outline');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#partitions tbody tr[data-key]',
+        { timeout: 10000 });
+      assert(decodeURIComponent(await page.evaluate(() => location.hash))
+        .includes(`/groups/${second}`), 'Enter did not open the group');
+      await page.goBack();
+      await page.waitForSelector('a.row', { timeout: 5000 });
+      const back = await page.evaluate(() => document.activeElement &&
+        document.activeElement.dataset.group);
+      assert(back === second, `focus after Back is on ${back}`);
+    });
+
+  await check('clicking the stalled group opens its page with chart, ' +
+    'partitions and explanation', async () => {
+    await page.click('a.row[data-group="audit"]');
+    await page.waitForFunction(() => location.hash ===
+      '#/clusters/local/groups/audit', null, { timeout: 5000 });
+    await page.waitForSelector('#lag-chart svg.lag-chart', { timeout: 15000 });
+    await page.waitForSelector('#partitions tbody tr[data-key]',
+      { timeout: 10000 });
+    await page.waitForSelector('#window-chart svg.window-chart',
+      { timeout: 10000 });
+    const h1 = await page.textContent('h1');
+    assert(h1 === 'audit', `title is ${h1}`);
+    const st = await page.getAttribute('.gstatus', 'data-status');
+    assert(st === 'ERR', `group status ${st}`);
+    const expl = await page.textContent('#explanation');
+    assert(/stalled/.test(expl) && /committed offset/.test(expl),
+      `explanation: ${expl}`);
+    const rows = await page.$$eval('#partitions tbody tr[data-key]', (r) =>
+      r.map((x) => [...x.cells].map((c) => c.textContent.trim())));
+    assert(rows.length >= 1, 'no partition rows');
+    for (const r of rows) {
+      assert(r[0] === 'orders', `topic ${r[0]}`);
+      assert(/stalled/.test(r[3]), `partition status ${r[3]}`);
+      assert(r[4] === 'stall', `rule ${r[4]}`);
+      assert(/\d/.test(r[5]) && /\d/.test(r[7]) && /\d/.test(r[8]),
+        `lag/committed/head missing: ${r.join(' | ')}`);
+    }
+    const lines = await page.$$eval('#lag-chart path.line-lag', (p) =>
+      p.length);
+    assert(lines === 1, 'lag chart has no offset-lag line');
+    const commits = await page.$$eval('#window-chart circle.pt-commit',
+      (c) => c.length);
+    assert(commits >= 2, `window chart shows ${commits} commits`);
+    const inc = await page.textContent('#incidents');
+    assert(/no webhook notifier|Notifiers:|No notifier/.test(inc),
+      `incidents section: ${inc}`);
+    // Choosing another partition redraws the evidence for it.
+    const keys = await page.$$eval('#partitions tbody tr[data-key]', (r) =>
+      r.map((x) => x.dataset.key));
+    if (keys.length > 1) {
+      await page.focus(`#partitions tbody tr:nth-child(${keys.length})`);
+      await page.keyboard.press('Enter');
+      const sel = await page.getAttribute(
+        `#partitions tbody tr:nth-child(${keys.length})`, 'aria-selected');
+      assert(sel === 'true', 'Enter on a partition row does not select it');
+      const title = await page.textContent('#window-h');
+      assert(title.includes(`partition ${keys[keys.length - 1].split(
+        '\u0000')[1]}`), `evidence title: ${title}`);
+    }
+    await page.mouse.move(640, 300);
+    await page.screenshot({ path: path.join(OUT, 'group.png'),
+      fullPage: true });
+  });
+
+  await check('theme toggle switches between light and dark', async () => {
+    const bg0 = await page.evaluate(() => getComputedStyle(document.body)
+      .backgroundColor);
+    await page.click('#theme-toggle');
+    const theme = await page.evaluate(() => document.documentElement
+      .dataset.theme);
+    assert(theme === 'dark', `data-theme ${theme}`);
+    const bg1 = await page.evaluate(() => getComputedStyle(document.body)
+      .backgroundColor);
+    assert(bg0 !== bg1, 'background did not change');
+    assert(await page.getAttribute('#theme-toggle', 'aria-pressed') ===
+      'true', 'toggle not pressed');
+    await page.click('#theme-toggle');
+    await page.evaluate(() => localStorage.removeItem('warren-theme'));
+  });
+  await ctx.close();
+
+  // --- dark (system preference) and phone width ---
+  await check('dark theme and phone width render without overflow',
+    async () => {
+      for (const [suffix, opts] of [['dark', { ...DESKTOP,
+        colorScheme: 'dark' }], ['phone', { ...PHONE, colorScheme: 'light' }],
+      ['phone-dark', { ...PHONE, colorScheme: 'dark' }]]) {
+        const c = await browser.newContext(opts);
+        const p = await c.newPage();
+        watch(p, suffix);
+        await p.goto(`${BASE}/`);
+        await p.waitForFunction(() => document.querySelectorAll(
+          'a.row .c-spark svg').length === 5, null, { timeout: 20000 });
+        const bg = await p.evaluate(() => getComputedStyle(document.body)
+          .backgroundColor);
+        const dark = /dark/.test(suffix);
+        assert(dark === (bg === 'rgb(13, 17, 23)'), `${suffix}: body ${bg}`);
+        const over = await p.evaluate(() => document.documentElement
+          .scrollWidth - window.innerWidth);
+        assert(over <= 0, `${suffix}: overview is ${over}px too wide`);
+        await p.screenshot({ path: path.join(OUT, `overview-${suffix}.png`),
+          fullPage: true });
+        await p.click('a.row[data-group="audit"]');
+        await p.waitForSelector('#window-chart svg.window-chart',
+          { timeout: 15000 });
+        await p.waitForSelector('#lag-chart svg', { timeout: 15000 });
+        const over2 = await p.evaluate(() => document.documentElement
+          .scrollWidth - window.innerWidth);
+        assert(over2 <= 0, `${suffix}: group page is ${over2}px too wide`);
+        await p.screenshot({ path: path.join(OUT, `group-${suffix}.png`),
+          fullPage: true });
+        await c.close();
+      }
+    });
+
+  // --- 1000 groups from a replay ---
+  const trace = path.join(tmp, 'groups-1000.jsonl');
+  const t0 = Date.now();
+  writeTrace(trace, 1000, t0, 150000);
+  const rport = await freePort();
+  const RBASE = `http://127.0.0.1:${rport}`;
+  const rlog = path.join(tmp, 'replay.log');
+  let rpage = null;
+  let rctx = null;
+  let historyRequests = 0;
+  await check('1000 groups: renders, pages, and filters', async () => {
+    replay = await startReplay(trace, rport, path.join(tmp, 'data1'), rlog);
+    rctx = await browser.newContext(DESKTOP);
+    rpage = await rctx.newPage();
+    watch(rpage, 'replay');
+    rpage.on('request', (r) => {
+      if (/\/history\?/.test(r.url())) historyRequests++;
+    });
+    await rpage.goto(`${RBASE}/`);
+    await rpage.evaluate(() => {
+      window.__noReload = 'marker';
+    });
+    await rpage.waitForFunction(() => document.querySelector(
+      '.tile[data-filter="all"] .tile-count').textContent === '1,001', null,
+    { timeout: 30000 });
+    const rows = await rpage.$$eval('a.row', (r) => r.length);
+    assert(rows === 50, `${rows} rows on the first page, want 50`);
+    assert(/Page 1 of 21/.test(await rpage.textContent('.page-info')),
+      await rpage.textContent('.page-info'));
+    // Statuses arrive (ticks) and sort the worst first.
+    await rpage.waitForFunction(() => {
+      const n = (f) => Number(document.querySelector(
+        `.tile[data-filter="${f}"] .tile-count`).textContent.replace(/,/g, ''));
+      return n('ERR') >= 20 && n('WARN') >= 50 && n('OK') >= 500;
+    }, null, { timeout: 60000 });
+    const firstStatus = await rpage.$eval('a.row', (r) => r.dataset.status);
+    assert(firstStatus === 'ERR', `first row is ${firstStatus}`);
+    const page1 = await rpage.$$eval('a.row', (r) => r.map((x) =>
+      x.dataset.group));
+    await rpage.click('.pager button:last-child');
+    await rpage.waitForFunction(() => /Page 2 of/.test(document.querySelector(
+      '.page-info').textContent));
+    const page2 = await rpage.$$eval('a.row', (r) => r.map((x) =>
+      x.dataset.group));
+    assert(page2.length === 50 && page2.every((g) => !page1.includes(g)),
+      'page 2 repeats page 1');
+    await rpage.fill('#filter', 'payments-svc-0420');
+    await rpage.waitForFunction(() => document.querySelectorAll('a.row')
+      .length === 1, null, { timeout: 5000 });
+    assert(await rpage.$eval('a.row', (r) => r.dataset.group) ===
+      'payments-svc-0420', 'unique filter shows another group');
+    await rpage.fill('#filter', 'payments');
+    await rpage.waitForFunction(() => /of 100$/.test(document.querySelector(
+      '#shown').textContent), null, { timeout: 5000 });
+    await rpage.fill('#filter', '');
+    await rpage.click('.tile[data-filter="ERR"]');
+    await rpage.waitForFunction(() => {
+      const r = [...document.querySelectorAll('a.row')];
+      return r.length > 0 && r.every((x) => x.dataset.status === 'ERR');
+    }, null, { timeout: 5000 });
+    const errCount = Number((await rpage.textContent(
+      '.tile[data-filter="ERR"] .tile-count')).replace(/,/g, ''));
+    const shown = await rpage.textContent('#shown');
+    assert(shown.endsWith(`of ${errCount}`), `ERR filter: ${shown}`);
+    await rpage.click('.tile[data-filter="all"]');
+    await rpage.waitForSelector('a.row');
+    await rpage.waitForFunction(() => document.querySelectorAll(
+      'a.row .c-spark svg').length === 50, null, { timeout: 20000 });
+    await rpage.screenshot({ path: path.join(OUT, 'overview-1000.png') });
+    // Histories are fetched for rows on screen only (three pages were
+    // shown: about 150 groups), not for all 1001.
+    assert(historyRequests > 0 && historyRequests <= 200,
+      `${historyRequests} history requests`);
+  });
+
+  await check('live change without reload on the replay (canary stops)',
+    async () => {
+      assert(rpage, 'no replay page');
+      await rpage.fill('#filter', 'canary');
+      await rpage.waitForFunction(() => document.querySelectorAll('a.row')
+        .length === 1, null, { timeout: 5000 });
+      const before = await rpage.$eval('a.row', (r) => r.dataset.status);
+      assert(before === 'OK' || before === 'loading',
+        `canary already ${before}`);
+      await rpage.waitForFunction(() => {
+        const r = document.querySelector('a.row');
+        return r && r.dataset.status === 'ERR';
+      }, null, { timeout: 90000 });
+      const word = await rpage.$eval('a.row .badge-word', (e) =>
+        e.textContent);
+      assert(word === 'stopped', `canary shows "${word}"`);
+      assert(await rpage.evaluate(() => window.__noReload) === 'marker',
+        'the page was reloaded');
+    });
+
+  await check('disconnected indicator shows and the page reconnects',
+    async () => {
+      assert(rpage && replay, 'no replay page');
+      const live = await rpage.getAttribute('#conn', 'data-state');
+      assert(live === 'live', `indicator ${live} before the stop`);
+      serverDown = true;
+      const r = await stop(replay);
+      assert(r && r.code === 0, `warren exit ${JSON.stringify(r)} on SIGTERM`);
+      await rpage.waitForFunction(() => ['reconnecting', 'disconnected']
+        .includes(document.getElementById('conn').dataset.state), null,
+      { timeout: 20000 });
+      const text = await rpage.textContent('#conn');
+      assert(/Disconnected/.test(text), `indicator says "${text}"`);
+      await rpage.screenshot({ path: path.join(OUT,
+        'overview-disconnected.png') });
+      replay = await startReplay(trace, rport, path.join(tmp, 'data2'), rlog);
+      serverDown = false;
+      await rpage.waitForFunction(() => document.getElementById('conn')
+        .dataset.state === 'live', null, { timeout: 30000 });
+      await rpage.fill('#filter', '');
+      await rpage.waitForFunction(() => document.querySelector(
+        '.tile[data-filter="all"] .tile-count').textContent === '1,001', null,
+      { timeout: 30000 });
+      assert(await rpage.evaluate(() => window.__noReload) === 'marker',
+        'the page was reloaded');
+    });
+  if (rctx) await rctx.close();
+
+  await check('no console errors', async () => {
+    assert(consoleErrors.length === 0, `${consoleErrors.length}: ` +
+      consoleErrors.slice(0, 5).join(' || '));
+  });
+} finally {
+  try {
+    const r = await stop(replay);
+    if (r && r.code !== 0) console.log(`note: replay warren exited ${r.code}`);
+  } catch (e) {
+    console.log(`note: ${e.message}`);
+  }
+  await browser.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+const failed = results.filter((r) => !r.ok).length;
+console.log(`dashboard: ${results.length - failed} passed, ${failed} failed; ` +
+  `screenshots in ${OUT}`);
+process.exit(failed ? 1 : 0);
