@@ -57,7 +57,7 @@ all: warren
 # ./warren is always the plain build; sanitized builds keep theirs in BUILD.
 ifeq ($(SANITIZE),)
 warren: $(BUILD)/warren
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 else
 warren: $(BUILD)/warren
 endif

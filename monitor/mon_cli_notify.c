@@ -233,15 +233,16 @@ int mon_cli_notify(int argc, char **argv) {
         goto out;
     }
     if (in.state == MON_DELIVERY_DELIVERED) {
-        printf("delivered: HTTP %d after %" PRIu32 " attempt%s to notifier "
-               "%s (X-Warren-Delivery: %s)\n", in.http_status, in.attempts,
+        printf("delivered: HTTP %d after %" PRIu32 " attempt%s (notifier "
+               "%s, X-Warren-Delivery: %s)\n", in.http_status, in.attempts,
                in.attempts == 1 ? "" : "s", name, in.key);
         rc = 0;
     } else {
-        printf("failed: %s after %" PRIu32 " attempt%s to notifier %s "
-               "(X-Warren-Delivery: %s)\n",
-               in.error && in.error[0] ? in.error : "no response",
-               in.attempts, in.attempts == 1 ? "" : "s", name, in.key);
+        printf("failed after %" PRIu32 " attempt%s: %s (notifier %s, "
+               "X-Warren-Delivery: %s)\n", in.attempts,
+               in.attempts == 1 ? "" : "s",
+               in.error && in.error[0] ? in.error : "no response", name,
+               in.key);
     }
     mon_delivery_info_clear(&in);
 out:

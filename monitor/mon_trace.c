@@ -21,6 +21,10 @@
 #include <string.h>
 
 #include "monitor/mon_mem.h"
+#include "monitor/mon_store.h"
+
+/* Partitions beyond what the store accepts are bad input, not drops. */
+#define TRACE_MAX_PARTITION (MON_STORE_MAX_PARTITIONS - 1)
 
 #define TWO_POW_53 9007199254740992.0
 #define TWO_POW_63 9223372036854775808.0
@@ -446,7 +450,8 @@ static int parse_pexpect(pctx_t *pc, const cJSON *arr,
         if (slot[1] == NULL)
             return fail(pc, label("partition", idx, lb, sizeof(lb)),
                         "missing");
-        if (get_int(pc, slot[1], "partition", idx, 0, INT32_MAX, &part) < 0)
+        if (get_int(pc, slot[1], "partition", idx, 0, TRACE_MAX_PARTITION,
+                    &part) < 0)
             return -1;
         pe->partition = (int32_t)part;
         if (slot[2] == NULL)
@@ -541,7 +546,7 @@ static int parse_head(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
     if (get_str(pc, f[F_TOPIC], "topic", -1, 1, &ev->topic) < 0)
         return -1;
     REQUIRE(pc, f, F_PARTITION);
-    if (get_int(pc, f[F_PARTITION], "partition", -1, 0, INT32_MAX, &v) < 0)
+    if (get_int(pc, f[F_PARTITION], "partition", -1, 0, TRACE_MAX_PARTITION, &v) < 0)
         return -1;
     ev->partition = (int32_t)v;
     REQUIRE(pc, f, F_OFFSET);
@@ -549,7 +554,8 @@ static int parse_head(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
         0)
         return -1;
     if (f[F_PARTITIONS] != NULL) {
-        if (get_int(pc, f[F_PARTITIONS], "partitions", -1, 1, INT32_MAX,
+        if (get_int(pc, f[F_PARTITIONS], "partitions", -1, 1,
+                    TRACE_MAX_PARTITION + 1,
                     &v) < 0)
             return -1;
         ev->partitions = (int32_t)v;
@@ -569,7 +575,7 @@ static int parse_commit(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
     if (get_str(pc, f[F_TOPIC], "topic", -1, 1, &ev->topic) < 0)
         return -1;
     REQUIRE(pc, f, F_PARTITION);
-    if (get_int(pc, f[F_PARTITION], "partition", -1, 0, INT32_MAX, &v) < 0)
+    if (get_int(pc, f[F_PARTITION], "partition", -1, 0, TRACE_MAX_PARTITION, &v) < 0)
         return -1;
     ev->partition = (int32_t)v;
     REQUIRE(pc, f, F_OFFSET);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "monitor/mon_store.h"
 #include "monitor/mon_trace.h"
 
 #define NAME "t.jsonl"
@@ -279,10 +280,10 @@ Test(mon_trace, int64_extremes_are_read_exactly) {
     mon_trace_event_t ev;
 
     parse_ok(rd, "{\"type\":\"head\",\"t\":9007199254740993,\"topic\":\"a\","
-                 "\"partition\":2147483647,\"offset\":9223372036854775807}",
+                 "\"partition\":1048575,\"offset\":9223372036854775807}",
              &ev);
     cr_assert_eq(ev.t, INT64_C(9007199254740993));
-    cr_assert_eq(ev.partition, INT32_MAX);
+    cr_assert_eq(ev.partition, MON_STORE_MAX_PARTITIONS - 1);
     cr_assert_eq(ev.offset, INT64_MAX);
     parse_ok(rd, "{\"type\":\"head\",\"t\":9223372036854775807,"
                  "\"topic\":\"a\",\"partition\":0,"
@@ -632,13 +633,13 @@ ParameterizedTestParameters(mon_trace, rejects_numbers_out_of_range) {
          "field 't': -5 is out of range (0 .. 9223372036854775807)"},
         {"", "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
                "\"partition\":-1,\"offset\":1}",
-         "field 'partition': -1 is out of range (0 .. 2147483647)"},
+         "field 'partition': -1 is out of range (0 .. 1048575)"},
         {"", "{\"type\":\"commit\",\"t\":1,\"group\":\"g\",\"topic\":\"a\","
                "\"partition\":2147483648,\"offset\":1}",
-         "field 'partition': 2147483648 is out of range (0 .. 2147483647)"},
+         "field 'partition': 2147483648 is out of range (0 .. 1048575)"},
         {"", "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
                "\"partition\":0,\"offset\":1,\"partitions\":0}",
-         "field 'partitions': 0 is out of range (1 .. 2147483647)"},
+         "field 'partitions': 0 is out of range (1 .. 1048576)"},
         {"", "{\"type\":\"config\",\"intervals\":0}",
          "field 'intervals': 0 is out of range (1 .. 65535)"},
         {"", "{\"type\":\"config\",\"intervals\":65536}",
@@ -657,7 +658,7 @@ ParameterizedTestParameters(mon_trace, rejects_numbers_out_of_range) {
                "\"status\":\"OK\",\"partitions\":[{\"topic\":\"a\","
                "\"partition\":-2,\"status\":\"OK\"}]}",
          "field 'partitions[0].partition': -2 is out of range "
-         "(0 .. 2147483647)"},
+         "(0 .. 1048575)"},
     };
     CASES(cases);
 }
