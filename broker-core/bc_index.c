@@ -90,6 +90,12 @@ size_t bc_index_entries(const bc_index_t *idx) {
     return idx->entries;
 }
 
+size_t bc_index_room(const bc_index_t *idx) {
+    size_t reserve = idx->kind == BC_INDEX_TIME ? 1 : 0;
+    size_t used = idx->entries + reserve;
+    return used >= idx->max_entries ? 0 : idx->max_entries - used;
+}
+
 int bc_index_is_full(const bc_index_t *idx) {
     size_t reserve = idx->kind == BC_INDEX_TIME ? 1 : 0;
     return idx->entries + reserve >= idx->max_entries;

@@ -49,6 +49,10 @@ void bc_index_close(bc_index_t *idx);
 size_t bc_index_entries(const bc_index_t *idx);
 int bc_index_is_full(const bc_index_t *idx);
 
+/* Entries that can still be appended without forcing (the time index
+ * keeps its last slot). */
+size_t bc_index_room(const bc_index_t *idx);
+
 /* Appends (offset, position). Returns 0, BC_ERR_INVALID if offset is not
  * above the last entry's or does not fit in 32 bits relative to the base,
  * or if the index is full. */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "broker-core/bc_err.h"
@@ -471,10 +472,9 @@ static int should_roll(bc_log_t *log, size_t len, const bc_batch_t *hdr,
     return 0;
 }
 
-static int append_locked(bc_log_t *log, uint8_t *batch, size_t len, int flags,
-                         int64_t now_ms, bc_append_info_t *info, char *errstr,
-                         size_t errstr_size) {
-    bc_batch_t hdr;
+/* Validates batch i; 0 or an error with errstr filled. */
+static int check_batch(bc_log_t *log, uint8_t *batch, size_t len, int flags,
+                       bc_batch_t *hdr, char *errstr, size_t errstr_size) {
     char why[160];
     int rc;
     if (len > (size_t)log->cfg.max_message_bytes)
@@ -484,51 +484,133 @@ static int append_locked(bc_log_t *log, uint8_t *batch, size_t len, int flags,
     int vflags = (flags & BC_APPEND_TRUSTED)
                      ? 0
                      : BC_BATCH_VERIFY_CRC | BC_BATCH_VERIFY_RECORDS;
-    rc = bc_batch_parse(batch, len, vflags, &hdr, why, sizeof(why));
-    if (rc == 0 && hdr.size != len)
+    rc = bc_batch_parse(batch, len, vflags, hdr, why, sizeof(why));
+    if (rc == 0 && hdr->size != len)
         rc = bc_err_set(BC_ERR_INVALID, why, sizeof(why),
-                        "%zu trailing bytes after the batch", len - hdr.size);
-    if (rc == 0 && hdr.record_count == 0)
+                        "%zu trailing bytes after the batch",
+                        len - hdr->size);
+    if (rc == 0 && hdr->record_count == 0)
         rc = bc_err_set(BC_ERR_INVALID, why, sizeof(why), "empty batch");
     if (rc != 0)
         return bc_err_set(BC_ERR_INVALID, errstr, errstr_size,
                           "invalid batch: %s",
                           rc == BC_BATCH_SHORT ? "truncated" : why);
-    int64_t leo = bc_segment_next_offset(active(log));
-    bc_batch_set_base_offset(batch, leo);
-    bc_batch_set_leader_epoch(batch, 0);
-    hdr.base_offset = leo;
-    int rolled = 0;
-    if (should_roll(log, len, &hdr, now_ms)) {
-        if ((rc = roll_locked(log, now_ms, errstr, errstr_size)) < 0) return rc;
-        rolled = 1;
-    }
-    rc = bc_segment_append(active(log), batch, len, &hdr,
-                           log->cfg.index_interval_bytes, errstr, errstr_size);
-    if (rc < 0) return rc;
-    log->unflushed_msgs += hdr.record_count;
-    int flushed = 0;
-    if ((flags & BC_APPEND_SYNC) || log->cfg.durable ||
-        log->unflushed_msgs >= log->cfg.flush_messages ||
-        (log->cfg.flush_ms != INT64_MAX &&
-         now_ms - log->last_flush_ms >= log->cfg.flush_ms)) {
-        if (flush_locked(log, 0) < 0)
-            return bc_err_set(BC_ERR_IO, errstr, errstr_size, "%s: fsync: %s",
-                              log->dir, strerror(errno));
-        log->last_flush_ms = now_ms;
-        flushed = 1;
-    }
-    int64_t last = bc_batch_last_offset(&hdr);
-    if (info) {
-        info->base_offset = leo;
-        info->last_offset = last;
-        info->log_end_offset = last + 1;
-        info->records = hdr.record_count;
-        info->rolled = rolled;
-        info->flushed = flushed;
-    }
-    if (log->hook) log->hook(log->hook_opaque, log, last + 1, now_ms);
     return 0;
+}
+
+static void stamp(uint8_t *batch, bc_batch_t *hdr, int64_t base) {
+    bc_batch_set_base_offset(batch, base);
+    bc_batch_set_leader_epoch(batch, 0);
+    hdr->base_offset = base;
+}
+
+static int append_v_locked(bc_log_t *log, uint8_t *const *batches,
+                           const size_t *lens, size_t n, int flags,
+                           int64_t now_ms, bc_append_info_t *infos,
+                           char *errstr, size_t errstr_size) {
+    bc_batch_t hlocal[8], *hdrs = n <= 8 ? hlocal : bc_malloc(n * sizeof(*hdrs));
+    struct iovec vlocal[8], *iov = n <= 8 ? vlocal : bc_malloc(n * sizeof(*iov));
+    int rc = 0, flushed = 0;
+    int64_t records = 0;
+
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        rc = check_batch(log, batches[i], lens[i], flags, &hdrs[i], errstr,
+                         errstr_size);
+        iov[i].iov_base = batches[i];
+        iov[i].iov_len = lens[i];
+        records += rc == 0 ? hdrs[i].record_count : 0;
+    }
+    for (size_t i = 0; i < n && rc == 0;) {
+        int64_t leo = bc_segment_next_offset(active(log));
+        int rolled = 0;
+        stamp(batches[i], &hdrs[i], leo);
+        if (should_roll(log, lens[i], &hdrs[i], now_ms)) {
+            if ((rc = roll_locked(log, now_ms, errstr, errstr_size)) < 0)
+                break;
+            rolled = 1;
+        }
+        bc_segment_t *seg = active(log);
+        size_t room = bc_segment_index_room(seg);
+        int64_t size = bc_segment_size(seg) + (int64_t)lens[i];
+        int64_t first = bc_segment_size(seg) > 0
+                            ? bc_segment_first_timestamp(seg)
+                            : hdrs[i].max_timestamp;
+        leo = bc_batch_last_offset(&hdrs[i]) + 1;
+        size_t j = i + 1;
+        /* Later batches join this write while this segment would not
+         * roll for them. */
+        while (j < n && j - i < room && j - i < 1024) {
+            stamp(batches[j], &hdrs[j], leo);
+            int64_t last = bc_batch_last_offset(&hdrs[j]);
+            if (size > log->cfg.segment_bytes - (int64_t)lens[j] ||
+                (first >= 0 && hdrs[j].max_timestamp >= 0 &&
+                 hdrs[j].max_timestamp - first > log->cfg.segment_ms) ||
+                last - bc_segment_base(seg) > INT32_MAX ||
+                size + (int64_t)lens[j] > UINT32_MAX)
+                break;
+            size += (int64_t)lens[j];
+            leo = last + 1;
+            j++;
+        }
+        rc = bc_segment_append_v(seg, iov + i, hdrs + i, j - i,
+                                 log->cfg.index_interval_bytes, errstr,
+                                 errstr_size);
+        if (rc < 0)
+            break;
+        for (size_t k = i; infos && k < j; k++) {
+            infos[k].base_offset = hdrs[k].base_offset;
+            infos[k].last_offset = bc_batch_last_offset(&hdrs[k]);
+            infos[k].log_end_offset = infos[k].last_offset + 1;
+            infos[k].records = hdrs[k].record_count;
+            infos[k].rolled = k == i ? rolled : 0;
+            infos[k].flushed = 0;
+        }
+        i = j;
+    }
+    if (rc == 0) {
+        log->unflushed_msgs += records;
+        if ((flags & BC_APPEND_SYNC) || log->cfg.durable ||
+            log->unflushed_msgs >= log->cfg.flush_messages ||
+            (log->cfg.flush_ms != INT64_MAX &&
+             now_ms - log->last_flush_ms >= log->cfg.flush_ms)) {
+            if (flush_locked(log, 0) < 0)
+                rc = bc_err_set(BC_ERR_IO, errstr, errstr_size,
+                                "%s: fsync: %s", log->dir, strerror(errno));
+            log->last_flush_ms = now_ms;
+            flushed = rc == 0;
+        }
+        for (size_t k = 0; infos && k < n; k++)
+            infos[k].flushed = flushed;
+        if (rc == 0 && log->hook)
+            log->hook(log->hook_opaque, log,
+                      bc_segment_next_offset(active(log)), now_ms);
+    }
+    if (hdrs != hlocal)
+        free(hdrs);
+    if (iov != vlocal)
+        free(iov);
+    return rc;
+}
+
+static int append_locked(bc_log_t *log, uint8_t *batch, size_t len,
+                         int flags, int64_t now_ms, bc_append_info_t *info,
+                         char *errstr, size_t errstr_size) {
+    return append_v_locked(log, &batch, &len, 1, flags, now_ms, info, errstr,
+                           errstr_size);
+}
+
+int bc_log_append_v(bc_log_t *log, uint8_t *const *batches,
+                    const size_t *lens, size_t n, int flags, int64_t now_ms,
+                    bc_append_info_t *infos, char *errstr,
+                    size_t errstr_size) {
+    if (n == 0)
+        return bc_err_set(BC_ERR_INVALID, errstr, errstr_size,
+                          "no batches to append");
+    pthread_mutex_lock(&log->lock);
+    int rc = append_v_locked(log, batches, lens, n, flags, now_ms, infos,
+                             errstr, errstr_size);
+    pthread_mutex_unlock(&log->lock);
+    return rc;
 }
 
 int bc_log_append(bc_log_t *log, uint8_t *batch, size_t len, int flags,

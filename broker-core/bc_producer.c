@@ -34,6 +34,7 @@ typedef struct ppart_s {
     abatch_t *open;
     abatch_t *qhead;
     abatch_t *qtail;
+    size_t qbytes; /* encoded bytes of the queued batches */
     int busy;
     bc_batch_builder_t *spare;
     bc_log_t *log;
@@ -68,6 +69,7 @@ bc_producer_conf_t bc_producer_conf_default(void) {
     bc_producer_conf_t c;
     memset(&c, 0, sizeof(c));
     c.batch_size = 16384;
+    c.max_request_size = 1048576;
     c.linger_ms = 5;
     c.acks = BC_ACKS_ALL;
     c.partitioner = BC_PARTITIONER_STICKY;
@@ -77,7 +79,7 @@ bc_producer_conf_t bc_producer_conf_default(void) {
 bc_producer_t *bc_producer_new(bc_broker_t *b, const bc_producer_conf_t *conf,
                                char *errstr, size_t errstr_size) {
     bc_producer_conf_t c = conf ? *conf : bc_producer_conf_default();
-    if (c.batch_size < 1 || c.linger_ms < 0 ||
+    if (c.batch_size < 1 || c.linger_ms < 0 || c.max_request_size < 1 ||
         (c.acks != 0 && c.acks != 1 && c.acks != -1) ||
         (c.partitioner != BC_PARTITIONER_STICKY &&
          c.partitioner != BC_PARTITIONER_ROUNDROBIN)) {
@@ -114,6 +116,7 @@ static void note_error(bc_producer_t *p, int err, const char *msg) {
 
 static void enqueue(ppart_t *pp, abatch_t *bt) {
     bt->next = NULL;
+    pp->qbytes += bc_batch_builder_size(bt->bb);
     if (pp->qtail)
         pp->qtail->next = bt;
     else
@@ -125,51 +128,92 @@ static int due(const bc_producer_t *p, const abatch_t *bt, int64_t now_ms) {
     return bt->urgent || now_ms - bt->created_ms >= p->conf.linger_ms;
 }
 
-/* Appends queued batches (and the open one when due) in order. Called
- * with pp->mu held and busy == 0; drops the mutex around each append.
- * Returns batches appended; *first_err gets the first error. */
-static int drain(bc_producer_t *p, ppart_t *pp, int64_t now_ms,
-                 int *first_err) {
-    int n = 0;
-    pp->busy = 1;
-    for (;;) {
+/* Is there something to append now? (see bc_producer.h) */
+static int ready(const bc_producer_t *p, const ppart_t *pp, int64_t now_ms) {
+    if (pp->qhead &&
+        (pp->qbytes >= (size_t)p->conf.max_request_size ||
+         pp->qhead->urgent || due(p, pp->qhead, now_ms)))
+        return 1;
+    return pp->open && due(p, pp->open, now_ms);
+}
+
+/* Takes the next group of batches to append, oldest first, up to
+ * max.request.size bytes (at least one). */
+static size_t take_group(bc_producer_t *p, ppart_t *pp, int64_t now_ms,
+                         int force, abatch_t **grp, size_t max) {
+    size_t n = 0, bytes = 0;
+    while (n < max && pp->qhead) {
+        size_t sz = bc_batch_builder_size(pp->qhead->bb);
+        if (n > 0 && bytes + sz > (size_t)p->conf.max_request_size)
+            return n;
         abatch_t *bt = pp->qhead;
-        if (bt) {
-            pp->qhead = bt->next;
-            if (!pp->qhead) pp->qtail = NULL;
-        } else if (pp->open && due(p, pp->open, now_ms)) {
-            bt = pp->open;
+        pp->qhead = bt->next;
+        if (!pp->qhead)
+            pp->qtail = NULL;
+        pp->qbytes -= sz;
+        grp[n++] = bt;
+        bytes += sz;
+    }
+    if (n < max && pp->open && (force || due(p, pp->open, now_ms))) {
+        size_t sz = bc_batch_builder_size(pp->open->bb);
+        if (n == 0 || bytes + sz <= (size_t)p->conf.max_request_size) {
+            grp[n++] = pp->open;
             pp->open = NULL;
-        } else {
-            break;
         }
+    }
+    return n;
+}
+
+/* Appends ready batches in order, a group per vectored write. Called with
+ * pp->mu held and busy == 0; drops the mutex around each append. With
+ * `force` everything pending goes. Returns batches appended; *first_err
+ * gets the first error. */
+static int drain(bc_producer_t *p, ppart_t *pp, int64_t now_ms, int force,
+                 int *first_err) {
+    enum { GROUP = 128 };
+    abatch_t *grp[GROUP];
+    uint8_t *data[GROUP];
+    size_t lens[GROUP];
+    bc_append_info_t infos[GROUP];
+    int total = 0;
+    pp->busy = 1;
+    while (force ? (pp->qhead || pp->open) : ready(p, pp, now_ms)) {
+        size_t n = take_group(p, pp, now_ms, force, grp, GROUP);
+        if (n == 0)
+            break;
         pthread_mutex_unlock(&pp->mu);
-        size_t len;
-        uint8_t *data = bc_batch_builder_finish(bt->bb, &len);
-        bc_append_info_t info;
+        for (size_t i = 0; i < n; i++)
+            data[i] = bc_batch_builder_finish(grp[i]->bb, &lens[i]);
         char err[256];
-        int rc = bc_log_append(pp->log, data, len,
-                               BC_APPEND_TRUSTED |
-                                   (p->conf.durable ? BC_APPEND_SYNC : 0),
-                               now_ms, &info, err, sizeof(err));
+        int rc = bc_log_append_v(pp->log, data, lens, n,
+                                 BC_APPEND_TRUSTED |
+                                     (p->conf.durable ? BC_APPEND_SYNC : 0),
+                                 now_ms, infos, err, sizeof(err));
         if (rc < 0) {
             note_error(p, rc, err);
-            if (first_err && *first_err == 0) *first_err = rc;
+            if (first_err && *first_err == 0)
+                *first_err = rc;
         }
         if (p->conf.dr_fn)
-            p->conf.dr_fn(p->conf.dr_opaque, pp->t->name, pp->id,
-                          rc < 0 ? -1 : info.base_offset, bt->count, rc);
+            for (size_t i = 0; i < n; i++)
+                p->conf.dr_fn(p->conf.dr_opaque, pp->t->name, pp->id,
+                              rc < 0 ? -1 : infos[i].base_offset,
+                              grp[i]->count, rc);
         pthread_mutex_lock(&pp->mu);
-        bt->done = 1;
-        bt->err = rc;
-        bt->base = rc < 0 ? -1 : info.base_offset;
-        if (bt->refs == 0) batch_free(pp, bt);
-        n++;
+        for (size_t i = 0; i < n; i++) {
+            abatch_t *bt = grp[i];
+            bt->done = 1;
+            bt->err = rc;
+            bt->base = rc < 0 ? -1 : infos[i].base_offset;
+            if (bt->refs == 0)
+                batch_free(pp, bt);
+        }
+        total += (int)n;
         pthread_cond_broadcast(&pp->cv);
     }
     pp->busy = 0;
     pthread_cond_broadcast(&pp->cv);
-    return n;
+    return total;
 }
 
 static ptopic_t *find_topic(bc_producer_t *p, const char *name) {
@@ -225,7 +269,7 @@ static void complete_open(bc_producer_t *p, ppart_t *pp, int64_t now_ms) {
         enqueue(pp, pp->open);
         pp->open = NULL;
     }
-    if (!pp->busy && pp->qhead) drain(p, pp, now_ms, NULL);
+    if (!pp->busy && ready(p, pp, now_ms)) drain(p, pp, now_ms, 0, NULL);
     pthread_mutex_unlock(&pp->mu);
 }
 
@@ -296,8 +340,8 @@ int bc_producer_send(bc_producer_t *p, const char *topic, int32_t partition,
     int32_t idx = bt->count++;
     if (p->conf.acks == BC_ACKS_NONE) {
         int e = 0;
-        if (!pp->busy && (pp->qhead || due(p, bt, now_ms)))
-            drain(p, pp, now_ms, &e);
+        if (!pp->busy && ready(p, pp, now_ms))
+            drain(p, pp, now_ms, 0, &e);
         pthread_mutex_unlock(&pp->mu);
         (void)e; /* reported by the delivery callback and flush */
         return 0;
@@ -306,7 +350,7 @@ int bc_producer_send(bc_producer_t *p, const char *topic, int32_t partition,
     bt->refs++;
     while (!bt->done) {
         if (!pp->busy)
-            drain(p, pp, now_ms, NULL);
+            drain(p, pp, now_ms, 0, NULL);
         else
             pthread_cond_wait(&pp->cv, &pp->mu);
     }
@@ -338,9 +382,8 @@ int bc_producer_poll(bc_producer_t *p, int64_t now_ms) {
         for (int32_t j = 0; j < v[i]->n; j++) {
             ppart_t *pp = &v[i]->parts[j];
             pthread_mutex_lock(&pp->mu);
-            if (!pp->busy &&
-                (pp->qhead || (pp->open && due(p, pp->open, now_ms))))
-                done += drain(p, pp, now_ms, &err);
+            if (!pp->busy && ready(p, pp, now_ms))
+                done += drain(p, pp, now_ms, 0, &err);
             pthread_mutex_unlock(&pp->mu);
         }
     free(v);
@@ -360,9 +403,9 @@ int bc_producer_flush(bc_producer_t *p, int64_t now_ms, char *errstr,
                 enqueue(pp, pp->open);
                 pp->open = NULL;
             }
-            while (pp->qhead || pp->busy) {
+            while (pp->qhead || pp->open || pp->busy) {
                 if (!pp->busy)
-                    drain(p, pp, now_ms, NULL);
+                    drain(p, pp, now_ms, 1, NULL);
                 else
                     pthread_cond_wait(&pp->cv, &pp->mu);
             }

@@ -421,43 +421,82 @@ int bc_segment_index_full(const bc_segment_t *seg) {
     return bc_index_is_full(seg->oidx) || bc_index_is_full(seg->tidx);
 }
 
-int bc_segment_append(bc_segment_t *seg, const uint8_t *batch, size_t len,
-                      const bc_batch_t *hdr, int32_t index_interval,
-                      char *errstr, size_t errstr_size) {
-    int64_t last = bc_batch_last_offset(hdr);
-    int64_t pos = seg->size;
-    size_t done = 0;
+size_t bc_segment_index_room(const bc_segment_t *seg) {
+    size_t a = bc_index_room(seg->oidx), b = bc_index_room(seg->tidx);
+    return a < b ? a : b;
+}
+
+int bc_segment_append_v(bc_segment_t *seg, const struct iovec *iov,
+                        const bc_batch_t *hdrs, size_t n,
+                        int32_t index_interval, char *errstr,
+                        size_t errstr_size) {
+    int64_t pos = seg->size, done = 0, total = 0;
+    struct iovec local[64], *v = local;
+    size_t vi = 0;
     BC_ASSERT(seg->active);
-    while (done < len) {
-        ssize_t w = pwrite(seg->fd, batch + done, len - done,
-                           (off_t)(pos + (int64_t)done));
-        if (w < 0 && errno == EINTR) continue;
+    for (size_t i = 0; i < n; i++)
+        total += (int64_t)iov[i].iov_len;
+    if (n > 64)
+        v = bc_malloc(n * sizeof(*v));
+    memcpy(v, iov, n * sizeof(*v));
+    while (done < total) {
+        int cnt = (int)(n - vi > 1024 ? 1024 : n - vi);
+        ssize_t w = pwritev(seg->fd, v + vi, cnt, (off_t)(pos + done));
+        if (w < 0 && errno == EINTR)
+            continue;
         if (w <= 0) {
             int e = w < 0 ? errno : ENOSPC;
             if (ftruncate(seg->fd, (off_t)pos) < 0) {
                 /* The tail is garbage on disk now; recovery cuts it. */
             }
+            if (v != local)
+                free(v);
             return bc_err_set(BC_ERR_IO, errstr, errstr_size,
                               "%s: write at byte %lld: %s", seg->log_path,
-                              (long long)pos, strerror(e));
+                              (long long)(pos + done), strerror(e));
         }
-        done += (size_t)w;
+        done += w;
+        /* Skip the fully written vectors, trim a partly written one. */
+        while (vi < n && (size_t)w >= v[vi].iov_len) {
+            w -= (ssize_t)v[vi].iov_len;
+            vi++;
+        }
+        if (vi < n && w > 0) {
+            v[vi].iov_base = (uint8_t *)v[vi].iov_base + w;
+            v[vi].iov_len -= (size_t)w;
+        }
     }
-    if (seg->size == 0) seg->first_ts = hdr->max_timestamp;
-    if (hdr->max_timestamp > seg->max_ts) {
-        seg->max_ts = hdr->max_timestamp;
-        seg->max_ts_offset = last;
+    if (v != local)
+        free(v);
+    for (size_t i = 0; i < n; i++) {
+        const bc_batch_t *hdr = &hdrs[i];
+        int64_t last = bc_batch_last_offset(hdr);
+        if (seg->size == 0)
+            seg->first_ts = hdr->max_timestamp;
+        if (hdr->max_timestamp > seg->max_ts) {
+            seg->max_ts = hdr->max_timestamp;
+            seg->max_ts_offset = last;
+        }
+        if (seg->bytes_since_index > index_interval) {
+            /* Room was checked by the caller (roll). */
+            bc_index_append_offset(seg->oidx, last, seg->size);
+            bc_index_append_time(seg->tidx, seg->max_ts, seg->max_ts_offset,
+                                 0);
+            seg->bytes_since_index = 0;
+        }
+        seg->bytes_since_index += (int64_t)iov[i].iov_len;
+        seg->size += (int64_t)iov[i].iov_len;
+        seg->next_offset = last + 1;
     }
-    if (seg->bytes_since_index > index_interval) {
-        /* Both are checked for room before the append (roll). */
-        bc_index_append_offset(seg->oidx, last, pos);
-        bc_index_append_time(seg->tidx, seg->max_ts, seg->max_ts_offset, 0);
-        seg->bytes_since_index = 0;
-    }
-    seg->bytes_since_index += (int64_t)len;
-    seg->size += (int64_t)len;
-    seg->next_offset = last + 1;
     return 0;
+}
+
+int bc_segment_append(bc_segment_t *seg, const uint8_t *batch, size_t len,
+                      const bc_batch_t *hdr, int32_t index_interval,
+                      char *errstr, size_t errstr_size) {
+    struct iovec v = {(void *)batch, len};
+    return bc_segment_append_v(seg, &v, hdr, 1, index_interval, errstr,
+                               errstr_size);
 }
 
 int bc_segment_seal(bc_segment_t *seg, char *errstr, size_t errstr_size) {

@@ -27,6 +27,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "broker-core/bc_batch.h"
 
@@ -104,6 +105,20 @@ int64_t bc_segment_unflushed(const bc_segment_t *seg);
 int bc_segment_append(bc_segment_t *seg, const uint8_t *batch, size_t len,
                       const bc_batch_t *hdr, int32_t index_interval,
                       char *errstr, size_t errstr_size);
+
+/* Writes n consecutive validated batches (iov[i] holds batch i, hdrs[i]
+ * its parsed header) with as few pwritev calls as possible, then adds
+ * their index entries as bc_segment_append would, one by one. The caller
+ * checks bc_segment_index_room first. On a write error the file is cut
+ * back to where it was and BC_ERR_IO returned. */
+int bc_segment_append_v(bc_segment_t *seg, const struct iovec *iov,
+                        const bc_batch_t *hdrs, size_t n,
+                        int32_t index_interval, char *errstr,
+                        size_t errstr_size);
+
+/* Index entries still free in both indexes (bounds how many batches one
+ * append may add). */
+size_t bc_segment_index_room(const bc_segment_t *seg);
 
 /* Seals an active segment: final time-index entry, indexes trimmed. */
 int bc_segment_seal(bc_segment_t *seg, char *errstr, size_t errstr_size);

@@ -272,6 +272,12 @@ export function mountOverview(main, model, params) {
   }
 
   function render() {
+    const started = performance.now();
+    renderList();
+    model.renderMs = performance.now() - started;
+  }
+
+  function renderList() {
     const all = [...model.groups.values()];
     // Counts per status (over the cluster filter only).
     const counts = { all: 0, ERR: 0, WARN: 0, OK: 0, NOTFOUND: 0 };

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1172,6 +1173,14 @@ mon_delivery_t *mon_delivery_new(const char *path,
                  strerror(errno));
         goto err;
     }
+    /* Two processes sending from one journal would duplicate every
+     * delivery; the lock goes away with the process, even on kill -9. */
+    if (flock(q->fd, LOCK_EX | LOCK_NB) != 0) {
+        snprintf(errstr, errstr_size, "%s: %s", path,
+                 errno == EWOULDBLOCK ? "in use by another process"
+                                      : strerror(errno));
+        goto err;
+    }
     if (recover(q, min_seq, replay_after, replay, arg, errstr,
                 errstr_size) != 0)
         goto err;
@@ -1366,7 +1375,8 @@ int mon_delivery_compact(mon_delivery_t *q, char *errstr,
         }
     }
     fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || write_all(fd, all.p, all.len, 0) != 0 ||
+    if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0 ||
+        write_all(fd, all.p, all.len, 0) != 0 ||
         fdatasync(fd) != 0 || rename(tmp, q->path) != 0 ||
         fsync_dir(q->dir) != 0) {
         snprintf(errstr, errstr_size, "%s: compact: %s", q->path,

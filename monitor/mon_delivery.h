@@ -13,7 +13,9 @@
  * receiver's 2xx and that fsync makes the restarted process send the same
  * request again (same X-Warren-Delivery value, same body); receivers that
  * must not act twice de-duplicate on the key. Nothing stronger is
- * possible over HTTP without the receiver's help.
+ * possible over HTTP without the receiver's help. A resend uses the URL
+ * and body rendered when the delivery was queued; headers and the secret
+ * come from the current configuration and are never written to disk.
  *
  * Group commit: appends are plain write()s; the sender thread fdatasyncs
  * the journal once for everything appended since its last pass and only
@@ -62,6 +64,9 @@
  *   type 3 ATTEMPT (failed, will retry), 4 DELIVERED, 5 FAILED:
  *     u64 seq, u32 attempts so far, i32 last HTTP status (0 = none),
  *     i64 wall time ms, u32 length + bytes of the error or status line
+ *
+ * The journal is locked (flock) while open: a second process opening it
+ * fails with "in use by another process".
  *
  * Recovery reads records until the file ends or a record is short, too
  * long or fails its CRC; that torn tail is truncated (and logged). Seqs

@@ -33,6 +33,7 @@
 #define CK_HDR 40u
 #define CK_MAX (256u << 20)
 #define EXPLAIN_PARTS 3
+#define CK_RECORDS 4096 /* journal records that force a checkpoint */
 
 enum { TL_OPENED = 0, TL_REPEATED, TL_CLOSED };
 static const char *const tl_names[] = {"opened", "repeated", "closed"};
@@ -89,8 +90,9 @@ struct mon_notifier_s {
     size_t n_buckets;           /* power of two */
     size_t n_states;
     bool dirty;                 /* states changed since the checkpoint */
-    int64_t last_ck_ms;         /* observed time of the last checkpoint */
+    int64_t last_ck_ms;         /* newest now_ms at the last checkpoint */
     bool ck_ever;
+    uint32_t recs_since_ck;     /* journal records since the checkpoint */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -405,6 +407,7 @@ static int queue_state(mon_notifier_t *n, gstate_t *s,
         return -1;
     }
     s->iseq++;
+    n->recs_since_ck++;
     return 0;
 }
 
@@ -425,6 +428,8 @@ static void note_close(mon_notifier_t *n, gstate_t *s, int64_t now_ms) {
     if (mon_delivery_enqueue(n->q, &e, NULL, err, sizeof(err)) != 0)
         mon_log(MON_LOG_ERROR, "notifier %s: %s/%s: cannot journal the "
                 "close: %s", e.notifier, s->cluster, s->group, err);
+    else
+        n->recs_since_ck++;
 }
 
 /* One evaluation of one group for one notifier. Caller holds n->lock. */
@@ -652,6 +657,7 @@ static int checkpoint(mon_notifier_t *n, char *errstr, size_t errstr_size) {
     if (rename(tmp, n->ck_path) != 0 || fsync_dir(n->dir) != 0)
         goto io_err;
     n->dirty = false;
+    n->recs_since_ck = 0;
     rc = 0;
     goto out;
 io_err:
@@ -1048,16 +1054,18 @@ int mon_notifier_observe(mon_notifier_t *n, const mon_group_eval_t *ev,
         s->last_eval_ms = now_ms;
         queued += step(n, s, ev, now_ms);
     }
+    /* Clusters may run on different clocks (a replay's is virtual), so
+     * only a newer now_ms counts toward the checkpoint interval. */
     bool compact = mon_delivery_should_compact(n->q);
     if ((n->dirty || compact) &&
-        (compact || !n->ck_ever ||
-         now_ms - n->last_ck_ms >= n->opts.checkpoint_interval_ms ||
-         now_ms < n->last_ck_ms)) {
+        (compact || !n->ck_ever || n->recs_since_ck >= CK_RECORDS ||
+         now_ms - n->last_ck_ms >= n->opts.checkpoint_interval_ms)) {
         if (checkpoint(n, err, sizeof(err)) != 0) {
             mon_log(MON_LOG_ERROR, "notifier: checkpoint: %s", err);
         } else {
             n->ck_ever = true;
-            n->last_ck_ms = now_ms;
+            if (now_ms > n->last_ck_ms)
+                n->last_ck_ms = now_ms;
             if (compact && mon_delivery_compact(n->q, err, sizeof(err)) != 0)
                 mon_log(MON_LOG_ERROR, "notifier: %s", err);
         }

@@ -36,8 +36,9 @@
  * incidents are rebuilt at start from the checkpoint file below plus the
  * journal records after its mark. The checkpoint (which also keeps the
  * open-after/close-after counters) is rewritten atomically (temp, fsync,
- * rename, fsync dir) at most every checkpoint_interval_ms of observed
- * time when something changed, before a journal compaction, and by
+ * rename, fsync dir) when something changed and checkpoint_interval_ms
+ * of observed time (the newest now_ms seen) passed or 4096 journal
+ * records were added, before a journal compaction, and by
  * mon_notifier_flush / _destroy; the journal is synced first, so the file
  * never runs ahead of it. A crash may lose counter progress since the
  * last checkpoint (an incident then opens or closes a few evaluations

@@ -103,22 +103,37 @@ Test(bc_producer, sticky_fills_one_partition_per_batch) {
             0);
     }
     cr_assert_eq(bc_producer_flush(p, 1000, NULL, 0), 0);
-    /* Runs of equal partitions in send order == the batches appended. */
-    int runs = 0, run_len[200];
+    /* Runs of equal partitions in send order == the batches appended:
+     * per partition, the same run lengths in the same order. */
+    int runs = 0, run_len[200], run_part[200];
     for (int i = 0; i < 2000; i++) {
         if (i == 0 || parts[i] != parts[i - 1]) {
+            run_part[runs] = parts[i];
             run_len[runs++] = 0;
-            if (i > 0) cr_assert_neq(parts[i], parts[i - 1]);
+            if (i > 0)
+                cr_assert_neq(parts[i], parts[i - 1]);
         }
         run_len[runs - 1]++;
     }
     cr_assert_eq(d.n, runs, "one batch per sticky run");
-    for (int i = 0; i < runs; i++) {
-        cr_assert_eq(d.records[i], run_len[i]);
-        if (i < runs - 1) /* full batches: ~16 KiB of ~110-byte records */
-            cr_assert(run_len[i] >= 140 && run_len[i] <= 150, "run %d: %d", i,
-                      run_len[i]);
+    for (int q = 0; q < 5; q++) {
+        int a = 0, b = 0;
+        for (;;) {
+            while (a < runs && run_part[a] != q)
+                a++;
+            while (b < d.n && d.part[b] != q)
+                b++;
+            if (a == runs || b == d.n)
+                break;
+            cr_assert_eq(d.records[b], run_len[a], "partition %d", q);
+            a++;
+            b++;
+        }
+        cr_assert(a == runs && b == d.n, "partition %d: run count", q);
     }
+    for (int i = 0; i < runs - 1; i++) /* full batches, ~110 B records */
+        cr_assert(run_len[i] >= 140 && run_len[i] <= 150, "run %d: %d", i,
+                  run_len[i]);
     /* More than one partition was used. */
     int used[5] = {0};
     for (int i = 0; i < 2000; i++)

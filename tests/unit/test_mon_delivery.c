@@ -305,6 +305,20 @@ Test(mon_delivery, corrupt_last_record_is_dropped,
     mon_delivery_destroy(q);
 }
 
+Test(mon_delivery, a_second_opener_is_refused_while_open,
+     .init = setup, .fini = teardown) {
+    mon_delivery_target_t t = tgt("hook", 5);
+    mon_delivery_t *q = open_q(&t, 1, false, NULL, NULL, 0);
+    char err[512] = "";
+    mon_delivery_t *q2 = mon_delivery_new(path, &t, 1, NULL, 0, 0, NULL,
+                                          NULL, err, sizeof(err));
+    cr_assert_null(q2);
+    cr_assert(strstr(err, "in use by another process"), "%s", err);
+    mon_delivery_destroy(q);
+    q = open_q(&t, 1, false, NULL, NULL, 0);
+    mon_delivery_destroy(q);
+}
+
 Test(mon_delivery, bad_magic_is_an_error_naming_file_and_byte,
      .init = setup, .fini = teardown) {
     FILE *f = fopen(path, "w");
@@ -375,6 +389,9 @@ Test(mon_delivery, compaction_keeps_only_unfinished_deliveries,
     char err[256];
     cr_assert_eq(mon_delivery_compact(q, err, sizeof(err)), 0, "%s", err);
     cr_assert_lt(fsize(), before / 4);
+    mon_delivery_t *q2 = mon_delivery_new(path, t, 2, NULL, 0, 0, NULL,
+                                          NULL, err, sizeof(err));
+    cr_assert_null(q2, "the compacted journal is locked too");
     mon_delivery_destroy(q);
 
     q = open_q(t, 2, false, NULL, NULL, 0);

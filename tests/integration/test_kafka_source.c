@@ -1,0 +1,502 @@
+/* Integration tests of mon_source_kafka against librdkafka's mock cluster:
+ * the kafka_mock helper runs as a child (3 brokers, producers and four
+ * real consumer groups, see tests/helpers/kafka_mock.c), the source reads
+ * it into a real store, and groups are evaluated through
+ * mon_store_group_eval at the wall clock, as the daemon does. Waits poll
+ * for a state with a deadline and require it to hold for several polls in
+ * a row; no timing is asserted. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "monitor/mon_config.h"
+#include "monitor/mon_log.h"
+#include "monitor/mon_source_kafka.h"
+#include "monitor/mon_store.h"
+
+/* ---- the helper child ---- */
+
+typedef struct mock_s {
+    pid_t pid;
+    int in;  /* its stdin */
+    int out; /* its stdout */
+    char buf[8192];
+    size_t used;
+    char bootstrap[512];
+} mock_t;
+
+static int64_t now_wall(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+        ;
+}
+
+static const char *helper_path(void) {
+    static char path[512];
+    const char *build = getenv("BUILD");
+    snprintf(path, sizeof(path), "%s/helpers/kafka_mock",
+             build && build[0] ? build : "build/default");
+    if (access(path, X_OK) != 0)
+        snprintf(path, sizeof(path), "build/default/helpers/kafka_mock");
+    return path;
+}
+
+/* Reads one line from the helper within timeout_ms; 0 or -1. */
+static int mock_line(mock_t *m, char *line, size_t size, int timeout_ms) {
+    int64_t end = now_wall() + timeout_ms;
+    for (;;) {
+        char *nl = memchr(m->buf, '\n', m->used);
+        if (nl) {
+            size_t n = (size_t)(nl - m->buf);
+            snprintf(line, size, "%.*s", (int)n, m->buf);
+            memmove(m->buf, nl + 1, m->used - n - 1);
+            m->used -= n + 1;
+            return 0;
+        }
+        int left = (int)(end - now_wall());
+        if (left <= 0)
+            return -1;
+        struct pollfd pfd = {m->out, POLLIN, 0};
+        if (poll(&pfd, 1, left) <= 0)
+            continue;
+        ssize_t r = read(m->out, m->buf + m->used, sizeof(m->buf) - m->used);
+        if (r <= 0)
+            return -1;
+        m->used += (size_t)r;
+    }
+}
+
+static void mock_start(mock_t *m, const char *stop_after) {
+    int in[2], out[2];
+    memset(m, 0, sizeof(*m));
+    cr_assert_eq(pipe(in), 0);
+    cr_assert_eq(pipe(out), 0);
+    const char *path = helper_path();
+    m->pid = fork();
+    cr_assert_neq(m->pid, -1);
+    if (m->pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        close(in[1]);
+        close(out[0]);
+        execl(path, path, "--stop-after", stop_after, "--lifetime", "120",
+              (char *)NULL);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    m->in = in[1];
+    m->out = out[0];
+    char line[512];
+    cr_assert_eq(mock_line(m, m->bootstrap, sizeof(m->bootstrap), 10000), 0,
+                 "no bootstrap line from %s", path);
+    cr_assert(strstr(m->bootstrap, "127.0.0.1:"), "%s", m->bootstrap);
+    do {
+        cr_assert_eq(mock_line(m, line, sizeof(line), 60000), 0,
+                     "helper never got ready");
+    } while (strcmp(line, "ready") != 0);
+}
+
+static void mock_cmd(mock_t *m, const char *cmd) {
+    char line[512], want[300];
+    snprintf(line, sizeof(line), "%s\n", cmd);
+    cr_assert_eq(write(m->in, line, strlen(line)), (ssize_t)strlen(line));
+    snprintf(want, sizeof(want), "ok %s", cmd);
+    do {
+        cr_assert_eq(mock_line(m, line, sizeof(line), 10000), 0,
+                     "no answer to '%s'", cmd);
+        cr_assert(strncmp(line, "error", 5) != 0, "%s", line);
+    } while (strcmp(line, want) != 0);
+}
+
+static void mock_stop(mock_t *m) {
+    if (write(m->in, "quit\n", 5) != 5)
+        kill(m->pid, SIGTERM);
+    close(m->in);
+    int status = 0;
+    for (int i = 0; i < 100; i++) {
+        if (waitpid(m->pid, &status, WNOHANG) == m->pid) {
+            close(m->out);
+            return;
+        }
+        sleep_ms(100);
+    }
+    kill(m->pid, SIGKILL);
+    waitpid(m->pid, &status, 0);
+    close(m->out);
+}
+
+/* ---- Warren side ---- */
+
+typedef struct rig_s {
+    mock_t mock;
+    mon_config_t *cfg;
+    mon_store_t *st;
+    mon_source_kafka_t *src;
+} rig_t;
+
+static void rig_start(rig_t *r, const char *extra, int64_t min_distance_ms,
+                      const char *stop_after) {
+    char ini[2048], err[512];
+    mon_log_set_level(MON_LOG_ERROR);
+    mock_start(&r->mock, stop_after);
+    snprintf(ini, sizeof(ini),
+             "[cluster mock]\n"
+             "source = kafka\n"
+             "servers = %s\n"
+             "offset-refresh = 500ms\n"
+             "topic-refresh = 2s\n"
+             "kafka.reconnect.backoff.max.ms = 500\n"
+             "%s",
+             r->mock.bootstrap, extra);
+    r->cfg = mon_config_load_string(ini, "<test>", err, sizeof(err));
+    cr_assert_not_null(r->cfg, "%s", err);
+    mon_store_config_t sc;
+    mon_store_config_default(&sc);
+    sc.min_distance_ms = min_distance_ms;
+    r->st = mon_store_new(&sc, err, sizeof(err));
+    cr_assert_not_null(r->st, "%s", err);
+    r->src = mon_source_kafka_new(mon_config_cluster_find(r->cfg, "mock"),
+                                  r->st, err, sizeof(err));
+    cr_assert_not_null(r->src, "%s", err);
+    cr_assert_eq(mon_source_kafka_start(r->src, err, sizeof(err)), 0, "%s",
+                 err);
+}
+
+static void rig_stop(rig_t *r) {
+    mon_source_kafka_destroy(r->src);
+    mock_stop(&r->mock);
+    mon_store_destroy(r->st);
+    mon_config_destroy(r->cfg);
+}
+
+static const char *const GROUPS[4] = {"ok-group", "slow-group",
+                                      "fixed-group", "stop-group"};
+
+/* Evaluates group g now: its status and whether every partition that has
+ * commits has partition status `part` (EV_NOTFOUND = don't check). */
+static ev_status_t eval(rig_t *r, const char *g, ev_status_t part,
+                        bool *parts_ok, mon_group_eval_t *ev) {
+    mon_store_group_eval(r->st, "mock", g, now_wall(), NULL, ev);
+    bool ok = ev->count > 0;
+    for (size_t i = 0; i < ev->count; i++) {
+        if (part != EV_NOTFOUND && ev->parts[i].entry_count > 0 &&
+            ev->parts[i].result.status != part)
+            ok = false;
+    }
+    if (parts_ok)
+        *parts_ok = ok;
+    return ev->status;
+}
+
+/* Waits until the four groups show want[] (group status, and partition
+ * status where wantp[] is not EV_NOTFOUND) in 3 polls in a row. */
+static void wait_statuses(rig_t *r, const ev_status_t want[4],
+                          const ev_status_t wantp[4], int timeout_s) {
+    mon_group_eval_t ev = {0};
+    char last[512] = "";
+    int streak = 0;
+    int64_t end = now_wall() + (int64_t)timeout_s * 1000;
+    while (now_wall() < end && streak < 3) {
+        bool all = true;
+        size_t n = 0;
+        for (int i = 0; i < 4; i++) {
+            bool parts_ok;
+            ev_status_t s = eval(r, GROUPS[i], wantp[i], &parts_ok, &ev);
+            all = all && s == want[i] && parts_ok;
+            n += (size_t)snprintf(last + n, sizeof(last) - n, "%s=%s%s ",
+                                  GROUPS[i], ev_status_name(s),
+                                  parts_ok ? "" : "(partitions differ)");
+            if (n >= sizeof(last))
+                n = sizeof(last) - 1;
+        }
+        streak = all ? streak + 1 : 0;
+        sleep_ms(500);
+    }
+    mon_group_eval_free(&ev);
+    cr_assert_eq(streak, 3, "groups never settled as expected; last: %s",
+                 last);
+}
+
+static bool has_name(const mon_store_names_t *names, const char *name) {
+    for (size_t i = 0; i < names->count; i++)
+        if (!strcmp(names->names[i], name))
+            return true;
+    return false;
+}
+
+#define ALL_GROUPS "groups = ok-group,slow-group,fixed-group,stop-group\n"
+
+Test(kafka_source, admin_mode_groups_evaluate_ok_warn_err_stop,
+     .timeout = 90) {
+    rig_t r;
+    rig_start(&r, ALL_GROUPS, 0, "2");
+    /* admin mode records a commit only when the offset changes: the group
+     * re-committing offset 5 has a single entry, so it is STOP as well */
+    const ev_status_t want[4] = {EV_OK, EV_WARN, EV_ERR, EV_ERR};
+    const ev_status_t wantp[4] = {EV_NOTFOUND, EV_WARN, EV_STOP, EV_STOP};
+    wait_statuses(&r, want, wantp, 40);
+
+    mon_source_kafka_status_t s;
+    mon_source_kafka_status(r.src, now_wall(), &s);
+    cr_assert(s.running);
+    cr_assert(s.available, "last error: %s", s.last_error);
+    cr_assert_not(s.stale);
+    cr_assert_not(s.groups_listed, "the mock cannot list groups");
+    cr_assert_eq(s.groups, 4);
+    cr_assert_eq(s.brokers, 3);
+    cr_assert_eq(s.topics, 3, "orders, audit, ephemeral; not internal");
+    cr_assert_eq(s.partitions, 6);
+    cr_assert_gt(s.commits_recorded, 0);
+    cr_assert_gt(s.refreshes, 3);
+    /* metadata at most, one ListOffsets per leader (3), one fetch per
+     * group: never one request per partition */
+    cr_assert_leq(s.last_refresh_requests, 1 + 3 + 4,
+                  "requests in a refresh: %llu",
+                  (unsigned long long)s.last_refresh_requests);
+    cr_assert_eq(s.probes_pending, 0);
+
+    mon_store_names_t topics = {0};
+    cr_assert_eq(mon_store_topics(r.st, "mock", &topics), 0);
+    cr_assert(has_name(&topics, "orders"));
+    cr_assert(has_name(&topics, "audit"));
+    cr_assert_not(has_name(&topics, "__consumer_offsets"));
+    mon_store_names_free(&topics);
+    rig_stop(&r);
+}
+
+Test(kafka_source, vanished_topic_is_deleted_from_the_store,
+     .timeout = 60) {
+    rig_t r;
+    rig_start(&r, ALL_GROUPS, 0, "30");
+    mon_store_names_t topics = {0};
+    int64_t end = now_wall() + 20000;
+    bool seen = false;
+    while (!seen && now_wall() < end) {
+        mon_store_topics(r.st, "mock", &topics);
+        seen = has_name(&topics, "ephemeral");
+        mon_store_names_free(&topics);
+        sleep_ms(200);
+    }
+    cr_assert(seen, "ephemeral never got a head");
+    mock_cmd(&r.mock, "delete ephemeral");
+    end = now_wall() + 20000;
+    while (seen && now_wall() < end) {
+        sleep_ms(200);
+        mon_store_topics(r.st, "mock", &topics);
+        seen = has_name(&topics, "ephemeral");
+        mon_store_names_free(&topics);
+    }
+    cr_assert_not(seen, "ephemeral still in the store");
+    mon_store_topics(r.st, "mock", &topics);
+    cr_assert(has_name(&topics, "orders"), "other topics stay");
+    mon_store_names_free(&topics);
+    rig_stop(&r);
+}
+
+/* Waits until status.available == want; returns the status. */
+static mon_source_kafka_status_t wait_available(rig_t *r, bool want,
+                                                int timeout_s) {
+    mon_source_kafka_status_t s;
+    int64_t end = now_wall() + (int64_t)timeout_s * 1000;
+    do {
+        mon_source_kafka_status(r->src, now_wall(), &s);
+        if (s.available == want && s.refreshes > 0)
+            return s;
+        sleep_ms(100);
+    } while (now_wall() < end);
+    cr_assert_fail("available never became %d (last error: %s)", want,
+                   s.last_error);
+    return s;
+}
+
+Test(kafka_source, broker_down_is_unavailable_then_recovers_without_stop,
+     .timeout = 120) {
+    rig_t r;
+    rig_start(&r, ALL_GROUPS, 0, "60");
+    wait_available(&r, true, 20);
+    mon_group_eval_t ev = {0};
+    int64_t end = now_wall() + 20000;
+    while (eval(&r, "ok-group", EV_NOTFOUND, NULL, &ev) != EV_OK &&
+           now_wall() < end)
+        sleep_ms(200);
+    cr_assert_eq(ev.status, EV_OK);
+    int64_t *before = NULL, *after = NULL;
+    size_t n_before = 0, n_after = 0;
+    cr_assert_eq(mon_store_topic_offsets(r.st, "mock", "audit", &before,
+                                         &n_before),
+                 0);
+
+    /* broker 3 leads audit only: Warren goes partly blind, the groups
+     * (on orders, coordinators 1 and 2) keep committing */
+    int64_t t_down = now_wall();
+    mock_cmd(&r.mock, "down 3");
+    mon_source_kafka_status_t s = wait_available(&r, false, 20);
+    cr_assert_str_neq(s.last_error, "");
+    cr_assert(strstr(s.last_error, "broker 3") ||
+                  strstr(s.last_error, ":"),
+              "%s", s.last_error);
+    cr_assert_geq(s.last_error_ms, t_down - 1000);
+    cr_assert_gt(s.unavailable_since_ms, 0);
+    cr_assert(s.stale);
+    cr_assert_gt(s.failed_refreshes, 0);
+    /* while blind, the groups that still commit never turn ERR */
+    for (int i = 0; i < 12; i++) {
+        ev_status_t st = eval(&r, "ok-group", EV_NOTFOUND, NULL, &ev);
+        cr_assert_neq(st, EV_ERR, "false alarm on ok-group while broker 3 "
+                                  "is down (poll %d)", i);
+        sleep_ms(250);
+    }
+
+    mock_cmd(&r.mock, "up 3");
+    s = wait_available(&r, true, 30);
+    cr_assert_not(s.stale);
+    cr_assert_eq(s.unavailable_since_ms, 0);
+    cr_assert_geq(s.last_success_ms, s.last_error_ms);
+    sleep_ms(1500);
+    cr_assert_eq(mon_store_topic_offsets(r.st, "mock", "audit", &after,
+                                         &n_after),
+                 0);
+    cr_assert_eq(n_after, n_before);
+    for (size_t i = 0; i < n_after; i++)
+        cr_assert_gt(after[i], before[i], "audit %zu heads resumed", i);
+    cr_assert_eq(eval(&r, "ok-group", EV_NOTFOUND, NULL, &ev), EV_OK);
+
+    /* the whole cluster away, then back */
+    mock_cmd(&r.mock, "down -1");
+    s = wait_available(&r, false, 20);
+    cr_assert(s.stale);
+    sleep_ms(1000);
+    mock_cmd(&r.mock, "up -1");
+    wait_available(&r, true, 30);
+    end = now_wall() + 20000;
+    while (eval(&r, "ok-group", EV_NOTFOUND, NULL, &ev) != EV_OK &&
+           now_wall() < end)
+        sleep_ms(200);
+    cr_assert_eq(ev.status, EV_OK, "ok-group back to OK after recovery");
+    free(before);
+    free(after);
+    mon_group_eval_free(&ev);
+    rig_stop(&r);
+}
+
+Test(kafka_source, offsets_topic_mode_decodes_commits_owners_tombstones,
+     .timeout = 90) {
+    rig_t r;
+    /* Burrow-style min-distance: commits closer than a head refresh merge,
+     * so lags are compared across head refreshes */
+    rig_start(&r, "offsets = offsets-topic\n", 500, "2");
+    /* with commit records, re-committing offset 5 is STALL, not STOP */
+    const ev_status_t want[4] = {EV_OK, EV_WARN, EV_ERR, EV_ERR};
+    const ev_status_t wantp[4] = {EV_NOTFOUND, EV_WARN, EV_STALL, EV_STOP};
+    wait_statuses(&r, want, wantp, 45);
+
+    mon_source_kafka_status_t s;
+    mon_source_kafka_status(r.src, now_wall(), &s);
+    cr_assert(s.available, "%s", s.last_error);
+    cr_assert_gt(s.records_read, 0);
+    cr_assert_eq(s.decode_errors, 0);
+    cr_assert_eq(s.decode_warnings, 0);
+    cr_assert_geq(s.groups, 4);
+
+    /* owners come from the group metadata records */
+    mon_group_eval_t ev = {0};
+    eval(&r, "ok-group", EV_NOTFOUND, NULL, &ev);
+    cr_assert_eq(ev.count, 3);
+    for (size_t i = 0; i < ev.count; i++) {
+        cr_assert_str_eq(ev.parts[i].owner, "/127.0.0.1");
+        cr_assert_str_eq(ev.parts[i].client_id, "ok-group-client");
+    }
+
+    /* tombstones delete: offset tombstones and the group tombstone */
+    mock_cmd(&r.mock, "tombstone stop-group");
+    int64_t end = now_wall() + 15000;
+    while (eval(&r, "stop-group", EV_NOTFOUND, NULL, &ev) != EV_NOTFOUND &&
+           now_wall() < end)
+        sleep_ms(200);
+    cr_assert_eq(ev.status, EV_NOTFOUND, "stop-group still there");
+    mon_group_eval_free(&ev);
+    rig_stop(&r);
+}
+
+Test(kafka_source, bad_kafka_property_is_named) {
+    static const char *const cases[][2] = {
+        {"kafka.no.such.property = 1\n", "kafka.no.such.property"},
+        {"kafka.security.protocol = carrier-pigeon\n",
+         "kafka.security.protocol"},
+    };
+    mon_log_set_level(MON_LOG_ERROR);
+    for (size_t i = 0; i < 2; i++) {
+        char ini[512], err[512] = "";
+        snprintf(ini, sizeof(ini),
+                 "[cluster k]\nsource = kafka\nservers = 127.0.0.1:1\n%s",
+                 cases[i][0]);
+        mon_config_t *cfg = mon_config_load_string(ini, "<t>", err,
+                                                   sizeof(err));
+        cr_assert_not_null(cfg, "%s", err);
+        mon_store_config_t sc;
+        mon_store_config_default(&sc);
+        mon_store_t *st = mon_store_new(&sc, err, sizeof(err));
+        mon_source_kafka_t *src = mon_source_kafka_new(
+            mon_config_cluster_find(cfg, "k"), st, err, sizeof(err));
+        cr_assert_null(src);
+        cr_assert(strstr(err, cases[i][1]), "'%s' does not name %s", err,
+                  cases[i][1]);
+        mon_store_destroy(st);
+        mon_config_destroy(cfg);
+    }
+}
+
+Test(kafka_source, unreachable_cluster_is_unavailable_with_error,
+     .timeout = 60) {
+    char err[512] = "";
+    mon_log_set_level(MON_LOG_ERROR);
+    mon_config_t *cfg = mon_config_load_string(
+        "[cluster k]\nsource = kafka\nservers = 127.0.0.1:1\n"
+        "offset-refresh = 500ms\n",
+        "<t>", err, sizeof(err));
+    cr_assert_not_null(cfg, "%s", err);
+    mon_store_config_t sc;
+    mon_store_config_default(&sc);
+    mon_store_t *st = mon_store_new(&sc, err, sizeof(err));
+    mon_source_kafka_t *src = mon_source_kafka_new(
+        mon_config_cluster_find(cfg, "k"), st, err, sizeof(err));
+    cr_assert_not_null(src, "%s", err);
+    mon_source_kafka_status_t s;
+    mon_source_kafka_status(src, now_wall(), &s);
+    cr_assert_not(s.running);
+    cr_assert(s.stale, "no refresh yet: stale");
+    cr_assert_eq(mon_source_kafka_start(src, err, sizeof(err)), 0);
+    int64_t end = now_wall() + 20000;
+    do {
+        sleep_ms(100);
+        mon_source_kafka_status(src, now_wall(), &s);
+    } while (s.refreshes == 0 && now_wall() < end);
+    cr_assert_gt(s.refreshes, 0);
+    cr_assert_not(s.available);
+    cr_assert(s.stale);
+    cr_assert_str_neq(s.last_error, "");
+    cr_assert_gt(s.last_error_ms, 0);
+    cr_assert_eq(s.last_success_ms, 0);
+    mon_source_kafka_stop(src);
+    mon_source_kafka_stop(src);
+    mon_source_kafka_status(src, now_wall(), &s);
+    cr_assert_not(s.running);
+    mon_source_kafka_destroy(src);
+    mon_source_kafka_destroy(NULL);
+    mon_store_destroy(st);
+    mon_config_destroy(cfg);
+}
