@@ -97,6 +97,8 @@ paintThemeButton();
 // ---- connection ----
 const conn = document.getElementById('conn');
 const connText = conn.querySelector('.conn-text');
+const offline = document.getElementById('offline');
+let lostAt = 0;
 
 function paintConn() {
   const { state, info } = model.conn;
@@ -115,6 +117,16 @@ function paintConn() {
     text = 'Connecting…';
   }
   connText.textContent = text;
+  // While disconnected, say how old the figures on the page are.
+  const down = state === 'reconnecting' || state === 'disconnected';
+  if (down && !lostAt) lostAt = Date.now();
+  if (!down) lostAt = 0;
+  offline.hidden = !down || !model.loaded;
+  if (!offline.hidden) {
+    offline.textContent = `Connection to Warren lost at ` +
+      `${new Date(lostAt).toLocaleTimeString()}: the figures below are ` +
+      'from then. The page reconnects by itself.';
+  }
 }
 
 async function resync() {

@@ -139,7 +139,7 @@ export class Model {
   // Until the first tick brings every status, fetch statuses in the
   // background (after the rows on screen, which ask with urgent = true).
   fillStatuses() {
-    if (this.ticks) return;
+    if (this.ticks || this.groups.size > 5000) return;
     for (const g of this.groups.values()) {
       if (!g.detailState && !g.live) this.requestDetail(g, false);
     }

@@ -16,11 +16,13 @@
 
 #include "http/api_metrics.h"
 #include "http/api_routes_kafka.h"
+#include "http/api_routes_notify.h"
 #include "http/api_server.h"
 #include "monitor/mon_cli.h"
 #include "monitor/mon_config.h"
 #include "monitor/mon_demo.h"
 #include "monitor/mon_log.h"
+#include "monitor/mon_notifier.h"
 #include "monitor/mon_service.h"
 
 static volatile sig_atomic_t g_stop;
@@ -59,6 +61,10 @@ static void publish(void *arg, const char *event, const char *json) {
 static int64_t cluster_clock(void *arg, const char *cluster,
                              int64_t wall_ms) {
     return mon_service_now(arg, cluster, wall_ms);
+}
+
+static void observe(void *arg, const mon_group_eval_t *ev) {
+    mon_notifier_observe(arg, ev, ev->now_ms);
 }
 
 static int group_eval(void *arg, const char *cluster, const char *group,
@@ -160,6 +166,7 @@ int mon_cli_serve(int argc, char **argv) {
     api_routes_kafka_t *routes = NULL;
     api_metrics_t *metrics = NULL;
     mon_demo_t *dm = NULL;
+    mon_notifier_t *notifier = NULL;
     if (!cfg) {
         fprintf(stderr, "warren serve: %s\n", err);
         return 2;
@@ -239,12 +246,24 @@ int mon_cli_serve(int argc, char **argv) {
         goto out;
     }
     mon_service_set_publish(svc, publish, api_server_events(srv));
-    if (api_server_start(srv, err, sizeof(err)) != 0) {
+    /* The notifier needs the dashboard URL, which needs the bound port:
+     * bind first, then create it; routes must be registered before the
+     * pool starts, so its routes read through a slot filled below. */
+    if (api_routes_notify_register(srv, &notifier, err, sizeof(err)) != 0 ||
+        api_server_start(srv, err, sizeof(err)) != 0) {
         fprintf(stderr, "warren serve: %s\n", err);
         goto out;
     }
     int port = api_server_port(srv);
     mon_config_set_bound_port(cfg, port);
+    mon_notifier_t *made = mon_notifier_new_from_config(cfg, NULL, err,
+                                                        sizeof(err));
+    if (!made) {
+        fprintf(stderr, "warren serve: %s\n", err);
+        goto out;
+    }
+    __atomic_store_n(&notifier, made, __ATOMIC_RELEASE);
+    mon_service_set_observer(svc, observe, notifier);
     mon_log(MON_LOG_INFO, "listening on %s:%d", hc->listen_host, port);
     if (mon_service_start(svc, err, sizeof(err)) != 0) {
         fprintf(stderr, "warren serve: %s\n", err);
@@ -281,6 +300,7 @@ out:
     if (svc)
         mon_service_stop(svc);
     api_server_destroy(srv);
+    mon_notifier_destroy(notifier);
     api_routes_kafka_destroy(routes);
     api_metrics_destroy(metrics);
     mon_service_destroy(svc);

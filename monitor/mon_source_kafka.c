@@ -61,6 +61,9 @@ typedef struct kgroup_s {
 typedef struct refresh_s {
     uint64_t requests;
     int failures;
+    bool metadata_failed;
+    int32_t *down;    /* brokers whose ListOffsets failed this refresh */
+    size_t n_down;
     int64_t heads;
     uint64_t commits;
     char first_error[256];
@@ -486,6 +489,7 @@ static void refresh_metadata(mon_source_kafka_t *src, refresh_t *rf) {
     rd_kafka_resp_err_t err =
         rd_kafka_metadata(src->rk, 1, NULL, &md, src->req_timeout_ms);
     if (err) {
+        rf->metadata_failed = true;
         rf_fail(src, rf, "metadata: %s", rd_kafka_err2str(err));
         return;
     }
@@ -602,7 +606,10 @@ static void refresh_heads(mon_source_kafka_t *src, refresh_t *rf) {
     size_t n_jobs = 0;
     for (size_t i = 0; i < src->n_topics; i++) {
         ktopic_t *t = &src->topics[i];
-        if (!t->wanted)
+        /* __consumer_offsets is asked even when not wanted: its leaders
+         * are the group coordinators, whose health gates the fetches of
+         * committed offsets (see refresh_commits_admin) */
+        if (!t->wanted && strcmp(t->name, OFFSETS_TOPIC) != 0)
             continue;
         for (int32_t p = 0; p < t->n_parts; p++) {
             int32_t b = t->leaders[p];
@@ -650,6 +657,9 @@ static void refresh_heads(mon_source_kafka_t *src, refresh_t *rf) {
             rf_fail(src, rf, "broker %d: ListOffsets for %d partitions: %s",
                     (int)job->broker, job->parts->cnt,
                     rd_kafka_err2str(job->err));
+            rf->down = mon_realloc(rf->down,
+                                   (rf->n_down + 1) * sizeof(*rf->down));
+            rf->down[rf->n_down++] = job->broker;
         } else {
             for (int i = 0; i < job->parts->cnt; i++) {
                 rd_kafka_topic_partition_t *e = &job->parts->elems[i];
@@ -658,6 +668,8 @@ static void refresh_heads(mon_source_kafka_t *src, refresh_t *rf) {
                     src->need_metadata = true; /* leader moved? */
                     continue;
                 }
+                if (!t->wanted)
+                    continue;
                 if (mon_store_head(src->cl, e->topic, e->partition,
                                    t->n_parts, e->offset,
                                    job->t_ms) == MON_STORE_STORED)
@@ -670,6 +682,87 @@ static void refresh_heads(mon_source_kafka_t *src, refresh_t *rf) {
 }
 
 /* ---- committed offsets, admin mode ---- */
+
+/* Next UTF-16 code unit(s) of a UTF-8 string, as Java's String holds it;
+ * malformed bytes count as themselves. Returns bytes consumed. */
+static size_t utf16_units(const unsigned char *s, uint32_t *u, int *n) {
+    uint32_t cp;
+    size_t len;
+    if (s[0] < 0x80) {
+        cp = s[0];
+        len = 1;
+    } else if ((s[0] & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
+        cp = (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
+        len = 2;
+    } else if ((s[0] & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 &&
+               (s[2] & 0xc0) == 0x80) {
+        cp = (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 |
+             (s[2] & 0x3f);
+        len = 3;
+    } else if ((s[0] & 0xf8) == 0xf0 && (s[1] & 0xc0) == 0x80 &&
+               (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80) {
+        cp = (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 |
+             (uint32_t)(s[2] & 0x3f) << 6 | (s[3] & 0x3f);
+        len = 4;
+    } else {
+        cp = s[0];
+        len = 1;
+    }
+    if (cp >= 0x10000) {
+        cp -= 0x10000;
+        u[0] = 0xd800 + (cp >> 10);
+        u[1] = 0xdc00 + (cp & 0x3ff);
+        *n = 2;
+    } else {
+        u[0] = cp;
+        *n = 1;
+    }
+    return len;
+}
+
+/* The broker coordinating group: Kafka's partitionFor (abs of Java's
+ * String.hashCode modulo the partitions of __consumer_offsets) and that
+ * partition's leader; -1 when unknown. */
+static int32_t group_coordinator(mon_source_kafka_t *src, const char *group) {
+    ktopic_t *t = topic_find(src->topics, src->n_topics, OFFSETS_TOPIC);
+    if (!t || t->n_parts <= 0)
+        return -1;
+    uint32_t h = 0;
+    const unsigned char *s = (const unsigned char *)group;
+    while (*s) {
+        uint32_t u[2];
+        int n;
+        s += utf16_units(s, u, &n);
+        for (int i = 0; i < n; i++)
+            h = h * 31u + u[i];
+    }
+    int32_t hv = (int32_t)h;
+    int32_t a = hv == INT32_MIN ? 0 : hv < 0 ? -hv : hv;
+    return t->leaders[a % t->n_parts];
+}
+
+static bool broker_down(const refresh_t *rf, int32_t b) {
+    for (size_t i = 0; i < rf->n_down; i++)
+        if (rf->down[i] == b)
+            return true;
+    return false;
+}
+
+/* Whether group's offsets may be asked for in this refresh. librdkafka
+ * 2.0 aborts the process (rd_kafka_enq_once_del_source_return assertion,
+ * librdkafka issues 3663/4605) when a coordinator request cannot be sent
+ * to a coordinator whose connection failed, so nothing is sent to a
+ * coordinator that just failed to answer ListOffsets, or to any when the
+ * coordinators are unknown and some broker failed. */
+static bool coordinator_usable(mon_source_kafka_t *src, const refresh_t *rf,
+                               const kgroup_t *g) {
+    if (rf->metadata_failed)
+        return false;
+    if (rf->n_down == 0)
+        return true;
+    int32_t c = group_coordinator(src, g->name);
+    return c >= 0 && !broker_down(rf, c);
+}
 
 /* Waits for one admin result on src->aq, checking the stop flag. */
 static rd_kafka_event_t *admin_wait(mon_source_kafka_t *src, int max_ms) {
@@ -696,7 +789,9 @@ static void list_groups(mon_source_kafka_t *src, refresh_t *rf) {
         g->listed = g->configured = true;
     }
     bool complete = false;
-    if (!src->listing_unsupported) {
+    /* ListGroups goes to every broker: not while some are failing */
+    if (!src->listing_unsupported && rf->n_down == 0 &&
+        !rf->metadata_failed) {
         rf->requests += (uint64_t)(src->n_brokers > 0 ? src->n_brokers : 1);
         rd_kafka_ListConsumerGroups(src->rk, src->opt_list, src->aq);
         rd_kafka_event_t *ev = admin_wait(src, src->req_timeout_ms + 2000);
@@ -797,16 +892,19 @@ static size_t group_requests(mon_source_kafka_t *src, kgroup_t *g,
             continue;
         }
         ktopic_t *t = &src->topics[g->probe_cursor];
-        if (t->wanted && t->n_parts > 0 && !gtopic_find(g, t->name)) {
+        if (t->wanted && t->n_parts > (g->probe_phase == 0 ? 0 : 1) &&
+            !gtopic_find(g, t->name)) {
             if (g->probe_phase == 0) {
                 ADD(t->name, 0);
                 (*budget)--;
             } else {
-                if (t->n_parts > *budget && *budget < MON_SOURCE_KAFKA_CHUNK)
+                /* partition 0 was probed in phase 0: the others now */
+                if (t->n_parts - 1 > *budget &&
+                    *budget < MON_SOURCE_KAFKA_CHUNK)
                     break; /* next refresh */
-                for (int32_t p = 0; p < t->n_parts; p++)
+                for (int32_t p = 1; p < t->n_parts; p++)
                     ADD(t->name, p);
-                *budget -= t->n_parts;
+                *budget -= t->n_parts - 1;
             }
         }
         g->probe_cursor++;
@@ -837,6 +935,9 @@ static void offsets_result(mon_source_kafka_t *src, refresh_t *rf,
         if (err_is_outage(err))
             rf_fail(src, rf, "ListConsumerGroupOffsets: %s",
                     rd_kafka_event_error_string(ev));
+        else
+            mon_log(MON_LOG_WARN, "cluster %s: ListConsumerGroupOffsets: %s",
+                    src->cfg->name, rd_kafka_event_error_string(ev));
         return;
     }
     size_t n = 0;
@@ -882,7 +983,7 @@ static void refresh_commits_admin(mon_source_kafka_t *src, refresh_t *rf) {
         return;
     int64_t budget = MON_SOURCE_KAFKA_PROBE_BUDGET;
     size_t start = src->probe_rr % n_groups, next_group = 0;
-    size_t inflight = 0;
+    size_t inflight = 0, skipped = 0;
     bool budget_out = false;
     /* requests of the group being issued */
     rd_kafka_topic_partition_list_t *pend[256];
@@ -895,8 +996,13 @@ static void refresh_commits_admin(mon_source_kafka_t *src, refresh_t *rf) {
                     break;
                 kgroup_t *g = src->groups[(start + next_group) % n_groups];
                 int64_t before = budget;
+                if (!coordinator_usable(src, rf, g)) {
+                    skipped++;
+                    next_group++;
+                    n_pend = i_pend = 0;
+                    continue;
+                }
                 n_pend = group_requests(src, g, &budget, pend, 256);
-                mon_log(MON_LOG_DEBUG, "DBG group %s: %zu requests, phase %d cursor %zu known %zu", g->name, n_pend, g->probe_phase, g->probe_cursor, g->n_topics);
                 i_pend = 0;
                 if (!budget_out && budget <= 0 && before > 0) {
                     /* this group starts the probes of the next refresh */
@@ -935,6 +1041,9 @@ static void refresh_commits_admin(mon_source_kafka_t *src, refresh_t *rf) {
     for (; i_pend < n_pend; i_pend++)
         if (pend[i_pend])
             rd_kafka_topic_partition_list_destroy(pend[i_pend]);
+    if (skipped > 0)
+        rf_fail(src, rf, "%zu of %zu groups not fetched: coordinator "
+                         "unreachable", skipped, n_groups);
     if (inflight > 0) {
         /* results still due are drained (and dropped) next refresh */
         rd_kafka_event_t *ev;
@@ -1130,6 +1239,8 @@ static void refresh(mon_source_kafka_t *src, bool topics_due) {
         }
         commits_ms = mono_ms() - t2;
     }
+    free(rf.down);
+    rf.down = NULL;
     if (atomic_load(&src->stop))
         return;
     int64_t now = wall_ms();

@@ -95,6 +95,13 @@ function watch(page, label) {
   });
 }
 
+// Screenshot into OUT, scrolled to the top (a sticky header would
+// otherwise be drawn where the page was scrolled to).
+async function shoot(page, name, fullPage) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(OUT, name), fullPage });
+}
+
 // Text of the status a row shows, keyed by group name.
 async function rowStatuses(page) {
   return page.$$eval('a.row', (rows) => Object.fromEntries(rows.map((r) => [
@@ -110,11 +117,11 @@ function groupName(i) {
   return `${TEAMS[i % TEAMS.length]}-svc-${String(i).padStart(4, '0')}`;
 }
 
-// Writes a trace (TRACES.md) of n groups, each on its own topic of two
-// partitions, one commit round every 5 s for spanMs from t0: i%50==7
-// stalls, i%50==13 stops after 15 s, i%10==3 falls behind, the rest keep
-// up. "canary-stops" commits every second and stops at t0 + 30 s, so it
-// turns ERR (stopped) about 40-50 s after the replay starts.
+// Writes a trace (TRACES.md) of n groups reading 100 one-partition topics
+// (group i reads topic-(i % 100)), one commit round every 2 s for spanMs
+// from t0: i%50==7 stalls, i%50==13 stops after 8 s, i%10==3 falls
+// behind, the rest keep up. "canary-stops" commits every second and stops
+// at t0 + 30 s, so it turns ERR (stopped) 40-50 s after the replay starts.
 function writeTrace(file, n, t0, spanMs) {
   const fd = fs.openSync(file, 'w');
   const buf = [];
@@ -134,28 +141,24 @@ function writeTrace(file, n, t0, spanMs) {
       offset: head(s), partitions: 1 });
     if (s * 1000 <= 30000) {
       line({ type: 'commit', t, group: 'canary-stops', topic: 'canary',
-        partition: 0, offset: head(s) - (s % 2 ? 5 : 0) });
+        partition: 0, offset: head(s) - (s % 2 ? 5 : 0), owner: '/10.0.0.9',
+        client_id: 'canary-1' });
     }
-    if (s % 5) continue;
-    const round = s / 5;
-    for (let i = 0; i < n; i++) {
-      for (let p = 0; p < 2; p++) {
-        line({ type: 'head', t, topic: `topic-${i}`, partition: p,
-          offset: head(s), partitions: 2 });
-      }
+    if (s % 2) continue;
+    const round = s / 2;
+    for (let k = 0; k < 100; k++) {
+      line({ type: 'head', t, topic: `topic-${k}`, partition: 0,
+        offset: head(s), partitions: 1 });
     }
     for (let i = 0; i < n; i++) {
-      const g = groupName(i);
-      for (let p = 0; p < 2; p++) {
-        let off;
-        if (i % 50 === 7) off = 1000;
-        else if (i % 50 === 13) off = round <= 3 ? head(s) - 5 : null;
-        else if (i % 10 === 3) off = head(s) - 15 * round - 5;
-        else off = head(s) - (round % 2 ? 10 : 0);
-        if (off !== null) {
-          line({ type: 'commit', t, group: g, topic: `topic-${i}`,
-            partition: p, offset: off });
-        }
+      let off;
+      if (i % 50 === 7) off = 1000;
+      else if (i % 50 === 13) off = round <= 4 ? head(s) - 5 : null;
+      else if (i % 10 === 3) off = head(s) - 7 * round - 5;
+      else off = head(s) - (round % 2 ? 10 : 0);
+      if (off !== null) {
+        line({ type: 'commit', t, group: groupName(i),
+          topic: `topic-${i % 100}`, partition: 0, offset: off });
       }
     }
   }
@@ -193,8 +196,10 @@ async function startReplay(trace, port, dataDir, log) {
   const child = spawn(WARREN, ['serve', '--replay', trace, '--listen',
     `127.0.0.1:${port}`, '--data-dir', dataDir], {
     stdio: ['ignore', 'ignore', fs.openSync(log, 'a')] });
-  const exited = new Promise((r) => child.on('exit', (code, sig) =>
-    r({ code, sig })));
+  const exited = new Promise((r) => {
+    child.on('exit', (code, sig) => r({ code, sig }));
+    child.on('error', (err) => r({ code: err.code, sig: null }));
+  });
   child.exited = exited;
   try {
     await Promise.race([waitHealthy(`http://127.0.0.1:${port}`, 20000),
@@ -293,7 +298,7 @@ try {
         `no "reports ... stopped" in the change list: ${changes.join(' | ')}`);
     });
 
-  await page.screenshot({ path: path.join(OUT, 'overview.png') });
+  await shoot(page, 'overview.png', false);
 
   await check('the filter narrows the list', async () => {
     await page.fill('#filter', 'aud');
@@ -398,9 +403,7 @@ try {
       assert(title.includes(`partition ${keys[keys.length - 1].split(
         '\u0000')[1]}`), `evidence title: ${title}`);
     }
-    await page.mouse.move(640, 300);
-    await page.screenshot({ path: path.join(OUT, 'group.png'),
-      fullPage: true });
+    await shoot(page, 'group.png', true);
   });
 
   await check('theme toggle switches between light and dark', async () => {
@@ -417,6 +420,52 @@ try {
       'true', 'toggle not pressed');
     await page.click('#theme-toggle');
     await page.evaluate(() => localStorage.removeItem('warren-theme'));
+  });
+
+  await check('incidents and deliveries are shown when /v3/notifiers ' +
+    'exists', async () => {
+    // A body in the documented shape of GET /v3/notifiers (see
+    // monitor/mon_notifier.h), served in place of the daemon's answer so
+    // the check holds whether or not this build has notifiers.
+    const id = '0b7c9a9e-3f1d-4c55-9a7e-5d1f0c2b8e11';
+    const del = (seq, kind, state, created, extra) => ({ seq,
+      key: `${id}:${kind}:${seq}`, id, notifier: 'ops-webhook',
+      cluster: 'local', group: 'audit', kind, state, attempts: 1,
+      http_status: state === 'delivered' ? 200 : null, error: '', created,
+      time: created, ...extra });
+    const body = { error: false, message: 'notifier list returned',
+      notifiers: [{ name: 'ops-webhook', threshold: 'WARN', interval_s: 10,
+        send_interval_s: 60, send_close: true, send_once: false,
+        open_after: 1, close_after: 1, max_retries: 5, signed: true,
+        open_incidents: 1, queued: 3, delivered: 2, failed: 1, retries: 2,
+        pending: 0, in_flight: 0 }],
+      deliveries: [
+        del(1, 'open', 'delivered', '2026-01-01T10:00:00Z'),
+        del(2, 'open', 'failed', '2026-01-01T10:01:00Z',
+          { attempts: 6, http_status: 503, error: 'HTTP 503' }),
+        { ...del(3, 'open', 'delivered', '2026-01-01T10:02:00Z'),
+          group: 'billing' }],
+      request: { url: '/v3/notifiers', host: 'test' } };
+    const c = await browser.newContext(DESKTOP);
+    await c.route('**/v3/notifiers', (route) => route.fulfill({
+      status: 200, contentType: 'application/json',
+      body: JSON.stringify(body) }));
+    const p = await c.newPage();
+    watch(p, 'notifiers');
+    await p.goto(`${BASE}/#/clusters/local/groups/audit`);
+    await p.waitForSelector('#incidents .incident', { timeout: 15000 });
+    const text = await p.textContent('#incidents');
+    assert(/ops-webhook/.test(text), 'notifier name missing');
+    assert(/Incident 0b7c9a9e/.test(text), 'incident id missing');
+    assert(/delivered/.test(text) && /failed/.test(text) &&
+      /HTTP 503/.test(text), `deliveries: ${text}`);
+    const n = await p.$$eval('#incidents .del', (d) => d.length);
+    assert(n === 2, `${n} deliveries for audit, want 2 (billing's hidden)`);
+    await p.click('a.back');
+    await p.waitForSelector('.alerts:not([hidden])', { timeout: 10000 });
+    const summary = await p.textContent('.alerts');
+    assert(/1 open incident/.test(summary), `overview says: ${summary}`);
+    await c.close();
   });
   await ctx.close();
 
@@ -439,8 +488,7 @@ try {
         const over = await p.evaluate(() => document.documentElement
           .scrollWidth - window.innerWidth);
         assert(over <= 0, `${suffix}: overview is ${over}px too wide`);
-        await p.screenshot({ path: path.join(OUT, `overview-${suffix}.png`),
-          fullPage: true });
+        await shoot(p, `overview-${suffix}.png`, true);
         await p.click('a.row[data-group="audit"]');
         await p.waitForSelector('#window-chart svg.window-chart',
           { timeout: 15000 });
@@ -448,8 +496,7 @@ try {
         const over2 = await p.evaluate(() => document.documentElement
           .scrollWidth - window.innerWidth);
         assert(over2 <= 0, `${suffix}: group page is ${over2}px too wide`);
-        await p.screenshot({ path: path.join(OUT, `group-${suffix}.png`),
-          fullPage: true });
+        await shoot(p, `group-${suffix}.png`, true);
         await c.close();
       }
     });
@@ -539,7 +586,7 @@ try {
     await rpage.waitForFunction(() => document.querySelectorAll(
       'a.row .c-spark svg').length === 50, null, { timeout: 20000 });
     step('sparklines');
-    await rpage.screenshot({ path: path.join(OUT, 'overview-1000.png') });
+    await shoot(rpage, 'overview-1000.png', false);
     // Histories are fetched for the rows shown (a few pages of 50), not
     // for all 1001 groups.
     assert(historyRequests > 0 && historyRequests < 400,
@@ -578,12 +625,15 @@ try {
       { timeout: 20000 });
       const text = await rpage.textContent('#conn');
       assert(/Disconnected/.test(text), `indicator says "${text}"`);
-      await rpage.screenshot({ path: path.join(OUT,
-        'overview-disconnected.png') });
+      const banner = await rpage.textContent('#offline');
+      assert(await rpage.isVisible('#offline') && /lost/.test(banner),
+        'no "connection lost" banner');
+      await shoot(rpage, 'overview-disconnected.png', false);
       replay = await startReplay(trace, rport, path.join(tmp, 'data2'), rlog);
       serverDown = false;
       await rpage.waitForFunction(() => document.getElementById('conn')
         .dataset.state === 'live', null, { timeout: 30000 });
+      assert(!(await rpage.isVisible('#offline')), 'banner still shown');
       await rpage.fill('#filter', '');
       await rpage.waitForFunction(() => document.querySelector(
         '.tile[data-filter="all"] .tile-count').textContent === '1,001', null,

@@ -19,7 +19,8 @@
  * commit, group metadata key v2 / value v3 on each assignment), because
  * the mock cluster keeps commits in memory only.
  *
- * Groups (all consume orders; coordinators on brokers 1 and 2, never 3):
+ * Groups (all consume orders; each group's coordinator is the leader of
+ * its __consumer_offsets partition, as in Kafka, so brokers 1 and 2):
  *   ok-group     keeps up, auto-commit every 100 ms          -> OK
  *   slow-group   consumes half the production rate            -> WARN
  *   fixed-group  commits offset 5 on every partition, 200 ms  -> ERR
@@ -284,7 +285,9 @@ static rd_kafka_t *consumer_new(mock_t *m, group_t *g) {
         {"heartbeat.interval.ms", "500"},
         /* one batch per partition per fetch: the slow consumer's progress
          * stays even across partitions */
-        {"max.partition.fetch.bytes", g->behaviour == B_SLOW ? "1" : "1048576"},
+        {"max.partition.fetch.bytes",
+         g->behaviour == B_SLOW ? "1" : "1048576"},
+        {"log_level", "2"},
     };
     for (size_t i = 0; i < sizeof(props) / sizeof(props[0]); i++) {
         if (rd_kafka_conf_set(conf, props[i][0], props[i][1], err,
@@ -330,7 +333,7 @@ static void *consumer_main(void *arg) {
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(g->rk, 20);
         if (msg) {
             if (g->behaviour == B_SLOW && !msg->err)
-                sleep_ms(7); /* ~140 of the 300 messages/s produced */
+                sleep_ms(13); /* ~75 of the 300 messages/s produced */
             rd_kafka_message_destroy(msg);
         }
         int64_t now = mono_ms();
@@ -496,6 +499,7 @@ int main(int argc, char **argv) {
     rd_kafka_conf_set(conf, "reconnect.backoff.max.ms", "500", err,
                       sizeof(err));
     rd_kafka_conf_set(conf, "message.timeout.ms", "0", err, sizeof(err));
+    rd_kafka_conf_set(conf, "log_level", "2", err, sizeof(err));
     m.producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
     if (!m.producer) {
         fprintf(stderr, "kafka_mock: producer: %s\n", err);
@@ -505,19 +509,20 @@ int main(int argc, char **argv) {
     static const struct {
         const char *name, *what;
         enum behaviour b;
-        int coord;
     } defs[4] = {
-        {"ok-group", "keeps-up", B_OK, 1},
-        {"slow-group", "slower-than-production", B_SLOW, 2},
-        {"fixed-group", "commits-offset-5", B_FIXED, 1},
-        {"stop-group", "stops-committing", B_STOP, 2},
+        {"ok-group", "keeps-up", B_OK},
+        {"slow-group", "slower-than-production", B_SLOW},
+        {"fixed-group", "commits-offset-5", B_FIXED},
+        {"stop-group", "stops-committing", B_STOP},
     };
     for (int i = 0; i < 4; i++) {
         group_t *g = &m.groups[i];
         g->name = defs[i].name;
         g->what = defs[i].what;
         g->behaviour = defs[i].b;
-        g->coordinator = defs[i].coord;
+        /* as Kafka: the leader of the group's __consumer_offsets
+         * partition */
+        g->coordinator = l_off[partition_for(g->name)];
         g->mock = &m;
         rd_kafka_mock_coordinator_set(m.mc, "group", g->name,
                                       g->coordinator);
