@@ -487,8 +487,7 @@ static int check_batch(bc_log_t *log, uint8_t *batch, size_t len, int flags,
     rc = bc_batch_parse(batch, len, vflags, hdr, why, sizeof(why));
     if (rc == 0 && hdr->size != len)
         rc = bc_err_set(BC_ERR_INVALID, why, sizeof(why),
-                        "%zu trailing bytes after the batch",
-                        len - hdr->size);
+                        "%zu trailing bytes after the batch", len - hdr->size);
     if (rc == 0 && hdr->record_count == 0)
         rc = bc_err_set(BC_ERR_INVALID, why, sizeof(why), "empty batch");
     if (rc != 0)
@@ -508,8 +507,10 @@ static int append_v_locked(bc_log_t *log, uint8_t *const *batches,
                            const size_t *lens, size_t n, int flags,
                            int64_t now_ms, bc_append_info_t *infos,
                            char *errstr, size_t errstr_size) {
-    bc_batch_t hlocal[8], *hdrs = n <= 8 ? hlocal : bc_malloc(n * sizeof(*hdrs));
-    struct iovec vlocal[8], *iov = n <= 8 ? vlocal : bc_malloc(n * sizeof(*iov));
+    bc_batch_t hlocal[8],
+        *hdrs = n <= 8 ? hlocal : bc_malloc(n * sizeof(*hdrs));
+    struct iovec vlocal[8],
+        *iov = n <= 8 ? vlocal : bc_malloc(n * sizeof(*iov));
     int rc = 0, flushed = 0;
     int64_t records = 0;
 
@@ -525,8 +526,7 @@ static int append_v_locked(bc_log_t *log, uint8_t *const *batches,
         int rolled = 0;
         stamp(batches[i], &hdrs[i], leo);
         if (should_roll(log, lens[i], &hdrs[i], now_ms)) {
-            if ((rc = roll_locked(log, now_ms, errstr, errstr_size)) < 0)
-                break;
+            if ((rc = roll_locked(log, now_ms, errstr, errstr_size)) < 0) break;
             rolled = 1;
         }
         bc_segment_t *seg = active(log);
@@ -555,8 +555,7 @@ static int append_v_locked(bc_log_t *log, uint8_t *const *batches,
         rc = bc_segment_append_v(seg, iov + i, hdrs + i, j - i,
                                  log->cfg.index_interval_bytes, errstr,
                                  errstr_size);
-        if (rc < 0)
-            break;
+        if (rc < 0) break;
         for (size_t k = i; infos && k < j; k++) {
             infos[k].base_offset = hdrs[k].base_offset;
             infos[k].last_offset = bc_batch_last_offset(&hdrs[k]);
@@ -574,8 +573,8 @@ static int append_v_locked(bc_log_t *log, uint8_t *const *batches,
             (log->cfg.flush_ms != INT64_MAX &&
              now_ms - log->last_flush_ms >= log->cfg.flush_ms)) {
             if (flush_locked(log, 0) < 0)
-                rc = bc_err_set(BC_ERR_IO, errstr, errstr_size,
-                                "%s: fsync: %s", log->dir, strerror(errno));
+                rc = bc_err_set(BC_ERR_IO, errstr, errstr_size, "%s: fsync: %s",
+                                log->dir, strerror(errno));
             log->last_flush_ms = now_ms;
             flushed = rc == 0;
         }
@@ -585,24 +584,21 @@ static int append_v_locked(bc_log_t *log, uint8_t *const *batches,
             log->hook(log->hook_opaque, log,
                       bc_segment_next_offset(active(log)), now_ms);
     }
-    if (hdrs != hlocal)
-        free(hdrs);
-    if (iov != vlocal)
-        free(iov);
+    if (hdrs != hlocal) free(hdrs);
+    if (iov != vlocal) free(iov);
     return rc;
 }
 
-static int append_locked(bc_log_t *log, uint8_t *batch, size_t len,
-                         int flags, int64_t now_ms, bc_append_info_t *info,
-                         char *errstr, size_t errstr_size) {
+static int append_locked(bc_log_t *log, uint8_t *batch, size_t len, int flags,
+                         int64_t now_ms, bc_append_info_t *info, char *errstr,
+                         size_t errstr_size) {
     return append_v_locked(log, &batch, &len, 1, flags, now_ms, info, errstr,
                            errstr_size);
 }
 
-int bc_log_append_v(bc_log_t *log, uint8_t *const *batches,
-                    const size_t *lens, size_t n, int flags, int64_t now_ms,
-                    bc_append_info_t *infos, char *errstr,
-                    size_t errstr_size) {
+int bc_log_append_v(bc_log_t *log, uint8_t *const *batches, const size_t *lens,
+                    size_t n, int flags, int64_t now_ms,
+                    bc_append_info_t *infos, char *errstr, size_t errstr_size) {
     if (n == 0)
         return bc_err_set(BC_ERR_INVALID, errstr, errstr_size,
                           "no batches to append");

@@ -193,10 +193,9 @@ int bc_log_append(bc_log_t *log, uint8_t *batch, size_t len, int flags,
  * are validated before any is written. infos (may be NULL) has one entry
  * per batch; the hook runs once with the final LEO. Returns as
  * bc_log_append. Holds the log mutex throughout. */
-int bc_log_append_v(bc_log_t *log, uint8_t *const *batches,
-                    const size_t *lens, size_t n, int flags, int64_t now_ms,
-                    bc_append_info_t *infos, char *errstr,
-                    size_t errstr_size);
+int bc_log_append_v(bc_log_t *log, uint8_t *const *batches, const size_t *lens,
+                    size_t n, int flags, int64_t now_ms,
+                    bc_append_info_t *infos, char *errstr, size_t errstr_size);
 
 /* Encodes `n` records (n >= 1) as one batch and appends it as above.
  * Records with timestamp < 0 get now_ms. Returns as bc_log_append. Holds

@@ -130,9 +130,8 @@ static int due(const bc_producer_t *p, const abatch_t *bt, int64_t now_ms) {
 
 /* Is there something to append now? (see bc_producer.h) */
 static int ready(const bc_producer_t *p, const ppart_t *pp, int64_t now_ms) {
-    if (pp->qhead &&
-        (pp->qbytes >= (size_t)p->conf.max_request_size ||
-         pp->qhead->urgent || due(p, pp->qhead, now_ms)))
+    if (pp->qhead && (pp->qbytes >= (size_t)p->conf.max_request_size ||
+                      pp->qhead->urgent || due(p, pp->qhead, now_ms)))
         return 1;
     return pp->open && due(p, pp->open, now_ms);
 }
@@ -144,12 +143,10 @@ static size_t take_group(bc_producer_t *p, ppart_t *pp, int64_t now_ms,
     size_t n = 0, bytes = 0;
     while (n < max && pp->qhead) {
         size_t sz = bc_batch_builder_size(pp->qhead->bb);
-        if (n > 0 && bytes + sz > (size_t)p->conf.max_request_size)
-            return n;
+        if (n > 0 && bytes + sz > (size_t)p->conf.max_request_size) return n;
         abatch_t *bt = pp->qhead;
         pp->qhead = bt->next;
-        if (!pp->qhead)
-            pp->qtail = NULL;
+        if (!pp->qhead) pp->qtail = NULL;
         pp->qbytes -= sz;
         grp[n++] = bt;
         bytes += sz;
@@ -179,8 +176,7 @@ static int drain(bc_producer_t *p, ppart_t *pp, int64_t now_ms, int force,
     pp->busy = 1;
     while (force ? (pp->qhead || pp->open) : ready(p, pp, now_ms)) {
         size_t n = take_group(p, pp, now_ms, force, grp, GROUP);
-        if (n == 0)
-            break;
+        if (n == 0) break;
         pthread_mutex_unlock(&pp->mu);
         for (size_t i = 0; i < n; i++)
             data[i] = bc_batch_builder_finish(grp[i]->bb, &lens[i]);
@@ -191,22 +187,20 @@ static int drain(bc_producer_t *p, ppart_t *pp, int64_t now_ms, int force,
                                  now_ms, infos, err, sizeof(err));
         if (rc < 0) {
             note_error(p, rc, err);
-            if (first_err && *first_err == 0)
-                *first_err = rc;
+            if (first_err && *first_err == 0) *first_err = rc;
         }
         if (p->conf.dr_fn)
             for (size_t i = 0; i < n; i++)
                 p->conf.dr_fn(p->conf.dr_opaque, pp->t->name, pp->id,
-                              rc < 0 ? -1 : infos[i].base_offset,
-                              grp[i]->count, rc);
+                              rc < 0 ? -1 : infos[i].base_offset, grp[i]->count,
+                              rc);
         pthread_mutex_lock(&pp->mu);
         for (size_t i = 0; i < n; i++) {
             abatch_t *bt = grp[i];
             bt->done = 1;
             bt->err = rc;
             bt->base = rc < 0 ? -1 : infos[i].base_offset;
-            if (bt->refs == 0)
-                batch_free(pp, bt);
+            if (bt->refs == 0) batch_free(pp, bt);
         }
         total += (int)n;
         pthread_cond_broadcast(&pp->cv);
@@ -340,8 +334,7 @@ int bc_producer_send(bc_producer_t *p, const char *topic, int32_t partition,
     int32_t idx = bt->count++;
     if (p->conf.acks == BC_ACKS_NONE) {
         int e = 0;
-        if (!pp->busy && ready(p, pp, now_ms))
-            drain(p, pp, now_ms, 0, &e);
+        if (!pp->busy && ready(p, pp, now_ms)) drain(p, pp, now_ms, 0, &e);
         pthread_mutex_unlock(&pp->mu);
         (void)e; /* reported by the delivery callback and flush */
         return 0;

@@ -52,15 +52,15 @@ typedef void (*bc_producer_dr_fn)(void *opaque, const char *topic,
                                   int32_t records, int err);
 
 typedef struct bc_producer_conf_s {
-    int32_t batch_size;      /* batch.size, 16384 */
+    int32_t batch_size;       /* batch.size, 16384 */
     int32_t max_request_size; /* max.request.size, 1048576: bytes of
                                  complete batches appended together */
-    int64_t linger_ms;       /* linger.ms, 5 (Kafka 4.0) */
-    int acks;                /* BC_ACKS_ALL (Kafka 3.0+) */
-    int partitioner;         /* BC_PARTITIONER_STICKY */
-    int durable;             /* fsync before an append counts as done */
-    uint64_t seed;           /* sticky choice; 0 = random */
-    bc_producer_dr_fn dr_fn; /* may be NULL */
+    int64_t linger_ms;        /* linger.ms, 5 (Kafka 4.0) */
+    int acks;                 /* BC_ACKS_ALL (Kafka 3.0+) */
+    int partitioner;          /* BC_PARTITIONER_STICKY */
+    int durable;              /* fsync before an append counts as done */
+    uint64_t seed;            /* sticky choice; 0 = random */
+    bc_producer_dr_fn dr_fn;  /* may be NULL */
     void *dr_opaque;
 } bc_producer_conf_t;
 

@@ -436,21 +436,18 @@ int bc_segment_append_v(bc_segment_t *seg, const struct iovec *iov,
     BC_ASSERT(seg->active);
     for (size_t i = 0; i < n; i++)
         total += (int64_t)iov[i].iov_len;
-    if (n > 64)
-        v = bc_malloc(n * sizeof(*v));
+    if (n > 64) v = bc_malloc(n * sizeof(*v));
     memcpy(v, iov, n * sizeof(*v));
     while (done < total) {
         int cnt = (int)(n - vi > 1024 ? 1024 : n - vi);
         ssize_t w = pwritev(seg->fd, v + vi, cnt, (off_t)(pos + done));
-        if (w < 0 && errno == EINTR)
-            continue;
+        if (w < 0 && errno == EINTR) continue;
         if (w <= 0) {
             int e = w < 0 ? errno : ENOSPC;
             if (ftruncate(seg->fd, (off_t)pos) < 0) {
                 /* The tail is garbage on disk now; recovery cuts it. */
             }
-            if (v != local)
-                free(v);
+            if (v != local) free(v);
             return bc_err_set(BC_ERR_IO, errstr, errstr_size,
                               "%s: write at byte %lld: %s", seg->log_path,
                               (long long)(pos + done), strerror(e));
@@ -466,13 +463,11 @@ int bc_segment_append_v(bc_segment_t *seg, const struct iovec *iov,
             v[vi].iov_len -= (size_t)w;
         }
     }
-    if (v != local)
-        free(v);
+    if (v != local) free(v);
     for (size_t i = 0; i < n; i++) {
         const bc_batch_t *hdr = &hdrs[i];
         int64_t last = bc_batch_last_offset(hdr);
-        if (seg->size == 0)
-            seg->first_ts = hdr->max_timestamp;
+        if (seg->size == 0) seg->first_ts = hdr->max_timestamp;
         if (hdr->max_timestamp > seg->max_ts) {
             seg->max_ts = hdr->max_timestamp;
             seg->max_ts_offset = last;
@@ -480,8 +475,7 @@ int bc_segment_append_v(bc_segment_t *seg, const struct iovec *iov,
         if (seg->bytes_since_index > index_interval) {
             /* Room was checked by the caller (roll). */
             bc_index_append_offset(seg->oidx, last, seg->size);
-            bc_index_append_time(seg->tidx, seg->max_ts, seg->max_ts_offset,
-                                 0);
+            bc_index_append_time(seg->tidx, seg->max_ts, seg->max_ts_offset, 0);
             seg->bytes_since_index = 0;
         }
         seg->bytes_since_index += (int64_t)iov[i].iov_len;

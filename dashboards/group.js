@@ -43,6 +43,8 @@ export function mountGroup(main, model, cluster, group, params) {
     error: '',
     busy: false,
     gone: false,
+    inc: null,
+    noIncRoute: false,
   };
   const g0 = model.ensure(cluster, group);
 
@@ -148,6 +150,17 @@ export function mountGroup(main, model, cluster, group, params) {
     else if (win && win.status === 404) st.window = null;
   }
 
+  async function loadIncidents() {
+    const nb = model.notifiers.body;
+    if (model.notifiers.state !== 'present' || !nb ||
+        !(nb.notifiers || []).length || st.noIncRoute) {
+      return;
+    }
+    const r = await getJSON(groupPath(cluster, group, '/incidents'));
+    if (r.ok && r.body) st.inc = r.body;
+    else if (r.status === 404 || r.status === 405) st.noIncRoute = true;
+  }
+
   async function loadHistory() {
     const now = model.clusterNow(cluster);
     const from = Math.max(0, Math.floor(now - st.range.ms));
@@ -173,7 +186,7 @@ export function mountGroup(main, model, cluster, group, params) {
       const jobs = [loadLag()];
       if (first) jobs.push(loadHistory());
       if (model.notifiers.state !== 'absent') {
-        jobs.push(model.loadNotifiers());
+        jobs.push(model.loadNotifiers().then(loadIncidents));
       }
       await Promise.all(jobs);
       st.error = '';
@@ -395,6 +408,78 @@ export function mountGroup(main, model, cluster, group, params) {
       height: chartBox.clientWidth < 480 ? 200 : 260 });
   }
 
+  function deliveryText(d) {
+    if (!d) return 'delivery no longer tracked';
+    return `${d.attempts} attempt${d.attempts === 1 ? '' : 's'}` +
+      `${d.http_status ? `, HTTP ${d.http_status}` : ''}` +
+      `${d.error && !String(d.error).includes(String(d.http_status))
+        ? `, ${d.error}` : ''}`;
+  }
+
+  // From GET .../consumer/{group}/incidents: incidents per notifier and
+  // a timeline of opened / repeated / closed events with their delivery.
+  function incidentsFromRoute(inc) {
+    const list = (inc.incidents || []).filter((x) => x.open || x.id);
+    const tl = (inc.timeline || []).slice().reverse().slice(0, 30);
+    return [
+      list.length ? h('ul', { class: 'inc-list' }, list.map((x) => h('li', {
+        class: 'incident' },
+      h('div', { class: 'inc-head' }, h('strong', null, x.notifier),
+        h('span', { class: `pill ${x.open ? 'open' : 'closed'}` },
+          x.open ? 'open' : 'closed'), badge(x.status)),
+      h('div', { class: 'muted small' }, [
+        x.start ? `since ${fmtDateTime(Date.parse(x.start))}` : null,
+        x.notifications !== undefined ? `${x.notifications} ` +
+          `notification${x.notifications === 1 ? '' : 's'}` : null,
+        x.last_sent ? `last sent ${fmtDateTime(Date.parse(x.last_sent))}`
+          : null,
+        x.id ? `incident ${String(x.id).slice(0, 8)}` : null,
+      ].filter(Boolean).join(' · ')))))
+        : h('p', { class: 'muted' }, 'No incident is open for this group.'),
+      tl.length ? h('h3', { class: 'tl-title' }, 'Timeline, newest first')
+        : null,
+      tl.length ? h('ol', { class: 'timeline' }, tl.map((e) => h('li', {
+        class: 'del' },
+      h('time', null, fmtDateTime(Date.parse(e.time))),
+      h('strong', null, e.notifier),
+      h('span', { class: 'kind' }, e.event), badge(e.status),
+      e.delivery ? h('span', { class: `pill ${e.delivery.state}` },
+        e.delivery.state) : null,
+      h('span', { class: 'muted small' }, deliveryText(e.delivery)))))
+        : null,
+    ];
+  }
+
+  // Older servers without the /incidents route: this group's entries of
+  // the recent deliveries, grouped by incident id.
+  function incidentsFromDeliveries(all) {
+    const dels = all.filter((d) => d.cluster === cluster && d.group === group);
+    dels.sort((a, b) => String(a.created).localeCompare(String(b.created)));
+    if (!dels.length) {
+      return [h('p', { class: 'muted' }, 'No webhook has been sent for this ' +
+        'group recently.')];
+    }
+    const byId = new Map();
+    for (const d of dels) {
+      if (!byId.has(d.id)) byId.set(d.id, []);
+      byId.get(d.id).push(d);
+    }
+    return [h('ol', { class: 'timeline' }, [...byId.entries()].map(([id, ds]) =>
+      h('li', { class: 'incident' },
+        h('div', { class: 'inc-head' },
+          h('strong', null, `Incident ${String(id).slice(0, 8)}`),
+          h('span', { class: `pill ${ds.some((d) => d.kind === 'close')
+            ? 'closed' : 'open'}` }, ds.some((d) => d.kind === 'close')
+            ? 'closed' : 'open')),
+        h('ol', { class: 'deliveries' }, ds.map((d) => h('li', {
+          class: 'del' },
+        h('time', null, fmtDateTime(Date.parse(d.created))),
+        h('strong', null, d.notifier),
+        h('span', { class: 'kind' }, d.kind),
+        h('span', { class: `pill ${d.state}` }, d.state),
+        h('span', { class: 'muted small' }, deliveryText(d))))))))];
+  }
+
   function renderIncidents() {
     const n = model.notifiers;
     if (n.state === 'unknown') {
@@ -408,42 +493,17 @@ export function mountGroup(main, model, cluster, group, params) {
       return;
     }
     const nfs = (n.body && n.body.notifiers) || [];
-    const dels = ((n.body && n.body.deliveries) || []).filter((d) =>
-      d.cluster === cluster && d.group === group);
-    dels.sort((a, b) => String(a.created).localeCompare(String(b.created)));
     if (!nfs.length) {
       replaceChildren(incidents, h('p', { class: 'muted' },
         'No notifier is configured on this server.'));
       return;
     }
-    const byId = new Map();
-    for (const d of dels) {
-      if (!byId.has(d.id)) byId.set(d.id, []);
-      byId.get(d.id).push(d);
-    }
-    const delivery = (d) => h('li', { class: `del del-${d.state}` },
-      h('time', null, fmtDateTime(Date.parse(d.created))),
-      h('span', { class: 'kind' }, d.kind === 'close' ? 'close' : 'open'),
-      h('span', { class: `pill ${d.state}` }, d.state),
-      h('span', { class: 'muted small' }, `${d.notifier}, ${d.attempts} ` +
-        `attempt${d.attempts === 1 ? '' : 's'}` +
-        `${d.http_status ? `, HTTP ${d.http_status}` : ''}` +
-        `${d.error ? `, ${d.error}` : ''}`));
-    const incident = ([id, ds]) => h('li', { class: 'incident' },
-      h('div', { class: 'inc-head' },
-        h('strong', null, `Incident ${String(id).slice(0, 8)}`),
-        ds.some((d) => d.kind === 'close')
-          ? h('span', { class: 'pill closed' }, 'closed')
-          : h('span', { class: 'pill open' }, 'open')),
-      h('ol', { class: 'deliveries' }, ds.map(delivery)));
     replaceChildren(incidents,
-      h('p', { class: 'muted small' }, `Notifiers: ${nfs.map((x) =>
-        x.name).join(', ')}. Threshold: ${nfs.map((x) =>
-        statusMeta(x.threshold).word).join(', ')}.`),
-      dels.length
-        ? h('ol', { class: 'timeline' }, [...byId.entries()].map(incident))
-        : h('p', { class: 'muted' }, 'No webhook has been sent for this ' +
-          'group recently.'));
+      h('p', { class: 'muted small' }, 'Notifiers: ', nfs.map((x, i) => [
+        i ? ', ' : '', h('strong', null, x.name),
+        ` (opens at ${statusMeta(x.threshold).word})`]), '.'),
+      st.inc ? incidentsFromRoute(st.inc)
+        : incidentsFromDeliveries((n.body && n.body.deliveries) || []));
   }
 
   function renderParts2() {

@@ -500,6 +500,8 @@ void mon_service_stop(mon_service_t *svc) {
         mon_source_t *src = svc->sources[i];
         if (src) {
             src->stop(src);
+            mon_log(MON_LOG_INFO, "source down: cluster %s",
+                    svc->source_names[i]);
         }
     }
     if (svc->store)

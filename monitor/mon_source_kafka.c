@@ -856,7 +856,7 @@ static void list_groups(mon_source_kafka_t *src, refresh_t *rf) {
 /* Builds the fetch requests of one group into reqs (named mode: chunks of
  * at most MON_SOURCE_KAFKA_CHUNK partitions), spending *budget on probes. */
 static size_t group_requests(mon_source_kafka_t *src, kgroup_t *g,
-                             int64_t *budget,
+                             int64_t *budget, bool full_probes,
                              rd_kafka_topic_partition_list_t **reqs,
                              size_t cap) {
     if (!src->listing_unsupported) {
@@ -884,8 +884,10 @@ static size_t group_requests(mon_source_kafka_t *src, kgroup_t *g,
         for (int32_t p = 0; p < t->n_parts; p++)
             ADD(t->name, p);
     }
-    /* probes of the other topics, within the budget */
-    while (g->probe_phase < 2 && *budget > 0) {
+    /* probes of the other topics, within the budget; every group gets
+     * its cheap partition-0 sweep before any group sweeps all partitions */
+    while (g->probe_phase < 2 && *budget > 0 &&
+           (g->probe_phase == 0 || full_probes)) {
         if (g->probe_cursor >= src->n_topics) {
             g->probe_phase++;
             g->probe_cursor = 0;
@@ -982,6 +984,9 @@ static void refresh_commits_admin(mon_source_kafka_t *src, refresh_t *rf) {
     if (n_groups == 0)
         return;
     int64_t budget = MON_SOURCE_KAFKA_PROBE_BUDGET;
+    bool full_probes = true;
+    for (size_t i = 0; i < n_groups && full_probes; i++)
+        full_probes = src->groups[i]->probe_phase != 0;
     size_t start = src->probe_rr % n_groups, next_group = 0;
     size_t inflight = 0, skipped = 0;
     bool budget_out = false;
@@ -1002,7 +1007,8 @@ static void refresh_commits_admin(mon_source_kafka_t *src, refresh_t *rf) {
                     n_pend = i_pend = 0;
                     continue;
                 }
-                n_pend = group_requests(src, g, &budget, pend, 256);
+                n_pend = group_requests(src, g, &budget, full_probes, pend,
+                                        256);
                 i_pend = 0;
                 if (!budget_out && budget <= 0 && before > 0) {
                     /* this group starts the probes of the next refresh */

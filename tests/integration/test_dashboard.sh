@@ -1,6 +1,8 @@
 #!/bin/bash
-# The dashboard end to end in headless Chromium: starts `warren serve
-# --demo` on an ephemeral port with a temporary data dir, runs
+# The dashboard end to end in headless Chromium: starts a webhook
+# receiver (answers 200, or 503 under /fail) and `warren serve --demo` on
+# ephemeral ports with a temporary data dir and two notifiers posting to
+# the receiver (one delivers, one fails), runs
 # tests/dashboard/dashboard.test.mjs (playwright-core) against it, stops
 # warren with SIGTERM and fails if any check failed or warren did not exit
 # cleanly. Screenshots land in build/screenshots/. Needs node, the npm
@@ -27,15 +29,46 @@ command -v node >/dev/null || fail "node is not installed"
 
 tmp=$(mktemp -d)
 pid=""
+rpid=""
 cleanup() {
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
         kill -KILL "$pid" 2>/dev/null
     fi
+    [ -n "$rpid" ] && kill -TERM "$rpid" 2>/dev/null
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-"$WARREN_BIN" serve --demo --listen 127.0.0.1:0 --data-dir "$tmp/data" \
+# Webhook receiver on an ephemeral port, written to recv.port.
+python3 -c '
+import http.server, os, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(503 if self.path.startswith("/fail") else 200)
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+srv.serve_forever()
+' "$tmp/recv.port" &
+rpid=$!
+for _ in $(seq 1 50); do
+    [ -s "$tmp/recv.port" ] && break
+    sleep 0.1
+done
+[ -s "$tmp/recv.port" ] || fail "the webhook receiver did not start"
+hook="http://127.0.0.1:$(cat "$tmp/recv.port")"
+printf '%s\n' "[notifier ops]" "url-open = $hook/open" \
+    "url-close = $hook/close" "interval = 5" "threshold = WARN" \
+    "send-close = true" "" "[notifier pager]" "url-open = $hook/fail" \
+    "interval = 5" "threshold = ERR" "max-retries = 1" >"$tmp/warren.ini"
+
+"$WARREN_BIN" serve --demo --config "$tmp/warren.ini" \
+    --listen 127.0.0.1:0 --data-dir "$tmp/data" \
     >"$tmp/warren.out" 2>"$tmp/warren.log" &
 pid=$!
 

@@ -398,7 +398,7 @@ Test(kafka_source, offsets_topic_mode_decodes_commits_owners_tombstones,
     rig_t r;
     /* Burrow-style min-distance: commits closer than a head refresh merge,
      * so lags are compared across head refreshes */
-    rig_start(&r, "offsets = offsets-topic\n", 1000, "2");
+    rig_start(&r, "offsets = offsets-topic\n", 500, "2");
     /* with commit records, re-committing offset 5 is STALL, not STOP */
     const ev_status_t want[4] = {EV_OK, EV_WARN, EV_ERR, EV_ERR};
     const ev_status_t wantp[4] = {EV_NOTFOUND, EV_WARN, EV_STALL, EV_STOP};

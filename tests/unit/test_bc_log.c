@@ -638,9 +638,9 @@ Test(bc_log, vectored_append_writes_many_batches_across_a_roll) {
     }
     bc_append_info_t infos[12];
     char err[256];
-    cr_assert_eq(bc_log_append_v(log, data, lens, 12, 0, 1, infos, err,
-                                 sizeof(err)),
-                 0, "%s", err);
+    cr_assert_eq(
+        bc_log_append_v(log, data, lens, 12, 0, 1, infos, err, sizeof(err)), 0,
+        "%s", err);
     for (int i = 0; i < 12; i++) {
         cr_assert_eq(infos[i].base_offset, i * 3);
         cr_assert_eq(infos[i].last_offset, i * 3 + 2);
@@ -656,9 +656,9 @@ Test(bc_log, vectored_append_writes_many_batches_across_a_roll) {
     free(c);
     /* One bad batch: nothing of the vector is written. */
     data[5][lens[5] - 1] ^= 0x20; /* breaks its CRC */
-    cr_assert_eq(bc_log_append_v(log, data, lens, 12, 0, 1, NULL, err,
-                                 sizeof(err)),
-                 BC_ERR_INVALID);
+    cr_assert_eq(
+        bc_log_append_v(log, data, lens, 12, 0, 1, NULL, err, sizeof(err)),
+        BC_ERR_INVALID);
     cr_assert_eq(bc_log_end_offset(log), 36);
     for (int i = 0; i < 12; i++)
         bc_batch_builder_destroy(bb[i]);

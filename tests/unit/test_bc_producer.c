@@ -110,8 +110,7 @@ Test(bc_producer, sticky_fills_one_partition_per_batch) {
         if (i == 0 || parts[i] != parts[i - 1]) {
             run_part[runs] = parts[i];
             run_len[runs++] = 0;
-            if (i > 0)
-                cr_assert_neq(parts[i], parts[i - 1]);
+            if (i > 0) cr_assert_neq(parts[i], parts[i - 1]);
         }
         run_len[runs - 1]++;
     }
@@ -123,8 +122,7 @@ Test(bc_producer, sticky_fills_one_partition_per_batch) {
                 a++;
             while (b < d.n && d.part[b] != q)
                 b++;
-            if (a == runs || b == d.n)
-                break;
+            if (a == runs || b == d.n) break;
             cr_assert_eq(d.records[b], run_len[a], "partition %d", q);
             a++;
             b++;
