@@ -245,9 +245,68 @@ err:
     return NULL;
 }
 
+/* Closing a log is fsync-bound (data, index, checkpoint, marker), and
+ * fsyncs of different files proceed in parallel on any disk, so the logs
+ * are closed by a few threads, each taking the next log from a shared
+ * cursor. */
+#define CLOSE_THREADS 8
+
+typedef struct close_job_s {
+    bc_log_t **logs;
+    size_t n;
+    size_t next;          /* guarded by lock */
+    int rc;               /* first error; guarded by lock */
+    pthread_mutex_t lock;
+} close_job_t;
+
+static void *close_worker(void *arg) {
+    close_job_t *job = arg;
+    for (;;) {
+        pthread_mutex_lock(&job->lock);
+        size_t i = job->next++;
+        pthread_mutex_unlock(&job->lock);
+        if (i >= job->n)
+            return NULL;
+        int r = bc_log_close(job->logs[i]);
+        if (r < 0) {
+            pthread_mutex_lock(&job->lock);
+            if (job->rc == 0) job->rc = r;
+            pthread_mutex_unlock(&job->lock);
+        }
+    }
+}
+
+static int close_logs(bc_broker_t *b) {
+    close_job_t job = {.logs = NULL, .n = 0, .next = 0, .rc = 0};
+    for (size_t i = 0; i < b->ntopics; i++)
+        job.n += (size_t)b->topics[i]->cfg.partitions;
+    job.logs = bc_calloc(job.n ? job.n : 1, sizeof(*job.logs));
+    job.n = 0;
+    for (size_t i = 0; i < b->ntopics; i++) {
+        topic_t *t = b->topics[i];
+        for (int32_t p = 0; t->parts && p < t->cfg.partitions; p++) {
+            if (t->parts[p].log) job.logs[job.n++] = t->parts[p].log;
+            t->parts[p].log = NULL;
+        }
+    }
+    pthread_mutex_init(&job.lock, NULL);
+    pthread_t th[CLOSE_THREADS];
+    int started = 0;
+    for (; started < CLOSE_THREADS && (size_t)started < job.n; started++)
+        if (pthread_create(&th[started], NULL, close_worker, &job) != 0)
+            break;
+    close_worker(&job); /* this thread helps, and finishes alone if none
+                           could start */
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    pthread_mutex_destroy(&job.lock);
+    free(job.logs);
+    return job.rc;
+}
+
 int bc_broker_close(bc_broker_t *b) {
-    int rc = 0;
     if (!b) return 0;
+    int rc = close_logs(b);
     for (size_t i = 0; i < b->ntopics; i++)
         topic_free(b->topics[i], 1, &rc);
     free(b->topics);

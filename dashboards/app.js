@@ -50,7 +50,6 @@ function route() {
     view.focus();
     window.scrollTo(0, 0);
   } else {
-    document.title = 'Warren — consumer groups';
     view = mountOverview(main, model, r.params);
     // Coming back from a group: focus its row, else the heading.
     if (!(from !== 'overview' && from && lastGroup &&
@@ -144,7 +143,14 @@ async function resync() {
 
 const stream = new EventStream('/v3/events', (name, data) => {
   if (name === 'status') model.onStatus(data);
-  else if (name === 'tick') model.onTick(data);
+  else if (name === 'tick') {
+    model.onTick(data);
+    // Incident counts on the overview follow the evaluation passes.
+    if (model.notifiers.state === 'present' &&
+        Date.now() - model.notifiers.at > 9000) {
+      model.loadNotifiers();
+    }
+  }
   else if (name === 'dropped') resync();
   paintConn();
 }, (state, info) => {

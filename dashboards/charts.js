@@ -201,10 +201,15 @@ export function lagChart(box, pts, { t0: from, t1, height = 260 }) {
   for (let i = 0; i < data.length; i++) {
     const p = data[i];
     const xa = x(p.t);
-    const xb = i + 1 < data.length ? x(data[i + 1].t) : x(t1);
     const meta = statusMeta(p.status);
-    band.appendChild(s('rect', { class: `seg st-${meta.cls}`, x: xa,
-      y: H - m.b + 4, width: Math.max(0.5, xb - xa), height: 8 }));
+    if (i === 0 || data[i - 1].status !== p.status) {
+      let j = i;
+      while (j + 1 < data.length && data[j + 1].status === p.status) j++;
+      const xe = j + 1 < data.length ? x(data[j + 1].t) : x(t1);
+      band.appendChild(s('rect', { class: `seg st-${meta.cls}`, x: xa,
+        y: H - m.b + 4, width: Math.max(0.5, xe - xa), height: 8 },
+      s('title', null, `${meta.word} from ${fmtDateTime(p.t)}`)));
+    }
     if (i > 0 && data[i - 1].status !== p.status) {
       marks.appendChild(s('line', { class: `mark st-${meta.cls}`, x1: xa,
         x2: xa, y1: m.t - 4, y2: H - m.b + 12 }));
@@ -244,7 +249,9 @@ export function lagChart(box, pts, { t0: from, t1, height = 260 }) {
     const px = (ev.clientX - r.left) * (W / r.width);
     const t = t0 + (px - m.l) / (W - m.l - m.r) * (t1 - t0);
     let best = data[0];
-    for (const p of data) if (Math.abs(p.t - t) < Math.abs(best.t - t)) best = p;
+    for (const p of data) {
+      if (Math.abs(p.t - t) < Math.abs(best.t - t)) best = p;
+    }
     cursor.setAttribute('x1', x(best.t));
     cursor.setAttribute('x2', x(best.t));
     cursor.setAttribute('visibility', 'visible');

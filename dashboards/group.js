@@ -38,15 +38,15 @@ export function mountGroup(main, model, cluster, group, params) {
     lagCode: 0,
     window: null,
     samples: [],
-    histFrom: 0,
-    loadedTick: -1,
     error: '',
     busy: false,
-    gone: false,
     inc: null,
     noIncRoute: false,
   };
-  const g0 = model.ensure(cluster, group);
+  // Until the model knows the group (it may not exist at all: no phantom
+  // row is added to the overview for it).
+  const g0 = { status: '', kind: '', since: null, explanation: '',
+    totallag: null, maxTimeLag: null, live: false };
 
   const title = h('h1', { tabindex: '-1', class: 'gtitle' }, group);
   const statusBox = h('div', { class: 'gstatus' });
@@ -136,18 +136,24 @@ export function mountGroup(main, model, cluster, group, params) {
 
   // ---- data ----
   async function loadLag() {
-    const [lag, win] = await Promise.all([
-      getJSON(groupPath(cluster, group, '/lag')),
-      getJSON(groupPath(cluster, group, '/window')).catch(() => null)]);
+    const lag = await getJSON(groupPath(cluster, group, '/lag'));
     st.lagCode = lag.status;
     if (lag.body && lag.body.status) {
       st.lag = lag.body.status;
-      if (!model.get(cluster, group).live) {
-        model.applyStatusObject(model.get(cluster, group), st.lag);
-      }
+      const mg = model.get(cluster, group);
+      if (mg && !mg.live) model.applyStatusObject(mg, st.lag);
     }
-    if (win && win.ok && win.body && win.body.window) st.window = win.body.window;
-    else if (win && win.status === 404) st.window = null;
+    if (lag.status === 404) {
+      st.window = null;
+      return;
+    }
+    const win = await getJSON(groupPath(cluster, group, '/window'))
+      .catch(() => null);
+    if (win && win.ok && win.body && win.body.window) {
+      st.window = win.body.window;
+    } else if (win && win.status === 404) {
+      st.window = null;
+    }
   }
 
   async function loadIncidents() {
@@ -171,7 +177,6 @@ export function mountGroup(main, model, cluster, group, params) {
       if (sm.length) model.observeClock(cluster, sm[sm.length - 1].t_last,
         false);
       st.samples = sm;
-      st.histFrom = from;
     } catch (e) {
       return;
     }
@@ -181,10 +186,10 @@ export function mountGroup(main, model, cluster, group, params) {
   async function refresh(first) {
     if (st.busy) return;
     st.busy = true;
-    st.loadedTick = model.ticks;
     try {
-      const jobs = [loadLag()];
-      if (first) jobs.push(loadHistory());
+      await loadLag();
+      const jobs = [];
+      if (first && st.lagCode !== 404) jobs.push(loadHistory());
       if (model.notifiers.state !== 'absent') {
         jobs.push(model.loadNotifiers().then(loadIncidents));
       }

@@ -50,7 +50,10 @@ export class Model {
     this.epoch++;
     if (this.pending) return;
     this.pending = true;
+    let done = false;
     const run = () => {
+      if (done) return;
+      done = true;
       this.pending = false;
       for (const fn of [...this.listeners]) {
         try {
@@ -60,8 +63,10 @@ export class Model {
         }
       }
     };
-    if (document.hidden) setTimeout(run, 250);
-    else requestAnimationFrame(run);
+    // A frame when the page is painting; a timer otherwise (hidden or
+    // throttled pages get no frames but must stay current).
+    if (!document.hidden) requestAnimationFrame(run);
+    setTimeout(run, document.hidden ? 250 : 100);
   }
 
   ensure(cluster, group) {
@@ -71,8 +76,8 @@ export class Model {
       g = { key, cluster, group, status: '', kind: '', totallag: null,
         maxlag: null, maxTimeLag: null, since: null, explanation: '',
         partitionCount: null, spark: null, sparkState: 0, detailState: 0,
-        detailStale: false, detailTick: -1, live: false, search: `${cluster}/${group}`
-          .toLowerCase() };
+        detailStale: false, detailTick: -1, live: false,
+        search: `${cluster}/${group}`.toLowerCase() };
       this.groups.set(key, g);
     }
     return g;
@@ -122,7 +127,9 @@ export class Model {
         }
       }));
       for (const [key, g] of this.groups) {
-        if (!listed.has(key) && g.status !== 'NOTFOUND') this.groups.delete(key);
+        if (!listed.has(key) && g.status !== 'NOTFOUND') {
+          this.groups.delete(key);
+        }
       }
       this.clusters = clusters;
       this.loaded = true;
@@ -151,9 +158,8 @@ export class Model {
     if (g.status === 'NOTFOUND' || g.detailState === 1) return;
     // A stale body is asked again once per evaluation pass at most: the
     // server caches /lag for expire-cache.
-    if (g.detailState === 2 && (!g.detailStale || g.detailTick === this.ticks)) {
-      return;
-    }
+    const fresh = !g.detailStale || g.detailTick === this.ticks;
+    if (g.detailState === 2 && fresh) return;
     this.queue.add(`lag ${g.key}`, () => this.fetchDetail(g), urgent);
   }
 

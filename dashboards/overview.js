@@ -67,6 +67,7 @@ export function mountOverview(main, model, params) {
   state.page = Math.max(0, (parseInt(params.get('page') || '1', 10) || 1) - 1);
 
   const rows = new Map();
+  const phone = window.matchMedia('(max-width: 640px)');
   const title = h('h1', { tabindex: '-1' }, 'Consumer groups');
   const sub = h('p', { class: 'sub' });
   const tiles = h('div', { class: 'tiles', role: 'group',
@@ -75,8 +76,9 @@ export function mountOverview(main, model, params) {
   for (const f of FILTERS) {
     const count = h('span', { class: 'tile-count' }, '0');
     const extra = h('span', { class: 'tile-extra' });
-    const b = h('button', { type: 'button', class: `tile ${f.cls ? `st-${
-      f.cls}` : 'tile-all'}`, 'aria-pressed': 'false', dataset: { filter: f.id },
+    const cls = f.cls ? `st-${f.cls}` : 'tile-all';
+    const b = h('button', { type: 'button', class: `tile ${cls}`,
+      'aria-pressed': 'false', dataset: { filter: f.id },
     onclick: () => setStatus(state.status === f.id ? 'all' : f.id) },
     f.icon ? icon(f.icon, 'icon tile-icon') : null,
     h('span', { class: 'tile-word' }, f.word), count, extra);
@@ -253,22 +255,30 @@ export function mountOverview(main, model, params) {
     r.cells.tl.dataset.label = 'Max time lag';
     const now = model.clusterNow(g.cluster);
     const sp = g.spark ? `${g.spark.length}:${g.spark.length &&
-      g.spark[g.spark.length - 1].t}:${Math.floor(now / 30000)}` : 'none';
+      g.spark[g.spark.length - 1].t}:${Math.floor(now / 30000)}:${sparkW}`
+      : 'none';
     if (r.sig.spark !== sp) {
       replaceChildren(r.cells.spark, g.spark
-        ? sparkline(g.spark, { t1: now, span: HOUR, width: 120, height: 28,
-          label: 'Total lag over the last hour' })
+        ? sparkline(g.spark, { t1: now, span: HOUR, width: sparkW,
+          height: 28, label: 'Total lag over the last hour' })
         : h('span', { class: 'spark-wait' }, '…'));
       r.sig.spark = sp;
     }
+    let since = 'unknown';
     if (g.since !== null && g.since !== undefined && g.status) {
-      r.cells.since.textContent = fmtMs(Math.max(0, now - g.since));
+      since = fmtMs(Math.max(0, now - g.since));
+      r.cells.since.textContent = since;
       r.cells.since.title = `since ${new Date(g.since).toLocaleString()}`;
     } else {
       r.cells.since.textContent = '—';
       r.cells.since.removeAttribute('title');
     }
     r.cells.since.dataset.label = 'In status for';
+    // One sentence for screen readers instead of the cells read in turn.
+    r.a.setAttribute('aria-label', `${g.group} in cluster ${g.cluster}: ` +
+      `${meta.word}${expl ? ` (${expl})` : ''}; total lag ` +
+      `${fmtInt(g.totallag)}, max time lag ${fmtSeconds(g.maxTimeLag)}, ` +
+      `in this status for ${since}`);
   }
 
   function render() {
@@ -277,7 +287,11 @@ export function mountOverview(main, model, params) {
     model.renderMs = performance.now() - started;
   }
 
+  let sparkW = 120;
   function renderList() {
+    // Sparklines fill the card width on phones (no stretching).
+    sparkW = phone.matches ? Math.max(120, Math.min(600,
+      list.clientWidth - 30)) : 120;
     const all = [...model.groups.values()];
     // Counts per status (over the cluster filter only).
     const counts = { all: 0, ERR: 0, WARN: 0, OK: 0, NOTFOUND: 0 };
@@ -294,6 +308,10 @@ export function mountOverview(main, model, params) {
         (id === 'ERR' && ERR_KINDS.includes(state.status))));
       t.b.classList.toggle('zero', id !== 'all' && counts[id] === 0);
     }
+    const bad = [counts.ERR ? `${counts.ERR} error${counts.ERR === 1 ? ''
+      : 's'}` : '', counts.WARN ? `${counts.WARN} falling behind` : '']
+      .filter(Boolean).join(', ');
+    document.title = `${bad ? `(${bad}) ` : ''}Warren — consumer groups`;
     const k = ERR_KINDS.filter((x) => kinds[x]).map((x) =>
       `${kinds[x]} ${statusMeta(x).word}`);
     tileEls.get('ERR').extra.textContent = k.join(' · ');
@@ -440,8 +458,9 @@ export function mountOverview(main, model, params) {
     replaceChildren(alerts, h('h2', { id: 'alerts-h' }, 'Webhook notifiers'),
       nfs.length ? h('ul', { class: 'notifiers' }, nfs.map((x) => h('li', null,
         h('strong', null, x.name), ` — ${fmtInt(x.open_incidents)} open ` +
-        `incident${x.open_incidents === 1 ? '' : 's'}, ${fmtInt(x.delivered)} ` +
-        `delivered, ${fmtInt(x.failed)} failed, ${fmtInt(x.pending)} pending`)))
+        `incident${x.open_incidents === 1 ? '' : 's'}, ` +
+        `${fmtInt(x.delivered)} delivered, ${fmtInt(x.failed)} failed, ` +
+        `${fmtInt(x.pending)} pending`)))
         : h('p', { class: 'muted' }, 'No notifier is configured.'),
       dels.length ? h('p', { class: 'muted' }, `${dels.length} recent ` +
         `deliveries, ${failed} failed. Each group's page shows its own.`)
@@ -449,7 +468,9 @@ export function mountOverview(main, model, params) {
   }
 
   render();
+  syncUrl();
   const unsub = model.subscribe(render);
+  phone.addEventListener('change', render);
   const clock = setInterval(render, 5000);
   return {
     focus() {
@@ -466,6 +487,7 @@ export function mountOverview(main, model, params) {
     unmount() {
       unsub();
       clearInterval(clock);
+      phone.removeEventListener('change', render);
       document.removeEventListener('keydown', onKey);
     },
   };

@@ -33,12 +33,10 @@ static void fail(cur_t *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void fail(cur_t *c, const char *fmt, ...) {
-    if (!c->errstr || c->errstr_size == 0)
-        return;
+    if (!c->errstr || c->errstr_size == 0) return;
     int n = snprintf(c->errstr, c->errstr_size, "%s byte %zu: ", c->what,
                      c->base + c->pos);
-    if (n < 0 || (size_t)n >= c->errstr_size)
-        return;
+    if (n < 0 || (size_t)n >= c->errstr_size) return;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(c->errstr + n, c->errstr_size - (size_t)n, fmt, ap);
@@ -50,15 +48,13 @@ static size_t left(const cur_t *c) {
 }
 
 static int need(cur_t *c, size_t n, const char *type, const char *field) {
-    if (left(c) >= n)
-        return 0;
+    if (left(c) >= n) return 0;
     fail(c, "truncated %s %s (%zu of %zu bytes)", type, field, left(c), n);
     return -1;
 }
 
 static int r_i16(cur_t *c, const char *field, int16_t *v) {
-    if (need(c, 2, "int16", field))
-        return -1;
+    if (need(c, 2, "int16", field)) return -1;
     const unsigned char *p = c->p + c->pos;
     *v = (int16_t)(uint16_t)((unsigned)p[0] << 8 | p[1]);
     c->pos += 2;
@@ -66,8 +62,7 @@ static int r_i16(cur_t *c, const char *field, int16_t *v) {
 }
 
 static int r_i32(cur_t *c, const char *field, int32_t *v) {
-    if (need(c, 4, "int32", field))
-        return -1;
+    if (need(c, 4, "int32", field)) return -1;
     const unsigned char *p = c->p + c->pos;
     *v = (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
                    (uint32_t)p[2] << 8 | p[3]);
@@ -76,8 +71,7 @@ static int r_i32(cur_t *c, const char *field, int32_t *v) {
 }
 
 static int r_i64(cur_t *c, const char *field, int64_t *v) {
-    if (need(c, 8, "int64", field))
-        return -1;
+    if (need(c, 8, "int64", field)) return -1;
     uint64_t u = 0;
     for (int i = 0; i < 8; i++)
         u = u << 8 | c->p[c->pos + (size_t)i];
@@ -125,12 +119,10 @@ static const char *keep(cur_t *c, const unsigned char *s, size_t n) {
 }
 
 /* A classic string; nullable strings decode null as "". */
-static int r_str(cur_t *c, const char *field, bool nullable,
-                 const char **out) {
+static int r_str(cur_t *c, const char *field, bool nullable, const char **out) {
     int16_t n;
     size_t at = c->pos;
-    if (r_i16(c, field, &n))
-        return -1;
+    if (r_i16(c, field, &n)) return -1;
     if (n == -1 && nullable) {
         *out = "";
         return 0;
@@ -155,8 +147,7 @@ static int r_str(cur_t *c, const char *field, bool nullable,
 static int r_cstr(cur_t *c, const char *field, const char **out) {
     uint32_t n;
     size_t at = c->pos;
-    if (r_uvarint(c, field, &n))
-        return -1;
+    if (r_uvarint(c, field, &n)) return -1;
     if (n == 0) {
         *out = "";
         return 0;
@@ -164,8 +155,8 @@ static int r_cstr(cur_t *c, const char *field, const char **out) {
     if (left(c) < (size_t)n - 1) {
         size_t l = left(c);
         c->pos = at;
-        fail(c, "compact string %s length %u exceeds the %zu bytes left",
-             field, n - 1, l);
+        fail(c, "compact string %s length %u exceeds the %zu bytes left", field,
+             n - 1, l);
         return -1;
     }
     *out = keep(c, c->p + c->pos, (size_t)n - 1);
@@ -178,8 +169,7 @@ static int r_bytes(cur_t *c, const char *field, const unsigned char **p,
                    size_t *n, size_t *at_out) {
     int32_t len;
     size_t at = c->pos;
-    if (r_i32(c, field, &len))
-        return -1;
+    if (r_i32(c, field, &len)) return -1;
     if (len == -1) {
         *p = NULL;
         *n = 0;
@@ -206,11 +196,9 @@ static int r_bytes(cur_t *c, const char *field, const unsigned char **p,
 }
 
 /* An array count that must fit the bytes left at min_size per element. */
-static int r_count(cur_t *c, const char *field, size_t min_size,
-                   int32_t *n) {
+static int r_count(cur_t *c, const char *field, size_t min_size, int32_t *n) {
     size_t at = c->pos;
-    if (r_i32(c, field, n))
-        return -1;
+    if (r_i32(c, field, n)) return -1;
     if (*n < 0) {
         c->pos = at;
         fail(c, "bad count %d for %s", (int)*n, field);
@@ -219,8 +207,8 @@ static int r_count(cur_t *c, const char *field, size_t min_size,
     if ((size_t)*n > left(c) / min_size) {
         size_t l = left(c);
         c->pos = at;
-        fail(c, "%s count %d cannot fit in the %zu bytes left", field,
-             (int)*n, l);
+        fail(c, "%s count %d cannot fit in the %zu bytes left", field, (int)*n,
+             l);
         return -1;
     }
     return 0;
@@ -229,8 +217,8 @@ static int r_count(cur_t *c, const char *field, size_t min_size,
 static mon_kdecode_member_t *member_add(mon_kdecode_record_t *rec) {
     if (rec->n_members == rec->members_cap_) {
         rec->members_cap_ = rec->members_cap_ ? 2 * rec->members_cap_ : 8;
-        rec->members_ = mon_realloc(
-            rec->members_, rec->members_cap_ * sizeof(*rec->members_));
+        rec->members_ = mon_realloc(rec->members_,
+                                    rec->members_cap_ * sizeof(*rec->members_));
     }
     mon_kdecode_member_t *m = &rec->members_[rec->n_members++];
     memset(m, 0, sizeof(*m));
@@ -241,8 +229,8 @@ static void owner_add(mon_kdecode_record_t *rec, const char *topic,
                       int32_t partition, size_t member) {
     if (rec->n_owners == rec->owners_cap_) {
         rec->owners_cap_ = rec->owners_cap_ ? 2 * rec->owners_cap_ : 16;
-        rec->owners_ = mon_realloc(rec->owners_,
-                                   rec->owners_cap_ * sizeof(*rec->owners_));
+        rec->owners_ =
+            mon_realloc(rec->owners_, rec->owners_cap_ * sizeof(*rec->owners_));
     }
     mon_kdecode_owner_t *o = &rec->owners_[rec->n_owners++];
     o->topic = topic;
@@ -260,8 +248,7 @@ static int decode_offset_key(cur_t *c, mon_kdecode_record_t *rec) {
 
 static int decode_offset_value(cur_t *c, mon_kdecode_record_t *rec) {
     int16_t v = rec->value_version;
-    if (r_i64(c, "offset", &rec->offset))
-        return MON_KDECODE_EMALFORMED;
+    if (r_i64(c, "offset", &rec->offset)) return MON_KDECODE_EMALFORMED;
     if (v >= 3 && r_i32(c, "leader_epoch", &rec->leader_epoch))
         return MON_KDECODE_EMALFORMED;
     if (v == 4 ? r_cstr(c, "metadata", &rec->metadata)
@@ -296,10 +283,15 @@ static int decode_offset_value(cur_t *c, mon_kdecode_record_t *rec) {
 static int decode_assignment(cur_t *outer, const unsigned char *p, size_t n,
                              size_t at, size_t m) {
     mon_kdecode_record_t *rec = outer->rec;
-    cur_t c = {p, n, 0, outer->base + at, outer->what, outer->errstr,
-               outer->errstr_size, rec};
-    if (n == 0)
-        return 0;
+    cur_t c = {p,
+               n,
+               0,
+               outer->base + at,
+               outer->what,
+               outer->errstr,
+               outer->errstr_size,
+               rec};
+    if (n == 0) return 0;
     int16_t version;
     int32_t ntopics;
     if (r_i16(&c, "assignment version", &version))
@@ -341,8 +333,7 @@ static int decode_group_value(cur_t *c, mon_kdecode_record_t *rec) {
         return MON_KDECODE_EMALFORMED;
     rec->consumer_protocol = !strcmp(rec->protocol_type, "consumer");
     /* smallest member: 3 empty strings + session timeout + 2 null bytes */
-    if (r_count(c, "member", 18, &nmembers))
-        return MON_KDECODE_EMALFORMED;
+    if (r_count(c, "member", 18, &nmembers)) return MON_KDECODE_EMALFORMED;
     /* the members array is grown before any pointer into it is kept */
     for (int32_t i = 0; i < nmembers; i++) {
         mon_kdecode_member_t *m = member_add(rec);
@@ -367,10 +358,9 @@ static int decode_group_value(cur_t *c, mon_kdecode_record_t *rec) {
             return MON_KDECODE_EMALFORMED;
         rec->members = rec->members_;
         if (rec->consumer_protocol) {
-            int rc = decode_assignment(c, asg, nasg, at_asg,
-                                       rec->n_members - 1);
-            if (rc)
-                return rc;
+            int rc =
+                decode_assignment(c, asg, nasg, at_asg, rec->n_members - 1);
+            if (rc) return rc;
         }
     }
     rec->members = rec->members_;
@@ -412,8 +402,7 @@ int mon_kdecode(const void *key, size_t key_len, const void *value,
                 size_t value_len, mon_kdecode_record_t *rec, char *errstr,
                 size_t errstr_size) {
     rec_reset(rec, key_len + (value ? value_len : 0));
-    cur_t kc = {key, key ? key_len : 0, 0, 0, "key", errstr, errstr_size,
-                rec};
+    cur_t kc = {key, key ? key_len : 0, 0, 0, "key", errstr, errstr_size, rec};
     int rc;
     if (!key || key_len == 0) {
         fail(&kc, "empty key");
@@ -431,14 +420,12 @@ int mon_kdecode(const void *key, size_t key_len, const void *value,
     if (offset_key)
         rc = decode_offset_key(&kc, rec);
     else
-        rc = r_str(&kc, "group", false, &rec->group)
-                 ? MON_KDECODE_EMALFORMED
-                 : 0;
-    if (rc)
-        goto err;
+        rc = r_str(&kc, "group", false, &rec->group) ? MON_KDECODE_EMALFORMED
+                                                     : 0;
+    if (rc) goto err;
     if (!value || value_len == 0) {
-        rec->type = offset_key ? MON_KDECODE_OFFSET_DELETE
-                               : MON_KDECODE_GROUP_DELETE;
+        rec->type =
+            offset_key ? MON_KDECODE_OFFSET_DELETE : MON_KDECODE_GROUP_DELETE;
         return MON_KDECODE_OK;
     }
     cur_t vc = {value, value_len, 0, 0, "value", errstr, errstr_size, rec};
@@ -456,8 +443,7 @@ int mon_kdecode(const void *key, size_t key_len, const void *value,
     }
     rc = offset_key ? decode_offset_value(&vc, rec)
                     : decode_group_value(&vc, rec);
-    if (rc)
-        goto err;
+    if (rc) goto err;
     return MON_KDECODE_OK;
 err:
     rec->type = MON_KDECODE_NONE;
@@ -465,8 +451,7 @@ err:
 }
 
 void mon_kdecode_record_free(mon_kdecode_record_t *rec) {
-    if (!rec)
-        return;
+    if (!rec) return;
     free(rec->buf_);
     free(rec->members_);
     free(rec->owners_);

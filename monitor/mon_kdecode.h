@@ -63,7 +63,7 @@
 
 /* Results of mon_kdecode (0 = decoded). */
 #define MON_KDECODE_OK 0
-#define MON_KDECODE_EVERSION (-1) /* unknown key/value version: a warning */
+#define MON_KDECODE_EVERSION (-1)   /* unknown key/value version: a warning */
 #define MON_KDECODE_EMALFORMED (-2) /* truncated or bad length: an error */
 
 typedef enum mon_kdecode_type_e {
@@ -75,22 +75,22 @@ typedef enum mon_kdecode_type_e {
 } mon_kdecode_type_t;
 
 /* One member of a group (group metadata). Strings are NUL-terminated and
- * point into the owning record; a null string is "" with the _null flag. */
+ * point into the owning record; a null string reads as "". */
 typedef struct mon_kdecode_member_s {
     const char *member_id;
     const char *group_instance_id; /* "" when null or before v3 */
     const char *client_id;
     const char *client_host;
-    int32_t rebalance_timeout;     /* -1 before v1 */
+    int32_t rebalance_timeout; /* -1 before v1 */
     int32_t session_timeout;
-    int32_t assignment_version;    /* -1 when no assignment was decoded */
+    int32_t assignment_version; /* -1 when no assignment was decoded */
 } mon_kdecode_member_t;
 
 /* One assigned partition and its owner (from a member's assignment). */
 typedef struct mon_kdecode_owner_s {
     const char *topic;
     int32_t partition;
-    size_t member;                 /* index into members */
+    size_t member; /* index into members */
 } mon_kdecode_owner_t;
 
 /* A decoded record. Zero-initialise before the first call; may be reused
@@ -100,26 +100,26 @@ typedef struct mon_kdecode_owner_s {
 typedef struct mon_kdecode_record_s {
     mon_kdecode_type_t type;
     int16_t key_version;
-    int16_t value_version;         /* -1 for tombstones */
+    int16_t value_version; /* -1 for tombstones */
     const char *group;
     /* offset commit / offset delete */
     const char *topic;
     int32_t partition;
     int64_t offset;
-    int32_t leader_epoch;          /* -1 when absent */
-    const char *metadata;          /* "" when null */
-    int64_t commit_ts;             /* ms since the epoch */
-    int64_t expire_ts;             /* -1 unless value v1 */
+    int32_t leader_epoch; /* -1 when absent */
+    const char *metadata; /* "" when null */
+    int64_t commit_ts;    /* ms since the epoch */
+    int64_t expire_ts;    /* -1 unless value v1 */
     /* group metadata */
     const char *protocol_type;
     int32_t generation;
-    const char *protocol;          /* "" when null */
-    const char *leader;            /* "" when null */
-    int64_t state_ts;              /* -1 before v2 */
-    bool consumer_protocol;        /* protocol_type == "consumer" */
+    const char *protocol;   /* "" when null */
+    const char *leader;     /* "" when null */
+    int64_t state_ts;       /* -1 before v2 */
+    bool consumer_protocol; /* protocol_type == "consumer" */
     mon_kdecode_member_t *members;
     size_t n_members;
-    mon_kdecode_owner_t *owners;   /* consumer protocol only */
+    mon_kdecode_owner_t *owners; /* consumer protocol only */
     size_t n_owners;
     /* internal buffers */
     char *buf_;

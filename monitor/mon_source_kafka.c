@@ -62,7 +62,7 @@ typedef struct refresh_s {
     uint64_t requests;
     int failures;
     bool metadata_failed;
-    int32_t *down;    /* brokers whose ListOffsets failed this refresh */
+    int32_t *down; /* brokers whose ListOffsets failed this refresh */
     size_t n_down;
     int64_t heads;
     uint64_t commits;
@@ -70,6 +70,7 @@ typedef struct refresh_s {
 } refresh_t;
 
 struct mon_source_kafka_s {
+    mon_source_t base; /* first: the table the daemon sees */
     const mon_config_cluster_t *cfg;
     mon_store_t *st;
     mon_store_cluster_t *cl;
@@ -120,8 +121,7 @@ static void err_set(char *errstr, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void err_set(char *errstr, size_t size, const char *fmt, ...) {
-    if (!errstr || size == 0)
-        return;
+    if (!errstr || size == 0) return;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(errstr, size, fmt, ap);
@@ -147,8 +147,7 @@ static void rf_fail(mon_source_kafka_t *src, refresh_t *rf, const char *fmt,
             snprintf(rf->first_error, sizeof(rf->first_error), "%s", msg);
     }
     pthread_mutex_lock(&src->lock);
-    snprintf(src->status.last_error, sizeof(src->status.last_error), "%s",
-             msg);
+    snprintf(src->status.last_error, sizeof(src->status.last_error), "%s", msg);
     src->status.last_error_ms = wall_ms();
     pthread_mutex_unlock(&src->lock);
 }
@@ -192,9 +191,8 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason,
     mon_source_kafka_t *src = opaque;
     /* only the text and time: availability is decided per refresh */
     rf_fail(src, NULL, "%s", reason);
-    mon_log(MON_LOG_DEBUG, "cluster %s: kafka error %s: %s",
-            src->cfg->name, rd_kafka_err2name((rd_kafka_resp_err_t)err),
-            reason);
+    mon_log(MON_LOG_DEBUG, "cluster %s: kafka error %s: %s", src->cfg->name,
+            rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
 }
 
 /* ---- construction ---- */
@@ -218,8 +216,7 @@ static rd_kafka_conf_t *conf_build(mon_source_kafka_t *src, bool reader,
         {reader ? "group.id" : NULL, gid},
     };
     for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
-        if (!defaults[i][0])
-            continue;
+        if (!defaults[i][0]) continue;
         if (rd_kafka_conf_set(conf, defaults[i][0], defaults[i][1], err,
                               sizeof(err)) != RD_KAFKA_CONF_OK) {
             err_set(errstr, errstr_size, "%s: %s", defaults[i][0], err);
@@ -246,8 +243,7 @@ static rd_kafka_t *client_new(mon_source_kafka_t *src, bool reader,
                               char *errstr, size_t errstr_size) {
     char err[512];
     rd_kafka_conf_t *conf = conf_build(src, reader, errstr, errstr_size);
-    if (!conf)
-        return NULL;
+    if (!conf) return NULL;
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
     if (!rk) {
         rd_kafka_conf_destroy(conf);
@@ -279,17 +275,15 @@ mon_source_kafka_t *mon_source_kafka_new(const mon_config_cluster_t *cfg,
     src->req_timeout_ms = (int)(t < 2000 ? 2000 : t > 10000 ? 10000 : t);
 
     src->rk = client_new(src, false, errstr, errstr_size);
-    if (!src->rk)
-        goto err;
+    if (!src->rk) goto err;
     if (cfg->offsets == MON_CONFIG_OFFSETS_TOPIC) {
         src->crk = client_new(src, true, errstr, errstr_size);
-        if (!src->crk)
-            goto err;
+        if (!src->crk) goto err;
         rd_kafka_poll_set_consumer(src->crk);
     }
     src->aq = rd_kafka_queue_new(src->rk);
-    src->opt_list =
-        rd_kafka_AdminOptions_new(src->rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
+    src->opt_list = rd_kafka_AdminOptions_new(
+        src->rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
     src->opt_offsets = rd_kafka_AdminOptions_new(
         src->rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
     if (rd_kafka_AdminOptions_set_request_timeout(
@@ -328,8 +322,7 @@ static ktopic_t *topic_find(ktopic_t *topics, size_t n, const char *name) {
 }
 
 static bool topic_wanted(const mon_config_cluster_t *cfg, const char *name) {
-    if (!cfg->internal_topics && name[0] == '_' && name[1] == '_')
-        return false;
+    if (!cfg->internal_topics && name[0] == '_' && name[1] == '_') return false;
     return mon_config_name_allowed(cfg->topic_allowlist, cfg->topic_denylist,
                                    name);
 }
@@ -348,8 +341,7 @@ static void gtopic_free(kgtopic_t *gt) {
 }
 
 static void group_free(kgroup_t *g) {
-    if (!g)
-        return;
+    if (!g) return;
     for (size_t i = 0; i < g->n_topics; i++)
         gtopic_free(&g->topics[i]);
     free(g->topics);
@@ -389,12 +381,11 @@ static kgroup_t *group_find(mon_source_kafka_t *src, const char *name) {
 static kgroup_t *group_get(mon_source_kafka_t *src, const char *name) {
     bool found;
     size_t pos = group_pos(src, name, &found);
-    if (found)
-        return src->groups[pos];
+    if (found) return src->groups[pos];
     if (src->n_groups == src->cap_groups) {
         src->cap_groups = src->cap_groups ? 2 * src->cap_groups : 64;
-        src->groups = mon_realloc(src->groups,
-                                  src->cap_groups * sizeof(*src->groups));
+        src->groups =
+            mon_realloc(src->groups, src->cap_groups * sizeof(*src->groups));
     }
     memmove(&src->groups[pos + 1], &src->groups[pos],
             (src->n_groups - pos) * sizeof(*src->groups));
@@ -408,8 +399,7 @@ static kgroup_t *group_get(mon_source_kafka_t *src, const char *name) {
 static void group_remove(mon_source_kafka_t *src, const char *name) {
     bool found;
     size_t pos = group_pos(src, name, &found);
-    if (!found)
-        return;
+    if (!found) return;
     group_free(src->groups[pos]);
     memmove(&src->groups[pos], &src->groups[pos + 1],
             (src->n_groups - pos - 1) * sizeof(*src->groups));
@@ -418,8 +408,7 @@ static void group_remove(mon_source_kafka_t *src, const char *name) {
 
 static kgtopic_t *gtopic_find(kgroup_t *g, const char *topic) {
     for (size_t i = 0; i < g->n_topics; i++)
-        if (!strcmp(g->topics[i].topic, topic))
-            return &g->topics[i];
+        if (!strcmp(g->topics[i].topic, topic)) return &g->topics[i];
     return NULL;
 }
 
@@ -459,17 +448,14 @@ static void gtopic_remove(kgroup_t *g, kgtopic_t *gt) {
 
 /* Records offset for group/topic/partition when it differs from the last
  * one seen (or always, with force). Returns 1 when the store took it. */
-static int commit_seen(mon_source_kafka_t *src, kgroup_t *g,
-                       const char *topic, int32_t p, int64_t offset,
-                       int64_t t_ms, const char *owner, const char *client,
-                       bool force) {
-    if (p < 0 || p >= MON_STORE_MAX_PARTITIONS || offset < 0)
-        return 0;
+static int commit_seen(mon_source_kafka_t *src, kgroup_t *g, const char *topic,
+                       int32_t p, int64_t offset, int64_t t_ms,
+                       const char *owner, const char *client, bool force) {
+    if (p < 0 || p >= MON_STORE_MAX_PARTITIONS || offset < 0) return 0;
     kgtopic_t *gt = gtopic_get(g, topic, p);
-    if (!force && gt->offsets[p] == offset)
-        return 0;
-    int rc = mon_store_commit(src->cl, g->name, topic, p, offset, t_ms,
-                              owner, client);
+    if (!force && gt->offsets[p] == offset) return 0;
+    int rc = mon_store_commit(src->cl, g->name, topic, p, offset, t_ms, owner,
+                              client);
     if (rc == MON_STORE_STORED || rc == MON_STORE_MERGED) {
         gt->offsets[p] = offset;
         return 1;
@@ -503,8 +489,7 @@ static void refresh_metadata(mon_source_kafka_t *src, refresh_t *rf) {
         if (mt->err) {
             /* keep what we knew of a topic that answers with an error */
             ktopic_t *old = topic_find(src->topics, src->n_topics, mt->topic);
-            if (!old)
-                continue;
+            if (!old) continue;
             t->name = mon_strdup(old->name);
             t->n_parts = old->n_parts;
             t->leaders = mon_calloc((size_t)old->n_parts + 1, sizeof(int32_t));
@@ -514,10 +499,8 @@ static void refresh_metadata(mon_source_kafka_t *src, refresh_t *rf) {
             t->name = mon_strdup(mt->topic);
             int32_t np = 0;
             for (int j = 0; j < mt->partition_cnt; j++)
-                if (mt->partitions[j].id >= np)
-                    np = mt->partitions[j].id + 1;
-            if (np > MON_STORE_MAX_PARTITIONS)
-                np = MON_STORE_MAX_PARTITIONS;
+                if (mt->partitions[j].id >= np) np = mt->partitions[j].id + 1;
+            if (np > MON_STORE_MAX_PARTITIONS) np = MON_STORE_MAX_PARTITIONS;
             t->n_parts = np;
             t->leaders = mon_malloc(((size_t)np + 1) * sizeof(int32_t));
             for (int32_t j = 0; j < np; j++)
@@ -535,8 +518,7 @@ static void refresh_metadata(mon_source_kafka_t *src, refresh_t *rf) {
     /* topics that vanished: out of the store and of every group */
     for (size_t i = 0; i < src->n_topics; i++) {
         ktopic_t *old = &src->topics[i];
-        if (topic_find(nt, n, old->name))
-            continue;
+        if (topic_find(nt, n, old->name)) continue;
         if (old->wanted) {
             mon_log(MON_LOG_INFO, "cluster %s: topic %s is gone",
                     src->cfg->name, old->name);
@@ -544,8 +526,7 @@ static void refresh_metadata(mon_source_kafka_t *src, refresh_t *rf) {
         }
         for (size_t g = 0; g < src->n_groups; g++) {
             kgtopic_t *gt = gtopic_find(src->groups[g], old->name);
-            if (gt)
-                gtopic_remove(src->groups[g], gt);
+            if (gt) gtopic_remove(src->groups[g], gt);
         }
     }
     for (size_t i = 0; i < src->n_topics; i++)
@@ -589,8 +570,8 @@ static void *head_worker(void *arg) {
     size_t i;
     while ((i = atomic_fetch_add(&pool->next, 1)) < pool->n) {
         hjob_t *job = &pool->jobs[i];
-        job->err = rd_kafka_offsets_for_times(pool->rk, job->parts,
-                                              pool->timeout_ms);
+        job->err =
+            rd_kafka_offsets_for_times(pool->rk, job->parts, pool->timeout_ms);
         job->t_ms = wall_ms();
     }
     return NULL;
@@ -609,12 +590,10 @@ static void refresh_heads(mon_source_kafka_t *src, refresh_t *rf) {
         /* __consumer_offsets is asked even when not wanted: its leaders
          * are the group coordinators, whose health gates the fetches of
          * committed offsets (see refresh_commits_admin) */
-        if (!t->wanted && strcmp(t->name, OFFSETS_TOPIC) != 0)
-            continue;
+        if (!t->wanted && strcmp(t->name, OFFSETS_TOPIC) != 0) continue;
         for (int32_t p = 0; p < t->n_parts; p++) {
             int32_t b = t->leaders[p];
-            if (b < 0)
-                continue; /* no leader: skipped this round, as Burrow */
+            if (b < 0) continue; /* no leader: skipped this round, as Burrow */
             size_t j = 0;
             while (j < n_jobs && jobs[j].broker != b)
                 j++;
@@ -636,7 +615,9 @@ static void refresh_heads(mon_source_kafka_t *src, refresh_t *rf) {
         return;
     }
     qsort(jobs, n_jobs, sizeof(*jobs), cmp_job);
-    hpool_t pool = {.rk = src->rk, .jobs = jobs, .n = n_jobs,
+    hpool_t pool = {.rk = src->rk,
+                    .jobs = jobs,
+                    .n = n_jobs,
                     .timeout_ms = src->req_timeout_ms};
     atomic_init(&pool.next, 0);
     size_t n_workers = n_jobs < HEAD_WORKERS ? n_jobs : HEAD_WORKERS;
@@ -657,8 +638,8 @@ static void refresh_heads(mon_source_kafka_t *src, refresh_t *rf) {
             rf_fail(src, rf, "broker %d: ListOffsets for %d partitions: %s",
                     (int)job->broker, job->parts->cnt,
                     rd_kafka_err2str(job->err));
-            rf->down = mon_realloc(rf->down,
-                                   (rf->n_down + 1) * sizeof(*rf->down));
+            rf->down =
+                mon_realloc(rf->down, (rf->n_down + 1) * sizeof(*rf->down));
             rf->down[rf->n_down++] = job->broker;
         } else {
             for (int i = 0; i < job->parts->cnt; i++) {
@@ -668,11 +649,9 @@ static void refresh_heads(mon_source_kafka_t *src, refresh_t *rf) {
                     src->need_metadata = true; /* leader moved? */
                     continue;
                 }
-                if (!t->wanted)
-                    continue;
-                if (mon_store_head(src->cl, e->topic, e->partition,
-                                   t->n_parts, e->offset,
-                                   job->t_ms) == MON_STORE_STORED)
+                if (!t->wanted) continue;
+                if (mon_store_head(src->cl, e->topic, e->partition, t->n_parts,
+                                   e->offset, job->t_ms) == MON_STORE_STORED)
                     rf->heads++;
             }
         }
@@ -725,8 +704,7 @@ static size_t utf16_units(const unsigned char *s, uint32_t *u, int *n) {
  * partition's leader; -1 when unknown. */
 static int32_t group_coordinator(mon_source_kafka_t *src, const char *group) {
     ktopic_t *t = topic_find(src->topics, src->n_topics, OFFSETS_TOPIC);
-    if (!t || t->n_parts <= 0)
-        return -1;
+    if (!t || t->n_parts <= 0) return -1;
     uint32_t h = 0;
     const unsigned char *s = (const unsigned char *)group;
     while (*s) {
@@ -743,8 +721,7 @@ static int32_t group_coordinator(mon_source_kafka_t *src, const char *group) {
 
 static bool broker_down(const refresh_t *rf, int32_t b) {
     for (size_t i = 0; i < rf->n_down; i++)
-        if (rf->down[i] == b)
-            return true;
+        if (rf->down[i] == b) return true;
     return false;
 }
 
@@ -756,10 +733,8 @@ static bool broker_down(const refresh_t *rf, int32_t b) {
  * coordinators are unknown and some broker failed. */
 static bool coordinator_usable(mon_source_kafka_t *src, const refresh_t *rf,
                                const kgroup_t *g) {
-    if (rf->metadata_failed)
-        return false;
-    if (rf->n_down == 0)
-        return true;
+    if (rf->metadata_failed) return false;
+    if (rf->n_down == 0) return true;
     int32_t c = group_coordinator(src, g->name);
     return c >= 0 && !broker_down(rf, c);
 }
@@ -769,10 +744,8 @@ static rd_kafka_event_t *admin_wait(mon_source_kafka_t *src, int max_ms) {
     int64_t end = mono_ms() + max_ms;
     while (!atomic_load(&src->stop)) {
         rd_kafka_event_t *ev = rd_kafka_queue_poll(src->aq, 100);
-        if (ev)
-            return ev;
-        if (mono_ms() > end)
-            break;
+        if (ev) return ev;
+        if (mono_ms() > end) break;
     }
     return NULL;
 }
@@ -782,16 +755,15 @@ static void list_groups(mon_source_kafka_t *src, refresh_t *rf) {
     for (size_t i = 0; i < src->n_groups; i++)
         src->groups[i]->listed = false;
     for (size_t i = 0; i < cfg->n_groups; i++) {
-        if (!mon_config_name_allowed(cfg->group_allowlist,
-                                     cfg->group_denylist, cfg->groups[i]))
+        if (!mon_config_name_allowed(cfg->group_allowlist, cfg->group_denylist,
+                                     cfg->groups[i]))
             continue;
         kgroup_t *g = group_get(src, cfg->groups[i]);
         g->listed = g->configured = true;
     }
     bool complete = false;
     /* ListGroups goes to every broker: not while some are failing */
-    if (!src->listing_unsupported && rf->n_down == 0 &&
-        !rf->metadata_failed) {
+    if (!src->listing_unsupported && rf->n_down == 0 && !rf->metadata_failed) {
         rf->requests += (uint64_t)(src->n_brokers > 0 ? src->n_brokers : 1);
         rd_kafka_ListConsumerGroups(src->rk, src->opt_list, src->aq);
         rd_kafka_event_t *ev = admin_wait(src, src->req_timeout_ms + 2000);
@@ -837,15 +809,13 @@ static void list_groups(mon_source_kafka_t *src, refresh_t *rf) {
             }
             complete = n_err == 0;
         }
-        if (ev)
-            rd_kafka_event_destroy(ev);
+        if (ev) rd_kafka_event_destroy(ev);
     }
     /* a complete listing forgets groups Kafka no longer has (the store
      * keeps them until expire-group); otherwise nobody is forgotten */
     for (size_t i = src->n_groups; i-- > 0;) {
         kgroup_t *g = src->groups[i];
-        if (g->listed || g->configured)
-            continue;
+        if (g->listed || g->configured) continue;
         if (complete)
             group_remove(src, g->name);
         else
@@ -865,22 +835,20 @@ static size_t group_requests(mon_source_kafka_t *src, kgroup_t *g,
     }
     size_t n = 0;
     rd_kafka_topic_partition_list_t *cur = NULL;
-#define ADD(topic, p)                                                        \
-    do {                                                                     \
-        if (!cur || cur->cnt >= MON_SOURCE_KAFKA_CHUNK) {                    \
-            if (n == cap)                                                    \
-                goto full;                                                   \
-            cur = reqs[n++] =                                                \
-                rd_kafka_topic_partition_list_new(MON_SOURCE_KAFKA_CHUNK);   \
-        }                                                                    \
-        rd_kafka_topic_partition_list_add(cur, (topic), (p));                \
+#define ADD(topic, p)                                                          \
+    do {                                                                       \
+        if (!cur || cur->cnt >= MON_SOURCE_KAFKA_CHUNK) {                      \
+            if (n == cap) goto full;                                           \
+            cur = reqs[n++] =                                                  \
+                rd_kafka_topic_partition_list_new(MON_SOURCE_KAFKA_CHUNK);     \
+        }                                                                      \
+        rd_kafka_topic_partition_list_add(cur, (topic), (p));                  \
     } while (0)
     /* topics the group is known to commit to: every partition */
     for (size_t i = 0; i < g->n_topics; i++) {
-        ktopic_t *t = topic_find(src->topics, src->n_topics,
-                                 g->topics[i].topic);
-        if (!t || !t->wanted)
-            continue;
+        ktopic_t *t =
+            topic_find(src->topics, src->n_topics, g->topics[i].topic);
+        if (!t || !t->wanted) continue;
         for (int32_t p = 0; p < t->n_parts; p++)
             ADD(t->name, p);
     }
@@ -917,8 +885,7 @@ full:
 }
 
 static int64_t probes_pending(const mon_source_kafka_t *src) {
-    if (!src->listing_unsupported)
-        return 0;
+    if (!src->listing_unsupported) return 0;
     int64_t n = 0;
     for (size_t i = 0; i < src->n_groups; i++) {
         const kgroup_t *g = src->groups[i];
@@ -962,18 +929,15 @@ static void offsets_result(mon_source_kafka_t *src, refresh_t *rf,
         }
         const rd_kafka_topic_partition_list_t *parts =
             rd_kafka_group_result_partitions(res[i]);
-        if (!g || !parts)
-            continue;
+        if (!g || !parts) continue;
         for (int j = 0; j < parts->cnt; j++) {
             const rd_kafka_topic_partition_t *e = &parts->elems[j];
-            if (e->err || e->offset < 0)
-                continue;
+            if (e->err || e->offset < 0) continue;
             ktopic_t *t = topic_find(src->topics, src->n_topics, e->topic);
-            if (!t || !t->wanted)
-                continue;
-            rf->commits += (uint64_t)commit_seen(src, g, e->topic,
-                                                 e->partition, e->offset,
-                                                 now, NULL, NULL, false);
+            if (!t || !t->wanted) continue;
+            rf->commits +=
+                (uint64_t)commit_seen(src, g, e->topic, e->partition, e->offset,
+                                      now, NULL, NULL, false);
         }
     }
 }
@@ -981,8 +945,7 @@ static void offsets_result(mon_source_kafka_t *src, refresh_t *rf,
 static void refresh_commits_admin(mon_source_kafka_t *src, refresh_t *rf) {
     list_groups(src, rf);
     size_t n_groups = src->n_groups;
-    if (n_groups == 0)
-        return;
+    if (n_groups == 0) return;
     int64_t budget = MON_SOURCE_KAFKA_PROBE_BUDGET;
     bool full_probes = true;
     for (size_t i = 0; i < n_groups && full_probes; i++)
@@ -997,8 +960,7 @@ static void refresh_commits_admin(mon_source_kafka_t *src, refresh_t *rf) {
         while (inflight < MON_SOURCE_KAFKA_INFLIGHT &&
                !atomic_load(&src->stop)) {
             if (i_pend == n_pend) {
-                if (next_group == n_groups)
-                    break;
+                if (next_group == n_groups) break;
                 kgroup_t *g = src->groups[(start + next_group) % n_groups];
                 int64_t before = budget;
                 if (!coordinator_usable(src, rf, g)) {
@@ -1007,8 +969,8 @@ static void refresh_commits_admin(mon_source_kafka_t *src, refresh_t *rf) {
                     n_pend = i_pend = 0;
                     continue;
                 }
-                n_pend = group_requests(src, g, &budget, full_probes, pend,
-                                        256);
+                n_pend =
+                    group_requests(src, g, &budget, full_probes, pend, 256);
                 i_pend = 0;
                 if (!budget_out && budget <= 0 && before > 0) {
                     /* this group starts the probes of the next refresh */
@@ -1020,8 +982,7 @@ static void refresh_commits_admin(mon_source_kafka_t *src, refresh_t *rf) {
             }
             kgroup_t *g = src->groups[(start + next_group - 1) % n_groups];
             rd_kafka_ListConsumerGroupOffsets_t *req =
-                rd_kafka_ListConsumerGroupOffsets_new(g->name,
-                                                      pend[i_pend]);
+                rd_kafka_ListConsumerGroupOffsets_new(g->name, pend[i_pend]);
             rd_kafka_ListConsumerGroupOffsets(src->rk, &req, 1,
                                               src->opt_offsets, src->aq);
             rd_kafka_ListConsumerGroupOffsets_destroy(req);
@@ -1031,13 +992,14 @@ static void refresh_commits_admin(mon_source_kafka_t *src, refresh_t *rf) {
             inflight++;
             rf->requests++;
         }
-        if (inflight == 0)
-            break;
+        if (inflight == 0) break;
         rd_kafka_event_t *ev = admin_wait(src, src->req_timeout_ms + 2000);
         if (!ev) {
             if (!atomic_load(&src->stop))
-                rf_fail(src, rf, "ListConsumerGroupOffsets: %zu requests "
-                                 "got no answer", inflight);
+                rf_fail(src, rf,
+                        "ListConsumerGroupOffsets: %zu requests "
+                        "got no answer",
+                        inflight);
             break;
         }
         offsets_result(src, rf, ev);
@@ -1045,11 +1007,12 @@ static void refresh_commits_admin(mon_source_kafka_t *src, refresh_t *rf) {
         inflight--;
     }
     for (; i_pend < n_pend; i_pend++)
-        if (pend[i_pend])
-            rd_kafka_topic_partition_list_destroy(pend[i_pend]);
+        if (pend[i_pend]) rd_kafka_topic_partition_list_destroy(pend[i_pend]);
     if (skipped > 0)
-        rf_fail(src, rf, "%zu of %zu groups not fetched: coordinator "
-                         "unreachable", skipped, n_groups);
+        rf_fail(src, rf,
+                "%zu of %zu groups not fetched: coordinator "
+                "unreachable",
+                skipped, n_groups);
     if (inflight > 0) {
         /* results still due are drained (and dropped) next refresh */
         rd_kafka_event_t *ev;
@@ -1067,8 +1030,7 @@ static void reader_assign(mon_source_kafka_t *src, refresh_t *rf) {
                 OFFSETS_TOPIC);
         return;
     }
-    if (t->n_parts <= src->reader_parts)
-        return;
+    if (t->n_parts <= src->reader_parts) return;
     rd_kafka_topic_partition_list_t *parts =
         rd_kafka_topic_partition_list_new(t->n_parts - src->reader_parts);
     for (int32_t p = src->reader_parts; p < t->n_parts; p++)
@@ -1132,8 +1094,7 @@ static void reader_record(mon_source_kafka_t *src, refresh_t *rf,
         mon_log_level_t lvl = rc == MON_KDECODE_EVERSION && src->warn_logged
                                   ? MON_LOG_DEBUG
                                   : MON_LOG_WARN;
-        if (rc == MON_KDECODE_EVERSION)
-            src->warn_logged++;
+        if (rc == MON_KDECODE_EVERSION) src->warn_logged++;
         mon_log(lvl, "cluster %s: %s [%d] offset %lld: %s%s", cfg->name,
                 OFFSETS_TOPIC, (int)msg->partition, (long long)msg->offset,
                 rc == MON_KDECODE_EVERSION ? "skipped: " : "", err);
@@ -1149,24 +1110,20 @@ static void reader_record(mon_source_kafka_t *src, refresh_t *rf,
         g = group_get(src, rec->group);
         const char *owner = "", *client = "";
         gt = gtopic_find(g, rec->topic);
-        if (gt && gt->owner && rec->partition >= 0 &&
-            rec->partition < gt->n) {
-            owner = gt->owner[rec->partition] ? gt->owner[rec->partition]
-                                              : "";
-            client = gt->client[rec->partition] ? gt->client[rec->partition]
-                                                : "";
+        if (gt && gt->owner && rec->partition >= 0 && rec->partition < gt->n) {
+            owner = gt->owner[rec->partition] ? gt->owner[rec->partition] : "";
+            client =
+                gt->client[rec->partition] ? gt->client[rec->partition] : "";
         }
-        rf->commits += (uint64_t)commit_seen(src, g, rec->topic,
-                                             rec->partition, rec->offset,
-                                             rec->commit_ts, owner, client,
-                                             true);
+        rf->commits += (uint64_t)commit_seen(src, g, rec->topic, rec->partition,
+                                             rec->offset, rec->commit_ts, owner,
+                                             client, true);
         break;
     }
     case MON_KDECODE_OFFSET_DELETE:
         g = group_find(src, rec->group);
         gt = g ? gtopic_find(g, rec->topic) : NULL;
-        if (!gt || rec->partition < 0 || rec->partition >= gt->n)
-            break;
+        if (!gt || rec->partition < 0 || rec->partition >= gt->n) break;
         gt->offsets[rec->partition] = -1;
         bool live = false;
         for (int32_t p = 0; p < gt->n && !live; p++)
@@ -1196,12 +1153,10 @@ static void reader_run(mon_source_kafka_t *src, int64_t deadline) {
     uint64_t commits = 0;
     while (!atomic_load(&src->stop)) {
         int64_t left = deadline - mono_ms();
-        if (left <= 0)
-            break;
+        if (left <= 0) break;
         rd_kafka_message_t *msg =
             rd_kafka_consumer_poll(src->crk, (int)(left < 100 ? left : 100));
-        if (!msg)
-            continue;
+        if (!msg) continue;
         if (msg->err) {
             if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
                 rf_fail(src, NULL, "%s: %s", OFFSETS_TOPIC,
@@ -1237,8 +1192,7 @@ static void refresh(mon_source_kafka_t *src, bool topics_due) {
         heads_ms = mono_ms() - t1;
         int64_t t2 = mono_ms();
         if (src->cfg->offsets == MON_CONFIG_OFFSETS_ADMIN) {
-            if (topics_due)
-                src->listing_unsupported = false; /* ask again */
+            if (topics_due) src->listing_unsupported = false; /* ask again */
             refresh_commits_admin(src, &rf);
         } else {
             reader_assign(src, &rf);
@@ -1247,8 +1201,7 @@ static void refresh(mon_source_kafka_t *src, bool topics_due) {
     }
     free(rf.down);
     rf.down = NULL;
-    if (atomic_load(&src->stop))
-        return;
+    if (atomic_load(&src->stop)) return;
     int64_t now = wall_ms();
     int32_t wanted = 0;
     int64_t parts = 0;
@@ -1276,6 +1229,7 @@ static void refresh(mon_source_kafka_t *src, bool topics_due) {
     s->topics = wanted;
     s->partitions = parts;
     s->heads_last_refresh = rf.heads;
+    s->heads_recorded += (uint64_t)rf.heads;
     s->commits_recorded += rf.commits;
     s->groups = (int32_t)src->n_groups;
     s->groups_listed = src->cfg->offsets == MON_CONFIG_OFFSETS_ADMIN &&
@@ -1286,16 +1240,16 @@ static void refresh(mon_source_kafka_t *src, bool topics_due) {
         s->unavailable_since_ms = 0;
     } else {
         s->failed_refreshes++;
-        if (s->unavailable_since_ms == 0)
-            s->unavailable_since_ms = now;
+        if (s->unavailable_since_ms == 0) s->unavailable_since_ms = now;
     }
     pthread_mutex_unlock(&src->lock);
     if (was && !ok)
         mon_log(MON_LOG_WARN, "cluster %s: unavailable: %s", src->cfg->name,
                 rf.first_error);
     else if (!was && ok)
-        mon_log(MON_LOG_INFO, "cluster %s: available (%lld heads, %zu "
-                              "groups)",
+        mon_log(MON_LOG_INFO,
+                "cluster %s: available (%lld heads, %zu "
+                "groups)",
                 src->cfg->name, (long long)rf.heads, src->n_groups);
 }
 
@@ -1303,8 +1257,8 @@ static void *source_main(void *arg) {
     mon_source_kafka_t *src = arg;
     const mon_config_cluster_t *cfg = src->cfg;
     int64_t next = mono_ms(), next_topics = next;
-    mon_log(MON_LOG_INFO, "cluster %s: watching %s (offsets = %s)",
-            cfg->name, cfg->servers,
+    mon_log(MON_LOG_INFO, "cluster %s: watching %s (offsets = %s)", cfg->name,
+            cfg->servers,
             cfg->offsets == MON_CONFIG_OFFSETS_ADMIN ? "admin"
                                                      : "offsets-topic");
     while (!atomic_load(&src->stop)) {
@@ -1332,8 +1286,7 @@ static void *source_main(void *arg) {
             continue;
         }
         bool topics_due = now >= next_topics;
-        if (topics_due)
-            next_topics = now + cfg->topic_refresh_ms;
+        if (topics_due) next_topics = now + cfg->topic_refresh_ms;
         refresh(src, topics_due);
         next += cfg->offset_refresh_ms;
         now = mono_ms();
@@ -1353,8 +1306,8 @@ int mon_source_kafka_start(mon_source_kafka_t *src, char *errstr,
     atomic_store(&src->stop, false);
     int rc = pthread_create(&src->thread, NULL, source_main, src);
     if (rc) {
-        err_set(errstr, errstr_size, "cluster %s: thread: %s",
-                src->cfg->name, strerror(rc));
+        err_set(errstr, errstr_size, "cluster %s: thread: %s", src->cfg->name,
+                strerror(rc));
         return -1;
     }
     src->started = true;
@@ -1365,8 +1318,7 @@ int mon_source_kafka_start(mon_source_kafka_t *src, char *errstr,
 }
 
 void mon_source_kafka_stop(mon_source_kafka_t *src) {
-    if (!src || !src->started)
-        return;
+    if (!src || !src->started) return;
     pthread_mutex_lock(&src->lock);
     atomic_store(&src->stop, true);
     pthread_cond_broadcast(&src->cond);
@@ -1379,22 +1331,17 @@ void mon_source_kafka_stop(mon_source_kafka_t *src) {
 }
 
 void mon_source_kafka_destroy(mon_source_kafka_t *src) {
-    if (!src)
-        return;
+    if (!src) return;
     mon_source_kafka_stop(src);
-    if (src->opt_list)
-        rd_kafka_AdminOptions_destroy(src->opt_list);
-    if (src->opt_offsets)
-        rd_kafka_AdminOptions_destroy(src->opt_offsets);
-    if (src->aq)
-        rd_kafka_queue_destroy(src->aq);
+    if (src->opt_list) rd_kafka_AdminOptions_destroy(src->opt_list);
+    if (src->opt_offsets) rd_kafka_AdminOptions_destroy(src->opt_offsets);
+    if (src->aq) rd_kafka_queue_destroy(src->aq);
     if (src->crk) {
         rd_kafka_consumer_close(src->crk);
         rd_kafka_destroy(src->crk);
     }
     if (src->rk)
-        rd_kafka_destroy_flags(src->rk,
-                               RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+        rd_kafka_destroy_flags(src->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     for (size_t i = 0; i < src->n_topics; i++)
         topic_free(&src->topics[i]);
     free(src->topics);
@@ -1419,4 +1366,42 @@ void mon_source_kafka_status(mon_source_kafka_t *src, int64_t now_ms,
 
 const char *mon_source_kafka_name(const mon_source_kafka_t *src) {
     return src->cfg->name;
+}
+
+/* ---- the daemon's table ---- */
+
+static int base_start(mon_source_t *base, char *errstr, size_t errstr_size) {
+    return mon_source_kafka_start((mon_source_kafka_t *)base, errstr,
+                                  errstr_size);
+}
+
+static void base_stop(mon_source_t *base) {
+    mon_source_kafka_stop((mon_source_kafka_t *)base);
+}
+
+static void base_destroy(mon_source_t *base) {
+    mon_source_kafka_destroy((mon_source_kafka_t *)base);
+}
+
+static void base_status(mon_source_t *base, mon_source_status_t *out) {
+    mon_source_kafka_status_t s;
+    mon_source_kafka_status((mon_source_kafka_t *)base, wall_ms(), &s);
+    memset(out, 0, sizeof(*out));
+    out->kind = "kafka";
+    out->available = s.available;
+    out->stale = s.stale;
+    snprintf(out->last_error, sizeof(out->last_error), "%s", s.last_error);
+    out->last_error_ms = s.last_error_ms;
+    out->last_refresh_ms = s.last_success_ms;
+    out->events = (int64_t)(s.heads_recorded + s.commits_recorded);
+}
+
+mon_source_t *mon_source_kafka_base(mon_source_kafka_t *src) {
+    src->base.start = base_start;
+    src->base.stop = base_stop;
+    src->base.destroy = base_destroy;
+    src->base.now = NULL;
+    src->base.status = base_status;
+    src->base.time_lag = NULL;
+    return &src->base;
 }

@@ -54,6 +54,7 @@
 #include <stdint.h>
 
 #include "monitor/mon_config.h"
+#include "monitor/mon_source.h"
 #include "monitor/mon_store.h"
 
 /* ListConsumerGroupOffsets requests in flight at once. */
@@ -68,14 +69,14 @@ typedef struct mon_source_kafka_s mon_source_kafka_t;
 /* A copy of the source's state for the API and tests. Times are wall
  * clock ms since the epoch (0 = never); durations are ms. */
 typedef struct mon_source_kafka_status_s {
-    bool running;             /* the thread is started */
-    bool available;           /* the last refresh reached everything */
-    bool stale;               /* don't trust STOP: unavailable, or no full
-                               * refresh for 2 offset-refresh + timeout */
-    char last_error[256];     /* "" = none yet */
+    bool running;         /* the thread is started */
+    bool available;       /* the last refresh reached everything */
+    bool stale;           /* don't trust STOP: unavailable, or no full
+                           * refresh for 2 offset-refresh + timeout */
+    char last_error[256]; /* "" = none yet */
     int64_t last_error_ms;
-    int64_t last_refresh_ms;  /* end of the last refresh */
-    int64_t last_success_ms;  /* end of the last complete refresh */
+    int64_t last_refresh_ms;      /* end of the last refresh */
+    int64_t last_success_ms;      /* end of the last complete refresh */
     int64_t unavailable_since_ms; /* 0 while available */
     int64_t last_refresh_duration_ms;
     int64_t last_metadata_duration_ms;
@@ -83,15 +84,16 @@ typedef struct mon_source_kafka_status_s {
     int64_t last_commits_duration_ms;
     uint64_t refreshes;
     uint64_t failed_refreshes;
-    uint64_t requests_sent;   /* protocol requests issued, total */
+    uint64_t requests_sent; /* protocol requests issued, total */
     uint64_t last_refresh_requests;
-    int32_t brokers;          /* from the last metadata */
-    int32_t topics;           /* wanted topics */
-    int64_t partitions;       /* partitions of wanted topics */
+    int32_t brokers;    /* from the last metadata */
+    int32_t topics;     /* wanted topics */
+    int64_t partitions; /* partitions of wanted topics */
     int64_t heads_last_refresh;
-    int32_t groups;           /* groups polled (admin) or seen (topic) */
-    bool groups_listed;       /* admin: ListConsumerGroups works */
-    int64_t probes_pending;   /* admin, named mode: topics left to probe */
+    int32_t groups;          /* groups polled (admin) or seen (topic) */
+    bool groups_listed;      /* admin: ListConsumerGroups works */
+    int64_t probes_pending;  /* admin, named mode: topics left to probe */
+    uint64_t heads_recorded; /* head offsets written to the store */
     uint64_t commits_recorded;
     uint64_t records_read;    /* offsets-topic records */
     uint64_t decode_warnings; /* unknown versions skipped */
@@ -127,5 +129,12 @@ void mon_source_kafka_status(mon_source_kafka_t *src, int64_t now_ms,
 
 /* The cluster's name (owned by the configuration). */
 const char *mon_source_kafka_name(const mon_source_kafka_t *src);
+
+/* The daemon's view of src (mon_source.h): start, stop, destroy (frees
+ * src), status (kind "kafka"; stale at the wall clock; last_refresh_ms is
+ * the last complete refresh; events = heads + commits recorded); now is
+ * the wall clock. The table lives inside src: never free it separately.
+ * mon_service_kafka_source() can be: new, then return this. */
+mon_source_t *mon_source_kafka_base(mon_source_kafka_t *src);
 
 #endif

@@ -10,6 +10,7 @@
  * table: the first refresh, then the median and worst of the steady
  * refreshes that follow (wall time, requests sent, and the phases).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,13 +45,29 @@ static int cmp_i64(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* Creating a mock topic sometimes waits a second for the mock thread to
+ * wake up, so topics are created from several threads at once. */
+typedef struct creator_s {
+    rd_kafka_mock_cluster_t *mc;
+    int first;
+} creator_t;
+
+static void *create_topics(void *arg) {
+    creator_t *c = arg;
+    for (int t = c->first; t < N_TOPICS; t += 20) {
+        char topic[32];
+        snprintf(topic, sizeof(topic), "topic-%03d", t);
+        rd_kafka_mock_topic_create(c->mc, topic, N_PARTS, 1);
+    }
+    return NULL;
+}
+
 /* Commits offset 0 on every partition of topic-(g % N_TOPICS) for every
  * group, through AlterConsumerGroupOffsets. Returns 0 or -1. */
 static int seed_commits(const char *bootstraps) {
     char err[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps, err,
-                      sizeof(err));
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps, err, sizeof(err));
     rd_kafka_conf_set(conf, "log_level", "2", err, sizeof(err));
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
     if (!rk) {
@@ -67,8 +84,7 @@ static int seed_commits(const char *bootstraps) {
             rd_kafka_topic_partition_list_t *parts =
                 rd_kafka_topic_partition_list_new(N_PARTS);
             for (int p = 0; p < N_PARTS; p++)
-                rd_kafka_topic_partition_list_add(parts, topic, p)->offset =
-                    0;
+                rd_kafka_topic_partition_list_add(parts, topic, p)->offset = 0;
             rd_kafka_AlterConsumerGroupOffsets_t *alter =
                 rd_kafka_AlterConsumerGroupOffsets_new(group, parts);
             rd_kafka_AlterConsumerGroupOffsets(rk, &alter, 1, NULL, q);
@@ -82,8 +98,7 @@ static int seed_commits(const char *bootstraps) {
                     ev ? rd_kafka_event_error_string(ev) : "timed out");
             rc = -1;
         }
-        if (ev)
-            rd_kafka_event_destroy(ev);
+        if (ev) rd_kafka_event_destroy(ev);
         done++;
     }
     rd_kafka_queue_destroy(q);
@@ -97,10 +112,9 @@ int main(void) {
 
     rd_kafka_conf_t *mconf = rd_kafka_conf_new();
     rd_kafka_conf_set(mconf, "log_level", "2", err, sizeof(err));
-    rd_kafka_t *mrk = rd_kafka_new(RD_KAFKA_PRODUCER, mconf, err,
-                                   sizeof(err));
-    rd_kafka_mock_cluster_t *mc = mrk ? rd_kafka_mock_cluster_new(mrk, 3)
-                                      : NULL;
+    rd_kafka_t *mrk = rd_kafka_new(RD_KAFKA_PRODUCER, mconf, err, sizeof(err));
+    rd_kafka_mock_cluster_t *mc =
+        mrk ? rd_kafka_mock_cluster_new(mrk, 3) : NULL;
     if (!mc) {
         fprintf(stderr, "bench: cannot start the mock cluster\n");
         return 1;
@@ -108,13 +122,16 @@ int main(void) {
     char bootstraps[512];
     snprintf(bootstraps, sizeof(bootstraps), "%s",
              rd_kafka_mock_cluster_bootstraps(mc));
-    for (int t = 0; t < N_TOPICS; t++) {
-        char topic[32];
-        snprintf(topic, sizeof(topic), "topic-%03d", t);
-        rd_kafka_mock_topic_create(mc, topic, N_PARTS, 1);
+    pthread_t creators[20];
+    creator_t cargs[20];
+    for (int i = 0; i < 20; i++) {
+        cargs[i].mc = mc;
+        cargs[i].first = i;
+        pthread_create(&creators[i], NULL, create_topics, &cargs[i]);
     }
-    if (seed_commits(bootstraps))
-        return 1;
+    for (int i = 0; i < 20; i++)
+        pthread_join(creators[i], NULL);
+    if (seed_commits(bootstraps)) return 1;
 
     /* The cluster section as mon_config would build it; written here
      * because `groups =` with 1,000 names exceeds an INI line. */
@@ -140,16 +157,14 @@ int main(void) {
     mon_store_config_t sc;
     mon_store_config_default(&sc);
     mon_store_t *st = mon_store_new(&sc, err, sizeof(err));
-    mon_source_kafka_t *src = mon_source_kafka_new(&cc, st, err,
-                                                   sizeof(err));
+    mon_source_kafka_t *src = mon_source_kafka_new(&cc, st, err, sizeof(err));
     if (!src || mon_source_kafka_start(src, err, sizeof(err))) {
         fprintf(stderr, "bench: %s\n", err);
         return 1;
     }
 
     mon_source_kafka_status_t s, first;
-    int64_t dur[N_STEADY], req[N_STEADY], heads[N_STEADY],
-        commits[N_STEADY];
+    int64_t dur[N_STEADY], req[N_STEADY], heads[N_STEADY], commits[N_STEADY];
     uint64_t seen = 0;
     int n = -1;
     int64_t deadline = wall_ms() + 120000;
@@ -157,8 +172,7 @@ int main(void) {
     while (n < N_STEADY && wall_ms() < deadline) {
         sleep_ms(20);
         mon_source_kafka_status(src, wall_ms(), &s);
-        if (s.refreshes == seen)
-            continue;
+        if (s.refreshes == seen) continue;
         seen = s.refreshes;
         if (n < 0)
             first = s;
@@ -210,8 +224,8 @@ int main(void) {
            (unsigned long long)s.commits_recorded, "100000");
     printf("%-48s %14lld %10s\n", "probes still pending (topics x groups)",
            (long long)s.probes_pending, "-");
-    printf("%-48s %14s %10s\n", "cluster available",
-           s.available ? "yes" : "no", "yes");
+    printf("%-48s %14s %10s\n", "cluster available", s.available ? "yes" : "no",
+           "yes");
 
     mon_source_kafka_destroy(src);
     mon_store_destroy(st);

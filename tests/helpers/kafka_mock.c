@@ -35,6 +35,7 @@
  * quits too, and so does the death of the parent process.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -47,7 +48,6 @@
 #include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
-#include <pthread.h>
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -124,14 +124,12 @@ typedef struct wbuf_s {
 } wbuf_t;
 
 static void w_put(wbuf_t *w, const void *p, size_t n) {
-    if (w->n + n > sizeof(w->b))
-        abort();
+    if (w->n + n > sizeof(w->b)) abort();
     memcpy(w->b + w->n, p, n);
     w->n += n;
 }
 static void w_i16(wbuf_t *w, int v) {
-    unsigned char b[2] = {(unsigned char)((unsigned)v >> 8),
-                          (unsigned char)v};
+    unsigned char b[2] = {(unsigned char)((unsigned)v >> 8), (unsigned char)v};
     w_put(w, b, 2);
 }
 static void w_i32(wbuf_t *w, int32_t v) {
@@ -158,8 +156,7 @@ static int32_t partition_for(const char *group) {
     int32_t h = 0;
     for (const char *c = group; *c; c++)
         h = (int32_t)((uint32_t)h * 31u + (unsigned char)*c);
-    if (h == INT32_MIN)
-        h = 0;
+    if (h == INT32_MIN) h = 0;
     return (h < 0 ? -h : h) % OFFSETS_PARTITIONS;
 }
 
@@ -169,8 +166,7 @@ static void write_record(mock_t *m, const char *group, const wbuf_t *key,
         m->producer, RD_KAFKA_V_TOPIC(OFFSETS_TOPIC),
         RD_KAFKA_V_PARTITION(partition_for(group)),
         RD_KAFKA_V_KEY((void *)key->b, key->n),
-        RD_KAFKA_V_VALUE(value ? (void *)value->b : NULL,
-                         value ? value->n : 0),
+        RD_KAFKA_V_VALUE(value ? (void *)value->b : NULL, value ? value->n : 0),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
     if (err)
         fprintf(stderr, "kafka_mock: produce to %s: %s\n", OFFSETS_TOPIC,
@@ -238,30 +234,25 @@ static void write_group(mock_t *m, group_t *g,
 /* ---- consumer groups ---- */
 
 static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-                      rd_kafka_topic_partition_list_t *offsets,
-                      void *opaque) {
+                      rd_kafka_topic_partition_list_t *offsets, void *opaque) {
     (void)rk;
     group_t *g = opaque;
-    if (err || !offsets)
-        return;
+    if (err || !offsets) return;
     for (int i = 0; i < offsets->cnt; i++) {
         rd_kafka_topic_partition_t *p = &offsets->elems[i];
-        if (p->err || p->offset < 0)
-            continue;
+        if (p->err || p->offset < 0) continue;
         write_commit(g->mock, g->name, p->topic, p->partition, p->offset);
         atomic_store(&g->committed, true);
     }
 }
 
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-                         rd_kafka_topic_partition_list_t *parts,
-                         void *opaque) {
+                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
     group_t *g = opaque;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         rd_kafka_assign(rk, parts);
         write_group(g->mock, g, parts, false);
-        if (!atomic_load(&g->assigned))
-            g->first_assign_ms = mono_ms();
+        if (!atomic_load(&g->assigned)) g->first_assign_ms = mono_ms();
         atomic_store(&g->assigned, parts->cnt > 0);
     } else {
         rd_kafka_assign(rk, NULL);
@@ -289,8 +280,7 @@ static rd_kafka_t *consumer_new(mock_t *m, group_t *g) {
         {"heartbeat.interval.ms", "500"},
         /* one batch per partition per fetch: the slow consumer's progress
          * stays even across partitions */
-        {"max.partition.fetch.bytes",
-         g->behaviour == B_SLOW ? "1" : "1048576"},
+        {"max.partition.fetch.bytes", g->behaviour == B_SLOW ? "1" : "1048576"},
         {"log_level", "2"},
     };
     for (size_t i = 0; i < sizeof(props) / sizeof(props[0]); i++) {
@@ -314,8 +304,7 @@ static rd_kafka_t *consumer_new(mock_t *m, group_t *g) {
 
 static void fixed_commit(group_t *g) {
     rd_kafka_topic_partition_list_t *asg = NULL;
-    if (rd_kafka_assignment(g->rk, &asg) || !asg)
-        return;
+    if (rd_kafka_assignment(g->rk, &asg) || !asg) return;
     if (asg->cnt > 0) {
         for (int i = 0; i < asg->cnt; i++)
             asg->elems[i].offset = 5;
@@ -367,21 +356,18 @@ static void *producer_main(void *arg) {
     int tick = 0;
     while (!atomic_load(&m->stop)) {
         for (int p = 0; p < ORDERS_PARTITIONS; p++)
-            rd_kafka_producev(m->producer, RD_KAFKA_V_TOPIC("orders"),
-                              RD_KAFKA_V_PARTITION(p),
-                              RD_KAFKA_V_VALUE("order", 5),
-                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                              RD_KAFKA_V_END);
+            rd_kafka_producev(
+                m->producer, RD_KAFKA_V_TOPIC("orders"),
+                RD_KAFKA_V_PARTITION(p), RD_KAFKA_V_VALUE("order", 5),
+                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
         if (tick % 10 == 0) {
             for (int p = 0; p < 2; p++)
-                rd_kafka_producev(m->producer, RD_KAFKA_V_TOPIC("audit"),
-                                  RD_KAFKA_V_PARTITION(p),
-                                  RD_KAFKA_V_VALUE("audit", 5),
-                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                  RD_KAFKA_V_END);
+                rd_kafka_producev(
+                    m->producer, RD_KAFKA_V_TOPIC("audit"),
+                    RD_KAFKA_V_PARTITION(p), RD_KAFKA_V_VALUE("audit", 5),
+                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
             rd_kafka_producev(m->producer, RD_KAFKA_V_TOPIC("ephemeral"),
-                              RD_KAFKA_V_PARTITION(0),
-                              RD_KAFKA_V_VALUE("e", 1),
+                              RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_VALUE("e", 1),
                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                               RD_KAFKA_V_END);
         }
@@ -394,25 +380,76 @@ static void *producer_main(void *arg) {
 
 /* ---- setup ---- */
 
-static void topic(mock_t *m, const char *name, int parts, const int *lead) {
-    char leaders[64] = "";
-    size_t n = 0;
-    if (rd_kafka_mock_topic_create(m->mc, name, parts, 1)) {
-        fprintf(stderr, "kafka_mock: cannot create %s\n", name);
+/* One mock-cluster call of the setup. Each may wait up to a second for
+ * the mock thread to wake up, so the setup runs them from threads. */
+typedef struct setup_op_s {
+    mock_t *m;
+    const char *topic; /* create topic / set leader / NULL: coordinator */
+    int parts;         /* > 0: create with this many partitions */
+    int partition;
+    int broker;
+    const char *group;
+    pthread_t thread;
+} setup_op_t;
+
+static void *setup_main(void *arg) {
+    setup_op_t *op = arg;
+    if (op->group)
+        rd_kafka_mock_coordinator_set(op->m->mc, "group", op->group,
+                                      op->broker);
+    else if (op->parts > 0 &&
+             rd_kafka_mock_topic_create(op->m->mc, op->topic, op->parts, 1)) {
+        fprintf(stderr, "kafka_mock: cannot create %s\n", op->topic);
         exit(1);
+    } else if (op->parts == 0)
+        rd_kafka_mock_partition_set_leader(op->m->mc, op->topic, op->partition,
+                                           op->broker);
+    return NULL;
+}
+
+static void setup_run(setup_op_t *ops, int n) {
+    for (int i = 0; i < n; i++)
+        pthread_create(&ops[i].thread, NULL, setup_main, &ops[i]);
+    for (int i = 0; i < n; i++)
+        pthread_join(ops[i].thread, NULL);
+}
+
+typedef struct topic_def_s {
+    const char *name;
+    int parts;
+    const int *lead;
+} topic_def_t;
+
+static void topics(mock_t *m, const topic_def_t *defs, int n) {
+    setup_op_t ops[32];
+    int k = 0;
+    memset(ops, 0, sizeof(ops));
+    for (int i = 0; i < n; i++)
+        ops[k++] =
+            (setup_op_t){.m = m, .topic = defs[i].name, .parts = defs[i].parts};
+    setup_run(ops, k);
+    k = 0;
+    memset(ops, 0, sizeof(ops));
+    for (int i = 0; i < n; i++)
+        for (int p = 0; p < defs[i].parts; p++)
+            ops[k++] = (setup_op_t){.m = m,
+                                    .topic = defs[i].name,
+                                    .partition = p,
+                                    .broker = defs[i].lead[p]};
+    setup_run(ops, k);
+    for (int i = 0; i < n; i++) {
+        char leaders[64] = "";
+        size_t len = 0;
+        for (int p = 0; p < defs[i].parts; p++)
+            len += (size_t)snprintf(leaders + len, sizeof(leaders) - len,
+                                    "%s%d", p ? "," : "", defs[i].lead[p]);
+        say(m, "topic %s %d leaders %s", defs[i].name, defs[i].parts, leaders);
     }
-    for (int p = 0; p < parts; p++) {
-        rd_kafka_mock_partition_set_leader(m->mc, name, p, lead[p]);
-        n += (size_t)snprintf(leaders + n, sizeof(leaders) - n, "%s%d",
-                              p ? "," : "", lead[p]);
-    }
-    say(m, "topic %s %d leaders %s", name, parts, leaders);
 }
 
 static void command(mock_t *m, char *line) {
     char *nl = strchr(line, '\n');
-    if (nl)
-        *nl = '\0';
+    if (nl) *nl = '\0';
     char arg[256] = "";
     int id;
     if (sscanf(line, "down %d", &id) == 1) {
@@ -489,12 +526,15 @@ int main(int argc, char **argv) {
              rd_kafka_mock_cluster_bootstraps(m.mc));
     say(&m, "%s", m.bootstraps);
 
-    static const int l_orders[] = {1, 2, 1}, l_audit[] = {3, 3},
-                     l_eph[] = {2}, l_off[] = {1, 2, 1, 2};
-    topic(&m, "orders", ORDERS_PARTITIONS, l_orders);
-    topic(&m, "audit", 2, l_audit);
-    topic(&m, "ephemeral", 1, l_eph);
-    topic(&m, OFFSETS_TOPIC, OFFSETS_PARTITIONS, l_off);
+    static const int l_orders[] = {1, 2, 1}, l_audit[] = {3, 3}, l_eph[] = {2},
+                     l_off[] = {1, 2, 1, 2};
+    const topic_def_t tdefs[] = {
+        {"orders", ORDERS_PARTITIONS, l_orders},
+        {"audit", 2, l_audit},
+        {"ephemeral", 1, l_eph},
+        {OFFSETS_TOPIC, OFFSETS_PARTITIONS, l_off},
+    };
+    topics(&m, tdefs, 4);
 
     conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", m.bootstraps, err,
@@ -528,17 +568,23 @@ int main(int argc, char **argv) {
          * partition */
         g->coordinator = l_off[partition_for(g->name)];
         g->mock = &m;
-        rd_kafka_mock_coordinator_set(m.mc, "group", g->name,
-                                      g->coordinator);
-        say(&m, "group %s %d %s", g->name, g->coordinator, g->what);
     }
+    setup_op_t cops[4];
+    memset(cops, 0, sizeof(cops));
+    for (int i = 0; i < 4; i++)
+        cops[i] = (setup_op_t){.m = &m,
+                               .group = m.groups[i].name,
+                               .broker = m.groups[i].coordinator};
+    setup_run(cops, 4);
+    for (int i = 0; i < 4; i++)
+        say(&m, "group %s %d %s", m.groups[i].name, m.groups[i].coordinator,
+            m.groups[i].what);
 
     pthread_t prod;
     pthread_create(&prod, NULL, producer_main, &m);
     for (int i = 0; i < 4; i++) {
         m.groups[i].rk = consumer_new(&m, &m.groups[i]);
-        pthread_create(&m.groups[i].thread, NULL, consumer_main,
-                       &m.groups[i]);
+        pthread_create(&m.groups[i].thread, NULL, consumer_main, &m.groups[i]);
     }
 
     /* ready once every group is assigned and has committed */
@@ -547,8 +593,7 @@ int main(int argc, char **argv) {
         bool all = true;
         for (int i = 0; i < 4; i++)
             all = all && atomic_load(&m.groups[i].committed);
-        if (all)
-            break;
+        if (all) break;
         if (mono_ms() > deadline) {
             fprintf(stderr, "kafka_mock: groups did not start in 60 s\n");
             break;
@@ -569,11 +614,9 @@ int main(int argc, char **argv) {
         FD_SET(0, &rf);
         struct timeval tv = {0, 200000};
         int r = select(1, &rf, NULL, NULL, &tv);
-        if (r <= 0)
-            continue;
+        if (r <= 0) continue;
         ssize_t n = read(0, line + used, sizeof(line) - 1 - used);
-        if (n <= 0)
-            break; /* end of input: the test is gone */
+        if (n <= 0) break; /* end of input: the test is gone */
         used += (size_t)n;
         line[used] = '\0';
         char *nl;
@@ -588,8 +631,7 @@ int main(int argc, char **argv) {
             memmove(line, nl + 1, rest + 1);
             used = rest;
         }
-        if (used == sizeof(line) - 1)
-            used = 0; /* an overlong line: drop it */
+        if (used == sizeof(line) - 1) used = 0; /* an overlong line: drop it */
     }
 
     atomic_store(&m.stop, true);

@@ -13,7 +13,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
 WARREN_BIN=${WARREN_BIN:-build/default/warren}
 case "$WARREN_BIN" in /*) ;; *) WARREN_BIN="$ROOT/$WARREN_BIN" ;; esac
-export WARREN_DASHBOARD_DIR="$ROOT/dashboards"
+export WARREN_DASHBOARD_DIR="${WARREN_DASHBOARD_DIR:-$ROOT/dashboards}"
 SHOTS=${SCREENSHOT_DIR:-$ROOT/build/screenshots}
 
 fail() {

@@ -76,7 +76,7 @@ static cJSON *wait_status(const wp_t *w, const char *group,
     return NULL;
 }
 
-Test(serve, burrow_endpoints_answer_with_burrow_shapes, .timeout = 60) {
+Test(serve, burrow_endpoints_answer_with_burrow_shapes) {
     wp_t w;
     start_replay(&w, "1000", NULL);
     cJSON *st = wait_status(&w, "pdf-render", "ERR", 20000);
@@ -209,7 +209,7 @@ Test(serve, burrow_endpoints_answer_with_burrow_shapes, .timeout = 60) {
 }
 
 /* Every line of /metrics is a comment (# HELP / # TYPE) or a sample. */
-Test(serve, metrics_lines_are_valid_exposition_format, .timeout = 60) {
+Test(serve, metrics_lines_are_valid_exposition_format) {
     wp_t w;
     start_replay(&w, "1000", NULL);
     cJSON_Delete(wait_status(&w, "pdf-render", "ERR", 20000));
@@ -257,7 +257,7 @@ Test(serve, metrics_lines_are_valid_exposition_format, .timeout = 60) {
     wp_stop(&w, NULL);
 }
 
-Test(serve, demo_reaches_its_five_behaviours, .timeout = 120) {
+Test(serve, demo_reaches_its_five_behaviours) {
     wp_t w;
     char *args[] = {"--demo", NULL};
     cr_assert_eq(wp_start(&w, NULL, args), 0);
@@ -308,7 +308,7 @@ static void *sse_client(void *p) {
     return NULL;
 }
 
-Test(serve, sse_client_receives_a_status_transition, .timeout = 60) {
+Test(serve, sse_client_receives_a_status_transition) {
     char dir[256], ini[300];
     wp_tmpdir(dir, sizeof(dir));
     snprintf(ini, sizeof(ini), "%s/fast.ini", dir);
@@ -355,7 +355,7 @@ Test(serve, config_errors_name_file_and_line_and_exit_2) {
     free(out);
 }
 
-Test(serve, admin_token_guards_delete_and_admin_post, .timeout = 60) {
+Test(serve, admin_token_guards_delete_and_admin_post) {
     char dir[256], ini[300];
     wp_tmpdir(dir, sizeof(dir));
     snprintf(ini, sizeof(ini), "%s/token.ini", dir);
@@ -388,7 +388,7 @@ Test(serve, admin_token_guards_delete_and_admin_post, .timeout = 60) {
     wp_stop(&w, NULL);
 }
 
-Test(serve, traversal_and_oversize_requests_are_refused, .timeout = 60) {
+Test(serve, traversal_and_oversize_requests_are_refused) {
     wp_t w;
     start_replay(&w, "1000", NULL);
     const char *paths[] = {"/dashboard/../Makefile",
@@ -439,8 +439,7 @@ Test(serve, traversal_and_oversize_requests_are_refused, .timeout = 60) {
     wp_stop(&w, NULL);
 }
 
-Test(serve, sigterm_stops_cleanly_and_state_survives_restart,
-     .timeout = 90) {
+Test(serve, sigterm_stops_cleanly_and_state_survives_restart) {
     wp_t w;
     char *args[] = {"--demo", NULL};
     cr_assert_eq(wp_start(&w, NULL, args), 0);

@@ -75,20 +75,16 @@ static void offset_value(fx_t *f, int version, int64_t off, int32_t epoch,
                          const char *meta, int64_t ts, int64_t expire) {
     i16(f, version);
     i64(f, off);
-    if (version >= 3)
-        i32(f, epoch);
+    if (version >= 3) i32(f, epoch);
     if (version == 4) {
         uvarint(f, meta ? (uint32_t)strlen(meta) + 1 : 0);
-        if (meta)
-            put(f, meta, strlen(meta));
+        if (meta) put(f, meta, strlen(meta));
     } else {
         str(f, meta);
     }
     i64(f, ts);
-    if (version == 1)
-        i64(f, expire);
-    if (version == 4)
-        uvarint(f, 0); /* no tagged fields */
+    if (version == 1) i64(f, expire);
+    if (version == 4) uvarint(f, 0); /* no tagged fields */
 }
 
 /* Assignment: topic t with partitions parts[0..n). */
@@ -117,22 +113,19 @@ static void group_value(fx_t *f, int version, const char *ptype) {
     assignment(&a2, 1, "orders", p2, 1);
     i16(f, version);
     str(f, ptype);
-    i32(f, 7);      /* generation */
+    i32(f, 7); /* generation */
     str(f, "range");
     str(f, "m1");
-    if (version >= 2)
-        i64(f, 1700000000123);
+    if (version >= 2) i64(f, 1700000000123);
     i32(f, 2);
     const char *mid[] = {"m1", "m2"}, *cid[] = {"c1", "c2"};
     const char *host[] = {"/10.0.0.1", "/10.0.0.2"};
     for (int m = 0; m < 2; m++) {
         str(f, mid[m]);
-        if (version >= 3)
-            str(f, m == 0 ? "static-1" : NULL);
+        if (version >= 3) str(f, m == 0 ? "static-1" : NULL);
         str(f, cid[m]);
         str(f, host[m]);
-        if (version >= 1)
-            i32(f, 300000);
+        if (version >= 1) i32(f, 300000);
         i32(f, 45000);
         bytes(f, &sub);
         bytes(f, m == 0 ? &a1 : &a2);
@@ -163,8 +156,8 @@ Test(mon_kdecode, literal_key_v1_value_v3_gives_commit) {
     };
     mon_kdecode_record_t rec = {0};
     char err[128] = "";
-    cr_assert_eq(mon_kdecode(key, sizeof(key), value, sizeof(value), &rec,
-                             err, sizeof(err)),
+    cr_assert_eq(mon_kdecode(key, sizeof(key), value, sizeof(value), &rec, err,
+                             sizeof(err)),
                  MON_KDECODE_OK, "%s", err);
     cr_assert_eq(rec.type, MON_KDECODE_OFFSET_COMMIT);
     cr_assert_eq(rec.key_version, 1);
@@ -184,8 +177,7 @@ Test(mon_kdecode, literal_group_key_v2_null_value_is_group_delete) {
     static const unsigned char key[] = {0x00, 0x02, 0x00, 0x02, 'g', '1'};
     mon_kdecode_record_t rec = {0};
     char err[128] = "";
-    cr_assert_eq(mon_kdecode(key, sizeof(key), NULL, 0, &rec, err,
-                             sizeof(err)),
+    cr_assert_eq(mon_kdecode(key, sizeof(key), NULL, 0, &rec, err, sizeof(err)),
                  MON_KDECODE_OK, "%s", err);
     cr_assert_eq(rec.type, MON_KDECODE_GROUP_DELETE);
     cr_assert_str_eq(rec.group, "g1");
@@ -195,9 +187,10 @@ Test(mon_kdecode, literal_group_key_v2_null_value_is_group_delete) {
 
 Test(mon_kdecode, literal_group_value_v0_with_one_member_owning_p5) {
     static const unsigned char key[] = {0x00, 0x02, 0x00, 0x01, 'g'};
+    /* clang-format off */
     static const unsigned char value[] = {
         0x00, 0x00,                               /* value v0 */
-        0x00, 0x08, 'c', 'o', 'n', 's', 'u', 'm', 'e', 'r',
+        0x00, 0x08, 'c', 'o', 'n', 's', 'u', 'm', 'e', 'r', /* type */
         0x00, 0x00, 0x00, 0x01,                   /* generation 1 */
         0x00, 0x05, 'r', 'a', 'n', 'g', 'e',      /* protocol */
         0x00, 0x01, 'm',                          /* leader "m" */
@@ -215,10 +208,11 @@ Test(mon_kdecode, literal_group_value_v0_with_one_member_owning_p5) {
         0x00, 0x00, 0x00, 0x05,                   /*  partition 5 */
         0xff, 0xff, 0xff, 0xff,                   /*  user data null */
     };
+    /* clang-format on */
     mon_kdecode_record_t rec = {0};
     char err[128] = "";
-    cr_assert_eq(mon_kdecode(key, sizeof(key), value, sizeof(value), &rec,
-                             err, sizeof(err)),
+    cr_assert_eq(mon_kdecode(key, sizeof(key), value, sizeof(value), &rec, err,
+                             sizeof(err)),
                  MON_KDECODE_OK, "%s", err);
     cr_assert_eq(rec.type, MON_KDECODE_GROUP_METADATA);
     cr_assert(rec.consumer_protocol);
@@ -259,8 +253,8 @@ ParameterizedTest(ocase_t *c, mon_kdecode, offset_commit_every_version) {
                  1700000000999LL, 1700000999999LL);
     mon_kdecode_record_t rec = {0};
     char err[128] = "";
-    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)), MON_KDECODE_OK,
-                 "%s", err);
+    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)), MON_KDECODE_OK, "%s",
+                 err);
     cr_assert_eq(rec.type, MON_KDECODE_OFFSET_COMMIT);
     cr_assert_eq(rec.key_version, c->key_version);
     cr_assert_eq(rec.value_version, c->value_version);
@@ -271,8 +265,7 @@ ParameterizedTest(ocase_t *c, mon_kdecode, offset_commit_every_version) {
     cr_assert_str_eq(rec.metadata, "meta-data");
     cr_assert_eq(rec.commit_ts, 1700000000999LL);
     cr_assert_eq(rec.leader_epoch, c->value_version >= 3 ? 9 : -1);
-    cr_assert_eq(rec.expire_ts,
-                 c->value_version == 1 ? 1700000999999LL : -1);
+    cr_assert_eq(rec.expire_ts, c->value_version == 1 ? 1700000999999LL : -1);
     mon_kdecode_record_free(&rec);
 }
 
@@ -292,8 +285,8 @@ Test(mon_kdecode, value_v4_skips_tagged_fields_and_reads_null_metadata) {
     uvarint(&v, 0);
     mon_kdecode_record_t rec = {0};
     char err[128] = "";
-    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)), MON_KDECODE_OK,
-                 "%s", err);
+    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)), MON_KDECODE_OK, "%s",
+                 err);
     cr_assert_eq(rec.offset, 77);
     cr_assert_str_eq(rec.metadata, "");
     cr_assert_eq(rec.commit_ts, 5000);
@@ -309,8 +302,8 @@ Test(mon_kdecode, value_v4_long_metadata_uses_multibyte_varint) {
     offset_value(&v, 4, 1, 2, meta, 3, 0);
     mon_kdecode_record_t rec = {0};
     char err[128] = "";
-    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)), MON_KDECODE_OK,
-                 "%s", err);
+    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)), MON_KDECODE_OK, "%s",
+                 err);
     cr_assert_str_eq(rec.metadata, meta);
     cr_assert_eq(rec.commit_ts, 3);
     mon_kdecode_record_free(&rec);
@@ -323,8 +316,8 @@ Test(mon_kdecode, trailing_bytes_after_known_fields_are_ignored) {
     i64(&v, 999);
     mon_kdecode_record_t rec = {0};
     char err[128] = "";
-    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)), MON_KDECODE_OK,
-                 "%s", err);
+    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)), MON_KDECODE_OK, "%s",
+                 err);
     cr_assert_eq(rec.offset, 10);
     mon_kdecode_record_free(&rec);
 }
@@ -343,8 +336,8 @@ ParameterizedTest(int *version, mon_kdecode, group_metadata_every_version) {
     group_value(&v, *version, "consumer");
     mon_kdecode_record_t rec = {0};
     char err[128] = "";
-    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)), MON_KDECODE_OK,
-                 "%s", err);
+    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)), MON_KDECODE_OK, "%s",
+                 err);
     cr_assert_eq(rec.type, MON_KDECODE_GROUP_METADATA);
     cr_assert_eq(rec.value_version, *version);
     cr_assert_str_eq(rec.group, "billing");
@@ -361,8 +354,7 @@ ParameterizedTest(int *version, mon_kdecode, group_metadata_every_version) {
     cr_assert_str_eq(rec.members[1].group_instance_id, "");
     cr_assert_str_eq(rec.members[0].client_id, "c1");
     cr_assert_str_eq(rec.members[1].client_host, "/10.0.0.2");
-    cr_assert_eq(rec.members[1].rebalance_timeout,
-                 *version >= 1 ? 300000 : -1);
+    cr_assert_eq(rec.members[1].rebalance_timeout, *version >= 1 ? 300000 : -1);
     cr_assert_eq(rec.members[1].session_timeout, 45000);
     cr_assert_eq(rec.members[0].assignment_version, 0);
     cr_assert_eq(rec.members[1].assignment_version, 1);
@@ -385,8 +377,8 @@ Test(mon_kdecode, non_consumer_protocol_has_members_but_no_owners) {
     group_value(&v, 3, "connect");
     mon_kdecode_record_t rec = {0};
     char err[128] = "";
-    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)), MON_KDECODE_OK,
-                 "%s", err);
+    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)), MON_KDECODE_OK, "%s",
+                 err);
     cr_assert_not(rec.consumer_protocol);
     cr_assert_eq(rec.n_members, 2);
     cr_assert_eq(rec.n_owners, 0);
@@ -415,8 +407,8 @@ Test(mon_kdecode, empty_group_and_empty_assignment_give_no_owners) {
     bytes(&v, &empty); /* assignment of length 0: not yet assigned */
     mon_kdecode_record_t rec = {0};
     char err[128] = "";
-    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)), MON_KDECODE_OK,
-                 "%s", err);
+    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)), MON_KDECODE_OK, "%s",
+                 err);
     cr_assert_eq(rec.n_members, 1);
     cr_assert_eq(rec.n_owners, 0);
     cr_assert_str_eq(rec.protocol, "");
@@ -435,8 +427,7 @@ Test(mon_kdecode, offset_tombstone_null_and_empty_value_are_deletions) {
     cr_assert_eq(rec.type, MON_KDECODE_OFFSET_DELETE);
     cr_assert_str_eq(rec.topic, "t");
     cr_assert_eq(rec.partition, 4);
-    cr_assert_eq(decode(&k, &empty, &rec, err, sizeof(err)),
-                 MON_KDECODE_OK);
+    cr_assert_eq(decode(&k, &empty, &rec, err, sizeof(err)), MON_KDECODE_OK);
     cr_assert_eq(rec.type, MON_KDECODE_OFFSET_DELETE);
     cr_assert_str_eq(mon_kdecode_type_name(rec.type), "offset-delete");
     mon_kdecode_record_free(&rec);
@@ -445,7 +436,7 @@ Test(mon_kdecode, offset_tombstone_null_and_empty_value_are_deletions) {
 /* ---- unknown versions: the warning result ---- */
 
 typedef struct vcase_s {
-    int key_version;  /* 2 = group metadata key */
+    int key_version; /* 2 = group metadata key */
     int value_version;
     char msg[80]; /* an array: pointers do not survive into the
                    * test's process */
@@ -476,8 +467,7 @@ ParameterizedTest(vcase_t *c, mon_kdecode, unknown_versions_are_warnings) {
     i64(&v, 1);
     mon_kdecode_record_t rec = {0};
     char err[128] = "";
-    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)),
-                 MON_KDECODE_EVERSION);
+    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)), MON_KDECODE_EVERSION);
     cr_assert_str_eq(err, c->msg);
     cr_assert_eq(rec.type, MON_KDECODE_NONE);
     mon_kdecode_record_free(&rec);
@@ -493,8 +483,8 @@ static void check_truncations(const fx_t *k, const fx_t *v) {
     for (size_t n = 1; n < k->n; n++) {
         err[0] = '\0';
         int rc = mon_kdecode(k->b, n, v->b, v->n, &rec, err, sizeof(err));
-        cr_assert_eq(rc, MON_KDECODE_EMALFORMED, "key prefix %zu: rc %d",
-                     n, rc);
+        cr_assert_eq(rc, MON_KDECODE_EMALFORMED, "key prefix %zu: rc %d", n,
+                     rc);
         size_t at = 9999;
         cr_assert_eq(sscanf(err, "key byte %zu:", &at), 1, "%s", err);
         cr_assert_leq(at, n, "%s", err);
@@ -504,16 +494,14 @@ static void check_truncations(const fx_t *k, const fx_t *v) {
         err[0] = '\0';
         int rc = mon_kdecode(k->b, k->n, v->b, n, &rec, err, sizeof(err));
         cr_assert_eq(rc, MON_KDECODE_EMALFORMED,
-                     "value prefix %zu of %zu: rc %d (%s)", n, v->n, rc,
-                     err);
+                     "value prefix %zu of %zu: rc %d (%s)", n, v->n, rc, err);
         size_t at = 9999;
         cr_assert_eq(sscanf(err, "value byte %zu:", &at), 1, "%s", err);
         cr_assert_leq(at, n, "%s", err);
         cr_assert_eq(rec.type, MON_KDECODE_NONE);
     }
     /* and the whole record still decodes with the same rec */
-    cr_assert_eq(mon_kdecode(k->b, k->n, v->b, v->n, &rec, err,
-                             sizeof(err)),
+    cr_assert_eq(mon_kdecode(k->b, k->n, v->b, v->n, &rec, err, sizeof(err)),
                  MON_KDECODE_OK, "%s", err);
     mon_kdecode_record_free(&rec);
 }
