@@ -44,6 +44,13 @@ export function secondsTicks(max, n = 4) {
     label: `${+v.toPrecision(3)}${u[1] === 's' ? 's' : ` ${u[1]}`}` }));
 }
 
+// Labels for value ticks: compact ("12.5k") unless that would make two
+// ticks read the same, then in full ("502,520").
+function tickLabels(ticks) {
+  const c = ticks.map(fmtCompact);
+  return new Set(c).size === c.length ? c : ticks.map(fmtInt);
+}
+
 const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600,
   7200, 10800, 21600, 43200, 86400].map((x) => x * 1000);
 
@@ -174,12 +181,13 @@ export function lagChart(box, pts, { t0: from, t1, height = 260 }) {
 
   // Grid and axes.
   const g = s('g', { class: 'axis' });
-  for (const v of yl) {
+  const ylLabels = tickLabels(yl);
+  yl.forEach((v, i) => {
     g.appendChild(s('line', { class: 'grid', x1: m.l, x2: W - m.r,
       y1: y1(v), y2: y1(v) }));
     g.appendChild(s('text', { x: m.l - 6, y: y1(v) + 4, 'text-anchor': 'end',
-      class: 'tick-lag' }, fmtCompact(v)));
-  }
+      class: 'tick-lag' }, ylLabels[i]));
+  });
   for (const v of yt) {
     g.appendChild(s('text', { x: W - m.r + 6, y: y2(v.v) + 4,
       class: 'tick-tl' }, v.label));
@@ -303,7 +311,7 @@ export function windowChart(box, part, { height = 240, status = '' } = {}) {
   const W = Math.max(280, Math.floor(box.clientWidth || 600));
   const H = height;
   const narrow = W < 480;
-  const m = { l: narrow ? 48 : 64, r: 14, t: 14, b: 34 };
+  const m = { l: narrow ? 52 : 72, r: 14, t: 14, b: 34 };
   const headAt = commits.filter((c) => c.lag !== null && c.lag !== undefined)
     .map((c) => ({ t: c.timestamp, v: c.offset + c.lag }));
   const ts = [...commits.map((c) => c.timestamp), ...heads.map((c) =>
@@ -333,12 +341,13 @@ export function windowChart(box, part, { height = 240, status = '' } = {}) {
   const svg = s('svg', { class: 'chart window-chart',
     viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img' });
   const g = s('g', { class: 'axis' });
-  for (const v of yt) {
+  const ytLabels = tickLabels(yt);
+  yt.forEach((v, i) => {
     g.appendChild(s('line', { class: 'grid', x1: m.l, x2: W - m.r, y1: y(v),
       y2: y(v) }));
     g.appendChild(s('text', { x: m.l - 6, y: y(v) + 4, 'text-anchor': 'end' },
-      fmtCompact(v)));
-  }
+      ytLabels[i]));
+  });
   const tt = timeTicks(t0, t1, narrow ? 3 : 6);
   for (const t of tt.ticks) {
     g.appendChild(s('text', { x: x(t), y: H - m.b + 20,

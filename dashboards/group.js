@@ -168,8 +168,12 @@ export function mountGroup(main, model, cluster, group, params) {
   }
 
   async function loadHistory() {
-    const now = model.clusterNow(cluster);
-    const from = Math.max(0, Math.floor(now - st.range.ms));
+    await model.whenLoaded();
+    // A replay cluster's clock is the trace's: ask for everything once to
+    // learn it (the chart then shows the range before its newest sample).
+    const known = model.clockKnown(cluster);
+    const from = known ? Math.max(0, Math.floor(model.clusterNow(cluster) -
+      st.range.ms)) : 0;
     try {
       const r = await getJSON(groupPath(cluster, group,
         `/history?since=${from}`));
@@ -189,7 +193,8 @@ export function mountGroup(main, model, cluster, group, params) {
     try {
       await loadLag();
       const jobs = [];
-      if (first && st.lagCode !== 404) jobs.push(loadHistory());
+      // The history waits for the cluster list (clock); not for it here.
+      if (first && st.lagCode !== 404) loadHistory();
       if (model.notifiers.state !== 'absent') {
         jobs.push(model.loadNotifiers().then(loadIncidents));
       }

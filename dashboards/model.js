@@ -87,8 +87,12 @@ export class Model {
     return this.groups.get(groupKey(cluster, group));
   }
 
-  isReplay(cluster) {
-    return this.clusterClass.get(cluster) === 'replay';
+  // True when the cluster is evaluated on the wall clock (a live source).
+  // A replay cluster, or one the cluster list does not name (a trace can
+  // bring its own clusters), runs on the trace's clock.
+  wallClock(cluster) {
+    const cls = this.clusterClass.get(cluster);
+    return cls === 'embedded' || cls === 'kafka';
   }
 
   // The cluster's evaluation clock now (ms).
@@ -99,10 +103,28 @@ export class Model {
   // Learns a cluster's clock from a time `virt` that was "now" (exact) or
   // at most an evaluation interval ago (history).
   observeClock(cluster, virt, exact) {
-    if (!this.isReplay(cluster) || !Number.isFinite(virt)) return;
+    if (this.wallClock(cluster) || !Number.isFinite(virt)) return;
     const off = virt - Date.now();
     const cur = this.clocks.get(cluster);
     if (exact || cur === undefined || off > cur) this.clocks.set(cluster, off);
+  }
+
+  // Resolves once the first load() succeeded.
+  whenLoaded() {
+    if (this.loaded) return Promise.resolve();
+    return new Promise((resolve) => {
+      const off = this.subscribe(() => {
+        if (this.loaded) {
+          off();
+          resolve();
+        }
+      });
+    });
+  }
+
+  // True when clusterNow(cluster) can be trusted for history requests.
+  clockKnown(cluster) {
+    return this.wallClock(cluster) || this.clocks.has(cluster);
   }
 
   // Loads clusters and group lists; keeps what is already known about the
@@ -126,12 +148,17 @@ export class Model {
           listed.add(this.ensure(c, String(n)).key);
         }
       }));
+      // Groups of clusters the list does not name came from ticks (a
+      // trace's own clusters): the ticks keep them current.
+      const extra = new Set();
       for (const [key, g] of this.groups) {
-        if (!listed.has(key) && g.status !== 'NOTFOUND') {
+        if (!clusters.includes(g.cluster)) {
+          extra.add(g.cluster);
+        } else if (!listed.has(key) && g.status !== 'NOTFOUND') {
           this.groups.delete(key);
         }
       }
-      this.clusters = clusters;
+      this.clusters = [...clusters, ...extra].sort();
       this.loaded = true;
       this.loadError = '';
       this.changed();
@@ -205,8 +232,7 @@ export class Model {
 
   async fetchSpark(g) {
     g.sparkState = 1;
-    const calibrated = !this.isReplay(g.cluster) || this.clocks.has(g.cluster);
-    const since = calibrated ? Math.max(0, this.clusterNow(g.cluster) - HOUR)
+    const since = this.clockKnown(g.cluster) ? Math.max(0, this.clusterNow(g.cluster) - HOUR)
       : 0;
     try {
       const r = await getJSON(
@@ -268,6 +294,9 @@ export class Model {
     this.lastTick = Date.now();
     this.queue.clearLater();
     for (const t of ev.groups) {
+      if (!this.clusters.includes(t.cluster)) {
+        this.clusters = [...this.clusters, t.cluster].sort();
+      }
       const g = this.ensure(t.cluster, t.group);
       if (g.status !== t.status) {
         // A transition we did not see (missed while reconnecting).

@@ -454,14 +454,17 @@ export function mountOverview(main, model, params) {
     alerts.hidden = false;
     const nfs = (n.body && n.body.notifiers) || [];
     const dels = (n.body && n.body.deliveries) || [];
+    if (!nfs.length) {
+      alerts.hidden = true;
+      return;
+    }
     const failed = dels.filter((d) => d.state === 'failed').length;
     replaceChildren(alerts, h('h2', { id: 'alerts-h' }, 'Webhook notifiers'),
-      nfs.length ? h('ul', { class: 'notifiers' }, nfs.map((x) => h('li', null,
+      h('ul', { class: 'notifiers' }, nfs.map((x) => h('li', null,
         h('strong', null, x.name), ` — ${fmtInt(x.open_incidents)} open ` +
         `incident${x.open_incidents === 1 ? '' : 's'}, ` +
         `${fmtInt(x.delivered)} delivered, ${fmtInt(x.failed)} failed, ` +
-        `${fmtInt(x.pending)} pending`)))
-        : h('p', { class: 'muted' }, 'No notifier is configured.'),
+        `${fmtInt(x.pending)} pending`))),
       dels.length ? h('p', { class: 'muted' }, `${dels.length} recent ` +
         `deliveries, ${failed} failed. Each group's page shows its own.`)
         : null);

@@ -144,6 +144,13 @@ int mon_kdecode(const void *key, size_t key_len, const void *value,
 /* Frees the buffers of *rec and zeroes it; NULL is fine. */
 void mon_kdecode_record_free(mon_kdecode_record_t *rec);
 
+/* The partition of __consumer_offsets (of `partitions`) that holds group's
+ * records, whose leader is the group's coordinator: Kafka's partitionFor,
+ * abs(String.hashCode(group)) % partitions, with the UTF-8 name hashed as
+ * Java's UTF-16 code units and abs(INT32_MIN) = 0. Returns -1 when
+ * partitions <= 0. Pure. */
+int32_t mon_kdecode_partition_for(const char *group, int32_t partitions);
+
 /* Name of a record type ("offset-commit", "offset-delete",
  * "group-metadata", "group-delete", "none"); never NULL. */
 const char *mon_kdecode_type_name(mon_kdecode_type_t type);

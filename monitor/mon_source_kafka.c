@@ -239,6 +239,28 @@ static rd_kafka_conf_t *conf_build(mon_source_kafka_t *src, bool reader,
     return conf;
 }
 
+/* The kafka.* properties an error of rd_kafka_new is about: those whose
+ * name, or first word ("sasl" of sasl.mechanism), the message mentions;
+ * librdkafka checks combinations only there, after each conf_set passed. */
+static const char *blame(const mon_config_cluster_t *cfg, const char *msg) {
+    static _Thread_local char out[256];
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < cfg->n_kafka_props; i++) {
+        const char *key = cfg->kafka_props[i].key;
+        char word[64];
+        size_t w = strcspn(key, ".");
+        snprintf(word, sizeof(word), "%.*s", (int)(w < 63 ? w : 63), key);
+        if (!strcasestr(msg, key) && !(w >= 3 && strcasestr(msg, word)))
+            continue;
+        int r = snprintf(out + n, sizeof(out) - n, "%skafka.%s", n ? ", " : "",
+                         key);
+        if (r < 0 || (size_t)r >= sizeof(out) - n) break;
+        n += (size_t)r;
+    }
+    return n ? out : "kafka.* properties";
+}
+
 static rd_kafka_t *client_new(mon_source_kafka_t *src, bool reader,
                               char *errstr, size_t errstr_size) {
     char err[512];
@@ -247,7 +269,8 @@ static rd_kafka_t *client_new(mon_source_kafka_t *src, bool reader,
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
     if (!rk) {
         rd_kafka_conf_destroy(conf);
-        err_set(errstr, errstr_size, "cluster %s: %s", src->cfg->name, err);
+        err_set(errstr, errstr_size, "cluster %s: %s: %s", src->cfg->name,
+                blame(src->cfg, err), err);
         return NULL;
     }
     return rk;
@@ -662,61 +685,13 @@ static void refresh_heads(mon_source_kafka_t *src, refresh_t *rf) {
 
 /* ---- committed offsets, admin mode ---- */
 
-/* Next UTF-16 code unit(s) of a UTF-8 string, as Java's String holds it;
- * malformed bytes count as themselves. Returns bytes consumed. */
-static size_t utf16_units(const unsigned char *s, uint32_t *u, int *n) {
-    uint32_t cp;
-    size_t len;
-    if (s[0] < 0x80) {
-        cp = s[0];
-        len = 1;
-    } else if ((s[0] & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
-        cp = (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
-        len = 2;
-    } else if ((s[0] & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 &&
-               (s[2] & 0xc0) == 0x80) {
-        cp = (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 |
-             (s[2] & 0x3f);
-        len = 3;
-    } else if ((s[0] & 0xf8) == 0xf0 && (s[1] & 0xc0) == 0x80 &&
-               (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80) {
-        cp = (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 |
-             (uint32_t)(s[2] & 0x3f) << 6 | (s[3] & 0x3f);
-        len = 4;
-    } else {
-        cp = s[0];
-        len = 1;
-    }
-    if (cp >= 0x10000) {
-        cp -= 0x10000;
-        u[0] = 0xd800 + (cp >> 10);
-        u[1] = 0xdc00 + (cp & 0x3ff);
-        *n = 2;
-    } else {
-        u[0] = cp;
-        *n = 1;
-    }
-    return len;
-}
-
 /* The broker coordinating group: Kafka's partitionFor (abs of Java's
  * String.hashCode modulo the partitions of __consumer_offsets) and that
  * partition's leader; -1 when unknown. */
 static int32_t group_coordinator(mon_source_kafka_t *src, const char *group) {
     ktopic_t *t = topic_find(src->topics, src->n_topics, OFFSETS_TOPIC);
     if (!t || t->n_parts <= 0) return -1;
-    uint32_t h = 0;
-    const unsigned char *s = (const unsigned char *)group;
-    while (*s) {
-        uint32_t u[2];
-        int n;
-        s += utf16_units(s, u, &n);
-        for (int i = 0; i < n; i++)
-            h = h * 31u + u[i];
-    }
-    int32_t hv = (int32_t)h;
-    int32_t a = hv == INT32_MIN ? 0 : hv < 0 ? -hv : hv;
-    return t->leaders[a % t->n_parts];
+    return t->leaders[mon_kdecode_partition_for(group, t->n_parts)];
 }
 
 static bool broker_down(const refresh_t *rf, int32_t b) {

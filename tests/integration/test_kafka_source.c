@@ -426,9 +426,12 @@ Test(kafka_source, bad_kafka_property_is_named) {
         {"kafka.no.such.property = 1\n", "kafka.no.such.property"},
         {"kafka.security.protocol = carrier-pigeon\n",
          "kafka.security.protocol"},
+        /* each value is fine alone; librdkafka refuses the combination */
+        {"kafka.security.protocol = SASL_SSL\nkafka.sasl.mechanism = NOPE\n",
+         "kafka.sasl.mechanism"},
     };
     mon_log_set_level(MON_LOG_ERROR);
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char ini[512], err[512] = "";
         snprintf(ini, sizeof(ini),
                  "[cluster k]\nsource = kafka\nservers = 127.0.0.1:1\n%s",

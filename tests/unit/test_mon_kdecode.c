@@ -663,3 +663,38 @@ Test(mon_kdecode, record_reused_across_types_keeps_no_stale_fields) {
     mon_kdecode_record_free(&rec);
     mon_kdecode_record_free(NULL);
 }
+
+/* ---- group -> __consumer_offsets partition (KAFKA.md 6.1) ---- */
+
+typedef struct pcase_s {
+    char group[32];
+    int32_t partitions;
+    int32_t want;
+} pcase_t;
+
+ParameterizedTestParameters(mon_kdecode, partition_for_matches_kafka) {
+    static pcase_t cases[] = {
+        {"a", 50, 47},
+        {"my-group", 50, 12},
+        {"test-group", 50, 12},
+        {"burrow", 50, 3},
+        {"", 50, 0},
+        {"a", 1, 0},
+        /* U+00E9 (2 bytes) is one code unit: "\xc3\xa9" hashes as 233 */
+        {"\xc3\xa9", 50, 33}, /* 233 % 50 */
+        /* U+1F600 is the surrogate pair d83d de00:
+         * 0xd83d * 31 + 0xde00 = 1716067 + 56832 = 1772899 */
+        {"\xf0\x9f\x98\x80", 1000000, 772899},
+    };
+    return cr_make_param_array(pcase_t, cases,
+                               sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(pcase_t *c, mon_kdecode, partition_for_matches_kafka) {
+    cr_assert_eq(mon_kdecode_partition_for(c->group, c->partitions), c->want,
+                 "'%s' of %d", c->group, (int)c->partitions);
+}
+
+Test(mon_kdecode, partition_for_refuses_no_partitions) {
+    cr_assert_eq(mon_kdecode_partition_for("g", 0), -1);
+}
