@@ -299,20 +299,11 @@ static void respond_cached(api_routes_kafka_t *rk, api_req_t *req,
 static void h_clusters(api_req_t *req, void *opaque) {
     api_routes_kafka_t *rk = opaque;
     cJSON *body = api_json_envelope(0, "cluster list returned");
-    cJSON *arr;
-    if (rk->ctx.config) {
-        arr = cJSON_CreateArray();
-        for (size_t i = 0; i < mon_config_cluster_count(rk->ctx.config); i++)
-            cJSON_AddItemToArray(
-                arr, cJSON_CreateString(
-                         mon_config_cluster_at(rk->ctx.config, i)->name));
-    } else {
-        mon_store_names_t names = {0};
-        mon_store_clusters(rk->ctx.store, &names);
-        arr = names_json(&names);
-        mon_store_names_free(&names);
-    }
-    cJSON_AddItemToObject(body, "clusters", arr);
+    /* The store holds every configured cluster and those a trace names. */
+    mon_store_names_t names = {0};
+    mon_store_clusters(rk->ctx.store, &names);
+    cJSON_AddItemToObject(body, "clusters", names_json(&names));
+    mon_store_names_free(&names);
     api_resp_json(req, MHD_HTTP_OK, body);
 }
 
@@ -365,6 +356,23 @@ static cJSON *client_profile_json(const mon_config_cluster_t *cc) {
     return cp;
 }
 
+/* Warren's addition to the cluster module: can the source see it? */
+static cJSON *source_status_json(const mon_source_status_t *st) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "source", st->kind);
+    cJSON_AddStringToObject(o, "state",
+                            st->available ? "available" : "unavailable");
+    cJSON_AddBoolToObject(o, "stale", st->stale);
+    if (st->last_error[0])
+        cJSON_AddStringToObject(o, "last_error", st->last_error);
+    else
+        cJSON_AddNullToObject(o, "last_error");
+    api_json_add_int64(o, "last_error_time", st->last_error_ms);
+    api_json_add_int64(o, "last_refresh", st->last_refresh_ms);
+    api_json_add_int64(o, "events", st->events);
+    return o;
+}
+
 static void h_cluster(api_req_t *req, void *opaque) {
     api_routes_kafka_t *rk = opaque;
     const char *cluster = api_req_param(req, "cluster");
@@ -372,13 +380,9 @@ static void h_cluster(api_req_t *req, void *opaque) {
     cJSON *body, *mod, *servers;
     static const char *const classes[] = {"embedded", "replay", "kafka"};
 
-    if (rk->ctx.config) {
+    if (rk->ctx.config)
         cc = mon_config_cluster_find(rk->ctx.config, cluster);
-        if (!cc) {
-            api_resp_error(req, MHD_HTTP_NOT_FOUND, "cluster module not found");
-            return;
-        }
-    } else if (!mon_store_cluster_find(rk->ctx.store, cluster)) {
+    if (!cc && !mon_store_cluster_find(rk->ctx.store, cluster)) {
         api_resp_error(req, MHD_HTTP_NOT_FOUND, "cluster module not found");
         return;
     }
@@ -407,6 +411,10 @@ static void h_cluster(api_req_t *req, void *opaque) {
                        cc ? cc->topic_refresh_ms / 1000 : 60);
     api_json_add_int64(mod, "offset-refresh",
                        cc ? cc->offset_refresh_ms / 1000 : 10);
+    mon_source_status_t st;
+    if (rk->ctx.source_status &&
+        rk->ctx.source_status(rk->ctx.status_arg, cluster, &st) == 0)
+        cJSON_AddItemToObject(mod, "status", source_status_json(&st));
     cJSON_AddItemToObject(body, "module", mod);
     api_resp_json(req, MHD_HTTP_OK, body);
 }

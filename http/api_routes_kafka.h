@@ -34,6 +34,7 @@
 #include "http/api_server.h"
 #include "monitor/mon_config.h"
 #include "monitor/mon_history.h"
+#include "monitor/mon_source.h"
 #include "monitor/mon_store.h"
 
 /* The evaluation time of `cluster` given the wall clock: a replay cluster
@@ -47,6 +48,11 @@ typedef int64_t (*api_clock_fn)(void *arg, const char *cluster,
 typedef int (*api_eval_fn)(void *arg, const char *cluster, const char *group,
                            int64_t now_ms, mon_group_eval_t *out);
 
+/* Fills *out with the status of the source feeding `cluster`; returns 0,
+ * or -1 when no source feeds it. Called on pool threads. */
+typedef int (*api_source_status_fn)(void *arg, const char *cluster,
+                                    mon_source_status_t *out);
+
 typedef struct api_kafka_ctx_s {
     mon_store_t *store;         /* required */
     const mon_config_t *config; /* cluster list/detail; NULL: from store */
@@ -57,6 +63,8 @@ typedef struct api_kafka_ctx_s {
     void *clock_arg;
     api_eval_fn eval;            /* NULL: mon_store_group_eval */
     void *eval_arg;
+    api_source_status_fn source_status; /* NULL: no "status" in detail */
+    void *status_arg;
 } api_kafka_ctx_t;
 
 /* Evaluates cluster/group at now_ms through ctx->eval, or the store with

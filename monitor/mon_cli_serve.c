@@ -67,6 +67,15 @@ static void observe(void *arg, const mon_group_eval_t *ev) {
     mon_notifier_observe(arg, ev, ev->now_ms);
 }
 
+static int source_status(void *arg, const char *cluster,
+                         mon_source_status_t *out) {
+    mon_source_t *src = mon_service_source(arg, cluster);
+    if (!src)
+        return -1;
+    src->status(src, out);
+    return 0;
+}
+
 static int group_eval(void *arg, const char *cluster, const char *group,
                       int64_t now_ms, mon_group_eval_t *out) {
     return mon_service_group_eval(arg, cluster, group, now_ms, out);
@@ -237,6 +246,8 @@ int mon_cli_serve(int argc, char **argv) {
         .clock_arg = svc,
         .eval = group_eval,
         .eval_arg = svc,
+        .source_status = source_status,
+        .status_arg = svc,
     };
     routes = api_routes_kafka_new(&kctx);
     metrics = api_metrics_new(&kctx);
