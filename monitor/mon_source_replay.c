@@ -26,7 +26,7 @@ typedef struct replay_s {
     char **clusters;
     size_t n_clusters;
     /* clock: virtual = t_first + (wall - wall0) * speed */
-    int64_t wall0;
+    atomic_int_fast64_t wall0; /* set by start, read by any thread */
     atomic_int_fast64_t events;
     /* thread */
     pthread_t thread;
@@ -104,8 +104,9 @@ static int scan_line(replay_t *r, const mon_trace_event_t *ev, void *arg) {
     return 0;
 }
 
-static int64_t vnow(const replay_t *r, int64_t wall_ms) {
-    return r->t_first + (int64_t)((double)(wall_ms - r->wall0) * r->speed);
+static int64_t vnow(replay_t *r, int64_t wall_ms) {
+    int64_t w0 = atomic_load(&r->wall0);
+    return r->t_first + (int64_t)((double)(wall_ms - w0) * r->speed);
 }
 
 /* Waits until the virtual clock reaches t. Returns -1 when stopped. */
@@ -185,7 +186,7 @@ static void *run(void *arg) {
 
 static int replay_start(mon_source_t *src, char *errstr, size_t errstr_size) {
     replay_t *r = (replay_t *)src;
-    r->wall0 = mon_clock_wall_ms();
+    atomic_store(&r->wall0, mon_clock_wall_ms());
     r->stop = 0;
     int rc = pthread_create(&r->thread, NULL, run, r);
     if (rc != 0) {
@@ -224,7 +225,7 @@ static void replay_destroy(mon_source_t *src) {
 
 static int64_t replay_now(mon_source_t *src, int64_t wall_ms) {
     replay_t *r = (replay_t *)src;
-    return r->wall0 ? vnow(r, wall_ms) : r->t_first;
+    return atomic_load(&r->wall0) ? vnow(r, wall_ms) : r->t_first;
 }
 
 static void replay_status(mon_source_t *src, mon_source_status_t *out) {
@@ -237,7 +238,7 @@ static void replay_status(mon_source_t *src, mon_source_status_t *out) {
     snprintf(out->last_error, sizeof(out->last_error), "%s", r->last_error);
     out->last_error_ms = r->last_error_ms;
     pthread_mutex_unlock(&r->lock);
-    out->last_refresh_ms = r->wall0;
+    out->last_refresh_ms = atomic_load(&r->wall0);
 }
 
 mon_source_t *mon_source_replay_new(const mon_config_cluster_t *cc,
@@ -257,6 +258,7 @@ mon_source_t *mon_source_replay_new(const mon_config_cluster_t *cc,
     r->loop = cc->loop;
     r->st = st;
     atomic_init(&r->events, 0);
+    atomic_init(&r->wall0, 0);
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->cond, NULL);
     int seen = 0;
