@@ -533,7 +533,7 @@ static int open_listener(const char *listen_addr, char *errstr,
     }
     for (ai = res; ai; ai = ai->ai_next) {
         int one = 1;
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
                     ai->ai_protocol);
         if (fd < 0) {
             err = errno;
@@ -557,7 +557,7 @@ static int open_listener(const char *listen_addr, char *errstr,
 
 int api_server_start(api_server_t *srv, char *errstr, size_t errstr_size) {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
-                     MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
+                     MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
     size_t mem;
     const union MHD_DaemonInfo *info;
 
