@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "monitor/mon_cli.h"
+#include "monitor/mon_codec.h"
 #include "monitor/mon_mem.h"
 #include "monitor/mon_mustache.h"
 
@@ -65,50 +66,10 @@ static int ends_with(const char *s, const char *suffix) {
     return n >= m && !strcasecmp(s + n - m, suffix);
 }
 
-/* Reads PATH whole, NUL-terminated; NULL with a message naming PATH. */
-static char *read_all(const char *path, size_t *lenp, char *errstr,
-                      size_t errstr_size) {
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    if (!f) {
-        snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    for (;;) {
-        if (len == cap) {
-            if (cap >= MAX_DATA) {
-                snprintf(errstr, errstr_size, "%s: larger than %u bytes",
-                         path, MAX_DATA);
-                goto err;
-            }
-            cap = cap ? cap * 2 : 65536;
-            buf = mon_realloc(buf, cap + 1);
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        snprintf(errstr, errstr_size, "%s: %s", path,
-                 errno ? strerror(errno) : "read error");
-        goto err;
-    }
-    fclose(f);
-    buf[len] = '\0';
-    *lenp = len;
-    return buf;
-err:
-    fclose(f);
-    free(buf);
-    return NULL;
-}
-
 /* Parses DATA.json; NULL with "PATH: invalid JSON at byte N (line L)". */
 static cJSON *load_data(const char *path, char *errstr, size_t errstr_size) {
     size_t len = 0;
-    char *buf = read_all(path, &len, errstr, errstr_size);
+    char *buf = mon_file_read_max(path, MAX_DATA, &len, errstr, errstr_size);
     if (!buf)
         return NULL;
     const char *end = NULL;

@@ -70,6 +70,15 @@ void mon_wbuf_str(mon_wbuf_t *b, const char *s, size_t len) {
     mon_wbuf_put(b, s, len);
 }
 
+void mon_wbuf_u8(mon_wbuf_t *b, uint8_t v) {
+    mon_wbuf_put(b, &v, 1);
+}
+
+void mon_wbuf_str32(mon_wbuf_t *b, const char *s, size_t len) {
+    mon_wbuf_u32(b, (uint32_t)len);
+    mon_wbuf_put(b, s, len);
+}
+
 void mon_wbuf_free(mon_wbuf_t *b) {
     free(b->p);
     memset(b, 0, sizeof(*b));
@@ -186,6 +195,15 @@ static int write_all(int fd, const unsigned char *p, size_t n) {
     return 0;
 }
 
+int mon_dir_fsync(const char *dir) {
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
 static int fsync_dir_of(const char *path) {
     char dir[4096];
     const char *slash = strrchr(path, '/');
@@ -197,12 +215,7 @@ static int fsync_dir_of(const char *path) {
         return -1;
     else
         snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
+    return mon_dir_fsync(dir);
 }
 
 int mon_file_write_atomic(const char *path, const void *head, size_t hlen,
@@ -284,4 +297,43 @@ int mon_file_read(const char *path, unsigned char **data, size_t *len,
     *data = buf;
     *len = got;
     return 0;
+}
+
+char *mon_file_read_max(const char *path, size_t max, size_t *lenp,
+                        char *errstr, size_t errstr_size) {
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    if (!f) {
+        snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    for (;;) {
+        if (len == cap) {
+            if (cap >= max) {
+                snprintf(errstr, errstr_size, "%s: larger than %zu bytes",
+                         path, max);
+                goto err;
+            }
+            cap = cap ? cap * 2 : 4096;
+            buf = mon_realloc(buf, cap + 1);
+        }
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        snprintf(errstr, errstr_size, "%s: %s", path,
+                 errno ? strerror(errno) : "read error");
+        goto err;
+    }
+    fclose(f);
+    buf[len] = '\0';
+    *lenp = len;
+    return buf;
+err:
+    fclose(f);
+    free(buf);
+    return NULL;
 }

@@ -30,6 +30,11 @@ void mon_wbuf_u64(mon_wbuf_t *b, uint64_t v);
 void mon_wbuf_str(mon_wbuf_t *b, const char *s, size_t len);
 void mon_wbuf_free(mon_wbuf_t *b);
 
+/* A single byte, and a string as u32 length + bytes (for formats that
+ * allow strings over 65535 bytes). Never fail (abort on OOM). */
+void mon_wbuf_u8(mon_wbuf_t *b, uint8_t v);
+void mon_wbuf_str32(mon_wbuf_t *b, const char *s, size_t len);
+
 typedef struct mon_rbuf_s {
     const unsigned char *p;
     size_t len, pos;
@@ -71,9 +76,20 @@ int mon_file_write_atomic(const char *path, const void *head, size_t hlen,
                           const void *body, size_t blen, char *errstr,
                           size_t errstr_size);
 
+/* fsyncs the directory `dir` itself (so a rename or create in it is on
+ * disk). Returns 0, or -1 with errno set. */
+int mon_dir_fsync(const char *dir);
+
 /* Reads a whole regular file into a malloc'd buffer (NUL-terminated, the
  * NUL not counted in *len). Returns 0 or -1 with errstr set. */
 int mon_file_read(const char *path, unsigned char **data, size_t *len,
                   char *errstr, size_t errstr_size);
+
+/* Reads a file of any kind (regular, pipe, /dev/stdin) to its end into
+ * a malloc'd buffer (NUL-terminated, the NUL not counted in *len).
+ * Returns the buffer, or NULL with errstr "PATH: why" (including "larger
+ * than MAX bytes" once max bytes have been read). */
+char *mon_file_read_max(const char *path, size_t max, size_t *len,
+                        char *errstr, size_t errstr_size);
 
 #endif

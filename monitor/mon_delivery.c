@@ -29,9 +29,11 @@
 #include <curl/curl.h>
 
 #include "broker-core/bc_crc32c.h"
+#include "monitor/mon_codec.h"
 #include "monitor/mon_log.h"
 #include "monitor/mon_mem.h"
 #include "monitor/mon_sign.h"
+#include "monitor/mon_source.h"
 
 #define MAGIC "WRNDLVRY"
 #define VERSION 1u
@@ -118,18 +120,6 @@ struct mon_delivery_s {
 /* ---------------------------------------------------------------------- */
 /* Small helpers                                                          */
 
-static int64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t wall_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 char *mon_delivery_rfc3339(int64_t ms, char *buf, size_t size) {
     time_t s = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
     int frac = (int)(ms - (int64_t)s * 1000);
@@ -159,50 +149,9 @@ static char *key_of(const char *id, mon_delivery_kind_t kind, uint32_t iseq) {
 
 /* ---- encoding ---- */
 
-typedef struct buf_s {
-    unsigned char *p;
-    size_t len, cap;
-} buf_t;
-
-static void buf_put(buf_t *b, const void *src, size_t n) {
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n)
-            cap *= 2;
-        b->p = mon_realloc(b->p, cap);
-        b->cap = cap;
-    }
-    if (n)
-        memcpy(b->p + b->len, src, n);
-    b->len += n;
-}
-
-static void put_u8(buf_t *b, unsigned v) {
-    unsigned char c = (unsigned char)v;
-    buf_put(b, &c, 1);
-}
-
-static void put_u32(buf_t *b, uint32_t v) {
-    unsigned char c[4];
-    for (int i = 0; i < 4; i++)
-        c[i] = (unsigned char)(v >> (8 * i));
-    buf_put(b, c, 4);
-}
-
-static void put_u64(buf_t *b, uint64_t v) {
-    unsigned char c[8];
-    for (int i = 0; i < 8; i++)
-        c[i] = (unsigned char)(v >> (8 * i));
-    buf_put(b, c, 8);
-}
-
-static void put_str(buf_t *b, const char *s, size_t n) {
-    put_u32(b, (uint32_t)n);
-    buf_put(b, s, n);
-}
-
-static void put_cstr(buf_t *b, const char *s) {
-    put_str(b, s ? s : "", s ? strlen(s) : 0);
+/* Strings are u32 length + bytes; NULL is written as "". */
+static void put_cstr(mon_wbuf_t *b, const char *s) {
+    mon_wbuf_str32(b, s ? s : "", s ? strlen(s) : 0);
 }
 
 static uint32_t get_u32(const unsigned char *p) {
@@ -211,14 +160,14 @@ static uint32_t get_u32(const unsigned char *p) {
 }
 
 /* Starts a record: 8 header bytes filled in by rec_finish. */
-static void rec_start(buf_t *b, int type) {
+static void rec_start(mon_wbuf_t *b, int type) {
     b->len = 0;
-    put_u32(b, 0);
-    put_u32(b, 0);
-    put_u8(b, (unsigned)type);
+    mon_wbuf_u32(b, 0);
+    mon_wbuf_u32(b, 0);
+    mon_wbuf_u8(b, (uint8_t)type);
 }
 
-static void rec_finish(buf_t *b) {
+static void rec_finish(mon_wbuf_t *b) {
     uint32_t len = (uint32_t)(b->len - REC_HDR);
     uint32_t crc = bc_crc32c(0, b->p + REC_HDR, len);
     for (int i = 0; i < 4; i++) {
@@ -227,14 +176,14 @@ static void rec_finish(buf_t *b) {
     }
 }
 
-static void encode_entry(buf_t *b, const mon_delivery_entry_t *e,
+static void encode_entry(mon_wbuf_t *b, const mon_delivery_entry_t *e,
                          uint64_t seq) {
     rec_start(b, e->note_only ? REC_NOTE : REC_QUEUED);
-    put_u64(b, seq);
-    put_u64(b, (uint64_t)e->created_ms);
-    put_u64(b, (uint64_t)e->start_ms);
-    put_u32(b, e->iseq);
-    put_u8(b, (unsigned)e->kind);
+    mon_wbuf_u64(b, seq);
+    mon_wbuf_u64(b, (uint64_t)e->created_ms);
+    mon_wbuf_u64(b, (uint64_t)e->start_ms);
+    mon_wbuf_u32(b, e->iseq);
+    mon_wbuf_u8(b, (uint8_t)e->kind);
     put_cstr(b, e->notifier);
     put_cstr(b, e->cluster);
     put_cstr(b, e->group);
@@ -243,20 +192,21 @@ static void encode_entry(buf_t *b, const mon_delivery_entry_t *e,
     put_cstr(b, e->note_only ? NULL : e->url);
     put_cstr(b, e->note_only ? NULL : e->content_type);
     if (e->note_only)
-        put_str(b, "", 0);
+        mon_wbuf_str32(b, "", 0);
     else
-        put_str(b, e->body ? e->body : "", e->body ? e->body_len : 0);
+        mon_wbuf_str32(b, e->body ? e->body : "", e->body ? e->body_len : 0);
     put_cstr(b, e->status);
     rec_finish(b);
 }
 
-static void encode_state(buf_t *b, int type, uint64_t seq, uint32_t attempts,
-                         int status, int64_t t_ms, const char *err) {
+static void encode_state(mon_wbuf_t *b, int type, uint64_t seq,
+                         uint32_t attempts, int status, int64_t t_ms,
+                         const char *err) {
     rec_start(b, type);
-    put_u64(b, seq);
-    put_u32(b, attempts);
-    put_u32(b, (uint32_t)status);
-    put_u64(b, (uint64_t)t_ms);
+    mon_wbuf_u64(b, seq);
+    mon_wbuf_u32(b, attempts);
+    mon_wbuf_u32(b, (uint32_t)status);
+    mon_wbuf_u64(b, (uint64_t)t_ms);
     put_cstr(b, err);
     rec_finish(b);
 }
@@ -485,7 +435,7 @@ static int write_all(int fd, const void *p, size_t n, uint64_t off) {
 
 /* Appends one encoded record. Caller holds q->lock. On failure the file
  * is cut back to its previous length and -1 returned with errno kept. */
-static int journal_append(mon_delivery_t *q, const buf_t *b) {
+static int journal_append(mon_delivery_t *q, const mon_wbuf_t *b) {
     if (write_all(q->fd, b->p, b->len, q->file_bytes) != 0) {
         int e = errno;
         if (ftruncate(q->fd, (off_t)q->file_bytes) != 0)
@@ -499,25 +449,16 @@ static int journal_append(mon_delivery_t *q, const buf_t *b) {
     return 0;
 }
 
-static int fsync_dir(const char *dir) {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 /* Appends a state record for `it` (caller holds q->lock); logs failures:
  * a lost state record only means a resend after a restart. */
 static void append_state(mon_delivery_t *q, item_t *it, int type) {
-    buf_t b = {0};
+    mon_wbuf_t b = {0};
     encode_state(&b, type, it->seq, it->attempts, it->http_status,
                  it->time_ms, it->error);
     if (journal_append(q, &b) != 0)
         mon_log(MON_LOG_ERROR, "delivery journal %s: append: %s", q->path,
                 strerror(errno));
-    free(b.p);
+    mon_wbuf_free(&b);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -658,7 +599,7 @@ static int recover(mon_delivery_t *q, uint64_t min_seq,
             goto out;
         }
         if (ftruncate(q->fd, 0) != 0 || write_header(q->fd) != 0 ||
-            fdatasync(q->fd) != 0 || fsync_dir(q->dir) != 0) {
+            fdatasync(q->fd) != 0 || mon_dir_fsync(q->dir) != 0) {
             snprintf(errstr, errstr_size, "%s: create: %s", q->path,
                      strerror(errno));
             goto out;
@@ -714,7 +655,7 @@ static int recover(mon_delivery_t *q, uint64_t min_seq,
             snprintf(it->error, sizeof(it->error),
                      "notifier %s is no longer configured", it->notifier);
             it->state = ST_DONE_FAIL;
-            it->time_ms = wall_ms();
+            it->time_ms = mon_clock_wall_ms();
             q->live_bytes -= it->rec_bytes;
             append_state(q, it, REC_FAILED);
             it->done_w = q->wcount;
@@ -841,7 +782,7 @@ static int start_transfer(mon_delivery_t *q, item_t *it) {
     it->hdrs = curl_slist_append(it->hdrs, line);
     if (t->secret) {
         char sig[MON_SIGN_HEADER_MAX];
-        if (mon_sign_header(t->secret, wall_ms() / 1000, it->body,
+        if (mon_sign_header(t->secret, mon_clock_wall_ms() / 1000, it->body,
                             it->body_len, sig, sizeof(sig)) == 0) {
             snprintf(line, sizeof(line), "X-Warren-Signature: %s", sig);
             it->hdrs = curl_slist_append(it->hdrs, line);
@@ -942,7 +883,7 @@ static void reap(mon_delivery_t *q) {
  * in-flight cap and with no unfinished earlier delivery of the same group
  * and target. Returns ms until the next one is due (1000 when none). */
 static int64_t start_ready(mon_delivery_t *q) {
-    int64_t now = mono_ms(), wait = 1000;
+    int64_t now = mon_clock_mono_ms(), wait = 1000;
     item_t **go = NULL;
     size_t n = 0, cap = 0, scap = 16;
     pthread_mutex_lock(&q->lock);
@@ -1010,7 +951,7 @@ static void finish_transfer(mon_delivery_t *q, item_t *it, CURLcode code) {
                  it->status_line[0] ? it->status_line : "HTTP error");
     else
         err[0] = '\0';
-    int64_t now = wall_ms();
+    int64_t now = mon_clock_wall_ms();
 
     pthread_mutex_lock(&q->lock);
     t->in_flight--;
@@ -1024,7 +965,7 @@ static void finish_transfer(mon_delivery_t *q, item_t *it, CURLcode code) {
                                             it->retry_after_ms,
                                             next_rand(q));
         it->state = ST_WAIT;
-        it->next_mono = mono_ms() + d;
+        it->next_mono = mon_clock_mono_ms() + d;
         t->st.retries++;
         append_state(q, it, REC_ATTEMPT);
         pthread_mutex_unlock(&q->lock);
@@ -1061,7 +1002,7 @@ static void *sender_main(void *arg) {
     int64_t last_sync_err = 0;
     while (!atomic_load(&q->stop)) {
         if (sync_journal(q, err, sizeof(err)) != 0) {
-            int64_t now = mono_ms();
+            int64_t now = mon_clock_mono_ms();
             if (now - last_sync_err > 10000) {
                 mon_log(MON_LOG_ERROR, "delivery journal: %s", err);
                 last_sync_err = now;
@@ -1165,7 +1106,7 @@ mon_delivery_t *mon_delivery_new(const char *path,
     pthread_condattr_destroy(&ca);
     atomic_init(&q->stop, false);
     if (mon_sign_random(&q->rnd, sizeof(q->rnd)) != 0 || q->rnd == 0)
-        q->rnd = 0x9e3779b97f4a7c15ULL ^ (uint64_t)wall_ms();
+        q->rnd = 0x9e3779b97f4a7c15ULL ^ (uint64_t)mon_clock_wall_ms();
 
     q->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (q->fd < 0) {
@@ -1261,7 +1202,7 @@ void mon_delivery_destroy(mon_delivery_t *q) {
 int mon_delivery_enqueue(mon_delivery_t *q, const mon_delivery_entry_t *e,
                          uint64_t *seq, char *errstr, size_t errstr_size) {
     int target = find_target(q, e->notifier);
-    buf_t b = {0};
+    mon_wbuf_t b = {0};
     item_t *it = NULL;
     if (target < 0) {
         snprintf(errstr, errstr_size, "unknown notifier '%s'", e->notifier);
@@ -1301,7 +1242,7 @@ int mon_delivery_enqueue(mon_delivery_t *q, const mon_delivery_entry_t *e,
         pthread_mutex_unlock(&q->lock);
         snprintf(errstr, errstr_size, "%s: append: %s", q->path,
                  strerror(er));
-        free(b.p);
+        mon_wbuf_free(&b);
         item_free(it);
         return -1;
     }
@@ -1315,7 +1256,7 @@ int mon_delivery_enqueue(mon_delivery_t *q, const mon_delivery_entry_t *e,
         list_append(q, it);
     }
     pthread_mutex_unlock(&q->lock);
-    free(b.p);
+    mon_wbuf_free(&b);
     if (it && q->multi)
         curl_multi_wakeup(q->multi);
     if (seq)
@@ -1349,7 +1290,7 @@ int mon_delivery_compact(mon_delivery_t *q, char *errstr,
                          size_t errstr_size) {
     size_t n = strlen(q->path) + 8;
     char *tmp = mon_malloc(n);
-    buf_t b = {0}, all = {0};
+    mon_wbuf_t b = {0}, all = {0};
     int fd = -1, rc = -1;
     uint64_t live = 0;
     snprintf(tmp, n, "%s.tmp", q->path);
@@ -1359,26 +1300,26 @@ int mon_delivery_compact(mon_delivery_t *q, char *errstr,
     unsigned char h[HDR_LEN] = {0};
     memcpy(h, MAGIC, 8);
     h[8] = VERSION;
-    buf_put(&all, h, sizeof(h));
+    mon_wbuf_put(&all, h, sizeof(h));
     for (item_t *it = q->head; it; it = it->next) {
         if (it->state == ST_DONE_OK || it->state == ST_DONE_FAIL)
             continue;
         mon_delivery_entry_t e;
         item_entry(it, &e);
         encode_entry(&b, &e, it->seq);
-        buf_put(&all, b.p, b.len);
+        mon_wbuf_put(&all, b.p, b.len);
         live += b.len;
         if (it->attempts) {
             encode_state(&b, REC_ATTEMPT, it->seq, it->attempts,
                          it->http_status, it->time_ms, it->error);
-            buf_put(&all, b.p, b.len);
+            mon_wbuf_put(&all, b.p, b.len);
         }
     }
     fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0 ||
         write_all(fd, all.p, all.len, 0) != 0 ||
         fdatasync(fd) != 0 || rename(tmp, q->path) != 0 ||
-        fsync_dir(q->dir) != 0) {
+        mon_dir_fsync(q->dir) != 0) {
         snprintf(errstr, errstr_size, "%s: compact: %s", q->path,
                  strerror(errno));
         if (fd >= 0) {
@@ -1401,8 +1342,8 @@ int mon_delivery_compact(mon_delivery_t *q, char *errstr,
 out:
     pthread_mutex_unlock(&q->lock);
     pthread_mutex_unlock(&q->sync_lock);
-    free(b.p);
-    free(all.p);
+    mon_wbuf_free(&b);
+    mon_wbuf_free(&all);
     free(tmp);
     return rc;
 }

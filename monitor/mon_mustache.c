@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "monitor/mon_codec.h"
 #include "monitor/mon_mem.h"
 
 #define MAX_DELIM 16           /* bytes in a custom delimiter */
@@ -377,41 +378,12 @@ mon_mustache_t *mon_mustache_compile(const char *text, size_t len,
 
 mon_mustache_t *mon_mustache_load(const char *path, char *errstr,
                                   size_t errstr_size) {
-    FILE *f = NULL;
-    char *buf = NULL;
-    mon_mustache_t *tpl = NULL;
-    size_t len = 0, cap = 0;
-
-    f = fopen(path, "rb");
-    if (!f) {
-        snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    for (;;) {
-        if (len == cap) {
-            if (cap >= MAX_FILE) {
-                snprintf(errstr, errstr_size, "%s: larger than %u bytes",
-                         path, MAX_FILE);
-                goto out;
-            }
-            cap = cap ? cap * 2 : 4096;
-            buf = mon_realloc(buf, cap + 1);
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        snprintf(errstr, errstr_size, "%s: %s", path,
-                 errno ? strerror(errno) : "read error");
-        goto out;
-    }
-    tpl = mon_mustache_compile(buf ? buf : "", len, path, errstr,
-                               errstr_size);
-out:
-    if (f)
-        fclose(f);
+    size_t len = 0;
+    char *buf = mon_file_read_max(path, MAX_FILE, &len, errstr, errstr_size);
+    if (!buf)
+        return NULL;
+    mon_mustache_t *tpl = mon_mustache_compile(buf, len, path, errstr,
+                                               errstr_size);
     free(buf);
     return tpl;
 }

@@ -10,7 +10,6 @@
 #include "monitor/mon_notifier.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -23,6 +22,7 @@
 #include "broker-core/bc_crc32c.h"
 #include "evaluator/ev_group.h"
 #include "evaluator/ev_rules.h"
+#include "monitor/mon_codec.h"
 #include "monitor/mon_log.h"
 #include "monitor/mon_mem.h"
 #include "monitor/mon_mustache.h"
@@ -549,84 +549,48 @@ static void replay_cb(const mon_delivery_entry_t *e, void *arg) {
 /* ---------------------------------------------------------------------- */
 /* Checkpoint                                                             */
 
-typedef struct wbuf_s {
-    unsigned char *p;
-    size_t len, cap;
-} wbuf_t;
-
-static void wput(wbuf_t *b, const void *src, size_t n) {
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n)
-            cap *= 2;
-        b->p = mon_realloc(b->p, cap);
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, src, n);
-    b->len += n;
-}
-
-static void wput_u(wbuf_t *b, uint64_t v, int n) {
-    unsigned char c[8];
-    for (int i = 0; i < n; i++)
-        c[i] = (unsigned char)(v >> (8 * i));
-    wput(b, c, (size_t)n);
-}
-
-static void wput_str(wbuf_t *b, const char *s) {
-    size_t n = strlen(s);
-    wput_u(b, n, 4);
-    wput(b, s, n);
-}
-
-static int fsync_dir(const char *dir) {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
+/* Strings are u32 length + bytes. */
+static void put_cstr(mon_wbuf_t *b, const char *s) {
+    mon_wbuf_str32(b, s, strlen(s));
 }
 
 /* Syncs the journal, then writes every non-pristine state. Caller holds
  * n->lock (so no record is appended meanwhile). */
 static int checkpoint(mon_notifier_t *n, char *errstr, size_t errstr_size) {
-    wbuf_t b = {0};
+    mon_wbuf_t b = {0};
     uint32_t count = 0;
-    int fd = -1, rc = -1;
-    size_t tl = strlen(n->ck_path) + 8;
-    char *tmp = mon_malloc(tl);
-    snprintf(tmp, tl, "%s.tmp", n->ck_path);
+    int rc = -1;
 
     if (mon_delivery_sync(n->q, errstr, errstr_size) != 0)
         goto out;
     uint64_t mark = mon_delivery_last_seq(n->q);
-    wput(&b, CK_MAGIC, 8);
-    wput_u(&b, CK_VERSION, 4);
-    wput_u(&b, 0, 4);  /* count, patched */
-    wput_u(&b, mark, 8);
-    wput_u(&b, 0, 8);  /* body length, patched */
-    wput_u(&b, 0, 4);  /* crc, patched */
-    wput_u(&b, 0, 4);
+    mon_wbuf_put(&b, CK_MAGIC, 8);
+    mon_wbuf_u32(&b, CK_VERSION);
+    mon_wbuf_u32(&b, 0);  /* count, patched */
+    mon_wbuf_u64(&b, mark);
+    mon_wbuf_u64(&b, 0);  /* body length, patched */
+    mon_wbuf_u32(&b, 0);  /* crc, patched */
+    mon_wbuf_u32(&b, 0);
     for (size_t k = 0; k < n->n_buckets; k++) {
         for (gstate_t *s = n->buckets[k]; s; s = s->hnext) {
             if (!s->open && !s->above && !s->oks)
                 continue;
-            wput_str(&b, n->nfs[s->nf].cfg->name);
-            wput_str(&b, s->cluster);
-            wput_str(&b, s->group);
-            wput_u(&b, (s->open ? 1u : 0u) | (s->sent ? 2u : 0u) |
-                           (s->evaluated ? 4u : 0u), 1);
+            put_cstr(&b, n->nfs[s->nf].cfg->name);
+            put_cstr(&b, s->cluster);
+            put_cstr(&b, s->group);
+            mon_wbuf_u8(&b, (uint8_t)((s->open ? 1u : 0u) |
+                                      (s->sent ? 2u : 0u) |
+                                      (s->evaluated ? 4u : 0u)));
             size_t il = s->open ? strlen(s->id) : 0;
-            wput_u(&b, il, 1);
-            wput(&b, s->id, il);
-            wput_u(&b, (uint64_t)s->start_ms, 8);
-            wput_u(&b, (uint64_t)s->last_sent_ms, 8);
-            wput_u(&b, (uint64_t)s->last_eval_ms, 8);
-            wput_u(&b, s->iseq, 4);
-            wput_u(&b, s->above, 4);
-            wput_u(&b, s->oks, 4);
-            wput_u(&b, (uint64_t)s->last_status, 1);
+            mon_wbuf_u8(&b, (uint8_t)il);
+            mon_wbuf_put(&b, s->id, il);
+            mon_wbuf_u64(&b, (uint64_t)s->start_ms);
+            mon_wbuf_u64(&b, (uint64_t)s->last_sent_ms);
+            mon_wbuf_u64(&b, (uint64_t)s->last_eval_ms);
+            mon_wbuf_u32(&b, s->iseq);
+            mon_wbuf_u32(&b, s->above);
+            mon_wbuf_u32(&b, s->oks);
+            mon_wbuf_u8(&b, (uint8_t)s->last_status);
             count++;
         }
     }
@@ -639,36 +603,14 @@ static int checkpoint(mon_notifier_t *n, char *errstr, size_t errstr_size) {
     for (int i = 0; i < 8; i++)
         b.p[24 + i] = (unsigned char)(body >> (8 * i));
 
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        goto io_err;
-    for (size_t off = 0; off < b.len;) {
-        ssize_t w = write(fd, b.p + off, b.len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            goto io_err;
-        off += (size_t)w;
-    }
-    if (fsync(fd) != 0)
-        goto io_err;
-    close(fd);
-    fd = -1;
-    if (rename(tmp, n->ck_path) != 0 || fsync_dir(n->dir) != 0)
-        goto io_err;
+    if (mon_file_write_atomic(n->ck_path, b.p, b.len, NULL, 0, errstr,
+                              errstr_size) != 0)
+        goto out;
     n->dirty = false;
     n->recs_since_ck = 0;
     rc = 0;
-    goto out;
-io_err:
-    snprintf(errstr, errstr_size, "%s: %s", n->ck_path, strerror(errno));
-    if (fd >= 0) {
-        close(fd);
-        unlink(tmp);
-    }
 out:
-    free(tmp);
-    free(b.p);
+    mon_wbuf_free(&b);
     return rc;
 }
 
@@ -707,30 +649,21 @@ static int ck_load(mon_notifier_t *n, uint64_t *mark, char *errstr,
     unsigned char *buf = NULL;
     size_t len = 0;
     int rc = -1;
-    int fd = open(n->ck_path, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
     *mark = 0;
-    if (fd < 0) {
+    if (stat(n->ck_path, &sb) != 0) {
         if (errno == ENOENT)
             return 0;
         snprintf(errstr, errstr_size, "%s: %s", n->ck_path,
                  strerror(errno));
         return -1;
     }
-    struct stat sb;
-    if (fstat(fd, &sb) != 0 || (uint64_t)sb.st_size > CK_MAX) {
-        snprintf(errstr, errstr_size, "%s: %s", n->ck_path,
-                 errno ? strerror(errno) : "too large");
-        goto out;
+    if ((uint64_t)sb.st_size > CK_MAX) {
+        snprintf(errstr, errstr_size, "%s: too large", n->ck_path);
+        return -1;
     }
-    buf = mon_malloc((size_t)sb.st_size + 1);
-    while (len < (size_t)sb.st_size) {
-        ssize_t r = read(fd, buf + len, (size_t)sb.st_size - len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        len += (size_t)r;
-    }
+    if (mon_file_read(n->ck_path, &buf, &len, errstr, errstr_size) != 0)
+        return -1;
     if (len < CK_HDR || memcmp(buf, CK_MAGIC, 8) != 0) {
         snprintf(errstr, errstr_size, "%s: byte 0: not a Warren incidents "
                  "file (bad magic or short)", n->ck_path);
@@ -802,7 +735,6 @@ static int ck_load(mon_notifier_t *n, uint64_t *mark, char *errstr,
     }
     rc = 0;
 out:
-    close(fd);
     free(buf);
     return rc;
 }

@@ -99,6 +99,7 @@ struct mon_source_kafka_s {
     bool need_metadata;
     bool have_metadata;
     int32_t reader_parts; /* __consumer_offsets partitions assigned */
+    uintptr_t gen;        /* refresh number, the opaque of admin requests */
     mon_kdecode_record_t rec;
     uint64_t warn_logged;
 };
@@ -718,11 +719,39 @@ static bool coordinator_usable(mon_source_kafka_t *src, const refresh_t *rf,
 static rd_kafka_event_t *admin_wait(mon_source_kafka_t *src, int max_ms) {
     int64_t end = mono_ms() + max_ms;
     while (!atomic_load(&src->stop)) {
-        rd_kafka_event_t *ev = rd_kafka_queue_poll(src->aq, 100);
+        int64_t left = end - mono_ms();
+        rd_kafka_event_t *ev =
+            rd_kafka_queue_poll(src->aq, left < 0     ? 0
+                                         : left > 100 ? 100
+                                                      : (int)left);
         if (ev) return ev;
-        if (mono_ms() > end) break;
+        if (left <= 0) break;
     }
     return NULL;
+}
+
+static void offsets_result(mon_source_kafka_t *src, refresh_t *rf,
+                           rd_kafka_event_t *ev);
+
+/* Whether ev answers a request of this refresh (see src->gen). */
+static bool admin_own(const mon_source_kafka_t *src, rd_kafka_event_t *ev) {
+    return (uintptr_t)rd_kafka_event_opaque(ev) == src->gen;
+}
+
+/* Waits for a result of this refresh; late results of an earlier refresh
+ * (after a timeout) are applied if they carry offsets, then dropped. */
+static rd_kafka_event_t *admin_wait_own(mon_source_kafka_t *src, refresh_t *rf,
+                                        int max_ms) {
+    int64_t end = mono_ms() + max_ms;
+    for (;;) {
+        int64_t left = end - mono_ms();
+        rd_kafka_event_t *ev = admin_wait(src, (int)(left > 0 ? left : 0));
+        if (!ev || admin_own(src, ev)) return ev;
+        if (rd_kafka_event_type(ev) ==
+            RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT)
+            offsets_result(src, rf, ev);
+        rd_kafka_event_destroy(ev);
+    }
 }
 
 static void list_groups(mon_source_kafka_t *src, refresh_t *rf) {
@@ -741,7 +770,8 @@ static void list_groups(mon_source_kafka_t *src, refresh_t *rf) {
     if (!src->listing_unsupported && rf->n_down == 0 && !rf->metadata_failed) {
         rf->requests += (uint64_t)(src->n_brokers > 0 ? src->n_brokers : 1);
         rd_kafka_ListConsumerGroups(src->rk, src->opt_list, src->aq);
-        rd_kafka_event_t *ev = admin_wait(src, src->req_timeout_ms + 2000);
+        rd_kafka_event_t *ev =
+            admin_wait_own(src, rf, src->req_timeout_ms + 2000);
         if (!ev) {
             if (!atomic_load(&src->stop))
                 rf_fail(src, rf, "ListConsumerGroups: no answer");
@@ -918,6 +948,9 @@ static void offsets_result(mon_source_kafka_t *src, refresh_t *rf,
 }
 
 static void refresh_commits_admin(mon_source_kafka_t *src, refresh_t *rf) {
+    src->gen++;
+    rd_kafka_AdminOptions_set_opaque(src->opt_list, (void *)src->gen);
+    rd_kafka_AdminOptions_set_opaque(src->opt_offsets, (void *)src->gen);
     list_groups(src, rf);
     size_t n_groups = src->n_groups;
     if (n_groups == 0) return;
@@ -968,7 +1001,8 @@ static void refresh_commits_admin(mon_source_kafka_t *src, refresh_t *rf) {
             rf->requests++;
         }
         if (inflight == 0) break;
-        rd_kafka_event_t *ev = admin_wait(src, src->req_timeout_ms + 2000);
+        rd_kafka_event_t *ev =
+            admin_wait_own(src, rf, src->req_timeout_ms + 2000);
         if (!ev) {
             if (!atomic_load(&src->stop))
                 rf_fail(src, rf,
@@ -988,12 +1022,7 @@ static void refresh_commits_admin(mon_source_kafka_t *src, refresh_t *rf) {
                 "%zu of %zu groups not fetched: coordinator "
                 "unreachable",
                 skipped, n_groups);
-    if (inflight > 0) {
-        /* results still due are drained (and dropped) next refresh */
-        rd_kafka_event_t *ev;
-        while ((ev = rd_kafka_queue_poll(src->aq, 0)) != NULL)
-            rd_kafka_event_destroy(ev);
-    }
+    /* results still due arrive late and are told apart by src->gen */
 }
 
 /* ---- committed offsets, offsets-topic mode ---- */

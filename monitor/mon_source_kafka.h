@@ -37,10 +37,13 @@
  *
  * Failure: a refresh in which a broker, the metadata or a group's
  * coordinator could not be reached marks the cluster unavailable with the
- * error and its time. The store keeps everything it has; status().stale
- * tells the daemon not to trust STOP while the source is blind (keep the
- * last evaluation); refreshes go on and the cluster becomes available
- * again by itself.
+ * error and its time. Groups whose coordinator (the leader of their
+ * __consumer_offsets partition) just failed are not asked that refresh:
+ * librdkafka 2.0 aborts the process on a coordinator request that cannot
+ * be sent (librdkafka issues 3663, 4605). The store keeps everything it
+ * has; status().stale tells the daemon not to trust STOP while the source
+ * is blind (keep the last evaluation); refreshes go on and the cluster
+ * becomes available again by itself.
  *
  * Assumption: the configuration outlives the source (it is immutable and
  * owned by main). Locks: src->lock guards the status copy and the stop
