@@ -552,8 +552,17 @@ static void status_common(api_req_t *req, api_routes_kafka_t *rk, int all) {
                               notfound_status_json(cluster, group));
         status = MHD_HTTP_NOT_FOUND;
     } else {
-        cJSON_AddItemToObject(body, "status",
-                              status_json(rk, &ev, cluster, group, all));
+        cJSON *st = status_json(rk, &ev, cluster, group, all);
+        /* Warren's addition: true while the cluster's source cannot see
+         * it, so this is the last evaluation made before it went blind. */
+        mon_source_status_t ss;
+        cJSON_AddBoolToObject(
+            st, "stale",
+            rk->ctx.source_status &&
+                rk->ctx.source_status(rk->ctx.status_arg, cluster, &ss) ==
+                    0 &&
+                ss.stale);
+        cJSON_AddItemToObject(body, "status", st);
         status = MHD_HTTP_OK;
     }
     mon_group_eval_free(&ev);

@@ -19,6 +19,7 @@
 #include "monitor/mon_log.h"
 #include "monitor/mon_mem.h"
 #include "monitor/mon_source_embedded.h"
+#include "monitor/mon_source_kafka.h"
 #include "monitor/mon_source_replay.h"
 #include "monitor/mon_strmap.h"
 
@@ -86,6 +87,14 @@ static void add_route(mon_service_t *svc, const char *cluster,
     svc->routes[svc->n_routes].cluster = mon_strdup(cluster);
     svc->routes[svc->n_routes].src = src;
     svc->n_routes++;
+}
+
+mon_source_t *mon_service_kafka_source(const mon_config_cluster_t *cc,
+                                       mon_store_t *st, char *errstr,
+                                       size_t errstr_size) {
+    mon_source_kafka_t *src = mon_source_kafka_new(cc, st, errstr,
+                                                   errstr_size);
+    return src ? mon_source_kafka_base(src) : NULL;
 }
 
 static mon_source_t *make_source(mon_service_t *svc,

@@ -1400,11 +1400,22 @@ static void base_status(mon_source_t *base, mon_source_status_t *out) {
     out->events = (int64_t)(s.heads_recorded + s.commits_recorded);
 }
 
+/* While the cluster cannot be seen, its clock stops at the last complete
+ * refresh: groups keep the evaluation they had then (marked stale in the
+ * API) instead of turning STOP because the monitor went blind. */
+static int64_t base_now(mon_source_t *base, int64_t wall) {
+    mon_source_kafka_status_t s;
+    mon_source_kafka_status((mon_source_kafka_t *)base, wall, &s);
+    return s.stale && s.last_success_ms > 0 && s.last_success_ms < wall
+               ? s.last_success_ms
+               : wall;
+}
+
 mon_source_t *mon_source_kafka_base(mon_source_kafka_t *src) {
     src->base.start = base_start;
     src->base.stop = base_stop;
     src->base.destroy = base_destroy;
-    src->base.now = NULL;
+    src->base.now = base_now;
     src->base.status = base_status;
     src->base.time_lag = NULL;
     return &src->base;

@@ -324,7 +324,7 @@ Test(api_kafka, status_of_stopped_group_matches_burrow_example) {
     keys_of(st, keys, sizeof(keys));
     cr_assert_str_eq(keys, "cluster,group,status,complete,partitions,"
                            "partition_count,maxlag,totallag,label,"
-                           "explanation,max_time_lag_s,since");
+                           "explanation,max_time_lag_s,since,stale");
     cr_assert_eq(num_at(st, "totallag"), 2921);
     cr_assert_eq(num_at(st, "partition_count"), 1);
     p = cJSON_GetArrayItem(cJSON_GetObjectItem(st, "partitions"), 0);
