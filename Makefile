@@ -125,8 +125,8 @@ $(BUILD)/stress/%: tests/stress/%.c $(ALL_LIBS)
 test: deps
 	@$(MAKE) --no-print-directory warren $(HELPER_BIN) $(STRESS_BIN)
 ifeq ($(SANITIZE),thread)
-	@$(MAKE) --no-print-directory SANITIZE= \
-	  $(subst build/thread,build/default,$(UNIT_BIN) $(INTEG_BIN))
+	@$(MAKE) --no-print-directory SANITIZE= warren \
+	  $(subst build/thread,build/default,$(UNIT_BIN) $(INTEG_BIN) $(HELPER_BIN))
 else
 	@$(MAKE) --no-print-directory $(UNIT_BIN) $(INTEG_BIN)
 endif

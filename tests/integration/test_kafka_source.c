@@ -46,6 +46,9 @@ static void sleep_ms(int ms) {
 
 static const char *helper_path(void) {
     static char path[512];
+    const char *mock = getenv("KAFKA_MOCK");
+    if (mock && mock[0])
+        return mock;
     const char *build = getenv("BUILD");
     snprintf(path, sizeof(path), "%s/helpers/kafka_mock",
              build && build[0] ? build : "build/default");
