@@ -1,9 +1,9 @@
 /* api_server: Warren's HTTP server on libmicrohttpd: listening, limits,
  * authentication, routing to handlers, graceful stop.
  *
- * One internal polling thread per pool slot (epoll where available, else
- * poll) serves every connection; handlers run on those threads and only
- * read shared state. Each request passes, in order: URL length (414),
+ * One internal polling thread per pool slot (poll(2); api_server.c says
+ * why not epoll) serves every connection; handlers run on those threads
+ * and only read shared state. Each request passes, in order: URL length (414),
  * header bytes (431), declared body length (413), path decoding (400),
  * route lookup (404 with Burrow's exact body, or 405 JSON with Allow),
  * then, when an admin token is configured, every method other than GET,

@@ -6,6 +6,9 @@ set -u
 BUILD=${BUILD:-build/default}
 WARREN_BIN=${WARREN_BIN:-$BUILD/warren}
 export WARREN_BIN BUILD
+# Leaks inside third-party libraries we cannot fix (see the file).
+LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS
 pass=0
 fail=0
 failed=""
