@@ -335,6 +335,10 @@ int bc_batch_builder_add(bc_batch_builder_t *bb, const bc_record_in_t *rec) {
     return bc_batch_builder_add_at(bb, rec, bb->last_delta + 1);
 }
 
+size_t bc_batch_builder_capacity(const bc_batch_builder_t *bb) {
+    return bb->cap;
+}
+
 size_t bc_batch_builder_size(const bc_batch_builder_t *bb) {
     return bb->len;
 }

@@ -203,6 +203,8 @@ int bc_batch_builder_add_at(bc_batch_builder_t *bb, const bc_record_in_t *rec,
 
 /* Bytes the batch would take if finished now; records added so far. */
 size_t bc_batch_builder_size(const bc_batch_builder_t *bb);
+/* Bytes the builder's buffer holds before it must grow. */
+size_t bc_batch_builder_capacity(const bc_batch_builder_t *bb);
 int32_t bc_batch_builder_count(const bc_batch_builder_t *bb);
 /* Timestamp the batch deltas are relative to (INT64_MIN before the first
  * record when the options left it automatic). */

@@ -3,7 +3,14 @@
  * "drainer", marked by `busy`) appends them in order, releasing the
  * partition mutex during the append so others keep filling the next
  * batch. A blocking (acks 1/all) sender marks its batch urgent and either
- * drains it itself or waits for the current drainer to take it. */
+ * drains it itself or waits for the current drainer to take it.
+ *
+ * Batch buffers of the standard size (batch.size plus room for one
+ * record's overhead) are recycled through a producer-wide free list
+ * holding at most buffer.memory bytes, as Kafka's BufferPool does: a
+ * steady stream of batches then reuses the same warm memory instead of
+ * the allocator handing pages back to the kernel and faulting them in
+ * again for every max.request.size group. */
 #include "broker-core/bc_producer.h"
 
 #include <pthread.h>
@@ -36,7 +43,6 @@ typedef struct ppart_s {
     abatch_t *qtail;
     size_t qbytes; /* encoded bytes of the queued batches */
     int busy;
-    bc_batch_builder_t *spare;
     bc_log_t *log;
     int32_t id;
     ptopic_t *t;
@@ -63,6 +69,11 @@ struct bc_producer_s {
     int first_err;
     char first_errstr[256];
     _Atomic int64_t last_now;
+    pthread_mutex_t pool_mu; /* guards pool/npool */
+    bc_batch_builder_t **pool;
+    size_t npool;
+    size_t pool_max;  /* buffer.memory / pool_cap */
+    size_t pool_cap;  /* capacity of a standard batch buffer */
 };
 
 bc_producer_conf_t bc_producer_conf_default(void) {
@@ -71,6 +82,7 @@ bc_producer_conf_t bc_producer_conf_default(void) {
     c.batch_size = 16384;
     c.max_request_size = 1048576;
     c.linger_ms = 5;
+    c.buffer_memory = 33554432;
     c.acks = BC_ACKS_ALL;
     c.partitioner = BC_PARTITIONER_STICKY;
     return c;
@@ -80,13 +92,16 @@ bc_producer_t *bc_producer_new(bc_broker_t *b, const bc_producer_conf_t *conf,
                                char *errstr, size_t errstr_size) {
     bc_producer_conf_t c = conf ? *conf : bc_producer_conf_default();
     if (c.batch_size < 1 || c.linger_ms < 0 || c.max_request_size < 1 ||
+        c.buffer_memory < 0 ||
         (c.acks != 0 && c.acks != 1 && c.acks != -1) ||
         (c.partitioner != BC_PARTITIONER_STICKY &&
          c.partitioner != BC_PARTITIONER_ROUNDROBIN)) {
         bc_err_set(BC_ERR_INVALID, errstr, errstr_size,
                    "bad producer config (batch.size %d, linger.ms %lld, "
-                   "acks %d)",
-                   (int)c.batch_size, (long long)c.linger_ms, c.acks);
+                   "max.request.size %d, buffer.memory %lld, acks %d)",
+                   (int)c.batch_size, (long long)c.linger_ms,
+                   (int)c.max_request_size, (long long)c.buffer_memory,
+                   c.acks);
         return NULL;
     }
     bc_producer_t *p = bc_calloc(1, sizeof(*p));
@@ -94,14 +109,38 @@ bc_producer_t *bc_producer_new(bc_broker_t *b, const bc_producer_conf_t *conf,
     p->conf = c;
     pthread_rwlock_init(&p->lock, NULL);
     pthread_mutex_init(&p->err_mu, NULL);
+    pthread_mutex_init(&p->pool_mu, NULL);
+    p->pool_cap = (size_t)c.batch_size + 256;
+    p->pool_max = (size_t)c.buffer_memory / p->pool_cap;
+    p->pool = bc_calloc(p->pool_max + 1, sizeof(*p->pool));
     return p;
 }
 
-static void batch_free(ppart_t *pp, abatch_t *bt) {
-    if (!pp->spare)
-        pp->spare = bt->bb;
-    else
-        bc_batch_builder_destroy(bt->bb);
+/* A builder for a new batch: a pooled one if there is one. */
+static bc_batch_builder_t *builder_get(bc_producer_t *p) {
+    bc_batch_builder_t *bb = NULL;
+    pthread_mutex_lock(&p->pool_mu);
+    if (p->npool > 0) bb = p->pool[--p->npool];
+    pthread_mutex_unlock(&p->pool_mu);
+    return bb ? bb : bc_batch_builder_new(p->pool_cap);
+}
+
+/* Returns a builder to the pool, or frees it when the pool is full or the
+ * builder grew past the standard size (a record larger than batch.size). */
+static void builder_put(bc_producer_t *p, bc_batch_builder_t *bb) {
+    if (bc_batch_builder_capacity(bb) == p->pool_cap) {
+        pthread_mutex_lock(&p->pool_mu);
+        if (p->npool < p->pool_max) {
+            p->pool[p->npool++] = bb;
+            bb = NULL;
+        }
+        pthread_mutex_unlock(&p->pool_mu);
+    }
+    bc_batch_builder_destroy(bb);
+}
+
+static void batch_free(bc_producer_t *p, abatch_t *bt) {
+    builder_put(p, bt->bb);
     free(bt);
 }
 
@@ -200,7 +239,7 @@ static int drain(bc_producer_t *p, ppart_t *pp, int64_t now_ms, int force,
             bt->done = 1;
             bt->err = rc;
             bt->base = rc < 0 ? -1 : infos[i].base_offset;
-            if (bt->refs == 0) batch_free(pp, bt);
+            if (bt->refs == 0) batch_free(p, bt);
         }
         total += (int)n;
         pthread_cond_broadcast(&pp->cv);
@@ -318,9 +357,7 @@ int bc_producer_send(bc_producer_t *p, const char *topic, int32_t partition,
     }
     if (!pp->open) {
         bt = bc_calloc(1, sizeof(*bt));
-        bt->bb = pp->spare ? pp->spare
-                           : bc_batch_builder_new((size_t)t->batch_size + 256);
-        pp->spare = NULL;
+        bt->bb = builder_get(p);
         bc_batch_builder_begin(bt->bb, NULL);
         bt->created_ms = now_ms;
         pp->open = bt;
@@ -333,10 +370,9 @@ int bc_producer_send(bc_producer_t *p, const char *topic, int32_t partition,
     }
     int32_t idx = bt->count++;
     if (p->conf.acks == BC_ACKS_NONE) {
-        int e = 0;
-        if (!pp->busy && ready(p, pp, now_ms)) drain(p, pp, now_ms, 0, &e);
+        /* errors are reported by the delivery callback and flush */
+        if (!pp->busy && ready(p, pp, now_ms)) drain(p, pp, now_ms, 0, NULL);
         pthread_mutex_unlock(&pp->mu);
-        (void)e; /* reported by the delivery callback and flush */
         return 0;
     }
     bt->urgent = 1;
@@ -349,7 +385,7 @@ int bc_producer_send(bc_producer_t *p, const char *topic, int32_t partition,
     }
     rc = bt->err;
     if (rc == 0 && offset) *offset = bt->base + idx;
-    if (--bt->refs == 0) batch_free(pp, bt);
+    if (--bt->refs == 0) batch_free(p, bt);
     pthread_mutex_unlock(&pp->mu);
     if (rc < 0)
         return bc_err_set(rc, errstr, errstr_size, "append to %s-%d failed: %s",
@@ -421,7 +457,6 @@ void bc_producer_destroy(bc_producer_t *p) {
         for (int32_t j = 0; j < t->n; j++) {
             pthread_mutex_destroy(&t->parts[j].mu);
             pthread_cond_destroy(&t->parts[j].cv);
-            bc_batch_builder_destroy(t->parts[j].spare);
         }
         free(t->parts);
         bc_partitioner_destroy(t->pt);
@@ -430,6 +465,10 @@ void bc_producer_destroy(bc_producer_t *p) {
         free(t);
     }
     free(p->topics);
+    for (size_t i = 0; i < p->npool; i++)
+        bc_batch_builder_destroy(p->pool[i]);
+    free(p->pool);
+    pthread_mutex_destroy(&p->pool_mu);
     pthread_rwlock_destroy(&p->lock);
     pthread_mutex_destroy(&p->err_mu);
     free(p);

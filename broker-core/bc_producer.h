@@ -27,7 +27,8 @@
  * Thread safety: all functions may be called from any number of threads.
  * Locks: a read-write lock over the topic table, one mutex per topic for
  * its partitioner, one mutex + condition variable per partition for its
- * accumulator; none is held across a log append.
+ * accumulator, one mutex for the pool of batch buffers; none is held
+ * across a log append.
  */
 #ifndef BC_PRODUCER_H
 #define BC_PRODUCER_H
@@ -56,6 +57,8 @@ typedef struct bc_producer_conf_s {
     int32_t max_request_size; /* max.request.size, 1048576: bytes of
                                  complete batches appended together */
     int64_t linger_ms;        /* linger.ms, 5 (Kafka 4.0) */
+    int64_t buffer_memory;    /* buffer.memory, 33554432: most bytes of
+                                 idle batch buffers kept for reuse */
     int acks;                 /* BC_ACKS_ALL (Kafka 3.0+) */
     int partitioner;          /* BC_PARTITIONER_STICKY */
     int durable;              /* fsync before an append counts as done */
@@ -68,8 +71,8 @@ typedef struct bc_producer_conf_s {
 bc_producer_conf_t bc_producer_conf_default(void);
 
 /* A producer writing into broker `b` (borrowed; must outlive it). conf
- * may be NULL. Returns NULL and errstr for a bad conf (batch.size < 1 or
- * acks not 0/1/-1). */
+ * may be NULL. Returns NULL and errstr for a bad conf (batch.size < 1,
+ * negative buffer.memory or linger.ms, acks not 0/1/-1). */
 bc_producer_t *bc_producer_new(bc_broker_t *b, const bc_producer_conf_t *conf,
                                char *errstr, size_t errstr_size);
 
