@@ -5,6 +5,10 @@
 #include <pthread.h>
 #include <string.h>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
 #define POLY 0x82F63B78u
 
 static uint32_t table[8][256];
@@ -52,18 +56,21 @@ static uint32_t multmodp(uint32_t a, uint32_t b) {
     return p;
 }
 
-/* x^(8 * n) modulo the polynomial: the operator that appends n zero bytes
- * to a CRC register. Square-and-multiply over x^(2^k). */
-static uint32_t xpow8n(size_t n) {
+/* x^e modulo the polynomial. Square-and-multiply over x^(2^k). */
+static uint32_t xpow(uint64_t e) {
     uint32_t p = (uint32_t)1 << 31;  /* x^0 */
     uint32_t sq = (uint32_t)1 << 30; /* x^1 */
-    uint64_t e = (uint64_t)n * 8;
     while (e) {
         if (e & 1) p = multmodp(sq, p);
         sq = multmodp(sq, sq);
         e >>= 1;
     }
     return p;
+}
+
+/* x^(8 * n): the operator that appends n zero bytes to a CRC register. */
+static uint32_t xpow8n(size_t n) {
+    return xpow((uint64_t)n * 8);
 }
 
 /* Three streams of LONG (then SHORT) bytes run interleaved so the crc32
@@ -126,6 +133,88 @@ hw_update(uint32_t c, const uint8_t *p, size_t len) {
 }
 #endif
 
+/* Folding with carry-less multiplication (AVX-512 VPCLMULQDQ), for long
+ * buffers on CPUs that have it: 16 lanes of 16 bytes run 256 bytes
+ * ahead per step, each lane's 128 bits carried forward by D bits as
+ * hi64 * (x^(D+31) mod P) + lo64 * (x^(D-33) mod P) (reflected order; the
+ * extra x^33 is where a 32-bit constant and a carry-less product of
+ * reflected operands put the result). What remains is one 128-bit value
+ * congruent to everything folded, whose CRC the crc32 instruction takes,
+ * then the tail continues on the 3-stream path. */
+#define FOLD_MIN 1024
+static int have_fold;
+static uint64_t fold_k[4][2]; /* D = 2048, 1536, 1024, 512 bits */
+static uint64_t lane_k[3][2]; /* D = 384, 256, 128 bits */
+
+static void fold_pair(uint64_t k[2], uint64_t d) {
+    k[0] = xpow(d + 31);
+    k[1] = xpow(d - 33);
+}
+
+static void fold_tables(void) {
+    for (int i = 0; i < 4; i++)
+        fold_pair(fold_k[i], 2048 - 512 * (uint64_t)i);
+    for (int i = 0; i < 3; i++)
+        fold_pair(lane_k[i], 384 - 128 * (uint64_t)i);
+}
+
+__attribute__((target("avx512f,vpclmulqdq"))) static __m512i
+fold512(__m512i x, __m512i k, __m512i next) {
+    __m512i lo = _mm512_clmulepi64_epi128(x, k, 0x00);
+    __m512i hi = _mm512_clmulepi64_epi128(x, k, 0x11);
+    return _mm512_ternarylogic_epi64(lo, hi, next, 0x96);
+}
+
+__attribute__((target("pclmul,sse4.1"))) static __m128i
+fold128(__m128i x, const uint64_t k[2], __m128i next) {
+    __m128i kk = _mm_set_epi64x((long long)k[1], (long long)k[0]);
+    __m128i lo = _mm_clmulepi64_si128(x, kk, 0x00);
+    __m128i hi = _mm_clmulepi64_si128(x, kk, 0x11);
+    return _mm_xor_si128(_mm_xor_si128(lo, hi), next);
+}
+
+/* Folds len (>= FOLD_MIN) bytes from p; returns the CRC register after
+ * the first (len / 256) * 256 bytes and sets *used to that count. */
+__attribute__((target("avx512f,vpclmulqdq,pclmul,sse4.2"))) static uint32_t
+fold_update(uint32_t c, const uint8_t *p, size_t len, size_t *used) {
+    __m512i x0 = _mm512_loadu_si512((const void *)p);
+    __m512i x1 = _mm512_loadu_si512((const void *)(p + 64));
+    __m512i x2 = _mm512_loadu_si512((const void *)(p + 128));
+    __m512i x3 = _mm512_loadu_si512((const void *)(p + 192));
+    x0 = _mm512_xor_si512(x0, _mm512_zextsi128_si512(_mm_cvtsi32_si128((int)c)));
+    __m512i k = _mm512_broadcast_i32x4(
+        _mm_set_epi64x((long long)fold_k[0][1], (long long)fold_k[0][0]));
+    size_t n = 256;
+    for (; n + 256 <= len; n += 256) {
+        const uint8_t *q = p + n;
+        x0 = fold512(x0, k, _mm512_loadu_si512((const void *)q));
+        x1 = fold512(x1, k, _mm512_loadu_si512((const void *)(q + 64)));
+        x2 = fold512(x2, k, _mm512_loadu_si512((const void *)(q + 128)));
+        x3 = fold512(x3, k, _mm512_loadu_si512((const void *)(q + 192)));
+    }
+    /* x0..x2 forward onto x3 (192, 128, 64 bytes). */
+    __m512i k1 = _mm512_broadcast_i32x4(
+        _mm_set_epi64x((long long)fold_k[1][1], (long long)fold_k[1][0]));
+    __m512i k2 = _mm512_broadcast_i32x4(
+        _mm_set_epi64x((long long)fold_k[2][1], (long long)fold_k[2][0]));
+    __m512i k3 = _mm512_broadcast_i32x4(
+        _mm_set_epi64x((long long)fold_k[3][1], (long long)fold_k[3][0]));
+    __m512i z = _mm512_setzero_si512();
+    __m512i acc = x3;
+    acc = _mm512_xor_si512(acc, fold512(x0, k1, z));
+    acc = _mm512_xor_si512(acc, fold512(x1, k2, z));
+    acc = _mm512_xor_si512(acc, fold512(x2, k3, z));
+    /* Lanes 0..2 forward onto lane 3 (48, 32, 16 bytes). */
+    __m128i a = _mm512_extracti32x4_epi32(acc, 3);
+    a = fold128(_mm512_extracti32x4_epi32(acc, 0), lane_k[0], a);
+    a = fold128(_mm512_extracti32x4_epi32(acc, 1), lane_k[1], a);
+    a = fold128(_mm512_extracti32x4_epi32(acc, 2), lane_k[2], a);
+    uint64_t r = __builtin_ia32_crc32di(0, (uint64_t)_mm_cvtsi128_si64(a));
+    r = __builtin_ia32_crc32di(r, (uint64_t)_mm_extract_epi64(a, 1));
+    *used = n;
+    return (uint32_t)r;
+}
+
 static void table_init(void) {
     for (uint32_t n = 0; n < 256; n++) {
         uint32_t c = n;
@@ -146,6 +235,10 @@ static void table_init(void) {
     if (have_hw) {
         shift_tables(shift_long, LONG_BLK);
         shift_tables(shift_short, SHORT_BLK);
+        have_fold = __builtin_cpu_supports("avx512f") &&
+                    __builtin_cpu_supports("vpclmulqdq") &&
+                    __builtin_cpu_supports("pclmul");
+        if (have_fold) fold_tables();
     }
 #endif
 }
@@ -154,7 +247,15 @@ uint32_t bc_crc32c(uint32_t crc, const void *buf, size_t len) {
     pthread_once(&table_once, table_init);
     uint32_t c = ~crc;
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (have_hw) return ~hw_update(c, buf, len);
+    if (have_hw) {
+        if (have_fold && len >= FOLD_MIN) {
+            size_t used;
+            c = fold_update(c, buf, len, &used);
+            buf = (const uint8_t *)buf + used;
+            len -= used;
+        }
+        return ~hw_update(c, buf, len);
+    }
 #endif
     return ~sw_update(c, buf, len);
 }

@@ -49,3 +49,22 @@ Test(bc_crc32c, long_buffers_match_table_at_every_length_class) {
                          "len %zu off %zu", lens[i], off);
     free(buf);
 }
+
+/* Random lengths (across the short, three-stream and folding paths),
+ * alignments and starting values agree with the table. */
+Test(bc_crc32c, random_lengths_offsets_and_seeds_match_table) {
+    size_t n = 70000;
+    unsigned char *buf = malloc(n);
+    unsigned seed = 7;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (unsigned char)rand_r(&seed);
+    for (int t = 0; t < 3000; t++) {
+        size_t off = (size_t)rand_r(&seed) % 64;
+        size_t len = (size_t)rand_r(&seed) % (t < 2000 ? 4096 : n - 64);
+        uint32_t init = (uint32_t)rand_r(&seed);
+        cr_assert_eq(bc_crc32c(init, buf + off, len),
+                     bc_crc32c_sw(init, buf + off, len),
+                     "len %zu off %zu init %08x", len, off, init);
+    }
+    free(buf);
+}
