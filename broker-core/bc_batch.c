@@ -298,17 +298,21 @@ static uint8_t *put_bytes(uint8_t *p, const void *data, int32_t len) {
     return p;
 }
 
-int bc_batch_builder_add_at(bc_batch_builder_t *bb, const bc_record_in_t *rec,
-                            int32_t offset_delta) {
+/* Appends rec at offset_delta unless the batch is non-empty and would
+ * pass max_size (returns 1). */
+static int add_at(bc_batch_builder_t *bb, const bc_record_in_t *rec,
+                  int32_t offset_delta, size_t max_size) {
     if (offset_delta <= bb->last_delta || bb->count == INT32_MAX)
         return BC_ERR_INVALID;
-    if (bb->base_ts == INT64_MIN) bb->base_ts = rec->timestamp;
-    int64_t tsd = (int64_t)((uint64_t)rec->timestamp - (uint64_t)bb->base_ts);
+    int64_t base_ts = bb->base_ts == INT64_MIN ? rec->timestamp : bb->base_ts;
+    int64_t tsd = (int64_t)((uint64_t)rec->timestamp - (uint64_t)base_ts);
     size_t body;
     if (record_body_size(rec, tsd, offset_delta, &body) < 0)
         return BC_ERR_INVALID;
     size_t total = body + bc_varint_size((int32_t)body);
     if (bb->len + total > INT32_MAX) return BC_ERR_INVALID;
+    if (bb->count > 0 && bb->len + total > max_size) return 1;
+    bb->base_ts = base_ts;
     reserve(bb, total);
     uint8_t *p = bb->buf + bb->len;
     p += bc_put_varint(p, (int32_t)body);
@@ -329,6 +333,16 @@ int bc_batch_builder_add_at(bc_batch_builder_t *bb, const bc_record_in_t *rec,
     bb->count++;
     bb->last_delta = offset_delta;
     return 0;
+}
+
+int bc_batch_builder_add_at(bc_batch_builder_t *bb, const bc_record_in_t *rec,
+                            int32_t offset_delta) {
+    return add_at(bb, rec, offset_delta, SIZE_MAX);
+}
+
+int bc_batch_builder_add_within(bc_batch_builder_t *bb,
+                                const bc_record_in_t *rec, size_t max_size) {
+    return add_at(bb, rec, bb->last_delta + 1, max_size);
 }
 
 int bc_batch_builder_add(bc_batch_builder_t *bb, const bc_record_in_t *rec) {

@@ -196,6 +196,12 @@ void bc_batch_builder_begin(bc_batch_builder_t *bb,
  * BC_ERR_INVALID (negative length other than -1, header count too large). */
 int bc_batch_builder_add(bc_batch_builder_t *bb, const bc_record_in_t *rec);
 
+/* Appends rec (as bc_batch_builder_add) only if the batch then stays
+ * within max_size bytes or is empty now. Returns 0 when added, 1 when it
+ * would not fit (nothing changed), or BC_ERR_INVALID. */
+int bc_batch_builder_add_within(bc_batch_builder_t *bb,
+                                const bc_record_in_t *rec, size_t max_size);
+
 /* Appends rec with an explicit offset delta (strictly increasing; used by
  * compaction, which keeps original offsets). Returns 0 or BC_ERR_INVALID. */
 int bc_batch_builder_add_at(bc_batch_builder_t *bb, const bc_record_in_t *rec,

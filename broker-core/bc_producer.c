@@ -49,6 +49,7 @@ typedef struct ppart_s {
 } ppart_t;
 
 struct ptopic_s {
+    struct ptopic_s *next; /* older topic; set before publication */
     char *name;
     int32_t n;
     int32_t max_bytes;  /* max.message.bytes */
@@ -61,10 +62,10 @@ struct ptopic_s {
 struct bc_producer_s {
     bc_broker_t *b;
     bc_producer_conf_t conf;
-    pthread_rwlock_t lock; /* guards topics/ntopics/cap */
-    ptopic_t **topics;
-    size_t ntopics;
-    size_t cap;
+    /* Topics, newest first. Only ever prepended (under add_mu) and freed
+     * by destroy, so readers walk it without a lock. */
+    _Atomic(ptopic_t *) topics;
+    pthread_mutex_t add_mu;
     pthread_mutex_t err_mu; /* guards first_err/first_errstr */
     int first_err;
     char first_errstr[256];
@@ -107,7 +108,7 @@ bc_producer_t *bc_producer_new(bc_broker_t *b, const bc_producer_conf_t *conf,
     bc_producer_t *p = bc_calloc(1, sizeof(*p));
     p->b = b;
     p->conf = c;
-    pthread_rwlock_init(&p->lock, NULL);
+    pthread_mutex_init(&p->add_mu, NULL);
     pthread_mutex_init(&p->err_mu, NULL);
     pthread_mutex_init(&p->pool_mu, NULL);
     p->pool_cap = (size_t)c.batch_size + 256;
@@ -250,20 +251,19 @@ static int drain(bc_producer_t *p, ppart_t *pp, int64_t now_ms, int force,
 }
 
 static ptopic_t *find_topic(bc_producer_t *p, const char *name) {
-    for (size_t i = 0; i < p->ntopics; i++)
-        if (!strcmp(p->topics[i]->name, name)) return p->topics[i];
+    for (ptopic_t *t = atomic_load_explicit(&p->topics, memory_order_acquire);
+         t; t = t->next)
+        if (!strcmp(t->name, name)) return t;
     return NULL;
 }
 
 static ptopic_t *get_topic(bc_producer_t *p, const char *name) {
-    pthread_rwlock_rdlock(&p->lock);
     ptopic_t *t = find_topic(p, name);
-    pthread_rwlock_unlock(&p->lock);
     if (t) return t;
     bc_log_config_t cfg;
     int32_t n;
     if (bc_broker_topic_config(p->b, name, &cfg, &n) < 0) return NULL;
-    pthread_rwlock_wrlock(&p->lock);
+    pthread_mutex_lock(&p->add_mu);
     t = find_topic(p, name);
     if (!t) {
         t = bc_calloc(1, sizeof(*t));
@@ -285,13 +285,10 @@ static ptopic_t *get_topic(bc_producer_t *p, const char *name) {
             pp->id = i;
             pp->t = t;
         }
-        if (p->ntopics == p->cap) {
-            p->cap = p->cap ? p->cap * 2 : 8;
-            p->topics = bc_realloc(p->topics, p->cap * sizeof(*p->topics));
-        }
-        p->topics[p->ntopics++] = t;
+        t->next = atomic_load_explicit(&p->topics, memory_order_relaxed);
+        atomic_store_explicit(&p->topics, t, memory_order_release);
     }
-    pthread_rwlock_unlock(&p->lock);
+    pthread_mutex_unlock(&p->add_mu);
     return t;
 }
 
@@ -335,6 +332,7 @@ int bc_producer_send(bc_producer_t *p, const char *topic, int32_t partition,
     if (part >= t->n)
         return bc_err_set(BC_ERR_NOT_FOUND, errstr, errstr_size,
                           "topic '%s' has no partition %d", topic, (int)part);
+    if (part < 0 && t->n == 1) part = 0; /* nothing to choose */
     if (part < 0) {
         pthread_mutex_lock(&t->mu);
         part = bc_partitioner_choose(t->pt, &r, &left);
@@ -347,23 +345,21 @@ int bc_producer_send(bc_producer_t *p, const char *topic, int32_t partition,
     int rc = 0;
     pthread_mutex_lock(&pp->mu);
     abatch_t *bt = pp->open;
-    if (bt && bt->count > 0) {
-        int64_t base = bc_batch_builder_base_timestamp(bt->bb);
-        size_t sz = bc_batch_record_size(&r, r.timestamp - base, bt->count);
-        if (bc_batch_builder_size(bt->bb) + sz > (size_t)t->batch_size) {
-            enqueue(pp, bt);
-            pp->open = NULL;
+    int added = 1;
+    for (;;) {
+        if (!bt) {
+            bt = bc_calloc(1, sizeof(*bt));
+            bt->bb = builder_get(p);
+            bc_batch_builder_begin(bt->bb, NULL);
+            bt->created_ms = now_ms;
+            pp->open = bt;
         }
+        added = bc_batch_builder_add_within(bt->bb, &r, (size_t)t->batch_size);
+        if (added != 1) break;
+        enqueue(pp, bt); /* full: the record starts the next batch */
+        pp->open = bt = NULL;
     }
-    if (!pp->open) {
-        bt = bc_calloc(1, sizeof(*bt));
-        bt->bb = builder_get(p);
-        bc_batch_builder_begin(bt->bb, NULL);
-        bt->created_ms = now_ms;
-        pp->open = bt;
-    }
-    bt = pp->open;
-    if (bc_batch_builder_add(bt->bb, &r) < 0) {
+    if (added < 0) {
         pthread_mutex_unlock(&pp->mu);
         return bc_err_set(BC_ERR_INVALID, errstr, errstr_size,
                           "record cannot be encoded");
@@ -393,40 +389,30 @@ int bc_producer_send(bc_producer_t *p, const char *topic, int32_t partition,
     return 0;
 }
 
-static ptopic_t **snapshot(bc_producer_t *p, size_t *n) {
-    pthread_rwlock_rdlock(&p->lock);
-    ptopic_t **v = bc_malloc((p->ntopics + 1) * sizeof(*v));
-    memcpy(v, p->topics, p->ntopics * sizeof(*v));
-    *n = p->ntopics;
-    pthread_rwlock_unlock(&p->lock);
-    return v;
+static ptopic_t *first_topic(bc_producer_t *p) {
+    return atomic_load_explicit(&p->topics, memory_order_acquire);
 }
 
 int bc_producer_poll(bc_producer_t *p, int64_t now_ms) {
-    size_t n;
     int done = 0, err = 0;
     atomic_store(&p->last_now, now_ms);
-    ptopic_t **v = snapshot(p, &n);
-    for (size_t i = 0; i < n; i++)
-        for (int32_t j = 0; j < v[i]->n; j++) {
-            ppart_t *pp = &v[i]->parts[j];
+    for (ptopic_t *t = first_topic(p); t; t = t->next)
+        for (int32_t j = 0; j < t->n; j++) {
+            ppart_t *pp = &t->parts[j];
             pthread_mutex_lock(&pp->mu);
             if (!pp->busy && ready(p, pp, now_ms))
                 done += drain(p, pp, now_ms, 0, &err);
             pthread_mutex_unlock(&pp->mu);
         }
-    free(v);
     return err < 0 ? err : done;
 }
 
 int bc_producer_flush(bc_producer_t *p, int64_t now_ms, char *errstr,
                       size_t errstr_size) {
-    size_t n;
     atomic_store(&p->last_now, now_ms);
-    ptopic_t **v = snapshot(p, &n);
-    for (size_t i = 0; i < n; i++)
-        for (int32_t j = 0; j < v[i]->n; j++) {
-            ppart_t *pp = &v[i]->parts[j];
+    for (ptopic_t *t = first_topic(p); t; t = t->next)
+        for (int32_t j = 0; j < t->n; j++) {
+            ppart_t *pp = &t->parts[j];
             pthread_mutex_lock(&pp->mu);
             if (pp->open) {
                 enqueue(pp, pp->open);
@@ -440,7 +426,6 @@ int bc_producer_flush(bc_producer_t *p, int64_t now_ms, char *errstr,
             }
             pthread_mutex_unlock(&pp->mu);
         }
-    free(v);
     pthread_mutex_lock(&p->err_mu);
     int rc = p->first_err;
     if (rc < 0) bc_err_set(rc, errstr, errstr_size, "%s", p->first_errstr);
@@ -452,8 +437,9 @@ int bc_producer_flush(bc_producer_t *p, int64_t now_ms, char *errstr,
 void bc_producer_destroy(bc_producer_t *p) {
     if (!p) return;
     bc_producer_flush(p, atomic_load(&p->last_now), NULL, 0);
-    for (size_t i = 0; i < p->ntopics; i++) {
-        ptopic_t *t = p->topics[i];
+    ptopic_t *next;
+    for (ptopic_t *t = first_topic(p); t; t = next) {
+        next = t->next;
         for (int32_t j = 0; j < t->n; j++) {
             pthread_mutex_destroy(&t->parts[j].mu);
             pthread_cond_destroy(&t->parts[j].cv);
@@ -464,12 +450,11 @@ void bc_producer_destroy(bc_producer_t *p) {
         free(t->name);
         free(t);
     }
-    free(p->topics);
     for (size_t i = 0; i < p->npool; i++)
         bc_batch_builder_destroy(p->pool[i]);
     free(p->pool);
     pthread_mutex_destroy(&p->pool_mu);
-    pthread_rwlock_destroy(&p->lock);
+    pthread_mutex_destroy(&p->add_mu);
     pthread_mutex_destroy(&p->err_mu);
     free(p);
 }

@@ -25,10 +25,10 @@
  * Batches of one partition are appended in the order they were filled.
  *
  * Thread safety: all functions may be called from any number of threads.
- * Locks: a read-write lock over the topic table, one mutex per topic for
- * its partitioner, one mutex + condition variable per partition for its
- * accumulator, one mutex for the pool of batch buffers; none is held
- * across a log append.
+ * Locks: none to find a topic (the producer's topic list is append-only),
+ * one mutex per topic for its partitioner (skipped for one partition),
+ * one mutex + condition variable per partition for its accumulator, one
+ * mutex for the pool of batch buffers; none is held across a log append.
  */
 #ifndef BC_PRODUCER_H
 #define BC_PRODUCER_H
