@@ -24,7 +24,32 @@ struct bc_index_s {
     size_t map_len;
     size_t entries;
     size_t max_entries; /* map_len / kind */
+    size_t populated;   /* map bytes written through the file (populate) */
 };
+
+/* The next POPULATE_CHUNK bytes past the last entry are written with
+ * zeros through the file before entries are stored into them through
+ * the map. A first store into a page of a shared file mapping that was
+ * never written (a hole of the preallocated file) makes the kernel read
+ * the hole and run the file system's page_mkwrite under its journal,
+ * which cost more than the log's own write of the 16 KiB batch the entry
+ * indexes; a page already in the page cache costs only a minor fault. */
+#define POPULATE_CHUNK (64 * 1024)
+
+/* Makes sure the map's bytes up to `end` are backed by written pages. */
+static void populate(bc_index_t *idx, size_t end) {
+    static const uint8_t zeros[POPULATE_CHUNK];
+    if (end <= idx->populated) return;
+    size_t from = idx->populated;
+    size_t used = idx->entries * (size_t)idx->kind; /* never overwritten */
+    if (from < used) from = used;
+    size_t to = (end + POPULATE_CHUNK - 1) / POPULATE_CHUNK * POPULATE_CHUNK;
+    if (to > idx->map_len) to = idx->map_len;
+    if (to > from && pwrite(idx->fd, zeros, to - from, (off_t)from) < 0) {
+        /* then the pages fault in on first store, as without this */
+    }
+    idx->populated = to;
+}
 
 static int remap(bc_index_t *idx, size_t len, char *errstr,
                  size_t errstr_size) {
@@ -33,6 +58,7 @@ static int remap(bc_index_t *idx, size_t len, char *errstr,
         idx->map = NULL;
         idx->map_len = 0;
         idx->max_entries = 0;
+        idx->populated = 0;
     }
     if (ftruncate(idx->fd, (off_t)len) < 0)
         return bc_err_set(BC_ERR_IO, errstr, errstr_size,
@@ -122,6 +148,7 @@ int bc_index_append_offset(bc_index_t *idx, int64_t offset, int64_t position) {
         bc_index_entry(idx, idx->entries - 1, &lo, &lp);
         if (offset <= lo || position < lp) return BC_ERR_INVALID;
     }
+    populate(idx, (idx->entries + 1) * BC_INDEX_OFFSET);
     uint8_t *e = idx->map + idx->entries * BC_INDEX_OFFSET;
     bc_put_be32(e, (uint32_t)rel);
     bc_put_be32(e + 4, (uint32_t)position);
@@ -141,6 +168,7 @@ int bc_index_append_time(bc_index_t *idx, int64_t timestamp, int64_t offset,
     }
     size_t limit = force ? idx->max_entries : idx->max_entries - 1;
     if (idx->max_entries == 0 || idx->entries >= limit) return BC_ERR_INVALID;
+    populate(idx, (idx->entries + 1) * BC_INDEX_TIME);
     uint8_t *e = idx->map + idx->entries * BC_INDEX_TIME;
     bc_put_be64(e, (uint64_t)timestamp);
     bc_put_be32(e + 8, (uint32_t)rel);
