@@ -113,3 +113,31 @@ Test(bc_index, binary_search_agrees_with_linear_scan) {
     }
     bc_index_close(idx);
 }
+
+/* Entries span several of the chunks the index writes ahead through the
+ * file; a trimmed index made active again (resize) keeps its entries when
+ * the next chunk is written, and everything reads back after reopening. */
+Test(bc_index, entries_survive_write_ahead_chunks_trim_and_resize) {
+    bc_index_t *idx =
+        bc_index_open(path, BC_INDEX_OFFSET, 1000, 1 << 20, NULL, 0);
+    cr_assert_not_null(idx);
+    for (int64_t i = 0; i < 20000; i++)
+        cr_assert_eq(bc_index_append_offset(idx, 1001 + i, 16 * i), 0);
+    cr_assert_eq(bc_index_trim(idx, NULL, 0), 0);
+    cr_assert_eq(bct_file_size(path), 20000 * 8);
+    cr_assert_eq(bc_index_resize(idx, 1 << 20, NULL, 0), 0);
+    for (int64_t i = 20000; i < 25000; i++)
+        cr_assert_eq(bc_index_append_offset(idx, 1001 + i, 16 * i), 0);
+    cr_assert_eq(bc_index_trim(idx, NULL, 0), 0);
+    bc_index_close(idx);
+    idx = bc_index_open(path, BC_INDEX_OFFSET, 1000, 0, NULL, 0);
+    cr_assert_eq(bc_index_entries(idx), 25000);
+    for (int64_t i = 0; i < 25000; i += 7) {
+        int64_t o, p;
+        bc_index_entry(idx, (size_t)i, &o, &p);
+        cr_assert(o == 1001 + i && p == 16 * i, "entry %lld: %lld @ %lld",
+                  (long long)i, (long long)o, (long long)p);
+    }
+    cr_assert_eq(bc_index_check(idx, 16 * 25000, NULL, 0), 0);
+    bc_index_close(idx);
+}
