@@ -20,6 +20,7 @@ void ev_group_init(ev_group_t *g) {
     for (i = 0; i <= EV_REWIND; i++)
         g->counts[i] = 0;
     g->max_time_lag_s = 0.0;
+    g->time_lag_count = 0;
 }
 
 ev_status_t ev_group_status_of(ev_status_t partition_status) {
@@ -56,6 +57,9 @@ void ev_group_add(ev_group_t *g, const ev_result_t *r, int index) {
     if (r->complete >= 1.0)
         g->full_count++;
     g->complete = (double)g->full_count / g->partition_count;
-    if (r->time_lag_known && r->time_lag_s > g->max_time_lag_s)
-        g->max_time_lag_s = r->time_lag_s;
+    if (r->time_lag_known) {
+        if (g->time_lag_count == 0 || r->time_lag_s > g->max_time_lag_s)
+            g->max_time_lag_s = r->time_lag_s;
+        g->time_lag_count++;
+    }
 }

@@ -23,7 +23,8 @@ typedef struct ev_group_s {
     int full_count;      /* partitions with complete == 1 */
     double complete;     /* full_count / partition_count (1 when none) */
     int counts[EV_REWIND + 1]; /* partitions per status */
-    double max_time_lag_s;     /* largest known time lag */
+    double max_time_lag_s;     /* largest known time lag (0 when none) */
+    int time_lag_count;        /* partitions whose time lag is known */
 } ev_group_t;
 
 /* Starts an empty roll-up. */

@@ -266,7 +266,9 @@ static cJSON *status_json(const api_routes_kafka_t *rk,
                           cJSON_CreateString(ev_status_label(ev->status)));
     if (decider) ev_explain(&decider->result, expl, sizeof(expl));
     cJSON_AddItemToObject(st, "explanation", cJSON_CreateString(expl));
-    api_json_add_float(st, "max_time_lag_s", ev->rollup.max_time_lag_s);
+    cJSON_AddItemToObject(st, "max_time_lag_s",
+                          maybe_float(ev->rollup.time_lag_count > 0,
+                                      ev->rollup.max_time_lag_s));
     if (rk->ctx.history)
         since = mon_history_status_since(rk->ctx.history, cluster, group);
     cJSON_AddItemToObject(

@@ -13,8 +13,8 @@
  * in words), "rule", "explanation" (one sentence), "time_lag_s" and
  * "eta_s" (null when unknown); a found status object also has "label",
  * "explanation" (of the partition that decided the group status),
- * "max_time_lag_s" and "since" (ms the group entered this status, from the
- * history, or null). GET .../consumer/:group/window returns every window
+ * "max_time_lag_s" (null when no partition's time lag is known) and "since"
+ * (ms the group entered this status, from the history, or null). GET .../consumer/:group/window returns every window
  * entry and head sample per partition; GET .../consumer/:group/history
  * ?since=MS returns the bounded status/lag history.
  *

@@ -258,6 +258,7 @@ int mon_service_group_eval(mon_service_t *svc, const char *cluster,
         return 0;
     /* Exact time lag from the source, outside every store lock. */
     out->rollup.max_time_lag_s = 0;
+    out->rollup.time_lag_count = 0;
     for (size_t i = 0; i < out->count; i++) {
         mon_part_eval_t *p = &out->parts[i];
         double secs;
@@ -267,9 +268,12 @@ int mon_service_group_eval(mon_service_t *svc, const char *cluster,
             p->result.time_lag_s = secs;
             p->result.time_lag_known = true;
         }
-        if (p->result.time_lag_known &&
-            p->result.time_lag_s > out->rollup.max_time_lag_s)
-            out->rollup.max_time_lag_s = p->result.time_lag_s;
+        if (p->result.time_lag_known) {
+            if (out->rollup.time_lag_count == 0 ||
+                p->result.time_lag_s > out->rollup.max_time_lag_s)
+                out->rollup.max_time_lag_s = p->result.time_lag_s;
+            out->rollup.time_lag_count++;
+        }
     }
     return 0;
 }
@@ -358,7 +362,10 @@ static void eval_group(mon_service_t *svc, const char *cluster,
     cJSON_AddStringToObject(g, "status", ev_status_name(ev->status));
     cJSON_AddNumberToObject(g, "totallag", (double)ev->rollup.totallag);
     cJSON_AddNumberToObject(g, "maxlag", (double)ev->rollup.maxlag);
-    cJSON_AddNumberToObject(g, "max_time_lag_s", ev->rollup.max_time_lag_s);
+    if (ev->rollup.time_lag_count > 0)
+        cJSON_AddNumberToObject(g, "max_time_lag_s", ev->rollup.max_time_lag_s);
+    else
+        cJSON_AddNullToObject(g, "max_time_lag_s");
     cJSON_AddItemToArray(tick, g);
 }
 

@@ -336,6 +336,10 @@ Test(api_kafka, status_of_stopped_group_matches_burrow_example) {
     cr_assert_str_eq(str_at(p, "label"), "stopped");
     cr_assert_gt(strlen(str_at(p, "explanation")), 10);
     cr_assert_str_eq(str_at(st, "explanation"), str_at(p, "explanation"));
+    /* No source gives time lag here: unknown is null, not 0. */
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItem(p, "time_lag_s")));
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItem(st, "max_time_lag_s")),
+              "%s", r.body);
     cJSON_Delete(doc);
     free(r.body);
 }

@@ -27,6 +27,7 @@ Test(ev_group, empty_group_is_ok_complete_with_no_maxlag) {
     cr_assert_eq(g.full_count, 0);
     cr_assert_float_eq(g.complete, 1.0, 1e-12);
     cr_assert_float_eq(g.max_time_lag_s, 0.0, 1e-12);
+    cr_assert_eq(g.time_lag_count, 0);
 }
 
 typedef struct map_case_s {
@@ -192,6 +193,10 @@ Test(ev_group, max_time_lag_ignores_unknown_estimates) {
     ev_group_add(&g, &b, 1);
     ev_group_add(&g, &c, 2);
     cr_assert_float_eq(g.max_time_lag_s, 12.5, 1e-12);
+    cr_assert_eq(g.time_lag_count, 2);
+    ev_group_init(&g);
+    ev_group_add(&g, &b, 0);
+    cr_assert_eq(g.time_lag_count, 0, "only unknown time lags");
 }
 
 #define T0 1700000000000LL
