@@ -375,20 +375,16 @@ static cJSON *source_status_json(const mon_source_status_t *st) {
     return o;
 }
 
-static void h_cluster(api_req_t *req, void *opaque) {
-    api_routes_kafka_t *rk = opaque;
-    const char *cluster = api_req_param(req, "cluster");
+cJSON *api_kafka_cluster_module(const api_kafka_ctx_t *ctx,
+                                const char *cluster) {
     const mon_config_cluster_t *cc = NULL;
-    cJSON *body, *mod, *servers;
+    cJSON *mod, *servers;
     static const char *const classes[] = {"embedded", "replay", "kafka"};
 
-    if (rk->ctx.config)
-        cc = mon_config_cluster_find(rk->ctx.config, cluster);
-    if (!cc && !mon_store_cluster_find(rk->ctx.store, cluster)) {
-        api_resp_error(req, MHD_HTTP_NOT_FOUND, "cluster module not found");
-        return;
-    }
-    body = api_json_envelope(0, "cluster module detail returned");
+    if (ctx->config)
+        cc = mon_config_cluster_find(ctx->config, cluster);
+    if (!cc && !mon_store_cluster_find(ctx->store, cluster))
+        return NULL;
     mod = cJSON_CreateObject();
     cJSON_AddItemToObject(
         mod, "class-name",
@@ -414,9 +410,22 @@ static void h_cluster(api_req_t *req, void *opaque) {
     api_json_add_int64(mod, "offset-refresh",
                        cc ? cc->offset_refresh_ms / 1000 : 10);
     mon_source_status_t st;
-    if (rk->ctx.source_status &&
-        rk->ctx.source_status(rk->ctx.status_arg, cluster, &st) == 0)
+    if (ctx->source_status &&
+        ctx->source_status(ctx->status_arg, cluster, &st) == 0)
         cJSON_AddItemToObject(mod, "status", source_status_json(&st));
+    return mod;
+}
+
+static void h_cluster(api_req_t *req, void *opaque) {
+    api_routes_kafka_t *rk = opaque;
+    cJSON *body, *mod;
+
+    mod = api_kafka_cluster_module(&rk->ctx, api_req_param(req, "cluster"));
+    if (!mod) {
+        api_resp_error(req, MHD_HTTP_NOT_FOUND, "cluster module not found");
+        return;
+    }
+    body = api_json_envelope(0, "cluster module detail returned");
     cJSON_AddItemToObject(body, "module", mod);
     api_resp_json(req, MHD_HTTP_OK, body);
 }

@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "evaluator/ev_rules.h"
 #include "http/api_server.h"
 #include "monitor/mon_config.h"
@@ -72,6 +74,15 @@ typedef struct api_kafka_ctx_s {
  * MON_STORE_ENOTFOUND. Any thread. */
 int api_kafka_eval(const api_kafka_ctx_t *ctx, const char *cluster,
                    const char *group, int64_t now_ms, mon_group_eval_t *out);
+
+/* Burrow's cluster "module" object of GET /v3/kafka/:cluster (class-name,
+ * servers, client-profile, topic-refresh, offset-refresh, then Warren's
+ * "status" when ctx->source_status answers): from the cluster's
+ * configuration, or defaults for a cluster only the store knows. Returns
+ * a new tree the caller owns, or NULL when neither knows the cluster. Any
+ * thread. */
+cJSON *api_kafka_cluster_module(const api_kafka_ctx_t *ctx,
+                                const char *cluster);
 
 typedef struct api_routes_kafka_s api_routes_kafka_t;
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "http/api_metrics.h"
+#include "http/api_routes_config.h"
 #include "http/api_routes_kafka.h"
 #include "http/api_routes_notify.h"
 #include "http/api_server.h"
@@ -261,6 +262,7 @@ int mon_cli_serve(int argc, char **argv) {
      * bind first, then create it; routes must be registered before the
      * pool starts, so its routes read through a slot filled below. */
     if (api_routes_notify_register(srv, &notifier, err, sizeof(err)) != 0 ||
+        api_routes_config_register(srv, &kctx, err, sizeof(err)) != 0 ||
         api_server_start(srv, err, sizeof(err)) != 0) {
         fprintf(stderr, "warren serve: %s\n", err);
         goto out;

@@ -1,5 +1,5 @@
-/* Tests for mon_mustache: the official Mustache specification (loaded from
- * ../shared/data/mustache-spec relative to the repository root, or from
+/* Tests for mon_mustache: the official Mustache specification (a copy, with
+ * its MIT licence, in tests/data/mustache-spec, or from
  * $WARREN_MUSTACHE_SPEC), then Warren's own needs: JSON escaping, parse
  * errors with file:line, dotted names, partition lists, numbers, threads,
  * and the sample webhook templates in samples/templates.
@@ -87,7 +87,7 @@ typedef struct spec_param_s {
 
 static const char *spec_dir(void) {
     const char *d = getenv("WARREN_MUSTACHE_SPEC");
-    return d && *d ? d : "../shared/data/mustache-spec";
+    return d && *d ? d : "tests/data/mustache-spec";
 }
 
 static cJSON *load_spec(const char *file) {
