@@ -315,6 +315,24 @@ static mon_source_kafka_status_t wait_available(rig_t *r, bool want,
     return s;
 }
 
+/* Sends a mock command that takes brokers down right after a refresh has
+ * ended, while no request of Warren's is in flight. librdkafka 2.0.2 can
+ * abort the process when a coordinator's connection fails under an
+ * in-flight group offsets request (see coordinator_usable in
+ * mon_source_kafka.c); that upstream hazard is not what this test is
+ * about, so the outage starts between refreshes. */
+static void down_between_refreshes(rig_t *r, const char *cmd) {
+    mon_source_kafka_status_t s;
+    mon_source_kafka_status(r->src, now_wall(), &s);
+    int64_t last = s.last_refresh_ms, end = now_wall() + 10000;
+    while (now_wall() < end) {
+        mon_source_kafka_status(r->src, now_wall(), &s);
+        if (s.last_refresh_ms != last) break;
+        sleep_ms(2);
+    }
+    mock_cmd(&r->mock, cmd);
+}
+
 Test(kafka_source, broker_down_is_unavailable_then_recovers_without_stop,
      .timeout = 120) {
     rig_t r;
@@ -334,7 +352,7 @@ Test(kafka_source, broker_down_is_unavailable_then_recovers_without_stop,
     /* broker 3 leads audit only: Warren goes partly blind, the groups
      * (on orders, coordinators 1 and 2) keep committing */
     int64_t t_down = now_wall();
-    mock_cmd(&r.mock, "down 3");
+    down_between_refreshes(&r, "down 3");
     mon_source_kafka_status_t s = wait_available(&r, false, 20);
     cr_assert_str_neq(s.last_error, "");
     cr_assert(strstr(s.last_error, "broker 3") || strstr(s.last_error, ":"),
@@ -367,7 +385,7 @@ Test(kafka_source, broker_down_is_unavailable_then_recovers_without_stop,
     cr_assert_eq(eval(&r, "ok-group", EV_NOTFOUND, NULL, &ev), EV_OK);
 
     /* the whole cluster away, then back */
-    mock_cmd(&r.mock, "down -1");
+    down_between_refreshes(&r, "down -1");
     s = wait_available(&r, false, 20);
     cr_assert(s.stale);
     sleep_ms(1000);
