@@ -39,6 +39,7 @@ if [ "$BUILD" = build/thread ]; then
 else
     KAFKA_WARREN=$WARREN_BIN
 fi
+export WARREN_KAFKA_BIN=$KAFKA_WARREN
 for t in "$CRIT_BUILD"/tests/test_* "$BUILD"/stress/stress_*; do
     [ -x "$t" ] || continue
     echo "== $t"

@@ -130,6 +130,7 @@ static void start(const char *config) {
     fputs(config, f);
     fclose(f);
     snprintf(arg, sizeof(arg), "%s", path);
+    if (strstr(config, "source = kafka")) wp_use_kafka_bin();
     char *extra[] = {"--config", arg, NULL};
     if (wp_start(&w, dir, extra) != 0) {
         char *log = wp_read_file(w.log, NULL);

@@ -42,6 +42,16 @@ static const char *wp_bin(void) {
     return b && b[0] ? b : "build/default/warren";
 }
 
+/* For a test whose warren watches a Kafka cluster: runs
+ * $WARREN_KAFKA_BIN when set (tests/run.sh sets it to the plain build
+ * under ThreadSanitizer, where Debian's librdkafka crashes inside TSan's
+ * runtime). Criterion runs each test in its own process, so this changes
+ * only the calling test. */
+static inline void wp_use_kafka_bin(void) {
+    const char *k = getenv("WARREN_KAFKA_BIN");
+    if (k && k[0]) setenv("WARREN_BIN", k, 1);
+}
+
 static void wp_sleep_ms(long ms) {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
