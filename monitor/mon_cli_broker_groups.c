@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,12 +35,13 @@
 #include "broker-core/bc_offsets.h"
 #include "monitor/mon_mem.h"
 
-/* Set by SIGINT/SIGTERM during consume; nothing else touches it. */
-static volatile sig_atomic_t consume_stop;
+/* Set by SIGINT/SIGTERM during consume, on whichever thread the signal
+ * lands (the consumer has a background thread): a lock-free atomic. */
+static atomic_int consume_stop;
 
 static void on_signal(int sig) {
     (void)sig;
-    consume_stop = 1;
+    atomic_store(&consume_stop, 1);
 }
 
 static int64_t wall_ms(void) {
@@ -249,7 +251,7 @@ static int run_consume(const consume_opts_t *o) {
     }
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    while (!consume_stop && (!o->max || printed < o->max)) {
+    while (!atomic_load(&consume_stop) && (!o->max || printed < o->max)) {
         bc_consumer_records_t *r = NULL;
         bc_consumer_offset_t *last = NULL;
         size_t nlast = 0;

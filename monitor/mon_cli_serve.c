@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +27,14 @@
 #include "monitor/mon_notifier.h"
 #include "monitor/mon_service.h"
 
-static volatile sig_atomic_t g_stop;
+/* Set by SIGINT/SIGTERM, which may be delivered to any of the process's
+ * threads: a lock-free atomic, not a sig_atomic_t (whose guarantee covers
+ * only the thread the handler interrupted). */
+static atomic_int g_stop;
 
 static void on_signal(int sig) {
     (void)sig;
-    g_stop = 1;
+    atomic_store(&g_stop, 1);
 }
 
 static void usage(FILE *out) {
@@ -302,7 +306,7 @@ int mon_cli_serve(int argc, char **argv) {
                     "  metrics:   http://%s:%d/metrics\n",
             hbuf, port, hbuf, port, hbuf, port);
 
-    while (!g_stop)
+    while (!atomic_load(&g_stop))
         sleep_ms(100);
     mon_log(MON_LOG_INFO, "shutting down");
     api_server_set_ready(srv, 0);

@@ -7,7 +7,9 @@
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <dirent.h>
 #include <regex.h>
+#include <sys/syscall.h>
 
 #include <cjson/cJSON.h>
 
@@ -474,4 +476,42 @@ Test(serve, sigterm_stops_cleanly_and_state_survives_restart) {
     cr_assert_geq(cJSON_GetArraySize(hist), 2, "history restored");
     cJSON_Delete(j);
     cr_assert_eq(wp_stop(&w2, NULL), 0);
+}
+
+/* A process-directed signal may be handled on any thread. SIGTERM sent to
+ * one of warren's worker threads (not the main thread) still stops it
+ * cleanly; under ThreadSanitizer this also checks that the stop flag the
+ * handler sets is safe to read from the main thread. */
+Test(serve, sigterm_on_a_worker_thread_stops_cleanly) {
+    wp_t w;
+    cr_assert_eq(wp_start(&w, NULL, NULL), 0);
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)w.pid);
+    DIR *d = opendir(path);
+    cr_assert_not_null(d, "%s", path);
+    long tid = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        long t = strtol(e->d_name, NULL, 10);
+        if (t > 0 && t != (long)w.pid) tid = t;
+    }
+    closedir(d);
+    cr_assert_gt(tid, 0, "warren has no worker thread");
+    cr_assert_eq(syscall(SYS_tgkill, (int)w.pid, (int)tid, SIGTERM), 0);
+    int st = 0;
+    long t0 = wp_mono_ms();
+    pid_t r = 0;
+    while ((r = waitpid(w.pid, &st, WNOHANG)) == 0 &&
+           wp_mono_ms() - t0 < 10000)
+        wp_sleep_ms(20);
+    if (r == 0) {
+        kill(w.pid, SIGKILL);
+        waitpid(w.pid, &st, 0);
+    }
+    char *log = wp_read_file(w.log, NULL);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+              "warren did not exit 0 (status %d): %s", st, log);
+    cr_assert(strstr(log, "stopped"), "no 'stopped' in log: %s", log);
+    free(log);
+    w.pid = 0;
 }
