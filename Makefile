@@ -28,19 +28,25 @@ CRIT_LIBS  = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion
 ALL_CFLAGS  = $(BASE_CFLAGS) $(SANFLAGS) -I. $(CFLAGS)
 ALL_LDFLAGS = -pthread $(SANFLAGS) $(LDFLAGS)
 
-EV_SRC  := $(wildcard evaluator/*.c)
-BC_SRC  := $(wildcard broker-core/*.c)
-MON_SRC := $(filter-out monitor/main.c,$(wildcard monitor/*.c))
-API_SRC := $(wildcard http/*.c)
+# One library per stage; monitor/cmd/ (main and the CLI commands) is the
+# composition root and lives only in the binary.
+MON_DIRS := base config sources store service notify replay demo
+EV_SRC   := $(wildcard evaluator/*.c)
+BC_SRC   := $(wildcard broker-core/*.c)
+MON_SRC  := $(foreach d,$(MON_DIRS),$(wildcard monitor/$(d)/*.c))
+SRV_SRC  := $(wildcard http/server/*.c)
+API_SRC  := $(wildcard http/routes/*.c)
+CMD_SRC  := $(wildcard monitor/cmd/*.c)
+LIB_SRC  := $(EV_SRC) $(BC_SRC) $(MON_SRC) $(SRV_SRC) $(API_SRC)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LIBEV  := $(BUILD)/libev.a
 LIBBC  := $(BUILD)/libbc.a
 LIBMON := $(BUILD)/libmon.a
+LIBSRV := $(BUILD)/libhttpd.a
 LIBAPI := $(BUILD)/libapi.a
-ALL_LIBS := $(LIBAPI) $(LIBMON) $(LIBBC) $(LIBEV)
-# monitor/ (the daemon's wiring) and http/ call each other: link as a group.
-GROUP_LIBS := -Wl,--start-group $(ALL_LIBS) -Wl,--end-group
+# Link order is the dependency order: each library needs only those after it.
+ALL_LIBS := $(LIBAPI) $(LIBSRV) $(LIBMON) $(LIBBC) $(LIBEV)
 
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -62,8 +68,8 @@ else
 warren: $(BUILD)/warren
 endif
 
-$(BUILD)/warren: $(call obj,monitor/main.c) $(ALL_LIBS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(GROUP_LIBS) $(PKG_LIBS) -lm
+$(BUILD)/warren: $(call obj,$(CMD_SRC)) $(ALL_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(call obj,$(CMD_SRC)) $(ALL_LIBS) $(PKG_LIBS) -lm
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -72,6 +78,7 @@ $(BUILD)/%.o: %.c
 $(LIBEV): $(call obj,$(EV_SRC))
 $(LIBBC): $(call obj,$(BC_SRC))
 $(LIBMON): $(call obj,$(MON_SRC))
+$(LIBSRV): $(call obj,$(SRV_SRC))
 $(LIBAPI): $(call obj,$(API_SRC))
 $(ALL_LIBS):
 	@mkdir -p $(dir $@)
@@ -88,18 +95,18 @@ $(BUILD)/tests/test_bc_%: tests/unit/test_bc_%.c $(LIBBC)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CRIT_LIBS) $(ALL_LDFLAGS) -lm
 $(BUILD)/tests/%: tests/unit/%.c $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(GROUP_LIBS) $(CRIT_LIBS) $(PKG_LIBS) \
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(ALL_LIBS) $(CRIT_LIBS) $(PKG_LIBS) \
 	  $(ALL_LDFLAGS) -lm
 $(BUILD)/tests/%: tests/integration/%.c $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(GROUP_LIBS) $(CRIT_LIBS) $(PKG_LIBS) \
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(ALL_LIBS) $(CRIT_LIBS) $(PKG_LIBS) \
 	  $(ALL_LDFLAGS) -lm
 $(BUILD)/helpers/%: tests/helpers/%.c $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(GROUP_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(ALL_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
 $(BUILD)/bench/%: tests/bench/%.c $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(GROUP_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(ALL_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
 
 deps:
 	@sh tests/deps.sh
@@ -120,7 +127,7 @@ STRESS_SRC := $(wildcard tests/stress/stress_*.c)
 STRESS_BIN := $(patsubst tests/stress/%.c,$(BUILD)/stress/%,$(STRESS_SRC))
 $(BUILD)/stress/%: tests/stress/%.c $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(GROUP_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(ALL_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
 
 test: deps
 	@$(MAKE) --no-print-directory warren $(HELPER_BIN) $(STRESS_BIN)
@@ -141,7 +148,7 @@ run: deps
 	./warren serve --demo
 
 format:
-	clang-format -i $(EV_SRC) $(BC_SRC) $(MON_SRC) $(API_SRC) monitor/main.c
+	clang-format -i $(LIB_SRC) $(CMD_SRC)
 
 clean:
 	rm -rf build warren

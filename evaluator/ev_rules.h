@@ -3,7 +3,7 @@
  * Pure: the caller passes the window, the partition's head ring and now;
  * the result says which status, which rule decided it and the numbers that
  * rule compared, so outputs can explain a status in words. The rules and
- * their order are Burrow's, equality included (see the foundation issue):
+ * their order are Burrow's, equality included (evaluator/README.md):
  *   1 no commits -> OK; complete < minimum_complete -> OK
  *   2 current_lag <= allowed_lag -> OK
  *   3 STOP when now - last.ts > last.ts - first.ts, unless a head sample is

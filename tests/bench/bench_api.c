@@ -19,10 +19,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "http/api_metrics.h"
-#include "http/api_routes_kafka.h"
-#include "http/api_server.h"
-#include "monitor/mon_log.h"
+#include "http/routes/api_metrics.h"
+#include "http/routes/api_routes_kafka.h"
+#include "http/server/api_server.h"
+#include "monitor/base/mon_log.h"
 
 #define NOW 1700000100000LL
 #define PARTS 100

@@ -19,10 +19,10 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-#include "monitor/mon_config.h"
-#include "monitor/mon_log.h"
-#include "monitor/mon_source_kafka.h"
-#include "monitor/mon_store.h"
+#include "monitor/config/mon_config.h"
+#include "monitor/base/mon_log.h"
+#include "monitor/sources/mon_source_kafka.h"
+#include "monitor/store/mon_store.h"
 
 #define N_TOPICS 100
 #define N_PARTS 100

@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "monitor/mon_trace.h"
+#include "monitor/sources/mon_trace.h"
 
 #define TOPICS 8
 #define PARTS 16

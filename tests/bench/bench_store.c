@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "monitor/mon_store.h"
+#include "monitor/store/mon_store.h"
 
 #define GROUPS 1000
 #define TOPICS 10

@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "evaluator/ev_group.h"
-#include "monitor/mon_config.h"
-#include "monitor/mon_log.h"
-#include "monitor/mon_notifier.h"
+#include "monitor/config/mon_config.h"
+#include "monitor/base/mon_log.h"
+#include "monitor/notify/mon_notifier.h"
 
 int main(int argc, char **argv) {
     char ini[512], err[1024];

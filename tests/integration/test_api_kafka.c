@@ -1,5 +1,5 @@
 /* Integration tests for the /v3/kafka routes and /metrics: a real
- * api_server over a real store filled with BURROW.md's fixtures
+ * api_server over a real store filled with Burrow's fixtures
  * (intervals 10, head 4321, commits every 10 s), evaluated at a fixed
  * clock so bodies are exact, queried over HTTP with libcurl.
  */
@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http/api_json.h"
-#include "http/api_metrics.h"
-#include "http/api_routes_kafka.h"
-#include "http/api_server.h"
-#include "monitor/mon_log.h"
+#include "http/server/api_json.h"
+#include "http/routes/api_metrics.h"
+#include "http/routes/api_routes_kafka.h"
+#include "http/server/api_server.h"
+#include "monitor/base/mon_log.h"
 
 #define NOW 1700000100000LL
 #define T0 1700000000000LL
@@ -297,7 +297,7 @@ Test(api_kafka, consumer_detail_pads_with_nulls_and_uses_current_dash_lag) {
     free(r.body);
 }
 
-/* The Burrow fields of BURROW.md's testgroup2 example, in order. */
+/* The Burrow fields of Burrow's testgroup2 example, in order. */
 #define TG2_PART                                                               \
     "{\"topic\":\"testtopic\",\"partition\":0,\"owner\":\"\","                 \
     "\"client_id\":\"\",\"status\":\"STOP\",\"start\":{\"offset\":1000,"       \

@@ -16,10 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "monitor/mon_config.h"
-#include "monitor/mon_log.h"
-#include "monitor/mon_source_kafka.h"
-#include "monitor/mon_store.h"
+#include "monitor/config/mon_config.h"
+#include "monitor/base/mon_log.h"
+#include "monitor/sources/mon_source_kafka.h"
+#include "monitor/store/mon_store.h"
 
 /* ---- the helper child ---- */
 

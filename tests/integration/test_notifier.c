@@ -29,11 +29,11 @@
 #include <openssl/hmac.h>
 
 #include "evaluator/ev_group.h"
-#include "monitor/mon_config.h"
-#include "monitor/mon_log.h"
-#include "monitor/mon_notifier.h"
-#include "monitor/mon_store.h"
-#include "monitor/mon_trace.h"
+#include "monitor/config/mon_config.h"
+#include "monitor/base/mon_log.h"
+#include "monitor/notify/mon_notifier.h"
+#include "monitor/store/mon_store.h"
+#include "monitor/sources/mon_trace.h"
 
 #define SECRET "whsec_integration"
 

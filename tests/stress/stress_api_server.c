@@ -20,11 +20,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "http/api_json.h"
-#include "http/api_metrics.h"
-#include "http/api_routes_kafka.h"
-#include "http/api_server.h"
-#include "monitor/mon_log.h"
+#include "http/server/api_json.h"
+#include "http/routes/api_metrics.h"
+#include "http/routes/api_routes_kafka.h"
+#include "http/routes/api_admin.h"
+#include "http/server/api_server.h"
+#include "monitor/base/mon_log.h"
 
 #define TOKEN "stress-token"
 #define CLIENTS 6
@@ -268,7 +269,8 @@ int main(void) {
     rk = api_routes_kafka_new(&kctx);
     met = api_metrics_new(&kctx);
     srv = api_server_new(&cfg, err, sizeof(err));
-    if (!srv || api_routes_kafka_register(rk, srv, err, sizeof(err)) != 0 ||
+    if (!srv || api_admin_register(srv, err, sizeof(err)) != 0 ||
+        api_routes_kafka_register(rk, srv, err, sizeof(err)) != 0 ||
         api_metrics_register(met, srv, err, sizeof(err)) != 0 ||
         api_server_start(srv, err, sizeof(err)) != 0) {
         fprintf(stderr, "FAIL start: %s\n", err);

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "monitor/mon_store.h"
+#include "monitor/store/mon_store.h"
 
 #define ROUNDS 30000
 #define READERS 3

@@ -21,9 +21,9 @@
 #include <microhttpd.h>
 
 #include "evaluator/ev_group.h"
-#include "monitor/mon_config.h"
-#include "monitor/mon_log.h"
-#include "monitor/mon_notifier.h"
+#include "monitor/config/mon_config.h"
+#include "monitor/base/mon_log.h"
+#include "monitor/notify/mon_notifier.h"
 
 #define GROUPS_PER_THREAD 40
 #define ROUNDS 12

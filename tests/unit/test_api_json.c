@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http/api_json.h"
+#include "http/server/api_json.h"
 
 struct float_case {
     double v;

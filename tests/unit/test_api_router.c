@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "http/api_router.h"
+#include "http/server/api_router.h"
 
 static void h_a(api_req_t *req, void *opaque) {
     (void)req;

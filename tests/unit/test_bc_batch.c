@@ -1,4 +1,4 @@
-/* Tests for bc_batch: byte-exact v2 encoding (KAFKA.md's worked example),
+/* Tests for bc_batch: byte-exact v2 encoding (broker-core/README.md's worked example),
  * varints, decoding, and rejection of malformed batches. */
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -201,7 +201,7 @@ Test(ev_group, max_time_lag_ignores_unknown_estimates) {
 
 #define T0 1700000000000LL
 
-/* Burrow's testgroup2 (BURROW.md): one partition, five commits 1000..1400
+/* Burrow's testgroup2 (http/routes/README.md): one partition, five commits 1000..1400
  * every 10 s, head 4321, evaluated 60 s after the last commit. */
 Test(ev_group, burrow_testgroup2_is_err_with_complete_zero) {
     ev_entry_t es[10];

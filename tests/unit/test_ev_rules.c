@@ -262,7 +262,7 @@ static rcase_t rule_cases[] = {
      .nh = 1, .h = {H(380, T0)}, .now = T0 + 20000, .allowed = 49,
      .status = EV_WARN, .rule = EV_RULE_LAG_NOT_DECREASING, .left = 50,
      .right = 70, .index = -1},
-    /* Burrow's fixtures (BURROW.md) */
+    /* Burrow's fixtures (http/routes/README.md) */
     {.name = "burrow testgroup2: five commits then 60 s of silence",
      .n = 5,
      .e = {E(0, 1000, 3321), E(1, 1100, 3221), E(2, 1200, 3121),

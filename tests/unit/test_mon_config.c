@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "monitor/mon_config.h"
+#include "monitor/config/mon_config.h"
 
 static char err[512];
 

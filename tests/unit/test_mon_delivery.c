@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "monitor/mon_delivery.h"
-#include "monitor/mon_log.h"
+#include "monitor/notify/mon_delivery.h"
+#include "monitor/base/mon_log.h"
 
 static char dir[128];
 static char path[192];

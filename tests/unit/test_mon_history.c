@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "monitor/mon_history.h"
+#include "monitor/store/mon_history.h"
 
 static mon_hsample_t smp(int64_t t, ev_status_t st, int64_t lag) {
     mon_hsample_t s = {.t = t, .status = st, .totallag = lag, .maxlag = lag};

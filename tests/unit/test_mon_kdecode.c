@@ -1,5 +1,5 @@
 /* Tests of mon_kdecode on byte fixtures written from Kafka's message
- * formats (KAFKA.md section 6, OffsetCommitKey/Value, GroupMetadataKey/
+ * formats (broker-core/README.md section 6, OffsetCommitKey/Value, GroupMetadataKey/
  * Value and ConsumerProtocolAssignment): a few literal byte arrays, and a
  * builder that writes the same big-endian encodings field by field for the
  * version tables and for truncation at every byte. */
@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "monitor/mon_kdecode.h"
+#include "monitor/sources/mon_kdecode.h"
 
 /* ---- fixture builder ---- */
 
@@ -664,7 +664,7 @@ Test(mon_kdecode, record_reused_across_types_keeps_no_stale_fields) {
     mon_kdecode_record_free(NULL);
 }
 
-/* ---- group -> __consumer_offsets partition (KAFKA.md 6.1) ---- */
+/* ---- group -> __consumer_offsets partition (broker-core/README.md 6.1) ---- */
 
 typedef struct pcase_s {
     char group[32];

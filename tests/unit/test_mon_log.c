@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "monitor/mon_log.h"
+#include "monitor/base/mon_log.h"
 
 static FILE *out;
 

@@ -14,7 +14,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "monitor/mon_mustache.h"
+#include "monitor/notify/mon_mustache.h"
 
 #define SAMPLES "samples/templates"
 

@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "evaluator/ev_group.h"
-#include "monitor/mon_config.h"
-#include "monitor/mon_log.h"
-#include "monitor/mon_notifier.h"
+#include "monitor/config/mon_config.h"
+#include "monitor/base/mon_log.h"
+#include "monitor/notify/mon_notifier.h"
 
 static char dir[128];
 

@@ -12,7 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "monitor/mon_sign.h"
+#include "monitor/notify/mon_sign.h"
 
 /* Inline arrays: Criterion runs each test in a fresh process, where
  * pointers into the parent's data would not be valid. */

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "monitor/mon_store.h"
+#include "monitor/store/mon_store.h"
 
 static mon_store_t *store_with(int intervals, int64_t min_dist, int64_t expire,
                                const char *allow, const char *deny) {
@@ -539,7 +539,7 @@ Test(mon_store, lists_are_sorted_and_unknown_cluster_is_notfound) {
 }
 
 Test(mon_store, eval_reports_stop_with_window_ends_and_rollup) {
-    /* BURROW.md's testgroup2: five commits 1000..1400 every 10 s, head
+    /* Burrow's testgroup2: five commits 1000..1400 every 10 s, head
      * 4321, evaluated 60 s after the last commit: STOP, group ERR. */
     mon_store_t *st = store_default();
     mon_store_cluster_t *cl = mon_store_cluster(st, "local");

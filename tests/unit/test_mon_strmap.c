@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "monitor/mon_strmap.h"
+#include "monitor/base/mon_strmap.h"
 
 Test(mon_strmap, put_get_replace) {
     mon_strmap_t *m = mon_strmap_new();

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor/mon_store.h"
-#include "monitor/mon_trace.h"
+#include "monitor/store/mon_store.h"
+#include "monitor/sources/mon_trace.h"
 
 #define NAME "t.jsonl"
 

@@ -1,0 +1,96 @@
+/* api_admin: see api_admin.h. POST /v3/admin/loglevel decodes its body
+ * the way Go's json.Decoder into struct{Level string} does: the first JSON
+ * value must be an object (or null), "level" must be a string or null,
+ * other keys are ignored, the key matches case-insensitively (as Go does)
+ * and bytes after the first value are not read.
+ */
+#include "http/routes/api_admin.h"
+
+#include <microhttpd.h>
+#include <string.h>
+
+#include "http/server/api_json.h"
+#include "monitor/base/mon_log.h"
+
+static void h_healthz(api_req_t *req, void *opaque) {
+    cJSON *body = cJSON_CreateObject();
+    (void)opaque;
+    cJSON_AddItemToObject(body, "status", cJSON_CreateString("ok"));
+    api_resp_json(req, MHD_HTTP_OK, body);
+}
+
+static void h_burrow_admin(api_req_t *req, void *opaque) {
+    (void)opaque;
+    api_resp_text(req, MHD_HTTP_OK, "text/plain; charset=utf-8", "GOOD");
+}
+
+static void h_ready(api_req_t *req, void *opaque) {
+    (void)opaque;
+    if (api_server_is_ready(req->server))
+        api_resp_text(req, MHD_HTTP_OK, "text/plain; charset=utf-8", "READY");
+    else
+        api_resp_text(req, MHD_HTTP_SERVICE_UNAVAILABLE,
+                      "text/plain; charset=utf-8", "STARTING");
+}
+
+static void h_loglevel_get(api_req_t *req, void *opaque) {
+    cJSON *body = api_json_envelope(0, "log level returned");
+    (void)opaque;
+    cJSON_AddItemToObject(
+        body, "level",
+        cJSON_CreateString(mon_log_level_name(mon_log_get_level())));
+    api_resp_json(req, MHD_HTTP_OK, body);
+}
+
+static void h_loglevel_post(api_req_t *req, void *opaque) {
+    const char *end = NULL;
+    cJSON *doc, *lv;
+    const char *name = "";
+    mon_log_level_t level;
+
+    (void)opaque;
+    doc = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, 0);
+    if (!doc || !(cJSON_IsObject(doc) || cJSON_IsNull(doc))) {
+        cJSON_Delete(doc);
+        api_resp_error(req, MHD_HTTP_BAD_REQUEST,
+                       "could not decode message body");
+        return;
+    }
+    lv = cJSON_IsObject(doc) ? cJSON_GetObjectItem(doc, "level") : NULL;
+    if (lv && !cJSON_IsString(lv) && !cJSON_IsNull(lv)) {
+        cJSON_Delete(doc);
+        api_resp_error(req, MHD_HTTP_BAD_REQUEST,
+                       "could not decode message body");
+        return;
+    }
+    if (lv && cJSON_IsString(lv)) name = lv->valuestring;
+    if (mon_log_level_parse(name, &level) != 0) {
+        cJSON_Delete(doc);
+        api_resp_error(req, MHD_HTTP_NOT_FOUND, "unknown log level");
+        return;
+    }
+    cJSON_Delete(doc);
+    mon_log_set_level(level);
+    mon_log(MON_LOG_INFO, "log level set to %s", mon_log_level_name(level));
+    api_resp_json(req, MHD_HTTP_OK, api_json_envelope(0, "set log level"));
+}
+
+int api_admin_register(api_server_t *srv, char *errstr, size_t errstr_size) {
+    static const struct {
+        const char *method;
+        const char *pattern;
+        api_handler_fn fn;
+    } routes[] = {
+        {"GET", "/healthz", h_healthz},
+        {"GET", "/burrow/admin", h_burrow_admin},
+        {"GET", "/burrow/admin/ready", h_ready},
+        {"GET", "/v3/admin/loglevel", h_loglevel_get},
+        {"POST", "/v3/admin/loglevel", h_loglevel_post},
+    };
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (api_server_route(srv, routes[i].method, routes[i].pattern,
+                             routes[i].fn, NULL, errstr, errstr_size) != 0)
+            return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,639 @@
+/* api_server: see api_server.h. One conn_req_t per request, created by the
+ * URI log callback (which sees the raw request target) and freed by the
+ * request-completed callback; every check that can refuse a request runs
+ * on the first access-handler call, before any body byte is read.
+ */
+#include "http/server/api_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http/server/api_json.h"
+#include "http/server/api_static.h"
+#include "monitor/base/mon_log.h"
+#include "monitor/base/mon_mem.h"
+
+/* Burrow's catch-all body, byte for byte (Go's http.Error adds '\n'). */
+#define NOT_FOUND_BODY                                                         \
+    "{\"error\":true,\"message\":\"invalid request type\",\"result\":{}}\n"
+
+struct api_server_s {
+    api_config_t cfg; /* defaults filled in; strings below */
+    char *listen;
+    char *admin_token;
+    char *dashboard_dir;
+    char *allow_origin;
+    char *hostname;
+    api_router_t *router;  /* frozen once started */
+    api_static_t *statics; /* NULL without a dashboard folder */
+    api_sse_hub_t *hub;
+    struct MHD_Daemon *daemon;
+    int listen_fd; /* ours until the daemon takes it */
+    int port;
+    int started;
+    int stopped;
+    atomic_int ready;
+    atomic_long inflight; /* requests between URI log and completion */
+};
+
+typedef struct conn_req_s {
+    api_server_t *srv;
+    char *raw; /* request target as sent, NUL-terminated */
+    size_t raw_len;
+    int64_t now_ms;
+    int started; /* first access-handler call done */
+    api_path_t path;
+    api_route_hit_t hit;
+    char *body;
+    size_t body_len;
+    size_t body_cap;
+    int too_large;
+} conn_req_t;
+
+void api_config_default(api_config_t *cfg) {
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+static char *dup_or_null(const char *s) {
+    return s && *s ? mon_strdup(s) : NULL;
+}
+
+static int64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- built-in route handlers that need the server ---- */
+
+static void h_events(api_req_t *req, void *opaque) {
+    api_server_t *srv = opaque;
+    api_sse_serve(srv->hub, req);
+}
+
+static void h_index(api_req_t *req, void *opaque) {
+    api_server_t *srv = opaque;
+    api_static_serve(srv->statics, req, "");
+}
+
+static void h_dashboard(api_req_t *req, void *opaque) {
+    api_server_t *srv = opaque;
+    const char *rel = api_req_param(req, "path");
+    api_static_serve(srv->statics, req, rel ? rel : "");
+}
+
+static void h_dashboard_redirect(api_req_t *req, void *opaque) {
+    struct MHD_Response *resp;
+    (void)opaque;
+    resp =
+        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (resp)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, "/dashboard/");
+    api_resp_set(req, MHD_HTTP_MOVED_PERMANENTLY, resp);
+}
+
+/* ---- lifecycle ---- */
+
+api_server_t *api_server_new(const api_config_t *cfg, char *errstr,
+                             size_t errstr_size) {
+    api_server_t *srv = mon_calloc(1, sizeof(*srv));
+    char host[256];
+
+    srv->cfg = *cfg;
+    srv->listen = mon_strdup(cfg->listen && *cfg->listen ? cfg->listen
+                                                         : API_DEFAULT_LISTEN);
+    srv->admin_token = dup_or_null(cfg->admin_token);
+    srv->dashboard_dir = dup_or_null(cfg->dashboard_dir);
+    srv->allow_origin = dup_or_null(cfg->allow_origin);
+    if (cfg->hostname && *cfg->hostname) {
+        srv->hostname = mon_strdup(cfg->hostname);
+    } else {
+        if (gethostname(host, sizeof(host)) != 0)
+            snprintf(host, sizeof(host), "localhost");
+        host[sizeof(host) - 1] = '\0';
+        srv->hostname = mon_strdup(host);
+    }
+    srv->cfg.listen = srv->listen;
+    srv->cfg.admin_token = srv->admin_token;
+    srv->cfg.dashboard_dir = srv->dashboard_dir;
+    srv->cfg.allow_origin = srv->allow_origin;
+    srv->cfg.hostname = srv->hostname;
+    if (!srv->cfg.max_url) srv->cfg.max_url = 2048;
+    if (!srv->cfg.max_header) srv->cfg.max_header = 8192;
+    if (!srv->cfg.max_body) srv->cfg.max_body = 65536;
+    if (!srv->cfg.threads) srv->cfg.threads = 2;
+    if (!srv->cfg.max_connections) srv->cfg.max_connections = 1024;
+    if (!srv->cfg.timeout_s) srv->cfg.timeout_s = 60;
+    srv->listen_fd = -1;
+    atomic_init(&srv->ready, 0);
+    atomic_init(&srv->inflight, 0);
+    srv->router = api_router_new();
+
+    if (srv->dashboard_dir) {
+        srv->statics = api_static_new(srv->dashboard_dir, errstr, errstr_size);
+        if (!srv->statics) goto err;
+    }
+    srv->hub = api_sse_hub_new(cfg->sse_queue, cfg->sse_max_clients,
+                               cfg->sse_heartbeat_ms, errstr, errstr_size);
+    if (!srv->hub) goto err;
+    if (api_server_route(srv, "GET", "/v3/events", h_events, srv, errstr,
+                         errstr_size) != 0)
+        goto err;
+    if (srv->statics &&
+        (api_server_route(srv, "GET", "/", h_index, srv, errstr, errstr_size) !=
+             0 ||
+         api_server_route(srv, "GET", "/dashboard", h_dashboard_redirect, srv,
+                          errstr, errstr_size) != 0 ||
+         api_server_route(srv, "GET", "/dashboard/*path", h_dashboard, srv,
+                          errstr, errstr_size) != 0))
+        goto err;
+    return srv;
+
+err:
+    api_server_destroy(srv);
+    return NULL;
+}
+
+int api_server_route(api_server_t *srv, const char *method, const char *pattern,
+                     api_handler_fn fn, void *opaque, char *errstr,
+                     size_t errstr_size) {
+    if (srv->started) {
+        snprintf(errstr, errstr_size, "route %s: server already started",
+                 pattern ? pattern : "(null)");
+        return -1;
+    }
+    return api_router_add(srv->router, method, pattern, fn, opaque, errstr,
+                          errstr_size);
+}
+
+void api_server_set_ready(api_server_t *srv, int ready) {
+    atomic_store(&srv->ready, ready ? 1 : 0);
+}
+
+int api_server_is_ready(const api_server_t *srv) {
+    return atomic_load(&((api_server_t *)srv)->ready);
+}
+
+api_sse_hub_t *api_server_events(api_server_t *srv) {
+    return srv->hub;
+}
+
+const api_config_t *api_server_config(const api_server_t *srv) {
+    return &srv->cfg;
+}
+
+int api_server_port(const api_server_t *srv) {
+    return srv->started ? srv->port : 0;
+}
+
+/* ---- responses ---- */
+
+/* Queues resp with the common headers and drops our reference. */
+static enum MHD_Result queue(api_server_t *srv, struct MHD_Connection *conn,
+                             unsigned status, struct MHD_Response *resp) {
+    enum MHD_Result ret;
+    if (!resp) {
+        static const char body[] =
+            "{\"error\":true,\"message\":\"internal error\"}";
+        resp = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
+                                               MHD_RESPMEM_PERSISTENT);
+        if (!resp) return MHD_NO;
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                "application/json");
+        status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (srv->allow_origin)
+        MHD_add_response_header(resp,
+                                MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN,
+                                srv->allow_origin);
+    ret = MHD_queue_response(conn, status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* A request view for error bodies built before routing. */
+static void req_init(api_req_t *req, conn_req_t *cr,
+                     struct MHD_Connection *conn, const char *method) {
+    memset(req, 0, sizeof(*req));
+    req->method = method;
+    req->path = cr->path.joined ? cr->path.joined : "";
+    req->query = "";
+    req->body = "";
+    req->now_ms = cr->now_ms;
+    req->host = cr->srv->hostname;
+    req->conn = conn;
+    req->server = cr->srv;
+}
+
+static enum MHD_Result send_error(conn_req_t *cr, struct MHD_Connection *conn,
+                                  const char *method, unsigned status,
+                                  const char *message, const char *hname,
+                                  const char *hvalue) {
+    api_req_t req;
+    req_init(&req, cr, conn, method);
+    if (!cr->path.joined) {
+        /* path not decoded: report the raw path, without the query */
+        size_t l = strcspn(cr->raw, "?");
+        char *p = mon_strndup(cr->raw, l);
+        req.path = p;
+        api_resp_error(&req, status, message);
+        free(p);
+    } else {
+        api_resp_error(&req, status, message);
+    }
+    if (req.resp && hname) MHD_add_response_header(req.resp, hname, hvalue);
+    return queue(cr->srv, conn, req.status, req.resp);
+}
+
+/* ---- checks ---- */
+
+static enum MHD_Result sum_header(void *cls, enum MHD_ValueKind kind,
+                                  const char *key, const char *value) {
+    size_t *sum = cls;
+    (void)kind;
+    *sum += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " CRLF */
+    return MHD_YES;
+}
+
+/* Constant-time comparison of a presented token with the expected one:
+ * the time depends only on the expected length. */
+static int token_equal(const char *expected, const char *given, size_t glen) {
+    size_t elen = strlen(expected);
+    unsigned char diff = (unsigned char)(elen != glen);
+    for (size_t i = 0; i < elen; i++) {
+        unsigned char g = i < glen ? (unsigned char)given[i] : 0;
+        diff |= (unsigned char)(g ^ (unsigned char)expected[i]);
+    }
+    return diff == 0;
+}
+
+static int authorized(api_server_t *srv, struct MHD_Connection *conn) {
+    const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0) return 0;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    return token_equal(srv->admin_token, h, strlen(h));
+}
+
+static int method_is_safe(const char *method) {
+    return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
+           strcmp(method, "OPTIONS") == 0;
+}
+
+/* Runs every check that needs no body. Returns 0 to go on, or the result
+ * of queueing the refusal (+1 so that MHD_NO is distinguishable). */
+static int precheck(conn_req_t *cr, struct MHD_Connection *conn,
+                    const char *method) {
+    api_server_t *srv = cr->srv;
+    size_t hdr = 0;
+    const char *cl;
+    size_t plen;
+    api_match_t m;
+
+    if (cr->raw_len > srv->cfg.max_url)
+        return 1 + send_error(cr, conn, method, MHD_HTTP_URI_TOO_LONG,
+                              "request URL too long", NULL, NULL);
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, sum_header, &hdr);
+    if (hdr > srv->cfg.max_header)
+        return 1 + send_error(cr, conn, method,
+                              MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE,
+                              "request headers too large", NULL, NULL);
+    cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl) {
+        char *end = NULL;
+        unsigned long long v;
+        errno = 0;
+        v = strtoull(cl, &end, 10);
+        if (errno || end == cl || v > srv->cfg.max_body)
+            return 1 + send_error(cr, conn, method, MHD_HTTP_CONTENT_TOO_LARGE,
+                                  "request body too large", NULL, NULL);
+    }
+    plen = strcspn(cr->raw, "?");
+    if (api_path_parse(&cr->path, cr->raw, plen) != 0)
+        return 1 + send_error(cr, conn, method, MHD_HTTP_BAD_REQUEST,
+                              "invalid request path", NULL, NULL);
+    m = api_router_match(srv->router, method, &cr->path, &cr->hit);
+    if (m == API_MATCH_NOT_FOUND) {
+        struct MHD_Response *resp = MHD_create_response_from_buffer(
+            sizeof(NOT_FOUND_BODY) - 1, (void *)NOT_FOUND_BODY,
+            MHD_RESPMEM_PERSISTENT);
+        if (resp) {
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                    "text/plain; charset=utf-8");
+            MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+        }
+        return 1 + queue(srv, conn, MHD_HTTP_NOT_FOUND, resp);
+    }
+    if (m == API_MATCH_BAD_METHOD)
+        return 1 + send_error(cr, conn, method, MHD_HTTP_METHOD_NOT_ALLOWED,
+                              "method not allowed", MHD_HTTP_HEADER_ALLOW,
+                              cr->hit.allow);
+    if (srv->admin_token && !method_is_safe(method) && !authorized(srv, conn))
+        return 1 + send_error(cr, conn, method, MHD_HTTP_UNAUTHORIZED,
+                              "authorization required",
+                              MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                              "Bearer realm=\"warren\"");
+    return 0;
+}
+
+/* ---- libmicrohttpd callbacks ---- */
+
+static conn_req_t *conn_req_new(api_server_t *srv, const char *uri) {
+    conn_req_t *cr = mon_calloc(1, sizeof(*cr));
+    cr->srv = srv;
+    cr->raw = mon_strdup(uri ? uri : "/");
+    cr->raw_len = strlen(cr->raw);
+    cr->now_ms = wall_ms();
+    atomic_fetch_add(&srv->inflight, 1);
+    return cr;
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
+    (void)conn;
+    return conn_req_new(cls, uri);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+    conn_req_t *cr = *con_cls;
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    if (!cr) return;
+    atomic_fetch_sub(&cr->srv->inflight, 1);
+    api_path_free(&cr->path);
+    free(cr->body);
+    free(cr->raw);
+    free(cr);
+    *con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
+    char msg[512];
+    size_t n;
+    (void)cls;
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    /* a client going away mid-response or sending a malformed request is
+     * the client's problem, not a server warning */
+    mon_log(strcasestr(msg, "for the request") ||
+                    strcasestr(msg, "closed by remote") ||
+                    strcasestr(msg, "connection reset") ||
+                    strcasestr(msg, "error processing request")
+                ? MON_LOG_DEBUG
+                : MON_LOG_WARN,
+            "http: %s", msg);
+}
+
+static enum MHD_Result dispatch(conn_req_t *cr, struct MHD_Connection *conn,
+                                const char *method) {
+    api_req_t req;
+    const char *q;
+
+    if (cr->too_large)
+        return send_error(cr, conn, method, MHD_HTTP_CONTENT_TOO_LARGE,
+                          "request body too large", NULL, NULL);
+    req_init(&req, cr, conn, method);
+    q = strchr(cr->raw, '?');
+    req.query = q ? q + 1 : "";
+    req.body = cr->body ? cr->body : "";
+    req.body_len = cr->body_len;
+    req.nparams = cr->hit.nparams;
+    for (int i = 0; i < cr->hit.nparams; i++) {
+        req.param_name[i] = cr->hit.param_name[i];
+        req.param_value[i] = cr->hit.param_value[i];
+    }
+    cr->hit.fn(&req, cr->hit.opaque);
+    if (!req.resp)
+        mon_log(MON_LOG_ERROR, "http: %s %s: handler set no response", method,
+                req.path);
+    return queue(cr->srv, conn, req.status, req.resp);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls) {
+    api_server_t *srv = cls;
+    conn_req_t *cr = *con_cls;
+    (void)version;
+
+    if (!cr) {
+        /* no URI log call happened (should not): fall back to url */
+        cr = conn_req_new(srv, url);
+        *con_cls = cr;
+    }
+    if (!cr->started) {
+        int r;
+        cr->started = 1;
+        r = precheck(cr, conn, method);
+        if (r) return (enum MHD_Result)(r - 1);
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        if (!cr->too_large) {
+            if (cr->body_len + n > srv->cfg.max_body) {
+                cr->too_large = 1;
+                free(cr->body);
+                cr->body = NULL;
+                cr->body_len = 0;
+            } else {
+                if (cr->body_len + n + 1 > cr->body_cap) {
+                    size_t cap = cr->body_cap ? cr->body_cap * 2 : 1024;
+                    while (cap < cr->body_len + n + 1)
+                        cap *= 2;
+                    if (cap > srv->cfg.max_body + 1)
+                        cap = srv->cfg.max_body + 1;
+                    cr->body = mon_realloc(cr->body, cap);
+                    cr->body_cap = cap;
+                }
+                memcpy(cr->body + cr->body_len, upload_data, n);
+                cr->body_len += n;
+                cr->body[cr->body_len] = '\0';
+            }
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    return dispatch(cr, conn, method);
+}
+
+/* ---- start / stop ---- */
+
+/* Splits "host:port" / "[v6]:port" and binds a listening socket. */
+static int open_listener(const char *listen_addr, char *errstr,
+                         size_t errstr_size) {
+    char host[256];
+    const char *colon, *port;
+    struct addrinfo hints, *res = NULL, *ai;
+    int fd = -1, rc, err = 0;
+
+    if (listen_addr[0] == '[') {
+        const char *rb = strchr(listen_addr, ']');
+        if (!rb || rb[1] != ':' ||
+            (size_t)(rb - listen_addr - 1) >= sizeof(host)) {
+            snprintf(errstr, errstr_size, "listen %s: expected [ADDR]:PORT",
+                     listen_addr);
+            return -1;
+        }
+        memcpy(host, listen_addr + 1, (size_t)(rb - listen_addr - 1));
+        host[rb - listen_addr - 1] = '\0';
+        port = rb + 2;
+    } else {
+        colon = strrchr(listen_addr, ':');
+        if (!colon || (size_t)(colon - listen_addr) >= sizeof(host)) {
+            snprintf(errstr, errstr_size, "listen %s: expected ADDR:PORT",
+                     listen_addr);
+            return -1;
+        }
+        memcpy(host, listen_addr, (size_t)(colon - listen_addr));
+        host[colon - listen_addr] = '\0';
+        port = colon + 1;
+    }
+    {
+        char *end = NULL;
+        long p = strtol(port, &end, 10);
+        if (!*port || *end || p < 0 || p > 65535) {
+            snprintf(errstr, errstr_size, "listen %s: bad port '%s'",
+                     listen_addr, port);
+            return -1;
+        }
+    }
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+    if (rc != 0) {
+        snprintf(errstr, errstr_size, "listen %s: %s", listen_addr,
+                 gai_strerror(rc));
+        return -1;
+    }
+    for (ai = res; ai; ai = ai->ai_next) {
+        int one = 1;
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                    ai->ai_protocol);
+        if (fd < 0) {
+            err = errno;
+            continue;
+        }
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0)
+            break;
+        err = errno;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0) {
+        snprintf(errstr, errstr_size, "listen %s: %s", listen_addr,
+                 strerror(err ? err : EADDRNOTAVAIL));
+        return -1;
+    }
+    return fd;
+}
+
+int api_server_start(api_server_t *srv, char *errstr, size_t errstr_size) {
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+                     MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
+    size_t mem;
+    const union MHD_DaemonInfo *info;
+
+    if (srv->started) {
+        snprintf(errstr, errstr_size, "http server already started");
+        return -1;
+    }
+    /* poll, not epoll: with a thread pool, libmicrohttpd 0.9.75's
+     * MHD_quiesce_daemon races a worker removing the listen socket from
+     * its own epoll set and aborts ("Failed to remove listen FD from
+     * epoll set"), which graceful shutdown must never risk. With the
+     * connection counts a monitor sees, poll costs nothing measurable. */
+    flags |= MHD_USE_POLL;
+    srv->listen_fd = open_listener(srv->listen, errstr, errstr_size);
+    if (srv->listen_fd < 0) return -1;
+    /* room for the request line and headers we accept, plus read buffer */
+    mem = 2 * (srv->cfg.max_url + srv->cfg.max_header) + 16384;
+    if (mem < 32768) mem = 32768;
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
+        on_mhd_log, srv, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)srv->listen_fd,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)srv->cfg.threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)srv->cfg.max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)srv->cfg.timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem, MHD_OPTION_URI_LOG_CALLBACK,
+        on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_END);
+    if (!srv->daemon) {
+        snprintf(errstr, errstr_size, "listen %s: cannot start HTTP daemon",
+                 srv->listen);
+        close(srv->listen_fd);
+        srv->listen_fd = -1;
+        return -1;
+    }
+    info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : 0;
+    if (srv->port == 0) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        if (getsockname(srv->listen_fd, (struct sockaddr *)&ss, &sl) == 0)
+            srv->port = ntohs(ss.ss_family == AF_INET6
+                                  ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                  : ((struct sockaddr_in *)&ss)->sin_port);
+    }
+    srv->started = 1;
+    return 0;
+}
+
+void api_server_stop(api_server_t *srv, int64_t grace_ms) {
+    MHD_socket fd;
+    int64_t waited = 0;
+
+    if (!srv || !srv->started || srv->stopped) return;
+    srv->stopped = 1;
+    fd = MHD_quiesce_daemon(srv->daemon);
+    if (fd != MHD_INVALID_SOCKET) close(fd);
+    srv->listen_fd = -1;
+    api_sse_hub_close(srv->hub);
+    while (atomic_load(&srv->inflight) > 0 && waited < grace_ms) {
+        struct timespec ts = {0, 5 * 1000000L};
+        nanosleep(&ts, NULL);
+        waited += 5;
+    }
+    MHD_stop_daemon(srv->daemon);
+    srv->daemon = NULL;
+}
+
+void api_server_destroy(api_server_t *srv) {
+    if (!srv) return;
+    api_server_stop(srv, 0);
+    if (srv->listen_fd >= 0) close(srv->listen_fd);
+    api_sse_hub_destroy(srv->hub);
+    api_static_destroy(srv->statics);
+    api_router_destroy(srv->router);
+    free(srv->listen);
+    free(srv->admin_token);
+    free(srv->dashboard_dir);
+    free(srv->allow_origin);
+    free(srv->hostname);
+    free(srv);
+}

@@ -1,0 +1,105 @@
+/* api_server: Warren's HTTP server on libmicrohttpd: listening, limits,
+ * authentication, routing to handlers, graceful stop.
+ *
+ * One internal polling thread per pool slot (poll(2); api_server.c says
+ * why not epoll) serves every connection; handlers run on those threads
+ * and only read shared state. Each request passes, in order: URL length (414),
+ * header bytes (431), declared body length (413), path decoding (400),
+ * route lookup (404 with Burrow's exact body, or 405 JSON with Allow),
+ * then, when an admin token is configured, every method other than GET,
+ * HEAD and OPTIONS needs "Authorization: Bearer <token>" (401 JSON with
+ * WWW-Authenticate otherwise; compared in constant time). Only then is a
+ * body read (bounded by max_body, 413 beyond) and the handler called.
+ * Routing uses the raw request target, not libmicrohttpd's unescaped
+ * copy, so an encoded '/' or '.' can never change which route matches.
+ *
+ * Built-in routes (api_server_new): GET /healthz, /burrow/admin,
+ * /burrow/admin/ready, GET+POST /v3/admin/loglevel, GET /v3/events (SSE)
+ * and, with a dashboard folder, GET /, /dashboard and /dashboard/...
+ * Everything else (the /v3/kafka tree, /metrics) is registered by its
+ * module through api_server_route before api_server_start.
+ *
+ * Locks: the route table is frozen at start and read lock-free; the ready
+ * flag and the in-flight counter are atomics; the SSE hub has its own
+ * lock (api_sse.h). _new/_route/_start/_stop/_destroy are for one owning
+ * thread.
+ */
+#ifndef API_SERVER_H
+#define API_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http/server/api_router.h"
+#include "http/server/api_sse.h"
+
+#define API_DEFAULT_LISTEN "127.0.0.1:8000"
+
+typedef struct api_config_s {
+    const char *listen;        /* "ADDR:PORT", "[v6]:PORT"; port 0 picks
+                                * a free one; NULL: API_DEFAULT_LISTEN */
+    const char *admin_token;   /* NULL or "": no authentication */
+    size_t max_url;            /* request target bytes; 0: 2048 */
+    size_t max_header;         /* header bytes in total; 0: 8192 */
+    size_t max_body;           /* body bytes; 0: 65536 */
+    const char *dashboard_dir; /* NULL: no static files */
+    const char *allow_origin;  /* Access-Control-Allow-Origin; NULL/"" off */
+    const char *hostname;      /* request.host; NULL: gethostname() */
+    unsigned threads;          /* pool size; 0: 2 */
+    unsigned max_connections;  /* 0: 1024 */
+    unsigned timeout_s;        /* idle connection timeout; 0: 60 */
+    size_t sse_queue;          /* events queued per SSE client; 0: 256 */
+    size_t sse_max_clients;    /* 0: 64 */
+    int64_t sse_heartbeat_ms;  /* 0: 15000 */
+} api_config_t;
+
+typedef struct api_server_s api_server_t;
+
+/* Zeroes *cfg: every field then means its default. */
+void api_config_default(api_config_t *cfg);
+
+/* New server (not listening yet) with the built-in routes registered.
+ * Strings in cfg are copied. Returns NULL with errstr set for a bad listen
+ * address, a dashboard folder that is not a directory, or a thread that
+ * cannot start. */
+api_server_t *api_server_new(const api_config_t *cfg, char *errstr,
+                             size_t errstr_size);
+
+/* Registers method + pattern (see api_router.h) -> fn(req, opaque).
+ * Returns 0, or -1 with errstr set (bad or duplicate pattern, or the
+ * server already started). opaque stays the caller's and must outlive the
+ * server. */
+int api_server_route(api_server_t *srv, const char *method, const char *pattern,
+                     api_handler_fn fn, void *opaque, char *errstr,
+                     size_t errstr_size);
+
+/* Binds, listens and starts the pool. Returns 0, or -1 with errstr naming
+ * the address and why (e.g. "127.0.0.1:8000: Address already in use"). */
+int api_server_start(api_server_t *srv, char *errstr, size_t errstr_size);
+
+/* The bound TCP port once started (useful with port 0), else 0. */
+int api_server_port(const api_server_t *srv);
+
+/* Sets what GET /burrow/admin/ready answers: READY (200) when non-zero,
+ * STARTING (503) otherwise (the initial state). Any thread. */
+void api_server_set_ready(api_server_t *srv, int ready);
+
+/* The ready flag. Any thread. */
+int api_server_is_ready(const api_server_t *srv);
+
+/* The SSE hub behind GET /v3/events: publish with api_sse_publish. Owned
+ * by the server; valid until api_server_destroy. */
+api_sse_hub_t *api_server_events(api_server_t *srv);
+
+/* The configuration in effect (defaults filled in), owned by srv. */
+const api_config_t *api_server_config(const api_server_t *srv);
+
+/* Graceful stop: stops accepting, ends SSE streams, waits up to grace_ms
+ * for requests in flight to finish, then stops the pool (closing what is
+ * left). Idempotent; no-op when not started. */
+void api_server_stop(api_server_t *srv, int64_t grace_ms);
+
+/* Stops (grace 0 if still running) and frees everything; NULL is fine. */
+void api_server_destroy(api_server_t *srv);
+
+#endif

@@ -1,0 +1,45 @@
+/* warren: entry point. Dispatches to a subcommand; see mon_cli.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "monitor/cmd/mon_cli.h"
+
+typedef struct cmd_s {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+} cmd_t;
+
+static const cmd_t cmds[] = {
+    {"serve", mon_cli_serve, "run the monitor daemon and its HTTP API"},
+    {"replay", mon_cli_replay, "replay recorded lag traces, --check them"},
+    {"broker", mon_cli_broker, "use the embedded broker core"},
+    {"template", mon_cli_template, "render a notification template"},
+    {"notify", mon_cli_notify, "send a test notification"},
+};
+
+static void usage(FILE *out) {
+    fprintf(out, "usage: warren <command> [options]\n\n"
+                 "Consumer-lag monitor for Apache Kafka.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+        fprintf(out, "  %-10s %s\n", cmds[i].name, cmds[i].help);
+    fprintf(out, "\nRun 'warren <command> --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+        if (!strcmp(argv[1], cmds[i].name))
+            return cmds[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "warren: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,330 @@
+/* mon_cli_serve: `warren serve`, the daemon. Builds the service from the
+ * configuration, puts the HTTP API in front of it, optionally runs the
+ * demo workload, and shuts everything down in order on SIGTERM/SIGINT:
+ * stop accepting and finish requests in flight, stop the demo, stop the
+ * sources and the loop, write the final snapshot, close the broker. */
+#include <getopt.h>
+#include <sys/socket.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http/routes/api_admin.h"
+#include "http/routes/api_metrics.h"
+#include "http/routes/api_routes_config.h"
+#include "http/routes/api_routes_kafka.h"
+#include "http/routes/api_routes_notify.h"
+#include "http/server/api_server.h"
+#include "monitor/cmd/mon_cli.h"
+#include "monitor/config/mon_config.h"
+#include "monitor/demo/mon_demo.h"
+#include "monitor/base/mon_log.h"
+#include "monitor/notify/mon_notifier.h"
+#include "monitor/service/mon_service.h"
+
+/* Set by SIGINT/SIGTERM, which may be delivered to any of the process's
+ * threads: a lock-free atomic, not a sig_atomic_t (whose guarantee covers
+ * only the thread the handler interrupted). */
+static atomic_int g_stop;
+
+static void on_signal(int sig) {
+    (void)sig;
+    atomic_store(&g_stop, 1);
+}
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: warren serve [--config FILE] [--listen ADDR:PORT] "
+            "[--data-dir DIR]\n"
+            "                    [--demo] [--replay FILE [--speed X]] "
+            "[--log-format text|json]\n\n"
+            "Runs the monitor and its HTTP API (Burrow v3 compatible, "
+            "/metrics, /v3/events,\nthe dashboard at /).\n\n"
+            "  --config FILE       INI configuration (see samples/warren.ini)\n"
+            "  --listen ADDR:PORT  listen address (default 127.0.0.1:8000; "
+            "port 0 = any)\n"
+            "  --data-dir DIR      state and embedded broker data "
+            "(default ./warren-data)\n"
+            "  --demo              run producers and consumer groups on the "
+            "embedded broker\n"
+            "  --replay FILE       serve a recorded lag trace as cluster "
+            "'local'\n"
+            "  --speed X           replay speed factor (default 1)\n"
+            "  --log-format FMT    text (default) or json log lines on "
+            "stderr\n");
+}
+
+static void publish(void *arg, const char *event, const char *json) {
+    api_sse_publish(arg, event, json);
+}
+
+static int64_t cluster_clock(void *arg, const char *cluster,
+                             int64_t wall_ms) {
+    return mon_service_now(arg, cluster, wall_ms);
+}
+
+static void observe(void *arg, const mon_group_eval_t *ev) {
+    mon_notifier_observe(arg, ev, ev->now_ms);
+}
+
+static int source_status(void *arg, const char *cluster,
+                         mon_source_status_t *out) {
+    mon_source_t *src = mon_service_source(arg, cluster);
+    if (!src)
+        return -1;
+    src->status(src, out);
+    return 0;
+}
+
+static int group_eval(void *arg, const char *cluster, const char *group,
+                      int64_t now_ms, mon_group_eval_t *out) {
+    return mon_service_group_eval(arg, cluster, group, now_ms, out);
+}
+
+/* dashboards/ beside the executable, else in the working directory. */
+static const char *dashboard_dir(char *buf, size_t size) {
+    const char *env = getenv("WARREN_DASHBOARD_DIR");
+    if (env && env[0])
+        return env;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    struct stat sb;
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            int w = snprintf(buf, size, "%s/dashboards", exe);
+            if (w > 0 && (size_t)w < size && stat(buf, &sb) == 0 &&
+                S_ISDIR(sb.st_mode))
+                return buf;
+        }
+    }
+    if (stat("dashboards", &sb) == 0 && S_ISDIR(sb.st_mode))
+        return "dashboards";
+    return NULL;
+}
+
+static void sleep_ms(long ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int mon_cli_serve(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"listen", required_argument, NULL, 'l'},
+        {"data-dir", required_argument, NULL, 'd'},
+        {"demo", no_argument, NULL, 'D'},
+        {"replay", required_argument, NULL, 'r'},
+        {"speed", required_argument, NULL, 's'},
+        {"log-format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *config = NULL, *listen = NULL, *data_dir = NULL;
+    const char *replay = NULL, *log_format = NULL;
+    double speed = 1.0;
+    int demo = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 'l': listen = optarg; break;
+        case 'd': data_dir = optarg; break;
+        case 'D': demo = 1; break;
+        case 'r': replay = optarg; break;
+        case 's': {
+            char *end;
+            speed = strtod(optarg, &end);
+            if (*end || end == optarg || !(speed > 0)) {
+                fprintf(stderr, "warren serve: --speed: '%s' is not a "
+                                "number above 0\n", optarg);
+                return 2;
+            }
+            break;
+        }
+        case 'f': log_format = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default:
+            fprintf(stderr, "warren serve: unknown or incomplete option "
+                            "'%s'\n", argv[optind - 1]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "warren serve: unexpected argument '%s'\n",
+                argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+    if (log_format && strcmp(log_format, "text") &&
+        strcmp(log_format, "json")) {
+        fprintf(stderr, "warren serve: --log-format: '%s' is not text or "
+                        "json\n", log_format);
+        return 2;
+    }
+
+    char err[1024] = "";
+    int rc = 2;
+    mon_config_t *cfg = config ? mon_config_load_file(config, err, sizeof(err))
+                               : mon_config_new_default();
+    mon_service_t *svc = NULL;
+    api_server_t *srv = NULL;
+    api_routes_kafka_t *routes = NULL;
+    api_metrics_t *metrics = NULL;
+    mon_demo_t *dm = NULL;
+    mon_notifier_t *notifier = NULL;
+    if (!cfg) {
+        fprintf(stderr, "warren serve: %s\n", err);
+        return 2;
+    }
+    if (mon_config_override(cfg, listen, data_dir, err, sizeof(err)) != 0 ||
+        (replay && mon_config_use_replay(cfg, replay, speed, err,
+                                         sizeof(err)) != 0)) {
+        fprintf(stderr, "warren serve: %s\n", err);
+        goto out;
+    }
+    const mon_config_general_t *gen = mon_config_general(cfg);
+    mon_log_set_level(gen->log_level);
+    mon_log_set_format(gen->log_format);
+    if (log_format)
+        mon_log_set_format(strcmp(log_format, "json") ? MON_LOG_TEXT
+                                                      : MON_LOG_JSON);
+    if (demo) {
+        const mon_config_cluster_t *cc = mon_config_cluster_find(cfg, "local");
+        if (!cc || cc->source != MON_CONFIG_SOURCE_EMBEDDED) {
+            fprintf(stderr, "warren serve: --demo needs the embedded "
+                            "cluster 'local'\n");
+            goto out;
+        }
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    mon_log(MON_LOG_INFO, "warren starting (config %s, data dir %s)",
+            mon_config_path(cfg) ? mon_config_path(cfg) : "built-in",
+            gen->data_dir);
+    svc = mon_service_new(cfg, err, sizeof(err));
+    if (!svc) {
+        fprintf(stderr, "warren serve: %s\n", err);
+        goto out;
+    }
+
+    const mon_config_http_t *hc = mon_config_http(cfg);
+    char dbuf[PATH_MAX];
+    api_config_t ac;
+    api_config_default(&ac);
+    ac.listen = hc->listen;
+    ac.admin_token = hc->admin_token;
+    ac.max_url = hc->max_url;
+    ac.max_header = hc->max_header;
+    ac.max_body = hc->max_body;
+    ac.threads = (unsigned)hc->threads;
+    ac.timeout_s = (unsigned)(hc->timeout_ms / 1000);
+    ac.allow_origin = gen->access_control_allow_origin;
+    ac.hostname = gen->name;
+    ac.dashboard_dir = dashboard_dir(dbuf, sizeof(dbuf));
+    srv = api_server_new(&ac, err, sizeof(err));
+    if (!srv) {
+        fprintf(stderr, "warren serve: %s\n", err);
+        goto out;
+    }
+    api_kafka_ctx_t kctx = {
+        .store = mon_service_store(svc),
+        .config = cfg,
+        .history = mon_service_history(svc),
+        .params = *mon_service_params(svc),
+        .expire_cache_ms = mon_config_evaluator(cfg)->expire_cache_ms,
+        .clock = cluster_clock,
+        .clock_arg = svc,
+        .eval = group_eval,
+        .eval_arg = svc,
+        .source_status = source_status,
+        .status_arg = svc,
+    };
+    routes = api_routes_kafka_new(&kctx);
+    metrics = api_metrics_new(&kctx);
+    if (api_admin_register(srv, err, sizeof(err)) != 0 ||
+        api_routes_kafka_register(routes, srv, err, sizeof(err)) != 0 ||
+        api_metrics_register(metrics, srv, err, sizeof(err)) != 0) {
+        fprintf(stderr, "warren serve: %s\n", err);
+        goto out;
+    }
+    mon_service_set_publish(svc, publish, api_server_events(srv));
+    /* The notifier needs the dashboard URL, which needs the bound port:
+     * bind first, then create it; routes must be registered before the
+     * pool starts, so its routes read through a slot filled below. */
+    if (api_routes_notify_register(srv, &notifier, err, sizeof(err)) != 0 ||
+        api_routes_config_register(srv, &kctx, err, sizeof(err)) != 0 ||
+        api_server_start(srv, err, sizeof(err)) != 0) {
+        fprintf(stderr, "warren serve: %s\n", err);
+        goto out;
+    }
+    int port = api_server_port(srv);
+    mon_config_set_bound_port(cfg, port);
+    mon_notifier_t *made = mon_notifier_new_from_config(cfg, NULL, err,
+                                                        sizeof(err));
+    if (!made) {
+        fprintf(stderr, "warren serve: %s\n", err);
+        goto out;
+    }
+    __atomic_store_n(&notifier, made, __ATOMIC_RELEASE);
+    mon_service_set_observer(svc, observe, notifier);
+    mon_log(MON_LOG_INFO, "listening on %s:%d", hc->listen_host, port);
+    if (mon_service_start(svc, err, sizeof(err)) != 0) {
+        fprintf(stderr, "warren serve: %s\n", err);
+        goto out;
+    }
+    if (demo) {
+        dm = mon_demo_start(mon_service_source(svc, "local"), err,
+                            sizeof(err));
+        if (!dm) {
+            fprintf(stderr, "warren serve: demo: %s\n", err);
+            goto out;
+        }
+    }
+    api_server_set_ready(srv, 1);
+    const char *shown = strcmp(hc->listen_host, "0.0.0.0") ? hc->listen_host
+                                                           : "127.0.0.1";
+    int v6 = hc->listen_family == AF_INET6;
+    char hbuf[300];
+    snprintf(hbuf, sizeof(hbuf), "%s%s%s", v6 ? "[" : "", shown,
+             v6 ? "]" : "");
+    fprintf(stderr, "Warren is running.\n  dashboard: http://%s:%d/\n"
+                    "  API:       http://%s:%d/v3/kafka\n"
+                    "  metrics:   http://%s:%d/metrics\n",
+            hbuf, port, hbuf, port, hbuf, port);
+
+    while (!atomic_load(&g_stop))
+        sleep_ms(100);
+    mon_log(MON_LOG_INFO, "shutting down");
+    api_server_set_ready(srv, 0);
+    api_server_stop(srv, 2000);
+    rc = 0;
+out:
+    mon_demo_stop(dm);
+    if (svc)
+        mon_service_stop(svc);
+    api_server_destroy(srv);
+    mon_notifier_destroy(notifier);
+    api_routes_kafka_destroy(routes);
+    api_metrics_destroy(metrics);
+    mon_service_destroy(svc);
+    mon_config_destroy(cfg);
+    if (rc == 0)
+        mon_log(MON_LOG_INFO, "stopped");
+    return rc;
+}

@@ -1,0 +1,198 @@
+/* mon_cli_template: `warren template render TEMPLATE DATA.json`, for a user
+ * trying out a notification template before putting it in the config.
+ *
+ * It compiles the template exactly as the notifier does (mon_mustache) and
+ * renders it over the JSON in DATA.json, so what it prints is the body the
+ * notifier would send for that data. Both files are read whole; they are
+ * small, hand-written files, so a 64 MiB cap is only a guard.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+
+#include "monitor/cmd/mon_cli.h"
+#include "monitor/base/mon_codec.h"
+#include "monitor/base/mon_mem.h"
+#include "monitor/notify/mon_mustache.h"
+
+#define MAX_DATA (64u << 20)
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: warren template render TEMPLATE DATA.json "
+            "[--escape json|html|url|none]\n"
+            "\n"
+            "Renders the Mustache template TEMPLATE over the JSON in "
+            "DATA.json and\n"
+            "prints the result: the body a notifier with this template "
+            "would send.\n"
+            "\n"
+            "options:\n"
+            "  --escape MODE  how {{name}} values are escaped:\n"
+            "                   json  JSON string escaping (\\\" \\\\ "
+            "\\u00XX), for JSON bodies\n"
+            "                   html  & < > \" ' as HTML entities\n"
+            "                   url   %%XX for all but A-Z a-z 0-9 - . _ ~\n"
+            "                   none  verbatim\n"
+            "                 default: json if TEMPLATE ends in .json, "
+            "html if it ends\n"
+            "                 in .html or .htm, else none. {{{name}}} and "
+            "{{&name}} are\n"
+            "                 never escaped.\n"
+            "  -h, --help     show this help\n"
+            "\n"
+            "Notification templates see: id, cluster, group, start, "
+            "status, label,\n"
+            "explanation, totallag, maxlag, partitions (topic, partition, "
+            "status, rule,\n"
+            "current_lag, time_lag_s, owner), partition_counts (warn, stop, "
+            "stall,\n"
+            "rewind), dashboard_url, extras; samples/templates/ has "
+            "examples and\n"
+            "example-data.json. Lists and objects used as values print "
+            "as JSON.\n"
+            "\n"
+            "exit status: 0 rendered, 2 bad usage or a file that does not "
+            "read or parse\n"
+            "(one line naming the file and the line or byte offset).\n");
+}
+
+static int ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcasecmp(s + n - m, suffix);
+}
+
+/* Parses DATA.json; NULL with "PATH: invalid JSON at byte N (line L)". */
+static cJSON *load_data(const char *path, char *errstr, size_t errstr_size) {
+    size_t len = 0;
+    char *buf = mon_file_read_max(path, MAX_DATA, &len, errstr, errstr_size);
+    if (!buf)
+        return NULL;
+    const char *end = NULL;
+    /* The length includes the NUL so trailing garbage is an error. */
+    cJSON *data = cJSON_ParseWithLengthOpts(buf, len + 1, &end, 1);
+    size_t at = end ? (size_t)(end - buf) : 0;
+    if (data && at < len) { /* stopped at a NUL byte inside the file */
+        cJSON_Delete(data);
+        data = NULL;
+    }
+    if (!data) {
+        if (at > len)
+            at = len;
+        int line = 1;
+        for (size_t i = 0; i < at; i++)
+            line += buf[i] == '\n';
+        snprintf(errstr, errstr_size,
+                 "%s: invalid JSON at byte %zu (line %d)", path, at, line);
+    }
+    free(buf);
+    return data;
+}
+
+int mon_cli_template(int argc, char **argv) {
+    const char *paths[2] = {NULL, NULL};
+    const char *escape = NULL;
+    int npaths = 0, rc = 2;
+    mon_mustache_t *tpl = NULL;
+    cJSON *data = NULL;
+    char *out = NULL;
+    char err[1024];
+
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc < 2 || strcmp(argv[1], "render")) {
+        if (argc >= 2)
+            fprintf(stderr, "warren template: unknown action '%s'\n",
+                    argv[1]);
+        usage(stderr);
+        return 2;
+    }
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--escape")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "warren template: --escape needs a value "
+                                "(json, html, url or none)\n");
+                return 2;
+            }
+            escape = argv[++i];
+        } else if (!strncmp(a, "--escape=", 9)) {
+            escape = a + 9;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "warren template: unknown option '%s'\n", a);
+            usage(stderr);
+            return 2;
+        } else if (npaths < 2) {
+            paths[npaths++] = a;
+        } else {
+            fprintf(stderr, "warren template: unexpected argument '%s'\n",
+                    a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (npaths != 2) {
+        fprintf(stderr, "warren template: render needs TEMPLATE and "
+                        "DATA.json\n");
+        usage(stderr);
+        return 2;
+    }
+
+    mon_esc_t esc;
+    if (!escape)
+        esc = ends_with(paths[0], ".json")   ? MON_ESC_JSON
+              : ends_with(paths[0], ".html") ? MON_ESC_HTML
+              : ends_with(paths[0], ".htm")  ? MON_ESC_HTML
+                                             : MON_ESC_NONE;
+    else if (!strcmp(escape, "json"))
+        esc = MON_ESC_JSON;
+    else if (!strcmp(escape, "html"))
+        esc = MON_ESC_HTML;
+    else if (!strcmp(escape, "url"))
+        esc = MON_ESC_URL;
+    else if (!strcmp(escape, "none"))
+        esc = MON_ESC_NONE;
+    else {
+        fprintf(stderr, "warren template: --escape: '%s' is not json, html, "
+                        "url or none\n", escape);
+        return 2;
+    }
+
+    tpl = mon_mustache_load(paths[0], err, sizeof(err));
+    if (!tpl) {
+        fprintf(stderr, "%s\n", err);
+        goto out;
+    }
+    data = load_data(paths[1], err, sizeof(err));
+    if (!data) {
+        fprintf(stderr, "%s\n", err);
+        goto out;
+    }
+    out = mon_mustache_render(tpl, data, esc, NULL, err, sizeof(err));
+    if (!out) {
+        fprintf(stderr, "%s\n", err);
+        goto out;
+    }
+    size_t n = strlen(out);
+    if (fwrite(out, 1, n, stdout) != n || fflush(stdout) != 0) {
+        fprintf(stderr, "warren template: writing output: %s\n",
+                strerror(errno));
+        rc = 1;
+        goto out;
+    }
+    rc = 0;
+out:
+    free(out);
+    cJSON_Delete(data);
+    mon_mustache_destroy(tpl);
+    return rc;
+}

@@ -1,0 +1,1187 @@
+/* mon_notifier: incident state machines over group evaluations, rendering
+ * and queueing of webhooks (see mon_notifier.h for the rules and files).
+ *
+ * Built on the assumption that most groups are OK most of the time: a
+ * group gets a state entry for a notifier only once it reaches that
+ * notifier's threshold, so a million healthy groups cost nothing here.
+ * States live in one chained hash table keyed by (notifier, cluster,
+ * group).
+ */
+#include "monitor/notify/mon_notifier.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "broker-core/bc_crc32c.h"
+#include "evaluator/ev_group.h"
+#include "evaluator/ev_rules.h"
+#include "monitor/base/mon_codec.h"
+#include "monitor/base/mon_log.h"
+#include "monitor/base/mon_mem.h"
+#include "monitor/notify/mon_mustache.h"
+#include "monitor/notify/mon_sign.h"
+
+#define CK_MAGIC "WRNINCDT"
+#define CK_VERSION 1u
+#define CK_HDR 40u
+#define CK_MAX (256u << 20)
+#define EXPLAIN_PARTS 3
+#define CK_RECORDS 4096 /* journal records that force a checkpoint */
+
+enum { TL_OPENED = 0, TL_REPEATED, TL_CLOSED };
+static const char *const tl_names[] = {"opened", "repeated", "closed"};
+
+typedef struct tl_event_s {
+    int64_t t_ms;
+    int event;
+    ev_status_t status;
+    uint32_t iseq;
+    uint64_t seq;     /* delivery seq, 0 = none (close without send) */
+    char id[MON_SIGN_UUID_LEN];
+} tl_event_t;
+
+typedef struct gstate_s {
+    struct gstate_s *hnext;
+    uint64_t hash;
+    size_t nf;                  /* notifier index */
+    char *cluster;
+    char *group;
+    bool evaluated;
+    int64_t last_eval_ms;
+    uint32_t above;             /* evaluations >= threshold in a row */
+    uint32_t oks;               /* OK evaluations in a row */
+    bool open;
+    bool sent;                  /* an open notification was queued */
+    char id[MON_SIGN_UUID_LEN];
+    int64_t start_ms;
+    int64_t last_sent_ms;
+    uint32_t iseq;              /* notifications queued for the incident */
+    ev_status_t last_status;
+    tl_event_t tl[MON_NOTIFIER_TIMELINE];
+    size_t tl_next, tl_count;
+} gstate_t;
+
+typedef struct nf_s {
+    const mon_config_notifier_t *cfg;
+    mon_mustache_t *body_open, *body_close; /* NULL = built-in body */
+    mon_mustache_t *url_open, *url_close;
+    mon_esc_t esc_open, esc_close;
+    const char *ct_open, *ct_close;
+} nf_t;
+
+struct mon_notifier_s {
+    nf_t *nfs;
+    size_t n_nfs;
+    char *dashboard_url;        /* base, no trailing '/'; NULL = none */
+    char *ck_path;
+    char *dir;
+    mon_notifier_opts_t opts;
+    mon_delivery_t *q;
+
+    pthread_mutex_t lock;       /* everything below */
+    gstate_t **buckets;
+    size_t n_buckets;           /* power of two */
+    size_t n_states;
+    bool dirty;                 /* states changed since the checkpoint */
+    int64_t last_ck_ms;         /* newest now_ms at the last checkpoint */
+    bool ck_ever;
+    uint32_t recs_since_ck;     /* journal records since the checkpoint */
+};
+
+/* ---------------------------------------------------------------------- */
+/* States                                                                 */
+
+static uint64_t hash_of(size_t nf, const char *cluster, const char *group) {
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)nf;
+    for (const unsigned char *p = (const unsigned char *)cluster; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    h = (h ^ 0xff) * 1099511628211ULL;
+    for (const unsigned char *p = (const unsigned char *)group; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h ^ (h >> 29);
+}
+
+static gstate_t *state_find(mon_notifier_t *n, size_t nf,
+                            const char *cluster, const char *group) {
+    uint64_t h = hash_of(nf, cluster, group);
+    for (gstate_t *s = n->buckets[h & (n->n_buckets - 1)]; s; s = s->hnext)
+        if (s->hash == h && s->nf == nf && !strcmp(s->cluster, cluster) &&
+            !strcmp(s->group, group))
+            return s;
+    return NULL;
+}
+
+static void table_grow(mon_notifier_t *n) {
+    size_t nb = n->n_buckets * 2;
+    gstate_t **b = mon_calloc(nb, sizeof(*b));
+    for (size_t i = 0; i < n->n_buckets; i++) {
+        for (gstate_t *s = n->buckets[i], *nx; s; s = nx) {
+            nx = s->hnext;
+            s->hnext = b[s->hash & (nb - 1)];
+            b[s->hash & (nb - 1)] = s;
+        }
+    }
+    free(n->buckets);
+    n->buckets = b;
+    n->n_buckets = nb;
+}
+
+static gstate_t *state_get(mon_notifier_t *n, size_t nf, const char *cluster,
+                           const char *group) {
+    gstate_t *s = state_find(n, nf, cluster, group);
+    if (s)
+        return s;
+    if (n->n_states >= n->n_buckets)
+        table_grow(n);
+    s = mon_calloc(1, sizeof(*s));
+    s->hash = hash_of(nf, cluster, group);
+    s->nf = nf;
+    s->cluster = mon_strdup(cluster);
+    s->group = mon_strdup(group);
+    s->last_status = EV_NOTFOUND;
+    s->hnext = n->buckets[s->hash & (n->n_buckets - 1)];
+    n->buckets[s->hash & (n->n_buckets - 1)] = s;
+    n->n_states++;
+    return s;
+}
+
+static void tl_add(gstate_t *s, int event, int64_t t_ms, ev_status_t st,
+                   uint64_t seq) {
+    tl_event_t *e = &s->tl[s->tl_next];
+    e->t_ms = t_ms;
+    e->event = event;
+    e->status = st;
+    e->iseq = s->iseq;
+    e->seq = seq;
+    snprintf(e->id, sizeof(e->id), "%s", s->id);
+    s->tl_next = (s->tl_next + 1) % MON_NOTIFIER_TIMELINE;
+    if (s->tl_count < MON_NOTIFIER_TIMELINE)
+        s->tl_count++;
+}
+
+static ssize_t nf_find(const mon_notifier_t *n, const char *name) {
+    for (size_t i = 0; i < n->n_nfs; i++)
+        if (!strcmp(n->nfs[i].cfg->name, name))
+            return (ssize_t)i;
+    return -1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Template data                                                          */
+
+static void url_escape_into(char *out, size_t size, size_t *len,
+                            const char *s) {
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char tmp[4];
+        size_t k;
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+            (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+            *p == '_' || *p == '~') {
+            tmp[0] = (char)*p;
+            k = 1;
+        } else {
+            tmp[0] = '%';
+            tmp[1] = hex[*p >> 4];
+            tmp[2] = hex[*p & 15];
+            k = 3;
+        }
+        if (*len + k < size) {
+            memcpy(out + *len, tmp, k);
+            *len += k;
+            out[*len] = '\0';
+        }
+    }
+}
+
+static char *group_url(const char *base, const char *cluster,
+                       const char *group) {
+    if (!base || !*base)
+        return mon_strdup("");
+    size_t size = strlen(base) + 3 * (strlen(cluster) + strlen(group)) + 64;
+    char *out = mon_malloc(size);
+    size_t bl = strlen(base);
+    while (bl && base[bl - 1] == '/')
+        bl--;
+    int w = snprintf(out, size, "%.*s/#/clusters/", (int)bl, base);
+    size_t len = (size_t)w;
+    url_escape_into(out, size, &len, cluster);
+    if (len + 9 < size) {
+        memcpy(out + len, "/groups/", 9);
+        len += 8;
+    }
+    url_escape_into(out, size, &len, group);
+    return out;
+}
+
+static cJSON *part_json(const mon_part_eval_t *p) {
+    char buf[512];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "topic", p->topic);
+    cJSON_AddNumberToObject(o, "partition", p->partition);
+    cJSON_AddStringToObject(o, "status", ev_status_name(p->result.status));
+    cJSON_AddStringToObject(o, "rule", ev_rule_name(p->result.rule));
+    cJSON_AddNumberToObject(o, "current_lag", (double)p->result.current_lag);
+    if (p->result.time_lag_known)
+        cJSON_AddNumberToObject(o, "time_lag_s",
+                                (double)(int64_t)(p->result.time_lag_s * 10 +
+                                                  0.5) / 10);
+    else
+        cJSON_AddNullToObject(o, "time_lag_s");
+    cJSON_AddStringToObject(o, "owner", p->owner ? p->owner : "");
+    cJSON_AddStringToObject(o, "client_id", p->client_id ? p->client_id
+                                                         : "");
+    cJSON_AddNumberToObject(o, "complete", p->result.complete);
+    ev_explain(&p->result, buf, sizeof(buf));
+    cJSON_AddStringToObject(o, "explanation", buf);
+    return o;
+}
+
+static int severity(ev_status_t st) {
+    return st == EV_OK ? 0 : st == EV_WARN ? 1 : 2;
+}
+
+/* "orders/3: <why>; orders/7: <why>; and 4 more partitions". */
+static char *explanation(const mon_group_eval_t *ev) {
+    size_t cap = 1024, len = 0, shown = 0, bad = 0;
+    char *out = mon_malloc(cap);
+    out[0] = '\0';
+    for (size_t i = 0; i < ev->count; i++)
+        bad += ev->parts[i].result.status != EV_OK;
+    if (ev->status == EV_OK || bad == 0) {
+        snprintf(out, cap, "all %zu partitions are OK", ev->count);
+        return out;
+    }
+    for (int sev = 2; sev >= 1; sev--) {
+        for (size_t i = 0; i < ev->count && shown < EXPLAIN_PARTS; i++) {
+            const mon_part_eval_t *p = &ev->parts[i];
+            if (severity(p->result.status) != sev)
+                continue;
+            char why[512];
+            ev_explain(&p->result, why, sizeof(why));
+            size_t need = strlen(p->topic) + strlen(why) + 40;
+            if (len + need >= cap) {
+                cap = (len + need) * 2;
+                out = mon_realloc(out, cap);
+            }
+            len += (size_t)snprintf(out + len, cap - len, "%s%s/%" PRId32
+                                    ": %s", shown ? "; " : "", p->topic,
+                                    p->partition, why);
+            shown++;
+        }
+    }
+    if (bad > shown)
+        snprintf(out + len, cap - len, "; and %zu more partition%s",
+                 bad - shown, bad - shown == 1 ? "" : "s");
+    return out;
+}
+
+cJSON *mon_notifier_template_data(const mon_group_eval_t *ev,
+                                  const char *kind, const char *id,
+                                  int64_t start_ms, int64_t now_ms,
+                                  const char *dashboard_url,
+                                  const mon_config_kv_t *extras,
+                                  size_t n_extras) {
+    char t[40];
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "event", kind);
+    cJSON_AddStringToObject(d, "id", id ? id : "");
+    cJSON_AddStringToObject(d, "cluster", ev->cluster ? ev->cluster : "");
+    cJSON_AddStringToObject(d, "group", ev->group ? ev->group : "");
+    cJSON_AddStringToObject(d, "start",
+                            start_ms ? mon_delivery_rfc3339(start_ms, t,
+                                                            sizeof(t))
+                                     : "");
+    cJSON_AddStringToObject(d, "time",
+                            mon_delivery_rfc3339(now_ms, t, sizeof(t)));
+    cJSON_AddStringToObject(d, "status", ev_status_name(ev->status));
+    cJSON_AddStringToObject(d, "label", ev_status_label(ev->status));
+    char *why = explanation(ev);
+    cJSON_AddStringToObject(d, "explanation", why);
+    free(why);
+    cJSON_AddBoolToObject(d, "is_ok", ev->status == EV_OK);
+    cJSON_AddBoolToObject(d, "is_warn", ev->status == EV_WARN);
+    cJSON_AddBoolToObject(d, "is_err", ev->status >= EV_ERR);
+    cJSON_AddNumberToObject(d, "totallag", (double)ev->rollup.totallag);
+    if (ev->rollup.maxlag_index >= 0 &&
+        (size_t)ev->rollup.maxlag_index < ev->count)
+        cJSON_AddItemToObject(d, "maxlag",
+                              part_json(&ev->parts[ev->rollup.maxlag_index]));
+    else
+        cJSON_AddNullToObject(d, "maxlag");
+    cJSON *parts = cJSON_AddArrayToObject(d, "partitions");
+    for (size_t i = 0; i < ev->count; i++)
+        if (ev->parts[i].result.status != EV_OK)
+            cJSON_AddItemToArray(parts, part_json(&ev->parts[i]));
+    cJSON *pc = cJSON_AddObjectToObject(d, "partition_counts");
+    cJSON_AddNumberToObject(pc, "warn", ev->rollup.counts[EV_WARN]);
+    cJSON_AddNumberToObject(pc, "stop", ev->rollup.counts[EV_STOP]);
+    cJSON_AddNumberToObject(pc, "stall", ev->rollup.counts[EV_STALL]);
+    cJSON_AddNumberToObject(pc, "rewind", ev->rollup.counts[EV_REWIND]);
+    cJSON_AddNumberToObject(d, "total_partitions", (double)ev->count);
+    cJSON_AddNumberToObject(d, "complete", ev->rollup.complete);
+    char *gu = group_url(dashboard_url, ev->cluster ? ev->cluster : "",
+                         ev->group ? ev->group : "");
+    cJSON_AddStringToObject(d, "dashboard_url", gu);
+    free(gu);
+    cJSON *ex = cJSON_AddObjectToObject(d, "extras");
+    for (size_t i = 0; i < n_extras; i++)
+        cJSON_AddStringToObject(ex, extras[i].key, extras[i].value);
+    return d;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Queueing                                                               */
+
+/* Renders and queues one notification; returns 0 and the delivery seq,
+ * or -1 (logged). Caller holds n->lock. */
+static int queue_one(mon_notifier_t *n, size_t i, const mon_group_eval_t *ev,
+                     mon_delivery_kind_t kind, const char *id,
+                     uint32_t iseq, int64_t start_ms, int64_t now_ms,
+                     uint64_t *seq, char *errstr, size_t errstr_size) {
+    const nf_t *nf = &n->nfs[i];
+    const mon_config_notifier_t *c = nf->cfg;
+    bool open = kind == MON_DELIVERY_OPEN;
+    char *body = NULL, *url = NULL;
+    int rc = -1;
+    cJSON *data = mon_notifier_template_data(
+        ev, open ? "open" : "close", id, start_ms, now_ms, n->dashboard_url,
+        c->extras, c->n_extras);
+    cJSON_AddStringToObject(data, "notifier", c->name);
+    cJSON_AddNumberToObject(data, "sequence", iseq);
+
+    const mon_mustache_t *bt = open ? nf->body_open : nf->body_close;
+    const mon_mustache_t *ut = open ? nf->url_open : nf->url_close;
+    if (bt)
+        body = mon_mustache_render(bt, data, open ? nf->esc_open
+                                                  : nf->esc_close,
+                                   NULL, errstr, errstr_size);
+    else
+        body = cJSON_PrintUnformatted(data);
+    if (!body)
+        goto out;
+    url = mon_mustache_render(ut, data, MON_ESC_URL, NULL, errstr,
+                              errstr_size);
+    if (!url)
+        goto out;
+    mon_delivery_entry_t e = {0};
+    e.kind = kind;
+    e.notifier = c->name;
+    e.cluster = ev->cluster;
+    e.group = ev->group;
+    e.incident_id = id;
+    e.iseq = iseq;
+    e.start_ms = start_ms;
+    e.created_ms = now_ms;
+    e.method = open ? c->method_open : c->method_close;
+    e.url = url;
+    e.content_type = open ? nf->ct_open : nf->ct_close;
+    e.body = body;
+    e.body_len = strlen(body);
+    e.status = ev_status_name(ev->status);
+    rc = mon_delivery_enqueue(n->q, &e, seq, errstr, errstr_size);
+out:
+    free(body);
+    free(url);
+    cJSON_Delete(data);
+    return rc;
+}
+
+static int queue_state(mon_notifier_t *n, gstate_t *s,
+                       const mon_group_eval_t *ev, mon_delivery_kind_t kind,
+                       int64_t now_ms, uint64_t *seq) {
+    char err[512];
+    if (queue_one(n, s->nf, ev, kind, s->id, s->iseq + 1, s->start_ms,
+                  now_ms, seq, err, sizeof(err)) != 0) {
+        mon_log(MON_LOG_ERROR, "notifier %s: %s/%s: cannot queue the %s "
+                "notification (will try again): %s",
+                n->nfs[s->nf].cfg->name, s->cluster, s->group,
+                kind == MON_DELIVERY_OPEN ? "open" : "close", err);
+        return -1;
+    }
+    s->iseq++;
+    n->recs_since_ck++;
+    return 0;
+}
+
+/* Journals an incident change that sends nothing. */
+static void note_close(mon_notifier_t *n, gstate_t *s, int64_t now_ms) {
+    char err[512];
+    mon_delivery_entry_t e = {0};
+    e.note_only = true;
+    e.kind = MON_DELIVERY_CLOSE;
+    e.notifier = n->nfs[s->nf].cfg->name;
+    e.cluster = s->cluster;
+    e.group = s->group;
+    e.incident_id = s->id;
+    e.iseq = s->iseq;
+    e.start_ms = s->start_ms;
+    e.created_ms = now_ms;
+    e.status = ev_status_name(EV_OK);
+    if (mon_delivery_enqueue(n->q, &e, NULL, err, sizeof(err)) != 0)
+        mon_log(MON_LOG_ERROR, "notifier %s: %s/%s: cannot journal the "
+                "close: %s", e.notifier, s->cluster, s->group, err);
+    else
+        n->recs_since_ck++;
+}
+
+/* One evaluation of one group for one notifier. Caller holds n->lock. */
+static int step(mon_notifier_t *n, gstate_t *s, const mon_group_eval_t *ev,
+                int64_t now_ms) {
+    const mon_config_notifier_t *c = n->nfs[s->nf].cfg;
+    ev_status_t st = ev->status;
+    bool at = st >= c->threshold;
+    uint64_t seq = 0;
+    int queued = 0;
+
+    s->above = at ? s->above + 1 : 0;
+    s->oks = st == EV_OK ? s->oks + 1 : 0;
+    s->last_status = st;
+    n->dirty = true;
+
+    if (!s->open) {
+        if (!at || s->above < (uint32_t)c->open_after)
+            return 0;
+        if (mon_sign_uuid4(s->id) != 0) {
+            mon_log(MON_LOG_ERROR, "notifier %s: no randomness for an "
+                    "incident id", c->name);
+            return 0;
+        }
+        s->open = true;
+        s->sent = false;
+        s->start_ms = now_ms;
+        s->iseq = 0;
+        s->last_sent_ms = 0;
+        mon_log(MON_LOG_INFO, "notifier %s: incident %s opened for %s/%s "
+                "(%s)", c->name, s->id, s->cluster, s->group,
+                ev_status_name(st));
+        if (queue_state(n, s, ev, MON_DELIVERY_OPEN, now_ms, &seq) == 0) {
+            s->sent = true;
+            s->last_sent_ms = now_ms;
+            queued++;
+        }
+        tl_add(s, TL_OPENED, now_ms, st, seq);
+        return queued;
+    }
+    if (st == EV_OK) {
+        if (s->oks < (uint32_t)c->close_after)
+            return 0;
+        if (c->send_close) {
+            if (queue_state(n, s, ev, MON_DELIVERY_CLOSE, now_ms, &seq) != 0)
+                return 0; /* stays open; tried again next time */
+            queued++;
+        } else {
+            note_close(n, s, now_ms);
+        }
+        mon_log(MON_LOG_INFO, "notifier %s: incident %s closed for %s/%s",
+                c->name, s->id, s->cluster, s->group);
+        tl_add(s, TL_CLOSED, now_ms, st, seq);
+        s->open = false;
+        s->above = 0;
+        return queued;
+    }
+    if (!at)
+        return 0;
+    if (s->sent) {
+        if (c->send_once)
+            return 0;
+        if (now_ms - s->last_sent_ms < c->send_interval_ms)
+            return 0;
+    }
+    bool first = !s->sent;
+    if (queue_state(n, s, ev, MON_DELIVERY_OPEN, now_ms, &seq) == 0) {
+        s->sent = true;
+        s->last_sent_ms = now_ms;
+        queued++;
+        tl_add(s, first ? TL_OPENED : TL_REPEATED, now_ms, st, seq);
+    }
+    return queued;
+}
+
+/* Rebuilds incidents from a journal record newer than the checkpoint. */
+static void replay_cb(const mon_delivery_entry_t *e, void *arg) {
+    mon_notifier_t *n = arg;
+    ssize_t i = nf_find(n, e->notifier);
+    if (i < 0 || !e->cluster[0] || !e->group[0])
+        return;
+    gstate_t *s = state_get(n, (size_t)i, e->cluster, e->group);
+    ev_status_t st = EV_NOTFOUND;
+    if (e->status)
+        ev_status_parse(e->status, &st);
+    if (st != EV_NOTFOUND)
+        s->last_status = st;
+    if (e->kind == MON_DELIVERY_OPEN) {
+        if (!s->open || strcmp(s->id, e->incident_id) != 0) {
+            s->open = true;
+            snprintf(s->id, sizeof(s->id), "%s", e->incident_id);
+            s->start_ms = e->start_ms;
+            s->iseq = e->iseq;
+            tl_add(s, TL_OPENED, e->created_ms, st, e->seq);
+        } else {
+            if (e->iseq > s->iseq)
+                s->iseq = e->iseq;
+            tl_add(s, TL_REPEATED, e->created_ms, st, e->seq);
+        }
+        s->sent = true;
+        s->last_sent_ms = e->created_ms;
+        s->oks = 0;
+    } else if (s->open && !strcmp(s->id, e->incident_id)) {
+        s->open = false;
+        s->above = 0;
+        if (e->iseq > s->iseq)
+            s->iseq = e->iseq;
+        tl_add(s, TL_CLOSED, e->created_ms, st, e->note_only ? 0 : e->seq);
+    }
+    if (!s->evaluated || e->created_ms > s->last_eval_ms) {
+        s->evaluated = true;
+        s->last_eval_ms = e->created_ms;
+    }
+    n->dirty = true;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Checkpoint                                                             */
+
+/* Strings are u32 length + bytes. */
+static void put_cstr(mon_wbuf_t *b, const char *s) {
+    mon_wbuf_str32(b, s, strlen(s));
+}
+
+/* Syncs the journal, then writes every non-pristine state. Caller holds
+ * n->lock (so no record is appended meanwhile). */
+static int checkpoint(mon_notifier_t *n, char *errstr, size_t errstr_size) {
+    mon_wbuf_t b = {0};
+    uint32_t count = 0;
+    int rc = -1;
+
+    if (mon_delivery_sync(n->q, errstr, errstr_size) != 0)
+        goto out;
+    uint64_t mark = mon_delivery_last_seq(n->q);
+    mon_wbuf_put(&b, CK_MAGIC, 8);
+    mon_wbuf_u32(&b, CK_VERSION);
+    mon_wbuf_u32(&b, 0);  /* count, patched */
+    mon_wbuf_u64(&b, mark);
+    mon_wbuf_u64(&b, 0);  /* body length, patched */
+    mon_wbuf_u32(&b, 0);  /* crc, patched */
+    mon_wbuf_u32(&b, 0);
+    for (size_t k = 0; k < n->n_buckets; k++) {
+        for (gstate_t *s = n->buckets[k]; s; s = s->hnext) {
+            if (!s->open && !s->above && !s->oks)
+                continue;
+            put_cstr(&b, n->nfs[s->nf].cfg->name);
+            put_cstr(&b, s->cluster);
+            put_cstr(&b, s->group);
+            mon_wbuf_u8(&b, (uint8_t)((s->open ? 1u : 0u) |
+                                      (s->sent ? 2u : 0u) |
+                                      (s->evaluated ? 4u : 0u)));
+            size_t il = s->open ? strlen(s->id) : 0;
+            mon_wbuf_u8(&b, (uint8_t)il);
+            mon_wbuf_put(&b, s->id, il);
+            mon_wbuf_u64(&b, (uint64_t)s->start_ms);
+            mon_wbuf_u64(&b, (uint64_t)s->last_sent_ms);
+            mon_wbuf_u64(&b, (uint64_t)s->last_eval_ms);
+            mon_wbuf_u32(&b, s->iseq);
+            mon_wbuf_u32(&b, s->above);
+            mon_wbuf_u32(&b, s->oks);
+            mon_wbuf_u8(&b, (uint8_t)s->last_status);
+            count++;
+        }
+    }
+    uint64_t body = b.len - CK_HDR;
+    uint32_t crc = bc_crc32c(0, b.p + CK_HDR, (size_t)body);
+    for (int i = 0; i < 4; i++) {
+        b.p[12 + i] = (unsigned char)(count >> (8 * i));
+        b.p[32 + i] = (unsigned char)(crc >> (8 * i));
+    }
+    for (int i = 0; i < 8; i++)
+        b.p[24 + i] = (unsigned char)(body >> (8 * i));
+
+    if (mon_file_write_atomic(n->ck_path, b.p, b.len, NULL, 0, errstr,
+                              errstr_size) != 0)
+        goto out;
+    n->dirty = false;
+    n->recs_since_ck = 0;
+    rc = 0;
+out:
+    mon_wbuf_free(&b);
+    return rc;
+}
+
+typedef struct rbuf_s {
+    const unsigned char *p;
+    size_t len, off;
+    bool bad;
+} rbuf_t;
+
+static uint64_t rget(rbuf_t *r, size_t n) {
+    uint64_t v = 0;
+    if (r->bad || r->len - r->off < n) {
+        r->bad = true;
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        v |= (uint64_t)r->p[r->off + i] << (8 * i);
+    r->off += n;
+    return v;
+}
+
+static char *rget_str(rbuf_t *r) {
+    uint64_t n = rget(r, 4);
+    if (r->bad || r->len - r->off < n) {
+        r->bad = true;
+        return NULL;
+    }
+    char *s = mon_strndup((const char *)r->p + r->off, (size_t)n);
+    r->off += (size_t)n;
+    return s;
+}
+
+/* Loads the checkpoint (missing = empty). Caller holds nothing (start). */
+static int ck_load(mon_notifier_t *n, uint64_t *mark, char *errstr,
+                   size_t errstr_size) {
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int rc = -1;
+    struct stat sb;
+    *mark = 0;
+    if (stat(n->ck_path, &sb) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        snprintf(errstr, errstr_size, "%s: %s", n->ck_path,
+                 strerror(errno));
+        return -1;
+    }
+    if ((uint64_t)sb.st_size > CK_MAX) {
+        snprintf(errstr, errstr_size, "%s: too large", n->ck_path);
+        return -1;
+    }
+    if (mon_file_read(n->ck_path, &buf, &len, errstr, errstr_size) != 0)
+        return -1;
+    if (len < CK_HDR || memcmp(buf, CK_MAGIC, 8) != 0) {
+        snprintf(errstr, errstr_size, "%s: byte 0: not a Warren incidents "
+                 "file (bad magic or short)", n->ck_path);
+        goto out;
+    }
+    rbuf_t h = {buf, len, 8, false};
+    uint64_t ver = rget(&h, 4), count = rget(&h, 4);
+    *mark = rget(&h, 8);
+    uint64_t body = rget(&h, 8), crc = rget(&h, 4);
+    if (ver != CK_VERSION) {
+        snprintf(errstr, errstr_size, "%s: byte 8: unsupported version "
+                 "%" PRIu64, n->ck_path, ver);
+        goto out;
+    }
+    if (body != len - CK_HDR ||
+        bc_crc32c(0, buf + CK_HDR, (size_t)body) != (uint32_t)crc) {
+        snprintf(errstr, errstr_size, "%s: byte 24: body length or "
+                 "checksum does not match", n->ck_path);
+        goto out;
+    }
+    rbuf_t r = {buf, len, CK_HDR, false};
+    for (uint64_t k = 0; k < count; k++) {
+        size_t at = r.off;
+        char *nfname = rget_str(&r), *cl = rget_str(&r), *gr = rget_str(&r);
+        unsigned flags = (unsigned)rget(&r, 1);
+        size_t il = (size_t)rget(&r, 1);
+        char id[MON_SIGN_UUID_LEN] = "";
+        if (!r.bad && il < sizeof(id) && r.len - r.off >= il) {
+            memcpy(id, r.p + r.off, il);
+            id[il] = '\0';
+            r.off += il;
+        } else {
+            r.bad = true;
+        }
+        int64_t start = (int64_t)rget(&r, 8);
+        int64_t last_sent = (int64_t)rget(&r, 8);
+        int64_t last_eval = (int64_t)rget(&r, 8);
+        uint32_t iseq = (uint32_t)rget(&r, 4);
+        uint32_t above = (uint32_t)rget(&r, 4);
+        uint32_t oks = (uint32_t)rget(&r, 4);
+        unsigned last = (unsigned)rget(&r, 1);
+        if (r.bad || !cl[0] || !gr[0]) {
+            snprintf(errstr, errstr_size, "%s: byte %zu: entry %" PRIu64
+                     " is truncated or empty", n->ck_path, at, k);
+            free(nfname);
+            free(cl);
+            free(gr);
+            goto out;
+        }
+        ssize_t i = nf_find(n, nfname);
+        if (i >= 0) {
+            gstate_t *s = state_get(n, (size_t)i, cl, gr);
+            s->open = flags & 1;
+            s->sent = flags & 2;
+            s->evaluated = flags & 4;
+            snprintf(s->id, sizeof(s->id), "%s", id);
+            s->start_ms = start;
+            s->last_sent_ms = last_sent;
+            s->last_eval_ms = last_eval;
+            s->iseq = iseq;
+            s->above = above;
+            s->oks = oks;
+            s->last_status = last <= EV_REWIND ? (ev_status_t)last
+                                               : EV_NOTFOUND;
+        }
+        free(nfname);
+        free(cl);
+        free(gr);
+    }
+    rc = 0;
+out:
+    free(buf);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Lifecycle                                                              */
+
+void mon_notifier_opts_default(mon_notifier_opts_t *opts) {
+    mon_delivery_opts_default(&opts->delivery);
+    opts->checkpoint_interval_ms = 10000;
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcasecmp(s + n - m, suffix);
+}
+
+static void body_kind(const char *path, mon_esc_t *esc, const char **ct) {
+    if (path && (ends_with(path, ".html") || ends_with(path, ".htm"))) {
+        *esc = MON_ESC_HTML;
+        *ct = "text/html; charset=utf-8";
+    } else if (path && ends_with(path, ".txt")) {
+        *esc = MON_ESC_NONE;
+        *ct = "text/plain; charset=utf-8";
+    } else {
+        *esc = MON_ESC_JSON;
+        *ct = "application/json";
+    }
+}
+
+static mon_mustache_t *compile_url(const mon_config_notifier_t *c,
+                                   const char *url, const char *key,
+                                   char *errstr, size_t errstr_size) {
+    char name[160];
+    snprintf(name, sizeof(name), "[notifier %s] %s", c->name, key);
+    return mon_mustache_compile(url, strlen(url), name, errstr, errstr_size);
+}
+
+static int mkdir_p(const char *dir) {
+    char *p = mon_strdup(dir);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+            free(p);
+            return -1;
+        }
+        *s = '/';
+    }
+    int rc = mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
+    free(p);
+    return rc;
+}
+
+mon_notifier_t *mon_notifier_new(const mon_config_notifier_t *const *cfgs,
+                                 size_t count, const char *data_dir,
+                                 const char *dashboard_url,
+                                 const mon_notifier_opts_t *opts,
+                                 char *errstr, size_t errstr_size) {
+    mon_notifier_t *n = mon_calloc(1, sizeof(*n));
+    mon_delivery_target_t *targets = NULL;
+    uint64_t mark = 0;
+    size_t pl;
+
+    pthread_mutex_init(&n->lock, NULL);
+    n->n_buckets = 64;
+    n->buckets = mon_calloc(n->n_buckets, sizeof(*n->buckets));
+    if (opts)
+        n->opts = *opts;
+    else
+        mon_notifier_opts_default(&n->opts);
+    if (dashboard_url && *dashboard_url)
+        n->dashboard_url = mon_strdup(dashboard_url);
+    n->nfs = mon_calloc(count ? count : 1, sizeof(*n->nfs));
+    n->n_nfs = count;
+    for (size_t i = 0; i < count; i++) {
+        nf_t *nf = &n->nfs[i];
+        const mon_config_notifier_t *c = cfgs[i];
+        nf->cfg = c;
+        body_kind(c->template_open, &nf->esc_open, &nf->ct_open);
+        body_kind(c->template_close, &nf->esc_close, &nf->ct_close);
+        if (c->template_open &&
+            !(nf->body_open = mon_mustache_load(c->template_open, errstr,
+                                                errstr_size)))
+            goto err;
+        if (c->template_close &&
+            !(nf->body_close = mon_mustache_load(c->template_close, errstr,
+                                                 errstr_size)))
+            goto err;
+        if (!(nf->url_open = compile_url(c, c->url_open, "url-open", errstr,
+                                         errstr_size)))
+            goto err;
+        if (!(nf->url_close = compile_url(
+                  c, c->url_close ? c->url_close : c->url_open,
+                  c->url_close ? "url-close" : "url-open", errstr,
+                  errstr_size)))
+            goto err;
+    }
+    if (!data_dir || !*data_dir)
+        data_dir = ".";
+    if (mkdir_p(data_dir) != 0) {
+        snprintf(errstr, errstr_size, "%s: cannot create: %s", data_dir,
+                 strerror(errno));
+        goto err;
+    }
+    n->dir = mon_strdup(data_dir);
+    pl = strlen(data_dir) + 32;
+    n->ck_path = mon_malloc(pl);
+    snprintf(n->ck_path, pl, "%s/notifier.incidents", data_dir);
+    if (ck_load(n, &mark, errstr, errstr_size) != 0)
+        goto err;
+    targets = mon_calloc(count ? count : 1, sizeof(*targets));
+    for (size_t i = 0; i < count; i++) {
+        const mon_config_notifier_t *c = cfgs[i];
+        targets[i].name = c->name;
+        targets[i].secret = c->secret;
+        targets[i].headers = c->headers;
+        targets[i].n_headers = c->n_headers;
+        targets[i].timeout_ms = c->timeout_ms;
+        targets[i].max_retries = c->max_retries;
+    }
+    {
+        char *jpath = mon_malloc(pl);
+        snprintf(jpath, pl, "%s/notifier.journal", data_dir);
+        n->q = mon_delivery_new(jpath, targets, count, &n->opts.delivery,
+                                mark, mark, replay_cb, n, errstr,
+                                errstr_size);
+        free(jpath);
+    }
+    free(targets);
+    if (!n->q)
+        goto err;
+    n->dirty = false;
+    return n;
+err:
+    mon_notifier_destroy(n);
+    return NULL;
+}
+
+mon_notifier_t *mon_notifier_new_from_config(const mon_config_t *cfg,
+                                             const mon_notifier_opts_t *opts,
+                                             char *errstr,
+                                             size_t errstr_size) {
+    size_t count = mon_config_notifier_count(cfg);
+    const mon_config_notifier_t **v =
+        mon_calloc(count ? count : 1, sizeof(*v));
+    for (size_t i = 0; i < count; i++)
+        v[i] = mon_config_notifier_at(cfg, i);
+    const mon_config_general_t *g = mon_config_general(cfg);
+    mon_notifier_t *n = mon_notifier_new(v, count, g->data_dir,
+                                         g->dashboard_url, opts, errstr,
+                                         errstr_size);
+    free(v);
+    return n;
+}
+
+void mon_notifier_destroy(mon_notifier_t *n) {
+    if (!n)
+        return;
+    if (n->q) {
+        char err[512];
+        pthread_mutex_lock(&n->lock);
+        if (n->dirty && checkpoint(n, err, sizeof(err)) != 0)
+            mon_log(MON_LOG_ERROR, "notifier: checkpoint: %s", err);
+        pthread_mutex_unlock(&n->lock);
+        mon_delivery_destroy(n->q);
+    }
+    for (size_t i = 0; i < n->n_buckets; i++) {
+        for (gstate_t *s = n->buckets[i], *nx; s; s = nx) {
+            nx = s->hnext;
+            free(s->cluster);
+            free(s->group);
+            free(s);
+        }
+    }
+    free(n->buckets);
+    for (size_t i = 0; n->nfs && i < n->n_nfs; i++) {
+        mon_mustache_destroy(n->nfs[i].body_open);
+        mon_mustache_destroy(n->nfs[i].body_close);
+        mon_mustache_destroy(n->nfs[i].url_open);
+        mon_mustache_destroy(n->nfs[i].url_close);
+    }
+    free(n->nfs);
+    free(n->dashboard_url);
+    free(n->ck_path);
+    free(n->dir);
+    pthread_mutex_destroy(&n->lock);
+    free(n);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Observing                                                              */
+
+static bool allowed(const mon_config_notifier_t *c, const char *group) {
+    return mon_config_name_allowed(c->group_allowlist, c->group_denylist,
+                                   group);
+}
+
+static bool due_locked(const gstate_t *s, const mon_config_notifier_t *c,
+                       int64_t now_ms) {
+    return !s || !s->evaluated || now_ms < s->last_eval_ms ||
+           now_ms - s->last_eval_ms >= c->interval_ms;
+}
+
+bool mon_notifier_due(mon_notifier_t *n, const char *cluster,
+                      const char *group, int64_t now_ms) {
+    bool due = false;
+    pthread_mutex_lock(&n->lock);
+    for (size_t i = 0; i < n->n_nfs && !due; i++) {
+        const mon_config_notifier_t *c = n->nfs[i].cfg;
+        if (allowed(c, group) &&
+            due_locked(state_find(n, i, cluster, group), c, now_ms))
+            due = true;
+    }
+    pthread_mutex_unlock(&n->lock);
+    return due;
+}
+
+int64_t mon_notifier_min_interval(const mon_notifier_t *n) {
+    int64_t m = 0;
+    for (size_t i = 0; i < n->n_nfs; i++)
+        if (!m || n->nfs[i].cfg->interval_ms < m)
+            m = n->nfs[i].cfg->interval_ms;
+    return m;
+}
+
+int mon_notifier_observe(mon_notifier_t *n, const mon_group_eval_t *ev,
+                         int64_t now_ms) {
+    int queued = 0;
+    char err[512];
+    if (!ev || ev->status == EV_NOTFOUND || !ev->cluster || !ev->group ||
+        !ev->cluster[0] || !ev->group[0])
+        return 0;
+    pthread_mutex_lock(&n->lock);
+    for (size_t i = 0; i < n->n_nfs; i++) {
+        const mon_config_notifier_t *c = n->nfs[i].cfg;
+        if (!allowed(c, ev->group))
+            continue;
+        gstate_t *s = state_find(n, i, ev->cluster, ev->group);
+        if (!due_locked(s, c, now_ms))
+            continue;
+        if (!s) {
+            if (ev->status < c->threshold)
+                continue; /* healthy and unknown: nothing to track */
+            s = state_get(n, i, ev->cluster, ev->group);
+        }
+        s->evaluated = true;
+        s->last_eval_ms = now_ms;
+        queued += step(n, s, ev, now_ms);
+    }
+    /* Clusters may run on different clocks (a replay's is virtual), so
+     * only a newer now_ms counts toward the checkpoint interval. */
+    bool compact = mon_delivery_should_compact(n->q);
+    if ((n->dirty || compact) &&
+        (compact || !n->ck_ever || n->recs_since_ck >= CK_RECORDS ||
+         now_ms - n->last_ck_ms >= n->opts.checkpoint_interval_ms)) {
+        if (checkpoint(n, err, sizeof(err)) != 0) {
+            mon_log(MON_LOG_ERROR, "notifier: checkpoint: %s", err);
+        } else {
+            n->ck_ever = true;
+            if (now_ms > n->last_ck_ms)
+                n->last_ck_ms = now_ms;
+            if (compact && mon_delivery_compact(n->q, err, sizeof(err)) != 0)
+                mon_log(MON_LOG_ERROR, "notifier: %s", err);
+        }
+    }
+    pthread_mutex_unlock(&n->lock);
+    return queued;
+}
+
+int mon_notifier_flush(mon_notifier_t *n, char *errstr, size_t errstr_size) {
+    pthread_mutex_lock(&n->lock);
+    int rc = checkpoint(n, errstr, errstr_size);
+    pthread_mutex_unlock(&n->lock);
+    return rc;
+}
+
+int mon_notifier_wait_idle(mon_notifier_t *n, int64_t timeout_ms) {
+    return mon_delivery_wait(n->q, 0, timeout_ms);
+}
+
+int mon_notifier_send_test(mon_notifier_t *n, const char *name,
+                           mon_delivery_kind_t kind,
+                           const mon_group_eval_t *ev, int64_t now_ms,
+                           uint64_t *seq, char *errstr, size_t errstr_size) {
+    char id[MON_SIGN_UUID_LEN];
+    ssize_t i = nf_find(n, name);
+    if (i < 0) {
+        snprintf(errstr, errstr_size, "no notifier named '%s'", name);
+        return -1;
+    }
+    if (mon_sign_uuid4(id) != 0) {
+        snprintf(errstr, errstr_size, "no randomness for an incident id");
+        return -1;
+    }
+    pthread_mutex_lock(&n->lock);
+    int rc = queue_one(n, (size_t)i, ev, kind, id, 1, now_ms, now_ms, seq,
+                       errstr, errstr_size);
+    pthread_mutex_unlock(&n->lock);
+    if (rc == 0)
+        rc = mon_delivery_sync(n->q, errstr, errstr_size);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Reading                                                                */
+
+int mon_notifier_delivery(mon_notifier_t *n, uint64_t seq,
+                          mon_delivery_info_t *info) {
+    return mon_delivery_get(n->q, seq, info);
+}
+
+int mon_notifier_deliveries(mon_notifier_t *n, mon_delivery_info_t **out,
+                            size_t *count) {
+    return mon_delivery_list(n->q, out, count);
+}
+
+cJSON *mon_notifier_deliveries_json(mon_notifier_t *n) {
+    mon_delivery_info_t *v = NULL;
+    size_t count = 0;
+    cJSON *arr = cJSON_CreateArray();
+    mon_delivery_list(n->q, &v, &count);
+    for (size_t i = 0; i < count; i++)
+        cJSON_AddItemToArray(arr, mon_delivery_info_json(&v[i]));
+    mon_delivery_list_free(v, count);
+    return arr;
+}
+
+size_t mon_notifier_open_count(mon_notifier_t *n, size_t i) {
+    size_t c = 0;
+    pthread_mutex_lock(&n->lock);
+    for (size_t k = 0; k < n->n_buckets; k++)
+        for (gstate_t *s = n->buckets[k]; s; s = s->hnext)
+            if (s->open && (i == SIZE_MAX || s->nf == i))
+                c++;
+    pthread_mutex_unlock(&n->lock);
+    return c;
+}
+
+cJSON *mon_notifier_to_json(mon_notifier_t *n) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(o, "notifiers");
+    for (size_t i = 0; i < n->n_nfs; i++) {
+        const mon_config_notifier_t *c = n->nfs[i].cfg;
+        mon_delivery_stats_t st = {0};
+        mon_delivery_stats(n->q, i, &st);
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "name", c->name);
+        cJSON_AddStringToObject(e, "threshold", ev_status_name(c->threshold));
+        cJSON_AddNumberToObject(e, "interval_s", (double)c->interval_ms / 1e3);
+        cJSON_AddNumberToObject(e, "send_interval_s",
+                                (double)c->send_interval_ms / 1e3);
+        cJSON_AddBoolToObject(e, "send_close", c->send_close);
+        cJSON_AddBoolToObject(e, "send_once", c->send_once);
+        cJSON_AddNumberToObject(e, "open_after", c->open_after);
+        cJSON_AddNumberToObject(e, "close_after", c->close_after);
+        cJSON_AddNumberToObject(e, "max_retries", c->max_retries);
+        cJSON_AddBoolToObject(e, "signed", c->secret && c->secret[0]);
+        cJSON_AddNumberToObject(e, "open_incidents",
+                                (double)mon_notifier_open_count(n, i));
+        cJSON_AddNumberToObject(e, "queued", (double)st.queued);
+        cJSON_AddNumberToObject(e, "delivered", (double)st.delivered);
+        cJSON_AddNumberToObject(e, "failed", (double)st.failed);
+        cJSON_AddNumberToObject(e, "retries", (double)st.retries);
+        cJSON_AddNumberToObject(e, "pending", (double)st.pending);
+        cJSON_AddNumberToObject(e, "in_flight", (double)st.in_flight);
+        cJSON_AddItemToArray(arr, e);
+    }
+    cJSON_AddItemToObject(o, "deliveries", mon_notifier_deliveries_json(n));
+    return o;
+}
+
+typedef struct tl_ref_s {
+    tl_event_t ev;
+    const char *notifier;
+} tl_ref_t;
+
+static int tl_cmp(const void *a, const void *b) {
+    const tl_ref_t *x = a, *y = b;
+    if (x->ev.t_ms != y->ev.t_ms)
+        return x->ev.t_ms < y->ev.t_ms ? -1 : 1;
+    return x->ev.seq < y->ev.seq ? -1 : x->ev.seq > y->ev.seq;
+}
+
+cJSON *mon_notifier_group_json(mon_notifier_t *n, const char *cluster,
+                               const char *group) {
+    char t[40];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "cluster", cluster);
+    cJSON_AddStringToObject(o, "group", group);
+    cJSON *inc = cJSON_AddArrayToObject(o, "incidents");
+    tl_ref_t *refs = NULL;
+    size_t nrefs = 0;
+
+    pthread_mutex_lock(&n->lock);
+    refs = mon_calloc(n->n_nfs * MON_NOTIFIER_TIMELINE + 1, sizeof(*refs));
+    for (size_t i = 0; i < n->n_nfs; i++) {
+        gstate_t *s = state_find(n, i, cluster, group);
+        if (!s)
+            continue;
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "notifier", n->nfs[i].cfg->name);
+        cJSON_AddBoolToObject(e, "open", s->open);
+        if (s->open) {
+            cJSON_AddStringToObject(e, "id", s->id);
+            cJSON_AddStringToObject(
+                e, "start", mon_delivery_rfc3339(s->start_ms, t, sizeof(t)));
+            if (s->sent)
+                cJSON_AddStringToObject(e, "last_sent",
+                                        mon_delivery_rfc3339(s->last_sent_ms,
+                                                             t, sizeof(t)));
+            cJSON_AddNumberToObject(e, "notifications", s->iseq);
+        }
+        cJSON_AddStringToObject(e, "status", ev_status_name(s->last_status));
+        cJSON_AddItemToArray(inc, e);
+        for (size_t k = 0; k < s->tl_count; k++) {
+            size_t idx = (s->tl_next + MON_NOTIFIER_TIMELINE - s->tl_count +
+                          k) % MON_NOTIFIER_TIMELINE;
+            refs[nrefs].ev = s->tl[idx];
+            refs[nrefs].notifier = n->nfs[i].cfg->name;
+            nrefs++;
+        }
+    }
+    pthread_mutex_unlock(&n->lock);
+    qsort(refs, nrefs, sizeof(*refs), tl_cmp);
+    cJSON *tl = cJSON_AddArrayToObject(o, "timeline");
+    for (size_t k = 0; k < nrefs; k++) {
+        const tl_event_t *e = &refs[k].ev;
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "time",
+                                mon_delivery_rfc3339(e->t_ms, t, sizeof(t)));
+        cJSON_AddStringToObject(j, "notifier", refs[k].notifier);
+        cJSON_AddStringToObject(j, "event", tl_names[e->event]);
+        cJSON_AddStringToObject(j, "id", e->id);
+        cJSON_AddStringToObject(j, "status", ev_status_name(e->status));
+        mon_delivery_info_t info;
+        if (e->seq && mon_delivery_get(n->q, e->seq, &info) == 0) {
+            cJSON_AddStringToObject(j, "key", info.key);
+            cJSON *d = mon_delivery_info_json(&info);
+            cJSON_AddItemToObject(j, "delivery", d);
+            mon_delivery_info_clear(&info);
+        } else {
+            cJSON_AddNullToObject(j, "delivery");
+        }
+        cJSON_AddItemToArray(tl, j);
+    }
+    free(refs);
+    return o;
+}

@@ -1,0 +1,206 @@
+/* mon_notifier: turns group evaluations into incidents and webhooks.
+ *
+ * For every [notifier NAME] and every group it lets through (allow/deny
+ * lists, unanchored), the notifier keeps an incident state machine fed by
+ * mon_notifier_observe(), Burrow's semantics plus flap control:
+ *  - A group is evaluated for a notifier at most once per `interval`
+ *    (mon_notifier_due says whether any notifier wants it now).
+ *    NOTFOUND is ignored entirely: it never notifies and changes nothing.
+ *  - `open-after` evaluations in a row at or above `threshold` (WARN or
+ *    ERR) open an incident: a random UUID v4 id, start = that evaluation's
+ *    now_ms, and an open notification is queued.
+ *  - While open and at or above threshold, the open notification is
+ *    repeated when `send-interval` has passed since the last one (never
+ *    with `send-once`). A status between OK and the threshold neither
+ *    repeats nor counts toward closing.
+ *  - `close-after` OK evaluations in a row close it; with `send-close` a
+ *    close notification with the same id is queued.
+ * Every notification gets the key "<id>:<open|close>:<n>" (n counts the
+ * incident's notifications from 1), sent as X-Warren-Delivery.
+ *
+ * Bodies are Mustache templates (template-open / template-close, or a
+ * built-in JSON body: the template data below plus "event") rendered with
+ * escaping chosen by the template's file name: .html/.htm HTML (sent as
+ * text/html), .txt plain (text/plain), otherwise JSON string escaping
+ * (application/json). URLs are templates too, rendered with URL escaping.
+ * Template data: event, id, cluster, group, start (RFC 3339), time,
+ * status, label, explanation, is_ok, is_warn, is_err, totallag, maxlag
+ * (a partition object, null when none), partitions (non-OK partitions:
+ * topic, partition, status, rule, current_lag, time_lag_s, owner,
+ * client_id, explanation), partition_counts {warn, stop, stall, rewind},
+ * total_partitions, complete, dashboard_url (the group's page, "" when
+ * none), extras, notifier, sequence.
+ *
+ * Durability: every notification (and every incident change that sends
+ * nothing) is a record in the delivery journal (mon_delivery.h), so
+ * incidents are rebuilt at start from the checkpoint file below plus the
+ * journal records after its mark. The checkpoint (which also keeps the
+ * open-after/close-after counters) is rewritten atomically (temp, fsync,
+ * rename, fsync dir) when something changed and checkpoint_interval_ms
+ * of observed time (the newest now_ms seen) passed or 4096 journal
+ * records were added, before a journal compaction, and by
+ * mon_notifier_flush / _destroy; the journal is synced first, so the file
+ * never runs ahead of it. A crash may lose counter progress since the
+ * last checkpoint (an incident then opens or closes a few evaluations
+ * later), never an incident or a notification. Files in data_dir:
+ * notifier.journal (mon_delivery.h) and notifier.incidents:
+ *
+ *   OFFSET SIZE DESCRIPTION (little-endian)
+ *   0      8    magic "WRNINCDT"
+ *   8      4    format version, 1
+ *   12     4    number of entries N
+ *   16     8    mark: highest journal seq reflected in the entries
+ *   24     8    body length B
+ *   32     4    CRC-32C of the body
+ *   36     4    reserved, 0
+ *   40     B    N entries, each: notifier, cluster, group (u32 length +
+ *               bytes each), u8 flags (1 open, 2 an open notification
+ *               was queued, 4 evaluated), u8 id length L (0 or 36), L
+ *               bytes id, i64 start_ms, i64 last_sent_ms, i64
+ *               last_eval_ms, u32 notifications queued, u32 evaluations
+ *               at/above threshold in a row, u32 OK evaluations in a row,
+ *               u8 last status
+ *
+ * Locks: n->lock (a mutex) guards the incident table and the timelines;
+ * observe holds it while it renders and queues (never over the network:
+ * the delivery thread sends). The delivery queue has its own locks, taken
+ * after n->lock. Every function may be called from any thread. The
+ * configuration passed to _new must outlive the notifier.
+ *
+ * What the daemon calls: mon_notifier_new_from_config at start, then for
+ * each group, when mon_notifier_due(), the group's evaluation goes to
+ * mon_notifier_observe; mon_notifier_destroy at exit. The HTTP layer
+ * calls mon_notifier_to_json (GET /v3/notifiers) and
+ * mon_notifier_group_json (a group's incidents and timeline).
+ */
+#ifndef MON_NOTIFIER_H
+#define MON_NOTIFIER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "monitor/config/mon_config.h"
+#include "monitor/notify/mon_delivery.h"
+#include "monitor/store/mon_store.h"
+
+#define MON_NOTIFIER_TIMELINE 16 /* events kept per group and notifier */
+
+typedef struct mon_notifier_opts_s {
+    mon_delivery_opts_t delivery;   /* backoff, in-flight cap, ... */
+    int64_t checkpoint_interval_ms; /* of observed time, 10 s */
+} mon_notifier_opts_t;
+
+typedef struct mon_notifier_s mon_notifier_t;
+
+/* Fills *opts with the production defaults. */
+void mon_notifier_opts_default(mon_notifier_opts_t *opts);
+
+/* Compiles every notifier's templates and URLs, loads the incidents and
+ * the delivery journal from data_dir (created when missing) and starts
+ * the sender (unless opts->delivery.start_sender is false). cfgs[0..n)
+ * and the strings stay owned by the caller and must outlive the result;
+ * dashboard_url may be NULL or "". opts NULL = defaults. Returns NULL
+ * with one line in errstr: "FILE:LINE: why" for a template, "PATH: why"
+ * for a data file. */
+mon_notifier_t *mon_notifier_new(const mon_config_notifier_t *const *cfgs,
+                                 size_t n, const char *data_dir,
+                                 const char *dashboard_url,
+                                 const mon_notifier_opts_t *opts,
+                                 char *errstr, size_t errstr_size);
+
+/* mon_notifier_new over every [notifier] of cfg, with its data-dir and
+ * dashboard-url. Returns NULL with errstr on failure (cfg may have no
+ * notifier: the result then queues nothing). */
+mon_notifier_t *mon_notifier_new_from_config(const mon_config_t *cfg,
+                                             const mon_notifier_opts_t *opts,
+                                             char *errstr,
+                                             size_t errstr_size);
+
+/* Stops the sender promptly, syncs the journal, writes the checkpoint and
+ * frees everything; unsent deliveries stay on disk. NULL is fine. */
+void mon_notifier_destroy(mon_notifier_t *n);
+
+/* True when some notifier would evaluate (cluster, group) at now_ms: it
+ * passes that notifier's lists and `interval` has passed since its last
+ * evaluation (or there was none). Takes n->lock. */
+bool mon_notifier_due(mon_notifier_t *n, const char *cluster,
+                      const char *group, int64_t now_ms);
+
+/* The smallest `interval` of all notifiers (ms; 0 when none), for the
+ * daemon's evaluation loop. */
+int64_t mon_notifier_min_interval(const mon_notifier_t *n);
+
+/* Feeds one evaluation of a group (ev->cluster, ev->group) made at now_ms
+ * to every notifier whose interval allows it now. Renders and queues the
+ * notifications that follow; never waits for the network (it may wait
+ * for the disk when a checkpoint is due). Returns the number of
+ * notifications queued; problems (a render or journal error) are logged
+ * and the notification is tried again at the next evaluation. ev is only
+ * read during the call. Takes n->lock. */
+int mon_notifier_observe(mon_notifier_t *n, const mon_group_eval_t *ev,
+                         int64_t now_ms);
+
+/* Makes everything queued so far durable and writes the checkpoint.
+ * Returns 0 or -1 with errstr. Takes n->lock. */
+int mon_notifier_flush(mon_notifier_t *n, char *errstr, size_t errstr_size);
+
+/* Waits until every delivery queued so far is delivered or failed, or
+ * timeout_ms passes. Returns 0, or -1 on timeout. For tools and tests. */
+int mon_notifier_wait_idle(mon_notifier_t *n, int64_t timeout_ms);
+
+/* Renders and queues one notification of `kind` for notifier `name` over
+ * ev, for a fresh incident id started at now_ms, without touching any
+ * incident (warren notify test). Sets *seq for mon_notifier_delivery.
+ * Returns 0, or -1 with errstr (unknown notifier, journal error). */
+int mon_notifier_send_test(mon_notifier_t *n, const char *name,
+                           mon_delivery_kind_t kind,
+                           const mon_group_eval_t *ev, int64_t now_ms,
+                           uint64_t *seq, char *errstr, size_t errstr_size);
+
+/* Copies the state of delivery seq (see mon_delivery_get). Returns 0 or
+ * -1 when unknown. Release with mon_delivery_info_clear(info). */
+int mon_notifier_delivery(mon_notifier_t *n, uint64_t seq,
+                          mon_delivery_info_t *info);
+
+/* Copies unfinished then recent deliveries (mon_delivery_list). */
+int mon_notifier_deliveries(mon_notifier_t *n, mon_delivery_info_t **out,
+                            size_t *count);
+
+/* The deliveries above as a JSON array (mon_delivery_info_json). The
+ * caller owns the result. */
+cJSON *mon_notifier_deliveries_json(mon_notifier_t *n);
+
+/* GET /v3/notifiers body: {"notifiers": [{name, threshold, interval_s,
+ * send_interval_s, send_close, send_once, open_after, close_after,
+ * max_retries, signed, open_incidents, queued, delivered, failed,
+ * retries, pending, in_flight}], "deliveries": [...]}. URLs, headers and
+ * secrets are never included (webhook URLs are often credentials). The
+ * caller owns the result. Takes n->lock, then the queue's. */
+cJSON *mon_notifier_to_json(mon_notifier_t *n);
+
+/* A group's incidents for the dashboard: {"cluster", "group",
+ * "incidents": [{notifier, open, id, start, last_sent, notifications}],
+ * "timeline": [{time, notifier, event (opened|repeated|closed), id,
+ * status, key, delivery}]} where delivery is the delivery's state when
+ * still known, oldest event first. The caller owns the result. */
+cJSON *mon_notifier_group_json(mon_notifier_t *n, const char *cluster,
+                               const char *group);
+
+/* Number of open incidents of notifier i (all notifiers when i is
+ * SIZE_MAX). Takes n->lock. */
+size_t mon_notifier_open_count(mon_notifier_t *n, size_t i);
+
+/* Builds the template data (see the header comment) for ev as event kind
+ * ("open"/"close") of incident id started at start_ms; dashboard_url may
+ * be NULL. Pure; the caller owns the result. */
+cJSON *mon_notifier_template_data(const mon_group_eval_t *ev,
+                                  const char *kind, const char *id,
+                                  int64_t start_ms, int64_t now_ms,
+                                  const char *dashboard_url,
+                                  const mon_config_kv_t *extras,
+                                  size_t n_extras);
+
+#endif

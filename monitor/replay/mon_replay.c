@@ -1,0 +1,707 @@
+/* mon_replay: see mon_replay.h for the semantics.
+ *
+ * One replay_t per file. Groups the replay has seen are kept in an array
+ * (first-seen order, which is also the tick order, so output is stable)
+ * indexed by an open-addressing table on "cluster\0group"; the last group
+ * touched is cached because commits come in runs per group. Groups touched
+ * during an instant are queued once on a dirty list and evaluated when the
+ * clock moves on. One mon_group_eval_t is reused for every evaluation, so
+ * the steady state allocates nothing.
+ */
+#include "monitor/replay/mon_replay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "evaluator/ev_rules.h"
+#include "evaluator/ev_status.h"
+#include "monitor/base/mon_mem.h"
+#include "monitor/store/mon_store.h"
+#include "monitor/sources/mon_trace.h"
+
+#define TEXT_MAX_PARTS 10 /* non-OK partitions listed per text line */
+
+typedef struct rec_s {
+    char *cluster; /* cluster '\0' group '\0', one allocation */
+    const char *group;
+    size_t clen, glen;
+    uint64_t hash;
+    ev_status_t status; /* as last evaluated; EV_NOTFOUND before */
+    int64_t totallag;
+    size_t partitions;
+    bool dirty;
+} rec_t;
+
+typedef struct cl_cache_s {
+    char *name;
+    mon_store_cluster_t *cl;
+} cl_cache_t;
+
+typedef struct replay_s {
+    const char *path;
+    const mon_replay_opts_t *o;
+    mon_replay_stats_t *stats;
+    mon_trace_reader_t *rd;
+    mon_trace_config_t cfg;
+    mon_store_t *st;
+    ev_params_t params;
+    /* groups seen */
+    rec_t **recs;
+    size_t nrecs, caprecs;
+    rec_t **index; /* open addressing, cap power of two */
+    size_t icap;
+    rec_t *last;
+    rec_t **dirty;
+    size_t ndirty, capdirty;
+    /* clusters */
+    cl_cache_t *cls;
+    size_t ncls;
+    size_t last_cl;
+    /* clock */
+    bool started;
+    int64_t cur_t;
+    int64_t next_tick; /* INT64_MAX: no ticks */
+    mon_group_eval_t ev;
+    int rc;
+} replay_t;
+
+static uint64_t hash2(const char *a, size_t alen, const char *b, size_t blen) {
+    uint64_t h = 1469598103934665603ULL;
+    size_t i;
+
+    for (i = 0; i < alen; i++)
+        h = (h ^ (unsigned char)a[i]) * 1099511628211ULL;
+    h = (h ^ 0xff) * 1099511628211ULL;
+    for (i = 0; i < blen; i++)
+        h = (h ^ (unsigned char)b[i]) * 1099511628211ULL;
+    h ^= h >> 29;
+    return h;
+}
+
+static void index_put(rec_t **index, size_t cap, rec_t *r) {
+    size_t i = r->hash & (cap - 1);
+
+    while (index[i])
+        i = (i + 1) & (cap - 1);
+    index[i] = r;
+}
+
+static rec_t *rec_find(replay_t *rp, const char *cluster, const char *group,
+                       bool create) {
+    size_t clen = strlen(cluster), glen = strlen(group), i;
+    rec_t *r = rp->last;
+    uint64_t h;
+
+    if (r && r->glen == glen && r->clen == clen &&
+        !memcmp(r->group, group, glen) && !memcmp(r->cluster, cluster, clen))
+        return r;
+    h = hash2(cluster, clen, group, glen);
+    if (rp->icap) {
+        for (i = h & (rp->icap - 1); (r = rp->index[i]);
+             i = (i + 1) & (rp->icap - 1))
+            if (r->hash == h && r->glen == glen && r->clen == clen &&
+                !memcmp(r->group, group, glen) &&
+                !memcmp(r->cluster, cluster, clen))
+                return rp->last = r;
+    }
+    if (!create) return NULL;
+    r = mon_calloc(1, sizeof(*r));
+    r->cluster = mon_malloc(clen + glen + 2);
+    memcpy(r->cluster, cluster, clen + 1);
+    memcpy(r->cluster + clen + 1, group, glen + 1);
+    r->group = r->cluster + clen + 1;
+    r->clen = clen;
+    r->glen = glen;
+    r->hash = h;
+    r->status = EV_NOTFOUND;
+    if ((rp->nrecs + 1) * 2 > rp->icap) {
+        size_t ncap = rp->icap ? rp->icap * 2 : 64;
+        rec_t **ni = mon_calloc(ncap, sizeof(*ni));
+
+        for (i = 0; i < rp->nrecs; i++)
+            index_put(ni, ncap, rp->recs[i]);
+        free(rp->index);
+        rp->index = ni;
+        rp->icap = ncap;
+    }
+    index_put(rp->index, rp->icap, r);
+    if (rp->nrecs == rp->caprecs) {
+        rp->caprecs = rp->caprecs ? rp->caprecs * 2 : 64;
+        rp->recs = mon_realloc(rp->recs, rp->caprecs * sizeof(*rp->recs));
+    }
+    rp->recs[rp->nrecs++] = r;
+    rp->stats->groups++;
+    return rp->last = r;
+}
+
+static mon_store_cluster_t *cluster_of(replay_t *rp, const char *name) {
+    size_t i;
+
+    if (rp->ncls && !strcmp(rp->cls[rp->last_cl].name, name))
+        return rp->cls[rp->last_cl].cl;
+    for (i = 0; i < rp->ncls; i++)
+        if (!strcmp(rp->cls[i].name, name)) {
+            rp->last_cl = i;
+            return rp->cls[i].cl;
+        }
+    rp->cls = mon_realloc(rp->cls, (rp->ncls + 1) * sizeof(*rp->cls));
+    rp->cls[rp->ncls].name = mon_strdup(name);
+    rp->cls[rp->ncls].cl = mon_store_cluster(rp->st, name);
+    rp->last_cl = rp->ncls++;
+    return rp->cls[rp->last_cl].cl;
+}
+
+/* ---- output ---- */
+
+static void fmt_time(char *buf, size_t size, int64_t t_ms) {
+    time_t secs = (time_t)(t_ms / 1000);
+    int ms = (int)(t_ms % 1000);
+    struct tm tm;
+
+    if (t_ms < 0 || !gmtime_r(&secs, &tm) || tm.tm_year + 1900 > 9999) {
+        snprintf(buf, size, "@%lldms", (long long)t_ms);
+        return;
+    }
+    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec, ms);
+}
+
+static void json_str(FILE *f, const char *s) {
+    const unsigned char *p = (const unsigned char *)s;
+
+    putc('"', f);
+    for (; *p; p++) {
+        switch (*p) {
+        case '"':
+            fputs("\\\"", f);
+            break;
+        case '\\':
+            fputs("\\\\", f);
+            break;
+        case '\n':
+            fputs("\\n", f);
+            break;
+        case '\t':
+            fputs("\\t", f);
+            break;
+        case '\r':
+            fputs("\\r", f);
+            break;
+        default:
+            if (*p < 0x20)
+                fprintf(f, "\\u%04x", *p);
+            else
+                putc(*p, f);
+        }
+    }
+    putc('"', f);
+}
+
+static void print_change(replay_t *rp, const rec_t *r, ev_status_t prev,
+                         int64_t t) {
+    FILE *f = rp->o->out;
+    const mon_group_eval_t *ev = &rp->ev;
+    char ts[48];
+    size_t i, shown = 0, bad = 0;
+
+    rp->stats->changes++;
+    if (rp->o->quiet) return;
+    if (rp->o->format == MON_REPLAY_JSON) {
+        fprintf(f,
+                "{\"type\":\"change\",\"t\":%lld,\"cluster\":", (long long)t);
+        json_str(f, r->cluster);
+        fputs(",\"group\":", f);
+        json_str(f, r->group);
+        fprintf(f,
+                ",\"status\":\"%s\",\"previous\":\"%s\",\"totallag\":%lld,"
+                "\"partitions\":[",
+                ev_status_name(ev->status), ev_status_name(prev),
+                (long long)ev->rollup.totallag);
+        for (i = 0; i < ev->count; i++) {
+            const mon_part_eval_t *pe = &ev->parts[i];
+
+            if (pe->result.status == EV_OK) continue;
+            fputs(shown++ ? ",{\"topic\":" : "{\"topic\":", f);
+            json_str(f, pe->topic);
+            fprintf(f,
+                    ",\"partition\":%d,\"status\":\"%s\",\"rule\":\"%s\","
+                    "\"current_lag\":%lld}",
+                    (int)pe->partition, ev_status_name(pe->result.status),
+                    ev_rule_name(pe->result.rule),
+                    (long long)pe->result.current_lag);
+        }
+        fputs("]}\n", f);
+        return;
+    }
+    fmt_time(ts, sizeof(ts), t);
+    fprintf(f, "%s %s %s: %s -> %s, totallag %lld", ts, r->cluster, r->group,
+            ev_status_name(prev), ev_status_name(ev->status),
+            (long long)ev->rollup.totallag);
+    for (i = 0; i < ev->count; i++) {
+        const mon_part_eval_t *pe = &ev->parts[i];
+
+        if (pe->result.status == EV_OK) continue;
+        if (shown < TEXT_MAX_PARTS)
+            fprintf(f, "%s %s/%d %s (rule %s, lag %lld)", shown ? "," : ";",
+                    pe->topic, (int)pe->partition,
+                    ev_status_name(pe->result.status),
+                    ev_rule_name(pe->result.rule),
+                    (long long)pe->result.current_lag);
+        else
+            bad++;
+        shown++;
+    }
+    if (bad) fprintf(f, ", and %zu more", bad);
+    putc('\n', f);
+}
+
+/* Evaluates r at t into rp->ev; prints a change. */
+static void eval_rec(replay_t *rp, rec_t *r, int64_t t) {
+    ev_status_t prev = r->status;
+
+    mon_store_group_eval(rp->st, r->cluster, r->group, t, &rp->params, &rp->ev);
+    r->totallag = rp->ev.rollup.totallag;
+    r->partitions = rp->ev.count;
+    if (rp->ev.status != prev) {
+        r->status = rp->ev.status;
+        print_change(rp, r, prev, t);
+    }
+}
+
+static void flush_dirty(replay_t *rp) {
+    size_t i;
+
+    for (i = 0; i < rp->ndirty; i++) {
+        rp->dirty[i]->dirty = false;
+        eval_rec(rp, rp->dirty[i], rp->cur_t);
+    }
+    rp->ndirty = 0;
+}
+
+static void tick_all(replay_t *rp, int64_t t) {
+    size_t i;
+
+    for (i = 0; i < rp->nrecs; i++)
+        if (rp->recs[i]->status != EV_NOTFOUND) eval_rec(rp, rp->recs[i], t);
+}
+
+static int64_t sat_add(int64_t a, int64_t b) {
+    int64_t r;
+
+    return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
+}
+
+/* Runs the ticks strictly before `until` (or up to it when inclusive). */
+static void run_ticks(replay_t *rp, int64_t until, bool inclusive) {
+    int64_t tick = rp->o->tick_ms;
+    long n = 0;
+
+    while (rp->next_tick < until || (inclusive && rp->next_tick == until)) {
+        if (rp->next_tick == INT64_MAX) break;
+        if (++n > MON_REPLAY_MAX_TICKS) {
+            /* Skip to the last tick of the gap. */
+            int64_t left = (until - rp->next_tick - (inclusive ? 0 : 1)) / tick;
+
+            rp->next_tick = sat_add(rp->next_tick, left * tick);
+            tick_all(rp, rp->next_tick);
+            rp->next_tick = sat_add(rp->next_tick, tick);
+            break;
+        }
+        tick_all(rp, rp->next_tick);
+        rp->next_tick = sat_add(rp->next_tick, tick);
+    }
+}
+
+static void advance(replay_t *rp, int64_t t) {
+    flush_dirty(rp);
+    run_ticks(rp, t, false);
+    rp->cur_t = t;
+}
+
+/* The partition that explains a group status: the first at the group's
+ * status, or the max-lag one for OK. */
+static const mon_part_eval_t *deciding(const mon_group_eval_t *ev) {
+    size_t i;
+
+    if (!ev->count) return NULL;
+    if (ev->status == EV_OK)
+        return &ev->parts[ev->rollup.maxlag_index >= 0
+                              ? (size_t)ev->rollup.maxlag_index
+                              : 0];
+    for (i = 0; i < ev->count; i++)
+        if (ev_group_status_of(ev->parts[i].result.status) == ev->status)
+            return &ev->parts[i];
+    return &ev->parts[0];
+}
+
+/* Failures read "FILE:LINE: expected X, got Y (rule R ...): subject". */
+static void check_expect(replay_t *rp, const mon_trace_event_t *te) {
+    const mon_group_eval_t *ev = &rp->ev;
+    unsigned long line = mon_trace_line_number(rp->rd);
+    unsigned long before = rp->stats->mismatches;
+    FILE *f = rp->o->err;
+    const mon_part_eval_t *d;
+    size_t i, k;
+
+    rp->stats->expects++;
+    if (ev->status != te->status) {
+        rp->stats->mismatches++;
+        d = deciding(ev);
+        if (!d)
+            fprintf(f,
+                    "%s:%lu: expected %s, got %s (rule none: %s): group "
+                    "%s/%s\n",
+                    rp->path, line, ev_status_name(te->status),
+                    ev_status_name(ev->status),
+                    ev->status == EV_NOTFOUND ? "group unknown or expired"
+                                              : "group has no partitions",
+                    te->cluster, te->group);
+        else
+            fprintf(f,
+                    "%s:%lu: expected %s, got %s (rule %s on %s/%d): group "
+                    "%s/%s\n",
+                    rp->path, line, ev_status_name(te->status),
+                    ev_status_name(ev->status), ev_rule_name(d->result.rule),
+                    d->topic, (int)d->partition, te->cluster, te->group);
+    }
+    for (k = 0; k < te->pexpect_count; k++) {
+        const mon_trace_pexpect_t *px = &te->pexpect[k];
+
+        for (i = 0; i < ev->count; i++)
+            if (ev->parts[i].partition == px->partition &&
+                !strcmp(ev->parts[i].topic, px->topic))
+                break;
+        if (i == ev->count) {
+            rp->stats->mismatches++;
+            fprintf(f,
+                    "%s:%lu: expected %s, got NOTFOUND (rule none: the group "
+                    "has no such partition): partition %s/%d of %s/%s\n",
+                    rp->path, line, ev_status_name(px->status), px->topic,
+                    (int)px->partition, te->cluster, te->group);
+        } else if (ev->parts[i].result.status != px->status) {
+            rp->stats->mismatches++;
+            fprintf(f,
+                    "%s:%lu: expected %s, got %s (rule %s): partition %s/%d "
+                    "of %s/%s\n",
+                    rp->path, line, ev_status_name(px->status),
+                    ev_status_name(ev->parts[i].result.status),
+                    ev_rule_name(ev->parts[i].result.rule), px->topic,
+                    (int)px->partition, te->cluster, te->group);
+        }
+    }
+    if (rp->stats->mismatches != before) rp->stats->failed++;
+}
+
+static int ensure_store(replay_t *rp, char *errstr, size_t errstr_size) {
+    mon_store_config_t sc;
+    char msg[256];
+
+    if (rp->st) return 0;
+    mon_store_config_default(&sc);
+    sc.intervals = rp->cfg.intervals;
+    sc.min_distance_ms = rp->cfg.min_distance_ms;
+    sc.expire_group_ms = rp->cfg.expire_group_ms;
+    rp->st = mon_store_new(&sc, msg, sizeof(msg));
+    if (!rp->st) {
+        snprintf(errstr, errstr_size, "%s:%lu: config: %s", rp->path,
+                 mon_trace_line_number(rp->rd), msg);
+        return -1;
+    }
+    ev_params_default(&rp->params);
+    rp->params.intervals = rp->cfg.intervals;
+    rp->params.allowed_lag = rp->cfg.allowed_lag;
+    rp->params.minimum_complete = rp->cfg.minimum_complete;
+    return 0;
+}
+
+/* Applies one parsed line. Returns 0, or -1 with errstr set. */
+static int apply(replay_t *rp, const mon_trace_event_t *te, char *errstr,
+                 size_t errstr_size) {
+    mon_store_cluster_t *cl;
+    rec_t *r;
+    int rc;
+
+    if (te->type == MON_TRACE_BLANK) return 0;
+    rp->stats->lines++;
+    if (te->type == MON_TRACE_CONFIG) {
+        rp->cfg = te->config;
+        return 0;
+    }
+    if (ensure_store(rp, errstr, errstr_size) < 0) return -1;
+    if (!rp->started) {
+        rp->started = true;
+        rp->cur_t = te->t;
+        rp->next_tick =
+            rp->o->tick_ms > 0 ? sat_add(te->t, rp->o->tick_ms) : INT64_MAX;
+    } else if (te->t > rp->cur_t) {
+        advance(rp, te->t);
+    }
+    switch (te->type) {
+    case MON_TRACE_HEAD:
+        rp->stats->heads++;
+        cl = cluster_of(rp, te->cluster);
+        if (mon_store_head(cl, te->topic, te->partition, te->partitions,
+                           te->offset, te->t) != MON_STORE_STORED)
+            rp->stats->dropped++;
+        break;
+    case MON_TRACE_COMMIT:
+        rp->stats->commits++;
+        cl = cluster_of(rp, te->cluster);
+        rc = mon_store_commit(cl, te->group, te->topic, te->partition,
+                              te->offset, te->t, te->owner, te->client_id);
+        if (rc != MON_STORE_STORED && rc != MON_STORE_MERGED) {
+            rp->stats->dropped++;
+            break;
+        }
+        r = rec_find(rp, te->cluster, te->group, true);
+        if (!r->dirty) {
+            r->dirty = true;
+            if (rp->ndirty == rp->capdirty) {
+                rp->capdirty = rp->capdirty ? rp->capdirty * 2 : 64;
+                rp->dirty =
+                    mon_realloc(rp->dirty, rp->capdirty * sizeof(*rp->dirty));
+            }
+            rp->dirty[rp->ndirty++] = r;
+        }
+        break;
+    case MON_TRACE_EXPECT:
+        flush_dirty(rp);
+        r = rec_find(rp, te->cluster, te->group, false);
+        if (r)
+            eval_rec(rp, r, te->t);
+        else
+            mon_store_group_eval(rp->st, te->cluster, te->group, te->t,
+                                 &rp->params, &rp->ev);
+        if (rp->o->check) check_expect(rp, te);
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+static int cmp_rec(const void *a, const void *b) {
+    const rec_t *x = *(const rec_t *const *)a;
+    const rec_t *y = *(const rec_t *const *)b;
+    int c = strcmp(x->cluster, y->cluster);
+
+    return c ? c : strcmp(x->group, y->group);
+}
+
+static void print_summary(replay_t *rp) {
+    FILE *f = rp->o->out;
+    rec_t **sorted;
+    char ts[48];
+    size_t i;
+
+    if (rp->o->quiet || !rp->nrecs) return;
+    sorted = mon_malloc(rp->nrecs * sizeof(*sorted));
+    memcpy(sorted, rp->recs, rp->nrecs * sizeof(*sorted));
+    qsort(sorted, rp->nrecs, sizeof(*sorted), cmp_rec);
+    fmt_time(ts, sizeof(ts), rp->cur_t);
+    if (rp->o->format == MON_REPLAY_TEXT)
+        fprintf(f, "final status at %s (%s):\n", ts, rp->path);
+    for (i = 0; i < rp->nrecs; i++) {
+        const rec_t *r = sorted[i];
+
+        if (rp->o->format == MON_REPLAY_JSON) {
+            fprintf(f, "{\"type\":\"summary\",\"t\":%lld,\"cluster\":",
+                    (long long)rp->cur_t);
+            json_str(f, r->cluster);
+            fputs(",\"group\":", f);
+            json_str(f, r->group);
+            fprintf(f,
+                    ",\"status\":\"%s\",\"totallag\":%lld,"
+                    "\"partition_count\":%zu}\n",
+                    ev_status_name(r->status), (long long)r->totallag,
+                    r->status == EV_NOTFOUND ? (size_t)0 : r->partitions);
+        } else {
+            fprintf(f, "  %s %s: %s, totallag %lld, %zu partitions\n",
+                    r->cluster, r->group, ev_status_name(r->status),
+                    (long long)r->totallag,
+                    r->status == EV_NOTFOUND ? (size_t)0 : r->partitions);
+        }
+    }
+    free(sorted);
+}
+
+/* Feeds one line; returns -1 (after reporting) when replay must stop. */
+static int feed(replay_t *rp, const char *line, size_t len) {
+    mon_trace_event_t te;
+    char errstr[512];
+
+    if (mon_trace_parse_line(rp->rd, line, len, &te, errstr, sizeof(errstr)) <
+            0 ||
+        apply(rp, &te, errstr, sizeof(errstr)) < 0) {
+        fprintf(rp->o->err, "%s\n", errstr);
+        rp->rc = 2;
+        return -1;
+    }
+    return 0;
+}
+
+static int feed_mem(replay_t *rp, const char *p, size_t n) {
+    const char *end = p + n, *nl;
+
+    while (p < end) {
+        nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl) nl = end;
+        if (feed(rp, p, (size_t)(nl - p)) < 0) return -1;
+        p = nl + 1;
+    }
+    return 0;
+}
+
+static int feed_stream(replay_t *rp, FILE *fp) {
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int rc = 0;
+
+    while ((n = getline(&line, &cap, fp)) >= 0) {
+        if (n > 0 && line[n - 1] == '\n') n--;
+        if (feed(rp, line, (size_t)n) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    if (!rc && ferror(fp)) {
+        fprintf(rp->o->err, "%s: read error: %s\n", rp->path, strerror(errno));
+        rp->rc = 2;
+        rc = -1;
+    }
+    free(line);
+    return rc;
+}
+
+/* Reads the whole file through the parser. Returns 0 or -1 (reported). */
+static int read_trace(replay_t *rp) {
+    struct stat sb;
+    FILE *fp;
+    void *map;
+    int fd, rc;
+
+    if (!strcmp(rp->path, "-")) return feed_stream(rp, stdin);
+    fd = open(rp->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &sb) < 0) {
+        fprintf(rp->o->err, "%s: cannot read: %s\n", rp->path, strerror(errno));
+        if (fd >= 0) close(fd);
+        rp->rc = 2;
+        return -1;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        fprintf(rp->o->err, "%s: cannot read: is a directory\n", rp->path);
+        close(fd);
+        rp->rc = 2;
+        return -1;
+    }
+    if (S_ISREG(sb.st_mode)) {
+        if (sb.st_size == 0) {
+            close(fd);
+            return 0;
+        }
+        map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map != MAP_FAILED) {
+            close(fd);
+            madvise(map, (size_t)sb.st_size, MADV_SEQUENTIAL);
+            rc = feed_mem(rp, map, (size_t)sb.st_size);
+            munmap(map, (size_t)sb.st_size);
+            return rc;
+        }
+    }
+    fp = fdopen(fd, "r");
+    if (!fp) {
+        fprintf(rp->o->err, "%s: cannot read: %s\n", rp->path, strerror(errno));
+        close(fd);
+        rp->rc = 2;
+        return -1;
+    }
+    rc = feed_stream(rp, fp);
+    fclose(fp);
+    return rc;
+}
+
+void mon_replay_opts_default(mon_replay_opts_t *o) {
+    o->format = MON_REPLAY_TEXT;
+    o->tick_ms = 10000;
+    o->check = false;
+    o->quiet = false;
+    o->out = stdout;
+    o->err = stderr;
+}
+
+int mon_replay_file(const char *path, const mon_replay_opts_t *o,
+                    mon_replay_stats_t *stats) {
+    mon_replay_stats_t local;
+    replay_t rp;
+    char errstr[512];
+    size_t i;
+
+    if (!stats) stats = &local;
+    memset(stats, 0, sizeof(*stats));
+    memset(&rp, 0, sizeof(rp));
+    rp.path = path;
+    rp.o = o;
+    rp.stats = stats;
+    rp.rd = mon_trace_reader_new(path);
+    mon_trace_config_default(&rp.cfg);
+
+    if (read_trace(&rp) == 0) {
+        if (mon_trace_reader_finish(rp.rd, errstr, sizeof(errstr)) < 0) {
+            fprintf(o->err, "%s\n", errstr);
+            rp.rc = 2;
+        } else if (ensure_store(&rp, errstr, sizeof(errstr)) < 0) {
+            fprintf(o->err, "%s\n", errstr);
+            rp.rc = 2;
+        } else {
+            flush_dirty(&rp);
+            run_ticks(&rp, rp.cur_t, true);
+            tick_all(&rp, rp.cur_t); /* final status, at the last t */
+            print_summary(&rp);
+            if (o->check) {
+                if (o->format == MON_REPLAY_JSON) {
+                    fputs("{\"type\":\"check\",\"file\":", o->out);
+                    json_str(o->out, path);
+                    fprintf(o->out,
+                            ",\"expectations\":%lu,\"failed\":%lu,"
+                            "\"mismatches\":%lu}\n",
+                            stats->expects, stats->failed, stats->mismatches);
+                } else {
+                    fprintf(o->out,
+                            "%s: %lu expect lines, %lu failed (%lu "
+                            "mismatches)\n",
+                            path, stats->expects, stats->failed,
+                            stats->mismatches);
+                }
+                if (stats->expects == 0) {
+                    fprintf(o->err, "%s: no expect lines to check\n", path);
+                    rp.rc = 1;
+                } else if (stats->failed) {
+                    rp.rc = 1;
+                }
+            }
+        }
+    }
+    for (i = 0; i < rp.nrecs; i++) {
+        free(rp.recs[i]->cluster);
+        free(rp.recs[i]);
+    }
+    free(rp.recs);
+    free(rp.index);
+    free(rp.dirty);
+    for (i = 0; i < rp.ncls; i++)
+        free(rp.cls[i].name);
+    free(rp.cls);
+    mon_group_eval_free(&rp.ev);
+    mon_store_destroy(rp.st);
+    mon_trace_reader_destroy(rp.rd);
+    fflush(o->out);
+    return rp.rc;
+}

@@ -1,0 +1,551 @@
+/* mon_service: see mon_service.h.
+ *
+ * The loop keeps, per group, the status it last saw (a mon_strmap of
+ * "cluster\0group" -> status), which is how it recognises transitions and
+ * groups that disappeared. Evaluations reuse one mon_group_eval_t, so a
+ * pass allocates almost nothing.
+ */
+#include "monitor/base/mon_clock.h"
+#include "monitor/service/mon_service.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
+
+#include "monitor/base/mon_log.h"
+#include "monitor/base/mon_mem.h"
+#include "monitor/sources/mon_source_embedded.h"
+#include "monitor/sources/mon_source_kafka.h"
+#include "monitor/sources/mon_source_replay.h"
+#include "monitor/base/mon_strmap.h"
+
+/* A cluster name and the source whose clock it runs on. */
+typedef struct route_s {
+    char *cluster;
+    mon_source_t *src;
+} route_t;
+
+struct mon_service_s {
+    const mon_config_t *cfg;
+    mon_store_t *store;
+    mon_history_t *history;
+    ev_params_t params;
+    char *store_path;
+    char *history_path;
+    mon_source_t **sources;
+    char **source_names; /* configured cluster name per source */
+    size_t n_sources;
+    route_t *routes; /* cluster -> source, for clocks */
+    size_t n_routes;
+    mon_publish_fn publish;
+    void *publish_arg;
+    mon_observe_fn observe;
+    void *observe_arg;
+    int64_t eval_interval_ms;
+    /* loop thread state */
+    pthread_t thread;
+    int running;
+    pthread_mutex_t lock; /* guards stop */
+    pthread_cond_t cond;
+    int stop;
+    mon_strmap_t *last; /* loop thread only: "cluster\0group" -> status+1 */
+    mon_group_eval_t ev; /* loop thread only */
+    int64_t last_snapshot_ms;
+};
+
+static int mkdir_p(const char *path, char *errstr, size_t errstr_size) {
+    char buf[4096];
+    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) {
+        snprintf(errstr, errstr_size, "%s: path too long", path);
+        return -1;
+    }
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            goto fail;
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+        goto fail;
+    return 0;
+fail:
+    snprintf(errstr, errstr_size, "%s: cannot create: %s", buf,
+             strerror(errno));
+    return -1;
+}
+
+static void add_route(mon_service_t *svc, const char *cluster,
+                      mon_source_t *src) {
+    svc->routes = mon_realloc(svc->routes,
+                              (svc->n_routes + 1) * sizeof(*svc->routes));
+    svc->routes[svc->n_routes].cluster = mon_strdup(cluster);
+    svc->routes[svc->n_routes].src = src;
+    svc->n_routes++;
+}
+
+mon_source_t *mon_service_kafka_source(const mon_config_cluster_t *cc,
+                                       mon_store_t *st, char *errstr,
+                                       size_t errstr_size) {
+    mon_source_kafka_t *src = mon_source_kafka_new(cc, st, errstr,
+                                                   errstr_size);
+    return src ? mon_source_kafka_base(src) : NULL;
+}
+
+static mon_source_t *make_source(mon_service_t *svc,
+                                 const mon_config_cluster_t *cc,
+                                 char *errstr, size_t errstr_size) {
+    switch (cc->source) {
+    case MON_CONFIG_SOURCE_EMBEDDED:
+        return mon_source_embedded_new(cc, svc->store, errstr, errstr_size);
+    case MON_CONFIG_SOURCE_REPLAY:
+        return mon_source_replay_new(cc, svc->store, errstr, errstr_size);
+    case MON_CONFIG_SOURCE_KAFKA:
+        return mon_service_kafka_source(cc, svc->store, errstr, errstr_size);
+    }
+    snprintf(errstr, errstr_size, "cluster %s: unknown source", cc->name);
+    return NULL;
+}
+
+mon_service_t *mon_service_new(const mon_config_t *cfg, char *errstr,
+                               size_t errstr_size) {
+    mon_service_t *svc = mon_calloc(1, sizeof(*svc));
+    svc->cfg = cfg;
+    pthread_mutex_init(&svc->lock, NULL);
+    pthread_cond_init(&svc->cond, NULL);
+    svc->last = mon_strmap_new();
+    const mon_config_general_t *gen = mon_config_general(cfg);
+    const mon_config_storage_t *sto = mon_config_storage(cfg);
+    const mon_config_evaluator_t *evc = mon_config_evaluator(cfg);
+
+    if (mkdir_p(gen->data_dir, errstr, errstr_size) != 0)
+        goto fail;
+    mon_store_config_t scfg;
+    mon_store_config_default(&scfg);
+    scfg.intervals = sto->intervals;
+    scfg.min_distance_ms = sto->min_distance_ms;
+    scfg.expire_group_ms = sto->expire_group_ms;
+    scfg.group_allowlist =
+        sto->group_allowlist ? sto->group_allowlist->pattern : NULL;
+    scfg.group_denylist =
+        sto->group_denylist ? sto->group_denylist->pattern : NULL;
+    svc->store = mon_store_new(&scfg, errstr, errstr_size);
+    if (!svc->store)
+        goto fail;
+    ev_params_default(&svc->params);
+    svc->params.intervals = sto->intervals;
+    svc->params.allowed_lag = evc->allowed_lag;
+    svc->params.minimum_complete = evc->minimum_complete;
+    svc->eval_interval_ms =
+        evc->expire_cache_ms >= 1000 ? evc->expire_cache_ms : 1000;
+    svc->history = mon_history_new(gen->history_retention_ms,
+                                   (int64_t)600 * 1000,
+                                   (int64_t)7 * 86400 * 1000);
+
+    /* State from the previous run. */
+    size_t plen = strlen(gen->data_dir) + sizeof("/store.snapshot");
+    svc->store_path = mon_malloc(plen);
+    snprintf(svc->store_path, plen, "%s/store.snapshot", gen->data_dir);
+    plen = strlen(gen->data_dir) + sizeof("/history.snapshot");
+    svc->history_path = mon_malloc(plen);
+    snprintf(svc->history_path, plen, "%s/history.snapshot", gen->data_dir);
+    struct stat sb;
+    if (stat(svc->history_path, &sb) == 0) {
+        char why[512];
+        if (mon_history_load(svc->history, svc->history_path, why,
+                             sizeof(why)) != 0)
+            mon_log(MON_LOG_WARN, "history not restored: %s", why);
+    }
+    if (stat(svc->store_path, &sb) == 0) {
+        char why[512];
+        if (mon_store_load(svc->store, svc->store_path, why, sizeof(why)) !=
+            0)
+            mon_log(MON_LOG_WARN, "snapshot not restored: %s", why);
+        else
+            mon_log(MON_LOG_INFO, "restored state from %s",
+                    svc->store_path);
+    }
+
+    for (size_t i = 0; i < mon_config_cluster_count(cfg); i++) {
+        const mon_config_cluster_t *cc = mon_config_cluster_at(cfg, i);
+        mon_source_t *src = make_source(svc, cc, errstr, errstr_size);
+        if (!src)
+            goto fail;
+        svc->sources = mon_realloc(svc->sources, (svc->n_sources + 1) *
+                                                     sizeof(*svc->sources));
+        svc->source_names = mon_realloc(
+            svc->source_names, (svc->n_sources + 1) * sizeof(char *));
+        svc->sources[svc->n_sources] = src;
+        svc->source_names[svc->n_sources] = mon_strdup(cc->name);
+        svc->n_sources++;
+        add_route(svc, cc->name, src);
+        mon_store_cluster(svc->store, cc->name);
+        if (cc->source == MON_CONFIG_SOURCE_REPLAY) {
+            size_t n = 0;
+            const char *const *names = mon_source_replay_clusters(src, &n);
+            for (size_t k = 0; k < n; k++)
+                if (strcmp(names[k], cc->name))
+                    add_route(svc, names[k], src);
+        }
+    }
+    return svc;
+fail:
+    mon_service_destroy(svc);
+    return NULL;
+}
+
+void mon_service_set_publish(mon_service_t *svc, mon_publish_fn fn,
+                             void *arg) {
+    svc->publish = fn;
+    svc->publish_arg = arg;
+}
+
+void mon_service_set_observer(mon_service_t *svc, mon_observe_fn fn,
+                              void *arg) {
+    svc->observe = fn;
+    svc->observe_arg = arg;
+}
+
+mon_source_t *mon_service_source(mon_service_t *svc, const char *cluster) {
+    for (size_t i = 0; i < svc->n_routes; i++)
+        if (!strcmp(svc->routes[i].cluster, cluster))
+            return svc->routes[i].src;
+    return NULL;
+}
+
+int64_t mon_service_now(mon_service_t *svc, const char *cluster,
+                        int64_t wall_ms) {
+    return mon_source_now(mon_service_source(svc, cluster), wall_ms);
+}
+
+mon_store_t *mon_service_store(mon_service_t *svc) {
+    return svc->store;
+}
+
+mon_history_t *mon_service_history(mon_service_t *svc) {
+    return svc->history;
+}
+
+const ev_params_t *mon_service_params(mon_service_t *svc) {
+    return &svc->params;
+}
+
+bc_broker_t *mon_service_broker(mon_service_t *svc, const char *name) {
+    for (size_t i = 0; i < svc->n_sources; i++) {
+        const mon_config_cluster_t *cc =
+            mon_config_cluster_find(svc->cfg, svc->source_names[i]);
+        if (cc && cc->source == MON_CONFIG_SOURCE_EMBEDDED &&
+            (!name || !strcmp(name, cc->name)))
+            return mon_source_embedded_broker(svc->sources[i]);
+    }
+    return NULL;
+}
+
+int mon_service_group_eval(mon_service_t *svc, const char *cluster,
+                           const char *group, int64_t now_ms,
+                           mon_group_eval_t *out) {
+    int rc = mon_store_group_eval(svc->store, cluster, group, now_ms,
+                                  &svc->params, out);
+    if (rc != 0)
+        return rc;
+    mon_source_t *src = mon_service_source(svc, cluster);
+    if (!src || !src->time_lag)
+        return 0;
+    /* Exact time lag from the source, outside every store lock. */
+    out->rollup.max_time_lag_s = 0;
+    out->rollup.time_lag_count = 0;
+    for (size_t i = 0; i < out->count; i++) {
+        mon_part_eval_t *p = &out->parts[i];
+        double secs;
+        if (p->entry_count > 0 &&
+            src->time_lag(src, p->topic, p->partition, p->last.offset,
+                          now_ms, &secs) == 0) {
+            p->result.time_lag_s = secs;
+            p->result.time_lag_known = true;
+        }
+        if (p->result.time_lag_known) {
+            if (out->rollup.time_lag_count == 0 ||
+                p->result.time_lag_s > out->rollup.max_time_lag_s)
+                out->rollup.max_time_lag_s = p->result.time_lag_s;
+            out->rollup.time_lag_count++;
+        }
+    }
+    return 0;
+}
+
+/* ---- the evaluation loop ---- */
+
+static void publish_json(mon_service_t *svc, const char *event, cJSON *j) {
+    if (svc->publish) {
+        char *s = cJSON_PrintUnformatted(j);
+        if (s) {
+            svc->publish(svc->publish_arg, event, s);
+            cJSON_free(s);
+        }
+    }
+    cJSON_Delete(j);
+}
+
+static cJSON *nonok_partitions(const mon_group_eval_t *ev) {
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; i < ev->count; i++) {
+        const mon_part_eval_t *p = &ev->parts[i];
+        if (p->result.status == EV_OK)
+            continue;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "topic", p->topic);
+        cJSON_AddNumberToObject(o, "partition", p->partition);
+        cJSON_AddStringToObject(o, "status", ev_status_name(p->result.status));
+        cJSON_AddStringToObject(o, "rule", ev_rule_name(p->result.rule));
+        cJSON_AddNumberToObject(o, "current_lag",
+                                (double)p->result.current_lag);
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
+}
+
+static void transition(mon_service_t *svc, const mon_group_eval_t *ev,
+                       ev_status_t prev) {
+    char why[256] = "";
+    for (size_t i = 0; i < ev->count; i++)
+        if (ev->parts[i].result.status != EV_OK) {
+            ev_explain(&ev->parts[i].result, why, sizeof(why));
+            break;
+        }
+    mon_log(MON_LOG_INFO, "status %s/%s: %s -> %s (totallag %lld)%s%s",
+            ev->cluster, ev->group, ev_status_name(prev),
+            ev_status_name(ev->status), (long long)ev->rollup.totallag,
+            why[0] ? ": " : "", why);
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "t", (double)ev->now_ms);
+    cJSON_AddStringToObject(j, "cluster", ev->cluster);
+    cJSON_AddStringToObject(j, "group", ev->group);
+    cJSON_AddStringToObject(j, "status", ev_status_name(ev->status));
+    cJSON_AddStringToObject(j, "previous", ev_status_name(prev));
+    cJSON_AddStringToObject(j, "label", ev_status_label(ev->status));
+    cJSON_AddStringToObject(j, "explanation", why);
+    cJSON_AddNumberToObject(j, "totallag", (double)ev->rollup.totallag);
+    cJSON_AddItemToObject(j, "partitions", nonok_partitions(ev));
+    publish_json(svc, "status", j);
+}
+
+static void eval_group(mon_service_t *svc, const char *cluster,
+                       const char *group, int64_t now, cJSON *tick) {
+    mon_group_eval_t *ev = &svc->ev;
+    if (mon_service_group_eval(svc, cluster, group, now, ev) != 0)
+        return;
+    mon_hsample_t s = {.t = now,
+                       .status = ev->status,
+                       .totallag = ev->rollup.totallag,
+                       .maxlag = ev->rollup.maxlag,
+                       .max_time_lag_s = ev->rollup.max_time_lag_s};
+    mon_history_add(svc->history, cluster, group, &s);
+    char key[1024];
+    size_t klen = mon_strmap_key2(key, sizeof(key), cluster, group);
+    if (klen) {
+        intptr_t prev = (intptr_t)mon_strmap_put(
+            svc->last, key, klen, (void *)(intptr_t)(ev->status + 1));
+        ev_status_t before = prev ? (ev_status_t)(prev - 1) : EV_NOTFOUND;
+        if (before != ev->status)
+            transition(svc, ev, before);
+    }
+    if (svc->observe)
+        svc->observe(svc->observe_arg, ev);
+    cJSON *g = cJSON_CreateObject();
+    cJSON_AddStringToObject(g, "cluster", cluster);
+    cJSON_AddStringToObject(g, "group", group);
+    cJSON_AddStringToObject(g, "status", ev_status_name(ev->status));
+    cJSON_AddNumberToObject(g, "totallag", (double)ev->rollup.totallag);
+    cJSON_AddNumberToObject(g, "maxlag", (double)ev->rollup.maxlag);
+    if (ev->rollup.time_lag_count > 0)
+        cJSON_AddNumberToObject(g, "max_time_lag_s", ev->rollup.max_time_lag_s);
+    else
+        cJSON_AddNullToObject(g, "max_time_lag_s");
+    cJSON_AddItemToArray(tick, g);
+}
+
+/* Groups seen before but no longer listed: report NOTFOUND once. */
+typedef struct gone_s {
+    mon_service_t *svc;
+    mon_strmap_t *seen;
+    char **keys;
+    size_t *lens;
+    size_t n;
+} gone_t;
+
+static int gone_cb(const char *key, size_t len, void *value, void *arg) {
+    (void)value;
+    gone_t *g = arg;
+    if (mon_strmap_get(g->seen, key, len))
+        return 0;
+    g->keys = mon_realloc(g->keys, (g->n + 1) * sizeof(char *));
+    g->lens = mon_realloc(g->lens, (g->n + 1) * sizeof(size_t));
+    g->keys[g->n] = mon_malloc(len + 1);
+    memcpy(g->keys[g->n], key, len + 1);
+    g->lens[g->n] = len;
+    g->n++;
+    return 0;
+}
+
+void mon_service_eval_pass(mon_service_t *svc, int64_t wall_ms) {
+    cJSON *tick = cJSON_CreateObject();
+    cJSON_AddNumberToObject(tick, "t", (double)wall_ms);
+    cJSON *groups = cJSON_AddArrayToObject(tick, "groups");
+    mon_strmap_t *seen = mon_strmap_new();
+    mon_store_names_t clusters = {0};
+    mon_store_clusters(svc->store, &clusters);
+    for (size_t c = 0; c < clusters.count; c++) {
+        const char *cluster = clusters.names[c];
+        int64_t now = mon_service_now(svc, cluster, wall_ms);
+        mon_store_names_t names = {0};
+        if (mon_store_groups(svc->store, cluster, now, &names) != 0)
+            continue;
+        for (size_t g = 0; g < names.count; g++) {
+            eval_group(svc, cluster, names.names[g], now, groups);
+            char key[1024];
+            size_t klen =
+                mon_strmap_key2(key, sizeof(key), cluster, names.names[g]);
+            if (klen)
+                mon_strmap_put(seen, key, klen, (void *)1);
+        }
+        mon_store_names_free(&names);
+    }
+    mon_store_names_free(&clusters);
+
+    gone_t gone = {.svc = svc, .seen = seen};
+    mon_strmap_each(svc->last, gone_cb, &gone);
+    for (size_t i = 0; i < gone.n; i++) {
+        intptr_t prev =
+            (intptr_t)mon_strmap_del(svc->last, gone.keys[i], gone.lens[i]);
+        const char *cluster = gone.keys[i];
+        const char *group = gone.keys[i] + strlen(cluster) + 1;
+        mon_log(MON_LOG_INFO, "status %s/%s: %s -> NOTFOUND (expired or "
+                              "deleted)",
+                cluster, group, ev_status_name((ev_status_t)(prev - 1)));
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddNumberToObject(j, "t", (double)wall_ms);
+        cJSON_AddStringToObject(j, "cluster", cluster);
+        cJSON_AddStringToObject(j, "group", group);
+        cJSON_AddStringToObject(j, "status", "NOTFOUND");
+        cJSON_AddStringToObject(j, "previous",
+                                ev_status_name((ev_status_t)(prev - 1)));
+        cJSON_AddStringToObject(j, "label", ev_status_label(EV_NOTFOUND));
+        cJSON_AddNumberToObject(j, "totallag", 0);
+        cJSON_AddItemToObject(j, "partitions", cJSON_CreateArray());
+        publish_json(svc, "status", j);
+        mon_history_forget(svc->history, cluster, group);
+        free(gone.keys[i]);
+    }
+    free(gone.keys);
+    free(gone.lens);
+    mon_strmap_destroy(seen);
+    publish_json(svc, "tick", tick);
+}
+
+static void snapshot(mon_service_t *svc) {
+    char why[512];
+    if (mon_store_save(svc->store, svc->store_path, why, sizeof(why)) != 0)
+        mon_log(MON_LOG_WARN, "snapshot failed: %s", why);
+    if (mon_history_save(svc->history, svc->history_path, why,
+                         sizeof(why)) != 0)
+        mon_log(MON_LOG_WARN, "history snapshot failed: %s", why);
+}
+
+static void *loop(void *arg) {
+    mon_service_t *svc = arg;
+    int64_t snap_every = mon_config_general(svc->cfg)->snapshot_interval_ms;
+    svc->last_snapshot_ms = mon_clock_mono_ms();
+    pthread_mutex_lock(&svc->lock);
+    while (!svc->stop) {
+        pthread_mutex_unlock(&svc->lock);
+        mon_service_eval_pass(svc, mon_clock_wall_ms());
+        if (snap_every > 0 &&
+            mon_clock_mono_ms() - svc->last_snapshot_ms >= snap_every) {
+            snapshot(svc);
+            svc->last_snapshot_ms = mon_clock_mono_ms();
+        }
+        pthread_mutex_lock(&svc->lock);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t ns = ts.tv_nsec + (svc->eval_interval_ms % 1000) * 1000000;
+        ts.tv_sec += svc->eval_interval_ms / 1000 + ns / 1000000000;
+        ts.tv_nsec = ns % 1000000000;
+        if (!svc->stop)
+            pthread_cond_timedwait(&svc->cond, &svc->lock, &ts);
+    }
+    pthread_mutex_unlock(&svc->lock);
+    return NULL;
+}
+
+int mon_service_start(mon_service_t *svc, char *errstr, size_t errstr_size) {
+    for (size_t i = 0; i < svc->n_sources; i++) {
+        mon_source_t *src = svc->sources[i];
+        if (src->start(src, errstr, errstr_size) != 0)
+            return -1;
+        mon_source_status_t st;
+        src->status(src, &st);
+        mon_log(MON_LOG_INFO, "source up: cluster %s (%s)",
+                svc->source_names[i], st.kind);
+    }
+    svc->stop = 0;
+    int rc = pthread_create(&svc->thread, NULL, loop, svc);
+    if (rc != 0) {
+        snprintf(errstr, errstr_size, "cannot start evaluation loop: %s",
+                 strerror(rc));
+        return -1;
+    }
+    svc->running = 1;
+    return 0;
+}
+
+void mon_service_stop(mon_service_t *svc) {
+    if (svc->running) {
+        pthread_mutex_lock(&svc->lock);
+        svc->stop = 1;
+        pthread_cond_broadcast(&svc->cond);
+        pthread_mutex_unlock(&svc->lock);
+        pthread_join(svc->thread, NULL);
+        svc->running = 0;
+    }
+    for (size_t i = 0; i < svc->n_sources; i++) {
+        mon_source_t *src = svc->sources[i];
+        if (src) {
+            src->stop(src);
+            mon_log(MON_LOG_INFO, "source down: cluster %s",
+                    svc->source_names[i]);
+        }
+    }
+    if (svc->store)
+        snapshot(svc);
+}
+
+void mon_service_destroy(mon_service_t *svc) {
+    if (!svc)
+        return;
+    if (svc->running)
+        mon_service_stop(svc);
+    for (size_t i = 0; i < svc->n_sources; i++) {
+        mon_source_destroy(svc->sources[i]);
+        free(svc->source_names[i]);
+    }
+    free(svc->sources);
+    free(svc->source_names);
+    for (size_t i = 0; i < svc->n_routes; i++)
+        free(svc->routes[i].cluster);
+    free(svc->routes);
+    mon_group_eval_free(&svc->ev);
+    mon_strmap_destroy(svc->last);
+    mon_history_destroy(svc->history);
+    mon_store_destroy(svc->store);
+    free(svc->store_path);
+    free(svc->history_path);
+    pthread_mutex_destroy(&svc->lock);
+    pthread_cond_destroy(&svc->cond);
+    free(svc);
+}

@@ -1,0 +1,97 @@
+/* mon_service: the daemon's core: store, sources, the evaluation loop,
+ * history and snapshots, wired from a configuration.
+ *
+ * The evaluation loop wakes every `eval_interval_ms` (the evaluator's
+ * expire-cache, at least 1 s), evaluates every live group of every cluster
+ * on that cluster's clock (a replay cluster runs on its trace's virtual
+ * time), appends each result to the history, logs and publishes status
+ * transitions, hands every evaluation to the observer (the notifier), and
+ * publishes one "tick" event with every group's status and lag. A
+ * snapshot of the store and the history is written to the data dir every
+ * snapshot-interval and at stop, and loaded at start, so a restart keeps
+ * windows and history.
+ *
+ * Threads: each source has its own; the loop has one; everything the HTTP
+ * layer reads (store, history, clocks, source status) is safe from any
+ * thread. _new/_start/_stop/_destroy are for the owning thread only.
+ */
+#ifndef MON_SERVICE_H
+#define MON_SERVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "evaluator/ev_rules.h"
+#include "monitor/config/mon_config.h"
+#include "monitor/store/mon_history.h"
+#include "monitor/sources/mon_source.h"
+#include "monitor/store/mon_store.h"
+
+/* Receives an event for SSE clients: name ("status", "tick") and JSON. */
+typedef void (*mon_publish_fn)(void *arg, const char *event,
+                               const char *json);
+
+/* Receives every evaluation made by the loop (for the notifier). Runs on
+ * the loop thread; `ev` is valid during the call only. */
+typedef void (*mon_observe_fn)(void *arg, const mon_group_eval_t *ev);
+
+typedef struct mon_service_s mon_service_t;
+
+/* Builds the service for cfg (borrowed; must outlive it): creates the data
+ * dir, the store (loading its snapshot if present) and every source
+ * (opening an embedded broker, checking a replay trace). Returns NULL with
+ * errstr set naming what failed. */
+mon_service_t *mon_service_new(const mon_config_t *cfg, char *errstr,
+                               size_t errstr_size);
+
+/* Where transitions/ticks and evaluations go; set before _start. */
+void mon_service_set_publish(mon_service_t *svc, mon_publish_fn fn,
+                             void *arg);
+void mon_service_set_observer(mon_service_t *svc, mon_observe_fn fn,
+                              void *arg);
+
+/* Starts the sources and the loop. Returns 0 or -1 with errstr set. */
+int mon_service_start(mon_service_t *svc, char *errstr, size_t errstr_size);
+
+/* Stops the loop and the sources, then writes the final snapshot.
+ * Idempotent. */
+void mon_service_stop(mon_service_t *svc);
+
+/* Stops if needed and frees everything; NULL is fine. */
+void mon_service_destroy(mon_service_t *svc);
+
+/* Read interface for the outputs (any thread). */
+mon_store_t *mon_service_store(mon_service_t *svc);
+mon_history_t *mon_service_history(mon_service_t *svc);
+const ev_params_t *mon_service_params(mon_service_t *svc);
+
+/* The evaluation clock of `cluster` at wall_ms (virtual for a replay
+ * cluster, else wall_ms). */
+int64_t mon_service_now(mon_service_t *svc, const char *cluster,
+                        int64_t wall_ms);
+
+/* The source feeding `cluster`, or NULL (e.g. a cluster only named by a
+ * loaded snapshot). Owned by the service. */
+mon_source_t *mon_service_source(mon_service_t *svc, const char *cluster);
+
+/* The embedded broker of cluster `name` (for the demo), or NULL. */
+struct bc_broker_s *mon_service_broker(mon_service_t *svc, const char *name);
+
+/* Evaluates a group at now_ms as every output should see it: the store's
+ * evaluation, with the source's exact time lag where it has one (the
+ * embedded broker). Takes no lock across the source call. Returns 0 or
+ * MON_STORE_ENOTFOUND (then out->status is EV_NOTFOUND). */
+int mon_service_group_eval(mon_service_t *svc, const char *cluster,
+                           const char *group, int64_t now_ms,
+                           mon_group_eval_t *out);
+
+/* The source for a [cluster] with source = kafka (mon_source_kafka.h).
+ * Returns NULL with errstr set (a bad kafka.* property names it). */
+mon_source_t *mon_service_kafka_source(const mon_config_cluster_t *cc,
+                                       mon_store_t *st, char *errstr,
+                                       size_t errstr_size);
+
+/* Runs one evaluation pass now (tests and the loop). */
+void mon_service_eval_pass(mon_service_t *svc, int64_t wall_ms);
+
+#endif

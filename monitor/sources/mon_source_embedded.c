@@ -1,0 +1,345 @@
+/* mon_source_embedded: see mon_source_embedded.h. */
+#include "monitor/base/mon_clock.h"
+#include "monitor/sources/mon_source_embedded.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor/base/mon_log.h"
+#include "monitor/base/mon_mem.h"
+#include "monitor/base/mon_strmap.h"
+
+typedef struct owner_s {
+    char *owner;
+    char *client_id;
+} owner_t;
+
+typedef struct embedded_s {
+    mon_source_t base; /* first: the vtable the daemon sees */
+    char *name;
+    mon_store_t *st;
+    mon_store_cluster_t *cl;
+    bc_broker_t *broker;
+    bc_offsets_t *off;
+    bc_coord_t *coord;
+    int listener_id;
+    atomic_int_fast64_t events;
+    /* owners: "group\0topic\0partition" -> owner_t, from the coordinator */
+    pthread_mutex_t owners_lock; /* guards owners */
+    mon_strmap_t *owners;
+    /* topics already announced to the store with their partition count */
+    mon_strmap_t *known; /* housekeeping thread only */
+    /* housekeeping thread */
+    pthread_t thread;
+    int running;
+    pthread_mutex_t lock; /* guards stop, last_error* */
+    pthread_cond_t cond;
+    int stop;
+    char last_error[256];
+    int64_t last_error_ms;
+    int64_t last_tick_ms;
+} embedded_t;
+
+static int internal_topic(const char *topic) {
+    return topic[0] == '_' && topic[1] == '_';
+}
+
+static void on_append(void *opaque, const char *topic, int32_t partition,
+                      int64_t leo, int64_t now_ms) {
+    embedded_t *e = opaque;
+    if (internal_topic(topic))
+        return;
+    mon_store_head(e->cl, topic, partition, 0, leo, now_ms);
+    atomic_fetch_add(&e->events, 1);
+}
+
+static size_t owner_key(char *buf, size_t size, const char *group,
+                        const char *topic, int32_t partition) {
+    int n = snprintf(buf, size, "%s%c%s%c%d", group, 0, topic, 0,
+                     (int)partition);
+    return n > 0 && (size_t)n < size ? (size_t)n : 0;
+}
+
+static void on_commit(void *opaque, const char *group, const char *topic,
+                      int32_t partition, int64_t offset, int64_t t_ms) {
+    embedded_t *e = opaque;
+    if (offset < 0 || internal_topic(topic))
+        return; /* deletions: the group expires from the store by itself */
+    char key[1024];
+    const char *owner = NULL, *client = NULL;
+    char obuf[256], cbuf[256];
+    size_t klen = owner_key(key, sizeof(key), group, topic, partition);
+    pthread_mutex_lock(&e->owners_lock);
+    owner_t *o = klen ? mon_strmap_get(e->owners, key, klen) : NULL;
+    if (o) {
+        snprintf(obuf, sizeof(obuf), "%s", o->owner);
+        snprintf(cbuf, sizeof(cbuf), "%s", o->client_id);
+        owner = obuf;
+        client = cbuf;
+    }
+    pthread_mutex_unlock(&e->owners_lock);
+    mon_store_commit(e->cl, group, topic, partition, offset, t_ms, owner,
+                     client);
+    atomic_fetch_add(&e->events, 1);
+}
+
+static int32_t partitions_cb(void *opaque, const char *topic) {
+    embedded_t *e = opaque;
+    int32_t n = bc_broker_partitions(e->broker, topic);
+    return n < 0 ? -1 : n;
+}
+
+/* Announces topics the store has not heard of, with every partition's
+ * log-end offset, so commits to partitions nobody produced to yet count. */
+static void sync_topics(embedded_t *e, int64_t now_ms) {
+    char **names = NULL;
+    size_t n = 0;
+    if (bc_broker_list_topics(e->broker, &names, &n) != 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        const char *t = names[i];
+        if (internal_topic(t))
+            continue;
+        int32_t parts = bc_broker_partitions(e->broker, t);
+        intptr_t known = (intptr_t)mon_strmap_get(e->known, t, strlen(t));
+        if (parts <= 0 || known == parts)
+            continue;
+        for (int32_t p = 0; p < parts; p++) {
+            bc_log_t *log = bc_broker_log(e->broker, t, p);
+            if (log)
+                mon_store_head(e->cl, t, p, parts, bc_log_end_offset(log),
+                               now_ms);
+        }
+        mon_strmap_put(e->known, t, strlen(t), (void *)(intptr_t)parts);
+    }
+    bc_broker_free_topics(names, n);
+}
+
+static int free_owner_cb(const char *key, size_t len, void *value,
+                         void *arg) {
+    (void)key;
+    (void)len;
+    (void)arg;
+    owner_t *o = value;
+    free(o->owner);
+    free(o->client_id);
+    free(o);
+    return 0;
+}
+
+/* Rebuilds the owners table from the coordinator's group descriptions. */
+static void sync_owners(embedded_t *e, int64_t now_ms) {
+    mon_strmap_t *fresh = mon_strmap_new();
+    size_t ng = 0;
+    char **groups = bc_coord_list_groups(e->coord, &ng);
+    for (size_t g = 0; g < ng; g++) {
+        bc_coord_desc_t *d = bc_coord_describe(e->coord, groups[g], now_ms);
+        if (!d)
+            continue;
+        for (size_t m = 0; m < d->member_cnt; m++) {
+            const bc_coord_member_t *mb = &d->members[m];
+            for (size_t a = 0; a < mb->assignment_cnt; a++) {
+                char key[1024];
+                size_t klen =
+                    owner_key(key, sizeof(key), groups[g],
+                              mb->assignment[a].topic,
+                              mb->assignment[a].partition);
+                if (!klen)
+                    continue;
+                owner_t *o = mon_malloc(sizeof(*o));
+                o->owner = mon_strdup(mb->host ? mb->host : "");
+                o->client_id = mon_strdup(mb->client_id ? mb->client_id : "");
+                owner_t *old = mon_strmap_put(fresh, key, klen, o);
+                if (old)
+                    free_owner_cb(NULL, 0, old, NULL);
+            }
+        }
+        bc_coord_desc_free(d);
+    }
+    bc_coord_names_free(groups, ng);
+    pthread_mutex_lock(&e->owners_lock);
+    mon_strmap_t *old = e->owners;
+    e->owners = fresh;
+    pthread_mutex_unlock(&e->owners_lock);
+    mon_strmap_each(old, free_owner_cb, NULL);
+    mon_strmap_destroy(old);
+}
+
+static void set_error(embedded_t *e, const char *msg) {
+    pthread_mutex_lock(&e->lock);
+    snprintf(e->last_error, sizeof(e->last_error), "%s", msg);
+    e->last_error_ms = mon_clock_wall_ms();
+    pthread_mutex_unlock(&e->lock);
+}
+
+static void *housekeeping(void *arg) {
+    embedded_t *e = arg;
+    pthread_mutex_lock(&e->lock);
+    while (!e->stop) {
+        pthread_mutex_unlock(&e->lock);
+        int64_t now = mon_clock_wall_ms();
+        char err[256];
+        if (bc_broker_tick(e->broker, now, err, sizeof(err)) != 0) {
+            mon_log(MON_LOG_WARN, "cluster %s: broker maintenance: %s",
+                    e->name, err);
+            set_error(e, err);
+        }
+        bc_coord_tick(e->coord, now);
+        sync_topics(e, now);
+        sync_owners(e, now);
+        pthread_mutex_lock(&e->lock);
+        e->last_tick_ms = now;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 1;
+        if (!e->stop)
+            pthread_cond_timedwait(&e->cond, &e->lock, &ts);
+    }
+    pthread_mutex_unlock(&e->lock);
+    return NULL;
+}
+
+static int emb_start(mon_source_t *src, char *errstr, size_t errstr_size) {
+    embedded_t *e = (embedded_t *)src;
+    sync_topics(e, mon_clock_wall_ms());
+    e->stop = 0;
+    int rc = pthread_create(&e->thread, NULL, housekeeping, e);
+    if (rc != 0) {
+        snprintf(errstr, errstr_size, "cluster %s: cannot start thread: %s",
+                 e->name, strerror(rc));
+        return -1;
+    }
+    e->running = 1;
+    return 0;
+}
+
+static void emb_stop(mon_source_t *src) {
+    embedded_t *e = (embedded_t *)src;
+    if (!e->running)
+        return;
+    pthread_mutex_lock(&e->lock);
+    e->stop = 1;
+    pthread_cond_broadcast(&e->cond);
+    pthread_mutex_unlock(&e->lock);
+    pthread_join(e->thread, NULL);
+    e->running = 0;
+}
+
+static void emb_destroy(mon_source_t *src) {
+    embedded_t *e = (embedded_t *)src;
+    emb_stop(src);
+    if (e->broker && e->listener_id >= 0)
+        bc_broker_remove_listener(e->broker, e->listener_id);
+    bc_offsets_close(e->off);
+    bc_coord_destroy(e->coord);
+    if (e->broker && bc_broker_close(e->broker) != 0)
+        mon_log(MON_LOG_WARN, "cluster %s: broker closed with an error",
+                e->name);
+    if (e->owners) {
+        mon_strmap_each(e->owners, free_owner_cb, NULL);
+        mon_strmap_destroy(e->owners);
+    }
+    mon_strmap_destroy(e->known);
+    pthread_mutex_destroy(&e->owners_lock);
+    pthread_mutex_destroy(&e->lock);
+    pthread_cond_destroy(&e->cond);
+    free(e->name);
+    free(e);
+}
+
+static void emb_status(mon_source_t *src, mon_source_status_t *out) {
+    embedded_t *e = (embedded_t *)src;
+    memset(out, 0, sizeof(*out));
+    out->kind = "embedded";
+    out->available = 1;
+    out->events = atomic_load(&e->events);
+    pthread_mutex_lock(&e->lock);
+    snprintf(out->last_error, sizeof(out->last_error), "%s", e->last_error);
+    out->last_error_ms = e->last_error_ms;
+    out->last_refresh_ms = e->last_tick_ms;
+    pthread_mutex_unlock(&e->lock);
+}
+
+static int emb_time_lag(mon_source_t *src, const char *topic,
+                        int32_t partition, int64_t offset, int64_t now_ms,
+                        double *secs) {
+    embedded_t *e = (embedded_t *)src;
+    bc_log_t *log = bc_broker_log(e->broker, topic, partition);
+    if (!log)
+        return -1;
+    if (offset >= bc_log_end_offset(log)) {
+        *secs = 0;
+        return 0;
+    }
+    int64_t ts = 0, found = -1;
+    if (bc_log_timestamp_of(log, offset, &ts, &found) != 0 || found < 0)
+        return -1;
+    *secs = now_ms > ts ? (double)(now_ms - ts) / 1000.0 : 0;
+    return 0;
+}
+
+mon_source_t *mon_source_embedded_new(const mon_config_cluster_t *cc,
+                                      mon_store_t *st, char *errstr,
+                                      size_t errstr_size) {
+    embedded_t *e = mon_calloc(1, sizeof(*e));
+    e->base.start = emb_start;
+    e->base.stop = emb_stop;
+    e->base.destroy = emb_destroy;
+    e->base.status = emb_status;
+    e->base.time_lag = emb_time_lag;
+    e->name = mon_strdup(cc->name);
+    e->st = st;
+    e->cl = mon_store_cluster(st, cc->name);
+    e->listener_id = -1;
+    atomic_init(&e->events, 0);
+    e->owners = mon_strmap_new();
+    e->known = mon_strmap_new();
+    pthread_mutex_init(&e->owners_lock, NULL);
+    pthread_mutex_init(&e->lock, NULL);
+    pthread_cond_init(&e->cond, NULL);
+
+    int64_t now = mon_clock_wall_ms();
+    bc_broker_conf_t bconf = bc_broker_conf_default();
+    bconf.create_if_missing = 1;
+    int err = 0;
+    char why[512];
+    e->broker = bc_broker_open(cc->data_dir, &bconf, now, &err, why,
+                               sizeof(why));
+    if (!e->broker) {
+        snprintf(errstr, errstr_size, "cluster %s: %s", cc->name, why);
+        goto fail;
+    }
+    bc_coord_conf_t cconf = {.partitions_cb = partitions_cb, .opaque = e};
+    e->coord = bc_coord_new(&cconf, why, sizeof(why));
+    if (!e->coord) {
+        snprintf(errstr, errstr_size, "cluster %s: %s", cc->name, why);
+        goto fail;
+    }
+    bc_offsets_conf_t oconf = {.listener = on_commit, .opaque = e};
+    e->off = bc_offsets_open(e->broker, &oconf, now, NULL, why, sizeof(why));
+    if (!e->off) {
+        snprintf(errstr, errstr_size, "cluster %s: %s", cc->name, why);
+        goto fail;
+    }
+    e->listener_id = bc_broker_add_listener(e->broker, on_append, e);
+    return &e->base;
+fail:
+    emb_destroy(&e->base);
+    return NULL;
+}
+
+bc_broker_t *mon_source_embedded_broker(mon_source_t *src) {
+    return ((embedded_t *)src)->broker;
+}
+
+bc_offsets_t *mon_source_embedded_offsets(mon_source_t *src) {
+    return ((embedded_t *)src)->off;
+}
+
+bc_coord_t *mon_source_embedded_coord(mon_source_t *src) {
+    return ((embedded_t *)src)->coord;
+}

@@ -1,0 +1,1422 @@
+/* mon_source_kafka: a Kafka cluster as a source of heads and commits (see
+ * the header for what it does and why).
+ *
+ * Built on the assumption that the cluster is large and sometimes away:
+ * every request is bounded by a timeout, requests to different brokers
+ * run in parallel and fail independently, per-refresh work is bounded
+ * (probes have a budget, group fetches a concurrency limit), and nothing
+ * the source learned is thrown away because a request failed.
+ *
+ * All state below `thread-only` is touched by the source thread alone
+ * (and by head workers, on their own job, between create and join).
+ */
+#include "monitor/sources/mon_source_kafka.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "monitor/sources/mon_kdecode.h"
+#include "monitor/base/mon_log.h"
+#include "monitor/base/mon_mem.h"
+
+#define OFFSETS_TOPIC "__consumer_offsets"
+#define HEAD_WORKERS 16
+
+/* A topic from metadata. */
+typedef struct ktopic_s {
+    char *name;
+    int32_t n_parts;
+    int32_t *leaders; /* per partition; -1 = no leader */
+    bool wanted;      /* passes internal/allow/deny */
+} ktopic_t;
+
+/* What a group committed (or was seen to own) on one topic. */
+typedef struct kgtopic_s {
+    char *topic;
+    int32_t n;
+    int64_t *offsets; /* last seen offset per partition, -1 = none */
+    char **owner;     /* offsets-topic: client host per partition */
+    char **client;    /* offsets-topic: client id per partition */
+} kgtopic_t;
+
+typedef struct kgroup_s {
+    char *name;
+    kgtopic_t *topics;
+    size_t n_topics;
+    bool listed;     /* in the last listing (or configured) */
+    bool configured; /* in groups = */
+    int probe_phase; /* 0 partition 0 of each topic, 1 all, 2 done */
+    size_t probe_cursor;
+} kgroup_t;
+
+/* Counters of one refresh. */
+typedef struct refresh_s {
+    uint64_t requests;
+    int failures;
+    bool metadata_failed;
+    int32_t *down; /* brokers whose ListOffsets failed this refresh */
+    size_t n_down;
+    int64_t heads;
+    uint64_t commits;
+    char first_error[256];
+} refresh_t;
+
+struct mon_source_kafka_s {
+    mon_source_t base; /* first: the table the daemon sees */
+    const mon_config_cluster_t *cfg;
+    mon_store_t *st;
+    mon_store_cluster_t *cl;
+    rd_kafka_t *rk;  /* metadata, admin, ListOffsets */
+    rd_kafka_t *crk; /* offsets-topic reader, or NULL */
+    rd_kafka_queue_t *aq;
+    rd_kafka_AdminOptions_t *opt_list;
+    rd_kafka_AdminOptions_t *opt_offsets;
+    int req_timeout_ms;
+    pthread_t thread;
+    bool started;
+    atomic_bool stop;
+    /* src->lock guards status and is the mutex of cond (stop wakeups) */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    mon_source_kafka_status_t status;
+    /* thread-only */
+    ktopic_t *topics; /* sorted by name */
+    size_t n_topics;
+    int32_t n_brokers;
+    kgroup_t **groups; /* sorted by name */
+    size_t n_groups;
+    size_t cap_groups;
+    bool listing_unsupported;
+    size_t probe_rr;
+    bool need_metadata;
+    bool have_metadata;
+    int32_t reader_parts; /* __consumer_offsets partitions assigned */
+    uintptr_t gen;        /* refresh number, the opaque of admin requests */
+    mon_kdecode_record_t rec;
+    uint64_t warn_logged;
+};
+
+/* ---- clocks (sources may read them) ---- */
+
+static int64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void err_set(char *errstr, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void err_set(char *errstr, size_t size, const char *fmt, ...) {
+    if (!errstr || size == 0) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errstr, size, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- errors and status ---- */
+
+static void rf_fail(mon_source_kafka_t *src, refresh_t *rf, const char *fmt,
+                    ...) __attribute__((format(printf, 3, 4)));
+
+/* A failure that makes this refresh incomplete (the cluster, a broker or
+ * a coordinator could not be reached). */
+static void rf_fail(mon_source_kafka_t *src, refresh_t *rf, const char *fmt,
+                    ...) {
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (rf) {
+        if (rf->failures++ == 0)
+            snprintf(rf->first_error, sizeof(rf->first_error), "%s", msg);
+    }
+    pthread_mutex_lock(&src->lock);
+    snprintf(src->status.last_error, sizeof(src->status.last_error), "%s", msg);
+    src->status.last_error_ms = wall_ms();
+    pthread_mutex_unlock(&src->lock);
+}
+
+/* Errors that mean "could not reach", as opposed to a refusal. */
+static bool err_is_outage(rd_kafka_resp_err_t err) {
+    switch (err) {
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR__WAIT_COORD:
+    case RD_KAFKA_RESP_ERR__RESOLVE:
+    case RD_KAFKA_RESP_ERR__DESTROY:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_BROKER_NOT_AVAILABLE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* ---- librdkafka callbacks ---- */
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac,
+                   const char *buf) {
+    (void)rk;
+    mon_log_level_t l = level <= 3   ? MON_LOG_WARN
+                        : level <= 5 ? MON_LOG_INFO
+                                     : MON_LOG_DEBUG;
+    mon_log(l, "kafka: %s: %s", fac, buf);
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason,
+                     void *opaque) {
+    (void)rk;
+    mon_source_kafka_t *src = opaque;
+    /* only the text and time: availability is decided per refresh */
+    rf_fail(src, NULL, "%s", reason);
+    mon_log(MON_LOG_DEBUG, "cluster %s: kafka error %s: %s", src->cfg->name,
+            rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
+/* ---- construction ---- */
+
+static rd_kafka_conf_t *conf_build(mon_source_kafka_t *src, bool reader,
+                                   char *errstr, size_t errstr_size) {
+    const mon_config_cluster_t *cfg = src->cfg;
+    char err[512];
+    char gid[160];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    snprintf(gid, sizeof(gid), "warren-%s-offsets-reader", cfg->name);
+    const char *defaults[][2] = {
+        {"bootstrap.servers", cfg->servers},
+        {"client.id", "warren"},
+        {"isolation.level", "read_uncommitted"},
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"enable.partition.eof", "false"},
+        {"auto.offset.reset", "earliest"},
+        {"log.connection.close", "false"},
+        {reader ? "group.id" : NULL, gid},
+    };
+    for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+        if (!defaults[i][0]) continue;
+        if (rd_kafka_conf_set(conf, defaults[i][0], defaults[i][1], err,
+                              sizeof(err)) != RD_KAFKA_CONF_OK) {
+            err_set(errstr, errstr_size, "%s: %s", defaults[i][0], err);
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    }
+    for (size_t i = 0; i < cfg->n_kafka_props; i++) {
+        const mon_config_kv_t *kv = &cfg->kafka_props[i];
+        if (rd_kafka_conf_set(conf, kv->key, kv->value, err, sizeof(err)) !=
+            RD_KAFKA_CONF_OK) {
+            err_set(errstr, errstr_size, "kafka.%s: %s", kv->key, err);
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    }
+    rd_kafka_conf_set_opaque(conf, src);
+    rd_kafka_conf_set_log_cb(conf, log_cb);
+    rd_kafka_conf_set_error_cb(conf, error_cb);
+    return conf;
+}
+
+/* The kafka.* properties an error of rd_kafka_new is about: those whose
+ * name, or first word ("sasl" of sasl.mechanism), the message mentions;
+ * librdkafka checks combinations only there, after each conf_set passed. */
+static const char *blame(const mon_config_cluster_t *cfg, const char *msg) {
+    static _Thread_local char out[256];
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < cfg->n_kafka_props; i++) {
+        const char *key = cfg->kafka_props[i].key;
+        char word[64];
+        size_t w = strcspn(key, ".");
+        snprintf(word, sizeof(word), "%.*s", (int)(w < 63 ? w : 63), key);
+        if (!strcasestr(msg, key) && !(w >= 3 && strcasestr(msg, word)))
+            continue;
+        int r = snprintf(out + n, sizeof(out) - n, "%skafka.%s", n ? ", " : "",
+                         key);
+        if (r < 0 || (size_t)r >= sizeof(out) - n) break;
+        n += (size_t)r;
+    }
+    return n ? out : "kafka.* properties";
+}
+
+static rd_kafka_t *client_new(mon_source_kafka_t *src, bool reader,
+                              char *errstr, size_t errstr_size) {
+    char err[512];
+    rd_kafka_conf_t *conf = conf_build(src, reader, errstr, errstr_size);
+    if (!conf) return NULL;
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        err_set(errstr, errstr_size, "cluster %s: %s: %s", src->cfg->name,
+                blame(src->cfg, err), err);
+        return NULL;
+    }
+    return rk;
+}
+
+mon_source_kafka_t *mon_source_kafka_new(const mon_config_cluster_t *cfg,
+                                         mon_store_t *st, char *errstr,
+                                         size_t errstr_size) {
+    char err[512];
+    if (!cfg || !st || cfg->source != MON_CONFIG_SOURCE_KAFKA ||
+        !cfg->servers || !cfg->servers[0]) {
+        err_set(errstr, errstr_size,
+                "cluster %s: not a kafka cluster with servers",
+                cfg && cfg->name ? cfg->name : "?");
+        return NULL;
+    }
+    mon_source_kafka_t *src = mon_calloc(1, sizeof(*src));
+    src->cfg = cfg;
+    src->st = st;
+    pthread_mutex_init(&src->lock, NULL);
+    pthread_cond_init(&src->cond, NULL);
+    atomic_init(&src->stop, false);
+    src->need_metadata = true;
+    int64_t t = cfg->offset_refresh_ms;
+    src->req_timeout_ms = (int)(t < 2000 ? 2000 : t > 10000 ? 10000 : t);
+
+    src->rk = client_new(src, false, errstr, errstr_size);
+    if (!src->rk) goto err;
+    if (cfg->offsets == MON_CONFIG_OFFSETS_TOPIC) {
+        src->crk = client_new(src, true, errstr, errstr_size);
+        if (!src->crk) goto err;
+        rd_kafka_poll_set_consumer(src->crk);
+    }
+    src->aq = rd_kafka_queue_new(src->rk);
+    src->opt_list = rd_kafka_AdminOptions_new(
+        src->rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
+    src->opt_offsets = rd_kafka_AdminOptions_new(
+        src->rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
+    if (rd_kafka_AdminOptions_set_request_timeout(
+            src->opt_list, src->req_timeout_ms, err, sizeof(err)) ||
+        rd_kafka_AdminOptions_set_request_timeout(
+            src->opt_offsets, src->req_timeout_ms, err, sizeof(err))) {
+        err_set(errstr, errstr_size, "cluster %s: %s", cfg->name, err);
+        goto err;
+    }
+    src->cl = mon_store_cluster(st, cfg->name);
+    if (!src->cl) {
+        err_set(errstr, errstr_size, "cluster %s: bad name", cfg->name);
+        goto err;
+    }
+    src->status.stale = true;
+    return src;
+err:
+    mon_source_kafka_destroy(src);
+    return NULL;
+}
+
+/* ---- topics ---- */
+
+static void topic_free(ktopic_t *t) {
+    free(t->name);
+    free(t->leaders);
+}
+
+static int cmp_topic(const void *a, const void *b) {
+    return strcmp(((const ktopic_t *)a)->name, ((const ktopic_t *)b)->name);
+}
+
+static ktopic_t *topic_find(ktopic_t *topics, size_t n, const char *name) {
+    ktopic_t key = {.name = (char *)name};
+    return bsearch(&key, topics, n, sizeof(*topics), cmp_topic);
+}
+
+static bool topic_wanted(const mon_config_cluster_t *cfg, const char *name) {
+    if (!cfg->internal_topics && name[0] == '_' && name[1] == '_') return false;
+    return mon_config_name_allowed(cfg->topic_allowlist, cfg->topic_denylist,
+                                   name);
+}
+
+/* ---- groups ---- */
+
+static void gtopic_free(kgtopic_t *gt) {
+    for (int32_t i = 0; gt->owner && i < gt->n; i++) {
+        free(gt->owner[i]);
+        free(gt->client[i]);
+    }
+    free(gt->owner);
+    free(gt->client);
+    free(gt->offsets);
+    free(gt->topic);
+}
+
+static void group_free(kgroup_t *g) {
+    if (!g) return;
+    for (size_t i = 0; i < g->n_topics; i++)
+        gtopic_free(&g->topics[i]);
+    free(g->topics);
+    free(g->name);
+    free(g);
+}
+
+static int cmp_group_name(const void *key, const void *elem) {
+    return strcmp(key, (*(kgroup_t *const *)elem)->name);
+}
+
+static size_t group_pos(mon_source_kafka_t *src, const char *name,
+                        bool *found) {
+    size_t lo = 0, hi = src->n_groups;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(name, src->groups[mid]->name);
+        if (c == 0) {
+            *found = true;
+            return mid;
+        }
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    *found = false;
+    return lo;
+}
+
+static kgroup_t *group_find(mon_source_kafka_t *src, const char *name) {
+    kgroup_t **g = bsearch(name, src->groups, src->n_groups,
+                           sizeof(*src->groups), cmp_group_name);
+    return g ? *g : NULL;
+}
+
+static kgroup_t *group_get(mon_source_kafka_t *src, const char *name) {
+    bool found;
+    size_t pos = group_pos(src, name, &found);
+    if (found) return src->groups[pos];
+    if (src->n_groups == src->cap_groups) {
+        src->cap_groups = src->cap_groups ? 2 * src->cap_groups : 64;
+        src->groups =
+            mon_realloc(src->groups, src->cap_groups * sizeof(*src->groups));
+    }
+    memmove(&src->groups[pos + 1], &src->groups[pos],
+            (src->n_groups - pos) * sizeof(*src->groups));
+    kgroup_t *g = mon_calloc(1, sizeof(*g));
+    g->name = mon_strdup(name);
+    src->groups[pos] = g;
+    src->n_groups++;
+    return g;
+}
+
+static void group_remove(mon_source_kafka_t *src, const char *name) {
+    bool found;
+    size_t pos = group_pos(src, name, &found);
+    if (!found) return;
+    group_free(src->groups[pos]);
+    memmove(&src->groups[pos], &src->groups[pos + 1],
+            (src->n_groups - pos - 1) * sizeof(*src->groups));
+    src->n_groups--;
+}
+
+static kgtopic_t *gtopic_find(kgroup_t *g, const char *topic) {
+    for (size_t i = 0; i < g->n_topics; i++)
+        if (!strcmp(g->topics[i].topic, topic)) return &g->topics[i];
+    return NULL;
+}
+
+/* The group's record of topic, grown to hold partition p. */
+static kgtopic_t *gtopic_get(kgroup_t *g, const char *topic, int32_t p) {
+    kgtopic_t *gt = gtopic_find(g, topic);
+    if (!gt) {
+        g->topics =
+            mon_realloc(g->topics, (g->n_topics + 1) * sizeof(*g->topics));
+        gt = &g->topics[g->n_topics++];
+        memset(gt, 0, sizeof(*gt));
+        gt->topic = mon_strdup(topic);
+    }
+    if (p >= gt->n) {
+        int32_t n = p + 1;
+        gt->offsets = mon_realloc(gt->offsets, (size_t)n * sizeof(int64_t));
+        for (int32_t i = gt->n; i < n; i++)
+            gt->offsets[i] = -1;
+        if (gt->owner) {
+            gt->owner = mon_realloc(gt->owner, (size_t)n * sizeof(char *));
+            gt->client = mon_realloc(gt->client, (size_t)n * sizeof(char *));
+            for (int32_t i = gt->n; i < n; i++)
+                gt->owner[i] = gt->client[i] = NULL;
+        }
+        gt->n = n;
+    }
+    return gt;
+}
+
+static void gtopic_remove(kgroup_t *g, kgtopic_t *gt) {
+    size_t i = (size_t)(gt - g->topics);
+    gtopic_free(gt);
+    memmove(&g->topics[i], &g->topics[i + 1],
+            (g->n_topics - i - 1) * sizeof(*g->topics));
+    g->n_topics--;
+}
+
+/* Records offset for group/topic/partition when it differs from the last
+ * one seen (or always, with force). Returns 1 when the store took it. */
+static int commit_seen(mon_source_kafka_t *src, kgroup_t *g, const char *topic,
+                       int32_t p, int64_t offset, int64_t t_ms,
+                       const char *owner, const char *client, bool force) {
+    if (p < 0 || p >= MON_STORE_MAX_PARTITIONS || offset < 0) return 0;
+    kgtopic_t *gt = gtopic_get(g, topic, p);
+    if (!force && gt->offsets[p] == offset) return 0;
+    int rc = mon_store_commit(src->cl, g->name, topic, p, offset, t_ms, owner,
+                              client);
+    if (rc == MON_STORE_STORED || rc == MON_STORE_MERGED) {
+        gt->offsets[p] = offset;
+        return 1;
+    }
+    if (rc == MON_STORE_DROP_FILTERED)
+        gt->offsets[p] = offset; /* never stored: don't retry */
+    /* dropped for want of a head: retried when seen next time */
+    return 0;
+}
+
+/* ---- metadata ---- */
+
+/* Reads topics and brokers. On failure the previous table stays. */
+static void refresh_metadata(mon_source_kafka_t *src, refresh_t *rf) {
+    const struct rd_kafka_metadata *md = NULL;
+    rf->requests++;
+    rd_kafka_resp_err_t err =
+        rd_kafka_metadata(src->rk, 1, NULL, &md, src->req_timeout_ms);
+    if (err) {
+        rf->metadata_failed = true;
+        rf_fail(src, rf, "metadata: %s", rd_kafka_err2str(err));
+        return;
+    }
+    ktopic_t *nt = mon_calloc((size_t)md->topic_cnt + 1, sizeof(*nt));
+    size_t n = 0;
+    for (int i = 0; i < md->topic_cnt; i++) {
+        const rd_kafka_metadata_topic_t *mt = &md->topics[i];
+        if (mt->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+            continue; /* deleted */
+        ktopic_t *t = &nt[n];
+        if (mt->err) {
+            /* keep what we knew of a topic that answers with an error */
+            ktopic_t *old = topic_find(src->topics, src->n_topics, mt->topic);
+            if (!old) continue;
+            t->name = mon_strdup(old->name);
+            t->n_parts = old->n_parts;
+            t->leaders = mon_calloc((size_t)old->n_parts + 1, sizeof(int32_t));
+            memcpy(t->leaders, old->leaders,
+                   (size_t)old->n_parts * sizeof(int32_t));
+        } else {
+            t->name = mon_strdup(mt->topic);
+            int32_t np = 0;
+            for (int j = 0; j < mt->partition_cnt; j++)
+                if (mt->partitions[j].id >= np) np = mt->partitions[j].id + 1;
+            if (np > MON_STORE_MAX_PARTITIONS) np = MON_STORE_MAX_PARTITIONS;
+            t->n_parts = np;
+            t->leaders = mon_malloc(((size_t)np + 1) * sizeof(int32_t));
+            for (int32_t j = 0; j < np; j++)
+                t->leaders[j] = -1;
+            for (int j = 0; j < mt->partition_cnt; j++) {
+                const rd_kafka_metadata_partition_t *mp = &mt->partitions[j];
+                if (mp->id >= 0 && mp->id < np)
+                    t->leaders[mp->id] = mp->err ? -1 : mp->leader;
+            }
+        }
+        t->wanted = topic_wanted(src->cfg, t->name);
+        n++;
+    }
+    qsort(nt, n, sizeof(*nt), cmp_topic);
+    /* topics that vanished: out of the store and of every group */
+    for (size_t i = 0; i < src->n_topics; i++) {
+        ktopic_t *old = &src->topics[i];
+        if (topic_find(nt, n, old->name)) continue;
+        if (old->wanted) {
+            mon_log(MON_LOG_INFO, "cluster %s: topic %s is gone",
+                    src->cfg->name, old->name);
+            mon_store_delete_topic(src->st, src->cfg->name, old->name);
+        }
+        for (size_t g = 0; g < src->n_groups; g++) {
+            kgtopic_t *gt = gtopic_find(src->groups[g], old->name);
+            if (gt) gtopic_remove(src->groups[g], gt);
+        }
+    }
+    for (size_t i = 0; i < src->n_topics; i++)
+        topic_free(&src->topics[i]);
+    free(src->topics);
+    src->topics = nt;
+    src->n_topics = n;
+    src->n_brokers = md->broker_cnt;
+    rd_kafka_metadata_destroy(md);
+    src->need_metadata = false;
+    src->have_metadata = true;
+    /* groups that swept every topic probe again: new topics may have
+     * appeared, and a group may have started on an old one */
+    for (size_t g = 0; g < src->n_groups; g++) {
+        if (src->groups[g]->probe_phase == 2) {
+            src->groups[g]->probe_phase = 0;
+            src->groups[g]->probe_cursor = 0;
+        }
+    }
+}
+
+/* ---- head offsets: one ListOffsets per leader broker ---- */
+
+typedef struct hjob_s {
+    int32_t broker;
+    rd_kafka_topic_partition_list_t *parts;
+    rd_kafka_resp_err_t err;
+    int64_t t_ms;
+} hjob_t;
+
+typedef struct hpool_s {
+    rd_kafka_t *rk;
+    hjob_t *jobs;
+    size_t n;
+    atomic_size_t next;
+    int timeout_ms;
+} hpool_t;
+
+static void *head_worker(void *arg) {
+    hpool_t *pool = arg;
+    size_t i;
+    while ((i = atomic_fetch_add(&pool->next, 1)) < pool->n) {
+        hjob_t *job = &pool->jobs[i];
+        job->err =
+            rd_kafka_offsets_for_times(pool->rk, job->parts, pool->timeout_ms);
+        job->t_ms = wall_ms();
+    }
+    return NULL;
+}
+
+static int cmp_job(const void *a, const void *b) {
+    int32_t x = ((const hjob_t *)a)->broker, y = ((const hjob_t *)b)->broker;
+    return (x > y) - (x < y);
+}
+
+static void refresh_heads(mon_source_kafka_t *src, refresh_t *rf) {
+    hjob_t *jobs = NULL;
+    size_t n_jobs = 0;
+    for (size_t i = 0; i < src->n_topics; i++) {
+        ktopic_t *t = &src->topics[i];
+        /* __consumer_offsets is asked even when not wanted: its leaders
+         * are the group coordinators, whose health gates the fetches of
+         * committed offsets (see refresh_commits_admin) */
+        if (!t->wanted && strcmp(t->name, OFFSETS_TOPIC) != 0) continue;
+        for (int32_t p = 0; p < t->n_parts; p++) {
+            int32_t b = t->leaders[p];
+            if (b < 0) continue; /* no leader: skipped this round, as Burrow */
+            size_t j = 0;
+            while (j < n_jobs && jobs[j].broker != b)
+                j++;
+            if (j == n_jobs) {
+                jobs = mon_realloc(jobs, (n_jobs + 1) * sizeof(*jobs));
+                memset(&jobs[j], 0, sizeof(*jobs));
+                jobs[j].broker = b;
+                jobs[j].parts = rd_kafka_topic_partition_list_new(64);
+                n_jobs++;
+            }
+            rd_kafka_topic_partition_t *e =
+                rd_kafka_topic_partition_list_add(jobs[j].parts, t->name, p);
+            e->offset = RD_KAFKA_OFFSET_END; /* latest */
+            e->opaque = t;
+        }
+    }
+    if (n_jobs == 0) {
+        free(jobs);
+        return;
+    }
+    qsort(jobs, n_jobs, sizeof(*jobs), cmp_job);
+    hpool_t pool = {.rk = src->rk,
+                    .jobs = jobs,
+                    .n = n_jobs,
+                    .timeout_ms = src->req_timeout_ms};
+    atomic_init(&pool.next, 0);
+    size_t n_workers = n_jobs < HEAD_WORKERS ? n_jobs : HEAD_WORKERS;
+    pthread_t tids[HEAD_WORKERS];
+    size_t started = 0;
+    for (size_t w = 1; w < n_workers; w++) {
+        if (pthread_create(&tids[started], NULL, head_worker, &pool) != 0)
+            break;
+        started++;
+    }
+    head_worker(&pool);
+    for (size_t w = 0; w < started; w++)
+        pthread_join(tids[w], NULL);
+    rf->requests += n_jobs;
+    for (size_t j = 0; j < n_jobs; j++) {
+        hjob_t *job = &jobs[j];
+        if (job->err) {
+            rf_fail(src, rf, "broker %d: ListOffsets for %d partitions: %s",
+                    (int)job->broker, job->parts->cnt,
+                    rd_kafka_err2str(job->err));
+            rf->down =
+                mon_realloc(rf->down, (rf->n_down + 1) * sizeof(*rf->down));
+            rf->down[rf->n_down++] = job->broker;
+        } else {
+            for (int i = 0; i < job->parts->cnt; i++) {
+                rd_kafka_topic_partition_t *e = &job->parts->elems[i];
+                ktopic_t *t = e->opaque;
+                if (e->err || e->offset < 0) {
+                    src->need_metadata = true; /* leader moved? */
+                    continue;
+                }
+                if (!t->wanted) continue;
+                if (mon_store_head(src->cl, e->topic, e->partition, t->n_parts,
+                                   e->offset, job->t_ms) == MON_STORE_STORED)
+                    rf->heads++;
+            }
+        }
+        rd_kafka_topic_partition_list_destroy(job->parts);
+    }
+    free(jobs);
+}
+
+/* ---- committed offsets, admin mode ---- */
+
+/* The broker coordinating group: Kafka's partitionFor (abs of Java's
+ * String.hashCode modulo the partitions of __consumer_offsets) and that
+ * partition's leader; -1 when unknown. */
+static int32_t group_coordinator(mon_source_kafka_t *src, const char *group) {
+    ktopic_t *t = topic_find(src->topics, src->n_topics, OFFSETS_TOPIC);
+    if (!t || t->n_parts <= 0) return -1;
+    return t->leaders[mon_kdecode_partition_for(group, t->n_parts)];
+}
+
+static bool broker_down(const refresh_t *rf, int32_t b) {
+    for (size_t i = 0; i < rf->n_down; i++)
+        if (rf->down[i] == b) return true;
+    return false;
+}
+
+/* Whether group's offsets may be asked for in this refresh. librdkafka
+ * 2.0 aborts the process (rd_kafka_enq_once_del_source_return assertion,
+ * librdkafka issues 3663/4605) when a coordinator request cannot be sent
+ * to a coordinator whose connection failed, so nothing is sent to a
+ * coordinator that just failed to answer ListOffsets, or to any when the
+ * coordinators are unknown and some broker failed. */
+static bool coordinator_usable(mon_source_kafka_t *src, const refresh_t *rf,
+                               const kgroup_t *g) {
+    if (rf->metadata_failed) return false;
+    if (rf->n_down == 0) return true;
+    int32_t c = group_coordinator(src, g->name);
+    return c >= 0 && !broker_down(rf, c);
+}
+
+/* Waits for one admin result on src->aq, checking the stop flag. */
+static rd_kafka_event_t *admin_wait(mon_source_kafka_t *src, int max_ms) {
+    int64_t end = mono_ms() + max_ms;
+    while (!atomic_load(&src->stop)) {
+        int64_t left = end - mono_ms();
+        rd_kafka_event_t *ev =
+            rd_kafka_queue_poll(src->aq, left < 0     ? 0
+                                         : left > 100 ? 100
+                                                      : (int)left);
+        if (ev) return ev;
+        if (left <= 0) break;
+    }
+    return NULL;
+}
+
+static void offsets_result(mon_source_kafka_t *src, refresh_t *rf,
+                           rd_kafka_event_t *ev);
+
+/* Whether ev answers a request of this refresh (see src->gen). */
+static bool admin_own(const mon_source_kafka_t *src, rd_kafka_event_t *ev) {
+    return (uintptr_t)rd_kafka_event_opaque(ev) == src->gen;
+}
+
+/* Waits for a result of this refresh; late results of an earlier refresh
+ * (after a timeout) are applied if they carry offsets, then dropped. */
+static rd_kafka_event_t *admin_wait_own(mon_source_kafka_t *src, refresh_t *rf,
+                                        int max_ms) {
+    int64_t end = mono_ms() + max_ms;
+    for (;;) {
+        int64_t left = end - mono_ms();
+        rd_kafka_event_t *ev = admin_wait(src, (int)(left > 0 ? left : 0));
+        if (!ev || admin_own(src, ev)) return ev;
+        if (rd_kafka_event_type(ev) ==
+            RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT)
+            offsets_result(src, rf, ev);
+        rd_kafka_event_destroy(ev);
+    }
+}
+
+static void list_groups(mon_source_kafka_t *src, refresh_t *rf) {
+    const mon_config_cluster_t *cfg = src->cfg;
+    for (size_t i = 0; i < src->n_groups; i++)
+        src->groups[i]->listed = false;
+    for (size_t i = 0; i < cfg->n_groups; i++) {
+        if (!mon_config_name_allowed(cfg->group_allowlist, cfg->group_denylist,
+                                     cfg->groups[i]))
+            continue;
+        kgroup_t *g = group_get(src, cfg->groups[i]);
+        g->listed = g->configured = true;
+    }
+    bool complete = false;
+    /* ListGroups goes to every broker: not while some are failing */
+    if (!src->listing_unsupported && rf->n_down == 0 && !rf->metadata_failed) {
+        rf->requests += (uint64_t)(src->n_brokers > 0 ? src->n_brokers : 1);
+        rd_kafka_ListConsumerGroups(src->rk, src->opt_list, src->aq);
+        rd_kafka_event_t *ev =
+            admin_wait_own(src, rf, src->req_timeout_ms + 2000);
+        if (!ev) {
+            if (!atomic_load(&src->stop))
+                rf_fail(src, rf, "ListConsumerGroups: no answer");
+        } else if (rd_kafka_event_error(ev)) {
+            rf_fail(src, rf, "ListConsumerGroups: %s",
+                    rd_kafka_event_error_string(ev));
+        } else {
+            const rd_kafka_ListConsumerGroups_result_t *res =
+                rd_kafka_event_ListConsumerGroups_result(ev);
+            size_t n_valid = 0, n_err = 0, n_unsup = 0;
+            const rd_kafka_ConsumerGroupListing_t **valid =
+                rd_kafka_ListConsumerGroups_result_valid(res, &n_valid);
+            const rd_kafka_error_t **errs =
+                rd_kafka_ListConsumerGroups_result_errors(res, &n_err);
+            for (size_t i = 0; i < n_err; i++) {
+                rd_kafka_resp_err_t code = rd_kafka_error_code(errs[i]);
+                if (code == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE ||
+                    code == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION ||
+                    code == RD_KAFKA_RESP_ERR_INVALID_REQUEST)
+                    n_unsup++;
+                else
+                    rf_fail(src, rf, "ListConsumerGroups: %s",
+                            rd_kafka_error_string(errs[i]));
+            }
+            if (n_valid == 0 && n_err > 0 && n_unsup == n_err) {
+                src->listing_unsupported = true;
+                mon_log(MON_LOG_INFO,
+                        "cluster %s: brokers cannot list groups; using "
+                        "groups = (%zu) and naming partitions",
+                        cfg->name, cfg->n_groups);
+            }
+            for (size_t i = 0; i < n_valid; i++) {
+                const char *name =
+                    rd_kafka_ConsumerGroupListing_group_id(valid[i]);
+                if (!name || !name[0] ||
+                    !mon_config_name_allowed(cfg->group_allowlist,
+                                             cfg->group_denylist, name))
+                    continue;
+                group_get(src, name)->listed = true;
+            }
+            complete = n_err == 0;
+        }
+        if (ev) rd_kafka_event_destroy(ev);
+    }
+    /* a complete listing forgets groups Kafka no longer has (the store
+     * keeps them until expire-group); otherwise nobody is forgotten */
+    for (size_t i = src->n_groups; i-- > 0;) {
+        kgroup_t *g = src->groups[i];
+        if (g->listed || g->configured) continue;
+        if (complete)
+            group_remove(src, g->name);
+        else
+            g->listed = true;
+    }
+}
+
+/* Builds the fetch requests of one group into reqs (named mode: chunks of
+ * at most MON_SOURCE_KAFKA_CHUNK partitions), spending *budget on probes. */
+static size_t group_requests(mon_source_kafka_t *src, kgroup_t *g,
+                             int64_t *budget, bool full_probes,
+                             rd_kafka_topic_partition_list_t **reqs,
+                             size_t cap) {
+    if (!src->listing_unsupported) {
+        reqs[0] = NULL; /* all of the group's partitions */
+        return 1;
+    }
+    size_t n = 0;
+    rd_kafka_topic_partition_list_t *cur = NULL;
+#define ADD(topic, p)                                                          \
+    do {                                                                       \
+        if (!cur || cur->cnt >= MON_SOURCE_KAFKA_CHUNK) {                      \
+            if (n == cap) goto full;                                           \
+            cur = reqs[n++] =                                                  \
+                rd_kafka_topic_partition_list_new(MON_SOURCE_KAFKA_CHUNK);     \
+        }                                                                      \
+        rd_kafka_topic_partition_list_add(cur, (topic), (p));                  \
+    } while (0)
+    /* topics the group is known to commit to: every partition */
+    for (size_t i = 0; i < g->n_topics; i++) {
+        ktopic_t *t =
+            topic_find(src->topics, src->n_topics, g->topics[i].topic);
+        if (!t || !t->wanted) continue;
+        for (int32_t p = 0; p < t->n_parts; p++)
+            ADD(t->name, p);
+    }
+    /* probes of the other topics, within the budget; every group gets
+     * its cheap partition-0 sweep before any group sweeps all partitions */
+    while (g->probe_phase < 2 && *budget > 0 &&
+           (g->probe_phase == 0 || full_probes)) {
+        if (g->probe_cursor >= src->n_topics) {
+            g->probe_phase++;
+            g->probe_cursor = 0;
+            continue;
+        }
+        ktopic_t *t = &src->topics[g->probe_cursor];
+        if (t->wanted && t->n_parts > (g->probe_phase == 0 ? 0 : 1) &&
+            !gtopic_find(g, t->name)) {
+            if (g->probe_phase == 0) {
+                ADD(t->name, 0);
+                (*budget)--;
+            } else {
+                /* partition 0 was probed in phase 0: the others now */
+                if (t->n_parts - 1 > *budget &&
+                    *budget < MON_SOURCE_KAFKA_CHUNK)
+                    break; /* next refresh */
+                for (int32_t p = 1; p < t->n_parts; p++)
+                    ADD(t->name, p);
+                *budget -= t->n_parts - 1;
+            }
+        }
+        g->probe_cursor++;
+    }
+#undef ADD
+full:
+    return n;
+}
+
+static int64_t probes_pending(const mon_source_kafka_t *src) {
+    if (!src->listing_unsupported) return 0;
+    int64_t n = 0;
+    for (size_t i = 0; i < src->n_groups; i++) {
+        const kgroup_t *g = src->groups[i];
+        if (g->probe_phase < 2)
+            n += (int64_t)(src->n_topics - g->probe_cursor) +
+                 (g->probe_phase == 0 ? (int64_t)src->n_topics : 0);
+    }
+    return n;
+}
+
+static void offsets_result(mon_source_kafka_t *src, refresh_t *rf,
+                           rd_kafka_event_t *ev) {
+    int64_t now = wall_ms();
+    if (rd_kafka_event_error(ev)) {
+        rd_kafka_resp_err_t err = rd_kafka_event_error(ev);
+        if (err_is_outage(err))
+            rf_fail(src, rf, "ListConsumerGroupOffsets: %s",
+                    rd_kafka_event_error_string(ev));
+        else
+            mon_log(MON_LOG_WARN, "cluster %s: ListConsumerGroupOffsets: %s",
+                    src->cfg->name, rd_kafka_event_error_string(ev));
+        return;
+    }
+    size_t n = 0;
+    const rd_kafka_group_result_t **res =
+        rd_kafka_ListConsumerGroupOffsets_result_groups(
+            rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = rd_kafka_group_result_name(res[i]);
+        const rd_kafka_error_t *gerr = rd_kafka_group_result_error(res[i]);
+        kgroup_t *g = name ? group_find(src, name) : NULL;
+        if (gerr) {
+            if (err_is_outage(rd_kafka_error_code(gerr)))
+                rf_fail(src, rf, "group %s: %s", name ? name : "?",
+                        rd_kafka_error_string(gerr));
+            else
+                mon_log(MON_LOG_WARN, "cluster %s: group %s: %s",
+                        src->cfg->name, name ? name : "?",
+                        rd_kafka_error_string(gerr));
+            continue;
+        }
+        const rd_kafka_topic_partition_list_t *parts =
+            rd_kafka_group_result_partitions(res[i]);
+        if (!g || !parts) continue;
+        for (int j = 0; j < parts->cnt; j++) {
+            const rd_kafka_topic_partition_t *e = &parts->elems[j];
+            if (e->err || e->offset < 0) continue;
+            ktopic_t *t = topic_find(src->topics, src->n_topics, e->topic);
+            if (!t || !t->wanted) continue;
+            rf->commits +=
+                (uint64_t)commit_seen(src, g, e->topic, e->partition, e->offset,
+                                      now, NULL, NULL, false);
+        }
+    }
+}
+
+static void refresh_commits_admin(mon_source_kafka_t *src, refresh_t *rf) {
+    src->gen++;
+    rd_kafka_AdminOptions_set_opaque(src->opt_list, (void *)src->gen);
+    rd_kafka_AdminOptions_set_opaque(src->opt_offsets, (void *)src->gen);
+    list_groups(src, rf);
+    size_t n_groups = src->n_groups;
+    if (n_groups == 0) return;
+    int64_t budget = MON_SOURCE_KAFKA_PROBE_BUDGET;
+    bool full_probes = true;
+    for (size_t i = 0; i < n_groups && full_probes; i++)
+        full_probes = src->groups[i]->probe_phase != 0;
+    size_t start = src->probe_rr % n_groups, next_group = 0;
+    size_t inflight = 0, skipped = 0;
+    bool budget_out = false;
+    /* requests of the group being issued */
+    rd_kafka_topic_partition_list_t *pend[256];
+    size_t n_pend = 0, i_pend = 0;
+    for (;;) {
+        while (inflight < MON_SOURCE_KAFKA_INFLIGHT &&
+               !atomic_load(&src->stop)) {
+            if (i_pend == n_pend) {
+                if (next_group == n_groups) break;
+                kgroup_t *g = src->groups[(start + next_group) % n_groups];
+                int64_t before = budget;
+                if (!coordinator_usable(src, rf, g)) {
+                    skipped++;
+                    next_group++;
+                    n_pend = i_pend = 0;
+                    continue;
+                }
+                n_pend =
+                    group_requests(src, g, &budget, full_probes, pend, 256);
+                i_pend = 0;
+                if (!budget_out && budget <= 0 && before > 0) {
+                    /* this group starts the probes of the next refresh */
+                    budget_out = true;
+                    src->probe_rr = (start + next_group) % n_groups;
+                }
+                next_group++;
+                continue;
+            }
+            kgroup_t *g = src->groups[(start + next_group - 1) % n_groups];
+            rd_kafka_ListConsumerGroupOffsets_t *req =
+                rd_kafka_ListConsumerGroupOffsets_new(g->name, pend[i_pend]);
+            rd_kafka_ListConsumerGroupOffsets(src->rk, &req, 1,
+                                              src->opt_offsets, src->aq);
+            rd_kafka_ListConsumerGroupOffsets_destroy(req);
+            if (pend[i_pend])
+                rd_kafka_topic_partition_list_destroy(pend[i_pend]);
+            i_pend++;
+            inflight++;
+            rf->requests++;
+        }
+        if (inflight == 0) break;
+        rd_kafka_event_t *ev =
+            admin_wait_own(src, rf, src->req_timeout_ms + 2000);
+        if (!ev) {
+            if (!atomic_load(&src->stop))
+                rf_fail(src, rf,
+                        "ListConsumerGroupOffsets: %zu requests "
+                        "got no answer",
+                        inflight);
+            break;
+        }
+        offsets_result(src, rf, ev);
+        rd_kafka_event_destroy(ev);
+        inflight--;
+    }
+    for (; i_pend < n_pend; i_pend++)
+        if (pend[i_pend]) rd_kafka_topic_partition_list_destroy(pend[i_pend]);
+    if (skipped > 0)
+        rf_fail(src, rf,
+                "%zu of %zu groups not fetched: coordinator "
+                "unreachable",
+                skipped, n_groups);
+    /* results still due arrive late and are told apart by src->gen */
+}
+
+/* ---- committed offsets, offsets-topic mode ---- */
+
+static void reader_assign(mon_source_kafka_t *src, refresh_t *rf) {
+    ktopic_t *t = topic_find(src->topics, src->n_topics, OFFSETS_TOPIC);
+    if (!t) {
+        rf_fail(src, rf, "topic %s not found (offsets = offsets-topic)",
+                OFFSETS_TOPIC);
+        return;
+    }
+    if (t->n_parts <= src->reader_parts) return;
+    rd_kafka_topic_partition_list_t *parts =
+        rd_kafka_topic_partition_list_new(t->n_parts - src->reader_parts);
+    for (int32_t p = src->reader_parts; p < t->n_parts; p++)
+        rd_kafka_topic_partition_list_add(parts, OFFSETS_TOPIC, p)->offset =
+            RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_error_t *error = rd_kafka_incremental_assign(src->crk, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    if (error) {
+        rf_fail(src, rf, "assign %s: %s", OFFSETS_TOPIC,
+                rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        return;
+    }
+    src->reader_parts = t->n_parts;
+}
+
+static void set_str(char **slot, const char *s) {
+    free(*slot);
+    *slot = s && s[0] ? mon_strdup(s) : NULL;
+}
+
+/* Replaces the group's owners with those of a group metadata record. */
+static void apply_owners(kgroup_t *g, const mon_kdecode_record_t *rec) {
+    for (size_t i = 0; i < g->n_topics; i++) {
+        kgtopic_t *gt = &g->topics[i];
+        for (int32_t p = 0; gt->owner && p < gt->n; p++) {
+            set_str(&gt->owner[p], NULL);
+            set_str(&gt->client[p], NULL);
+        }
+    }
+    for (size_t i = 0; i < rec->n_owners; i++) {
+        const mon_kdecode_owner_t *o = &rec->owners[i];
+        if (o->partition < 0 || o->partition >= MON_STORE_MAX_PARTITIONS)
+            continue;
+        kgtopic_t *gt = gtopic_get(g, o->topic, o->partition);
+        if (!gt->owner) {
+            gt->owner = mon_calloc((size_t)gt->n, sizeof(char *));
+            gt->client = mon_calloc((size_t)gt->n, sizeof(char *));
+        }
+        const mon_kdecode_member_t *m = &rec->members[o->member];
+        set_str(&gt->owner[o->partition], m->client_host);
+        set_str(&gt->client[o->partition], m->client_id);
+    }
+}
+
+static void reader_record(mon_source_kafka_t *src, refresh_t *rf,
+                          const rd_kafka_message_t *msg) {
+    char err[256];
+    mon_kdecode_record_t *rec = &src->rec;
+    const mon_config_cluster_t *cfg = src->cfg;
+    int rc = mon_kdecode(msg->key, msg->key_len, msg->payload, msg->len, rec,
+                         err, sizeof(err));
+    pthread_mutex_lock(&src->lock);
+    src->status.records_read++;
+    if (rc == MON_KDECODE_EVERSION)
+        src->status.decode_warnings++;
+    else if (rc)
+        src->status.decode_errors++;
+    pthread_mutex_unlock(&src->lock);
+    if (rc) {
+        mon_log_level_t lvl = rc == MON_KDECODE_EVERSION && src->warn_logged
+                                  ? MON_LOG_DEBUG
+                                  : MON_LOG_WARN;
+        if (rc == MON_KDECODE_EVERSION) src->warn_logged++;
+        mon_log(lvl, "cluster %s: %s [%d] offset %lld: %s%s", cfg->name,
+                OFFSETS_TOPIC, (int)msg->partition, (long long)msg->offset,
+                rc == MON_KDECODE_EVERSION ? "skipped: " : "", err);
+        return;
+    }
+    if (!mon_config_name_allowed(cfg->group_allowlist, cfg->group_denylist,
+                                 rec->group))
+        return;
+    kgroup_t *g;
+    kgtopic_t *gt;
+    switch (rec->type) {
+    case MON_KDECODE_OFFSET_COMMIT: {
+        g = group_get(src, rec->group);
+        const char *owner = "", *client = "";
+        gt = gtopic_find(g, rec->topic);
+        if (gt && gt->owner && rec->partition >= 0 && rec->partition < gt->n) {
+            owner = gt->owner[rec->partition] ? gt->owner[rec->partition] : "";
+            client =
+                gt->client[rec->partition] ? gt->client[rec->partition] : "";
+        }
+        rf->commits += (uint64_t)commit_seen(src, g, rec->topic, rec->partition,
+                                             rec->offset, rec->commit_ts, owner,
+                                             client, true);
+        break;
+    }
+    case MON_KDECODE_OFFSET_DELETE:
+        g = group_find(src, rec->group);
+        gt = g ? gtopic_find(g, rec->topic) : NULL;
+        if (!gt || rec->partition < 0 || rec->partition >= gt->n) break;
+        gt->offsets[rec->partition] = -1;
+        bool live = false;
+        for (int32_t p = 0; p < gt->n && !live; p++)
+            live = gt->offsets[p] >= 0;
+        if (!live) {
+            mon_store_delete_group_topic(src->st, cfg->name, g->name,
+                                         rec->topic);
+            gtopic_remove(g, gt);
+        }
+        break;
+    case MON_KDECODE_GROUP_METADATA:
+        if (rec->consumer_protocol)
+            apply_owners(group_get(src, rec->group), rec);
+        break;
+    case MON_KDECODE_GROUP_DELETE:
+        mon_store_delete_group(src->st, cfg->name, rec->group);
+        group_remove(src, rec->group);
+        break;
+    case MON_KDECODE_NONE:
+        break;
+    }
+}
+
+/* Reads __consumer_offsets until the deadline (monotonic ms) or stop. */
+static void reader_run(mon_source_kafka_t *src, int64_t deadline) {
+    refresh_t rf = {0};
+    uint64_t commits = 0;
+    while (!atomic_load(&src->stop)) {
+        int64_t left = deadline - mono_ms();
+        if (left <= 0) break;
+        rd_kafka_message_t *msg =
+            rd_kafka_consumer_poll(src->crk, (int)(left < 100 ? left : 100));
+        if (!msg) continue;
+        if (msg->err) {
+            if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                rf_fail(src, NULL, "%s: %s", OFFSETS_TOPIC,
+                        rd_kafka_message_errstr(msg));
+        } else {
+            reader_record(src, &rf, msg);
+        }
+        rd_kafka_message_destroy(msg);
+        if (rf.commits != commits) {
+            pthread_mutex_lock(&src->lock);
+            src->status.commits_recorded += rf.commits - commits;
+            src->status.groups = (int32_t)src->n_groups;
+            pthread_mutex_unlock(&src->lock);
+            commits = rf.commits;
+        }
+    }
+}
+
+/* ---- the thread ---- */
+
+static void refresh(mon_source_kafka_t *src, bool topics_due) {
+    refresh_t rf = {0};
+    int64_t t0 = mono_ms();
+    int64_t md_ms = 0, heads_ms = 0, commits_ms = 0;
+    rd_kafka_poll(src->rk, 0); /* serve error callbacks */
+    if (topics_due || src->need_metadata || !src->have_metadata) {
+        refresh_metadata(src, &rf);
+        md_ms = mono_ms() - t0;
+    }
+    if (src->have_metadata) {
+        int64_t t1 = mono_ms();
+        refresh_heads(src, &rf);
+        heads_ms = mono_ms() - t1;
+        int64_t t2 = mono_ms();
+        if (src->cfg->offsets == MON_CONFIG_OFFSETS_ADMIN) {
+            if (topics_due) src->listing_unsupported = false; /* ask again */
+            refresh_commits_admin(src, &rf);
+        } else {
+            reader_assign(src, &rf);
+        }
+        commits_ms = mono_ms() - t2;
+    }
+    free(rf.down);
+    rf.down = NULL;
+    if (atomic_load(&src->stop)) return;
+    int64_t now = wall_ms();
+    int32_t wanted = 0;
+    int64_t parts = 0;
+    for (size_t i = 0; i < src->n_topics; i++) {
+        if (src->topics[i].wanted) {
+            wanted++;
+            parts += src->topics[i].n_parts;
+        }
+    }
+    int64_t pending = probes_pending(src);
+    pthread_mutex_lock(&src->lock);
+    mon_source_kafka_status_t *s = &src->status;
+    bool was = s->available;
+    bool ok = rf.failures == 0 && src->have_metadata;
+    s->available = ok;
+    s->last_refresh_ms = now;
+    s->last_refresh_duration_ms = mono_ms() - t0;
+    s->last_metadata_duration_ms = md_ms;
+    s->last_heads_duration_ms = heads_ms;
+    s->last_commits_duration_ms = commits_ms;
+    s->refreshes++;
+    s->requests_sent += rf.requests;
+    s->last_refresh_requests = rf.requests;
+    s->brokers = src->n_brokers;
+    s->topics = wanted;
+    s->partitions = parts;
+    s->heads_last_refresh = rf.heads;
+    s->heads_recorded += (uint64_t)rf.heads;
+    s->commits_recorded += rf.commits;
+    s->groups = (int32_t)src->n_groups;
+    s->groups_listed = src->cfg->offsets == MON_CONFIG_OFFSETS_ADMIN &&
+                       !src->listing_unsupported;
+    s->probes_pending = pending;
+    if (ok) {
+        s->last_success_ms = now;
+        s->unavailable_since_ms = 0;
+    } else {
+        s->failed_refreshes++;
+        if (s->unavailable_since_ms == 0) s->unavailable_since_ms = now;
+    }
+    pthread_mutex_unlock(&src->lock);
+    if (was && !ok)
+        mon_log(MON_LOG_WARN, "cluster %s: unavailable: %s", src->cfg->name,
+                rf.first_error);
+    else if (!was && ok)
+        mon_log(MON_LOG_INFO,
+                "cluster %s: available (%lld heads, %zu "
+                "groups)",
+                src->cfg->name, (long long)rf.heads, src->n_groups);
+}
+
+static void *source_main(void *arg) {
+    mon_source_kafka_t *src = arg;
+    const mon_config_cluster_t *cfg = src->cfg;
+    int64_t next = mono_ms(), next_topics = next;
+    mon_log(MON_LOG_INFO, "cluster %s: watching %s (offsets = %s)", cfg->name,
+            cfg->servers,
+            cfg->offsets == MON_CONFIG_OFFSETS_ADMIN ? "admin"
+                                                     : "offsets-topic");
+    while (!atomic_load(&src->stop)) {
+        int64_t now = mono_ms();
+        if (now < next) {
+            if (src->crk && src->reader_parts > 0) {
+                reader_run(src, next);
+            } else {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                int64_t wait = next - now;
+                ts.tv_sec += wait / 1000;
+                ts.tv_nsec += (long)(wait % 1000) * 1000000L;
+                if (ts.tv_nsec >= 1000000000L) {
+                    ts.tv_sec++;
+                    ts.tv_nsec -= 1000000000L;
+                }
+                pthread_mutex_lock(&src->lock);
+                while (!atomic_load(&src->stop) &&
+                       pthread_cond_timedwait(&src->cond, &src->lock, &ts) !=
+                           ETIMEDOUT)
+                    ;
+                pthread_mutex_unlock(&src->lock);
+            }
+            continue;
+        }
+        bool topics_due = now >= next_topics;
+        if (topics_due) next_topics = now + cfg->topic_refresh_ms;
+        refresh(src, topics_due);
+        next += cfg->offset_refresh_ms;
+        now = mono_ms();
+        if (next < now)
+            next = now; /* overran: go again at once, never pile up */
+    }
+    return NULL;
+}
+
+int mon_source_kafka_start(mon_source_kafka_t *src, char *errstr,
+                           size_t errstr_size) {
+    if (src->started) {
+        err_set(errstr, errstr_size, "cluster %s: already started",
+                src->cfg->name);
+        return -1;
+    }
+    atomic_store(&src->stop, false);
+    int rc = pthread_create(&src->thread, NULL, source_main, src);
+    if (rc) {
+        err_set(errstr, errstr_size, "cluster %s: thread: %s", src->cfg->name,
+                strerror(rc));
+        return -1;
+    }
+    src->started = true;
+    pthread_mutex_lock(&src->lock);
+    src->status.running = true;
+    pthread_mutex_unlock(&src->lock);
+    return 0;
+}
+
+void mon_source_kafka_stop(mon_source_kafka_t *src) {
+    if (!src || !src->started) return;
+    pthread_mutex_lock(&src->lock);
+    atomic_store(&src->stop, true);
+    pthread_cond_broadcast(&src->cond);
+    pthread_mutex_unlock(&src->lock);
+    pthread_join(src->thread, NULL);
+    src->started = false;
+    pthread_mutex_lock(&src->lock);
+    src->status.running = false;
+    pthread_mutex_unlock(&src->lock);
+}
+
+void mon_source_kafka_destroy(mon_source_kafka_t *src) {
+    if (!src) return;
+    mon_source_kafka_stop(src);
+    if (src->opt_list) rd_kafka_AdminOptions_destroy(src->opt_list);
+    if (src->opt_offsets) rd_kafka_AdminOptions_destroy(src->opt_offsets);
+    if (src->aq) rd_kafka_queue_destroy(src->aq);
+    if (src->crk) {
+        rd_kafka_consumer_close(src->crk);
+        rd_kafka_destroy(src->crk);
+    }
+    if (src->rk)
+        rd_kafka_destroy_flags(src->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    for (size_t i = 0; i < src->n_topics; i++)
+        topic_free(&src->topics[i]);
+    free(src->topics);
+    for (size_t i = 0; i < src->n_groups; i++)
+        group_free(src->groups[i]);
+    free(src->groups);
+    mon_kdecode_record_free(&src->rec);
+    pthread_cond_destroy(&src->cond);
+    pthread_mutex_destroy(&src->lock);
+    free(src);
+}
+
+void mon_source_kafka_status(mon_source_kafka_t *src, int64_t now_ms,
+                             mon_source_kafka_status_t *out) {
+    pthread_mutex_lock(&src->lock);
+    *out = src->status;
+    pthread_mutex_unlock(&src->lock);
+    int64_t limit = 2 * src->cfg->offset_refresh_ms + src->req_timeout_ms;
+    out->stale = !out->available || out->last_success_ms == 0 ||
+                 now_ms - out->last_success_ms > limit;
+}
+
+const char *mon_source_kafka_name(const mon_source_kafka_t *src) {
+    return src->cfg->name;
+}
+
+/* ---- the daemon's table ---- */
+
+static int base_start(mon_source_t *base, char *errstr, size_t errstr_size) {
+    return mon_source_kafka_start((mon_source_kafka_t *)base, errstr,
+                                  errstr_size);
+}
+
+static void base_stop(mon_source_t *base) {
+    mon_source_kafka_stop((mon_source_kafka_t *)base);
+}
+
+static void base_destroy(mon_source_t *base) {
+    mon_source_kafka_destroy((mon_source_kafka_t *)base);
+}
+
+static void base_status(mon_source_t *base, mon_source_status_t *out) {
+    mon_source_kafka_status_t s;
+    mon_source_kafka_status((mon_source_kafka_t *)base, wall_ms(), &s);
+    memset(out, 0, sizeof(*out));
+    out->kind = "kafka";
+    out->available = s.available;
+    out->stale = s.stale;
+    snprintf(out->last_error, sizeof(out->last_error), "%s", s.last_error);
+    out->last_error_ms = s.last_error_ms;
+    out->last_refresh_ms = s.last_success_ms;
+    out->events = (int64_t)(s.heads_recorded + s.commits_recorded);
+}
+
+/* While the cluster cannot be seen, its clock stops at the last complete
+ * refresh: groups keep the evaluation they had then (marked stale in the
+ * API) instead of turning STOP because the monitor went blind. */
+static int64_t base_now(mon_source_t *base, int64_t wall) {
+    mon_source_kafka_status_t s;
+    mon_source_kafka_status((mon_source_kafka_t *)base, wall, &s);
+    return s.stale && s.last_success_ms > 0 && s.last_success_ms < wall
+               ? s.last_success_ms
+               : wall;
+}
+
+mon_source_t *mon_source_kafka_base(mon_source_kafka_t *src) {
+    src->base.start = base_start;
+    src->base.stop = base_stop;
+    src->base.destroy = base_destroy;
+    src->base.now = base_now;
+    src->base.status = base_status;
+    src->base.time_lag = NULL;
+    return &src->base;
+}

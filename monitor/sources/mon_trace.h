@@ -1,0 +1,110 @@
+/* mon_trace: parser for lag traces (JSON Lines, see samples/README.md).
+ *
+ * A trace is read one line at a time: mon_trace_parse_line turns one line
+ * into one event, or fails with a message naming the field and why. The
+ * reader tracks the line number and the rule that times never decrease.
+ * Strings in an event point into storage owned by the reader and stay valid
+ * until the next call on the same reader.
+ *
+ * Accepted values (anything else is an error naming the field):
+ *   t                  integer, 0 .. INT64_MAX, never below the previous t
+ *   cluster            non-empty string, "local" when omitted
+ *   topic, group       non-empty strings
+ *   partition          integer, 0 .. INT32_MAX
+ *   offset             integer, 0 .. INT64_MAX
+ *   partitions (head)  integer, 1 .. INT32_MAX (optional)
+ *   owner, client_id   strings (optional)
+ *   status             expect: OK WARN ERR NOTFOUND; in partitions[]:
+ *                      OK WARN STOP STALL REWIND
+ *   intervals          integer, 1 .. 65535 (the window ring's limit)
+ *   min_distance_ms, expire_group_ms, allowed_lag: integers, 0 .. INT64_MAX
+ *   minimum_complete   number, 0 .. 1
+ * Integers may be written as 1e3 or 2.0 when the value is integral; values
+ * above 2^53 must be plain digits so they are read exactly. Unknown fields
+ * are ignored; a known field given twice is an error. A config line must
+ * come before any other non-blank line. Byte positions in messages are
+ * 0-based offsets into the line.
+ */
+#ifndef MON_TRACE_H
+#define MON_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "evaluator/ev_status.h"
+
+typedef enum mon_trace_type_e {
+    MON_TRACE_BLANK = 0, /* blank line: nothing to apply */
+    MON_TRACE_CONFIG,
+    MON_TRACE_HEAD,
+    MON_TRACE_COMMIT,
+    MON_TRACE_EXPECT
+} mon_trace_type_t;
+
+typedef struct mon_trace_config_s {
+    int intervals;           /* default 10 */
+    int64_t min_distance_ms; /* default 0 */
+    int64_t expire_group_ms; /* default 604800000 */
+    int64_t allowed_lag;     /* default 0 */
+    double minimum_complete; /* default 0 */
+} mon_trace_config_t;
+
+/* One expected partition status of an expect line. */
+typedef struct mon_trace_pexpect_s {
+    const char *topic;
+    int32_t partition;
+    ev_status_t status;
+} mon_trace_pexpect_t;
+
+typedef struct mon_trace_event_s {
+    mon_trace_type_t type;
+    int64_t t;            /* ms since the epoch (not for config) */
+    const char *cluster;  /* "local" when omitted */
+    const char *topic;    /* head, commit */
+    const char *group;    /* commit, expect */
+    int32_t partition;    /* head, commit */
+    int64_t offset;       /* head, commit */
+    int32_t partitions;   /* head: topic partition count, 0 if not given */
+    const char *owner;    /* commit, NULL if not given */
+    const char *client_id;/* commit, NULL if not given */
+    ev_status_t status;   /* expect: group status */
+    const mon_trace_pexpect_t *pexpect; /* expect: listed partitions */
+    size_t pexpect_count;
+    mon_trace_config_t config; /* config */
+} mon_trace_event_t;
+
+typedef struct mon_trace_reader_s mon_trace_reader_t;
+
+/* New reader for a trace named `name` (used in messages). Never NULL. */
+mon_trace_reader_t *mon_trace_reader_new(const char *name);
+
+/* Frees the reader and the strings of its last event; NULL is fine. */
+void mon_trace_reader_destroy(mon_trace_reader_t *rd);
+
+/* Parses the next line (`len` bytes, no trailing newline required) into
+ * *ev. Returns 0, or -1 with errstr set to "NAME:LINE: field 'x': why"
+ * (invalid JSON, invalid UTF-8, unknown type, missing or mistyped field,
+ * number beyond int64, decreasing t, config not on the first line). */
+int mon_trace_parse_line(mon_trace_reader_t *rd, const char *line,
+                         size_t len, mon_trace_event_t *ev, char *errstr,
+                         size_t errstr_size);
+
+/* The 1-based number of the line last passed to parse_line. */
+unsigned long mon_trace_line_number(const mon_trace_reader_t *rd);
+
+/* Fills *cfg with the defaults listed above. */
+void mon_trace_config_default(mon_trace_config_t *cfg);
+
+/* Number of non-blank lines accepted so far by parse_line. */
+unsigned long mon_trace_event_count(const mon_trace_reader_t *rd);
+
+/* Call after the last line. Returns 0, or -1 with errstr set to
+ * "NAME: empty trace (no events)" when no non-blank line was accepted
+ * (an empty or all-blank file is bad input). */
+int mon_trace_reader_finish(const mon_trace_reader_t *rd, char *errstr,
+                            size_t errstr_size);
+
+/* "blank", "config", "head", "commit" or "expect"; never NULL. */
+const char *mon_trace_type_name(mon_trace_type_t type);
+
+#endif

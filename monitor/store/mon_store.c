@@ -1,0 +1,1586 @@
+/* mon_store: see mon_store.h for the rules, the locks and the file format.
+ *
+ * Built on the assumption that the writer path is hot and everything else
+ * is rare: names are found through open-addressing tables (linear probing,
+ * cached 64-bit hash, backward-shift deletion) whose items start with an
+ * hkey_t; the writer remembers the last topic, group and group topic it
+ * touched, so a source that commits a group's partitions in a row hashes
+ * nothing. A group topic's windows are one allocation: the gpart_t array
+ * followed by every partition's ring slots. Readers copy into buffers the
+ * caller owns and may reuse, so a repeated evaluation allocates nothing.
+ */
+#include "monitor/store/mon_store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "monitor/base/mon_codec.h"
+#include "monitor/base/mon_mem.h"
+
+#define NAME_MAX_LEN 65535u
+#define DENIED_CACHE_MAX 65536u
+
+/* ---------------------------------------------------------------------- */
+/* Hash tables                                                            */
+
+/* Every item stored in an hmap_t starts with this key. */
+typedef struct hkey_s {
+    const char *name;
+    size_t len;
+    uint64_t hash;
+} hkey_t;
+
+typedef struct hslot_s {
+    uint64_t hash;
+    hkey_t *item; /* NULL = empty */
+} hslot_t;
+
+typedef struct hmap_s {
+    hslot_t *slots;
+    size_t cap; /* power of two, or 0 */
+    size_t count;
+} hmap_t;
+
+static uint64_t fmix64(uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+/* Eight bytes at a time; good enough spread for names, and fast. */
+static uint64_t hash_bytes(const char *s, size_t len) {
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (len * 0xc2b2ae3d27d4eb4fULL);
+    uint64_t w;
+
+    while (len >= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+        h ^= h >> 29;
+        s += 8;
+        len -= 8;
+    }
+    w = 0;
+    memcpy(&w, s, len);
+    h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+    return fmix64(h);
+}
+
+static void hkey_set(hkey_t *k, const char *name, size_t len) {
+    k->name = name;
+    k->len = len;
+    k->hash = hash_bytes(name, len);
+}
+
+static inline int hkey_eq(const hkey_t *k, const char *name, size_t len,
+                          uint64_t hash) {
+    return k->hash == hash && k->len == len && !memcmp(k->name, name, len);
+}
+
+static void *hmap_get(const hmap_t *m, const char *name, size_t len,
+                      uint64_t hash) {
+    size_t mask, i;
+
+    if (!m->cap) return NULL;
+    mask = m->cap - 1;
+    for (i = hash & mask; m->slots[i].item; i = (i + 1) & mask)
+        if (m->slots[i].hash == hash &&
+            hkey_eq(m->slots[i].item, name, len, hash))
+            return m->slots[i].item;
+    return NULL;
+}
+
+static void hmap_place(hslot_t *slots, size_t cap, hkey_t *item) {
+    size_t mask = cap - 1, i;
+
+    for (i = item->hash & mask; slots[i].item; i = (i + 1) & mask)
+        ;
+    slots[i].hash = item->hash;
+    slots[i].item = item;
+}
+
+/* Adds an item whose key is not present. */
+static void hmap_put(hmap_t *m, hkey_t *item) {
+    if ((m->count + 1) * 10 > m->cap * 7) {
+        size_t ncap = m->cap ? m->cap * 2 : 8, i;
+        hslot_t *ns = mon_calloc(ncap, sizeof(*ns));
+
+        for (i = 0; i < m->cap; i++)
+            if (m->slots[i].item) hmap_place(ns, ncap, m->slots[i].item);
+        free(m->slots);
+        m->slots = ns;
+        m->cap = ncap;
+    }
+    hmap_place(m->slots, m->cap, item);
+    m->count++;
+}
+
+/* Removes `item` (which must be present); backward-shift deletion. */
+static void hmap_del(hmap_t *m, const hkey_t *item) {
+    size_t mask = m->cap - 1, i, j, home;
+
+    for (i = item->hash & mask; m->slots[i].item != item; i = (i + 1) & mask)
+        WARREN_ASSERT(m->slots[i].item != NULL);
+    j = i;
+    for (;;) {
+        m->slots[i].item = NULL;
+        for (;;) {
+            j = (j + 1) & mask;
+            if (!m->slots[j].item) goto done;
+            home = m->slots[j].hash & mask;
+            /* Move j back to i unless its home lies cyclically in (i, j]. */
+            if (i <= j ? (i >= home || home > j) : (i >= home && home > j))
+                break;
+        }
+        m->slots[i] = m->slots[j];
+        i = j;
+    }
+done:
+    m->count--;
+}
+
+static void hmap_free(hmap_t *m) {
+    free(m->slots);
+    m->slots = NULL;
+    m->cap = m->count = 0;
+}
+
+#define HMAP_FOREACH(m, i)                                                     \
+    for ((i) = 0; (i) < (m)->cap; (i)++)                                       \
+        if ((m)->slots[(i)].item)
+
+/* ---------------------------------------------------------------------- */
+/* Store objects                                                          */
+
+/* Interned owner / client_id string, shared by the partitions using it. */
+typedef struct istr_s {
+    hkey_t key;
+    uint32_t refs;
+    char s[];
+} istr_t;
+
+typedef struct topic_s {
+    hkey_t key; /* name owned here */
+    int32_t count;
+    ev_headring_t *rings; /* count rings, slots after them (one block) */
+} topic_t;
+
+typedef struct gpart_s {
+    ev_window_t win;
+    istr_t *owner;
+    istr_t *client_id;
+} gpart_t;
+
+typedef struct gtopic_s {
+    hkey_t key;     /* shares the topic's name */
+    topic_t *topic; /* valid: deleting a topic removes every gtopic */
+    int32_t count;  /* <= topic->count; grown lazily */
+    gpart_t *parts; /* count gparts, then their ring slots (one block) */
+} gtopic_t;
+
+typedef struct group_s {
+    hkey_t key; /* name owned here */
+    int64_t last_commit_ms;
+    hmap_t topics; /* of gtopic_t */
+} group_t;
+
+struct mon_store_cluster_s {
+    mon_store_t *st;
+    char *name;
+    pthread_rwlock_t lock; /* guards everything below */
+    hmap_t topics;         /* topic_t */
+    hmap_t groups;         /* group_t */
+    hmap_t strs;           /* istr_t */
+    hmap_t denied;         /* hkey_t + name: groups the filters refused */
+    /* writer cache */
+    topic_t *c_topic;
+    group_t *c_group;
+    gtopic_t *c_gtopic; /* belongs to c_group */
+};
+
+struct mon_store_s {
+    int intervals;
+    int64_t min_distance_ms;
+    int64_t expire_group_ms;
+    bool has_allow, has_deny;
+    regex_t allow, deny;
+    pthread_mutex_t clusters_lock; /* guards clusters, count, cap */
+    mon_store_cluster_t **clusters;
+    size_t count, cap;
+};
+
+static void err_set(char *errstr, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void err_set(char *errstr, size_t size, const char *fmt, ...) {
+    va_list ap;
+
+    if (!errstr || !size) return;
+    va_start(ap, fmt);
+    vsnprintf(errstr, size, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- interned strings ---- */
+
+static istr_t *istr_get(mon_store_cluster_t *cl, const char *s, size_t len) {
+    uint64_t h = hash_bytes(s, len);
+    istr_t *is = hmap_get(&cl->strs, s, len, h);
+
+    if (!is) {
+        is = mon_malloc(sizeof(*is) + len + 1);
+        memcpy(is->s, s, len);
+        is->s[len] = '\0';
+        is->key.name = is->s;
+        is->key.len = len;
+        is->key.hash = h;
+        is->refs = 0;
+        hmap_put(&cl->strs, &is->key);
+    }
+    is->refs++;
+    return is;
+}
+
+static void istr_put(mon_store_cluster_t *cl, istr_t *is) {
+    if (is && --is->refs == 0) {
+        hmap_del(&cl->strs, &is->key);
+        free(is);
+    }
+}
+
+/* Sets *slot to s (NULL keeps, "" clears). */
+static void istr_assign(mon_store_cluster_t *cl, istr_t **slot, const char *s) {
+    size_t len;
+
+    if (!s) return;
+    len = strlen(s);
+    if (*slot && (*slot)->key.len == len && !memcmp((*slot)->s, s, len)) return;
+    istr_put(cl, *slot);
+    *slot = len ? istr_get(cl, s, len) : NULL;
+}
+
+/* ---- topics ---- */
+
+static topic_t *topic_new(mon_store_cluster_t *cl, const char *name,
+                          size_t len) {
+    topic_t *t = mon_calloc(1, sizeof(*t));
+    char *copy = mon_malloc(len + 1);
+
+    memcpy(copy, name, len);
+    copy[len] = '\0';
+    hkey_set(&t->key, copy, len);
+    hmap_put(&cl->topics, &t->key);
+    return t;
+}
+
+/* Grows a topic's rings to n partitions (n > count). */
+static void topic_grow(const mon_store_t *st, topic_t *t, int32_t n) {
+    size_t iv = (size_t)st->intervals;
+    ev_headring_t *nr = mon_malloc(
+        (size_t)n * (sizeof(ev_headring_t) + iv * sizeof(ev_head_t)));
+    ev_head_t *slots = (ev_head_t *)(nr + n);
+    int32_t p;
+
+    for (p = 0; p < n; p++) {
+        ev_headring_init(&nr[p], slots + (size_t)p * iv, (uint16_t)iv);
+        if (p < t->count) {
+            memcpy(nr[p].slots, t->rings[p].slots, iv * sizeof(ev_head_t));
+            nr[p].count = t->rings[p].count;
+            nr[p].start = t->rings[p].start;
+        }
+    }
+    free(t->rings);
+    t->rings = nr;
+    t->count = n;
+}
+
+static void topic_free(topic_t *t) {
+    if (!t) return;
+    free(t->rings);
+    free((char *)t->key.name);
+    free(t);
+}
+
+/* ---- groups ---- */
+
+static gtopic_t *gtopic_new(group_t *g, topic_t *t) {
+    gtopic_t *gt = mon_calloc(1, sizeof(*gt));
+
+    gt->key = t->key;
+    gt->topic = t;
+    hmap_put(&g->topics, &gt->key);
+    return gt;
+}
+
+/* Grows a group topic's windows to n partitions (n > count). */
+static void gtopic_grow(const mon_store_t *st, gtopic_t *gt, int32_t n) {
+    size_t iv = (size_t)st->intervals;
+    gpart_t *np =
+        mon_malloc((size_t)n * (sizeof(gpart_t) + iv * sizeof(ev_entry_t)));
+    ev_entry_t *slots = (ev_entry_t *)(np + n);
+    int32_t p;
+
+    for (p = 0; p < n; p++) {
+        ev_window_init(&np[p].win, slots + (size_t)p * iv, (uint16_t)iv);
+        np[p].owner = np[p].client_id = NULL;
+        if (p < gt->count) {
+            memcpy(np[p].win.slots, gt->parts[p].win.slots,
+                   iv * sizeof(ev_entry_t));
+            np[p].win.count = gt->parts[p].win.count;
+            np[p].win.start = gt->parts[p].win.start;
+            np[p].owner = gt->parts[p].owner;
+            np[p].client_id = gt->parts[p].client_id;
+        }
+    }
+    free(gt->parts);
+    gt->parts = np;
+    gt->count = n;
+}
+
+static void gtopic_free(mon_store_cluster_t *cl, gtopic_t *gt) {
+    int32_t p;
+
+    for (p = 0; p < gt->count; p++) {
+        istr_put(cl, gt->parts[p].owner);
+        istr_put(cl, gt->parts[p].client_id);
+    }
+    free(gt->parts);
+    free(gt);
+}
+
+static group_t *group_new(mon_store_cluster_t *cl, const char *name, size_t len,
+                          uint64_t hash) {
+    group_t *g = mon_calloc(1, sizeof(*g));
+    char *copy = mon_malloc(len + 1);
+
+    memcpy(copy, name, len);
+    copy[len] = '\0';
+    g->key.name = copy;
+    g->key.len = len;
+    g->key.hash = hash;
+    g->last_commit_ms = INT64_MIN;
+    hmap_put(&cl->groups, &g->key);
+    return g;
+}
+
+/* Frees a group that is no longer in cl->groups. */
+static void group_free(mon_store_cluster_t *cl, group_t *g) {
+    size_t i;
+
+    HMAP_FOREACH(&g->topics, i)
+    gtopic_free(cl, (gtopic_t *)g->topics.slots[i].item);
+    hmap_free(&g->topics);
+    free((char *)g->key.name);
+    free(g);
+}
+
+/* Unlinks and frees a group (write lock held). */
+static void group_delete(mon_store_cluster_t *cl, group_t *g) {
+    hmap_del(&cl->groups, &g->key);
+    if (cl->c_group == g) {
+        cl->c_group = NULL;
+        cl->c_gtopic = NULL;
+    }
+    group_free(cl, g);
+}
+
+static void gtopic_delete(mon_store_cluster_t *cl, group_t *g, gtopic_t *gt) {
+    hmap_del(&g->topics, &gt->key);
+    if (cl->c_gtopic == gt) cl->c_gtopic = NULL;
+    gtopic_free(cl, gt);
+}
+
+static bool group_expired(const mon_store_t *st, const group_t *g,
+                          int64_t now_ms) {
+    int64_t age;
+
+    if (g->last_commit_ms == INT64_MIN) return false;
+    if (__builtin_sub_overflow(now_ms, g->last_commit_ms, &age))
+        return now_ms > g->last_commit_ms;
+    return age > st->expire_group_ms;
+}
+
+/* ---- clusters ---- */
+
+static mon_store_cluster_t *cluster_alloc(mon_store_t *st, const char *name) {
+    mon_store_cluster_t *cl = mon_calloc(1, sizeof(*cl));
+
+    cl->st = st;
+    cl->name = mon_strdup(name);
+    WARREN_ASSERT(pthread_rwlock_init(&cl->lock, NULL) == 0);
+    return cl;
+}
+
+/* Frees a cluster's contents (no lock: the caller owns it exclusively). */
+static void cluster_clear(mon_store_cluster_t *cl) {
+    size_t i;
+
+    HMAP_FOREACH(&cl->groups, i)
+    group_free(cl, (group_t *)cl->groups.slots[i].item);
+    hmap_free(&cl->groups);
+    HMAP_FOREACH(&cl->topics, i)
+    topic_free((topic_t *)cl->topics.slots[i].item);
+    hmap_free(&cl->topics);
+    /* Every istr is referenced by a partition, so strs is empty now. */
+    WARREN_ASSERT(cl->strs.count == 0);
+    hmap_free(&cl->strs);
+    HMAP_FOREACH(&cl->denied, i)
+    free(cl->denied.slots[i].item);
+    hmap_free(&cl->denied);
+    cl->c_topic = NULL;
+    cl->c_group = NULL;
+    cl->c_gtopic = NULL;
+}
+
+static void cluster_free(mon_store_cluster_t *cl) {
+    if (!cl) return;
+    cluster_clear(cl);
+    pthread_rwlock_destroy(&cl->lock);
+    free(cl->name);
+    free(cl);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Lifecycle                                                              */
+
+void mon_store_config_default(mon_store_config_t *cfg) {
+    cfg->intervals = 10;
+    cfg->min_distance_ms = 0;
+    cfg->expire_group_ms = 604800000LL;
+    cfg->group_allowlist = NULL;
+    cfg->group_denylist = NULL;
+}
+
+static int compile_re(regex_t *re, const char *pattern, const char *what,
+                      char *errstr, size_t errstr_size) {
+    char msg[128];
+    int rc = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
+
+    if (rc) {
+        regerror(rc, re, msg, sizeof(msg));
+        err_set(errstr, errstr_size, "group %s '%s': %s", what, pattern, msg);
+        return -1;
+    }
+    return 0;
+}
+
+mon_store_t *mon_store_new(const mon_store_config_t *cfg, char *errstr,
+                           size_t errstr_size) {
+    mon_store_t *st;
+
+    if (!cfg || cfg->intervals < 1 || cfg->intervals > 65535) {
+        err_set(errstr, errstr_size, "intervals must be 1..65535, not %d",
+                cfg ? cfg->intervals : 0);
+        return NULL;
+    }
+    if (cfg->min_distance_ms < 0 || cfg->expire_group_ms < 0) {
+        err_set(errstr, errstr_size,
+                "min-distance and expire-group must not be negative");
+        return NULL;
+    }
+    st = mon_calloc(1, sizeof(*st));
+    st->intervals = cfg->intervals;
+    st->min_distance_ms = cfg->min_distance_ms;
+    st->expire_group_ms = cfg->expire_group_ms;
+    if (cfg->group_allowlist && *cfg->group_allowlist) {
+        if (compile_re(&st->allow, cfg->group_allowlist, "allowlist", errstr,
+                       errstr_size) < 0) {
+            free(st);
+            return NULL;
+        }
+        st->has_allow = true;
+    }
+    if (cfg->group_denylist && *cfg->group_denylist) {
+        if (compile_re(&st->deny, cfg->group_denylist, "denylist", errstr,
+                       errstr_size) < 0) {
+            if (st->has_allow) regfree(&st->allow);
+            free(st);
+            return NULL;
+        }
+        st->has_deny = true;
+    }
+    WARREN_ASSERT(pthread_mutex_init(&st->clusters_lock, NULL) == 0);
+    return st;
+}
+
+void mon_store_destroy(mon_store_t *st) {
+    size_t i;
+
+    if (!st) return;
+    for (i = 0; i < st->count; i++)
+        cluster_free(st->clusters[i]);
+    free(st->clusters);
+    if (st->has_allow) regfree(&st->allow);
+    if (st->has_deny) regfree(&st->deny);
+    pthread_mutex_destroy(&st->clusters_lock);
+    free(st);
+}
+
+int mon_store_intervals(const mon_store_t *st) {
+    return st->intervals;
+}
+
+/* Cluster by name; clusters_lock held. */
+static mon_store_cluster_t *cluster_lookup(mon_store_t *st, const char *name) {
+    size_t i;
+
+    for (i = 0; i < st->count; i++)
+        if (!strcmp(st->clusters[i]->name, name)) return st->clusters[i];
+    return NULL;
+}
+
+mon_store_cluster_t *mon_store_cluster(mon_store_t *st, const char *name) {
+    mon_store_cluster_t *cl;
+
+    if (!name || !*name || strlen(name) > NAME_MAX_LEN) return NULL;
+    pthread_mutex_lock(&st->clusters_lock);
+    cl = cluster_lookup(st, name);
+    if (!cl) {
+        cl = cluster_alloc(st, name);
+        if (st->count == st->cap) {
+            st->cap = st->cap ? st->cap * 2 : 4;
+            st->clusters =
+                mon_realloc(st->clusters, st->cap * sizeof(*st->clusters));
+        }
+        st->clusters[st->count++] = cl;
+    }
+    pthread_mutex_unlock(&st->clusters_lock);
+    return cl;
+}
+
+mon_store_cluster_t *mon_store_cluster_find(mon_store_t *st, const char *name) {
+    mon_store_cluster_t *cl;
+
+    if (!name) return NULL;
+    pthread_mutex_lock(&st->clusters_lock);
+    cl = cluster_lookup(st, name);
+    pthread_mutex_unlock(&st->clusters_lock);
+    return cl;
+}
+
+const char *mon_store_cluster_name(const mon_store_cluster_t *cl) {
+    return cl->name;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Writers                                                                */
+
+/* Topic by name, through the writer cache (write lock held). */
+static topic_t *w_topic(mon_store_cluster_t *cl, const char *name, size_t len) {
+    topic_t *t = cl->c_topic;
+
+    if (t && t->key.len == len && !memcmp(t->key.name, name, len)) return t;
+    t = hmap_get(&cl->topics, name, len, hash_bytes(name, len));
+    if (t) cl->c_topic = t;
+    return t;
+}
+
+int mon_store_head(mon_store_cluster_t *cl, const char *topic,
+                   int32_t partition, int32_t partitions, int64_t offset,
+                   int64_t t_ms) {
+    mon_store_t *st = cl->st;
+    size_t len;
+    topic_t *t;
+    ev_head_t h;
+    int32_t want;
+
+    if (!topic || !*topic || (len = strlen(topic)) > NAME_MAX_LEN)
+        return MON_STORE_EINVAL;
+    if (partition < 0 || partition >= MON_STORE_MAX_PARTITIONS ||
+        partitions < 0 || partitions > MON_STORE_MAX_PARTITIONS)
+        return MON_STORE_DROP_PARTITION;
+    want = partition + 1 > partitions ? partition + 1 : partitions;
+    h.offset = offset;
+    h.timestamp_ms = t_ms;
+    pthread_rwlock_wrlock(&cl->lock);
+    t = w_topic(cl, topic, len);
+    if (!t) {
+        t = topic_new(cl, topic, len);
+        cl->c_topic = t;
+    }
+    if (want > t->count) topic_grow(st, t, want);
+    ev_headring_push(&t->rings[partition], &h);
+    pthread_rwlock_unlock(&cl->lock);
+    return MON_STORE_STORED;
+}
+
+/* True when the filters let `name` through (write lock held). */
+static bool group_allowed(mon_store_cluster_t *cl, const char *name, size_t len,
+                          uint64_t hash) {
+    const mon_store_t *st = cl->st;
+    bool ok = true;
+    hkey_t *k;
+
+    if (!st->has_allow && !st->has_deny) return true;
+    if (hmap_get(&cl->denied, name, len, hash)) return false;
+    if (st->has_allow && regexec(&st->allow, name, 0, NULL, 0) != 0) ok = false;
+    if (ok && st->has_deny && regexec(&st->deny, name, 0, NULL, 0) == 0)
+        ok = false;
+    if (!ok && cl->denied.count < DENIED_CACHE_MAX) {
+        k = mon_malloc(sizeof(*k) + len + 1);
+        memcpy(k + 1, name, len + 1);
+        k->name = (const char *)(k + 1);
+        k->len = len;
+        k->hash = hash;
+        hmap_put(&cl->denied, k);
+    }
+    return ok;
+}
+
+/* t - prev < min, without overflow. */
+static bool dist_below(int64_t t, int64_t prev, int64_t min) {
+    int64_t d;
+
+    if (__builtin_sub_overflow(t, prev, &d)) return t < prev;
+    return d < min;
+}
+
+int mon_store_commit(mon_store_cluster_t *cl, const char *group,
+                     const char *topic, int32_t partition, int64_t offset,
+                     int64_t t_ms, const char *owner, const char *client_id) {
+    mon_store_t *st = cl->st;
+    size_t glen, tlen;
+    uint64_t ghash;
+    topic_t *t;
+    group_t *g;
+    gtopic_t *gt;
+    gpart_t *gp;
+    const ev_head_t *head;
+    const ev_entry_t *newest;
+    ev_entry_t e;
+    int rc = MON_STORE_STORED;
+
+    if (!group || !*group || !topic || !*topic ||
+        (glen = strlen(group)) > NAME_MAX_LEN ||
+        (tlen = strlen(topic)) > NAME_MAX_LEN ||
+        (owner && strlen(owner) > NAME_MAX_LEN) ||
+        (client_id && strlen(client_id) > NAME_MAX_LEN))
+        return MON_STORE_EINVAL;
+    pthread_rwlock_wrlock(&cl->lock);
+    t = w_topic(cl, topic, tlen);
+    if (!t) {
+        rc = MON_STORE_DROP_NO_TOPIC;
+        goto out;
+    }
+    if (partition < 0 || partition >= t->count) {
+        rc = MON_STORE_DROP_PARTITION;
+        goto out;
+    }
+    head = ev_headring_newest(&t->rings[partition]);
+    if (!head) {
+        rc = MON_STORE_DROP_NO_HEAD;
+        goto out;
+    }
+
+    g = cl->c_group;
+    if (!(g && g->key.len == glen && !memcmp(g->key.name, group, glen))) {
+        ghash = hash_bytes(group, glen);
+        g = hmap_get(&cl->groups, group, glen, ghash);
+        if (!g) {
+            if (!group_allowed(cl, group, glen, ghash)) {
+                rc = MON_STORE_DROP_FILTERED;
+                goto out;
+            }
+            g = group_new(cl, group, glen, ghash);
+        }
+        cl->c_group = g;
+        cl->c_gtopic = NULL;
+    }
+    if (group_expired(st, g, t_ms)) {
+        /* As if a reader had removed it: start afresh. */
+        ghash = g->key.hash;
+        group_delete(cl, g);
+        g = group_new(cl, group, glen, ghash);
+        cl->c_group = g;
+        cl->c_gtopic = NULL;
+    }
+    gt = cl->c_gtopic;
+    if (!gt || gt->topic != t) {
+        gt = hmap_get(&g->topics, t->key.name, t->key.len, t->key.hash);
+        if (!gt) gt = gtopic_new(g, t);
+        cl->c_gtopic = gt;
+    }
+    if (gt->count < t->count) gtopic_grow(st, gt, t->count);
+
+    gp = &gt->parts[partition];
+    e.offset = offset;
+    e.timestamp_ms = t_ms;
+    if (__builtin_sub_overflow(head->offset, offset, &e.lag))
+        e.lag = offset < 0 ? INT64_MAX : 0;
+    if (e.lag < 0) e.lag = 0;
+    newest = ev_window_newest(&gp->win);
+    if (newest && dist_below(t_ms, newest->timestamp_ms, st->min_distance_ms)) {
+        ev_window_merge_newest(&gp->win, &e);
+        rc = MON_STORE_MERGED;
+    } else {
+        ev_window_push(&gp->win, &e);
+    }
+    if (t_ms > g->last_commit_ms) g->last_commit_ms = t_ms;
+    istr_assign(cl, &gp->owner, owner);
+    istr_assign(cl, &gp->client_id, client_id);
+out:
+    pthread_rwlock_unlock(&cl->lock);
+    return rc;
+}
+
+int mon_store_delete_topic(mon_store_t *st, const char *cluster,
+                           const char *topic) {
+    mon_store_cluster_t *cl = mon_store_cluster_find(st, cluster);
+    topic_t *t;
+    gtopic_t *gt;
+    size_t i, len;
+
+    if (!cl || !topic) return MON_STORE_ENOTFOUND;
+    len = strlen(topic);
+    pthread_rwlock_wrlock(&cl->lock);
+    t = hmap_get(&cl->topics, topic, len, hash_bytes(topic, len));
+    if (!t) {
+        pthread_rwlock_unlock(&cl->lock);
+        return MON_STORE_ENOTFOUND;
+    }
+    HMAP_FOREACH(&cl->groups, i) {
+        group_t *g = (group_t *)cl->groups.slots[i].item;
+
+        gt = hmap_get(&g->topics, t->key.name, t->key.len, t->key.hash);
+        if (gt) gtopic_delete(cl, g, gt);
+    }
+    hmap_del(&cl->topics, &t->key);
+    if (cl->c_topic == t) cl->c_topic = NULL;
+    topic_free(t);
+    pthread_rwlock_unlock(&cl->lock);
+    return 0;
+}
+
+int mon_store_delete_group(mon_store_t *st, const char *cluster,
+                           const char *group) {
+    mon_store_cluster_t *cl = mon_store_cluster_find(st, cluster);
+    group_t *g;
+    size_t len;
+
+    if (!cl || !group) return MON_STORE_ENOTFOUND;
+    len = strlen(group);
+    pthread_rwlock_wrlock(&cl->lock);
+    g = hmap_get(&cl->groups, group, len, hash_bytes(group, len));
+    if (g) group_delete(cl, g);
+    pthread_rwlock_unlock(&cl->lock);
+    return g ? 0 : MON_STORE_ENOTFOUND;
+}
+
+int mon_store_delete_group_topic(mon_store_t *st, const char *cluster,
+                                 const char *group, const char *topic) {
+    mon_store_cluster_t *cl = mon_store_cluster_find(st, cluster);
+    group_t *g;
+    gtopic_t *gt = NULL;
+    size_t len;
+
+    if (!cl || !group || !topic) return MON_STORE_ENOTFOUND;
+    len = strlen(group);
+    pthread_rwlock_wrlock(&cl->lock);
+    g = hmap_get(&cl->groups, group, len, hash_bytes(group, len));
+    if (g) {
+        len = strlen(topic);
+        gt = hmap_get(&g->topics, topic, len, hash_bytes(topic, len));
+        if (gt) gtopic_delete(cl, g, gt);
+    }
+    pthread_rwlock_unlock(&cl->lock);
+    return gt ? 0 : MON_STORE_ENOTFOUND;
+}
+
+/* Clusters as an array copied under clusters_lock (handles are stable). */
+static mon_store_cluster_t **clusters_copy(mon_store_t *st, size_t *n) {
+    mon_store_cluster_t **arr;
+
+    pthread_mutex_lock(&st->clusters_lock);
+    *n = st->count;
+    arr = mon_malloc((st->count ? st->count : 1) * sizeof(*arr));
+    if (st->count) memcpy(arr, st->clusters, st->count * sizeof(*arr));
+    pthread_mutex_unlock(&st->clusters_lock);
+    return arr;
+}
+
+size_t mon_store_expire(mon_store_t *st, int64_t now_ms) {
+    size_t n, c, i, k, removed = 0;
+    mon_store_cluster_t **cls = clusters_copy(st, &n);
+    group_t **dead = NULL;
+
+    for (c = 0; c < n; c++) {
+        mon_store_cluster_t *cl = cls[c];
+
+        pthread_rwlock_wrlock(&cl->lock);
+        dead = mon_realloc(dead, (cl->groups.count + 1) * sizeof(*dead));
+        k = 0;
+        HMAP_FOREACH(&cl->groups, i) {
+            group_t *g = (group_t *)cl->groups.slots[i].item;
+
+            if (group_expired(st, g, now_ms)) dead[k++] = g;
+        }
+        for (i = 0; i < k; i++)
+            group_delete(cl, dead[i]);
+        removed += k;
+        pthread_rwlock_unlock(&cl->lock);
+    }
+    free(dead);
+    free(cls);
+    return removed;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Readers                                                                */
+
+void mon_store_names_free(mon_store_names_t *names) {
+    size_t i;
+
+    if (!names) return;
+    for (i = 0; i < names->count; i++)
+        free(names->names[i]);
+    free(names->names);
+    names->names = NULL;
+    names->count = 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void names_sort(mon_store_names_t *out) {
+    if (out->count > 1) qsort(out->names, out->count, sizeof(char *), cmp_str);
+}
+
+int mon_store_clusters(mon_store_t *st, mon_store_names_t *out) {
+    size_t i;
+
+    pthread_mutex_lock(&st->clusters_lock);
+    out->count = st->count;
+    out->names = mon_malloc((st->count ? st->count : 1) * sizeof(char *));
+    for (i = 0; i < st->count; i++)
+        out->names[i] = mon_strdup(st->clusters[i]->name);
+    pthread_mutex_unlock(&st->clusters_lock);
+    names_sort(out);
+    return 0;
+}
+
+/* Copies the names of the items of `m` accepted by `keep` (NULL = all). */
+static void names_of(const hmap_t *m, mon_store_names_t *out,
+                     bool (*keep)(const hkey_t *, const void *),
+                     const void *arg) {
+    size_t i;
+
+    out->count = 0;
+    out->names = mon_malloc((m->count ? m->count : 1) * sizeof(char *));
+    HMAP_FOREACH(m, i) {
+        const hkey_t *k = m->slots[i].item;
+
+        if (!keep || keep(k, arg))
+            out->names[out->count++] = mon_strndup(k->name, k->len);
+    }
+}
+
+int mon_store_topics(mon_store_t *st, const char *cluster,
+                     mon_store_names_t *out) {
+    mon_store_cluster_t *cl = mon_store_cluster_find(st, cluster);
+
+    out->names = NULL;
+    out->count = 0;
+    if (!cl) return MON_STORE_ENOTFOUND;
+    pthread_rwlock_rdlock(&cl->lock);
+    names_of(&cl->topics, out, NULL, NULL);
+    pthread_rwlock_unlock(&cl->lock);
+    names_sort(out);
+    return 0;
+}
+
+int mon_store_topic_offsets(mon_store_t *st, const char *cluster,
+                            const char *topic, int64_t **offsets,
+                            size_t *count) {
+    mon_store_cluster_t *cl = mon_store_cluster_find(st, cluster);
+    const topic_t *t;
+    size_t len;
+    int32_t p;
+
+    *offsets = NULL;
+    *count = 0;
+    if (!cl || !topic) return MON_STORE_ENOTFOUND;
+    len = strlen(topic);
+    pthread_rwlock_rdlock(&cl->lock);
+    t = hmap_get(&cl->topics, topic, len, hash_bytes(topic, len));
+    if (t) {
+        *offsets =
+            mon_malloc((size_t)(t->count ? t->count : 1) * sizeof(int64_t));
+        *count = (size_t)t->count;
+        for (p = 0; p < t->count; p++) {
+            const ev_head_t *h = ev_headring_newest(&t->rings[p]);
+
+            (*offsets)[p] = h ? h->offset : -1;
+        }
+    }
+    pthread_rwlock_unlock(&cl->lock);
+    return t ? 0 : MON_STORE_ENOTFOUND;
+}
+
+typedef struct live_arg_s {
+    const mon_store_t *st;
+    int64_t now_ms;
+    const topic_t *topic; /* consumers of this topic, or NULL */
+} live_arg_t;
+
+static bool keep_live(const hkey_t *k, const void *arg) {
+    const live_arg_t *la = arg;
+    const group_t *g = (const group_t *)k;
+
+    if (group_expired(la->st, g, la->now_ms)) return false;
+    if (la->topic && !hmap_get(&g->topics, la->topic->key.name,
+                               la->topic->key.len, la->topic->key.hash))
+        return false;
+    return true;
+}
+
+int mon_store_topic_consumers(mon_store_t *st, const char *cluster,
+                              const char *topic, int64_t now_ms,
+                              mon_store_names_t *out) {
+    mon_store_cluster_t *cl = mon_store_cluster_find(st, cluster);
+    live_arg_t la;
+    size_t len;
+
+    out->names = NULL;
+    out->count = 0;
+    if (!cl || !topic) return MON_STORE_ENOTFOUND;
+    len = strlen(topic);
+    la.st = st;
+    la.now_ms = now_ms;
+    pthread_rwlock_rdlock(&cl->lock);
+    la.topic = hmap_get(&cl->topics, topic, len, hash_bytes(topic, len));
+    if (la.topic)
+        names_of(&cl->groups, out, keep_live, &la);
+    else
+        out->names = mon_malloc(sizeof(char *));
+    pthread_rwlock_unlock(&cl->lock);
+    names_sort(out);
+    return 0;
+}
+
+int mon_store_groups(mon_store_t *st, const char *cluster, int64_t now_ms,
+                     mon_store_names_t *out) {
+    mon_store_cluster_t *cl = mon_store_cluster_find(st, cluster);
+    live_arg_t la;
+
+    out->names = NULL;
+    out->count = 0;
+    if (!cl) return MON_STORE_ENOTFOUND;
+    la.st = st;
+    la.now_ms = now_ms;
+    la.topic = NULL;
+    pthread_rwlock_rdlock(&cl->lock);
+    names_of(&cl->groups, out, keep_live, &la);
+    pthread_rwlock_unlock(&cl->lock);
+    names_sort(out);
+    return 0;
+}
+
+/* Live group by name (read lock held), or NULL. */
+static group_t *r_group(const mon_store_cluster_t *cl, const char *group,
+                        int64_t now_ms) {
+    size_t len = strlen(group);
+    group_t *g = hmap_get(&cl->groups, group, len, hash_bytes(group, len));
+
+    if (g && group_expired(cl->st, g, now_ms)) return NULL;
+    return g;
+}
+
+static int cmp_gtopic(const void *a, const void *b) {
+    const gtopic_t *x = *(const gtopic_t *const *)a;
+    const gtopic_t *y = *(const gtopic_t *const *)b;
+
+    return strcmp(x->key.name, y->key.name);
+}
+
+/* Makes *buf at least `size` bytes (keeps the old buffer if big enough). */
+static void buf_reserve(void **buf, size_t *cap, size_t size) {
+    if (size > *cap) {
+        size_t n = *cap ? *cap : 256;
+
+        while (n < size)
+            n *= 2;
+        free(*buf);
+        *buf = mon_malloc(n);
+        *cap = n;
+    }
+}
+
+#define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
+
+/* A string arena over a buffer: copies s and returns the copy. */
+static const char *arena_str(char **pos, const char *s, size_t len) {
+    char *d = *pos;
+
+    memcpy(d, s, len);
+    d[len] = '\0';
+    *pos = d + len + 1;
+    return d;
+}
+
+static size_t istr_len(const istr_t *is) {
+    return is ? is->key.len + 1 : 1;
+}
+
+static const char *arena_istr(char **pos, const istr_t *is) {
+    return is ? arena_str(pos, is->s, is->key.len) : arena_str(pos, "", 0);
+}
+
+/* Sorted gtopics of g into `arr` (capacity g->topics.count). */
+static size_t sorted_gtopics(const group_t *g, gtopic_t **arr) {
+    size_t i, n = 0;
+
+    HMAP_FOREACH(&g->topics, i)
+    arr[n++] = (gtopic_t *)g->topics.slots[i].item;
+    if (n > 1) qsort(arr, n, sizeof(*arr), cmp_gtopic);
+    return n;
+}
+
+int mon_store_group_detail(mon_store_t *st, const char *cluster,
+                           const char *group, int64_t now_ms,
+                           mon_group_detail_t *out) {
+    mon_store_cluster_t *cl = mon_store_cluster_find(st, cluster);
+    const group_t *g;
+    gtopic_t **gts;
+    size_t ntop, i, nparts = 0, nentries = 0, nheads = 0, strbytes = 0;
+    size_t off_entries, off_heads, off_gts, off_str, total, k = 0;
+    ev_entry_t *ep;
+    ev_head_t *hp;
+    char *sp;
+    int32_t p;
+
+    out->parts = NULL;
+    out->count = 0;
+    out->last_commit_ms = 0;
+    out->intervals = st->intervals;
+    if (!cl || !group) return MON_STORE_ENOTFOUND;
+    pthread_rwlock_rdlock(&cl->lock);
+    g = r_group(cl, group, now_ms);
+    if (!g) {
+        pthread_rwlock_unlock(&cl->lock);
+        return MON_STORE_ENOTFOUND;
+    }
+    HMAP_FOREACH(&g->topics, i) {
+        const gtopic_t *gt = (const gtopic_t *)g->topics.slots[i].item;
+        const topic_t *t = gt->topic;
+
+        nparts += (size_t)t->count;
+        strbytes += (size_t)t->count * (gt->key.len + 1);
+        for (p = 0; p < t->count; p++) {
+            nheads += t->rings[p].count;
+            if (p < gt->count) {
+                nentries += gt->parts[p].win.count;
+                strbytes += istr_len(gt->parts[p].owner) +
+                            istr_len(gt->parts[p].client_id);
+            } else {
+                strbytes += 2;
+            }
+        }
+    }
+    ntop = g->topics.count;
+    off_entries = ALIGN8(nparts * sizeof(mon_part_detail_t));
+    off_heads = off_entries + nentries * sizeof(ev_entry_t);
+    off_gts = off_heads + nheads * sizeof(ev_head_t);
+    off_str = off_gts + ntop * sizeof(gtopic_t *);
+    total = off_str + strbytes;
+    buf_reserve(&out->buf_, &out->buf_size_, total);
+    out->parts = out->buf_;
+    ep = (ev_entry_t *)((char *)out->buf_ + off_entries);
+    hp = (ev_head_t *)((char *)out->buf_ + off_heads);
+    gts = (gtopic_t **)((char *)out->buf_ + off_gts);
+    sp = (char *)out->buf_ + off_str;
+    ntop = sorted_gtopics(g, gts);
+    for (i = 0; i < ntop; i++) {
+        const gtopic_t *gt = gts[i];
+        const topic_t *t = gt->topic;
+
+        for (p = 0; p < t->count; p++) {
+            mon_part_detail_t *d = &out->parts[k++];
+            const ev_headring_t *ring = &t->rings[p];
+            const ev_window_t *win = p < gt->count ? &gt->parts[p].win : NULL;
+            const ev_head_t *nh = ev_headring_newest(ring);
+            unsigned j;
+
+            d->topic = arena_str(&sp, gt->key.name, gt->key.len);
+            d->partition = p;
+            d->owner = arena_istr(&sp, win ? gt->parts[p].owner : NULL);
+            d->client_id = arena_istr(&sp, win ? gt->parts[p].client_id : NULL);
+            d->entries = ep;
+            d->entry_count = win ? win->count : 0;
+            for (j = 0; win && j < win->count; j++)
+                *ep++ = *ev_window_at(win, j);
+            d->heads = hp;
+            d->head_count = ring->count;
+            for (j = 0; j < ring->count; j++)
+                *hp++ = *ev_headring_at(ring, j);
+            d->current_lag = 0;
+            if (nh && d->entry_count) {
+                int64_t off = d->entries[d->entry_count - 1].offset;
+
+                d->current_lag = nh->offset > off ? nh->offset - off : 0;
+            }
+        }
+    }
+    out->count = k;
+    out->last_commit_ms = g->last_commit_ms;
+    pthread_rwlock_unlock(&cl->lock);
+    return 0;
+}
+
+void mon_group_detail_free(mon_group_detail_t *d) {
+    if (!d) return;
+    free(d->buf_);
+    memset(d, 0, sizeof(*d));
+}
+
+/* Fills a NOTFOUND evaluation (names copied into the buffer). */
+static int eval_notfound(const char *cluster, const char *group, int64_t now_ms,
+                         mon_group_eval_t *out) {
+    size_t cl_len = cluster ? strlen(cluster) : 0;
+    size_t g_len = group ? strlen(group) : 0;
+    char *sp;
+
+    buf_reserve(&out->buf_, &out->buf_size_, cl_len + g_len + 2);
+    sp = out->buf_;
+    out->cluster = arena_str(&sp, cluster ? cluster : "", cl_len);
+    out->group = arena_str(&sp, group ? group : "", g_len);
+    out->status = EV_NOTFOUND;
+    ev_group_init(&out->rollup);
+    out->parts = NULL;
+    out->count = 0;
+    out->now_ms = now_ms;
+    out->last_commit_ms = 0;
+    return MON_STORE_ENOTFOUND;
+}
+
+int mon_store_group_eval(mon_store_t *st, const char *cluster,
+                         const char *group, int64_t now_ms,
+                         const ev_params_t *p, mon_group_eval_t *out) {
+    mon_store_cluster_t *cl = mon_store_cluster_find(st, cluster);
+    const group_t *g;
+    ev_params_t defp;
+    gtopic_t **gts;
+    size_t ntop, i, nparts = 0, strbytes, off_gts, off_str, k = 0;
+    size_t cl_len, g_len;
+    char *sp;
+    int32_t pi;
+
+    if (!p) {
+        ev_params_default(&defp);
+        defp.intervals = st->intervals;
+        p = &defp;
+    }
+    if (!cl || !group) return eval_notfound(cluster, group, now_ms, out);
+    pthread_rwlock_rdlock(&cl->lock);
+    g = r_group(cl, group, now_ms);
+    if (!g) {
+        pthread_rwlock_unlock(&cl->lock);
+        return eval_notfound(cluster, group, now_ms, out);
+    }
+    cl_len = strlen(cl->name);
+    g_len = g->key.len;
+    strbytes = cl_len + g_len + 2;
+    HMAP_FOREACH(&g->topics, i) {
+        const gtopic_t *gt = (const gtopic_t *)g->topics.slots[i].item;
+        const topic_t *t = gt->topic;
+
+        nparts += (size_t)t->count;
+        strbytes += (size_t)t->count * (gt->key.len + 1);
+        for (pi = 0; pi < t->count; pi++)
+            strbytes += pi < gt->count ? istr_len(gt->parts[pi].owner) +
+                                             istr_len(gt->parts[pi].client_id)
+                                       : 2;
+    }
+    ntop = g->topics.count;
+    off_gts = nparts * sizeof(mon_part_eval_t);
+    off_str = off_gts + ntop * sizeof(gtopic_t *);
+    buf_reserve(&out->buf_, &out->buf_size_, off_str + strbytes);
+    out->parts = out->buf_;
+    gts = (gtopic_t **)((char *)out->buf_ + off_gts);
+    sp = (char *)out->buf_ + off_str;
+    out->cluster = arena_str(&sp, cl->name, cl_len);
+    out->group = arena_str(&sp, g->key.name, g_len);
+    ntop = sorted_gtopics(g, gts);
+    ev_group_init(&out->rollup);
+    for (i = 0; i < ntop; i++) {
+        const gtopic_t *gt = gts[i];
+        const topic_t *t = gt->topic;
+        const char *tname = arena_str(&sp, gt->key.name, gt->key.len);
+
+        for (pi = 0; pi < t->count; pi++) {
+            mon_part_eval_t *pe = &out->parts[k];
+            const gpart_t *gp = pi < gt->count ? &gt->parts[pi] : NULL;
+            const ev_window_t *win = gp ? &gp->win : NULL;
+
+            pe->topic = tname;
+            pe->partition = pi;
+            pe->owner = arena_istr(&sp, gp ? gp->owner : NULL);
+            pe->client_id = arena_istr(&sp, gp ? gp->client_id : NULL);
+            ev_evaluate(p, win, &t->rings[pi], now_ms, &pe->result);
+            pe->entry_count = win ? win->count : 0;
+            if (pe->entry_count) {
+                pe->first = *ev_window_at(win, 0);
+                pe->last = *ev_window_newest(win);
+            } else {
+                memset(&pe->first, 0, sizeof(pe->first));
+                memset(&pe->last, 0, sizeof(pe->last));
+            }
+            ev_group_add(&out->rollup, &pe->result, (int)k);
+            k++;
+        }
+    }
+    out->count = k;
+    out->status = out->rollup.status;
+    out->now_ms = now_ms;
+    out->last_commit_ms = g->last_commit_ms;
+    pthread_rwlock_unlock(&cl->lock);
+    return 0;
+}
+
+void mon_group_eval_free(mon_group_eval_t *ev) {
+    if (!ev) return;
+    free(ev->buf_);
+    memset(ev, 0, sizeof(*ev));
+}
+
+int mon_store_foreach_eval(mon_store_t *st, int64_t now_ms,
+                           const ev_params_t *p, mon_store_eval_cb cb,
+                           void *arg) {
+    mon_store_names_t clusters, groups;
+    mon_group_eval_t ev;
+    size_t c, i;
+    int rc = 0;
+
+    memset(&ev, 0, sizeof(ev));
+    mon_store_clusters(st, &clusters);
+    for (c = 0; c < clusters.count && !rc; c++) {
+        if (mon_store_groups(st, clusters.names[c], now_ms, &groups) < 0)
+            continue;
+        for (i = 0; i < groups.count && !rc; i++) {
+            /* A group deleted meanwhile is skipped. */
+            if (mon_store_group_eval(st, clusters.names[c], groups.names[i],
+                                     now_ms, p, &ev) == 0)
+                rc = cb(&ev, arg);
+        }
+        mon_store_names_free(&groups);
+    }
+    mon_store_names_free(&clusters);
+    mon_group_eval_free(&ev);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Snapshot                                                               */
+
+#define SNAP_MAGIC "WRNSTORE"
+#define SNAP_VERSION 1u
+#define SNAP_HEADER 32u
+
+/* Serialises one cluster (read lock held). */
+static void save_cluster(mon_wbuf_t *b, const mon_store_cluster_t *cl) {
+    size_t i, j;
+    int32_t p;
+    unsigned k;
+
+    mon_wbuf_str(b, cl->name, strlen(cl->name));
+    mon_wbuf_u32(b, (uint32_t)cl->topics.count);
+    HMAP_FOREACH(&cl->topics, i) {
+        const topic_t *t = (const topic_t *)cl->topics.slots[i].item;
+
+        mon_wbuf_str(b, t->key.name, t->key.len);
+        mon_wbuf_u32(b, (uint32_t)t->count);
+        for (p = 0; p < t->count; p++) {
+            const ev_headring_t *r = &t->rings[p];
+
+            mon_wbuf_u16(b, r->count);
+            for (k = 0; k < r->count; k++) {
+                const ev_head_t *h = ev_headring_at(r, k);
+
+                mon_wbuf_u64(b, (uint64_t)h->offset);
+                mon_wbuf_u64(b, (uint64_t)h->timestamp_ms);
+            }
+        }
+    }
+    mon_wbuf_u32(b, (uint32_t)cl->groups.count);
+    HMAP_FOREACH(&cl->groups, i) {
+        const group_t *g = (const group_t *)cl->groups.slots[i].item;
+
+        mon_wbuf_str(b, g->key.name, g->key.len);
+        mon_wbuf_u64(b, (uint64_t)g->last_commit_ms);
+        mon_wbuf_u32(b, (uint32_t)g->topics.count);
+        HMAP_FOREACH(&g->topics, j) {
+            const gtopic_t *gt = (const gtopic_t *)g->topics.slots[j].item;
+
+            mon_wbuf_str(b, gt->key.name, gt->key.len);
+            mon_wbuf_u32(b, (uint32_t)gt->count);
+            for (p = 0; p < gt->count; p++) {
+                const gpart_t *gp = &gt->parts[p];
+
+                if (gp->owner)
+                    mon_wbuf_str(b, gp->owner->s, gp->owner->key.len);
+                else
+                    mon_wbuf_u16(b, 0);
+                if (gp->client_id)
+                    mon_wbuf_str(b, gp->client_id->s, gp->client_id->key.len);
+                else
+                    mon_wbuf_u16(b, 0);
+                mon_wbuf_u16(b, gp->win.count);
+                for (k = 0; k < gp->win.count; k++) {
+                    const ev_entry_t *e = ev_window_at(&gp->win, k);
+
+                    mon_wbuf_u64(b, (uint64_t)e->offset);
+                    mon_wbuf_u64(b, (uint64_t)e->timestamp_ms);
+                    mon_wbuf_u64(b, (uint64_t)e->lag);
+                }
+            }
+        }
+    }
+}
+
+int mon_store_save(mon_store_t *st, const char *path, char *errstr,
+                   size_t errstr_size) {
+    mon_wbuf_t b = {NULL, 0, 0};
+    mon_wbuf_t hdr = {NULL, 0, 0};
+    size_t n;
+    mon_store_cluster_t **cls = clusters_copy(st, &n);
+    for (size_t c = 0; c < n; c++) {
+        pthread_rwlock_rdlock(&cls[c]->lock);
+        save_cluster(&b, cls[c]);
+        pthread_rwlock_unlock(&cls[c]->lock);
+    }
+    mon_wbuf_put(&hdr, SNAP_MAGIC, 8);
+    mon_wbuf_u32(&hdr, SNAP_VERSION);
+    mon_wbuf_u32(&hdr, (uint32_t)st->intervals);
+    mon_wbuf_u64(&hdr, b.len);
+    mon_wbuf_u32(&hdr, mon_crc32(b.p, b.len));
+    mon_wbuf_u32(&hdr, (uint32_t)n);
+    WARREN_ASSERT(hdr.len == SNAP_HEADER);
+    int rc = mon_file_write_atomic(path, hdr.p, hdr.len, b.p, b.len, errstr,
+                                   errstr_size) == 0
+                 ? 0
+                 : MON_STORE_EIO;
+    mon_wbuf_free(&hdr);
+    mon_wbuf_free(&b);
+    free(cls);
+    return rc;
+}
+
+static char *dup_n(const char *s, size_t n) {
+    return mon_strndup(s, n);
+}
+
+/* Parses one cluster into a fresh, unregistered cluster object. */
+static mon_store_cluster_t *load_cluster(mon_store_t *st, mon_rbuf_t *r) {
+    mon_store_cluster_t *cl = NULL;
+    const char *s;
+    size_t len, at;
+    uint32_t nt, ng, np, i, j;
+    uint16_t n16;
+    char *name;
+    int32_t p;
+
+    if (mon_rbuf_str(r, &s, &len, 1, "cluster name") < 0) return NULL;
+    name = dup_n(s, len);
+    cl = cluster_alloc(st, name);
+    free(name);
+    if (mon_rbuf_count(r, &nt, 6, UINT32_MAX, "topic count") < 0) goto fail;
+    for (i = 0; i < nt; i++) {
+        topic_t *t;
+
+        at = r->pos;
+        if (mon_rbuf_str(r, &s, &len, 1, "topic name") < 0) goto fail;
+        if (hmap_get(&cl->topics, s, len, hash_bytes(s, len))) {
+            mon_rbuf_fail(r, at, "duplicate topic");
+            goto fail;
+        }
+        t = topic_new(cl, s, len);
+        if (mon_rbuf_count(r, &np, 2, MON_STORE_MAX_PARTITIONS, "partition count") <
+            0)
+            goto fail;
+        if (np) topic_grow(st, t, (int32_t)np);
+        for (p = 0; p < (int32_t)np; p++) {
+            if (mon_rbuf_u16(r, &n16, "head count") < 0 ||
+                mon_rbuf_need(r, (size_t)n16 * 16, "head samples") < 0)
+                goto fail;
+            for (j = 0; j < n16; j++) {
+                ev_head_t h;
+
+                mon_rbuf_i64(r, &h.offset, "head offset");
+                mon_rbuf_i64(r, &h.timestamp_ms, "head time");
+                ev_headring_push(&t->rings[p], &h);
+            }
+        }
+    }
+    if (mon_rbuf_count(r, &ng, 14, UINT32_MAX, "group count") < 0) goto fail;
+    for (i = 0; i < ng; i++) {
+        group_t *g;
+        uint32_t ngt, k;
+
+        at = r->pos;
+        if (mon_rbuf_str(r, &s, &len, 1, "group name") < 0) goto fail;
+        if (hmap_get(&cl->groups, s, len, hash_bytes(s, len))) {
+            mon_rbuf_fail(r, at, "duplicate group");
+            goto fail;
+        }
+        g = group_new(cl, s, len, hash_bytes(s, len));
+        if (mon_rbuf_i64(r, &g->last_commit_ms, "last commit time") < 0 ||
+            mon_rbuf_count(r, &ngt, 6, UINT32_MAX, "group topic count") < 0)
+            goto fail;
+        for (k = 0; k < ngt; k++) {
+            topic_t *t;
+            gtopic_t *gt;
+
+            at = r->pos;
+            if (mon_rbuf_str(r, &s, &len, 1, "group topic name") < 0) goto fail;
+            t = hmap_get(&cl->topics, s, len, hash_bytes(s, len));
+            if (!t) {
+                mon_rbuf_fail(r, at, "group topic not among the cluster's topics");
+                goto fail;
+            }
+            if (hmap_get(&g->topics, s, len, t->key.hash)) {
+                mon_rbuf_fail(r, at, "duplicate group topic");
+                goto fail;
+            }
+            gt = gtopic_new(g, t);
+            at = r->pos;
+            if (mon_rbuf_count(r, &np, 6, MON_STORE_MAX_PARTITIONS,
+                         "partition count") < 0)
+                goto fail;
+            if ((int32_t)np > t->count) {
+                mon_rbuf_fail(r, at, "group topic has more partitions than topic");
+                goto fail;
+            }
+            if (np) gtopic_grow(st, gt, (int32_t)np);
+            for (p = 0; p < (int32_t)np; p++) {
+                gpart_t *gp = &gt->parts[p];
+                const char *o, *c;
+                size_t olen, clen;
+
+                if (mon_rbuf_str(r, &o, &olen, 0, "owner") < 0 ||
+                    mon_rbuf_str(r, &c, &clen, 0, "client_id") < 0 ||
+                    mon_rbuf_u16(r, &n16, "entry count") < 0 ||
+                    mon_rbuf_need(r, (size_t)n16 * 24, "window entries") < 0)
+                    goto fail;
+                if (olen) gp->owner = istr_get(cl, o, olen);
+                if (clen) gp->client_id = istr_get(cl, c, clen);
+                for (j = 0; j < n16; j++) {
+                    ev_entry_t e;
+
+                    mon_rbuf_i64(r, &e.offset, "entry offset");
+                    mon_rbuf_i64(r, &e.timestamp_ms, "entry time");
+                    mon_rbuf_i64(r, &e.lag, "entry lag");
+                    ev_window_push(&gp->win, &e);
+                }
+            }
+        }
+    }
+    return cl;
+fail:
+    cluster_free(cl);
+    return NULL;
+}
+
+int mon_store_load(mon_store_t *st, const char *path, char *errstr,
+                   size_t errstr_size) {
+    unsigned char *data = NULL;
+    size_t len, i;
+    mon_rbuf_t r;
+    uint32_t version, ncl, crc;
+    uint64_t body;
+    mon_store_cluster_t **loaded = NULL;
+    size_t nloaded = 0;
+    int rc = MON_STORE_EINVAL;
+
+    if (mon_file_read(path, &data, &len, errstr, errstr_size) < 0)
+        return MON_STORE_EIO;
+    mon_rbuf_init(&r, data, len, path, errstr, errstr_size);
+    if (len < SNAP_HEADER) {
+        mon_rbuf_fail(&r, len, "truncated header (32 bytes needed)");
+        goto out;
+    }
+    if (memcmp(data, SNAP_MAGIC, 8)) {
+        mon_rbuf_fail(&r, 0, "bad magic (not a warren store snapshot)");
+        goto out;
+    }
+    r.pos = 8;
+    uint32_t ignored;
+    mon_rbuf_u32(&r, &version, "version");
+    if (version != SNAP_VERSION) {
+        mon_rbuf_fail(&r, 8, "unsupported version");
+        goto out;
+    }
+    /* intervals of the writer: rings adapt */
+    mon_rbuf_u32(&r, &ignored, "intervals");
+    int64_t body_len;
+    mon_rbuf_i64(&r, &body_len, "body length");
+    body = (uint64_t)body_len;
+    if (body != len - SNAP_HEADER) {
+        mon_rbuf_fail(&r, 16, "body length does not match the file size");
+        goto out;
+    }
+    mon_rbuf_u32(&r, &crc, "crc");
+    if (crc != mon_crc32(data + SNAP_HEADER, (size_t)body)) {
+        mon_rbuf_fail(&r, 24, "checksum mismatch (file corrupt)");
+        goto out;
+    }
+    mon_rbuf_u32(&r, &ncl, "cluster count");
+    if ((size_t)ncl * 10 > len - SNAP_HEADER) {
+        mon_rbuf_fail(&r, 28, "cluster count exceeds what the file can hold");
+        goto out;
+    }
+    loaded = mon_calloc(ncl ? ncl : 1, sizeof(*loaded));
+    for (i = 0; i < ncl; i++) {
+        size_t at = r.pos, j;
+
+        loaded[i] = load_cluster(st, &r);
+        if (!loaded[i]) goto out;
+        nloaded++;
+        for (j = 0; j < i; j++)
+            if (!strcmp(loaded[j]->name, loaded[i]->name)) {
+                mon_rbuf_fail(&r, at, "duplicate cluster");
+                goto out;
+            }
+    }
+    if (r.pos != len) {
+        mon_rbuf_fail(&r, r.pos, "trailing bytes after the last cluster");
+        goto out;
+    }
+    /* Everything checked: swap the contents in, one cluster at a time. */
+    for (i = 0; i < nloaded; i++) {
+        mon_store_cluster_t *cl = mon_store_cluster(st, loaded[i]->name);
+        mon_store_cluster_t *nc = loaded[i];
+        hmap_t tmp;
+
+        pthread_rwlock_wrlock(&cl->lock);
+        tmp = cl->topics;
+        cl->topics = nc->topics;
+        nc->topics = tmp;
+        tmp = cl->groups;
+        cl->groups = nc->groups;
+        nc->groups = tmp;
+        tmp = cl->strs;
+        cl->strs = nc->strs;
+        nc->strs = tmp;
+        cl->c_topic = NULL;
+        cl->c_group = NULL;
+        cl->c_gtopic = NULL;
+        pthread_rwlock_unlock(&cl->lock);
+    }
+    rc = 0;
+out:
+    for (i = 0; i < nloaded; i++)
+        cluster_free(loaded[i]);
+    free(loaded);
+    free(data);
+    return rc;
+}

@@ -1,0 +1,313 @@
+/* mon_store: the offset store: head rings per topic partition and commit
+ * windows per consumer group partition, per cluster (Burrow's storage).
+ *
+ * Built on the assumption that commits vastly outnumber everything else:
+ * a commit is one lock, two cached-hash lookups and a 24-byte ring write.
+ * A group's windows for one topic live in one contiguous array with the
+ * ring slots inline (272 bytes per group partition at intervals = 10), so
+ * a store tracking a million group partitions holds about 272 MB.
+ *
+ * Rules (Burrow's storage rules, exactly):
+ *  - A head appends to its partition's head ring (no de-duplication). A
+ *    topic's partition count = max(given count, highest partition seen + 1)
+ *    and only grows.
+ *  - A commit is dropped when its topic has no head yet, its partition is
+ *    < 0 or >= the count, or that partition has no head yet. On a group's
+ *    first commit to a topic the group gets an empty window for every
+ *    partition of the topic; when the topic grows, so do the group's
+ *    partitions (partitions that never commit evaluate OK, complete 0).
+ *  - The lag stored with a commit is max(0, newest head - offset).
+ *  - min-distance: when the window is not empty and t - newest.t <
+ *    min_distance_ms, the commit replaces the newest entry's offset and lag
+ *    and keeps its timestamp; otherwise it is appended (oldest falls off).
+ *  - A group whose last commit is more than expire_group_ms before now is
+ *    expired: readers report it NOTFOUND and skip it in lists; it is freed
+ *    by mon_store_expire() or by the next write to it (a commit to an
+ *    expired group starts it afresh, exactly as if it had been removed).
+ *  - Group allow/deny lists are POSIX extended regexes matched unanchored;
+ *    commits of a group that is denied or not allowed are dropped.
+ *
+ * Locks: st->clusters_lock (a mutex) guards the list of clusters, which
+ * only grows; a mon_store_cluster_t handle stays valid until the store is
+ * destroyed. Each cluster has one pthread_rwlock guarding everything in it
+ * (topics, head rings, groups, windows, owners, the interned strings and
+ * the writer's lookup cache): writers (head, commit, delete, expire, load)
+ * take it exclusive, readers (every query below) take it shared and copy
+ * out what they return, so no pointer into the store ever leaves a call.
+ * Never held across a callback. The configuration is immutable.
+ *
+ * Snapshot file (mon_store_save / mon_store_load), little-endian:
+ *
+ *   OFFSET SIZE DESCRIPTION
+ *   0      8    magic "WRNSTORE"
+ *   8      4    format version, 1
+ *   12     4    intervals of the store that wrote it
+ *   16     8    body length B in bytes
+ *   24     4    CRC-32 (IEEE 802.3, as zlib) of the body
+ *   28     4    number of clusters
+ *   32     B    body: the clusters, one after the other
+ *
+ *   cluster:  u16 name length N, N bytes name, u32 topic count, topics,
+ *             u32 group count, groups
+ *   topic:    u16 N, N bytes name, u32 partition count P, then P times:
+ *             u16 head sample count H, H times {i64 offset, i64 t_ms}
+ *             (oldest first)
+ *   group:    u16 N, N bytes name, i64 last commit t_ms, u32 topic count,
+ *             group topics
+ *   gtopic:   u16 N, N bytes topic name (a topic present above), u32
+ *             partition count P, then P times: u16 owner length, owner,
+ *             u16 client_id length, client_id, u16 entry count E, E times
+ *             {i64 offset, i64 t_ms, i64 lag} (oldest first)
+ *
+ * Names are 1..65535 bytes; counts are bounded by the bytes left. Rings
+ * longer than the loading store's intervals keep their newest entries.
+ */
+#ifndef MON_STORE_H
+#define MON_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "evaluator/ev_group.h"
+#include "evaluator/ev_rules.h"
+#include "evaluator/ev_window.h"
+
+/* Partition counts above this are refused (memory safety for bad input). */
+#define MON_STORE_MAX_PARTITIONS (1 << 20)
+
+/* Errors (negative) returned by the functions below. */
+#define MON_STORE_ENOTFOUND (-1) /* unknown cluster, topic or group */
+#define MON_STORE_EINVAL (-2)    /* bad argument */
+#define MON_STORE_EIO (-3)       /* file error, message in errstr */
+
+typedef struct mon_store_config_s {
+    int intervals;               /* window and head ring size, 1..65535 */
+    int64_t min_distance_ms;     /* Burrow's min-distance, 0 = off */
+    int64_t expire_group_ms;     /* Burrow's expire-group */
+    const char *group_allowlist; /* regex, NULL or "" = allow all */
+    const char *group_denylist;  /* regex, NULL or "" = deny none */
+} mon_store_config_t;
+
+/* What happened to one head or commit (>= 0), for sources and tests. */
+typedef enum mon_store_outcome_e {
+    MON_STORE_STORED = 0,     /* appended */
+    MON_STORE_MERGED,         /* commit replaced the newest (min-distance) */
+    MON_STORE_DROP_NO_TOPIC,  /* commit: the topic has no head yet */
+    MON_STORE_DROP_PARTITION, /* partition < 0 or >= the count */
+    MON_STORE_DROP_NO_HEAD,   /* commit: that partition has no head yet */
+    MON_STORE_DROP_FILTERED   /* commit: group denied / not allowed */
+} mon_store_outcome_t;
+
+typedef struct mon_store_s mon_store_t;
+typedef struct mon_store_cluster_s mon_store_cluster_t;
+
+/* Names, sorted; caller frees with mon_store_names_free. */
+typedef struct mon_store_names_s {
+    char **names;
+    size_t count;
+} mon_store_names_t;
+
+/* One partition of a group detail (the evidence behind a status). */
+typedef struct mon_part_detail_s {
+    const char *topic; /* strings point into the owning detail */
+    int32_t partition;
+    const char *owner;         /* "" when unknown */
+    const char *client_id;     /* "" when unknown */
+    const ev_entry_t *entries; /* window, oldest first */
+    int entry_count;
+    const ev_head_t *heads; /* head ring samples, oldest first */
+    int head_count;
+    int64_t current_lag; /* max(0, newest head - newest offset) */
+} mon_part_detail_t;
+
+/* A group's windows, sorted by topic then partition. Zero-initialise
+ * before first use; may be reused across calls (buffers are kept and
+ * grown); free with mon_group_detail_free. */
+typedef struct mon_group_detail_s {
+    mon_part_detail_t *parts;
+    size_t count;
+    int64_t last_commit_ms;
+    int intervals;
+    /* internal buffers */
+    void *buf_;
+    size_t buf_size_;
+} mon_group_detail_t;
+
+/* One evaluated partition. */
+typedef struct mon_part_eval_s {
+    const char *topic; /* strings point into the owning eval */
+    int32_t partition;
+    const char *owner;     /* "" when unknown */
+    const char *client_id; /* "" when unknown */
+    ev_result_t result;
+    int entry_count;  /* entries in the window */
+    ev_entry_t first; /* oldest entry (Burrow's start), when count>0 */
+    ev_entry_t last;  /* newest entry (Burrow's end), when count>0 */
+} mon_part_eval_t;
+
+/* A group evaluated at one instant. status is EV_NOTFOUND (count 0) for an
+ * unknown or expired group, else group.status. Partitions are sorted by
+ * topic then partition; group.maxlag_index indexes parts. Zero-initialise
+ * before first use; may be reused across calls (buffers are kept, so
+ * repeated evaluation allocates nothing); free with mon_group_eval_free. */
+typedef struct mon_group_eval_s {
+    const char *cluster; /* points into buffers of this struct */
+    const char *group;
+    ev_status_t status;
+    ev_group_t rollup;
+    mon_part_eval_t *parts;
+    size_t count;
+    int64_t now_ms;
+    int64_t last_commit_ms;
+    /* internal buffers */
+    void *buf_;
+    size_t buf_size_;
+} mon_group_eval_t;
+
+/* Called by mon_store_foreach_eval for every live group, with no lock
+ * held; `ev` is valid only during the call. Return non-zero to stop. */
+typedef int (*mon_store_eval_cb)(const mon_group_eval_t *ev, void *arg);
+
+/* ---- lifecycle ---- */
+
+/* Fills *cfg with Burrow's defaults: intervals 10, min-distance 0,
+ * expire-group 7 days, no allow/deny list. */
+void mon_store_config_default(mon_store_config_t *cfg);
+
+/* New empty store. Returns NULL with errstr set when intervals is out of
+ * range or a regex does not compile. The config strings are copied. */
+mon_store_t *mon_store_new(const mon_store_config_t *cfg, char *errstr,
+                           size_t errstr_size);
+
+/* Frees the store and every cluster handle; NULL is fine. No other thread
+ * may use the store or its handles any more. */
+void mon_store_destroy(mon_store_t *st);
+
+/* The store's intervals (window capacity). */
+int mon_store_intervals(const mon_store_t *st);
+
+/* ---- writers (take the cluster's write lock) ---- */
+
+/* The handle of cluster `name`, created empty when unknown (NULL for an
+ * empty name). Valid until mon_store_destroy; takes clusters_lock. */
+mon_store_cluster_t *mon_store_cluster(mon_store_t *st, const char *name);
+
+/* The handle of an existing cluster, or NULL. Takes clusters_lock. */
+mon_store_cluster_t *mon_store_cluster_find(mon_store_t *st, const char *name);
+
+/* The cluster's name (owned by the handle). */
+const char *mon_store_cluster_name(const mon_store_cluster_t *cl);
+
+/* Records head `offset` of topic/partition seen at t_ms; `partitions` is
+ * the topic's partition count when known, else 0. Returns
+ * MON_STORE_STORED, MON_STORE_DROP_PARTITION (partition < 0 or beyond
+ * MON_STORE_MAX_PARTITIONS) or MON_STORE_EINVAL (NULL/empty topic). */
+int mon_store_head(mon_store_cluster_t *cl, const char *topic,
+                   int32_t partition, int32_t partitions, int64_t offset,
+                   int64_t t_ms);
+
+/* Records a commit of `offset` by group for topic/partition at t_ms, with
+ * optional owner and client_id (NULL keeps the current ones). Returns a
+ * mon_store_outcome_t (stored, merged or why it was dropped) or
+ * MON_STORE_EINVAL (NULL/empty names). Strings are copied. */
+int mon_store_commit(mon_store_cluster_t *cl, const char *group,
+                     const char *topic, int32_t partition, int64_t offset,
+                     int64_t t_ms, const char *owner, const char *client_id);
+
+/* Removes a topic from the cluster and from every group. Returns 0 or
+ * MON_STORE_ENOTFOUND. */
+int mon_store_delete_topic(mon_store_t *st, const char *cluster,
+                           const char *topic);
+
+/* Removes a group (Burrow's DELETE .../consumer/{group}). Returns 0 or
+ * MON_STORE_ENOTFOUND. */
+int mon_store_delete_group(mon_store_t *st, const char *cluster,
+                           const char *group);
+
+/* Removes one topic from a group (DELETE .../consumer/{g}/topic/{t}).
+ * Returns 0 or MON_STORE_ENOTFOUND. */
+int mon_store_delete_group_topic(mon_store_t *st, const char *cluster,
+                                 const char *group, const char *topic);
+
+/* Frees every group expired at now_ms, in every cluster (one write lock
+ * at a time). Returns the number of groups removed. */
+size_t mon_store_expire(mon_store_t *st, int64_t now_ms);
+
+/* ---- readers (take the cluster's read lock; results are copies) ---- */
+
+/* Frees the names and resets *names; NULL is fine. */
+void mon_store_names_free(mon_store_names_t *names);
+
+/* Every cluster name. Returns 0. */
+int mon_store_clusters(mon_store_t *st, mon_store_names_t *out);
+
+/* Topics of a cluster. Returns 0 or MON_STORE_ENOTFOUND (no cluster). */
+int mon_store_topics(mon_store_t *st, const char *cluster,
+                     mon_store_names_t *out);
+
+/* Newest head offset of each partition of a topic (-1 where a partition
+ * has no head yet) into a malloc'd array the caller frees. Returns 0 or
+ * MON_STORE_ENOTFOUND (no cluster or topic). */
+int mon_store_topic_offsets(mon_store_t *st, const char *cluster,
+                            const char *topic, int64_t **offsets,
+                            size_t *count);
+
+/* Live groups (not expired at now_ms) with windows on a topic. Returns 0
+ * or MON_STORE_ENOTFOUND (no cluster; an unknown topic gives none). */
+int mon_store_topic_consumers(mon_store_t *st, const char *cluster,
+                              const char *topic, int64_t now_ms,
+                              mon_store_names_t *out);
+
+/* Live groups (not expired at now_ms) of a cluster. Returns 0 or
+ * MON_STORE_ENOTFOUND (no cluster). */
+int mon_store_groups(mon_store_t *st, const char *cluster, int64_t now_ms,
+                     mon_store_names_t *out);
+
+/* Copies a group's windows and head rings into *out (see the type).
+ * Returns 0, or MON_STORE_ENOTFOUND for an unknown cluster or an unknown
+ * or expired group (*out then has count 0). */
+int mon_store_group_detail(mon_store_t *st, const char *cluster,
+                           const char *group, int64_t now_ms,
+                           mon_group_detail_t *out);
+
+/* Frees the buffers of *d and zeroes it; NULL is fine. */
+void mon_group_detail_free(mon_group_detail_t *d);
+
+/* Evaluates every partition of a group at now_ms with `p` (NULL: the
+ * defaults, with the store's intervals) and rolls them up into *out.
+ * Returns 0, or MON_STORE_ENOTFOUND for an unknown cluster or an unknown
+ * or expired group (*out then has status EV_NOTFOUND, count 0). */
+int mon_store_group_eval(mon_store_t *st, const char *cluster,
+                         const char *group, int64_t now_ms,
+                         const ev_params_t *p, mon_group_eval_t *out);
+
+/* Frees the buffers of *ev and zeroes it; NULL is fine. */
+void mon_group_eval_free(mon_group_eval_t *ev);
+
+/* Evaluates every live group of every cluster at now_ms and calls cb for
+ * each (clusters and groups in name order), with no lock held between
+ * groups. Returns 0, or the first non-zero value cb returned. */
+int mon_store_foreach_eval(mon_store_t *st, int64_t now_ms,
+                           const ev_params_t *p, mon_store_eval_cb cb,
+                           void *arg);
+
+/* ---- snapshot ---- */
+
+/* Writes every cluster to `path` (format above) through path.tmp, fsync,
+ * rename and an fsync of the directory. The file is built in memory under
+ * each cluster's read lock in turn (writers of that cluster wait for the
+ * copy, not for the disk); never call it from an HTTP handler. Returns 0
+ * or MON_STORE_EIO with errstr naming the path and why. */
+int mon_store_save(mon_store_t *st, const char *path, char *errstr,
+                   size_t errstr_size);
+
+/* Replaces the contents of every cluster named in `path` with the file's
+ * (clusters not in the file are kept). The whole file is checked first:
+ * on any error the store is unchanged and errstr names the path, the byte
+ * offset and why. Returns 0, MON_STORE_EIO (unreadable) or
+ * MON_STORE_EINVAL (corrupt). Takes each cluster's write lock in turn. */
+int mon_store_load(mon_store_t *st, const char *path, char *errstr,
+                   size_t errstr_size);
+
+#endif
