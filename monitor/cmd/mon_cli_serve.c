@@ -214,14 +214,15 @@ int mon_cli_serve(int argc, char **argv) {
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    mon_log(MON_LOG_INFO, "warren starting (config %s, data dir %s)",
-            mon_config_path(cfg) ? mon_config_path(cfg) : "built-in",
-            gen->data_dir);
+    /* The service locks the data dir first: a refusal is one line. */
     svc = mon_service_new(cfg, err, sizeof(err));
     if (!svc) {
         fprintf(stderr, "warren serve: %s\n", err);
         goto out;
     }
+    mon_log(MON_LOG_INFO, "warren starting (config %s, data dir %s)",
+            mon_config_path(cfg) ? mon_config_path(cfg) : "built-in",
+            gen->data_dir);
 
     const mon_config_http_t *hc = mon_config_http(cfg);
     char dbuf[PATH_MAX];

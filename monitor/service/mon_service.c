@@ -9,11 +9,14 @@
 #include "monitor/service/mon_service.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -47,6 +50,8 @@ struct mon_service_s {
     mon_observe_fn observe;
     void *observe_arg;
     int64_t eval_interval_ms;
+    int lock_fd;  /* <data-dir>/warren.lock, flock'ed for our lifetime */
+    int started;  /* _start succeeded: only then is a snapshot written */
     /* loop thread state */
     pthread_t thread;
     int running;
@@ -79,6 +84,50 @@ fail:
     snprintf(errstr, errstr_size, "%s: cannot create: %s", buf,
              strerror(errno));
     return -1;
+}
+
+/* Takes the data dir's lock: <dir>/warren.lock, flock'ed exclusively
+ * for the service's lifetime, with our pid written into it. Called before
+ * anything in the dir is read or written. When another process holds it,
+ * nothing is written (not even the pid) and errstr names the holder. */
+static int lock_data_dir(mon_service_t *svc, const char *dir, char *errstr,
+                         size_t errstr_size) {
+    char path[4096];
+    if (snprintf(path, sizeof(path), "%s/warren.lock", dir) >=
+        (int)sizeof(path)) {
+        snprintf(errstr, errstr_size, "%s: path too long", dir);
+        return -1;
+    }
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(errstr, errstr_size, "data dir %s: cannot open %s: %s", dir,
+                 path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        char pid[32] = "";
+        ssize_t n = e == EWOULDBLOCK ? pread(fd, pid, sizeof(pid) - 1, 0) : 0;
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        close(fd);
+        if (e == EWOULDBLOCK)
+            snprintf(errstr, errstr_size,
+                     "data dir %s is in use by another warren%s%s%s "
+                     "(lock %s)", dir, pid[0] ? " (pid " : "", pid,
+                     pid[0] ? ")" : "", path);
+        else
+            snprintf(errstr, errstr_size, "data dir %s: cannot lock %s: %s",
+                     dir, path, strerror(e));
+        return -1;
+    }
+    char line[32];
+    int n = snprintf(line, sizeof(line), "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, line, (size_t)n, 0) != n)
+        mon_log(MON_LOG_WARN, "data dir %s: cannot write pid into %s", dir,
+                path);
+    svc->lock_fd = fd;
+    return 0;
 }
 
 static void add_route(mon_service_t *svc, const char *cluster,
@@ -117,6 +166,7 @@ mon_service_t *mon_service_new(const mon_config_t *cfg, char *errstr,
                                size_t errstr_size) {
     mon_service_t *svc = mon_calloc(1, sizeof(*svc));
     svc->cfg = cfg;
+    svc->lock_fd = -1;
     pthread_mutex_init(&svc->lock, NULL);
     pthread_cond_init(&svc->cond, NULL);
     svc->last = mon_strmap_new();
@@ -124,7 +174,8 @@ mon_service_t *mon_service_new(const mon_config_t *cfg, char *errstr,
     const mon_config_storage_t *sto = mon_config_storage(cfg);
     const mon_config_evaluator_t *evc = mon_config_evaluator(cfg);
 
-    if (mkdir_p(gen->data_dir, errstr, errstr_size) != 0)
+    if (mkdir_p(gen->data_dir, errstr, errstr_size) != 0 ||
+        lock_data_dir(svc, gen->data_dir, errstr, errstr_size) != 0)
         goto fail;
     mon_store_config_t scfg;
     mon_store_config_default(&scfg);
@@ -501,6 +552,7 @@ int mon_service_start(mon_service_t *svc, char *errstr, size_t errstr_size) {
         return -1;
     }
     svc->running = 1;
+    svc->started = 1;
     return 0;
 }
 
@@ -521,7 +573,9 @@ void mon_service_stop(mon_service_t *svc) {
                     svc->source_names[i]);
         }
     }
-    if (svc->store)
+    /* A service that never started has only what it loaded: writing it
+     * back could only lose state. */
+    if (svc->store && svc->started)
         snapshot(svc);
 }
 
@@ -547,5 +601,7 @@ void mon_service_destroy(mon_service_t *svc) {
     free(svc->history_path);
     pthread_mutex_destroy(&svc->lock);
     pthread_cond_destroy(&svc->cond);
+    if (svc->lock_fd >= 0)
+        close(svc->lock_fd); /* releases the lock, last */
     free(svc);
 }

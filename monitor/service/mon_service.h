@@ -11,6 +11,11 @@
  * snapshot-interval and at stop, and loaded at start, so a restart keeps
  * windows and history.
  *
+ * The data dir belongs to one service at a time: _new takes an exclusive
+ * flock on <data-dir>/warren.lock (holding our pid) before it reads or
+ * writes anything else there, and keeps it until _destroy. A service that
+ * never started (_start did not succeed) never writes a snapshot.
+ *
  * Threads: each source has its own; the loop has one; everything the HTTP
  * layer reads (store, history, clocks, source status) is safe from any
  * thread. _new/_start/_stop/_destroy are for the owning thread only.
@@ -37,10 +42,11 @@ typedef void (*mon_observe_fn)(void *arg, const mon_group_eval_t *ev);
 
 typedef struct mon_service_s mon_service_t;
 
-/* Builds the service for cfg (borrowed; must outlive it): creates the data
- * dir, the store (loading its snapshot if present) and every source
- * (opening an embedded broker, checking a replay trace). Returns NULL with
- * errstr set naming what failed. */
+/* Builds the service for cfg (borrowed; must outlive it): creates and
+ * locks the data dir, the store (loading its snapshot if present) and
+ * every source (opening an embedded broker, checking a replay trace).
+ * Returns NULL with errstr set naming what failed; "data dir D is in use
+ * by another warren (pid N) ..." when another process holds the lock. */
 mon_service_t *mon_service_new(const mon_config_t *cfg, char *errstr,
                                size_t errstr_size);
 
@@ -53,8 +59,8 @@ void mon_service_set_observer(mon_service_t *svc, mon_observe_fn fn,
 /* Starts the sources and the loop. Returns 0 or -1 with errstr set. */
 int mon_service_start(mon_service_t *svc, char *errstr, size_t errstr_size);
 
-/* Stops the loop and the sources, then writes the final snapshot.
- * Idempotent. */
+/* Stops the loop and the sources, then writes the final snapshot (only
+ * when _start had succeeded). Idempotent. */
 void mon_service_stop(mon_service_t *svc);
 
 /* Stops if needed and frees everything; NULL is fine. */
