@@ -108,6 +108,26 @@ $(BUILD)/bench/%: tests/bench/%.c $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(ALL_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
 
+# ---- Version ----------------------------------------------------------
+# One string, fixed at build time: the VERSION file of a release tarball,
+# else `git describe --always --dirty` ("unknown" without either). It lands in a generated header
+# that is rewritten only when the string changes, and only
+# monitor/base/mon_version.c includes it, so a new version recompiles one
+# file and relinks.
+VERSION_RAW := $(shell (cat VERSION 2>/dev/null || \
+             { [ -e .git ] && git describe --always --dirty; }) 2>/dev/null | \
+             head -n 1 | tr -cd 'A-Za-z0-9._+~-')
+VERSION := $(or $(VERSION_RAW),unknown)
+GEN := $(BUILD)/gen
+$(GEN)/warren_version.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define WARREN_VERSION "%s"\n' '$(VERSION)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+$(BUILD)/monitor/base/mon_version.o: $(GEN)/warren_version.h
+$(BUILD)/monitor/base/mon_version.o: ALL_CFLAGS += -I$(GEN)
+.PHONY: FORCE
+FORCE:
+
 deps:
 	@sh tests/deps.sh
 

@@ -11,6 +11,7 @@
 
 #include "http/server/api_json.h"
 #include "monitor/base/mon_log.h"
+#include "monitor/base/mon_version.h"
 
 static void h_healthz(api_req_t *req, void *opaque) {
     cJSON *body = cJSON_CreateObject();
@@ -31,6 +32,17 @@ static void h_ready(api_req_t *req, void *opaque) {
     else
         api_resp_text(req, MHD_HTTP_SERVICE_UNAVAILABLE,
                       "text/plain; charset=utf-8", "STARTING");
+}
+
+static void h_info(api_req_t *req, void *opaque) {
+    cJSON *body = api_json_envelope(0, "build info returned");
+    cJSON *info = cJSON_AddObjectToObject(body, "info");
+    (void)opaque;
+    cJSON_AddStringToObject(info, "name", "warren");
+    cJSON_AddStringToObject(info, "version", mon_version());
+    cJSON_AddStringToObject(info, "api", "v3");
+    cJSON_AddStringToObject(info, "user-agent", mon_version_user_agent());
+    api_resp_json(req, MHD_HTTP_OK, body);
 }
 
 static void h_loglevel_get(api_req_t *req, void *opaque) {
@@ -84,6 +96,7 @@ int api_admin_register(api_server_t *srv, char *errstr, size_t errstr_size) {
         {"GET", "/healthz", h_healthz},
         {"GET", "/burrow/admin", h_burrow_admin},
         {"GET", "/burrow/admin/ready", h_ready},
+        {"GET", "/v3/info", h_info},
         {"GET", "/v3/admin/loglevel", h_loglevel_get},
         {"POST", "/v3/admin/loglevel", h_loglevel_post},
     };

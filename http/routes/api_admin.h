@@ -1,7 +1,9 @@
 /* api_admin: the routes that need no offset store: GET /healthz, Burrow's
  * GET /burrow/admin ("GOOD") and /burrow/admin/ready ("READY" or
- * "STARTING"), and GET/POST /v3/admin/loglevel with Burrow's messages and
- * codes, backed by mon_log's level. Stateless; any pool thread.
+ * "STARTING"), GET/POST /v3/admin/loglevel with Burrow's messages and
+ * codes, backed by mon_log's level, and GET /v3/info (Warren's own: name,
+ * version, API, User-Agent, in Burrow's envelope). Stateless; any pool
+ * thread.
  */
 #ifndef API_ADMIN_H
 #define API_ADMIN_H

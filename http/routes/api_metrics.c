@@ -14,6 +14,7 @@
 
 #include "http/server/api_json.h"
 #include "monitor/base/mon_mem.h"
+#include "monitor/base/mon_version.h"
 
 typedef struct sbuf_s {
     char *p;
@@ -98,6 +99,7 @@ enum family_e {
     F_KLE_MAX_LAG,
     F_KLE_MAX_LAG_SECONDS,
     F_KLE_SUM_LAG,
+    F_BUILD_INFO,
     F__COUNT
 };
 
@@ -138,6 +140,7 @@ static const struct {
     {"kafka_consumergroup_group_max_lag_seconds",
      "Max group time lag in seconds (estimated)"},
     {"kafka_consumergroup_group_sum_lag", "Sum of group offset lag"},
+    {"warren_build_info", "Warren's version (always 1), as warren --version"},
 };
 
 static void text_free(api_metrics_text_t *t) {
@@ -346,6 +349,12 @@ api_metrics_text_t *api_metrics_render(api_metrics_t *m, int64_t wall_ms) {
     }
     mon_group_eval_free(&ev);
     mon_store_names_free(&clusters);
+    {
+        sbuf_t lb = {0};
+        sb_label(&lb, "version", mon_version(), 1);
+        line_i64(&fam[F_BUILD_INFO], F_BUILD_INFO, &lb, 1);
+        free(lb.p);
+    }
     free(lab.group.p);
     free(lab.part.p);
     free(lab.kle_group.p);

@@ -10,6 +10,7 @@
  * group, topic, partition, member_host, consumer_id, client_id; seconds
  * only where the time lag is known), _group_max_lag, _group_max_lag_seconds
  * and _group_sum_lag per group. NOTFOUND (expired) groups are skipped.
+ * warren_build_info{version="..."} 1 says which build answers.
  * Each family is written contiguously with its HELP and TYPE lines; label
  * values are escaped (\\, \", \n).
  *

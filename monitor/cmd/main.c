@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "monitor/base/mon_version.h"
 #include "monitor/cmd/mon_cli.h"
 
 typedef struct cmd_s {
@@ -16,6 +17,7 @@ static const cmd_t cmds[] = {
     {"broker", mon_cli_broker, "use the embedded broker core"},
     {"template", mon_cli_template, "render a notification template"},
     {"notify", mon_cli_notify, "send a test notification"},
+    {"version", mon_cli_version, "print the version (also --version)"},
 };
 
 static void usage(FILE *out) {
@@ -31,6 +33,8 @@ int main(int argc, char **argv) {
         usage(stderr);
         return 2;
     }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+        return mon_cli_version(argc - 1, argv + 1);
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         usage(stdout);

@@ -13,5 +13,6 @@ int mon_cli_serve(int argc, char **argv);
 int mon_cli_broker(int argc, char **argv);
 int mon_cli_template(int argc, char **argv);
 int mon_cli_notify(int argc, char **argv);
+int mon_cli_version(int argc, char **argv);
 
 #endif

@@ -33,6 +33,7 @@
 #include "monitor/base/mon_codec.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
+#include "monitor/base/mon_version.h"
 #include "monitor/notify/mon_sign.h"
 
 #define MAGIC "WRNDLVRY"
@@ -817,7 +818,7 @@ static int start_transfer(mon_delivery_t *q, item_t *it) {
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, it);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, it->errbuf);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "warren");
+    curl_easy_setopt(e, CURLOPT_USERAGENT, mon_version_user_agent());
     if (!strcmp(it->method, "GET")) {
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
     } else {

@@ -31,6 +31,7 @@
 #include "evaluator/ev_group.h"
 #include "monitor/config/mon_config.h"
 #include "monitor/base/mon_log.h"
+#include "monitor/base/mon_version.h"
 #include "monitor/notify/mon_notifier.h"
 #include "monitor/store/mon_store.h"
 #include "monitor/sources/mon_trace.h"
@@ -63,6 +64,7 @@ typedef struct req_s {
     char delivery[160];
     char signature[160];
     char ctype[80];
+    char ua[120];
     char body[8192];
     int64_t t_ms;
 } req_t;
@@ -126,6 +128,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
         snprintf(q->signature, sizeof(q->signature), "%s", h ? h : "");
         h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
         snprintf(q->ctype, sizeof(q->ctype), "%s", h ? h : "");
+        h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
+        snprintf(q->ua, sizeof(q->ua), "%s", h ? h : "");
         memcpy(q->body, cc->buf, cc->len);
         q->body[cc->len] = '\0';
         q->t_ms = mono_ms();
@@ -425,6 +429,9 @@ Test(notifier, signature_verifies_with_an_independent_hmac,
     cr_assert_eq(sscanf(q->signature, "t=%lld,v1=%64[0-9a-f]", &t, hexmac),
                  2, "header: %s", q->signature);
     cr_assert(t >= before && t <= after);
+    char ua[120];
+    snprintf(ua, sizeof(ua), "Warren/%s", mon_version());
+    cr_assert_str_eq(q->ua, ua);
     /* Independent computation: HMAC(key, "<t>.<body>") in one shot. */
     char msg[9000];
     int ml = snprintf(msg, sizeof(msg), "%lld.%s", t, q->body);
