@@ -15,6 +15,7 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
 #include "tests/integration/warren_proc.h"
+#include "tests/integration/json_keys.h"
 #pragma GCC diagnostic pop
 
 #define HOST "burrow-host"
@@ -171,15 +172,6 @@ static void expect_body(const char *path, long want, const char *expected) {
     char *body = get_raw(path, want);
     cr_expect_str_eq(body, expected, "GET %s", path);
     free(body);
-}
-
-/* Keys of object o in order, joined by ','. */
-static void keys_of(const cJSON *o, char *buf, size_t size) {
-    size_t n = 0;
-    buf[0] = '\0';
-    for (const cJSON *c = o ? o->child : NULL; c && n < size; c = c->next)
-        n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? "," : "",
-                              c->string);
 }
 
 static void expect_keys(const cJSON *o, const char *want, const char *what) {

@@ -17,6 +17,7 @@
 #include "http/routes/api_routes_kafka.h"
 #include "http/server/api_server.h"
 #include "monitor/base/mon_log.h"
+#include "tests/integration/json_keys.h"
 
 #define NOW 1700000100000LL
 #define T0 1700000000000LL
@@ -169,15 +170,6 @@ static double num_at(cJSON *o, const char *k) {
     cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
     cr_assert(cJSON_IsNumber(v), "%s is not a number", k);
     return v->valuedouble;
-}
-
-/* Keys of object o in order, joined by ','. */
-static void keys_of(cJSON *o, char *buf, size_t size) {
-    size_t n = 0;
-    buf[0] = '\0';
-    for (cJSON *c = o->child; c; c = c->next)
-        n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? "," : "",
-                              c->string);
 }
 
 /* ---- Burrow routes ---- */

@@ -9,11 +9,14 @@
 #include <pthread.h>
 #include <dirent.h>
 #include <regex.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include <cjson/cJSON.h>
 
 #include "tests/integration/warren_proc.h"
+#include "tests/integration/json_keys.h"
 
 #define TRACE "samples/stalled.jsonl"
 
@@ -45,6 +48,19 @@ static void start_replay(wp_t *w, const char *speed, const char *config) {
     char *args[] = {"--replay", TRACE, "--speed", (char *)speed,
                     config ? "--config" : NULL, (char *)config, NULL};
     cr_assert_eq(wp_start(w, NULL, args), 0, "warren did not start");
+}
+
+/* Writes `text` to a fresh temporary directory's `name`; the path goes
+ * to ini. */
+static void write_ini(char *ini, size_t size, const char *name,
+                      const char *text) {
+    char dir[256];
+    wp_tmpdir(dir, sizeof(dir));
+    snprintf(ini, size, "%s/%s", dir, name);
+    FILE *f = fopen(ini, "w");
+    cr_assert_not_null(f, "%s", ini);
+    fputs(text, f);
+    fclose(f);
 }
 
 /* Waits until the group's /status has `status`; returns its body. */
@@ -311,12 +327,8 @@ static void *sse_client(void *p) {
 }
 
 Test(serve, sse_client_receives_a_status_transition) {
-    char dir[256], ini[300];
-    wp_tmpdir(dir, sizeof(dir));
-    snprintf(ini, sizeof(ini), "%s/fast.ini", dir);
-    FILE *f = fopen(ini, "w");
-    fputs("[evaluator]\nexpire-cache = 1s\n", f);
-    fclose(f);
+    char ini[300];
+    write_ini(ini, sizeof(ini), "fast.ini", "[evaluator]\nexpire-cache = 1s\n");
     wp_t w;
     start_replay(&w, "1000", ini);
     cJSON_Delete(wait_status(&w, "pdf-render", "ERR", 20000));
@@ -337,13 +349,192 @@ Test(serve, sse_client_receives_a_status_transition) {
     wp_stop(&w, NULL);
 }
 
+static int is_rfc3339(const cJSON *v) {
+    regex_t re;
+    int ok;
+    cr_assert_eq(regcomp(&re,
+                         "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:"
+                         "[0-9]{2}(\\.[0-9]{3})?Z$",
+                         REG_EXTENDED | REG_NOSUB),
+                 0);
+    ok = cJSON_IsString(v) && regexec(&re, v->valuestring, 0, NULL, 0) == 0;
+    regfree(&re);
+    return ok;
+}
+
+/* GET /v3/notifiers and a group's /incidents: every field in order, the
+ * deliveries of an incident whose receiver refuses, and never the
+ * webhook's URL or secret. */
+Test(serve, notifier_views_have_their_fields_and_never_the_secret) {
+    char ini[300];
+    write_ini(ini, sizeof(ini), "hook.ini",
+              "[evaluator]\nexpire-cache = 1s\n"
+              "[notifier hook]\nurl-open = http://127.0.0.1:1/hook?token=tok-9\n"
+              "secret = s3cr3t-value\ninterval = 1\nthreshold = ERR\n"
+              "max-retries = 1\n");
+    wp_t w;
+    start_replay(&w, "1000", ini);
+    cJSON_Delete(wait_status(&w, "pdf-render", "ERR", 20000));
+    cJSON *j = NULL, *dl = NULL;
+    long deadline = wp_mono_ms() + 20000;
+    while (wp_mono_ms() < deadline) {
+        j = get_json(&w, "/v3/notifiers", 200);
+        dl = cJSON_GetObjectItem(j, "deliveries");
+        if (cJSON_GetArraySize(dl) > 0)
+            break;
+        cJSON_Delete(j);
+        j = NULL;
+        wp_sleep_ms(100);
+    }
+    cr_assert_not_null(j, "no delivery listed");
+    char keys[512], *txt = cJSON_PrintUnformatted(j);
+    cr_assert_null(strstr(txt, "s3cr3t"), "never the secret: %s", txt);
+    cr_assert_null(strstr(txt, "tok-9"), "never the URL: %s", txt);
+    cr_assert_null(strstr(txt, "127.0.0.1:1"), "never the URL: %s", txt);
+    free(txt);
+    keys_of(j, keys, sizeof(keys));
+    cr_assert_str_eq(keys, "error,message,notifiers,deliveries,request");
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "message")->valuestring,
+                     "notifier list returned");
+    cJSON *nf = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "notifiers"), 0);
+    keys_of(nf, keys, sizeof(keys));
+    cr_assert_str_eq(keys, "name,threshold,interval_s,send_interval_s,"
+                           "send_close,send_once,open_after,close_after,"
+                           "max_retries,signed,open_incidents,queued,"
+                           "delivered,failed,retries,pending,in_flight");
+    cr_assert_str_eq(cJSON_GetObjectItem(nf, "name")->valuestring, "hook");
+    cr_assert_str_eq(cJSON_GetObjectItem(nf, "threshold")->valuestring,
+                     "ERR");
+    cr_assert_eq(cJSON_GetObjectItem(nf, "interval_s")->valuedouble, 1);
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(nf, "signed")));
+    cr_assert_eq(cJSON_GetObjectItem(nf, "max_retries")->valueint, 1);
+    cr_assert_eq(cJSON_GetObjectItem(nf, "open_incidents")->valueint, 1);
+    cr_assert_geq(cJSON_GetObjectItem(nf, "queued")->valueint, 1);
+    cJSON *d = cJSON_GetArrayItem(dl, 0);
+    keys_of(d, keys, sizeof(keys));
+    cr_assert_str_eq(keys, "seq,key,id,notifier,cluster,group,kind,state,"
+                           "attempts,http_status,error,created,time");
+    cr_assert_str_eq(cJSON_GetObjectItem(d, "notifier")->valuestring,
+                     "hook");
+    cr_assert_str_eq(cJSON_GetObjectItem(d, "cluster")->valuestring,
+                     "local");
+    cr_assert_str_eq(cJSON_GetObjectItem(d, "group")->valuestring,
+                     "pdf-render");
+    cr_assert_str_eq(cJSON_GetObjectItem(d, "kind")->valuestring, "open");
+    cr_assert(is_rfc3339(cJSON_GetObjectItem(d, "created")));
+    char id[64];
+    snprintf(id, sizeof(id), "%s", cJSON_GetObjectItem(d, "id")->valuestring);
+    cr_assert_eq(strlen(id), 36, "incident id %s", id);
+    cJSON_Delete(j);
+
+    j = get_json(&w, "/v3/kafka/local/consumer/pdf-render/incidents", 200);
+    keys_of(j, keys, sizeof(keys));
+    cr_assert_str_eq(keys, "error,message,cluster,group,incidents,timeline,"
+                           "request");
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "message")->valuestring,
+                     "consumer incidents returned");
+    cJSON *inc = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "incidents"), 0);
+    keys_of(inc, keys, sizeof(keys));
+    cr_assert(!strcmp(keys, "notifier,open,id,start,notifications,status") ||
+                  !strcmp(keys, "notifier,open,id,start,last_sent,"
+                                "notifications,status"),
+              "incident keys %s", keys);
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(inc, "open")));
+    cr_assert_str_eq(cJSON_GetObjectItem(inc, "id")->valuestring, id);
+    cr_assert(is_rfc3339(cJSON_GetObjectItem(inc, "start")));
+    cr_assert_str_eq(cJSON_GetObjectItem(inc, "status")->valuestring, "ERR");
+    cJSON *ev = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "timeline"), 0);
+    keys_of(ev, keys, sizeof(keys));
+    cr_assert_str_eq(keys, "time,notifier,event,id,status,key,delivery");
+    cr_assert_str_eq(cJSON_GetObjectItem(ev, "event")->valuestring,
+                     "opened");
+    cr_assert(is_rfc3339(cJSON_GetObjectItem(ev, "time")));
+    keys_of(cJSON_GetObjectItem(ev, "delivery"), keys, sizeof(keys));
+    cr_assert_str_eq(keys, "seq,key,id,notifier,cluster,group,kind,state,"
+                           "attempts,http_status,error,created,time");
+    cJSON_Delete(j);
+
+    j = get_json(&w, "/v3/kafka/local/consumer/nosuch/incidents", 200);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "incidents")), 0);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "timeline")), 0);
+    cJSON_Delete(j);
+    wp_stop(&w, NULL);
+}
+
+/* A webhook receiver on an ephemeral port: accepts one request, keeps
+ * what it read (headers and body) and answers 200. */
+typedef struct hook_s {
+    int fd;
+    int port;
+    char req[16384];
+} hook_t;
+
+static void *hook_serve(void *p) {
+    hook_t *h = p;
+    int c = accept(h->fd, NULL, NULL);
+    size_t n = 0;
+    if (c < 0)
+        return NULL;
+    while (n + 1 < sizeof(h->req)) {
+        ssize_t r = read(c, h->req + n, sizeof(h->req) - 1 - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        h->req[n] = '\0';
+        char *body = strstr(h->req, "\r\n\r\n");
+        char *cl = strcasestr(h->req, "Content-Length:");
+        if (body && cl && strlen(body + 4) >= strtoul(cl + 15, NULL, 10))
+            break;
+    }
+    const char *ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"
+                     "Connection: close\r\n\r\n";
+    (void)!write(c, ok, strlen(ok));
+    close(c);
+    return NULL;
+}
+
+static void hook_start(hook_t *h, pthread_t *t) {
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof(sa);
+    memset(h->req, 0, sizeof(h->req));
+    h->fd = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert_geq(h->fd, 0);
+    cr_assert_eq(bind(h->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    cr_assert_eq(listen(h->fd, 4), 0);
+    cr_assert_eq(getsockname(h->fd, (struct sockaddr *)&sa, &sl), 0);
+    h->port = ntohs(sa.sin_port);
+    pthread_create(t, NULL, hook_serve, h);
+}
+
+/* With --listen on port 0, the port the kernel picked is in the
+ * notification's dashboard link: the notifier is built after the bind. */
+Test(serve, notification_links_the_dashboard_on_the_bound_port) {
+    char ini[300], text[256];
+    hook_t h;
+    pthread_t t;
+    hook_start(&h, &t);
+    snprintf(text, sizeof(text),
+             "[evaluator]\nexpire-cache = 1s\n[notifier hook]\n"
+             "url-open = http://127.0.0.1:%d/hook\ninterval = 1\n"
+             "threshold = ERR\n", h.port);
+    write_ini(ini, sizeof(ini), "hook.ini", text);
+    wp_t w;
+    start_replay(&w, "1000", ini);
+    pthread_join(t, NULL);
+    close(h.fd);
+    char want[128];
+    snprintf(want, sizeof(want),
+             "\"dashboard_url\":\"http://127.0.0.1:%d/#/clusters/local/"
+             "groups/pdf-render\"", w.port);
+    cr_assert(strstr(h.req, want), "no %s in: %s", want, h.req);
+    wp_stop(&w, NULL);
+}
+
 Test(serve, config_errors_name_file_and_line_and_exit_2) {
-    char dir[256], ini[300];
-    wp_tmpdir(dir, sizeof(dir));
-    snprintf(ini, sizeof(ini), "%s/bad.ini", dir);
-    FILE *f = fopen(ini, "w");
-    fputs("[storage]\nintervals = 10\n[evaluator]\nallowed-lag = -5\n", f);
-    fclose(f);
+    char ini[300];
+    write_ini(ini, sizeof(ini), "bad.ini",
+              "[storage]\nintervals = 10\n[evaluator]\nallowed-lag = -5\n");
     char *args[] = {"serve", "--config", ini, NULL};
     char *out = NULL;
     cr_assert_eq(wp_run(args, &out), 2);
@@ -358,12 +549,9 @@ Test(serve, config_errors_name_file_and_line_and_exit_2) {
 }
 
 Test(serve, admin_token_guards_delete_and_admin_post) {
-    char dir[256], ini[300];
-    wp_tmpdir(dir, sizeof(dir));
-    snprintf(ini, sizeof(ini), "%s/token.ini", dir);
-    FILE *f = fopen(ini, "w");
-    fputs("[http]\nadmin-token = hunter2-token\n", f);
-    fclose(f);
+    char ini[300];
+    write_ini(ini, sizeof(ini), "token.ini",
+              "[http]\nadmin-token = hunter2-token\n");
     wp_t w;
     start_replay(&w, "1000", ini);
     cJSON_Delete(wait_status(&w, "pdf-render", "ERR", 20000));
