@@ -14,28 +14,15 @@ static void merge_into(cJSON *to, cJSON *from) {
     cJSON_Delete(from);
 }
 
-/* The notifier, or NULL (then a 503 has been sent). */
-static mon_notifier_t *notifier(api_req_t *req, void *opaque) {
-    mon_notifier_t *n = __atomic_load_n((mon_notifier_t **)opaque,
-                                        __ATOMIC_ACQUIRE);
-    if (!n)
-        api_resp_error(req, 503, "notifier starting");
-    return n;
-}
-
 static void h_notifiers(api_req_t *req, void *opaque) {
-    mon_notifier_t *n = notifier(req, opaque);
-    if (!n)
-        return;
+    mon_notifier_t *n = opaque;
     cJSON *body = api_json_envelope(0, "notifier list returned");
     merge_into(body, mon_notifier_to_json(n));
     api_resp_json(req, 200, body);
 }
 
 static void h_incidents(api_req_t *req, void *opaque) {
-    mon_notifier_t *n = notifier(req, opaque);
-    if (!n)
-        return;
+    mon_notifier_t *n = opaque;
     cJSON *body = api_json_envelope(0, "consumer incidents returned");
     merge_into(body, mon_notifier_group_json(n,
                                              api_req_param(req, "cluster"),
@@ -43,13 +30,12 @@ static void h_incidents(api_req_t *req, void *opaque) {
     api_resp_json(req, 200, body);
 }
 
-int api_routes_notify_register(api_server_t *srv, mon_notifier_t **slot,
+int api_routes_notify_register(api_server_t *srv, mon_notifier_t *n,
                                char *errstr, size_t errstr_size) {
-    if (api_server_route(srv, "GET", "/v3/notifiers", h_notifiers, slot,
-                         errstr,
+    if (api_server_route(srv, "GET", "/v3/notifiers", h_notifiers, n, errstr,
                          errstr_size) != 0)
         return -1;
     return api_server_route(srv, "GET",
                             "/v3/kafka/:cluster/consumer/:group/incidents",
-                            h_incidents, slot, errstr, errstr_size);
+                            h_incidents, n, errstr, errstr_size);
 }

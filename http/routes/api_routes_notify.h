@@ -15,12 +15,9 @@
 #include "http/server/api_server.h"
 #include "monitor/notify/mon_notifier.h"
 
-/* Registers the routes over the notifier in *slot (borrowed; must outlive
- * the server). The slot may still be NULL at registration (the notifier
- * needs the bound port for its dashboard URL, so it is created after the
- * server starts): until it is filled, the routes answer 503. Returns 0,
- * or -1 with errstr set. */
-int api_routes_notify_register(api_server_t *srv, mon_notifier_t **slot,
+/* Registers the routes over notifier n (borrowed; must outlive the
+ * server), before api_server_start. Returns 0, or -1 with errstr set. */
+int api_routes_notify_register(api_server_t *srv, mon_notifier_t *n,
                                char *errstr, size_t errstr_size);
 
 #endif

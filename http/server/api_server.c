@@ -194,7 +194,7 @@ const api_config_t *api_server_config(const api_server_t *srv) {
 }
 
 int api_server_port(const api_server_t *srv) {
-    return srv->started ? srv->port : 0;
+    return srv->listen_fd >= 0 || srv->started ? srv->port : 0;
 }
 
 /* ---- responses ---- */
@@ -553,11 +553,32 @@ static int open_listener(const char *listen_addr, char *errstr,
     return fd;
 }
 
+/* The port listen_fd is bound to, or 0. */
+static int bound_port(int fd) {
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) return 0;
+    return ntohs(ss.ss_family == AF_INET6
+                     ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                     : ((struct sockaddr_in *)&ss)->sin_port);
+}
+
+int api_server_listen(api_server_t *srv, char *errstr, size_t errstr_size) {
+    if (srv->started || srv->listen_fd >= 0) {
+        snprintf(errstr, errstr_size, "listen %s: already listening",
+                 srv->listen);
+        return -1;
+    }
+    srv->listen_fd = open_listener(srv->listen, errstr, errstr_size);
+    if (srv->listen_fd < 0) return -1;
+    srv->port = bound_port(srv->listen_fd);
+    return 0;
+}
+
 int api_server_start(api_server_t *srv, char *errstr, size_t errstr_size) {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
                      MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     size_t mem;
-    const union MHD_DaemonInfo *info;
 
     if (srv->started) {
         snprintf(errstr, errstr_size, "http server already started");
@@ -569,8 +590,9 @@ int api_server_start(api_server_t *srv, char *errstr, size_t errstr_size) {
      * epoll set"), which graceful shutdown must never risk. With the
      * connection counts a monitor sees, poll costs nothing measurable. */
     flags |= MHD_USE_POLL;
-    srv->listen_fd = open_listener(srv->listen, errstr, errstr_size);
-    if (srv->listen_fd < 0) return -1;
+    if (srv->listen_fd < 0 &&
+        api_server_listen(srv, errstr, errstr_size) != 0)
+        return -1;
     /* room for the request line and headers we accept, plus read buffer */
     mem = 2 * (srv->cfg.max_url + srv->cfg.max_header) + 16384;
     if (mem < 32768) mem = 32768;
@@ -586,19 +608,7 @@ int api_server_start(api_server_t *srv, char *errstr, size_t errstr_size) {
     if (!srv->daemon) {
         snprintf(errstr, errstr_size, "listen %s: cannot start HTTP daemon",
                  srv->listen);
-        close(srv->listen_fd);
-        srv->listen_fd = -1;
         return -1;
-    }
-    info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    srv->port = info ? info->port : 0;
-    if (srv->port == 0) {
-        struct sockaddr_storage ss;
-        socklen_t sl = sizeof(ss);
-        if (getsockname(srv->listen_fd, (struct sockaddr *)&ss, &sl) == 0)
-            srv->port = ntohs(ss.ss_family == AF_INET6
-                                  ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                  : ((struct sockaddr_in *)&ss)->sin_port);
     }
     srv->started = 1;
     return 0;

@@ -13,11 +13,14 @@
  * Routing uses the raw request target, not libmicrohttpd's unescaped
  * copy, so an encoded '/' or '.' can never change which route matches.
  *
- * Built-in routes (api_server_new): GET /healthz, /burrow/admin,
- * /burrow/admin/ready, GET+POST /v3/admin/loglevel, GET /v3/events (SSE)
- * and, with a dashboard folder, GET /, /dashboard and /dashboard/...
- * Everything else (the /v3/kafka tree, /metrics) is registered by its
- * module through api_server_route before api_server_start.
+ * Built-in routes (api_server_new): GET /v3/events (SSE) and, with a
+ * dashboard folder, GET /, /dashboard and /dashboard/... Everything else
+ * (the admin routes, the /v3/kafka tree, /metrics) is registered by its
+ * module through api_server_route before api_server_start. Starting is
+ * two steps so the port is known before anything depends on it:
+ * api_server_listen binds (port 0 picks one), then the caller builds
+ * what needs the port and registers routes, then api_server_start runs
+ * the pool.
  *
  * Locks: the route table is frozen at start and read lock-free; the ready
  * flag and the in-flight counter are atomics; the SSE hub has its own
@@ -73,11 +76,19 @@ int api_server_route(api_server_t *srv, const char *method, const char *pattern,
                      api_handler_fn fn, void *opaque, char *errstr,
                      size_t errstr_size);
 
-/* Binds, listens and starts the pool. Returns 0, or -1 with errstr naming
- * the address and why (e.g. "127.0.0.1:8000: Address already in use"). */
+/* Binds and listens, without serving yet: connections wait in the
+ * kernel's backlog until api_server_start. Lets the caller learn the port
+ * (api_server_port, useful with port 0) and build what depends on it
+ * before registering routes. Returns 0, or -1 with errstr naming the
+ * address and why (e.g. "127.0.0.1:8000: Address already in use"). */
+int api_server_listen(api_server_t *srv, char *errstr, size_t errstr_size);
+
+/* Starts the pool on the socket of api_server_listen (binding first when
+ * it was not called); the route table is frozen from here on. Returns 0,
+ * or -1 with errstr naming the address and why. */
 int api_server_start(api_server_t *srv, char *errstr, size_t errstr_size);
 
-/* The bound TCP port once started (useful with port 0), else 0. */
+/* The bound TCP port once listening (useful with port 0), else 0. */
 int api_server_port(const api_server_t *srv);
 
 /* Sets what GET /burrow/admin/ready answers: READY (200) when non-zero,

@@ -214,7 +214,8 @@ int mon_cli_serve(int argc, char **argv) {
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    /* The service locks the data dir first: a refusal is one line. */
+    /* The service locks the data dir first: a refusal is one line. It
+     * starts no thread until mon_service_start. */
     svc = mon_service_new(cfg, err, sizeof(err));
     if (!svc) {
         fprintf(stderr, "warren serve: %s\n", err);
@@ -224,6 +225,11 @@ int mon_cli_serve(int argc, char **argv) {
             mon_config_path(cfg) ? mon_config_path(cfg) : "built-in",
             gen->data_dir);
 
+    /* Bind before any thread starts: the port (chosen by the kernel for
+     * port 0) goes into the config's dashboard URL while only this thread
+     * reads the config, and the notifier is built with it before any
+     * route that shows it is registered. Connections wait in the backlog
+     * until the pool starts below. */
     const mon_config_http_t *hc = mon_config_http(cfg);
     char dbuf[PATH_MAX];
     api_config_t ac;
@@ -239,7 +245,16 @@ int mon_cli_serve(int argc, char **argv) {
     ac.hostname = gen->name;
     ac.dashboard_dir = dashboard_dir(dbuf, sizeof(dbuf));
     srv = api_server_new(&ac, err, sizeof(err));
-    if (!srv) {
+    if (!srv || api_server_listen(srv, err, sizeof(err)) != 0) {
+        fprintf(stderr, "warren serve: %s\n", err);
+        goto out;
+    }
+    int port = api_server_port(srv);
+    mon_config_set_bound_port(cfg, port);
+    mon_log(MON_LOG_INFO, "listening on %s:%d", hc->listen_host, port);
+
+    notifier = mon_notifier_new_from_config(cfg, NULL, err, sizeof(err));
+    if (!notifier) {
         fprintf(stderr, "warren serve: %s\n", err);
         goto out;
     }
@@ -260,31 +275,18 @@ int mon_cli_serve(int argc, char **argv) {
     metrics = api_metrics_new(&kctx);
     if (api_admin_register(srv, err, sizeof(err)) != 0 ||
         api_routes_kafka_register(routes, srv, err, sizeof(err)) != 0 ||
-        api_metrics_register(metrics, srv, err, sizeof(err)) != 0) {
+        api_metrics_register(metrics, srv, err, sizeof(err)) != 0 ||
+        api_routes_notify_register(srv, notifier, err, sizeof(err)) != 0 ||
+        api_routes_config_register(srv, &kctx, err, sizeof(err)) != 0) {
         fprintf(stderr, "warren serve: %s\n", err);
         goto out;
     }
     mon_service_set_publish(svc, publish, api_server_events(srv));
-    /* The notifier needs the dashboard URL, which needs the bound port:
-     * bind first, then create it; routes must be registered before the
-     * pool starts, so its routes read through a slot filled below. */
-    if (api_routes_notify_register(srv, &notifier, err, sizeof(err)) != 0 ||
-        api_routes_config_register(srv, &kctx, err, sizeof(err)) != 0 ||
-        api_server_start(srv, err, sizeof(err)) != 0) {
-        fprintf(stderr, "warren serve: %s\n", err);
-        goto out;
-    }
-    int port = api_server_port(srv);
-    mon_config_set_bound_port(cfg, port);
-    mon_notifier_t *made = mon_notifier_new_from_config(cfg, NULL, err,
-                                                        sizeof(err));
-    if (!made) {
-        fprintf(stderr, "warren serve: %s\n", err);
-        goto out;
-    }
-    __atomic_store_n(&notifier, made, __ATOMIC_RELEASE);
     mon_service_set_observer(svc, observe, notifier);
-    mon_log(MON_LOG_INFO, "listening on %s:%d", hc->listen_host, port);
+    if (api_server_start(srv, err, sizeof(err)) != 0) {
+        fprintf(stderr, "warren serve: %s\n", err);
+        goto out;
+    }
     if (mon_service_start(svc, err, sizeof(err)) != 0) {
         fprintf(stderr, "warren serve: %s\n", err);
         goto out;

@@ -931,6 +931,37 @@ Test(api_server, busy_port_fails_with_reason) {
     api_server_destroy(other);
 }
 
+/* listen binds and tells the port before anything is served; routes can
+ * still be added until start, and the pool then serves that same port. */
+Test(api_server, listen_tells_the_port_before_routes_and_start) {
+    api_config_t cfg;
+    char err[256] = "";
+    resp_t r;
+    api_server_destroy(srv);
+    api_config_default(&cfg);
+    cfg.listen = "127.0.0.1:0";
+    srv = api_server_new(&cfg, err, sizeof(err));
+    cr_assert_not_null(srv, "%s", err);
+    cr_assert_eq(api_server_port(srv), 0, "no port before listen");
+    cr_assert_eq(api_server_listen(srv, err, sizeof(err)), 0, "%s", err);
+    port = api_server_port(srv);
+    cr_assert_gt(port, 0);
+    cr_assert_eq(api_server_listen(srv, err, sizeof(err)), -1,
+                 "listening twice is refused");
+    cr_assert_eq(api_server_route(srv, "GET", "/t/slow", h_slow, NULL, err,
+                                  sizeof(err)),
+                 0, "routes are still accepted after listen: %s", err);
+    cr_assert_eq(api_server_start(srv, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(api_server_port(srv), port, "start serves the bound port");
+    cr_assert_eq(api_server_route(srv, "GET", "/t/late", h_slow, NULL, err,
+                                  sizeof(err)),
+                 -1, "routes are frozen at start");
+    http("GET", "/t/slow", NULL, NULL, &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_str_eq(r.body, "slow done");
+    resp_free(&r);
+}
+
 Test(api_server, bad_listen_address_is_refused) {
     const char *bad[] = {"nohostport", "127.0.0.1:99999", "127.0.0.1:x", "[::1",
                          "256.1.1.1:80"};
