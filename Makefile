@@ -57,7 +57,7 @@ BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BIN := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRC))
 
-.PHONY: all deps run test unit bench clean format
+.PHONY: all deps run test unit bench clean format fuzz
 all: warren
 
 # ./warren is always the plain build; sanitized builds keep theirs in BUILD.
@@ -149,15 +149,36 @@ $(BUILD)/stress/%: tests/stress/%.c $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(ALL_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
 
+# libFuzzer target for the Kafka request decoder, built with clang and
+# ASan+UBSan whatever SANITIZE says (it links only the decoder's files).
+# `make test` runs it for FUZZ_QUICK_S seconds; `make fuzz` for FUZZ_S.
+FUZZ_CC ?= clang
+FUZZ_S ?= 600
+FUZZ_QUICK_S ?= 5
+FUZZ_BIN := build/fuzz/fuzz_bc_kreq
+FUZZ_DEPS := tests/fuzz/fuzz_bc_kreq.c broker-core/bc_kreq.c \
+             broker-core/bc_wire.c broker-core/bc_err.c broker-core/bc_mem.c
+$(FUZZ_BIN): $(FUZZ_DEPS) $(wildcard broker-core/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -I. \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  -o $@ $(FUZZ_DEPS)
+
+fuzz: $(FUZZ_BIN)
+	@mkdir -p build/fuzz/corpus_bc_kreq
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_S) -rss_limit_mb=1024 \
+	  build/fuzz/corpus_bc_kreq tests/fuzz/corpus_bc_kreq
+
 test: deps
-	@$(MAKE) --no-print-directory warren $(HELPER_BIN) $(STRESS_BIN)
+	@$(MAKE) --no-print-directory warren $(HELPER_BIN) $(STRESS_BIN) $(FUZZ_BIN)
 ifeq ($(SANITIZE),thread)
 	@$(MAKE) --no-print-directory SANITIZE= warren \
 	  $(subst build/thread,build/default,$(UNIT_BIN) $(INTEG_BIN) $(HELPER_BIN))
 else
 	@$(MAKE) --no-print-directory $(UNIT_BIN) $(INTEG_BIN)
 endif
-	@BUILD=$(BUILD) CRIT_BUILD=$(CRIT_BUILD) sh tests/run.sh
+	@BUILD=$(BUILD) CRIT_BUILD=$(CRIT_BUILD) FUZZ_BIN=$(FUZZ_BIN) \
+	  FUZZ_QUICK_S=$(FUZZ_QUICK_S) sh tests/run.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory warren $(BENCH_BIN) $(HELPER_BIN)

@@ -53,6 +53,10 @@ struct bc_broker_s {
     listener_t *ls;
     size_t nls;
     int next_id;
+    topic_t **deleted; /* deleted topics: logs kept open until close, so
+                          bc_log_t pointers handed out stay valid;
+                          guarded by topics_lock */
+    size_t ndeleted;
     pthread_mutex_t tick_lock; /* guards the last_* times */
     int64_t last_retention_ms;
     int64_t last_clean_ms;
@@ -154,6 +158,21 @@ static void add_topic(bc_broker_t *b, topic_t *t) {
     b->topics[b->ntopics++] = t;
 }
 
+/* Removes a partition directory of a deleted topic (files only). */
+static void remove_flat_dir(const char *path) {
+    DIR *d = opendir(path);
+    if (!d) return;
+    struct dirent *de;
+    char f[4096];
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+        snprintf(f, sizeof(f), "%s/%s", path, de->d_name);
+        unlink(f);
+    }
+    closedir(d);
+    rmdir(path);
+}
+
 static topic_t *find_topic(bc_broker_t *b, const char *name) {
     for (size_t i = 0; i < b->ntopics; i++)
         if (!strcmp(b->topics[i]->name, name)) return b->topics[i];
@@ -203,6 +222,19 @@ bc_broker_t *bc_broker_open(const char *data_dir, const bc_broker_conf_t *conf,
         rc = bc_err_set(BC_ERR_LOCKED, errstr, errstr_size,
                         "data dir '%s' is in use by another process", data_dir);
         goto err;
+    }
+    /* Partitions of topics deleted before a crash. */
+    d = opendir(data_dir);
+    if (d) {
+        struct dirent *de;
+        while ((de = readdir(d))) {
+            size_t l = strlen(de->d_name);
+            if (l <= 7 || strcmp(de->d_name + l - 7, "-delete") != 0) continue;
+            snprintf(path, sizeof(path), "%s/%s", data_dir, de->d_name);
+            remove_flat_dir(path);
+        }
+        closedir(d);
+        d = NULL;
     }
     snprintf(path, sizeof(path), "%s/topics", data_dir);
     if ((rc = bc_fs_mkdirs(path, errstr, errstr_size)) < 0) goto err;
@@ -304,8 +336,68 @@ static int close_logs(bc_broker_t *b) {
     return job.rc;
 }
 
+/* "<dir>/<topic>-<p>.<topic id>-delete", where a deleted partition goes. */
+static void deleted_path(char *buf, size_t size, const bc_broker_t *b,
+                         const topic_t *t, int32_t p) {
+    snprintf(buf, size, "%s/%s-%d.%s-delete", b->dir, t->name, (int)p,
+             t->cfg.topic_id);
+}
+
+int bc_broker_delete_topic(bc_broker_t *b, const char *topic, char *errstr,
+                           size_t errstr_size) {
+    int rc = 0;
+    char path[4096], to[4096];
+    pthread_rwlock_wrlock(&b->topics_lock);
+    topic_t *t = find_topic(b, topic);
+    if (!t) {
+        rc = bc_err_set(BC_ERR_NOT_FOUND, errstr, errstr_size,
+                        "unknown topic '%s'", topic);
+        goto out;
+    }
+    snprintf(path, sizeof(path), "%s/topics/%s", b->dir, topic);
+    if (unlink(path) != 0 && errno != ENOENT) {
+        rc = bc_err_set(BC_ERR_IO, errstr, errstr_size, "%s: %s", path,
+                        strerror(errno));
+        goto out;
+    }
+    snprintf(path, sizeof(path), "%s/topics", b->dir);
+    bc_fs_fsync_dir(path);
+    for (int32_t p = 0; p < t->cfg.partitions; p++) {
+        snprintf(path, sizeof(path), "%s/%s-%d", b->dir, t->name, (int)p);
+        deleted_path(to, sizeof(to), b, t, p);
+        if (rename(path, to) != 0)
+            say(b, "%s: cannot rename for deletion: %s", path,
+                strerror(errno));
+    }
+    bc_fs_fsync_dir(b->dir);
+    for (size_t i = 0; i < b->ntopics; i++) {
+        if (b->topics[i] != t) continue;
+        memmove(&b->topics[i], &b->topics[i + 1],
+                (b->ntopics - i - 1) * sizeof(*b->topics));
+        b->ntopics--;
+        break;
+    }
+    b->deleted = bc_realloc(b->deleted, (b->ndeleted + 1) * sizeof(topic_t *));
+    b->deleted[b->ndeleted++] = t;
+out:
+    pthread_rwlock_unlock(&b->topics_lock);
+    return rc;
+}
+
 int bc_broker_close(bc_broker_t *b) {
     if (!b) return 0;
+    for (size_t i = 0; i < b->ndeleted; i++) {
+        topic_t *t = b->deleted[i];
+        char path[4096];
+        for (int32_t p = 0; t->parts && p < t->cfg.partitions; p++) {
+            bc_log_abandon(t->parts[p].log);
+            t->parts[p].log = NULL;
+            deleted_path(path, sizeof(path), b, t, p);
+            remove_flat_dir(path);
+        }
+        topic_free(t, 0, NULL);
+    }
+    free(b->deleted);
     int rc = close_logs(b);
     for (size_t i = 0; i < b->ntopics; i++)
         topic_free(b->topics[i], 1, &rc);

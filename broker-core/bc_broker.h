@@ -7,9 +7,9 @@
  *   <data-dir>/<topic>-<partition>/       one partition log (bc_log.h)
  *
  * The broker owns one bc_log_t per partition, created with the topic and
- * opened (and recovered) by bc_broker_open. Topics are never deleted while
- * a broker is open, so a bc_log_t* from bc_broker_log() stays valid until
- * bc_broker_close. Nothing here reads a clock: callers pass now_ms, and
+ * opened (and recovered) by bc_broker_open. A deleted topic leaves the
+ * table at once but its logs stay open until bc_broker_close, so a
+ * bc_log_t* from bc_broker_log() stays valid until then. Nothing here reads a clock: callers pass now_ms, and
  * drive the periodic work (flush policy, retention, compaction) with
  * bc_broker_tick or bc_broker_maintain.
  *
@@ -101,6 +101,15 @@ int bc_broker_create_topic(bc_broker_t *b, const char *topic,
 int bc_broker_alter_topic(bc_broker_t *b, const char *topic,
                           const bc_log_config_t *cfg, char *errstr,
                           size_t errstr_size);
+
+/* Deletes `topic` (Kafka's DeleteTopics): removes its config file (the
+ * commit point), renames each partition dir to
+ * "<topic>-<p>.<topic id>-delete" and drops it from the table; the
+ * directories are removed at bc_broker_close (or by the next open after a
+ * crash). A topic of the same name may be created again at once.
+ * Returns 0, BC_ERR_NOT_FOUND, BC_ERR_IO. */
+int bc_broker_delete_topic(bc_broker_t *b, const char *topic, char *errstr,
+                           size_t errstr_size);
 
 /* A topic's configuration and partition count (either may be NULL).
  * Returns 0 or BC_ERR_NOT_FOUND. */

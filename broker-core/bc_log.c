@@ -681,40 +681,54 @@ static int locate(bc_log_t *log, int64_t offset, size_t *si, int64_t *pos,
     return BC_ERR_NOT_FOUND;
 }
 
+/* The byte range a fetch at `offset` reads (log mutex held): *seg, *pos
+ * and *want (0 when nothing is there: offset == LEO or past the last
+ * batch), the first batch whole even above max_bytes (KIP-74); fills the
+ * log start/end. Returns 0, BC_ERR_OUT_OF_RANGE or a read error. */
+static int fetch_range(bc_log_t *log, int64_t offset, size_t max_bytes,
+                       bc_segment_t **seg, int64_t *pos, size_t *want,
+                       size_t *first, int64_t *lso, int64_t *leo,
+                       char *errstr, size_t errstr_size) {
+    size_t si = 0;
+    bc_batch_t hdr;
+    *want = 0;
+    *lso = log->start;
+    *leo = bc_segment_next_offset(active(log));
+    if (offset < log->start || offset > *leo)
+        return bc_err_set(BC_ERR_OUT_OF_RANGE, errstr, errstr_size,
+                          "offset %lld outside [%lld, %lld]",
+                          (long long)offset, (long long)log->start,
+                          (long long)*leo);
+    if (offset == *leo) return 0;
+    int rc = locate(log, offset, &si, pos, &hdr);
+    if (rc == BC_ERR_NOT_FOUND) return 0;
+    if (rc < 0)
+        return bc_err_set(rc, errstr, errstr_size,
+                          "%s: cannot read at offset %lld", log->dir,
+                          (long long)offset);
+    *seg = log->segs[si];
+    *first = hdr.size;
+    size_t w = max_bytes < hdr.size ? hdr.size : max_bytes;
+    int64_t avail = bc_segment_size(*seg) - *pos;
+    if ((int64_t)w > avail) w = (size_t)avail;
+    *want = w;
+    return 0;
+}
+
 int bc_log_fetch(bc_log_t *log, int64_t offset, size_t max_bytes,
                  bc_fetch_t *out, char *errstr, size_t errstr_size) {
-    int rc = 0;
-    size_t si = 0;
+    bc_segment_t *seg = NULL;
     int64_t pos = 0;
-    bc_batch_t hdr;
+    size_t want = 0, first = 0;
     memset(out, 0, sizeof(*out));
     pthread_mutex_lock(&log->lock);
-    out->log_start_offset = log->start;
-    out->log_end_offset = bc_segment_next_offset(active(log));
-    if (offset < log->start || offset > out->log_end_offset) {
-        rc = bc_err_set(BC_ERR_OUT_OF_RANGE, errstr, errstr_size,
-                        "offset %lld outside [%lld, %lld]", (long long)offset,
-                        (long long)log->start, (long long)out->log_end_offset);
-        goto out;
-    }
-    if (offset == out->log_end_offset) goto out;
-    rc = locate(log, offset, &si, &pos, &hdr);
-    if (rc == BC_ERR_NOT_FOUND) {
-        rc = 0;
-        goto out;
-    }
-    if (rc < 0) {
-        bc_err_set(rc, errstr, errstr_size, "%s: cannot read at offset %lld",
-                   log->dir, (long long)offset);
-        goto out;
-    }
-    bc_segment_t *seg = log->segs[si];
-    size_t want = max_bytes < hdr.size ? hdr.size : max_bytes;
-    int64_t avail = bc_segment_size(seg) - pos;
-    if ((int64_t)want > avail) want = (size_t)avail;
+    int rc = fetch_range(log, offset, max_bytes, &seg, &pos, &want, &first,
+                         &out->log_start_offset, &out->log_end_offset, errstr,
+                         errstr_size);
+    if (rc < 0 || want == 0) goto out;
     out->data = bc_malloc(want);
     int64_t got = bc_segment_read(seg, pos, out->data, want);
-    if (got < (int64_t)hdr.size) {
+    if (got < (int64_t)first) {
         rc = bc_err_set(BC_ERR_IO, errstr, errstr_size,
                         "%s: short read at offset %lld", log->dir,
                         (long long)offset);
@@ -740,6 +754,31 @@ int bc_log_fetch(bc_log_t *log, int64_t offset, size_t max_bytes,
         out->data = NULL;
     }
 out:
+    pthread_mutex_unlock(&log->lock);
+    return rc;
+}
+
+int bc_log_fetch_file(bc_log_t *log, int64_t offset, size_t max_bytes,
+                      bc_fetch_file_t *out, char *errstr, size_t errstr_size) {
+    bc_segment_t *seg = NULL;
+    int64_t pos = 0;
+    size_t want = 0, first = 0;
+    memset(out, 0, sizeof(*out));
+    out->fd = -1;
+    pthread_mutex_lock(&log->lock);
+    int rc = fetch_range(log, offset, max_bytes, &seg, &pos, &want, &first,
+                         &out->log_start_offset, &out->log_end_offset, errstr,
+                         errstr_size);
+    if (rc == 0 && want > 0) {
+        out->fd = fcntl(bc_segment_fd(seg), F_DUPFD_CLOEXEC, 0);
+        if (out->fd < 0)
+            rc = bc_err_set(BC_ERR_IO, errstr, errstr_size, "%s: dup: %s",
+                            log->dir, strerror(errno));
+        else {
+            out->pos = pos;
+            out->len = want;
+        }
+    }
     pthread_mutex_unlock(&log->lock);
     return rc;
 }

@@ -214,6 +214,26 @@ int bc_log_append_records(bc_log_t *log, const bc_record_in_t *recs, size_t n,
 int bc_log_fetch(bc_log_t *log, int64_t offset, size_t max_bytes,
                  bc_fetch_t *out, char *errstr, size_t errstr_size);
 
+/* A fetch served from the file itself (zero copy): bytes [pos, pos+len)
+ * of one segment's .log, whole batches except perhaps the last (cut at
+ * max_bytes, as Kafka's FileRecords.slice does; clients drop a partial
+ * trailing batch). fd is a dup of the segment's descriptor, owned by the
+ * caller (close it), so the bytes stay readable after retention or
+ * compaction replace the file; -1 when len is 0. */
+typedef struct bc_fetch_file_s {
+    int fd;
+    int64_t pos;
+    size_t len;
+    int64_t log_start_offset;
+    int64_t log_end_offset;
+} bc_fetch_file_t;
+
+/* Like bc_log_fetch (same offsets, errors and KIP-74 rule: the first
+ * batch is whole even above max_bytes) without reading the bytes: fills
+ * out with the file range to send. Holds the log mutex briefly. */
+int bc_log_fetch_file(bc_log_t *log, int64_t offset, size_t max_bytes,
+                      bc_fetch_file_t *out, char *errstr, size_t errstr_size);
+
 /* Called for each record by bc_log_read; return non-zero to stop. */
 typedef int (*bc_log_record_fn)(void *opaque, const bc_record_t *rec);
 

@@ -84,6 +84,8 @@ int bc_segment_delete(bc_segment_t *seg);
 
 int64_t bc_segment_base(const bc_segment_t *seg);
 int64_t bc_segment_size(const bc_segment_t *seg);
+/* The .log file descriptor (owned by the segment; dup it to keep it). */
+int bc_segment_fd(const bc_segment_t *seg);
 /* Offset after the last batch (base offset when empty). */
 int64_t bc_segment_next_offset(const bc_segment_t *seg);
 /* Largest record timestamp and its offset; -1 when none. */

@@ -69,6 +69,18 @@ for s in tests/integration/*.sh; do
     record "$s" "$rc" 1 $((rc == 0))
 done
 
+# The request decoder's fuzz target, briefly (make fuzz runs it long).
+if [ -n "${FUZZ_BIN:-}" ] && [ -x "$FUZZ_BIN" ]; then
+    echo "== $FUZZ_BIN (${FUZZ_QUICK_S:-5} s)"
+    fdir=$(mktemp -d)
+    "$FUZZ_BIN" -max_total_time="${FUZZ_QUICK_S:-5}" -rss_limit_mb=1024 \
+        "$fdir" tests/fuzz/corpus_bc_kreq >"$log" 2>&1
+    rc=$?
+    tail -n 3 "$log"
+    rm -rf "$fdir"
+    record "$FUZZ_BIN" "$rc" 1 $((rc == 0))
+fi
+
 for f in samples/*.jsonl; do
     [ -f "$f" ] || continue
     echo "== replay --check $f"

@@ -55,6 +55,8 @@ static const broker_cmd_t broker_cmds[] = {
      "--data-dir D --topic T --group G [--max N] "
      "[--reset earliest|latest|none] [--commit sync|async|auto|none]",
      "consume a topic in a group: partition<TAB>offset<TAB>key<TAB>value"},
+    {"serve", mon_cli_broker_serve, MON_CLI_BROKER_SERVE_USAGE,
+     "serve the data dir to Kafka clients (Kafka's wire protocol)"},
     {"groups", mon_cli_broker_groups,
      "--data-dir D [--group G] [--format text|json]",
      "per group and partition: committed, log end, lag, owner"},

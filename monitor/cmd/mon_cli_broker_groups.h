@@ -20,4 +20,13 @@ int mon_cli_broker_consume(int argc, char **argv);
  * owner. argv[0] = "groups". */
 int mon_cli_broker_groups(int argc, char **argv);
 
+/* `warren broker serve --data-dir D [--listen HOST:PORT] ...`: the broker
+ * alone on Kafka's wire protocol until SIGINT/SIGTERM
+ * (mon_cli_broker_serve.c). argv[0] = "serve". */
+#define MON_CLI_BROKER_SERVE_USAGE                                             \
+    "--data-dir D [--listen HOST:PORT] [--advertised HOST:PORT] "              \
+    "[--num-partitions N] [--no-auto-create] [--max-connections N] "           \
+    "[--fetch-copy]"
+int mon_cli_broker_serve(int argc, char **argv);
+
 #endif

@@ -98,6 +98,31 @@ Test(bc_broker, topics_and_data_survive_reopen) {
     bc_broker_close(b);
 }
 
+Test(bc_broker, delete_topic_frees_the_name_and_the_disk) {
+    bc_broker_t *b = open_broker();
+    cr_assert_eq(bc_broker_create_topic(b, "gone", 2, NULL, 1, NULL, 0), 0);
+    bc_record_in_t r = {"k", 1, "v", 1, 5, NULL, 0};
+    cr_assert_eq(bc_broker_append(b, "gone", 1, &r, 1, 0, 2, NULL, NULL, 0), 0);
+    bc_log_t *old = bc_broker_log(b, "gone", 1);
+    char err[256];
+    cr_assert_eq(bc_broker_delete_topic(b, "gone", err, sizeof(err)), 0, "%s",
+                 err);
+    cr_assert_eq(bc_broker_delete_topic(b, "gone", NULL, 0), BC_ERR_NOT_FOUND);
+    cr_assert_eq(bc_broker_partitions(b, "gone"), BC_ERR_NOT_FOUND);
+    cr_assert_null(bc_broker_log(b, "gone", 1));
+    cr_assert_eq(bc_log_end_offset(old), 1, "a held log stays readable");
+    /* The name can be used again at once, empty. */
+    cr_assert_eq(bc_broker_create_topic(b, "gone", 1, NULL, 1, NULL, 0), 0);
+    cr_assert_eq(bc_log_end_offset(bc_broker_log(b, "gone", 0)), 0);
+    cr_assert_eq(bc_broker_close(b), 0);
+    char p[600];
+    snprintf(p, sizeof(p), "%s/gone-1", dir);
+    cr_assert_eq(bct_file_size(p), -1, "old partition dir removed");
+    b = open_broker();
+    cr_assert_eq(bc_broker_partitions(b, "gone"), 1);
+    bc_broker_close(b);
+}
+
 typedef struct heard_s {
     int calls;
     char topic[64];

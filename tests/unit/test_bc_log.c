@@ -477,6 +477,34 @@ Test(bc_log, fetch_returns_whole_batches_within_max_bytes) {
     bc_log_close(log);
 }
 
+Test(bc_log, fetch_file_gives_the_same_bytes_as_fetch_from_the_file) {
+    bc_log_t *log = open_log(NULL, NULL, 0);
+    fill(log, 30, 10, 1);
+    bc_fetch_t f;
+    bc_fetch_file_t ff;
+    cr_assert_eq(bc_log_fetch(log, 15, 100000, &f, NULL, 0), 0);
+    cr_assert_eq(bc_log_fetch_file(log, 15, 100000, &ff, NULL, 0), 0);
+    cr_assert_geq(ff.fd, 0);
+    cr_assert_eq(ff.len, f.len, "whole batches to the end of the segment");
+    uint8_t *buf = malloc(ff.len);
+    cr_assert_eq(pread(ff.fd, buf, ff.len, ff.pos), (ssize_t)ff.len);
+    cr_assert(memcmp(buf, f.data, f.len) == 0);
+    cr_assert_eq(ff.log_end_offset, 300);
+    free(buf);
+    free(f.data);
+    close(ff.fd);
+    /* Below one batch: that batch whole (KIP-74); at the end: nothing. */
+    cr_assert_eq(bc_log_fetch_file(log, 0, 1, &ff, NULL, 0), 0);
+    cr_assert_gt(ff.len, 1);
+    close(ff.fd);
+    cr_assert_eq(bc_log_fetch_file(log, 300, 1000, &ff, NULL, 0), 0);
+    cr_assert_eq(ff.len, 0);
+    cr_assert_eq(ff.fd, -1);
+    cr_assert_eq(bc_log_fetch_file(log, 301, 1000, &ff, NULL, 0),
+                 BC_ERR_OUT_OF_RANGE);
+    bc_log_close(log);
+}
+
 Test(bc_log, append_rejects_bad_batches_without_writing) {
     bc_log_config_t cfg = bc_log_config_default();
     cfg.max_message_bytes = 1000;

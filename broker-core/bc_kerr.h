@@ -1,0 +1,44 @@
+/* bc_kerr: Kafka's protocol error codes, as the wire carries them.
+ *
+ * These are the int16 error_code values of Kafka responses (Errors.java);
+ * only the ones the embedded broker answers with are listed. They are a
+ * different space from bc_err.h's negative codes, which never leave the
+ * process. Header only.
+ */
+#ifndef BC_KERR_H
+#define BC_KERR_H
+
+enum {
+    BC_KERR_UNKNOWN_SERVER_ERROR = -1,
+    BC_KERR_NONE = 0,
+    BC_KERR_OFFSET_OUT_OF_RANGE = 1,
+    BC_KERR_CORRUPT_MESSAGE = 2,
+    BC_KERR_UNKNOWN_TOPIC_OR_PARTITION = 3,
+    BC_KERR_INVALID_FETCH_SIZE = 4,
+    BC_KERR_MESSAGE_TOO_LARGE = 10,
+    BC_KERR_OFFSET_METADATA_TOO_LARGE = 12,
+    BC_KERR_COORDINATOR_NOT_AVAILABLE = 15,
+    BC_KERR_INVALID_TOPIC_EXCEPTION = 17,
+    BC_KERR_RECORD_LIST_TOO_LARGE = 18,
+    BC_KERR_INVALID_REQUIRED_ACKS = 21,
+    BC_KERR_ILLEGAL_GENERATION = 22,
+    BC_KERR_INCONSISTENT_GROUP_PROTOCOL = 23,
+    BC_KERR_INVALID_GROUP_ID = 24,
+    BC_KERR_UNKNOWN_MEMBER_ID = 25,
+    BC_KERR_INVALID_SESSION_TIMEOUT = 26,
+    BC_KERR_REBALANCE_IN_PROGRESS = 27,
+    BC_KERR_UNSUPPORTED_VERSION = 35,
+    BC_KERR_TOPIC_ALREADY_EXISTS = 36,
+    BC_KERR_INVALID_PARTITIONS = 37,
+    BC_KERR_INVALID_REPLICATION_FACTOR = 38,
+    BC_KERR_INVALID_REPLICA_ASSIGNMENT = 39,
+    BC_KERR_INVALID_CONFIG = 40,
+    BC_KERR_INVALID_REQUEST = 42,
+    BC_KERR_POLICY_VIOLATION = 44,
+    BC_KERR_KAFKA_STORAGE_ERROR = 56,
+    BC_KERR_NON_EMPTY_GROUP = 68,
+    BC_KERR_GROUP_ID_NOT_FOUND = 69,
+    BC_KERR_UNSUPPORTED_COMPRESSION_TYPE = 76
+};
+
+#endif
