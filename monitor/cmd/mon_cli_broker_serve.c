@@ -19,7 +19,7 @@
 #include "broker-core/bc_broker.h"
 #include "broker-core/bc_kserver.h"
 #include "broker-core/bc_offsets.h"
-#include "monitor/mon_cli_broker_groups.h"
+#include "monitor/cmd/mon_cli_broker_groups.h"
 
 static atomic_int g_stop;
 
