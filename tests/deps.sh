@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what Warren builds and tests with: Debian packages through
 # apt-get, and playwright-core from npm for the dashboard's browser test
-# (it drives Debian's chromium; no browser is downloaded). A no-op when
+# (it drives Debian's chromium; no browser is downloaded) and kafkajs for
+# the wire-protocol test. A no-op when
 # everything is there.
 set -eu
 cd "$(dirname "$0")/.."
@@ -22,6 +23,10 @@ if [ -n "$missing" ]; then
     [ "$(id -u)" -eq 0 ] || SUDO=sudo
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+fi
+if [ ! -f tests/kafkajs/node_modules/kafkajs/package.json ]; then
+    echo "deps: npm ci (tests/kafkajs)"
+    npm ci --prefix tests/kafkajs --no-audit --no-fund --loglevel=error
 fi
 if [ ! -f tests/dashboard/node_modules/playwright-core/package.json ]; then
     echo "deps: npm ci (tests/dashboard)"

@@ -1,0 +1,390 @@
+"""Real Python Kafka clients against `warren broker serve`.
+
+Run by test_kafka_wire_python.sh with Debian's python3 (python3-kafka is
+kafka-python 2.0.2, python3-confluent-kafka binds librdkafka 2.0.2):
+
+    kafka_wire_clients.py WARREN_BIN WORK_DIR
+
+Starts its own brokers on free ports, runs every check and prints one
+closing line "N passed, N failed"; the exit code is non-zero on failure.
+Waits are bounded polls on events (a rebalance, a commit), never sleeps
+standing in for an event.
+"""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka import TopicPartition as KTP
+from kafka.admin import NewTopic as KNewTopic
+from kafka.consumer.fetcher import NoOffsetForPartitionError
+
+WARREN, WORK = sys.argv[1], sys.argv[2]
+passed = failed = 0
+
+
+def check(name, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL: %s %s" % (name, detail), flush=True)
+
+
+def until(what, fn, timeout=40.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        if fn():
+            return True
+        time.sleep(0.05)
+    print("timed out waiting for " + what, flush=True)
+    return False
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Broker:
+    def __init__(self, data_dir, port, *extra):
+        self.port = port
+        self.log = open(os.path.join(WORK, "broker-%d.log" % port), "ab")
+        self.proc = subprocess.Popen(
+            [WARREN, "broker", "serve", "--data-dir", data_dir, "--listen",
+             "127.0.0.1:%d" % port] + list(extra),
+            stdout=subprocess.PIPE, stderr=self.log)
+        line = self.proc.stdout.readline().decode()
+        assert line.startswith("listening on"), line
+        self.addr = "127.0.0.1:%d" % port
+
+    def stop(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+        return self.proc.wait(30)
+
+
+def partitions_of(keys, n):
+    out = subprocess.run([WARREN, "broker", "partition", "--partitions",
+                          str(n)] + keys, capture_output=True, text=True)
+    return [int(l.split("\t")[1]) for l in out.stdout.splitlines()]
+
+
+def test_key_partitioning(b):
+    keys = ["key-%d" % i for i in range(200)]
+    want = partitions_of(keys, 5)
+    a = AdminClient({"bootstrap.servers": b.addr})
+    for f in a.create_topics([NewTopic("keys", 5, 1)]).values():
+        f.result()
+    kp = KafkaProducer(bootstrap_servers=b.addr, acks="all")
+    got = [kp.send("keys", key=k.encode(), value=b"x").get(10).partition
+           for k in keys]
+    kp.close()
+    check("kafka-python key partitions match murmur2", got == want)
+    acked = {}
+    cp = Producer({"bootstrap.servers": b.addr, "partitioner": "murmur2_random"})
+    for k in keys:
+        cp.produce("keys", key=k.encode(), value=b"y",
+                   on_delivery=lambda e, m: acked.__setitem__(m.key().decode(),
+                                                              m.partition()))
+    cp.flush(10)
+    check("librdkafka murmur2 partitions match",
+          [acked.get(k) for k in keys] == want)
+
+
+def test_rebalance(b):
+    a = AdminClient({"bootstrap.servers": b.addr})
+    for f in a.create_topics([NewTopic("rb", 6, 1)]).values():
+        f.result()
+    owned = {}
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def run(name):
+        def on_assign(c, parts):
+            with lock:
+                owned[name] = {p.partition for p in parts}
+
+        def on_revoke(c, parts):
+            with lock:
+                owned[name] = set()
+
+        c = Consumer({"bootstrap.servers": b.addr, "group.id": "rb",
+                      "session.timeout.ms": 6000,
+                      "heartbeat.interval.ms": 500,
+                      "auto.offset.reset": "earliest"})
+        c.subscribe(["rb"], on_assign=on_assign, on_revoke=on_revoke)
+        while not stop.is_set():
+            c.poll(0.1)
+        c.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in ("A", "B")]
+    for t in threads:
+        t.start()
+
+    def covered(names, total=6):
+        with lock:
+            sets = [owned.get(n, set()) for n in names]
+        return (all(sets) and sum(len(s) for s in sets) == total and
+                len(set().union(*sets)) == total)
+
+    check("two members split six partitions",
+          until("A and B assigned", lambda: covered(["A", "B"])))
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD_CONSUMER, b.addr], stdout=subprocess.PIPE)
+    child_parts = []
+
+    def read_child():
+        for line in child.stdout:
+            child_parts.append(line.decode().split())
+    threading.Thread(target=read_child, daemon=True).start()
+
+    def three_way():
+        if not child_parts or child_parts[-1][0] != "assigned":
+            return False
+        c = {int(x) for x in child_parts[-1][1:]}
+        with lock:
+            sa, sb = owned.get("A", set()), owned.get("B", set())
+        return c and sa and sb and len(sa | sb | c) == 6 and \
+            len(sa) + len(sb) + len(c) == 6
+    check("a third member joins: partitions move to it",
+          until("three-way split", three_way))
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    check("the killed member's partitions come back after its session "
+          "timeout", until("A and B own all six again",
+                           lambda: covered(["A", "B"]), timeout=60))
+    stop.set()
+    for t in threads:
+        t.join()
+
+
+CHILD_CONSUMER = r"""
+import sys
+from confluent_kafka import Consumer
+def on_assign(c, parts):
+    print("assigned", *[p.partition for p in parts], flush=True)
+c = Consumer({"bootstrap.servers": sys.argv[1], "group.id": "rb",
+              "session.timeout.ms": 6000, "heartbeat.interval.ms": 500})
+c.subscribe(["rb"], on_assign=on_assign)
+while True:
+    c.poll(0.1)
+"""
+
+
+def test_commits_and_resets(b):
+    kp = KafkaProducer(bootstrap_servers=b.addr)
+    for i in range(30):
+        kp.send("cm", value=b"%d" % i, partition=0)
+    kp.flush()
+    tp = KTP("cm", 0)
+
+    # commitSync
+    c = KafkaConsumer(bootstrap_servers=b.addr, group_id="sync",
+                      enable_auto_commit=False, auto_offset_reset="earliest")
+    c.assign([tp])
+    recs = c.poll(5000, max_records=10).get(tp, [])
+    c.commit()
+    check("commitSync stores the position",
+          c.committed(tp) == recs[-1].offset + 1 if recs else False)
+    # seek
+    c.seek(tp, 20)
+    r2 = c.poll(5000, max_records=1).get(tp, [])
+    check("seek moves the position", r2 and r2[0].offset == 20)
+    c.close()
+
+    # commitAsync with a callback
+    c = KafkaConsumer(bootstrap_servers=b.addr, group_id="async",
+                      enable_auto_commit=False, auto_offset_reset="earliest")
+    c.assign([tp])
+    c.poll(5000, max_records=5)
+    done = []
+    c.commit_async(callback=lambda offsets, resp: done.append(resp))
+    until("async commit callback", lambda: (c.poll(100), done)[1])
+    check("commitAsync completes without error",
+          done and not isinstance(done[0], Exception), done)
+    check("commitAsync stored", c.committed(tp) == 5, c.committed(tp))
+    c.close()
+
+    # auto commit: committed on close
+    c = KafkaConsumer("cm", bootstrap_servers=b.addr, group_id="auto",
+                      enable_auto_commit=True, auto_commit_interval_ms=100,
+                      auto_offset_reset="earliest", consumer_timeout_ms=3000)
+    n = sum(1 for _ in c)
+    c.close()
+    admin = KafkaAdminClient(bootstrap_servers=b.addr)
+    offs = admin.list_consumer_group_offsets("auto")
+    check("auto commit stores what was consumed",
+          n == 30 and offs.get(tp) and offs[tp].offset == 30, (n, offs))
+
+    # auto.offset.reset latest: only records produced after joining
+    c = KafkaConsumer(bootstrap_servers=b.addr, group_id="latest",
+                      auto_offset_reset="latest", enable_auto_commit=False)
+    c.assign([tp])
+    c.poll(500)
+    kp.send("cm", value=b"new", partition=0)
+    kp.flush()
+    got = []
+    until("record after reset latest",
+          lambda: got.extend(c.poll(200).get(tp, [])) or got)
+    check("reset latest starts at the log end",
+          [r.value for r in got] == [b"new"], [r.value for r in got])
+    c.close()
+
+    # auto.offset.reset none: an error, never a guess
+    c = KafkaConsumer(bootstrap_servers=b.addr, group_id="none",
+                      auto_offset_reset="none", enable_auto_commit=False)
+    c.assign([tp])
+    try:
+        c.poll(3000)
+        check("reset none raises NoOffsetForPartition", False)
+    except NoOffsetForPartitionError:
+        check("reset none raises NoOffsetForPartition", True)
+    c.close()
+
+    # close leaves the group at once (no session timeout to wait for)
+    c = KafkaConsumer("cm", bootstrap_servers=b.addr, group_id="closer",
+                      auto_offset_reset="earliest", session_timeout_ms=30000)
+    until("closer assigned", lambda: (c.poll(100), c.assignment())[1])
+    groups = dict(admin.list_consumer_groups())
+    check("list groups shows protocol type consumer",
+          groups.get("closer") == "consumer" and "auto" in groups, groups)
+    d = admin.describe_consumer_groups(["closer"])[0]
+    check("describe: Stable with one member",
+          d.state == "Stable" and len(d.members) == 1 and
+          d.members[0].member_assignment.assignment[0][0] == "cm", d)
+    c.close()
+    d = admin.describe_consumer_groups(["closer"])[0]
+    check("close leaves the group: Empty at once", d.state == "Empty", d)
+
+    # offsets by timestamp
+    c = Consumer({"bootstrap.servers": b.addr, "group.id": "ts"})
+    now = int(time.time() * 1000)
+    old = c.offsets_for_times([TopicPartition("cm", 0, now - 3600000)],
+                              timeout=10)
+    new = c.offsets_for_times([TopicPartition("cm", 0, now + 3600000)],
+                              timeout=10)
+    check("offsets for an old timestamp: the first record",
+          old[0].offset == 0, old)
+    check("offsets for a future timestamp: none (-1)", new[0].offset == -1,
+          new)
+    ko = KafkaConsumer(bootstrap_servers=b.addr)
+    kt = ko.offsets_for_times({tp: now - 3600000})
+    check("kafka-python offsets_for_times", kt[tp].offset == 0, kt)
+    check("kafka-python beginning/end offsets",
+          ko.beginning_offsets([tp])[tp] == 0 and
+          ko.end_offsets([tp])[tp] == 31, ko.end_offsets([tp]))
+    ko.close()
+    c.close()
+    res = c = None
+    a = AdminClient({"bootstrap.servers": b.addr})
+    lo = a.list_groups(timeout=10)
+    check("librdkafka list_groups", any(g.id == "auto" for g in lo))
+    cfg = a.describe_configs([ConfigResource("topic", "cm")])
+    entries = list(cfg.values())[0].result()
+    check("describe topic configs", entries["cleanup.policy"].value == "delete"
+          and "retention.ms" in entries, entries)
+    for f in a.create_topics([NewTopic("tmp-topic", 3, 1)]).values():
+        f.result()
+    check("created topic listed",
+          len(a.list_topics(timeout=5).topics["tmp-topic"].partitions) == 3)
+    err = a.create_topics([NewTopic("tmp-topic", 3, 1)])["tmp-topic"]
+    try:
+        err.result()
+        check("second create refused", False)
+    except Exception as e:
+        check("second create refused", "TOPIC_ALREADY_EXISTS" in str(e), e)
+    for f in a.delete_topics(["tmp-topic"]).values():
+        f.result()
+    check("deleted topic gone",
+          "tmp-topic" not in a.list_topics(timeout=5).topics)
+    admin.create_topics([KNewTopic("kp-topic", 2, 1)])
+    check("kafka-python create", "kp-topic" in admin.list_topics())
+    admin.delete_topics(["kp-topic"])
+    check("kafka-python delete", "kp-topic" not in admin.list_topics())
+    admin.close()
+    kp.close()
+
+
+def test_crash(data_dir):
+    port = free_port()
+    b = Broker(data_dir, port)
+    acked = []
+    errors = []
+
+    def dr(err, msg):
+        if err:
+            errors.append(err)
+        else:
+            acked.append(int(msg.value()))
+    p = Producer({"bootstrap.servers": b.addr, "acks": "all",
+                  "linger.ms": 1, "message.timeout.ms": 4000,
+                  "partitioner": "murmur2_random"})
+    i = 0
+    while len(acked) < 20000 and i < 2000000:
+        try:
+            p.produce("crash", key=b"%d" % (i % 97), value=b"%d" % i,
+                      on_delivery=dr)
+            i += 1
+        except BufferError:
+            p.poll(0.01)
+        p.poll(0)
+    b.stop(signal.SIGKILL)
+    p.flush(10)  # the rest fail: nothing is retried into a new broker
+    p = None
+    b = Broker(data_dir, port)
+    c = Consumer({"bootstrap.servers": b.addr, "group.id": "crash-check",
+                  "auto.offset.reset": "earliest",
+                  "enable.partition.eof": True})
+    parts = len(AdminClient({"bootstrap.servers": b.addr})
+                .list_topics(timeout=5).topics["crash"].partitions)
+    c.subscribe(["crash"])
+    seen, eof = [], set()
+    end = time.time() + 60
+    while len(eof) < parts and time.time() < end:
+        m = c.poll(0.5)
+        if m is None:
+            continue
+        if m.error():
+            eof.add(m.partition())
+            continue
+        seen.append(int(m.value()))
+    c.close()
+    b.stop()
+    check("every acknowledged record survives kill -9",
+          set(acked) <= set(seen), len(set(acked) - set(seen)))
+    check("no record duplicated", len(seen) == len(set(seen)),
+          len(seen) - len(set(seen)))
+    check("acks were received before the kill", len(acked) >= 20000,
+          len(acked))
+
+
+def main():
+    b = Broker(os.path.join(WORK, "data"), free_port(), "--num-partitions",
+               "1")
+    try:
+        test_key_partitioning(b)
+        test_commits_and_resets(b)
+        test_rebalance(b)
+    finally:
+        check("broker stops cleanly", b.stop() == 0)
+    test_crash(os.path.join(WORK, "crash"))
+
+
+try:
+    main()
+except Exception as e:  # a crash in a check is a failure, with its cause
+    import traceback
+    traceback.print_exc()
+    failed += 1
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# kafka-python 2.0.2 and confluent-kafka (librdkafka 2.0.2), Debian's
+# packages, against `warren broker serve`: murmur2 key partitioning,
+# rebalances on join and on a SIGKILLed member, commitSync/commitAsync/
+# auto commit, auto.offset.reset earliest/latest/none, seek, close, admin
+# groups/offsets-by-time/configs/create/delete, and kill -9 of the broker
+# under an acks=all producer (kafka_wire_clients.py has the checks).
+set -u
+W=${WARREN_BIN:-build/default/warren}
+T=$(mktemp -d "${TMPDIR:-/tmp}/warren-pyclients-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+# Debian's interpreter: the client packages live in its dist-packages.
+PY=/usr/bin/python3
+if ! "$PY" -c 'import kafka, confluent_kafka' 2>/dev/null; then
+    echo "python3-kafka / python3-confluent-kafka missing (make deps)"
+    exit 1
+fi
+"$PY" "$(dirname "$0")/kafka_wire_clients.py" "$W" "$T" 2>"$T/clients.err"
+rc=$?
+grep -v '^%[0-9]|' "$T/clients.err" | tail -n 20
+[ $rc -eq 0 ] || tail -n 20 "$T"/broker-*.log
+exit $rc
