@@ -21,6 +21,7 @@
 
 #include "http/server/api_json.h"
 #include "http/server/api_static.h"
+#include "monitor/base/mon_clock.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
 
@@ -69,11 +70,6 @@ static char *dup_or_null(const char *s) {
     return s && *s ? mon_strdup(s) : NULL;
 }
 
-static int64_t wall_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- built-in route handlers that need the server ---- */
 
@@ -357,7 +353,7 @@ static conn_req_t *conn_req_new(api_server_t *srv, const char *uri) {
     cr->srv = srv;
     cr->raw = mon_strdup(uri ? uri : "/");
     cr->raw_len = strlen(cr->raw);
-    cr->now_ms = wall_ms();
+    cr->now_ms = mon_clock_wall_ms();
     atomic_fetch_add(&srv->inflight, 1);
     return cr;
 }

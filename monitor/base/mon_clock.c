@@ -1,7 +1,14 @@
-/* mon_clock: wall and monotonic clocks in milliseconds. */
+/* mon_clock: wall and monotonic clocks in milliseconds; see mon_clock.h.
+ * The one piece of process-wide state here is the daemon's wall clock:
+ * the system clock it corrects is process-wide too.
+ */
 #include "monitor/base/mon_clock.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <time.h>
+
+#include "monitor/base/mon_log.h"
 
 static int64_t clock_ms(clockid_t id) {
     struct timespec ts;
@@ -9,10 +16,92 @@ static int64_t clock_ms(clockid_t id) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t mon_clock_advance(mon_clock_state_t *st, int64_t sys_wall_ms,
+                          int64_t mono_ms, int64_t *stepped_ms,
+                          int *caught_up) {
+    *stepped_ms = 0;
+    *caught_up = 0;
+    if (!st->init) {
+        st->init = 1;
+        st->offset_ms = sys_wall_ms - mono_ms;
+        st->last_mono_ms = mono_ms;
+        return sys_wall_ms;
+    }
+    int64_t elapsed = mono_ms - st->last_mono_ms;
+    if (elapsed < 0)
+        elapsed = 0; /* a monotonic clock does not do this; be safe */
+    else
+        st->last_mono_ms = mono_ms;
+    int64_t ours = mono_ms + st->offset_ms;
+    int64_t err = sys_wall_ms - ours; /* < 0: the system is behind us */
+    if (err >= 0) {
+        /* forward: drift, a forward step, or the end of a slew */
+        st->offset_ms += err;
+        if (st->behind) {
+            st->behind = 0;
+            *caught_up = 1;
+        }
+        return sys_wall_ms;
+    }
+    if (-err > MON_CLOCK_STEP_MS && !st->behind)
+        *stepped_ms = -err;
+    if (-err > MON_CLOCK_STEP_MS)
+        st->behind = 1;
+    /* slew: give back at most SLEW per mille of the time that passed */
+    int64_t give = elapsed * MON_CLOCK_SLEW_PERMILLE / 1000;
+    if (give > -err)
+        give = -err;
+    st->offset_ms -= give;
+    if (st->behind && give == -err) {
+        st->behind = 0;
+        *caught_up = 1;
+    }
+    return mono_ms + st->offset_ms;
+}
+
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static mon_clock_state_t g_clock; /* guarded by g_lock */
+
 int64_t mon_clock_wall_ms(void) {
-    return clock_ms(CLOCK_REALTIME);
+    int64_t stepped, now;
+    int caught_up;
+    pthread_mutex_lock(&g_lock);
+    now = mon_clock_advance(&g_clock, clock_ms(CLOCK_REALTIME),
+                            clock_ms(CLOCK_MONOTONIC), &stepped, &caught_up);
+    pthread_mutex_unlock(&g_lock);
+    if (stepped)
+        mon_log(MON_LOG_WARN,
+                "clock: the system clock stepped back by %lld ms; Warren's "
+                "clock keeps running forward and slews back to it",
+                (long long)stepped);
+    if (caught_up)
+        mon_log(MON_LOG_INFO, "clock: back on the system clock");
+    return now;
 }
 
 int64_t mon_clock_mono_ms(void) {
     return clock_ms(CLOCK_MONOTONIC);
+}
+
+void mon_clock_cond_init(pthread_cond_t *cond) {
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(cond, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+int mon_clock_cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *mutex,
+                           int64_t ms) {
+    struct timespec ts;
+    if (ms <= 0)
+        return ETIMEDOUT;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return pthread_cond_timedwait(cond, mutex, &ts);
 }

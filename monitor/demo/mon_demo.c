@@ -69,6 +69,13 @@ static int64_t wall_ms(void) {
     return mon_clock_wall_ms();
 }
 
+/* The consumers' clock: they run inside the daemon, on its step-safe
+ * wall clock (mon_clock.h), as the broker stamps what they send. */
+static int64_t consumer_clock(void *opaque) {
+    (void)opaque;
+    return mon_clock_wall_ms();
+}
+
 static void sleep_ms(int64_t ms) {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
@@ -218,6 +225,7 @@ mon_demo_t *mon_demo_start(mon_source_t *src, char *errstr,
         cc.client_id = client;
         cc.client_host = "/127.0.0.1";
         cc.enable_auto_commit = 0;
+        cc.clock = consumer_clock;
         cc.auto_offset_reset = BC_CONSUMER_RESET_EARLIEST;
         cc.max_poll_records = specs[i].how == SLOW ? 6 : 200;
         w->consumer = bc_consumer_new(&cc, d->broker, d->coord, d->off,

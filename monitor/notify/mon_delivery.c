@@ -1100,11 +1100,7 @@ mon_delivery_t *mon_delivery_new(const char *path,
     }
     pthread_mutex_init(&q->lock, NULL);
     pthread_mutex_init(&q->sync_lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&q->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    mon_clock_cond_init(&q->cond);
     atomic_init(&q->stop, false);
     if (mon_sign_random(&q->rnd, sizeof(q->rnd)) != 0 || q->rnd == 0)
         q->rnd = 0x9e3779b97f4a7c15ULL ^ (uint64_t)mon_clock_wall_ms();

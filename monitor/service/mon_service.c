@@ -168,7 +168,7 @@ mon_service_t *mon_service_new(const mon_config_t *cfg, char *errstr,
     svc->cfg = cfg;
     svc->lock_fd = -1;
     pthread_mutex_init(&svc->lock, NULL);
-    pthread_cond_init(&svc->cond, NULL);
+    mon_clock_cond_init(&svc->cond);
     svc->last = mon_strmap_new();
     const mon_config_general_t *gen = mon_config_general(cfg);
     const mon_config_storage_t *sto = mon_config_storage(cfg);
@@ -508,27 +508,33 @@ static void snapshot(mon_service_t *svc) {
         mon_log(MON_LOG_WARN, "history snapshot failed: %s", why);
 }
 
+/* Evaluations and snapshots each run on their own timer (monotonic): a
+ * snapshot-interval shorter than the evaluation interval is kept, not
+ * stretched to the next pass. */
 static void *loop(void *arg) {
     mon_service_t *svc = arg;
     int64_t snap_every = mon_config_general(svc->cfg)->snapshot_interval_ms;
-    svc->last_snapshot_ms = mon_clock_mono_ms();
+    int64_t next_eval = mon_clock_mono_ms();
+    int64_t next_snap = next_eval + snap_every;
+    svc->last_snapshot_ms = next_eval;
     pthread_mutex_lock(&svc->lock);
     while (!svc->stop) {
         pthread_mutex_unlock(&svc->lock);
-        mon_service_eval_pass(svc, mon_clock_wall_ms());
-        if (snap_every > 0 &&
-            mon_clock_mono_ms() - svc->last_snapshot_ms >= snap_every) {
+        if (mon_clock_mono_ms() >= next_eval) {
+            mon_service_eval_pass(svc, mon_clock_wall_ms());
+            next_eval = mon_clock_mono_ms() + svc->eval_interval_ms;
+        }
+        if (snap_every > 0 && mon_clock_mono_ms() >= next_snap) {
             snapshot(svc);
             svc->last_snapshot_ms = mon_clock_mono_ms();
+            next_snap = svc->last_snapshot_ms + snap_every;
         }
+        int64_t next = snap_every > 0 && next_snap < next_eval ? next_snap
+                                                               : next_eval;
         pthread_mutex_lock(&svc->lock);
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t ns = ts.tv_nsec + (svc->eval_interval_ms % 1000) * 1000000;
-        ts.tv_sec += svc->eval_interval_ms / 1000 + ns / 1000000000;
-        ts.tv_nsec = ns % 1000000000;
         if (!svc->stop)
-            pthread_cond_timedwait(&svc->cond, &svc->lock, &ts);
+            mon_clock_cond_wait_ms(&svc->cond, &svc->lock,
+                                   next - mon_clock_mono_ms());
     }
     pthread_mutex_unlock(&svc->lock);
     return NULL;

@@ -193,11 +193,8 @@ static void *housekeeping(void *arg) {
         sync_owners(e, now);
         pthread_mutex_lock(&e->lock);
         e->last_tick_ms = now;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += 1;
         if (!e->stop)
-            pthread_cond_timedwait(&e->cond, &e->lock, &ts);
+            mon_clock_cond_wait_ms(&e->cond, &e->lock, 1000);
     }
     pthread_mutex_unlock(&e->lock);
     return NULL;
@@ -300,7 +297,7 @@ mon_source_t *mon_source_embedded_new(const mon_config_cluster_t *cc,
     e->known = mon_strmap_new();
     pthread_mutex_init(&e->owners_lock, NULL);
     pthread_mutex_init(&e->lock, NULL);
-    pthread_cond_init(&e->cond, NULL);
+    mon_clock_cond_init(&e->cond);
 
     int64_t now = mon_clock_wall_ms();
     bc_broker_conf_t bconf = bc_broker_conf_default();

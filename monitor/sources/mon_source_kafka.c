@@ -23,6 +23,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "monitor/base/mon_clock.h"
 #include "monitor/sources/mon_kdecode.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
@@ -107,15 +108,11 @@ struct mon_source_kafka_s {
 /* ---- clocks (sources may read them) ---- */
 
 static int64_t wall_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return mon_clock_wall_ms();
 }
 
 static int64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return mon_clock_mono_ms();
 }
 
 static void err_set(char *errstr, size_t size, const char *fmt, ...)
@@ -292,7 +289,7 @@ mon_source_kafka_t *mon_source_kafka_new(const mon_config_cluster_t *cfg,
     src->cfg = cfg;
     src->st = st;
     pthread_mutex_init(&src->lock, NULL);
-    pthread_cond_init(&src->cond, NULL);
+    mon_clock_cond_init(&src->cond);
     atomic_init(&src->stop, false);
     src->need_metadata = true;
     int64_t t = cfg->offset_refresh_ms;
@@ -1271,19 +1268,10 @@ static void *source_main(void *arg) {
             if (src->crk && src->reader_parts > 0) {
                 reader_run(src, next);
             } else {
-                struct timespec ts;
-                clock_gettime(CLOCK_REALTIME, &ts);
-                int64_t wait = next - now;
-                ts.tv_sec += wait / 1000;
-                ts.tv_nsec += (long)(wait % 1000) * 1000000L;
-                if (ts.tv_nsec >= 1000000000L) {
-                    ts.tv_sec++;
-                    ts.tv_nsec -= 1000000000L;
-                }
                 pthread_mutex_lock(&src->lock);
-                while (!atomic_load(&src->stop) &&
-                       pthread_cond_timedwait(&src->cond, &src->lock, &ts) !=
-                           ETIMEDOUT)
+                while (!atomic_load(&src->stop) && mono_ms() < next &&
+                       mon_clock_cond_wait_ms(&src->cond, &src->lock,
+                                              next - mono_ms()) != ETIMEDOUT)
                     ;
                 pthread_mutex_unlock(&src->lock);
             }

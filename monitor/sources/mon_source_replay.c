@@ -125,15 +125,7 @@ static int wait_until(replay_t *r, int64_t t) {
         int64_t wait_ms = (int64_t)((double)(t - v) / r->speed) + 1;
         if (wait_ms > 1000)
             wait_ms = 1000; /* re-read the wall clock now and then */
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += wait_ms / 1000;
-        ts.tv_nsec += (wait_ms % 1000) * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
-        pthread_cond_timedwait(&r->cond, &r->lock, &ts);
+        mon_clock_cond_wait_ms(&r->cond, &r->lock, wait_ms);
     }
     pthread_mutex_unlock(&r->lock);
     return 0;
@@ -261,7 +253,7 @@ mon_source_t *mon_source_replay_new(const mon_config_cluster_t *cc,
     atomic_init(&r->events, 0);
     atomic_init(&r->wall0, 0);
     pthread_mutex_init(&r->lock, NULL);
-    pthread_cond_init(&r->cond, NULL);
+    mon_clock_cond_init(&r->cond);
     int seen = 0;
     if (walk(r, scan_line, &seen, errstr, errstr_size) != 0 || !seen) {
         if (!seen && !errstr[0])

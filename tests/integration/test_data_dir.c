@@ -112,3 +112,37 @@ Test(data_dir, lock_is_released_at_exit) {
                  "a clean stop leaves the dir usable");
     cr_assert_eq(wp_stop(&again, NULL), 0);
 }
+
+/* snapshot-interval below expire-cache (the evaluation interval) is kept:
+ * snapshots run on their own timer, not after the next evaluation. */
+Test(data_dir, snapshots_keep_their_interval_below_expire_cache) {
+    char dir[256], cfgpath[300];
+    wp_tmpdir(dir, sizeof(dir));
+    snprintf(cfgpath, sizeof(cfgpath), "%s.ini", dir);
+    FILE *f = fopen(cfgpath, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "[general]\nsnapshot-interval = 1s\n"
+               "[evaluator]\nexpire-cache = 120s\n");
+    fclose(f);
+    wp_t w;
+    char *args[] = {"--replay", TRACE, "--config", cfgpath, NULL};
+    cr_assert_eq(wp_start(&w, dir, args), 0, "warren did not start");
+    char path[400];
+    snprintf(path, sizeof(path), "%s/store.snapshot", dir);
+    /* Two snapshots while the first evaluation interval (120 s) runs. */
+    struct stat first = {0}, sb;
+    int seen = 0;
+    long deadline = wp_mono_ms() + 20000;
+    while (seen < 2 && wp_mono_ms() < deadline) {
+        if (stat(path, &sb) == 0 &&
+            (!seen || sb.st_ino != first.st_ino)) {
+            first = sb;
+            seen++;
+        }
+        wp_sleep_ms(100);
+    }
+    cr_assert_eq(seen, 2, "%d snapshot(s) in 20 s with snapshot-interval "
+                          "1s", seen);
+    cr_assert_eq(wp_stop(&w, NULL), 0);
+    unlink(cfgpath);
+}
