@@ -1,12 +1,15 @@
 /* api_routes_config: see api_routes_config.h. Bodies are built with cJSON
- * in the field order of Burrow's response structs; durations, kept in
- * milliseconds by mon_config, are shown in whole seconds as Burrow's
- * integer keys are. Every handler reads only the immutable configuration
- * (and, for a cluster, what GET /v3/kafka/:cluster reads).
+ * in the field order of Burrow's response structs. Each module is a list
+ * of fields: a Warren key, whose JSON name (Burrow's name for it), value
+ * and masking come from the config key table (mon_config_keys()), or a
+ * constant for what Burrow has and Warren does not. Durations, kept in
+ * milliseconds by mon_config, are shown in seconds as Burrow's integer
+ * keys are (with a fraction only for a value that is not whole seconds,
+ * so nothing shown is rounded). Every handler reads only the immutable
+ * configuration (and, for a cluster, what GET /v3/kafka/:cluster reads).
  */
 #include "http/routes/api_routes_config.h"
 
-#include <ctype.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,111 +17,135 @@
 #include <cjson/cJSON.h>
 
 #include "http/server/api_json.h"
-#include "monitor/config/mon_config.h"
 #include "monitor/base/mon_log.h"
-
-#define ELLIPSIS "\xe2\x80\xa6" /* U+2026, UTF-8 */
+#include "monitor/base/mon_mem.h"
+#include "monitor/config/mon_config.h"
 
 /* Warren has exactly one module of these kinds. */
 #define ONLY_MODULE "default"
 
-/* ---- URL redaction ---- */
-
-/* Length of the scheme at url (letters, digits, "+-." after a letter)
- * when "://" follows it, else 0. */
-static size_t scheme_len(const char *url) {
-    size_t n = 0;
-    if (!isalpha((unsigned char)url[0])) return 0;
-    while (isalnum((unsigned char)url[n]) || url[n] == '+' || url[n] == '-' ||
-           url[n] == '.')
-        n++;
-    return strncmp(url + n, "://", 3) == 0 ? n : 0;
-}
-
-/* Non-zero when host[0..len) is "name[:port]" or "[v6][:port]". */
-static int hostport_ok(const char *host, size_t len) {
-    size_t i = 0;
-    if (len > 0 && host[0] == '[') {
-        for (i = 1; i < len && host[i] != ']'; i++)
-            if (!isxdigit((unsigned char)host[i]) && host[i] != ':' &&
-                host[i] != '.')
-                return 0;
-        if (i >= len || i == 1) return 0;
-        i++; /* ']' */
-    } else {
-        while (i < len && (isalnum((unsigned char)host[i]) || host[i] == '-' ||
-                           host[i] == '.' || host[i] == '_'))
-            i++;
-        if (i == 0) return 0;
-    }
-    if (i == len) return 1;
-    if (host[i] != ':' || len - i < 2 || len - i > 6) return 0;
-    for (i++; i < len; i++)
-        if (!isdigit((unsigned char)host[i])) return 0;
-    return 1;
-}
-
-/* Writes url as "scheme://host[:port]/" plus "…" when it had a path,
- * query or fragment beyond "/"; user info is dropped. A NULL url gives
- * "" (an unset key); one that does not parse gives "…". */
-static void url_redact(const char *url, char *buf, size_t size) {
-    size_t sl, alen;
-    const char *auth, *host, *at, *rest;
-    int n;
-
-    if (!url) {
-        snprintf(buf, size, "%s", "");
-        return;
-    }
-    sl = scheme_len(url);
-    if (sl == 0) goto opaque;
-    auth = url + sl + 3;
-    alen = strcspn(auth, "/?#");
-    rest = auth + alen;
-    host = auth;
-    for (at = auth; at < rest; at++)
-        if (*at == '@') host = at + 1;
-    if (!hostport_ok(host, (size_t)(rest - host))) goto opaque;
-    n = snprintf(buf, size, "%.*s://%.*s/%s", (int)sl, url, (int)(rest - host),
-                 host, rest[0] && strcmp(rest, "/") != 0 ? ELLIPSIS : "");
-    if (n > 0 && (size_t)n < size) return;
-opaque:
-    snprintf(buf, size, "%s", ELLIPSIS);
-}
-
-/* ---- JSON pieces ---- */
+/* ---- Warren keys in Burrow's shapes ---- */
 
 static cJSON *str_or_empty(const char *s) {
     return cJSON_CreateString(s ? s : "");
 }
 
-static cJSON *regex_json(const mon_config_regex_t *re) {
-    return str_or_empty(re ? re->pattern : NULL);
+/* One member of a Burrow module object, in Burrow's order: a Warren key
+ * (its JSON name is the key's Burrow name, its value the key's, both from
+ * the config table) or a constant for what Burrow has and Warren has not. */
+typedef enum field_kind_e { F_KEY, F_STR, F_ZERO, F_FALSE } field_kind_t;
+
+typedef struct field_s {
+    field_kind_t kind;
+    const char *name;  /* F_KEY: the Warren key; else the JSON name */
+    const char *value; /* F_STR: the string; F_KEY: a JSON name that
+                        * differs from Burrow's config name, or NULL */
+} field_t;
+
+#define KEY(k) {F_KEY, k, NULL}
+#define KEY_AS(k, json) {F_KEY, k, json}
+#define STR(n, v) {F_STR, n, v}
+#define ZERO(n) {F_ZERO, n, NULL}
+#define FALSE(n) {F_FALSE, n, NULL}
+#define N_FIELDS(a) (sizeof(a) / sizeof(a[0]))
+
+/* Value of key in Burrow's shape: durations in seconds (a fraction only
+ * when the value is not whole seconds), enums Burrow numbers as numbers,
+ * unset strings and regexes as "", URLs cut to their host. A secret is
+ * never shown. */
+static cJSON *key_json(const mon_config_t *cfg, const mon_config_key_t *key,
+                       size_t index) {
+    mon_config_value_t v;
+    char buf[512];
+    if (key->flags & MON_CONFIG_F_SECRET ||
+        mon_config_get(cfg, key, index, &v) != 0)
+        return cJSON_CreateString("");
+    switch (key->type) {
+    case MON_CONFIG_T_DURATION:
+        if (v.i % 1000 == 0) return api_json_int64(v.i / 1000);
+        return api_json_float((double)v.i / 1000.0);
+    case MON_CONFIG_T_INT:
+    case MON_CONFIG_T_INT64:
+    case MON_CONFIG_T_SIZE:
+        return api_json_int64(v.i);
+    case MON_CONFIG_T_DOUBLE:
+        return api_json_float(v.d);
+    case MON_CONFIG_T_BOOL:
+        return cJSON_CreateBool(v.i != 0);
+    case MON_CONFIG_T_ENUM:
+        if (key->flags & MON_CONFIG_F_BURROW_NUM) return api_json_int64(v.i);
+        return str_or_empty(v.s);
+    case MON_CONFIG_T_MAP: {
+        cJSON *o = cJSON_CreateObject();
+        for (size_t i = 0; i < v.n; i++)
+            cJSON_AddItemToObject(o, v.kv[i].key, str_or_empty(v.kv[i].value));
+        return o;
+    }
+    case MON_CONFIG_T_LIST: {
+        cJSON *a = cJSON_CreateArray();
+        for (size_t i = 0; i < v.n; i++)
+            cJSON_AddItemToArray(a, cJSON_CreateString(v.list[i]));
+        return a;
+    }
+    default:
+        if (key->flags & MON_CONFIG_F_URL_HOST) {
+            mon_config_redact_url(v.s, buf, sizeof(buf));
+            return cJSON_CreateString(buf);
+        }
+        return str_or_empty(v.s);
+    }
 }
 
-static void add_seconds(cJSON *obj, const char *name, int64_t ms) {
-    api_json_add_int64(obj, name, ms / 1000);
+/* Adds fields[0..n) of section sect, instance index, to obj. */
+static void add_fields(cJSON *obj, const mon_config_t *cfg,
+                       mon_config_sect_t sect, size_t index,
+                       const field_t *fields, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        const field_t *f = &fields[i];
+        const mon_config_key_t *key;
+        const char *name;
+        switch (f->kind) {
+        case F_KEY:
+            key = mon_config_key_find(sect, f->name);
+            /* every field names a key of the table with a Burrow name */
+            WARREN_ASSERT(key && key->burrow);
+            name = f->value ? f->value : strrchr(key->burrow, '.') + 1;
+            cJSON_AddItemToObject(obj, name, key_json(cfg, key, index));
+            break;
+        case F_STR:
+            cJSON_AddItemToObject(obj, f->name, cJSON_CreateString(f->value));
+            break;
+        case F_ZERO:
+            api_json_add_int64(obj, f->name, 0);
+            break;
+        case F_FALSE:
+            cJSON_AddItemToObject(obj, f->name, cJSON_CreateFalse());
+            break;
+        }
+    }
 }
 
 static cJSON *general_json(const mon_config_t *cfg) {
-    const mon_config_general_t *gen = mon_config_general(cfg);
+    static const field_t fields[] = {
+        STR("pidfile", ""),
+        STR("stdout-logfile", ""),
+        KEY("access-control-allow-origin"),
+    };
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToObject(o, "pidfile", cJSON_CreateString(""));
-    cJSON_AddItemToObject(o, "stdout-logfile", cJSON_CreateString(""));
-    cJSON_AddItemToObject(o, "access-control-allow-origin",
-                          str_or_empty(gen->access_control_allow_origin));
+    add_fields(o, cfg, MON_CONFIG_SECT_GENERAL, 0, fields, N_FIELDS(fields));
     return o;
 }
 
-/* Warren logs to stderr without rotation: only the level is set. */
+/* Warren logs to stderr without rotation: only the level is set, and it
+ * is the current one (POST /v3/admin/loglevel changes it). */
 static cJSON *logging_json(void) {
+    static const field_t fields[] = {
+        STR("filename", ""),    ZERO("max-size"),
+        ZERO("max-backups"),    ZERO("max-age"),
+        FALSE("use-local-time"), FALSE("use-compression"),
+    };
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToObject(o, "filename", cJSON_CreateString(""));
-    api_json_add_int64(o, "max-size", 0);
-    api_json_add_int64(o, "max-backups", 0);
-    api_json_add_int64(o, "max-age", 0);
-    cJSON_AddItemToObject(o, "use-local-time", cJSON_CreateFalse());
-    cJSON_AddItemToObject(o, "use-compression", cJSON_CreateFalse());
+    add_fields(o, NULL, MON_CONFIG_SECT_GENERAL, 0, fields, N_FIELDS(fields));
     cJSON_AddItemToObject(
         o, "level",
         cJSON_CreateString(mon_log_level_name(mon_log_get_level())));
@@ -135,32 +162,37 @@ static cJSON *zookeeper_json(void) {
 }
 
 static cJSON *httpserver_json(const mon_config_t *cfg) {
-    const mon_config_http_t *hc = mon_config_http(cfg);
+    static const field_t fields[] = {
+        KEY("listen"),
+        STR("tls", ""),
+        KEY("timeout"),
+    };
     cJSON *servers = cJSON_CreateObject();
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToObject(o, "address", str_or_empty(hc->listen));
-    cJSON_AddItemToObject(o, "tls", cJSON_CreateString(""));
-    add_seconds(o, "timeout", hc->timeout_ms);
+    add_fields(o, cfg, MON_CONFIG_SECT_HTTP, 0, fields, N_FIELDS(fields));
     cJSON_AddItemToObject(servers, ONLY_MODULE, o);
     return servers;
 }
 
 static cJSON *storage_json(const mon_config_t *cfg) {
-    const mon_config_storage_t *st = mon_config_storage(cfg);
+    static const field_t fields[] = {
+        STR("class-name", "inmemory"), KEY("intervals"),
+        KEY("min-distance"),           KEY("group-allowlist"),
+        KEY("expire-group"),
+    };
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToObject(o, "class-name", cJSON_CreateString("inmemory"));
-    api_json_add_int64(o, "intervals", st->intervals);
-    add_seconds(o, "min-distance", st->min_distance_ms);
-    cJSON_AddItemToObject(o, "group-allowlist",
-                          regex_json(st->group_allowlist));
-    add_seconds(o, "expire-group", st->expire_group_ms);
+    add_fields(o, cfg, MON_CONFIG_SECT_STORAGE, 0, fields, N_FIELDS(fields));
     return o;
 }
 
 static cJSON *evaluator_json(const mon_config_t *cfg) {
+    static const field_t fields[] = {
+        STR("class-name", "caching"),
+        KEY("expire-cache"),
+    };
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToObject(o, "class-name", cJSON_CreateString("caching"));
-    add_seconds(o, "expire-cache", mon_config_evaluator(cfg)->expire_cache_ms);
+    add_fields(o, cfg, MON_CONFIG_SECT_EVALUATOR, 0, fields,
+               N_FIELDS(fields));
     return o;
 }
 
@@ -176,7 +208,11 @@ static cJSON *take_item(cJSON *obj, const char *name, cJSON *fallback) {
 /* The consumer module of cluster cc: servers and client-profile are
  * those of the cluster's detail. */
 static cJSON *consumer_json(const api_kafka_ctx_t *ctx,
-                            const mon_config_cluster_t *cc) {
+                            const mon_config_cluster_t *cc, size_t index) {
+    static const field_t tail[] = {
+        STR("zookeeper-path", ""),
+        ZERO("zookeeper-timeout"),
+    };
     static const char *const classes[] = {"embedded", "replay", "kafka_client"};
     cJSON *cluster = api_kafka_cluster_module(ctx, cc->name);
     cJSON *o = cJSON_CreateObject();
@@ -188,10 +224,10 @@ static cJSON *consumer_json(const api_kafka_ctx_t *ctx,
     cJSON_AddItemToObject(o, "cluster", cJSON_CreateString(cc->name));
     cJSON_AddItemToObject(o, "servers",
                           take_item(cluster, "servers", cJSON_CreateArray()));
-    cJSON_AddItemToObject(o, "group-allowlist",
-                          regex_json(cc->group_allowlist));
-    cJSON_AddItemToObject(o, "zookeeper-path", cJSON_CreateString(""));
-    api_json_add_int64(o, "zookeeper-timeout", 0);
+    static const field_t allow[] = {KEY("group-allowlist")};
+    add_fields(o, ctx->config, MON_CONFIG_SECT_CLUSTER, index, allow, 1);
+    add_fields(o, ctx->config, MON_CONFIG_SECT_CLUSTER, index, tail,
+               N_FIELDS(tail));
     cJSON_AddItemToObject(
         o, "client-profile",
         take_item(cluster, "client-profile", cJSON_CreateObject()));
@@ -202,41 +238,48 @@ static cJSON *consumer_json(const api_kafka_ctx_t *ctx,
     return o;
 }
 
-static cJSON *extras_json(const mon_config_notifier_t *nt) {
+/* Burrow's http notifier module; never the secret or the headers. */
+static cJSON *notifier_json(const mon_config_t *cfg, size_t index) {
+    static const field_t fields[] = {
+        STR("class-name", "http"),
+        KEY("group-allowlist"),
+        KEY("interval"),
+        KEY("threshold"),
+        KEY("timeout"),
+        ZERO("keepalive"),
+        KEY("url-open"),
+        KEY("url-close"),
+        KEY("method-open"),
+        KEY("method-close"),
+        KEY("template-open"),
+        KEY("template-close"),
+        KEY_AS("extras.", "extra"), /* Burrow's JSON name for extras */
+        KEY("send-close"),
+        /* Burrow reads both with GetString: "" when unset */
+        STR("extra-ca", ""),
+        STR("noverify", ""),
+    };
     cJSON *o = cJSON_CreateObject();
-    for (size_t i = 0; i < nt->n_extras; i++)
-        cJSON_AddItemToObject(o, nt->extras[i].key,
-                              str_or_empty(nt->extras[i].value));
+    add_fields(o, cfg, MON_CONFIG_SECT_NOTIFIER, index, fields,
+               N_FIELDS(fields));
     return o;
 }
 
-/* Burrow's http notifier module; never the secret or the headers. */
-static cJSON *notifier_json(const mon_config_notifier_t *nt) {
-    char url[512];
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToObject(o, "class-name", cJSON_CreateString("http"));
-    cJSON_AddItemToObject(o, "group-allowlist",
-                          regex_json(nt->group_allowlist));
-    add_seconds(o, "interval", nt->interval_ms);
-    /* ev_status_t numbers are Burrow's: WARN 2, ERR 3 */
-    api_json_add_int64(o, "threshold", (int64_t)nt->threshold);
-    add_seconds(o, "timeout", nt->timeout_ms);
-    api_json_add_int64(o, "keepalive", 0);
-    url_redact(nt->url_open, url, sizeof(url));
-    cJSON_AddItemToObject(o, "url-open", cJSON_CreateString(url));
-    url_redact(nt->url_close, url, sizeof(url));
-    cJSON_AddItemToObject(o, "url-close", cJSON_CreateString(url));
-    cJSON_AddItemToObject(o, "method-open", str_or_empty(nt->method_open));
-    cJSON_AddItemToObject(o, "method-close", str_or_empty(nt->method_close));
-    cJSON_AddItemToObject(o, "template-open", str_or_empty(nt->template_open));
-    cJSON_AddItemToObject(o, "template-close",
-                          str_or_empty(nt->template_close));
-    cJSON_AddItemToObject(o, "extra", extras_json(nt));
-    cJSON_AddItemToObject(o, "send-close", cJSON_CreateBool(nt->send_close));
-    /* Burrow reads both with GetString: "" when unset */
-    cJSON_AddItemToObject(o, "extra-ca", cJSON_CreateString(""));
-    cJSON_AddItemToObject(o, "noverify", cJSON_CreateString(""));
-    return o;
+/* Index of the configured section named name (clusters or notifiers). */
+static int find_index(const mon_config_t *cfg, mon_config_sect_t sect,
+                      const char *name, size_t *index) {
+    size_t n = sect == MON_CONFIG_SECT_CLUSTER ? mon_config_cluster_count(cfg)
+                                               : mon_config_notifier_count(cfg);
+    for (size_t i = 0; i < n; i++) {
+        const char *have = sect == MON_CONFIG_SECT_CLUSTER
+                               ? mon_config_cluster_at(cfg, i)->name
+                               : mon_config_notifier_at(cfg, i)->name;
+        if (!strcmp(have, name)) {
+            *index = i;
+            return 0;
+        }
+    }
+    return -1;
 }
 
 /* ---- responses ---- */
@@ -350,25 +393,27 @@ static void h_cluster(api_req_t *req, void *opaque) {
 
 static void h_consumer(api_req_t *req, void *opaque) {
     const api_kafka_ctx_t *ctx = opaque;
-    const mon_config_cluster_t *cc =
-        mon_config_cluster_find(ctx->config, api_req_param(req, "name"));
-    if (!cc) {
+    size_t i;
+    if (find_index(ctx->config, MON_CONFIG_SECT_CLUSTER,
+                   api_req_param(req, "name"), &i) != 0) {
         api_resp_error(req, MHD_HTTP_NOT_FOUND, "consumer module not found");
         return;
     }
     module_detail(req, "consumer module detail returned",
-                  consumer_json(ctx, cc));
+                  consumer_json(ctx, mon_config_cluster_at(ctx->config, i),
+                                i));
 }
 
 static void h_notifier(api_req_t *req, void *opaque) {
     const api_kafka_ctx_t *ctx = opaque;
-    const mon_config_notifier_t *nt =
-        mon_config_notifier_find(ctx->config, api_req_param(req, "name"));
-    if (!nt) {
+    size_t i;
+    if (find_index(ctx->config, MON_CONFIG_SECT_NOTIFIER,
+                   api_req_param(req, "name"), &i) != 0) {
         api_resp_error(req, MHD_HTTP_NOT_FOUND, "notifier module not found");
         return;
     }
-    module_detail(req, "notifier module detail returned", notifier_json(nt));
+    module_detail(req, "notifier module detail returned",
+                  notifier_json(ctx->config, i));
 }
 
 int api_routes_config_register(api_server_t *srv, const api_kafka_ctx_t *ctx,

@@ -21,9 +21,18 @@
  * lines); a line may be at most 199 bytes. Relative paths are relative to
  * the working directory.
  *
+ * Every key is one row of one table (mon_config_keys.c, in the manner of
+ * librdkafka's rd_kafka_properties[] and Redis's standard configs): its
+ * section, name, type, default, range or values, one line of doc, Burrow's
+ * name and whether it is secret. Parsing, defaults, validation, the
+ * effective-configuration printout (warren check-config), /v3/config and
+ * the man page section all read that table; mon_config_keys() exposes it.
+ *
  * Value syntax: durations are an integer number of seconds or an integer
  * with a unit suffix ms, s, m, h or d ("500ms", "10s", "5m") and are stored
- * in milliseconds (fields ending in _ms); booleans are true/false, yes/no,
+ * in milliseconds (fields ending in _ms), exactly: a key whose consumer
+ * counts coarser units (the HTTP timeout: whole seconds) refuses a value
+ * it could not honour instead of rounding it; booleans are true/false, yes/no,
  * on/off or 1/0 (any case); regexes are POSIX extended, unanchored. In
  * kafka.*, admin-token, secret, headers and extras.* values "${NAME}" is
  * replaced by the environment variable NAME (unset is an error) and "$${"
@@ -36,6 +45,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "evaluator/ev_status.h"
 #include "monitor/base/mon_log.h"
@@ -246,5 +256,147 @@ int mon_config_parse_duration(const char *s, int64_t *ms);
 
 /* Parses a boolean word (see the header comment). Returns 0 or -1. */
 int mon_config_parse_bool(const char *s, bool *b);
+
+/* ------------------------------------------------------------------ */
+/* The key table                                                        */
+/* ------------------------------------------------------------------ */
+
+typedef enum mon_config_sect_e {
+    MON_CONFIG_SECT_GENERAL = 0,
+    MON_CONFIG_SECT_HTTP,
+    MON_CONFIG_SECT_STORAGE,
+    MON_CONFIG_SECT_EVALUATOR,
+    MON_CONFIG_SECT_CLUSTER,  /* [cluster NAME], any number */
+    MON_CONFIG_SECT_NOTIFIER, /* [notifier NAME], any number */
+    MON_CONFIG_SECT__COUNT
+} mon_config_sect_t;
+
+/* How a value is written and stored. */
+typedef enum mon_config_type_e {
+    MON_CONFIG_T_STRING = 0, /* char * */
+    MON_CONFIG_T_PATH,       /* char *, a file or directory path */
+    MON_CONFIG_T_FILE,       /* char *, a regular file readable at load */
+    MON_CONFIG_T_URL,        /* char *, http:// or https:// */
+    MON_CONFIG_T_LISTEN,     /* ADDR:PORT or [V6]:PORT, numeric */
+    MON_CONFIG_T_SERVERS,    /* host:port[,host:port...] */
+    MON_CONFIG_T_LIST,       /* a,b,c -> char ** and a count */
+    MON_CONFIG_T_HEADERS,    /* "Name: v; Name2: v" -> mon_config_kv_t[] */
+    MON_CONFIG_T_BOOL,       /* bool */
+    MON_CONFIG_T_INT,        /* int, in [min, max] */
+    MON_CONFIG_T_INT64,      /* int64_t, in [min, max] */
+    MON_CONFIG_T_SIZE,       /* size_t bytes, in [min, max] */
+    MON_CONFIG_T_DOUBLE,     /* double, in [dmin, dmax] */
+    MON_CONFIG_T_DURATION,   /* int64_t ms, in [min, max], multiple of step */
+    MON_CONFIG_T_ENUM,       /* an enum, from values[] */
+    MON_CONFIG_T_CHOICE,     /* char *: the canonical spelling of values[] */
+    MON_CONFIG_T_REGEX,      /* mon_config_regex_t *, NULL when unset */
+    MON_CONFIG_T_MAP         /* "prefix.NAME = v" -> mon_config_kv_t[] */
+} mon_config_type_t;
+
+/* Key flags. */
+#define MON_CONFIG_F_REQUIRED 0x001u /* must be set (in its sources) */
+#define MON_CONFIG_F_SECRET 0x002u   /* never shown: masked in printouts */
+#define MON_CONFIG_F_ENV 0x004u      /* ${NAME} is expanded in the value */
+#define MON_CONFIG_F_EMPTY_OK 0x008u /* "key =" is a valid (empty) value */
+#define MON_CONFIG_F_PREFIX 0x010u   /* name is a prefix ("kafka.") */
+#define MON_CONFIG_F_URL_HOST 0x020u /* shown as scheme://host[:port]/... */
+#define MON_CONFIG_F_BURROW_NUM 0x040u /* an enum Burrow shows as a number */
+#define MON_CONFIG_F_NOCASE 0x080u   /* enum names match in any case */
+#define MON_CONFIG_F_DIR 0x100u      /* a directory Warren writes into */
+
+/* One accepted spelling of an enum or choice key; several names may
+ * share a value (the first is the one printed). */
+typedef struct mon_config_enum_s {
+    const char *name;
+    int value;
+} mon_config_enum_t;
+
+struct mon_config_set_s; /* the loader's per-value context (internal) */
+
+/* One row of the key table. Read-only, static; see mon_config_keys(). */
+typedef struct mon_config_key_s {
+    mon_config_sect_t sect;
+    const char *name;      /* "log-format"; a prefix such as "kafka." */
+    mon_config_type_t type;
+    unsigned flags;        /* MON_CONFIG_F_* */
+    unsigned sources;      /* cluster keys: 1 << source for each source
+                            * the key applies to; 0 = every source */
+    const char *def;       /* default in file syntax; NULL: none, or
+                            * derived (then def_doc says from what) */
+    const char *def_doc;   /* a derived or absent default in words */
+    int64_t min, max;      /* INT, INT64, SIZE, DURATION (ms) */
+    int64_t step;          /* DURATION: values must be multiples (ms) */
+    const char *step_why;  /* ... and why, for the error message */
+    double dmin, dmax;     /* DOUBLE */
+    bool dmin_open;        /* DOUBLE: dmin itself is refused */
+    const mon_config_enum_t *values; /* ENUM, CHOICE; {NULL} ends it */
+    const char *expect;    /* ENUM, CHOICE: the list as messages say it;
+                            * NULL = the names, "a, b or c" */
+    const char *doc;       /* one line */
+    const char *burrow;    /* Burrow's "section.key", NULL if none */
+    /* internal to the loader */
+    size_t offset;         /* of the field in the section's struct */
+    size_t count_offset;   /* LIST, HEADERS, MAP: of the size_t count */
+    size_t mark_offset;    /* 0, or of a bool set when the key is given */
+    int (*check)(struct mon_config_set_s *set, const char *value);
+} mon_config_key_t;
+
+/* The whole table, in documentation order (section by section); *n gets
+ * the number of rows. Static, never NULL. */
+const mon_config_key_t *mon_config_keys(size_t *n);
+
+/* The row for `name` in section sect ("kafka.x" finds the prefix row
+ * "kafka."), or NULL for an unknown key. */
+const mon_config_key_t *mon_config_key_find(mon_config_sect_t sect,
+                                            const char *name);
+
+/* Name of a section kind: "general", ..., "cluster", "notifier". */
+const char *mon_config_sect_name(mon_config_sect_t sect);
+
+/* Name of a key type as the docs say it: "duration", "regex", ... */
+const char *mon_config_type_name(mon_config_type_t type);
+
+/* The value of one key, typed; pointers into cfg. */
+typedef struct mon_config_value_s {
+    bool set;                 /* false: an optional key left unset */
+    int64_t i;                /* INT, INT64, SIZE, BOOL, ENUM, DURATION */
+    double d;                 /* DOUBLE */
+    const char *s;            /* strings, CHOICE, ENUM name, REGEX pattern */
+    const mon_config_kv_t *kv; /* HEADERS, MAP */
+    char *const *list;        /* LIST */
+    size_t n;                 /* entries in kv or list */
+} mon_config_value_t;
+
+/* Reads key of the section instance `index` (cluster or notifier number,
+ * as mon_config_cluster_at(); ignored for the singleton sections) into
+ * *out. Returns 0, or -1 when index is out of range. */
+int mon_config_get(const mon_config_t *cfg, const mon_config_key_t *key,
+                   size_t index, mon_config_value_t *out);
+
+/* Writes the value of key in file syntax into buf ("10s", "true", "a,b";
+ * a MAP or HEADERS one "name: value" per entry, joined by "; "), with
+ * secrets masked as "********" and MON_CONFIG_F_URL_HOST URLs cut by
+ * mon_config_redact_url(). An unset key gives "". Returns buf. */
+char *mon_config_format(const mon_config_t *cfg, const mon_config_key_t *key,
+                        size_t index, char *buf, size_t size);
+
+/* Whether the kafka.* property `prop` (without "kafka.") holds a secret:
+ * librdkafka's sensitive properties (passwords, secrets, private keys). */
+bool mon_config_kafka_prop_secret(const char *prop);
+
+/* Writes url as "scheme://host[:port]/" plus "\u2026" when it had a path,
+ * query or fragment beyond "/"; user info is dropped. NULL gives "" (an
+ * unset key); one that does not parse gives "\u2026" alone. */
+void mon_config_redact_url(const char *url, char *buf, size_t size);
+
+/* Writes the effective configuration as an INI file: every section and
+ * every key of the table with its value (secrets masked), a comment on
+ * keys left at their default. Returns 0, or -1 on a write error. */
+int mon_config_write_effective(const mon_config_t *cfg, FILE *out);
+
+/* Writes the configuration-file section of the man page (roff, for
+ * warren.ini(5)) from the table: every section and key with its type,
+ * default, range and doc. Returns 0, or -1 on a write error. */
+int mon_config_write_man(FILE *out);
 
 #endif

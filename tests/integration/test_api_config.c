@@ -481,6 +481,39 @@ Test(api_config, cluster_detail_is_the_kafka_cluster_detail) {
     stop();
 }
 
+/* ---- durations that are not whole seconds ---- */
+
+Test(api_config, sub_second_durations_show_their_fraction_not_a_rounding) {
+    start("[general]\nname = " HOST "\n"
+          "[storage]\nmin-distance = 1500ms\n"
+          "[evaluator]\nexpire-cache = 250ms\n"
+          "[notifier n]\nurl-open = http://127.0.0.1:9/\n"
+          "group-allowlist = ^nomatch$\ntimeout = 500ms\n"
+          "interval = 90s\n");
+    cJSON *j = get_json("/v3/config/storage/default", 200);
+    cJSON *mod = cJSON_GetObjectItem(j, "module");
+    cr_expect_float_eq(cJSON_GetObjectItem(mod, "min-distance")->valuedouble,
+                       1.5, 1e-9);
+    cJSON_Delete(j);
+    expect_body("/v3/config/evaluator/default", 200,
+                "{\"error\":false,\"message\":\"evaluator module detail "
+                "returned\",\"module\":{\"class-name\":\"caching\","
+                "\"expire-cache\":0.25},"
+                "\"request\":{\"url\":\"/v3/config/evaluator/default\","
+                "\"host\":\"" HOST "\"}}");
+    j = get_json("/v3/config/notifier/n", 200);
+    mod = cJSON_GetObjectItem(j, "module");
+    cr_expect_float_eq(cJSON_GetObjectItem(mod, "timeout")->valuedouble, 0.5,
+                       1e-9);
+    /* whole seconds stay Burrow's integers */
+    char *interval =
+        cJSON_PrintUnformatted(cJSON_GetObjectItem(mod, "interval"));
+    cr_expect_str_eq(interval, "90");
+    free(interval);
+    cJSON_Delete(j);
+    stop();
+}
+
 /* ---- routing ---- */
 
 Test(api_config, other_kinds_and_methods_route_as_elsewhere) {

@@ -151,7 +151,7 @@ Test(mon_config, http_keys_are_parsed_with_ipv6_listen) {
                                 "max-body = 1000\n"
                                 "max-url = 100\n"
                                 "max-header = 4096\n"
-                                "timeout = 1500ms\n"
+                                "timeout = 15s\n"
                                 "threads = 8\n");
     const mon_config_http_t *h = mon_config_http(cfg);
     cr_assert_str_eq(h->listen, "[::1]:9090");
@@ -162,7 +162,7 @@ Test(mon_config, http_keys_are_parsed_with_ipv6_listen) {
     cr_assert_eq(h->max_body, 1000);
     cr_assert_eq(h->max_url, 100);
     cr_assert_eq(h->max_header, 4096);
-    cr_assert_eq(h->timeout_ms, 1500);
+    cr_assert_eq(h->timeout_ms, 15000);
     cr_assert_eq(h->threads, 8);
     cr_assert_str_eq(mon_config_general(cfg)->dashboard_url,
                      "http://[::1]:9090/");
