@@ -47,6 +47,8 @@ enum { REC_QUEUED = 1, REC_NOTE, REC_ATTEMPT, REC_DELIVERED, REC_FAILED };
 
 /* Item states; DONE_* wait for their record to be synced, then leave. */
 enum { ST_WAIT = 0, ST_INFLIGHT, ST_DONE_OK, ST_DONE_FAIL };
+/* Why a DONE_FAIL item was never sent (item_t.retired). */
+enum { RET_NONE = 0, RET_MERGED, RET_DROPPED };
 
 typedef struct item_s {
     struct item_s *prev, *next;
@@ -69,6 +71,7 @@ typedef struct item_s {
     char error[256];
     int64_t time_ms;
     int64_t next_mono;        /* earliest next attempt, monotonic ms */
+    int retired;              /* RET_*: finished without being sent */
     /* sender thread only */
     CURL *easy;
     struct curl_slist *hdrs;
@@ -389,9 +392,11 @@ static void info_from_item(const item_t *it, mon_delivery_info_t *in) {
     in->cluster = mon_strdup(it->cluster);
     in->group = mon_strdup(it->group);
     in->kind = it->kind;
-    in->state = it->state == ST_DONE_OK     ? MON_DELIVERY_DELIVERED
-                : it->state == ST_DONE_FAIL ? MON_DELIVERY_FAILED
-                                            : MON_DELIVERY_PENDING;
+    in->state = it->retired == RET_MERGED    ? MON_DELIVERY_MERGED
+                : it->retired == RET_DROPPED ? MON_DELIVERY_DROPPED
+                : it->state == ST_DONE_OK    ? MON_DELIVERY_DELIVERED
+                : it->state == ST_DONE_FAIL  ? MON_DELIVERY_FAILED
+                                             : MON_DELIVERY_PENDING;
     in->attempts = it->attempts;
     in->http_status = it->http_status;
     in->error = mon_strdup(it->error);
@@ -460,6 +465,102 @@ static void append_state(mon_delivery_t *q, item_t *it, int type) {
         mon_log(MON_LOG_ERROR, "delivery journal %s: append: %s", q->path,
                 strerror(errno));
     mon_wbuf_free(&b);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Bounds: merging and dropping waiting opens                             */
+
+/* Finishes a waiting item without sending it (merged into a newer open
+ * or dropped over the cap): a FAILED record, counted apart. Caller holds
+ * q->lock (or is the only thread, during recovery). */
+static void retire(mon_delivery_t *q, item_t *it, int why, const char *by) {
+    target_t *t = &q->targets[it->target];
+    if (why == RET_MERGED)
+        snprintf(it->error, sizeof(it->error), "merged into %s", by);
+    else
+        snprintf(it->error, sizeof(it->error), "dropped: %s has %zu "
+                 "deliveries pending (max-pending)", t->name,
+                 q->opts.max_pending);
+    it->state = ST_DONE_FAIL;
+    it->retired = why;
+    it->time_ms = mon_clock_wall_ms();
+    q->live_bytes -= it->rec_bytes;
+    append_state(q, it, REC_FAILED);
+    it->done_w = q->wcount;
+    if (why == RET_MERGED)
+        t->st.merged++;
+    else
+        t->st.dropped++;
+}
+
+static bool waiting_open(const item_t *it) {
+    return it->state == ST_WAIT && it->kind == MON_DELIVERY_OPEN;
+}
+
+static bool unfinished_item(const item_t *it) {
+    return it->state == ST_WAIT || it->state == ST_INFLIGHT;
+}
+
+/* After `fresh` was appended: retires the waiting opens of its incident
+ * and target it replaces, then the oldest waiting opens of its target
+ * while the target holds more than max_pending. Caller holds q->lock. */
+static void bound_after_enqueue(mon_delivery_t *q, item_t *fresh) {
+    size_t pending = 0;
+    for (item_t *it = q->head; it; it = it->next) {
+        if (it == fresh || it->target != fresh->target)
+            continue;
+        if (fresh->kind == MON_DELIVERY_OPEN && waiting_open(it) &&
+            !strcmp(it->incident_id, fresh->incident_id))
+            retire(q, it, RET_MERGED, fresh->key);
+        else if (unfinished_item(it))
+            pending++;
+    }
+    pending++; /* fresh */
+    for (item_t *it = q->head; it && pending > q->opts.max_pending;
+         it = it->next)
+        if (it != fresh && it->target == fresh->target && waiting_open(it)) {
+            retire(q, it, RET_DROPPED, NULL);
+            pending--;
+        }
+}
+
+/* The same bounds over a recovered queue, newest first: per target and
+ * incident only the newest waiting open stays, and at most max_pending
+ * per target. Runs before the sender starts. */
+static void bound_recovered(mon_delivery_t *q) {
+    size_t cap = 16;
+    while (cap < 2 * q->n_items)
+        cap *= 2;
+    uint64_t *seen = mon_calloc(cap, sizeof(*seen));
+    size_t *kept = mon_calloc(q->n_targets ? q->n_targets : 1,
+                              sizeof(*kept));
+    for (item_t *it = q->tail; it; it = it->prev) {
+        if (!unfinished_item(it) || it->target < 0)
+            continue;
+        if (waiting_open(it)) {
+            /* (target, incident) hashed like a group key */
+            uint64_t h = group_hash(it->target, it->incident_id, "");
+            item_t *by = NULL;
+            if (hset_add(seen, cap, h)) {
+                /* a newer open of this incident, unless h collided */
+                by = it->next;
+                while (by && !(by->target == it->target && waiting_open(by) &&
+                               !strcmp(by->incident_id, it->incident_id)))
+                    by = by->next;
+            }
+            if (by) {
+                retire(q, it, RET_MERGED, by->key);
+                continue;
+            }
+            if (kept[it->target] >= q->opts.max_pending) {
+                retire(q, it, RET_DROPPED, NULL);
+                continue;
+            }
+        }
+        kept[it->target]++;
+    }
+    free(kept);
+    free(seen);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -666,6 +767,7 @@ static int recover(mon_delivery_t *q, uint64_t min_seq,
             q->targets[it->target].st.queued++;
         }
     }
+    bound_recovered(q);
     rc = 0;
 out:
     for (size_t i = 0; i < rv.n; i++)
@@ -746,17 +848,34 @@ static size_t header_cb(char *p, size_t size, size_t n, void *arg) {
                  p);
         it->retry_after_ms = 0;
     } else if (l > 12 && !strncasecmp(p, "Retry-After:", 12)) {
-        char tmp[32];
-        char *end = NULL;
+        char tmp[64]; /* longer values are huge anyway: they saturate */
+        int64_t ms;
         snprintf(tmp, sizeof(tmp), "%.*s", (int)(l - 12), p + 12);
-        long long s = strtoll(tmp, &end, 10);
-        while (end && (*end == ' ' || *end == '\t'))
-            end++;
-        /* Seconds only; an HTTP-date falls back to the backoff. */
-        if (end && end != tmp && !*end && s >= 0 && s < 86400 * 30)
-            it->retry_after_ms = s * 1000;
+        if (mon_delivery_parse_retry_after(tmp, &ms) == 0)
+            it->retry_after_ms = ms;
     }
     return len;
+}
+
+int mon_delivery_parse_retry_after(const char *value, int64_t *ms) {
+    const char *p = value;
+    int64_t v = 0;
+    bool any = false;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        any = true;
+        if (v <= (INT64_MAX - 9) / 10)
+            v = v * 10 + (*p - '0');
+        else
+            v = INT64_MAX; /* saturate: the cap applies anyway */
+    }
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (!any || *p)
+        return -1;
+    *ms = v > INT64_MAX / 1000 ? INT64_MAX : v * 1000;
+    return 0;
 }
 
 static int start_transfer(mon_delivery_t *q, item_t *it) {
@@ -1041,6 +1160,7 @@ void mon_delivery_opts_default(mon_delivery_opts_t *opts) {
     opts->max_delay_ms = 60000;
     opts->max_retry_after_ms = 3600 * 1000;
     opts->max_inflight = 64;
+    opts->max_pending = 10000;
     opts->compact_min_bytes = 4 << 20;
     opts->start_sender = true;
 }
@@ -1076,6 +1196,8 @@ mon_delivery_t *mon_delivery_new(const char *path,
         mon_delivery_opts_default(&q->opts);
     if (q->opts.max_inflight < 1)
         q->opts.max_inflight = 1;
+    if (q->opts.max_pending < 1)
+        q->opts.max_pending = 1;
     q->targets = mon_calloc(n_targets ? n_targets : 1, sizeof(*q->targets));
     q->n_targets = n_targets;
     for (size_t i = 0; i < n_targets; i++) {
@@ -1251,6 +1373,7 @@ int mon_delivery_enqueue(mon_delivery_t *q, const mon_delivery_entry_t *e,
         q->live_bytes += b.len;
         q->targets[target].st.queued++;
         list_append(q, it);
+        bound_after_enqueue(q, it);
     }
     pthread_mutex_unlock(&q->lock);
     mon_wbuf_free(&b);
@@ -1443,7 +1566,8 @@ int mon_delivery_stats(mon_delivery_t *q, size_t i,
 }
 
 cJSON *mon_delivery_info_json(const mon_delivery_info_t *in) {
-    static const char *const states[] = {"pending", "delivered", "failed"};
+    static const char *const states[] = {"pending", "delivered", "failed",
+                                         "merged", "dropped"};
     char t[40];
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "seq", (double)in->seq);

@@ -33,8 +33,19 @@
  * connection errors, timeouts, 429 and 5xx are retried with exponential
  * backoff and jitter (base_delay_ms doubling up to max_delay_ms, each
  * delay drawn from [d/2, d]; a Retry-After of N seconds waits at least
- * N s) until 1 + max_retries attempts were made, then failed; any other
- * status fails at once with the response's status line.
+ * N s, N capped at max_retry_after_ms however large) until 1 + max_retries
+ * attempts were made, then failed; any other status fails at once with
+ * the response's status line.
+ *
+ * Bounded while a receiver is down or hangs: a new open notification
+ * replaces every open of the same incident to the same target that is
+ * still waiting (not on the wire): the older ones are finished as
+ * "merged" (a FAILED record naming the newer key), so at most one is on
+ * the wire and one waits per incident and target. And each target holds
+ * at most max_pending unfinished deliveries: beyond that its oldest
+ * waiting open is finished as "dropped". Both are counted per target;
+ * both apply again when a journal is recovered. Closes are never merged
+ * or dropped.
  *
  * Locks: q->lock (mutex) guards the item list, the recent ring, the
  * counters and appends to the journal. q->sync_lock (mutex) serialises
@@ -95,7 +106,9 @@ typedef enum mon_delivery_kind_e {
 typedef enum mon_delivery_state_e {
     MON_DELIVERY_PENDING = 0, /* queued, in flight or waiting to retry */
     MON_DELIVERY_DELIVERED,
-    MON_DELIVERY_FAILED
+    MON_DELIVERY_FAILED,
+    MON_DELIVERY_MERGED,      /* replaced by a newer open, never sent */
+    MON_DELIVERY_DROPPED      /* over the target's max_pending, not sent */
 } mon_delivery_state_t;
 
 /* What one attempt's outcome means (mon_delivery_classify). */
@@ -121,6 +134,7 @@ typedef struct mon_delivery_opts_s {
     int64_t max_delay_ms;       /* backoff cap, 60000 */
     int64_t max_retry_after_ms; /* cap on a receiver's Retry-After, 1 h */
     int max_inflight;           /* concurrent requests per target, 64 */
+    size_t max_pending;         /* unfinished deliveries per target, 10000 */
     int64_t compact_min_bytes;  /* journal size worth compacting, 4 MiB */
     bool start_sender;          /* false: queue only (tests, tools) */
 } mon_delivery_opts_t;
@@ -175,6 +189,8 @@ typedef struct mon_delivery_stats_s {
     uint64_t delivered;
     uint64_t failed;
     uint64_t retries;     /* attempts that will be retried */
+    uint64_t merged;      /* opens replaced by a newer one of the incident */
+    uint64_t dropped;     /* opens dropped over max_pending */
     size_t pending;       /* not finished now */
     size_t in_flight;     /* requests on the wire now */
 } mon_delivery_stats_t;
@@ -265,6 +281,12 @@ cJSON *mon_delivery_info_json(const mon_delivery_info_t *info);
  * CURLcode) and HTTP status http_status means. */
 mon_delivery_verdict_t mon_delivery_classify(int curl_code,
                                              long http_status);
+
+/* Pure: parses a Retry-After header value into *ms: delay-seconds, any
+ * number of digits (a value too large for int64 saturates; the backoff
+ * caps it). Returns 0, or -1 for anything else (an HTTP-date: the backoff
+ * decides). */
+int mon_delivery_parse_retry_after(const char *value, int64_t *ms);
 
 /* Pure: the delay before attempt number `attempt` + 1, after `attempt`
  * (>= 1) attempts failed: min(max_delay, base * 2^(attempt-1)) drawn

@@ -1100,6 +1100,8 @@ cJSON *mon_notifier_to_json(mon_notifier_t *n) {
         cJSON_AddNumberToObject(e, "delivered", (double)st.delivered);
         cJSON_AddNumberToObject(e, "failed", (double)st.failed);
         cJSON_AddNumberToObject(e, "retries", (double)st.retries);
+        cJSON_AddNumberToObject(e, "merged", (double)st.merged);
+        cJSON_AddNumberToObject(e, "dropped", (double)st.dropped);
         cJSON_AddNumberToObject(e, "pending", (double)st.pending);
         cJSON_AddNumberToObject(e, "in_flight", (double)st.in_flight);
         cJSON_AddItemToArray(arr, e);

@@ -176,8 +176,10 @@ cJSON *mon_notifier_deliveries_json(mon_notifier_t *n);
 /* GET /v3/notifiers body: {"notifiers": [{name, threshold, interval_s,
  * send_interval_s, send_close, send_once, open_after, close_after,
  * max_retries, signed, open_incidents, queued, delivered, failed,
- * retries, pending, in_flight}], "deliveries": [...]}. URLs, headers and
- * secrets are never included (webhook URLs are often credentials). The
+ * retries, merged, dropped, pending, in_flight}], "deliveries": [...]}
+ * (merged and dropped: opens never sent, see mon_delivery.h). URLs,
+ * headers and secrets are never included (webhook URLs are often
+ * credentials). The
  * caller owns the result. Takes n->lock, then the queue's. */
 cJSON *mon_notifier_to_json(mon_notifier_t *n);
 

@@ -939,3 +939,46 @@ Test(notifier, notify_test_reports_a_template_error_with_file_and_line,
     snprintf(want, sizeof(want), "%s:2: ", tpl);
     cr_assert(strstr(out, want), "output: %s", out);
 }
+
+/* A receiver that hangs every request while a group stays ERR for many
+ * send-intervals: the outbox keeps one request on the wire and one
+ * waiting for the incident (the newest), counting the rest as merged,
+ * instead of queueing a new open per interval (15 -> 756 pending in
+ * 43 minutes before). */
+Test(notifier, a_hanging_receiver_keeps_the_outbox_bounded,
+     .init = setup, .fini = teardown) {
+    char ini[512];
+    rA.hang_first = 1000;
+    rcv_start(&rA, 0);
+    snprintf(ini, sizeof(ini),
+             "[notifier hook]\nurl-open = http://127.0.0.1:%d/\n"
+             "timeout = 60s\ninterval = 1s\nsend-interval = 1s\n", rA.port);
+    mon_notifier_t *nt = make(ini);
+    fake_t f;
+    fake(&f, "stuck", EV_ERR);
+    int64_t t = wall_ms();
+    cr_assert_eq(mon_notifier_observe(nt, &f.ev, t), 1);
+    cr_assert_eq(rcv_wait_hanging(&rA, 1), 1);
+    /* 500 more send-intervals of the same incident */
+    for (int i = 1; i <= 500; i++)
+        cr_assert_eq(mon_notifier_observe(nt, &f.ev, t + i * 1000), 1,
+                     "interval %d queues its repeat", i);
+    cJSON *j = mon_notifier_to_json(nt);
+    cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "notifiers"), 0);
+    int pending = cJSON_GetObjectItem(e, "pending")->valueint;
+    cr_assert_leq(pending, 2, "%d pending", pending);
+    cr_assert_not_null(cJSON_GetObjectItem(e, "merged"));
+    int merged = cJSON_GetObjectItem(e, "merged")->valueint;
+    cr_assert_eq(cJSON_GetObjectItem(e, "in_flight")->valueint, 1);
+    cr_assert_eq(merged + pending, 501, "merged %d + pending %d", merged,
+                 pending);
+    cr_assert_eq(cJSON_GetObjectItem(e, "dropped")->valueint, 0);
+    cJSON_Delete(j);
+    atomic_store(&rA.release, true);
+    cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
+    /* the one that waited is the newest repeat */
+    cr_assert_eq(rcv_count(&rA), 2);
+    cr_assert(strstr(rA.reqs[1].delivery, ":open:501"), "%s",
+              rA.reqs[1].delivery);
+    mon_notifier_destroy(nt);
+}

@@ -256,8 +256,9 @@ Test(mon_delivery, torn_tail_is_truncated_and_earlier_records_kept,
      .init = setup, .fini = teardown) {
     mon_delivery_target_t t = tgt("hook", 5);
     mon_delivery_t *q = open_q(&t, 1, false, NULL, NULL, 0);
+    const char *ids[3] = {"id-0", "id-1", "id-2"}; /* or they merge */
     for (int i = 0; i < 3; i++)
-        put(q, "hook", "id", "http://127.0.0.1:1/", "{\"k\":\"v\"}");
+        put(q, "hook", ids[i], "http://127.0.0.1:1/", "{\"k\":\"v\"}");
     mon_delivery_destroy(q);
     off_t good = fsize();
 
@@ -368,9 +369,12 @@ Test(mon_delivery, compaction_keeps_only_unfinished_deliveries,
      * one attempt; "keep" retries in 60 s, so it stays queued. */
     mon_delivery_target_t t[2] = {tgt("once", 0), tgt("keep", 20)};
     mon_delivery_t *q = open_q(t, 2, true, NULL, NULL, 0);
-    for (int i = 0; i < 40; i++)
-        put(q, "once", "gone", "http://127.0.0.1:1/", "{\"pad\":"
+    for (int i = 0; i < 40; i++) {
+        char id[16]; /* one incident each, or waiting opens merge */
+        snprintf(id, sizeof(id), "gone-%d", i);
+        put(q, "once", id, "http://127.0.0.1:1/", "{\"pad\":"
             "\"................................................\"}");
+    }
     uint64_t keep = put(q, "keep", "kept", "http://127.0.0.1:1/", "{}");
     /* Wait for the 40 failures and the first attempt of "keep". */
     for (int i = 0; i < 1000; i++) {
@@ -404,5 +408,150 @@ Test(mon_delivery, compaction_keeps_only_unfinished_deliveries,
     cr_assert_eq(v[0].attempts, 1, "the attempt count survives");
     cr_assert(strstr(v[0].error, "onnect"), "%s", v[0].error);
     mon_delivery_list_free(v, n);
+    mon_delivery_destroy(q);
+}
+
+/* ---- bounds: Retry-After, merging, max-pending ---- */
+
+Test(mon_delivery, retry_after_of_any_size_is_parsed_and_capped) {
+    int64_t ms = 0;
+    cr_assert_eq(mon_delivery_parse_retry_after(" 120", &ms), 0);
+    cr_assert_eq(ms, 120000);
+    /* 40 days, and more digits than an int64 holds: capped, not ignored */
+    cr_assert_eq(mon_delivery_parse_retry_after("3456000", &ms), 0);
+    cr_assert_eq(ms, 3456000000LL);
+    cr_assert_eq(mon_delivery_parse_retry_after(
+                     "99999999999999999999999999999999", &ms), 0);
+    cr_assert_eq(ms, INT64_MAX);
+    mon_delivery_opts_t o;
+    mon_delivery_opts_default(&o);
+    cr_assert_eq(mon_delivery_backoff_ms(&o, 1, ms, 7), o.max_retry_after_ms);
+    /* an HTTP-date or junk is left to the backoff */
+    cr_assert_eq(mon_delivery_parse_retry_after(
+                     "Wed, 21 Oct 2015 07:28:00 GMT", &ms), -1);
+    cr_assert_eq(mon_delivery_parse_retry_after("", &ms), -1);
+    cr_assert_eq(mon_delivery_parse_retry_after("-5", &ms), -1);
+}
+
+/* The key of the i-th pending delivery (oldest first), copied. */
+static void pending_key(mon_delivery_t *q, size_t i, char *buf,
+                        size_t size) {
+    mon_delivery_info_t *v;
+    size_t n, k = 0;
+    buf[0] = '\0';
+    mon_delivery_list(q, &v, &n);
+    for (size_t j = 0; j < n; j++)
+        if (v[j].state == MON_DELIVERY_PENDING && k++ == i)
+            snprintf(buf, size, "%s", v[j].key);
+    mon_delivery_list_free(v, n);
+}
+
+static size_t count_state(mon_delivery_t *q, mon_delivery_state_t st) {
+    mon_delivery_info_t *v;
+    size_t n, c = 0;
+    mon_delivery_list(q, &v, &n);
+    for (size_t i = 0; i < n; i++)
+        c += v[i].state == st;
+    mon_delivery_list_free(v, n);
+    return c;
+}
+
+static uint64_t put_iseq(mon_delivery_t *q, const char *id, uint32_t iseq,
+                         mon_delivery_kind_t kind) {
+    mon_delivery_entry_t e = {0};
+    uint64_t seq = 0;
+    char err[256];
+    e.kind = kind;
+    e.notifier = "hook";
+    e.cluster = "local";
+    e.group = id;
+    e.incident_id = id;
+    e.iseq = iseq;
+    e.method = "POST";
+    e.url = "http://127.0.0.1:1/";
+    e.body = "{}";
+    e.body_len = 2;
+    cr_assert_eq(mon_delivery_enqueue(q, &e, &seq, err, sizeof(err)), 0,
+                 "%s", err);
+    return seq;
+}
+
+Test(mon_delivery, a_newer_open_replaces_the_waiting_one_of_its_incident,
+     .init = setup, .fini = teardown) {
+    mon_delivery_target_t t = tgt("hook", 5);
+    mon_delivery_t *q = open_q(&t, 1, false, NULL, NULL, 0);
+    for (uint32_t i = 1; i <= 50; i++)
+        put_iseq(q, "inc-a", i, MON_DELIVERY_OPEN);
+    put_iseq(q, "inc-b", 1, MON_DELIVERY_OPEN);
+    put_iseq(q, "inc-a", 51, MON_DELIVERY_CLOSE); /* never merged */
+    mon_delivery_stats_t st;
+    mon_delivery_stats(q, 0, &st);
+    cr_assert_eq(st.pending, 3, "newest open of a, open of b, close of a");
+    cr_assert_eq(st.merged, 49);
+    cr_assert_eq(st.dropped, 0);
+    cr_assert_eq(count_state(q, MON_DELIVERY_MERGED), 49);
+    char key[64];
+    pending_key(q, 0, key, sizeof(key));
+    cr_assert_str_eq(key, "inc-a:open:50", "the newest stays");
+    mon_delivery_destroy(q);
+    /* and after a restart only the newest is resent */
+    q = open_q(&t, 1, false, NULL, NULL, 0);
+    mon_delivery_stats(q, 0, &st);
+    cr_assert_eq(st.pending, 3);
+    mon_delivery_destroy(q);
+}
+
+static mon_delivery_t *open_capped(const mon_delivery_target_t *t,
+                                   size_t cap) {
+    mon_delivery_opts_t o;
+    char err[512] = "";
+    mon_delivery_opts_default(&o);
+    o.start_sender = false;
+    o.max_pending = cap;
+    mon_delivery_t *q =
+        mon_delivery_new(path, t, 1, &o, 0, 0, NULL, NULL, err, sizeof(err));
+    cr_assert_not_null(q, "open: %s", err);
+    return q;
+}
+
+/* One open each for incidents inc-0 .. inc-(n-1). */
+static void put_incidents(mon_delivery_t *q, int n) {
+    char id[32];
+    for (int i = 0; i < n; i++) {
+        snprintf(id, sizeof(id), "inc-%d", i);
+        put_iseq(q, id, 1, MON_DELIVERY_OPEN);
+    }
+}
+
+Test(mon_delivery, each_target_holds_at_most_max_pending,
+     .init = setup, .fini = teardown) {
+    mon_delivery_target_t t = tgt("hook", 5);
+    mon_delivery_t *q = open_capped(&t, 3);
+    put_incidents(q, 10);
+    mon_delivery_stats_t st;
+    mon_delivery_stats(q, 0, &st);
+    cr_assert_eq(st.pending, 3);
+    cr_assert_eq(st.dropped, 7);
+    char key[64];
+    pending_key(q, 0, key, sizeof(key));
+    cr_assert_str_eq(key, "inc-7:open:1", "the oldest went first");
+    mon_delivery_destroy(q);
+}
+
+Test(mon_delivery, a_recovered_journal_is_bounded_too,
+     .init = setup, .fini = teardown) {
+    mon_delivery_target_t t = tgt("hook", 5);
+    mon_delivery_t *q = open_capped(&t, 100);
+    put_incidents(q, 10);
+    mon_delivery_destroy(q);
+    q = open_capped(&t, 4);
+    mon_delivery_stats_t st;
+    mon_delivery_stats(q, 0, &st);
+    cr_assert_eq(st.pending, 4);
+    cr_assert_eq(st.dropped, 6);
+    mon_delivery_destroy(q);
+    q = open_capped(&t, 100);
+    mon_delivery_stats(q, 0, &st);
+    cr_assert_eq(st.pending, 4, "what was dropped stays dropped");
     mon_delivery_destroy(q);
 }
