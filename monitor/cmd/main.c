@@ -18,13 +18,17 @@ static const cmd_t cmds[] = {
     {"template", mon_cli_template, "render a notification template"},
     {"notify", mon_cli_notify, "send a test notification"},
     {"version", mon_cli_version, "print the version (also --version)"},
+    {"check-config", mon_cli_check_config,
+     "check a configuration file, print the effective one"},
+    {"config-keys", mon_cli_config_keys,
+     "list the configuration keys (--man: warren.ini(5))"},
 };
 
 static void usage(FILE *out) {
     fprintf(out, "usage: warren <command> [options]\n\n"
                  "Consumer-lag monitor for Apache Kafka.\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-        fprintf(out, "  %-10s %s\n", cmds[i].name, cmds[i].help);
+        fprintf(out, "  %-12s %s\n", cmds[i].name, cmds[i].help);
     fprintf(out, "\nRun 'warren <command> --help' for a command's options.\n");
 }
 

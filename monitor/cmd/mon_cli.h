@@ -15,4 +15,8 @@ int mon_cli_template(int argc, char **argv);
 int mon_cli_notify(int argc, char **argv);
 int mon_cli_version(int argc, char **argv);
 
+/* mon_cli_check_config.c */
+int mon_cli_check_config(int argc, char **argv);
+int mon_cli_config_keys(int argc, char **argv);
+
 #endif

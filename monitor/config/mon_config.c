@@ -212,6 +212,7 @@ void mon_config_destroy(mon_config_t *cfg) {
     if (!cfg)
         return;
     free(cfg->path);
+    free(cfg->name);
     for (int s = MON_CONFIG_SECT_GENERAL; s <= MON_CONFIG_SECT_EVALUATOR; s++)
         mon_config_free_fields((mon_config_sect_t)s,
                                mon_config_sect_obj(cfg, s, 0));
@@ -631,6 +632,7 @@ static mon_config_t *load_text(const char *text, size_t len,
     mon_config_t *cfg = config_alloc();
     if (path)
         cfg->path = mon_strdup(path);
+    cfg->name = mon_strdup(name);
     parse_t p = {.cfg = cfg,
                  .file = name,
                  .text = text,

@@ -389,6 +389,21 @@ bool mon_config_kafka_prop_secret(const char *prop);
  * unset key); one that does not parse gives "\u2026" alone. */
 void mon_config_redact_url(const char *url, char *buf, size_t size);
 
+/* The line of the file that set key (its full name, "kafka.x") of section
+ * instance index, or 0 when the value is a default or derived. */
+int mon_config_key_line(const mon_config_t *cfg, mon_config_sect_t sect,
+                        size_t index, const char *name);
+
+/* Checks what the configuration names on disk, as warren serve will use
+ * it: every directory key (MON_CONFIG_F_DIR) must be a writable directory
+ * or creatable under a writable parent; every other path key must be a
+ * readable regular file. Creates nothing. Returns the number of problems,
+ * each written to report() as one line "FILE:LINE: [section] key: why"
+ * (FILE: ... "(default)" for an unset key). */
+int mon_config_check_paths(const mon_config_t *cfg,
+                           void (*report)(void *arg, const char *line),
+                           void *arg);
+
 /* Writes the effective configuration as an INI file: every section and
  * every key of the table with its value (secrets masked), a comment on
  * keys left at their default. Returns 0, or -1 on a write error. */

@@ -1,15 +1,20 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_config_doc: the two texts written from the key table alone: the
  * effective configuration (what `warren check-config` prints) and the
- * configuration-file section of the man page (`warren config-keys --man`).
+ * configuration-file section of the man page (`warren config-keys --man`),
+ * and the check of the paths the table's path keys name (check-config).
  *
  * Both walk the table in its order, so a key added to the table appears in
  * both without further work, and the tests that compare them with the
  * table keep them honest. The effective configuration is itself a valid
  * file: loading it again gives the same values (secrets masked).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "monitor/base/mon_mem.h"
 #include "monitor/config/mon_config_int.h"
@@ -90,7 +95,7 @@ static void write_row(FILE *out, const mon_config_t *cfg,
 int mon_config_write_effective(const mon_config_t *cfg, FILE *out) {
     size_t n;
     const mon_config_key_t *rows = mon_config_keys(&n);
-    const char *path = mon_config_path(cfg);
+    const char *path = cfg->name;
     fprintf(out,
             "; Effective configuration (%s): every key with the value "
             "warren uses;\n; \"line N\" is where the file set it. Secrets "
@@ -174,9 +179,9 @@ int mon_config_write_man(FILE *out) {
     fputs(".SH CONFIGURATION FILE\n"
           "The file has the sections [general], [http], [storage] and "
           "[evaluator] (at most once each), and any number of\n"
-          ".RI [cluster \" NAME \"]\n"
+          ".RI \"[cluster \" NAME ]\n"
           "and\n"
-          ".RI [notifier \" NAME \"]\n"
+          ".RI \"[notifier \" NAME ]\n"
           "sections.\n"
           "Lines are \"key = value\"; a line starting with ; or # is a "
           "comment, and \" ;\" starts a comment at the end of a line.\n"
@@ -248,4 +253,103 @@ int mon_config_write_man(FILE *out) {
         }
     }
     return ferror(out) ? -1 : 0;
+}
+
+int mon_config_key_line(const mon_config_t *cfg, mon_config_sect_t sect,
+                        size_t index, const char *name) {
+    return mon_config_origin_line(cfg, sect, index, name);
+}
+
+/* Why dir cannot be used as a directory Warren writes into, or NULL. A
+ * missing one must be creatable: its nearest existing ancestor must be a
+ * writable directory. */
+static const char *dir_problem(const char *dir, char *why, size_t size) {
+    struct stat st;
+    if (stat(dir, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) {
+            snprintf(why, size, "'%s' is not a directory", dir);
+            return why;
+        }
+        if (access(dir, W_OK | X_OK) != 0) {
+            snprintf(why, size, "'%s' is not writable: %s", dir,
+                     strerror(errno));
+            return why;
+        }
+        return NULL;
+    }
+    if (errno != ENOENT) {
+        snprintf(why, size, "'%s': %s", dir, strerror(errno));
+        return why;
+    }
+    /* the nearest existing ancestor: "a/b/c" -> "a/b" -> "a" -> "." */
+    char *up = mon_strdup(dir);
+    do {
+        size_t len = strlen(up);
+        while (len > 1 && up[len - 1] == '/')
+            up[--len] = '\0';
+        char *slash = strrchr(up, '/');
+        if (!slash)
+            snprintf(up, len + 1, ".");
+        else
+            slash[slash == up ? 1 : 0] = '\0';
+    } while (stat(up, &st) != 0 && strcmp(up, ".") && strcmp(up, "/"));
+    const char *res = NULL;
+    if (access(up, W_OK | X_OK) != 0) {
+        snprintf(why, size,
+                 "'%s' does not exist and cannot be created in '%s': %s",
+                 dir, up, strerror(errno));
+        res = why;
+    }
+    free(up);
+    return res;
+}
+
+int mon_config_check_paths(const mon_config_t *cfg,
+                           void (*report)(void *arg, const char *line),
+                           void *arg) {
+    size_t n;
+    const mon_config_key_t *rows = mon_config_keys(&n);
+    const char *file = cfg->name ? cfg->name : "built-in defaults";
+    int problems = 0;
+    for (size_t i = 0; i < n; i++) {
+        const mon_config_key_t *row = &rows[i];
+        if (row->type != MON_CONFIG_T_PATH)
+            continue;
+        size_t count = row->sect == MON_CONFIG_SECT_CLUSTER
+                           ? mon_config_cluster_count(cfg)
+                       : row->sect == MON_CONFIG_SECT_NOTIFIER
+                           ? mon_config_notifier_count(cfg)
+                           : 1;
+        for (size_t idx = 0; idx < count; idx++) {
+            mon_config_value_t v;
+            if (!row_applies(cfg, row, idx) ||
+                mon_config_get(cfg, row, idx, &v) != 0 || !v.set)
+                continue;
+            char why[600], title[128], line[1024];
+            const char *bad = row->flags & MON_CONFIG_F_DIR
+                                  ? dir_problem(v.s, why, sizeof(why))
+                                  : mon_config_file_problem(v.s, why, sizeof(why));
+            if (!bad)
+                continue;
+            problems++;
+            if (row->sect == MON_CONFIG_SECT_CLUSTER)
+                snprintf(title, sizeof(title), "cluster %s",
+                         mon_config_cluster_at(cfg, idx)->name);
+            else if (row->sect == MON_CONFIG_SECT_NOTIFIER)
+                snprintf(title, sizeof(title), "notifier %s",
+                         mon_config_notifier_at(cfg, idx)->name);
+            else
+                snprintf(title, sizeof(title), "%s",
+                         mon_config_sect_name(row->sect));
+            int at = mon_config_origin_line(cfg, row->sect, idx, row->name);
+            if (at > 0)
+                snprintf(line, sizeof(line), "%s:%d: [%s] %s: %s", file, at,
+                         title, row->name, bad);
+            else
+                snprintf(line, sizeof(line), "%s: [%s] %s: %s (default)",
+                         file, title, row->name, bad);
+            report(arg, line);
+        }
+    }
+    return problems;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_config_int: what the loader (mon_config.c) and the key table
  * (mon_config_keys.c) share inside monitor/config/. Not for other modules:
  * they read the typed structs of mon_config.h and the table through
@@ -25,6 +26,7 @@ typedef struct mon_config_origin_s {
 
 struct mon_config_s {
     char *path; /* NULL for the built-in default */
+    char *name; /* the file's name in messages; NULL for the default */
     mon_config_general_t general;
     mon_config_http_t http;
     mon_config_storage_t storage;
@@ -77,6 +79,10 @@ int mon_config_origin_line(const mon_config_t *cfg, mon_config_sect_t sect,
  * *host, *port and *family. Returns 0, or -1 with the reason in why. */
 int mon_config_parse_listen(const char *s, char **host, int *port,
                             int *family, char *why, size_t why_size);
+
+/* Why path is not a readable regular file (written into why), or NULL. */
+const char *mon_config_file_problem(const char *path, char *why,
+                                    size_t size);
 
 /* A copy of s[0..n) without leading and trailing white space. */
 char *mon_config_trim_copy(const char *s, size_t n);

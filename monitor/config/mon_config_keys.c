@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_config_keys: the table of every configuration key, and everything
  * that works from it alone: typed parsing of one value into its field,
  * defaults, freeing, reading a value back, the effective-configuration
@@ -848,15 +849,27 @@ static int set_url(mon_config_set_t *set, const char *v) {
     return 0;
 }
 
-static int set_file(mon_config_set_t *set, const char *v) {
-    FILE *f = fopen(v, "r");
-    if (!f)
-        return why(set, "cannot read '%s': %s", v, strerror(errno));
+const char *mon_config_file_problem(const char *path, char *why_buf,
+                                    size_t size) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(why_buf, size, "cannot read '%s': %s", path,
+                 strerror(errno));
+        return why_buf;
+    }
     struct stat st;
     bool reg = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
     fclose(f);
-    if (!reg)
-        return why(set, "'%s' is not a regular file", v);
+    if (!reg) {
+        snprintf(why_buf, size, "'%s' is not a regular file", path);
+        return why_buf;
+    }
+    return NULL;
+}
+
+static int set_file(mon_config_set_t *set, const char *v) {
+    if (mon_config_file_problem(v, set->why, sizeof(set->why)))
+        return -1;
     set_str(FIELD(char *, set), v);
     return 0;
 }

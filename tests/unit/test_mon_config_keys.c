@@ -600,3 +600,44 @@ Test(mon_config_keys, man_page_lists_exactly_the_table_keys) {
     free(seen);
     free(text);
 }
+
+/* ------------------------------------------------------------------ */
+/* Paths the table names                                                */
+/* ------------------------------------------------------------------ */
+
+static void collect(void *arg, const char *line) {
+    char *buf = arg;
+    size_t n = strlen(buf);
+    snprintf(buf + n, 2048 - n, "%s\n", line);
+}
+
+Test(mon_config_keys, check_paths_finds_unusable_dirs_and_files_only) {
+    char dir[] = "/tmp/warren-paths-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char text[1024], out[2048] = "";
+    /* a missing data dir under a writable one is fine: serve creates it */
+    snprintf(text, sizeof(text),
+             "[general]\ndata-dir = %s/new/deeper\n"
+             "[cluster r]\nsource = replay\nfile = samples/stalled.jsonl\n",
+             dir);
+    mon_config_t *cfg = load_ok(text);
+    cr_expect_eq(mon_config_check_paths(cfg, collect, out), 0, "%s", out);
+    mon_config_destroy(cfg);
+    /* a file where a directory must be; a trace that is not there */
+    snprintf(text, sizeof(text),
+             "[general]\ndata-dir = samples/warren.ini\n"
+             "[cluster r]\nsource = replay\nfile = %s/none.jsonl\n",
+             dir);
+    cfg = load_ok(text);
+    cr_expect_eq(mon_config_check_paths(cfg, collect, out), 2, "%s", out);
+    char want[1024];
+    snprintf(want, sizeof(want),
+             "t.ini:2: [general] data-dir: 'samples/warren.ini' is not a "
+             "directory\n"
+             "t.ini:5: [cluster r] file: cannot read '%s/none.jsonl': No "
+             "such file or directory\n",
+             dir);
+    cr_expect_str_eq(out, want);
+    mon_config_destroy(cfg);
+    rmdir(dir);
+}
