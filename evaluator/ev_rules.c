@@ -1,8 +1,11 @@
-/* ev_rules: Burrow's partition rules, evaluated on one window.
+/* ev_rules: the common part of every evaluation and Burrow's rules.
  *
  * One call walks the head ring backwards to the newest sample at or below
- * the last commit (STOP suppression and the time-lag bracket in one go)
- * and, only when rules 1-3 did not decide, folds the commit window into
+ * the last commit (STOP suppression and the time-lag bracket in one go),
+ * fills what both rule sets report (complete, current lag, time lag,
+ * drain), then hands over to the rule set chosen in the parameters:
+ * ev_warren_decide (ev_warren.c) or Burrow's rules below. Burrow's rules
+ * fold the commit window, only when rules 1-3 did not decide, into
  * two flags and the minimum lag in one branch-free pass. Rewinds are
  * rare, so their position gets its own pass only when a drop was seen. Rings
  * are walked as two linear spans (start..cap, then 0..rest) so the hot
@@ -15,15 +18,12 @@
 #include <stdio.h>
 
 #include "evaluator/ev_rules.h"
+#include "evaluator/ev_rules_int.h"
+#include "evaluator/ev_warren.h"
 
-/* a - b, clamped to the int64 range. */
-static inline int64_t sat_sub(int64_t a, int64_t b) {
-    int64_t r;
-
-    if (__builtin_sub_overflow(a, b, &r))
-        return b < 0 ? INT64_MAX : INT64_MIN;
-    return r;
-}
+#define sat_sub ev_sat_sub
+#define ring_idx ev_ring_idx
+#define decide ev_decide
 
 /* x * 1e6 rounded, clamped so the conversion is always defined. */
 static int64_t to_ppm(double x) {
@@ -40,14 +40,7 @@ void ev_params_default(ev_params_t *p) {
     p->intervals = 10;
     p->allowed_lag = 0;
     p->minimum_complete = 0.0;
-}
-
-/* Ring slot of logical index i (i < cap): one conditional subtraction
- * instead of a modulo. */
-static inline unsigned ring_idx(unsigned start, unsigned cap, unsigned i) {
-    unsigned idx = start + i;
-
-    return idx >= cap ? idx - cap : idx;
+    p->rules = EV_RULES_WARREN;
 }
 
 /* Logical index of the newest head <= committed, or -1. Walks backwards
@@ -194,14 +187,6 @@ static void drain(const ev_entry_t *first, const ev_entry_t *last,
     out->eta_known = true;
 }
 
-static void decide(ev_result_t *out, ev_status_t st, ev_rule_t rule,
-                   int64_t left, int64_t right) {
-    out->status = st;
-    out->rule = rule;
-    out->left = left;
-    out->right = right;
-}
-
 void ev_evaluate(const ev_params_t *p, const ev_window_t *win,
                  const ev_headring_t *heads, int64_t now_ms,
                  ev_result_t *out) {
@@ -228,6 +213,14 @@ void ev_evaluate(const ev_params_t *p, const ev_window_t *win,
     out->eta_s = 0.0;
     out->eta_known = false;
     out->count = (int)n;
+    out->rules = p->rules == EV_RULES_BURROW ? EV_RULES_BURROW
+                                             : EV_RULES_WARREN;
+    out->rates_known = false;
+    out->rate_consumer = 0.0;
+    out->rate_producer = 0.0;
+    out->rate_sigma = 0.0;
+    out->z = 0.0;
+    out->span_s = 0.0;
 
     /* 1: no commits */
     if (n == 0)
@@ -248,6 +241,10 @@ void ev_evaluate(const ev_params_t *p, const ev_window_t *win,
         time_lag(heads, below, newest, last->offset, now_ms, out);
     }
     drain(first, last, out);
+    if (out->rules == EV_RULES_WARREN) {
+        ev_warren_decide(p, win, heads, below, now_ms, out);
+        return;
+    }
 
     /* 1: too few commits to judge */
     if (out->complete < p->minimum_complete) {
@@ -373,6 +370,15 @@ int ev_explain(const ev_result_t *r, char *buf, size_t size) {
                         "lag fell or stayed within the allowed lag during "
                         "%s (from %lld to %lld): the consumer is keeping up",
                         cm, l, rt);
+    case EV_RULE_WARMING_UP:
+    case EV_RULE_CAUGHT_UP:
+    case EV_RULE_KEEPING_UP:
+    case EV_RULE_DRAINING:
+    case EV_RULE_FALLING_BEHIND:
+    case EV_RULE_STOPPED:
+    case EV_RULE_STALLED:
+    case EV_RULE_REWOUND:
+        return ev_warren_explain(r, buf, size);
     case EV_RULE__COUNT:
         break;
     }

@@ -30,6 +30,19 @@ static const char *const rule_names[EV_RULE__COUNT] = {
     [EV_RULE_STALL] = "stall",
     [EV_RULE_LAG_NOT_DECREASING] = "lag-not-decreasing",
     [EV_RULE_LAG_DECREASING] = "lag-decreasing-or-zero",
+    [EV_RULE_WARMING_UP] = "warming-up",
+    [EV_RULE_CAUGHT_UP] = "caught-up",
+    [EV_RULE_KEEPING_UP] = "keeping-up",
+    [EV_RULE_DRAINING] = "draining",
+    [EV_RULE_FALLING_BEHIND] = "falling-behind",
+    [EV_RULE_STOPPED] = "stopped",
+    [EV_RULE_STALLED] = "stalled",
+    [EV_RULE_REWOUND] = "rewound",
+};
+
+static const char *const rules_names[EV_RULES__COUNT] = {
+    [EV_RULES_WARREN] = "warren",
+    [EV_RULES_BURROW] = "burrow",
 };
 
 #define N_STATUS ((int)(sizeof(status_names) / sizeof(status_names[0])))
@@ -64,4 +77,24 @@ const char *ev_rule_name(ev_rule_t rule) {
     if ((int)rule < 0 || (int)rule >= EV_RULE__COUNT)
         return "unknown";
     return rule_names[rule];
+}
+
+const char *ev_rules_name(ev_rules_t rules) {
+    if ((int)rules < 0 || (int)rules >= EV_RULES__COUNT)
+        return "unknown";
+    return rules_names[rules];
+}
+
+int ev_rules_parse(const char *name, ev_rules_t *rules) {
+    int i;
+
+    if (name == NULL)
+        return -1;
+    for (i = 0; i < EV_RULES__COUNT; i++) {
+        if (strcmp(name, rules_names[i]) == 0) {
+            *rules = (ev_rules_t)i;
+            return 0;
+        }
+    }
+    return -1;
 }

@@ -4,6 +4,7 @@
  * gauge burrow_kafka_consumer_status and any client switching on numbers
  * sees what Burrow would send. Rule ids are stable strings: the API, the
  * dashboard and webhook templates key on them, so never rename one.
+ * Each rule belongs to one rule set (no-commits to both).
  */
 #ifndef EV_STATUS_H
 #define EV_STATUS_H
@@ -27,8 +28,26 @@ typedef enum ev_rule_e {
     EV_RULE_STALL,               /* "stall" */
     EV_RULE_LAG_NOT_DECREASING,  /* "lag-not-decreasing" */
     EV_RULE_LAG_DECREASING,      /* "lag-decreasing-or-zero" */
+    /* the warren rule set's (ev_warren.h) */
+    EV_RULE_WARMING_UP,          /* "warming-up" */
+    EV_RULE_CAUGHT_UP,           /* "caught-up" */
+    EV_RULE_KEEPING_UP,          /* "keeping-up" */
+    EV_RULE_DRAINING,            /* "draining" */
+    EV_RULE_FALLING_BEHIND,      /* "falling-behind" */
+    EV_RULE_STOPPED,             /* "stopped" */
+    EV_RULE_STALLED,             /* "stalled" */
+    EV_RULE_REWOUND,             /* "rewound" */
     EV_RULE__COUNT
 } ev_rule_t;
+
+/* Which rule set decides: `warren` (threshold-free, measured against
+ * ground truth; the default, so a zeroed ev_params_t selects it) or
+ * `burrow` (Burrow's rules, bit-exact, for compatibility). */
+typedef enum ev_rules_e {
+    EV_RULES_WARREN = 0, /* "warren" */
+    EV_RULES_BURROW = 1, /* "burrow" */
+    EV_RULES__COUNT
+} ev_rules_t;
 
 /* Burrow's name of a status ("OK", "WARN", "ERR", "STOP", ...); never NULL. */
 const char *ev_status_name(ev_status_t st);
@@ -43,5 +62,13 @@ int ev_status_parse(const char *name, ev_status_t *st);
 
 /* Stable id of a rule ("stop", "lag-not-decreasing", ...); never NULL. */
 const char *ev_rule_name(ev_rule_t rule);
+
+/* Name of a rule set, "warren" or "burrow" ("unknown" when out of range);
+ * never NULL. */
+const char *ev_rules_name(ev_rules_t rules);
+
+/* Parses "warren" or "burrow" (case-sensitive). Returns 0 and sets *rules,
+ * or -1 when the name is NULL or unknown (*rules untouched). */
+int ev_rules_parse(const char *name, ev_rules_t *rules);
 
 #endif

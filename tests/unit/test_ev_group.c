@@ -8,6 +8,13 @@
 
 #include "evaluator/ev_group.h"
 
+/* These tests pin Burrow's rules, bit-exact: every evaluation selects
+ * them explicitly (the default rule set is warren, test_ev_warren.c). */
+static const ev_params_t BURROW = {.intervals = 10,
+                                   .allowed_lag = 0,
+                                   .minimum_complete = 0.0,
+                                   .rules = EV_RULES_BURROW};
+
 static ev_result_t res(ev_status_t st, int64_t lag, double complete) {
     ev_result_t r = {.status = st, .current_lag = lag,
                      .complete = complete, .index = -1};
@@ -221,7 +228,7 @@ Test(ev_group, burrow_testgroup2_is_err_with_complete_zero) {
         ev_window_push(&win, &e);
     }
     ev_headring_push(&ring, &h);
-    ev_evaluate(NULL, &win, &ring, T0 + 100000, &r);
+    ev_evaluate(&BURROW, &win, &ring, T0 + 100000, &r);
     cr_assert_eq(r.status, EV_STOP);
     cr_assert_float_eq(r.complete, 0.5, 1e-12);
     ev_group_init(&g);
@@ -253,7 +260,7 @@ Test(ev_group, burrow_testgroup_is_ok_and_complete) {
         ev_window_push(&win, &e);
     }
     ev_headring_push(&ring, &h);
-    ev_evaluate(NULL, &win, &ring, T0 + 100000, &r);
+    ev_evaluate(&BURROW, &win, &ring, T0 + 100000, &r);
     cr_assert_eq(r.status, EV_OK);
     ev_group_init(&g);
     ev_group_add(&g, &r, 0);

@@ -13,6 +13,18 @@
 #include "evaluator/ev_status.h"
 #include "evaluator/ev_window.h"
 
+/* These tests pin Burrow's rules, bit-exact: every evaluation selects
+ * them explicitly (the default rule set is warren, test_ev_warren.c). */
+static const ev_params_t BURROW = {.intervals = 10,
+                                   .allowed_lag = 0,
+                                   .minimum_complete = 0.0,
+                                   .rules = EV_RULES_BURROW};
+
+static void burrow_params(ev_params_t *p) {
+    ev_params_default(p);
+    p->rules = EV_RULES_BURROW;
+}
+
 #define MAXE 12
 #define T0 1700000000000LL /* Burrow fixture base time, ms */
 
@@ -290,7 +302,7 @@ ParameterizedTest(rcase_t *c, ev_rules, decides_status_rule_and_numbers) {
     ev_params_t p;
     int cap, rot;
 
-    ev_params_default(&p);
+    burrow_params(&p);
     if (c->intervals > 0)
         p.intervals = c->intervals;
     p.allowed_lag = c->allowed;
@@ -333,7 +345,7 @@ Test(ev_rules, complete_is_entries_over_intervals_capped_at_one) {
     ev_params_t p;
     ev_result_t r;
 
-    ev_params_default(&p);
+    burrow_params(&p);
     p.intervals = 4;
     eval_simple(e, 1, h, 1, T0, &p, &r);
     cr_assert_float_eq(r.complete, 0.25, 1e-12);
@@ -345,13 +357,14 @@ Test(ev_rules, complete_is_entries_over_intervals_capped_at_one) {
     cr_assert_float_eq(r.complete, 0.0, 1e-12);
 }
 
-Test(ev_rules, defaults_are_burrows) {
+Test(ev_rules, defaults_are_burrows_numbers_with_the_warren_rules) {
     ev_params_t p;
 
     ev_params_default(&p);
     cr_assert_eq(p.intervals, 10);
     cr_assert_eq(p.allowed_lag, 0);
     cr_assert_float_eq(p.minimum_complete, 0.0, 1e-12);
+    cr_assert_eq(p.rules, EV_RULES_WARREN);
 }
 
 Test(ev_rules, current_lag_is_newest_head_minus_newest_commit) {
@@ -359,7 +372,7 @@ Test(ev_rules, current_lag_is_newest_head_minus_newest_commit) {
     ev_head_t h[3] = {H(900, T0), H(300, T0 + 1), H(400, T0 + 2)};
     ev_result_t r;
 
-    eval_simple(e, 2, h, 3, T0 + 10000, NULL, &r);
+    eval_simple(e, 2, h, 3, T0 + 10000, &BURROW, &r);
     cr_assert_eq(r.current_lag, 150);
 }
 
@@ -373,13 +386,13 @@ Test(ev_rules, missing_heads_mean_zero_lag_and_ok) {
 
     ev_window_init(&win, es, 4);
     ev_window_push(&win, &e);
-    ev_evaluate(NULL, &win, NULL, T0 + 999999, &r);
+    ev_evaluate(&BURROW, &win, NULL, T0 + 999999, &r);
     cr_assert_eq(r.current_lag, 0);
     cr_assert_eq(r.status, EV_OK);
     cr_assert_eq(r.rule, EV_RULE_CURRENT_LAG_ALLOWED);
     cr_assert(!r.time_lag_known);
     ev_headring_init(&empty, hs, 2);
-    ev_evaluate(NULL, &win, &empty, T0 + 999999, &r);
+    ev_evaluate(&BURROW, &win, &empty, T0 + 999999, &r);
     cr_assert_eq(r.current_lag, 0);
     cr_assert_eq(r.rule, EV_RULE_CURRENT_LAG_ALLOWED);
 }
@@ -387,7 +400,7 @@ Test(ev_rules, missing_heads_mean_zero_lag_and_ok) {
 Test(ev_rules, null_window_is_no_commits) {
     ev_result_t r;
 
-    ev_evaluate(NULL, NULL, NULL, 0, &r);
+    ev_evaluate(&BURROW, NULL, NULL, 0, &r);
     cr_assert_eq(r.status, EV_OK);
     cr_assert_eq(r.rule, EV_RULE_NO_COMMITS);
     cr_assert_eq(r.count, 0);
@@ -415,7 +428,7 @@ Test(ev_rules, evaluates_a_window_filled_by_pushes_past_capacity) {
         ev_headring_push(&ring, &h);
     }
     cr_assert_eq(win.start, 7);
-    ev_evaluate(NULL, &win, &ring, T0 + 170000, &r);
+    ev_evaluate(&BURROW, &win, &ring, T0 + 170000, &r);
     cr_assert_eq(r.status, EV_WARN);
     cr_assert_eq(r.rule, EV_RULE_LAG_NOT_DECREASING);
     cr_assert_eq(r.left, 70);
@@ -429,7 +442,7 @@ static void eval_time_lag(int64_t committed, const ev_head_t *h, int nh,
                           int64_t now, ev_result_t *r) {
     ev_entry_t e[1] = {{committed, now, 0}};
 
-    eval_simple(e, 1, h, nh, now, NULL, r);
+    eval_simple(e, 1, h, nh, now, &BURROW, r);
 }
 
 Test(ev_rules, time_lag_interpolates_between_bracketing_heads) {
@@ -522,7 +535,7 @@ Test(ev_rules, time_lag_is_the_same_at_every_ring_rotation) {
 
             build_heads(&ring, hs, cap, rot, h, 4);
             build_window(&win, es, 1, 0, e, 1);
-            ev_evaluate(NULL, &win, &ring, 40000, &r);
+            ev_evaluate(&BURROW, &win, &ring, 40000, &r);
             cr_assert(r.time_lag_known, "cap %d rot %d", cap, rot);
             cr_assert_float_eq(r.time_lag_s, 30.0, 1e-9, "cap %d rot %d",
                                cap, rot);
@@ -549,7 +562,7 @@ Test(ev_rules, time_lag_reads_a_wrapped_head_ring) {
     ev_window_init(&win, es, 1);
     e.offset = 3500;
     ev_window_push(&win, &e);
-    ev_evaluate(NULL, &win, &ring, 100000, &r);
+    ev_evaluate(&BURROW, &win, &ring, 100000, &r);
     cr_assert(r.time_lag_known);
     cr_assert_float_eq(r.time_lag_s, 65.0, 1e-9);
     cr_assert_eq(r.current_lag, 500);
@@ -562,7 +575,7 @@ Test(ev_rules, eta_from_drain_rate_across_the_window) {
     ev_head_t h[1] = {H(1700, 60000)};
     ev_result_t r;
 
-    eval_simple(e, 3, h, 1, 61000, NULL, &r);
+    eval_simple(e, 3, h, 1, 61000, &BURROW, &r);
     cr_assert_eq(r.current_lag, 400);
     cr_assert(r.eta_known);
     cr_assert_float_eq(r.drain_rate, 10.0, 1e-9);
@@ -575,7 +588,7 @@ Test(ev_rules, no_eta_when_lag_did_not_shrink) {
     ev_head_t h[1] = {H(600, 30000)};
     ev_result_t r;
 
-    eval_simple(e, 2, h, 1, 31000, NULL, &r);
+    eval_simple(e, 2, h, 1, 31000, &BURROW, &r);
     cr_assert(!r.eta_known);
     cr_assert(r.eta_s == 0.0 && r.drain_rate == 0.0);
 }
@@ -585,7 +598,7 @@ Test(ev_rules, no_eta_when_window_spans_no_time) {
     ev_head_t h[1] = {H(600, 5000)};
     ev_result_t r;
 
-    eval_simple(e, 2, h, 1, 5000, NULL, &r);
+    eval_simple(e, 2, h, 1, 5000, &BURROW, &r);
     cr_assert(!r.eta_known);
     cr_assert(r.eta_s == 0.0 && r.drain_rate == 0.0);
 }
@@ -595,7 +608,7 @@ Test(ev_rules, eta_does_not_change_a_stop) {
     ev_head_t h[1] = {H(600, 10000)};
     ev_result_t r;
 
-    eval_simple(e, 2, h, 1, 999999, NULL, &r);
+    eval_simple(e, 2, h, 1, 999999, &BURROW, &r);
     cr_assert_eq(r.status, EV_STOP);
     cr_assert(r.eta_known);
     cr_assert_float_eq(r.drain_rate, 50.0, 1e-9);
