@@ -16,7 +16,7 @@
 static void usage(FILE *f) {
     fprintf(f,
             "usage: warren replay [--check] [--format text|json] [--tick MS] "
-            "FILE...\n"
+            "[--rules warren|burrow] FILE...\n"
             "\n"
             "Replays lag traces (JSON Lines, see samples/README.md) through the store\n"
             "and evaluator on the trace's own clock, prints every change of a\n"
@@ -29,6 +29,9 @@ static void usage(FILE *f) {
             "  --tick MS        also evaluate every group each MS ms of "
             "virtual\n"
             "                   time (default 10000; 0 = only after events)\n"
+            "  --rules R        evaluate with rule set R (warren or burrow)\n"
+            "                   instead of the one the trace's config names\n"
+            "                   (default warren)\n"
             "  -h, --help       this help\n"
             "\n"
             "FILE may be - for stdin. Exit codes: 0 ok, 1 an expectation "
@@ -95,6 +98,12 @@ int mon_cli_replay(int argc, char **argv) {
             if (!val) return bad("missing value (milliseconds) for", a);
             if (parse_tick(val, &o.tick_ms) < 0)
                 return bad("--tick must be a number of milliseconds, not", val);
+        } else if (!strcmp(a, "--rules") || !strncmp(a, "--rules=", 8)) {
+            val = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!val) return bad("missing value (warren or burrow) for", a);
+            if (ev_rules_parse(val, &o.rules) < 0)
+                return bad("--rules must be warren or burrow, not", val);
+            o.rules_set = true;
         } else {
             return bad("unknown option", a);
         }

@@ -418,6 +418,7 @@ static int ensure_store(replay_t *rp, char *errstr, size_t errstr_size) {
     rp->params.intervals = rp->cfg.intervals;
     rp->params.allowed_lag = rp->cfg.allowed_lag;
     rp->params.minimum_complete = rp->cfg.minimum_complete;
+    rp->params.rules = rp->o->rules_set ? rp->o->rules : rp->cfg.rules;
     return 0;
 }
 
@@ -633,6 +634,8 @@ void mon_replay_opts_default(mon_replay_opts_t *o) {
     o->tick_ms = 10000;
     o->check = false;
     o->quiet = false;
+    o->rules_set = false;
+    o->rules = EV_RULES_WARREN;
     o->out = stdout;
     o->err = stderr;
 }

@@ -16,7 +16,9 @@
  *    before the next instant), every known group is evaluated, so a STOP
  *    or an expiry that develops without events still shows (at most
  *    MON_REPLAY_MAX_TICKS ticks per gap; a longer gap skips to its end);
- *  - an `expect` line is checked at its own t, after the lines before it.
+ *  - an `expect` line is checked at its own t, after the lines before it;
+ *  - the rule set is the config line's `rules` (warren by default) unless
+ *    the options name one; `truth` lines are read and ignored.
  * A change of a group's status (NOTFOUND before its first evaluation) is
  * printed as one line; at the end every group's final status is printed.
  * The file is read through mmap (or stdio for pipes) and nothing is
@@ -28,6 +30,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "evaluator/ev_status.h"
 
 #define MON_REPLAY_MAX_TICKS 100000
 
@@ -41,6 +45,8 @@ typedef struct mon_replay_opts_s {
     int64_t tick_ms; /* 0 = no ticks; default 10000 */
     bool check;      /* verify expect lines */
     bool quiet;      /* print no timeline or summary (check results only) */
+    bool rules_set;  /* evaluate with `rules`, whatever the trace says */
+    ev_rules_t rules;
     FILE *out;       /* timeline, summary, check totals (default stdout) */
     FILE *err;       /* bad input and failed expectations (stderr) */
 } mon_replay_opts_t;
@@ -57,7 +63,8 @@ typedef struct mon_replay_stats_s {
     unsigned long groups;     /* groups seen */
 } mon_replay_stats_t;
 
-/* Fills *o with the defaults (text, tick 10000, no check, stdout/err). */
+/* Fills *o with the defaults (text, tick 10000, no check, the trace's
+ * rule set, stdout/err). */
 void mon_replay_opts_default(mon_replay_opts_t *o);
 
 /* Replays one trace file (path "-" reads stdin). Returns 0 when the file

@@ -60,6 +60,7 @@ enum {
     F_EXPIRE_GROUP_MS,
     F_ALLOWED_LAG,
     F_MINIMUM_COMPLETE,
+    F_RULES,
     F__COUNT
 };
 
@@ -80,6 +81,7 @@ static const char *const field_names[F__COUNT] = {
     [F_EXPIRE_GROUP_MS] = "expire_group_ms",
     [F_ALLOWED_LAG] = "allowed_lag",
     [F_MINIMUM_COMPLETE] = "minimum_complete",
+    [F_RULES] = "rules",
 };
 
 /* Everything one parse_line call needs to report an error. */
@@ -389,6 +391,7 @@ static int field_id(const char *k) {
                        : F_MINIMUM_COMPLETE;
         break;
     case 'o': id = k[1] == 'f' ? F_OFFSET : F_OWNER; break;
+    case 'r': id = F_RULES; break;
     case 'p':
         id = strcmp(k, "partition") == 0 ? F_PARTITION : F_PARTITIONS;
         break;
@@ -514,6 +517,17 @@ static int parse_config(pctx_t *pc, const cJSON **f,
         }
         cfg->minimum_complete = d;
     }
+    if (f[F_RULES] != NULL) {
+        const char *name = NULL;
+        char pb[48];
+
+        if (get_str(pc, f[F_RULES], "rules", -1, 0, &name) < 0)
+            return -1;
+        if (ev_rules_parse(name, &cfg->rules) < 0)
+            return fail(pc, "rules",
+                        "unknown rule set '%s' (expected warren or burrow)",
+                        printable(name, pb, sizeof(pb)));
+    }
     return 0;
 }
 
@@ -591,6 +605,41 @@ static int parse_commit(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
     return 0;
 }
 
+/* truth: t, cluster, group, topic, partition, status (OK WARN ERR GRACE). */
+static int parse_truth(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
+    static const char *const names[] = {"OK", "WARN", "ERR", "GRACE"};
+    const char *st = NULL;
+    char pb[48];
+    int64_t v;
+    int k;
+
+    if (parse_t_cluster(pc, f, ev) < 0)
+        return -1;
+    REQUIRE(pc, f, F_GROUP);
+    if (get_str(pc, f[F_GROUP], "group", -1, 1, &ev->group) < 0)
+        return -1;
+    REQUIRE(pc, f, F_TOPIC);
+    if (get_str(pc, f[F_TOPIC], "topic", -1, 1, &ev->topic) < 0)
+        return -1;
+    REQUIRE(pc, f, F_PARTITION);
+    if (get_int(pc, f[F_PARTITION], "partition", -1, 0, TRACE_MAX_PARTITION,
+                &v) < 0)
+        return -1;
+    ev->partition = (int32_t)v;
+    REQUIRE(pc, f, F_STATUS);
+    if (get_str(pc, f[F_STATUS], "status", -1, 1, &st) < 0)
+        return -1;
+    for (k = 0; k < 4; k++)
+        if (strcmp(st, names[k]) == 0)
+            break;
+    if (k == 4)
+        return fail(pc, "status",
+                    "unknown truth '%s' (expected OK, WARN, ERR or GRACE)",
+                    printable(st, pb, sizeof(pb)));
+    ev->truth = (mon_trace_truth_t)k;
+    return 0;
+}
+
 static int parse_expect(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
     if (parse_t_cluster(pc, f, ev) < 0)
         return -1;
@@ -627,6 +676,7 @@ void mon_trace_config_default(mon_trace_config_t *cfg) {
     cfg->expire_group_ms = 604800000;
     cfg->allowed_lag = 0;
     cfg->minimum_complete = 0.0;
+    cfg->rules = EV_RULES_WARREN;
 }
 
 int mon_trace_parse_line(mon_trace_reader_t *rd, const char *line,
@@ -693,12 +743,15 @@ int mon_trace_parse_line(mon_trace_reader_t *rd, const char *line,
     } else if (strcmp(ty, "config") == 0) {
         ev->type = MON_TRACE_CONFIG;
         rc = parse_config(&pc, f, ev);
+    } else if (strcmp(ty, "truth") == 0) {
+        ev->type = MON_TRACE_TRUTH;
+        rc = parse_truth(&pc, f, ev);
     } else {
         char pb[48];
 
         return fail(&pc, "type",
-                    "unknown type '%s' (expected config, head, commit or "
-                    "expect)",
+                    "unknown type '%s' (expected config, head, commit, "
+                    "expect or truth)",
                     printable(ty, pb, sizeof(pb)));
     }
     if (rc < 0) {
@@ -739,6 +792,7 @@ const char *mon_trace_type_name(mon_trace_type_t type) {
     case MON_TRACE_HEAD: return "head";
     case MON_TRACE_COMMIT: return "commit";
     case MON_TRACE_EXPECT: return "expect";
+    case MON_TRACE_TRUTH: return "truth";
     }
     return "unknown";
 }

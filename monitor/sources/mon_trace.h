@@ -19,11 +19,19 @@
  *   intervals          integer, 1 .. 65535 (the window ring's limit)
  *   min_distance_ms, expire_group_ms, allowed_lag: integers, 0 .. INT64_MAX
  *   minimum_complete   number, 0 .. 1
+ *   rules              config: "warren" (default) or "burrow"
+ *   status (truth)     OK WARN ERR GRACE
  * Integers may be written as 1e3 or 2.0 when the value is integral; values
  * above 2^53 must be plain digits so they are read exactly. Unknown fields
  * are ignored; a known field given twice is an error. A config line must
  * come before any other non-blank line. Byte positions in messages are
  * 0-based offsets into the line.
+ *
+ * A `truth` line (t, cluster, group, topic, partition, status) states
+ * what a partition truly is from t on, as a simulator that made the trace
+ * knows it: OK, WARN (falling behind), ERR (stalled or stopped with data
+ * waiting) or GRACE (in transition: no verdict is right or wrong). Replay
+ * ignores it; the verdict scorer (tests/verdict/) compares with it.
  */
 #ifndef MON_TRACE_H
 #define MON_TRACE_H
@@ -38,8 +46,17 @@ typedef enum mon_trace_type_e {
     MON_TRACE_CONFIG,
     MON_TRACE_HEAD,
     MON_TRACE_COMMIT,
-    MON_TRACE_EXPECT
+    MON_TRACE_EXPECT,
+    MON_TRACE_TRUTH
 } mon_trace_type_t;
+
+/* The true state a truth line states. */
+typedef enum mon_trace_truth_e {
+    MON_TRUTH_OK = 0,
+    MON_TRUTH_WARN,
+    MON_TRUTH_ERR,
+    MON_TRUTH_GRACE
+} mon_trace_truth_t;
 
 typedef struct mon_trace_config_s {
     int intervals;           /* default 10 */
@@ -47,6 +64,7 @@ typedef struct mon_trace_config_s {
     int64_t expire_group_ms; /* default 604800000 */
     int64_t allowed_lag;     /* default 0 */
     double minimum_complete; /* default 0 */
+    ev_rules_t rules;        /* default EV_RULES_WARREN */
 } mon_trace_config_t;
 
 /* One expected partition status of an expect line. */
@@ -60,14 +78,15 @@ typedef struct mon_trace_event_s {
     mon_trace_type_t type;
     int64_t t;            /* ms since the epoch (not for config) */
     const char *cluster;  /* "local" when omitted */
-    const char *topic;    /* head, commit */
-    const char *group;    /* commit, expect */
-    int32_t partition;    /* head, commit */
+    const char *topic;    /* head, commit, truth */
+    const char *group;    /* commit, expect, truth */
+    int32_t partition;    /* head, commit, truth */
     int64_t offset;       /* head, commit */
     int32_t partitions;   /* head: topic partition count, 0 if not given */
     const char *owner;    /* commit, NULL if not given */
     const char *client_id;/* commit, NULL if not given */
     ev_status_t status;   /* expect: group status */
+    mon_trace_truth_t truth; /* truth */
     const mon_trace_pexpect_t *pexpect; /* expect: listed partitions */
     size_t pexpect_count;
     mon_trace_config_t config; /* config */
@@ -104,7 +123,8 @@ unsigned long mon_trace_event_count(const mon_trace_reader_t *rd);
 int mon_trace_reader_finish(const mon_trace_reader_t *rd, char *errstr,
                             size_t errstr_size);
 
-/* "blank", "config", "head", "commit" or "expect"; never NULL. */
+/* "blank", "config", "head", "commit", "expect" or "truth"; never
+ * NULL. */
 const char *mon_trace_type_name(mon_trace_type_t type);
 
 #endif

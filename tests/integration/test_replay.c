@@ -137,7 +137,8 @@ Test(replay, failed_expectation_exits_one_naming_line_and_rule) {
                          "\"group\":\"billing\",\"status\":\"OK\","
                          "\"partitions\":[{\"topic\":\"orders\","
                          "\"partition\":0,\"status\":\"STALL\"}]}\n");
-    const char *args[] = {"replay", "--check", path, NULL};
+    const char *args[] = {"replay", "--check", "--rules", "burrow", path,
+                          NULL};
     run_t r = run(NULL, args);
     cr_assert_eq(r.rc, 1);
     snprintf(want, sizeof(want), "%s:6: expected WARN, got OK (rule ", path);
@@ -152,6 +153,90 @@ Test(replay, failed_expectation_exits_one_naming_line_and_rule) {
     cr_assert_eq(count_lines(r.err), 2);
     run_free(&r);
     unlink(path);
+}
+
+/* A consumer at a quarter of the production rate while heads are
+ * refreshed every 30 s and commits arrive every 5 s: Burrow's rules say
+ * OK, the warren rules WARN. The config line names the rule set; --rules
+ * overrides it. */
+static void write_stale_head_trace(char *path, size_t size,
+                                   const char *rules) {
+    char *buf = malloc(1 << 16);
+    size_t n = 0;
+    int64_t t, head = 0;
+
+    cr_assert_not_null(buf);
+    n += (size_t)snprintf(buf + n, (1 << 16) - n,
+                          "{\"type\":\"config\",\"intervals\":10%s%s%s}\n",
+                          rules ? ",\"rules\":\"" : "", rules ? rules : "",
+                          rules ? "\"" : "");
+    for (t = 0; t <= 300000; t += 5000) {
+        if (t % 30000 == 0) {
+            head = 100000 + t / 10; /* 100 msg/s */
+            n += (size_t)snprintf(buf + n, (1 << 16) - n,
+                                  "{\"type\":\"head\",\"t\":%lld,\"topic\":"
+                                  "\"o\",\"partition\":0,\"offset\":%lld}\n",
+                                  1700000000000LL + t, (long long)head);
+        }
+        n += (size_t)snprintf(buf + n, (1 << 16) - n,
+                              "{\"type\":\"commit\",\"t\":%lld,\"group\":"
+                              "\"g\",\"topic\":\"o\",\"partition\":0,"
+                              "\"offset\":%lld}\n",
+                              1700000000000LL + t,
+                              (long long)(100000 + t / 40)); /* 25 msg/s */
+    }
+    n += (size_t)snprintf(buf + n, (1 << 16) - n,
+                          "{\"type\":\"truth\",\"t\":1700000300000,"
+                          "\"group\":\"g\",\"topic\":\"o\","
+                          "\"partition\":0,\"status\":\"WARN\"}\n"
+                          "{\"type\":\"expect\",\"t\":1700000300000,"
+                          "\"group\":\"g\",\"status\":\"WARN\"}\n");
+    write_trace(path, size, buf);
+    free(buf);
+}
+
+Test(replay, rule_set_comes_from_the_config_line_or_the_option) {
+    char path[64];
+    const char *plain[] = {"replay", "--check", NULL, NULL};
+    const char *burrow[] = {"replay", "--check", "--rules", "burrow", NULL,
+                            NULL};
+    const char *warren[] = {"replay", "--check", "--rules=warren", NULL,
+                            NULL};
+    run_t r;
+
+    write_stale_head_trace(path, sizeof(path), NULL); /* default: warren */
+    plain[2] = path;
+    r = run(NULL, plain);
+    cr_assert_eq(r.rc, 0, "stderr: %s", r.err);
+    run_free(&r);
+    burrow[4] = path;
+    r = run(NULL, burrow);
+    cr_assert_eq(r.rc, 1, "Burrow's rules miss it");
+    cr_assert(strstr(r.err, "expected WARN, got OK") != NULL, "%s", r.err);
+    run_free(&r);
+    unlink(path);
+
+    write_stale_head_trace(path, sizeof(path), "burrow");
+    plain[2] = path;
+    r = run(NULL, plain);
+    cr_assert_eq(r.rc, 1, "the trace names burrow");
+    run_free(&r);
+    warren[3] = path;
+    r = run(NULL, warren);
+    cr_assert_eq(r.rc, 0, "stderr: %s", r.err);
+    run_free(&r);
+    unlink(path);
+}
+
+Test(replay, unknown_rule_set_is_a_usage_error) {
+    const char *args[] = {"replay", "--rules", "kafka", "x.jsonl", NULL};
+    run_t r = run(NULL, args);
+
+    cr_assert_eq(r.rc, 2);
+    cr_assert(strstr(r.err, "--rules must be warren or burrow, not 'kafka'") !=
+                  NULL,
+              "%s", r.err);
+    run_free(&r);
 }
 
 Test(replay, check_without_expect_lines_fails) {
@@ -225,7 +310,8 @@ Test(replay, json_format_prints_one_object_per_change_and_summary) {
         "\"topic\":\"t\",\"partition\":0,\"offset\":200}\n"
         "{\"type\":\"commit\",\"t\":2000,\"cluster\":\"c\\\"1\",\"group\":"
         "\"g\",\"topic\":\"t\",\"partition\":0,\"offset\":200}\n");
-    const char *args[] = {"replay", "--format", "json", path, NULL};
+    const char *args[] = {"replay", "--rules", "burrow", "--format", "json",
+                          path, NULL};
     run_t r = run(NULL, args);
     cr_assert_eq(r.rc, 0, "%s", r.err);
     int changes = 0, summaries = 0;
@@ -326,7 +412,8 @@ Test(replay, json_format_prints_one_object_per_change_and_summary) {
 Test(replay, tick_shows_stop_without_events) {
     char path[64];
     write_trace(path, sizeof(path), STOP_TRACE);
-    const char *args[] = {"replay", "--format", "json", path, NULL};
+    const char *args[] = {"replay", "--rules", "burrow", "--format", "json",
+                          path, NULL};
     run_t r = run(NULL, args);
     cr_assert_eq(r.rc, 0, "%s", r.err);
     cr_assert(strstr(r.out, "{\"type\":\"change\",\"t\":90000,\"cluster\":"
@@ -337,13 +424,13 @@ Test(replay, tick_shows_stop_without_events) {
     run_free(&r);
 
     /* A 30 s tick sees it at +90 s too; without ticks, only at the end. */
-    const char *a30[] = {"replay", "--format=json", "--tick", "30000", path,
-                         NULL};
+    const char *a30[] = {"replay", "--rules", "burrow", "--format=json",
+                         "--tick", "30000", path, NULL};
     r = run(NULL, a30);
     cr_assert(strstr(r.out, "\"t\":90000,") != NULL, "%s", r.out);
     run_free(&r);
-    const char *a0[] = {"replay", "--format", "json", "--tick",
-                        "0",      path,       NULL};
+    const char *a0[] = {"replay", "--rules", "burrow", "--format", "json",
+                        "--tick", "0", path, NULL};
     r = run(NULL, a0);
     cr_assert_eq(r.rc, 0);
     cr_assert(strstr(r.out, "\"t\":90000,") == NULL, "%s", r.out);
@@ -356,7 +443,7 @@ Test(replay, tick_shows_stop_without_events) {
 Test(replay, text_timeline_uses_rfc3339_utc) {
     char path[64];
     write_trace(path, sizeof(path), STOP_TRACE);
-    const char *args[] = {"replay", path, NULL};
+    const char *args[] = {"replay", "--rules", "burrow", path, NULL};
     run_t r = run(NULL, args);
     cr_assert_eq(r.rc, 0);
     cr_assert(strstr(r.out, "1970-01-01T00:01:30.000Z local g: OK -> ERR, "

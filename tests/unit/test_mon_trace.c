@@ -200,6 +200,72 @@ Test(mon_trace, config_default_matches_the_documented_values) {
     cr_assert_eq(cfg.expire_group_ms, INT64_C(604800000));
     cr_assert_eq(cfg.allowed_lag, 0);
     cr_assert_float_eq(cfg.minimum_complete, 0.0, 1e-12);
+    cr_assert_eq(cfg.rules, EV_RULES_WARREN);
+}
+
+Test(mon_trace, config_names_the_rule_set) {
+    mon_trace_reader_t *rd = mon_trace_reader_new(NAME);
+    mon_trace_event_t ev;
+    char err[256];
+
+    parse_ok(rd, "{\"type\":\"config\",\"rules\":\"burrow\"}", &ev);
+    cr_assert_eq(ev.config.rules, EV_RULES_BURROW);
+    mon_trace_reader_destroy(rd);
+    rd = mon_trace_reader_new(NAME);
+    parse_ok(rd, "{\"type\":\"config\",\"rules\":\"warren\"}", &ev);
+    cr_assert_eq(ev.config.rules, EV_RULES_WARREN);
+    mon_trace_reader_destroy(rd);
+    rd = mon_trace_reader_new(NAME);
+    cr_assert_eq(parse(rd, "{\"type\":\"config\",\"rules\":\"kafka\"}", &ev,
+                       err, sizeof(err)),
+                 -1);
+    cr_assert_str_eq(err, NAME ":1: field 'rules': unknown rule set 'kafka' "
+                          "(expected warren or burrow)");
+    mon_trace_reader_destroy(rd);
+    rd = mon_trace_reader_new(NAME);
+    cr_assert_eq(
+        parse(rd, "{\"type\":\"config\",\"rules\":1}", &ev, err, sizeof(err)),
+        -1);
+    cr_assert(strstr(err, "field 'rules': expected a string") != NULL, "%s",
+              err);
+    mon_trace_reader_destroy(rd);
+}
+
+Test(mon_trace, truth_line_states_a_partition_state) {
+    mon_trace_reader_t *rd = mon_trace_reader_new(NAME);
+    mon_trace_event_t ev;
+    char err[256];
+
+    parse_ok(rd,
+             "{\"type\":\"truth\",\"t\":5,\"group\":\"g\",\"topic\":\"t\","
+             "\"partition\":2,\"status\":\"GRACE\",\"why\":\"stall\"}",
+             &ev);
+    cr_assert_eq(ev.type, MON_TRACE_TRUTH);
+    cr_assert_eq(ev.truth, MON_TRUTH_GRACE);
+    cr_assert_str_eq(ev.group, "g");
+    cr_assert_str_eq(ev.topic, "t");
+    cr_assert_eq(ev.partition, 2);
+    cr_assert_str_eq(ev.cluster, "local");
+    cr_assert_str_eq(mon_trace_type_name(ev.type), "truth");
+    parse_ok(rd,
+             "{\"type\":\"truth\",\"t\":6,\"group\":\"g\",\"topic\":\"t\","
+             "\"partition\":2,\"status\":\"WARN\"}",
+             &ev);
+    cr_assert_eq(ev.truth, MON_TRUTH_WARN);
+    cr_assert_eq(parse(rd,
+                       "{\"type\":\"truth\",\"t\":7,\"group\":\"g\","
+                       "\"topic\":\"t\",\"partition\":2,\"status\":\"STOP\"}",
+                       &ev, err, sizeof(err)),
+                 -1);
+    cr_assert_str_eq(err, NAME ":3: field 'status': unknown truth 'STOP' "
+                          "(expected OK, WARN, ERR or GRACE)");
+    cr_assert_eq(parse(rd,
+                       "{\"type\":\"truth\",\"t\":7,\"group\":\"g\","
+                       "\"topic\":\"t\",\"status\":\"OK\"}",
+                       &ev, err, sizeof(err)),
+                 -1);
+    cr_assert_str_eq(err, NAME ":4: field 'partition': missing");
+    mon_trace_reader_destroy(rd);
 }
 
 Test(mon_trace, config_may_follow_blank_lines) {
@@ -253,7 +319,7 @@ Test(mon_trace, line_numbers_count_blank_lines) {
     cr_assert_eq(parse(rd, "{\"type\":\"nope\"}", &ev, err, sizeof(err)), -1);
     cr_assert_eq(mon_trace_line_number(rd), 4);
     cr_assert_str_eq(err, NAME ":4: field 'type': unknown type 'nope' "
-                          "(expected config, head, commit or expect)");
+                          "(expected config, head, commit, expect or truth)");
     cr_assert_eq(mon_trace_event_count(rd), 1);
     mon_trace_reader_destroy(rd);
 }
@@ -718,13 +784,13 @@ ParameterizedTestParameters(mon_trace, rejects_unknown_types_and_statuses) {
     static struct bad_case cases[] = {
         {"", "{\"type\":\"offset\",\"t\":1}",
          "field 'type': unknown type 'offset' (expected config, head, "
-         "commit or expect)"},
+         "commit, expect or truth)"},
         {"", "{\"type\":\"Head\",\"t\":1}",
          "field 'type': unknown type 'Head' (expected config, head, "
-         "commit or expect)"},
+         "commit, expect or truth)"},
         {"", "{\"type\":\"a\\nb\"}",
          "field 'type': unknown type 'a?b' (expected config, head, "
-         "commit or expect)"},
+         "commit, expect or truth)"},
         {"", "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
                "\"status\":\"STALL\"}",
          "field 'status': unknown group status 'STALL' (expected OK, "
