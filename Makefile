@@ -54,6 +54,8 @@ INTEG_SRC := $(wildcard tests/integration/test_*.c)
 INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(INTEG_SRC))
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+VERDICT_SRC := $(wildcard tests/verdict/verdict_*.c)
+VERDICT_BIN := $(patsubst tests/verdict/%.c,$(BUILD)/verdict/%,$(VERDICT_SRC))
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BIN := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRC))
 
@@ -102,6 +104,10 @@ $(BUILD)/tests/%: tests/integration/%.c $(ALL_LIBS)
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(ALL_LIBS) $(CRIT_LIBS) $(PKG_LIBS) \
 	  $(ALL_LDFLAGS) -lm
 $(BUILD)/helpers/%: tests/helpers/%.c $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(ALL_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
+# The verdict corpus: a simulator and a scorer over the real store.
+$(BUILD)/verdict/%: tests/verdict/%.c $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(ALL_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
 $(BUILD)/bench/%: tests/bench/%.c $(ALL_LIBS)
@@ -170,7 +176,8 @@ fuzz: $(FUZZ_BIN)
 	  build/fuzz/corpus_bc_kreq tests/fuzz/corpus_bc_kreq
 
 test: deps
-	@$(MAKE) --no-print-directory warren $(HELPER_BIN) $(STRESS_BIN) $(FUZZ_BIN)
+	@$(MAKE) --no-print-directory warren $(HELPER_BIN) $(STRESS_BIN) $(FUZZ_BIN) \
+	  $(VERDICT_BIN)
 ifeq ($(SANITIZE),thread)
 	@$(MAKE) --no-print-directory SANITIZE= warren \
 	  $(subst build/thread,build/default,$(UNIT_BIN) $(INTEG_BIN) $(HELPER_BIN))
@@ -181,7 +188,8 @@ endif
 	  FUZZ_QUICK_S=$(FUZZ_QUICK_S) sh tests/run.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory warren $(BENCH_BIN) $(HELPER_BIN)
+	@$(MAKE) --no-print-directory warren $(BENCH_BIN) $(HELPER_BIN) \
+	  $(VERDICT_BIN)
 	@BUILD=$(BUILD) sh tests/bench.sh
 
 run: deps

@@ -116,20 +116,45 @@ static int64_t cadence_allowance(const ev_params_t *p, unsigned n,
 }
 
 /* The time since which the data past the last commit has been waiting:
- * since the last commit when its stored lag says data was there already;
- * else since the first head sample that showed it (the one after the
- * newest sample at or below the last committed offset, or the oldest);
- * never before the last commit. INT64_MAX when nothing waits. */
+ * since the last commit when its stored lag says data was there already.
+ * Else the data arrived after the newest head sample at or below the
+ * last committed offset (or the last commit, if later) and by the next
+ * sample: with producers writing r msg/s before it (the ring up to that
+ * sample), the first message is expected 1/r after that; with no rate
+ * seen (an idle topic) only the sample that showed it counts. When every
+ * sample is above the offset, the data was there by the oldest one.
+ * Never before the last commit. INT64_MAX when nothing waits. */
 static int64_t waiting_since(const ev_headring_t *heads, int below,
                              const ev_entry_t *last) {
-    int64_t t;
+    const ev_head_t *h0, *hb, *ha;
+    int64_t from, t;
+    double r = 0.0;
 
     if (heads == NULL || heads->slots == NULL || heads->count == 0 ||
         below >= (int)heads->count - 1)
         return INT64_MAX; /* the newest head is at or below: nothing waits */
     if (last->lag > 0)
         return last->timestamp_ms;
-    t = head_at_idx(heads, (unsigned)(below + 1))->timestamp_ms;
+    h0 = head_at_idx(heads, 0);
+    ha = head_at_idx(heads, (unsigned)(below + 1));
+    from = last->timestamp_ms;
+    if (below >= 1) {
+        hb = head_at_idx(heads, (unsigned)below);
+        if (hb->timestamp_ms > h0->timestamp_ms && hb->offset > h0->offset)
+            r = ((double)hb->offset - (double)h0->offset) * 1000.0 /
+                (double)ev_sat_sub(hb->timestamp_ms, h0->timestamp_ms);
+        if (hb->timestamp_ms > from)
+            from = hb->timestamp_ms;
+    } else if (below < 0) {
+        const ev_head_t *hn = head_at_idx(heads, heads->count - 1);
+
+        if (hn->timestamp_ms > h0->timestamp_ms && hn->offset > h0->offset)
+            r = ((double)hn->offset - (double)h0->offset) * 1000.0 /
+                (double)ev_sat_sub(hn->timestamp_ms, h0->timestamp_ms);
+    }
+    t = ha->timestamp_ms;
+    if (r > 0 && (double)from + 1000.0 / r < (double)t)
+        t = from + (int64_t)(1000.0 / r);
     return t > last->timestamp_ms ? t : last->timestamp_ms;
 }
 

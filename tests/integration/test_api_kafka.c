@@ -77,6 +77,7 @@ static void setup(void) {
     ctx.config = config;
     ctx.history = hist;
     ev_params_default(&ctx.params);
+    ctx.params.rules = EV_RULES_BURROW; /* the fixtures are Burrow's */
     ctx.expire_cache_ms = 10000;
     ctx.clock = fixed_clock;
     rk = api_routes_kafka_new(&ctx);

@@ -332,6 +332,10 @@ Test(notifier, stalled_trace_gives_one_open_and_one_close_with_same_id,
     mon_store_t *st = mon_store_new(&sc, err, sizeof(err));
     cr_assert_not_null(st);
     mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    /* the sample trace's expectations are Burrow's */
+    ev_params_t burrow;
+    ev_params_default(&burrow);
+    burrow.rules = EV_RULES_BURROW;
     mon_trace_reader_t *rd = mon_trace_reader_new("stalled.jsonl");
     FILE *f = fopen("samples/stalled.jsonl", "r");
     cr_assert_not_null(f, "run from the repository root");
@@ -346,7 +350,7 @@ Test(notifier, stalled_trace_gives_one_open_and_one_close_with_same_id,
         if (e.type != MON_TRACE_HEAD && e.type != MON_TRACE_COMMIT)
             continue;
         if (last_t >= 0 && e.t > last_t) {
-            mon_store_group_eval(st, "local", "pdf-render", last_t, NULL,
+            mon_store_group_eval(st, "local", "pdf-render", last_t, &burrow,
                                  &ev);
             queued += mon_notifier_observe(nt, &ev, last_t);
         }
@@ -360,7 +364,7 @@ Test(notifier, stalled_trace_gives_one_open_and_one_close_with_same_id,
     }
     fclose(f);
     mon_trace_reader_destroy(rd);
-    mon_store_group_eval(st, "local", "pdf-render", last_t, NULL, &ev);
+    mon_store_group_eval(st, "local", "pdf-render", last_t, &burrow, &ev);
     cr_assert_eq(ev.status, EV_ERR, "the trace ends stalled");
     queued += mon_notifier_observe(nt, &ev, last_t);
     cr_assert_eq(queued, 1, "one open while it stalls");
@@ -373,7 +377,7 @@ Test(notifier, stalled_trace_gives_one_open_and_one_close_with_same_id,
             mon_store_commit(cl, "pdf-render", "invoices", p, head, t, NULL,
                              NULL);
         }
-        mon_store_group_eval(st, "local", "pdf-render", t, NULL, &ev);
+        mon_store_group_eval(st, "local", "pdf-render", t, &burrow, &ev);
         queued += mon_notifier_observe(nt, &ev, t);
     }
     cr_assert_eq(ev.status, EV_OK);
