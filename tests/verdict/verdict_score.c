@@ -31,8 +31,8 @@
 #include <string.h>
 
 #include "evaluator/ev_rules.h"
-#include "monitor/mon_store.h"
-#include "monitor/mon_trace.h"
+#include "monitor/store/mon_store.h"
+#include "monitor/sources/mon_trace.h"
 
 #define MAXP 64
 #define TICK_MS 1000

@@ -1,0 +1,19 @@
+#!/bin/bash
+# The verdict corpus: simulates a training corpus (seed 1) and a held-out
+# one (seed 2), replays both through the real store and evaluator with the
+# burrow and the warren rules, and prints the table of false alarms, false
+# ERR, missed WARN, missed ERR and detection delays per scenario kind and
+# in total (tests/verdict/). Figures only; the rules are tuned on seed 1.
+set -u
+BUILD=${BUILD:-build/default}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+rc=0
+for seed in 1 2; do
+    label="training corpus, seed $seed"
+    [ "$seed" = 2 ] && label="held-out corpus, seed $seed"
+    "$BUILD/verdict/verdict_sim" "$seed" "$dir/s$seed" 200 900 || rc=1
+    "$BUILD/verdict/verdict_score" --label "$label" "$dir/s$seed" || rc=1
+    echo
+done
+exit $rc
