@@ -189,7 +189,12 @@ static const char *const GROUPS[4] = {"ok-group", "slow-group", "fixed-group",
  * commits has partition status `part` (EV_NOTFOUND = don't check). */
 static ev_status_t eval(rig_t *r, const char *g, ev_status_t part,
                         bool *parts_ok, mon_group_eval_t *ev) {
-    mon_store_group_eval(r->st, "mock", g, now_wall(), NULL, ev);
+    ev_params_t burrow; /* the expected statuses are Burrow's */
+
+    ev_params_default(&burrow);
+    burrow.intervals = mon_store_intervals(r->st);
+    burrow.rules = EV_RULES_BURROW;
+    mon_store_group_eval(r->st, "mock", g, now_wall(), &burrow, ev);
     bool ok = ev->count > 0;
     for (size_t i = 0; i < ev->count; i++) {
         if (part != EV_NOTFOUND && ev->parts[i].entry_count > 0 &&
