@@ -82,8 +82,15 @@ static void h_loglevel_post(api_req_t *req, void *opaque) {
         return;
     }
     cJSON_Delete(doc);
+    mon_log_level_t was = mon_log_get_level();
     mon_log_set_level(level);
-    mon_log(MON_LOG_INFO, "log level set to %s", mon_log_level_name(level));
+    /* told whatever the new level, or raising it would hide the change */
+    mon_log_kv_always(
+        MON_LOG_INFO,
+        MON_LOG_FIELDS(MON_LF_STR("from", mon_log_level_name(was)),
+                       MON_LF_STR("to", mon_log_level_name(level)),
+                       MON_LF_STR("by", "POST /v3/admin/loglevel")),
+        "log level changed");
     api_resp_json(req, MHD_HTTP_OK, api_json_envelope(0, "set log level"));
 }
 

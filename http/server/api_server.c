@@ -397,7 +397,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
                     strcasestr(msg, "error processing request")
                 ? MON_LOG_DEBUG
                 : MON_LOG_WARN,
-            "http: %s", msg);
+            "libmicrohttpd: %s", msg);
 }
 
 static enum MHD_Result dispatch(conn_req_t *cr, struct MHD_Connection *conn,
@@ -420,8 +420,10 @@ static enum MHD_Result dispatch(conn_req_t *cr, struct MHD_Connection *conn,
     }
     cr->hit.fn(&req, cr->hit.opaque);
     if (!req.resp)
-        mon_log(MON_LOG_ERROR, "http: %s %s: handler set no response", method,
-                req.path);
+        mon_log_kv(MON_LOG_ERROR,
+                   MON_LOG_FIELDS(MON_LF_STR("method", method),
+                                  MON_LF_STR("path", req.path)),
+                   "http handler set no response");
     return queue(cr->srv, conn, req.status, req.resp);
 }
 

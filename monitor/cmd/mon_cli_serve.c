@@ -25,6 +25,7 @@
 #include "monitor/config/mon_config.h"
 #include "monitor/demo/mon_demo.h"
 #include "monitor/base/mon_log.h"
+#include "monitor/base/mon_version.h"
 #include "monitor/notify/mon_notifier.h"
 #include "monitor/service/mon_service.h"
 
@@ -87,28 +88,57 @@ static int group_eval(void *arg, const char *cluster, const char *group,
     return mon_service_group_eval(arg, cluster, group, now_ms, out);
 }
 
-/* dashboards/ beside the executable, else in the working directory. */
+/* True when path is a directory holding the dashboard's index.html. */
+static int is_dashboard(const char *path) {
+    char idx[PATH_MAX];
+    struct stat sb;
+    int w = snprintf(idx, sizeof(idx), "%s/index.html", path);
+    return w > 0 && (size_t)w < sizeof(idx) && stat(idx, &sb) == 0 &&
+           S_ISREG(sb.st_mode);
+}
+
+/* Where the dashboard files are: $WARREN_DASHBOARD_DIR; dashboards/
+ * beside the executable (a build tree); ../share/warren/dashboards from
+ * it (an installed tree: /usr/bin/warren finds /usr/share/warren/
+ * dashboards, PREFIX/bin finds PREFIX/share, wherever PREFIX is); else
+ * dashboards/ in the working directory. NULL when none is there. */
 static const char *dashboard_dir(char *buf, size_t size) {
+    static const char *const beside[] = {"dashboards",
+                                         "../share/warren/dashboards"};
     const char *env = getenv("WARREN_DASHBOARD_DIR");
     if (env && env[0])
         return env;
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    struct stat sb;
     if (n > 0) {
         exe[n] = '\0';
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
-            int w = snprintf(buf, size, "%s/dashboards", exe);
-            if (w > 0 && (size_t)w < size && stat(buf, &sb) == 0 &&
-                S_ISDIR(sb.st_mode))
-                return buf;
+            for (size_t i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
+                int w = snprintf(buf, size, "%s/%s", exe, beside[i]);
+                if (w > 0 && (size_t)w < size && is_dashboard(buf))
+                    return buf;
+            }
         }
     }
-    if (stat("dashboards", &sb) == 0 && S_ISDIR(sb.st_mode))
+    if (is_dashboard("dashboards"))
         return "dashboards";
     return NULL;
+}
+
+/* One line naming a failure of serve: "warren serve: [what: ]err" on
+ * stderr, or an error event when the log is JSON, so that a JSON log
+ * stream never holds a plain line. */
+static void fail(const char *what, const char *err) {
+    if (mon_log_get_format() == MON_LOG_JSON)
+        mon_log_kv_always(MON_LOG_ERROR,
+                          MON_LOG_FIELDS(MON_LF_STR("error", err),
+                                         MON_LF_STR("stage", what)),
+                          "warren serve failed");
+    else
+        fprintf(stderr, "warren serve: %s%s%s\n", what ? what : "",
+                what ? ": " : "", err);
 }
 
 static void sleep_ms(long ms) {
@@ -171,6 +201,10 @@ int mon_cli_serve(int argc, char **argv) {
                         "json\n", log_format);
         return 2;
     }
+    /* A JSON log from the first line on, config errors included. */
+    if (log_format)
+        mon_log_set_format(strcmp(log_format, "json") ? MON_LOG_TEXT
+                                                      : MON_LOG_JSON);
 
     char err[1024] = "";
     int rc = 2;
@@ -183,26 +217,23 @@ int mon_cli_serve(int argc, char **argv) {
     mon_demo_t *dm = NULL;
     mon_notifier_t *notifier = NULL;
     if (!cfg) {
-        fprintf(stderr, "warren serve: %s\n", err);
+        fail(NULL, err);
         return 2;
     }
     if (mon_config_override(cfg, listen, data_dir, err, sizeof(err)) != 0 ||
         (replay && mon_config_use_replay(cfg, replay, speed, err,
                                          sizeof(err)) != 0)) {
-        fprintf(stderr, "warren serve: %s\n", err);
+        fail(NULL, err);
         goto out;
     }
     const mon_config_general_t *gen = mon_config_general(cfg);
     mon_log_set_level(gen->log_level);
-    mon_log_set_format(gen->log_format);
-    if (log_format)
-        mon_log_set_format(strcmp(log_format, "json") ? MON_LOG_TEXT
-                                                      : MON_LOG_JSON);
+    if (!log_format)
+        mon_log_set_format(gen->log_format);
     if (demo) {
         const mon_config_cluster_t *cc = mon_config_cluster_find(cfg, "local");
         if (!cc || cc->source != MON_CONFIG_SOURCE_EMBEDDED) {
-            fprintf(stderr, "warren serve: --demo needs the embedded "
-                            "cluster 'local'\n");
+            fail(NULL, "--demo needs the embedded cluster 'local'");
             goto out;
         }
     }
@@ -218,12 +249,16 @@ int mon_cli_serve(int argc, char **argv) {
      * starts no thread until mon_service_start. */
     svc = mon_service_new(cfg, err, sizeof(err));
     if (!svc) {
-        fprintf(stderr, "warren serve: %s\n", err);
+        fail(NULL, err);
         goto out;
     }
-    mon_log(MON_LOG_INFO, "warren starting (config %s, data dir %s)",
-            mon_config_path(cfg) ? mon_config_path(cfg) : "built-in",
-            gen->data_dir);
+    mon_log_kv(MON_LOG_INFO,
+               MON_LOG_FIELDS(MON_LF_STR("version", mon_version()),
+                              MON_LF_STR("config", mon_config_path(cfg)
+                                                       ? mon_config_path(cfg)
+                                                       : "built-in"),
+                              MON_LF_STR("data_dir", gen->data_dir)),
+               "warren starting");
 
     /* Bind before any thread starts: the port (chosen by the kernel for
      * port 0) goes into the config's dashboard URL while only this thread
@@ -244,9 +279,16 @@ int mon_cli_serve(int argc, char **argv) {
     ac.allow_origin = gen->access_control_allow_origin;
     ac.hostname = gen->name;
     ac.dashboard_dir = dashboard_dir(dbuf, sizeof(dbuf));
+    if (ac.dashboard_dir)
+        mon_log_kv(MON_LOG_INFO,
+                   MON_LOG_FIELDS(MON_LF_STR("dir", ac.dashboard_dir)),
+                   "serving the dashboard");
+    else
+        mon_log(MON_LOG_WARN, "no dashboard files found: / is not served "
+                              "(set WARREN_DASHBOARD_DIR)");
     srv = api_server_new(&ac, err, sizeof(err));
     if (!srv || api_server_listen(srv, err, sizeof(err)) != 0) {
-        fprintf(stderr, "warren serve: %s\n", err);
+        fail(NULL, err);
         goto out;
     }
     int port = api_server_port(srv);
@@ -255,7 +297,7 @@ int mon_cli_serve(int argc, char **argv) {
 
     notifier = mon_notifier_new_from_config(cfg, NULL, err, sizeof(err));
     if (!notifier) {
-        fprintf(stderr, "warren serve: %s\n", err);
+        fail(NULL, err);
         goto out;
     }
     api_kafka_ctx_t kctx = {
@@ -278,24 +320,24 @@ int mon_cli_serve(int argc, char **argv) {
         api_metrics_register(metrics, srv, err, sizeof(err)) != 0 ||
         api_routes_notify_register(srv, notifier, err, sizeof(err)) != 0 ||
         api_routes_config_register(srv, &kctx, err, sizeof(err)) != 0) {
-        fprintf(stderr, "warren serve: %s\n", err);
+        fail(NULL, err);
         goto out;
     }
     mon_service_set_publish(svc, publish, api_server_events(srv));
     mon_service_set_observer(svc, observe, notifier);
     if (api_server_start(srv, err, sizeof(err)) != 0) {
-        fprintf(stderr, "warren serve: %s\n", err);
+        fail(NULL, err);
         goto out;
     }
     if (mon_service_start(svc, err, sizeof(err)) != 0) {
-        fprintf(stderr, "warren serve: %s\n", err);
+        fail(NULL, err);
         goto out;
     }
     if (demo) {
         dm = mon_demo_start(mon_service_source(svc, "local"), err,
                             sizeof(err));
         if (!dm) {
-            fprintf(stderr, "warren serve: demo: %s\n", err);
+            fail("demo", err);
             goto out;
         }
     }
@@ -306,10 +348,20 @@ int mon_cli_serve(int argc, char **argv) {
     char hbuf[300];
     snprintf(hbuf, sizeof(hbuf), "%s%s%s", v6 ? "[" : "", shown,
              v6 ? "]" : "");
-    fprintf(stderr, "Warren is running.\n  dashboard: http://%s:%d/\n"
-                    "  API:       http://%s:%d/v3/kafka\n"
-                    "  metrics:   http://%s:%d/metrics\n",
-            hbuf, port, hbuf, port, hbuf, port);
+    char u_dash[340], u_api[340], u_met[340];
+    snprintf(u_dash, sizeof(u_dash), "http://%s:%d/", hbuf, port);
+    snprintf(u_api, sizeof(u_api), "http://%s:%d/v3/kafka", hbuf, port);
+    snprintf(u_met, sizeof(u_met), "http://%s:%d/metrics", hbuf, port);
+    if (mon_log_get_format() == MON_LOG_JSON)
+        mon_log_kv_always(MON_LOG_INFO,
+                          MON_LOG_FIELDS(MON_LF_STR("dashboard", u_dash),
+                                         MON_LF_STR("api", u_api),
+                                         MON_LF_STR("metrics", u_met)),
+                          "Warren is running");
+    else
+        fprintf(stderr, "Warren is running.\n  dashboard: %s\n"
+                        "  API:       %s\n  metrics:   %s\n",
+                u_dash, u_api, u_met);
 
     while (!atomic_load(&g_stop))
         sleep_ms(100);

@@ -101,7 +101,8 @@ static void *produce(void *arg) {
         char err[256];
         if (bc_producer_send(d->producer, DEMO_TOPIC, -1, &rec, wall_ms(),
                              NULL, NULL, err, sizeof(err)) != 0)
-            mon_log(MON_LOG_WARN, "demo producer: %s", err);
+            mon_log_kv(MON_LOG_WARN, MON_LOG_FIELDS(MON_LF_STR("error", err)),
+                       "demo producer failed");
         n++;
         /* Pace to DEMO_RATE records per second. */
         int64_t due = start + (int64_t)(n * 1000 / DEMO_RATE);
@@ -119,7 +120,10 @@ static void *consume(void *arg) {
     char err[256];
     const char *topics[] = {s->topic};
     if (bc_consumer_subscribe(w->consumer, topics, 1, err, sizeof(err)) != 0) {
-        mon_log(MON_LOG_WARN, "demo %s: %s", s->group, err);
+        mon_log_kv(MON_LOG_WARN,
+                   MON_LOG_FIELDS(MON_LF_STR("group", s->group),
+                                  MON_LF_STR("error", err)),
+                   "demo consumer cannot subscribe");
         return NULL;
     }
     int64_t started = mon_clock_mono_ms(), last_commit = started;
@@ -133,7 +137,10 @@ static void *consume(void *arg) {
         if (rc == BC_CONSUMER_ERR_WAKEUP)
             break;
         if (rc != 0) {
-            mon_log(MON_LOG_DEBUG, "demo %s: poll: %s", s->group, err);
+            mon_log_kv(MON_LOG_DEBUG,
+                       MON_LOG_FIELDS(MON_LF_STR("group", s->group),
+                                      MON_LF_STR("error", err)),
+                       "demo poll failed");
             sleep_ms(100);
             continue;
         }
@@ -143,8 +150,9 @@ static void *consume(void *arg) {
             continue;
         last_commit = now;
         if (s->how == STOPPING && now - started > 15000) {
-            mon_log(MON_LOG_INFO, "demo %s: stops consuming (as planned)",
-                    s->group);
+            mon_log_kv(MON_LOG_INFO,
+                       MON_LOG_FIELDS(MON_LF_STR("group", s->group)),
+                       "demo group stops consuming (as planned)");
             bc_consumer_close(w->consumer, err, sizeof(err));
             return NULL;
         }
@@ -173,7 +181,10 @@ static void *consume(void *arg) {
         }
         if (bc_consumer_commit_sync(w->consumer, NULL, 0, err, sizeof(err)) !=
             0)
-            mon_log(MON_LOG_DEBUG, "demo %s: commit: %s", s->group, err);
+            mon_log_kv(MON_LOG_DEBUG,
+                       MON_LOG_FIELDS(MON_LF_STR("group", s->group),
+                                      MON_LF_STR("error", err)),
+                       "demo commit failed");
     }
     return NULL;
 }
@@ -246,9 +257,12 @@ mon_demo_t *mon_demo_start(mon_source_t *src, char *errstr,
         } else {
             d->workers[i].running = 1;
         }
-    mon_log(MON_LOG_INFO, "demo: producing %d records/s to '%s'; groups "
-                          "billing, analytics, audit, reports, archiver",
-            DEMO_RATE, DEMO_TOPIC);
+    mon_log_kv(MON_LOG_INFO,
+               MON_LOG_FIELDS(MON_LF_STR("topic", DEMO_TOPIC),
+                              MON_LF_INT("rate", DEMO_RATE),
+                              MON_LF_STR("groups", "billing,analytics,audit,"
+                                                   "reports,archiver")),
+               "demo producing");
     return d;
 fail:
     mon_demo_stop(d);

@@ -761,8 +761,10 @@ static int recover(mon_delivery_t *q, uint64_t min_seq,
             q->live_bytes -= it->rec_bytes;
             append_state(q, it, REC_FAILED);
             it->done_w = q->wcount;
-            mon_log(MON_LOG_WARN, "delivery %s dropped: %s", it->key,
-                    it->error);
+            mon_log_kv(MON_LOG_WARN,
+                       MON_LOG_FIELDS(MON_LF_STR("delivery", it->key),
+                                      MON_LF_STR("error", it->error)),
+                       "delivery dropped");
         } else {
             q->targets[it->target].st.queued++;
         }
@@ -1089,9 +1091,13 @@ static void finish_transfer(mon_delivery_t *q, item_t *it, CURLcode code) {
         t->st.retries++;
         append_state(q, it, REC_ATTEMPT);
         pthread_mutex_unlock(&q->lock);
-        mon_log(MON_LOG_INFO, "notifier %s: delivery %s attempt %" PRIu32
-                " failed (%s); retrying in %" PRId64 " ms", t->name,
-                it->key, it->attempts, err, d);
+        mon_log_kv(MON_LOG_INFO,
+                   MON_LOG_FIELDS(MON_LF_STR("notifier", t->name),
+                                  MON_LF_STR("delivery", it->key),
+                                  MON_LF_INT("attempt", it->attempts),
+                                  MON_LF_STR("error", err),
+                                  MON_LF_INT("retry_in_ms", d)),
+                   "delivery attempt failed, retrying");
         return;
     }
     q->live_bytes -= it->rec_bytes;
@@ -1107,13 +1113,19 @@ static void finish_transfer(mon_delivery_t *q, item_t *it, CURLcode code) {
     it->done_w = q->wcount;
     pthread_mutex_unlock(&q->lock);
     if (v == MON_DELIVERY_VERDICT_OK)
-        mon_log(MON_LOG_DEBUG, "notifier %s: delivered %s (HTTP %ld, "
-                "%" PRIu32 " attempts)", t->name, it->key, status,
-                it->attempts);
+        mon_log_kv(MON_LOG_DEBUG,
+                   MON_LOG_FIELDS(MON_LF_STR("notifier", t->name),
+                                  MON_LF_STR("delivery", it->key),
+                                  MON_LF_INT("http_status", status),
+                                  MON_LF_INT("attempts", it->attempts)),
+                   "delivered");
     else
-        mon_log(MON_LOG_WARN, "notifier %s: delivery %s failed after "
-                "%" PRIu32 " attempts: %s", t->name, it->key, it->attempts,
-                err);
+        mon_log_kv(MON_LOG_WARN,
+                   MON_LOG_FIELDS(MON_LF_STR("notifier", t->name),
+                                  MON_LF_STR("delivery", it->key),
+                                  MON_LF_INT("attempts", it->attempts),
+                                  MON_LF_STR("error", err)),
+                   "delivery failed");
 }
 
 static void *sender_main(void *arg) {

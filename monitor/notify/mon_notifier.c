@@ -400,10 +400,14 @@ static int queue_state(mon_notifier_t *n, gstate_t *s,
     char err[512];
     if (queue_one(n, s->nf, ev, kind, s->id, s->iseq + 1, s->start_ms,
                   now_ms, seq, err, sizeof(err)) != 0) {
-        mon_log(MON_LOG_ERROR, "notifier %s: %s/%s: cannot queue the %s "
-                "notification (will try again): %s",
-                n->nfs[s->nf].cfg->name, s->cluster, s->group,
-                kind == MON_DELIVERY_OPEN ? "open" : "close", err);
+        mon_log_kv(MON_LOG_ERROR,
+                   MON_LOG_FIELDS(MON_LF_STR("notifier",
+                                             n->nfs[s->nf].cfg->name),
+                                  MON_LF_STR("cluster", s->cluster),
+                                  MON_LF_STR("group", s->group),
+                                  MON_LF_STR("error", err)),
+                   "cannot queue the %s notification (will try again)",
+                   kind == MON_DELIVERY_OPEN ? "open" : "close");
         return -1;
     }
     s->iseq++;
@@ -426,8 +430,12 @@ static void note_close(mon_notifier_t *n, gstate_t *s, int64_t now_ms) {
     e.created_ms = now_ms;
     e.status = ev_status_name(EV_OK);
     if (mon_delivery_enqueue(n->q, &e, NULL, err, sizeof(err)) != 0)
-        mon_log(MON_LOG_ERROR, "notifier %s: %s/%s: cannot journal the "
-                "close: %s", e.notifier, s->cluster, s->group, err);
+        mon_log_kv(MON_LOG_ERROR,
+                   MON_LOG_FIELDS(MON_LF_STR("notifier", e.notifier),
+                                  MON_LF_STR("cluster", s->cluster),
+                                  MON_LF_STR("group", s->group),
+                                  MON_LF_STR("error", err)),
+                   "cannot journal the close");
     else
         n->recs_since_ck++;
 }
@@ -450,8 +458,9 @@ static int step(mon_notifier_t *n, gstate_t *s, const mon_group_eval_t *ev,
         if (!at || s->above < (uint32_t)c->open_after)
             return 0;
         if (mon_sign_uuid4(s->id) != 0) {
-            mon_log(MON_LOG_ERROR, "notifier %s: no randomness for an "
-                    "incident id", c->name);
+            mon_log_kv(MON_LOG_ERROR,
+                       MON_LOG_FIELDS(MON_LF_STR("notifier", c->name)),
+                       "no randomness for an incident id");
             return 0;
         }
         s->open = true;
@@ -459,9 +468,13 @@ static int step(mon_notifier_t *n, gstate_t *s, const mon_group_eval_t *ev,
         s->start_ms = now_ms;
         s->iseq = 0;
         s->last_sent_ms = 0;
-        mon_log(MON_LOG_INFO, "notifier %s: incident %s opened for %s/%s "
-                "(%s)", c->name, s->id, s->cluster, s->group,
-                ev_status_name(st));
+        mon_log_kv(MON_LOG_INFO,
+                   MON_LOG_FIELDS(MON_LF_STR("notifier", c->name),
+                                  MON_LF_STR("incident", s->id),
+                                  MON_LF_STR("cluster", s->cluster),
+                                  MON_LF_STR("group", s->group),
+                                  MON_LF_STR("status", ev_status_name(st))),
+                   "incident opened");
         if (queue_state(n, s, ev, MON_DELIVERY_OPEN, now_ms, &seq) == 0) {
             s->sent = true;
             s->last_sent_ms = now_ms;
@@ -480,8 +493,12 @@ static int step(mon_notifier_t *n, gstate_t *s, const mon_group_eval_t *ev,
         } else {
             note_close(n, s, now_ms);
         }
-        mon_log(MON_LOG_INFO, "notifier %s: incident %s closed for %s/%s",
-                c->name, s->id, s->cluster, s->group);
+        mon_log_kv(MON_LOG_INFO,
+                   MON_LOG_FIELDS(MON_LF_STR("notifier", c->name),
+                                  MON_LF_STR("incident", s->id),
+                                  MON_LF_STR("cluster", s->cluster),
+                                  MON_LF_STR("group", s->group)),
+                   "incident closed");
         tl_add(s, TL_CLOSED, now_ms, st, seq);
         s->open = false;
         s->above = 0;
@@ -899,7 +916,9 @@ void mon_notifier_destroy(mon_notifier_t *n) {
         char err[512];
         pthread_mutex_lock(&n->lock);
         if (n->dirty && checkpoint(n, err, sizeof(err)) != 0)
-            mon_log(MON_LOG_ERROR, "notifier: checkpoint: %s", err);
+            mon_log_kv(MON_LOG_ERROR,
+                       MON_LOG_FIELDS(MON_LF_STR("error", err)),
+                       "notifier checkpoint failed");
         pthread_mutex_unlock(&n->lock);
         mon_delivery_destroy(n->q);
     }
@@ -993,7 +1012,9 @@ int mon_notifier_observe(mon_notifier_t *n, const mon_group_eval_t *ev,
         (compact || !n->ck_ever || n->recs_since_ck >= CK_RECORDS ||
          now_ms - n->last_ck_ms >= n->opts.checkpoint_interval_ms)) {
         if (checkpoint(n, err, sizeof(err)) != 0) {
-            mon_log(MON_LOG_ERROR, "notifier: checkpoint: %s", err);
+            mon_log_kv(MON_LOG_ERROR,
+                       MON_LOG_FIELDS(MON_LF_STR("error", err)),
+                       "notifier checkpoint failed");
         } else {
             n->ck_ever = true;
             if (now_ms > n->last_ck_ms)

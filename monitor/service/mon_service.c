@@ -214,16 +214,23 @@ mon_service_t *mon_service_new(const mon_config_t *cfg, char *errstr,
         char why[512];
         if (mon_history_load(svc->history, svc->history_path, why,
                              sizeof(why)) != 0)
-            mon_log(MON_LOG_WARN, "history not restored: %s", why);
+            mon_log_kv(MON_LOG_WARN,
+                       MON_LOG_FIELDS(MON_LF_STR("file", svc->history_path),
+                                      MON_LF_STR("error", why)),
+                       "history not restored");
     }
     if (stat(svc->store_path, &sb) == 0) {
         char why[512];
         if (mon_store_load(svc->store, svc->store_path, why, sizeof(why)) !=
             0)
-            mon_log(MON_LOG_WARN, "snapshot not restored: %s", why);
+            mon_log_kv(MON_LOG_WARN,
+                       MON_LOG_FIELDS(MON_LF_STR("file", svc->store_path),
+                                      MON_LF_STR("error", why)),
+                       "snapshot not restored");
         else
-            mon_log(MON_LOG_INFO, "restored state from %s",
-                    svc->store_path);
+            mon_log_kv(MON_LOG_INFO,
+                       MON_LOG_FIELDS(MON_LF_STR("file", svc->store_path)),
+                       "restored state");
     }
 
     for (size_t i = 0; i < mon_config_cluster_count(cfg); i++) {
@@ -372,10 +379,15 @@ static void transition(mon_service_t *svc, const mon_group_eval_t *ev,
             ev_explain(&ev->parts[i].result, why, sizeof(why));
             break;
         }
-    mon_log(MON_LOG_INFO, "status %s/%s: %s -> %s (totallag %lld)%s%s",
-            ev->cluster, ev->group, ev_status_name(prev),
-            ev_status_name(ev->status), (long long)ev->rollup.totallag,
-            why[0] ? ": " : "", why);
+    mon_log_kv(MON_LOG_INFO,
+               MON_LOG_FIELDS(MON_LF_STR("cluster", ev->cluster),
+                              MON_LF_STR("group", ev->group),
+                              MON_LF_STR("from", ev_status_name(prev)),
+                              MON_LF_STR("to", ev_status_name(ev->status)),
+                              MON_LF_INT("totallag", ev->rollup.totallag),
+                              MON_LF_STR("reason", why[0] ? why : NULL)),
+               "status %s -> %s", ev_status_name(prev),
+               ev_status_name(ev->status));
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "t", (double)ev->now_ms);
     cJSON_AddStringToObject(j, "cluster", ev->cluster);
@@ -479,9 +491,16 @@ void mon_service_eval_pass(mon_service_t *svc, int64_t wall_ms) {
             (intptr_t)mon_strmap_del(svc->last, gone.keys[i], gone.lens[i]);
         const char *cluster = gone.keys[i];
         const char *group = gone.keys[i] + strlen(cluster) + 1;
-        mon_log(MON_LOG_INFO, "status %s/%s: %s -> NOTFOUND (expired or "
-                              "deleted)",
-                cluster, group, ev_status_name((ev_status_t)(prev - 1)));
+        mon_log_kv(MON_LOG_INFO,
+                   MON_LOG_FIELDS(
+                       MON_LF_STR("cluster", cluster),
+                       MON_LF_STR("group", group),
+                       MON_LF_STR("from",
+                                  ev_status_name((ev_status_t)(prev - 1))),
+                       MON_LF_STR("to", "NOTFOUND"),
+                       MON_LF_STR("reason", "expired or deleted")),
+                   "status %s -> NOTFOUND",
+                   ev_status_name((ev_status_t)(prev - 1)));
         cJSON *j = cJSON_CreateObject();
         cJSON_AddNumberToObject(j, "t", (double)wall_ms);
         cJSON_AddStringToObject(j, "cluster", cluster);
@@ -505,10 +524,16 @@ void mon_service_eval_pass(mon_service_t *svc, int64_t wall_ms) {
 static void snapshot(mon_service_t *svc) {
     char why[512];
     if (mon_store_save(svc->store, svc->store_path, why, sizeof(why)) != 0)
-        mon_log(MON_LOG_WARN, "snapshot failed: %s", why);
+        mon_log_kv(MON_LOG_WARN,
+                   MON_LOG_FIELDS(MON_LF_STR("file", svc->store_path),
+                                  MON_LF_STR("error", why)),
+                   "snapshot failed");
     if (mon_history_save(svc->history, svc->history_path, why,
                          sizeof(why)) != 0)
-        mon_log(MON_LOG_WARN, "history snapshot failed: %s", why);
+        mon_log_kv(MON_LOG_WARN,
+                   MON_LOG_FIELDS(MON_LF_STR("file", svc->history_path),
+                                  MON_LF_STR("error", why)),
+                   "history snapshot failed");
 }
 
 /* Evaluations and snapshots each run on their own timer (monotonic): a
@@ -550,8 +575,10 @@ int mon_service_start(mon_service_t *svc, char *errstr, size_t errstr_size) {
             return -1;
         mon_source_status_t st;
         src->status(src, &st);
-        mon_log(MON_LOG_INFO, "source up: cluster %s (%s)",
-                svc->source_names[i], st.kind);
+        mon_log_kv(MON_LOG_INFO,
+                   MON_LOG_FIELDS(MON_LF_STR("cluster", svc->source_names[i]),
+                                  MON_LF_STR("source", st.kind)),
+                   "source up");
     }
     svc->stop = 0;
     int rc = pthread_create(&svc->thread, NULL, loop, svc);
@@ -578,8 +605,10 @@ void mon_service_stop(mon_service_t *svc) {
         mon_source_t *src = svc->sources[i];
         if (src) {
             src->stop(src);
-            mon_log(MON_LOG_INFO, "source down: cluster %s",
-                    svc->source_names[i]);
+            mon_log_kv(MON_LOG_INFO,
+                       MON_LOG_FIELDS(
+                           MON_LF_STR("cluster", svc->source_names[i])),
+                       "source down");
         }
     }
     /* A service that never started has only what it loaded: writing it

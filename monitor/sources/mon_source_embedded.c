@@ -184,8 +184,10 @@ static void *housekeeping(void *arg) {
         int64_t now = mon_clock_wall_ms();
         char err[256];
         if (bc_broker_tick(e->broker, now, err, sizeof(err)) != 0) {
-            mon_log(MON_LOG_WARN, "cluster %s: broker maintenance: %s",
-                    e->name, err);
+            mon_log_kv(MON_LOG_WARN,
+                       MON_LOG_FIELDS(MON_LF_STR("cluster", e->name),
+                                      MON_LF_STR("error", err)),
+                       "broker maintenance failed");
             set_error(e, err);
         }
         bc_coord_tick(e->coord, now);
@@ -234,8 +236,8 @@ static void emb_destroy(mon_source_t *src) {
     bc_offsets_close(e->off);
     bc_coord_destroy(e->coord);
     if (e->broker && bc_broker_close(e->broker) != 0)
-        mon_log(MON_LOG_WARN, "cluster %s: broker closed with an error",
-                e->name);
+        mon_log_kv(MON_LOG_WARN, MON_LOG_FIELDS(MON_LF_STR("cluster", e->name)),
+                   "broker closed with an error");
     if (e->owners) {
         mon_strmap_each(e->owners, free_owner_cb, NULL);
         mon_strmap_destroy(e->owners);

@@ -103,7 +103,13 @@ struct mon_source_kafka_s {
     uintptr_t gen;        /* refresh number, the opaque of admin requests */
     mon_kdecode_record_t rec;
     uint64_t warn_logged;
+    /* folds librdkafka's repeated lines (its threads call log_cb) */
+    mon_log_limit_t *loglim;
 };
+
+/* librdkafka retries an unreachable broker every few seconds and logs
+ * each failure: the same line is written once a minute, with a count. */
+#define RDKAFKA_LOG_WINDOW_MS 60000
 
 /* ---- clocks (sources may read them) ---- */
 
@@ -174,13 +180,36 @@ static bool err_is_outage(rd_kafka_resp_err_t err) {
 
 /* ---- librdkafka callbacks ---- */
 
+/* A librdkafka log line, folded with its repeats. The key is the
+ * facility and the text without the parenthesised tail librdkafka appends
+ * to broker errors ("(after 0ms in state CONNECT, 3 identical error(s)
+ * suppressed)"), which changes on every retry; the broker named before it
+ * stays in the key, so each broker's failure is told once. */
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac,
                    const char *buf) {
-    (void)rk;
+    mon_source_kafka_t *src = rd_kafka_opaque(rk);
     mon_log_level_t l = level <= 3   ? MON_LOG_WARN
                         : level <= 5 ? MON_LOG_INFO
                                      : MON_LOG_DEBUG;
-    mon_log(l, "kafka: %s: %s", fac, buf);
+    char key[512];
+    char msg[1200];
+    size_t kl;
+    if (!mon_log_enabled(l)) return;
+    snprintf(msg, sizeof(msg), "librdkafka: %s", buf);
+    snprintf(key, sizeof(key), "%s %s", fac, buf);
+    kl = strlen(key);
+    if (kl > 0 && key[kl - 1] == ')') {
+        char *open = strstr(key, " (after ");
+        if (open) *open = '\0';
+    }
+    if (!src || !src->loglim) {
+        mon_log_kv(l, MON_LOG_FIELDS(MON_LF_STR("facility", fac)), "%s", msg);
+        return;
+    }
+    mon_log_limit_event(src->loglim, mono_ms(), l, key,
+                        MON_LOG_FIELDS(MON_LF_STR("cluster", src->cfg->name),
+                                       MON_LF_STR("facility", fac)),
+                        msg);
 }
 
 static void error_cb(rd_kafka_t *rk, int err, const char *reason,
@@ -189,8 +218,12 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason,
     mon_source_kafka_t *src = opaque;
     /* only the text and time: availability is decided per refresh */
     rf_fail(src, NULL, "%s", reason);
-    mon_log(MON_LOG_DEBUG, "cluster %s: kafka error %s: %s", src->cfg->name,
-            rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+    mon_log_kv(MON_LOG_DEBUG,
+               MON_LOG_FIELDS(MON_LF_STR("cluster", src->cfg->name),
+                              MON_LF_STR("code", rd_kafka_err2name(
+                                                     (rd_kafka_resp_err_t)err)),
+                              MON_LF_STR("error", reason)),
+               "kafka error");
 }
 
 /* ---- construction ---- */
@@ -292,6 +325,7 @@ mon_source_kafka_t *mon_source_kafka_new(const mon_config_cluster_t *cfg,
     mon_clock_cond_init(&src->cond);
     atomic_init(&src->stop, false);
     src->need_metadata = true;
+    src->loglim = mon_log_limit_new(RDKAFKA_LOG_WINDOW_MS);
     int64_t t = cfg->offset_refresh_ms;
     src->req_timeout_ms = (int)(t < 2000 ? 2000 : t > 10000 ? 10000 : t);
 
@@ -541,8 +575,10 @@ static void refresh_metadata(mon_source_kafka_t *src, refresh_t *rf) {
         ktopic_t *old = &src->topics[i];
         if (topic_find(nt, n, old->name)) continue;
         if (old->wanted) {
-            mon_log(MON_LOG_INFO, "cluster %s: topic %s is gone",
-                    src->cfg->name, old->name);
+            mon_log_kv(MON_LOG_INFO,
+                       MON_LOG_FIELDS(MON_LF_STR("cluster", src->cfg->name),
+                                      MON_LF_STR("topic", old->name)),
+                       "topic is gone");
             mon_store_delete_topic(src->st, src->cfg->name, old->name);
         }
         for (size_t g = 0; g < src->n_groups; g++) {
@@ -795,10 +831,11 @@ static void list_groups(mon_source_kafka_t *src, refresh_t *rf) {
             }
             if (n_valid == 0 && n_err > 0 && n_unsup == n_err) {
                 src->listing_unsupported = true;
-                mon_log(MON_LOG_INFO,
-                        "cluster %s: brokers cannot list groups; using "
-                        "groups = (%zu) and naming partitions",
-                        cfg->name, cfg->n_groups);
+                mon_log_kv(MON_LOG_INFO,
+                           MON_LOG_FIELDS(MON_LF_STR("cluster", cfg->name),
+                                          MON_LF_INT("groups", cfg->n_groups)),
+                           "brokers cannot list groups; using groups = and "
+                           "naming partitions");
             }
             for (size_t i = 0; i < n_valid; i++) {
                 const char *name =
@@ -907,8 +944,12 @@ static void offsets_result(mon_source_kafka_t *src, refresh_t *rf,
             rf_fail(src, rf, "ListConsumerGroupOffsets: %s",
                     rd_kafka_event_error_string(ev));
         else
-            mon_log(MON_LOG_WARN, "cluster %s: ListConsumerGroupOffsets: %s",
-                    src->cfg->name, rd_kafka_event_error_string(ev));
+            mon_log_kv(MON_LOG_WARN,
+                       MON_LOG_FIELDS(MON_LF_STR("cluster", src->cfg->name),
+                                      MON_LF_STR("error",
+                                                 rd_kafka_event_error_string(
+                                                     ev))),
+                       "ListConsumerGroupOffsets failed");
         return;
     }
     size_t n = 0;
@@ -924,9 +965,13 @@ static void offsets_result(mon_source_kafka_t *src, refresh_t *rf,
                 rf_fail(src, rf, "group %s: %s", name ? name : "?",
                         rd_kafka_error_string(gerr));
             else
-                mon_log(MON_LOG_WARN, "cluster %s: group %s: %s",
-                        src->cfg->name, name ? name : "?",
-                        rd_kafka_error_string(gerr));
+                mon_log_kv(MON_LOG_WARN,
+                           MON_LOG_FIELDS(
+                               MON_LF_STR("cluster", src->cfg->name),
+                               MON_LF_STR("group", name ? name : "?"),
+                               MON_LF_STR("error",
+                                          rd_kafka_error_string(gerr))),
+                           "group offsets failed");
             continue;
         }
         const rd_kafka_topic_partition_list_t *parts =
@@ -1096,9 +1141,15 @@ static void reader_record(mon_source_kafka_t *src, refresh_t *rf,
                                   ? MON_LOG_DEBUG
                                   : MON_LOG_WARN;
         if (rc == MON_KDECODE_EVERSION) src->warn_logged++;
-        mon_log(lvl, "cluster %s: %s [%d] offset %lld: %s%s", cfg->name,
-                OFFSETS_TOPIC, (int)msg->partition, (long long)msg->offset,
-                rc == MON_KDECODE_EVERSION ? "skipped: " : "", err);
+        mon_log_kv(lvl,
+                   MON_LOG_FIELDS(MON_LF_STR("cluster", cfg->name),
+                                  MON_LF_STR("topic", OFFSETS_TOPIC),
+                                  MON_LF_INT("partition", msg->partition),
+                                  MON_LF_INT("offset", msg->offset),
+                                  MON_LF_STR("error", err)),
+                   "%s", rc == MON_KDECODE_EVERSION
+                             ? "offsets record skipped"
+                             : "offsets record not decoded");
         return;
     }
     if (!mon_config_name_allowed(cfg->group_allowlist, cfg->group_denylist,
@@ -1217,6 +1268,8 @@ static void refresh(mon_source_kafka_t *src, bool topics_due) {
     mon_source_kafka_status_t *s = &src->status;
     bool was = s->available;
     bool ok = rf.failures == 0 && src->have_metadata;
+    /* the first refresh failing is told too: unreachable from the start */
+    bool first = s->refreshes == 0;
     s->available = ok;
     s->last_refresh_ms = now;
     s->last_refresh_duration_ms = mono_ms() - t0;
@@ -1244,24 +1297,32 @@ static void refresh(mon_source_kafka_t *src, bool topics_due) {
         if (s->unavailable_since_ms == 0) s->unavailable_since_ms = now;
     }
     pthread_mutex_unlock(&src->lock);
-    if (was && !ok)
-        mon_log(MON_LOG_WARN, "cluster %s: unavailable: %s", src->cfg->name,
-                rf.first_error);
+    if ((was || first) && !ok)
+        mon_log_kv(MON_LOG_WARN,
+                   MON_LOG_FIELDS(MON_LF_STR("cluster", src->cfg->name),
+                                  MON_LF_STR("error", rf.first_error)),
+                   "cluster unavailable");
     else if (!was && ok)
-        mon_log(MON_LOG_INFO,
-                "cluster %s: available (%lld heads, %zu "
-                "groups)",
-                src->cfg->name, (long long)rf.heads, src->n_groups);
+        mon_log_kv(MON_LOG_INFO,
+                   MON_LOG_FIELDS(MON_LF_STR("cluster", src->cfg->name),
+                                  MON_LF_INT("heads", rf.heads),
+                                  MON_LF_INT("groups", src->n_groups)),
+                   "cluster available");
 }
 
 static void *source_main(void *arg) {
     mon_source_kafka_t *src = arg;
     const mon_config_cluster_t *cfg = src->cfg;
     int64_t next = mono_ms(), next_topics = next;
-    mon_log(MON_LOG_INFO, "cluster %s: watching %s (offsets = %s)", cfg->name,
-            cfg->servers,
-            cfg->offsets == MON_CONFIG_OFFSETS_ADMIN ? "admin"
-                                                     : "offsets-topic");
+    mon_log_kv(MON_LOG_INFO,
+               MON_LOG_FIELDS(MON_LF_STR("cluster", cfg->name),
+                              MON_LF_STR("servers", cfg->servers),
+                              MON_LF_STR("offsets",
+                                         cfg->offsets ==
+                                                 MON_CONFIG_OFFSETS_ADMIN
+                                             ? "admin"
+                                             : "offsets-topic")),
+               "watching cluster");
     while (!atomic_load(&src->stop)) {
         int64_t now = mono_ms();
         if (now < next) {
@@ -1280,6 +1341,7 @@ static void *source_main(void *arg) {
         bool topics_due = now >= next_topics;
         if (topics_due) next_topics = now + cfg->topic_refresh_ms;
         refresh(src, topics_due);
+        mon_log_limit_flush(src->loglim, mono_ms());
         next += cfg->offset_refresh_ms;
         now = mono_ms();
         if (next < now)
@@ -1341,6 +1403,7 @@ void mon_source_kafka_destroy(mon_source_kafka_t *src) {
         group_free(src->groups[i]);
     free(src->groups);
     mon_kdecode_record_free(&src->rec);
+    mon_log_limit_destroy(src->loglim); /* after the clients: no callback */
     pthread_cond_destroy(&src->cond);
     pthread_mutex_destroy(&src->lock);
     free(src);

@@ -165,14 +165,21 @@ static void *run(void *arg) {
             snprintf(r->last_error, sizeof(r->last_error), "%s", err);
             r->last_error_ms = mon_clock_wall_ms();
             pthread_mutex_unlock(&r->lock);
-            mon_log(MON_LOG_ERROR, "replay %s stopped: %s", r->name, err);
+            mon_log_kv(MON_LOG_ERROR,
+                       MON_LOG_FIELDS(MON_LF_STR("cluster", r->name),
+                                      MON_LF_STR("file", r->file),
+                                      MON_LF_STR("error", err)),
+                       "replay stopped");
             break;
         }
         if (rc > 0 || !r->loop)
             break;
         rd.dt += period;
         rd.doff += r->max_offset + 1;
-        mon_log(MON_LOG_INFO, "replay %s: looping %s", r->name, r->file);
+        mon_log_kv(MON_LOG_INFO,
+                   MON_LOG_FIELDS(MON_LF_STR("cluster", r->name),
+                                  MON_LF_STR("file", r->file)),
+                   "replay looping");
     }
     return NULL;
 }

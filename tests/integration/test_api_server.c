@@ -690,6 +690,28 @@ ParameterizedTest(struct level_case *p, api_server, loglevel_post_sets_level) {
     resp_free(&r);
 }
 
+Test(api_server, loglevel_change_is_logged_even_when_raised) {
+    resp_t r;
+    char buf[2048];
+    size_t n;
+    FILE *out = tmpfile();
+    cr_assert_not_null(out);
+    mon_log_set_output(out);
+    mon_log_set_format(MON_LOG_JSON);
+    http("POST", "/v3/admin/loglevel", "Authorization: Bearer " TOKEN,
+         "{\"level\":\"error\"}", &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    resp_free(&r);
+    mon_log_set_output(NULL);
+    rewind(out);
+    n = fread(buf, 1, sizeof(buf) - 1, out);
+    buf[n] = '\0';
+    fclose(out);
+    cr_assert(strstr(buf, "\"level\":\"info\",\"msg\":\"log level changed\","
+                          "\"from\":\"info\",\"to\":\"error\""),
+              "%s", buf);
+}
+
 struct bad_level {
     char body[64];
     int status;

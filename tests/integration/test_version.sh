@@ -6,24 +6,7 @@
 # the warren_build_info metric and the User-Agent it sends (the webhook
 # side of that is in test_notifier.c).
 set -u
-WARREN_BIN=${WARREN_BIN:-build/default/warren}
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fails=0
-
-check() { # description, status (0 = pass)
-    if [ "$2" -eq 0 ]; then
-        echo "ok   $1"
-    else
-        echo "FAIL $1"
-        fails=$((fails + 1))
-    fi
-}
+. "$(dirname "$0")/../helpers/testlib.sh"
 
 line=$("$WARREN_BIN" --version)
 check "--version exits 0" $?
@@ -76,5 +59,4 @@ PY
         $(grep -qx '# TYPE warren_build_info gauge' "$tmp/metrics"; echo $?)
 fi
 
-[ "$fails" -eq 0 ] && echo "test_version: all passed"
-exit $((fails > 0))
+finish test_version
