@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +62,12 @@ struct mon_service_s {
     mon_strmap_t *last; /* loop thread only: "cluster\0group" -> status+1 */
     mon_group_eval_t ev; /* loop thread only */
     int64_t last_snapshot_ms;
+    int64_t last_prune_ms; /* wall ms of the last history prune */
 };
+
+/* How often (wall time) the history drops what its tiers no longer keep;
+ * groups still evaluated are pruned as they add samples. */
+#define PRUNE_EVERY_MS 60000
 
 static int mkdir_p(const char *path, char *errstr, size_t errstr_size) {
     char buf[4096];
@@ -466,9 +472,19 @@ void mon_service_eval_pass(mon_service_t *svc, int64_t wall_ms) {
     mon_strmap_t *seen = mon_strmap_new();
     mon_store_names_t clusters = {0};
     mon_store_clusters(svc->store, &clusters);
+    bool prune = svc->last_prune_ms == 0 ||
+                 wall_ms - svc->last_prune_ms >= PRUNE_EVERY_MS ||
+                 wall_ms < svc->last_prune_ms;
+    if (prune)
+        svc->last_prune_ms = wall_ms;
     for (size_t c = 0; c < clusters.count; c++) {
         const char *cluster = clusters.names[c];
         int64_t now = mon_service_now(svc, cluster, wall_ms);
+        /* Expired groups are freed here; the walk below reports each
+         * NOTFOUND once and forgets its history. */
+        mon_store_expire(svc->store, cluster, now);
+        if (prune)
+            mon_history_prune(svc->history, cluster, now);
         mon_store_names_t names = {0};
         if (mon_store_groups(svc->store, cluster, now, &names) != 0)
             continue;
@@ -521,8 +537,17 @@ void mon_service_eval_pass(mon_service_t *svc, int64_t wall_ms) {
     publish_json(svc, "tick", tick);
 }
 
+/* Writes the store and the history; expired groups are freed first so
+ * that no snapshot carries them. */
 static void snapshot(mon_service_t *svc) {
     char why[512];
+    mon_store_names_t clusters = {0};
+    mon_store_clusters(svc->store, &clusters);
+    int64_t wall = mon_clock_wall_ms();
+    for (size_t c = 0; c < clusters.count; c++)
+        mon_store_expire(svc->store, clusters.names[c],
+                         mon_service_now(svc, clusters.names[c], wall));
+    mon_store_names_free(&clusters);
     if (mon_store_save(svc->store, svc->store_path, why, sizeof(why)) != 0)
         mon_log_kv(MON_LOG_WARN,
                    MON_LOG_FIELDS(MON_LF_STR("file", svc->store_path),

@@ -6,10 +6,15 @@
  * on that cluster's clock (a replay cluster runs on its trace's virtual
  * time), appends each result to the history, logs and publishes status
  * transitions, hands every evaluation to the observer (the notifier), and
- * publishes one "tick" event with every group's status and lag. A
- * snapshot of the store and the history is written to the data dir every
- * snapshot-interval and at stop, and loaded at start, so a restart keeps
- * windows and history.
+ * publishes one "tick" event with every group's status and lag. Each pass
+ * first frees the groups expired on their cluster's clock (expire-group:
+ * each is reported NOTFOUND once and its history forgotten), and once a
+ * minute the history drops what its tiers no longer keep, so memory
+ * follows the groups alive, not every group ever seen. A snapshot of the
+ * store and the history is written to the data dir every
+ * snapshot-interval and at stop (expired groups are freed first, so none
+ * is saved), and loaded at start, so a restart keeps windows and
+ * history.
  *
  * The data dir belongs to one service at a time: _new takes an exclusive
  * flock on <data-dir>/warren.lock (holding our pid) before it reads or

@@ -226,19 +226,50 @@ void mon_history_forget(mon_history_t *h, const char *cluster,
         group_free(g);
 }
 
+/* What one prune walk needs, and the keys of groups it left empty. */
+typedef struct prune_s {
+    mon_history_t *h;
+    const char *cluster;
+    int64_t now_ms;
+    char **empty;
+    size_t *lens;
+    size_t n, cap;
+} prune_t;
+
 static int prune_cb(const char *key, size_t len, void *value, void *arg) {
-    (void)key;
-    (void)len;
-    mon_history_t *h = ((void **)arg)[0];
-    group_prune(h, value, *(int64_t *)((void **)arg)[1]);
+    prune_t *p = arg;
+    hgroup_t *g = value;
+    if (strcmp(key, p->cluster))
+        return 0; /* the key is "cluster\0group" */
+    group_prune(p->h, g, p->now_ms);
+    if (g->fine.len || g->coarse.len)
+        return 0;
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 16;
+        p->empty = mon_realloc(p->empty, p->cap * sizeof(*p->empty));
+        p->lens = mon_realloc(p->lens, p->cap * sizeof(*p->lens));
+    }
+    p->empty[p->n] = mon_malloc(len);
+    memcpy(p->empty[p->n], key, len);
+    p->lens[p->n++] = len;
     return 0;
 }
 
-void mon_history_prune(mon_history_t *h, int64_t now_ms) {
-    void *args[2] = {h, &now_ms};
+size_t mon_history_prune(mon_history_t *h, const char *cluster,
+                         int64_t now_ms) {
+    prune_t p = {.h = h, .cluster = cluster, .now_ms = now_ms};
+    if (!cluster)
+        return 0;
     pthread_mutex_lock(&h->lock);
-    mon_strmap_each(h->groups, prune_cb, args);
+    mon_strmap_each(h->groups, prune_cb, &p);
+    for (size_t i = 0; i < p.n; i++) {
+        group_free(mon_strmap_del(h->groups, p.empty[i], p.lens[i]));
+        free(p.empty[i]);
+    }
     pthread_mutex_unlock(&h->lock);
+    free(p.empty);
+    free(p.lens);
+    return p.n;
 }
 
 static int bytes_cb(const char *key, size_t len, void *value, void *arg) {

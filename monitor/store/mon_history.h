@@ -73,8 +73,11 @@ int64_t mon_history_status_since(mon_history_t *h, const char *cluster,
 void mon_history_forget(mon_history_t *h, const char *cluster,
                         const char *group);
 
-/* Drops samples older than the tiers keep at now_ms. */
-void mon_history_prune(mon_history_t *h, int64_t now_ms);
+/* Drops the samples of `cluster`'s groups older than the tiers keep at
+ * now_ms (the cluster's own clock), and forgets groups left with none.
+ * Returns the number of groups forgotten. */
+size_t mon_history_prune(mon_history_t *h, const char *cluster,
+                         int64_t now_ms);
 
 /* Writes every group's history to `path` (temp file, fsync, rename).
  * Returns 0 or -1 with errstr naming the file and why. */

@@ -808,30 +808,26 @@ static mon_store_cluster_t **clusters_copy(mon_store_t *st, size_t *n) {
     return arr;
 }
 
-size_t mon_store_expire(mon_store_t *st, int64_t now_ms) {
-    size_t n, c, i, k, removed = 0;
-    mon_store_cluster_t **cls = clusters_copy(st, &n);
-    group_t **dead = NULL;
+size_t mon_store_expire(mon_store_t *st, const char *cluster,
+                        int64_t now_ms) {
+    size_t i, k = 0;
+    mon_store_cluster_t *cl = cluster ? mon_store_cluster_find(st, cluster)
+                                      : NULL;
+    group_t **dead;
 
-    for (c = 0; c < n; c++) {
-        mon_store_cluster_t *cl = cls[c];
+    if (!cl) return 0;
+    pthread_rwlock_wrlock(&cl->lock);
+    dead = mon_malloc((cl->groups.count + 1) * sizeof(*dead));
+    HMAP_FOREACH(&cl->groups, i) {
+        group_t *g = (group_t *)cl->groups.slots[i].item;
 
-        pthread_rwlock_wrlock(&cl->lock);
-        dead = mon_realloc(dead, (cl->groups.count + 1) * sizeof(*dead));
-        k = 0;
-        HMAP_FOREACH(&cl->groups, i) {
-            group_t *g = (group_t *)cl->groups.slots[i].item;
-
-            if (group_expired(st, g, now_ms)) dead[k++] = g;
-        }
-        for (i = 0; i < k; i++)
-            group_delete(cl, dead[i]);
-        removed += k;
-        pthread_rwlock_unlock(&cl->lock);
+        if (group_expired(st, g, now_ms)) dead[k++] = g;
     }
+    for (i = 0; i < k; i++)
+        group_delete(cl, dead[i]);
+    pthread_rwlock_unlock(&cl->lock);
     free(dead);
-    free(cls);
-    return removed;
+    return k;
 }
 
 /* ---------------------------------------------------------------------- */

@@ -230,9 +230,11 @@ int mon_store_delete_group(mon_store_t *st, const char *cluster,
 int mon_store_delete_group_topic(mon_store_t *st, const char *cluster,
                                  const char *group, const char *topic);
 
-/* Frees every group expired at now_ms, in every cluster (one write lock
- * at a time). Returns the number of groups removed. */
-size_t mon_store_expire(mon_store_t *st, int64_t now_ms);
+/* Frees every group of `cluster` expired at now_ms (the cluster's own
+ * clock: clusters may run on different ones). Takes the cluster's write
+ * lock. Returns the number of groups removed (0 for an unknown cluster). */
+size_t mon_store_expire(mon_store_t *st, const char *cluster,
+                        int64_t now_ms);
 
 /* ---- readers (take the cluster's read lock; results are copies) ---- */
 

@@ -103,7 +103,7 @@ int main(void) {
                          i % 3 ? "c1" : "c2");
         if (i % 5000 == 4999) {
             mon_store_delete_group(st, "local", "g2");
-            mon_store_expire(st, i);
+            mon_store_expire(st, "local", i);
             CHECK(mon_store_save(st, snap, err, sizeof(err)) == 0);
             CHECK(mon_store_load(st, snap, err, sizeof(err)) == 0);
         }

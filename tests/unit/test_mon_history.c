@@ -209,3 +209,26 @@ Test(mon_history, corrupt_file_is_refused_and_history_kept) {
     mon_history_destroy(h);
     mon_history_destroy(h2);
 }
+
+Test(mon_history, prune_drops_one_clusters_old_samples_and_empty_groups) {
+    mon_history_t *h = mon_history_new(1000, 100, 10000);
+    mon_hsample_t s = smp(0, EV_OK, 1);
+    mon_history_add(h, "a", "g", &s);
+    mon_history_add(h, "b", "g", &s);
+    s = smp(20000, EV_OK, 2);
+    mon_history_add(h, "a", "fresh", &s);
+    /* a's clock is at 20 s: its "g" is beyond both tiers; b is untouched
+     * (its clock is its own). */
+    cr_assert_eq(mon_history_prune(h, "a", 20000), 1);
+    mon_hsample_t *v;
+    size_t n;
+    cr_assert_eq(mon_history_get(h, "a", "g", 0, &v, &n), -1);
+    cr_assert_eq(mon_history_get(h, "a", "fresh", 0, &v, &n), 0);
+    cr_assert_eq(n, 1);
+    free(v);
+    cr_assert_eq(mon_history_get(h, "b", "g", 0, &v, &n), 0);
+    cr_assert_eq(n, 1);
+    free(v);
+    cr_assert_eq(mon_history_prune(h, "a", 20000), 0);
+    mon_history_destroy(h);
+}

@@ -324,13 +324,31 @@ Test(mon_store, expire_removes_expired_groups_only) {
     mon_store_head(cl, "t", 0, 1, 100, 0);
     mon_store_commit(cl, "old", "t", 0, 100, 0, NULL, NULL);
     mon_store_commit(cl, "new", "t", 0, 100, 900, NULL, NULL);
-    cr_assert_eq(mon_store_expire(st, 1500), 1);
+    cr_assert_eq(mon_store_expire(st, "local", 1500), 1);
     /* Removed for good: even an earlier `now` no longer finds it. */
     cr_assert_eq(mon_store_group_eval(st, "local", "old", 0, NULL, &ev),
                  MON_STORE_ENOTFOUND);
     cr_assert_eq(mon_store_group_eval(st, "local", "new", 1500, NULL, &ev), 0);
-    cr_assert_eq(mon_store_expire(st, 1500), 0);
+    cr_assert_eq(mon_store_expire(st, "local", 1500), 0);
     mon_group_eval_free(&ev);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, expire_takes_each_clusters_own_clock) {
+    mon_store_t *st = store_with(10, 0, 1000, NULL, NULL);
+    mon_store_cluster_t *a = mon_store_cluster(st, "a");
+    mon_store_cluster_t *b = mon_store_cluster(st, "b");
+    mon_store_names_t names = {0};
+
+    mon_store_head(a, "t", 0, 1, 100, 0);
+    mon_store_commit(a, "g", "t", 0, 100, 0, NULL, NULL);
+    mon_store_head(b, "t", 0, 1, 100, 0);
+    mon_store_commit(b, "g", "t", 0, 100, 0, NULL, NULL);
+    cr_assert_eq(mon_store_expire(st, "a", 1500), 1);
+    cr_assert_eq(mon_store_expire(st, "nosuch", 1500), 0);
+    cr_assert_eq(mon_store_groups(st, "b", 0, &names), 0);
+    cr_assert_eq(names.count, 1);
+    mon_store_names_free(&names);
     mon_store_destroy(st);
 }
 
