@@ -977,15 +977,21 @@ static void offsets_result(mon_source_kafka_t *src, refresh_t *rf,
         const rd_kafka_topic_partition_list_t *parts =
             rd_kafka_group_result_partitions(res[i]);
         if (!g || !parts) continue;
+        bool holds = false;
         for (int j = 0; j < parts->cnt; j++) {
             const rd_kafka_topic_partition_t *e = &parts->elems[j];
             if (e->err || e->offset < 0) continue;
             ktopic_t *t = topic_find(src->topics, src->n_topics, e->topic);
             if (!t || !t->wanted) continue;
+            holds = true;
             rf->commits +=
                 (uint64_t)commit_seen(src, g, e->topic, e->partition, e->offset,
                                       now, NULL, NULL, false);
         }
+        /* Listed (or configured) and the cluster holds its offsets: alive,
+         * even when no offset changed (caught up on an idle topic, or
+         * stalled), so it must not expire. */
+        if (holds) mon_store_group_seen(src->cl, g->name, now);
     }
 }
 

@@ -19,7 +19,11 @@
  *    budgeted probe of the other topics (partition 0 of each first, then
  *    every partition) that finds new ones. The API gives no commit times,
  *    so a commit is recorded only when a group's offset changes, stamped
- *    with the wall-clock time it was first seen.
+ *    with the wall-clock time it was first seen; a group the fetch finds
+ *    with committed offsets is marked alive in the store
+ *    (mon_store_group_seen) on every refresh, so one whose offsets do not
+ *    change (caught up on an idle topic, stalled) never expires while the
+ *    cluster keeps its offsets.
  *  - offsets = offsets-topic (Burrow's way): __consumer_offsets is read
  *    from the beginning with a fixed group id that never commits
  *    (rd_kafka_assign at OFFSET_BEGINNING), decoded with mon_kdecode;

@@ -191,7 +191,8 @@ typedef struct gtopic_s {
 typedef struct group_s {
     hkey_t key; /* name owned here */
     int64_t last_commit_ms;
-    hmap_t topics; /* of gtopic_t */
+    int64_t seen_ms; /* a source last saw it alive (mon_store_group_seen) */
+    hmap_t topics;   /* of gtopic_t */
 } group_t;
 
 struct mon_store_cluster_s {
@@ -369,6 +370,7 @@ static group_t *group_new(mon_store_cluster_t *cl, const char *name, size_t len,
     g->key.len = len;
     g->key.hash = hash;
     g->last_commit_ms = INT64_MIN;
+    g->seen_ms = INT64_MIN;
     hmap_put(&cl->groups, &g->key);
     return g;
 }
@@ -400,13 +402,19 @@ static void gtopic_delete(mon_store_cluster_t *cl, group_t *g, gtopic_t *gt) {
     gtopic_free(cl, gt);
 }
 
+/* What expiry counts from: the newest commit, or the newer time a source
+ * saw the group alive; INT64_MIN when neither happened. */
+static int64_t group_active_ms(const group_t *g) {
+    return g->seen_ms > g->last_commit_ms ? g->seen_ms : g->last_commit_ms;
+}
+
 static bool group_expired(const mon_store_t *st, const group_t *g,
                           int64_t now_ms) {
-    int64_t age;
+    int64_t age, last = group_active_ms(g);
 
-    if (g->last_commit_ms == INT64_MIN) return false;
-    if (__builtin_sub_overflow(now_ms, g->last_commit_ms, &age))
-        return now_ms > g->last_commit_ms;
+    if (last == INT64_MIN) return false;
+    if (__builtin_sub_overflow(now_ms, last, &age))
+        return now_ms > last;
     return age > st->expire_group_ms;
 }
 
@@ -731,6 +739,19 @@ int mon_store_commit(mon_store_cluster_t *cl, const char *group,
 out:
     pthread_rwlock_unlock(&cl->lock);
     return rc;
+}
+
+int mon_store_group_seen(mon_store_cluster_t *cl, const char *group,
+                         int64_t t_ms) {
+    size_t glen;
+    group_t *g;
+
+    if (!cl || !group || !(glen = strlen(group))) return MON_STORE_EINVAL;
+    pthread_rwlock_wrlock(&cl->lock);
+    g = hmap_get(&cl->groups, group, glen, hash_bytes(group, glen));
+    if (g && t_ms > g->seen_ms) g->seen_ms = t_ms;
+    pthread_rwlock_unlock(&cl->lock);
+    return g ? 0 : MON_STORE_ENOTFOUND;
 }
 
 int mon_store_delete_topic(mon_store_t *st, const char *cluster,
@@ -1312,7 +1333,7 @@ static void save_cluster(mon_wbuf_t *b, const mon_store_cluster_t *cl) {
         const group_t *g = (const group_t *)cl->groups.slots[i].item;
 
         mon_wbuf_str(b, g->key.name, g->key.len);
-        mon_wbuf_u64(b, (uint64_t)g->last_commit_ms);
+        mon_wbuf_u64(b, (uint64_t)group_active_ms(g));
         mon_wbuf_u32(b, (uint32_t)g->topics.count);
         HMAP_FOREACH(&g->topics, j) {
             const gtopic_t *gt = (const gtopic_t *)g->topics.slots[j].item;

@@ -24,6 +24,10 @@
  *    expired: readers report it NOTFOUND and skip it in lists; it is freed
  *    by mon_store_expire() or by the next write to it (a commit to an
  *    expired group starts it afresh, exactly as if it had been removed).
+ *    A source that sees a group alive without a new commit (Kafka's admin
+ *    API lists it with its committed offsets, which have not changed)
+ *    says so with mon_store_group_seen(); expiry then counts from the
+ *    newer of that time and the last commit.
  *  - Group allow/deny lists are POSIX extended regexes matched unanchored;
  *    commits of a group that is denied or not allowed are dropped.
  *
@@ -52,8 +56,10 @@
  *   topic:    u16 N, N bytes name, u32 partition count P, then P times:
  *             u16 head sample count H, H times {i64 offset, i64 t_ms}
  *             (oldest first)
- *   group:    u16 N, N bytes name, i64 last commit t_ms, u32 topic count,
- *             group topics
+ *   group:    u16 N, N bytes name, i64 last activity t_ms (the last
+ *             commit, or the newer time a source saw the group alive:
+ *             what expiry counts from; loaded as the last commit), u32
+ *             topic count, group topics
  *   gtopic:   u16 N, N bytes topic name (a topic present above), u32
  *             partition count P, then P times: u16 owner length, owner,
  *             u16 client_id length, client_id, u16 entry count E, E times
@@ -214,6 +220,13 @@ int mon_store_head(mon_store_cluster_t *cl, const char *topic,
 int mon_store_commit(mon_store_cluster_t *cl, const char *group,
                      const char *topic, int32_t partition, int64_t offset,
                      int64_t t_ms, const char *owner, const char *client_id);
+
+/* Marks an existing group alive at t_ms without a commit, so it does not
+ * expire (the group is listed by its cluster with committed offsets that
+ * did not change). Creates nothing. Returns 0, MON_STORE_ENOTFOUND (no
+ * such group) or MON_STORE_EINVAL (NULL/empty name). */
+int mon_store_group_seen(mon_store_cluster_t *cl, const char *group,
+                         int64_t t_ms);
 
 /* Removes a topic from the cluster and from every group. Returns 0 or
  * MON_STORE_ENOTFOUND. */

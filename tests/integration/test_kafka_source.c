@@ -147,8 +147,11 @@ typedef struct rig_s {
     mon_source_kafka_t *src;
 } rig_t;
 
-static void rig_start(rig_t *r, const char *extra, int64_t min_distance_ms,
-                      const char *stop_after) {
+/* Starts the helper and a source on it; the store has min-distance
+ * min_distance_ms and expire-group expire_ms (0: Burrow's 7 days). */
+static void rig_start_expiring(rig_t *r, const char *extra,
+                               int64_t min_distance_ms,
+                               const char *stop_after, int64_t expire_ms) {
     char ini[2048], err[512];
     mon_log_set_level(MON_LOG_ERROR);
     mock_start(&r->mock, stop_after);
@@ -166,6 +169,7 @@ static void rig_start(rig_t *r, const char *extra, int64_t min_distance_ms,
     mon_store_config_t sc;
     mon_store_config_default(&sc);
     sc.min_distance_ms = min_distance_ms;
+    if (expire_ms > 0) sc.expire_group_ms = expire_ms;
     r->st = mon_store_new(&sc, err, sizeof(err));
     cr_assert_not_null(r->st, "%s", err);
     r->src = mon_source_kafka_new(mon_config_cluster_find(r->cfg, "mock"),
@@ -173,6 +177,11 @@ static void rig_start(rig_t *r, const char *extra, int64_t min_distance_ms,
     cr_assert_not_null(r->src, "%s", err);
     cr_assert_eq(mon_source_kafka_start(r->src, err, sizeof(err)), 0, "%s",
                  err);
+}
+
+static void rig_start(rig_t *r, const char *extra, int64_t min_distance_ms,
+                      const char *stop_after) {
+    rig_start_expiring(r, extra, min_distance_ms, stop_after, 0);
 }
 
 static void rig_stop(rig_t *r) {
@@ -274,6 +283,40 @@ Test(kafka_source, admin_mode_groups_evaluate_ok_warn_err_stop, .timeout = 90) {
     cr_assert(has_name(&topics, "audit"));
     cr_assert_not(has_name(&topics, "__consumer_offsets"));
     mon_store_names_free(&topics);
+    rig_stop(&r);
+}
+
+/* The admin API gives no commit times, so a commit is recorded only when
+ * an offset changes. A group whose offsets stay put (fixed-group commits
+ * offset 5; stop-group closed, the cluster keeps its offsets) is still
+ * one the cluster lists with committed offsets: it must not expire. */
+Test(kafka_source, admin_mode_group_with_unchanged_offsets_never_expires,
+     .timeout = 60) {
+    rig_t r;
+    const int64_t expire_ms = 2000;
+    rig_start_expiring(&r, ALL_GROUPS, 0, "1", expire_ms);
+    mon_group_detail_t d = {0};
+    mon_group_eval_t ev = {0};
+    /* Wait until fixed-group's last recorded commit is older than
+     * expire-group plus three refreshes, then expire as the loop does. */
+    int64_t end = now_wall() + 30000, age = 0;
+    while (now_wall() < end) {
+        if (mon_store_group_detail(r.st, "mock", "fixed-group", INT64_MIN,
+                                   &d) == 0 &&
+            d.last_commit_ms > 0)
+            age = now_wall() - d.last_commit_ms;
+        if (age > expire_ms + 1500) break;
+        sleep_ms(200);
+    }
+    cr_assert_gt(age, expire_ms + 1500, "fixed-group never got old");
+    mon_store_expire(r.st, "mock", now_wall());
+    for (int i = 0; i < 4; i++) {
+        ev_status_t s = eval(&r, GROUPS[i], EV_NOTFOUND, NULL, &ev);
+        cr_assert_neq(s, EV_NOTFOUND, "%s expired", GROUPS[i]);
+    }
+    cr_assert_eq(eval(&r, "fixed-group", EV_NOTFOUND, NULL, &ev), EV_ERR);
+    mon_group_detail_free(&d);
+    mon_group_eval_free(&ev);
     rig_stop(&r);
 }
 

@@ -711,6 +711,33 @@ static void assert_same_detail(mon_store_t *a, mon_store_t *b,
     mon_group_detail_free(&db);
 }
 
+Test(mon_store, group_seen_alive_does_not_expire_and_survives_a_save) {
+    mon_store_t *st = store_with(10, 0, 1000, NULL, NULL);
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_eval_t ev = {0};
+    char path[128], err[256] = "";
+
+    mon_store_head(cl, "t", 0, 1, 100, 0);
+    mon_store_commit(cl, "idle", "t", 0, 100, 0, NULL, NULL);
+    cr_assert_eq(mon_store_group_seen(cl, "nosuch", 900), MON_STORE_ENOTFOUND);
+    cr_assert_eq(mon_store_group_seen(cl, "idle", 900), 0);
+    /* 1.5 s after its only commit, but seen 0.6 s ago: alive, with the
+     * one window entry it had. */
+    cr_assert_eq(mon_store_expire(st, "local", 1500), 0);
+    cr_assert_eq(mon_store_group_eval(st, "local", "idle", 1500, NULL, &ev), 0);
+    cr_assert_eq(ev.parts[0].entry_count, 1);
+    tmp_path(path, sizeof(path));
+    cr_assert_eq(mon_store_save(st, path, err, sizeof(err)), 0, "%s", err);
+    mon_store_t *back = store_with(10, 0, 1000, NULL, NULL);
+    cr_assert_eq(mon_store_load(back, path, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(mon_store_expire(back, "local", 1500), 0);
+    cr_assert_eq(mon_store_expire(back, "local", 2000), 1);
+    unlink(path);
+    mon_group_eval_free(&ev);
+    mon_store_destroy(back);
+    mon_store_destroy(st);
+}
+
 Test(mon_store, save_then_load_restores_windows_heads_and_owners) {
     mon_store_t *a = store_default(), *b = store_default();
     char path[128], err[256] = "";
