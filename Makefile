@@ -103,6 +103,16 @@ $(BUILD)/tests/%: tests/integration/%.c $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(ALL_LIBS) $(CRIT_LIBS) $(PKG_LIBS) \
 	  $(ALL_LDFLAGS) -lm
+# The broker CLI in-process: its objects (in no library) linked with
+# bc_producer_new wrapped, so a producer that cannot be created can be
+# simulated (tests/unit/test_mon_cli_broker.c).
+CLI_BROKER_OBJ := $(call obj,monitor/cmd/mon_cli_broker.c \
+                  monitor/cmd/mon_cli_broker_groups.c)
+$(BUILD)/tests/test_mon_cli_broker: tests/unit/test_mon_cli_broker.c \
+                                    $(CLI_BROKER_OBJ) $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(CLI_BROKER_OBJ) $(ALL_LIBS) \
+	  $(CRIT_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -Wl,--wrap=bc_producer_new -lm
 $(BUILD)/helpers/%: tests/helpers/%.c $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(ALL_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm

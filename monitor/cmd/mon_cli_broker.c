@@ -321,6 +321,11 @@ static int cmd_produce(int argc, char **argv) {
     pc.partitioner = partitioner;
     pc.durable = durable;
     bc_producer_t *p = bc_producer_new(b, &pc, err, sizeof(err));
+    if (!p) {
+        fprintf(stderr, "warren broker %s: %s; nothing was stored\n", cmd,
+                err);
+        code = 1;
+    }
     int64_t *counts = mon_calloc((size_t)nparts, sizeof(*counts));
     size_t sent = 0;
     for (size_t i = 0; i < nlines && p; i++) {
