@@ -205,7 +205,8 @@ static cJSON *take_item(cJSON *obj, const char *name, cJSON *fallback) {
     return item;
 }
 
-/* The consumer module of cluster cc: servers and client-profile are
+/* The consumer module of cluster cc: class-name (Burrow's consumer of a
+ * Kafka cluster is class "kafka" too), servers and client-profile are
  * those of the cluster's detail. */
 static cJSON *consumer_json(const api_kafka_ctx_t *ctx,
                             const mon_config_cluster_t *cc, size_t index) {
@@ -213,14 +214,11 @@ static cJSON *consumer_json(const api_kafka_ctx_t *ctx,
         STR("zookeeper-path", ""),
         ZERO("zookeeper-timeout"),
     };
-    static const char *const classes[] = {"embedded", "replay", "kafka_client"};
     cJSON *cluster = api_kafka_cluster_module(ctx, cc->name);
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToObject(
-        o, "class-name",
-        cJSON_CreateString(cc->source <= MON_CONFIG_SOURCE_KAFKA
-                               ? classes[cc->source]
-                               : "embedded"));
+    cJSON_AddItemToObject(o, "class-name",
+                          take_item(cluster, "class-name",
+                                    cJSON_CreateString("embedded")));
     cJSON_AddItemToObject(o, "cluster", cJSON_CreateString(cc->name));
     cJSON_AddItemToObject(o, "servers",
                           take_item(cluster, "servers", cJSON_CreateArray()));

@@ -547,12 +547,12 @@ Test(api_config, other_kinds_and_methods_route_as_elsewhere) {
 
 /* ---- a Kafka cluster ---- */
 
-Test(api_config, kafka_cluster_consumer_is_kafka_client_without_password) {
+Test(api_config, kafka_cluster_consumer_is_class_kafka_without_password) {
     start(config_kafka);
     expect_body(
         "/v3/config/consumer/prod", 200,
         "{\"error\":false,\"message\":\"consumer module detail returned\","
-        "\"module\":{\"class-name\":\"kafka_client\",\"cluster\":\"prod\","
+        "\"module\":{\"class-name\":\"kafka\",\"cluster\":\"prod\","
         "\"servers\":[\"127.0.0.1:1\",\"127.0.0.1:2\"],"
         "\"group-allowlist\":\"^billing-\",\"zookeeper-path\":\"\","
         "\"zookeeper-timeout\":0,\"client-profile\":{\"name\":\"default\","
