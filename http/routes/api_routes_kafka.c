@@ -380,17 +380,24 @@ cJSON *api_kafka_cluster_module(const api_kafka_ctx_t *ctx,
     const mon_config_cluster_t *cc = NULL;
     cJSON *mod, *servers;
     static const char *const classes[] = {"embedded", "replay", "kafka"};
+    mon_source_status_t st;
+    bool has_status;
+    const char *cls = "embedded";
 
     if (ctx->config)
         cc = mon_config_cluster_find(ctx->config, cluster);
     if (!cc && !mon_store_cluster_find(ctx->store, cluster))
         return NULL;
+    has_status = ctx->source_status &&
+                 ctx->source_status(ctx->status_arg, cluster, &st) == 0;
+    /* A cluster named only by a trace is fed (and clocked) by the replay
+     * source: its class is that source's kind. */
+    if (cc && cc->source <= MON_CONFIG_SOURCE_KAFKA)
+        cls = classes[cc->source];
+    else if (has_status && st.kind)
+        cls = st.kind;
     mod = cJSON_CreateObject();
-    cJSON_AddItemToObject(
-        mod, "class-name",
-        cJSON_CreateString(cc && cc->source <= MON_CONFIG_SOURCE_KAFKA
-                               ? classes[cc->source]
-                               : "embedded"));
+    cJSON_AddItemToObject(mod, "class-name", cJSON_CreateString(cls));
     servers = cJSON_CreateArray();
     if (cc && cc->servers) {
         const char *p = cc->servers;
@@ -409,9 +416,7 @@ cJSON *api_kafka_cluster_module(const api_kafka_ctx_t *ctx,
                        cc ? cc->topic_refresh_ms / 1000 : 60);
     api_json_add_int64(mod, "offset-refresh",
                        cc ? cc->offset_refresh_ms / 1000 : 10);
-    mon_source_status_t st;
-    if (ctx->source_status &&
-        ctx->source_status(ctx->status_arg, cluster, &st) == 0)
+    if (has_status)
         cJSON_AddItemToObject(mod, "status", source_status_json(&st));
     return mod;
 }

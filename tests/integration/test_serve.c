@@ -226,6 +226,40 @@ Test(serve, burrow_endpoints_answer_with_burrow_shapes) {
     cr_assert_eq(wp_stop(&w, NULL), 0);
 }
 
+/* A trace may bring clusters of its own besides `local`; all of them run
+ * on the trace's clock, so all are class "replay" (the dashboard counts
+ * "in status for" on the wall clock for embedded and kafka ones). */
+Test(serve, every_cluster_of_a_replayed_trace_is_class_replay) {
+    wp_t w;
+    char *args[] = {"--replay", "samples/multi-group.jsonl", "--speed",
+                    "1000", NULL};
+    cr_assert_eq(wp_start(&w, NULL, args), 0, "warren did not start");
+    cJSON *j = NULL, *cl = NULL;
+    for (long end = wp_mono_ms() + 20000; wp_mono_ms() < end;) {
+        cJSON_Delete(j);
+        j = get_json(&w, "/v3/kafka", 200);
+        cl = cJSON_GetObjectItem(j, "clusters");
+        if (cJSON_GetArraySize(cl) >= 3)
+            break;
+        wp_sleep_ms(100);
+    }
+    cr_assert_geq(cJSON_GetArraySize(cl), 3, "the trace's clusters");
+    for (int i = 0; i < cJSON_GetArraySize(cl); i++) {
+        char path[128];
+        const char *name = cJSON_GetArrayItem(cl, i)->valuestring;
+        snprintf(path, sizeof(path), "/v3/kafka/%s", name);
+        cJSON *d = get_json(&w, path, 200);
+        cJSON *cls = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "module"),
+                                         "class-name");
+        cr_expect(cJSON_IsString(cls) && !strcmp(cls->valuestring, "replay"),
+                  "%s: class-name %s", name,
+                  cJSON_IsString(cls) ? cls->valuestring : "missing");
+        cJSON_Delete(d);
+    }
+    cJSON_Delete(j);
+    cr_assert_eq(wp_stop(&w, NULL), 0);
+}
+
 /* Every line of /metrics is a comment (# HELP / # TYPE) or a sample. */
 Test(serve, metrics_lines_are_valid_exposition_format) {
     wp_t w;
