@@ -366,10 +366,19 @@ int ev_explain(const ev_result_t *r, char *buf, size_t size) {
                         "%lld): the consumer is slower than the producers",
                         cm, l, rt);
     case EV_RULE_LAG_DECREASING:
+        /* The rule saw a drop between two commits or a commit within the
+         * allowed lag; only a lower last lag means lag fell overall. */
+        if (rt < l)
+            return snprintf(buf, size,
+                            "lag fell during %s (from %lld to %lld): the "
+                            "consumer is keeping up",
+                            cm, l, rt);
         return snprintf(buf, size,
-                        "lag fell or stayed within the allowed lag during "
-                        "%s (from %lld to %lld): the consumer is keeping up",
-                        cm, l, rt);
+                        "lag went from %lld to %lld during %s but did not "
+                        "grow or hold at every one (it dropped at least "
+                        "once or was within the allowed lag): the consumer "
+                        "is keeping up",
+                        l, rt, cm);
     case EV_RULE_WARMING_UP:
     case EV_RULE_CAUGHT_UP:
     case EV_RULE_KEEPING_UP:

@@ -639,6 +639,33 @@ Test(ev_rules, explains_lag_not_decreasing_with_numbers) {
                           "the producers");
 }
 
+/* OK because one step dropped, while lag rose overall: the sentence must
+ * say what the rule saw, not that lag fell. */
+Test(ev_rules, explains_ok_when_lag_rose_overall_but_dropped_once) {
+    ev_entry_t e[6] = {{100, 0, 29250},     {200, 10000, 29800},
+                       {300, 20000, 30500}, {400, 30000, 30000},
+                       {500, 40000, 30900}, {600, 50000, 31200}};
+    ev_head_t h[1] = {H(31800, 50000)};
+    ev_result_t r;
+    char buf[300];
+
+    eval_simple(e, 6, h, 1, 55000, &BURROW, &r);
+    cr_assert_eq(r.status, EV_OK);
+    cr_assert_eq(r.rule, EV_RULE_LAG_DECREASING);
+    ev_explain(&r, buf, sizeof(buf));
+    cr_assert_null(strstr(buf, "fell"), "%s", buf);
+    cr_assert_str_eq(buf, "lag went from 29250 to 31200 during the last 6 "
+                          "commits but did not grow or hold at every one "
+                          "(it dropped at least once or was within the "
+                          "allowed lag): the consumer is keeping up");
+    /* lag that did fall overall says so */
+    r.left = 31200;
+    r.right = 29250;
+    ev_explain(&r, buf, sizeof(buf));
+    cr_assert_str_eq(buf, "lag fell during the last 6 commits (from 31200 "
+                          "to 29250): the consumer is keeping up");
+}
+
 Test(ev_rules, explains_rewind_and_stall_with_numbers) {
     ev_result_t r = {.status = EV_REWIND, .rule = EV_RULE_REWIND,
                      .left = 250, .right = 300, .index = 3, .count = 5};
