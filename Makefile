@@ -106,8 +106,7 @@ $(BUILD)/tests/%: tests/integration/%.c $(ALL_LIBS)
 # The broker CLI in-process: its objects (in no library) linked with
 # bc_producer_new wrapped, so a producer that cannot be created can be
 # simulated (tests/unit/test_mon_cli_broker.c).
-CLI_BROKER_OBJ := $(call obj,monitor/cmd/mon_cli_broker.c \
-                  monitor/cmd/mon_cli_broker_groups.c)
+CLI_BROKER_OBJ := $(call obj,$(wildcard monitor/cmd/mon_cli_broker*.c))
 $(BUILD)/tests/test_mon_cli_broker: tests/unit/test_mon_cli_broker.c \
                                     $(CLI_BROKER_OBJ) $(ALL_LIBS)
 	@mkdir -p $(dir $@)

@@ -539,8 +539,9 @@ void mon_service_eval_pass(mon_service_t *svc, int64_t wall_ms) {
 
 /* Writes the store and the history; expired groups are freed first so
  * that no snapshot carries them. */
-static void snapshot(mon_service_t *svc) {
+int mon_service_snapshot(mon_service_t *svc) {
     char why[512];
+    int rc = 0;
     mon_store_names_t clusters = {0};
     mon_store_clusters(svc->store, &clusters);
     int64_t wall = mon_clock_wall_ms();
@@ -548,17 +549,22 @@ static void snapshot(mon_service_t *svc) {
         mon_store_expire(svc->store, clusters.names[c],
                          mon_service_now(svc, clusters.names[c], wall));
     mon_store_names_free(&clusters);
-    if (mon_store_save(svc->store, svc->store_path, why, sizeof(why)) != 0)
+    if (mon_store_save(svc->store, svc->store_path, why, sizeof(why)) != 0) {
         mon_log_kv(MON_LOG_WARN,
                    MON_LOG_FIELDS(MON_LF_STR("file", svc->store_path),
                                   MON_LF_STR("error", why)),
                    "snapshot failed");
+        rc = -1;
+    }
     if (mon_history_save(svc->history, svc->history_path, why,
-                         sizeof(why)) != 0)
+                         sizeof(why)) != 0) {
         mon_log_kv(MON_LOG_WARN,
                    MON_LOG_FIELDS(MON_LF_STR("file", svc->history_path),
                                   MON_LF_STR("error", why)),
                    "history snapshot failed");
+        rc = -1;
+    }
+    return rc;
 }
 
 /* Evaluations and snapshots each run on their own timer (monotonic): a
@@ -578,7 +584,7 @@ static void *loop(void *arg) {
             next_eval = mon_clock_mono_ms() + svc->eval_interval_ms;
         }
         if (snap_every > 0 && mon_clock_mono_ms() >= next_snap) {
-            snapshot(svc);
+            mon_service_snapshot(svc);
             svc->last_snapshot_ms = mon_clock_mono_ms();
             next_snap = svc->last_snapshot_ms + snap_every;
         }
@@ -639,7 +645,7 @@ void mon_service_stop(mon_service_t *svc) {
     /* A service that never started has only what it loaded: writing it
      * back could only lose state. */
     if (svc->store && svc->started)
-        snapshot(svc);
+        mon_service_snapshot(svc);
 }
 
 void mon_service_destroy(mon_service_t *svc) {

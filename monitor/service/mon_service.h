@@ -105,4 +105,9 @@ mon_source_t *mon_service_kafka_source(const mon_config_cluster_t *cc,
 /* Runs one evaluation pass now (tests and the loop). */
 void mon_service_eval_pass(mon_service_t *svc, int64_t wall_ms);
 
+/* Writes the snapshot now, freeing expired groups first (tests and the
+ * loop; the owning thread, while the loop is not running). Returns 0, or
+ * -1 when the store or the history could not be written (logged). */
+int mon_service_snapshot(mon_service_t *svc);
+
 #endif
