@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_config: reads Warren's INI configuration (see mon_config.h).
  *
  * libinih splits lines into sections and key/value pairs; this file feeds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_config: Warren's configuration, an INI file read with libinih.
  *
  * The file has the sections [general], [http], [storage], [evaluator] (at

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # `warren check-config`: every sample config passes (exit 0) and prints
 # its effective configuration, secrets masked; broken files, unwritable
 # data dirs, unreadable trace files and a busy listen address exit 2 with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for the configuration key table (mon_config_keys, mon_config_doc):
  * the table is well formed, every default in it is what a config holds,
  * every key refuses a bad value with FILE:LINE: [section] key, durations
