@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 PKGS="build-essential pkg-config libcriterion-dev libcjson-dev \
 libmicrohttpd-dev libcurl4-openssl-dev librdkafka-dev libinih-dev libssl-dev \
 curl python3 wrk chromium kcat python3-kafka python3-confluent-kafka clang libclang-rt-14-dev \
-faketime"
+faketime openssl"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |

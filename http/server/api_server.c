@@ -1,20 +1,29 @@
 /* api_server: see api_server.h. One conn_req_t per request, created by the
  * URI log callback (which sees the raw request target) and freed by the
  * request-completed callback; every check that can refuse a request runs
- * on the first access-handler call, before any body byte is read.
+ * on the first access-handler call, before any body byte is read. One
+ * conn_t per connection (libmicrohttpd's socket context, created and
+ * freed by the connection-notify callback) carries its deadline; the
+ * watchdog thread shuts down sockets past theirs. libmicrohttpd reports
+ * a connection closed before it closes the fd, so an fd in the list is
+ * never one that was reused.
  */
 #include "http/server/api_server.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,8 +38,19 @@
 #define NOT_FOUND_BODY                                                         \
     "{\"error\":true,\"message\":\"invalid request type\",\"result\":{}}\n"
 
+/* One connection, for the whole-request deadline. */
+typedef struct conn_s {
+    struct conn_s *prev, *next;
+    int fd;
+    int64_t deadline_ms; /* monotonic */
+    int exempt;          /* a stream (SSE): no deadline */
+    int cut;             /* shut down by the watchdog */
+} conn_t;
+
 struct api_server_s {
     api_config_t cfg; /* defaults filled in; strings below */
+    char **allowed_hosts;
+    char *tls_cert_pem, *tls_key_pem;
     char *listen;
     char *admin_token;
     char *dashboard_dir;
@@ -46,6 +66,14 @@ struct api_server_s {
     int stopped;
     atomic_int ready;
     atomic_long inflight; /* requests between URI log and completion */
+    pthread_mutex_t conns_lock; /* guards conns, conns' deadlines, cuts,
+                                 * wd_stop */
+    pthread_cond_t wd_cond;
+    conn_t *conns;
+    uint64_t cuts;
+    int wd_stop;
+    pthread_t watchdog;
+    int wd_running;
 };
 
 typedef struct conn_req_s {
@@ -71,10 +99,34 @@ static char *dup_or_null(const char *s) {
 }
 
 
+/* A PEM file's text, NUL-terminated (libmicrohttpd's MEM_CERT/MEM_KEY),
+ * at most 1 MiB. NULL with errstr naming the file on failure. */
+static char *read_pem(const char *path, char *errstr, size_t errstr_size) {
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t n = 0, cap = 1 << 20;
+    if (!f) {
+        snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    buf = mon_malloc(cap + 1);
+    n = fread(buf, 1, cap + 1, f);
+    fclose(f);
+    if (n == 0 || n > cap || !strstr(buf, "-----BEGIN ")) {
+        snprintf(errstr, errstr_size, "%s: %s", path,
+                 n > cap ? "over 1 MiB" : "not a PEM file");
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
 /* ---- built-in route handlers that need the server ---- */
 
 static void h_events(api_req_t *req, void *opaque) {
     api_server_t *srv = opaque;
+    api_server_stream_started(req);
     api_sse_serve(srv->hub, req);
 }
 
@@ -129,12 +181,38 @@ api_server_t *api_server_new(const api_config_t *cfg, char *errstr,
     if (!srv->cfg.max_header) srv->cfg.max_header = 8192;
     if (!srv->cfg.max_body) srv->cfg.max_body = 65536;
     if (!srv->cfg.threads) srv->cfg.threads = 2;
-    if (!srv->cfg.max_connections) srv->cfg.max_connections = 1024;
-    if (!srv->cfg.timeout_s) srv->cfg.timeout_s = 60;
+    if (!srv->cfg.max_per_client) srv->cfg.max_per_client = 32;
+    if (!srv->cfg.reserve_fds) srv->cfg.reserve_fds = 128;
+    if (srv->cfg.timeout_ms <= 0) srv->cfg.timeout_ms = 30000;
+    srv->allowed_hosts = mon_calloc(cfg->n_allowed_hosts + 1, sizeof(char *));
+    for (size_t i = 0; i < cfg->n_allowed_hosts; i++)
+        srv->allowed_hosts[i] = mon_strdup(cfg->allowed_hosts[i]);
+    srv->cfg.allowed_hosts = (const char *const *)srv->allowed_hosts;
+    srv->cfg.tls_cert = NULL; /* the PEM text is kept instead */
+    srv->cfg.tls_key = NULL;
+    pthread_mutex_init(&srv->conns_lock, NULL);
+    mon_clock_cond_init(&srv->wd_cond);
     srv->listen_fd = -1;
     atomic_init(&srv->ready, 0);
     atomic_init(&srv->inflight, 0);
     srv->router = api_router_new();
+    if ((cfg->tls_cert && *cfg->tls_cert) || (cfg->tls_key && *cfg->tls_key)) {
+        if (!cfg->tls_cert || !*cfg->tls_cert || !cfg->tls_key ||
+            !*cfg->tls_key) {
+            snprintf(errstr, errstr_size, "TLS needs both a certificate "
+                                          "and a key");
+            goto err;
+        }
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+            snprintf(errstr, errstr_size, "%s: this libmicrohttpd has no "
+                     "TLS support", cfg->tls_cert);
+            goto err;
+        }
+        srv->tls_cert_pem = read_pem(cfg->tls_cert, errstr, errstr_size);
+        if (!srv->tls_cert_pem) goto err;
+        srv->tls_key_pem = read_pem(cfg->tls_key, errstr, errstr_size);
+        if (!srv->tls_key_pem) goto err;
+    }
 
     if (srv->dashboard_dir) {
         srv->statics = api_static_new(srv->dashboard_dir, errstr, errstr_size);
@@ -289,6 +367,64 @@ static int method_is_safe(const char *method) {
            strcmp(method, "OPTIONS") == 0;
 }
 
+static int method_has_body(const char *method) {
+    return strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+           strcmp(method, "PATCH") == 0;
+}
+
+/* application/json, any case, parameters (charset) allowed. */
+static int content_type_json(const char *ct) {
+    size_t n = strlen("application/json");
+    if (!ct) return 0;
+    while (*ct == ' ')
+        ct++;
+    if (strncasecmp(ct, "application/json", n) != 0) return 0;
+    ct += n;
+    while (*ct == ' ')
+        ct++;
+    return *ct == '\0' || *ct == ';';
+}
+
+/* The host of a Host header value, without port or brackets, into buf.
+ * Returns 0, or -1 when it does not parse. */
+static int host_part(const char *h, char *buf, size_t size) {
+    size_t n;
+    if (h[0] == '[') {
+        const char *rb = strchr(h, ']');
+        if (!rb || (rb[1] && rb[1] != ':')) return -1;
+        n = (size_t)(rb - h - 1);
+        h++;
+    } else {
+        const char *colon = strchr(h, ':');
+        n = colon ? (size_t)(colon - h) : strlen(h);
+    }
+    if (n == 0 || n >= size) return -1;
+    memcpy(buf, h, n);
+    buf[n] = '\0';
+    return 0;
+}
+
+/* A Host a DNS-rebinding page cannot send: an IP literal (the page's
+ * origin would be that address, not the attacker's name), localhost, our
+ * host name, or a configured name ("*" accepts any). Missing (HTTP/1.0):
+ * allowed. */
+static int host_allowed(const api_server_t *srv, const char *h) {
+    char host[256];
+    unsigned char addr[sizeof(struct in6_addr)];
+    if (!h) return 1;
+    if (host_part(h, host, sizeof(host)) != 0) return 0;
+    if (inet_pton(AF_INET, host, addr) == 1 ||
+        inet_pton(AF_INET6, host, addr) == 1)
+        return 1;
+    if (!strcasecmp(host, "localhost") || !strcasecmp(host, srv->hostname))
+        return 1;
+    for (size_t i = 0; i < srv->cfg.n_allowed_hosts; i++)
+        if (!strcmp(srv->allowed_hosts[i], "*") ||
+            !strcasecmp(srv->allowed_hosts[i], host))
+            return 1;
+    return 0;
+}
+
 /* Runs every check that needs no body. Returns 0 to go on, or the result
  * of queueing the refusal (+1 so that MHD_NO is distinguishable). */
 static int precheck(conn_req_t *cr, struct MHD_Connection *conn,
@@ -318,6 +454,16 @@ static int precheck(conn_req_t *cr, struct MHD_Connection *conn,
             return 1 + send_error(cr, conn, method, MHD_HTTP_CONTENT_TOO_LARGE,
                                   "request body too large", NULL, NULL);
     }
+    if (!host_allowed(srv, MHD_lookup_connection_value(
+                               conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST))) {
+        char msg[400];
+        const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                    MHD_HTTP_HEADER_HOST);
+        snprintf(msg, sizeof(msg), "host '%.200s' is not allowed: add it "
+                 "to [http] allowed-hosts", h);
+        return 1 + send_error(cr, conn, method, MHD_HTTP_FORBIDDEN, msg,
+                              NULL, NULL);
+    }
     plen = strcspn(cr->raw, "?");
     if (api_path_parse(&cr->path, cr->raw, plen) != 0)
         return 1 + send_error(cr, conn, method, MHD_HTTP_BAD_REQUEST,
@@ -343,6 +489,19 @@ static int precheck(conn_req_t *cr, struct MHD_Connection *conn,
                               "authorization required",
                               MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                               "Bearer realm=\"warren\"");
+    if (!srv->admin_token && !srv->cfg.open_writes && !method_is_safe(method))
+        return 1 + send_error(cr, conn, method, MHD_HTTP_FORBIDDEN,
+                              "writes are disabled: set [http] admin-token "
+                              "(or open-writes = true to allow them "
+                              "without one)",
+                              NULL, NULL);
+    if (method_has_body(method) &&
+        !content_type_json(MHD_lookup_connection_value(
+            conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)))
+        return 1 + send_error(cr, conn, method,
+                              MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                              "Content-Type must be application/json", NULL,
+                              NULL);
     return 0;
 }
 
@@ -363,12 +522,99 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
     return conn_req_new(cls, uri);
 }
 
+/* The conn_t of a connection (its socket context), or NULL. */
+static conn_t *conn_of(struct MHD_Connection *conn) {
+    const union MHD_ConnectionInfo *ci =
+        conn ? MHD_get_connection_info(conn,
+                                       MHD_CONNECTION_INFO_SOCKET_CONTEXT)
+             : NULL;
+    return ci ? ci->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe) {
+    api_server_t *srv = cls;
+    conn_t *c = *socket_context;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        c = mon_calloc(1, sizeof(*c));
+        c->fd = ci ? ci->connect_fd : -1;
+        pthread_mutex_lock(&srv->conns_lock);
+        c->deadline_ms = mon_clock_mono_ms() + srv->cfg.timeout_ms;
+        c->next = srv->conns;
+        if (srv->conns) srv->conns->prev = c;
+        srv->conns = c;
+        pthread_mutex_unlock(&srv->conns_lock);
+        *socket_context = c;
+    } else if (c) {
+        /* before libmicrohttpd closes the fd: the watchdog never sees it
+         * again */
+        pthread_mutex_lock(&srv->conns_lock);
+        if (c->prev) c->prev->next = c->next;
+        else srv->conns = c->next;
+        if (c->next) c->next->prev = c->prev;
+        pthread_mutex_unlock(&srv->conns_lock);
+        free(c);
+        *socket_context = NULL;
+    }
+}
+
+void api_server_stream_started(api_req_t *req) {
+    api_server_t *srv = req->server;
+    conn_t *c = conn_of(req->conn);
+    if (!srv || !c) return;
+    pthread_mutex_lock(&srv->conns_lock);
+    c->exempt = 1;
+    pthread_mutex_unlock(&srv->conns_lock);
+}
+
+/* Shuts down the sockets of connections past their deadline, four times
+ * a second; libmicrohttpd then sees them end and cleans them up on its
+ * own thread. */
+static void *watchdog_main(void *arg) {
+    api_server_t *srv = arg;
+    pthread_mutex_lock(&srv->conns_lock);
+    while (!srv->wd_stop) {
+        int64_t now = mon_clock_mono_ms();
+        for (conn_t *c = srv->conns; c; c = c->next) {
+            if (c->exempt || c->cut || c->fd < 0 || now < c->deadline_ms)
+                continue;
+            shutdown(c->fd, SHUT_RDWR);
+            c->cut = 1;
+            srv->cuts++;
+        }
+        mon_clock_cond_wait_ms(&srv->wd_cond, &srv->conns_lock, 250);
+    }
+    pthread_mutex_unlock(&srv->conns_lock);
+    return NULL;
+}
+
+unsigned api_server_max_connections(const api_server_t *srv) {
+    return srv->started ? srv->cfg.max_connections : 0;
+}
+
+uint64_t api_server_deadline_cuts(const api_server_t *srv) {
+    api_server_t *s = (api_server_t *)srv;
+    pthread_mutex_lock(&s->conns_lock);
+    uint64_t n = s->cuts;
+    pthread_mutex_unlock(&s->conns_lock);
+    return n;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
     conn_req_t *cr = *con_cls;
-    (void)cls;
-    (void)conn;
+    api_server_t *srv = cls;
+    conn_t *c = conn_of(conn);
     (void)toe;
+    if (c) {
+        /* the next request on a kept-alive connection gets a full one */
+        pthread_mutex_lock(&srv->conns_lock);
+        c->deadline_ms = mon_clock_mono_ms() + srv->cfg.timeout_ms;
+        pthread_mutex_unlock(&srv->conns_lock);
+    }
     if (!cr) return;
     atomic_fetch_sub(&cr->srv->inflight, 1);
     api_path_free(&cr->path);
@@ -573,10 +819,65 @@ int api_server_listen(api_server_t *srv, char *errstr, size_t errstr_size) {
     return 0;
 }
 
+/* Open fds of this process now (/proc/self/fd), or -1. */
+static int open_fds(void) {
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    int n = 0;
+    if (!d) return -1;
+    while ((e = readdir(d)) != NULL)
+        n += isdigit((unsigned char)e->d_name[0]) != 0;
+    closedir(d);
+    return n - 1; /* the directory's own fd */
+}
+
+/* The connection limit: what the fd limit leaves after the fds open now
+ * and reserve_fds more, at most the configured limit (1024 unset). */
+static int connection_limit(api_server_t *srv, char *errstr,
+                            size_t errstr_size) {
+    struct rlimit rl;
+    int open_now = open_fds();
+    unsigned want = srv->cfg.max_connections ? srv->cfg.max_connections
+                                             : 1024;
+    long long room;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        open_now < 0) {
+        srv->cfg.max_connections = want;
+        return 0;
+    }
+    /* each pool thread holds a wake-up pipe (2 fds) */
+    room = (long long)rl.rlim_cur - open_now - (long long)srv->cfg.reserve_fds -
+           2LL * srv->cfg.threads;
+    if (room < 4) {
+        snprintf(errstr, errstr_size, "listen %s: the fd limit (%llu, %d "
+                 "open) leaves no room for connections after %u reserved: "
+                 "raise it (ulimit -n)", srv->listen,
+                 (unsigned long long)rl.rlim_cur, open_now,
+                 srv->cfg.reserve_fds);
+        return -1;
+    }
+    if ((long long)want > room) {
+        if (srv->cfg.max_connections)
+            mon_log(MON_LOG_WARN, "http: max-connections %u lowered to %lld "
+                    "(fd limit %llu, %d open, %u reserved)",
+                    srv->cfg.max_connections, room,
+                    (unsigned long long)rl.rlim_cur, open_now,
+                    srv->cfg.reserve_fds);
+        want = (unsigned)room;
+    }
+    srv->cfg.max_connections = want;
+    mon_log(MON_LOG_INFO, "http: at most %u connections, %u per client, "
+            "%lld ms per request (fd limit %llu, %d open, %u reserved)",
+            want, srv->cfg.max_per_client, (long long)srv->cfg.timeout_ms,
+            (unsigned long long)rl.rlim_cur, open_now, srv->cfg.reserve_fds);
+    return 0;
+}
+
 int api_server_start(api_server_t *srv, char *errstr, size_t errstr_size) {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
                      MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     size_t mem;
+    unsigned idle_s;
 
     if (srv->started) {
         snprintf(errstr, errstr_size, "http server already started");
@@ -591,23 +892,41 @@ int api_server_start(api_server_t *srv, char *errstr, size_t errstr_size) {
     if (srv->listen_fd < 0 &&
         api_server_listen(srv, errstr, errstr_size) != 0)
         return -1;
+    if (connection_limit(srv, errstr, errstr_size) != 0) return -1;
     /* room for the request line and headers we accept, plus read buffer */
     mem = 2 * (srv->cfg.max_url + srv->cfg.max_header) + 16384;
     if (mem < 32768) mem = 32768;
+    /* libmicrohttpd's own timeout is an idle one, in whole seconds: round
+     * up; the watchdog enforces the deadline to the millisecond */
+    idle_s = (unsigned)((srv->cfg.timeout_ms + 999) / 1000);
+    if (srv->tls_cert_pem) flags |= MHD_USE_TLS;
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
         on_mhd_log, srv, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)srv->listen_fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)srv->cfg.threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)srv->cfg.max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)srv->cfg.timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem, MHD_OPTION_URI_LOG_CALLBACK,
-        on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned int)srv->cfg.max_per_client, MHD_OPTION_CONNECTION_TIMEOUT,
+        idle_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+        srv->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+        srv->tls_cert_pem, MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key_pem,
         MHD_OPTION_END);
     if (!srv->daemon) {
-        snprintf(errstr, errstr_size, "listen %s: cannot start HTTP daemon",
-                 srv->listen);
+        snprintf(errstr, errstr_size, "listen %s: cannot start HTTP%s daemon%s",
+                 srv->listen, srv->tls_cert_pem ? "S" : "",
+                 srv->tls_cert_pem ? " (is the key the certificate's?)" : "");
         return -1;
     }
+    if (pthread_create(&srv->watchdog, NULL, watchdog_main, srv) != 0) {
+        snprintf(errstr, errstr_size, "listen %s: cannot start the request "
+                 "watchdog thread", srv->listen);
+        MHD_stop_daemon(srv->daemon);
+        srv->daemon = NULL;
+        return -1;
+    }
+    srv->wd_running = 1;
     srv->started = 1;
     return 0;
 }
@@ -629,6 +948,14 @@ void api_server_stop(api_server_t *srv, int64_t grace_ms) {
     }
     MHD_stop_daemon(srv->daemon);
     srv->daemon = NULL;
+    if (srv->wd_running) {
+        pthread_mutex_lock(&srv->conns_lock);
+        srv->wd_stop = 1;
+        pthread_cond_broadcast(&srv->wd_cond);
+        pthread_mutex_unlock(&srv->conns_lock);
+        pthread_join(srv->watchdog, NULL);
+        srv->wd_running = 0;
+    }
 }
 
 void api_server_destroy(api_server_t *srv) {
@@ -643,5 +970,12 @@ void api_server_destroy(api_server_t *srv) {
     free(srv->dashboard_dir);
     free(srv->allow_origin);
     free(srv->hostname);
+    for (size_t i = 0; srv->allowed_hosts && srv->allowed_hosts[i]; i++)
+        free(srv->allowed_hosts[i]);
+    free(srv->allowed_hosts);
+    free(srv->tls_cert_pem);
+    free(srv->tls_key_pem);
+    pthread_mutex_destroy(&srv->conns_lock);
+    pthread_cond_destroy(&srv->wd_cond);
     free(srv);
 }

@@ -275,7 +275,14 @@ int mon_cli_serve(int argc, char **argv) {
     ac.max_header = hc->max_header;
     ac.max_body = hc->max_body;
     ac.threads = (unsigned)hc->threads;
-    ac.timeout_s = (unsigned)(hc->timeout_ms / 1000);
+    ac.timeout_ms = hc->timeout_ms;
+    ac.open_writes = hc->open_writes;
+    ac.allowed_hosts = (const char *const *)hc->allowed_hosts;
+    ac.n_allowed_hosts = hc->n_allowed_hosts;
+    ac.tls_cert = hc->tls_cert;
+    ac.tls_key = hc->tls_key;
+    ac.max_connections = (unsigned)hc->max_connections;
+    ac.max_per_client = (unsigned)hc->max_per_client;
     ac.allow_origin = gen->access_control_allow_origin;
     ac.hostname = gen->name;
     ac.dashboard_dir = dashboard_dir(dbuf, sizeof(dbuf));
@@ -348,10 +355,11 @@ int mon_cli_serve(int argc, char **argv) {
     char hbuf[300];
     snprintf(hbuf, sizeof(hbuf), "%s%s%s", v6 ? "[" : "", shown,
              v6 ? "]" : "");
+    const char *sch = hc->tls_cert ? "https" : "http";
     char u_dash[340], u_api[340], u_met[340];
-    snprintf(u_dash, sizeof(u_dash), "http://%s:%d/", hbuf, port);
-    snprintf(u_api, sizeof(u_api), "http://%s:%d/v3/kafka", hbuf, port);
-    snprintf(u_met, sizeof(u_met), "http://%s:%d/metrics", hbuf, port);
+    snprintf(u_dash, sizeof(u_dash), "%s://%s:%d/", sch, hbuf, port);
+    snprintf(u_api, sizeof(u_api), "%s://%s:%d/v3/kafka", sch, hbuf, port);
+    snprintf(u_met, sizeof(u_met), "%s://%s:%d/metrics", sch, hbuf, port);
     if (mon_log_get_format() == MON_LOG_JSON)
         mon_log_kv_always(MON_LOG_INFO,
                           MON_LOG_FIELDS(MON_LF_STR("dashboard", u_dash),

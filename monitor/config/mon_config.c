@@ -154,8 +154,9 @@ static void derive(mon_config_t *cfg) {
         size_t sz = strlen(host) + 32;
         free(g->dashboard_url);
         g->dashboard_url = mon_malloc(sz);
-        snprintf(g->dashboard_url, sz, "http://%s%s%s:%d/", br ? "[" : "",
-                 host, br ? "]" : "", h->listen_port);
+        snprintf(g->dashboard_url, sz, "%s://%s%s%s:%d/",
+                 h->tls_cert ? "https" : "http", br ? "[" : "", host,
+                 br ? "]" : "", h->listen_port);
         free(host);
     }
     for (size_t i = 0; i < cfg->n_clusters; i++) {
@@ -591,6 +592,13 @@ static void finish(parse_t *p) {
                      "true)");
             if (!find_seen(sec, "send-interval"))
                 nt->send_interval_ms = nt->interval_ms;
+        }
+        if (!p->failed && sec->kind == MON_CONFIG_SECT_HTTP) {
+            mon_config_http_t *h = sec->obj;
+            if (!h->tls_cert != !h->tls_key)
+                perr(p, sec->line, sec, NULL, "missing required key '%s' "
+                     "(tls-cert and tls-key go together)",
+                     h->tls_cert ? "tls-key" : "tls-cert");
         }
     }
     if (p->failed)

@@ -95,12 +95,19 @@ typedef struct mon_config_http_s {
     char *listen_host;     /* numeric address without brackets */
     int listen_port;       /* 0..65535; 0 = ephemeral */
     int listen_family;     /* AF_INET or AF_INET6 */
-    char *admin_token;     /* "" = DELETE and admin POST need no token */
+    char *admin_token;     /* "" = writes refused unless open_writes */
+    bool open_writes;      /* false; true: writes need no token (Burrow) */
+    char **allowed_hosts;  /* Host names accepted besides IP literals, */
+    size_t n_allowed_hosts; /* localhost and the name; "*" = any */
+    char *tls_cert;        /* PEM file; NULL = plain HTTP */
+    char *tls_key;         /* PEM file; set with tls_cert */
     size_t max_body;       /* bytes, 65536 */
     size_t max_url;        /* bytes, 2048 */
     size_t max_header;     /* bytes, 8192 */
-    int64_t timeout_ms;    /* 30 s */
+    int64_t timeout_ms;    /* 30 s, whole request */
     int threads;           /* 2 */
+    int max_connections;   /* 0 = from the fd limit */
+    int max_per_client;    /* connections per client address, 32 */
 } mon_config_http_t;
 
 /* [storage] */

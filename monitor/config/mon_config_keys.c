@@ -422,8 +422,23 @@ static const mon_config_key_t keys[] = {
     {HTTP(admin_token), .name = "admin-token", .type = MON_CONFIG_T_STRING,
      .flags = MON_CONFIG_F_SECRET | MON_CONFIG_F_ENV | MON_CONFIG_F_EMPTY_OK,
      .def = "", .check = check_token,
-     .doc = "Bearer token required by DELETE and POST /v3/admin; empty = "
-            "no token."},
+     .doc = "Bearer token required by every write (DELETE, POST, PUT); "
+            "empty = writes are refused (403) unless open-writes."},
+    {HTTP(open_writes), .name = "open-writes", .type = MON_CONFIG_T_BOOL,
+     .def = "false",
+     .doc = "true: writes need no token, as in Burrow (any local process "
+            "or web page that reaches the port may delete groups)."},
+    {HTTP(allowed_hosts), .name = "allowed-hosts", .type = MON_CONFIG_T_LIST,
+     .count_offset = offsetof(mon_config_http_t, n_allowed_hosts),
+     .expect = "host name",
+     .def_doc = "IP literals, localhost and [general] name only",
+     .doc = "Host header names accepted besides IP literals, localhost and "
+            "the instance name (DNS rebinding); * accepts any."},
+    {HTTP(tls_cert), .name = "tls-cert", .type = MON_CONFIG_T_FILE,
+     .def_doc = "none (plain HTTP)",
+     .doc = "PEM certificate (chain): serve HTTPS; needs tls-key."},
+    {HTTP(tls_key), .name = "tls-key", .type = MON_CONFIG_T_FILE,
+     .def_doc = "none", .doc = "PEM private key of tls-cert."},
     {HTTP(max_body), .name = "max-body", .type = MON_CONFIG_T_SIZE,
      .min = 1, .max = 1LL << 30, .def = "65536",
      .doc = "Largest request body in bytes (413 beyond it)."},
@@ -437,9 +452,18 @@ static const mon_config_key_t keys[] = {
      POSITIVE, .step = 1000,
      .step_why = "the HTTP server counts whole seconds", .def = "30s",
      .burrow = "httpserver.timeout",
-     .doc = "Whole-request timeout, in whole seconds."},
+     .doc = "Whole-request deadline, in whole seconds: from the "
+            "connection's start (or previous answer) to the answer."},
     {HTTP(threads), .name = "threads", .type = MON_CONFIG_T_INT, .min = 1,
      .max = 256, .def = "2", .doc = "Request-handling threads."},
+    {HTTP(max_connections), .name = "max-connections",
+     .type = MON_CONFIG_T_INT, .min = 0, .max = 1000000, .def = "0",
+     .doc = "Open connections at most; 0 = from the fd limit, less what "
+            "the data dir needs (at most 1024)."},
+    {HTTP(max_per_client), .name = "max-connections-per-client",
+     .type = MON_CONFIG_T_INT, .min = 1, .max = 1000000, .def = "32",
+     .doc = "Open connections per client address at most (raise it "
+            "behind a reverse proxy: every client is the proxy)."},
 
     /* [storage] */
     {STO(intervals), .name = "intervals", .type = MON_CONFIG_T_INT,

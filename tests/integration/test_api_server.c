@@ -234,6 +234,9 @@ static void http(const char *method, const char *path, const char *hdr1,
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
     h = curl_slist_append(h, "Expect:");
     if (hdr1) h = curl_slist_append(h, hdr1);
+    /* bodies are JSON unless the test says otherwise (415 else) */
+    if (body && !(hdr1 && !strncasecmp(hdr1, "Content-Type:", 13)))
+        h = curl_slist_append(h, "Content-Type: application/json");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -384,7 +387,7 @@ ParameterizedTestParameters(api_server, malformed_escape_is_400) {
 ParameterizedTest(struct bad_path *p, api_server, malformed_escape_is_400) {
     char req[512], out[4096];
     snprintf(req, sizeof(req),
-             "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+             "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
              p->path);
     cr_assert_eq(raw(req, out, sizeof(out)), 400, "%s -> %s", p->path, out);
     cr_assert(strstr(out, "\"message\":\"invalid request path\""), "%s", out);
@@ -460,8 +463,9 @@ Test(api_server, chunked_body_over_limit_is_413) {
     char out[4096];
     size_t n;
     n = (size_t)snprintf(req, sizeof(req),
-                         "POST /v3/admin/loglevel HTTP/1.1\r\nHost: x\r\n"
+                         "POST /v3/admin/loglevel HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                          "Authorization: Bearer " TOKEN "\r\n"
+                         "Content-Type: application/json\r\n"
                          "Transfer-Encoding: chunked\r\n"
                          "Connection: close\r\n\r\n");
     for (int i = 0; i < 9; i++) {
@@ -604,7 +608,7 @@ ParameterizedTest(struct bad_path *p, api_server, traversal_is_refused) {
     char req[512], out[8192];
     int st;
     snprintf(req, sizeof(req),
-             "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+             "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
              p->path);
     st = raw(req, out, sizeof(out));
     cr_assert(st == 404 || st == 400, "%s -> %d", p->path, st);
@@ -851,7 +855,7 @@ Test(api_server, sse_slow_client_gets_dropped_notice) {
     int small = 4096;
     static char out[1 << 20];
     char big[2048];
-    const char *req = "GET /v3/events HTTP/1.1\r\nHost: x\r\n\r\n";
+    const char *req = "GET /v3/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
     size_t n = 0;
     struct timeval tv = {0, 300000};
     int found = 0;

@@ -96,7 +96,10 @@ static cJSON *wait_status(const wp_t *w, const char *group,
 
 Test(serve, burrow_endpoints_answer_with_burrow_shapes) {
     wp_t w;
-    start_replay(&w, "1000", NULL);
+    char ini[300];
+    /* Burrow's behaviour: writes without a token */
+    write_ini(ini, sizeof(ini), "open.ini", "[http]\nopen-writes = true\n");
+    start_replay(&w, "1000", ini);
     cJSON *st = wait_status(&w, "pdf-render", "ERR", 20000);
     cJSON_Delete(st);
 
@@ -362,7 +365,8 @@ static void *sse_client(void *p) {
 
 Test(serve, sse_client_receives_a_status_transition) {
     char ini[300];
-    write_ini(ini, sizeof(ini), "fast.ini", "[evaluator]\nexpire-cache = 1s\n");
+    write_ini(ini, sizeof(ini), "fast.ini",
+              "[evaluator]\nexpire-cache = 1s\n[http]\nopen-writes = true\n");
     wp_t w;
     start_replay(&w, "1000", ini);
     cJSON_Delete(wait_status(&w, "pdf-render", "ERR", 20000));
@@ -435,7 +439,7 @@ Test(serve, notifier_views_have_their_fields_and_never_the_secret) {
     cr_assert_str_eq(keys, "name,threshold,interval_s,send_interval_s,"
                            "send_close,send_once,open_after,close_after,"
                            "max_retries,signed,open_incidents,queued,"
-                           "delivered,failed,retries,pending,in_flight");
+                           "delivered,failed,retries,merged,dropped,pending,in_flight");
     cr_assert_str_eq(cJSON_GetObjectItem(nf, "name")->valuestring, "hook");
     cr_assert_str_eq(cJSON_GetObjectItem(nf, "threshold")->valuestring,
                      "ERR");
@@ -580,6 +584,55 @@ Test(serve, config_errors_name_file_and_line_and_exit_2) {
     cr_assert_eq(wp_run(bad_opt, &out), 2);
     cr_assert(strstr(out, "usage:"));
     free(out);
+}
+
+/* Without a token, writes are refused with a clear message (they were
+ * open to any process or web page that reached the port); a text/plain
+ * POST, which a web page can send cross-origin without a preflight, is
+ * refused even with open-writes; and a Host that is not ours (DNS
+ * rebinding) reads nothing. */
+Test(serve, writes_need_a_token_json_and_our_host_by_default) {
+    wp_t w;
+    start_replay(&w, "1000", NULL);
+    cJSON_Delete(wait_status(&w, "pdf-render", "ERR", 20000));
+    wp_resp_t r;
+    wp_http(&w, "DELETE", "/v3/kafka/local/consumer/pdf-render", NULL, NULL,
+            &r);
+    cr_assert_eq(r.status, 403, "%s", r.body);
+    cr_assert(strstr(r.body, "admin-token"), "%s", r.body);
+    wp_resp_free(&r);
+    cJSON_Delete(get_json(&w, "/v3/kafka/local/consumer/pdf-render/status",
+                          200)); /* still there */
+    wp_http(&w, "GET", "/v3/kafka", NULL, "Host: rebound.example:8000", &r);
+    cr_assert_eq(r.status, 403, "%s", r.body);
+    cr_assert(strstr(r.body, "allowed-hosts"), "%s", r.body);
+    wp_resp_free(&r);
+    wp_http(&w, "GET", "/v3/kafka", NULL, "Host: localhost:8000", &r);
+    cr_assert_eq(r.status, 200);
+    wp_resp_free(&r);
+    wp_stop(&w, NULL);
+
+    char ini[300];
+    write_ini(ini, sizeof(ini), "open.ini",
+              "[http]\nopen-writes = true\nallowed-hosts = warren.example\n");
+    start_replay(&w, "1000", ini);
+    cJSON_Delete(wait_status(&w, "pdf-render", "ERR", 20000));
+    wp_http(&w, "POST", "/v3/admin/loglevel", "{\"level\":\"debug\"}",
+            "Content-Type: text/plain", &r);
+    cr_assert_eq(r.status, 415, "%s", r.body);
+    wp_resp_free(&r);
+    wp_http(&w, "POST", "/v3/admin/loglevel", "{\"level\":\"info\"}", NULL,
+            &r);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    wp_resp_free(&r);
+    wp_http(&w, "GET", "/v3/kafka", NULL, "Host: warren.example", &r);
+    cr_assert_eq(r.status, 200, "a configured name");
+    wp_resp_free(&r);
+    wp_http(&w, "DELETE", "/v3/kafka/local/consumer/pdf-render", NULL, NULL,
+            &r);
+    cr_assert_eq(r.status, 200, "open-writes: Burrow's behaviour");
+    wp_resp_free(&r);
+    wp_stop(&w, NULL);
 }
 
 Test(serve, admin_token_guards_delete_and_admin_post) {

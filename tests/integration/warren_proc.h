@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -235,6 +236,10 @@ static int wp_http(const wp_t *w, const char *method, const char *path,
     struct curl_slist *hl = NULL;
     if (header)
         hl = curl_slist_append(hl, header);
+    /* a body is JSON unless the header says otherwise (warren answers
+     * 415 to anything else) */
+    if (body && !(header && !strncasecmp(header, "Content-Type:", 13)))
+        hl = curl_slist_append(hl, "Content-Type: application/json");
     if (hl)
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
     CURLcode rc = curl_easy_perform(c);

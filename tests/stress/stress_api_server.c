@@ -63,6 +63,7 @@ static long request(const char *method, const char *path, const char *auth,
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     if (auth) h = curl_slist_append(h, auth);
     h = curl_slist_append(h, "Expect:");
+    if (body) h = curl_slist_append(h, "Content-Type: application/json");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     if (body) curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
     if (curl_easy_perform(c) == CURLE_OK)
@@ -247,6 +248,7 @@ int main(void) {
     api_config_default(&cfg);
     cfg.listen = "127.0.0.1:0";
     cfg.admin_token = TOKEN;
+    cfg.max_per_client = 1024; /* every client thread is on 127.0.0.1 */
     cfg.dashboard_dir = dash;
     cfg.sse_queue = 16;
     cfg.sse_heartbeat_ms = 50;
