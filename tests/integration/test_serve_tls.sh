@@ -37,7 +37,6 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 [ -n "$port" ] || fail "no port"
-grep -q "dashboard: https://" "$T/log" || fail "banner does not say https"
 body=""
 for _ in $(seq 1 50); do
     body=$(curl -s --cacert "$T/a/cert.pem" "https://127.0.0.1:$port/healthz")
@@ -45,6 +44,11 @@ for _ in $(seq 1 50); do
     sleep 0.1
 done
 echo "$body" | grep -q '"status":"ok"' || fail "healthz over https: $body"
+for _ in $(seq 1 50); do
+    grep -q "dashboard: https://" "$T/log" && break
+    sleep 0.1
+done
+grep -q "dashboard: https://" "$T/log" || fail "banner does not say https"
 curl -s --cacert "$T/b/cert.pem" "https://127.0.0.1:$port/healthz" \
     >/dev/null && fail "a certificate we do not trust was accepted"
 out=$(curl -s -m 5 "http://127.0.0.1:$port/healthz")
