@@ -1060,3 +1060,35 @@ Test(mon_config, documented_keys_are_all_accepted) {
         cr_expect_null(strstr(err, "unknown key"), "%s", err);
     }
 }
+
+/* Regexes are bounded before regcomp: stacked quantifiers and nested
+ * counts build automata of gigabytes ((a{1,100}){1,100}){1,100} took a
+ * multi-GB regcomp) and are refused with the line and why. */
+Test(mon_config, regexes_with_stacked_quantifiers_are_refused) {
+    static const char *const bad[] = {
+        "(a+)+", "(a*)*", "^(x|y+)*$", "a**", "a+{2}", "(a{2}){3}",
+        "((a{1,100}){1,100}){1,100}", "a{1000}", "x{1,300}",
+    };
+    char text[256];
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(text, sizeof(text), "[storage]\ngroup-allowlist = %s\n",
+                 bad[i]);
+        mon_config_t *cfg = load(text);
+        cr_assert_null(cfg, "%s accepted", bad[i]);
+        cr_assert(strstr(err, "t.ini:2: [storage] group-allowlist:") &&
+                      strstr(err, "refused"),
+                  "%s: %s", bad[i], err);
+    }
+    static const char *const good[] = {
+        "^app-", "^(console-consumer-|python-kafka-consumer-|quick-).*$",
+        "(foo-[0-9]+)?", "[a-z]{1,50}", "(a|b)*", "^[[:alnum:]._-]+$",
+        "\\(x+\\)+", "[(]a+[)]+",
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        snprintf(text, sizeof(text), "[storage]\ngroup-allowlist = %s\n",
+                 good[i]);
+        mon_config_t *cfg = load(text);
+        cr_assert_not_null(cfg, "%s refused: %s", good[i], err);
+        mon_config_destroy(cfg);
+    }
+}
