@@ -59,7 +59,7 @@ VERDICT_BIN := $(patsubst tests/verdict/%.c,$(BUILD)/verdict/%,$(VERDICT_SRC))
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BIN := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRC))
 
-.PHONY: all deps run test unit bench clean format fuzz
+.PHONY: all deps deps-build run test unit bench clean format fuzz
 all: warren
 
 # ./warren is always the plain build; sanitized builds keep theirs in BUILD.
@@ -143,8 +143,68 @@ $(BUILD)/monitor/base/mon_version.o: ALL_CFLAGS += -I$(GEN)
 .PHONY: FORCE
 FORCE:
 
+# ---- Install, man page, Debian package ---------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the dashboard
+# (PREFIX/share/warren/dashboards, found from the binary's own location),
+# samples and README (PREFIX/share/doc/warren), warren(1) and
+# warren.ini(5). make deb: the same tree under PREFIX=/usr plus packaging/
+# (unit, conffile, maintainer scripts), built with dpkg-deb into
+# build/warren_<version>_<arch>.deb.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  := $(PREFIX)/bin
+DATADIR := $(PREFIX)/share/warren
+DOCDIR  := $(PREFIX)/share/doc/warren
+MAN1DIR := $(PREFIX)/share/man/man1
+MAN5DIR := $(PREFIX)/share/man/man5
+MANPAGE := $(BUILD)/warren.1
+MANPAGE5 := $(BUILD)/warren.ini.5
+DASH_FILES   = $(filter-out dashboards/README.md,$(wildcard dashboards/*))
+SAMPLE_FILES = $(wildcard samples/*.ini samples/*.jsonl) samples/README.md
+TMPL_FILES   = $(wildcard samples/templates/*)
+
+# warren(1) is written from the binary's own --help texts and its key
+# table (packaging/mkman.py); warren.ini(5) by `warren config-keys --man`.
+$(MANPAGE): $(BUILD)/warren packaging/mkman.py
+	python3 packaging/mkman.py $(BUILD)/warren '$(VERSION)' >$@.tmp
+	mv -f $@.tmp $@
+$(MANPAGE5): $(BUILD)/warren
+	$(BUILD)/warren config-keys --man >$@.tmp
+	mv -f $@.tmp $@
+
+.PHONY: man install uninstall deb
+man: $(MANPAGE) $(MANPAGE5)
+
+install: $(BUILD)/warren $(MANPAGE) $(MANPAGE5)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/dashboards \
+	  $(DESTDIR)$(DOCDIR)/samples/templates $(DESTDIR)$(MAN1DIR) \
+	  $(DESTDIR)$(MAN5DIR)
+	install -m 0755 $(BUILD)/warren $(DESTDIR)$(BINDIR)/warren
+	install -m 0644 $(DASH_FILES) $(DESTDIR)$(DATADIR)/dashboards/
+	install -m 0644 $(SAMPLE_FILES) $(DESTDIR)$(DOCDIR)/samples/
+	install -m 0644 $(TMPL_FILES) $(DESTDIR)$(DOCDIR)/samples/templates/
+	install -m 0644 README.md LICENSE $(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(MANPAGE) $(DESTDIR)$(MAN1DIR)/warren.1
+	install -m 0644 $(MANPAGE5) $(DESTDIR)$(MAN5DIR)/warren.ini.5
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/warren $(DESTDIR)$(MAN1DIR)/warren.1 \
+	  $(DESTDIR)$(MAN5DIR)/warren.ini.5
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+
+DEB_STAGE := $(BUILD)/deb/debian/warren
+deb: $(BUILD)/warren
+	rm -rf $(BUILD)/deb build/warren_*.deb
+	@$(MAKE) --no-print-directory install PREFIX=/usr \
+	  DESTDIR=$(CURDIR)/$(DEB_STAGE)
+	sh packaging/mkdeb.sh $(DEB_STAGE) build '$(VERSION)'
+
+# `make deps` installs everything `make test` needs; `make deps-build` only
+# what building and `make run` need (tests/deps.sh says which is which).
 deps:
-	@sh tests/deps.sh
+	@sh tests/deps.sh test
+deps-build:
+	@sh tests/deps.sh build
 
 unit: $(UNIT_BIN)
 
@@ -201,7 +261,7 @@ bench: deps
 	  $(VERDICT_BIN)
 	@BUILD=$(BUILD) sh tests/bench.sh
 
-run: deps
+run: deps-build
 	@$(MAKE) --no-print-directory warren
 	./warren serve --demo
 

@@ -116,8 +116,14 @@ static const char *dashboard_dir(char *buf, size_t size) {
         if (slash) {
             *slash = '\0';
             for (size_t i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
-                int w = snprintf(buf, size, "%s/%s", exe, beside[i]);
-                if (w > 0 && (size_t)w < size && is_dashboard(buf))
+                char cand[PATH_MAX], real[PATH_MAX];
+                int w = snprintf(cand, sizeof(cand), "%s/%s", exe, beside[i]);
+                if (w <= 0 || (size_t)w >= sizeof(cand) || !is_dashboard(cand))
+                    continue;
+                /* /usr/share/warren/dashboards, not /usr/bin/../share/... */
+                w = snprintf(buf, size, "%s",
+                             realpath(cand, real) ? real : cand);
+                if (w > 0 && (size_t)w < size)
                     return buf;
             }
         }

@@ -85,9 +85,7 @@ wait_log() { # regex seconds
     done
     return 1
 }
-wait_log '"msg":"listening on [^"]*:[0-9]*"' 20
-port=$(sed -n 's/.*"msg":"listening on [^"]*:\([0-9]*\)".*/\1/p' "$tmp/log" |
-    head -n 1)
+wait_port "$tmp/log"
 check "serve started (port $port)" $([ -n "$port" ]; echo $?)
 wait_log '"msg":"Warren is running"' 20
 check "the banner is a log event" $?

@@ -30,13 +30,7 @@ fi
 "$WARREN_BIN" serve --listen 127.0.0.1:0 --data-dir "$tmp/data" \
     2>"$tmp/log" &
 pid=$!
-port=
-for _ in $(seq 200); do
-    port=$(sed -n 's/.*listening on [^ ]*:\([0-9]*\)$/\1/p' "$tmp/log")
-    [ -n "$port" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-done
+wait_port "$tmp/log"
 check "serve started" $([ -n "$port" ]; echo $?)
 if [ -n "$port" ]; then
     curl -s "http://127.0.0.1:$port/v3/info" >"$tmp/info"
