@@ -64,6 +64,8 @@ check "  its error is a JSON line naming file:line" \
       grep -q 'bad.ini:2' "$tmp/bad.log"; echo $?)
 
 cat >"$tmp/warren.ini" <<'INI'
+[http]
+admin-token = log-test-token
 [cluster local]
 source = embedded
 [cluster gone]
@@ -95,7 +97,8 @@ wait_log '"msg":"librdkafka: ' 30
 check "librdkafka's lines go through the log" $?
 wait_log '"msg":"cluster unavailable"' 30
 check "the unreachable cluster was logged" $?
-curl -s -X POST -d '{"level":"debug"}' \
+curl -s -X POST -H 'Authorization: Bearer log-test-token' \
+    -d '{"level":"debug"}' \
     "http://127.0.0.1:$port/v3/admin/loglevel" >/dev/null
 wait_log '"msg":"log level changed"' 10
 check "the level change was logged" $?
