@@ -98,6 +98,7 @@ check "librdkafka's lines go through the log" $?
 wait_log '"msg":"cluster unavailable"' 30
 check "the unreachable cluster was logged" $?
 curl -s -X POST -H 'Authorization: Bearer log-test-token' \
+    -H 'Content-Type: application/json' \
     -d '{"level":"debug"}' \
     "http://127.0.0.1:$port/v3/admin/loglevel" >/dev/null
 wait_log '"msg":"log level changed"' 10
