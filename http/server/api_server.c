@@ -942,8 +942,7 @@ void api_server_stop(api_server_t *srv, int64_t grace_ms) {
     srv->listen_fd = -1;
     api_sse_hub_close(srv->hub);
     while (atomic_load(&srv->inflight) > 0 && waited < grace_ms) {
-        struct timespec ts = {0, 5 * 1000000L};
-        nanosleep(&ts, NULL);
+        mon_clock_sleep_ms(5);
         waited += 5;
     }
     MHD_stop_daemon(srv->daemon);

@@ -15,7 +15,9 @@
 #include <time.h>
 
 #include "http/server/api_json.h"
+#include "monitor/base/mon_clock.h"
 #include "monitor/base/mon_mem.h"
+#include "monitor/base/mon_worker.h"
 
 typedef struct sse_msg_s {
     int refs; /* guarded by hub->lock */
@@ -39,16 +41,14 @@ typedef struct sse_client_s {
 
 struct api_sse_hub_s {
     pthread_mutex_t lock; /* guards everything below but the atomics */
-    pthread_cond_t cond;  /* heartbeat thread wake-up (close) */
     sse_client_t *clients;
     int closed;
-    int thread_started;
     uint64_t next_id;
     size_t queue_max;
     size_t max_clients;
     size_t listed; /* clients on the list, gone or not */
     int64_t heartbeat_ms;
-    pthread_t thread;
+    mon_worker_t *heartbeat; /* owned by the hub's creator thread */
     atomic_size_t live; /* streams not yet released */
     atomic_uint_least64_t dropped_total;
 };
@@ -145,37 +145,21 @@ static int broadcast(api_sse_hub_t *hub, sse_msg_t *m) {
     return n;
 }
 
-static void *heartbeat_main(void *arg) {
+static void heartbeat_main(mon_worker_t *w, void *arg) {
     api_sse_hub_t *hub = arg;
     static const char beat[] = ": heartbeat\n\n";
 
-    pthread_mutex_lock(&hub->lock);
-    while (!hub->closed) {
-        struct timespec ts;
-        int rc;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += hub->heartbeat_ms / 1000;
-        ts.tv_nsec += (long)(hub->heartbeat_ms % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        rc = 0;
-        while (!hub->closed && rc != ETIMEDOUT)
-            rc = pthread_cond_timedwait(&hub->cond, &hub->lock, &ts);
-        if (hub->closed) break;
-        broadcast(hub, msg_new(beat, sizeof(beat) - 1));
+    while (!mon_worker_sleep(w, hub->heartbeat_ms)) {
+        pthread_mutex_lock(&hub->lock);
+        if (!hub->closed) broadcast(hub, msg_new(beat, sizeof(beat) - 1));
+        pthread_mutex_unlock(&hub->lock);
     }
-    pthread_mutex_unlock(&hub->lock);
-    return NULL;
 }
 
 api_sse_hub_t *api_sse_hub_new(size_t queue_max, size_t max_clients,
                                int64_t heartbeat_ms, char *errstr,
                                size_t errstr_size) {
     api_sse_hub_t *hub = mon_calloc(1, sizeof(*hub));
-    pthread_condattr_t ca;
-    int rc;
 
     hub->queue_max = queue_max ? queue_max : 256;
     hub->max_clients = max_clients ? max_clients : 64;
@@ -184,19 +168,12 @@ api_sse_hub_t *api_sse_hub_new(size_t queue_max, size_t max_clients,
     atomic_init(&hub->live, 0);
     atomic_init(&hub->dropped_total, 0);
     pthread_mutex_init(&hub->lock, NULL);
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&hub->cond, &ca);
-    pthread_condattr_destroy(&ca);
-    rc = pthread_create(&hub->thread, NULL, heartbeat_main, hub);
-    if (rc != 0) {
-        snprintf(errstr, errstr_size, "sse heartbeat thread: %s", strerror(rc));
-        pthread_cond_destroy(&hub->cond);
+    if (mon_worker_start(&hub->heartbeat, "sse heartbeat", heartbeat_main, hub,
+                         errstr, errstr_size) != 0) {
         pthread_mutex_destroy(&hub->lock);
         free(hub);
         return NULL;
     }
-    hub->thread_started = 1;
     return hub;
 }
 
@@ -210,8 +187,8 @@ void api_sse_hub_close(api_sse_hub_t *hub) {
             MHD_resume_connection(c->conn);
         }
     }
-    pthread_cond_broadcast(&hub->cond);
     pthread_mutex_unlock(&hub->lock);
+    mon_worker_request_stop(hub->heartbeat);
 }
 
 size_t api_sse_hub_clients(api_sse_hub_t *hub) {
@@ -221,9 +198,8 @@ size_t api_sse_hub_clients(api_sse_hub_t *hub) {
 int api_sse_hub_wait_idle(api_sse_hub_t *hub, int64_t timeout_ms) {
     int64_t waited = 0;
     while (api_sse_hub_clients(hub) > 0) {
-        struct timespec ts = {0, 5 * 1000000L};
         if (waited >= timeout_ms) return -1;
-        nanosleep(&ts, NULL);
+        mon_clock_sleep_ms(5);
         waited += 5;
     }
     return 0;
@@ -232,7 +208,7 @@ int api_sse_hub_wait_idle(api_sse_hub_t *hub, int64_t timeout_ms) {
 void api_sse_hub_destroy(api_sse_hub_t *hub) {
     if (!hub) return;
     api_sse_hub_close(hub);
-    if (hub->thread_started) pthread_join(hub->thread, NULL);
+    mon_worker_stop(&hub->heartbeat);
     pthread_mutex_lock(&hub->lock);
     while (hub->clients) {
         sse_client_t *c = hub->clients;
@@ -240,7 +216,6 @@ void api_sse_hub_destroy(api_sse_hub_t *hub) {
         client_free(c);
     }
     pthread_mutex_unlock(&hub->lock);
-    pthread_cond_destroy(&hub->cond);
     pthread_mutex_destroy(&hub->lock);
     free(hub);
 }

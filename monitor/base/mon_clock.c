@@ -105,3 +105,11 @@ int mon_clock_cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *mutex,
     }
     return pthread_cond_timedwait(cond, mutex, &ts);
 }
+
+void mon_clock_sleep_ms(int64_t ms) {
+    if (ms <= 0)
+        return;
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}

@@ -63,4 +63,9 @@ void mon_clock_cond_init(pthread_cond_t *cond);
 int mon_clock_cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *mutex,
                            int64_t ms);
 
+/* Sleeps ms milliseconds (resuming after signals). Only for code with no
+ * stop to honour (CLI tools, polls bounded by a deadline); a thread that
+ * must stop promptly sleeps with mon_worker_sleep (mon_worker.h). */
+void mon_clock_sleep_ms(int64_t ms);
+
 #endif

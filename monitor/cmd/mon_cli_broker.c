@@ -22,9 +22,10 @@
 #include "broker-core/bc_murmur2.h"
 #include "broker-core/bc_producer.h"
 #include "broker-core/bc_topic.h"
+#include "monitor/base/mon_clock.h"
+#include "monitor/base/mon_mem.h"
 #include "monitor/cmd/mon_cli.h"
 #include "monitor/cmd/mon_cli_broker_groups.h"
-#include "monitor/base/mon_mem.h"
 
 typedef struct broker_cmd_s {
     const char *name;
@@ -104,12 +105,6 @@ static int bad_option(const char *cmd, const char *arg) {
     return 2;
 }
 
-static int64_t wall_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int parse_int(const char *s, long min, long max, long *out) {
     char *end;
     errno = 0;
@@ -134,7 +129,7 @@ static bc_broker_t *open_broker(const char *cmd, const char *dir, int create,
     conf.msg_fn = print_msg;
     conf.msg_opaque = (void *)cmd;
     bc_broker_t *b =
-        bc_broker_open(dir, &conf, wall_ms(), &e, err, sizeof(err));
+        bc_broker_open(dir, &conf, mon_clock_wall_ms(), &e, err, sizeof(err));
     if (!b) {
         fprintf(stderr, "warren broker %s: %s\n", cmd, err);
         *code = e == BC_ERR_LOCKED || e == BC_ERR_NOT_FOUND ||
@@ -301,8 +296,8 @@ static int cmd_produce(int argc, char **argv) {
     }
 
     if (!exists) {
-        int rc = bc_broker_create_topic(b, topic, nparts, &cfg, wall_ms(), err,
-                                        sizeof(err));
+        int rc = bc_broker_create_topic(b, topic, nparts, &cfg,
+                                        mon_clock_wall_ms(), err, sizeof(err));
         if (rc < 0) {
             code = rc == BC_ERR_INVALID ? bad_input(cmd, "%s", err) : 1;
             if (code == 1) fprintf(stderr, "warren broker %s: %s\n", cmd, err);
@@ -337,8 +332,8 @@ static int cmd_produce(int argc, char **argv) {
                             NULL,
                             0};
         int32_t part;
-        if (bc_producer_send(p, topic, -1, &r, wall_ms(), &part, NULL, err,
-                             sizeof(err)) < 0) {
+        if (bc_producer_send(p, topic, -1, &r, mon_clock_wall_ms(), &part, NULL,
+                             err, sizeof(err)) < 0) {
             fprintf(stderr,
                     "warren broker %s: stdin:%zu: %s (%zu earlier records "
                     "stored)\n",
@@ -349,7 +344,7 @@ static int cmd_produce(int argc, char **argv) {
         counts[part]++;
         sent++;
     }
-    if (p && bc_producer_flush(p, wall_ms(), err, sizeof(err)) < 0 &&
+    if (p && bc_producer_flush(p, mon_clock_wall_ms(), err, sizeof(err)) < 0 &&
         code == 0) {
         fprintf(stderr, "warren broker %s: %s\n", cmd, err);
         code = 1;
@@ -524,7 +519,7 @@ static int cmd_maintain(int argc, char **argv) {
     bc_broker_t *b = open_broker(cmd, dir, 0, &code);
     if (!b) return code;
     bc_maint_stats_t st;
-    if (bc_broker_maintain(b, wall_ms(), &st, err, sizeof(err)) < 0) {
+    if (bc_broker_maintain(b, mon_clock_wall_ms(), &st, err, sizeof(err)) < 0) {
         fprintf(stderr, "warren broker %s: %s\n", cmd, err);
         code = 1;
     }

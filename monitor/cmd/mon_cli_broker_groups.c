@@ -20,8 +20,8 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +33,7 @@
 #include "broker-core/bc_coord.h"
 #include "broker-core/bc_err.h"
 #include "broker-core/bc_offsets.h"
+#include "monitor/base/mon_clock.h"
 #include "monitor/base/mon_mem.h"
 
 /* Set by SIGINT/SIGTERM during consume, on whichever thread the signal
@@ -42,13 +43,6 @@ static atomic_int consume_stop;
 static void on_signal(int sig) {
     (void)sig;
     atomic_store(&consume_stop, 1);
-}
-
-static int64_t wall_ms(void) {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void consume_usage(FILE *f) {
@@ -138,8 +132,8 @@ static bc_broker_t *open_dir(const char *cmd, const char *dir) {
     bc_broker_conf_t conf = bc_broker_conf_default();
     char err[512];
     int code = 0;
-    bc_broker_t *b =
-        bc_broker_open(dir, &conf, wall_ms(), &code, err, sizeof(err));
+    bc_broker_t *b = bc_broker_open(dir, &conf, mon_clock_wall_ms(), &code, err,
+                                    sizeof(err));
 
     if (!b) bad(cmd, 0, "%s", err); /* names the data dir already */
     return b;
@@ -233,7 +227,8 @@ static int run_consume(const consume_opts_t *o) {
     cconf.partitions_cb = partitions_cb;
     cconf.opaque = b;
     coord = bc_coord_new(&cconf, err, sizeof(err));
-    off = coord ? bc_offsets_open(b, NULL, wall_ms(), NULL, err, sizeof(err))
+    off = coord ? bc_offsets_open(b, NULL, mon_clock_wall_ms(), NULL, err,
+                                  sizeof(err))
                 : NULL;
     if (!off) {
         rc = bad("consume", 0, "data dir '%s': %s", o->dir, err);
@@ -468,7 +463,8 @@ static int run_groups(const char *dir, const char *group, int json) {
     /* A data dir that never saw a commit has no __consumer_offsets; a
      * listing must not create it. */
     if (bc_broker_partitions(b, BC_OFFSETS_TOPIC) > 0) {
-        off = bc_offsets_open(b, NULL, wall_ms(), NULL, err, sizeof(err));
+        off = bc_offsets_open(b, NULL, mon_clock_wall_ms(), NULL, err,
+                              sizeof(err));
         if (!off) {
             rc = bad("groups", 0, "data dir '%s': %s", dir, err);
             goto out;
@@ -485,7 +481,8 @@ static int run_groups(const char *dir, const char *group, int json) {
     rows = mon_calloc(n ? n : 1, sizeof(*rows));
     for (size_t i = 0; i < n; i++) {
         bc_log_t *log = bc_broker_log(b, e[i].topic, e[i].partition);
-        bc_coord_desc_t *d = bc_coord_describe(coord, e[i].group, wall_ms());
+        bc_coord_desc_t *d =
+            bc_coord_describe(coord, e[i].group, mon_clock_wall_ms());
         const bc_coord_member_t *m =
             bc_coord_desc_owner(d, e[i].topic, e[i].partition);
 

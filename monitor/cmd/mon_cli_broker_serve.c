@@ -14,11 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "broker-core/bc_broker.h"
 #include "broker-core/bc_kserver.h"
 #include "broker-core/bc_offsets.h"
+#include "monitor/base/mon_clock.h"
 #include "monitor/cmd/mon_cli_broker_groups.h"
 
 static atomic_int g_stop;
@@ -26,12 +26,6 @@ static atomic_int g_stop;
 static void on_signal(int sig) {
     (void)sig;
     atomic_store(&g_stop, 1);
-}
-
-static int64_t now_wall_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void log_line(void *opaque, const char *line) {
@@ -96,13 +90,13 @@ int mon_cli_broker_serve(int argc, char **argv) {
     bc_broker_conf_t bconf = bc_broker_conf_default();
     bconf.create_if_missing = 1;
     bconf.msg_fn = log_line;
-    bc_broker_t *b = bc_broker_open(dir, &bconf, now_wall_ms(), &e, err,
+    bc_broker_t *b = bc_broker_open(dir, &bconf, mon_clock_wall_ms(), &e, err,
                                     sizeof(err));
     if (!b) {
         fprintf(stderr, "warren broker serve: %s\n", err);
         return 2;
     }
-    bc_offsets_t *off = bc_offsets_open(b, NULL, now_wall_ms(), NULL, err,
+    bc_offsets_t *off = bc_offsets_open(b, NULL, mon_clock_wall_ms(), NULL, err,
                                         sizeof(err));
     bc_kserver_t *srv = NULL;
     if (!off) {
@@ -129,9 +123,8 @@ int mon_cli_broker_serve(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
     int64_t last = 0;
     while (!atomic_load(&g_stop)) {
-        struct timespec ts = {0, 100 * 1000000L};
-        nanosleep(&ts, NULL);
-        int64_t now = now_wall_ms();
+        mon_clock_sleep_ms(100);
+        int64_t now = mon_clock_wall_ms();
         if (now - last >= 1000) {
             if (bc_broker_tick(b, now, err, sizeof(err)) < 0)
                 fprintf(stderr, "warren broker serve: %s\n", err);

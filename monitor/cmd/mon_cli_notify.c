@@ -18,6 +18,7 @@
 #include "evaluator/ev_group.h"
 #include "monitor/cmd/mon_cli.h"
 #include "monitor/config/mon_config.h"
+#include "monitor/base/mon_clock.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/notify/mon_notifier.h"
 
@@ -46,12 +47,6 @@ static void usage(FILE *out) {
             "exit status: 0 delivered (2xx), 1 not delivered, 2 bad usage "
             "or\n"
             "configuration (one line naming the file and line).\n");
-}
-
-static int64_t wall_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void sample(mon_group_eval_t *ev, mon_part_eval_t parts[2],
@@ -209,7 +204,7 @@ int mon_cli_notify(int argc, char **argv) {
         goto out;
     }
     const mon_config_cluster_t *cl = mon_config_cluster_at(cfg, 0);
-    int64_t now = wall_ms();
+    int64_t now = mon_clock_wall_ms();
     mon_group_eval_t ev;
     mon_part_eval_t parts[2];
     sample(&ev, parts, cl ? cl->name : "local", group, close_kind, now);

@@ -24,6 +24,7 @@
 #include "monitor/cmd/mon_cli.h"
 #include "monitor/config/mon_config.h"
 #include "monitor/demo/mon_demo.h"
+#include "monitor/base/mon_clock.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_version.h"
 #include "monitor/notify/mon_notifier.h"
@@ -145,11 +146,6 @@ static void fail(const char *what, const char *err) {
     else
         fprintf(stderr, "warren serve: %s%s%s\n", what ? what : "",
                 what ? ": " : "", err);
-}
-
-static void sleep_ms(long ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 int mon_cli_serve(int argc, char **argv) {
@@ -378,7 +374,7 @@ int mon_cli_serve(int argc, char **argv) {
                 u_dash, u_api, u_met);
 
     while (!atomic_load(&g_stop))
-        sleep_ms(100);
+        mon_clock_sleep_ms(100);
     mon_log(MON_LOG_INFO, "shutting down");
     api_server_set_ready(srv, 0);
     api_server_stop(srv, 2000);

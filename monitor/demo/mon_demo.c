@@ -3,19 +3,16 @@
 #include "monitor/base/mon_clock.h"
 #include "monitor/demo/mon_demo.h"
 
-#include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "broker-core/bc_consumer.h"
 #include "broker-core/bc_err.h"
 #include "broker-core/bc_producer.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
+#include "monitor/base/mon_worker.h"
 #include "monitor/sources/mon_source_embedded.h"
 
 #define DEMO_TOPIC "orders"
@@ -49,8 +46,7 @@ struct mon_demo_s;
 typedef struct worker_s {
     struct mon_demo_s *demo;
     const group_spec_t *spec;
-    pthread_t thread;
-    int running;
+    mon_worker_t *thread; /* NULL when not running */
     bc_consumer_t *consumer;
 } worker_t;
 
@@ -59,9 +55,7 @@ struct mon_demo_s {
     bc_offsets_t *off;
     bc_coord_t *coord;
     bc_producer_t *producer;
-    atomic_int stop;
-    pthread_t producer_thread;
-    int producer_running;
+    mon_worker_t *producer_thread; /* NULL when not running */
     worker_t workers[N_GROUPS];
 };
 
@@ -76,19 +70,13 @@ static int64_t consumer_clock(void *opaque) {
     return mon_clock_wall_ms();
 }
 
-static void sleep_ms(int64_t ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-static void *produce(void *arg) {
+static void produce(mon_worker_t *self, void *arg) {
     mon_demo_t *d = arg;
     static const char *customers[] = {"acme", "globex", "initech", "umbrella",
                                       "hooli", "stark", "wayne", "tyrell"};
     uint64_t n = 0;
     int64_t start = mon_clock_mono_ms();
-    while (!atomic_load(&d->stop)) {
+    while (!mon_worker_stopping(self)) {
         char key[32], value[96];
         const char *cust = customers[n % 8];
         int kl = snprintf(key, sizeof(key), "%s", cust);
@@ -107,15 +95,12 @@ static void *produce(void *arg) {
         /* Pace to DEMO_RATE records per second. */
         int64_t due = start + (int64_t)(n * 1000 / DEMO_RATE);
         int64_t wait = due - mon_clock_mono_ms();
-        if (wait > 0)
-            sleep_ms(wait);
+        mon_worker_sleep(self, wait);
     }
-    return NULL;
 }
 
-static void *consume(void *arg) {
+static void consume(mon_worker_t *self, void *arg) {
     worker_t *w = arg;
-    mon_demo_t *d = w->demo;
     const group_spec_t *s = w->spec;
     char err[256];
     const char *topics[] = {s->topic};
@@ -124,14 +109,15 @@ static void *consume(void *arg) {
                    MON_LOG_FIELDS(MON_LF_STR("group", s->group),
                                   MON_LF_STR("error", err)),
                    "demo consumer cannot subscribe");
-        return NULL;
+        return;
     }
     int64_t started = mon_clock_mono_ms(), last_commit = started;
     bc_consumer_offset_t fixed[8];
     size_t n_fixed = 0;
-    while (!atomic_load(&d->stop)) {
-        if (s->how == SLOW) /* max.poll.records 6 every 100 ms: 60/s */
-            sleep_ms(100);
+    while (!mon_worker_stopping(self)) {
+        /* max.poll.records 6 every 100 ms: 60/s */
+        if (s->how == SLOW && mon_worker_sleep(self, 100))
+            break;
         bc_consumer_records_t *recs = NULL;
         int rc = bc_consumer_poll(w->consumer, 100, &recs, err, sizeof(err));
         if (rc == BC_CONSUMER_ERR_WAKEUP)
@@ -141,7 +127,7 @@ static void *consume(void *arg) {
                        MON_LOG_FIELDS(MON_LF_STR("group", s->group),
                                       MON_LF_STR("error", err)),
                        "demo poll failed");
-            sleep_ms(100);
+            mon_worker_sleep(self, 100);
             continue;
         }
         bc_consumer_records_free(recs);
@@ -154,7 +140,7 @@ static void *consume(void *arg) {
                        MON_LOG_FIELDS(MON_LF_STR("group", s->group)),
                        "demo group stops consuming (as planned)");
             bc_consumer_close(w->consumer, err, sizeof(err));
-            return NULL;
+            return;
         }
         if (s->how == STALLED) {
             /* Commit the positions seen first, forever. */
@@ -186,7 +172,6 @@ static void *consume(void *arg) {
                                       MON_LF_STR("error", err)),
                        "demo commit failed");
     }
-    return NULL;
 }
 
 static int ensure_topic(bc_broker_t *b, const char *topic, int32_t parts,
@@ -201,7 +186,6 @@ static int ensure_topic(bc_broker_t *b, const char *topic, int32_t parts,
 mon_demo_t *mon_demo_start(mon_source_t *src, char *errstr,
                            size_t errstr_size) {
     mon_demo_t *d = mon_calloc(1, sizeof(*d));
-    atomic_init(&d->stop, 0);
     d->broker = mon_source_embedded_broker(src);
     d->off = mon_source_embedded_offsets(src);
     d->coord = mon_source_embedded_coord(src);
@@ -244,19 +228,13 @@ mon_demo_t *mon_demo_start(mon_source_t *src, char *errstr,
         if (!w->consumer)
             goto fail;
     }
-    if (pthread_create(&d->producer_thread, NULL, produce, d) != 0) {
-        snprintf(errstr, errstr_size, "demo: cannot start producer thread");
+    if (mon_worker_start(&d->producer_thread, "demo producer", produce, d,
+                         errstr, errstr_size) != 0)
         goto fail;
-    }
-    d->producer_running = 1;
     for (size_t i = 0; i < N_GROUPS; i++)
-        if (pthread_create(&d->workers[i].thread, NULL, consume,
-                           &d->workers[i]) != 0) {
-            snprintf(errstr, errstr_size, "demo: cannot start a consumer");
+        if (mon_worker_start(&d->workers[i].thread, specs[i].group, consume,
+                             &d->workers[i], errstr, errstr_size) != 0)
             goto fail;
-        } else {
-            d->workers[i].running = 1;
-        }
     mon_log_kv(MON_LOG_INFO,
                MON_LOG_FIELDS(MON_LF_STR("topic", DEMO_TOPIC),
                               MON_LF_INT("rate", DEMO_RATE),
@@ -272,21 +250,23 @@ fail:
 void mon_demo_stop(mon_demo_t *d) {
     if (!d)
         return;
-    atomic_store(&d->stop, 1);
+    /* Ask every thread first, so they all wind down at once. */
+    mon_worker_request_stop(d->producer_thread);
+    for (size_t i = 0; i < N_GROUPS; i++) {
+        mon_worker_request_stop(d->workers[i].thread);
+        if (d->workers[i].consumer)
+            bc_consumer_wakeup(d->workers[i].consumer);
+    }
     for (size_t i = 0; i < N_GROUPS; i++) {
         worker_t *w = &d->workers[i];
-        if (w->consumer)
-            bc_consumer_wakeup(w->consumer);
-        if (w->running)
-            pthread_join(w->thread, NULL);
+        mon_worker_stop(&w->thread);
         if (w->consumer) {
             char err[256];
             bc_consumer_close(w->consumer, err, sizeof(err));
             bc_consumer_destroy(w->consumer);
         }
     }
-    if (d->producer_running)
-        pthread_join(d->producer_thread, NULL);
+    mon_worker_stop(&d->producer_thread);
     bc_producer_destroy(d->producer);
     free(d);
 }

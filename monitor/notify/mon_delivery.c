@@ -34,6 +34,7 @@
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/base/mon_version.h"
+#include "monitor/base/mon_worker.h"
 #include "monitor/notify/mon_sign.h"
 
 #define MAGIC "WRNDLVRY"
@@ -115,9 +116,7 @@ struct mon_delivery_s {
 
     /* sender */
     CURLM *multi;
-    pthread_t thread;
-    bool thread_started;
-    atomic_bool stop;
+    mon_worker_t *sender; /* NULL when not started */
     uint64_t rnd;              /* xorshift state, sender only */
 };
 
@@ -1128,11 +1127,11 @@ static void finish_transfer(mon_delivery_t *q, item_t *it, CURLcode code) {
                    "delivery failed");
 }
 
-static void *sender_main(void *arg) {
+static void sender_main(mon_worker_t *w, void *arg) {
     mon_delivery_t *q = arg;
     char err[256];
     int64_t last_sync_err = 0;
-    while (!atomic_load(&q->stop)) {
+    while (!mon_worker_stopping(w)) {
         if (sync_journal(q, err, sizeof(err)) != 0) {
             int64_t now = mon_clock_mono_ms();
             if (now - last_sync_err > 10000) {
@@ -1161,7 +1160,6 @@ static void *sender_main(void *arg) {
         if (wait > 0)
             curl_multi_poll(q->multi, NULL, 0, (int)wait, NULL);
     }
-    return NULL;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1235,7 +1233,6 @@ mon_delivery_t *mon_delivery_new(const char *path,
     pthread_mutex_init(&q->lock, NULL);
     pthread_mutex_init(&q->sync_lock, NULL);
     mon_clock_cond_init(&q->cond);
-    atomic_init(&q->stop, false);
     if (mon_sign_random(&q->rnd, sizeof(q->rnd)) != 0 || q->rnd == 0)
         q->rnd = 0x9e3779b97f4a7c15ULL ^ (uint64_t)mon_clock_wall_ms();
 
@@ -1271,15 +1268,13 @@ mon_delivery_t *mon_delivery_new(const char *path,
             curl_global_cleanup();
             goto err;
         }
-        if (pthread_create(&q->thread, NULL, sender_main, q) != 0) {
-            snprintf(errstr, errstr_size, "%s: cannot start the sender "
-                     "thread", path);
+        if (mon_worker_start(&q->sender, "delivery", sender_main, q, errstr,
+                             errstr_size) != 0) {
             curl_multi_cleanup(q->multi);
             q->multi = NULL;
             curl_global_cleanup();
             goto err;
         }
-        q->thread_started = true;
     }
     return q;
 err:
@@ -1290,11 +1285,10 @@ err:
 void mon_delivery_destroy(mon_delivery_t *q) {
     if (!q)
         return;
-    if (q->thread_started) {
-        atomic_store(&q->stop, true);
-        curl_multi_wakeup(q->multi);
-        pthread_join(q->thread, NULL);
-        q->thread_started = false;
+    if (q->sender) {
+        mon_worker_request_stop(q->sender);
+        curl_multi_wakeup(q->multi); /* out of curl_multi_poll */
+        mon_worker_stop(&q->sender);
     }
     /* Abandon transfers still in flight; their items stay queued. */
     for (item_t *it = q->head; it; it = it->next) {
@@ -1492,19 +1486,13 @@ static bool unfinished(const mon_delivery_t *q, uint64_t seq,
 }
 
 int mon_delivery_wait(mon_delivery_t *q, uint64_t seq, int64_t timeout_ms) {
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += timeout_ms / 1000;
-    dl.tv_nsec += (timeout_ms % 1000) * 1000000L;
-    if (dl.tv_nsec >= 1000000000L) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000L;
-    }
+    int64_t end = mon_clock_mono_ms() + timeout_ms;
     int rc = 0;
     pthread_mutex_lock(&q->lock);
     uint64_t upto = q->next_seq - 1;
     while (unfinished(q, seq, upto)) {
-        if (pthread_cond_timedwait(&q->cond, &q->lock, &dl) == ETIMEDOUT) {
+        if (mon_clock_cond_wait_ms(&q->cond, &q->lock,
+                                   end - mon_clock_mono_ms()) == ETIMEDOUT) {
             rc = unfinished(q, seq, upto) ? -1 : 0;
             break;
         }

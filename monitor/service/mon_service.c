@@ -27,6 +27,7 @@
 #include "monitor/sources/mon_source_kafka.h"
 #include "monitor/sources/mon_source_replay.h"
 #include "monitor/base/mon_strmap.h"
+#include "monitor/base/mon_worker.h"
 
 /* A cluster name and the source whose clock it runs on. */
 typedef struct route_s {
@@ -53,12 +54,7 @@ struct mon_service_s {
     int64_t eval_interval_ms;
     int lock_fd;  /* <data-dir>/warren.lock, flock'ed for our lifetime */
     int started;  /* _start succeeded: only then is a snapshot written */
-    /* loop thread state */
-    pthread_t thread;
-    int running;
-    pthread_mutex_t lock; /* guards stop */
-    pthread_cond_t cond;
-    int stop;
+    mon_worker_t *loop; /* the evaluation loop; NULL when not running */
     mon_strmap_t *last; /* loop thread only: "cluster\0group" -> status+1 */
     mon_group_eval_t ev; /* loop thread only */
     int64_t last_snapshot_ms;
@@ -173,8 +169,6 @@ mon_service_t *mon_service_new(const mon_config_t *cfg, char *errstr,
     mon_service_t *svc = mon_calloc(1, sizeof(*svc));
     svc->cfg = cfg;
     svc->lock_fd = -1;
-    pthread_mutex_init(&svc->lock, NULL);
-    mon_clock_cond_init(&svc->cond);
     svc->last = mon_strmap_new();
     const mon_config_general_t *gen = mon_config_general(cfg);
     const mon_config_storage_t *sto = mon_config_storage(cfg);
@@ -570,15 +564,13 @@ int mon_service_snapshot(mon_service_t *svc) {
 /* Evaluations and snapshots each run on their own timer (monotonic): a
  * snapshot-interval shorter than the evaluation interval is kept, not
  * stretched to the next pass. */
-static void *loop(void *arg) {
+static void loop(mon_worker_t *w, void *arg) {
     mon_service_t *svc = arg;
     int64_t snap_every = mon_config_general(svc->cfg)->snapshot_interval_ms;
     int64_t next_eval = mon_clock_mono_ms();
     int64_t next_snap = next_eval + snap_every;
     svc->last_snapshot_ms = next_eval;
-    pthread_mutex_lock(&svc->lock);
-    while (!svc->stop) {
-        pthread_mutex_unlock(&svc->lock);
+    do {
         if (mon_clock_mono_ms() >= next_eval) {
             mon_service_eval_pass(svc, mon_clock_wall_ms());
             next_eval = mon_clock_mono_ms() + svc->eval_interval_ms;
@@ -588,15 +580,10 @@ static void *loop(void *arg) {
             svc->last_snapshot_ms = mon_clock_mono_ms();
             next_snap = svc->last_snapshot_ms + snap_every;
         }
-        int64_t next = snap_every > 0 && next_snap < next_eval ? next_snap
-                                                               : next_eval;
-        pthread_mutex_lock(&svc->lock);
-        if (!svc->stop)
-            mon_clock_cond_wait_ms(&svc->cond, &svc->lock,
-                                   next - mon_clock_mono_ms());
-    }
-    pthread_mutex_unlock(&svc->lock);
-    return NULL;
+    } while (!mon_worker_sleep(w, (snap_every > 0 && next_snap < next_eval
+                                       ? next_snap
+                                       : next_eval) -
+                                      mon_clock_mono_ms()));
 }
 
 int mon_service_start(mon_service_t *svc, char *errstr, size_t errstr_size) {
@@ -611,27 +598,15 @@ int mon_service_start(mon_service_t *svc, char *errstr, size_t errstr_size) {
                                   MON_LF_STR("source", st.kind)),
                    "source up");
     }
-    svc->stop = 0;
-    int rc = pthread_create(&svc->thread, NULL, loop, svc);
-    if (rc != 0) {
-        snprintf(errstr, errstr_size, "cannot start evaluation loop: %s",
-                 strerror(rc));
+    if (mon_worker_start(&svc->loop, "evaluation loop", loop, svc, errstr,
+                         errstr_size) != 0)
         return -1;
-    }
-    svc->running = 1;
     svc->started = 1;
     return 0;
 }
 
 void mon_service_stop(mon_service_t *svc) {
-    if (svc->running) {
-        pthread_mutex_lock(&svc->lock);
-        svc->stop = 1;
-        pthread_cond_broadcast(&svc->cond);
-        pthread_mutex_unlock(&svc->lock);
-        pthread_join(svc->thread, NULL);
-        svc->running = 0;
-    }
+    mon_worker_stop(&svc->loop);
     for (size_t i = 0; i < svc->n_sources; i++) {
         mon_source_t *src = svc->sources[i];
         if (src) {
@@ -651,7 +626,7 @@ void mon_service_stop(mon_service_t *svc) {
 void mon_service_destroy(mon_service_t *svc) {
     if (!svc)
         return;
-    if (svc->running)
+    if (svc->loop)
         mon_service_stop(svc);
     for (size_t i = 0; i < svc->n_sources; i++) {
         mon_source_destroy(svc->sources[i]);
@@ -668,8 +643,6 @@ void mon_service_destroy(mon_service_t *svc) {
     mon_store_destroy(svc->store);
     free(svc->store_path);
     free(svc->history_path);
-    pthread_mutex_destroy(&svc->lock);
-    pthread_cond_destroy(&svc->cond);
     if (svc->lock_fd >= 0)
         close(svc->lock_fd); /* releases the lock, last */
     free(svc);

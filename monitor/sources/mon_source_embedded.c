@@ -12,6 +12,7 @@
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/base/mon_strmap.h"
+#include "monitor/base/mon_worker.h"
 
 typedef struct owner_s {
     char *owner;
@@ -34,10 +35,8 @@ typedef struct embedded_s {
     /* topics already announced to the store with their partition count */
     mon_strmap_t *known; /* housekeeping thread only */
     /* housekeeping thread */
-    pthread_t thread;
-    int running;
-    pthread_mutex_t lock; /* guards stop, last_error* */
-    pthread_cond_t cond;
+    mon_worker_t *housekeeping; /* NULL when not running */
+    pthread_mutex_t lock; /* guards last_error* */
     int stop;
     char last_error[256];
     int64_t last_error_ms;
@@ -176,11 +175,9 @@ static void set_error(embedded_t *e, const char *msg) {
     pthread_mutex_unlock(&e->lock);
 }
 
-static void *housekeeping(void *arg) {
+static void housekeeping(mon_worker_t *w, void *arg) {
     embedded_t *e = arg;
-    pthread_mutex_lock(&e->lock);
-    while (!e->stop) {
-        pthread_mutex_unlock(&e->lock);
+    do {
         int64_t now = mon_clock_wall_ms();
         char err[256];
         if (bc_broker_tick(e->broker, now, err, sizeof(err)) != 0) {
@@ -195,37 +192,22 @@ static void *housekeeping(void *arg) {
         sync_owners(e, now);
         pthread_mutex_lock(&e->lock);
         e->last_tick_ms = now;
-        if (!e->stop)
-            mon_clock_cond_wait_ms(&e->cond, &e->lock, 1000);
-    }
-    pthread_mutex_unlock(&e->lock);
-    return NULL;
+        pthread_mutex_unlock(&e->lock);
+    } while (!mon_worker_sleep(w, 1000));
 }
 
 static int emb_start(mon_source_t *src, char *errstr, size_t errstr_size) {
     embedded_t *e = (embedded_t *)src;
+    char name[64];
     sync_topics(e, mon_clock_wall_ms());
-    e->stop = 0;
-    int rc = pthread_create(&e->thread, NULL, housekeeping, e);
-    if (rc != 0) {
-        snprintf(errstr, errstr_size, "cluster %s: cannot start thread: %s",
-                 e->name, strerror(rc));
-        return -1;
-    }
-    e->running = 1;
-    return 0;
+    snprintf(name, sizeof(name), "cluster %s", e->name);
+    return mon_worker_start(&e->housekeeping, name, housekeeping, e, errstr,
+                            errstr_size);
 }
 
 static void emb_stop(mon_source_t *src) {
     embedded_t *e = (embedded_t *)src;
-    if (!e->running)
-        return;
-    pthread_mutex_lock(&e->lock);
-    e->stop = 1;
-    pthread_cond_broadcast(&e->cond);
-    pthread_mutex_unlock(&e->lock);
-    pthread_join(e->thread, NULL);
-    e->running = 0;
+    mon_worker_stop(&e->housekeeping);
 }
 
 static void emb_destroy(mon_source_t *src) {
@@ -245,7 +227,6 @@ static void emb_destroy(mon_source_t *src) {
     mon_strmap_destroy(e->known);
     pthread_mutex_destroy(&e->owners_lock);
     pthread_mutex_destroy(&e->lock);
-    pthread_cond_destroy(&e->cond);
     free(e->name);
     free(e);
 }
@@ -299,7 +280,6 @@ mon_source_t *mon_source_embedded_new(const mon_config_cluster_t *cc,
     e->known = mon_strmap_new();
     pthread_mutex_init(&e->owners_lock, NULL);
     pthread_mutex_init(&e->lock, NULL);
-    mon_clock_cond_init(&e->cond);
 
     int64_t now = mon_clock_wall_ms();
     bc_broker_conf_t bconf = bc_broker_conf_default();

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -27,6 +26,7 @@
 #include "monitor/sources/mon_kdecode.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
+#include "monitor/base/mon_worker.h"
 
 #define OFFSETS_TOPIC "__consumer_offsets"
 #define HEAD_WORKERS 16
@@ -81,12 +81,8 @@ struct mon_source_kafka_s {
     rd_kafka_AdminOptions_t *opt_list;
     rd_kafka_AdminOptions_t *opt_offsets;
     int req_timeout_ms;
-    pthread_t thread;
-    bool started;
-    atomic_bool stop;
-    /* src->lock guards status and is the mutex of cond (stop wakeups) */
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
+    mon_worker_t *worker; /* the source thread; NULL when not running */
+    pthread_mutex_t lock;  /* guards status */
     mon_source_kafka_status_t status;
     /* thread-only */
     ktopic_t *topics; /* sorted by name */
@@ -113,12 +109,9 @@ struct mon_source_kafka_s {
 
 /* ---- clocks (sources may read them) ---- */
 
-static int64_t wall_ms(void) {
-    return mon_clock_wall_ms();
-}
-
-static int64_t mono_ms(void) {
-    return mon_clock_mono_ms();
+/* Asked to stop? (Only the source thread's own loops ask.) */
+static bool stopping(const mon_source_kafka_t *src) {
+    return mon_worker_stopping(src->worker);
 }
 
 static void err_set(char *errstr, size_t size, const char *fmt, ...)
@@ -152,7 +145,7 @@ static void rf_fail(mon_source_kafka_t *src, refresh_t *rf, const char *fmt,
     }
     pthread_mutex_lock(&src->lock);
     snprintf(src->status.last_error, sizeof(src->status.last_error), "%s", msg);
-    src->status.last_error_ms = wall_ms();
+    src->status.last_error_ms = mon_clock_wall_ms();
     pthread_mutex_unlock(&src->lock);
 }
 
@@ -206,7 +199,7 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac,
         mon_log_kv(l, MON_LOG_FIELDS(MON_LF_STR("facility", fac)), "%s", msg);
         return;
     }
-    mon_log_limit_event(src->loglim, mono_ms(), l, key,
+    mon_log_limit_event(src->loglim, mon_clock_mono_ms(), l, key,
                         MON_LOG_FIELDS(MON_LF_STR("cluster", src->cfg->name),
                                        MON_LF_STR("facility", fac)),
                         msg);
@@ -322,8 +315,6 @@ mon_source_kafka_t *mon_source_kafka_new(const mon_config_cluster_t *cfg,
     src->cfg = cfg;
     src->st = st;
     pthread_mutex_init(&src->lock, NULL);
-    mon_clock_cond_init(&src->cond);
-    atomic_init(&src->stop, false);
     src->need_metadata = true;
     src->loglim = mon_log_limit_new(RDKAFKA_LOG_WINDOW_MS);
     int64_t t = cfg->offset_refresh_ms;
@@ -629,7 +620,7 @@ static void *head_worker(void *arg) {
         hjob_t *job = &pool->jobs[i];
         job->err =
             rd_kafka_offsets_for_times(pool->rk, job->parts, pool->timeout_ms);
-        job->t_ms = wall_ms();
+        job->t_ms = mon_clock_wall_ms();
     }
     return NULL;
 }
@@ -750,9 +741,9 @@ static bool coordinator_usable(mon_source_kafka_t *src, const refresh_t *rf,
 
 /* Waits for one admin result on src->aq, checking the stop flag. */
 static rd_kafka_event_t *admin_wait(mon_source_kafka_t *src, int max_ms) {
-    int64_t end = mono_ms() + max_ms;
-    while (!atomic_load(&src->stop)) {
-        int64_t left = end - mono_ms();
+    int64_t end = mon_clock_mono_ms() + max_ms;
+    while (!stopping(src)) {
+        int64_t left = end - mon_clock_mono_ms();
         rd_kafka_event_t *ev =
             rd_kafka_queue_poll(src->aq, left < 0     ? 0
                                          : left > 100 ? 100
@@ -775,9 +766,9 @@ static bool admin_own(const mon_source_kafka_t *src, rd_kafka_event_t *ev) {
  * (after a timeout) are applied if they carry offsets, then dropped. */
 static rd_kafka_event_t *admin_wait_own(mon_source_kafka_t *src, refresh_t *rf,
                                         int max_ms) {
-    int64_t end = mono_ms() + max_ms;
+    int64_t end = mon_clock_mono_ms() + max_ms;
     for (;;) {
-        int64_t left = end - mono_ms();
+        int64_t left = end - mon_clock_mono_ms();
         rd_kafka_event_t *ev = admin_wait(src, (int)(left > 0 ? left : 0));
         if (!ev || admin_own(src, ev)) return ev;
         if (rd_kafka_event_type(ev) ==
@@ -806,7 +797,7 @@ static void list_groups(mon_source_kafka_t *src, refresh_t *rf) {
         rd_kafka_event_t *ev =
             admin_wait_own(src, rf, src->req_timeout_ms + 2000);
         if (!ev) {
-            if (!atomic_load(&src->stop))
+            if (!stopping(src))
                 rf_fail(src, rf, "ListConsumerGroups: no answer");
         } else if (rd_kafka_event_error(ev)) {
             rf_fail(src, rf, "ListConsumerGroups: %s",
@@ -937,7 +928,7 @@ static int64_t probes_pending(const mon_source_kafka_t *src) {
 
 static void offsets_result(mon_source_kafka_t *src, refresh_t *rf,
                            rd_kafka_event_t *ev) {
-    int64_t now = wall_ms();
+    int64_t now = mon_clock_wall_ms();
     if (rd_kafka_event_error(ev)) {
         rd_kafka_resp_err_t err = rd_kafka_event_error(ev);
         if (err_is_outage(err))
@@ -1014,7 +1005,7 @@ static void refresh_commits_admin(mon_source_kafka_t *src, refresh_t *rf) {
     size_t n_pend = 0, i_pend = 0;
     for (;;) {
         while (inflight < MON_SOURCE_KAFKA_INFLIGHT &&
-               !atomic_load(&src->stop)) {
+               !stopping(src)) {
             if (i_pend == n_pend) {
                 if (next_group == n_groups) break;
                 kgroup_t *g = src->groups[(start + next_group) % n_groups];
@@ -1052,7 +1043,7 @@ static void refresh_commits_admin(mon_source_kafka_t *src, refresh_t *rf) {
         rd_kafka_event_t *ev =
             admin_wait_own(src, rf, src->req_timeout_ms + 2000);
         if (!ev) {
-            if (!atomic_load(&src->stop))
+            if (!stopping(src))
                 rf_fail(src, rf,
                         "ListConsumerGroupOffsets: %zu requests "
                         "got no answer",
@@ -1209,8 +1200,8 @@ static void reader_record(mon_source_kafka_t *src, refresh_t *rf,
 static void reader_run(mon_source_kafka_t *src, int64_t deadline) {
     refresh_t rf = {0};
     uint64_t commits = 0;
-    while (!atomic_load(&src->stop)) {
-        int64_t left = deadline - mono_ms();
+    while (!stopping(src)) {
+        int64_t left = deadline - mon_clock_mono_ms();
         if (left <= 0) break;
         rd_kafka_message_t *msg =
             rd_kafka_consumer_poll(src->crk, (int)(left < 100 ? left : 100));
@@ -1237,30 +1228,30 @@ static void reader_run(mon_source_kafka_t *src, int64_t deadline) {
 
 static void refresh(mon_source_kafka_t *src, bool topics_due) {
     refresh_t rf = {0};
-    int64_t t0 = mono_ms();
+    int64_t t0 = mon_clock_mono_ms();
     int64_t md_ms = 0, heads_ms = 0, commits_ms = 0;
     rd_kafka_poll(src->rk, 0); /* serve error callbacks */
     if (topics_due || src->need_metadata || !src->have_metadata) {
         refresh_metadata(src, &rf);
-        md_ms = mono_ms() - t0;
+        md_ms = mon_clock_mono_ms() - t0;
     }
     if (src->have_metadata) {
-        int64_t t1 = mono_ms();
+        int64_t t1 = mon_clock_mono_ms();
         refresh_heads(src, &rf);
-        heads_ms = mono_ms() - t1;
-        int64_t t2 = mono_ms();
+        heads_ms = mon_clock_mono_ms() - t1;
+        int64_t t2 = mon_clock_mono_ms();
         if (src->cfg->offsets == MON_CONFIG_OFFSETS_ADMIN) {
             if (topics_due) src->listing_unsupported = false; /* ask again */
             refresh_commits_admin(src, &rf);
         } else {
             reader_assign(src, &rf);
         }
-        commits_ms = mono_ms() - t2;
+        commits_ms = mon_clock_mono_ms() - t2;
     }
     free(rf.down);
     rf.down = NULL;
-    if (atomic_load(&src->stop)) return;
-    int64_t now = wall_ms();
+    if (stopping(src)) return;
+    int64_t now = mon_clock_wall_ms();
     int32_t wanted = 0;
     int64_t parts = 0;
     for (size_t i = 0; i < src->n_topics; i++) {
@@ -1278,7 +1269,7 @@ static void refresh(mon_source_kafka_t *src, bool topics_due) {
     bool first = s->refreshes == 0;
     s->available = ok;
     s->last_refresh_ms = now;
-    s->last_refresh_duration_ms = mono_ms() - t0;
+    s->last_refresh_duration_ms = mon_clock_mono_ms() - t0;
     s->last_metadata_duration_ms = md_ms;
     s->last_heads_duration_ms = heads_ms;
     s->last_commits_duration_ms = commits_ms;
@@ -1316,10 +1307,10 @@ static void refresh(mon_source_kafka_t *src, bool topics_due) {
                    "cluster available");
 }
 
-static void *source_main(void *arg) {
+static void source_main(mon_worker_t *w, void *arg) {
     mon_source_kafka_t *src = arg;
     const mon_config_cluster_t *cfg = src->cfg;
-    int64_t next = mono_ms(), next_topics = next;
+    int64_t next = mon_clock_mono_ms(), next_topics = next;
     mon_log_kv(MON_LOG_INFO,
                MON_LOG_FIELDS(MON_LF_STR("cluster", cfg->name),
                               MON_LF_STR("servers", cfg->servers),
@@ -1329,48 +1320,38 @@ static void *source_main(void *arg) {
                                              ? "admin"
                                              : "offsets-topic")),
                "watching cluster");
-    while (!atomic_load(&src->stop)) {
-        int64_t now = mono_ms();
+    while (!mon_worker_stopping(w)) {
+        int64_t now = mon_clock_mono_ms();
         if (now < next) {
-            if (src->crk && src->reader_parts > 0) {
+            if (src->crk && src->reader_parts > 0)
                 reader_run(src, next);
-            } else {
-                pthread_mutex_lock(&src->lock);
-                while (!atomic_load(&src->stop) && mono_ms() < next &&
-                       mon_clock_cond_wait_ms(&src->cond, &src->lock,
-                                              next - mono_ms()) != ETIMEDOUT)
-                    ;
-                pthread_mutex_unlock(&src->lock);
-            }
+            else
+                mon_worker_sleep(w, next - now);
             continue;
         }
         bool topics_due = now >= next_topics;
         if (topics_due) next_topics = now + cfg->topic_refresh_ms;
         refresh(src, topics_due);
-        mon_log_limit_flush(src->loglim, mono_ms());
+        mon_log_limit_flush(src->loglim, mon_clock_mono_ms());
         next += cfg->offset_refresh_ms;
-        now = mono_ms();
+        now = mon_clock_mono_ms();
         if (next < now)
             next = now; /* overran: go again at once, never pile up */
     }
-    return NULL;
 }
 
 int mon_source_kafka_start(mon_source_kafka_t *src, char *errstr,
                            size_t errstr_size) {
-    if (src->started) {
+    char name[64];
+    if (src->worker) {
         err_set(errstr, errstr_size, "cluster %s: already started",
                 src->cfg->name);
         return -1;
     }
-    atomic_store(&src->stop, false);
-    int rc = pthread_create(&src->thread, NULL, source_main, src);
-    if (rc) {
-        err_set(errstr, errstr_size, "cluster %s: thread: %s", src->cfg->name,
-                strerror(rc));
+    snprintf(name, sizeof(name), "cluster %s", src->cfg->name);
+    if (mon_worker_start(&src->worker, name, source_main, src, errstr,
+                         errstr_size) != 0)
         return -1;
-    }
-    src->started = true;
     pthread_mutex_lock(&src->lock);
     src->status.running = true;
     pthread_mutex_unlock(&src->lock);
@@ -1378,13 +1359,8 @@ int mon_source_kafka_start(mon_source_kafka_t *src, char *errstr,
 }
 
 void mon_source_kafka_stop(mon_source_kafka_t *src) {
-    if (!src || !src->started) return;
-    pthread_mutex_lock(&src->lock);
-    atomic_store(&src->stop, true);
-    pthread_cond_broadcast(&src->cond);
-    pthread_mutex_unlock(&src->lock);
-    pthread_join(src->thread, NULL);
-    src->started = false;
+    if (!src || !src->worker) return;
+    mon_worker_stop(&src->worker);
     pthread_mutex_lock(&src->lock);
     src->status.running = false;
     pthread_mutex_unlock(&src->lock);
@@ -1410,7 +1386,6 @@ void mon_source_kafka_destroy(mon_source_kafka_t *src) {
     free(src->groups);
     mon_kdecode_record_free(&src->rec);
     mon_log_limit_destroy(src->loglim); /* after the clients: no callback */
-    pthread_cond_destroy(&src->cond);
     pthread_mutex_destroy(&src->lock);
     free(src);
 }
@@ -1446,7 +1421,7 @@ static void base_destroy(mon_source_t *base) {
 
 static void base_status(mon_source_t *base, mon_source_status_t *out) {
     mon_source_kafka_status_t s;
-    mon_source_kafka_status((mon_source_kafka_t *)base, wall_ms(), &s);
+    mon_source_kafka_status((mon_source_kafka_t *)base, mon_clock_wall_ms(), &s);
     memset(out, 0, sizeof(*out));
     out->kind = "kafka";
     out->available = s.available;

@@ -13,6 +13,7 @@
 
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
+#include "monitor/base/mon_worker.h"
 #include "monitor/sources/mon_trace.h"
 
 typedef struct replay_s {
@@ -29,12 +30,8 @@ typedef struct replay_s {
     /* clock: virtual = t_first + (wall - wall0) * speed */
     atomic_int_fast64_t wall0; /* set by start, read by any thread */
     atomic_int_fast64_t events;
-    /* thread */
-    pthread_t thread;
-    int running;
-    pthread_mutex_t lock; /* guards stop, last_error* */
-    pthread_cond_t cond;
-    int stop;
+    mon_worker_t *player; /* the playing thread; NULL when not running */
+    pthread_mutex_t lock; /* guards last_error* */
     char last_error[256];
     int64_t last_error_ms;
 } replay_t;
@@ -112,23 +109,18 @@ static int64_t vnow(replay_t *r, int64_t wall_ms) {
 
 /* Waits until the virtual clock reaches t. Returns -1 when stopped. */
 static int wait_until(replay_t *r, int64_t t) {
-    pthread_mutex_lock(&r->lock);
     for (;;) {
-        if (r->stop) {
-            pthread_mutex_unlock(&r->lock);
+        if (mon_worker_stopping(r->player))
             return -1;
-        }
-        int64_t wall = mon_clock_wall_ms();
-        int64_t v = vnow(r, wall);
+        int64_t v = vnow(r, mon_clock_wall_ms());
         if (v >= t)
-            break;
+            return 0;
         int64_t wait_ms = (int64_t)((double)(t - v) / r->speed) + 1;
         if (wait_ms > 1000)
             wait_ms = 1000; /* re-read the wall clock now and then */
-        mon_clock_cond_wait_ms(&r->cond, &r->lock, wait_ms);
+        if (mon_worker_sleep(r->player, wait_ms))
+            return -1;
     }
-    pthread_mutex_unlock(&r->lock);
-    return 0;
 }
 
 typedef struct round_s {
@@ -152,8 +144,9 @@ static int feed_line(replay_t *r, const mon_trace_event_t *ev, void *arg) {
     return 0;
 }
 
-static void *run(void *arg) {
+static void run(mon_worker_t *w, void *arg) {
     replay_t *r = arg;
+    (void)w; /* wait_until reads r->player */
     round_t rd = {0, 0};
     int64_t period = r->t_last - r->t_first + 10000;
     for (;;) {
@@ -181,33 +174,19 @@ static void *run(void *arg) {
                                   MON_LF_STR("file", r->file)),
                    "replay looping");
     }
-    return NULL;
 }
 
 static int replay_start(mon_source_t *src, char *errstr, size_t errstr_size) {
     replay_t *r = (replay_t *)src;
+    char name[64];
     atomic_store(&r->wall0, mon_clock_wall_ms());
-    r->stop = 0;
-    int rc = pthread_create(&r->thread, NULL, run, r);
-    if (rc != 0) {
-        snprintf(errstr, errstr_size, "replay %s: cannot start thread: %s",
-                 r->name, strerror(rc));
-        return -1;
-    }
-    r->running = 1;
-    return 0;
+    snprintf(name, sizeof(name), "replay %s", r->name);
+    return mon_worker_start(&r->player, name, run, r, errstr, errstr_size);
 }
 
 static void replay_stop(mon_source_t *src) {
     replay_t *r = (replay_t *)src;
-    if (!r->running)
-        return;
-    pthread_mutex_lock(&r->lock);
-    r->stop = 1;
-    pthread_cond_broadcast(&r->cond);
-    pthread_mutex_unlock(&r->lock);
-    pthread_join(r->thread, NULL);
-    r->running = 0;
+    mon_worker_stop(&r->player);
 }
 
 static void replay_destroy(mon_source_t *src) {
@@ -219,7 +198,6 @@ static void replay_destroy(mon_source_t *src) {
     free(r->name);
     free(r->file);
     pthread_mutex_destroy(&r->lock);
-    pthread_cond_destroy(&r->cond);
     free(r);
 }
 
@@ -260,7 +238,6 @@ mon_source_t *mon_source_replay_new(const mon_config_cluster_t *cc,
     atomic_init(&r->events, 0);
     atomic_init(&r->wall0, 0);
     pthread_mutex_init(&r->lock, NULL);
-    mon_clock_cond_init(&r->cond);
     int seen = 0;
     if (walk(r, scan_line, &seen, errstr, errstr_size) != 0 || !seen) {
         if (!seen && !errstr[0])
