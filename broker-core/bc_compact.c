@@ -230,17 +230,6 @@ typedef struct pass_s {
     size_t rcap;
 } pass_t;
 
-static int write_all(int fd, const uint8_t *p, size_t n) {
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Filters one batch into fd. `last` keeps an empty batch when everything
  * goes, so the group's last offset survives. */
 static int clean_batch(pass_t *ps, const bc_batch_t *b, int last, int fd,
@@ -269,7 +258,7 @@ static int clean_batch(pass_t *ps, const bc_batch_t *b, int last, int fd,
     if (drop == 0 && !stamp) {
         if (tomb_kept && horizon < ps->next_horizon) ps->next_horizon = horizon;
         *written += (int64_t)b->size;
-        return write_all(fd, b->data, b->size) < 0 ? BC_ERR_IO : 0;
+        return bc_fs_write_all(fd, b->data, b->size) < 0 ? BC_ERR_IO : 0;
     }
     if (drop == b->record_count && !last) {
         ps->st->records_removed += drop;
@@ -324,7 +313,7 @@ static int clean_batch(pass_t *ps, const bc_batch_t *b, int last, int fd,
     bc_batch_set_base_offset(out, b->base_offset);
     bc_batch_set_leader_epoch(out, b->leader_epoch);
     *written += (int64_t)len;
-    return write_all(fd, out, len) < 0 ? BC_ERR_IO : 0;
+    return bc_fs_write_all(fd, out, len) < 0 ? BC_ERR_IO : 0;
 }
 
 /* Rewrites segs[from..to) as one segment and swaps it in. */

@@ -19,13 +19,33 @@ int bc_fs_fsync_dir(const char *dir) {
     return rc;
 }
 
-static int write_all(int fd, const void *data, size_t len) {
-    size_t done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, (const char *)data + done, len - done);
+int bc_fs_write_all(int fd, const void *p, size_t n) {
+    const char *c = p;
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
         if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        done += (size_t)w;
+        if (w <= 0) {
+            if (w == 0) errno = EIO;
+            return -1;
+        }
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int bc_fs_pwrite_all(int fd, const void *p, size_t n, uint64_t off) {
+    const char *c = p;
+    while (n > 0) {
+        ssize_t w = pwrite(fd, c, n, (off_t)off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            if (w == 0) errno = EIO;
+            return -1;
+        }
+        c += w;
+        n -= (size_t)w;
+        off += (uint64_t)w;
     }
     return 0;
 }
@@ -41,7 +61,7 @@ int bc_fs_write_atomic(const char *dir, const char *name, const void *data,
                           dst);
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) goto err;
-    if (write_all(fd, data, len) < 0 || fsync(fd) < 0) goto err;
+    if (bc_fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) goto err;
     if (close(fd) < 0) {
         fd = -1;
         goto err;

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "monitor/base/mon_log.h"
@@ -112,4 +113,40 @@ void mon_clock_sleep_ms(int64_t ms) {
     struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
+}
+
+/* Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm): no
+ * time_t range or gmtime_r concerns, and exact for every year. */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+/* 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z in ms. */
+#define RFC3339_MIN_MS (-62167219200000LL)
+#define RFC3339_MAX_MS (253402300799999LL)
+
+char *mon_clock_rfc3339(int64_t ms, char *buf, size_t size) {
+    if (!size)
+        return buf;
+    if (ms < RFC3339_MIN_MS || ms > RFC3339_MAX_MS) {
+        snprintf(buf, size, "@%lldms", (long long)ms);
+        return buf;
+    }
+    int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+    int64_t rem = ms - days * 86400000; /* 0 .. 86399999 */
+    int64_t y;
+    unsigned mo, d;
+    civil_from_days(days, &y, &mo, &d);
+    snprintf(buf, size, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", (int)y, mo, d,
+             (int)(rem / 3600000), (int)(rem / 60000 % 60),
+             (int)(rem / 1000 % 60), (int)(rem % 1000));
+    return buf;
 }

@@ -13,11 +13,18 @@
  * rebased: it keeps running from where it was on the monotonic clock, at
  * MON_CLOCK_SLEW_PERMILLE less than real speed, until the system clock
  * catches up with it. Intervals and deadlines use mon_clock_mono_ms().
+ *
+ * Time format: every timestamp Warren prints as text (log lines, replay
+ * timelines, notifier template data and /v3/notifiers) is RFC 3339 in
+ * UTC with milliseconds, "2024-05-14T09:21:07.250Z" (always three
+ * fraction digits, always "Z"): mon_clock_rfc3339. Numbers in the Burrow
+ * API stay milliseconds since the epoch, as Burrow's.
  */
 #ifndef MON_CLOCK_H
 #define MON_CLOCK_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* A backwards difference above this is a step (logged); below it, drift. */
@@ -67,5 +74,14 @@ int mon_clock_cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *mutex,
  * stop to honour (CLI tools, polls bounded by a deadline); a thread that
  * must stop promptly sleeps with mon_worker_sleep (mon_worker.h). */
 void mon_clock_sleep_ms(int64_t ms);
+
+/* Enough for every output of mon_clock_rfc3339, with the NUL. */
+#define MON_CLOCK_RFC3339_SIZE 32
+
+/* Formats ms since the epoch as "YYYY-MM-DDTHH:MM:SS.mmmZ" (UTC) into buf
+ * and returns buf. Times outside years 0000..9999, which RFC 3339 cannot
+ * write, come out as "@<ms>ms". Truncates to size (size >=
+ * MON_CLOCK_RFC3339_SIZE never truncates). Pure and thread-safe. */
+char *mon_clock_rfc3339(int64_t ms, char *buf, size_t size);
 
 #endif

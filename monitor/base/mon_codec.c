@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "broker-core/bc_fs.h"
 #include "monitor/base/mon_mem.h"
 
 static uint32_t crc_table[256];
@@ -181,29 +182,6 @@ int mon_rbuf_count(mon_rbuf_t *r, uint32_t *n, size_t min_item, uint32_t max,
     return 0;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n) {
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-int mon_dir_fsync(const char *dir) {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 static int fsync_dir_of(const char *path) {
     char dir[4096];
     const char *slash = strrchr(path, '/');
@@ -215,7 +193,7 @@ static int fsync_dir_of(const char *path) {
         return -1;
     else
         snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-    return mon_dir_fsync(dir);
+    return bc_fs_fsync_dir(dir);
 }
 
 int mon_file_write_atomic(const char *path, const void *head, size_t hlen,
@@ -232,7 +210,7 @@ int mon_file_write_atomic(const char *path, const void *head, size_t hlen,
         snprintf(errstr, errstr_size, "%s: %s", tmp, strerror(errno));
         return -1;
     }
-    if (write_all(fd, head, hlen) < 0 || write_all(fd, body, blen) < 0 ||
+    if (bc_fs_write_all(fd, head, hlen) < 0 || bc_fs_write_all(fd, body, blen) < 0 ||
         fsync(fd) < 0) {
         snprintf(errstr, errstr_size, "%s: write: %s", tmp, strerror(errno));
         goto out;

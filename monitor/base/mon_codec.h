@@ -76,10 +76,6 @@ int mon_file_write_atomic(const char *path, const void *head, size_t hlen,
                           const void *body, size_t blen, char *errstr,
                           size_t errstr_size);
 
-/* fsyncs the directory `dir` itself (so a rename or create in it is on
- * disk). Returns 0, or -1 with errno set. */
-int mon_dir_fsync(const char *dir);
-
 /* Reads a whole regular file into a malloc'd buffer (NUL-terminated, the
  * NUL not counted in *len). Returns 0 or -1 with errstr set. */
 int mon_file_read(const char *path, unsigned char **data, size_t *len,

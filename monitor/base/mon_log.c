@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
+
+#include "monitor/base/mon_clock.h"
 
 #include "monitor/base/mon_mem.h"
 
@@ -228,17 +229,11 @@ static void emit(mon_log_level_t level, const mon_log_field_t *fields,
                  size_t n_fields, const char *msg) {
     char line[LINE_MAX_];
     const size_t ccap = sizeof(line) - 4;
-    char ts[96];
+    char ts[MON_CLOCK_RFC3339_SIZE];
     size_t n = 0;
-    struct timespec now;
-    struct tm tm;
     int json;
 
-    clock_gettime(CLOCK_REALTIME, &now);
-    gmtime_r(&now.tv_sec, &tm);
-    snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, (int)(now.tv_nsec / 1000000L) % 1000);
+    mon_clock_rfc3339(mon_clock_wall_ms(), ts, sizeof(ts));
     json = atomic_load(&log_format) == MON_LOG_JSON;
     if (json) {
         append_raw(line, &n, ccap, "{\"ts\":\"");

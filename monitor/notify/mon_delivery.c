@@ -30,6 +30,7 @@
 #include <curl/curl.h>
 
 #include "broker-core/bc_crc32c.h"
+#include "broker-core/bc_fs.h"
 #include "monitor/base/mon_codec.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
@@ -122,22 +123,6 @@ struct mon_delivery_s {
 
 /* ---------------------------------------------------------------------- */
 /* Small helpers                                                          */
-
-char *mon_delivery_rfc3339(int64_t ms, char *buf, size_t size) {
-    time_t s = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    int frac = (int)(ms - (int64_t)s * 1000);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    if (frac)
-        snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                 tm.tm_min, tm.tm_sec, frac);
-    else
-        snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                 tm.tm_min, tm.tm_sec);
-    return buf;
-}
 
 static const char *kind_name(mon_delivery_kind_t k) {
     return k == MON_DELIVERY_CLOSE ? "close" : "open";
@@ -423,25 +408,10 @@ static void ring_push(mon_delivery_t *q, const item_t *it) {
         q->ring_count++;
 }
 
-static int write_all(int fd, const void *p, size_t n, uint64_t off) {
-    const char *c = p;
-    while (n) {
-        ssize_t w = pwrite(fd, c, n, (off_t)off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        c += w;
-        n -= (size_t)w;
-        off += (uint64_t)w;
-    }
-    return 0;
-}
-
 /* Appends one encoded record. Caller holds q->lock. On failure the file
  * is cut back to its previous length and -1 returned with errno kept. */
 static int journal_append(mon_delivery_t *q, const mon_wbuf_t *b) {
-    if (write_all(q->fd, b->p, b->len, q->file_bytes) != 0) {
+    if (bc_fs_pwrite_all(q->fd, b->p, b->len, q->file_bytes) != 0) {
         int e = errno;
         if (ftruncate(q->fd, (off_t)q->file_bytes) != 0)
             mon_log(MON_LOG_ERROR, "delivery journal %s: cannot cut back "
@@ -675,7 +645,7 @@ static int write_header(int fd) {
     unsigned char h[HDR_LEN] = {0};
     memcpy(h, MAGIC, 8);
     h[8] = VERSION;
-    return write_all(fd, h, sizeof(h), 0);
+    return bc_fs_pwrite_all(fd, h, sizeof(h), 0);
 }
 
 static int recover(mon_delivery_t *q, uint64_t min_seq,
@@ -700,7 +670,7 @@ static int recover(mon_delivery_t *q, uint64_t min_seq,
             goto out;
         }
         if (ftruncate(q->fd, 0) != 0 || write_header(q->fd) != 0 ||
-            fdatasync(q->fd) != 0 || mon_dir_fsync(q->dir) != 0) {
+            fdatasync(q->fd) != 0 || bc_fs_fsync_dir(q->dir) != 0) {
             snprintf(errstr, errstr_size, "%s: create: %s", q->path,
                      strerror(errno));
             goto out;
@@ -1443,9 +1413,9 @@ int mon_delivery_compact(mon_delivery_t *q, char *errstr,
     }
     fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0 ||
-        write_all(fd, all.p, all.len, 0) != 0 ||
+        bc_fs_pwrite_all(fd, all.p, all.len, 0) != 0 ||
         fdatasync(fd) != 0 || rename(tmp, q->path) != 0 ||
-        mon_dir_fsync(q->dir) != 0) {
+        bc_fs_fsync_dir(q->dir) != 0) {
         snprintf(errstr, errstr_size, "%s: compact: %s", q->path,
                  strerror(errno));
         if (fd >= 0) {
@@ -1568,7 +1538,7 @@ int mon_delivery_stats(mon_delivery_t *q, size_t i,
 cJSON *mon_delivery_info_json(const mon_delivery_info_t *in) {
     static const char *const states[] = {"pending", "delivered", "failed",
                                          "merged", "dropped"};
-    char t[40];
+    char t[MON_CLOCK_RFC3339_SIZE];
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "seq", (double)in->seq);
     cJSON_AddStringToObject(o, "key", in->key);
@@ -1585,10 +1555,10 @@ cJSON *mon_delivery_info_json(const mon_delivery_info_t *in) {
         cJSON_AddNullToObject(o, "http_status");
     cJSON_AddStringToObject(o, "error", in->error ? in->error : "");
     cJSON_AddStringToObject(o, "created",
-                            mon_delivery_rfc3339(in->created_ms, t,
+                            mon_clock_rfc3339(in->created_ms, t,
                                                  sizeof(t)));
     if (in->time_ms)
-        cJSON_AddStringToObject(o, "time", mon_delivery_rfc3339(
+        cJSON_AddStringToObject(o, "time", mon_clock_rfc3339(
                                                in->time_ms, t, sizeof(t)));
     else
         cJSON_AddNullToObject(o, "time");

@@ -296,8 +296,4 @@ int64_t mon_delivery_backoff_ms(const mon_delivery_opts_t *opts,
                                 uint32_t attempt, int64_t retry_after_ms,
                                 uint32_t rnd);
 
-/* Writes "YYYY-MM-DDTHH:MM:SSZ" (UTC; ".mmmZ" when ms is not a whole
- * second) for a time in ms since the epoch. Returns buf. */
-char *mon_delivery_rfc3339(int64_t ms, char *buf, size_t size);
-
 #endif

@@ -20,8 +20,10 @@
 #include <unistd.h>
 
 #include "broker-core/bc_crc32c.h"
+#include "broker-core/bc_fs.h"
 #include "evaluator/ev_group.h"
 #include "evaluator/ev_rules.h"
+#include "monitor/base/mon_clock.h"
 #include "monitor/base/mon_codec.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
@@ -289,18 +291,18 @@ cJSON *mon_notifier_template_data(const mon_group_eval_t *ev,
                                   const char *dashboard_url,
                                   const mon_config_kv_t *extras,
                                   size_t n_extras) {
-    char t[40];
+    char t[MON_CLOCK_RFC3339_SIZE];
     cJSON *d = cJSON_CreateObject();
     cJSON_AddStringToObject(d, "event", kind);
     cJSON_AddStringToObject(d, "id", id ? id : "");
     cJSON_AddStringToObject(d, "cluster", ev->cluster ? ev->cluster : "");
     cJSON_AddStringToObject(d, "group", ev->group ? ev->group : "");
     cJSON_AddStringToObject(d, "start",
-                            start_ms ? mon_delivery_rfc3339(start_ms, t,
+                            start_ms ? mon_clock_rfc3339(start_ms, t,
                                                             sizeof(t))
                                      : "");
     cJSON_AddStringToObject(d, "time",
-                            mon_delivery_rfc3339(now_ms, t, sizeof(t)));
+                            mon_clock_rfc3339(now_ms, t, sizeof(t)));
     cJSON_AddStringToObject(d, "status", ev_status_name(ev->status));
     cJSON_AddStringToObject(d, "label", ev_status_label(ev->status));
     char *why = explanation(ev);
@@ -790,23 +792,6 @@ static mon_mustache_t *compile_url(const mon_config_notifier_t *c,
     return mon_mustache_compile(url, strlen(url), name, errstr, errstr_size);
 }
 
-static int mkdir_p(const char *dir) {
-    char *p = mon_strdup(dir);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-            free(p);
-            return -1;
-        }
-        *s = '/';
-    }
-    int rc = mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
-    free(p);
-    return rc;
-}
-
 mon_notifier_t *mon_notifier_new(const mon_config_notifier_t *const *cfgs,
                                  size_t count, const char *data_dir,
                                  const char *dashboard_url,
@@ -853,11 +838,8 @@ mon_notifier_t *mon_notifier_new(const mon_config_notifier_t *const *cfgs,
     }
     if (!data_dir || !*data_dir)
         data_dir = ".";
-    if (mkdir_p(data_dir) != 0) {
-        snprintf(errstr, errstr_size, "%s: cannot create: %s", data_dir,
-                 strerror(errno));
+    if (bc_fs_mkdirs(data_dir, errstr, errstr_size) != 0)
         goto err;
-    }
     n->dir = mon_strdup(data_dir);
     pl = strlen(data_dir) + 32;
     n->ck_path = mon_malloc(pl);
@@ -1145,7 +1127,7 @@ static int tl_cmp(const void *a, const void *b) {
 
 cJSON *mon_notifier_group_json(mon_notifier_t *n, const char *cluster,
                                const char *group) {
-    char t[40];
+    char t[MON_CLOCK_RFC3339_SIZE];
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "cluster", cluster);
     cJSON_AddStringToObject(o, "group", group);
@@ -1165,10 +1147,10 @@ cJSON *mon_notifier_group_json(mon_notifier_t *n, const char *cluster,
         if (s->open) {
             cJSON_AddStringToObject(e, "id", s->id);
             cJSON_AddStringToObject(
-                e, "start", mon_delivery_rfc3339(s->start_ms, t, sizeof(t)));
+                e, "start", mon_clock_rfc3339(s->start_ms, t, sizeof(t)));
             if (s->sent)
                 cJSON_AddStringToObject(e, "last_sent",
-                                        mon_delivery_rfc3339(s->last_sent_ms,
+                                        mon_clock_rfc3339(s->last_sent_ms,
                                                              t, sizeof(t)));
             cJSON_AddNumberToObject(e, "notifications", s->iseq);
         }
@@ -1189,7 +1171,7 @@ cJSON *mon_notifier_group_json(mon_notifier_t *n, const char *cluster,
         const tl_event_t *e = &refs[k].ev;
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "time",
-                                mon_delivery_rfc3339(e->t_ms, t, sizeof(t)));
+                                mon_clock_rfc3339(e->t_ms, t, sizeof(t)));
         cJSON_AddStringToObject(j, "notifier", refs[k].notifier);
         cJSON_AddStringToObject(j, "event", tl_names[e->event]);
         cJSON_AddStringToObject(j, "id", e->id);

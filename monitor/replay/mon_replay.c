@@ -21,6 +21,7 @@
 
 #include "evaluator/ev_rules.h"
 #include "evaluator/ev_status.h"
+#include "monitor/base/mon_clock.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/store/mon_store.h"
 #include "monitor/sources/mon_trace.h"
@@ -159,20 +160,6 @@ static mon_store_cluster_t *cluster_of(replay_t *rp, const char *name) {
 
 /* ---- output ---- */
 
-static void fmt_time(char *buf, size_t size, int64_t t_ms) {
-    time_t secs = (time_t)(t_ms / 1000);
-    int ms = (int)(t_ms % 1000);
-    struct tm tm;
-
-    if (t_ms < 0 || !gmtime_r(&secs, &tm) || tm.tm_year + 1900 > 9999) {
-        snprintf(buf, size, "@%lldms", (long long)t_ms);
-        return;
-    }
-    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, ms);
-}
-
 static void json_str(FILE *f, const char *s) {
     const unsigned char *p = (const unsigned char *)s;
 
@@ -208,7 +195,7 @@ static void print_change(replay_t *rp, const rec_t *r, ev_status_t prev,
                          int64_t t) {
     FILE *f = rp->o->out;
     const mon_group_eval_t *ev = &rp->ev;
-    char ts[48];
+    char ts[MON_CLOCK_RFC3339_SIZE];
     size_t i, shown = 0, bad = 0;
 
     rp->stats->changes++;
@@ -240,7 +227,7 @@ static void print_change(replay_t *rp, const rec_t *r, ev_status_t prev,
         fputs("]}\n", f);
         return;
     }
-    fmt_time(ts, sizeof(ts), t);
+    mon_clock_rfc3339(t, ts, sizeof(ts));
     fprintf(f, "%s %s %s: %s -> %s, totallag %lld", ts, r->cluster, r->group,
             ev_status_name(prev), ev_status_name(ev->status),
             (long long)ev->rollup.totallag);
@@ -499,14 +486,14 @@ static int cmp_rec(const void *a, const void *b) {
 static void print_summary(replay_t *rp) {
     FILE *f = rp->o->out;
     rec_t **sorted;
-    char ts[48];
+    char ts[MON_CLOCK_RFC3339_SIZE];
     size_t i;
 
     if (rp->o->quiet || !rp->nrecs) return;
     sorted = mon_malloc(rp->nrecs * sizeof(*sorted));
     memcpy(sorted, rp->recs, rp->nrecs * sizeof(*sorted));
     qsort(sorted, rp->nrecs, sizeof(*sorted), cmp_rec);
-    fmt_time(ts, sizeof(ts), rp->cur_t);
+    mon_clock_rfc3339(rp->cur_t, ts, sizeof(ts));
     if (rp->o->format == MON_REPLAY_TEXT)
         fprintf(f, "final status at %s (%s):\n", ts, rp->path);
     for (i = 0; i < rp->nrecs; i++) {

@@ -21,6 +21,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "broker-core/bc_fs.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/sources/mon_source_embedded.h"
@@ -64,29 +65,6 @@ struct mon_service_s {
 /* How often (wall time) the history drops what its tiers no longer keep;
  * groups still evaluated are pruned as they add samples. */
 #define PRUNE_EVERY_MS 60000
-
-static int mkdir_p(const char *path, char *errstr, size_t errstr_size) {
-    char buf[4096];
-    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) {
-        snprintf(errstr, errstr_size, "%s: path too long", path);
-        return -1;
-    }
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            goto fail;
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        goto fail;
-    return 0;
-fail:
-    snprintf(errstr, errstr_size, "%s: cannot create: %s", buf,
-             strerror(errno));
-    return -1;
-}
 
 /* Takes the data dir's lock: <dir>/warren.lock, flock'ed exclusively
  * for the service's lifetime, with our pid written into it. Called before
@@ -174,7 +152,7 @@ mon_service_t *mon_service_new(const mon_config_t *cfg, char *errstr,
     const mon_config_storage_t *sto = mon_config_storage(cfg);
     const mon_config_evaluator_t *evc = mon_config_evaluator(cfg);
 
-    if (mkdir_p(gen->data_dir, errstr, errstr_size) != 0 ||
+    if (bc_fs_mkdirs(gen->data_dir, errstr, errstr_size) != 0 ||
         lock_data_dir(svc, gen->data_dir, errstr, errstr_size) != 0)
         goto fail;
     mon_store_config_t scfg;

@@ -1,8 +1,11 @@
 /* Tests for mon_clock's step-safe wall clock (mon_clock_advance, fed
- * literal readings of the system and monotonic clocks) and its monotonic
- * condition-variable wait. */
+ * literal readings of the system and monotonic clocks), its monotonic
+ * condition-variable wait, and the one RFC 3339 format (milliseconds, Z),
+ * checked against gmtime_r. */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <errno.h>
+#include <stdio.h>
 
 #include "monitor/base/mon_clock.h"
 
@@ -92,4 +95,49 @@ Test(mon_clock, cond_wait_times_out_on_the_monotonic_clock) {
     cr_assert_eq(mon_clock_cond_wait_ms(&cond, &mu, 0), ETIMEDOUT);
     pthread_mutex_unlock(&mu);
     pthread_cond_destroy(&cond);
+}
+
+/* ---- RFC 3339 ---- */
+
+typedef struct rfc_case_s {
+    int64_t ms;
+    char want[MON_CLOCK_RFC3339_SIZE]; /* inline: params cross processes */
+} rfc_case_t;
+
+ParameterizedTestParameters(mon_clock, rfc3339_is_utc_with_milliseconds) {
+    static rfc_case_t cases[] = {
+        {0, "1970-01-01T00:00:00.000Z"},
+        /* whole seconds keep their ".000": one output, never two */
+        {1715678467000, "2024-05-14T09:21:07.000Z"},
+        {1715678467250, "2024-05-14T09:21:07.250Z"},
+        {1700000000000, "2023-11-14T22:13:20.000Z"},
+        {951782400000, "2000-02-29T00:00:00.000Z"}, /* leap day */
+        {-1, "1969-12-31T23:59:59.999Z"},
+        {253402300799999, "9999-12-31T23:59:59.999Z"},
+        {253402300800000, "@253402300800000ms"}, /* year 10000 */
+        {-62167219200000, "0000-01-01T00:00:00.000Z"},
+        {-62167219200001, "@-62167219200001ms"},
+    };
+    return cr_make_param_array(rfc_case_t, cases,
+                               sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(rfc_case_t *c, mon_clock, rfc3339_is_utc_with_milliseconds) {
+    char b[MON_CLOCK_RFC3339_SIZE];
+    cr_assert_str_eq(mon_clock_rfc3339(c->ms, b, sizeof(b)), c->want);
+}
+
+Test(mon_clock, rfc3339_agrees_with_gmtime_over_many_days) {
+    char b[MON_CLOCK_RFC3339_SIZE], w[64];
+    for (int64_t ms = -86400000LL * 800; ms < 86400000LL * 40000;
+         ms += 86400000LL * 7 + 3723001) {
+        time_t s = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+        struct tm tm;
+        gmtime_r(&s, &tm);
+        snprintf(w, sizeof(w), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                 tm.tm_min, tm.tm_sec, (int)(ms - (int64_t)s * 1000));
+        cr_assert_str_eq(mon_clock_rfc3339(ms, b, sizeof(b)), w, "%lld",
+                         (long long)ms);
+    }
 }

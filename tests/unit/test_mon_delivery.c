@@ -168,14 +168,6 @@ ParameterizedTest(bo_t *b, mon_delivery, backoff_doubles_with_jitter) {
     }
 }
 
-Test(mon_delivery, rfc3339_formats_utc_with_optional_ms) {
-    char b[40];
-    cr_assert_str_eq(mon_delivery_rfc3339(1715678467000, b, sizeof(b)),
-                     "2024-05-14T09:21:07Z");
-    cr_assert_str_eq(mon_delivery_rfc3339(1715678467250, b, sizeof(b)),
-                     "2024-05-14T09:21:07.250Z");
-}
-
 /* ---- journal ---- */
 
 Test(mon_delivery, reopen_recovers_pending_with_same_key,

@@ -446,7 +446,7 @@ Test(mon_notifier, template_data_has_the_documented_fields) {
     cr_assert_str_eq(cJSON_GetObjectItem(d, "cluster")->valuestring,
                      "local");
     cr_assert_str_eq(cJSON_GetObjectItem(d, "start")->valuestring,
-                     "2024-05-14T09:21:07Z");
+                     "2024-05-14T09:21:07.000Z");
     cr_assert_str_eq(cJSON_GetObjectItem(d, "status")->valuestring, "ERR");
     cr_assert_str_eq(cJSON_GetObjectItem(d, "label")->valuestring,
                      ev_status_label(EV_ERR));
@@ -532,7 +532,7 @@ Test(mon_notifier, builtin_body_is_the_template_data_as_json,
     cr_assert_str_eq(cJSON_GetObjectItem(j, "id")->valuestring, s->id[0]);
     cr_assert_str_eq(cJSON_GetObjectItem(j, "group")->valuestring, "g1");
     cr_assert_str_eq(cJSON_GetObjectItem(j, "start")->valuestring,
-                     "2024-05-14T09:21:07Z");
+                     "2024-05-14T09:21:07.000Z");
     cr_assert_str_eq(cJSON_GetObjectItem(j, "notifier")->valuestring,
                      "hook");
     cr_assert_str_eq(cJSON_GetObjectItem(j, "dashboard_url")->valuestring,
