@@ -33,6 +33,7 @@
 #include "monitor/base/mon_clock.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
+#include "monitor/base/mon_worker.h"
 
 /* Burrow's catch-all body, byte for byte (Go's http.Error adds '\n'). */
 #define NOT_FOUND_BODY                                                         \
@@ -66,14 +67,10 @@ struct api_server_s {
     int stopped;
     atomic_int ready;
     atomic_long inflight; /* requests between URI log and completion */
-    pthread_mutex_t conns_lock; /* guards conns, conns' deadlines, cuts,
-                                 * wd_stop */
-    pthread_cond_t wd_cond;
+    pthread_mutex_t conns_lock; /* guards conns, conns' deadlines, cuts */
     conn_t *conns;
     uint64_t cuts;
-    int wd_stop;
-    pthread_t watchdog;
-    int wd_running;
+    mon_worker_t *watchdog; /* NULL when not running */
 };
 
 typedef struct conn_req_s {
@@ -191,7 +188,6 @@ api_server_t *api_server_new(const api_config_t *cfg, char *errstr,
     srv->cfg.tls_cert = NULL; /* the PEM text is kept instead */
     srv->cfg.tls_key = NULL;
     pthread_mutex_init(&srv->conns_lock, NULL);
-    mon_clock_cond_init(&srv->wd_cond);
     srv->listen_fd = -1;
     atomic_init(&srv->ready, 0);
     atomic_init(&srv->inflight, 0);
@@ -573,10 +569,10 @@ void api_server_stream_started(api_req_t *req) {
 /* Shuts down the sockets of connections past their deadline, four times
  * a second; libmicrohttpd then sees them end and cleans them up on its
  * own thread. */
-static void *watchdog_main(void *arg) {
+static void watchdog_main(mon_worker_t *w, void *arg) {
     api_server_t *srv = arg;
-    pthread_mutex_lock(&srv->conns_lock);
-    while (!srv->wd_stop) {
+    do {
+        pthread_mutex_lock(&srv->conns_lock);
         int64_t now = mon_clock_mono_ms();
         for (conn_t *c = srv->conns; c; c = c->next) {
             if (c->exempt || c->cut || c->fd < 0 || now < c->deadline_ms)
@@ -585,10 +581,8 @@ static void *watchdog_main(void *arg) {
             c->cut = 1;
             srv->cuts++;
         }
-        mon_clock_cond_wait_ms(&srv->wd_cond, &srv->conns_lock, 250);
-    }
-    pthread_mutex_unlock(&srv->conns_lock);
-    return NULL;
+        pthread_mutex_unlock(&srv->conns_lock);
+    } while (!mon_worker_sleep(w, 250));
 }
 
 unsigned api_server_max_connections(const api_server_t *srv) {
@@ -919,14 +913,12 @@ int api_server_start(api_server_t *srv, char *errstr, size_t errstr_size) {
                  srv->tls_cert_pem ? " (is the key the certificate's?)" : "");
         return -1;
     }
-    if (pthread_create(&srv->watchdog, NULL, watchdog_main, srv) != 0) {
-        snprintf(errstr, errstr_size, "listen %s: cannot start the request "
-                 "watchdog thread", srv->listen);
+    if (mon_worker_start(&srv->watchdog, "http watchdog", watchdog_main, srv,
+                         errstr, errstr_size) != 0) {
         MHD_stop_daemon(srv->daemon);
         srv->daemon = NULL;
         return -1;
     }
-    srv->wd_running = 1;
     srv->started = 1;
     return 0;
 }
@@ -947,14 +939,7 @@ void api_server_stop(api_server_t *srv, int64_t grace_ms) {
     }
     MHD_stop_daemon(srv->daemon);
     srv->daemon = NULL;
-    if (srv->wd_running) {
-        pthread_mutex_lock(&srv->conns_lock);
-        srv->wd_stop = 1;
-        pthread_cond_broadcast(&srv->wd_cond);
-        pthread_mutex_unlock(&srv->conns_lock);
-        pthread_join(srv->watchdog, NULL);
-        srv->wd_running = 0;
-    }
+    mon_worker_stop(&srv->watchdog);
 }
 
 void api_server_destroy(api_server_t *srv) {
@@ -975,6 +960,5 @@ void api_server_destroy(api_server_t *srv) {
     free(srv->tls_cert_pem);
     free(srv->tls_key_pem);
     pthread_mutex_destroy(&srv->conns_lock);
-    pthread_cond_destroy(&srv->wd_cond);
     free(srv);
 }
