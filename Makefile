@@ -199,6 +199,18 @@ deb: $(BUILD)/warren
 	  DESTDIR=$(CURDIR)/$(DEB_STAGE)
 	sh packaging/mkdeb.sh $(DEB_STAGE) build '$(VERSION)'
 
+# make dist: build/warren-<version>.tar.gz, the committed tree (HEAD) with
+# a VERSION file, which a build from the tarball uses instead of git.
+DIST_VERSION = $(shell git describe --always 2>/dev/null | tr -cd 'A-Za-z0-9._+~-')
+.PHONY: dist
+dist:
+	@[ -n "$(DIST_VERSION)" ] || { echo "make dist needs a git checkout" >&2; exit 2; }
+	@mkdir -p build/dist
+	@printf '%s\n' '$(DIST_VERSION)' >build/dist/VERSION
+	git archive --format=tar.gz --prefix=warren-$(DIST_VERSION)/ \
+	  --add-file=build/dist/VERSION -o build/warren-$(DIST_VERSION).tar.gz HEAD
+	@echo build/warren-$(DIST_VERSION).tar.gz
+
 # `make deps` installs everything `make test` needs; `make deps-build` only
 # what building and `make run` need (tests/deps.sh says which is which).
 deps:
