@@ -33,15 +33,7 @@
 #include <stdint.h>
 
 #include "evaluator/ev_status.h"
-
-typedef struct mon_hsample_s {
-    int64_t t;          /* ms since the epoch (first time seen) */
-    int64_t t_last;     /* last time the same values were seen */
-    int64_t totallag;
-    int64_t maxlag;
-    double max_time_lag_s;
-    ev_status_t status;
-} mon_hsample_t;
+#include "monitor/store/mon_store_types.h"
 
 typedef struct mon_history_s mon_history_t;
 

@@ -78,6 +78,7 @@
 #include "evaluator/ev_group.h"
 #include "evaluator/ev_rules.h"
 #include "evaluator/ev_window.h"
+#include "monitor/store/mon_store_types.h"
 
 /* Partition counts above this are refused (memory safety for bad input). */
 #define MON_STORE_MAX_PARTITIONS (1 << 20)
@@ -107,69 +108,6 @@ typedef enum mon_store_outcome_e {
 
 typedef struct mon_store_s mon_store_t;
 typedef struct mon_store_cluster_s mon_store_cluster_t;
-
-/* Names, sorted; caller frees with mon_store_names_free. */
-typedef struct mon_store_names_s {
-    char **names;
-    size_t count;
-} mon_store_names_t;
-
-/* One partition of a group detail (the evidence behind a status). */
-typedef struct mon_part_detail_s {
-    const char *topic; /* strings point into the owning detail */
-    int32_t partition;
-    const char *owner;         /* "" when unknown */
-    const char *client_id;     /* "" when unknown */
-    const ev_entry_t *entries; /* window, oldest first */
-    int entry_count;
-    const ev_head_t *heads; /* head ring samples, oldest first */
-    int head_count;
-    int64_t current_lag; /* max(0, newest head - newest offset) */
-} mon_part_detail_t;
-
-/* A group's windows, sorted by topic then partition. Zero-initialise
- * before first use; may be reused across calls (buffers are kept and
- * grown); free with mon_group_detail_free. */
-typedef struct mon_group_detail_s {
-    mon_part_detail_t *parts;
-    size_t count;
-    int64_t last_commit_ms;
-    int intervals;
-    /* internal buffers */
-    void *buf_;
-    size_t buf_size_;
-} mon_group_detail_t;
-
-/* One evaluated partition. */
-typedef struct mon_part_eval_s {
-    const char *topic; /* strings point into the owning eval */
-    int32_t partition;
-    const char *owner;     /* "" when unknown */
-    const char *client_id; /* "" when unknown */
-    ev_result_t result;
-    int entry_count;  /* entries in the window */
-    ev_entry_t first; /* oldest entry (Burrow's start), when count>0 */
-    ev_entry_t last;  /* newest entry (Burrow's end), when count>0 */
-} mon_part_eval_t;
-
-/* A group evaluated at one instant. status is EV_NOTFOUND (count 0) for an
- * unknown or expired group, else group.status. Partitions are sorted by
- * topic then partition; group.maxlag_index indexes parts. Zero-initialise
- * before first use; may be reused across calls (buffers are kept, so
- * repeated evaluation allocates nothing); free with mon_group_eval_free. */
-typedef struct mon_group_eval_s {
-    const char *cluster; /* points into buffers of this struct */
-    const char *group;
-    ev_status_t status;
-    ev_group_t rollup;
-    mon_part_eval_t *parts;
-    size_t count;
-    int64_t now_ms;
-    int64_t last_commit_ms;
-    /* internal buffers */
-    void *buf_;
-    size_t buf_size_;
-} mon_group_eval_t;
 
 /* Called by mon_store_foreach_eval for every live group, with no lock
  * held; `ev` is valid only during the call. Return non-zero to stop. */
@@ -251,9 +189,6 @@ size_t mon_store_expire(mon_store_t *st, const char *cluster,
 
 /* ---- readers (take the cluster's read lock; results are copies) ---- */
 
-/* Frees the names and resets *names; NULL is fine. */
-void mon_store_names_free(mon_store_names_t *names);
-
 /* Every cluster name. Returns 0. */
 int mon_store_clusters(mon_store_t *st, mon_store_names_t *out);
 
@@ -286,9 +221,6 @@ int mon_store_group_detail(mon_store_t *st, const char *cluster,
                            const char *group, int64_t now_ms,
                            mon_group_detail_t *out);
 
-/* Frees the buffers of *d and zeroes it; NULL is fine. */
-void mon_group_detail_free(mon_group_detail_t *d);
-
 /* Evaluates every partition of a group at now_ms with `p` (NULL: the
  * defaults, with the store's intervals) and rolls them up into *out.
  * Returns 0, or MON_STORE_ENOTFOUND for an unknown cluster or an unknown
@@ -296,9 +228,6 @@ void mon_group_detail_free(mon_group_detail_t *d);
 int mon_store_group_eval(mon_store_t *st, const char *cluster,
                          const char *group, int64_t now_ms,
                          const ev_params_t *p, mon_group_eval_t *out);
-
-/* Frees the buffers of *ev and zeroes it; NULL is fine. */
-void mon_group_eval_free(mon_group_eval_t *ev);
 
 /* Evaluates every live group of every cluster at now_ms and calls cb for
  * each (clusters and groups in name order), with no lock held between

@@ -1,0 +1,101 @@
+/* mon_store_types: the values store/ copies out to its readers: name
+ * lists, a group's windows (detail), a group's evaluation and a history
+ * sample. Plain data that owns its buffers: no handle, no lock, nothing
+ * that reaches back into the store, so a reader outside store/ (the
+ * service's mon_query, and through it http/routes; the notifier) holds
+ * them without seeing the store. mon_store.h and mon_history.h fill them.
+ */
+#ifndef MON_STORE_TYPES_H
+#define MON_STORE_TYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "evaluator/ev_group.h"
+#include "evaluator/ev_rules.h"
+#include "evaluator/ev_status.h"
+#include "evaluator/ev_window.h"
+
+/* Names, sorted; caller frees with mon_store_names_free. */
+typedef struct mon_store_names_s {
+    char **names;
+    size_t count;
+} mon_store_names_t;
+
+/* One partition of a group detail (the evidence behind a status). */
+typedef struct mon_part_detail_s {
+    const char *topic; /* strings point into the owning detail */
+    int32_t partition;
+    const char *owner;         /* "" when unknown */
+    const char *client_id;     /* "" when unknown */
+    const ev_entry_t *entries; /* window, oldest first */
+    int entry_count;
+    const ev_head_t *heads; /* head ring samples, oldest first */
+    int head_count;
+    int64_t current_lag; /* max(0, newest head - newest offset) */
+} mon_part_detail_t;
+
+/* A group's windows, sorted by topic then partition. Zero-initialise
+ * before first use; may be reused across calls (buffers are kept and
+ * grown); free with mon_group_detail_free. */
+typedef struct mon_group_detail_s {
+    mon_part_detail_t *parts;
+    size_t count;
+    int64_t last_commit_ms;
+    int intervals;
+    /* internal buffers */
+    void *buf_;
+    size_t buf_size_;
+} mon_group_detail_t;
+
+/* One evaluated partition. */
+typedef struct mon_part_eval_s {
+    const char *topic; /* strings point into the owning eval */
+    int32_t partition;
+    const char *owner;     /* "" when unknown */
+    const char *client_id; /* "" when unknown */
+    ev_result_t result;
+    int entry_count;  /* entries in the window */
+    ev_entry_t first; /* oldest entry (Burrow's start), when count>0 */
+    ev_entry_t last;  /* newest entry (Burrow's end), when count>0 */
+} mon_part_eval_t;
+
+/* A group evaluated at one instant. status is EV_NOTFOUND (count 0) for an
+ * unknown or expired group, else group.status. Partitions are sorted by
+ * topic then partition; group.maxlag_index indexes parts. Zero-initialise
+ * before first use; may be reused across calls (buffers are kept, so
+ * repeated evaluation allocates nothing); free with mon_group_eval_free. */
+typedef struct mon_group_eval_s {
+    const char *cluster; /* points into buffers of this struct */
+    const char *group;
+    ev_status_t status;
+    ev_group_t rollup;
+    mon_part_eval_t *parts;
+    size_t count;
+    int64_t now_ms;
+    int64_t last_commit_ms;
+    /* internal buffers */
+    void *buf_;
+    size_t buf_size_;
+} mon_group_eval_t;
+
+/* One history sample of a group (mon_history.h). */
+typedef struct mon_hsample_s {
+    int64_t t;          /* ms since the epoch (first time seen) */
+    int64_t t_last;     /* last time the same values were seen */
+    int64_t totallag;
+    int64_t maxlag;
+    double max_time_lag_s;
+    ev_status_t status;
+} mon_hsample_t;
+
+/* Frees the names and resets *names; NULL is fine. */
+void mon_store_names_free(mon_store_names_t *names);
+
+/* Frees the buffers of *d and zeroes it; NULL is fine. */
+void mon_group_detail_free(mon_group_detail_t *d);
+
+/* Frees the buffers of *ev and zeroes it; NULL is fine. */
+void mon_group_eval_free(mon_group_eval_t *ev);
+
+#endif
