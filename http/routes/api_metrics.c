@@ -112,7 +112,7 @@ struct api_metrics_text_s {
 };
 
 struct api_metrics_s {
-    api_kafka_ctx_t ctx;
+    mon_query_t *q;
     pthread_mutex_t pool_lock; /* guards pool */
     api_metrics_text_t *pool;  /* one spare text, buffers kept */
 };
@@ -152,11 +152,9 @@ static void text_free(api_metrics_text_t *t) {
     free(t);
 }
 
-api_metrics_t *api_metrics_new(const api_kafka_ctx_t *ctx) {
+api_metrics_t *api_metrics_new(mon_query_t *q) {
     api_metrics_t *m = mon_calloc(1, sizeof(*m));
-    m->ctx = *ctx;
-    if (m->ctx.params.intervals <= 0)
-        m->ctx.params.intervals = mon_store_intervals(ctx->store);
+    m->q = q;
     pthread_mutex_init(&m->pool_lock, NULL);
     return m;
 }
@@ -286,11 +284,11 @@ static void render_group(sbuf_t *f, labels_t *l, const char *cluster,
 
 static void render_topics(api_metrics_t *m, sbuf_t *b, const char *cluster) {
     mon_store_names_t topics = {0};
-    if (mon_store_topics(m->ctx.store, cluster, &topics) != 0) return;
+    if (mon_query_topics(m->q, cluster, &topics) != 0) return;
     for (size_t t = 0; t < topics.count; t++) {
         int64_t *offs = NULL;
         size_t n = 0;
-        if (mon_store_topic_offsets(m->ctx.store, cluster, topics.names[t],
+        if (mon_query_topic_offsets(m->q, cluster, topics.names[t],
                                     &offs, &n) != 0)
             continue;
         for (size_t p = 0; p < n; p++) {
@@ -328,17 +326,15 @@ api_metrics_text_t *api_metrics_render(api_metrics_t *m, int64_t wall_ms) {
     }
     memset(&lab, 0, sizeof(lab));
     memset(&ev, 0, sizeof(ev));
-    mon_store_clusters(m->ctx.store, &clusters);
+    mon_query_clusters(m->q, &clusters);
     for (size_t c = 0; c < clusters.count; c++) {
         const char *cluster = clusters.names[c];
-        int64_t now = m->ctx.clock
-                          ? m->ctx.clock(m->ctx.clock_arg, cluster, wall_ms)
-                          : wall_ms;
+        int64_t now = mon_query_now(m->q, cluster, wall_ms);
         mon_store_names_t groups = {0};
-        if (mon_store_groups(m->ctx.store, cluster, now, &groups) == 0) {
+        if (mon_query_groups(m->q, cluster, now, &groups) == 0) {
             for (size_t g = 0; g < groups.count; g++) {
-                if (api_kafka_eval(&m->ctx, cluster, groups.names[g], now,
-                                   &ev) != 0 ||
+                if (mon_query_group_eval(m->q, cluster, groups.names[g],
+                                         now, &ev) != 0 ||
                     ev.status == EV_NOTFOUND)
                     continue;
                 render_group(fam, &lab, cluster, groups.names[g], &ev);

@@ -1,5 +1,5 @@
 /* api_metrics: GET /metrics in the Prometheus text exposition format
- * (version 0.0.4), computed at scrape time from the store.
+ * (version 0.0.4), computed at scrape time through mon_query.
  *
  * Burrow's families (http/routes/README.md): burrow_kafka_consumer_status and
  * _lag_total per group, _partition_lag per partition, _current_offset and
@@ -15,8 +15,8 @@
  * values are escaped (\\, \", \n).
  *
  * Built on the assumption that a scrape is rare next to commits: it reads
- * the store group by group (one read lock at a time, never all at once),
- * evaluating each at its cluster's clock. The response is streamed from
+ * group by group (each query takes one read lock of the store, never all
+ * at once), evaluating each at its cluster's clock. The response is streamed from
  * per-family buffers that the next scrape reuses (one spare set is kept),
  * because touching fresh memory dominates the cost of a large scrape: the
  * daemon therefore keeps about one exposition's worth of memory (about
@@ -28,14 +28,14 @@
 
 #include <stddef.h>
 
-#include "http/routes/api_routes_kafka.h"
 #include "http/server/api_server.h"
+#include "monitor/service/mon_query.h"
 
 typedef struct api_metrics_s api_metrics_t;
 
-/* New metrics renderer over ctx (copied; pointers must outlive it).
+/* New metrics renderer reading through q (borrowed; must outlive it).
  * Never NULL. */
-api_metrics_t *api_metrics_new(const api_kafka_ctx_t *ctx);
+api_metrics_t *api_metrics_new(mon_query_t *q);
 
 /* Frees it; NULL is fine. */
 void api_metrics_destroy(api_metrics_t *m);

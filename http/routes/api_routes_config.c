@@ -208,13 +208,13 @@ static cJSON *take_item(cJSON *obj, const char *name, cJSON *fallback) {
 /* The consumer module of cluster cc: class-name (Burrow's consumer of a
  * Kafka cluster is class "kafka" too), servers and client-profile are
  * those of the cluster's detail. */
-static cJSON *consumer_json(const api_kafka_ctx_t *ctx,
+static cJSON *consumer_json(const mon_query_t *q,
                             const mon_config_cluster_t *cc, size_t index) {
     static const field_t tail[] = {
         STR("zookeeper-path", ""),
         ZERO("zookeeper-timeout"),
     };
-    cJSON *cluster = api_kafka_cluster_module(ctx, cc->name);
+    cJSON *cluster = api_kafka_cluster_module(q, cc->name);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddItemToObject(o, "class-name",
                           take_item(cluster, "class-name",
@@ -223,8 +223,8 @@ static cJSON *consumer_json(const api_kafka_ctx_t *ctx,
     cJSON_AddItemToObject(o, "servers",
                           take_item(cluster, "servers", cJSON_CreateArray()));
     static const field_t allow[] = {KEY("group-allowlist")};
-    add_fields(o, ctx->config, MON_CONFIG_SECT_CLUSTER, index, allow, 1);
-    add_fields(o, ctx->config, MON_CONFIG_SECT_CLUSTER, index, tail,
+    add_fields(o, mon_query_config(q), MON_CONFIG_SECT_CLUSTER, index, allow, 1);
+    add_fields(o, mon_query_config(q), MON_CONFIG_SECT_CLUSTER, index, tail,
                N_FIELDS(tail));
     cJSON_AddItemToObject(
         o, "client-profile",
@@ -321,10 +321,10 @@ static cJSON *notifier_names(const mon_config_t *cfg) {
     return arr;
 }
 
-/* ---- handlers (opaque: the borrowed api_kafka_ctx_t) ---- */
+/* ---- handlers (opaque: the borrowed mon_query_t) ---- */
 
 static void h_main(api_req_t *req, void *opaque) {
-    const mon_config_t *cfg = ((const api_kafka_ctx_t *)opaque)->config;
+    const mon_config_t *cfg = mon_query_config(opaque);
     cJSON *body = api_json_envelope(0, "main config returned");
     api_json_add_request(body, req);
     cJSON_AddItemToObject(body, "general", general_json(cfg));
@@ -345,38 +345,38 @@ static void h_evaluator_list(api_req_t *req, void *opaque) {
 }
 
 static void h_cluster_list(api_req_t *req, void *opaque) {
-    const api_kafka_ctx_t *ctx = opaque;
-    module_list(req, "cluster", cluster_names(ctx->config));
+    const mon_query_t *q = opaque;
+    module_list(req, "cluster", cluster_names(mon_query_config(q)));
 }
 
 static void h_consumer_list(api_req_t *req, void *opaque) {
-    const api_kafka_ctx_t *ctx = opaque;
-    module_list(req, "consumer", cluster_names(ctx->config));
+    const mon_query_t *q = opaque;
+    module_list(req, "consumer", cluster_names(mon_query_config(q)));
 }
 
 static void h_notifier_list(api_req_t *req, void *opaque) {
-    const api_kafka_ctx_t *ctx = opaque;
-    module_list(req, "notifier", notifier_names(ctx->config));
+    const mon_query_t *q = opaque;
+    module_list(req, "notifier", notifier_names(mon_query_config(q)));
 }
 
 static void h_storage(api_req_t *req, void *opaque) {
-    const api_kafka_ctx_t *ctx = opaque;
+    const mon_query_t *q = opaque;
     if (strcmp(api_req_param(req, "name"), ONLY_MODULE) != 0) {
         api_resp_error(req, MHD_HTTP_NOT_FOUND, "storage module not found");
         return;
     }
     module_detail(req, "storage module detail returned",
-                  storage_json(ctx->config));
+                  storage_json(mon_query_config(q)));
 }
 
 static void h_evaluator(api_req_t *req, void *opaque) {
-    const api_kafka_ctx_t *ctx = opaque;
+    const mon_query_t *q = opaque;
     if (strcmp(api_req_param(req, "name"), ONLY_MODULE) != 0) {
         api_resp_error(req, MHD_HTTP_NOT_FOUND, "evaluator module not found");
         return;
     }
     module_detail(req, "evaluator module detail returned",
-                  evaluator_json(ctx->config));
+                  evaluator_json(mon_query_config(q)));
 }
 
 static void h_cluster(api_req_t *req, void *opaque) {
@@ -390,31 +390,31 @@ static void h_cluster(api_req_t *req, void *opaque) {
 }
 
 static void h_consumer(api_req_t *req, void *opaque) {
-    const api_kafka_ctx_t *ctx = opaque;
+    const mon_query_t *q = opaque;
     size_t i;
-    if (find_index(ctx->config, MON_CONFIG_SECT_CLUSTER,
+    if (find_index(mon_query_config(q), MON_CONFIG_SECT_CLUSTER,
                    api_req_param(req, "name"), &i) != 0) {
         api_resp_error(req, MHD_HTTP_NOT_FOUND, "consumer module not found");
         return;
     }
     module_detail(req, "consumer module detail returned",
-                  consumer_json(ctx, mon_config_cluster_at(ctx->config, i),
+                  consumer_json(q, mon_config_cluster_at(mon_query_config(q), i),
                                 i));
 }
 
 static void h_notifier(api_req_t *req, void *opaque) {
-    const api_kafka_ctx_t *ctx = opaque;
+    const mon_query_t *q = opaque;
     size_t i;
-    if (find_index(ctx->config, MON_CONFIG_SECT_NOTIFIER,
+    if (find_index(mon_query_config(q), MON_CONFIG_SECT_NOTIFIER,
                    api_req_param(req, "name"), &i) != 0) {
         api_resp_error(req, MHD_HTTP_NOT_FOUND, "notifier module not found");
         return;
     }
     module_detail(req, "notifier module detail returned",
-                  notifier_json(ctx->config, i));
+                  notifier_json(mon_query_config(q), i));
 }
 
-int api_routes_config_register(api_server_t *srv, const api_kafka_ctx_t *ctx,
+int api_routes_config_register(api_server_t *srv, const mon_query_t *q,
                                char *errstr, size_t errstr_size) {
     static const struct {
         const char *pattern;
@@ -432,15 +432,14 @@ int api_routes_config_register(api_server_t *srv, const api_kafka_ctx_t *ctx,
         {"/v3/config/consumer/:name", h_consumer},
         {"/v3/config/notifier/:name", h_notifier},
     };
-    if (!ctx || !ctx->config || !ctx->store) {
+    if (!q || !mon_query_config(q)) {
         snprintf(errstr, errstr_size,
-                 "/v3/config routes: a configuration and a store are "
-                 "required");
+                 "/v3/config routes: a configuration is required");
         return -1;
     }
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         if (api_server_route(srv, "GET", routes[i].pattern, routes[i].fn,
-                             (void *)ctx, errstr, errstr_size) != 0)
+                             (void *)q, errstr, errstr_size) != 0)
             return -1;
     }
     return 0;

@@ -34,11 +34,11 @@
 #include "http/routes/api_routes_kafka.h"
 #include "http/server/api_server.h"
 
-/* Registers the /v3/config routes on srv (before api_server_start). ctx
- * is borrowed and must outlive the server; ctx->config is required, and
- * the cluster details use ctx->store and ctx->source_status as
+/* Registers the /v3/config routes on srv (before api_server_start). q
+ * is borrowed and must outlive the server; it needs a configuration, and
+ * the cluster details read its clusters and sources as
  * GET /v3/kafka/:cluster does. Returns 0, or -1 with errstr set. */
-int api_routes_config_register(api_server_t *srv, const api_kafka_ctx_t *ctx,
+int api_routes_config_register(api_server_t *srv, const mon_query_t *q,
                                char *errstr, size_t errstr_size);
 
 #endif

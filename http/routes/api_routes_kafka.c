@@ -33,7 +33,8 @@ typedef struct cache_entry_s {
 } cache_entry_t;
 
 struct api_routes_kafka_s {
-    api_kafka_ctx_t ctx;
+    mon_query_t *q;
+    int64_t expire_cache_ms;
     pthread_mutex_t cache_lock; /* guards buckets and count */
     cache_entry_t *buckets[CACHE_BUCKETS];
     size_t count;
@@ -83,7 +84,7 @@ static void cache_drop(api_routes_kafka_t *rk, int64_t now_ms,
 static char *cache_get(api_routes_kafka_t *rk, const char *key, int64_t now_ms,
                        unsigned *status, size_t *len) {
     char *copy = NULL;
-    if (rk->ctx.expire_cache_ms <= 0) return NULL;
+    if (rk->expire_cache_ms <= 0) return NULL;
     pthread_mutex_lock(&rk->cache_lock);
     for (cache_entry_t *e = rk->buckets[hash_str(key) % CACHE_BUCKETS]; e;
          e = e->next) {
@@ -104,7 +105,7 @@ static void cache_put(api_routes_kafka_t *rk, const char *key,
                       const char *body, size_t len, int64_t now_ms) {
     cache_entry_t *e, **pp;
     size_t b;
-    if (rk->ctx.expire_cache_ms <= 0) return;
+    if (rk->expire_cache_ms <= 0) return;
     e = mon_calloc(1, sizeof(*e));
     e->key = mon_strdup(key);
     e->cluster = mon_strdup(cluster);
@@ -114,7 +115,7 @@ static void cache_put(api_routes_kafka_t *rk, const char *key,
     memcpy(e->body, body, len);
     e->body[len] = '\0';
     e->len = len;
-    e->expires_ms = now_ms + rk->ctx.expire_cache_ms;
+    e->expires_ms = now_ms + rk->expire_cache_ms;
     b = hash_str(key) % CACHE_BUCKETS;
     pthread_mutex_lock(&rk->cache_lock);
     /* replace an older entry for the same key */
@@ -143,11 +144,11 @@ void api_routes_kafka_flush(api_routes_kafka_t *rk) {
 
 /* ---- lifecycle ---- */
 
-api_routes_kafka_t *api_routes_kafka_new(const api_kafka_ctx_t *ctx) {
+api_routes_kafka_t *api_routes_kafka_new(mon_query_t *q,
+                                         int64_t expire_cache_ms) {
     api_routes_kafka_t *rk = mon_calloc(1, sizeof(*rk));
-    rk->ctx = *ctx;
-    if (rk->ctx.params.intervals <= 0)
-        rk->ctx.params.intervals = mon_store_intervals(ctx->store);
+    rk->q = q;
+    rk->expire_cache_ms = expire_cache_ms;
     pthread_mutex_init(&rk->cache_lock, NULL);
     return rk;
 }
@@ -161,8 +162,7 @@ void api_routes_kafka_destroy(api_routes_kafka_t *rk) {
 
 static int64_t eval_now(const api_routes_kafka_t *rk, const char *cluster,
                         int64_t wall_ms) {
-    return rk->ctx.clock ? rk->ctx.clock(rk->ctx.clock_arg, cluster, wall_ms)
-                         : wall_ms;
+    return mon_query_now(rk->q, cluster, wall_ms);
 }
 
 /* ---- JSON pieces ---- */
@@ -269,8 +269,7 @@ static cJSON *status_json(const api_routes_kafka_t *rk,
     cJSON_AddItemToObject(st, "max_time_lag_s",
                           maybe_float(ev->rollup.time_lag_count > 0,
                                       ev->rollup.max_time_lag_s));
-    if (rk->ctx.history)
-        since = mon_history_status_since(rk->ctx.history, cluster, group);
+    since = mon_query_status_since(rk->q, cluster, group);
     cJSON_AddItemToObject(
         st, "since", since >= 0 ? api_json_int64(since) : cJSON_CreateNull());
     return st;
@@ -303,7 +302,7 @@ static void h_clusters(api_req_t *req, void *opaque) {
     cJSON *body = api_json_envelope(0, "cluster list returned");
     /* The store holds every configured cluster and those a trace names. */
     mon_store_names_t names = {0};
-    mon_store_clusters(rk->ctx.store, &names);
+    mon_query_clusters(rk->q, &names);
     cJSON_AddItemToObject(body, "clusters", names_json(&names));
     mon_store_names_free(&names);
     api_resp_json(req, MHD_HTTP_OK, body);
@@ -375,27 +374,22 @@ static cJSON *source_status_json(const mon_source_status_t *st) {
     return o;
 }
 
-cJSON *api_kafka_cluster_module(const api_kafka_ctx_t *ctx,
-                                const char *cluster) {
-    const mon_config_cluster_t *cc = NULL;
+cJSON *api_kafka_cluster_module(const mon_query_t *q, const char *cluster) {
+    const mon_config_cluster_t *cc;
+    mon_query_cluster_t qc;
     cJSON *mod, *servers;
     static const char *const classes[] = {"embedded", "replay", "kafka"};
-    mon_source_status_t st;
-    bool has_status;
     const char *cls = "embedded";
 
-    if (ctx->config)
-        cc = mon_config_cluster_find(ctx->config, cluster);
-    if (!cc && !mon_store_cluster_find(ctx->store, cluster))
+    if (mon_query_cluster(q, cluster, &qc) != 0)
         return NULL;
-    has_status = ctx->source_status &&
-                 ctx->source_status(ctx->status_arg, cluster, &st) == 0;
+    cc = qc.config;
     /* A cluster named only by a trace is fed (and clocked) by the replay
      * source: its class is that source's kind. */
     if (cc && cc->source <= MON_CONFIG_SOURCE_KAFKA)
         cls = classes[cc->source];
-    else if (has_status && st.kind)
-        cls = st.kind;
+    else if (qc.has_source && qc.source.kind)
+        cls = qc.source.kind;
     mod = cJSON_CreateObject();
     cJSON_AddItemToObject(mod, "class-name", cJSON_CreateString(cls));
     servers = cJSON_CreateArray();
@@ -416,8 +410,8 @@ cJSON *api_kafka_cluster_module(const api_kafka_ctx_t *ctx,
                        cc ? cc->topic_refresh_ms / 1000 : 60);
     api_json_add_int64(mod, "offset-refresh",
                        cc ? cc->offset_refresh_ms / 1000 : 10);
-    if (has_status)
-        cJSON_AddItemToObject(mod, "status", source_status_json(&st));
+    if (qc.has_source)
+        cJSON_AddItemToObject(mod, "status", source_status_json(&qc.source));
     return mod;
 }
 
@@ -425,7 +419,7 @@ static void h_cluster(api_req_t *req, void *opaque) {
     api_routes_kafka_t *rk = opaque;
     cJSON *body, *mod;
 
-    mod = api_kafka_cluster_module(&rk->ctx, api_req_param(req, "cluster"));
+    mod = api_kafka_cluster_module(rk->q, api_req_param(req, "cluster"));
     if (!mod) {
         api_resp_error(req, MHD_HTTP_NOT_FOUND, "cluster module not found");
         return;
@@ -439,7 +433,7 @@ static void h_topics(api_req_t *req, void *opaque) {
     api_routes_kafka_t *rk = opaque;
     mon_store_names_t names = {0};
     cJSON *body;
-    if (mon_store_topics(rk->ctx.store, api_req_param(req, "cluster"),
+    if (mon_query_topics(rk->q, api_req_param(req, "cluster"),
                          &names) != 0) {
         api_resp_error(req, MHD_HTTP_NOT_FOUND, "cluster not found");
         return;
@@ -455,7 +449,7 @@ static void h_topic(api_req_t *req, void *opaque) {
     int64_t *offsets = NULL;
     size_t count = 0;
     cJSON *body, *arr;
-    if (mon_store_topic_offsets(rk->ctx.store, api_req_param(req, "cluster"),
+    if (mon_query_topic_offsets(rk->q, api_req_param(req, "cluster"),
                                 api_req_param(req, "topic"), &offsets,
                                 &count) != 0) {
         api_resp_error(req, MHD_HTTP_NOT_FOUND, "cluster or topic not found");
@@ -475,8 +469,8 @@ static void h_topic_consumers(api_req_t *req, void *opaque) {
     const char *cluster = api_req_param(req, "cluster");
     mon_store_names_t names = {0};
     cJSON *body;
-    if (mon_store_topic_consumers(
-            rk->ctx.store, cluster, api_req_param(req, "topic"),
+    if (mon_query_topic_consumers(
+            rk->q, cluster, api_req_param(req, "topic"),
             eval_now(rk, cluster, req->now_ms), &names) != 0) {
         api_resp_error(req, MHD_HTTP_NOT_FOUND, "cluster not found");
         return;
@@ -492,7 +486,7 @@ static void h_consumers(api_req_t *req, void *opaque) {
     const char *cluster = api_req_param(req, "cluster");
     mon_store_names_t names = {0};
     cJSON *body;
-    if (mon_store_groups(rk->ctx.store, cluster,
+    if (mon_query_groups(rk->q, cluster,
                          eval_now(rk, cluster, req->now_ms), &names) != 0) {
         api_resp_error(req, MHD_HTTP_NOT_FOUND, "cluster not found");
         return;
@@ -511,7 +505,7 @@ static void h_consumer(api_req_t *req, void *opaque) {
     const char *cur = NULL;
 
     memset(&d, 0, sizeof(d));
-    if (mon_store_group_detail(rk->ctx.store, cluster,
+    if (mon_query_group_detail(rk->q, cluster,
                                api_req_param(req, "group"),
                                eval_now(rk, cluster, req->now_ms), &d) != 0) {
         mon_group_detail_free(&d);
@@ -561,8 +555,8 @@ static void status_common(api_req_t *req, api_routes_kafka_t *rk, int all) {
     }
     memset(&ev, 0, sizeof(ev));
     body = api_json_envelope(0, "consumer status returned");
-    if (api_kafka_eval(&rk->ctx, cluster, group,
-                       eval_now(rk, cluster, req->now_ms), &ev) != 0 ||
+    if (mon_query_group_eval(rk->q, cluster, group,
+                             eval_now(rk, cluster, req->now_ms), &ev) != 0 ||
         ev.status == EV_NOTFOUND) {
         cJSON_AddItemToObject(body, "status",
                               notfound_status_json(cluster, group));
@@ -574,10 +568,7 @@ static void status_common(api_req_t *req, api_routes_kafka_t *rk, int all) {
         mon_source_status_t ss;
         cJSON_AddBoolToObject(
             st, "stale",
-            rk->ctx.source_status &&
-                rk->ctx.source_status(rk->ctx.status_arg, cluster, &ss) ==
-                    0 &&
-                ss.stale);
+            mon_query_source(rk->q, cluster, &ss) == 0 && ss.stale);
         cJSON_AddItemToObject(body, "status", st);
         status = MHD_HTTP_OK;
     }
@@ -601,7 +592,7 @@ static void h_window(api_req_t *req, void *opaque) {
     cJSON *body, *win, *parts;
 
     memset(&d, 0, sizeof(d));
-    if (mon_store_group_detail(rk->ctx.store, cluster, group,
+    if (mon_query_group_detail(rk->q, cluster, group,
                                eval_now(rk, cluster, req->now_ms), &d) != 0) {
         mon_group_detail_free(&d);
         api_resp_error(req, MHD_HTTP_NOT_FOUND,
@@ -649,7 +640,7 @@ static int group_exists(api_routes_kafka_t *rk, const char *cluster,
     mon_group_detail_t d;
     int rc;
     memset(&d, 0, sizeof(d));
-    rc = mon_store_group_detail(rk->ctx.store, cluster, group, now_ms, &d);
+    rc = mon_query_group_detail(rk->q, cluster, group, now_ms, &d);
     mon_group_detail_free(&d);
     return rc == 0;
 }
@@ -680,10 +671,7 @@ static void h_history(api_req_t *req, void *opaque) {
         }
         since = v;
     }
-    if (!rk->ctx.history || mon_history_get(rk->ctx.history, cluster, group,
-                                            since, &samples, &n) != 0) {
-        samples = NULL;
-        n = 0;
+    if (mon_query_history(rk->q, cluster, group, since, &samples, &n) != 0) {
         if (!group_exists(rk, cluster, group,
                           eval_now(rk, cluster, req->now_ms))) {
             api_resp_error(req, MHD_HTTP_NOT_FOUND,
@@ -726,8 +714,7 @@ static void h_delete_group(api_req_t *req, void *opaque) {
     const char *cluster = api_req_param(req, "cluster");
     const char *group = api_req_param(req, "group");
     /* Burrow answers 200 whether or not the group existed */
-    mon_store_delete_group(rk->ctx.store, cluster, group);
-    if (rk->ctx.history) mon_history_forget(rk->ctx.history, cluster, group);
+    mon_query_delete_group(rk->q, cluster, group);
     forget_group(rk, cluster, group);
     api_resp_json(req, MHD_HTTP_OK,
                   api_json_envelope(0, "consumer group removed"));
@@ -737,7 +724,7 @@ static void h_delete_group_topic(api_req_t *req, void *opaque) {
     api_routes_kafka_t *rk = opaque;
     const char *cluster = api_req_param(req, "cluster");
     const char *group = api_req_param(req, "group");
-    mon_store_delete_group_topic(rk->ctx.store, cluster, group,
+    mon_query_delete_group_topic(rk->q, cluster, group,
                                  api_req_param(req, "topic"));
     forget_group(rk, cluster, group);
     api_resp_json(req, MHD_HTTP_OK,
@@ -772,12 +759,4 @@ int api_routes_kafka_register(api_routes_kafka_t *rk, api_server_t *srv,
             return -1;
     }
     return 0;
-}
-
-int api_kafka_eval(const api_kafka_ctx_t *ctx, const char *cluster,
-                   const char *group, int64_t now_ms, mon_group_eval_t *out) {
-    if (ctx->eval)
-        return ctx->eval(ctx->eval_arg, cluster, group, now_ms, out);
-    return mon_store_group_eval(ctx->store, cluster, group, now_ms,
-                                &ctx->params, out);
 }

@@ -20,9 +20,9 @@
  *
  * Evaluations (the /status and /lag bodies) are cached per path for
  * expire_cache_ms of wall time (Burrow's expire-cache); a DELETE of the
- * group drops its cached bodies. Locks: the cache mutex (guarding only the
- * cache) is never held while the store is read; the store and history
- * take their own locks. Handlers run on any pool thread.
+ * group drops its cached bodies. Everything is read through mon_query,
+ * which copies out. Locks: the cache mutex (guarding only the cache) is
+ * never held during a query. Handlers run on any pool thread.
  */
 #ifndef API_ROUTES_KAFKA_H
 #define API_ROUTES_KAFKA_H
@@ -32,63 +32,24 @@
 
 #include <cjson/cJSON.h>
 
-#include "evaluator/ev_rules.h"
 #include "http/server/api_server.h"
-#include "monitor/config/mon_config.h"
-#include "monitor/store/mon_history.h"
-#include "monitor/sources/mon_source.h"
-#include "monitor/store/mon_store.h"
-
-/* The evaluation time of `cluster` given the wall clock: a replay cluster
- * answers with its virtual clock. Called on pool threads. */
-typedef int64_t (*api_clock_fn)(void *arg, const char *cluster,
-                                int64_t wall_ms);
-
-/* Evaluates a group as the daemon does (the store's evaluation plus the
- * source's exact time lag, see mon_service_group_eval). Returns 0 or
- * MON_STORE_ENOTFOUND. Called on pool threads. */
-typedef int (*api_eval_fn)(void *arg, const char *cluster, const char *group,
-                           int64_t now_ms, mon_group_eval_t *out);
-
-/* Fills *out with the status of the source feeding `cluster`; returns 0,
- * or -1 when no source feeds it. Called on pool threads. */
-typedef int (*api_source_status_fn)(void *arg, const char *cluster,
-                                    mon_source_status_t *out);
-
-typedef struct api_kafka_ctx_s {
-    mon_store_t *store;         /* required */
-    const mon_config_t *config; /* cluster list/detail; NULL: from store */
-    mon_history_t *history;     /* NULL: /history and "since" unavailable */
-    ev_params_t params;         /* intervals 0: the store's */
-    int64_t expire_cache_ms;    /* 0: no caching */
-    api_clock_fn clock;         /* NULL: wall clock */
-    void *clock_arg;
-    api_eval_fn eval;            /* NULL: mon_store_group_eval */
-    void *eval_arg;
-    api_source_status_fn source_status; /* NULL: no "status" in detail */
-    void *status_arg;
-} api_kafka_ctx_t;
-
-/* Evaluates cluster/group at now_ms through ctx->eval, or the store with
- * ctx->params when no eval function is set. Returns 0 or
- * MON_STORE_ENOTFOUND. Any thread. */
-int api_kafka_eval(const api_kafka_ctx_t *ctx, const char *cluster,
-                   const char *group, int64_t now_ms, mon_group_eval_t *out);
+#include "monitor/service/mon_query.h"
 
 /* Burrow's cluster "module" object of GET /v3/kafka/:cluster (class-name,
  * servers, client-profile, topic-refresh, offset-refresh, then Warren's
- * "status" when ctx->source_status answers): from the cluster's
+ * "status" when a source feeds the cluster): from the cluster's
  * configuration, or defaults for a cluster only the store knows. Returns
- * a new tree the caller owns, or NULL when neither knows the cluster. Any
- * thread. */
-cJSON *api_kafka_cluster_module(const api_kafka_ctx_t *ctx,
-                                const char *cluster);
+ * a new tree the caller owns, or NULL when the query does not know the
+ * cluster. Any thread. */
+cJSON *api_kafka_cluster_module(const mon_query_t *q, const char *cluster);
 
 typedef struct api_routes_kafka_s api_routes_kafka_t;
 
-/* New route set over ctx (copied; the pointers in it must outlive the
- * handle). Never NULL. */
-api_routes_kafka_t *api_routes_kafka_new(const api_kafka_ctx_t *ctx);
+/* New route set reading through q (borrowed; must outlive the handle),
+ * caching /status and /lag bodies for expire_cache_ms (0: no caching).
+ * Never NULL. */
+api_routes_kafka_t *api_routes_kafka_new(mon_query_t *q,
+                                         int64_t expire_cache_ms);
 
 /* Frees the handle and its cache; NULL is fine. Only after the server
  * using it has stopped. */

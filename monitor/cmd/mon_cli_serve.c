@@ -28,6 +28,7 @@
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_version.h"
 #include "monitor/notify/mon_notifier.h"
+#include "monitor/service/mon_query.h"
 #include "monitor/service/mon_service.h"
 
 /* Set by SIGINT/SIGTERM, which may be delivered to any of the process's
@@ -66,27 +67,8 @@ static void publish(void *arg, const char *event, const char *json) {
     api_sse_publish(arg, event, json);
 }
 
-static int64_t cluster_clock(void *arg, const char *cluster,
-                             int64_t wall_ms) {
-    return mon_service_now(arg, cluster, wall_ms);
-}
-
 static void observe(void *arg, const mon_group_eval_t *ev) {
     mon_notifier_observe(arg, ev, ev->now_ms);
-}
-
-static int source_status(void *arg, const char *cluster,
-                         mon_source_status_t *out) {
-    mon_source_t *src = mon_service_source(arg, cluster);
-    if (!src)
-        return -1;
-    src->status(src, out);
-    return 0;
-}
-
-static int group_eval(void *arg, const char *cluster, const char *group,
-                      int64_t now_ms, mon_group_eval_t *out) {
-    return mon_service_group_eval(arg, cluster, group, now_ms, out);
 }
 
 /* True when path is a directory holding the dashboard's index.html. */
@@ -218,6 +200,7 @@ int mon_cli_serve(int argc, char **argv) {
     api_metrics_t *metrics = NULL;
     mon_demo_t *dm = NULL;
     mon_notifier_t *notifier = NULL;
+    mon_query_t *query = NULL;
     if (!cfg) {
         fail(NULL, err);
         return 2;
@@ -309,26 +292,15 @@ int mon_cli_serve(int argc, char **argv) {
         fail(NULL, err);
         goto out;
     }
-    api_kafka_ctx_t kctx = {
-        .store = mon_service_store(svc),
-        .config = cfg,
-        .history = mon_service_history(svc),
-        .params = *mon_service_params(svc),
-        .expire_cache_ms = mon_config_evaluator(cfg)->expire_cache_ms,
-        .clock = cluster_clock,
-        .clock_arg = svc,
-        .eval = group_eval,
-        .eval_arg = svc,
-        .source_status = source_status,
-        .status_arg = svc,
-    };
-    routes = api_routes_kafka_new(&kctx);
-    metrics = api_metrics_new(&kctx);
+    query = mon_query_new(&(mon_query_src_t){.service = svc, .config = cfg});
+    routes = api_routes_kafka_new(query,
+                                  mon_config_evaluator(cfg)->expire_cache_ms);
+    metrics = api_metrics_new(query);
     if (api_admin_register(srv, err, sizeof(err)) != 0 ||
         api_routes_kafka_register(routes, srv, err, sizeof(err)) != 0 ||
         api_metrics_register(metrics, srv, err, sizeof(err)) != 0 ||
         api_routes_notify_register(srv, notifier, err, sizeof(err)) != 0 ||
-        api_routes_config_register(srv, &kctx, err, sizeof(err)) != 0) {
+        api_routes_config_register(srv, query, err, sizeof(err)) != 0) {
         fail(NULL, err);
         goto out;
     }
@@ -387,6 +359,7 @@ out:
     mon_notifier_destroy(notifier);
     api_routes_kafka_destroy(routes);
     api_metrics_destroy(metrics);
+    mon_query_destroy(query);
     mon_service_destroy(svc);
     mon_config_destroy(cfg);
     if (rc == 0)

@@ -84,7 +84,7 @@
 
 #include "monitor/config/mon_config.h"
 #include "monitor/notify/mon_delivery.h"
-#include "monitor/store/mon_store.h"
+#include "monitor/store/mon_store_types.h"
 
 #define MON_NOTIFIER_TIMELINE 16 /* events kept per group and notifier */
 

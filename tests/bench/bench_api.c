@@ -23,6 +23,7 @@
 #include "http/routes/api_routes_kafka.h"
 #include "http/server/api_server.h"
 #include "monitor/base/mon_log.h"
+#include "monitor/store/mon_store.h"
 
 #define NOW 1700000100000LL
 #define PARTS 100
@@ -116,7 +117,8 @@ static void bench_status(int have_wrk) {
 
     for (int c = 0; c < 2; c++) {
         api_config_t cfg;
-        api_kafka_ctx_t ctx;
+        mon_query_src_t qs;
+        mon_query_t *q;
         api_server_t *srv;
         api_routes_kafka_t *rk;
         mon_store_t *st;
@@ -125,12 +127,12 @@ static void bench_status(int have_wrk) {
         mon_store_config_default(&sc);
         st = mon_store_new(&sc, err, sizeof(err));
         fill(st, 1);
-        memset(&ctx, 0, sizeof(ctx));
-        ctx.store = st;
-        ev_params_default(&ctx.params);
-        ctx.expire_cache_ms = caches[c];
-        ctx.clock = fixed_clock;
-        rk = api_routes_kafka_new(&ctx);
+        memset(&qs, 0, sizeof(qs));
+        qs.store = st;
+        ev_params_default(&qs.params);
+        qs.clock = fixed_clock;
+        q = mon_query_new(&qs);
+        rk = api_routes_kafka_new(q, caches[c]);
         api_config_default(&cfg);
         cfg.listen = "127.0.0.1:0";
         srv = api_server_new(&cfg, err, sizeof(err));
@@ -152,6 +154,7 @@ static void bench_status(int have_wrk) {
         }
         api_server_destroy(srv);
         api_routes_kafka_destroy(rk);
+        mon_query_destroy(q);
         mon_store_destroy(st);
     }
 }
@@ -159,7 +162,8 @@ static void bench_status(int have_wrk) {
 static void bench_metrics(void) {
     mon_store_config_t sc;
     char err[256];
-    api_kafka_ctx_t ctx;
+    mon_query_src_t qs;
+    mon_query_t *q;
     api_metrics_t *m;
     mon_store_t *st;
     double t[RUNS];
@@ -168,11 +172,12 @@ static void bench_metrics(void) {
     mon_store_config_default(&sc);
     st = mon_store_new(&sc, err, sizeof(err));
     fill(st, GROUPS);
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.store = st;
-    ev_params_default(&ctx.params);
-    ctx.clock = fixed_clock;
-    m = api_metrics_new(&ctx);
+    memset(&qs, 0, sizeof(qs));
+    qs.store = st;
+    ev_params_default(&qs.params);
+    qs.clock = fixed_clock;
+    q = mon_query_new(&qs);
+    m = api_metrics_new(q);
     for (int i = 0; i < RUNS; i++) {
         double t0 = now_s();
         api_metrics_text_t *text = api_metrics_render(m, NOW);
@@ -186,6 +191,7 @@ static void bench_metrics(void) {
            "/metrics render, 100 k partition series", t[RUNS / 2]);
     printf("%-44s %10.1f MB\n", "  exposition size", (double)len / 1e6);
     api_metrics_destroy(m);
+    mon_query_destroy(q);
     mon_store_destroy(st);
 }
 

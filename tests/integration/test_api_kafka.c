@@ -17,6 +17,8 @@
 #include "http/routes/api_routes_kafka.h"
 #include "http/server/api_server.h"
 #include "monitor/base/mon_log.h"
+#include "monitor/store/mon_history.h"
+#include "monitor/store/mon_store.h"
 #include "tests/integration/json_keys.h"
 
 #define NOW 1700000100000LL
@@ -25,6 +27,7 @@
 static api_server_t *srv;
 static api_routes_kafka_t *rk;
 static api_metrics_t *met;
+static mon_query_t *query;
 static mon_store_t *store;
 static mon_history_t *hist;
 static mon_config_t *config;
@@ -64,7 +67,6 @@ static void fill_store(void) {
 
 static void setup(void) {
     api_config_t cfg;
-    api_kafka_ctx_t ctx;
     char err[256] = "";
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -72,16 +74,13 @@ static void setup(void) {
     fill_store();
     hist = mon_history_new(86400000LL, 60000, 7 * 86400000LL);
     config = mon_config_new_default();
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.store = store;
-    ctx.config = config;
-    ctx.history = hist;
-    ev_params_default(&ctx.params);
-    ctx.params.rules = EV_RULES_BURROW; /* the fixtures are Burrow's */
-    ctx.expire_cache_ms = 10000;
-    ctx.clock = fixed_clock;
-    rk = api_routes_kafka_new(&ctx);
-    met = api_metrics_new(&ctx);
+    mon_query_src_t qs = {.store = store, .history = hist, .config = config,
+                          .clock = fixed_clock};
+    ev_params_default(&qs.params);
+    qs.params.rules = EV_RULES_BURROW; /* the fixtures are Burrow's */
+    query = mon_query_new(&qs);
+    rk = api_routes_kafka_new(query, 10000);
+    met = api_metrics_new(query);
 
     api_config_default(&cfg);
     cfg.listen = "127.0.0.1:0";
@@ -101,6 +100,7 @@ static void teardown(void) {
     api_server_destroy(srv);
     api_routes_kafka_destroy(rk);
     api_metrics_destroy(met);
+    mon_query_destroy(query);
     mon_history_destroy(hist);
     mon_config_destroy(config);
     mon_store_destroy(store);

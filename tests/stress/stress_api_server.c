@@ -26,6 +26,7 @@
 #include "http/routes/api_admin.h"
 #include "http/server/api_server.h"
 #include "monitor/base/mon_log.h"
+#include "monitor/store/mon_store.h"
 
 #define TOKEN "stress-token"
 #define CLIENTS 6
@@ -229,7 +230,7 @@ int main(void) {
     pthread_t clients[CLIENTS], readers[READERS], pub, rdy, wr;
     stream_t rs[READERS];
     mon_store_config_t sc;
-    api_kafka_ctx_t kctx;
+    mon_query_t *query;
     api_routes_kafka_t *rk;
     api_metrics_t *met;
     FILE *f;
@@ -263,13 +264,13 @@ int main(void) {
             mon_store_commit(cl, "g0", "t", p, 50, 1700000000000LL, "h", "c");
         }
     }
-    memset(&kctx, 0, sizeof(kctx));
-    kctx.store = store;
-    ev_params_default(&kctx.params);
-    kctx.expire_cache_ms = 5;
-    kctx.clock = store_clock;
-    rk = api_routes_kafka_new(&kctx);
-    met = api_metrics_new(&kctx);
+    {
+        mon_query_src_t qs = {.store = store, .clock = store_clock};
+        ev_params_default(&qs.params);
+        query = mon_query_new(&qs);
+    }
+    rk = api_routes_kafka_new(query, 5);
+    met = api_metrics_new(query);
     srv = api_server_new(&cfg, err, sizeof(err));
     if (!srv || api_admin_register(srv, err, sizeof(err)) != 0 ||
         api_routes_kafka_register(rk, srv, err, sizeof(err)) != 0 ||
@@ -307,6 +308,7 @@ int main(void) {
     api_server_destroy(srv);
     api_routes_kafka_destroy(rk);
     api_metrics_destroy(met);
+    mon_query_destroy(query);
     mon_store_destroy(store);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmp);

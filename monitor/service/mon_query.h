@@ -1,0 +1,162 @@
+/* mon_query: the one read interface of the daemon's outputs.
+ *
+ * http/routes reads everything it shows through here: the clusters (each
+ * with its configuration and its source's state), topics and their head
+ * offsets, groups, a group's windows, its evaluation and its history. It
+ * also carries the two writes Burrow's API allows (deleting a group or one
+ * of its topics). Every answer is a copy the caller owns (the plain types
+ * of mon_store_types.h, mon_source_status_t), so no reader ever holds a
+ * store lock or a pointer into the store after a call returns; the store,
+ * the history and the sources take their own locks inside each call.
+ *
+ * The service's events reach the outputs the same way, as plain structs:
+ * mon_query_events_t is what the evaluation loop calls with every status
+ * change and, once per pass, with every group's status and lag (the
+ * outputs render them; the service renders nothing).
+ *
+ * A query is built over the daemon's service (groups evaluated exactly as
+ * the loop evaluates them: on the cluster's clock, with the source's
+ * exact time lag) or, for tests and benchmarks, over a bare store and
+ * history with a clock of the caller's. It is immutable once built;
+ * every function may be called from any thread.
+ */
+#ifndef MON_QUERY_H
+#define MON_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "evaluator/ev_rules.h"
+#include "evaluator/ev_status.h"
+#include "monitor/config/mon_config.h"
+#include "monitor/sources/mon_source.h"
+#include "monitor/store/mon_store_types.h"
+
+#define MON_QUERY_ENOTFOUND (-1) /* unknown cluster, topic or group */
+
+struct mon_service_s;
+struct mon_store_s;
+struct mon_history_s;
+
+/* The evaluation time of `cluster` given the wall clock (a replay
+ * cluster runs on its trace's clock). Called on any thread. */
+typedef int64_t (*mon_query_clock_fn)(void *arg, const char *cluster,
+                                      int64_t wall_ms);
+
+/* What a query reads; every pointer is borrowed and must outlive it. */
+typedef struct mon_query_src_s {
+    struct mon_service_s *service; /* the daemon's; NULL: the fields below */
+    struct mon_store_s *store;     /* without a service: required */
+    struct mon_history_s *history; /* without a service: NULL = none */
+    ev_params_t params;            /* without a service; intervals 0: the
+                                    * store's */
+    mon_query_clock_fn clock;      /* without a service; NULL: wall clock */
+    void *clock_arg;
+    const mon_config_t *config; /* NULL: clusters known from the store */
+} mon_query_src_t;
+
+typedef struct mon_query_s mon_query_t;
+
+/* New query over src (copied). Never NULL. */
+mon_query_t *mon_query_new(const mon_query_src_t *src);
+
+/* Frees it; NULL is fine. Only once no thread uses it. */
+void mon_query_destroy(mon_query_t *q);
+
+/* The configuration (immutable while the daemon runs), or NULL. */
+const mon_config_t *mon_query_config(const mon_query_t *q);
+
+/* The window size (intervals) of the store. */
+int mon_query_intervals(const mon_query_t *q);
+
+/* The evaluation clock of `cluster` at wall_ms. Every function below that
+ * takes now_ms wants this clock, not the wall's. */
+int64_t mon_query_now(const mon_query_t *q, const char *cluster,
+                      int64_t wall_ms);
+
+/* ---- clusters and topics ---- */
+
+/* One cluster as GET /v3/kafka/:cluster shows it. */
+typedef struct mon_query_cluster_s {
+    const mon_config_cluster_t *config; /* NULL: known only to the store
+                                         * (e.g. from a loaded snapshot) */
+    bool has_source;                    /* a source feeds it */
+    mon_source_status_t source;         /* its state, when has_source */
+} mon_query_cluster_t;
+
+/* Every cluster name, sorted. Returns 0. */
+int mon_query_clusters(const mon_query_t *q, mon_store_names_t *out);
+
+/* Fills *out for `cluster`. Returns 0, or MON_QUERY_ENOTFOUND when
+ * neither the configuration nor the store knows it. */
+int mon_query_cluster(const mon_query_t *q, const char *cluster,
+                      mon_query_cluster_t *out);
+
+/* The state of the source feeding `cluster`. Returns 0, or
+ * MON_QUERY_ENOTFOUND when no source feeds it. */
+int mon_query_source(const mon_query_t *q, const char *cluster,
+                     mon_source_status_t *out);
+
+/* Topics of a cluster. Returns 0 or MON_QUERY_ENOTFOUND (no cluster). */
+int mon_query_topics(const mon_query_t *q, const char *cluster,
+                     mon_store_names_t *out);
+
+/* Newest head offset of each partition of a topic (-1: none yet) into a
+ * malloc'd array the caller frees. Returns 0 or MON_QUERY_ENOTFOUND. */
+int mon_query_topic_offsets(const mon_query_t *q, const char *cluster,
+                            const char *topic, int64_t **offsets,
+                            size_t *count);
+
+/* Live groups with windows on a topic at now_ms. Returns 0 or
+ * MON_QUERY_ENOTFOUND (no cluster; an unknown topic has none). */
+int mon_query_topic_consumers(const mon_query_t *q, const char *cluster,
+                              const char *topic, int64_t now_ms,
+                              mon_store_names_t *out);
+
+/* ---- groups ---- */
+
+/* Live groups of a cluster at now_ms, sorted. Returns 0 or
+ * MON_QUERY_ENOTFOUND (no cluster). */
+int mon_query_groups(const mon_query_t *q, const char *cluster,
+                     int64_t now_ms, mon_store_names_t *out);
+
+/* A group's windows and head rings at now_ms (see mon_group_detail_t:
+ * zeroed or reused, freed with mon_group_detail_free). Returns 0 or
+ * MON_QUERY_ENOTFOUND (unknown cluster, unknown or expired group). */
+int mon_query_group_detail(const mon_query_t *q, const char *cluster,
+                           const char *group, int64_t now_ms,
+                           mon_group_detail_t *out);
+
+/* Evaluates a group at now_ms as the daemon does (mon_group_eval_t:
+ * zeroed or reused, freed with mon_group_eval_free). Returns 0, or
+ * MON_QUERY_ENOTFOUND (out->status is then EV_NOTFOUND). */
+int mon_query_group_eval(const mon_query_t *q, const char *cluster,
+                         const char *group, int64_t now_ms,
+                         mon_group_eval_t *out);
+
+/* True when the query has a history to read. */
+bool mon_query_has_history(const mon_query_t *q);
+
+/* The time the group entered its current status, or -1 if unknown. */
+int64_t mon_query_status_since(const mon_query_t *q, const char *cluster,
+                               const char *group);
+
+/* The group's history samples with t_last >= since_ms, oldest first, in
+ * a malloc'd array the caller frees. Returns 0, or MON_QUERY_ENOTFOUND
+ * when it has none (*out NULL, *n 0). */
+int mon_query_history(const mon_query_t *q, const char *cluster,
+                      const char *group, int64_t since_ms,
+                      mon_hsample_t **out, size_t *n);
+
+/* ---- the writes Burrow's API allows ---- */
+
+/* Removes a group and its history. Returns 0 or MON_QUERY_ENOTFOUND. */
+int mon_query_delete_group(const mon_query_t *q, const char *cluster,
+                           const char *group);
+
+/* Removes one topic from a group. Returns 0 or MON_QUERY_ENOTFOUND. */
+int mon_query_delete_group_topic(const mon_query_t *q, const char *cluster,
+                                 const char *group, const char *topic);
+
+#endif
