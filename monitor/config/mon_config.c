@@ -105,7 +105,6 @@ static mon_config_notifier_t *notifier_new(const char *name, int line) {
     mon_config_apply_defaults(MON_CONFIG_SECT_NOTIFIER, nt);
     nt->name = mon_strdup(name);
     nt->line = line;
-    nt->send_interval_ms = nt->interval_ms; /* until finish() */
     return nt;
 }
 
@@ -590,8 +589,6 @@ static void finish(parse_t *p) {
                 perr(p, sec->line, sec, NULL,
                      "missing required key 'url-close' (send-close is "
                      "true)");
-            if (!find_seen(sec, "send-interval"))
-                nt->send_interval_ms = nt->interval_ms;
         }
         if (!p->failed && sec->kind == MON_CONFIG_SECT_HTTP) {
             mon_config_http_t *h = sec->obj;

@@ -169,7 +169,7 @@ typedef struct mon_config_notifier_s {
     size_t n_headers;
     int64_t timeout_ms;            /* 5 s */
     int64_t interval_ms;           /* 60 s */
-    int64_t send_interval_ms;      /* default = interval */
+    int64_t repeat_every_ms;       /* 4 h; 0 = every interval */
     ev_status_t threshold;         /* EV_WARN (default) or EV_ERR */
     bool send_close;               /* false */
     bool send_once;                /* false */
@@ -181,7 +181,7 @@ typedef struct mon_config_notifier_s {
     size_t n_extras;
     char *secret;                  /* NULL = unsigned */
     int open_after;                /* 1, >= 1 */
-    int close_after;               /* 1, >= 1 */
+    int close_after;               /* 2, >= 1 */
     int max_retries;               /* 5, 0..20 */
 } mon_config_notifier_t;
 

@@ -612,9 +612,11 @@ static const mon_config_key_t keys[] = {
     {NOT(send_once), .name = "send-once", .type = MON_CONFIG_T_BOOL,
      .def = "false",
      .doc = "Send only the first open notification of an incident."},
-    {NOT(send_interval_ms), .name = "send-interval",
-     .type = MON_CONFIG_T_DURATION, NONNEG, .def_doc = "interval",
-     .doc = "Minimum spacing of repeated open notifications."},
+    {NOT(repeat_every_ms), .name = "repeat-every",
+     .type = MON_CONFIG_T_DURATION, NONNEG, .def = "4h",
+     .doc = "An open incident is sent again at most this often (sooner "
+            "only when it gets worse, WARN to ERR); 0 = every interval. "
+            "4h is Alertmanager's repeat_interval."},
     {NOT(group_allowlist), .name = "group-allowlist",
      .type = MON_CONFIG_T_REGEX, .def_doc = "every group",
      .burrow = "notifier.group-allowlist",
@@ -645,8 +647,9 @@ static const mon_config_key_t keys[] = {
      .doc = "Consecutive evaluations at or above threshold before an "
             "incident opens."},
     {NOT(close_after), .name = "close-after", .type = MON_CONFIG_T_INT,
-     .min = 1, .max = 1000000, .def = "1",
-     .doc = "Consecutive OK evaluations before an incident closes."},
+     .min = 1, .max = 1000000, .def = "2",
+     .doc = "Consecutive OK evaluations before an incident closes (2: one "
+            "noisy OK between two alerts neither closes nor reopens it)."},
     {NOT(max_retries), .name = "max-retries", .type = MON_CONFIG_T_INT,
      .min = 0, .max = 20, .def = "5",
      .doc = "Retries of a failed delivery."},

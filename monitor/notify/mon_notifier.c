@@ -31,7 +31,7 @@
 #include "monitor/notify/mon_sign.h"
 
 #define CK_MAGIC "WRNINCDT"
-#define CK_VERSION 1u
+#define CK_VERSION 2u
 #define CK_HDR 40u
 #define CK_MAX (256u << 20)
 #define EXPLAIN_PARTS 3
@@ -66,6 +66,7 @@ typedef struct gstate_s {
     int64_t last_sent_ms;
     uint32_t iseq;              /* notifications queued for the incident */
     ev_status_t last_status;
+    ev_status_t sent_status;    /* of the last open notification queued */
     tl_event_t tl[MON_NOTIFIER_TIMELINE];
     size_t tl_next, tl_count;
 } gstate_t;
@@ -480,6 +481,7 @@ static int step(mon_notifier_t *n, gstate_t *s, const mon_group_eval_t *ev,
         if (queue_state(n, s, ev, MON_DELIVERY_OPEN, now_ms, &seq) == 0) {
             s->sent = true;
             s->last_sent_ms = now_ms;
+            s->sent_status = st;
             queued++;
         }
         tl_add(s, TL_OPENED, now_ms, st, seq);
@@ -511,13 +513,17 @@ static int step(mon_notifier_t *n, gstate_t *s, const mon_group_eval_t *ev,
     if (s->sent) {
         if (c->send_once)
             return 0;
-        if (now_ms - s->last_sent_ms < c->send_interval_ms)
+        /* Repeats wait repeat-every; an incident that got worse (WARN
+         * to ERR) is news and goes out at once. */
+        bool worse = st > s->sent_status;
+        if (!worse && now_ms - s->last_sent_ms < c->repeat_every_ms)
             return 0;
     }
     bool first = !s->sent;
     if (queue_state(n, s, ev, MON_DELIVERY_OPEN, now_ms, &seq) == 0) {
         s->sent = true;
         s->last_sent_ms = now_ms;
+        s->sent_status = st;
         queued++;
         tl_add(s, first ? TL_OPENED : TL_REPEATED, now_ms, st, seq);
     }
@@ -550,6 +556,8 @@ static void replay_cb(const mon_delivery_entry_t *e, void *arg) {
         }
         s->sent = true;
         s->last_sent_ms = e->created_ms;
+        if (st != EV_NOTFOUND)
+            s->sent_status = st;
         s->oks = 0;
     } else if (s->open && !strcmp(s->id, e->incident_id)) {
         s->open = false;
@@ -610,6 +618,7 @@ static int checkpoint(mon_notifier_t *n, char *errstr, size_t errstr_size) {
             mon_wbuf_u32(&b, s->above);
             mon_wbuf_u32(&b, s->oks);
             mon_wbuf_u8(&b, (uint8_t)s->last_status);
+            mon_wbuf_u8(&b, (uint8_t)s->sent_status);
             count++;
         }
     }
@@ -692,7 +701,7 @@ static int ck_load(mon_notifier_t *n, uint64_t *mark, char *errstr,
     uint64_t ver = rget(&h, 4), count = rget(&h, 4);
     *mark = rget(&h, 8);
     uint64_t body = rget(&h, 8), crc = rget(&h, 4);
-    if (ver != CK_VERSION) {
+    if (ver != CK_VERSION && ver != 1) {
         snprintf(errstr, errstr_size, "%s: byte 8: unsupported version "
                  "%" PRIu64, n->ck_path, ver);
         goto out;
@@ -724,6 +733,8 @@ static int ck_load(mon_notifier_t *n, uint64_t *mark, char *errstr,
         uint32_t above = (uint32_t)rget(&r, 4);
         uint32_t oks = (uint32_t)rget(&r, 4);
         unsigned last = (unsigned)rget(&r, 1);
+        /* version 1 did not keep it: the last status stands in */
+        unsigned sent_st = ver >= 2 ? (unsigned)rget(&r, 1) : last;
         if (r.bad || !cl[0] || !gr[0]) {
             snprintf(errstr, errstr_size, "%s: byte %zu: entry %" PRIu64
                      " is truncated or empty", n->ck_path, at, k);
@@ -747,6 +758,8 @@ static int ck_load(mon_notifier_t *n, uint64_t *mark, char *errstr,
             s->oks = oks;
             s->last_status = last <= EV_REWIND ? (ev_status_t)last
                                                : EV_NOTFOUND;
+            s->sent_status = sent_st <= EV_REWIND ? (ev_status_t)sent_st
+                                                  : EV_NOTFOUND;
         }
         free(nfname);
         free(cl);
@@ -1089,8 +1102,8 @@ cJSON *mon_notifier_to_json(mon_notifier_t *n) {
         cJSON_AddStringToObject(e, "name", c->name);
         cJSON_AddStringToObject(e, "threshold", ev_status_name(c->threshold));
         cJSON_AddNumberToObject(e, "interval_s", (double)c->interval_ms / 1e3);
-        cJSON_AddNumberToObject(e, "send_interval_s",
-                                (double)c->send_interval_ms / 1e3);
+        cJSON_AddNumberToObject(e, "repeat_every_s",
+                                (double)c->repeat_every_ms / 1e3);
         cJSON_AddBoolToObject(e, "send_close", c->send_close);
         cJSON_AddBoolToObject(e, "send_once", c->send_once);
         cJSON_AddNumberToObject(e, "open_after", c->open_after);

@@ -10,11 +10,14 @@
  *    ERR) open an incident: a random UUID v4 id, start = that evaluation's
  *    now_ms, and an open notification is queued.
  *  - While open and at or above threshold, the open notification is
- *    repeated when `send-interval` has passed since the last one (never
- *    with `send-once`). A status between OK and the threshold neither
- *    repeats nor counts toward closing.
- *  - `close-after` OK evaluations in a row close it; with `send-close` a
- *    close notification with the same id is queued.
+ *    repeated when `repeat-every` (4 h) has passed since the last one,
+ *    or at once when the group got worse than it was in the last one
+ *    sent (WARN to ERR); never with `send-once`. A status between OK and
+ *    the threshold neither repeats nor counts toward closing.
+ *  - `close-after` OK evaluations in a row (2 by default, so one noisy
+ *    OK evaluation neither closes the incident nor opens a new one) close
+ *    it; with `send-close` a close notification with the same id is
+ *    queued.
  * Every notification gets the key "<id>:<open|close>:<n>" (n counts the
  * incident's notifications from 1), sent as X-Warren-Delivery.
  *
@@ -47,7 +50,8 @@
  *
  *   OFFSET SIZE DESCRIPTION (little-endian)
  *   0      8    magic "WRNINCDT"
- *   8      4    format version, 1
+ *   8      4    format version, 2 (1 is read: it lacks the last byte
+ *               of an entry)
  *   12     4    number of entries N
  *   16     8    mark: highest journal seq reflected in the entries
  *   24     8    body length B
@@ -59,7 +63,8 @@
  *               bytes id, i64 start_ms, i64 last_sent_ms, i64
  *               last_eval_ms, u32 notifications queued, u32 evaluations
  *               at/above threshold in a row, u32 OK evaluations in a row,
- *               u8 last status
+ *               u8 last status, u8 status of the last open notification
+ *               queued
  *
  * Locks: n->lock (a mutex) guards the incident table and the timelines;
  * observe holds it while it renders and queues (never over the network:
@@ -174,7 +179,7 @@ int mon_notifier_deliveries(mon_notifier_t *n, mon_delivery_info_t **out,
 cJSON *mon_notifier_deliveries_json(mon_notifier_t *n);
 
 /* GET /v3/notifiers body: {"notifiers": [{name, threshold, interval_s,
- * send_interval_s, send_close, send_once, open_after, close_after,
+ * repeat_every_s, send_close, send_once, open_after, close_after,
  * max_retries, signed, open_incidents, queued, delivered, failed,
  * retries, merged, dropped, pending, in_flight}], "deliveries": [...]}
  * (merged and dropped: opens never sent, see mon_delivery.h). URLs,

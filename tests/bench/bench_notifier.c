@@ -214,8 +214,8 @@ int main(void) {
              "[notifier bench]\n"
              "url-open = http://127.0.0.1:%d/open/{{group}}\n"
              "url-close = http://127.0.0.1:%d/close/{{group}}/{{id}}\n"
-             "send-close = true\ninterval = 1s\nsend-interval = 1h\n"
-             "secret = bench-secret\n%s%s%s%s%s",
+             "send-close = true\ninterval = 1s\nrepeat-every = 1h\n"
+             "close-after = 1\nsecret = bench-secret\n%s%s%s%s%s",
              port, port, tpl ? "template-open = " : "", tpl ? topen : "",
              tpl ? "\ntemplate-close = " : "", tpl ? tclose : "",
              tpl ? "\n" : "");

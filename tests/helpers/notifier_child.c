@@ -25,7 +25,7 @@ int main(int argc, char **argv) {
     mon_log_set_level(MON_LOG_FATAL);
     snprintf(ini, sizeof(ini),
              "[notifier hook]\nurl-open = %s\nmax-retries = 20\n"
-             "interval = 1s\nsend-interval = 1h\n", argv[2]);
+             "interval = 1s\nrepeat-every = 1h\n", argv[2]);
     mon_config_t *cfg = mon_config_load_string(ini, "<child>", err,
                                                sizeof(err));
     if (!cfg) {

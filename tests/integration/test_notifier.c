@@ -324,7 +324,7 @@ Test(notifier, stalled_trace_gives_one_open_and_one_close_with_same_id,
     snprintf(ini, sizeof(ini),
              "[notifier hook]\nurl-open = http://127.0.0.1:%d/open\n"
              "url-close = http://127.0.0.1:%d/close/{{id}}\n"
-             "send-close = true\ninterval = 1s\nsend-interval = 1h\n",
+             "send-close = true\ninterval = 1s\nrepeat-every = 1h\n",
              rA.port, rA.port);
     mon_notifier_t *nt = make(ini);
     mon_store_config_t sc;
@@ -408,6 +408,43 @@ Test(notifier, stalled_trace_gives_one_open_and_one_close_with_same_id,
     cJSON_Delete(jc);
     mon_group_eval_free(&ev);
     mon_store_destroy(st);
+    mon_notifier_destroy(nt);
+}
+
+/* With the defaults, an incident open for 9 hours and evaluated every
+ * minute reaches the receiver 3 times (at 0, 4 h and 8 h: repeat-every),
+ * one incident with numbered keys. Time is injected, not waited for. */
+Test(notifier, default_repeats_reach_the_receiver_every_repeat_every,
+     .init = setup, .fini = teardown) {
+    char ini[256];
+    rcv_start(&rA, 0);
+    snprintf(ini, sizeof(ini),
+             "[notifier hook]\nurl-open = http://127.0.0.1:%d/open\n",
+             rA.port);
+    mon_notifier_t *nt = make(ini);
+    fake_t e;
+    fake(&e, "stuck", EV_ERR);
+    const int64_t min = 60000, t0 = wall_ms() - 9 * 60 * min;
+    int queued = 0;
+    for (int64_t t = t0; t <= t0 + 9 * 60 * min; t += min) {
+        int q = mon_notifier_observe(nt, &e.ev, t);
+        /* delivered before the next, so the outbox merges none */
+        if (q)
+            cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
+        queued += q;
+    }
+    cr_assert_eq(queued, 3);
+    cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
+    cr_assert_eq(rcv_count(&rA), 3);
+    cJSON *j = cJSON_Parse(rA.reqs[0].body);
+    cr_assert_not_null(j);
+    const char *id = cJSON_GetObjectItem(j, "id")->valuestring;
+    for (int i = 0; i < 3; i++) {
+        char want[80];
+        snprintf(want, sizeof(want), "%s:open:%d", id, i + 1);
+        cr_assert_str_eq(rA.reqs[i].delivery, want);
+    }
+    cJSON_Delete(j);
     mon_notifier_destroy(nt);
 }
 
@@ -638,10 +675,10 @@ Test(notifier, flap_control_suppresses_alternating_warn_ok,
     snprintf(ini, sizeof(ini),
              "[notifier burrow]\nurl-open = http://127.0.0.1:%d/o\n"
              "url-close = http://127.0.0.1:%d/c\nsend-close = true\n"
-             "interval = 1s\nsend-interval = 1h\n"
+             "interval = 1s\nrepeat-every = 1h\nclose-after = 1\n"
              "[notifier damped]\nurl-open = http://127.0.0.1:%d/o\n"
              "url-close = http://127.0.0.1:%d/c\nsend-close = true\n"
-             "interval = 1s\nsend-interval = 1h\n"
+             "interval = 1s\nrepeat-every = 1h\n"
              "open-after = 2\nclose-after = 2\n",
              rA.port, rA.port, rB.port, rB.port);
     mon_notifier_t *nt = make(ini);
@@ -672,7 +709,8 @@ Test(notifier, close_never_overtakes_its_open,
     snprintf(ini, sizeof(ini),
              "[notifier hook]\nurl-open = http://127.0.0.1:%d/o\n"
              "url-close = http://127.0.0.1:%d/c\nsend-close = true\n"
-             "interval = 1s\ntimeout = 30s\n", rA.port, rA.port);
+             "interval = 1s\ntimeout = 30s\nclose-after = 1\n", rA.port,
+             rA.port);
     mon_notifier_t *nt = make(ini);
     fake_t w, ok, other;
     fake(&w, "g", EV_WARN);
@@ -705,7 +743,7 @@ Test(notifier, destroy_during_a_hanging_request_keeps_it_queued,
     rcv_start(&rA, 0);
     snprintf(ini, sizeof(ini),
              "[notifier hook]\nurl-open = http://127.0.0.1:%d/\n"
-             "timeout = 60s\ninterval = 1s\nsend-interval = 1h\n", rA.port);
+             "timeout = 60s\ninterval = 1s\nrepeat-every = 1h\n", rA.port);
     mon_notifier_t *nt = make(ini);
     fake_t f;
     fake(&f, "g-stop", EV_ERR);
@@ -778,7 +816,7 @@ static mon_notifier_t *reopen_like_child(const char *url) {
     char ini[512];
     snprintf(ini, sizeof(ini),
              "[notifier hook]\nurl-open = %s\nmax-retries = 20\n"
-             "interval = 1s\nsend-interval = 1h\n", url);
+             "interval = 1s\nrepeat-every = 1h\n", url);
     return make(ini);
 }
 
@@ -945,7 +983,7 @@ Test(notifier, notify_test_reports_a_template_error_with_file_and_line,
 }
 
 /* A receiver that hangs every request while a group stays ERR for many
- * send-intervals: the outbox keeps one request on the wire and one
+ * repeat-everys: the outbox keeps one request on the wire and one
  * waiting for the incident (the newest), counting the rest as merged,
  * instead of queueing a new open per interval (15 -> 756 pending in
  * 43 minutes before). */
@@ -956,14 +994,14 @@ Test(notifier, a_hanging_receiver_keeps_the_outbox_bounded,
     rcv_start(&rA, 0);
     snprintf(ini, sizeof(ini),
              "[notifier hook]\nurl-open = http://127.0.0.1:%d/\n"
-             "timeout = 60s\ninterval = 1s\nsend-interval = 1s\n", rA.port);
+             "timeout = 60s\ninterval = 1s\nrepeat-every = 1s\n", rA.port);
     mon_notifier_t *nt = make(ini);
     fake_t f;
     fake(&f, "stuck", EV_ERR);
     int64_t t = wall_ms();
     cr_assert_eq(mon_notifier_observe(nt, &f.ev, t), 1);
     cr_assert_eq(rcv_wait_hanging(&rA, 1), 1);
-    /* 500 more send-intervals of the same incident */
+    /* 500 more repeat-everys of the same incident */
     for (int i = 1; i <= 500; i++)
         cr_assert_eq(mon_notifier_observe(nt, &f.ev, t + i * 1000), 1,
                      "interval %d queues its repeat", i);

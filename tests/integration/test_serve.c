@@ -436,10 +436,11 @@ Test(serve, notifier_views_have_their_fields_and_never_the_secret) {
                      "notifier list returned");
     cJSON *nf = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "notifiers"), 0);
     keys_of(nf, keys, sizeof(keys));
-    cr_assert_str_eq(keys, "name,threshold,interval_s,send_interval_s,"
+    cr_assert_str_eq(keys, "name,threshold,interval_s,repeat_every_s,"
                            "send_close,send_once,open_after,close_after,"
                            "max_retries,signed,open_incidents,queued,"
-                           "delivered,failed,retries,merged,dropped,pending,in_flight");
+                           "delivered,failed,retries,merged,dropped,"
+                           "pending,in_flight");
     cr_assert_str_eq(cJSON_GetObjectItem(nf, "name")->valuestring, "hook");
     cr_assert_str_eq(cJSON_GetObjectItem(nf, "threshold")->valuestring,
                      "ERR");

@@ -135,9 +135,10 @@ int main(void) {
     snprintf(ini, sizeof(ini),
              "[notifier a]\nurl-open = http://127.0.0.1:%d/a/{{group}}\n"
              "url-close = http://127.0.0.1:%d/a/{{id}}\nsend-close = true\n"
-             "interval = 1s\nmax-retries = 20\nsecret = x\n"
+             "interval = 1s\nmax-retries = 20\nsecret = x\nclose-after = 1\n"
              "[notifier b]\nurl-open = http://127.0.0.1:%d/b\n"
-             "interval = 1s\nsend-interval = 2s\nmax-retries = 20\n",
+             "interval = 1s\nrepeat-every = 2s\nmax-retries = 20\n"
+             "close-after = 1\n",
              port, port, port);
     mon_config_t *cfg = mon_config_load_string(ini, "<stress>", err,
                                                sizeof(err));

@@ -336,7 +336,7 @@ Test(mon_config, notifier_keys_are_parsed) {
              "threshold = ERR\n"
              "send-close = true\n"
              "send-once = 1\n"
-             "send-interval = 10m\n"
+             "repeat-every = 10m\n"
              "group-allowlist = ^pay\n"
              "group-denylist = test\n"
              "template-open = %s\n"
@@ -366,7 +366,7 @@ Test(mon_config, notifier_keys_are_parsed) {
     cr_assert_eq(n->threshold, EV_ERR);
     cr_assert(n->send_close);
     cr_assert(n->send_once);
-    cr_assert_eq(n->send_interval_ms, 600000);
+    cr_assert_eq(n->repeat_every_ms, 600000);
     cr_assert_str_eq(n->group_allowlist->pattern, "^pay");
     cr_assert_str_eq(n->group_denylist->pattern, "test");
     cr_assert_str_eq(n->template_open, open_path);
@@ -384,7 +384,7 @@ Test(mon_config, notifier_keys_are_parsed) {
     mon_config_destroy(cfg);
 }
 
-Test(mon_config, notifier_defaults_and_send_interval_follows_interval) {
+Test(mon_config, notifier_defaults_repeat_every_4h_and_close_after_2) {
     mon_config_t *cfg = load_ok("[notifier n]\n"
                                 "url-open = http://127.0.0.1:9/x\n"
                                 "interval = 45\n");
@@ -395,7 +395,8 @@ Test(mon_config, notifier_defaults_and_send_interval_follows_interval) {
     cr_assert_eq(n->n_headers, 0);
     cr_assert_eq(n->timeout_ms, 5000);
     cr_assert_eq(n->interval_ms, 45000);
-    cr_assert_eq(n->send_interval_ms, 45000);
+    cr_assert_eq(n->repeat_every_ms, 4 * 3600 * 1000,
+                 "Alertmanager's repeat_interval, not the interval");
     cr_assert_eq(n->threshold, EV_WARN);
     cr_assert_not(n->send_close);
     cr_assert_not(n->send_once);
@@ -405,7 +406,7 @@ Test(mon_config, notifier_defaults_and_send_interval_follows_interval) {
     cr_assert_eq(n->n_extras, 0);
     cr_assert_null(n->secret);
     cr_assert_eq(n->open_after, 1);
-    cr_assert_eq(n->close_after, 1);
+    cr_assert_eq(n->close_after, 2, "one noisy OK does not close");
     cr_assert_eq(n->max_retries, 5);
     /* a file with notifiers but no cluster still runs "local" */
     cr_assert_not_null(mon_config_cluster_find(cfg, "local"));
@@ -1002,7 +1003,7 @@ static const char *all_keys[] = {
     "notifier:url-open", "notifier:url-close", "notifier:method-open",
     "notifier:method-close", "notifier:headers", "notifier:timeout",
     "notifier:interval", "notifier:threshold", "notifier:send-close",
-    "notifier:send-once", "notifier:send-interval",
+    "notifier:send-once", "notifier:repeat-every",
     "notifier:group-allowlist", "notifier:group-denylist",
     "notifier:template-open", "notifier:template-close",
     "notifier:extras.", "notifier:secret", "notifier:open-after",

@@ -217,7 +217,8 @@ Test(mon_config_keys, format_writes_each_type_back_in_file_syntax) {
         {MON_CONFIG_SECT_NOTIFIER, "url-open", "http://h:9/\xe2\x80\xa6"},
         {MON_CONFIG_SECT_NOTIFIER, "threshold", "ERR"},
         {MON_CONFIG_SECT_NOTIFIER, "method-open", "PUT"},
-        {MON_CONFIG_SECT_NOTIFIER, "send-interval", "1m"},
+        {MON_CONFIG_SECT_NOTIFIER, "repeat-every", "4h"},
+        {MON_CONFIG_SECT_NOTIFIER, "close-after", "2"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char buf[256];
@@ -345,14 +346,14 @@ Test(mon_config_keys, sub_second_durations_are_kept_exact) {
                                 "[evaluator]\nexpire-cache = 500ms\n"
                                 "[notifier n]\nurl-open = http://h/\n"
                                 "timeout = 500ms\ninterval = 750ms\n"
-                                "send-interval = 1ms\n");
+                                "repeat-every = 1ms\n");
     cr_expect_eq(mon_config_general(cfg)->snapshot_interval_ms, 1500);
     cr_expect_eq(mon_config_storage(cfg)->min_distance_ms, 250);
     cr_expect_eq(mon_config_evaluator(cfg)->expire_cache_ms, 500);
     const mon_config_notifier_t *nt = mon_config_notifier_at(cfg, 0);
     cr_expect_eq(nt->timeout_ms, 500);
     cr_expect_eq(nt->interval_ms, 750);
-    cr_expect_eq(nt->send_interval_ms, 1);
+    cr_expect_eq(nt->repeat_every_ms, 1);
     mon_config_destroy(cfg);
 }
 

@@ -191,12 +191,15 @@ static sent_t *sent_copy(void) {
     "url-open = http://127.0.0.1:1/open/{{group}}\n"                          \
     "url-close = http://127.0.0.1:1/close/{{id}}\n"                           \
     "interval = 1s\n"
+/* Closing at the first OK (the default close-after is 2), for the tests
+ * of what a close does rather than of when it happens. */
+#define BASE1 BASE "close-after = 1\n"
 
 /* ---- state machine ---- */
 
 Test(mon_notifier, opens_once_then_repeats_only_after_send_interval,
      .init = setup, .fini = teardown) {
-    mon_notifier_t *nt = make(BASE "send-interval = 5s\n");
+    mon_notifier_t *nt = make(BASE "repeat-every = 5s\n");
     fake_t f;
     fake(&f, "g1", EV_WARN);
     int total = 0;
@@ -214,9 +217,91 @@ Test(mon_notifier, opens_once_then_repeats_only_after_send_interval,
     }
 }
 
+/* The defaults: an open incident evaluated every minute for 9 hours is
+ * sent at 0, 4 h and 8 h (repeat-every = 4h), not 540 times. */
+Test(mon_notifier, repeats_honour_repeat_every_not_the_interval,
+     .init = setup, .fini = teardown) {
+    mon_notifier_t *nt = make("[notifier hook]\n"
+                              "url-open = http://127.0.0.1:1/\n");
+    fake_t f;
+    fake(&f, "g1", EV_WARN);
+    const int64_t t0 = 1700000000000, min = 60000, h = 60 * min;
+    int total = 0, at[8], n_at = 0;
+    for (int64_t t = t0; t <= t0 + 9 * h; t += min) {
+        int q = mon_notifier_observe(nt, &f.ev, t);
+        if (q && n_at < 8)
+            at[n_at++] = (int)((t - t0) / min);
+        total += q;
+    }
+    cr_assert_eq(total, 3, "sent %d times", total);
+    cr_assert_eq(at[0], 0);
+    cr_assert_eq(at[1], 240, "first repeat after 4 h, at minute %d", at[1]);
+    cr_assert_eq(at[2], 480);
+    done(nt);
+    sent_t *s = sent_copy();
+    cr_assert_eq(s->n, 3);
+    cr_assert_str_eq(s->id[0], s->id[2], "one incident, repeated");
+}
+
+Test(mon_notifier, repeat_every_zero_repeats_at_every_interval,
+     .init = setup, .fini = teardown) {
+    mon_notifier_t *nt = make(BASE "repeat-every = 0\n");
+    fake_t f;
+    fake(&f, "g1", EV_WARN);
+    int total = 0;
+    for (int t = 0; t < 5; t++)
+        total += mon_notifier_observe(nt, &f.ev, 1000000 + t * 1000);
+    cr_assert_eq(total, 5);
+    done(nt);
+}
+
+/* WARN to ERR is news: sent at once whatever repeat-every says; back to
+ * WARN and up to ERR again is not (the last one sent said ERR). */
+Test(mon_notifier, getting_worse_is_sent_at_once_better_waits,
+     .init = setup, .fini = teardown) {
+    mon_notifier_t *nt = make(BASE);
+    fake_t w, e;
+    fake(&w, "g1", EV_WARN);
+    fake(&e, "g1", EV_ERR);
+    int64_t t = 1000000;
+    cr_assert_eq(mon_notifier_observe(nt, &w.ev, t += 1000), 1, "opened");
+    cr_assert_eq(mon_notifier_observe(nt, &w.ev, t += 1000), 0);
+    cr_assert_eq(mon_notifier_observe(nt, &e.ev, t += 1000), 1, "worse");
+    cr_assert_eq(mon_notifier_observe(nt, &e.ev, t += 1000), 0);
+    cr_assert_eq(mon_notifier_observe(nt, &w.ev, t += 1000), 0, "better");
+    cr_assert_eq(mon_notifier_observe(nt, &e.ev, t += 1000), 0,
+                 "ERR again: the last one sent already said ERR");
+    done(nt);
+    sent_t *s = sent_copy();
+    cr_assert_eq(s->n, 2);
+    cr_assert_str_eq(s->id[0], s->id[1], "the same incident");
+}
+
+/* close-after defaults to 2: one OK evaluation between alerts (a head
+ * refresh between two commits) neither closes the incident nor opens a
+ * new one; two in a row close it. */
+Test(mon_notifier, one_noisy_ok_neither_closes_nor_reopens,
+     .init = setup, .fini = teardown) {
+    mon_notifier_t *nt = make(BASE "send-close = true\n");
+    fake_t w, ok;
+    fake(&w, "g1", EV_WARN);
+    fake(&ok, "g1", EV_OK);
+    const fake_t *seq[] = {&w, &ok, &w, &w, &ok, &w, &ok, &ok, &ok};
+    int want[] = {1, 0, 0, 0, 0, 0, 0, 1, 0};
+    for (int i = 0; i < 9; i++)
+        cr_assert_eq(mon_notifier_observe(nt, &seq[i]->ev,
+                                          1000000 + i * 1000),
+                     want[i], "evaluation %d", i);
+    done(nt);
+    sent_t *s = sent_copy();
+    cr_assert_eq(s->n, 2, "one open, one close");
+    cr_assert_eq(s->kind[1], MON_DELIVERY_CLOSE);
+    cr_assert_str_eq(s->id[0], s->id[1]);
+}
+
 Test(mon_notifier, send_once_sends_a_single_open,
      .init = setup, .fini = teardown) {
-    mon_notifier_t *nt = make(BASE "send-interval = 1s\nsend-once = true\n");
+    mon_notifier_t *nt = make(BASE "repeat-every = 1s\nsend-once = true\n");
     fake_t f;
     fake(&f, "g1", EV_ERR);
     int total = 0;
@@ -228,7 +313,7 @@ Test(mon_notifier, send_once_sends_a_single_open,
 
 Test(mon_notifier, close_with_send_close_reuses_the_incident_id,
      .init = setup, .fini = teardown) {
-    mon_notifier_t *nt = make(BASE "send-close = true\n");
+    mon_notifier_t *nt = make(BASE1 "send-close = true\n");
     fake_t w, ok;
     fake(&w, "g1", EV_WARN);
     fake(&ok, "g1", EV_OK);
@@ -252,7 +337,7 @@ Test(mon_notifier, close_with_send_close_reuses_the_incident_id,
 
 Test(mon_notifier, without_send_close_recovery_is_silent_and_next_id_new,
      .init = setup, .fini = teardown) {
-    mon_notifier_t *nt = make(BASE);
+    mon_notifier_t *nt = make(BASE1);
     fake_t w, ok;
     fake(&w, "g1", EV_WARN);
     fake(&ok, "g1", EV_OK);
@@ -280,7 +365,7 @@ Test(mon_notifier, threshold_err_ignores_warn,
 Test(mon_notifier, notfound_never_notifies_nor_closes,
      .init = setup, .fini = teardown) {
     mon_notifier_t *nt = make(BASE "send-close = true\n"
-                                   "send-interval = 1h\n");
+                                   "repeat-every = 1h\n");
     fake_t nf, w;
     fake(&nf, "g1", EV_NOTFOUND);
     fake(&w, "g1", EV_WARN);
@@ -315,7 +400,7 @@ ParameterizedTest(flap_t *p, mon_notifier, flap_control_on_alternating,
                   .init = setup, .fini = teardown) {
     char ini[512];
     snprintf(ini, sizeof(ini), BASE "send-close = true\n"
-             "send-interval = 1h\nopen-after = %d\nclose-after = %d\n",
+             "repeat-every = 1h\nopen-after = %d\nclose-after = %d\n",
              p->open_after, p->close_after);
     mon_notifier_t *nt = make(ini);
     fake_t w, ok;
@@ -332,7 +417,7 @@ ParameterizedTest(flap_t *p, mon_notifier, flap_control_on_alternating,
 
 Test(mon_notifier, open_after_and_close_after_count_in_a_row,
      .init = setup, .fini = teardown) {
-    mon_notifier_t *nt = make(BASE "send-close = true\nsend-interval = 1h\n"
+    mon_notifier_t *nt = make(BASE "send-close = true\nrepeat-every = 1h\n"
                                    "open-after = 3\nclose-after = 2\n");
     fake_t w, ok;
     fake(&w, "g", EV_WARN);
@@ -350,7 +435,7 @@ Test(mon_notifier, interval_limits_evaluations_and_due_says_so,
      .init = setup, .fini = teardown) {
     mon_notifier_t *nt =
         make("[notifier hook]\nurl-open = http://127.0.0.1:1/\n"
-             "interval = 60s\nsend-close = true\n"
+             "interval = 60s\nsend-close = true\nclose-after = 1\n"
              "url-close = http://127.0.0.1:1/c\n");
     fake_t w, ok;
     fake(&w, "g1", EV_WARN);
@@ -392,7 +477,7 @@ Test(mon_notifier, notifiers_are_independent,
     fake(&e, "g1", EV_ERR);
     cr_assert_eq(mon_notifier_observe(nt, &w.ev, 1000000), 1);
     cr_assert_eq(mon_notifier_observe(nt, &e.ev, 1001000), 2,
-                 "hook repeats (send-interval = interval), errs opens");
+                 "hook repeats (WARN to ERR is worse), errs opens");
     cr_assert_eq(mon_notifier_open_count(nt, 0), 1);
     cr_assert_eq(mon_notifier_open_count(nt, 1), 1);
     done(nt);
@@ -545,7 +630,7 @@ Test(mon_notifier, content_type_and_escaping_follow_the_template_name,
     char t1[256], t2[256], ini[768];
     write_file("open.txt", "group {{group}} is {{label}}", t1, sizeof(t1));
     write_file("close.html", "<p>{{group}}</p>", t2, sizeof(t2));
-    snprintf(ini, sizeof(ini), BASE "send-close = true\n"
+    snprintf(ini, sizeof(ini), BASE1 "send-close = true\n"
              "template-open = %s\ntemplate-close = %s\n", t1, t2);
     mon_notifier_t *nt = make(ini);
     fake_t w, ok;
@@ -566,7 +651,7 @@ Test(mon_notifier, content_type_and_escaping_follow_the_template_name,
 
 Test(mon_notifier, restart_keeps_an_open_incident,
      .init = setup, .fini = teardown) {
-    const char *ini = BASE "send-close = true\nsend-interval = 1h\n";
+    const char *ini = BASE1 "send-close = true\nrepeat-every = 1h\n";
     mon_notifier_t *nt = make(ini);
     fake_t w, ok;
     fake(&w, "g1", EV_WARN);
@@ -588,9 +673,51 @@ Test(mon_notifier, restart_keeps_an_open_incident,
     cr_assert_str_eq(s->key[1], want);
 }
 
+/* What the last notification said survives a restart, from the
+ * checkpoint and from the journal alone: a WARN sent before the restart
+ * makes an ERR after it news, an ERR sent makes it a repeat. */
+Test(mon_notifier, restart_remembers_what_was_last_sent,
+     .init = setup, .fini = teardown) {
+    const char *ini = BASE1;
+    fake_t w, e;
+    fake(&w, "g1", EV_WARN);
+    fake(&e, "g1", EV_ERR);
+    mon_notifier_t *nt = make(ini);
+    cr_assert_eq(mon_notifier_observe(nt, &w.ev, 1000000), 1);
+    done(nt);
+    nt = make(ini);
+    cr_assert_eq(mon_notifier_observe(nt, &w.ev, 1001000), 0);
+    cr_assert_eq(mon_notifier_observe(nt, &e.ev, 1002000), 1, "worse");
+    done(nt);
+    nt = make(ini);
+    cr_assert_eq(mon_notifier_observe(nt, &e.ev, 1003000), 0,
+                 "the last one sent said ERR");
+    done(nt);
+
+    /* journal only: the child dies before any checkpoint has the ERR */
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -f '%s'/notifier.*", dir);
+    cr_assert_eq(system(cmd), 0);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        mon_notifier_t *c = make(ini);
+        mon_notifier_observe(c, &w.ev, 1000000);
+        mon_notifier_observe(c, &e.ev, 1001000);
+        _exit(0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    nt = make(ini);
+    cr_assert_eq(mon_notifier_observe(nt, &e.ev, 1002000), 0,
+                 "rebuilt from the journal: ERR was sent");
+    done(nt);
+}
+
 Test(mon_notifier, crash_after_checkpoint_is_rebuilt_from_the_journal,
      .init = setup, .fini = teardown) {
-    const char *ini = BASE "send-close = true\nsend-interval = 1h\n";
+    const char *ini = BASE1 "send-close = true\nrepeat-every = 1h\n";
     pid_t pid = fork();
     cr_assert_neq(pid, -1);
     if (pid == 0) {
@@ -646,7 +773,7 @@ Test(mon_notifier, corrupt_incidents_file_is_a_startup_error,
 
 Test(mon_notifier, json_views_list_notifiers_and_group_timeline,
      .init = setup, .fini = teardown) {
-    mon_notifier_t *nt = make(BASE "send-close = true\nsecret = s3cr3t\n");
+    mon_notifier_t *nt = make(BASE1 "send-close = true\nsecret = s3cr3t\n");
     fake_t w, ok;
     fake(&w, "g1", EV_WARN);
     fake(&ok, "g1", EV_OK);
