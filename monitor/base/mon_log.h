@@ -7,7 +7,8 @@
  *   2024-05-01T10:00:00.123Z WARN cluster unavailable cluster=prod
  *   error="Connection refused"
  *
- * (one line), or JSON, one object per line with the fields as members:
+ * or JSON, one object per line with the fields as members (each example
+ * is one line, folded here):
  *
  *   {"ts":"2024-05-01T10:00:00.123Z","level":"warn","msg":"cluster
  *   unavailable","cluster":"prod","error":"Connection refused"}
