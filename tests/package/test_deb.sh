@@ -6,8 +6,9 @@
 # the installed binary prints its version, accepts the packaged config,
 # and serves its installed dashboard and API as the warren user with the
 # packaged config (on a free port); the unit passes systemd-analyze
-# verify; reinstalling keeps state and a changed conffile; dpkg -r keeps
-# config and state; dpkg -P removes them and the user.
+# verify; upgrading to a newer version keeps state and a changed
+# conffile; dpkg -r keeps config and state; dpkg -P removes them and the
+# user.
 #
 # It installs and removes a system package, so it runs only as root, and
 # refuses to touch a warren package that it did not install (unless
@@ -155,16 +156,29 @@ check "  owned by warren" \
     $([ -z "$(find /var/lib/warren ! -user warren)" ]; echo $?)
 [ "$fails" -eq 0 ] || cat "$tmp/serve.log"
 
-# Upgrade in place (the same package again): state and a changed conffile
-# are kept.
+# Upgrade: the same tree packaged as a newer version (mkdeb.sh on the
+# staged files), installed over it; then the same package again. State
+# and a changed conffile are kept both times.
 echo "; changed by the operator" >>/etc/warren/warren.ini
-DEBIAN_FRONTEND=noninteractive dpkg --force-confold -i "$deb" \
-    >"$tmp/dpkg.out" 2>&1
-check "reinstalling exits 0" $?
-check "  keeps the operator's change to warren.ini" \
-    $(grep -q '^; changed by the operator$' /etc/warren/warren.ini; echo $?)
-check "  keeps the state" \
-    $([ "$(ls /var/lib/warren)" = "$(cat "$tmp/state")" ]; echo $?)
+sh packaging/mkdeb.sh build/default/deb/debian/warren "$tmp/up" v99.0.0 \
+    >"$tmp/mkdeb.out" 2>&1
+newer=$(tail -n 1 "$tmp/mkdeb.out")
+check "a newer package builds ($(basename "$newer"))" \
+    $([ -f "$newer" ]; echo $?)
+for step in upgrade reinstall; do
+    DEBIAN_FRONTEND=noninteractive dpkg --force-confold -i "$newer" \
+        >"$tmp/dpkg.out" 2>&1
+    check "$step: dpkg -i exits 0" $?
+    check "  the installed version is 99.0.0" \
+        $([ "$(dpkg-query -W -f='${Version}' warren)" = 99.0.0 ]; echo $?)
+    check "  keeps the operator's change to warren.ini" \
+        $(grep -q '^; changed by the operator$' /etc/warren/warren.ini
+          echo $?)
+    check "  keeps the state" \
+        $([ "$(ls /var/lib/warren)" = "$(cat "$tmp/state")" ]; echo $?)
+done
+check "  the binary still runs" \
+    $([ "$(/usr/bin/warren --version)" = "$want" ]; echo $?)
 
 dpkg -r warren >"$tmp/dpkg.out" 2>&1
 check "dpkg -r exits 0" $?
