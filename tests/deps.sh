@@ -8,6 +8,7 @@
 #                            curl, wrk, Chromium, kcat and the Python Kafka
 #                            clients, clang with its runtime (fuzzing),
 #                            faketime, openssl (test certificates),
+#                            groff (the man page test),
 #                            Node.js with npm, and from npm
 #                            playwright-core for the dashboard's browser
 #                            test (it drives Debian's chromium; no browser
@@ -31,7 +32,7 @@ esac
 BUILD_PKGS="build-essential pkg-config libcjson-dev libmicrohttpd-dev \
 libcurl4-openssl-dev librdkafka-dev libinih-dev libssl-dev python3 adduser"
 TEST_PKGS="libcriterion-dev curl wrk chromium kcat python3-kafka \
-python3-confluent-kafka clang libclang-rt-14-dev faketime openssl"
+python3-confluent-kafka clang libclang-rt-14-dev faketime openssl groff-base"
 PKGS=$BUILD_PKGS
 [ "$mode" = build ] || PKGS="$PKGS $TEST_PKGS"
 if [ -n "$list" ]; then
