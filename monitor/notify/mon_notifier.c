@@ -35,6 +35,14 @@
 #define CK_HDR 40u
 #define CK_MAX (256u << 20)
 #define EXPLAIN_PARTS 3
+/* Template data sized for the receivers' limits (mon_notifier.h): Slack
+ * takes 3,000 characters per text block and 150 per header, PagerDuty
+ * 1,024 per summary. */
+#define WORST_PARTS 10          /* partitions_worst */
+#define NAME_MRKDWN_MAX 80      /* group/cluster/topic/owner _mrkdwn */
+#define GROUP_SHORT_MAX 100     /* group_short */
+#define EXPLAIN_MRKDWN_MAX 1500 /* explanation_mrkdwn */
+#define URL_MAX 2000            /* dashboard_url; "" beyond */
 #define CK_RECORDS 4096 /* journal records that force a checkpoint */
 
 enum { TL_OPENED = 0, TL_REPEATED, TL_CLOSED };
@@ -224,6 +232,101 @@ static char *group_url(const char *base, const char *cluster,
     return out;
 }
 
+/* s cut to at most max bytes (a UTF-8 sequence is never split), with
+ * "\u2026" appended when cut; max >= 4. The caller frees. */
+static char *cut_text(const char *s, size_t max) {
+    size_t n = strlen(s);
+    if (n <= max)
+        return mon_strdup(s);
+    size_t k = max - 3; /* room for the ellipsis (3 bytes) */
+    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k--;
+    char *out = mon_malloc(k + 4);
+    memcpy(out, s, k);
+    memcpy(out + k, "\xe2\x80\xa6", 4);
+    return out;
+}
+
+/* s for Slack mrkdwn: & < > as &amp; &lt; &gt; (Slack's escaping, so
+ * "<!channel>" and "<http://x|y>" stay text), cut so the escaped text is
+ * at most max bytes (never inside an entity or a UTF-8 sequence, with
+ * "\u2026" when cut; max >= 8). The caller frees. */
+static char *mrkdwn_text(const char *s, size_t max) {
+    mon_wbuf_t b = {0};
+    /* twice at most: whole, then cut with room for the ellipsis */
+    for (size_t limit = SIZE_MAX;; limit = max - 3) {
+        bool cut = false;
+        b.len = 0;
+        for (const char *p = s; *p;) {
+            const char *rep = NULL;
+            size_t len = 1;
+            if (*p == '&')
+                rep = "&amp;";
+            else if (*p == '<')
+                rep = "&lt;";
+            else if (*p == '>')
+                rep = "&gt;";
+            else
+                while (((unsigned char)p[len] & 0xC0) == 0x80)
+                    len++;
+            size_t out = rep ? strlen(rep) : len;
+            if (b.len + out > limit) {
+                cut = true;
+                break;
+            }
+            mon_wbuf_put(&b, rep ? rep : p, out);
+            p += len;
+        }
+        if (cut)
+            mon_wbuf_put(&b, "\xe2\x80\xa6", 3);
+        if (cut || b.len <= max)
+            break;
+    }
+    mon_wbuf_put(&b, "", 1);
+    return (char *)b.p;
+}
+
+static void add_mrkdwn(cJSON *o, const char *name, const char *s,
+                       size_t max) {
+    char *m = mrkdwn_text(s ? s : "", max);
+    cJSON_AddStringToObject(o, name, m);
+    free(m);
+}
+
+static int severity(ev_status_t st) {
+    return st == EV_OK ? 0 : st == EV_WARN ? 1 : 2;
+}
+
+/* A status in plain words, for "<group> <words>". */
+static const char *status_words(ev_status_t st) {
+    switch (st) {
+    case EV_OK: return "is keeping up";
+    case EV_WARN: return "is falling behind";
+    case EV_STOP: return "has stopped committing";
+    case EV_STALL: return "has stalled";
+    case EV_REWIND: return "has rewound its offsets";
+    case EV_ERR: return "is in error";
+    default: return "is not found";
+    }
+}
+
+/* The group's status in words: an ERR group says what most of its ERR
+ * partitions do (ties: stopped, then stalled, then rewound). */
+static const char *group_words(const mon_group_eval_t *ev) {
+    if (ev->status != EV_ERR)
+        return status_words(ev->status);
+    const int *c = ev->rollup.counts;
+    ev_status_t best = EV_ERR;
+    int most = 0;
+    const ev_status_t order[] = {EV_STOP, EV_STALL, EV_REWIND};
+    for (size_t i = 0; i < 3; i++)
+        if (c[order[i]] > most) {
+            most = c[order[i]];
+            best = order[i];
+        }
+    return status_words(best);
+}
+
 static cJSON *part_json(const mon_part_eval_t *p) {
     char buf[512];
     cJSON *o = cJSON_CreateObject();
@@ -244,11 +347,27 @@ static cJSON *part_json(const mon_part_eval_t *p) {
     cJSON_AddNumberToObject(o, "complete", p->result.complete);
     ev_explain(&p->result, buf, sizeof(buf));
     cJSON_AddStringToObject(o, "explanation", buf);
+    cJSON_AddStringToObject(o, "status_words",
+                            status_words(p->result.status));
+    add_mrkdwn(o, "topic_mrkdwn", p->topic, NAME_MRKDWN_MAX);
+    add_mrkdwn(o, "owner_mrkdwn", p->owner, NAME_MRKDWN_MAX);
+    add_mrkdwn(o, "client_id_mrkdwn", p->client_id, NAME_MRKDWN_MAX);
     return o;
 }
 
-static int severity(ev_status_t st) {
-    return st == EV_OK ? 0 : st == EV_WARN ? 1 : 2;
+/* Worst first: ERR kinds before WARN, then the larger lag, then the
+ * partition order. */
+static int worse_first(const void *a, const void *b, void *arg) {
+    const mon_group_eval_t *ev = arg;
+    const mon_part_eval_t *x = &ev->parts[*(const size_t *)a];
+    const mon_part_eval_t *y = &ev->parts[*(const size_t *)b];
+    int sx = severity(x->result.status), sy = severity(y->result.status);
+    if (sx != sy)
+        return sy - sx;
+    if (x->result.current_lag != y->result.current_lag)
+        return x->result.current_lag < y->result.current_lag ? 1 : -1;
+    size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+    return ia < ib ? -1 : ia > ib;
 }
 
 /* "orders/3: <why>; orders/7: <why>; and 4 more partitions". */
@@ -306,8 +425,20 @@ cJSON *mon_notifier_template_data(const mon_group_eval_t *ev,
                             mon_clock_rfc3339(now_ms, t, sizeof(t)));
     cJSON_AddStringToObject(d, "status", ev_status_name(ev->status));
     cJSON_AddStringToObject(d, "label", ev_status_label(ev->status));
+    const char *words = group_words(ev);
+    cJSON_AddStringToObject(d, "status_words", words);
+    char *gs = cut_text(ev->group ? ev->group : "", GROUP_SHORT_MAX);
+    cJSON_AddStringToObject(d, "group_short", gs);
+    char summary[GROUP_SHORT_MAX + 64];
+    snprintf(summary, sizeof(summary), "%s %s", gs,
+             strcmp(kind, "close") ? words : "has recovered");
+    cJSON_AddStringToObject(d, "summary", summary);
+    free(gs);
+    add_mrkdwn(d, "group_mrkdwn", ev->group, NAME_MRKDWN_MAX);
+    add_mrkdwn(d, "cluster_mrkdwn", ev->cluster, NAME_MRKDWN_MAX);
     char *why = explanation(ev);
     cJSON_AddStringToObject(d, "explanation", why);
+    add_mrkdwn(d, "explanation_mrkdwn", why, EXPLAIN_MRKDWN_MAX);
     free(why);
     cJSON_AddBoolToObject(d, "is_ok", ev->status == EV_OK);
     cJSON_AddBoolToObject(d, "is_warn", ev->status == EV_WARN);
@@ -320,9 +451,20 @@ cJSON *mon_notifier_template_data(const mon_group_eval_t *ev,
     else
         cJSON_AddNullToObject(d, "maxlag");
     cJSON *parts = cJSON_AddArrayToObject(d, "partitions");
+    size_t *bad = mon_calloc(ev->count ? ev->count : 1, sizeof(*bad));
+    size_t n_bad = 0;
     for (size_t i = 0; i < ev->count; i++)
-        if (ev->parts[i].result.status != EV_OK)
+        if (ev->parts[i].result.status != EV_OK) {
             cJSON_AddItemToArray(parts, part_json(&ev->parts[i]));
+            bad[n_bad++] = i;
+        }
+    qsort_r(bad, n_bad, sizeof(*bad), worse_first, (void *)ev);
+    cJSON *worst = cJSON_AddArrayToObject(d, "partitions_worst");
+    size_t shown = n_bad < WORST_PARTS ? n_bad : WORST_PARTS;
+    for (size_t k = 0; k < shown; k++)
+        cJSON_AddItemToArray(worst, part_json(&ev->parts[bad[k]]));
+    cJSON_AddNumberToObject(d, "partitions_more", (double)(n_bad - shown));
+    free(bad);
     cJSON *pc = cJSON_AddObjectToObject(d, "partition_counts");
     cJSON_AddNumberToObject(pc, "warn", ev->rollup.counts[EV_WARN]);
     cJSON_AddNumberToObject(pc, "stop", ev->rollup.counts[EV_STOP]);
@@ -332,7 +474,9 @@ cJSON *mon_notifier_template_data(const mon_group_eval_t *ev,
     cJSON_AddNumberToObject(d, "complete", ev->rollup.complete);
     char *gu = group_url(dashboard_url, ev->cluster ? ev->cluster : "",
                          ev->group ? ev->group : "");
-    cJSON_AddStringToObject(d, "dashboard_url", gu);
+    /* No receiver takes a link this long (Slack: 3,000 per button) */
+    cJSON_AddStringToObject(d, "dashboard_url",
+                            strlen(gu) > URL_MAX ? "" : gu);
     free(gu);
     cJSON *ex = cJSON_AddObjectToObject(d, "extras");
     for (size_t i = 0; i < n_extras; i++)

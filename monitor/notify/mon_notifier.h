@@ -27,12 +27,31 @@
  * text/html), .txt plain (text/plain), otherwise JSON string escaping
  * (application/json). URLs are templates too, rendered with URL escaping.
  * Template data: event, id, cluster, group, start (RFC 3339), time,
- * status, label, explanation, is_ok, is_warn, is_err, totallag, maxlag
- * (a partition object, null when none), partitions (non-OK partitions:
- * topic, partition, status, rule, current_lag, time_lag_s, owner,
- * client_id, explanation), partition_counts {warn, stop, stall, rewind},
- * total_partitions, complete, dashboard_url (the group's page, "" when
- * none), extras, notifier, sequence.
+ * status, label, status_words, summary, group_short, group_mrkdwn,
+ * cluster_mrkdwn, explanation, explanation_mrkdwn, is_ok, is_warn,
+ * is_err, totallag, maxlag (a partition object, null when none),
+ * partitions (every non-OK partition), partitions_worst (the 10 worst
+ * of them: ERR kinds first, then by lag), partitions_more (how many
+ * non-OK ones partitions_worst leaves out), partition_counts {warn, stop,
+ * stall, rewind}, total_partitions, complete, dashboard_url (the group's
+ * page; "" when none or over 2,000 characters), extras, notifier,
+ * sequence. A partition object: topic, partition, status, status_words,
+ * rule, current_lag, time_lag_s, owner, client_id, complete,
+ * explanation, topic_mrkdwn, owner_mrkdwn, client_id_mrkdwn.
+ * Words: status_words is the status as an operator says it after the
+ * group's name ("is falling behind", "has stalled", "has stopped
+ * committing", "has rewound its offsets", "is keeping up"; an ERR group
+ * says what most of its ERR partitions do); summary is "<group_short>
+ * <status_words>", or "<group_short> has recovered" for a close.
+ * Sizes, for receivers' limits (Slack: 3,000 characters per text block,
+ * 150 per header; PagerDuty: 1,024 per summary): group_short is the group
+ * cut to 100 bytes, every *_mrkdwn field is at most 80 bytes
+ * (explanation_mrkdwn 1,500), a cut ends in "\u2026".
+ * Slack: names come from Kafka clients, so a group named "<!channel>"
+ * would ping a channel and "<http://x|click>" would be a disguised link
+ * in mrkdwn. The *_mrkdwn fields carry the name with & < > escaped as
+ * &amp; &lt; &gt; (Slack's escaping); mrkdwn text in a template uses
+ * them, plain_text uses the plain fields (samples/templates/slack-*).
  *
  * Durability: every notification (and every incident change that sends
  * nothing) is a record in the delivery journal (mon_delivery.h), so

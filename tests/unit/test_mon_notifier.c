@@ -15,7 +15,9 @@
 
 #include "evaluator/ev_group.h"
 #include "monitor/config/mon_config.h"
+#include "monitor/base/mon_codec.h"
 #include "monitor/base/mon_log.h"
+#include "monitor/notify/mon_mustache.h"
 #include "monitor/notify/mon_notifier.h"
 
 static char dir[128];
@@ -808,4 +810,337 @@ Test(mon_notifier, json_views_list_notifiers_and_group_timeline,
     cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(inc, "open")));
     cJSON_Delete(j);
     done(nt);
+}
+
+/* ---- the shipped templates ---- */
+
+/* A group evaluation with n partitions (n <= 200): the first `err` are
+ * stalled, the rest fall behind; topic and owner names as given. */
+typedef struct big_s {
+    mon_group_eval_t ev;
+    mon_part_eval_t parts[200];
+} big_t;
+
+static void big(big_t *b, const char *group, size_t n, size_t err,
+                const char *topic, const char *owner) {
+    memset(b, 0, sizeof(*b));
+    b->ev.cluster = "prod";
+    b->ev.group = group;
+    b->ev.parts = b->parts;
+    b->ev.count = n;
+    ev_group_init(&b->ev.rollup);
+    for (size_t i = 0; i < n; i++) {
+        bool e = i < err;
+        fake_part(&b->parts[i], topic, (int)i, e ? EV_STALL : EV_WARN,
+                  e ? EV_RULE_STALLED : EV_RULE_FALLING_BEHIND,
+                  1000 + (int64_t)i);
+        b->parts[i].owner = owner;
+        ev_group_add(&b->ev.rollup, &b->parts[i].result, (int)i);
+    }
+    b->ev.status = b->ev.rollup.status;
+}
+
+/* Renders samples/templates/NAME over ev as the notifier would (JSON
+ * escaping) and parses the result, which must be valid JSON. */
+static cJSON *render_shipped(const char *name, const mon_group_eval_t *ev,
+                             const char *kind) {
+    char path[128], err[512];
+    snprintf(path, sizeof(path), "samples/templates/%s", name);
+    mon_mustache_t *t = mon_mustache_load(path, err, sizeof(err));
+    cr_assert_not_null(t, "run from the repository root: %s", err);
+    mon_config_kv_t ex[] = {{"routing_key", "R0UT1NGKEY"}};
+    cJSON *d = mon_notifier_template_data(ev, kind, "3f0c5c1e-8a4b-4d2e-"
+                                          "9d43-2b7a6c0e51f9",
+                                          1715678467000, 1715678500000,
+                                          "http://localhost:8000/", ex, 1);
+    char *body = mon_mustache_render(t, d, MON_ESC_JSON, NULL, err,
+                                     sizeof(err));
+    cr_assert_not_null(body, "%s", err);
+    cJSON *j = cJSON_Parse(body);
+    cr_assert_not_null(j, "%s is not valid JSON over this data:\n%s", name,
+                       body);
+    free(body);
+    cJSON_Delete(d);
+    mon_mustache_destroy(t);
+    return j;
+}
+
+/* Characters (UTF-8 code points) in s, as Slack counts them. */
+static size_t chars(const char *s) {
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* Walks every string of a Slack message: mrkdwn text (text objects of
+ * type mrkdwn, and the top-level "text") must hold no "<" at all, so no
+ * "<!channel>" or "<http://...|...>" survives; checks Slack's lengths. */
+static void check_slack(const cJSON *j, bool mrkdwn_ctx, const char *where,
+                        int *n_mrkdwn) {
+    if (cJSON_IsString(j)) {
+        const char *s = j->valuestring;
+        if (mrkdwn_ctx) {
+            (*n_mrkdwn)++;
+            cr_assert_null(strchr(s, '<'), "%s: unescaped '<' in mrkdwn: %s",
+                           where, s);
+            cr_assert_leq(chars(s), 3000, "%s: %zu characters", where,
+                          chars(s));
+        }
+        return;
+    }
+    const cJSON *type = cJSON_GetObjectItem(j, "type");
+    bool is_mrkdwn = cJSON_IsString(type) &&
+                     !strcmp(type->valuestring, "mrkdwn");
+    bool is_plain = cJSON_IsString(type) &&
+                    !strcmp(type->valuestring, "plain_text");
+    bool is_header = cJSON_IsString(type) &&
+                     !strcmp(type->valuestring, "header");
+    const cJSON *c;
+    cJSON_ArrayForEach(c, j) {
+        bool text = c->string && !strcmp(c->string, "text");
+        if (is_plain && text)
+            cr_assert_leq(chars(c->valuestring), is_header ? 150 : 3000);
+        if (is_header && text)
+            cr_assert_leq(chars(cJSON_GetObjectItem(c, "text")->valuestring),
+                          150, "header: Slack takes 150 characters");
+        if (c->string && !strcmp(c->string, "fields")) {
+            const cJSON *f;
+            cJSON_ArrayForEach(f, c) cr_assert_leq(
+                chars(cJSON_GetObjectItem(f, "text")->valuestring), 2000);
+        }
+        if (c->string && !strcmp(c->string, "url"))
+            cr_assert_leq(chars(c->valuestring), 3000);
+        check_slack(c, (is_mrkdwn && text) || (!where[0] && text),
+                    c->string ? c->string : where, n_mrkdwn);
+    }
+}
+
+Test(mon_notifier, hostile_names_stay_text_in_the_shipped_slack_templates) {
+    static const char group[] = "<!channel> pay & <http://evil.example|"
+                                "click here> <@U123> <#C1>";
+    static const char owner[] = "<!here> <http://evil.example/x|login>";
+    big_t *b = malloc(sizeof(*b));
+    big(b, group, 3, 1, "orders", owner);
+    const char *names[] = {"slack-open.json", "slack-close.json"};
+    for (int k = 0; k < 2; k++) {
+        cJSON *j = render_shipped(names[k], &b->ev, k ? "close" : "open");
+        char *txt = cJSON_PrintUnformatted(j);
+        cr_assert(strstr(txt, "&lt;!channel&gt; pay &amp; &lt;http"),
+                  "%s: the name is there, escaped: %s", names[k], txt);
+        int n_mrkdwn = 0;
+        check_slack(j, false, "", &n_mrkdwn);
+        cr_assert_geq(n_mrkdwn, 3, "%s: mrkdwn texts were checked",
+                      names[k]);
+        free(txt);
+        cJSON_Delete(j);
+    }
+    free(b);
+}
+
+/* 150 partitions with Kafka's longest topic names and long owners: the
+ * Slack message lists the 10 worst and says how many more, within every
+ * block's limit; PagerDuty's summary stays within 1,024 characters. */
+Test(mon_notifier, shipped_templates_fit_their_receivers_limits) {
+    char topic[250], owner[301], group[2001];
+    memset(topic, 't', 249);
+    topic[249] = '\0';
+    memset(owner, '&', 300);
+    owner[300] = '\0';
+    memset(group, 'g', 2000);
+    group[2000] = '\0';
+    big_t *b = malloc(sizeof(*b));
+    big(b, group, 150, 40, topic, owner);
+
+    cJSON *j = render_shipped("slack-open.json", &b->ev, "open");
+    int n_mrkdwn = 0;
+    check_slack(j, false, "", &n_mrkdwn);
+    char *txt = cJSON_PrintUnformatted(j);
+    cr_assert(strstr(txt, "and 140 more"), "%s", txt);
+    cJSON *blocks = cJSON_GetObjectItem(j, "blocks");
+    const char *list = cJSON_GetObjectItem(cJSON_GetObjectItem(
+        cJSON_GetArrayItem(blocks, 2), "text"), "text")->valuestring;
+    size_t lines = 0;
+    for (const char *p = list; *p; p++)
+        lines += *p == '\n';
+    cr_assert_eq(lines, 11, "a title and 10 partitions: %s", list);
+    cr_assert(strstr(list, "has stalled"), "the stalled ones come first");
+    cr_assert_null(strstr(list, "is falling behind"),
+                   "40 stalled: all 10 shown are stalled");
+    free(txt);
+    cJSON_Delete(j);
+
+    j = render_shipped("pagerduty-trigger.json", &b->ev, "open");
+    cJSON *pl = cJSON_GetObjectItem(j, "payload");
+    const char *sum = cJSON_GetObjectItem(pl, "summary")->valuestring;
+    cr_assert_leq(chars(sum), 1024, "%zu", chars(sum));
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(
+                     cJSON_GetObjectItem(pl, "custom_details"),
+                     "worst_partitions")), 10);
+    txt = cJSON_PrintUnformatted(j);
+    cr_assert_lt(strlen(txt), 512 * 1024, "PagerDuty takes 512 KB");
+    free(txt);
+    cJSON_Delete(j);
+
+    j = render_shipped("generic-open.json", &b->ev, "open");
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "partitions")),
+                 10);
+    cr_assert_eq(cJSON_GetObjectItem(j, "partitions_more")->valueint, 140);
+    cJSON_Delete(j);
+    free(b);
+}
+
+/* What a person reads: "audit has stalled", not "audit is error (ERR)". */
+Test(mon_notifier, shipped_templates_say_the_status_in_plain_words) {
+    static const struct {
+        const char *group;
+        ev_status_t st;
+        ev_rule_t rule;
+        const char *want;
+    } cases[] = {
+        {"audit", EV_STALL, EV_RULE_STALLED, "audit has stalled"},
+        {"billing", EV_WARN, EV_RULE_FALLING_BEHIND,
+         "billing is falling behind"},
+        {"reports", EV_STOP, EV_RULE_STOPPED,
+         "reports has stopped committing"},
+        {"ledger", EV_REWIND, EV_RULE_REWOUND,
+         "ledger has rewound its offsets"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        big_t *b = malloc(sizeof(*b));
+        big(b, cases[i].group, 1, 0, "orders", "");
+        b->parts[0].result.status = cases[i].st;
+        b->parts[0].result.rule = cases[i].rule;
+        ev_group_init(&b->ev.rollup);
+        ev_group_add(&b->ev.rollup, &b->parts[0].result, 0);
+        b->ev.status = b->ev.rollup.status;
+        cJSON *j = render_shipped("slack-open.json", &b->ev, "open");
+        const char *h = cJSON_GetObjectItem(cJSON_GetObjectItem(
+            cJSON_GetArrayItem(cJSON_GetObjectItem(j, "blocks"), 0),
+            "text"), "text")->valuestring;
+        cr_assert_str_eq(h, cases[i].want);
+        cJSON_Delete(j);
+        j = render_shipped("pagerduty-trigger.json", &b->ev, "open");
+        const char *sum = cJSON_GetObjectItem(cJSON_GetObjectItem(
+            j, "payload"), "summary")->valuestring;
+        cr_assert(strstr(sum, cases[i].want), "%s", sum);
+        cr_assert_null(strstr(sum, "(ERR)"), "%s", sum);
+        cJSON_Delete(j);
+        j = render_shipped("generic-close.json", &b->ev, "close");
+        char want[64];
+        snprintf(want, sizeof(want), "%s has recovered", cases[i].group);
+        cr_assert_str_eq(cJSON_GetObjectItem(j, "summary")->valuestring,
+                         want);
+        cJSON_Delete(j);
+        free(b);
+    }
+}
+
+/* Every key of samples/templates/example-data.json is one Warren
+ * produces (extras aside: they are the user's), and its statuses, labels,
+ * rules and words are Warren's vocabulary. */
+static void check_keys(const cJSON *ex, const cJSON *real, const char *at) {
+    const cJSON *c;
+    if (cJSON_IsArray(ex)) {
+        cr_assert(cJSON_IsArray(real), "%s: an array in Warren's data", at);
+        const cJSON *model = cJSON_GetArrayItem(real, 0);
+        cJSON_ArrayForEach(c, ex) if (model) check_keys(c, model, at);
+        return;
+    }
+    if (!cJSON_IsObject(ex))
+        return;
+    cr_assert(cJSON_IsObject(real) || cJSON_IsNull(real),
+              "%s: an object in Warren's data", at);
+    cJSON_ArrayForEach(c, ex) {
+        const cJSON *r = cJSON_GetObjectItem(real, c->string);
+        cr_assert_not_null(r, "example-data.json: %s.%s is not a field "
+                           "Warren produces", at, c->string);
+        if (!strcmp(c->string, "extras"))
+            continue;
+        if (cJSON_IsString(c)) {
+            const char *v = c->valuestring;
+            ev_status_t st;
+            if (!strcmp(c->string, "status"))
+                cr_assert_eq(ev_status_parse(v, &st), 0, "status %s", v);
+            if (!strcmp(c->string, "label")) {
+                bool ok = false;
+                for (int s = EV_NOTFOUND; s <= EV_REWIND; s++)
+                    ok |= !strcmp(v, ev_status_label((ev_status_t)s));
+                cr_assert(ok, "%s.label '%s' is not Warren's", at, v);
+            }
+            if (!strcmp(c->string, "rule")) {
+                bool ok = false;
+                for (int k = 0; k < EV_RULE__COUNT; k++)
+                    ok |= !strcmp(v, ev_rule_name((ev_rule_t)k));
+                cr_assert(ok, "%s.rule '%s' is not a rule id", at, v);
+            }
+        }
+        char sub[128];
+        snprintf(sub, sizeof(sub), "%s.%s", at, c->string);
+        check_keys(c, r, sub);
+    }
+}
+
+Test(mon_notifier, example_data_uses_only_what_warren_produces) {
+    char err[512];
+    size_t len;
+    char *text = mon_file_read_max("samples/templates/example-data.json",
+                                   1 << 20, &len, err, sizeof(err));
+    cr_assert_not_null(text, "%s", err);
+    cJSON *ex = cJSON_Parse(text);
+    cr_assert_not_null(ex, "example-data.json is valid JSON");
+    fake_t e;
+    fake(&e, "billing-consumers", EV_ERR);
+    cJSON *real = mon_notifier_template_data(&e.ev, "open", "id",
+                                             1715678467000, 1715678500000,
+                                             "http://localhost:8000/",
+                                             NULL, 0);
+    cJSON_AddStringToObject(real, "notifier", "slack");
+    cJSON_AddNumberToObject(real, "sequence", 1);
+    check_keys(ex, real, "data");
+    /* and the words are the ones Warren writes */
+    const char *w = cJSON_GetObjectItem(ex, "status_words")->valuestring;
+    cr_assert_str_eq(w, cJSON_GetObjectItem(real, "status_words")
+                            ->valuestring);
+    cJSON_Delete(real);
+    cJSON_Delete(ex);
+    free(text);
+}
+
+/* The cut fields: never longer than documented, never inside an entity
+ * or a UTF-8 sequence, "\u2026" at the end of a cut. */
+Test(mon_notifier, mrkdwn_and_short_fields_are_cut_cleanly) {
+    char owner[301], group[400];
+    memset(owner, '&', 300);
+    owner[300] = '\0';
+    /* 2-byte characters so a byte cut would split one */
+    for (int i = 0; i < 398; i += 2)
+        memcpy(group + i, "\xc3\xa9", 2);
+    group[398] = '\0';
+    big_t *b = malloc(sizeof(*b));
+    big(b, group, 1, 1, "orders", owner);
+    cJSON *d = mon_notifier_template_data(&b->ev, "open", "id", 1, 2, NULL,
+                                          NULL, 0);
+    const char *om = cJSON_GetObjectItem(cJSON_GetArrayItem(
+        cJSON_GetObjectItem(d, "partitions_worst"), 0),
+        "owner_mrkdwn")->valuestring;
+    cr_assert_leq(strlen(om), 80);
+    size_t n = strlen(om);
+    cr_assert_str_eq(om + n - 3, "\xe2\x80\xa6", "%s", om);
+    cr_assert_eq((n - 3) % 5, 0, "whole &amp; entities only: %s", om);
+    const char *gs = cJSON_GetObjectItem(d, "group_short")->valuestring;
+    cr_assert_leq(strlen(gs), 100);
+    cr_assert_eq((strlen(gs) - 3) % 2, 0, "whole characters: %s", gs);
+    const char *gm = cJSON_GetObjectItem(d, "group_mrkdwn")->valuestring;
+    cr_assert_leq(strlen(gm), 80);
+    cr_assert_eq((strlen(gm) - 3) % 2, 0);
+    cJSON_Delete(d);
+    b->parts[0].owner = "a<b";
+    d = mon_notifier_template_data(&b->ev, "open", "id", 1, 2, NULL, NULL,
+                                   0);
+    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(
+        cJSON_GetObjectItem(d, "partitions_worst"), 0),
+        "owner_mrkdwn")->valuestring, "a&lt;b", "short ones are whole");
+    cJSON_Delete(d);
+    free(b);
 }
