@@ -147,7 +147,7 @@ FORCE:
 # make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the dashboard
 # (PREFIX/share/warren/dashboards, found from the binary's own location),
 # samples and README (PREFIX/share/doc/warren), warren(1) and
-# warren.ini(5). make deb: the same tree under PREFIX=/usr plus packaging/
+# warren.ini(5). make deb: the same tree under PREFIX=/usr plus samples/packaging/
 # (unit, conffile, maintainer scripts), built with dpkg-deb into
 # build/warren_<version>_<arch>.deb.
 PREFIX  ?= /usr/local
@@ -164,9 +164,9 @@ SAMPLE_FILES = $(wildcard samples/*.ini samples/*.jsonl) samples/README.md
 TMPL_FILES   = $(wildcard samples/templates/*)
 
 # warren(1) is written from the binary's own --help texts and its key
-# table (packaging/mkman.py); warren.ini(5) by `warren config-keys --man`.
-$(MANPAGE): $(BUILD)/warren packaging/mkman.py
-	python3 packaging/mkman.py $(BUILD)/warren '$(VERSION)' >$@.tmp
+# table (samples/packaging/mkman.py); warren.ini(5) by `warren config-keys --man`.
+$(MANPAGE): $(BUILD)/warren samples/packaging/mkman.py
+	python3 samples/packaging/mkman.py $(BUILD)/warren '$(VERSION)' >$@.tmp
 	mv -f $@.tmp $@
 $(MANPAGE5): $(BUILD)/warren
 	$(BUILD)/warren config-keys --man >$@.tmp
@@ -197,7 +197,7 @@ deb: $(BUILD)/warren
 	rm -rf $(BUILD)/deb build/warren_*.deb
 	@$(MAKE) --no-print-directory install PREFIX=/usr \
 	  DESTDIR=$(CURDIR)/$(DEB_STAGE)
-	sh packaging/mkdeb.sh $(DEB_STAGE) build '$(VERSION)'
+	sh samples/packaging/mkdeb.sh $(DEB_STAGE) build '$(VERSION)'
 
 # make dist: build/warren-<version>.tar.gz, the committed tree (HEAD) with
 # a VERSION file, which a build from the tarball uses instead of git.

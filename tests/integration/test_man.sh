@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# warren(1), as packaging/mkman.py writes it from the binary under test:
+# warren(1), as samples/packaging/mkman.py writes it from the binary under test:
 # valid roff without warnings; a section for every command and
 # sub-command `warren --help` lists; in each, every option that command's
 # own --help names; and in CONFIGURATION FILE every key of the key table
@@ -8,7 +8,7 @@
 set -u
 . "$(dirname "$0")/../helpers/testlib.sh"
 
-python3 packaging/mkman.py "$WARREN_BIN" >"$tmp/warren.1" 2>"$tmp/err"
+python3 samples/packaging/mkman.py "$WARREN_BIN" >"$tmp/warren.1" 2>"$tmp/err"
 check "mkman.py writes the page" $([ $? -eq 0 ] && [ -s "$tmp/warren.1" ]
     echo $?)
 groff -man -ww -z "$tmp/warren.1" >"$tmp/groff" 2>&1

@@ -160,7 +160,7 @@ check "  owned by warren" \
 # staged files), installed over it; then the same package again. State
 # and a changed conffile are kept both times.
 echo "; changed by the operator" >>/etc/warren/warren.ini
-sh packaging/mkdeb.sh build/default/deb/debian/warren "$tmp/up" v99.0.0 \
+sh samples/packaging/mkdeb.sh build/default/deb/debian/warren "$tmp/up" v99.0.0 \
     >"$tmp/mkdeb.out" 2>&1
 newer=$(tail -n 1 "$tmp/mkdeb.out")
 check "a newer package builds ($(basename "$newer"))" \

@@ -152,7 +152,7 @@ def main():
     day = (datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
            if epoch else datetime.datetime.now(datetime.timezone.utc))
     out = [
-        '.\\" warren(1), written by packaging/mkman.py from warren --help;',
+        '.\\" warren(1), written by samples/packaging/mkman.py from warren --help;',
         '.\\" do not edit: change the commands\' option tables instead.',
         '.TH WARREN 1 "%s" "warren %s" "User Commands"'
         % (day.strftime("%Y-%m-%d"), esc(version)),

@@ -6,7 +6,7 @@
 # maintainer scripts (the warren user, /var/lib/warren, purge), the
 # copyright file, and Depends computed by dpkg-shlibdeps from the binary.
 #
-#   sh packaging/mkdeb.sh STAGE OUTDIR VERSION
+#   sh samples/packaging/mkdeb.sh STAGE OUTDIR VERSION
 #
 # STAGE must be named .../debian/warren (dpkg-shlibdeps looks for the
 # package's files there). VERSION is Warren's (git describe or VERSION);
