@@ -18,7 +18,7 @@ stage=$1
 out=$2
 version=$3
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
+top=$(cd "$here/../.." && pwd)
 maintainer=${DEB_MAINTAINER:-Warren maintainers <warren@localhost>}
 
 case "$stage" in
