@@ -30,6 +30,8 @@
 #include "monitor/notify/mon_notifier.h"
 #include "monitor/service/mon_query.h"
 #include "monitor/service/mon_service.h"
+#include "monitor/sources/mon_source_embedded.h"
+#include "broker-core/bc_kserver.h"
 
 /* Set by SIGINT/SIGTERM, which may be delivered to any of the process's
  * threads: a lock-free atomic, not a sig_atomic_t (whose guarantee covers
@@ -130,6 +132,63 @@ static void fail(const char *what, const char *err) {
                 what ? ": " : "", err);
 }
 
+static void kafka_log(void *opaque, const char *line) {
+    (void)opaque;
+    mon_log(MON_LOG_INFO, "%s", line);
+}
+
+/* Starts the Kafka protocol listener of [broker] on its embedded cluster
+ * (the one named by `cluster`, else the first embedded one). A listener
+ * that cannot start (the port is taken by a real Kafka, say) is one
+ * warning: the daemon runs on without it. Returns NULL then, or when
+ * listen = none or no cluster is embedded. */
+static bc_kserver_t *start_kafka_listener(const mon_config_t *cfg,
+                                          mon_service_t *svc,
+                                          mon_source_t **srcp) {
+    const mon_config_broker_t *bc = mon_config_broker(cfg);
+    const mon_config_cluster_t *cc = NULL;
+    *srcp = NULL;
+    if (!strcmp(bc->listen, "none"))
+        return NULL;
+    if (bc->cluster) {
+        cc = mon_config_cluster_find(cfg, bc->cluster);
+    } else {
+        for (size_t i = 0; i < mon_config_cluster_count(cfg) && !cc; i++)
+            if (mon_config_cluster_at(cfg, i)->source ==
+                MON_CONFIG_SOURCE_EMBEDDED)
+                cc = mon_config_cluster_at(cfg, i);
+    }
+    if (!cc || cc->source != MON_CONFIG_SOURCE_EMBEDDED) {
+        if (bc->cluster)
+            mon_log(MON_LOG_WARN, "[broker] cluster %s is not an embedded "
+                                  "cluster: no Kafka listener", bc->cluster);
+        return NULL;
+    }
+    mon_source_t *src = mon_service_source(svc, cc->name);
+    if (!src)
+        return NULL;
+    bc_kserver_conf_t kc = bc_kserver_conf_default();
+    char err[512];
+    kc.listen = bc->listen;
+    kc.advertised = bc->advertised;
+    kc.num_partitions = bc->num_partitions;
+    kc.auto_create_topics = bc->auto_create;
+    kc.broker = mon_source_embedded_broker(src);
+    kc.offsets = mon_source_embedded_offsets(src);
+    kc.log_fn = kafka_log;
+    bc_kserver_t *ks = bc_kserver_start(&kc, err, sizeof(err));
+    if (!ks) {
+        mon_log(MON_LOG_WARN, "kafka listener not started: %s; running "
+                              "without it", err);
+        return NULL;
+    }
+    mon_source_embedded_set_wire_groups(src, bc_kserver_groups(ks));
+    *srcp = src;
+    mon_log(MON_LOG_INFO, "kafka listener on %s (cluster %s)",
+            bc_kserver_address(ks), cc->name);
+    return ks;
+}
+
 int mon_cli_serve(int argc, char **argv) {
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
@@ -199,6 +258,8 @@ int mon_cli_serve(int argc, char **argv) {
     api_routes_kafka_t *routes = NULL;
     api_metrics_t *metrics = NULL;
     mon_demo_t *dm = NULL;
+    bc_kserver_t *kafka = NULL;
+    mon_source_t *kafka_src = NULL;
     mon_notifier_t *notifier = NULL;
     mon_query_t *query = NULL;
     if (!cfg) {
@@ -314,6 +375,7 @@ int mon_cli_serve(int argc, char **argv) {
         fail(NULL, err);
         goto out;
     }
+    kafka = start_kafka_listener(cfg, svc, &kafka_src);
     if (demo) {
         dm = mon_demo_start(mon_service_source(svc, "local"), err,
                             sizeof(err));
@@ -353,6 +415,9 @@ int mon_cli_serve(int argc, char **argv) {
     rc = 0;
 out:
     mon_demo_stop(dm);
+    if (kafka_src)
+        mon_source_embedded_set_wire_groups(kafka_src, NULL);
+    bc_kserver_stop(kafka);
     if (svc)
         mon_service_stop(svc);
     api_server_destroy(srv);

@@ -415,8 +415,8 @@ static int section_begin(parse_t *p, const char *line) {
     int rc = -1;
     if (k < 0) {
         perr(p, p->lineno, &tmp, NULL,
-             "unknown section (expected general, http, storage, evaluator, "
-             "cluster NAME or notifier NAME)");
+             "unknown section (expected general, http, broker, storage, "
+             "evaluator, cluster NAME or notifier NAME)");
     } else if (!named && name[0]) {
         perr(p, p->lineno, &tmp, NULL, "[%s] takes no name", kind);
     } else if (named && !name[0]) {
@@ -765,6 +765,10 @@ const mon_config_general_t *mon_config_general(const mon_config_t *cfg) {
 
 const mon_config_http_t *mon_config_http(const mon_config_t *cfg) {
     return &cfg->http;
+}
+
+const mon_config_broker_t *mon_config_broker(const mon_config_t *cfg) {
+    return &cfg->broker;
 }
 
 const mon_config_storage_t *mon_config_storage(const mon_config_t *cfg) {

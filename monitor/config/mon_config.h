@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* mon_config: Warren's configuration, an INI file read with libinih.
  *
- * The file has the sections [general], [http], [storage], [evaluator] (at
+ * The file has the sections [general], [http], [broker], [storage],
+ * [evaluator] (at
  * most once each), and any number of [cluster NAME] and [notifier NAME].
  * samples/warren.ini documents every key with its default. Loading is
  * strict: an unknown section or key, a repeated key or section, or a bad
@@ -109,6 +110,15 @@ typedef struct mon_config_http_s {
     int max_connections;   /* 0 = from the fd limit */
     int max_per_client;    /* connections per client address, 32 */
 } mon_config_http_t;
+
+/* [broker]: the embedded broker's Kafka protocol listener (warren serve). */
+typedef struct mon_config_broker_s {
+    char *listen;          /* "127.0.0.1:9092"; "none" = no listener */
+    char *advertised;      /* NULL = the listen address */
+    char *cluster;         /* embedded cluster it serves; NULL = the first */
+    int num_partitions;    /* num-partitions, 1 (auto-created topics) */
+    bool auto_create;      /* auto-create-topics, true */
+} mon_config_broker_t;
 
 /* [storage] */
 typedef struct mon_config_storage_s {
@@ -233,6 +243,7 @@ const char *mon_config_path(const mon_config_t *cfg);
 const mon_config_general_t *mon_config_general(const mon_config_t *cfg);
 const mon_config_http_t *mon_config_http(const mon_config_t *cfg);
 const mon_config_storage_t *mon_config_storage(const mon_config_t *cfg);
+const mon_config_broker_t *mon_config_broker(const mon_config_t *cfg);
 const mon_config_evaluator_t *mon_config_evaluator(const mon_config_t *cfg);
 
 /* Clusters in file order: for (i = 0; i < count; i++) cluster_at(cfg, i).
@@ -272,6 +283,7 @@ int mon_config_parse_bool(const char *s, bool *b);
 typedef enum mon_config_sect_e {
     MON_CONFIG_SECT_GENERAL = 0,
     MON_CONFIG_SECT_HTTP,
+    MON_CONFIG_SECT_BROKER,
     MON_CONFIG_SECT_STORAGE,
     MON_CONFIG_SECT_EVALUATOR,
     MON_CONFIG_SECT_CLUSTER,  /* [cluster NAME], any number */

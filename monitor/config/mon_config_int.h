@@ -29,6 +29,7 @@ struct mon_config_s {
     char *name; /* the file's name in messages; NULL for the default */
     mon_config_general_t general;
     mon_config_http_t http;
+    mon_config_broker_t broker;
     mon_config_storage_t storage;
     mon_config_evaluator_t evaluator;
     mon_config_cluster_t **clusters;

@@ -267,6 +267,39 @@ static int check_no_ctl(mon_config_set_t *set, const char *v) {
     return has_ctl(v) ? why(set, "contains a control character") : 0;
 }
 
+/* "none", or an address as [http] listen takes. */
+static int check_kafka_listen(mon_config_set_t *set, const char *v) {
+    if (!strcmp(v, "none"))
+        return 0;
+    char *host = NULL;
+    int port, fam;
+    int rc = mon_config_parse_listen(v, &host, &port, &fam, set->why,
+                                     sizeof(set->why));
+    free(host);
+    return rc;
+}
+
+/* HOST:PORT, HOST a name or an address. */
+static int check_kafka_addr(mon_config_set_t *set, const char *v) {
+    const char *colon = strrchr(v, ':');
+    char *end = NULL;
+    long port = colon ? strtol(colon + 1, &end, 10) : -1;
+    if (!colon || colon == v || !end || *end || end == colon + 1 ||
+        port < 1 || port > 65535 || has_ctl(v) || strchr(v, ' '))
+        return why(set, "'%s' is not HOST:PORT", v);
+    return 0;
+}
+
+static int check_cluster_name(mon_config_set_t *set, const char *v) {
+    size_t n = strlen(v);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (!isalnum(c) && c != '.' && c != '_' && c != '-')
+            return why(set, "bad cluster name '%s'", v);
+    }
+    return n == 0 || n > 64 ? why(set, "bad cluster name '%s'", v) : 0;
+}
+
 static int check_name(mon_config_set_t *set, const char *v) {
     if (strlen(v) > 255 || has_ctl(v))
         return why(set, "must be 1-255 printable characters");
@@ -369,6 +402,8 @@ _Static_assert(sizeof(ev_status_t) == sizeof(int), "enum as int");
                .offset = offsetof(mon_config_general_t, f)
 #define HTTP(f) .sect = MON_CONFIG_SECT_HTTP, \
                 .offset = offsetof(mon_config_http_t, f)
+#define BRK(f) .sect = MON_CONFIG_SECT_BROKER, \
+               .offset = offsetof(mon_config_broker_t, f)
 #define STO(f) .sect = MON_CONFIG_SECT_STORAGE, \
                .offset = offsetof(mon_config_storage_t, f)
 #define EVA(f) .sect = MON_CONFIG_SECT_EVALUATOR, \
@@ -464,6 +499,29 @@ static const mon_config_key_t keys[] = {
      .type = MON_CONFIG_T_INT, .min = 1, .max = 1000000, .def = "32",
      .doc = "Open connections per client address at most (raise it "
             "behind a reverse proxy: every client is the proxy)."},
+
+    /* [broker] */
+    {BRK(listen), .name = "listen", .type = MON_CONFIG_T_STRING,
+     .def = "127.0.0.1:9092", .check = check_kafka_listen,
+     .doc = "Kafka protocol listener of the embedded broker: ADDR:PORT "
+            "(numeric) or none; a port already taken is one warning and "
+            "warren runs on without it."},
+    {BRK(advertised), .name = "advertised", .type = MON_CONFIG_T_STRING,
+     .check = check_kafka_addr,
+     .def_doc = "the listen address (127.0.0.1 for 0.0.0.0)",
+     .doc = "HOST:PORT told to clients in Metadata and FindCoordinator."},
+    {BRK(cluster), .name = "cluster", .type = MON_CONFIG_T_STRING,
+     .check = check_cluster_name,
+     .def_doc = "the first [cluster] with source = embedded",
+     .doc = "The embedded cluster served."},
+    {BRK(num_partitions), .name = "num-partitions", .type = MON_CONFIG_T_INT,
+     .min = 1, .max = 10000, .def = "1",
+     .doc = "Partitions of a topic created by a client's first use of it "
+            "(Kafka's num.partitions)."},
+    {BRK(auto_create), .name = "auto-create-topics",
+     .type = MON_CONFIG_T_BOOL, .def = "true",
+     .doc = "Create a topic when a client first asks for it (Kafka's "
+            "auto.create.topics.enable)."},
 
     /* [storage] */
     {STO(intervals), .name = "intervals", .type = MON_CONFIG_T_INT,
@@ -678,8 +736,9 @@ const mon_config_key_t *mon_config_key_find(mon_config_sect_t sect,
 
 const char *mon_config_sect_name(mon_config_sect_t sect) {
     static const char *const names[] = {"general",   "http",
-                                        "storage",   "evaluator",
-                                        "cluster",   "notifier"};
+                                        "broker",    "storage",
+                                        "evaluator", "cluster",
+                                        "notifier"};
     return sect < MON_CONFIG_SECT__COUNT ? names[sect] : "?";
 }
 
@@ -1323,6 +1382,8 @@ void *mon_config_sect_obj(const mon_config_t *cfg, mon_config_sect_t sect,
         return &c->general;
     case MON_CONFIG_SECT_HTTP:
         return &c->http;
+    case MON_CONFIG_SECT_BROKER:
+        return &c->broker;
     case MON_CONFIG_SECT_STORAGE:
         return &c->storage;
     case MON_CONFIG_SECT_EVALUATOR:

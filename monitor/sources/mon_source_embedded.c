@@ -27,6 +27,8 @@ typedef struct embedded_s {
     bc_broker_t *broker;
     bc_offsets_t *off;
     bc_coord_t *coord;
+    pthread_mutex_t wire_lock; /* guards kgroup */
+    bc_kgroup_t *kgroup;       /* groups of Kafka clients, or NULL */
     int listener_id;
     atomic_int_fast64_t events;
     /* owners: "group\0topic\0partition" -> owner_t, from the coordinator */
@@ -130,9 +132,73 @@ static int free_owner_cb(const char *key, size_t len, void *value,
     return 0;
 }
 
-/* Rebuilds the owners table from the coordinator's group descriptions. */
+static void put_owner(mon_strmap_t *m, const char *group, const char *topic,
+                      int32_t partition, const char *host,
+                      const char *client_id) {
+    char key[1024];
+    size_t klen = owner_key(key, sizeof(key), group, topic, partition);
+    if (!klen)
+        return;
+    owner_t *o = mon_malloc(sizeof(*o));
+    o->owner = mon_strdup(host ? host : "");
+    o->client_id = mon_strdup(client_id ? client_id : "");
+    owner_t *old = mon_strmap_put(m, key, klen, o);
+    if (old)
+        free_owner_cb(NULL, 0, old, NULL);
+}
+
+typedef struct wire_owner_s {
+    mon_strmap_t *m;
+    const char *group;
+    const bc_kgroup_desc_member_t *mb;
+} wire_owner_t;
+
+static void wire_tp(void *opaque, const char *topic, size_t topic_len,
+                    int32_t partition) {
+    wire_owner_t *w = opaque;
+    char *t = mon_strndup(topic, topic_len);
+    put_owner(w->m, w->group, t, partition, w->mb->host, w->mb->client_id);
+    free(t);
+}
+
+/* Owners of the groups Kafka clients run through the wire coordinator:
+ * their assignments are the consumer protocol's bytes. */
+static void sync_wire_owners(embedded_t *e, mon_strmap_t *fresh,
+                             int64_t now_ms) {
+    pthread_mutex_lock(&e->wire_lock);
+    if (!e->kgroup) {
+        pthread_mutex_unlock(&e->wire_lock);
+        return;
+    }
+    size_t ng = 0;
+    char **groups = bc_kgroup_list(e->kgroup, &ng);
+    for (size_t g = 0; g < ng; g++) {
+        bc_kgroup_desc_t *d = bc_kgroup_describe(e->kgroup, groups[g], now_ms);
+        for (size_t m = 0; d && m < d->member_cnt; m++) {
+            wire_owner_t w = {fresh, groups[g], &d->members[m]};
+            (void)bc_kgroup_decode_assignment(d->members[m].assignment,
+                                              (size_t)d->members[m]
+                                                  .assignment_len,
+                                              wire_tp, &w);
+        }
+        bc_kgroup_desc_free(d);
+        free(groups[g]);
+    }
+    free(groups);
+    pthread_mutex_unlock(&e->wire_lock);
+}
+
+void mon_source_embedded_set_wire_groups(mon_source_t *src, bc_kgroup_t *kg) {
+    embedded_t *e = (embedded_t *)src;
+    pthread_mutex_lock(&e->wire_lock);
+    e->kgroup = kg;
+    pthread_mutex_unlock(&e->wire_lock);
+}
+
+/* Rebuilds the owners table from the coordinators' group descriptions. */
 static void sync_owners(embedded_t *e, int64_t now_ms) {
     mon_strmap_t *fresh = mon_strmap_new();
+    sync_wire_owners(e, fresh, now_ms);
     size_t ng = 0;
     char **groups = bc_coord_list_groups(e->coord, &ng);
     for (size_t g = 0; g < ng; g++) {
@@ -141,21 +207,10 @@ static void sync_owners(embedded_t *e, int64_t now_ms) {
             continue;
         for (size_t m = 0; m < d->member_cnt; m++) {
             const bc_coord_member_t *mb = &d->members[m];
-            for (size_t a = 0; a < mb->assignment_cnt; a++) {
-                char key[1024];
-                size_t klen =
-                    owner_key(key, sizeof(key), groups[g],
-                              mb->assignment[a].topic,
-                              mb->assignment[a].partition);
-                if (!klen)
-                    continue;
-                owner_t *o = mon_malloc(sizeof(*o));
-                o->owner = mon_strdup(mb->host ? mb->host : "");
-                o->client_id = mon_strdup(mb->client_id ? mb->client_id : "");
-                owner_t *old = mon_strmap_put(fresh, key, klen, o);
-                if (old)
-                    free_owner_cb(NULL, 0, old, NULL);
-            }
+            for (size_t a = 0; a < mb->assignment_cnt; a++)
+                put_owner(fresh, groups[g], mb->assignment[a].topic,
+                          mb->assignment[a].partition, mb->host,
+                          mb->client_id);
         }
         bc_coord_desc_free(d);
     }
@@ -226,6 +281,7 @@ static void emb_destroy(mon_source_t *src) {
     }
     mon_strmap_destroy(e->known);
     pthread_mutex_destroy(&e->owners_lock);
+    pthread_mutex_destroy(&e->wire_lock);
     pthread_mutex_destroy(&e->lock);
     free(e->name);
     free(e);
@@ -279,6 +335,7 @@ mon_source_t *mon_source_embedded_new(const mon_config_cluster_t *cc,
     e->owners = mon_strmap_new();
     e->known = mon_strmap_new();
     pthread_mutex_init(&e->owners_lock, NULL);
+    pthread_mutex_init(&e->wire_lock, NULL);
     pthread_mutex_init(&e->lock, NULL);
 
     int64_t now = mon_clock_wall_ms();

@@ -23,6 +23,7 @@
 
 #include "broker-core/bc_broker.h"
 #include "broker-core/bc_coord.h"
+#include "broker-core/bc_kgroup.h"
 #include "broker-core/bc_offsets.h"
 #include "monitor/config/mon_config.h"
 #include "monitor/sources/mon_source.h"
@@ -40,5 +41,10 @@ mon_source_t *mon_source_embedded_new(const mon_config_cluster_t *cc,
 bc_broker_t *mon_source_embedded_broker(mon_source_t *src);
 bc_offsets_t *mon_source_embedded_offsets(mon_source_t *src);
 bc_coord_t *mon_source_embedded_coord(mon_source_t *src);
+
+/* Also takes owners from the wire group coordinator of a Kafka listener
+ * serving this broker (bc_kserver_groups); NULL detaches it, and must be
+ * done before that listener stops. Any thread. */
+void mon_source_embedded_set_wire_groups(mon_source_t *src, bc_kgroup_t *kg);
 
 #endif

@@ -601,7 +601,8 @@ typedef struct err_case_s {
 static err_case_t err_cases[] = {
     /* structure */
     {"[foo]\n", "t.ini:1: [foo]: unknown section (expected general, http, "
-                "storage, evaluator, cluster NAME or notifier NAME)"},
+                "broker, storage, evaluator, cluster NAME or notifier "
+                "NAME)"},
     {"threads = 2\n[http]\n",
      "t.ini:1: key 'threads' comes before any [section]"},
     {"[http]\nthreads 2\n", "t.ini:2: syntax error: expected 'key = value', "
@@ -988,6 +989,8 @@ static const char *all_keys[] = {
     "general:log-format", "general:log-level", "general:data-dir",
     "general:snapshot-interval", "general:access-control-allow-origin",
     "general:dashboard-url", "general:history-retention", "general:name",
+    "broker:listen", "broker:advertised", "broker:cluster",
+    "broker:num-partitions", "broker:auto-create-topics",
     "http:listen", "http:admin-token", "http:max-body", "http:max-url",
     "http:max-header", "http:timeout", "http:threads",
     "storage:intervals", "storage:min-distance", "storage:expire-group",
@@ -1092,4 +1095,40 @@ Test(mon_config, regexes_with_stacked_quantifiers_are_refused) {
         cr_assert_not_null(cfg, "%s refused: %s", good[i], err);
         mon_config_destroy(cfg);
     }
+}
+
+Test(mon_config, broker_listener_defaults_and_keys) {
+    mon_config_t *cfg = load_ok("[cluster local]\nsource = embedded\n");
+    const mon_config_broker_t *b = mon_config_broker(cfg);
+    cr_assert_str_eq(b->listen, "127.0.0.1:9092");
+    cr_assert_null(b->advertised);
+    cr_assert_null(b->cluster);
+    cr_assert_eq(b->num_partitions, 1);
+    cr_assert(b->auto_create);
+    mon_config_destroy(cfg);
+    cfg = load_ok("[broker]\nlisten = 0.0.0.0:19092\nadvertised = "
+                  "10.0.0.5:19092\ncluster = local\nnum-partitions = 6\n"
+                  "auto-create-topics = false\n[cluster local]\n"
+                  "source = embedded\n");
+    b = mon_config_broker(cfg);
+    cr_assert_str_eq(b->listen, "0.0.0.0:19092");
+    cr_assert_str_eq(b->advertised, "10.0.0.5:19092");
+    cr_assert_str_eq(b->cluster, "local");
+    cr_assert_eq(b->num_partitions, 6);
+    cr_assert_not(b->auto_create);
+    mon_config_destroy(cfg);
+    cfg = load_ok("[broker]\nlisten = none\n");
+    cr_assert_str_eq(mon_config_broker(cfg)->listen, "none");
+    mon_config_destroy(cfg);
+}
+
+Test(mon_config, broker_bad_values_name_the_line) {
+    cr_assert_null(load("[broker]\nlisten = kafka:9092\n"));
+    cr_assert(strstr(err, ":2: [broker] listen:"), "%s", err);
+    cr_assert_null(load("[broker]\nnum-partitions = 0\n"));
+    cr_assert(strstr(err, ":2: [broker] num-partitions:"), "%s", err);
+    cr_assert_null(load("[broker]\nport = 9092\n"));
+    cr_assert(strstr(err, "unknown key"), "%s", err);
+    cr_assert_null(load("[broker extra]\n"));
+    cr_assert(strstr(err, "takes no name"), "%s", err);
 }
