@@ -65,6 +65,46 @@ static size_t owner_key(char *buf, size_t size, const char *group,
     return n > 0 && (size_t)n < size ? (size_t)n : 0;
 }
 
+typedef struct find_tp_s {
+    const char *topic;
+    int32_t partition;
+    int found;
+} find_tp_t;
+
+static void find_tp(void *opaque, const char *topic, size_t topic_len,
+                    int32_t partition) {
+    find_tp_t *f = opaque;
+    if (partition == f->partition && strlen(f->topic) == topic_len &&
+        !memcmp(f->topic, topic, topic_len))
+        f->found = 1;
+}
+
+/* The member of wire group `group` assigned topic/partition: 1 with its
+ * host and client id copied out, else 0. Takes wire_lock, then the wire
+ * coordinator's mutex (never held while calling bc_offsets). */
+static int wire_owner_of(embedded_t *e, const char *group, const char *topic,
+                         int32_t partition, int64_t now_ms, char *owner,
+                         size_t osz, char *client, size_t csz) {
+    int found = 0;
+    pthread_mutex_lock(&e->wire_lock);
+    bc_kgroup_desc_t *d =
+        e->kgroup ? bc_kgroup_describe(e->kgroup, group, now_ms) : NULL;
+    for (size_t m = 0; d && m < d->member_cnt && !found; m++) {
+        find_tp_t f = {topic, partition, 0};
+        (void)bc_kgroup_decode_assignment(d->members[m].assignment,
+                                          (size_t)d->members[m].assignment_len,
+                                          find_tp, &f);
+        if (f.found) {
+            snprintf(owner, osz, "%s", d->members[m].host);
+            snprintf(client, csz, "%s", d->members[m].client_id);
+            found = 1;
+        }
+    }
+    bc_kgroup_desc_free(d);
+    pthread_mutex_unlock(&e->wire_lock);
+    return found;
+}
+
 static void on_commit(void *opaque, const char *group, const char *topic,
                       int32_t partition, int64_t offset, int64_t t_ms) {
     embedded_t *e = opaque;
@@ -83,6 +123,14 @@ static void on_commit(void *opaque, const char *group, const char *topic,
         client = cbuf;
     }
     pthread_mutex_unlock(&e->owners_lock);
+    /* A Kafka client commits right after its group settles, often before
+     * the next owners refresh: ask the wire coordinator directly. */
+    if (!owner &&
+        wire_owner_of(e, group, topic, partition, t_ms, obuf, sizeof(obuf),
+                      cbuf, sizeof(cbuf))) {
+        owner = obuf;
+        client = cbuf;
+    }
     mon_store_commit(e->cl, group, topic, partition, offset, t_ms, owner,
                      client);
     atomic_fetch_add(&e->events, 1);
