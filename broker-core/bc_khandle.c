@@ -598,6 +598,7 @@ static void ofetch_part(bc_wire_wr_t *w, int16_t v, int32_t p,
     if (v >= 5) bc_wire_wr_i32(w, e ? e->leader_epoch : -1);
     bc_wire_wr_str(w, e ? e->metadata : "");
     bc_wire_wr_i16(w, 0);
+    bc_wire_wr_tags(w);
 }
 
 static void h_offset_fetch(bc_kserver_t *srv, bc_kconn_t *c,
@@ -622,6 +623,7 @@ static void h_offset_fetch(bc_kserver_t *srv, bc_kconn_t *c,
             bc_wire_wr_array(w, (int32_t)(j - i));
             for (size_t k = i; k < j; k++)
                 ofetch_part(w, v, e[k].partition, &e[k]);
+            bc_wire_wr_tags(w);
             i = j;
         }
     } else {
@@ -633,9 +635,11 @@ static void h_offset_fetch(bc_kserver_t *srv, bc_kconn_t *c,
             for (int32_t j = 0; j < t->part_cnt; j++)
                 ofetch_part(w, v, t->parts[j],
                             find_entry(e, ne, t->name, t->parts[j]));
+            bc_wire_wr_tags(w);
         }
     }
     if (v >= 2) bc_wire_wr_i16(w, 0);
+    bc_wire_wr_tags(w);
     bc_offsets_entries_free(e, ne);
     send_resp(srv, c, r);
 }

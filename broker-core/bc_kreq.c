@@ -21,7 +21,7 @@ static const bc_kreq_version_t versions[] = {
     {BC_API_LIST_OFFSETS, 0, 5},
     {BC_API_METADATA, 0, 8},
     {BC_API_OFFSET_COMMIT, 0, 7},
-    {BC_API_OFFSET_FETCH, 0, 5},
+    {BC_API_OFFSET_FETCH, 0, 7},
     {BC_API_FIND_COORDINATOR, 0, 2},
     {BC_API_JOIN_GROUP, 0, 5},
     {BC_API_HEARTBEAT, 0, 3},
@@ -66,8 +66,11 @@ const char *bc_kreq_api_name(int16_t k) {
 }
 
 int bc_kreq_flexible(int16_t api_key, int16_t version) {
-    /* Of the served ranges only ApiVersions v3 is flexible. */
-    return api_key == BC_API_API_VERSIONS && version >= 3;
+    /* Of the served ranges only these are flexible (KIP-482). OffsetFetch
+     * v6+ matters: librdkafka asks for "all partitions" with a
+     * zero-length array, which only the compact form reads as null. */
+    return (api_key == BC_API_API_VERSIONS && version >= 3) ||
+           (api_key == BC_API_OFFSET_FETCH && version >= 6);
 }
 
 /* ---- arena ------------------------------------------------------- */
@@ -279,7 +282,9 @@ static void dec_offset_fetch(dec_t *d) {
         t->parts = alloc_n(d, t->part_cnt, sizeof(int32_t));
         for (int32_t j = 0; j < t->part_cnt && !d->rd.err; j++)
             t->parts[j] = bc_wire_rd_i32(&d->rd);
+        bc_wire_rd_tags(&d->rd);
     }
+    if (d->v >= 7) (void)bc_wire_rd_i8(&d->rd); /* require stable */
 }
 
 static void dec_find_coordinator(dec_t *d) {

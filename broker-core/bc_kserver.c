@@ -67,6 +67,13 @@ bc_kresp_t *bc_kresp_begin(const bc_kreq_t *req) {
     bc_wire_wr_init(&r->w, 512);
     bc_wire_wr_i32(&r->w, 0); /* size, patched by finish */
     bc_wire_wr_i32(&r->w, req->correlation_id);
+    /* Response header v1 (tagged fields) for flexible versions, except
+     * ApiVersions, whose header stays v0 so any client can read it. */
+    if (req->status == BC_KREQ_OK && req->api_key != BC_API_API_VERSIONS &&
+        bc_kreq_flexible(req->api_key, req->api_version)) {
+        r->w.flex = 1;
+        bc_wire_wr_tags(&r->w);
+    }
     return r;
 }
 

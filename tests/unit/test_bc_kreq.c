@@ -185,3 +185,31 @@ Test(bc_wire, compact_forms_round_trip) {
     cr_assert(rd.err);
     bc_wire_wr_free(&w);
 }
+
+Test(bc_kreq, offset_fetch_v7_is_flexible_and_zero_means_all_topics) {
+    /* librdkafka's "all partitions": compact array length 0 = null. */
+    bc_wire_wr_t w;
+    header(&w, BC_API_OFFSET_FETCH, 7, "rdkafka");
+    bc_wire_wr_uvarint(&w, 0); /* request header v2 tags */
+    w.flex = 1;
+    bc_wire_wr_str(&w, "gq");
+    bc_wire_wr_uvarint(&w, 0); /* topics: null */
+    bc_wire_wr_i8(&w, 0);      /* require stable */
+    bc_wire_wr_tags(&w);
+    bc_kreq_t req;
+    char err[128];
+    cr_assert_eq(bc_kreq_decode(w.buf, w.len, &req, NULL, err, sizeof(err)), 0,
+                 "%s", err);
+    cr_assert_str_eq(req.u.offset_fetch.group, "gq");
+    cr_assert_eq(req.u.offset_fetch.topic_cnt, -1);
+    bc_kreq_free(&req);
+    bc_wire_wr_free(&w);
+    /* v5 (classic): a zero-length array names no topics, as in Kafka. */
+    header(&w, BC_API_OFFSET_FETCH, 5, "rdkafka");
+    bc_wire_wr_str(&w, "gq");
+    bc_wire_wr_array(&w, 0);
+    cr_assert_eq(bc_kreq_decode(w.buf, w.len, &req, NULL, err, sizeof(err)), 0);
+    cr_assert_eq(req.u.offset_fetch.topic_cnt, 0);
+    bc_kreq_free(&req);
+    bc_wire_wr_free(&w);
+}
