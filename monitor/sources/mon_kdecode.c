@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker-core/bc_offsets.h"
 #include "monitor/base/mon_mem.h"
 
 typedef struct cur_s {
@@ -458,52 +459,9 @@ void mon_kdecode_record_free(mon_kdecode_record_t *rec) {
     memset(rec, 0, sizeof(*rec));
 }
 
-/* Next UTF-16 code unit(s) of a NUL-terminated UTF-8 string, as a Java
- * String holds it (surrogate pairs above U+FFFF); a malformed byte counts
- * as itself. Returns the bytes consumed. */
-static size_t utf16_units(const unsigned char *s, uint32_t u[2], int *n) {
-    uint32_t cp = s[0];
-    size_t len = 1;
-    if ((s[0] & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
-        cp = (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
-        len = 2;
-    } else if ((s[0] & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 &&
-               (s[2] & 0xc0) == 0x80) {
-        cp = (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 |
-             (s[2] & 0x3f);
-        len = 3;
-    } else if ((s[0] & 0xf8) == 0xf0 && (s[1] & 0xc0) == 0x80 &&
-               (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80) {
-        cp = (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 |
-             (uint32_t)(s[2] & 0x3f) << 6 | (s[3] & 0x3f);
-        len = 4;
-    }
-    if (cp >= 0x10000) {
-        cp -= 0x10000;
-        u[0] = 0xd800 + (cp >> 10);
-        u[1] = 0xdc00 + (cp & 0x3ff);
-        *n = 2;
-    } else {
-        u[0] = cp;
-        *n = 1;
-    }
-    return len;
-}
-
 int32_t mon_kdecode_partition_for(const char *group, int32_t partitions) {
     if (partitions <= 0) return -1;
-    uint32_t h = 0;
-    const unsigned char *s = (const unsigned char *)group;
-    while (*s) {
-        uint32_t u[2];
-        int n;
-        s += utf16_units(s, u, &n);
-        for (int i = 0; i < n; i++)
-            h = h * 31u + u[i];
-    }
-    int32_t v = (int32_t)h;
-    int32_t a = v == INT32_MIN ? 0 : v < 0 ? -v : v;
-    return a % partitions;
+    return bc_offsets_partition_for(group, partitions);
 }
 
 const char *mon_kdecode_type_name(mon_kdecode_type_t type) {

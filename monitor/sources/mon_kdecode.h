@@ -146,8 +146,9 @@ void mon_kdecode_record_free(mon_kdecode_record_t *rec);
 
 /* The partition of __consumer_offsets (of `partitions`) that holds group's
  * records, whose leader is the group's coordinator: Kafka's partitionFor,
- * abs(String.hashCode(group)) % partitions, with the UTF-8 name hashed as
- * Java's UTF-16 code units and abs(INT32_MIN) = 0. Returns -1 when
+ * computed by broker-core's bc_offsets_partition_for (Java's hashCode
+ * over UTF-16 code units, malformed UTF-8 as U+FFFD), so the Kafka source
+ * and the embedded broker agree on every name. Returns -1 when
  * partitions <= 0. Pure. */
 int32_t mon_kdecode_partition_for(const char *group, int32_t partitions);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "broker-core/bc_offsets.h"
 #include "monitor/sources/mon_kdecode.h"
 
 /* ---- fixture builder ---- */
@@ -697,4 +698,37 @@ ParameterizedTest(pcase_t *c, mon_kdecode, partition_for_matches_kafka) {
 
 Test(mon_kdecode, partition_for_refuses_no_partitions) {
     cr_assert_eq(mon_kdecode_partition_for("g", 0), -1);
+}
+
+/* The Kafka source finds a group's coordinator with mon_kdecode; the
+ * embedded broker stores the group's offsets with broker-core's
+ * bc_offsets_partition_for. Malformed UTF-8 (which Java decodes to
+ * U+FFFD) must map to the same partition in both, or the source asks the
+ * wrong coordinator. */
+typedef struct bad_utf8_s {
+    char group[16];
+} bad_utf8_t;
+
+ParameterizedTestParameters(mon_kdecode, partition_for_agrees_with_broker_core) {
+    static bad_utf8_t cases[] = {
+        {"g\xff"},             /* a byte that never starts UTF-8 */
+        {"g\x80x"},            /* a lone continuation byte */
+        {"g\xc3"},             /* a sequence cut short at the end */
+        {"g\xe2\x82x"},        /* cut short in the middle */
+        {"g\xc0\xaf"},         /* overlong '/' */
+        {"g\xed\xa0\x80"},     /* an encoded surrogate */
+        {"g\xf4\x90\x80\x80"}, /* above U+10FFFF */
+        {"ok-\xc3\xa9"},       /* well-formed, for contrast */
+    };
+    return cr_make_param_array(bad_utf8_t, cases,
+                               sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(bad_utf8_t *c, mon_kdecode,
+                  partition_for_agrees_with_broker_core) {
+    for (int32_t n = 1; n <= 1000; n++)
+        cr_assert_eq(mon_kdecode_partition_for(c->group, n),
+                     bc_offsets_partition_for(c->group, n),
+                     "group of %zu bytes, %d partitions", strlen(c->group),
+                     (int)n);
 }
