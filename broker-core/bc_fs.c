@@ -19,10 +19,11 @@ int bc_fs_fsync_dir(const char *dir) {
     return rc;
 }
 
-int bc_fs_write_all(int fd, const void *p, size_t n) {
+/* write() when off < 0, else pwrite() at off. */
+static int put_all(int fd, const void *p, size_t n, int64_t off) {
     const char *c = p;
     while (n > 0) {
-        ssize_t w = write(fd, c, n);
+        ssize_t w = off < 0 ? write(fd, c, n) : pwrite(fd, c, n, (off_t)off);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) {
             if (w == 0) errno = EIO;
@@ -30,24 +31,21 @@ int bc_fs_write_all(int fd, const void *p, size_t n) {
         }
         c += w;
         n -= (size_t)w;
+        if (off >= 0) off += w;
     }
     return 0;
 }
 
+int bc_fs_write_all(int fd, const void *p, size_t n) {
+    return put_all(fd, p, n, -1);
+}
+
 int bc_fs_pwrite_all(int fd, const void *p, size_t n, uint64_t off) {
-    const char *c = p;
-    while (n > 0) {
-        ssize_t w = pwrite(fd, c, n, (off_t)off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            if (w == 0) errno = EIO;
-            return -1;
-        }
-        c += w;
-        n -= (size_t)w;
-        off += (uint64_t)w;
+    if (off > INT64_MAX) {
+        errno = EINVAL;
+        return -1;
     }
-    return 0;
+    return put_all(fd, p, n, (int64_t)off);
 }
 
 int bc_fs_write_atomic(const char *dir, const char *name, const void *data,
