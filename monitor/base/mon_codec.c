@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "broker-core/bc_crc32c.h"
 #include "broker-core/bc_fs.h"
 #include "monitor/base/mon_mem.h"
 
@@ -25,13 +26,40 @@ static void crc_init(void) {
     }
 }
 
-uint32_t mon_crc32(const void *data, size_t n) {
+static uint32_t crc32_ieee(const void *data, size_t n) {
     const unsigned char *p = data;
     uint32_t c = 0xffffffffu;
     pthread_once(&crc_once, crc_init);
     while (n--)
         c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
     return c ^ 0xffffffffu;
+}
+
+uint16_t mon_le16(const void *p) {
+    const unsigned char *c = p;
+    return (uint16_t)(c[0] | c[1] << 8);
+}
+
+uint32_t mon_le32(const void *p) {
+    const unsigned char *c = p;
+    return (uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 |
+           (uint32_t)c[3] << 24;
+}
+
+uint64_t mon_le64(const void *p) {
+    const unsigned char *c = p;
+    return (uint64_t)mon_le32(c) | (uint64_t)mon_le32(c + 4) << 32;
+}
+
+void mon_put_le32(void *p, uint32_t v) {
+    unsigned char *c = p;
+    for (int i = 0; i < 4; i++)
+        c[i] = (unsigned char)(v >> (8 * i));
+}
+
+void mon_put_le64(void *p, uint64_t v) {
+    mon_put_le32(p, (uint32_t)v);
+    mon_put_le32((unsigned char *)p + 4, (uint32_t)(v >> 32));
 }
 
 void mon_wbuf_put(mon_wbuf_t *b, const void *src, size_t n) {
@@ -47,23 +75,26 @@ void mon_wbuf_put(mon_wbuf_t *b, const void *src, size_t n) {
     b->len += n;
 }
 
-static void put_le(mon_wbuf_t *b, uint64_t v, int n) {
-    unsigned char x[8];
-    for (int i = 0; i < n; i++)
-        x[i] = (unsigned char)(v >> (8 * i));
-    mon_wbuf_put(b, x, (size_t)n);
-}
-
 void mon_wbuf_u16(mon_wbuf_t *b, uint16_t v) {
-    put_le(b, v, 2);
+    unsigned char x[2] = {(unsigned char)v, (unsigned char)(v >> 8)};
+    mon_wbuf_put(b, x, 2);
 }
 
 void mon_wbuf_u32(mon_wbuf_t *b, uint32_t v) {
-    put_le(b, v, 4);
+    unsigned char x[4];
+    mon_put_le32(x, v);
+    mon_wbuf_put(b, x, 4);
 }
 
 void mon_wbuf_u64(mon_wbuf_t *b, uint64_t v) {
-    put_le(b, v, 8);
+    unsigned char x[8];
+    mon_put_le64(x, v);
+    mon_wbuf_put(b, x, 8);
+}
+
+void mon_wbuf_patch_u32(mon_wbuf_t *b, size_t at, uint32_t v) {
+    WARREN_ASSERT(at + 4 <= b->len);
+    mon_put_le32(b->p + at, v);
 }
 
 void mon_wbuf_str(mon_wbuf_t *b, const char *s, size_t len) {
@@ -115,32 +146,34 @@ int mon_rbuf_need(mon_rbuf_t *r, size_t n, const char *what) {
     return 0;
 }
 
-static uint64_t get_le(mon_rbuf_t *r, int n) {
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++)
-        v |= (uint64_t)r->p[r->pos + (size_t)i] << (8 * i);
-    r->pos += (size_t)n;
-    return v;
+int mon_rbuf_u8(mon_rbuf_t *r, uint8_t *v, const char *what) {
+    if (mon_rbuf_need(r, 1, what) < 0)
+        return -1;
+    *v = r->p[r->pos++];
+    return 0;
 }
 
 int mon_rbuf_u16(mon_rbuf_t *r, uint16_t *v, const char *what) {
     if (mon_rbuf_need(r, 2, what) < 0)
         return -1;
-    *v = (uint16_t)get_le(r, 2);
+    *v = mon_le16(r->p + r->pos);
+    r->pos += 2;
     return 0;
 }
 
 int mon_rbuf_u32(mon_rbuf_t *r, uint32_t *v, const char *what) {
     if (mon_rbuf_need(r, 4, what) < 0)
         return -1;
-    *v = (uint32_t)get_le(r, 4);
+    *v = mon_le32(r->p + r->pos);
+    r->pos += 4;
     return 0;
 }
 
 int mon_rbuf_i64(mon_rbuf_t *r, int64_t *v, const char *what) {
     if (mon_rbuf_need(r, 8, what) < 0)
         return -1;
-    *v = (int64_t)get_le(r, 8);
+    *v = (int64_t)mon_le64(r->p + r->pos);
+    r->pos += 8;
     return 0;
 }
 
@@ -165,6 +198,22 @@ int mon_rbuf_str(mon_rbuf_t *r, const char **s, size_t *len, int nonempty,
     *s = (const char *)r->p + r->pos;
     *len = n;
     r->pos += n;
+    return 0;
+}
+
+int mon_rbuf_str32_dup(mon_rbuf_t *r, char **s, size_t *len,
+                       const char *what) {
+    uint32_t n;
+    *s = NULL;
+    if (mon_rbuf_u32(r, &n, what) < 0 || mon_rbuf_need(r, n, what) < 0)
+        return -1;
+    char *v = mon_malloc((size_t)n + 1);
+    memcpy(v, r->p + r->pos, n);
+    v[n] = '\0';
+    r->pos += n;
+    *s = v;
+    if (len)
+        *len = n;
     return 0;
 }
 
@@ -194,6 +243,81 @@ static int fsync_dir_of(const char *path) {
     else
         snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
     return bc_fs_fsync_dir(dir);
+}
+
+void mon_state_header(unsigned char hdr[MON_STATE_HEADER_SIZE],
+                      const char *magic, uint32_t version, const void *body,
+                      size_t blen) {
+    memset(hdr, 0, MON_STATE_HEADER_SIZE);
+    memcpy(hdr, magic, strnlen(magic, 8));
+    mon_put_le32(hdr + 8, version);
+    mon_put_le64(hdr + 16, blen);
+    mon_put_le32(hdr + 24, bc_crc32c(0, body, blen));
+    mon_put_le32(hdr + 28, bc_crc32c(0, hdr, 28));
+}
+
+int mon_state_v1_check(mon_rbuf_t *r, size_t len_at, size_t crc_at,
+                       size_t body_at) {
+    int64_t blen = 0;
+    uint32_t crc = 0;
+    r->pos = len_at;
+    mon_rbuf_i64(r, &blen, "body length");
+    r->pos = crc_at;
+    if (mon_rbuf_u32(r, &crc, "crc") < 0)
+        return -1;
+    if (body_at > r->len || blen < 0 || (uint64_t)blen != r->len - body_at)
+        return mon_rbuf_fail(r, len_at, "body length does not match the "
+                                        "file size");
+    if (crc != crc32_ieee(r->p + body_at, (size_t)blen))
+        return mon_rbuf_fail(r, crc_at, "checksum mismatch (corrupt file)");
+    return 0;
+}
+
+mon_state_kind_t mon_state_check(const void *data, size_t len,
+                                 const char *magic, uint32_t version,
+                                 int append_only, const char *path,
+                                 uint32_t *found, char *errstr,
+                                 size_t errstr_size) {
+    const unsigned char *p = data;
+    char m[8] = {0};
+    mon_rbuf_t r;
+    mon_rbuf_init(&r, data, len, path, errstr, errstr_size);
+    memcpy(m, magic, strnlen(magic, 8));
+    if (len < 12 || memcmp(p, m, 8) != 0) {
+        mon_rbuf_fail(&r, 0, len < 8 || memcmp(p, m, 8) != 0
+                                 ? "bad magic (not this kind of Warren file)"
+                                 : "truncated header");
+        return MON_STATE_BAD;
+    }
+    *found = mon_le32(p + 8);
+    if (*found >= 1 && *found < version)
+        return MON_STATE_OLD;
+    if (*found != version) {
+        char why[96];
+        snprintf(why, sizeof(why), "unsupported format version %u (this "
+                 "build reads 1 to %u)", *found, version);
+        mon_rbuf_fail(&r, 8, why);
+        return MON_STATE_BAD;
+    }
+    if (len < MON_STATE_HEADER_SIZE) {
+        mon_rbuf_fail(&r, len, "truncated header (32 bytes needed)");
+        return MON_STATE_BAD;
+    }
+    if (mon_le32(p + 28) != bc_crc32c(0, p, 28)) {
+        mon_rbuf_fail(&r, 28, "header checksum mismatch (corrupt header)");
+        return MON_STATE_BAD;
+    }
+    uint64_t blen = mon_le64(p + 16);
+    if (append_only ? blen != 0 : blen != len - MON_STATE_HEADER_SIZE) {
+        mon_rbuf_fail(&r, 16, "body length does not match the file size");
+        return MON_STATE_BAD;
+    }
+    if (mon_le32(p + 24) !=
+        bc_crc32c(0, p + MON_STATE_HEADER_SIZE, (size_t)blen)) {
+        mon_rbuf_fail(&r, 24, "body checksum mismatch (corrupt file)");
+        return MON_STATE_BAD;
+    }
+    return MON_STATE_CURRENT;
 }
 
 int mon_file_write_atomic(const char *path, const void *head, size_t hlen,

@@ -38,9 +38,9 @@
 #include "monitor/base/mon_worker.h"
 #include "monitor/notify/mon_sign.h"
 
-#define MAGIC "WRNDLVRY"
-#define VERSION 1u
-#define HDR_LEN 16u
+#define JOURNAL_VERSION 2u /* the first in the shared layout */
+#define HDR_LEN MON_STATE_HEADER_SIZE
+#define HDR_V1_LEN 16u /* version 1: magic, u32 version 1, 4 reserved */
 #define REC_HDR 8u
 #define MAX_REC (64u << 20)
 #define MAX_BODY (16u << 20)
@@ -142,11 +142,6 @@ static void put_cstr(mon_wbuf_t *b, const char *s) {
     mon_wbuf_str32(b, s ? s : "", s ? strlen(s) : 0);
 }
 
-static uint32_t get_u32(const unsigned char *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-
 /* Starts a record: 8 header bytes filled in by rec_finish. */
 static void rec_start(mon_wbuf_t *b, int type) {
     b->len = 0;
@@ -157,11 +152,8 @@ static void rec_start(mon_wbuf_t *b, int type) {
 
 static void rec_finish(mon_wbuf_t *b) {
     uint32_t len = (uint32_t)(b->len - REC_HDR);
-    uint32_t crc = bc_crc32c(0, b->p + REC_HDR, len);
-    for (int i = 0; i < 4; i++) {
-        b->p[i] = (unsigned char)(len >> (8 * i));
-        b->p[4 + i] = (unsigned char)(crc >> (8 * i));
-    }
+    mon_wbuf_patch_u32(b, 0, len);
+    mon_wbuf_patch_u32(b, 4, bc_crc32c(0, b->p + REC_HDR, len));
 }
 
 static void encode_entry(mon_wbuf_t *b, const mon_delivery_entry_t *e,
@@ -219,36 +211,11 @@ static void item_entry(const item_t *it, mon_delivery_entry_t *e) {
 
 /* ---- decoding ---- */
 
-typedef struct rd_s {
-    const unsigned char *p;
-    size_t len, off;
-    bool bad;
-} rd_t;
-
-static uint64_t rd_u(rd_t *r, int n) {
-    uint64_t v = 0;
-    if (r->bad || r->len - r->off < (size_t)n) {
-        r->bad = true;
-        return 0;
-    }
-    for (int i = 0; i < n; i++)
-        v |= (uint64_t)r->p[r->off + (size_t)i] << (8 * i);
-    r->off += (size_t)n;
+/* A u32-length string, copied (NULL when the record is short). */
+static char *rd_str(mon_rbuf_t *r, size_t *lenp) {
+    char *v = NULL;
+    mon_rbuf_str32_dup(r, &v, lenp, "string");
     return v;
-}
-
-/* A malloc'd NUL-terminated copy, or NULL (r->bad set) when short. */
-static char *rd_str(rd_t *r, size_t *lenp) {
-    uint32_t n = (uint32_t)rd_u(r, 4);
-    if (r->bad || r->len - r->off < n) {
-        r->bad = true;
-        return NULL;
-    }
-    char *s = mon_strndup((const char *)r->p + r->off, n);
-    r->off += n;
-    if (lenp)
-        *lenp = n;
-    return s;
 }
 
 static void item_free(item_t *it) {
@@ -270,13 +237,17 @@ static void item_free(item_t *it) {
 }
 
 /* Decodes a QUEUED / NOTE payload into a new item (strings owned). */
-static item_t *decode_entry(rd_t *r) {
+static item_t *decode_entry(mon_rbuf_t *r) {
     item_t *it = mon_calloc(1, sizeof(*it));
-    it->seq = rd_u(r, 8);
-    it->created_ms = (int64_t)rd_u(r, 8);
-    it->start_ms = (int64_t)rd_u(r, 8);
-    it->iseq = (uint32_t)rd_u(r, 4);
-    it->kind = (mon_delivery_kind_t)rd_u(r, 1);
+    int64_t seq = 0;
+    uint8_t kind = 0;
+    mon_rbuf_i64(r, &seq, "seq");
+    mon_rbuf_i64(r, &it->created_ms, "created");
+    mon_rbuf_i64(r, &it->start_ms, "start");
+    mon_rbuf_u32(r, &it->iseq, "incident sequence");
+    mon_rbuf_u8(r, &kind, "kind");
+    it->seq = (uint64_t)seq;
+    it->kind = (mon_delivery_kind_t)kind;
     it->notifier = rd_str(r, NULL);
     it->cluster = rd_str(r, NULL);
     it->group = rd_str(r, NULL);
@@ -286,7 +257,7 @@ static item_t *decode_entry(rd_t *r) {
     it->content_type = rd_str(r, NULL);
     it->body = rd_str(r, &it->body_len);
     it->status = rd_str(r, NULL);
-    if (r->bad || r->off != r->len ||
+    if (r->failed || r->pos != r->len ||
         (it->kind != MON_DELIVERY_OPEN && it->kind != MON_DELIVERY_CLOSE)) {
         item_free(it);
         return NULL;
@@ -560,7 +531,9 @@ static int recover_record(mon_delivery_t *q, recov_t *rv,
                           const unsigned char *body, size_t len,
                           uint64_t *max_seq, uint64_t replay_after,
                           mon_delivery_replay_cb replay, void *arg) {
-    rd_t r = {body + 1, len - 1, 0, false};
+    char why[160]; /* a record that does not decode is a torn tail */
+    mon_rbuf_t r;
+    mon_rbuf_init(&r, body + 1, len - 1, q->path, why, sizeof(why));
     int type = body[0];
     if (type == REC_QUEUED || type == REC_NOTE) {
         item_t *it = decode_entry(&r);
@@ -591,19 +564,21 @@ static int recover_record(mon_delivery_t *q, recov_t *rv,
         return -1;
     }
     if (type == REC_ATTEMPT || type == REC_DELIVERED || type == REC_FAILED) {
-        uint64_t seq = rd_u(&r, 8);
-        uint32_t attempts = (uint32_t)rd_u(&r, 4);
-        int status = (int)(int32_t)rd_u(&r, 4);
-        int64_t t = (int64_t)rd_u(&r, 8);
+        int64_t seq = 0, t = 0;
+        uint32_t attempts = 0, status = 0;
+        mon_rbuf_i64(&r, &seq, "seq");
+        mon_rbuf_u32(&r, &attempts, "attempts");
+        mon_rbuf_u32(&r, &status, "status");
+        mon_rbuf_i64(&r, &t, "time");
         char *err = rd_str(&r, NULL);
-        if (r.bad || r.off != r.len) {
+        if (r.failed || r.pos != r.len) {
             free(err);
             return -1;
         }
-        item_t *it = recov_find(rv, seq);
+        item_t *it = recov_find(rv, (uint64_t)seq);
         if (it && it->state == ST_WAIT) {
             it->attempts = attempts;
-            it->http_status = status;
+            it->http_status = (int)(int32_t)status;
             it->time_ms = t;
             snprintf(it->error, sizeof(it->error), "%s", err);
             if (type != REC_ATTEMPT) {
@@ -642,9 +617,8 @@ static int read_file(int fd, unsigned char **out, size_t *lenp) {
 }
 
 static int write_header(int fd) {
-    unsigned char h[HDR_LEN] = {0};
-    memcpy(h, MAGIC, 8);
-    h[8] = VERSION;
+    unsigned char h[HDR_LEN];
+    mon_state_header(h, MON_STATE_MAGIC_JOURNAL, JOURNAL_VERSION, NULL, 0);
     return bc_fs_pwrite_all(fd, h, sizeof(h), 0);
 }
 
@@ -662,9 +636,12 @@ static int recover(mon_delivery_t *q, uint64_t min_seq,
                  strerror(errno));
         goto out;
     }
-    if (len < HDR_LEN) {
+    if (len < HDR_LEN &&
+        (len < HDR_V1_LEN || mon_le32(buf + 8) != 1 ||
+         memcmp(buf, MON_STATE_MAGIC_JOURNAL, 8) != 0)) {
         /* Empty, or a header torn while the file was being created. */
-        if (len && memcmp(buf, MAGIC, len < 8 ? len : 8) != 0) {
+        if (len && memcmp(buf, MON_STATE_MAGIC_JOURNAL, len < 8 ? len : 8) !=
+                       0) {
             snprintf(errstr, errstr_size, "%s: byte 0: not a Warren "
                      "delivery journal (bad magic)", q->path);
             goto out;
@@ -678,21 +655,21 @@ static int recover(mon_delivery_t *q, uint64_t min_seq,
         len = HDR_LEN;
         q->file_bytes = HDR_LEN;
     } else {
-        if (memcmp(buf, MAGIC, 8) != 0) {
-            snprintf(errstr, errstr_size, "%s: byte 0: not a Warren "
-                     "delivery journal (bad magic)", q->path);
+        uint32_t version = 0;
+        mon_state_kind_t kind = mon_state_check(
+            buf, len, MON_STATE_MAGIC_JOURNAL, JOURNAL_VERSION, 1, q->path,
+            &version, errstr, errstr_size);
+        if (kind == MON_STATE_BAD)
             goto out;
-        }
-        if (get_u32(buf + 8) != VERSION) {
-            snprintf(errstr, errstr_size, "%s: byte 8: unsupported "
-                     "journal version %" PRIu32, q->path, get_u32(buf + 8));
-            goto out;
-        }
+        /* version 1: its records follow a 16-byte header; they are read
+         * and appended to as they are, and the next compaction writes
+         * version 2 */
+        off = kind == MON_STATE_OLD ? HDR_V1_LEN : HDR_LEN;
         while (off < len) {
             if (len - off < REC_HDR)
                 break;
-            uint32_t rl = get_u32(buf + off);
-            uint32_t crc = get_u32(buf + off + 4);
+            uint32_t rl = mon_le32(buf + off);
+            uint32_t crc = mon_le32(buf + off + 4);
             if (rl == 0 || rl > MAX_REC || rl > len - off - REC_HDR)
                 break;
             if (bc_crc32c(0, buf + off + REC_HDR, rl) != crc)
@@ -1393,9 +1370,8 @@ int mon_delivery_compact(mon_delivery_t *q, char *errstr,
 
     pthread_mutex_lock(&q->sync_lock);
     pthread_mutex_lock(&q->lock);
-    unsigned char h[HDR_LEN] = {0};
-    memcpy(h, MAGIC, 8);
-    h[8] = VERSION;
+    unsigned char h[HDR_LEN];
+    mon_state_header(h, MON_STATE_MAGIC_JOURNAL, JOURNAL_VERSION, NULL, 0);
     mon_wbuf_put(&all, h, sizeof(h));
     for (item_t *it = q->head; it; it = it->next) {
         if (it->state == ST_DONE_OK || it->state == ST_DONE_FAIL)

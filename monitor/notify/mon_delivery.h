@@ -53,13 +53,17 @@
  * before q->lock, never after. Callers may hold their own locks while
  * calling in (the notifier does); no callback runs with q->lock held.
  *
- * Journal file (little-endian):
+ * Journal file (little-endian): the state-file header of mon_codec.h
+ * (magic "WRNDLVRY", version 2, body length 0: the records follow, each
+ * checked by its own CRC), then the records:
  *
  *   OFFSET SIZE DESCRIPTION
- *   0      8    magic "WRNDLVRY"
- *   8      4    format version, 1
- *   12     4    reserved, 0
- *   16     ...  records, one after the other
+ *   0      32   state-file header (mon_codec.h)
+ *   32     ...  records, one after the other
+ *
+ * Version 1 journals (magic, u32 version 1, 4 reserved bytes, records
+ * from byte 16) are read and appended to as they are; the next
+ * compaction rewrites them as version 2.
  *
  *   record:
  *   0      4    L, length of the record body (1 .. 64 MiB)

@@ -30,9 +30,8 @@
 #include "monitor/notify/mon_mustache.h"
 #include "monitor/notify/mon_sign.h"
 
-#define CK_MAGIC "WRNINCDT"
-#define CK_VERSION 2u
-#define CK_HDR 40u
+#define CK_VERSION 3u /* the first in the shared layout (mon_codec.h) */
+#define CK_OLD_HDR 40u /* versions 1 and 2 */
 #define CK_MAX (256u << 20)
 #define EXPLAIN_PARTS 3
 /* Template data sized for the receivers' limits (mon_notifier.h): Slack
@@ -735,13 +734,8 @@ static int checkpoint(mon_notifier_t *n, char *errstr, size_t errstr_size) {
     if (mon_delivery_sync(n->q, errstr, errstr_size) != 0)
         goto out;
     uint64_t mark = mon_delivery_last_seq(n->q);
-    mon_wbuf_put(&b, CK_MAGIC, 8);
-    mon_wbuf_u32(&b, CK_VERSION);
-    mon_wbuf_u32(&b, 0);  /* count, patched */
+    mon_wbuf_u32(&b, 0); /* count, patched below */
     mon_wbuf_u64(&b, mark);
-    mon_wbuf_u64(&b, 0);  /* body length, patched */
-    mon_wbuf_u32(&b, 0);  /* crc, patched */
-    mon_wbuf_u32(&b, 0);
     for (size_t k = 0; k < n->n_buckets; k++) {
         for (gstate_t *s = n->buckets[k]; s; s = s->hnext) {
             if (!s->open && !s->above && !s->oks)
@@ -766,17 +760,11 @@ static int checkpoint(mon_notifier_t *n, char *errstr, size_t errstr_size) {
             count++;
         }
     }
-    uint64_t body = b.len - CK_HDR;
-    uint32_t crc = bc_crc32c(0, b.p + CK_HDR, (size_t)body);
-    for (int i = 0; i < 4; i++) {
-        b.p[12 + i] = (unsigned char)(count >> (8 * i));
-        b.p[32 + i] = (unsigned char)(crc >> (8 * i));
-    }
-    for (int i = 0; i < 8; i++)
-        b.p[24 + i] = (unsigned char)(body >> (8 * i));
-
-    if (mon_file_write_atomic(n->ck_path, b.p, b.len, NULL, 0, errstr,
-                              errstr_size) != 0)
+    mon_wbuf_patch_u32(&b, 0, count);
+    unsigned char head[MON_STATE_HEADER_SIZE];
+    mon_state_header(head, MON_STATE_MAGIC_INCIDENTS, CK_VERSION, b.p, b.len);
+    if (mon_file_write_atomic(n->ck_path, head, sizeof(head), b.p, b.len,
+                              errstr, errstr_size) != 0)
         goto out;
     n->dirty = false;
     n->recs_since_ck = 0;
@@ -786,33 +774,96 @@ out:
     return rc;
 }
 
-typedef struct rbuf_s {
-    const unsigned char *p;
-    size_t len, off;
-    bool bad;
-} rbuf_t;
-
-static uint64_t rget(rbuf_t *r, size_t n) {
-    uint64_t v = 0;
-    if (r->bad || r->len - r->off < n) {
-        r->bad = true;
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++)
-        v |= (uint64_t)r->p[r->off + i] << (8 * i);
-    r->off += n;
-    return v;
+/* Versions 1 and 2 (before the shared header), little-endian: 0 magic
+ * "WRNINCDT", 8 version, 12 entry count, 16 mark (u64), 24 body length
+ * (u64), 32 CRC-32C of the body, 36 reserved, 40 the entries (version 1
+ * without their last byte). Leaves r at byte 40. */
+static int ck_old_header(mon_rbuf_t *r, uint32_t *count, uint64_t *mark) {
+    int64_t body = 0, m = 0;
+    uint32_t crc = 0;
+    r->pos = 12;
+    mon_rbuf_u32(r, count, "entry count");
+    mon_rbuf_i64(r, &m, "mark");
+    mon_rbuf_i64(r, &body, "body length");
+    mon_rbuf_u32(r, &crc, "crc");
+    if (mon_rbuf_need(r, 4, "header") < 0)
+        return -1;
+    *mark = (uint64_t)m;
+    r->pos = CK_OLD_HDR;
+    if (body < 0 || (uint64_t)body != r->len - CK_OLD_HDR ||
+        bc_crc32c(0, r->p + CK_OLD_HDR, (size_t)body) != crc)
+        return mon_rbuf_fail(r, 24, "body length or checksum does not "
+                                    "match");
+    return 0;
 }
 
-static char *rget_str(rbuf_t *r) {
-    uint64_t n = rget(r, 4);
-    if (r->bad || r->len - r->off < n) {
-        r->bad = true;
-        return NULL;
+/* One checkpoint entry into its state (version 1 entries lack the status
+ * of the last open notification: the last status stands in). Returns 0,
+ * or -1 with the error recorded in r. */
+static int ck_entry(mon_notifier_t *n, mon_rbuf_t *r, uint32_t k,
+                    uint32_t version) {
+    size_t at = r->pos;
+    char *nfname = NULL, *cl = NULL, *gr = NULL;
+    uint8_t flags = 0, il = 0, last = 0, sent_st = 0;
+    int64_t start = 0, last_sent = 0, last_eval = 0;
+    uint32_t iseq = 0, above = 0, oks = 0;
+    char id[MON_SIGN_UUID_LEN] = "";
+    int rc = -1;
+    if (mon_rbuf_str32_dup(r, &nfname, NULL, "notifier name") < 0 ||
+        mon_rbuf_str32_dup(r, &cl, NULL, "cluster name") < 0 ||
+        mon_rbuf_str32_dup(r, &gr, NULL, "group name") < 0 ||
+        mon_rbuf_u8(r, &flags, "flags") < 0 ||
+        mon_rbuf_u8(r, &il, "id length") < 0)
+        goto out;
+    if (il >= sizeof(id)) {
+        mon_rbuf_fail(r, r->pos - 1, "incident id too long");
+        goto out;
     }
-    char *s = mon_strndup((const char *)r->p + r->off, (size_t)n);
-    r->off += (size_t)n;
-    return s;
+    if (mon_rbuf_need(r, il, "incident id") < 0)
+        goto out;
+    memcpy(id, r->p + r->pos, il);
+    r->pos += il;
+    mon_rbuf_i64(r, &start, "start");
+    mon_rbuf_i64(r, &last_sent, "last sent");
+    mon_rbuf_i64(r, &last_eval, "last evaluation");
+    mon_rbuf_u32(r, &iseq, "notifications");
+    mon_rbuf_u32(r, &above, "evaluations above");
+    mon_rbuf_u32(r, &oks, "OK evaluations");
+    mon_rbuf_u8(r, &last, "last status");
+    sent_st = last;
+    if (version >= 2)
+        mon_rbuf_u8(r, &sent_st, "status of the last open notification");
+    if (r->failed)
+        goto out;
+    if (!cl[0] || !gr[0]) {
+        char why[64];
+        snprintf(why, sizeof(why), "entry %" PRIu32 " has an empty name", k);
+        mon_rbuf_fail(r, at, why);
+        goto out;
+    }
+    ssize_t i = nf_find(n, nfname);
+    if (i >= 0) {
+        gstate_t *s = state_get(n, (size_t)i, cl, gr);
+        s->open = flags & 1;
+        s->sent = flags & 2;
+        s->evaluated = flags & 4;
+        snprintf(s->id, sizeof(s->id), "%s", id);
+        s->start_ms = start;
+        s->last_sent_ms = last_sent;
+        s->last_eval_ms = last_eval;
+        s->iseq = iseq;
+        s->above = above;
+        s->oks = oks;
+        s->last_status = last <= EV_REWIND ? (ev_status_t)last : EV_NOTFOUND;
+        s->sent_status =
+            sent_st <= EV_REWIND ? (ev_status_t)sent_st : EV_NOTFOUND;
+    }
+    rc = 0;
+out:
+    free(nfname);
+    free(cl);
+    free(gr);
+    return rc;
 }
 
 /* Loads the checkpoint (missing = empty). Caller holds nothing (start). */
@@ -836,78 +887,31 @@ static int ck_load(mon_notifier_t *n, uint64_t *mark, char *errstr,
     }
     if (mon_file_read(n->ck_path, &buf, &len, errstr, errstr_size) != 0)
         return -1;
-    if (len < CK_HDR || memcmp(buf, CK_MAGIC, 8) != 0) {
-        snprintf(errstr, errstr_size, "%s: byte 0: not a Warren incidents "
-                 "file (bad magic or short)", n->ck_path);
+    mon_rbuf_t r;
+    uint32_t count = 0, version = 0;
+    mon_rbuf_init(&r, buf, len, n->ck_path, errstr, errstr_size);
+    mon_state_kind_t kind =
+        mon_state_check(buf, len, MON_STATE_MAGIC_INCIDENTS, CK_VERSION, 0,
+                        n->ck_path, &version, errstr, errstr_size);
+    if (kind == MON_STATE_BAD)
         goto out;
-    }
-    rbuf_t h = {buf, len, 8, false};
-    uint64_t ver = rget(&h, 4), count = rget(&h, 4);
-    *mark = rget(&h, 8);
-    uint64_t body = rget(&h, 8), crc = rget(&h, 4);
-    if (ver != CK_VERSION && ver != 1) {
-        snprintf(errstr, errstr_size, "%s: byte 8: unsupported version "
-                 "%" PRIu64, n->ck_path, ver);
-        goto out;
-    }
-    if (body != len - CK_HDR ||
-        bc_crc32c(0, buf + CK_HDR, (size_t)body) != (uint32_t)crc) {
-        snprintf(errstr, errstr_size, "%s: byte 24: body length or "
-                 "checksum does not match", n->ck_path);
-        goto out;
-    }
-    rbuf_t r = {buf, len, CK_HDR, false};
-    for (uint64_t k = 0; k < count; k++) {
-        size_t at = r.off;
-        char *nfname = rget_str(&r), *cl = rget_str(&r), *gr = rget_str(&r);
-        unsigned flags = (unsigned)rget(&r, 1);
-        size_t il = (size_t)rget(&r, 1);
-        char id[MON_SIGN_UUID_LEN] = "";
-        if (!r.bad && il < sizeof(id) && r.len - r.off >= il) {
-            memcpy(id, r.p + r.off, il);
-            id[il] = '\0';
-            r.off += il;
-        } else {
-            r.bad = true;
-        }
-        int64_t start = (int64_t)rget(&r, 8);
-        int64_t last_sent = (int64_t)rget(&r, 8);
-        int64_t last_eval = (int64_t)rget(&r, 8);
-        uint32_t iseq = (uint32_t)rget(&r, 4);
-        uint32_t above = (uint32_t)rget(&r, 4);
-        uint32_t oks = (uint32_t)rget(&r, 4);
-        unsigned last = (unsigned)rget(&r, 1);
-        /* version 1 did not keep it: the last status stands in */
-        unsigned sent_st = ver >= 2 ? (unsigned)rget(&r, 1) : last;
-        if (r.bad || !cl[0] || !gr[0]) {
-            snprintf(errstr, errstr_size, "%s: byte %zu: entry %" PRIu64
-                     " is truncated or empty", n->ck_path, at, k);
-            free(nfname);
-            free(cl);
-            free(gr);
+    if (kind == MON_STATE_OLD) {
+        if (ck_old_header(&r, &count, mark) < 0)
             goto out;
-        }
-        ssize_t i = nf_find(n, nfname);
-        if (i >= 0) {
-            gstate_t *s = state_get(n, (size_t)i, cl, gr);
-            s->open = flags & 1;
-            s->sent = flags & 2;
-            s->evaluated = flags & 4;
-            snprintf(s->id, sizeof(s->id), "%s", id);
-            s->start_ms = start;
-            s->last_sent_ms = last_sent;
-            s->last_eval_ms = last_eval;
-            s->iseq = iseq;
-            s->above = above;
-            s->oks = oks;
-            s->last_status = last <= EV_REWIND ? (ev_status_t)last
-                                               : EV_NOTFOUND;
-            s->sent_status = sent_st <= EV_REWIND ? (ev_status_t)sent_st
-                                                  : EV_NOTFOUND;
-        }
-        free(nfname);
-        free(cl);
-        free(gr);
+    } else {
+        int64_t m = 0;
+        r.pos = MON_STATE_HEADER_SIZE;
+        mon_rbuf_u32(&r, &count, "entry count");
+        if (mon_rbuf_i64(&r, &m, "mark") < 0)
+            goto out;
+        *mark = (uint64_t)m;
+    }
+    for (uint32_t k = 0; k < count; k++)
+        if (ck_entry(n, &r, k, version) < 0)
+            goto out;
+    if (r.pos != r.len) {
+        mon_rbuf_fail(&r, r.pos, "trailing bytes after the last entry");
+        goto out;
     }
     rc = 0;
 out:

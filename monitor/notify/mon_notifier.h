@@ -68,15 +68,11 @@
  * notifier.journal (mon_delivery.h) and notifier.incidents:
  *
  *   OFFSET SIZE DESCRIPTION (little-endian)
- *   0      8    magic "WRNINCDT"
- *   8      4    format version, 2 (1 is read: it lacks the last byte
- *               of an entry)
- *   12     4    number of entries N
- *   16     8    mark: highest journal seq reflected in the entries
- *   24     8    body length B
- *   32     4    CRC-32C of the body
- *   36     4    reserved, 0
- *   40     B    N entries, each: notifier, cluster, group (u32 length +
+ *   0      32   state-file header (mon_codec.h): magic "WRNINCDT",
+ *               version 3, body length, CRC-32C of the body
+ *   32     4    number of entries N
+ *   36     8    mark: highest journal seq reflected in the entries
+ *   44     ...  N entries, each: notifier, cluster, group (u32 length +
  *               bytes each), u8 flags (1 open, 2 an open notification
  *               was queued, 4 evaluated), u8 id length L (0 or 36), L
  *               bytes id, i64 start_ms, i64 last_sent_ms, i64
@@ -84,6 +80,11 @@
  *               at/above threshold in a row, u32 OK evaluations in a row,
  *               u8 last status, u8 status of the last open notification
  *               queued
+ *
+ * Versions 1 and 2 (magic, version, u32 N, u64 mark, u64 body length,
+ * CRC-32C, 4 reserved bytes, the same entries from byte 40, version 1
+ * without their last byte) are still read; the next checkpoint writes
+ * version 3.
  *
  * Locks: n->lock (a mutex) guards the incident table and the timelines;
  * observe holds it while it renders and queues (never over the network:

@@ -290,9 +290,8 @@ size_t mon_history_bytes(mon_history_t *h) {
 
 /* ---- persistence ---- */
 
-#define HIST_MAGIC "WRNHIST"
-#define HIST_VERSION 1u
-#define HIST_HEADER 28u
+#define HIST_VERSION 2u /* the first in the shared layout */
+#define HIST_V1_HEADER 28u
 #define HIST_SAMPLE 44u
 
 static void put_tier(mon_wbuf_t *b, const tier_t *t) {
@@ -331,19 +330,18 @@ static int save_cb(const char *key, size_t len, void *value, void *arg) {
 
 int mon_history_save(mon_history_t *h, const char *path, char *errstr,
                      size_t errstr_size) {
-    mon_wbuf_t body = {0}, head = {0};
+    mon_wbuf_t body = {0};
+    unsigned char head[MON_STATE_HEADER_SIZE];
     save_arg_t a = {&body, 0};
+    mon_wbuf_u32(&body, 0); /* group count, patched below */
     pthread_mutex_lock(&h->lock);
     mon_strmap_each(h->groups, save_cb, &a);
     pthread_mutex_unlock(&h->lock);
-    mon_wbuf_put(&head, HIST_MAGIC, 8);
-    mon_wbuf_u32(&head, HIST_VERSION);
-    mon_wbuf_u64(&head, body.len);
-    mon_wbuf_u32(&head, mon_crc32(body.p, body.len));
-    mon_wbuf_u32(&head, a.n);
-    int rc = mon_file_write_atomic(path, head.p, head.len, body.p, body.len,
+    mon_wbuf_patch_u32(&body, 0, a.n);
+    mon_state_header(head, MON_STATE_MAGIC_HISTORY, HIST_VERSION, body.p,
+                     body.len);
+    int rc = mon_file_write_atomic(path, head, sizeof(head), body.p, body.len,
                                    errstr, errstr_size);
-    mon_wbuf_free(&head);
     mon_wbuf_free(&body);
     return rc;
 }
@@ -371,6 +369,17 @@ static int get_tier(mon_rbuf_t *r, tier_t *t) {
     return 0;
 }
 
+/* Version 1 (before the shared header), little-endian: 0 magic
+ * "WRNHIST\0", 8 version 1, 12 body length (u64), 20 CRC-32 (IEEE) of
+ * the body, 24 group count, 28 the groups (encoded as in version 2).
+ * Leaves r at byte 28. */
+static int load_v1_header(mon_rbuf_t *r, uint32_t *n) {
+    if (mon_state_v1_check(r, 12, 20, HIST_V1_HEADER) < 0)
+        return -1;
+    r->pos = 24;
+    return mon_rbuf_u32(r, n, "group count");
+}
+
 int mon_history_load(mon_history_t *h, const char *path, char *errstr,
                      size_t errstr_size) {
     unsigned char *data = NULL;
@@ -380,30 +389,19 @@ int mon_history_load(mon_history_t *h, const char *path, char *errstr,
     mon_rbuf_t r;
     mon_rbuf_init(&r, data, len, path, errstr, errstr_size);
     mon_strmap_t *fresh = mon_strmap_new();
-    uint32_t version = 0, crc = 0, n = 0;
-    int64_t blen = 0;
-    if (mon_rbuf_need(&r, HIST_HEADER, "header") < 0)
+    uint32_t n = 0, version = 0;
+    mon_state_kind_t kind =
+        mon_state_check(data, len, MON_STATE_MAGIC_HISTORY, HIST_VERSION, 0,
+                        path, &version, errstr, errstr_size);
+    if (kind == MON_STATE_BAD)
         goto fail;
-    if (memcmp(data, HIST_MAGIC, 8)) {
-        mon_rbuf_fail(&r, 0, "bad magic (not a warren history file)");
-        goto fail;
-    }
-    r.pos = 8;
-    mon_rbuf_u32(&r, &version, "version");
-    mon_rbuf_i64(&r, &blen, "body length");
-    mon_rbuf_u32(&r, &crc, "crc");
-    mon_rbuf_u32(&r, &n, "group count");
-    if (version != HIST_VERSION) {
-        mon_rbuf_fail(&r, 8, "unsupported version");
-        goto fail;
-    }
-    if (blen < 0 || (uint64_t)blen != len - HIST_HEADER) {
-        mon_rbuf_fail(&r, 12, "body length does not match the file size");
-        goto fail;
-    }
-    if (crc != mon_crc32(data + HIST_HEADER, (size_t)blen)) {
-        mon_rbuf_fail(&r, 20, "checksum mismatch (corrupt file)");
-        goto fail;
+    if (kind == MON_STATE_OLD) { /* version 1 */
+        if (load_v1_header(&r, &n) < 0)
+            goto fail;
+    } else {
+        r.pos = MON_STATE_HEADER_SIZE;
+        if (mon_rbuf_u32(&r, &n, "group count") < 0)
+            goto fail;
     }
     for (uint32_t i = 0; i < n; i++) {
         const char *c, *g;

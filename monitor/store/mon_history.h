@@ -9,16 +9,18 @@
  * an idle group costs almost nothing. Memory per group is bounded.
  *
  * Saved to and restored from a file (mon_history_save/load) so a restart
- * keeps the charts. File format, little-endian:
+ * keeps the charts. File format, little-endian: the state-file header of
+ * mon_codec.h (magic "WRNHIST\0", version 2, body length, CRC-32C), then
+ * the body:
  *
  *   OFFSET SIZE DESCRIPTION
- *   0      8    magic "WRNHIST\0"
- *   8      4    format version, 1
- *   12     8    body length B
- *   20     4    CRC-32 (IEEE, as zlib) of the body
- *   24     4    number of groups G
- *   28     B    G groups: u16 length + cluster name, u16 length + group
+ *   0      32   state-file header (mon_codec.h)
+ *   32     4    number of groups G
+ *   36     ...  G groups: u16 length + cluster name, u16 length + group
  *               name, u32 fine count, samples, u32 coarse count, samples
+ *
+ * Version 1 files (magic, version 1, u64 body length, CRC-32 (IEEE),
+ * group count, then the same groups from byte 28) are still read.
  *
  *   sample (44 bytes): i64 t, i64 t_last, i64 totallag, i64 maxlag,
  *               f64 max_time_lag_s (IEEE 754 bits), u32 status

@@ -1299,9 +1299,8 @@ int mon_store_foreach_eval(mon_store_t *st, int64_t now_ms,
 /* ---------------------------------------------------------------------- */
 /* Snapshot                                                               */
 
-#define SNAP_MAGIC "WRNSTORE"
-#define SNAP_VERSION 1u
-#define SNAP_HEADER 32u
+#define SNAP_VERSION 2u /* the first in the shared layout */
+#define SNAP_HEADER 32u /* version 1 and 2 alike */
 
 /* Serialises one cluster (read lock held). */
 static void save_cluster(mon_wbuf_t *b, const mon_store_cluster_t *cl) {
@@ -1367,26 +1366,21 @@ static void save_cluster(mon_wbuf_t *b, const mon_store_cluster_t *cl) {
 int mon_store_save(mon_store_t *st, const char *path, char *errstr,
                    size_t errstr_size) {
     mon_wbuf_t b = {NULL, 0, 0};
-    mon_wbuf_t hdr = {NULL, 0, 0};
+    unsigned char hdr[MON_STATE_HEADER_SIZE];
     size_t n;
     mon_store_cluster_t **cls = clusters_copy(st, &n);
+    mon_wbuf_u32(&b, (uint32_t)st->intervals);
+    mon_wbuf_u32(&b, (uint32_t)n);
     for (size_t c = 0; c < n; c++) {
         pthread_rwlock_rdlock(&cls[c]->lock);
         save_cluster(&b, cls[c]);
         pthread_rwlock_unlock(&cls[c]->lock);
     }
-    mon_wbuf_put(&hdr, SNAP_MAGIC, 8);
-    mon_wbuf_u32(&hdr, SNAP_VERSION);
-    mon_wbuf_u32(&hdr, (uint32_t)st->intervals);
-    mon_wbuf_u64(&hdr, b.len);
-    mon_wbuf_u32(&hdr, mon_crc32(b.p, b.len));
-    mon_wbuf_u32(&hdr, (uint32_t)n);
-    WARREN_ASSERT(hdr.len == SNAP_HEADER);
-    int rc = mon_file_write_atomic(path, hdr.p, hdr.len, b.p, b.len, errstr,
+    mon_state_header(hdr, MON_STATE_MAGIC_STORE, SNAP_VERSION, b.p, b.len);
+    int rc = mon_file_write_atomic(path, hdr, sizeof(hdr), b.p, b.len, errstr,
                                    errstr_size) == 0
                  ? 0
                  : MON_STORE_EIO;
-    mon_wbuf_free(&hdr);
     mon_wbuf_free(&b);
     free(cls);
     return rc;
@@ -1507,13 +1501,22 @@ fail:
     return NULL;
 }
 
+/* Version 1 (before the shared header), little-endian:
+ *   0 magic "WRNSTORE", 8 version 1, 12 intervals, 16 body length (u64),
+ *   24 CRC-32 (IEEE) of the body, 28 cluster count, 32 the clusters
+ * (the same cluster encoding as version 2). Leaves r at byte 32. */
+static int load_v1_header(mon_rbuf_t *r, uint32_t *ncl) {
+    if (mon_state_v1_check(r, 16, 24, SNAP_HEADER) < 0) return -1;
+    r->pos = 28;
+    return mon_rbuf_u32(r, ncl, "cluster count");
+}
+
 int mon_store_load(mon_store_t *st, const char *path, char *errstr,
                    size_t errstr_size) {
     unsigned char *data = NULL;
     size_t len, i;
     mon_rbuf_t r;
-    uint32_t version, ncl, crc;
-    uint64_t body;
+    uint32_t ncl = 0;
     mon_store_cluster_t **loaded = NULL;
     size_t nloaded = 0;
     int rc = MON_STORE_EINVAL;
@@ -1521,38 +1524,23 @@ int mon_store_load(mon_store_t *st, const char *path, char *errstr,
     if (mon_file_read(path, &data, &len, errstr, errstr_size) < 0)
         return MON_STORE_EIO;
     mon_rbuf_init(&r, data, len, path, errstr, errstr_size);
-    if (len < SNAP_HEADER) {
-        mon_rbuf_fail(&r, len, "truncated header (32 bytes needed)");
-        goto out;
+    uint32_t version = 0;
+    mon_state_kind_t kind =
+        mon_state_check(data, len, MON_STATE_MAGIC_STORE, SNAP_VERSION, 0,
+                        path, &version, errstr, errstr_size);
+    if (kind == MON_STATE_BAD) goto out;
+    r.pos = SNAP_HEADER;
+    if (kind == MON_STATE_OLD) { /* version 1 */
+        if (load_v1_header(&r, &ncl) < 0) goto out;
+    } else {
+        uint32_t intervals; /* of the writer: rings adapt */
+        mon_rbuf_u32(&r, &intervals, "intervals");
+        mon_rbuf_u32(&r, &ncl, "cluster count");
     }
-    if (memcmp(data, SNAP_MAGIC, 8)) {
-        mon_rbuf_fail(&r, 0, "bad magic (not a warren store snapshot)");
-        goto out;
-    }
-    r.pos = 8;
-    uint32_t ignored;
-    mon_rbuf_u32(&r, &version, "version");
-    if (version != SNAP_VERSION) {
-        mon_rbuf_fail(&r, 8, "unsupported version");
-        goto out;
-    }
-    /* intervals of the writer: rings adapt */
-    mon_rbuf_u32(&r, &ignored, "intervals");
-    int64_t body_len;
-    mon_rbuf_i64(&r, &body_len, "body length");
-    body = (uint64_t)body_len;
-    if (body != len - SNAP_HEADER) {
-        mon_rbuf_fail(&r, 16, "body length does not match the file size");
-        goto out;
-    }
-    mon_rbuf_u32(&r, &crc, "crc");
-    if (crc != mon_crc32(data + SNAP_HEADER, (size_t)body)) {
-        mon_rbuf_fail(&r, 24, "checksum mismatch (file corrupt)");
-        goto out;
-    }
-    mon_rbuf_u32(&r, &ncl, "cluster count");
-    if ((size_t)ncl * 10 > len - SNAP_HEADER) {
-        mon_rbuf_fail(&r, 28, "cluster count exceeds what the file can hold");
+    if (r.failed) goto out;
+    if ((size_t)ncl * 10 > len - r.pos) {
+        mon_rbuf_fail(&r, r.pos - 4,
+                      "cluster count exceeds what the file can hold");
         goto out;
     }
     loaded = mon_calloc(ncl ? ncl : 1, sizeof(*loaded));

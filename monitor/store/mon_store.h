@@ -40,16 +40,19 @@
  * out what they return, so no pointer into the store ever leaves a call.
  * Never held across a callback. The configuration is immutable.
  *
- * Snapshot file (mon_store_save / mon_store_load), little-endian:
+ * Snapshot file (mon_store_save / mon_store_load), little-endian: the
+ * state-file header of mon_codec.h (magic "WRNSTORE", version 2, body
+ * length, CRC-32C), then the body:
  *
  *   OFFSET SIZE DESCRIPTION
- *   0      8    magic "WRNSTORE"
- *   8      4    format version, 1
- *   12     4    intervals of the store that wrote it
- *   16     8    body length B in bytes
- *   24     4    CRC-32 (IEEE 802.3, as zlib) of the body
- *   28     4    number of clusters
- *   32     B    body: the clusters, one after the other
+ *   0      32   state-file header (mon_codec.h)
+ *   32     4    intervals of the store that wrote it
+ *   36     4    number of clusters
+ *   40     ...  the clusters, one after the other
+ *
+ * Version 1 files (magic, version 1, intervals, u64 body length, CRC-32
+ * (IEEE) of the body, cluster count, then the same clusters from byte
+ * 32) are still read; the next save writes version 2.
  *
  *   cluster:  u16 name length N, N bytes name, u32 topic count, topics,
  *             u32 group count, groups

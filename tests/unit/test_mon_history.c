@@ -194,7 +194,7 @@ Test(mon_history, corrupt_file_is_refused_and_history_kept) {
     mon_hsample_t keep = smp(5, EV_OK, 1);
     mon_history_add(h2, "x", "y", &keep);
     cr_assert_eq(mon_history_load(h2, path, err, sizeof(err)), -1);
-    cr_assert(strstr(err, "byte 20: checksum"), "message: %s", err);
+    cr_assert(strstr(err, "byte 24: body checksum"), "message: %s", err);
     mon_hsample_t *v;
     size_t n;
     cr_assert_eq(mon_history_get(h2, "x", "y", 0, &v, &n), 0,
@@ -231,4 +231,38 @@ Test(mon_history, prune_drops_one_clusters_old_samples_and_empty_groups) {
     free(v);
     cr_assert_eq(mon_history_prune(h, "a", 20000), 0);
     mon_history_destroy(h);
+}
+
+/* A history written by the version-1 code (tests/data/state-v1/) loads;
+ * saved again it is version 2 and loads to the same samples. */
+Test(mon_history, reads_a_version_1_file_and_saves_version_2) {
+    mon_history_t *h = mon_history_new(86400000LL * 365 * 100, 600000,
+                                       86400000LL * 365 * 100);
+    mon_history_t *h2 = mon_history_new(86400000LL * 365 * 100, 600000,
+                                        86400000LL * 365 * 100);
+    char path[256], err[256] = "";
+    mon_hsample_t *v = NULL, *v2 = NULL;
+    size_t n = 0, n2 = 0;
+    cr_assert_eq(mon_history_load(h, "tests/data/state-v1/history.snapshot",
+                                  err, sizeof(err)),
+                 0, "%s", err);
+    cr_assert_eq(mon_history_get(h, "local", "pdf-render", 0, &v, &n), 0);
+    cr_assert(n >= 2, "%zu samples", n);
+    cr_assert_eq(v[n - 1].status, EV_ERR, "the trace ends stalled");
+    tmp_path(path, sizeof(path), "history");
+    cr_assert_eq(mon_history_save(h, path, err, sizeof(err)), 0, "%s", err);
+    FILE *f = fopen(path, "rb");
+    unsigned char hdr[12];
+    cr_assert_eq(fread(hdr, 1, sizeof(hdr), f), sizeof(hdr));
+    fclose(f);
+    cr_assert_eq(hdr[8], 2, "saved as version 2");
+    cr_assert_eq(mon_history_load(h2, path, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(mon_history_get(h2, "local", "pdf-render", 0, &v2, &n2), 0);
+    cr_assert_eq(n2, n);
+    cr_assert_eq(memcmp(v, v2, n * sizeof(*v)), 0);
+    free(v);
+    free(v2);
+    unlink(path);
+    mon_history_destroy(h);
+    mon_history_destroy(h2);
 }

@@ -1144,3 +1144,54 @@ Test(mon_notifier, mrkdwn_and_short_fields_are_cut_cleanly) {
     cJSON_Delete(d);
     free(b);
 }
+
+/* Incidents and journal written by the version-1 code (tests/data/
+ * state-v1/, warren serve with [notifier ops] on samples/stalled.jsonl):
+ * the open incident of pdf-render and its undelivered notification
+ * survive; the next checkpoint writes the shared layout (version 3). */
+Test(mon_notifier, reads_version_1_incidents_and_journal, .init = setup,
+     .fini = teardown) {
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd),
+             "cp tests/data/state-v1/notifier.incidents "
+             "tests/data/state-v1/notifier.journal '%s/'",
+             dir);
+    cr_assert_eq(system(cmd), 0);
+    mon_notifier_t *nt = make("[notifier ops]\n"
+                              "url-open = http://127.0.0.1:9/open\n"
+                              "interval = 1\n"
+                              "max-retries = 20\n");
+    cr_assert_eq(mon_notifier_open_count(nt, SIZE_MAX), 1);
+    mon_delivery_info_t *d = NULL;
+    size_t n = 0;
+    cr_assert_eq(mon_notifier_deliveries(nt, &d, &n), 0);
+    /* the journal queued open:1 (5 failed attempts) and open:2: on
+     * recovery open:2 stays pending and replaces open:1 */
+    size_t pending = 0, attempted = 0;
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_str_eq(d[i].group, "pdf-render");
+        pending += d[i].state == MON_DELIVERY_PENDING;
+        attempted += d[i].attempts > 0;
+    }
+    cr_assert_eq(pending, 1, "the queued open notification is still there");
+    cr_assert_eq(attempted, 1, "the attempt records were read");
+    for (size_t i = 0; i < n; i++)
+        mon_delivery_info_clear(&d[i]);
+    free(d);
+    cr_assert_eq(mon_notifier_flush(nt, cmd, sizeof(cmd)), 0, "%s", cmd);
+    done(nt);
+
+    char path[256];
+    unsigned char hdr[12];
+    snprintf(path, sizeof(path), "%s/notifier.incidents", dir);
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fread(hdr, 1, sizeof(hdr), f), sizeof(hdr));
+    fclose(f);
+    cr_assert_eq(hdr[8], 3, "the checkpoint is rewritten as version 3");
+
+    /* and the rewritten files load again */
+    nt = make("[notifier ops]\nurl-open = http://127.0.0.1:9/open\n");
+    cr_assert_eq(mon_notifier_open_count(nt, SIZE_MAX), 1);
+    done(nt);
+}

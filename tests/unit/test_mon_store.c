@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "broker-core/bc_crc32c.h"
+#include "monitor/base/mon_codec.h"
 #include "monitor/store/mon_store.h"
 
 static mon_store_t *store_with(int intervals, int64_t min_dist, int64_t expire,
@@ -801,21 +803,11 @@ static void spit(const char *path, const unsigned char *p, size_t len) {
     fclose(f);
 }
 
-static uint32_t crc32_ref(const unsigned char *p, size_t n) {
-    uint32_t c = 0xffffffffu;
-    for (size_t i = 0; i < n; i++) {
-        c ^= p[i];
-        for (int k = 0; k < 8; k++)
-            c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
-    }
-    return c ^ 0xffffffffu;
-}
-
-/* Rewrites the body CRC so structural checks are reached. */
+/* Rewrites the body CRC, then the header CRC over it, so structural
+ * checks are reached. */
 static void fix_crc(unsigned char *p, size_t len) {
-    uint32_t c = crc32_ref(p + 32, len - 32);
-    for (int i = 0; i < 4; i++)
-        p[24 + i] = (unsigned char)(c >> (8 * i));
+    mon_put_le32(p + 24, bc_crc32c(0, p + 32, len - 32));
+    mon_put_le32(p + 28, bc_crc32c(0, p, 28));
 }
 
 typedef struct corrupt_case_s {
@@ -828,19 +820,21 @@ typedef struct corrupt_case_s {
 } corrupt_case_t;
 
 ParameterizedTestParameters(mon_store, load_rejects_corrupt_files) {
-    /* Layout of the sample: header 32; cluster "local": u16 5 + 5 bytes
-     * (32..38), topic count u32 at 39, first topic name length at 43. */
+    /* Layout of the sample: header 32, intervals at 32, cluster count at
+     * 36; cluster "local": u16 5 + 5 bytes (40..46), topic count u32 at
+     * 47, first topic name length at 51. */
     static corrupt_case_t cases[] = {
         {"bad magic", 0, 0, 0, 0, "byte 0: bad magic"},
-        {"bad version", 2, 8, 9, 0, "byte 8: unsupported version"},
-        {"body flipped", 0, 100, 0, 0, "byte 24: checksum mismatch"},
+        {"bad version", 2, 8, 9, 0, "byte 8: unsupported format version 9"},
+        {"header flipped", 0, 12, 0, 0, "byte 28: header checksum"},
+        {"body flipped", 0, 100, 0, 0, "byte 24: body checksum mismatch"},
         {"truncated header", 1, 20, 0, 0, "truncated header"},
         {"truncated body", 1, 60, 0, 0, "byte 16: body length"},
-        {"huge topic count", 2, 39, 0xfffffff0u, 1,
-         "byte 39: topic count 4294967280 exceeds"},
-        {"huge name length", 3, 43, 0xffff, 1, "byte 45: truncated topic name"},
-        {"empty cluster name", 3, 32, 0, 1, "byte 32: empty name"},
-        {"cluster count", 2, 28, 1000, 1, "byte 28: cluster count"},
+        {"huge topic count", 2, 47, 0xfffffff0u, 1,
+         "byte 47: topic count 4294967280 exceeds"},
+        {"huge name length", 3, 51, 0xffff, 1, "byte 53: truncated topic name"},
+        {"empty cluster name", 3, 40, 0, 1, "byte 40: empty name"},
+        {"cluster count", 2, 36, 1000, 1, "byte 36: cluster count"},
     };
     return cr_make_param_array(corrupt_case_t, cases,
                                sizeof(cases) / sizeof(cases[0]));
@@ -959,4 +953,53 @@ Test(mon_store, concurrent_readers_see_consistent_groups) {
     cr_assert_eq(ev.count, 7);
     mon_group_eval_free(&ev);
     mon_store_destroy(st);
+}
+
+/* ---- version 1 files (tests/data/state-v1/README.md) ---- */
+
+/* Compares the windows of one group in two stores. */
+static void same_group(mon_store_t *a, mon_store_t *b, const char *group) {
+    mon_group_detail_t da = {0}, db = {0};
+    cr_assert_eq(mon_store_group_detail(a, "local", group, 0, &da), 0);
+    cr_assert_eq(mon_store_group_detail(b, "local", group, 0, &db), 0);
+    cr_assert_eq(da.count, db.count);
+    for (size_t i = 0; i < da.count; i++) {
+        cr_assert_str_eq(da.parts[i].topic, db.parts[i].topic);
+        cr_assert_eq(da.parts[i].entry_count, db.parts[i].entry_count);
+        cr_assert_eq(memcmp(da.parts[i].entries, db.parts[i].entries,
+                            (size_t)da.parts[i].entry_count *
+                                sizeof(ev_entry_t)),
+                     0);
+    }
+    mon_group_detail_free(&da);
+    mon_group_detail_free(&db);
+}
+
+Test(mon_store, reads_a_version_1_snapshot_and_saves_version_2) {
+    mon_store_t *st = store_default(), *again = store_default();
+    mon_group_detail_t d = {0};
+    char err[256] = "", path[128];
+    size_t len;
+
+    cr_assert_eq(mon_store_load(st, "tests/data/state-v1/store.snapshot", err,
+                                sizeof(err)),
+                 0, "%s", err);
+    cr_assert_eq(mon_store_group_detail(st, "local", "pdf-render", 0, &d), 0);
+    cr_assert_eq(d.count, 2, "invoices/0 and invoices/1");
+    cr_assert_str_eq(d.parts[0].topic, "invoices");
+    cr_assert(d.parts[0].entry_count > 0);
+    cr_assert(d.parts[1].head_count > 0);
+    mon_group_detail_free(&d);
+
+    tmp_path(path, sizeof(path));
+    cr_assert_eq(mon_store_save(st, path, err, sizeof(err)), 0, "%s", err);
+    unsigned char *p = slurp(path, &len);
+    cr_assert_eq(memcmp(p, "WRNSTORE", 8), 0);
+    cr_assert_eq(mon_le32(p + 8), 2, "saved as version 2");
+    free(p);
+    cr_assert_eq(mon_store_load(again, path, err, sizeof(err)), 0, "%s", err);
+    same_group(st, again, "pdf-render");
+    unlink(path);
+    mon_store_destroy(st);
+    mon_store_destroy(again);
 }
