@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "http/routes/api_admin.h"
+#include "http/routes/api_routes_events.h"
 #include "http/routes/api_metrics.h"
 #include "http/routes/api_routes_config.h"
 #include "http/routes/api_routes_kafka.h"
@@ -63,10 +64,6 @@ static void usage(FILE *out) {
             "  --speed X           replay speed factor (default 1)\n"
             "  --log-format FMT    text (default) or json log lines on "
             "stderr\n");
-}
-
-static void publish(void *arg, const char *event, const char *json) {
-    api_sse_publish(arg, event, json);
 }
 
 static void observe(void *arg, const mon_group_eval_t *ev) {
@@ -365,7 +362,8 @@ int mon_cli_serve(int argc, char **argv) {
         fail(NULL, err);
         goto out;
     }
-    mon_service_set_publish(svc, publish, api_server_events(srv));
+    mon_query_events_t events = api_routes_events(api_server_events(srv));
+    mon_service_set_events(svc, &events);
     mon_service_set_observer(svc, observe, notifier);
     if (api_server_start(srv, err, sizeof(err)) != 0) {
         fail(NULL, err);

@@ -149,6 +149,48 @@ int mon_query_history(const mon_query_t *q, const char *cluster,
                       const char *group, int64_t since_ms,
                       mon_hsample_t **out, size_t *n);
 
+/* ---- events: what the evaluation loop reports, for the outputs ---- */
+
+/* A group's status changed (or the group is gone: expired or deleted). */
+typedef struct mon_query_change_s {
+    int64_t t_ms;        /* the evaluation's time on the cluster's clock;
+                          * the pass's wall time for a group that is gone */
+    const char *cluster;
+    const char *group;
+    ev_status_t status;  /* EV_NOTFOUND for a group that is gone */
+    ev_status_t previous;
+    const char *explanation;    /* of the first non-OK partition, "" */
+    const mon_group_eval_t *ev; /* the evaluation; NULL when gone */
+} mon_query_change_t;
+
+/* One group in a pass's summary. */
+typedef struct mon_query_tick_group_s {
+    const char *cluster;
+    const char *group;
+    ev_status_t status;
+    int64_t totallag;
+    int64_t maxlag;
+    bool time_lag_known; /* some partition's time lag is known */
+    double max_time_lag_s;
+} mon_query_tick_group_t;
+
+/* The end of an evaluation pass: every group evaluated in it. */
+typedef struct mon_query_tick_s {
+    int64_t t_ms; /* the pass's wall time */
+    const mon_query_tick_group_t *groups;
+    size_t count;
+} mon_query_tick_t;
+
+/* Where the evaluation loop sends its events; NULL members are skipped.
+ * Called on the loop thread; what the pointers point to is valid during
+ * the call only. In one pass: the changes of evaluated groups in order,
+ * then those of groups that are gone, then the tick. */
+typedef struct mon_query_events_s {
+    void (*change)(void *arg, const mon_query_change_t *c);
+    void (*tick)(void *arg, const mon_query_tick_t *t);
+    void *arg;
+} mon_query_events_t;
+
 /* ---- the writes Burrow's API allows ---- */
 
 /* Removes a group and its history. Returns 0 or MON_QUERY_ENOTFOUND. */

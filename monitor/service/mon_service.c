@@ -19,8 +19,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "broker-core/bc_fs.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
@@ -48,8 +46,7 @@ struct mon_service_s {
     size_t n_sources;
     route_t *routes; /* cluster -> source, for clocks */
     size_t n_routes;
-    mon_publish_fn publish;
-    void *publish_arg;
+    mon_query_events_t events;
     mon_observe_fn observe;
     void *observe_arg;
     int64_t eval_interval_ms;
@@ -58,6 +55,8 @@ struct mon_service_s {
     mon_worker_t *loop; /* the evaluation loop; NULL when not running */
     mon_strmap_t *last; /* loop thread only: "cluster\0group" -> status+1 */
     mon_group_eval_t ev; /* loop thread only */
+    mon_query_tick_group_t *tick; /* loop thread only: this pass's groups */
+    size_t tick_count, tick_cap;
     int64_t last_snapshot_ms;
     int64_t last_prune_ms; /* wall ms of the last history prune */
 };
@@ -239,10 +238,12 @@ fail:
     return NULL;
 }
 
-void mon_service_set_publish(mon_service_t *svc, mon_publish_fn fn,
-                             void *arg) {
-    svc->publish = fn;
-    svc->publish_arg = arg;
+void mon_service_set_events(mon_service_t *svc,
+                            const mon_query_events_t *events) {
+    if (events)
+        svc->events = *events;
+    else
+        memset(&svc->events, 0, sizeof(svc->events));
 }
 
 void mon_service_set_observer(mon_service_t *svc, mon_observe_fn fn,
@@ -320,33 +321,9 @@ int mon_service_group_eval(mon_service_t *svc, const char *cluster,
 
 /* ---- the evaluation loop ---- */
 
-static void publish_json(mon_service_t *svc, const char *event, cJSON *j) {
-    if (svc->publish) {
-        char *s = cJSON_PrintUnformatted(j);
-        if (s) {
-            svc->publish(svc->publish_arg, event, s);
-            cJSON_free(s);
-        }
-    }
-    cJSON_Delete(j);
-}
-
-static cJSON *nonok_partitions(const mon_group_eval_t *ev) {
-    cJSON *arr = cJSON_CreateArray();
-    for (size_t i = 0; i < ev->count; i++) {
-        const mon_part_eval_t *p = &ev->parts[i];
-        if (p->result.status == EV_OK)
-            continue;
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "topic", p->topic);
-        cJSON_AddNumberToObject(o, "partition", p->partition);
-        cJSON_AddStringToObject(o, "status", ev_status_name(p->result.status));
-        cJSON_AddStringToObject(o, "rule", ev_rule_name(p->result.rule));
-        cJSON_AddNumberToObject(o, "current_lag",
-                                (double)p->result.current_lag);
-        cJSON_AddItemToArray(arr, o);
-    }
-    return arr;
+static void change(mon_service_t *svc, const mon_query_change_t *c) {
+    if (svc->events.change)
+        svc->events.change(svc->events.arg, c);
 }
 
 static void transition(mon_service_t *svc, const mon_group_eval_t *ev,
@@ -366,21 +343,20 @@ static void transition(mon_service_t *svc, const mon_group_eval_t *ev,
                               MON_LF_STR("reason", why[0] ? why : NULL)),
                "status %s -> %s", ev_status_name(prev),
                ev_status_name(ev->status));
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddNumberToObject(j, "t", (double)ev->now_ms);
-    cJSON_AddStringToObject(j, "cluster", ev->cluster);
-    cJSON_AddStringToObject(j, "group", ev->group);
-    cJSON_AddStringToObject(j, "status", ev_status_name(ev->status));
-    cJSON_AddStringToObject(j, "previous", ev_status_name(prev));
-    cJSON_AddStringToObject(j, "label", ev_status_label(ev->status));
-    cJSON_AddStringToObject(j, "explanation", why);
-    cJSON_AddNumberToObject(j, "totallag", (double)ev->rollup.totallag);
-    cJSON_AddItemToObject(j, "partitions", nonok_partitions(ev));
-    publish_json(svc, "status", j);
+    mon_query_change_t c = {.t_ms = ev->now_ms,
+                            .cluster = ev->cluster,
+                            .group = ev->group,
+                            .status = ev->status,
+                            .previous = prev,
+                            .explanation = why,
+                            .ev = ev};
+    change(svc, &c);
 }
 
+/* Evaluates one group; cluster and group must stay valid until the
+ * pass's tick is sent (they are the tick's strings). */
 static void eval_group(mon_service_t *svc, const char *cluster,
-                       const char *group, int64_t now, cJSON *tick) {
+                       const char *group, int64_t now) {
     mon_group_eval_t *ev = &svc->ev;
     if (mon_service_group_eval(svc, cluster, group, now, ev) != 0)
         return;
@@ -401,17 +377,18 @@ static void eval_group(mon_service_t *svc, const char *cluster,
     }
     if (svc->observe)
         svc->observe(svc->observe_arg, ev);
-    cJSON *g = cJSON_CreateObject();
-    cJSON_AddStringToObject(g, "cluster", cluster);
-    cJSON_AddStringToObject(g, "group", group);
-    cJSON_AddStringToObject(g, "status", ev_status_name(ev->status));
-    cJSON_AddNumberToObject(g, "totallag", (double)ev->rollup.totallag);
-    cJSON_AddNumberToObject(g, "maxlag", (double)ev->rollup.maxlag);
-    if (ev->rollup.time_lag_count > 0)
-        cJSON_AddNumberToObject(g, "max_time_lag_s", ev->rollup.max_time_lag_s);
-    else
-        cJSON_AddNullToObject(g, "max_time_lag_s");
-    cJSON_AddItemToArray(tick, g);
+    if (svc->tick_count == svc->tick_cap) {
+        svc->tick_cap = svc->tick_cap ? svc->tick_cap * 2 : 64;
+        svc->tick = mon_realloc(svc->tick, svc->tick_cap * sizeof(*svc->tick));
+    }
+    svc->tick[svc->tick_count++] = (mon_query_tick_group_t){
+        .cluster = cluster,
+        .group = group,
+        .status = ev->status,
+        .totallag = ev->rollup.totallag,
+        .maxlag = ev->rollup.maxlag,
+        .time_lag_known = ev->rollup.time_lag_count > 0,
+        .max_time_lag_s = ev->rollup.max_time_lag_s};
 }
 
 /* Groups seen before but no longer listed: report NOTFOUND once. */
@@ -438,12 +415,12 @@ static int gone_cb(const char *key, size_t len, void *value, void *arg) {
 }
 
 void mon_service_eval_pass(mon_service_t *svc, int64_t wall_ms) {
-    cJSON *tick = cJSON_CreateObject();
-    cJSON_AddNumberToObject(tick, "t", (double)wall_ms);
-    cJSON *groups = cJSON_AddArrayToObject(tick, "groups");
     mon_strmap_t *seen = mon_strmap_new();
     mon_store_names_t clusters = {0};
     mon_store_clusters(svc->store, &clusters);
+    /* Each cluster's group names live until the tick is sent. */
+    mon_store_names_t *names = mon_calloc(clusters.count + 1, sizeof(*names));
+    svc->tick_count = 0;
     bool prune = svc->last_prune_ms == 0 ||
                  wall_ms - svc->last_prune_ms >= PRUNE_EVERY_MS ||
                  wall_ms < svc->last_prune_ms;
@@ -457,20 +434,17 @@ void mon_service_eval_pass(mon_service_t *svc, int64_t wall_ms) {
         mon_store_expire(svc->store, cluster, now);
         if (prune)
             mon_history_prune(svc->history, cluster, now);
-        mon_store_names_t names = {0};
-        if (mon_store_groups(svc->store, cluster, now, &names) != 0)
+        if (mon_store_groups(svc->store, cluster, now, &names[c]) != 0)
             continue;
-        for (size_t g = 0; g < names.count; g++) {
-            eval_group(svc, cluster, names.names[g], now, groups);
+        for (size_t g = 0; g < names[c].count; g++) {
+            eval_group(svc, cluster, names[c].names[g], now);
             char key[1024];
             size_t klen =
-                mon_strmap_key2(key, sizeof(key), cluster, names.names[g]);
+                mon_strmap_key2(key, sizeof(key), cluster, names[c].names[g]);
             if (klen)
                 mon_strmap_put(seen, key, klen, (void *)1);
         }
-        mon_store_names_free(&names);
     }
-    mon_store_names_free(&clusters);
 
     gone_t gone = {.svc = svc, .seen = seen};
     mon_strmap_each(svc->last, gone_cb, &gone);
@@ -489,24 +463,29 @@ void mon_service_eval_pass(mon_service_t *svc, int64_t wall_ms) {
                        MON_LF_STR("reason", "expired or deleted")),
                    "status %s -> NOTFOUND",
                    ev_status_name((ev_status_t)(prev - 1)));
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddNumberToObject(j, "t", (double)wall_ms);
-        cJSON_AddStringToObject(j, "cluster", cluster);
-        cJSON_AddStringToObject(j, "group", group);
-        cJSON_AddStringToObject(j, "status", "NOTFOUND");
-        cJSON_AddStringToObject(j, "previous",
-                                ev_status_name((ev_status_t)(prev - 1)));
-        cJSON_AddStringToObject(j, "label", ev_status_label(EV_NOTFOUND));
-        cJSON_AddNumberToObject(j, "totallag", 0);
-        cJSON_AddItemToObject(j, "partitions", cJSON_CreateArray());
-        publish_json(svc, "status", j);
+        mon_query_change_t c = {.t_ms = wall_ms,
+                                .cluster = cluster,
+                                .group = group,
+                                .status = EV_NOTFOUND,
+                                .previous = (ev_status_t)(prev - 1),
+                                .explanation = ""};
+        change(svc, &c);
         mon_history_forget(svc->history, cluster, group);
         free(gone.keys[i]);
     }
     free(gone.keys);
     free(gone.lens);
     mon_strmap_destroy(seen);
-    publish_json(svc, "tick", tick);
+    if (svc->events.tick) {
+        mon_query_tick_t t = {.t_ms = wall_ms,
+                              .groups = svc->tick,
+                              .count = svc->tick_count};
+        svc->events.tick(svc->events.arg, &t);
+    }
+    for (size_t c = 0; c < clusters.count; c++)
+        mon_store_names_free(&names[c]);
+    free(names);
+    mon_store_names_free(&clusters);
 }
 
 /* Writes the store and the history; expired groups are freed first so
@@ -616,6 +595,7 @@ void mon_service_destroy(mon_service_t *svc) {
         free(svc->routes[i].cluster);
     free(svc->routes);
     mon_group_eval_free(&svc->ev);
+    free(svc->tick);
     mon_strmap_destroy(svc->last);
     mon_history_destroy(svc->history);
     mon_store_destroy(svc->store);

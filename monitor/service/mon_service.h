@@ -4,9 +4,10 @@
  * The evaluation loop wakes every `eval_interval_ms` (the evaluator's
  * expire-cache, at least 1 s), evaluates every live group of every cluster
  * on that cluster's clock (a replay cluster runs on its trace's virtual
- * time), appends each result to the history, logs and publishes status
- * transitions, hands every evaluation to the observer (the notifier), and
- * publishes one "tick" event with every group's status and lag. Each pass
+ * time), appends each result to the history, logs status transitions and
+ * reports them (mon_query_events_t: plain structs, which the outputs
+ * render), hands every evaluation to the observer (the notifier), and
+ * reports one tick with every group's status and lag. Each pass
  * first frees the groups expired on their cluster's clock (expire-group:
  * each is reported NOTFOUND once and its history forgotten), and once a
  * minute the history drops what its tiers no longer keep, so memory
@@ -33,13 +34,10 @@
 
 #include "evaluator/ev_rules.h"
 #include "monitor/config/mon_config.h"
+#include "monitor/service/mon_query.h"
 #include "monitor/store/mon_history.h"
 #include "monitor/sources/mon_source.h"
 #include "monitor/store/mon_store.h"
-
-/* Receives an event for SSE clients: name ("status", "tick") and JSON. */
-typedef void (*mon_publish_fn)(void *arg, const char *event,
-                               const char *json);
 
 /* Receives every evaluation made by the loop (for the notifier). Runs on
  * the loop thread; `ev` is valid during the call only. */
@@ -55,9 +53,10 @@ typedef struct mon_service_s mon_service_t;
 mon_service_t *mon_service_new(const mon_config_t *cfg, char *errstr,
                                size_t errstr_size);
 
-/* Where transitions/ticks and evaluations go; set before _start. */
-void mon_service_set_publish(mon_service_t *svc, mon_publish_fn fn,
-                             void *arg);
+/* Where status changes and pass summaries go (copied; NULL: nowhere), and
+ * where every evaluation goes; set before _start. */
+void mon_service_set_events(mon_service_t *svc,
+                            const mon_query_events_t *events);
 void mon_service_set_observer(mon_service_t *svc, mon_observe_fn fn,
                               void *arg);
 

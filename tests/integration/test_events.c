@@ -1,7 +1,8 @@
 /* The events `warren serve` streams on GET /v3/events, byte for byte: a
  * real service over its embedded cluster (not started, so nothing but the
  * test writes into the store), evaluated one pass at a time at fixed
- * times, with the events captured as the SSE hub would receive them.
+ * times, its events rendered by api_routes_events and captured as the SSE
+ * hub would receive them.
  * Pins the "status" event of a transition (non-OK partitions only), of a
  * group that disappeared (no explanation, no partitions) and the "tick"
  * with every group's status and lag.
@@ -16,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "evaluator/ev_status.h"
+#include "http/routes/api_routes_events.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/config/mon_config.h"
 #include "monitor/service/mon_service.h"
@@ -34,12 +36,22 @@ static char dir[64];
 static mon_config_t *cfg;
 static mon_service_t *svc;
 
-static void capture(void *arg, const char *event, const char *json) {
-    captured_t *c = arg;
+static void capture(captured_t *c, const char *event, char *json) {
     cr_assert_lt(c->n, 16, "too many events");
+    cr_assert_not_null(json);
     c->event[c->n] = strdup(event);
     c->json[c->n] = strdup(json);
     c->n++;
+    cJSON_free(json);
+}
+
+/* What api_routes_events publishes, captured instead of sent. */
+static void on_change(void *arg, const mon_query_change_t *c) {
+    capture(arg, "status", api_routes_events_change_json(c));
+}
+
+static void on_tick(void *arg, const mon_query_tick_t *t) {
+    capture(arg, "tick", api_routes_events_tick_json(t));
 }
 
 static void clear(void) {
@@ -60,7 +72,9 @@ static void setup(void) {
                  "%s", err);
     svc = mon_service_new(cfg, err, sizeof(err));
     cr_assert_not_null(svc, "%s", err);
-    mon_service_set_publish(svc, capture, &cap);
+    mon_query_events_t events = {.change = on_change, .tick = on_tick,
+                                 .arg = &cap};
+    mon_service_set_events(svc, &events);
 }
 
 static void teardown(void) {
