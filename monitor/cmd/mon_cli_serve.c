@@ -343,7 +343,6 @@ int mon_cli_serve(int argc, char **argv) {
     }
     int port = api_server_port(srv);
     mon_config_set_bound_port(cfg, port);
-    mon_log(MON_LOG_INFO, "listening on %s:%d", hc->listen_host, port);
 
     notifier = mon_notifier_new_from_config(cfg, NULL, err, sizeof(err));
     if (!notifier) {
@@ -369,6 +368,9 @@ int mon_cli_serve(int argc, char **argv) {
         fail(NULL, err);
         goto out;
     }
+    /* Scripts and tests wait for this line: logged once the pool serves
+     * (and has logged its connection limit). */
+    mon_log(MON_LOG_INFO, "listening on %s:%d", hc->listen_host, port);
     if (mon_service_start(svc, err, sizeof(err)) != 0) {
         fail(NULL, err);
         goto out;
