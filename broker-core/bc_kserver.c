@@ -333,6 +333,9 @@ static void do_accept(bc_kserver_t *srv) {
     }
 }
 
+/* The server whose loop runs on this thread (NULL elsewhere). */
+static _Thread_local bc_kserver_t *loop_of_thread;
+
 static void on_append(void *opaque, const char *topic, int32_t partition,
                       int64_t leo, int64_t now_ms) {
     (void)topic;
@@ -340,6 +343,12 @@ static void on_append(void *opaque, const char *topic, int32_t partition,
     (void)leo;
     (void)now_ms;
     bc_kserver_t *srv = opaque;
+    /* An append made by the loop itself (a Produce) needs no wakeup: the
+     * loop looks at the flag before it sleeps again. */
+    if (loop_of_thread == srv) {
+        atomic_store(&srv->appended, 1);
+        return;
+    }
     if (atomic_exchange(&srv->appended, 1) == 0) {
         uint64_t one = 1;
         ssize_t n = write(srv->wfd, &one, sizeof(one));
@@ -351,6 +360,7 @@ static void *loop(void *arg) {
     bc_kserver_t *srv = arg;
     struct epoll_event evs[64];
     int64_t last_tick = 0;
+    loop_of_thread = srv;
     while (!atomic_load(&srv->stop)) {
         srv->mono_ms = clock_ms(CLOCK_MONOTONIC);
         int timeout = 100;
@@ -360,6 +370,7 @@ static void *loop(void *arg) {
             int64_t left = c->park_deadline_ms - srv->mono_ms;
             if (left < timeout) timeout = left < 0 ? 0 : (int)left;
         }
+        if (atomic_load(&srv->appended)) timeout = 0;
         int n = epoll_wait(srv->efd, evs, 64, timeout);
         srv->mono_ms = clock_ms(CLOCK_MONOTONIC);
         srv->wall_ms = clock_ms(CLOCK_REALTIME);
