@@ -26,7 +26,7 @@ int mon_cli_broker_groups(int argc, char **argv);
 #define MON_CLI_BROKER_SERVE_USAGE                                             \
     "--data-dir D [--listen HOST:PORT] [--advertised HOST:PORT] "              \
     "[--num-partitions N] [--no-auto-create] [--max-connections N] "           \
-    "[--fetch-copy]"
+    "[--idle-timeout-ms MS] [--fetch-copy]"
 int mon_cli_broker_serve(int argc, char **argv);
 
 #endif

@@ -49,6 +49,7 @@ int mon_cli_broker_serve(int argc, char **argv) {
         {"no-auto-create", no_argument, NULL, 'N'},
         {"fetch-copy", no_argument, NULL, 'c'},
         {"max-connections", required_argument, NULL, 'm'},
+        {"idle-timeout-ms", required_argument, NULL, 'i'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     bc_kserver_conf_t kc = bc_kserver_conf_default();
@@ -71,6 +72,11 @@ int mon_cli_broker_serve(int argc, char **argv) {
             kc.max_connections = (int)strtol(optarg, &end, 10);
             if (*end || kc.max_connections < 1)
                 return bad("--max-connections: expected >= 1, not ", optarg);
+            break;
+        case 'i':
+            kc.idle_timeout_ms = strtoll(optarg, &end, 10);
+            if (*end || kc.idle_timeout_ms < 1)
+                return bad("--idle-timeout-ms: expected >= 1, not ", optarg);
             break;
         case 'N': kc.auto_create_topics = 0; break;
         case 'c': kc.fetch_copy = 1; break;

@@ -15,7 +15,7 @@ fi
 "$W" broker serve --data-dir "$T/data" --listen 127.0.0.1:0 \
     >"$T/serve.out" 2>"$T/serve.err" &
 pid=$!
-for _ in $(seq 1 100); do
+for _ in $(seq 1 1200); do
     grep -q '^listening on' "$T/serve.out" 2>/dev/null && break
     sleep 0.05
 done

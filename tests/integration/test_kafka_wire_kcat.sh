@@ -33,7 +33,7 @@ start() { # data dir, extra args
     "$W" broker serve --data-dir "$d" --listen 127.0.0.1:0 "$@" \
         >"$T/serve.out" 2>>"$T/serve.err" &
     pid=$!
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 1200); do
         grep -q '^listening on' "$T/serve.out" 2>/dev/null && break
         sleep 0.05
     done
@@ -144,6 +144,39 @@ print(sum(r["committed"] for r in json.load(open(sys.argv[1]))))' "$T/groups.jso
 start "$D"
 kcat -b "$B" -C -t big -e -q -f '%s\n' | wc -l >"$T/n2"
 expect_eq "records after restart" 100000 "$(cat "$T/n2")"
+
+# max.connections and connections.max.idle.ms: a third connection is
+# closed at once (one log line), an idle one after the timeout, and a
+# request still gets its answer on the connections kept.
+stop || fail "serve exit status (2)"
+start "$D" --max-connections 2 --idle-timeout-ms 300
+python3 - "$PORT" <<'EOF' >"$T/limits.out" 2>&1
+import socket, struct, sys, time
+port = int(sys.argv[1])
+def closed(s, wait):
+    s.settimeout(wait)
+    try:
+        return s.recv(1) == b""
+    except socket.timeout:
+        return False
+    except ConnectionResetError:
+        return True
+a = socket.create_connection(("127.0.0.1", port))
+b = socket.create_connection(("127.0.0.1", port))
+time.sleep(0.1)
+c = socket.create_connection(("127.0.0.1", port))
+print("third closed" if closed(c, 5) else "third open")
+body = struct.pack(">hhih", 18, 0, 1, -1)  # ApiVersions v0
+a.sendall(struct.pack(">i", len(body)) + body)
+a.settimeout(5)
+print("answered" if len(a.recv(4)) == 4 else "no answer")
+print("idle closed" if closed(b, 10) else "idle open")
+EOF
+expect_eq "connection limits" "third closed
+answered
+idle closed" "$(cat "$T/limits.out")"
+grep -q "refusing a connection: max.connections 2 reached" "$T/serve.err" &&
+    ok || fail "max.connections log line: $(tail -n 3 "$T/serve.err")"
 
 # A taken port: one line, exit 2.
 "$W" broker serve --data-dir "$T/other" --listen "127.0.0.1:$PORT" \

@@ -27,7 +27,7 @@ serve() {
         >"$T/$1.log" 2>&1 &
     pids="$pids $!"
     HP=
-    for _ in $(seq 200); do
+    for _ in $(seq 1200); do
         HP=$(sed -n 's/.*INFO listening on [^ ]*:\([0-9]*\)$/\1/p' "$T/$1.log")
         [ -n "$HP" ] && grep -q "Warren is running" "$T/$1.log" && break
         sleep 0.05

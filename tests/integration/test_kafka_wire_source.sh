@@ -44,7 +44,7 @@ INI
     >"$T/serve.log" 2>&1 &
 pids="$pids $!"
 HP=
-for _ in $(seq 300); do
+for _ in $(seq 1200); do
     HP=$(sed -n 's/.*INFO listening on [^ ]*:\([0-9]*\)$/\1/p' "$T/serve.log")
     [ -n "$HP" ] && grep -q "Warren is running" "$T/serve.log" && break
     sleep 0.05
