@@ -48,8 +48,9 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: warren serve [--config FILE] [--listen ADDR:PORT] "
             "[--data-dir DIR]\n"
-            "                    [--demo] [--replay FILE [--speed X]] "
-            "[--log-format text|json]\n\n"
+            "                    [--demo [--demo-speed X]] "
+            "[--replay FILE [--speed X]]\n"
+            "                    [--log-format text|json]\n\n"
             "Runs the monitor and its HTTP API (Burrow v3 compatible, "
             "/metrics, /v3/events,\nthe dashboard at /).\n\n"
             "  --config FILE       INI configuration (see samples/warren.ini)\n"
@@ -59,6 +60,8 @@ static void usage(FILE *out) {
             "(default ./warren-data)\n"
             "  --demo              run producers and consumer groups on the "
             "embedded broker\n"
+            "  --demo-speed X      run the demo's timeline X times faster "
+            "(default 1)\n"
             "  --replay FILE       serve a recorded lag trace as cluster "
             "'local'\n"
             "  --speed X           replay speed factor (default 1)\n"
@@ -194,12 +197,13 @@ int mon_cli_serve(int argc, char **argv) {
         {"demo", no_argument, NULL, 'D'},
         {"replay", required_argument, NULL, 'r'},
         {"speed", required_argument, NULL, 's'},
+        {"demo-speed", required_argument, NULL, 'S'},
         {"log-format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *config = NULL, *listen = NULL, *data_dir = NULL;
     const char *replay = NULL, *log_format = NULL;
-    double speed = 1.0;
+    double speed = 1.0, demo_speed = 1.0;
     int demo = 0, c;
     optind = 1;
     opterr = 0;
@@ -216,6 +220,19 @@ int mon_cli_serve(int argc, char **argv) {
             if (*end || end == optarg || !(speed > 0)) {
                 fprintf(stderr, "warren serve: --speed: '%s' is not a "
                                 "number above 0\n", optarg);
+                return 2;
+            }
+            break;
+        }
+        case 'S': {
+            char *end;
+            demo_speed = strtod(optarg, &end);
+            if (*end || end == optarg ||
+                !(demo_speed >= MON_DEMO_SPEED_MIN &&
+                  demo_speed <= MON_DEMO_SPEED_MAX)) {
+                fprintf(stderr, "warren serve: --demo-speed: '%s' is not a "
+                                "number in [%g, %g]\n", optarg,
+                        MON_DEMO_SPEED_MIN, MON_DEMO_SPEED_MAX);
                 return 2;
             }
             break;
@@ -377,8 +394,8 @@ int mon_cli_serve(int argc, char **argv) {
     }
     kafka = start_kafka_listener(cfg, svc, &kafka_src);
     if (demo) {
-        dm = mon_demo_start(mon_service_source(svc, "local"), err,
-                            sizeof(err));
+        dm = mon_demo_start(mon_service_source(svc, "local"), demo_speed,
+                            err, sizeof(err));
         if (!dm) {
             fail("demo", err);
             goto out;

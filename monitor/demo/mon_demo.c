@@ -51,6 +51,7 @@ typedef struct worker_s {
 } worker_t;
 
 struct mon_demo_s {
+    double speed; /* the timeline runs this many times faster */
     bc_broker_t *broker;
     bc_offsets_t *off;
     bc_coord_t *coord;
@@ -68,6 +69,12 @@ static int64_t wall_ms(void) {
 static int64_t consumer_clock(void *opaque) {
     (void)opaque;
     return mon_clock_wall_ms();
+}
+
+/* ms of the demo's timeline in real ms at its speed (at least 1). */
+static int64_t scaled(const mon_demo_t *d, int64_t ms) {
+    int64_t r = (int64_t)((double)ms / d->speed);
+    return r > 0 ? r : 1;
 }
 
 static void produce(mon_worker_t *self, void *arg) {
@@ -92,8 +99,9 @@ static void produce(mon_worker_t *self, void *arg) {
             mon_log_kv(MON_LOG_WARN, MON_LOG_FIELDS(MON_LF_STR("error", err)),
                        "demo producer failed");
         n++;
-        /* Pace to DEMO_RATE records per second. */
-        int64_t due = start + (int64_t)(n * 1000 / DEMO_RATE);
+        /* Pace to DEMO_RATE records per (scaled) second. */
+        int64_t due = start + (int64_t)((double)n * 1000.0 /
+                                        (DEMO_RATE * d->speed));
         int64_t wait = due - mon_clock_mono_ms();
         mon_worker_sleep(self, wait);
     }
@@ -101,6 +109,7 @@ static void produce(mon_worker_t *self, void *arg) {
 
 static void consume(mon_worker_t *self, void *arg) {
     worker_t *w = arg;
+    const mon_demo_t *d = w->demo;
     const group_spec_t *s = w->spec;
     char err[256];
     const char *topics[] = {s->topic};
@@ -112,14 +121,18 @@ static void consume(mon_worker_t *self, void *arg) {
         return;
     }
     int64_t started = mon_clock_mono_ms(), last_commit = started;
+    /* One commit a (scaled) second; the stopping group stops after 15. */
+    int64_t period = scaled(d, 1000), stop_after = scaled(d, 15000);
+    int poll_ms = period < 100 ? (int)period : 100;
     bc_consumer_offset_t fixed[8];
     size_t n_fixed = 0;
     while (!mon_worker_stopping(self)) {
         /* max.poll.records 6 every 100 ms: 60/s */
-        if (s->how == SLOW && mon_worker_sleep(self, 100))
+        if (s->how == SLOW && mon_worker_sleep(self, scaled(d, 100)))
             break;
         bc_consumer_records_t *recs = NULL;
-        int rc = bc_consumer_poll(w->consumer, 100, &recs, err, sizeof(err));
+        int rc = bc_consumer_poll(w->consumer, poll_ms, &recs, err,
+                                  sizeof(err));
         if (rc == BC_CONSUMER_ERR_WAKEUP)
             break;
         if (rc != 0) {
@@ -132,10 +145,10 @@ static void consume(mon_worker_t *self, void *arg) {
         }
         bc_consumer_records_free(recs);
         int64_t now = mon_clock_mono_ms();
-        if (now - last_commit < 1000)
+        if (now - last_commit < period)
             continue;
         last_commit = now;
-        if (s->how == STOPPING && now - started > 15000) {
+        if (s->how == STOPPING && now - started > stop_after) {
             mon_log_kv(MON_LOG_INFO,
                        MON_LOG_FIELDS(MON_LF_STR("group", s->group)),
                        "demo group stops consuming (as planned)");
@@ -183,9 +196,15 @@ static int ensure_topic(bc_broker_t *b, const char *topic, int32_t parts,
     return rc == BC_ERR_EXISTS ? 0 : rc;
 }
 
-mon_demo_t *mon_demo_start(mon_source_t *src, char *errstr,
+mon_demo_t *mon_demo_start(mon_source_t *src, double speed, char *errstr,
                            size_t errstr_size) {
+    if (!(speed >= MON_DEMO_SPEED_MIN && speed <= MON_DEMO_SPEED_MAX)) {
+        snprintf(errstr, errstr_size, "demo speed must be in [%g, %g]",
+                 MON_DEMO_SPEED_MIN, MON_DEMO_SPEED_MAX);
+        return NULL;
+    }
     mon_demo_t *d = mon_calloc(1, sizeof(*d));
+    d->speed = speed;
     d->broker = mon_source_embedded_broker(src);
     d->off = mon_source_embedded_offsets(src);
     d->coord = mon_source_embedded_coord(src);

@@ -44,12 +44,6 @@ static void assert_envelope(const cJSON *j, const char *path) {
     cr_assert(cJSON_IsString(cJSON_GetObjectItem(req, "host")));
 }
 
-static void start_replay(wp_t *w, const char *speed, const char *config) {
-    char *args[] = {"--replay", TRACE, "--speed", (char *)speed,
-                    config ? "--config" : NULL, (char *)config, NULL};
-    cr_assert_eq(wp_start(w, NULL, args), 0, "warren did not start");
-}
-
 /* Writes `text` to a fresh temporary directory's `name`; the path goes
  * to ini. */
 static void write_ini(char *ini, size_t size, const char *name,
@@ -61,6 +55,32 @@ static void write_ini(char *ini, size_t size, const char *name,
     cr_assert_not_null(f, "%s", ini);
     fputs(text, f);
     fclose(f);
+}
+
+/* A config without Burrow's 10 s expire-cache, so a status is fresh on
+ * every request and the loop evaluates every second: tests wait for the
+ * event, not for the cache. */
+#define NO_CACHE "[evaluator]\nexpire-cache = 0\n"
+
+/* Serves TRACE at `speed` with `config`, or with NO_CACHE when NULL. */
+static void start_replay(wp_t *w, const char *speed, const char *config) {
+    static char fast[300];
+    if (!config) {
+        write_ini(fast, sizeof(fast), "fast.ini", NO_CACHE);
+        config = fast;
+    }
+    char *args[] = {"--replay", TRACE, "--speed", (char *)speed, "--config",
+                    (char *)config, NULL};
+    cr_assert_eq(wp_start(w, NULL, args), 0, "warren did not start");
+}
+
+/* Starts the demo ten times faster than real time, without the cache:
+ * every behaviour shows within seconds. */
+static void start_demo(wp_t *w) {
+    static char fast[300];
+    write_ini(fast, sizeof(fast), "fast.ini", NO_CACHE);
+    char *args[] = {"--demo", "--demo-speed", "10", "--config", fast, NULL};
+    cr_assert_eq(wp_start(w, NULL, args), 0, "warren did not start");
 }
 
 /* Waits until the group's /status has `status`; returns its body. */
@@ -314,8 +334,7 @@ Test(serve, metrics_lines_are_valid_exposition_format) {
 
 Test(serve, demo_reaches_its_five_behaviours) {
     wp_t w;
-    char *args[] = {"--demo", NULL};
-    cr_assert_eq(wp_start(&w, NULL, args), 0);
+    start_demo(&w);
     cJSON_Delete(wait_status(&w, "billing", "OK", 60000));
     cJSON *j = wait_status(&w, "analytics", "WARN", 60000);
     cJSON_Delete(j);
@@ -585,6 +604,13 @@ Test(serve, config_errors_name_file_and_line_and_exit_2) {
     cr_assert_eq(wp_run(bad_opt, &out), 2);
     cr_assert(strstr(out, "usage:"));
     free(out);
+    char *bad_speed[] = {"serve", "--demo", "--demo-speed", "1000", NULL};
+    cr_assert_eq(wp_run(bad_speed, &out), 2);
+    cr_assert(strstr(out, "--demo-speed: '1000' is not a number in"), "%s",
+              out);
+    cr_assert_eq(strchr(out, '\n'), out + strlen(out) - 1, "one line: %s",
+                 out);
+    free(out);
 }
 
 /* Without a token, writes are refused with a clear message (they were
@@ -639,7 +665,7 @@ Test(serve, writes_need_a_token_json_and_our_host_by_default) {
 Test(serve, admin_token_guards_delete_and_admin_post) {
     char ini[300];
     write_ini(ini, sizeof(ini), "token.ini",
-              "[http]\nadmin-token = hunter2-token\n");
+              "[http]\nadmin-token = hunter2-token\n" NO_CACHE);
     wp_t w;
     start_replay(&w, "1000", ini);
     cJSON_Delete(wait_status(&w, "pdf-render", "ERR", 20000));
@@ -719,9 +745,34 @@ Test(serve, traversal_and_oversize_requests_are_refused) {
 
 Test(serve, sigterm_stops_cleanly_and_state_survives_restart) {
     wp_t w;
-    char *args[] = {"--demo", NULL};
-    cr_assert_eq(wp_start(&w, NULL, args), 0);
+    start_demo(&w);
     cJSON_Delete(wait_status(&w, "analytics", "WARN", 60000));
+    /* ... with full windows and a few evaluations in the history */
+    double complete = 0;
+    for (long end = wp_mono_ms() + 30000;
+         complete < 1 && wp_mono_ms() < end;) {
+        cJSON *j = get_json(&w, "/v3/kafka/local/consumer/analytics/lag",
+                            200);
+        cJSON *p = cJSON_GetArrayItem(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(j, "status"),
+                                "partitions"),
+            0);
+        complete = p ? cJSON_GetObjectItem(p, "complete")->valuedouble : 0;
+        cJSON_Delete(j);
+        wp_sleep_ms(100);
+    }
+    cr_assert_eq(complete, 1, "analytics' window never filled");
+    int samples = 0;
+    for (long end = wp_mono_ms() + 30000;
+         samples < 2 && wp_mono_ms() < end;) {
+        cJSON *j = get_json(
+            &w, "/v3/kafka/local/consumer/analytics/history?since=0", 200);
+        samples = cJSON_GetArraySize(cJSON_GetObjectItem(
+            cJSON_GetObjectItem(j, "history"), "samples"));
+        cJSON_Delete(j);
+        wp_sleep_ms(100);
+    }
+    cr_assert_geq(samples, 2, "no history to restore");
     long ms = 0;
     cr_assert_eq(wp_stop(&w, &ms), 0, "exit code after SIGTERM");
     cr_assert_lt(ms, 5000, "shutdown took %ld ms", ms);
