@@ -1,5 +1,6 @@
-# Warren build.  `make` builds ./warren; `make test` runs every test;
-# `make bench` runs the benchmarks; `make run` starts the live demo.
+# Warren build.  `make` builds ./warren; `make test` runs every test,
+# `make check` all but the slow wall-clock ones; `make bench` runs the
+# benchmarks; `make run` starts the live demo.
 # SANITIZE=address (ASan+UBSan) or SANITIZE=thread builds into its own
 # folder under build/ so sanitized and plain objects never mix.
 
@@ -59,7 +60,8 @@ VERDICT_BIN := $(patsubst tests/verdict/%.c,$(BUILD)/verdict/%,$(VERDICT_SRC))
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BIN := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRC))
 
-.PHONY: all deps deps-build run test unit bench clean format fuzz
+.PHONY: all deps deps-build run test check test-programs unit bench clean format \
+        fuzz
 all: warren
 
 # ./warren is always the plain build; sanitized builds keep theirs in BUILD.
@@ -256,7 +258,18 @@ fuzz: $(FUZZ_BIN)
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_S) -rss_limit_mb=1024 \
 	  build/fuzz/corpus_bc_kreq tests/fuzz/corpus_bc_kreq
 
-test: deps
+# `make test` runs everything; `make check` all but the slow wall-clock
+# programs (tests/run.sh lists them: Kafka mock clusters, the browser, the
+# clock step, the fuzz run). Both run the programs concurrently.
+test: deps test-programs
+	@BUILD=$(BUILD) CRIT_BUILD=$(CRIT_BUILD) FUZZ_BIN=$(FUZZ_BIN) \
+	  FUZZ_QUICK_S=$(FUZZ_QUICK_S) sh tests/run.sh
+
+check: deps test-programs
+	@BUILD=$(BUILD) CRIT_BUILD=$(CRIT_BUILD) sh tests/run.sh --quick
+
+# Every program the test runs need.
+test-programs:
 	@$(MAKE) --no-print-directory warren $(HELPER_BIN) $(STRESS_BIN) $(FUZZ_BIN) \
 	  $(VERDICT_BIN)
 ifeq ($(SANITIZE),thread)
@@ -265,8 +278,6 @@ ifeq ($(SANITIZE),thread)
 else
 	@$(MAKE) --no-print-directory $(UNIT_BIN) $(INTEG_BIN)
 endif
-	@BUILD=$(BUILD) CRIT_BUILD=$(CRIT_BUILD) FUZZ_BIN=$(FUZZ_BIN) \
-	  FUZZ_QUICK_S=$(FUZZ_QUICK_S) sh tests/run.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory warren $(BENCH_BIN) $(HELPER_BIN) \

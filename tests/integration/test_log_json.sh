@@ -66,6 +66,9 @@ check "  its error is a JSON line naming file:line" \
 cat >"$tmp/warren.ini" <<'INI'
 [http]
 admin-token = log-test-token
+; a fresh evaluation every second, so a status change shows soon
+[evaluator]
+expire-cache = 0
 [cluster local]
 source = embedded
 [cluster gone]
@@ -74,7 +77,8 @@ source = kafka
 servers = 127.0.0.1:1
 offset-refresh = 1s
 INI
-"$WARREN_BIN" serve --demo --config "$tmp/warren.ini" --log-format json \
+"$WARREN_BIN" serve --demo --demo-speed 10 --config "$tmp/warren.ini" \
+    --log-format json \
     --listen 127.0.0.1:0 --data-dir "$tmp/data" 2>"$tmp/log" &
 pid=$!
 

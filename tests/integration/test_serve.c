@@ -118,7 +118,8 @@ Test(serve, burrow_endpoints_answer_with_burrow_shapes) {
     wp_t w;
     char ini[300];
     /* Burrow's behaviour: writes without a token */
-    write_ini(ini, sizeof(ini), "open.ini", "[http]\nopen-writes = true\n");
+    write_ini(ini, sizeof(ini), "open.ini",
+              "[http]\nopen-writes = true\n" NO_CACHE);
     start_replay(&w, "1000", ini);
     cJSON *st = wait_status(&w, "pdf-render", "ERR", 20000);
     cJSON_Delete(st);
@@ -641,7 +642,8 @@ Test(serve, writes_need_a_token_json_and_our_host_by_default) {
 
     char ini[300];
     write_ini(ini, sizeof(ini), "open.ini",
-              "[http]\nopen-writes = true\nallowed-hosts = warren.example\n");
+              "[http]\nopen-writes = true\nallowed-hosts = warren.example\n"
+              NO_CACHE);
     start_replay(&w, "1000", ini);
     cJSON_Delete(wait_status(&w, "pdf-render", "ERR", 20000));
     wp_http(&w, "POST", "/v3/admin/loglevel", "{\"level\":\"debug\"}",
