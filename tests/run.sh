@@ -229,7 +229,7 @@ while IFS="$tab" read -r kind name rules; do
             2>&1 </dev/null
         rc=$?
         now_ms >"$work/$n.t1"
-        echo "$rc" >"$work/$n.rc"
+        echo "$rc" >"$work/$n.rc.tmp" && mv "$work/$n.rc.tmp" "$work/$n.rc"
     ) &
     pids="$pids $!"
     running="$running $n"
