@@ -1,23 +1,47 @@
 /* api_routes_notify: the webhook notifier's state over HTTP.
  *
- * GET /v3/notifiers: every notifier with its counters and the recent
- * deliveries (id, group, kind, attempts, last HTTP status or error, time);
- * GET /v3/kafka/:cluster/consumer/:group/incidents: that group's incidents
- * and their timeline, for the dashboard. URLs, headers and secrets are
- * never shown (webhook URLs are often credentials). The notifier takes its
- * own locks; handlers run on any pool thread.
+ * GET /v3/notifiers: "notifier list returned" with "notifiers": [{name,
+ * threshold, interval_s, repeat_every_s, send_close, send_once,
+ * open_after, close_after, max_retries, signed, open_incidents, queued,
+ * delivered, failed, retries, merged, dropped, pending, in_flight}] and
+ * "deliveries" (unfinished, then recent: {seq, key, id, notifier, cluster,
+ * group, kind, state, attempts, http_status, error, created, time});
+ * GET /v3/kafka/:cluster/consumer/:group/incidents: "consumer incidents
+ * returned" with cluster, group, "incidents": [{notifier, open, id, start,
+ * last_sent, notifications, status}] (id, start, last_sent and
+ * notifications only while open; last_sent once one was queued) and
+ * "timeline": [{time, notifier, event (opened|repeated|closed), id,
+ * status, key, delivery}] oldest first (key and delivery while the
+ * delivery is still known, else delivery null). Times are RFC 3339 UTC.
+ * URLs, headers and secrets are never shown (webhook URLs are often
+ * credentials): the copies the notifier hands out (mon_notify_types.h,
+ * through mon_query) do not hold them. Handlers run on any pool thread.
  */
 #ifndef API_ROUTES_NOTIFY_H
 #define API_ROUTES_NOTIFY_H
 
 #include <stddef.h>
 
-#include "http/server/api_server.h"
-#include "monitor/notify/mon_notifier.h"
+#include <cjson/cJSON.h>
 
-/* Registers the routes over notifier n (borrowed; must outlive the
- * server), before api_server_start. Returns 0, or -1 with errstr set. */
-int api_routes_notify_register(api_server_t *srv, mon_notifier_t *n,
+#include "http/server/api_server.h"
+#include "monitor/service/mon_query.h"
+
+/* Adds the members of GET /v3/notifiers's body for v ("notifiers",
+ * "deliveries") to object into; returns into. */
+cJSON *api_routes_notify_view_json(const mon_notifier_view_t *v,
+                                   cJSON *into);
+
+/* Adds the members of a group's /incidents body for g (cluster, group,
+ * "incidents", "timeline") to object into; returns into. */
+cJSON *api_routes_notify_group_json(const mon_notifier_group_t *g,
+                                    const char *cluster, const char *group,
+                                    cJSON *into);
+
+/* Registers the routes over q's notifier (q borrowed; must outlive the
+ * server), before api_server_start. Returns 0, or -1 with errstr set
+ * (q has no notifier, or a route is taken). */
+int api_routes_notify_register(api_server_t *srv, mon_query_t *q,
                                char *errstr, size_t errstr_size);
 
 #endif

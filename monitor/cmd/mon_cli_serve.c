@@ -366,14 +366,15 @@ int mon_cli_serve(int argc, char **argv) {
         fail(NULL, err);
         goto out;
     }
-    query = mon_query_new(&(mon_query_src_t){.service = svc, .config = cfg});
+    query = mon_query_new(&(mon_query_src_t){
+        .service = svc, .config = cfg, .notifier = notifier});
     routes = api_routes_kafka_new(query,
                                   mon_config_evaluator(cfg)->expire_cache_ms);
     metrics = api_metrics_new(query);
     if (api_admin_register(srv, err, sizeof(err)) != 0 ||
         api_routes_kafka_register(routes, srv, err, sizeof(err)) != 0 ||
         api_metrics_register(metrics, srv, err, sizeof(err)) != 0 ||
-        api_routes_notify_register(srv, notifier, err, sizeof(err)) != 0 ||
+        api_routes_notify_register(srv, query, err, sizeof(err)) != 0 ||
         api_routes_config_register(srv, query, err, sizeof(err)) != 0) {
         fail(NULL, err);
         goto out;

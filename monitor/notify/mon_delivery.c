@@ -1510,33 +1510,3 @@ int mon_delivery_stats(mon_delivery_t *q, size_t i,
     pthread_mutex_unlock(&q->lock);
     return 0;
 }
-
-cJSON *mon_delivery_info_json(const mon_delivery_info_t *in) {
-    static const char *const states[] = {"pending", "delivered", "failed",
-                                         "merged", "dropped"};
-    char t[MON_CLOCK_RFC3339_SIZE];
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "seq", (double)in->seq);
-    cJSON_AddStringToObject(o, "key", in->key);
-    cJSON_AddStringToObject(o, "id", in->incident_id);
-    cJSON_AddStringToObject(o, "notifier", in->notifier);
-    cJSON_AddStringToObject(o, "cluster", in->cluster);
-    cJSON_AddStringToObject(o, "group", in->group);
-    cJSON_AddStringToObject(o, "kind", kind_name(in->kind));
-    cJSON_AddStringToObject(o, "state", states[in->state]);
-    cJSON_AddNumberToObject(o, "attempts", in->attempts);
-    if (in->http_status)
-        cJSON_AddNumberToObject(o, "http_status", in->http_status);
-    else
-        cJSON_AddNullToObject(o, "http_status");
-    cJSON_AddStringToObject(o, "error", in->error ? in->error : "");
-    cJSON_AddStringToObject(o, "created",
-                            mon_clock_rfc3339(in->created_ms, t,
-                                                 sizeof(t)));
-    if (in->time_ms)
-        cJSON_AddStringToObject(o, "time", mon_clock_rfc3339(
-                                               in->time_ms, t, sizeof(t)));
-    else
-        cJSON_AddNullToObject(o, "time");
-    return o;
-}

@@ -96,24 +96,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cjson/cJSON.h>
-
 #include "monitor/config/mon_config.h"
+#include "monitor/notify/mon_notify_types.h"
 
 #define MON_DELIVERY_RING 200 /* finished deliveries remembered */
-
-typedef enum mon_delivery_kind_e {
-    MON_DELIVERY_OPEN = 1,
-    MON_DELIVERY_CLOSE = 2
-} mon_delivery_kind_t;
-
-typedef enum mon_delivery_state_e {
-    MON_DELIVERY_PENDING = 0, /* queued, in flight or waiting to retry */
-    MON_DELIVERY_DELIVERED,
-    MON_DELIVERY_FAILED,
-    MON_DELIVERY_MERGED,      /* replaced by a newer open, never sent */
-    MON_DELIVERY_DROPPED      /* over the target's max_pending, not sent */
-} mon_delivery_state_t;
 
 /* What one attempt's outcome means (mon_delivery_classify). */
 typedef enum mon_delivery_verdict_e {
@@ -170,34 +156,6 @@ typedef struct mon_delivery_entry_s {
 typedef void (*mon_delivery_replay_cb)(const mon_delivery_entry_t *e,
                                        void *arg);
 
-/* A copy of one delivery's state (mon_delivery_list). */
-typedef struct mon_delivery_info_s {
-    uint64_t seq;
-    char *key;             /* X-Warren-Delivery value */
-    char *incident_id;
-    char *notifier;
-    char *cluster;
-    char *group;
-    mon_delivery_kind_t kind;
-    mon_delivery_state_t state;
-    uint32_t attempts;
-    int http_status;       /* last HTTP status, 0 = none */
-    char *error;           /* last error or status line, "" = none */
-    int64_t created_ms;    /* evaluation time that queued it */
-    int64_t time_ms;       /* wall time of the last attempt, else 0 */
-} mon_delivery_info_t;
-
-/* Per-target counters since the queue was opened. */
-typedef struct mon_delivery_stats_s {
-    uint64_t queued;
-    uint64_t delivered;
-    uint64_t failed;
-    uint64_t retries;     /* attempts that will be retried */
-    uint64_t merged;      /* opens replaced by a newer one of the incident */
-    uint64_t dropped;     /* opens dropped over max_pending */
-    size_t pending;       /* not finished now */
-    size_t in_flight;     /* requests on the wire now */
-} mon_delivery_stats_t;
 
 typedef struct mon_delivery_s mon_delivery_t;
 
@@ -259,27 +217,16 @@ int mon_delivery_wait(mon_delivery_t *q, uint64_t seq, int64_t timeout_ms);
 int mon_delivery_list(mon_delivery_t *q, mon_delivery_info_t **out,
                       size_t *count);
 
-/* Frees an array from mon_delivery_list; NULL is fine. */
-void mon_delivery_list_free(mon_delivery_info_t *infos, size_t count);
-
 /* Copies one delivery's state by seq into *info. Returns 0, or -1 when
  * it is neither unfinished nor in the recent ring. Release the copy with
  * mon_delivery_info_clear. */
 int mon_delivery_get(mon_delivery_t *q, uint64_t seq,
                      mon_delivery_info_t *info);
 
-/* Frees the strings of *info and zeroes it; NULL is fine. */
-void mon_delivery_info_clear(mon_delivery_info_t *info);
-
 /* Counters of target i (index into the targets given to _new). Returns
  * 0, or -1 when i is out of range. */
 int mon_delivery_stats(mon_delivery_t *q, size_t i,
                        mon_delivery_stats_t *out);
-
-/* Renders an info as a JSON object {seq, key, id, notifier, cluster,
- * group, kind, state, attempts, http_status, error, created, time}
- * (times RFC 3339 UTC, null when 0). The caller owns the result. */
-cJSON *mon_delivery_info_json(const mon_delivery_info_t *info);
 
 /* Pure: what an attempt that ended with libcurl code curl_code (a
  * CURLcode) and HTTP status http_status means. */

@@ -44,8 +44,13 @@
 #define URL_MAX 2000            /* dashboard_url; "" beyond */
 #define CK_RECORDS 4096 /* journal records that force a checkpoint */
 
-enum { TL_OPENED = 0, TL_REPEATED, TL_CLOSED };
-static const char *const tl_names[] = {"opened", "repeated", "closed"};
+enum {
+    TL_OPENED = MON_NOTIFIER_OPENED,
+    TL_REPEATED = MON_NOTIFIER_REPEATED,
+    TL_CLOSED = MON_NOTIFIER_CLOSED
+};
+_Static_assert(MON_NOTIFY_ID_SIZE == MON_SIGN_UUID_LEN,
+               "an incident id is a UUID");
 
 typedef struct tl_event_s {
     int64_t t_ms;
@@ -1217,17 +1222,6 @@ int mon_notifier_deliveries(mon_notifier_t *n, mon_delivery_info_t **out,
     return mon_delivery_list(n->q, out, count);
 }
 
-cJSON *mon_notifier_deliveries_json(mon_notifier_t *n) {
-    mon_delivery_info_t *v = NULL;
-    size_t count = 0;
-    cJSON *arr = cJSON_CreateArray();
-    mon_delivery_list(n->q, &v, &count);
-    for (size_t i = 0; i < count; i++)
-        cJSON_AddItemToArray(arr, mon_delivery_info_json(&v[i]));
-    mon_delivery_list_free(v, count);
-    return arr;
-}
-
 size_t mon_notifier_open_count(mon_notifier_t *n, size_t i) {
     size_t c = 0;
     pthread_mutex_lock(&n->lock);
@@ -1239,39 +1233,36 @@ size_t mon_notifier_open_count(mon_notifier_t *n, size_t i) {
     return c;
 }
 
-cJSON *mon_notifier_to_json(mon_notifier_t *n) {
-    cJSON *o = cJSON_CreateObject();
-    cJSON *arr = cJSON_AddArrayToObject(o, "notifiers");
+int mon_notifier_view(mon_notifier_t *n, mon_notifier_view_t *out) {
+    memset(out, 0, sizeof(*out));
+    out->notifiers = mon_calloc(n->n_nfs + 1, sizeof(*out->notifiers));
+    out->n_notifiers = n->n_nfs;
     for (size_t i = 0; i < n->n_nfs; i++) {
         const mon_config_notifier_t *c = n->nfs[i].cfg;
-        mon_delivery_stats_t st = {0};
-        mon_delivery_stats(n->q, i, &st);
-        cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "name", c->name);
-        cJSON_AddStringToObject(e, "threshold", ev_status_name(c->threshold));
-        cJSON_AddNumberToObject(e, "interval_s", (double)c->interval_ms / 1e3);
-        cJSON_AddNumberToObject(e, "repeat_every_s",
-                                (double)c->repeat_every_ms / 1e3);
-        cJSON_AddBoolToObject(e, "send_close", c->send_close);
-        cJSON_AddBoolToObject(e, "send_once", c->send_once);
-        cJSON_AddNumberToObject(e, "open_after", c->open_after);
-        cJSON_AddNumberToObject(e, "close_after", c->close_after);
-        cJSON_AddNumberToObject(e, "max_retries", c->max_retries);
-        cJSON_AddBoolToObject(e, "signed", c->secret && c->secret[0]);
-        cJSON_AddNumberToObject(e, "open_incidents",
-                                (double)mon_notifier_open_count(n, i));
-        cJSON_AddNumberToObject(e, "queued", (double)st.queued);
-        cJSON_AddNumberToObject(e, "delivered", (double)st.delivered);
-        cJSON_AddNumberToObject(e, "failed", (double)st.failed);
-        cJSON_AddNumberToObject(e, "retries", (double)st.retries);
-        cJSON_AddNumberToObject(e, "merged", (double)st.merged);
-        cJSON_AddNumberToObject(e, "dropped", (double)st.dropped);
-        cJSON_AddNumberToObject(e, "pending", (double)st.pending);
-        cJSON_AddNumberToObject(e, "in_flight", (double)st.in_flight);
-        cJSON_AddItemToArray(arr, e);
+        mon_notifier_info_t *e = &out->notifiers[i];
+        e->name = c->name;
+        e->threshold = c->threshold;
+        e->interval_ms = c->interval_ms;
+        e->repeat_every_ms = c->repeat_every_ms;
+        e->send_close = c->send_close;
+        e->send_once = c->send_once;
+        e->open_after = c->open_after;
+        e->close_after = c->close_after;
+        e->max_retries = c->max_retries;
+        e->is_signed = c->secret && c->secret[0];
+        e->open_incidents = mon_notifier_open_count(n, i);
+        mon_delivery_stats(n->q, i, &e->stats);
     }
-    cJSON_AddItemToObject(o, "deliveries", mon_notifier_deliveries_json(n));
-    return o;
+    mon_delivery_list(n->q, &out->deliveries, &out->n_deliveries);
+    return 0;
+}
+
+void mon_notifier_view_free(mon_notifier_view_t *v) {
+    if (!v)
+        return;
+    free(v->notifiers);
+    mon_delivery_list_free(v->deliveries, v->n_deliveries);
+    memset(v, 0, sizeof(*v));
 }
 
 typedef struct tl_ref_s {
@@ -1286,37 +1277,30 @@ static int tl_cmp(const void *a, const void *b) {
     return x->ev.seq < y->ev.seq ? -1 : x->ev.seq > y->ev.seq;
 }
 
-cJSON *mon_notifier_group_json(mon_notifier_t *n, const char *cluster,
-                               const char *group) {
-    char t[MON_CLOCK_RFC3339_SIZE];
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "cluster", cluster);
-    cJSON_AddStringToObject(o, "group", group);
-    cJSON *inc = cJSON_AddArrayToObject(o, "incidents");
-    tl_ref_t *refs = NULL;
+int mon_notifier_group_view(mon_notifier_t *n, const char *cluster,
+                            const char *group, mon_notifier_group_t *out) {
+    tl_ref_t *refs;
     size_t nrefs = 0;
 
+    memset(out, 0, sizeof(*out));
     pthread_mutex_lock(&n->lock);
     refs = mon_calloc(n->n_nfs * MON_NOTIFIER_TIMELINE + 1, sizeof(*refs));
+    out->incidents = mon_calloc(n->n_nfs + 1, sizeof(*out->incidents));
     for (size_t i = 0; i < n->n_nfs; i++) {
         gstate_t *s = state_find(n, i, cluster, group);
         if (!s)
             continue;
-        cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "notifier", n->nfs[i].cfg->name);
-        cJSON_AddBoolToObject(e, "open", s->open);
+        mon_notifier_incident_t *e = &out->incidents[out->n_incidents++];
+        e->notifier = n->nfs[i].cfg->name;
+        e->open = s->open;
         if (s->open) {
-            cJSON_AddStringToObject(e, "id", s->id);
-            cJSON_AddStringToObject(
-                e, "start", mon_clock_rfc3339(s->start_ms, t, sizeof(t)));
-            if (s->sent)
-                cJSON_AddStringToObject(e, "last_sent",
-                                        mon_clock_rfc3339(s->last_sent_ms,
-                                                             t, sizeof(t)));
-            cJSON_AddNumberToObject(e, "notifications", s->iseq);
+            snprintf(e->id, sizeof(e->id), "%s", s->id);
+            e->start_ms = s->start_ms;
+            e->sent = s->sent;
+            e->last_sent_ms = s->last_sent_ms;
+            e->notifications = s->iseq;
         }
-        cJSON_AddStringToObject(e, "status", ev_status_name(s->last_status));
-        cJSON_AddItemToArray(inc, e);
+        e->status = s->last_status;
         for (size_t k = 0; k < s->tl_count; k++) {
             size_t idx = (s->tl_next + MON_NOTIFIER_TIMELINE - s->tl_count +
                           k) % MON_NOTIFIER_TIMELINE;
@@ -1327,27 +1311,30 @@ cJSON *mon_notifier_group_json(mon_notifier_t *n, const char *cluster,
     }
     pthread_mutex_unlock(&n->lock);
     qsort(refs, nrefs, sizeof(*refs), tl_cmp);
-    cJSON *tl = cJSON_AddArrayToObject(o, "timeline");
+    out->timeline = mon_calloc(nrefs + 1, sizeof(*out->timeline));
+    out->n_timeline = nrefs;
     for (size_t k = 0; k < nrefs; k++) {
         const tl_event_t *e = &refs[k].ev;
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "time",
-                                mon_clock_rfc3339(e->t_ms, t, sizeof(t)));
-        cJSON_AddStringToObject(j, "notifier", refs[k].notifier);
-        cJSON_AddStringToObject(j, "event", tl_names[e->event]);
-        cJSON_AddStringToObject(j, "id", e->id);
-        cJSON_AddStringToObject(j, "status", ev_status_name(e->status));
-        mon_delivery_info_t info;
-        if (e->seq && mon_delivery_get(n->q, e->seq, &info) == 0) {
-            cJSON_AddStringToObject(j, "key", info.key);
-            cJSON *d = mon_delivery_info_json(&info);
-            cJSON_AddItemToObject(j, "delivery", d);
-            mon_delivery_info_clear(&info);
-        } else {
-            cJSON_AddNullToObject(j, "delivery");
-        }
-        cJSON_AddItemToArray(tl, j);
+        mon_notifier_event_t *t = &out->timeline[k];
+        t->t_ms = e->t_ms;
+        t->notifier = refs[k].notifier;
+        t->event = (mon_notifier_event_kind_t)e->event;
+        snprintf(t->id, sizeof(t->id), "%s", e->id);
+        t->status = e->status;
+        t->has_delivery =
+            e->seq && mon_delivery_get(n->q, e->seq, &t->delivery) == 0;
     }
     free(refs);
-    return o;
+    return 0;
+}
+
+void mon_notifier_group_free(mon_notifier_group_t *g) {
+    if (!g)
+        return;
+    for (size_t k = 0; k < g->n_timeline; k++)
+        if (g->timeline[k].has_delivery)
+            mon_delivery_info_clear(&g->timeline[k].delivery);
+    free(g->timeline);
+    free(g->incidents);
+    memset(g, 0, sizeof(*g));
 }

@@ -95,8 +95,9 @@
  * What the daemon calls: mon_notifier_new_from_config at start, then for
  * each group, when mon_notifier_due(), the group's evaluation goes to
  * mon_notifier_observe; mon_notifier_destroy at exit. The HTTP layer
- * calls mon_notifier_to_json (GET /v3/notifiers) and
- * mon_notifier_group_json (a group's incidents and timeline).
+ * reads copies (mon_notify_types.h) through mon_query: mon_notifier_view
+ * (GET /v3/notifiers) and mon_notifier_group_view (a group's incidents
+ * and timeline), and renders them itself.
  */
 #ifndef MON_NOTIFIER_H
 #define MON_NOTIFIER_H
@@ -194,27 +195,18 @@ int mon_notifier_delivery(mon_notifier_t *n, uint64_t seq,
 int mon_notifier_deliveries(mon_notifier_t *n, mon_delivery_info_t **out,
                             size_t *count);
 
-/* The deliveries above as a JSON array (mon_delivery_info_json). The
- * caller owns the result. */
-cJSON *mon_notifier_deliveries_json(mon_notifier_t *n);
+/* Copies every notifier's settings and counters (never a URL, header or
+ * secret) and the deliveries above into *out (GET /v3/notifiers). Free
+ * with mon_notifier_view_free. Returns 0. Takes n->lock, then the
+ * queue's. */
+int mon_notifier_view(mon_notifier_t *n, mon_notifier_view_t *out);
 
-/* GET /v3/notifiers body: {"notifiers": [{name, threshold, interval_s,
- * repeat_every_s, send_close, send_once, open_after, close_after,
- * max_retries, signed, open_incidents, queued, delivered, failed,
- * retries, merged, dropped, pending, in_flight}], "deliveries": [...]}
- * (merged and dropped: opens never sent, see mon_delivery.h). URLs,
- * headers and secrets are never included (webhook URLs are often
- * credentials). The
- * caller owns the result. Takes n->lock, then the queue's. */
-cJSON *mon_notifier_to_json(mon_notifier_t *n);
-
-/* A group's incidents for the dashboard: {"cluster", "group",
- * "incidents": [{notifier, open, id, start, last_sent, notifications}],
- * "timeline": [{time, notifier, event (opened|repeated|closed), id,
- * status, key, delivery}]} where delivery is the delivery's state when
- * still known, oldest event first. The caller owns the result. */
-cJSON *mon_notifier_group_json(mon_notifier_t *n, const char *cluster,
-                               const char *group);
+/* Copies a group's incidents (one per notifier that evaluated it) and
+ * their timeline, oldest event first, each event with its delivery's
+ * state while that is still known (GET .../incidents). Free with
+ * mon_notifier_group_free. Returns 0. Takes n->lock, then the queue's. */
+int mon_notifier_group_view(mon_notifier_t *n, const char *cluster,
+                            const char *group, mon_notifier_group_t *out);
 
 /* Number of open incidents of notifier i (all notifiers when i is
  * SIZE_MAX). Takes n->lock. */

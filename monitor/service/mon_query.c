@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "monitor/base/mon_mem.h"
+#include "monitor/notify/mon_notifier.h"
 #include "monitor/service/mon_service.h"
 #include "monitor/store/mon_history.h"
 #include "monitor/store/mon_store.h"
@@ -21,6 +22,7 @@ struct mon_query_s {
     mon_query_clock_fn clock;
     void *clock_arg;
     const mon_config_t *config;
+    mon_notifier_t *notifier;
 };
 
 /* The store's answer in this interface's terms. */
@@ -32,6 +34,7 @@ mon_query_t *mon_query_new(const mon_query_src_t *src) {
     mon_query_t *q = mon_calloc(1, sizeof(*q));
     q->svc = src->service;
     q->config = src->config;
+    q->notifier = src->notifier;
     if (q->svc) {
         q->store = mon_service_store(q->svc);
         q->history = mon_service_history(q->svc);
@@ -156,6 +159,29 @@ int mon_query_history(const mon_query_t *q, const char *cluster,
         mon_history_get(q->history, cluster, group, since_ms, out, n) != 0)
         return MON_QUERY_ENOTFOUND;
     return 0;
+}
+
+/* ---- the notifier ---- */
+
+bool mon_query_has_notifier(const mon_query_t *q) {
+    return q->notifier != NULL;
+}
+
+int mon_query_notifiers(const mon_query_t *q, mon_notifier_view_t *out) {
+    if (!q->notifier) {
+        memset(out, 0, sizeof(*out));
+        return MON_QUERY_ENOTFOUND;
+    }
+    return mon_notifier_view(q->notifier, out);
+}
+
+int mon_query_incidents(const mon_query_t *q, const char *cluster,
+                        const char *group, mon_notifier_group_t *out) {
+    if (!q->notifier) {
+        memset(out, 0, sizeof(*out));
+        return MON_QUERY_ENOTFOUND;
+    }
+    return mon_notifier_group_view(q->notifier, cluster, group, out);
 }
 
 /* ---- writes ---- */

@@ -3,11 +3,13 @@
  * http/routes reads everything it shows through here: the clusters (each
  * with its configuration and its source's state), topics and their head
  * offsets, groups, a group's windows, its evaluation and its history. It
- * also carries the two writes Burrow's API allows (deleting a group or one
- * of its topics). Every answer is a copy the caller owns (the plain types
- * of mon_store_types.h, mon_source_status_t), so no reader ever holds a
- * store lock or a pointer into the store after a call returns; the store,
- * the history and the sources take their own locks inside each call.
+ * also carries the notifiers' state and a group's incidents, and the two
+ * writes Burrow's API allows (deleting a group or one of its topics).
+ * Every answer is a copy the caller owns (the plain types of
+ * mon_store_types.h and mon_notify_types.h, mon_source_status_t), so no
+ * reader ever holds a store or notifier lock or a pointer into them after
+ * a call returns; the store, the history, the sources and the notifier
+ * take their own locks inside each call.
  *
  * The service's events reach the outputs the same way, as plain structs:
  * mon_query_events_t is what the evaluation loop calls with every status
@@ -30,6 +32,7 @@
 #include "evaluator/ev_rules.h"
 #include "evaluator/ev_status.h"
 #include "monitor/config/mon_config.h"
+#include "monitor/notify/mon_notify_types.h"
 #include "monitor/sources/mon_source.h"
 #include "monitor/store/mon_store_types.h"
 
@@ -38,6 +41,7 @@
 struct mon_service_s;
 struct mon_store_s;
 struct mon_history_s;
+struct mon_notifier_s;
 
 /* The evaluation time of `cluster` given the wall clock (a replay
  * cluster runs on its trace's clock). Called on any thread. */
@@ -54,6 +58,7 @@ typedef struct mon_query_src_s {
     mon_query_clock_fn clock;      /* without a service; NULL: wall clock */
     void *clock_arg;
     const mon_config_t *config; /* NULL: clusters known from the store */
+    struct mon_notifier_s *notifier; /* NULL: no notifier state */
 } mon_query_src_t;
 
 typedef struct mon_query_s mon_query_t;
@@ -148,6 +153,22 @@ int64_t mon_query_status_since(const mon_query_t *q, const char *cluster,
 int mon_query_history(const mon_query_t *q, const char *cluster,
                       const char *group, int64_t since_ms,
                       mon_hsample_t **out, size_t *n);
+
+/* ---- the notifier ---- */
+
+/* True when the query has a notifier to read. */
+bool mon_query_has_notifier(const mon_query_t *q);
+
+/* Every notifier's settings and counters and the recent deliveries
+ * (mon_notifier_view_t: free with mon_notifier_view_free). Returns 0, or
+ * MON_QUERY_ENOTFOUND without a notifier (*out then empty). */
+int mon_query_notifiers(const mon_query_t *q, mon_notifier_view_t *out);
+
+/* A group's incidents and timeline (mon_notifier_group_t: free with
+ * mon_notifier_group_free); none for a group no notifier evaluated.
+ * Returns 0, or MON_QUERY_ENOTFOUND without a notifier. */
+int mon_query_incidents(const mon_query_t *q, const char *cluster,
+                        const char *group, mon_notifier_group_t *out);
 
 /* ---- events: what the evaluation loop reports, for the outputs ---- */
 

@@ -510,12 +510,12 @@ Test(notifier, five_hundred_twice_then_ok_is_three_attempts_one_key,
     cr_assert_eq(in.http_status, 200);
     cr_assert_str_eq(in.key, rA.reqs[0].delivery);
     mon_delivery_info_clear(&in);
-    cJSON *j = mon_notifier_to_json(nt);
-    cJSON *nf = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "notifiers"), 0);
-    cr_assert_eq(cJSON_GetObjectItem(nf, "delivered")->valueint, 1);
-    cr_assert_eq(cJSON_GetObjectItem(nf, "retries")->valueint, 2);
-    cr_assert_eq(cJSON_GetObjectItem(nf, "failed")->valueint, 0);
-    cJSON_Delete(j);
+    mon_notifier_view_t v;
+    cr_assert_eq(mon_notifier_view(nt, &v), 0);
+    cr_assert_eq(v.notifiers[0].stats.delivered, 1);
+    cr_assert_eq(v.notifiers[0].stats.retries, 2);
+    cr_assert_eq(v.notifiers[0].stats.failed, 0);
+    mon_notifier_view_free(&v);
     mon_notifier_destroy(nt);
 }
 
@@ -585,13 +585,14 @@ Test(notifier, hanging_receiver_delays_neither_other_notifier_nor_observe,
     cr_assert_eq(rcv_wait(&rA, 2), 2, "slow's second request is not "
                  "stuck behind the first either");
     cr_assert_eq(rcv_wait_hanging(&rA, 2), 2, "both still hanging");
-    cJSON *j = mon_notifier_to_json(nt);
-    cJSON *slow = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "notifiers"), 0);
-    cJSON *fast = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "notifiers"), 1);
-    cr_assert_eq(cJSON_GetObjectItem(slow, "in_flight")->valueint, 2);
-    cr_assert_eq(cJSON_GetObjectItem(fast, "pending")->valueint, 0);
-    cr_assert_eq(cJSON_GetObjectItem(fast, "delivered")->valueint, 2);
-    cJSON_Delete(j);
+    mon_notifier_view_t v;
+    cr_assert_eq(mon_notifier_view(nt, &v), 0);
+    const mon_delivery_stats_t *slow = &v.notifiers[0].stats;
+    const mon_delivery_stats_t *fast = &v.notifiers[1].stats;
+    cr_assert_eq(slow->in_flight, 2);
+    cr_assert_eq(fast->pending, 0);
+    cr_assert_eq(fast->delivered, 2);
+    mon_notifier_view_free(&v);
     atomic_store(&rA.release, true);
     cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
     mon_notifier_destroy(nt);
@@ -1005,17 +1006,17 @@ Test(notifier, a_hanging_receiver_keeps_the_outbox_bounded,
     for (int i = 1; i <= 500; i++)
         cr_assert_eq(mon_notifier_observe(nt, &f.ev, t + i * 1000), 1,
                      "interval %d queues its repeat", i);
-    cJSON *j = mon_notifier_to_json(nt);
-    cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "notifiers"), 0);
-    int pending = cJSON_GetObjectItem(e, "pending")->valueint;
+    mon_notifier_view_t v;
+    cr_assert_eq(mon_notifier_view(nt, &v), 0);
+    const mon_delivery_stats_t *e = &v.notifiers[0].stats;
+    int pending = (int)e->pending;
     cr_assert_leq(pending, 2, "%d pending", pending);
-    cr_assert_not_null(cJSON_GetObjectItem(e, "merged"));
-    int merged = cJSON_GetObjectItem(e, "merged")->valueint;
-    cr_assert_eq(cJSON_GetObjectItem(e, "in_flight")->valueint, 1);
+    int merged = (int)e->merged;
+    cr_assert_eq(e->in_flight, 1);
     cr_assert_eq(merged + pending, 501, "merged %d + pending %d", merged,
                  pending);
-    cr_assert_eq(cJSON_GetObjectItem(e, "dropped")->valueint, 0);
-    cJSON_Delete(j);
+    cr_assert_eq(e->dropped, 0);
+    mon_notifier_view_free(&v);
     atomic_store(&rA.release, true);
     cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
     /* the one that waited is the newest repeat */

@@ -101,10 +101,12 @@ static void *feed(void *arg) {
 static void *read_views(void *arg) {
     (void)arg;
     while (!atomic_load(&stop_reader)) {
-        cJSON *j = mon_notifier_to_json(nt);
-        cJSON_Delete(j);
-        j = mon_notifier_group_json(nt, "local", "t0-group-01");
-        cJSON_Delete(j);
+        mon_notifier_view_t view;
+        mon_notifier_view(nt, &view);
+        mon_notifier_view_free(&view);
+        mon_notifier_group_t g;
+        mon_notifier_group_view(nt, "local", "t0-group-01", &g);
+        mon_notifier_group_free(&g);
         mon_delivery_info_t *v;
         size_t n;
         mon_notifier_deliveries(nt, &v, &n);
@@ -178,16 +180,15 @@ int main(void) {
     }
     atomic_store(&stop_reader, true);
     pthread_join(th[2], NULL);
-    cJSON *j = mon_notifier_to_json(nt);
-    cJSON *arr = cJSON_GetObjectItem(j, "notifiers");
+    mon_notifier_view_t view;
+    mon_notifier_view(nt, &view);
     int delivered = 0, failed = 0, retries = 0;
-    for (int i = 0; i < cJSON_GetArraySize(arr); i++) {
-        cJSON *e = cJSON_GetArrayItem(arr, i);
-        delivered += cJSON_GetObjectItem(e, "delivered")->valueint;
-        failed += cJSON_GetObjectItem(e, "failed")->valueint;
-        retries += cJSON_GetObjectItem(e, "retries")->valueint;
+    for (size_t i = 0; i < view.n_notifiers; i++) {
+        delivered += (int)view.notifiers[i].stats.delivered;
+        failed += (int)view.notifiers[i].stats.failed;
+        retries += (int)view.notifiers[i].stats.retries;
     }
-    cJSON_Delete(j);
+    mon_notifier_view_free(&view);
     int requests = atomic_load(&n_requests);
     printf("stress_notifier: queued %d, delivered %d, failed %d, retries "
            "%d, requests %d\n", queued, delivered, failed, retries,
