@@ -952,22 +952,31 @@ int bc_log_retention(bc_log_t *log, int64_t now_ms, bc_retention_t *res,
     pthread_mutex_lock(&log->maint);
     pthread_mutex_lock(&log->lock);
     if (log->cfg.cleanup_policy & BC_CLEANUP_DELETE) {
+        /* Kafka's deletableSegments: every segment, the active one too
+         * unless it is empty (on one node the high watermark is the log
+         * end, so it never holds anything back). */
+        size_t limit = bc_segment_size(active(log)) > 0 ? log->nseg
+                                                         : log->nseg - 1;
         if (log->cfg.retention_bytes >= 0) {
             int64_t total = 0;
             for (size_t i = 0; i < log->nseg; i++)
                 total += bc_segment_size(log->segs[i]);
             int64_t diff = total - log->cfg.retention_bytes;
-            while (k + 1 < log->nseg &&
-                   diff - bc_segment_size(log->segs[k]) >= 0) {
+            while (k < limit && diff - bc_segment_size(log->segs[k]) >= 0) {
                 diff -= bc_segment_size(log->segs[k]);
                 k++;
             }
         }
         if (log->cfg.retention_ms >= 0)
-            while (k + 1 < log->nseg &&
+            while (k < limit &&
                    now_ms - seg_time(log->segs[k]) > log->cfg.retention_ms)
                 k++;
     }
+    /* Everything goes: roll an empty active segment at the log end first
+     * (Kafka's deleteSegments), so the log keeps one and its offsets. */
+    if (k > 0 && k == log->nseg &&
+        (rc = roll_locked(log, now_ms, errstr, errstr_size)) < 0)
+        k = 0;
     if (k > 0) {
         gone = bc_malloc(k * sizeof(*gone));
         memcpy(gone, log->segs, k * sizeof(*gone));

@@ -5,9 +5,9 @@
  * bc_index.h). Only the newest ("active") segment is written; it rolls by
  * segment.bytes, segment.ms or a full index. Offsets are assigned by the
  * log (LEO at append time) and are never renumbered: compaction leaves
- * gaps, retention moves the log start offset forward by whole closed
- * segments. It is built on one assumption: the OS page cache is the read
- * cache (reads are pread/mmap, nothing is cached by the application), and
+ * gaps, retention moves the log start offset forward by whole segments.
+ * It is built on one assumption: the OS page cache is the read cache
+ * (reads are pread/mmap, nothing is cached by the application), and
  * durability comes from fsync only where the flush policy asks for it.
  *
  * Files of a partition directory (besides the segments):
@@ -289,11 +289,14 @@ typedef struct bc_retention_s {
 } bc_retention_t;
 
 /* Applies retention.ms and retention.bytes (if cleanup.policy has
- * delete): deletes the oldest closed segments, oldest first, stopping at
- * the first that may stay; the active segment is never deleted. A segment
- * breaches retention.ms when now_ms - its largest record timestamp >
- * retention.ms. Moves the log start offset to the first remaining
- * segment. Takes the maintenance mutex. Returns 0 or BC_ERR_IO. */
+ * delete) as Kafka does: deletes the oldest segments, oldest first,
+ * stopping at the first that may stay. A segment breaches retention.ms
+ * when now_ms - its largest record timestamp > retention.ms. A non-empty
+ * active segment may go too: when every segment goes, an empty active
+ * segment is rolled at the log end first, so an idle partition's expired
+ * data is deleted and its offsets kept. Moves the log start offset to the
+ * first remaining segment. Takes the maintenance mutex (and the log mutex
+ * while the segment list changes). Returns 0 or BC_ERR_IO. */
 int bc_log_retention(bc_log_t *log, int64_t now_ms, bc_retention_t *res,
                      char *errstr, size_t errstr_size);
 

@@ -376,7 +376,7 @@ Test(bc_log, offset_and_timestamp_lookups_agree_with_linear_scan) {
     bc_log_close(log);
 }
 
-Test(bc_log, retention_deletes_only_closed_segments) {
+Test(bc_log, retention_deletes_the_oldest_expired_segments_first) {
     bc_log_config_t cfg = bc_log_config_default();
     cfg.segment_bytes = 2048;
     cfg.retention_ms = 1000;
@@ -389,8 +389,9 @@ Test(bc_log, retention_deletes_only_closed_segments) {
     /* Nothing is old enough yet. */
     cr_assert_eq(bc_log_retention(log, 5500, &res, NULL, 0), 0);
     cr_assert_eq(res.segments_deleted, 0);
-    /* Everything is past retention, but the active segment stays. */
-    cr_assert_eq(bc_log_retention(log, 100000, &res, NULL, 0), 0);
+    /* The closed segments are past retention, the active one (newest
+     * record 5059) not yet: only closed segments go. */
+    cr_assert_eq(bc_log_retention(log, 6059, &res, NULL, 0), 0);
     bc_log_stats(log, &after);
     cr_assert_eq(after.segments, 1);
     cr_assert_eq(res.segments_deleted, before.segments - 1);
@@ -410,6 +411,75 @@ Test(bc_log, retention_deletes_only_closed_segments) {
     bc_log_close(log);
     log = open_log(&cfg, NULL, 0);
     cr_assert_eq(bc_log_start_offset(log), after.log_start_offset);
+    bc_log_close(log);
+}
+
+/* Kafka (UnifiedLog.deleteOldSegments): a non-empty active segment whose
+ * newest record is past retention.ms is deletable too; the log rolls a
+ * new empty segment at the log end first, so the partition keeps one
+ * segment and its offsets. */
+Test(bc_log, expired_active_segment_is_rolled_and_deleted) {
+    bc_log_config_t cfg = bc_log_config_default();
+    cfg.retention_ms = 1000;
+    bc_log_t *log = open_log(&cfg, NULL, 0);
+    fill(log, 10, 4, 5000); /* one segment, newest record 5009 */
+    bc_log_stats_t st;
+    bc_log_stats(log, &st);
+    cr_assert_eq(st.segments, 1);
+    bc_retention_t res;
+    cr_assert_eq(bc_log_retention(log, 6009, &res, NULL, 0), 0);
+    cr_assert_eq(res.segments_deleted, 0, "not yet past retention.ms");
+    cr_assert_eq(bc_log_retention(log, 6010, &res, NULL, 0), 0);
+    cr_assert_eq(res.segments_deleted, 1);
+    cr_assert_gt(res.bytes_deleted, 0);
+    cr_assert_eq(res.log_start_offset, 40);
+    bc_log_stats(log, &st);
+    cr_assert_eq(st.segments, 1, "an empty active segment at the log end");
+    cr_assert_eq(st.bytes, 0);
+    cr_assert_eq(st.log_start_offset, 40);
+    cr_assert_eq(st.log_end_offset, 40);
+    char path[600];
+    bct_seg_path(path, sizeof(path), dir, 0, ".log");
+    cr_assert_eq(bct_file_size(path), -1, "the expired segment is gone");
+    bct_seg_path(path, sizeof(path), dir, 40, ".log");
+    cr_assert_eq(bct_file_size(path), 0);
+    bc_fetch_t f;
+    cr_assert_eq(bc_log_fetch(log, 0, 1000, &f, NULL, 0), BC_ERR_OUT_OF_RANGE);
+    /* The empty active segment is never deleted; appends go on. */
+    cr_assert_eq(bc_log_retention(log, 100000, &res, NULL, 0), 0);
+    cr_assert_eq(res.segments_deleted, 0);
+    fill(log, 1, 2, 200000);
+    cr_assert_eq(bc_log_end_offset(log), 42);
+    cr_assert_eq(bc_log_close(log), 0);
+    /* The new start survives a reopen, and so do the records after it. */
+    log = open_log(&cfg, NULL, 0);
+    cr_assert_eq(bc_log_start_offset(log), 40);
+    cr_assert_eq(bc_log_end_offset(log), 42);
+    collect_t *c = calloc(1, sizeof(*c));
+    read_all(log, c);
+    cr_assert_eq(c->n, 2);
+    cr_assert_eq(c->bad, 0);
+    free(c);
+    bc_log_close(log);
+}
+
+/* retention.bytes = 0 asks for an empty log: the active segment goes too
+ * (Kafka applies the size rule to the same deletable segments). */
+Test(bc_log, zero_retention_bytes_empties_the_active_segment_too) {
+    bc_log_config_t cfg = bc_log_config_default();
+    cfg.retention_ms = -1;
+    cfg.retention_bytes = 0;
+    bc_log_t *log = open_log(&cfg, NULL, 0);
+    fill(log, 5, 3, 1);
+    bc_retention_t res;
+    cr_assert_eq(bc_log_retention(log, 1000, &res, NULL, 0), 0);
+    cr_assert_eq(res.segments_deleted, 1);
+    bc_log_stats_t st;
+    bc_log_stats(log, &st);
+    cr_assert_eq(st.segments, 1);
+    cr_assert_eq(st.bytes, 0);
+    cr_assert_eq(st.log_start_offset, 15);
+    cr_assert_eq(st.log_end_offset, 15);
     bc_log_close(log);
 }
 
