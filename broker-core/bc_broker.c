@@ -26,7 +26,9 @@ typedef struct part_s {
     bc_broker_t *b;
     topic_t *t;
     int32_t id;
-    bc_log_t *log;
+    bc_log_t *log;     /* NULL while offline */
+    char *offline;     /* why it is offline, NULL when online */
+    bc_log_recovery_t rep; /* what opening the log did */
 } part_t;
 
 struct topic_s {
@@ -96,6 +98,7 @@ static void hook(void *opaque, bc_log_t *log, int64_t leo, int64_t now_ms) {
 static void topic_free(topic_t *t, int close_logs, int *rc) {
     if (!t) return;
     for (int32_t i = 0; t->parts && i < t->cfg.partitions; i++) {
+        free(t->parts[i].offline);
         if (!t->parts[i].log) continue;
         if (close_logs) {
             int r = bc_log_close(t->parts[i].log);
@@ -127,11 +130,25 @@ static int open_partitions(bc_broker_t *b, topic_t *t, int create,
         if (missing && !create)
             say(b, "%s: partition directory missing, recreating it empty",
                 pdir);
-        int flags =
-            BC_LOG_OPEN_CREATE | (b->conf.repair ? BC_LOG_OPEN_REPAIR : 0);
+        int flags = BC_LOG_OPEN_CREATE |
+                    (b->conf.on_corruption == BC_CORRUPTION_TRUNCATE
+                         ? BC_LOG_OPEN_REPAIR
+                         : 0);
+        char why[512];
         p->log = bc_log_open(pdir, &t->cfg.log, flags, now_ms, &rep, &err,
-                             errstr, errstr_size);
-        if (!p->log) return err ? err : BC_ERR_IO;
+                             why, sizeof(why));
+        if (!p->log && !create &&
+            b->conf.on_corruption == BC_CORRUPTION_OFFLINE &&
+            (err == BC_ERR_CORRUPT || err == BC_ERR_IO)) {
+            p->offline = bc_strdup(why);
+            say(b, "%s-%d is offline: %s", t->name, (int)i, why);
+            continue;
+        }
+        if (!p->log) {
+            bc_err_set(err, errstr, errstr_size, "%s", why);
+            return err ? err : BC_ERR_IO;
+        }
+        p->rep = rep;
         if (missing) {
             int rc = bc_topic_write_partition_metadata(pdir, t->cfg.topic_id,
                                                        errstr, errstr_size);
@@ -143,8 +160,9 @@ static int open_partitions(bc_broker_t *b, topic_t *t, int create,
             say(b, "%s: recovered %d segment(s) after an unclean shutdown",
                 pdir, rep.segments_recovered);
         if (rep.segments_deleted > 0)
-            say(b, "%s: repair deleted %d segment(s) after corruption", pdir,
-                rep.segments_deleted);
+            say(b, "%s: repair deleted %d segment(s) (%lld bytes) after the "
+                   "cut",
+                pdir, rep.segments_deleted, (long long)rep.bytes_deleted);
         bc_log_set_hook(p->log, hook, p);
     }
     return 0;
@@ -466,7 +484,7 @@ int bc_broker_alter_topic(bc_broker_t *b, const char *topic,
     if (rc < 0) goto out;
     t->cfg = tc;
     for (int32_t i = 0; i < t->cfg.partitions; i++)
-        bc_log_set_config(t->parts[i].log, cfg);
+        if (t->parts[i].log) bc_log_set_config(t->parts[i].log, cfg);
 out:
     pthread_rwlock_unlock(&b->topics_lock);
     return rc;
@@ -523,15 +541,77 @@ bc_log_t *bc_broker_log(bc_broker_t *b, const char *topic, int32_t partition) {
     return log;
 }
 
+int bc_broker_partition_state(bc_broker_t *b, const char *topic,
+                              int32_t partition, bc_partition_state_t *st) {
+    int rc = BC_ERR_NOT_FOUND;
+    memset(st, 0, sizeof(*st));
+    pthread_rwlock_rdlock(&b->topics_lock);
+    topic_t *t = find_topic(b, topic);
+    if (t && partition >= 0 && partition < t->cfg.partitions) {
+        const part_t *p = &t->parts[partition];
+        st->offline = p->offline != NULL;
+        if (p->offline)
+            snprintf(st->error, sizeof(st->error), "%s", p->offline);
+        st->recovery = p->rep;
+        rc = 0;
+    }
+    pthread_rwlock_unlock(&b->topics_lock);
+    return rc;
+}
+
+static int cmp_offline(const void *a, const void *b) {
+    const bc_offline_t *x = a, *y = b;
+    int c = strcmp(x->topic, y->topic);
+    return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+size_t bc_broker_offline(bc_broker_t *b, bc_offline_t **v) {
+    size_t n = 0, cap = 0;
+    *v = NULL;
+    pthread_rwlock_rdlock(&b->topics_lock);
+    for (size_t i = 0; i < b->ntopics; i++) {
+        topic_t *t = b->topics[i];
+        for (int32_t p = 0; p < t->cfg.partitions; p++) {
+            if (!t->parts[p].offline) continue;
+            if (n == cap) {
+                cap = cap ? cap * 2 : 8;
+                *v = bc_realloc(*v, cap * sizeof(**v));
+            }
+            (*v)[n].topic = bc_strdup(t->name);
+            (*v)[n].partition = p;
+            (*v)[n].error = bc_strdup(t->parts[p].offline);
+            n++;
+        }
+    }
+    pthread_rwlock_unlock(&b->topics_lock);
+    if (n) qsort(*v, n, sizeof(**v), cmp_offline);
+    return n;
+}
+
+void bc_broker_free_offline(bc_offline_t *v, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].topic);
+        free(v[i].error);
+    }
+    free(v);
+}
+
 int bc_broker_append(bc_broker_t *b, const char *topic, int32_t partition,
                      const bc_record_in_t *recs, size_t n, int flags,
                      int64_t now_ms, bc_append_info_t *info, char *errstr,
                      size_t errstr_size) {
     bc_log_t *log = bc_broker_log(b, topic, partition);
-    if (!log)
+    if (!log) {
+        bc_partition_state_t st;
+        if (bc_broker_partition_state(b, topic, partition, &st) == 0 &&
+            st.offline)
+            return bc_err_set(BC_ERR_OFFLINE, errstr, errstr_size,
+                              "%s-%d is offline: %s", topic, (int)partition,
+                              st.error);
         return bc_err_set(BC_ERR_NOT_FOUND, errstr, errstr_size,
                           "unknown topic partition %s-%d", topic,
                           (int)partition);
+    }
     return bc_log_append_records(log, recs, n, flags, now_ms, info, errstr,
                                  errstr_size);
 }
@@ -589,6 +669,7 @@ static int run_maintenance(bc_broker_t *b, int64_t now_ms, int retention,
         for (int32_t p = 0; p < t->cfg.partitions; p++) {
             bc_log_t *log = t->parts[p].log;
             bc_log_config_t cfg;
+            if (!log) continue; /* offline */
             bc_log_get_config(log, &cfg);
             st->partitions++;
             if (retention) {
@@ -630,6 +711,7 @@ int bc_broker_tick(bc_broker_t *b, int64_t now_ms, char *errstr,
     topic_t **v = snapshot(b, &n);
     for (size_t i = 0; i < n; i++)
         for (int32_t p = 0; p < v[i]->cfg.partitions; p++) {
+            if (!v[i]->parts[p].log) continue; /* offline */
             int r = bc_log_tick(v[i]->parts[p].log, now_ms, err, sizeof(err));
             if (r < 0 && rc == 0)
                 rc = bc_err_set(r, errstr, errstr_size, "%s", err);

@@ -13,6 +13,14 @@
  * drive the periodic work (flush policy, retention, compaction) with
  * bc_broker_tick or bc_broker_maintain.
  *
+ * A partition whose log is corrupt is handled as conf.on_corruption says:
+ * the open fails (the default), the log is truncated (Kafka's recovery),
+ * or the partition stays offline while the rest opens. An offline
+ * partition has no log until the data dir is opened again (after `warren
+ * broker repair`, say): bc_broker_log gives NULL, appends fail with
+ * BC_ERR_OFFLINE, maintenance passes it by, and bc_broker_offline lists
+ * it with the reason.
+ *
  * Listeners hear about every append to every partition, whether it came
  * through bc_broker_append, a producer, or bc_log_append on a log obtained
  * here: (topic, partition, log-end offset, now_ms). They run on the
@@ -44,9 +52,25 @@ typedef void (*bc_broker_listener_fn)(void *opaque, const char *topic,
                                       int32_t partition, int64_t log_end_offset,
                                       int64_t now_ms);
 
+/* What bc_broker_open does with a partition whose log is corrupt: a bad
+ * batch with valid data after it, or in a segment that is not the last
+ * (bc_log.h; a torn tail is truncated in every mode), or a log that cannot
+ * be read. */
+typedef enum bc_on_corruption_e {
+    BC_CORRUPTION_REFUSE = 0,   /* the open fails naming the file and byte;
+                                   nothing on disk is changed */
+    BC_CORRUPTION_TRUNCATE = 1, /* Kafka's recovery: the log is cut at the
+                                   first bad batch and later segments are
+                                   deleted (data loss, reported) */
+    BC_CORRUPTION_OFFLINE = 2   /* that partition stays offline (no log;
+                                   reads and writes fail with
+                                   BC_ERR_OFFLINE), its files untouched; the
+                                   others open */
+} bc_on_corruption_t;
+
 typedef struct bc_broker_conf_s {
     int create_if_missing;    /* mkdir -p the data dir, default 0 */
-    int repair;               /* open logs with BC_LOG_OPEN_REPAIR */
+    bc_on_corruption_t on_corruption; /* default BC_CORRUPTION_REFUSE */
     bc_log_config_t defaults; /* config of topics created with NULL cfg */
     int64_t retention_check_interval_ms; /* log.retention.check.interval.ms,
                                             300000; used by tick */
@@ -70,11 +94,12 @@ typedef struct bc_maint_stats_s {
 bc_broker_conf_t bc_broker_conf_default(void);
 
 /* Opens the data dir, loads every topic's config and opens (recovering)
- * every partition; recovery reports go to conf->msg_fn. conf may be NULL.
- * Fails with NULL, *err (may be NULL) and errstr when the dir is missing
- * or unreadable (BC_ERR_NOT_FOUND/BC_ERR_IO), already open elsewhere
- * (BC_ERR_LOCKED), or a topic config or segment is corrupt
- * (BC_ERR_CORRUPT; nothing on disk is changed in that case). */
+ * every partition; recovery reports, and each partition left offline, go
+ * to conf->msg_fn. conf may be NULL. Fails with NULL, *err (may be NULL)
+ * and errstr when the dir is missing or unreadable (BC_ERR_NOT_FOUND /
+ * BC_ERR_IO), already open elsewhere (BC_ERR_LOCKED), a topic config is
+ * corrupt, or (with BC_CORRUPTION_REFUSE) a segment is (BC_ERR_CORRUPT;
+ * nothing on disk is changed in that case). */
 bc_broker_t *bc_broker_open(const char *data_dir, const bc_broker_conf_t *conf,
                             int64_t now_ms, int *err, char *errstr,
                             size_t errstr_size);
@@ -125,11 +150,38 @@ int bc_broker_list_topics(bc_broker_t *b, char ***names, size_t *count);
 void bc_broker_free_topics(char **names, size_t count);
 
 /* The log of one partition, or NULL if the topic or partition does not
- * exist. Borrowed: valid until bc_broker_close. */
+ * exist or is offline. Borrowed: valid until bc_broker_close. */
 bc_log_t *bc_broker_log(bc_broker_t *b, const char *topic, int32_t partition);
 
-/* bc_log_append_records on one partition. Returns its result, or
- * BC_ERR_NOT_FOUND for an unknown topic/partition. */
+/* How one partition came up at open. */
+typedef struct bc_partition_state_s {
+    int offline;                /* left offline (BC_CORRUPTION_OFFLINE) */
+    char error[512];            /* why, naming the file and byte offset;
+                                   "" when online */
+    bc_log_recovery_t recovery; /* what opening its log found and did
+                                   (truncation, repair); zeroed when
+                                   offline or created by this broker */
+} bc_partition_state_t;
+
+/* Fills *st for one partition. Returns 0 or BC_ERR_NOT_FOUND. */
+int bc_broker_partition_state(bc_broker_t *b, const char *topic,
+                              int32_t partition, bc_partition_state_t *st);
+
+/* One partition left offline. */
+typedef struct bc_offline_s {
+    char *topic;
+    int32_t partition;
+    char *error; /* as bc_partition_state_t.error */
+} bc_offline_t;
+
+/* The partitions left offline by bc_broker_open, sorted by topic and
+ * partition, into *v (malloc'd; free with bc_broker_free_offline; NULL
+ * when none). Returns how many. */
+size_t bc_broker_offline(bc_broker_t *b, bc_offline_t **v);
+void bc_broker_free_offline(bc_offline_t *v, size_t n);
+
+/* bc_log_append_records on one partition. Returns its result,
+ * BC_ERR_NOT_FOUND for an unknown topic/partition, or BC_ERR_OFFLINE. */
 int bc_broker_append(bc_broker_t *b, const char *topic, int32_t partition,
                      const bc_record_in_t *recs, size_t n, int flags,
                      int64_t now_ms, bc_append_info_t *info, char *errstr,

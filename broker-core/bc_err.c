@@ -25,6 +25,8 @@ const char *bc_err_str(int err) {
         return "too large";
     case BC_ERR_LOCKED:
         return "locked by another user";
+    case BC_ERR_OFFLINE:
+        return "partition offline";
     default:
         return "unknown error";
     }

@@ -19,6 +19,7 @@
 #define BC_ERR_EXISTS (-6)       /* topic already exists */
 #define BC_ERR_TOO_LARGE (-7)    /* record or batch over max.message.bytes */
 #define BC_ERR_LOCKED (-8)       /* data dir or partition held elsewhere */
+#define BC_ERR_OFFLINE (-9)      /* partition left offline (corrupt log) */
 
 /* A static, human-readable name for a code ("corrupt data", ...); never
  * NULL. Thread-safe. */

@@ -240,6 +240,25 @@ static void log_free(bc_log_t *log) {
     free(log);
 }
 
+/* Repair: removes the n segments at bases (their .log and indexes),
+ * counting them and their .log bytes into rep. */
+static void drop_segments(const char *dir, const int64_t *bases, size_t n,
+                          bc_log_recovery_t *rep) {
+    static const char *const sfx[] = {".log", ".index", ".timeindex"};
+    char path[4096];
+    for (size_t j = 0; j < n; j++) {
+        struct stat st;
+        bc_segment_path(path, sizeof(path), dir, bases[j], ".log");
+        if (stat(path, &st) == 0) rep->bytes_deleted += st.st_size;
+        for (size_t f = 0; f < 3; f++) {
+            bc_segment_path(path, sizeof(path), dir, bases[j], sfx[f]);
+            unlink(path);
+        }
+        rep->segments_deleted++;
+    }
+    if (n > 0) bc_fs_fsync_dir(dir);
+}
+
 bc_log_t *bc_log_open(const char *dir, const bc_log_config_t *cfg, int flags,
                       int64_t now_ms, bc_log_recovery_t *rep, int *err,
                       char *errstr, size_t errstr_size) {
@@ -253,6 +272,8 @@ bc_log_t *bc_log_open(const char *dir, const bc_log_config_t *cfg, int flags,
     if (!rep) rep = &dummy;
     memset(rep, 0, sizeof(*rep));
     rep->truncated_at = -1;
+    rep->cut_segment = -1;
+    rep->cut_byte = -1;
     log->dir = bc_strdup(dir);
     log->dirfd = -1;
     log->cfg = cfg ? *cfg : bc_log_config_default();
@@ -288,23 +309,41 @@ bc_log_t *bc_log_open(const char *dir, const bc_log_config_t *cfg, int flags,
     if (!rep->clean_shutdown) read_checkpoint(dir, RP_FILE, &rp, &unused);
 
     int64_t expect = nb ? bases[0] : 0;
+    int repair = (flags & BC_LOG_OPEN_REPAIR) != 0, reactivate = 0;
     for (size_t i = 0; i < nb; i++) {
         bc_segment_open_t o;
         bc_segment_report_t srep;
         memset(&o, 0, sizeof(o));
         o.last = i == nb - 1;
         o.recover = !rep->clean_shutdown && (o.last || bases[i + 1] > rp);
-        o.repair = (flags & BC_LOG_OPEN_REPAIR) != 0;
+        o.repair = repair;
+        o.flushed_offset = rep->clean_shutdown ? INT64_MAX : rp;
         o.expect_offset = expect;
         o.index_max_bytes = log->cfg.segment_index_bytes;
         o.index_interval = log->cfg.index_interval_bytes;
         o.now_ms = now_ms;
-        if (bases[i] < expect) {
+        if (bases[i] < expect && !repair) {
             rc = bc_err_set(BC_ERR_CORRUPT, errstr, errstr_size,
                             "%s: segment %020" PRId64
                             " overlaps the one before it (ends at %" PRId64 ")",
                             dir, bases[i], expect);
             goto err;
+        }
+        if (bases[i] < expect) {
+            /* Repair: an overlapping segment and all after it go. */
+            rep->cut_segment = bases[i];
+            rep->cut_byte = 0;
+            rep->truncated_at = expect;
+            snprintf(rep->reason, sizeof(rep->reason),
+                     "segment overlaps the one before it (ends at %" PRId64
+                     ")",
+                     expect);
+            snprintf(rep->message, sizeof(rep->message),
+                     "%s/%020" PRId64 ".log: %s", dir, bases[i], rep->reason);
+            drop_segments(dir, bases + i, nb - i, rep);
+            nb = i;
+            reactivate = 1;
+            break;
         }
         bc_segment_t *seg =
             bc_segment_open(dir, bases[i], &o, &srep, &rc, errstr, errstr_size);
@@ -316,6 +355,9 @@ bc_log_t *bc_log_open(const char *dir, const bc_log_config_t *cfg, int flags,
         if (srep.truncated_at >= 0) {
             rep->bytes_truncated += srep.bytes_truncated;
             rep->truncated_at = bc_segment_next_offset(seg);
+            rep->cut_segment = bases[i];
+            rep->cut_byte = srep.truncated_at;
+            snprintf(rep->reason, sizeof(rep->reason), "%s", srep.reason);
             snprintf(rep->message, sizeof(rep->message),
                      "%s/%020" PRId64 ".log: truncated %lld bytes at byte "
                      "%lld (offset %lld): %s",
@@ -326,25 +368,33 @@ bc_log_t *bc_log_open(const char *dir, const bc_log_config_t *cfg, int flags,
         expect = bc_segment_next_offset(seg);
         if (srep.corrupt_mid_log && !o.last) {
             /* Repair: everything after a mid-log cut goes (Kafka). */
-            static const char *const sfx[] = {".log", ".index", ".timeindex"};
-            for (size_t j = i + 1; j < nb; j++) {
-                for (size_t f = 0; f < 3; f++) {
-                    bc_segment_path(path, sizeof(path), dir, bases[j], sfx[f]);
-                    unlink(path);
-                }
-                rep->segments_deleted++;
-            }
+            drop_segments(dir, bases + i + 1, nb - i - 1, rep);
             nb = i + 1;
-            /* The cut segment becomes the active one again. */
-            bc_segment_close(log->segs[--log->nseg]);
-            o.last = 1;
-            o.recover = 1;
-            seg = bc_segment_open(dir, bases[i], &o, NULL, &rc, errstr,
-                                  errstr_size);
-            if (!seg) goto err;
-            push_segment(log, seg);
+            reactivate = 1;
             break;
         }
+    }
+    if (reactivate && log->nseg > 0) {
+        /* After a repair cut the last segment kept becomes the active
+         * one again (its indexes grow back). */
+        bc_segment_open_t o;
+        int64_t base = bc_segment_base(active(log));
+        memset(&o, 0, sizeof(o));
+        o.last = 1;
+        o.recover = 1;
+        o.repair = 1;
+        o.flushed_offset = rep->clean_shutdown ? INT64_MAX : rp;
+        o.expect_offset = log->nseg > 1
+                              ? bc_segment_next_offset(log->segs[log->nseg - 2])
+                              : base;
+        o.index_max_bytes = log->cfg.segment_index_bytes;
+        o.index_interval = log->cfg.index_interval_bytes;
+        o.now_ms = now_ms;
+        bc_segment_close(log->segs[--log->nseg]);
+        bc_segment_t *seg =
+            bc_segment_open(dir, base, &o, NULL, &rc, errstr, errstr_size);
+        if (!seg) goto err;
+        push_segment(log, seg);
     }
     if (log->nseg == 0) {
         bc_segment_t *seg = bc_segment_create(
@@ -359,6 +409,8 @@ bc_log_t *bc_log_open(const char *dir, const bc_log_config_t *cfg, int flags,
     log->start = bc_segment_base(log->segs[0]);
     log->recovery_point =
         rep->clean_shutdown ? bc_segment_next_offset(active(log)) : rp;
+    if (log->recovery_point > bc_segment_next_offset(active(log)))
+        log->recovery_point = bc_segment_next_offset(active(log));
     if (log->recovery_point < log->start) log->recovery_point = log->start;
     log->checkpointed_rp = log->recovery_point;
     log->first_dirty = log->start;

@@ -90,9 +90,15 @@ typedef struct bc_log_recovery_s {
     int segments_recovered;  /* segments re-validated */
     int indexes_rebuilt;     /* segments whose indexes were rebuilt */
     int64_t bytes_truncated; /* torn/corrupt tail bytes cut off */
-    int64_t truncated_at;    /* offset where the cut happened, -1 none */
-    int segments_deleted;    /* only with BC_LOG_OPEN_REPAIR */
-    char message[256];       /* human summary of a truncation, or "" */
+    int64_t truncated_at;    /* offset where the cut happened (the new log
+                                end), -1 none */
+    int64_t cut_segment;     /* base offset of the segment cut, -1 none */
+    int64_t cut_byte;        /* byte position of the cut in its .log */
+    int segments_deleted;    /* only with BC_LOG_OPEN_REPAIR: segments
+                                after the cut, removed */
+    int64_t bytes_deleted;   /* their .log bytes */
+    char reason[160];        /* what was wrong at the cut, or "" */
+    char message[512];       /* human summary of a truncation, or "" */
 } bc_log_recovery_t;
 
 /* Result of one append. */

@@ -309,9 +309,19 @@ static int load_partition(bc_offsets_t *off, int32_t p, bc_offsets_load_t *st,
     int64_t pos, end, next;
     int rc;
 
-    if (!log)
+    if (!log) {
+        bc_partition_state_t ps;
+        if (bc_broker_partition_state(off->broker, BC_OFFSETS_TOPIC, p, &ps) ==
+                0 &&
+            ps.offline) {
+            /* Its groups' commits are lost until it is repaired; their
+             * new commits fail with BC_ERR_OFFLINE. */
+            st->offline_partitions++;
+            return 0;
+        }
         return bc_err_set(BC_ERR_NOT_FOUND, errstr, errstr_size,
                           "%s-%d: partition missing", BC_OFFSETS_TOPIC, (int)p);
+    }
     pos = bc_log_start_offset(log);
     end = bc_log_end_offset(log);
     while (pos < end) {

@@ -108,6 +108,7 @@ typedef struct bc_offsets_load_s {
     int64_t tombstones; /* deletions applied */
     int64_t skipped;    /* other key versions (group metadata, ...) */
     int64_t entries;    /* live (group, topic, partition) entries */
+    int32_t offline_partitions; /* left offline by the broker: not read */
 } bc_offsets_load_t;
 
 /* Java's Utils.abs(group.hashCode()) % partitions (partitions >= 1). */
@@ -115,8 +116,9 @@ int32_t bc_offsets_partition_for(const char *group, int32_t partitions);
 
 /* Opens the committed-offset table of `broker`: creates
  * __consumer_offsets (compacted) if missing, then rebuilds the table by
- * reading every partition from its log start. conf may be NULL; `load`
- * may be NULL. Returns NULL with errstr filled when the topic cannot be
+ * reading every partition from its log start (a partition the broker
+ * left offline is passed over and counted in load->offline_partitions).
+ * conf may be NULL; `load` may be NULL. Returns NULL with errstr filled when the topic cannot be
  * created or read, or holds a malformed commit record (named by partition
  * and offset). The broker must outlive the table. */
 bc_offsets_t *bc_offsets_open(bc_broker_t *broker,

@@ -221,10 +221,15 @@ static int drain(bc_producer_t *p, ppart_t *pp, int64_t now_ms, int force,
         for (size_t i = 0; i < n; i++)
             data[i] = bc_batch_builder_finish(grp[i]->bb, &lens[i]);
         char err[256];
-        int rc = bc_log_append_v(pp->log, data, lens, n,
-                                 BC_APPEND_TRUSTED |
-                                     (p->conf.durable ? BC_APPEND_SYNC : 0),
-                                 now_ms, infos, err, sizeof(err));
+        int rc = pp->log ? bc_log_append_v(pp->log, data, lens, n,
+                                           BC_APPEND_TRUSTED |
+                                               (p->conf.durable
+                                                    ? BC_APPEND_SYNC
+                                                    : 0),
+                                           now_ms, infos, err, sizeof(err))
+                         : bc_err_set(BC_ERR_OFFLINE, err, sizeof(err),
+                                      "%s-%d is offline", pp->t->name,
+                                      (int)pp->id);
         if (rc < 0) {
             note_error(p, rc, err);
             if (first_err && *first_err == 0) *first_err = rc;

@@ -243,11 +243,23 @@ static int recover(bc_segment_t *seg, const bc_segment_open_t *o,
     rep->index_rebuilt = 1;
     if (pos < size) {
         int follows = valid_batch_after(map, pos + 1, size, next);
-        if ((follows || !o->last) && !o->repair) {
+        int torn = o->last && !follows && next >= o->flushed_offset;
+        if (!torn && !o->repair) {
+            char ctx[96];
+            if (follows)
+                snprintf(ctx, sizeof(ctx), "valid data follows");
+            else if (!o->last)
+                snprintf(ctx, sizeof(ctx), "later segments follow");
+            else if (o->flushed_offset == INT64_MAX)
+                snprintf(ctx, sizeof(ctx), "the log was closed cleanly");
+            else
+                snprintf(ctx, sizeof(ctx),
+                         "offset %lld was flushed (recovery point %lld)",
+                         (long long)next, (long long)o->flushed_offset);
             rc = bc_err_set(BC_ERR_CORRUPT, errstr, errstr_size,
-                            "%s: byte %lld: %s; valid data follows, not a "
-                            "torn write (refusing to truncate)",
-                            seg->log_path, (long long)pos, why);
+                            "%s: byte %lld: %s; %s, not a torn write "
+                            "(refusing to truncate)",
+                            seg->log_path, (long long)pos, why, ctx);
             goto out;
         }
         if (ftruncate(seg->fd, (off_t)pos) < 0) {
@@ -257,7 +269,7 @@ static int recover(bc_segment_t *seg, const bc_segment_open_t *o,
         }
         rep->bytes_truncated = size - pos;
         rep->truncated_at = pos;
-        rep->corrupt_mid_log = follows || !o->last;
+        rep->corrupt_mid_log = !torn;
         snprintf(rep->reason, sizeof(rep->reason), "%s", why);
     }
     seg->size = pos;

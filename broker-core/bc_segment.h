@@ -13,11 +13,11 @@
  * a full recovery of the segment. Recover: every batch is checked
  * (length, magic, CRC-32C, offsets increasing and fitting the segment)
  * and both indexes are rebuilt. A bad batch with nothing valid after it
- * in the last segment is a torn tail: the file is truncated there. Any
- * other bad batch is corruption: the open fails with BC_ERR_CORRUPT
- * naming the file and byte offset, and the .log is left untouched, unless
- * `repair` is set (then it is truncated and the caller must drop the
- * segments after it).
+ * in the last segment, at or above flushed_offset, is a torn tail: the
+ * file is truncated there. Any other bad batch is corruption: the open
+ * fails with BC_ERR_CORRUPT naming the file and byte offset, and the .log
+ * is left untouched, unless `repair` is set (then it is truncated and the
+ * caller must drop the segments after it).
  *
  * Thread safety: the owning log serialises appends, seal and truncation;
  * reads and lookups of a sealed segment may run concurrently.
@@ -38,6 +38,10 @@ typedef struct bc_segment_open_s {
     int recover;             /* re-validate every batch */
     int last;                /* newest segment: becomes active */
     int repair;              /* truncate even mid-log corruption */
+    int64_t flushed_offset;  /* batches from below this offset were
+                                fsynced (INT64_MAX after a clean shutdown):
+                                a bad one there is corruption, never a
+                                torn write; 0 = nothing known */
     int64_t expect_offset;   /* first batch must start at or above */
     int64_t index_max_bytes; /* segment.index.bytes */
     int32_t index_interval;  /* index.interval.bytes */

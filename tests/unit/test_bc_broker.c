@@ -274,3 +274,146 @@ Test(bc_broker, tick_runs_retention_on_its_interval) {
     cr_assert_gt(bc_log_start_offset(bc_broker_log(b, "t", 0)), 0);
     bc_broker_close(b);
 }
+
+/* ---- corruption: refuse, offline, truncate -------------------------- */
+
+static bc_broker_t *open_mode(bc_on_corruption_t mode, int *e, char *err,
+                              size_t errsz) {
+    bc_broker_conf_t conf = bc_broker_conf_default();
+    conf.on_corruption = mode;
+    return bc_broker_open(dir, &conf, 1000, e, err, errsz);
+}
+
+/* Three partitions of 20 single-record batches each, closed cleanly; then
+ * one byte inside the first batch of partition 1 is flipped (the CRC no
+ * longer holds, valid batches follow: corruption, not a torn write).
+ * Returns that segment's size. */
+static long long corrupt_one_partition(char *seg, size_t segsz) {
+    bc_broker_t *b = open_broker();
+    cr_assert_eq(bc_broker_create_topic(b, "orders", 3, NULL, 1, NULL, 0), 0);
+    for (int i = 0; i < 20; i++)
+        for (int p = 0; p < 3; p++) {
+            char v[32];
+            int n = snprintf(v, sizeof(v), "p%d-%d", p, i);
+            bc_record_in_t r = {NULL, -1, v, n, 1000 + i, NULL, 0};
+            cr_assert_eq(
+                bc_broker_append(b, "orders", p, &r, 1, 0, 2, NULL, NULL, 0),
+                0);
+        }
+    cr_assert_eq(bc_broker_close(b), 0);
+    snprintf(seg, segsz, "%s/orders-1/00000000000000000000.log", dir);
+    bct_flip_byte(seg, 40, 0x10); /* in the first batch, under its CRC */
+    return bct_file_size(seg);
+}
+
+Test(bc_broker, corrupt_segment_refuses_open_by_default_changing_nothing) {
+    char seg[700], err[1024];
+    long long size = corrupt_one_partition(seg, sizeof(seg));
+    int e = 0;
+    cr_assert_null(bc_broker_open(dir, NULL, 1000, &e, err, sizeof(err)));
+    cr_assert_eq(e, BC_ERR_CORRUPT);
+    cr_assert(strstr(err, "orders-1/00000000000000000000.log") != NULL, "%s",
+              err);
+    cr_assert(strstr(err, "byte 0") != NULL, "%s", err);
+    cr_assert_eq(bct_file_size(seg), size, "nothing truncated");
+}
+
+typedef struct msgs_s {
+    char text[8][1024];
+    int n;
+} msgs_t;
+
+static void keep_msg(void *opaque, const char *msg) {
+    msgs_t *m = opaque;
+    if (m->n < 8) snprintf(m->text[m->n++], sizeof(m->text[0]), "%s", msg);
+}
+
+Test(bc_broker, offline_mode_opens_the_rest_and_keeps_the_bad_partition_out) {
+    char seg[700], err[1024];
+    long long size = corrupt_one_partition(seg, sizeof(seg));
+    msgs_t msgs;
+    memset(&msgs, 0, sizeof(msgs));
+    bc_broker_conf_t conf = bc_broker_conf_default();
+    conf.on_corruption = BC_CORRUPTION_OFFLINE;
+    conf.msg_fn = keep_msg;
+    conf.msg_opaque = &msgs;
+    int e = 0;
+    bc_broker_t *b = bc_broker_open(dir, &conf, 1000, &e, err, sizeof(err));
+    cr_assert_not_null(b, "open: %s", err);
+    /* The other partitions serve: reads and writes. */
+    cr_assert_eq(bc_log_end_offset(bc_broker_log(b, "orders", 0)), 20);
+    cr_assert_eq(bc_log_end_offset(bc_broker_log(b, "orders", 2)), 20);
+    bc_record_in_t r = {NULL, -1, "x", 1, 5000, NULL, 0};
+    cr_assert_eq(bc_broker_append(b, "orders", 2, &r, 1, 0, 5000, NULL, NULL,
+                                  0),
+                 0);
+    /* The bad one is offline, with the file and byte offset. */
+    cr_assert_null(bc_broker_log(b, "orders", 1));
+    cr_assert_eq(bc_broker_append(b, "orders", 1, &r, 1, 0, 5000, NULL, err,
+                                  sizeof(err)),
+                 BC_ERR_OFFLINE);
+    cr_assert(strstr(err, "orders-1 is offline") != NULL, "%s", err);
+    bc_partition_state_t st;
+    cr_assert_eq(bc_broker_partition_state(b, "orders", 1, &st), 0);
+    cr_assert(st.offline);
+    cr_assert(strstr(st.error, "orders-1/00000000000000000000.log: byte 0") !=
+                  NULL,
+              "%s", st.error);
+    cr_assert_eq(bc_broker_partition_state(b, "orders", 0, &st), 0);
+    cr_assert_not(st.offline);
+    cr_assert_str_eq(st.error, "");
+    cr_assert_eq(bc_broker_partition_state(b, "orders", 3, &st),
+                 BC_ERR_NOT_FOUND);
+    bc_offline_t *off;
+    size_t n = bc_broker_offline(b, &off);
+    cr_assert_eq(n, 1);
+    cr_assert_str_eq(off[0].topic, "orders");
+    cr_assert_eq(off[0].partition, 1);
+    cr_assert(strstr(off[0].error, "byte 0") != NULL, "%s", off[0].error);
+    bc_broker_free_offline(off, n);
+    /* One message says so. */
+    int said = 0;
+    for (int i = 0; i < msgs.n; i++)
+        said += strstr(msgs.text[i], "orders-1 is offline") != NULL &&
+                strstr(msgs.text[i], "byte 0") != NULL;
+    cr_assert_eq(said, 1);
+    /* Maintenance and the tick pass it by; a config change too. */
+    bc_maint_stats_t ms;
+    cr_assert_eq(bc_broker_maintain(b, 1000000, &ms, NULL, 0), 0);
+    cr_assert_eq(bc_broker_tick(b, 2000000, NULL, 0), 0);
+    bc_log_config_t cfg = bc_log_config_default();
+    cr_assert_eq(bc_broker_alter_topic(b, "orders", &cfg, NULL, 0), 0);
+    cr_assert_eq(bc_broker_close(b), 0);
+    /* Its files were never touched: refuse still refuses. */
+    cr_assert_eq(bct_file_size(seg), size);
+    cr_assert_null(open_mode(BC_CORRUPTION_REFUSE, &e, err, sizeof(err)));
+    cr_assert_eq(e, BC_ERR_CORRUPT);
+}
+
+Test(bc_broker, truncate_mode_cuts_at_the_bad_batch_and_reports_it) {
+    char seg[700], err[1024];
+    long long size = corrupt_one_partition(seg, sizeof(seg));
+    int e = 0;
+    bc_broker_t *b = open_mode(BC_CORRUPTION_TRUNCATE, &e, err, sizeof(err));
+    cr_assert_not_null(b, "open: %s", err);
+    bc_log_t *log = bc_broker_log(b, "orders", 1);
+    cr_assert_not_null(log);
+    cr_assert_eq(bc_log_end_offset(log), 0, "the first batch was bad");
+    bc_partition_state_t st;
+    cr_assert_eq(bc_broker_partition_state(b, "orders", 1, &st), 0);
+    cr_assert_not(st.offline);
+    cr_assert_eq(st.recovery.bytes_truncated, size);
+    cr_assert_eq(st.recovery.cut_segment, 0);
+    cr_assert_eq(st.recovery.cut_byte, 0);
+    cr_assert_eq(st.recovery.truncated_at, 0);
+    cr_assert_neq(st.recovery.reason[0], 0);
+    cr_assert_eq(bc_broker_partition_state(b, "orders", 0, &st), 0);
+    cr_assert_eq(st.recovery.bytes_truncated, 0);
+    cr_assert_eq(st.recovery.cut_segment, -1);
+    cr_assert_eq(bc_log_end_offset(bc_broker_log(b, "orders", 0)), 20);
+    cr_assert_eq(bc_broker_close(b), 0);
+    /* After the repair the data dir opens in the default mode again. */
+    b = open_mode(BC_CORRUPTION_REFUSE, &e, err, sizeof(err));
+    cr_assert_not_null(b, "reopen: %s", err);
+    bc_broker_close(b);
+}

@@ -214,6 +214,47 @@ Test(bc_log, byte_flipped_in_tail_is_truncated_on_open_rest_readable) {
     bc_log_close(log);
 }
 
+/* A torn write can only hit bytes that were never fsynced: after a clean
+ * close (or below the recovery point) a bad last batch is corruption,
+ * and its committed records are not silently cut. */
+Test(bc_log, bad_tail_after_a_clean_close_is_corruption_not_a_torn_write) {
+    bc_log_t *log = open_log(NULL, NULL, 0);
+    fill(log, 20, 5, 1);
+    char path[600];
+    bct_seg_path(path, sizeof(path), dir, 0, ".log");
+    long long before = bct_file_size(path);
+    cr_assert_eq(bc_log_close(log), 0);
+    bct_flip_byte(path, before - 3, 0x40); /* inside the last batch */
+    char err[512];
+    int e = 0;
+    cr_assert_null(bc_log_open(dir, NULL, 0, 1000, NULL, &e, err, sizeof(err)));
+    cr_assert_eq(e, BC_ERR_CORRUPT);
+    cr_assert(strstr(err, "closed cleanly") != NULL, "%s", err);
+    cr_assert_eq(bct_file_size(path), before);
+    bc_log_recovery_t rep;
+    log = open_log(NULL, &rep, BC_LOG_OPEN_REPAIR);
+    cr_assert_eq(bc_log_end_offset(log), 95);
+    cr_assert_gt(rep.bytes_truncated, 0);
+    bc_log_close(log);
+}
+
+Test(bc_log, bad_tail_below_the_recovery_point_is_corruption) {
+    bc_log_t *log = open_log(NULL, NULL, 0);
+    fill(log, 20, 5, 1);
+    cr_assert_eq(bc_log_flush(log, NULL, 0), 0);
+    cr_assert_eq(bc_log_tick(log, 1000000, NULL, 0), 0); /* checkpoint 100 */
+    char path[600];
+    bct_seg_path(path, sizeof(path), dir, 0, ".log");
+    long long before = bct_file_size(path);
+    bc_log_abandon(log);
+    bct_flip_byte(path, before - 3, 0x40);
+    char err[512];
+    int e = 0;
+    cr_assert_null(bc_log_open(dir, NULL, 0, 1000, NULL, &e, err, sizeof(err)));
+    cr_assert_eq(e, BC_ERR_CORRUPT);
+    cr_assert(strstr(err, "recovery point 100") != NULL, "%s", err);
+}
+
 Test(bc_log, torn_partial_batch_is_truncated) {
     bc_log_t *log = open_log(NULL, NULL, 0);
     fill(log, 5, 5, 1);
@@ -265,6 +306,90 @@ Test(bc_log, corruption_with_valid_data_after_it_refuses_to_open) {
     log = open_log(NULL, &rep, BC_LOG_OPEN_REPAIR);
     cr_assert_eq(bc_log_end_offset(log), 0);
     cr_assert_eq(rep.bytes_truncated, size);
+    bc_log_close(log);
+}
+
+Test(bc_log, repair_of_a_middle_segment_cuts_there_and_deletes_the_rest) {
+    bc_log_config_t cfg = bc_log_config_default();
+    cfg.segment_bytes = 2048;
+    bc_log_t *log = open_log(&cfg, NULL, 0);
+    fill(log, 80, 4, 1);
+    bc_log_stats_t st;
+    bc_log_stats(log, &st);
+    cr_assert_gt(st.segments, 3);
+    cr_assert_eq(bc_log_close(log), 0);
+    /* The second segment's base, and the bytes of the ones after it. */
+    int64_t bases[64];
+    int nb = 0;
+    long long after = 0;
+    for (int64_t o = 0; o < 400 && nb < 64; o++) {
+        char p[600];
+        bct_seg_path(p, sizeof(p), dir, o, ".log");
+        long long sz = bct_file_size(p);
+        if (sz < 0) continue;
+        if (nb >= 2) after += sz;
+        bases[nb++] = o;
+    }
+    cr_assert_eq(nb, st.segments);
+    char path[600];
+    bct_seg_path(path, sizeof(path), dir, bases[1], ".log");
+    long long size1 = bct_file_size(path);
+    bct_flip_byte(path, 40, 0x04); /* its first batch */
+    char err[512];
+    int e = 0;
+    cr_assert_null(bc_log_open(dir, &cfg, 0, 1000, NULL, &e, err, sizeof(err)));
+    cr_assert_eq(e, BC_ERR_CORRUPT);
+    cr_assert(strstr(err, "byte 0") != NULL, "%s", err);
+    bc_log_recovery_t rep;
+    log = open_log(&cfg, &rep, BC_LOG_OPEN_REPAIR);
+    cr_assert_eq(bc_log_end_offset(log), bases[1]);
+    cr_assert_eq(rep.truncated_at, bases[1]);
+    cr_assert_eq(rep.cut_segment, bases[1]);
+    cr_assert_eq(rep.cut_byte, 0);
+    cr_assert_eq(rep.bytes_truncated, size1);
+    cr_assert_eq(rep.segments_deleted, nb - 2);
+    cr_assert_eq(rep.bytes_deleted, after);
+    bct_seg_path(path, sizeof(path), dir, bases[2], ".log");
+    cr_assert_eq(bct_file_size(path), -1);
+    /* The cut segment is the active one: appends continue from its base. */
+    fill(log, 1, 3, 1);
+    cr_assert_eq(bc_log_end_offset(log), bases[1] + 3);
+    cr_assert_eq(bc_log_close(log), 0);
+    log = open_log(&cfg, NULL, 0);
+    collect_t *c = calloc(1, sizeof(*c));
+    read_all(log, c);
+    cr_assert_eq(c->n, bases[1] + 3);
+    cr_assert_eq(c->bad, 0);
+    free(c);
+    bc_log_close(log);
+}
+
+Test(bc_log, repair_drops_a_segment_that_overlaps_the_one_before) {
+    bc_log_t *log = open_log(NULL, NULL, 0);
+    fill(log, 10, 4, 1);
+    cr_assert_eq(bc_log_close(log), 0);
+    char from[600], to[600], cmd[1400];
+    bct_seg_path(from, sizeof(from), dir, 0, ".log");
+    bct_seg_path(to, sizeof(to), dir, 20, ".log");
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", from, to);
+    cr_assert_eq(system(cmd), 0);
+    char err[512];
+    int e = 0;
+    cr_assert_null(bc_log_open(dir, NULL, 0, 1000, NULL, &e, err, sizeof(err)));
+    cr_assert_eq(e, BC_ERR_CORRUPT);
+    cr_assert(strstr(err, "overlaps") != NULL, "%s", err);
+    bc_log_recovery_t rep;
+    log = open_log(NULL, &rep, BC_LOG_OPEN_REPAIR);
+    cr_assert_eq(bc_log_end_offset(log), 40);
+    cr_assert_eq(rep.segments_deleted, 1);
+    cr_assert_eq(rep.bytes_deleted, bct_file_size(from));
+    cr_assert_eq(rep.cut_segment, 20);
+    cr_assert_eq(bct_file_size(to), -1);
+    fill(log, 1, 1, 1);
+    cr_assert_eq(bc_log_end_offset(log), 41);
+    cr_assert_eq(bc_log_close(log), 0);
+    log = open_log(NULL, NULL, 0);
+    cr_assert_eq(bc_log_end_offset(log), 41);
     bc_log_close(log);
 }
 

@@ -450,3 +450,50 @@ Test(bc_offsets, entries_and_groups_are_sorted) {
     bc_offsets_close(off);
     bc_broker_close(b);
 }
+
+/* A corrupt __consumer_offsets partition, with the broker leaving it
+ * offline: the other groups' commits load and go on; the groups mapped
+ * to the bad partition fail to commit, saying why. */
+Test(bc_offsets, offline_partition_is_passed_over_and_its_commits_fail) {
+    bc_broker_t *b = open_broker();
+    bc_offsets_t *off = open_offsets(b, NULL, NULL);
+    commit1(off, "a", "orders", 0, 10, "", 5000);      /* partition 47 */
+    commit1(off, "burrow", "orders", 0, 20, "", 5000); /* partition 3 */
+    bc_offsets_close(off);
+    cr_assert_eq(bc_broker_close(b), 0);
+    char path[512];
+    snprintf(path, sizeof(path),
+             "%s/__consumer_offsets-47/00000000000000000000.log", dir);
+    FILE *f = fopen(path, "r+");
+    cr_assert(f);
+    fseek(f, 40, SEEK_SET);
+    int c = fgetc(f);
+    fseek(f, 40, SEEK_SET);
+    fputc(c ^ 0x20, f);
+    fclose(f);
+
+    bc_broker_conf_t conf = bc_broker_conf_default();
+    conf.on_corruption = BC_CORRUPTION_OFFLINE;
+    char err[512];
+    int e = 0;
+    b = bc_broker_open(dir, &conf, 1000, &e, err, sizeof(err));
+    cr_assert(b, "%s", err);
+    bc_offsets_load_t load;
+    off = open_offsets(b, NULL, &load);
+    cr_expect_eq(load.offline_partitions, 1);
+    int64_t o = 0;
+    cr_assert_eq(bc_offsets_fetch(off, "burrow", "orders", 0, &o, NULL), 0);
+    cr_expect_eq(o, 20);
+    cr_expect_eq(bc_offsets_fetch(off, "a", "orders", 0, &o, NULL),
+                 BC_ERR_NOT_FOUND);
+    bc_offsets_commit_t cm = {"orders", 0, 30, -1, NULL};
+    cr_expect_eq(bc_offsets_commit(off, "a", &cm, 1, 6000, err, sizeof(err)),
+                 BC_ERR_OFFLINE);
+    cr_expect(strstr(err, "__consumer_offsets-47 is offline") != NULL, "%s",
+              err);
+    cr_expect_eq(bc_offsets_commit(off, "burrow", &cm, 1, 6000, err,
+                                   sizeof(err)),
+                 0, "%s", err);
+    bc_offsets_close(off);
+    bc_broker_close(b);
+}
