@@ -276,7 +276,10 @@ static void tick_all(replay_t *rp, int64_t t) {
     size_t i;
 
     for (i = 0; i < rp->nrecs; i++)
-        if (rp->recs[i]->status != EV_NOTFOUND) eval_rec(rp, rp->recs[i], t);
+        if (rp->recs[i]->status != EV_NOTFOUND) {
+            eval_rec(rp, rp->recs[i], t);
+            rp->stats->evals += rp->ev.count;
+        }
 }
 
 static int64_t sat_add(int64_t a, int64_t b) {
@@ -285,25 +288,110 @@ static int64_t sat_add(int64_t a, int64_t b) {
     return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
 }
 
+/* a + k * b for k, b >= 0, saturated. */
+static int64_t sat_add_mul(int64_t a, uint64_t k, int64_t b) {
+    int64_t m;
+
+    if (k > (uint64_t)INT64_MAX || __builtin_mul_overflow((int64_t)k, b, &m))
+        return INT64_MAX;
+    return sat_add(a, m);
+}
+
+/* A group's status at t, without printing or keeping anything. */
+static ev_status_t status_at(replay_t *rp, const rec_t *r, int64_t t) {
+    mon_store_group_eval(rp->st, r->cluster, r->group, t, &rp->params, &rp->ev);
+    rp->stats->evals += rp->ev.count ? rp->ev.count : 1;
+    return rp->ev.status;
+}
+
+/* One status change found by sparse ticking: tick k of the gap. */
+typedef struct change_s {
+    uint64_t k;
+    size_t rec; /* index into recs: the tie order of exact ticking */
+} change_t;
+
+static int cmp_change(const void *a, const void *b) {
+    const change_t *x = a, *y = b;
+
+    if (x->k != y->k) return x->k < y->k ? -1 : 1;
+    return (x->rec > y->rec) - (x->rec < y->rec);
+}
+
+/* Ticks k = 0 .. n-1 (at first + k * tick) of a gap too costly to tick
+ * through: per live group, the first and the last tick, then bisection
+ * for every change between them; the changes are then printed in time
+ * order, as exact ticking would print them. */
+static void sparse_ticks(replay_t *rp, int64_t first, uint64_t n) {
+    int64_t tick = rp->o->tick_ms;
+    change_t *ch = NULL;
+    size_t nch = 0, cap = 0, i;
+
+#define T_OF(k) sat_add_mul(first, (k), tick)
+    for (i = 0; i < rp->nrecs; i++) {
+        rec_t *r = rp->recs[i];
+        ev_status_t cur = r->status;
+        uint64_t lo = 0; /* first tick not known to be at `cur` */
+
+        if (cur == EV_NOTFOUND) continue;
+        while (lo < n) {
+            uint64_t a = lo, b = n - 1;
+
+            if (status_at(rp, r, T_OF(b)) == cur) break;
+            /* the first tick in [a, b] whose status is not cur */
+            while (a < b) {
+                uint64_t mid = a + (b - a) / 2;
+
+                if (status_at(rp, r, T_OF(mid)) != cur)
+                    b = mid;
+                else
+                    a = mid + 1;
+            }
+            if (nch == cap) {
+                cap = cap ? 2 * cap : 16;
+                ch = mon_realloc(ch, cap * sizeof(*ch));
+            }
+            ch[nch].k = a;
+            ch[nch++].rec = i;
+            cur = status_at(rp, r, T_OF(a));
+            if (cur == EV_NOTFOUND) break; /* expired: nothing moves */
+            lo = a + 1;
+        }
+    }
+    qsort(ch, nch, sizeof(*ch), cmp_change);
+    for (i = 0; i < nch; i++)
+        eval_rec(rp, rp->recs[ch[i].rec], T_OF(ch[i].k));
+    /* every group at the gap's last tick, as exact ticking leaves it */
+    for (i = 0; i < rp->nrecs; i++)
+        if (rp->recs[i]->status != EV_NOTFOUND)
+            eval_rec(rp, rp->recs[i], T_OF(n - 1));
+#undef T_OF
+    free(ch);
+}
+
 /* Runs the ticks strictly before `until` (or up to it when inclusive). */
 static void run_ticks(replay_t *rp, int64_t until, bool inclusive) {
-    int64_t tick = rp->o->tick_ms;
-    long n = 0;
+    int64_t tick = rp->o->tick_ms, last = inclusive ? until : until - 1;
+    uint64_t n, work = 0;
+    size_t i;
 
-    while (rp->next_tick < until || (inclusive && rp->next_tick == until)) {
-        if (rp->next_tick == INT64_MAX) break;
-        if (++n > MON_REPLAY_MAX_TICKS) {
-            /* Skip to the last tick of the gap. */
-            int64_t left = (until - rp->next_tick - (inclusive ? 0 : 1)) / tick;
-
-            rp->next_tick = sat_add(rp->next_tick, left * tick);
+    if (rp->next_tick == INT64_MAX || last < rp->next_tick) return;
+    n = (uint64_t)(last - rp->next_tick) / (uint64_t)tick + 1;
+    for (i = 0; i < rp->nrecs; i++)
+        if (rp->recs[i]->status != EV_NOTFOUND)
+            work += rp->recs[i]->partitions ? rp->recs[i]->partitions : 1;
+    if (work == 0) { /* nothing to evaluate: straight to the end */
+        rp->next_tick = sat_add_mul(rp->next_tick, n, tick);
+        return;
+    }
+    if (n <= MON_REPLAY_TICK_WORK / work) {
+        for (; n > 0; n--) {
             tick_all(rp, rp->next_tick);
             rp->next_tick = sat_add(rp->next_tick, tick);
-            break;
         }
-        tick_all(rp, rp->next_tick);
-        rp->next_tick = sat_add(rp->next_tick, tick);
+        return;
     }
+    sparse_ticks(rp, rp->next_tick, n);
+    rp->next_tick = sat_add_mul(rp->next_tick, n, tick);
 }
 
 static void advance(replay_t *rp, int64_t t) {
@@ -395,6 +483,7 @@ static int ensure_store(replay_t *rp, char *errstr, size_t errstr_size) {
     sc.intervals = rp->cfg.intervals;
     sc.min_distance_ms = rp->cfg.min_distance_ms;
     sc.expire_group_ms = rp->cfg.expire_group_ms;
+    sc.max_cells = MON_REPLAY_MAX_CELLS;
     rp->st = mon_store_new(&sc, msg, sizeof(msg));
     if (!rp->st) {
         snprintf(errstr, errstr_size, "%s:%lu: config: %s", rp->path,
@@ -407,6 +496,21 @@ static int ensure_store(replay_t *rp, char *errstr, size_t errstr_size) {
     rp->params.minimum_complete = rp->cfg.minimum_complete;
     rp->params.rules = rp->o->rules_set ? rp->o->rules : rp->cfg.rules;
     return 0;
+}
+
+/* A head or commit the store's bound refused: bad input. Returns -1. */
+static int too_big(replay_t *rp, const mon_trace_event_t *te, char *errstr,
+                   size_t errstr_size) {
+    snprintf(errstr, errstr_size,
+             "%s:%lu: field 'partition%s': %s of topic '%s' needs more than "
+             "the %lld ring slots a replay holds (partitions x intervals, "
+             "intervals %d, %lld held already)",
+             rp->path, mon_trace_line_number(rp->rd),
+             te->type == MON_TRACE_HEAD && te->partitions ? "s" : "",
+             te->type == MON_TRACE_HEAD ? "a head" : "a group's windows",
+             te->topic, (long long)MON_REPLAY_MAX_CELLS, rp->cfg.intervals,
+             (long long)mon_store_cells(rp->st));
+    return -1;
 }
 
 /* Applies one parsed line. Returns 0, or -1 with errstr set. */
@@ -435,15 +539,19 @@ static int apply(replay_t *rp, const mon_trace_event_t *te, char *errstr,
     case MON_TRACE_HEAD:
         rp->stats->heads++;
         cl = cluster_of(rp, te->cluster);
-        if (mon_store_head(cl, te->topic, te->partition, te->partitions,
-                           te->offset, te->t) != MON_STORE_STORED)
-            rp->stats->dropped++;
+        rc = mon_store_head(cl, te->topic, te->partition, te->partitions,
+                            te->offset, te->t);
+        if (rc == MON_STORE_DROP_BOUND) return too_big(rp, te, errstr,
+                                                      errstr_size);
+        if (rc != MON_STORE_STORED) rp->stats->dropped++;
         break;
     case MON_TRACE_COMMIT:
         rp->stats->commits++;
         cl = cluster_of(rp, te->cluster);
         rc = mon_store_commit(cl, te->group, te->topic, te->partition,
                               te->offset, te->t, te->owner, te->client_id);
+        if (rc == MON_STORE_DROP_BOUND) return too_big(rp, te, errstr,
+                                                      errstr_size);
         if (rc != MON_STORE_STORED && rc != MON_STORE_MERGED) {
             rp->stats->dropped++;
             break;

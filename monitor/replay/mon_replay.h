@@ -14,8 +14,19 @@
  *    its effect shows at the group's next commit or tick);
  *  - every `tick_ms` of virtual time from the first line (ticks strictly
  *    before the next instant), every known group is evaluated, so a STOP
- *    or an expiry that develops without events still shows (at most
- *    MON_REPLAY_MAX_TICKS ticks per gap; a longer gap skips to its end);
+ *    or an expiry that develops without events still shows. A gap whose
+ *    ticks would cost more than MON_REPLAY_TICK_WORK partition
+ *    evaluations (ticks x partitions of the live groups) is not ticked
+ *    through: each group is evaluated at the gap's first and last tick,
+ *    and only a group whose status differs is searched (bisection over
+ *    the ticks) for the tick where it changed, and so on to the end. That
+ *    is exact on the assumption that, with no event, time moves a group
+ *    one way (every time rule compares a silence that only lengthens:
+ *    no status comes back within a gap); the work is bounded by the
+ *    groups whose status changes, times log2 of the ticks;
+ *  - the store is bounded: at most MON_REPLAY_MAX_CELLS ring slots
+ *    (partitions x intervals over every topic and group topic), a head
+ *    or commit that would need more is bad input;
  *  - an `expect` line is checked at its own t, after the lines before it;
  *  - the rule set is the config line's `rules` (warren by default) unless
  *    the options name one; `truth` lines are read and ignored.
@@ -33,7 +44,11 @@
 
 #include "evaluator/ev_status.h"
 
-#define MON_REPLAY_MAX_TICKS 100000
+/* Partition evaluations a gap may spend on exact ticking. */
+#define MON_REPLAY_TICK_WORK 4000000
+/* Ring slots (partitions x intervals) a replay's store may hold: 16 M,
+ * 256 MB of head samples or 384 MB of windows. */
+#define MON_REPLAY_MAX_CELLS (1LL << 24)
 
 typedef enum mon_replay_format_e {
     MON_REPLAY_TEXT = 0,
@@ -61,6 +76,7 @@ typedef struct mon_replay_stats_s {
     unsigned long mismatches; /* group or partition statuses that differ */
     unsigned long changes;    /* status changes printed */
     unsigned long groups;     /* groups seen */
+    unsigned long long evals; /* partition evaluations done for ticks */
 } mon_replay_stats_t;
 
 /* Fills *o with the defaults (text, tick 10000, no check, the trace's
@@ -71,7 +87,8 @@ void mon_replay_opts_default(mon_replay_opts_t *o);
  * applied cleanly (and, with check, had at least one expect line and all
  * held), 1 when an expectation failed or there was none to check, 2 for
  * bad input: unreadable or empty file, or a malformed line (one message
- * "FILE:LINE: field 'x': why" on o->err; nothing after it is applied).
+ * "FILE:LINE: field 'x': why" on o->err; nothing after it is applied; a
+ * head or commit beyond MON_REPLAY_MAX_CELLS is such a line too).
  * *stats (may be NULL) is filled in every case. */
 int mon_replay_file(const char *path, const mon_replay_opts_t *o,
                     mon_replay_stats_t *stats);

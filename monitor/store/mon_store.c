@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <regex.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,6 +214,8 @@ struct mon_store_s {
     int intervals;
     int64_t min_distance_ms;
     int64_t expire_group_ms;
+    int64_t max_cells;           /* 0 = no bound */
+    atomic_int_fast64_t cells;   /* ring slots held, every cluster */
     bool has_allow, has_deny;
     regex_t allow, deny;
     pthread_mutex_t clusters_lock; /* guards clusters, count, cap */
@@ -284,9 +287,16 @@ static topic_t *topic_new(mon_store_cluster_t *cl, const char *name,
     return t;
 }
 
+/* Whether growing by `add` slots stays within max_cells. */
+static bool cells_fit(mon_store_t *st, int64_t add) {
+    return st->max_cells <= 0 ||
+           add <= st->max_cells - atomic_load(&st->cells);
+}
+
 /* Grows a topic's rings to n partitions (n > count). */
-static void topic_grow(const mon_store_t *st, topic_t *t, int32_t n) {
+static void topic_grow(mon_store_t *st, topic_t *t, int32_t n) {
     size_t iv = (size_t)st->intervals;
+    atomic_fetch_add(&st->cells, (int64_t)(n - t->count) * (int64_t)iv);
     ev_headring_t *nr = mon_malloc(
         (size_t)n * (sizeof(ev_headring_t) + iv * sizeof(ev_head_t)));
     ev_head_t *slots = (ev_head_t *)(nr + n);
@@ -305,8 +315,9 @@ static void topic_grow(const mon_store_t *st, topic_t *t, int32_t n) {
     t->count = n;
 }
 
-static void topic_free(topic_t *t) {
+static void topic_free(mon_store_t *st, topic_t *t) {
     if (!t) return;
+    atomic_fetch_sub(&st->cells, (int64_t)t->count * st->intervals);
     free(t->rings);
     free((char *)t->key.name);
     free(t);
@@ -324,8 +335,9 @@ static gtopic_t *gtopic_new(group_t *g, topic_t *t) {
 }
 
 /* Grows a group topic's windows to n partitions (n > count). */
-static void gtopic_grow(const mon_store_t *st, gtopic_t *gt, int32_t n) {
+static void gtopic_grow(mon_store_t *st, gtopic_t *gt, int32_t n) {
     size_t iv = (size_t)st->intervals;
+    atomic_fetch_add(&st->cells, (int64_t)(n - gt->count) * (int64_t)iv);
     gpart_t *np =
         mon_malloc((size_t)n * (sizeof(gpart_t) + iv * sizeof(ev_entry_t)));
     ev_entry_t *slots = (ev_entry_t *)(np + n);
@@ -355,6 +367,7 @@ static void gtopic_free(mon_store_cluster_t *cl, gtopic_t *gt) {
         istr_put(cl, gt->parts[p].owner);
         istr_put(cl, gt->parts[p].client_id);
     }
+    atomic_fetch_sub(&cl->st->cells, (int64_t)gt->count * cl->st->intervals);
     free(gt->parts);
     free(gt);
 }
@@ -437,7 +450,7 @@ static void cluster_clear(mon_store_cluster_t *cl) {
     group_free(cl, (group_t *)cl->groups.slots[i].item);
     hmap_free(&cl->groups);
     HMAP_FOREACH(&cl->topics, i)
-    topic_free((topic_t *)cl->topics.slots[i].item);
+    topic_free(cl->st, (topic_t *)cl->topics.slots[i].item);
     hmap_free(&cl->topics);
     /* Every istr is referenced by a partition, so strs is empty now. */
     WARREN_ASSERT(cl->strs.count == 0);
@@ -467,6 +480,7 @@ void mon_store_config_default(mon_store_config_t *cfg) {
     cfg->expire_group_ms = 604800000LL;
     cfg->group_allowlist = NULL;
     cfg->group_denylist = NULL;
+    cfg->max_cells = 0;
 }
 
 static int compile_re(regex_t *re, const char *pattern, const char *what,
@@ -491,15 +505,19 @@ mon_store_t *mon_store_new(const mon_store_config_t *cfg, char *errstr,
                 cfg ? cfg->intervals : 0);
         return NULL;
     }
-    if (cfg->min_distance_ms < 0 || cfg->expire_group_ms < 0) {
+    if (cfg->min_distance_ms < 0 || cfg->expire_group_ms < 0 ||
+        cfg->max_cells < 0) {
         err_set(errstr, errstr_size,
-                "min-distance and expire-group must not be negative");
+                "min-distance, expire-group and max-cells must not be "
+                "negative");
         return NULL;
     }
     st = mon_calloc(1, sizeof(*st));
     st->intervals = cfg->intervals;
     st->min_distance_ms = cfg->min_distance_ms;
     st->expire_group_ms = cfg->expire_group_ms;
+    st->max_cells = cfg->max_cells;
+    atomic_init(&st->cells, 0);
     if (cfg->group_allowlist && *cfg->group_allowlist) {
         if (compile_re(&st->allow, cfg->group_allowlist, "allowlist", errstr,
                        errstr_size) < 0) {
@@ -536,6 +554,10 @@ void mon_store_destroy(mon_store_t *st) {
 
 int mon_store_intervals(const mon_store_t *st) {
     return st->intervals;
+}
+
+int64_t mon_store_cells(const mon_store_t *st) {
+    return atomic_load(&((mon_store_t *)st)->cells);
 }
 
 /* Cluster by name; clusters_lock held. */
@@ -612,6 +634,10 @@ int mon_store_head(mon_store_cluster_t *cl, const char *topic,
     h.timestamp_ms = t_ms;
     pthread_rwlock_wrlock(&cl->lock);
     t = w_topic(cl, topic, len);
+    if (!cells_fit(st, (int64_t)(want - (t ? t->count : 0)) * st->intervals)) {
+        pthread_rwlock_unlock(&cl->lock);
+        return MON_STORE_DROP_BOUND;
+    }
     if (!t) {
         t = topic_new(cl, topic, len);
         cl->c_topic = t;
@@ -715,10 +741,25 @@ int mon_store_commit(mon_store_cluster_t *cl, const char *group,
     gt = cl->c_gtopic;
     if (!gt || gt->topic != t) {
         gt = hmap_get(&g->topics, t->key.name, t->key.len, t->key.hash);
-        if (!gt) gt = gtopic_new(g, t);
+        if (!gt) {
+            if (!cells_fit(st, (int64_t)t->count * st->intervals)) {
+                rc = MON_STORE_DROP_BOUND;
+                /* a group this commit would have created: not kept */
+                if (g->topics.count == 0 && g->last_commit_ms == INT64_MIN)
+                    group_delete(cl, g);
+                goto out;
+            }
+            gt = gtopic_new(g, t);
+        }
         cl->c_gtopic = gt;
     }
-    if (gt->count < t->count) gtopic_grow(st, gt, t->count);
+    if (gt->count < t->count) {
+        if (!cells_fit(st, (int64_t)(t->count - gt->count) * st->intervals)) {
+            rc = MON_STORE_DROP_BOUND;
+            goto out;
+        }
+        gtopic_grow(st, gt, t->count);
+    }
 
     gp = &gt->parts[partition];
     e.offset = offset;
@@ -777,7 +818,7 @@ int mon_store_delete_topic(mon_store_t *st, const char *cluster,
     }
     hmap_del(&cl->topics, &t->key);
     if (cl->c_topic == t) cl->c_topic = NULL;
-    topic_free(t);
+    topic_free(st, t);
     pthread_rwlock_unlock(&cl->lock);
     return 0;
 }

@@ -97,6 +97,9 @@ typedef struct mon_store_config_s {
     int64_t expire_group_ms;     /* Burrow's expire-group */
     const char *group_allowlist; /* regex, NULL or "" = allow all */
     const char *group_denylist;  /* regex, NULL or "" = deny none */
+    int64_t max_cells; /* bound on ring slots held (head slots + window
+                        * slots: partitions x intervals summed over
+                        * topics and group topics); 0 = no bound */
 } mon_store_config_t;
 
 /* What happened to one head or commit (>= 0), for sources and tests. */
@@ -106,7 +109,8 @@ typedef enum mon_store_outcome_e {
     MON_STORE_DROP_NO_TOPIC,  /* commit: the topic has no head yet */
     MON_STORE_DROP_PARTITION, /* partition < 0 or >= the count */
     MON_STORE_DROP_NO_HEAD,   /* commit: that partition has no head yet */
-    MON_STORE_DROP_FILTERED   /* commit: group denied / not allowed */
+    MON_STORE_DROP_FILTERED,  /* commit: group denied / not allowed */
+    MON_STORE_DROP_BOUND      /* growing the rings would pass max_cells */
 } mon_store_outcome_t;
 
 typedef struct mon_store_s mon_store_t;
@@ -134,6 +138,9 @@ void mon_store_destroy(mon_store_t *st);
 /* The store's intervals (window capacity). */
 int mon_store_intervals(const mon_store_t *st);
 
+/* Ring slots the store holds now (what max_cells bounds). Lock-free. */
+int64_t mon_store_cells(const mon_store_t *st);
+
 /* ---- writers (take the cluster's write lock) ---- */
 
 /* The handle of cluster `name`, created empty when unknown (NULL for an
@@ -149,14 +156,18 @@ const char *mon_store_cluster_name(const mon_store_cluster_t *cl);
 /* Records head `offset` of topic/partition seen at t_ms; `partitions` is
  * the topic's partition count when known, else 0. Returns
  * MON_STORE_STORED, MON_STORE_DROP_PARTITION (partition < 0 or beyond
- * MON_STORE_MAX_PARTITIONS) or MON_STORE_EINVAL (NULL/empty topic). */
+ * MON_STORE_MAX_PARTITIONS), MON_STORE_DROP_BOUND (the topic would grow
+ * past max_cells; nothing changed) or MON_STORE_EINVAL (NULL/empty
+ * topic). */
 int mon_store_head(mon_store_cluster_t *cl, const char *topic,
                    int32_t partition, int32_t partitions, int64_t offset,
                    int64_t t_ms);
 
 /* Records a commit of `offset` by group for topic/partition at t_ms, with
  * optional owner and client_id (NULL keeps the current ones). Returns a
- * mon_store_outcome_t (stored, merged or why it was dropped) or
+ * mon_store_outcome_t (stored, merged or why it was dropped: the group's
+ * first commit to a topic gives it a window per partition, which
+ * max_cells may refuse, MON_STORE_DROP_BOUND) or
  * MON_STORE_EINVAL (NULL/empty names). Strings are copied. */
 int mon_store_commit(mon_store_cluster_t *cl, const char *group,
                      const char *topic, int32_t partition, int64_t offset,

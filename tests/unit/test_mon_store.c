@@ -1003,3 +1003,42 @@ Test(mon_store, reads_a_version_1_snapshot_and_saves_version_2) {
     mon_store_destroy(st);
     mon_store_destroy(again);
 }
+
+Test(mon_store, max_cells_refuses_growth_beyond_it_and_counts_what_is_freed) {
+    mon_store_config_t cfg;
+    char err[256] = "";
+    mon_store_t *st;
+    mon_store_cluster_t *cl;
+    mon_store_names_t names = {0};
+
+    mon_store_config_default(&cfg);
+    cfg.intervals = 10;
+    cfg.max_cells = 100; /* 10 partitions x 10 intervals */
+    st = mon_store_new(&cfg, err, sizeof(err));
+    cr_assert_not_null(st, "%s", err);
+    cl = mon_store_cluster(st, "local");
+    cr_assert_eq(mon_store_head(cl, "a", 0, 6, 10, 1), MON_STORE_STORED);
+    cr_assert_eq(mon_store_cells(st), 60);
+    /* 5 more partitions: 110 slots */
+    cr_assert_eq(mon_store_head(cl, "b", 4, 0, 10, 1), MON_STORE_DROP_BOUND);
+    cr_assert_eq(mon_store_head(cl, "a", 10, 0, 10, 1), MON_STORE_DROP_BOUND);
+    cr_assert_eq(mon_store_cells(st), 60);
+    cr_assert_eq(mon_store_topics(st, "local", &names), 0);
+    cr_assert_eq(names.count, 1, "the refused topic is not created");
+    mon_store_names_free(&names);
+    cr_assert_eq(mon_store_head(cl, "b", 3, 0, 10, 1), MON_STORE_STORED);
+    /* a group's windows on a (60 slots) are refused at 100 */
+    cr_assert_eq(mon_store_commit(cl, "g", "a", 0, 5, 2, NULL, NULL),
+                 MON_STORE_DROP_BOUND);
+    cr_assert_eq(mon_store_groups(st, "local", 2, &names), 0);
+    cr_assert_eq(names.count, 0, "the refused group is not created");
+    mon_store_names_free(&names);
+    cr_assert_eq(mon_store_delete_topic(st, "local", "a"), 0);
+    cr_assert_eq(mon_store_cells(st), 40);
+    cr_assert_eq(mon_store_commit(cl, "g", "b", 3, 5, 2, NULL, NULL),
+                 MON_STORE_STORED);
+    cr_assert_eq(mon_store_cells(st), 80);
+    cr_assert_eq(mon_store_delete_group(st, "local", "g"), 0);
+    cr_assert_eq(mon_store_cells(st), 40);
+    mon_store_destroy(st);
+}
