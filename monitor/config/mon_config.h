@@ -163,6 +163,10 @@ typedef struct mon_config_cluster_s {
     mon_config_regex_t *topic_allowlist;
     mon_config_regex_t *topic_denylist;
     bool internal_topics;         /* false */
+    /* bounds on one __consumer_offsets record (offsets = offsets-topic) */
+    size_t offsets_max_name;      /* bytes of a name, 1024 */
+    size_t offsets_max_members;   /* members of a group, 10000 */
+    size_t offsets_max_assigned;  /* partitions a group assigns, 100000 */
     mon_config_kv_t *kafka_props; /* "kafka.<p> = v" in file order, key */
     size_t n_kafka_props;         /* without "kafka.", ${ENV} expanded */
 } mon_config_cluster_t;

@@ -618,6 +618,23 @@ static const mon_config_key_t keys[] = {
     {CLU(internal_topics), .name = "internal-topics",
      .type = MON_CONFIG_T_BOOL, .sources = SRC_KAF, .def = "false",
      .doc = "Monitor internal topics such as __consumer_offsets."},
+    {CLU(offsets_max_name), .name = "offsets-max-name",
+     .type = MON_CONFIG_T_SIZE, .sources = SRC_KAF, .min = 1, .max = 32767,
+     .def = "1024",
+     .doc = "offsets = offsets-topic: a __consumer_offsets record naming a "
+            "group, topic, member, client or host longer than this (bytes) "
+            "is logged and skipped."},
+    {CLU(offsets_max_members), .name = "offsets-max-members",
+     .type = MON_CONFIG_T_SIZE, .sources = SRC_KAF, .min = 1,
+     .max = 100000000, .def = "10000",
+     .doc = "offsets = offsets-topic: a group metadata record with more "
+            "members than this is logged and skipped."},
+    {CLU(offsets_max_assigned), .name = "offsets-max-assigned",
+     .type = MON_CONFIG_T_SIZE, .sources = SRC_KAF, .min = 1,
+     .max = 100000000, .def = "100000",
+     .doc = "offsets = offsets-topic: a group metadata record assigning "
+            "more partitions than this (or one beyond its topic's count) is "
+            "logged and skipped."},
     {CLU(kafka_props), .name = "kafka.", .type = MON_CONFIG_T_MAP,
      .flags = MON_CONFIG_F_PREFIX | MON_CONFIG_F_ENV | MON_CONFIG_F_EMPTY_OK,
      .sources = SRC_KAF,

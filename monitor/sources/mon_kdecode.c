@@ -28,6 +28,8 @@ typedef struct cur_s {
     char *errstr;
     size_t errstr_size;
     mon_kdecode_record_t *rec;
+    const mon_kdecode_limits_t *lim; /* NULL = no bounds */
+    bool *over;                      /* set when a bound broke */
 } cur_t;
 
 static void fail(cur_t *c, const char *fmt, ...)
@@ -52,6 +54,24 @@ static int need(cur_t *c, size_t n, const char *type, const char *field) {
     if (left(c) >= n) return 0;
     fail(c, "truncated %s %s (%zu of %zu bytes)", type, field, left(c), n);
     return -1;
+}
+
+/* A count n beyond a bound max (0 = none) fails the record; a name's
+ * count is its length (what names the field, bytes true). */
+static int bound(cur_t *c, size_t at, const char *what, size_t n,
+                 size_t max, bool bytes) {
+    if (!max || n <= max) return 0;
+    c->pos = at;
+    if (bytes)
+        fail(c, "%s of %zu bytes, over the bound of %zu", what, n, max);
+    else
+        fail(c, "%zu %s, over the bound of %zu", n, what, max);
+    *c->over = true;
+    return -1;
+}
+
+static size_t max_name(const cur_t *c) {
+    return c->lim ? c->lim->max_name : 0;
 }
 
 static int r_i16(cur_t *c, const char *field, int16_t *v) {
@@ -142,6 +162,14 @@ static int r_str(cur_t *c, const char *field, bool nullable, const char **out) {
     *out = keep(c, c->p + c->pos, (size_t)n);
     c->pos += (size_t)n;
     return 0;
+}
+
+/* A name: a classic string within the max_name bound. */
+static int r_name(cur_t *c, const char *field, bool nullable,
+                  const char **out) {
+    size_t at = c->pos;
+    if (r_str(c, field, nullable, out)) return -1;
+    return bound(c, at, field, strlen(*out), max_name(c), true);
 }
 
 /* A compact nullable string: unsigned varint length + 1, 0 = null. */
@@ -240,8 +268,8 @@ static void owner_add(mon_kdecode_record_t *rec, const char *topic,
 }
 
 static int decode_offset_key(cur_t *c, mon_kdecode_record_t *rec) {
-    if (r_str(c, "group", false, &rec->group) ||
-        r_str(c, "topic", false, &rec->topic) ||
+    if (r_name(c, "group", false, &rec->group) ||
+        r_name(c, "topic", false, &rec->topic) ||
         r_i32(c, "partition", &rec->partition))
         return MON_KDECODE_EMALFORMED;
     return 0;
@@ -291,7 +319,9 @@ static int decode_assignment(cur_t *outer, const unsigned char *p, size_t n,
                outer->what,
                outer->errstr,
                outer->errstr_size,
-               rec};
+               rec,
+               outer->lim,
+               outer->over};
     if (n == 0) return 0;
     int16_t version;
     int32_t ntopics;
@@ -308,8 +338,14 @@ static int decode_assignment(cur_t *outer, const unsigned char *p, size_t n,
     for (int32_t t = 0; t < ntopics; t++) {
         const char *topic;
         int32_t nparts;
-        if (r_str(&c, "assignment topic", false, &topic) ||
-            r_count(&c, "assignment partition", 4, &nparts))
+        size_t at_n;
+        if (r_name(&c, "assignment topic", false, &topic))
+            return MON_KDECODE_EMALFORMED;
+        at_n = c.pos;
+        if (r_count(&c, "assignment partition", 4, &nparts) ||
+            bound(&c, at_n, "assigned partitions",
+                  rec->n_owners + (size_t)nparts,
+                  c.lim ? c.lim->max_assigned : 0, false))
             return MON_KDECODE_EMALFORMED;
         for (int32_t i = 0; i < nparts; i++) {
             int32_t part;
@@ -325,16 +361,20 @@ static int decode_assignment(cur_t *outer, const unsigned char *p, size_t n,
 static int decode_group_value(cur_t *c, mon_kdecode_record_t *rec) {
     int16_t v = rec->value_version;
     int32_t nmembers;
-    if (r_str(c, "protocol_type", false, &rec->protocol_type) ||
+    if (r_name(c, "protocol_type", false, &rec->protocol_type) ||
         r_i32(c, "generation", &rec->generation) ||
-        r_str(c, "protocol", true, &rec->protocol) ||
-        r_str(c, "leader", true, &rec->leader))
+        r_name(c, "protocol", true, &rec->protocol) ||
+        r_name(c, "leader", true, &rec->leader))
         return MON_KDECODE_EMALFORMED;
     if (v >= 2 && r_i64(c, "current_state_timestamp", &rec->state_ts))
         return MON_KDECODE_EMALFORMED;
     rec->consumer_protocol = !strcmp(rec->protocol_type, "consumer");
     /* smallest member: 3 empty strings + session timeout + 2 null bytes */
-    if (r_count(c, "member", 18, &nmembers)) return MON_KDECODE_EMALFORMED;
+    size_t at_m = c->pos;
+    if (r_count(c, "member", 18, &nmembers) ||
+        bound(c, at_m, "members", (size_t)nmembers,
+              c->lim ? c->lim->max_members : 0, false))
+        return MON_KDECODE_EMALFORMED;
     /* the members array is grown before any pointer into it is kept */
     for (int32_t i = 0; i < nmembers; i++) {
         mon_kdecode_member_t *m = member_add(rec);
@@ -343,13 +383,13 @@ static int decode_group_value(cur_t *c, mon_kdecode_record_t *rec) {
         m->group_instance_id = "";
         m->rebalance_timeout = -1;
         m->assignment_version = -1;
-        if (r_str(c, "member_id", false, &m->member_id))
+        if (r_name(c, "member_id", false, &m->member_id))
             return MON_KDECODE_EMALFORMED;
         if (v >= 3 &&
-            r_str(c, "group_instance_id", true, &m->group_instance_id))
+            r_name(c, "group_instance_id", true, &m->group_instance_id))
             return MON_KDECODE_EMALFORMED;
-        if (r_str(c, "client_id", false, &m->client_id) ||
-            r_str(c, "client_host", false, &m->client_host))
+        if (r_name(c, "client_id", false, &m->client_id) ||
+            r_name(c, "client_host", false, &m->client_host))
             return MON_KDECODE_EMALFORMED;
         if (v >= 1 && r_i32(c, "rebalance_timeout", &m->rebalance_timeout))
             return MON_KDECODE_EMALFORMED;
@@ -402,8 +442,18 @@ static void rec_reset(mon_kdecode_record_t *rec, size_t input) {
 int mon_kdecode(const void *key, size_t key_len, const void *value,
                 size_t value_len, mon_kdecode_record_t *rec, char *errstr,
                 size_t errstr_size) {
+    return mon_kdecode_limited(key, key_len, value, value_len, NULL, rec,
+                               errstr, errstr_size);
+}
+
+int mon_kdecode_limited(const void *key, size_t key_len, const void *value,
+                        size_t value_len, const mon_kdecode_limits_t *lim,
+                        mon_kdecode_record_t *rec, char *errstr,
+                        size_t errstr_size) {
+    bool over = false;
     rec_reset(rec, key_len + (value ? value_len : 0));
-    cur_t kc = {key, key ? key_len : 0, 0, 0, "key", errstr, errstr_size, rec};
+    cur_t kc = {key,         key ? key_len : 0, 0,   0,   "key", errstr,
+                errstr_size, rec,               lim, &over};
     int rc;
     if (!key || key_len == 0) {
         fail(&kc, "empty key");
@@ -421,15 +471,17 @@ int mon_kdecode(const void *key, size_t key_len, const void *value,
     if (offset_key)
         rc = decode_offset_key(&kc, rec);
     else
-        rc = r_str(&kc, "group", false, &rec->group) ? MON_KDECODE_EMALFORMED
-                                                     : 0;
+        rc = r_name(&kc, "group", false, &rec->group)
+                 ? MON_KDECODE_EMALFORMED
+                 : 0;
     if (rc) goto err;
     if (!value || value_len == 0) {
         rec->type =
             offset_key ? MON_KDECODE_OFFSET_DELETE : MON_KDECODE_GROUP_DELETE;
         return MON_KDECODE_OK;
     }
-    cur_t vc = {value, value_len, 0, 0, "value", errstr, errstr_size, rec};
+    cur_t vc = {value, value_len, 0,   0,    "value", errstr,
+                errstr_size, rec,   lim, &over};
     if (r_i16(&vc, "value version", &rec->value_version)) {
         rc = MON_KDECODE_EMALFORMED;
         goto err;
@@ -448,7 +500,7 @@ int mon_kdecode(const void *key, size_t key_len, const void *value,
     return MON_KDECODE_OK;
 err:
     rec->type = MON_KDECODE_NONE;
-    return rc;
+    return over ? MON_KDECODE_ELIMIT : rc;
 }
 
 void mon_kdecode_record_free(mon_kdecode_record_t *rec) {

@@ -65,6 +65,17 @@
 #define MON_KDECODE_OK 0
 #define MON_KDECODE_EVERSION (-1)   /* unknown key/value version: a warning */
 #define MON_KDECODE_EMALFORMED (-2) /* truncated or bad length: an error */
+#define MON_KDECODE_ELIMIT (-3)     /* well formed but beyond a bound */
+
+/* Bounds on what one record may hold (0 = no bound), checked before
+ * anything is kept: a record beyond one is refused (MON_KDECODE_ELIMIT)
+ * as a whole, so its contents size nothing downstream. */
+typedef struct mon_kdecode_limits_s {
+    size_t max_name;     /* bytes of a group, topic, member, client or host
+                          * name (the offset metadata string is not one) */
+    size_t max_members;  /* members of one group metadata record */
+    size_t max_assigned; /* partitions its assignments name, all members */
+} mon_kdecode_limits_t;
 
 typedef enum mon_kdecode_type_e {
     MON_KDECODE_NONE = 0,
@@ -140,6 +151,15 @@ typedef struct mon_kdecode_record_s {
 int mon_kdecode(const void *key, size_t key_len, const void *value,
                 size_t value_len, mon_kdecode_record_t *rec, char *errstr,
                 size_t errstr_size);
+
+/* mon_kdecode within bounds (lim NULL = none): a record that breaks one
+ * returns MON_KDECODE_ELIMIT, rec->type NONE, errstr naming the field,
+ * its byte and the bound ("value byte 40: 1000 members, over the bound
+ * of 100"). */
+int mon_kdecode_limited(const void *key, size_t key_len, const void *value,
+                        size_t value_len, const mon_kdecode_limits_t *lim,
+                        mon_kdecode_record_t *rec, char *errstr,
+                        size_t errstr_size);
 
 /* Frees the buffers of *rec and zeroes it; NULL is fine. */
 void mon_kdecode_record_free(mon_kdecode_record_t *rec);

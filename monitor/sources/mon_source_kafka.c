@@ -98,6 +98,7 @@ struct mon_source_kafka_s {
     int32_t reader_parts; /* __consumer_offsets partitions assigned */
     uintptr_t gen;        /* refresh number, the opaque of admin requests */
     mon_kdecode_record_t rec;
+    mon_kdecode_limits_t limits; /* from offsets-max-* */
     uint64_t warn_logged;
     /* folds librdkafka's repeated lines (its threads call log_cb) */
     mon_log_limit_t *loglim;
@@ -317,6 +318,9 @@ mon_source_kafka_t *mon_source_kafka_new(const mon_config_cluster_t *cfg,
     pthread_mutex_init(&src->lock, NULL);
     src->need_metadata = true;
     src->loglim = mon_log_limit_new(RDKAFKA_LOG_WINDOW_MS);
+    src->limits.max_name = cfg->offsets_max_name;
+    src->limits.max_members = cfg->offsets_max_members;
+    src->limits.max_assigned = cfg->offsets_max_assigned;
     int64_t t = cfg->offset_refresh_ms;
     src->req_timeout_ms = (int)(t < 2000 ? 2000 : t > 10000 ? 10000 : t);
 
@@ -492,12 +496,24 @@ static void gtopic_remove(kgroup_t *g, kgtopic_t *gt) {
     g->n_topics--;
 }
 
+/* A partition of a wanted topic as metadata knows it: 1; a topic that is
+ * not known (or not wanted): 0, nothing to keep; a partition beyond the
+ * topic's count: -1, the record breaks a bound. */
+static int known_partition(mon_source_kafka_t *src, const char *topic,
+                           int32_t p) {
+    ktopic_t *t = topic_find(src->topics, src->n_topics, topic);
+    if (!t || !t->wanted) return 0;
+    return p >= 0 && p < t->n_parts ? 1 : -1;
+}
+
 /* Records offset for group/topic/partition when it differs from the last
- * one seen (or always, with force). Returns 1 when the store took it. */
+ * one seen (or always, with force). Returns 1 when the store took it.
+ * Only partitions metadata knows are kept: nothing grows past a real
+ * partition count, whatever a response or record names. */
 static int commit_seen(mon_source_kafka_t *src, kgroup_t *g, const char *topic,
                        int32_t p, int64_t offset, int64_t t_ms,
                        const char *owner, const char *client, bool force) {
-    if (p < 0 || p >= MON_STORE_MAX_PARTITIONS || offset < 0) return 0;
+    if (offset < 0 || known_partition(src, topic, p) != 1) return 0;
     kgtopic_t *gt = gtopic_get(g, topic, p);
     if (!force && gt->offsets[p] == offset) return 0;
     int rc = mon_store_commit(src->cl, g->name, topic, p, offset, t_ms, owner,
@@ -1095,8 +1111,30 @@ static void set_str(char **slot, const char *s) {
     *slot = s && s[0] ? mon_strdup(s) : NULL;
 }
 
-/* Replaces the group's owners with those of a group metadata record. */
-static void apply_owners(kgroup_t *g, const mon_kdecode_record_t *rec) {
+/* Whether every partition a group metadata record assigns is within its
+ * topic's count from metadata (topics not known do not count): 0, or -1
+ * with why naming the first that is not. */
+static int owners_check(mon_source_kafka_t *src,
+                        const mon_kdecode_record_t *rec, char *why,
+                        size_t why_size) {
+    for (size_t i = 0; i < rec->n_owners; i++) {
+        const mon_kdecode_owner_t *o = &rec->owners[i];
+        if (known_partition(src, o->topic, o->partition) < 0) {
+            ktopic_t *t = topic_find(src->topics, src->n_topics, o->topic);
+            snprintf(why, why_size,
+                     "assignment names partition %d of topic %s, which has "
+                     "%d",
+                     (int)o->partition, o->topic, (int)t->n_parts);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Replaces the group's owners with those of a group metadata record that
+ * passed owners_check; topics metadata does not know are passed over. */
+static void apply_owners(mon_source_kafka_t *src, kgroup_t *g,
+                         const mon_kdecode_record_t *rec) {
     for (size_t i = 0; i < g->n_topics; i++) {
         kgtopic_t *gt = &g->topics[i];
         for (int32_t p = 0; gt->owner && p < gt->n; p++) {
@@ -1106,8 +1144,7 @@ static void apply_owners(kgroup_t *g, const mon_kdecode_record_t *rec) {
     }
     for (size_t i = 0; i < rec->n_owners; i++) {
         const mon_kdecode_owner_t *o = &rec->owners[i];
-        if (o->partition < 0 || o->partition >= MON_STORE_MAX_PARTITIONS)
-            continue;
+        if (known_partition(src, o->topic, o->partition) != 1) continue;
         kgtopic_t *gt = gtopic_get(g, o->topic, o->partition);
         if (!gt->owner) {
             gt->owner = mon_calloc((size_t)gt->n, sizeof(char *));
@@ -1119,20 +1156,43 @@ static void apply_owners(kgroup_t *g, const mon_kdecode_record_t *rec) {
     }
 }
 
+/* A record skipped because it breaks a bound: counted, and told once a
+ * minute (the first one with its place; then how many more). */
+static void bound_skip(mon_source_kafka_t *src, const rd_kafka_message_t *msg,
+                       const char *why) {
+    pthread_mutex_lock(&src->lock);
+    src->status.records_skipped++;
+    pthread_mutex_unlock(&src->lock);
+    mon_log_limit_event(
+        src->loglim, mon_clock_mono_ms(), MON_LOG_WARN,
+        "offsets record over a bound",
+        MON_LOG_FIELDS(MON_LF_STR("cluster", src->cfg->name),
+                       MON_LF_STR("topic", OFFSETS_TOPIC),
+                       MON_LF_INT("partition", msg->partition),
+                       MON_LF_INT("offset", msg->offset),
+                       MON_LF_STR("error", why)),
+        "offsets record skipped: over a bound");
+}
+
 static void reader_record(mon_source_kafka_t *src, refresh_t *rf,
                           const rd_kafka_message_t *msg) {
     char err[256];
     mon_kdecode_record_t *rec = &src->rec;
     const mon_config_cluster_t *cfg = src->cfg;
-    int rc = mon_kdecode(msg->key, msg->key_len, msg->payload, msg->len, rec,
-                         err, sizeof(err));
+    int rc = mon_kdecode_limited(msg->key, msg->key_len, msg->payload,
+                                 msg->len, &src->limits, rec, err,
+                                 sizeof(err));
     pthread_mutex_lock(&src->lock);
     src->status.records_read++;
     if (rc == MON_KDECODE_EVERSION)
         src->status.decode_warnings++;
-    else if (rc)
+    else if (rc && rc != MON_KDECODE_ELIMIT)
         src->status.decode_errors++;
     pthread_mutex_unlock(&src->lock);
+    if (rc == MON_KDECODE_ELIMIT) {
+        bound_skip(src, msg, err);
+        return;
+    }
     if (rc) {
         mon_log_level_t lvl = rc == MON_KDECODE_EVERSION && src->warn_logged
                                   ? MON_LOG_DEBUG
@@ -1156,6 +1216,17 @@ static void reader_record(mon_source_kafka_t *src, refresh_t *rf,
     kgtopic_t *gt;
     switch (rec->type) {
     case MON_KDECODE_OFFSET_COMMIT: {
+        int known = known_partition(src, rec->topic, rec->partition);
+        if (known < 0) {
+            snprintf(err, sizeof(err),
+                     "commit of group %s for partition %d of topic %s, "
+                     "beyond its partition count",
+                     rec->group, (int)rec->partition, rec->topic);
+            bound_skip(src, msg, err);
+            src->need_metadata = true; /* or did the topic grow? */
+            break;
+        }
+        if (!known) break; /* no head for it: the store would drop it */
         g = group_get(src, rec->group);
         const char *owner = "", *client = "";
         gt = gtopic_find(g, rec->topic);
@@ -1184,8 +1255,15 @@ static void reader_record(mon_source_kafka_t *src, refresh_t *rf,
         }
         break;
     case MON_KDECODE_GROUP_METADATA:
-        if (rec->consumer_protocol)
-            apply_owners(group_get(src, rec->group), rec);
+        if (!rec->consumer_protocol) break;
+        if (owners_check(src, rec, err, sizeof(err)) < 0) {
+            bound_skip(src, msg, err);
+            src->need_metadata = true; /* or did a topic grow? */
+            break;
+        }
+        g = group_find(src, rec->group);
+        if (!g && rec->n_owners == 0) break; /* nothing to keep */
+        apply_owners(src, g ? g : group_get(src, rec->group), rec);
         break;
     case MON_KDECODE_GROUP_DELETE:
         mon_store_delete_group(src->st, cfg->name, rec->group);

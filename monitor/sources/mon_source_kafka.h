@@ -31,7 +31,12 @@
  *    host and id) from the group's latest metadata; a group tombstone
  *    deletes the group, offset tombstones that empty a group's topic
  *    delete that topic from the group; unknown record versions are
- *    counted as warnings.
+ *    counted as warnings. Nothing is sized from a record: it is decoded
+ *    within offsets-max-name, -members and -assigned, and a commit or an
+ *    assignment counts only for a partition metadata knows (topics it
+ *    does not know are passed over); a record beyond any of these is
+ *    skipped, counted (records_skipped) and logged once a minute with
+ *    its partition and offset.
  *
  * Topics named "__*" are internal and skipped unless internal-topics is
  * set; topic and group allow/deny lists apply. Every kafka.<property> is
@@ -105,6 +110,8 @@ typedef struct mon_source_kafka_status_s {
     uint64_t records_read;    /* offsets-topic records */
     uint64_t decode_warnings; /* unknown versions skipped */
     uint64_t decode_errors;   /* malformed records */
+    uint64_t records_skipped; /* records over a bound (offsets-max-*, or
+                               * a partition beyond its topic's count) */
 } mon_source_kafka_status_t;
 
 /* Builds a source for cfg (source = kafka) writing into the store's

@@ -31,7 +31,15 @@
  * B = -1 for all), "delete TOPIC" (the topic answers
  * UNKNOWN_TOPIC_OR_PART from then on, as a deleted topic does),
  * "tombstone GROUP" (writes offset tombstones for its orders partitions
- * and a group tombstone to __consumer_offsets), "quit". End of input
+ * and a group tombstone to __consumer_offsets), "crafted N" (hostile
+ * records, as any client that can join a group or commit can have a
+ * coordinator write: one group metadata record of group "crafted" whose
+ * member's assignment lists 1000 topics, orders and audit among them,
+ * each with partition 1048575, about 13 KB; and offset commits of N
+ * groups "crafted-I" for orders partition 1048575; then a valid commit
+ * of orders/0 on every __consumer_offsets partition by groups
+ * "sentinel-I", which tell that a reader is past them all), "quit". End
+ * of input
  * quits too, and so does the death of the parent process.
  */
 #include <errno.h>
@@ -119,7 +127,7 @@ static void say(mock_t *m, const char *fmt, ...) {
 /* ---- __consumer_offsets records, as a group coordinator writes them ---- */
 
 typedef struct wbuf_s {
-    unsigned char b[1024];
+    unsigned char b[16384];
     size_t n;
 } wbuf_t;
 
@@ -229,6 +237,62 @@ static void write_group(mock_t *m, group_t *g,
     }
     rd_kafka_mem_free(NULL, member);
     write_record(m, g->name, &k, &v);
+}
+
+/* The hostile records of the "crafted" command (see the top). */
+static void write_crafted(mock_t *m, int n_groups) {
+    wbuf_t *k = calloc(1, sizeof(*k)), *v = calloc(1, sizeof(*v)),
+           *a = calloc(1, sizeof(*a));
+    if (!k || !v || !a) abort();
+    w_i16(k, 2);
+    w_str(k, "crafted");
+    w_i16(a, 0);
+    w_i32(a, 1000);
+    for (int t = 0; t < 1000; t++) {
+        char name[16];
+        snprintf(name, sizeof(name), "t%03d", t);
+        w_str(a, t == 0 ? "orders" : t == 1 ? "audit" : name);
+        w_i32(a, 1);
+        w_i32(a, 1048575);
+    }
+    w_i32(a, -1);
+    w_i16(v, 3);
+    w_str(v, "consumer");
+    w_i32(v, 1);
+    w_str(v, "range");
+    w_str(v, "m-1");
+    w_i64(v, wall_ms());
+    w_i32(v, 1);
+    w_str(v, "m-1");
+    w_str(v, NULL);
+    w_str(v, "crafted-client");
+    w_str(v, "/127.0.0.1");
+    w_i32(v, 300000);
+    w_i32(v, 45000);
+    w_i32(v, -1);
+    w_i32(v, (int32_t)a->n);
+    w_put(v, a->b, a->n);
+    write_record(m, "crafted", k, v);
+    for (int g = 0; g < n_groups; g++) {
+        char name[32];
+        snprintf(name, sizeof(name), "crafted-%d", g);
+        write_commit(m, name, "orders", 1048575, 42);
+    }
+    /* then one valid commit on every __consumer_offsets partition, by
+     * groups sentinel-I: once a reader has all four, it has read past
+     * every crafted record */
+    for (int p = 0, i = 0; p < OFFSETS_PARTITIONS; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "sentinel-%d", i);
+        if (partition_for(name) != p) continue;
+        write_commit(m, name, "orders", 0, 1);
+        p++;
+        i = -1;
+    }
+    rd_kafka_flush(m->producer, 5000);
+    free(k);
+    free(v);
+    free(a);
 }
 
 /* ---- consumer groups ---- */
@@ -467,6 +531,9 @@ static void command(mock_t *m, char *line) {
     } else if (sscanf(line, "delete %255s", arg) == 1) {
         rd_kafka_mock_topic_set_error(m->mc, arg,
                                       RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+        say(m, "ok %s", line);
+    } else if (sscanf(line, "crafted %d", &id) == 1) {
+        write_crafted(m, id);
         say(m, "ok %s", line);
     } else if (sscanf(line, "tombstone %255s", arg) == 1) {
         for (int p = 0; p < ORDERS_PARTITIONS; p++)

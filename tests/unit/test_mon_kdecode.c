@@ -732,3 +732,62 @@ ParameterizedTest(bad_utf8_t *c, mon_kdecode,
                      "group of %zu bytes, %d partitions", strlen(c->group),
                      (int)n);
 }
+
+static int decode_lim(const fx_t *k, const fx_t *v,
+                      const mon_kdecode_limits_t *lim,
+                      mon_kdecode_record_t *rec, char *err, size_t errsz) {
+    return mon_kdecode_limited(k->b, k->n, v ? v->b : NULL, v ? v->n : 0,
+                               lim, rec, err, errsz);
+}
+
+Test(mon_kdecode, bounds_refuse_a_record_with_too_many_members) {
+    fx_t k = {.n = 0}, v = {.n = 0};
+    mon_kdecode_limits_t lim = {.max_members = 1};
+    mon_kdecode_record_t rec = {0};
+    char err[128] = "";
+    i16(&k, 2);
+    str(&k, "g");
+    group_value(&v, 3, "consumer");
+    cr_assert_eq(decode_lim(&k, &v, &lim, &rec, err, sizeof(err)),
+                 MON_KDECODE_ELIMIT);
+    cr_assert_eq(rec.type, MON_KDECODE_NONE);
+    cr_assert(strstr(err, "2 members, over the bound of 1"), "%s", err);
+    lim.max_members = 2;
+    cr_assert_eq(decode_lim(&k, &v, &lim, &rec, err, sizeof(err)),
+                 MON_KDECODE_OK);
+    cr_assert_eq(rec.n_owners, 3);
+    mon_kdecode_record_free(&rec);
+}
+
+Test(mon_kdecode, bounds_refuse_an_assignment_naming_too_many_partitions) {
+    fx_t k = {.n = 0}, v = {.n = 0};
+    mon_kdecode_limits_t lim = {.max_assigned = 2};
+    mon_kdecode_record_t rec = {0};
+    char err[128] = "";
+    i16(&k, 2);
+    str(&k, "g");
+    group_value(&v, 3, "consumer"); /* m1: 2 partitions, m2: 1 */
+    cr_assert_eq(decode_lim(&k, &v, &lim, &rec, err, sizeof(err)),
+                 MON_KDECODE_ELIMIT);
+    cr_assert(strstr(err, "3 assigned partitions, over the bound of 2"), "%s",
+              err);
+    mon_kdecode_record_free(&rec);
+}
+
+Test(mon_kdecode, bounds_refuse_a_long_name_but_not_long_metadata) {
+    fx_t k = {.n = 0}, v = {.n = 0};
+    mon_kdecode_limits_t lim = {.max_name = 5};
+    mon_kdecode_record_t rec = {0};
+    char err[128] = "";
+    offset_key(&k, 1, "group-name", "t", 0);
+    offset_value(&v, 3, 10, -1, "metadata longer than five", 1, -1);
+    cr_assert_eq(decode_lim(&k, &v, &lim, &rec, err, sizeof(err)),
+                 MON_KDECODE_ELIMIT);
+    cr_assert_str_eq(err, "key byte 2: group of 10 bytes, over the bound of 5");
+    k.n = 0;
+    offset_key(&k, 1, "g", "t", 0);
+    cr_assert_eq(decode_lim(&k, &v, &lim, &rec, err, sizeof(err)),
+                 MON_KDECODE_OK);
+    cr_assert_str_eq(rec.metadata, "metadata longer than five");
+    mon_kdecode_record_free(&rec);
+}
