@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include <cjson/cJSON.h>
+#include <stdlib.h>
 
 #include "http/server/api_json.h"
 #include "monitor/base/mon_clock.h"
@@ -101,7 +102,8 @@ static cJSON *incident_json(const mon_notifier_incident_t *s) {
 }
 
 static cJSON *event_json(const mon_notifier_event_t *e) {
-    static const char *const names[] = {"opened", "repeated", "closed"};
+    static const char *const names[] = {"opened", "repeated", "closed",
+                                        "silenced"};
     cJSON *j = cJSON_CreateObject();
     add_time(j, "time", e->t_ms);
     cJSON_AddStringToObject(j, "notifier", e->notifier);
@@ -167,4 +169,103 @@ int api_routes_notify_register(api_server_t *srv, mon_query_t *q,
     return api_server_route(srv, "GET",
                             "/v3/kafka/:cluster/consumer/:group/incidents",
                             h_incidents, q, errstr, errstr_size);
+}
+
+/* ---- silences ---- */
+
+static unsigned silence_status(mon_silence_rc_t rc) {
+    switch (rc) {
+    case MON_SILENCE_OK: return 200;
+    case MON_SILENCE_BAD: return 400;
+    case MON_SILENCE_NOT_FOUND: return 404;
+    case MON_SILENCE_NONE: return 404;
+    case MON_SILENCE_FULL: return 409;
+    case MON_SILENCE_SLOW: return 503;
+    default: return 500;
+    }
+}
+
+static cJSON *silence_json(const mon_silence_info_t *e) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", e->id);
+    if (e->group)
+        cJSON_AddStringToObject(o, "group", e->group);
+    else
+        cJSON_AddNullToObject(o, "group");
+    if (e->cluster)
+        cJSON_AddStringToObject(o, "cluster", e->cluster);
+    else
+        cJSON_AddNullToObject(o, "cluster");
+    add_time(o, "until", e->until_ms);
+    add_time(o, "created", e->created_ms);
+    cJSON_AddStringToObject(o, "comment", e->comment);
+    cJSON_AddStringToObject(o, "created_by", e->created_by);
+    cJSON_AddStringToObject(o, "state", e->active ? "active" : "expired");
+    return o;
+}
+
+static void h_silences(api_req_t *req, void *opaque) {
+    mon_query_t *q = opaque;
+    char cl[1024], gr[1024];
+    long lc = api_req_query(req, "cluster", cl, sizeof(cl));
+    long lg = api_req_query(req, "group", gr, sizeof(gr));
+    if (lc == -2 || lg == -2 || (lc >= 0) != (lg >= 0)) {
+        api_resp_error(req, 400, "cluster and group: give both (the "
+                                 "silences that match that group) or "
+                                 "neither (every silence)");
+        return;
+    }
+    mon_silence_info_t *v = NULL;
+    size_t n = 0;
+    mon_query_silences(q, req->now_ms, lc >= 0 ? cl : NULL,
+                       lg >= 0 ? gr : NULL, &v, &n);
+    cJSON *body = api_json_envelope(0, "silence list returned");
+    cJSON *arr = cJSON_AddArrayToObject(body, "silences");
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(arr, silence_json(&v[i]));
+    mon_silence_list_free(v, n);
+    api_resp_json(req, 200, body);
+}
+
+static void h_silence_create(api_req_t *req, void *opaque) {
+    mon_query_t *q = opaque;
+    char err[512];
+    mon_silence_info_t *out = NULL;
+    mon_silence_rc_t rc = mon_query_silence_create(
+        q, req->body, req->body_len, req->now_ms, &out, err, sizeof(err));
+    if (rc != MON_SILENCE_OK) {
+        api_resp_error(req, silence_status(rc), err);
+        return;
+    }
+    cJSON *body = api_json_envelope(0, "silence created");
+    cJSON_AddItemToObject(body, "silence", silence_json(out));
+    mon_silence_list_free(out, 1);
+    api_resp_json(req, 201, body);
+}
+
+static void h_silence_delete(api_req_t *req, void *opaque) {
+    mon_query_t *q = opaque;
+    char err[512];
+    mon_silence_rc_t rc = mon_query_silence_delete(
+        q, api_req_param(req, "id"), req->now_ms, err, sizeof(err));
+    if (rc != MON_SILENCE_OK) {
+        api_resp_error(req, silence_status(rc), err);
+        return;
+    }
+    api_resp_json(req, 200, api_json_envelope(0, "silence deleted"));
+}
+
+int api_routes_silences_register(api_server_t *srv, mon_query_t *q,
+                                 char *errstr, size_t errstr_size) {
+    if (!mon_query_has_silences(q)) {
+        snprintf(errstr, errstr_size, "silence routes: no silences");
+        return -1;
+    }
+    if (api_server_route(srv, "GET", "/v3/silences", h_silences, q, errstr,
+                         errstr_size) != 0 ||
+        api_server_route(srv, "POST", "/v3/silences", h_silence_create, q,
+                         errstr, errstr_size) != 0)
+        return -1;
+    return api_server_route(srv, "DELETE", "/v3/silences/:id",
+                            h_silence_delete, q, errstr, errstr_size);
 }

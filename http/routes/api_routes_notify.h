@@ -16,6 +16,18 @@
  * URLs, headers and secrets are never shown (webhook URLs are often
  * credentials): the copies the notifier hands out (mon_notify_types.h,
  * through mon_query) do not hold them. Handlers run on any pool thread.
+ *
+ * Silences (monitor/notify/mon_silence.h, through mon_query): GET
+ * /v3/silences: "silence list returned" with "silences": [{id, group,
+ * cluster (null when unset), until, created (RFC 3339), comment,
+ * created_by, state ("active" or "expired")}], newest first;
+ * ?cluster=C&group=G: only those in effect that match that group (both
+ * or neither). POST /v3/silences with a JSON body (mon_silence.h): 201
+ * "silence created" with "silence"; 400 naming the field and why; 409
+ * when too many are kept. DELETE /v3/silences/ID: 200, 404 when
+ * unknown. Both writes need the admin token like every write
+ * (api_server.h) and answer once the change is on disk (500 when it
+ * could not be written, 503 when the disk did not answer in time).
  */
 #ifndef API_ROUTES_NOTIFY_H
 #define API_ROUTES_NOTIFY_H
@@ -43,5 +55,11 @@ cJSON *api_routes_notify_group_json(const mon_notifier_group_t *g,
  * (q has no notifier, or a route is taken). */
 int api_routes_notify_register(api_server_t *srv, mon_query_t *q,
                                char *errstr, size_t errstr_size);
+
+/* Registers the silence routes over q's silences (q borrowed; must
+ * outlive the server). Returns 0, or -1 with errstr set (q has no
+ * silences, or a route is taken). */
+int api_routes_silences_register(api_server_t *srv, mon_query_t *q,
+                                 char *errstr, size_t errstr_size);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -149,4 +150,72 @@ char *mon_clock_rfc3339(int64_t ms, char *buf, size_t size) {
              (int)(rem / 3600000), (int)(rem / 60000 % 60),
              (int)(rem / 1000 % 60), (int)(rem % 1000));
     return buf;
+}
+
+/* Days since 1970-01-01 of a civil date (the inverse of the above). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* n decimal digits at *p into *v; advances *p. */
+static int digits(const char **p, int n, int *v) {
+    *v = 0;
+    for (int i = 0; i < n; i++, (*p)++) {
+        if (**p < '0' || **p > '9')
+            return -1;
+        *v = *v * 10 + (**p - '0');
+    }
+    return 0;
+}
+
+int mon_clock_parse_rfc3339(const char *s, int64_t *ms) {
+    static const unsigned mdays[] = {31, 29, 31, 30, 31, 30,
+                                     31, 31, 30, 31, 30, 31};
+    const char *p = s;
+    int y, mo, d, h, mi, sec, frac = 0, oh = 0, om = 0, sign = 0;
+    if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) ||
+        *p++ != '-' || digits(&p, 2, &d) || (*p != 'T' && *p != 't'))
+        return -1;
+    p++;
+    if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi) ||
+        *p++ != ':' || digits(&p, 2, &sec))
+        return -1;
+    if (*p == '.') {
+        p++;
+        int n = 0;
+        for (; *p >= '0' && *p <= '9'; p++, n++)
+            if (n < 3)
+                frac = frac * 10 + (*p - '0');
+        if (n == 0)
+            return -1;
+        for (; n < 3; n++)
+            frac *= 10;
+    }
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        sign = *p++ == '-' ? -1 : 1;
+        if (digits(&p, 2, &oh) || *p++ != ':' || digits(&p, 2, &om) ||
+            oh > 23 || om > 59)
+            return -1;
+    } else {
+        return -1;
+    }
+    if (*p || mo < 1 || mo > 12 || d < 1 || (unsigned)d > mdays[mo - 1] ||
+        h > 23 || mi > 59 || sec > 60)
+        return -1;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (mo == 2 && d == 29 && !leap)
+        return -1;
+    if (sec == 60) /* a leap second reads as the next second's start */
+        sec = 59, frac = 999;
+    int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
+    *ms = ((days * 24 + h) * 60 + mi) * 60000LL + sec * 1000LL + frac -
+          sign * (oh * 60 + om) * 60000LL;
+    return 0;
 }

@@ -84,4 +84,10 @@ void mon_clock_sleep_ms(int64_t ms);
  * MON_CLOCK_RFC3339_SIZE never truncates). Pure and thread-safe. */
 char *mon_clock_rfc3339(int64_t ms, char *buf, size_t size);
 
+/* Parses an RFC 3339 date-time ("2024-05-14T09:21:07Z", fractions and
+ * "+02:00" offsets too; digits beyond milliseconds are dropped) into ms
+ * since the epoch. Returns 0, or -1 when s is not one (whole string, real
+ * calendar dates only). Pure and thread-safe. */
+int mon_clock_parse_rfc3339(const char *s, int64_t *ms);
+
 #endif

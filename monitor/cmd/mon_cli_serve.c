@@ -29,6 +29,7 @@
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_version.h"
 #include "monitor/notify/mon_notifier.h"
+#include "monitor/notify/mon_silence.h"
 #include "monitor/service/mon_query.h"
 #include "monitor/service/mon_service.h"
 #include "monitor/sources/mon_source_embedded.h"
@@ -69,8 +70,19 @@ static void usage(FILE *out) {
             "stderr\n");
 }
 
+/* What the evaluation loop feeds: the notifier and the silences. */
+typedef struct observer_s {
+    mon_notifier_t *notifier;
+    mon_silences_t *silences;
+} observer_t;
+
+/* Silences are operator times: they are asked with the wall clock, also
+ * for a replayed cluster whose evaluations run on the trace's clock. */
 static void observe(void *arg, const mon_group_eval_t *ev) {
-    mon_notifier_observe(arg, ev, ev->now_ms);
+    observer_t *o = arg;
+    bool silenced = mon_silences_match(o->silences, ev->cluster, ev->group,
+                                       mon_clock_wall_ms(), NULL);
+    mon_notifier_observe_silenced(o->notifier, ev, ev->now_ms, silenced);
 }
 
 /* True when path is a directory holding the dashboard's index.html. */
@@ -275,6 +287,8 @@ int mon_cli_serve(int argc, char **argv) {
     bc_kserver_t *kafka = NULL;
     mon_source_t *kafka_src = NULL;
     mon_notifier_t *notifier = NULL;
+    mon_silences_t *silences = NULL;
+    observer_t obs = {0};
     mon_query_t *query = NULL;
     if (!cfg) {
         fail(NULL, err);
@@ -362,12 +376,15 @@ int mon_cli_serve(int argc, char **argv) {
     mon_config_set_bound_port(cfg, port);
 
     notifier = mon_notifier_new_from_config(cfg, NULL, err, sizeof(err));
-    if (!notifier) {
+    if (notifier)
+        silences = mon_silences_new(gen->data_dir, err, sizeof(err));
+    if (!notifier || !silences) {
         fail(NULL, err);
         goto out;
     }
     query = mon_query_new(&(mon_query_src_t){
-        .service = svc, .config = cfg, .notifier = notifier});
+        .service = svc, .config = cfg, .notifier = notifier,
+        .silences = silences});
     routes = api_routes_kafka_new(query,
                                   mon_config_evaluator(cfg)->expire_cache_ms);
     metrics = api_metrics_new(query);
@@ -375,13 +392,16 @@ int mon_cli_serve(int argc, char **argv) {
         api_routes_kafka_register(routes, srv, err, sizeof(err)) != 0 ||
         api_metrics_register(metrics, srv, err, sizeof(err)) != 0 ||
         api_routes_notify_register(srv, query, err, sizeof(err)) != 0 ||
+        api_routes_silences_register(srv, query, err, sizeof(err)) != 0 ||
         api_routes_config_register(srv, query, err, sizeof(err)) != 0) {
         fail(NULL, err);
         goto out;
     }
     mon_query_events_t events = api_routes_events(api_server_events(srv));
     mon_service_set_events(svc, &events);
-    mon_service_set_observer(svc, observe, notifier);
+    obs.notifier = notifier;
+    obs.silences = silences;
+    mon_service_set_observer(svc, observe, &obs);
     if (api_server_start(srv, err, sizeof(err)) != 0) {
         fail(NULL, err);
         goto out;
@@ -440,6 +460,7 @@ out:
         mon_service_stop(svc);
     api_server_destroy(srv);
     mon_notifier_destroy(notifier);
+    mon_silences_destroy(silences);
     api_routes_kafka_destroy(routes);
     api_metrics_destroy(metrics);
     mon_query_destroy(query);

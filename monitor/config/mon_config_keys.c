@@ -29,6 +29,7 @@
 
 #include "monitor/base/mon_codec.h"
 #include "monitor/base/mon_mem.h"
+#include "monitor/base/mon_regex.h"
 
 #define MAX_DURATION_MS ((int64_t)3650 * 86400 * 1000)
 #define MASK "********"
@@ -926,144 +927,10 @@ static int set_enum(mon_config_set_t *set, const char *v) {
     return why(set, "'%s' is not %s", v, list);
 }
 
-/* Bounds a POSIX ERE before regcomp, whose automaton grows with the
- * product of nested repetitions: glibc copies a subexpression once per
- * count of {m,n}, so ((a{1,100}){1,100}){1,100} costs gigabytes, and a
- * repeated group that itself repeats ((a+)+, (a*){2,}) is the stacked
- * quantifier that helps no match. The scan tracks, per group, the size
- * the expansion reaches (atoms times counts) and whether the group holds
- * a quantifier; a quantifier other than ? over such a group, a quantifier
- * right after another, a count over 255 or a size over 4096 is refused. */
-#define RX_MAX_COUNT 255
-#define RX_MAX_SIZE 4096
-
-typedef struct rx_scan_s {
-    const char *p;
-    char why[160];
-} rx_scan_t;
-
-/* Reads a quantifier at s->p, if any: sets *mult (copies glibc makes)
- * and *plural (more than one match possible). Returns 1 when one was
- * read, 0 when none, -1 on a refusal (why set). */
-static int rx_quant(rx_scan_t *s, long *mult, int *plural) {
-    char c = *s->p;
-    if (c == '*' || c == '+' || c == '?') {
-        s->p++;
-        *mult = 2;
-        *plural = c != '?';
-        return 1;
-    }
-    if (c != '{' || !isdigit((unsigned char)s->p[1]))
-        return 0;
-    char *end;
-    long lo = strtol(s->p + 1, &end, 10), hi = lo;
-    if (*end == ',') {
-        if (isdigit((unsigned char)end[1]))
-            hi = strtol(end + 1, &end, 10);
-        else {
-            hi = lo + 1; /* {m,}: m copies and a star */
-            end++;
-        }
-    }
-    if (*end != '}')
-        return 0; /* regcomp decides */
-    if (lo > RX_MAX_COUNT || hi > RX_MAX_COUNT) {
-        snprintf(s->why, sizeof(s->why), "a repetition count above %d",
-                 RX_MAX_COUNT);
-        return -1;
-    }
-    s->p = end + 1;
-    *mult = hi > 1 ? hi : 1;
-    *plural = hi > 1;
-    return 1;
-}
-
-/* Scans up to ')' or the end; *size gets the expanded size, *quantified
- * whether anything inside repeats. Returns 0 or -1 (why set). */
-static int rx_seq(rx_scan_t *s, int depth, long *size, int *quantified) {
-    *size = 0;
-    *quantified = 0;
-    while (*s->p && *s->p != ')') {
-        long atom = 1;
-        int inner_q = 0;
-        if (*s->p == '|') {
-            s->p++;
-            continue;
-        }
-        if (*s->p == '(') {
-            if (depth > 32) {
-                snprintf(s->why, sizeof(s->why), "groups nested deeper "
-                         "than 32");
-                return -1;
-            }
-            s->p++;
-            if (rx_seq(s, depth + 1, &atom, &inner_q) != 0)
-                return -1;
-            if (*s->p == ')')
-                s->p++;
-        } else if (*s->p == '[') {
-            const char *q = s->p + 1;
-            if (*q == '^')
-                q++;
-            if (*q == ']')
-                q++;
-            while (*q && *q != ']') {
-                if (q[0] == '[' && (q[1] == ':' || q[1] == '.' ||
-                                    q[1] == '=')) {
-                    const char *close = strchr(q + 2, q[1]);
-                    q = close && close[1] == ']' ? close + 2 : q + 1;
-                } else {
-                    q++;
-                }
-            }
-            s->p = *q ? q + 1 : q;
-        } else if (*s->p == '\\' && s->p[1]) {
-            s->p += 2;
-        } else {
-            s->p++;
-        }
-        long mult;
-        int plural, rc = rx_quant(s, &mult, &plural);
-        if (rc < 0)
-            return -1;
-        if (rc == 1) {
-            long m2;
-            int p2;
-            if (rx_quant(s, &m2, &p2) != 0) {
-                snprintf(s->why, sizeof(s->why), "stacked quantifiers "
-                         "(a quantifier right after another)");
-                return -1;
-            }
-            if (inner_q && plural) {
-                snprintf(s->why, sizeof(s->why), "stacked quantifiers "
-                         "(a repeated group that itself repeats, as in "
-                         "(a+)+)");
-                return -1;
-            }
-            atom *= mult;
-            inner_q = 1;
-        }
-        *size += atom;
-        *quantified |= inner_q;
-        if (*size > RX_MAX_SIZE) {
-            snprintf(s->why, sizeof(s->why), "it expands to more than %d "
-                     "elements", RX_MAX_SIZE);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 static int set_regex(mon_config_set_t *set, const char *v) {
-    rx_scan_t scan = {.p = v};
-    long size;
-    int quantified;
-    while (*scan.p) { /* an unbalanced ')' is left to regcomp */
-        if (rx_seq(&scan, 0, &size, &quantified) != 0)
-            return why(set, "regex '%s' refused: %s", v, scan.why);
-        if (*scan.p == ')')
-            scan.p++;
-    }
+    char bound[MON_REGEX_WHY_SIZE];
+    if (mon_regex_bound(v, bound, sizeof(bound)) != 0)
+        return why(set, "regex '%s' refused: %s", v, bound);
     mon_config_regex_t *rx = mon_calloc(1, sizeof(*rx));
     int rc = regcomp(&rx->re, v, REG_EXTENDED | REG_NOSUB);
     if (rc != 0) {

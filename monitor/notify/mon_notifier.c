@@ -47,7 +47,8 @@
 enum {
     TL_OPENED = MON_NOTIFIER_OPENED,
     TL_REPEATED = MON_NOTIFIER_REPEATED,
-    TL_CLOSED = MON_NOTIFIER_CLOSED
+    TL_CLOSED = MON_NOTIFIER_CLOSED,
+    TL_SILENCED = MON_NOTIFIER_SILENCED
 };
 _Static_assert(MON_NOTIFY_ID_SIZE == MON_SIGN_UUID_LEN,
                "an incident id is a UUID");
@@ -591,9 +592,10 @@ static void note_close(mon_notifier_t *n, gstate_t *s, int64_t now_ms) {
         n->recs_since_ck++;
 }
 
-/* One evaluation of one group for one notifier. Caller holds n->lock. */
+/* One evaluation of one group for one notifier. Caller holds n->lock.
+ * silenced: an operator silence matches the group (mon_silence.h). */
 static int step(mon_notifier_t *n, gstate_t *s, const mon_group_eval_t *ev,
-                int64_t now_ms) {
+                int64_t now_ms, bool silenced) {
     const mon_config_notifier_t *c = n->nfs[s->nf].cfg;
     ev_status_t st = ev->status;
     bool at = st >= c->threshold;
@@ -625,7 +627,13 @@ static int step(mon_notifier_t *n, gstate_t *s, const mon_group_eval_t *ev,
                                   MON_LF_STR("cluster", s->cluster),
                                   MON_LF_STR("group", s->group),
                                   MON_LF_STR("status", ev_status_name(st))),
-                   "incident opened");
+                   silenced ? "incident opened while silenced (sent when "
+                              "the silence ends, if still open)"
+                            : "incident opened");
+        if (silenced) {
+            tl_add(s, TL_SILENCED, now_ms, st, 0);
+            return 0;
+        }
         if (queue_state(n, s, ev, MON_DELIVERY_OPEN, now_ms, &seq) == 0) {
             s->sent = true;
             s->last_sent_ms = now_ms;
@@ -638,7 +646,10 @@ static int step(mon_notifier_t *n, gstate_t *s, const mon_group_eval_t *ev,
     if (st == EV_OK) {
         if (s->oks < (uint32_t)c->close_after)
             return 0;
-        if (c->send_close) {
+        /* A close goes out whenever its open did, silence or not: a
+         * receiver's incident is never left open by a silence. One whose
+         * open was never sent (silenced all along) sends nothing. */
+        if (c->send_close && s->sent) {
             if (queue_state(n, s, ev, MON_DELIVERY_CLOSE, now_ms, &seq) != 0)
                 return 0; /* stays open; tried again next time */
             queued++;
@@ -656,7 +667,7 @@ static int step(mon_notifier_t *n, gstate_t *s, const mon_group_eval_t *ev,
         s->above = 0;
         return queued;
     }
-    if (!at)
+    if (!at || silenced)
         return 0;
     if (s->sent) {
         if (c->send_once)
@@ -1131,6 +1142,12 @@ int64_t mon_notifier_min_interval(const mon_notifier_t *n) {
 
 int mon_notifier_observe(mon_notifier_t *n, const mon_group_eval_t *ev,
                          int64_t now_ms) {
+    return mon_notifier_observe_silenced(n, ev, now_ms, false);
+}
+
+int mon_notifier_observe_silenced(mon_notifier_t *n,
+                                  const mon_group_eval_t *ev,
+                                  int64_t now_ms, bool silenced) {
     int queued = 0;
     char err[512];
     if (!ev || ev->status == EV_NOTFOUND || !ev->cluster || !ev->group ||
@@ -1151,7 +1168,7 @@ int mon_notifier_observe(mon_notifier_t *n, const mon_group_eval_t *ev,
         }
         s->evaluated = true;
         s->last_eval_ms = now_ms;
-        queued += step(n, s, ev, now_ms);
+        queued += step(n, s, ev, now_ms, silenced);
     }
     /* Clusters may run on different clocks (a replay's is virtual), so
      * only a newer now_ms counts toward the checkpoint interval. */

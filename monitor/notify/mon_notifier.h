@@ -18,6 +18,11 @@
  *    OK evaluation neither closes the incident nor opens a new one) close
  *    it; with `send-close` a close notification with the same id is
  *    queued.
+ *  - Silences (mon_silence.h, through mon_notifier_observe_silenced):
+ *    a silenced group's incidents open and close as above but send
+ *    nothing, except the close of an incident whose open went out
+ *    before; an open held back is sent when the silence ends, if the
+ *    incident is still open then.
  * Every notification gets the key "<id>:<open|close>:<n>" (n counts the
  * incident's notifications from 1), sent as X-Warren-Delivery.
  *
@@ -168,6 +173,18 @@ int64_t mon_notifier_min_interval(const mon_notifier_t *n);
  * read during the call. Takes n->lock. */
 int mon_notifier_observe(mon_notifier_t *n, const mon_group_eval_t *ev,
                          int64_t now_ms);
+
+/* mon_notifier_observe for a group an operator silence matches now
+ * (mon_silence.h; the caller asks it, with the wall clock) when silenced
+ * is true: its incidents still open and close as evaluations say, but
+ * nothing is queued for them, except the close of an incident whose open
+ * was sent before the silence (a receiver's incident is never left
+ * open). An incident opened during the silence is on the timeline as
+ * "silenced", and its open is sent at the first evaluation after the
+ * silence ends if it is still open; repeats wait for the end too. */
+int mon_notifier_observe_silenced(mon_notifier_t *n,
+                                  const mon_group_eval_t *ev,
+                                  int64_t now_ms, bool silenced);
 
 /* Makes everything queued so far durable and writes the checkpoint.
  * Returns 0 or -1 with errstr. Takes n->lock. */

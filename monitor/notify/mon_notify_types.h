@@ -105,7 +105,8 @@ typedef struct mon_notifier_incident_s {
 typedef enum mon_notifier_event_kind_e {
     MON_NOTIFIER_OPENED = 0,
     MON_NOTIFIER_REPEATED,
-    MON_NOTIFIER_CLOSED
+    MON_NOTIFIER_CLOSED,
+    MON_NOTIFIER_SILENCED /* opened under a silence: nothing sent */
 } mon_notifier_event_kind_t;
 
 /* One event of a group's incident timeline. */
@@ -131,5 +132,37 @@ typedef struct mon_notifier_group_s {
 /* Free the copies and zero them; NULL is fine. */
 void mon_notifier_view_free(mon_notifier_view_t *v);
 void mon_notifier_group_free(mon_notifier_group_t *g);
+
+/* ---- silences (mon_silence.h) ---- */
+
+#define MON_SILENCE_ID_LEN 37 /* a UUID in text plus its NUL */
+
+/* What a change of the silences can end with (HTTP status in the
+ * comments). */
+typedef enum mon_silence_rc_e {
+    MON_SILENCE_OK = 0,
+    MON_SILENCE_BAD = -1,       /* the request is wrong (400) */
+    MON_SILENCE_NOT_FOUND = -2, /* no silence with that id (404) */
+    MON_SILENCE_FULL = -3,      /* MON_SILENCE_MAX kept already (409) */
+    MON_SILENCE_IO = -4,        /* the file could not be written (500) */
+    MON_SILENCE_SLOW = -5,      /* the disk did not answer in time (503);
+                                 * the change is in effect if it lands */
+    MON_SILENCE_NONE = -6       /* no silences here at all (404) */
+} mon_silence_rc_t;
+
+/* A copy of one silence. */
+typedef struct mon_silence_info_s {
+    char id[MON_SILENCE_ID_LEN];
+    char *group;      /* pattern; NULL = any group */
+    char *cluster;    /* pattern; NULL = any cluster */
+    int64_t until_ms; /* wall clock, ms since the epoch */
+    int64_t created_ms;
+    char *comment;
+    char *created_by;
+    bool active;      /* in effect at the time it was asked */
+} mon_silence_info_t;
+
+/* Frees v[0..n) and v; NULL is fine. */
+void mon_silence_list_free(mon_silence_info_t *v, size_t n);
 
 #endif

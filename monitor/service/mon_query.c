@@ -10,6 +10,7 @@
 
 #include "monitor/base/mon_mem.h"
 #include "monitor/notify/mon_notifier.h"
+#include "monitor/notify/mon_silence.h"
 #include "monitor/service/mon_service.h"
 #include "monitor/store/mon_history.h"
 #include "monitor/store/mon_store.h"
@@ -23,6 +24,7 @@ struct mon_query_s {
     void *clock_arg;
     const mon_config_t *config;
     mon_notifier_t *notifier;
+    mon_silences_t *silences;
 };
 
 /* The store's answer in this interface's terms. */
@@ -35,6 +37,7 @@ mon_query_t *mon_query_new(const mon_query_src_t *src) {
     q->svc = src->service;
     q->config = src->config;
     q->notifier = src->notifier;
+    q->silences = src->silences;
     if (q->svc) {
         q->store = mon_service_store(q->svc);
         q->history = mon_service_history(q->svc);
@@ -182,6 +185,47 @@ int mon_query_incidents(const mon_query_t *q, const char *cluster,
         return MON_QUERY_ENOTFOUND;
     }
     return mon_notifier_group_view(q->notifier, cluster, group, out);
+}
+
+/* ---- silences ---- */
+
+bool mon_query_has_silences(const mon_query_t *q) {
+    return q->silences != NULL;
+}
+
+int mon_query_silences(const mon_query_t *q, int64_t now_ms,
+                       const char *cluster, const char *group,
+                       mon_silence_info_t **out, size_t *n) {
+    if (!q->silences) {
+        *out = NULL;
+        *n = 0;
+        return MON_QUERY_ENOTFOUND;
+    }
+    return mon_silences_list(q->silences, now_ms, cluster, group, out, n);
+}
+
+static mon_silence_rc_t no_silences(char *errstr, size_t errstr_size) {
+    snprintf(errstr, errstr_size, "this server keeps no silences");
+    return MON_SILENCE_NONE;
+}
+
+mon_silence_rc_t mon_query_silence_create(const mon_query_t *q,
+                                          const char *body, size_t len,
+                                          int64_t now_ms,
+                                          mon_silence_info_t **out,
+                                          char *errstr, size_t errstr_size) {
+    if (!q->silences)
+        return no_silences(errstr, errstr_size);
+    return mon_silences_create(q->silences, body, len, now_ms, out, errstr,
+                               errstr_size);
+}
+
+mon_silence_rc_t mon_query_silence_delete(const mon_query_t *q,
+                                          const char *id, int64_t now_ms,
+                                          char *errstr, size_t errstr_size) {
+    if (!q->silences)
+        return no_silences(errstr, errstr_size);
+    return mon_silences_delete(q->silences, id, now_ms, errstr, errstr_size);
 }
 
 /* ---- writes ---- */

@@ -42,6 +42,7 @@ struct mon_service_s;
 struct mon_store_s;
 struct mon_history_s;
 struct mon_notifier_s;
+struct mon_silences_s;
 
 /* The evaluation time of `cluster` given the wall clock (a replay
  * cluster runs on its trace's clock). Called on any thread. */
@@ -59,6 +60,7 @@ typedef struct mon_query_src_s {
     void *clock_arg;
     const mon_config_t *config; /* NULL: clusters known from the store */
     struct mon_notifier_s *notifier; /* NULL: no notifier state */
+    struct mon_silences_s *silences; /* NULL: no silences */
 } mon_query_src_t;
 
 typedef struct mon_query_s mon_query_t;
@@ -169,6 +171,34 @@ int mon_query_notifiers(const mon_query_t *q, mon_notifier_view_t *out);
  * Returns 0, or MON_QUERY_ENOTFOUND without a notifier. */
 int mon_query_incidents(const mon_query_t *q, const char *cluster,
                         const char *group, mon_notifier_group_t *out);
+
+/* ---- silences (mon_silence.h) ---- */
+
+/* True when the query has silences to read and change. */
+bool mon_query_has_silences(const mon_query_t *q);
+
+/* Copies the silences, newest first (free with mon_silence_list_free);
+ * with cluster and group both given, only those in effect at now_ms that
+ * match that group. Returns 0, or MON_QUERY_ENOTFOUND without silences. */
+int mon_query_silences(const mon_query_t *q, int64_t now_ms,
+                       const char *cluster, const char *group,
+                       mon_silence_info_t **out, size_t *n);
+
+/* Creates a silence from a JSON request body at wall time now_ms; *out
+ * gets a copy of it (free with mon_silence_list_free(*out, 1)). Waits
+ * until it is on disk. Returns MON_SILENCE_OK or an error (errstr: one
+ * line naming the field and why), MON_SILENCE_NONE without silences. */
+mon_silence_rc_t mon_query_silence_create(const mon_query_t *q,
+                                          const char *body, size_t len,
+                                          int64_t now_ms,
+                                          mon_silence_info_t **out,
+                                          char *errstr, size_t errstr_size);
+
+/* Deletes silence id. Returns MON_SILENCE_OK, _NOT_FOUND, _IO, _SLOW or
+ * _NONE (errstr set). */
+mon_silence_rc_t mon_query_silence_delete(const mon_query_t *q,
+                                          const char *id, int64_t now_ms,
+                                          char *errstr, size_t errstr_size);
 
 /* ---- events: what the evaluation loop reports, for the outputs ---- */
 

@@ -117,7 +117,7 @@ static pid_t wp_spawn(char *const *args, const char *log) {
 
 /* Runs warren to completion; returns its exit code and its output in
  * *out (malloc'd, may be NULL). */
-static int wp_run(char *const *args, char **out) {
+static inline int wp_run(char *const *args, char **out) {
     char log[] = "/tmp/warren-run-XXXXXX";
     int fd = mkstemp(log);
     if (fd >= 0)

@@ -141,3 +141,30 @@ Test(mon_clock, rfc3339_agrees_with_gmtime_over_many_days) {
                          (long long)ms);
     }
 }
+
+Test(mon_clock, rfc3339_parses_what_it_formats_and_offsets) {
+    char buf[MON_CLOCK_RFC3339_SIZE];
+    int64_t ms;
+    for (int64_t t = -86400000LL * 800; t < 86400000LL * 40000;
+         t += 86400000LL * 37 + 3723456) {
+        mon_clock_rfc3339(t, buf, sizeof(buf));
+        cr_assert_eq(mon_clock_parse_rfc3339(buf, &ms), 0, "%s", buf);
+        cr_assert_eq(ms, t, "%s", buf);
+    }
+    cr_assert_eq(mon_clock_parse_rfc3339("2024-05-14T11:21:07+02:00", &ms),
+                 0);
+    cr_assert_eq(ms, 1715678467000);
+    cr_assert_eq(mon_clock_parse_rfc3339("2024-05-14t09:21:07.5z", &ms), 0);
+    cr_assert_eq(ms, 1715678467500);
+    cr_assert_eq(mon_clock_parse_rfc3339("2024-05-14T09:21:07.123456Z",
+                                         &ms), 0);
+    cr_assert_eq(ms, 1715678467123);
+    const char *bad[] = {"", "2024-05-14", "2024-05-14T09:21:07",
+                         "2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z",
+                         "2024-13-01T00:00:00Z", "2024-05-14T24:00:00Z",
+                         "2024-05-14T09:21:07Zx", "2024-05-14 09:21:07Z",
+                         "2024-05-14T09:21:07.Z", "tomorrow"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        cr_assert_eq(mon_clock_parse_rfc3339(bad[i], &ms), -1, "'%s'",
+                     bad[i]);
+}

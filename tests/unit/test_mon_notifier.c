@@ -1194,3 +1194,73 @@ Test(mon_notifier, reads_version_1_incidents_and_journal, .init = setup,
     cr_assert_eq(mon_notifier_open_count(nt, SIZE_MAX), 1);
     done(nt);
 }
+
+/* ---- silences ---- */
+
+/* A silenced group sends nothing; its incident opens all the same, and
+ * is sent at the first evaluation after the silence ends if still open;
+ * then repeats follow repeat-every from that send. */
+Test(mon_notifier, silenced_sends_nothing_and_the_open_follows_its_end,
+     .init = setup, .fini = teardown) {
+    mon_notifier_t *nt = make(BASE1 "send-close = true\n"
+                                    "repeat-every = 10s\n");
+    fake_t e;
+    fake(&e, "g1", EV_ERR);
+    int64_t t = 1000000;
+    for (int i = 0; i < 30; i++, t += 1000)
+        cr_assert_eq(mon_notifier_observe_silenced(nt, &e.ev, t, true), 0,
+                     "silenced at %d", i);
+    cr_assert_eq(mon_notifier_open_count(nt, SIZE_MAX), 1,
+                 "the incident is open all the same");
+    mon_notifier_group_t gv;
+    cr_assert_eq(mon_notifier_group_view(nt, "local", "g1", &gv), 0);
+    cr_assert_eq(gv.n_timeline, 1);
+    cr_assert_eq(gv.timeline[0].event, MON_NOTIFIER_SILENCED);
+    cr_assert_not(gv.timeline[0].has_delivery, "nothing was queued");
+    mon_notifier_group_free(&gv);
+    /* the silence ends */
+    cr_assert_eq(mon_notifier_observe_silenced(nt, &e.ev, t, false), 1,
+                 "sent as soon as the silence ends");
+    cr_assert_eq(mon_notifier_observe(nt, &e.ev, t + 1000), 0);
+    cr_assert_eq(mon_notifier_observe(nt, &e.ev, t + 10000), 1,
+                 "repeat-every counts from that send");
+    done(nt);
+    sent_t *s = sent_copy();
+    cr_assert_eq(s->n, 2);
+    char want[80];
+    snprintf(want, sizeof(want), "%s:open:1", s->id[0]);
+    cr_assert_str_eq(s->key[0], want, "the first notification of it");
+}
+
+/* An incident that opens and closes inside a silence sends nothing at
+ * all (its receiver never heard of it); one whose open went out before
+ * the silence still gets its close, so no receiver is left open. */
+Test(mon_notifier, silenced_close_only_for_an_open_that_was_sent,
+     .init = setup, .fini = teardown) {
+    mon_notifier_t *nt = make(BASE1 "send-close = true\n");
+    fake_t e, ok;
+    fake(&e, "quiet", EV_ERR);
+    fake(&ok, "quiet", EV_OK);
+    int64_t t = 1000000;
+    cr_assert_eq(mon_notifier_observe_silenced(nt, &e.ev, t += 1000, true),
+                 0);
+    cr_assert_eq(mon_notifier_observe_silenced(nt, &ok.ev, t += 1000, true),
+                 0, "never opened at the receiver: no close");
+    cr_assert_eq(mon_notifier_open_count(nt, SIZE_MAX), 0);
+    cr_assert_eq(mon_notifier_observe(nt, &ok.ev, t += 1000), 0);
+
+    fake_t e2, ok2;
+    fake(&e2, "loud", EV_ERR);
+    fake(&ok2, "loud", EV_OK);
+    cr_assert_eq(mon_notifier_observe(nt, &e2.ev, t += 1000), 1);
+    cr_assert_eq(mon_notifier_observe_silenced(nt, &e2.ev, t += 1000, true),
+                 0);
+    cr_assert_eq(mon_notifier_observe_silenced(nt, &ok2.ev, t += 1000,
+                                               true),
+                 1, "the close of a sent open goes out");
+    done(nt);
+    sent_t *s = sent_copy();
+    cr_assert_eq(s->n, 2);
+    for (int i = 0; i < 2; i++)
+        cr_assert_str_eq(s->group[i], "loud");
+}
