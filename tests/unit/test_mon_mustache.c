@@ -523,8 +523,9 @@ Test(mon_mustache, pagerduty_trigger_sample_is_an_events_v2_trigger) {
     cr_assert_str_eq(jstr(j, "payload.timestamp"), jstr(d, "start"));
     const cJSON *cd = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "payload"),
                                           "custom_details");
-    cr_assert(cJSON_Compare(cJSON_GetObjectItem(cd, "partitions"),
-                            cJSON_GetObjectItem(d, "partitions"), 1));
+    cr_assert(cJSON_Compare(cJSON_GetObjectItem(cd, "worst_partitions"),
+                            cJSON_GetObjectItem(d, "partitions_worst"), 1));
+    assert_contains(jstr(j, "payload.summary"), jstr(d, "status_words"));
     cr_assert_eq(cJSON_GetObjectItem(cd, "total_lag")->valuedouble,
                  cJSON_GetObjectItem(d, "totallag")->valuedouble);
     cJSON_Delete(j);
@@ -558,7 +559,7 @@ Test(mon_mustache, slack_open_sample_names_group_status_and_partitions) {
     const char *text = jstr(j, "text");
     assert_contains(text, jstr(d, "group"));
     assert_contains(text, jstr(d, "cluster"));
-    assert_contains(text, jstr(d, "label"));
+    assert_contains(text, jstr(d, "status_words"));
     cr_assert(cJSON_GetArraySize(cJSON_GetObjectItem(j, "blocks")) >= 3);
     char *all = cJSON_PrintUnformatted(j);
     assert_contains(all, jstr(d, "explanation"));
