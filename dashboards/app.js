@@ -137,6 +137,7 @@ async function resync() {
     if (g.sparkState === 2) g.sparkState = 0;
   }
   model.loadNotifiers();
+  model.loadSilences(true);
   if (view && view.reload) view.reload();
   model.changed();
 }
@@ -150,6 +151,7 @@ const stream = new EventStream('/v3/events', (name, data) => {
         Date.now() - model.notifiers.at > 9000) {
       model.loadNotifiers();
     }
+    if (model.silences.state !== 'absent') model.loadSilences();
   }
   else if (name === 'dropped') resync();
   paintConn();
@@ -167,6 +169,7 @@ async function boot() {
   stream.start();
   await model.load();
   model.loadNotifiers();
+  model.loadSilences(true);
   // Exposed for the end-to-end test and for poking around in devtools.
   window.warren = { model, stream, booted: Date.now() };
 }

@@ -119,3 +119,18 @@ export function fmtRule(rule) {
   if (!rule) return '—';
   return String(rule).replace(/[_-]+/g, ' ');
 }
+
+// "groups matching billing.* in clusters matching prod" for a silence's
+// patterns (POSIX regexes matched against the whole name).
+export function silenceTarget(x) {
+  const g = x.group === null || x.group === undefined ? 'every group'
+    : `groups matching ${x.group}`;
+  return x.cluster === null || x.cluster === undefined ? g
+    : `${g} in clusters matching ${x.cluster}`;
+}
+
+// One line about a silence, for titles.
+export function silenceText(x) {
+  return `Notifications silenced until ${fmtDateTime(Date.parse(x.until))} ` +
+    `by ${x.created_by}: ${x.comment}`;
+}

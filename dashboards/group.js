@@ -10,7 +10,7 @@ import { getJSON, groupPath } from './api.js';
 import { h, badge, replaceChildren } from './dom.js';
 import { historyPoints, lagChart, windowChart } from './charts.js';
 import { displayStatus, errKind, fmtDateTime, fmtInt, fmtMs, fmtRule,
-  fmtSeconds, severity, statusMeta } from './format.js';
+  fmtSeconds, severity, silenceText, statusMeta } from './format.js';
 
 const RANGES = [
   { id: '15m', word: '15 min', ms: 15 * 60000 },
@@ -42,6 +42,7 @@ export function mountGroup(main, model, cluster, group, params) {
     busy: false,
     inc: null,
     noIncRoute: false,
+    sil: null, // silences muting the group; null: unknown or none kept
   };
   // Until the model knows the group (it may not exist at all: no phantom
   // row is added to the overview for it).
@@ -51,6 +52,8 @@ export function mountGroup(main, model, cluster, group, params) {
   const title = h('h1', { tabindex: '-1', class: 'gtitle' }, group);
   const statusBox = h('div', { class: 'gstatus' });
   const expl = h('p', { class: 'explanation', id: 'explanation' });
+  const silNote = h('p', { class: 'silence-note', id: 'silence-note',
+    hidden: true, role: 'status' });
   const facts = h('dl', { class: 'facts' });
   const rangeBtns = h('div', { class: 'seg-buttons', role: 'group',
     'aria-label': 'Time range' });
@@ -93,7 +96,7 @@ export function mountGroup(main, model, cluster, group, params) {
       h('div', { class: 'gname-wrap' }, title,
         h('span', { class: 'muted' }, `consumer group in cluster ${cluster}`)),
       statusBox),
-    expl, facts,
+    expl, silNote, facts,
     h('section', { class: 'card', 'aria-labelledby': 'lag-h' },
       h('div', { class: 'card-head' }, h('h2', { id: 'lag-h' },
         'Lag over time'), rangeBtns),
@@ -167,6 +170,17 @@ export function mountGroup(main, model, cluster, group, params) {
     else if (r.status === 404 || r.status === 405) st.noIncRoute = true;
   }
 
+  async function loadSilences() {
+    const q = `?cluster=${encodeURIComponent(cluster)}&group=` +
+      `${encodeURIComponent(group)}`;
+    const r = await getJSON(`/v3/silences${q}`);
+    if (r.ok && r.body && Array.isArray(r.body.silences)) {
+      st.sil = r.body.silences;
+    } else if (r.status === 404 || r.status === 405) {
+      st.sil = null;
+    }
+  }
+
   async function loadHistory() {
     await model.whenLoaded();
     // A replay cluster's clock is the trace's: ask for everything once to
@@ -198,6 +212,7 @@ export function mountGroup(main, model, cluster, group, params) {
       if (model.notifiers.state !== 'absent') {
         jobs.push(model.loadNotifiers().then(loadIncidents));
       }
+      if (model.silences.state !== 'absent') jobs.push(loadSilences());
       await Promise.all(jobs);
       st.error = '';
     } catch (e) {
@@ -239,6 +254,15 @@ export function mountGroup(main, model, cluster, group, params) {
         'it expired, or it never committed offsets';
     }
     expl.textContent = sentence(text) || ' ';
+    const sil = st.sil || [];
+    silNote.hidden = !sil.length;
+    if (sil.length) {
+      replaceChildren(silNote, h('span', { class: 'pill silenced' },
+        'silenced'), ' ', silenceText(sil[0]),
+      sil.length > 1 ? ` (and ${sil.length - 1} more)` : '',
+      '. No webhook is sent for this group until then; an incident that ' +
+        'is open when the silence ends is sent then.');
+    }
     const now = model.clusterNow(cluster);
     const parts = (st.lag && st.lag.partitions) || [];
     const byStatus = {};

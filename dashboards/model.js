@@ -34,6 +34,13 @@ export class Model {
     this.loaded = false;
     this.loadError = '';
     this.notifiers = { state: 'unknown', body: null, at: 0 };
+    // GET /v3/silences: state 'absent' on a server without them; sig
+    // changes whenever a silence comes, goes or ends.
+    this.silences = { state: 'unknown', list: [], at: 0, sig: '' };
+    // Per group (key): the silences muting it, as the server matched them
+    // (its regexes are POSIX, so the browser never matches them itself),
+    // valid for silences.sig.
+    this.silencedBy = new Map();
     this.queue = new Queue(4);
     this.changes = [];
     this.pending = false;
@@ -319,6 +326,65 @@ export class Model {
       }
     }
     this.changed();
+  }
+
+  // GET /v3/silences, at most every 10 s unless forced.
+  loadSilences(force = false) {
+    if (this.silencesBusy) return this.silencesBusy;
+    if (!force && Date.now() - this.silences.at < 10000) {
+      return Promise.resolve();
+    }
+    this.silencesBusy = this.fetchSilences().finally(() => {
+      this.silencesBusy = null;
+    });
+    return this.silencesBusy;
+  }
+
+  async fetchSilences() {
+    let r;
+    try {
+      r = await getJSON('/v3/silences');
+    } catch (e) {
+      return;
+    }
+    if (r.status === 404 || r.status === 405) {
+      this.silences = { state: 'absent', list: [], at: Date.now(), sig: '' };
+    } else if (r.ok && r.body && Array.isArray(r.body.silences)) {
+      const list = r.body.silences;
+      const sig = list.map((s) => `${s.id}:${s.state}`).join(',');
+      if (sig !== this.silences.sig) this.silencedBy.clear();
+      this.silences = { state: 'present', list, at: Date.now(), sig };
+    } else {
+      return;
+    }
+    this.changed();
+  }
+
+  // Silences in effect now.
+  activeSilences() {
+    return this.silences.list.filter((s) => s.state === 'active');
+  }
+
+  // The silences muting (cluster, group): a list ([] when none), or null
+  // while not known yet.
+  silencesOf(cluster, group) {
+    if (!this.activeSilences().length) return [];
+    const e = this.silencedBy.get(groupKey(cluster, group));
+    return e && e.sig === this.silences.sig ? e.list : null;
+  }
+
+  // Asks the server which silences mute g (only while some are active).
+  requestSilenced(g, urgent) {
+    if (this.silencesOf(g.cluster, g.group) !== null) return;
+    const sig = this.silences.sig;
+    this.queue.add(`silenced ${g.key}`, async () => {
+      const q = `?cluster=${encodeURIComponent(g.cluster)}&group=` +
+        `${encodeURIComponent(g.group)}`;
+      const r = await getJSON(`/v3/silences${q}`);
+      if (!r.ok || !r.body || !Array.isArray(r.body.silences)) return;
+      this.silencedBy.set(g.key, { sig, list: r.body.silences });
+      this.changed();
+    }, urgent);
   }
 
   // GET /v3/notifiers: state 'absent' when the server has no such route.

@@ -7,8 +7,8 @@
 
 import { h, badge, icon, replaceChildren } from './dom.js';
 import { sparkline } from './charts.js';
-import { ERR_KINDS, displayStatus, fmtInt, fmtMs, fmtSeconds, severity,
-  statusMeta } from './format.js';
+import { ERR_KINDS, displayStatus, fmtDateTime, fmtInt, fmtMs, fmtSeconds,
+  severity, silenceTarget, silenceText, statusMeta } from './format.js';
 
 export const PAGE_SIZE = 50;
 const HOUR = 3600 * 1000;
@@ -128,11 +128,13 @@ export function mountOverview(main, model, params) {
     'aria-labelledby': 'recent-h' });
   const alerts = h('section', { class: 'alerts card', hidden: true,
     'aria-labelledby': 'alerts-h' });
+  const silences = h('section', { class: 'silences card', id: 'silences',
+    hidden: true, 'aria-labelledby': 'silences-h' });
 
   const root = h('section', { class: 'overview' },
     h('div', { class: 'page-head' }, title, sub), tiles, toolbar,
     h('div', { class: 'list-wrap' }, head, list, note), pager,
-    h('div', { class: 'lower' }, recent, alerts));
+    h('div', { class: 'lower' }, recent, alerts, silences));
   replaceChildren(main, root);
 
   function syncUrl() {
@@ -240,14 +242,20 @@ export function mountOverview(main, model, params) {
       r.sig.disp = disp;
     }
     const expl = g.explanation || '';
-    if (r.sig.expl !== expl || r.sig.name !== g.key) {
+    const sil = model.silencesOf(g.cluster, g.group) || [];
+    const silSig = sil.map((x) => x.id).join(',');
+    if (r.sig.expl !== expl || r.sig.name !== g.key || r.sig.sil !== silSig) {
       replaceChildren(r.cells.name,
         h('span', { class: 'gname' }, g.group),
-        h('span', { class: 'cname' }, g.cluster),
+        h('span', { class: 'cname' }, g.cluster, sil.length
+          ? h('span', { class: 'pill silenced', title: silenceText(sil[0]) },
+            'silenced') : null),
         expl ? h('span', { class: 'why' }, expl) : null);
       r.a.title = expl ? `${g.group}: ${expl}` : g.group;
+      r.a.classList.toggle('is-silenced', sil.length > 0);
       r.sig.expl = expl;
       r.sig.name = g.key;
+      r.sig.sil = silSig;
     }
     r.cells.lag.textContent = fmtInt(g.totallag);
     r.cells.lag.dataset.label = 'Total lag';
@@ -276,7 +284,8 @@ export function mountOverview(main, model, params) {
     r.cells.since.dataset.label = 'In status for';
     // One sentence for screen readers instead of the cells read in turn.
     r.a.setAttribute('aria-label', `${g.group} in cluster ${g.cluster}: ` +
-      `${meta.word}${expl ? ` (${expl})` : ''}; total lag ` +
+      `${meta.word}${expl ? ` (${expl})` : ''}` +
+      `${sil.length ? '; notifications silenced' : ''}; total lag ` +
       `${fmtInt(g.totallag)}, max time lag ${fmtSeconds(g.maxTimeLag)}, ` +
       `in this status for ${since}`);
   }
@@ -372,6 +381,7 @@ export function mountOverview(main, model, params) {
       prevEl = r.li;
       model.requestDetail(g, true);
       if (g.status && g.status !== 'NOTFOUND') model.requestSpark(g);
+      if (model.activeSilences().length) model.requestSilenced(g, true);
     }
     for (const [key, r] of rows) {
       if (!keep.has(key)) {
@@ -416,6 +426,33 @@ export function mountOverview(main, model, params) {
     model.fillStatuses();
     renderRecent();
     renderAlerts();
+    renderSilences();
+  }
+
+  // The active silences, and how many ended in the last day.
+  let silSig = '';
+  function renderSilences() {
+    const sv = model.silences;
+    const active = model.activeSilences();
+    const ended = sv.list.length - active.length;
+    const sig = `${sv.state}:${sv.sig}`;
+    if (sig === silSig) return;
+    silSig = sig;
+    silences.hidden = sv.state !== 'present' || !sv.list.length;
+    if (silences.hidden) return;
+    replaceChildren(silences, h('h2', { id: 'silences-h' }, 'Silences'),
+      active.length ? h('ul', { class: 'silence-list' }, active.map((x) =>
+        h('li', { dataset: { id: x.id } },
+          h('span', { class: 'pill silenced' }, 'silenced'), ' ',
+          h('strong', null, silenceTarget(x)),
+          h('span', { class: 'muted' }, ` until ${fmtDateTime(
+            Date.parse(x.until))}, by ${x.created_by}: `),
+          h('span', { class: 'comment' }, x.comment))))
+        : h('p', { class: 'muted' }, 'No silence is in effect.'),
+      ended ? h('p', { class: 'muted' }, `${ended} ended in the last day.`)
+        : null,
+      h('p', { class: 'muted small' }, 'While a silence holds, no webhook ' +
+        'is sent for the groups it matches; POST /v3/silences makes one.'));
   }
 
   function rowKeyOf(a) {

@@ -1,6 +1,6 @@
 // End-to-end test of Warren's dashboard in headless Chromium.
 //
-// Usage: node dashboard.test.mjs --config INI --data DIR
+// Usage: node dashboard.test.mjs --config INI --data DIR --token TOKEN
 //          [--warren BIN] [--out DIR]
 //        node dashboard.test.mjs --url http://127.0.0.1:PORT [...]
 //
@@ -494,6 +494,42 @@ try {
     await p.waitForSelector('a.row', { timeout: 10000 });
     assert(await p.isHidden('.alerts'), 'notifier card shown without them');
     await c.close();
+  });
+
+  await check('a silence is marked on its group and listed', async () => {
+    const until = new Date(Date.now() + 3600e3).toISOString();
+    const r = await fetch(`${BASE}/v3/silences`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json',
+        Authorization: `Bearer ${args.token}` },
+      body: JSON.stringify({ group: 'reports', cluster: 'local', until,
+        comment: 'moving the reports job', created_by: 'dashboard-test' }),
+    });
+    assert(r.status === 201, `POST /v3/silences answered ${r.status}`);
+    const p = await ctx.newPage();
+    watch(p, 'silences');
+    await p.goto(`${BASE}/`);
+    await p.waitForSelector('a.row[data-group="reports"] .pill.silenced',
+      { timeout: 20000 });
+    assert(!await p.$('a.row[data-group="audit"] .pill.silenced'),
+      'audit is marked silenced too');
+    const label = await p.getAttribute('a.row[data-group="reports"]',
+      'aria-label');
+    assert(/notifications silenced/.test(label), `row label: ${label}`);
+    await p.waitForSelector('#silences:not([hidden])', { timeout: 10000 });
+    const card = await p.textContent('#silences');
+    assert(/groups matching reports in clusters matching local/.test(card) &&
+      /moving the reports job/.test(card) && /dashboard-test/.test(card),
+    `silences card: ${card}`);
+    await shoot(p, 'overview-silenced.png', true);
+    await p.click('a.row[data-group="reports"]');
+    await p.waitForSelector('#silence-note:not([hidden])',
+      { timeout: 15000 });
+    const note = await p.textContent('#silence-note');
+    assert(/silenced until/.test(note) && /moving the reports job/.test(note),
+      `group page note: ${note}`);
+    await shoot(p, 'group-silenced.png');
+    await p.close();
   });
   await ctx.close();
 

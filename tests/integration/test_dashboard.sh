@@ -63,11 +63,13 @@ printf '%s\n' "[notifier ops]" "url-open = $hook/open" \
     "url-close = $hook/close" "interval = 5" "threshold = WARN" \
     "send-close = true" "" "[notifier pager]" "url-open = $hook/fail" \
     "interval = 5" "threshold = ERR" "max-retries = 1" "" "[evaluator]" \
-    "expire-cache = 0" >"$tmp/warren.ini"
+    "expire-cache = 0" "" "[http]" "admin-token = dash-token" \
+    >"$tmp/warren.ini"
 
 # dashboard.test.mjs starts `warren serve --demo` with this config once
 # the browser is up, and stops it at the end.
 node tests/dashboard/dashboard.test.mjs --config "$tmp/warren.ini" \
-    --data "$tmp/data" --warren "$WARREN_BIN" --out "$SHOTS"
+    --data "$tmp/data" --token dash-token --warren "$WARREN_BIN" \
+    --out "$SHOTS"
 rc=$?
 exit "$rc"
