@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Warren build.  `make` builds ./warren; `make test` runs every test,
 # `make check` all but the slow wall-clock ones; `make bench` runs the
 # benchmarks; `make run` starts the live demo.

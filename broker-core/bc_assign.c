@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_assign: range and round-robin assignors, Kafka's algorithms. See
  * bc_assign.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_assign: Kafka's range and round-robin partition assignors.
  *
  * Given the members of a group (each with its subscribed topics) and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_batch: see bc_batch.h. Encoding writes straight into one growable
  * buffer (the header is reserved up front and filled by finish); decoding
  * bounds-checks every length against the end of the batch before use. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_batch: Kafka's v2 record batch (magic 2), the unit of every .log file.
  *
  * A .log file is a plain concatenation of batches with no file header and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_broker: see bc_broker.h. Topics live in a growable array of stable
  * pointers (a topic_t never moves once created), so a log or topic found
  * under the read lock stays valid after it is released. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_broker: the embedded broker's handle: a data dir of topics.
  *
  * A data dir looks like Kafka's log.dir:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_bytes: big-endian loads/stores and Kafka's zigzag varints.
  *
  * Every multi-byte integer in Kafka's files is big-endian; lengths inside

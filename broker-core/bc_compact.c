@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_compact: see bc_compact.h. The key map stores full keys (an arena
  * plus an open-addressing table of 64-bit hashes) so "latest value per
  * key" is exact, not probabilistic as with Kafka's MD5 map; its memory is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_compact: the log cleaner for topics with cleanup.policy=compact.
  *
  * Kafka's design (LogCleaner): the log is split at the first dirty offset

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_consumer: Kafka-like consumer over the embedded broker. See
  * bc_consumer.h for the semantics and the threads.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_consumer: a consumer with Kafka's semantics over the embedded broker.
  *
  * A consumer reads records from partitions of a bc_broker_t either

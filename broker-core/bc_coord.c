@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_coord: in-process group coordinator, Kafka's classic protocol. See
  * bc_coord.h for the protocol and the locking.
  *

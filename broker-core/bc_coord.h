@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_coord: the in-process group coordinator (Kafka's classic protocol).
  *
  * Consumers of a group join, heartbeat and leave here; the coordinator

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_crc32c: see bc_crc32c.h. The table is built once, on first use, under
  * pthread_once; the hardware path is chosen by a CPU feature test. */
 #include "broker-core/bc_crc32c.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_crc32c: CRC-32C (Castagnoli), the checksum of Kafka's v2 batches.
  *
  * Reflected polynomial 0x82F63B78, initial value 0xFFFFFFFF, final XOR

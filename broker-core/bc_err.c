@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_err: see bc_err.h. */
 #include "broker-core/bc_err.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_err: the error codes every broker-core function returns.
  *
  * Functions that can fail return 0 on success or one of these negative

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_fs: see bc_fs.h. */
 #include "broker-core/bc_fs.h"
 

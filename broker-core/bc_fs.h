@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_fs: the few file-system idioms broker-core repeats (and the monitor
  * shares: one copy of each).
  *

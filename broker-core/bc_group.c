@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_group: Java string semantics (hashCode, compareTo) over UTF-8 names
  * and the topic-partition order. See bc_group.h.
  *

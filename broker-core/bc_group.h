@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_group: small shared pieces of the consumer-group layer.
  *
  * Group ids, member ids and topic names are Java strings in Kafka: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_index: see bc_index.h. The file is always mapped shared and
  * read-write over exactly its length, which changes only by trim/resize;
  * `entries` is kept in memory (the file length of an active index is the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_index: Kafka's sparse offset index (.index) and time index
  * (.timeindex) of one segment, memory-mapped.
  *

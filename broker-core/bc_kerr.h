@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_kerr: Kafka's protocol error codes, as the wire carries them.
  *
  * These are the int16 error_code values of Kafka responses (Errors.java);

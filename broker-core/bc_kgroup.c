@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_kgroup: Kafka's classic group state machine over opaque client
  * assignors (see bc_kgroup.h). Groups are few and small, so they live in
  * plain arrays searched linearly; every entry point takes the one mutex

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_kgroup: the group coordinator of the wire protocol (Kafka's classic
  * JoinGroup/SyncGroup protocol, assignors run by the clients).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_khandle: one handler per Kafka API over the broker, the offset
  * table and the wire group coordinator (see bc_kserver.h and, for the
  * field layouts of every version, the message specs named in bc_kreq.h).

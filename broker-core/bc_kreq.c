@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_kreq: Kafka request decoders (see bc_kreq.h).
  *
  * One function per API walks the fields of every served version in spec

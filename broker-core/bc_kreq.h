@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_kreq: decoder of Kafka request frames into plain structs.
  *
  * A frame (after its int32 size prefix) is a request header and a body:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_kserver: the listener's event loop (see bc_kserver.h).
  *
  * Level-triggered epoll over the listening socket, an eventfd (appends

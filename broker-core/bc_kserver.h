@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_kserver: the embedded broker's Kafka protocol listener.
  *
  * One thread runs an epoll loop over a listening TCP socket and its

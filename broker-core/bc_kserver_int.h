@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_kserver_int: what the loop (bc_kserver.c) and the API handlers
  * (bc_khandle.c) share: the server and connection structs and the
  * response builder. Loop thread only, unless said otherwise.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_log: see bc_log.h. Segment list and counters live in bc_log_int.h.
  * The hot path (bc_log_append) is: validate or trust the batch, stamp the
  * base offset, maybe roll, one pwrite, maybe an index entry, maybe an

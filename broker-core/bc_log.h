@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_log: one partition's log, the way Kafka keeps it on disk.
  *
  * A log is a directory of segments named by their 20-digit base offset

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_log_int: the body of bc_log_t, for broker-core modules that work on
  * a log's segments directly (the compaction cleaner) and for tests.
  * Everyone else uses bc_log.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_mem: see bc_mem.h. Out-of-memory aborts loudly. */
 #include "broker-core/bc_mem.h"
 

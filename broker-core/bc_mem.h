@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_mem: allocation wrappers and the always-on assertion of broker-core.
  *
  * broker-core depends on libc only, so it carries its own copy of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_murmur2: see bc_murmur2.h. All arithmetic is uint32_t so overflow
  * wraps as Java's int does; bytes are assembled explicitly, so the result
  * does not depend on the host's endianness. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_murmur2: Kafka's murmur2 hash and its key-to-partition rule.
  *
  * Bit-exact with org.apache.kafka.common.utils.Utils.murmur2 (seed

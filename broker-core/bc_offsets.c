@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_offsets: the committed-offset table over __consumer_offsets. See
  * bc_offsets.h for the format and the locking.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_offsets: committed offsets, kept in __consumer_offsets like Kafka.
  *
  * A consumer group's committed offset for a topic partition is the offset

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_partitioner: see bc_partitioner.h. */
 #include "broker-core/bc_partitioner.h"
 

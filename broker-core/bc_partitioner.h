@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_partitioner: which partition a record goes to, as Kafka's producer
  * decides it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_producer: see bc_producer.h. Each partition has an open batch being
  * filled and a FIFO of complete batches; one thread at a time (the
  * "drainer", marked by `busy`) appends them in order, releasing the

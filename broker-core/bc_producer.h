@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_producer: Kafka's producer API over the embedded broker.
  *
  * send(topic, key, value, headers) picks a partition (bc_partitioner.h:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_segment: see bc_segment.h. Recovery maps the .log read-only and
  * walks it in memory; every other read is a pread. Header scans read
  * 8 KiB windows so that walking the small batches between two index

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_segment: one segment of a partition log: <base>.log plus its
  * .index and .timeindex (formats in bc_batch.h and bc_index.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_topic: see bc_topic.h. Numbers are parsed strictly (the whole value
  * must be a number in range); the file parser reports file:line. */
 #include "broker-core/bc_topic.h"

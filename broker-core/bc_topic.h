@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_topic: topic names, topic configuration and its file in the data dir.
  *
  * Names follow Kafka: 1..249 characters from [a-zA-Z0-9._-], not "." or

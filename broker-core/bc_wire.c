@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_wire: Kafka protocol primitives (see bc_wire.h). The reader's sticky
  * error keeps decoders linear: they read everything and check once. */
 #include "broker-core/bc_wire.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_wire: bounds-checked reader and growable writer of Kafka's protocol
  * primitives.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The HTTP side: JSON requests to Warren's /v3 API, a small request queue
 // with bounded concurrency and two priorities, and the /v3/events stream
 // with its own reconnection (EventSource retries network errors itself,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Entry point: the hash router (#/ = overview, #/clusters/C/groups/G =
 // a group; #/group/C/G is accepted too), the theme switch, the connection
 // indicator and the /v3/events stream feeding the model.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SVG charts: the overview's sparkline, the group's lag-over-time chart
 // (offset lag and time lag, with the status band and status changes
 // marked) and the window chart (committed offsets against head offsets:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Tiny DOM helpers: elements are built with h() and text nodes only, so
 // names coming from Kafka (groups, topics, owners) are never parsed as
 // HTML. Status badges and icons live here because every view uses them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Status vocabulary and number/time formatting shared by every view.
 //
 // A status is always shown as an icon, a word and a colour together, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The group page: the status with its explanation and since when, lag
 // over time (offset lag and time lag, status changes marked), every
 // partition with its rule and figures, the window of a chosen partition

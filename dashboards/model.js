@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The dashboard's live picture of every cluster and group.
 //
 // Built from three sources: the group lists (GET /v3/kafka, .../consumer),

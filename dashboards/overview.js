@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The overview: every cluster and group, worst first, with counts per
 // status (which double as status filters), a text filter, and pages of 50
 // rows. Only the rows on the current page are in the DOM, and only they

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ev_group: rolls partition results up into a group status, as Burrow.
  *
  * A running fold: each _add updates the worst status, the lag sum, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ev_group: rolls partition results up into a group status, as Burrow.
  *
  * Status is the worst partition, where STOP, STALL and REWIND count as ERR

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ev_rules: the common part of every evaluation and Burrow's rules.
  *
  * One call walks the head ring backwards to the newest sample at or below

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ev_rules: the partition rules, evaluated on one window.
  *
  * Pure: the caller passes the window, the partition's head ring and now;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ev_rules_int: helpers shared by the two rule sets (ev_rules.c, the
  * burrow rules and the common part of every evaluation, and ev_warren.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ev_status: names, labels and parsing of statuses and rule ids.
  *
  * Plain lookup tables indexed by the enum values, which are Burrow's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ev_status: the status and rule vocabulary shared by every output.
  *
  * Status numbers are Burrow's StatusConstant values, so that the Prometheus

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ev_warren: the warren rule set (see ev_warren.h for the rules).
  *
  * One pass over the commit window learns what every rule needs (the last

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ev_warren: the `warren` rule set, threshold-free partition rules.
  *
  * The physics: a consumer falls behind when it commits fewer offsets per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ev_window: fixed-capacity rings of commits and head offsets.
  *
  * Both rings keep `start` (the oldest slot) and `count`; slot i of the

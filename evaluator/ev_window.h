@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ev_window: fixed-capacity rings of commits and head offsets.
  *
  * A window is the ring of a partition's last `intervals` commits, oldest

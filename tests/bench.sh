@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs every benchmark program; each prints its own table of figures.
 set -u
 BUILD=${BUILD:-build/default}

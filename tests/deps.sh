@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Installs what Warren needs, in two sets (a no-op when they are there):
 #
 #   sh tests/deps.sh build   building, `make run`, `make install`/`make deb`:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs every test: Criterion unit and integration programs, stress
 # programs, integration scripts, the request decoder's fuzz target briefly
 # and a --check replay of every sample trace. Prints each program's output

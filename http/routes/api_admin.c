@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* api_admin: see api_admin.h. POST /v3/admin/loglevel decodes its body
  * the way Go's json.Decoder into struct{Level string} does: the first JSON
  * value must be an object (or null), "level" must be a string or null,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* api_admin: the routes that need no offset store: GET /healthz, Burrow's
  * GET /burrow/admin ("GOOD") and /burrow/admin/ready ("READY" or
  * "STARTING"), GET/POST /v3/admin/loglevel with Burrow's messages and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* api_metrics: see api_metrics.h. One growable buffer per family, filled in
  * a single pass over the groups, then joined: the exposition format wants
  * each family's samples together, and one pass keeps the scrape linear.

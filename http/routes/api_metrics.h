@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* api_metrics: GET /metrics in the Prometheus text exposition format
  * (version 0.0.4), computed at scrape time through mon_query.
  *

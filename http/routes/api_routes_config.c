@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* api_routes_config: see api_routes_config.h. Bodies are built with cJSON
  * in the field order of Burrow's response structs. Each module is a list
  * of fields: a Warren key, whose JSON name (Burrow's name for it), value

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* api_routes_config: Burrow's /v3/config tree, Warren's configuration
  * shown in Burrow's shapes (see http/routes/README.md).
  *

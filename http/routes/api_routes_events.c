@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* api_routes_events: see api_routes_events.h. Built with cJSON in the
  * field order the dashboard and SSE clients have always seen. */
 #include "http/routes/api_routes_events.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* api_routes_events: the evaluation loop's events as the Server-Sent
  * Events of GET /v3/events.
  *

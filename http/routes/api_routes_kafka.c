@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* api_routes_kafka: see api_routes_kafka.h. Bodies are built with cJSON in
  * Burrow's field order; int64 values go through api_json_int64 and floats
  * through api_json_float so they print as Go would. The evaluation cache

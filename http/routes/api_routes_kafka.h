@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* api_routes_kafka: Burrow's /v3/kafka tree over the offset store, plus
  * Warren's evidence routes.
  *

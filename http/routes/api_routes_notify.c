@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* api_routes_notify: see api_routes_notify.h. The notifier hands out
  * copies through mon_query (mon_notify_types.h); the JSON is built here,
  * with cJSON, in the field order the dashboard reads. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* api_routes_notify: the webhook notifier's state over HTTP.
  *
  * GET /v3/notifiers: "notifier list returned" with "notifiers": [{name,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* api_json: see api_json.h. Exact numbers are cJSON raw nodes holding the
  * printed text, so cJSON's own %g printing is never used for them.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* api_json: the response side of every handler: Burrow's JSON envelope,
  * numbers rendered the way Go's encoding/json renders them, and the
  * api_resp_* helpers that turn a body into the request's response.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* api_router: see api_router.h. Patterns are pre-split at registration
  * so matching compares segment pointers and never allocates.
  */

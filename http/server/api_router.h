@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* api_router: the route table of the HTTP API, and the request every
  * handler receives.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* api_server: see api_server.h. One conn_req_t per request, created by the
  * URI log callback (which sees the raw request target) and freed by the
  * request-completed callback; every check that can refuse a request runs

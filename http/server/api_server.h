@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* api_server: Warren's HTTP server on libmicrohttpd: listening, limits,
  * authentication, routing to handlers, graceful stop.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* api_sse: see api_sse.h. Messages are formatted once and shared by
  * reference count (guarded by hub->lock); a client queue is a ring of
  * message pointers plus the offset already written of the oldest one, so

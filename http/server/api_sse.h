@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* api_sse: Server-Sent Events for GET /v3/events: a broadcast hub with
  * one bounded queue per client.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* api_static: see api_static.h. Checks are layered on purpose: the
  * segment check refuses the obvious attacks cheaply, realpath + prefix
  * refuses symlink escapes, O_NOFOLLOW + fstat refuse a last component

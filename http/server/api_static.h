@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* api_static: serves the files of the dashboards/ folder.
  *
  * Nothing outside the folder is ever served. A request path is refused

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_clock: wall and monotonic clocks in milliseconds; see mon_clock.h.
  * The one piece of process-wide state here is the daemon's wall clock:
  * the system clock it corrects is process-wide too.

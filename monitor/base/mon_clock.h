@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_clock: the daemon's clocks. Logic never calls these: it takes
  * now_ms. Only main, the sources, the loops and the notifier's sender read
  * the time, through here.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_codec: see mon_codec.h. */
 #include "monitor/base/mon_codec.h"
 

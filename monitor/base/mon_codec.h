@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_codec: little-endian binary encoding for Warren's state files, their
  * one header layout, and crash-safe whole-file writes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_log: see mon_log.h. Formatting happens on the caller's stack into a
  * fixed buffer, then one locked fwrite + fflush emits the whole line, so a
  * slow stderr only ever delays logging threads, never corrupts lines. The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_log: the daemon's event log, one line per notable event on stderr.
  *
  * An event is a level, a message and structured fields (cluster, group,

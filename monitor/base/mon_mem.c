@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_mem: see mon_mem.h. Out-of-memory is not recoverable in a monitor
  * daemon (there is no useful degraded mode), so it aborts loudly. */
 #include "monitor/base/mon_mem.h"

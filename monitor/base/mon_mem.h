@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_mem: allocation wrappers that abort on out-of-memory, and the
  * always-on assertion for invariants whose failure would corrupt data.
  * Call sites carry no dead OOM branches; sizes that come from the network

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_strmap: see mon_strmap.h. FNV-1a hashing; the table doubles at 70%
  * load; deletion uses backward-shift so no tombstones accumulate. */
 #include "monitor/base/mon_strmap.h"

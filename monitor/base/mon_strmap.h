@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_strmap: a hash map from strings to pointers.
  *
  * Open addressing with linear probing and cached hashes; keys are copied

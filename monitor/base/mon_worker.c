@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_worker: see mon_worker.h. The stop flag is an atomic so the
  * worker's hot loops test it without a lock; the mutex and condition
  * variable exist only so a sleep can be cut short without a lost wake-up

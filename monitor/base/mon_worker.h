@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_worker: one background thread with a stop flag, for every loop of
  * the daemon (evaluation loop, sources, notifier sender, SSE heartbeat,
  * demo workload).

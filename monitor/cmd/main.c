@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* warren: entry point. Dispatches to a subcommand; see mon_cli.h. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_cli: the subcommands of the warren binary.
  *
  * main() only dispatches: each subcommand lives in its own mon_cli_<name>.c,

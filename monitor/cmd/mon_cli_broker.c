@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_cli_broker: `warren broker <sub>`, the command line of the embedded
  * broker core.
  *

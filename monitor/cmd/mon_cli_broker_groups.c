@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_cli_broker_groups: `warren broker consume` and `warren broker groups`.
  *
  * consume runs one bc_consumer in a group against the data dir and stops

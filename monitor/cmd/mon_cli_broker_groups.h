@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_cli_broker_groups: `warren broker consume` and `warren broker groups`.
  *
  * The consumer-group half of `warren broker`: mon_cli_broker.c dispatches

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_cli_broker_serve: `warren broker serve`, the embedded broker alone
  * on Kafka's wire protocol.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_cli_notify: `warren notify test --config F --notifier NAME`, which
  * sends one sample notification through a configured notifier and prints
  * what happened, so a user can check a webhook before relying on it.

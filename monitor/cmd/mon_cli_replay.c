@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_cli_replay: `warren replay`, the command line over mon_replay.
  *
  * Parses the options of samples/README.md, replays each FILE as its own trace and

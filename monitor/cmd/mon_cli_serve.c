@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_cli_serve: `warren serve`, the daemon. Builds the service from the
  * configuration, puts the HTTP API in front of it, optionally runs the
  * demo workload, and shuts everything down in order on SIGTERM/SIGINT:

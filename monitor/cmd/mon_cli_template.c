@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_cli_template: `warren template render TEMPLATE DATA.json`, for a user
  * trying out a notification template before putting it in the config.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_demo: see mon_demo.h. Pacing uses the monotonic clock; record and
  * commit times are the wall clock, as a real client's would be. */
 #include "monitor/base/mon_clock.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_demo: a live workload inside the embedded broker (warren serve
  * --demo, which is `make run`).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_delivery: durable webhook queue and libcurl multi sender (see
  * mon_delivery.h for the guarantee, the locks and the journal format).
  *

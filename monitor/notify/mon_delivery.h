@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_delivery: the durable webhook queue and the thread that sends it.
  *
  * A delivery is one HTTP request (method, URL, body, kind open/close) for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_mustache: see mon_mustache.h.
  *
  * Compiling turns the text into a tree of nodes (text slices of a private

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_mustache: Mustache templates rendered over a cJSON tree, for webhook
  * bodies and URLs.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_notifier: incident state machines over group evaluations, rendering
  * and queueing of webhooks (see mon_notifier.h for the rules and files).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_notifier: turns group evaluations into incidents and webhooks.
  *
  * For every [notifier NAME] and every group it lets through (allow/deny

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_notify_types: the values notify/ copies out to its readers: a
  * delivery's state and a target's counters (mon_delivery.h), each
  * notifier's settings and counters, and a group's incidents and timeline

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_sign: HMAC-SHA256 webhook signatures and random ids (see mon_sign.h).
  *
  * Assumes signing is rare next to sending (one MAC per attempt), so the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_sign: webhook signing (HMAC-SHA256) and random incident ids.
  *
  * A signed webhook carries the header

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_replay: see mon_replay.h for the semantics.
  *
  * One replay_t per file. Groups the replay has seen are kept in an array

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_replay: replays a lag trace (samples/README.md) through a store and the
  * evaluator, printing status changes and checking `expect` lines.
  *

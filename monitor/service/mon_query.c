@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_query: see mon_query.h. A thin layer: every call is one store,
  * history or source call (each taking its own lock and copying out), with
  * the service's clock and evaluation when there is a service. Nothing here

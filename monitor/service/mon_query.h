@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_query: the one read interface of the daemon's outputs.
  *
  * http/routes reads everything it shows through here: the clusters (each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_service: see mon_service.h.
  *
  * The loop keeps, per group, the status it last saw (a mon_strmap of

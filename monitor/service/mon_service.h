@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_service: the daemon's core: store, sources, the evaluation loop,
  * history and snapshots, wired from a configuration.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_kdecode: decoder of __consumer_offsets records (see the header for
  * the formats).
  *

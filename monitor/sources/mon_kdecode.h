@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_kdecode: decoder of the records of Kafka's __consumer_offsets topic.
  *
  * Pure: bytes in, one decoded record out; no librdkafka, no clock, no

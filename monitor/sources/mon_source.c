@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_source: the shared wrappers of the source interface. */
 #include "monitor/sources/mon_source.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_source: what the daemon needs from any source of offsets.
  *
  * A source feeds one cluster of the store from its own thread: the

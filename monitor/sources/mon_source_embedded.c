@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_source_embedded: see mon_source_embedded.h. */
 #include "monitor/base/mon_clock.h"
 #include "monitor/sources/mon_source_embedded.h"

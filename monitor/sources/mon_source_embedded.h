@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_source_embedded: the embedded broker core as a source.
  *
  * Opens the broker in the cluster's data dir with its committed-offset

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_source_kafka: a Kafka cluster as a source of heads and commits (see
  * the header for what it does and why).
  *

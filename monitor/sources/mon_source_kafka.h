@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_source_kafka: the source that watches an Apache Kafka cluster
  * through librdkafka and writes head offsets and commits into the store.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_source_replay: see mon_source_replay.h. The thread sleeps on a
  * condition variable until the next line is due on the virtual clock, so
  * stop() wakes it at once. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_source_replay: a recorded lag trace as a live source.
  *
  * The trace (samples/README.md) is checked whole when the source is created, so a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_trace: parser for lag traces (JSON Lines, see samples/README.md).
  *
  * Replay feeds millions of lines through here, so the per-line path is kept

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_trace: parser for lag traces (JSON Lines, see samples/README.md).
  *
  * A trace is read one line at a time: mon_trace_parse_line turns one line

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_history: see mon_history.h.
  *
  * Groups are found through a mon_strmap keyed by "cluster\0group". Each

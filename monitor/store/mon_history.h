@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_history: bounded in-memory status and lag history per group.
  *
  * Every evaluation of a group appends one sample {t, status, totallag,

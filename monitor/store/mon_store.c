@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_store: see mon_store.h for the rules, the locks and the file format.
  *
  * Built on the assumption that the writer path is hot and everything else

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_store: the offset store: head rings per topic partition and commit
  * windows per consumer group partition, per cluster (Burrow's storage).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_store_types: the values store/ copies out to its readers: name
  * lists, a group's windows (detail), a group's evaluation and a history
  * sample. Plain data that owns its buffers: no handle, no lock, nothing

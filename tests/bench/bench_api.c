@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_api: throughput and latency of the HTTP API, and /metrics render
  * time.
  *

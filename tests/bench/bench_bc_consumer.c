@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_bc_consumer: consumer throughput, commit rates and rebalance time
  * of the embedded broker core's group layer.
  *

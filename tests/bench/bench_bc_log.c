@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_bc_log: throughput and latency of the embedded broker's log.
  *
  * Figures (each the median of RUNS runs, fresh data dir per run):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_ev: cost of one partition evaluation with a full 10-entry window,
  * with each rule set.
  *

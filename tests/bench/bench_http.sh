@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # HTTP benchmarks of the real daemon (issue figures in brackets):
 #  - wrk against /consumer/{group}/status of a 100-partition group
 #    [>= 30k req/s, p99 <= 5 ms]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_kafka_refresh: full refreshes of mon_source_kafka against
  * librdkafka's mock cluster (3 brokers) holding 10,000 partitions (100
  * topics x 100) and 1,000 groups, each with committed offsets on every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_kafka_wire: the embedded broker over Kafka's wire protocol, driven
  * by librdkafka, beside the in-process figures of the same run.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_notifier: webhook throughput and latency with 1k groups changing
  * status at once.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_replay: `warren replay` throughput on a generated 5 M-event trace.
  *
  * The trace is what a monitor polling every 5 s records: one cluster, 8

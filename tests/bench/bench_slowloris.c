@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_slowloris: GET /healthz latency of a local `warren serve` (replay
  * source, [http] timeout = 5s, default limits) with no attack, then while
  * 1100 sockets from one client address (127.0.0.2) send their headers a

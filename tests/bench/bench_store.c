@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_store: commit ingest rate and memory per group partition of the
  * offset store holding 1k groups x 1k partitions (10 topics x 100
  * partitions, every group on every topic), intervals = 10.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The verdict corpus: simulates a training corpus (seed 1) and a held-out
 # one (seed 2), replays both through the real store and evaluator with the
 # burrow and the warren rules, and prints the table of false alarms, false

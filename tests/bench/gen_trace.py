@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes a lag trace (TRACES.md) for benchmarks: GROUPS groups, each
 consuming one topic of PARTS partitions, with COMMITS commits per partition
 10 s apart, lag held steady. Usage: gen_trace.py GROUPS PARTS COMMITS OUT"""

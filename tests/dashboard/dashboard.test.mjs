@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // End-to-end test of Warren's dashboard in headless Chromium.
 //
 // Usage: node dashboard.test.mjs --config INI --data DIR --token TOKEN

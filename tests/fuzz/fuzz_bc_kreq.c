@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: the Kafka request decoder (bc_kreq) on arbitrary
  * frames. Every input must decode or fail cleanly (no read past the
  * frame, no leak, no abort); decoded requests are walked so that every

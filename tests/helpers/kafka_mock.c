@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* kafka_mock: a Kafka cluster for tests, built on librdkafka's mock
  * cluster, with producers and real consumer groups running against it.
  *

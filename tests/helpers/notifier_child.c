@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* notifier_child: the process the kill -9 test kills.
  *
  * `notifier_child DATA_DIR URL` opens a notifier "hook" on DATA_DIR with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* json_keys: the member names of a JSON object in order, for tests that
  * pin a response's field order (Burrow's clients and the dashboard rely
  * on shapes, and Burrow serialises in a fixed order). Header-only. */

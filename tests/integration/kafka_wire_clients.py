@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Real Python Kafka clients against `warren broker serve`.
 
 Run by test_kafka_wire_python.sh with Debian's python3 (python3-kafka is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* slowloris: a slow-header attack on a local warren and probes beside it,
  * shared by the integration test (tests/integration/test_slowloris.c:
  * every probe answered, every attacking socket ended by the server) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Integration tests for Burrow's /v3/config routes: the real `warren
  * serve` on an ephemeral loopback port with a configuration file (an
  * embedded cluster, a replay cluster over samples/stalled.jsonl, webhook

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Integration tests for the /v3/kafka routes and /metrics: a real
  * api_server over a real store filled with Burrow's fixtures
  * (intervals 10, head 4321, commits every 10 s), evaluated at a fixed

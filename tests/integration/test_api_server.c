@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Integration tests for the HTTP layer: a real api_server on an ephemeral
  * loopback port with a temporary dashboards folder, driven over real
  * sockets with libcurl (and a raw socket where curl would clean up the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Drives `warren broker produce|partition|topics|maintain` end to end:
 # outputs, exit codes, one-line errors for bad input, and that bad input
 # leaves stored data untouched.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Drives `warren broker consume|groups` end to end: output format, reset
 # modes, commit modes, exit codes and one-line errors for bad input, and a
 # consumer SIGKILLed mid-stream whose restart resumes at the last commit.

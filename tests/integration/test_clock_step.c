@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Integration test of a wall-clock step: `warren serve --demo` under
  * libfaketime (Debian's faketime package), whose clock is moved 60 s back
  * while it runs (the monotonic clock is left alone, as an NTP step leaves

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The dashboard end to end in headless Chromium: starts a webhook
 # receiver (answers 200, or 503 under /fail), writes a config with two
 # notifiers posting to it (one delivers, one fails) and no evaluation

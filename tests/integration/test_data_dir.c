@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Integration tests of the data dir's ownership: one `warren serve` per
  * data dir. A second one on the same dir is refused with one line and
  * exit 2 before it reads or writes anything there, so the first one's

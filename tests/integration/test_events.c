@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The events `warren serve` streams on GET /v3/events, byte for byte: a
  * real service over its embedded cluster (not started, so nothing but the
  * test writes into the store), evaluated one pass at a time at fixed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Integration tests of mon_source_kafka against librdkafka's mock cluster:
  * the kafka_mock helper runs as a child (3 brokers, producers and four
  * real consumer groups, see tests/helpers/kafka_mock.c), the source reads

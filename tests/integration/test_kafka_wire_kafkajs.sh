@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # KafkaJS (npm, tests/kafkajs) against `warren broker serve`: producer,
 # two-member consumer group, admin fetchOffsets/listGroups/describeGroups/
 # createTopics/deleteTopics (tests/kafkajs/kafkajs.test.js).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `warren broker serve` against kcat (librdkafka 2.0.2) over real sockets:
 # metadata, 100k lines produced and consumed back in order per partition
 # with keys landing where Warren's murmur2 says, group consumption whose

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # kafka-python 2.0.2 and confluent-kafka (librdkafka 2.0.2), Debian's
 # packages, against `warren broker serve`: murmur2 key partitioning,
 # rebalances on join and on a SIGKILLed member, commitSync/commitAsync/

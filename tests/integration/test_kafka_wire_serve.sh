@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # warren serve with its Kafka listener ([broker] listen): kcat produces and
 # consumes in a group over the wire and the API shows that group's lag
 # going to 0; a confluent-kafka consumer that stays shows as the owner

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Warren's own Kafka source watching the embedded broker over the wire:
 # one warren serve has the embedded cluster "local", its Kafka listener,
 # and two source = kafka clusters pointed at that listener (offsets =

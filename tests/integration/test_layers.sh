@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The layers hold: the monitor library needs nothing from the HTTP code
 # (no api_ symbol undefined in libmon.a), so the Makefile links the
 # libraries in dependency order without --start-group; http/server uses

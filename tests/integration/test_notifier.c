@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Integration tests for the notifier: real webhooks into a real receiver
  * (libmicrohttpd on a loopback port, in this process) that records every
  * request and answers per a script: 200, fail N times then 200, hang until

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Integration tests for `warren replay`: the real binary ($WARREN_BIN,
  * default build/default/warren) on small temporary traces. Covers the
  * exit codes 0/1/2, the format of check failures and input errors, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Integration tests of `warren serve`: the real binary on an ephemeral
  * loopback port, driven over HTTP with libcurl. Covers every Burrow v3
  * endpoint's status code and JSON shape, Warren's additions, the demo

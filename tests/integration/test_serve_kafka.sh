@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # warren serve watching a Kafka cluster (librdkafka's mock cluster, run by
 # the kafka_mock helper with real consumer groups) next to the embedded
 # cluster: the four groups reach OK, WARN, ERR and ERR/STOP through the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # warren serve over HTTPS ([http] tls-cert, tls-key, libmicrohttpd's
 # GnuTLS): a throwaway self-signed certificate made here with openssl,
 # checked by curl --cacert; plain HTTP on the same port gets nothing; a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Integration tests of silences: the real `warren serve` on a loopback
  * port, a real webhook receiver (webhook_rcv.h), the silences made and
  * removed over HTTP. A group under a silence sends nothing, its incident

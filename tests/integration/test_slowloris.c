@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Slowloris against `warren serve`: more sockets than its connection
  * limit, from one client address, each sending its headers a byte at a
  * time and never finishing them, while probes from another address keep

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # `warren template render`: every sample template renders to valid JSON
 # over the example data, escape modes and their defaults, and bad files
 # give one line naming the file (and line / byte offset) with exit 2.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* warren_proc: test helpers that run the real warren binary and talk to it
  * over real sockets with libcurl. Header-only (static functions) so each
  * integration test program includes what it uses.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* webhook_rcv: a real webhook receiver for integration tests:
  * libmicrohttpd on a loopback port, in the test process, that records
  * every request (method, path, X-Warren-Delivery, X-Warren-Signature,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // KafkaJS against `warren broker serve` (address in argv[2]): a producer,
 // a two-member consumer group that reads every record once and commits,
 // and admin fetchOffsets / listGroups / describeGroups / createTopics.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Stress program for the HTTP layer, built with ThreadSanitizer under
  * SANITIZE=thread (Criterion cannot run there). Starts an api_server with
  * the /v3/kafka routes and /metrics over a store on an ephemeral port and

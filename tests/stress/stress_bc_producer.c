@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stress_bc_producer: the embedded broker's producer under concurrent use,
  * for ThreadSanitizer (Criterion programs cannot run under it).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stress_mon_expiry: a day of short-lived consumer groups through the
  * store and the service's evaluation loop, on a simulated clock.
  *

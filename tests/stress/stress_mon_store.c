@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stress_mon_store: the store's locking under many threads (built with
  * ThreadSanitizer by `make SANITIZE=thread test`).
  *

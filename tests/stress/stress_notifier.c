@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stress_notifier: the notifier under concurrent use, for ThreadSanitizer
  * (Criterion programs cannot run under it).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bc_test_util: small helpers shared by the broker-core unit tests
  * (temporary directories, file pokes). Header-only so every test_bc_*
  * binary still links nothing but libbc.a. */

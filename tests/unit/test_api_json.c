@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for api_json: Go-style number rendering, exact int64 output and
  * the envelope's field order. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for api_router: pattern registration, matching and specificity,
  * 405 Allow lists, strict percent-decoding and query parsing. */
 #include <criterion/criterion.h>

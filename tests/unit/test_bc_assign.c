@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for bc_assign: Kafka's range and round-robin assignors.
  *
  * The scenarios and expected assignments are those of Kafka's own tests

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for bc_batch: byte-exact v2 encoding (broker-core/README.md's worked example),
  * varints, decoding, and rejection of malformed batches. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for bc_broker: topic creation and layout on disk, persistence,
  * listeners, locking, maintenance. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for bc_compact: latest value per key, tombstones and their delete
  * horizon, keyless records, the active segment, the dirty-ratio trigger
  * and crash-safe swapping. */

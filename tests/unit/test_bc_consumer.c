@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for bc_consumer: Kafka's consumer semantics over a real
  * broker in a temporary data dir.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for bc_coord: the in-process group coordinator.
  *
  * Time is passed in as literals, so session and rebalance timeouts are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Crash test of durable produce: a child process produces with
  * acks=all in durable mode from two threads and reports every
  * acknowledged (sequence, partition, offset) through a pipe; the parent

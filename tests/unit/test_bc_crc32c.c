@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for bc_crc32c: Kafka's check values, hardware/table agreement. */
 #include <criterion/criterion.h>
 #include <stdlib.h>

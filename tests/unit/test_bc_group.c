@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for bc_group: Java String.hashCode / compareTo over UTF-8.
  *
  * The expected hash values were printed by OpenJDK 17 running

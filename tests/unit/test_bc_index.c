@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for bc_index: Kafka's offset/time index semantics, entry rules,
  * preallocation, trimming and the sanity check. */
 #include <criterion/criterion.h>

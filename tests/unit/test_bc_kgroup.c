@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of bc_kgroup, the wire group coordinator: the join phase
  * waits for every member and hands the leader everyone's metadata, the
  * leader's SyncGroup releases the followers' parked syncs, a third member

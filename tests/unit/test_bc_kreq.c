@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of bc_wire and bc_kreq: Kafka request frames built field by
  * field decode into the right structs for each version; truncated or
  * hostile frames fail with the byte offset, never reading past the end;

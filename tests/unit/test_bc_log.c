@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for bc_log: appends, fetches, rolling, recovery (torn tail,
  * corruption, lost indexes), lookups against a linear scan, retention,
  * flush policy and locking. */

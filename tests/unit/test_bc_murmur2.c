@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for bc_murmur2: Kafka's UtilsTest.testMurmur2 vectors and the
  * key -> partition rule. */
 #include <criterion/criterion.h>

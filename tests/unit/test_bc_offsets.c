@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for bc_offsets: committed offsets in __consumer_offsets.
  *
  * Each test works in its own temporary data dir with a real broker, so

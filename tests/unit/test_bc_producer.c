@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for bc_producer and bc_partitioner: Kafka's key partitioner,
  * sticky batches, round-robin, acks semantics, group commit, limits. */
 #include <criterion/criterion.h>

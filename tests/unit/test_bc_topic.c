@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for bc_topic: Kafka's topic-name rules, config keys, the topic
  * file round trip and its error reports. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for ev_group: the group roll-up (worst status with STOP, STALL and
  * REWIND as ERR, total lag, max-lag partition with first-wins ties, the
  * share of full windows), from hand-made results and from real

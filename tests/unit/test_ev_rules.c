@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for ev_rules and ev_status: every partition rule and its boundary,
  * Burrow's fixtures, the time-lag estimate, the drain rate and ETA, the
  * explanations, and the status/rule vocabulary. Every rule-table case is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for ev_warren: every warren rule and its boundary (warm-up,
  * single-entry windows, stop against the group's cadence, stall, rewind,
  * the rate rules on busy and low-rate topics, stale heads, bursts), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for ev_window: commit windows and head rings as fixed-capacity
  * rings (order, wraparound, the min-distance merge, clearing), checked
  * through the public accessors and the documented struct fields.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for `warren broker produce` in-process, for failures the real
  * binary cannot be made to hit from outside: the test links the CLI's
  * objects with bc_producer_new wrapped (ld --wrap=bc_producer_new, see

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for mon_clock's step-safe wall clock (mon_clock_advance, fed
  * literal readings of the system and monotonic clocks), its monotonic
  * condition-variable wait, and the one RFC 3339 format (milliseconds, Z),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for mon_config: defaults, every section's keys, value syntax,
  * environment expansion, every kind of error with its exact FILE:LINE
  * prefix, command-line overrides, and the shipped sample configs. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for mon_delivery: outcome classification, backoff, and the
  * journal (recovery, torn tails, corruption, replay, compaction) with the
  * sender off or pointed at a closed loopback port.

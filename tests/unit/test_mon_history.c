@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for mon_history: merging, tiers, downsampling, status-since. */
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests of mon_kdecode on byte fixtures written from Kafka's message
  * formats (broker-core/README.md section 6, OffsetCommitKey/Value, GroupMetadataKey/
  * Value and ConsumerProtocolAssignment): a few literal byte arrays, and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for mon_log: level names and parsing (Burrow's vocabulary), the
  * level filter, and both line formats. Output goes to a temporary file. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for mon_mustache: the official Mustache specification (a copy, with
  * its MIT licence, in tests/data/mustache-spec, or from
  * $WARREN_MUSTACHE_SPEC), then Warren's own needs: JSON escaping, parse

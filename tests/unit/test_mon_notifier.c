@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for mon_notifier's incident state machine, rendering and
  * persistence, with the sender off: what was queued is read back from the
  * delivery journal (mon_delivery replay), which is also what a restart

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for mon_query over a bare store and history: which clusters it
  * knows, the clock it evaluates on, copies that outlive the data they
  * came from, and the two writes. */

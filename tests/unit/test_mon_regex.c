@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for mon_regex: what passes the bound and what is refused
  * before regcomp would build a huge automaton. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for mon_replay's bounds: a trace cannot make the replay allocate
  * beyond MON_REPLAY_MAX_CELLS ring slots (it is bad input: one line, exit
  * 2), and a gap costs partition evaluations bounded by the groups whose

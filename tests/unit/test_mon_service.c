@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for mon_service's evaluation loop: expiry of groups that stopped
  * committing, history pruning, snapshots. The service is built from a
  * configuration string and driven with mon_service_eval_pass on chosen

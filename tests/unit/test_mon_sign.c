@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for mon_sign: HMAC-SHA256 against RFC 4231 vectors, the
  * X-Warren-Signature header checked with an independent one-shot HMAC(),
  * verification, and UUID v4 ids.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for mon_silence: what a silence matches and when, what is
  * refused and why, and the file that keeps them across a restart. Time
  * is injected (now_ms), never waited for. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for mon_store: every storage rule, filters, deletion, expiry,
  * the read interface, snapshots and concurrent readers. */
 #include <criterion/criterion.h>

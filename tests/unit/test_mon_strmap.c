@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for mon_strmap: put/get/replace/delete, growth, deletion keeping
  * probe chains intact, two-part keys. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for mon_trace: every event type parses into the right fields, and
  * every kind of bad line fails with one message naming the line and the
  * field (or the byte). Lines are handed over in exact-size heap buffers

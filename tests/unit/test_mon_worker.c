@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for mon_worker: a stop wakes a long sleep at once, a wake ends one
  * sleep without stopping, a failed start leaves nothing behind, and a
  * worker that returned on its own is simply joined. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* verdict_score: replays a labelled corpus through the real store and
  * evaluator with both rule sets and scores the verdicts against the truth.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* verdict_sim: writes a labelled corpus of lag traces from a seed.
  *
  * Each scenario is one consumer group on one topic (1-8 partitions),
