@@ -458,3 +458,11 @@ void mon_log_limit_destroy(mon_log_limit_t *lim) {
     pthread_mutex_destroy(&lim->lock);
     free(lim);
 }
+
+void mon_errstr_set(char *errstr, size_t size, const char *fmt, ...) {
+    va_list ap;
+    if (!errstr || !size) return;
+    va_start(ap, fmt);
+    vsnprintf(errstr, size, fmt, ap);
+    va_end(ap);
+}

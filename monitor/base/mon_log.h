@@ -162,4 +162,10 @@ int mon_log_limit_event(mon_log_limit_t *lim, int64_t now_ms,
  * (and forgets keys with none). Returns how many lines it wrote. */
 int mon_log_limit_flush(mon_log_limit_t *lim, int64_t now_ms);
 
+/* Formats an error message into a caller's errstr (NULL or size 0: does
+ * nothing): the one helper behind the errstr convention, for modules
+ * that fail with a message. */
+void mon_errstr_set(char *errstr, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif

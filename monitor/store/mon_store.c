@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "monitor/base/mon_codec.h"
+#include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
 
 #define NAME_MAX_LEN 65535u
@@ -205,6 +206,10 @@ struct mon_store_cluster_s {
     hmap_t groups;         /* group_t */
     hmap_t strs;           /* istr_t */
     hmap_t denied;         /* hkey_t + name: groups the filters refused */
+    /* the source's place in its log: pos[p] = next offset of partition
+     * p to apply, -1 = none yet */
+    int64_t *pos;
+    int32_t npos;
     /* writer cache */
     topic_t *c_topic;
     group_t *c_group;
@@ -223,18 +228,6 @@ struct mon_store_s {
     mon_store_cluster_t **clusters;
     size_t count, cap;
 };
-
-static void err_set(char *errstr, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void err_set(char *errstr, size_t size, const char *fmt, ...) {
-    va_list ap;
-
-    if (!errstr || !size) return;
-    va_start(ap, fmt);
-    vsnprintf(errstr, size, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- interned strings ---- */
 
@@ -467,6 +460,7 @@ static void cluster_clear(mon_store_cluster_t *cl) {
 static void cluster_free(mon_store_cluster_t *cl) {
     if (!cl) return;
     cluster_clear(cl);
+    free(cl->pos);
     pthread_rwlock_destroy(&cl->lock);
     free(cl->name);
     free(cl);
@@ -491,7 +485,8 @@ static int compile_re(regex_t *re, const char *pattern, const char *what,
 
     if (rc) {
         regerror(rc, re, msg, sizeof(msg));
-        err_set(errstr, errstr_size, "group %s '%s': %s", what, pattern, msg);
+        mon_errstr_set(errstr, errstr_size, "group %s '%s': %s", what, pattern,
+                       msg);
         return -1;
     }
     return 0;
@@ -502,15 +497,16 @@ mon_store_t *mon_store_new(const mon_store_config_t *cfg, char *errstr,
     mon_store_t *st;
 
     if (!cfg || cfg->intervals < 1 || cfg->intervals > 65535) {
-        err_set(errstr, errstr_size, "intervals must be 1..65535, not %d",
-                cfg ? cfg->intervals : 0);
+        mon_errstr_set(errstr, errstr_size,
+                       "intervals must be 1..65535, not %d",
+                       cfg ? cfg->intervals : 0);
         return NULL;
     }
     if (cfg->min_distance_ms < 0 || cfg->expire_group_ms < 0 ||
         cfg->max_cells < 0) {
-        err_set(errstr, errstr_size,
-                "min-distance, expire-group and max-cells must not be "
-                "negative");
+        mon_errstr_set(errstr, errstr_size,
+                       "min-distance, expire-group and max-cells must not be "
+                       "negative");
         return NULL;
     }
     st = mon_calloc(1, sizeof(*st));
@@ -680,9 +676,37 @@ static bool dist_below(int64_t t, int64_t prev, int64_t min) {
     return d < min;
 }
 
-int mon_store_commit(mon_store_cluster_t *cl, const char *group,
-                     const char *topic, int32_t partition, int64_t offset,
-                     int64_t t_ms, const char *owner, const char *client_id) {
+/* ---- the source's place in its log ---- */
+
+static bool pos_valid(const mon_store_pos_t *pos) {
+    return pos->part >= 0 && pos->part < MON_STORE_MAX_LOG_PARTS &&
+           pos->offset >= 0 && pos->offset < INT64_MAX;
+}
+
+/* Whether the record at pos was applied already (write lock held). */
+static bool pos_applied(const mon_store_cluster_t *cl,
+                        const mon_store_pos_t *pos) {
+    return pos && pos->part < cl->npos && pos->offset < cl->pos[pos->part];
+}
+
+/* Moves the cluster's place past the record at pos (write lock held). */
+static void pos_advance(mon_store_cluster_t *cl, const mon_store_pos_t *pos) {
+    if (!pos) return;
+    if (pos->part >= cl->npos) {
+        int32_t n = pos->part + 1;
+        cl->pos = mon_realloc(cl->pos, (size_t)n * sizeof(*cl->pos));
+        for (int32_t i = cl->npos; i < n; i++)
+            cl->pos[i] = -1;
+        cl->npos = n;
+    }
+    if (pos->offset + 1 > cl->pos[pos->part])
+        cl->pos[pos->part] = pos->offset + 1;
+}
+
+static int commit_impl(mon_store_cluster_t *cl, const char *group,
+                       const char *topic, int32_t partition, int64_t offset,
+                       int64_t t_ms, const char *owner, const char *client_id,
+                       const mon_store_pos_t *pos, bool if_changed) {
     mon_store_t *st = cl->st;
     size_t glen, tlen;
     uint64_t ghash;
@@ -699,9 +723,15 @@ int mon_store_commit(mon_store_cluster_t *cl, const char *group,
         (glen = strlen(group)) > NAME_MAX_LEN ||
         (tlen = strlen(topic)) > NAME_MAX_LEN ||
         (owner && strlen(owner) > NAME_MAX_LEN) ||
-        (client_id && strlen(client_id) > NAME_MAX_LEN))
+        (client_id && strlen(client_id) > NAME_MAX_LEN) ||
+        (pos && !pos_valid(pos)))
         return MON_STORE_EINVAL;
     pthread_rwlock_wrlock(&cl->lock);
+    if (pos_applied(cl, pos)) {
+        pthread_rwlock_unlock(&cl->lock);
+        return MON_STORE_DROP_REPLAYED;
+    }
+    pos_advance(cl, pos); /* whatever becomes of it: as it was live */
     t = w_topic(cl, topic, tlen);
     if (!t) {
         rc = MON_STORE_DROP_NO_TOPIC;
@@ -763,12 +793,16 @@ int mon_store_commit(mon_store_cluster_t *cl, const char *group,
     }
 
     gp = &gt->parts[partition];
+    newest = ev_window_newest(&gp->win);
+    if (if_changed && newest && newest->offset == offset) {
+        rc = MON_STORE_DROP_UNCHANGED;
+        goto out;
+    }
     e.offset = offset;
     e.timestamp_ms = t_ms;
     if (__builtin_sub_overflow(head->offset, offset, &e.lag))
         e.lag = offset < 0 ? INT64_MAX : 0;
     if (e.lag < 0) e.lag = 0;
-    newest = ev_window_newest(&gp->win);
     if (newest && dist_below(t_ms, newest->timestamp_ms, st->min_distance_ms)) {
         ev_window_merge_newest(&gp->win, &e);
         rc = MON_STORE_MERGED;
@@ -781,6 +815,44 @@ int mon_store_commit(mon_store_cluster_t *cl, const char *group,
 out:
     pthread_rwlock_unlock(&cl->lock);
     return rc;
+}
+
+int mon_store_commit(mon_store_cluster_t *cl, const char *group,
+                     const char *topic, int32_t partition, int64_t offset,
+                     int64_t t_ms, const char *owner, const char *client_id) {
+    return commit_impl(cl, group, topic, partition, offset, t_ms, owner,
+                       client_id, NULL, false);
+}
+
+int mon_store_commit_at(mon_store_cluster_t *cl, const char *group,
+                        const char *topic, int32_t partition, int64_t offset,
+                        int64_t t_ms, const char *owner, const char *client_id,
+                        const mon_store_pos_t *pos, bool if_changed) {
+    return commit_impl(cl, group, topic, partition, offset, t_ms, owner,
+                       client_id, pos, if_changed);
+}
+
+int mon_store_advance(mon_store_cluster_t *cl, const mon_store_pos_t *pos) {
+    if (!cl || !pos || !pos_valid(pos)) return MON_STORE_EINVAL;
+    pthread_rwlock_wrlock(&cl->lock);
+    pos_advance(cl, pos);
+    pthread_rwlock_unlock(&cl->lock);
+    return 0;
+}
+
+int64_t mon_store_position(mon_store_cluster_t *cl, int32_t part) {
+    int64_t next = -1;
+    pthread_rwlock_rdlock(&cl->lock);
+    if (part >= 0 && part < cl->npos) next = cl->pos[part];
+    pthread_rwlock_unlock(&cl->lock);
+    return next;
+}
+
+int32_t mon_store_position_count(mon_store_cluster_t *cl) {
+    pthread_rwlock_rdlock(&cl->lock);
+    int32_t n = cl->npos;
+    pthread_rwlock_unlock(&cl->lock);
+    return n;
 }
 
 int mon_store_group_seen(mon_store_cluster_t *cl, const char *group,
@@ -857,6 +929,37 @@ int mon_store_delete_group_topic(mon_store_t *st, const char *cluster,
     }
     pthread_rwlock_unlock(&cl->lock);
     return gt ? 0 : MON_STORE_ENOTFOUND;
+}
+
+int mon_store_delete_group_at(mon_store_cluster_t *cl, const char *group,
+                              const char *topic, const mon_store_pos_t *pos) {
+    group_t *g;
+    gtopic_t *gt = NULL;
+    size_t len;
+    int rc = MON_STORE_ENOTFOUND;
+
+    if (!cl || !group || (pos && !pos_valid(pos))) return MON_STORE_EINVAL;
+    len = strlen(group);
+    pthread_rwlock_wrlock(&cl->lock);
+    if (pos_applied(cl, pos)) {
+        pthread_rwlock_unlock(&cl->lock);
+        return MON_STORE_DROP_REPLAYED;
+    }
+    pos_advance(cl, pos);
+    g = hmap_get(&cl->groups, group, len, hash_bytes(group, len));
+    if (g && !topic) {
+        group_delete(cl, g);
+        rc = 0;
+    } else if (g) {
+        len = strlen(topic);
+        gt = hmap_get(&g->topics, topic, len, hash_bytes(topic, len));
+        if (gt) {
+            gtopic_delete(cl, g, gt);
+            rc = 0;
+        }
+    }
+    pthread_rwlock_unlock(&cl->lock);
+    return rc;
 }
 
 /* Clusters as an array copied under clusters_lock (handles are stable). */
@@ -1341,8 +1444,9 @@ int mon_store_foreach_eval(mon_store_t *st, int64_t now_ms,
 /* ---------------------------------------------------------------------- */
 /* Snapshot                                                               */
 
-#define SNAP_VERSION 2u /* the first in the shared layout */
-#define SNAP_HEADER 32u /* version 1 and 2 alike */
+#define SNAP_VERSION 3u   /* version 2 + the log places of each cluster */
+#define SNAP_VERSION_2 2u /* the first in the shared layout */
+#define SNAP_HEADER 32u   /* every version alike */
 
 /* Serialises one cluster (read lock held). */
 static void save_cluster(mon_wbuf_t *b, const mon_store_cluster_t *cl) {
@@ -1403,6 +1507,15 @@ static void save_cluster(mon_wbuf_t *b, const mon_store_cluster_t *cl) {
             }
         }
     }
+    uint32_t np = 0;
+    for (int32_t i2 = 0; i2 < cl->npos; i2++)
+        np += cl->pos[i2] >= 0;
+    mon_wbuf_u32(b, np);
+    for (int32_t i2 = 0; i2 < cl->npos; i2++) {
+        if (cl->pos[i2] < 0) continue;
+        mon_wbuf_u32(b, (uint32_t)i2);
+        mon_wbuf_u64(b, (uint64_t)cl->pos[i2]);
+    }
 }
 
 int mon_store_save(mon_store_t *st, const char *path, char *errstr,
@@ -1432,8 +1545,10 @@ static char *dup_n(const char *s, size_t n) {
     return mon_strndup(s, n);
 }
 
-/* Parses one cluster into a fresh, unregistered cluster object. */
-static mon_store_cluster_t *load_cluster(mon_store_t *st, mon_rbuf_t *r) {
+/* Parses one cluster into a fresh, unregistered cluster object; version
+ * 3 clusters end with their log places. */
+static mon_store_cluster_t *load_cluster(mon_store_t *st, mon_rbuf_t *r,
+                                         uint32_t version) {
     mon_store_cluster_t *cl = NULL;
     const char *s;
     size_t len, at;
@@ -1537,6 +1652,29 @@ static mon_store_cluster_t *load_cluster(mon_store_t *st, mon_rbuf_t *r) {
             }
         }
     }
+    if (version >= 3) {
+        uint32_t npos, part;
+        if (mon_rbuf_count(r, &npos, 12, MON_STORE_MAX_LOG_PARTS,
+                           "log place count") < 0)
+            goto fail;
+        for (i = 0; i < npos; i++) {
+            mon_store_pos_t pos;
+            int64_t next;
+            at = r->pos;
+            if (mon_rbuf_u32(r, &part, "log partition") < 0 ||
+                mon_rbuf_i64(r, &next, "log offset") < 0)
+                goto fail;
+            if (part >= MON_STORE_MAX_LOG_PARTS || next < 1 ||
+                next == INT64_MAX ||
+                pos_applied(cl, &(mon_store_pos_t){(int32_t)part, 0})) {
+                mon_rbuf_fail(r, at, "bad or duplicate log place");
+                goto fail;
+            }
+            pos.part = (int32_t)part;
+            pos.offset = next - 1;
+            pos_advance(cl, &pos);
+        }
+    }
     return cl;
 fail:
     cluster_free(cl);
@@ -1567,11 +1705,16 @@ int mon_store_load(mon_store_t *st, const char *path, char *errstr,
         return MON_STORE_EIO;
     mon_rbuf_init(&r, data, len, path, errstr, errstr_size);
     uint32_t version = 0;
+    /* versions 2 and 3 share the header: check against the one written */
+    uint32_t want = len >= 12 && mon_le32(data + 8) == SNAP_VERSION_2
+                        ? SNAP_VERSION_2
+                        : SNAP_VERSION;
     mon_state_kind_t kind =
-        mon_state_check(data, len, MON_STATE_MAGIC_STORE, SNAP_VERSION, 0,
-                        path, &version, errstr, errstr_size);
+        mon_state_check(data, len, MON_STATE_MAGIC_STORE, want, 0, path,
+                        &version, errstr, errstr_size);
     if (kind == MON_STATE_BAD) goto out;
     r.pos = SNAP_HEADER;
+    version = kind == MON_STATE_OLD ? 1 : want;
     if (kind == MON_STATE_OLD) { /* version 1 */
         if (load_v1_header(&r, &ncl) < 0) goto out;
     } else {
@@ -1589,7 +1732,7 @@ int mon_store_load(mon_store_t *st, const char *path, char *errstr,
     for (i = 0; i < ncl; i++) {
         size_t at = r.pos, j;
 
-        loaded[i] = load_cluster(st, &r);
+        loaded[i] = load_cluster(st, &r, version);
         if (!loaded[i]) goto out;
         nloaded++;
         for (j = 0; j < i; j++)
@@ -1618,6 +1761,14 @@ int mon_store_load(mon_store_t *st, const char *path, char *errstr,
         tmp = cl->strs;
         cl->strs = nc->strs;
         nc->strs = tmp;
+        if (version >= 3) { /* an older file knows no places: keep ours */
+            int64_t *tpos = cl->pos;
+            int32_t tn = cl->npos;
+            cl->pos = nc->pos;
+            cl->npos = nc->npos;
+            nc->pos = tpos;
+            nc->npos = tn;
+        }
         cl->c_topic = NULL;
         cl->c_group = NULL;
         cl->c_gtopic = NULL;

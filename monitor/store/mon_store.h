@@ -42,7 +42,7 @@
  * Never held across a callback. The configuration is immutable.
  *
  * Snapshot file (mon_store_save / mon_store_load), little-endian: the
- * state-file header of mon_codec.h (magic "WRNSTORE", version 2, body
+ * state-file header of mon_codec.h (magic "WRNSTORE", version 3, body
  * length, CRC-32C), then the body:
  *
  *   OFFSET SIZE DESCRIPTION
@@ -53,10 +53,13 @@
  *
  * Version 1 files (magic, version 1, intervals, u64 body length, CRC-32
  * (IEEE) of the body, cluster count, then the same clusters from byte
- * 32) are still read; the next save writes version 2.
+ * 32) and version 2 files (clusters without log places) are still read;
+ * the next save writes version 3.
  *
  *   cluster:  u16 name length N, N bytes name, u32 topic count, topics,
- *             u32 group count, groups
+ *             u32 group count, groups, then (version 3) u32 count K of
+ *             log places and K times {u32 log partition, i64 next offset
+ *             to apply} (see mon_store_commit_at)
  *   topic:    u16 N, N bytes name, u32 partition count P, then P times:
  *             u16 head sample count H, H times {i64 offset, i64 t_ms}
  *             (oldest first)
@@ -111,8 +114,19 @@ typedef enum mon_store_outcome_e {
     MON_STORE_DROP_PARTITION, /* partition < 0 or >= the count */
     MON_STORE_DROP_NO_HEAD,   /* commit: that partition has no head yet */
     MON_STORE_DROP_FILTERED,  /* commit: group denied / not allowed */
-    MON_STORE_DROP_BOUND      /* growing the rings would pass max_cells */
+    MON_STORE_DROP_BOUND,     /* growing the rings would pass max_cells */
+    MON_STORE_DROP_REPLAYED,  /* _at: that place in the log is applied */
+    MON_STORE_DROP_UNCHANGED  /* _at if_changed: the newest entry holds it */
 } mon_store_outcome_t;
+
+/* A place in the log a source reads (a partition of __consumer_offsets
+ * and a record's offset in it): where a write comes from. */
+typedef struct mon_store_pos_s {
+    int32_t part;   /* 0 .. MON_STORE_MAX_LOG_PARTS - 1 */
+    int64_t offset; /* >= 0 */
+} mon_store_pos_t;
+
+#define MON_STORE_MAX_LOG_PARTS 65536
 
 typedef struct mon_store_s mon_store_t;
 typedef struct mon_store_cluster_s mon_store_cluster_t;
@@ -173,6 +187,41 @@ int mon_store_head(mon_store_cluster_t *cl, const char *topic,
 int mon_store_commit(mon_store_cluster_t *cl, const char *group,
                      const char *topic, int32_t partition, int64_t offset,
                      int64_t t_ms, const char *owner, const char *client_id);
+
+/* The source's place in its log. Each cluster keeps, per log partition,
+ * the offset after the last record applied from it; a write "at" a record
+ * below that is not applied again (MON_STORE_DROP_REPLAYED), and one at
+ * or above it is applied (whatever its outcome) and moves the place past
+ * it, within one hold of the cluster's lock, so a snapshot holds either
+ * both or neither. A source that re-reads its log (after a restart, from
+ * its beginning) thus applies each record once: kill -9 loses no record
+ * the log still has, and none is applied twice.
+ *
+ * mon_store_commit from the record at pos (NULL: as mon_store_commit).
+ * With if_changed, a commit of the offset the window's newest entry holds
+ * is dropped (MON_STORE_DROP_UNCHANGED): a source that sees offsets, not
+ * commits, records a change only. Returns as mon_store_commit, or
+ * MON_STORE_DROP_REPLAYED, MON_STORE_DROP_UNCHANGED, MON_STORE_EINVAL (a
+ * place out of range). */
+int mon_store_commit_at(mon_store_cluster_t *cl, const char *group,
+                        const char *topic, int32_t partition, int64_t offset,
+                        int64_t t_ms, const char *owner, const char *client_id,
+                        const mon_store_pos_t *pos, bool if_changed);
+
+/* Deletes a group (topic NULL) or one topic of it, as the record at pos
+ * says (NULL: no place). Returns 0, MON_STORE_ENOTFOUND,
+ * MON_STORE_DROP_REPLAYED or MON_STORE_EINVAL. */
+int mon_store_delete_group_at(mon_store_cluster_t *cl, const char *group,
+                              const char *topic, const mon_store_pos_t *pos);
+
+/* Moves the place past the record at pos, for records that write
+ * nothing. Returns 0 or MON_STORE_EINVAL. */
+int mon_store_advance(mon_store_cluster_t *cl, const mon_store_pos_t *pos);
+
+/* The next offset of log partition part to apply (-1: none applied), and
+ * how many partitions have a place. Take the cluster's read lock. */
+int64_t mon_store_position(mon_store_cluster_t *cl, int32_t part);
+int32_t mon_store_position_count(mon_store_cluster_t *cl);
 
 /* Marks an existing group alive at t_ms without a commit, so it does not
  * expire (the group is listed by its cluster with committed offsets that

@@ -996,7 +996,7 @@ Test(mon_store, reads_a_version_1_snapshot_and_saves_version_2) {
     cr_assert_eq(mon_store_save(st, path, err, sizeof(err)), 0, "%s", err);
     unsigned char *p = slurp(path, &len);
     cr_assert_eq(memcmp(p, "WRNSTORE", 8), 0);
-    cr_assert_eq(mon_le32(p + 8), 2, "saved as version 2");
+    cr_assert_eq(mon_le32(p + 8), 3, "saved as version 3");
     free(p);
     cr_assert_eq(mon_store_load(again, path, err, sizeof(err)), 0, "%s", err);
     same_group(st, again, "pdf-render");
@@ -1041,5 +1041,83 @@ Test(mon_store, max_cells_refuses_growth_beyond_it_and_counts_what_is_freed) {
     cr_assert_eq(mon_store_cells(st), 80);
     cr_assert_eq(mon_store_delete_group(st, "local", "g"), 0);
     cr_assert_eq(mon_store_cells(st), 40);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, reads_a_version_2_snapshot_without_log_places) {
+    mon_store_t *st = store_default();
+    mon_group_detail_t d = {0};
+    char err[256] = "";
+
+    cr_assert_eq(mon_store_load(st, "tests/data/state-v2/store.snapshot", err,
+                                sizeof(err)),
+                 0, "%s", err);
+    cr_assert_eq(mon_store_group_detail(st, "local", "pdf-render", 0, &d), 0);
+    cr_assert_eq(d.count, 2);
+    cr_assert_eq(mon_store_position_count(mon_store_cluster(st, "local")), 0);
+    mon_group_detail_free(&d);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, a_record_of_the_log_is_applied_once_and_its_place_kept) {
+    mon_store_t *st = store_default(), *again = store_default();
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_detail_t d = {0};
+    char err[256] = "", path[128];
+    mon_store_pos_t p5 = {3, 5}, p6 = {3, 6}, q = {0, 9};
+
+    cr_assert_eq(mon_store_head(cl, "t", 0, 1, 100, 1), MON_STORE_STORED);
+    cr_assert_eq(mon_store_position(cl, 3), -1);
+    cr_assert_eq(
+        mon_store_commit_at(cl, "g", "t", 0, 10, 2, NULL, NULL, &p5, false),
+        MON_STORE_STORED);
+    cr_assert_eq(mon_store_position(cl, 3), 6);
+    /* the same record again (a source re-reading its log) */
+    cr_assert_eq(
+        mon_store_commit_at(cl, "g", "t", 0, 10, 2, NULL, NULL, &p5, false),
+        MON_STORE_DROP_REPLAYED);
+    cr_assert_eq(mon_store_delete_group_at(cl, "g", NULL, &p5),
+                 MON_STORE_DROP_REPLAYED);
+    /* a record that writes nothing still moves the place */
+    cr_assert_eq(mon_store_advance(cl, &q), 0);
+    cr_assert_eq(mon_store_position(cl, 0), 10);
+    /* a dropped commit is done with too: as it was live */
+    cr_assert_eq(
+        mon_store_commit_at(cl, "g", "nope", 0, 1, 3, NULL, NULL, &p6, false),
+        MON_STORE_DROP_NO_TOPIC);
+    cr_assert_eq(mon_store_position(cl, 3), 7);
+    cr_assert_eq(mon_store_group_detail(st, "local", "g", 3, &d), 0);
+    cr_assert_eq(d.parts[0].entry_count, 1, "applied once");
+
+    tmp_path(path, sizeof(path));
+    cr_assert_eq(mon_store_save(st, path, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(mon_store_load(again, path, err, sizeof(err)), 0, "%s", err);
+    mon_store_cluster_t *cl2 = mon_store_cluster(again, "local");
+    cr_assert_eq(mon_store_position(cl2, 3), 7);
+    cr_assert_eq(mon_store_position(cl2, 0), 10);
+    cr_assert_eq(mon_store_position(cl2, 1), -1);
+    cr_assert_eq(
+        mon_store_commit_at(cl2, "g", "t", 0, 10, 2, NULL, NULL, &p5, false),
+        MON_STORE_DROP_REPLAYED);
+    unlink(path);
+    mon_group_detail_free(&d);
+    mon_store_destroy(st);
+    mon_store_destroy(again);
+}
+
+Test(mon_store, if_changed_commit_of_the_newest_offset_is_dropped) {
+    mon_store_t *st = store_default();
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+
+    cr_assert_eq(mon_store_head(cl, "t", 0, 1, 100, 1), MON_STORE_STORED);
+    cr_assert_eq(
+        mon_store_commit_at(cl, "g", "t", 0, 10, 2, NULL, NULL, NULL, true),
+        MON_STORE_STORED);
+    cr_assert_eq(
+        mon_store_commit_at(cl, "g", "t", 0, 10, 3, NULL, NULL, NULL, true),
+        MON_STORE_DROP_UNCHANGED);
+    cr_assert_eq(
+        mon_store_commit_at(cl, "g", "t", 0, 11, 4, NULL, NULL, NULL, true),
+        MON_STORE_STORED);
     mon_store_destroy(st);
 }
