@@ -259,6 +259,15 @@ fuzz: $(FUZZ_BIN)
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_S) -rss_limit_mb=1024 \
 	  build/fuzz/corpus_bc_kreq tests/fuzz/corpus_bc_kreq
 
+# make chaos: the broker-chaos test for CHAOS_S seconds (make test runs
+# it for 60): random broker outages under both offset modes, no daemon
+# death allowed.
+CHAOS_S ?= 600
+.PHONY: chaos
+chaos: deps test-programs
+	@CHAOS_S=$(CHAOS_S) BUILD=$(BUILD) WARREN_BIN=$(BUILD)/warren \
+	  bash tests/integration/test_kafka_chaos.sh
+
 # `make test` runs everything; `make check` all but the slow wall-clock
 # programs (tests/run.sh lists them: Kafka mock clusters, the browser, the
 # clock step, the fuzz run). Both run the programs concurrently.

@@ -5,6 +5,7 @@
 
 #include "monitor/base/mon_version.h"
 #include "monitor/cmd/mon_cli.h"
+#include "monitor/sources/mon_source_kafka_proc.h"
 
 typedef struct cmd_s {
     const char *name;
@@ -45,6 +46,9 @@ int main(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
+    /* hidden: the child process of a Kafka cluster's client */
+    if (!strcmp(argv[1], MON_SOURCE_KAFKA_CHILD_CMD))
+        return mon_source_kafka_child_main(3);
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         if (!strcmp(argv[1], cmds[i].name))
             return cmds[i].run(argc - 1, argv + 1);

@@ -63,6 +63,11 @@ typedef enum mon_config_offsets_e {
     MON_CONFIG_OFFSETS_TOPIC        /* consume __consumer_offsets */
 } mon_config_offsets_t;
 
+typedef enum mon_config_kafka_client_e {
+    MON_CONFIG_KAFKA_CLIENT_PROCESS = 0, /* a supervised child process */
+    MON_CONFIG_KAFKA_CLIENT_THREAD       /* threads of the daemon itself */
+} mon_config_kafka_client_t;
+
 /* A validated regex: the pattern as written and its compiled form
  * (REG_EXTENDED | REG_NOSUB). regexec() on it is safe from any thread. */
 typedef struct mon_config_regex_s {
@@ -156,6 +161,7 @@ typedef struct mon_config_cluster_s {
     /* kafka */
     char *servers;                /* required; normalized "h:p,h:p" */
     mon_config_offsets_t offsets; /* admin */
+    mon_config_kafka_client_t kafka_client; /* process */
     char **groups;                /* explicit group list, may be empty */
     size_t n_groups;
     mon_config_regex_t *group_allowlist; /* NULL = unset */

@@ -381,6 +381,10 @@ static const mon_config_enum_t offsets_modes[] = {
     {"admin", MON_CONFIG_OFFSETS_ADMIN},
     {"offsets-topic", MON_CONFIG_OFFSETS_TOPIC},
     {NULL, 0}};
+static const mon_config_enum_t kafka_clients[] = {
+    {"process", MON_CONFIG_KAFKA_CLIENT_PROCESS},
+    {"thread", MON_CONFIG_KAFKA_CLIENT_THREAD},
+    {NULL, 0}};
 /* ev_status_t numbers are Burrow's: WARN 2, ERR 3 */
 static const mon_config_enum_t thresholds[] = {
     {"WARN", EV_WARN}, {"ERR", EV_ERR}, {"2", EV_WARN}, {"3", EV_ERR},
@@ -394,6 +398,8 @@ _Static_assert(sizeof(mon_log_level_t) == sizeof(int), "enum as int");
 _Static_assert(sizeof(mon_config_source_t) == sizeof(int), "enum as int");
 _Static_assert(sizeof(mon_config_offsets_t) == sizeof(int), "enum as int");
 _Static_assert(sizeof(ev_status_t) == sizeof(int), "enum as int");
+_Static_assert(sizeof(mon_config_kafka_client_t) == sizeof(int),
+               "enum as int");
 
 #define SRC_EMB (1u << MON_CONFIG_SOURCE_EMBEDDED)
 #define SRC_REP (1u << MON_CONFIG_SOURCE_REPLAY)
@@ -596,6 +602,10 @@ static const mon_config_key_t keys[] = {
      .sources = SRC_KAF, .values = offsets_modes, .def = "admin",
      .doc = "admin (list groups, fetch offsets) or offsets-topic (read "
             "__consumer_offsets: commit times and owners)."},
+    {CLU(kafka_client), .name = "kafka-client", .type = MON_CONFIG_T_ENUM,
+     .sources = SRC_KAF, .values = kafka_clients, .def = "process",
+     .doc = "process (librdkafka in a child process, restarted when it "
+            "dies; the cluster shows unavailable meanwhile) or thread."},
     {CLU(groups), .name = "groups", .type = MON_CONFIG_T_LIST,
      .sources = SRC_KAF,
      .count_offset = offsetof(mon_config_cluster_t, n_groups),

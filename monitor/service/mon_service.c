@@ -25,6 +25,7 @@
 #include "monitor/base/mon_mem.h"
 #include "monitor/sources/mon_source_embedded.h"
 #include "monitor/sources/mon_source_kafka.h"
+#include "monitor/sources/mon_source_kafka_proc.h"
 #include "monitor/sources/mon_source_replay.h"
 #include "monitor/base/mon_strmap.h"
 #include "monitor/base/mon_worker.h"
@@ -120,8 +121,11 @@ static void add_route(mon_service_t *svc, const char *cluster,
 }
 
 mon_source_t *mon_service_kafka_source(const mon_config_cluster_t *cc,
+                                       const mon_config_storage_t *sto,
                                        mon_store_t *st, char *errstr,
                                        size_t errstr_size) {
+    if (cc->kafka_client == MON_CONFIG_KAFKA_CLIENT_PROCESS)
+        return mon_source_kafka_proc_new(cc, sto, st, errstr, errstr_size);
     mon_source_kafka_t *src = mon_source_kafka_new(cc, st, errstr,
                                                    errstr_size);
     return src ? mon_source_kafka_base(src) : NULL;
@@ -136,7 +140,8 @@ static mon_source_t *make_source(mon_service_t *svc,
     case MON_CONFIG_SOURCE_REPLAY:
         return mon_source_replay_new(cc, svc->store, errstr, errstr_size);
     case MON_CONFIG_SOURCE_KAFKA:
-        return mon_service_kafka_source(cc, svc->store, errstr, errstr_size);
+        return mon_service_kafka_source(cc, mon_config_storage(svc->cfg),
+                                        svc->store, errstr, errstr_size);
     }
     snprintf(errstr, errstr_size, "cluster %s: unknown source", cc->name);
     return NULL;

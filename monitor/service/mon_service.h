@@ -96,9 +96,13 @@ int mon_service_group_eval(mon_service_t *svc, const char *cluster,
                            const char *group, int64_t now_ms,
                            mon_group_eval_t *out);
 
-/* The source for a [cluster] with source = kafka (mon_source_kafka.h).
- * Returns NULL with errstr set (a bad kafka.* property names it). */
+/* The source for a [cluster] with source = kafka: its librdkafka client
+ * in a supervised child process (kafka-client = process, the default:
+ * mon_source_kafka_proc.h, whose child mirrors the storage rules sto) or
+ * in the daemon's threads (mon_source_kafka.h). Returns NULL with errstr
+ * set (a bad kafka.* property names it). */
 mon_source_t *mon_service_kafka_source(const mon_config_cluster_t *cc,
+                                       const mon_config_storage_t *sto,
                                        mon_store_t *st, char *errstr,
                                        size_t errstr_size);
 

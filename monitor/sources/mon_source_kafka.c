@@ -24,10 +24,11 @@
 #include <librdkafka/rdkafka.h>
 
 #include "monitor/base/mon_clock.h"
-#include "monitor/sources/mon_kdecode.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/base/mon_worker.h"
+#include "monitor/sources/mon_kdecode.h"
+#include "monitor/sources/mon_kframe.h"
 
 #define OFFSETS_TOPIC "__consumer_offsets"
 #define HEAD_WORKERS 16
@@ -103,6 +104,10 @@ struct mon_source_kafka_s {
     uint64_t warn_logged;
     /* folds librdkafka's repeated lines (its threads call log_cb) */
     mon_log_limit_t *loglim;
+    /* every store write the store took, told (child process mode) */
+    mon_source_kafka_forward_fn forward;
+    void *forward_opaque;
+    bool rec_placed; /* the record being read made a write at its place */
 };
 
 /* librdkafka retries an unreachable broker every few seconds and logs
@@ -114,17 +119,6 @@ struct mon_source_kafka_s {
 /* Asked to stop? (Only the source thread's own loops ask.) */
 static bool stopping(const mon_source_kafka_t *src) {
     return mon_worker_stopping(src->worker);
-}
-
-static void err_set(char *errstr, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void err_set(char *errstr, size_t size, const char *fmt, ...) {
-    if (!errstr || size == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errstr, size, fmt, ap);
-    va_end(ap);
 }
 
 /* ---- errors and status ---- */
@@ -245,7 +239,7 @@ static rd_kafka_conf_t *conf_build(mon_source_kafka_t *src, bool reader,
         if (!defaults[i][0]) continue;
         if (rd_kafka_conf_set(conf, defaults[i][0], defaults[i][1], err,
                               sizeof(err)) != RD_KAFKA_CONF_OK) {
-            err_set(errstr, errstr_size, "%s: %s", defaults[i][0], err);
+            mon_errstr_set(errstr, errstr_size, "%s: %s", defaults[i][0], err);
             rd_kafka_conf_destroy(conf);
             return NULL;
         }
@@ -254,7 +248,7 @@ static rd_kafka_conf_t *conf_build(mon_source_kafka_t *src, bool reader,
         const mon_config_kv_t *kv = &cfg->kafka_props[i];
         if (rd_kafka_conf_set(conf, kv->key, kv->value, err, sizeof(err)) !=
             RD_KAFKA_CONF_OK) {
-            err_set(errstr, errstr_size, "kafka.%s: %s", kv->key, err);
+            mon_errstr_set(errstr, errstr_size, "kafka.%s: %s", kv->key, err);
             rd_kafka_conf_destroy(conf);
             return NULL;
         }
@@ -295,24 +289,47 @@ static rd_kafka_t *client_new(mon_source_kafka_t *src, bool reader,
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
     if (!rk) {
         rd_kafka_conf_destroy(conf);
-        err_set(errstr, errstr_size, "cluster %s: %s: %s", src->cfg->name,
-                blame(src->cfg, err), err);
+        mon_errstr_set(errstr, errstr_size, "cluster %s: %s: %s",
+                       src->cfg->name, blame(src->cfg, err), err);
         return NULL;
     }
     return rk;
+}
+
+int mon_source_kafka_check(const mon_config_cluster_t *cfg, char *errstr,
+                           size_t errstr_size) {
+    char err[512];
+    if (!cfg || cfg->source != MON_CONFIG_SOURCE_KAFKA || !cfg->servers ||
+        !cfg->servers[0]) {
+        mon_errstr_set(errstr, errstr_size,
+                       "cluster %s: not a kafka cluster with servers",
+                       cfg && cfg->name ? cfg->name : "?");
+        return -1;
+    }
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    int rc = 0;
+    for (size_t i = 0; i < cfg->n_kafka_props && rc == 0; i++) {
+        const mon_config_kv_t *kv = &cfg->kafka_props[i];
+        if (rd_kafka_conf_set(conf, kv->key, kv->value, err, sizeof(err)) !=
+            RD_KAFKA_CONF_OK) {
+            mon_errstr_set(errstr, errstr_size, "kafka.%s: %s", kv->key, err);
+            rc = -1;
+        }
+    }
+    rd_kafka_conf_destroy(conf);
+    return rc;
 }
 
 mon_source_kafka_t *mon_source_kafka_new(const mon_config_cluster_t *cfg,
                                          mon_store_t *st, char *errstr,
                                          size_t errstr_size) {
     char err[512];
-    if (!cfg || !st || cfg->source != MON_CONFIG_SOURCE_KAFKA ||
-        !cfg->servers || !cfg->servers[0]) {
-        err_set(errstr, errstr_size,
-                "cluster %s: not a kafka cluster with servers",
-                cfg && cfg->name ? cfg->name : "?");
+    if (!st) {
+        mon_errstr_set(errstr, errstr_size, "cluster %s: no store",
+                       cfg && cfg->name ? cfg->name : "?");
         return NULL;
     }
+    if (mon_source_kafka_check(cfg, errstr, errstr_size) < 0) return NULL;
     mon_source_kafka_t *src = mon_calloc(1, sizeof(*src));
     src->cfg = cfg;
     src->st = st;
@@ -322,8 +339,7 @@ mon_source_kafka_t *mon_source_kafka_new(const mon_config_cluster_t *cfg,
     src->limits.max_name = cfg->offsets_max_name;
     src->limits.max_members = cfg->offsets_max_members;
     src->limits.max_assigned = cfg->offsets_max_assigned;
-    int64_t t = cfg->offset_refresh_ms;
-    src->req_timeout_ms = (int)(t < 2000 ? 2000 : t > 10000 ? 10000 : t);
+    src->req_timeout_ms = mon_source_kafka_timeout_ms(cfg);
 
     src->rk = client_new(src, false, errstr, errstr_size);
     if (!src->rk) goto err;
@@ -341,12 +357,12 @@ mon_source_kafka_t *mon_source_kafka_new(const mon_config_cluster_t *cfg,
             src->opt_list, src->req_timeout_ms, err, sizeof(err)) ||
         rd_kafka_AdminOptions_set_request_timeout(
             src->opt_offsets, src->req_timeout_ms, err, sizeof(err))) {
-        err_set(errstr, errstr_size, "cluster %s: %s", cfg->name, err);
+        mon_errstr_set(errstr, errstr_size, "cluster %s: %s", cfg->name, err);
         goto err;
     }
     src->cl = mon_store_cluster(st, cfg->name);
     if (!src->cl) {
-        err_set(errstr, errstr_size, "cluster %s: bad name", cfg->name);
+        mon_errstr_set(errstr, errstr_size, "cluster %s: bad name", cfg->name);
         goto err;
     }
     src->status.stale = true;
@@ -497,6 +513,18 @@ static void gtopic_remove(kgroup_t *g, kgtopic_t *gt) {
     g->n_topics--;
 }
 
+/* One store write: applied to the store, then, when the store took it,
+ * told to the forward hook. Returns the store's result. Source thread. */
+static int store_op(mon_source_kafka_t *src, const mon_kframe_op_t *op) {
+    int rc = mon_kframe_op_apply(src->st, src->cl, op);
+    if (op->placed) src->rec_placed = true;
+    bool took = op->type == MON_KFRAME_HEAD || op->type == MON_KFRAME_COMMIT
+                    ? rc == MON_STORE_STORED || rc == MON_STORE_MERGED
+                    : true; /* seen and deletes: the parent applies its own */
+    if (src->forward && took) src->forward(src->forward_opaque, op);
+    return rc;
+}
+
 /* A partition of a wanted topic as metadata knows it: 1; a topic that is
  * not known (or not wanted): 0, nothing to keep; a partition beyond the
  * topic's count: -1, the record breaks a bound. */
@@ -513,15 +541,32 @@ static int known_partition(mon_source_kafka_t *src, const char *topic,
  * partition count, whatever a response or record names. */
 static int commit_seen(mon_source_kafka_t *src, kgroup_t *g, const char *topic,
                        int32_t p, int64_t offset, int64_t t_ms,
-                       const char *owner, const char *client, bool force) {
+                       const char *owner, const char *client, bool force,
+                       const mon_store_pos_t *at) {
     if (offset < 0 || known_partition(src, topic, p) != 1) return 0;
     kgtopic_t *gt = gtopic_get(g, topic, p);
     if (!force && gt->offsets[p] == offset) return 0;
-    int rc = mon_store_commit(src->cl, g->name, topic, p, offset, t_ms, owner,
-                              client);
+    /* admin mode sees offsets, not commits: one the store holds as its
+     * newest (learnt before a restart) is not a new commit */
+    mon_kframe_op_t op = {.type = MON_KFRAME_COMMIT,
+                          .group = g->name,
+                          .topic = topic,
+                          .partition = p,
+                          .offset = offset,
+                          .t_ms = t_ms,
+                          .owner = owner,
+                          .client_id = client,
+                          .placed = at != NULL,
+                          .place = at ? *at : (mon_store_pos_t){0, 0},
+                          .if_changed = !force};
+    int rc = store_op(src, &op);
     if (rc == MON_STORE_STORED || rc == MON_STORE_MERGED) {
         gt->offsets[p] = offset;
         return 1;
+    }
+    if (rc == MON_STORE_DROP_REPLAYED || rc == MON_STORE_DROP_UNCHANGED) {
+        gt->offsets[p] = offset; /* in the store already */
+        return 0;
     }
     if (rc == MON_STORE_DROP_FILTERED)
         gt->offsets[p] = offset; /* never stored: don't retry */
@@ -587,7 +632,9 @@ static void refresh_metadata(mon_source_kafka_t *src, refresh_t *rf) {
                        MON_LOG_FIELDS(MON_LF_STR("cluster", src->cfg->name),
                                       MON_LF_STR("topic", old->name)),
                        "topic is gone");
-            mon_store_delete_topic(src->st, src->cfg->name, old->name);
+            mon_kframe_op_t op = {.type = MON_KFRAME_DEL_TOPIC,
+                                  .topic = old->name};
+            store_op(src, &op);
         }
         for (size_t g = 0; g < src->n_groups; g++) {
             kgtopic_t *gt = gtopic_find(src->groups[g], old->name);
@@ -715,9 +762,13 @@ static void refresh_heads(mon_source_kafka_t *src, refresh_t *rf) {
                     continue;
                 }
                 if (!t->wanted) continue;
-                if (mon_store_head(src->cl, e->topic, e->partition, t->n_parts,
-                                   e->offset, job->t_ms) == MON_STORE_STORED)
-                    rf->heads++;
+                mon_kframe_op_t op = {.type = MON_KFRAME_HEAD,
+                                      .topic = e->topic,
+                                      .partition = e->partition,
+                                      .partitions = t->n_parts,
+                                      .offset = e->offset,
+                                      .t_ms = job->t_ms};
+                if (store_op(src, &op) == MON_STORE_STORED) rf->heads++;
             }
         }
         rd_kafka_topic_partition_list_destroy(job->parts);
@@ -994,12 +1045,16 @@ static void offsets_result(mon_source_kafka_t *src, refresh_t *rf,
             holds = true;
             rf->commits +=
                 (uint64_t)commit_seen(src, g, e->topic, e->partition, e->offset,
-                                      now, NULL, NULL, false);
+                                      now, NULL, NULL, false, NULL);
         }
         /* Listed (or configured) and the cluster holds its offsets: alive,
          * even when no offset changed (caught up on an idle topic, or
          * stalled), so it must not expire. */
-        if (holds) mon_store_group_seen(src->cl, g->name, now);
+        if (holds) {
+            mon_kframe_op_t op = {
+                .type = MON_KFRAME_SEEN, .group = g->name, .t_ms = now};
+            store_op(src, &op);
+        }
     }
 }
 
@@ -1175,8 +1230,11 @@ static void bound_skip(mon_source_kafka_t *src, const rd_kafka_message_t *msg,
         "offsets record skipped: over a bound");
 }
 
-static void reader_record(mon_source_kafka_t *src, refresh_t *rf,
-                          const rd_kafka_message_t *msg) {
+/* Applies one record of __consumer_offsets; every write it makes carries
+ * the record's place (reader_record). */
+static void reader_apply(mon_source_kafka_t *src, refresh_t *rf,
+                         const rd_kafka_message_t *msg,
+                         const mon_store_pos_t *at) {
     char err[256];
     mon_kdecode_record_t *rec = &src->rec;
     const mon_config_cluster_t *cfg = src->cfg;
@@ -1238,7 +1296,7 @@ static void reader_record(mon_source_kafka_t *src, refresh_t *rf,
         }
         rf->commits += (uint64_t)commit_seen(src, g, rec->topic, rec->partition,
                                              rec->offset, rec->commit_ts, owner,
-                                             client, true);
+                                             client, true, at);
         break;
     }
     case MON_KDECODE_OFFSET_DELETE:
@@ -1250,8 +1308,12 @@ static void reader_record(mon_source_kafka_t *src, refresh_t *rf,
         for (int32_t p = 0; p < gt->n && !live; p++)
             live = gt->offsets[p] >= 0;
         if (!live) {
-            mon_store_delete_group_topic(src->st, cfg->name, g->name,
-                                         rec->topic);
+            mon_kframe_op_t op = {.type = MON_KFRAME_DEL_GTOPIC,
+                                  .group = g->name,
+                                  .topic = rec->topic,
+                                  .placed = true,
+                                  .place = *at};
+            store_op(src, &op);
             gtopic_remove(g, gt);
         }
         break;
@@ -1266,12 +1328,32 @@ static void reader_record(mon_source_kafka_t *src, refresh_t *rf,
         if (!g && rec->n_owners == 0) break; /* nothing to keep */
         apply_owners(src, g ? g : group_get(src, rec->group), rec);
         break;
-    case MON_KDECODE_GROUP_DELETE:
-        mon_store_delete_group(src->st, cfg->name, rec->group);
+    case MON_KDECODE_GROUP_DELETE: {
+        mon_kframe_op_t op = {.type = MON_KFRAME_DEL_GROUP,
+                              .group = rec->group,
+                              .placed = true,
+                              .place = *at};
+        store_op(src, &op);
         group_remove(src, rec->group);
         break;
+    }
     case MON_KDECODE_NONE:
         break;
+    }
+}
+
+/* One record of __consumer_offsets. A record that made no write at its
+ * place still moves the store's place past it, so a source reading the
+ * topic again (a restart) applies exactly what it applied live. */
+static void reader_record(mon_source_kafka_t *src, refresh_t *rf,
+                          const rd_kafka_message_t *msg) {
+    mon_store_pos_t at = {msg->partition, msg->offset};
+    src->rec_placed = false;
+    reader_apply(src, rf, msg, &at);
+    if (!src->rec_placed) {
+        mon_kframe_op_t op = {
+            .type = MON_KFRAME_ADVANCE, .placed = true, .place = at};
+        store_op(src, &op);
     }
 }
 
@@ -1423,8 +1505,8 @@ int mon_source_kafka_start(mon_source_kafka_t *src, char *errstr,
                            size_t errstr_size) {
     char name[64];
     if (src->worker) {
-        err_set(errstr, errstr_size, "cluster %s: already started",
-                src->cfg->name);
+        mon_errstr_set(errstr, errstr_size, "cluster %s: already started",
+                       src->cfg->name);
         return -1;
     }
     snprintf(name, sizeof(name), "cluster %s", src->cfg->name);
@@ -1474,9 +1556,28 @@ void mon_source_kafka_status(mon_source_kafka_t *src, int64_t now_ms,
     pthread_mutex_lock(&src->lock);
     *out = src->status;
     pthread_mutex_unlock(&src->lock);
-    int64_t limit = 2 * src->cfg->offset_refresh_ms + src->req_timeout_ms;
-    out->stale = !out->available || out->last_success_ms == 0 ||
-                 now_ms - out->last_success_ms > limit;
+    out->stale = mon_source_kafka_stale(src->cfg, out, now_ms);
+}
+
+int mon_source_kafka_timeout_ms(const mon_config_cluster_t *cfg) {
+    int64_t t = cfg->offset_refresh_ms;
+    return (int)(t < 2000 ? 2000 : t > 10000 ? 10000 : t);
+}
+
+bool mon_source_kafka_stale(const mon_config_cluster_t *cfg,
+                            const mon_source_kafka_status_t *s,
+                            int64_t now_ms) {
+    int64_t limit =
+        2 * cfg->offset_refresh_ms + mon_source_kafka_timeout_ms(cfg);
+    return !s->available || s->last_success_ms == 0 ||
+           now_ms - s->last_success_ms > limit;
+}
+
+void mon_source_kafka_set_forward(mon_source_kafka_t *src,
+                                  mon_source_kafka_forward_fn fn,
+                                  void *opaque) {
+    src->forward = fn;
+    src->forward_opaque = opaque;
 }
 
 const char *mon_source_kafka_name(const mon_source_kafka_t *src) {
@@ -1498,28 +1599,35 @@ static void base_destroy(mon_source_t *base) {
     mon_source_kafka_destroy((mon_source_kafka_t *)base);
 }
 
+void mon_source_kafka_status_view(const mon_source_kafka_status_t *s,
+                                  mon_source_status_t *out) {
+    memset(out, 0, sizeof(*out));
+    out->kind = "kafka";
+    out->available = s->available;
+    out->stale = s->stale;
+    snprintf(out->last_error, sizeof(out->last_error), "%s", s->last_error);
+    out->last_error_ms = s->last_error_ms;
+    out->last_refresh_ms = s->last_success_ms;
+    out->events = (int64_t)(s->heads_recorded + s->commits_recorded);
+}
+
+int64_t mon_source_kafka_clock(const mon_source_kafka_status_t *s,
+                               int64_t wall) {
+    return s->stale && s->last_success_ms > 0 && s->last_success_ms < wall
+               ? s->last_success_ms
+               : wall;
+}
+
 static void base_status(mon_source_t *base, mon_source_status_t *out) {
     mon_source_kafka_status_t s;
     mon_source_kafka_status((mon_source_kafka_t *)base, mon_clock_wall_ms(), &s);
-    memset(out, 0, sizeof(*out));
-    out->kind = "kafka";
-    out->available = s.available;
-    out->stale = s.stale;
-    snprintf(out->last_error, sizeof(out->last_error), "%s", s.last_error);
-    out->last_error_ms = s.last_error_ms;
-    out->last_refresh_ms = s.last_success_ms;
-    out->events = (int64_t)(s.heads_recorded + s.commits_recorded);
+    mon_source_kafka_status_view(&s, out);
 }
 
-/* While the cluster cannot be seen, its clock stops at the last complete
- * refresh: groups keep the evaluation they had then (marked stale in the
- * API) instead of turning STOP because the monitor went blind. */
 static int64_t base_now(mon_source_t *base, int64_t wall) {
     mon_source_kafka_status_t s;
     mon_source_kafka_status((mon_source_kafka_t *)base, wall, &s);
-    return s.stale && s.last_success_ms > 0 && s.last_success_ms < wall
-               ? s.last_success_ms
-               : wall;
+    return mon_source_kafka_clock(&s, wall);
 }
 
 mon_source_t *mon_source_kafka_base(mon_source_kafka_t *src) {

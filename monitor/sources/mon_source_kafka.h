@@ -115,6 +115,12 @@ typedef struct mon_source_kafka_status_s {
                                * a partition beyond its topic's count) */
 } mon_source_kafka_status_t;
 
+/* Checks cfg without making a client: source = kafka with servers, and
+ * every kafka.* property as rd_kafka_conf_set takes it. Returns 0, or -1
+ * with errstr naming the property ("kafka.x: why"). */
+int mon_source_kafka_check(const mon_config_cluster_t *cfg, char *errstr,
+                           size_t errstr_size);
+
 /* Builds a source for cfg (source = kafka) writing into the store's
  * cluster named cfg->name, and creates its librdkafka clients (which
  * checks every kafka.* property). Returns NULL with errstr set: a bad
@@ -141,6 +147,41 @@ void mon_source_kafka_destroy(mon_source_kafka_t *src);
  * ms). Thread-safe: takes src->lock briefly. */
 void mon_source_kafka_status(mon_source_kafka_t *src, int64_t now_ms,
                              mon_source_kafka_status_t *out);
+
+/* Whether a status copied at now_ms means "don't trust STOP": the
+ * cluster is unavailable, or had no complete refresh for 2 offset-refresh
+ * + the request timeout. Pure. */
+bool mon_source_kafka_stale(const mon_config_cluster_t *cfg,
+                            const mon_source_kafka_status_t *s, int64_t now_ms);
+
+/* The daemon's view (mon_source.h) of a status: kind "kafka",
+ * last_refresh_ms the last complete refresh, events = heads + commits
+ * recorded. Pure. */
+void mon_source_kafka_status_view(const mon_source_kafka_status_t *s,
+                                  mon_source_status_t *out);
+
+/* The cluster's clock given the wall clock: while the status is stale,
+ * it stops at the last complete refresh, so groups keep the evaluation
+ * they had then (marked stale in the API) instead of turning STOP because
+ * the monitor went blind. Pure. */
+int64_t mon_source_kafka_clock(const mon_source_kafka_status_t *s,
+                               int64_t wall);
+
+/* The timeout of one request: offset-refresh within 2..10 s. Pure. */
+int mon_source_kafka_timeout_ms(const mon_config_cluster_t *cfg);
+
+struct mon_kframe_op_s;
+/* Hears every store write the store took (heads and commits stored or
+ * merged; group-seen marks and deletions always), on the source thread,
+ * in the order they were made; op and its strings are valid during the
+ * call only. */
+typedef void (*mon_source_kafka_forward_fn)(void *opaque,
+                                            const struct mon_kframe_op_s *op);
+
+/* Sets the forward hook (NULL: none), before mon_source_kafka_start. The
+ * child process of mon_source_kafka_proc uses it to send its writes. */
+void mon_source_kafka_set_forward(mon_source_kafka_t *src,
+                                  mon_source_kafka_forward_fn fn, void *opaque);
 
 /* The cluster's name (owned by the configuration). */
 const char *mon_source_kafka_name(const mon_source_kafka_t *src);

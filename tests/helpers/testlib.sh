@@ -6,9 +6,11 @@
 WARREN_BIN=${WARREN_BIN:-build/default/warren}
 tmp=$(mktemp -d)
 pid=
+mpid=
 fails=0
 _testlib_cleanup() {
     [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    [ -n "$mpid" ] && kill "$mpid" 2>/dev/null && wait "$mpid" 2>/dev/null
     rm -rf "$tmp"
 }
 trap _testlib_cleanup EXIT
@@ -39,4 +41,27 @@ wait_port() { # log file
 finish() { # script name
     [ "$fails" -eq 0 ] && echo "$1: all passed"
     exit $((fails > 0))
+}
+
+# Starts the kafka_mock helper ($KAFKA_MOCK or the default build's) with
+# the given options, its commands read from fd 3 (echo "down 1" >&3);
+# sets mpid and servers and waits (up to 60 s) for its groups to be ready.
+# Exits the script when it does not start.
+start_kafka_mock() { # kafka_mock options...
+    mkfifo "$tmp/mock.cmd"
+    "${KAFKA_MOCK:-build/default/helpers/kafka_mock}" "$@" <"$tmp/mock.cmd" \
+        >"$tmp/mock.out" 2>"$tmp/mock.err" &
+    mpid=$!
+    exec 3>"$tmp/mock.cmd"
+    for _ in $(seq 100); do [ -s "$tmp/mock.out" ] && break; sleep 0.1; done
+    servers=$(head -n 1 "$tmp/mock.out")
+    if [ -z "$servers" ]; then
+        echo "kafka_mock did not start"
+        cat "$tmp/mock.err"
+        exit 1
+    fi
+    for _ in $(seq 600); do
+        grep -q '^ready' "$tmp/mock.out" && return 0
+        sleep 0.1
+    done
 }

@@ -14,19 +14,8 @@
 set -u
 . "$(dirname "$0")/../helpers/testlib.sh"
 BUILD=${BUILD:-build/default}
-MOCK=${KAFKA_MOCK:-build/default/helpers/kafka_mock}
 GROWTH_KB=$((64 * 1024))
-mpid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "$mpid" ] && kill "$mpid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
-
-mkfifo "$tmp/cmd"
-"$MOCK" <"$tmp/cmd" >"$tmp/mock.out" 2>"$tmp/mock.err" &
-mpid=$!
-exec 3>"$tmp/cmd"
-for _ in $(seq 100); do [ -s "$tmp/mock.out" ] && break; sleep 0.1; done
-servers=$(head -n 1 "$tmp/mock.out")
-[ -n "$servers" ] || { echo "kafka_mock did not start"; cat "$tmp/mock.err"; exit 1; }
-for _ in $(seq 600); do grep -q '^ready' "$tmp/mock.out" && break; sleep 0.1; done
+start_kafka_mock
 
 cat >"$tmp/warren.ini" <<INI
 [cluster mock]

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Tests for mon_kframe: store writes survive encoding and a socket whole,
+ * frames cut anywhere are never delivered half, and a frame that breaks
+ * the format ends the channel instead of being applied. */
+#include <criterion/criterion.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "monitor/sources/mon_kframe.h"
+
+static int pair[2];
+
+static void setup(void) {
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+}
+
+static void teardown(void) {
+    close(pair[0]);
+    close(pair[1]);
+}
+
+TestSuite(mon_kframe, .init = setup, .fini = teardown);
+
+static void send_op(const mon_kframe_op_t *op) {
+    mon_wbuf_t b = {0};
+    char err[128];
+    mon_kframe_op_encode(&b, op);
+    cr_assert_eq(
+        mon_kframe_send(pair[0], op->type, b.p, b.len, err, sizeof(err)), 0,
+        "%s", err);
+    mon_wbuf_free(&b);
+}
+
+Test(mon_kframe, every_store_write_round_trips) {
+    const mon_kframe_op_t ops[] = {
+        {.type = MON_KFRAME_HEAD,
+         .topic = "orders",
+         .partition = 2,
+         .partitions = 3,
+         .offset = 1000,
+         .t_ms = 1700000000000},
+        {.type = MON_KFRAME_COMMIT,
+         .group = "g",
+         .topic = "orders",
+         .partition = 1,
+         .offset = 990,
+         .t_ms = 1700000000001,
+         .owner = "/10.0.0.1",
+         .client_id = NULL,
+         .placed = true,
+         .place = {3, 77},
+         .if_changed = true},
+        {.type = MON_KFRAME_SEEN, .group = "g", .t_ms = 5},
+        {.type = MON_KFRAME_DEL_TOPIC, .topic = "gone"},
+        {.type = MON_KFRAME_DEL_GROUP,
+         .group = "g",
+         .placed = true,
+         .place = {0, 0}},
+        {.type = MON_KFRAME_DEL_GTOPIC, .group = "g", .topic = "t"},
+        {.type = MON_KFRAME_ADVANCE, .placed = true, .place = {65535, 9}},
+    };
+    size_t n = sizeof(ops) / sizeof(ops[0]);
+    mon_kframe_reader_t rd = {0};
+    char err[128];
+
+    for (size_t i = 0; i < n; i++)
+        send_op(&ops[i]);
+    for (size_t i = 0; i < n; i++) {
+        int type;
+        const unsigned char *p;
+        size_t len;
+        mon_kframe_op_t op;
+        cr_assert_eq(mon_kframe_recv(&rd, pair[1], 1000, &type, &p, &len, err,
+                                     sizeof(err)),
+                     1, "%s", err);
+        cr_assert_eq(type, ops[i].type);
+        cr_assert_eq(mon_kframe_op_decode(type, p, len, &op, err, sizeof(err)),
+                     0, "%s", err);
+        cr_assert_eq(op.partition, ops[i].partition);
+        cr_assert_eq(op.offset, ops[i].offset);
+        cr_assert_eq(op.t_ms, ops[i].t_ms);
+        cr_assert_eq(op.placed, ops[i].placed);
+        if (op.placed) {
+            cr_assert_eq(op.place.part, ops[i].place.part);
+            cr_assert_eq(op.place.offset, ops[i].place.offset);
+        }
+        cr_assert_eq(op.if_changed, ops[i].if_changed);
+        if (ops[i].topic) cr_assert_str_eq(op.topic, ops[i].topic);
+        if (ops[i].group) cr_assert_str_eq(op.group, ops[i].group);
+        if (ops[i].type == MON_KFRAME_COMMIT) {
+            cr_assert_str_eq(op.owner, "/10.0.0.1");
+            cr_assert_null(op.client_id, "NULL stays NULL (keep)");
+        }
+    }
+    mon_kframe_reader_free(&rd);
+}
+
+Test(mon_kframe, a_frame_cut_short_by_a_death_is_never_delivered) {
+    mon_kframe_op_t op = {.type = MON_KFRAME_HEAD,
+                          .topic = "t",
+                          .partitions = 1,
+                          .offset = 1,
+                          .t_ms = 1};
+    mon_wbuf_t b = {0};
+    unsigned char hdr[5];
+    mon_kframe_reader_t rd = {0};
+    int type;
+    const unsigned char *p;
+    size_t len;
+    char err[128];
+
+    mon_kframe_op_encode(&b, &op);
+    mon_put_le32(hdr, (uint32_t)b.len + 1);
+    hdr[4] = MON_KFRAME_HEAD;
+    cr_assert_eq(write(pair[0], hdr, 5), 5);
+    cr_assert_eq(write(pair[0], b.p, b.len - 3), (ssize_t)b.len - 3);
+    cr_assert_eq(
+        mon_kframe_recv(&rd, pair[1], 50, &type, &p, &len, err, sizeof(err)), 0,
+        "only a timeout while the frame is incomplete");
+    close(pair[0]);
+    pair[0] = -1;
+    cr_assert_eq(
+        mon_kframe_recv(&rd, pair[1], 1000, &type, &p, &len, err, sizeof(err)),
+        -1);
+    cr_assert_str_eq(err, "closed");
+    mon_wbuf_free(&b);
+    mon_kframe_reader_free(&rd);
+}
+
+Test(mon_kframe, lengths_out_of_range_and_bad_payloads_are_refused) {
+    unsigned char big[5] = {0xff, 0xff, 0xff, 0x7f, MON_KFRAME_HEAD};
+    mon_kframe_reader_t rd = {0};
+    mon_kframe_op_t op;
+    int type;
+    const unsigned char *p;
+    size_t len;
+    char err[128];
+
+    cr_assert_eq(write(pair[0], big, 5), 5);
+    cr_assert_eq(
+        mon_kframe_recv(&rd, pair[1], 1000, &type, &p, &len, err, sizeof(err)),
+        -1);
+    cr_assert(strstr(err, "out of range"), "%s", err);
+    mon_kframe_reader_free(&rd);
+
+    /* a string without its NUL, a place out of range, trailing bytes */
+    const unsigned char nonul[] = {1, 0, 'x', 'y'};
+    cr_assert_eq(mon_kframe_op_decode(MON_KFRAME_DEL_TOPIC, nonul,
+                                      sizeof(nonul), &op, err, sizeof(err)),
+                 -1);
+    cr_assert(strstr(err, "DEL_TOPIC"), "%s", err);
+    mon_wbuf_t b = {0};
+    mon_kframe_put_str(&b, "g");
+    mon_wbuf_u32(&b, 70000);
+    mon_kframe_put_i64(&b, 1);
+    cr_assert_eq(mon_kframe_op_decode(MON_KFRAME_DEL_GROUP, b.p, b.len, &op,
+                                      err, sizeof(err)),
+                 -1);
+    cr_assert(strstr(err, "log place out of range"), "%s", err);
+    b.len = 0;
+    mon_kframe_put_str(&b, "t");
+    mon_wbuf_u8(&b, 9);
+    cr_assert_eq(mon_kframe_op_decode(MON_KFRAME_DEL_TOPIC, b.p, b.len, &op,
+                                      err, sizeof(err)),
+                 -1);
+    cr_assert(strstr(err, "trailing"), "%s", err);
+    cr_assert_eq(mon_kframe_op_decode(MON_KFRAME_STATUS, b.p, b.len, &op, err,
+                                      sizeof(err)),
+                 -1, "not a store write");
+    mon_wbuf_free(&b);
+}
+
+Test(mon_kframe, apply_writes_the_store_as_the_calls_it_names) {
+    mon_store_config_t sc;
+    char err[128];
+    mon_store_config_default(&sc);
+    mon_store_t *st = mon_store_new(&sc, err, sizeof(err));
+    mon_store_cluster_t *cl = mon_store_cluster(st, "c");
+    mon_kframe_op_t head = {.type = MON_KFRAME_HEAD,
+                            .topic = "t",
+                            .partitions = 1,
+                            .offset = 10,
+                            .t_ms = 1};
+    mon_kframe_op_t commit = {.type = MON_KFRAME_COMMIT,
+                              .group = "g",
+                              .topic = "t",
+                              .offset = 5,
+                              .t_ms = 2,
+                              .placed = true,
+                              .place = {0, 4}};
+    cr_assert_eq(mon_kframe_op_apply(st, cl, &head), MON_STORE_STORED);
+    cr_assert_eq(mon_kframe_op_apply(st, cl, &commit), MON_STORE_STORED);
+    cr_assert_eq(mon_kframe_op_apply(st, cl, &commit), MON_STORE_DROP_REPLAYED);
+    mon_kframe_op_t del = {.type = MON_KFRAME_DEL_GROUP, .group = "g"};
+    cr_assert_eq(mon_kframe_op_apply(st, cl, &del), 0);
+    mon_store_destroy(st);
+}
