@@ -239,25 +239,45 @@ $(BUILD)/stress/%: tests/stress/%.c $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(ALL_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
 
-# libFuzzer target for the Kafka request decoder, built with clang and
-# ASan+UBSan whatever SANITIZE says (it links only the decoder's files).
-# `make test` runs it for FUZZ_QUICK_S seconds; `make fuzz` for FUZZ_S.
+# libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang and ASan+UBSan
+# whatever SANITIZE says: the libraries' sources are compiled once more
+# into build/fuzz/obj (instrumented for coverage) and each target links
+# what it needs from them. Each runs on its corpus tests/fuzz/corpus_NAME
+# (crash inputs are kept there as regression seeds): `make test` runs
+# every target for FUZZ_QUICK_S seconds; `make fuzz` for FUZZ_S each
+# (FUZZ_TARGETS=name... for some), new inputs going to build/fuzz/.
 FUZZ_CC ?= clang
 FUZZ_S ?= 600
-FUZZ_QUICK_S ?= 5
-FUZZ_BIN := build/fuzz/fuzz_bc_kreq
-FUZZ_DEPS := tests/fuzz/fuzz_bc_kreq.c broker-core/bc_kreq.c \
-             broker-core/bc_wire.c broker-core/bc_err.c broker-core/bc_mem.c
-$(FUZZ_BIN): $(FUZZ_DEPS) $(wildcard broker-core/*.h)
+FUZZ_QUICK_S ?= 3
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC))
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+FUZZ_BINS := $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_NAMES))
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I. -fno-omit-frame-pointer \
+              -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(LIB_SRC))
+FUZZ_LIB := build/fuzz/libwarren_fuzz.a
+build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -I. \
-	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	  -o $@ $(FUZZ_DEPS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) \
+	  -MMD -MP -c -o $@ $<
+build/fuzz/obj/monitor/base/mon_version.o: $(GEN)/warren_version.h
+build/fuzz/obj/monitor/base/mon_version.o: FUZZ_FLAGS += -I$(GEN)
+$(FUZZ_LIB): $(FUZZ_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $< \
+	  $(FUZZ_LIB) $(PKG_LIBS) -lm -pthread
 
-fuzz: $(FUZZ_BIN)
-	@mkdir -p build/fuzz/corpus_bc_kreq
-	$(FUZZ_BIN) -max_total_time=$(FUZZ_S) -rss_limit_mb=1024 \
-	  build/fuzz/corpus_bc_kreq tests/fuzz/corpus_bc_kreq
+fuzz: $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus_$$t; \
+	  echo "== fuzz_$$t ($(FUZZ_S) s)"; \
+	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_S) -rss_limit_mb=2048 \
+	    -timeout=20 -artifact_prefix=build/fuzz/crash-$$t- \
+	    build/fuzz/corpus_$$t tests/fuzz/corpus_$$t || exit 1; \
+	done
 
 # make chaos: the broker-chaos test for CHAOS_S seconds (make test runs
 # it for 60): random broker outages under both offset modes, no daemon
@@ -272,7 +292,7 @@ chaos: deps test-programs
 # programs (tests/run.sh lists them: Kafka mock clusters, the browser, the
 # clock step, the fuzz run). Both run the programs concurrently.
 test: deps test-programs
-	@BUILD=$(BUILD) CRIT_BUILD=$(CRIT_BUILD) FUZZ_BIN=$(FUZZ_BIN) \
+	@BUILD=$(BUILD) CRIT_BUILD=$(CRIT_BUILD) FUZZ_BINS="$(FUZZ_BINS)" \
 	  FUZZ_QUICK_S=$(FUZZ_QUICK_S) sh tests/run.sh
 
 check: deps test-programs
@@ -280,7 +300,7 @@ check: deps test-programs
 
 # Every program the test runs need.
 test-programs:
-	@$(MAKE) --no-print-directory warren $(HELPER_BIN) $(STRESS_BIN) $(FUZZ_BIN) \
+	@$(MAKE) --no-print-directory warren $(HELPER_BIN) $(STRESS_BIN) $(FUZZ_BINS) \
 	  $(VERDICT_BIN)
 ifeq ($(SANITIZE),thread)
 	@$(MAKE) --no-print-directory SANITIZE= warren \

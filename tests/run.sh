@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # Runs every test: Criterion unit and integration programs, stress
-# programs, integration scripts, the request decoder's fuzz target briefly
+# programs, integration scripts, every fuzz target briefly
 # and a --check replay of every sample trace. Prints each program's output
 # as it finishes, then one closing line "N passed, N failed", and exits
 # non-zero if anything failed.
@@ -95,9 +95,9 @@ done
 for s in tests/integration/*.sh; do
     [ -f "$s" ] && add script "$s"
 done
-if [ -n "${FUZZ_BIN:-}" ] && [ -x "$FUZZ_BIN" ]; then
-    add fuzz "$FUZZ_BIN"
-fi
+for f in ${FUZZ_BINS:-}; do
+    [ -x "$f" ] && add fuzz "$f"
+done
 # A trace whose config line names its rule set is checked with it; any
 # other trace's expectations hold for both rule sets and are checked twice.
 for f in samples/*.jsonl; do
@@ -133,8 +133,9 @@ run_job() { # kind name rules out
         ;;
     fuzz)
         fdir=$(mktemp -d)
-        "$2" -max_total_time="${FUZZ_QUICK_S:-5}" -rss_limit_mb=1024 \
-            "$fdir" tests/fuzz/corpus_bc_kreq >"$4" 2>&1
+        "$2" -max_total_time="${FUZZ_QUICK_S:-3}" -rss_limit_mb=2048 \
+            -timeout=20 -artifact_prefix="$fdir/" \
+            "$fdir" "tests/fuzz/corpus_${2##*/fuzz_}" >"$4" 2>&1
         rc=$?
         tail -n 3 "$4"
         rm -rf "$fdir"
@@ -166,7 +167,7 @@ finish() { # id
     t1=$(cat "$work/$1.t1")
     secs=$(((t1 - t0) / 1000)).$((((t1 - t0) % 1000) / 100))
     case "$f_kind" in
-    fuzz) label="$f_name (${FUZZ_QUICK_S:-5} s)" ;;
+    fuzz) label="$f_name (${FUZZ_QUICK_S:-3} s)" ;;
     replay)
         if [ "$f_rules" = trace ]; then label="replay --check $f_name"
         else label="replay --check --rules $f_rules $f_name"; fi
