@@ -27,6 +27,10 @@
 #define MAX_SECTION_DEPTH 128  /* nested sections in one template */
 #define MAX_RENDER_DEPTH 256   /* nested sections + partials at render */
 #define MAX_FILE (16u << 20)   /* mon_mustache_load limit */
+#define MAX_OUTPUT (16u << 20) /* bytes one render may write */
+#define MAX_STEPS (1u << 22)   /* nodes one render may visit: sections
+                                * over lists nest, so a short template
+                                * could otherwise render for ever */
 
 typedef enum node_kind_e {
     N_TEXT,
@@ -421,9 +425,15 @@ typedef struct render_s {
     pcache_t *cache;
     char *errstr;
     size_t errstr_size;
+    size_t steps; /* nodes visited */
+    bool over;    /* MAX_OUTPUT reached: nothing more is written */
 } render_t;
 
 static void put(render_t *r, const char *s, size_t n) {
+    if (r->over || r->n + n > MAX_OUTPUT) {
+        r->over = true;
+        return;
+    }
     if (r->n + n + 1 > r->cap) {
         size_t cap = r->cap ? r->cap : 256;
         while (cap < r->n + n + 1)
@@ -684,6 +694,11 @@ static int render_block(render_t *r, const mon_mustache_t *tpl,
     for (size_t i = 0; i < b->n && rc == 0; i++) {
         const node_t *nd = &b->v[i];
         const cJSON *v;
+        if (++r->steps > MAX_STEPS || r->over) {
+            rc = rerr(r, "%s: the render would exceed %u MiB or %u steps",
+                      tpl->name, MAX_OUTPUT >> 20, MAX_STEPS);
+            break;
+        }
         switch (nd->kind) {
         case N_TEXT:
             put(r, nd->text, nd->len);

@@ -655,3 +655,35 @@ Test(mon_mustache, every_sample_renders_json_for_awkward_data) {
     cJSON_Delete(bare);
     cJSON_Delete(d);
 }
+
+/* Found by tests/fuzz/fuzz_mon_mustache (the input is kept there as
+ * corpus_mon_mustache/crash-nested-sections): 22 sections nested over a
+ * 3-item list visit 3^22 nodes; the render ran for hours. */
+Test(mon_mustache, nested_sections_beyond_the_render_budget_fail, .timeout = 30) {
+    char tpl_text[512] = "";
+    for (int i = 0; i < 22; i++)
+        strcat(tpl_text, "{{#list}}");
+    strcat(tpl_text, "x");
+    for (int i = 0; i < 22; i++)
+        strcat(tpl_text, "{{/list}}");
+    char err[256] = "";
+    mon_mustache_t *tpl =
+        mon_mustache_compile(tpl_text, strlen(tpl_text), "t", err, sizeof(err));
+    cr_assert_not_null(tpl, "%s", err);
+    cJSON *data = cJSON_Parse("{\"list\":[1,2,3]}");
+    char *out = mon_mustache_render(tpl, data, MON_ESC_NONE, NULL, err,
+                                    sizeof(err));
+    cr_assert_null(out);
+    cr_assert(strstr(err, "t: the render would exceed"), "%s", err);
+    /* 12 deep (531441 x's) is within the budget */
+    mon_mustache_destroy(tpl);
+    tpl = mon_mustache_compile(tpl_text + 10 * 9, strlen(tpl_text) - 20 * 9,
+                               "t", err, sizeof(err));
+    cr_assert_not_null(tpl, "%s", err);
+    out = mon_mustache_render(tpl, data, MON_ESC_NONE, NULL, err, sizeof(err));
+    cr_assert_not_null(out, "%s", err);
+    cr_assert_eq(strlen(out), 531441);
+    free(out);
+    mon_mustache_destroy(tpl);
+    cJSON_Delete(data);
+}
