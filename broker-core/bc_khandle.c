@@ -869,14 +869,21 @@ static void h_describe_configs(bc_kserver_t *srv, bc_kconn_t *c,
         def_of[n] = (val) == (dval);                                           \
         n++;                                                                   \
     } while (0)
+/* A string value: whether it is the default is said, not compared. */
+#define KVS(k, val, is_default)                                                \
+    do {                                                                       \
+        snprintf(kv[n][0], 64, "%s", k);                                       \
+        snprintf(kv[n][1], 64, "%s", val);                                     \
+        def_of[n] = (is_default);                                              \
+        n++;                                                                   \
+    } while (0)
         if (!err && res->type == 2) {
-            KV("cleanup.policy", "%s",
-               cfg.cleanup_policy == (BC_CLEANUP_DELETE | BC_CLEANUP_COMPACT)
-                   ? "compact,delete"
-                   : cfg.cleanup_policy == BC_CLEANUP_COMPACT ? "compact"
-                                                              : "delete",
-               "delete");
-            def_of[n - 1] = cfg.cleanup_policy == def.cleanup_policy;
+            KVS("cleanup.policy",
+                cfg.cleanup_policy == (BC_CLEANUP_DELETE | BC_CLEANUP_COMPACT)
+                    ? "compact,delete"
+                    : cfg.cleanup_policy == BC_CLEANUP_COMPACT ? "compact"
+                                                               : "delete",
+                cfg.cleanup_policy == def.cleanup_policy);
             KV("retention.ms", "%lld", (long long)cfg.retention_ms,
                (long long)def.retention_ms);
             KV("retention.bytes", "%lld", (long long)cfg.retention_bytes,
@@ -899,9 +906,9 @@ static void h_describe_configs(bc_kserver_t *srv, bc_kconn_t *c,
                (int)def.segment_index_bytes);
         } else if (!err) {
             KV("num.partitions", "%d", (int)srv->conf.num_partitions, 1);
-            KV("auto.create.topics.enable", "%s",
-               srv->conf.auto_create_topics ? "true" : "false", "true");
-            def_of[n - 1] = srv->conf.auto_create_topics != 0;
+            KVS("auto.create.topics.enable",
+                srv->conf.auto_create_topics ? "true" : "false",
+                srv->conf.auto_create_topics != 0);
             KV("message.max.bytes", "%d", (int)srv->conf.message_max_bytes,
                1048588);
             KV("socket.request.max.bytes", "%lld",
@@ -913,6 +920,7 @@ static void h_describe_configs(bc_kserver_t *srv, bc_kconn_t *c,
                (int)bc_offsets_partitions(srv->conf.offsets), 50);
         }
 #undef KV
+#undef KVS
         bc_wire_wr_i16(w, err);
         bc_wire_wr_str(w, err ? "unknown resource" : NULL);
         bc_wire_wr_i8(w, res->type);

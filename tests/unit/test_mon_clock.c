@@ -39,15 +39,19 @@ Test(mon_clock, a_backward_step_is_reported_once_and_never_runs_back) {
     rd(&st, T0 + 10000, 10000);
     /* the system clock steps back 60 s */
     reading_t r = rd(&st, T0 + 10000 - 60000 + 100, 10100);
-    cr_assert_eq(r.stepped, 60000, "step of %lld reported", r.stepped);
-    cr_assert_geq(r.out, T0 + 10000, "ran back to %lld", r.out - T0);
+    cr_assert_eq(r.stepped, 60000, "step of %lld reported",
+                 (long long)r.stepped);
+    cr_assert_geq(r.out, T0 + 10000, "ran back to %lld",
+                  (long long)(r.out - T0));
     int64_t prev = r.out;
     /* it keeps running (never blind), reported only once */
     for (int64_t m = 10200; m <= 20000; m += 100) {
         r = rd(&st, T0 - 50000 + m, m);
         cr_assert_eq(r.stepped, 0);
-        cr_assert_geq(r.out, prev, "went back at mono %lld", m);
-        cr_assert_geq(r.out - prev, 95, "slower than 95%% at mono %lld", m);
+        cr_assert_geq(r.out, prev, "went back at mono %lld",
+                      (long long)m);
+        cr_assert_geq(r.out - prev, 95, "slower than 95%% at mono %lld",
+                      (long long)m);
         prev = r.out;
     }
 }
@@ -66,9 +70,10 @@ Test(mon_clock, slews_back_to_the_system_clock_and_says_so) {
         cr_assert_geq(ahead, 0);
         caught = r.caught_up;
     }
-    cr_assert(caught, "never caught up (still %lld ms ahead)", ahead);
+    cr_assert(caught, "never caught up (still %lld ms ahead)",
+              (long long)ahead);
     cr_assert_eq(ahead, 0);
-    cr_assert_leq(m, 1300000, "took %lld ms", m);
+    cr_assert_leq(m, 1300000, "took %lld ms", (long long)m);
     /* and then follows it again */
     cr_assert_eq(rd(&st, T0 + 5000000, 5061000).out, T0 + 5000000);
 }
