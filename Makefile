@@ -62,7 +62,7 @@ HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BIN := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRC))
 
 .PHONY: all deps deps-build run test check test-programs unit bench clean format \
-        fuzz
+        fuzz compile_commands.json
 all: warren
 
 # ./warren is always the plain build; sanitized builds keep theirs in BUILD.
@@ -73,10 +73,24 @@ else
 warren: $(BUILD)/warren
 endif
 
-$(BUILD)/warren: $(call obj,$(CMD_SRC)) $(ALL_LIBS)
+# A change of compiler or flags (CC, CFLAGS, LDFLAGS, SANITIZE, the
+# packages' flags) rebuilds: every object and program of BUILD depends on
+# this file, rewritten only when what it records changes.
+FLAGS_STAMP := $(BUILD)/flags.stamp
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	$(file >$@.tmp,$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(ALL_LDFLAGS) \
+	  $(CRIT_LIBS) $(PKG_LIBS))
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
+# Programs compiled and linked in one step write their header
+# dependencies next to them, as objects do (test-only headers included).
+DEPFLAGS = -MMD -MP -MF $@.d -MT $@
+
+$(BUILD)/warren: $(call obj,$(CMD_SRC)) $(ALL_LIBS) $(FLAGS_STAMP)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(call obj,$(CMD_SRC)) $(ALL_LIBS) $(PKG_LIBS) -lm
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -92,39 +106,46 @@ $(ALL_LIBS):
 
 # Leaf modules are tested alone: test_ev_* links only the evaluator and
 # test_bc_* only the broker core, which proves they need nothing else.
-$(BUILD)/tests/test_ev_%: tests/unit/test_ev_%.c $(LIBEV)
+$(BUILD)/tests/test_ev_%: tests/unit/test_ev_%.c $(LIBEV) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CRIT_LIBS) $(ALL_LDFLAGS) -lm
-$(BUILD)/tests/test_bc_%: tests/unit/test_bc_%.c $(LIBBC)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CRIT_LIBS) $(ALL_LDFLAGS) -lm
-$(BUILD)/tests/%: tests/unit/%.c $(ALL_LIBS)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(ALL_LIBS) $(CRIT_LIBS) $(PKG_LIBS) \
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -o $@ $< $(LIBEV) $(CRIT_LIBS) \
 	  $(ALL_LDFLAGS) -lm
-$(BUILD)/tests/%: tests/integration/%.c $(ALL_LIBS)
+$(BUILD)/tests/test_bc_%: tests/unit/test_bc_%.c $(LIBBC) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(ALL_LIBS) $(CRIT_LIBS) $(PKG_LIBS) \
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -o $@ $< $(LIBBC) $(CRIT_LIBS) \
 	  $(ALL_LDFLAGS) -lm
+$(BUILD)/tests/%: tests/unit/%.c $(ALL_LIBS) $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(DEPFLAGS) -o $@ $< $(ALL_LIBS) \
+	  $(CRIT_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
+$(BUILD)/tests/%: tests/integration/%.c $(ALL_LIBS) $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(DEPFLAGS) -o $@ $< $(ALL_LIBS) \
+	  $(CRIT_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
 # The broker CLI in-process: its objects (in no library) linked with
 # bc_producer_new wrapped, so a producer that cannot be created can be
 # simulated (tests/unit/test_mon_cli_broker.c).
 CLI_BROKER_OBJ := $(call obj,$(wildcard monitor/cmd/mon_cli_broker*.c))
 $(BUILD)/tests/test_mon_cli_broker: tests/unit/test_mon_cli_broker.c \
-                                    $(CLI_BROKER_OBJ) $(ALL_LIBS)
+                                    $(CLI_BROKER_OBJ) $(ALL_LIBS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(CLI_BROKER_OBJ) $(ALL_LIBS) \
-	  $(CRIT_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -Wl,--wrap=bc_producer_new -lm
-$(BUILD)/helpers/%: tests/helpers/%.c $(ALL_LIBS)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(DEPFLAGS) -o $@ $< $(CLI_BROKER_OBJ) \
+	  $(ALL_LIBS) $(CRIT_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) \
+	  -Wl,--wrap=bc_producer_new -lm
+# Helpers, the verdict corpus (a simulator and a scorer over the real
+# store), benchmarks and stress programs: plain programs over the
+# libraries.
+PROGRAM_LINK = $(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(DEPFLAGS) -o $@ $< \
+  $(ALL_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
+$(BUILD)/helpers/%: tests/helpers/%.c $(ALL_LIBS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(ALL_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
-# The verdict corpus: a simulator and a scorer over the real store.
-$(BUILD)/verdict/%: tests/verdict/%.c $(ALL_LIBS)
+	$(PROGRAM_LINK)
+$(BUILD)/verdict/%: tests/verdict/%.c $(ALL_LIBS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(ALL_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
-$(BUILD)/bench/%: tests/bench/%.c $(ALL_LIBS)
+	$(PROGRAM_LINK)
+$(BUILD)/bench/%: tests/bench/%.c $(ALL_LIBS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(ALL_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
+	$(PROGRAM_LINK)
 
 # ---- Version ----------------------------------------------------------
 # One string, fixed at build time: the VERSION file of a release tarball,
@@ -235,9 +256,9 @@ CRIT_BUILD := $(BUILD)
 endif
 STRESS_SRC := $(wildcard tests/stress/stress_*.c)
 STRESS_BIN := $(patsubst tests/stress/%.c,$(BUILD)/stress/%,$(STRESS_SRC))
-$(BUILD)/stress/%: tests/stress/%.c $(ALL_LIBS)
+$(BUILD)/stress/%: tests/stress/%.c $(ALL_LIBS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(ALL_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS) -lm
+	$(PROGRAM_LINK)
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang and ASan+UBSan
 # whatever SANITIZE says: the libraries' sources are compiled once more
@@ -318,10 +339,31 @@ run: deps-build
 	@$(MAKE) --no-print-directory warren
 	./warren serve --demo
 
+# ---- Tooling ----------------------------------------------------------
+# compile_commands.json for clangd and clang-tidy, written by make itself
+# (no bear, no compiledb): one entry per C file with the flags this
+# Makefile compiles it with (tests as they are built, compile step only).
+CDB_LIB := $(LIB_SRC) $(CMD_SRC)
+CDB_TEST := $(UNIT_SRC) $(INTEG_SRC) $(HELPER_SRC) $(BENCH_SRC) \
+            $(STRESS_SRC) $(VERDICT_SRC) $(wildcard tests/fuzz/*.c)
+CDB_SRC := $(CDB_LIB) $(CDB_TEST)
+json_str = "$(subst ",\",$(subst \,\\,$(1)))"
+cdb_obj = $(if $(filter $(1),$(CDB_LIB)),$(call obj,$(1)),/dev/null)
+cdb_entry = {"directory": $(call json_str,$(CURDIR)), "file": \
+  $(call json_str,$(1)), "command": $(call json_str,$(CC) $(ALL_CFLAGS) \
+  -I$(GEN) $(PKG_CFLAGS) -c -o $(call cdb_obj,$(1)) $(1))}
+compile_commands.json: $(GEN)/warren_version.h FORCE
+	$(file >$@.tmp,[$(call cdb_entry,$(firstword $(CDB_SRC))))
+	$(foreach f,$(wordlist 2,$(words $(CDB_SRC)),$(CDB_SRC)),\
+	  $(file >>$@.tmp,,$(call cdb_entry,$(f))))
+	$(file >>$@.tmp,])
+	@mv -f $@.tmp $@
+	@echo "compile_commands.json: $(words $(CDB_SRC)) files"
+
 format:
 	clang-format -i $(LIB_SRC) $(CMD_SRC)
 
 clean:
-	rm -rf build warren
+	rm -rf build warren compile_commands.json
 
 -include $(shell find build -name '*.d' 2>/dev/null)
