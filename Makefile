@@ -62,7 +62,7 @@ HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BIN := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRC))
 
 .PHONY: all deps deps-build run test check test-programs unit bench clean format \
-        fuzz compile_commands.json
+        fuzz compile_commands.json shellcheck
 all: warren
 
 # ./warren is always the plain build; sanitized builds keep theirs in BUILD.
@@ -312,11 +312,11 @@ chaos: deps test-programs
 # `make test` runs everything; `make check` all but the slow wall-clock
 # programs (tests/run.sh lists them: Kafka mock clusters, the browser, the
 # clock step, the fuzz run). Both run the programs concurrently.
-test: deps test-programs
+test: deps shellcheck test-programs
 	@BUILD=$(BUILD) CRIT_BUILD=$(CRIT_BUILD) FUZZ_BINS="$(FUZZ_BINS)" \
 	  FUZZ_QUICK_S=$(FUZZ_QUICK_S) sh tests/run.sh
 
-check: deps test-programs
+check: deps shellcheck test-programs
 	@BUILD=$(BUILD) CRIT_BUILD=$(CRIT_BUILD) sh tests/run.sh --quick
 
 # Every program the test runs need.
@@ -359,6 +359,11 @@ compile_commands.json: $(GEN)/warren_version.h FORCE
 	$(file >>$@.tmp,])
 	@mv -f $@.tmp $@
 	@echo "compile_commands.json: $(words $(CDB_SRC)) files"
+
+# The shell scripts of the tests and CI, with .shellcheckrc's settings.
+SH_SCRIPTS := $(wildcard tests/*.sh tests/*/*.sh) .ci/run
+shellcheck:
+	@shellcheck $(SH_SCRIPTS)
 
 format:
 	clang-format -i $(LIB_SRC) $(CMD_SRC)

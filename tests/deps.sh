@@ -10,6 +10,8 @@
 #                            clients, clang with its runtime (fuzzing),
 #                            faketime, openssl (test certificates),
 #                            groff (the man page test),
+#                            clang-format and shellcheck (make
+#                            format-check, make shellcheck),
 #                            Node.js with npm, and from npm
 #                            playwright-core for the dashboard's browser
 #                            test (it drives Debian's chromium; no browser
@@ -33,10 +35,12 @@ esac
 BUILD_PKGS="build-essential pkg-config libcjson-dev libmicrohttpd-dev \
 libcurl4-openssl-dev librdkafka-dev libinih-dev libssl-dev python3 adduser"
 TEST_PKGS="libcriterion-dev curl wrk chromium kcat python3-kafka \
-python3-confluent-kafka clang libclang-rt-14-dev faketime openssl groff-base"
+python3-confluent-kafka clang libclang-rt-14-dev faketime openssl groff-base \
+clang-format shellcheck"
 PKGS=$BUILD_PKGS
 [ "$mode" = build ] || PKGS="$PKGS $TEST_PKGS"
 if [ -n "$list" ]; then
+    # shellcheck disable=SC2086 # one package a line
     printf '%s\n' $PKGS
     [ "$mode" = build ] || printf '%s\n' node npm
     exit 0
@@ -56,6 +60,7 @@ if [ -n "$missing" ]; then
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO=sudo
     $SUDO apt-get update -qq
+    # shellcheck disable=SC2086 # one argument per package
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
 fi
 [ "$mode" = test ] || exit 0

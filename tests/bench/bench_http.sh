@@ -41,7 +41,7 @@ done
 idle_rss=$(rss_kb "$pid")
 rps=(); p99=()
 if command -v wrk >/dev/null; then
-    for run in 1 2 3; do
+    for _ in 1 2 3; do
         out=$(wrk -t2 -c32 -d5s --latency "$url" 2>&1)
         rps+=("$(echo "$out" | awk '/Requests\/sec/ {print $2}')")
         v=$(echo "$out" | awk '$1=="99%" {print $2}')
@@ -64,7 +64,7 @@ for _ in $(seq 600); do
 done
 series=$(curl -s "$murl" | grep -c '^burrow_kafka_consumer_partition_lag{')
 mt=()
-for run in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
     mt+=("$(curl -s -o /dev/null -w '%{time_total}' "$murl" | awk '{print $1*1000}')")
 done
 big_rss=$(rss_kb "$pid")

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: Apache-2.0
 # Sourced by the integration scripts: a scratch dir ($tmp, removed at
 # exit, after stopping $pid if a script set it), check() to count

@@ -145,6 +145,7 @@ case "$out" in
 *) fail "maintain output: $out" ;;
 esac
 row=$("$W" broker topics --data-dir "$D" | awk '$1 == "short"')
+# shellcheck disable=SC2086 # the row's fields
 set -- $row
 [ "$3" -gt 0 ] && ok || fail "log start did not move: $row"
 expect_eq "log end kept" 60 "$4"

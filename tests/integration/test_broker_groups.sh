@@ -149,7 +149,7 @@ expect_eq "groups after the crash" 0 $?
 "$W" broker consume --data-dir "$K" --topic big --group crash --reset none \
     >"$T/second"
 expect_eq "restart exit" 0 $?
-python3 - "$T/first" "$T/second" "$T/committed" <<'EOF'
+if python3 - "$T/first" "$T/second" "$T/committed" <<'EOF'
 import json, sys
 first = [l.split("\t") for l in open(sys.argv[1]) if l.endswith("\n")]
 second = [l.split("\t") for l in open(sys.argv[2])]
@@ -177,7 +177,7 @@ if len(set((r[0], r[1]) for r in first + second)) != 200000:
     ok = False
 sys.exit(0 if ok else 1)
 EOF
-if [ $? -eq 0 ]; then ok; else fail "resume after SIGKILL"; fi
+then ok; else fail "resume after SIGKILL"; fi
 
 echo "test_broker_groups: $checks checks, $fails failed"
 [ "$fails" -eq 0 ]

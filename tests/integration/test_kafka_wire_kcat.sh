@@ -71,7 +71,8 @@ expect_eq "every line once" "$(cut -f2 "$T/lines" | sort -n | md5sum)" \
 bad_order=$(awk -F'\t' '{ if (($1 in last) && ($4 + 0 <= last[$1] || $2 + 0 != off[$1] + 1)) n++; last[$1] = $4 + 0; off[$1] = $2 + 0 } END { print n + 0 }' "$T/got")
 expect_eq "in order per partition, offsets dense" 0 "$bad_order"
 head -n 500 "$T/got" | cut -f3 >"$T/keys"
-"$W" broker partition --partitions 4 $(cat "$T/keys") >"$T/want_parts"
+mapfile -t keys <"$T/keys"
+"$W" broker partition --partitions 4 "${keys[@]}" >"$T/want_parts"
 expect_eq "key partitions match murmur2" "$(cut -f2 "$T/want_parts")" \
     "$(head -n 500 "$T/got" | cut -f1)"
 

@@ -58,10 +58,10 @@ printf '[general]\nsnapshot-interval = soon\n' >"$tmp/bad.ini"
 "$WARREN_BIN" serve --config "$tmp/bad.ini" --log-format json \
     --listen 127.0.0.1:0 --data-dir "$tmp/bad" 2>"$tmp/bad.log"
 rc=$?
-check "a bad config exits 2 ($rc)" $([ "$rc" -eq 2 ]; echo $?)
+check "a bad config exits 2 ($rc)" "$([ "$rc" -eq 2 ]; echo $?)"
 check "  its error is a JSON line naming file:line" \
-    $(python3 "$tmp/check.py" "$tmp/bad.log" "level=error" >"$tmp/out" &&
-      grep -q 'bad.ini:2' "$tmp/bad.log"; echo $?)
+    "$(python3 "$tmp/check.py" "$tmp/bad.log" "level=error" >"$tmp/out" &&
+      grep -q 'bad.ini:2' "$tmp/bad.log"; echo $?)"
 
 cat >"$tmp/warren.ini" <<'INI'
 [http]
@@ -92,7 +92,7 @@ wait_log() { # regex seconds
     return 1
 }
 wait_port "$tmp/log"
-check "serve started (port $port)" $([ -n "$port" ]; echo $?)
+check "serve started (port $port)" "$([ -n "$port" ]; echo $?)"
 wait_log '"msg":"Warren is running"' 20
 check "the banner is a log event" $?
 wait_log '"msg":"status [A-Z]* -> [A-Z]*"' 60
@@ -111,7 +111,7 @@ kill "$pid"
 wait "$pid"
 rc=$?
 pid=
-check "serve exits 0 on SIGTERM ($rc)" $([ "$rc" -eq 0 ]; echo $?)
+check "serve exits 0 on SIGTERM ($rc)" "$([ "$rc" -eq 0 ]; echo $?)"
 python3 "$tmp/check.py" "$tmp/log" \
     "msg=warren starting,config=$tmp/warren.ini" \
     "msg=Warren is running" \
@@ -126,14 +126,14 @@ check "every line is a strict JSON object with the fields: $(cat "$tmp/out")" \
     "$rc"
 grep '"msg":"status ' "$tmp/log" | head -n 1 >"$tmp/status.log"
 check "  a status line carries cluster, group, from, to, totallag" \
-    $(python3 - "$tmp/status.log" <<'PY'
+    "$(python3 - "$tmp/status.log" <<'PY'
 import json, sys
 o = json.loads(open(sys.argv[1]).readline())
 ok = all(k in o for k in ("cluster", "group", "from", "to", "totallag"))
 ok = ok and isinstance(o["totallag"], int)
 sys.exit(0 if ok else 1)
 PY
-    echo $?)
+    echo $?)"
 [ "$fails" -eq 0 ] || { echo "--- log"; head -c 6000 "$tmp/log"; }
 [ -n "${KEEP_LOG:-}" ] && cp "$tmp/log" "$KEEP_LOG"
 finish test_log_json

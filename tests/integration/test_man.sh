@@ -9,11 +9,13 @@ set -u
 . "$(dirname "$0")/../helpers/testlib.sh"
 
 python3 samples/packaging/mkman.py "$WARREN_BIN" >"$tmp/warren.1" 2>"$tmp/err"
-check "mkman.py writes the page" $([ $? -eq 0 ] && [ -s "$tmp/warren.1" ]
-    echo $?)
+rc=$?
+check "mkman.py writes the page" "$([ "$rc" -eq 0 ] && [ -s "$tmp/warren.1" ]
+    echo $?)"
 groff -man -ww -z "$tmp/warren.1" >"$tmp/groff" 2>&1
+rc=$?
 check "groff reads it without a warning" \
-    $([ $? -eq 0 ] && [ ! -s "$tmp/groff" ]; echo $?)
+    "$([ "$rc" -eq 0 ] && [ ! -s "$tmp/groff" ]; echo $?)"
 [ -s "$tmp/groff" ] && head -n 5 "$tmp/groff"
 
 cat >"$tmp/compare.py" <<'PY'
@@ -95,8 +97,8 @@ check "every command, option and config key is in the page: $(head -n 1 "$tmp/cm
 grep -v 'fB\\-\\-demo\\fR' "$tmp/warren.1" >"$tmp/cut.1"
 python3 "$tmp/compare.py" "$WARREN_BIN" "$tmp/cut.1" >"$tmp/cmp2"
 check "  and a page without serve --demo is caught" \
-    $(grep -q 'missing: warren serve: --demo' "$tmp/cmp2"; echo $?)
+    "$(grep -q 'missing: warren serve: --demo' "$tmp/cmp2"; echo $?)"
 check "the title names the version" \
-    $(grep -q "^\.TH WARREN 1 .* \"warren $("$WARREN_BIN" --version |
-        cut -d' ' -f2 | sed 's/-/\\\\-/g')\"" "$tmp/warren.1"; echo $?)
+    "$(grep -q "^\.TH WARREN 1 .* \"warren $("$WARREN_BIN" --version |
+        cut -d' ' -f2 | sed 's/-/\\\\-/g')\"" "$tmp/warren.1"; echo $?)"
 finish test_man

@@ -11,7 +11,8 @@ BIN=${WARREN_BIN:-$BUILD/warren}
 MOCK=${KAFKA_MOCK:-build/default/helpers/kafka_mock}
 tmp=$(mktemp -d)
 fails=0
-mpid= wpid=
+mpid=""
+wpid=""
 cleanup() {
     [ -n "$wpid" ] && kill "$wpid" 2>/dev/null
     [ -n "$mpid" ] && kill "$mpid" 2>/dev/null
@@ -62,6 +63,7 @@ print(s["status"], ",".join(sorted({p["status"] for p in s["partitions"]})) or "
 }
 wait_for() { # group pattern seconds
     for _ in $(seq $(($3 * 4))); do
+        # shellcheck disable=SC2254 # $2 is a pattern
         case "$(status "$1")" in $2) return 0 ;; esac
         sleep 0.25
     done

@@ -12,29 +12,29 @@ line=$("$WARREN_BIN" --version)
 check "--version exits 0" $?
 ver=${line#warren }
 check "--version prints 'warren <version>' ($line)" \
-    $([[ "$line" =~ ^warren\ [A-Za-z0-9._+~-]+$ ]]; echo $?)
+    "$([[ "$line" =~ ^warren\ [A-Za-z0-9._+~-]+$ ]]; echo $?)"
 check "version prints the same line" \
-    $([ "$("$WARREN_BIN" version)" = "$line" ]; echo $?)
+    "$([ "$("$WARREN_BIN" version)" = "$line" ]; echo $?)"
 "$WARREN_BIN" version extra >/dev/null 2>"$tmp/err"
-check "version with an argument exits 2" $([ $? -eq 2 ]; echo $?)
-check "  and names the argument" $(grep -q "'extra'" "$tmp/err"; echo $?)
+check "version with an argument exits 2" "$([ $? -eq 2 ]; echo $?)"
+check "  and names the argument" "$(grep -q "'extra'" "$tmp/err"; echo $?)"
 check "the command list shows version" \
-    $("$WARREN_BIN" --help | grep -q '^  version '; echo $?)
+    "$("$WARREN_BIN" --help | grep -q '^  version '; echo $?)"
 if [ ! -f VERSION ] && [ -e .git ] &&
     command -v git >/dev/null; then
     want=$(git describe --always)
     check "the version is git describe of the tree ($want)" \
-        $([ "${ver%-dirty}" = "$want" ]; echo $?)
+        "$([ "${ver%-dirty}" = "$want" ]; echo $?)"
 fi
 
 "$WARREN_BIN" serve --listen 127.0.0.1:0 --data-dir "$tmp/data" \
     2>"$tmp/log" &
 pid=$!
 wait_port "$tmp/log"
-check "serve started" $([ -n "$port" ]; echo $?)
+check "serve started" "$([ -n "$port" ]; echo $?)"
 if [ -n "$port" ]; then
     curl -s "http://127.0.0.1:$port/v3/info" >"$tmp/info"
-    check "GET /v3/info shows the version" $(python3 - "$tmp/info" "$ver" <<'PY'
+    check "GET /v3/info shows the version" "$(python3 - "$tmp/info" "$ver" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 i = d["info"]
@@ -44,13 +44,13 @@ ok = (d["error"] is False and d["message"] == "build info returned"
       and d["request"]["url"] == "/v3/info")
 sys.exit(0 if ok else 1)
 PY
-    echo $?)
+    echo $?)"
     curl -s "http://127.0.0.1:$port/metrics" >"$tmp/metrics"
     check "warren_build_info{version=...} 1 in /metrics" \
-        $(grep -qxF "warren_build_info{version=\"$ver\"} 1" "$tmp/metrics"
-          echo $?)
+        "$(grep -qxF "warren_build_info{version=\"$ver\"} 1" "$tmp/metrics"
+          echo $?)"
     check "  with its TYPE line" \
-        $(grep -qx '# TYPE warren_build_info gauge' "$tmp/metrics"; echo $?)
+        "$(grep -qx '# TYPE warren_build_info gauge' "$tmp/metrics"; echo $?)"
 fi
 
 finish test_version
