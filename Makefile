@@ -77,10 +77,11 @@ endif
 # packages' flags) rebuilds: every object and program of BUILD depends on
 # this file, rewritten only when what it records changes.
 FLAGS_STAMP := $(BUILD)/flags.stamp
+# (make expands the whole recipe before running it: the directory is
+# made in the expansion, before $(file) writes into it.)
 $(FLAGS_STAMP): FORCE
-	@mkdir -p $(dir $@)
-	$(file >$@.tmp,$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(ALL_LDFLAGS) \
-	  $(CRIT_LIBS) $(PKG_LIBS))
+	$(shell mkdir -p $(dir $@))$(file >$@.tmp,$(CC) $(ALL_CFLAGS) \
+	  $(PKG_CFLAGS) $(ALL_LDFLAGS) $(CRIT_LIBS) $(PKG_LIBS))
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
 
 # Programs compiled and linked in one step write their header

@@ -134,7 +134,7 @@ function groupName(i) {
 // topics (group i reads topic-(i % 100)), one commit round every 2 s for
 // spanMs from t0: i%50==7 stalls, i%50==13 stops after 8 s, i%10==3 falls
 // behind, the rest keep up. "canary-stops" commits every second and stops
-// at t0 + 30 s, so it turns ERR (stopped) 40-50 s of trace time after the
+// at t0 + 60 s, so it turns ERR (stopped) 70-80 s of trace time after the
 // replay starts (REPLAY_SPEED times sooner in real time).
 function writeTrace(file, n, t0, spanMs) {
   const fd = fs.openSync(file, 'w');
@@ -153,7 +153,7 @@ function writeTrace(file, n, t0, spanMs) {
     const t = t0 + s * 1000;
     line({ type: 'head', t, topic: 'canary', partition: 0,
       offset: head(s), partitions: 1 });
-    if (s * 1000 <= 30000) {
+    if (s * 1000 <= 60000) {
       line({ type: 'commit', t, group: 'canary-stops', topic: 'canary',
         partition: 0, offset: head(s) - (s % 2 ? 5 : 0), owner: '/10.0.0.9',
         client_id: 'canary-1' });
@@ -206,7 +206,7 @@ async function waitHealthy(url, ms) {
 }
 
 // The replayed trace runs this many times faster than real time.
-const REPLAY_SPEED = 3;
+const REPLAY_SPEED = 4;
 
 // Starts `warren serve ARGS` on port; resolves with the child.
 async function startWarren(extra, port, dataDir, log) {
