@@ -54,7 +54,7 @@ os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 srv.serve_forever()
 ' "$tmp/recv.port" &
 rpid=$!
-for _ in $(seq 1 50); do
+for _ in $(seq 1 200); do # up to 20 s: python3 starts slowly under load
     [ -s "$tmp/recv.port" ] && break
     sleep 0.1
 done
