@@ -15,6 +15,7 @@ set -u
 . "$(dirname "$0")/../helpers/testlib.sh"
 BUILD=${BUILD:-build/default}
 GROWTH_KB=$((64 * 1024))
+# shellcheck disable=SC2119 # kafka_mock with its default options
 start_kafka_mock
 
 cat >"$tmp/warren.ini" <<INI
