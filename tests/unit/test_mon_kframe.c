@@ -74,7 +74,7 @@ Test(mon_kframe, every_store_write_round_trips) {
         cr_assert_eq(mon_kframe_recv(&rd, pair[1], 1000, &type, &p, &len, err,
                                      sizeof(err)),
                      1, "%s", err);
-        cr_assert_eq(type, ops[i].type);
+        cr_assert_eq(type, (int)ops[i].type);
         cr_assert_eq(mon_kframe_op_decode(type, p, len, &op, err, sizeof(err)),
                      0, "%s", err);
         cr_assert_eq(op.partition, ops[i].partition);
