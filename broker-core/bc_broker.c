@@ -27,8 +27,8 @@ typedef struct part_s {
     bc_broker_t *b;
     topic_t *t;
     int32_t id;
-    bc_log_t *log;     /* NULL while offline */
-    char *offline;     /* why it is offline, NULL when online */
+    bc_log_t *log;         /* NULL while offline */
+    char *offline;         /* why it is offline, NULL when online */
     bc_log_recovery_t rep; /* what opening the log did */
 } part_t;
 
@@ -136,8 +136,8 @@ static int open_partitions(bc_broker_t *b, topic_t *t, int create,
                          ? BC_LOG_OPEN_REPAIR
                          : 0);
         char why[512];
-        p->log = bc_log_open(pdir, &t->cfg.log, flags, now_ms, &rep, &err,
-                             why, sizeof(why));
+        p->log = bc_log_open(pdir, &t->cfg.log, flags, now_ms, &rep, &err, why,
+                             sizeof(why));
         if (!p->log && !create &&
             b->conf.on_corruption == BC_CORRUPTION_OFFLINE &&
             (err == BC_ERR_CORRUPT || err == BC_ERR_IO)) {
@@ -161,8 +161,9 @@ static int open_partitions(bc_broker_t *b, topic_t *t, int create,
             say(b, "%s: recovered %d segment(s) after an unclean shutdown",
                 pdir, rep.segments_recovered);
         if (rep.segments_deleted > 0)
-            say(b, "%s: repair deleted %d segment(s) (%lld bytes) after the "
-                   "cut",
+            say(b,
+                "%s: repair deleted %d segment(s) (%lld bytes) after the "
+                "cut",
                 pdir, rep.segments_deleted, (long long)rep.bytes_deleted);
         bc_log_set_hook(p->log, hook, p);
     }
@@ -305,8 +306,8 @@ err:
 typedef struct close_job_s {
     bc_log_t **logs;
     size_t n;
-    size_t next;          /* guarded by lock */
-    int rc;               /* first error; guarded by lock */
+    size_t next; /* guarded by lock */
+    int rc;      /* first error; guarded by lock */
     pthread_mutex_t lock;
 } close_job_t;
 
@@ -316,8 +317,7 @@ static void *close_worker(void *arg) {
         pthread_mutex_lock(&job->lock);
         size_t i = job->next++;
         pthread_mutex_unlock(&job->lock);
-        if (i >= job->n)
-            return NULL;
+        if (i >= job->n) return NULL;
         int r = bc_log_close(job->logs[i]);
         if (r < 0) {
             pthread_mutex_lock(&job->lock);
@@ -344,8 +344,7 @@ static int close_logs(bc_broker_t *b) {
     pthread_t th[CLOSE_THREADS];
     int started = 0;
     for (; started < CLOSE_THREADS && (size_t)started < job.n; started++)
-        if (pthread_create(&th[started], NULL, close_worker, &job) != 0)
-            break;
+        if (pthread_create(&th[started], NULL, close_worker, &job) != 0) break;
     close_worker(&job); /* this thread helps, and finishes alone if none
                            could start */
     for (int i = 0; i < started; i++)
@@ -385,8 +384,7 @@ int bc_broker_delete_topic(bc_broker_t *b, const char *topic, char *errstr,
         snprintf(path, sizeof(path), "%s/%s-%d", b->dir, t->name, (int)p);
         deleted_path(to, sizeof(to), b, t, p);
         if (rename(path, to) != 0)
-            say(b, "%s: cannot rename for deletion: %s", path,
-                strerror(errno));
+            say(b, "%s: cannot rename for deletion: %s", path, strerror(errno));
     }
     bc_fs_fsync_dir(b->dir);
     for (size_t i = 0; i < b->ntopics; i++) {
@@ -563,7 +561,8 @@ int bc_broker_partition_state(bc_broker_t *b, const char *topic,
 static int cmp_offline(const void *a, const void *b) {
     const bc_offline_t *x = a, *y = b;
     int c = strcmp(x->topic, y->topic);
-    return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
+    return c ? c
+             : (x->partition > y->partition) - (x->partition < y->partition);
 }
 
 size_t bc_broker_offline(bc_broker_t *b, bc_offline_t **v) {

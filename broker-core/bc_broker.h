@@ -10,9 +10,9 @@
  * The broker owns one bc_log_t per partition, created with the topic and
  * opened (and recovered) by bc_broker_open. A deleted topic leaves the
  * table at once but its logs stay open until bc_broker_close, so a
- * bc_log_t* from bc_broker_log() stays valid until then. Nothing here reads a clock: callers pass now_ms, and
- * drive the periodic work (flush policy, retention, compaction) with
- * bc_broker_tick or bc_broker_maintain.
+ * bc_log_t* from bc_broker_log() stays valid until then. Nothing here reads a
+ * clock: callers pass now_ms, and drive the periodic work (flush policy,
+ * retention, compaction) with bc_broker_tick or bc_broker_maintain.
  *
  * A partition whose log is corrupt is handled as conf.on_corruption says:
  * the open fails (the default), the log is truncated (Kafka's recovery),
@@ -70,7 +70,7 @@ typedef enum bc_on_corruption_e {
 } bc_on_corruption_t;
 
 typedef struct bc_broker_conf_s {
-    int create_if_missing;    /* mkdir -p the data dir, default 0 */
+    int create_if_missing;            /* mkdir -p the data dir, default 0 */
     bc_on_corruption_t on_corruption; /* default BC_CORRUPTION_REFUSE */
     bc_log_config_t defaults; /* config of topics created with NULL cfg */
     int64_t retention_check_interval_ms; /* log.retention.check.interval.ms,

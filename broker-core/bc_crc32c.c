@@ -182,7 +182,8 @@ fold_update(uint32_t c, const uint8_t *p, size_t len, size_t *used) {
     __m512i x1 = _mm512_loadu_si512((const void *)(p + 64));
     __m512i x2 = _mm512_loadu_si512((const void *)(p + 128));
     __m512i x3 = _mm512_loadu_si512((const void *)(p + 192));
-    x0 = _mm512_xor_si512(x0, _mm512_zextsi128_si512(_mm_cvtsi32_si128((int)c)));
+    x0 =
+        _mm512_xor_si512(x0, _mm512_zextsi128_si512(_mm_cvtsi32_si128((int)c)));
     __m512i k = _mm512_broadcast_i32x4(
         _mm_set_epi64x((long long)fold_k[0][1], (long long)fold_k[0][0]));
     size_t n = 256;

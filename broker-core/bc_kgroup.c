@@ -64,7 +64,8 @@ struct bc_kgroup_s {
 bc_kgroup_t *bc_kgroup_new(const bc_kgroup_conf_t *conf) {
     bc_kgroup_t *kg = bc_calloc(1, sizeof(*kg));
     kg->conf = *conf;
-    if (!kg->conf.min_session_timeout_ms) kg->conf.min_session_timeout_ms = 6000;
+    if (!kg->conf.min_session_timeout_ms)
+        kg->conf.min_session_timeout_ms = 6000;
     if (!kg->conf.max_session_timeout_ms)
         kg->conf.max_session_timeout_ms = 1800000;
     pthread_mutex_init(&kg->lock, NULL);
@@ -87,7 +88,8 @@ static void member_free(member_t *m) {
 }
 
 static void group_free(group_t *g) {
-    for (size_t i = 0; i < g->nmem; i++) member_free(g->members[i]);
+    for (size_t i = 0; i < g->nmem; i++)
+        member_free(g->members[i]);
     free(g->members);
     free(g->id);
     free(g->protocol_type);
@@ -98,7 +100,8 @@ static void group_free(group_t *g) {
 
 void bc_kgroup_destroy(bc_kgroup_t *kg) {
     if (!kg) return;
-    for (size_t i = 0; i < kg->ngroups; i++) group_free(kg->groups[i]);
+    for (size_t i = 0; i < kg->ngroups; i++)
+        group_free(kg->groups[i]);
     free(kg->groups);
     pthread_mutex_destroy(&kg->lock);
     free(kg);
@@ -309,7 +312,8 @@ static void complete_join(bc_kgroup_t *kg, group_t *g, int64_t now_ms) {
 static void maybe_complete_join(bc_kgroup_t *kg, group_t *g, int64_t now_ms) {
     if (g->state != PREPARING) return;
     int all = 1;
-    for (size_t i = 0; i < g->nmem && all; i++) all = g->members[i]->joined;
+    for (size_t i = 0; i < g->nmem && all; i++)
+        all = g->members[i]->joined;
     if (all || now_ms >= g->join_deadline_ms) complete_join(kg, g, now_ms);
 }
 
@@ -423,14 +427,13 @@ void bc_kgroup_join(bc_kgroup_t *kg, const bc_kreq_join_group_t *r,
         char id[264];
         snprintf(id, sizeof(id), "%.200s-%016llx-%08llx",
                  client_id && *client_id ? client_id : "member",
-                 (unsigned long long)now_ms,
-                 (unsigned long long)++kg->next_id);
+                 (unsigned long long)now_ms, (unsigned long long)++kg->next_id);
         m = bc_calloc(1, sizeof(*m));
         m->id = bc_strdup(id);
         m->client_id = bc_strdup(client_id ? client_id : "");
         m->host = bc_strdup(host ? host : "");
-        m->instance_id = r->group_instance_id ? bc_strdup(r->group_instance_id)
-                                              : NULL;
+        m->instance_id =
+            r->group_instance_id ? bc_strdup(r->group_instance_id) : NULL;
         set_protocols(m, r);
         g->members =
             bc_realloc(g->members, (g->nmem + 1) * sizeof(*g->members));
@@ -449,8 +452,7 @@ void bc_kgroup_join(bc_kgroup_t *kg, const bc_kreq_join_group_t *r,
         m->join_waiter = NULL;
         int same = same_protocols(m, r);
         int leader = strcmp(g->leader, m->id) == 0;
-        if ((g->state == STABLE || g->state == COMPLETING) && same &&
-            !leader) {
+        if ((g->state == STABLE || g->state == COMPLETING) && same && !leader) {
             /* Nothing changed: answer with the current generation. */
             bc_kgroup_join_result_t res = {.error = 0,
                                            .generation = g->generation,
@@ -608,7 +610,8 @@ void bc_kgroup_cancel(bc_kgroup_t *kg, void *waiter) {
 int bc_kgroup_tick(bc_kgroup_t *kg, int64_t now_ms) {
     int n = 0;
     pthread_mutex_lock(&kg->lock);
-    for (size_t i = 0; i < kg->ngroups; i++) n += expire(kg, kg->groups[i], now_ms);
+    for (size_t i = 0; i < kg->ngroups; i++)
+        n += expire(kg, kg->groups[i], now_ms);
     pthread_mutex_unlock(&kg->lock);
     return n;
 }
@@ -624,9 +627,8 @@ bc_kgroup_desc_t *bc_kgroup_describe(bc_kgroup_t *kg, const char *group,
     d->group = bc_strdup(g->id);
     d->state = state_names[g->state];
     d->protocol_type = bc_strdup(g->protocol_type);
-    d->protocol = bc_strdup(g->state == STABLE || g->state == COMPLETING
-                                ? g->protocol
-                                : "");
+    d->protocol = bc_strdup(
+        g->state == STABLE || g->state == COMPLETING ? g->protocol : "");
     d->leader = bc_strdup(g->leader);
     d->generation = g->generation;
     d->member_cnt = g->nmem;
@@ -636,7 +638,8 @@ bc_kgroup_desc_t *bc_kgroup_describe(bc_kgroup_t *kg, const char *group,
         bc_kgroup_desc_member_t *o = &d->members[i];
         const proto_t *p = member_proto(m, g->protocol);
         o->member_id = bc_strdup(m->id);
-        o->group_instance_id = m->instance_id ? bc_strdup(m->instance_id) : NULL;
+        o->group_instance_id =
+            m->instance_id ? bc_strdup(m->instance_id) : NULL;
         o->client_id = bc_strdup(m->client_id);
         o->host = bc_strdup(m->host);
         o->metadata = dup_bytes(p ? p->meta : NULL, p ? p->meta_len : 0);

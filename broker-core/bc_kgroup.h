@@ -99,8 +99,8 @@ typedef void (*bc_kgroup_sync_fn)(void *opaque, void *waiter, int16_t error,
                                   const uint8_t *assignment, int32_t len);
 
 typedef struct bc_kgroup_conf_s {
-    bc_broker_t *broker;   /* for GroupMetadata records; may be NULL */
-    bc_offsets_t *offsets; /* partition count of __consumer_offsets */
+    bc_broker_t *broker;            /* for GroupMetadata records; may be NULL */
+    bc_offsets_t *offsets;          /* partition count of __consumer_offsets */
     int32_t min_session_timeout_ms; /* 0 = 6000 */
     int32_t max_session_timeout_ms; /* 0 = 1800000 */
     bc_kgroup_join_fn join_done;

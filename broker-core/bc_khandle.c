@@ -34,8 +34,8 @@ static int16_t auto_create(bc_kserver_t *srv, const char *topic, int allow) {
                                     srv->conf.num_partitions, NULL,
                                     srv->wall_ms, err, sizeof(err));
     if (rc != 0 && rc != BC_ERR_EXISTS) {
-        bc_kserver_logf(srv, "kafka: auto-create of topic %s failed: %s",
-                        topic, err);
+        bc_kserver_logf(srv, "kafka: auto-create of topic %s failed: %s", topic,
+                        err);
         return BC_KERR_UNKNOWN_SERVER_ERROR;
     }
     bc_kserver_logf(srv, "kafka: created topic %s (%d partitions)", topic,
@@ -116,7 +116,8 @@ static void h_metadata(bc_kserver_t *srv, bc_kconn_t *c, const bc_kreq_t *req) {
         size_t n;
         bc_broker_list_topics(srv->conf.broker, &names, &n);
         bc_wire_wr_array(w, (int32_t)n);
-        for (size_t i = 0; i < n; i++) md_topic(srv, w, v, names[i], 0);
+        for (size_t i = 0; i < n; i++)
+            md_topic(srv, w, v, names[i], 0);
         bc_broker_free_topics(names, n);
     } else {
         bc_wire_wr_array(w, m->topic_cnt);
@@ -165,8 +166,8 @@ static int16_t produce_part(bc_kserver_t *srv, const char *topic,
     }
     bc_append_info_t infos[64];
     char err[256];
-    int rc = bc_log_append_v(log, batches, lens, n, 0, srv->wall_ms, infos,
-                             err, sizeof(err));
+    int rc = bc_log_append_v(log, batches, lens, n, 0, srv->wall_ms, infos, err,
+                             sizeof(err));
     if (rc == BC_ERR_TOO_LARGE) return BC_KERR_MESSAGE_TOO_LARGE;
     if (rc == BC_ERR_INVALID) return BC_KERR_CORRUPT_MESSAGE;
     if (rc != 0) {
@@ -194,9 +195,9 @@ static void h_produce(bc_kserver_t *srv, bc_kconn_t *c, const bc_kreq_t *req) {
         bc_wire_wr_array(w, t->part_cnt);
         for (int32_t j = 0; j < t->part_cnt; j++) {
             int64_t base = -1, lso = -1;
-            int16_t e = terr ? terr
-                             : produce_part(srv, t->name, &t->parts[j], &base,
-                                            &lso);
+            int16_t e =
+                terr ? terr
+                     : produce_part(srv, t->name, &t->parts[j], &base, &lso);
             bc_wire_wr_i32(w, t->parts[j].partition);
             bc_wire_wr_i16(w, e);
             bc_wire_wr_i64(w, base);
@@ -209,7 +210,7 @@ static void h_produce(bc_kserver_t *srv, bc_kconn_t *c, const bc_kreq_t *req) {
         }
     }
     bc_wire_wr_i32(w, 0); /* throttle */
-    if (pr->acks == 0) { /* no response, as Kafka */
+    if (pr->acks == 0) {  /* no response, as Kafka */
         bc_kresp_free(r);
         return;
     }
@@ -238,8 +239,8 @@ static size_t fetch_collect(bc_kserver_t *srv, const bc_kreq_fetch_t *fr,
             fp->f.fd = -1;
             fp->f.log_start_offset = fp->f.log_end_offset = -1;
             const bc_kreq_fetch_part_t *p = &t->parts[j];
-            bc_log_t *log = bc_broker_log(srv->conf.broker, t->name,
-                                          p->partition);
+            bc_log_t *log =
+                bc_broker_log(srv->conf.broker, t->name, p->partition);
             if (!log) {
                 fp->err = BC_KERR_UNKNOWN_TOPIC_OR_PARTITION;
                 continue;
@@ -271,7 +272,8 @@ static size_t fetch_collect(bc_kserver_t *srv, const bc_kreq_fetch_t *fr,
 
 static size_t fetch_nparts(const bc_kreq_fetch_t *fr) {
     size_t n = 0;
-    for (int32_t i = 0; i < fr->topic_cnt; i++) n += (size_t)fr->topics[i].part_cnt;
+    for (int32_t i = 0; i < fr->topic_cnt; i++)
+        n += (size_t)fr->topics[i].part_cnt;
     return n;
 }
 
@@ -290,7 +292,8 @@ static int fetch_try(bc_kserver_t *srv, bc_kconn_t *c, const bc_kreq_t *req,
     fpart_t *parts = bc_calloc(np ? np : 1, sizeof(*parts));
     size_t total = fetch_collect(srv, fr, parts);
     int any_err = 0;
-    for (size_t i = 0; i < np; i++) any_err |= parts[i].err != 0;
+    for (size_t i = 0; i < np; i++)
+        any_err |= parts[i].err != 0;
     if (!final && !any_err && (int64_t)total < fr->min_bytes) {
         fetch_release(parts, np);
         free(parts);
@@ -453,8 +456,9 @@ void bc_khandle_join_done(void *opaque, void *waiter,
     for (int32_t i = 0; i < res->member_cnt; i++) {
         bc_wire_wr_str(w, res->members[i].member_id);
         if (v >= 5) bc_wire_wr_str(w, res->members[i].group_instance_id);
-        bc_wire_wr_bytes(w, res->members[i].metadata ? res->members[i].metadata
-                                                     : (const uint8_t *)"",
+        bc_wire_wr_bytes(w,
+                         res->members[i].metadata ? res->members[i].metadata
+                                                  : (const uint8_t *)"",
                          res->members[i].metadata_len);
     }
     send_resp(srv, c, r);
@@ -520,13 +524,13 @@ static void h_offset_commit(bc_kserver_t *srv, bc_kconn_t *c,
                             const bc_kreq_t *req) {
     const bc_kreq_offset_commit_t *oc = &req->u.offset_commit;
     int16_t v = req->api_version;
-    int16_t gerr = oc->group[0] ? bc_kgroup_check_commit(srv->kg, oc->group,
-                                                         oc->member_id,
-                                                         oc->generation,
-                                                         srv->wall_ms)
-                                : BC_KERR_INVALID_GROUP_ID;
+    int16_t gerr =
+        oc->group[0] ? bc_kgroup_check_commit(srv->kg, oc->group, oc->member_id,
+                                              oc->generation, srv->wall_ms)
+                     : BC_KERR_INVALID_GROUP_ID;
     size_t n = 0;
-    for (int32_t i = 0; i < oc->topic_cnt; i++) n += (size_t)oc->topics[i].part_cnt;
+    for (int32_t i = 0; i < oc->topic_cnt; i++)
+        n += (size_t)oc->topics[i].part_cnt;
     int16_t *errs = bc_calloc(n ? n : 1, sizeof(*errs));
     bc_offsets_commit_t *cs = bc_calloc(n ? n : 1, sizeof(*cs));
     size_t nc = 0, k = 0;
@@ -545,12 +549,12 @@ static void h_offset_commit(bc_kserver_t *srv, bc_kconn_t *c,
             else if (p->offset < 0)
                 errs[k] = BC_KERR_INVALID_REQUEST;
             else
-                cs[nc++] = (bc_offsets_commit_t){.topic = t->name,
-                                                 .partition = p->partition,
-                                                 .offset = p->offset,
-                                                 .leader_epoch =
-                                                     p->leader_epoch,
-                                                 .metadata = p->metadata};
+                cs[nc++] =
+                    (bc_offsets_commit_t){.topic = t->name,
+                                          .partition = p->partition,
+                                          .offset = p->offset,
+                                          .leader_epoch = p->leader_epoch,
+                                          .metadata = p->metadata};
         }
     }
     if (nc > 0) {
@@ -587,8 +591,7 @@ static const bc_offsets_entry_t *find_entry(const bc_offsets_entry_t *e,
                                             size_t n, const char *topic,
                                             int32_t p) {
     for (size_t i = 0; i < n; i++)
-        if (e[i].partition == p && strcmp(e[i].topic, topic) == 0)
-            return &e[i];
+        if (e[i].partition == p && strcmp(e[i].topic, topic) == 0) return &e[i];
     return NULL;
 }
 
@@ -607,7 +610,8 @@ static void h_offset_fetch(bc_kserver_t *srv, bc_kconn_t *c,
     const bc_kreq_offset_fetch_t *of = &req->u.offset_fetch;
     int16_t v = req->api_version;
     size_t ne = 0;
-    bc_offsets_entry_t *e = bc_offsets_entries(srv->conf.offsets, of->group, &ne);
+    bc_offsets_entry_t *e =
+        bc_offsets_entries(srv->conf.offsets, of->group, &ne);
     bc_kresp_t *r = bc_kresp_begin(req);
     bc_wire_wr_t *w = &r->w;
     if (v >= 3) bc_wire_wr_i32(w, 0);
@@ -619,7 +623,8 @@ static void h_offset_fetch(bc_kserver_t *srv, bc_kconn_t *c,
         bc_wire_wr_array(w, nt);
         for (size_t i = 0; i < ne;) {
             size_t j = i;
-            while (j < ne && strcmp(e[j].topic, e[i].topic) == 0) j++;
+            while (j < ne && strcmp(e[j].topic, e[i].topic) == 0)
+                j++;
             bc_wire_wr_str(w, e[i].topic);
             bc_wire_wr_array(w, (int32_t)(j - i));
             for (size_t k = i; k < j; k++)
@@ -704,8 +709,10 @@ static void h_list_groups(bc_kserver_t *srv, bc_kconn_t *c,
     char **on = bc_offsets_list_groups(srv->conf.offsets, &no);
     char **all = bc_calloc(nk + no + 1, sizeof(char *));
     size_t n = 0;
-    for (size_t i = 0; i < nk; i++) all[n++] = kn[i];
-    for (size_t i = 0; i < no; i++) all[n++] = on[i];
+    for (size_t i = 0; i < nk; i++)
+        all[n++] = kn[i];
+    for (size_t i = 0; i < no; i++)
+        all[n++] = on[i];
     qsort(all, n, sizeof(char *), cmp_str);
     size_t u = 0;
     for (size_t i = 0; i < n; i++)
@@ -722,7 +729,8 @@ static void h_list_groups(bc_kserver_t *srv, bc_kconn_t *c,
         bc_kgroup_desc_free(d);
     }
     free(all);
-    for (size_t i = 0; i < nk; i++) free(kn[i]);
+    for (size_t i = 0; i < nk; i++)
+        free(kn[i]);
     free(kn);
     bc_offsets_names_free(on, no);
     send_resp(srv, c, r);
@@ -742,7 +750,8 @@ static void h_create_topics(bc_kserver_t *srv, bc_kconn_t *c,
         const bc_kreq_create_topic_t *t = &ct->topics[i];
         char msg[300] = "";
         int16_t err = 0;
-        int32_t np = t->partitions < 0 ? srv->conf.num_partitions : t->partitions;
+        int32_t np =
+            t->partitions < 0 ? srv->conf.num_partitions : t->partitions;
         bc_log_config_t cfg = bc_log_config_default();
         if (bc_topic_name_valid(t->name, msg, sizeof(msg)) != 0) {
             err = BC_KERR_INVALID_TOPIC_EXCEPTION;
@@ -751,8 +760,9 @@ static void h_create_topics(bc_kserver_t *srv, bc_kconn_t *c,
             snprintf(msg, sizeof(msg), "Topic '%s' already exists.", t->name);
         } else if (t->assignment_cnt > 0) {
             err = BC_KERR_INVALID_REPLICA_ASSIGNMENT;
-            snprintf(msg, sizeof(msg), "manual replica assignment is not "
-                                       "supported");
+            snprintf(msg, sizeof(msg),
+                     "manual replica assignment is not "
+                     "supported");
         } else if (np <= 0) {
             err = BC_KERR_INVALID_PARTITIONS;
             snprintf(msg, sizeof(msg),
@@ -767,8 +777,7 @@ static void h_create_topics(bc_kserver_t *srv, bc_kconn_t *c,
         for (int32_t j = 0; !err && j < t->config_cnt; j++) {
             if (!t->configs[j].value) continue;
             if (bc_topic_config_set(&cfg, t->configs[j].name,
-                                    t->configs[j].value, msg,
-                                    sizeof(msg)) != 0)
+                                    t->configs[j].value, msg, sizeof(msg)) != 0)
                 err = BC_KERR_INVALID_CONFIG;
         }
         if (!err && !ct->validate_only) {
@@ -856,8 +865,8 @@ static void h_describe_configs(bc_kserver_t *srv, bc_kconn_t *c,
         int16_t err = 0;
         int8_t source = res->type == 2 ? 1 : 4; /* topic / static broker */
         if (res->type == 2) {
-            if (bc_broker_topic_config(srv->conf.broker, res->name, &cfg, NULL) !=
-                0)
+            if (bc_broker_topic_config(srv->conf.broker, res->name, &cfg,
+                                       NULL) != 0)
                 err = BC_KERR_UNKNOWN_TOPIC_OR_PARTITION;
         } else if (res->type != 4) {
             err = BC_KERR_INVALID_REQUEST;
@@ -881,8 +890,8 @@ static void h_describe_configs(bc_kserver_t *srv, bc_kconn_t *c,
             KVS("cleanup.policy",
                 cfg.cleanup_policy == (BC_CLEANUP_DELETE | BC_CLEANUP_COMPACT)
                     ? "compact,delete"
-                    : cfg.cleanup_policy == BC_CLEANUP_COMPACT ? "compact"
-                                                               : "delete",
+                : cfg.cleanup_policy == BC_CLEANUP_COMPACT ? "compact"
+                                                           : "delete",
                 cfg.cleanup_policy == def.cleanup_policy);
             KV("retention.ms", "%lld", (long long)cfg.retention_ms,
                (long long)def.retention_ms);
@@ -926,7 +935,8 @@ static void h_describe_configs(bc_kserver_t *srv, bc_kconn_t *c,
         bc_wire_wr_i8(w, res->type);
         bc_wire_wr_str(w, res->name);
         int32_t cnt = 0;
-        for (int j = 0; j < n; j++) cnt += wanted(res, kv[j][0]);
+        for (int j = 0; j < n; j++)
+            cnt += wanted(res, kv[j][0]);
         bc_wire_wr_array(w, cnt);
         for (int j = 0; j < n; j++)
             if (wanted(res, kv[j][0]))
@@ -969,12 +979,23 @@ int bc_khandle(bc_kserver_t *srv, bc_kconn_t *c, bc_kreq_t *req,
         return -1;
     }
     switch (req->api_key) {
-    case BC_API_API_VERSIONS: h_api_versions(srv, c, req, 0); return 0;
-    case BC_API_METADATA: h_metadata(srv, c, req); return 0;
-    case BC_API_PRODUCE: h_produce(srv, c, req); return 0;
-    case BC_API_FETCH: return h_fetch(srv, c, req, frame);
-    case BC_API_LIST_OFFSETS: h_list_offsets(srv, c, req); return 0;
-    case BC_API_FIND_COORDINATOR: h_find_coordinator(srv, c, req); return 0;
+    case BC_API_API_VERSIONS:
+        h_api_versions(srv, c, req, 0);
+        return 0;
+    case BC_API_METADATA:
+        h_metadata(srv, c, req);
+        return 0;
+    case BC_API_PRODUCE:
+        h_produce(srv, c, req);
+        return 0;
+    case BC_API_FETCH:
+        return h_fetch(srv, c, req, frame);
+    case BC_API_LIST_OFFSETS:
+        h_list_offsets(srv, c, req);
+        return 0;
+    case BC_API_FIND_COORDINATOR:
+        h_find_coordinator(srv, c, req);
+        return 0;
     case BC_API_JOIN_GROUP:
         park(c, PARK_JOIN, req, frame);
         bc_kgroup_join(srv->kg, &c->park_req.u.join_group, req->client_id,
@@ -984,16 +1005,37 @@ int bc_khandle(bc_kserver_t *srv, bc_kconn_t *c, bc_kreq_t *req,
         park(c, PARK_SYNC, req, frame);
         bc_kgroup_sync(srv->kg, &c->park_req.u.sync_group, c, srv->wall_ms);
         return 1;
-    case BC_API_HEARTBEAT: h_heartbeat(srv, c, req); return 0;
-    case BC_API_LEAVE_GROUP: h_leave_group(srv, c, req); return 0;
-    case BC_API_OFFSET_COMMIT: h_offset_commit(srv, c, req); return 0;
-    case BC_API_OFFSET_FETCH: h_offset_fetch(srv, c, req); return 0;
-    case BC_API_DESCRIBE_GROUPS: h_describe_groups(srv, c, req); return 0;
-    case BC_API_LIST_GROUPS: h_list_groups(srv, c, req); return 0;
-    case BC_API_CREATE_TOPICS: h_create_topics(srv, c, req); return 0;
-    case BC_API_DELETE_TOPICS: h_delete_topics(srv, c, req); return 0;
-    case BC_API_DESCRIBE_CONFIGS: h_describe_configs(srv, c, req); return 0;
-    case BC_API_INIT_PRODUCER_ID: h_init_producer_id(srv, c, req); return 0;
-    default: return -1;
+    case BC_API_HEARTBEAT:
+        h_heartbeat(srv, c, req);
+        return 0;
+    case BC_API_LEAVE_GROUP:
+        h_leave_group(srv, c, req);
+        return 0;
+    case BC_API_OFFSET_COMMIT:
+        h_offset_commit(srv, c, req);
+        return 0;
+    case BC_API_OFFSET_FETCH:
+        h_offset_fetch(srv, c, req);
+        return 0;
+    case BC_API_DESCRIBE_GROUPS:
+        h_describe_groups(srv, c, req);
+        return 0;
+    case BC_API_LIST_GROUPS:
+        h_list_groups(srv, c, req);
+        return 0;
+    case BC_API_CREATE_TOPICS:
+        h_create_topics(srv, c, req);
+        return 0;
+    case BC_API_DELETE_TOPICS:
+        h_delete_topics(srv, c, req);
+        return 0;
+    case BC_API_DESCRIBE_CONFIGS:
+        h_describe_configs(srv, c, req);
+        return 0;
+    case BC_API_INIT_PRODUCER_ID:
+        h_init_producer_id(srv, c, req);
+        return 0;
+    default:
+        return -1;
     }
 }

@@ -17,24 +17,15 @@
 
 /* Served versions; bc_kreq_flexible says which use compact encoding. */
 static const bc_kreq_version_t versions[] = {
-    {BC_API_PRODUCE, 3, 8},
-    {BC_API_FETCH, 4, 11},
-    {BC_API_LIST_OFFSETS, 0, 5},
-    {BC_API_METADATA, 0, 8},
-    {BC_API_OFFSET_COMMIT, 0, 7},
-    {BC_API_OFFSET_FETCH, 0, 7},
-    {BC_API_FIND_COORDINATOR, 0, 2},
-    {BC_API_JOIN_GROUP, 0, 5},
-    {BC_API_HEARTBEAT, 0, 3},
-    {BC_API_LEAVE_GROUP, 0, 3},
-    {BC_API_SYNC_GROUP, 0, 3},
-    {BC_API_DESCRIBE_GROUPS, 0, 4},
-    {BC_API_LIST_GROUPS, 0, 2},
-    {BC_API_API_VERSIONS, 0, 3},
-    {BC_API_CREATE_TOPICS, 0, 4},
-    {BC_API_DELETE_TOPICS, 0, 3},
-    {BC_API_INIT_PRODUCER_ID, 0, 1},
-    {BC_API_DESCRIBE_CONFIGS, 0, 3},
+    {BC_API_PRODUCE, 3, 8},          {BC_API_FETCH, 4, 11},
+    {BC_API_LIST_OFFSETS, 0, 5},     {BC_API_METADATA, 0, 8},
+    {BC_API_OFFSET_COMMIT, 0, 7},    {BC_API_OFFSET_FETCH, 0, 7},
+    {BC_API_FIND_COORDINATOR, 0, 2}, {BC_API_JOIN_GROUP, 0, 5},
+    {BC_API_HEARTBEAT, 0, 3},        {BC_API_LEAVE_GROUP, 0, 3},
+    {BC_API_SYNC_GROUP, 0, 3},       {BC_API_DESCRIBE_GROUPS, 0, 4},
+    {BC_API_LIST_GROUPS, 0, 2},      {BC_API_API_VERSIONS, 0, 3},
+    {BC_API_CREATE_TOPICS, 0, 4},    {BC_API_DELETE_TOPICS, 0, 3},
+    {BC_API_INIT_PRODUCER_ID, 0, 1}, {BC_API_DESCRIBE_CONFIGS, 0, 3},
 };
 
 const bc_kreq_version_t *bc_kreq_versions(size_t *n) {
@@ -44,25 +35,44 @@ const bc_kreq_version_t *bc_kreq_versions(size_t *n) {
 
 const char *bc_kreq_api_name(int16_t k) {
     switch (k) {
-    case BC_API_PRODUCE: return "Produce";
-    case BC_API_FETCH: return "Fetch";
-    case BC_API_LIST_OFFSETS: return "ListOffsets";
-    case BC_API_METADATA: return "Metadata";
-    case BC_API_OFFSET_COMMIT: return "OffsetCommit";
-    case BC_API_OFFSET_FETCH: return "OffsetFetch";
-    case BC_API_FIND_COORDINATOR: return "FindCoordinator";
-    case BC_API_JOIN_GROUP: return "JoinGroup";
-    case BC_API_HEARTBEAT: return "Heartbeat";
-    case BC_API_LEAVE_GROUP: return "LeaveGroup";
-    case BC_API_SYNC_GROUP: return "SyncGroup";
-    case BC_API_DESCRIBE_GROUPS: return "DescribeGroups";
-    case BC_API_LIST_GROUPS: return "ListGroups";
-    case BC_API_API_VERSIONS: return "ApiVersions";
-    case BC_API_CREATE_TOPICS: return "CreateTopics";
-    case BC_API_DELETE_TOPICS: return "DeleteTopics";
-    case BC_API_INIT_PRODUCER_ID: return "InitProducerId";
-    case BC_API_DESCRIBE_CONFIGS: return "DescribeConfigs";
-    default: return "Unknown";
+    case BC_API_PRODUCE:
+        return "Produce";
+    case BC_API_FETCH:
+        return "Fetch";
+    case BC_API_LIST_OFFSETS:
+        return "ListOffsets";
+    case BC_API_METADATA:
+        return "Metadata";
+    case BC_API_OFFSET_COMMIT:
+        return "OffsetCommit";
+    case BC_API_OFFSET_FETCH:
+        return "OffsetFetch";
+    case BC_API_FIND_COORDINATOR:
+        return "FindCoordinator";
+    case BC_API_JOIN_GROUP:
+        return "JoinGroup";
+    case BC_API_HEARTBEAT:
+        return "Heartbeat";
+    case BC_API_LEAVE_GROUP:
+        return "LeaveGroup";
+    case BC_API_SYNC_GROUP:
+        return "SyncGroup";
+    case BC_API_DESCRIBE_GROUPS:
+        return "DescribeGroups";
+    case BC_API_LIST_GROUPS:
+        return "ListGroups";
+    case BC_API_API_VERSIONS:
+        return "ApiVersions";
+    case BC_API_CREATE_TOPICS:
+        return "CreateTopics";
+    case BC_API_DELETE_TOPICS:
+        return "DeleteTopics";
+    case BC_API_INIT_PRODUCER_ID:
+        return "InitProducerId";
+    case BC_API_DESCRIBE_CONFIGS:
+        return "DescribeConfigs";
+    default:
+        return "Unknown";
     }
 }
 
@@ -147,7 +157,8 @@ static void *alloc_n(dec_t *d, int32_t n, size_t size) {
 static char **str_array(dec_t *d, int nullable, int32_t *cnt) {
     *cnt = arr(d, nullable, 2);
     char **a = alloc_n(d, *cnt, sizeof(char *));
-    for (int32_t i = 0; i < *cnt && !d->rd.err; i++) a[i] = sstr(d);
+    for (int32_t i = 0; i < *cnt && !d->rd.err; i++)
+        a[i] = sstr(d);
     return a;
 }
 
@@ -323,8 +334,8 @@ static void dec_sync_group(dec_t *d) {
     r->assignments = alloc_n(d, r->assignment_cnt, sizeof(*r->assignments));
     for (int32_t i = 0; i < r->assignment_cnt && !d->rd.err; i++) {
         r->assignments[i].member_id = sstr(d);
-        r->assignments[i].assignment = bc_wire_rd_bytes(
-            &d->rd, 0, &r->assignments[i].assignment_len);
+        r->assignments[i].assignment =
+            bc_wire_rd_bytes(&d->rd, 0, &r->assignments[i].assignment_len);
     }
 }
 
@@ -443,8 +454,7 @@ int bc_kreq_decode(const uint8_t *frame, size_t len, bc_kreq_t *req,
         req->status = BC_KREQ_UNKNOWN_API;
         return 0;
     }
-    if (!d.rd.err &&
-        (d.v < sv->min_version || d.v > sv->max_version)) {
+    if (!d.rd.err && (d.v < sv->min_version || d.v > sv->max_version)) {
         req->status = BC_KREQ_UNSUPPORTED;
         return 0;
     }
@@ -454,32 +464,68 @@ int bc_kreq_decode(const uint8_t *frame, size_t len, bc_kreq_t *req,
     }
     if (!d.rd.err) {
         switch (req->api_key) {
-        case BC_API_PRODUCE: dec_produce(&d); break;
-        case BC_API_FETCH: dec_fetch(&d); break;
-        case BC_API_LIST_OFFSETS: dec_list_offsets(&d); break;
-        case BC_API_METADATA: dec_metadata(&d); break;
-        case BC_API_OFFSET_COMMIT: dec_offset_commit(&d); break;
-        case BC_API_OFFSET_FETCH: dec_offset_fetch(&d); break;
-        case BC_API_FIND_COORDINATOR: dec_find_coordinator(&d); break;
-        case BC_API_JOIN_GROUP: dec_join_group(&d); break;
-        case BC_API_HEARTBEAT: dec_heartbeat(&d); break;
-        case BC_API_LEAVE_GROUP: dec_leave_group(&d); break;
-        case BC_API_SYNC_GROUP: dec_sync_group(&d); break;
-        case BC_API_DESCRIBE_GROUPS: dec_describe_groups(&d); break;
-        case BC_API_LIST_GROUPS: break; /* empty before v4 */
-        case BC_API_API_VERSIONS: dec_api_versions(&d); break;
-        case BC_API_CREATE_TOPICS: dec_create_topics(&d); break;
-        case BC_API_DELETE_TOPICS: dec_delete_topics(&d); break;
-        case BC_API_INIT_PRODUCER_ID: dec_init_producer_id(&d); break;
-        case BC_API_DESCRIBE_CONFIGS: dec_describe_configs(&d); break;
-        default: break;
+        case BC_API_PRODUCE:
+            dec_produce(&d);
+            break;
+        case BC_API_FETCH:
+            dec_fetch(&d);
+            break;
+        case BC_API_LIST_OFFSETS:
+            dec_list_offsets(&d);
+            break;
+        case BC_API_METADATA:
+            dec_metadata(&d);
+            break;
+        case BC_API_OFFSET_COMMIT:
+            dec_offset_commit(&d);
+            break;
+        case BC_API_OFFSET_FETCH:
+            dec_offset_fetch(&d);
+            break;
+        case BC_API_FIND_COORDINATOR:
+            dec_find_coordinator(&d);
+            break;
+        case BC_API_JOIN_GROUP:
+            dec_join_group(&d);
+            break;
+        case BC_API_HEARTBEAT:
+            dec_heartbeat(&d);
+            break;
+        case BC_API_LEAVE_GROUP:
+            dec_leave_group(&d);
+            break;
+        case BC_API_SYNC_GROUP:
+            dec_sync_group(&d);
+            break;
+        case BC_API_DESCRIBE_GROUPS:
+            dec_describe_groups(&d);
+            break;
+        case BC_API_LIST_GROUPS:
+            break; /* empty before v4 */
+        case BC_API_API_VERSIONS:
+            dec_api_versions(&d);
+            break;
+        case BC_API_CREATE_TOPICS:
+            dec_create_topics(&d);
+            break;
+        case BC_API_DELETE_TOPICS:
+            dec_delete_topics(&d);
+            break;
+        case BC_API_INIT_PRODUCER_ID:
+            dec_init_producer_id(&d);
+            break;
+        case BC_API_DESCRIBE_CONFIGS:
+            dec_describe_configs(&d);
+            break;
+        default:
+            break;
         }
         bc_wire_rd_tags(&d.rd);
     }
     if (d.rd.err) {
         if (err_off) *err_off = d.rd.err_off;
-        return bc_err_set(BC_ERR_INVALID, errstr, errstr_size,
-                          "%s at byte %zu", d.rd.err_what, d.rd.err_off);
+        return bc_err_set(BC_ERR_INVALID, errstr, errstr_size, "%s at byte %zu",
+                          d.rd.err_what, d.rd.err_off);
     }
     /* Trailing bytes are tolerated, as Kafka does for newer clients. */
     return 0;

@@ -117,7 +117,7 @@ typedef struct bc_kreq_fetch_s {
 
 typedef struct bc_kreq_list_offsets_part_s {
     int32_t partition;
-    int64_t timestamp; /* -1 latest, -2 earliest, else a time */
+    int64_t timestamp;       /* -1 latest, -2 earliest, else a time */
     int32_t max_num_offsets; /* v0 only */
 } bc_kreq_list_offsets_part_t;
 typedef struct bc_kreq_list_offsets_topic_s {
@@ -133,8 +133,8 @@ typedef struct bc_kreq_list_offsets_s {
 } bc_kreq_list_offsets_t;
 
 typedef struct bc_kreq_metadata_s {
-    char **topics;     /* NULL with topic_cnt -1: all topics */
-    int32_t topic_cnt; /* v0: 0 means all */
+    char **topics;         /* NULL with topic_cnt -1: all topics */
+    int32_t topic_cnt;     /* v0: 0 means all */
     int allow_auto_create; /* 1 before v4 */
 } bc_kreq_metadata_t;
 

@@ -177,8 +177,7 @@ static int conn_flush(bc_kserver_t *srv, bc_kconn_t *c) {
             bc_ksplice_t *s = &r->spl[r->si];
             if (r->sdone < s->len) {
                 off_t pos = (off_t)(s->pos + (int64_t)r->sdone);
-                ssize_t n =
-                    sendfile(c->fd, s->fd, &pos, s->len - r->sdone);
+                ssize_t n = sendfile(c->fd, s->fd, &pos, s->len - r->sdone);
                 if (n < 0) {
                     if (errno == EAGAIN || errno == EINTR) break;
                     return -1;
@@ -224,8 +223,8 @@ static void conn_process(bc_kserver_t *srv, bc_kconn_t *c) {
         off += 4 + (size_t)size;
         bc_kreq_t req;
         char err[256];
-        int rc = bc_kreq_decode(frame, (size_t)size, &req, NULL, err,
-                                sizeof(err));
+        int rc =
+            bc_kreq_decode(frame, (size_t)size, &req, NULL, err, sizeof(err));
         if (rc != 0) {
             bc_kserver_logf(srv,
                             "kafka: closing %s: malformed %s v%d request "
@@ -267,7 +266,8 @@ static void conn_read(bc_kserver_t *srv, bc_kconn_t *c) {
                     need = fs;
             }
             size_t cap = c->in_cap ? c->in_cap : 65536;
-            while (cap < need) cap *= 2;
+            while (cap < need)
+                cap *= 2;
             if (cap != c->in_cap) {
                 c->in = bc_realloc(c->in, cap);
                 c->in_cap = cap;
@@ -297,10 +297,12 @@ static void do_accept(bc_kserver_t *srv) {
                          SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) return;
         size_t live = 0;
-        for (size_t i = 0; i < srv->nconn; i++) live += !srv->conns[i]->dead;
+        for (size_t i = 0; i < srv->nconn; i++)
+            live += !srv->conns[i]->dead;
         if ((int)live >= srv->conf.max_connections) {
-            bc_kserver_logf(srv, "kafka: refusing a connection: "
-                                 "max.connections %d reached",
+            bc_kserver_logf(srv,
+                            "kafka: refusing a connection: "
+                            "max.connections %d reached",
                             srv->conf.max_connections);
             close(fd);
             continue;
@@ -489,8 +491,8 @@ bc_kserver_t *bc_kserver_start(const bc_kserver_conf_t *conf, char *errstr,
                    conf->listen, gai_strerror(gai));
         goto err;
     }
-    srv->lfd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                      0);
+    srv->lfd =
+        socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     if (srv->lfd >= 0)
         setsockopt(srv->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -518,8 +520,8 @@ bc_kserver_t *bc_kserver_start(const bc_kserver_conf_t *conf, char *errstr,
         }
         srv->adv_port = port;
     } else {
-        int any = !host[0] || strcmp(host, "0.0.0.0") == 0 ||
-                  strcmp(host, "::") == 0;
+        int any =
+            !host[0] || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0;
         snprintf(srv->adv_host, sizeof(srv->adv_host), "%s",
                  any ? "127.0.0.1" : host);
         srv->adv_port = bound;
@@ -587,4 +589,6 @@ const char *bc_kserver_address(const bc_kserver_t *srv) {
     return srv->address;
 }
 
-bc_kgroup_t *bc_kserver_groups(bc_kserver_t *srv) { return srv->kg; }
+bc_kgroup_t *bc_kserver_groups(bc_kserver_t *srv) {
+    return srv->kg;
+}

@@ -49,10 +49,10 @@ typedef struct bc_kserver_s bc_kserver_t;
 typedef void (*bc_kserver_log_fn)(void *opaque, const char *line);
 
 typedef struct bc_kserver_conf_s {
-    const char *listen;     /* "host:port"; port 0 picks a free one */
-    const char *advertised; /* "host:port" told to clients; NULL = the
-                               listen address (0.0.0.0 -> 127.0.0.1) */
-    int32_t node_id;        /* broker.id, 0 */
+    const char *listen;               /* "host:port"; port 0 picks a free one */
+    const char *advertised;           /* "host:port" told to clients; NULL = the
+                                         listen address (0.0.0.0 -> 127.0.0.1) */
+    int32_t node_id;                  /* broker.id, 0 */
     int64_t socket_request_max_bytes; /* 104857600 */
     int32_t message_max_bytes;        /* 1048588 */
     int max_connections;              /* 1000 */

@@ -40,9 +40,9 @@ enum { PARK_NONE = 0, PARK_FETCH, PARK_JOIN, PARK_SYNC };
 
 typedef struct bc_kconn_s {
     int fd;
-    char addr[64];     /* "ip:port" for logs */
-    char host[64];     /* "/ip", Kafka's client host */
-    uint8_t *in;       /* read buffer */
+    char addr[64]; /* "ip:port" for logs */
+    char host[64]; /* "/ip", Kafka's client host */
+    uint8_t *in;   /* read buffer */
     size_t in_len, in_cap;
     bc_kresp_t *out_head, *out_tail;
     size_t out_bytes;

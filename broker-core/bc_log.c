@@ -336,8 +336,7 @@ bc_log_t *bc_log_open(const char *dir, const bc_log_config_t *cfg, int flags,
             rep->cut_byte = 0;
             rep->truncated_at = expect;
             snprintf(rep->reason, sizeof(rep->reason),
-                     "segment overlaps the one before it (ends at %" PRId64
-                     ")",
+                     "segment overlaps the one before it (ends at %" PRId64 ")",
                      expect);
             snprintf(rep->message, sizeof(rep->message),
                      "%s/%020" PRId64 ".log: %s", dir, bases[i], rep->reason);
@@ -740,8 +739,8 @@ static int locate(bc_log_t *log, int64_t offset, size_t *si, int64_t *pos,
  * log start/end. Returns 0, BC_ERR_OUT_OF_RANGE or a read error. */
 static int fetch_range(bc_log_t *log, int64_t offset, size_t max_bytes,
                        bc_segment_t **seg, int64_t *pos, size_t *want,
-                       size_t *first, int64_t *lso, int64_t *leo,
-                       char *errstr, size_t errstr_size) {
+                       size_t *first, int64_t *lso, int64_t *leo, char *errstr,
+                       size_t errstr_size) {
     size_t si = 0;
     bc_batch_t hdr;
     *want = 0;
@@ -749,9 +748,8 @@ static int fetch_range(bc_log_t *log, int64_t offset, size_t max_bytes,
     *leo = bc_segment_next_offset(active(log));
     if (offset < log->start || offset > *leo)
         return bc_err_set(BC_ERR_OUT_OF_RANGE, errstr, errstr_size,
-                          "offset %lld outside [%lld, %lld]",
-                          (long long)offset, (long long)log->start,
-                          (long long)*leo);
+                          "offset %lld outside [%lld, %lld]", (long long)offset,
+                          (long long)log->start, (long long)*leo);
     if (offset == *leo) return 0;
     int rc = locate(log, offset, &si, pos, &hdr);
     if (rc == BC_ERR_NOT_FOUND) return 0;
@@ -1008,8 +1006,8 @@ int bc_log_retention(bc_log_t *log, int64_t now_ms, bc_retention_t *res,
         /* Kafka's deletableSegments: every segment, the active one too
          * unless it is empty (on one node the high watermark is the log
          * end, so it never holds anything back). */
-        size_t limit = bc_segment_size(active(log)) > 0 ? log->nseg
-                                                         : log->nseg - 1;
+        size_t limit =
+            bc_segment_size(active(log)) > 0 ? log->nseg : log->nseg - 1;
         if (log->cfg.retention_bytes >= 0) {
             int64_t total = 0;
             for (size_t i = 0; i < log->nseg; i++)

@@ -104,11 +104,11 @@ typedef struct bc_offsets_entry_s {
 
 /* What open found in the topic. */
 typedef struct bc_offsets_load_s {
-    int64_t records;    /* records read */
-    int64_t commits;    /* offset-commit records applied */
-    int64_t tombstones; /* deletions applied */
-    int64_t skipped;    /* other key versions (group metadata, ...) */
-    int64_t entries;    /* live (group, topic, partition) entries */
+    int64_t records;            /* records read */
+    int64_t commits;            /* offset-commit records applied */
+    int64_t tombstones;         /* deletions applied */
+    int64_t skipped;            /* other key versions (group metadata, ...) */
+    int64_t entries;            /* live (group, topic, partition) entries */
     int32_t offline_partitions; /* left offline by the broker: not read */
 } bc_offsets_load_t;
 
@@ -119,9 +119,9 @@ int32_t bc_offsets_partition_for(const char *group, int32_t partitions);
  * __consumer_offsets (compacted) if missing, then rebuilds the table by
  * reading every partition from its log start (a partition the broker
  * left offline is passed over and counted in load->offline_partitions).
- * conf may be NULL; `load` may be NULL. Returns NULL with errstr filled when the topic cannot be
- * created or read, or holds a malformed commit record (named by partition
- * and offset). The broker must outlive the table. */
+ * conf may be NULL; `load` may be NULL. Returns NULL with errstr filled when
+ * the topic cannot be created or read, or holds a malformed commit record
+ * (named by partition and offset). The broker must outlive the table. */
 bc_offsets_t *bc_offsets_open(bc_broker_t *broker,
                               const bc_offsets_conf_t *conf, int64_t now_ms,
                               bc_offsets_load_t *load, char *errstr,

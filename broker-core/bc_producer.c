@@ -74,8 +74,8 @@ struct bc_producer_s {
     pthread_mutex_t pool_mu; /* guards pool/npool */
     bc_batch_builder_t **pool;
     size_t npool;
-    size_t pool_max;  /* buffer.memory / pool_cap */
-    size_t pool_cap;  /* capacity of a standard batch buffer */
+    size_t pool_max; /* buffer.memory / pool_cap */
+    size_t pool_cap; /* capacity of a standard batch buffer */
 };
 
 bc_producer_conf_t bc_producer_conf_default(void) {
@@ -94,16 +94,14 @@ bc_producer_t *bc_producer_new(bc_broker_t *b, const bc_producer_conf_t *conf,
                                char *errstr, size_t errstr_size) {
     bc_producer_conf_t c = conf ? *conf : bc_producer_conf_default();
     if (c.batch_size < 1 || c.linger_ms < 0 || c.max_request_size < 1 ||
-        c.buffer_memory < 0 ||
-        (c.acks != 0 && c.acks != 1 && c.acks != -1) ||
+        c.buffer_memory < 0 || (c.acks != 0 && c.acks != 1 && c.acks != -1) ||
         (c.partitioner != BC_PARTITIONER_STICKY &&
          c.partitioner != BC_PARTITIONER_ROUNDROBIN)) {
         bc_err_set(BC_ERR_INVALID, errstr, errstr_size,
                    "bad producer config (batch.size %d, linger.ms %lld, "
                    "max.request.size %d, buffer.memory %lld, acks %d)",
                    (int)c.batch_size, (long long)c.linger_ms,
-                   (int)c.max_request_size, (long long)c.buffer_memory,
-                   c.acks);
+                   (int)c.max_request_size, (long long)c.buffer_memory, c.acks);
         return NULL;
     }
     bc_producer_t *p = bc_calloc(1, sizeof(*p));
@@ -222,15 +220,14 @@ static int drain(bc_producer_t *p, ppart_t *pp, int64_t now_ms, int force,
         for (size_t i = 0; i < n; i++)
             data[i] = bc_batch_builder_finish(grp[i]->bb, &lens[i]);
         char err[256];
-        int rc = pp->log ? bc_log_append_v(pp->log, data, lens, n,
-                                           BC_APPEND_TRUSTED |
-                                               (p->conf.durable
-                                                    ? BC_APPEND_SYNC
-                                                    : 0),
-                                           now_ms, infos, err, sizeof(err))
-                         : bc_err_set(BC_ERR_OFFLINE, err, sizeof(err),
-                                      "%s-%d is offline", pp->t->name,
-                                      (int)pp->id);
+        int rc =
+            pp->log
+                ? bc_log_append_v(pp->log, data, lens, n,
+                                  BC_APPEND_TRUSTED |
+                                      (p->conf.durable ? BC_APPEND_SYNC : 0),
+                                  now_ms, infos, err, sizeof(err))
+                : bc_err_set(BC_ERR_OFFLINE, err, sizeof(err),
+                             "%s-%d is offline", pp->t->name, (int)pp->id);
         if (rc < 0) {
             note_error(p, rc, err);
             if (first_err && *first_err == 0) *first_err = rc;

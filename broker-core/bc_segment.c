@@ -402,7 +402,9 @@ int bc_segment_delete(bc_segment_t *seg) {
 int64_t bc_segment_base(const bc_segment_t *seg) {
     return seg->base;
 }
-int bc_segment_fd(const bc_segment_t *seg) { return seg->fd; }
+int bc_segment_fd(const bc_segment_t *seg) {
+    return seg->fd;
+}
 
 int64_t bc_segment_size(const bc_segment_t *seg) {
     return seg->size;

@@ -87,8 +87,7 @@ const char *bc_wire_rd_str(bc_wire_rd_t *rd, int nullable, int32_t *len) {
     return (const char *)p;
 }
 
-const uint8_t *bc_wire_rd_bytes(bc_wire_rd_t *rd, int nullable,
-                                int32_t *len) {
+const uint8_t *bc_wire_rd_bytes(bc_wire_rd_t *rd, int nullable, int32_t *len) {
     int64_t n = rd_len(rd, 4);
     *len = -1;
     if (rd->err) return NULL;
@@ -102,8 +101,7 @@ const uint8_t *bc_wire_rd_bytes(bc_wire_rd_t *rd, int nullable,
     return p;
 }
 
-int32_t bc_wire_rd_array(bc_wire_rd_t *rd, int nullable,
-                         size_t min_elem_size) {
+int32_t bc_wire_rd_array(bc_wire_rd_t *rd, int nullable, size_t min_elem_size) {
     const uint8_t *at = rd->p;
     int64_t n = rd_len(rd, 4);
     if (rd->err) return 0;
@@ -150,7 +148,8 @@ void bc_wire_wr_free(bc_wire_wr_t *w) {
 uint8_t *bc_wire_wr_room(bc_wire_wr_t *w, size_t n) {
     if (w->cap - w->len < n) {
         size_t cap = w->cap ? w->cap : 256;
-        while (cap - w->len < n) cap *= 2;
+        while (cap - w->len < n)
+            cap *= 2;
         w->buf = bc_realloc(w->buf, cap);
         w->cap = cap;
     }
@@ -219,7 +218,9 @@ void bc_wire_wr_bytes(bc_wire_wr_t *w, const void *p, int32_t len) {
     wr_len(w, len < 0 ? 0 : len, 4);
     if (len > 0) bc_wire_wr_raw(w, p, (size_t)len);
 }
-void bc_wire_wr_array(bc_wire_wr_t *w, int32_t n) { wr_len(w, n, 4); }
+void bc_wire_wr_array(bc_wire_wr_t *w, int32_t n) {
+    wr_len(w, n, 4);
+}
 void bc_wire_wr_tags(bc_wire_wr_t *w) {
     if (w->flex) bc_wire_wr_uvarint(w, 0);
 }

@@ -41,10 +41,10 @@ typedef struct bc_wire_rd_s {
     const uint8_t *base; /* start of the frame, for error offsets */
     const uint8_t *p;
     const uint8_t *end;
-    int flex;              /* compact forms + tagged fields */
-    int err;               /* 0, or set at the first bad field */
-    size_t err_off;        /* byte offset of that field from base */
-    const char *err_what;  /* static description of the failure */
+    int flex;             /* compact forms + tagged fields */
+    int err;              /* 0, or set at the first bad field */
+    size_t err_off;       /* byte offset of that field from base */
+    const char *err_what; /* static description of the failure */
 } bc_wire_rd_t;
 
 /* A writer: a malloc'd buffer that grows as needed (aborts on OOM). */
@@ -79,14 +79,12 @@ const char *bc_wire_rd_str(bc_wire_rd_t *rd, int nullable, int32_t *len);
 
 /* Bytes field (int32 length, or compact): pointer into the buffer, *len
  * -1 and NULL for null (fails unless nullable). */
-const uint8_t *bc_wire_rd_bytes(bc_wire_rd_t *rd, int nullable,
-                                int32_t *len);
+const uint8_t *bc_wire_rd_bytes(bc_wire_rd_t *rd, int nullable, int32_t *len);
 
 /* Array count: -1 for null (fails unless nullable). Fails when the count
  * exceeds the bytes left divided by min_elem_size (each element needs at
  * least that many bytes), so callers can allocate count elements. */
-int32_t bc_wire_rd_array(bc_wire_rd_t *rd, int nullable,
-                         size_t min_elem_size);
+int32_t bc_wire_rd_array(bc_wire_rd_t *rd, int nullable, size_t min_elem_size);
 
 /* Skips the tagged-field section (no-op unless flex). */
 void bc_wire_rd_tags(bc_wire_rd_t *rd);

@@ -44,8 +44,7 @@ ev_status_t ev_group_status_of(ev_status_t partition_status) {
 void ev_group_add(ev_group_t *g, const ev_result_t *r, int index) {
     ev_status_t gs = ev_group_status_of(r->status);
 
-    if (gs > g->status)
-        g->status = gs;
+    if (gs > g->status) g->status = gs;
     if ((int)r->status >= 0 && (int)r->status <= EV_REWIND)
         g->counts[r->status]++;
     if (__builtin_add_overflow(g->totallag, r->current_lag, &g->totallag))
@@ -55,8 +54,7 @@ void ev_group_add(ev_group_t *g, const ev_result_t *r, int index) {
         g->maxlag = r->current_lag;
     }
     g->partition_count++;
-    if (r->complete >= 1.0)
-        g->full_count++;
+    if (r->complete >= 1.0) g->full_count++;
     g->complete = (double)g->full_count / g->partition_count;
     if (r->time_lag_known) {
         if (g->time_lag_count == 0 || r->time_lag_s > g->max_time_lag_s)

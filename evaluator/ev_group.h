@@ -15,14 +15,14 @@
 #include "evaluator/ev_rules.h"
 
 typedef struct ev_group_s {
-    ev_status_t status;  /* EV_OK, EV_WARN or EV_ERR (EV_OK when empty) */
+    ev_status_t status; /* EV_OK, EV_WARN or EV_ERR (EV_OK when empty) */
     int64_t totallag;
-    int maxlag_index;    /* index passed to _add of the max-lag partition,
-                          * -1 when there are no partitions */
-    int64_t maxlag;      /* its current lag */
+    int maxlag_index; /* index passed to _add of the max-lag partition,
+                       * -1 when there are no partitions */
+    int64_t maxlag;   /* its current lag */
     int partition_count;
-    int full_count;      /* partitions with complete == 1 */
-    double complete;     /* full_count / partition_count (1 when none) */
+    int full_count;            /* partitions with complete == 1 */
+    double complete;           /* full_count / partition_count (1 when none) */
     int counts[EV_REWIND + 1]; /* partitions per status */
     double max_time_lag_s;     /* largest known time lag (0 when none) */
     int time_lag_count;        /* partitions whose time lag is known */

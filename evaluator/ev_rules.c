@@ -32,8 +32,7 @@ static int64_t to_ppm(double x) {
 
     if (!(v > -1e15))
         return v < 0 ? -1000000000000000LL : 0; /* -huge, or NaN -> 0 */
-    if (v > 1e15)
-        return 1000000000000000LL;
+    if (v > 1e15) return 1000000000000000LL;
     return (int64_t)(v < 0 ? v - 0.5 : v + 0.5);
 }
 
@@ -55,15 +54,12 @@ static int newest_head_at_or_below(const ev_headring_t *heads,
     unsigned n = heads->count, len_a = (unsigned)heads->cap - heads->start;
     int j;
 
-    if (len_a > n)
-        len_a = n;
+    if (len_a > n) len_a = n;
     for (j = (int)(n - len_a) - 1; j >= 0; j--)
-        if (s[j].offset <= committed)
-            return (int)len_a + j;
+        if (s[j].offset <= committed) return (int)len_a + j;
     s += heads->start;
     for (j = (int)len_a - 1; j >= 0; j--)
-        if (s[j].offset <= committed)
-            return j;
+        if (s[j].offset <= committed) return j;
     return -1;
 }
 
@@ -79,8 +75,8 @@ typedef struct win_flags_s {
 
 /* Folds entries e[0..len) into the flags; *po and *pl carry the previous
  * entry's offset and lag across the two spans. Branch-free. */
-static inline void flag_span(const ev_entry_t *e, unsigned len,
-                             int64_t *po, int64_t *pl, win_flags_t *f) {
+static inline void flag_span(const ev_entry_t *e, unsigned len, int64_t *po,
+                             int64_t *pl, win_flags_t *f) {
     int64_t prev_off = *po, prev_lag = *pl, min = f->min_lag;
     int drop = f->drop, dec = f->any_decrease;
     unsigned k;
@@ -106,8 +102,7 @@ static void flag_window(const ev_window_t *win, win_flags_t *f) {
     unsigned n = win->count, len_a = (unsigned)win->cap - win->start;
     int64_t po = first->offset, pl = first->lag;
 
-    if (len_a > n)
-        len_a = n;
+    if (len_a > n) len_a = n;
     f->drop = 0;
     f->any_decrease = 0;
     f->min_lag = first->lag;
@@ -127,21 +122,16 @@ static int find_rewind(const ev_window_t *win, int64_t *off_i,
     int64_t mark = e->offset;
 
     for (i = 1; i < n; i++) {
-        if (++e == end)
-            e = s;
-        if (e->offset < mark)
-            break;
+        if (++e == end) e = s;
+        if (e->offset < mark) break;
         mark = e->offset;
     }
-    if (i >= n)
-        return -1;
+    if (i >= n) return -1;
     *off_i = e->offset;
     *off_prev = mark;
     for (j = i + 1; j < n; j++) {
-        if (++e == end)
-            e = s;
-        if (e->offset >= mark)
-            return -1;
+        if (++e == end) e = s;
+        if (e->offset >= mark) return -1;
     }
     return (int)i;
 }
@@ -156,15 +146,12 @@ static void time_lag(const ev_headring_t *heads, int below, int64_t newest,
         out->time_lag_known = true; /* caught up: 0 */
         return;
     }
-    if (below < 0)
-        return; /* produced before the oldest sample: unknown */
+    if (below < 0) return; /* produced before the oldest sample: unknown */
     /* a is the newest sample <= committed and not the newest sample (that
      * would mean caught up), so b exists and b.offset > committed. */
     a = &heads->slots[ring_idx(heads->start, heads->cap, (unsigned)below)];
-    b = &heads->slots[ring_idx(heads->start, heads->cap,
-                               (unsigned)below + 1u)];
-    if (b->offset <= a->offset)
-        return;
+    b = &heads->slots[ring_idx(heads->start, heads->cap, (unsigned)below + 1u)];
+    if (b->offset <= a->offset) return;
     t = (double)a->timestamp_ms +
         ((double)committed - (double)a->offset) *
             ((double)b->timestamp_ms - (double)a->timestamp_ms) /
@@ -180,17 +167,16 @@ static void drain(const ev_entry_t *first, const ev_entry_t *last,
 
     if (!(first->lag > last->lag && last->timestamp_ms > first->timestamp_ms))
         return;
-    rate = ((double)first->lag - (double)last->lag) /
-           (((double)last->timestamp_ms - (double)first->timestamp_ms) /
-            1000.0);
+    rate =
+        ((double)first->lag - (double)last->lag) /
+        (((double)last->timestamp_ms - (double)first->timestamp_ms) / 1000.0);
     out->drain_rate = rate;
     out->eta_s = (double)out->current_lag / rate;
     out->eta_known = true;
 }
 
 void ev_evaluate(const ev_params_t *p, const ev_window_t *win,
-                 const ev_headring_t *heads, int64_t now_ms,
-                 ev_result_t *out) {
+                 const ev_headring_t *heads, int64_t now_ms, ev_result_t *out) {
     ev_params_t defaults;
     const ev_entry_t *first, *last;
     win_flags_t f;
@@ -214,8 +200,8 @@ void ev_evaluate(const ev_params_t *p, const ev_window_t *win,
     out->eta_s = 0.0;
     out->eta_known = false;
     out->count = (int)n;
-    out->rules = p->rules == EV_RULES_BURROW ? EV_RULES_BURROW
-                                             : EV_RULES_WARREN;
+    out->rules =
+        p->rules == EV_RULES_BURROW ? EV_RULES_BURROW : EV_RULES_WARREN;
     out->rates_known = false;
     out->rate_consumer = 0.0;
     out->rate_producer = 0.0;
@@ -224,8 +210,7 @@ void ev_evaluate(const ev_params_t *p, const ev_window_t *win,
     out->span_s = 0.0;
 
     /* 1: no commits */
-    if (n == 0)
-        return;
+    if (n == 0) return;
     intervals = p->intervals >= 1 ? p->intervals : 1;
     out->complete = n >= (unsigned)intervals ? 1.0 : (double)n / intervals;
     first = &win->slots[win->start];
@@ -234,8 +219,9 @@ void ev_evaluate(const ev_params_t *p, const ev_window_t *win,
     if (heads != NULL && heads->slots != NULL && heads->count > 0) {
         int64_t newest, lag;
 
-        newest = heads->slots[ring_idx(heads->start, heads->cap,
-                                       heads->count - 1u)].offset;
+        newest =
+            heads->slots[ring_idx(heads->start, heads->cap, heads->count - 1u)]
+                .offset;
         below = newest_head_at_or_below(heads, last->offset);
         lag = sat_sub(newest, last->offset);
         out->current_lag = lag > 0 ? lag : 0;

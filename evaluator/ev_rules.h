@@ -106,8 +106,7 @@ void ev_params_default(ev_params_t *p);
  * fails. Allocates nothing and reads no clock; the caller guards the rings
  * against concurrent writes. */
 void ev_evaluate(const ev_params_t *p, const ev_window_t *win,
-                 const ev_headring_t *heads, int64_t now_ms,
-                 ev_result_t *out);
+                 const ev_headring_t *heads, int64_t now_ms, ev_result_t *out);
 
 /* Writes one sentence explaining `r` (e.g. "lag grew or held in each of the
  * last 10 commits (from 120 to 900): the consumer is slower than the

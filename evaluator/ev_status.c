@@ -10,15 +10,15 @@
 #include "evaluator/ev_status.h"
 
 static const char *const status_names[] = {
-    [EV_NOTFOUND] = "NOTFOUND", [EV_OK] = "OK",       [EV_WARN] = "WARN",
-    [EV_ERR] = "ERR",           [EV_STOP] = "STOP",   [EV_STALL] = "STALL",
+    [EV_NOTFOUND] = "NOTFOUND", [EV_OK] = "OK",     [EV_WARN] = "WARN",
+    [EV_ERR] = "ERR",           [EV_STOP] = "STOP", [EV_STALL] = "STALL",
     [EV_REWIND] = "REWIND",
 };
 
 static const char *const status_labels[] = {
-    [EV_NOTFOUND] = "not found", [EV_OK] = "OK",
+    [EV_NOTFOUND] = "not found",  [EV_OK] = "OK",
     [EV_WARN] = "falling behind", [EV_ERR] = "error",
-    [EV_STOP] = "stopped",       [EV_STALL] = "stalled",
+    [EV_STOP] = "stopped",        [EV_STALL] = "stalled",
     [EV_REWIND] = "rewound",
 };
 
@@ -49,22 +49,19 @@ static const char *const rules_names[EV_RULES__COUNT] = {
 #define N_STATUS ((int)(sizeof(status_names) / sizeof(status_names[0])))
 
 const char *ev_status_name(ev_status_t st) {
-    if ((int)st < 0 || (int)st >= N_STATUS)
-        return "UNKNOWN";
+    if ((int)st < 0 || (int)st >= N_STATUS) return "UNKNOWN";
     return status_names[st];
 }
 
 const char *ev_status_label(ev_status_t st) {
-    if ((int)st < 0 || (int)st >= N_STATUS)
-        return "unknown";
+    if ((int)st < 0 || (int)st >= N_STATUS) return "unknown";
     return status_labels[st];
 }
 
 int ev_status_parse(const char *name, ev_status_t *st) {
     int i;
 
-    if (name == NULL)
-        return -1;
+    if (name == NULL) return -1;
     for (i = 0; i < N_STATUS; i++) {
         if (strcmp(name, status_names[i]) == 0) {
             *st = (ev_status_t)i;
@@ -75,22 +72,19 @@ int ev_status_parse(const char *name, ev_status_t *st) {
 }
 
 const char *ev_rule_name(ev_rule_t rule) {
-    if ((int)rule < 0 || (int)rule >= EV_RULE__COUNT)
-        return "unknown";
+    if ((int)rule < 0 || (int)rule >= EV_RULE__COUNT) return "unknown";
     return rule_names[rule];
 }
 
 const char *ev_rules_name(ev_rules_t rules) {
-    if ((int)rules < 0 || (int)rules >= EV_RULES__COUNT)
-        return "unknown";
+    if ((int)rules < 0 || (int)rules >= EV_RULES__COUNT) return "unknown";
     return rules_names[rules];
 }
 
 int ev_rules_parse(const char *name, ev_rules_t *rules) {
     int i;
 
-    if (name == NULL)
-        return -1;
+    if (name == NULL) return -1;
     for (i = 0; i < EV_RULES__COUNT; i++) {
         if (strcmp(name, rules_names[i]) == 0) {
             *rules = (ev_rules_t)i;

@@ -30,14 +30,14 @@ typedef enum ev_rule_e {
     EV_RULE_LAG_NOT_DECREASING,  /* "lag-not-decreasing" */
     EV_RULE_LAG_DECREASING,      /* "lag-decreasing-or-zero" */
     /* the warren rule set's (ev_warren.h) */
-    EV_RULE_WARMING_UP,          /* "warming-up" */
-    EV_RULE_CAUGHT_UP,           /* "caught-up" */
-    EV_RULE_KEEPING_UP,          /* "keeping-up" */
-    EV_RULE_DRAINING,            /* "draining" */
-    EV_RULE_FALLING_BEHIND,      /* "falling-behind" */
-    EV_RULE_STOPPED,             /* "stopped" */
-    EV_RULE_STALLED,             /* "stalled" */
-    EV_RULE_REWOUND,             /* "rewound" */
+    EV_RULE_WARMING_UP,     /* "warming-up" */
+    EV_RULE_CAUGHT_UP,      /* "caught-up" */
+    EV_RULE_KEEPING_UP,     /* "keeping-up" */
+    EV_RULE_DRAINING,       /* "draining" */
+    EV_RULE_FALLING_BEHIND, /* "falling-behind" */
+    EV_RULE_STOPPED,        /* "stopped" */
+    EV_RULE_STALLED,        /* "stalled" */
+    EV_RULE_REWOUND,        /* "rewound" */
     EV_RULE__COUNT
 } ev_rule_t;
 

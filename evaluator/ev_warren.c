@@ -19,20 +19,20 @@
 
 /* What rule 2..7 read off the commit window in one pass. */
 typedef struct wscan_s {
-    int last_drop;    /* last index i with offset[i] < offset[i-1], or -1 */
-    int flat;         /* every offset equal */
-    int64_t min_lag;  /* smallest stored lag */
-    int64_t max_gap;  /* longest time between two commits, ms */
+    int last_drop;   /* last index i with offset[i] < offset[i-1], or -1 */
+    int flat;        /* every offset equal */
+    int64_t min_lag; /* smallest stored lag */
+    int64_t max_gap; /* longest time between two commits, ms */
 } wscan_t;
 
 /* The head ring, summarised. Times in seconds relative to t_ref. */
 typedef struct hsum_s {
     const ev_headring_t *ring;
     unsigned n;
-    double s0, s1;   /* oldest and newest sample time */
-    double h0, h1;   /* their offsets */
-    double rate;     /* (h1 - h0) / (s1 - s0), >= 0 */
-    double tspan;    /* s1 - s0, > 0 */
+    double s0, s1; /* oldest and newest sample time */
+    double h0, h1; /* their offsets */
+    double rate;   /* (h1 - h0) / (s1 - s0), >= 0 */
+    double tspan;  /* s1 - s0, > 0 */
     double inv_tspan;
     int64_t t_ref;
 } hsum_t;
@@ -45,13 +45,11 @@ typedef struct pt_s {
     double v; /* variance of that estimate (messages^2) */
 } pt_t;
 
-static inline const ev_entry_t *entry_at(const ev_window_t *win,
-                                         unsigned i) {
+static inline const ev_entry_t *entry_at(const ev_window_t *win, unsigned i) {
     return &win->slots[ev_ring_idx(win->start, win->cap, i)];
 }
 
-static inline const ev_head_t *head_at_idx(const ev_headring_t *h,
-                                           unsigned i) {
+static inline const ev_head_t *head_at_idx(const ev_headring_t *h, unsigned i) {
     return &h->slots[ev_ring_idx(h->start, h->cap, i)];
 }
 
@@ -88,8 +86,7 @@ static void scan_window(const ev_window_t *win, unsigned n, wscan_t *ws) {
     const ev_entry_t *first = win->slots + win->start, *prev = first;
     unsigned len_a = (unsigned)win->cap - win->start;
 
-    if (len_a > n)
-        len_a = n;
+    if (len_a > n) len_a = n;
     ws->last_drop = -1;
     ws->flat = 1;
     ws->min_lag = first->lag;
@@ -100,19 +97,17 @@ static void scan_window(const ev_window_t *win, unsigned n, wscan_t *ws) {
 
 /* Rule 2's allowance: the silence a group with this window's cadence
  * shows before it is overdue, in ms. */
-static int64_t cadence_allowance(const ev_params_t *p, unsigned n,
-                                 int64_t span, int64_t max_gap) {
+static int64_t cadence_allowance(const ev_params_t *p, unsigned n, int64_t span,
+                                 int64_t max_gap) {
     int intervals = p->intervals >= 1 ? p->intervals : 1;
     int64_t ref = span;
 
     if (n < (unsigned)intervals) { /* a full window would span more */
-        double full =
-            (double)span / (double)(n - 1) * (double)(intervals - 1);
+        double full = (double)span / (double)(n - 1) * (double)(intervals - 1);
 
         ref = full >= 9.2e18 ? INT64_MAX : (int64_t)full;
     }
-    if (max_gap <= INT64_MAX / 2 && 2 * max_gap > ref)
-        ref = 2 * max_gap;
+    if (max_gap <= INT64_MAX / 2 && 2 * max_gap > ref) ref = 2 * max_gap;
     return ref;
 }
 
@@ -134,8 +129,7 @@ static int64_t waiting_since(const ev_headring_t *heads, int below,
     if (heads == NULL || heads->slots == NULL || heads->count == 0 ||
         below >= (int)heads->count - 1)
         return INT64_MAX; /* the newest head is at or below: nothing waits */
-    if (last->lag > 0)
-        return last->timestamp_ms;
+    if (last->lag > 0) return last->timestamp_ms;
     h0 = head_at_idx(heads, 0);
     ha = head_at_idx(heads, (unsigned)(below + 1));
     from = last->timestamp_ms;
@@ -144,8 +138,7 @@ static int64_t waiting_since(const ev_headring_t *heads, int below,
         if (hb->timestamp_ms > h0->timestamp_ms && hb->offset > h0->offset)
             r = ((double)hb->offset - (double)h0->offset) * 1000.0 /
                 (double)ev_sat_sub(hb->timestamp_ms, h0->timestamp_ms);
-        if (hb->timestamp_ms > from)
-            from = hb->timestamp_ms;
+        if (hb->timestamp_ms > from) from = hb->timestamp_ms;
     } else if (below < 0) {
         const ev_head_t *hn = head_at_idx(heads, heads->count - 1);
 
@@ -172,8 +165,7 @@ static void head_estimate(const hsum_t *hs, const ev_entry_t *e, pt_t *pt) {
         double spacing = hs->tspan / (double)(hs->n - 1);
 
         h = lower + hs->rate * spacing * 0.5;
-        if (h > hs->h0)
-            h = hs->h0;
+        if (h > hs->h0) h = hs->h0;
         v = hs->rate * spacing;
     } else {
         const ev_head_t *a, *b;
@@ -200,14 +192,12 @@ static void head_estimate(const hsum_t *hs, const ev_entry_t *e, pt_t *pt) {
         ta = rel_s(a->timestamp_ms, hs->t_ref);
         tb = rel_s(b->timestamp_ms, hs->t_ref);
         cnt = (double)b->offset - (double)a->offset;
-        if (cnt < 0)
-            cnt = 0;
+        if (cnt < 0) cnt = 0;
         f = tb > ta ? (t - ta) / (tb - ta) : 1.0;
         h = (double)a->offset + cnt * f;
         v = cnt * f * (1.0 - f); /* Poisson bridge between the samples */
     }
-    if (h < lower)
-        h = lower;
+    if (h < lower) h = lower;
     pt->t = t;
     pt->c = c;
     pt->h = h;
@@ -224,8 +214,7 @@ static double growth_var(const hsum_t *hs, const pt_t *x, const pt_t *y) {
         n = dh;
     e = y->t - (x->t > hs->s1 ? x->t : hs->s1);
     /* rate uncertainty past the newest sample: (n / T) * e^2 / tspan */
-    if (e > 0 && T > 0)
-        n += n / T * e * e * hs->inv_tspan;
+    if (e > 0 && T > 0) n += n / T * e * e * hs->inv_tspan;
     return n + x->v + y->v + 1.0;
 }
 
@@ -238,14 +227,14 @@ static inline int grew_by(const hsum_t *hs, const pt_t *x, const pt_t *y,
     return g > 0 && g * g >= z * z * growth_var(hs, x, y);
 }
 
-static inline double lag_of(const pt_t *x) { return x->h - x->c; }
+static inline double lag_of(const pt_t *x) {
+    return x->h - x->c;
+}
 
 /* A lag (>= 0 by construction) rounded to an integer, clamped. */
 static int64_t to_i64(double x) {
-    if (!(x > 0))
-        return 0; /* also NaN */
-    if (x > 9.2e18)
-        return INT64_MAX;
+    if (!(x > 0)) return 0; /* also NaN */
+    if (x > 9.2e18) return INT64_MAX;
     return (int64_t)(x + 0.5);
 }
 
@@ -299,8 +288,7 @@ static void rate_rules(const ev_window_t *win, unsigned seg, unsigned n,
     out->z = z;
     if (z >= EV_WARREN_Z_WARN) {
         head_estimate(hs, middle_commit(win, seg, n), &m);
-        if (m.t > a.t && b.t > m.t &&
-            grew_by(hs, &a, &m, EV_WARREN_Z_HALF) &&
+        if (m.t > a.t && b.t > m.t && grew_by(hs, &a, &m, EV_WARREN_Z_HALF) &&
             grew_by(hs, &m, &b, EV_WARREN_Z_HALF)) {
             st = EV_WARN;
             rule = EV_RULE_FALLING_BEHIND;
@@ -327,11 +315,10 @@ void ev_warren_decide(const ev_params_t *p, const ev_window_t *win,
     /* 2: stopped, against the group's own cadence */
     if (n >= EV_WARREN_MIN_COMMITS && out->current_lag > 0) {
         int64_t silence = ev_sat_sub(now_ms, last->timestamp_ms);
-        int64_t allow = silence > span
-                            ? cadence_allowance(p, n, span, ws.max_gap)
-                            : span;
-        int64_t since = silence > allow ? waiting_since(heads, below, last)
-                                        : INT64_MAX;
+        int64_t allow =
+            silence > span ? cadence_allowance(p, n, span, ws.max_gap) : span;
+        int64_t since =
+            silence > allow ? waiting_since(heads, below, last) : INT64_MAX;
 
         if (since != INT64_MAX && ev_sat_sub(now_ms, since) > allow) {
             ev_decide(out, EV_STOP, EV_RULE_STOPPED, silence, allow);
@@ -340,9 +327,8 @@ void ev_warren_decide(const ev_params_t *p, const ev_window_t *win,
         }
     }
     /* 3: warming up */
-    need = (unsigned)intervals > EV_WARREN_MIN_COMMITS
-               ? (unsigned)intervals
-               : EV_WARREN_MIN_COMMITS;
+    need = (unsigned)intervals > EV_WARREN_MIN_COMMITS ? (unsigned)intervals
+                                                       : EV_WARREN_MIN_COMMITS;
     if (n < need) {
         ev_decide(out, EV_OK, EV_RULE_WARMING_UP, (int64_t)n, (int64_t)need);
         out->index = 0;

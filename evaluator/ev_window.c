@@ -24,8 +24,7 @@ void ev_window_init(ev_window_t *win, ev_entry_t *slots, uint16_t cap) {
 }
 
 void ev_window_push(ev_window_t *win, const ev_entry_t *e) {
-    if (win->cap == 0)
-        return;
+    if (win->cap == 0) return;
     if (win->count < win->cap) {
         win->slots[slot_of(win->start, win->cap, win->count)] = *e;
         win->count++;
@@ -38,22 +37,19 @@ void ev_window_push(ev_window_t *win, const ev_entry_t *e) {
 void ev_window_merge_newest(ev_window_t *win, const ev_entry_t *e) {
     ev_entry_t *n;
 
-    if (win->count == 0)
-        return;
+    if (win->count == 0) return;
     n = &win->slots[slot_of(win->start, win->cap, win->count - 1u)];
     n->offset = e->offset;
     n->lag = e->lag;
 }
 
 const ev_entry_t *ev_window_at(const ev_window_t *win, unsigned i) {
-    if (i >= win->count)
-        return NULL;
+    if (i >= win->count) return NULL;
     return &win->slots[slot_of(win->start, win->cap, i)];
 }
 
 const ev_entry_t *ev_window_newest(const ev_window_t *win) {
-    if (win->count == 0)
-        return NULL;
+    if (win->count == 0) return NULL;
     return &win->slots[slot_of(win->start, win->cap, win->count - 1u)];
 }
 
@@ -70,8 +66,7 @@ void ev_headring_init(ev_headring_t *ring, ev_head_t *slots, uint16_t cap) {
 }
 
 void ev_headring_push(ev_headring_t *ring, const ev_head_t *h) {
-    if (ring->cap == 0)
-        return;
+    if (ring->cap == 0) return;
     if (ring->count < ring->cap) {
         ring->slots[slot_of(ring->start, ring->cap, ring->count)] = *h;
         ring->count++;
@@ -82,13 +77,11 @@ void ev_headring_push(ev_headring_t *ring, const ev_head_t *h) {
 }
 
 const ev_head_t *ev_headring_at(const ev_headring_t *ring, unsigned i) {
-    if (i >= ring->count)
-        return NULL;
+    if (i >= ring->count) return NULL;
     return &ring->slots[slot_of(ring->start, ring->cap, i)];
 }
 
 const ev_head_t *ev_headring_newest(const ev_headring_t *ring) {
-    if (ring->count == 0)
-        return NULL;
+    if (ring->count == 0) return NULL;
     return &ring->slots[slot_of(ring->start, ring->cap, ring->count - 1u)];
 }

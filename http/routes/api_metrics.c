@@ -289,8 +289,8 @@ static void render_topics(api_metrics_t *m, sbuf_t *b, const char *cluster) {
     for (size_t t = 0; t < topics.count; t++) {
         int64_t *offs = NULL;
         size_t n = 0;
-        if (mon_query_topic_offsets(m->q, cluster, topics.names[t],
-                                    &offs, &n) != 0)
+        if (mon_query_topic_offsets(m->q, cluster, topics.names[t], &offs,
+                                    &n) != 0)
             continue;
         for (size_t p = 0; p < n; p++) {
             char part[24];
@@ -334,8 +334,8 @@ api_metrics_text_t *api_metrics_render(api_metrics_t *m, int64_t wall_ms) {
         mon_store_names_t groups = {0};
         if (mon_query_groups(m->q, cluster, now, &groups) == 0) {
             for (size_t g = 0; g < groups.count; g++) {
-                if (mon_query_group_eval(m->q, cluster, groups.names[g],
-                                         now, &ev) != 0 ||
+                if (mon_query_group_eval(m->q, cluster, groups.names[g], now,
+                                         &ev) != 0 ||
                     ev.status == EV_NOTFOUND)
                     continue;
                 render_group(fam, &lab, cluster, groups.names[g], &ev);

@@ -17,8 +17,8 @@
  *
  * Built on the assumption that a scrape is rare next to commits: it reads
  * group by group (each query takes one read lock of the store, never all
- * at once), evaluating each at its cluster's clock. The response is streamed from
- * per-family buffers that the next scrape reuses (one spare set is kept),
+ * at once), evaluating each at its cluster's clock. The response is streamed
+ * from per-family buffers that the next scrape reuses (one spare set is kept),
  * because touching fresh memory dominates the cost of a large scrape: the
  * daemon therefore keeps about one exposition's worth of memory (about
  * 480 bytes per partition series). Locks: pool_lock guards only the spare

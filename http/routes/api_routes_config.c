@@ -43,11 +43,16 @@ typedef struct field_s {
                         * differs from Burrow's config name, or NULL */
 } field_t;
 
-#define KEY(k) {F_KEY, k, NULL}
-#define KEY_AS(k, json) {F_KEY, k, json}
-#define STR(n, v) {F_STR, n, v}
-#define ZERO(n) {F_ZERO, n, NULL}
-#define FALSE(n) {F_FALSE, n, NULL}
+#define KEY(k)                                                                 \
+    { F_KEY, k, NULL }
+#define KEY_AS(k, json)                                                        \
+    { F_KEY, k, json }
+#define STR(n, v)                                                              \
+    { F_STR, n, v }
+#define ZERO(n)                                                                \
+    { F_ZERO, n, NULL }
+#define FALSE(n)                                                               \
+    { F_FALSE, n, NULL }
 #define N_FIELDS(a) (sizeof(a) / sizeof(a[0]))
 
 /* Value of key in Burrow's shape: durations in seconds (a fraction only
@@ -141,9 +146,8 @@ static cJSON *general_json(const mon_config_t *cfg) {
  * is the current one (POST /v3/admin/loglevel changes it). */
 static cJSON *logging_json(void) {
     static const field_t fields[] = {
-        STR("filename", ""),    ZERO("max-size"),
-        ZERO("max-backups"),    ZERO("max-age"),
-        FALSE("use-local-time"), FALSE("use-compression"),
+        STR("filename", ""), ZERO("max-size"),        ZERO("max-backups"),
+        ZERO("max-age"),     FALSE("use-local-time"), FALSE("use-compression"),
     };
     cJSON *o = cJSON_CreateObject();
     add_fields(o, NULL, MON_CONFIG_SECT_GENERAL, 0, fields, N_FIELDS(fields));
@@ -177,9 +181,8 @@ static cJSON *httpserver_json(const mon_config_t *cfg) {
 
 static cJSON *storage_json(const mon_config_t *cfg) {
     static const field_t fields[] = {
-        STR("class-name", "inmemory"), KEY("intervals"),
-        KEY("min-distance"),           KEY("group-allowlist"),
-        KEY("expire-group"),
+        STR("class-name", "inmemory"), KEY("intervals"),    KEY("min-distance"),
+        KEY("group-allowlist"),        KEY("expire-group"),
     };
     cJSON *o = cJSON_CreateObject();
     add_fields(o, cfg, MON_CONFIG_SECT_STORAGE, 0, fields, N_FIELDS(fields));
@@ -192,8 +195,7 @@ static cJSON *evaluator_json(const mon_config_t *cfg) {
         KEY("expire-cache"),
     };
     cJSON *o = cJSON_CreateObject();
-    add_fields(o, cfg, MON_CONFIG_SECT_EVALUATOR, 0, fields,
-               N_FIELDS(fields));
+    add_fields(o, cfg, MON_CONFIG_SECT_EVALUATOR, 0, fields, N_FIELDS(fields));
     return o;
 }
 
@@ -217,14 +219,15 @@ static cJSON *consumer_json(const mon_query_t *q,
     };
     cJSON *cluster = api_kafka_cluster_module(q, cc->name);
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToObject(o, "class-name",
-                          take_item(cluster, "class-name",
-                                    cJSON_CreateString("embedded")));
+    cJSON_AddItemToObject(
+        o, "class-name",
+        take_item(cluster, "class-name", cJSON_CreateString("embedded")));
     cJSON_AddItemToObject(o, "cluster", cJSON_CreateString(cc->name));
     cJSON_AddItemToObject(o, "servers",
                           take_item(cluster, "servers", cJSON_CreateArray()));
     static const field_t allow[] = {KEY("group-allowlist")};
-    add_fields(o, mon_query_config(q), MON_CONFIG_SECT_CLUSTER, index, allow, 1);
+    add_fields(o, mon_query_config(q), MON_CONFIG_SECT_CLUSTER, index, allow,
+               1);
     add_fields(o, mon_query_config(q), MON_CONFIG_SECT_CLUSTER, index, tail,
                N_FIELDS(tail));
     cJSON_AddItemToObject(
@@ -398,9 +401,9 @@ static void h_consumer(api_req_t *req, void *opaque) {
         api_resp_error(req, MHD_HTTP_NOT_FOUND, "consumer module not found");
         return;
     }
-    module_detail(req, "consumer module detail returned",
-                  consumer_json(q, mon_config_cluster_at(mon_query_config(q), i),
-                                i));
+    module_detail(
+        req, "consumer module detail returned",
+        consumer_json(q, mon_config_cluster_at(mon_query_config(q), i), i));
 }
 
 static void h_notifier(api_req_t *req, void *opaque) {

@@ -16,8 +16,7 @@ static cJSON *nonok_partitions(const mon_group_eval_t *ev) {
     cJSON *arr = cJSON_CreateArray();
     for (size_t i = 0; ev && i < ev->count; i++) {
         const mon_part_eval_t *p = &ev->parts[i];
-        if (p->result.status == EV_OK)
-            continue;
+        if (p->result.status == EV_OK) continue;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "topic", p->topic);
         cJSON_AddNumberToObject(o, "partition", p->partition);
@@ -70,20 +69,17 @@ char *api_routes_events_tick_json(const mon_query_tick_t *t) {
 
 static void on_change(void *arg, const mon_query_change_t *c) {
     char *json = api_routes_events_change_json(c);
-    if (json)
-        api_sse_publish(arg, "status", json);
+    if (json) api_sse_publish(arg, "status", json);
     cJSON_free(json);
 }
 
 static void on_tick(void *arg, const mon_query_tick_t *t) {
     char *json = api_routes_events_tick_json(t);
-    if (json)
-        api_sse_publish(arg, "tick", json);
+    if (json) api_sse_publish(arg, "tick", json);
     cJSON_free(json);
 }
 
 mon_query_events_t api_routes_events(api_sse_hub_t *hub) {
-    mon_query_events_t ev = {.change = on_change, .tick = on_tick,
-                             .arg = hub};
+    mon_query_events_t ev = {.change = on_change, .tick = on_tick, .arg = hub};
     return ev;
 }

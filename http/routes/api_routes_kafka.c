@@ -267,9 +267,9 @@ static cJSON *status_json(const api_routes_kafka_t *rk,
                           cJSON_CreateString(ev_status_label(ev->status)));
     if (decider) ev_explain(&decider->result, expl, sizeof(expl));
     cJSON_AddItemToObject(st, "explanation", cJSON_CreateString(expl));
-    cJSON_AddItemToObject(st, "max_time_lag_s",
-                          maybe_float(ev->rollup.time_lag_count > 0,
-                                      ev->rollup.max_time_lag_s));
+    cJSON_AddItemToObject(
+        st, "max_time_lag_s",
+        maybe_float(ev->rollup.time_lag_count > 0, ev->rollup.max_time_lag_s));
     since = mon_query_status_since(rk->q, cluster, group);
     cJSON_AddItemToObject(
         st, "since", since >= 0 ? api_json_int64(since) : cJSON_CreateNull());
@@ -382,8 +382,7 @@ cJSON *api_kafka_cluster_module(const mon_query_t *q, const char *cluster) {
     static const char *const classes[] = {"embedded", "replay", "kafka"};
     const char *cls = "embedded";
 
-    if (mon_query_cluster(q, cluster, &qc) != 0)
-        return NULL;
+    if (mon_query_cluster(q, cluster, &qc) != 0) return NULL;
     cc = qc.config;
     /* A cluster named only by a trace is fed (and clocked) by the replay
      * source: its class is that source's kind. */
@@ -434,8 +433,7 @@ static void h_topics(api_req_t *req, void *opaque) {
     api_routes_kafka_t *rk = opaque;
     mon_store_names_t names = {0};
     cJSON *body;
-    if (mon_query_topics(rk->q, api_req_param(req, "cluster"),
-                         &names) != 0) {
+    if (mon_query_topics(rk->q, api_req_param(req, "cluster"), &names) != 0) {
         api_resp_error(req, MHD_HTTP_NOT_FOUND, "cluster not found");
         return;
     }
@@ -470,9 +468,9 @@ static void h_topic_consumers(api_req_t *req, void *opaque) {
     const char *cluster = api_req_param(req, "cluster");
     mon_store_names_t names = {0};
     cJSON *body;
-    if (mon_query_topic_consumers(
-            rk->q, cluster, api_req_param(req, "topic"),
-            eval_now(rk, cluster, req->now_ms), &names) != 0) {
+    if (mon_query_topic_consumers(rk->q, cluster, api_req_param(req, "topic"),
+                                  eval_now(rk, cluster, req->now_ms),
+                                  &names) != 0) {
         api_resp_error(req, MHD_HTTP_NOT_FOUND, "cluster not found");
         return;
     }
@@ -487,8 +485,8 @@ static void h_consumers(api_req_t *req, void *opaque) {
     const char *cluster = api_req_param(req, "cluster");
     mon_store_names_t names = {0};
     cJSON *body;
-    if (mon_query_groups(rk->q, cluster,
-                         eval_now(rk, cluster, req->now_ms), &names) != 0) {
+    if (mon_query_groups(rk->q, cluster, eval_now(rk, cluster, req->now_ms),
+                         &names) != 0) {
         api_resp_error(req, MHD_HTTP_NOT_FOUND, "cluster not found");
         return;
     }
@@ -506,8 +504,7 @@ static void h_consumer(api_req_t *req, void *opaque) {
     const char *cur = NULL;
 
     memset(&d, 0, sizeof(d));
-    if (mon_query_group_detail(rk->q, cluster,
-                               api_req_param(req, "group"),
+    if (mon_query_group_detail(rk->q, cluster, api_req_param(req, "group"),
                                eval_now(rk, cluster, req->now_ms), &d) != 0) {
         mon_group_detail_free(&d);
         api_resp_error(req, MHD_HTTP_NOT_FOUND,
@@ -567,9 +564,9 @@ static void status_common(api_req_t *req, api_routes_kafka_t *rk, int all) {
         /* Warren's addition: true while the cluster's source cannot see
          * it, so this is the last evaluation made before it went blind. */
         mon_source_status_t ss;
-        cJSON_AddBoolToObject(
-            st, "stale",
-            mon_query_source(rk->q, cluster, &ss) == 0 && ss.stale);
+        cJSON_AddBoolToObject(st, "stale",
+                              mon_query_source(rk->q, cluster, &ss) == 0 &&
+                                  ss.stale);
         cJSON_AddItemToObject(body, "status", st);
         status = MHD_HTTP_OK;
     }

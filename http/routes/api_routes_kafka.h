@@ -3,8 +3,8 @@
  * Warren's evidence routes.
  *
  * Burrow v3 paths, messages, field names, field order and status codes
- * (see http/routes/README.md): cluster list and detail, topic list, topic offsets,
- * topic consumers, consumer list, consumer detail, /status (non-OK
+ * (see http/routes/README.md): cluster list and detail, topic list, topic
+ * offsets, topic consumers, consumer list, consumer detail, /status (non-OK
  * partitions only), /lag (all partitions), and the two DELETEs. An unknown
  * group's status is NOTFOUND with HTTP 404 and error false, exactly as
  * Burrow. Window entries carry observedAt = the commit's timestamp (the
@@ -15,9 +15,10 @@
  * "eta_s" (null when unknown); a found status object also has "label",
  * "explanation" (of the partition that decided the group status),
  * "max_time_lag_s" (null when no partition's time lag is known) and "since"
- * (ms the group entered this status, from the history, or null). GET .../consumer/:group/window returns every window
- * entry and head sample per partition; GET .../consumer/:group/history
- * ?since=MS returns the bounded status/lag history.
+ * (ms the group entered this status, from the history, or null). GET
+ * .../consumer/:group/window returns every window entry and head sample per
+ * partition; GET .../consumer/:group/history ?since=MS returns the bounded
+ * status/lag history.
  *
  * Evaluations (the /status and /lag bodies) are cached per path for
  * expire_cache_ms of wall time (Burrow's expire-cache); a DELETE of the

@@ -76,8 +76,7 @@ static cJSON *notifier_json(const mon_notifier_info_t *e) {
     return o;
 }
 
-cJSON *api_routes_notify_view_json(const mon_notifier_view_t *v,
-                                   cJSON *into) {
+cJSON *api_routes_notify_view_json(const mon_notifier_view_t *v, cJSON *into) {
     cJSON *arr = cJSON_AddArrayToObject(into, "notifiers");
     for (size_t i = 0; i < v->n_notifiers; i++)
         cJSON_AddItemToArray(arr, notifier_json(&v->notifiers[i]));
@@ -94,8 +93,7 @@ static cJSON *incident_json(const mon_notifier_incident_t *s) {
     if (s->open) {
         cJSON_AddStringToObject(e, "id", s->id);
         add_time(e, "start", s->start_ms);
-        if (s->sent)
-            add_time(e, "last_sent", s->last_sent_ms);
+        if (s->sent) add_time(e, "last_sent", s->last_sent_ms);
         cJSON_AddNumberToObject(e, "notifications", s->notifications);
     }
     cJSON_AddStringToObject(e, "status", ev_status_name(s->status));
@@ -157,8 +155,8 @@ static void h_incidents(api_req_t *req, void *opaque) {
     api_resp_json(req, 200, body);
 }
 
-int api_routes_notify_register(api_server_t *srv, mon_query_t *q,
-                               char *errstr, size_t errstr_size) {
+int api_routes_notify_register(api_server_t *srv, mon_query_t *q, char *errstr,
+                               size_t errstr_size) {
     if (!q || !mon_query_has_notifier(q)) {
         snprintf(errstr, errstr_size,
                  "/v3/notifiers routes: the query has no notifier");
@@ -176,13 +174,20 @@ int api_routes_notify_register(api_server_t *srv, mon_query_t *q,
 
 static unsigned silence_status(mon_silence_rc_t rc) {
     switch (rc) {
-    case MON_SILENCE_OK: return 200;
-    case MON_SILENCE_BAD: return 400;
-    case MON_SILENCE_NOT_FOUND: return 404;
-    case MON_SILENCE_NONE: return 404;
-    case MON_SILENCE_FULL: return 409;
-    case MON_SILENCE_SLOW: return 503;
-    default: return 500;
+    case MON_SILENCE_OK:
+        return 200;
+    case MON_SILENCE_BAD:
+        return 400;
+    case MON_SILENCE_NOT_FOUND:
+        return 404;
+    case MON_SILENCE_NONE:
+        return 404;
+    case MON_SILENCE_FULL:
+        return 409;
+    case MON_SILENCE_SLOW:
+        return 503;
+    default:
+        return 500;
     }
 }
 
@@ -211,15 +216,16 @@ static void h_silences(api_req_t *req, void *opaque) {
     long lc = api_req_query(req, "cluster", cl, sizeof(cl));
     long lg = api_req_query(req, "group", gr, sizeof(gr));
     if (lc == -2 || lg == -2 || (lc >= 0) != (lg >= 0)) {
-        api_resp_error(req, 400, "cluster and group: give both (the "
-                                 "silences that match that group) or "
-                                 "neither (every silence)");
+        api_resp_error(req, 400,
+                       "cluster and group: give both (the "
+                       "silences that match that group) or "
+                       "neither (every silence)");
         return;
     }
     mon_silence_info_t *v = NULL;
     size_t n = 0;
-    mon_query_silences(q, req->now_ms, lc >= 0 ? cl : NULL,
-                       lg >= 0 ? gr : NULL, &v, &n);
+    mon_query_silences(q, req->now_ms, lc >= 0 ? cl : NULL, lg >= 0 ? gr : NULL,
+                       &v, &n);
     cJSON *body = api_json_envelope(0, "silence list returned");
     cJSON *arr = cJSON_AddArrayToObject(body, "silences");
     for (size_t i = 0; i < n; i++)
@@ -267,6 +273,6 @@ int api_routes_silences_register(api_server_t *srv, mon_query_t *q,
         api_server_route(srv, "POST", "/v3/silences", h_silence_create, q,
                          errstr, errstr_size) != 0)
         return -1;
-    return api_server_route(srv, "DELETE", "/v3/silences/:id",
-                            h_silence_delete, q, errstr, errstr_size);
+    return api_server_route(srv, "DELETE", "/v3/silences/:id", h_silence_delete,
+                            q, errstr, errstr_size);
 }

@@ -42,8 +42,7 @@
 
 /* Adds the members of GET /v3/notifiers's body for v ("notifiers",
  * "deliveries") to object into; returns into. */
-cJSON *api_routes_notify_view_json(const mon_notifier_view_t *v,
-                                   cJSON *into);
+cJSON *api_routes_notify_view_json(const mon_notifier_view_t *v, cJSON *into);
 
 /* Adds the members of a group's /incidents body for g (cluster, group,
  * "incidents", "timeline") to object into; returns into. */
@@ -54,8 +53,8 @@ cJSON *api_routes_notify_group_json(const mon_notifier_group_t *g,
 /* Registers the routes over q's notifier (q borrowed; must outlive the
  * server), before api_server_start. Returns 0, or -1 with errstr set
  * (q has no notifier, or a route is taken). */
-int api_routes_notify_register(api_server_t *srv, mon_query_t *q,
-                               char *errstr, size_t errstr_size);
+int api_routes_notify_register(api_server_t *srv, mon_query_t *q, char *errstr,
+                               size_t errstr_size);
 
 /* Registers the silence routes over q's silences (q borrowed; must
  * outlive the server). Returns 0, or -1 with errstr set (q has no

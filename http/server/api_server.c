@@ -67,7 +67,7 @@ struct api_server_s {
     int started;
     int stopped;
     atomic_int ready;
-    atomic_long inflight; /* requests between URI log and completion */
+    atomic_long inflight;       /* requests between URI log and completion */
     pthread_mutex_t conns_lock; /* guards conns, conns' deadlines, cuts */
     conn_t *conns;
     uint64_t cuts;
@@ -95,7 +95,6 @@ void api_config_default(api_config_t *cfg) {
 static char *dup_or_null(const char *s) {
     return s && *s ? mon_strdup(s) : NULL;
 }
-
 
 /* A PEM file's text, NUL-terminated (libmicrohttpd's MEM_CERT/MEM_KEY),
  * at most 1 MiB. NULL with errstr naming the file on failure. */
@@ -196,13 +195,16 @@ api_server_t *api_server_new(const api_config_t *cfg, char *errstr,
     if ((cfg->tls_cert && *cfg->tls_cert) || (cfg->tls_key && *cfg->tls_key)) {
         if (!cfg->tls_cert || !*cfg->tls_cert || !cfg->tls_key ||
             !*cfg->tls_key) {
-            snprintf(errstr, errstr_size, "TLS needs both a certificate "
-                                          "and a key");
+            snprintf(errstr, errstr_size,
+                     "TLS needs both a certificate "
+                     "and a key");
             goto err;
         }
         if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-            snprintf(errstr, errstr_size, "%s: this libmicrohttpd has no "
-                     "TLS support", cfg->tls_cert);
+            snprintf(errstr, errstr_size,
+                     "%s: this libmicrohttpd has no "
+                     "TLS support",
+                     cfg->tls_cert);
             goto err;
         }
         srv->tls_cert_pem = read_pem(cfg->tls_cert, errstr, errstr_size);
@@ -451,15 +453,17 @@ static int precheck(conn_req_t *cr, struct MHD_Connection *conn,
             return 1 + send_error(cr, conn, method, MHD_HTTP_CONTENT_TOO_LARGE,
                                   "request body too large", NULL, NULL);
     }
-    if (!host_allowed(srv, MHD_lookup_connection_value(
-                               conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST))) {
+    if (!host_allowed(srv, MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                       MHD_HTTP_HEADER_HOST))) {
         char msg[400];
         const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                     MHD_HTTP_HEADER_HOST);
-        snprintf(msg, sizeof(msg), "host '%.200s' is not allowed: add it "
-                 "to [http] allowed-hosts", h);
-        return 1 + send_error(cr, conn, method, MHD_HTTP_FORBIDDEN, msg,
-                              NULL, NULL);
+        snprintf(msg, sizeof(msg),
+                 "host '%.200s' is not allowed: add it "
+                 "to [http] allowed-hosts",
+                 h);
+        return 1 + send_error(cr, conn, method, MHD_HTTP_FORBIDDEN, msg, NULL,
+                              NULL);
     }
     plen = strcspn(cr->raw, "?");
     if (api_path_parse(&cr->path, cr->raw, plen) != 0)
@@ -495,8 +499,7 @@ static int precheck(conn_req_t *cr, struct MHD_Connection *conn,
     if (method_has_body(method) &&
         !content_type_json(MHD_lookup_connection_value(
             conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)))
-        return 1 + send_error(cr, conn, method,
-                              MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+        return 1 + send_error(cr, conn, method, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
                               "Content-Type must be application/json", NULL,
                               NULL);
     return 0;
@@ -522,8 +525,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
 /* The conn_t of a connection (its socket context), or NULL. */
 static conn_t *conn_of(struct MHD_Connection *conn) {
     const union MHD_ConnectionInfo *ci =
-        conn ? MHD_get_connection_info(conn,
-                                       MHD_CONNECTION_INFO_SOCKET_CONTEXT)
+        conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT)
              : NULL;
     return ci ? ci->socket_context : NULL;
 }
@@ -549,8 +551,10 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
         /* before libmicrohttpd closes the fd: the watchdog never sees it
          * again */
         pthread_mutex_lock(&srv->conns_lock);
-        if (c->prev) c->prev->next = c->next;
-        else srv->conns = c->next;
+        if (c->prev)
+            c->prev->next = c->next;
+        else
+            srv->conns = c->next;
         if (c->next) c->next->prev = c->prev;
         pthread_mutex_unlock(&srv->conns_lock);
         free(c);
@@ -770,7 +774,8 @@ static int open_listener(const char *listen_addr, char *errstr,
     }
     for (ai = res; ai; ai = ai->ai_next) {
         int one = 1;
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+        fd = socket(ai->ai_family,
+                    ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
                     ai->ai_protocol);
         if (fd < 0) {
             err = errno;
@@ -832,8 +837,7 @@ static int connection_limit(api_server_t *srv, char *errstr,
                             size_t errstr_size) {
     struct rlimit rl;
     int open_now = open_fds();
-    unsigned want = srv->cfg.max_connections ? srv->cfg.max_connections
-                                             : 1024;
+    unsigned want = srv->cfg.max_connections ? srv->cfg.max_connections : 1024;
     long long room;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
         open_now < 0) {
@@ -844,16 +848,18 @@ static int connection_limit(api_server_t *srv, char *errstr,
     room = (long long)rl.rlim_cur - open_now - (long long)srv->cfg.reserve_fds -
            2LL * srv->cfg.threads;
     if (room < 4) {
-        snprintf(errstr, errstr_size, "listen %s: the fd limit (%llu, %d "
+        snprintf(errstr, errstr_size,
+                 "listen %s: the fd limit (%llu, %d "
                  "open) leaves no room for connections after %u reserved: "
-                 "raise it (ulimit -n)", srv->listen,
-                 (unsigned long long)rl.rlim_cur, open_now,
+                 "raise it (ulimit -n)",
+                 srv->listen, (unsigned long long)rl.rlim_cur, open_now,
                  srv->cfg.reserve_fds);
         return -1;
     }
     if ((long long)want > room) {
         if (srv->cfg.max_connections)
-            mon_log(MON_LOG_WARN, "http: max-connections %u lowered to %lld "
+            mon_log(MON_LOG_WARN,
+                    "http: max-connections %u lowered to %lld "
                     "(fd limit %llu, %d open, %u reserved)",
                     srv->cfg.max_connections, room,
                     (unsigned long long)rl.rlim_cur, open_now,
@@ -861,7 +867,8 @@ static int connection_limit(api_server_t *srv, char *errstr,
         want = (unsigned)room;
     }
     srv->cfg.max_connections = want;
-    mon_log(MON_LOG_INFO, "http: at most %u connections, %u per client, "
+    mon_log(MON_LOG_INFO,
+            "http: at most %u connections, %u per client, "
             "%lld ms per request (fd limit %llu, %d open, %u reserved)",
             want, srv->cfg.max_per_client, (long long)srv->cfg.timeout_ms,
             (unsigned long long)rl.rlim_cur, open_now, srv->cfg.reserve_fds);
@@ -884,8 +891,7 @@ int api_server_start(api_server_t *srv, char *errstr, size_t errstr_size) {
      * epoll set"), which graceful shutdown must never risk. With the
      * connection counts a monitor sees, poll costs nothing measurable. */
     flags |= MHD_USE_POLL;
-    if (srv->listen_fd < 0 &&
-        api_server_listen(srv, errstr, errstr_size) != 0)
+    if (srv->listen_fd < 0 && api_server_listen(srv, errstr, errstr_size) != 0)
         return -1;
     if (connection_limit(srv, errstr, errstr_size) != 0) return -1;
     /* room for the request line and headers we accept, plus read buffer */

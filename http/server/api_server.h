@@ -58,16 +58,16 @@
 #define API_DEFAULT_LISTEN "127.0.0.1:8000"
 
 typedef struct api_config_s {
-    const char *listen;        /* "ADDR:PORT", "[v6]:PORT"; port 0 picks
-                                * a free one; NULL: API_DEFAULT_LISTEN */
-    const char *admin_token;   /* NULL or "": no token (see open_writes) */
-    int open_writes;           /* without a token: 0 refuses writes (403),
-                                * 1 lets anyone write (Burrow's way) */
+    const char *listen;      /* "ADDR:PORT", "[v6]:PORT"; port 0 picks
+                              * a free one; NULL: API_DEFAULT_LISTEN */
+    const char *admin_token; /* NULL or "": no token (see open_writes) */
+    int open_writes;         /* without a token: 0 refuses writes (403),
+                              * 1 lets anyone write (Burrow's way) */
     const char *const *allowed_hosts; /* Host names accepted besides IP
-                                * literals, localhost and hostname; "*"
-                                * accepts any */
+                                       * literals, localhost and hostname; "*"
+                                       * accepts any */
     size_t n_allowed_hosts;
-    const char *tls_cert;      /* PEM file paths: HTTPS; NULL: HTTP */
+    const char *tls_cert; /* PEM file paths: HTTPS; NULL: HTTP */
     const char *tls_key;
     size_t max_url;            /* request target bytes; 0: 2048 */
     size_t max_header;         /* header bytes in total; 0: 8192 */

@@ -50,7 +50,7 @@ struct api_sse_hub_s {
     size_t listed; /* clients on the list, gone or not */
     int64_t heartbeat_ms;
     mon_worker_t *heartbeat; /* owned by the hub's creator thread */
-    atomic_size_t live; /* streams not yet released */
+    atomic_size_t live;      /* streams not yet released */
     atomic_uint_least64_t dropped_total;
 };
 

@@ -46,14 +46,11 @@ int64_t mon_clock_advance(mon_clock_state_t *st, int64_t sys_wall_ms,
         }
         return sys_wall_ms;
     }
-    if (-err > MON_CLOCK_STEP_MS && !st->behind)
-        *stepped_ms = -err;
-    if (-err > MON_CLOCK_STEP_MS)
-        st->behind = 1;
+    if (-err > MON_CLOCK_STEP_MS && !st->behind) *stepped_ms = -err;
+    if (-err > MON_CLOCK_STEP_MS) st->behind = 1;
     /* slew: give back at most SLEW per mille of the time that passed */
     int64_t give = elapsed * MON_CLOCK_SLEW_PERMILLE / 1000;
-    if (give > -err)
-        give = -err;
+    if (give > -err) give = -err;
     st->offset_ms -= give;
     if (st->behind && give == -err) {
         st->behind = 0;
@@ -77,8 +74,7 @@ int64_t mon_clock_wall_ms(void) {
                 "clock: the system clock stepped back by %lld ms; Warren's "
                 "clock keeps running forward and slews back to it",
                 (long long)stepped);
-    if (caught_up)
-        mon_log(MON_LOG_INFO, "clock: back on the system clock");
+    if (caught_up) mon_log(MON_LOG_INFO, "clock: back on the system clock");
     return now;
 }
 
@@ -97,8 +93,7 @@ void mon_clock_cond_init(pthread_cond_t *cond) {
 int mon_clock_cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *mutex,
                            int64_t ms) {
     struct timespec ts;
-    if (ms <= 0)
-        return ETIMEDOUT;
+    if (ms <= 0) return ETIMEDOUT;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     ts.tv_sec += (time_t)(ms / 1000);
     ts.tv_nsec += (long)(ms % 1000) * 1000000L;
@@ -110,8 +105,7 @@ int mon_clock_cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *mutex,
 }
 
 void mon_clock_sleep_ms(int64_t ms) {
-    if (ms <= 0)
-        return;
+    if (ms <= 0) return;
     struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
@@ -136,8 +130,7 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
 #define RFC3339_MAX_MS (253402300799999LL)
 
 char *mon_clock_rfc3339(int64_t ms, char *buf, size_t size) {
-    if (!size)
-        return buf;
+    if (!size) return buf;
     if (ms < RFC3339_MIN_MS || ms > RFC3339_MAX_MS) {
         snprintf(buf, size, "@%lldms", (long long)ms);
         return buf;
@@ -167,8 +160,7 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
 static int digits(const char **p, int n, int *v) {
     *v = 0;
     for (int i = 0; i < n; i++, (*p)++) {
-        if (**p < '0' || **p > '9')
-            return -1;
+        if (**p < '0' || **p > '9') return -1;
         *v = *v * 10 + (**p - '0');
     }
     return 0;
@@ -179,21 +171,19 @@ int mon_clock_parse_rfc3339(const char *s, int64_t *ms) {
                                      31, 31, 30, 31, 30, 31};
     const char *p = s;
     int y, mo, d, h, mi, sec, frac = 0, oh = 0, om = 0, sign = 0;
-    if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) ||
-        *p++ != '-' || digits(&p, 2, &d) || (*p != 'T' && *p != 't'))
+    if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
+        digits(&p, 2, &d) || (*p != 'T' && *p != 't'))
         return -1;
     p++;
-    if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi) ||
-        *p++ != ':' || digits(&p, 2, &sec))
+    if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi) || *p++ != ':' ||
+        digits(&p, 2, &sec))
         return -1;
     if (*p == '.') {
         p++;
         int n = 0;
         for (; *p >= '0' && *p <= '9'; p++, n++)
-            if (n < 3)
-                frac = frac * 10 + (*p - '0');
-        if (n == 0)
-            return -1;
+            if (n < 3) frac = frac * 10 + (*p - '0');
+        if (n == 0) return -1;
         for (; n < 3; n++)
             frac *= 10;
     }
@@ -211,8 +201,7 @@ int mon_clock_parse_rfc3339(const char *s, int64_t *ms) {
         h > 23 || mi > 59 || sec > 60)
         return -1;
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (mo == 2 && d == 29 && !leap)
-        return -1;
+    if (mo == 2 && d == 29 && !leap) return -1;
     if (sec == 60) /* a leap second reads as the next second's start */
         sec = 59, frac = 999;
     int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);

@@ -50,8 +50,7 @@ typedef struct mon_clock_state_s {
  * (0 when it did not: drift, forward steps, catching up) and *caught_up
  * to 1 when a slew ends. Pure: no clock read, no lock. */
 int64_t mon_clock_advance(mon_clock_state_t *st, int64_t sys_wall_ms,
-                          int64_t mono_ms, int64_t *stepped_ms,
-                          int *caught_up);
+                          int64_t mono_ms, int64_t *stepped_ms, int *caught_up);
 
 /* The daemon's wall clock in ms since the Unix epoch: CLOCK_REALTIME made
  * step-safe by mon_clock_advance (a backwards step is logged as a WARN and

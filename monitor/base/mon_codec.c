@@ -71,8 +71,7 @@ void mon_wbuf_put(mon_wbuf_t *b, const void *src, size_t n) {
         b->p = mon_realloc(b->p, nc);
         b->cap = nc;
     }
-    if (n)
-        memcpy(b->p + b->len, src, n);
+    if (n) memcpy(b->p + b->len, src, n);
     b->len += n;
 }
 
@@ -117,8 +116,8 @@ void mon_wbuf_free(mon_wbuf_t *b) {
     memset(b, 0, sizeof(*b));
 }
 
-void mon_rbuf_init(mon_rbuf_t *r, const void *p, size_t len,
-                   const char *path, char *errstr, size_t errstr_size) {
+void mon_rbuf_init(mon_rbuf_t *r, const void *p, size_t len, const char *path,
+                   char *errstr, size_t errstr_size) {
     memset(r, 0, sizeof(*r));
     r->p = p;
     r->len = len;
@@ -136,8 +135,7 @@ int mon_rbuf_fail(mon_rbuf_t *r, size_t at, const char *why) {
 }
 
 int mon_rbuf_need(mon_rbuf_t *r, size_t n, const char *what) {
-    if (r->failed)
-        return -1;
+    if (r->failed) return -1;
     if (n > r->len - r->pos) {
         char msg[160];
         snprintf(msg, sizeof(msg), "truncated %s (%zu bytes needed, %zu left)",
@@ -148,31 +146,27 @@ int mon_rbuf_need(mon_rbuf_t *r, size_t n, const char *what) {
 }
 
 int mon_rbuf_u8(mon_rbuf_t *r, uint8_t *v, const char *what) {
-    if (mon_rbuf_need(r, 1, what) < 0)
-        return -1;
+    if (mon_rbuf_need(r, 1, what) < 0) return -1;
     *v = r->p[r->pos++];
     return 0;
 }
 
 int mon_rbuf_u16(mon_rbuf_t *r, uint16_t *v, const char *what) {
-    if (mon_rbuf_need(r, 2, what) < 0)
-        return -1;
+    if (mon_rbuf_need(r, 2, what) < 0) return -1;
     *v = mon_le16(r->p + r->pos);
     r->pos += 2;
     return 0;
 }
 
 int mon_rbuf_u32(mon_rbuf_t *r, uint32_t *v, const char *what) {
-    if (mon_rbuf_need(r, 4, what) < 0)
-        return -1;
+    if (mon_rbuf_need(r, 4, what) < 0) return -1;
     *v = mon_le32(r->p + r->pos);
     r->pos += 4;
     return 0;
 }
 
 int mon_rbuf_i64(mon_rbuf_t *r, int64_t *v, const char *what) {
-    if (mon_rbuf_need(r, 8, what) < 0)
-        return -1;
+    if (mon_rbuf_need(r, 8, what) < 0) return -1;
     *v = (int64_t)mon_le64(r->p + r->pos);
     r->pos += 8;
     return 0;
@@ -180,8 +174,7 @@ int mon_rbuf_i64(mon_rbuf_t *r, int64_t *v, const char *what) {
 
 int mon_rbuf_f64(mon_rbuf_t *r, double *v, const char *what) {
     int64_t bits;
-    if (mon_rbuf_i64(r, &bits, what) < 0)
-        return -1;
+    if (mon_rbuf_i64(r, &bits, what) < 0) return -1;
     memcpy(v, &bits, sizeof(*v));
     return 0;
 }
@@ -192,8 +185,7 @@ int mon_rbuf_str(mon_rbuf_t *r, const char **s, size_t *len, int nonempty,
     size_t at = r->pos;
     if (mon_rbuf_u16(r, &n, what) < 0 || mon_rbuf_need(r, n, what) < 0)
         return -1;
-    if (nonempty && n == 0)
-        return mon_rbuf_fail(r, at, "empty name");
+    if (nonempty && n == 0) return mon_rbuf_fail(r, at, "empty name");
     if (memchr(r->p + r->pos, '\0', n))
         return mon_rbuf_fail(r, at, "NUL byte in a string");
     *s = (const char *)r->p + r->pos;
@@ -202,8 +194,7 @@ int mon_rbuf_str(mon_rbuf_t *r, const char **s, size_t *len, int nonempty,
     return 0;
 }
 
-int mon_rbuf_str32_dup(mon_rbuf_t *r, char **s, size_t *len,
-                       const char *what) {
+int mon_rbuf_str32_dup(mon_rbuf_t *r, char **s, size_t *len, const char *what) {
     uint32_t n;
     *s = NULL;
     if (mon_rbuf_u32(r, &n, what) < 0 || mon_rbuf_need(r, n, what) < 0)
@@ -213,20 +204,18 @@ int mon_rbuf_str32_dup(mon_rbuf_t *r, char **s, size_t *len,
     v[n] = '\0';
     r->pos += n;
     *s = v;
-    if (len)
-        *len = n;
+    if (len) *len = n;
     return 0;
 }
 
 int mon_rbuf_count(mon_rbuf_t *r, uint32_t *n, size_t min_item, uint32_t max,
                    const char *what) {
     size_t at = r->pos;
-    if (mon_rbuf_u32(r, n, what) < 0)
-        return -1;
+    if (mon_rbuf_u32(r, n, what) < 0) return -1;
     if (*n > max || (size_t)*n * min_item > r->len - r->pos) {
         char msg[160];
-        snprintf(msg, sizeof(msg), "%s %u exceeds what the file can hold",
-                 what, *n);
+        snprintf(msg, sizeof(msg), "%s %u exceeds what the file can hold", what,
+                 *n);
         return mon_rbuf_fail(r, at, msg);
     }
     return 0;
@@ -264,11 +253,11 @@ int mon_state_v1_check(mon_rbuf_t *r, size_t len_at, size_t crc_at,
     r->pos = len_at;
     mon_rbuf_i64(r, &blen, "body length");
     r->pos = crc_at;
-    if (mon_rbuf_u32(r, &crc, "crc") < 0)
-        return -1;
+    if (mon_rbuf_u32(r, &crc, "crc") < 0) return -1;
     if (body_at > r->len || blen < 0 || (uint64_t)blen != r->len - body_at)
-        return mon_rbuf_fail(r, len_at, "body length does not match the "
-                                        "file size");
+        return mon_rbuf_fail(r, len_at,
+                             "body length does not match the "
+                             "file size");
     if (crc != crc32_ieee(r->p + body_at, (size_t)blen))
         return mon_rbuf_fail(r, crc_at, "checksum mismatch (corrupt file)");
     return 0;
@@ -285,18 +274,20 @@ mon_state_kind_t mon_state_check(const void *data, size_t len,
     mon_rbuf_init(&r, data, len, path, errstr, errstr_size);
     memcpy(m, magic, strnlen(magic, 8));
     if (len < 12 || memcmp(p, m, 8) != 0) {
-        mon_rbuf_fail(&r, 0, len < 8 || memcmp(p, m, 8) != 0
-                                 ? "bad magic (not this kind of Warren file)"
-                                 : "truncated header");
+        mon_rbuf_fail(&r, 0,
+                      len < 8 || memcmp(p, m, 8) != 0
+                          ? "bad magic (not this kind of Warren file)"
+                          : "truncated header");
         return MON_STATE_BAD;
     }
     *found = mon_le32(p + 8);
-    if (*found >= 1 && *found < version)
-        return MON_STATE_OLD;
+    if (*found >= 1 && *found < version) return MON_STATE_OLD;
     if (*found != version) {
         char why[96];
-        snprintf(why, sizeof(why), "unsupported format version %u (this "
-                 "build reads 1 to %u)", *found, version);
+        snprintf(why, sizeof(why),
+                 "unsupported format version %u (this "
+                 "build reads 1 to %u)",
+                 *found, version);
         mon_rbuf_fail(&r, 8, why);
         return MON_STATE_BAD;
     }
@@ -335,8 +326,8 @@ int mon_file_write_atomic(const char *path, const void *head, size_t hlen,
         snprintf(errstr, errstr_size, "%s: %s", tmp, strerror(errno));
         return -1;
     }
-    if (bc_fs_write_all(fd, head, hlen) < 0 || bc_fs_write_all(fd, body, blen) < 0 ||
-        fsync(fd) < 0) {
+    if (bc_fs_write_all(fd, head, hlen) < 0 ||
+        bc_fs_write_all(fd, body, blen) < 0 || fsync(fd) < 0) {
         snprintf(errstr, errstr_size, "%s: write: %s", tmp, strerror(errno));
         goto out;
     }
@@ -347,8 +338,7 @@ int mon_file_write_atomic(const char *path, const void *head, size_t hlen,
         goto out;
     }
     if (rename(tmp, path) < 0) {
-        snprintf(errstr, errstr_size, "%s: rename: %s", path,
-                 strerror(errno));
+        snprintf(errstr, errstr_size, "%s: rename: %s", path, strerror(errno));
         goto out;
     }
     if (fsync_dir_of(path) < 0) {
@@ -358,10 +348,8 @@ int mon_file_write_atomic(const char *path, const void *head, size_t hlen,
     }
     rc = 0;
 out:
-    if (fd >= 0)
-        close(fd);
-    if (rc != 0)
-        unlink(tmp);
+    if (fd >= 0) close(fd);
+    if (rc != 0) unlink(tmp);
     return rc;
 }
 
@@ -372,8 +360,7 @@ int mon_file_read(const char *path, unsigned char **data, size_t *len,
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || fstat(fd, &sb) < 0) {
         snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+        if (fd >= 0) close(fd);
         return -1;
     }
     if (!S_ISREG(sb.st_mode)) {
@@ -384,8 +371,7 @@ int mon_file_read(const char *path, unsigned char **data, size_t *len,
     unsigned char *buf = mon_malloc((size_t)sb.st_size + 1);
     while (got < (size_t)sb.st_size) {
         ssize_t n = read(fd, buf + got, (size_t)sb.st_size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
+        if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
             snprintf(errstr, errstr_size, "%s: read: %s", path,
                      n < 0 ? strerror(errno) : "file shrank");
@@ -414,8 +400,8 @@ char *mon_file_read_max(const char *path, size_t max, size_t *lenp,
     for (;;) {
         if (len == cap) {
             if (cap >= max) {
-                snprintf(errstr, errstr_size, "%s: larger than %zu bytes",
-                         path, max);
+                snprintf(errstr, errstr_size, "%s: larger than %zu bytes", path,
+                         max);
                 goto err;
             }
             cap = cap ? cap * 2 : 4096;
@@ -423,8 +409,7 @@ char *mon_file_read_max(const char *path, size_t max, size_t *lenp,
         }
         size_t got = fread(buf + len, 1, cap - len, f);
         len += got;
-        if (got == 0)
-            break;
+        if (got == 0) break;
     }
     if (ferror(f)) {
         snprintf(errstr, errstr_size, "%s: %s", path,

@@ -49,7 +49,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-
 /* Little-endian loads and stores of 16/32/64-bit integers at p. */
 uint16_t mon_le16(const void *p);
 uint32_t mon_le32(const void *p);
@@ -121,8 +120,8 @@ typedef struct mon_rbuf_s {
 } mon_rbuf_t;
 
 /* A reader over p[0..len) reporting errors as "path: byte N: why". */
-void mon_rbuf_init(mon_rbuf_t *r, const void *p, size_t len,
-                   const char *path, char *errstr, size_t errstr_size);
+void mon_rbuf_init(mon_rbuf_t *r, const void *p, size_t len, const char *path,
+                   char *errstr, size_t errstr_size);
 
 /* Records a failure at byte `at` (the first one wins); returns -1. */
 int mon_rbuf_fail(mon_rbuf_t *r, size_t at, const char *why);
@@ -144,8 +143,7 @@ int mon_rbuf_str(mon_rbuf_t *r, const char **s, size_t *len, int nonempty,
 /* A u32-length-prefixed string (any bytes) copied into a new buffer with
  * a NUL after it (caller frees); *len, when not NULL, gets the length.
  * *s is NULL on failure. */
-int mon_rbuf_str32_dup(mon_rbuf_t *r, char **s, size_t *len,
-                       const char *what);
+int mon_rbuf_str32_dup(mon_rbuf_t *r, char **s, size_t *len, const char *what);
 
 /* For the version 1 store and history files: checks that the u64 body
  * length at byte len_at matches the file (the body runs from body_at to
@@ -175,7 +173,7 @@ int mon_file_read(const char *path, unsigned char **data, size_t *len,
  * a malloc'd buffer (NUL-terminated, the NUL not counted in *len).
  * Returns the buffer, or NULL with errstr "PATH: why" (including "larger
  * than MAX bytes" once max bytes have been read). */
-char *mon_file_read_max(const char *path, size_t max, size_t *len,
-                        char *errstr, size_t errstr_size);
+char *mon_file_read_max(const char *path, size_t max, size_t *len, char *errstr,
+                        size_t errstr_size);
 
 #endif

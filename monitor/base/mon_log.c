@@ -94,10 +94,14 @@ static size_t utf8_len(const unsigned char *p) {
     size_t n, i;
     unsigned cp;
     if (c < 0x80) return 1;
-    if (c >= 0xc2 && c <= 0xdf) n = 2, cp = c & 0x1f;
-    else if (c >= 0xe0 && c <= 0xef) n = 3, cp = c & 0x0f;
-    else if (c >= 0xf0 && c <= 0xf4) n = 4, cp = c & 0x07;
-    else return 0;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2, cp = c & 0x1f;
+    else if (c >= 0xe0 && c <= 0xef)
+        n = 3, cp = c & 0x0f;
+    else if (c >= 0xf0 && c <= 0xf4)
+        n = 4, cp = c & 0x07;
+    else
+        return 0;
     for (i = 1; i < n; i++) {
         if ((p[i] & 0xc0) != 0x80) return 0;
         cp = (cp << 6) | (p[i] & 0x3f);
@@ -170,8 +174,7 @@ static int text_needs_quotes(const char *v) {
 
 /* Appends a text value, quoted and with \" and \\ escaped if needed; the
  * closing quote may use one byte past cap (see emit). */
-static void append_text_value(char *dst, size_t *n, size_t cap,
-                              const char *v) {
+static void append_text_value(char *dst, size_t *n, size_t cap, const char *v) {
     const char *p;
     char one[2] = {0, 0};
     if (!text_needs_quotes(v)) {
@@ -413,8 +416,7 @@ int mon_log_limit_event(mon_log_limit_t *lim, int64_t now_ms,
             size_t old = 0;
             for (size_t i = 1; i < lim->n; i++)
                 if (lim->e[i].since_ms < lim->e[old].since_ms) old = i;
-            if (lim->e[old].repeated > 0)
-                entry_write_repeats(&lim->e[old]);
+            if (lim->e[old].repeated > 0) entry_write_repeats(&lim->e[old]);
             entry_remove(lim, old);
         }
         e = &lim->e[lim->n++];

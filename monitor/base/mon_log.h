@@ -105,17 +105,17 @@ typedef struct mon_log_field_s {
     long long num;
 } mon_log_field_t;
 
-#define MON_LF_STR(k, v) \
+#define MON_LF_STR(k, v)                                                       \
     ((mon_log_field_t){.key = (k), .kind = MON_LOG_F_STR, .str = (v)})
-#define MON_LF_INT(k, v) \
-    ((mon_log_field_t){.key = (k), .kind = MON_LOG_F_INT, \
-                       .num = (long long)(v)})
+#define MON_LF_INT(k, v)                                                       \
+    ((mon_log_field_t){                                                        \
+        .key = (k), .kind = MON_LOG_F_INT, .num = (long long)(v)})
 /* The two arguments (array, count) of mon_log_kv for a list of fields:
  * mon_log_kv(MON_LOG_WARN, MON_LOG_FIELDS(MON_LF_STR("cluster", c)),
  *            "cluster unavailable"). */
-#define MON_LOG_FIELDS(...)                       \
-    (const mon_log_field_t[]){__VA_ARGS__},       \
-        (sizeof((const mon_log_field_t[]){__VA_ARGS__}) / \
+#define MON_LOG_FIELDS(...)                                                    \
+    (const mon_log_field_t[]){__VA_ARGS__},                                    \
+        (sizeof((const mon_log_field_t[]){__VA_ARGS__}) /                      \
          sizeof(mon_log_field_t))
 
 /* Writes one event with fields (n_fields of them, fields may be NULL when
@@ -138,8 +138,8 @@ void mon_log_kv_always(mon_log_level_t level, const mon_log_field_t *fields,
  * after the window (or mon_log_limit_flush once the window has passed)
  * writes one line with the last repeat's message and fields plus
  * "repeated" (how many were folded) and "over_s" (seconds from the line
- * written to the last repeat), then a new window starts. Keeps at most 64 keys (the oldest is flushed and dropped).
- * Its own mutex guards it; any thread. */
+ * written to the last repeat), then a new window starts. Keeps at most 64 keys
+ * (the oldest is flushed and dropped). Its own mutex guards it; any thread. */
 typedef struct mon_log_limit_s mon_log_limit_t;
 
 /* A limiter with the given window (ms, at least 1). Never NULL. */

@@ -38,7 +38,6 @@ char *mon_strndup(const char *s, size_t n) {
 }
 
 void mon_assert_fail(const char *expr, const char *file, int line) {
-    fprintf(stderr, "warren: assertion failed: %s (%s:%d)\n", expr, file,
-            line);
+    fprintf(stderr, "warren: assertion failed: %s (%s:%d)\n", expr, file, line);
     abort();
 }

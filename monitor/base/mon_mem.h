@@ -19,7 +19,7 @@ char *mon_strndup(const char *s, size_t n);
 /* Reports file:line and the expression, then aborts. */
 void mon_assert_fail(const char *expr, const char *file, int line);
 
-#define WARREN_ASSERT(e)                                                      \
+#define WARREN_ASSERT(e)                                                       \
     ((e) ? (void)0 : mon_assert_fail(#e, __FILE__, __LINE__))
 
 #endif

@@ -27,8 +27,7 @@ static int rx_quant(rx_scan_t *s, long *mult, int *plural) {
         *plural = c != '?';
         return 1;
     }
-    if (c != '{' || !isdigit((unsigned char)s->p[1]))
-        return 0;
+    if (c != '{' || !isdigit((unsigned char)s->p[1])) return 0;
     char *end;
     long lo = strtol(s->p + 1, &end, 10), hi = lo;
     if (*end == ',') {
@@ -39,8 +38,7 @@ static int rx_quant(rx_scan_t *s, long *mult, int *plural) {
             end++;
         }
     }
-    if (*end != '}')
-        return 0; /* regcomp decides */
+    if (*end != '}') return 0; /* regcomp decides */
     if (lo > MON_REGEX_MAX_COUNT || hi > MON_REGEX_MAX_COUNT) {
         snprintf(s->why, sizeof(s->why), "a repetition count above %d",
                  MON_REGEX_MAX_COUNT);
@@ -66,24 +64,21 @@ static int rx_seq(rx_scan_t *s, int depth, long *size, int *quantified) {
         }
         if (*s->p == '(') {
             if (depth > 32) {
-                snprintf(s->why, sizeof(s->why), "groups nested deeper "
+                snprintf(s->why, sizeof(s->why),
+                         "groups nested deeper "
                          "than 32");
                 return -1;
             }
             s->p++;
-            if (rx_seq(s, depth + 1, &atom, &inner_q) != 0)
-                return -1;
-            if (*s->p == ')')
-                s->p++;
+            if (rx_seq(s, depth + 1, &atom, &inner_q) != 0) return -1;
+            if (*s->p == ')') s->p++;
         } else if (*s->p == '[') {
             const char *q = s->p + 1;
-            if (*q == '^')
-                q++;
-            if (*q == ']')
-                q++;
+            if (*q == '^') q++;
+            if (*q == ']') q++;
             while (*q && *q != ']') {
-                if (q[0] == '[' && (q[1] == ':' || q[1] == '.' ||
-                                    q[1] == '=')) {
+                if (q[0] == '[' &&
+                    (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
                     const char *close = strchr(q + 2, q[1]);
                     q = close && close[1] == ']' ? close + 2 : q + 1;
                 } else {
@@ -98,18 +93,19 @@ static int rx_seq(rx_scan_t *s, int depth, long *size, int *quantified) {
         }
         long mult;
         int plural, rc = rx_quant(s, &mult, &plural);
-        if (rc < 0)
-            return -1;
+        if (rc < 0) return -1;
         if (rc == 1) {
             long m2;
             int p2;
             if (rx_quant(s, &m2, &p2) != 0) {
-                snprintf(s->why, sizeof(s->why), "stacked quantifiers "
+                snprintf(s->why, sizeof(s->why),
+                         "stacked quantifiers "
                          "(a quantifier right after another)");
                 return -1;
             }
             if (inner_q && plural) {
-                snprintf(s->why, sizeof(s->why), "stacked quantifiers "
+                snprintf(s->why, sizeof(s->why),
+                         "stacked quantifiers "
                          "(a repeated group that itself repeats, as in "
                          "(a+)+)");
                 return -1;
@@ -120,8 +116,10 @@ static int rx_seq(rx_scan_t *s, int depth, long *size, int *quantified) {
         *size += atom;
         *quantified |= inner_q;
         if (*size > MON_REGEX_MAX_SIZE) {
-            snprintf(s->why, sizeof(s->why), "it expands to more than %d "
-                     "elements", MON_REGEX_MAX_SIZE);
+            snprintf(s->why, sizeof(s->why),
+                     "it expands to more than %d "
+                     "elements",
+                     MON_REGEX_MAX_SIZE);
             return -1;
         }
     }
@@ -137,8 +135,7 @@ int mon_regex_bound(const char *pattern, char *why, size_t why_size) {
             snprintf(why, why_size, "%s", scan.why);
             return -1;
         }
-        if (*scan.p == ')')
-            scan.p++;
+        if (*scan.p == ')') scan.p++;
     }
     return 0;
 }

@@ -15,8 +15,8 @@
 #include <stddef.h>
 
 #define MON_REGEX_WHY_SIZE 160
-#define MON_REGEX_MAX_COUNT 255  /* largest {m,n} count */
-#define MON_REGEX_MAX_SIZE 4096  /* elements once repetitions expand */
+#define MON_REGEX_MAX_COUNT 255 /* largest {m,n} count */
+#define MON_REGEX_MAX_SIZE 4096 /* elements once repetitions expand */
 
 /* Checks POSIX ERE pattern: a quantifier right after another, a
  * quantifier other than ? over a group that itself repeats, a count over

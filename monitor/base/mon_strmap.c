@@ -38,8 +38,7 @@ mon_strmap_t *mon_strmap_new(void) {
 }
 
 void mon_strmap_destroy(mon_strmap_t *m) {
-    if (!m)
-        return;
+    if (!m) return;
     for (size_t i = 0; i < m->cap; i++)
         free(m->slots[i].key);
     free(m->slots);
@@ -69,8 +68,7 @@ static void grow(mon_strmap_t *m) {
     m->cap *= 2;
     m->slots = mon_calloc(m->cap, sizeof(*m->slots));
     for (size_t i = 0; i < oldcap; i++) {
-        if (!old[i].key)
-            continue;
+        if (!old[i].key) continue;
         size_t j = old[i].hash & (m->cap - 1);
         while (m->slots[j].key)
             j = (j + 1) & (m->cap - 1);
@@ -82,8 +80,7 @@ static void grow(mon_strmap_t *m) {
 void *mon_strmap_put(mon_strmap_t *m, const char *key, size_t len,
                      void *value) {
     WARREN_ASSERT(value != NULL);
-    if ((m->count + 1) * 10 > m->cap * 7)
-        grow(m);
+    if ((m->count + 1) * 10 > m->cap * 7) grow(m);
     uint64_t h = hash_of(key, len);
     size_t i = find_slot(m, key, len, h);
     slot_t *s = &m->slots[i];
@@ -105,8 +102,7 @@ void *mon_strmap_put(mon_strmap_t *m, const char *key, size_t len,
 void *mon_strmap_del(mon_strmap_t *m, const char *key, size_t len) {
     size_t mask = m->cap - 1;
     size_t i = find_slot(m, key, len, hash_of(key, len));
-    if (!m->slots[i].key)
-        return NULL;
+    if (!m->slots[i].key) return NULL;
     void *value = m->slots[i].value;
     free(m->slots[i].key);
     m->slots[i].key = NULL;
@@ -135,19 +131,16 @@ int mon_strmap_each(const mon_strmap_t *m,
                               void *arg),
                     void *arg) {
     for (size_t i = 0; i < m->cap; i++) {
-        if (!m->slots[i].key)
-            continue;
+        if (!m->slots[i].key) continue;
         int rc = fn(m->slots[i].key, m->slots[i].len, m->slots[i].value, arg);
-        if (rc)
-            return rc;
+        if (rc) return rc;
     }
     return 0;
 }
 
 size_t mon_strmap_key2(char *buf, size_t size, const char *a, const char *b) {
     size_t la = strlen(a), lb = strlen(b);
-    if (la + 1 + lb + 1 > size)
-        return 0;
+    if (la + 1 + lb + 1 > size) return 0;
     memcpy(buf, a, la);
     buf[la] = '\0';
     memcpy(buf + la + 1, b, lb);

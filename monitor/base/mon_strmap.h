@@ -26,8 +26,7 @@ void *mon_strmap_get(const mon_strmap_t *m, const char *key, size_t len);
 
 /* Stores value under key, replacing and returning the previous value
  * (NULL when the key was new). value must not be NULL. */
-void *mon_strmap_put(mon_strmap_t *m, const char *key, size_t len,
-                     void *value);
+void *mon_strmap_put(mon_strmap_t *m, const char *key, size_t len, void *value);
 
 /* Removes key and returns its value, or NULL when absent. */
 void *mon_strmap_del(mon_strmap_t *m, const char *key, size_t len);

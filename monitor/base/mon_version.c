@@ -5,6 +5,10 @@
 
 #include "warren_version.h"
 
-const char *mon_version(void) { return WARREN_VERSION; }
+const char *mon_version(void) {
+    return WARREN_VERSION;
+}
 
-const char *mon_version_user_agent(void) { return "Warren/" WARREN_VERSION; }
+const char *mon_version_user_agent(void) {
+    return "Warren/" WARREN_VERSION;
+}

@@ -67,8 +67,7 @@ bool mon_worker_stopping(const mon_worker_t *w) {
 }
 
 bool mon_worker_sleep(mon_worker_t *w, int64_t ms) {
-    if (ms <= 0)
-        return mon_worker_stopping(w);
+    if (ms <= 0) return mon_worker_stopping(w);
     int64_t end = mon_clock_mono_ms() + ms;
     pthread_mutex_lock(&w->lock);
     while (!atomic_load(&w->stop) && !w->wakes)
@@ -81,8 +80,7 @@ bool mon_worker_sleep(mon_worker_t *w, int64_t ms) {
 }
 
 void mon_worker_wake(mon_worker_t *w) {
-    if (!w)
-        return;
+    if (!w) return;
     pthread_mutex_lock(&w->lock);
     w->wakes++;
     pthread_cond_broadcast(&w->cond);
@@ -90,8 +88,7 @@ void mon_worker_wake(mon_worker_t *w) {
 }
 
 void mon_worker_request_stop(mon_worker_t *w) {
-    if (!w)
-        return;
+    if (!w) return;
     pthread_mutex_lock(&w->lock);
     atomic_store(&w->stop, true);
     pthread_cond_broadcast(&w->cond);
@@ -100,8 +97,7 @@ void mon_worker_request_stop(mon_worker_t *w) {
 
 void mon_worker_stop(mon_worker_t **wp) {
     mon_worker_t *w = *wp;
-    if (!w)
-        return;
+    if (!w) return;
     mon_worker_request_stop(w);
     pthread_join(w->thread, NULL);
     *wp = NULL;

@@ -318,8 +318,7 @@ static int cmd_produce(int argc, char **argv) {
     pc.durable = durable;
     bc_producer_t *p = bc_producer_new(b, &pc, err, sizeof(err));
     if (!p) {
-        fprintf(stderr, "warren broker %s: %s; nothing was stored\n", cmd,
-                err);
+        fprintf(stderr, "warren broker %s: %s; nothing was stored\n", cmd, err);
         code = 1;
     }
     int64_t *counts = mon_calloc((size_t)nparts, sizeof(*counts));

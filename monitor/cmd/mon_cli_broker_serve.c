@@ -61,9 +61,15 @@ int mon_cli_broker_serve(int argc, char **argv) {
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (opt) {
-        case 'd': dir = optarg; break;
-        case 'l': kc.listen = optarg; break;
-        case 'a': kc.advertised = optarg; break;
+        case 'd':
+            dir = optarg;
+            break;
+        case 'l':
+            kc.listen = optarg;
+            break;
+        case 'a':
+            kc.advertised = optarg;
+            break;
         case 'n':
             kc.num_partitions = (int32_t)strtol(optarg, &end, 10);
             if (*end || kc.num_partitions < 1 || kc.num_partitions > 10000)
@@ -79,14 +85,19 @@ int mon_cli_broker_serve(int argc, char **argv) {
             if (*end || kc.idle_timeout_ms < 1)
                 return bad("--idle-timeout-ms: expected >= 1, not ", optarg);
             break;
-        case 'N': kc.auto_create_topics = 0; break;
-        case 'c': kc.fetch_copy = 1; break;
+        case 'N':
+            kc.auto_create_topics = 0;
+            break;
+        case 'c':
+            kc.fetch_copy = 1;
+            break;
         case 'h':
             printf("usage: warren broker serve %s\n",
                    MON_CLI_BROKER_SERVE_USAGE);
             return 0;
-        default: return bad("unknown option or missing argument: ",
-                            argv[optind - 1]);
+        default:
+            return bad("unknown option or missing argument: ",
+                       argv[optind - 1]);
         }
     }
     if (optind < argc) return bad("unexpected argument: ", argv[optind]);
@@ -97,14 +108,14 @@ int mon_cli_broker_serve(int argc, char **argv) {
     bc_broker_conf_t bconf = bc_broker_conf_default();
     bconf.create_if_missing = 1;
     bconf.msg_fn = log_line;
-    bc_broker_t *b = bc_broker_open(dir, &bconf, mon_clock_wall_ms(), &e, err,
-                                    sizeof(err));
+    bc_broker_t *b =
+        bc_broker_open(dir, &bconf, mon_clock_wall_ms(), &e, err, sizeof(err));
     if (!b) {
         fprintf(stderr, "warren broker serve: %s\n", err);
         return 2;
     }
-    bc_offsets_t *off = bc_offsets_open(b, NULL, mon_clock_wall_ms(), NULL, err,
-                                        sizeof(err));
+    bc_offsets_t *off =
+        bc_offsets_open(b, NULL, mon_clock_wall_ms(), NULL, err, sizeof(err));
     bc_kserver_t *srv = NULL;
     if (!off) {
         fprintf(stderr, "warren broker serve: %s\n", err);

@@ -81,14 +81,12 @@ static int listen_free(const mon_config_http_t *hc, char *why, size_t size) {
     if (rc != 0)
         snprintf(why, size, "cannot listen on %s: %s", hc->listen,
                  strerror(errno));
-    if (fd >= 0)
-        close(fd);
+    if (fd >= 0) close(fd);
     return rc;
 }
 
 int mon_cli_check_config(int argc, char **argv) {
-    static const char *const names[] = {"--config", "--listen",
-                                        "--data-dir"};
+    static const char *const names[] = {"--config", "--listen", "--data-dir"};
     const char *opt[3] = {NULL, NULL, NULL}; /* in the order of names */
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -97,8 +95,7 @@ int mon_cli_check_config(int argc, char **argv) {
         }
         int o = -1;
         for (int j = 0; j < 3; j++)
-            if (!strcmp(argv[i], names[j]) && i + 1 < argc)
-                o = j;
+            if (!strcmp(argv[i], names[j]) && i + 1 < argc) o = j;
         if (o >= 0) {
             opt[o] = argv[++i];
         } else {
@@ -128,8 +125,7 @@ int mon_cli_check_config(int argc, char **argv) {
             mon_config_key_find(MON_CONFIG_SECT_HTTP, "listen");
         int line = mon_config_key_line(cfg, key->sect, 0, key->name);
         char where[64] = "";
-        if (line > 0)
-            snprintf(where, sizeof(where), ":%d", line);
+        if (line > 0) snprintf(where, sizeof(where), ":%d", line);
         fprintf(stderr, "warren check-config: %s%s: [http] listen: %s%s\n",
                 path ? path : "built-in defaults", where, err,
                 line > 0 ? "" : " (default)");
@@ -137,8 +133,7 @@ int mon_cli_check_config(int argc, char **argv) {
     }
     int rc = 2;
     if (problems == 0) {
-        rc = mon_config_write_effective(cfg, stdout) == 0 &&
-                     fflush(stdout) == 0
+        rc = mon_config_write_effective(cfg, stdout) == 0 && fflush(stdout) == 0
                  ? 0
                  : 2;
         if (rc != 0)
@@ -198,8 +193,7 @@ int mon_cli_config_keys(int argc, char **argv) {
           ".B warren check\\-config \\-\\-config\n"
           ".I FILE\n",
           stdout);
-    if (mon_config_write_man(stdout) != 0)
-        return 2;
+    if (mon_config_write_man(stdout) != 0) return 2;
     fputs(".SH SEE ALSO\n"
           "samples/warren.ini, which shows every key with its default.\n",
           stdout);

@@ -17,10 +17,10 @@
 #include <unistd.h>
 
 #include "evaluator/ev_group.h"
-#include "monitor/cmd/mon_cli.h"
-#include "monitor/config/mon_config.h"
 #include "monitor/base/mon_clock.h"
 #include "monitor/base/mon_log.h"
+#include "monitor/cmd/mon_cli.h"
+#include "monitor/config/mon_config.h"
 #include "monitor/notify/mon_notifier.h"
 
 static void usage(FILE *out) {
@@ -151,8 +151,10 @@ int mon_cli_notify(int argc, char **argv) {
             errno = 0;
             retries = strtol(argv[++i], &end, 10);
             if (errno || !end || *end || retries < 0 || retries > 20) {
-                fprintf(stderr, "warren notify: --retries: '%s' is not a "
-                        "number from 0 to 20\n", argv[i]);
+                fprintf(stderr,
+                        "warren notify: --retries: '%s' is not a "
+                        "number from 0 to 20\n",
+                        argv[i]);
                 return 2;
             }
         } else if (!strcmp(a, "--close")) {
@@ -192,9 +194,10 @@ int mon_cli_notify(int argc, char **argv) {
     snprintf(dir, sizeof(dir), "%s/warren-notify-XXXXXX",
              tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(dir)) {
-        fprintf(stderr, "warren notify: cannot create a temporary "
-                "directory in %s: %s\n", tmp && *tmp ? tmp : "/tmp",
-                strerror(errno));
+        fprintf(stderr,
+                "warren notify: cannot create a temporary "
+                "directory in %s: %s\n",
+                tmp && *tmp ? tmp : "/tmp", strerror(errno));
         dir[0] = '\0';
         goto out;
     }
@@ -210,10 +213,9 @@ int mon_cli_notify(int argc, char **argv) {
     mon_part_eval_t parts[2];
     sample(&ev, parts, cl ? cl->name : "local", group, close_kind, now);
     uint64_t seq = 0;
-    if (mon_notifier_send_test(nt, name,
-                               close_kind ? MON_DELIVERY_CLOSE
-                                          : MON_DELIVERY_OPEN,
-                               &ev, now, &seq, err, sizeof(err)) != 0) {
+    if (mon_notifier_send_test(
+            nt, name, close_kind ? MON_DELIVERY_CLOSE : MON_DELIVERY_OPEN, &ev,
+            now, &seq, err, sizeof(err)) != 0) {
         fprintf(stderr, "warren notify: %s\n", err);
         goto out;
     }
@@ -230,21 +232,21 @@ int mon_cli_notify(int argc, char **argv) {
     }
     if (in.state == MON_DELIVERY_DELIVERED) {
         printf("delivered: HTTP %d after %" PRIu32 " attempt%s (notifier "
-               "%s, X-Warren-Delivery: %s)\n", in.http_status, in.attempts,
-               in.attempts == 1 ? "" : "s", name, in.key);
+               "%s, X-Warren-Delivery: %s)\n",
+               in.http_status, in.attempts, in.attempts == 1 ? "" : "s", name,
+               in.key);
         rc = 0;
     } else {
         printf("failed after %" PRIu32 " attempt%s: %s (notifier %s, "
-               "X-Warren-Delivery: %s)\n", in.attempts,
-               in.attempts == 1 ? "" : "s",
+               "X-Warren-Delivery: %s)\n",
+               in.attempts, in.attempts == 1 ? "" : "s",
                in.error && in.error[0] ? in.error : "no response", name,
                in.key);
     }
     mon_delivery_info_clear(&in);
 out:
     mon_notifier_destroy(nt);
-    if (dir[0])
-        remove_dir(dir);
+    if (dir[0]) remove_dir(dir);
     mon_config_destroy(cfg);
     return rc;
 }

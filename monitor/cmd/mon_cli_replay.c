@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* mon_cli_replay: `warren replay`, the command line over mon_replay.
  *
- * Parses the options of samples/README.md, replays each FILE as its own trace and
- * returns the worst exit code: 2 bad input, 1 failed expectations, 0.
+ * Parses the options of samples/README.md, replays each FILE as its own trace
+ * and returns the worst exit code: 2 bad input, 1 failed expectations, 0.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -19,7 +19,8 @@ static void usage(FILE *f) {
             "usage: warren replay [--check] [--format text|json] [--tick MS] "
             "[--rules warren|burrow] FILE...\n"
             "\n"
-            "Replays lag traces (JSON Lines, see samples/README.md) through the store\n"
+            "Replays lag traces (JSON Lines, see samples/README.md) through "
+            "the store\n"
             "and evaluator on the trace's own clock, prints every change of a\n"
             "group's status and then each group's final status.\n"
             "\n"

@@ -5,36 +5,36 @@
  * stop accepting and finish requests in flight, stop the demo, stop the
  * sources and the loop, write the final snapshot, close the broker. */
 #include <getopt.h>
-#include <sys/socket.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "broker-core/bc_kserver.h"
 #include "http/routes/api_admin.h"
-#include "http/routes/api_routes_events.h"
 #include "http/routes/api_metrics.h"
 #include "http/routes/api_routes_config.h"
+#include "http/routes/api_routes_events.h"
 #include "http/routes/api_routes_kafka.h"
 #include "http/routes/api_routes_notify.h"
 #include "http/server/api_server.h"
-#include "monitor/cmd/mon_cli.h"
-#include "monitor/config/mon_config.h"
-#include "monitor/demo/mon_demo.h"
 #include "monitor/base/mon_clock.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_version.h"
+#include "monitor/cmd/mon_cli.h"
+#include "monitor/config/mon_config.h"
+#include "monitor/demo/mon_demo.h"
 #include "monitor/notify/mon_notifier.h"
 #include "monitor/notify/mon_silence.h"
 #include "monitor/service/mon_query.h"
 #include "monitor/service/mon_service.h"
 #include "monitor/sources/mon_source_embedded.h"
-#include "broker-core/bc_kserver.h"
 
 /* Set by SIGINT/SIGTERM, which may be delivered to any of the process's
  * threads: a lock-free atomic, not a sig_atomic_t (whose guarantee covers
@@ -104,8 +104,7 @@ static const char *dashboard_dir(char *buf, size_t size) {
     static const char *const beside[] = {"dashboards",
                                          "../share/warren/dashboards"};
     const char *env = getenv("WARREN_DASHBOARD_DIR");
-    if (env && env[0])
-        return env;
+    if (env && env[0]) return env;
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (n > 0) {
@@ -121,13 +120,11 @@ static const char *dashboard_dir(char *buf, size_t size) {
                 /* /usr/share/warren/dashboards, not /usr/bin/../share/... */
                 w = snprintf(buf, size, "%s",
                              realpath(cand, real) ? real : cand);
-                if (w > 0 && (size_t)w < size)
-                    return buf;
+                if (w > 0 && (size_t)w < size) return buf;
             }
         }
     }
-    if (is_dashboard("dashboards"))
-        return "dashboards";
+    if (is_dashboard("dashboards")) return "dashboards";
     return NULL;
 }
 
@@ -136,10 +133,10 @@ static const char *dashboard_dir(char *buf, size_t size) {
  * stream never holds a plain line. */
 static void fail(const char *what, const char *err) {
     if (mon_log_get_format() == MON_LOG_JSON)
-        mon_log_kv_always(MON_LOG_ERROR,
-                          MON_LOG_FIELDS(MON_LF_STR("error", err),
-                                         MON_LF_STR("stage", what)),
-                          "warren serve failed");
+        mon_log_kv_always(
+            MON_LOG_ERROR,
+            MON_LOG_FIELDS(MON_LF_STR("error", err), MON_LF_STR("stage", what)),
+            "warren serve failed");
     else
         fprintf(stderr, "warren serve: %s%s%s\n", what ? what : "",
                 what ? ": " : "", err);
@@ -161,8 +158,7 @@ static bc_kserver_t *start_kafka_listener(const mon_config_t *cfg,
     const mon_config_broker_t *bc = mon_config_broker(cfg);
     const mon_config_cluster_t *cc = NULL;
     *srcp = NULL;
-    if (!strcmp(bc->listen, "none"))
-        return NULL;
+    if (!strcmp(bc->listen, "none")) return NULL;
     if (bc->cluster) {
         cc = mon_config_cluster_find(cfg, bc->cluster);
     } else {
@@ -173,13 +169,14 @@ static bc_kserver_t *start_kafka_listener(const mon_config_t *cfg,
     }
     if (!cc || cc->source != MON_CONFIG_SOURCE_EMBEDDED) {
         if (bc->cluster)
-            mon_log(MON_LOG_WARN, "[broker] cluster %s is not an embedded "
-                                  "cluster: no Kafka listener", bc->cluster);
+            mon_log(MON_LOG_WARN,
+                    "[broker] cluster %s is not an embedded "
+                    "cluster: no Kafka listener",
+                    bc->cluster);
         return NULL;
     }
     mon_source_t *src = mon_service_source(svc, cc->name);
-    if (!src)
-        return NULL;
+    if (!src) return NULL;
     bc_kserver_conf_t kc = bc_kserver_conf_default();
     char err[512];
     kc.listen = bc->listen;
@@ -191,8 +188,10 @@ static bc_kserver_t *start_kafka_listener(const mon_config_t *cfg,
     kc.log_fn = kafka_log;
     bc_kserver_t *ks = bc_kserver_start(&kc, err, sizeof(err));
     if (!ks) {
-        mon_log(MON_LOG_WARN, "kafka listener not started: %s; running "
-                              "without it", err);
+        mon_log(MON_LOG_WARN,
+                "kafka listener not started: %s; running "
+                "without it",
+                err);
         return NULL;
     }
     mon_source_embedded_set_wire_groups(src, bc_kserver_groups(ks));
@@ -222,17 +221,29 @@ int mon_cli_serve(int argc, char **argv) {
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': config = optarg; break;
-        case 'l': listen = optarg; break;
-        case 'd': data_dir = optarg; break;
-        case 'D': demo = 1; break;
-        case 'r': replay = optarg; break;
+        case 'c':
+            config = optarg;
+            break;
+        case 'l':
+            listen = optarg;
+            break;
+        case 'd':
+            data_dir = optarg;
+            break;
+        case 'D':
+            demo = 1;
+            break;
+        case 'r':
+            replay = optarg;
+            break;
         case 's': {
             char *end;
             speed = strtod(optarg, &end);
             if (*end || end == optarg || !(speed > 0)) {
-                fprintf(stderr, "warren serve: --speed: '%s' is not a "
-                                "number above 0\n", optarg);
+                fprintf(stderr,
+                        "warren serve: --speed: '%s' is not a "
+                        "number above 0\n",
+                        optarg);
                 return 2;
             }
             break;
@@ -243,18 +254,25 @@ int mon_cli_serve(int argc, char **argv) {
             if (*end || end == optarg ||
                 !(demo_speed >= MON_DEMO_SPEED_MIN &&
                   demo_speed <= MON_DEMO_SPEED_MAX)) {
-                fprintf(stderr, "warren serve: --demo-speed: '%s' is not a "
-                                "number in [%g, %g]\n", optarg,
-                        MON_DEMO_SPEED_MIN, MON_DEMO_SPEED_MAX);
+                fprintf(stderr,
+                        "warren serve: --demo-speed: '%s' is not a "
+                        "number in [%g, %g]\n",
+                        optarg, MON_DEMO_SPEED_MIN, MON_DEMO_SPEED_MAX);
                 return 2;
             }
             break;
         }
-        case 'f': log_format = optarg; break;
-        case 'h': usage(stdout); return 0;
+        case 'f':
+            log_format = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
         default:
-            fprintf(stderr, "warren serve: unknown or incomplete option "
-                            "'%s'\n", argv[optind - 1]);
+            fprintf(stderr,
+                    "warren serve: unknown or incomplete option "
+                    "'%s'\n",
+                    argv[optind - 1]);
             usage(stderr);
             return 2;
         }
@@ -267,8 +285,10 @@ int mon_cli_serve(int argc, char **argv) {
     }
     if (log_format && strcmp(log_format, "text") &&
         strcmp(log_format, "json")) {
-        fprintf(stderr, "warren serve: --log-format: '%s' is not text or "
-                        "json\n", log_format);
+        fprintf(stderr,
+                "warren serve: --log-format: '%s' is not text or "
+                "json\n",
+                log_format);
         return 2;
     }
     /* A JSON log from the first line on, config errors included. */
@@ -296,15 +316,14 @@ int mon_cli_serve(int argc, char **argv) {
         return 2;
     }
     if (mon_config_override(cfg, listen, data_dir, err, sizeof(err)) != 0 ||
-        (replay && mon_config_use_replay(cfg, replay, speed, err,
-                                         sizeof(err)) != 0)) {
+        (replay &&
+         mon_config_use_replay(cfg, replay, speed, err, sizeof(err)) != 0)) {
         fail(NULL, err);
         goto out;
     }
     const mon_config_general_t *gen = mon_config_general(cfg);
     mon_log_set_level(gen->log_level);
-    if (!log_format)
-        mon_log_set_format(gen->log_format);
+    if (!log_format) mon_log_set_format(gen->log_format);
     if (demo) {
         const mon_config_cluster_t *cc = mon_config_cluster_find(cfg, "local");
         if (!cc || cc->source != MON_CONFIG_SOURCE_EMBEDDED) {
@@ -377,17 +396,17 @@ int mon_cli_serve(int argc, char **argv) {
     mon_config_set_bound_port(cfg, port);
 
     notifier = mon_notifier_new_from_config(cfg, NULL, err, sizeof(err));
-    if (notifier)
-        silences = mon_silences_new(gen->data_dir, err, sizeof(err));
+    if (notifier) silences = mon_silences_new(gen->data_dir, err, sizeof(err));
     if (!notifier || !silences) {
         fail(NULL, err);
         goto out;
     }
-    query = mon_query_new(&(mon_query_src_t){
-        .service = svc, .config = cfg, .notifier = notifier,
-        .silences = silences});
-    routes = api_routes_kafka_new(query,
-                                  mon_config_evaluator(cfg)->expire_cache_ms);
+    query = mon_query_new(&(mon_query_src_t){.service = svc,
+                                             .config = cfg,
+                                             .notifier = notifier,
+                                             .silences = silences});
+    routes =
+        api_routes_kafka_new(query, mon_config_evaluator(cfg)->expire_cache_ms);
     metrics = api_metrics_new(query);
     if (api_admin_register(srv, err, sizeof(err)) != 0 ||
         api_routes_kafka_register(routes, srv, err, sizeof(err)) != 0 ||
@@ -416,20 +435,19 @@ int mon_cli_serve(int argc, char **argv) {
     }
     kafka = start_kafka_listener(cfg, svc, &kafka_src);
     if (demo) {
-        dm = mon_demo_start(mon_service_source(svc, "local"), demo_speed,
-                            err, sizeof(err));
+        dm = mon_demo_start(mon_service_source(svc, "local"), demo_speed, err,
+                            sizeof(err));
         if (!dm) {
             fail("demo", err);
             goto out;
         }
     }
     api_server_set_ready(srv, 1);
-    const char *shown = strcmp(hc->listen_host, "0.0.0.0") ? hc->listen_host
-                                                           : "127.0.0.1";
+    const char *shown =
+        strcmp(hc->listen_host, "0.0.0.0") ? hc->listen_host : "127.0.0.1";
     int v6 = hc->listen_family == AF_INET6;
     char hbuf[300];
-    snprintf(hbuf, sizeof(hbuf), "%s%s%s", v6 ? "[" : "", shown,
-             v6 ? "]" : "");
+    snprintf(hbuf, sizeof(hbuf), "%s%s%s", v6 ? "[" : "", shown, v6 ? "]" : "");
     const char *sch = hc->tls_cert ? "https" : "http";
     char u_dash[340], u_api[340], u_met[340];
     snprintf(u_dash, sizeof(u_dash), "%s://%s:%d/", sch, hbuf, port);
@@ -442,8 +460,9 @@ int mon_cli_serve(int argc, char **argv) {
                                          MON_LF_STR("metrics", u_met)),
                           "Warren is running");
     else
-        fprintf(stderr, "Warren is running.\n  dashboard: %s\n"
-                        "  API:       %s\n  metrics:   %s\n",
+        fprintf(stderr,
+                "Warren is running.\n  dashboard: %s\n"
+                "  API:       %s\n  metrics:   %s\n",
                 u_dash, u_api, u_met);
 
     while (!atomic_load(&g_stop))
@@ -454,11 +473,9 @@ int mon_cli_serve(int argc, char **argv) {
     rc = 0;
 out:
     mon_demo_stop(dm);
-    if (kafka_src)
-        mon_source_embedded_set_wire_groups(kafka_src, NULL);
+    if (kafka_src) mon_source_embedded_set_wire_groups(kafka_src, NULL);
     bc_kserver_stop(kafka);
-    if (svc)
-        mon_service_stop(svc);
+    if (svc) mon_service_stop(svc);
     api_server_destroy(srv);
     mon_notifier_destroy(notifier);
     mon_silences_destroy(silences);
@@ -467,7 +484,6 @@ out:
     mon_query_destroy(query);
     mon_service_destroy(svc);
     mon_config_destroy(cfg);
-    if (rc == 0)
-        mon_log(MON_LOG_INFO, "stopped");
+    if (rc == 0) mon_log(MON_LOG_INFO, "stopped");
     return rc;
 }

@@ -15,9 +15,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "monitor/cmd/mon_cli.h"
 #include "monitor/base/mon_codec.h"
 #include "monitor/base/mon_mem.h"
+#include "monitor/cmd/mon_cli.h"
 #include "monitor/notify/mon_mustache.h"
 
 #define MAX_DATA (64u << 20)
@@ -78,8 +78,7 @@ static int ends_with(const char *s, const char *suffix) {
 static cJSON *load_data(const char *path, char *errstr, size_t errstr_size) {
     size_t len = 0;
     char *buf = mon_file_read_max(path, MAX_DATA, &len, errstr, errstr_size);
-    if (!buf)
-        return NULL;
+    if (!buf) return NULL;
     const char *end = NULL;
     /* The length includes the NUL so trailing garbage is an error. */
     cJSON *data = cJSON_ParseWithLengthOpts(buf, len + 1, &end, 1);
@@ -89,13 +88,12 @@ static cJSON *load_data(const char *path, char *errstr, size_t errstr_size) {
         data = NULL;
     }
     if (!data) {
-        if (at > len)
-            at = len;
+        if (at > len) at = len;
         int line = 1;
         for (size_t i = 0; i < at; i++)
             line += buf[i] == '\n';
-        snprintf(errstr, errstr_size,
-                 "%s: invalid JSON at byte %zu (line %d)", path, at, line);
+        snprintf(errstr, errstr_size, "%s: invalid JSON at byte %zu (line %d)",
+                 path, at, line);
     }
     free(buf);
     return data;
@@ -116,8 +114,7 @@ int mon_cli_template(int argc, char **argv) {
     }
     if (argc < 2 || strcmp(argv[1], "render")) {
         if (argc >= 2)
-            fprintf(stderr, "warren template: unknown action '%s'\n",
-                    argv[1]);
+            fprintf(stderr, "warren template: unknown action '%s'\n", argv[1]);
         usage(stderr);
         return 2;
     }
@@ -142,8 +139,7 @@ int mon_cli_template(int argc, char **argv) {
         } else if (npaths < 2) {
             paths[npaths++] = a;
         } else {
-            fprintf(stderr, "warren template: unexpected argument '%s'\n",
-                    a);
+            fprintf(stderr, "warren template: unexpected argument '%s'\n", a);
             usage(stderr);
             return 2;
         }
@@ -170,8 +166,10 @@ int mon_cli_template(int argc, char **argv) {
     else if (!strcmp(escape, "none"))
         esc = MON_ESC_NONE;
     else {
-        fprintf(stderr, "warren template: --escape: '%s' is not json, html, "
-                        "url or none\n", escape);
+        fprintf(stderr,
+                "warren template: --escape: '%s' is not json, html, "
+                "url or none\n",
+                escape);
         return 2;
     }
 

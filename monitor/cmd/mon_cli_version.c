@@ -21,8 +21,7 @@ int mon_cli_version(int argc, char **argv) {
         return 0;
     }
     if (argc > 1) {
-        fprintf(stderr, "warren version: unexpected argument '%s'\n",
-                argv[1]);
+        fprintf(stderr, "warren version: unexpected argument '%s'\n", argv[1]);
         usage(stderr);
         return 2;
     }

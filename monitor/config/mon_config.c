@@ -42,12 +42,10 @@ static void set_str(char **dst, const char *s) {
 
 static bool valid_name(const char *s) {
     size_t n = strlen(s);
-    if (n == 0 || n > MAX_NAME_LEN)
-        return false;
+    if (n == 0 || n > MAX_NAME_LEN) return false;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (!isalnum(c) && c != '.' && c != '_' && c != '-')
-            return false;
+        if (!isalnum(c) && c != '.' && c != '_' && c != '-') return false;
     }
     return true;
 }
@@ -63,19 +61,15 @@ static char *path_join(const char *dir, const char *leaf) {
 
 static char *default_hostname(void) {
     char host[256];
-    if (gethostname(host, sizeof(host)) != 0)
-        return mon_strdup("warren");
+    if (gethostname(host, sizeof(host)) != 0) return mon_strdup("warren");
     host[sizeof(host) - 1] = '\0';
     return mon_strdup(host[0] ? host : "warren");
 }
 
 bool mon_config_name_allowed(const mon_config_regex_t *allow,
-                             const mon_config_regex_t *deny,
-                             const char *name) {
-    if (allow && regexec(&allow->re, name, 0, NULL, 0) != 0)
-        return false;
-    if (deny && regexec(&deny->re, name, 0, NULL, 0) == 0)
-        return false;
+                             const mon_config_regex_t *deny, const char *name) {
+    if (allow && regexec(&allow->re, name, 0, NULL, 0) != 0) return false;
+    if (deny && regexec(&deny->re, name, 0, NULL, 0) == 0) return false;
     return true;
 }
 
@@ -93,8 +87,7 @@ static mon_config_cluster_t *cluster_new(const char *name, int line) {
 }
 
 static void cluster_free(mon_config_cluster_t *cl) {
-    if (!cl)
-        return;
+    if (!cl) return;
     mon_config_free_fields(MON_CONFIG_SECT_CLUSTER, cl);
     free(cl->name);
     free(cl);
@@ -109,22 +102,21 @@ static mon_config_notifier_t *notifier_new(const char *name, int line) {
 }
 
 static void notifier_free(mon_config_notifier_t *nt) {
-    if (!nt)
-        return;
+    if (!nt) return;
     mon_config_free_fields(MON_CONFIG_SECT_NOTIFIER, nt);
     free(nt->name);
     free(nt);
 }
 
 static void add_cluster(mon_config_t *cfg, mon_config_cluster_t *cl) {
-    cfg->clusters = mon_realloc(cfg->clusters,
-                                (cfg->n_clusters + 1) * sizeof(cl));
+    cfg->clusters =
+        mon_realloc(cfg->clusters, (cfg->n_clusters + 1) * sizeof(cl));
     cfg->clusters[cfg->n_clusters++] = cl;
 }
 
 static void add_notifier(mon_config_t *cfg, mon_config_notifier_t *nt) {
-    cfg->notifiers = mon_realloc(cfg->notifiers,
-                                 (cfg->n_notifiers + 1) * sizeof(nt));
+    cfg->notifiers =
+        mon_realloc(cfg->notifiers, (cfg->n_notifiers + 1) * sizeof(nt));
     cfg->notifiers[cfg->n_notifiers++] = nt;
 }
 
@@ -144,8 +136,7 @@ static void derive(mon_config_t *cfg) {
     const mon_config_http_t *h = &cfg->http;
     if (!g->dashboard_url_explicit) {
         char *host = NULL;
-        if (!strcmp(h->listen_host, "0.0.0.0") ||
-            !strcmp(h->listen_host, "::"))
+        if (!strcmp(h->listen_host, "0.0.0.0") || !strcmp(h->listen_host, "::"))
             host = default_hostname();
         else
             host = mon_strdup(h->listen_host);
@@ -172,8 +163,7 @@ static void derive(mon_config_t *cfg) {
 static long embedded_clash(const mon_config_t *cfg, size_t *first) {
     for (size_t i = 0; i < cfg->n_clusters; i++) {
         const mon_config_cluster_t *a = cfg->clusters[i];
-        if (a->source != MON_CONFIG_SOURCE_EMBEDDED)
-            continue;
+        if (a->source != MON_CONFIG_SOURCE_EMBEDDED) continue;
         for (size_t j = i + 1; j < cfg->n_clusters; j++) {
             const mon_config_cluster_t *b = cfg->clusters[j];
             if (b->source == MON_CONFIG_SOURCE_EMBEDDED &&
@@ -193,8 +183,7 @@ mon_config_t *mon_config_new_default(void) {
     return cfg;
 }
 
-static void origins_free(mon_config_t *cfg, mon_config_sect_t only,
-                         bool all) {
+static void origins_free(mon_config_t *cfg, mon_config_sect_t only, bool all) {
     size_t kept = 0;
     for (size_t i = 0; i < cfg->n_origins; i++) {
         if (all || cfg->origins[i].sect == only)
@@ -210,8 +199,7 @@ static void origins_free(mon_config_t *cfg, mon_config_sect_t only,
 }
 
 void mon_config_destroy(mon_config_t *cfg) {
-    if (!cfg)
-        return;
+    if (!cfg) return;
     free(cfg->path);
     free(cfg->name);
     for (int s = MON_CONFIG_SECT_GENERAL; s <= MON_CONFIG_SECT_EVALUATOR; s++)
@@ -279,17 +267,15 @@ typedef struct parse_s {
 __attribute__((format(printf, 5, 0))) static void
 verr(parse_t *p, int line, const section_t *sec, const char *key,
      const char *fmt, va_list ap) {
-    if (p->failed)
-        return;
+    if (p->failed) return;
     p->failed = true;
     p->err_line = line;
-    if (!p->errstr || p->errstr_size == 0)
-        return;
+    if (!p->errstr || p->errstr_size == 0) return;
     char why[MON_CONFIG_WHY_SIZE];
     vsnprintf(why, sizeof(why), fmt, ap);
     if (sec && key)
-        snprintf(p->errstr, p->errstr_size, "%s:%d: [%s] %s: %s", p->file,
-                 line, sec->title, key, why);
+        snprintf(p->errstr, p->errstr_size, "%s:%d: [%s] %s: %s", p->file, line,
+                 sec->title, key, why);
     else if (sec)
         snprintf(p->errstr, p->errstr_size, "%s:%d: [%s]: %s", p->file, line,
                  sec->title, why);
@@ -297,9 +283,10 @@ verr(parse_t *p, int line, const section_t *sec, const char *key,
         snprintf(p->errstr, p->errstr_size, "%s:%d: %s", p->file, line, why);
 }
 
-__attribute__((format(printf, 5, 6))) static void
-perr(parse_t *p, int line, const section_t *sec, const char *key,
-     const char *fmt, ...) {
+__attribute__((format(printf, 5, 6))) static void perr(parse_t *p, int line,
+                                                       const section_t *sec,
+                                                       const char *key,
+                                                       const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     verr(p, line, sec, key, fmt, ap);
@@ -308,15 +295,13 @@ perr(parse_t *p, int line, const section_t *sec, const char *key,
 
 static seen_t *find_seen(const section_t *sec, const char *key) {
     for (size_t i = 0; i < sec->n_seen; i++)
-        if (!strcmp(sec->seen[i].key, key))
-            return &sec->seen[i];
+        if (!strcmp(sec->seen[i].key, key)) return &sec->seen[i];
     return NULL;
 }
 
 static bool row_seen(const section_t *sec, const mon_config_key_t *row) {
     for (size_t i = 0; i < sec->n_seen; i++)
-        if (sec->seen[i].row == row)
-            return true;
+        if (sec->seen[i].row == row) return true;
     return false;
 }
 
@@ -324,8 +309,7 @@ static section_t *find_section(const parse_t *p, mon_config_sect_t kind,
                                const char *title) {
     for (size_t i = 0; i < p->n_sections; i++) {
         section_t *s = p->sections[i];
-        if (s->kind == kind && !strcmp(s->title, title))
-            return s;
+        if (s->kind == kind && !strcmp(s->title, title)) return s;
     }
     return NULL;
 }
@@ -338,12 +322,11 @@ static int on_pair(void *user, const char *section, const char *name,
                    const char *value) {
     parse_t *p = user;
     (void)section; /* inih truncates it; p->cur is the real section */
-    if (p->failed)
-        return 1;
+    if (p->failed) return 1;
     section_t *sec = p->cur;
     if (!sec) {
-        perr(p, p->lineno, NULL, NULL,
-             "key '%s' comes before any [section]", name);
+        perr(p, p->lineno, NULL, NULL, "key '%s' comes before any [section]",
+             name);
         return 1;
     }
     if (!name[0]) {
@@ -376,8 +359,8 @@ static int on_pair(void *user, const char *section, const char *name,
         (seen_t){.key = mon_strdup(name), .line = p->lineno, .row = row};
     sec->n_seen++;
     mon_config_t *cfg = p->cfg;
-    cfg->origins = mon_realloc(cfg->origins,
-                               (cfg->n_origins + 1) * sizeof(*cfg->origins));
+    cfg->origins =
+        mon_realloc(cfg->origins, (cfg->n_origins + 1) * sizeof(*cfg->origins));
     cfg->origins[cfg->n_origins++] =
         (mon_config_origin_t){.sect = sec->kind,
                               .index = sec->index,
@@ -409,8 +392,7 @@ static int section_begin(parse_t *p, const char *line) {
     section_t tmp = {.title = inner, .line = p->lineno};
     int k = -1;
     for (int i = 0; i < MON_CONFIG_SECT__COUNT; i++)
-        if (!strcmp(kind, mon_config_sect_name((mon_config_sect_t)i)))
-            k = i;
+        if (!strcmp(kind, mon_config_sect_name((mon_config_sect_t)i))) k = i;
     bool named = k >= MON_CONFIG_SECT_CLUSTER;
     int rc = -1;
     if (k < 0) {
@@ -448,8 +430,8 @@ static int section_begin(parse_t *p, const char *line) {
                 add_notifier(p->cfg, notifier_new(name, p->lineno));
             }
             sec->obj = mon_config_sect_obj(p->cfg, sec->kind, sec->index);
-            p->sections = mon_realloc(p->sections,
-                                      (p->n_sections + 1) * sizeof(sec));
+            p->sections =
+                mon_realloc(p->sections, (p->n_sections + 1) * sizeof(sec));
             p->sections[p->n_sections++] = sec;
             p->cur = sec;
             rc = 0;
@@ -466,8 +448,7 @@ static int section_begin(parse_t *p, const char *line) {
  * error (which stops the parse). */
 static char *read_line(char *buf, int num, void *stream) {
     parse_t *p = stream;
-    if (p->failed || p->pos >= p->len || num < 2)
-        return NULL;
+    if (p->failed || p->pos >= p->len || num < 2) return NULL;
     const char *start = p->text + p->pos;
     size_t avail = p->len - p->pos;
     const char *nl = memchr(start, '\n', avail);
@@ -497,8 +478,7 @@ static char *read_line(char *buf, int num, void *stream) {
     buf[len] = '\0';
     free(p->raw);
     p->raw = mon_strndup(start, len);
-    if (buf[0] == '[' && section_begin(p, buf) != 0)
-        return NULL;
+    if (buf[0] == '[' && section_begin(p, buf) != 0) return NULL;
     return buf;
 }
 
@@ -508,16 +488,14 @@ static char *read_line(char *buf, int num, void *stream) {
 
 /* The parenthesis of a "missing required key" message: the sources the
  * key belongs to, or the values it takes. */
-static void required_hint(const mon_config_key_t *row, char *buf,
-                          size_t size) {
+static void required_hint(const mon_config_key_t *row, char *buf, size_t size) {
     char list[256];
     buf[0] = '\0';
     if (row->sources) {
         const mon_config_enum_t *e =
             mon_config_key_find(MON_CONFIG_SECT_CLUSTER, "source")->values;
         for (; e->name; e++)
-            if (row->sources & (1u << e->value))
-                break;
+            if (row->sources & (1u << e->value)) break;
         snprintf(buf, size, " (source = %s)", e->name ? e->name : "?");
     } else if (row->values) {
         mon_config_values_text(row, list, sizeof(list));
@@ -535,16 +513,13 @@ static void check_required(parse_t *p, section_t *sec, int pass,
         const mon_config_key_t *row = &rows[i];
         if (row->sect != sec->kind || !(row->flags & MON_CONFIG_F_REQUIRED))
             continue;
-        if ((pass == 0) != (row->sources == 0))
-            continue;
-        if (row->sources && !(row->sources & source_bit))
-            continue;
-        if (row_seen(sec, row))
-            continue;
+        if ((pass == 0) != (row->sources == 0)) continue;
+        if (row->sources && !(row->sources & source_bit)) continue;
+        if (row_seen(sec, row)) continue;
         char hint[300];
         required_hint(row, hint, sizeof(hint));
-        perr(p, sec->line, sec, NULL, "missing required key '%s'%s",
-             row->name, hint);
+        perr(p, sec->line, sec, NULL, "missing required key '%s'%s", row->name,
+             hint);
     }
 }
 
@@ -556,18 +531,15 @@ static void check_sources(parse_t *p, section_t *sec, unsigned source_bit) {
     for (size_t j = 0; j < sec->n_seen && !p->failed; j++) {
         const seen_t *s = &sec->seen[j];
         unsigned mask = s->row->sources;
-        if (!mask || (mask & source_bit))
-            continue;
+        if (!mask || (mask & source_bit)) continue;
         const char *want = "?", *have = "?";
         for (const mon_config_enum_t *e = src->values; e->name; e++) {
-            if (mask & (1u << e->value) && !strcmp(want, "?"))
-                want = e->name;
-            if ((int)cl->source == e->value)
-                have = e->name;
+            if (mask & (1u << e->value) && !strcmp(want, "?")) want = e->name;
+            if ((int)cl->source == e->value) have = e->name;
         }
         perr(p, s->line, sec, s->key,
-             "only valid with source = %s (this cluster's source is %s)",
-             want, have);
+             "only valid with source = %s (this cluster's source is %s)", want,
+             have);
     }
 }
 
@@ -581,8 +553,7 @@ static void finish(parse_t *p) {
         check_required(p, sec, 0, bit);
         if (!p->failed && sec->kind == MON_CONFIG_SECT_CLUSTER)
             check_sources(p, sec, bit);
-        if (!p->failed)
-            check_required(p, sec, 1, bit);
+        if (!p->failed) check_required(p, sec, 1, bit);
         if (sec->kind == MON_CONFIG_SECT_NOTIFIER) {
             mon_config_notifier_t *nt = sec->obj;
             if (!p->failed && nt->send_close && !nt->url_close)
@@ -593,15 +564,14 @@ static void finish(parse_t *p) {
         if (!p->failed && sec->kind == MON_CONFIG_SECT_HTTP) {
             mon_config_http_t *h = sec->obj;
             if (!h->tls_cert != !h->tls_key)
-                perr(p, sec->line, sec, NULL, "missing required key '%s' "
+                perr(p, sec->line, sec, NULL,
+                     "missing required key '%s' "
                      "(tls-cert and tls-key go together)",
                      h->tls_cert ? "tls-key" : "tls-cert");
         }
     }
-    if (p->failed)
-        return;
-    if (cfg->n_clusters == 0)
-        add_cluster(cfg, cluster_new("local", 0));
+    if (p->failed) return;
+    if (cfg->n_clusters == 0) add_cluster(cfg, cluster_new("local", 0));
     derive(cfg);
     size_t first;
     long j = embedded_clash(cfg, &first);
@@ -609,8 +579,7 @@ static void finish(parse_t *p) {
         const mon_config_cluster_t *b = cfg->clusters[j];
         section_t *sec = NULL;
         for (size_t i = 0; i < p->n_sections; i++)
-            if (p->sections[i]->obj == b)
-                sec = p->sections[i];
+            if (p->sections[i]->obj == b) sec = p->sections[i];
         seen_t *s = sec ? find_seen(sec, "data-dir") : NULL;
         perr(p, s ? s->line : b->line, sec, "data-dir",
              "'%s' is also the broker directory of cluster '%s'; give each "
@@ -632,12 +601,11 @@ static void parse_free(parse_t *p) {
     free(p->raw);
 }
 
-static mon_config_t *load_text(const char *text, size_t len,
-                               const char *name, const char *path,
-                               char *errstr, size_t errstr_size) {
+static mon_config_t *load_text(const char *text, size_t len, const char *name,
+                               const char *path, char *errstr,
+                               size_t errstr_size) {
     mon_config_t *cfg = config_alloc();
-    if (path)
-        cfg->path = mon_strdup(path);
+    if (path) cfg->path = mon_strdup(path);
     cfg->name = mon_strdup(name);
     parse_t p = {.cfg = cfg,
                  .file = name,
@@ -654,8 +622,7 @@ static mon_config_t *load_text(const char *text, size_t len,
     } else if (rc < 0 && !p.failed) {
         perr(&p, p.lineno, NULL, NULL, "ini parser failed (%d)", rc);
     }
-    if (!p.failed)
-        finish(&p);
+    if (!p.failed) finish(&p);
     parse_free(&p);
     if (p.failed) {
         mon_config_destroy(cfg);
@@ -666,8 +633,8 @@ static mon_config_t *load_text(const char *text, size_t len,
 
 mon_config_t *mon_config_load_string(const char *text, const char *name,
                                      char *errstr, size_t errstr_size) {
-    return load_text(text, strlen(text), name ? name : "<string>", NULL,
-                     errstr, errstr_size);
+    return load_text(text, strlen(text), name ? name : "<string>", NULL, errstr,
+                     errstr_size);
 }
 
 mon_config_t *mon_config_load_file(const char *path, char *errstr,
@@ -719,8 +686,7 @@ int mon_config_override(mon_config_t *cfg, const char *listen,
         return -1;
     }
     char *old_dir = mon_strdup(cfg->general.data_dir);
-    if (data_dir)
-        set_str(&cfg->general.data_dir, data_dir);
+    if (data_dir) set_str(&cfg->general.data_dir, data_dir);
     derive(cfg);
     size_t first;
     long j = embedded_clash(cfg, &first);
@@ -791,8 +757,7 @@ const mon_config_cluster_t *mon_config_cluster_at(const mon_config_t *cfg,
 const mon_config_cluster_t *mon_config_cluster_find(const mon_config_t *cfg,
                                                     const char *name) {
     for (size_t i = 0; i < cfg->n_clusters; i++)
-        if (!strcmp(cfg->clusters[i]->name, name))
-            return cfg->clusters[i];
+        if (!strcmp(cfg->clusters[i]->name, name)) return cfg->clusters[i];
     return NULL;
 }
 
@@ -805,11 +770,10 @@ const mon_config_notifier_t *mon_config_notifier_at(const mon_config_t *cfg,
     return i < cfg->n_notifiers ? cfg->notifiers[i] : NULL;
 }
 
-const mon_config_notifier_t *
-mon_config_notifier_find(const mon_config_t *cfg, const char *name) {
+const mon_config_notifier_t *mon_config_notifier_find(const mon_config_t *cfg,
+                                                      const char *name) {
     for (size_t i = 0; i < cfg->n_notifiers; i++)
-        if (!strcmp(cfg->notifiers[i]->name, name))
-            return cfg->notifiers[i];
+        if (!strcmp(cfg->notifiers[i]->name, name)) return cfg->notifiers[i];
     return NULL;
 }
 

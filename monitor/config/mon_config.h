@@ -59,8 +59,8 @@ typedef enum mon_config_source_e {
 } mon_config_source_t;
 
 typedef enum mon_config_offsets_e {
-    MON_CONFIG_OFFSETS_ADMIN = 0,   /* list groups + fetch offsets */
-    MON_CONFIG_OFFSETS_TOPIC        /* consume __consumer_offsets */
+    MON_CONFIG_OFFSETS_ADMIN = 0, /* list groups + fetch offsets */
+    MON_CONFIG_OFFSETS_TOPIC      /* consume __consumer_offsets */
 } mon_config_offsets_t;
 
 typedef enum mon_config_kafka_client_e {
@@ -84,61 +84,61 @@ typedef struct mon_config_kv_s {
 
 /* [general] */
 typedef struct mon_config_general_s {
-    mon_log_format_t log_format;        /* log-format, text */
-    mon_log_level_t log_level;          /* log-level, info (not fatal) */
-    char *data_dir;                     /* data-dir, ./warren-data */
-    int64_t snapshot_interval_ms;       /* snapshot-interval, 60 s */
-    char *access_control_allow_origin;  /* "" = no CORS header */
-    char *dashboard_url;                /* explicit, or from http.listen */
-    bool dashboard_url_explicit;        /* set in the file */
-    int64_t history_retention_ms;       /* history-retention, 86400 s */
-    char *name;                         /* instance name, hostname */
+    mon_log_format_t log_format;       /* log-format, text */
+    mon_log_level_t log_level;         /* log-level, info (not fatal) */
+    char *data_dir;                    /* data-dir, ./warren-data */
+    int64_t snapshot_interval_ms;      /* snapshot-interval, 60 s */
+    char *access_control_allow_origin; /* "" = no CORS header */
+    char *dashboard_url;               /* explicit, or from http.listen */
+    bool dashboard_url_explicit;       /* set in the file */
+    int64_t history_retention_ms;      /* history-retention, 86400 s */
+    char *name;                        /* instance name, hostname */
 } mon_config_general_t;
 
 /* [http] */
 typedef struct mon_config_http_s {
-    char *listen;          /* as written: "127.0.0.1:8000", "[::1]:8000" */
-    char *listen_host;     /* numeric address without brackets */
-    int listen_port;       /* 0..65535; 0 = ephemeral */
-    int listen_family;     /* AF_INET or AF_INET6 */
-    char *admin_token;     /* "" = writes refused unless open_writes */
-    bool open_writes;      /* false; true: writes need no token (Burrow) */
-    char **allowed_hosts;  /* Host names accepted besides IP literals, */
+    char *listen;           /* as written: "127.0.0.1:8000", "[::1]:8000" */
+    char *listen_host;      /* numeric address without brackets */
+    int listen_port;        /* 0..65535; 0 = ephemeral */
+    int listen_family;      /* AF_INET or AF_INET6 */
+    char *admin_token;      /* "" = writes refused unless open_writes */
+    bool open_writes;       /* false; true: writes need no token (Burrow) */
+    char **allowed_hosts;   /* Host names accepted besides IP literals, */
     size_t n_allowed_hosts; /* localhost and the name; "*" = any */
-    char *tls_cert;        /* PEM file; NULL = plain HTTP */
-    char *tls_key;         /* PEM file; set with tls_cert */
-    size_t max_body;       /* bytes, 65536 */
-    size_t max_url;        /* bytes, 2048 */
-    size_t max_header;     /* bytes, 8192 */
-    int64_t timeout_ms;    /* 30 s, whole request */
-    int threads;           /* 2 */
-    int max_connections;   /* 0 = from the fd limit */
-    int max_per_client;    /* connections per client address, 32 */
+    char *tls_cert;         /* PEM file; NULL = plain HTTP */
+    char *tls_key;          /* PEM file; set with tls_cert */
+    size_t max_body;        /* bytes, 65536 */
+    size_t max_url;         /* bytes, 2048 */
+    size_t max_header;      /* bytes, 8192 */
+    int64_t timeout_ms;     /* 30 s, whole request */
+    int threads;            /* 2 */
+    int max_connections;    /* 0 = from the fd limit */
+    int max_per_client;     /* connections per client address, 32 */
 } mon_config_http_t;
 
 /* [broker]: the embedded broker's Kafka protocol listener (warren serve). */
 typedef struct mon_config_broker_s {
-    char *listen;          /* "127.0.0.1:9092"; "none" = no listener */
-    char *advertised;      /* NULL = the listen address */
-    char *cluster;         /* embedded cluster it serves; NULL = the first */
-    int num_partitions;    /* num-partitions, 1 (auto-created topics) */
-    bool auto_create;      /* auto-create-topics, true */
+    char *listen;       /* "127.0.0.1:9092"; "none" = no listener */
+    char *advertised;   /* NULL = the listen address */
+    char *cluster;      /* embedded cluster it serves; NULL = the first */
+    int num_partitions; /* num-partitions, 1 (auto-created topics) */
+    bool auto_create;   /* auto-create-topics, true */
 } mon_config_broker_t;
 
 /* [storage] */
 typedef struct mon_config_storage_s {
-    int intervals;                      /* window size, 10 (1..1000) */
-    int64_t min_distance_ms;            /* 0 */
-    int64_t expire_group_ms;            /* 604800 s */
+    int intervals;                       /* window size, 10 (1..1000) */
+    int64_t min_distance_ms;             /* 0 */
+    int64_t expire_group_ms;             /* 604800 s */
     mon_config_regex_t *group_allowlist; /* NULL = all groups */
     mon_config_regex_t *group_denylist;  /* NULL = none */
 } mon_config_storage_t;
 
 /* [evaluator] */
 typedef struct mon_config_evaluator_s {
-    int64_t expire_cache_ms;  /* 10 s; 0 = no caching */
-    int64_t allowed_lag;      /* 0 */
-    double minimum_complete;  /* 0.0 (0..1) */
+    int64_t expire_cache_ms; /* 10 s; 0 = no caching */
+    int64_t allowed_lag;     /* 0 */
+    double minimum_complete; /* 0.0 (0..1) */
 } mon_config_evaluator_t;
 
 /* [cluster NAME]. Keys of another source are rejected at load, so the
@@ -146,29 +146,29 @@ typedef struct mon_config_evaluator_s {
  * data_dir is set only for embedded, file only for replay, servers only
  * for kafka. */
 typedef struct mon_config_cluster_s {
-    char *name;                   /* [A-Za-z0-9._-]{1,64} */
-    int line;                     /* line of the section header; 0 default */
-    mon_config_source_t source;   /* required */
-    int64_t offset_refresh_ms;    /* 10 s */
-    int64_t topic_refresh_ms;     /* 60 s */
+    char *name;                 /* [A-Za-z0-9._-]{1,64} */
+    int line;                   /* line of the section header; 0 default */
+    mon_config_source_t source; /* required */
+    int64_t offset_refresh_ms;  /* 10 s */
+    int64_t topic_refresh_ms;   /* 60 s */
     /* embedded */
-    char *data_dir;               /* default <general data-dir>/broker */
+    char *data_dir; /* default <general data-dir>/broker */
     bool data_dir_explicit;
     /* replay */
-    char *file;                   /* required (not opened at load) */
-    double speed;                 /* 1.0, > 0 */
-    bool loop;                    /* false */
+    char *file;   /* required (not opened at load) */
+    double speed; /* 1.0, > 0 */
+    bool loop;    /* false */
     /* kafka */
-    char *servers;                /* required; normalized "h:p,h:p" */
-    mon_config_offsets_t offsets; /* admin */
+    char *servers;                          /* required; normalized "h:p,h:p" */
+    mon_config_offsets_t offsets;           /* admin */
     mon_config_kafka_client_t kafka_client; /* process */
-    char **groups;                /* explicit group list, may be empty */
+    char **groups; /* explicit group list, may be empty */
     size_t n_groups;
     mon_config_regex_t *group_allowlist; /* NULL = unset */
     mon_config_regex_t *group_denylist;
     mon_config_regex_t *topic_allowlist;
     mon_config_regex_t *topic_denylist;
-    bool internal_topics;         /* false */
+    bool internal_topics; /* false */
     /* bounds on one __consumer_offsets record (offsets = offsets-topic) */
     size_t offsets_max_name;      /* bytes of a name, 1024 */
     size_t offsets_max_members;   /* members of a group, 10000 */
@@ -179,30 +179,30 @@ typedef struct mon_config_cluster_s {
 
 /* [notifier NAME] */
 typedef struct mon_config_notifier_s {
-    char *name;                    /* [A-Za-z0-9._-]{1,64} */
-    int line;                      /* line of the section header */
-    char *url_open;                /* required; http:// or https:// */
-    char *url_close;               /* NULL unless set; needed w/ send-close */
-    char *method_open;             /* upper case, POST */
-    char *method_close;            /* upper case, POST */
-    mon_config_kv_t *headers;      /* "Name: v; Name2: v" in order */
+    char *name;               /* [A-Za-z0-9._-]{1,64} */
+    int line;                 /* line of the section header */
+    char *url_open;           /* required; http:// or https:// */
+    char *url_close;          /* NULL unless set; needed w/ send-close */
+    char *method_open;        /* upper case, POST */
+    char *method_close;       /* upper case, POST */
+    mon_config_kv_t *headers; /* "Name: v; Name2: v" in order */
     size_t n_headers;
-    int64_t timeout_ms;            /* 5 s */
-    int64_t interval_ms;           /* 60 s */
-    int64_t repeat_every_ms;       /* 4 h; 0 = every interval */
-    ev_status_t threshold;         /* EV_WARN (default) or EV_ERR */
-    bool send_close;               /* false */
-    bool send_once;                /* false */
+    int64_t timeout_ms;                  /* 5 s */
+    int64_t interval_ms;                 /* 60 s */
+    int64_t repeat_every_ms;             /* 4 h; 0 = every interval */
+    ev_status_t threshold;               /* EV_WARN (default) or EV_ERR */
+    bool send_close;                     /* false */
+    bool send_once;                      /* false */
     mon_config_regex_t *group_allowlist; /* NULL = unset */
     mon_config_regex_t *group_denylist;
-    char *template_open;           /* NULL = built-in body; readable */
-    char *template_close;          /* NULL = built-in body; readable */
-    mon_config_kv_t *extras;       /* extras.KEY = value, in file order */
+    char *template_open;     /* NULL = built-in body; readable */
+    char *template_close;    /* NULL = built-in body; readable */
+    mon_config_kv_t *extras; /* extras.KEY = value, in file order */
     size_t n_extras;
-    char *secret;                  /* NULL = unsigned */
-    int open_after;                /* 1, >= 1 */
-    int close_after;               /* 2, >= 1 */
-    int max_retries;               /* 5, 0..20 */
+    char *secret;    /* NULL = unsigned */
+    int open_after;  /* 1, >= 1 */
+    int close_after; /* 2, >= 1 */
+    int max_retries; /* 5, 0..20 */
 } mon_config_notifier_t;
 
 typedef struct mon_config_s mon_config_t;
@@ -233,8 +233,7 @@ void mon_config_destroy(mon_config_t *cfg);
  * Returns 0, or -1 with "--listen: why" in errstr (cfg is then unchanged).
  * Call before the config is shared with other threads. */
 int mon_config_override(mon_config_t *cfg, const char *listen,
-                        const char *data_dir, char *errstr,
-                        size_t errstr_size);
+                        const char *data_dir, char *errstr, size_t errstr_size);
 
 /* Records the port actually bound when listen asked for port 0, so the
  * default dashboard-url shows it. Call before sharing the config. */
@@ -269,15 +268,14 @@ const mon_config_cluster_t *mon_config_cluster_find(const mon_config_t *cfg,
 size_t mon_config_notifier_count(const mon_config_t *cfg);
 const mon_config_notifier_t *mon_config_notifier_at(const mon_config_t *cfg,
                                                     size_t i);
-const mon_config_notifier_t *
-mon_config_notifier_find(const mon_config_t *cfg, const char *name);
+const mon_config_notifier_t *mon_config_notifier_find(const mon_config_t *cfg,
+                                                      const char *name);
 
 /* Applies an allowlist/denylist pair to name: true when allow is NULL or
  * matches, and deny is NULL or does not match (Burrow's semantics). Safe
  * from any thread. */
 bool mon_config_name_allowed(const mon_config_regex_t *allow,
-                             const mon_config_regex_t *deny,
-                             const char *name);
+                             const mon_config_regex_t *deny, const char *name);
 
 /* Parses a duration ("10", "500ms", "5m"; see the header comment) into
  * *ms. Returns 0, or -1 for bad syntax or a value over 3650 days. */
@@ -324,15 +322,15 @@ typedef enum mon_config_type_e {
 } mon_config_type_t;
 
 /* Key flags. */
-#define MON_CONFIG_F_REQUIRED 0x001u /* must be set (in its sources) */
-#define MON_CONFIG_F_SECRET 0x002u   /* never shown: masked in printouts */
-#define MON_CONFIG_F_ENV 0x004u      /* ${NAME} is expanded in the value */
-#define MON_CONFIG_F_EMPTY_OK 0x008u /* "key =" is a valid (empty) value */
-#define MON_CONFIG_F_PREFIX 0x010u   /* name is a prefix ("kafka.") */
-#define MON_CONFIG_F_URL_HOST 0x020u /* shown as scheme://host[:port]/... */
+#define MON_CONFIG_F_REQUIRED 0x001u   /* must be set (in its sources) */
+#define MON_CONFIG_F_SECRET 0x002u     /* never shown: masked in printouts */
+#define MON_CONFIG_F_ENV 0x004u        /* ${NAME} is expanded in the value */
+#define MON_CONFIG_F_EMPTY_OK 0x008u   /* "key =" is a valid (empty) value */
+#define MON_CONFIG_F_PREFIX 0x010u     /* name is a prefix ("kafka.") */
+#define MON_CONFIG_F_URL_HOST 0x020u   /* shown as scheme://host[:port]/... */
 #define MON_CONFIG_F_BURROW_NUM 0x040u /* an enum Burrow shows as a number */
-#define MON_CONFIG_F_NOCASE 0x080u   /* enum names match in any case */
-#define MON_CONFIG_F_DIR 0x100u      /* a directory Warren writes into */
+#define MON_CONFIG_F_NOCASE 0x080u     /* enum names match in any case */
+#define MON_CONFIG_F_DIR 0x100u        /* a directory Warren writes into */
 
 /* One accepted spelling of an enum or choice key; several names may
  * share a value (the first is the one printed). */
@@ -346,28 +344,28 @@ struct mon_config_set_s; /* the loader's per-value context (internal) */
 /* One row of the key table. Read-only, static; see mon_config_keys(). */
 typedef struct mon_config_key_s {
     mon_config_sect_t sect;
-    const char *name;      /* "log-format"; a prefix such as "kafka." */
+    const char *name; /* "log-format"; a prefix such as "kafka." */
     mon_config_type_t type;
-    unsigned flags;        /* MON_CONFIG_F_* */
-    unsigned sources;      /* cluster keys: 1 << source for each source
-                            * the key applies to; 0 = every source */
-    const char *def;       /* default in file syntax; NULL: none, or
-                            * derived (then def_doc says from what) */
-    const char *def_doc;   /* a derived or absent default in words */
-    int64_t min, max;      /* INT, INT64, SIZE, DURATION (ms) */
-    int64_t step;          /* DURATION: values must be multiples (ms) */
-    const char *step_why;  /* ... and why, for the error message */
-    double dmin, dmax;     /* DOUBLE */
-    bool dmin_open;        /* DOUBLE: dmin itself is refused */
+    unsigned flags;       /* MON_CONFIG_F_* */
+    unsigned sources;     /* cluster keys: 1 << source for each source
+                           * the key applies to; 0 = every source */
+    const char *def;      /* default in file syntax; NULL: none, or
+                           * derived (then def_doc says from what) */
+    const char *def_doc;  /* a derived or absent default in words */
+    int64_t min, max;     /* INT, INT64, SIZE, DURATION (ms) */
+    int64_t step;         /* DURATION: values must be multiples (ms) */
+    const char *step_why; /* ... and why, for the error message */
+    double dmin, dmax;    /* DOUBLE */
+    bool dmin_open;       /* DOUBLE: dmin itself is refused */
     const mon_config_enum_t *values; /* ENUM, CHOICE; {NULL} ends it */
-    const char *expect;    /* ENUM, CHOICE: the list as messages say it;
-                            * NULL = the names, "a, b or c" */
-    const char *doc;       /* one line */
-    const char *burrow;    /* Burrow's "section.key", NULL if none */
+    const char *expect; /* ENUM, CHOICE: the list as messages say it;
+                         * NULL = the names, "a, b or c" */
+    const char *doc;    /* one line */
+    const char *burrow; /* Burrow's "section.key", NULL if none */
     /* internal to the loader */
-    size_t offset;         /* of the field in the section's struct */
-    size_t count_offset;   /* LIST, HEADERS, MAP: of the size_t count */
-    size_t mark_offset;    /* 0, or of a bool set when the key is given */
+    size_t offset;       /* of the field in the section's struct */
+    size_t count_offset; /* LIST, HEADERS, MAP: of the size_t count */
+    size_t mark_offset;  /* 0, or of a bool set when the key is given */
     int (*check)(struct mon_config_set_s *set, const char *value);
 } mon_config_key_t;
 
@@ -388,13 +386,13 @@ const char *mon_config_type_name(mon_config_type_t type);
 
 /* The value of one key, typed; pointers into cfg. */
 typedef struct mon_config_value_s {
-    bool set;                 /* false: an optional key left unset */
-    int64_t i;                /* INT, INT64, SIZE, BOOL, ENUM, DURATION */
-    double d;                 /* DOUBLE */
-    const char *s;            /* strings, CHOICE, ENUM name, REGEX pattern */
+    bool set;                  /* false: an optional key left unset */
+    int64_t i;                 /* INT, INT64, SIZE, BOOL, ENUM, DURATION */
+    double d;                  /* DOUBLE */
+    const char *s;             /* strings, CHOICE, ENUM name, REGEX pattern */
     const mon_config_kv_t *kv; /* HEADERS, MAP */
-    char *const *list;        /* LIST */
-    size_t n;                 /* entries in kv or list */
+    char *const *list;         /* LIST */
+    size_t n;                  /* entries in kv or list */
 } mon_config_value_t;
 
 /* Reads key of the section instance `index` (cluster or notifier number,

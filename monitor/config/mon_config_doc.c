@@ -25,8 +25,7 @@
 /* "key = value" padded to the comment column, then "; comment". */
 static void line_with_comment(FILE *out, const char *lead, const char *key,
                               const char *value, const char *comment) {
-    int n = fprintf(out, "%s%s =%s%s", lead, key, value[0] ? " " : "",
-                    value);
+    int n = fprintf(out, "%s%s =%s%s", lead, key, value[0] ? " " : "", value);
     if (comment && comment[0])
         fprintf(out, "%*s ; %s", n < COMMENT_COLUMN ? COMMENT_COLUMN - n : 0,
                 "", comment);
@@ -37,8 +36,7 @@ static void line_with_comment(FILE *out, const char *lead, const char *key,
  * source do not). */
 static bool row_applies(const mon_config_t *cfg, const mon_config_key_t *row,
                         size_t index) {
-    if (row->sect != MON_CONFIG_SECT_CLUSTER || !row->sources)
-        return true;
+    if (row->sect != MON_CONFIG_SECT_CLUSTER || !row->sources) return true;
     const mon_config_cluster_t *cl = mon_config_cluster_at(cfg, index);
     return cl && (row->sources & (1u << cl->source));
 }
@@ -103,18 +101,16 @@ int mon_config_write_effective(const mon_config_t *cfg, FILE *out) {
             path ? path : "built-in defaults");
     for (int s = 0; s < MON_CONFIG_SECT__COUNT; s++) {
         mon_config_sect_t sect = (mon_config_sect_t)s;
-        size_t count = sect == MON_CONFIG_SECT_CLUSTER
-                           ? mon_config_cluster_count(cfg)
-                       : sect == MON_CONFIG_SECT_NOTIFIER
-                           ? mon_config_notifier_count(cfg)
-                           : 1;
+        size_t count =
+            sect == MON_CONFIG_SECT_CLUSTER    ? mon_config_cluster_count(cfg)
+            : sect == MON_CONFIG_SECT_NOTIFIER ? mon_config_notifier_count(cfg)
+                                               : 1;
         for (size_t idx = 0; idx < count; idx++) {
-            const char *name =
-                sect == MON_CONFIG_SECT_CLUSTER
-                    ? mon_config_cluster_at(cfg, idx)->name
-                : sect == MON_CONFIG_SECT_NOTIFIER
-                    ? mon_config_notifier_at(cfg, idx)->name
-                    : NULL;
+            const char *name = sect == MON_CONFIG_SECT_CLUSTER
+                                   ? mon_config_cluster_at(cfg, idx)->name
+                               : sect == MON_CONFIG_SECT_NOTIFIER
+                                   ? mon_config_notifier_at(cfg, idx)->name
+                                   : NULL;
             fprintf(out, "\n[%s%s%s]\n", mon_config_sect_name(sect),
                     name ? " " : "", name ? name : "");
             for (size_t i = 0; i < n; i++)
@@ -128,8 +124,7 @@ int mon_config_write_effective(const mon_config_t *cfg, FILE *out) {
 /* Writes s with roff's special characters escaped; a line never starts
  * with '.' or '\''. */
 static void roff(FILE *out, const char *s) {
-    if (*s == '.' || *s == '\'')
-        fputs("\\&", out);
+    if (*s == '.' || *s == '\'') fputs("\\&", out);
     for (; *s; s++) {
         if (*s == '\\')
             fputs("\\e", out);
@@ -159,8 +154,7 @@ static void man_type(FILE *out, const mon_config_key_t *row) {
         break;
     case MON_CONFIG_T_DURATION:
         roff(out, row->min > 0 ? ", above 0" : ", 0 or more");
-        if (row->step == 1000)
-            roff(out, ", whole seconds");
+        if (row->step == 1000) roff(out, ", whole seconds");
         break;
     case MON_CONFIG_T_ENUM:
     case MON_CONFIG_T_CHOICE:
@@ -201,12 +195,10 @@ int mon_config_write_man(FILE *out) {
                 sect >= MON_CONFIG_SECT_CLUSTER ? " NAME" : "");
         for (size_t i = 0; i < n; i++) {
             const mon_config_key_t *row = &rows[i];
-            if (row->sect != sect)
-                continue;
+            if (row->sect != sect) continue;
             fputs(".TP\n.B ", out);
             roff(out, row->name);
-            if (row->flags & MON_CONFIG_F_PREFIX)
-                fputs("\\fINAME\\fR", out);
+            if (row->flags & MON_CONFIG_F_PREFIX) fputs("\\fINAME\\fR", out);
             fputc('\n', out);
             man_type(out, row);
             if (row->def) {
@@ -216,10 +208,9 @@ int mon_config_write_man(FILE *out) {
             } else if (row->flags & MON_CONFIG_F_REQUIRED) {
                 fputs("; required", out);
                 if (row->sources) {
-                    const mon_config_key_t *src = mon_config_key_find(
-                        MON_CONFIG_SECT_CLUSTER, "source");
-                    for (const mon_config_enum_t *e = src->values; e->name;
-                         e++)
+                    const mon_config_key_t *src =
+                        mon_config_key_find(MON_CONFIG_SECT_CLUSTER, "source");
+                    for (const mon_config_enum_t *e = src->values; e->name; e++)
                         if (row->sources & (1u << e->value)) {
                             fputs(" with source = ", out);
                             roff(out, e->name);
@@ -239,10 +230,8 @@ int mon_config_write_man(FILE *out) {
                         fputs(" only", out);
                     }
             }
-            if (row->flags & MON_CONFIG_F_ENV)
-                fputs("; env", out);
-            if (row->flags & MON_CONFIG_F_SECRET)
-                fputs("; secret", out);
+            if (row->flags & MON_CONFIG_F_ENV) fputs("; env", out);
+            if (row->flags & MON_CONFIG_F_SECRET) fputs("; secret", out);
             if (row->burrow) {
                 fputs("; Burrow: ", out);
                 roff(out, row->burrow);
@@ -296,8 +285,8 @@ static const char *dir_problem(const char *dir, char *why, size_t size) {
     const char *res = NULL;
     if (access(up, W_OK | X_OK) != 0) {
         snprintf(why, size,
-                 "'%s' does not exist and cannot be created in '%s': %s",
-                 dir, up, strerror(errno));
+                 "'%s' does not exist and cannot be created in '%s': %s", dir,
+                 up, strerror(errno));
         res = why;
     }
     free(up);
@@ -313,8 +302,7 @@ int mon_config_check_paths(const mon_config_t *cfg,
     int problems = 0;
     for (size_t i = 0; i < n; i++) {
         const mon_config_key_t *row = &rows[i];
-        if (row->type != MON_CONFIG_T_PATH)
-            continue;
+        if (row->type != MON_CONFIG_T_PATH) continue;
         size_t count = row->sect == MON_CONFIG_SECT_CLUSTER
                            ? mon_config_cluster_count(cfg)
                        : row->sect == MON_CONFIG_SECT_NOTIFIER
@@ -326,11 +314,11 @@ int mon_config_check_paths(const mon_config_t *cfg,
                 mon_config_get(cfg, row, idx, &v) != 0 || !v.set)
                 continue;
             char why[600], title[128], line[1024];
-            const char *bad = row->flags & MON_CONFIG_F_DIR
-                                  ? dir_problem(v.s, why, sizeof(why))
-                                  : mon_config_file_problem(v.s, why, sizeof(why));
-            if (!bad)
-                continue;
+            const char *bad =
+                row->flags & MON_CONFIG_F_DIR
+                    ? dir_problem(v.s, why, sizeof(why))
+                    : mon_config_file_problem(v.s, why, sizeof(why));
+            if (!bad) continue;
             problems++;
             if (row->sect == MON_CONFIG_SECT_CLUSTER)
                 snprintf(title, sizeof(title), "cluster %s",
@@ -346,8 +334,8 @@ int mon_config_check_paths(const mon_config_t *cfg,
                 snprintf(line, sizeof(line), "%s:%d: [%s] %s: %s", file, at,
                          title, row->name, bad);
             else
-                snprintf(line, sizeof(line), "%s: [%s] %s: %s (default)",
-                         file, title, row->name, bad);
+                snprintf(line, sizeof(line), "%s: [%s] %s: %s (default)", file,
+                         title, row->name, bad);
             report(arg, line);
         }
     }

@@ -78,12 +78,11 @@ int mon_config_origin_line(const mon_config_t *cfg, mon_config_sect_t sect,
 
 /* Parses "ADDR:PORT" / "[V6]:PORT" with a numeric address into a new
  * *host, *port and *family. Returns 0, or -1 with the reason in why. */
-int mon_config_parse_listen(const char *s, char **host, int *port,
-                            int *family, char *why, size_t why_size);
+int mon_config_parse_listen(const char *s, char **host, int *port, int *family,
+                            char *why, size_t why_size);
 
 /* Why path is not a readable regular file (written into why), or NULL. */
-const char *mon_config_file_problem(const char *path, char *why,
-                                    size_t size);
+const char *mon_config_file_problem(const char *path, char *why, size_t size);
 
 /* A copy of s[0..n) without leading and trailing white space. */
 char *mon_config_trim_copy(const char *s, size_t n);

@@ -67,14 +67,12 @@ char *mon_config_trim_copy(const char *s, size_t n) {
 
 static bool has_ctl(const char *s) {
     for (; *s; s++)
-        if (iscntrl((unsigned char)*s))
-            return true;
+        if (iscntrl((unsigned char)*s)) return true;
     return false;
 }
 
 static void regex_free(mon_config_regex_t *rx) {
-    if (!rx)
-        return;
+    if (!rx) return;
     regfree(&rx->re);
     free(rx->pattern);
     free(rx);
@@ -117,8 +115,7 @@ int mon_config_parse_duration(const char *s, int64_t *ms) {
     size_t nd = 0;
     while (isdigit((unsigned char)s[nd]))
         nd++;
-    if (nd == 0 || nd > 15)
-        return -1;
+    if (nd == 0 || nd > 15) return -1;
     int64_t v = 0;
     for (size_t i = 0; i < nd; i++)
         v = v * 10 + (s[i] - '0');
@@ -136,8 +133,7 @@ int mon_config_parse_duration(const char *s, int64_t *ms) {
         mult = 86400 * 1000;
     else
         return -1;
-    if (v > MAX_DURATION_MS / mult)
-        return -1;
+    if (v > MAX_DURATION_MS / mult) return -1;
     *ms = v * mult;
     return 0;
 }
@@ -164,8 +160,8 @@ static void format_duration(int64_t ms, char *buf, size_t size) {
     static const struct {
         int64_t ms;
         const char *unit;
-    } units[] = {{86400000, "d"}, {3600000, "h"}, {60000, "m"},
-                 {1000, "s"},     {1, "ms"}};
+    } units[] = {
+        {86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}, {1, "ms"}};
     if (ms == 0) {
         snprintf(buf, size, "0");
         return;
@@ -183,8 +179,7 @@ static void format_duration(int64_t ms, char *buf, size_t size) {
 static void format_double(double x, char *buf, size_t size) {
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(buf, size, "%.*g", prec, x);
-        if (strtod(buf, NULL) == x)
-            break;
+        if (strtod(buf, NULL) == x) break;
     }
     /* keep "1.0" for a whole number, as the file writes it */
     size_t len = strlen(buf);
@@ -194,8 +189,8 @@ static void format_double(double x, char *buf, size_t size) {
 
 /* Parses "ADDR:PORT" / "[V6]:PORT" with a numeric address. Returns 0, or
  * -1 with the reason in why_buf. */
-int mon_config_parse_listen(const char *s, char **host, int *port,
-                            int *family, char *why_buf, size_t why_size) {
+int mon_config_parse_listen(const char *s, char **host, int *port, int *family,
+                            char *why_buf, size_t why_size) {
     const char *colon;
     char *h;
     if (s[0] == '[') {
@@ -216,7 +211,8 @@ int mon_config_parse_listen(const char *s, char **host, int *port,
         if (strchr(h, ':')) {
             snprintf(why_buf, why_size,
                      "'%s': write an IPv6 address in brackets, "
-                     "e.g. [::1]:8000", s);
+                     "e.g. [::1]:8000",
+                     s);
             free(h);
             return -1;
         }
@@ -250,7 +246,8 @@ int mon_config_parse_listen(const char *s, char **host, int *port,
     } else {
         snprintf(why_buf, why_size,
                  "'%s': address must be a numeric IPv4 address or "
-                 "[IPv6] (0.0.0.0 for all interfaces)", s);
+                 "[IPv6] (0.0.0.0 for all interfaces)",
+                 s);
         free(h);
         return -1;
     }
@@ -270,8 +267,7 @@ static int check_no_ctl(mon_config_set_t *set, const char *v) {
 
 /* "none", or an address as [http] listen takes. */
 static int check_kafka_listen(mon_config_set_t *set, const char *v) {
-    if (!strcmp(v, "none"))
-        return 0;
+    if (!strcmp(v, "none")) return 0;
     char *host = NULL;
     int port, fam;
     int rc = mon_config_parse_listen(v, &host, &port, &fam, set->why,
@@ -285,8 +281,8 @@ static int check_kafka_addr(mon_config_set_t *set, const char *v) {
     const char *colon = strrchr(v, ':');
     char *end = NULL;
     long port = colon ? strtol(colon + 1, &end, 10) : -1;
-    if (!colon || colon == v || !end || *end || end == colon + 1 ||
-        port < 1 || port > 65535 || has_ctl(v) || strchr(v, ' '))
+    if (!colon || colon == v || !end || *end || end == colon + 1 || port < 1 ||
+        port > 65535 || has_ctl(v) || strchr(v, ' '))
         return why(set, "'%s' is not HOST:PORT", v);
     return 0;
 }
@@ -316,8 +312,7 @@ static int check_token(mon_config_set_t *set, const char *v) {
 }
 
 static int check_not_empty(mon_config_set_t *set, const char *v) {
-    return v[0] ? 0
-                : why(set, "is empty (remove the key to send unsigned)");
+    return v[0] ? 0 : why(set, "is empty (remove the key to send unsigned)");
 }
 
 /* kafka.<property>: checked on the name, before the value is expanded. */
@@ -327,8 +322,7 @@ static int check_kafka_prop(mon_config_set_t *set, const char *v) {
     bool ok = prop[0] != '\0';
     for (const char *c = prop; ok && *c; c++)
         ok = isalnum((unsigned char)*c) || strchr("._-", *c);
-    if (!ok)
-        return why(set, "bad librdkafka property name '%s'", prop);
+    if (!ok) return why(set, "bad librdkafka property name '%s'", prop);
     if (!strcmp(prop, "bootstrap.servers") ||
         !strcmp(prop, "metadata.broker.list"))
         return why(set, "set the brokers with 'servers'");
@@ -351,8 +345,7 @@ static int check_extras_name(mon_config_set_t *set, const char *v) {
 static int check_headers_line(mon_config_set_t *set, const char *v) {
     (void)v;
     const char *raw = set->raw;
-    if (!raw)
-        return 0;
+    if (!raw) return 0;
     const char *eq = strpbrk(raw, "=:");
     for (const char *q = eq ? eq : raw; *q; q++)
         if (q[0] == ';' && q > raw && isspace((unsigned char)q[-1]))
@@ -386,11 +379,13 @@ static const mon_config_enum_t kafka_clients[] = {
     {"thread", MON_CONFIG_KAFKA_CLIENT_THREAD},
     {NULL, 0}};
 /* ev_status_t numbers are Burrow's: WARN 2, ERR 3 */
-static const mon_config_enum_t thresholds[] = {
-    {"WARN", EV_WARN}, {"ERR", EV_ERR}, {"2", EV_WARN}, {"3", EV_ERR},
-    {NULL, 0}};
-static const mon_config_enum_t methods[] = {{"GET", 0},   {"POST", 1},
-                                            {"PUT", 2},   {"PATCH", 3},
+static const mon_config_enum_t thresholds[] = {{"WARN", EV_WARN},
+                                               {"ERR", EV_ERR},
+                                               {"2", EV_WARN},
+                                               {"3", EV_ERR},
+                                               {NULL, 0}};
+static const mon_config_enum_t methods[] = {{"GET", 0},    {"POST", 1},
+                                            {"PUT", 2},    {"PATCH", 3},
                                             {"DELETE", 4}, {NULL, 0}};
 
 _Static_assert(sizeof(mon_log_format_t) == sizeof(int), "enum as int");
@@ -398,27 +393,28 @@ _Static_assert(sizeof(mon_log_level_t) == sizeof(int), "enum as int");
 _Static_assert(sizeof(mon_config_source_t) == sizeof(int), "enum as int");
 _Static_assert(sizeof(mon_config_offsets_t) == sizeof(int), "enum as int");
 _Static_assert(sizeof(ev_status_t) == sizeof(int), "enum as int");
-_Static_assert(sizeof(mon_config_kafka_client_t) == sizeof(int),
-               "enum as int");
+_Static_assert(sizeof(mon_config_kafka_client_t) == sizeof(int), "enum as int");
 
 #define SRC_EMB (1u << MON_CONFIG_SOURCE_EMBEDDED)
 #define SRC_REP (1u << MON_CONFIG_SOURCE_REPLAY)
 #define SRC_KAF (1u << MON_CONFIG_SOURCE_KAFKA)
 
-#define GEN(f) .sect = MON_CONFIG_SECT_GENERAL, \
-               .offset = offsetof(mon_config_general_t, f)
-#define HTTP(f) .sect = MON_CONFIG_SECT_HTTP, \
-                .offset = offsetof(mon_config_http_t, f)
-#define BRK(f) .sect = MON_CONFIG_SECT_BROKER, \
-               .offset = offsetof(mon_config_broker_t, f)
-#define STO(f) .sect = MON_CONFIG_SECT_STORAGE, \
-               .offset = offsetof(mon_config_storage_t, f)
-#define EVA(f) .sect = MON_CONFIG_SECT_EVALUATOR, \
-               .offset = offsetof(mon_config_evaluator_t, f)
-#define CLU(f) .sect = MON_CONFIG_SECT_CLUSTER, \
-               .offset = offsetof(mon_config_cluster_t, f)
-#define NOT(f) .sect = MON_CONFIG_SECT_NOTIFIER, \
-               .offset = offsetof(mon_config_notifier_t, f)
+#define GEN(f)                                                                 \
+    .sect = MON_CONFIG_SECT_GENERAL, .offset = offsetof(mon_config_general_t, f)
+#define HTTP(f)                                                                \
+    .sect = MON_CONFIG_SECT_HTTP, .offset = offsetof(mon_config_http_t, f)
+#define BRK(f)                                                                 \
+    .sect = MON_CONFIG_SECT_BROKER, .offset = offsetof(mon_config_broker_t, f)
+#define STO(f)                                                                 \
+    .sect = MON_CONFIG_SECT_STORAGE, .offset = offsetof(mon_config_storage_t, f)
+#define EVA(f)                                                                 \
+    .sect = MON_CONFIG_SECT_EVALUATOR,                                         \
+    .offset = offsetof(mon_config_evaluator_t, f)
+#define CLU(f)                                                                 \
+    .sect = MON_CONFIG_SECT_CLUSTER, .offset = offsetof(mon_config_cluster_t, f)
+#define NOT(f)                                                                 \
+    .sect = MON_CONFIG_SECT_NOTIFIER,                                          \
+    .offset = offsetof(mon_config_notifier_t, f)
 #define POSITIVE .min = 1, .max = MAX_DURATION_MS
 #define NONNEG .min = 0, .max = MAX_DURATION_MS
 
@@ -438,10 +434,9 @@ static const mon_config_key_t keys[] = {
      .type = MON_CONFIG_T_DURATION, POSITIVE, .def = "60s",
      .doc = "How often the store is snapshotted to data-dir (also at "
             "shutdown)."},
-    {GEN(access_control_allow_origin),
-     .name = "access-control-allow-origin", .type = MON_CONFIG_T_STRING,
-     .flags = MON_CONFIG_F_EMPTY_OK, .def = "", .check = check_no_ctl,
-     .burrow = "general.access-control-allow-origin",
+    {GEN(access_control_allow_origin), .name = "access-control-allow-origin",
+     .type = MON_CONFIG_T_STRING, .flags = MON_CONFIG_F_EMPTY_OK, .def = "",
+     .check = check_no_ctl, .burrow = "general.access-control-allow-origin",
      .doc = "Value of the Access-Control-Allow-Origin header; empty = "
             "none."},
     {GEN(dashboard_url), .name = "dashboard-url", .type = MON_CONFIG_T_URL,
@@ -481,8 +476,8 @@ static const mon_config_key_t keys[] = {
      .doc = "PEM certificate (chain): serve HTTPS; needs tls-key."},
     {HTTP(tls_key), .name = "tls-key", .type = MON_CONFIG_T_FILE,
      .def_doc = "none", .doc = "PEM private key of tls-cert."},
-    {HTTP(max_body), .name = "max-body", .type = MON_CONFIG_T_SIZE,
-     .min = 1, .max = 1LL << 30, .def = "65536",
+    {HTTP(max_body), .name = "max-body", .type = MON_CONFIG_T_SIZE, .min = 1,
+     .max = 1LL << 30, .def = "65536",
      .doc = "Largest request body in bytes (413 beyond it)."},
     {HTTP(max_url), .name = "max-url", .type = MON_CONFIG_T_SIZE, .min = 1,
      .max = 1LL << 30, .def = "2048",
@@ -491,15 +486,14 @@ static const mon_config_key_t keys[] = {
      .min = 1, .max = 1LL << 30, .def = "8192",
      .doc = "Largest request header in bytes (431 beyond it)."},
     {HTTP(timeout_ms), .name = "timeout", .type = MON_CONFIG_T_DURATION,
-     POSITIVE, .step = 1000,
-     .step_why = "the HTTP server counts whole seconds", .def = "30s",
-     .burrow = "httpserver.timeout",
+     POSITIVE, .step = 1000, .step_why = "the HTTP server counts whole seconds",
+     .def = "30s", .burrow = "httpserver.timeout",
      .doc = "Whole-request deadline, in whole seconds: from the "
             "connection's start (or previous answer) to the answer."},
     {HTTP(threads), .name = "threads", .type = MON_CONFIG_T_INT, .min = 1,
      .max = 256, .def = "2", .doc = "Request-handling threads."},
-    {HTTP(max_connections), .name = "max-connections",
-     .type = MON_CONFIG_T_INT, .min = 0, .max = 1000000, .def = "0",
+    {HTTP(max_connections), .name = "max-connections", .type = MON_CONFIG_T_INT,
+     .min = 0, .max = 1000000, .def = "0",
      .doc = "Open connections at most; 0 = from the fd limit, less what "
             "the data dir needs (at most 1024)."},
     {HTTP(max_per_client), .name = "max-connections-per-client",
@@ -525,14 +519,14 @@ static const mon_config_key_t keys[] = {
      .min = 1, .max = 10000, .def = "1",
      .doc = "Partitions of a topic created by a client's first use of it "
             "(Kafka's num.partitions)."},
-    {BRK(auto_create), .name = "auto-create-topics",
-     .type = MON_CONFIG_T_BOOL, .def = "true",
+    {BRK(auto_create), .name = "auto-create-topics", .type = MON_CONFIG_T_BOOL,
+     .def = "true",
      .doc = "Create a topic when a client first asks for it (Kafka's "
             "auto.create.topics.enable)."},
 
     /* [storage] */
-    {STO(intervals), .name = "intervals", .type = MON_CONFIG_T_INT,
-     .min = 1, .max = 1000, .def = "10", .burrow = "storage.intervals",
+    {STO(intervals), .name = "intervals", .type = MON_CONFIG_T_INT, .min = 1,
+     .max = 1000, .def = "10", .burrow = "storage.intervals",
      .doc = "Offsets kept per partition window, as Burrow's intervals."},
     {STO(min_distance_ms), .name = "min-distance",
      .type = MON_CONFIG_T_DURATION, NONNEG, .def = "0",
@@ -546,9 +540,8 @@ static const mon_config_key_t keys[] = {
      .type = MON_CONFIG_T_REGEX, .def_doc = "every group",
      .burrow = "storage.group-allowlist",
      .doc = "Only groups matching the allowlist are tracked."},
-    {STO(group_denylist), .name = "group-denylist",
-     .type = MON_CONFIG_T_REGEX, .def_doc = "none",
-     .burrow = "storage.group-denylist",
+    {STO(group_denylist), .name = "group-denylist", .type = MON_CONFIG_T_REGEX,
+     .def_doc = "none", .burrow = "storage.group-denylist",
      .doc = "Groups matching the denylist are not tracked."},
 
     /* [evaluator] */
@@ -558,8 +551,7 @@ static const mon_config_key_t keys[] = {
      .doc = "How long an evaluation is cached per group (0 = never "
             "cached)."},
     {EVA(allowed_lag), .name = "allowed-lag", .type = MON_CONFIG_T_INT64,
-     .min = 0, .max = INT64_MAX, .def = "0",
-     .burrow = "evaluator.allowed-lag",
+     .min = 0, .max = INT64_MAX, .def = "0", .burrow = "evaluator.allowed-lag",
      .doc = "Lag at or below this is always OK."},
     {EVA(minimum_complete), .name = "minimum-complete",
      .type = MON_CONFIG_T_DOUBLE, .dmin = 0.0, .dmax = 1.0, .def = "0.0",
@@ -591,9 +583,8 @@ static const mon_config_key_t keys[] = {
     {CLU(speed), .name = "speed", .type = MON_CONFIG_T_DOUBLE,
      .sources = SRC_REP, .dmin = 0.0, .dmax = 1e6, .dmin_open = true,
      .def = "1.0", .doc = "Virtual seconds per wall-clock second."},
-    {CLU(loop), .name = "loop", .type = MON_CONFIG_T_BOOL,
-     .sources = SRC_REP, .def = "false",
-     .doc = "Start over at the end of the trace."},
+    {CLU(loop), .name = "loop", .type = MON_CONFIG_T_BOOL, .sources = SRC_REP,
+     .def = "false", .doc = "Start over at the end of the trace."},
     {CLU(servers), .name = "servers", .type = MON_CONFIG_T_SERVERS,
      .flags = MON_CONFIG_F_REQUIRED, .sources = SRC_KAF,
      .burrow = "cluster.servers",
@@ -612,22 +603,20 @@ static const mon_config_key_t keys[] = {
      .expect = "group name", .def_doc = "none",
      .doc = "Explicit groups, for brokers that cannot list groups."},
     {CLU(group_allowlist), .name = "group-allowlist",
-     .type = MON_CONFIG_T_REGEX, .sources = SRC_KAF,
-     .def_doc = "every group", .burrow = "consumer.group-allowlist",
+     .type = MON_CONFIG_T_REGEX, .sources = SRC_KAF, .def_doc = "every group",
+     .burrow = "consumer.group-allowlist",
      .doc = "Only groups matching the allowlist are read."},
-    {CLU(group_denylist), .name = "group-denylist",
-     .type = MON_CONFIG_T_REGEX, .sources = SRC_KAF, .def_doc = "none",
-     .burrow = "consumer.group-denylist",
+    {CLU(group_denylist), .name = "group-denylist", .type = MON_CONFIG_T_REGEX,
+     .sources = SRC_KAF, .def_doc = "none", .burrow = "consumer.group-denylist",
      .doc = "Groups matching the denylist are not read."},
     {CLU(topic_allowlist), .name = "topic-allowlist",
-     .type = MON_CONFIG_T_REGEX, .sources = SRC_KAF,
-     .def_doc = "every topic",
+     .type = MON_CONFIG_T_REGEX, .sources = SRC_KAF, .def_doc = "every topic",
      .doc = "Only topics matching the allowlist are read."},
-    {CLU(topic_denylist), .name = "topic-denylist",
-     .type = MON_CONFIG_T_REGEX, .sources = SRC_KAF, .def_doc = "none",
+    {CLU(topic_denylist), .name = "topic-denylist", .type = MON_CONFIG_T_REGEX,
+     .sources = SRC_KAF, .def_doc = "none",
      .doc = "Topics matching the denylist are not read."},
-    {CLU(internal_topics), .name = "internal-topics",
-     .type = MON_CONFIG_T_BOOL, .sources = SRC_KAF, .def = "false",
+    {CLU(internal_topics), .name = "internal-topics", .type = MON_CONFIG_T_BOOL,
+     .sources = SRC_KAF, .def = "false",
      .doc = "Monitor internal topics such as __consumer_offsets."},
     {CLU(offsets_max_name), .name = "offsets-max-name",
      .type = MON_CONFIG_T_SIZE, .sources = SRC_KAF, .min = 1, .max = 32767,
@@ -636,13 +625,13 @@ static const mon_config_key_t keys[] = {
             "group, topic, member, client or host longer than this (bytes) "
             "is logged and skipped."},
     {CLU(offsets_max_members), .name = "offsets-max-members",
-     .type = MON_CONFIG_T_SIZE, .sources = SRC_KAF, .min = 1,
-     .max = 100000000, .def = "10000",
+     .type = MON_CONFIG_T_SIZE, .sources = SRC_KAF, .min = 1, .max = 100000000,
+     .def = "10000",
      .doc = "offsets = offsets-topic: a group metadata record with more "
             "members than this is logged and skipped."},
     {CLU(offsets_max_assigned), .name = "offsets-max-assigned",
-     .type = MON_CONFIG_T_SIZE, .sources = SRC_KAF, .min = 1,
-     .max = 100000000, .def = "100000",
+     .type = MON_CONFIG_T_SIZE, .sources = SRC_KAF, .min = 1, .max = 100000000,
+     .def = "100000",
      .doc = "offsets = offsets-topic: a group metadata record assigning "
             "more partitions than this (or one beyond its topic's count) is "
             "logged and skipped."},
@@ -707,29 +696,26 @@ static const mon_config_key_t keys[] = {
      .type = MON_CONFIG_T_REGEX, .def_doc = "every group",
      .burrow = "notifier.group-allowlist",
      .doc = "Only groups matching the allowlist are notified."},
-    {NOT(group_denylist), .name = "group-denylist",
-     .type = MON_CONFIG_T_REGEX, .def_doc = "none",
-     .burrow = "notifier.group-denylist",
+    {NOT(group_denylist), .name = "group-denylist", .type = MON_CONFIG_T_REGEX,
+     .def_doc = "none", .burrow = "notifier.group-denylist",
      .doc = "Groups matching the denylist are not notified."},
     {NOT(template_open), .name = "template-open", .type = MON_CONFIG_T_FILE,
      .def_doc = "a built-in JSON body", .burrow = "notifier.template-open",
      .doc = "Mustache template of open bodies; readable at start."},
-    {NOT(template_close), .name = "template-close",
-     .type = MON_CONFIG_T_FILE, .def_doc = "a built-in JSON body",
-     .burrow = "notifier.template-close",
+    {NOT(template_close), .name = "template-close", .type = MON_CONFIG_T_FILE,
+     .def_doc = "a built-in JSON body", .burrow = "notifier.template-close",
      .doc = "Mustache template of close bodies; readable at start."},
     {NOT(extras), .name = "extras.", .type = MON_CONFIG_T_MAP,
      .flags = MON_CONFIG_F_PREFIX | MON_CONFIG_F_ENV | MON_CONFIG_F_EMPTY_OK,
      .count_offset = offsetof(mon_config_notifier_t, n_extras),
-     .check = check_extras_name, .def_doc = "none",
-     .burrow = "notifier.extras",
+     .check = check_extras_name, .def_doc = "none", .burrow = "notifier.extras",
      .doc = "extras.KEY: a value templates see as extras.KEY."},
     {NOT(secret), .name = "secret", .type = MON_CONFIG_T_STRING,
-     .flags = MON_CONFIG_F_SECRET | MON_CONFIG_F_ENV,
-     .check = check_not_empty, .def_doc = "none (unsigned)",
+     .flags = MON_CONFIG_F_SECRET | MON_CONFIG_F_ENV, .check = check_not_empty,
+     .def_doc = "none (unsigned)",
      .doc = "HMAC-SHA256 signing secret, header X-Warren-Signature."},
-    {NOT(open_after), .name = "open-after", .type = MON_CONFIG_T_INT,
-     .min = 1, .max = 1000000, .def = "1",
+    {NOT(open_after), .name = "open-after", .type = MON_CONFIG_T_INT, .min = 1,
+     .max = 1000000, .def = "1",
      .doc = "Consecutive evaluations at or above threshold before an "
             "incident opens."},
     {NOT(close_after), .name = "close-after", .type = MON_CONFIG_T_INT,
@@ -737,8 +723,7 @@ static const mon_config_key_t keys[] = {
      .doc = "Consecutive OK evaluations before an incident closes (2: one "
             "noisy OK between two alerts neither closes nor reopens it)."},
     {NOT(max_retries), .name = "max-retries", .type = MON_CONFIG_T_INT,
-     .min = 0, .max = 20, .def = "5",
-     .doc = "Retries of a failed delivery."},
+     .min = 0, .max = 20, .def = "5", .doc = "Retries of a failed delivery."},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -752,8 +737,7 @@ const mon_config_key_t *mon_config_key_find(mon_config_sect_t sect,
                                             const char *name) {
     for (size_t i = 0; i < N_KEYS; i++) {
         const mon_config_key_t *k = &keys[i];
-        if (k->sect != sect)
-            continue;
+        if (k->sect != sect) continue;
         if (k->flags & MON_CONFIG_F_PREFIX
                 ? !strncmp(name, k->name, strlen(k->name))
                 : !strcmp(name, k->name))
@@ -763,24 +747,23 @@ const mon_config_key_t *mon_config_key_find(mon_config_sect_t sect,
 }
 
 const char *mon_config_sect_name(mon_config_sect_t sect) {
-    static const char *const names[] = {"general",   "http",
-                                        "broker",    "storage",
-                                        "evaluator", "cluster",
+    static const char *const names[] = {"general", "http",      "broker",
+                                        "storage", "evaluator", "cluster",
                                         "notifier"};
     return sect < MON_CONFIG_SECT__COUNT ? names[sect] : "?";
 }
 
 const char *mon_config_type_name(mon_config_type_t type) {
     static const char *const names[] = {
-        [MON_CONFIG_T_STRING] = "string",   [MON_CONFIG_T_PATH] = "path",
-        [MON_CONFIG_T_FILE] = "file",       [MON_CONFIG_T_URL] = "url",
-        [MON_CONFIG_T_LISTEN] = "address",  [MON_CONFIG_T_SERVERS] = "servers",
-        [MON_CONFIG_T_LIST] = "list",       [MON_CONFIG_T_HEADERS] = "headers",
-        [MON_CONFIG_T_BOOL] = "boolean",    [MON_CONFIG_T_INT] = "integer",
-        [MON_CONFIG_T_INT64] = "integer",   [MON_CONFIG_T_SIZE] = "bytes",
-        [MON_CONFIG_T_DOUBLE] = "number",   [MON_CONFIG_T_DURATION] = "duration",
-        [MON_CONFIG_T_ENUM] = "enum",       [MON_CONFIG_T_CHOICE] = "enum",
-        [MON_CONFIG_T_REGEX] = "regex",     [MON_CONFIG_T_MAP] = "map",
+        [MON_CONFIG_T_STRING] = "string",  [MON_CONFIG_T_PATH] = "path",
+        [MON_CONFIG_T_FILE] = "file",      [MON_CONFIG_T_URL] = "url",
+        [MON_CONFIG_T_LISTEN] = "address", [MON_CONFIG_T_SERVERS] = "servers",
+        [MON_CONFIG_T_LIST] = "list",      [MON_CONFIG_T_HEADERS] = "headers",
+        [MON_CONFIG_T_BOOL] = "boolean",   [MON_CONFIG_T_INT] = "integer",
+        [MON_CONFIG_T_INT64] = "integer",  [MON_CONFIG_T_SIZE] = "bytes",
+        [MON_CONFIG_T_DOUBLE] = "number",  [MON_CONFIG_T_DURATION] = "duration",
+        [MON_CONFIG_T_ENUM] = "enum",      [MON_CONFIG_T_CHOICE] = "enum",
+        [MON_CONFIG_T_REGEX] = "regex",    [MON_CONFIG_T_MAP] = "map",
     };
     return type <= MON_CONFIG_T_MAP ? names[type] : "?";
 }
@@ -797,7 +780,9 @@ void mon_config_values_text(const mon_config_key_t *key, char *buf,
     buf[0] = '\0';
     for (size_t i = 0; i < n && len < size; i++)
         len += (size_t)snprintf(buf + len, size - len, "%s%s",
-                                i == 0 ? "" : i + 1 == n ? " or " : ", ",
+                                i == 0       ? ""
+                                : i + 1 == n ? " or "
+                                             : ", ",
                                 key->values[i].name);
 }
 
@@ -855,13 +840,14 @@ static int set_duration(mon_config_set_t *set, const char *v) {
     const mon_config_key_t *k = set->key;
     int64_t ms;
     if (mon_config_parse_duration(v, &ms) != 0)
-        return why(set, "bad duration '%s' (an integer of seconds, or with "
-                        "ms, s, m, h or d; at most 3650d)",
+        return why(set,
+                   "bad duration '%s' (an integer of seconds, or with "
+                   "ms, s, m, h or d; at most 3650d)",
                    v);
     if (ms < k->min)
-        return k->min == 1 ? why(set, "must be greater than 0")
-                           : why(set, "must be at least %lld ms",
-                                 (long long)k->min);
+        return k->min == 1
+                   ? why(set, "must be greater than 0")
+                   : why(set, "must be at least %lld ms", (long long)k->min);
     if (k->max && ms > k->max)
         return why(set, "must be at most %lld ms", (long long)k->max);
     if (k->step > 1 && ms % k->step != 0) {
@@ -887,11 +873,10 @@ static int get_int(mon_config_set_t *set, const char *v, long long *out) {
         x = strtoll(v, &end, 10);
         ok = errno == 0 && *end == '\0';
     }
-    if (!ok)
-        return why(set, "'%s' is not an integer", v);
+    if (!ok) return why(set, "'%s' is not an integer", v);
     if (x < k->min || x > k->max)
-        return why(set, "%lld is out of range %lld..%lld", x,
-                   (long long)k->min, (long long)k->max);
+        return why(set, "%lld is out of range %lld..%lld", x, (long long)k->min,
+                   (long long)k->max);
     *out = x;
     return 0;
 }
@@ -908,8 +893,7 @@ static int set_double(mon_config_set_t *set, const char *v) {
         x = strtod(v, &end);
         ok = errno == 0 && *end == '\0' && isfinite(x);
     }
-    if (!ok)
-        return why(set, "'%s' is not a number", v);
+    if (!ok) return why(set, "'%s' is not a number", v);
     if (k->dmin_open && (x <= k->dmin || x > k->dmax))
         return why(set, "%s must be above %g and at most %g", v, k->dmin,
                    k->dmax);
@@ -924,8 +908,7 @@ static int set_enum(mon_config_set_t *set, const char *v) {
     for (const mon_config_enum_t *e = k->values; e->name; e++) {
         bool eq = k->flags & MON_CONFIG_F_NOCASE ? !strcasecmp(v, e->name)
                                                  : !strcmp(v, e->name);
-        if (!eq)
-            continue;
+        if (!eq) continue;
         if (k->type == MON_CONFIG_T_CHOICE)
             set_str(FIELD(char *, set), e->name);
         else
@@ -957,8 +940,7 @@ static int set_regex(mon_config_set_t *set, const char *v) {
 }
 
 static int set_url(mon_config_set_t *set, const char *v) {
-    if (strncasecmp(v, "http://", 7) != 0 &&
-        strncasecmp(v, "https://", 8) != 0)
+    if (strncasecmp(v, "http://", 7) != 0 && strncasecmp(v, "https://", 8) != 0)
         return why(set, "'%s' must start with http:// or https://", v);
     if (has_ctl(v) || strchr(v, ' '))
         return why(set, "URL contains a space or control character");
@@ -970,8 +952,7 @@ const char *mon_config_file_problem(const char *path, char *why_buf,
                                     size_t size) {
     FILE *f = fopen(path, "r");
     if (!f) {
-        snprintf(why_buf, size, "cannot read '%s': %s", path,
-                 strerror(errno));
+        snprintf(why_buf, size, "cannot read '%s': %s", path, strerror(errno));
         return why_buf;
     }
     struct stat st;
@@ -985,8 +966,7 @@ const char *mon_config_file_problem(const char *path, char *why_buf,
 }
 
 static int set_file(mon_config_set_t *set, const char *v) {
-    if (mon_config_file_problem(v, set->why, sizeof(set->why)))
-        return -1;
+    if (mon_config_file_problem(v, set->why, sizeof(set->why))) return -1;
     set_str(FIELD(char *, set), v);
     return 0;
 }
@@ -1047,12 +1027,10 @@ static int set_headers(mon_config_set_t *set, const char *v) {
                  !strcasecmp(name, "Content-Length") ||
                  !strcasecmp(name, "Host"))
             rc = why(set, "header '%s' is set by Warren", name);
-        if (rc == 0)
-            kv_add(kv, n, name, val);
+        if (rc == 0) kv_add(kv, n, name, val);
         free(name);
         free(val);
-        if (rc != 0)
-            return -1;
+        if (rc != 0) return -1;
     }
     return 0;
 }
@@ -1094,12 +1072,10 @@ static int set_servers(mon_config_set_t *set, const char *v) {
             mon_wbuf_free(&sb);
             return -1;
         }
-        if (count++)
-            mon_wbuf_put(&sb, ",", 1);
+        if (count++) mon_wbuf_put(&sb, ",", 1);
         sb_str(&sb, one);
         free(one);
-        if (!end)
-            break;
+        if (!end) break;
         seg = end + 1;
     }
     char **dst = FIELD(char *, set);
@@ -1123,8 +1099,7 @@ static int set_list(mon_config_set_t *set, const char *v) {
         }
         *list = mon_realloc(*list, (*n + 1) * sizeof(char *));
         (*list)[(*n)++] = one;
-        if (!end)
-            break;
+        if (!end) break;
         seg = end + 1;
     }
     return 0;
@@ -1153,23 +1128,22 @@ static int set_typed(mon_config_set_t *set, const char *v) {
         return set_headers(set, v);
     case MON_CONFIG_T_BOOL:
         if (mon_config_parse_bool(v, &b) != 0)
-            return why(set, "'%s' is not a boolean (true/false, yes/no, "
-                            "on/off, 1/0)", v);
+            return why(set,
+                       "'%s' is not a boolean (true/false, yes/no, "
+                       "on/off, 1/0)",
+                       v);
         *FIELD(bool, set) = b;
         return 0;
     case MON_CONFIG_T_INT:
-        if (get_int(set, v, &x) != 0)
-            return -1;
+        if (get_int(set, v, &x) != 0) return -1;
         *FIELD(int, set) = (int)x;
         return 0;
     case MON_CONFIG_T_INT64:
-        if (get_int(set, v, &x) != 0)
-            return -1;
+        if (get_int(set, v, &x) != 0) return -1;
         *FIELD(int64_t, set) = x;
         return 0;
     case MON_CONFIG_T_SIZE:
-        if (get_int(set, v, &x) != 0)
-            return -1;
+        if (get_int(set, v, &x) != 0) return -1;
         *FIELD(size_t, set) = (size_t)x;
         return 0;
     case MON_CONFIG_T_DOUBLE:
@@ -1192,21 +1166,17 @@ static int set_typed(mon_config_set_t *set, const char *v) {
 int mon_config_set_value(mon_config_set_t *set, const char *value) {
     const mon_config_key_t *k = set->key;
     /* a prefix row's check is on the name: before the value is read */
-    if (k->type == MON_CONFIG_T_MAP && k->check &&
-        k->check(set, value) != 0)
+    if (k->type == MON_CONFIG_T_MAP && k->check && k->check(set, value) != 0)
         return -1;
     char *expanded = NULL;
     if (k->flags & MON_CONFIG_F_ENV) {
         expanded = expand_env(set, value);
-        if (!expanded)
-            return -1;
+        if (!expanded) return -1;
         value = expanded;
     }
     int rc = 0;
-    if (k->type != MON_CONFIG_T_MAP && k->check)
-        rc = k->check(set, value);
-    if (rc == 0)
-        rc = set_typed(set, value);
+    if (k->type != MON_CONFIG_T_MAP && k->check) rc = k->check(set, value);
+    if (rc == 0) rc = set_typed(set, value);
     if (rc == 0 && k->mark_offset)
         *(bool *)((char *)set->obj + k->mark_offset) = true;
     free(expanded);
@@ -1216,8 +1186,7 @@ int mon_config_set_value(mon_config_set_t *set, const char *value) {
 void mon_config_apply_defaults(mon_config_sect_t sect, void *obj) {
     for (size_t i = 0; i < N_KEYS; i++) {
         const mon_config_key_t *k = &keys[i];
-        if (k->sect != sect || !k->def)
-            continue;
+        if (k->sect != sect || !k->def) continue;
         mon_config_set_t set = {.key = k, .obj = obj, .name = k->name};
         int rc = set_typed(&set, k->def);
         WARREN_ASSERT(rc == 0); /* every default is valid (unit-tested) */
@@ -1227,8 +1196,7 @@ void mon_config_apply_defaults(mon_config_sect_t sect, void *obj) {
 void mon_config_free_fields(mon_config_sect_t sect, void *obj) {
     for (size_t i = 0; i < N_KEYS; i++) {
         const mon_config_key_t *k = &keys[i];
-        if (k->sect != sect)
-            continue;
+        if (k->sect != sect) continue;
         mon_config_set_t set = {.key = k, .obj = obj};
         switch (k->type) {
         case MON_CONFIG_T_STRING:
@@ -1295,8 +1263,7 @@ int mon_config_get(const mon_config_t *cfg, const mon_config_key_t *k,
                    size_t index, mon_config_value_t *out) {
     memset(out, 0, sizeof(*out));
     void *obj = mon_config_sect_obj(cfg, k->sect, index);
-    if (!obj)
-        return -1;
+    if (!obj) return -1;
     mon_config_set_t set = {.key = k, .obj = obj};
     out->set = true;
     switch (k->type) {
@@ -1368,10 +1335,9 @@ bool mon_config_kafka_prop_secret(const char *prop) {
  * when "://" follows it, else 0. */
 static size_t scheme_len(const char *url) {
     size_t n = 0;
-    if (!isalpha((unsigned char)url[0]))
-        return 0;
-    while (isalnum((unsigned char)url[n]) || url[n] == '+' ||
-           url[n] == '-' || url[n] == '.')
+    if (!isalpha((unsigned char)url[0])) return 0;
+    while (isalnum((unsigned char)url[n]) || url[n] == '+' || url[n] == '-' ||
+           url[n] == '.')
         n++;
     return strncmp(url + n, "://", 3) == 0 ? n : 0;
 }
@@ -1384,24 +1350,18 @@ static bool hostport_ok(const char *host, size_t len) {
             if (!isxdigit((unsigned char)host[i]) && host[i] != ':' &&
                 host[i] != '.')
                 return false;
-        if (i >= len || i == 1)
-            return false;
+        if (i >= len || i == 1) return false;
         i++; /* ']' */
     } else {
-        while (i < len && (isalnum((unsigned char)host[i]) ||
-                           host[i] == '-' || host[i] == '.' ||
-                           host[i] == '_'))
+        while (i < len && (isalnum((unsigned char)host[i]) || host[i] == '-' ||
+                           host[i] == '.' || host[i] == '_'))
             i++;
-        if (i == 0)
-            return false;
+        if (i == 0) return false;
     }
-    if (i == len)
-        return true;
-    if (host[i] != ':' || len - i < 2 || len - i > 6)
-        return false;
+    if (i == len) return true;
+    if (host[i] != ':' || len - i < 2 || len - i > 6) return false;
     for (i++; i < len; i++)
-        if (!isdigit((unsigned char)host[i]))
-            return false;
+        if (!isdigit((unsigned char)host[i])) return false;
     return true;
 }
 
@@ -1416,15 +1376,12 @@ void mon_config_redact_url(const char *url, char *buf, size_t size) {
         const char *rest = auth + strcspn(auth, "/?#");
         const char *host = auth;
         for (const char *at = auth; at < rest; at++)
-            if (*at == '@')
-                host = at + 1;
+            if (*at == '@') host = at + 1;
         if (hostport_ok(host, (size_t)(rest - host))) {
             int n = snprintf(buf, size, "%.*s://%.*s/%s", (int)sl, url,
                              (int)(rest - host), host,
-                             rest[0] && strcmp(rest, "/") != 0 ? ELLIPSIS
-                                                               : "");
-            if (n > 0 && (size_t)n < size)
-                return;
+                             rest[0] && strcmp(rest, "/") != 0 ? ELLIPSIS : "");
+            if (n > 0 && (size_t)n < size) return;
         }
     }
     snprintf(buf, size, "%s", ELLIPSIS);
@@ -1445,23 +1402,20 @@ char *mon_config_format(const mon_config_t *cfg, const mon_config_key_t *k,
                         size_t index, char *buf, size_t size) {
     mon_config_value_t v;
     buf[0] = '\0';
-    if (mon_config_get(cfg, k, index, &v) != 0 || !v.set)
-        return buf;
+    if (mon_config_get(cfg, k, index, &v) != 0 || !v.set) return buf;
     mon_wbuf_t sb = {0};
     char num[64];
     switch (k->type) {
     case MON_CONFIG_T_LIST:
         for (size_t i = 0; i < v.n; i++) {
-            if (i)
-                mon_wbuf_put(&sb, ",", 1);
+            if (i) mon_wbuf_put(&sb, ",", 1);
             sb_str(&sb, v.list[i]);
         }
         break;
     case MON_CONFIG_T_HEADERS:
     case MON_CONFIG_T_MAP:
         for (size_t i = 0; i < v.n; i++) {
-            if (i)
-                sb_str(&sb, "; ");
+            if (i) sb_str(&sb, "; ");
             add_entry(&sb, k, &v.kv[i]);
         }
         break;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* mon_demo: see mon_demo.h. Pacing uses the monotonic clock; record and
  * commit times are the wall clock, as a real client's would be. */
-#include "monitor/base/mon_clock.h"
 #include "monitor/demo/mon_demo.h"
+#include "monitor/base/mon_clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,10 +34,8 @@ typedef struct group_spec_s {
 } group_spec_t;
 
 static const group_spec_t specs[] = {
-    {"billing", DEMO_TOPIC, KEEP_UP},
-    {"analytics", DEMO_TOPIC, SLOW},
-    {"audit", DEMO_TOPIC, STALLED},
-    {"reports", DEMO_TOPIC, STOPPING},
+    {"billing", DEMO_TOPIC, KEEP_UP},       {"analytics", DEMO_TOPIC, SLOW},
+    {"audit", DEMO_TOPIC, STALLED},         {"reports", DEMO_TOPIC, STOPPING},
     {"archiver", DEMO_IDLE_TOPIC, KEEP_UP},
 };
 #define N_GROUPS (sizeof(specs) / sizeof(specs[0]))
@@ -80,8 +78,8 @@ static int64_t scaled(const mon_demo_t *d, int64_t ms) {
 
 static void produce(mon_worker_t *self, void *arg) {
     mon_demo_t *d = arg;
-    static const char *customers[] = {"acme", "globex", "initech", "umbrella",
-                                      "hooli", "stark", "wayne", "tyrell"};
+    static const char *customers[] = {"acme",  "globex", "initech", "umbrella",
+                                      "hooli", "stark",  "wayne",   "tyrell"};
     uint64_t n = 0;
     int64_t start = mon_clock_mono_ms();
     while (!mon_worker_stopping(self)) {
@@ -92,17 +90,20 @@ static void produce(mon_worker_t *self, void *arg) {
                           "{\"order\":%llu,\"customer\":\"%s\",\"cents\":%llu}",
                           (unsigned long long)n, cust,
                           (unsigned long long)(n * 7919 % 100000));
-        bc_record_in_t rec = {.key = key, .key_len = kl, .value = value,
-                              .value_len = vl, .timestamp = -1};
+        bc_record_in_t rec = {.key = key,
+                              .key_len = kl,
+                              .value = value,
+                              .value_len = vl,
+                              .timestamp = -1};
         char err[256];
-        if (bc_producer_send(d->producer, DEMO_TOPIC, -1, &rec, wall_ms(),
-                             NULL, NULL, err, sizeof(err)) != 0)
+        if (bc_producer_send(d->producer, DEMO_TOPIC, -1, &rec, wall_ms(), NULL,
+                             NULL, err, sizeof(err)) != 0)
             mon_log_kv(MON_LOG_WARN, MON_LOG_FIELDS(MON_LF_STR("error", err)),
                        "demo producer failed");
         n++;
         /* Pace to DEMO_RATE records per (scaled) second. */
-        int64_t due = start + (int64_t)((double)n * 1000.0 /
-                                        (DEMO_RATE * d->speed));
+        int64_t due =
+            start + (int64_t)((double)n * 1000.0 / (DEMO_RATE * d->speed));
         int64_t wait = due - mon_clock_mono_ms();
         mon_worker_sleep(self, wait);
     }
@@ -129,13 +130,11 @@ static void consume(mon_worker_t *self, void *arg) {
     size_t n_fixed = 0;
     while (!mon_worker_stopping(self)) {
         /* max.poll.records 6 every 100 ms: 60/s */
-        if (s->how == SLOW && mon_worker_sleep(self, scaled(d, 100)))
-            break;
+        if (s->how == SLOW && mon_worker_sleep(self, scaled(d, 100))) break;
         bc_consumer_records_t *recs = NULL;
-        int rc = bc_consumer_poll(w->consumer, poll_ms, &recs, err,
-                                  sizeof(err));
-        if (rc == BC_CONSUMER_ERR_WAKEUP)
-            break;
+        int rc =
+            bc_consumer_poll(w->consumer, poll_ms, &recs, err, sizeof(err));
+        if (rc == BC_CONSUMER_ERR_WAKEUP) break;
         if (rc != 0) {
             mon_log_kv(MON_LOG_DEBUG,
                        MON_LOG_FIELDS(MON_LF_STR("group", s->group),
@@ -146,8 +145,7 @@ static void consume(mon_worker_t *self, void *arg) {
         }
         bc_consumer_records_free(recs);
         int64_t now = mon_clock_mono_ms();
-        if (now - last_commit < period)
-            continue;
+        if (now - last_commit < period) continue;
         last_commit = now;
         if (s->how == STOPPING && now - started > stop_after) {
             mon_log_kv(MON_LOG_INFO,
@@ -190,8 +188,7 @@ static void consume(mon_worker_t *self, void *arg) {
 
 static int ensure_topic(bc_broker_t *b, const char *topic, int32_t parts,
                         char *errstr, size_t errstr_size) {
-    if (bc_broker_partitions(b, topic) > 0)
-        return 0;
+    if (bc_broker_partitions(b, topic) > 0) return 0;
     int rc = bc_broker_create_topic(b, topic, parts, NULL, wall_ms(), errstr,
                                     errstr_size);
     return rc == BC_ERR_EXISTS ? 0 : rc;
@@ -215,16 +212,15 @@ mon_demo_t *mon_demo_start(mon_source_t *src, double speed, char *errstr,
     bc_producer_conf_t pc = bc_producer_conf_default();
     pc.acks = BC_ACKS_LEADER;
     d->producer = bc_producer_new(d->broker, &pc, errstr, errstr_size);
-    if (!d->producer)
-        goto fail;
+    if (!d->producer) goto fail;
     /* The idle topic gets a little data once, then nothing. */
     if (bc_broker_partitions(d->broker, DEMO_IDLE_TOPIC) > 0) {
         bc_log_t *log = bc_broker_log(d->broker, DEMO_IDLE_TOPIC, 0);
         for (int i = 0; log && bc_log_end_offset(log) < 20 && i < 20; i++) {
             char v[64];
             int vl = snprintf(v, sizeof(v), "{\"setting\":%d}", i);
-            bc_record_in_t rec = {.value = v, .value_len = vl,
-                                  .key_len = -1, .timestamp = -1};
+            bc_record_in_t rec = {
+                .value = v, .value_len = vl, .key_len = -1, .timestamp = -1};
             bc_producer_send(d->producer, DEMO_IDLE_TOPIC, 0, &rec, wall_ms(),
                              NULL, NULL, errstr, errstr_size);
         }
@@ -243,10 +239,9 @@ mon_demo_t *mon_demo_start(mon_source_t *src, double speed, char *errstr,
         cc.clock = consumer_clock;
         cc.auto_offset_reset = BC_CONSUMER_RESET_EARLIEST;
         cc.max_poll_records = specs[i].how == SLOW ? 6 : 200;
-        w->consumer = bc_consumer_new(&cc, d->broker, d->coord, d->off,
-                                      errstr, errstr_size);
-        if (!w->consumer)
-            goto fail;
+        w->consumer = bc_consumer_new(&cc, d->broker, d->coord, d->off, errstr,
+                                      errstr_size);
+        if (!w->consumer) goto fail;
     }
     if (mon_worker_start(&d->producer_thread, "demo producer", produce, d,
                          errstr, errstr_size) != 0)
@@ -268,14 +263,12 @@ fail:
 }
 
 void mon_demo_stop(mon_demo_t *d) {
-    if (!d)
-        return;
+    if (!d) return;
     /* Ask every thread first, so they all wind down at once. */
     mon_worker_request_stop(d->producer_thread);
     for (size_t i = 0; i < N_GROUPS; i++) {
         mon_worker_request_stop(d->workers[i].thread);
-        if (d->workers[i].consumer)
-            bc_consumer_wakeup(d->workers[i].consumer);
+        if (d->workers[i].consumer) bc_consumer_wakeup(d->workers[i].consumer);
     }
     for (size_t i = 0; i < N_GROUPS; i++) {
         worker_t *w = &d->workers[i];

@@ -10,8 +10,8 @@
  * this record on disk" is one comparison with the last synced count even
  * across compactions.
  */
-#include "monitor/base/mon_clock.h"
 #include "monitor/notify/mon_delivery.h"
+#include "monitor/base/mon_clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -56,25 +56,25 @@ enum { RET_NONE = 0, RET_MERGED, RET_DROPPED };
 typedef struct item_s {
     struct item_s *prev, *next;
     uint64_t seq;
-    int target;               /* index into q->targets */
+    int target; /* index into q->targets */
     char *key, *notifier, *cluster, *group, *incident_id;
     char *method, *url, *content_type, *body, *status;
     size_t body_len;
     mon_delivery_kind_t kind;
     uint32_t iseq;
     int64_t start_ms, created_ms;
-    uint64_t ghash;           /* of (target, cluster, group), never 0 */
-    size_t rec_bytes;         /* size of its QUEUED record */
-    uint64_t queued_w;        /* journal position of the QUEUED record */
-    uint64_t done_w;          /* ... of its DELIVERED / FAILED record */
+    uint64_t ghash;    /* of (target, cluster, group), never 0 */
+    size_t rec_bytes;  /* size of its QUEUED record */
+    uint64_t queued_w; /* journal position of the QUEUED record */
+    uint64_t done_w;   /* ... of its DELIVERED / FAILED record */
     /* guarded by q->lock, written by the sender */
     int state;
     uint32_t attempts;
     int http_status;
     char error[256];
     int64_t time_ms;
-    int64_t next_mono;        /* earliest next attempt, monotonic ms */
-    int retired;              /* RET_*: finished without being sent */
+    int64_t next_mono; /* earliest next attempt, monotonic ms */
+    int retired;       /* RET_*: finished without being sent */
     /* sender thread only */
     CURL *easy;
     struct curl_slist *hdrs;
@@ -86,13 +86,13 @@ typedef struct item_s {
 typedef struct target_s {
     char *name;
     char *secret;
-    char **headers;           /* "Name: value" lines */
+    char **headers; /* "Name: value" lines */
     size_t n_headers;
     bool has_content_type;
     int64_t timeout_ms;
     int max_retries;
-    int in_flight;            /* q->lock */
-    mon_delivery_stats_t st;  /* q->lock (pending, in_flight derived) */
+    int in_flight;           /* q->lock */
+    mon_delivery_stats_t st; /* q->lock (pending, in_flight derived) */
 } target_t;
 
 struct mon_delivery_s {
@@ -107,10 +107,10 @@ struct mon_delivery_s {
     pthread_cond_t cond;       /* an item finished */
     int fd;
     uint64_t file_bytes;
-    uint64_t live_bytes;       /* QUEUED bytes of unfinished items */
+    uint64_t live_bytes; /* QUEUED bytes of unfinished items */
     uint64_t next_seq;
-    uint64_t wcount;           /* records appended, ever */
-    uint64_t synced_w;         /* records known to be on disk */
+    uint64_t wcount;   /* records appended, ever */
+    uint64_t synced_w; /* records known to be on disk */
     item_t *head, *tail;
     size_t n_items;
     mon_delivery_info_t ring[MON_DELIVERY_RING];
@@ -119,7 +119,7 @@ struct mon_delivery_s {
     /* sender */
     CURLM *multi;
     mon_worker_t *sender; /* NULL when not started */
-    uint64_t rnd;              /* xorshift state, sender only */
+    uint64_t rnd;         /* xorshift state, sender only */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -220,8 +220,7 @@ static char *rd_str(mon_rbuf_t *r, size_t *lenp) {
 }
 
 static void item_free(item_t *it) {
-    if (!it)
-        return;
+    if (!it) return;
     free(it->key);
     free(it->notifier);
     free(it->cluster);
@@ -232,8 +231,7 @@ static void item_free(item_t *it) {
     free(it->content_type);
     free(it->body);
     free(it->status);
-    if (it->hdrs)
-        curl_slist_free_all(it->hdrs);
+    if (it->hdrs) curl_slist_free_all(it->hdrs);
     free(it);
 }
 
@@ -272,15 +270,13 @@ static item_t *decode_entry(mon_rbuf_t *r) {
 
 static int find_target(const mon_delivery_t *q, const char *name) {
     for (size_t i = 0; i < q->n_targets; i++)
-        if (!strcmp(q->targets[i].name, name))
-            return (int)i;
+        if (!strcmp(q->targets[i].name, name)) return (int)i;
     return -1;
 }
 
 /* Deliveries of one group to one target go out in order (a close never
  * overtakes its open); this hash keys that order. */
-static uint64_t group_hash(int target, const char *cluster,
-                           const char *group) {
+static uint64_t group_hash(int target, const char *cluster, const char *group) {
     uint64_t h = 1469598103934665603ULL ^ (uint64_t)(unsigned)target;
     for (const unsigned char *p = (const unsigned char *)cluster; *p; p++)
         h = (h ^ *p) * 1099511628211ULL;
@@ -294,8 +290,7 @@ static uint64_t group_hash(int target, const char *cluster,
 static bool hset_add(uint64_t *set, size_t cap, uint64_t h) {
     size_t i = (size_t)(h ^ (h >> 31)) & (cap - 1);
     while (set[i]) {
-        if (set[i] == h)
-            return true;
+        if (set[i] == h) return true;
         i = (i + 1) & (cap - 1);
     }
     set[i] = h;
@@ -328,8 +323,7 @@ static void list_unlink(mon_delivery_t *q, item_t *it) {
 }
 
 void mon_delivery_info_clear(mon_delivery_info_t *in) {
-    if (!in)
-        return;
+    if (!in) return;
     free(in->key);
     free(in->incident_id);
     free(in->notifier);
@@ -376,8 +370,7 @@ static void ring_push(mon_delivery_t *q, const item_t *it) {
     mon_delivery_info_clear(slot);
     info_from_item(it, slot);
     q->ring_next = (q->ring_next + 1) % MON_DELIVERY_RING;
-    if (q->ring_count < MON_DELIVERY_RING)
-        q->ring_count++;
+    if (q->ring_count < MON_DELIVERY_RING) q->ring_count++;
 }
 
 /* Appends one encoded record. Caller holds q->lock. On failure the file
@@ -386,8 +379,10 @@ static int journal_append(mon_delivery_t *q, const mon_wbuf_t *b) {
     if (bc_fs_pwrite_all(q->fd, b->p, b->len, q->file_bytes) != 0) {
         int e = errno;
         if (ftruncate(q->fd, (off_t)q->file_bytes) != 0)
-            mon_log(MON_LOG_ERROR, "delivery journal %s: cannot cut back "
-                    "a failed append: %s", q->path, strerror(errno));
+            mon_log(MON_LOG_ERROR,
+                    "delivery journal %s: cannot cut back "
+                    "a failed append: %s",
+                    q->path, strerror(errno));
         errno = e ? e : EIO;
         return -1;
     }
@@ -400,8 +395,8 @@ static int journal_append(mon_delivery_t *q, const mon_wbuf_t *b) {
  * a lost state record only means a resend after a restart. */
 static void append_state(mon_delivery_t *q, item_t *it, int type) {
     mon_wbuf_t b = {0};
-    encode_state(&b, type, it->seq, it->attempts, it->http_status,
-                 it->time_ms, it->error);
+    encode_state(&b, type, it->seq, it->attempts, it->http_status, it->time_ms,
+                 it->error);
     if (journal_append(q, &b) != 0)
         mon_log(MON_LOG_ERROR, "delivery journal %s: append: %s", q->path,
                 strerror(errno));
@@ -419,9 +414,10 @@ static void retire(mon_delivery_t *q, item_t *it, int why, const char *by) {
     if (why == RET_MERGED)
         snprintf(it->error, sizeof(it->error), "merged into %s", by);
     else
-        snprintf(it->error, sizeof(it->error), "dropped: %s has %zu "
-                 "deliveries pending (max-pending)", t->name,
-                 q->opts.max_pending);
+        snprintf(it->error, sizeof(it->error),
+                 "dropped: %s has %zu "
+                 "deliveries pending (max-pending)",
+                 t->name, q->opts.max_pending);
     it->state = ST_DONE_FAIL;
     it->retired = why;
     it->time_ms = mon_clock_wall_ms();
@@ -448,8 +444,7 @@ static bool unfinished_item(const item_t *it) {
 static void bound_after_enqueue(mon_delivery_t *q, item_t *fresh) {
     size_t pending = 0;
     for (item_t *it = q->head; it; it = it->next) {
-        if (it == fresh || it->target != fresh->target)
-            continue;
+        if (it == fresh || it->target != fresh->target) continue;
         if (fresh->kind == MON_DELIVERY_OPEN && waiting_open(it) &&
             !strcmp(it->incident_id, fresh->incident_id))
             retire(q, it, RET_MERGED, fresh->key);
@@ -473,11 +468,9 @@ static void bound_recovered(mon_delivery_t *q) {
     while (cap < 2 * q->n_items)
         cap *= 2;
     uint64_t *seen = mon_calloc(cap, sizeof(*seen));
-    size_t *kept = mon_calloc(q->n_targets ? q->n_targets : 1,
-                              sizeof(*kept));
+    size_t *kept = mon_calloc(q->n_targets ? q->n_targets : 1, sizeof(*kept));
     for (item_t *it = q->tail; it; it = it->prev) {
-        if (!unfinished_item(it) || it->target < 0)
-            continue;
+        if (!unfinished_item(it) || it->target < 0) continue;
         if (waiting_open(it)) {
             /* (target, incident) hashed like a group key */
             uint64_t h = group_hash(it->target, it->incident_id, "");
@@ -508,7 +501,7 @@ static void bound_recovered(mon_delivery_t *q) {
 /* Recovery                                                               */
 
 typedef struct recov_s {
-    item_t **v;     /* QUEUED items in seq order (finished ones too) */
+    item_t **v; /* QUEUED items in seq order (finished ones too) */
     size_t n, cap;
 } recov_t;
 
@@ -516,8 +509,7 @@ static item_t *recov_find(recov_t *rv, uint64_t seq) {
     size_t lo = 0, hi = rv->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (rv->v[mid]->seq == seq)
-            return rv->v[mid];
+        if (rv->v[mid]->seq == seq) return rv->v[mid];
         if (rv->v[mid]->seq < seq)
             lo = mid + 1;
         else
@@ -538,8 +530,7 @@ static int recover_record(mon_delivery_t *q, recov_t *rv,
     int type = body[0];
     if (type == REC_QUEUED || type == REC_NOTE) {
         item_t *it = decode_entry(&r);
-        if (!it || it->seq <= *max_seq)
-            goto bad_item;
+        if (!it || it->seq <= *max_seq) goto bad_item;
         *max_seq = it->seq;
         if (replay && it->seq > replay_after) {
             mon_delivery_entry_t e;
@@ -583,8 +574,7 @@ static int recover_record(mon_delivery_t *q, recov_t *rv,
             it->time_ms = t;
             snprintf(it->error, sizeof(it->error), "%s", err);
             if (type != REC_ATTEMPT) {
-                it->state = type == REC_DELIVERED ? ST_DONE_OK
-                                                  : ST_DONE_FAIL;
+                it->state = type == REC_DELIVERED ? ST_DONE_OK : ST_DONE_FAIL;
                 ring_push(q, it);
             }
         }
@@ -596,20 +586,17 @@ static int recover_record(mon_delivery_t *q, recov_t *rv,
 
 static int read_file(int fd, unsigned char **out, size_t *lenp) {
     struct stat sb;
-    if (fstat(fd, &sb) != 0)
-        return -1;
+    if (fstat(fd, &sb) != 0) return -1;
     size_t n = (size_t)sb.st_size, got = 0;
     unsigned char *p = mon_malloc(n ? n : 1);
     while (got < n) {
         ssize_t r = pread(fd, p + got, n - got, (off_t)got);
-        if (r < 0 && errno == EINTR)
-            continue;
+        if (r < 0 && errno == EINTR) continue;
         if (r < 0) {
             free(p);
             return -1;
         }
-        if (r == 0)
-            break;
+        if (r == 0) break;
         got += (size_t)r;
     }
     *out = p;
@@ -623,9 +610,9 @@ static int write_header(int fd) {
     return bc_fs_pwrite_all(fd, h, sizeof(h), 0);
 }
 
-static int recover(mon_delivery_t *q, uint64_t min_seq,
-                   uint64_t replay_after, mon_delivery_replay_cb replay,
-                   void *arg, char *errstr, size_t errstr_size) {
+static int recover(mon_delivery_t *q, uint64_t min_seq, uint64_t replay_after,
+                   mon_delivery_replay_cb replay, void *arg, char *errstr,
+                   size_t errstr_size) {
     unsigned char *buf = NULL;
     size_t len = 0, off = HDR_LEN;
     uint64_t max_seq = 0;
@@ -633,18 +620,18 @@ static int recover(mon_delivery_t *q, uint64_t min_seq,
     int rc = -1;
 
     if (read_file(q->fd, &buf, &len) != 0) {
-        snprintf(errstr, errstr_size, "%s: read: %s", q->path,
-                 strerror(errno));
+        snprintf(errstr, errstr_size, "%s: read: %s", q->path, strerror(errno));
         goto out;
     }
-    if (len < HDR_LEN &&
-        (len < HDR_V1_LEN || mon_le32(buf + 8) != 1 ||
-         memcmp(buf, MON_STATE_MAGIC_JOURNAL, 8) != 0)) {
+    if (len < HDR_LEN && (len < HDR_V1_LEN || mon_le32(buf + 8) != 1 ||
+                          memcmp(buf, MON_STATE_MAGIC_JOURNAL, 8) != 0)) {
         /* Empty, or a header torn while the file was being created. */
-        if (len && memcmp(buf, MON_STATE_MAGIC_JOURNAL, len < 8 ? len : 8) !=
-                       0) {
-            snprintf(errstr, errstr_size, "%s: byte 0: not a Warren "
-                     "delivery journal (bad magic)", q->path);
+        if (len &&
+            memcmp(buf, MON_STATE_MAGIC_JOURNAL, len < 8 ? len : 8) != 0) {
+            snprintf(errstr, errstr_size,
+                     "%s: byte 0: not a Warren "
+                     "delivery journal (bad magic)",
+                     q->path);
             goto out;
         }
         if (ftruncate(q->fd, 0) != 0 || write_header(q->fd) != 0 ||
@@ -657,31 +644,28 @@ static int recover(mon_delivery_t *q, uint64_t min_seq,
         q->file_bytes = HDR_LEN;
     } else {
         uint32_t version = 0;
-        mon_state_kind_t kind = mon_state_check(
-            buf, len, MON_STATE_MAGIC_JOURNAL, JOURNAL_VERSION, 1, q->path,
-            &version, errstr, errstr_size);
-        if (kind == MON_STATE_BAD)
-            goto out;
+        mon_state_kind_t kind =
+            mon_state_check(buf, len, MON_STATE_MAGIC_JOURNAL, JOURNAL_VERSION,
+                            1, q->path, &version, errstr, errstr_size);
+        if (kind == MON_STATE_BAD) goto out;
         /* version 1: its records follow a 16-byte header; they are read
          * and appended to as they are, and the next compaction writes
          * version 2 */
         off = kind == MON_STATE_OLD ? HDR_V1_LEN : HDR_LEN;
         while (off < len) {
-            if (len - off < REC_HDR)
-                break;
+            if (len - off < REC_HDR) break;
             uint32_t rl = mon_le32(buf + off);
             uint32_t crc = mon_le32(buf + off + 4);
-            if (rl == 0 || rl > MAX_REC || rl > len - off - REC_HDR)
-                break;
-            if (bc_crc32c(0, buf + off + REC_HDR, rl) != crc)
-                break;
+            if (rl == 0 || rl > MAX_REC || rl > len - off - REC_HDR) break;
+            if (bc_crc32c(0, buf + off + REC_HDR, rl) != crc) break;
             if (recover_record(q, &rv, buf + off + REC_HDR, rl, &max_seq,
                                replay_after, replay, arg) != 0)
                 break;
             off += REC_HDR + rl;
         }
         if (off < len) {
-            mon_log(MON_LOG_WARN, "delivery journal %s: torn or corrupt "
+            mon_log(MON_LOG_WARN,
+                    "delivery journal %s: torn or corrupt "
                     "record at byte %zu; dropping the last %zu bytes",
                     q->path, off, len - off);
             if (ftruncate(q->fd, (off_t)off) != 0 || fdatasync(q->fd) != 0) {
@@ -695,8 +679,7 @@ static int recover(mon_delivery_t *q, uint64_t min_seq,
     q->next_seq = (max_seq > min_seq ? max_seq : min_seq) + 1;
     for (size_t i = 0; i < rv.n; i++) {
         item_t *it = rv.v[i];
-        if (it->state != ST_WAIT)
-            continue;
+        if (it->state != ST_WAIT) continue;
         rv.v[i] = NULL;
         list_append(q, it);
         q->live_bytes += it->rec_bytes;
@@ -729,8 +712,7 @@ out:
 /* ---------------------------------------------------------------------- */
 /* Sender thread                                                          */
 
-mon_delivery_verdict_t mon_delivery_classify(int curl_code,
-                                             long http_status) {
+mon_delivery_verdict_t mon_delivery_classify(int curl_code, long http_status) {
     switch ((CURLcode)curl_code) {
     case CURLE_OK:
         break;
@@ -744,8 +726,7 @@ mon_delivery_verdict_t mon_delivery_classify(int curl_code,
     default:
         return MON_DELIVERY_VERDICT_RETRY;
     }
-    if (http_status >= 200 && http_status < 300)
-        return MON_DELIVERY_VERDICT_OK;
+    if (http_status >= 200 && http_status < 300) return MON_DELIVERY_VERDICT_OK;
     if (http_status == 429 || (http_status >= 500 && http_status < 600))
         return MON_DELIVERY_VERDICT_RETRY;
     return MON_DELIVERY_VERDICT_FAIL;
@@ -757,15 +738,13 @@ int64_t mon_delivery_backoff_ms(const mon_delivery_opts_t *opts,
     int64_t d = opts->base_delay_ms > 0 ? opts->base_delay_ms : 0;
     for (uint32_t i = 1; i < attempt && d < opts->max_delay_ms; i++)
         d *= 2;
-    if (d > opts->max_delay_ms)
-        d = opts->max_delay_ms;
+    if (d > opts->max_delay_ms) d = opts->max_delay_ms;
     if (d > 0) /* jitter: uniform in [d/2, d] */
         d = d / 2 + (int64_t)(rnd % (uint64_t)(d - d / 2 + 1));
     if (retry_after_ms > 0) {
         if (retry_after_ms > opts->max_retry_after_ms)
             retry_after_ms = opts->max_retry_after_ms;
-        if (d < retry_after_ms)
-            d = retry_after_ms;
+        if (d < retry_after_ms) d = retry_after_ms;
     }
     return d;
 }
@@ -793,8 +772,7 @@ static size_t header_cb(char *p, size_t size, size_t n, void *arg) {
     while (l && (p[l - 1] == '\r' || p[l - 1] == '\n'))
         l--;
     if (l >= 5 && !strncmp(p, "HTTP/", 5)) {
-        snprintf(it->status_line, sizeof(it->status_line), "%.*s", (int)l,
-                 p);
+        snprintf(it->status_line, sizeof(it->status_line), "%.*s", (int)l, p);
         it->retry_after_ms = 0;
     } else if (l > 12 && !strncasecmp(p, "Retry-After:", 12)) {
         char tmp[64]; /* longer values are huge anyway: they saturate */
@@ -821,8 +799,7 @@ int mon_delivery_parse_retry_after(const char *value, int64_t *ms) {
     }
     while (*p == ' ' || *p == '\t')
         p++;
-    if (!any || *p)
-        return -1;
+    if (!any || *p) return -1;
     *ms = v > INT64_MAX / 1000 ? INT64_MAX : v * 1000;
     return 0;
 }
@@ -831,8 +808,7 @@ static int start_transfer(mon_delivery_t *q, item_t *it) {
     const target_t *t = &q->targets[it->target];
     char line[512];
     CURL *e = curl_easy_init();
-    if (!e)
-        return -1;
+    if (!e) return -1;
     it->easy = e;
     it->errbuf[0] = '\0';
     it->status_line[0] = '\0';
@@ -843,8 +819,7 @@ static int start_transfer(mon_delivery_t *q, item_t *it) {
     }
     if (!t->has_content_type) {
         snprintf(line, sizeof(line), "Content-Type: %s",
-                 it->content_type[0] ? it->content_type
-                                     : "application/json");
+                 it->content_type[0] ? it->content_type : "application/json");
         it->hdrs = curl_slist_append(it->hdrs, line);
     }
     snprintf(line, sizeof(line), "X-Warren-Delivery: %s", it->key);
@@ -920,8 +895,7 @@ static int sync_journal(mon_delivery_t *q, char *errstr, size_t errstr_size) {
             rc = -1;
         } else {
             pthread_mutex_lock(&q->lock);
-            if (w > q->synced_w)
-                q->synced_w = w;
+            if (w > q->synced_w) q->synced_w = w;
             pthread_mutex_unlock(&q->lock);
         }
     }
@@ -943,8 +917,7 @@ static void reap(mon_delivery_t *q) {
             any = true;
         }
     }
-    if (any)
-        pthread_cond_broadcast(&q->cond);
+    if (any) pthread_cond_broadcast(&q->cond);
     pthread_mutex_unlock(&q->lock);
 }
 
@@ -960,20 +933,16 @@ static int64_t start_ready(mon_delivery_t *q) {
         scap *= 2;
     uint64_t *seen = mon_calloc(scap, sizeof(*seen));
     for (item_t *it = q->head; it; it = it->next) {
-        if (it->state == ST_DONE_OK || it->state == ST_DONE_FAIL)
-            continue;
+        if (it->state == ST_DONE_OK || it->state == ST_DONE_FAIL) continue;
         if (hset_add(seen, scap, it->ghash))
             continue; /* an earlier delivery of this group is unfinished */
-        if (it->state != ST_WAIT || it->queued_w > q->synced_w)
-            continue;
+        if (it->state != ST_WAIT || it->queued_w > q->synced_w) continue;
         target_t *t = &q->targets[it->target];
         if (it->next_mono > now) {
-            if (it->next_mono - now < wait)
-                wait = it->next_mono - now;
+            if (it->next_mono - now < wait) wait = it->next_mono - now;
             continue;
         }
-        if (t->in_flight >= q->opts.max_inflight)
-            continue;
+        if (t->in_flight >= q->opts.max_inflight) continue;
         it->state = ST_INFLIGHT;
         t->in_flight++;
         if (n == cap) {
@@ -1012,9 +981,8 @@ static void finish_transfer(mon_delivery_t *q, item_t *it, CURLcode code) {
     target_t *t = &q->targets[it->target];
     char err[256];
     if (code != CURLE_OK)
-        snprintf(err, sizeof(err), "%s", it->errbuf[0]
-                                             ? it->errbuf
-                                             : curl_easy_strerror(code));
+        snprintf(err, sizeof(err), "%s",
+                 it->errbuf[0] ? it->errbuf : curl_easy_strerror(code));
     else if (v != MON_DELIVERY_VERDICT_OK)
         snprintf(err, sizeof(err), "%s",
                  it->status_line[0] ? it->status_line : "HTTP error");
@@ -1031,8 +999,7 @@ static void finish_transfer(mon_delivery_t *q, item_t *it, CURLcode code) {
     if (v == MON_DELIVERY_VERDICT_RETRY &&
         it->attempts <= (uint32_t)t->max_retries) {
         int64_t d = mon_delivery_backoff_ms(&q->opts, it->attempts,
-                                            it->retry_after_ms,
-                                            next_rand(q));
+                                            it->retry_after_ms, next_rand(q));
         it->state = ST_WAIT;
         it->next_mono = mon_clock_mono_ms() + d;
         t->st.retries++;
@@ -1094,8 +1061,7 @@ static void sender_main(mon_worker_t *w, void *arg) {
         CURLMsg *msg;
         int left = 0;
         while ((msg = curl_multi_info_read(q->multi, &left))) {
-            if (msg->msg != CURLMSG_DONE)
-                continue;
+            if (msg->msg != CURLMSG_DONE) continue;
             item_t *it = NULL;
             curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &it);
             finish_transfer(q, it, msg->data.result);
@@ -1103,10 +1069,8 @@ static void sender_main(mon_worker_t *w, void *arg) {
         pthread_mutex_lock(&q->lock);
         bool dirty = q->wcount > q->synced_w;
         pthread_mutex_unlock(&q->lock);
-        if (dirty)
-            wait = 0;
-        if (wait > 0)
-            curl_multi_poll(q->multi, NULL, 0, (int)wait, NULL);
+        if (dirty) wait = 0;
+        if (wait > 0) curl_multi_poll(q->multi, NULL, 0, (int)wait, NULL);
     }
 }
 
@@ -1152,10 +1116,8 @@ mon_delivery_t *mon_delivery_new(const char *path,
         q->opts = *opts;
     else
         mon_delivery_opts_default(&q->opts);
-    if (q->opts.max_inflight < 1)
-        q->opts.max_inflight = 1;
-    if (q->opts.max_pending < 1)
-        q->opts.max_pending = 1;
+    if (q->opts.max_inflight < 1) q->opts.max_inflight = 1;
+    if (q->opts.max_pending < 1) q->opts.max_pending = 1;
     q->targets = mon_calloc(n_targets ? n_targets : 1, sizeof(*q->targets));
     q->n_targets = n_targets;
     for (size_t i = 0; i < n_targets; i++) {
@@ -1164,8 +1126,8 @@ mon_delivery_t *mon_delivery_new(const char *path,
         t->secret = targets[i].secret && targets[i].secret[0]
                         ? mon_strdup(targets[i].secret)
                         : NULL;
-        t->timeout_ms = targets[i].timeout_ms > 0 ? targets[i].timeout_ms
-                                                  : 5000;
+        t->timeout_ms =
+            targets[i].timeout_ms > 0 ? targets[i].timeout_ms : 5000;
         t->max_retries = targets[i].max_retries;
         t->headers = mon_calloc(targets[i].n_headers + 1, sizeof(char *));
         for (size_t j = 0; j < targets[i].n_headers; j++) {
@@ -1186,8 +1148,7 @@ mon_delivery_t *mon_delivery_new(const char *path,
 
     q->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (q->fd < 0) {
-        snprintf(errstr, errstr_size, "%s: open: %s", path,
-                 strerror(errno));
+        snprintf(errstr, errstr_size, "%s: open: %s", path, strerror(errno));
         goto err;
     }
     /* Two processes sending from one journal would duplicate every
@@ -1198,8 +1159,8 @@ mon_delivery_t *mon_delivery_new(const char *path,
                                       : strerror(errno));
         goto err;
     }
-    if (recover(q, min_seq, replay_after, replay, arg, errstr,
-                errstr_size) != 0)
+    if (recover(q, min_seq, replay_after, replay, arg, errstr, errstr_size) !=
+        0)
         goto err;
     if (q->wcount && fdatasync(q->fd) != 0) {
         snprintf(errstr, errstr_size, "%s: fdatasync: %s", path,
@@ -1211,8 +1172,7 @@ mon_delivery_t *mon_delivery_new(const char *path,
         curl_global_init(CURL_GLOBAL_DEFAULT);
         q->multi = curl_multi_init();
         if (!q->multi) {
-            snprintf(errstr, errstr_size, "%s: curl_multi_init failed",
-                     path);
+            snprintf(errstr, errstr_size, "%s: curl_multi_init failed", path);
             curl_global_cleanup();
             goto err;
         }
@@ -1231,8 +1191,7 @@ err:
 }
 
 void mon_delivery_destroy(mon_delivery_t *q) {
-    if (!q)
-        return;
+    if (!q) return;
     if (q->sender) {
         mon_worker_request_stop(q->sender);
         curl_multi_wakeup(q->multi); /* out of curl_multi_poll */
@@ -1282,9 +1241,10 @@ int mon_delivery_enqueue(mon_delivery_t *q, const mon_delivery_entry_t *e,
         return -1;
     }
     if (!e->note_only && e->body_len > MAX_BODY) {
-        snprintf(errstr, errstr_size, "notifier %s: body of %zu bytes is "
-                 "over the %u byte limit", e->notifier, e->body_len,
-                 MAX_BODY);
+        snprintf(errstr, errstr_size,
+                 "notifier %s: body of %zu bytes is "
+                 "over the %u byte limit",
+                 e->notifier, e->body_len, MAX_BODY);
         return -1;
     }
     if (!e->note_only) {
@@ -1300,8 +1260,7 @@ int mon_delivery_enqueue(mon_delivery_t *q, const mon_delivery_entry_t *e,
         it->created_ms = e->created_ms;
         it->method = mon_strdup(e->method ? e->method : "POST");
         it->url = mon_strdup(e->url);
-        it->content_type = mon_strdup(e->content_type ? e->content_type
-                                                      : "");
+        it->content_type = mon_strdup(e->content_type ? e->content_type : "");
         it->body = mon_strndup(e->body ? e->body : "", e->body_len);
         it->body_len = e->body ? e->body_len : 0;
         it->status = mon_strdup(e->status ? e->status : "");
@@ -1313,8 +1272,7 @@ int mon_delivery_enqueue(mon_delivery_t *q, const mon_delivery_entry_t *e,
     if (journal_append(q, &b) != 0) {
         int er = errno;
         pthread_mutex_unlock(&q->lock);
-        snprintf(errstr, errstr_size, "%s: append: %s", q->path,
-                 strerror(er));
+        snprintf(errstr, errstr_size, "%s: append: %s", q->path, strerror(er));
         mon_wbuf_free(&b);
         item_free(it);
         return -1;
@@ -1331,17 +1289,14 @@ int mon_delivery_enqueue(mon_delivery_t *q, const mon_delivery_entry_t *e,
     }
     pthread_mutex_unlock(&q->lock);
     mon_wbuf_free(&b);
-    if (it && q->multi)
-        curl_multi_wakeup(q->multi);
-    if (seq)
-        *seq = s;
+    if (it && q->multi) curl_multi_wakeup(q->multi);
+    if (seq) *seq = s;
     return 0;
 }
 
 int mon_delivery_sync(mon_delivery_t *q, char *errstr, size_t errstr_size) {
     int rc = sync_journal(q, errstr, errstr_size);
-    if (q->multi)
-        curl_multi_wakeup(q->multi);
+    if (q->multi) curl_multi_wakeup(q->multi);
     return rc;
 }
 
@@ -1360,8 +1315,7 @@ bool mon_delivery_should_compact(mon_delivery_t *q) {
     return yes;
 }
 
-int mon_delivery_compact(mon_delivery_t *q, char *errstr,
-                         size_t errstr_size) {
+int mon_delivery_compact(mon_delivery_t *q, char *errstr, size_t errstr_size) {
     size_t n = strlen(q->path) + 8;
     char *tmp = mon_malloc(n);
     mon_wbuf_t b = {0}, all = {0};
@@ -1375,8 +1329,7 @@ int mon_delivery_compact(mon_delivery_t *q, char *errstr,
     mon_state_header(h, MON_STATE_MAGIC_JOURNAL, JOURNAL_VERSION, NULL, 0);
     mon_wbuf_put(&all, h, sizeof(h));
     for (item_t *it = q->head; it; it = it->next) {
-        if (it->state == ST_DONE_OK || it->state == ST_DONE_FAIL)
-            continue;
+        if (it->state == ST_DONE_OK || it->state == ST_DONE_FAIL) continue;
         mon_delivery_entry_t e;
         item_entry(it, &e);
         encode_entry(&b, &e, it->seq);
@@ -1390,9 +1343,8 @@ int mon_delivery_compact(mon_delivery_t *q, char *errstr,
     }
     fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0 ||
-        bc_fs_pwrite_all(fd, all.p, all.len, 0) != 0 ||
-        fdatasync(fd) != 0 || rename(tmp, q->path) != 0 ||
-        bc_fs_fsync_dir(q->dir) != 0) {
+        bc_fs_pwrite_all(fd, all.p, all.len, 0) != 0 || fdatasync(fd) != 0 ||
+        rename(tmp, q->path) != 0 || bc_fs_fsync_dir(q->dir) != 0) {
         snprintf(errstr, errstr_size, "%s: compact: %s", q->path,
                  strerror(errno));
         if (fd >= 0) {
@@ -1403,8 +1355,9 @@ int mon_delivery_compact(mon_delivery_t *q, char *errstr,
     }
     close(q->fd);
     q->fd = fd;
-    mon_log(MON_LOG_DEBUG, "delivery journal %s compacted from %" PRIu64
-            " to %zu bytes", q->path, q->file_bytes, all.len);
+    mon_log(MON_LOG_DEBUG,
+            "delivery journal %s compacted from %" PRIu64 " to %zu bytes",
+            q->path, q->file_bytes, all.len);
     q->file_bytes = all.len;
     for (item_t *it = q->head; it; it = it->next)
         if (it->state != ST_DONE_OK && it->state != ST_DONE_FAIL)
@@ -1421,13 +1374,10 @@ out:
     return rc;
 }
 
-static bool unfinished(const mon_delivery_t *q, uint64_t seq,
-                       uint64_t upto) {
+static bool unfinished(const mon_delivery_t *q, uint64_t seq, uint64_t upto) {
     for (const item_t *it = q->head; it; it = it->next) {
-        if (seq ? it->seq == seq : it->seq <= upto)
-            return true;
-        if (it->seq > (seq ? seq : upto))
-            break;
+        if (seq ? it->seq == seq : it->seq <= upto) return true;
+        if (it->seq > (seq ? seq : upto)) break;
     }
     return false;
 }
@@ -1456,8 +1406,8 @@ int mon_delivery_list(mon_delivery_t *q, mon_delivery_info_t **out,
     for (item_t *it = q->head; it; it = it->next)
         info_from_item(it, &v[k++]);
     for (size_t i = 0; i < q->ring_count; i++) {
-        size_t idx = (q->ring_next + MON_DELIVERY_RING - 1 - i) %
-                     MON_DELIVERY_RING;
+        size_t idx =
+            (q->ring_next + MON_DELIVERY_RING - 1 - i) % MON_DELIVERY_RING;
         info_copy(&q->ring[idx], &v[k++]);
     }
     pthread_mutex_unlock(&q->lock);
@@ -1483,8 +1433,8 @@ int mon_delivery_get(mon_delivery_t *q, uint64_t seq,
             goto out;
         }
     for (size_t i = 0; i < q->ring_count; i++) {
-        size_t idx = (q->ring_next + MON_DELIVERY_RING - 1 - i) %
-                     MON_DELIVERY_RING;
+        size_t idx =
+            (q->ring_next + MON_DELIVERY_RING - 1 - i) % MON_DELIVERY_RING;
         if (q->ring[idx].seq == seq) {
             info_copy(&q->ring[idx], info);
             rc = 0;
@@ -1496,10 +1446,8 @@ out:
     return rc;
 }
 
-int mon_delivery_stats(mon_delivery_t *q, size_t i,
-                       mon_delivery_stats_t *out) {
-    if (i >= q->n_targets)
-        return -1;
+int mon_delivery_stats(mon_delivery_t *q, size_t i, mon_delivery_stats_t *out) {
+    if (i >= q->n_targets) return -1;
     pthread_mutex_lock(&q->lock);
     *out = q->targets[i].st;
     out->pending = 0;

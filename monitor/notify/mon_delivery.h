@@ -115,8 +115,8 @@ typedef struct mon_delivery_target_s {
     const char *secret;             /* NULL or "" = unsigned */
     const mon_config_kv_t *headers; /* extra request headers */
     size_t n_headers;
-    int64_t timeout_ms;             /* connect and whole request */
-    int max_retries;                /* attempts = 1 + max_retries */
+    int64_t timeout_ms; /* connect and whole request */
+    int max_retries;    /* attempts = 1 + max_retries */
 } mon_delivery_target_t;
 
 /* Tunables; mon_delivery_opts_default() gives the production values. */
@@ -133,30 +133,29 @@ typedef struct mon_delivery_opts_s {
 /* One queued delivery or note, as given to enqueue and to the replay
  * callback. Strings are borrowed for the duration of the call. */
 typedef struct mon_delivery_entry_s {
-    uint64_t seq;          /* assigned by enqueue */
-    bool note_only;        /* a NOTE record: nothing is sent */
+    uint64_t seq;   /* assigned by enqueue */
+    bool note_only; /* a NOTE record: nothing is sent */
     mon_delivery_kind_t kind;
     const char *notifier;
     const char *cluster;
     const char *group;
     const char *incident_id;
-    uint32_t iseq;         /* sequence of this notification in the
-                            * incident, part of the key */
-    int64_t start_ms;      /* incident start */
-    int64_t created_ms;    /* the evaluation time that queued it */
-    const char *method;    /* "POST", ... (not for notes) */
+    uint32_t iseq;      /* sequence of this notification in the
+                         * incident, part of the key */
+    int64_t start_ms;   /* incident start */
+    int64_t created_ms; /* the evaluation time that queued it */
+    const char *method; /* "POST", ... (not for notes) */
     const char *url;
     const char *content_type;
     const char *body;
     size_t body_len;
-    const char *status;    /* group status name ("WARN"), may be NULL */
+    const char *status; /* group status name ("WARN"), may be NULL */
 } mon_delivery_entry_t;
 
 /* Called by mon_delivery_new for every QUEUED and NOTE record with
  * seq > replay_after, in journal order, before the sender starts. */
 typedef void (*mon_delivery_replay_cb)(const mon_delivery_entry_t *e,
                                        void *arg);
-
 
 typedef struct mon_delivery_s mon_delivery_t;
 
@@ -169,13 +168,10 @@ void mon_delivery_opts_default(mon_delivery_opts_t *opts);
  * sender thread when opts->start_sender. Sequence numbers continue after
  * max(highest in the file, min_seq). opts NULL = defaults. Returns NULL
  * with "PATH: why" (unreadable, bad magic, byte offset) in errstr. */
-mon_delivery_t *mon_delivery_new(const char *path,
-                                 const mon_delivery_target_t *targets,
-                                 size_t n_targets,
-                                 const mon_delivery_opts_t *opts,
-                                 uint64_t min_seq, uint64_t replay_after,
-                                 mon_delivery_replay_cb replay, void *arg,
-                                 char *errstr, size_t errstr_size);
+mon_delivery_t *mon_delivery_new(
+    const char *path, const mon_delivery_target_t *targets, size_t n_targets,
+    const mon_delivery_opts_t *opts, uint64_t min_seq, uint64_t replay_after,
+    mon_delivery_replay_cb replay, void *arg, char *errstr, size_t errstr_size);
 
 /* Stops the sender (waking it; in-flight requests are abandoned, which
  * is safe: they are still queued on disk), syncs the journal and frees
@@ -204,8 +200,7 @@ bool mon_delivery_should_compact(mon_delivery_t *q);
  * comment). The caller must have made every NOTE and finished QUEUED
  * record redundant first (the notifier checkpoints its incidents).
  * Returns 0 or -1 with errstr (the old journal is then kept). */
-int mon_delivery_compact(mon_delivery_t *q, char *errstr,
-                         size_t errstr_size);
+int mon_delivery_compact(mon_delivery_t *q, char *errstr, size_t errstr_size);
 
 /* Waits until delivery seq (0: every delivery queued so far) is
  * finished, or timeout_ms passes. Returns 0 when finished, -1 on
@@ -226,13 +221,11 @@ int mon_delivery_get(mon_delivery_t *q, uint64_t seq,
 
 /* Counters of target i (index into the targets given to _new). Returns
  * 0, or -1 when i is out of range. */
-int mon_delivery_stats(mon_delivery_t *q, size_t i,
-                       mon_delivery_stats_t *out);
+int mon_delivery_stats(mon_delivery_t *q, size_t i, mon_delivery_stats_t *out);
 
 /* Pure: what an attempt that ended with libcurl code curl_code (a
  * CURLcode) and HTTP status http_status means. */
-mon_delivery_verdict_t mon_delivery_classify(int curl_code,
-                                             long http_status);
+mon_delivery_verdict_t mon_delivery_classify(int curl_code, long http_status);
 
 /* Pure: parses a Retry-After header value into *ms: delay-seconds, any
  * number of digits (a value too large for int64 saturates; the backoff

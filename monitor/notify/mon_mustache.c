@@ -28,9 +28,10 @@
 #define MAX_RENDER_DEPTH 256   /* nested sections + partials at render */
 #define MAX_FILE (16u << 20)   /* mon_mustache_load limit */
 #define MAX_OUTPUT (16u << 20) /* bytes one render may write */
-#define MAX_STEPS (1u << 22)   /* nodes one render may visit: sections
-                                * over lists nest, so a short template
-                                * could otherwise render for ever */
+#define MAX_STEPS                                                              \
+    (1u << 22) /* nodes one render may visit: sections                         \
+                * over lists nest, so a short template                         \
+                * could otherwise render for ever */
 
 typedef enum node_kind_e {
     N_TEXT,
@@ -53,11 +54,11 @@ struct node_s {
     int line;
     const char *text; /* N_TEXT: slice of the template's source */
     size_t len;
-    char *name;       /* the name as written, trimmed */
-    char **parts;     /* dotted parts; nparts 0 = implicit iterator */
+    char *name;   /* the name as written, trimmed */
+    char **parts; /* dotted parts; nparts 0 = implicit iterator */
     size_t nparts;
-    char *indent;     /* N_PARTIAL standalone indentation, else NULL */
-    block_t body;     /* N_SECTION, N_INVERTED */
+    char *indent; /* N_PARTIAL standalone indentation, else NULL */
+    block_t body; /* N_SECTION, N_INVERTED */
 };
 
 struct mon_mustache_s {
@@ -111,8 +112,8 @@ typedef struct parser_s {
     size_t errstr_size;
 } parser_t;
 
-__attribute__((format(printf, 3, 4))) static int
-perr(parser_t *p, int line, const char *fmt, ...) {
+__attribute__((format(printf, 3, 4))) static int perr(parser_t *p, int line,
+                                                      const char *fmt, ...) {
     char msg[256];
     va_list ap;
     va_start(ap, fmt);
@@ -142,31 +143,25 @@ static void trim(const char *s, size_t *b, size_t *e) {
 }
 
 /* Fills nd->name and nd->parts from the tag content s[b, e). */
-static int parse_name(parser_t *p, node_t *nd, size_t b, size_t e,
-                      int line) {
+static int parse_name(parser_t *p, node_t *nd, size_t b, size_t e, int line) {
     trim(p->s, &b, &e);
-    if (b == e)
-        return perr(p, line, "empty tag name");
+    if (b == e) return perr(p, line, "empty tag name");
     for (size_t i = b; i < e; i++)
         if (is_space(p->s[i]))
             return perr(p, line, "bad tag name '%.*s' (contains a space)",
                         (int)(e - b), p->s + b);
     nd->name = mon_strndup(p->s + b, e - b);
-    if (!strcmp(nd->name, "."))
-        return 0;
-    if (nd->kind == N_PARTIAL)
-        return 0;
+    if (!strcmp(nd->name, ".")) return 0;
+    if (nd->kind == N_PARTIAL) return 0;
     size_t n = 1;
     for (size_t i = b; i < e; i++)
         n += p->s[i] == '.';
     nd->parts = mon_calloc(n, sizeof(*nd->parts));
     size_t start = b;
     for (size_t i = b; i <= e; i++) {
-        if (i < e && p->s[i] != '.')
-            continue;
+        if (i < e && p->s[i] != '.') continue;
         if (i == start)
-            return perr(p, line, "bad tag name '%s' (empty part)",
-                        nd->name);
+            return perr(p, line, "bad tag name '%s' (empty part)", nd->name);
         nd->parts[nd->nparts++] = mon_strndup(p->s + start, i - start);
         start = i + 1;
     }
@@ -183,8 +178,8 @@ static int set_delims(parser_t *p, size_t b, size_t e, int line) {
     while (c_beg < e && is_space(p->s[c_beg]))
         c_beg++;
     size_t olen = o_end - b, clen = e - c_beg;
-    bool ok = olen > 0 && clen > 0 && olen <= MAX_DELIM &&
-              clen <= MAX_DELIM && c_beg > o_end;
+    bool ok = olen > 0 && clen > 0 && olen <= MAX_DELIM && clen <= MAX_DELIM &&
+              c_beg > o_end;
     for (size_t i = c_beg; ok && i < e; i++)
         ok = !is_space(p->s[i]);
     if (ok && (memchr(p->s + b, '=', olen) || memchr(p->s + c_beg, '=', clen)))
@@ -204,16 +199,15 @@ static int set_delims(parser_t *p, size_t b, size_t e, int line) {
 }
 
 static void add_text(parser_t *p, size_t b, size_t e, int line) {
-    if (e <= b)
-        return;
+    if (e <= b) return;
     node_t *nd = block_add(p->blocks[p->depth], N_TEXT, line);
     nd->text = p->s + b;
     nd->len = e - b;
 }
 
 /* Handles one tag whose content (after the sigil) is s[b, e). */
-static int handle_tag(parser_t *p, char sigil, size_t b, size_t e,
-                      int line, const char *indent, size_t indent_len) {
+static int handle_tag(parser_t *p, char sigil, size_t b, size_t e, int line,
+                      const char *indent, size_t indent_len) {
     block_t *blk = p->blocks[p->depth];
     node_t *nd;
     switch (sigil) {
@@ -227,17 +221,17 @@ static int handle_tag(parser_t *p, char sigil, size_t b, size_t e,
             return perr(p, line, "sections nested deeper than %d",
                         MAX_SECTION_DEPTH);
         nd = block_add(blk, sigil == '#' ? N_SECTION : N_INVERTED, line);
-        if (parse_name(p, nd, b, e, line) < 0)
-            return -1;
+        if (parse_name(p, nd, b, e, line) < 0) return -1;
         p->open[p->depth++] = nd;
         p->blocks[p->depth] = &nd->body;
         return 0;
     case '/': {
         trim(p->s, &b, &e);
         if (p->depth == 0)
-            return perr(p, line, "closing tag '%s/%.*s%s' without an open "
-                        "section", p->otag, (int)(e - b), p->s + b,
-                        p->ctag);
+            return perr(p, line,
+                        "closing tag '%s/%.*s%s' without an open "
+                        "section",
+                        p->otag, (int)(e - b), p->s + b, p->ctag);
         node_t *op = p->open[p->depth - 1];
         if (e - b != strlen(op->name) || memcmp(p->s + b, op->name, e - b))
             return perr(p, line,
@@ -250,10 +244,8 @@ static int handle_tag(parser_t *p, char sigil, size_t b, size_t e,
     }
     case '>':
         nd = block_add(blk, N_PARTIAL, line);
-        if (parse_name(p, nd, b, e, line) < 0)
-            return -1;
-        if (indent_len)
-            nd->indent = mon_strndup(indent, indent_len);
+        if (parse_name(p, nd, b, e, line) < 0) return -1;
+        if (indent_len) nd->indent = mon_strndup(indent, indent_len);
         return 0;
     case '{':
     case '&':
@@ -282,8 +274,7 @@ static int parse(parser_t *p) {
         size_t tag_start = pos, c = pos + p->olen;
         int tag_line = line;
         char sigil = 0;
-        if (c < len && s[c] && strchr("#^/!>&{=", s[c]))
-            sigil = s[c++];
+        if (c < len && s[c] && strchr("#^/!>&{=", s[c])) sigil = s[c++];
 
         char closer[MAX_DELIM + 2];
         size_t cl = 0;
@@ -293,8 +284,8 @@ static int parse(parser_t *p) {
         cl += p->clen;
         const char *q = memmem(s + c, len - c, closer, cl);
         if (!q)
-            return perr(p, tag_line, "unclosed tag '%s%s' (no '%.*s')",
-                        p->otag, sigil == '{' ? "{" : "", (int)cl, closer);
+            return perr(p, tag_line, "unclosed tag '%s%s' (no '%.*s')", p->otag,
+                        sigil == '{' ? "{" : "", (int)cl, closer);
         size_t cend = (size_t)(q - s), tag_end = cend + cl;
         size_t last_nl = SIZE_MAX;
         for (size_t i = tag_start; i < tag_end; i++)
@@ -358,8 +349,7 @@ mon_mustache_t *mon_mustache_compile(const char *text, size_t len,
     mon_mustache_t *tpl = mon_calloc(1, sizeof(*tpl));
     tpl->name = mon_strdup(name ? name : "template");
     tpl->src = mon_malloc(len + 1);
-    if (len)
-        memcpy(tpl->src, text, len);
+    if (len) memcpy(tpl->src, text, len);
     tpl->src[len] = '\0';
     tpl->len = len;
 
@@ -385,10 +375,9 @@ mon_mustache_t *mon_mustache_load(const char *path, char *errstr,
                                   size_t errstr_size) {
     size_t len = 0;
     char *buf = mon_file_read_max(path, MAX_FILE, &len, errstr, errstr_size);
-    if (!buf)
-        return NULL;
-    mon_mustache_t *tpl = mon_mustache_compile(buf, len, path, errstr,
-                                               errstr_size);
+    if (!buf) return NULL;
+    mon_mustache_t *tpl =
+        mon_mustache_compile(buf, len, path, errstr, errstr_size);
     free(buf);
     return tpl;
 }
@@ -398,8 +387,7 @@ const char *mon_mustache_name(const mon_mustache_t *tpl) {
 }
 
 void mon_mustache_destroy(mon_mustache_t *tpl) {
-    if (!tpl)
-        return;
+    if (!tpl) return;
     block_free(&tpl->root);
     free(tpl->name);
     free(tpl->src);
@@ -454,8 +442,7 @@ static size_t utf8_len(const unsigned char *s, size_t n) {
     unsigned c = s[0];
     size_t need;
     uint32_t cp, min;
-    if (c < 0x80)
-        return 1;
+    if (c < 0x80) return 1;
     if (c >= 0xc2 && c <= 0xdf) {
         need = 2;
         cp = c & 0x1f;
@@ -471,20 +458,16 @@ static size_t utf8_len(const unsigned char *s, size_t n) {
     } else {
         return 0;
     }
-    if (n < need)
-        return 0;
+    if (n < need) return 0;
     for (size_t i = 1; i < need; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
+        if ((s[i] & 0xc0) != 0x80) return 0;
         cp = (cp << 6) | (s[i] & 0x3f);
     }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
     return need;
 }
 
-static void put_escaped(render_t *r, const char *s, size_t n,
-                        mon_esc_t esc) {
+static void put_escaped(render_t *r, const char *s, size_t n, mon_esc_t esc) {
     size_t i = 0, run = 0;
     char tmp[8];
     while (i < n) {
@@ -493,17 +476,28 @@ static void put_escaped(render_t *r, const char *s, size_t n,
         size_t step = 1;
         if (esc == MON_ESC_HTML) {
             switch (c) {
-            case '&': rep = "&amp;"; break;
-            case '<': rep = "&lt;"; break;
-            case '>': rep = "&gt;"; break;
-            case '"': rep = "&quot;"; break;
-            case '\'': rep = "&#39;"; break;
-            default: break;
+            case '&':
+                rep = "&amp;";
+                break;
+            case '<':
+                rep = "&lt;";
+                break;
+            case '>':
+                rep = "&gt;";
+                break;
+            case '"':
+                rep = "&quot;";
+                break;
+            case '\'':
+                rep = "&#39;";
+                break;
+            default:
+                break;
             }
         } else if (esc == MON_ESC_URL) {
             if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                  (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-                  c == '_' || c == '~')) {
+                  (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+                  c == '~')) {
                 snprintf(tmp, sizeof(tmp), "%%%02X", c);
                 rep = tmp;
             }
@@ -545,16 +539,14 @@ static void fmt_number(double d, char *buf, size_t size) {
     } else {
         for (int prec = 15; prec <= 17; prec++) {
             snprintf(buf, size, "%.*g", prec, d);
-            if (strtod(buf, NULL) == d)
-                break;
+            if (strtod(buf, NULL) == d) break;
         }
     }
 }
 
 static void put_value(render_t *r, const cJSON *v, mon_esc_t esc) {
     char num[40];
-    if (!v || cJSON_IsNull(v) || cJSON_IsInvalid(v))
-        return;
+    if (!v || cJSON_IsNull(v) || cJSON_IsInvalid(v)) return;
     if (cJSON_IsString(v)) {
         if (v->valuestring)
             put_escaped(r, v->valuestring, strlen(v->valuestring), esc);
@@ -576,10 +568,8 @@ static void put_value(render_t *r, const cJSON *v, mon_esc_t esc) {
 }
 
 static const cJSON *lookup(const render_t *r, const node_t *nd) {
-    if (r->depth == 0)
-        return NULL;
-    if (nd->nparts == 0)
-        return r->stack[r->depth - 1];
+    if (r->depth == 0) return NULL;
+    if (nd->nparts == 0) return r->stack[r->depth - 1];
     const cJSON *v = NULL;
     for (size_t i = r->depth; i-- > 0 && !v;)
         if (cJSON_IsObject(r->stack[i]))
@@ -594,12 +584,9 @@ static const cJSON *lookup(const render_t *r, const node_t *nd) {
 static bool truthy(const cJSON *v) {
     if (!v || cJSON_IsNull(v) || cJSON_IsFalse(v) || cJSON_IsInvalid(v))
         return false;
-    if (cJSON_IsArray(v))
-        return v->child != NULL;
-    if (cJSON_IsString(v))
-        return v->valuestring && v->valuestring[0];
-    if (cJSON_IsNumber(v))
-        return v->valuedouble != 0;
+    if (cJSON_IsArray(v)) return v->child != NULL;
+    if (cJSON_IsString(v)) return v->valuestring && v->valuestring[0];
+    if (cJSON_IsNumber(v)) return v->valuedouble != 0;
     return true;
 }
 
@@ -611,8 +598,8 @@ static void push(render_t *r, const cJSON *v) {
     r->stack[r->depth++] = v;
 }
 
-__attribute__((format(printf, 2, 3))) static int
-rerr(render_t *r, const char *fmt, ...) {
+__attribute__((format(printf, 2, 3))) static int rerr(render_t *r,
+                                                      const char *fmt, ...) {
     va_list ap;
     if (r->errstr && r->errstr_size) {
         va_start(ap, fmt);
@@ -627,13 +614,11 @@ static int render_block(render_t *r, const mon_mustache_t *tpl,
 
 /* Compiles (once per render and indentation) and renders a partial. */
 static int render_partial(render_t *r, const node_t *nd) {
-    if (!r->partials || !r->partials->lookup)
-        return 0;
+    if (!r->partials || !r->partials->lookup) return 0;
     size_t plen = 0;
-    const char *ptext = r->partials->lookup(r->partials->opaque, nd->name,
-                                            &plen);
-    if (!ptext)
-        return 0;
+    const char *ptext =
+        r->partials->lookup(r->partials->opaque, nd->name, &plen);
+    if (!ptext) return 0;
     const char *indent = nd->indent ? nd->indent : "";
     size_t nlen = strlen(nd->name), ilen = strlen(indent);
     char *key = mon_malloc(nlen + ilen + 2);
@@ -666,10 +651,9 @@ static int render_partial(render_t *r, const node_t *nd) {
                 bol = ptext[i] == '\n' && i + 1 < plen;
             }
         }
-        mon_mustache_t *ptpl = mon_mustache_compile(
-            text, tlen, nd->name, r->errstr, r->errstr_size);
-        if (text != ptext)
-            free(text);
+        mon_mustache_t *ptpl = mon_mustache_compile(text, tlen, nd->name,
+                                                    r->errstr, r->errstr_size);
+        if (text != ptext) free(text);
         if (!ptpl) {
             free(key);
             return -1;
@@ -710,16 +694,13 @@ static int render_block(render_t *r, const mon_mustache_t *tpl,
             put_value(r, lookup(r, nd), MON_ESC_NONE);
             break;
         case N_INVERTED:
-            if (!truthy(lookup(r, nd)))
-                rc = render_block(r, tpl, &nd->body);
+            if (!truthy(lookup(r, nd))) rc = render_block(r, tpl, &nd->body);
             break;
         case N_SECTION:
             v = lookup(r, nd);
-            if (!truthy(v))
-                break;
+            if (!truthy(v)) break;
             if (cJSON_IsArray(v)) {
-                for (const cJSON *el = v->child; el && rc == 0;
-                     el = el->next) {
+                for (const cJSON *el = v->child; el && rc == 0; el = el->next) {
                     push(r, el);
                     rc = render_block(r, tpl, &nd->body);
                     r->depth--;
@@ -741,16 +722,15 @@ static int render_block(render_t *r, const mon_mustache_t *tpl,
 
 char *mon_mustache_render(const mon_mustache_t *tpl, const cJSON *data,
                           mon_esc_t esc,
-                          const mon_mustache_partials_t *partials,
-                          char *errstr, size_t errstr_size) {
+                          const mon_mustache_partials_t *partials, char *errstr,
+                          size_t errstr_size) {
     render_t r;
     memset(&r, 0, sizeof(r));
     r.esc = esc;
     r.partials = partials;
     r.errstr = errstr;
     r.errstr_size = errstr_size;
-    if (data)
-        push(&r, data);
+    if (data) push(&r, data);
     put(&r, "", 0);
     int rc = render_block(&r, tpl, &tpl->root);
     while (r.cache) {

@@ -73,8 +73,8 @@ mon_mustache_t *mon_mustache_load(const char *path, char *errstr,
  * TPL and DATA are only read. */
 char *mon_mustache_render(const mon_mustache_t *tpl, const cJSON *data,
                           mon_esc_t esc,
-                          const mon_mustache_partials_t *partials,
-                          char *errstr, size_t errstr_size);
+                          const mon_mustache_partials_t *partials, char *errstr,
+                          size_t errstr_size);
 
 /* The name given at compile time (owned by TPL). */
 const char *mon_mustache_name(const mon_mustache_t *tpl);

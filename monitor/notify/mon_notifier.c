@@ -31,7 +31,7 @@
 #include "monitor/notify/mon_mustache.h"
 #include "monitor/notify/mon_sign.h"
 
-#define CK_VERSION 3u /* the first in the shared layout (mon_codec.h) */
+#define CK_VERSION 3u  /* the first in the shared layout (mon_codec.h) */
 #define CK_OLD_HDR 40u /* versions 1 and 2 */
 #define CK_MAX (256u << 20)
 #define EXPLAIN_PARTS 3
@@ -43,7 +43,7 @@
 #define GROUP_SHORT_MAX 100     /* group_short */
 #define EXPLAIN_MRKDWN_MAX 1500 /* explanation_mrkdwn */
 #define URL_MAX 2000            /* dashboard_url; "" beyond */
-#define CK_RECORDS 4096 /* journal records that force a checkpoint */
+#define CK_RECORDS 4096         /* journal records that force a checkpoint */
 
 enum {
     TL_OPENED = MON_NOTIFIER_OPENED,
@@ -59,28 +59,28 @@ typedef struct tl_event_s {
     int event;
     ev_status_t status;
     uint32_t iseq;
-    uint64_t seq;     /* delivery seq, 0 = none (close without send) */
+    uint64_t seq; /* delivery seq, 0 = none (close without send) */
     char id[MON_SIGN_UUID_LEN];
 } tl_event_t;
 
 typedef struct gstate_s {
     struct gstate_s *hnext;
     uint64_t hash;
-    size_t nf;                  /* notifier index */
+    size_t nf; /* notifier index */
     char *cluster;
     char *group;
     bool evaluated;
     int64_t last_eval_ms;
-    uint32_t above;             /* evaluations >= threshold in a row */
-    uint32_t oks;               /* OK evaluations in a row */
+    uint32_t above; /* evaluations >= threshold in a row */
+    uint32_t oks;   /* OK evaluations in a row */
     bool open;
-    bool sent;                  /* an open notification was queued */
+    bool sent; /* an open notification was queued */
     char id[MON_SIGN_UUID_LEN];
     int64_t start_ms;
     int64_t last_sent_ms;
-    uint32_t iseq;              /* notifications queued for the incident */
+    uint32_t iseq; /* notifications queued for the incident */
     ev_status_t last_status;
-    ev_status_t sent_status;    /* of the last open notification queued */
+    ev_status_t sent_status; /* of the last open notification queued */
     tl_event_t tl[MON_NOTIFIER_TIMELINE];
     size_t tl_next, tl_count;
 } gstate_t;
@@ -96,20 +96,20 @@ typedef struct nf_s {
 struct mon_notifier_s {
     nf_t *nfs;
     size_t n_nfs;
-    char *dashboard_url;        /* base, no trailing '/'; NULL = none */
+    char *dashboard_url; /* base, no trailing '/'; NULL = none */
     char *ck_path;
     char *dir;
     mon_notifier_opts_t opts;
     mon_delivery_t *q;
 
-    pthread_mutex_t lock;       /* everything below */
+    pthread_mutex_t lock; /* everything below */
     gstate_t **buckets;
-    size_t n_buckets;           /* power of two */
+    size_t n_buckets; /* power of two */
     size_t n_states;
-    bool dirty;                 /* states changed since the checkpoint */
-    int64_t last_ck_ms;         /* newest now_ms at the last checkpoint */
+    bool dirty;         /* states changed since the checkpoint */
+    int64_t last_ck_ms; /* newest now_ms at the last checkpoint */
     bool ck_ever;
-    uint32_t recs_since_ck;     /* journal records since the checkpoint */
+    uint32_t recs_since_ck; /* journal records since the checkpoint */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -125,8 +125,8 @@ static uint64_t hash_of(size_t nf, const char *cluster, const char *group) {
     return h ^ (h >> 29);
 }
 
-static gstate_t *state_find(mon_notifier_t *n, size_t nf,
-                            const char *cluster, const char *group) {
+static gstate_t *state_find(mon_notifier_t *n, size_t nf, const char *cluster,
+                            const char *group) {
     uint64_t h = hash_of(nf, cluster, group);
     for (gstate_t *s = n->buckets[h & (n->n_buckets - 1)]; s; s = s->hnext)
         if (s->hash == h && s->nf == nf && !strcmp(s->cluster, cluster) &&
@@ -153,10 +153,8 @@ static void table_grow(mon_notifier_t *n) {
 static gstate_t *state_get(mon_notifier_t *n, size_t nf, const char *cluster,
                            const char *group) {
     gstate_t *s = state_find(n, nf, cluster, group);
-    if (s)
-        return s;
-    if (n->n_states >= n->n_buckets)
-        table_grow(n);
+    if (s) return s;
+    if (n->n_states >= n->n_buckets) table_grow(n);
     s = mon_calloc(1, sizeof(*s));
     s->hash = hash_of(nf, cluster, group);
     s->nf = nf;
@@ -179,14 +177,12 @@ static void tl_add(gstate_t *s, int event, int64_t t_ms, ev_status_t st,
     e->seq = seq;
     snprintf(e->id, sizeof(e->id), "%s", s->id);
     s->tl_next = (s->tl_next + 1) % MON_NOTIFIER_TIMELINE;
-    if (s->tl_count < MON_NOTIFIER_TIMELINE)
-        s->tl_count++;
+    if (s->tl_count < MON_NOTIFIER_TIMELINE) s->tl_count++;
 }
 
 static ssize_t nf_find(const mon_notifier_t *n, const char *name) {
     for (size_t i = 0; i < n->n_nfs; i++)
-        if (!strcmp(n->nfs[i].cfg->name, name))
-            return (ssize_t)i;
+        if (!strcmp(n->nfs[i].cfg->name, name)) return (ssize_t)i;
     return -1;
 }
 
@@ -200,8 +196,8 @@ static void url_escape_into(char *out, size_t size, size_t *len,
         char tmp[4];
         size_t k;
         if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-            (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
-            *p == '_' || *p == '~') {
+            (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' ||
+            *p == '~') {
             tmp[0] = (char)*p;
             k = 1;
         } else {
@@ -220,8 +216,7 @@ static void url_escape_into(char *out, size_t size, size_t *len,
 
 static char *group_url(const char *base, const char *cluster,
                        const char *group) {
-    if (!base || !*base)
-        return mon_strdup("");
+    if (!base || !*base) return mon_strdup("");
     size_t size = strlen(base) + 3 * (strlen(cluster) + strlen(group)) + 64;
     char *out = mon_malloc(size);
     size_t bl = strlen(base);
@@ -242,8 +237,7 @@ static char *group_url(const char *base, const char *cluster,
  * "\u2026" appended when cut; max >= 4. The caller frees. */
 static char *cut_text(const char *s, size_t max) {
     size_t n = strlen(s);
-    if (n <= max)
-        return mon_strdup(s);
+    if (n <= max) return mon_strdup(s);
     size_t k = max - 3; /* room for the ellipsis (3 bytes) */
     while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
         k--;
@@ -283,17 +277,14 @@ static char *mrkdwn_text(const char *s, size_t max) {
             mon_wbuf_put(&b, rep ? rep : p, out);
             p += len;
         }
-        if (cut)
-            mon_wbuf_put(&b, "\xe2\x80\xa6", 3);
-        if (cut || b.len <= max)
-            break;
+        if (cut) mon_wbuf_put(&b, "\xe2\x80\xa6", 3);
+        if (cut || b.len <= max) break;
     }
     mon_wbuf_put(&b, "", 1);
     return (char *)b.p;
 }
 
-static void add_mrkdwn(cJSON *o, const char *name, const char *s,
-                       size_t max) {
+static void add_mrkdwn(cJSON *o, const char *name, const char *s, size_t max) {
     char *m = mrkdwn_text(s ? s : "", max);
     cJSON_AddStringToObject(o, name, m);
     free(m);
@@ -306,21 +297,27 @@ static int severity(ev_status_t st) {
 /* A status in plain words, for "<group> <words>". */
 static const char *status_words(ev_status_t st) {
     switch (st) {
-    case EV_OK: return "is keeping up";
-    case EV_WARN: return "is falling behind";
-    case EV_STOP: return "has stopped committing";
-    case EV_STALL: return "has stalled";
-    case EV_REWIND: return "has rewound its offsets";
-    case EV_ERR: return "is in error";
-    default: return "is not found";
+    case EV_OK:
+        return "is keeping up";
+    case EV_WARN:
+        return "is falling behind";
+    case EV_STOP:
+        return "has stopped committing";
+    case EV_STALL:
+        return "has stalled";
+    case EV_REWIND:
+        return "has rewound its offsets";
+    case EV_ERR:
+        return "is in error";
+    default:
+        return "is not found";
     }
 }
 
 /* The group's status in words: an ERR group says what most of its ERR
  * partitions do (ties: stopped, then stalled, then rewound). */
 static const char *group_words(const mon_group_eval_t *ev) {
-    if (ev->status != EV_ERR)
-        return status_words(ev->status);
+    if (ev->status != EV_ERR) return status_words(ev->status);
     const int *c = ev->rollup.counts;
     ev_status_t best = EV_ERR;
     int most = 0;
@@ -342,19 +339,17 @@ static cJSON *part_json(const mon_part_eval_t *p) {
     cJSON_AddStringToObject(o, "rule", ev_rule_name(p->result.rule));
     cJSON_AddNumberToObject(o, "current_lag", (double)p->result.current_lag);
     if (p->result.time_lag_known)
-        cJSON_AddNumberToObject(o, "time_lag_s",
-                                (double)(int64_t)(p->result.time_lag_s * 10 +
-                                                  0.5) / 10);
+        cJSON_AddNumberToObject(
+            o, "time_lag_s",
+            (double)(int64_t)(p->result.time_lag_s * 10 + 0.5) / 10);
     else
         cJSON_AddNullToObject(o, "time_lag_s");
     cJSON_AddStringToObject(o, "owner", p->owner ? p->owner : "");
-    cJSON_AddStringToObject(o, "client_id", p->client_id ? p->client_id
-                                                         : "");
+    cJSON_AddStringToObject(o, "client_id", p->client_id ? p->client_id : "");
     cJSON_AddNumberToObject(o, "complete", p->result.complete);
     ev_explain(&p->result, buf, sizeof(buf));
     cJSON_AddStringToObject(o, "explanation", buf);
-    cJSON_AddStringToObject(o, "status_words",
-                            status_words(p->result.status));
+    cJSON_AddStringToObject(o, "status_words", status_words(p->result.status));
     add_mrkdwn(o, "topic_mrkdwn", p->topic, NAME_MRKDWN_MAX);
     add_mrkdwn(o, "owner_mrkdwn", p->owner, NAME_MRKDWN_MAX);
     add_mrkdwn(o, "client_id_mrkdwn", p->client_id, NAME_MRKDWN_MAX);
@@ -368,8 +363,7 @@ static int worse_first(const void *a, const void *b, void *arg) {
     const mon_part_eval_t *x = &ev->parts[*(const size_t *)a];
     const mon_part_eval_t *y = &ev->parts[*(const size_t *)b];
     int sx = severity(x->result.status), sy = severity(y->result.status);
-    if (sx != sy)
-        return sy - sx;
+    if (sx != sy) return sy - sx;
     if (x->result.current_lag != y->result.current_lag)
         return x->result.current_lag < y->result.current_lag ? 1 : -1;
     size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
@@ -390,8 +384,7 @@ static char *explanation(const mon_group_eval_t *ev) {
     for (int sev = 2; sev >= 1; sev--) {
         for (size_t i = 0; i < ev->count && shown < EXPLAIN_PARTS; i++) {
             const mon_part_eval_t *p = &ev->parts[i];
-            if (severity(p->result.status) != sev)
-                continue;
+            if (severity(p->result.status) != sev) continue;
             char why[512];
             ev_explain(&p->result, why, sizeof(why));
             size_t need = strlen(p->topic) + strlen(why) + 40;
@@ -399,9 +392,9 @@ static char *explanation(const mon_group_eval_t *ev) {
                 cap = (len + need) * 2;
                 out = mon_realloc(out, cap);
             }
-            len += (size_t)snprintf(out + len, cap - len, "%s%s/%" PRId32
-                                    ": %s", shown ? "; " : "", p->topic,
-                                    p->partition, why);
+            len += (size_t)snprintf(out + len, cap - len,
+                                    "%s%s/%" PRId32 ": %s", shown ? "; " : "",
+                                    p->topic, p->partition, why);
             shown++;
         }
     }
@@ -411,10 +404,9 @@ static char *explanation(const mon_group_eval_t *ev) {
     return out;
 }
 
-cJSON *mon_notifier_template_data(const mon_group_eval_t *ev,
-                                  const char *kind, const char *id,
-                                  int64_t start_ms, int64_t now_ms,
-                                  const char *dashboard_url,
+cJSON *mon_notifier_template_data(const mon_group_eval_t *ev, const char *kind,
+                                  const char *id, int64_t start_ms,
+                                  int64_t now_ms, const char *dashboard_url,
                                   const mon_config_kv_t *extras,
                                   size_t n_extras) {
     char t[MON_CLOCK_RFC3339_SIZE];
@@ -423,12 +415,9 @@ cJSON *mon_notifier_template_data(const mon_group_eval_t *ev,
     cJSON_AddStringToObject(d, "id", id ? id : "");
     cJSON_AddStringToObject(d, "cluster", ev->cluster ? ev->cluster : "");
     cJSON_AddStringToObject(d, "group", ev->group ? ev->group : "");
-    cJSON_AddStringToObject(d, "start",
-                            start_ms ? mon_clock_rfc3339(start_ms, t,
-                                                            sizeof(t))
-                                     : "");
-    cJSON_AddStringToObject(d, "time",
-                            mon_clock_rfc3339(now_ms, t, sizeof(t)));
+    cJSON_AddStringToObject(
+        d, "start", start_ms ? mon_clock_rfc3339(start_ms, t, sizeof(t)) : "");
+    cJSON_AddStringToObject(d, "time", mon_clock_rfc3339(now_ms, t, sizeof(t)));
     cJSON_AddStringToObject(d, "status", ev_status_name(ev->status));
     cJSON_AddStringToObject(d, "label", ev_status_label(ev->status));
     const char *words = group_words(ev);
@@ -481,8 +470,7 @@ cJSON *mon_notifier_template_data(const mon_group_eval_t *ev,
     char *gu = group_url(dashboard_url, ev->cluster ? ev->cluster : "",
                          ev->group ? ev->group : "");
     /* No receiver takes a link this long (Slack: 3,000 per button) */
-    cJSON_AddStringToObject(d, "dashboard_url",
-                            strlen(gu) > URL_MAX ? "" : gu);
+    cJSON_AddStringToObject(d, "dashboard_url", strlen(gu) > URL_MAX ? "" : gu);
     free(gu);
     cJSON *ex = cJSON_AddObjectToObject(d, "extras");
     for (size_t i = 0; i < n_extras; i++)
@@ -496,34 +484,31 @@ cJSON *mon_notifier_template_data(const mon_group_eval_t *ev,
 /* Renders and queues one notification; returns 0 and the delivery seq,
  * or -1 (logged). Caller holds n->lock. */
 static int queue_one(mon_notifier_t *n, size_t i, const mon_group_eval_t *ev,
-                     mon_delivery_kind_t kind, const char *id,
-                     uint32_t iseq, int64_t start_ms, int64_t now_ms,
-                     uint64_t *seq, char *errstr, size_t errstr_size) {
+                     mon_delivery_kind_t kind, const char *id, uint32_t iseq,
+                     int64_t start_ms, int64_t now_ms, uint64_t *seq,
+                     char *errstr, size_t errstr_size) {
     const nf_t *nf = &n->nfs[i];
     const mon_config_notifier_t *c = nf->cfg;
     bool open = kind == MON_DELIVERY_OPEN;
     char *body = NULL, *url = NULL;
     int rc = -1;
-    cJSON *data = mon_notifier_template_data(
-        ev, open ? "open" : "close", id, start_ms, now_ms, n->dashboard_url,
-        c->extras, c->n_extras);
+    cJSON *data = mon_notifier_template_data(ev, open ? "open" : "close", id,
+                                             start_ms, now_ms, n->dashboard_url,
+                                             c->extras, c->n_extras);
     cJSON_AddStringToObject(data, "notifier", c->name);
     cJSON_AddNumberToObject(data, "sequence", iseq);
 
     const mon_mustache_t *bt = open ? nf->body_open : nf->body_close;
     const mon_mustache_t *ut = open ? nf->url_open : nf->url_close;
     if (bt)
-        body = mon_mustache_render(bt, data, open ? nf->esc_open
-                                                  : nf->esc_close,
-                                   NULL, errstr, errstr_size);
+        body =
+            mon_mustache_render(bt, data, open ? nf->esc_open : nf->esc_close,
+                                NULL, errstr, errstr_size);
     else
         body = cJSON_PrintUnformatted(data);
-    if (!body)
-        goto out;
-    url = mon_mustache_render(ut, data, MON_ESC_URL, NULL, errstr,
-                              errstr_size);
-    if (!url)
-        goto out;
+    if (!body) goto out;
+    url = mon_mustache_render(ut, data, MON_ESC_URL, NULL, errstr, errstr_size);
+    if (!url) goto out;
     mon_delivery_entry_t e = {0};
     e.kind = kind;
     e.notifier = c->name;
@@ -551,14 +536,13 @@ static int queue_state(mon_notifier_t *n, gstate_t *s,
                        const mon_group_eval_t *ev, mon_delivery_kind_t kind,
                        int64_t now_ms, uint64_t *seq) {
     char err[512];
-    if (queue_one(n, s->nf, ev, kind, s->id, s->iseq + 1, s->start_ms,
-                  now_ms, seq, err, sizeof(err)) != 0) {
+    if (queue_one(n, s->nf, ev, kind, s->id, s->iseq + 1, s->start_ms, now_ms,
+                  seq, err, sizeof(err)) != 0) {
         mon_log_kv(MON_LOG_ERROR,
-                   MON_LOG_FIELDS(MON_LF_STR("notifier",
-                                             n->nfs[s->nf].cfg->name),
-                                  MON_LF_STR("cluster", s->cluster),
-                                  MON_LF_STR("group", s->group),
-                                  MON_LF_STR("error", err)),
+                   MON_LOG_FIELDS(
+                       MON_LF_STR("notifier", n->nfs[s->nf].cfg->name),
+                       MON_LF_STR("cluster", s->cluster),
+                       MON_LF_STR("group", s->group), MON_LF_STR("error", err)),
                    "cannot queue the %s notification (will try again)",
                    kind == MON_DELIVERY_OPEN ? "open" : "close");
         return -1;
@@ -609,8 +593,7 @@ static int step(mon_notifier_t *n, gstate_t *s, const mon_group_eval_t *ev,
     n->dirty = true;
 
     if (!s->open) {
-        if (!at || s->above < (uint32_t)c->open_after)
-            return 0;
+        if (!at || s->above < (uint32_t)c->open_after) return 0;
         if (mon_sign_uuid4(s->id) != 0) {
             mon_log_kv(MON_LOG_ERROR,
                        MON_LOG_FIELDS(MON_LF_STR("notifier", c->name)),
@@ -645,8 +628,7 @@ static int step(mon_notifier_t *n, gstate_t *s, const mon_group_eval_t *ev,
         return queued;
     }
     if (st == EV_OK) {
-        if (s->oks < (uint32_t)c->close_after)
-            return 0;
+        if (s->oks < (uint32_t)c->close_after) return 0;
         /* A close goes out whenever its open did, silence or not: a
          * receiver's incident is never left open by a silence. One whose
          * open was never sent (silenced all along) sends nothing. */
@@ -668,16 +650,13 @@ static int step(mon_notifier_t *n, gstate_t *s, const mon_group_eval_t *ev,
         s->above = 0;
         return queued;
     }
-    if (!at || silenced)
-        return 0;
+    if (!at || silenced) return 0;
     if (s->sent) {
-        if (c->send_once)
-            return 0;
+        if (c->send_once) return 0;
         /* Repeats wait repeat-every; an incident that got worse (WARN
          * to ERR) is news and goes out at once. */
         bool worse = st > s->sent_status;
-        if (!worse && now_ms - s->last_sent_ms < c->repeat_every_ms)
-            return 0;
+        if (!worse && now_ms - s->last_sent_ms < c->repeat_every_ms) return 0;
     }
     bool first = !s->sent;
     if (queue_state(n, s, ev, MON_DELIVERY_OPEN, now_ms, &seq) == 0) {
@@ -694,14 +673,11 @@ static int step(mon_notifier_t *n, gstate_t *s, const mon_group_eval_t *ev,
 static void replay_cb(const mon_delivery_entry_t *e, void *arg) {
     mon_notifier_t *n = arg;
     ssize_t i = nf_find(n, e->notifier);
-    if (i < 0 || !e->cluster[0] || !e->group[0])
-        return;
+    if (i < 0 || !e->cluster[0] || !e->group[0]) return;
     gstate_t *s = state_get(n, (size_t)i, e->cluster, e->group);
     ev_status_t st = EV_NOTFOUND;
-    if (e->status)
-        ev_status_parse(e->status, &st);
-    if (st != EV_NOTFOUND)
-        s->last_status = st;
+    if (e->status) ev_status_parse(e->status, &st);
+    if (st != EV_NOTFOUND) s->last_status = st;
     if (e->kind == MON_DELIVERY_OPEN) {
         if (!s->open || strcmp(s->id, e->incident_id) != 0) {
             s->open = true;
@@ -710,20 +686,17 @@ static void replay_cb(const mon_delivery_entry_t *e, void *arg) {
             s->iseq = e->iseq;
             tl_add(s, TL_OPENED, e->created_ms, st, e->seq);
         } else {
-            if (e->iseq > s->iseq)
-                s->iseq = e->iseq;
+            if (e->iseq > s->iseq) s->iseq = e->iseq;
             tl_add(s, TL_REPEATED, e->created_ms, st, e->seq);
         }
         s->sent = true;
         s->last_sent_ms = e->created_ms;
-        if (st != EV_NOTFOUND)
-            s->sent_status = st;
+        if (st != EV_NOTFOUND) s->sent_status = st;
         s->oks = 0;
     } else if (s->open && !strcmp(s->id, e->incident_id)) {
         s->open = false;
         s->above = 0;
-        if (e->iseq > s->iseq)
-            s->iseq = e->iseq;
+        if (e->iseq > s->iseq) s->iseq = e->iseq;
         tl_add(s, TL_CLOSED, e->created_ms, st, e->note_only ? 0 : e->seq);
     }
     if (!s->evaluated || e->created_ms > s->last_eval_ms) {
@@ -748,21 +721,19 @@ static int checkpoint(mon_notifier_t *n, char *errstr, size_t errstr_size) {
     uint32_t count = 0;
     int rc = -1;
 
-    if (mon_delivery_sync(n->q, errstr, errstr_size) != 0)
-        goto out;
+    if (mon_delivery_sync(n->q, errstr, errstr_size) != 0) goto out;
     uint64_t mark = mon_delivery_last_seq(n->q);
     mon_wbuf_u32(&b, 0); /* count, patched below */
     mon_wbuf_u64(&b, mark);
     for (size_t k = 0; k < n->n_buckets; k++) {
         for (gstate_t *s = n->buckets[k]; s; s = s->hnext) {
-            if (!s->open && !s->above && !s->oks)
-                continue;
+            if (!s->open && !s->above && !s->oks) continue;
             put_cstr(&b, n->nfs[s->nf].cfg->name);
             put_cstr(&b, s->cluster);
             put_cstr(&b, s->group);
-            mon_wbuf_u8(&b, (uint8_t)((s->open ? 1u : 0u) |
-                                      (s->sent ? 2u : 0u) |
-                                      (s->evaluated ? 4u : 0u)));
+            mon_wbuf_u8(&b,
+                        (uint8_t)((s->open ? 1u : 0u) | (s->sent ? 2u : 0u) |
+                                  (s->evaluated ? 4u : 0u)));
             size_t il = s->open ? strlen(s->id) : 0;
             mon_wbuf_u8(&b, (uint8_t)il);
             mon_wbuf_put(&b, s->id, il);
@@ -803,14 +774,14 @@ static int ck_old_header(mon_rbuf_t *r, uint32_t *count, uint64_t *mark) {
     mon_rbuf_i64(r, &m, "mark");
     mon_rbuf_i64(r, &body, "body length");
     mon_rbuf_u32(r, &crc, "crc");
-    if (mon_rbuf_need(r, 4, "header") < 0)
-        return -1;
+    if (mon_rbuf_need(r, 4, "header") < 0) return -1;
     *mark = (uint64_t)m;
     r->pos = CK_OLD_HDR;
     if (body < 0 || (uint64_t)body != r->len - CK_OLD_HDR ||
         bc_crc32c(0, r->p + CK_OLD_HDR, (size_t)body) != crc)
-        return mon_rbuf_fail(r, 24, "body length or checksum does not "
-                                    "match");
+        return mon_rbuf_fail(r, 24,
+                             "body length or checksum does not "
+                             "match");
     return 0;
 }
 
@@ -836,8 +807,7 @@ static int ck_entry(mon_notifier_t *n, mon_rbuf_t *r, uint32_t k,
         mon_rbuf_fail(r, r->pos - 1, "incident id too long");
         goto out;
     }
-    if (mon_rbuf_need(r, il, "incident id") < 0)
-        goto out;
+    if (mon_rbuf_need(r, il, "incident id") < 0) goto out;
     memcpy(id, r->p + r->pos, il);
     r->pos += il;
     mon_rbuf_i64(r, &start, "start");
@@ -850,8 +820,7 @@ static int ck_entry(mon_notifier_t *n, mon_rbuf_t *r, uint32_t k,
     sent_st = last;
     if (version >= 2)
         mon_rbuf_u8(r, &sent_st, "status of the last open notification");
-    if (r->failed)
-        goto out;
+    if (r->failed) goto out;
     if (!cl[0] || !gr[0]) {
         char why[64];
         snprintf(why, sizeof(why), "entry %" PRIu32 " has an empty name", k);
@@ -892,10 +861,8 @@ static int ck_load(mon_notifier_t *n, uint64_t *mark, char *errstr,
     struct stat sb;
     *mark = 0;
     if (stat(n->ck_path, &sb) != 0) {
-        if (errno == ENOENT)
-            return 0;
-        snprintf(errstr, errstr_size, "%s: %s", n->ck_path,
-                 strerror(errno));
+        if (errno == ENOENT) return 0;
+        snprintf(errstr, errstr_size, "%s: %s", n->ck_path, strerror(errno));
         return -1;
     }
     if ((uint64_t)sb.st_size > CK_MAX) {
@@ -910,22 +877,18 @@ static int ck_load(mon_notifier_t *n, uint64_t *mark, char *errstr,
     mon_state_kind_t kind =
         mon_state_check(buf, len, MON_STATE_MAGIC_INCIDENTS, CK_VERSION, 0,
                         n->ck_path, &version, errstr, errstr_size);
-    if (kind == MON_STATE_BAD)
-        goto out;
+    if (kind == MON_STATE_BAD) goto out;
     if (kind == MON_STATE_OLD) {
-        if (ck_old_header(&r, &count, mark) < 0)
-            goto out;
+        if (ck_old_header(&r, &count, mark) < 0) goto out;
     } else {
         int64_t m = 0;
         r.pos = MON_STATE_HEADER_SIZE;
         mon_rbuf_u32(&r, &count, "entry count");
-        if (mon_rbuf_i64(&r, &m, "mark") < 0)
-            goto out;
+        if (mon_rbuf_i64(&r, &m, "mark") < 0) goto out;
         *mark = (uint64_t)m;
     }
     for (uint32_t k = 0; k < count; k++)
-        if (ck_entry(n, &r, k, version) < 0)
-            goto out;
+        if (ck_entry(n, &r, k, version) < 0) goto out;
     if (r.pos != r.len) {
         mon_rbuf_fail(&r, r.pos, "trailing bytes after the last entry");
         goto out;
@@ -973,8 +936,8 @@ static mon_mustache_t *compile_url(const mon_config_notifier_t *c,
 mon_notifier_t *mon_notifier_new(const mon_config_notifier_t *const *cfgs,
                                  size_t count, const char *data_dir,
                                  const char *dashboard_url,
-                                 const mon_notifier_opts_t *opts,
-                                 char *errstr, size_t errstr_size) {
+                                 const mon_notifier_opts_t *opts, char *errstr,
+                                 size_t errstr_size) {
     mon_notifier_t *n = mon_calloc(1, sizeof(*n));
     mon_delivery_target_t *targets = NULL;
     uint64_t mark = 0;
@@ -997,33 +960,28 @@ mon_notifier_t *mon_notifier_new(const mon_config_notifier_t *const *cfgs,
         nf->cfg = c;
         body_kind(c->template_open, &nf->esc_open, &nf->ct_open);
         body_kind(c->template_close, &nf->esc_close, &nf->ct_close);
-        if (c->template_open &&
-            !(nf->body_open = mon_mustache_load(c->template_open, errstr,
-                                                errstr_size)))
+        if (c->template_open && !(nf->body_open = mon_mustache_load(
+                                      c->template_open, errstr, errstr_size)))
             goto err;
-        if (c->template_close &&
-            !(nf->body_close = mon_mustache_load(c->template_close, errstr,
-                                                 errstr_size)))
+        if (c->template_close && !(nf->body_close = mon_mustache_load(
+                                       c->template_close, errstr, errstr_size)))
             goto err;
-        if (!(nf->url_open = compile_url(c, c->url_open, "url-open", errstr,
-                                         errstr_size)))
+        if (!(nf->url_open =
+                  compile_url(c, c->url_open, "url-open", errstr, errstr_size)))
             goto err;
-        if (!(nf->url_close = compile_url(
-                  c, c->url_close ? c->url_close : c->url_open,
-                  c->url_close ? "url-close" : "url-open", errstr,
-                  errstr_size)))
+        if (!(nf->url_close =
+                  compile_url(c, c->url_close ? c->url_close : c->url_open,
+                              c->url_close ? "url-close" : "url-open", errstr,
+                              errstr_size)))
             goto err;
     }
-    if (!data_dir || !*data_dir)
-        data_dir = ".";
-    if (bc_fs_mkdirs(data_dir, errstr, errstr_size) != 0)
-        goto err;
+    if (!data_dir || !*data_dir) data_dir = ".";
+    if (bc_fs_mkdirs(data_dir, errstr, errstr_size) != 0) goto err;
     n->dir = mon_strdup(data_dir);
     pl = strlen(data_dir) + 32;
     n->ck_path = mon_malloc(pl);
     snprintf(n->ck_path, pl, "%s/notifier.incidents", data_dir);
-    if (ck_load(n, &mark, errstr, errstr_size) != 0)
-        goto err;
+    if (ck_load(n, &mark, errstr, errstr_size) != 0) goto err;
     targets = mon_calloc(count ? count : 1, sizeof(*targets));
     for (size_t i = 0; i < count; i++) {
         const mon_config_notifier_t *c = cfgs[i];
@@ -1037,14 +995,12 @@ mon_notifier_t *mon_notifier_new(const mon_config_notifier_t *const *cfgs,
     {
         char *jpath = mon_malloc(pl);
         snprintf(jpath, pl, "%s/notifier.journal", data_dir);
-        n->q = mon_delivery_new(jpath, targets, count, &n->opts.delivery,
-                                mark, mark, replay_cb, n, errstr,
-                                errstr_size);
+        n->q = mon_delivery_new(jpath, targets, count, &n->opts.delivery, mark,
+                                mark, replay_cb, n, errstr, errstr_size);
         free(jpath);
     }
     free(targets);
-    if (!n->q)
-        goto err;
+    if (!n->q) goto err;
     n->dirty = false;
     return n;
 err:
@@ -1054,30 +1010,25 @@ err:
 
 mon_notifier_t *mon_notifier_new_from_config(const mon_config_t *cfg,
                                              const mon_notifier_opts_t *opts,
-                                             char *errstr,
-                                             size_t errstr_size) {
+                                             char *errstr, size_t errstr_size) {
     size_t count = mon_config_notifier_count(cfg);
-    const mon_config_notifier_t **v =
-        mon_calloc(count ? count : 1, sizeof(*v));
+    const mon_config_notifier_t **v = mon_calloc(count ? count : 1, sizeof(*v));
     for (size_t i = 0; i < count; i++)
         v[i] = mon_config_notifier_at(cfg, i);
     const mon_config_general_t *g = mon_config_general(cfg);
-    mon_notifier_t *n = mon_notifier_new(v, count, g->data_dir,
-                                         g->dashboard_url, opts, errstr,
-                                         errstr_size);
+    mon_notifier_t *n = mon_notifier_new(
+        v, count, g->data_dir, g->dashboard_url, opts, errstr, errstr_size);
     free(v);
     return n;
 }
 
 void mon_notifier_destroy(mon_notifier_t *n) {
-    if (!n)
-        return;
+    if (!n) return;
     if (n->q) {
         char err[512];
         pthread_mutex_lock(&n->lock);
         if (n->dirty && checkpoint(n, err, sizeof(err)) != 0)
-            mon_log_kv(MON_LOG_ERROR,
-                       MON_LOG_FIELDS(MON_LF_STR("error", err)),
+            mon_log_kv(MON_LOG_ERROR, MON_LOG_FIELDS(MON_LF_STR("error", err)),
                        "notifier checkpoint failed");
         pthread_mutex_unlock(&n->lock);
         mon_delivery_destroy(n->q);
@@ -1119,8 +1070,8 @@ static bool due_locked(const gstate_t *s, const mon_config_notifier_t *c,
            now_ms - s->last_eval_ms >= c->interval_ms;
 }
 
-bool mon_notifier_due(mon_notifier_t *n, const char *cluster,
-                      const char *group, int64_t now_ms) {
+bool mon_notifier_due(mon_notifier_t *n, const char *cluster, const char *group,
+                      int64_t now_ms) {
     bool due = false;
     pthread_mutex_lock(&n->lock);
     for (size_t i = 0; i < n->n_nfs && !due; i++) {
@@ -1146,8 +1097,7 @@ int mon_notifier_observe(mon_notifier_t *n, const mon_group_eval_t *ev,
     return mon_notifier_observe_silenced(n, ev, now_ms, false);
 }
 
-int mon_notifier_observe_silenced(mon_notifier_t *n,
-                                  const mon_group_eval_t *ev,
+int mon_notifier_observe_silenced(mon_notifier_t *n, const mon_group_eval_t *ev,
                                   int64_t now_ms, bool silenced) {
     int queued = 0;
     char err[512];
@@ -1157,11 +1107,9 @@ int mon_notifier_observe_silenced(mon_notifier_t *n,
     pthread_mutex_lock(&n->lock);
     for (size_t i = 0; i < n->n_nfs; i++) {
         const mon_config_notifier_t *c = n->nfs[i].cfg;
-        if (!allowed(c, ev->group))
-            continue;
+        if (!allowed(c, ev->group)) continue;
         gstate_t *s = state_find(n, i, ev->cluster, ev->group);
-        if (!due_locked(s, c, now_ms))
-            continue;
+        if (!due_locked(s, c, now_ms)) continue;
         if (!s) {
             if (ev->status < c->threshold)
                 continue; /* healthy and unknown: nothing to track */
@@ -1178,13 +1126,11 @@ int mon_notifier_observe_silenced(mon_notifier_t *n,
         (compact || !n->ck_ever || n->recs_since_ck >= CK_RECORDS ||
          now_ms - n->last_ck_ms >= n->opts.checkpoint_interval_ms)) {
         if (checkpoint(n, err, sizeof(err)) != 0) {
-            mon_log_kv(MON_LOG_ERROR,
-                       MON_LOG_FIELDS(MON_LF_STR("error", err)),
+            mon_log_kv(MON_LOG_ERROR, MON_LOG_FIELDS(MON_LF_STR("error", err)),
                        "notifier checkpoint failed");
         } else {
             n->ck_ever = true;
-            if (now_ms > n->last_ck_ms)
-                n->last_ck_ms = now_ms;
+            if (now_ms > n->last_ck_ms) n->last_ck_ms = now_ms;
             if (compact && mon_delivery_compact(n->q, err, sizeof(err)) != 0)
                 mon_log(MON_LOG_ERROR, "notifier: %s", err);
         }
@@ -1205,9 +1151,9 @@ int mon_notifier_wait_idle(mon_notifier_t *n, int64_t timeout_ms) {
 }
 
 int mon_notifier_send_test(mon_notifier_t *n, const char *name,
-                           mon_delivery_kind_t kind,
-                           const mon_group_eval_t *ev, int64_t now_ms,
-                           uint64_t *seq, char *errstr, size_t errstr_size) {
+                           mon_delivery_kind_t kind, const mon_group_eval_t *ev,
+                           int64_t now_ms, uint64_t *seq, char *errstr,
+                           size_t errstr_size) {
     char id[MON_SIGN_UUID_LEN];
     ssize_t i = nf_find(n, name);
     if (i < 0) {
@@ -1222,8 +1168,7 @@ int mon_notifier_send_test(mon_notifier_t *n, const char *name,
     int rc = queue_one(n, (size_t)i, ev, kind, id, 1, now_ms, now_ms, seq,
                        errstr, errstr_size);
     pthread_mutex_unlock(&n->lock);
-    if (rc == 0)
-        rc = mon_delivery_sync(n->q, errstr, errstr_size);
+    if (rc == 0) rc = mon_delivery_sync(n->q, errstr, errstr_size);
     return rc;
 }
 
@@ -1245,8 +1190,7 @@ size_t mon_notifier_open_count(mon_notifier_t *n, size_t i) {
     pthread_mutex_lock(&n->lock);
     for (size_t k = 0; k < n->n_buckets; k++)
         for (gstate_t *s = n->buckets[k]; s; s = s->hnext)
-            if (s->open && (i == SIZE_MAX || s->nf == i))
-                c++;
+            if (s->open && (i == SIZE_MAX || s->nf == i)) c++;
     pthread_mutex_unlock(&n->lock);
     return c;
 }
@@ -1276,8 +1220,7 @@ int mon_notifier_view(mon_notifier_t *n, mon_notifier_view_t *out) {
 }
 
 void mon_notifier_view_free(mon_notifier_view_t *v) {
-    if (!v)
-        return;
+    if (!v) return;
     free(v->notifiers);
     mon_delivery_list_free(v->deliveries, v->n_deliveries);
     memset(v, 0, sizeof(*v));
@@ -1290,8 +1233,7 @@ typedef struct tl_ref_s {
 
 static int tl_cmp(const void *a, const void *b) {
     const tl_ref_t *x = a, *y = b;
-    if (x->ev.t_ms != y->ev.t_ms)
-        return x->ev.t_ms < y->ev.t_ms ? -1 : 1;
+    if (x->ev.t_ms != y->ev.t_ms) return x->ev.t_ms < y->ev.t_ms ? -1 : 1;
     return x->ev.seq < y->ev.seq ? -1 : x->ev.seq > y->ev.seq;
 }
 
@@ -1306,8 +1248,7 @@ int mon_notifier_group_view(mon_notifier_t *n, const char *cluster,
     out->incidents = mon_calloc(n->n_nfs + 1, sizeof(*out->incidents));
     for (size_t i = 0; i < n->n_nfs; i++) {
         gstate_t *s = state_find(n, i, cluster, group);
-        if (!s)
-            continue;
+        if (!s) continue;
         mon_notifier_incident_t *e = &out->incidents[out->n_incidents++];
         e->notifier = n->nfs[i].cfg->name;
         e->open = s->open;
@@ -1320,8 +1261,9 @@ int mon_notifier_group_view(mon_notifier_t *n, const char *cluster,
         }
         e->status = s->last_status;
         for (size_t k = 0; k < s->tl_count; k++) {
-            size_t idx = (s->tl_next + MON_NOTIFIER_TIMELINE - s->tl_count +
-                          k) % MON_NOTIFIER_TIMELINE;
+            size_t idx =
+                (s->tl_next + MON_NOTIFIER_TIMELINE - s->tl_count + k) %
+                MON_NOTIFIER_TIMELINE;
             refs[nrefs].ev = s->tl[idx];
             refs[nrefs].notifier = n->nfs[i].cfg->name;
             nrefs++;
@@ -1347,8 +1289,7 @@ int mon_notifier_group_view(mon_notifier_t *n, const char *cluster,
 }
 
 void mon_notifier_group_free(mon_notifier_group_t *g) {
-    if (!g)
-        return;
+    if (!g) return;
     for (size_t k = 0; k < g->n_timeline; k++)
         if (g->timeline[k].has_delivery)
             mon_delivery_info_clear(&g->timeline[k].delivery);

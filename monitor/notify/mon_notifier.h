@@ -140,16 +140,15 @@ void mon_notifier_opts_default(mon_notifier_opts_t *opts);
 mon_notifier_t *mon_notifier_new(const mon_config_notifier_t *const *cfgs,
                                  size_t n, const char *data_dir,
                                  const char *dashboard_url,
-                                 const mon_notifier_opts_t *opts,
-                                 char *errstr, size_t errstr_size);
+                                 const mon_notifier_opts_t *opts, char *errstr,
+                                 size_t errstr_size);
 
 /* mon_notifier_new over every [notifier] of cfg, with its data-dir and
  * dashboard-url. Returns NULL with errstr on failure (cfg may have no
  * notifier: the result then queues nothing). */
 mon_notifier_t *mon_notifier_new_from_config(const mon_config_t *cfg,
                                              const mon_notifier_opts_t *opts,
-                                             char *errstr,
-                                             size_t errstr_size);
+                                             char *errstr, size_t errstr_size);
 
 /* Stops the sender promptly, syncs the journal, writes the checkpoint and
  * frees everything; unsent deliveries stay on disk. NULL is fine. */
@@ -158,8 +157,8 @@ void mon_notifier_destroy(mon_notifier_t *n);
 /* True when some notifier would evaluate (cluster, group) at now_ms: it
  * passes that notifier's lists and `interval` has passed since its last
  * evaluation (or there was none). Takes n->lock. */
-bool mon_notifier_due(mon_notifier_t *n, const char *cluster,
-                      const char *group, int64_t now_ms);
+bool mon_notifier_due(mon_notifier_t *n, const char *cluster, const char *group,
+                      int64_t now_ms);
 
 /* The smallest `interval` of all notifiers (ms; 0 when none), for the
  * daemon's evaluation loop. */
@@ -183,8 +182,7 @@ int mon_notifier_observe(mon_notifier_t *n, const mon_group_eval_t *ev,
  * open). An incident opened during the silence is on the timeline as
  * "silenced", and its open is sent at the first evaluation after the
  * silence ends if it is still open; repeats wait for the end too. */
-int mon_notifier_observe_silenced(mon_notifier_t *n,
-                                  const mon_group_eval_t *ev,
+int mon_notifier_observe_silenced(mon_notifier_t *n, const mon_group_eval_t *ev,
                                   int64_t now_ms, bool silenced);
 
 /* Makes everything queued so far durable and writes the checkpoint.
@@ -200,9 +198,9 @@ int mon_notifier_wait_idle(mon_notifier_t *n, int64_t timeout_ms);
  * incident (warren notify test). Sets *seq for mon_notifier_delivery.
  * Returns 0, or -1 with errstr (unknown notifier, journal error). */
 int mon_notifier_send_test(mon_notifier_t *n, const char *name,
-                           mon_delivery_kind_t kind,
-                           const mon_group_eval_t *ev, int64_t now_ms,
-                           uint64_t *seq, char *errstr, size_t errstr_size);
+                           mon_delivery_kind_t kind, const mon_group_eval_t *ev,
+                           int64_t now_ms, uint64_t *seq, char *errstr,
+                           size_t errstr_size);
 
 /* Copies the state of delivery seq (see mon_delivery_get). Returns 0 or
  * -1 when unknown. Release with mon_delivery_info_clear(info). */
@@ -233,10 +231,9 @@ size_t mon_notifier_open_count(mon_notifier_t *n, size_t i);
 /* Builds the template data (see the header comment) for ev as event kind
  * ("open"/"close") of incident id started at start_ms; dashboard_url may
  * be NULL. Pure; the caller owns the result. */
-cJSON *mon_notifier_template_data(const mon_group_eval_t *ev,
-                                  const char *kind, const char *id,
-                                  int64_t start_ms, int64_t now_ms,
-                                  const char *dashboard_url,
+cJSON *mon_notifier_template_data(const mon_group_eval_t *ev, const char *kind,
+                                  const char *id, int64_t start_ms,
+                                  int64_t now_ms, const char *dashboard_url,
                                   const mon_config_kv_t *extras,
                                   size_t n_extras);
 

@@ -25,14 +25,14 @@ typedef enum mon_delivery_state_e {
     MON_DELIVERY_PENDING = 0, /* queued, in flight or waiting to retry */
     MON_DELIVERY_DELIVERED,
     MON_DELIVERY_FAILED,
-    MON_DELIVERY_MERGED,      /* replaced by a newer open, never sent */
-    MON_DELIVERY_DROPPED      /* over the target's max_pending, not sent */
+    MON_DELIVERY_MERGED, /* replaced by a newer open, never sent */
+    MON_DELIVERY_DROPPED /* over the target's max_pending, not sent */
 } mon_delivery_state_t;
 
 /* A copy of one delivery's state (mon_delivery_list). */
 typedef struct mon_delivery_info_s {
     uint64_t seq;
-    char *key;             /* X-Warren-Delivery value */
+    char *key; /* X-Warren-Delivery value */
     char *incident_id;
     char *notifier;
     char *cluster;
@@ -40,10 +40,10 @@ typedef struct mon_delivery_info_s {
     mon_delivery_kind_t kind;
     mon_delivery_state_t state;
     uint32_t attempts;
-    int http_status;       /* last HTTP status, 0 = none */
-    char *error;           /* last error or status line, "" = none */
-    int64_t created_ms;    /* evaluation time that queued it */
-    int64_t time_ms;       /* wall time of the last attempt, else 0 */
+    int http_status;    /* last HTTP status, 0 = none */
+    char *error;        /* last error or status line, "" = none */
+    int64_t created_ms; /* evaluation time that queued it */
+    int64_t time_ms;    /* wall time of the last attempt, else 0 */
 } mon_delivery_info_t;
 
 /* Per-target counters since the queue was opened. */
@@ -51,11 +51,11 @@ typedef struct mon_delivery_stats_s {
     uint64_t queued;
     uint64_t delivered;
     uint64_t failed;
-    uint64_t retries;     /* attempts that will be retried */
-    uint64_t merged;      /* opens replaced by a newer one of the incident */
-    uint64_t dropped;     /* opens dropped over max_pending */
-    size_t pending;       /* not finished now */
-    size_t in_flight;     /* requests on the wire now */
+    uint64_t retries; /* attempts that will be retried */
+    uint64_t merged;  /* opens replaced by a newer one of the incident */
+    uint64_t dropped; /* opens dropped over max_pending */
+    size_t pending;   /* not finished now */
+    size_t in_flight; /* requests on the wire now */
 } mon_delivery_stats_t;
 
 /* Frees the strings of *info and zeroes it; NULL is fine. */
@@ -77,7 +77,7 @@ typedef struct mon_notifier_info_s {
     int open_after;
     int close_after;
     int max_retries;
-    bool is_signed;        /* a secret is set (never the secret) */
+    bool is_signed; /* a secret is set (never the secret) */
     size_t open_incidents;
     mon_delivery_stats_t stats;
 } mon_notifier_info_t;
@@ -160,7 +160,7 @@ typedef struct mon_silence_info_s {
     int64_t created_ms;
     char *comment;
     char *created_by;
-    bool active;      /* in effect at the time it was asked */
+    bool active; /* in effect at the time it was asked */
 } mon_silence_info_t;
 
 /* Frees v[0..n) and v; NULL is fine. */

@@ -43,9 +43,8 @@ int mon_sign_header(const char *secret, int64_t t_s, const void *body,
  * |now_s - t| > tolerance_s, recomputes the MAC and compares in constant
  * time. Returns true only when everything holds. For receivers and
  * tests. */
-bool mon_sign_verify(const char *secret, const char *header,
-                     const void *body, size_t body_len, int64_t now_s,
-                     int64_t tolerance_s);
+bool mon_sign_verify(const char *secret, const char *header, const void *body,
+                     size_t body_len, int64_t now_s, int64_t tolerance_s);
 
 /* Fills buf with n random bytes from OpenSSL's RAND_bytes, falling back
  * to /dev/urandom. Returns 0, or -1 when neither source works. */

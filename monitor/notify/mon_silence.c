@@ -48,8 +48,8 @@ enum { JOB_ADD, JOB_DELETE };
 typedef struct job_s {
     struct job_s *next;
     int kind;
-    entry_t *add;                 /* JOB_ADD: owned by the job until used */
-    char id[MON_SILENCE_ID_LEN];  /* JOB_DELETE */
+    entry_t *add;                /* JOB_ADD: owned by the job until used */
+    char id[MON_SILENCE_ID_LEN]; /* JOB_DELETE */
     int64_t now_ms;
     mon_silence_rc_t rc;
     char err[256];
@@ -68,12 +68,9 @@ struct mon_silences_s {
 };
 
 static void entry_free(entry_t *e) {
-    if (!e)
-        return;
-    if (e->group)
-        regfree(&e->group_re);
-    if (e->cluster)
-        regfree(&e->cluster_re);
+    if (!e) return;
+    if (e->group) regfree(&e->group_re);
+    if (e->cluster) regfree(&e->cluster_re);
     free(e->group);
     free(e->cluster);
     free(e->comment);
@@ -86,8 +83,7 @@ static void entry_free(entry_t *e) {
 
 static bool has_ctl(const char *s) {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            return true;
+        if (*p < 0x20 || *p == 0x7f) return true;
     return false;
 }
 
@@ -96,8 +92,10 @@ static int compile(const char *field, const char *pattern, regex_t *re,
                    char *why, size_t why_size) {
     char b[MON_REGEX_WHY_SIZE];
     if (!pattern[0]) {
-        snprintf(why, why_size, "%s: empty pattern (leave it out to match "
-                 "any)", field);
+        snprintf(why, why_size,
+                 "%s: empty pattern (leave it out to match "
+                 "any)",
+                 field);
         return -1;
     }
     if (strlen(pattern) > MON_SILENCE_PATTERN_MAX) {
@@ -106,13 +104,12 @@ static int compile(const char *field, const char *pattern, regex_t *re,
         return -1;
     }
     if (has_ctl(pattern)) {
-        snprintf(why, why_size, "%s: control character in the pattern",
-                 field);
+        snprintf(why, why_size, "%s: control character in the pattern", field);
         return -1;
     }
     if (mon_regex_bound(pattern, b, sizeof(b)) != 0) {
-        snprintf(why, why_size, "%s: regex '%s' refused: %s", field,
-                 pattern, b);
+        snprintf(why, why_size, "%s: regex '%s' refused: %s", field, pattern,
+                 b);
         return -1;
     }
     char anchored[MON_SILENCE_PATTERN_MAX + 8];
@@ -122,8 +119,7 @@ static int compile(const char *field, const char *pattern, regex_t *re,
         char msg[128];
         regerror(rc, re, msg, sizeof(msg));
         regfree(re);
-        snprintf(why, why_size, "%s: bad regex '%s': %s", field, pattern,
-                 msg);
+        snprintf(why, why_size, "%s: bad regex '%s': %s", field, pattern, msg);
         return -1;
     }
     return 0;
@@ -131,11 +127,10 @@ static int compile(const char *field, const char *pattern, regex_t *re,
 
 /* A string member: NULL when absent or null; "" (and why set) when it is
  * not a string. */
-static const char *str_member(const cJSON *o, const char *name,
-                              bool *bad, char *why, size_t why_size) {
+static const char *str_member(const cJSON *o, const char *name, bool *bad,
+                              char *why, size_t why_size) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    if (!v || cJSON_IsNull(v))
-        return NULL;
+    if (!v || cJSON_IsNull(v)) return NULL;
     if (!cJSON_IsString(v)) {
         snprintf(why, why_size, "%s: not a string", name);
         *bad = true;
@@ -145,13 +140,12 @@ static const char *str_member(const cJSON *o, const char *name,
 }
 
 /* A time member: RFC 3339 text or ms since the epoch. */
-static int time_member(const cJSON *o, const char *name, int64_t *ms,
-                       char *why, size_t why_size) {
+static int time_member(const cJSON *o, const char *name, int64_t *ms, char *why,
+                       size_t why_size) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
     if (cJSON_IsString(v) && mon_clock_parse_rfc3339(v->valuestring, ms) == 0)
         return 0;
-    if (cJSON_IsNumber(v) && v->valuedouble >= 0 &&
-        v->valuedouble < 9.2e15) {
+    if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 9.2e15) {
         *ms = (int64_t)v->valuedouble;
         return 0;
     }
@@ -167,8 +161,7 @@ static char *text_member(const cJSON *o, const char *name, size_t max,
                          char *why, size_t why_size) {
     bool bad = false;
     const char *s = str_member(o, name, &bad, why, why_size);
-    if (bad)
-        return NULL;
+    if (bad) return NULL;
     if (!s || !s[0]) {
         snprintf(why, why_size, "%s: missing or empty", name);
         return NULL;
@@ -189,11 +182,11 @@ static char *text_member(const cJSON *o, const char *name, size_t max,
  * entry (id and created too, any until). NULL with why. */
 static entry_t *entry_parse(const cJSON *o, bool from_file, int64_t now_ms,
                             char *why, size_t why_size) {
-    static const char *const req_fields[] = {"group", "cluster", "until",
+    static const char *const req_fields[] = {"group",   "cluster",    "until",
                                              "comment", "created_by", NULL};
     static const char *const file_fields[] = {
-        "id", "group", "cluster", "until", "created", "comment",
-        "created_by", NULL};
+        "id",      "group",   "cluster",    "until",
+        "created", "comment", "created_by", NULL};
     const char *const *fields = from_file ? file_fields : req_fields;
     if (!cJSON_IsObject(o)) {
         snprintf(why, why_size, "not a JSON object");
@@ -205,40 +198,37 @@ static entry_t *entry_parse(const cJSON *o, bool from_file, int64_t now_ms,
         while (fields[k] && strcmp(fields[k], m->string))
             k++;
         if (!fields[k]) {
-            snprintf(why, why_size, "unknown field '%.64s' (fields: group, "
-                     "cluster, until, comment, created_by)", m->string);
+            snprintf(why, why_size,
+                     "unknown field '%.64s' (fields: group, "
+                     "cluster, until, comment, created_by)",
+                     m->string);
             return NULL;
         }
     }
     entry_t *e = mon_calloc(1, sizeof(*e));
     bool bad = false;
     const char *g = str_member(o, "group", &bad, why, why_size);
-    const char *c = bad ? NULL : str_member(o, "cluster", &bad, why,
-                                            why_size);
-    if (bad)
-        goto err;
+    const char *c = bad ? NULL : str_member(o, "cluster", &bad, why, why_size);
+    if (bad) goto err;
     if (!g && !c) {
-        snprintf(why, why_size, "group or cluster: give a pattern for one "
+        snprintf(why, why_size,
+                 "group or cluster: give a pattern for one "
                  "of them at least");
         goto err;
     }
     if (g) {
-        if (compile("group", g, &e->group_re, why, why_size) != 0)
-            goto err;
+        if (compile("group", g, &e->group_re, why, why_size) != 0) goto err;
         e->group = mon_strdup(g);
     }
     if (c) {
-        if (compile("cluster", c, &e->cluster_re, why, why_size) != 0)
-            goto err;
+        if (compile("cluster", c, &e->cluster_re, why, why_size) != 0) goto err;
         e->cluster = mon_strdup(c);
     }
-    if (time_member(o, "until", &e->until_ms, why, why_size) != 0)
-        goto err;
-    if (!(e->comment = text_member(o, "comment", MON_SILENCE_COMMENT_MAX,
-                                   why, why_size)) ||
-        !(e->created_by = text_member(o, "created_by",
-                                      MON_SILENCE_AUTHOR_MAX, why,
-                                      why_size)))
+    if (time_member(o, "until", &e->until_ms, why, why_size) != 0) goto err;
+    if (!(e->comment = text_member(o, "comment", MON_SILENCE_COMMENT_MAX, why,
+                                   why_size)) ||
+        !(e->created_by = text_member(o, "created_by", MON_SILENCE_AUTHOR_MAX,
+                                      why, why_size)))
         goto err;
     if (from_file) {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
@@ -252,7 +242,8 @@ static entry_t *entry_parse(const cJSON *o, bool from_file, int64_t now_ms,
             goto err;
     } else {
         if (e->until_ms <= now_ms) {
-            snprintf(why, why_size, "until: in the past (a silence must "
+            snprintf(why, why_size,
+                     "until: in the past (a silence must "
                      "end after now)");
             goto err;
         }
@@ -347,29 +338,29 @@ static int load_file(mon_silences_t *sil, char *errstr, size_t errstr_size) {
     errno = 0;
     FILE *probe = fopen(sil->path, "r");
     if (!probe) {
-        if (errno == ENOENT)
-            return 0;
+        if (errno == ENOENT) return 0;
         snprintf(errstr, errstr_size, "%s: %s", sil->path, strerror(errno));
         return -1;
     }
     fclose(probe);
-    char *text = mon_file_read_max(sil->path, FILE_MAX, &len, errstr,
-                                   errstr_size);
-    if (!text)
-        return -1;
+    char *text =
+        mon_file_read_max(sil->path, FILE_MAX, &len, errstr, errstr_size);
+    if (!text) return -1;
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
     int rc = -1;
     if (!root) {
-        snprintf(errstr, errstr_size, "%s: invalid JSON at byte %zu",
-                 sil->path, end ? (size_t)(end - text) : 0);
+        snprintf(errstr, errstr_size, "%s: invalid JSON at byte %zu", sil->path,
+                 end ? (size_t)(end - text) : 0);
         goto out;
     }
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "version");
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "silences");
     if (!cJSON_IsNumber(ver) || ver->valueint != 1 || !cJSON_IsArray(arr)) {
-        snprintf(errstr, errstr_size, "%s: not a version 1 silences file "
-                 "(\"version\": 1, \"silences\": [...])", sil->path);
+        snprintf(errstr, errstr_size,
+                 "%s: not a version 1 silences file "
+                 "(\"version\": 1, \"silences\": [...])",
+                 sil->path);
         goto out;
     }
     size_t n = (size_t)cJSON_GetArraySize(arr);
@@ -426,8 +417,10 @@ static void run_job(mon_silences_t *sil, job_t *j) {
     if (j->kind == JOB_ADD) {
         if (next.n >= MON_SILENCE_MAX) {
             j->rc = MON_SILENCE_FULL;
-            snprintf(j->err, sizeof(j->err), "%d silences are kept already: "
-                     "delete some first", MON_SILENCE_MAX);
+            snprintf(j->err, sizeof(j->err),
+                     "%d silences are kept already: "
+                     "delete some first",
+                     MON_SILENCE_MAX);
             free(next.v);
             return;
         }
@@ -447,8 +440,7 @@ static void run_job(mon_silences_t *sil, job_t *j) {
         bool kept = false;
         for (size_t k = 0; k < next.n && !kept; k++)
             kept = next.v[k] == cur.v[i];
-        if (!kept)
-            entry_free(cur.v[i]);
+        if (!kept) entry_free(cur.v[i]);
     }
     free(cur.v);
     j->rc = MON_SILENCE_OK;
@@ -466,8 +458,7 @@ static void writer_main(mon_worker_t *w, void *arg) {
         job_t *j = sil->head;
         if (j) {
             sil->head = j->next;
-            if (!sil->head)
-                sil->tail = NULL;
+            if (!sil->head) sil->tail = NULL;
         }
         pthread_mutex_unlock(&sil->jlock);
         if (!j) {
@@ -480,8 +471,7 @@ static void writer_main(mon_worker_t *w, void *arg) {
         bool abandoned = j->abandoned;
         pthread_cond_broadcast(&sil->jdone);
         pthread_mutex_unlock(&sil->jlock);
-        if (abandoned)
-            job_free(j);
+        if (abandoned) job_free(j);
     }
 }
 
@@ -500,24 +490,23 @@ static mon_silence_rc_t submit(mon_silences_t *sil, job_t *j, char *errstr,
     pthread_mutex_lock(&sil->jlock);
     while (!j->done) {
         int64_t left = deadline - mon_clock_mono_ms();
-        if (left <= 0)
-            break;
+        if (left <= 0) break;
         mon_clock_cond_wait_ms(&sil->jdone, &sil->jlock, left);
     }
     mon_silence_rc_t rc;
     if (j->done) {
         rc = j->rc;
-        if (rc != MON_SILENCE_OK)
-            snprintf(errstr, errstr_size, "%s", j->err);
+        if (rc != MON_SILENCE_OK) snprintf(errstr, errstr_size, "%s", j->err);
         pthread_mutex_unlock(&sil->jlock);
         job_free(j);
     } else {
         j->abandoned = true; /* the writer frees it */
         pthread_mutex_unlock(&sil->jlock);
         rc = MON_SILENCE_SLOW;
-        snprintf(errstr, errstr_size, "%s: not written within %d s (the "
-                 "change takes effect if the write completes)", sil->path,
-                 MON_SILENCE_WAIT_MS / 1000);
+        snprintf(errstr, errstr_size,
+                 "%s: not written within %d s (the "
+                 "change takes effect if the write completes)",
+                 sil->path, MON_SILENCE_WAIT_MS / 1000);
     }
     return rc;
 }
@@ -531,8 +520,7 @@ mon_silences_t *mon_silences_new(const char *data_dir, char *errstr,
     pthread_mutex_init(&sil->lock, NULL);
     pthread_mutex_init(&sil->jlock, NULL);
     mon_clock_cond_init(&sil->jdone);
-    if (!data_dir || !data_dir[0])
-        data_dir = ".";
+    if (!data_dir || !data_dir[0]) data_dir = ".";
     sil->dir = mon_strdup(data_dir);
     size_t pl = strlen(data_dir) + sizeof(FILE_NAME) + 2;
     sil->path = mon_malloc(pl);
@@ -547,8 +535,7 @@ mon_silences_t *mon_silences_new(const char *data_dir, char *errstr,
 }
 
 void mon_silences_destroy(mon_silences_t *sil) {
-    if (!sil)
-        return;
+    if (!sil) return;
     mon_worker_stop(&sil->writer);
     for (job_t *j = sil->head, *nx; j; j = nx) {
         nx = j->next;
@@ -570,30 +557,32 @@ mon_silence_rc_t mon_silences_create(mon_silences_t *sil, const char *body,
                                      mon_silence_info_t **out, char *errstr,
                                      size_t errstr_size) {
     const char *end = NULL;
-    cJSON *req = body && len ? cJSON_ParseWithLengthOpts(body, len, &end, 0)
-                             : NULL;
+    cJSON *req =
+        body && len ? cJSON_ParseWithLengthOpts(body, len, &end, 0) : NULL;
     if (!req) {
-        snprintf(errstr, errstr_size, "body: not JSON (a silence is "
+        snprintf(errstr, errstr_size,
+                 "body: not JSON (a silence is "
                  "{\"group\": \"...\", \"until\": \"...\", \"comment\": "
                  "\"...\", \"created_by\": \"...\"})");
         return MON_SILENCE_BAD;
     }
     if (end && (size_t)(end - body) < len) {
         const char *p = end;
-        while ((size_t)(p - body) < len && (*p == ' ' || *p == '\n' ||
-                                            *p == '\r' || *p == '\t'))
+        while ((size_t)(p - body) < len &&
+               (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
             p++;
         if ((size_t)(p - body) < len) {
             cJSON_Delete(req);
-            snprintf(errstr, errstr_size, "body: trailing bytes after the "
-                     "JSON object at byte %zu", (size_t)(p - body));
+            snprintf(errstr, errstr_size,
+                     "body: trailing bytes after the "
+                     "JSON object at byte %zu",
+                     (size_t)(p - body));
             return MON_SILENCE_BAD;
         }
     }
     entry_t *e = entry_parse(req, false, now_ms, errstr, errstr_size);
     cJSON_Delete(req);
-    if (!e)
-        return MON_SILENCE_BAD;
+    if (!e) return MON_SILENCE_BAD;
     mon_silence_info_t *view = mon_calloc(1, sizeof(*view));
     entry_copy(e, now_ms, view);
     job_t *j = mon_calloc(1, sizeof(*j));
@@ -626,8 +615,7 @@ mon_silence_rc_t mon_silences_delete(mon_silences_t *sil, const char *id,
 static bool entry_matches(const entry_t *e, const char *cluster,
                           const char *group, int64_t now_ms) {
     return entry_active(e, now_ms) &&
-           (!e->cluster ||
-            regexec(&e->cluster_re, cluster, 0, NULL, 0) == 0) &&
+           (!e->cluster || regexec(&e->cluster_re, cluster, 0, NULL, 0) == 0) &&
            (!e->group || regexec(&e->group_re, group, 0, NULL, 0) == 0);
 }
 
@@ -640,20 +628,18 @@ bool mon_silences_match(mon_silences_t *sil, const char *cluster,
         const entry_t *e = sil->list.v[i];
         if (entry_matches(e, cluster, group, now_ms)) {
             hit = true;
-            if (id)
-                memcpy(id, e->id, MON_SILENCE_ID_LEN);
+            if (id) memcpy(id, e->id, MON_SILENCE_ID_LEN);
         }
     }
     pthread_mutex_unlock(&sil->lock);
     return hit;
 }
 
-int mon_silences_list(mon_silences_t *sil, int64_t now_ms,
-                      const char *cluster, const char *group,
-                      mon_silence_info_t **out, size_t *n) {
+int mon_silences_list(mon_silences_t *sil, int64_t now_ms, const char *cluster,
+                      const char *group, mon_silence_info_t **out, size_t *n) {
     pthread_mutex_lock(&sil->lock);
-    mon_silence_info_t *v = mon_calloc(sil->list.n ? sil->list.n : 1,
-                                       sizeof(*v));
+    mon_silence_info_t *v =
+        mon_calloc(sil->list.n ? sil->list.n : 1, sizeof(*v));
     size_t k = 0;
     for (size_t i = sil->list.n; i-- > 0;) {
         const entry_t *e = sil->list.v[i];

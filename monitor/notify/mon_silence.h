@@ -45,11 +45,11 @@
 
 #include "monitor/notify/mon_notify_types.h"
 
-#define MON_SILENCE_MAX 1000          /* silences kept, ended ones too */
-#define MON_SILENCE_PATTERN_MAX 256   /* bytes of a pattern */
-#define MON_SILENCE_COMMENT_MAX 1024  /* bytes */
-#define MON_SILENCE_AUTHOR_MAX 128    /* bytes of created_by */
-#define MON_SILENCE_WAIT_MS 10000     /* a change waits this for the disk */
+#define MON_SILENCE_MAX 1000         /* silences kept, ended ones too */
+#define MON_SILENCE_PATTERN_MAX 256  /* bytes of a pattern */
+#define MON_SILENCE_COMMENT_MAX 1024 /* bytes */
+#define MON_SILENCE_AUTHOR_MAX 128   /* bytes of created_by */
+#define MON_SILENCE_WAIT_MS 10000    /* a change waits this for the disk */
 
 typedef struct mon_silences_s mon_silences_t;
 
@@ -92,9 +92,8 @@ bool mon_silences_match(mon_silences_t *sil, const char *cluster,
  * mon_silence_list_free), each with active = in effect at now_ms. With
  * cluster and group (both non-NULL) only those in effect that match that
  * group. Returns 0. Takes `lock`. */
-int mon_silences_list(mon_silences_t *sil, int64_t now_ms,
-                      const char *cluster, const char *group,
-                      mon_silence_info_t **out, size_t *n);
+int mon_silences_list(mon_silences_t *sil, int64_t now_ms, const char *cluster,
+                      const char *group, mon_silence_info_t **out, size_t *n);
 
 /* Number of silences in effect at now_ms. */
 size_t mon_silences_active(mon_silences_t *sil, int64_t now_ms);

@@ -24,8 +24,8 @@
 #include "evaluator/ev_status.h"
 #include "monitor/base/mon_clock.h"
 #include "monitor/base/mon_mem.h"
-#include "monitor/store/mon_store.h"
 #include "monitor/sources/mon_trace.h"
+#include "monitor/store/mon_store.h"
 
 #define TEXT_MAX_PARTS 10 /* non-OK partitions listed per text line */
 
@@ -542,8 +542,8 @@ static int apply(replay_t *rp, const mon_trace_event_t *te, char *errstr,
         cl = cluster_of(rp, te->cluster);
         rc = mon_store_head(cl, te->topic, te->partition, te->partitions,
                             te->offset, te->t);
-        if (rc == MON_STORE_DROP_BOUND) return too_big(rp, te, errstr,
-                                                      errstr_size);
+        if (rc == MON_STORE_DROP_BOUND)
+            return too_big(rp, te, errstr, errstr_size);
         if (rc != MON_STORE_STORED) rp->stats->dropped++;
         break;
     case MON_TRACE_COMMIT:
@@ -551,8 +551,8 @@ static int apply(replay_t *rp, const mon_trace_event_t *te, char *errstr,
         cl = cluster_of(rp, te->cluster);
         rc = mon_store_commit(cl, te->group, te->topic, te->partition,
                               te->offset, te->t, te->owner, te->client_id);
-        if (rc == MON_STORE_DROP_BOUND) return too_big(rp, te, errstr,
-                                                      errstr_size);
+        if (rc == MON_STORE_DROP_BOUND)
+            return too_big(rp, te, errstr, errstr_size);
         if (rc != MON_STORE_STORED && rc != MON_STORE_MERGED) {
             rp->stats->dropped++;
             break;

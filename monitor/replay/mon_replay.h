@@ -63,8 +63,8 @@ typedef struct mon_replay_opts_s {
     bool quiet;      /* print no timeline or summary (check results only) */
     bool rules_set;  /* evaluate with `rules`, whatever the trace says */
     ev_rules_t rules;
-    FILE *out;       /* timeline, summary, check totals (default stdout) */
-    FILE *err;       /* bad input and failed expectations (stderr) */
+    FILE *out; /* timeline, summary, check totals (default stdout) */
+    FILE *err; /* bad input and failed expectations (stderr) */
 } mon_replay_opts_t;
 
 typedef struct mon_replay_stats_s {

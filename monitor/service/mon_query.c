@@ -70,8 +70,7 @@ int mon_query_intervals(const mon_query_t *q) {
 
 int64_t mon_query_now(const mon_query_t *q, const char *cluster,
                       int64_t wall_ms) {
-    if (q->svc)
-        return mon_service_now(q->svc, cluster, wall_ms);
+    if (q->svc) return mon_service_now(q->svc, cluster, wall_ms);
     return q->clock ? q->clock(q->clock_arg, cluster, wall_ms) : wall_ms;
 }
 
@@ -84,8 +83,7 @@ int mon_query_clusters(const mon_query_t *q, mon_store_names_t *out) {
 int mon_query_source(const mon_query_t *q, const char *cluster,
                      mon_source_status_t *out) {
     mon_source_t *src = q->svc ? mon_service_source(q->svc, cluster) : NULL;
-    if (!src)
-        return MON_QUERY_ENOTFOUND;
+    if (!src) return MON_QUERY_ENOTFOUND;
     src->status(src, out);
     return 0;
 }
@@ -93,8 +91,7 @@ int mon_query_source(const mon_query_t *q, const char *cluster,
 int mon_query_cluster(const mon_query_t *q, const char *cluster,
                       mon_query_cluster_t *out) {
     memset(out, 0, sizeof(*out));
-    if (q->config)
-        out->config = mon_config_cluster_find(q->config, cluster);
+    if (q->config) out->config = mon_config_cluster_find(q->config, cluster);
     if (!out->config && !mon_store_cluster_find(q->store, cluster))
         return MON_QUERY_ENOTFOUND;
     out->has_source = mon_query_source(q, cluster, &out->source) == 0;
@@ -122,16 +119,15 @@ int mon_query_topic_consumers(const mon_query_t *q, const char *cluster,
 
 /* ---- groups ---- */
 
-int mon_query_groups(const mon_query_t *q, const char *cluster,
-                     int64_t now_ms, mon_store_names_t *out) {
+int mon_query_groups(const mon_query_t *q, const char *cluster, int64_t now_ms,
+                     mon_store_names_t *out) {
     return found(mon_store_groups(q->store, cluster, now_ms, out));
 }
 
 int mon_query_group_detail(const mon_query_t *q, const char *cluster,
                            const char *group, int64_t now_ms,
                            mon_group_detail_t *out) {
-    return found(
-        mon_store_group_detail(q->store, cluster, group, now_ms, out));
+    return found(mon_store_group_detail(q->store, cluster, group, now_ms, out));
 }
 
 int mon_query_group_eval(const mon_query_t *q, const char *cluster,
@@ -155,8 +151,8 @@ int64_t mon_query_status_since(const mon_query_t *q, const char *cluster,
 }
 
 int mon_query_history(const mon_query_t *q, const char *cluster,
-                      const char *group, int64_t since_ms,
-                      mon_hsample_t **out, size_t *n) {
+                      const char *group, int64_t since_ms, mon_hsample_t **out,
+                      size_t *n) {
     *out = NULL;
     *n = 0;
     if (!q->history ||
@@ -215,17 +211,15 @@ mon_silence_rc_t mon_query_silence_create(const mon_query_t *q,
                                           int64_t now_ms,
                                           mon_silence_info_t **out,
                                           char *errstr, size_t errstr_size) {
-    if (!q->silences)
-        return no_silences(errstr, errstr_size);
+    if (!q->silences) return no_silences(errstr, errstr_size);
     return mon_silences_create(q->silences, body, len, now_ms, out, errstr,
                                errstr_size);
 }
 
-mon_silence_rc_t mon_query_silence_delete(const mon_query_t *q,
-                                          const char *id, int64_t now_ms,
-                                          char *errstr, size_t errstr_size) {
-    if (!q->silences)
-        return no_silences(errstr, errstr_size);
+mon_silence_rc_t mon_query_silence_delete(const mon_query_t *q, const char *id,
+                                          int64_t now_ms, char *errstr,
+                                          size_t errstr_size) {
+    if (!q->silences) return no_silences(errstr, errstr_size);
     return mon_silences_delete(q->silences, id, now_ms, errstr, errstr_size);
 }
 
@@ -234,13 +228,11 @@ mon_silence_rc_t mon_query_silence_delete(const mon_query_t *q,
 int mon_query_delete_group(const mon_query_t *q, const char *cluster,
                            const char *group) {
     int rc = mon_store_delete_group(q->store, cluster, group);
-    if (q->history)
-        mon_history_forget(q->history, cluster, group);
+    if (q->history) mon_history_forget(q->history, cluster, group);
     return found(rc);
 }
 
 int mon_query_delete_group_topic(const mon_query_t *q, const char *cluster,
                                  const char *group, const char *topic) {
-    return found(
-        mon_store_delete_group_topic(q->store, cluster, group, topic));
+    return found(mon_store_delete_group_topic(q->store, cluster, group, topic));
 }

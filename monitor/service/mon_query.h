@@ -59,7 +59,7 @@ typedef struct mon_query_src_s {
                                     * store's */
     mon_query_clock_fn clock;      /* without a service; NULL: wall clock */
     void *clock_arg;
-    const mon_config_t *config; /* NULL: clusters known from the store */
+    const mon_config_t *config;      /* NULL: clusters known from the store */
     struct mon_notifier_s *notifier; /* NULL: no notifier state */
     struct mon_silences_s *silences; /* NULL: no silences */
 } mon_query_src_t;
@@ -126,8 +126,8 @@ int mon_query_topic_consumers(const mon_query_t *q, const char *cluster,
 
 /* Live groups of a cluster at now_ms, sorted. Returns 0 or
  * MON_QUERY_ENOTFOUND (no cluster). */
-int mon_query_groups(const mon_query_t *q, const char *cluster,
-                     int64_t now_ms, mon_store_names_t *out);
+int mon_query_groups(const mon_query_t *q, const char *cluster, int64_t now_ms,
+                     mon_store_names_t *out);
 
 /* A group's windows and head rings at now_ms (see mon_group_detail_t:
  * zeroed or reused, freed with mon_group_detail_free). Returns 0 or
@@ -154,8 +154,8 @@ int64_t mon_query_status_since(const mon_query_t *q, const char *cluster,
  * a malloc'd array the caller frees. Returns 0, or MON_QUERY_ENOTFOUND
  * when it has none (*out NULL, *n 0). */
 int mon_query_history(const mon_query_t *q, const char *cluster,
-                      const char *group, int64_t since_ms,
-                      mon_hsample_t **out, size_t *n);
+                      const char *group, int64_t since_ms, mon_hsample_t **out,
+                      size_t *n);
 
 /* ---- the notifier ---- */
 
@@ -197,19 +197,19 @@ mon_silence_rc_t mon_query_silence_create(const mon_query_t *q,
 
 /* Deletes silence id. Returns MON_SILENCE_OK, _NOT_FOUND, _IO, _SLOW or
  * _NONE (errstr set). */
-mon_silence_rc_t mon_query_silence_delete(const mon_query_t *q,
-                                          const char *id, int64_t now_ms,
-                                          char *errstr, size_t errstr_size);
+mon_silence_rc_t mon_query_silence_delete(const mon_query_t *q, const char *id,
+                                          int64_t now_ms, char *errstr,
+                                          size_t errstr_size);
 
 /* ---- events: what the evaluation loop reports, for the outputs ---- */
 
 /* A group's status changed (or the group is gone: expired or deleted). */
 typedef struct mon_query_change_s {
-    int64_t t_ms;        /* the evaluation's time on the cluster's clock;
-                          * the pass's wall time for a group that is gone */
+    int64_t t_ms; /* the evaluation's time on the cluster's clock;
+                   * the pass's wall time for a group that is gone */
     const char *cluster;
     const char *group;
-    ev_status_t status;  /* EV_NOTFOUND for a group that is gone */
+    ev_status_t status; /* EV_NOTFOUND for a group that is gone */
     ev_status_t previous;
     const char *explanation;    /* of the first non-OK partition, "" */
     const mon_group_eval_t *ev; /* the evaluation; NULL when gone */

@@ -6,8 +6,8 @@
  * groups that disappeared. Evaluations reuse one mon_group_eval_t, so a
  * pass allocates almost nothing.
  */
-#include "monitor/base/mon_clock.h"
 #include "monitor/service/mon_service.h"
+#include "monitor/base/mon_clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,12 +23,12 @@
 #include "broker-core/bc_fs.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
+#include "monitor/base/mon_strmap.h"
+#include "monitor/base/mon_worker.h"
 #include "monitor/sources/mon_source_embedded.h"
 #include "monitor/sources/mon_source_kafka.h"
 #include "monitor/sources/mon_source_kafka_proc.h"
 #include "monitor/sources/mon_source_replay.h"
-#include "monitor/base/mon_strmap.h"
-#include "monitor/base/mon_worker.h"
 
 /* A cluster name and the source whose clock it runs on. */
 typedef struct route_s {
@@ -52,10 +52,10 @@ struct mon_service_s {
     mon_observe_fn observe;
     void *observe_arg;
     int64_t eval_interval_ms;
-    int lock_fd;  /* <data-dir>/warren.lock, flock'ed for our lifetime */
-    int started;  /* _start succeeded: only then is a snapshot written */
-    mon_worker_t *loop; /* the evaluation loop; NULL when not running */
-    mon_strmap_t *last; /* loop thread only: "cluster\0group" -> status+1 */
+    int lock_fd;         /* <data-dir>/warren.lock, flock'ed for our lifetime */
+    int started;         /* _start succeeded: only then is a snapshot written */
+    mon_worker_t *loop;  /* the evaluation loop; NULL when not running */
+    mon_strmap_t *last;  /* loop thread only: "cluster\0group" -> status+1 */
     mon_group_eval_t ev; /* loop thread only */
     mon_query_tick_group_t *tick; /* loop thread only: this pass's groups */
     size_t tick_count, tick_cap;
@@ -95,8 +95,8 @@ static int lock_data_dir(mon_service_t *svc, const char *dir, char *errstr,
         if (e == EWOULDBLOCK)
             snprintf(errstr, errstr_size,
                      "data dir %s is in use by another warren%s%s%s "
-                     "(lock %s)", dir, pid[0] ? " (pid " : "", pid,
-                     pid[0] ? ")" : "", path);
+                     "(lock %s)",
+                     dir, pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "", path);
         else
             snprintf(errstr, errstr_size, "data dir %s: cannot lock %s: %s",
                      dir, path, strerror(e));
@@ -113,8 +113,8 @@ static int lock_data_dir(mon_service_t *svc, const char *dir, char *errstr,
 
 static void add_route(mon_service_t *svc, const char *cluster,
                       mon_source_t *src) {
-    svc->routes = mon_realloc(svc->routes,
-                              (svc->n_routes + 1) * sizeof(*svc->routes));
+    svc->routes =
+        mon_realloc(svc->routes, (svc->n_routes + 1) * sizeof(*svc->routes));
     svc->routes[svc->n_routes].cluster = mon_strdup(cluster);
     svc->routes[svc->n_routes].src = src;
     svc->n_routes++;
@@ -126,14 +126,13 @@ mon_source_t *mon_service_kafka_source(const mon_config_cluster_t *cc,
                                        size_t errstr_size) {
     if (cc->kafka_client == MON_CONFIG_KAFKA_CLIENT_PROCESS)
         return mon_source_kafka_proc_new(cc, sto, st, errstr, errstr_size);
-    mon_source_kafka_t *src = mon_source_kafka_new(cc, st, errstr,
-                                                   errstr_size);
+    mon_source_kafka_t *src = mon_source_kafka_new(cc, st, errstr, errstr_size);
     return src ? mon_source_kafka_base(src) : NULL;
 }
 
 static mon_source_t *make_source(mon_service_t *svc,
-                                 const mon_config_cluster_t *cc,
-                                 char *errstr, size_t errstr_size) {
+                                 const mon_config_cluster_t *cc, char *errstr,
+                                 size_t errstr_size) {
     switch (cc->source) {
     case MON_CONFIG_SOURCE_EMBEDDED:
         return mon_source_embedded_new(cc, svc->store, errstr, errstr_size);
@@ -170,8 +169,7 @@ mon_service_t *mon_service_new(const mon_config_t *cfg, char *errstr,
     scfg.group_denylist =
         sto->group_denylist ? sto->group_denylist->pattern : NULL;
     svc->store = mon_store_new(&scfg, errstr, errstr_size);
-    if (!svc->store)
-        goto fail;
+    if (!svc->store) goto fail;
     ev_params_default(&svc->params);
     /* Burrow's rules until `[evaluator] rules` (default warren) is read
      * from the configuration: the daemon's tests and demo pin them. */
@@ -181,9 +179,9 @@ mon_service_t *mon_service_new(const mon_config_t *cfg, char *errstr,
     svc->params.minimum_complete = evc->minimum_complete;
     svc->eval_interval_ms =
         evc->expire_cache_ms >= 1000 ? evc->expire_cache_ms : 1000;
-    svc->history = mon_history_new(gen->history_retention_ms,
-                                   (int64_t)600 * 1000,
-                                   (int64_t)7 * 86400 * 1000);
+    svc->history =
+        mon_history_new(gen->history_retention_ms, (int64_t)600 * 1000,
+                        (int64_t)7 * 86400 * 1000);
 
     /* State from the previous run. */
     size_t plen = strlen(gen->data_dir) + sizeof("/store.snapshot");
@@ -204,8 +202,7 @@ mon_service_t *mon_service_new(const mon_config_t *cfg, char *errstr,
     }
     if (stat(svc->store_path, &sb) == 0) {
         char why[512];
-        if (mon_store_load(svc->store, svc->store_path, why, sizeof(why)) !=
-            0)
+        if (mon_store_load(svc->store, svc->store_path, why, sizeof(why)) != 0)
             mon_log_kv(MON_LOG_WARN,
                        MON_LOG_FIELDS(MON_LF_STR("file", svc->store_path),
                                       MON_LF_STR("error", why)),
@@ -219,12 +216,11 @@ mon_service_t *mon_service_new(const mon_config_t *cfg, char *errstr,
     for (size_t i = 0; i < mon_config_cluster_count(cfg); i++) {
         const mon_config_cluster_t *cc = mon_config_cluster_at(cfg, i);
         mon_source_t *src = make_source(svc, cc, errstr, errstr_size);
-        if (!src)
-            goto fail;
+        if (!src) goto fail;
         svc->sources = mon_realloc(svc->sources, (svc->n_sources + 1) *
                                                      sizeof(*svc->sources));
-        svc->source_names = mon_realloc(
-            svc->source_names, (svc->n_sources + 1) * sizeof(char *));
+        svc->source_names = mon_realloc(svc->source_names,
+                                        (svc->n_sources + 1) * sizeof(char *));
         svc->sources[svc->n_sources] = src;
         svc->source_names[svc->n_sources] = mon_strdup(cc->name);
         svc->n_sources++;
@@ -234,8 +230,7 @@ mon_service_t *mon_service_new(const mon_config_t *cfg, char *errstr,
             size_t n = 0;
             const char *const *names = mon_source_replay_clusters(src, &n);
             for (size_t k = 0; k < n; k++)
-                if (strcmp(names[k], cc->name))
-                    add_route(svc, names[k], src);
+                if (strcmp(names[k], cc->name)) add_route(svc, names[k], src);
         }
     }
     return svc;
@@ -260,8 +255,7 @@ void mon_service_set_observer(mon_service_t *svc, mon_observe_fn fn,
 
 mon_source_t *mon_service_source(mon_service_t *svc, const char *cluster) {
     for (size_t i = 0; i < svc->n_routes; i++)
-        if (!strcmp(svc->routes[i].cluster, cluster))
-            return svc->routes[i].src;
+        if (!strcmp(svc->routes[i].cluster, cluster)) return svc->routes[i].src;
     return NULL;
 }
 
@@ -298,11 +292,9 @@ int mon_service_group_eval(mon_service_t *svc, const char *cluster,
                            mon_group_eval_t *out) {
     int rc = mon_store_group_eval(svc->store, cluster, group, now_ms,
                                   &svc->params, out);
-    if (rc != 0)
-        return rc;
+    if (rc != 0) return rc;
     mon_source_t *src = mon_service_source(svc, cluster);
-    if (!src || !src->time_lag)
-        return 0;
+    if (!src || !src->time_lag) return 0;
     /* Exact time lag from the source, outside every store lock. */
     out->rollup.max_time_lag_s = 0;
     out->rollup.time_lag_count = 0;
@@ -310,8 +302,8 @@ int mon_service_group_eval(mon_service_t *svc, const char *cluster,
         mon_part_eval_t *p = &out->parts[i];
         double secs;
         if (p->entry_count > 0 &&
-            src->time_lag(src, p->topic, p->partition, p->last.offset,
-                          now_ms, &secs) == 0) {
+            src->time_lag(src, p->topic, p->partition, p->last.offset, now_ms,
+                          &secs) == 0) {
             p->result.time_lag_s = secs;
             p->result.time_lag_known = true;
         }
@@ -328,8 +320,7 @@ int mon_service_group_eval(mon_service_t *svc, const char *cluster,
 /* ---- the evaluation loop ---- */
 
 static void change(mon_service_t *svc, const mon_query_change_t *c) {
-    if (svc->events.change)
-        svc->events.change(svc->events.arg, c);
+    if (svc->events.change) svc->events.change(svc->events.arg, c);
 }
 
 static void transition(mon_service_t *svc, const mon_group_eval_t *ev,
@@ -364,8 +355,7 @@ static void transition(mon_service_t *svc, const mon_group_eval_t *ev,
 static void eval_group(mon_service_t *svc, const char *cluster,
                        const char *group, int64_t now) {
     mon_group_eval_t *ev = &svc->ev;
-    if (mon_service_group_eval(svc, cluster, group, now, ev) != 0)
-        return;
+    if (mon_service_group_eval(svc, cluster, group, now, ev) != 0) return;
     mon_hsample_t s = {.t = now,
                        .status = ev->status,
                        .totallag = ev->rollup.totallag,
@@ -378,11 +368,9 @@ static void eval_group(mon_service_t *svc, const char *cluster,
         intptr_t prev = (intptr_t)mon_strmap_put(
             svc->last, key, klen, (void *)(intptr_t)(ev->status + 1));
         ev_status_t before = prev ? (ev_status_t)(prev - 1) : EV_NOTFOUND;
-        if (before != ev->status)
-            transition(svc, ev, before);
+        if (before != ev->status) transition(svc, ev, before);
     }
-    if (svc->observe)
-        svc->observe(svc->observe_arg, ev);
+    if (svc->observe) svc->observe(svc->observe_arg, ev);
     if (svc->tick_count == svc->tick_cap) {
         svc->tick_cap = svc->tick_cap ? svc->tick_cap * 2 : 64;
         svc->tick = mon_realloc(svc->tick, svc->tick_cap * sizeof(*svc->tick));
@@ -409,8 +397,7 @@ typedef struct gone_s {
 static int gone_cb(const char *key, size_t len, void *value, void *arg) {
     (void)value;
     gone_t *g = arg;
-    if (mon_strmap_get(g->seen, key, len))
-        return 0;
+    if (mon_strmap_get(g->seen, key, len)) return 0;
     g->keys = mon_realloc(g->keys, (g->n + 1) * sizeof(char *));
     g->lens = mon_realloc(g->lens, (g->n + 1) * sizeof(size_t));
     g->keys[g->n] = mon_malloc(len + 1);
@@ -430,16 +417,14 @@ void mon_service_eval_pass(mon_service_t *svc, int64_t wall_ms) {
     bool prune = svc->last_prune_ms == 0 ||
                  wall_ms - svc->last_prune_ms >= PRUNE_EVERY_MS ||
                  wall_ms < svc->last_prune_ms;
-    if (prune)
-        svc->last_prune_ms = wall_ms;
+    if (prune) svc->last_prune_ms = wall_ms;
     for (size_t c = 0; c < clusters.count; c++) {
         const char *cluster = clusters.names[c];
         int64_t now = mon_service_now(svc, cluster, wall_ms);
         /* Expired groups are freed here; the walk below reports each
          * NOTFOUND once and forgets its history. */
         mon_store_expire(svc->store, cluster, now);
-        if (prune)
-            mon_history_prune(svc->history, cluster, now);
+        if (prune) mon_history_prune(svc->history, cluster, now);
         if (mon_store_groups(svc->store, cluster, now, &names[c]) != 0)
             continue;
         for (size_t g = 0; g < names[c].count; g++) {
@@ -447,8 +432,7 @@ void mon_service_eval_pass(mon_service_t *svc, int64_t wall_ms) {
             char key[1024];
             size_t klen =
                 mon_strmap_key2(key, sizeof(key), cluster, names[c].names[g]);
-            if (klen)
-                mon_strmap_put(seen, key, klen, (void *)1);
+            if (klen) mon_strmap_put(seen, key, klen, (void *)1);
         }
     }
 
@@ -459,16 +443,14 @@ void mon_service_eval_pass(mon_service_t *svc, int64_t wall_ms) {
             (intptr_t)mon_strmap_del(svc->last, gone.keys[i], gone.lens[i]);
         const char *cluster = gone.keys[i];
         const char *group = gone.keys[i] + strlen(cluster) + 1;
-        mon_log_kv(MON_LOG_INFO,
-                   MON_LOG_FIELDS(
-                       MON_LF_STR("cluster", cluster),
-                       MON_LF_STR("group", group),
-                       MON_LF_STR("from",
-                                  ev_status_name((ev_status_t)(prev - 1))),
-                       MON_LF_STR("to", "NOTFOUND"),
-                       MON_LF_STR("reason", "expired or deleted")),
-                   "status %s -> NOTFOUND",
-                   ev_status_name((ev_status_t)(prev - 1)));
+        mon_log_kv(
+            MON_LOG_INFO,
+            MON_LOG_FIELDS(
+                MON_LF_STR("cluster", cluster), MON_LF_STR("group", group),
+                MON_LF_STR("from", ev_status_name((ev_status_t)(prev - 1))),
+                MON_LF_STR("to", "NOTFOUND"),
+                MON_LF_STR("reason", "expired or deleted")),
+            "status %s -> NOTFOUND", ev_status_name((ev_status_t)(prev - 1)));
         mon_query_change_t c = {.t_ms = wall_ms,
                                 .cluster = cluster,
                                 .group = group,
@@ -483,9 +465,8 @@ void mon_service_eval_pass(mon_service_t *svc, int64_t wall_ms) {
     free(gone.lens);
     mon_strmap_destroy(seen);
     if (svc->events.tick) {
-        mon_query_tick_t t = {.t_ms = wall_ms,
-                              .groups = svc->tick,
-                              .count = svc->tick_count};
+        mon_query_tick_t t = {
+            .t_ms = wall_ms, .groups = svc->tick, .count = svc->tick_count};
         svc->events.tick(svc->events.arg, &t);
     }
     for (size_t c = 0; c < clusters.count; c++)
@@ -513,8 +494,8 @@ int mon_service_snapshot(mon_service_t *svc) {
                    "snapshot failed");
         rc = -1;
     }
-    if (mon_history_save(svc->history, svc->history_path, why,
-                         sizeof(why)) != 0) {
+    if (mon_history_save(svc->history, svc->history_path, why, sizeof(why)) !=
+        0) {
         mon_log_kv(MON_LOG_WARN,
                    MON_LOG_FIELDS(MON_LF_STR("file", svc->history_path),
                                   MON_LF_STR("error", why)),
@@ -543,17 +524,15 @@ static void loop(mon_worker_t *w, void *arg) {
             svc->last_snapshot_ms = mon_clock_mono_ms();
             next_snap = svc->last_snapshot_ms + snap_every;
         }
-    } while (!mon_worker_sleep(w, (snap_every > 0 && next_snap < next_eval
-                                       ? next_snap
-                                       : next_eval) -
-                                      mon_clock_mono_ms()));
+    } while (!mon_worker_sleep(
+        w, (snap_every > 0 && next_snap < next_eval ? next_snap : next_eval) -
+               mon_clock_mono_ms()));
 }
 
 int mon_service_start(mon_service_t *svc, char *errstr, size_t errstr_size) {
     for (size_t i = 0; i < svc->n_sources; i++) {
         mon_source_t *src = svc->sources[i];
-        if (src->start(src, errstr, errstr_size) != 0)
-            return -1;
+        if (src->start(src, errstr, errstr_size) != 0) return -1;
         mon_source_status_t st;
         src->status(src, &st);
         mon_log_kv(MON_LOG_INFO,
@@ -574,23 +553,20 @@ void mon_service_stop(mon_service_t *svc) {
         mon_source_t *src = svc->sources[i];
         if (src) {
             src->stop(src);
-            mon_log_kv(MON_LOG_INFO,
-                       MON_LOG_FIELDS(
-                           MON_LF_STR("cluster", svc->source_names[i])),
-                       "source down");
+            mon_log_kv(
+                MON_LOG_INFO,
+                MON_LOG_FIELDS(MON_LF_STR("cluster", svc->source_names[i])),
+                "source down");
         }
     }
     /* A service that never started has only what it loaded: writing it
      * back could only lose state. */
-    if (svc->store && svc->started)
-        mon_service_snapshot(svc);
+    if (svc->store && svc->started) mon_service_snapshot(svc);
 }
 
 void mon_service_destroy(mon_service_t *svc) {
-    if (!svc)
-        return;
-    if (svc->loop)
-        mon_service_stop(svc);
+    if (!svc) return;
+    if (svc->loop) mon_service_stop(svc);
     for (size_t i = 0; i < svc->n_sources; i++) {
         mon_source_destroy(svc->sources[i]);
         free(svc->source_names[i]);
@@ -607,7 +583,6 @@ void mon_service_destroy(mon_service_t *svc) {
     mon_store_destroy(svc->store);
     free(svc->store_path);
     free(svc->history_path);
-    if (svc->lock_fd >= 0)
-        close(svc->lock_fd); /* releases the lock, last */
+    if (svc->lock_fd >= 0) close(svc->lock_fd); /* releases the lock, last */
     free(svc);
 }

@@ -36,8 +36,8 @@
 #include "evaluator/ev_rules.h"
 #include "monitor/config/mon_config.h"
 #include "monitor/service/mon_query.h"
-#include "monitor/store/mon_history.h"
 #include "monitor/sources/mon_source.h"
+#include "monitor/store/mon_history.h"
 #include "monitor/store/mon_store.h"
 
 /* Receives every evaluation made by the loop (for the notifier). Runs on
@@ -58,8 +58,7 @@ mon_service_t *mon_service_new(const mon_config_t *cfg, char *errstr,
  * where every evaluation goes; set before _start. */
 void mon_service_set_events(mon_service_t *svc,
                             const mon_query_events_t *events);
-void mon_service_set_observer(mon_service_t *svc, mon_observe_fn fn,
-                              void *arg);
+void mon_service_set_observer(mon_service_t *svc, mon_observe_fn fn, void *arg);
 
 /* Starts the sources and the loop. Returns 0 or -1 with errstr set. */
 int mon_service_start(mon_service_t *svc, char *errstr, size_t errstr_size);

@@ -59,8 +59,8 @@ static int need(cur_t *c, size_t n, const char *type, const char *field) {
 
 /* A count n beyond a bound max (0 = none) fails the record; a name's
  * count is its length (what names the field, bytes true). */
-static int bound(cur_t *c, size_t at, const char *what, size_t n,
-                 size_t max, bool bytes) {
+static int bound(cur_t *c, size_t at, const char *what, size_t n, size_t max,
+                 bool bytes) {
     if (!max || n <= max) return 0;
     c->pos = at;
     if (bytes)
@@ -453,8 +453,8 @@ int mon_kdecode_limited(const void *key, size_t key_len, const void *value,
                         size_t errstr_size) {
     bool over = false;
     rec_reset(rec, key_len + (value ? value_len : 0));
-    cur_t kc = {key,         key ? key_len : 0, 0,   0,   "key", errstr,
-                errstr_size, rec,               lim, &over};
+    cur_t kc = {key,    key ? key_len : 0, 0,   0,   "key",
+                errstr, errstr_size,       rec, lim, &over};
     int rc;
     if (!key || key_len == 0) {
         fail(&kc, "empty key");
@@ -472,17 +472,16 @@ int mon_kdecode_limited(const void *key, size_t key_len, const void *value,
     if (offset_key)
         rc = decode_offset_key(&kc, rec);
     else
-        rc = r_name(&kc, "group", false, &rec->group)
-                 ? MON_KDECODE_EMALFORMED
-                 : 0;
+        rc = r_name(&kc, "group", false, &rec->group) ? MON_KDECODE_EMALFORMED
+                                                      : 0;
     if (rc) goto err;
     if (!value || value_len == 0) {
         rec->type =
             offset_key ? MON_KDECODE_OFFSET_DELETE : MON_KDECODE_GROUP_DELETE;
         return MON_KDECODE_OK;
     }
-    cur_t vc = {value, value_len, 0,   0,    "value", errstr,
-                errstr_size, rec,   lim, &over};
+    cur_t vc = {value,  value_len,   0,   0,   "value",
+                errstr, errstr_size, rec, lim, &over};
     if (r_i16(&vc, "value version", &rec->value_version)) {
         rc = MON_KDECODE_EMALFORMED;
         goto err;

@@ -3,8 +3,7 @@
 #include "monitor/sources/mon_source.h"
 
 void mon_source_destroy(mon_source_t *src) {
-    if (src)
-        src->destroy(src);
+    if (src) src->destroy(src);
 }
 
 int64_t mon_source_now(mon_source_t *src, int64_t wall_ms) {

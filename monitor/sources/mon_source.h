@@ -17,13 +17,13 @@
 
 /* What GET /v3/kafka/{cluster} reports about a source. */
 typedef struct mon_source_status_s {
-    const char *kind;      /* "embedded", "replay" or "kafka" */
-    bool available;        /* false: the source cannot see its cluster */
-    bool stale;            /* evaluations are older than the data shows */
-    char last_error[256];  /* "" when none */
-    int64_t last_error_ms; /* wall ms of last_error, 0 when none */
+    const char *kind;        /* "embedded", "replay" or "kafka" */
+    bool available;          /* false: the source cannot see its cluster */
+    bool stale;              /* evaluations are older than the data shows */
+    char last_error[256];    /* "" when none */
+    int64_t last_error_ms;   /* wall ms of last_error, 0 when none */
     int64_t last_refresh_ms; /* wall ms of the last good read, 0: never */
-    int64_t events;        /* heads + commits fed to the store */
+    int64_t events;          /* heads + commits fed to the store */
 } mon_source_status_t;
 
 typedef struct mon_source_s mon_source_t;

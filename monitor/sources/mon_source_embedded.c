@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* mon_source_embedded: see mon_source_embedded.h. */
-#include "monitor/base/mon_clock.h"
 #include "monitor/sources/mon_source_embedded.h"
+#include "monitor/base/mon_clock.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -39,7 +39,7 @@ typedef struct embedded_s {
     mon_strmap_t *known; /* housekeeping thread only */
     /* housekeeping thread */
     mon_worker_t *housekeeping; /* NULL when not running */
-    pthread_mutex_t lock; /* guards last_error* */
+    pthread_mutex_t lock;       /* guards last_error* */
     int stop;
     char last_error[256];
     int64_t last_error_ms;
@@ -53,16 +53,15 @@ static int internal_topic(const char *topic) {
 static void on_append(void *opaque, const char *topic, int32_t partition,
                       int64_t leo, int64_t now_ms) {
     embedded_t *e = opaque;
-    if (internal_topic(topic))
-        return;
+    if (internal_topic(topic)) return;
     mon_store_head(e->cl, topic, partition, 0, leo, now_ms);
     atomic_fetch_add(&e->events, 1);
 }
 
 static size_t owner_key(char *buf, size_t size, const char *group,
                         const char *topic, int32_t partition) {
-    int n = snprintf(buf, size, "%s%c%s%c%d", group, 0, topic, 0,
-                     (int)partition);
+    int n =
+        snprintf(buf, size, "%s%c%s%c%d", group, 0, topic, 0, (int)partition);
     return n > 0 && (size_t)n < size ? (size_t)n : 0;
 }
 
@@ -126,9 +125,8 @@ static void on_commit(void *opaque, const char *group, const char *topic,
     pthread_mutex_unlock(&e->owners_lock);
     /* A Kafka client commits right after its group settles, often before
      * the next owners refresh: ask the wire coordinator directly. */
-    if (!owner &&
-        wire_owner_of(e, group, topic, partition, t_ms, obuf, sizeof(obuf),
-                      cbuf, sizeof(cbuf))) {
+    if (!owner && wire_owner_of(e, group, topic, partition, t_ms, obuf,
+                                sizeof(obuf), cbuf, sizeof(cbuf))) {
         owner = obuf;
         client = cbuf;
     }
@@ -148,16 +146,13 @@ static int32_t partitions_cb(void *opaque, const char *topic) {
 static void sync_topics(embedded_t *e, int64_t now_ms) {
     char **names = NULL;
     size_t n = 0;
-    if (bc_broker_list_topics(e->broker, &names, &n) != 0)
-        return;
+    if (bc_broker_list_topics(e->broker, &names, &n) != 0) return;
     for (size_t i = 0; i < n; i++) {
         const char *t = names[i];
-        if (internal_topic(t))
-            continue;
+        if (internal_topic(t)) continue;
         int32_t parts = bc_broker_partitions(e->broker, t);
         intptr_t known = (intptr_t)mon_strmap_get(e->known, t, strlen(t));
-        if (parts <= 0 || known == parts)
-            continue;
+        if (parts <= 0 || known == parts) continue;
         for (int32_t p = 0; p < parts; p++) {
             bc_log_t *log = bc_broker_log(e->broker, t, p);
             if (log)
@@ -169,8 +164,7 @@ static void sync_topics(embedded_t *e, int64_t now_ms) {
     bc_broker_free_topics(names, n);
 }
 
-static int free_owner_cb(const char *key, size_t len, void *value,
-                         void *arg) {
+static int free_owner_cb(const char *key, size_t len, void *value, void *arg) {
     (void)key;
     (void)len;
     (void)arg;
@@ -186,14 +180,12 @@ static void put_owner(mon_strmap_t *m, const char *group, const char *topic,
                       const char *client_id) {
     char key[1024];
     size_t klen = owner_key(key, sizeof(key), group, topic, partition);
-    if (!klen)
-        return;
+    if (!klen) return;
     owner_t *o = mon_malloc(sizeof(*o));
     o->owner = mon_strdup(host ? host : "");
     o->client_id = mon_strdup(client_id ? client_id : "");
     owner_t *old = mon_strmap_put(m, key, klen, o);
-    if (old)
-        free_owner_cb(NULL, 0, old, NULL);
+    if (old) free_owner_cb(NULL, 0, old, NULL);
 }
 
 typedef struct wire_owner_s {
@@ -225,10 +217,9 @@ static void sync_wire_owners(embedded_t *e, mon_strmap_t *fresh,
         bc_kgroup_desc_t *d = bc_kgroup_describe(e->kgroup, groups[g], now_ms);
         for (size_t m = 0; d && m < d->member_cnt; m++) {
             wire_owner_t w = {fresh, groups[g], &d->members[m]};
-            (void)bc_kgroup_decode_assignment(d->members[m].assignment,
-                                              (size_t)d->members[m]
-                                                  .assignment_len,
-                                              wire_tp, &w);
+            (void)bc_kgroup_decode_assignment(
+                d->members[m].assignment, (size_t)d->members[m].assignment_len,
+                wire_tp, &w);
         }
         bc_kgroup_desc_free(d);
         free(groups[g]);
@@ -252,14 +243,12 @@ static void sync_owners(embedded_t *e, int64_t now_ms) {
     char **groups = bc_coord_list_groups(e->coord, &ng);
     for (size_t g = 0; g < ng; g++) {
         bc_coord_desc_t *d = bc_coord_describe(e->coord, groups[g], now_ms);
-        if (!d)
-            continue;
+        if (!d) continue;
         for (size_t m = 0; m < d->member_cnt; m++) {
             const bc_coord_member_t *mb = &d->members[m];
             for (size_t a = 0; a < mb->assignment_cnt; a++)
                 put_owner(fresh, groups[g], mb->assignment[a].topic,
-                          mb->assignment[a].partition, mb->host,
-                          mb->client_id);
+                          mb->assignment[a].partition, mb->host, mb->client_id);
         }
         bc_coord_desc_free(d);
     }
@@ -349,13 +338,11 @@ static void emb_status(mon_source_t *src, mon_source_status_t *out) {
     pthread_mutex_unlock(&e->lock);
 }
 
-static int emb_time_lag(mon_source_t *src, const char *topic,
-                        int32_t partition, int64_t offset, int64_t now_ms,
-                        double *secs) {
+static int emb_time_lag(mon_source_t *src, const char *topic, int32_t partition,
+                        int64_t offset, int64_t now_ms, double *secs) {
     embedded_t *e = (embedded_t *)src;
     bc_log_t *log = bc_broker_log(e->broker, topic, partition);
-    if (!log)
-        return -1;
+    if (!log) return -1;
     if (offset >= bc_log_end_offset(log)) {
         *secs = 0;
         return 0;
@@ -392,8 +379,8 @@ mon_source_t *mon_source_embedded_new(const mon_config_cluster_t *cc,
     bconf.create_if_missing = 1;
     int err = 0;
     char why[512];
-    e->broker = bc_broker_open(cc->data_dir, &bconf, now, &err, why,
-                               sizeof(why));
+    e->broker =
+        bc_broker_open(cc->data_dir, &bconf, now, &err, why, sizeof(why));
     if (!e->broker) {
         snprintf(errstr, errstr_size, "cluster %s: %s", cc->name, why);
         goto fail;

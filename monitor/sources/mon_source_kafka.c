@@ -84,7 +84,7 @@ struct mon_source_kafka_s {
     rd_kafka_AdminOptions_t *opt_offsets;
     int req_timeout_ms;
     mon_worker_t *worker; /* the source thread; NULL when not running */
-    pthread_mutex_t lock;  /* guards status */
+    pthread_mutex_t lock; /* guards status */
     mon_source_kafka_status_t status;
     /* thread-only */
     ktopic_t *topics; /* sorted by name */
@@ -1003,12 +1003,12 @@ static void offsets_result(mon_source_kafka_t *src, refresh_t *rf,
             rf_fail(src, rf, "ListConsumerGroupOffsets: %s",
                     rd_kafka_event_error_string(ev));
         else
-            mon_log_kv(MON_LOG_WARN,
-                       MON_LOG_FIELDS(MON_LF_STR("cluster", src->cfg->name),
-                                      MON_LF_STR("error",
-                                                 rd_kafka_event_error_string(
-                                                     ev))),
-                       "ListConsumerGroupOffsets failed");
+            mon_log_kv(
+                MON_LOG_WARN,
+                MON_LOG_FIELDS(
+                    MON_LF_STR("cluster", src->cfg->name),
+                    MON_LF_STR("error", rd_kafka_event_error_string(ev))),
+                "ListConsumerGroupOffsets failed");
         return;
     }
     size_t n = 0;
@@ -1024,13 +1024,13 @@ static void offsets_result(mon_source_kafka_t *src, refresh_t *rf,
                 rf_fail(src, rf, "group %s: %s", name ? name : "?",
                         rd_kafka_error_string(gerr));
             else
-                mon_log_kv(MON_LOG_WARN,
-                           MON_LOG_FIELDS(
-                               MON_LF_STR("cluster", src->cfg->name),
-                               MON_LF_STR("group", name ? name : "?"),
-                               MON_LF_STR("error",
-                                          rd_kafka_error_string(gerr))),
-                           "group offsets failed");
+                mon_log_kv(
+                    MON_LOG_WARN,
+                    MON_LOG_FIELDS(
+                        MON_LF_STR("cluster", src->cfg->name),
+                        MON_LF_STR("group", name ? name : "?"),
+                        MON_LF_STR("error", rd_kafka_error_string(gerr))),
+                    "group offsets failed");
             continue;
         }
         const rd_kafka_topic_partition_list_t *parts =
@@ -1076,8 +1076,7 @@ static void refresh_commits_admin(mon_source_kafka_t *src, refresh_t *rf) {
     rd_kafka_topic_partition_list_t *pend[256];
     size_t n_pend = 0, i_pend = 0;
     for (;;) {
-        while (inflight < MON_SOURCE_KAFKA_INFLIGHT &&
-               !stopping(src)) {
+        while (inflight < MON_SOURCE_KAFKA_INFLIGHT && !stopping(src)) {
             if (i_pend == n_pend) {
                 if (next_group == n_groups) break;
                 kgroup_t *g = src->groups[(start + next_group) % n_groups];
@@ -1219,15 +1218,14 @@ static void bound_skip(mon_source_kafka_t *src, const rd_kafka_message_t *msg,
     pthread_mutex_lock(&src->lock);
     src->status.records_skipped++;
     pthread_mutex_unlock(&src->lock);
-    mon_log_limit_event(
-        src->loglim, mon_clock_mono_ms(), MON_LOG_WARN,
-        "offsets record over a bound",
-        MON_LOG_FIELDS(MON_LF_STR("cluster", src->cfg->name),
-                       MON_LF_STR("topic", OFFSETS_TOPIC),
-                       MON_LF_INT("partition", msg->partition),
-                       MON_LF_INT("offset", msg->offset),
-                       MON_LF_STR("error", why)),
-        "offsets record skipped: over a bound");
+    mon_log_limit_event(src->loglim, mon_clock_mono_ms(), MON_LOG_WARN,
+                        "offsets record over a bound",
+                        MON_LOG_FIELDS(MON_LF_STR("cluster", src->cfg->name),
+                                       MON_LF_STR("topic", OFFSETS_TOPIC),
+                                       MON_LF_INT("partition", msg->partition),
+                                       MON_LF_INT("offset", msg->offset),
+                                       MON_LF_STR("error", why)),
+                        "offsets record skipped: over a bound");
 }
 
 /* Applies one record of __consumer_offsets; every write it makes carries
@@ -1238,9 +1236,8 @@ static void reader_apply(mon_source_kafka_t *src, refresh_t *rf,
     char err[256];
     mon_kdecode_record_t *rec = &src->rec;
     const mon_config_cluster_t *cfg = src->cfg;
-    int rc = mon_kdecode_limited(msg->key, msg->key_len, msg->payload,
-                                 msg->len, &src->limits, rec, err,
-                                 sizeof(err));
+    int rc = mon_kdecode_limited(msg->key, msg->key_len, msg->payload, msg->len,
+                                 &src->limits, rec, err, sizeof(err));
     pthread_mutex_lock(&src->lock);
     src->status.records_read++;
     if (rc == MON_KDECODE_EVERSION)
@@ -1263,9 +1260,9 @@ static void reader_apply(mon_source_kafka_t *src, refresh_t *rf,
                                   MON_LF_INT("partition", msg->partition),
                                   MON_LF_INT("offset", msg->offset),
                                   MON_LF_STR("error", err)),
-                   "%s", rc == MON_KDECODE_EVERSION
-                             ? "offsets record skipped"
-                             : "offsets record not decoded");
+                   "%s",
+                   rc == MON_KDECODE_EVERSION ? "offsets record skipped"
+                                              : "offsets record not decoded");
         return;
     }
     if (!mon_config_name_allowed(cfg->group_allowlist, cfg->group_denylist,
@@ -1472,15 +1469,15 @@ static void source_main(mon_worker_t *w, void *arg) {
     mon_source_kafka_t *src = arg;
     const mon_config_cluster_t *cfg = src->cfg;
     int64_t next = mon_clock_mono_ms(), next_topics = next;
-    mon_log_kv(MON_LOG_INFO,
-               MON_LOG_FIELDS(MON_LF_STR("cluster", cfg->name),
-                              MON_LF_STR("servers", cfg->servers),
-                              MON_LF_STR("offsets",
-                                         cfg->offsets ==
-                                                 MON_CONFIG_OFFSETS_ADMIN
-                                             ? "admin"
-                                             : "offsets-topic")),
-               "watching cluster");
+    mon_log_kv(
+        MON_LOG_INFO,
+        MON_LOG_FIELDS(
+            MON_LF_STR("cluster", cfg->name),
+            MON_LF_STR("servers", cfg->servers),
+            MON_LF_STR("offsets", cfg->offsets == MON_CONFIG_OFFSETS_ADMIN
+                                      ? "admin"
+                                      : "offsets-topic")),
+        "watching cluster");
     while (!mon_worker_stopping(w)) {
         int64_t now = mon_clock_mono_ms();
         if (now < next) {
@@ -1620,7 +1617,8 @@ int64_t mon_source_kafka_clock(const mon_source_kafka_status_t *s,
 
 static void base_status(mon_source_t *base, mon_source_status_t *out) {
     mon_source_kafka_status_t s;
-    mon_source_kafka_status((mon_source_kafka_t *)base, mon_clock_wall_ms(), &s);
+    mon_source_kafka_status((mon_source_kafka_t *)base, mon_clock_wall_ms(),
+                            &s);
     mon_source_kafka_status_view(&s, out);
 }
 

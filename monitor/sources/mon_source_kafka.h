@@ -190,8 +190,9 @@ const char *mon_source_kafka_name(const mon_source_kafka_t *src);
  * src), status (kind "kafka"; stale at the wall clock; last_refresh_ms is
  * the last complete refresh; events = heads + commits recorded); now is
  * the wall clock, or the time of the last complete refresh while the
- * source is stale (so no group turns STOP because the monitor is blind). The table lives inside src: never free it separately.
- * mon_service_kafka_source() can be: new, then return this. */
+ * source is stale (so no group turns STOP because the monitor is blind). The
+ * table lives inside src: never free it separately. mon_service_kafka_source()
+ * can be: new, then return this. */
 mon_source_t *mon_source_kafka_base(mon_source_kafka_t *src);
 
 #endif

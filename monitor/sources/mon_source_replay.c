@@ -2,8 +2,8 @@
 /* mon_source_replay: see mon_source_replay.h. The thread sleeps on a
  * condition variable until the next line is due on the virtual clock, so
  * stop() wakes it at once. */
-#include "monitor/base/mon_clock.h"
 #include "monitor/sources/mon_source_replay.h"
+#include "monitor/base/mon_clock.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -44,10 +44,9 @@ static const char *map_cluster(const replay_t *r, const char *trace_name) {
 
 static void note_cluster(replay_t *r, const char *name) {
     for (size_t i = 0; i < r->n_clusters; i++)
-        if (!strcmp(r->clusters[i], name))
-            return;
-    r->clusters = mon_realloc(r->clusters,
-                              (r->n_clusters + 1) * sizeof(*r->clusters));
+        if (!strcmp(r->clusters[i], name)) return;
+    r->clusters =
+        mon_realloc(r->clusters, (r->n_clusters + 1) * sizeof(*r->clusters));
     r->clusters[r->n_clusters++] = mon_strdup(name);
 }
 
@@ -74,17 +73,14 @@ static int walk(replay_t *r, line_fn fn, void *arg, char *errstr,
             rc = -1;
             break;
         }
-        if (ev.type != MON_TRACE_HEAD && ev.type != MON_TRACE_COMMIT)
-            continue;
-        if ((rc = fn(r, &ev, arg)) != 0)
-            break;
+        if (ev.type != MON_TRACE_HEAD && ev.type != MON_TRACE_COMMIT) continue;
+        if ((rc = fn(r, &ev, arg)) != 0) break;
     }
     if (rc == 0 && ferror(fp)) {
         snprintf(errstr, errstr_size, "%s: read error", r->file);
         rc = -1;
     }
-    if (rc == 0)
-        rc = mon_trace_reader_finish(rd, errstr, errstr_size);
+    if (rc == 0) rc = mon_trace_reader_finish(rd, errstr, errstr_size);
     free(line);
     mon_trace_reader_destroy(rd);
     fclose(fp);
@@ -93,12 +89,10 @@ static int walk(replay_t *r, line_fn fn, void *arg, char *errstr,
 
 static int scan_line(replay_t *r, const mon_trace_event_t *ev, void *arg) {
     int *seen = arg;
-    if (!*seen)
-        r->t_first = ev->t;
+    if (!*seen) r->t_first = ev->t;
     *seen = 1;
     r->t_last = ev->t;
-    if (ev->offset > r->max_offset)
-        r->max_offset = ev->offset;
+    if (ev->offset > r->max_offset) r->max_offset = ev->offset;
     note_cluster(r, map_cluster(r, ev->cluster));
     return 0;
 }
@@ -111,16 +105,13 @@ static int64_t vnow(replay_t *r, int64_t wall_ms) {
 /* Waits until the virtual clock reaches t. Returns -1 when stopped. */
 static int wait_until(replay_t *r, int64_t t) {
     for (;;) {
-        if (mon_worker_stopping(r->player))
-            return -1;
+        if (mon_worker_stopping(r->player)) return -1;
         int64_t v = vnow(r, mon_clock_wall_ms());
-        if (v >= t)
-            return 0;
+        if (v >= t) return 0;
         int64_t wait_ms = (int64_t)((double)(t - v) / r->speed) + 1;
         if (wait_ms > 1000)
             wait_ms = 1000; /* re-read the wall clock now and then */
-        if (mon_worker_sleep(r->player, wait_ms))
-            return -1;
+        if (mon_worker_sleep(r->player, wait_ms)) return -1;
     }
 }
 
@@ -131,8 +122,7 @@ typedef struct round_s {
 static int feed_line(replay_t *r, const mon_trace_event_t *ev, void *arg) {
     const round_t *rd = arg;
     int64_t t = ev->t + rd->dt;
-    if (wait_until(r, t) != 0)
-        return 1; /* stopped */
+    if (wait_until(r, t) != 0) return 1; /* stopped */
     mon_store_cluster_t *cl =
         mon_store_cluster(r->st, map_cluster(r, ev->cluster));
     if (ev->type == MON_TRACE_HEAD)
@@ -166,8 +156,7 @@ static void run(mon_worker_t *w, void *arg) {
                        "replay stopped");
             break;
         }
-        if (rc > 0 || !r->loop)
-            break;
+        if (rc > 0 || !r->loop) break;
         rd.dt += period;
         rd.doff += r->max_offset + 1;
         mon_log_kv(MON_LOG_INFO,
@@ -223,8 +212,7 @@ static void replay_status(mon_source_t *src, mon_source_status_t *out) {
 mon_source_t *mon_source_replay_new(const mon_config_cluster_t *cc,
                                     mon_store_t *st, char *errstr,
                                     size_t errstr_size) {
-    if (errstr_size)
-        errstr[0] = '\0';
+    if (errstr_size) errstr[0] = '\0';
     replay_t *r = mon_calloc(1, sizeof(*r));
     r->base.start = replay_start;
     r->base.stop = replay_stop;

@@ -33,12 +33,12 @@
 
 struct mon_trace_reader_s {
     char *name;
-    unsigned long line;      /* number of the line last passed in */
-    unsigned long events;    /* non-blank lines accepted */
-    int have_t;              /* a line with t was accepted */
-    int64_t last_t;          /* its t */
+    unsigned long line;   /* number of the line last passed in */
+    unsigned long events; /* non-blank lines accepted */
+    int have_t;           /* a line with t was accepted */
+    int64_t last_t;       /* its t */
     unsigned long last_t_line;
-    cJSON *tree;             /* tree of the last line; event strings */
+    cJSON *tree;              /* tree of the last line; event strings */
     mon_trace_pexpect_t *pex; /* reused for expect lines */
     size_t pex_cap;
 };
@@ -99,16 +99,14 @@ fail(pctx_t *pc, const char *field, const char *fmt, ...) {
     va_list ap;
     int n;
 
-    if (pc->errstr == NULL || pc->errstr_size == 0)
-        return -1;
+    if (pc->errstr == NULL || pc->errstr_size == 0) return -1;
     if (field != NULL)
-        n = snprintf(pc->errstr, pc->errstr_size, "%s:%lu: field '%s': ",
-                     pc->rd->name, pc->rd->line, field);
+        n = snprintf(pc->errstr, pc->errstr_size,
+                     "%s:%lu: field '%s': ", pc->rd->name, pc->rd->line, field);
     else
         n = snprintf(pc->errstr, pc->errstr_size, "%s:%lu: ", pc->rd->name,
                      pc->rd->line);
-    if (n < 0 || (size_t)n >= pc->errstr_size)
-        return -1;
+    if (n < 0 || (size_t)n >= pc->errstr_size) return -1;
     va_start(ap, fmt);
     vsnprintf(pc->errstr + n, pc->errstr_size - (size_t)n, fmt, ap);
     va_end(ap);
@@ -133,33 +131,25 @@ static const char *printable(const char *s, char *buf, size_t bufsz) {
 }
 
 static const char *json_kind(const cJSON *it) {
-    if (cJSON_IsString(it))
-        return "a string";
-    if (cJSON_IsNumber(it))
-        return "a number";
-    if (cJSON_IsBool(it))
-        return "a boolean";
-    if (cJSON_IsNull(it))
-        return "null";
-    if (cJSON_IsArray(it))
-        return "an array";
-    if (cJSON_IsObject(it))
-        return "an object";
+    if (cJSON_IsString(it)) return "a string";
+    if (cJSON_IsNumber(it)) return "a number";
+    if (cJSON_IsBool(it)) return "a boolean";
+    if (cJSON_IsNull(it)) return "null";
+    if (cJSON_IsArray(it)) return "an array";
+    if (cJSON_IsObject(it)) return "an object";
     return "an unknown value";
 }
 
 /* Shortest of %.15g and %.17g that reads back as v, for messages. */
 static const char *num_text(double v, char *buf, size_t bufsz) {
     snprintf(buf, bufsz, "%.15g", v);
-    if (strtod(buf, NULL) != v)
-        snprintf(buf, bufsz, "%.17g", v);
+    if (strtod(buf, NULL) != v) snprintf(buf, bufsz, "%.17g", v);
     return buf;
 }
 
 /* Field label, "x" or "partitions[i].x" for members of expect's list. */
 static const char *label(const char *field, int idx, char *buf, size_t bufsz) {
-    if (idx < 0)
-        return field;
+    if (idx < 0) return field;
     snprintf(buf, bufsz, "partitions[%d].%s", idx, field);
     return buf;
 }
@@ -186,8 +176,7 @@ static int scan_bytes(pctx_t *pc) {
                 break;
             i += 8;
         }
-        if (i >= len)
-            break;
+        if (i >= len) break;
         c = p[i];
         if ((unsigned)c - 0x20u < 0x60u && c != '\\') {
             i++; /* printable ASCII or DEL: the common case */
@@ -199,8 +188,8 @@ static int scan_bytes(pctx_t *pc) {
         }
         if (c < 0x20)
             return fail(pc, NULL,
-                        "invalid JSON at byte %zu: control character 0x%02x",
-                        i, c);
+                        "invalid JSON at byte %zu: control character 0x%02x", i,
+                        c);
         if (c == '\\') {
             if (i + 5 < len && p[i + 1] == 'u' && p[i + 2] == '0' &&
                 p[i + 3] == '0' && p[i + 4] == '0' && p[i + 5] == '0')
@@ -212,8 +201,7 @@ static int scan_bytes(pctx_t *pc) {
              * backslash, then text) the second backslash is not taken for
              * an escape; anything but printable ASCII is left for the
              * next round. */
-            if (i + 1 < len && p[i + 1] >= 0x20 && p[i + 1] < 0x7f)
-                i++;
+            if (i + 1 < len && p[i + 1] >= 0x20 && p[i + 1] < 0x7f) i++;
             i++;
             continue;
         }
@@ -272,27 +260,22 @@ static int exact_int(const pctx_t *pc, const char *key, double v,
         q = s + i + klen + 2;
         while (q < end && is_ws(*q))
             q++;
-        if (q >= end || *q != ':')
-            continue;
+        if (q >= end || *q != ':') continue;
         q++;
         while (q < end && is_ws(*q))
             q++;
         while (q < end && n + 1 < sizeof(tok) &&
-               (*q == '-' || *q == '+' || *q == '.' || *q == 'e' ||
-                *q == 'E' || (*q >= '0' && *q <= '9'))) {
-            if (*q == '.' || *q == 'e' || *q == 'E' || *q == '+')
-                plain = 0;
+               (*q == '-' || *q == '+' || *q == '.' || *q == 'e' || *q == 'E' ||
+                (*q >= '0' && *q <= '9'))) {
+            if (*q == '.' || *q == 'e' || *q == 'E' || *q == '+') plain = 0;
             tok[n++] = *q++;
         }
         tok[n] = '\0';
-        if (n == 0 || strtod(tok, NULL) != v)
-            continue;
-        if (!plain)
-            return -1;
+        if (n == 0 || strtod(tok, NULL) != v) continue;
+        if (!plain) return -1;
         errno = 0;
         ll = strtoll(tok, NULL, 10);
-        if (errno == ERANGE)
-            return 1;
+        if (errno == ERANGE) return 1;
         *out = (int64_t)ll;
         return 0;
     }
@@ -329,9 +312,8 @@ static int get_int(pctx_t *pc, const cJSON *it, const char *field, int idx,
                         num_text(v, nb, sizeof(nb)));
     }
     if (x < min || x > max)
-        return fail(pc, name,
-                    "%lld is out of range (%lld .. %lld)", (long long)x,
-                    (long long)min, (long long)max);
+        return fail(pc, name, "%lld is out of range (%lld .. %lld)",
+                    (long long)x, (long long)min, (long long)max);
     *out = x;
     return 0;
 }
@@ -350,23 +332,20 @@ static int get_str(pctx_t *pc, const cJSON *it, const char *field, int idx,
 }
 
 /* Status names a group may have in an expect line, and a partition. */
-static int get_status(pctx_t *pc, const cJSON *it, int idx,
-                      ev_status_t *out) {
+static int get_status(pctx_t *pc, const cJSON *it, int idx, ev_status_t *out) {
     char lb[64], pb[48];
     const char *name = label("status", idx, lb, sizeof(lb));
     const char *s = NULL;
     ev_status_t st;
     int ok;
 
-    if (get_str(pc, it, "status", idx, 0, &s) < 0)
-        return -1;
+    if (get_str(pc, it, "status", idx, 0, &s) < 0) return -1;
     ok = ev_status_parse(s, &st) == 0;
     if (ok && idx < 0)
-        ok = st == EV_OK || st == EV_WARN || st == EV_ERR ||
-             st == EV_NOTFOUND;
+        ok = st == EV_OK || st == EV_WARN || st == EV_ERR || st == EV_NOTFOUND;
     else if (ok)
-        ok = st == EV_OK || st == EV_WARN || st == EV_STOP ||
-             st == EV_STALL || st == EV_REWIND;
+        ok = st == EV_OK || st == EV_WARN || st == EV_STOP || st == EV_STALL ||
+             st == EV_REWIND;
     if (!ok)
         return fail(pc, name,
                     idx < 0 ? "unknown group status '%s' (expected OK, "
@@ -382,21 +361,37 @@ static int field_id(const char *k) {
     int id;
 
     switch (k[0]) {
-    case 'a': id = F_ALLOWED_LAG; break;
-    case 'c': id = k[1] == 'l' && k[2] == 'u' ? F_CLUSTER : F_CLIENT_ID; break;
-    case 'e': id = F_EXPIRE_GROUP_MS; break;
-    case 'g': id = F_GROUP; break;
-    case 'i': id = F_INTERVALS; break;
-    case 'm': id = k[1] == 'i' && k[2] == 'n' && k[3] == '_'
-                       ? F_MIN_DISTANCE_MS
-                       : F_MINIMUM_COMPLETE;
+    case 'a':
+        id = F_ALLOWED_LAG;
         break;
-    case 'o': id = k[1] == 'f' ? F_OFFSET : F_OWNER; break;
-    case 'r': id = F_RULES; break;
+    case 'c':
+        id = k[1] == 'l' && k[2] == 'u' ? F_CLUSTER : F_CLIENT_ID;
+        break;
+    case 'e':
+        id = F_EXPIRE_GROUP_MS;
+        break;
+    case 'g':
+        id = F_GROUP;
+        break;
+    case 'i':
+        id = F_INTERVALS;
+        break;
+    case 'm':
+        id = k[1] == 'i' && k[2] == 'n' && k[3] == '_' ? F_MIN_DISTANCE_MS
+                                                       : F_MINIMUM_COMPLETE;
+        break;
+    case 'o':
+        id = k[1] == 'f' ? F_OFFSET : F_OWNER;
+        break;
+    case 'r':
+        id = F_RULES;
+        break;
     case 'p':
         id = strcmp(k, "partition") == 0 ? F_PARTITION : F_PARTITIONS;
         break;
-    case 's': id = F_STATUS; break;
+    case 's':
+        id = F_STATUS;
+        break;
     case 't':
         id = k[1] == '\0' ? F_T : k[1] == 'y' ? F_TYPE : F_TOPIC;
         break;
@@ -409,8 +404,7 @@ static int field_id(const char *k) {
 }
 
 /* Parses the `partitions` list of an expect line into rd->pex. */
-static int parse_pexpect(pctx_t *pc, const cJSON *arr,
-                         mon_trace_event_t *ev) {
+static int parse_pexpect(pctx_t *pc, const cJSON *arr, mon_trace_event_t *ev) {
     mon_trace_reader_t *rd = pc->rd;
     const cJSON *el;
     size_t n = 0;
@@ -435,8 +429,7 @@ static int parse_pexpect(pctx_t *pc, const cJSON *arr,
                     : strcmp(m->string, "partition") == 0 ? 1
                     : strcmp(m->string, "status") == 0    ? 2
                                                           : -1;
-            if (k < 0)
-                continue;
+            if (k < 0) continue;
             if (slot[k] != NULL)
                 return fail(pc, label(m->string, idx, lb, sizeof(lb)),
                             "given twice");
@@ -449,19 +442,16 @@ static int parse_pexpect(pctx_t *pc, const cJSON *arr,
         pe = &rd->pex[n];
         if (slot[0] == NULL)
             return fail(pc, label("topic", idx, lb, sizeof(lb)), "missing");
-        if (get_str(pc, slot[0], "topic", idx, 1, &pe->topic) < 0)
-            return -1;
+        if (get_str(pc, slot[0], "topic", idx, 1, &pe->topic) < 0) return -1;
         if (slot[1] == NULL)
-            return fail(pc, label("partition", idx, lb, sizeof(lb)),
-                        "missing");
+            return fail(pc, label("partition", idx, lb, sizeof(lb)), "missing");
         if (get_int(pc, slot[1], "partition", idx, 0, TRACE_MAX_PARTITION,
                     &part) < 0)
             return -1;
         pe->partition = (int32_t)part;
         if (slot[2] == NULL)
             return fail(pc, label("status", idx, lb, sizeof(lb)), "missing");
-        if (get_status(pc, slot[2], idx, &pe->status) < 0)
-            return -1;
+        if (get_status(pc, slot[2], idx, &pe->status) < 0) return -1;
         n++;
     }
     ev->pexpect = n ? rd->pex : NULL;
@@ -470,14 +460,12 @@ static int parse_pexpect(pctx_t *pc, const cJSON *arr,
 }
 
 /* Fails with "missing" when a required member is absent. */
-#define REQUIRE(pc, f, id)                                                    \
-    do {                                                                      \
-        if ((f)[id] == NULL)                                                  \
-            return fail((pc), field_names[id], "missing");                    \
+#define REQUIRE(pc, f, id)                                                     \
+    do {                                                                       \
+        if ((f)[id] == NULL) return fail((pc), field_names[id], "missing");    \
     } while (0)
 
-static int parse_config(pctx_t *pc, const cJSON **f,
-                        mon_trace_event_t *ev) {
+static int parse_config(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
     mon_trace_config_t *cfg = &ev->config;
     int64_t v;
 
@@ -491,12 +479,12 @@ static int parse_config(pctx_t *pc, const cJSON **f,
         cfg->intervals = (int)v;
     }
     if (f[F_MIN_DISTANCE_MS] != NULL &&
-        get_int(pc, f[F_MIN_DISTANCE_MS], "min_distance_ms", -1, 0,
-                INT64_MAX, &cfg->min_distance_ms) < 0)
+        get_int(pc, f[F_MIN_DISTANCE_MS], "min_distance_ms", -1, 0, INT64_MAX,
+                &cfg->min_distance_ms) < 0)
         return -1;
     if (f[F_EXPIRE_GROUP_MS] != NULL &&
-        get_int(pc, f[F_EXPIRE_GROUP_MS], "expire_group_ms", -1, 0,
-                INT64_MAX, &cfg->expire_group_ms) < 0)
+        get_int(pc, f[F_EXPIRE_GROUP_MS], "expire_group_ms", -1, 0, INT64_MAX,
+                &cfg->expire_group_ms) < 0)
         return -1;
     if (f[F_ALLOWED_LAG] != NULL &&
         get_int(pc, f[F_ALLOWED_LAG], "allowed_lag", -1, 0, INT64_MAX,
@@ -522,8 +510,7 @@ static int parse_config(pctx_t *pc, const cJSON **f,
         const char *name = NULL;
         char pb[48];
 
-        if (get_str(pc, f[F_RULES], "rules", -1, 0, &name) < 0)
-            return -1;
+        if (get_str(pc, f[F_RULES], "rules", -1, 0, &name) < 0) return -1;
         if (ev_rules_parse(name, &cfg->rules) < 0)
             return fail(pc, "rules",
                         "unknown rule set '%s' (expected warren or burrow)",
@@ -533,19 +520,16 @@ static int parse_config(pctx_t *pc, const cJSON **f,
 }
 
 /* Fields shared by head, commit and expect: t (monotonic) and cluster. */
-static int parse_t_cluster(pctx_t *pc, const cJSON **f,
-                           mon_trace_event_t *ev) {
+static int parse_t_cluster(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
     mon_trace_reader_t *rd = pc->rd;
 
     REQUIRE(pc, f, F_T);
-    if (get_int(pc, f[F_T], "t", -1, 0, INT64_MAX, &ev->t) < 0)
-        return -1;
+    if (get_int(pc, f[F_T], "t", -1, 0, INT64_MAX, &ev->t) < 0) return -1;
     if (rd->have_t && ev->t < rd->last_t)
         return fail(pc, "t",
                     "%lld is before %lld on line %lu (times must not "
                     "decrease)",
-                    (long long)ev->t, (long long)rd->last_t,
-                    rd->last_t_line);
+                    (long long)ev->t, (long long)rd->last_t, rd->last_t_line);
     if (f[F_CLUSTER] != NULL &&
         get_str(pc, f[F_CLUSTER], "cluster", -1, 1, &ev->cluster) < 0)
         return -1;
@@ -555,23 +539,20 @@ static int parse_t_cluster(pctx_t *pc, const cJSON **f,
 static int parse_head(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
     int64_t v;
 
-    if (parse_t_cluster(pc, f, ev) < 0)
-        return -1;
+    if (parse_t_cluster(pc, f, ev) < 0) return -1;
     REQUIRE(pc, f, F_TOPIC);
-    if (get_str(pc, f[F_TOPIC], "topic", -1, 1, &ev->topic) < 0)
-        return -1;
+    if (get_str(pc, f[F_TOPIC], "topic", -1, 1, &ev->topic) < 0) return -1;
     REQUIRE(pc, f, F_PARTITION);
-    if (get_int(pc, f[F_PARTITION], "partition", -1, 0, TRACE_MAX_PARTITION, &v) < 0)
+    if (get_int(pc, f[F_PARTITION], "partition", -1, 0, TRACE_MAX_PARTITION,
+                &v) < 0)
         return -1;
     ev->partition = (int32_t)v;
     REQUIRE(pc, f, F_OFFSET);
-    if (get_int(pc, f[F_OFFSET], "offset", -1, 0, INT64_MAX, &ev->offset) <
-        0)
+    if (get_int(pc, f[F_OFFSET], "offset", -1, 0, INT64_MAX, &ev->offset) < 0)
         return -1;
     if (f[F_PARTITIONS] != NULL) {
         if (get_int(pc, f[F_PARTITIONS], "partitions", -1, 1,
-                    TRACE_MAX_PARTITION + 1,
-                    &v) < 0)
+                    TRACE_MAX_PARTITION + 1, &v) < 0)
             return -1;
         ev->partitions = (int32_t)v;
     }
@@ -581,21 +562,18 @@ static int parse_head(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
 static int parse_commit(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
     int64_t v;
 
-    if (parse_t_cluster(pc, f, ev) < 0)
-        return -1;
+    if (parse_t_cluster(pc, f, ev) < 0) return -1;
     REQUIRE(pc, f, F_GROUP);
-    if (get_str(pc, f[F_GROUP], "group", -1, 1, &ev->group) < 0)
-        return -1;
+    if (get_str(pc, f[F_GROUP], "group", -1, 1, &ev->group) < 0) return -1;
     REQUIRE(pc, f, F_TOPIC);
-    if (get_str(pc, f[F_TOPIC], "topic", -1, 1, &ev->topic) < 0)
-        return -1;
+    if (get_str(pc, f[F_TOPIC], "topic", -1, 1, &ev->topic) < 0) return -1;
     REQUIRE(pc, f, F_PARTITION);
-    if (get_int(pc, f[F_PARTITION], "partition", -1, 0, TRACE_MAX_PARTITION, &v) < 0)
+    if (get_int(pc, f[F_PARTITION], "partition", -1, 0, TRACE_MAX_PARTITION,
+                &v) < 0)
         return -1;
     ev->partition = (int32_t)v;
     REQUIRE(pc, f, F_OFFSET);
-    if (get_int(pc, f[F_OFFSET], "offset", -1, 0, INT64_MAX, &ev->offset) <
-        0)
+    if (get_int(pc, f[F_OFFSET], "offset", -1, 0, INT64_MAX, &ev->offset) < 0)
         return -1;
     if (f[F_OWNER] != NULL &&
         get_str(pc, f[F_OWNER], "owner", -1, 0, &ev->owner) < 0)
@@ -614,25 +592,20 @@ static int parse_truth(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
     int64_t v;
     int k;
 
-    if (parse_t_cluster(pc, f, ev) < 0)
-        return -1;
+    if (parse_t_cluster(pc, f, ev) < 0) return -1;
     REQUIRE(pc, f, F_GROUP);
-    if (get_str(pc, f[F_GROUP], "group", -1, 1, &ev->group) < 0)
-        return -1;
+    if (get_str(pc, f[F_GROUP], "group", -1, 1, &ev->group) < 0) return -1;
     REQUIRE(pc, f, F_TOPIC);
-    if (get_str(pc, f[F_TOPIC], "topic", -1, 1, &ev->topic) < 0)
-        return -1;
+    if (get_str(pc, f[F_TOPIC], "topic", -1, 1, &ev->topic) < 0) return -1;
     REQUIRE(pc, f, F_PARTITION);
     if (get_int(pc, f[F_PARTITION], "partition", -1, 0, TRACE_MAX_PARTITION,
                 &v) < 0)
         return -1;
     ev->partition = (int32_t)v;
     REQUIRE(pc, f, F_STATUS);
-    if (get_str(pc, f[F_STATUS], "status", -1, 1, &st) < 0)
-        return -1;
+    if (get_str(pc, f[F_STATUS], "status", -1, 1, &st) < 0) return -1;
     for (k = 0; k < 4; k++)
-        if (strcmp(st, names[k]) == 0)
-            break;
+        if (strcmp(st, names[k]) == 0) break;
     if (k == 4)
         return fail(pc, "status",
                     "unknown truth '%s' (expected OK, WARN, ERR or GRACE)",
@@ -642,14 +615,11 @@ static int parse_truth(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
 }
 
 static int parse_expect(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
-    if (parse_t_cluster(pc, f, ev) < 0)
-        return -1;
+    if (parse_t_cluster(pc, f, ev) < 0) return -1;
     REQUIRE(pc, f, F_GROUP);
-    if (get_str(pc, f[F_GROUP], "group", -1, 1, &ev->group) < 0)
-        return -1;
+    if (get_str(pc, f[F_GROUP], "group", -1, 1, &ev->group) < 0) return -1;
     REQUIRE(pc, f, F_STATUS);
-    if (get_status(pc, f[F_STATUS], -1, &ev->status) < 0)
-        return -1;
+    if (get_status(pc, f[F_STATUS], -1, &ev->status) < 0) return -1;
     if (f[F_PARTITIONS] != NULL && parse_pexpect(pc, f[F_PARTITIONS], ev) < 0)
         return -1;
     return 0;
@@ -663,8 +633,7 @@ mon_trace_reader_t *mon_trace_reader_new(const char *name) {
 }
 
 void mon_trace_reader_destroy(mon_trace_reader_t *rd) {
-    if (rd == NULL)
-        return;
+    if (rd == NULL) return;
     cJSON_Delete(rd->tree);
     free(rd->pex);
     free(rd->name);
@@ -680,8 +649,8 @@ void mon_trace_config_default(mon_trace_config_t *cfg) {
     cfg->rules = EV_RULES_WARREN;
 }
 
-int mon_trace_parse_line(mon_trace_reader_t *rd, const char *line,
-                         size_t len, mon_trace_event_t *ev, char *errstr,
+int mon_trace_parse_line(mon_trace_reader_t *rd, const char *line, size_t len,
+                         mon_trace_event_t *ev, char *errstr,
                          size_t errstr_size) {
     pctx_t pc = {rd, line, len, errstr, errstr_size};
     const cJSON *f[F__COUNT] = {NULL};
@@ -699,10 +668,8 @@ int mon_trace_parse_line(mon_trace_reader_t *rd, const char *line,
 
     for (i = 0; i < len && is_ws(line[i]); i++)
         ;
-    if (i == len)
-        return 0;
-    if (scan_bytes(&pc) < 0)
-        return -1;
+    if (i == len) return 0;
+    if (scan_bytes(&pc) < 0) return -1;
 
     rd->tree = cJSON_ParseWithLengthOpts(line, len, &end, 0);
     if (rd->tree == NULL)
@@ -713,8 +680,7 @@ int mon_trace_parse_line(mon_trace_reader_t *rd, const char *line,
         i++;
     if (i < len)
         return fail(&pc, NULL,
-                    "invalid JSON at byte %zu: more data after the object",
-                    i);
+                    "invalid JSON at byte %zu: more data after the object", i);
     if (!cJSON_IsObject(rd->tree))
         return fail(&pc, NULL, "expected a JSON object, got %s",
                     json_kind(rd->tree));
@@ -722,16 +688,13 @@ int mon_trace_parse_line(mon_trace_reader_t *rd, const char *line,
     for (m = rd->tree->child; m != NULL; m = m->next) {
         int id = m->string != NULL ? field_id(m->string) : -1;
 
-        if (id < 0)
-            continue; /* unknown members are ignored */
-        if (f[id] != NULL)
-            return fail(&pc, field_names[id], "given twice");
+        if (id < 0) continue; /* unknown members are ignored */
+        if (f[id] != NULL) return fail(&pc, field_names[id], "given twice");
         f[id] = m;
     }
 
     REQUIRE(&pc, f, F_TYPE);
-    if (get_str(&pc, f[F_TYPE], "type", -1, 0, &ty) < 0)
-        return -1;
+    if (get_str(&pc, f[F_TYPE], "type", -1, 0, &ty) < 0) return -1;
     if (strcmp(ty, "commit") == 0) {
         ev->type = MON_TRACE_COMMIT;
         rc = parse_commit(&pc, f, ev);
@@ -778,22 +741,26 @@ unsigned long mon_trace_event_count(const mon_trace_reader_t *rd) {
 
 int mon_trace_reader_finish(const mon_trace_reader_t *rd, char *errstr,
                             size_t errstr_size) {
-    if (rd->events != 0)
-        return 0;
+    if (rd->events != 0) return 0;
     if (errstr != NULL && errstr_size > 0)
-        snprintf(errstr, errstr_size, "%s: empty trace (no events)",
-                 rd->name);
+        snprintf(errstr, errstr_size, "%s: empty trace (no events)", rd->name);
     return -1;
 }
 
 const char *mon_trace_type_name(mon_trace_type_t type) {
     switch (type) {
-    case MON_TRACE_BLANK: return "blank";
-    case MON_TRACE_CONFIG: return "config";
-    case MON_TRACE_HEAD: return "head";
-    case MON_TRACE_COMMIT: return "commit";
-    case MON_TRACE_EXPECT: return "expect";
-    case MON_TRACE_TRUTH: return "truth";
+    case MON_TRACE_BLANK:
+        return "blank";
+    case MON_TRACE_CONFIG:
+        return "config";
+    case MON_TRACE_HEAD:
+        return "head";
+    case MON_TRACE_COMMIT:
+        return "commit";
+    case MON_TRACE_EXPECT:
+        return "expect";
+    case MON_TRACE_TRUTH:
+        return "truth";
     }
     return "unknown";
 }

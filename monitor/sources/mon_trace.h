@@ -77,16 +77,16 @@ typedef struct mon_trace_pexpect_s {
 
 typedef struct mon_trace_event_s {
     mon_trace_type_t type;
-    int64_t t;            /* ms since the epoch (not for config) */
-    const char *cluster;  /* "local" when omitted */
-    const char *topic;    /* head, commit, truth */
-    const char *group;    /* commit, expect, truth */
-    int32_t partition;    /* head, commit, truth */
-    int64_t offset;       /* head, commit */
-    int32_t partitions;   /* head: topic partition count, 0 if not given */
-    const char *owner;    /* commit, NULL if not given */
-    const char *client_id;/* commit, NULL if not given */
-    ev_status_t status;   /* expect: group status */
+    int64_t t;               /* ms since the epoch (not for config) */
+    const char *cluster;     /* "local" when omitted */
+    const char *topic;       /* head, commit, truth */
+    const char *group;       /* commit, expect, truth */
+    int32_t partition;       /* head, commit, truth */
+    int64_t offset;          /* head, commit */
+    int32_t partitions;      /* head: topic partition count, 0 if not given */
+    const char *owner;       /* commit, NULL if not given */
+    const char *client_id;   /* commit, NULL if not given */
+    ev_status_t status;      /* expect: group status */
     mon_trace_truth_t truth; /* truth */
     const mon_trace_pexpect_t *pexpect; /* expect: listed partitions */
     size_t pexpect_count;
@@ -105,8 +105,8 @@ void mon_trace_reader_destroy(mon_trace_reader_t *rd);
  * *ev. Returns 0, or -1 with errstr set to "NAME:LINE: field 'x': why"
  * (invalid JSON, invalid UTF-8, unknown type, missing or mistyped field,
  * number beyond int64, decreasing t, config not on the first line). */
-int mon_trace_parse_line(mon_trace_reader_t *rd, const char *line,
-                         size_t len, mon_trace_event_t *ev, char *errstr,
+int mon_trace_parse_line(mon_trace_reader_t *rd, const char *line, size_t len,
+                         mon_trace_event_t *ev, char *errstr,
                          size_t errstr_size);
 
 /* The 1-based number of the line last passed to parse_line. */

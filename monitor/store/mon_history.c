@@ -58,8 +58,7 @@ static int free_cb(const char *key, size_t len, void *value, void *arg) {
 }
 
 void mon_history_destroy(mon_history_t *h) {
-    if (!h)
-        return;
+    if (!h) return;
     mon_strmap_each(h->groups, free_cb, NULL);
     mon_strmap_destroy(h->groups);
     pthread_mutex_destroy(&h->lock);
@@ -67,12 +66,11 @@ void mon_history_destroy(mon_history_t *h) {
 }
 
 /* The group's history, created when `create` is set; NULL otherwise. */
-static hgroup_t *find(mon_history_t *h, const char *cluster,
-                      const char *group, int create) {
+static hgroup_t *find(mon_history_t *h, const char *cluster, const char *group,
+                      int create) {
     char key[1024];
     size_t len = mon_strmap_key2(key, sizeof(key), cluster, group);
-    if (!len)
-        return NULL;
+    if (!len) return NULL;
     hgroup_t *g = mon_strmap_get(h->groups, key, len);
     if (!g && create) {
         g = mon_calloc(1, sizeof(*g));
@@ -102,8 +100,7 @@ static void tier_push(tier_t *t, const mon_hsample_t *s) {
 static void tier_pop_oldest(tier_t *t) {
     t->start++;
     t->len--;
-    if (!t->len)
-        t->start = 0;
+    if (!t->len) t->start = 0;
 }
 
 static int same_values(const mon_hsample_t *a, const mon_hsample_t *b) {
@@ -112,21 +109,16 @@ static int same_values(const mon_hsample_t *a, const mon_hsample_t *b) {
 }
 
 /* Folds s into the coarse tier: one sample per step keeping the worst. */
-static void coarse_fold(mon_history_t *h, hgroup_t *g,
-                        const mon_hsample_t *s) {
+static void coarse_fold(mon_history_t *h, hgroup_t *g, const mon_hsample_t *s) {
     int64_t bucket = s->t - (s->t % h->step_ms);
     mon_hsample_t *last = tier_newest(&g->coarse);
     if (last && last->t == bucket) {
-        if (s->status > last->status)
-            last->status = s->status;
-        if (s->totallag > last->totallag)
-            last->totallag = s->totallag;
-        if (s->maxlag > last->maxlag)
-            last->maxlag = s->maxlag;
+        if (s->status > last->status) last->status = s->status;
+        if (s->totallag > last->totallag) last->totallag = s->totallag;
+        if (s->maxlag > last->maxlag) last->maxlag = s->maxlag;
         if (s->max_time_lag_s > last->max_time_lag_s)
             last->max_time_lag_s = s->max_time_lag_s;
-        if (s->t_last > last->t_last)
-            last->t_last = s->t_last;
+        if (s->t_last > last->t_last) last->t_last = s->t_last;
         return;
     }
     mon_hsample_t c = *s;
@@ -135,9 +127,9 @@ static void coarse_fold(mon_history_t *h, hgroup_t *g,
 }
 
 static void group_prune(mon_history_t *h, hgroup_t *g, int64_t now_ms) {
-    while (g->fine.len && g->fine.v[g->fine.start].t_last < now_ms - h->fine_ms) {
-        if (h->coarse_ms)
-            coarse_fold(h, g, &g->fine.v[g->fine.start]);
+    while (g->fine.len &&
+           g->fine.v[g->fine.start].t_last < now_ms - h->fine_ms) {
+        if (h->coarse_ms) coarse_fold(h, g, &g->fine.v[g->fine.start]);
         tier_pop_oldest(&g->fine);
     }
     while (g->coarse.len &&
@@ -145,8 +137,8 @@ static void group_prune(mon_history_t *h, hgroup_t *g, int64_t now_ms) {
         tier_pop_oldest(&g->coarse);
 }
 
-void mon_history_add(mon_history_t *h, const char *cluster,
-                     const char *group, const mon_hsample_t *s) {
+void mon_history_add(mon_history_t *h, const char *cluster, const char *group,
+                     const mon_hsample_t *s) {
     pthread_mutex_lock(&h->lock);
     hgroup_t *g = find(h, cluster, group, 1);
     if (!g) { /* names too long to key: not kept */
@@ -173,8 +165,7 @@ static void copy_since(const tier_t *t, int64_t since_ms, mon_hsample_t *out,
                        size_t *n) {
     for (size_t i = 0; i < t->len; i++) {
         const mon_hsample_t *s = &t->v[t->start + i];
-        if (s->t_last >= since_ms)
-            out[(*n)++] = *s;
+        if (s->t_last >= since_ms) out[(*n)++] = *s;
     }
 }
 
@@ -218,13 +209,11 @@ void mon_history_forget(mon_history_t *h, const char *cluster,
                         const char *group) {
     char key[1024];
     size_t len = mon_strmap_key2(key, sizeof(key), cluster, group);
-    if (!len)
-        return;
+    if (!len) return;
     pthread_mutex_lock(&h->lock);
     hgroup_t *g = mon_strmap_del(h->groups, key, len);
     pthread_mutex_unlock(&h->lock);
-    if (g)
-        group_free(g);
+    if (g) group_free(g);
 }
 
 /* What one prune walk needs, and the keys of groups it left empty. */
@@ -240,11 +229,9 @@ typedef struct prune_s {
 static int prune_cb(const char *key, size_t len, void *value, void *arg) {
     prune_t *p = arg;
     hgroup_t *g = value;
-    if (strcmp(key, p->cluster))
-        return 0; /* the key is "cluster\0group" */
+    if (strcmp(key, p->cluster)) return 0; /* the key is "cluster\0group" */
     group_prune(p->h, g, p->now_ms);
-    if (g->fine.len || g->coarse.len)
-        return 0;
+    if (g->fine.len || g->coarse.len) return 0;
     if (p->n == p->cap) {
         p->cap = p->cap ? p->cap * 2 : 16;
         p->empty = mon_realloc(p->empty, p->cap * sizeof(*p->empty));
@@ -259,8 +246,7 @@ static int prune_cb(const char *key, size_t len, void *value, void *arg) {
 size_t mon_history_prune(mon_history_t *h, const char *cluster,
                          int64_t now_ms) {
     prune_t p = {.h = h, .cluster = cluster, .now_ms = now_ms};
-    if (!cluster)
-        return 0;
+    if (!cluster) return 0;
     pthread_mutex_lock(&h->lock);
     mon_strmap_each(h->groups, prune_cb, &p);
     for (size_t i = 0; i < p.n; i++) {
@@ -319,8 +305,7 @@ static int save_cb(const char *key, size_t len, void *value, void *arg) {
     save_arg_t *a = arg;
     const hgroup_t *g = value;
     size_t clen = strlen(key);
-    if (clen > 65535 || len - clen - 1 > 65535)
-        return 0;
+    if (clen > 65535 || len - clen - 1 > 65535) return 0;
     mon_wbuf_str(a->b, key, clen);
     mon_wbuf_str(a->b, key + clen + 1, len - clen - 1);
     put_tier(a->b, &g->fine);
@@ -360,10 +345,8 @@ static int get_tier(mon_rbuf_t *r, tier_t *t) {
         mon_rbuf_i64(r, &s.totallag, "sample lag");
         mon_rbuf_i64(r, &s.maxlag, "sample lag");
         mon_rbuf_f64(r, &s.max_time_lag_s, "sample time lag");
-        if (mon_rbuf_u32(r, &st, "sample status") < 0)
-            return -1;
-        if (st > EV_REWIND)
-            return mon_rbuf_fail(r, at + 40, "unknown status");
+        if (mon_rbuf_u32(r, &st, "sample status") < 0) return -1;
+        if (st > EV_REWIND) return mon_rbuf_fail(r, at + 40, "unknown status");
         s.status = (ev_status_t)st;
         tier_push(t, &s);
     }
@@ -375,8 +358,7 @@ static int get_tier(mon_rbuf_t *r, tier_t *t) {
  * the body, 24 group count, 28 the groups (encoded as in version 2).
  * Leaves r at byte 28. */
 static int load_v1_header(mon_rbuf_t *r, uint32_t *n) {
-    if (mon_state_v1_check(r, 12, 20, HIST_V1_HEADER) < 0)
-        return -1;
+    if (mon_state_v1_check(r, 12, 20, HIST_V1_HEADER) < 0) return -1;
     r->pos = 24;
     return mon_rbuf_u32(r, n, "group count");
 }
@@ -385,8 +367,7 @@ int mon_history_load(mon_history_t *h, const char *path, char *errstr,
                      size_t errstr_size) {
     unsigned char *data = NULL;
     size_t len = 0;
-    if (mon_file_read(path, &data, &len, errstr, errstr_size) != 0)
-        return -1;
+    if (mon_file_read(path, &data, &len, errstr, errstr_size) != 0) return -1;
     mon_rbuf_t r;
     mon_rbuf_init(&r, data, len, path, errstr, errstr_size);
     mon_strmap_t *fresh = mon_strmap_new();
@@ -394,15 +375,12 @@ int mon_history_load(mon_history_t *h, const char *path, char *errstr,
     mon_state_kind_t kind =
         mon_state_check(data, len, MON_STATE_MAGIC_HISTORY, HIST_VERSION, 0,
                         path, &version, errstr, errstr_size);
-    if (kind == MON_STATE_BAD)
-        goto fail;
+    if (kind == MON_STATE_BAD) goto fail;
     if (kind == MON_STATE_OLD) { /* version 1 */
-        if (load_v1_header(&r, &n) < 0)
-            goto fail;
+        if (load_v1_header(&r, &n) < 0) goto fail;
     } else {
         r.pos = MON_STATE_HEADER_SIZE;
-        if (mon_rbuf_u32(&r, &n, "group count") < 0)
-            goto fail;
+        if (mon_rbuf_u32(&r, &n, "group count") < 0) goto fail;
     }
     for (uint32_t i = 0; i < n; i++) {
         const char *c, *g;
@@ -422,8 +400,7 @@ int mon_history_load(mon_history_t *h, const char *path, char *errstr,
         hgroup_t *hg = mon_calloc(1, sizeof(*hg));
         hg->key_len = cl + 1 + gl;
         hgroup_t *old = mon_strmap_put(fresh, key, hg->key_len, hg);
-        if (old)
-            group_free(old);
+        if (old) group_free(old);
         if (get_tier(&r, &hg->fine) < 0 || get_tier(&r, &hg->coarse) < 0)
             goto fail;
     }

@@ -50,8 +50,8 @@ void mon_history_destroy(mon_history_t *h);
 
 /* Records one evaluation of cluster/group at s->t. Samples older than the
  * group's newest are ignored (time never goes back). */
-void mon_history_add(mon_history_t *h, const char *cluster,
-                     const char *group, const mon_hsample_t *s);
+void mon_history_add(mon_history_t *h, const char *cluster, const char *group,
+                     const mon_hsample_t *s);
 
 /* Copies the samples of cluster/group with t_last >= since_ms, oldest
  * first, into a malloc'd array the caller frees; *n is its length. Returns
@@ -71,8 +71,7 @@ void mon_history_forget(mon_history_t *h, const char *cluster,
 /* Drops the samples of `cluster`'s groups older than the tiers keep at
  * now_ms (the cluster's own clock), and forgets groups left with none.
  * Returns the number of groups forgotten. */
-size_t mon_history_prune(mon_history_t *h, const char *cluster,
-                         int64_t now_ms);
+size_t mon_history_prune(mon_history_t *h, const char *cluster, int64_t now_ms);
 
 /* Writes every group's history to `path` (temp file, fsync, rename).
  * Returns 0 or -1 with errstr naming the file and why. */

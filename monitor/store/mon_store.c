@@ -220,8 +220,8 @@ struct mon_store_s {
     int intervals;
     int64_t min_distance_ms;
     int64_t expire_group_ms;
-    int64_t max_cells;           /* 0 = no bound */
-    atomic_int_fast64_t cells;   /* ring slots held, every cluster */
+    int64_t max_cells;         /* 0 = no bound */
+    atomic_int_fast64_t cells; /* ring slots held, every cluster */
     bool has_allow, has_deny;
     regex_t allow, deny;
     pthread_mutex_t clusters_lock; /* guards clusters, count, cap */
@@ -283,8 +283,7 @@ static topic_t *topic_new(mon_store_cluster_t *cl, const char *name,
 
 /* Whether growing by `add` slots stays within max_cells. */
 static bool cells_fit(mon_store_t *st, int64_t add) {
-    return st->max_cells <= 0 ||
-           add <= st->max_cells - atomic_load(&st->cells);
+    return st->max_cells <= 0 || add <= st->max_cells - atomic_load(&st->cells);
 }
 
 /* Grows a topic's rings to n partitions (n > count). */
@@ -420,8 +419,7 @@ static bool group_expired(const mon_store_t *st, const group_t *g,
     int64_t age, last = group_active_ms(g);
 
     if (last == INT64_MIN) return false;
-    if (__builtin_sub_overflow(now_ms, last, &age))
-        return now_ms > last;
+    if (__builtin_sub_overflow(now_ms, last, &age)) return now_ms > last;
     return age > st->expire_group_ms;
 }
 
@@ -974,11 +972,10 @@ static mon_store_cluster_t **clusters_copy(mon_store_t *st, size_t *n) {
     return arr;
 }
 
-size_t mon_store_expire(mon_store_t *st, const char *cluster,
-                        int64_t now_ms) {
+size_t mon_store_expire(mon_store_t *st, const char *cluster, int64_t now_ms) {
     size_t i, k = 0;
-    mon_store_cluster_t *cl = cluster ? mon_store_cluster_find(st, cluster)
-                                      : NULL;
+    mon_store_cluster_t *cl =
+        cluster ? mon_store_cluster_find(st, cluster) : NULL;
     group_t **dead;
 
     if (!cl) return 0;
@@ -1572,8 +1569,8 @@ static mon_store_cluster_t *load_cluster(mon_store_t *st, mon_rbuf_t *r,
             goto fail;
         }
         t = topic_new(cl, s, len);
-        if (mon_rbuf_count(r, &np, 2, MON_STORE_MAX_PARTITIONS, "partition count") <
-            0)
+        if (mon_rbuf_count(r, &np, 2, MON_STORE_MAX_PARTITIONS,
+                           "partition count") < 0)
             goto fail;
         if (np) topic_grow(st, t, (int32_t)np);
         for (p = 0; p < (int32_t)np; p++) {
@@ -1612,7 +1609,8 @@ static mon_store_cluster_t *load_cluster(mon_store_t *st, mon_rbuf_t *r,
             if (mon_rbuf_str(r, &s, &len, 1, "group topic name") < 0) goto fail;
             t = hmap_get(&cl->topics, s, len, hash_bytes(s, len));
             if (!t) {
-                mon_rbuf_fail(r, at, "group topic not among the cluster's topics");
+                mon_rbuf_fail(r, at,
+                              "group topic not among the cluster's topics");
                 goto fail;
             }
             if (hmap_get(&g->topics, s, len, t->key.hash)) {
@@ -1622,10 +1620,11 @@ static mon_store_cluster_t *load_cluster(mon_store_t *st, mon_rbuf_t *r,
             gt = gtopic_new(g, t);
             at = r->pos;
             if (mon_rbuf_count(r, &np, 6, MON_STORE_MAX_PARTITIONS,
-                         "partition count") < 0)
+                               "partition count") < 0)
                 goto fail;
             if ((int32_t)np > t->count) {
-                mon_rbuf_fail(r, at, "group topic has more partitions than topic");
+                mon_rbuf_fail(r, at,
+                              "group topic has more partitions than topic");
                 goto fail;
             }
             if (np) gtopic_grow(st, gt, (int32_t)np);

@@ -248,8 +248,7 @@ int mon_store_delete_group_topic(mon_store_t *st, const char *cluster,
 /* Frees every group of `cluster` expired at now_ms (the cluster's own
  * clock: clusters may run on different ones). Takes the cluster's write
  * lock. Returns the number of groups removed (0 for an unknown cluster). */
-size_t mon_store_expire(mon_store_t *st, const char *cluster,
-                        int64_t now_ms);
+size_t mon_store_expire(mon_store_t *st, const char *cluster, int64_t now_ms);
 
 /* ---- readers (take the cluster's read lock; results are copies) ---- */
 

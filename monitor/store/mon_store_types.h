@@ -82,8 +82,8 @@ typedef struct mon_group_eval_s {
 
 /* One history sample of a group (mon_history.h). */
 typedef struct mon_hsample_s {
-    int64_t t;          /* ms since the epoch (first time seen) */
-    int64_t t_last;     /* last time the same values were seen */
+    int64_t t;      /* ms since the epoch (first time seen) */
+    int64_t t_last; /* last time the same values were seen */
     int64_t totallag;
     int64_t maxlag;
     double max_time_lag_s;

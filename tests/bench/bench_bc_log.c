@@ -261,11 +261,10 @@ static void durable_latency(int sends, double *p50, double *p99) {
 
 int main(void) {
     enum { N100 = 2000000, N1K = 250000 };
-    double rps100[RUNS], mb100[RUNS], raw100[RUNS], ratio100[RUNS],
-        rps1k[RUNS], mb1k[RUNS], log1k[RUNS], raw1k[RUNS], ratio1k[RUNS],
-        dlog1k[RUNS], draw1k[RUNS], dratio1k[RUNS], dlog100[RUNS],
-        draw100[RUNS], dratio100[RUNS], fmb[RUNS], frps[RUNS],
-        p50[RUNS], p99[RUNS];
+    double rps100[RUNS], mb100[RUNS], raw100[RUNS], ratio100[RUNS], rps1k[RUNS],
+        mb1k[RUNS], log1k[RUNS], raw1k[RUNS], ratio1k[RUNS], dlog1k[RUNS],
+        draw1k[RUNS], dratio1k[RUNS], dlog100[RUNS], draw100[RUNS],
+        dratio100[RUNS], fmb[RUNS], frps[RUNS], p50[RUNS], p99[RUNS];
     /* First-run sizes of the raw side; later runs use the log's bytes. */
     int64_t bytes100 = N100 * 170, bytes1k = N1K * 1100;
     double load = 0;
@@ -327,8 +326,8 @@ int main(void) {
            median(draw100, RUNS), "");
     printf("%-50s %14.1f %% %16s\n", "100 B log / raw disk write (OS flush)",
            median(dratio100, RUNS), "");
-    printf("%-50s %12.1f MB/s %16s\n",
-           "1 KiB log into page cache (log bytes)", median(log1k, RUNS), "");
+    printf("%-50s %12.1f MB/s %16s\n", "1 KiB log into page cache (log bytes)",
+           median(log1k, RUNS), "");
     printf("%-50s %12.1f MB/s %16s\n", "raw write() into page cache",
            median(raw1k, RUNS), "");
     printf("%-50s %14.1f %% %16s\n", "1 KiB log / raw, page cache only",

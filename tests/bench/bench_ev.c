@@ -43,8 +43,8 @@ enum { SH_OK, SH_WARN, SH_STALL, SH_STOP, SH_REWIND, SH__COUNT };
 static const char *const shape_names[SH__COUNT] = {
     "OK (lag draining)", "WARN (lag growing)", "STALL (offsets flat)",
     "STOP (commits stopped)", "REWIND (offset went back)"};
-static const ev_status_t shape_status[SH__COUNT] = {
-    EV_OK, EV_WARN, EV_STALL, EV_STOP, EV_REWIND};
+static const ev_status_t shape_status[SH__COUNT] = {EV_OK, EV_WARN, EV_STALL,
+                                                    EV_STOP, EV_REWIND};
 /* The warren rules see a rewind that re-reads as OK (rule rewound). */
 static const ev_status_t shape_status_warren[SH__COUNT] = {
     EV_OK, EV_WARN, EV_STALL, EV_STOP, EV_OK};
@@ -118,8 +118,7 @@ static double run_once(const ev_params_t *p, const part_t *parts, int n) {
 
         ev_evaluate(p, &pt->win, &pt->ring, pt->now + (i & 7), &r);
         acc += (int64_t)r.status + r.left + r.current_lag;
-        if (++k == n)
-            k = 0;
+        if (++k == n) k = 0;
     }
     t1 = now_ns();
     sink += acc;
@@ -150,9 +149,8 @@ static void report(const char *name, const ev_params_t *bp,
     printf("%-26s %6.1f ns (<= %2.0f) %s %6.1f M/s (>= %2.0f) %s   "
            "%6.1f ns %6.1f M/s  %4.2fx (<= %.0fx) %s\n",
            name, med, TARGET_NS, med <= TARGET_NS ? "ok  " : "MISS", mps,
-           TARGET_MPS, mps >= TARGET_MPS ? "ok  " : "MISS", wmed,
-           1e3 / wmed, ratio, TARGET_RATIO,
-           ratio <= TARGET_RATIO ? "ok" : "MISS");
+           TARGET_MPS, mps >= TARGET_MPS ? "ok  " : "MISS", wmed, 1e3 / wmed,
+           ratio, TARGET_RATIO, ratio <= TARGET_RATIO ? "ok" : "MISS");
 }
 
 int main(void) {
@@ -176,8 +174,10 @@ int main(void) {
         }
         ev_evaluate(&w, &parts[s].win, &parts[s].ring, parts[s].now, &r);
         if (r.status != shape_status_warren[s]) {
-            fprintf(stderr, "bench_ev: shape %s evaluates to %s (%s, "
-                    "warren)\n", shape_names[s], ev_status_name(r.status),
+            fprintf(stderr,
+                    "bench_ev: shape %s evaluates to %s (%s, "
+                    "warren)\n",
+                    shape_names[s], ev_status_name(r.status),
                     ev_rule_name(r.rule));
             return 1;
         }

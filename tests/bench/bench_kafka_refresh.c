@@ -20,8 +20,8 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-#include "monitor/config/mon_config.h"
 #include "monitor/base/mon_log.h"
+#include "monitor/config/mon_config.h"
 #include "monitor/sources/mon_source_kafka.h"
 #include "monitor/store/mon_store.h"
 

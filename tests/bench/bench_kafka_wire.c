@@ -197,8 +197,7 @@ typedef struct member_s {
 } member_t;
 
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-                         rd_kafka_topic_partition_list_t *parts,
-                         void *opaque) {
+                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
     member_t *m = opaque;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         rd_kafka_assign(rk, parts);
@@ -260,7 +259,8 @@ static double rebalance(const char *addr) {
         nanosleep(&ts, NULL);
     }
     atomic_store(&stop, 1);
-    for (int i = 0; i < M; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < M; i++)
+        pthread_join(th[i], NULL);
     return done;
 }
 
@@ -269,11 +269,10 @@ int main(void) {
     if (!mkdtemp(dir)) return 1;
     char err[512];
     bc_broker_conf_t bconf = bc_broker_conf_default();
-    bc_broker_t *b = bc_broker_open(dir, &bconf, wall_ms(), NULL, err,
-                                    sizeof(err));
-    bc_offsets_t *off = b ? bc_offsets_open(b, NULL, wall_ms(), NULL, err,
-                                            sizeof(err))
-                          : NULL;
+    bc_broker_t *b =
+        bc_broker_open(dir, &bconf, wall_ms(), NULL, err, sizeof(err));
+    bc_offsets_t *off =
+        b ? bc_offsets_open(b, NULL, wall_ms(), NULL, err, sizeof(err)) : NULL;
     if (!off) {
         fprintf(stderr, "bench_kafka_wire: %s\n", err);
         return 1;

@@ -24,8 +24,8 @@
 #include <microhttpd.h>
 
 #include "evaluator/ev_group.h"
-#include "monitor/config/mon_config.h"
 #include "monitor/base/mon_log.h"
+#include "monitor/config/mon_config.h"
 #include "monitor/notify/mon_notifier.h"
 
 #define GROUPS 1000
@@ -75,8 +75,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
         n_arrived++;
     }
     pthread_mutex_unlock(&lock);
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        2, (void *)ok, MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(2, (void *)ok, MHD_RESPMEM_PERSISTENT);
     enum MHD_Result rc = MHD_queue_response(c, 200, r);
     MHD_destroy_response(r);
     return rc;
@@ -112,8 +112,8 @@ static void set_status(int i, ev_status_t st) {
     p->owner = "consumer-1/10.0.0.7";
     p->client_id = "consumer-1";
     p->result.status = st;
-    p->result.rule = st == EV_WARN ? EV_RULE_LAG_NOT_DECREASING
-                                   : EV_RULE_LAG_DECREASING;
+    p->result.rule =
+        st == EV_WARN ? EV_RULE_LAG_NOT_DECREASING : EV_RULE_LAG_DECREASING;
     p->result.current_lag = st == EV_WARN ? 1000 + i : 0;
     p->result.left = 100;
     p->result.right = p->result.current_lag;
@@ -144,8 +144,7 @@ static double med(const figures_t *f, size_t off) {
 }
 
 /* One pass: every group to `st`; waits for all deliveries. */
-static int pass(mon_notifier_t *nt, ev_status_t st, int64_t now,
-                figures_t *f) {
+static int pass(mon_notifier_t *nt, ev_status_t st, int64_t now, figures_t *f) {
     static double observed[GROUPS];
     double lat[GROUPS];
     pthread_mutex_lock(&lock);
@@ -172,8 +171,7 @@ static int pass(mon_notifier_t *nt, ev_status_t st, int64_t now,
     int got = n_arrived;
     for (int i = 0; i < GROUPS; i++) {
         lat[i] = arrived[i] - observed[i];
-        if (arrived[i] > last)
-            last = arrived[i];
+        if (arrived[i] > last) last = arrived[i];
     }
     pthread_mutex_unlock(&lock);
     if (got != GROUPS) {
@@ -199,10 +197,9 @@ int main(void) {
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
-        handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
-        MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
-        MHD_OPTION_END);
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, handler,
+        NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, 2u,
+        MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "bench_notifier: receiver did not start\n");
         return 1;
@@ -220,8 +217,8 @@ int main(void) {
              port, port, tpl ? "template-open = " : "", tpl ? topen : "",
              tpl ? "\ntemplate-close = " : "", tpl ? tclose : "",
              tpl ? "\n" : "");
-    mon_config_t *cfg = mon_config_load_string(ini, "<bench>", err,
-                                               sizeof(err));
+    mon_config_t *cfg =
+        mon_config_load_string(ini, "<bench>", err, sizeof(err));
     if (!cfg) {
         fprintf(stderr, "bench_notifier: %s\n", err);
         return 1;
@@ -234,8 +231,8 @@ int main(void) {
             perror("mkdtemp");
             return 1;
         }
-        mon_notifier_t *nt = mon_notifier_new(&c, 1, dir, "http://dash/",
-                                              NULL, err, sizeof(err));
+        mon_notifier_t *nt = mon_notifier_new(&c, 1, dir, "http://dash/", NULL,
+                                              err, sizeof(err));
         if (!nt) {
             fprintf(stderr, "bench_notifier: %s\n", err);
             return 1;
@@ -266,7 +263,7 @@ int main(void) {
     printf("%-52s %14.1f %12s\n", "observe() per call, render+queue (us)",
            med(fo, offsetof(figures_t, observe_us)), "");
     printf("(%d groups, signed, %s templates, journal on disk, "
-           "median of %d runs)\n", GROUPS, tpl ? "sample" : "built-in",
-           RUNS);
+           "median of %d runs)\n",
+           GROUPS, tpl ? "sample" : "built-in", RUNS);
     return 0;
 }

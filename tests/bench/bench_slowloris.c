@@ -24,13 +24,11 @@ int main(void) {
     wp_tmpdir(dir, sizeof(dir));
     snprintf(ini, sizeof(ini), "%s.ini", dir);
     FILE *f = fopen(ini, "w");
-    if (!f)
-        return 1;
+    if (!f) return 1;
     fputs("[http]\ntimeout = 5s\n", f);
     fclose(f);
     wp_t w;
-    char *args[] = {"--replay", "samples/stalled.jsonl", "--config", ini,
-                    NULL};
+    char *args[] = {"--replay", "samples/stalled.jsonl", "--config", ini, NULL};
     if (wp_start(&w, dir, args) != 0) {
         fprintf(stderr, "bench_slowloris: warren did not start\n");
         return 1;

@@ -12,7 +12,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static size_t touch(const char *s) { return s ? strlen(s) : 0; }
+static size_t touch(const char *s) {
+    return s ? strlen(s) : 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     bc_kreq_t req;
@@ -44,20 +46,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             for (int32_t i = 0; i < req.u.join_group.protocol_cnt; i++) {
                 const bc_kreq_protocol_t *p = &req.u.join_group.protocols[i];
                 sum += touch(p->name);
-                if (p->metadata_len > 0) sum += p->metadata[p->metadata_len - 1];
+                if (p->metadata_len > 0)
+                    sum += p->metadata[p->metadata_len - 1];
             }
             break;
         case BC_API_OFFSET_COMMIT:
             for (int32_t i = 0; i < req.u.offset_commit.topic_cnt; i++)
                 for (int32_t j = 0; j < req.u.offset_commit.topics[i].part_cnt;
                      j++)
-                    sum += touch(req.u.offset_commit.topics[i].parts[j].metadata);
+                    sum +=
+                        touch(req.u.offset_commit.topics[i].parts[j].metadata);
             break;
         case BC_API_DESCRIBE_CONFIGS:
             for (int32_t i = 0; i < req.u.describe_configs.resource_cnt; i++) {
                 const bc_kreq_config_resource_t *r =
                     &req.u.describe_configs.resources[i];
-                for (int32_t j = 0; j < r->key_cnt; j++) sum += touch(r->keys[j]);
+                for (int32_t j = 0; j < r->key_cnt; j++)
+                    sum += touch(r->keys[j]);
             }
             break;
         default:

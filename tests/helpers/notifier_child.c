@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "evaluator/ev_group.h"
-#include "monitor/config/mon_config.h"
 #include "monitor/base/mon_log.h"
+#include "monitor/config/mon_config.h"
 #include "monitor/notify/mon_notifier.h"
 
 int main(int argc, char **argv) {
@@ -26,9 +26,10 @@ int main(int argc, char **argv) {
     mon_log_set_level(MON_LOG_FATAL);
     snprintf(ini, sizeof(ini),
              "[notifier hook]\nurl-open = %s\nmax-retries = 20\n"
-             "interval = 1s\nrepeat-every = 1h\n", argv[2]);
-    mon_config_t *cfg = mon_config_load_string(ini, "<child>", err,
-                                               sizeof(err));
+             "interval = 1s\nrepeat-every = 1h\n",
+             argv[2]);
+    mon_config_t *cfg =
+        mon_config_load_string(ini, "<child>", err, sizeof(err));
     if (!cfg) {
         fprintf(stderr, "%s\n", err);
         return 2;
@@ -38,8 +39,8 @@ int main(int argc, char **argv) {
     o.delivery.base_delay_ms = 20;
     o.delivery.max_delay_ms = 200;
     const mon_config_notifier_t *c = mon_config_notifier_at(cfg, 0);
-    mon_notifier_t *nt = mon_notifier_new(&c, 1, argv[1], "http://dash/",
-                                          &o, err, sizeof(err));
+    mon_notifier_t *nt =
+        mon_notifier_new(&c, 1, argv[1], "http://dash/", &o, err, sizeof(err));
     if (!nt) {
         fprintf(stderr, "%s\n", err);
         return 2;

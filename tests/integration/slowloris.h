@@ -27,12 +27,12 @@
 #include <unistd.h>
 
 typedef struct sl_result_s {
-    int attackers;    /* sockets opened */
-    int connected;    /* ... that connected */
-    int ended;        /* ... that the server ended (EOF/reset) */
-    int bytes_held;   /* header bytes the open ones sent in all */
+    int attackers;  /* sockets opened */
+    int connected;  /* ... that connected */
+    int ended;      /* ... that the server ended (EOF/reset) */
+    int bytes_held; /* header bytes the open ones sent in all */
     int probes, probes_ok;
-    double *lat_ms;   /* probes_ok latencies, sorted (malloc'd) */
+    double *lat_ms; /* probes_ok latencies, sorted (malloc'd) */
 } sl_result_t;
 
 static long sl_mono_ms(void) {
@@ -78,8 +78,7 @@ static int sl_cmp(const void *a, const void *b) {
 
 /* The p-th percentile (0..100) of a sorted array. */
 static double sl_pct(const double *v, int n, double p) {
-    if (n <= 0)
-        return 0;
+    if (n <= 0) return 0;
     int i = (int)(p / 100.0 * (n - 1) + 0.5);
     return v[i];
 }
@@ -87,8 +86,8 @@ static double sl_pct(const double *v, int n, double p) {
 /* Runs the attack with n sockets (0: probes only) for run_ms, then keeps
  * dripping until every attacking socket was ended or wait_end_ms more
  * passed. Returns 0, or -1 when sockets could not be made. */
-static int sl_run(int port, int n, long run_ms, long wait_end_ms,
-                  long drip_ms, long probe_ms, sl_result_t *out) {
+static int sl_run(int port, int n, long run_ms, long wait_end_ms, long drip_ms,
+                  long probe_ms, sl_result_t *out) {
     int *fd = calloc((size_t)(n ? n : 1), sizeof(int));
     int *open_ = calloc((size_t)(n ? n : 1), sizeof(int));
     int cap = 1024;
@@ -107,8 +106,7 @@ static int sl_run(int port, int n, long run_ms, long wait_end_ms,
         if (fd[i] < 0 ||
             bind(fd[i], (struct sockaddr *)&src, sizeof(src)) != 0) {
             for (int k = 0; k <= i; k++)
-                if (fd[k] >= 0)
-                    close(fd[k]);
+                if (fd[k] >= 0) close(fd[k]);
             free(fd);
             free(open_);
             return -1;
@@ -134,12 +132,11 @@ static int sl_run(int port, int n, long run_ms, long wait_end_ms,
         if (now >= next_drip) {
             next_drip = now + drip_ms;
             for (int i = 0; i < n; i++) {
-                if (!open_[i])
-                    continue;
+                if (!open_[i]) continue;
                 char b;
                 ssize_t r = recv(fd[i], &b, 1, MSG_DONTWAIT);
-                if (r == 0 || (r < 0 && errno != EAGAIN &&
-                               errno != EWOULDBLOCK) ||
+                if (r == 0 ||
+                    (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK) ||
                     send(fd[i], "X", 1, MSG_NOSIGNAL) < 0) {
                     open_[i] = 0;
                     out->ended++;
@@ -155,8 +152,8 @@ static int sl_run(int port, int n, long run_ms, long wait_end_ms,
             if (ms >= 0) {
                 if (out->probes_ok == cap) {
                     cap *= 2;
-                    out->lat_ms = realloc(out->lat_ms,
-                                          sizeof(double) * (size_t)cap);
+                    out->lat_ms =
+                        realloc(out->lat_ms, sizeof(double) * (size_t)cap);
                 }
                 out->lat_ms[out->probes_ok++] = ms;
             }

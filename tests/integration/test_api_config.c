@@ -15,8 +15,8 @@
 /* warren_proc.h is header-only; this program needs only part of it */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
-#include "tests/integration/warren_proc.h"
 #include "tests/integration/json_keys.h"
+#include "tests/integration/warren_proc.h"
 #pragma GCC diagnostic pop
 
 #define HOST "burrow-host"
@@ -25,9 +25,9 @@
 
 /* Strings of the configuration that no /v3/config body may contain. */
 static const char *const secrets[] = {
-    "services", "T000", "B000", "XXXX", "token=", "abc",
-    "whsecSECRET", "hdrVALUE", "Authorization", "X-Team",
-    "bob", "pw@", TOKEN, "hunter2pw", NULL};
+    "services", "T000",        "B000",     "XXXX",          "token=",
+    "abc",      "whsecSECRET", "hdrVALUE", "Authorization", "X-Team",
+    "bob",      "pw@",         TOKEN,      "hunter2pw",     NULL};
 
 static const char config_main[] =
     "[general]\n"
@@ -86,31 +86,28 @@ static const char config_main[] =
     "group-allowlist = ^nomatch$\n";
 
 /* A Kafka cluster nobody listens on: the source only logs its failures. */
-static const char config_kafka[] =
-    "[general]\n"
-    "name = " HOST "\n"
-    "\n"
-    "[cluster prod]\n"
-    "source = kafka\n"
-    "servers = 127.0.0.1:1,127.0.0.1:2\n"
-    "offset-refresh = 2\n"
-    "group-allowlist = ^billing-\n"
-    "kafka.client.id = warren-test\n"
-    "kafka.security.protocol = SASL_PLAINTEXT\n"
-    "kafka.sasl.mechanism = PLAIN\n"
-    "kafka.sasl.username = warren\n"
-    "kafka.sasl.password = hunter2pw\n";
+static const char config_kafka[] = "[general]\n"
+                                   "name = " HOST "\n"
+                                   "\n"
+                                   "[cluster prod]\n"
+                                   "source = kafka\n"
+                                   "servers = 127.0.0.1:1,127.0.0.1:2\n"
+                                   "offset-refresh = 2\n"
+                                   "group-allowlist = ^billing-\n"
+                                   "kafka.client.id = warren-test\n"
+                                   "kafka.security.protocol = SASL_PLAINTEXT\n"
+                                   "kafka.sasl.mechanism = PLAIN\n"
+                                   "kafka.sasl.username = warren\n"
+                                   "kafka.sasl.password = hunter2pw\n";
 
 static wp_t w;
 
 static void cleanup(void) {
     char cmd[700];
-    if (w.pid > 0)
-        wp_stop(&w, NULL);
+    if (w.pid > 0) wp_stop(&w, NULL);
     if (w.dir[0]) {
         snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", w.dir, w.log);
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", w.dir);
+        if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", w.dir);
     }
     curl_global_cleanup();
 }
@@ -152,8 +149,7 @@ static void stop(void) {
 /* GET path; asserts the status and returns the body (caller frees). */
 static char *get_raw(const char *path, long want) {
     wp_resp_t r;
-    cr_assert_eq(wp_http(&w, "GET", path, NULL, NULL, &r), 0, "GET %s",
-                 path);
+    cr_assert_eq(wp_http(&w, "GET", path, NULL, NULL, &r), 0, "GET %s", path);
     cr_assert_eq(r.status, want, "GET %s: HTTP %ld, want %ld: %s", path,
                  r.status, want, r.body);
     cr_assert(strstr(r.ctype, "application/json"), "GET %s: type %s", path,
@@ -210,14 +206,14 @@ Test(api_config, main_config_level_is_the_current_log_level) {
     start(config_main);
     wp_resp_t r;
     cr_assert_eq(wp_http(&w, "POST", "/v3/admin/loglevel",
-                         "{\"level\":\"warn\"}",
-                         "Authorization: Bearer " TOKEN, &r),
+                         "{\"level\":\"warn\"}", "Authorization: Bearer " TOKEN,
+                         &r),
                  0);
     cr_assert_eq(r.status, 200, "%s", r.body);
     wp_resp_free(&r);
     cJSON *j = get_json("/v3/config", 200);
-    cr_expect_str_eq(
-        str_at(cJSON_GetObjectItem(j, "logging"), "level"), "warn");
+    cr_expect_str_eq(str_at(cJSON_GetObjectItem(j, "logging"), "level"),
+                     "warn");
     cJSON_Delete(j);
     stop();
 }
@@ -300,8 +296,7 @@ Test(api_config, consumer_modules_are_one_per_cluster) {
     start(config_main);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char path[64], cpath[64];
-        snprintf(path, sizeof(path), "/v3/config/consumer/%s",
-                 cases[i].name);
+        snprintf(path, sizeof(path), "/v3/config/consumer/%s", cases[i].name);
         snprintf(cpath, sizeof(cpath), "/v3/kafka/%s", cases[i].name);
         cJSON *j = get_json(path, 200);
         cJSON *cl = get_json(cpath, 200);
@@ -325,8 +320,8 @@ Test(api_config, consumer_modules_are_one_per_cluster) {
         cr_expect_str_eq(str_at(mod, "offsets-topic"), "__consumer_offsets");
         cr_expect(cJSON_IsFalse(cJSON_GetObjectItem(mod, "start-latest")));
         /* the same client-profile object as the cluster's detail */
-        char *a = cJSON_PrintUnformatted(
-            cJSON_GetObjectItem(mod, "client-profile"));
+        char *a =
+            cJSON_PrintUnformatted(cJSON_GetObjectItem(mod, "client-profile"));
         char *b = cJSON_PrintUnformatted(cJSON_GetObjectItem(
             cJSON_GetObjectItem(cl, "module"), "client-profile"));
         cr_expect_str_eq(a, b, "%s client-profile", path);
@@ -374,14 +369,13 @@ Test(api_config, notifier_urls_keep_only_scheme_host_and_port) {
     start(config_main);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char path[64];
-        snprintf(path, sizeof(path), "/v3/config/notifier/%s",
-                 cases[i].name);
+        snprintf(path, sizeof(path), "/v3/config/notifier/%s", cases[i].name);
         cJSON *j = get_json(path, 200);
         cJSON *mod = cJSON_GetObjectItem(j, "module");
         cr_expect_str_eq(str_at(mod, "url-open"), cases[i].url_open, "%s",
                          path);
-        cr_expect_str_eq(str_at(mod, "url-close"), cases[i].url_close,
-                         "%s", path);
+        cr_expect_str_eq(str_at(mod, "url-close"), cases[i].url_close, "%s",
+                         path);
         cr_expect_eq(cJSON_GetObjectItem(mod, "threshold")->valueint, 2,
                      "%s: default threshold WARN is Burrow's 2", path);
         cJSON_Delete(j);
@@ -459,8 +453,7 @@ static void expect_same_as_kafka(const char *name, long want) {
         free(k1);
         free(c);
         free(k2);
-        if (stable)
-            return;
+        if (stable) return;
         wp_sleep_ms(100);
     }
     cr_assert_fail("%s never read the same twice", kpath);
@@ -474,10 +467,10 @@ Test(api_config, cluster_detail_is_the_kafka_cluster_detail) {
     cJSON *j = get_json("/v3/config/cluster/trace", 200);
     expect_keys(j, "error,message,module,request", "cluster detail");
     cr_expect_str_eq(str_at(j, "message"), "cluster module detail returned");
-    cr_expect_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "module"),
-                                     "topic-refresh")
-                     ->valueint,
-                 120);
+    cr_expect_eq(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(j, "module"), "topic-refresh")
+            ->valueint,
+        120);
     cJSON_Delete(j);
     stop();
 }

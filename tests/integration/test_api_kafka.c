@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http/server/api_json.h"
 #include "http/routes/api_metrics.h"
 #include "http/routes/api_routes_kafka.h"
+#include "http/server/api_json.h"
 #include "http/server/api_server.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/store/mon_history.h"
@@ -75,7 +75,9 @@ static void setup(void) {
     fill_store();
     hist = mon_history_new(86400000LL, 60000, 7 * 86400000LL);
     config = mon_config_new_default();
-    mon_query_src_t qs = {.store = store, .history = hist, .config = config,
+    mon_query_src_t qs = {.store = store,
+                          .history = hist,
+                          .config = config,
                           .clock = fixed_clock};
     ev_params_default(&qs.params);
     qs.params.rules = EV_RULES_BURROW; /* the fixtures are Burrow's */
@@ -332,8 +334,8 @@ Test(api_kafka, status_of_stopped_group_matches_burrow_example) {
     cr_assert_str_eq(str_at(st, "explanation"), str_at(p, "explanation"));
     /* No source gives time lag here: unknown is null, not 0. */
     cr_assert(cJSON_IsNull(cJSON_GetObjectItem(p, "time_lag_s")));
-    cr_assert(cJSON_IsNull(cJSON_GetObjectItem(st, "max_time_lag_s")),
-              "%s", r.body);
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItem(st, "max_time_lag_s")), "%s",
+              r.body);
     cJSON_Delete(doc);
     free(r.body);
 }

@@ -22,8 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "http/server/api_json.h"
 #include "http/routes/api_admin.h"
+#include "http/server/api_json.h"
 #include "http/server/api_server.h"
 #include "monitor/base/mon_log.h"
 
@@ -463,12 +463,13 @@ Test(api_server, chunked_body_over_limit_is_413) {
     static char req[80000];
     char out[4096];
     size_t n;
-    n = (size_t)snprintf(req, sizeof(req),
-                         "POST /v3/admin/loglevel HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                         "Authorization: Bearer " TOKEN "\r\n"
-                         "Content-Type: application/json\r\n"
-                         "Transfer-Encoding: chunked\r\n"
-                         "Connection: close\r\n\r\n");
+    n = (size_t)snprintf(
+        req, sizeof(req),
+        "POST /v3/admin/loglevel HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Authorization: Bearer " TOKEN "\r\n"
+        "Content-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n"
+        "Connection: close\r\n\r\n");
     for (int i = 0; i < 9; i++) {
         n += (size_t)snprintf(req + n, sizeof(req) - n, "2000\r\n");
         memset(req + n, ' ', 0x2000);
@@ -975,14 +976,14 @@ Test(api_server, listen_tells_the_port_before_routes_and_start) {
     cr_assert_gt(port, 0);
     cr_assert_eq(api_server_listen(srv, err, sizeof(err)), -1,
                  "listening twice is refused");
-    cr_assert_eq(api_server_route(srv, "GET", "/t/slow", h_slow, NULL, err,
-                                  sizeof(err)),
-                 0, "routes are still accepted after listen: %s", err);
+    cr_assert_eq(
+        api_server_route(srv, "GET", "/t/slow", h_slow, NULL, err, sizeof(err)),
+        0, "routes are still accepted after listen: %s", err);
     cr_assert_eq(api_server_start(srv, err, sizeof(err)), 0, "%s", err);
     cr_assert_eq(api_server_port(srv), port, "start serves the bound port");
-    cr_assert_eq(api_server_route(srv, "GET", "/t/late", h_slow, NULL, err,
-                                  sizeof(err)),
-                 -1, "routes are frozen at start");
+    cr_assert_eq(
+        api_server_route(srv, "GET", "/t/late", h_slow, NULL, err, sizeof(err)),
+        -1, "routes are frozen at start");
     http("GET", "/t/slow", NULL, NULL, &r);
     cr_assert_eq(r.status, 200);
     cr_assert_str_eq(r.body, "slow done");

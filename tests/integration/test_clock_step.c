@@ -38,8 +38,8 @@ static size_t stream_sink(char *data, size_t size, size_t n, void *arg) {
     return stop ? 0 : size * n;
 }
 
-static int stream_progress(void *arg, curl_off_t a, curl_off_t b,
-                           curl_off_t c, curl_off_t d) {
+static int stream_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c,
+                           curl_off_t d) {
     stream_t *s = arg;
     (void)a, (void)b, (void)c, (void)d;
     pthread_mutex_lock(&s->lock);
@@ -90,25 +90,20 @@ static void scan(stream_t *s, size_t from, seen_t *out) {
             snprintf(event, sizeof(event), "%s", line + 7);
             continue;
         }
-        if (strncmp(line, "data: ", 6))
-            continue;
+        if (strncmp(line, "data: ", 6)) continue;
         cJSON *j = cJSON_Parse(line + 6);
-        if (!j)
-            continue; /* a line cut by the end of the buffer */
+        if (!j) continue; /* a line cut by the end of the buffer */
         if (!strcmp(event, "tick")) {
             int64_t t = (int64_t)cJSON_GetObjectItem(j, "t")->valuedouble;
-            if (out->ticks && t < out->last_t)
-                out->t_went_back = 1;
+            if (out->ticks && t < out->last_t) out->t_went_back = 1;
             out->ticks++;
             out->last_t = t;
             cJSON *g;
             cJSON_ArrayForEach(g, cJSON_GetObjectItem(j, "groups")) {
-                const char *name =
-                    cJSON_GetObjectItem(g, "group")->valuestring;
+                const char *name = cJSON_GetObjectItem(g, "group")->valuestring;
                 for (int i = 0; i < 3; i++)
                     if (!strcmp(name, watched[i]))
-                        snprintf(out->status[i], sizeof(out->status[i]),
-                                 "%s",
+                        snprintf(out->status[i], sizeof(out->status[i]), "%s",
                                  cJSON_GetObjectItem(g, "status")->valuestring);
             }
         } else if (!strcmp(event, "status")) {
@@ -194,8 +189,8 @@ Test(clock_step, a_wall_clock_step_back_neither_blinds_nor_pages,
             break;
         cr_assert_lt(wp_mono_ms(), deadline,
                      "demo never settled: reports %s, billing %s, "
-                     "archiver %s", seen.status[0], seen.status[1],
-                     seen.status[2]);
+                     "archiver %s",
+                     seen.status[0], seen.status[1], seen.status[2]);
         wp_sleep_ms(200);
     }
 
@@ -207,8 +202,7 @@ Test(clock_step, a_wall_clock_step_back_neither_blinds_nor_pages,
     deadline = wp_mono_ms() + 60000;
     do {
         scan(&s, mark, &seen);
-        if (seen.ticks >= 15)
-            break;
+        if (seen.ticks >= 15) break;
         wp_sleep_ms(200);
     } while (wp_mono_ms() < deadline);
     pthread_mutex_lock(&s.lock);
@@ -218,8 +212,10 @@ Test(clock_step, a_wall_clock_step_back_neither_blinds_nor_pages,
     char *log = wp_read_file(w.log, NULL);
     cr_assert_eq(wp_stop(&w, NULL), 0);
 
-    cr_assert_geq(seen.ticks, 15, "only %d evaluations in 60 s after the "
-                                  "step", seen.ticks);
+    cr_assert_geq(seen.ticks, 15,
+                  "only %d evaluations in 60 s after the "
+                  "step",
+                  seen.ticks);
     cr_assert_eq(seen.changes, 0, "a status changed after the step (%s)",
                  seen.change);
     cr_assert_str_eq(seen.status[0], "ERR", "the stopped consumer");

@@ -37,8 +37,8 @@ static void assert_same(const char *dir, const char *leaf,
                   now.mtime.tv_nsec == before->mtime.tv_nsec,
               "%s was rewritten", leaf);
     cr_assert_eq(now.len, before->len, "%s changed size", leaf);
-    cr_assert(memcmp(now.bytes, before->bytes, now.len) == 0,
-              "%s changed", leaf);
+    cr_assert(memcmp(now.bytes, before->bytes, now.len) == 0, "%s changed",
+              leaf);
     free(now.bytes);
 }
 
@@ -52,8 +52,8 @@ static int count_lines(const char *s) {
 /* Runs a second serve on `dir`, on `listen`; returns its exit code and
  * output (malloc'd) in *out. */
 static int second_serve(const char *dir, const char *listen, char **out) {
-    char *args[] = {"serve", "--listen", (char *)listen, "--data-dir",
-                    (char *)dir, "--replay", TRACE, NULL};
+    char *args[] = {"serve",     "--listen", (char *)listen, "--data-dir",
+                    (char *)dir, "--replay", TRACE,          NULL};
     return wp_run(args, out);
 }
 
@@ -135,15 +135,16 @@ Test(data_dir, snapshots_keep_their_interval_below_expire_cache) {
     int seen = 0;
     long deadline = wp_mono_ms() + 20000;
     while (seen < 2 && wp_mono_ms() < deadline) {
-        if (stat(path, &sb) == 0 &&
-            (!seen || sb.st_ino != first.st_ino)) {
+        if (stat(path, &sb) == 0 && (!seen || sb.st_ino != first.st_ino)) {
             first = sb;
             seen++;
         }
         wp_sleep_ms(100);
     }
-    cr_assert_eq(seen, 2, "%d snapshot(s) in 20 s with snapshot-interval "
-                          "1s", seen);
+    cr_assert_eq(seen, 2,
+                 "%d snapshot(s) in 20 s with snapshot-interval "
+                 "1s",
+                 seen);
     cr_assert_eq(wp_stop(&w, NULL), 0);
     unlink(cfgpath);
 }

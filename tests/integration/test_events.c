@@ -69,12 +69,12 @@ static void setup(void) {
     snprintf(dir, sizeof(dir), "/tmp/warren-events-XXXXXX");
     cr_assert_not_null(mkdtemp(dir));
     cfg = mon_config_new_default();
-    cr_assert_eq(mon_config_override(cfg, NULL, dir, err, sizeof(err)), 0,
-                 "%s", err);
+    cr_assert_eq(mon_config_override(cfg, NULL, dir, err, sizeof(err)), 0, "%s",
+                 err);
     svc = mon_service_new(cfg, err, sizeof(err));
     cr_assert_not_null(svc, "%s", err);
-    mon_query_events_t events = {.change = on_change, .tick = on_tick,
-                                 .arg = &cap};
+    mon_query_events_t events = {
+        .change = on_change, .tick = on_tick, .arg = &cap};
     mon_service_set_events(svc, &events);
 }
 
@@ -105,8 +105,8 @@ static void expect(size_t i, const char *event, const char *json) {
 }
 
 Test(events, a_new_group_is_a_transition_from_notfound_then_a_tick) {
-    mon_store_cluster_t *cl = mon_store_cluster(mon_service_store(svc),
-                                                "local");
+    mon_store_cluster_t *cl =
+        mon_store_cluster(mon_service_store(svc), "local");
     char want[1024];
     caught_up(cl);
     mon_service_eval_pass(svc, T0 + 1000);
@@ -131,22 +131,23 @@ Test(events, a_new_group_is_a_transition_from_notfound_then_a_tick) {
 }
 
 Test(events, a_transition_lists_only_the_non_ok_partitions) {
-    mon_store_cluster_t *cl = mon_store_cluster(mon_service_store(svc),
-                                                "local");
+    mon_store_cluster_t *cl =
+        mon_store_cluster(mon_service_store(svc), "local");
     caught_up(cl);
     mon_service_eval_pass(svc, T0 + 1000);
     /* Partition 1 keeps committing; partition 0 commits once more and
      * then stops while its head moves on (past every head sample at or
      * below its offset: Burrow's STOP). */
-    cr_assert_eq(mon_store_commit(cl, "g", "t", 0, 1000, T0 + 10000, NULL,
-                                  NULL), 0);
+    cr_assert_eq(
+        mon_store_commit(cl, "g", "t", 0, 1000, T0 + 10000, NULL, NULL), 0);
     for (int i = 1; i <= 12; i++) {
-        cr_assert_eq(mon_store_head(cl, "t", 0, 2, 1000 + i * 100,
-                                    T0 + i * 10000), 0);
-        cr_assert_eq(mon_store_head(cl, "t", 1, 2, 1000 + i * 100,
-                                    T0 + i * 10000), 0);
+        cr_assert_eq(
+            mon_store_head(cl, "t", 0, 2, 1000 + i * 100, T0 + i * 10000), 0);
+        cr_assert_eq(
+            mon_store_head(cl, "t", 1, 2, 1000 + i * 100, T0 + i * 10000), 0);
         cr_assert_eq(mon_store_commit(cl, "g", "t", 1, 1000 + i * 100,
-                                      T0 + i * 10000, NULL, NULL), 0);
+                                      T0 + i * 10000, NULL, NULL),
+                     0);
     }
     clear();
     mon_service_eval_pass(svc, T0 + 600000);
@@ -162,8 +163,8 @@ Test(events, a_transition_lists_only_the_non_ok_partitions) {
     cr_assert_str_eq(cJSON_GetObjectItem(j, "previous")->valuestring, "OK");
     cr_assert_str_eq(cJSON_GetObjectItem(j, "label")->valuestring,
                      ev_status_label(EV_ERR));
-    cr_assert_neq(cJSON_GetObjectItem(j, "explanation")->valuestring[0],
-                  '\0', "the partition that decided it is explained");
+    cr_assert_neq(cJSON_GetObjectItem(j, "explanation")->valuestring[0], '\0',
+                  "the partition that decided it is explained");
     cr_assert_eq(cJSON_GetObjectItem(j, "totallag")->valuedouble, 1200);
     cJSON *parts = cJSON_GetObjectItem(j, "partitions");
     cr_assert_eq(cJSON_GetArraySize(parts), 1, "%s", cap.json[0]);

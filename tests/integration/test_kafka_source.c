@@ -17,8 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "monitor/config/mon_config.h"
 #include "monitor/base/mon_log.h"
+#include "monitor/config/mon_config.h"
 #include "monitor/sources/mon_source_kafka.h"
 #include "monitor/store/mon_store.h"
 
@@ -48,8 +48,7 @@ static void sleep_ms(int ms) {
 static const char *helper_path(void) {
     static char path[512];
     const char *mock = getenv("KAFKA_MOCK");
-    if (mock && mock[0])
-        return mock;
+    if (mock && mock[0]) return mock;
     const char *build = getenv("BUILD");
     snprintf(path, sizeof(path), "%s/helpers/kafka_mock",
              build && build[0] ? build : "build/default");
@@ -151,8 +150,8 @@ typedef struct rig_s {
 /* Starts the helper and a source on it; the store has min-distance
  * min_distance_ms and expire-group expire_ms (0: Burrow's 7 days). */
 static void rig_start_expiring(rig_t *r, const char *extra,
-                               int64_t min_distance_ms,
-                               const char *stop_after, int64_t expire_ms) {
+                               int64_t min_distance_ms, const char *stop_after,
+                               int64_t expire_ms) {
     char ini[2048], err[512];
     mon_log_set_level(MON_LOG_ERROR);
     mock_start(&r->mock, stop_after);

@@ -30,12 +30,12 @@
 #include <openssl/hmac.h>
 
 #include "evaluator/ev_group.h"
-#include "monitor/config/mon_config.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_version.h"
+#include "monitor/config/mon_config.h"
 #include "monitor/notify/mon_notifier.h"
-#include "monitor/store/mon_store.h"
 #include "monitor/sources/mon_trace.h"
+#include "monitor/store/mon_store.h"
 
 #define SECRET "whsec_integration"
 
@@ -74,8 +74,7 @@ static void teardown(void) {
     mon_config_destroy(cfg);
     cfg = NULL;
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        cr_log_warn("cannot remove %s", dir);
+    if (system(cmd) != 0) cr_log_warn("cannot remove %s", dir);
 }
 
 static mon_notifier_t *make(const char *ini) {
@@ -91,8 +90,8 @@ static mon_notifier_t *make(const char *ini) {
     const mon_config_notifier_t *v[4];
     for (size_t i = 0; i < n; i++)
         v[i] = mon_config_notifier_at(cfg, i);
-    mon_notifier_t *nt = mon_notifier_new(v, n, dir, "http://dash/", &o,
-                                          err, sizeof(err));
+    mon_notifier_t *nt =
+        mon_notifier_new(v, n, dir, "http://dash/", &o, err, sizeof(err));
     cr_assert_not_null(nt, "notifier: %s", err);
     return nt;
 }
@@ -170,9 +169,9 @@ Test(notifier, stalled_trace_gives_one_open_and_one_close_with_same_id,
     while (fgets(line, sizeof(line), f)) {
         mon_trace_event_t e;
         cr_assert_eq(mon_trace_parse_line(rd, line, strcspn(line, "\n"), &e,
-                                          err, sizeof(err)), 0, "%s", err);
-        if (e.type != MON_TRACE_HEAD && e.type != MON_TRACE_COMMIT)
-            continue;
+                                          err, sizeof(err)),
+                     0, "%s", err);
+        if (e.type != MON_TRACE_HEAD && e.type != MON_TRACE_COMMIT) continue;
         if (last_t >= 0 && e.t > last_t) {
             mon_store_group_eval(st, "local", "pdf-render", last_t, &burrow,
                                  &ev);
@@ -183,8 +182,8 @@ Test(notifier, stalled_trace_gives_one_open_and_one_close_with_same_id,
             mon_store_head(cl, e.topic, e.partition, e.partitions, e.offset,
                            e.t);
         else
-            mon_store_commit(cl, e.group, e.topic, e.partition, e.offset,
-                             e.t, e.owner, e.client_id);
+            mon_store_commit(cl, e.group, e.topic, e.partition, e.offset, e.t,
+                             e.owner, e.client_id);
     }
     fclose(f);
     mon_trace_reader_destroy(rd);
@@ -218,8 +217,9 @@ Test(notifier, stalled_trace_gives_one_open_and_one_close_with_same_id,
     cr_assert_str_eq(cJSON_GetObjectItem(jc, "status")->valuestring, "OK");
     cJSON *parts = cJSON_GetObjectItem(jo, "partitions");
     cr_assert_eq(cJSON_GetArraySize(parts), 1);
-    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(parts, 0),
-                                         "status")->valuestring, "STALL");
+    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(parts, 0), "status")
+                         ->valuestring,
+                     "STALL");
     char want[128];
     snprintf(want, sizeof(want), "/close/%s", id);
     cr_assert_str_eq(c->path, want);
@@ -243,8 +243,7 @@ Test(notifier, default_repeats_reach_the_receiver_every_repeat_every,
     char ini[256];
     rcv_start(&rA, 0);
     snprintf(ini, sizeof(ini),
-             "[notifier hook]\nurl-open = http://127.0.0.1:%d/open\n",
-             rA.port);
+             "[notifier hook]\nurl-open = http://127.0.0.1:%d/open\n", rA.port);
     mon_notifier_t *nt = make(ini);
     fake_t e;
     fake(&e, "stuck", EV_ERR);
@@ -253,8 +252,7 @@ Test(notifier, default_repeats_reach_the_receiver_every_repeat_every,
     for (int64_t t = t0; t <= t0 + 9 * 60 * min; t += min) {
         int q = mon_notifier_observe(nt, &e.ev, t);
         /* delivered before the next, so the outbox merges none */
-        if (q)
-            cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
+        if (q) cr_assert_eq(mon_notifier_wait_idle(nt, 20000), 0);
         queued += q;
     }
     cr_assert_eq(queued, 3);
@@ -272,8 +270,8 @@ Test(notifier, default_repeats_reach_the_receiver_every_repeat_every,
     mon_notifier_destroy(nt);
 }
 
-Test(notifier, signature_verifies_with_an_independent_hmac,
-     .init = setup, .fini = teardown) {
+Test(notifier, signature_verifies_with_an_independent_hmac, .init = setup,
+     .fini = teardown) {
     char ini[512];
     rcv_start(&rA, 0);
     snprintf(ini, sizeof(ini),
@@ -291,8 +289,8 @@ Test(notifier, signature_verifies_with_an_independent_hmac,
     req_t *q = &rA.reqs[0];
     long long t = 0;
     char hexmac[65] = "";
-    cr_assert_eq(sscanf(q->signature, "t=%lld,v1=%64[0-9a-f]", &t, hexmac),
-                 2, "header: %s", q->signature);
+    cr_assert_eq(sscanf(q->signature, "t=%lld,v1=%64[0-9a-f]", &t, hexmac), 2,
+                 "header: %s", q->signature);
     cr_assert(t >= before && t <= after);
     char ua[120];
     snprintf(ua, sizeof(ua), "Warren/%s", mon_version());
@@ -349,7 +347,8 @@ Test(notifier, receiver_down_then_up_within_retry_budget_gets_it_once,
     int port = free_port();
     snprintf(ini, sizeof(ini),
              "[notifier hook]\nurl-open = http://127.0.0.1:%d/\n"
-             "max-retries = 20\n", port);
+             "max-retries = 20\n",
+             port);
     mon_notifier_t *nt = make(ini);
     fake_t f;
     fake(&f, "gdown", EV_ERR);
@@ -364,8 +363,7 @@ Test(notifier, receiver_down_then_up_within_retry_budget_gets_it_once,
         uint32_t att = n ? v[0].attempts : 0;
         seq = n ? v[0].seq : 0;
         mon_delivery_list_free(v, n);
-        if (att >= 2)
-            break;
+        if (att >= 2) break;
         sleep_ms(5);
     }
     cr_assert_eq(mon_notifier_delivery(nt, seq, &in), 0);
@@ -406,7 +404,8 @@ Test(notifier, hanging_receiver_delays_neither_other_notifier_nor_observe,
     /* observe still queues, and fast delivers it, during the hang. */
     cr_assert_eq(mon_notifier_observe(nt, &f2.ev, wall_ms()), 2);
     cr_assert_eq(rcv_wait(&rB, 2), 2);
-    cr_assert_eq(rcv_wait(&rA, 2), 2, "slow's second request is not "
+    cr_assert_eq(rcv_wait(&rA, 2), 2,
+                 "slow's second request is not "
                  "stuck behind the first either");
     cr_assert_eq(rcv_wait_hanging(&rA, 2), 2, "both still hanging");
     mon_notifier_view_t v;
@@ -428,8 +427,7 @@ Test(notifier, client_error_is_failed_at_once_with_the_status_line,
     rA.status = 404;
     rcv_start(&rA, 0);
     snprintf(ini, sizeof(ini),
-             "[notifier hook]\nurl-open = http://127.0.0.1:%d/nope\n",
-             rA.port);
+             "[notifier hook]\nurl-open = http://127.0.0.1:%d/nope\n", rA.port);
     mon_notifier_t *nt = make(ini);
     fake_t f;
     fake(&f, "g404", EV_WARN);
@@ -445,14 +443,14 @@ Test(notifier, client_error_is_failed_at_once_with_the_status_line,
     mon_notifier_destroy(nt);
 }
 
-Test(notifier, retries_stop_at_max_retries,
-     .init = setup, .fini = teardown) {
+Test(notifier, retries_stop_at_max_retries, .init = setup, .fini = teardown) {
     char ini[512];
     rA.status = 503;
     rcv_start(&rA, 0);
     snprintf(ini, sizeof(ini),
              "[notifier hook]\nurl-open = http://127.0.0.1:%d/\n"
-             "max-retries = 3\n", rA.port);
+             "max-retries = 3\n",
+             rA.port);
     mon_notifier_t *nt = make(ini);
     fake_t f;
     fake(&f, "g503", EV_WARN);
@@ -467,8 +465,7 @@ Test(notifier, retries_stop_at_max_retries,
     mon_notifier_destroy(nt);
 }
 
-Test(notifier, retry_after_is_honoured,
-     .init = setup, .fini = teardown) {
+Test(notifier, retry_after_is_honoured, .init = setup, .fini = teardown) {
     char ini[512];
     rA.fail_first = 1;
     rA.fail_status = 429;
@@ -492,8 +489,8 @@ Test(notifier, retry_after_is_honoured,
     mon_notifier_destroy(nt);
 }
 
-Test(notifier, flap_control_suppresses_alternating_warn_ok,
-     .init = setup, .fini = teardown) {
+Test(notifier, flap_control_suppresses_alternating_warn_ok, .init = setup,
+     .fini = teardown) {
     char ini[1024];
     rcv_start(&rA, 0);
     rcv_start(&rB, 0);
@@ -526,16 +523,16 @@ Test(notifier, flap_control_suppresses_alternating_warn_ok,
     mon_notifier_destroy(nt);
 }
 
-Test(notifier, close_never_overtakes_its_open,
-     .init = setup, .fini = teardown) {
+Test(notifier, close_never_overtakes_its_open, .init = setup,
+     .fini = teardown) {
     char ini[512];
     rA.hang_first = 1; /* the open hangs until released */
     rcv_start(&rA, 0);
     snprintf(ini, sizeof(ini),
              "[notifier hook]\nurl-open = http://127.0.0.1:%d/o\n"
              "url-close = http://127.0.0.1:%d/c\nsend-close = true\n"
-             "interval = 1s\ntimeout = 30s\nclose-after = 1\n", rA.port,
-             rA.port);
+             "interval = 1s\ntimeout = 30s\nclose-after = 1\n",
+             rA.port, rA.port);
     mon_notifier_t *nt = make(ini);
     fake_t w, ok, other;
     fake(&w, "g", EV_WARN);
@@ -561,14 +558,15 @@ Test(notifier, close_never_overtakes_its_open,
     mon_notifier_destroy(nt);
 }
 
-Test(notifier, destroy_during_a_hanging_request_keeps_it_queued,
-     .init = setup, .fini = teardown) {
+Test(notifier, destroy_during_a_hanging_request_keeps_it_queued, .init = setup,
+     .fini = teardown) {
     char ini[512];
     rA.hang_first = 1;
     rcv_start(&rA, 0);
     snprintf(ini, sizeof(ini),
              "[notifier hook]\nurl-open = http://127.0.0.1:%d/\n"
-             "timeout = 60s\ninterval = 1s\nrepeat-every = 1h\n", rA.port);
+             "timeout = 60s\ninterval = 1s\nrepeat-every = 1h\n",
+             rA.port);
     mon_notifier_t *nt = make(ini);
     fake_t f;
     fake(&f, "g-stop", EV_ERR);
@@ -597,8 +595,7 @@ static pid_t spawn_child(const char *url, int *outfd) {
     const char *build = getenv("BUILD");
     snprintf(bin, sizeof(bin), "%s/helpers/notifier_child",
              build && *build ? build : "build/default");
-    cr_assert_eq(access(bin, X_OK), 0, "%s is missing (make it first)",
-                 bin);
+    cr_assert_eq(access(bin, X_OK), 0, "%s is missing (make it first)", bin);
     int p[2];
     cr_assert_eq(pipe(p), 0);
     pid_t pid = fork();
@@ -620,10 +617,8 @@ static void expect_line(int fd, const char *want) {
     size_t n = 0;
     while (n < sizeof(buf) - 1) {
         ssize_t r = read(fd, buf + n, 1);
-        if (r <= 0)
-            break;
-        if (buf[n] == '\n')
-            break;
+        if (r <= 0) break;
+        if (buf[n] == '\n') break;
         n++;
     }
     buf[n] = '\0';
@@ -641,7 +636,8 @@ static mon_notifier_t *reopen_like_child(const char *url) {
     char ini[512];
     snprintf(ini, sizeof(ini),
              "[notifier hook]\nurl-open = %s\nmax-retries = 20\n"
-             "interval = 1s\nrepeat-every = 1h\n", url);
+             "interval = 1s\nrepeat-every = 1h\n",
+             url);
     return make(ini);
 }
 
@@ -675,8 +671,8 @@ Test(notifier, kill9_while_receiver_down_delivers_once_after_restart,
     cr_assert_eq(rcv_count(&rA), 1, "nothing resent by a second restart");
 }
 
-Test(notifier, kill9_before_the_answer_resends_with_the_same_key,
-     .init = setup, .fini = teardown) {
+Test(notifier, kill9_before_the_answer_resends_with_the_same_key, .init = setup,
+     .fini = teardown) {
     char url[128];
     int fd;
     rA.hang_first = 1; /* the child's request is never answered */
@@ -748,12 +744,13 @@ Test(notifier, notify_test_command_sends_one_and_prints_the_outcome,
     snprintf(ini, sizeof(ini),
              "[general]\ndata-dir = %s/data\n"
              "[notifier ops]\nurl-open = http://127.0.0.1:%d/ops\n"
-             "template-open = %s\nsecret = abc\n", dir, rA.port, tpl);
+             "template-open = %s\nsecret = abc\n",
+             dir, rA.port, tpl);
     f = fopen(path, "w");
     fputs(ini, f);
     fclose(f);
     char *argv[] = {(char *)warren_bin(), "notify", "test", "--config", path,
-                    "--notifier", "ops", NULL};
+                    "--notifier",         "ops",    NULL};
     int rc = run_warren(argv, out, sizeof(out));
     cr_assert_eq(rc, 0, "rc %d, output: %s", rc, out);
     cr_assert(strstr(out, "delivered"), "%s", out);
@@ -771,14 +768,14 @@ Test(notifier, notify_test_command_sends_one_and_prints_the_outcome,
                   "a test send never touches the daemon's journal");
 
     rA.status = 410;
-    char *argv2[] = {(char *)warren_bin(), "notify", "test", "--config",
-                     path, "--notifier", "ops", NULL};
+    char *argv2[] = {(char *)warren_bin(), "notify", "test", "--config", path,
+                     "--notifier",         "ops",    NULL};
     rc = run_warren(argv2, out, sizeof(out));
     cr_assert_eq(rc, 1, "rc %d, output: %s", rc, out);
     cr_assert(strstr(out, "410"), "%s", out);
 
-    char *argv3[] = {(char *)warren_bin(), "notify", "test", "--config",
-                     path, "--notifier", "nope", NULL};
+    char *argv3[] = {(char *)warren_bin(), "notify", "test", "--config", path,
+                     "--notifier",         "nope",   NULL};
     rc = run_warren(argv3, out, sizeof(out));
     cr_assert_eq(rc, 2, "rc %d, output: %s", rc, out);
     cr_assert(strstr(out, "nope"), "%s", out);
@@ -794,12 +791,13 @@ Test(notifier, notify_test_reports_a_template_error_with_file_and_line,
     snprintf(path, sizeof(path), "%s/w.ini", dir);
     snprintf(ini, sizeof(ini),
              "[notifier ops]\nurl-open = http://127.0.0.1:1/\n"
-             "template-open = %s\n", tpl);
+             "template-open = %s\n",
+             tpl);
     f = fopen(path, "w");
     fputs(ini, f);
     fclose(f);
     char *argv[] = {(char *)warren_bin(), "notify", "test", "--config", path,
-                    "--notifier", "ops", NULL};
+                    "--notifier",         "ops",    NULL};
     int rc = run_warren(argv, out, sizeof(out));
     cr_assert_eq(rc, 2, "rc %d, output: %s", rc, out);
     char want[300];
@@ -812,14 +810,15 @@ Test(notifier, notify_test_reports_a_template_error_with_file_and_line,
  * waiting for the incident (the newest), counting the rest as merged,
  * instead of queueing a new open per interval (15 -> 756 pending in
  * 43 minutes before). */
-Test(notifier, a_hanging_receiver_keeps_the_outbox_bounded,
-     .init = setup, .fini = teardown) {
+Test(notifier, a_hanging_receiver_keeps_the_outbox_bounded, .init = setup,
+     .fini = teardown) {
     char ini[512];
     rA.hang_first = 1000;
     rcv_start(&rA, 0);
     snprintf(ini, sizeof(ini),
              "[notifier hook]\nurl-open = http://127.0.0.1:%d/\n"
-             "timeout = 60s\ninterval = 1s\nrepeat-every = 1s\n", rA.port);
+             "timeout = 60s\ninterval = 1s\nrepeat-every = 1s\n",
+             rA.port);
     mon_notifier_t *nt = make(ini);
     fake_t f;
     fake(&f, "stuck", EV_ERR);

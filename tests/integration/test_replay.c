@@ -138,8 +138,7 @@ Test(replay, failed_expectation_exits_one_naming_line_and_rule) {
                          "\"group\":\"billing\",\"status\":\"OK\","
                          "\"partitions\":[{\"topic\":\"orders\","
                          "\"partition\":0,\"status\":\"STALL\"}]}\n");
-    const char *args[] = {"replay", "--check", "--rules", "burrow", path,
-                          NULL};
+    const char *args[] = {"replay", "--check", "--rules", "burrow", path, NULL};
     run_t r = run(NULL, args);
     cr_assert_eq(r.rc, 1);
     snprintf(want, sizeof(want), "%s:6: expected WARN, got OK (rule ", path);
@@ -160,8 +159,7 @@ Test(replay, failed_expectation_exits_one_naming_line_and_rule) {
  * refreshed every 30 s and commits arrive every 5 s: Burrow's rules say
  * OK, the warren rules WARN. The config line names the rule set; --rules
  * overrides it. */
-static void write_stale_head_trace(char *path, size_t size,
-                                   const char *rules) {
+static void write_stale_head_trace(char *path, size_t size, const char *rules) {
     char *buf = malloc(1 << 16);
     size_t n = 0;
     int64_t t, head = 0;
@@ -199,10 +197,9 @@ static void write_stale_head_trace(char *path, size_t size,
 Test(replay, rule_set_comes_from_the_config_line_or_the_option) {
     char path[64];
     const char *plain[] = {"replay", "--check", NULL, NULL};
-    const char *burrow[] = {"replay", "--check", "--rules", "burrow", NULL,
-                            NULL};
-    const char *warren[] = {"replay", "--check", "--rules=warren", NULL,
-                            NULL};
+    const char *burrow[] = {"replay", "--check", "--rules",
+                            "burrow", NULL,      NULL};
+    const char *warren[] = {"replay", "--check", "--rules=warren", NULL, NULL};
     run_t r;
 
     write_stale_head_trace(path, sizeof(path), NULL); /* default: warren */
@@ -311,8 +308,8 @@ Test(replay, json_format_prints_one_object_per_change_and_summary) {
         "\"topic\":\"t\",\"partition\":0,\"offset\":200}\n"
         "{\"type\":\"commit\",\"t\":2000,\"cluster\":\"c\\\"1\",\"group\":"
         "\"g\",\"topic\":\"t\",\"partition\":0,\"offset\":200}\n");
-    const char *args[] = {"replay", "--rules", "burrow", "--format", "json",
-                          path, NULL};
+    const char *args[] = {"replay", "--rules", "burrow", "--format",
+                          "json",   path,      NULL};
     run_t r = run(NULL, args);
     cr_assert_eq(r.rc, 0, "%s", r.err);
     int changes = 0, summaries = 0;
@@ -413,8 +410,8 @@ Test(replay, json_format_prints_one_object_per_change_and_summary) {
 Test(replay, tick_shows_stop_without_events) {
     char path[64];
     write_trace(path, sizeof(path), STOP_TRACE);
-    const char *args[] = {"replay", "--rules", "burrow", "--format", "json",
-                          path, NULL};
+    const char *args[] = {"replay", "--rules", "burrow", "--format",
+                          "json",   path,      NULL};
     run_t r = run(NULL, args);
     cr_assert_eq(r.rc, 0, "%s", r.err);
     cr_assert(strstr(r.out, "{\"type\":\"change\",\"t\":90000,\"cluster\":"
@@ -426,12 +423,12 @@ Test(replay, tick_shows_stop_without_events) {
 
     /* A 30 s tick sees it at +90 s too; without ticks, only at the end. */
     const char *a30[] = {"replay", "--rules", "burrow", "--format=json",
-                         "--tick", "30000", path, NULL};
+                         "--tick", "30000",   path,     NULL};
     r = run(NULL, a30);
     cr_assert(strstr(r.out, "\"t\":90000,") != NULL, "%s", r.out);
     run_free(&r);
     const char *a0[] = {"replay", "--rules", "burrow", "--format", "json",
-                        "--tick", "0", path, NULL};
+                        "--tick", "0",       path,     NULL};
     r = run(NULL, a0);
     cr_assert_eq(r.rc, 0);
     cr_assert(strstr(r.out, "\"t\":90000,") == NULL, "%s", r.out);

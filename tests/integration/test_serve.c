@@ -7,17 +7,17 @@
  * shutdown on SIGTERM and state surviving a restart.
  */
 #include <criterion/criterion.h>
-#include <pthread.h>
 #include <dirent.h>
-#include <regex.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <regex.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include <cjson/cJSON.h>
 
-#include "tests/integration/warren_proc.h"
 #include "tests/integration/json_keys.h"
+#include "tests/integration/warren_proc.h"
 
 #define TRACE "samples/stalled.jsonl"
 
@@ -35,10 +35,9 @@ static cJSON *get_json(const wp_t *w, const char *path, long want) {
 }
 
 static void assert_envelope(const cJSON *j, const char *path) {
-    cr_assert(cJSON_IsBool(cJSON_GetObjectItem(j, "error")), "%s: error",
+    cr_assert(cJSON_IsBool(cJSON_GetObjectItem(j, "error")), "%s: error", path);
+    cr_assert(cJSON_IsString(cJSON_GetObjectItem(j, "message")), "%s: message",
               path);
-    cr_assert(cJSON_IsString(cJSON_GetObjectItem(j, "message")),
-              "%s: message", path);
     const cJSON *req = cJSON_GetObjectItem(j, "request");
     cr_assert(cJSON_IsObject(req), "%s: request", path);
     cr_assert_str_eq(cJSON_GetObjectItem(req, "url")->valuestring, path);
@@ -70,8 +69,8 @@ static void start_replay(wp_t *w, const char *speed, const char *config) {
         write_ini(fast, sizeof(fast), "fast.ini", NO_CACHE);
         config = fast;
     }
-    char *args[] = {"--replay", TRACE, "--speed", (char *)speed, "--config",
-                    (char *)config, NULL};
+    char *args[] = {"--replay", TRACE,          "--speed", (char *)speed,
+                    "--config", (char *)config, NULL};
     cr_assert_eq(wp_start(w, NULL, args), 0, "warren did not start");
 }
 
@@ -85,11 +84,10 @@ static void start_demo(wp_t *w) {
 }
 
 /* Waits until the group's /status has `status`; returns its body. */
-static cJSON *wait_status(const wp_t *w, const char *group,
-                          const char *status, long timeout_ms) {
+static cJSON *wait_status(const wp_t *w, const char *group, const char *status,
+                          long timeout_ms) {
     char path[256];
-    snprintf(path, sizeof(path), "/v3/kafka/local/consumer/%s/status",
-             group);
+    snprintf(path, sizeof(path), "/v3/kafka/local/consumer/%s/status", group);
     long deadline = wp_mono_ms() + timeout_ms;
     char last[32] = "";
     while (wp_mono_ms() < deadline) {
@@ -110,8 +108,7 @@ static cJSON *wait_status(const wp_t *w, const char *group,
         }
         wp_sleep_ms(250);
     }
-    cr_assert_fail("group %s never reached %s (last %s)", group, status,
-                   last);
+    cr_assert_fail("group %s never reached %s (last %s)", group, status, last);
     return NULL;
 }
 
@@ -178,18 +175,18 @@ Test(serve, burrow_endpoints_answer_with_burrow_shapes) {
     /* /lag: every partition, with Burrow's fields and Warren's. */
     j = get_json(&w, "/v3/kafka/local/consumer/pdf-render/lag", 200);
     cJSON *s = cJSON_GetObjectItem(j, "status");
-    const char *sfields[] = {"cluster", "group", "status", "complete",
-                             "partitions", "partition_count", "maxlag",
-                             "totallag"};
+    const char *sfields[] = {"cluster",  "group",      "status",
+                             "complete", "partitions", "partition_count",
+                             "maxlag",   "totallag"};
     for (size_t i = 0; i < sizeof(sfields) / sizeof(*sfields); i++)
         cr_assert_not_null(cJSON_GetObjectItem(s, sfields[i]),
                            "status object lacks %s", sfields[i]);
     cJSON *parts = cJSON_GetObjectItem(s, "partitions");
     cr_assert_geq(cJSON_GetArraySize(parts), 1);
-    const char *pfields[] = {"topic", "partition", "owner", "client_id",
-                             "status", "start", "end", "current_lag",
-                             "complete", "rule", "explanation", "time_lag_s",
-                             "eta_s"};
+    const char *pfields[] = {
+        "topic",       "partition",  "owner",       "client_id", "status",
+        "start",       "end",        "current_lag", "complete",  "rule",
+        "explanation", "time_lag_s", "eta_s"};
     cJSON *p;
     cJSON_ArrayForEach(p, parts) {
         for (size_t i = 0; i < sizeof(pfields) / sizeof(*pfields); i++)
@@ -205,18 +202,18 @@ Test(serve, burrow_endpoints_answer_with_burrow_shapes) {
 
     /* /status: only the non-OK partitions. */
     j = get_json(&w, "/v3/kafka/local/consumer/pdf-render/status", 200);
-    cJSON_ArrayForEach(p, cJSON_GetObjectItem(cJSON_GetObjectItem(j, "status"),
-                                              "partitions"))
-        cr_assert_str_neq(cJSON_GetObjectItem(p, "status")->valuestring,
-                          "OK");
+    cJSON_ArrayForEach(
+        p, cJSON_GetObjectItem(cJSON_GetObjectItem(j, "status"), "partitions"))
+        cr_assert_str_neq(cJSON_GetObjectItem(p, "status")->valuestring, "OK");
     cJSON_Delete(j);
 
     /* Unknown group: NOTFOUND with 404 and error false (Burrow). */
     j = get_json(&w, "/v3/kafka/local/consumer/nosuch/status", 404);
     cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(j, "error")));
-    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "status"),
-                                         "status")->valuestring,
-                     "NOTFOUND");
+    cr_assert_str_eq(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(j, "status"), "status")
+            ->valuestring,
+        "NOTFOUND");
     cJSON_Delete(j);
 
     j = get_json(&w, "/v3/kafka/local/consumer/pdf-render/window", 200);
@@ -246,8 +243,8 @@ Test(serve, burrow_endpoints_answer_with_burrow_shapes) {
             &r);
     cr_assert_eq(r.status, 200);
     wp_resp_free(&r);
-    cJSON_Delete(get_json(&w, "/v3/kafka/local/consumer/pdf-render/status",
-                          404));
+    cJSON_Delete(
+        get_json(&w, "/v3/kafka/local/consumer/pdf-render/status", 404));
     cr_assert_eq(wp_stop(&w, NULL), 0);
 }
 
@@ -256,16 +253,15 @@ Test(serve, burrow_endpoints_answer_with_burrow_shapes) {
  * "in status for" on the wall clock for embedded and kafka ones). */
 Test(serve, every_cluster_of_a_replayed_trace_is_class_replay) {
     wp_t w;
-    char *args[] = {"--replay", "samples/multi-group.jsonl", "--speed",
-                    "1000", NULL};
+    char *args[] = {"--replay", "samples/multi-group.jsonl", "--speed", "1000",
+                    NULL};
     cr_assert_eq(wp_start(&w, NULL, args), 0, "warren did not start");
     cJSON *j = NULL, *cl = NULL;
     for (long end = wp_mono_ms() + 20000; wp_mono_ms() < end;) {
         cJSON_Delete(j);
         j = get_json(&w, "/v3/kafka", 200);
         cl = cJSON_GetObjectItem(j, "clusters");
-        if (cJSON_GetArraySize(cl) >= 3)
-            break;
+        if (cJSON_GetArraySize(cl) >= 3) break;
         wp_sleep_ms(100);
     }
     cr_assert_geq(cJSON_GetArraySize(cl), 3, "the trace's clusters");
@@ -274,8 +270,8 @@ Test(serve, every_cluster_of_a_replayed_trace_is_class_replay) {
         const char *name = cJSON_GetArrayItem(cl, i)->valuestring;
         snprintf(path, sizeof(path), "/v3/kafka/%s", name);
         cJSON *d = get_json(&w, path, 200);
-        cJSON *cls = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "module"),
-                                         "class-name");
+        cJSON *cls =
+            cJSON_GetObjectItem(cJSON_GetObjectItem(d, "module"), "class-name");
         cr_expect(cJSON_IsString(cls) && !strcmp(cls->valuestring, "replay"),
                   "%s: class-name %s", name,
                   cJSON_IsString(cls) ? cls->valuestring : "missing");
@@ -344,8 +340,7 @@ Test(serve, demo_reaches_its_five_behaviours) {
     for (int i = 0; i < 2; i++) {
         j = wait_status(&w, stuck[i][0], "ERR", 60000);
         cJSON *p = cJSON_GetArrayItem(
-            cJSON_GetObjectItem(cJSON_GetObjectItem(j, "status"),
-                                "partitions"),
+            cJSON_GetObjectItem(cJSON_GetObjectItem(j, "status"), "partitions"),
             0);
         cr_assert_str_eq(cJSON_GetObjectItem(p, "status")->valuestring,
                          stuck[i][1], "%s", stuck[i][0]);
@@ -426,11 +421,12 @@ static int is_rfc3339(const cJSON *v) {
  * webhook's URL or secret. */
 Test(serve, notifier_views_have_their_fields_and_never_the_secret) {
     char ini[300];
-    write_ini(ini, sizeof(ini), "hook.ini",
-              "[evaluator]\nexpire-cache = 1s\n"
-              "[notifier hook]\nurl-open = http://127.0.0.1:1/hook?token=tok-9\n"
-              "secret = s3cr3t-value\ninterval = 1\nthreshold = ERR\n"
-              "max-retries = 1\n");
+    write_ini(
+        ini, sizeof(ini), "hook.ini",
+        "[evaluator]\nexpire-cache = 1s\n"
+        "[notifier hook]\nurl-open = http://127.0.0.1:1/hook?token=tok-9\n"
+        "secret = s3cr3t-value\ninterval = 1\nthreshold = ERR\n"
+        "max-retries = 1\n");
     wp_t w;
     start_replay(&w, "1000", ini);
     cJSON_Delete(wait_status(&w, "pdf-render", "ERR", 20000));
@@ -439,8 +435,7 @@ Test(serve, notifier_views_have_their_fields_and_never_the_secret) {
     while (wp_mono_ms() < deadline) {
         j = get_json(&w, "/v3/notifiers", 200);
         dl = cJSON_GetObjectItem(j, "deliveries");
-        if (cJSON_GetArraySize(dl) > 0)
-            break;
+        if (cJSON_GetArraySize(dl) > 0) break;
         cJSON_Delete(j);
         j = NULL;
         wp_sleep_ms(100);
@@ -463,8 +458,7 @@ Test(serve, notifier_views_have_their_fields_and_never_the_secret) {
                            "delivered,failed,retries,merged,dropped,"
                            "pending,in_flight");
     cr_assert_str_eq(cJSON_GetObjectItem(nf, "name")->valuestring, "hook");
-    cr_assert_str_eq(cJSON_GetObjectItem(nf, "threshold")->valuestring,
-                     "ERR");
+    cr_assert_str_eq(cJSON_GetObjectItem(nf, "threshold")->valuestring, "ERR");
     cr_assert_eq(cJSON_GetObjectItem(nf, "interval_s")->valuedouble, 1);
     cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(nf, "signed")));
     cr_assert_eq(cJSON_GetObjectItem(nf, "max_retries")->valueint, 1);
@@ -474,10 +468,8 @@ Test(serve, notifier_views_have_their_fields_and_never_the_secret) {
     keys_of(d, keys, sizeof(keys));
     cr_assert_str_eq(keys, "seq,key,id,notifier,cluster,group,kind,state,"
                            "attempts,http_status,error,created,time");
-    cr_assert_str_eq(cJSON_GetObjectItem(d, "notifier")->valuestring,
-                     "hook");
-    cr_assert_str_eq(cJSON_GetObjectItem(d, "cluster")->valuestring,
-                     "local");
+    cr_assert_str_eq(cJSON_GetObjectItem(d, "notifier")->valuestring, "hook");
+    cr_assert_str_eq(cJSON_GetObjectItem(d, "cluster")->valuestring, "local");
     cr_assert_str_eq(cJSON_GetObjectItem(d, "group")->valuestring,
                      "pdf-render");
     cr_assert_str_eq(cJSON_GetObjectItem(d, "kind")->valuestring, "open");
@@ -506,8 +498,7 @@ Test(serve, notifier_views_have_their_fields_and_never_the_secret) {
     cJSON *ev = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "timeline"), 0);
     keys_of(ev, keys, sizeof(keys));
     cr_assert_str_eq(keys, "time,notifier,event,id,status,key,delivery");
-    cr_assert_str_eq(cJSON_GetObjectItem(ev, "event")->valuestring,
-                     "opened");
+    cr_assert_str_eq(cJSON_GetObjectItem(ev, "event")->valuestring, "opened");
     cr_assert(is_rfc3339(cJSON_GetObjectItem(ev, "time")));
     keys_of(cJSON_GetObjectItem(ev, "delivery"), keys, sizeof(keys));
     cr_assert_str_eq(keys, "seq,key,id,notifier,cluster,group,kind,state,"
@@ -533,18 +524,15 @@ static void *hook_serve(void *p) {
     hook_t *h = p;
     int c = accept(h->fd, NULL, NULL);
     size_t n = 0;
-    if (c < 0)
-        return NULL;
+    if (c < 0) return NULL;
     while (n + 1 < sizeof(h->req)) {
         ssize_t r = read(c, h->req + n, sizeof(h->req) - 1 - n);
-        if (r <= 0)
-            break;
+        if (r <= 0) break;
         n += (size_t)r;
         h->req[n] = '\0';
         char *body = strstr(h->req, "\r\n\r\n");
         char *cl = strcasestr(h->req, "Content-Length:");
-        if (body && cl && strlen(body + 4) >= strtoul(cl + 15, NULL, 10))
-            break;
+        if (body && cl && strlen(body + 4) >= strtoul(cl + 15, NULL, 10)) break;
     }
     const char *ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"
                      "Connection: close\r\n\r\n";
@@ -577,7 +565,8 @@ Test(serve, notification_links_the_dashboard_on_the_bound_port) {
     snprintf(text, sizeof(text),
              "[evaluator]\nexpire-cache = 1s\n[notifier hook]\n"
              "url-open = http://127.0.0.1:%d/hook\ninterval = 1\n"
-             "threshold = ERR\n", h.port);
+             "threshold = ERR\n",
+             h.port);
     write_ini(ini, sizeof(ini), "hook.ini", text);
     wp_t w;
     start_replay(&w, "1000", ini);
@@ -586,7 +575,8 @@ Test(serve, notification_links_the_dashboard_on_the_bound_port) {
     char want[128];
     snprintf(want, sizeof(want),
              "\"dashboard_url\":\"http://127.0.0.1:%d/#/clusters/local/"
-             "groups/pdf-render\"", w.port);
+             "groups/pdf-render\"",
+             w.port);
     cr_assert(strstr(h.req, want), "no %s in: %s", want, h.req);
     wp_stop(&w, NULL);
 }
@@ -610,8 +600,7 @@ Test(serve, config_errors_name_file_and_line_and_exit_2) {
     cr_assert_eq(wp_run(bad_speed, &out), 2);
     cr_assert(strstr(out, "--demo-speed: '1000' is not a number in"), "%s",
               out);
-    cr_assert_eq(strchr(out, '\n'), out + strlen(out) - 1, "one line: %s",
-                 out);
+    cr_assert_eq(strchr(out, '\n'), out + strlen(out) - 1, "one line: %s", out);
     free(out);
 }
 
@@ -643,16 +632,15 @@ Test(serve, writes_need_a_token_json_and_our_host_by_default) {
 
     char ini[300];
     write_ini(ini, sizeof(ini), "open.ini",
-              "[http]\nopen-writes = true\nallowed-hosts = warren.example\n"
-              NO_CACHE);
+              "[http]\nopen-writes = true\nallowed-hosts = "
+              "warren.example\n" NO_CACHE);
     start_replay(&w, "1000", ini);
     cJSON_Delete(wait_status(&w, "pdf-render", "ERR", 20000));
     wp_http(&w, "POST", "/v3/admin/loglevel", "{\"level\":\"debug\"}",
             "Content-Type: text/plain", &r);
     cr_assert_eq(r.status, 415, "%s", r.body);
     wp_resp_free(&r);
-    wp_http(&w, "POST", "/v3/admin/loglevel", "{\"level\":\"info\"}", NULL,
-            &r);
+    wp_http(&w, "POST", "/v3/admin/loglevel", "{\"level\":\"info\"}", NULL, &r);
     cr_assert_eq(r.status, 200, "%s", r.body);
     wp_resp_free(&r);
     wp_http(&w, "GET", "/v3/kafka", NULL, "Host: warren.example", &r);
@@ -708,12 +696,11 @@ Test(serve, traversal_and_oversize_requests_are_refused) {
     for (size_t i = 0; i < sizeof(paths) / sizeof(*paths); i++) {
         wp_resp_t r;
         wp_http(&w, "GET", paths[i], NULL, NULL, &r);
-        cr_assert(r.status == 400 || r.status == 404, "%s: HTTP %ld",
-                  paths[i], r.status);
+        cr_assert(r.status == 400 || r.status == 404, "%s: HTTP %ld", paths[i],
+                  r.status);
         cr_assert_null(strstr(r.body, "SANITIZE"), "%s leaked a file",
                        paths[i]);
-        cr_assert_null(strstr(r.body, "root:"), "%s leaked a file",
-                       paths[i]);
+        cr_assert_null(strstr(r.body, "root:"), "%s leaked a file", paths[i]);
         wp_resp_free(&r);
     }
     char *longp = malloc(6000);
@@ -752,13 +739,10 @@ Test(serve, sigterm_stops_cleanly_and_state_survives_restart) {
     cJSON_Delete(wait_status(&w, "analytics", "WARN", 60000));
     /* ... with full windows and a few evaluations in the history */
     double complete = 0;
-    for (long end = wp_mono_ms() + 30000;
-         complete < 1 && wp_mono_ms() < end;) {
-        cJSON *j = get_json(&w, "/v3/kafka/local/consumer/analytics/lag",
-                            200);
+    for (long end = wp_mono_ms() + 30000; complete < 1 && wp_mono_ms() < end;) {
+        cJSON *j = get_json(&w, "/v3/kafka/local/consumer/analytics/lag", 200);
         cJSON *p = cJSON_GetArrayItem(
-            cJSON_GetObjectItem(cJSON_GetObjectItem(j, "status"),
-                                "partitions"),
+            cJSON_GetObjectItem(cJSON_GetObjectItem(j, "status"), "partitions"),
             0);
         complete = p ? cJSON_GetObjectItem(p, "complete")->valuedouble : 0;
         cJSON_Delete(j);
@@ -766,12 +750,11 @@ Test(serve, sigterm_stops_cleanly_and_state_survives_restart) {
     }
     cr_assert_eq(complete, 1, "analytics' window never filled");
     int samples = 0;
-    for (long end = wp_mono_ms() + 30000;
-         samples < 2 && wp_mono_ms() < end;) {
+    for (long end = wp_mono_ms() + 30000; samples < 2 && wp_mono_ms() < end;) {
         cJSON *j = get_json(
             &w, "/v3/kafka/local/consumer/analytics/history?since=0", 200);
-        samples = cJSON_GetArraySize(cJSON_GetObjectItem(
-            cJSON_GetObjectItem(j, "history"), "samples"));
+        samples = cJSON_GetArraySize(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(j, "history"), "samples"));
         cJSON_Delete(j);
         wp_sleep_ms(100);
     }
@@ -831,8 +814,7 @@ Test(serve, sigterm_on_a_worker_thread_stops_cleanly) {
     int st = 0;
     long t0 = wp_mono_ms();
     pid_t r = 0;
-    while ((r = waitpid(w.pid, &st, WNOHANG)) == 0 &&
-           wp_mono_ms() - t0 < 10000)
+    while ((r = waitpid(w.pid, &st, WNOHANG)) == 0 && wp_mono_ms() - t0 < 10000)
         wp_sleep_ms(20);
     if (r == 0) {
         kill(w.pid, SIGKILL);

@@ -32,8 +32,10 @@ static void write_text(const char *dir, const char *name, const char *text,
 }
 
 static void start(wp_t *w, const char *data_dir, const char *ini) {
-    char *args[] = {"--replay", "samples/stalled.jsonl", "--speed", "1000",
-                    "--config", (char *)ini, NULL};
+    char *args[] = {"--replay", "samples/stalled.jsonl",
+                    "--speed",  "1000",
+                    "--config", (char *)ini,
+                    NULL};
     cr_assert_eq(wp_start(w, data_dir, args), 0, "warren did not start");
 }
 
@@ -42,10 +44,10 @@ static void start(wp_t *w, const char *data_dir, const char *ini) {
 static cJSON *call(const wp_t *w, const char *method, const char *path,
                    const char *body, long want) {
     wp_resp_t r;
-    cr_assert_eq(wp_http(w, method, path, body, TOKEN, &r), 0, "%s %s",
-                 method, path);
-    cr_assert_eq(r.status, want, "%s %s: HTTP %ld, want %ld: %s", method,
-                 path, r.status, want, r.body);
+    cr_assert_eq(wp_http(w, method, path, body, TOKEN, &r), 0, "%s %s", method,
+                 path);
+    cr_assert_eq(r.status, want, "%s %s: HTTP %ld, want %ld: %s", method, path,
+                 r.status, want, r.body);
     cJSON *j = cJSON_ParseWithLength(r.body, r.len);
     cr_assert_not_null(j, "%s %s: not JSON: %s", method, path, r.body);
     wp_resp_free(&r);
@@ -56,9 +58,10 @@ static cJSON *call(const wp_t *w, const char *method, const char *path,
 static void create(const wp_t *w, const char *match, int64_t until,
                    char id[64]) {
     char body[512];
-    snprintf(body, sizeof(body), "{%s, \"until\": %lld, \"comment\": "
-             "\"reindexing\", \"created_by\": \"ana\"}", match,
-             (long long)until);
+    snprintf(body, sizeof(body),
+             "{%s, \"until\": %lld, \"comment\": "
+             "\"reindexing\", \"created_by\": \"ana\"}",
+             match, (long long)until);
     cJSON *j = call(w, "POST", "/v3/silences", body, 201);
     cJSON *s = cJSON_GetObjectItem(j, "silence");
     cr_assert_str_eq(cJSON_GetObjectItem(s, "state")->valuestring, "active");
@@ -81,8 +84,9 @@ static cJSON *list(const wp_t *w, const char *query) {
 static bool timeline_has(const wp_t *w, const char *event) {
     wp_resp_t r;
     bool hit = false;
-    if (wp_http(w, "GET", "/v3/kafka/local/consumer/pdf-render/incidents",
-                NULL, NULL, &r) == 0 && r.status == 200) {
+    if (wp_http(w, "GET", "/v3/kafka/local/consumer/pdf-render/incidents", NULL,
+                NULL, &r) == 0 &&
+        r.status == 200) {
         cJSON *j = cJSON_ParseWithLength(r.body, r.len);
         const cJSON *e;
         cJSON_ArrayForEach(e, cJSON_GetObjectItem(j, "timeline")) {
@@ -137,8 +141,7 @@ Test(silences, a_silenced_group_sends_nothing_until_the_silence_ends) {
     cr_assert_str_eq(cJSON_GetObjectItem(s, "id")->valuestring, keep);
     cr_assert_str_eq(cJSON_GetObjectItem(s, "comment")->valuestring,
                      "reindexing");
-    cr_assert_str_eq(cJSON_GetObjectItem(s, "created_by")->valuestring,
-                     "ana");
+    cr_assert_str_eq(cJSON_GetObjectItem(s, "created_by")->valuestring, "ana");
     cJSON_Delete(l);
     /* the group goes ERR under the silence: the incident opens, held */
     while (!timeline_has(&w, "silenced") && wall_ms() < until - 1000)
@@ -157,8 +160,9 @@ Test(silences, a_silenced_group_sends_nothing_until_the_silence_ends) {
     cr_assert(strstr(rcv.reqs[0].delivery, ":open:1"), "%s",
               rcv.reqs[0].delivery);
     l = list(&w, "");
-    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(l, 0),
-                                         "state")->valuestring, "expired");
+    cr_assert_str_eq(
+        cJSON_GetObjectItem(cJSON_GetArrayItem(l, 0), "state")->valuestring,
+        "expired");
     cJSON_Delete(l);
     l = list(&w, "?cluster=local&group=pdf-render");
     cr_assert_eq(cJSON_GetArraySize(l), 0, "no longer in effect");
@@ -213,9 +217,10 @@ Test(silences, bad_requests_are_refused_and_writes_need_the_token) {
     memset(long_group, 'a', 400);
     long_group[400] = '\0';
     char body[1024];
-    snprintf(body, sizeof(body), "{\"group\": \"%s\", \"until\": %s, "
-             "\"comment\": \"c\", \"created_by\": \"me\"}", long_group,
-             until);
+    snprintf(body, sizeof(body),
+             "{\"group\": \"%s\", \"until\": %s, "
+             "\"comment\": \"c\", \"created_by\": \"me\"}",
+             long_group, until);
     cJSON *j = call(&w, "POST", "/v3/silences", body, 400);
     cr_assert(strstr(cJSON_GetObjectItem(j, "message")->valuestring,
                      "longer than 256 bytes"));
@@ -223,8 +228,10 @@ Test(silences, bad_requests_are_refused_and_writes_need_the_token) {
 
     /* writes need the token; reads do not */
     wp_resp_t r;
-    snprintf(body, sizeof(body), "{\"group\": \"g\", \"until\": %s, "
-             "\"comment\": \"c\", \"created_by\": \"me\"}", until);
+    snprintf(body, sizeof(body),
+             "{\"group\": \"g\", \"until\": %s, "
+             "\"comment\": \"c\", \"created_by\": \"me\"}",
+             until);
     wp_http(&w, "POST", "/v3/silences", body, NULL, &r);
     cr_assert_eq(r.status, 401, "%s", r.body);
     wp_resp_free(&r);

@@ -25,8 +25,7 @@ static int logged_limit(const wp_t *w) {
     return n;
 }
 
-Test(slowloris, probes_answer_and_every_slow_socket_is_ended,
-     .timeout = 120) {
+Test(slowloris, probes_answer_and_every_slow_socket_is_ended, .timeout = 120) {
     char dir[256], ini[300];
     wp_tmpdir(dir, sizeof(dir));
     snprintf(ini, sizeof(ini), "%s.ini", dir);
@@ -41,15 +40,13 @@ Test(slowloris, probes_answer_and_every_slow_socket_is_ended,
     low.rlim_cur = old.rlim_max < 256 ? old.rlim_max : 256;
     cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
     wp_t w;
-    char *args[] = {"--replay", "samples/stalled.jsonl", "--config", ini,
-                    NULL};
+    char *args[] = {"--replay", "samples/stalled.jsonl", "--config", ini, NULL};
     int started = wp_start(&w, dir, args);
     cr_assert_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
     cr_assert_eq(started, 0, "warren did not start");
     int limit = logged_limit(&w);
     cr_assert_gt(limit, 0, "no connection limit logged");
-    cr_assert_lt(limit, 256, "limit %d not derived from the fd limit",
-                 limit);
+    cr_assert_lt(limit, 256, "limit %d not derived from the fd limit", limit);
 
     sl_result_t r;
     int n = limit + 40;

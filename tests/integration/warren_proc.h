@@ -68,14 +68,12 @@ static long wp_mono_ms(void) {
 /* A fresh temporary directory for the test. */
 static void wp_tmpdir(char *buf, size_t size) {
     snprintf(buf, size, "/tmp/warren-test-XXXXXX");
-    if (!mkdtemp(buf))
-        buf[0] = '\0';
+    if (!mkdtemp(buf)) buf[0] = '\0';
 }
 
 static char *wp_read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     size_t cap = 4096, n = 0;
     char *s = malloc(cap);
     size_t r;
@@ -88,8 +86,7 @@ static char *wp_read_file(const char *path, size_t *len) {
     }
     fclose(f);
     s[n] = '\0';
-    if (len)
-        *len = n;
+    if (len) *len = n;
     return s;
 }
 
@@ -121,13 +118,11 @@ static pid_t wp_spawn(char *const *args, const char *log) {
 static inline int wp_run(char *const *args, char **out) {
     char log[] = "/tmp/warren-run-XXXXXX";
     int fd = mkstemp(log);
-    if (fd >= 0)
-        close(fd);
+    if (fd >= 0) close(fd);
     pid_t pid = wp_spawn(args, log);
     int st = 0;
     waitpid(pid, &st, 0);
-    if (out)
-        *out = wp_read_file(log, NULL);
+    if (out) *out = wp_read_file(log, NULL);
     unlink(log);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
@@ -142,8 +137,7 @@ static int wp_start(wp_t *w, const char *data_dir, char *const *extra) {
         wp_tmpdir(w->dir, sizeof(w->dir));
     snprintf(w->log, sizeof(w->log), "%s.log", w->dir);
     FILE *lf = fopen(w->log, "w"); /* no stale port from an earlier run */
-    if (lf)
-        fclose(lf);
+    if (lf) fclose(lf);
     char *args[64];
     int n = 0;
     args[n++] = "serve";
@@ -165,12 +159,10 @@ static int wp_start(wp_t *w, const char *data_dir, char *const *extra) {
             /* the last ':' of the line is before the port */
             const char *nl = strchr(p, '\n');
             for (const char *q = p; nl && q < nl; q++)
-                if (*q == ':')
-                    w->port = atoi(q + 1);
+                if (*q == ':') w->port = atoi(q + 1);
         }
         free(s);
-        if (w->port > 0)
-            return 0;
+        if (w->port > 0) return 0;
         int st;
         if (waitpid(w->pid, &st, WNOHANG) == w->pid) {
             w->pid = 0;
@@ -184,15 +176,13 @@ static int wp_start(wp_t *w, const char *data_dir, char *const *extra) {
 /* SIGTERM and wait; returns the exit code (or 128+signal), and the time
  * taken in *ms (may be NULL). Kills with SIGKILL after 10 s. */
 static int wp_stop(wp_t *w, long *ms) {
-    if (w->pid <= 0)
-        return -1;
+    if (w->pid <= 0) return -1;
     long t0 = wp_mono_ms();
     kill(w->pid, SIGTERM);
     int st = 0;
     for (;;) {
         pid_t r = waitpid(w->pid, &st, WNOHANG);
-        if (r == w->pid)
-            break;
+        if (r == w->pid) break;
         if (wp_mono_ms() - t0 > 10000) {
             kill(w->pid, SIGKILL);
             waitpid(w->pid, &st, 0);
@@ -200,8 +190,7 @@ static int wp_stop(wp_t *w, long *ms) {
         }
         wp_sleep_ms(20);
     }
-    if (ms)
-        *ms = wp_mono_ms() - t0;
+    if (ms) *ms = wp_mono_ms() - t0;
     w->pid = 0;
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
@@ -235,20 +224,17 @@ static int wp_http(const wp_t *w, const char *method, const char *path,
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
     }
     struct curl_slist *hl = NULL;
-    if (header)
-        hl = curl_slist_append(hl, header);
+    if (header) hl = curl_slist_append(hl, header);
     /* a body is JSON unless the header says otherwise (warren answers
      * 415 to anything else) */
     if (body && !(header && !strncasecmp(header, "Content-Type:", 13)))
         hl = curl_slist_append(hl, "Content-Type: application/json");
-    if (hl)
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    if (hl) curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
     CURLcode rc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
     char *ct = NULL;
     curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
-    if (ct)
-        snprintf(r->ctype, sizeof(r->ctype), "%s", ct);
+    if (ct) snprintf(r->ctype, sizeof(r->ctype), "%s", ct);
     curl_slist_free_all(hl);
     curl_easy_cleanup(c);
     return rc == CURLE_OK ? 0 : -1;

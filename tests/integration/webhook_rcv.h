@@ -57,13 +57,13 @@ typedef struct rcv_s {
     req_t reqs[MAX_REQS];
     int n;
     /* script */
-    int fail_first;        /* answer fail_status to the first N */
+    int fail_first; /* answer fail_status to the first N */
     int fail_status;
-    int retry_after;       /* on failures, seconds; 0 = no header */
-    int status;            /* afterwards; 0 = 200 */
-    int hang_first;        /* hang the first N until released */
+    int retry_after; /* on failures, seconds; 0 = no header */
+    int status;      /* afterwards; 0 = 200 */
+    int hang_first;  /* hang the first N until released */
     atomic_bool release;
-    atomic_int hanging;    /* handlers hanging now */
+    atomic_int hanging; /* handlers hanging now */
 } rcv_t;
 
 typedef struct conn_s {
@@ -71,10 +71,11 @@ typedef struct conn_s {
     size_t len;
 } conn_t;
 
-static inline enum MHD_Result
-rcv_handler(void *cls, struct MHD_Connection *c, const char *url,
-            const char *method, const char *version, const char *upload,
-            size_t *upload_size, void **con_cls) {
+static inline enum MHD_Result rcv_handler(void *cls, struct MHD_Connection *c,
+                                          const char *url, const char *method,
+                                          const char *version,
+                                          const char *upload,
+                                          size_t *upload_size, void **con_cls) {
     rcv_t *r = cls;
     conn_t *cc = *con_cls;
     (void)version;
@@ -121,8 +122,8 @@ rcv_handler(void *cls, struct MHD_Connection *c, const char *url,
             rcv_sleep_ms(10);
         atomic_fetch_sub(&r->hanging, 1);
     }
-    int status = idx < r->fail_first ? r->fail_status
-                                     : (r->status ? r->status : 200);
+    int status =
+        idx < r->fail_first ? r->fail_status : (r->status ? r->status : 200);
     static const char ok[] = "{\"ok\":true}";
     struct MHD_Response *resp = MHD_create_response_from_buffer(
         sizeof(ok) - 1, (void *)ok, MHD_RESPMEM_PERSISTENT);
@@ -153,22 +154,18 @@ static inline void rcv_start(rcv_t *r, int port) {
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (!r->d)
-        pthread_mutex_init(&r->lock, NULL);
+    if (!r->d) pthread_mutex_init(&r->lock, NULL);
     r->d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-        (uint16_t)port, NULL, NULL, rcv_handler, r, MHD_OPTION_SOCK_ADDR,
-        &sa,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-        MHD_OPTION_NOTIFY_COMPLETED, rcv_completed, r,
-        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+        (uint16_t)port, NULL, NULL, rcv_handler, r, MHD_OPTION_SOCK_ADDR, &sa,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_NOTIFY_COMPLETED,
+        rcv_completed, r, MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
     cr_assert_not_null(r->d, "receiver did not start on port %d", port);
     r->port = MHD_get_daemon_info(r->d, MHD_DAEMON_INFO_BIND_PORT)->port;
 }
 
 static inline void rcv_stop(rcv_t *r) {
-    if (!r->d)
-        return;
+    if (!r->d) return;
     atomic_store(&r->release, true);
     MHD_stop_daemon(r->d);
     r->d = NULL;

@@ -21,10 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "http/server/api_json.h"
+#include "http/routes/api_admin.h"
 #include "http/routes/api_metrics.h"
 #include "http/routes/api_routes_kafka.h"
-#include "http/routes/api_admin.h"
+#include "http/server/api_json.h"
 #include "http/server/api_server.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/store/mon_store.h"

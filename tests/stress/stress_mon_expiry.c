@@ -28,13 +28,13 @@
 
 #define GROUPS 100000
 #define DAY_MS (86400LL * 1000)
-#define LIFE_MS (5LL * 60 * 1000)   /* a group commits for 5 minutes */
-#define EVERY_MS (30LL * 1000)      /* every 30 s */
-#define PASS_MS (60LL * 1000)       /* one evaluation pass a minute */
-#define EXPIRE_S 600                /* expire-group */
+#define LIFE_MS (5LL * 60 * 1000) /* a group commits for 5 minutes */
+#define EVERY_MS (30LL * 1000)    /* every 30 s */
+#define PASS_MS (60LL * 1000)     /* one evaluation pass a minute */
+#define EXPIRE_S 600              /* expire-group */
 #define TOPICS 50
 #define MAX_GROWTH_KB (8 * 1024)
-#define MAX_SNAPSHOT (512 * 1024)   /* bytes: a few thousand live groups */
+#define MAX_SNAPSHOT (512 * 1024) /* bytes: a few thousand live groups */
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED 1
@@ -55,11 +55,9 @@ static long rss_kb(void) {
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
     long kb = -1;
-    if (!f)
-        return -1;
+    if (!f) return -1;
     while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-            break;
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1) break;
     fclose(f);
     return kb;
 }
@@ -81,10 +79,9 @@ int main(void) {
              "[general]\ndata-dir = %s\n"
              "[storage]\nexpire-group = %d\n",
              dir, EXPIRE_S);
-    mon_config_t *cfg = mon_config_load_string(text, "stress.ini", err,
-                                               sizeof(err));
-    if (!cfg)
-        fprintf(stderr, "stress_mon_expiry: %s\n", err);
+    mon_config_t *cfg =
+        mon_config_load_string(text, "stress.ini", err, sizeof(err));
+    if (!cfg) fprintf(stderr, "stress_mon_expiry: %s\n", err);
     CHECK(cfg != NULL);
     mon_service_t *svc = mon_service_new(cfg, err, sizeof(err));
     CHECK(svc != NULL);
@@ -109,8 +106,7 @@ int main(void) {
             mon_store_head(cl, topic, 0, 1, head, t);
         }
         int born = (int)((t - t0) / spacing);
-        if (born > GROUPS)
-            born = GROUPS;
+        if (born > GROUPS) born = GROUPS;
         while (first < born && t0 + first * spacing + LIFE_MS < t)
             first++;
         for (int i = first; i < born; i++) {
@@ -119,8 +115,7 @@ int main(void) {
             snprintf(topic, sizeof(topic), "topic-%02d", i % TOPICS);
             snprintf(owner, sizeof(owner), "/10.0.%d.%d", i / 250 % 250,
                      i % 250);
-            mon_store_commit(cl, g, topic, 0, head - (i % 7) * 10, t, owner,
-                             g);
+            mon_store_commit(cl, g, topic, 0, head - (i % 7) * 10, t, owner, g);
         }
         if (t >= next_pass) {
             mon_service_eval_pass(svc, t);
@@ -157,8 +152,7 @@ int main(void) {
     CHECK(stat(path, &sb) == 0);
     printf("snapshot: %lld bytes\n", (long long)sb.st_size);
     CHECK(sb.st_size <= MAX_SNAPSHOT);
-    if (!SANITIZED)
-        CHECK(growth <= MAX_GROWTH_KB);
+    if (!SANITIZED) CHECK(growth <= MAX_GROWTH_KB);
     mon_service_destroy(svc);
     mon_config_destroy(cfg);
     snprintf(text, sizeof(text), "rm -rf '%s'", dir);

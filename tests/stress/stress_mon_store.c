@@ -123,8 +123,8 @@ int main(void) {
     for (int p = 0; p < 3; p++) {
         CHECK(mon_store_head(cl, "x", p, 0, ROUNDS, ROUNDS) ==
               MON_STORE_STORED);
-        CHECK(mon_store_commit(cl, "gx", "x", p, ROUNDS, ROUNDS, NULL,
-                               NULL) == MON_STORE_STORED);
+        CHECK(mon_store_commit(cl, "gx", "x", p, ROUNDS, ROUNDS, NULL, NULL) ==
+              MON_STORE_STORED);
     }
     CHECK(mon_store_group_eval(st, "other", "gx", ROUNDS, NULL, &ev) == 0);
     CHECK(ev.count == 3);

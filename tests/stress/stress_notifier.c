@@ -22,8 +22,8 @@
 #include <microhttpd.h>
 
 #include "evaluator/ev_group.h"
-#include "monitor/config/mon_config.h"
 #include "monitor/base/mon_log.h"
+#include "monitor/config/mon_config.h"
 #include "monitor/notify/mon_notifier.h"
 
 #define GROUPS_PER_THREAD 40
@@ -53,8 +53,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
         return MHD_YES;
     }
     int k = atomic_fetch_add(&n_requests, 1);
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        2, (void *)ok, MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(2, (void *)ok, MHD_RESPMEM_PERSISTENT);
     enum MHD_Result rc = MHD_queue_response(c, k % 3 == 2 ? 500 : 200, r);
     MHD_destroy_response(r);
     return rc;
@@ -92,8 +92,8 @@ static void *feed(void *arg) {
             ev_group_init(&ev.rollup);
             ev_group_add(&ev.rollup, &p.result, 0);
             ev.status = ev.rollup.status;
-            f->queued += mon_notifier_observe(nt, &ev,
-                                              1000000 + (int64_t)r * 1000);
+            f->queued +=
+                mon_notifier_observe(nt, &ev, 1000000 + (int64_t)r * 1000);
         }
     }
     return NULL;
@@ -126,10 +126,10 @@ int main(void) {
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
-        handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
-        MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_END);
+    struct MHD_Daemon *d =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0,
+                         NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
+                         MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "stress_notifier: receiver did not start\n");
         return 1;
@@ -143,8 +143,8 @@ int main(void) {
              "interval = 1s\nrepeat-every = 2s\nmax-retries = 20\n"
              "close-after = 1\n",
              port, port, port);
-    mon_config_t *cfg = mon_config_load_string(ini, "<stress>", err,
-                                               sizeof(err));
+    mon_config_t *cfg =
+        mon_config_load_string(ini, "<stress>", err, sizeof(err));
     if (!cfg) {
         fprintf(stderr, "stress_notifier: %s\n", err);
         return 1;
@@ -192,8 +192,8 @@ int main(void) {
     mon_notifier_view_free(&view);
     int requests = atomic_load(&n_requests);
     printf("stress_notifier: queued %d, delivered %d, failed %d, retries "
-           "%d, requests %d\n", queued, delivered, failed, retries,
-           requests);
+           "%d, requests %d\n",
+           queued, delivered, failed, retries, requests);
     if (queued > 0 && delivered == queued && failed == 0 &&
         requests == delivered + retries)
         rc = 0;

@@ -107,8 +107,9 @@ int main(void) {
     sil = mon_silences_new(dir, err, sizeof(err));
     size_t again = sil ? mon_silences_active(sil, NOW) : 0;
     printf("stress_silence: %d changes, %zu kept, %zu active, %zu after "
-           "a reload, %d failures\n", 2 * CHANGES + CHANGES * 2 / 3, want,
-           got, again, atomic_load(&failures));
+           "a reload, %d failures\n",
+           2 * CHANGES + CHANGES * 2 / 3, want, got, again,
+           atomic_load(&failures));
     if (sil && atomic_load(&failures) == 0 && got == want && again == want)
         rc = 0;
     else

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Tests for bc_batch: byte-exact v2 encoding (broker-core/README.md's worked example),
- * varints, decoding, and rejection of malformed batches. */
+/* Tests for bc_batch: byte-exact v2 encoding (broker-core/README.md's worked
+ * example), varints, decoding, and rejection of malformed batches. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>

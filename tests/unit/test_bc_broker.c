@@ -345,9 +345,8 @@ Test(bc_broker, offline_mode_opens_the_rest_and_keeps_the_bad_partition_out) {
     cr_assert_eq(bc_log_end_offset(bc_broker_log(b, "orders", 0)), 20);
     cr_assert_eq(bc_log_end_offset(bc_broker_log(b, "orders", 2)), 20);
     bc_record_in_t r = {NULL, -1, "x", 1, 5000, NULL, 0};
-    cr_assert_eq(bc_broker_append(b, "orders", 2, &r, 1, 0, 5000, NULL, NULL,
-                                  0),
-                 0);
+    cr_assert_eq(
+        bc_broker_append(b, "orders", 2, &r, 1, 0, 5000, NULL, NULL, 0), 0);
     /* The bad one is offline, with the file and byte offset. */
     cr_assert_null(bc_broker_log(b, "orders", 1));
     cr_assert_eq(bc_broker_append(b, "orders", 1, &r, 1, 0, 5000, NULL, err,

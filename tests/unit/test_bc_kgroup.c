@@ -35,8 +35,8 @@ static void on_join(void *opaque, void *waiter,
     s->res.leader = s->leader;
 }
 
-static void on_sync(void *opaque, void *waiter, int16_t error,
-                    const uint8_t *a, int32_t len) {
+static void on_sync(void *opaque, void *waiter, int16_t error, const uint8_t *a,
+                    int32_t len) {
     (void)opaque;
     slot_t *s = waiter;
     s->done = 1;
@@ -50,8 +50,7 @@ static bc_kgroup_t *new_kg(void) {
     return bc_kgroup_new(&c);
 }
 
-static void join(bc_kgroup_t *kg, slot_t *s, const char *member,
-                 int64_t now) {
+static void join(bc_kgroup_t *kg, slot_t *s, const char *member, int64_t now) {
     bc_kreq_protocol_t p = {.name = "range",
                             .metadata = (const uint8_t *)"meta",
                             .metadata_len = 4};
@@ -110,11 +109,12 @@ Test(bc_kgroup, two_members_join_sync_and_rebalance_on_a_third) {
     cr_assert_not(sb.done, "a follower's sync waits for the leader");
     cr_assert_eq(bc_kgroup_check_commit(kg, "g", idb, 2, 2300),
                  BC_KERR_REBALANCE_IN_PROGRESS);
-    bc_kreq_assignment_t as2[2] = {
-        {.member_id = ida, .assignment = (const uint8_t *)"A2",
-         .assignment_len = 2},
-        {.member_id = idb, .assignment = (const uint8_t *)"B2",
-         .assignment_len = 2}};
+    bc_kreq_assignment_t as2[2] = {{.member_id = ida,
+                                    .assignment = (const uint8_t *)"A2",
+                                    .assignment_len = 2},
+                                   {.member_id = idb,
+                                    .assignment = (const uint8_t *)"B2",
+                                    .assignment_len = 2}};
     sync_(kg, &sa, ida, 2, as2, 2, 2400);
     cr_assert(sa.done && sb.done);
     cr_assert_str_eq(sa.assignment, "A2");

@@ -36,9 +36,9 @@ Test(bc_kreq, metadata_v1_null_array_means_all_topics) {
 Test(bc_kreq, fetch_v11_fields) {
     bc_wire_wr_t w;
     header(&w, BC_API_FETCH, 11, NULL);
-    bc_wire_wr_i32(&w, -1);     /* replica */
-    bc_wire_wr_i32(&w, 500);    /* max wait */
-    bc_wire_wr_i32(&w, 1);      /* min bytes */
+    bc_wire_wr_i32(&w, -1);  /* replica */
+    bc_wire_wr_i32(&w, 500); /* max wait */
+    bc_wire_wr_i32(&w, 1);   /* min bytes */
     bc_wire_wr_i32(&w, 52428800);
     bc_wire_wr_i8(&w, 0);
     bc_wire_wr_i32(&w, 0);
@@ -46,13 +46,13 @@ Test(bc_kreq, fetch_v11_fields) {
     bc_wire_wr_array(&w, 1);
     bc_wire_wr_str(&w, "orders");
     bc_wire_wr_array(&w, 1);
-    bc_wire_wr_i32(&w, 3);      /* partition */
-    bc_wire_wr_i32(&w, 0);      /* leader epoch */
-    bc_wire_wr_i64(&w, 1234);   /* offset */
-    bc_wire_wr_i64(&w, -1);     /* log start */
+    bc_wire_wr_i32(&w, 3);    /* partition */
+    bc_wire_wr_i32(&w, 0);    /* leader epoch */
+    bc_wire_wr_i64(&w, 1234); /* offset */
+    bc_wire_wr_i64(&w, -1);   /* log start */
     bc_wire_wr_i32(&w, 1048576);
-    bc_wire_wr_array(&w, 0);    /* forgotten */
-    bc_wire_wr_str(&w, "");     /* rack */
+    bc_wire_wr_array(&w, 0); /* forgotten */
+    bc_wire_wr_str(&w, "");  /* rack */
     bc_kreq_t req;
     char err[128];
     cr_assert_eq(bc_kreq_decode(w.buf, w.len, &req, NULL, err, sizeof(err)), 0,
@@ -112,8 +112,8 @@ Test(bc_kreq, huge_array_count_is_refused_before_allocating) {
     cr_assert_neq(bc_kreq_decode(w.buf, w.len, &req, &off, err, sizeof(err)),
                   0);
     cr_assert_eq(off, 11); /* the count field itself */
-    cr_assert(strstr(err, "array count larger than the frame at byte 11"),
-              "%s", err);
+    cr_assert(strstr(err, "array count larger than the frame at byte 11"), "%s",
+              err);
     bc_kreq_free(&req);
     bc_wire_wr_free(&w);
 }

@@ -492,9 +492,9 @@ Test(bc_offsets, offline_partition_is_passed_over_and_its_commits_fail) {
                  BC_ERR_OFFLINE);
     cr_expect(strstr(err, "__consumer_offsets-47 is offline") != NULL, "%s",
               err);
-    cr_expect_eq(bc_offsets_commit(off, "burrow", &cm, 1, 6000, err,
-                                   sizeof(err)),
-                 0, "%s", err);
+    cr_expect_eq(
+        bc_offsets_commit(off, "burrow", &cm, 1, 6000, err, sizeof(err)), 0,
+        "%s", err);
     bc_offsets_close(off);
     bc_broker_close(b);
 }

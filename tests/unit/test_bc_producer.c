@@ -372,9 +372,8 @@ Test(bc_producer, recycled_batch_buffers_keep_every_record_intact) {
             memcpy(v, &i, 8);
             memset(v + 8, (int)(i % 251), (size_t)len - 8);
             bc_record_in_t r = {NULL, -1, v, len, 1, NULL, 0};
-            cr_assert_eq(bc_producer_send(p, topic, 0, &r, 1, NULL, NULL, NULL,
-                                          0),
-                         0);
+            cr_assert_eq(
+                bc_producer_send(p, topic, 0, &r, 1, NULL, NULL, NULL, 0), 0);
         }
         cr_assert_eq(bc_producer_flush(p, 1, NULL, 0), 0);
         bc_producer_destroy(p);

@@ -17,8 +17,8 @@ static const ev_params_t BURROW = {.intervals = 10,
                                    .rules = EV_RULES_BURROW};
 
 static ev_result_t res(ev_status_t st, int64_t lag, double complete) {
-    ev_result_t r = {.status = st, .current_lag = lag,
-                     .complete = complete, .index = -1};
+    ev_result_t r = {
+        .status = st, .current_lag = lag, .complete = complete, .index = -1};
 
     return r;
 }
@@ -44,8 +44,12 @@ typedef struct map_case_s {
 } map_case_t;
 
 static map_case_t map_cases[] = {
-    {EV_OK, EV_OK},      {EV_WARN, EV_WARN},  {EV_STOP, EV_ERR},
-    {EV_STALL, EV_ERR},  {EV_REWIND, EV_ERR}, {EV_ERR, EV_ERR},
+    {EV_OK, EV_OK},
+    {EV_WARN, EV_WARN},
+    {EV_STOP, EV_ERR},
+    {EV_STALL, EV_ERR},
+    {EV_REWIND, EV_ERR},
+    {EV_ERR, EV_ERR},
     {EV_NOTFOUND, EV_NOTFOUND},
 };
 
@@ -55,8 +59,8 @@ ParameterizedTestParameters(ev_group, maps_partition_status_to_group) {
 }
 
 ParameterizedTest(map_case_t *c, ev_group, maps_partition_status_to_group) {
-    cr_assert_eq(ev_group_status_of(c->partition), c->group,
-                 "partition %d", c->partition);
+    cr_assert_eq(ev_group_status_of(c->partition), c->group, "partition %d",
+                 c->partition);
 }
 
 /* Worst status wins: a list of partition statuses and the group status. */
@@ -209,8 +213,8 @@ Test(ev_group, max_time_lag_ignores_unknown_estimates) {
 
 #define T0 1700000000000LL
 
-/* Burrow's testgroup2 (http/routes/README.md): one partition, five commits 1000..1400
- * every 10 s, head 4321, evaluated 60 s after the last commit. */
+/* Burrow's testgroup2 (http/routes/README.md): one partition, five commits
+ * 1000..1400 every 10 s, head 4321, evaluated 60 s after the last commit. */
 Test(ev_group, burrow_testgroup2_is_err_with_complete_zero) {
     ev_entry_t es[10];
     ev_head_t hs[10];

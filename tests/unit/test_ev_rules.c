@@ -49,8 +49,8 @@ typedef struct rcase_s {
 } rcase_t;
 
 /* Lays entries/heads into rings of capacity cap whose oldest slot is rot. */
-static void build_window(ev_window_t *win, ev_entry_t *slots, int cap,
-                         int rot, const ev_entry_t *e, int n) {
+static void build_window(ev_window_t *win, ev_entry_t *slots, int cap, int rot,
+                         const ev_entry_t *e, int n) {
     int i;
 
     ev_window_init(win, slots, (uint16_t)cap);
@@ -62,8 +62,8 @@ static void build_window(ev_window_t *win, ev_entry_t *slots, int cap,
     win->count = (uint16_t)n;
 }
 
-static void build_heads(ev_headring_t *ring, ev_head_t *slots, int cap,
-                        int rot, const ev_head_t *h, int n) {
+static void build_heads(ev_headring_t *ring, ev_head_t *slots, int cap, int rot,
+                        const ev_head_t *h, int n) {
     int i;
 
     ev_headring_init(ring, slots, (uint16_t)cap);
@@ -76,9 +76,8 @@ static void build_heads(ev_headring_t *ring, ev_head_t *slots, int cap,
 }
 
 /* Evaluates linear arrays (no rotation) with the given parameters. */
-static void eval_simple(const ev_entry_t *e, int n, const ev_head_t *h,
-                        int nh, int64_t now, const ev_params_t *p,
-                        ev_result_t *r) {
+static void eval_simple(const ev_entry_t *e, int n, const ev_head_t *h, int nh,
+                        int64_t now, const ev_params_t *p, ev_result_t *r) {
     ev_entry_t es[MAXE];
     ev_head_t hs[MAXE];
     ev_window_t win;
@@ -90,208 +89,420 @@ static void eval_simple(const ev_entry_t *e, int n, const ev_head_t *h,
 }
 
 /* Shorthand for entries at T0 + i*10 s. */
-#define E(i, off, lag) {(off), T0 + (i) * 10000LL, (lag)}
-#define H(off, ts) {(off), (ts)}
+#define E(i, off, lag)                                                         \
+    { (off), T0 + (i)*10000LL, (lag) }
+#define H(off, ts)                                                             \
+    { (off), (ts) }
 
 static rcase_t rule_cases[] = {
     /* rule 1 */
-    {.name = "no commits is OK with complete 0", .n = 0, .nh = 1,
-     .h = {H(5000, T0)}, .now = T0 + 999999, .status = EV_OK,
-     .rule = EV_RULE_NO_COMMITS, .left = 0, .right = 0, .index = -1},
+    {.name = "no commits is OK with complete 0",
+     .n = 0,
+     .nh = 1,
+     .h = {H(5000, T0)},
+     .now = T0 + 999999,
+     .status = EV_OK,
+     .rule = EV_RULE_NO_COMMITS,
+     .left = 0,
+     .right = 0,
+     .index = -1},
     {.name = "incomplete window below minimum_complete is OK",
-     .n = 3, .e = {E(0, 100, 10), E(1, 100, 20), E(2, 100, 30)},
-     .nh = 1, .h = {H(500, T0)}, .now = T0 + 999999,
-     .min_complete = 0.5, .status = EV_OK, .rule = EV_RULE_INCOMPLETE,
-     .left = 300000, .right = 500000, .index = -1},
+     .n = 3,
+     .e = {E(0, 100, 10), E(1, 100, 20), E(2, 100, 30)},
+     .nh = 1,
+     .h = {H(500, T0)},
+     .now = T0 + 999999,
+     .min_complete = 0.5,
+     .status = EV_OK,
+     .rule = EV_RULE_INCOMPLETE,
+     .left = 300000,
+     .right = 500000,
+     .index = -1},
     {.name = "complete equal to minimum_complete is judged",
      .n = 5,
      .e = {E(0, 1000, 3321), E(1, 1100, 3221), E(2, 1200, 3121),
            E(3, 1300, 3021), E(4, 1400, 2921)},
-     .nh = 1, .h = {H(4321, T0)}, .now = T0 + 100000,
-     .min_complete = 0.5, .status = EV_STOP, .rule = EV_RULE_STOP,
-     .left = 60000, .right = 40000, .index = -1},
+     .nh = 1,
+     .h = {H(4321, T0)},
+     .now = T0 + 100000,
+     .min_complete = 0.5,
+     .status = EV_STOP,
+     .rule = EV_RULE_STOP,
+     .left = 60000,
+     .right = 40000,
+     .index = -1},
     {.name = "incomplete check runs before current-lag-allowed",
-     .n = 1, .e = {E(0, 100, 0)}, .nh = 1, .h = {H(100, T0)},
-     .now = T0, .min_complete = 1.0, .status = EV_OK,
-     .rule = EV_RULE_INCOMPLETE, .left = 100000, .right = 1000000,
+     .n = 1,
+     .e = {E(0, 100, 0)},
+     .nh = 1,
+     .h = {H(100, T0)},
+     .now = T0,
+     .min_complete = 1.0,
+     .status = EV_OK,
+     .rule = EV_RULE_INCOMPLETE,
+     .left = 100000,
+     .right = 1000000,
      .index = -1},
     /* rule 2 */
     {.name = "current lag zero is OK even when commits stopped",
-     .n = 2, .e = {E(0, 100, 5), E(1, 200, 5)}, .nh = 1,
-     .h = {H(200, T0)}, .now = T0 + 999999, .status = EV_OK,
-     .rule = EV_RULE_CURRENT_LAG_ALLOWED, .left = 0, .right = 0,
+     .n = 2,
+     .e = {E(0, 100, 5), E(1, 200, 5)},
+     .nh = 1,
+     .h = {H(200, T0)},
+     .now = T0 + 999999,
+     .status = EV_OK,
+     .rule = EV_RULE_CURRENT_LAG_ALLOWED,
+     .left = 0,
+     .right = 0,
      .index = -1},
     {.name = "head behind the commit counts as zero lag",
-     .n = 2, .e = {E(0, 100, 5), E(1, 200, 5)}, .nh = 1,
-     .h = {H(150, T0)}, .now = T0 + 999999, .status = EV_OK,
-     .rule = EV_RULE_CURRENT_LAG_ALLOWED, .left = 0, .right = 0,
+     .n = 2,
+     .e = {E(0, 100, 5), E(1, 200, 5)},
+     .nh = 1,
+     .h = {H(150, T0)},
+     .now = T0 + 999999,
+     .status = EV_OK,
+     .rule = EV_RULE_CURRENT_LAG_ALLOWED,
+     .left = 0,
+     .right = 0,
      .index = -1},
     {.name = "current lag equal to allowed_lag is OK",
-     .n = 2, .e = {E(0, 100, 50), E(1, 200, 150)}, .nh = 1,
-     .h = {H(300, T0)}, .now = T0 + 999999, .allowed = 100,
-     .status = EV_OK, .rule = EV_RULE_CURRENT_LAG_ALLOWED, .left = 100,
-     .right = 100, .index = -1},
+     .n = 2,
+     .e = {E(0, 100, 50), E(1, 200, 150)},
+     .nh = 1,
+     .h = {H(300, T0)},
+     .now = T0 + 999999,
+     .allowed = 100,
+     .status = EV_OK,
+     .rule = EV_RULE_CURRENT_LAG_ALLOWED,
+     .left = 100,
+     .right = 100,
+     .index = -1},
     {.name = "current lag one above allowed_lag is judged",
-     .n = 2, .e = {E(0, 100, 150), E(1, 200, 160)}, .nh = 1,
-     .h = {H(301, T0)}, .now = T0 + 10000, .allowed = 100,
-     .status = EV_WARN, .rule = EV_RULE_LAG_NOT_DECREASING, .left = 150,
-     .right = 160, .index = -1},
+     .n = 2,
+     .e = {E(0, 100, 150), E(1, 200, 160)},
+     .nh = 1,
+     .h = {H(301, T0)},
+     .now = T0 + 10000,
+     .allowed = 100,
+     .status = EV_WARN,
+     .rule = EV_RULE_LAG_NOT_DECREASING,
+     .left = 150,
+     .right = 160,
+     .index = -1},
     /* rule 3 */
     {.name = "stop when silence is strictly longer than the span",
-     .n = 3, .e = {E(0, 100, 10), E(1, 200, 20), E(2, 300, 30)},
-     .nh = 1, .h = {H(400, T0)}, .now = T0 + 20000 + 20001,
-     .status = EV_STOP, .rule = EV_RULE_STOP, .left = 20001,
-     .right = 20000, .index = -1},
+     .n = 3,
+     .e = {E(0, 100, 10), E(1, 200, 20), E(2, 300, 30)},
+     .nh = 1,
+     .h = {H(400, T0)},
+     .now = T0 + 20000 + 20001,
+     .status = EV_STOP,
+     .rule = EV_RULE_STOP,
+     .left = 20001,
+     .right = 20000,
+     .index = -1},
     {.name = "no stop when silence equals the span",
-     .n = 3, .e = {E(0, 100, 10), E(1, 200, 20), E(2, 300, 30)},
-     .nh = 1, .h = {H(400, T0)}, .now = T0 + 20000 + 20000,
-     .status = EV_WARN, .rule = EV_RULE_LAG_NOT_DECREASING, .left = 10,
-     .right = 30, .index = -1},
+     .n = 3,
+     .e = {E(0, 100, 10), E(1, 200, 20), E(2, 300, 30)},
+     .nh = 1,
+     .h = {H(400, T0)},
+     .now = T0 + 20000 + 20000,
+     .status = EV_WARN,
+     .rule = EV_RULE_LAG_NOT_DECREASING,
+     .left = 10,
+     .right = 30,
+     .index = -1},
     {.name = "recent head at the committed offset suppresses stop",
-     .n = 3, .e = {E(0, 100, 10), E(1, 200, 20), E(2, 300, 30)},
-     .nh = 3, .h = {H(300, T0), H(350, T0 + 1000), H(400, T0 + 2000)},
-     .now = T0 + 999999, .status = EV_WARN,
-     .rule = EV_RULE_LAG_NOT_DECREASING, .left = 10, .right = 30,
+     .n = 3,
+     .e = {E(0, 100, 10), E(1, 200, 20), E(2, 300, 30)},
+     .nh = 3,
+     .h = {H(300, T0), H(350, T0 + 1000), H(400, T0 + 2000)},
+     .now = T0 + 999999,
+     .status = EV_WARN,
+     .rule = EV_RULE_LAG_NOT_DECREASING,
+     .left = 10,
+     .right = 30,
      .index = -1},
     {.name = "recent head below the committed offset suppresses stop",
-     .n = 3, .e = {E(0, 100, 10), E(1, 200, 20), E(2, 300, 30)},
-     .nh = 2, .h = {H(250, T0), H(400, T0 + 2000)}, .now = T0 + 999999,
-     .status = EV_WARN, .rule = EV_RULE_LAG_NOT_DECREASING, .left = 10,
-     .right = 30, .index = -1},
+     .n = 3,
+     .e = {E(0, 100, 10), E(1, 200, 20), E(2, 300, 30)},
+     .nh = 2,
+     .h = {H(250, T0), H(400, T0 + 2000)},
+     .now = T0 + 999999,
+     .status = EV_WARN,
+     .rule = EV_RULE_LAG_NOT_DECREASING,
+     .left = 10,
+     .right = 30,
+     .index = -1},
     {.name = "a head equal to the commit anywhere in the ring stops stop",
-     .n = 3, .e = {E(0, 100, 10), E(1, 200, 20), E(2, 300, 30)},
-     .nh = 3, .h = {H(450, T0), H(300, T0 + 1000), H(400, T0 + 2000)},
-     .now = T0 + 999999, .status = EV_WARN,
-     .rule = EV_RULE_LAG_NOT_DECREASING, .left = 10, .right = 30,
+     .n = 3,
+     .e = {E(0, 100, 10), E(1, 200, 20), E(2, 300, 30)},
+     .nh = 3,
+     .h = {H(450, T0), H(300, T0 + 1000), H(400, T0 + 2000)},
+     .now = T0 + 999999,
+     .status = EV_WARN,
+     .rule = EV_RULE_LAG_NOT_DECREASING,
+     .left = 10,
+     .right = 30,
      .index = -1},
     {.name = "heads all above the committed offset do not suppress stop",
-     .n = 3, .e = {E(0, 100, 10), E(1, 200, 20), E(2, 300, 30)},
-     .nh = 2, .h = {H(301, T0), H(400, T0 + 2000)}, .now = T0 + 999999,
-     .status = EV_STOP, .rule = EV_RULE_STOP, .left = 999999 - 20000,
-     .right = 20000, .index = -1},
+     .n = 3,
+     .e = {E(0, 100, 10), E(1, 200, 20), E(2, 300, 30)},
+     .nh = 2,
+     .h = {H(301, T0), H(400, T0 + 2000)},
+     .now = T0 + 999999,
+     .status = EV_STOP,
+     .rule = EV_RULE_STOP,
+     .left = 999999 - 20000,
+     .right = 20000,
+     .index = -1},
     {.name = "single entry window stops once any time has passed",
-     .n = 1, .e = {E(0, 100, 10)}, .nh = 1, .h = {H(110, T0)},
-     .now = T0 + 1, .status = EV_STOP, .rule = EV_RULE_STOP, .left = 1,
-     .right = 0, .index = -1},
+     .n = 1,
+     .e = {E(0, 100, 10)},
+     .nh = 1,
+     .h = {H(110, T0)},
+     .now = T0 + 1,
+     .status = EV_STOP,
+     .rule = EV_RULE_STOP,
+     .left = 1,
+     .right = 0,
+     .index = -1},
     {.name = "single entry window at its own time stalls",
-     .n = 1, .e = {E(0, 100, 10)}, .nh = 1, .h = {H(110, T0)},
-     .now = T0, .status = EV_STALL, .rule = EV_RULE_STALL, .left = 100,
-     .right = 10, .index = -1},
+     .n = 1,
+     .e = {E(0, 100, 10)},
+     .nh = 1,
+     .h = {H(110, T0)},
+     .now = T0,
+     .status = EV_STALL,
+     .rule = EV_RULE_STALL,
+     .left = 100,
+     .right = 10,
+     .index = -1},
     {.name = "stop is checked before rewind",
-     .n = 3, .e = {E(0, 300, 10), E(1, 200, 20), E(2, 100, 30)},
-     .nh = 1, .h = {H(400, T0)}, .now = T0 + 999999, .status = EV_STOP,
-     .rule = EV_RULE_STOP, .left = 999999 - 20000, .right = 20000,
+     .n = 3,
+     .e = {E(0, 300, 10), E(1, 200, 20), E(2, 100, 30)},
+     .nh = 1,
+     .h = {H(400, T0)},
+     .now = T0 + 999999,
+     .status = EV_STOP,
+     .rule = EV_RULE_STOP,
+     .left = 999999 - 20000,
+     .right = 20000,
      .index = -1},
     /* rule 4 */
     {.name = "rewind that never got back",
      .n = 5,
      .e = {E(0, 100, 10), E(1, 200, 20), E(2, 300, 30), E(3, 250, 40),
            E(4, 299, 50)},
-     .nh = 1, .h = {H(400, T0)}, .now = T0 + 40000, .status = EV_REWIND,
-     .rule = EV_RULE_REWIND, .left = 250, .right = 300, .index = 3},
+     .nh = 1,
+     .h = {H(400, T0)},
+     .now = T0 + 40000,
+     .status = EV_REWIND,
+     .rule = EV_RULE_REWIND,
+     .left = 250,
+     .right = 300,
+     .index = 3},
     {.name = "rewind recovered to the same offset is not rewind",
      .n = 5,
      .e = {E(0, 100, 10), E(1, 200, 20), E(2, 300, 30), E(3, 250, 40),
            E(4, 300, 50)},
-     .nh = 1, .h = {H(400, T0)}, .now = T0 + 40000, .status = EV_WARN,
-     .rule = EV_RULE_LAG_NOT_DECREASING, .left = 10, .right = 50,
+     .nh = 1,
+     .h = {H(400, T0)},
+     .now = T0 + 40000,
+     .status = EV_WARN,
+     .rule = EV_RULE_LAG_NOT_DECREASING,
+     .left = 10,
+     .right = 50,
      .index = -1},
     {.name = "rewind recovered past the old offset is not rewind",
      .n = 4,
      .e = {E(0, 300, 40), E(1, 100, 30), E(2, 200, 20), E(3, 350, 10)},
-     .nh = 1, .h = {H(400, T0)}, .now = T0 + 30000, .status = EV_OK,
-     .rule = EV_RULE_LAG_DECREASING, .left = 40, .right = 10,
+     .nh = 1,
+     .h = {H(400, T0)},
+     .now = T0 + 30000,
+     .status = EV_OK,
+     .rule = EV_RULE_LAG_DECREASING,
+     .left = 40,
+     .right = 10,
      .index = -1},
     {.name = "only the first drop counts for rewind",
      .n = 5,
      .e = {E(0, 500, 10), E(1, 400, 20), E(2, 600, 30), E(3, 100, 40),
            E(4, 150, 50)},
-     .nh = 1, .h = {H(700, T0)}, .now = T0 + 40000, .status = EV_WARN,
-     .rule = EV_RULE_LAG_NOT_DECREASING, .left = 10, .right = 50,
+     .nh = 1,
+     .h = {H(700, T0)},
+     .now = T0 + 40000,
+     .status = EV_WARN,
+     .rule = EV_RULE_LAG_NOT_DECREASING,
+     .left = 10,
+     .right = 50,
      .index = -1},
     {.name = "rewind after a repeated offset points at the drop",
      .n = 4,
      .e = {E(0, 100, 10), E(1, 100, 20), E(2, 50, 30), E(3, 60, 40)},
-     .nh = 1, .h = {H(400, T0)}, .now = T0 + 30000, .status = EV_REWIND,
-     .rule = EV_RULE_REWIND, .left = 50, .right = 100, .index = 2},
+     .nh = 1,
+     .h = {H(400, T0)},
+     .now = T0 + 30000,
+     .status = EV_REWIND,
+     .rule = EV_RULE_REWIND,
+     .left = 50,
+     .right = 100,
+     .index = 2},
     {.name = "recovered rewind back to the first offset is not a stall",
-     .n = 3, .e = {E(0, 100, 10), E(1, 50, 20), E(2, 100, 30)},
-     .nh = 1, .h = {H(400, T0)}, .now = T0 + 20000, .status = EV_WARN,
-     .rule = EV_RULE_LAG_NOT_DECREASING, .left = 10, .right = 30,
+     .n = 3,
+     .e = {E(0, 100, 10), E(1, 50, 20), E(2, 100, 30)},
+     .nh = 1,
+     .h = {H(400, T0)},
+     .now = T0 + 20000,
+     .status = EV_WARN,
+     .rule = EV_RULE_LAG_NOT_DECREASING,
+     .left = 10,
+     .right = 30,
      .index = -1},
     {.name = "rewind at the last entry",
-     .n = 3, .e = {E(0, 100, 10), E(1, 200, 5), E(2, 150, 1)},
-     .nh = 1, .h = {H(400, T0)}, .now = T0 + 20000, .status = EV_REWIND,
-     .rule = EV_RULE_REWIND, .left = 150, .right = 200, .index = 2},
+     .n = 3,
+     .e = {E(0, 100, 10), E(1, 200, 5), E(2, 150, 1)},
+     .nh = 1,
+     .h = {H(400, T0)},
+     .now = T0 + 20000,
+     .status = EV_REWIND,
+     .rule = EV_RULE_REWIND,
+     .left = 150,
+     .right = 200,
+     .index = 2},
     {.name = "rewind is checked before stall and warn",
-     .n = 3, .e = {E(0, 100, 10), E(1, 300, 20), E(2, 200, 30)},
-     .nh = 1, .h = {H(400, T0)}, .now = T0 + 20000, .status = EV_REWIND,
-     .rule = EV_RULE_REWIND, .left = 200, .right = 300, .index = 2},
+     .n = 3,
+     .e = {E(0, 100, 10), E(1, 300, 20), E(2, 200, 30)},
+     .nh = 1,
+     .h = {H(400, T0)},
+     .now = T0 + 20000,
+     .status = EV_REWIND,
+     .rule = EV_RULE_REWIND,
+     .left = 200,
+     .right = 300,
+     .index = 2},
     /* rule 5 */
     {.name = "stall when offsets flat and lag nonzero",
      .n = 4,
-     .e = {E(0, 1000, 40), E(1, 1000, 30), E(2, 1000, 50),
-           E(3, 1000, 60)},
-     .nh = 1, .h = {H(1100, T0)}, .now = T0 + 30000, .status = EV_STALL,
-     .rule = EV_RULE_STALL, .left = 1000, .right = 30, .index = -1},
+     .e = {E(0, 1000, 40), E(1, 1000, 30), E(2, 1000, 50), E(3, 1000, 60)},
+     .nh = 1,
+     .h = {H(1100, T0)},
+     .now = T0 + 30000,
+     .status = EV_STALL,
+     .rule = EV_RULE_STALL,
+     .left = 1000,
+     .right = 30,
+     .index = -1},
     {.name = "flat offsets with one lag at allowed_lag are OK",
-     .n = 3, .e = {E(0, 1000, 0), E(1, 1000, 30), E(2, 1000, 50)},
-     .nh = 1, .h = {H(1100, T0)}, .now = T0 + 20000, .status = EV_OK,
-     .rule = EV_RULE_LAG_DECREASING, .left = 0, .right = 50,
+     .n = 3,
+     .e = {E(0, 1000, 0), E(1, 1000, 30), E(2, 1000, 50)},
+     .nh = 1,
+     .h = {H(1100, T0)},
+     .now = T0 + 20000,
+     .status = EV_OK,
+     .rule = EV_RULE_LAG_DECREASING,
+     .left = 0,
+     .right = 50,
      .index = -1},
     {.name = "flat offsets with a middle lag at allowed_lag are OK",
-     .n = 3, .e = {E(0, 1000, 60), E(1, 1000, 50), E(2, 1000, 70)},
-     .nh = 1, .h = {H(1100, T0)}, .now = T0 + 20000, .allowed = 50,
-     .status = EV_OK, .rule = EV_RULE_LAG_DECREASING, .left = 60,
-     .right = 70, .index = -1},
+     .n = 3,
+     .e = {E(0, 1000, 60), E(1, 1000, 50), E(2, 1000, 70)},
+     .nh = 1,
+     .h = {H(1100, T0)},
+     .now = T0 + 20000,
+     .allowed = 50,
+     .status = EV_OK,
+     .rule = EV_RULE_LAG_DECREASING,
+     .left = 60,
+     .right = 70,
+     .index = -1},
     {.name = "warn when lag grows in every commit",
      .n = 10,
-     .e = {E(0, 100, 120), E(1, 200, 200), E(2, 300, 280),
-           E(3, 400, 360), E(4, 500, 440), E(5, 600, 520),
-           E(6, 700, 600), E(7, 800, 700), E(8, 900, 800),
-           E(9, 1000, 900)},
-     .nh = 1, .h = {H(1900, T0)}, .now = T0 + 100000, .status = EV_WARN,
-     .rule = EV_RULE_LAG_NOT_DECREASING, .left = 120, .right = 900,
+     .e = {E(0, 100, 120), E(1, 200, 200), E(2, 300, 280), E(3, 400, 360),
+           E(4, 500, 440), E(5, 600, 520), E(6, 700, 600), E(7, 800, 700),
+           E(8, 900, 800), E(9, 1000, 900)},
+     .nh = 1,
+     .h = {H(1900, T0)},
+     .now = T0 + 100000,
+     .status = EV_WARN,
+     .rule = EV_RULE_LAG_NOT_DECREASING,
+     .left = 120,
+     .right = 900,
      .index = -1},
     {.name = "warn when lag holds level while offsets move",
-     .n = 3, .e = {E(0, 100, 70), E(1, 200, 70), E(2, 300, 70)},
-     .nh = 1, .h = {H(370, T0)}, .now = T0 + 20000, .status = EV_WARN,
-     .rule = EV_RULE_LAG_NOT_DECREASING, .left = 70, .right = 70,
+     .n = 3,
+     .e = {E(0, 100, 70), E(1, 200, 70), E(2, 300, 70)},
+     .nh = 1,
+     .h = {H(370, T0)},
+     .now = T0 + 20000,
+     .status = EV_WARN,
+     .rule = EV_RULE_LAG_NOT_DECREASING,
+     .left = 70,
+     .right = 70,
      .index = -1},
     {.name = "lag decreasing once is OK",
      .n = 4,
-     .e = {E(0, 100, 100), E(1, 200, 200), E(2, 300, 150),
-           E(3, 400, 300)},
-     .nh = 1, .h = {H(700, T0)}, .now = T0 + 30000, .status = EV_OK,
-     .rule = EV_RULE_LAG_DECREASING, .left = 100, .right = 300,
+     .e = {E(0, 100, 100), E(1, 200, 200), E(2, 300, 150), E(3, 400, 300)},
+     .nh = 1,
+     .h = {H(700, T0)},
+     .now = T0 + 30000,
+     .status = EV_OK,
+     .rule = EV_RULE_LAG_DECREASING,
+     .left = 100,
+     .right = 300,
      .index = -1},
     {.name = "a window lag equal to allowed_lag is OK",
-     .n = 3, .e = {E(0, 100, 50), E(1, 200, 60), E(2, 300, 70)},
-     .nh = 1, .h = {H(380, T0)}, .now = T0 + 20000, .allowed = 50,
-     .status = EV_OK, .rule = EV_RULE_LAG_DECREASING, .left = 50,
-     .right = 70, .index = -1},
+     .n = 3,
+     .e = {E(0, 100, 50), E(1, 200, 60), E(2, 300, 70)},
+     .nh = 1,
+     .h = {H(380, T0)},
+     .now = T0 + 20000,
+     .allowed = 50,
+     .status = EV_OK,
+     .rule = EV_RULE_LAG_DECREASING,
+     .left = 50,
+     .right = 70,
+     .index = -1},
     {.name = "window lags all above allowed_lag warn",
-     .n = 3, .e = {E(0, 100, 50), E(1, 200, 60), E(2, 300, 70)},
-     .nh = 1, .h = {H(380, T0)}, .now = T0 + 20000, .allowed = 49,
-     .status = EV_WARN, .rule = EV_RULE_LAG_NOT_DECREASING, .left = 50,
-     .right = 70, .index = -1},
+     .n = 3,
+     .e = {E(0, 100, 50), E(1, 200, 60), E(2, 300, 70)},
+     .nh = 1,
+     .h = {H(380, T0)},
+     .now = T0 + 20000,
+     .allowed = 49,
+     .status = EV_WARN,
+     .rule = EV_RULE_LAG_NOT_DECREASING,
+     .left = 50,
+     .right = 70,
+     .index = -1},
     /* Burrow's fixtures (http/routes/README.md) */
     {.name = "burrow testgroup2: five commits then 60 s of silence",
      .n = 5,
      .e = {E(0, 1000, 3321), E(1, 1100, 3221), E(2, 1200, 3121),
            E(3, 1300, 3021), E(4, 1400, 2921)},
-     .nh = 1, .h = {H(4321, T0 + 99995)}, .now = T0 + 100000,
-     .status = EV_STOP, .rule = EV_RULE_STOP, .left = 60000,
-     .right = 40000, .index = -1},
+     .nh = 1,
+     .h = {H(4321, T0 + 99995)},
+     .now = T0 + 100000,
+     .status = EV_STOP,
+     .rule = EV_RULE_STOP,
+     .left = 60000,
+     .right = 40000,
+     .index = -1},
     {.name = "burrow testgroup: full window draining is OK",
      .n = 10,
      .e = {E(0, 1000, 3321), E(1, 1100, 3221), E(2, 1200, 3121),
            E(3, 1300, 3021), E(4, 1400, 2921), E(5, 1500, 2821),
            E(6, 1600, 2721), E(7, 1700, 2621), E(8, 1800, 2521),
            E(9, 1900, 2421)},
-     .nh = 1, .h = {H(4321, T0 + 99990)}, .now = T0 + 100000,
-     .status = EV_OK, .rule = EV_RULE_LAG_DECREASING, .left = 3321,
-     .right = 2421, .index = -1},
+     .nh = 1,
+     .h = {H(4321, T0 + 99990)},
+     .now = T0 + 100000,
+     .status = EV_OK,
+     .rule = EV_RULE_LAG_DECREASING,
+     .left = 3321,
+     .right = 2421,
+     .index = -1},
 };
 
 ParameterizedTestParameters(ev_rules, decides_status_rule_and_numbers) {
@@ -304,8 +515,7 @@ ParameterizedTest(rcase_t *c, ev_rules, decides_status_rule_and_numbers) {
     int cap, rot;
 
     burrow_params(&p);
-    if (c->intervals > 0)
-        p.intervals = c->intervals;
+    if (c->intervals > 0) p.intervals = c->intervals;
     p.allowed_lag = c->allowed;
     p.minimum_complete = c->min_complete;
     cap = c->n > p.intervals ? c->n : p.intervals;
@@ -324,14 +534,12 @@ ParameterizedTest(rcase_t *c, ev_rules, decides_status_rule_and_numbers) {
         cr_assert_eq(r.status, c->status, "%s (rot %d): status %s, want %s",
                      c->name, rot, ev_status_name(r.status),
                      ev_status_name(c->status));
-        cr_assert_eq(r.rule, c->rule, "%s (rot %d): rule %s, want %s",
-                     c->name, rot, ev_rule_name(r.rule),
-                     ev_rule_name(c->rule));
+        cr_assert_eq(r.rule, c->rule, "%s (rot %d): rule %s, want %s", c->name,
+                     rot, ev_rule_name(r.rule), ev_rule_name(c->rule));
         cr_assert_eq(r.left, c->left, "%s (rot %d): left %lld, want %lld",
                      c->name, rot, (long long)r.left, (long long)c->left);
-        cr_assert_eq(r.right, c->right,
-                     "%s (rot %d): right %lld, want %lld", c->name, rot,
-                     (long long)r.right, (long long)c->right);
+        cr_assert_eq(r.right, c->right, "%s (rot %d): right %lld, want %lld",
+                     c->name, rot, (long long)r.right, (long long)c->right);
         cr_assert_eq(r.index, c->index, "%s (rot %d): index %d, want %d",
                      c->name, rot, r.index, c->index);
         cr_assert_eq(r.count, c->n, "%s: count", c->name);
@@ -538,8 +746,8 @@ Test(ev_rules, time_lag_is_the_same_at_every_ring_rotation) {
             build_window(&win, es, 1, 0, e, 1);
             ev_evaluate(&BURROW, &win, &ring, 40000, &r);
             cr_assert(r.time_lag_known, "cap %d rot %d", cap, rot);
-            cr_assert_float_eq(r.time_lag_s, 30.0, 1e-9, "cap %d rot %d",
-                               cap, rot);
+            cr_assert_float_eq(r.time_lag_s, 30.0, 1e-9, "cap %d rot %d", cap,
+                               rot);
         }
     }
 }
@@ -619,8 +827,11 @@ Test(ev_rules, eta_does_not_change_a_stop) {
 /* Explanations */
 
 Test(ev_rules, explains_stop_with_seconds) {
-    ev_result_t r = {.status = EV_STOP, .rule = EV_RULE_STOP,
-                     .left = 60000, .right = 40000, .count = 5};
+    ev_result_t r = {.status = EV_STOP,
+                     .rule = EV_RULE_STOP,
+                     .left = 60000,
+                     .right = 40000,
+                     .count = 5};
     char buf[200];
 
     ev_explain(&r, buf, sizeof(buf));
@@ -630,8 +841,10 @@ Test(ev_rules, explains_stop_with_seconds) {
 
 Test(ev_rules, explains_lag_not_decreasing_with_numbers) {
     ev_result_t r = {.status = EV_WARN,
-                     .rule = EV_RULE_LAG_NOT_DECREASING, .left = 120,
-                     .right = 900, .count = 10};
+                     .rule = EV_RULE_LAG_NOT_DECREASING,
+                     .left = 120,
+                     .right = 900,
+                     .count = 10};
     char buf[200];
 
     ev_explain(&r, buf, sizeof(buf));
@@ -668,16 +881,23 @@ Test(ev_rules, explains_ok_when_lag_rose_overall_but_dropped_once) {
 }
 
 Test(ev_rules, explains_rewind_and_stall_with_numbers) {
-    ev_result_t r = {.status = EV_REWIND, .rule = EV_RULE_REWIND,
-                     .left = 250, .right = 300, .index = 3, .count = 5};
+    ev_result_t r = {.status = EV_REWIND,
+                     .rule = EV_RULE_REWIND,
+                     .left = 250,
+                     .right = 300,
+                     .index = 3,
+                     .count = 5};
     char buf[200];
 
     ev_explain(&r, buf, sizeof(buf));
     cr_assert_str_eq(buf, "the committed offset went back from 300 to 250 "
                           "at commit 4 of 5 and never got back: the "
                           "consumer rewound");
-    r = (ev_result_t){.status = EV_STALL, .rule = EV_RULE_STALL,
-                      .left = 1000, .right = 30, .count = 4};
+    r = (ev_result_t){.status = EV_STALL,
+                      .rule = EV_RULE_STALL,
+                      .left = 1000,
+                      .right = 30,
+                      .count = 4};
     ev_explain(&r, buf, sizeof(buf));
     cr_assert_str_eq(buf, "the committed offset stayed at 1000 across the "
                           "last 4 commits while lag was at least 30: the "
@@ -685,15 +905,21 @@ Test(ev_rules, explains_rewind_and_stall_with_numbers) {
 }
 
 Test(ev_rules, explains_fractional_seconds_and_incomplete_percent) {
-    ev_result_t r = {.status = EV_STOP, .rule = EV_RULE_STOP,
-                     .left = 1500, .right = 0, .count = 1};
+    ev_result_t r = {.status = EV_STOP,
+                     .rule = EV_RULE_STOP,
+                     .left = 1500,
+                     .right = 0,
+                     .count = 1};
     char buf[200];
 
     ev_explain(&r, buf, sizeof(buf));
     cr_assert_str_eq(buf, "no commit for 1.5 s, longer than the 0 s the "
                           "window spans: the consumer has stopped");
-    r = (ev_result_t){.status = EV_OK, .rule = EV_RULE_INCOMPLETE,
-                      .left = 300000, .right = 500000, .count = 3};
+    r = (ev_result_t){.status = EV_OK,
+                      .rule = EV_RULE_INCOMPLETE,
+                      .left = 300000,
+                      .right = 500000,
+                      .count = 3};
     ev_explain(&r, buf, sizeof(buf));
     cr_assert_str_eq(buf, "the window is only 30% full (3 commits), below "
                           "the 50% minimum: too early to judge, so OK");
@@ -703,8 +929,12 @@ Test(ev_rules, explains_every_rule_in_one_nonempty_sentence) {
     int rule;
 
     for (rule = 0; rule < EV_RULE__COUNT; rule++) {
-        ev_result_t r = {.status = EV_OK, .rule = (ev_rule_t)rule,
-                         .left = 7, .right = 3, .index = 1, .count = 2};
+        ev_result_t r = {.status = EV_OK,
+                         .rule = (ev_rule_t)rule,
+                         .left = 7,
+                         .right = 3,
+                         .index = 1,
+                         .count = 2};
         char buf[300];
         int n = ev_explain(&r, buf, sizeof(buf));
 
@@ -716,8 +946,11 @@ Test(ev_rules, explains_every_rule_in_one_nonempty_sentence) {
 }
 
 Test(ev_rules, explain_reports_full_length_when_truncated) {
-    ev_result_t r = {.status = EV_STOP, .rule = EV_RULE_STOP,
-                     .left = 60000, .right = 40000, .count = 5};
+    ev_result_t r = {.status = EV_STOP,
+                     .rule = EV_RULE_STOP,
+                     .left = 60000,
+                     .right = 40000,
+                     .count = 5};
     char small[10];
     int full = ev_explain(&r, NULL, 0);
 
@@ -734,8 +967,8 @@ Test(ev_status, names_round_trip_through_parse) {
     for (s = EV_NOTFOUND; s <= EV_REWIND; s++) {
         ev_status_t back = (ev_status_t)-1;
 
-        cr_assert_eq(ev_status_parse(ev_status_name((ev_status_t)s), &back),
-                     0, "%s", ev_status_name((ev_status_t)s));
+        cr_assert_eq(ev_status_parse(ev_status_name((ev_status_t)s), &back), 0,
+                     "%s", ev_status_name((ev_status_t)s));
         cr_assert_eq((int)back, s);
     }
 }

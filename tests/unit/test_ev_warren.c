@@ -67,8 +67,7 @@ static void build(model_t *m, int cap, int hcap, pos_fn head, pos_fn cons,
     }
 }
 
-static void eval(const model_t *m, int intervals, int64_t now,
-                 ev_result_t *r) {
+static void eval(const model_t *m, int intervals, int64_t now, ev_result_t *r) {
     ev_params_t p;
 
     ev_params_default(&p);
@@ -87,24 +86,43 @@ static void eval_burrow(const model_t *m, int intervals, int64_t now,
     ev_evaluate(&p, &m->win, &m->ring, now, r);
 }
 
-#define ASSERT_VERDICT(r, st, rl)                                            \
-    cr_assert((r).status == (st) && (r).rule == (rl),                        \
+#define ASSERT_VERDICT(r, st, rl)                                              \
+    cr_assert((r).status == (st) && (r).rule == (rl),                          \
               "got %s (%s), want %s (%s); z %.2f", ev_status_name((r).status), \
-              ev_rule_name((r).rule), ev_status_name(st), ev_rule_name(rl),  \
+              ev_rule_name((r).rule), ev_status_name(st), ev_rule_name(rl),    \
               (r).z)
 
 /* ---- producers and consumers ---- */
 
-static double prod_100(double t) { return 100000 + 100 * t; }
+static double prod_100(double t) {
+    return 100000 + 100 * t;
+}
 /* healthy: 150 messages in flight behind the head */
-static double cons_inflight(double t) { return 100000 + 100 * t - 150; }
-static double cons_quarter(double t) { return 100000 + 25 * t; }
-static double cons_70(double t) { return 100000 + 70 * t; }
-static double prod_1(double t) { return 5000 + 1.0 * t; }
-static double cons_half(double t) { return 5000 + 0.5 * t; }
-static double cons_1_lag2(double t) { return 5000 + 1.0 * t - 2; }
-static double flat_5000(double t) { (void)t; return 5000; }
-static double cons_same_as_prod(double t) { return prod_100(t); }
+static double cons_inflight(double t) {
+    return 100000 + 100 * t - 150;
+}
+static double cons_quarter(double t) {
+    return 100000 + 25 * t;
+}
+static double cons_70(double t) {
+    return 100000 + 70 * t;
+}
+static double prod_1(double t) {
+    return 5000 + 1.0 * t;
+}
+static double cons_half(double t) {
+    return 5000 + 0.5 * t;
+}
+static double cons_1_lag2(double t) {
+    return 5000 + 1.0 * t - 2;
+}
+static double flat_5000(double t) {
+    (void)t;
+    return 5000;
+}
+static double cons_same_as_prod(double t) {
+    return prod_100(t);
+}
 
 /* ---- vocabulary ---- */
 
@@ -324,8 +342,8 @@ static double prod_burst_late(double t) {
 }
 static double cons_burst_late(double t) {
     /* keeps up until the burst, then works through it at 300/s */
-    return t < 40 ? 100000 + 100 * t - 50 : 100000 + 100 * 40 - 50 +
-                                                300 * (t - 40);
+    return t < 40 ? 100000 + 100 * t - 50
+                  : 100000 + 100 * 40 - 50 + 300 * (t - 40);
 }
 
 Test(ev_warren, burst_arriving_at_the_end_of_the_window_is_not_warn) {
@@ -435,8 +453,7 @@ Test(ev_warren, offsets_flat_across_a_full_window_while_data_waits_is_stall) {
     cr_assert_eq(r.left, 100000 + 100 * 100 - 50);
     cr_assert_float_eq(r.span_s, 45.0, 1e-9);
     ev_explain(&r, buf, sizeof(buf));
-    cr_assert(strstr(buf, "stalled") && strstr(buf, "10 commits"), "%s",
-              buf);
+    cr_assert(strstr(buf, "stalled") && strstr(buf, "10 commits"), "%s", buf);
 }
 
 Test(ev_warren, offsets_flat_for_nine_of_ten_commits_are_not_yet_stall) {
@@ -704,10 +721,10 @@ Test(ev_warren, hostile_offsets_and_times_give_finite_numbers) {
 /* ---- sentences ---- */
 
 Test(ev_warren, every_warren_rule_explains_itself_in_one_line) {
-    static const ev_rule_t rules[] = {
-        EV_RULE_WARMING_UP, EV_RULE_CAUGHT_UP,  EV_RULE_KEEPING_UP,
-        EV_RULE_DRAINING,   EV_RULE_FALLING_BEHIND, EV_RULE_STOPPED,
-        EV_RULE_STALLED,    EV_RULE_REWOUND};
+    static const ev_rule_t rules[] = {EV_RULE_WARMING_UP,     EV_RULE_CAUGHT_UP,
+                                      EV_RULE_KEEPING_UP,     EV_RULE_DRAINING,
+                                      EV_RULE_FALLING_BEHIND, EV_RULE_STOPPED,
+                                      EV_RULE_STALLED,        EV_RULE_REWOUND};
     size_t i;
 
     for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {

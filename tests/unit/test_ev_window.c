@@ -50,8 +50,8 @@ typedef struct wrap_case_s {
 } wrap_case_t;
 
 static wrap_case_t wrap_cases[] = {
-    {1, 1}, {1, 5}, {3, 3}, {3, 4}, {3, 7}, {10, 9}, {10, 10},
-    {10, 11}, {10, 19}, {10, 20}, {10, 23}, {10, 1000},
+    {1, 1},   {1, 5},   {3, 3},   {3, 4},   {3, 7},   {10, 9},
+    {10, 10}, {10, 11}, {10, 19}, {10, 20}, {10, 23}, {10, 1000},
 };
 
 ParameterizedTestParameters(ev_window, keeps_newest_cap_entries_oldest_first) {

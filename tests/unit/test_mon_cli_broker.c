@@ -63,8 +63,8 @@ static int produce(const char *input) {
     cr_assert_not_null(freopen(in, "r", stdin));
     cr_assert_not_null(freopen(out, "w", stdout));
     cr_assert_not_null(freopen(err, "w", stderr));
-    char *argv[] = {"broker", "produce", "--data-dir", data, "--topic", "t",
-                    NULL};
+    char *argv[] = {"broker",  "produce", "--data-dir", data,
+                    "--topic", "t",       NULL};
     int rc = mon_cli_broker(6, argv);
     fflush(stdout);
     fflush(stderr);

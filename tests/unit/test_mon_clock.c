@@ -48,8 +48,7 @@ Test(mon_clock, a_backward_step_is_reported_once_and_never_runs_back) {
     for (int64_t m = 10200; m <= 20000; m += 100) {
         r = rd(&st, T0 - 50000 + m, m);
         cr_assert_eq(r.stepped, 0);
-        cr_assert_geq(r.out, prev, "went back at mono %lld",
-                      (long long)m);
+        cr_assert_geq(r.out, prev, "went back at mono %lld", (long long)m);
         cr_assert_geq(r.out - prev, 95, "slower than 95%% at mono %lld",
                       (long long)m);
         prev = r.out;
@@ -157,20 +156,24 @@ Test(mon_clock, rfc3339_parses_what_it_formats_and_offsets) {
         cr_assert_eq(mon_clock_parse_rfc3339(buf, &ms), 0, "%s", buf);
         cr_assert_eq(ms, t, "%s", buf);
     }
-    cr_assert_eq(mon_clock_parse_rfc3339("2024-05-14T11:21:07+02:00", &ms),
-                 0);
+    cr_assert_eq(mon_clock_parse_rfc3339("2024-05-14T11:21:07+02:00", &ms), 0);
     cr_assert_eq(ms, 1715678467000);
     cr_assert_eq(mon_clock_parse_rfc3339("2024-05-14t09:21:07.5z", &ms), 0);
     cr_assert_eq(ms, 1715678467500);
-    cr_assert_eq(mon_clock_parse_rfc3339("2024-05-14T09:21:07.123456Z",
-                                         &ms), 0);
+    cr_assert_eq(mon_clock_parse_rfc3339("2024-05-14T09:21:07.123456Z", &ms),
+                 0);
     cr_assert_eq(ms, 1715678467123);
-    const char *bad[] = {"", "2024-05-14", "2024-05-14T09:21:07",
-                         "2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z",
-                         "2024-13-01T00:00:00Z", "2024-05-14T24:00:00Z",
-                         "2024-05-14T09:21:07Zx", "2024-05-14 09:21:07Z",
-                         "2024-05-14T09:21:07.Z", "tomorrow"};
+    const char *bad[] = {"",
+                         "2024-05-14",
+                         "2024-05-14T09:21:07",
+                         "2024-02-30T00:00:00Z",
+                         "2023-02-29T00:00:00Z",
+                         "2024-13-01T00:00:00Z",
+                         "2024-05-14T24:00:00Z",
+                         "2024-05-14T09:21:07Zx",
+                         "2024-05-14 09:21:07Z",
+                         "2024-05-14T09:21:07.Z",
+                         "tomorrow"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        cr_assert_eq(mon_clock_parse_rfc3339(bad[i], &ms), -1, "'%s'",
-                     bad[i]);
+        cr_assert_eq(mon_clock_parse_rfc3339(bad[i], &ms), -1, "'%s'", bad[i]);
 }

@@ -194,10 +194,10 @@ Test(mon_config, storage_keys_are_parsed_and_lists_filter_names) {
     cr_assert_str_eq(s->group_denylist->pattern, "-test$");
     cr_assert(mon_config_name_allowed(s->group_allowlist, s->group_denylist,
                                       "app-billing"));
-    cr_assert_not(mon_config_name_allowed(s->group_allowlist,
-                                          s->group_denylist, "app-x-test"));
-    cr_assert_not(mon_config_name_allowed(s->group_allowlist,
-                                          s->group_denylist, "other"));
+    cr_assert_not(mon_config_name_allowed(s->group_allowlist, s->group_denylist,
+                                          "app-x-test"));
+    cr_assert_not(mon_config_name_allowed(s->group_allowlist, s->group_denylist,
+                                          "other"));
     cr_assert(mon_config_name_allowed(NULL, NULL, "anything"));
     mon_config_destroy(cfg);
 }
@@ -261,21 +261,21 @@ Test(mon_config, replay_cluster_defaults_to_speed_one_without_loop) {
 
 Test(mon_config, kafka_cluster_keys_are_parsed_and_props_kept_in_order) {
     setenv("WARREN_TEST_PASS", "pa$$word", 1);
-    mon_config_t *cfg = load_ok(
-        "[cluster prod]\n"
-        "source = kafka\n"
-        "servers = k1.example:9092 , 10.0.0.2:9093,[::1]:9094\n"
-        "offsets = offsets-topic\n"
-        "groups = billing, shipping ,audit\n"
-        "group-allowlist = ^b\n"
-        "group-denylist = ^console-\n"
-        "topic-allowlist = .*\n"
-        "topic-denylist = ^_\n"
-        "internal-topics = on\n"
-        "kafka.security.protocol = SASL_SSL\n"
-        "kafka.sasl.password = ${WARREN_TEST_PASS}\n"
-        "kafka.client.id = warren-$${literal}\n"
-        "kafka.ssl.endpoint.identification.algorithm =\n");
+    mon_config_t *cfg =
+        load_ok("[cluster prod]\n"
+                "source = kafka\n"
+                "servers = k1.example:9092 , 10.0.0.2:9093,[::1]:9094\n"
+                "offsets = offsets-topic\n"
+                "groups = billing, shipping ,audit\n"
+                "group-allowlist = ^b\n"
+                "group-denylist = ^console-\n"
+                "topic-allowlist = .*\n"
+                "topic-denylist = ^_\n"
+                "internal-topics = on\n"
+                "kafka.security.protocol = SASL_SSL\n"
+                "kafka.sasl.password = ${WARREN_TEST_PASS}\n"
+                "kafka.client.id = warren-$${literal}\n"
+                "kafka.ssl.endpoint.identification.algorithm =\n");
     const mon_config_cluster_t *k = mon_config_cluster_find(cfg, "prod");
     cr_assert_eq(k->source, MON_CONFIG_SOURCE_KAFKA);
     cr_assert_str_eq(k->servers, "k1.example:9092,10.0.0.2:9093,[::1]:9094");
@@ -496,13 +496,15 @@ typedef struct dur_case_s {
 } dur_case_t;
 
 static dur_case_t dur_cases[] = {
-    {"0", 1, 0},          {"10", 1, 10000},     {"500ms", 1, 500},
-    {"10s", 1, 10000},    {"5m", 1, 300000},    {"2h", 1, 7200000},
-    {"1d", 1, 86400000},  {"3650d", 1, 315360000000LL},
-    {"3651d", 0, 0},      {"", 0, 0},           {"s", 0, 0},
-    {"10x", 0, 0},        {"1.5s", 0, 0},       {"-1", 0, 0},
-    {"10 s", 0, 0},       {" 10", 0, 0},        {"10S", 0, 0},
-    {"99999999999999999999", 0, 0},
+    {"0", 1, 0},         {"10", 1, 10000},
+    {"500ms", 1, 500},   {"10s", 1, 10000},
+    {"5m", 1, 300000},   {"2h", 1, 7200000},
+    {"1d", 1, 86400000}, {"3650d", 1, 315360000000LL},
+    {"3651d", 0, 0},     {"", 0, 0},
+    {"s", 0, 0},         {"10x", 0, 0},
+    {"1.5s", 0, 0},      {"-1", 0, 0},
+    {"10 s", 0, 0},      {" 10", 0, 0},
+    {"10S", 0, 0},       {"99999999999999999999", 0, 0},
 };
 
 ParameterizedTestParameters(mon_config, durations_take_unit_suffixes) {
@@ -528,8 +530,8 @@ typedef struct bool_case_s {
 } bool_case_t;
 
 static bool_case_t bool_cases[] = {
-    {"true", 1},  {"TRUE", 1}, {"yes", 1},  {"on", 1},   {"1", 1},
-    {"false", 0}, {"No", 0},   {"off", 0},  {"0", 0},    {"", -1},
+    {"true", 1},  {"TRUE", 1}, {"yes", 1},    {"on", 1},       {"1", 1},
+    {"false", 0}, {"No", 0},   {"off", 0},    {"0", 0},        {"", -1},
     {"y", -1},    {"2", -1},   {"truee", -1}, {"enabled", -1},
 };
 
@@ -824,11 +826,10 @@ Test(mon_config, nul_byte_is_an_error) {
 }
 
 Test(mon_config, missing_file_names_the_file) {
-    cr_assert_null(mon_config_load_file("no/such/warren.ini", err,
-                                        sizeof(err)));
-    cr_assert_str_eq(err,
-                     "no/such/warren.ini: cannot open: No such file or "
-                     "directory");
+    cr_assert_null(
+        mon_config_load_file("no/such/warren.ini", err, sizeof(err)));
+    cr_assert_str_eq(err, "no/such/warren.ini: cannot open: No such file or "
+                          "directory");
 }
 
 Test(mon_config, file_errors_carry_the_path) {
@@ -844,8 +845,8 @@ Test(mon_config, file_errors_carry_the_path) {
 Test(mon_config, tiny_errstr_is_truncated_not_overrun) {
     char small[12];
     memset(small, '#', sizeof(small));
-    cr_assert_null(mon_config_load_string("[nope]\n", "t.ini", small,
-                                          sizeof(small)));
+    cr_assert_null(
+        mon_config_load_string("[nope]\n", "t.ini", small, sizeof(small)));
     cr_assert_str_eq(small, "t.ini:1: [n");
 }
 
@@ -857,9 +858,9 @@ Test(mon_config, override_sets_listen_and_data_dir_and_what_follows) {
     mon_config_t *cfg = load_ok("[cluster a]\nsource = embedded\n"
                                 "[cluster b]\nsource = embedded\n"
                                 "data-dir = /fixed\n");
-    cr_assert_eq(mon_config_override(cfg, "[::]:0", "/tmp/wd", err,
-                                     sizeof(err)),
-                 0, "%s", err);
+    cr_assert_eq(
+        mon_config_override(cfg, "[::]:0", "/tmp/wd", err, sizeof(err)), 0,
+        "%s", err);
     const mon_config_http_t *h = mon_config_http(cfg);
     cr_assert_str_eq(h->listen, "[::]:0");
     cr_assert_str_eq(h->listen_host, "::");
@@ -887,9 +888,8 @@ Test(mon_config, override_with_null_keeps_values) {
 Test(mon_config, override_keeps_an_explicit_dashboard_url) {
     mon_config_t *cfg =
         load_ok("[general]\ndashboard-url = https://dash.example/\n");
-    cr_assert_eq(mon_config_override(cfg, "127.0.0.1:9999", NULL, err,
-                                     sizeof(err)),
-                 0);
+    cr_assert_eq(
+        mon_config_override(cfg, "127.0.0.1:9999", NULL, err, sizeof(err)), 0);
     cr_assert_str_eq(mon_config_general(cfg)->dashboard_url,
                      "https://dash.example/");
     cr_assert_eq(mon_config_http(cfg)->listen_port, 9999);
@@ -898,9 +898,8 @@ Test(mon_config, override_keeps_an_explicit_dashboard_url) {
 
 Test(mon_config, bad_override_reports_option_and_changes_nothing) {
     mon_config_t *cfg = mon_config_new_default();
-    cr_assert_eq(mon_config_override(cfg, "localhost:1", "/x", err,
-                                     sizeof(err)),
-                 -1);
+    cr_assert_eq(
+        mon_config_override(cfg, "localhost:1", "/x", err, sizeof(err)), -1);
     cr_assert_str_eq(err, "--listen: 'localhost:1': address must be a "
                           "numeric IPv4 address or [IPv6] (0.0.0.0 for all "
                           "interfaces)");
@@ -967,15 +966,13 @@ static char *uncomment(const char *text) {
         const char *start = line;
         if (line[0] == ';') {
             const char *q = line + 1;
-            if (*q == ' ')
-                q++;
+            if (*q == ' ') q++;
             bool key = (*q >= 'a' && *q <= 'z');
             const char *eq = strstr(q, " =");
             bool pair = key && eq && (!nl || eq < nl);
             for (const char *c = q; pair && c < eq; c++)
                 pair = (*c >= 'a' && *c <= 'z') || *c == '-' || *c == '.';
-            if (line[1] == '[' || pair)
-                start = q;
+            if (line[1] == '[' || pair) start = q;
         }
         size_t keep = len - (size_t)(start - line);
         memcpy(o, start, keep);
@@ -987,32 +984,71 @@ static char *uncomment(const char *text) {
 
 /* Every key the loader knows, by section kind. */
 static const char *all_keys[] = {
-    "general:log-format", "general:log-level", "general:data-dir",
-    "general:snapshot-interval", "general:access-control-allow-origin",
-    "general:dashboard-url", "general:history-retention", "general:name",
-    "broker:listen", "broker:advertised", "broker:cluster",
-    "broker:num-partitions", "broker:auto-create-topics",
-    "http:listen", "http:admin-token", "http:max-body", "http:max-url",
-    "http:max-header", "http:timeout", "http:threads",
-    "storage:intervals", "storage:min-distance", "storage:expire-group",
-    "storage:group-allowlist", "storage:group-denylist",
-    "evaluator:expire-cache", "evaluator:allowed-lag",
+    "general:log-format",
+    "general:log-level",
+    "general:data-dir",
+    "general:snapshot-interval",
+    "general:access-control-allow-origin",
+    "general:dashboard-url",
+    "general:history-retention",
+    "general:name",
+    "broker:listen",
+    "broker:advertised",
+    "broker:cluster",
+    "broker:num-partitions",
+    "broker:auto-create-topics",
+    "http:listen",
+    "http:admin-token",
+    "http:max-body",
+    "http:max-url",
+    "http:max-header",
+    "http:timeout",
+    "http:threads",
+    "storage:intervals",
+    "storage:min-distance",
+    "storage:expire-group",
+    "storage:group-allowlist",
+    "storage:group-denylist",
+    "evaluator:expire-cache",
+    "evaluator:allowed-lag",
     "evaluator:minimum-complete",
-    "cluster:source", "cluster:offset-refresh", "cluster:topic-refresh",
-    "cluster:data-dir", "cluster:file", "cluster:speed", "cluster:loop",
-    "cluster:servers", "cluster:offsets", "cluster:kafka-client",
+    "cluster:source",
+    "cluster:offset-refresh",
+    "cluster:topic-refresh",
+    "cluster:data-dir",
+    "cluster:file",
+    "cluster:speed",
+    "cluster:loop",
+    "cluster:servers",
+    "cluster:offsets",
+    "cluster:kafka-client",
     "cluster:groups",
-    "cluster:group-allowlist", "cluster:group-denylist",
-    "cluster:topic-allowlist", "cluster:topic-denylist",
-    "cluster:internal-topics", "cluster:kafka.",
-    "notifier:url-open", "notifier:url-close", "notifier:method-open",
-    "notifier:method-close", "notifier:headers", "notifier:timeout",
-    "notifier:interval", "notifier:threshold", "notifier:send-close",
-    "notifier:send-once", "notifier:repeat-every",
-    "notifier:group-allowlist", "notifier:group-denylist",
-    "notifier:template-open", "notifier:template-close",
-    "notifier:extras.", "notifier:secret", "notifier:open-after",
-    "notifier:close-after", "notifier:max-retries",
+    "cluster:group-allowlist",
+    "cluster:group-denylist",
+    "cluster:topic-allowlist",
+    "cluster:topic-denylist",
+    "cluster:internal-topics",
+    "cluster:kafka.",
+    "notifier:url-open",
+    "notifier:url-close",
+    "notifier:method-open",
+    "notifier:method-close",
+    "notifier:headers",
+    "notifier:timeout",
+    "notifier:interval",
+    "notifier:threshold",
+    "notifier:send-close",
+    "notifier:send-once",
+    "notifier:repeat-every",
+    "notifier:group-allowlist",
+    "notifier:group-denylist",
+    "notifier:template-open",
+    "notifier:template-close",
+    "notifier:extras.",
+    "notifier:secret",
+    "notifier:open-after",
+    "notifier:close-after",
+    "notifier:max-retries",
 };
 
 Test(mon_config, sample_documents_every_key_with_a_valid_value) {
@@ -1023,8 +1059,8 @@ Test(mon_config, sample_documents_every_key_with_a_valid_value) {
     setenv("KAFKA_PASSWORD", "x", 1);
     setenv("HOOK_TOKEN", "x", 1);
     setenv("WARREN_WEBHOOK_SECRET", "x", 1);
-    mon_config_t *cfg = mon_config_load_string(all, "uncommented", err,
-                                               sizeof(err));
+    mon_config_t *cfg =
+        mon_config_load_string(all, "uncommented", err, sizeof(err));
     cr_assert_not_null(cfg, "%s", err);
     cr_assert_not_null(mon_config_cluster_find(cfg, "production"));
     cr_assert_not_null(mon_config_notifier_find(cfg, "ops"));
@@ -1057,7 +1093,10 @@ Test(mon_config, documented_keys_are_all_accepted) {
                            : !strcmp(sect, "notifier") ? "notifier n"
                                                        : sect;
         /* a deliberately bad value: the error must not be "unknown key" */
-        snprintf(text, sizeof(text), "[%s]\n%s = \x01" "bad\n", head, key);
+        snprintf(text, sizeof(text),
+                 "[%s]\n%s = \x01"
+                 "bad\n",
+                 head, key);
         mon_config_t *cfg = load(text);
         if (cfg) {
             mon_config_destroy(cfg);
@@ -1072,8 +1111,15 @@ Test(mon_config, documented_keys_are_all_accepted) {
  * multi-GB regcomp) and are refused with the line and why. */
 Test(mon_config, regexes_with_stacked_quantifiers_are_refused) {
     static const char *const bad[] = {
-        "(a+)+", "(a*)*", "^(x|y+)*$", "a**", "a+{2}", "(a{2}){3}",
-        "((a{1,100}){1,100}){1,100}", "a{1000}", "x{1,300}",
+        "(a+)+",
+        "(a*)*",
+        "^(x|y+)*$",
+        "a**",
+        "a+{2}",
+        "(a{2}){3}",
+        "((a{1,100}){1,100}){1,100}",
+        "a{1000}",
+        "x{1,300}",
     };
     char text[256];
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -1086,9 +1132,14 @@ Test(mon_config, regexes_with_stacked_quantifiers_are_refused) {
                   "%s: %s", bad[i], err);
     }
     static const char *const good[] = {
-        "^app-", "^(console-consumer-|python-kafka-consumer-|quick-).*$",
-        "(foo-[0-9]+)?", "[a-z]{1,50}", "(a|b)*", "^[[:alnum:]._-]+$",
-        "\\(x+\\)+", "[(]a+[)]+",
+        "^app-",
+        "^(console-consumer-|python-kafka-consumer-|quick-).*$",
+        "(foo-[0-9]+)?",
+        "[a-z]{1,50}",
+        "(a|b)*",
+        "^[[:alnum:]._-]+$",
+        "\\(x+\\)+",
+        "[(]a+[)]+",
     };
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
         snprintf(text, sizeof(text), "[storage]\ngroup-allowlist = %s\n",

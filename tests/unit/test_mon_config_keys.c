@@ -75,8 +75,8 @@ static const char *head_for(const mon_config_key_t *k) {
 /* A config with key set to value in its section (and only what the
  * section needs besides, without the key itself); value NULL leaves the
  * key out. */
-static void text_with(const mon_config_key_t *k, const char *value,
-                      char *buf, size_t size) {
+static void text_with(const mon_config_key_t *k, const char *value, char *buf,
+                      size_t size) {
     const char *head = head_for(k);
     size_t o = 0;
     if (!head) {
@@ -89,8 +89,8 @@ static void text_with(const mon_config_key_t *k, const char *value,
             size_t kl = strlen(k->name);
             bool same = !strncmp(line, k->name, kl) && line[kl] == ' ';
             if (!same)
-                o += (size_t)snprintf(buf + o, size - o, "%.*s", (int)len,
-                                      line);
+                o +=
+                    (size_t)snprintf(buf + o, size - o, "%.*s", (int)len, line);
             line += len;
         }
     }
@@ -119,13 +119,12 @@ Test(mon_config_keys, every_row_is_unique_documented_and_consistent) {
             cr_expect_not_null(k->values, "%s has no values", k->name);
         if (k->sources)
             cr_expect_eq(k->sect, MON_CONFIG_SECT_CLUSTER, "%s", k->name);
-        cr_expect_eq(mon_config_key_find(k->sect, k->name), k,
-                     "%s is shadowed", k->name);
+        cr_expect_eq(mon_config_key_find(k->sect, k->name), k, "%s is shadowed",
+                     k->name);
         for (size_t j = i + 1; j < n; j++) {
             cr_expect(k->sect != keys[j].sect ||
                           strcmp(k->name, keys[j].name) != 0,
-                      "[%s] %s twice", mon_config_sect_name(k->sect),
-                      k->name);
+                      "[%s] %s twice", mon_config_sect_name(k->sect), k->name);
             cr_expect(!k->burrow || !keys[j].burrow ||
                           strcmp(k->burrow, keys[j].burrow) != 0,
                       "Burrow name %s twice", k->burrow);
@@ -167,8 +166,7 @@ Test(mon_config_keys, every_default_is_what_a_config_without_the_key_holds) {
     int checked = 0;
     for (size_t i = 0; i < n; i++) {
         const mon_config_key_t *k = &keys[i];
-        if (!k->def)
-            continue;
+        if (!k->def) continue;
         char without[512], with[512], a[512], b[512];
         text_with(k, NULL, without, sizeof(without));
         text_with(k, k->def[0] ? k->def : "", with, sizeof(with));
@@ -246,12 +244,9 @@ static const char *bad_value(const mon_config_key_t *k) {
     if (!strcmp(k->name, "name") || !strcmp(k->name, "admin-token") ||
         !strcmp(k->name, "access-control-allow-origin"))
         return "a\x01z";
-    if (!strcmp(k->name, "kafka."))
-        return "${UNTERMINATED";
-    if (!strcmp(k->name, "extras."))
-        return "${1BAD}";
-    if (!strcmp(k->name, "secret"))
-        return "${WARREN_TEST_SURELY_UNSET}";
+    if (!strcmp(k->name, "kafka.")) return "${UNTERMINATED";
+    if (!strcmp(k->name, "extras.")) return "${1BAD}";
+    if (!strcmp(k->name, "secret")) return "${WARREN_TEST_SURELY_UNSET}";
     switch (k->type) {
     case MON_CONFIG_T_FILE:
         return "/nonexistent/warren/file";
@@ -293,8 +288,7 @@ Test(mon_config_keys, every_key_refuses_a_bad_value_naming_file_line_key) {
     for (size_t i = 0; i < n; i++) {
         const mon_config_key_t *k = &keys[i];
         const char *bad = bad_value(k);
-        if (!bad)
-            continue;
+        if (!bad) continue;
         char text[512], want[200], title[64];
         text_with(k, bad, text, sizeof(text));
         int line = 0;
@@ -306,15 +300,16 @@ Test(mon_config_keys, every_key_refuses_a_bad_value_naming_file_line_key) {
                      k->sect == MON_CONFIG_SECT_CLUSTER ? "cluster c"
                                                         : "notifier n");
         else
-            snprintf(title, sizeof(title), "%s",
-                     mon_config_sect_name(k->sect));
+            snprintf(title, sizeof(title), "%s", mon_config_sect_name(k->sect));
         snprintf(want, sizeof(want), "t.ini:%d: [%s] %s%s: ", line, title,
                  k->name, k->flags & MON_CONFIG_F_PREFIX ? "x" : "");
         mon_config_t *cfg = load(text);
         cr_expect_null(cfg, "accepted: %s", text);
         mon_config_destroy(cfg);
-        cr_expect(!strncmp(err, want, strlen(want)), "'%s' does not start "
-                  "with '%s'", err, want);
+        cr_expect(!strncmp(err, want, strlen(want)),
+                  "'%s' does not start "
+                  "with '%s'",
+                  err, want);
         cr_expect_gt(strlen(err), strlen(want) + 5, "no reason: %s", err);
         checked++;
     }
@@ -365,14 +360,12 @@ Test(mon_config_keys, sub_second_durations_are_kept_exact) {
 static int section_of(const char *line) {
     while (*line == ';' || *line == ' ')
         line++;
-    if (*line != '[')
-        return -1;
+    if (*line != '[') return -1;
     line++;
     for (int s = 0; s < MON_CONFIG_SECT__COUNT; s++) {
         const char *name = mon_config_sect_name((mon_config_sect_t)s);
         size_t len = strlen(name);
-        if (!strncmp(line, name, len) && (line[len] == ']' ||
-                                          line[len] == ' '))
+        if (!strncmp(line, name, len) && (line[len] == ']' || line[len] == ' '))
             return s;
     }
     return -1;
@@ -397,14 +390,12 @@ Test(mon_config_keys, sample_documents_every_table_key_with_its_default) {
         while (*q == ';' || *q == ' ')
             q++;
         const char *eq = strstr(q, " =");
-        if (sect < 0 || !eq)
-            continue;
+        if (sect < 0 || !eq) continue;
         char key[80];
         snprintf(key, sizeof(key), "%.*s", (int)(eq - q), q);
         const mon_config_key_t *k =
             mon_config_key_find((mon_config_sect_t)sect, key);
-        if (!k)
-            continue;
+        if (!k) continue;
         size_t i = (size_t)(k - keys);
         found[i] = true;
         char value[200];
@@ -413,12 +404,10 @@ Test(mon_config_keys, sample_documents_every_table_key_with_its_default) {
             v++;
         snprintf(value, sizeof(value), "%s", v);
         char *c = strstr(value, " ;");
-        if (c)
-            *c = '\0';
+        if (c) *c = '\0';
         for (size_t e = strlen(value); e > 0 && value[e - 1] == ' '; e--)
             value[e - 1] = '\0';
-        if (k->def && !strcmp(value, k->def))
-            with_default[i] = true;
+        if (k->def && !strcmp(value, k->def)) with_default[i] = true;
     }
     for (size_t i = 0; i < n; i++) {
         cr_expect(found[i], "samples/warren.ini does not document [%s] %s",
@@ -486,12 +475,12 @@ static const char rich[] =
 Test(mon_config_keys, effective_config_masks_every_secret) {
     mon_config_t *cfg = load_ok(rich);
     char *text = effective(cfg);
-    static const char *const secrets[] = {"T0KEN-xyz", "hunter2pw",
-                                          "hdrVALUE", "whsecSECRET",
-                                          "services", "T000", "data\n;"};
+    static const char *const secrets[] = {
+        "T0KEN-xyz", "hunter2pw", "hdrVALUE", "whsecSECRET",
+        "services",  "T000",      "data\n;"};
     for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
-        cr_expect_null(strstr(text, secrets[i]), "shows '%s':\n%s",
-                       secrets[i], text);
+        cr_expect_null(strstr(text, secrets[i]), "shows '%s':\n%s", secrets[i],
+                       text);
     cr_expect_not_null(strstr(text, "admin-token = ********"), "%s", text);
     cr_expect_not_null(strstr(text, "kafka.sasl.password = ********"));
     cr_expect_not_null(strstr(text, "kafka.sasl.username = warren"));
@@ -581,23 +570,20 @@ Test(mon_config_keys, man_page_lists_exactly_the_table_keys) {
             cr_assert(!strncmp(line, ".B ", 3), "%s", line);
             unroff(line + 3, name, sizeof(name));
             char *tail = strstr(name, "NAME");
-            if (tail)
-                *tail = '\0';
+            if (tail) *tail = '\0';
             const mon_config_key_t *k =
                 mon_config_key_find((mon_config_sect_t)sect, name);
             cr_expect(k && !strcmp(k->name, name),
                       "man page lists [%s] %s, not in the table",
                       mon_config_sect_name((mon_config_sect_t)sect), name);
-            if (k)
-                seen[k - keys]++;
+            if (k) seen[k - keys]++;
             entries++;
         }
         after_tp = false;
     }
     for (size_t i = 0; i < n; i++)
         cr_expect_eq(seen[i], 1, "man page lists [%s] %s %d times",
-                     mon_config_sect_name(keys[i].sect), keys[i].name,
-                     seen[i]);
+                     mon_config_sect_name(keys[i].sect), keys[i].name, seen[i]);
     cr_expect_eq(entries, (int)n);
     free(seen);
     free(text);

@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "monitor/notify/mon_delivery.h"
 #include "monitor/base/mon_log.h"
+#include "monitor/notify/mon_delivery.h"
 
 static char dir[128];
 static char path[192];
@@ -44,8 +44,8 @@ static mon_delivery_target_t tgt(const char *name, int retries) {
 }
 
 static mon_delivery_t *open_q(const mon_delivery_target_t *t, size_t n,
-                              bool sender, mon_delivery_replay_cb cb,
-                              void *arg, uint64_t after) {
+                              bool sender, mon_delivery_replay_cb cb, void *arg,
+                              uint64_t after) {
     mon_delivery_opts_t o;
     char err[512] = "";
     mon_delivery_opts_default(&o);
@@ -76,8 +76,8 @@ static uint64_t put(mon_delivery_t *q, const char *nf, const char *id,
     e.content_type = "application/json";
     e.body = body;
     e.body_len = strlen(body);
-    cr_assert_eq(mon_delivery_enqueue(q, &e, &seq, err, sizeof(err)), 0,
-                 "%s", err);
+    cr_assert_eq(mon_delivery_enqueue(q, &e, &seq, err, sizeof(err)), 0, "%s",
+                 err);
     return seq;
 }
 
@@ -150,8 +150,8 @@ ParameterizedTestParameters(mon_delivery, backoff_doubles_with_jitter) {
         {6, 0, 16000, 32000},
         {7, 0, 30000, 60000},
         {30, 0, 30000, 60000},
-        {1, 5000, 5000, 5000},   /* Retry-After above the backoff wins */
-        {3, 1000, 2000, 4000},   /* ... and below it changes nothing */
+        {1, 5000, 5000, 5000}, /* Retry-After above the backoff wins */
+        {3, 1000, 2000, 4000}, /* ... and below it changes nothing */
         {1, 99999999, 3600000, 3600000},
     };
     return cr_make_param_array(bo_t, t, sizeof(t) / sizeof(t[0]));
@@ -163,16 +163,17 @@ ParameterizedTest(bo_t *b, mon_delivery, backoff_doubles_with_jitter) {
     for (uint32_t r = 0; r < 2000; r += 37) {
         int64_t d = mon_delivery_backoff_ms(&o, b->attempt, b->retry_after,
                                             r * 2654435761u);
-        cr_assert(d >= b->lo && d <= b->hi, "attempt %u: %ld not in "
-                  "[%ld, %ld]", b->attempt, (long)d, (long)b->lo,
-                  (long)b->hi);
+        cr_assert(d >= b->lo && d <= b->hi,
+                  "attempt %u: %ld not in "
+                  "[%ld, %ld]",
+                  b->attempt, (long)d, (long)b->lo, (long)b->hi);
     }
 }
 
 /* ---- journal ---- */
 
-Test(mon_delivery, reopen_recovers_pending_with_same_key,
-     .init = setup, .fini = teardown) {
+Test(mon_delivery, reopen_recovers_pending_with_same_key, .init = setup,
+     .fini = teardown) {
     mon_delivery_target_t t = tgt("hook", 5);
     mon_delivery_t *q = open_q(&t, 1, false, NULL, NULL, 0);
     uint64_t s1 = put(q, "hook", "id-1", "http://127.0.0.1:1/a", "{\"a\":1}");
@@ -273,8 +274,8 @@ Test(mon_delivery, torn_tail_is_truncated_and_earlier_records_kept,
     mon_delivery_destroy(q);
 }
 
-Test(mon_delivery, corrupt_last_record_is_dropped,
-     .init = setup, .fini = teardown) {
+Test(mon_delivery, corrupt_last_record_is_dropped, .init = setup,
+     .fini = teardown) {
     mon_delivery_target_t t = tgt("hook", 5);
     mon_delivery_t *q = open_q(&t, 1, false, NULL, NULL, 0);
     put(q, "hook", "id-1", "http://127.0.0.1:1/", "{\"k\":1}");
@@ -299,13 +300,13 @@ Test(mon_delivery, corrupt_last_record_is_dropped,
     mon_delivery_destroy(q);
 }
 
-Test(mon_delivery, a_second_opener_is_refused_while_open,
-     .init = setup, .fini = teardown) {
+Test(mon_delivery, a_second_opener_is_refused_while_open, .init = setup,
+     .fini = teardown) {
     mon_delivery_target_t t = tgt("hook", 5);
     mon_delivery_t *q = open_q(&t, 1, false, NULL, NULL, 0);
     char err[512] = "";
-    mon_delivery_t *q2 = mon_delivery_new(path, &t, 1, NULL, 0, 0, NULL,
-                                          NULL, err, sizeof(err));
+    mon_delivery_t *q2 =
+        mon_delivery_new(path, &t, 1, NULL, 0, 0, NULL, NULL, err, sizeof(err));
     cr_assert_null(q2);
     cr_assert(strstr(err, "in use by another process"), "%s", err);
     mon_delivery_destroy(q);
@@ -313,19 +314,19 @@ Test(mon_delivery, a_second_opener_is_refused_while_open,
     mon_delivery_destroy(q);
 }
 
-Test(mon_delivery, bad_magic_is_an_error_naming_file_and_byte,
-     .init = setup, .fini = teardown) {
+Test(mon_delivery, bad_magic_is_an_error_naming_file_and_byte, .init = setup,
+     .fini = teardown) {
     FILE *f = fopen(path, "w");
     fputs("this is not a journal at all", f);
     fclose(f);
     mon_delivery_target_t t = tgt("hook", 5);
     char err[512] = "";
     mon_delivery_t *q =
-        mon_delivery_new(path, &t, 1, NULL, 0, 0, NULL, NULL, err,
-                         sizeof(err));
+        mon_delivery_new(path, &t, 1, NULL, 0, 0, NULL, NULL, err, sizeof(err));
     cr_assert_null(q);
     cr_assert(strstr(err, path) && strstr(err, "byte 0") &&
-              strstr(err, "bad magic"), "message: %s", err);
+                  strstr(err, "bad magic"),
+              "message: %s", err);
     cr_assert_eq(fsize(), 28, "a foreign file is left alone");
 }
 
@@ -356,8 +357,8 @@ Test(mon_delivery, unknown_notifier_is_refused_and_dropped_on_recovery,
     mon_delivery_destroy(q);
 }
 
-Test(mon_delivery, compaction_keeps_only_unfinished_deliveries,
-     .init = setup, .fini = teardown) {
+Test(mon_delivery, compaction_keeps_only_unfinished_deliveries, .init = setup,
+     .fini = teardown) {
     /* Port 1 on loopback refuses connections at once: "once" fails after
      * one attempt; "keep" retries in 60 s, so it stays queued. */
     mon_delivery_target_t t[2] = {tgt("once", 0), tgt("keep", 20)};
@@ -365,7 +366,8 @@ Test(mon_delivery, compaction_keeps_only_unfinished_deliveries,
     for (int i = 0; i < 40; i++) {
         char id[16]; /* one incident each, or waiting opens merge */
         snprintf(id, sizeof(id), "gone-%d", i);
-        put(q, "once", id, "http://127.0.0.1:1/", "{\"pad\":"
+        put(q, "once", id, "http://127.0.0.1:1/",
+            "{\"pad\":"
             "\"................................................\"}");
     }
     uint64_t keep = put(q, "keep", "kept", "http://127.0.0.1:1/", "{}");
@@ -374,8 +376,7 @@ Test(mon_delivery, compaction_keeps_only_unfinished_deliveries,
         mon_delivery_stats_t a, b;
         mon_delivery_stats(q, 0, &a);
         mon_delivery_stats(q, 1, &b);
-        if (a.failed == 40 && b.retries == 1 && a.pending == 0)
-            break;
+        if (a.failed == 40 && b.retries == 1 && a.pending == 0) break;
         usleep(10000);
     }
     mon_delivery_stats_t st;
@@ -386,8 +387,8 @@ Test(mon_delivery, compaction_keeps_only_unfinished_deliveries,
     char err[256];
     cr_assert_eq(mon_delivery_compact(q, err, sizeof(err)), 0, "%s", err);
     cr_assert_lt(fsize(), before / 4);
-    mon_delivery_t *q2 = mon_delivery_new(path, t, 2, NULL, 0, 0, NULL,
-                                          NULL, err, sizeof(err));
+    mon_delivery_t *q2 =
+        mon_delivery_new(path, t, 2, NULL, 0, 0, NULL, NULL, err, sizeof(err));
     cr_assert_null(q2, "the compacted journal is locked too");
     mon_delivery_destroy(q);
 
@@ -413,22 +414,23 @@ Test(mon_delivery, retry_after_of_any_size_is_parsed_and_capped) {
     /* 40 days, and more digits than an int64 holds: capped, not ignored */
     cr_assert_eq(mon_delivery_parse_retry_after("3456000", &ms), 0);
     cr_assert_eq(ms, 3456000000LL);
-    cr_assert_eq(mon_delivery_parse_retry_after(
-                     "99999999999999999999999999999999", &ms), 0);
+    cr_assert_eq(
+        mon_delivery_parse_retry_after("99999999999999999999999999999999", &ms),
+        0);
     cr_assert_eq(ms, INT64_MAX);
     mon_delivery_opts_t o;
     mon_delivery_opts_default(&o);
     cr_assert_eq(mon_delivery_backoff_ms(&o, 1, ms, 7), o.max_retry_after_ms);
     /* an HTTP-date or junk is left to the backoff */
-    cr_assert_eq(mon_delivery_parse_retry_after(
-                     "Wed, 21 Oct 2015 07:28:00 GMT", &ms), -1);
+    cr_assert_eq(
+        mon_delivery_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", &ms),
+        -1);
     cr_assert_eq(mon_delivery_parse_retry_after("", &ms), -1);
     cr_assert_eq(mon_delivery_parse_retry_after("-5", &ms), -1);
 }
 
 /* The key of the i-th pending delivery (oldest first), copied. */
-static void pending_key(mon_delivery_t *q, size_t i, char *buf,
-                        size_t size) {
+static void pending_key(mon_delivery_t *q, size_t i, char *buf, size_t size) {
     mon_delivery_info_t *v;
     size_t n, k = 0;
     buf[0] = '\0';
@@ -464,8 +466,8 @@ static uint64_t put_iseq(mon_delivery_t *q, const char *id, uint32_t iseq,
     e.url = "http://127.0.0.1:1/";
     e.body = "{}";
     e.body_len = 2;
-    cr_assert_eq(mon_delivery_enqueue(q, &e, &seq, err, sizeof(err)), 0,
-                 "%s", err);
+    cr_assert_eq(mon_delivery_enqueue(q, &e, &seq, err, sizeof(err)), 0, "%s",
+                 err);
     return seq;
 }
 
@@ -494,8 +496,7 @@ Test(mon_delivery, a_newer_open_replaces_the_waiting_one_of_its_incident,
     mon_delivery_destroy(q);
 }
 
-static mon_delivery_t *open_capped(const mon_delivery_target_t *t,
-                                   size_t cap) {
+static mon_delivery_t *open_capped(const mon_delivery_target_t *t, size_t cap) {
     mon_delivery_opts_t o;
     char err[512] = "";
     mon_delivery_opts_default(&o);
@@ -516,8 +517,8 @@ static void put_incidents(mon_delivery_t *q, int n) {
     }
 }
 
-Test(mon_delivery, each_target_holds_at_most_max_pending,
-     .init = setup, .fini = teardown) {
+Test(mon_delivery, each_target_holds_at_most_max_pending, .init = setup,
+     .fini = teardown) {
     mon_delivery_target_t t = tgt("hook", 5);
     mon_delivery_t *q = open_capped(&t, 3);
     put_incidents(q, 10);
@@ -531,8 +532,8 @@ Test(mon_delivery, each_target_holds_at_most_max_pending,
     mon_delivery_destroy(q);
 }
 
-Test(mon_delivery, a_recovered_journal_is_bounded_too,
-     .init = setup, .fini = teardown) {
+Test(mon_delivery, a_recovered_journal_is_bounded_too, .init = setup,
+     .fini = teardown) {
     mon_delivery_target_t t = tgt("hook", 5);
     mon_delivery_t *q = open_capped(&t, 100);
     put_incidents(q, 10);

@@ -237,10 +237,10 @@ Test(mon_history, prune_drops_one_clusters_old_samples_and_empty_groups) {
 /* A history written by the version-1 code (tests/data/state-v1/) loads;
  * saved again it is version 2 and loads to the same samples. */
 Test(mon_history, reads_a_version_1_file_and_saves_version_2) {
-    mon_history_t *h = mon_history_new(86400000LL * 365 * 100, 600000,
-                                       86400000LL * 365 * 100);
-    mon_history_t *h2 = mon_history_new(86400000LL * 365 * 100, 600000,
-                                        86400000LL * 365 * 100);
+    mon_history_t *h =
+        mon_history_new(86400000LL * 365 * 100, 600000, 86400000LL * 365 * 100);
+    mon_history_t *h2 =
+        mon_history_new(86400000LL * 365 * 100, 600000, 86400000LL * 365 * 100);
     char path[256], err[256] = "";
     mon_hsample_t *v = NULL, *v2 = NULL;
     size_t n = 0, n2 = 0;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Tests of mon_kdecode on byte fixtures written from Kafka's message
- * formats (broker-core/README.md section 6, OffsetCommitKey/Value, GroupMetadataKey/
- * Value and ConsumerProtocolAssignment): a few literal byte arrays, and a
- * builder that writes the same big-endian encodings field by field for the
- * version tables and for truncation at every byte. */
+ * formats (broker-core/README.md section 6, OffsetCommitKey/Value,
+ * GroupMetadataKey/ Value and ConsumerProtocolAssignment): a few literal byte
+ * arrays, and a builder that writes the same big-endian encodings field by
+ * field for the version tables and for truncation at every byte. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <stdio.h>
@@ -666,7 +666,8 @@ Test(mon_kdecode, record_reused_across_types_keeps_no_stale_fields) {
     mon_kdecode_record_free(NULL);
 }
 
-/* ---- group -> __consumer_offsets partition (broker-core/README.md 6.1) ---- */
+/* ---- group -> __consumer_offsets partition (broker-core/README.md 6.1) ----
+ */
 
 typedef struct pcase_s {
     char group[32];
@@ -710,7 +711,8 @@ typedef struct bad_utf8_s {
     char group[16];
 } bad_utf8_t;
 
-ParameterizedTestParameters(mon_kdecode, partition_for_agrees_with_broker_core) {
+ParameterizedTestParameters(mon_kdecode,
+                            partition_for_agrees_with_broker_core) {
     static bad_utf8_t cases[] = {
         {"g\xff"},             /* a byte that never starts UTF-8 */
         {"g\x80x"},            /* a lone continuation byte */
@@ -737,8 +739,8 @@ ParameterizedTest(bad_utf8_t *c, mon_kdecode,
 static int decode_lim(const fx_t *k, const fx_t *v,
                       const mon_kdecode_limits_t *lim,
                       mon_kdecode_record_t *rec, char *err, size_t errsz) {
-    return mon_kdecode_limited(k->b, k->n, v ? v->b : NULL, v ? v->n : 0,
-                               lim, rec, err, errsz);
+    return mon_kdecode_limited(k->b, k->n, v ? v->b : NULL, v ? v->n : 0, lim,
+                               rec, err, errsz);
 }
 
 Test(mon_kdecode, bounds_refuse_a_record_with_too_many_members) {

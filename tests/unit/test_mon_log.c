@@ -128,12 +128,11 @@ Test(mon_log, long_messages_are_truncated_not_split) {
 Test(mon_log, text_fields_follow_the_message_as_key_value) {
     char buf[1024];
     mon_log_kv(MON_LOG_WARN,
-               MON_LOG_FIELDS(MON_LF_STR("cluster", "prod"),
-                              MON_LF_INT("partition", 7),
-                              MON_LF_STR("error", "Connection refused"),
-                              MON_LF_STR("skipped", NULL),
-                              MON_LF_STR("empty", ""),
-                              MON_LF_STR("quote", "a\"b=c")),
+               MON_LOG_FIELDS(
+                   MON_LF_STR("cluster", "prod"), MON_LF_INT("partition", 7),
+                   MON_LF_STR("error", "Connection refused"),
+                   MON_LF_STR("skipped", NULL), MON_LF_STR("empty", ""),
+                   MON_LF_STR("quote", "a\"b=c")),
                "cluster %s", "unavailable");
     read_all(buf, sizeof(buf));
     cr_assert(strstr(buf, " WARN cluster unavailable cluster=prod "
@@ -149,8 +148,7 @@ Test(mon_log, json_fields_are_members_of_the_object) {
     cr_assert_eq(mon_log_get_format(), MON_LOG_JSON);
     mon_log_kv(MON_LOG_INFO,
                MON_LOG_FIELDS(MON_LF_STR("group", "g\"1\n"),
-                              MON_LF_INT("lag", -5),
-                              MON_LF_STR("none", NULL)),
+                              MON_LF_INT("lag", -5), MON_LF_STR("none", NULL)),
                "status changed");
     read_all(buf, sizeof(buf));
     cr_assert(strstr(buf, "\"level\":\"info\",\"msg\":\"status changed\","
@@ -188,17 +186,16 @@ Test(mon_log, huge_fields_keep_the_json_line_whole) {
     static char buf[70000];
     memset(big, '"', sizeof(big) - 1); /* every byte escapes to two */
     mon_log_set_format(MON_LOG_JSON);
-    mon_log_kv(MON_LOG_INFO,
-               MON_LOG_FIELDS(MON_LF_STR("a", big), MON_LF_STR("b", big),
-                              MON_LF_STR("c", big), MON_LF_STR("d", big),
-                              MON_LF_STR("e", big), MON_LF_STR("f", big),
-                              MON_LF_STR("g", big), MON_LF_STR("h", big),
-                              MON_LF_STR("i", big), MON_LF_STR("j", big),
-                              MON_LF_STR("k", big), MON_LF_STR("l", big),
-                              MON_LF_STR("m", big), MON_LF_STR("n", big),
-                              MON_LF_STR("o", big), MON_LF_STR("p", big),
-                              MON_LF_INT("last", 1)),
-               "%s", big);
+    mon_log_kv(
+        MON_LOG_INFO,
+        MON_LOG_FIELDS(
+            MON_LF_STR("a", big), MON_LF_STR("b", big), MON_LF_STR("c", big),
+            MON_LF_STR("d", big), MON_LF_STR("e", big), MON_LF_STR("f", big),
+            MON_LF_STR("g", big), MON_LF_STR("h", big), MON_LF_STR("i", big),
+            MON_LF_STR("j", big), MON_LF_STR("k", big), MON_LF_STR("l", big),
+            MON_LF_STR("m", big), MON_LF_STR("n", big), MON_LF_STR("o", big),
+            MON_LF_STR("p", big), MON_LF_INT("last", 1)),
+        "%s", big);
     size_t n = read_all(buf, sizeof(buf));
     cr_assert_eq(strchr(buf, '\n'), buf + n - 1);
     cr_assert_eq(buf[n - 2], '}', "line ends with %.20s", buf + n - 20);
@@ -209,7 +206,8 @@ Test(mon_log, huge_fields_keep_the_json_line_whole) {
 /* Lines in buf, i.e. newlines. */
 static int lines_in(const char *buf) {
     int n = 0;
-    for (const char *p = buf; (p = strchr(p, '\n')); p++) n++;
+    for (const char *p = buf; (p = strchr(p, '\n')); p++)
+        n++;
     return n;
 }
 
@@ -228,8 +226,8 @@ Test(mon_log, limiter_folds_repeats_into_one_line_with_a_count) {
                      0);
     }
     /* another key is not held back by the first */
-    cr_assert_eq(mon_log_limit_event(lim, 5000, MON_LOG_WARN, "other", NULL,
-                                     0, "other thing"),
+    cr_assert_eq(mon_log_limit_event(lim, 5000, MON_LOG_WARN, "other", NULL, 0,
+                                     "other thing"),
                  1);
     read_all(buf, sizeof(buf));
     cr_assert_eq(lines_in(buf), 2, "%s", buf);
@@ -256,9 +254,9 @@ Test(mon_log, limiter_writes_the_count_before_the_next_window_and_at_destroy) {
     mon_log_limit_event(lim, 0, MON_LOG_WARN, "k", NULL, 0, "first");
     mon_log_limit_event(lim, 1, MON_LOG_WARN, "k", NULL, 0, "second");
     mon_log_limit_event(lim, 2, MON_LOG_WARN, "k", NULL, 0, "third");
-    cr_assert_eq(mon_log_limit_event(lim, 10000, MON_LOG_WARN, "k", NULL, 0,
-                                     "fourth"),
-                 1);
+    cr_assert_eq(
+        mon_log_limit_event(lim, 10000, MON_LOG_WARN, "k", NULL, 0, "fourth"),
+        1);
     mon_log_limit_event(lim, 10001, MON_LOG_WARN, "k", NULL, 0, "fifth");
     mon_log_limit_destroy(lim);
     read_all(buf, sizeof(buf));
@@ -278,9 +276,9 @@ Test(mon_log, limiter_keeps_a_bounded_set_of_keys) {
     mon_log_limit_event(lim, 1, MON_LOG_WARN, "k0", NULL, 0, "zero again");
     for (int i = 1; i <= 100; i++) {
         snprintf(key, sizeof(key), "k%d", i);
-        cr_assert_eq(mon_log_limit_event(lim, 10 + i, MON_LOG_WARN, key, NULL,
-                                         0, key),
-                     1);
+        cr_assert_eq(
+            mon_log_limit_event(lim, 10 + i, MON_LOG_WARN, key, NULL, 0, key),
+            1);
     }
     /* k0, the oldest, was pushed out, its count written first */
     read_all(buf, sizeof(buf));
@@ -292,9 +290,8 @@ Test(mon_log, limiter_keeps_a_bounded_set_of_keys) {
 Test(mon_log, limiter_drops_events_below_the_level) {
     char buf[1024];
     mon_log_limit_t *lim = mon_log_limit_new(1000);
-    cr_assert_eq(mon_log_limit_event(lim, 0, MON_LOG_DEBUG, "k", NULL, 0,
-                                     "quiet"),
-                 0);
+    cr_assert_eq(
+        mon_log_limit_event(lim, 0, MON_LOG_DEBUG, "k", NULL, 0, "quiet"), 0);
     mon_log_limit_destroy(lim);
     read_all(buf, sizeof(buf));
     cr_assert_str_eq(buf, "");

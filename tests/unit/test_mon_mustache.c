@@ -23,27 +23,23 @@
 
 static char *read_file(const char *path, size_t *lenp) {
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     size_t cap = 4096, len = 0, got;
     char *buf = malloc(cap + 1);
     while ((got = fread(buf + len, 1, cap - len, f)) > 0) {
         len += got;
-        if (len == cap)
-            buf = realloc(buf, (cap *= 2) + 1);
+        if (len == cap) buf = realloc(buf, (cap *= 2) + 1);
     }
     fclose(f);
     buf[len] = '\0';
-    if (lenp)
-        *lenp = len;
+    if (lenp) *lenp = len;
     return buf;
 }
 
 static cJSON *load_json(const char *path) {
     size_t len;
     char *text = read_file(path, &len);
-    if (!text)
-        return NULL;
+    if (!text) return NULL;
     /* cJSON wants the terminating NUL inside the length. */
     cJSON *j = cJSON_ParseWithLengthOpts(text, len + 1, NULL, 1);
     free(text);
@@ -57,8 +53,8 @@ static cJSON *parse_json(const char *text) {
 /* Compiles and renders TEXT over the JSON DATA; fails the test on error. */
 static char *render(const char *text, const char *data, mon_esc_t esc) {
     char err[256] = "";
-    mon_mustache_t *tpl = mon_mustache_compile(text, strlen(text), "t",
-                                               err, sizeof(err));
+    mon_mustache_t *tpl =
+        mon_mustache_compile(text, strlen(text), "t", err, sizeof(err));
     cr_assert_not_null(tpl, "compile failed: %s", err);
     cJSON *d = parse_json(data);
     cr_assert_not_null(d, "bad test data: %s", data);
@@ -69,11 +65,9 @@ static char *render(const char *text, const char *data, mon_esc_t esc) {
     return out;
 }
 
-static const char *lookup_json(void *opaque, const char *name,
-                               size_t *lenp) {
+static const char *lookup_json(void *opaque, const char *name, size_t *lenp) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(opaque, name);
-    if (!cJSON_IsString(v))
-        return NULL;
+    if (!cJSON_IsString(v)) return NULL;
     *lenp = strlen(v->valuestring);
     return v->valuestring;
 }
@@ -136,9 +130,9 @@ static void run_spec(const spec_param_t *sp) {
     cr_assert_not_null(tpl, "[%s] compile failed: %s", name, err);
     mon_mustache_partials_t parts = {
         lookup_json, cJSON_GetObjectItemCaseSensitive(t, "partials")};
-    char *out = mon_mustache_render(tpl,
-                                    cJSON_GetObjectItemCaseSensitive(t, "data"),
-                                    MON_ESC_HTML, &parts, err, sizeof(err));
+    char *out =
+        mon_mustache_render(tpl, cJSON_GetObjectItemCaseSensitive(t, "data"),
+                            MON_ESC_HTML, &parts, err, sizeof(err));
     cr_assert_not_null(out, "[%s] render failed: %s", name, err);
     cr_expect_str_eq(out, exp->valuestring,
                      "[%s] template %s\nexpected [%s]\n     got [%s]", name,
@@ -148,12 +142,12 @@ static void run_spec(const spec_param_t *sp) {
     cJSON_Delete(spec);
 }
 
-#define SPEC_FILE(id)                                                       \
-    ParameterizedTestParameters(mon_mustache, spec_##id) {                  \
-        return spec_params(#id ".json");                                    \
-    }                                                                       \
-    ParameterizedTest(spec_param_t *sp, mon_mustache, spec_##id) {          \
-        run_spec(sp);                                                       \
+#define SPEC_FILE(id)                                                          \
+    ParameterizedTestParameters(mon_mustache, spec_##id) {                     \
+        return spec_params(#id ".json");                                       \
+    }                                                                          \
+    ParameterizedTest(spec_param_t *sp, mon_mustache, spec_##id) {             \
+        run_spec(sp);                                                          \
     }
 
 SPEC_FILE(interpolation)
@@ -205,8 +199,8 @@ ParameterizedTest(str_param_t *p, mon_mustache,
 }
 
 Test(mon_mustache, json_escaping_writes_control_chars_as_u_escapes) {
-    char *out = render("{{v}}", "{\"v\":\"a\\n\\u0001\\\"\\\\b\\t\"}",
-                       MON_ESC_JSON);
+    char *out =
+        render("{{v}}", "{\"v\":\"a\\n\\u0001\\\"\\\\b\\t\"}", MON_ESC_JSON);
     cr_assert_str_eq(out, "a\\u000a\\u0001\\\"\\\\b\\u0009");
     free(out);
 }
@@ -215,7 +209,9 @@ Test(mon_mustache, json_escaping_replaces_invalid_utf8) {
     const char *t = "\"{{v}}\"";
     mon_mustache_t *tpl = mon_mustache_compile(t, strlen(t), "t", NULL, 0);
     cJSON *d = cJSON_CreateObject();
-    cJSON_AddStringToObject(d, "v", "a\xff" "b\xc3(\xed\xa0\x80z");
+    cJSON_AddStringToObject(d, "v",
+                            "a\xff"
+                            "b\xc3(\xed\xa0\x80z");
     char *out = mon_mustache_render(tpl, d, MON_ESC_JSON, NULL, NULL, 0);
     cr_assert_str_eq(out, "\"a\\ufffdb\\ufffd(\\ufffd\\ufffd\\ufffdz\"");
     free(out);
@@ -224,15 +220,15 @@ Test(mon_mustache, json_escaping_replaces_invalid_utf8) {
 }
 
 Test(mon_mustache, html_escaping_covers_apostrophe) {
-    char *out = render("{{v}}", "{\"v\":\"<a href='x'>&\\\"</a>\"}",
-                       MON_ESC_HTML);
+    char *out =
+        render("{{v}}", "{\"v\":\"<a href='x'>&\\\"</a>\"}", MON_ESC_HTML);
     cr_assert_str_eq(out, "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;");
     free(out);
 }
 
 Test(mon_mustache, raw_tags_are_never_escaped) {
-    char *out = render("{{{v}}}|{{&v}}|{{v}}", "{\"v\":\"a\\\"b\"}",
-                       MON_ESC_JSON);
+    char *out =
+        render("{{{v}}}|{{&v}}|{{v}}", "{\"v\":\"a\\\"b\"}", MON_ESC_JSON);
     cr_assert_str_eq(out, "a\"b|a\"b|a\\\"b");
     free(out);
 }
@@ -265,8 +261,7 @@ ParameterizedTestParameters(mon_mustache, parse_error_names_file_and_line) {
         {"{{#a}}\n {{/b}}",
          "t.json:2: closing tag '{{/b}}' does not match the open section "
          "'a' (line 1)"},
-        {"x\n\n  {{name\n}",
-         "t.json:3: unclosed tag '{{' (no '}}')"},
+        {"x\n\n  {{name\n}", "t.json:3: unclosed tag '{{' (no '}}')"},
         {"ok\n{{{raw}}\n", "t.json:2: unclosed tag '{{{' (no '}}}')"},
         {"{{/a}}", "t.json:1: closing tag '{{/a}}' without an open section"},
         {"\n{{ }}", "t.json:2: empty tag name"},
@@ -286,9 +281,8 @@ ParameterizedTestParameters(mon_mustache, parse_error_names_file_and_line) {
 ParameterizedTest(err_param_t *p, mon_mustache,
                   parse_error_names_file_and_line) {
     char err[256] = "";
-    mon_mustache_t *tpl =
-        mon_mustache_compile(p->tpl, strlen(p->tpl), "t.json", err,
-                             sizeof(err));
+    mon_mustache_t *tpl = mon_mustache_compile(p->tpl, strlen(p->tpl), "t.json",
+                                               err, sizeof(err));
     cr_assert_null(tpl, "compiled: %s", p->tpl);
     cr_assert_str_eq(err, p->err);
 }
@@ -345,8 +339,8 @@ Test(mon_mustache, section_iterates_partition_objects) {
 }
 
 Test(mon_mustache, empty_list_renders_inverted_section) {
-    char *out = render("[{{#p}}x{{/p}}{{^p}}none{{/p}}]", "{\"p\":[]}",
-                       MON_ESC_NONE);
+    char *out =
+        render("[{{#p}}x{{/p}}{{^p}}none{{/p}}]", "{\"p\":[]}", MON_ESC_NONE);
     cr_assert_str_eq(out, "[none]");
     free(out);
 }
@@ -408,8 +402,8 @@ Test(mon_mustache, runaway_partial_recursion_fails_cleanly) {
     mon_mustache_t *tpl = mon_mustache_compile(t, strlen(t), "t", NULL, 0);
     mon_mustache_partials_t pl = {lookup_json, parts};
     char err[256] = "";
-    char *out = mon_mustache_render(tpl, NULL, MON_ESC_NONE, &pl, err,
-                                    sizeof(err));
+    char *out =
+        mon_mustache_render(tpl, NULL, MON_ESC_NONE, &pl, err, sizeof(err));
     cr_assert_null(out);
     cr_assert_str_eq(err, "p: sections and partials nest deeper than 256");
     mon_mustache_destroy(tpl);
@@ -422,8 +416,8 @@ Test(mon_mustache, broken_partial_reports_its_name_and_line) {
     mon_mustache_t *tpl = mon_mustache_compile(t, strlen(t), "t", NULL, 0);
     mon_mustache_partials_t pl = {lookup_json, parts};
     char err[256] = "";
-    cr_assert_null(mon_mustache_render(tpl, NULL, MON_ESC_NONE, &pl, err,
-                                       sizeof(err)));
+    cr_assert_null(
+        mon_mustache_render(tpl, NULL, MON_ESC_NONE, &pl, err, sizeof(err)));
     cr_assert_str_eq(err, "footer:2: unclosed section '{{#x}}'");
     mon_mustache_destroy(tpl);
     cJSON_Delete(parts);
@@ -441,8 +435,8 @@ typedef struct thr_arg_s {
 static void *render_loop(void *p) {
     thr_arg_t *a = p;
     for (int i = 0; i < 300; i++) {
-        char *out = mon_mustache_render(a->tpl, a->data, MON_ESC_JSON, NULL,
-                                        NULL, 0);
+        char *out =
+            mon_mustache_render(a->tpl, a->data, MON_ESC_JSON, NULL, NULL, 0);
         a->bad += strcmp(out, a->want) != 0;
         free(out);
     }
@@ -486,8 +480,8 @@ static cJSON *render_sample(const char *file, const cJSON *data) {
     snprintf(path, sizeof(path), SAMPLES "/%s", file);
     mon_mustache_t *tpl = mon_mustache_load(path, err, sizeof(err));
     cr_assert_not_null(tpl, "%s", err);
-    char *out = mon_mustache_render(tpl, data, MON_ESC_JSON, NULL, err,
-                                    sizeof(err));
+    char *out =
+        mon_mustache_render(tpl, data, MON_ESC_JSON, NULL, err, sizeof(err));
     cr_assert_not_null(out, "%s", err);
     cJSON *j = parse_json(out);
     cr_assert_not_null(j, "%s does not render to JSON:\n%s", file, out);
@@ -610,8 +604,8 @@ Test(mon_mustache, generic_samples_carry_the_incident_fields) {
         cJSON_Delete(j);
     }
     cJSON *j = render_sample("generic-open.json", d);
-    const char *same[] = {"totallag", "maxlag", "partitions",
-                          "partition_counts", "label", "explanation",
+    const char *same[] = {"totallag",         "maxlag", "partitions",
+                          "partition_counts", "label",  "explanation",
                           "dashboard_url"};
     for (size_t k = 0; k < sizeof(same) / sizeof(same[0]); k++)
         cr_assert(cJSON_Compare(cJSON_GetObjectItem(j, same[k]),
@@ -659,7 +653,8 @@ Test(mon_mustache, every_sample_renders_json_for_awkward_data) {
 /* Found by tests/fuzz/fuzz_mon_mustache (the input is kept there as
  * corpus_mon_mustache/crash-nested-sections): 22 sections nested over a
  * 3-item list visit 3^22 nodes; the render ran for hours. */
-Test(mon_mustache, nested_sections_beyond_the_render_budget_fail, .timeout = 30) {
+Test(mon_mustache, nested_sections_beyond_the_render_budget_fail,
+     .timeout = 30) {
     char tpl_text[512] = "";
     for (int i = 0; i < 22; i++)
         strcat(tpl_text, "{{#list}}");
@@ -671,8 +666,8 @@ Test(mon_mustache, nested_sections_beyond_the_render_budget_fail, .timeout = 30)
         mon_mustache_compile(tpl_text, strlen(tpl_text), "t", err, sizeof(err));
     cr_assert_not_null(tpl, "%s", err);
     cJSON *data = cJSON_Parse("{\"list\":[1,2,3]}");
-    char *out = mon_mustache_render(tpl, data, MON_ESC_NONE, NULL, err,
-                                    sizeof(err));
+    char *out =
+        mon_mustache_render(tpl, data, MON_ESC_NONE, NULL, err, sizeof(err));
     cr_assert_null(out);
     cr_assert(strstr(err, "t: the render would exceed"), "%s", err);
     /* 12 deep (531441 x's) is within the budget */

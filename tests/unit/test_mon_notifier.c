@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include "evaluator/ev_group.h"
-#include "monitor/config/mon_config.h"
 #include "monitor/base/mon_codec.h"
 #include "monitor/base/mon_log.h"
+#include "monitor/config/mon_config.h"
 #include "monitor/notify/mon_mustache.h"
 #include "monitor/notify/mon_notifier.h"
 
@@ -32,8 +32,7 @@ static void setup(void) {
 static void teardown(void) {
     char cmd[256];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        cr_log_warn("cannot remove %s", dir);
+    if (system(cmd) != 0) cr_log_warn("cannot remove %s", dir);
 }
 
 static void write_file(const char *name, const char *text, char *path,
@@ -85,8 +84,10 @@ static void fake(fake_t *f, const char *group, ev_status_t st) {
         return;
     }
     fake_part(&f->parts[0], "orders", 3,
-              st == EV_ERR ? EV_STALL : st == EV_WARN ? EV_WARN : EV_OK,
-              st == EV_ERR   ? EV_RULE_STALL
+              st == EV_ERR    ? EV_STALL
+              : st == EV_WARN ? EV_WARN
+                              : EV_OK,
+              st == EV_ERR    ? EV_RULE_STALL
               : st == EV_WARN ? EV_RULE_LAG_NOT_DECREASING
                               : EV_RULE_LAG_DECREASING,
               st == EV_OK ? 0 : 48210);
@@ -118,8 +119,8 @@ static mon_notifier_t *make(const char *ini) {
     const mon_config_notifier_t *v[4];
     for (size_t i = 0; i < n; i++)
         v[i] = mon_config_notifier_at(cfg, i);
-    mon_notifier_t *nt = mon_notifier_new(v, n, dir, "http://dash:8000/",
-                                          &o, err, sizeof(err));
+    mon_notifier_t *nt =
+        mon_notifier_new(v, n, dir, "http://dash:8000/", &o, err, sizeof(err));
     cr_assert_not_null(nt, "notifier: %s", err);
     return nt;
 }
@@ -144,8 +145,7 @@ typedef struct sent_s {
 
 static void on_entry(const mon_delivery_entry_t *e, void *arg) {
     sent_t *s = arg;
-    if (e->note_only || s->n >= 32)
-        return;
+    if (e->note_only || s->n >= 32) return;
     snprintf(s->key[s->n], 80, "%s:%s:%u", e->incident_id,
              e->kind == MON_DELIVERY_OPEN ? "open" : "close", e->iseq);
     snprintf(s->id[s->n], 40, "%s", e->incident_id);
@@ -166,8 +166,8 @@ static sent_t *sent_in(const char *d) {
     mon_delivery_opts_default(&o);
     o.start_sender = false;
     mon_delivery_target_t t = {.name = "x"};
-    mon_delivery_t *q = mon_delivery_new(path, &t, 1, &o, 0, 0, on_entry,
-                                         &s, err, sizeof(err));
+    mon_delivery_t *q =
+        mon_delivery_new(path, &t, 1, &o, 0, 0, on_entry, &s, err, sizeof(err));
     cr_assert_not_null(q, "%s", err);
     mon_delivery_destroy(q);
     return &s;
@@ -178,8 +178,8 @@ static sent_t *sent_in(const char *d) {
 static sent_t *sent_copy(void) {
     char cmd[512];
     snprintf(cmd, sizeof(cmd),
-             "mkdir -p '%s/r' && cp '%s/notifier.journal' '%s/r/'", dir,
-             dir, dir);
+             "mkdir -p '%s/r' && cp '%s/notifier.journal' '%s/r/'", dir, dir,
+             dir);
     cr_assert_eq(system(cmd), 0);
     char copy[160];
     snprintf(copy, sizeof(copy), "%s/r", dir);
@@ -189,10 +189,10 @@ static sent_t *sent_copy(void) {
     return s;
 }
 
-#define BASE                                                                  \
-    "[notifier hook]\n"                                                       \
-    "url-open = http://127.0.0.1:1/open/{{group}}\n"                          \
-    "url-close = http://127.0.0.1:1/close/{{id}}\n"                           \
+#define BASE                                                                   \
+    "[notifier hook]\n"                                                        \
+    "url-open = http://127.0.0.1:1/open/{{group}}\n"                           \
+    "url-close = http://127.0.0.1:1/close/{{id}}\n"                            \
     "interval = 1s\n"
 /* Closing at the first OK (the default close-after is 2), for the tests
  * of what a close does rather than of when it happens. */
@@ -222,8 +222,8 @@ Test(mon_notifier, opens_once_then_repeats_only_after_send_interval,
 
 /* The defaults: an open incident evaluated every minute for 9 hours is
  * sent at 0, 4 h and 8 h (repeat-every = 4h), not 540 times. */
-Test(mon_notifier, repeats_honour_repeat_every_not_the_interval,
-     .init = setup, .fini = teardown) {
+Test(mon_notifier, repeats_honour_repeat_every_not_the_interval, .init = setup,
+     .fini = teardown) {
     mon_notifier_t *nt = make("[notifier hook]\n"
                               "url-open = http://127.0.0.1:1/\n");
     fake_t f;
@@ -232,8 +232,7 @@ Test(mon_notifier, repeats_honour_repeat_every_not_the_interval,
     int total = 0, at[8], n_at = 0;
     for (int64_t t = t0; t <= t0 + 9 * h; t += min) {
         int q = mon_notifier_observe(nt, &f.ev, t);
-        if (q && n_at < 8)
-            at[n_at++] = (int)((t - t0) / min);
+        if (q && n_at < 8) at[n_at++] = (int)((t - t0) / min);
         total += q;
     }
     cr_assert_eq(total, 3, "sent %d times", total);
@@ -246,8 +245,8 @@ Test(mon_notifier, repeats_honour_repeat_every_not_the_interval,
     cr_assert_str_eq(s->id[0], s->id[2], "one incident, repeated");
 }
 
-Test(mon_notifier, repeat_every_zero_repeats_at_every_interval,
-     .init = setup, .fini = teardown) {
+Test(mon_notifier, repeat_every_zero_repeats_at_every_interval, .init = setup,
+     .fini = teardown) {
     mon_notifier_t *nt = make(BASE "repeat-every = 0\n");
     fake_t f;
     fake(&f, "g1", EV_WARN);
@@ -260,8 +259,8 @@ Test(mon_notifier, repeat_every_zero_repeats_at_every_interval,
 
 /* WARN to ERR is news: sent at once whatever repeat-every says; back to
  * WARN and up to ERR again is not (the last one sent said ERR). */
-Test(mon_notifier, getting_worse_is_sent_at_once_better_waits,
-     .init = setup, .fini = teardown) {
+Test(mon_notifier, getting_worse_is_sent_at_once_better_waits, .init = setup,
+     .fini = teardown) {
     mon_notifier_t *nt = make(BASE);
     fake_t w, e;
     fake(&w, "g1", EV_WARN);
@@ -283,8 +282,8 @@ Test(mon_notifier, getting_worse_is_sent_at_once_better_waits,
 /* close-after defaults to 2: one OK evaluation between alerts (a head
  * refresh between two commits) neither closes the incident nor opens a
  * new one; two in a row close it. */
-Test(mon_notifier, one_noisy_ok_neither_closes_nor_reopens,
-     .init = setup, .fini = teardown) {
+Test(mon_notifier, one_noisy_ok_neither_closes_nor_reopens, .init = setup,
+     .fini = teardown) {
     mon_notifier_t *nt = make(BASE "send-close = true\n");
     fake_t w, ok;
     fake(&w, "g1", EV_WARN);
@@ -292,8 +291,7 @@ Test(mon_notifier, one_noisy_ok_neither_closes_nor_reopens,
     const fake_t *seq[] = {&w, &ok, &w, &w, &ok, &w, &ok, &ok, &ok};
     int want[] = {1, 0, 0, 0, 0, 0, 0, 1, 0};
     for (int i = 0; i < 9; i++)
-        cr_assert_eq(mon_notifier_observe(nt, &seq[i]->ev,
-                                          1000000 + i * 1000),
+        cr_assert_eq(mon_notifier_observe(nt, &seq[i]->ev, 1000000 + i * 1000),
                      want[i], "evaluation %d", i);
     done(nt);
     sent_t *s = sent_copy();
@@ -302,8 +300,8 @@ Test(mon_notifier, one_noisy_ok_neither_closes_nor_reopens,
     cr_assert_str_eq(s->id[0], s->id[1]);
 }
 
-Test(mon_notifier, send_once_sends_a_single_open,
-     .init = setup, .fini = teardown) {
+Test(mon_notifier, send_once_sends_a_single_open, .init = setup,
+     .fini = teardown) {
     mon_notifier_t *nt = make(BASE "repeat-every = 1s\nsend-once = true\n");
     fake_t f;
     fake(&f, "g1", EV_ERR);
@@ -314,8 +312,8 @@ Test(mon_notifier, send_once_sends_a_single_open,
     done(nt);
 }
 
-Test(mon_notifier, close_with_send_close_reuses_the_incident_id,
-     .init = setup, .fini = teardown) {
+Test(mon_notifier, close_with_send_close_reuses_the_incident_id, .init = setup,
+     .fini = teardown) {
     mon_notifier_t *nt = make(BASE1 "send-close = true\n");
     fake_t w, ok;
     fake(&w, "g1", EV_WARN);
@@ -353,8 +351,8 @@ Test(mon_notifier, without_send_close_recovery_is_silent_and_next_id_new,
     cr_assert_str_neq(s->id[0], s->id[1], "a new incident, a new id");
 }
 
-Test(mon_notifier, threshold_err_ignores_warn,
-     .init = setup, .fini = teardown) {
+Test(mon_notifier, threshold_err_ignores_warn, .init = setup,
+     .fini = teardown) {
     mon_notifier_t *nt = make(BASE "threshold = ERR\n");
     fake_t w, e;
     fake(&w, "g1", EV_WARN);
@@ -365,8 +363,8 @@ Test(mon_notifier, threshold_err_ignores_warn,
     done(nt);
 }
 
-Test(mon_notifier, notfound_never_notifies_nor_closes,
-     .init = setup, .fini = teardown) {
+Test(mon_notifier, notfound_never_notifies_nor_closes, .init = setup,
+     .fini = teardown) {
     mon_notifier_t *nt = make(BASE "send-close = true\n"
                                    "repeat-every = 1h\n");
     fake_t nf, w;
@@ -376,8 +374,7 @@ Test(mon_notifier, notfound_never_notifies_nor_closes,
     cr_assert_eq(mon_notifier_open_count(nt, SIZE_MAX), 0);
     cr_assert_eq(mon_notifier_observe(nt, &w.ev, 1001000), 1);
     for (int t = 2; t < 6; t++)
-        cr_assert_eq(mon_notifier_observe(nt, &nf.ev, 1000000 + t * 1000),
-                     0);
+        cr_assert_eq(mon_notifier_observe(nt, &nf.ev, 1000000 + t * 1000), 0);
     cr_assert_eq(mon_notifier_open_count(nt, SIZE_MAX), 1,
                  "NOTFOUND does not close an incident");
     done(nt);
@@ -393,8 +390,7 @@ ParameterizedTestParameters(mon_notifier, flap_control_on_alternating) {
         {1, 1, 10}, /* Burrow: open, close, open, close ... */
         {2, 1, 0},  /* never two WARN in a row: never opens */
         {1, 2, 1},  /* opens once, never two OK in a row: stays open */
-        {2, 2, 0},
-        {3, 3, 0},
+        {2, 2, 0},  {3, 3, 0},
     };
     return cr_make_param_array(flap_t, t, sizeof(t) / sizeof(t[0]));
 }
@@ -402,8 +398,9 @@ ParameterizedTestParameters(mon_notifier, flap_control_on_alternating) {
 ParameterizedTest(flap_t *p, mon_notifier, flap_control_on_alternating,
                   .init = setup, .fini = teardown) {
     char ini[512];
-    snprintf(ini, sizeof(ini), BASE "send-close = true\n"
-             "repeat-every = 1h\nopen-after = %d\nclose-after = %d\n",
+    snprintf(ini, sizeof(ini),
+             BASE "send-close = true\n"
+                  "repeat-every = 1h\nopen-after = %d\nclose-after = %d\n",
              p->open_after, p->close_after);
     mon_notifier_t *nt = make(ini);
     fake_t w, ok;
@@ -418,8 +415,8 @@ ParameterizedTest(flap_t *p, mon_notifier, flap_control_on_alternating,
     done(nt);
 }
 
-Test(mon_notifier, open_after_and_close_after_count_in_a_row,
-     .init = setup, .fini = teardown) {
+Test(mon_notifier, open_after_and_close_after_count_in_a_row, .init = setup,
+     .fini = teardown) {
     mon_notifier_t *nt = make(BASE "send-close = true\nrepeat-every = 1h\n"
                                    "open-after = 3\nclose-after = 2\n");
     fake_t w, ok;
@@ -428,14 +425,13 @@ Test(mon_notifier, open_after_and_close_after_count_in_a_row,
     const fake_t *seq[] = {&w, &w, &ok, &w, &w, &w, &ok, &w, &ok, &ok};
     int want[] = {0, 0, 0, 0, 0, 1, 0, 0, 0, 1};
     for (int i = 0; i < 10; i++)
-        cr_assert_eq(mon_notifier_observe(nt, &seq[i]->ev,
-                                          1000000 + i * 1000),
+        cr_assert_eq(mon_notifier_observe(nt, &seq[i]->ev, 1000000 + i * 1000),
                      want[i], "evaluation %d", i);
     done(nt);
 }
 
-Test(mon_notifier, interval_limits_evaluations_and_due_says_so,
-     .init = setup, .fini = teardown) {
+Test(mon_notifier, interval_limits_evaluations_and_due_says_so, .init = setup,
+     .fini = teardown) {
     mon_notifier_t *nt =
         make("[notifier hook]\nurl-open = http://127.0.0.1:1/\n"
              "interval = 60s\nsend-close = true\nclose-after = 1\n"
@@ -455,8 +451,8 @@ Test(mon_notifier, interval_limits_evaluations_and_due_says_so,
     done(nt);
 }
 
-Test(mon_notifier, allowlist_and_denylist_are_unanchored,
-     .init = setup, .fini = teardown) {
+Test(mon_notifier, allowlist_and_denylist_are_unanchored, .init = setup,
+     .fini = teardown) {
     mon_notifier_t *nt = make(BASE "group-allowlist = pay\n"
                                    "group-denylist = test\n");
     fake_t a, b, c;
@@ -470,8 +466,7 @@ Test(mon_notifier, allowlist_and_denylist_are_unanchored,
     done(nt);
 }
 
-Test(mon_notifier, notifiers_are_independent,
-     .init = setup, .fini = teardown) {
+Test(mon_notifier, notifiers_are_independent, .init = setup, .fini = teardown) {
     mon_notifier_t *nt = make(BASE "\n[notifier errs]\n"
                                    "url-open = http://127.0.0.1:1/\n"
                                    "threshold = ERR\ninterval = 1s\n");
@@ -488,16 +483,16 @@ Test(mon_notifier, notifiers_are_independent,
 
 /* ---- templates and rendering ---- */
 
-Test(mon_notifier, template_parse_error_names_file_and_line,
-     .init = setup, .fini = teardown) {
+Test(mon_notifier, template_parse_error_names_file_and_line, .init = setup,
+     .fini = teardown) {
     char tpl[256], ini[512], err[1024] = "";
     write_file("bad.json", "{\n  \"a\": \"{{#x}}\"\n}\n", tpl, sizeof(tpl));
     snprintf(ini, sizeof(ini), BASE "template-open = %s\n", tpl);
     cfg = mon_config_load_string(ini, "<test>", err, sizeof(err));
     cr_assert_not_null(cfg, "%s", err);
     const mon_config_notifier_t *c = mon_config_notifier_at(cfg, 0);
-    mon_notifier_t *nt = mon_notifier_new(&c, 1, dir, NULL, NULL, err,
-                                          sizeof(err));
+    mon_notifier_t *nt =
+        mon_notifier_new(&c, 1, dir, NULL, NULL, err, sizeof(err));
     cr_assert_null(nt);
     char want[300];
     snprintf(want, sizeof(want), "%s:2: ", tpl);
@@ -507,16 +502,16 @@ Test(mon_notifier, template_parse_error_names_file_and_line,
     cfg = NULL;
 }
 
-Test(mon_notifier, url_template_error_names_the_key,
-     .init = setup, .fini = teardown) {
+Test(mon_notifier, url_template_error_names_the_key, .init = setup,
+     .fini = teardown) {
     char err[1024] = "";
     cfg = mon_config_load_string("[notifier hook]\n"
                                  "url-open = http://h/{{id\n",
                                  "<test>", err, sizeof(err));
     cr_assert_not_null(cfg, "%s", err);
     const mon_config_notifier_t *c = mon_config_notifier_at(cfg, 0);
-    mon_notifier_t *nt = mon_notifier_new(&c, 1, dir, NULL, NULL, err,
-                                          sizeof(err));
+    mon_notifier_t *nt =
+        mon_notifier_new(&c, 1, dir, NULL, NULL, err, sizeof(err));
     cr_assert_null(nt);
     cr_assert(strstr(err, "[notifier hook] url-open:1:"), "%s", err);
     mon_config_destroy(cfg);
@@ -531,16 +526,15 @@ Test(mon_notifier, template_data_has_the_documented_fields) {
                                           1715678467000, 1715678500000,
                                           "http://localhost:8000/", ex, 1);
     cr_assert_str_eq(cJSON_GetObjectItem(d, "id")->valuestring, "the-id");
-    cr_assert_str_eq(cJSON_GetObjectItem(d, "cluster")->valuestring,
-                     "local");
+    cr_assert_str_eq(cJSON_GetObjectItem(d, "cluster")->valuestring, "local");
     cr_assert_str_eq(cJSON_GetObjectItem(d, "start")->valuestring,
                      "2024-05-14T09:21:07.000Z");
     cr_assert_str_eq(cJSON_GetObjectItem(d, "status")->valuestring, "ERR");
     cr_assert_str_eq(cJSON_GetObjectItem(d, "label")->valuestring,
                      ev_status_label(EV_ERR));
     const char *why = cJSON_GetObjectItem(d, "explanation")->valuestring;
-    cr_assert(strstr(why, "orders/3: ") && strstr(why, "orders/7: "),
-              "%s", why);
+    cr_assert(strstr(why, "orders/3: ") && strstr(why, "orders/7: "), "%s",
+              why);
     cr_assert(strstr(why, "orders/3") < strstr(why, "orders/7"),
               "the stalled partition comes first: %s", why);
     cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(d, "is_err")));
@@ -549,14 +543,12 @@ Test(mon_notifier, template_data_has_the_documented_fields) {
     cr_assert_eq(cJSON_GetObjectItem(d, "totallag")->valuedouble, 50220);
     cJSON *ml = cJSON_GetObjectItem(d, "maxlag");
     cr_assert_eq(cJSON_GetObjectItem(ml, "partition")->valueint, 3);
-    cr_assert_str_eq(cJSON_GetObjectItem(ml, "status")->valuestring,
-                     "STALL");
+    cr_assert_str_eq(cJSON_GetObjectItem(ml, "status")->valuestring, "STALL");
     cr_assert_str_eq(cJSON_GetObjectItem(ml, "rule")->valuestring, "stall");
     cr_assert_eq(cJSON_GetObjectItem(ml, "time_lag_s")->valuedouble, 310.5);
     cr_assert_str_eq(cJSON_GetObjectItem(ml, "owner")->valuestring,
                      "host-1/10.0.0.1");
-    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(d, "partitions")),
-                 2);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(d, "partitions")), 2);
     cJSON *pc = cJSON_GetObjectItem(d, "partition_counts");
     cr_assert_eq(cJSON_GetObjectItem(pc, "stall")->valueint, 1);
     cr_assert_eq(cJSON_GetObjectItem(pc, "warn")->valueint, 1);
@@ -565,18 +557,18 @@ Test(mon_notifier, template_data_has_the_documented_fields) {
     cr_assert_str_eq(
         cJSON_GetObjectItem(d, "dashboard_url")->valuestring,
         "http://localhost:8000/#/clusters/local/groups/billing%20consumers");
-    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "extras"),
-                                         "team")->valuestring,
-                     "payments");
+    cr_assert_str_eq(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(d, "extras"), "team")
+            ->valuestring,
+        "payments");
     cJSON_Delete(d);
 
     fake(&e, "g", EV_OK);
     d = mon_notifier_template_data(&e.ev, "close", "x", 0, 0, NULL, NULL, 0);
-    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(d, "partitions")),
-                 0, "only non-OK partitions are listed");
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(d, "partitions")), 0,
+                 "only non-OK partitions are listed");
     cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(d, "is_ok")));
-    cr_assert_str_eq(cJSON_GetObjectItem(d, "dashboard_url")->valuestring,
-                     "");
+    cr_assert_str_eq(cJSON_GetObjectItem(d, "dashboard_url")->valuestring, "");
     cJSON_Delete(d);
 }
 
@@ -587,8 +579,10 @@ Test(mon_notifier, body_uses_json_escaping_and_url_uses_url_escaping,
                "{\"g\": \"{{group}}\", \"s\": \"{{status}}\", "
                "\"team\": \"{{extras.team}}\"}",
                tpl, sizeof(tpl));
-    snprintf(ini, sizeof(ini), BASE "template-open = %s\n"
-             "extras.team = data\n", tpl);
+    snprintf(ini, sizeof(ini),
+             BASE "template-open = %s\n"
+                  "extras.team = data\n",
+             tpl);
     mon_notifier_t *nt = make(ini);
     fake_t w;
     fake(&w, "we\"ird group/1", EV_WARN);
@@ -598,16 +592,15 @@ Test(mon_notifier, body_uses_json_escaping_and_url_uses_url_escaping,
     cr_assert_eq(s->n, 1);
     cr_assert_str_eq(s->body[0], "{\"g\": \"we\\\"ird group/1\", "
                                  "\"s\": \"WARN\", \"team\": \"data\"}");
-    cr_assert_str_eq(s->url[0],
-                     "http://127.0.0.1:1/open/we%22ird%20group%2F1");
+    cr_assert_str_eq(s->url[0], "http://127.0.0.1:1/open/we%22ird%20group%2F1");
     cr_assert_str_eq(s->ctype[0], "application/json");
     cJSON *j = cJSON_Parse(s->body[0]);
     cr_assert_not_null(j, "the body is valid JSON");
     cJSON_Delete(j);
 }
 
-Test(mon_notifier, builtin_body_is_the_template_data_as_json,
-     .init = setup, .fini = teardown) {
+Test(mon_notifier, builtin_body_is_the_template_data_as_json, .init = setup,
+     .fini = teardown) {
     mon_notifier_t *nt = make(BASE);
     fake_t e;
     fake(&e, "g1", EV_ERR);
@@ -621,8 +614,7 @@ Test(mon_notifier, builtin_body_is_the_template_data_as_json,
     cr_assert_str_eq(cJSON_GetObjectItem(j, "group")->valuestring, "g1");
     cr_assert_str_eq(cJSON_GetObjectItem(j, "start")->valuestring,
                      "2024-05-14T09:21:07.000Z");
-    cr_assert_str_eq(cJSON_GetObjectItem(j, "notifier")->valuestring,
-                     "hook");
+    cr_assert_str_eq(cJSON_GetObjectItem(j, "notifier")->valuestring, "hook");
     cr_assert_str_eq(cJSON_GetObjectItem(j, "dashboard_url")->valuestring,
                      "http://dash:8000/#/clusters/local/groups/g1");
     cJSON_Delete(j);
@@ -633,8 +625,10 @@ Test(mon_notifier, content_type_and_escaping_follow_the_template_name,
     char t1[256], t2[256], ini[768];
     write_file("open.txt", "group {{group}} is {{label}}", t1, sizeof(t1));
     write_file("close.html", "<p>{{group}}</p>", t2, sizeof(t2));
-    snprintf(ini, sizeof(ini), BASE1 "send-close = true\n"
-             "template-open = %s\ntemplate-close = %s\n", t1, t2);
+    snprintf(ini, sizeof(ini),
+             BASE1 "send-close = true\n"
+                   "template-open = %s\ntemplate-close = %s\n",
+             t1, t2);
     mon_notifier_t *nt = make(ini);
     fake_t w, ok;
     fake(&w, "a<b>", EV_WARN);
@@ -652,8 +646,8 @@ Test(mon_notifier, content_type_and_escaping_follow_the_template_name,
 
 /* ---- persistence ---- */
 
-Test(mon_notifier, restart_keeps_an_open_incident,
-     .init = setup, .fini = teardown) {
+Test(mon_notifier, restart_keeps_an_open_incident, .init = setup,
+     .fini = teardown) {
     const char *ini = BASE1 "send-close = true\nrepeat-every = 1h\n";
     mon_notifier_t *nt = make(ini);
     fake_t w, ok;
@@ -679,8 +673,8 @@ Test(mon_notifier, restart_keeps_an_open_incident,
 /* What the last notification said survives a restart, from the
  * checkpoint and from the journal alone: a WARN sent before the restart
  * makes an ERR after it news, an ERR sent makes it a repeat. */
-Test(mon_notifier, restart_remembers_what_was_last_sent,
-     .init = setup, .fini = teardown) {
+Test(mon_notifier, restart_remembers_what_was_last_sent, .init = setup,
+     .fini = teardown) {
     const char *ini = BASE1;
     fake_t w, e;
     fake(&w, "g1", EV_WARN);
@@ -758,23 +752,25 @@ Test(mon_notifier, crash_after_checkpoint_is_rebuilt_from_the_journal,
     cr_assert_str_neq(s->id[2], s->id[0], "a new incident after the close");
 }
 
-Test(mon_notifier, corrupt_incidents_file_is_a_startup_error,
-     .init = setup, .fini = teardown) {
+Test(mon_notifier, corrupt_incidents_file_is_a_startup_error, .init = setup,
+     .fini = teardown) {
     char p[256], err[1024] = "";
-    write_file("notifier.incidents", "WRNINCDT garbage garbage garbage "
-               "garbage garbage", p, sizeof(p));
+    write_file("notifier.incidents",
+               "WRNINCDT garbage garbage garbage "
+               "garbage garbage",
+               p, sizeof(p));
     cfg = mon_config_load_string(BASE, "<test>", err, sizeof(err));
     const mon_config_notifier_t *c = mon_config_notifier_at(cfg, 0);
-    mon_notifier_t *nt = mon_notifier_new(&c, 1, dir, NULL, NULL, err,
-                                          sizeof(err));
+    mon_notifier_t *nt =
+        mon_notifier_new(&c, 1, dir, NULL, NULL, err, sizeof(err));
     cr_assert_null(nt);
     cr_assert(strstr(err, "notifier.incidents: byte"), "%s", err);
     mon_config_destroy(cfg);
     cfg = NULL;
 }
 
-Test(mon_notifier, views_list_notifiers_and_group_timeline,
-     .init = setup, .fini = teardown) {
+Test(mon_notifier, views_list_notifiers_and_group_timeline, .init = setup,
+     .fini = teardown) {
     mon_notifier_t *nt = make(BASE1 "send-close = true\nsecret = s3cr3t\n");
     fake_t w, ok;
     fake(&w, "g1", EV_WARN);
@@ -806,7 +802,8 @@ Test(mon_notifier, views_list_notifiers_and_group_timeline,
     cr_assert_eq(g.incidents[0].status, EV_OK);
     mon_notifier_group_free(&g);
     cr_assert_eq(mon_notifier_group_view(nt, "local", "nosuch", &g), 0);
-    cr_assert_eq(g.n_incidents + g.n_timeline, 0, "none for a group no "
+    cr_assert_eq(g.n_incidents + g.n_timeline, 0,
+                 "none for a group no "
                  "notifier evaluated");
     mon_notifier_group_free(&g);
     done(nt);
@@ -849,12 +846,13 @@ static cJSON *render_shipped(const char *name, const mon_group_eval_t *ev,
     mon_mustache_t *t = mon_mustache_load(path, err, sizeof(err));
     cr_assert_not_null(t, "run from the repository root: %s", err);
     mon_config_kv_t ex[] = {{"routing_key", "R0UT1NGKEY"}};
-    cJSON *d = mon_notifier_template_data(ev, kind, "3f0c5c1e-8a4b-4d2e-"
+    cJSON *d = mon_notifier_template_data(ev, kind,
+                                          "3f0c5c1e-8a4b-4d2e-"
                                           "9d43-2b7a6c0e51f9",
                                           1715678467000, 1715678500000,
                                           "http://localhost:8000/", ex, 1);
-    char *body = mon_mustache_render(t, d, MON_ESC_JSON, NULL, err,
-                                     sizeof(err));
+    char *body =
+        mon_mustache_render(t, d, MON_ESC_JSON, NULL, err, sizeof(err));
     cr_assert_not_null(body, "%s", err);
     cJSON *j = cJSON_Parse(body);
     cr_assert_not_null(j, "%s is not valid JSON over this data:\n%s", name,
@@ -890,12 +888,12 @@ static void check_slack(const cJSON *j, bool mrkdwn_ctx, const char *where,
         return;
     }
     const cJSON *type = cJSON_GetObjectItem(j, "type");
-    bool is_mrkdwn = cJSON_IsString(type) &&
-                     !strcmp(type->valuestring, "mrkdwn");
-    bool is_plain = cJSON_IsString(type) &&
-                    !strcmp(type->valuestring, "plain_text");
-    bool is_header = cJSON_IsString(type) &&
-                     !strcmp(type->valuestring, "header");
+    bool is_mrkdwn =
+        cJSON_IsString(type) && !strcmp(type->valuestring, "mrkdwn");
+    bool is_plain =
+        cJSON_IsString(type) && !strcmp(type->valuestring, "plain_text");
+    bool is_header =
+        cJSON_IsString(type) && !strcmp(type->valuestring, "header");
     const cJSON *c;
     cJSON_ArrayForEach(c, j) {
         bool text = c->string && !strcmp(c->string, "text");
@@ -930,8 +928,7 @@ Test(mon_notifier, hostile_names_stay_text_in_the_shipped_slack_templates) {
                   "%s: the name is there, escaped: %s", names[k], txt);
         int n_mrkdwn = 0;
         check_slack(j, false, "", &n_mrkdwn);
-        cr_assert_geq(n_mrkdwn, 3, "%s: mrkdwn texts were checked",
-                      names[k]);
+        cr_assert_geq(n_mrkdwn, 3, "%s: mrkdwn texts were checked", names[k]);
         free(txt);
         cJSON_Delete(j);
     }
@@ -958,8 +955,10 @@ Test(mon_notifier, shipped_templates_fit_their_receivers_limits) {
     char *txt = cJSON_PrintUnformatted(j);
     cr_assert(strstr(txt, "and 140 more"), "%s", txt);
     cJSON *blocks = cJSON_GetObjectItem(j, "blocks");
-    const char *list = cJSON_GetObjectItem(cJSON_GetObjectItem(
-        cJSON_GetArrayItem(blocks, 2), "text"), "text")->valuestring;
+    const char *list =
+        cJSON_GetObjectItem(
+            cJSON_GetObjectItem(cJSON_GetArrayItem(blocks, 2), "text"), "text")
+            ->valuestring;
     size_t lines = 0;
     for (const char *p = list; *p; p++)
         lines += *p == '\n';
@@ -974,17 +973,17 @@ Test(mon_notifier, shipped_templates_fit_their_receivers_limits) {
     cJSON *pl = cJSON_GetObjectItem(j, "payload");
     const char *sum = cJSON_GetObjectItem(pl, "summary")->valuestring;
     cr_assert_leq(chars(sum), 1024, "%zu", chars(sum));
-    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(
-                     cJSON_GetObjectItem(pl, "custom_details"),
-                     "worst_partitions")), 10);
+    cr_assert_eq(
+        cJSON_GetArraySize(cJSON_GetObjectItem(
+            cJSON_GetObjectItem(pl, "custom_details"), "worst_partitions")),
+        10);
     txt = cJSON_PrintUnformatted(j);
     cr_assert_lt(strlen(txt), 512 * 1024, "PagerDuty takes 512 KB");
     free(txt);
     cJSON_Delete(j);
 
     j = render_shipped("generic-open.json", &b->ev, "open");
-    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "partitions")),
-                 10);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "partitions")), 10);
     cr_assert_eq(cJSON_GetObjectItem(j, "partitions_more")->valueint, 140);
     cJSON_Delete(j);
     free(b);
@@ -1001,8 +1000,7 @@ Test(mon_notifier, shipped_templates_say_the_status_in_plain_words) {
         {"audit", EV_STALL, EV_RULE_STALLED, "audit has stalled"},
         {"billing", EV_WARN, EV_RULE_FALLING_BEHIND,
          "billing is falling behind"},
-        {"reports", EV_STOP, EV_RULE_STOPPED,
-         "reports has stopped committing"},
+        {"reports", EV_STOP, EV_RULE_STOPPED, "reports has stopped committing"},
         {"ledger", EV_REWIND, EV_RULE_REWOUND,
          "ledger has rewound its offsets"},
     };
@@ -1015,22 +1013,26 @@ Test(mon_notifier, shipped_templates_say_the_status_in_plain_words) {
         ev_group_add(&b->ev.rollup, &b->parts[0].result, 0);
         b->ev.status = b->ev.rollup.status;
         cJSON *j = render_shipped("slack-open.json", &b->ev, "open");
-        const char *h = cJSON_GetObjectItem(cJSON_GetObjectItem(
-            cJSON_GetArrayItem(cJSON_GetObjectItem(j, "blocks"), 0),
-            "text"), "text")->valuestring;
+        const char *h =
+            cJSON_GetObjectItem(
+                cJSON_GetObjectItem(
+                    cJSON_GetArrayItem(cJSON_GetObjectItem(j, "blocks"), 0),
+                    "text"),
+                "text")
+                ->valuestring;
         cr_assert_str_eq(h, cases[i].want);
         cJSON_Delete(j);
         j = render_shipped("pagerduty-trigger.json", &b->ev, "open");
-        const char *sum = cJSON_GetObjectItem(cJSON_GetObjectItem(
-            j, "payload"), "summary")->valuestring;
+        const char *sum =
+            cJSON_GetObjectItem(cJSON_GetObjectItem(j, "payload"), "summary")
+                ->valuestring;
         cr_assert(strstr(sum, cases[i].want), "%s", sum);
         cr_assert_null(strstr(sum, "(ERR)"), "%s", sum);
         cJSON_Delete(j);
         j = render_shipped("generic-close.json", &b->ev, "close");
         char want[64];
         snprintf(want, sizeof(want), "%s has recovered", cases[i].group);
-        cr_assert_str_eq(cJSON_GetObjectItem(j, "summary")->valuestring,
-                         want);
+        cr_assert_str_eq(cJSON_GetObjectItem(j, "summary")->valuestring, want);
         cJSON_Delete(j);
         free(b);
     }
@@ -1047,16 +1049,16 @@ static void check_keys(const cJSON *ex, const cJSON *real, const char *at) {
         cJSON_ArrayForEach(c, ex) if (model) check_keys(c, model, at);
         return;
     }
-    if (!cJSON_IsObject(ex))
-        return;
+    if (!cJSON_IsObject(ex)) return;
     cr_assert(cJSON_IsObject(real) || cJSON_IsNull(real),
               "%s: an object in Warren's data", at);
     cJSON_ArrayForEach(c, ex) {
         const cJSON *r = cJSON_GetObjectItem(real, c->string);
-        cr_assert_not_null(r, "example-data.json: %s.%s is not a field "
-                           "Warren produces", at, c->string);
-        if (!strcmp(c->string, "extras"))
-            continue;
+        cr_assert_not_null(r,
+                           "example-data.json: %s.%s is not a field "
+                           "Warren produces",
+                           at, c->string);
+        if (!strcmp(c->string, "extras")) continue;
         if (cJSON_IsString(c)) {
             const char *v = c->valuestring;
             ev_status_t st;
@@ -1091,17 +1093,15 @@ Test(mon_notifier, example_data_uses_only_what_warren_produces) {
     cr_assert_not_null(ex, "example-data.json is valid JSON");
     fake_t e;
     fake(&e, "billing-consumers", EV_ERR);
-    cJSON *real = mon_notifier_template_data(&e.ev, "open", "id",
-                                             1715678467000, 1715678500000,
-                                             "http://localhost:8000/",
-                                             NULL, 0);
+    cJSON *real = mon_notifier_template_data(&e.ev, "open", "id", 1715678467000,
+                                             1715678500000,
+                                             "http://localhost:8000/", NULL, 0);
     cJSON_AddStringToObject(real, "notifier", "slack");
     cJSON_AddNumberToObject(real, "sequence", 1);
     check_keys(ex, real, "data");
     /* and the words are the ones Warren writes */
     const char *w = cJSON_GetObjectItem(ex, "status_words")->valuestring;
-    cr_assert_str_eq(w, cJSON_GetObjectItem(real, "status_words")
-                            ->valuestring);
+    cr_assert_str_eq(w, cJSON_GetObjectItem(real, "status_words")->valuestring);
     cJSON_Delete(real);
     cJSON_Delete(ex);
     free(text);
@@ -1119,11 +1119,13 @@ Test(mon_notifier, mrkdwn_and_short_fields_are_cut_cleanly) {
     group[398] = '\0';
     big_t *b = malloc(sizeof(*b));
     big(b, group, 1, 1, "orders", owner);
-    cJSON *d = mon_notifier_template_data(&b->ev, "open", "id", 1, 2, NULL,
-                                          NULL, 0);
-    const char *om = cJSON_GetObjectItem(cJSON_GetArrayItem(
-        cJSON_GetObjectItem(d, "partitions_worst"), 0),
-        "owner_mrkdwn")->valuestring;
+    cJSON *d =
+        mon_notifier_template_data(&b->ev, "open", "id", 1, 2, NULL, NULL, 0);
+    const char *om =
+        cJSON_GetObjectItem(
+            cJSON_GetArrayItem(cJSON_GetObjectItem(d, "partitions_worst"), 0),
+            "owner_mrkdwn")
+            ->valuestring;
     cr_assert_leq(strlen(om), 80);
     size_t n = strlen(om);
     cr_assert_str_eq(om + n - 3, "\xe2\x80\xa6", "%s", om);
@@ -1136,11 +1138,13 @@ Test(mon_notifier, mrkdwn_and_short_fields_are_cut_cleanly) {
     cr_assert_eq((strlen(gm) - 3) % 2, 0);
     cJSON_Delete(d);
     b->parts[0].owner = "a<b";
-    d = mon_notifier_template_data(&b->ev, "open", "id", 1, 2, NULL, NULL,
-                                   0);
-    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(
-        cJSON_GetObjectItem(d, "partitions_worst"), 0),
-        "owner_mrkdwn")->valuestring, "a&lt;b", "short ones are whole");
+    d = mon_notifier_template_data(&b->ev, "open", "id", 1, 2, NULL, NULL, 0);
+    cr_assert_str_eq(
+        cJSON_GetObjectItem(
+            cJSON_GetArrayItem(cJSON_GetObjectItem(d, "partitions_worst"), 0),
+            "owner_mrkdwn")
+            ->valuestring,
+        "a&lt;b", "short ones are whole");
     cJSON_Delete(d);
     free(b);
 }
@@ -1236,17 +1240,16 @@ Test(mon_notifier, silenced_sends_nothing_and_the_open_follows_its_end,
 /* An incident that opens and closes inside a silence sends nothing at
  * all (its receiver never heard of it); one whose open went out before
  * the silence still gets its close, so no receiver is left open. */
-Test(mon_notifier, silenced_close_only_for_an_open_that_was_sent,
-     .init = setup, .fini = teardown) {
+Test(mon_notifier, silenced_close_only_for_an_open_that_was_sent, .init = setup,
+     .fini = teardown) {
     mon_notifier_t *nt = make(BASE1 "send-close = true\n");
     fake_t e, ok;
     fake(&e, "quiet", EV_ERR);
     fake(&ok, "quiet", EV_OK);
     int64_t t = 1000000;
-    cr_assert_eq(mon_notifier_observe_silenced(nt, &e.ev, t += 1000, true),
-                 0);
-    cr_assert_eq(mon_notifier_observe_silenced(nt, &ok.ev, t += 1000, true),
-                 0, "never opened at the receiver: no close");
+    cr_assert_eq(mon_notifier_observe_silenced(nt, &e.ev, t += 1000, true), 0);
+    cr_assert_eq(mon_notifier_observe_silenced(nt, &ok.ev, t += 1000, true), 0,
+                 "never opened at the receiver: no close");
     cr_assert_eq(mon_notifier_open_count(nt, SIZE_MAX), 0);
     cr_assert_eq(mon_notifier_observe(nt, &ok.ev, t += 1000), 0);
 
@@ -1254,11 +1257,9 @@ Test(mon_notifier, silenced_close_only_for_an_open_that_was_sent,
     fake(&e2, "loud", EV_ERR);
     fake(&ok2, "loud", EV_OK);
     cr_assert_eq(mon_notifier_observe(nt, &e2.ev, t += 1000), 1);
-    cr_assert_eq(mon_notifier_observe_silenced(nt, &e2.ev, t += 1000, true),
-                 0);
-    cr_assert_eq(mon_notifier_observe_silenced(nt, &ok2.ev, t += 1000,
-                                               true),
-                 1, "the close of a sent open goes out");
+    cr_assert_eq(mon_notifier_observe_silenced(nt, &e2.ev, t += 1000, true), 0);
+    cr_assert_eq(mon_notifier_observe_silenced(nt, &ok2.ev, t += 1000, true), 1,
+                 "the close of a sent open goes out");
     done(nt);
     sent_t *s = sent_copy();
     cr_assert_eq(s->n, 2);

@@ -37,8 +37,8 @@ static void setup(void) {
     mon_hsample_t s = {.t = T0, .status = EV_OK};
     mon_history_add(hist, "local", "g", &s);
     cfg = mon_config_new_default(); /* one cluster: local */
-    mon_query_src_t src = {.store = st, .history = hist, .config = cfg,
-                           .clock = plus_minute};
+    mon_query_src_t src = {
+        .store = st, .history = hist, .config = cfg, .clock = plus_minute};
     ev_params_default(&src.params);
     q = mon_query_new(&src);
 }
@@ -108,6 +108,5 @@ Test(mon_query, delete_removes_the_group_and_its_history) {
     cr_assert_eq(mon_query_group_detail(q, "local", "g", T0, &d),
                  MON_QUERY_ENOTFOUND);
     mon_group_detail_free(&d);
-    cr_assert_eq(mon_query_delete_group(q, "local", "g"),
-                 MON_QUERY_ENOTFOUND);
+    cr_assert_eq(mon_query_delete_group(q, "local", "g"), MON_QUERY_ENOTFOUND);
 }

@@ -9,9 +9,17 @@
 #include "monitor/base/mon_regex.h"
 
 Test(mon_regex, ordinary_patterns_pass_and_compile) {
-    const char *ok[] = {"billing", "^pay-.*$", "a|b|c", "[a-z]+-[0-9]{1,3}",
-                        "(orders|payments)-v[0-9]+", "x?", "[+*]", "a\\+",
-                        "(ab)?", "[[:alpha:]]+", ""};
+    const char *ok[] = {"billing",
+                        "^pay-.*$",
+                        "a|b|c",
+                        "[a-z]+-[0-9]{1,3}",
+                        "(orders|payments)-v[0-9]+",
+                        "x?",
+                        "[+*]",
+                        "a\\+",
+                        "(ab)?",
+                        "[[:alpha:]]+",
+                        ""};
     char why[MON_REGEX_WHY_SIZE];
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         cr_expect_eq(mon_regex_bound(ok[i], why, sizeof(why)), 0, "%s: %s",

@@ -35,8 +35,7 @@ static mon_service_t *service(mon_config_t **cfg) {
     cr_assert_not_null(mkdtemp(g_dir));
     char text[512], err[512];
     snprintf(text, sizeof(text),
-             "[general]\ndata-dir = %s\n[storage]\nexpire-group = 60\n",
-             g_dir);
+             "[general]\ndata-dir = %s\n[storage]\nexpire-group = 60\n", g_dir);
     *cfg = mon_config_load_string(text, "test.ini", err, sizeof(err));
     cr_assert_not_null(*cfg, "%s", err);
     mon_service_t *svc = mon_service_new(*cfg, err, sizeof(err));
@@ -46,8 +45,7 @@ static mon_service_t *service(mon_config_t **cfg) {
 
 static size_t live_groups(mon_store_t *st, int64_t now_ms) {
     mon_store_names_t names = {0};
-    if (mon_store_groups(st, "c", now_ms, &names) != 0)
-        return 0;
+    if (mon_store_groups(st, "c", now_ms, &names) != 0) return 0;
     size_t n = names.count;
     mon_store_names_free(&names);
     return n;
@@ -67,7 +65,8 @@ static size_t snapshot_groups(int64_t now_ms) {
     return n;
 }
 
-Test(mon_service, expired_groups_are_freed_and_left_out_of_snapshots, .init = quiet) {
+Test(mon_service, expired_groups_are_freed_and_left_out_of_snapshots,
+     .init = quiet) {
     mon_config_t *cfg;
     mon_service_t *svc = service(&cfg);
     mon_store_t *st = mon_service_store(svc);
@@ -92,12 +91,11 @@ Test(mon_service, expired_groups_are_freed_and_left_out_of_snapshots, .init = qu
     cr_assert_eq(live_groups(st, old), 1);
     mon_hsample_t *v = NULL;
     size_t n = 0;
-    cr_assert_eq(mon_history_get(mon_service_history(svc), "c", "gone-0000",
-                                 0, &v, &n),
-                 -1);
-    cr_assert_eq(mon_history_get(mon_service_history(svc), "c", "live", 0,
-                                 &v, &n),
-                 0);
+    cr_assert_eq(
+        mon_history_get(mon_service_history(svc), "c", "gone-0000", 0, &v, &n),
+        -1);
+    cr_assert_eq(
+        mon_history_get(mon_service_history(svc), "c", "live", 0, &v, &n), 0);
     free(v);
 
     cr_assert_eq(mon_service_snapshot(svc), 0);
@@ -108,7 +106,8 @@ Test(mon_service, expired_groups_are_freed_and_left_out_of_snapshots, .init = qu
     rm_rf(g_dir);
 }
 
-Test(mon_service, snapshot_skips_groups_that_expired_since_the_last_pass, .init = quiet) {
+Test(mon_service, snapshot_skips_groups_that_expired_since_the_last_pass,
+     .init = quiet) {
     mon_config_t *cfg;
     mon_service_t *svc = service(&cfg);
     mon_store_t *st = mon_service_store(svc);
@@ -125,7 +124,8 @@ Test(mon_service, snapshot_skips_groups_that_expired_since_the_last_pass, .init 
     rm_rf(g_dir);
 }
 
-Test(mon_service, history_of_groups_no_longer_evaluated_is_pruned, .init = quiet) {
+Test(mon_service, history_of_groups_no_longer_evaluated_is_pruned,
+     .init = quiet) {
     mon_config_t *cfg;
     mon_service_t *svc = service(&cfg);
     mon_history_t *h = mon_service_history(svc);

@@ -67,11 +67,12 @@ Test(mon_sign, header_is_t_dot_body_hmac_verified_independently) {
     char h[MON_SIGN_HEADER_MAX], msg[256], want[128];
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int ml = 0;
-    cr_assert_eq(mon_sign_header(secret, 1700000000, body, strlen(body), h,
-                                 sizeof(h)), 0);
+    cr_assert_eq(
+        mon_sign_header(secret, 1700000000, body, strlen(body), h, sizeof(h)),
+        0);
     snprintf(msg, sizeof(msg), "1700000000.%s", body);
-    HMAC(EVP_sha256(), secret, (int)strlen(secret),
-         (const unsigned char *)msg, strlen(msg), mac, &ml);
+    HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)msg,
+         strlen(msg), mac, &ml);
     cr_assert_eq(ml, 32u);
     char hx[65];
     hex(mac, ml, hx);
@@ -103,9 +104,11 @@ Test(mon_sign, header_refuses_a_small_buffer) {
 Test(mon_sign, uuid4_has_version_and_variant_and_differs) {
     char a[MON_SIGN_UUID_LEN], b[MON_SIGN_UUID_LEN];
     regex_t re;
-    cr_assert_eq(regcomp(&re, "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-"
-                              "[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
-                         REG_EXTENDED | REG_NOSUB), 0);
+    cr_assert_eq(regcomp(&re,
+                         "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-"
+                         "[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
+                         REG_EXTENDED | REG_NOSUB),
+                 0);
     for (int i = 0; i < 100; i++) {
         cr_assert_eq(mon_sign_uuid4(a), 0);
         cr_assert_eq(mon_sign_uuid4(b), 0);

@@ -27,8 +27,7 @@ static void setup(void) {
 static void teardown(void) {
     char cmd[256];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        cr_log_warn("cannot remove %s", dir);
+    if (system(cmd) != 0) cr_log_warn("cannot remove %s", dir);
 }
 
 static mon_silences_t *open_dir(void) {
@@ -42,12 +41,11 @@ static mon_silences_t *open_dir(void) {
 static void create(mon_silences_t *s, const char *body, char *id) {
     char err[512] = "";
     mon_silence_info_t *out = NULL;
-    mon_silence_rc_t rc = mon_silences_create(s, body, strlen(body), NOW,
-                                              &out, err, sizeof(err));
+    mon_silence_rc_t rc =
+        mon_silences_create(s, body, strlen(body), NOW, &out, err, sizeof(err));
     cr_assert_eq(rc, MON_SILENCE_OK, "%s: %s", body, err);
     cr_assert(out->active);
-    if (id)
-        snprintf(id, MON_SILENCE_ID_LEN, "%s", out->id);
+    if (id) snprintf(id, MON_SILENCE_ID_LEN, "%s", out->id);
     mon_silence_list_free(out, 1);
 }
 
@@ -58,13 +56,15 @@ static const char *body_for(const char *match, int minutes) {
     char until[32];
     int64_t t = NOW + minutes * MIN;
     snprintf(until, sizeof(until), "%lld", (long long)t);
-    snprintf(b, sizeof(b), "{%s, \"until\": %s, \"comment\": \"deploy\", "
-             "\"created_by\": \"ana\"}", match, until);
+    snprintf(b, sizeof(b),
+             "{%s, \"until\": %s, \"comment\": \"deploy\", "
+             "\"created_by\": \"ana\"}",
+             match, until);
     return strdup(b);
 }
 
-Test(mon_silence, matches_anchored_patterns_until_it_ends,
-     .init = setup, .fini = teardown) {
+Test(mon_silence, matches_anchored_patterns_until_it_ends, .init = setup,
+     .fini = teardown) {
     mon_silences_t *s = open_dir();
     create(s, body_for("\"group\": \"billing\"", 30), NULL);
     create(s, body_for("\"group\": \"pay-.*\", \"cluster\": \"prod\"", 60),
@@ -76,9 +76,9 @@ Test(mon_silence, matches_anchored_patterns_until_it_ends,
     cr_assert(mon_silences_match(s, "prod", "pay-eu", NOW, NULL));
     cr_assert_not(mon_silences_match(s, "staging", "pay-eu", NOW, NULL),
                   "both patterns must match");
-    cr_assert_not(mon_silences_match(s, "local", "billing",
-                                     NOW + 30 * MIN, NULL),
-                  "ended at until");
+    cr_assert_not(
+        mon_silences_match(s, "local", "billing", NOW + 30 * MIN, NULL),
+        "ended at until");
     cr_assert(mon_silences_match(s, "prod", "pay-eu", NOW + 59 * MIN, NULL));
     cr_assert_not(mon_silences_match(s, "local", "billing", NOW - 1, NULL),
                   "not before it was made");
@@ -110,14 +110,17 @@ Test(mon_silence, bad_requests_are_refused_with_the_field_and_why,
     static char long_pattern[400];
     memset(long_pattern, 'a', 300);
     char lp[512];
-    snprintf(lp, sizeof(lp), "{\"group\": \"%s\", \"until\": %lld, "
-             "\"comment\": \"c\", \"created_by\": \"me\"}", long_pattern,
-             (long long)(NOW + MIN));
+    snprintf(lp, sizeof(lp),
+             "{\"group\": \"%s\", \"until\": %lld, "
+             "\"comment\": \"c\", \"created_by\": \"me\"}",
+             long_pattern, (long long)(NOW + MIN));
     char past[256], far[256];
-    snprintf(past, sizeof(past), "{\"group\": \"g\", \"until\": %lld, "
+    snprintf(past, sizeof(past),
+             "{\"group\": \"g\", \"until\": %lld, "
              "\"comment\": \"c\", \"created_by\": \"me\"}",
              (long long)(NOW - 1));
-    snprintf(far, sizeof(far), "{\"group\": \"g\", \"until\": "
+    snprintf(far, sizeof(far),
+             "{\"group\": \"g\", \"until\": "
              "\"2026-01-01T00:00:00Z\", \"comment\": \"c\", "
              "\"created_by\": \"me\"}");
     const bad_t bad[] = {
@@ -158,8 +161,7 @@ Test(mon_silence, bad_requests_are_refused_with_the_field_and_why,
         char err[512] = "";
         mon_silence_info_t *out = NULL;
         mon_silence_rc_t rc = mon_silences_create(
-            s, bad[i].body, strlen(bad[i].body), NOW, &out, err,
-            sizeof(err));
+            s, bad[i].body, strlen(bad[i].body), NOW, &out, err, sizeof(err));
         cr_expect_eq(rc, MON_SILENCE_BAD, "%s", bad[i].body);
         cr_expect(strstr(err, bad[i].why), "%s:\n  got  %s\n  want %s",
                   bad[i].body, err, bad[i].why);
@@ -169,13 +171,12 @@ Test(mon_silence, bad_requests_are_refused_with_the_field_and_why,
     mon_silences_destroy(s);
 }
 
-Test(mon_silence, survives_a_restart_and_delete_is_kept_too,
-     .init = setup, .fini = teardown) {
+Test(mon_silence, survives_a_restart_and_delete_is_kept_too, .init = setup,
+     .fini = teardown) {
     mon_silences_t *s = open_dir();
     char a[MON_SILENCE_ID_LEN], b[MON_SILENCE_ID_LEN];
     create(s, body_for("\"group\": \"billing\"", 30), a);
-    create(s, body_for("\"group\": \"audit\", \"cluster\": \"local\"", 90),
-           b);
+    create(s, body_for("\"group\": \"audit\", \"cluster\": \"local\"", 90), b);
     mon_silences_destroy(s);
 
     s = open_dir();
@@ -196,8 +197,10 @@ Test(mon_silence, survives_a_restart_and_delete_is_kept_too,
     mon_silence_list_free(list, n);
     /* the file says it in RFC 3339 */
     char path[256];
-    snprintf(path, sizeof(path), "cat '%s/silences.json' | grep -q "
-             "'\"until\":.*\"2024-05-14T10:51:07.000Z\"'", dir);
+    snprintf(path, sizeof(path),
+             "cat '%s/silences.json' | grep -q "
+             "'\"until\":.*\"2024-05-14T10:51:07.000Z\"'",
+             dir);
     cr_assert_eq(system(path), 0, "until is RFC 3339 in the file");
 
     char err[256];
@@ -225,8 +228,8 @@ Test(mon_silence, survives_a_restart_and_delete_is_kept_too,
     mon_silences_destroy(s);
 }
 
-Test(mon_silence, ended_silences_are_listed_a_day_then_dropped,
-     .init = setup, .fini = teardown) {
+Test(mon_silence, ended_silences_are_listed_a_day_then_dropped, .init = setup,
+     .fini = teardown) {
     mon_silences_t *s = open_dir();
     create(s, body_for("\"group\": \"old\"", 1), NULL);
     mon_silence_info_t *list;
@@ -239,12 +242,13 @@ Test(mon_silence, ended_silences_are_listed_a_day_then_dropped,
     char err[512];
     int64_t later = NOW + 2 * 24 * 60 * MIN;
     char body[256];
-    snprintf(body, sizeof(body), "{\"group\": \"new\", \"until\": %lld, "
+    snprintf(body, sizeof(body),
+             "{\"group\": \"new\", \"until\": %lld, "
              "\"comment\": \"c\", \"created_by\": \"me\"}",
              (long long)(later + MIN));
     cr_assert_eq(mon_silences_create(s, body, strlen(body), later, NULL, err,
-                                     sizeof(err)), MON_SILENCE_OK, "%s",
-                 err);
+                                     sizeof(err)),
+                 MON_SILENCE_OK, "%s", err);
     mon_silences_list(s, later, NULL, NULL, &list, &n);
     cr_assert_eq(n, 1);
     cr_assert_str_eq(list[0].group, "new");
@@ -252,8 +256,8 @@ Test(mon_silence, ended_silences_are_listed_a_day_then_dropped,
     mon_silences_destroy(s);
 }
 
-Test(mon_silence, a_damaged_file_is_a_startup_error_naming_it,
-     .init = setup, .fini = teardown) {
+Test(mon_silence, a_damaged_file_is_a_startup_error_naming_it, .init = setup,
+     .fini = teardown) {
     static const struct {
         const char *text, *why;
     } bad[] = {
@@ -275,8 +279,8 @@ Test(mon_silence, a_damaged_file_is_a_startup_error_naming_it,
         mon_silences_t *s = mon_silences_new(dir, err, sizeof(err));
         cr_expect_null(s, "%s", bad[i].text);
         mon_silences_destroy(s);
-        cr_expect(strstr(err, path) == err && strstr(err, bad[i].why),
-                  "%s", err);
+        cr_expect(strstr(err, path) == err && strstr(err, bad[i].why), "%s",
+                  err);
     }
 }
 
@@ -293,8 +297,9 @@ Test(mon_silence, an_unwritable_dir_refuses_the_change_and_keeps_none,
     mon_silences_t *s = open_dir();
     char err[512] = "";
     const char *b = body_for("\"group\": \"g\"", 5);
-    cr_assert_eq(mon_silences_create(s, b, strlen(b), NOW, NULL, err,
-                                     sizeof(err)), MON_SILENCE_IO);
+    cr_assert_eq(
+        mon_silences_create(s, b, strlen(b), NOW, NULL, err, sizeof(err)),
+        MON_SILENCE_IO);
     cr_assert(strstr(err, "silences.json"), "%s", err);
     cr_assert_not(mon_silences_match(s, "local", "g", NOW, NULL),
                   "not on disk: not in effect");

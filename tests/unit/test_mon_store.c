@@ -967,10 +967,10 @@ static void same_group(mon_store_t *a, mon_store_t *b, const char *group) {
     for (size_t i = 0; i < da.count; i++) {
         cr_assert_str_eq(da.parts[i].topic, db.parts[i].topic);
         cr_assert_eq(da.parts[i].entry_count, db.parts[i].entry_count);
-        cr_assert_eq(memcmp(da.parts[i].entries, db.parts[i].entries,
-                            (size_t)da.parts[i].entry_count *
-                                sizeof(ev_entry_t)),
-                     0);
+        cr_assert_eq(
+            memcmp(da.parts[i].entries, db.parts[i].entries,
+                   (size_t)da.parts[i].entry_count * sizeof(ev_entry_t)),
+            0);
     }
     mon_group_detail_free(&da);
     mon_group_detail_free(&db);

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor/store/mon_store.h"
 #include "monitor/sources/mon_trace.h"
+#include "monitor/store/mon_store.h"
 
 #define NAME "t.jsonl"
 
@@ -42,8 +42,8 @@ static void parse_ok(mon_trace_reader_t *rd, const char *line,
                      mon_trace_event_t *ev) {
     char err[256] = "";
 
-    cr_assert_eq(parse(rd, line, ev, err, sizeof(err)), 0,
-                 "rejected %s: %s", line, err);
+    cr_assert_eq(parse(rd, line, ev, err, sizeof(err)), 0, "rejected %s: %s",
+                 line, err);
 }
 
 Test(mon_trace, parses_head_with_every_field) {
@@ -221,7 +221,7 @@ Test(mon_trace, config_names_the_rule_set) {
                        err, sizeof(err)),
                  -1);
     cr_assert_str_eq(err, NAME ":1: field 'rules': unknown rule set 'kafka' "
-                          "(expected warren or burrow)");
+                               "(expected warren or burrow)");
     mon_trace_reader_destroy(rd);
     rd = mon_trace_reader_new(NAME);
     cr_assert_eq(
@@ -259,7 +259,7 @@ Test(mon_trace, truth_line_states_a_partition_state) {
                        &ev, err, sizeof(err)),
                  -1);
     cr_assert_str_eq(err, NAME ":3: field 'status': unknown truth 'STOP' "
-                          "(expected OK, WARN, ERR or GRACE)");
+                               "(expected OK, WARN, ERR or GRACE)");
     cr_assert_eq(parse(rd,
                        "{\"type\":\"truth\",\"t\":7,\"group\":\"g\","
                        "\"topic\":\"t\",\"status\":\"OK\"}",
@@ -313,13 +313,15 @@ Test(mon_trace, line_numbers_count_blank_lines) {
     char err[256];
 
     parse_ok(rd, "", &ev);
-    parse_ok(rd, "{\"type\":\"head\",\"t\":1,\"topic\":\"a\",\"partition\":0,"
-                 "\"offset\":1}",
+    parse_ok(rd,
+             "{\"type\":\"head\",\"t\":1,\"topic\":\"a\",\"partition\":0,"
+             "\"offset\":1}",
              &ev);
     parse_ok(rd, " ", &ev);
     cr_assert_eq(parse(rd, "{\"type\":\"nope\"}", &ev, err, sizeof(err)), -1);
     cr_assert_eq(mon_trace_line_number(rd), 4);
-    cr_assert_str_eq(err, NAME ":4: field 'type': unknown type 'nope' "
+    cr_assert_str_eq(err,
+                     NAME ":4: field 'type': unknown type 'nope' "
                           "(expected config, head, commit, expect or truth)");
     cr_assert_eq(mon_trace_event_count(rd), 1);
     mon_trace_reader_destroy(rd);
@@ -329,14 +331,17 @@ Test(mon_trace, equal_times_are_allowed) {
     mon_trace_reader_t *rd = mon_trace_reader_new(NAME);
     mon_trace_event_t ev;
 
-    parse_ok(rd, "{\"type\":\"head\",\"t\":7,\"topic\":\"a\",\"partition\":0,"
-                 "\"offset\":1}",
+    parse_ok(rd,
+             "{\"type\":\"head\",\"t\":7,\"topic\":\"a\",\"partition\":0,"
+             "\"offset\":1}",
              &ev);
-    parse_ok(rd, "{\"type\":\"commit\",\"t\":7,\"group\":\"g\",\"topic\":\"a\","
-                 "\"partition\":0,\"offset\":1}",
+    parse_ok(rd,
+             "{\"type\":\"commit\",\"t\":7,\"group\":\"g\",\"topic\":\"a\","
+             "\"partition\":0,\"offset\":1}",
              &ev);
-    parse_ok(rd, "{\"type\":\"expect\",\"t\":7,\"group\":\"g\","
-                 "\"status\":\"OK\"}",
+    parse_ok(rd,
+             "{\"type\":\"expect\",\"t\":7,\"group\":\"g\","
+             "\"status\":\"OK\"}",
              &ev);
     cr_assert_eq(mon_trace_event_count(rd), 3);
     mon_trace_reader_destroy(rd);
@@ -346,15 +351,17 @@ Test(mon_trace, int64_extremes_are_read_exactly) {
     mon_trace_reader_t *rd = mon_trace_reader_new(NAME);
     mon_trace_event_t ev;
 
-    parse_ok(rd, "{\"type\":\"head\",\"t\":9007199254740993,\"topic\":\"a\","
-                 "\"partition\":1048575,\"offset\":9223372036854775807}",
+    parse_ok(rd,
+             "{\"type\":\"head\",\"t\":9007199254740993,\"topic\":\"a\","
+             "\"partition\":1048575,\"offset\":9223372036854775807}",
              &ev);
     cr_assert_eq(ev.t, INT64_C(9007199254740993));
     cr_assert_eq(ev.partition, MON_STORE_MAX_PARTITIONS - 1);
     cr_assert_eq(ev.offset, INT64_MAX);
-    parse_ok(rd, "{\"type\":\"head\",\"t\":9223372036854775807,"
-                 "\"topic\":\"a\",\"partition\":0,"
-                 "\"offset\" :  9223372036854775806}",
+    parse_ok(rd,
+             "{\"type\":\"head\",\"t\":9223372036854775807,"
+             "\"topic\":\"a\",\"partition\":0,"
+             "\"offset\" :  9223372036854775806}",
              &ev);
     cr_assert_eq(ev.t, INT64_MAX);
     cr_assert_eq(ev.offset, INT64_MAX - 1);
@@ -365,8 +372,9 @@ Test(mon_trace, integral_numbers_in_any_spelling_are_integers) {
     mon_trace_reader_t *rd = mon_trace_reader_new(NAME);
     mon_trace_event_t ev;
 
-    parse_ok(rd, "{\"type\":\"head\",\"t\":1e3,\"topic\":\"a\","
-                 "\"partition\":2.0,\"offset\":-0}",
+    parse_ok(rd,
+             "{\"type\":\"head\",\"t\":1e3,\"topic\":\"a\","
+             "\"partition\":2.0,\"offset\":-0}",
              &ev);
     cr_assert_eq(ev.t, 1000);
     cr_assert_eq(ev.partition, 2);
@@ -378,9 +386,10 @@ Test(mon_trace, unknown_fields_are_ignored) {
     mon_trace_reader_t *rd = mon_trace_reader_new(NAME);
     mon_trace_event_t ev;
 
-    parse_ok(rd, "{\"type\":\"head\",\"note\":[1,{\"x\":null}],\"t\":1,"
-                 "\"topic\":\"a\",\"partition\":0,\"offset\":3,"
-                 "\"group\":\"not for heads\",\"Offset\":\"x\"}",
+    parse_ok(rd,
+             "{\"type\":\"head\",\"note\":[1,{\"x\":null}],\"t\":1,"
+             "\"topic\":\"a\",\"partition\":0,\"offset\":3,"
+             "\"group\":\"not for heads\",\"Offset\":\"x\"}",
              &ev);
     cr_assert_eq(ev.type, MON_TRACE_HEAD);
     cr_assert_eq(ev.offset, 3);
@@ -391,10 +400,11 @@ Test(mon_trace, utf8_names_and_escapes_are_kept) {
     mon_trace_reader_t *rd = mon_trace_reader_new(NAME);
     mon_trace_event_t ev;
 
-    parse_ok(rd, "{\"type\":\"commit\",\"t\":1,\"group\":\"caf\xc3\xa9 "
-                 "\xe6\x97\xa5 \xf0\x9f\x90\x87\",\"topic\":\"a\\\\u0000b\","
-                 "\"cluster\":\"\\u00e9\\ud83d\\udc07\",\"partition\":0,"
-                 "\"offset\":3}",
+    parse_ok(rd,
+             "{\"type\":\"commit\",\"t\":1,\"group\":\"caf\xc3\xa9 "
+             "\xe6\x97\xa5 \xf0\x9f\x90\x87\",\"topic\":\"a\\\\u0000b\","
+             "\"cluster\":\"\\u00e9\\ud83d\\udc07\",\"partition\":0,"
+             "\"offset\":3}",
              &ev);
     cr_assert_str_eq(ev.group, "caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x90\x87");
     cr_assert_str_eq(ev.topic, "a\\u0000b");
@@ -406,8 +416,9 @@ Test(mon_trace, trailing_newline_and_crlf_are_accepted) {
     mon_trace_reader_t *rd = mon_trace_reader_new(NAME);
     mon_trace_event_t ev;
 
-    parse_ok(rd, "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
-                 "\"status\":\"OK\"}\r\n",
+    parse_ok(rd,
+             "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
+             "\"status\":\"OK\"}\r\n",
              &ev);
     cr_assert_eq(ev.type, MON_TRACE_EXPECT);
     mon_trace_reader_destroy(rd);
@@ -418,8 +429,9 @@ Test(mon_trace, event_strings_stay_valid_until_the_next_call) {
     mon_trace_event_t ev, keep;
     char err[256];
 
-    parse_ok(rd, "{\"type\":\"commit\",\"t\":1,\"group\":\"g1\","
-                 "\"topic\":\"t1\",\"partition\":0,\"offset\":3}",
+    parse_ok(rd,
+             "{\"type\":\"commit\",\"t\":1,\"group\":\"g1\","
+             "\"topic\":\"t1\",\"partition\":0,\"offset\":3}",
              &ev);
     keep = ev;
     /* The caller's buffer is gone (parse copies and frees it). */
@@ -469,7 +481,7 @@ Test(mon_trace, nul_byte_inside_a_line_is_rejected) {
     cr_assert_eq(parse_n(rd, line, sizeof(line) - 1, &ev, err, sizeof(err)),
                  -1);
     cr_assert_str_eq(err, NAME ":1: invalid JSON at byte 25: control "
-                          "character 0x00");
+                               "character 0x00");
     mon_trace_reader_destroy(rd);
 }
 
@@ -506,8 +518,8 @@ static void check_bad(const struct bad_case *c) {
         parse_ok(rd, c->prev, &ev);
         lineno = 2;
     }
-    cr_assert_eq(parse(rd, c->line, &ev, err, sizeof(err)), -1,
-                 "accepted %s", c->line);
+    cr_assert_eq(parse(rd, c->line, &ev, err, sizeof(err)), -1, "accepted %s",
+                 c->line);
     snprintf(want, sizeof(want), NAME ":%lu: %s", lineno, c->want);
     cr_assert_str_eq(err, want, "for line %s: got %s", c->line, err);
     cr_assert_eq(ev.type, MON_TRACE_BLANK);
@@ -515,12 +527,13 @@ static void check_bad(const struct bad_case *c) {
     mon_trace_reader_destroy(rd);
 }
 
-#define CASES(name)                                                           \
-    return cr_make_param_array(struct bad_case, name,                         \
+#define CASES(name)                                                            \
+    return cr_make_param_array(struct bad_case, name,                          \
                                sizeof(name) / sizeof(name[0]))
 
-#define HEAD_AT(t) "{\"type\":\"head\",\"t\":" #t ",\"topic\":\"a\","        \
-                   "\"partition\":0,\"offset\":1}"
+#define HEAD_AT(t)                                                             \
+    "{\"type\":\"head\",\"t\":" #t ",\"topic\":\"a\","                         \
+    "\"partition\":0,\"offset\":1}"
 
 ParameterizedTestParameters(mon_trace, rejects_malformed_json) {
     static struct bad_case cases[] = {
@@ -534,7 +547,9 @@ ParameterizedTestParameters(mon_trace, rejects_malformed_json) {
          "invalid JSON at byte 16: more data after the object"},
         {"", "{\"type\":\"head\"}{}",
          "invalid JSON at byte 15: more data after the object"},
-        {"", "{\"type\":\"he\x01" "ad\"}",
+        {"",
+         "{\"type\":\"he\x01"
+         "ad\"}",
          "invalid JSON at byte 11: control character 0x01"},
         {"", "{\"topic\":\"a\\u0000\"}",
          "invalid JSON at byte 11: \\u0000 is not allowed in a string"},
@@ -560,9 +575,11 @@ ParameterizedTestParameters(mon_trace, rejects_invalid_utf8) {
         {"", "{\"topic\":\"\xc0\xaf\"}", "invalid UTF-8 at byte 10"},
         {"", "{\"topic\":\"\xe0\x80\xaf\"}", "invalid UTF-8 at byte 11"},
         {"", "{\"topic\":\"\xed\xa0\x80\"}", "invalid UTF-8 at byte 11"},
-        {"", "{\"topic\":\"\xf4\x90\x80\x80\"}",
-         "invalid UTF-8 at byte 11"},
-        {"", "{\"topic\":\"\xe6\x97" "a\"}", "invalid UTF-8 at byte 12"},
+        {"", "{\"topic\":\"\xf4\x90\x80\x80\"}", "invalid UTF-8 at byte 11"},
+        {"",
+         "{\"topic\":\"\xe6\x97"
+         "a\"}",
+         "invalid UTF-8 at byte 12"},
         {"", "{\"topic\":\"\xf0\x9f\x90\"}", "invalid UTF-8 at byte 13"},
         {"", "{\"type\":\"head\",\"t\":1,\"topic\":\"a\\\xc3\xa9\"}",
          "invalid JSON at byte 31"},
@@ -578,57 +595,71 @@ ParameterizedTest(struct bad_case *c, mon_trace, rejects_invalid_utf8) {
 ParameterizedTestParameters(mon_trace, rejects_wrong_types) {
     static struct bad_case cases[] = {
         {"", "{\"type\":1}", "field 'type': expected a string, got a number"},
-        {"", "{\"type\":\"head\",\"t\":\"1\",\"topic\":\"a\","
-               "\"partition\":0,\"offset\":1}",
+        {"",
+         "{\"type\":\"head\",\"t\":\"1\",\"topic\":\"a\","
+         "\"partition\":0,\"offset\":1}",
          "field 't': expected an integer, got a string"},
-        {"", "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
-               "\"partition\":0,\"offset\":\"100\"}",
+        {"",
+         "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
+         "\"partition\":0,\"offset\":\"100\"}",
          "field 'offset': expected an integer, got a string"},
-        {"", "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
-               "\"partition\":true,\"offset\":1}",
+        {"",
+         "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
+         "\"partition\":true,\"offset\":1}",
          "field 'partition': expected an integer, got a boolean"},
-        {"", "{\"type\":\"head\",\"t\":1,\"topic\":7,"
-               "\"partition\":0,\"offset\":1}",
+        {"",
+         "{\"type\":\"head\",\"t\":1,\"topic\":7,"
+         "\"partition\":0,\"offset\":1}",
          "field 'topic': expected a string, got a number"},
-        {"", "{\"type\":\"head\",\"t\":1,\"cluster\":null,\"topic\":\"a\","
-               "\"partition\":0,\"offset\":1}",
+        {"",
+         "{\"type\":\"head\",\"t\":1,\"cluster\":null,\"topic\":\"a\","
+         "\"partition\":0,\"offset\":1}",
          "field 'cluster': expected a string, got null"},
-        {"", "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
-               "\"partition\":0,\"offset\":1,\"partitions\":\"4\"}",
+        {"",
+         "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
+         "\"partition\":0,\"offset\":1,\"partitions\":\"4\"}",
          "field 'partitions': expected an integer, got a string"},
-        {"", "{\"type\":\"commit\",\"t\":1,\"group\":[\"g\"],"
-               "\"topic\":\"a\",\"partition\":0,\"offset\":1}",
+        {"",
+         "{\"type\":\"commit\",\"t\":1,\"group\":[\"g\"],"
+         "\"topic\":\"a\",\"partition\":0,\"offset\":1}",
          "field 'group': expected a string, got an array"},
-        {"", "{\"type\":\"commit\",\"t\":1,\"group\":\"g\","
-               "\"topic\":\"a\",\"partition\":0,\"offset\":1,\"owner\":5}",
+        {"",
+         "{\"type\":\"commit\",\"t\":1,\"group\":\"g\","
+         "\"topic\":\"a\",\"partition\":0,\"offset\":1,\"owner\":5}",
          "field 'owner': expected a string, got a number"},
-        {"", "{\"type\":\"commit\",\"t\":1,\"group\":\"g\","
-               "\"topic\":\"a\",\"partition\":0,\"offset\":1,"
-               "\"client_id\":{}}",
+        {"",
+         "{\"type\":\"commit\",\"t\":1,\"group\":\"g\","
+         "\"topic\":\"a\",\"partition\":0,\"offset\":1,"
+         "\"client_id\":{}}",
          "field 'client_id': expected a string, got an object"},
         {"", "{\"type\":\"expect\",\"t\":1,\"group\":\"g\",\"status\":1}",
          "field 'status': expected a string, got a number"},
-        {"", "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
-               "\"status\":\"OK\",\"partitions\":{}}",
+        {"",
+         "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
+         "\"status\":\"OK\",\"partitions\":{}}",
          "field 'partitions': expected an array, got an object"},
-        {"", "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
-               "\"status\":\"OK\",\"partitions\":[{\"topic\":\"a\","
-               "\"partition\":0,\"status\":\"OK\"},3]}",
+        {"",
+         "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
+         "\"status\":\"OK\",\"partitions\":[{\"topic\":\"a\","
+         "\"partition\":0,\"status\":\"OK\"},3]}",
          "field 'partitions[1]': expected an object, got a number"},
-        {"", "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
-               "\"status\":\"OK\",\"partitions\":[{\"topic\":\"a\","
-               "\"partition\":\"0\",\"status\":\"OK\"}]}",
+        {"",
+         "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
+         "\"status\":\"OK\",\"partitions\":[{\"topic\":\"a\","
+         "\"partition\":\"0\",\"status\":\"OK\"}]}",
          "field 'partitions[0].partition': expected an integer, got a "
          "string"},
         {"", "{\"type\":\"config\",\"intervals\":\"10\"}",
          "field 'intervals': expected an integer, got a string"},
         {"", "{\"type\":\"config\",\"minimum_complete\":\"0.5\"}",
          "field 'minimum_complete': expected a number, got a string"},
-        {"", "{\"type\":\"head\",\"t\":1,\"topic\":\"\","
-               "\"partition\":0,\"offset\":1}",
+        {"",
+         "{\"type\":\"head\",\"t\":1,\"topic\":\"\","
+         "\"partition\":0,\"offset\":1}",
          "field 'topic': must not be empty"},
-        {"", "{\"type\":\"head\",\"t\":1,\"topic\":\"a\",\"offset\":2,"
-               "\"partition\":0,\"offset\":1}",
+        {"",
+         "{\"type\":\"head\",\"t\":1,\"topic\":\"a\",\"offset\":2,"
+         "\"partition\":0,\"offset\":1}",
          "field 'offset': given twice"},
     };
     CASES(cases);
@@ -640,14 +671,17 @@ ParameterizedTest(struct bad_case *c, mon_trace, rejects_wrong_types) {
 
 ParameterizedTestParameters(mon_trace, rejects_numbers_that_are_not_ints) {
     static struct bad_case cases[] = {
-        {"", "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
-               "\"partition\":0,\"offset\":1.5}",
+        {"",
+         "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
+         "\"partition\":0,\"offset\":1.5}",
          "field 'offset': 1.5 is not an integer"},
-        {"", "{\"type\":\"head\",\"t\":1.25,\"topic\":\"a\","
-               "\"partition\":0,\"offset\":1}",
+        {"",
+         "{\"type\":\"head\",\"t\":1.25,\"topic\":\"a\","
+         "\"partition\":0,\"offset\":1}",
          "field 't': 1.25 is not an integer"},
-        {"", "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
-               "\"partition\":0.5,\"offset\":1}",
+        {"",
+         "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
+         "\"partition\":0.5,\"offset\":1}",
          "field 'partition': 0.5 is not an integer"},
         {"", "{\"type\":\"config\",\"intervals\":2.5}",
          "field 'intervals': 2.5 is not an integer"},
@@ -655,8 +689,9 @@ ParameterizedTestParameters(mon_trace, rejects_numbers_that_are_not_ints) {
          "field 'allowed_lag': 0.1 is not an integer"},
         {"", "{\"type\":\"config\",\"allowed_lag\":1.0000000000000002}",
          "field 'allowed_lag': 1.0000000000000002 is not an integer"},
-        {"", "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
-               "\"partition\":0,\"offset\":1e-3}",
+        {"",
+         "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
+         "\"partition\":0,\"offset\":1e-3}",
          "field 'offset': 0.001 is not an integer"},
     };
     CASES(cases);
@@ -669,43 +704,55 @@ ParameterizedTest(struct bad_case *c, mon_trace,
 
 ParameterizedTestParameters(mon_trace, rejects_numbers_out_of_range) {
     static struct bad_case cases[] = {
-        {"", "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
-               "\"partition\":0,\"offset\":9223372036854775808}",
+        {"",
+         "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
+         "\"partition\":0,\"offset\":9223372036854775808}",
          "field 'offset': 9.2233720368547758e+18 is beyond the int64 range"},
-        {"", "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
-               "\"partition\":0,\"offset\":1e19}",
+        {"",
+         "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
+         "\"partition\":0,\"offset\":1e19}",
          "field 'offset': 1e+19 is beyond the int64 range"},
-        {"", "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
-               "\"partition\":0,\"offset\":1e999}",
+        {"",
+         "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
+         "\"partition\":0,\"offset\":1e999}",
          "field 'offset': inf is beyond the int64 range"},
-        {"", "{\"type\":\"head\",\"t\":-9223372036854775809,"
-               "\"topic\":\"a\",\"partition\":0,\"offset\":1}",
+        {"",
+         "{\"type\":\"head\",\"t\":-9223372036854775809,"
+         "\"topic\":\"a\",\"partition\":0,\"offset\":1}",
          "field 't': -9.2233720368547758e+18 is beyond the int64 range"},
-        {"", "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
-               "\"partition\":0,\"offset\":123456789012345678901234567890}",
+        {"",
+         "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
+         "\"partition\":0,\"offset\":123456789012345678901234567890}",
          "field 'offset': 1.2345678901234568e+29 is beyond the int64 range"},
-        {"", "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
-               "\"partition\":0,\"offset\":9.007199254740993e15}",
+        {"",
+         "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
+         "\"partition\":0,\"offset\":9.007199254740993e15}",
          "field 'offset': 9007199254740992 cannot be read exactly: write "
          "integers above 2^53 as plain digits"},
-        {"", "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
-               "\"partition\":0,\"offset\":-1}",
+        {"",
+         "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
+         "\"partition\":0,\"offset\":-1}",
          "field 'offset': -1 is out of range (0 .. 9223372036854775807)"},
-        {"", "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
-               "\"partition\":0,\"offset\":-9223372036854775808}",
+        {"",
+         "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
+         "\"partition\":0,\"offset\":-9223372036854775808}",
          "field 'offset': -9223372036854775808 is out of range "
          "(0 .. 9223372036854775807)"},
-        {"", "{\"type\":\"head\",\"t\":-5,\"topic\":\"a\","
-               "\"partition\":0,\"offset\":1}",
+        {"",
+         "{\"type\":\"head\",\"t\":-5,\"topic\":\"a\","
+         "\"partition\":0,\"offset\":1}",
          "field 't': -5 is out of range (0 .. 9223372036854775807)"},
-        {"", "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
-               "\"partition\":-1,\"offset\":1}",
+        {"",
+         "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
+         "\"partition\":-1,\"offset\":1}",
          "field 'partition': -1 is out of range (0 .. 1048575)"},
-        {"", "{\"type\":\"commit\",\"t\":1,\"group\":\"g\",\"topic\":\"a\","
-               "\"partition\":2147483648,\"offset\":1}",
+        {"",
+         "{\"type\":\"commit\",\"t\":1,\"group\":\"g\",\"topic\":\"a\","
+         "\"partition\":2147483648,\"offset\":1}",
          "field 'partition': 2147483648 is out of range (0 .. 1048575)"},
-        {"", "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
-               "\"partition\":0,\"offset\":1,\"partitions\":0}",
+        {"",
+         "{\"type\":\"head\",\"t\":1,\"topic\":\"a\","
+         "\"partition\":0,\"offset\":1,\"partitions\":0}",
          "field 'partitions': 0 is out of range (1 .. 1048576)"},
         {"", "{\"type\":\"config\",\"intervals\":0}",
          "field 'intervals': 0 is out of range (1 .. 65535)"},
@@ -721,17 +768,17 @@ ParameterizedTestParameters(mon_trace, rejects_numbers_out_of_range) {
          "(0 .. 9223372036854775807)"},
         {"", "{\"type\":\"config\",\"minimum_complete\":1.5}",
          "field 'minimum_complete': 1.5 is out of range (0 .. 1)"},
-        {"", "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
-               "\"status\":\"OK\",\"partitions\":[{\"topic\":\"a\","
-               "\"partition\":-2,\"status\":\"OK\"}]}",
+        {"",
+         "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
+         "\"status\":\"OK\",\"partitions\":[{\"topic\":\"a\","
+         "\"partition\":-2,\"status\":\"OK\"}]}",
          "field 'partitions[0].partition': -2 is out of range "
          "(0 .. 1048575)"},
     };
     CASES(cases);
 }
 
-ParameterizedTest(struct bad_case *c, mon_trace,
-                  rejects_numbers_out_of_range) {
+ParameterizedTest(struct bad_case *c, mon_trace, rejects_numbers_out_of_range) {
     check_bad(c);
 }
 
@@ -740,8 +787,9 @@ ParameterizedTestParameters(mon_trace, rejects_missing_fields) {
         {"", "{}", "field 'type': missing"},
         {"", "{\"t\":1,\"topic\":\"a\",\"partition\":0,\"offset\":1}",
          "field 'type': missing"},
-        {"", "{\"type\":\"head\",\"topic\":\"a\",\"partition\":0,"
-               "\"offset\":1}",
+        {"",
+         "{\"type\":\"head\",\"topic\":\"a\",\"partition\":0,"
+         "\"offset\":1}",
          "field 't': missing"},
         {"", "{\"type\":\"head\",\"t\":1,\"partition\":0,\"offset\":1}",
          "field 'topic': missing"},
@@ -749,11 +797,13 @@ ParameterizedTestParameters(mon_trace, rejects_missing_fields) {
          "field 'partition': missing"},
         {"", "{\"type\":\"head\",\"t\":1,\"topic\":\"a\",\"partition\":0}",
          "field 'offset': missing"},
-        {"", "{\"type\":\"commit\",\"t\":1,\"topic\":\"a\","
-               "\"partition\":0,\"offset\":1}",
+        {"",
+         "{\"type\":\"commit\",\"t\":1,\"topic\":\"a\","
+         "\"partition\":0,\"offset\":1}",
          "field 'group': missing"},
-        {"", "{\"type\":\"commit\",\"t\":1,\"group\":\"g\",\"topic\":\"a\","
-               "\"partition\":0}",
+        {"",
+         "{\"type\":\"commit\",\"t\":1,\"group\":\"g\",\"topic\":\"a\","
+         "\"partition\":0}",
          "field 'offset': missing"},
         {"", "{\"type\":\"expect\",\"t\":1,\"status\":\"OK\"}",
          "field 'group': missing"},
@@ -761,17 +811,20 @@ ParameterizedTestParameters(mon_trace, rejects_missing_fields) {
          "field 'status': missing"},
         {"", "{\"type\":\"expect\",\"group\":\"g\",\"status\":\"OK\"}",
          "field 't': missing"},
-        {"", "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
-               "\"status\":\"OK\",\"partitions\":[{\"partition\":0,"
-               "\"status\":\"OK\"}]}",
+        {"",
+         "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
+         "\"status\":\"OK\",\"partitions\":[{\"partition\":0,"
+         "\"status\":\"OK\"}]}",
          "field 'partitions[0].topic': missing"},
-        {"", "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
-               "\"status\":\"OK\",\"partitions\":[{\"topic\":\"a\","
-               "\"status\":\"OK\"}]}",
+        {"",
+         "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
+         "\"status\":\"OK\",\"partitions\":[{\"topic\":\"a\","
+         "\"status\":\"OK\"}]}",
          "field 'partitions[0].partition': missing"},
-        {"", "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
-               "\"status\":\"OK\",\"partitions\":[{\"topic\":\"a\","
-               "\"partition\":0}]}",
+        {"",
+         "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
+         "\"status\":\"OK\",\"partitions\":[{\"topic\":\"a\","
+         "\"partition\":0}]}",
          "field 'partitions[0].status': missing"},
     };
     CASES(cases);
@@ -792,27 +845,32 @@ ParameterizedTestParameters(mon_trace, rejects_unknown_types_and_statuses) {
         {"", "{\"type\":\"a\\nb\"}",
          "field 'type': unknown type 'a?b' (expected config, head, "
          "commit, expect or truth)"},
-        {"", "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
-               "\"status\":\"STALL\"}",
+        {"",
+         "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
+         "\"status\":\"STALL\"}",
          "field 'status': unknown group status 'STALL' (expected OK, "
          "WARN, ERR or NOTFOUND)"},
-        {"", "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
-               "\"status\":\"ok\"}",
+        {"",
+         "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
+         "\"status\":\"ok\"}",
          "field 'status': unknown group status 'ok' (expected OK, "
          "WARN, ERR or NOTFOUND)"},
-        {"", "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
-               "\"status\":\"OK\",\"partitions\":[{\"topic\":\"a\","
-               "\"partition\":0,\"status\":\"ERR\"}]}",
+        {"",
+         "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
+         "\"status\":\"OK\",\"partitions\":[{\"topic\":\"a\","
+         "\"partition\":0,\"status\":\"ERR\"}]}",
          "field 'partitions[0].status': unknown partition status 'ERR' "
          "(expected OK, WARN, STOP, STALL or REWIND)"},
-        {"", "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
-               "\"status\":\"OK\",\"partitions\":[{\"topic\":\"a\","
-               "\"partition\":0,\"status\":\"NOTFOUND\"}]}",
+        {"",
+         "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
+         "\"status\":\"OK\",\"partitions\":[{\"topic\":\"a\","
+         "\"partition\":0,\"status\":\"NOTFOUND\"}]}",
          "field 'partitions[0].status': unknown partition status "
          "'NOTFOUND' (expected OK, WARN, STOP, STALL or REWIND)"},
-        {"", "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
-               "\"status\":\"OK\",\"partitions\":[{\"topic\":\"a\","
-               "\"partition\":0,\"status\":\"OK\",\"status\":\"OK\"}]}",
+        {"",
+         "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
+         "\"status\":\"OK\",\"partitions\":[{\"topic\":\"a\","
+         "\"partition\":0,\"status\":\"OK\",\"status\":\"OK\"}]}",
          "field 'partitions[0].status': given twice"},
     };
     CASES(cases);
@@ -852,11 +910,12 @@ Test(mon_trace, decreasing_t_names_the_line_of_the_later_time) {
     parse_ok(rd, HEAD_AT(100), &ev);
     parse_ok(rd, "", &ev);
     parse_ok(rd, HEAD_AT(300), &ev);
-    parse_ok(rd, "{\"type\":\"expect\",\"t\":300,\"group\":\"g\","
-                 "\"status\":\"OK\"}",
+    parse_ok(rd,
+             "{\"type\":\"expect\",\"t\":300,\"group\":\"g\","
+             "\"status\":\"OK\"}",
              &ev);
     cr_assert_eq(parse(rd, HEAD_AT(299), &ev, err, sizeof(err)), -1);
     cr_assert_str_eq(err, NAME ":5: field 't': 299 is before 300 on line 4 "
-                          "(times must not decrease)");
+                               "(times must not decrease)");
     mon_trace_reader_destroy(rd);
 }

@@ -35,8 +35,7 @@ Test(mon_worker, stop_cuts_a_long_sleep_short, .timeout = 10) {
     probe_t p = {0};
     mon_worker_t *w = NULL;
     char err[128];
-    cr_assert_eq(mon_worker_start(&w, "test", hour_loop, &p, err,
-                                  sizeof(err)),
+    cr_assert_eq(mon_worker_start(&w, "test", hour_loop, &p, err, sizeof(err)),
                  0, "%s", err);
     cr_assert_not_null(w);
     wait_rounds(&p, 1);
@@ -51,8 +50,7 @@ Test(mon_worker, wake_ends_one_sleep_without_stopping, .timeout = 10) {
     probe_t p = {0};
     mon_worker_t *w = NULL;
     char err[128];
-    cr_assert_eq(mon_worker_start(&w, "test", hour_loop, &p, err,
-                                  sizeof(err)),
+    cr_assert_eq(mon_worker_start(&w, "test", hour_loop, &p, err, sizeof(err)),
                  0);
     wait_rounds(&p, 1);
     mon_worker_wake(w);
@@ -66,8 +64,7 @@ Test(mon_worker, wake_ends_one_sleep_without_stopping, .timeout = 10) {
 static void once(mon_worker_t *w, void *arg) {
     probe_t *p = arg;
     /* a short sleep times out and reports no stop */
-    if (!mon_worker_sleep(w, 1))
-        atomic_fetch_add(&p->rounds, 1);
+    if (!mon_worker_sleep(w, 1)) atomic_fetch_add(&p->rounds, 1);
     atomic_store(&p->returned, 1);
 }
 
@@ -75,8 +72,7 @@ Test(mon_worker, worker_done_on_its_own_is_joined) {
     probe_t p = {0};
     mon_worker_t *w = NULL;
     char err[128];
-    cr_assert_eq(mon_worker_start(&w, "test", once, &p, err, sizeof(err)),
-                 0);
+    cr_assert_eq(mon_worker_start(&w, "test", once, &p, err, sizeof(err)), 0);
     for (int i = 0; i < 10000 && !atomic_load(&p.returned); i++)
         mon_clock_sleep_ms(1);
     mon_worker_stop(&w);

@@ -32,8 +32,8 @@
 #include <string.h>
 
 #include "evaluator/ev_rules.h"
-#include "monitor/store/mon_store.h"
 #include "monitor/sources/mon_trace.h"
+#include "monitor/store/mon_store.h"
 
 #define MAXP 64
 #define TICK_MS 1000
@@ -59,8 +59,8 @@ typedef struct kind_s {
 
 /* Per-partition episode tracking for one rule set. */
 typedef struct ep_s {
-    int64_t event_t;  /* start of the GRACE before ERR/WARN, or -1 */
-    int64_t onset_t;  /* when the truth became ERR or WARN */
+    int64_t event_t; /* start of the GRACE before ERR/WARN, or -1 */
+    int64_t onset_t; /* when the truth became ERR or WARN */
     int detected;
 } ep_t;
 
@@ -72,17 +72,14 @@ static kind_t *kind_of(const char *name) {
     int i;
 
     for (i = 0; i < nkinds; i++)
-        if (!strcmp(kinds[i].name, name))
-            return &kinds[i];
-    if (nkinds == NKIND)
-        return &kinds[NKIND - 1];
+        if (!strcmp(kinds[i].name, name)) return &kinds[i];
+    if (nkinds == NKIND) return &kinds[NKIND - 1];
     snprintf(kinds[nkinds].name, sizeof(kinds[nkinds].name), "%s", name);
     return &kinds[nkinds++];
 }
 
 static void add_delay(delays_t *d, double v) {
-    if (d->n < MAXDELAYS)
-        d->v[d->n++] = v;
+    if (d->n < MAXDELAYS) d->v[d->n++] = v;
 }
 
 static int cmp_d(const void *a, const void *b) {
@@ -92,8 +89,7 @@ static int cmp_d(const void *a, const void *b) {
 }
 
 static double median(delays_t *d) {
-    if (d->n == 0)
-        return -1;
+    if (d->n == 0) return -1;
     qsort(d->v, (size_t)d->n, sizeof(double), cmp_d);
     return d->n % 2 ? d->v[d->n / 2]
                     : (d->v[d->n / 2 - 1] + d->v[d->n / 2]) / 2;
@@ -112,8 +108,9 @@ typedef struct file_s {
 } file_t;
 
 static int verdict_of(ev_status_t st) {
-    return st == EV_OK ? MON_TRUTH_OK
-                       : st == EV_WARN ? MON_TRUTH_WARN : MON_TRUTH_ERR;
+    return st == EV_OK     ? MON_TRUTH_OK
+           : st == EV_WARN ? MON_TRUTH_WARN
+                           : MON_TRUTH_ERR;
 }
 
 static void sample(file_t *fs, int64_t t) {
@@ -166,8 +163,7 @@ static void sample(file_t *fs, int64_t t) {
 static void truth_change(file_t *fs, int p, int st, int64_t t) {
     int r;
 
-    if (p < 0 || p >= MAXP)
-        return;
+    if (p < 0 || p >= MAXP) return;
     if (st == MON_TRUTH_GRACE && fs->truth[p] != MON_TRUTH_GRACE)
         fs->grace_since[p] = t;
     if (st == MON_TRUTH_ERR || st == MON_TRUTH_WARN) {
@@ -216,14 +212,13 @@ static int score_file(const char *path) {
     memset(&fs, 0, sizeof(fs));
     rd = mon_trace_reader_new(path);
     while ((n = getline(&line, &cap, f)) >= 0) {
-        if (n > 0 && line[n - 1] == '\n')
-            line[--n] = '\0';
+        if (n > 0 && line[n - 1] == '\n') line[--n] = '\0';
         if (first) {
             read_meta(line, &fs);
             fs.kind->scenarios++;
         }
-        if (mon_trace_parse_line(rd, line, (size_t)n, &te, err,
-                                 sizeof(err)) < 0) {
+        if (mon_trace_parse_line(rd, line, (size_t)n, &te, err, sizeof(err)) <
+            0) {
             fprintf(stderr, "%s\n", err);
             rc = -1;
             break;
@@ -249,10 +244,8 @@ static int score_file(const char *path) {
             }
         }
         first = 0;
-        if (te.type == MON_TRACE_BLANK || te.type == MON_TRACE_CONFIG)
-            continue;
-        if (next_sample < 0)
-            next_sample = te.t;
+        if (te.type == MON_TRACE_BLANK || te.type == MON_TRACE_CONFIG) continue;
+        if (next_sample < 0) next_sample = te.t;
         while (next_sample < te.t) { /* every line of that instant is in */
             sample(&fs, next_sample);
             next_sample += TICK_MS;
@@ -264,8 +257,8 @@ static int score_file(const char *path) {
                            te.offset, te.t);
             break;
         case MON_TRACE_COMMIT:
-            mon_store_commit(fs.cl, te.group, te.topic, te.partition,
-                             te.offset, te.t, te.owner, te.client_id);
+            mon_store_commit(fs.cl, te.group, te.topic, te.partition, te.offset,
+                             te.t, te.owner, te.client_id);
             break;
         case MON_TRACE_TRUTH:
             truth_change(&fs, te.partition, (int)te.truth, te.t);
@@ -301,7 +294,9 @@ static int cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static double pct(long a, long b) { return b ? 100.0 * a / b : 0.0; }
+static double pct(long a, long b) {
+    return b ? 100.0 * a / b : 0.0;
+}
 
 static void print_row(const char *name, const char *rules, const counts_t *c,
                       delays_t *ed, delays_t *wd) {
@@ -354,8 +349,7 @@ int main(int argc, char **argv) {
     while ((de = readdir(d)) != NULL) {
         size_t l = strlen(de->d_name);
 
-        if (l < 7 || strcmp(de->d_name + l - 6, ".jsonl"))
-            continue;
+        if (l < 7 || strcmp(de->d_name + l - 6, ".jsonl")) continue;
         if (nn == cn) {
             cn = cn ? cn * 2 : 256;
             names = realloc(names, cn * sizeof(*names));
@@ -367,8 +361,7 @@ int main(int argc, char **argv) {
     closedir(d);
     qsort(names, nn, sizeof(*names), cmp_str);
     for (i = 0; i < nn; i++) {
-        if (score_file(names[i]) < 0)
-            return 2;
+        if (score_file(names[i]) < 0) return 2;
         files++;
         free(names[i]);
     }
@@ -377,8 +370,8 @@ int main(int argc, char **argv) {
     printf("%s: %d traces, verdicts every %d ms per partition\n",
            label ? label : dir, files, TICK_MS);
     printf("%-15s %-7s %9s %9s %9s %9s %9s %9s %9s %7s %7s\n", "scenario",
-           "rules", "OK smpl", "false al", "false ERR", "WARN smpl",
-           "missed W", "ERR smpl", "missed E", "ERR dly", "WARN dl");
+           "rules", "OK smpl", "false al", "false ERR", "WARN smpl", "missed W",
+           "ERR smpl", "missed E", "ERR dly", "WARN dl");
     for (k = 0; k < nkinds; k++) {
         for (r = 0; r < 2; r++) {
             kind_t *kd = &kinds[k];
@@ -402,8 +395,8 @@ int main(int argc, char **argv) {
     for (r = 0; r < 2; r++)
         print_row(r == 0 ? "TOTAL" : "", ev_rules_name(rule_sets[r]),
                   &total.c[r], &total.err_delay[r], &total.warn_delay[r]);
-    printf("%-15s %-7s %9s %8s  %8s  %9s %8s  %9s %8s  %7s\n", "target", "",
-           "", "<=0.1%", "<=0.02%", "", "<=5%", "", "<=1%", "<=1");
+    printf("%-15s %-7s %9s %8s  %8s  %9s %8s  %9s %8s  %7s\n", "target", "", "",
+           "<=0.1%", "<=0.02%", "", "<=5%", "", "<=1%", "<=1");
     printf("(ERR delay: median windows from the stall or stop to the first "
            "ERR; WARN delay: median s from the truth's WARN onset)\n");
     if (do_assert) {
@@ -414,8 +407,7 @@ int main(int argc, char **argv) {
                  pct(w->warn_missed, w->warn) <= 5.0 &&
                  pct(w->err_missed, w->err) <= 1.0 && ed >= 0 && ed <= 1.0;
 
-        printf("warren rules %s issue 13's targets\n",
-               ok ? "meet" : "MISS");
+        printf("warren rules %s issue 13's targets\n", ok ? "meet" : "MISS");
         return ok ? 0 : 1;
     }
     return 0;

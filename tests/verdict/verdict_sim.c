@@ -86,8 +86,7 @@ static int irand(int a, int b) { /* a..b inclusive */
 
 /* Poisson sample; normal approximation for large means. */
 static int64_t poisson(double mean) {
-    if (mean <= 0)
-        return 0;
+    if (mean <= 0) return 0;
     if (mean > 50) {
         double u1 = unif(1e-12, 1), u2 = unif(0, 1);
         double z = sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
@@ -162,15 +161,14 @@ static void script(scen_t *sc, int k, int64_t dur_ms) {
     sc->commit_ms = 1000LL * irand(1, 10);
     sc->refresh_ms = 1000LL * irand(1, 30);
     sc->w_ms = (INTERVALS + 1) * sc->commit_ms + sc->refresh_ms;
-    sc->ev_ms = (int64_t)(unif(0.25, 0.5) * (double)dur_ms) / STEP_MS *
-                STEP_MS;
+    sc->ev_ms = (int64_t)(unif(0.25, 0.5) * (double)dur_ms) / STEP_MS * STEP_MS;
     sc->ev_end_ms = dur_ms;
     for (i = 0; i < sc->np; i++) {
         part_t *pt = &sc->p[i];
 
         pt->rate = base * unif(0.5, 1.5);
-        pt->cap = pt->rate * (k == K_MARGINAL ? unif(1.1, 1.4)
-                                              : unif(1.5, 5.0));
+        pt->cap =
+            pt->rate * (k == K_MARGINAL ? unif(1.1, 1.4) : unif(1.5, 5.0));
         pt->cap_late = pt->cap;
         pt->latency = unif(0.05, 2.0);
         pt->head = 1000000 + (int64_t)irand(0, 100000);
@@ -180,13 +178,11 @@ static void script(scen_t *sc, int k, int64_t dur_ms) {
     }
     /* which partitions an event touches: all for group-wide events */
     for (i = 0; i < sc->np; i++) {
-        sc->p[i].affected =
-            k == K_STOP || k == K_PAUSE || k == K_IDLE || k == K_BACKLOG ||
-            irand(0, 1);
+        sc->p[i].affected = k == K_STOP || k == K_PAUSE || k == K_IDLE ||
+                            k == K_BACKLOG || irand(0, 1);
         naff += sc->p[i].affected;
     }
-    if (naff == 0)
-        sc->p[irand(0, sc->np - 1)].affected = 1;
+    if (naff == 0) sc->p[irand(0, sc->np - 1)].affected = 1;
     switch (k) {
     case K_BURST:
         sc->burst_ms = sc->ev_ms;
@@ -212,8 +208,7 @@ static void script(scen_t *sc, int k, int64_t dur_ms) {
     case K_PAUSE:
         sc->npause = irand(1, 3);
         for (i = 0; i < sc->npause; i++) {
-            sc->pause_at[i] = (int64_t)(unif(0.15 + 0.28 * i,
-                                             0.4 + 0.28 * i) *
+            sc->pause_at[i] = (int64_t)(unif(0.15 + 0.28 * i, 0.4 + 0.28 * i) *
                                         (double)dur_ms) /
                               STEP_MS * STEP_MS;
             /* shorter than the 9 commit intervals a window spans */
@@ -227,30 +222,25 @@ static void script(scen_t *sc, int k, int64_t dur_ms) {
             part_t *pt = &sc->p[i];
             double f, d, need;
 
-            if (!pt->affected)
-                continue;
+            if (!pt->affected) continue;
             f = unif(0.2, 0.8);
             pt->cap_late = pt->rate * f;
             d = pt->rate - pt->cap_late;
             need = 9.0 * pt->rate / (d * d) * 1000.0;
             add_truth(pt, sc->ev_ms, TR_GRACE);
-            if (need < (double)sc->w_ms)
-                need = (double)sc->w_ms;
+            if (need < (double)sc->w_ms) need = (double)sc->w_ms;
             if (sc->ev_ms + (int64_t)need < dur_ms)
                 add_truth(pt, sc->ev_ms + (int64_t)need, TR_WARN);
         }
         break;
     case K_STALL:
     case K_STOP:
-        if (irand(0, 1))
-            sc->ev_end_ms = sc->ev_ms + 1000LL * irand(120, 400);
-        if (sc->ev_end_ms > dur_ms)
-            sc->ev_end_ms = dur_ms;
+        if (irand(0, 1)) sc->ev_end_ms = sc->ev_ms + 1000LL * irand(120, 400);
+        if (sc->ev_end_ms > dur_ms) sc->ev_end_ms = dur_ms;
         for (i = 0; i < sc->np; i++) {
             part_t *pt = &sc->p[i];
 
-            if (!pt->affected)
-                continue;
+            if (!pt->affected) continue;
             add_truth(pt, sc->ev_ms, TR_GRACE);
             if (sc->ev_ms + sc->w_ms < sc->ev_end_ms)
                 add_truth(pt, sc->ev_ms + sc->w_ms, TR_ERR);
@@ -269,8 +259,7 @@ static void script(scen_t *sc, int k, int64_t dur_ms) {
 static int paused(const scen_t *sc, int64_t t) {
     int i;
 
-    if (sc->kind == K_STOP && t >= sc->ev_ms && t < sc->ev_end_ms)
-        return 1;
+    if (sc->kind == K_STOP && t >= sc->ev_ms && t < sc->ev_end_ms) return 1;
     for (i = 0; i < sc->npause; i++)
         if (t >= sc->pause_at[i] && t < sc->pause_at[i] + sc->pause_len[i])
             return 1;
@@ -321,25 +310,22 @@ static void run(const scen_t *sc0, int idx, FILE *f) {
 
             if (sc->kind == K_REWIND && t == sc->ev_ms && pt->affected) {
                 pt->pos -= (int64_t)(pt->rate * sc->rewind_s);
-                if (pt->pos < 0)
-                    pt->pos = 0;
+                if (pt->pos < 0) pt->pos = 0;
             }
             if (sc->kind == K_FALLING && pt->affected && t >= sc->ev_ms)
                 cap = pt->cap_late;
-            if (pz || (sc->kind == K_STALL && pt->affected &&
-                       t >= sc->ev_ms && t < sc->ev_end_ms))
+            if (pz || (sc->kind == K_STALL && pt->affected && t >= sc->ev_ms &&
+                       t < sc->ev_end_ms))
                 continue;
-            avail = (step >= lat_steps
-                         ? pt->hist[(step - lat_steps) & (HIST - 1)]
-                         : pt->hist[0]) -
-                    pt->pos;
+            avail =
+                (step >= lat_steps ? pt->hist[(step - lat_steps) & (HIST - 1)]
+                                   : pt->hist[0]) -
+                pt->pos;
             pt->credit += cap * STEP_MS / 1000.0 * unif(0.7, 1.3);
             done = (int64_t)pt->credit;
-            if (done > avail)
-                done = avail > 0 ? avail : 0;
+            if (done > avail) done = avail > 0 ? avail : 0;
             pt->credit -= (double)done;
-            if (pt->credit > 1.0)
-                pt->credit = 1.0; /* no banking while idle */
+            if (pt->credit > 1.0) pt->credit = 1.0; /* no banking while idle */
             pt->pos += done;
         }
         /* truth lines */
@@ -375,9 +361,8 @@ static void run(const scen_t *sc0, int idx, FILE *f) {
                             "\"topic\":\"t\",\"partition\":%d,\"offset\":"
                             "%lld}\n",
                             (long long)(T0 + t), i, (long long)sc->p[i].pos);
-            next_commit +=
-                (int64_t)(unif(0.9, 1.1) * (double)sc->commit_ms) / STEP_MS *
-                STEP_MS;
+            next_commit += (int64_t)(unif(0.9, 1.1) * (double)sc->commit_ms) /
+                           STEP_MS * STEP_MS;
         }
     }
 }
@@ -404,10 +389,9 @@ int main(int argc, char **argv) {
 
         /* each scenario has its own stream: adding scenarios keeps the
          * earlier ones */
-        rng_state = (seed * 0x9E3779B97F4A7C15ULL) ^ (uint64_t)(i + 1) *
-                                                        0xD1B54A32D192ED03ULL;
-        if (rng_state == 0)
-            rng_state = 1;
+        rng_state = (seed * 0x9E3779B97F4A7C15ULL) ^
+                    (uint64_t)(i + 1) * 0xD1B54A32D192ED03ULL;
+        if (rng_state == 0) rng_state = 1;
         script(&sc, i % K__COUNT, dur);
         snprintf(path, sizeof(path), "%s/%03d-%s.jsonl", argv[2], i,
                  kind_names[sc.kind]);
