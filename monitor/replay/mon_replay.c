@@ -358,7 +358,8 @@ static void sparse_ticks(replay_t *rp, int64_t first, uint64_t n) {
             lo = a + 1;
         }
     }
-    qsort(ch, nch, sizeof(*ch), cmp_change);
+    if (nch) /* qsort(NULL, 0) is undefined */
+        qsort(ch, nch, sizeof(*ch), cmp_change);
     for (i = 0; i < nch; i++)
         eval_rec(rp, rp->recs[ch[i].rec], T_OF(ch[i].k));
     /* every group at the gap's last tick, as exact ticking leaves it */
