@@ -10,11 +10,12 @@
 #   sh tests/run.sh --quick    all but the slow wall-clock programs
 #                              (make check)
 #
-# Programs run concurrently: the slow wall-clock ones (SLOW below: they
-# mostly wait on real time, a mock Kafka cluster or a browser) all start
-# first, and the others run JOBS at a time (default: twice the CPUs:
-# most of them wait on sockets and disks part of the time)
-# beside them. Each program's output is kept apart and printed whole.
+# Programs run concurrently: the slow wall-clock ones (SLOW below, but the
+# fuzz targets: they mostly wait on real time, a mock Kafka cluster or a
+# browser) all start first, and the others (scripts first, the fuzz
+# targets, CPU-bound, among the last) run JOBS at a time beside them
+# (default: twice the CPUs: most of them wait on sockets and disks part
+# of the time). Each program's output is kept apart and printed whole.
 set -u
 BUILD=${BUILD:-build/default}
 WARREN_BIN=${WARREN_BIN:-$BUILD/warren}
@@ -86,14 +87,14 @@ add() { # kind name [rules]
     if [ "$quick" -eq 1 ] && is_slow "$2"; then return; fi
     printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$list"
 }
+for s in tests/integration/*.sh; do
+    [ -f "$s" ] && add script "$s"
+done
 for t in "$CRIT_BUILD"/tests/test_*; do
     [ -x "$t" ] && add crit "$t"
 done
 for t in "$BUILD"/stress/stress_*; do
     [ -x "$t" ] && add stress "$t"
-done
-for s in tests/integration/*.sh; do
-    [ -f "$s" ] && add script "$s"
 done
 for f in ${FUZZ_BINS:-}; do
     [ -x "$f" ] && add fuzz "$f"
@@ -109,14 +110,17 @@ for f in samples/*.jsonl; do
         add replay "$f" warren
     fi
 done
-# Slow ones first: they set the length of the run.
+# The waiting ones first, without a slot: they set the length of the run.
+is_waiter() { # kind name
+    [ "$1" != fuzz ] && is_slow "$2"
+}
 sorted="$work/sorted"
 : >"$sorted"
 while IFS="$tab" read -r kind name rules; do
-    is_slow "$name" && printf '%s\t%s\t%s\n' "$kind" "$name" "$rules"
+    is_waiter "$kind" "$name" && printf '%s\t%s\t%s\n' "$kind" "$name" "$rules"
 done <"$list" >>"$sorted"
 while IFS="$tab" read -r kind name rules; do
-    is_slow "$name" || printf '%s\t%s\t%s\n' "$kind" "$name" "$rules"
+    is_waiter "$kind" "$name" || printf '%s\t%s\t%s\n' "$kind" "$name" "$rules"
 done <"$list" >>"$sorted"
 
 # Runs one job in the foreground (inside its own background subshell);
@@ -205,7 +209,8 @@ reap() { # waits until at least one running job has finished
             if [ -f "$work/$id.rc" ]; then
                 finish "$id"
                 done_any=1
-                is_slow "$(cut -f2 "$work/$id.job")" ||
+                is_waiter "$(cut -f1 "$work/$id.job")" \
+                    "$(cut -f2 "$work/$id.job")" ||
                     fast_running=$((fast_running - 1))
             else
                 still="$still $id"
@@ -219,7 +224,7 @@ reap() { # waits until at least one running job has finished
 }
 while IFS="$tab" read -r kind name rules; do
     slow=0
-    is_slow "$name" && slow=1
+    is_waiter "$kind" "$name" && slow=1
     while [ "$slow" -eq 0 ] && [ "$fast_running" -ge "$JOBS" ]; do
         reap
     done
