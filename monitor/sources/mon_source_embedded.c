@@ -39,7 +39,14 @@ typedef struct embedded_s {
     mon_strmap_t *known; /* housekeeping thread only */
     /* housekeeping thread */
     mon_worker_t *housekeeping; /* NULL when not running */
-    pthread_mutex_t lock;       /* guards last_error* */
+    /* the tailer: applies __consumer_offsets to the store from the
+     * store's place in it (woken by every commit) */
+    mon_worker_t *tailer; /* NULL when not running */
+    int64_t *next;        /* tailer only: next offset per partition */
+    int32_t n_next;
+    mon_store_pos_t at;    /* tailer only: the record being applied */
+    int tail_error_logged; /* tailer only */
+    pthread_mutex_t lock;  /* guards last_error* */
     int stop;
     char last_error[256];
     int64_t last_error_ms;
@@ -105,11 +112,23 @@ static int wire_owner_of(embedded_t *e, const char *group, const char *topic,
     return found;
 }
 
+/* A commit is in the log: the tailer applies it from there. Runs on the
+ * committing thread with the group's partition mutex held: only wakes. */
 static void on_commit(void *opaque, const char *group, const char *topic,
                       int32_t partition, int64_t offset, int64_t t_ms) {
     embedded_t *e = opaque;
-    if (offset < 0 || internal_topic(topic))
-        return; /* deletions: the group expires from the store by itself */
+    (void)group;
+    (void)topic;
+    (void)partition;
+    (void)offset;
+    (void)t_ms;
+    mon_worker_wake(e->tailer);
+}
+
+/* Applies one commit record at e->at, with its owner from the
+ * coordinators (tailer thread). */
+static void apply_commit(embedded_t *e, const char *group, const char *topic,
+                         int32_t partition, int64_t offset, int64_t t_ms) {
     char key[1024];
     const char *owner = NULL, *client = NULL;
     char obuf[256], cbuf[256];
@@ -130,9 +149,120 @@ static void on_commit(void *opaque, const char *group, const char *topic,
         owner = obuf;
         client = cbuf;
     }
-    mon_store_commit(e->cl, group, topic, partition, offset, t_ms, owner,
-                     client);
-    atomic_fetch_add(&e->events, 1);
+    int rc = mon_store_commit_at(e->cl, group, topic, partition, offset, t_ms,
+                                 owner, client, &e->at, false);
+    if (rc != MON_STORE_DROP_REPLAYED) atomic_fetch_add(&e->events, 1);
+}
+
+/* One record of __consumer_offsets at e->at: a commit is applied (once:
+ * the store keeps its place), anything else (deletions, which let the
+ * group expire by itself, other key versions) only moves the place. */
+static int tail_record(void *opaque, const bc_record_t *rec) {
+    embedded_t *e = opaque;
+    bc_offsets_key_t k;
+    bc_offsets_value_t v;
+    e->at.offset = rec->offset;
+    if (rec->key && rec->value &&
+        bc_offsets_decode_key(rec->key, (size_t)rec->key_len, &k) == 0 &&
+        bc_offsets_decode_value(rec->value, (size_t)rec->value_len, &v) == 0 &&
+        v.offset >= 0) {
+        char *group = mon_strndup(k.group, k.group_len);
+        char *topic = mon_strndup(k.topic, k.topic_len);
+        if (!internal_topic(topic))
+            apply_commit(e, group, topic, k.partition, v.offset,
+                         v.commit_ts_ms);
+        else
+            mon_store_advance(e->cl, &e->at);
+        free(group);
+        free(topic);
+    } else {
+        mon_store_advance(e->cl, &e->at);
+    }
+    return 0;
+}
+
+/* Where the tailer starts in partition p: the store's place (from the
+ * snapshot), else the log's start (the whole topic is read: Burrow's
+ * backfill), except for a cluster restored from a snapshot that kept no
+ * places (written before they existed), whose commits the snapshot holds
+ * already: that one starts at the log's end. */
+static int64_t tail_start(embedded_t *e, int32_t p, bc_log_t *log,
+                          bool restored_without_places) {
+    int64_t next = mon_store_position(e->cl, p);
+    if (next >= 0) return next;
+    if (restored_without_places) {
+        int64_t leo = bc_log_end_offset(log);
+        if (leo > 0) {
+            mon_store_pos_t pos = {p, leo - 1};
+            mon_store_advance(e->cl, &pos);
+        }
+        return leo;
+    }
+    return bc_log_start_offset(log);
+}
+
+/* Reads every partition of __consumer_offsets up to its end. Returns
+ * whether anything was read. */
+static bool tail_once(embedded_t *e) {
+    bool any = false;
+    char err[256];
+    for (int32_t p = 0; p < e->n_next; p++) {
+        bc_log_t *log = bc_broker_log(e->broker, BC_OFFSETS_TOPIC, p);
+        if (!log) continue; /* offline (bc_broker on-corruption) */
+        for (;;) {
+            int64_t from = e->next[p], next = from;
+            int64_t start = bc_log_start_offset(log);
+            if (from < start) from = next = start; /* retention moved on */
+            if (from >= bc_log_end_offset(log)) break;
+            e->at.part = p;
+            int rc = bc_log_read(log, from, 1 << 20, tail_record, e, &next, err,
+                                 sizeof(err));
+            if (rc != 0 || next <= from) {
+                if (rc != 0 && !e->tail_error_logged++)
+                    mon_log_kv(
+                        MON_LOG_WARN,
+                        MON_LOG_FIELDS(MON_LF_STR("cluster", e->name),
+                                       MON_LF_STR("topic", BC_OFFSETS_TOPIC),
+                                       MON_LF_INT("partition", p),
+                                       MON_LF_STR("error", err)),
+                        "committed offsets not read");
+                break;
+            }
+            e->next[p] = next;
+            any = true;
+        }
+    }
+    return any;
+}
+
+static void tailer(mon_worker_t *w, void *arg) {
+    embedded_t *e = arg;
+    do {
+        while (!mon_worker_stopping(w) && tail_once(e))
+            ;
+    } while (!mon_worker_sleep(w, 1000));
+}
+
+/* Starts the tailer at the store's places (see tail_start). */
+static int tailer_start(embedded_t *e, char *errstr, size_t errstr_size) {
+    char name[64];
+    e->n_next = bc_offsets_partitions(e->off);
+    e->next =
+        mon_calloc((size_t)(e->n_next > 0 ? e->n_next : 1), sizeof(*e->next));
+    mon_store_names_t groups = {0};
+    bool restored_without_places =
+        mon_store_position_count(e->cl) == 0 &&
+        mon_store_groups(e->st, e->name, INT64_MIN, &groups) == 0 &&
+        groups.count > 0;
+    mon_store_names_free(&groups);
+    for (int32_t p = 0; p < e->n_next; p++) {
+        bc_log_t *log = bc_broker_log(e->broker, BC_OFFSETS_TOPIC, p);
+        e->next[p] = log ? tail_start(e, p, log, restored_without_places) : 0;
+    }
+    tail_once(e); /* the commits since the snapshot, before the first
+                   * evaluation */
+    snprintf(name, sizeof(name), "offsets %s", e->name);
+    return mon_worker_start(&e->tailer, name, tailer, e, errstr, errstr_size);
 }
 
 static int32_t partitions_cb(void *opaque, const char *topic) {
@@ -292,7 +422,10 @@ static void housekeeping(mon_worker_t *w, void *arg) {
 static int emb_start(mon_source_t *src, char *errstr, size_t errstr_size) {
     embedded_t *e = (embedded_t *)src;
     char name[64];
+    /* heads first: a commit to a topic the store has no head for is
+     * dropped, and its place passed */
     sync_topics(e, mon_clock_wall_ms());
+    if (tailer_start(e, errstr, errstr_size) != 0) return -1;
     snprintf(name, sizeof(name), "cluster %s", e->name);
     return mon_worker_start(&e->housekeeping, name, housekeeping, e, errstr,
                             errstr_size);
@@ -301,6 +434,7 @@ static int emb_start(mon_source_t *src, char *errstr, size_t errstr_size) {
 static void emb_stop(mon_source_t *src) {
     embedded_t *e = (embedded_t *)src;
     mon_worker_stop(&e->housekeeping);
+    mon_worker_stop(&e->tailer);
 }
 
 static void emb_destroy(mon_source_t *src) {
@@ -321,6 +455,7 @@ static void emb_destroy(mon_source_t *src) {
     pthread_mutex_destroy(&e->owners_lock);
     pthread_mutex_destroy(&e->wire_lock);
     pthread_mutex_destroy(&e->lock);
+    free(e->next);
     free(e->name);
     free(e);
 }

@@ -4,8 +4,18 @@
  * Opens the broker in the cluster's data dir with its committed-offset
  * table (__consumer_offsets) and a group coordinator, and feeds the store:
  * the log-end offset of a partition after every append (the broker's
- * listener), every commit as it is written (the offset table's listener),
- * with the partition's owner and client id from the coordinator. A
+ * listener), and every commit from __consumer_offsets itself, with the
+ * partition's owner and client id from the coordinator. The log is the
+ * write-ahead log: a tailer thread, woken by each commit, applies the
+ * topic's records from the store's place in it (mon_store_commit_at: the
+ * place is kept in the snapshot with the windows), so on start the
+ * commits made since the last snapshot are applied again, in order and
+ * once each, before the first evaluation, and kill -9 loses none. A
+ * cluster without a place reads the whole topic (Burrow's backfill),
+ * except one restored from a snapshot written before places existed,
+ * which starts at the end. The lag stored with a reapplied commit is
+ * against the heads the store knows then (the snapshot's), not those of
+ * the moment it was made, which the broker does not keep. A
  * housekeeping thread runs the broker's periodic work (flush policy,
  * retention, compaction) and the coordinator's session expiry every
  * second, and tells the store about new topics and their partition counts.
@@ -13,9 +23,9 @@
  * offset was produced, from the log's time index. Internal topics (names
  * starting with "__") are not reported.
  *
- * Locking: the owners table has its own mutex (taken inside the offset
- * table's listener, never while calling the broker). Listeners only write
- * the store; nothing here calls the broker while holding a store lock.
+ * Locking: the owners table has its own mutex (taken by the tailer, never
+ * while calling the broker). Listeners only write the store or wake the
+ * tailer; nothing here calls the broker while holding a store lock.
  */
 #ifndef MON_SOURCE_EMBEDDED_H
 #define MON_SOURCE_EMBEDDED_H

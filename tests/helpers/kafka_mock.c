@@ -3,7 +3,10 @@
  * cluster, with producers and real consumer groups running against it.
  *
  * Usage: kafka_mock [--brokers N] [--stop-after SECONDS]
- *                   [--lifetime SECONDS]
+ *                   [--lifetime SECONDS] [--quiet]
+ *
+ * --quiet: no producers and no consumer groups, only the topics (and
+ * what the commands write), ready at once.
  *
  * stdout, one line each (tests read them in this order):
  *   1  the bootstrap servers, "127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3"
@@ -14,7 +17,8 @@
  *
  * Topics: orders (3 partitions, leaders 1,2,1; 100 messages/s per
  * partition), audit (2 partitions, both led by broker 3; 10/s each),
- * ephemeral (1 partition, broker 2; 10/s) and __consumer_offsets
+ * ephemeral (1 partition, broker 2; 10/s), still (2 partitions, leaders
+ * 1,2; 100 messages each at the start, none after) and __consumer_offsets
  * (4 partitions, leaders 1,2,1,2), to which the helper writes what a
  * Kafka group coordinator writes (offset commit key v1 / value v3 for each
  * commit, group metadata key v2 / value v3 on each assignment), because
@@ -31,6 +35,8 @@
  * Commands on stdin: "down B" / "up B" (rd_kafka_mock_broker_set_down/up;
  * B = -1 for all), "delete TOPIC" (the topic answers
  * UNKNOWN_TOPIC_OR_PART from then on, as a deleted topic does),
+ * "commit GROUP TOPIC PARTITION OFFSET" (one offset commit record, as a
+ * coordinator writes it, stamped now; "ok" once it is in the log),
  * "tombstone GROUP" (writes offset tombstones for its orders partitions
  * and a group tombstone to __consumer_offsets), "crafted N" (hostile
  * records, as any client that can join a group or commit can have a
@@ -515,8 +521,9 @@ static void topics(mock_t *m, const topic_def_t *defs, int n) {
 static void command(mock_t *m, char *line) {
     char *nl = strchr(line, '\n');
     if (nl) *nl = '\0';
-    char arg[256] = "";
+    char arg[256] = "", topic[256] = "";
     int id;
+    long long off;
     if (sscanf(line, "down %d", &id) == 1) {
         rd_kafka_resp_err_t err = rd_kafka_mock_broker_set_down(m->mc, id);
         if (err)
@@ -532,6 +539,11 @@ static void command(mock_t *m, char *line) {
     } else if (sscanf(line, "delete %255s", arg) == 1) {
         rd_kafka_mock_topic_set_error(m->mc, arg,
                                       RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+        say(m, "ok %s", line);
+    } else if (sscanf(line, "commit %255s %255s %d %lld", arg, topic, &id,
+                      &off) == 4) {
+        write_commit(m, arg, topic, id, (int64_t)off);
+        rd_kafka_flush(m->producer, 5000);
         say(m, "ok %s", line);
     } else if (sscanf(line, "crafted %d", &id) == 1) {
         write_crafted(m, id);
@@ -551,7 +563,8 @@ int main(int argc, char **argv) {
     mock_t m;
     memset(&m, 0, sizeof(m));
     pthread_mutex_init(&m.out_lock, NULL);
-    int brokers = 3, lifetime = 600;
+    int brokers = 3, lifetime = 600, n_groups = 4;
+    bool quiet = false;
     m.stop_after_s = 6;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--brokers") && i + 1 < argc)
@@ -560,13 +573,15 @@ int main(int argc, char **argv) {
             m.stop_after_s = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--lifetime") && i + 1 < argc)
             lifetime = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--quiet"))
+            quiet = true;
         else if (!strcmp(argv[i], "--help")) {
             printf("usage: kafka_mock [--brokers N] [--stop-after S] "
-                   "[--lifetime S]\n");
+                   "[--lifetime S] [--quiet]\n");
             return 0;
         } else {
             fprintf(stderr, "usage: kafka_mock [--brokers N] "
-                            "[--stop-after S] [--lifetime S]\n");
+                            "[--stop-after S] [--lifetime S] [--quiet]\n");
             return 2;
         }
     }
@@ -595,14 +610,15 @@ int main(int argc, char **argv) {
     say(&m, "%s", m.bootstraps);
 
     static const int l_orders[] = {1, 2, 1}, l_audit[] = {3, 3}, l_eph[] = {2},
-                     l_off[] = {1, 2, 1, 2};
+                     l_off[] = {1, 2, 1, 2}, l_still[] = {1, 2};
     const topic_def_t tdefs[] = {
+        {"still", 2, l_still},
         {"orders", ORDERS_PARTITIONS, l_orders},
         {"audit", 2, l_audit},
         {"ephemeral", 1, l_eph},
         {OFFSETS_TOPIC, OFFSETS_PARTITIONS, l_off},
     };
-    topics(&m, tdefs, 4);
+    topics(&m, tdefs, 5);
 
     conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", m.bootstraps, err,
@@ -649,8 +665,11 @@ int main(int argc, char **argv) {
             m.groups[i].what);
 
     pthread_t prod;
-    pthread_create(&prod, NULL, producer_main, &m);
-    for (int i = 0; i < 4; i++) {
+    if (quiet)
+        n_groups = 0;
+    else
+        pthread_create(&prod, NULL, producer_main, &m);
+    for (int i = 0; i < n_groups; i++) {
         m.groups[i].rk = consumer_new(&m, &m.groups[i]);
         pthread_create(&m.groups[i].thread, NULL, consumer_main, &m.groups[i]);
     }
@@ -659,7 +678,7 @@ int main(int argc, char **argv) {
     int64_t deadline = mono_ms() + 60000;
     for (;;) {
         bool all = true;
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < n_groups; i++)
             all = all && atomic_load(&m.groups[i].committed);
         if (all) break;
         if (mono_ms() > deadline) {
@@ -668,6 +687,15 @@ int main(int argc, char **argv) {
         }
         sleep_ms(50);
     }
+    /* still: 100 messages per partition, then never more (its heads
+     * stand still, so the lag of a commit to it is known) */
+    for (int p = 0; p < 2; p++)
+        for (int i = 0; i < 100; i++)
+            rd_kafka_producev(m.producer, RD_KAFKA_V_TOPIC("still"),
+                              RD_KAFKA_V_PARTITION(p), RD_KAFKA_V_VALUE("s", 1),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                              RD_KAFKA_V_END);
+    rd_kafka_flush(m.producer, 10000);
     say(&m, "ready");
 
     /* commands: read(2) into our own buffer, so that select(2) sees every
@@ -703,8 +731,8 @@ int main(int argc, char **argv) {
     }
 
     atomic_store(&m.stop, true);
-    pthread_join(prod, NULL);
-    for (int i = 0; i < 4; i++) {
+    if (!quiet) pthread_join(prod, NULL);
+    for (int i = 0; i < n_groups; i++) {
         pthread_join(m.groups[i].thread, NULL);
         rd_kafka_consumer_close(m.groups[i].rk);
         rd_kafka_destroy(m.groups[i].rk);

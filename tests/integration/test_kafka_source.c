@@ -266,8 +266,10 @@ Test(kafka_source, admin_mode_groups_evaluate_ok_warn_err_stop, .timeout = 90) {
     cr_assert_not(s.groups_listed, "the mock cannot list groups");
     cr_assert_eq(s.groups, 4);
     cr_assert_eq(s.brokers, 3);
-    cr_assert_eq(s.topics, 3, "orders, audit, ephemeral; not internal");
-    cr_assert_eq(s.partitions, 6);
+    cr_assert_eq(s.topics, 4,
+                 "orders, audit, ephemeral, still; not "
+                 "internal");
+    cr_assert_eq(s.partitions, 8);
     cr_assert_gt(s.commits_recorded, 0);
     cr_assert_gt(s.refreshes, 3);
     /* at most: metadata, one ListOffsets per leader (3), ListGroups to
