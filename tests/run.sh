@@ -139,7 +139,7 @@ run_job() { # kind name rules out
     fuzz)
         fdir=$(mktemp -d)
         "$2" -max_total_time="${FUZZ_QUICK_S:-3}" -rss_limit_mb=2048 \
-            -timeout=20 -artifact_prefix="$fdir/" \
+            -timeout=60 -artifact_prefix="$fdir/" \
             "$fdir" "tests/fuzz/corpus_${2##*/fuzz_}" >"$4" 2>&1
         rc=$?
         tail -n 3 "$4"

@@ -28,10 +28,9 @@
 #define MAX_RENDER_DEPTH 256   /* nested sections + partials at render */
 #define MAX_FILE (16u << 20)   /* mon_mustache_load limit */
 #define MAX_OUTPUT (16u << 20) /* bytes one render may write */
-#define MAX_STEPS                                                              \
-    (1u << 22) /* nodes one render may visit: sections                         \
-                * over lists nest, so a short template                         \
-                * could otherwise render for ever */
+/* nodes one render may visit: sections over lists nest, so a short
+ * template could otherwise render for ever */
+#define MAX_STEPS (1u << 20)
 
 typedef enum node_kind_e {
     N_TEXT,

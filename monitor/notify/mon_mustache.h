@@ -68,7 +68,7 @@ mon_mustache_t *mon_mustache_load(const char *path, char *errstr,
  * nothing). Returns a NUL-terminated malloc'd string the caller frees, or
  * NULL with "NAME:LINE: why" in errstr only when a partial does not compile,
  * sections and partials nest deeper than 256, or the render would write
- * more than 16 MiB or visit more than 2^22 nodes (sections over lists
+ * more than 16 MiB or visit more than 2^20 nodes (sections over lists
  * multiply: 22 nested sections over a 3-item list are 3^22). Thread-safe:
  * TPL and DATA are only read. */
 char *mon_mustache_render(const mon_mustache_t *tpl, const cJSON *data,
