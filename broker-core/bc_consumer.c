@@ -51,8 +51,9 @@ typedef struct chunk_s {
     uint64_t pseq; /* parts[pi].seq when fetched */
     uint8_t *data;
     size_t len;
-    crec_t *recs;
-    size_t cnt, pos;
+    crec_t *recs; /* room for rcap records */
+    size_t cnt, pos, rcap;
+    size_t bytes;        /* everything this chunk holds (chunk_bytes) */
     int64_t next_offset; /* fetch position after this chunk */
 } chunk_t;
 
@@ -164,6 +165,19 @@ static void wait_ms(bc_consumer_t *c, pthread_cond_t *cond, int64_t ms) {
         ts.tv_nsec -= 1000000000L;
     }
     pthread_cond_timedwait(cond, &c->lock, &ts);
+}
+
+/* What the allocator's bookkeeping adds to each block (glibc: one size
+ * word, rounded to 16 bytes), counted so that many small chunks cannot
+ * hide behind the bound. */
+#define ALLOC_OVERHEAD 16
+
+/* Every byte a chunk holds: the struct, the fetched batches and the
+ * record array, each with the allocator's overhead. This is what
+ * queued_max_bytes bounds. */
+static size_t chunk_bytes(const chunk_t *ch) {
+    return sizeof(*ch) + ch->len + ch->rcap * sizeof(crec_t) +
+           3 * ALLOC_OVERHEAD;
 }
 
 static void chunk_free(chunk_t *ch) {
@@ -409,13 +423,28 @@ static int commit_positions(bc_consumer_t *c, char *errstr,
  * a concurrent truncation; the fetch is simply retried). */
 static chunk_t *chunk_from_fetch(bc_fetch_t *f, int64_t from) {
     chunk_t *ch = bc_calloc(1, sizeof(*ch));
-    size_t pos = 0, cap = 0;
+    size_t pos = 0;
     char err[128];
 
     ch->data = f->data;
     ch->len = f->len;
     ch->next_offset = from;
     f->data = NULL;
+    /* The record array is sized once from the batch headers, so it holds
+     * no slack (a doubling array would hold up to twice its records). */
+    while (pos + BC_BATCH_HEADER_SIZE <= ch->len) {
+        bc_batch_t b;
+
+        if (bc_batch_parse_header(ch->data + pos, ch->len - pos, &b, NULL, 0) !=
+                0 ||
+            b.size > ch->len - pos)
+            break;
+        if (!(b.attributes & BC_BATCH_ATTR_CONTROL) && b.record_count > 0)
+            ch->rcap += (size_t)b.record_count;
+        pos += b.size;
+    }
+    if (ch->rcap) ch->recs = bc_malloc(ch->rcap * sizeof(*ch->recs));
+    pos = 0;
     while (pos < ch->len) {
         bc_batch_t b;
         bc_record_iter_t it;
@@ -432,9 +461,9 @@ static chunk_t *chunk_from_fetch(bc_fetch_t *f, int64_t from) {
             bc_record_iter_init(&it, &b);
             while ((rc = bc_record_iter_next(&it, &r)) == 1) {
                 if (r.offset < from) continue;
-                if (ch->cnt == cap) {
-                    cap = cap ? cap * 2 : 64;
-                    ch->recs = bc_realloc(ch->recs, cap * sizeof(*ch->recs));
+                if (ch->cnt == ch->rcap) { /* more than the header said */
+                    chunk_free(ch);
+                    return NULL;
                 }
                 ch->recs[ch->cnt].offset = r.offset;
                 ch->recs[ch->cnt].timestamp =
@@ -456,6 +485,7 @@ static chunk_t *chunk_from_fetch(bc_fetch_t *f, int64_t from) {
             ch->next_offset = bc_batch_last_offset(&b) + 1;
         pos += b.size;
     }
+    ch->bytes = chunk_bytes(ch);
     return ch;
 }
 
@@ -539,7 +569,7 @@ static int fetch_round(bc_consumer_t *c) {
         else
             c->qhead = ch;
         c->qtail = ch;
-        c->qbytes += ch->len + sizeof(*ch);
+        c->qbytes += ch->bytes;
         progressed = 1;
         pthread_cond_broadcast(&c->cond);
     }
@@ -1198,7 +1228,7 @@ static bc_consumer_records_t *take_records(bc_consumer_t *c) {
         }
         c->qhead = ch->next;
         if (!c->qhead) c->qtail = NULL;
-        c->qbytes -= ch->len + sizeof(*ch);
+        c->qbytes -= ch->bytes;
         chunk_free(ch);
     }
     if (out) pthread_cond_broadcast(&c->fcond); /* room in the queue */
@@ -1445,6 +1475,13 @@ int bc_consumer_close(bc_consumer_t *c, char *errstr, size_t errstr_size) {
     c->closed = 1;
     pthread_mutex_unlock(&c->lock);
     return rc;
+}
+
+int64_t bc_consumer_queued_bytes(bc_consumer_t *c) {
+    pthread_mutex_lock(&c->lock);
+    int64_t n = (int64_t)c->qbytes;
+    pthread_mutex_unlock(&c->lock);
+    return n;
 }
 
 const char *bc_consumer_err2str(int err) {

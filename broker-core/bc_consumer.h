@@ -126,7 +126,12 @@ typedef struct bc_consumer_conf_s {
     int32_t max_poll_interval_ms;          /* max.poll.interval.ms, 300000 */
     int32_t max_poll_records;              /* max.poll.records, 500 */
     int32_t max_partition_fetch_bytes; /* max.partition.fetch.bytes, 1 MiB */
-    int64_t queued_max_bytes;          /* prefetch bound, 64 MiB */
+    int64_t queued_max_bytes;          /* prefetch bound, 64 MiB: every
+                                          byte the queue holds (fetched
+                                          batches, their record arrays,
+                                          bookkeeping); the fetcher stops
+                                          at it, so it is passed by at most
+                                          one fetch */
     bc_assign_strategy_t strategy;     /* partition.assignment.strategy,
                                           range */
     bc_consumer_rebalance_fn rebalance_cb; /* may be NULL */
@@ -257,6 +262,11 @@ int32_t bc_consumer_member_id(bc_consumer_t *c, char *buf, size_t size);
  * auto-commit's error (the consumer is closed either way). Application
  * thread; later calls except destroy return BC_CONSUMER_ERR_CLOSED. */
 int bc_consumer_close(bc_consumer_t *c, char *errstr, size_t errstr_size);
+
+/* Bytes the prefetch queue holds now, as queued_max_bytes counts them
+ * (the memory the queue has allocated, allocator overhead included). Any
+ * thread. */
+int64_t bc_consumer_queued_bytes(bc_consumer_t *c);
 
 /* A static name of a consumer, coordinator or bc_err code. */
 const char *bc_consumer_err2str(int err);

@@ -803,6 +803,10 @@ int bc_log_fetch(bc_log_t *log, int64_t offset, size_t max_bytes,
     if (p == 0) {
         free(out->data);
         out->data = NULL;
+    } else if (p < want) {
+        /* Whole batches only: give back the partial tail, so the caller
+         * holds exactly len bytes (the consumer's prefetch counts them). */
+        out->data = bc_realloc(out->data, p);
     }
 out:
     pthread_mutex_unlock(&log->lock);

@@ -114,8 +114,8 @@ typedef struct bc_append_info_s {
 
 /* Result of a fetch: whole batches, the first one containing `offset`
  * (so it may start below it: skip records with offset < the one asked
- * for). data is malloc'd and owned by the caller (free()); NULL when
- * len is 0. */
+ * for). data is a malloc'd block of exactly len bytes, owned by the
+ * caller (free()); NULL when len is 0. */
 typedef struct bc_fetch_s {
     uint8_t *data;
     size_t len;

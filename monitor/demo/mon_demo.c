@@ -239,6 +239,9 @@ mon_demo_t *mon_demo_start(mon_source_t *src, double speed, char *errstr,
         cc.clock = consumer_clock;
         cc.auto_offset_reset = BC_CONSUMER_RESET_EARLIEST;
         cc.max_poll_records = specs[i].how == SLOW ? 6 : 200;
+        /* The demo's traffic is ~8 KB/s: 1 MiB of prefetch is minutes of
+         * it, and a group that falls behind holds no more than that. */
+        cc.queued_max_bytes = 1 << 20;
         w->consumer = bc_consumer_new(&cc, d->broker, d->coord, d->off, errstr,
                                       errstr_size);
         if (!w->consumer) goto fail;

@@ -10,6 +10,7 @@
  */
 #include <criterion/criterion.h>
 #include <ftw.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -1039,6 +1040,109 @@ Test(bc_consumer, no_poll_for_max_poll_interval_leaves_the_group) {
     cr_expect_eq(kinds.lost, 1);
     cr_expect_eq(kinds.revoked, 0);
     cr_expect_eq(kinds.assigned, 2);
+    bc_consumer_destroy(c);
+    env_close(&e);
+}
+
+/* ---- prefetch memory ---------------------------------------------------- */
+
+/* Bytes the heap has handed out (every arena, and mmapped blocks). */
+static int64_t heap_in_use(void) {
+    struct mallinfo2 mi = mallinfo2();
+
+    return (int64_t)mi.uordblks + (int64_t)mi.hblkhd;
+}
+
+/* Appends n small records (10-byte values) to t-0, 1000 per batch. */
+static void produce_small(env_t *e, const char *t, int n) {
+    static bc_record_in_t recs[1000];
+    static char vals[1000][16];
+    char err[256];
+
+    for (int done = 0; done < n;) {
+        int k = n - done < 1000 ? n - done : 1000;
+        for (int i = 0; i < k; i++) {
+            snprintf(vals[i], sizeof(vals[i]), "v%09d", done + i);
+            recs[i] = (bc_record_in_t){NULL, -1, vals[i], 10, T0, NULL, 0};
+        }
+        cr_assert_eq(bc_broker_append(e->b, t, 0, recs, (size_t)k, 0, T0, NULL,
+                                      err, sizeof(err)),
+                     0, "%s", err);
+        done += k;
+    }
+}
+
+/* Starts an assign-only consumer of t-0 from the log start, polls one
+ * record (which sets the position and starts the fetcher) and then waits
+ * until the prefetch queue stops growing. */
+static bc_consumer_t *prefetch_all(env_t *e, const char *t, int64_t bound) {
+    bc_consumer_conf_t conf = conf_for(NULL, NULL);
+    bc_group_tp_t tp = {t, 0};
+    char err[256];
+
+    conf.auto_offset_reset = BC_CONSUMER_RESET_EARLIEST;
+    conf.enable_auto_commit = 0;
+    conf.max_poll_records = 1;
+    conf.queued_max_bytes = bound;
+    bc_consumer_t *c =
+        bc_consumer_new(&conf, e->b, NULL, NULL, err, sizeof(err));
+    cr_assert(c, "consumer: %s", err);
+    cr_assert_eq(bc_consumer_assign(c, &tp, 1, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(poll_n(c, 1, NULL), 1);
+    int64_t last = -1;
+    int still = 0;
+    for (int tries = 0; tries < 1000 && still < 10; tries++) {
+        sleep_ms(20);
+        int64_t q = bc_consumer_queued_bytes(c);
+        still = q == last && q > 0 ? still + 1 : 0;
+        last = q;
+    }
+    cr_assert_geq(still, 10, "the prefetch queue never settled");
+    return c;
+}
+
+/* The bound is only a bound if it counts what the queue really holds:
+ * with small records the per-record arrays outweigh the batches (they
+ * were not counted, and a 64 MiB bound held ~0.9 GB). */
+Test(bc_consumer, prefetch_counts_every_byte_it_holds) {
+    env_t e;
+
+    env_open(&e);
+    topic(&e, "small", 1);
+    produce_small(&e, "small", 200000); /* ~4 MB on disk */
+    int64_t before = heap_in_use();
+    bc_consumer_t *c = prefetch_all(&e, "small", 256LL << 20);
+    int64_t held = heap_in_use() - before;
+    int64_t counted = bc_consumer_queued_bytes(c);
+    cr_log_info("prefetched: heap +%lld bytes, counted %lld", (long long)held,
+                (long long)counted);
+    cr_assert_gt(held, 4 << 20);
+    cr_expect_geq(counted, held * 9 / 10,
+                  "counted %lld of the %lld bytes the queue holds",
+                  (long long)counted, (long long)held);
+    cr_expect_leq(counted, held * 11 / 10 + (64 << 10),
+                  "counted %lld, more than the %lld bytes held",
+                  (long long)counted, (long long)held);
+    bc_consumer_destroy(c);
+    env_close(&e);
+}
+
+Test(bc_consumer, prefetch_stops_at_its_bound_in_real_bytes) {
+    env_t e;
+    const int64_t bound = 2 << 20;
+
+    env_open(&e);
+    topic(&e, "small", 1);
+    produce_small(&e, "small", 400000); /* ~8 MB on disk, ~24 MB parsed */
+    int64_t before = heap_in_use();
+    bc_consumer_t *c = prefetch_all(&e, "small", bound);
+    int64_t held = heap_in_use() - before;
+    cr_log_info("bound %lld: heap +%lld bytes", (long long)bound,
+                (long long)held);
+    /* Passed by at most one fetch: 1 MiB of batches and their records. */
+    cr_expect_leq(held, bound + (4 << 20), "bound %lld, heap +%lld",
+                  (long long)bound, (long long)held);
+    cr_expect_leq(bc_consumer_queued_bytes(c), bound + (4 << 20));
     bc_consumer_destroy(c);
     env_close(&e);
 }
