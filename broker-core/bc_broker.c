@@ -134,15 +134,15 @@ static int open_partitions(bc_broker_t *b, topic_t *t, int create,
         int flags = BC_LOG_OPEN_CREATE |
                     (b->conf.on_corruption == BC_CORRUPTION_TRUNCATE
                          ? BC_LOG_OPEN_REPAIR
-                         : 0);
+                         : 0) |
+                    (b->conf.verify ? BC_LOG_OPEN_VERIFY : 0);
         char why[512];
         p->log = bc_log_open(pdir, &t->cfg.log, flags, now_ms, &rep, &err, why,
                              sizeof(why));
         if (!p->log && !create &&
             b->conf.on_corruption == BC_CORRUPTION_OFFLINE &&
             (err == BC_ERR_CORRUPT || err == BC_ERR_IO)) {
-            p->offline = bc_strdup(why);
-            say(b, "%s-%d is offline: %s", t->name, (int)i, why);
+            p->offline = bc_strdup(why); /* told by bc_broker_offline */
             continue;
         }
         if (!p->log) {

@@ -72,6 +72,8 @@ typedef enum bc_on_corruption_e {
 typedef struct bc_broker_conf_s {
     int create_if_missing;            /* mkdir -p the data dir, default 0 */
     bc_on_corruption_t on_corruption; /* default BC_CORRUPTION_REFUSE */
+    int verify;                       /* re-validate every segment of every log,
+                                         even after a clean shutdown (repair) */
     bc_log_config_t defaults; /* config of topics created with NULL cfg */
     int64_t retention_check_interval_ms; /* log.retention.check.interval.ms,
                                             300000; used by tick */
@@ -95,12 +97,12 @@ typedef struct bc_maint_stats_s {
 bc_broker_conf_t bc_broker_conf_default(void);
 
 /* Opens the data dir, loads every topic's config and opens (recovering)
- * every partition; recovery reports, and each partition left offline, go
- * to conf->msg_fn. conf may be NULL. Fails with NULL, *err (may be NULL)
- * and errstr when the dir is missing or unreadable (BC_ERR_NOT_FOUND /
- * BC_ERR_IO), already open elsewhere (BC_ERR_LOCKED), a topic config is
- * corrupt, or (with BC_CORRUPTION_REFUSE) a segment is (BC_ERR_CORRUPT;
- * nothing on disk is changed in that case). */
+ * every partition; recovery reports go to conf->msg_fn (partitions left
+ * offline are listed by bc_broker_offline). conf may be NULL. Fails with NULL,
+ * *err (may be NULL) and errstr when the dir is missing or unreadable
+ * (BC_ERR_NOT_FOUND / BC_ERR_IO), already open elsewhere (BC_ERR_LOCKED), a
+ * topic config is corrupt, or (with BC_CORRUPTION_REFUSE) a segment is
+ * (BC_ERR_CORRUPT; nothing on disk is changed in that case). */
 bc_broker_t *bc_broker_open(const char *data_dir, const bc_broker_conf_t *conf,
                             int64_t now_ms, int *err, char *errstr,
                             size_t errstr_size);

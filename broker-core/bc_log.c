@@ -316,7 +316,8 @@ bc_log_t *bc_log_open(const char *dir, const bc_log_config_t *cfg, int flags,
         bc_segment_report_t srep;
         memset(&o, 0, sizeof(o));
         o.last = i == nb - 1;
-        o.recover = !rep->clean_shutdown && (o.last || bases[i + 1] > rp);
+        o.recover = (flags & BC_LOG_OPEN_VERIFY) ||
+                    (!rep->clean_shutdown && (o.last || bases[i + 1] > rp));
         o.repair = repair;
         o.flushed_offset = rep->clean_shutdown ? INT64_MAX : rp;
         o.expect_offset = expect;

@@ -141,6 +141,9 @@ typedef void (*bc_log_hook_fn)(void *opaque, bc_log_t *log,
 /* bc_log_open flags. */
 #define BC_LOG_OPEN_CREATE 1 /* create the directory if it is missing */
 #define BC_LOG_OPEN_REPAIR 2 /* truncate at mid-log corruption (data loss) */
+#define BC_LOG_OPEN_VERIFY                                                     \
+    4 /* re-validate every segment, even after a                               \
+         clean shutdown */
 
 /* bc_log_append flags. */
 #define BC_APPEND_SYNC 1 /* fsync before returning (durable produce) */

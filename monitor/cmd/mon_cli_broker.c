@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
 #include "broker-core/bc_batch.h"
 #include "broker-core/bc_broker.h"
 #include "broker-core/bc_err.h"
@@ -39,6 +41,7 @@ static int cmd_produce(int argc, char **argv);
 static int cmd_partition(int argc, char **argv);
 static int cmd_topics(int argc, char **argv);
 static int cmd_maintain(int argc, char **argv);
+static int cmd_repair(int argc, char **argv);
 
 static const broker_cmd_t broker_cmds[] = {
     {"produce", cmd_produce,
@@ -52,6 +55,8 @@ static const broker_cmd_t broker_cmds[] = {
      "list topics: per partition log start/end, segments, bytes"},
     {"maintain", cmd_maintain, "--data-dir D",
      "run retention and compaction once"},
+    {"repair", cmd_repair, "--data-dir D [--format text|json]",
+     "check every segment; cut corrupt logs at their last valid batch"},
     /* Consumer groups: monitor/mon_cli_broker_groups.c */
     {"consume", mon_cli_broker_consume,
      "--data-dir D --topic T --group G [--max N] "
@@ -119,20 +124,25 @@ static void print_msg(void *opaque, const char *msg) {
     fprintf(stderr, "warren broker %s: %s\n", (const char *)opaque, msg);
 }
 
-/* Opens the data dir; on failure prints one line and returns NULL with
- * *code set (2: bad/unreadable/corrupt data dir, 1: other). */
-static bc_broker_t *open_broker(const char *cmd, const char *dir, int create,
-                                int *code) {
-    bc_broker_conf_t conf = bc_broker_conf_default();
+/* Opens the data dir with `conf` (recovery messages go to stderr); on
+ * failure prints one line and returns NULL with *code set (2: bad,
+ * unreadable or corrupt data dir, 1: other). */
+static bc_broker_t *open_broker_conf(const char *cmd, const char *dir,
+                                     bc_broker_conf_t *conf, int *code) {
     char err[1024];
     int e = 0;
-    conf.create_if_missing = create;
-    conf.msg_fn = print_msg;
-    conf.msg_opaque = (void *)cmd;
+    conf->msg_fn = print_msg;
+    conf->msg_opaque = (void *)cmd;
     bc_broker_t *b =
-        bc_broker_open(dir, &conf, mon_clock_wall_ms(), &e, err, sizeof(err));
+        bc_broker_open(dir, conf, mon_clock_wall_ms(), &e, err, sizeof(err));
     if (!b) {
-        fprintf(stderr, "warren broker %s: %s\n", cmd, err);
+        /* A corrupt segment (the message names its .log): say how out. */
+        int seg = e == BC_ERR_CORRUPT && strstr(err, ".log: ") &&
+                  conf->on_corruption == BC_CORRUPTION_REFUSE;
+        fprintf(stderr, "warren broker %s: %s%s%s%s\n", cmd, err,
+                seg ? " ('warren broker repair --data-dir " : "",
+                seg ? dir : "",
+                seg ? "' cuts it at its last valid batch)" : "");
         *code = e == BC_ERR_LOCKED || e == BC_ERR_NOT_FOUND ||
                         e == BC_ERR_CORRUPT || e == BC_ERR_IO ||
                         e == BC_ERR_INVALID
@@ -140,6 +150,14 @@ static bc_broker_t *open_broker(const char *cmd, const char *dir, int create,
                     : 1;
     }
     return b;
+}
+
+/* open_broker_conf with the defaults (corruption refused). */
+static bc_broker_t *open_broker(const char *cmd, const char *dir, int create,
+                                int *code) {
+    bc_broker_conf_t conf = bc_broker_conf_default();
+    conf.create_if_missing = create;
+    return open_broker_conf(cmd, dir, &conf, code);
 }
 
 /* ---- produce ---------------------------------------------------------- */
@@ -411,39 +429,53 @@ static int cmd_partition(int argc, char **argv) {
 
 /* ---- topics ----------------------------------------------------------- */
 
-static int cmd_topics(int argc, char **argv) {
+/* The options of a command that reads a data dir and prints text or
+ * JSON: --data-dir D (required) [--format text|json] [--help, which
+ * prints the usage and `help`]. Returns -1 to go on, or the exit code. */
+static int parse_dir_format(const char *cmd, int argc, char **argv,
+                            const char **dir, int *json, const char *help) {
     static const struct option opts[] = {
         {"data-dir", required_argument, NULL, 'd'},
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *cmd = "topics", *dir = NULL;
-    int json = 0, opt, code = 0;
+    int opt;
+    *dir = NULL;
+    *json = 0;
     opterr = 0;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (opt) {
         case 'd':
-            dir = optarg;
+            *dir = optarg;
             break;
         case 'f':
             if (!strcmp(optarg, "json"))
-                json = 1;
+                *json = 1;
             else if (!strcmp(optarg, "text"))
-                json = 0;
+                *json = 0;
             else
                 return bad_input(cmd, "--format '%s': must be text or json",
                                  optarg);
             break;
         case 'h':
             cmd_usage(cmd, stdout);
+            if (help) printf("\n%s", help);
             return 0;
         default:
             return bad_option(cmd, argv[optind - 1]);
         }
     }
     if (optind < argc) return bad_option(cmd, argv[optind]);
-    if (!dir) return bad_input(cmd, "--data-dir is required");
+    if (!*dir) return bad_input(cmd, "--data-dir is required");
+    return -1;
+}
+
+static int cmd_topics(int argc, char **argv) {
+    const char *cmd = "topics", *dir = NULL;
+    int json = 0, code = parse_dir_format(cmd, argc, argv, &dir, &json, NULL);
+    if (code >= 0) return code;
+    code = 0;
     bc_broker_t *b = open_broker(cmd, dir, 0, &code);
     if (!b) return code;
     char **names;
@@ -530,6 +562,100 @@ static int cmd_maintain(int argc, char **argv) {
            st.partitions_compacted, (long long)st.records_removed,
            (long long)st.tombstones_removed, (long long)st.bytes_reclaimed);
     if (bc_broker_close(b) < 0 && code == 0) code = 1;
+    return code;
+}
+
+/* ---- repair ----------------------------------------------------------- */
+
+/* One line of what repair cut from a partition. */
+static void print_cut(const char *topic, int32_t p,
+                      const bc_log_recovery_t *r) {
+    printf("%s-%d: cut at byte %lld of %020lld.log, the log now ends at "
+           "offset %lld: %lld bytes truncated, %d later segment(s) (%lld "
+           "bytes) deleted: %s\n",
+           topic, (int)p, (long long)r->cut_byte, (long long)r->cut_segment,
+           (long long)r->truncated_at, (long long)r->bytes_truncated,
+           r->segments_deleted, (long long)r->bytes_deleted, r->reason);
+}
+
+static cJSON *cut_json(const char *dir, const char *topic, int32_t p,
+                       const bc_log_recovery_t *r) {
+    char file[4096];
+    cJSON *o = cJSON_CreateObject();
+    snprintf(file, sizeof(file), "%s/%s-%d/%020lld.log", dir, topic, (int)p,
+             (long long)r->cut_segment);
+    cJSON_AddStringToObject(o, "topic", topic);
+    cJSON_AddNumberToObject(o, "partition", p);
+    cJSON_AddStringToObject(o, "file", file);
+    cJSON_AddNumberToObject(o, "byte", (double)r->cut_byte);
+    cJSON_AddNumberToObject(o, "log_end_offset", (double)r->truncated_at);
+    cJSON_AddNumberToObject(o, "bytes_truncated", (double)r->bytes_truncated);
+    cJSON_AddNumberToObject(o, "segments_deleted", r->segments_deleted);
+    cJSON_AddNumberToObject(o, "bytes_deleted", (double)r->bytes_deleted);
+    cJSON_AddStringToObject(o, "reason", r->reason);
+    return o;
+}
+
+static int cmd_repair(int argc, char **argv) {
+    const char *cmd = "repair", *dir = NULL;
+    int json = 0,
+        code = parse_dir_format(
+            cmd, argc, argv, &dir, &json,
+            "Re-validates every batch of every segment (length, magic, "
+            "CRC-32C,\noffsets) and, as Kafka's recovery does, truncates a "
+            "corrupt log at its\nlast valid batch and deletes the segments "
+            "after it. Prints what was\ncut per partition (nothing when "
+            "every log is sound). Not while a\nwarren serve has the data "
+            "dir open.\n");
+    if (code >= 0) return code;
+    code = 0;
+    bc_broker_conf_t conf = bc_broker_conf_default();
+    conf.on_corruption = BC_CORRUPTION_TRUNCATE;
+    conf.verify = 1;
+    bc_broker_t *b = open_broker_conf(cmd, dir, &conf, &code);
+    if (!b) return code;
+    char **names;
+    size_t n;
+    int checked = 0, cut = 0;
+    int64_t bytes = 0;
+    cJSON *arr = json ? cJSON_CreateArray() : NULL;
+    bc_broker_list_topics(b, &names, &n);
+    for (size_t i = 0; i < n; i++) {
+        int32_t parts = bc_broker_partitions(b, names[i]);
+        for (int32_t p = 0; p < parts; p++) {
+            bc_partition_state_t st;
+            checked++;
+            if (bc_broker_partition_state(b, names[i], p, &st) < 0) continue;
+            const bc_log_recovery_t *r = &st.recovery;
+            if (r->cut_segment < 0) continue;
+            cut++;
+            bytes += r->bytes_truncated + r->bytes_deleted;
+            if (json)
+                cJSON_AddItemToArray(arr, cut_json(dir, names[i], p, r));
+            else
+                print_cut(names[i], p, r);
+        }
+    }
+    bc_broker_free_topics(names, n);
+    if (json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "partitions", checked);
+        cJSON_AddNumberToObject(o, "bytes_cut", (double)bytes);
+        cJSON_AddItemToObject(o, "repaired", arr);
+        char *text = cJSON_PrintUnformatted(o);
+        printf("%s\n", text);
+        cJSON_free(text);
+        cJSON_Delete(o);
+    } else if (cut) {
+        printf("repaired %d of %d partition(s): %lld bytes cut\n", cut, checked,
+               (long long)bytes);
+    } else {
+        printf("nothing to repair: %d partition(s) checked\n", checked);
+    }
+    if (bc_broker_close(b) < 0) {
+        fprintf(stderr, "warren broker %s: closing the data dir failed\n", cmd);
+        code = 1;
+    }
     return code;
 }
 

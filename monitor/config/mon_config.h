@@ -68,6 +68,15 @@ typedef enum mon_config_kafka_client_e {
     MON_CONFIG_KAFKA_CLIENT_THREAD       /* threads of the daemon itself */
 } mon_config_kafka_client_t;
 
+/* [broker] on-corruption: what warren serve does with a partition of an
+ * embedded broker whose log is corrupt (bc_broker.h). */
+typedef enum mon_config_corruption_e {
+    MON_CONFIG_CORRUPTION_OFFLINE = 0, /* that partition offline, the rest
+                                          serving (default) */
+    MON_CONFIG_CORRUPTION_REFUSE,      /* serve does not start */
+    MON_CONFIG_CORRUPTION_TRUNCATE     /* cut at the last valid batch */
+} mon_config_corruption_t;
+
 /* A validated regex: the pattern as written and its compiled form
  * (REG_EXTENDED | REG_NOSUB). regexec() on it is safe from any thread. */
 typedef struct mon_config_regex_s {
@@ -116,13 +125,15 @@ typedef struct mon_config_http_s {
     int max_per_client;     /* connections per client address, 32 */
 } mon_config_http_t;
 
-/* [broker]: the embedded broker's Kafka protocol listener (warren serve). */
+/* [broker]: the embedded broker's Kafka protocol listener and recovery
+ * (warren serve). */
 typedef struct mon_config_broker_s {
     char *listen;       /* "127.0.0.1:9092"; "none" = no listener */
     char *advertised;   /* NULL = the listen address */
     char *cluster;      /* embedded cluster it serves; NULL = the first */
     int num_partitions; /* num-partitions, 1 (auto-created topics) */
     bool auto_create;   /* auto-create-topics, true */
+    mon_config_corruption_t on_corruption; /* offline */
 } mon_config_broker_t;
 
 /* [storage] */

@@ -384,6 +384,11 @@ static const mon_config_enum_t thresholds[] = {{"WARN", EV_WARN},
                                                {"2", EV_WARN},
                                                {"3", EV_ERR},
                                                {NULL, 0}};
+static const mon_config_enum_t corruptions[] = {
+    {"offline", MON_CONFIG_CORRUPTION_OFFLINE},
+    {"refuse", MON_CONFIG_CORRUPTION_REFUSE},
+    {"truncate", MON_CONFIG_CORRUPTION_TRUNCATE},
+    {NULL, 0}};
 static const mon_config_enum_t methods[] = {{"GET", 0},    {"POST", 1},
                                             {"PUT", 2},    {"PATCH", 3},
                                             {"DELETE", 4}, {NULL, 0}};
@@ -392,6 +397,7 @@ _Static_assert(sizeof(mon_log_format_t) == sizeof(int), "enum as int");
 _Static_assert(sizeof(mon_log_level_t) == sizeof(int), "enum as int");
 _Static_assert(sizeof(mon_config_source_t) == sizeof(int), "enum as int");
 _Static_assert(sizeof(mon_config_offsets_t) == sizeof(int), "enum as int");
+_Static_assert(sizeof(mon_config_corruption_t) == sizeof(int), "enum as int");
 _Static_assert(sizeof(ev_status_t) == sizeof(int), "enum as int");
 _Static_assert(sizeof(mon_config_kafka_client_t) == sizeof(int), "enum as int");
 
@@ -523,6 +529,11 @@ static const mon_config_key_t keys[] = {
      .def = "true",
      .doc = "Create a topic when a client first asks for it (Kafka's "
             "auto.create.topics.enable)."},
+    {BRK(on_corruption), .name = "on-corruption", .type = MON_CONFIG_T_ENUM,
+     .values = corruptions, .def = "offline",
+     .doc = "A corrupt partition log of an embedded cluster: offline "
+            "(left out, logged and in the cluster's status; the rest "
+            "serves), refuse (no start) or truncate (data loss)."},
 
     /* [storage] */
     {STO(intervals), .name = "intervals", .type = MON_CONFIG_T_INT, .min = 1,

@@ -135,7 +135,8 @@ static mon_source_t *make_source(mon_service_t *svc,
                                  size_t errstr_size) {
     switch (cc->source) {
     case MON_CONFIG_SOURCE_EMBEDDED:
-        return mon_source_embedded_new(cc, svc->store, errstr, errstr_size);
+        return mon_source_embedded_new(cc, mon_config_broker(svc->cfg),
+                                       svc->store, errstr, errstr_size);
     case MON_CONFIG_SOURCE_REPLAY:
         return mon_source_replay_new(cc, svc->store, errstr, errstr_size);
     case MON_CONFIG_SOURCE_KAFKA:

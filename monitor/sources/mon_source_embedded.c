@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker-core/bc_err.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/base/mon_strmap.h"
@@ -51,6 +52,8 @@ typedef struct embedded_s {
     char last_error[256];
     int64_t last_error_ms;
     int64_t last_tick_ms;
+    int32_t offline_n; /* set at open, read-only after */
+    char offline[512];
 } embedded_t;
 
 static int internal_topic(const char *topic) {
@@ -466,6 +469,8 @@ static void emb_status(mon_source_t *src, mon_source_status_t *out) {
     out->kind = "embedded";
     out->available = 1;
     out->events = atomic_load(&e->events);
+    out->offline_partitions = e->offline_n;
+    snprintf(out->offline, sizeof(out->offline), "%s", e->offline);
     pthread_mutex_lock(&e->lock);
     snprintf(out->last_error, sizeof(out->last_error), "%s", e->last_error);
     out->last_error_ms = e->last_error_ms;
@@ -489,7 +494,55 @@ static int emb_time_lag(mon_source_t *src, const char *topic, int32_t partition,
     return 0;
 }
 
+/* Recovery reports of the broker (truncated torn tails, repairs). */
+static void broker_msg(void *opaque, const char *msg) {
+    embedded_t *e = opaque;
+    mon_log_kv(MON_LOG_WARN,
+               MON_LOG_FIELDS(MON_LF_STR("cluster", e->name),
+                              MON_LF_STR("detail", msg)),
+               "embedded broker recovery");
+}
+
+/* Logs each partition the broker left offline, one error line naming the
+ * file and byte, and keeps a summary for the status. */
+static void note_offline(embedded_t *e, const char *data_dir) {
+    bc_offline_t *v = NULL;
+    size_t n = bc_broker_offline(e->broker, &v);
+    size_t len = 0;
+    char fix[4200];
+    snprintf(fix, sizeof(fix), "warren broker repair --data-dir %s", data_dir);
+    e->offline_n = (int32_t)n;
+    for (size_t i = 0; i < n; i++) {
+        char tp[300];
+        snprintf(tp, sizeof(tp), "%s-%d", v[i].topic, (int)v[i].partition);
+        mon_log_kv(MON_LOG_ERROR,
+                   MON_LOG_FIELDS(MON_LF_STR("cluster", e->name),
+                                  MON_LF_STR("partition", tp),
+                                  MON_LF_STR("error", v[i].error),
+                                  MON_LF_STR("repair", fix)),
+                   "partition offline: its log is corrupt; the other "
+                   "partitions serve (repair, with warren stopped, cuts it "
+                   "at its last valid batch)");
+        int w = i == 0 ? snprintf(e->offline, sizeof(e->offline), "%s: %s", tp,
+                                  v[i].error)
+                       : snprintf(e->offline + len, sizeof(e->offline) - len,
+                                  "%s%s", i == 1 ? "; also " : ", ", tp);
+        if (w > 0) len += (size_t)w;
+        if (len >= sizeof(e->offline)) len = sizeof(e->offline) - 1;
+    }
+    if (n) {
+        char msg[sizeof(e->last_error)];
+        int w = snprintf(msg, sizeof(msg), "%zu partition(s) offline in %s: %s",
+                         n, data_dir, e->offline);
+        if (w >= (int)sizeof(msg)) /* cut: the status has it whole */
+            memcpy(msg + sizeof(msg) - 4, "...", 4);
+        set_error(e, msg);
+    }
+    bc_broker_free_offline(v, n);
+}
+
 mon_source_t *mon_source_embedded_new(const mon_config_cluster_t *cc,
+                                      const mon_config_broker_t *bk,
                                       mon_store_t *st, char *errstr,
                                       size_t errstr_size) {
     embedded_t *e = mon_calloc(1, sizeof(*e));
@@ -512,14 +565,37 @@ mon_source_t *mon_source_embedded_new(const mon_config_cluster_t *cc,
     int64_t now = mon_clock_wall_ms();
     bc_broker_conf_t bconf = bc_broker_conf_default();
     bconf.create_if_missing = 1;
+    switch (bk ? bk->on_corruption : MON_CONFIG_CORRUPTION_OFFLINE) {
+    case MON_CONFIG_CORRUPTION_REFUSE:
+        bconf.on_corruption = BC_CORRUPTION_REFUSE;
+        break;
+    case MON_CONFIG_CORRUPTION_TRUNCATE:
+        bconf.on_corruption = BC_CORRUPTION_TRUNCATE;
+        break;
+    default:
+        bconf.on_corruption = BC_CORRUPTION_OFFLINE;
+        break;
+    }
+    bconf.msg_fn = broker_msg;
+    bconf.msg_opaque = e;
     int err = 0;
     char why[512];
     e->broker =
         bc_broker_open(cc->data_dir, &bconf, now, &err, why, sizeof(why));
     if (!e->broker) {
-        snprintf(errstr, errstr_size, "cluster %s: %s", cc->name, why);
+        /* A corrupt segment (named by its .log) refused: say how out. */
+        int seg = err == BC_ERR_CORRUPT &&
+                  bconf.on_corruption == BC_CORRUPTION_REFUSE &&
+                  strstr(why, ".log: ") != NULL;
+        snprintf(errstr, errstr_size, "cluster %s: %s%s%s%s", cc->name, why,
+                 seg ? " ([broker] on-corruption = refuse; 'warren broker "
+                       "repair --data-dir "
+                     : "",
+                 seg ? cc->data_dir : "",
+                 seg ? "' cuts it at its last valid batch)" : "");
         goto fail;
     }
+    note_offline(e, cc->data_dir);
     bc_coord_conf_t cconf = {.partitions_cb = partitions_cb, .opaque = e};
     e->coord = bc_coord_new(&cconf, why, sizeof(why));
     if (!e->coord) {

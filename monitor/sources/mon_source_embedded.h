@@ -21,7 +21,9 @@
  * second, and tells the store about new topics and their partition counts.
  * Time lag here is exact: the time since the record at the committed
  * offset was produced, from the log's time index. Internal topics (names
- * starting with "__") are not reported.
+ * starting with "__") are not reported. A partition left offline at open
+ * (corrupt log, [broker] on-corruption = offline) has no head offset; the
+ * status names it until a restart after `warren broker repair`.
  *
  * Locking: the owners table has its own mutex (taken by the tailer, never
  * while calling the broker). Listeners only write the store or wake the
@@ -41,9 +43,13 @@
 #include "monitor/store/mon_store.h"
 
 /* Opens the broker of cluster `cc` (source = embedded; its data dir is
- * created if missing) writing into st. Returns NULL with errstr set
- * (unreadable or locked data dir, corrupt segment). */
+ * created if missing) writing into st. A partition whose log is corrupt
+ * is handled as bk->on_corruption says (bk NULL: offline): offline ones
+ * are logged (file and byte) and reported in the status. Returns NULL
+ * with errstr set (unreadable or locked data dir; a corrupt segment with
+ * on-corruption = refuse). */
 mon_source_t *mon_source_embedded_new(const mon_config_cluster_t *cc,
+                                      const mon_config_broker_t *bk,
                                       mon_store_t *st, char *errstr,
                                       size_t errstr_size);
 
