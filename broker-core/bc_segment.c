@@ -312,9 +312,14 @@ static int load_trusted(bc_segment_t *seg, int had_indexes) {
     for (;;) {
         int r = read_batch(seg, pos, &buf, &cap, &b, 1, why, sizeof(why));
         if (r == BC_ERR_NOT_FOUND) break;
+        /* baseOffset is outside the CRC: offsets must still go forward,
+         * or a flipped bit there would pass as a valid batch. */
         if (r < 0 ||
             (pos == start && ioff >= 0 && bc_batch_last_offset(&b) != ioff) ||
-            bc_batch_last_offset(&b) < seg->base) {
+            b.base_offset < seg->base ||
+            bc_batch_last_offset(&b) < b.base_offset ||
+            (pos != start && b.base_offset < seg->next_offset) ||
+            bc_batch_last_offset(&b) - seg->base > INT32_MAX) {
             rc = 1;
             break;
         }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_bc_prefetch: what a consumer's prefetch queue costs in memory
  * against its bound (queued_max_bytes), for a consumer that stops polling
  * while the topic grows: the demo's stalled and slow groups.

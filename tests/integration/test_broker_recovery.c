@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Integration tests of broker recovery with the real binary: a data dir
  * whose one segment has one flipped byte, under each [broker]
  * on-corruption mode of `warren serve` (offline by default: that
