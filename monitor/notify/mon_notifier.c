@@ -453,7 +453,7 @@ cJSON *mon_notifier_template_data(const mon_group_eval_t *ev, const char *kind,
             cJSON_AddItemToArray(parts, part_json(&ev->parts[i]));
             bad[n_bad++] = i;
         }
-    qsort_r(bad, n_bad, sizeof(*bad), worse_first, (void *)ev);
+    if (n_bad) qsort_r(bad, n_bad, sizeof(*bad), worse_first, (void *)ev);
     cJSON *worst = cJSON_AddArrayToObject(d, "partitions_worst");
     size_t shown = n_bad < WORST_PARTS ? n_bad : WORST_PARTS;
     for (size_t k = 0; k < shown; k++)
@@ -1270,7 +1270,7 @@ int mon_notifier_group_view(mon_notifier_t *n, const char *cluster,
         }
     }
     pthread_mutex_unlock(&n->lock);
-    qsort(refs, nrefs, sizeof(*refs), tl_cmp);
+    if (nrefs) qsort(refs, nrefs, sizeof(*refs), tl_cmp);
     out->timeline = mon_calloc(nrefs + 1, sizeof(*out->timeline));
     out->n_timeline = nrefs;
     for (size_t k = 0; k < nrefs; k++) {

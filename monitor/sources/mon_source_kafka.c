@@ -385,6 +385,7 @@ static int cmp_topic(const void *a, const void *b) {
 
 static ktopic_t *topic_find(ktopic_t *topics, size_t n, const char *name) {
     ktopic_t key = {.name = (char *)name};
+    if (!n) return NULL; /* bsearch(NULL, 0) is undefined */
     return bsearch(&key, topics, n, sizeof(*topics), cmp_topic);
 }
 
@@ -440,6 +441,7 @@ static size_t group_pos(mon_source_kafka_t *src, const char *name,
 }
 
 static kgroup_t *group_find(mon_source_kafka_t *src, const char *name) {
+    if (!src->n_groups) return NULL; /* bsearch(NULL, 0) is undefined */
     kgroup_t **g = bsearch(name, src->groups, src->n_groups,
                            sizeof(*src->groups), cmp_group_name);
     return g ? *g : NULL;
@@ -622,7 +624,7 @@ static void refresh_metadata(mon_source_kafka_t *src, refresh_t *rf) {
         t->wanted = topic_wanted(src->cfg, t->name);
         n++;
     }
-    qsort(nt, n, sizeof(*nt), cmp_topic);
+    if (n) qsort(nt, n, sizeof(*nt), cmp_topic);
     /* topics that vanished: out of the store and of every group */
     for (size_t i = 0; i < src->n_topics; i++) {
         ktopic_t *old = &src->topics[i];
