@@ -15,12 +15,19 @@
  *   missed ERR   share of truly-ERR samples not judged ERR
  *   ERR delay    median over stall/stop episodes of the time from the
  *                event to the first ERR, in windows (intervals x the
- *                commit interval)
+ *                commit interval); an ERR during the GRACE between the
+ *                event and the truth's ERR onset counts (the partition
+ *                is truly stalled or stopped then: the grace only keeps
+ *                those verdicts out of the miss counts), so the delay is
+ *                not floored at the truth's own onset, W > 1 window
  *   WARN delay   median over falling-behind episodes of the time from
- *                the truth's WARN onset to the first WARN or ERR, s
+ *                the truth's WARN onset to the first WARN or ERR, s (0
+ *                when it came during the GRACE before the onset)
  * The first minute after start is scored like any other.
  *
- * usage: verdict_score [--assert] [--label TEXT] DIR
+ * usage: verdict_score [--assert] [--label TEXT] [-v] [--misses] DIR
+ * -v prints each trace's counts, --misses each false alarm and missed
+ * WARN of the warren rules with the rule and its numbers.
  * With --assert the exit code is 1 unless the warren rules meet issue
  * 13's targets in total (false alarm <= 0.1%, false ERR <= 0.02%, missed
  * WARN <= 5%, missed ERR <= 1%, median ERR delay <= 1 window).
@@ -62,9 +69,15 @@ typedef struct ep_s {
     int64_t event_t; /* start of the GRACE before ERR/WARN, or -1 */
     int64_t onset_t; /* when the truth became ERR or WARN */
     int detected;
+    /* during the GRACE that follows an event (an OK partition starts
+     * to stall, stop or fall behind): the first ERR and the first WARN
+     * or ERR verdict, -1 until seen */
+    int64_t first_err_t, first_alarm_t;
 } ep_t;
 
 static kind_t kinds[NKIND];
+static const char *cur_path;
+static int64_t t_first; /* the current trace's first time */
 static int nkinds;
 static const ev_rules_t rule_sets[2] = {EV_RULES_BURROW, EV_RULES_WARREN};
 
@@ -102,10 +115,25 @@ typedef struct file_s {
     int64_t window_ms;
     int truth[MAXP];
     int64_t grace_since[MAXP];
+    int pre_grace[MAXP]; /* in the GRACE that began from OK */
     ep_t ep[2][MAXP];
     mon_group_eval_t ev;
     ev_params_t params[2];
 } file_t;
+
+static int show_misses;
+
+/* --misses: one line per false alarm or missed WARN of the warren rules,
+ * with the rule and the numbers it compared. */
+static void print_miss(const char *what, int p, int64_t t,
+                       const ev_result_t *x) {
+    printf("%s: %s at t+%llds p%d: %s %s, z %.2f over %.1f s, lag %lld -> "
+           "%lld, consumer %.3f producers %.3f msg/s\n",
+           cur_path, what, (long long)(t - t_first) / 1000, p,
+           ev_status_name(x->status), ev_rule_name(x->rule), x->z, x->span_s,
+           (long long)x->left, (long long)x->right, x->rate_consumer,
+           x->rate_producer);
+}
 
 static int verdict_of(ev_status_t st) {
     return st == EV_OK     ? MON_TRUTH_OK
@@ -130,11 +158,15 @@ static void sample(file_t *fs, int64_t t) {
 
             switch (fs->truth[p]) {
             case MON_TRUTH_OK:
+                if (show_misses && r == 1 && v != MON_TRUTH_OK)
+                    print_miss("false alarm", p, t, &fs->ev.parts[i].result);
                 c->ok++;
                 c->ok_alarm += v != MON_TRUTH_OK;
                 c->ok_err += v == MON_TRUTH_ERR;
                 break;
             case MON_TRUTH_WARN:
+                if (show_misses && r == 1 && v == MON_TRUTH_OK)
+                    print_miss("missed WARN", p, t, &fs->ev.parts[i].result);
                 c->warn++;
                 c->warn_missed += v == MON_TRUTH_OK;
                 if (!ep->detected && v != MON_TRUTH_OK) {
@@ -153,6 +185,14 @@ static void sample(file_t *fs, int64_t t) {
                                   (double)fs->window_ms);
                 }
                 break;
+            case MON_TRUTH_GRACE:
+                if (fs->pre_grace[p]) {
+                    if (v == MON_TRUTH_ERR && ep->first_err_t < 0)
+                        ep->first_err_t = t;
+                    if (v != MON_TRUTH_OK && ep->first_alarm_t < 0)
+                        ep->first_alarm_t = t;
+                }
+                break;
             default:
                 break;
             }
@@ -160,20 +200,43 @@ static void sample(file_t *fs, int64_t t) {
     }
 }
 
+/* A detection during the GRACE before the truth's onset counts: the
+ * partition is truly stalled, stopped or behind from the event on; the
+ * grace only keeps the verdicts of that time out of the miss counts. So
+ * the ERR delay is measured from the event to the first ERR, wherever it
+ * falls (the truth's ERR onset itself is a window and more after the
+ * event), and the WARN delay is 0 when the WARN came before the onset. */
 static void truth_change(file_t *fs, int p, int st, int64_t t) {
     int r;
 
     if (p < 0 || p >= MAXP) return;
-    if (st == MON_TRUTH_GRACE && fs->truth[p] != MON_TRUTH_GRACE)
+    if (st == MON_TRUTH_GRACE && fs->truth[p] != MON_TRUTH_GRACE) {
         fs->grace_since[p] = t;
+        fs->pre_grace[p] = fs->truth[p] == MON_TRUTH_OK;
+        for (r = 0; r < 2; r++)
+            fs->ep[r][p].first_err_t = fs->ep[r][p].first_alarm_t = -1;
+    }
     if (st == MON_TRUTH_ERR || st == MON_TRUTH_WARN) {
         for (r = 0; r < 2; r++) {
-            fs->ep[r][p].event_t =
+            ep_t *ep = &fs->ep[r][p];
+            int pre = fs->truth[p] == MON_TRUTH_GRACE && fs->pre_grace[p];
+
+            ep->event_t =
                 fs->truth[p] == MON_TRUTH_GRACE ? fs->grace_since[p] : t;
-            fs->ep[r][p].onset_t = t;
-            fs->ep[r][p].detected = 0;
+            ep->onset_t = t;
+            ep->detected = 0;
+            if (pre && st == MON_TRUTH_ERR && ep->first_err_t >= 0) {
+                ep->detected = 1;
+                add_delay(&fs->kind->err_delay[r],
+                          (double)(ep->first_err_t - ep->event_t) /
+                              (double)fs->window_ms);
+            } else if (pre && st == MON_TRUTH_WARN && ep->first_alarm_t >= 0) {
+                ep->detected = 1;
+                add_delay(&fs->kind->warn_delay[r], 0.0);
+            }
         }
     }
+    if (st != MON_TRUTH_GRACE) fs->pre_grace[p] = 0;
     fs->truth[p] = st;
 }
 
@@ -210,6 +273,7 @@ static int score_file(const char *path) {
         return -1;
     }
     memset(&fs, 0, sizeof(fs));
+    cur_path = path;
     rd = mon_trace_reader_new(path);
     while ((n = getline(&line, &cap, f)) >= 0) {
         if (n > 0 && line[n - 1] == '\n') line[--n] = '\0';
@@ -245,7 +309,7 @@ static int score_file(const char *path) {
         }
         first = 0;
         if (te.type == MON_TRACE_BLANK || te.type == MON_TRACE_CONFIG) continue;
-        if (next_sample < 0) next_sample = te.t;
+        if (next_sample < 0) next_sample = t_first = te.t;
         while (next_sample < te.t) { /* every line of that instant is in */
             sample(&fs, next_sample);
             next_sample += TICK_MS;
@@ -332,13 +396,16 @@ int main(int argc, char **argv) {
             do_assert = 1;
         else if (!strcmp(argv[a], "-v"))
             verbose = 1;
+        else if (!strcmp(argv[a], "--misses"))
+            show_misses = 1;
         else if (!strcmp(argv[a], "--label") && a + 1 < argc)
             label = argv[++a];
         else
             dir = argv[a];
     }
     if (!dir) {
-        fprintf(stderr, "usage: verdict_score [--assert] [--label TEXT] DIR\n");
+        fprintf(stderr, "usage: verdict_score [--assert] [--label TEXT] [-v] "
+                        "[--misses] DIR\n");
         return 2;
     }
     d = opendir(dir);
