@@ -13,17 +13,13 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "evaluator/ev_rules_int.h"
 #include "evaluator/ev_warren.h"
 
-/* What rule 2..7 read off the commit window in one pass. */
-typedef struct wscan_s {
-    int last_drop;   /* last index i with offset[i] < offset[i-1], or -1 */
-    int flat;        /* every offset equal */
-    int64_t min_lag; /* smallest stored lag */
-    int64_t max_gap; /* longest time between two commits, ms */
-} wscan_t;
+/* The hot helpers are inlined into every rule that uses them. */
+#define ALWAYS_INLINE inline __attribute__((always_inline))
 
 /* The head ring, summarised. Times in seconds relative to t_ref. */
 typedef struct hsum_s {
@@ -53,46 +49,64 @@ static inline const ev_head_t *head_at_idx(const ev_headring_t *h, unsigned i) {
     return &h->slots[ev_ring_idx(h->start, h->cap, i)];
 }
 
+/* Seconds from ref to t. Both convert to doubles exactly below 2^53 ms
+ * (about 285,000 years), so the difference is exact; beyond, it is
+ * rounded but always defined. */
 static inline double rel_s(int64_t t, int64_t ref) {
-    return (double)ev_sat_sub(t, ref) * 1e-3;
+    return ((double)t - (double)ref) * 1e-3;
 }
 
-/* Folds entries e[0..len) into *ws; *prev carries the previous entry
- * across the two linear spans of the ring. */
-static inline void scan_span(const ev_entry_t *e, unsigned len, unsigned base,
-                             const ev_entry_t **prev, wscan_t *ws) {
-    const ev_entry_t *pv = *prev;
-    int64_t min = ws->min_lag, maxg = ws->max_gap;
-    int drop = ws->last_drop, flat = ws->flat;
-    unsigned k;
-
-    for (k = 0; k < len; k++) {
-        int64_t gap = ev_sat_sub(e[k].timestamp_ms, pv->timestamp_ms);
-
-        drop = e[k].offset < pv->offset ? (int)(base + k) : drop;
-        flat &= e[k].offset == pv->offset;
-        min = e[k].lag < min ? e[k].lag : min;
-        maxg = gap > maxg ? gap : maxg;
-        pv = &e[k];
-    }
-    *prev = pv;
-    ws->min_lag = min;
-    ws->max_gap = maxg;
-    ws->last_drop = drop;
-    ws->flat = flat;
+/* Summarises the ring (nh >= 2 samples over a non-zero time). */
+static ALWAYS_INLINE void hsum_init(hsum_t *hs, const ev_headring_t *heads,
+                                    unsigned nh, int64_t t_ref) {
+    hs->ring = heads;
+    hs->n = nh;
+    hs->t_ref = t_ref;
+    hs->s0 = rel_s(head_at_idx(heads, 0)->timestamp_ms, t_ref);
+    hs->s1 = rel_s(head_at_idx(heads, nh - 1)->timestamp_ms, t_ref);
+    hs->h0 = (double)head_at_idx(heads, 0)->offset;
+    hs->h1 = (double)head_at_idx(heads, nh - 1)->offset;
+    hs->tspan = hs->s1 - hs->s0;
+    hs->inv_tspan = 1.0 / hs->tspan;
+    hs->rate = hs->h1 > hs->h0 ? (hs->h1 - hs->h0) * hs->inv_tspan : 0.0;
 }
 
-static void scan_window(const ev_window_t *win, unsigned n, wscan_t *ws) {
-    const ev_entry_t *first = win->slots + win->start, *prev = first;
-    unsigned len_a = (unsigned)win->cap - win->start;
+/* The window's passes, each run only by the rule that needs it. Rings
+ * are walked as two linear spans (start..cap, then 0..rest). */
+
+/* Rule 2: the longest time between two commits, ms. */
+static int64_t max_gap(const ev_window_t *win, unsigned n) {
+    const ev_entry_t *e = win->slots + win->start;
+    unsigned len_a = (unsigned)win->cap - win->start, k;
+    int64_t prev = e->timestamp_ms, maxg = 0;
 
     if (len_a > n) len_a = n;
-    ws->last_drop = -1;
-    ws->flat = 1;
-    ws->min_lag = first->lag;
-    ws->max_gap = 0;
-    scan_span(first + 1, len_a - 1, 1, &prev, ws);
-    scan_span(win->slots, n - len_a, len_a, &prev, ws);
+    for (k = 1; k < len_a; k++) {
+        int64_t g = ev_sat_sub(e[k].timestamp_ms, prev);
+
+        maxg = g > maxg ? g : maxg;
+        prev = e[k].timestamp_ms;
+    }
+    for (k = 0; k < n - len_a; k++) {
+        int64_t g = ev_sat_sub(win->slots[k].timestamp_ms, prev);
+
+        maxg = g > maxg ? g : maxg;
+        prev = win->slots[k].timestamp_ms;
+    }
+    return maxg;
+}
+
+/* Rule 5: the smallest stored lag (run only for a flat window). */
+static int64_t min_lag(const ev_window_t *win, unsigned n) {
+    int64_t m = INT64_MAX;
+    unsigned i;
+
+    for (i = 0; i < n; i++) {
+        int64_t l = win->slots[ev_ring_idx(win->start, win->cap, i)].lag;
+
+        m = l < m ? l : m;
+    }
+    return m;
 }
 
 /* Rule 2's allowance: the silence a group with this window's cadence
@@ -111,28 +125,24 @@ static int64_t cadence_allowance(const ev_params_t *p, unsigned n, int64_t span,
     return ref;
 }
 
-/* The time since which the data past the last commit has been waiting:
- * since the last commit when its stored lag says data was there already.
- * Else the data arrived after the newest head sample at or below the
- * last committed offset (or the last commit, if later) and by the next
- * sample: with producers writing r msg/s before it (the ring up to that
- * sample), the first message is expected 1/r after that; with no rate
- * seen (an idle topic) only the sample that showed it counts. When every
- * sample is above the offset, the data was there by the oldest one.
- * Never before the last commit. INT64_MAX when nothing waits. */
-static int64_t waiting_since(const ev_headring_t *heads, int below,
-                             const ev_entry_t *last) {
+/* When the first message past the last committed offset arrived, as the
+ * head ring tells it: after the newest head sample at or below that
+ * offset (or `from`, if later) and by the next sample; with producers
+ * writing r msg/s before it (the ring up to that sample), 1/r after it;
+ * with no rate seen (an idle topic) only the sample that showed it
+ * counts. When every sample is above the offset, by the oldest one
+ * (or 1/r after `from`, if sooner). INT64_MAX when the newest head is at or
+ * below the offset. */
+static int64_t arrival(const ev_headring_t *heads, int below, int64_t from) {
     const ev_head_t *h0, *hb, *ha;
-    int64_t from, t;
+    int64_t t;
     double r = 0.0;
 
     if (heads == NULL || heads->slots == NULL || heads->count == 0 ||
         below >= (int)heads->count - 1)
         return INT64_MAX; /* the newest head is at or below: nothing waits */
-    if (last->lag > 0) return last->timestamp_ms;
     h0 = head_at_idx(heads, 0);
     ha = head_at_idx(heads, (unsigned)(below + 1));
-    from = last->timestamp_ms;
     if (below >= 1) {
         hb = head_at_idx(heads, (unsigned)below);
         if (hb->timestamp_ms > h0->timestamp_ms && hb->offset > h0->offset)
@@ -147,13 +157,30 @@ static int64_t waiting_since(const ev_headring_t *heads, int below,
                 (double)ev_sat_sub(hn->timestamp_ms, h0->timestamp_ms);
     }
     t = ha->timestamp_ms;
-    if (r > 0 && (double)from + 1000.0 / r < (double)t)
+    if (from != INT64_MIN && r > 0 && (double)from + 1000.0 / r < (double)t)
         t = from + (int64_t)(1000.0 / r);
+    return t;
+}
+
+/* The time since which the data past the last commit has been waiting:
+ * since the last commit when its stored lag says data was there already,
+ * else since its arrival (above), never before the last commit. INT64_MAX
+ * when nothing waits. */
+static int64_t waiting_since(const ev_headring_t *heads, int below,
+                             const ev_entry_t *last) {
+    int64_t t;
+
+    if (heads == NULL || heads->slots == NULL || heads->count == 0 ||
+        below >= (int)heads->count - 1)
+        return INT64_MAX;
+    if (last->lag > 0) return last->timestamp_ms;
+    t = arrival(heads, below, last->timestamp_ms);
     return t > last->timestamp_ms ? t : last->timestamp_ms;
 }
 
 /* Estimates the head at commit e's time (see ev_warren.h). */
-static void head_estimate(const hsum_t *hs, const ev_entry_t *e, pt_t *pt) {
+static ALWAYS_INLINE void head_estimate(const hsum_t *hs, const ev_entry_t *e,
+                                        pt_t *pt) {
     double c = (double)e->offset, t = rel_s(e->timestamp_ms, hs->t_ref);
     double lower = c + (e->lag > 0 ? (double)e->lag : 0.0);
     double h, v = 0.0;
@@ -170,7 +197,7 @@ static void head_estimate(const hsum_t *hs, const ev_entry_t *e, pt_t *pt) {
     } else {
         const ev_head_t *a, *b;
         unsigned j;
-        double ta, tb, f, cnt;
+        double ta, tb, f, cnt, ex;
 
         /* s[0] <= t < s[n-1]: find s[j] <= t < s[j+1], walking from the
          * nearer end of the ring */
@@ -195,7 +222,13 @@ static void head_estimate(const hsum_t *hs, const ev_entry_t *e, pt_t *pt) {
         if (cnt < 0) cnt = 0;
         f = tb > ta ? (t - ta) / (tb - ta) : 1.0;
         h = (double)a->offset + cnt * f;
-        v = cnt * f * (1.0 - f); /* Poisson bridge between the samples */
+        /* Poisson bridge between the samples; when the interval's count
+         * departs from the ring's rate by more than 3 sigma (a burst, or
+         * producers that went idle), where in it the messages came is
+         * unknown: the variance of one jump of the excess */
+        ex = cnt - hs->rate * (tb - ta);
+        v = cnt + (ex * ex > 9.0 * cnt ? ex * ex : 0.0);
+        v *= f * (1.0 - f);
     }
     if (h < lower) h = lower;
     pt->t = t;
@@ -207,14 +240,16 @@ static void head_estimate(const hsum_t *hs, const ev_entry_t *e, pt_t *pt) {
 /* Variance of the lag growth between points x and y: the arrivals in the
  * span (Poisson), the rate's uncertainty over the part of the span past
  * the newest head sample, and both points' own estimates. */
-static double growth_var(const hsum_t *hs, const pt_t *x, const pt_t *y) {
+static ALWAYS_INLINE double growth_var(const hsum_t *hs, const pt_t *x,
+                                       const pt_t *y) {
     double T = y->t - x->t, dh = y->h - x->h, n = hs->rate * T, e;
 
     if (dh > n) /* the span's own count when it exceeds the ring's rate */
         n = dh;
     e = y->t - (x->t > hs->s1 ? x->t : hs->s1);
-    /* rate uncertainty past the newest sample: (n / T) * e^2 / tspan */
-    if (e > 0 && T > 0) n += n / T * e * e * hs->inv_tspan;
+    /* the ring's rate, which extrapolates past the newest sample, is
+     * itself a count over tspan: variance rate / tspan, times e^2 */
+    if (e > 0) n += hs->rate * e * e * hs->inv_tspan;
     return n + x->v + y->v + 1.0;
 }
 
@@ -238,17 +273,16 @@ static int64_t to_i64(double x) {
     return (int64_t)(x + 0.5);
 }
 
-/* The commit of seg+1..n-2 nearest the middle of the span (n - seg >= 3). */
-static const ev_entry_t *middle_commit(const ev_window_t *win, unsigned seg,
-                                       unsigned n) {
-    const ev_entry_t *ea = entry_at(win, seg), *eb = entry_at(win, n - 1);
+/* The commit of seg+1..n-2 nearest time `target` (n - seg >= 3). */
+static const ev_entry_t *commit_near(const ev_window_t *win, unsigned seg,
+                                     unsigned n, int64_t target) {
     const ev_entry_t *best = entry_at(win, seg + 1);
-    int64_t mid = ea->timestamp_ms / 2 + eb->timestamp_ms / 2, bd = INT64_MAX;
+    int64_t bd = INT64_MAX;
     unsigned i;
 
     for (i = seg + 1; i + 1 < n; i++) {
         const ev_entry_t *e = entry_at(win, i);
-        int64_t d = ev_sat_sub(e->timestamp_ms, mid);
+        int64_t d = ev_sat_sub(e->timestamp_ms, target);
 
         d = d < 0 ? (d == INT64_MIN ? INT64_MAX : -d) : d;
         if (d < bd) {
@@ -259,11 +293,154 @@ static const ev_entry_t *middle_commit(const ev_window_t *win, unsigned seg,
     return best;
 }
 
+/* The commit of seg+1..n-2 nearest the middle of the span (n - seg >= 3):
+ * commits come at a steady cadence, so the middle index is a good first
+ * guess, and a short walk towards the middle time settles it. */
+static const ev_entry_t *middle_commit(const ev_window_t *win, unsigned seg,
+                                       unsigned n) {
+    const ev_entry_t *ea = entry_at(win, seg), *eb = entry_at(win, n - 1);
+    int64_t mid = ea->timestamp_ms / 2 + eb->timestamp_ms / 2;
+    unsigned k = seg + (n - 1 - seg) / 2;
+    const ev_entry_t *e = entry_at(win, k);
+
+    if (e->timestamp_ms < mid) {
+        while (k + 2 < n) {
+            const ev_entry_t *x = entry_at(win, k + 1);
+
+            if (ev_sat_sub(x->timestamp_ms, mid) >=
+                ev_sat_sub(mid, e->timestamp_ms))
+                break;
+            e = x;
+            k++;
+        }
+    } else {
+        while (k > seg + 1) {
+            const ev_entry_t *x = entry_at(win, k - 1);
+
+            if (ev_sat_sub(mid, x->timestamp_ms) >=
+                ev_sat_sub(e->timestamp_ms, mid))
+                break;
+            e = x;
+            k--;
+        }
+    }
+    return e;
+}
+
+/* Fills the rates a verdict reports over a span of T > 0 seconds in which
+ * the head advanced dh, the consumer dc and the lag dl, with variance var
+ * (> 0): one square root and one division, q = 1 / (T sigma). */
+static ALWAYS_INLINE void report_rates(ev_result_t *out, double T, double dh,
+                                       double dc, double dl, double var) {
+    double sd = sqrt(var), q = 1.0 / (T * sd), inv_t = sd * q;
+
+    out->rates_known = true;
+    out->span_s = T;
+    out->rate_producer = dh * inv_t;
+    out->rate_consumer = dc * inv_t;
+    out->rate_sigma = var * q;
+    out->z = dl * T * q;
+}
+
+/* A mark as a point relative to hs->t_ref. */
+static void mark_point(const ev_mark_t *mk, const hsum_t *hs, pt_t *x) {
+    x->t = rel_s(mk->t_ms, hs->t_ref);
+    x->c = (double)mk->offset;
+    x->h = (double)mk->offset + (double)mk->lag;
+    x->v = (double)(mk->var & EV_MARK_VAR_MAX);
+}
+
+/* The point nearest the middle of A..b for the long rule's halves: the
+ * window's commit nearest it when the middle falls in the window, else
+ * the checkpoint or the window's first commit nearest it. Returns 0 when
+ * none lies strictly inside A..b. */
+static int middle_point(const ev_window_t *win, unsigned seg, unsigned n,
+                        const hsum_t *hs, const pt_t *A, const pt_t *a,
+                        const pt_t *b, pt_t *M) {
+    double mid = 0.5 * (A->t + b->t), best = INFINITY;
+    int i, have = 0;
+    pt_t x;
+
+    if (mid >= a->t) {
+        head_estimate(
+            hs, commit_near(win, seg, n, hs->t_ref + (int64_t)(mid * 1000.0)),
+            M);
+        return M->t > A->t && M->t < b->t;
+    }
+    for (i = 0; i < 3; i++) {
+        if (i == 2)
+            x = *a;
+        else if (win->ev.mid[i].var & EV_MARK_SET)
+            mark_point(&win->ev.mid[i], hs, &x);
+        else
+            continue;
+        if (x.t > A->t && x.t < b->t && fabs(x.t - mid) < best) {
+            best = fabs(x.t - mid);
+            *M = x;
+            have = 1;
+        }
+    }
+    return have;
+}
+
+/* Whether the lag grew at rates that agree within EV_WARREN_Z_WARN sigma
+ * from x to m and from m to y (one deficit, not two steps of different
+ * sizes). */
+static int steady(const hsum_t *hs, const pt_t *x, const pt_t *m,
+                  const pt_t *y) {
+    double t1 = m->t - x->t, t2 = y->t - m->t;
+    double r1 = (lag_of(m) - lag_of(x)) / t1, r2 = (lag_of(y) - lag_of(m)) / t2;
+    double v =
+        growth_var(hs, x, m) / (t1 * t1) + growth_var(hs, m, y) / (t2 * t2);
+
+    return (r1 - r2) * (r1 - r2) <= EV_WARREN_Z_WARN * EV_WARREN_Z_WARN * v;
+}
+
+/* Rule 7 from start point S (a mark before the window) to the window's
+ * end b: the lag grew by >= 3 sigma, and already to the commit before b;
+ * by >= 1.5 sigma both from S to the point M nearest the middle of that
+ * span and from M to b (a deficit that persists, not a step that arrived
+ * once), at rates that agree (steady). Decides WARN and returns 1, else
+ * returns 0 and leaves *out alone. */
+static int long_from(const ev_window_t *win, unsigned seg, unsigned n,
+                     const hsum_t *hs, const ev_mark_t *mk, const pt_t *a,
+                     const pt_t *b, ev_result_t *out) {
+    pt_t S, M, bp;
+
+    if (!(mk->var & EV_MARK_SET)) return 0;
+    mark_point(mk, hs, &S);
+    if (!(S.t < a->t) || S.c > a->c || !grew_by(hs, &S, b, EV_WARREN_Z_WARN) ||
+        !middle_point(win, seg, n, hs, &S, a, b, &M) ||
+        !grew_by(hs, &S, &M, EV_WARREN_Z_HALF) ||
+        !grew_by(hs, &M, b, EV_WARREN_Z_HALF))
+        return 0;
+    head_estimate(hs, entry_at(win, n - 2), &bp);
+    if (!grew_by(hs, &S, &bp, EV_WARREN_Z_WARN) || !steady(hs, &S, &M, b))
+        return 0;
+    report_rates(out, b->t - S.t, b->h - S.h, b->c - S.c,
+                 lag_of(b) - lag_of(&S), growth_var(hs, &S, b));
+    ev_decide(out, EV_WARN, EV_RULE_FALLING_BEHIND, to_i64(lag_of(&S)),
+              to_i64(lag_of(b)));
+    return 1;
+}
+
+/* Rule 7 over the evidence beyond the window, from the anchor, else from
+ * a checkpoint (when the deficit began well after the anchor, most of
+ * anchor..now is flat and its first half shows nothing; starting at a
+ * checkpoint nearer the onset finds it). */
+static int long_rule(const ev_window_t *win, unsigned seg, unsigned n,
+                     const hsum_t *hs, const pt_t *a, const pt_t *b,
+                     ev_result_t *out) {
+    return long_from(win, seg, n, hs, &win->ev.anchor, a, b, out) ||
+           long_from(win, seg, n, hs, &win->ev.mid[0], a, b, out) ||
+           long_from(win, seg, n, hs, &win->ev.mid[1], a, b, out);
+}
+
 /* Rule 7 on commits seg..n-1 (at least 3). The halves are only measured
  * when the whole span already crosses the WARN level. */
 static void rate_rules(const ev_window_t *win, unsigned seg, unsigned n,
                        const hsum_t *hs, ev_result_t *out) {
-    double T, sd, z, dl, inv_t;
+    double T, dl, var;
     pt_t a, m, b;
     ev_rule_t rule = EV_RULE_KEEPING_UP;
     ev_status_t st = EV_OK;
@@ -277,25 +454,22 @@ static void rate_rules(const ev_window_t *win, unsigned seg, unsigned n,
         return;
     }
     dl = lag_of(&b) - lag_of(&a);
-    sd = sqrt(growth_var(hs, &a, &b));
-    z = dl / sd;
-    inv_t = 1.0 / T;
-    out->rates_known = true;
-    out->span_s = T;
-    out->rate_producer = (b.h - a.h) * inv_t;
-    out->rate_consumer = (b.c - a.c) * inv_t;
-    out->rate_sigma = sd * inv_t;
-    out->z = z;
-    if (z >= EV_WARREN_Z_WARN) {
+    var = growth_var(hs, &a, &b);
+    /* the verdict compares squares; z and sigma are only reported */
+    if (dl > 0 && dl * dl >= EV_WARREN_Z_WARN * EV_WARREN_Z_WARN * var) {
         head_estimate(hs, middle_commit(win, seg, n), &m);
         if (m.t > a.t && b.t > m.t && grew_by(hs, &a, &m, EV_WARREN_Z_HALF) &&
             grew_by(hs, &m, &b, EV_WARREN_Z_HALF)) {
             st = EV_WARN;
             rule = EV_RULE_FALLING_BEHIND;
         }
-    } else if (z <= -EV_WARREN_Z_HALF) {
+    } else if (dl < 0 && dl * dl >= EV_WARREN_Z_HALF * EV_WARREN_Z_HALF * var) {
         rule = EV_RULE_DRAINING;
     }
+    report_rates(out, T, b.h - a.h, b.c - a.c, dl, var);
+    if (st == EV_OK && rule == EV_RULE_KEEPING_UP && seg == 0 &&
+        long_rule(win, seg, n, hs, &a, &b, out))
+        return;
     ev_decide(out, st, rule, to_i64(lag_of(&a)), to_i64(lag_of(&b)));
 }
 
@@ -305,25 +479,25 @@ void ev_warren_decide(const ev_params_t *p, const ev_window_t *win,
     unsigned n = win->count, nh, need, seg;
     const ev_entry_t *first = entry_at(win, 0), *last = entry_at(win, n - 1);
     int64_t span = ev_sat_sub(last->timestamp_ms, first->timestamp_ms);
-    int intervals = p->intervals >= 1 ? p->intervals : 1;
-    wscan_t ws;
+    int intervals = p->intervals >= 1 ? p->intervals : 1, drop;
     hsum_t hs;
 
-    scan_window(win, n, &ws);
     nh = heads != NULL && heads->slots != NULL ? heads->count : 0;
 
     /* 2: stopped, against the group's own cadence */
     if (n >= EV_WARREN_MIN_COMMITS && out->current_lag > 0) {
         int64_t silence = ev_sat_sub(now_ms, last->timestamp_ms);
-        int64_t allow =
-            silence > span ? cadence_allowance(p, n, span, ws.max_gap) : span;
-        int64_t since =
-            silence > allow ? waiting_since(heads, below, last) : INT64_MAX;
 
-        if (since != INT64_MAX && ev_sat_sub(now_ms, since) > allow) {
-            ev_decide(out, EV_STOP, EV_RULE_STOPPED, silence, allow);
-            out->span_s = (double)span / 1000.0;
-            return;
+        if (silence > span) {
+            int64_t allow = cadence_allowance(p, n, span, max_gap(win, n));
+            int64_t since =
+                silence > allow ? waiting_since(heads, below, last) : INT64_MAX;
+
+            if (since != INT64_MAX && ev_sat_sub(now_ms, since) > allow) {
+                ev_decide(out, EV_STOP, EV_RULE_STOPPED, silence, allow);
+                out->span_s = (double)span / 1000.0;
+                return;
+            }
         }
     }
     /* 3: warming up */
@@ -346,14 +520,21 @@ void ev_warren_decide(const ev_params_t *p, const ev_window_t *win,
                   head_at_idx(heads, nh - 1)->offset);
         return;
     }
-    /* 5: stalled */
-    if (ws.flat && ws.min_lag > 0) {
-        ev_decide(out, EV_STALL, EV_RULE_STALLED, last->offset, ws.min_lag);
-        out->span_s = (double)span / 1000.0;
-        return;
+    drop = ev_window_last_drop(win);
+    /* 5: stalled: the same offset across the full window (no step back,
+     * first and last equal) while data waited from its first commit on
+     * (stored with it, or the head ring says it had arrived by then) */
+    if (drop < 0 && first->offset == last->offset) {
+        int64_t ml = min_lag(win, n);
+
+        if (ml > 0 || arrival(heads, below, INT64_MIN) <= first->timestamp_ms) {
+            ev_decide(out, EV_STALL, EV_RULE_STALLED, last->offset, ml);
+            out->span_s = (double)span / 1000.0;
+            return;
+        }
     }
     /* 6: rewound */
-    seg = ws.last_drop > 0 ? (unsigned)ws.last_drop : 0;
+    seg = drop > 0 ? (unsigned)drop : 0;
     if (n - seg < EV_WARREN_MIN_COMMITS) {
         ev_decide(out, EV_OK, EV_RULE_REWOUND, entry_at(win, seg)->offset,
                   entry_at(win, seg - 1)->offset);
@@ -361,17 +542,58 @@ void ev_warren_decide(const ev_params_t *p, const ev_window_t *win,
         return;
     }
     /* 7: rates */
-    hs.ring = heads;
-    hs.n = nh;
-    hs.t_ref = last->timestamp_ms;
-    hs.s0 = rel_s(head_at_idx(heads, 0)->timestamp_ms, hs.t_ref);
-    hs.s1 = rel_s(head_at_idx(heads, nh - 1)->timestamp_ms, hs.t_ref);
-    hs.h0 = (double)head_at_idx(heads, 0)->offset;
-    hs.h1 = (double)head_at_idx(heads, nh - 1)->offset;
-    hs.tspan = hs.s1 - hs.s0;
-    hs.inv_tspan = 1.0 / hs.tspan;
-    hs.rate = hs.h1 > hs.h0 ? (hs.h1 - hs.h0) / hs.tspan : 0.0;
+    hsum_init(&hs, heads, nh, last->timestamp_ms);
     rate_rules(win, seg, n, &hs, out);
+}
+
+/* ---- evidence beyond the window ---- */
+
+/* Folds commit o, falling off the window, into the evidence: o becomes
+ * the anchor when there is none, after a rewind, or when its lag is at or
+ * below the anchor's (the consumer caught up to where it was: a low-water
+ * mark, so a lag that keeps growing keeps its anchor); else it becomes
+ * the newest checkpoint once the time since the anchor has doubled since
+ * the last one. */
+static void fold(ev_evidence_t *ev, const ev_headring_t *heads,
+                 const ev_entry_t *o) {
+    unsigned nh = heads != NULL && heads->slots != NULL ? heads->count : 0;
+    double lag = o->lag > 0 ? (double)o->lag : 0.0, v = 0.0;
+    ev_mark_t mk, *an = &ev->anchor, *m1 = &ev->mid[1];
+
+    if (nh >= 2 && head_at_idx(heads, nh - 1)->timestamp_ms >
+                       head_at_idx(heads, 0)->timestamp_ms) {
+        hsum_t hs;
+        pt_t p;
+
+        hsum_init(&hs, heads, nh, o->timestamp_ms);
+        head_estimate(&hs, o, &p);
+        lag = lag_of(&p);
+        v = p.v;
+    }
+    mk.t_ms = o->timestamp_ms;
+    mk.offset = o->offset;
+    mk.lag = lag < 4294967295.0 ? (uint32_t)(lag > 0 ? lag + 0.5 : 0.0)
+                                : 0xFFFFFFFFu;
+    mk.var = EV_MARK_SET |
+             (v < (double)EV_MARK_VAR_MAX ? (uint32_t)v : EV_MARK_VAR_MAX);
+    if (!(an->var & EV_MARK_SET) || o->offset < an->offset ||
+        o->timestamp_ms <= an->t_ms || mk.lag <= an->lag) {
+        *an = mk;
+        memset(ev->mid, 0, sizeof(ev->mid));
+    } else if (!(m1->var & EV_MARK_SET)) {
+        *m1 = mk;
+    } else if (ev_sat_sub(mk.t_ms, an->t_ms) / 2 >=
+               ev_sat_sub(m1->t_ms, an->t_ms)) {
+        ev->mid[0] = *m1;
+        *m1 = mk;
+    }
+}
+
+void ev_warren_push(ev_window_t *win, const ev_headring_t *heads,
+                    const ev_entry_t *e) {
+    if (win->cap != 0 && win->count == win->cap)
+        fold(&win->ev, heads, entry_at(win, 0));
+    ev_window_push(win, e);
 }
 
 /* ---- explanations ---- */

@@ -7,6 +7,7 @@
  * slot arrays belong to the caller; nothing here allocates.
  */
 #include <stddef.h>
+#include <string.h>
 
 #include "evaluator/ev_window.h"
 
@@ -21,10 +22,21 @@ void ev_window_init(ev_window_t *win, ev_entry_t *slots, uint16_t cap) {
     win->cap = cap;
     win->count = 0;
     win->start = 0;
+    win->since_drop = EV_WINDOW_NO_DROP;
+    memset(&win->ev, 0, sizeof(win->ev));
 }
 
 void ev_window_push(ev_window_t *win, const ev_entry_t *e) {
     if (win->cap == 0) return;
+    if (win->count == 0)
+        win->since_drop = EV_WINDOW_NO_DROP;
+    else if (e->offset <
+             win->slots[slot_of(win->start, win->cap, win->count - 1u)].offset)
+        win->since_drop = 0;
+    else if (win->since_drop < win->cap)
+        win->since_drop++;
+    else
+        win->since_drop = EV_WINDOW_NO_DROP;
     if (win->count < win->cap) {
         win->slots[slot_of(win->start, win->cap, win->count)] = *e;
         win->count++;
@@ -41,6 +53,27 @@ void ev_window_merge_newest(ev_window_t *win, const ev_entry_t *e) {
     n = &win->slots[slot_of(win->start, win->cap, win->count - 1u)];
     n->offset = e->offset;
     n->lag = e->lag;
+    ev_window_recount(win);
+}
+
+int ev_window_last_drop(const ev_window_t *win) {
+    int i;
+
+    if (win->since_drop >= win->count) return -1;
+    i = (int)win->count - 1 - (int)win->since_drop;
+    return i >= 1 ? i : -1;
+}
+
+void ev_window_recount(ev_window_t *win) {
+    unsigned i;
+
+    win->since_drop = EV_WINDOW_NO_DROP;
+    for (i = win->count; i-- > 1;)
+        if (win->slots[slot_of(win->start, win->cap, i)].offset <
+            win->slots[slot_of(win->start, win->cap, i - 1)].offset) {
+            win->since_drop = (uint16_t)(win->count - 1 - i);
+            break;
+        }
 }
 
 const ev_entry_t *ev_window_at(const ev_window_t *win, unsigned i) {
@@ -56,6 +89,8 @@ const ev_entry_t *ev_window_newest(const ev_window_t *win) {
 void ev_window_clear(ev_window_t *win) {
     win->count = 0;
     win->start = 0;
+    win->since_drop = EV_WINDOW_NO_DROP;
+    memset(&win->ev, 0, sizeof(win->ev));
 }
 
 void ev_headring_init(ev_headring_t *ring, ev_head_t *slots, uint16_t cap) {

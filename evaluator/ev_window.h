@@ -27,14 +27,45 @@ typedef struct ev_head_s {
     int64_t timestamp_ms;
 } ev_head_t;
 
+/* One commit that fell off the window, with the lag estimated at its
+ * time from the head ring: a point of the evidence the warren rules keep
+ * beyond the window (ev_warren.h). 24 bytes; all zero means empty. */
+typedef struct ev_mark_s {
+    int64_t t_ms;   /* the commit's time */
+    int64_t offset; /* its committed offset */
+    uint32_t lag;   /* head estimated at t_ms minus offset, saturated */
+    uint32_t var;   /* EV_MARK_SET | the variance of that estimate
+                     * (messages^2, capped at EV_MARK_VAR_MAX) */
+} ev_mark_t;
+
+#define EV_MARK_SET 0x80000000u
+#define EV_MARK_VAR_MAX 0x7FFFFFFFu
+
+/* The evidence beyond the window: the anchor (the commit with the lowest
+ * lag since the consumer last caught up) and two checkpoints since it, at
+ * about 1/4-1/2 and 1/2-1 of the time since the anchor. 72 bytes. */
+typedef struct ev_evidence_s {
+    ev_mark_t anchor;
+    ev_mark_t mid[2]; /* mid[0] older than mid[1] */
+} ev_evidence_t;
+
 /* Ring of commits. `slots` has room for `cap` entries; `start` indexes the
- * oldest entry; `count` <= cap. */
+ * oldest entry; `count` <= cap. `since_drop` is how many entries follow
+ * the newest backwards step (an offset below the one before it),
+ * EV_WINDOW_NO_DROP when the window holds none; _push, _merge_newest,
+ * _init and _clear keep it, and code that lays slots out by hand calls
+ * ev_window_recount. `ev` is the evidence kept beyond the ring
+ * (maintained by ev_warren_push, empty after _init and _clear). */
 typedef struct ev_window_s {
     ev_entry_t *slots;
     uint16_t cap;
     uint16_t count;
     uint16_t start;
+    uint16_t since_drop;
+    ev_evidence_t ev;
 } ev_window_t;
+
+#define EV_WINDOW_NO_DROP 0xFFFFu
 
 /* Ring of head samples, same layout as ev_window_t. */
 typedef struct ev_headring_s {
@@ -62,8 +93,15 @@ const ev_entry_t *ev_window_at(const ev_window_t *win, unsigned i);
 /* The newest entry, or NULL when the window is empty. */
 const ev_entry_t *ev_window_newest(const ev_window_t *win);
 
-/* Empties the window (slots are kept). */
+/* Empties the window (slots are kept) and its evidence. */
 void ev_window_clear(ev_window_t *win);
+
+/* Logical index i >= 1 of the newest entry whose offset is below the one
+ * before it, or -1 when there is none (from since_drop, O(1)). */
+int ev_window_last_drop(const ev_window_t *win);
+
+/* Recomputes since_drop from the slots (for windows laid out by hand). */
+void ev_window_recount(ev_window_t *win);
 
 /* Same operations for head rings (_at is NULL when i >= count, _newest
  * NULL when empty). */

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "evaluator/ev_warren.h"
 #include "monitor/base/mon_codec.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
@@ -344,6 +345,8 @@ static void gtopic_grow(mon_store_t *st, gtopic_t *gt, int32_t n) {
                    iv * sizeof(ev_entry_t));
             np[p].win.count = gt->parts[p].win.count;
             np[p].win.start = gt->parts[p].win.start;
+            np[p].win.since_drop = gt->parts[p].win.since_drop;
+            np[p].win.ev = gt->parts[p].win.ev;
             np[p].owner = gt->parts[p].owner;
             np[p].client_id = gt->parts[p].client_id;
         }
@@ -805,7 +808,7 @@ static int commit_impl(mon_store_cluster_t *cl, const char *group,
         ev_window_merge_newest(&gp->win, &e);
         rc = MON_STORE_MERGED;
     } else {
-        ev_window_push(&gp->win, &e);
+        ev_warren_push(&gp->win, &t->rings[partition], &e);
     }
     if (t_ms > g->last_commit_ms) g->last_commit_ms = t_ms;
     istr_assign(cl, &gp->owner, owner);
@@ -1339,6 +1342,7 @@ int mon_store_group_eval(mon_store_t *st, const char *cluster,
         defp.intervals = st->intervals;
         p = &defp;
     }
+    out->rules = p->rules;
     if (!cl || !group) return eval_notfound(cluster, group, now_ms, out);
     pthread_rwlock_rdlock(&cl->lock);
     g = r_group(cl, group, now_ms);
@@ -1441,9 +1445,38 @@ int mon_store_foreach_eval(mon_store_t *st, int64_t now_ms,
 /* ---------------------------------------------------------------------- */
 /* Snapshot                                                               */
 
-#define SNAP_VERSION 3u   /* version 2 + the log places of each cluster */
-#define SNAP_VERSION_2 2u /* the first in the shared layout */
-#define SNAP_HEADER 32u   /* every version alike */
+#define SNAP_VERSION 4u /* version 3 + the windows' evidence */
+#define SNAP_PLACES 3u  /* version 2 + the log places of each cluster */
+#define SNAP_SHARED 2u  /* the first in the shared layout */
+#define SNAP_HEADER 32u /* every version alike */
+#define SNAP_MARK 24u   /* one ev_mark_t on disk */
+
+/* The window's evidence (version 4): anchor, mid[0], mid[1]. */
+static void save_marks(mon_wbuf_t *b, const ev_evidence_t *ev) {
+    const ev_mark_t *m[3] = {&ev->anchor, &ev->mid[0], &ev->mid[1]};
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        mon_wbuf_u64(b, (uint64_t)m[i]->t_ms);
+        mon_wbuf_u64(b, (uint64_t)m[i]->offset);
+        mon_wbuf_u32(b, m[i]->lag);
+        mon_wbuf_u32(b, m[i]->var);
+    }
+}
+
+static int load_marks(mon_rbuf_t *r, ev_evidence_t *ev) {
+    ev_mark_t *m[3] = {&ev->anchor, &ev->mid[0], &ev->mid[1]};
+    int i;
+
+    if (mon_rbuf_need(r, 3 * SNAP_MARK, "evidence") < 0) return -1;
+    for (i = 0; i < 3; i++) {
+        mon_rbuf_i64(r, &m[i]->t_ms, "mark time");
+        mon_rbuf_i64(r, &m[i]->offset, "mark offset");
+        mon_rbuf_u32(r, &m[i]->lag, "mark lag");
+        mon_rbuf_u32(r, &m[i]->var, "mark variance");
+    }
+    return 0;
+}
 
 /* Serialises one cluster (read lock held). */
 static void save_cluster(mon_wbuf_t *b, const mon_store_cluster_t *cl) {
@@ -1501,6 +1534,7 @@ static void save_cluster(mon_wbuf_t *b, const mon_store_cluster_t *cl) {
                     mon_wbuf_u64(b, (uint64_t)e->timestamp_ms);
                     mon_wbuf_u64(b, (uint64_t)e->lag);
                 }
+                save_marks(b, &gp->win.ev);
             }
         }
     }
@@ -1543,7 +1577,8 @@ static char *dup_n(const char *s, size_t n) {
 }
 
 /* Parses one cluster into a fresh, unregistered cluster object; version
- * 3 clusters end with their log places. */
+ * 4 partitions carry their window's evidence, version 3 and 4 clusters
+ * end with their log places. */
 static mon_store_cluster_t *load_cluster(mon_store_t *st, mon_rbuf_t *r,
                                          uint32_t version) {
     mon_store_cluster_t *cl = NULL;
@@ -1648,10 +1683,12 @@ static mon_store_cluster_t *load_cluster(mon_store_t *st, mon_rbuf_t *r,
                     mon_rbuf_i64(r, &e.lag, "entry lag");
                     ev_window_push(&gp->win, &e);
                 }
+                if (version >= SNAP_VERSION && load_marks(r, &gp->win.ev) < 0)
+                    goto fail;
             }
         }
     }
-    if (version >= 3) {
+    if (version >= SNAP_PLACES) {
         uint32_t npos, part;
         if (mon_rbuf_count(r, &npos, 12, MON_STORE_MAX_LOG_PARTS,
                            "log place count") < 0)
@@ -1704,9 +1741,10 @@ int mon_store_load(mon_store_t *st, const char *path, char *errstr,
         return MON_STORE_EIO;
     mon_rbuf_init(&r, data, len, path, errstr, errstr_size);
     uint32_t version = 0;
-    /* versions 2 and 3 share the header: check against the one written */
-    uint32_t want = len >= 12 && mon_le32(data + 8) == SNAP_VERSION_2
-                        ? SNAP_VERSION_2
+    /* versions 2 to 4 share the header: check against the one written */
+    uint32_t written = len >= 12 ? mon_le32(data + 8) : 0;
+    uint32_t want = written >= SNAP_SHARED && written <= SNAP_VERSION
+                        ? written
                         : SNAP_VERSION;
     mon_state_kind_t kind =
         mon_state_check(data, len, MON_STATE_MAGIC_STORE, want, 0, path,
@@ -1760,7 +1798,8 @@ int mon_store_load(mon_store_t *st, const char *path, char *errstr,
         tmp = cl->strs;
         cl->strs = nc->strs;
         nc->strs = tmp;
-        if (version >= 3) { /* an older file knows no places: keep ours */
+        if (version >=
+            SNAP_PLACES) { /* an older file knows no places: keep ours */
             int64_t *tpos = cl->pos;
             int32_t tn = cl->npos;
             cl->pos = nc->pos;

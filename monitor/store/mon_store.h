@@ -5,8 +5,10 @@
  * Built on the assumption that commits vastly outnumber everything else:
  * a commit is one lock, two cached-hash lookups and a 24-byte ring write.
  * A group's windows for one topic live in one contiguous array with the
- * ring slots inline (272 bytes per group partition at intervals = 10), so
- * a store tracking a million group partitions holds about 272 MB.
+ * ring slots inline (344 bytes per group partition at intervals = 10: 240
+ * of ring slots, 72 of the warren rules' evidence beyond the window, 32 of
+ * ring header and owner), so a store tracking a million group partitions
+ * holds about 344 MB.
  *
  * Rules (Burrow's storage rules, exactly):
  *  - A head appends to its partition's head ring (no de-duplication). A
@@ -18,6 +20,10 @@
  *    partition of the topic; when the topic grows, so do the group's
  *    partitions (partitions that never commit evaluate OK, complete 0).
  *  - The lag stored with a commit is max(0, newest head - offset).
+ *  - An appended commit goes through ev_warren_push: the commit falling
+ *    off a full window is folded into the window's evidence (ev_warren.h),
+ *    which snapshots keep, so a restart resumes the warren rules' long
+ *    spans too.
  *  - min-distance: when the window is not empty and t - newest.t <
  *    min_distance_ms, the commit replaces the newest entry's offset and lag
  *    and keeps its timestamp; otherwise it is appended (oldest falls off).
@@ -42,7 +48,7 @@
  * Never held across a callback. The configuration is immutable.
  *
  * Snapshot file (mon_store_save / mon_store_load), little-endian: the
- * state-file header of mon_codec.h (magic "WRNSTORE", version 3, body
+ * state-file header of mon_codec.h (magic "WRNSTORE", version 4, body
  * length, CRC-32C), then the body:
  *
  *   OFFSET SIZE DESCRIPTION
@@ -53,11 +59,12 @@
  *
  * Version 1 files (magic, version 1, intervals, u64 body length, CRC-32
  * (IEEE) of the body, cluster count, then the same clusters from byte
- * 32) and version 2 files (clusters without log places) are still read;
- * the next save writes version 3.
+ * 32), version 2 files (clusters without log places) and version 3
+ * files (partitions without the windows' evidence, which starts empty)
+ * are still read; the next save writes version 4.
  *
  *   cluster:  u16 name length N, N bytes name, u32 topic count, topics,
- *             u32 group count, groups, then (version 3) u32 count K of
+ *             u32 group count, groups, then (version 3 on) u32 count K of
  *             log places and K times {u32 log partition, i64 next offset
  *             to apply} (see mon_store_commit_at)
  *   topic:    u16 N, N bytes name, u32 partition count P, then P times:
@@ -70,7 +77,10 @@
  *   gtopic:   u16 N, N bytes topic name (a topic present above), u32
  *             partition count P, then P times: u16 owner length, owner,
  *             u16 client_id length, client_id, u16 entry count E, E times
- *             {i64 offset, i64 t_ms, i64 lag} (oldest first)
+ *             {i64 offset, i64 t_ms, i64 lag} (oldest first), then
+ *             (version 4) the window's evidence: 3 marks (anchor,
+ *             mid[0], mid[1]), each {i64 t_ms, i64 offset, u32 lag, u32
+ *             var} (ev_mark_t, ev_window.h)
  *
  * Names are 1..65535 bytes; counts are bounded by the bytes left. Rings
  * longer than the loading store's intervals keep their newest entries.

@@ -75,6 +75,7 @@ typedef struct mon_group_eval_s {
     size_t count;
     int64_t now_ms;
     int64_t last_commit_ms;
+    ev_rules_t rules; /* the rule set that evaluated it */
     /* internal buffers */
     void *buf_;
     size_t buf_size_;

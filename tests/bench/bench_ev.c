@@ -5,8 +5,9 @@
  * For each window shape (OK, WARN, STALL, STOP, REWIND, and a mix of all
  * of them over 1024 partitions so branches cannot be learnt) it calls
  * ev_evaluate many millions of times on wrapped rings of 10 commits and 10
- * head samples, five runs per shape and rule set, and prints the median
- * ns per evaluation and evaluations per second of the burrow rules beside
+ * head samples, five runs per shape and rule set (burrow and warren runs
+ * interleaved, so both see the same machine), and prints the median ns
+ * per evaluation and evaluations per second of the burrow rules beside
  * their targets (<= 50 ns, >= 20 M/s), then the warren rules' ns and their
  * cost relative to burrow's (target <= 2x). Times are the thread's CPU
  * time, so other load on the machine does not inflate them. Results feed
@@ -131,21 +132,30 @@ static int cmp_double(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-static double median_ns(const ev_params_t *p, const part_t *parts, int n) {
-    double ns[RUNS];
+/* Median ns per evaluation of each rule set over RUNS runs, the two rule
+ * sets' runs interleaved so that both see the same machine. */
+static void medians(const ev_params_t *bp, const ev_params_t *wp,
+                    const part_t *parts, int n, double *bmed, double *wmed) {
+    double b[RUNS], w[RUNS];
     int i;
 
-    for (i = 0; i < RUNS; i++)
-        ns[i] = run_once(p, parts, n);
-    qsort(ns, RUNS, sizeof(ns[0]), cmp_double);
-    return ns[RUNS / 2];
+    for (i = 0; i < RUNS; i++) {
+        b[i] = run_once(bp, parts, n);
+        w[i] = run_once(wp, parts, n);
+    }
+    qsort(b, RUNS, sizeof(b[0]), cmp_double);
+    qsort(w, RUNS, sizeof(w[0]), cmp_double);
+    *bmed = b[RUNS / 2];
+    *wmed = w[RUNS / 2];
 }
 
 static void report(const char *name, const ev_params_t *bp,
                    const ev_params_t *wp, const part_t *parts, int n) {
-    double med = median_ns(bp, parts, n), mps = 1e3 / med;
-    double wmed = median_ns(wp, parts, n), ratio = wmed / med;
+    double med, wmed, mps, ratio;
 
+    medians(bp, wp, parts, n, &med, &wmed);
+    mps = 1e3 / med;
+    ratio = wmed / med;
     printf("%-26s %6.1f ns (<= %2.0f) %s %6.1f M/s (>= %2.0f) %s   "
            "%6.1f ns %6.1f M/s  %4.2fx (<= %.0fx) %s\n",
            name, med, TARGET_NS, med <= TARGET_NS ? "ok  " : "MISS", mps,

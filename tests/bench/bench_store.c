@@ -7,8 +7,11 @@
  * all its partitions in a row, as an OffsetCommit request and the
  * __consumer_offsets log deliver them) and random (every commit a random
  * group and partition: no locality at all). Memory is the mallinfo2 heap
- * growth while the windows are created, divided by the group partitions.
- * Each figure is the median of several runs.
+ * growth while the windows are created, divided by the group partitions:
+ * 344 bytes by construction (mon_store.h), of which 72 are the warren
+ * rules' evidence beyond the window (ev_window.h), hence the target of
+ * 352 (320 before the evidence). Each figure is the median of several
+ * runs.
  */
 #include <malloc.h>
 #include <stdint.h>
@@ -151,7 +154,7 @@ int main(void) {
     printf("%-48s %16.2f %16s\n", "commit ingest, random order (M commits/s)",
            median(rates_r, RUNS) / 1e6, "(info)");
     printf("%-48s %16.1f %16s\n", "memory per group partition (bytes)", bytes,
-           "<= 320");
+           "<= 352");
     printf("%-48s %16.1f %16s\n",
            "group eval, per partition incl. copy-out (ns)", median(evals, RUNS),
            "(info)");

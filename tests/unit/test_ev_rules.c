@@ -60,6 +60,7 @@ static void build_window(ev_window_t *win, ev_entry_t *slots, int cap, int rot,
         slots[(rot + i) % cap] = e[i];
     win->start = (uint16_t)rot;
     win->count = (uint16_t)n;
+    ev_window_recount(win);
 }
 
 static void build_heads(ev_headring_t *ring, ev_head_t *slots, int cap, int rot,

@@ -13,6 +13,7 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "evaluator/ev_rules.h"
@@ -37,8 +38,9 @@ typedef double (*pos_fn)(double t);
 /* Pushes heads every refresh ms and commits every cadence ms, from T0 to
  * T0 + dur_ms (both at T0), into rings of `cap` (window) and `hcap`
  * (heads). A commit at the same ms as a head sees it. */
-static void build(model_t *m, int cap, int hcap, pos_fn head, pos_fn cons,
-                  int64_t cadence, int64_t refresh, int64_t dur_ms) {
+static void build_ev(model_t *m, int cap, int hcap, pos_fn head, pos_fn cons,
+                     int64_t cadence, int64_t refresh, int64_t dur_ms,
+                     int evidence) {
     int64_t t, next_h = 0, next_c = 0, newest = -1;
 
     ev_window_init(&m->win, m->es, (uint16_t)cap);
@@ -55,7 +57,10 @@ static void build(model_t *m, int cap, int hcap, pos_fn head, pos_fn cons,
             int64_t off = (int64_t)floor(cons(t / 1000.0));
             ev_entry_t e = {off, T0 + t, newest - off > 0 ? newest - off : 0};
 
-            ev_window_push(&m->win, &e);
+            if (evidence)
+                ev_warren_push(&m->win, &m->ring, &e);
+            else
+                ev_window_push(&m->win, &e);
             m->end = T0 + t;
             next_c += cadence;
         }
@@ -65,6 +70,13 @@ static void build(model_t *m, int cap, int hcap, pos_fn head, pos_fn cons,
             t = nx - 1;
         }
     }
+}
+
+/* As the store does: every commit through ev_warren_push, so the window
+ * carries its evidence beyond itself. */
+static void build(model_t *m, int cap, int hcap, pos_fn head, pos_fn cons,
+                  int64_t cadence, int64_t refresh, int64_t dur_ms) {
+    build_ev(m, cap, hcap, head, cons, cadence, refresh, dur_ms, 1);
 }
 
 static void eval(const model_t *m, int intervals, int64_t now, ev_result_t *r) {
@@ -430,10 +442,156 @@ Test(ev_warren, low_rate_deficit_too_small_for_the_window_is_not_warn) {
     ev_result_t r;
 
     /* 1 msg/s against 0.5 msg/s over a 9 s window: 4.5 messages of growth
-     * is within the arrival noise of 9 */
-    build(&m, 10, 10, prod_1, cons_half, 1000, 1000, 300000);
+     * is within the arrival noise of 9, and the window alone (no
+     * evidence beyond it) cannot say more */
+    build_ev(&m, 10, 10, prod_1, cons_half, 1000, 1000, 300000, 0);
     eval(&m, 10, m.end, &r);
     cr_assert_eq(r.status, EV_OK, "z %.2f", r.z);
+    cr_assert(r.span_s < 10, "span %.1f", r.span_s);
+}
+
+Test(ev_warren, low_rate_deficit_is_warn_over_the_evidence_beyond_the_window) {
+    model_t m;
+    ev_result_t r;
+    char buf[512];
+
+    /* the same consumer with the evidence the store keeps: 150 messages
+     * of growth over 300 s against a noise of sqrt(300) */
+    build(&m, 10, 10, prod_1, cons_half, 1000, 1000, 300000);
+    eval(&m, 10, m.end, &r);
+    ASSERT_VERDICT(r, EV_WARN, EV_RULE_FALLING_BEHIND);
+    cr_assert(r.span_s > 100, "span %.1f: from the anchor", r.span_s);
+    cr_assert(r.z >= EV_WARREN_Z_WARN, "z %.2f", r.z);
+    cr_assert_float_eq(r.rate_producer, 1.0, 0.05);
+    cr_assert_float_eq(r.rate_consumer, 0.5, 0.05);
+    cr_assert(ev_explain(&r, buf, sizeof(buf)) > 0);
+    cr_assert(strstr(buf, "falling behind"), "%s", buf);
+}
+
+/* 1 msg/s, the consumer at 0.6 msg/s from t = 200 s on */
+static double cons_slows_at_200(double t) {
+    return t < 200 ? 5000 + 1.0 * t - 1 : 5000 + 200 - 1 + 0.6 * (t - 200);
+}
+
+Test(ev_warren, low_rate_deficit_is_told_soon_after_9r_over_d2) {
+    model_t m;
+    ev_result_t r;
+    int64_t t;
+
+    /* d = 0.4 at r = 1: 9 r / d^2 = 56 s; heads every 30 s, commits
+     * every 3 s (a 27 s window). Before the onset and within it: OK;
+     * two such spans after it: WARN. */
+    for (t = 30000; t <= 200000; t += 10000) {
+        build(&m, 10, 10, prod_1, cons_slows_at_200, 3000, 30000, t);
+        eval(&m, 10, m.end, &r);
+        cr_assert_eq(r.status, EV_OK, "at %lld s: %s z %.2f", (long long)t,
+                     ev_rule_name(r.rule), r.z);
+    }
+    build(&m, 10, 10, prod_1, cons_slows_at_200, 3000, 30000, 320000);
+    eval(&m, 10, m.end, &r);
+    ASSERT_VERDICT(r, EV_WARN, EV_RULE_FALLING_BEHIND);
+}
+
+/* healthy at a low rate for a long time: in flight 0 to 2 messages */
+static double cons_1_jitter(double t) {
+    return 5000 + 1.0 * t - (double)((int)t % 3);
+}
+
+Test(ev_warren, low_rate_consumer_keeping_up_for_long_is_ok) {
+    model_t m;
+    ev_result_t r;
+    int64_t t;
+
+    for (t = 60000; t <= 1200000; t += 30000) {
+        build(&m, 10, 10, prod_1, cons_1_jitter, 2000, 15000, t);
+        eval(&m, 10, m.end, &r);
+        cr_assert_eq(r.status, EV_OK, "at %lld s: %s z %.2f", (long long)t,
+                     ev_rule_name(r.rule), r.z);
+    }
+    cr_assert(m.win.ev.anchor.var & EV_MARK_SET);
+    cr_assert(m.end - m.win.ev.anchor.t_ms < 120000,
+              "the anchor follows a consumer that keeps catching up");
+}
+
+/* the lag steps up once (a consumer joining at the head builds its
+ * in-flight backlog) and then holds */
+static double cons_inflight_after_start(double t) {
+    return t < 20 ? 100000 + 100 * t : 100000 + 100 * t - 800;
+}
+
+Test(ev_warren, a_step_that_then_holds_is_ok_over_the_evidence) {
+    model_t m;
+    ev_result_t r;
+
+    build(&m, 10, 10, prod_100, cons_inflight_after_start, 5000, 5000, 600000);
+    eval(&m, 10, m.end, &r);
+    cr_assert_eq(r.status, EV_OK, "%s z %.2f over %.1f s", ev_rule_name(r.rule),
+                 r.z, r.span_s);
+}
+
+/* A consumer that joined at the head and paused 8 s at 20 s: it keeps a
+ * backlog of 780 to 800 from then on (never back to the 0 it started
+ * at); a burst of 5000 lands at 300 s and it drains it at 200 msg/s. */
+static double prod_burst_300(double t) {
+    return 100000 + 100 * t + (t >= 300 ? 5000 : 0);
+}
+
+static double cons_two_steps(double t) {
+    double c, d;
+
+    if (t < 20) return 100000 + 100 * t;
+    if (t < 28) return 102000;
+    c = 100000 + 100 * t - 800 + 10 * (double)((int)t % 3);
+    d = t > 302 ? 200 * (t - 302) : 0;
+    return c + (d < 5000 ? d : 5000);
+}
+
+Test(ev_warren, two_steps_of_different_sizes_are_not_one_deficit) {
+    model_t m;
+    ev_result_t r;
+
+    build(&m, 10, 10, prod_burst_300, cons_two_steps, 5000, 5000, 312000);
+    cr_assert(m.win.ev.anchor.t_ms <= T0 + 20000,
+              "anchored before the first step, not at %lld",
+              (long long)(m.win.ev.anchor.t_ms - T0));
+    eval(&m, 10, m.end, &r);
+    cr_assert_eq(r.status, EV_OK, "%s z %.2f over %.1f s", ev_rule_name(r.rule),
+                 r.z, r.span_s);
+}
+
+Test(ev_warren, evidence_moves_to_a_commit_at_or_below_the_anchor_lag) {
+    ev_entry_t es[3];
+    ev_head_t hs[8];
+    ev_window_t win;
+    ev_headring_t ring;
+    int i;
+
+    ev_window_init(&win, es, 3);
+    ev_headring_init(&ring, hs, 8);
+    for (i = 0; i < 8; i++) {
+        ev_head_t h = {1000 + 100 * i, T0 + 10000LL * i};
+
+        ev_headring_push(&ring, &h);
+    }
+    /* lags 50, 80, 120 (growing), then 40: the anchor holds the first
+     * while the lag grows (checkpoints at 80, then 120), then moves to
+     * the commit at 40 and starts its checkpoints afresh */
+    for (i = 0; i < 8; i++) {
+        static const int64_t lag[8] = {50, 80, 120, 40, 60, 90, 100, 110};
+        ev_entry_t e = {1000 + 100 * i - lag[i], T0 + 10000LL * i, lag[i]};
+
+        ev_warren_push(&win, &ring, &e);
+        if (i == 5) { /* commits 0..2 folded */
+            cr_assert_eq(win.ev.anchor.t_ms, T0);
+            cr_assert_eq(win.ev.anchor.lag, 50);
+            cr_assert_eq(win.ev.mid[0].lag, 80);
+            cr_assert_eq(win.ev.mid[1].lag, 120);
+        }
+    }
+    cr_assert_eq(win.ev.anchor.t_ms, T0 + 30000);
+    cr_assert_eq(win.ev.anchor.lag, 40);
+    cr_assert_eq(win.ev.mid[0].var, 0, "cleared with the move");
+    cr_assert_eq(win.ev.mid[1].lag, 60);
 }
 
 /* ---- stall ---- */
@@ -683,6 +841,7 @@ Test(ev_warren, verdict_is_the_same_at_every_ring_rotation) {
             win.start = (uint16_t)rot;
             ring.count = 10;
             ring.start = (uint16_t)hrot;
+            ev_window_recount(&win);
             ev_params_default(&p);
             ev_evaluate(&p, &win, &ring, m.end, &r);
             cr_assert_eq(r.status, want.status);

@@ -189,3 +189,35 @@ Test(ev_window, push_into_zero_capacity_ring_is_ignored) {
 Test(ev_window, entry_is_24_bytes) {
     cr_assert_eq(sizeof(ev_entry_t), 24);
 }
+
+Test(ev_window, tracks_the_newest_backwards_step) {
+    ev_entry_t slots[4];
+    ev_window_t win;
+    static const int64_t offs[7] = {10, 20, 15, 30, 40, 50, 60};
+    static const int want[7] = {-1, -1, 2, 2, 1, -1, -1};
+    int i;
+
+    ev_window_init(&win, slots, 4);
+    for (i = 0; i < 7; i++) {
+        ev_entry_t e = {offs[i], i, 0};
+
+        ev_window_push(&win, &e);
+        cr_assert_eq(ev_window_last_drop(&win), want[i], "after push %d", i);
+    }
+    /* a merge that makes the newest a step back, and one that undoes it */
+    {
+        ev_entry_t e = {5, 99, 0};
+
+        ev_window_merge_newest(&win, &e);
+        cr_assert_eq(ev_window_last_drop(&win), 3);
+        e.offset = 70;
+        ev_window_merge_newest(&win, &e);
+        cr_assert_eq(ev_window_last_drop(&win), -1);
+    }
+    /* laid out by hand, then recounted */
+    slots[0].offset = 9;
+    ev_window_recount(&win);
+    cr_assert_eq(ev_window_last_drop(&win), 1);
+    ev_window_clear(&win);
+    cr_assert_eq(ev_window_last_drop(&win), -1);
+}

@@ -765,6 +765,52 @@ Test(mon_store, save_then_load_restores_windows_heads_and_owners) {
     mon_store_destroy(b);
 }
 
+/* 1 msg/s written, 0.5 msg/s committed, heads every 10 s and commits
+ * every 2 s for 10 minutes: a deficit only the evidence beyond the window
+ * tells (the window spans 18 s, 9 messages of growth). */
+static void fill_low_rate_deficit(mon_store_t *st) {
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    int64_t t;
+
+    for (t = 0; t <= 600000; t += 1000) {
+        if (t % 10000 == 0)
+            mon_store_head(cl, "slow", 0, 1, 5000 + t / 1000, t);
+        if (t % 2000 == 0)
+            mon_store_commit(cl, "lagger", "slow", 0, 5000 + t / 2000, t, NULL,
+                             NULL);
+    }
+}
+
+Test(mon_store, snapshot_keeps_the_evidence_beyond_the_window) {
+    mon_store_t *a = store_default(), *b = store_default();
+    mon_group_eval_t ea = {0}, eb = {0};
+    char path[128], err[256] = "";
+
+    fill_low_rate_deficit(a);
+    cr_assert_eq(mon_store_group_eval(a, "local", "lagger", 600000, NULL, &ea),
+                 0);
+    cr_assert_eq(ea.parts[0].result.status, EV_WARN);
+    cr_assert_eq(ea.parts[0].result.rule, EV_RULE_FALLING_BEHIND);
+    cr_assert(ea.parts[0].result.span_s > 60, "span %.1f",
+              ea.parts[0].result.span_s);
+    tmp_path(path, sizeof(path));
+    cr_assert_eq(mon_store_save(a, path, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(mon_store_load(b, path, err, sizeof(err)), 0, "%s", err);
+    /* a restart resumes: the same verdict over the same span, no warm-up */
+    cr_assert_eq(mon_store_group_eval(b, "local", "lagger", 600000, NULL, &eb),
+                 0);
+    cr_assert_eq(eb.parts[0].result.status, ea.parts[0].result.status);
+    cr_assert_eq(eb.parts[0].result.rule, ea.parts[0].result.rule);
+    cr_assert_float_eq(eb.parts[0].result.span_s, ea.parts[0].result.span_s,
+                       1e-9);
+    cr_assert_float_eq(eb.parts[0].result.z, ea.parts[0].result.z, 1e-9);
+    unlink(path);
+    mon_group_eval_free(&ea);
+    mon_group_eval_free(&eb);
+    mon_store_destroy(a);
+    mon_store_destroy(b);
+}
+
 Test(mon_store, load_into_smaller_intervals_keeps_newest_entries) {
     mon_store_t *a = store_default();
     mon_store_t *b = store_with(2, 0, 604800000LL, NULL, NULL);
@@ -976,7 +1022,7 @@ static void same_group(mon_store_t *a, mon_store_t *b, const char *group) {
     mon_group_detail_free(&db);
 }
 
-Test(mon_store, reads_a_version_1_snapshot_and_saves_version_2) {
+Test(mon_store, reads_a_version_1_snapshot_and_saves_version_3) {
     mon_store_t *st = store_default(), *again = store_default();
     mon_group_detail_t d = {0};
     char err[256] = "", path[128];
@@ -996,7 +1042,7 @@ Test(mon_store, reads_a_version_1_snapshot_and_saves_version_2) {
     cr_assert_eq(mon_store_save(st, path, err, sizeof(err)), 0, "%s", err);
     unsigned char *p = slurp(path, &len);
     cr_assert_eq(memcmp(p, "WRNSTORE", 8), 0);
-    cr_assert_eq(mon_le32(p + 8), 3, "saved as version 3");
+    cr_assert_eq(mon_le32(p + 8), 4, "saved as version 4");
     free(p);
     cr_assert_eq(mon_store_load(again, path, err, sizeof(err)), 0, "%s", err);
     same_group(st, again, "pdf-render");
