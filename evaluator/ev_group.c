@@ -54,6 +54,7 @@ void ev_group_add(ev_group_t *g, const ev_result_t *r, int index) {
         g->maxlag = r->current_lag;
     }
     g->partition_count++;
+    if (r->rule == EV_RULE_WARMING_UP) g->warming_count++;
     if (r->complete >= 1.0) g->full_count++;
     g->complete = (double)g->full_count / g->partition_count;
     if (r->time_lag_known) {
@@ -61,4 +62,9 @@ void ev_group_add(ev_group_t *g, const ev_result_t *r, int index) {
             g->max_time_lag_s = r->time_lag_s;
         g->time_lag_count++;
     }
+}
+
+ev_rule_t ev_group_rule(const ev_group_t *g, const ev_result_t *decider) {
+    if (g->status == EV_OK && g->warming_count > 0) return EV_RULE_WARMING_UP;
+    return decider ? decider->rule : EV_RULE_NO_COMMITS;
 }

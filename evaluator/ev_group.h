@@ -26,7 +26,14 @@ typedef struct ev_group_s {
     int counts[EV_REWIND + 1]; /* partitions per status */
     double max_time_lag_s;     /* largest known time lag (0 when none) */
     int time_lag_count;        /* partitions whose time lag is known */
+    int warming_count;         /* partitions decided by warming-up */
 } ev_group_t;
+
+/* The rule a group reports: warming-up when it is OK and some partition
+ * still lacks the evidence its rules need (nothing is sent to a notifier
+ * for it then), else `decider`'s rule (the first partition with the
+ * group's status; NULL when there is none gives "no-commits"). */
+ev_rule_t ev_group_rule(const ev_group_t *g, const ev_result_t *decider);
 
 /* Starts an empty roll-up. */
 void ev_group_init(ev_group_t *g);

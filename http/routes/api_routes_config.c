@@ -113,8 +113,9 @@ static void add_fields(cJSON *obj, const mon_config_t *cfg,
         switch (f->kind) {
         case F_KEY:
             key = mon_config_key_find(sect, f->name);
-            /* every field names a key of the table with a Burrow name */
-            WARREN_ASSERT(key && key->burrow);
+            /* every field names a key of the table with a Burrow name,
+             * or (Warren's own keys) the JSON name to show it under */
+            WARREN_ASSERT(key && (key->burrow || f->value));
             name = f->value ? f->value : strrchr(key->burrow, '.') + 1;
             cJSON_AddItemToObject(obj, name, key_json(cfg, key, index));
             break;
@@ -191,8 +192,8 @@ static cJSON *storage_json(const mon_config_t *cfg) {
 
 static cJSON *evaluator_json(const mon_config_t *cfg) {
     static const field_t fields[] = {
-        STR("class-name", "caching"),
-        KEY("expire-cache"),
+        STR("class-name", "caching"), KEY("expire-cache"),
+        KEY_AS("rules", "rules"), /* Warren's: warren or burrow */
     };
     cJSON *o = cJSON_CreateObject();
     add_fields(o, cfg, MON_CONFIG_SECT_EVALUATOR, 0, fields, N_FIELDS(fields));

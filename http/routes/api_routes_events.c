@@ -37,9 +37,11 @@ char *api_routes_events_change_json(const mon_query_change_t *c) {
     cJSON_AddStringToObject(j, "status", ev_status_name(c->status));
     cJSON_AddStringToObject(j, "previous", ev_status_name(c->previous));
     cJSON_AddStringToObject(j, "label", ev_status_label(c->status));
-    if (c->ev)
+    if (c->ev) {
+        cJSON_AddStringToObject(j, "rules", ev_rules_name(c->ev->rules));
         cJSON_AddStringToObject(j, "explanation",
                                 c->explanation ? c->explanation : "");
+    }
     cJSON_AddNumberToObject(j, "totallag",
                             c->ev ? (double)c->ev->rollup.totallag : 0);
     cJSON_AddItemToObject(j, "partitions", nonok_partitions(c->ev));

@@ -219,7 +219,8 @@ static cJSON *partition_json(const mon_part_eval_t *pe) {
     return o;
 }
 
-static cJSON *notfound_status_json(const char *cluster, const char *group) {
+static cJSON *notfound_status_json(ev_rules_t rules, const char *cluster,
+                                   const char *group) {
     cJSON *st = cJSON_CreateObject();
     cJSON_AddItemToObject(st, "cluster", cJSON_CreateString(cluster));
     cJSON_AddItemToObject(st, "group", cJSON_CreateString(group));
@@ -229,6 +230,8 @@ static cJSON *notfound_status_json(const char *cluster, const char *group) {
     api_json_add_int64(st, "partition_count", 0);
     cJSON_AddItemToObject(st, "maxlag", cJSON_CreateNull());
     api_json_add_int64(st, "totallag", 0);
+    cJSON_AddItemToObject(st, "rules",
+                          cJSON_CreateString(ev_rules_name(rules)));
     return st;
 }
 
@@ -265,6 +268,12 @@ static cJSON *status_json(const api_routes_kafka_t *rk,
     /* Warren's additions */
     cJSON_AddItemToObject(st, "label",
                           cJSON_CreateString(ev_status_label(ev->status)));
+    cJSON_AddItemToObject(st, "rules",
+                          cJSON_CreateString(ev_rules_name(ev->rules)));
+    cJSON_AddItemToObject(
+        st, "rule",
+        cJSON_CreateString(ev_rule_name(
+            ev_group_rule(&ev->rollup, decider ? &decider->result : NULL))));
     if (decider) ev_explain(&decider->result, expl, sizeof(expl));
     cJSON_AddItemToObject(st, "explanation", cJSON_CreateString(expl));
     cJSON_AddItemToObject(
@@ -561,7 +570,7 @@ static void status_common(api_req_t *req, api_routes_kafka_t *rk, int all) {
                              eval_now(rk, cluster, req->now_ms), &ev) != 0 ||
         ev.status == EV_NOTFOUND) {
         cJSON_AddItemToObject(body, "status",
-                              notfound_status_json(cluster, group));
+                              notfound_status_json(ev.rules, cluster, group));
         status = MHD_HTTP_NOT_FOUND;
     } else {
         cJSON *st = status_json(rk, &ev, cluster, group, all);

@@ -150,6 +150,7 @@ typedef struct mon_config_evaluator_s {
     int64_t expire_cache_ms; /* 10 s; 0 = no caching */
     int64_t allowed_lag;     /* 0 */
     double minimum_complete; /* 0.0 (0..1) */
+    ev_rules_t rules;        /* EV_RULES_WARREN */
 } mon_config_evaluator_t;
 
 /* [cluster NAME]. Keys of another source are rejected at load, so the

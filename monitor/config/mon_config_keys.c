@@ -389,6 +389,8 @@ static const mon_config_enum_t corruptions[] = {
     {"refuse", MON_CONFIG_CORRUPTION_REFUSE},
     {"truncate", MON_CONFIG_CORRUPTION_TRUNCATE},
     {NULL, 0}};
+static const mon_config_enum_t rule_sets[] = {
+    {"warren", EV_RULES_WARREN}, {"burrow", EV_RULES_BURROW}, {NULL, 0}};
 static const mon_config_enum_t methods[] = {{"GET", 0},    {"POST", 1},
                                             {"PUT", 2},    {"PATCH", 3},
                                             {"DELETE", 4}, {NULL, 0}};
@@ -400,6 +402,7 @@ _Static_assert(sizeof(mon_config_offsets_t) == sizeof(int), "enum as int");
 _Static_assert(sizeof(mon_config_corruption_t) == sizeof(int), "enum as int");
 _Static_assert(sizeof(ev_status_t) == sizeof(int), "enum as int");
 _Static_assert(sizeof(mon_config_kafka_client_t) == sizeof(int), "enum as int");
+_Static_assert(sizeof(ev_rules_t) == sizeof(int), "enum as int");
 
 #define SRC_EMB (1u << MON_CONFIG_SOURCE_EMBEDDED)
 #define SRC_REP (1u << MON_CONFIG_SOURCE_REPLAY)
@@ -568,6 +571,11 @@ static const mon_config_key_t keys[] = {
      .type = MON_CONFIG_T_DOUBLE, .dmin = 0.0, .dmax = 1.0, .def = "0.0",
      .burrow = "evaluator.minimum-complete",
      .doc = "Windows less full than this fraction (0..1) are OK."},
+    {EVA(rules), .name = "rules", .type = MON_CONFIG_T_ENUM,
+     .values = rule_sets, .def = "warren",
+     .doc = "Rule set: warren (threshold-free, measured against ground "
+            "truth; allowed-lag and minimum-complete do not apply) or "
+            "burrow (Burrow's rules, bit-exact)."},
 
     /* [cluster NAME] */
     {CLU(source), .name = "source", .type = MON_CONFIG_T_ENUM,

@@ -431,6 +431,7 @@ cJSON *mon_notifier_template_data(const mon_group_eval_t *ev, const char *kind,
     free(gs);
     add_mrkdwn(d, "group_mrkdwn", ev->group, NAME_MRKDWN_MAX);
     add_mrkdwn(d, "cluster_mrkdwn", ev->cluster, NAME_MRKDWN_MAX);
+    cJSON_AddStringToObject(d, "rules", ev_rules_name(ev->rules));
     char *why = explanation(ev);
     cJSON_AddStringToObject(d, "explanation", why);
     add_mrkdwn(d, "explanation_mrkdwn", why, EXPLAIN_MRKDWN_MAX);

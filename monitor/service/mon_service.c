@@ -172,9 +172,7 @@ mon_service_t *mon_service_new(const mon_config_t *cfg, char *errstr,
     svc->store = mon_store_new(&scfg, errstr, errstr_size);
     if (!svc->store) goto fail;
     ev_params_default(&svc->params);
-    /* Burrow's rules until `[evaluator] rules` (default warren) is read
-     * from the configuration: the daemon's tests and demo pin them. */
-    svc->params.rules = EV_RULES_BURROW;
+    svc->params.rules = evc->rules;
     svc->params.intervals = sto->intervals;
     svc->params.allowed_lag = evc->allowed_lag;
     svc->params.minimum_complete = evc->minimum_complete;

@@ -60,11 +60,16 @@ static int internal_topic(const char *topic) {
     return topic[0] == '_' && topic[1] == '_';
 }
 
+/* A head sample is stamped on the daemon's clock, as commits are: the
+ * append's own time is its producer's (a Kafka client's, or the wall
+ * clock that a system-clock step moves), and the warren rules align heads
+ * with commits by time. */
 static void on_append(void *opaque, const char *topic, int32_t partition,
                       int64_t leo, int64_t now_ms) {
     embedded_t *e = opaque;
+    (void)now_ms;
     if (internal_topic(topic)) return;
-    mon_store_head(e->cl, topic, partition, 0, leo, now_ms);
+    mon_store_head(e->cl, topic, partition, 0, leo, mon_clock_wall_ms());
     atomic_fetch_add(&e->events, 1);
 }
 

@@ -427,7 +427,7 @@ try {
     for (const r of rows) {
       assert(r[0] === 'orders', `topic ${r[0]}`);
       assert(/stalled/.test(r[3]), `partition status ${r[3]}`);
-      assert(r[4] === 'stall', `rule ${r[4]}`);
+      assert(r[4] === 'stalled', `rule ${r[4]}`);
       assert(/\d/.test(r[5]) && /\d/.test(r[7]) && /\d/.test(r[8]),
         `lag/committed/head missing: ${r.join(' | ')}`);
     }

@@ -259,7 +259,18 @@ Test(api_config, storage_and_evaluator_details) {
     expect_body("/v3/config/evaluator/default", 200,
                 "{\"error\":false,\"message\":\"evaluator module detail "
                 "returned\",\"module\":{\"class-name\":\"caching\","
-                "\"expire-cache\":3},"
+                "\"expire-cache\":3,\"rules\":\"warren\"},"
+                "\"request\":{\"url\":\"/v3/config/evaluator/default\","
+                "\"host\":\"" HOST "\"}}");
+    stop();
+}
+
+Test(api_config, evaluator_shows_the_rule_set_configured) {
+    start("[general]\nname = " HOST "\n[evaluator]\nrules = burrow\n");
+    expect_body("/v3/config/evaluator/default", 200,
+                "{\"error\":false,\"message\":\"evaluator module detail "
+                "returned\",\"module\":{\"class-name\":\"caching\","
+                "\"expire-cache\":10,\"rules\":\"burrow\"},"
                 "\"request\":{\"url\":\"/v3/config/evaluator/default\","
                 "\"host\":\"" HOST "\"}}");
     stop();
@@ -492,7 +503,7 @@ Test(api_config, sub_second_durations_show_their_fraction_not_a_rounding) {
     expect_body("/v3/config/evaluator/default", 200,
                 "{\"error\":false,\"message\":\"evaluator module detail "
                 "returned\",\"module\":{\"class-name\":\"caching\","
-                "\"expire-cache\":0.25},"
+                "\"expire-cache\":0.25,\"rules\":\"warren\"},"
                 "\"request\":{\"url\":\"/v3/config/evaluator/default\","
                 "\"host\":\"" HOST "\"}}");
     j = get_json("/v3/config/notifier/n", 200);

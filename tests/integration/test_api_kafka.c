@@ -319,8 +319,10 @@ Test(api_kafka, status_of_stopped_group_matches_burrow_example) {
     st = cJSON_GetObjectItem(doc, "status");
     keys_of(st, keys, sizeof(keys));
     cr_assert_str_eq(keys, "cluster,group,status,complete,partitions,"
-                           "partition_count,maxlag,totallag,label,"
-                           "explanation,max_time_lag_s,since,stale");
+                           "partition_count,maxlag,totallag,label,rules,"
+                           "rule,explanation,max_time_lag_s,since,stale");
+    cr_assert_str_eq(str_at(st, "rules"), "burrow");
+    cr_assert_str_eq(str_at(st, "rule"), "stop");
     cr_assert_eq(num_at(st, "totallag"), 2921);
     cr_assert_eq(num_at(st, "partition_count"), 1);
     p = cJSON_GetArrayItem(cJSON_GetObjectItem(st, "partitions"), 0);
@@ -373,7 +375,8 @@ Test(api_kafka, unknown_group_status_is_notfound_404_without_error) {
         "{\"error\":false,\"message\":\"consumer status returned\","
         "\"status\":{\"cluster\":\"local\",\"group\":\"nosuch\","
         "\"status\":\"NOTFOUND\",\"complete\":1,\"partitions\":[],"
-        "\"partition_count\":0,\"maxlag\":null,\"totallag\":0},"
+        "\"partition_count\":0,\"maxlag\":null,\"totallag\":0,"
+        "\"rules\":\"burrow\"},"
         "\"request\":{\"url\":\"/v3/kafka/local/consumer/nosuch/status\","
         "\"host\":\"burrow-host\"}}");
     free(r.body);

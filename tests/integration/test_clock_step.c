@@ -156,7 +156,11 @@ Test(clock_step, a_wall_clock_step_back_neither_blinds_nor_pages,
     snprintf(ini, sizeof(ini), "%s.ini", dir);
     snprintf(offset, sizeof(offset), "%s.faketime", dir);
     FILE *f = fopen(ini, "w");
-    fputs("[evaluator]\nexpire-cache = 1s\n", f);
+    /* Burrow's rules: at five times the demo's speed the warren rules
+     * judge 2 s windows, in which a loaded machine's scheduling pauses
+     * (not Poisson noise) can show the healthy group falling behind for
+     * a moment; this test is about the clock, not those pauses. */
+    fputs("[evaluator]\nexpire-cache = 1s\nrules = burrow\n", f);
     fclose(f);
     write_offset(offset, "+0");
 

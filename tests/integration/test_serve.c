@@ -330,6 +330,56 @@ Test(serve, metrics_lines_are_valid_exposition_format) {
     wp_stop(&w, NULL);
 }
 
+/* The warren rules (the default) warm up: from its first commits until
+ * its windows hold the evidence its rules need, every demo group is OK,
+ * says "rule":"warming-up" with complete < 1, and nothing is WARN or ERR;
+ * then each group leaves warm-up. */
+Test(serve, demo_warms_up_before_any_warn_or_err) {
+    static const char *const groups[] = {"billing", "analytics", "audit",
+                                         "reports", "archiver"};
+    int warming[5] = {0}, done[5] = {0}, left = 5;
+    wp_t w;
+    start_demo(&w);
+    for (long end = wp_mono_ms() + 60000; left > 0 && wp_mono_ms() < end;) {
+        for (int g = 0; g < 5; g++) {
+            char path[128];
+            if (done[g]) continue;
+            snprintf(path, sizeof(path), "/v3/kafka/local/consumer/%s/status",
+                     groups[g]);
+            wp_resp_t r;
+            if (wp_http(&w, "GET", path, NULL, NULL, &r) != 0) continue;
+            cJSON *j = r.status == 200 ? cJSON_Parse(r.body) : NULL;
+            wp_resp_free(&r);
+            if (!j) continue;
+            cJSON *st = cJSON_GetObjectItem(j, "status");
+            const char *status = cJSON_GetObjectItem(st, "status")->valuestring;
+            const char *rule = cJSON_GetObjectItem(st, "rule")->valuestring;
+            cr_assert_str_eq(cJSON_GetObjectItem(st, "rules")->valuestring,
+                             "warren");
+            if (!strcmp(rule, "warming-up")) {
+                warming[g]++;
+                cr_assert_str_eq(status, "OK", "%s warming up", groups[g]);
+                cr_assert_lt(cJSON_GetObjectItem(st, "complete")->valuedouble,
+                             1, "%s warming up", groups[g]);
+            } else {
+                cr_assert(warming[g] > 0 || strcmp(status, "OK") == 0,
+                          "%s is %s (%s) before any warm-up was seen",
+                          groups[g], status, rule);
+                done[g] = 1;
+                left--;
+            }
+            cJSON_Delete(j);
+        }
+        wp_sleep_ms(20);
+    }
+    cr_assert_eq(left, 0, "a demo group never left warm-up");
+    int seen = 0;
+    for (int g = 0; g < 5; g++)
+        seen += warming[g] > 0;
+    cr_assert_gt(seen, 0, "no group was seen warming up");
+    cr_assert_eq(wp_stop(&w, NULL), 0);
+}
+
 Test(serve, demo_reaches_its_five_behaviours) {
     wp_t w;
     start_demo(&w);
@@ -779,6 +829,11 @@ Test(serve, sigterm_stops_cleanly_and_state_survives_restart) {
     cJSON *p = cJSON_GetArrayItem(cJSON_GetObjectItem(s, "partitions"), 0);
     cr_assert_gt(cJSON_GetObjectItem(p, "complete")->valuedouble, 0.5,
                  "window restored");
+    /* the warren rules resume from the snapshot: no warm-up again */
+    cr_assert_str_neq(cJSON_GetObjectItem(s, "rule")->valuestring, "warming-up",
+                      "restart warmed up again");
+    cr_assert_str_neq(cJSON_GetObjectItem(p, "rule")->valuestring, "warming-up",
+                      "restart warmed up again");
     cJSON_Delete(j);
     /* ... and so is the lag history behind the charts. */
     j = get_json(&w2, "/v3/kafka/local/consumer/analytics/history?since=0",
