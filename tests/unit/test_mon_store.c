@@ -1022,7 +1022,7 @@ static void same_group(mon_store_t *a, mon_store_t *b, const char *group) {
     mon_group_detail_free(&db);
 }
 
-Test(mon_store, reads_a_version_1_snapshot_and_saves_version_3) {
+Test(mon_store, reads_a_version_1_snapshot_and_saves_version_4) {
     mon_store_t *st = store_default(), *again = store_default();
     mon_group_detail_t d = {0};
     char err[256] = "", path[128];
@@ -1042,6 +1042,35 @@ Test(mon_store, reads_a_version_1_snapshot_and_saves_version_3) {
     cr_assert_eq(mon_store_save(st, path, err, sizeof(err)), 0, "%s", err);
     unsigned char *p = slurp(path, &len);
     cr_assert_eq(memcmp(p, "WRNSTORE", 8), 0);
+    cr_assert_eq(mon_le32(p + 8), 4, "saved as version 4");
+    free(p);
+    cr_assert_eq(mon_store_load(again, path, err, sizeof(err)), 0, "%s", err);
+    same_group(st, again, "pdf-render");
+    unlink(path);
+    mon_store_destroy(st);
+    mon_store_destroy(again);
+}
+
+Test(mon_store, reads_a_version_2_snapshot_without_evidence) {
+    mon_store_t *st = store_default(), *again = store_default();
+    mon_group_eval_t ev = {0};
+    char err[256] = "", path[128];
+    size_t len;
+
+    cr_assert_eq(mon_store_load(st, "tests/data/state-v2/store.snapshot", err,
+                                sizeof(err)),
+                 0, "%s", err);
+    /* the windows are back; the evidence starts empty, so the warren
+     * rules judge the window alone until commits fall off it */
+    cr_assert_eq(mon_store_group_eval(st, "local", "pdf-render",
+                                      1700000190000LL, NULL, &ev),
+                 0);
+    cr_assert_eq(ev.count, 2);
+    cr_assert_neq(ev.parts[0].result.rule, EV_RULE_WARMING_UP);
+    mon_group_eval_free(&ev);
+    tmp_path(path, sizeof(path));
+    cr_assert_eq(mon_store_save(st, path, err, sizeof(err)), 0, "%s", err);
+    unsigned char *p = slurp(path, &len);
     cr_assert_eq(mon_le32(p + 8), 4, "saved as version 4");
     free(p);
     cr_assert_eq(mon_store_load(again, path, err, sizeof(err)), 0, "%s", err);
