@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The warren rules against the labelled corpus (tests/verdict/): a small
 # fixed-seed corpus (100 scenarios of 15 minutes, seed 5, neither the
 # training seed nor the held-out ones make bench reports) is simulated
