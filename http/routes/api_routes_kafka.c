@@ -240,7 +240,7 @@ static cJSON *status_json(const api_routes_kafka_t *rk,
                           const char *group, int all) {
     cJSON *st = cJSON_CreateObject();
     cJSON *parts = cJSON_CreateArray();
-    const mon_part_eval_t *decider = NULL;
+    const mon_part_eval_t *decider = mon_group_eval_decider(ev);
     char expl[512] = "";
     int64_t since = -1;
 
@@ -251,8 +251,6 @@ static cJSON *status_json(const api_routes_kafka_t *rk,
     api_json_add_float(st, "complete", ev->rollup.complete);
     for (size_t i = 0; i < ev->count; i++) {
         const mon_part_eval_t *pe = &ev->parts[i];
-        if (!decider && ev_group_status_of(pe->result.status) == ev->status)
-            decider = pe;
         if (all || pe->result.status != EV_OK)
             cJSON_AddItemToArray(parts, partition_json(pe));
     }

@@ -402,22 +402,6 @@ static void advance(replay_t *rp, int64_t t) {
     rp->cur_t = t;
 }
 
-/* The partition that explains a group status: the first at the group's
- * status, or the max-lag one for OK. */
-static const mon_part_eval_t *deciding(const mon_group_eval_t *ev) {
-    size_t i;
-
-    if (!ev->count) return NULL;
-    if (ev->status == EV_OK)
-        return &ev->parts[ev->rollup.maxlag_index >= 0
-                              ? (size_t)ev->rollup.maxlag_index
-                              : 0];
-    for (i = 0; i < ev->count; i++)
-        if (ev_group_status_of(ev->parts[i].result.status) == ev->status)
-            return &ev->parts[i];
-    return &ev->parts[0];
-}
-
 /* Failures read "FILE:LINE: expected X, got Y (rule R ...): subject". */
 static void check_expect(replay_t *rp, const mon_trace_event_t *te) {
     const mon_group_eval_t *ev = &rp->ev;
@@ -430,7 +414,7 @@ static void check_expect(replay_t *rp, const mon_trace_event_t *te) {
     rp->stats->expects++;
     if (ev->status != te->status) {
         rp->stats->mismatches++;
-        d = deciding(ev);
+        d = mon_group_eval_decider(ev);
         if (!d)
             fprintf(f,
                     "%s:%lu: expected %s, got %s (rule none: %s): group "

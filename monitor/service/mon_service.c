@@ -325,11 +325,9 @@ static void change(mon_service_t *svc, const mon_query_change_t *c) {
 static void transition(mon_service_t *svc, const mon_group_eval_t *ev,
                        ev_status_t prev) {
     char why[256] = "";
-    for (size_t i = 0; i < ev->count; i++)
-        if (ev->parts[i].result.status != EV_OK) {
-            ev_explain(&ev->parts[i].result, why, sizeof(why));
-            break;
-        }
+    const mon_part_eval_t *decider = mon_group_eval_decider(ev);
+    if (decider && ev->status != EV_OK)
+        ev_explain(&decider->result, why, sizeof(why));
     mon_log_kv(MON_LOG_INFO,
                MON_LOG_FIELDS(MON_LF_STR("cluster", ev->cluster),
                               MON_LF_STR("group", ev->group),

@@ -1416,6 +1416,21 @@ void mon_group_eval_free(mon_group_eval_t *ev) {
     memset(ev, 0, sizeof(*ev));
 }
 
+const mon_part_eval_t *mon_group_eval_decider(const mon_group_eval_t *ev) {
+    size_t i;
+
+    if (!ev->count) return NULL;
+    if (ev->status == EV_OK)
+        return &ev->parts[ev->rollup.maxlag_index >= 0 &&
+                                  (size_t)ev->rollup.maxlag_index < ev->count
+                              ? (size_t)ev->rollup.maxlag_index
+                              : 0];
+    for (i = 0; i < ev->count; i++)
+        if (ev_group_status_of(ev->parts[i].result.status) == ev->status)
+            return &ev->parts[i];
+    return &ev->parts[0];
+}
+
 int mon_store_foreach_eval(mon_store_t *st, int64_t now_ms,
                            const ev_params_t *p, mon_store_eval_cb cb,
                            void *arg) {

@@ -100,4 +100,9 @@ void mon_group_detail_free(mon_group_detail_t *d);
 /* Frees the buffers of *ev and zeroes it; NULL is fine. */
 void mon_group_eval_free(mon_group_eval_t *ev);
 
+/* The partition that explains a group's status: the first whose status
+ * gives the group's (ev_group_status_of), or the max-lag one for OK; NULL
+ * for a group without partitions. */
+const mon_part_eval_t *mon_group_eval_decider(const mon_group_eval_t *ev);
+
 #endif

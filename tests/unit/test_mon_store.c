@@ -1196,3 +1196,36 @@ Test(mon_store, if_changed_commit_of_the_newest_offset_is_dropped) {
         MON_STORE_STORED);
     mon_store_destroy(st);
 }
+
+/* The group's explanation comes from a partition at the group's status:
+ * a stalled partition after a falling-behind one explains an ERR group
+ * (the first non-OK partition, WARN, explained it in the status log). */
+Test(mon_store, the_decider_is_the_first_partition_at_the_group_status) {
+    mon_part_eval_t parts[3] = {
+        {.partition = 0}, {.partition = 1}, {.partition = 2}};
+    mon_group_eval_t ev = {.parts = parts, .count = 3};
+
+    parts[0].result.status = EV_OK;
+    parts[0].result.current_lag = 5;
+    parts[1].result.status = EV_WARN;
+    parts[1].result.current_lag = 900;
+    parts[2].result.status = EV_STALL;
+    parts[2].result.current_lag = 40;
+    ev_group_init(&ev.rollup);
+    for (int i = 0; i < 3; i++)
+        ev_group_add(&ev.rollup, &parts[i].result, i);
+    ev.status = ev.rollup.status;
+    cr_assert_eq(ev.status, EV_ERR);
+    cr_assert_eq(mon_group_eval_decider(&ev), &parts[2]);
+    /* an OK group is explained by its max-lag partition */
+    parts[1].result.status = EV_OK;
+    parts[2].result.status = EV_OK;
+    ev_group_init(&ev.rollup);
+    for (int i = 0; i < 3; i++)
+        ev_group_add(&ev.rollup, &parts[i].result, i);
+    ev.status = ev.rollup.status;
+    cr_assert_eq(ev.status, EV_OK);
+    cr_assert_eq(mon_group_eval_decider(&ev), &parts[1]);
+    ev.count = 0;
+    cr_assert_null(mon_group_eval_decider(&ev));
+}
