@@ -144,8 +144,11 @@ export function mountGroup(main, model, cluster, group, params) {
     st.lagCode = lag.status;
     if (lag.body && lag.body.status) {
       st.lag = lag.body.status;
+      // Also once the ticks made the group live: a tick carries no
+      // explanation, since or partition status, and the model keeps
+      // them only from a body that agrees with the live status.
       const mg = model.get(cluster, group);
-      if (mg && !mg.live) model.applyStatusObject(mg, st.lag);
+      if (mg) model.applyStatusObject(mg, st.lag);
     }
     if (lag.status === 404) {
       st.window = null;
@@ -226,12 +229,18 @@ export function mountGroup(main, model, cluster, group, params) {
   }
 
   // ---- rendering ----
+  // The live status (ticks and status events) when there is one, with
+  // what only the page's own /lag body has (explanation, since, the
+  // partition status behind an ERR) while that body agrees with it.
   function liveStatus() {
     const g = model.get(cluster, group) || g0;
     if (g.live || !st.lag) {
-      return { status: g.status, kind: g.kind, since: g.since,
-        explanation: g.explanation, totallag: g.totallag,
-        maxTimeLag: g.maxTimeLag };
+      const own = st.lag && st.lag.status === g.status ? st.lag : null;
+      return { status: g.status,
+        kind: g.kind || (own ? errKind(own.partitions) : ''),
+        since: g.since ?? (own ? own.since : null),
+        explanation: g.explanation || (own ? own.explanation || '' : ''),
+        totallag: g.totallag, maxTimeLag: g.maxTimeLag };
     }
     return { status: st.lag.status, kind: errKind(st.lag.partitions),
       since: st.lag.since, explanation: st.lag.explanation,
@@ -366,7 +375,7 @@ export function mountGroup(main, model, cluster, group, params) {
       h('td', { 'data-label': 'Owner / client', class: 'owner' },
         h('span', null, p.client_id || '—'),
         p.owner ? h('span', { class: 'muted small' }, p.owner) : null),
-      h('td', { 'data-label': 'Status' }, badge(p.status)),
+      h('td', { 'data-label': 'Status', class: 'pstatus' }, badge(p.status)),
       h('td', { 'data-label': 'Rule' }, fmtRule(p.rule)),
       h('td', { 'data-label': 'Current lag', class: 'num' },
         fmtInt(p.current_lag)),

@@ -455,6 +455,57 @@ try {
     }
   });
 
+  await check('a group page opened by its link keeps its explanation, ' +
+    'since and status label past two ticks', async () => {
+    // The link every alert carries opens the group page first, before
+    // the model knows the group; the first ticks must not blank what the
+    // page fetched itself. Every rendering of the head is recorded in the
+    // page (with the tick count it was drawn at), so a blank one between
+    // two polls is not missed.
+    const c = await browser.newContext(DESKTOP);
+    await c.addInitScript(() => {
+      window.__heads = [];
+      const record = () => {
+        const box = document.querySelector('.gstatus');
+        const expl = document.getElementById('explanation');
+        const since = document.querySelector('.facts dd');
+        if (!box || !expl || !since) return;
+        const h = { ticks: window.warren ? window.warren.model.ticks : 0,
+          status: box.dataset.status,
+          word: box.querySelector('.badge-word')?.textContent || '',
+          expl: expl.textContent.trim(), since: since.textContent };
+        const last = window.__heads[window.__heads.length - 1];
+        if (!last || last.ticks !== h.ticks || last.word !== h.word ||
+            last.expl !== h.expl || last.since !== h.since) {
+          window.__heads.push(h);
+        }
+      };
+      new MutationObserver(record).observe(document, { subtree: true,
+        childList: true, characterData: true, attributes: true });
+    });
+    const p = await c.newPage();
+    watch(p, 'direct-link');
+    await p.goto(`${BASE}/#/clusters/local/groups/audit`);
+    const full = (h) => h.status === 'ERR' && h.word === 'stalled' &&
+      /stalled/.test(h.expl) && /\d/.test(h.since);
+    await p.waitForFunction(() => window.__heads.some((h) =>
+      h.word === 'stalled' && /stalled/.test(h.expl) && /\d/.test(h.since)),
+    null, { timeout: 20000 });
+    const t0 = await p.evaluate(() => window.warren.model.ticks);
+    // Two evaluation passes (tick events) after the page had it all, and
+    // the head drawn after the second.
+    await p.waitForFunction((t) => window.__heads.some((h) =>
+      h.ticks >= t + 2), t0, { timeout: 40000 });
+    const heads = await p.evaluate(() => window.__heads);
+    const first = heads.findIndex(full);
+    const lost = heads.slice(first).filter((h) => !full(h));
+    assert(!lost.length, `after tick ${lost.length && lost[0].ticks} the ` +
+      `head shows "${lost.length && lost[0].word}", explanation ` +
+      `"${lost.length && lost[0].expl}", since "${lost.length &&
+        lost[0].since}"`);
+    await c.close();
+  });
+
   await check('theme toggle switches between light and dark', async () => {
     const bg0 = await page.evaluate(() => getComputedStyle(document.body)
       .backgroundColor);
@@ -579,6 +630,30 @@ try {
           .scrollWidth - window.innerWidth);
         assert(over2 <= 0, `${suffix}: group page is ${over2}px too wide`);
         await shoot(p, `group-${suffix}.png`, true);
+        // Every partition's status badge is whole: inside its cell and
+        // inside the table's scroll box, its word not cut (the longest
+        // word, "falling behind", is the WARN group's).
+        for (const grp of ['audit', 'analytics']) {
+          await p.goto(`${BASE}/#/clusters/local/groups/${grp}`);
+          await p.waitForSelector('#partitions tbody tr[data-key] .badge',
+            { timeout: 15000 });
+          const cut = await p.$$eval('#partitions tbody .badge', (bs) =>
+            bs.map((b) => {
+              const r = b.getBoundingClientRect();
+              const td = b.closest('td').getBoundingClientRect();
+              const wrap = b.closest('.table-wrap').getBoundingClientRect();
+              const w = b.querySelector('.badge-word');
+              const bad = r.left < td.left - 0.5 || r.right > td.right + 0.5 ||
+                r.left < wrap.left - 0.5 || r.right > wrap.right + 0.5 ||
+                w.scrollWidth > w.clientWidth + 0.5 ||
+                b.scrollWidth > b.clientWidth + 0.5;
+              return bad ? `${w.textContent} ${Math.round(r.left)}-` +
+                `${Math.round(r.right)} in ${Math.round(td.left)}-` +
+                `${Math.round(td.right)}` : '';
+            }).filter(Boolean));
+          assert(!cut.length, `${suffix}: ${grp}'s partition badges are ` +
+            `clipped: ${cut.join('; ')}`);
+        }
         await c.close();
       }
     });
