@@ -50,7 +50,7 @@ finish() { # script name
 # Exits the script when it does not start.
 start_kafka_mock() { # kafka_mock options...
     mkfifo "$tmp/mock.cmd"
-    "${KAFKA_MOCK:-build/default/helpers/kafka_mock}" "$@" <"$tmp/mock.cmd" \
+    "${KAFKA_MOCK:-${BUILD:-build/default}/helpers/kafka_mock}" "$@" <"$tmp/mock.cmd" \
         >"$tmp/mock.out" 2>"$tmp/mock.err" &
     mpid=$!
     exec 3>"$tmp/mock.cmd"

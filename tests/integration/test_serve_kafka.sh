@@ -8,7 +8,7 @@
 set -u
 BUILD=${BUILD:-build/default}
 BIN=${WARREN_BIN:-$BUILD/warren}
-MOCK=${KAFKA_MOCK:-build/default/helpers/kafka_mock}
+MOCK=${KAFKA_MOCK:-$BUILD/helpers/kafka_mock}
 tmp=$(mktemp -d)
 fails=0
 mpid=""
