@@ -348,6 +348,7 @@ export class Model {
     } catch (e) {
       return;
     }
+    const before = `${this.silences.state}/${this.silences.sig}`;
     if (r.status === 404 || r.status === 405) {
       this.silences = { state: 'absent', list: [], at: Date.now(), sig: '' };
     } else if (r.ok && r.body && Array.isArray(r.body.silences)) {
@@ -358,7 +359,10 @@ export class Model {
     } else {
       return;
     }
-    this.changed();
+    // Views repaint only when something about the silences changed.
+    if (`${this.silences.state}/${this.silences.sig}` !== before) {
+      this.changed();
+    }
   }
 
   // Silences in effect now.
