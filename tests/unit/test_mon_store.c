@@ -1229,3 +1229,36 @@ Test(mon_store, the_decider_is_the_first_partition_at_the_group_status) {
     ev.count = 0;
     cr_assert_null(mon_group_eval_decider(&ev));
 }
+
+/* An upgrade keeps the state of the release before the evidence: the
+ * windows and the log places load, the evidence starts empty, the next
+ * save writes version 4 and reads back the same. */
+Test(mon_store, reads_a_version_3_snapshot_with_places_without_evidence) {
+    mon_store_t *st = store_default(), *again = store_default();
+    mon_group_detail_t d = {0};
+    char err[256] = "", path[128];
+    size_t len;
+
+    cr_assert_eq(mon_store_load(st, "tests/data/state-v3/store.snapshot", err,
+                                sizeof(err)),
+                 0, "%s", err);
+    cr_assert_eq(mon_store_group_detail(st, "local", "billing", 0, &d), 0);
+    cr_assert_gt(d.count, 0);
+    cr_assert_gt(d.parts[0].entry_count, 1, "billing's window is back");
+    mon_group_detail_free(&d);
+    int32_t places = mon_store_position_count(mon_store_cluster(st, "local"));
+    cr_assert_gt(places, 0, "the log places are back");
+    tmp_path(path, sizeof(path));
+    cr_assert_eq(mon_store_save(st, path, err, sizeof(err)), 0, "%s", err);
+    unsigned char *p = slurp(path, &len);
+    cr_assert_eq(mon_le32(p + 8), 4, "saved as version 4");
+    free(p);
+    cr_assert_eq(mon_store_load(again, path, err, sizeof(err)), 0, "%s", err);
+    same_group(st, again, "billing");
+    same_group(st, again, "audit");
+    cr_assert_eq(mon_store_position_count(mon_store_cluster(again, "local")),
+                 places);
+    unlink(path);
+    mon_store_destroy(st);
+    mon_store_destroy(again);
+}
