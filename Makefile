@@ -320,24 +320,26 @@ test: deps format-check shellcheck test-programs
 check: deps format-check shellcheck test-programs
 	@BUILD=$(BUILD) CRIT_BUILD=$(CRIT_BUILD) sh tests/run.sh --quick
 
-# Every program the test runs need.
+# Every program the test runs need, built one job per CPU unless make was
+# given -j itself.
+PAR_JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 1))
 test-programs:
-	@$(MAKE) --no-print-directory warren $(HELPER_BIN) $(STRESS_BIN) $(FUZZ_BINS) \
-	  $(VERDICT_BIN)
+	@$(MAKE) --no-print-directory $(PAR_JOBS) warren $(HELPER_BIN) \
+	  $(STRESS_BIN) $(FUZZ_BINS) $(VERDICT_BIN)
 ifeq ($(SANITIZE),thread)
-	@$(MAKE) --no-print-directory SANITIZE= warren \
+	@$(MAKE) --no-print-directory $(PAR_JOBS) SANITIZE= warren \
 	  $(subst build/thread,build/default,$(UNIT_BIN) $(INTEG_BIN) $(HELPER_BIN))
 else
-	@$(MAKE) --no-print-directory $(UNIT_BIN) $(INTEG_BIN)
+	@$(MAKE) --no-print-directory $(PAR_JOBS) $(UNIT_BIN) $(INTEG_BIN)
 endif
 
 bench: deps
-	@$(MAKE) --no-print-directory warren $(BENCH_BIN) $(HELPER_BIN) \
+	@$(MAKE) --no-print-directory $(PAR_JOBS) warren $(BENCH_BIN) $(HELPER_BIN) \
 	  $(VERDICT_BIN)
 	@BUILD=$(BUILD) sh tests/bench.sh
 
 run: deps-build
-	@$(MAKE) --no-print-directory warren
+	@$(MAKE) --no-print-directory $(PAR_JOBS) warren
 	./warren serve --demo
 
 # ---- Tooling ----------------------------------------------------------
