@@ -23,9 +23,9 @@ check "  and the committed Makefile, sources and LICENSE" \
       [ -f "$src/LICENSE" ] && [ ! -e "$src/.git" ]; echo $?)"
 # The version header of a build from the tarball (one object, no git),
 # a plain build whatever make the suite runs under (make SANITIZE=address
-# test hands its variables down through MAKEFLAGS).
+# test hands SANITIZE down through MAKEFLAGS and the environment).
 echo "9.9.9-test" >"$src/VERSION"
-env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SANITIZE \
     make -s -C "$src" build/default/monitor/base/mon_version.o \
     >"$tmp/build.out" 2>&1
 check "a build from it compiles the version" $?
