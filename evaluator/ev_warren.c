@@ -503,15 +503,18 @@ void ev_warren_decide(const ev_params_t *p, const ev_window_t *win,
     /* 3: warming up */
     need = (unsigned)intervals > EV_WARREN_MIN_COMMITS ? (unsigned)intervals
                                                        : EV_WARREN_MIN_COMMITS;
+    /* warming up reports complete < 1: the share of the evidence held */
     if (n < need) {
         ev_decide(out, EV_OK, EV_RULE_WARMING_UP, (int64_t)n, (int64_t)need);
         out->index = 0;
+        out->complete = (double)n / need;
         return;
     }
     if (nh < 2 || head_at_idx(heads, nh - 1)->timestamp_ms <=
                       head_at_idx(heads, 0)->timestamp_ms) {
         ev_decide(out, EV_OK, EV_RULE_WARMING_UP, (int64_t)nh, 2);
         out->index = 1;
+        out->complete = nh >= 1 ? 0.5 : 0.0;
         return;
     }
     /* 4: caught up */

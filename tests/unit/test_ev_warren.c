@@ -276,6 +276,8 @@ Test(ev_warren, small_intervals_still_need_three_commits) {
     eval(&m, 2, m.end, &r);
     ASSERT_VERDICT(r, EV_OK, EV_RULE_WARMING_UP);
     cr_assert_eq(r.right, EV_WARREN_MIN_COMMITS);
+    /* a full window of 2 is still short of the evidence: complete < 1 */
+    cr_assert(r.complete < 1.0, "complete %f", r.complete);
 }
 
 Test(ev_warren, one_head_sample_is_warming_up) {
@@ -290,6 +292,8 @@ Test(ev_warren, one_head_sample_is_warming_up) {
     cr_assert_eq(r.index, 1);
     cr_assert_eq(r.left, 1);
     cr_assert_eq(r.right, 2);
+    /* the window is full, the head evidence is not: complete < 1 */
+    cr_assert(r.complete < 1.0, "complete %f", r.complete);
 }
 
 /* ---- caught up, keeping up, draining ---- */
