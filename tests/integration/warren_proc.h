@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -91,10 +92,15 @@ static char *wp_read_file(const char *path, size_t *len) {
 }
 
 /* Runs warren with argv (NULL-terminated, without the binary), stderr and
- * stdout to `log`, without waiting. */
+ * stdout to `log`, without waiting. The daemon is killed when the test
+ * process dies, so a failed assertion (which ends the test's process
+ * before wp_stop) leaves no daemon behind. */
 static pid_t wp_spawn(char *const *args, const char *log) {
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(127); /* the test already ended */
         int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (fd >= 0) {
             dup2(fd, 1);
