@@ -126,7 +126,8 @@ $(BUILD)/tests/%: tests/integration/%.c $(ALL_LIBS) $(FLAGS_STAMP)
 # The broker CLI in-process: its objects (in no library) linked with
 # bc_producer_new wrapped, so a producer that cannot be created can be
 # simulated (tests/unit/test_mon_cli_broker.c).
-CLI_BROKER_OBJ := $(call obj,$(wildcard monitor/cmd/mon_cli_broker*.c))
+CLI_BROKER_OBJ := $(call obj,$(wildcard monitor/cmd/mon_cli_broker*.c) \
+                            monitor/cmd/mon_cli_opt.c)
 $(BUILD)/tests/test_mon_cli_broker: tests/unit/test_mon_cli_broker.c \
                                     $(CLI_BROKER_OBJ) $(ALL_LIBS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)

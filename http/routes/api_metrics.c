@@ -182,8 +182,10 @@ size_t api_metrics_text_len(const api_metrics_text_t *t) {
     return t->total;
 }
 
-size_t api_metrics_text_read(const api_metrics_text_t *t, size_t off, char *buf,
-                             size_t n) {
+/* Copies up to n bytes from offset off into buf; returns the count (0 at
+ * the end). */
+static size_t api_metrics_text_read(const api_metrics_text_t *t, size_t off,
+                                    char *buf, size_t n) {
     size_t done = 0;
     for (int f = 0; f < F__COUNT && done < n; f++) {
         const sbuf_t *seg[2] = {&t->head[f], &t->body[f]};

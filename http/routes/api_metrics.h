@@ -55,11 +55,6 @@ api_metrics_text_t *api_metrics_render(api_metrics_t *m, int64_t wall_ms);
 /* Its length in bytes. */
 size_t api_metrics_text_len(const api_metrics_text_t *t);
 
-/* Copies up to n bytes from offset off into buf; returns the count (0 at
- * the end). */
-size_t api_metrics_text_read(const api_metrics_text_t *t, size_t off, char *buf,
-                             size_t n);
-
 /* Gives t back to m: kept as the spare for the next scrape when there is
  * none, else freed. NULL is fine. */
 void api_metrics_text_release(api_metrics_t *m, api_metrics_text_t *t);

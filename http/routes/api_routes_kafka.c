@@ -137,7 +137,9 @@ static void cache_put(api_routes_kafka_t *rk, const char *key,
     pthread_mutex_unlock(&rk->cache_lock);
 }
 
-void api_routes_kafka_flush(api_routes_kafka_t *rk) {
+/* Drops every cached evaluation (e.g. after a snapshot load). Any
+ * thread. */
+static void api_routes_kafka_flush(api_routes_kafka_t *rk) {
     pthread_mutex_lock(&rk->cache_lock);
     cache_drop(rk, 0, NULL, NULL, 1);
     pthread_mutex_unlock(&rk->cache_lock);

@@ -62,8 +62,4 @@ void api_routes_kafka_destroy(api_routes_kafka_t *rk);
 int api_routes_kafka_register(api_routes_kafka_t *rk, api_server_t *srv,
                               char *errstr, size_t errstr_size);
 
-/* Drops every cached evaluation (e.g. after a snapshot load). Any
- * thread. */
-void api_routes_kafka_flush(api_routes_kafka_t *rk);
-
 #endif

@@ -262,10 +262,6 @@ api_sse_hub_t *api_server_events(api_server_t *srv) {
     return srv->hub;
 }
 
-const api_config_t *api_server_config(const api_server_t *srv) {
-    return &srv->cfg;
-}
-
 int api_server_port(const api_server_t *srv) {
     return srv->listen_fd >= 0 || srv->started ? srv->port : 0;
 }

@@ -142,9 +142,6 @@ int api_server_is_ready(const api_server_t *srv);
  * by the server; valid until api_server_destroy. */
 api_sse_hub_t *api_server_events(api_server_t *srv);
 
-/* The configuration in effect (defaults filled in), owned by srv. */
-const api_config_t *api_server_config(const api_server_t *srv);
-
 /* Graceful stop: stops accepting, ends SSE streams, waits up to grace_ms
  * for requests in flight to finish, then stops the pool (closing what is
  * left). Idempotent; no-op when not started. */

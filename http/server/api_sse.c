@@ -196,16 +196,6 @@ size_t api_sse_hub_clients(api_sse_hub_t *hub) {
     return hub ? atomic_load(&hub->live) : 0;
 }
 
-int api_sse_hub_wait_idle(api_sse_hub_t *hub, int64_t timeout_ms) {
-    int64_t waited = 0;
-    while (api_sse_hub_clients(hub) > 0) {
-        if (waited >= timeout_ms) return -1;
-        mon_clock_sleep_ms(5);
-        waited += 5;
-    }
-    return 0;
-}
-
 void api_sse_hub_destroy(api_sse_hub_t *hub) {
     if (!hub) return;
     api_sse_hub_close(hub);

@@ -48,10 +48,6 @@ void api_sse_hub_close(api_sse_hub_t *hub);
 /* Streams not yet released by libmicrohttpd. Any thread, lock-free. */
 size_t api_sse_hub_clients(api_sse_hub_t *hub);
 
-/* Waits until api_sse_hub_clients() is 0 or timeout_ms passed. Returns 0
- * when idle, -1 on timeout. */
-int api_sse_hub_wait_idle(api_sse_hub_t *hub, int64_t timeout_ms);
-
 /* Stops the heartbeat thread and frees the hub; NULL is fine. Call only
  * after the daemon that served the streams has stopped (every stream has
  * been released). */

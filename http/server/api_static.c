@@ -53,7 +53,9 @@ void api_static_destroy(api_static_t *st) {
     free(st);
 }
 
-const char *api_static_content_type(const char *name) {
+/* Content type for a file name by extension: html, css, js, json, svg,
+ * png, ico, woff2, txt, map; "text/plain; charset=utf-8" otherwise. */
+static const char *api_static_content_type(const char *name) {
     static const struct {
         const char *ext;
         const char *type;
@@ -107,8 +109,11 @@ static int inside_root(const api_static_t *st, const char *real) {
     return real[st->root_len] == '/' || real[st->root_len] == '\0';
 }
 
-int api_static_resolve(const api_static_t *st, const char *rel, char *out,
-                       size_t out_size) {
+/* Resolves rel (decoded, relative to the root, "" = the root) to the real
+ * path of a file inside the root, written to out. Returns 0, or -1 when
+ * refused (traversal, hidden, not inside, not a regular file, missing). */
+static int api_static_resolve(const api_static_t *st, const char *rel,
+                              char *out, size_t out_size) {
     char joined[PATH_MAX];
     char real[PATH_MAX];
     struct stat sb;

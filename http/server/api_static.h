@@ -30,17 +30,8 @@ api_static_t *api_static_new(const char *root, char *errstr,
 /* Frees the handle; NULL is fine. */
 void api_static_destroy(api_static_t *st);
 
-/* Content type for a file name by extension: html, css, js, json, svg,
- * png, ico, woff2, txt, map; "text/plain; charset=utf-8" otherwise. */
-const char *api_static_content_type(const char *name);
-
-/* Resolves rel (decoded, relative to the root, "" = the root) to the real
- * path of a file inside the root, written to out. Returns 0, or -1 when
- * refused (traversal, hidden, not inside, not a regular file, missing). */
-int api_static_resolve(const api_static_t *st, const char *rel, char *out,
-                       size_t out_size);
-
-/* Responds to req with the file rel (see api_static_resolve), or a 404
+/* Responds to req with the file rel (inside the root; traversal, hidden
+ * files, symlinks out and non-regular files are refused), or a 404
  * JSON error. Any pool thread; no lock. */
 void api_static_serve(const api_static_t *st, api_req_t *req, const char *rel);
 

@@ -36,7 +36,7 @@ static uint32_t crc32_ieee(const void *data, size_t n) {
     return c ^ 0xffffffffu;
 }
 
-uint16_t mon_le16(const void *p) {
+static uint16_t le16(const void *p) {
     const unsigned char *c = p;
     return (uint16_t)(c[0] | c[1] << 8);
 }
@@ -47,7 +47,7 @@ uint32_t mon_le32(const void *p) {
            (uint32_t)c[3] << 24;
 }
 
-uint64_t mon_le64(const void *p) {
+static uint64_t le64(const void *p) {
     const unsigned char *c = p;
     return (uint64_t)mon_le32(c) | (uint64_t)mon_le32(c + 4) << 32;
 }
@@ -58,7 +58,7 @@ void mon_put_le32(void *p, uint32_t v) {
         c[i] = (unsigned char)(v >> (8 * i));
 }
 
-void mon_put_le64(void *p, uint64_t v) {
+static void put_le64(void *p, uint64_t v) {
     mon_put_le32(p, (uint32_t)v);
     mon_put_le32((unsigned char *)p + 4, (uint32_t)(v >> 32));
 }
@@ -88,7 +88,7 @@ void mon_wbuf_u32(mon_wbuf_t *b, uint32_t v) {
 
 void mon_wbuf_u64(mon_wbuf_t *b, uint64_t v) {
     unsigned char x[8];
-    mon_put_le64(x, v);
+    put_le64(x, v);
     mon_wbuf_put(b, x, 8);
 }
 
@@ -153,7 +153,7 @@ int mon_rbuf_u8(mon_rbuf_t *r, uint8_t *v, const char *what) {
 
 int mon_rbuf_u16(mon_rbuf_t *r, uint16_t *v, const char *what) {
     if (mon_rbuf_need(r, 2, what) < 0) return -1;
-    *v = mon_le16(r->p + r->pos);
+    *v = le16(r->p + r->pos);
     r->pos += 2;
     return 0;
 }
@@ -167,7 +167,7 @@ int mon_rbuf_u32(mon_rbuf_t *r, uint32_t *v, const char *what) {
 
 int mon_rbuf_i64(mon_rbuf_t *r, int64_t *v, const char *what) {
     if (mon_rbuf_need(r, 8, what) < 0) return -1;
-    *v = (int64_t)mon_le64(r->p + r->pos);
+    *v = (int64_t)le64(r->p + r->pos);
     r->pos += 8;
     return 0;
 }
@@ -241,7 +241,7 @@ void mon_state_header(unsigned char hdr[MON_STATE_HEADER_SIZE],
     memset(hdr, 0, MON_STATE_HEADER_SIZE);
     memcpy(hdr, magic, strnlen(magic, 8));
     mon_put_le32(hdr + 8, version);
-    mon_put_le64(hdr + 16, blen);
+    put_le64(hdr + 16, blen);
     mon_put_le32(hdr + 24, bc_crc32c(0, body, blen));
     mon_put_le32(hdr + 28, bc_crc32c(0, hdr, 28));
 }
@@ -299,7 +299,7 @@ mon_state_kind_t mon_state_check(const void *data, size_t len,
         mon_rbuf_fail(&r, 28, "header checksum mismatch (corrupt header)");
         return MON_STATE_BAD;
     }
-    uint64_t blen = mon_le64(p + 16);
+    uint64_t blen = le64(p + 16);
     if (append_only ? blen != 0 : blen != len - MON_STATE_HEADER_SIZE) {
         mon_rbuf_fail(&r, 16, "body length does not match the file size");
         return MON_STATE_BAD;

@@ -49,12 +49,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Little-endian loads and stores of 16/32/64-bit integers at p. */
-uint16_t mon_le16(const void *p);
+/* Little-endian load and store of a 32-bit integer at p. */
 uint32_t mon_le32(const void *p);
-uint64_t mon_le64(const void *p);
 void mon_put_le32(void *p, uint32_t v);
-void mon_put_le64(void *p, uint64_t v);
 
 #define MON_STATE_HEADER_SIZE 32
 #define MON_STATE_MAGIC_STORE "WRNSTORE"

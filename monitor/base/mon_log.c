@@ -274,7 +274,8 @@ static mon_log_level_t clamp(mon_log_level_t level) {
                                                           : level;
 }
 
-void mon_logv(mon_log_level_t level, const char *fmt, va_list ap) {
+/* mon_log with a va_list. */
+static void mon_logv(mon_log_level_t level, const char *fmt, va_list ap) {
     char msg[MSG_MAX];
     level = clamp(level);
     if (!mon_log_enabled(level)) return;

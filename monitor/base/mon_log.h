@@ -83,10 +83,6 @@ int mon_log_enabled(mon_log_level_t level);
 void mon_log(mon_log_level_t level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* mon_log with a va_list. */
-void mon_logv(mon_log_level_t level, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
-
 /* ---- structured fields ---- */
 
 typedef enum mon_log_field_kind_e {

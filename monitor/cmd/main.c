@@ -5,6 +5,7 @@
 
 #include "monitor/base/mon_version.h"
 #include "monitor/cmd/mon_cli.h"
+#include "monitor/cmd/mon_cli_opt.h"
 #include "monitor/sources/mon_source_kafka_proc.h"
 
 typedef struct cmd_s {
@@ -26,6 +27,17 @@ static const cmd_t cmds[] = {
      "list the configuration keys (--man: warren.ini(5))"},
 };
 
+/* Hidden: the child process of a Kafka cluster's client, started by
+ * serve with its channel as fd 3 (mon_source_kafka_proc.h). No options. */
+static int cmd_kafka_client(int argc, char **argv) {
+    static const mon_cli_cmd_t cmd = {
+        MON_SOURCE_KAFKA_CHILD_CMD, NULL,
+        "(started by warren serve, with its channel as fd 3)", 0};
+    int n = mon_cli_parse(&cmd, NULL, 0, argc, argv, NULL, 0);
+    if (n < 0) return mon_cli_exit(n);
+    return mon_source_kafka_child_main(3);
+}
+
 static void usage(FILE *out) {
     fprintf(out, "usage: warren <command> [options]\n\n"
                  "Consumer-lag monitor for Apache Kafka.\n\ncommands:\n");
@@ -46,9 +58,8 @@ int main(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
-    /* hidden: the child process of a Kafka cluster's client */
     if (!strcmp(argv[1], MON_SOURCE_KAFKA_CHILD_CMD))
-        return mon_source_kafka_child_main(3);
+        return cmd_kafka_client(argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         if (!strcmp(argv[1], cmds[i].name))
             return cmds[i].run(argc - 1, argv + 1);

@@ -2,8 +2,9 @@
 /* mon_cli: the subcommands of the warren binary.
  *
  * main() only dispatches: each subcommand lives in its own mon_cli_<name>.c,
- * parses its own options (usage on stderr and exit 2 for a bad one) and
- * returns the process exit code: 0 success, 1 a check failed, 2 bad input.
+ * describes its options in a table for mon_cli_parse (mon_cli_opt.h: one
+ * line on stderr and exit 2 for a bad one) and returns the process exit
+ * code: 0 success, 1 a check failed, 2 bad input.
  */
 #ifndef MON_CLI_H
 #define MON_CLI_H

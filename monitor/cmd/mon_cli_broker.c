@@ -3,19 +3,17 @@
  * broker core.
  *
  * Sub-subcommands live in one table (broker_cmds) so more can be added
- * by appending an entry and a cmd_<name>() function. Each parses its own
- * options, prints results on stdout and returns the exit code: 0 done,
- * 1 an operation failed at run time (I/O), 2 bad input, with exactly one
- * line on stderr saying where and why. Input is validated before anything
- * is written, so bad input never changes what is stored.
+ * by appending an entry and a cmd_<name>() function. Each parses its
+ * options with mon_cli_parse, prints results on stdout and returns the
+ * exit code: 0 done, 1 an operation failed at run time (I/O), 2 bad
+ * input, with exactly one line on stderr saying where and why. Input is
+ * validated before anything is written, so bad input never changes what
+ * is stored.
  */
 #include <errno.h>
-#include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -26,9 +24,11 @@
 #include "broker-core/bc_producer.h"
 #include "broker-core/bc_topic.h"
 #include "monitor/base/mon_clock.h"
+#include "monitor/base/mon_err.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/cmd/mon_cli.h"
 #include "monitor/cmd/mon_cli_broker_groups.h"
+#include "monitor/cmd/mon_cli_opt.h"
 
 typedef struct broker_cmd_s {
     const char *name;
@@ -43,21 +43,27 @@ static int cmd_topics(int argc, char **argv);
 static int cmd_maintain(int argc, char **argv);
 static int cmd_repair(int argc, char **argv);
 
+#define PRODUCE_USAGE                                                          \
+    "--data-dir D --topic T [--partitions N] "                                 \
+    "[--partitioner sticky|roundrobin] [--acks 0|1|all] [--durable] "          \
+    "[--config key=value]..."
+#define PARTITION_USAGE "--partitions N KEY..."
+#define TOPICS_USAGE "--data-dir D [--format text|json]"
+#define MAINTAIN_USAGE "--data-dir D"
+#define REPAIR_USAGE "--data-dir D [--format text|json]"
+
 static const broker_cmd_t broker_cmds[] = {
-    {"produce", cmd_produce,
-     "--data-dir D --topic T [--partitions N] "
-     "[--partitioner sticky|roundrobin] [--acks 0|1|all] [--durable] "
-     "[--config key=value]...",
+    {"produce", cmd_produce, PRODUCE_USAGE,
      "append stdin lines (key<TAB>value or value) to a topic"},
-    {"partition", cmd_partition, "--partitions N KEY...",
+    {"partition", cmd_partition, PARTITION_USAGE,
      "print the partition Kafka's key partitioner gives each key"},
-    {"topics", cmd_topics, "--data-dir D [--format text|json]",
+    {"topics", cmd_topics, TOPICS_USAGE,
      "list topics: per partition log start/end, segments, bytes"},
-    {"maintain", cmd_maintain, "--data-dir D",
+    {"maintain", cmd_maintain, MAINTAIN_USAGE,
      "run retention and compaction once"},
-    {"repair", cmd_repair, "--data-dir D [--format text|json]",
+    {"repair", cmd_repair, REPAIR_USAGE,
      "check every segment; cut corrupt logs at their last valid batch"},
-    /* Consumer groups: monitor/mon_cli_broker_groups.c */
+    /* Consumer groups: monitor/cmd/mon_cli_broker_groups.c */
     {"consume", mon_cli_broker_consume,
      "--data-dir D --topic T --group G [--max N] "
      "[--reset earliest|latest|none] [--commit sync|async|auto|none]",
@@ -85,61 +91,41 @@ static void broker_usage(FILE *out) {
                 broker_cmds[i].summary);
 }
 
-static void cmd_usage(const char *name, FILE *out) {
-    const broker_cmd_t *c = find_cmd(name);
-    fprintf(out, "usage: warren broker %s %s\n", name, c ? c->usage : "");
-}
+static const mon_cli_cmd_t produce_cmd = {"broker produce", NULL, PRODUCE_USAGE,
+                                          0};
+static const mon_cli_cmd_t partition_cmd = {"broker partition", NULL,
+                                            PARTITION_USAGE, 0};
+static const mon_cli_cmd_t topics_cmd = {"broker topics", NULL, TOPICS_USAGE,
+                                         0};
+static const mon_cli_cmd_t maintain_cmd = {"broker maintain", NULL,
+                                           MAINTAIN_USAGE, 0};
 
-/* One line on stderr, exit code 2. */
-static int bad_input(const char *cmd, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int bad_input(const char *cmd, const char *fmt, ...) {
-    va_list ap;
-    fprintf(stderr, "warren broker %s: ", cmd);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return 2;
-}
-
-/* Unknown option or missing argument: the line, then usage. */
-static int bad_option(const char *cmd, const char *arg) {
-    fprintf(stderr, "warren broker %s: bad option '%s'\n", cmd,
-            arg ? arg : "?");
-    cmd_usage(cmd, stderr);
-    return 2;
-}
-
-static int parse_int(const char *s, long min, long max, long *out) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > max) return -1;
-    *out = v;
-    return 0;
+/* A run-time failure: one line on stderr, exit code 1. */
+static int failed(const mon_cli_cmd_t *cmd, const char *what) {
+    fprintf(stderr, "warren %s: %s\n", cmd->name, what);
+    return 1;
 }
 
 static void print_msg(void *opaque, const char *msg) {
-    fprintf(stderr, "warren broker %s: %s\n", (const char *)opaque, msg);
+    fprintf(stderr, "warren %s: %s\n", (const char *)opaque, msg);
 }
 
-/* Opens the data dir with `conf` (recovery messages go to stderr); on
+/* Opens the data dir with conf (recovery messages go to stderr); on
  * failure prints one line and returns NULL with *code set (2: bad,
  * unreadable or corrupt data dir, 1: other). */
-static bc_broker_t *open_broker_conf(const char *cmd, const char *dir,
+static bc_broker_t *open_broker_conf(const mon_cli_cmd_t *cmd, const char *dir,
                                      bc_broker_conf_t *conf, int *code) {
-    char err[1024];
+    char err[MON_ERRSTR_SIZE];
     int e = 0;
     conf->msg_fn = print_msg;
-    conf->msg_opaque = (void *)cmd;
+    conf->msg_opaque = (void *)cmd->name;
     bc_broker_t *b =
         bc_broker_open(dir, conf, mon_clock_wall_ms(), &e, err, sizeof(err));
     if (!b) {
         /* A corrupt segment (the message names its .log): say how out. */
         int seg = e == BC_ERR_CORRUPT && strstr(err, ".log: ") &&
                   conf->on_corruption == BC_CORRUPTION_REFUSE;
-        fprintf(stderr, "warren broker %s: %s%s%s%s\n", cmd, err,
+        fprintf(stderr, "warren %s: %s%s%s%s\n", cmd->name, err,
                 seg ? " ('warren broker repair --data-dir " : "",
                 seg ? dir : "",
                 seg ? "' cuts it at its last valid batch)" : "");
@@ -153,14 +139,22 @@ static bc_broker_t *open_broker_conf(const char *cmd, const char *dir,
 }
 
 /* open_broker_conf with the defaults (corruption refused). */
-static bc_broker_t *open_broker(const char *cmd, const char *dir, int create,
-                                int *code) {
+static bc_broker_t *open_broker(const mon_cli_cmd_t *cmd, const char *dir,
+                                int create, int *code) {
     bc_broker_conf_t conf = bc_broker_conf_default();
     conf.create_if_missing = create;
     return open_broker_conf(cmd, dir, &conf, code);
 }
 
 /* ---- produce ---------------------------------------------------------- */
+
+typedef struct produce_opts_s {
+    const char *dir, *topic;
+    int64_t partitions; /* 0: the topic's, or 1 for a new one */
+    int partitioner, acks, durable;
+    bc_log_config_t cfg;
+    int have_config;
+} produce_opts_t;
 
 typedef struct line_s {
     char *key; /* NULL: no key */
@@ -169,123 +163,105 @@ typedef struct line_s {
     size_t value_len;
 } line_t;
 
-static int cmd_produce(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"data-dir", required_argument, NULL, 'd'},
-        {"topic", required_argument, NULL, 't'},
-        {"partitions", required_argument, NULL, 'n'},
-        {"partitioner", required_argument, NULL, 'p'},
-        {"acks", required_argument, NULL, 'a'},
-        {"durable", no_argument, NULL, 'D'},
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    const char *cmd = "produce", *dir = NULL, *topic = NULL;
-    long partitions = 0;
-    int partitioner = BC_PARTITIONER_STICKY, acks = BC_ACKS_ALL;
-    int durable = 0, code = 0, opt;
-    bc_log_config_t cfg = bc_log_config_default();
-    int have_config = 0;
-    char err[1024];
+typedef struct lines_s {
+    line_t *v;
+    size_t n, cap;
+} lines_t;
 
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'd':
-            dir = optarg;
-            break;
-        case 't':
-            topic = optarg;
-            break;
-        case 'n':
-            if (parse_int(optarg, 1, BC_TOPIC_MAX_PARTITIONS, &partitions) < 0)
-                return bad_input(cmd,
-                                 "--partitions '%s': must be an integer in "
-                                 "[1, %d]",
-                                 optarg, BC_TOPIC_MAX_PARTITIONS);
-            break;
-        case 'p':
-            if (!strcmp(optarg, "sticky"))
-                partitioner = BC_PARTITIONER_STICKY;
-            else if (!strcmp(optarg, "roundrobin"))
-                partitioner = BC_PARTITIONER_ROUNDROBIN;
-            else
-                return bad_input(cmd,
-                                 "--partitioner '%s': must be sticky or "
-                                 "roundrobin",
-                                 optarg);
-            break;
-        case 'a':
-            if (!strcmp(optarg, "0"))
-                acks = BC_ACKS_NONE;
-            else if (!strcmp(optarg, "1"))
-                acks = BC_ACKS_LEADER;
-            else if (!strcmp(optarg, "all") || !strcmp(optarg, "-1"))
-                acks = BC_ACKS_ALL;
-            else
-                return bad_input(cmd, "--acks '%s': must be 0, 1 or all",
-                                 optarg);
-            break;
-        case 'D':
-            durable = 1;
-            break;
-        case 'c':
-            if (bc_topic_config_set_kv(&cfg, optarg, err, sizeof(err)) < 0)
-                return bad_input(cmd, "--config: %s", err);
-            have_config = 1;
-            break;
-        case 'h':
-            cmd_usage(cmd, stdout);
-            return 0;
-        default:
-            return bad_option(cmd, argv[optind - 1]);
-        }
+static void lines_free(lines_t *ls) {
+    for (size_t i = 0; i < ls->n; i++) {
+        free(ls->v[i].key);
+        free(ls->v[i].value);
     }
-    if (optind < argc) return bad_option(cmd, argv[optind]);
-    if (!dir) return bad_input(cmd, "--data-dir is required");
-    if (!topic) return bad_input(cmd, "--topic is required");
-    if (bc_topic_name_valid(topic, err, sizeof(err)) < 0)
-        return bad_input(cmd, "--topic: %s", err);
+    free(ls->v);
+    memset(ls, 0, sizeof(*ls));
+}
 
-    bc_broker_t *b = open_broker(cmd, dir, 1, &code);
-    if (!b) return code;
-    int32_t have_parts = bc_broker_partitions(b, topic);
-    int exists = have_parts > 0;
-    if (exists && partitions && partitions != have_parts) {
-        code = bad_input(cmd,
-                         "--partitions %ld: topic '%s' already has %d "
-                         "partitions",
-                         partitions, topic, (int)have_parts);
-        goto out_broker;
+/* --config key=value, repeatable: into the topic configuration. */
+static int config_kv(const char *value, void *dst, char *why) {
+    produce_opts_t *o = dst;
+    char err[MON_CLI_WHY_SIZE - 40];
+    if (bc_topic_config_set_kv(&o->cfg, value, err, sizeof(err)) < 0) {
+        snprintf(why, MON_CLI_WHY_SIZE, "a topic setting key=value (%s)", err);
+        return -1;
     }
-    if (exists && !have_config) bc_broker_topic_config(b, topic, &cfg, NULL);
-    int32_t nparts =
-        exists ? have_parts : (partitions ? (int32_t)partitions : 1);
+    o->have_config = 1;
+    return 0;
+}
 
-    /* Read and check every line before storing anything. */
-    line_t *lines = NULL;
-    size_t nlines = 0, cap = 0, lineno = 0;
+static const mon_cli_choice_t partitioners[] = {
+    {"sticky", BC_PARTITIONER_STICKY},
+    {"roundrobin", BC_PARTITIONER_ROUNDROBIN},
+    {NULL, 0}};
+static const mon_cli_choice_t acks_values[] = {{"0", BC_ACKS_NONE},
+                                               {"1", BC_ACKS_LEADER},
+                                               {"all", BC_ACKS_ALL},
+                                               {"-1", BC_ACKS_ALL},
+                                               {NULL, 0}};
+
+/* Options into *o; returns 0, or the exit code (0 after --help). */
+static int produce_parse(int argc, char **argv, produce_opts_t *o,
+                         int *exit_code) {
+    const mon_cli_opt_t opts[] = {
+        {"data-dir", MON_CLI_STR, &o->dir, 0, 0, NULL, NULL},
+        {"topic", MON_CLI_STR, &o->topic, 0, 0, NULL, NULL},
+        {"partitions", MON_CLI_INT, &o->partitions, 1, BC_TOPIC_MAX_PARTITIONS,
+         NULL, NULL},
+        {"partitioner", MON_CLI_CHOICE, &o->partitioner, 0, 0, partitioners,
+         NULL},
+        {"acks", MON_CLI_CHOICE, &o->acks, 0, 0, acks_values, NULL},
+        {"durable", MON_CLI_FLAG, &o->durable, 0, 0, NULL, NULL},
+        {"config", MON_CLI_FN, o, 0, 0, NULL, config_kv},
+    };
+    char err[MON_ERRSTR_SIZE];
+    int rc = mon_cli_parse(&produce_cmd, opts, sizeof(opts) / sizeof(opts[0]),
+                           argc, argv, NULL, 0);
+    if (rc < 0) {
+        *exit_code = mon_cli_exit(rc);
+        return -1;
+    }
+    if (!o->dir) {
+        *exit_code = mon_cli_bad(&produce_cmd, "--data-dir is required");
+        return -1;
+    }
+    if (!o->topic) {
+        *exit_code = mon_cli_bad(&produce_cmd, "--topic is required");
+        return -1;
+    }
+    if (bc_topic_name_valid(o->topic, err, sizeof(err)) < 0) {
+        *exit_code = mon_cli_bad(&produce_cmd, "--topic: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Splits one stdin line (without its newline) into key and value. */
+static line_t split_line(const char *buf, size_t len) {
+    line_t l = {NULL, 0, NULL, 0};
+    const char *tab = memchr(buf, '\t', len);
+    const char *v = buf;
+    if (tab) {
+        l.key_len = (size_t)(tab - buf);
+        l.key = mon_strndup(buf, l.key_len);
+        v = tab + 1;
+    }
+    l.value_len = len - (size_t)(v - buf);
+    l.value = mon_malloc(l.value_len + 1);
+    memcpy(l.value, v, l.value_len);
+    return l;
+}
+
+/* Reads and checks every line of stdin before anything is stored.
+ * Returns 0, or 2 after one line naming stdin:LINE. */
+static int read_lines(size_t max_bytes, lines_t *out) {
     char *buf = NULL;
-    size_t bufcap = 0;
+    size_t bufcap = 0, lineno = 0;
     ssize_t len;
+    int code = 0;
     while ((len = getline(&buf, &bufcap, stdin)) >= 0) {
         lineno++;
         if (len > 0 && buf[len - 1] == '\n') len--;
-        line_t l;
-        memset(&l, 0, sizeof(l));
-        char *tab = memchr(buf, '\t', (size_t)len);
-        if (tab) {
-            l.key_len = (size_t)(tab - buf);
-            l.key = mon_strndup(buf, l.key_len);
-            l.value_len = (size_t)(len - (ssize_t)l.key_len - 1);
-            l.value = mon_malloc(l.value_len + 1);
-            memcpy(l.value, tab + 1, l.value_len);
-        } else {
-            l.value_len = (size_t)len;
-            l.value = mon_malloc(l.value_len + 1);
-            memcpy(l.value, buf, l.value_len);
-        }
+        line_t l = split_line(buf, (size_t)len);
         bc_record_in_t r = {l.key,   l.key ? (int32_t)l.key_len : -1,
                             l.value, (int32_t)l.value_len,
                             0,       NULL,
@@ -293,190 +269,173 @@ static int cmd_produce(int argc, char **argv) {
         size_t sz = (size_t)len > INT32_MAX / 2
                         ? SIZE_MAX
                         : bc_batch_record_size(&r, 0, 0) + BC_BATCH_HEADER_SIZE;
-        if (sz > (size_t)cfg.max_message_bytes) {
-            code = bad_input(cmd,
-                             "stdin:%zu: record of %zd bytes exceeds "
-                             "max.message.bytes %d; nothing was stored",
-                             lineno, len, (int)cfg.max_message_bytes);
-            free(l.key);
-            free(l.value);
-            goto out_lines;
+        if (out->n == out->cap) {
+            out->cap = out->cap ? out->cap * 2 : 256;
+            out->v = mon_realloc(out->v, out->cap * sizeof(*out->v));
         }
-        if (nlines == cap) {
-            cap = cap ? cap * 2 : 256;
-            lines = mon_realloc(lines, cap * sizeof(*lines));
+        out->v[out->n++] = l;
+        if (sz > max_bytes) {
+            code = mon_cli_bad(&produce_cmd,
+                               "stdin:%zu: record of %zd bytes exceeds "
+                               "max.message.bytes %zu; nothing was stored",
+                               lineno, len, max_bytes);
+            break;
         }
-        lines[nlines++] = l;
     }
-    if (ferror(stdin)) {
-        code = bad_input(cmd, "stdin:%zu: read error: %s", lineno + 1,
-                         strerror(errno));
-        goto out_lines;
-    }
+    if (!code && ferror(stdin))
+        code = mon_cli_bad(&produce_cmd, "stdin:%zu: read error: %s",
+                           lineno + 1, strerror(errno));
+    free(buf);
+    return code;
+}
 
+/* Creates the topic, or applies --config to the existing one. */
+static int prepare_topic(bc_broker_t *b, const produce_opts_t *o, int exists,
+                         int32_t nparts) {
+    char err[MON_ERRSTR_SIZE];
     if (!exists) {
-        int rc = bc_broker_create_topic(b, topic, nparts, &cfg,
+        int rc = bc_broker_create_topic(b, o->topic, nparts, &o->cfg,
                                         mon_clock_wall_ms(), err, sizeof(err));
-        if (rc < 0) {
-            code = rc == BC_ERR_INVALID ? bad_input(cmd, "%s", err) : 1;
-            if (code == 1) fprintf(stderr, "warren broker %s: %s\n", cmd, err);
-            goto out_lines;
-        }
-    } else if (have_config) {
-        if (bc_broker_alter_topic(b, topic, &cfg, err, sizeof(err)) < 0) {
-            fprintf(stderr, "warren broker %s: %s\n", cmd, err);
-            code = 1;
-            goto out_lines;
-        }
+        if (rc == BC_ERR_INVALID) return mon_cli_bad(&produce_cmd, "%s", err);
+        return rc < 0 ? failed(&produce_cmd, err) : 0;
     }
+    if (o->have_config &&
+        bc_broker_alter_topic(b, o->topic, &o->cfg, err, sizeof(err)) < 0)
+        return failed(&produce_cmd, err);
+    return 0;
+}
 
+/* Sends every line and flushes; counts[p] gets the records of partition
+ * p. Returns 0 or 1 (one line says what failed and what was stored). */
+static int send_lines(bc_broker_t *b, const produce_opts_t *o,
+                      const lines_t *ls, int64_t *counts, size_t *sent) {
+    char err[MON_ERRSTR_SIZE];
+    char why[MON_ERRSTR_SIZE + 64];
     bc_producer_conf_t pc = bc_producer_conf_default();
-    pc.acks = acks;
-    pc.partitioner = partitioner;
-    pc.durable = durable;
+    pc.acks = o->acks;
+    pc.partitioner = o->partitioner;
+    pc.durable = o->durable;
     bc_producer_t *p = bc_producer_new(b, &pc, err, sizeof(err));
     if (!p) {
-        fprintf(stderr, "warren broker %s: %s; nothing was stored\n", cmd, err);
-        code = 1;
+        snprintf(why, sizeof(why), "%s; nothing was stored", err);
+        return failed(&produce_cmd, why);
     }
-    int64_t *counts = mon_calloc((size_t)nparts, sizeof(*counts));
-    size_t sent = 0;
-    for (size_t i = 0; i < nlines && p; i++) {
-        bc_record_in_t r = {lines[i].key,
-                            lines[i].key ? (int32_t)lines[i].key_len : -1,
-                            lines[i].value,
-                            (int32_t)lines[i].value_len,
-                            -1,
-                            NULL,
+    int code = 0;
+    for (size_t i = 0; i < ls->n; i++) {
+        const line_t *l = &ls->v[i];
+        bc_record_in_t r = {l->key,   l->key ? (int32_t)l->key_len : -1,
+                            l->value, (int32_t)l->value_len,
+                            -1,       NULL,
                             0};
         int32_t part;
-        if (bc_producer_send(p, topic, -1, &r, mon_clock_wall_ms(), &part, NULL,
-                             err, sizeof(err)) < 0) {
-            fprintf(stderr,
-                    "warren broker %s: stdin:%zu: %s (%zu earlier records "
-                    "stored)\n",
-                    cmd, i + 1, err, sent);
-            code = 1;
+        if (bc_producer_send(p, o->topic, -1, &r, mon_clock_wall_ms(), &part,
+                             NULL, err, sizeof(err)) < 0) {
+            snprintf(why, sizeof(why),
+                     "stdin:%zu: %s (%zu earlier records stored)", i + 1, err,
+                     *sent);
+            code = failed(&produce_cmd, why);
             break;
         }
         counts[part]++;
-        sent++;
+        (*sent)++;
     }
-    if (p && bc_producer_flush(p, mon_clock_wall_ms(), err, sizeof(err)) < 0 &&
-        code == 0) {
-        fprintf(stderr, "warren broker %s: %s\n", cmd, err);
-        code = 1;
-    }
+    if (bc_producer_flush(p, mon_clock_wall_ms(), err, sizeof(err)) < 0 &&
+        code == 0)
+        code = failed(&produce_cmd, err);
     bc_producer_destroy(p);
-    if (code == 0) {
-        printf("{\"topic\":\"%s\",\"records\":%zu,\"partitions\":{", topic,
-               sent);
-        for (int32_t i = 0; i < nparts; i++)
-            printf("%s\"%d\":%lld", i ? "," : "", (int)i, (long long)counts[i]);
-        printf("}}\n");
+    return code;
+}
+
+static void print_produced(const char *topic, size_t sent,
+                           const int64_t *counts, int32_t nparts) {
+    printf("{\"topic\":\"%s\",\"records\":%zu,\"partitions\":{", topic, sent);
+    for (int32_t i = 0; i < nparts; i++)
+        printf("%s\"%d\":%lld", i ? "," : "", (int)i, (long long)counts[i]);
+    printf("}}\n");
+}
+
+static int cmd_produce(int argc, char **argv) {
+    produce_opts_t o = {NULL,
+                        NULL,
+                        0,
+                        BC_PARTITIONER_STICKY,
+                        BC_ACKS_ALL,
+                        0,
+                        bc_log_config_default(),
+                        0};
+    lines_t lines = {NULL, 0, 0};
+    int code = 0;
+    if (produce_parse(argc, argv, &o, &code) != 0) return code;
+
+    bc_broker_t *b = open_broker(&produce_cmd, o.dir, 1, &code);
+    if (!b) return code;
+    int32_t have_parts = bc_broker_partitions(b, o.topic);
+    int exists = have_parts > 0;
+    if (exists && o.partitions && o.partitions != have_parts) {
+        code = mon_cli_bad(&produce_cmd,
+                           "--partitions %lld: topic '%s' already has %d "
+                           "partitions",
+                           (long long)o.partitions, o.topic, (int)have_parts);
+    } else {
+        if (exists && !o.have_config)
+            bc_broker_topic_config(b, o.topic, &o.cfg, NULL);
+        int32_t nparts = exists         ? have_parts
+                         : o.partitions ? (int32_t)o.partitions
+                                        : 1;
+        code = read_lines((size_t)o.cfg.max_message_bytes, &lines);
+        if (code == 0) code = prepare_topic(b, &o, exists, nparts);
+        if (code == 0) {
+            int64_t *counts = mon_calloc((size_t)nparts, sizeof(*counts));
+            size_t sent = 0;
+            code = send_lines(b, &o, &lines, counts, &sent);
+            if (code == 0) print_produced(o.topic, sent, counts, nparts);
+            free(counts);
+        }
+        lines_free(&lines);
     }
-    free(counts);
-out_lines:
-    for (size_t i = 0; i < nlines; i++) {
-        free(lines[i].key);
-        free(lines[i].value);
-    }
-    free(lines);
-    free(buf);
-out_broker:
-    if (bc_broker_close(b) < 0 && code == 0) {
-        fprintf(stderr, "warren broker %s: closing the data dir failed\n", cmd);
-        code = 1;
-    }
+    if (bc_broker_close(b) < 0 && code == 0)
+        code = failed(&produce_cmd, "closing the data dir failed");
     return code;
 }
 
 /* ---- partition -------------------------------------------------------- */
 
 static int cmd_partition(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"partitions", required_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    const char *cmd = "partition";
-    long n = 0;
-    int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'n':
-            if (parse_int(optarg, 1, BC_TOPIC_MAX_PARTITIONS, &n) < 0)
-                return bad_input(cmd,
-                                 "--partitions '%s': must be an integer in "
-                                 "[1, %d]",
-                                 optarg, BC_TOPIC_MAX_PARTITIONS);
-            break;
-        case 'h':
-            cmd_usage(cmd, stdout);
-            return 0;
-        default:
-            return bad_option(cmd, argv[optind - 1]);
-        }
-    }
-    if (n == 0) return bad_input(cmd, "--partitions is required");
-    if (optind >= argc) return bad_input(cmd, "no KEY given");
-    for (int i = optind; i < argc; i++)
-        printf("%s\t%d\n", argv[i],
-               (int)bc_murmur2_partition(argv[i], strlen(argv[i]), (int32_t)n));
-    return 0;
+    int64_t n = 0;
+    const mon_cli_opt_t opts[] = {
+        {"partitions", MON_CLI_INT, &n, 1, BC_TOPIC_MAX_PARTITIONS, NULL, NULL},
+    };
+    const char **keys = mon_calloc((size_t)argc, sizeof(*keys));
+    int nkeys = mon_cli_parse(&partition_cmd, opts, 1, argc, argv, keys, argc);
+    int code = 0;
+    if (nkeys < 0)
+        code = mon_cli_exit(nkeys);
+    else if (n == 0)
+        code = mon_cli_bad(&partition_cmd, "--partitions is required");
+    else if (nkeys == 0)
+        code = mon_cli_bad(&partition_cmd, "no KEY given");
+    for (int i = 0; code == 0 && i < nkeys; i++)
+        printf("%s\t%d\n", keys[i],
+               (int)bc_murmur2_partition(keys[i], strlen(keys[i]), (int32_t)n));
+    free(keys);
+    return code;
 }
 
 /* ---- topics ----------------------------------------------------------- */
 
-/* The options of a command that reads a data dir and prints text or
- * JSON: --data-dir D (required) [--format text|json] [--help, which
- * prints the usage and `help`]. Returns -1 to go on, or the exit code. */
-static int parse_dir_format(const char *cmd, int argc, char **argv,
-                            const char **dir, int *json, const char *help) {
-    static const struct option opts[] = {
-        {"data-dir", required_argument, NULL, 'd'},
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    int opt;
-    *dir = NULL;
-    *json = 0;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'd':
-            *dir = optarg;
-            break;
-        case 'f':
-            if (!strcmp(optarg, "json"))
-                *json = 1;
-            else if (!strcmp(optarg, "text"))
-                *json = 0;
-            else
-                return bad_input(cmd, "--format '%s': must be text or json",
-                                 optarg);
-            break;
-        case 'h':
-            cmd_usage(cmd, stdout);
-            if (help) printf("\n%s", help);
-            return 0;
-        default:
-            return bad_option(cmd, argv[optind - 1]);
-        }
-    }
-    if (optind < argc) return bad_option(cmd, argv[optind]);
-    if (!*dir) return bad_input(cmd, "--data-dir is required");
-    return -1;
-}
+static const mon_cli_choice_t formats[] = {{"text", 0}, {"json", 1}, {NULL, 0}};
 
 static int cmd_topics(int argc, char **argv) {
-    const char *cmd = "topics", *dir = NULL;
-    int json = 0, code = parse_dir_format(cmd, argc, argv, &dir, &json, NULL);
-    if (code >= 0) return code;
-    code = 0;
-    bc_broker_t *b = open_broker(cmd, dir, 0, &code);
+    const char *dir = NULL;
+    int json = 0, code = 0;
+    const mon_cli_opt_t opts[] = {
+        {"data-dir", MON_CLI_STR, &dir, 0, 0, NULL, NULL},
+        {"format", MON_CLI_CHOICE, &json, 0, 0, formats, NULL},
+    };
+    int rc = mon_cli_parse(&topics_cmd, opts, 2, argc, argv, NULL, 0);
+    if (rc < 0) return mon_cli_exit(rc);
+    if (!dir) return mon_cli_bad(&topics_cmd, "--data-dir is required");
+    bc_broker_t *b = open_broker(&topics_cmd, dir, 0, &code);
     if (!b) return code;
     char **names;
     size_t n;
@@ -525,35 +484,20 @@ static int cmd_topics(int argc, char **argv) {
 /* ---- maintain --------------------------------------------------------- */
 
 static int cmd_maintain(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"data-dir", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    const char *cmd = "maintain", *dir = NULL;
-    int opt, code = 0;
-    char err[1024];
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'd':
-            dir = optarg;
-            break;
-        case 'h':
-            cmd_usage(cmd, stdout);
-            return 0;
-        default:
-            return bad_option(cmd, argv[optind - 1]);
-        }
-    }
-    if (optind < argc) return bad_option(cmd, argv[optind]);
-    if (!dir) return bad_input(cmd, "--data-dir is required");
-    bc_broker_t *b = open_broker(cmd, dir, 0, &code);
+    const char *dir = NULL;
+    int code = 0;
+    char err[MON_ERRSTR_SIZE];
+    const mon_cli_opt_t opts[] = {
+        {"data-dir", MON_CLI_STR, &dir, 0, 0, NULL, NULL},
+    };
+    int rc = mon_cli_parse(&maintain_cmd, opts, 1, argc, argv, NULL, 0);
+    if (rc < 0) return mon_cli_exit(rc);
+    if (!dir) return mon_cli_bad(&maintain_cmd, "--data-dir is required");
+    bc_broker_t *b = open_broker(&maintain_cmd, dir, 0, &code);
     if (!b) return code;
     bc_maint_stats_t st;
     if (bc_broker_maintain(b, mon_clock_wall_ms(), &st, err, sizeof(err)) < 0) {
-        fprintf(stderr, "warren broker %s: %s\n", cmd, err);
-        code = 1;
+        code = failed(&maintain_cmd, err);
     }
     printf("{\"partitions\":%d,\"segments_deleted\":%d,\"bytes_deleted\":%lld,"
            "\"partitions_compacted\":%d,\"records_removed\":%lld,"
@@ -596,23 +540,34 @@ static cJSON *cut_json(const char *dir, const char *topic, int32_t p,
     return o;
 }
 
-static int cmd_repair(int argc, char **argv) {
-    const char *cmd = "repair", *dir = NULL;
-    int json = 0,
-        code = parse_dir_format(
-            cmd, argc, argv, &dir, &json,
+static void repair_usage(FILE *out) {
+    fprintf(out,
+            "usage: warren broker repair " REPAIR_USAGE "\n\n"
             "Re-validates every batch of every segment (length, magic, "
             "CRC-32C,\noffsets) and, as Kafka's recovery does, truncates a "
             "corrupt log at its\nlast valid batch and deletes the segments "
             "after it. Prints what was\ncut per partition (nothing when "
             "every log is sound). Not while a\nwarren serve has the data "
             "dir open.\n");
-    if (code >= 0) return code;
-    code = 0;
+}
+
+static const mon_cli_cmd_t repair_cmd = {"broker repair", repair_usage, NULL,
+                                         0};
+
+static int cmd_repair(int argc, char **argv) {
+    const char *dir = NULL;
+    int json = 0, code = 0;
+    const mon_cli_opt_t opts[] = {
+        {"data-dir", MON_CLI_STR, &dir, 0, 0, NULL, NULL},
+        {"format", MON_CLI_CHOICE, &json, 0, 0, formats, NULL},
+    };
+    int rc = mon_cli_parse(&repair_cmd, opts, 2, argc, argv, NULL, 0);
+    if (rc < 0) return mon_cli_exit(rc);
+    if (!dir) return mon_cli_bad(&repair_cmd, "--data-dir is required");
     bc_broker_conf_t conf = bc_broker_conf_default();
     conf.on_corruption = BC_CORRUPTION_TRUNCATE;
     conf.verify = 1;
-    bc_broker_t *b = open_broker_conf(cmd, dir, &conf, &code);
+    bc_broker_t *b = open_broker_conf(&repair_cmd, dir, &conf, &code);
     if (!b) return code;
     char **names;
     size_t n;
@@ -653,8 +608,7 @@ static int cmd_repair(int argc, char **argv) {
         printf("nothing to repair: %d partition(s) checked\n", checked);
     }
     if (bc_broker_close(b) < 0) {
-        fprintf(stderr, "warren broker %s: closing the data dir failed\n", cmd);
-        code = 1;
+        code = failed(&repair_cmd, "closing the data dir failed");
     }
     return code;
 }

@@ -19,9 +19,7 @@
 #include "monitor/cmd/mon_cli_broker_groups.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,7 +33,9 @@
 #include "broker-core/bc_err.h"
 #include "broker-core/bc_offsets.h"
 #include "monitor/base/mon_clock.h"
+#include "monitor/base/mon_err.h"
 #include "monitor/base/mon_mem.h"
+#include "monitor/cmd/mon_cli_opt.h"
 
 /* Set by SIGINT/SIGTERM during consume, on whichever thread the signal
  * lands (the consumer has a background thread): a lock-free atomic. */
@@ -82,61 +82,21 @@ static void groups_usage(FILE *f) {
                "committed, log_end, lag, owner.\n");
 }
 
-/* One line naming the problem (pointing at --help for option errors). */
-static int bad(const char *cmd, int show_usage, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int bad(const char *cmd, int show_usage, const char *fmt, ...) {
-    va_list ap;
-
-    fprintf(stderr, "warren broker %s: ", cmd);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    if (show_usage) fprintf(stderr, " (see 'warren broker %s --help')", cmd);
-    fputc('\n', stderr);
-    return 2;
-}
-
-/* --name VALUE or --name=VALUE; advances *i. NULL when not this option;
- * *missing set when the value is absent. */
-static const char *opt(int argc, char **argv, int *i, const char *name,
-                       int *missing) {
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-
-    if (strncmp(a, name, n)) return NULL;
-    if (a[n] == '=') return a + n + 1;
-    if (a[n] != '\0') return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
-static int parse_count(const char *s, int64_t *out) {
-    char *end;
-    long long v;
-
-    if (!*s || *s < '0' || *s > '9') return -1;
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno || *end || v < 1) return -1;
-    *out = v;
-    return 0;
-}
+static const mon_cli_cmd_t consume_cmd = {"broker consume", consume_usage, NULL,
+                                          0};
+static const mon_cli_cmd_t groups_cmd = {"broker groups", groups_usage, NULL,
+                                         0};
 
 /* Opens the broker of an existing data dir; on failure prints one line
  * and returns NULL. */
-static bc_broker_t *open_dir(const char *cmd, const char *dir) {
+static bc_broker_t *open_dir(const mon_cli_cmd_t *cmd, const char *dir) {
     bc_broker_conf_t conf = bc_broker_conf_default();
-    char err[512];
+    char err[MON_ERRSTR_SIZE];
     int code = 0;
     bc_broker_t *b = bc_broker_open(dir, &conf, mon_clock_wall_ms(), &code, err,
                                     sizeof(err));
 
-    if (!b) bad(cmd, 0, "%s", err); /* names the data dir already */
+    if (!b) mon_cli_bad(cmd, "%s", err); /* names the data dir already */
     return b;
 }
 
@@ -214,15 +174,15 @@ static int run_consume(const consume_opts_t *o) {
     bc_coord_conf_t cconf = {0};
     bc_consumer_conf_t conf = bc_consumer_conf_default();
     const char *topics[1];
-    char err[512];
+    char err[MON_ERRSTR_SIZE];
     int64_t printed = 0;
     int rc = 0, idle = 0;
 
-    b = open_dir("consume", o->dir);
+    b = open_dir(&consume_cmd, o->dir);
     if (!b) return 2;
     if (bc_broker_partitions(b, o->topic) < 0) {
-        rc = bad("consume", 0, "unknown topic '%s' in data dir '%s'", o->topic,
-                 o->dir);
+        rc = mon_cli_bad(&consume_cmd, "unknown topic '%s' in data dir '%s'",
+                         o->topic, o->dir);
         goto out;
     }
     cconf.partitions_cb = partitions_cb;
@@ -232,7 +192,7 @@ static int run_consume(const consume_opts_t *o) {
                                   sizeof(err))
                 : NULL;
     if (!off) {
-        rc = bad("consume", 0, "data dir '%s': %s", o->dir, err);
+        rc = mon_cli_bad(&consume_cmd, "data dir '%s': %s", o->dir, err);
         goto out;
     }
     conf.group_id = o->group;
@@ -242,7 +202,7 @@ static int run_consume(const consume_opts_t *o) {
     c = bc_consumer_new(&conf, b, coord, off, err, sizeof(err));
     topics[0] = o->topic;
     if (!c || bc_consumer_subscribe(c, topics, 1, err, sizeof(err))) {
-        rc = bad("consume", 0, "group '%s': %s", o->group, err);
+        rc = mon_cli_bad(&consume_cmd, "group '%s': %s", o->group, err);
         goto out;
     }
     signal(SIGINT, on_signal);
@@ -254,7 +214,7 @@ static int run_consume(const consume_opts_t *o) {
         int prc = bc_consumer_poll(c, 100, &r, err, sizeof(err));
 
         if (prc) {
-            rc = bad("consume", 0, "%s", err);
+            rc = mon_cli_bad(&consume_cmd, "%s", err);
             break;
         }
         if (!r) {
@@ -299,7 +259,7 @@ static int run_consume(const consume_opts_t *o) {
             bc_consumer_commit_sync(c, last, nlast, err, sizeof(err))) {
             free(last);
             bc_consumer_records_free(r);
-            rc = bad("consume", 0, "commit failed: %s", err);
+            rc = mon_cli_bad(&consume_cmd, "commit failed: %s", err);
             break;
         }
         if (o->commit == 2 && nlast)
@@ -309,82 +269,49 @@ static int run_consume(const consume_opts_t *o) {
     }
 out:
     if (c) {
-        char cerr[256];
+        char cerr[MON_ERRSTR_SIZE];
 
         /* close() commits the positions when auto-commit is on. */
         if (bc_consumer_close(c, cerr, sizeof(cerr)) && !rc)
-            rc = bad("consume", 0, "final commit failed: %s", cerr);
+            rc = mon_cli_bad(&consume_cmd, "final commit failed: %s", cerr);
         bc_consumer_destroy(c);
     }
     bc_offsets_close(off);
     bc_coord_destroy(coord);
     if (b && bc_broker_close(b) != 0 && !rc)
-        rc = bad("consume", 0, "data dir '%s': closing failed", o->dir);
+        rc = mon_cli_bad(&consume_cmd, "data dir '%s': closing failed", o->dir);
     return rc;
 }
 
+static const mon_cli_choice_t resets[] = {
+    {"earliest", BC_CONSUMER_RESET_EARLIEST},
+    {"latest", BC_CONSUMER_RESET_LATEST},
+    {"none", BC_CONSUMER_RESET_NONE},
+    {NULL, 0}};
+static const mon_cli_choice_t commits[] = {
+    {"sync", 1}, {"async", 2}, {"auto", 3}, {"none", 0}, {NULL, 0}};
+
 int mon_cli_broker_consume(int argc, char **argv) {
     consume_opts_t o = {NULL, NULL, NULL, 0, BC_CONSUMER_RESET_LATEST, 3};
-
-    for (int i = 1; i < argc; i++) {
-        int missing = 0;
-        const char *v;
-
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            consume_usage(stdout);
-            return 0;
-        }
-        if ((v = opt(argc, argv, &i, "--data-dir", &missing))) {
-            o.dir = v;
-        } else if ((v = opt(argc, argv, &i, "--topic", &missing))) {
-            o.topic = v;
-        } else if ((v = opt(argc, argv, &i, "--group", &missing))) {
-            o.group = v;
-        } else if ((v = opt(argc, argv, &i, "--max", &missing))) {
-            if (parse_count(v, &o.max))
-                return bad("consume", 1,
-                           "--max must be a positive count, "
-                           "not '%s'",
-                           v);
-        } else if ((v = opt(argc, argv, &i, "--reset", &missing))) {
-            if (!strcmp(v, "earliest"))
-                o.reset = BC_CONSUMER_RESET_EARLIEST;
-            else if (!strcmp(v, "latest"))
-                o.reset = BC_CONSUMER_RESET_LATEST;
-            else if (!strcmp(v, "none"))
-                o.reset = BC_CONSUMER_RESET_NONE;
-            else
-                return bad("consume", 1,
-                           "--reset must be earliest, latest "
-                           "or none, not '%s'",
-                           v);
-        } else if ((v = opt(argc, argv, &i, "--commit", &missing))) {
-            if (!strcmp(v, "none"))
-                o.commit = 0;
-            else if (!strcmp(v, "sync"))
-                o.commit = 1;
-            else if (!strcmp(v, "async"))
-                o.commit = 2;
-            else if (!strcmp(v, "auto"))
-                o.commit = 3;
-            else
-                return bad("consume", 1,
-                           "--commit must be sync, async, auto "
-                           "or none, not '%s'",
-                           v);
-        } else if (missing) {
-            return bad("consume", 1, "missing value for %s", argv[i]);
-        } else {
-            return bad("consume", 1, "unknown option '%s'", argv[i]);
-        }
-    }
+    int reset = (int)o.reset;
+    const mon_cli_opt_t opts[] = {
+        {"data-dir", MON_CLI_STR, &o.dir, 0, 0, NULL, NULL},
+        {"topic", MON_CLI_STR, &o.topic, 0, 0, NULL, NULL},
+        {"group", MON_CLI_STR, &o.group, 0, 0, NULL, NULL},
+        {"max", MON_CLI_INT, &o.max, 1, INT64_MAX, NULL, NULL},
+        {"reset", MON_CLI_CHOICE, &reset, 0, 0, resets, NULL},
+        {"commit", MON_CLI_CHOICE, &o.commit, 0, 0, commits, NULL},
+    };
+    int rc = mon_cli_parse(&consume_cmd, opts, sizeof(opts) / sizeof(opts[0]),
+                           argc, argv, NULL, 0);
+    if (rc < 0) return mon_cli_exit(rc);
+    o.reset = (bc_consumer_reset_t)reset;
     if (!o.dir || !o.topic || !o.group)
-        return bad("consume", 1,
-                   "--data-dir, --topic and --group are "
-                   "required");
+        return mon_cli_bad(&consume_cmd,
+                           "--data-dir, --topic and --group are required");
     if (!o.group[0] || strlen(o.group) > BC_COORD_NAME_MAX)
-        return bad("consume", 1, "--group must be 1..%d bytes",
-                   BC_COORD_NAME_MAX);
+        return mon_cli_bad(&consume_cmd, "--group must be 1..%d bytes",
+                           BC_COORD_NAME_MAX);
     return run_consume(&o);
 }
 
@@ -447,14 +374,14 @@ static int print_json(const row_t *rows, size_t n) {
 }
 
 static int run_groups(const char *dir, const char *group, int json) {
-    bc_broker_t *b = open_dir("groups", dir);
+    bc_broker_t *b = open_dir(&groups_cmd, dir);
     bc_coord_t *coord = NULL;
     bc_offsets_t *off = NULL;
     bc_offsets_entry_t *e = NULL;
     bc_coord_conf_t cconf = {0};
     row_t *rows = NULL;
     size_t n = 0;
-    char err[512];
+    char err[MON_ERRSTR_SIZE];
     int rc = 0;
 
     if (!b) return 2;
@@ -467,16 +394,16 @@ static int run_groups(const char *dir, const char *group, int json) {
         off = bc_offsets_open(b, NULL, mon_clock_wall_ms(), NULL, err,
                               sizeof(err));
         if (!off) {
-            rc = bad("groups", 0, "data dir '%s': %s", dir, err);
+            rc = mon_cli_bad(&groups_cmd, "data dir '%s': %s", dir, err);
             goto out;
         }
         e = bc_offsets_entries(off, group, &n);
     }
     if (group && !n) {
-        rc = bad("groups", 0,
-                 "unknown group '%s' (no committed offsets in "
-                 "'%s')",
-                 group, dir);
+        rc = mon_cli_bad(&groups_cmd,
+                         "unknown group '%s' (no committed offsets in "
+                         "'%s')",
+                         group, dir);
         goto out;
     }
     rows = mon_calloc(n ? n : 1, sizeof(*rows));
@@ -496,7 +423,7 @@ static int run_groups(const char *dir, const char *group, int json) {
     }
     if (json) {
         if (print_json(rows, n))
-            rc = bad("groups", 0, "out of memory rendering JSON");
+            rc = mon_cli_bad(&groups_cmd, "out of memory rendering JSON");
     } else {
         print_text(rows, n);
     }
@@ -510,37 +437,18 @@ out:
 }
 
 int mon_cli_broker_groups(int argc, char **argv) {
+    static const mon_cli_choice_t formats[] = {
+        {"text", 0}, {"json", 1}, {NULL, 0}};
     const char *dir = NULL, *group = NULL;
     int json = 0;
-
-    for (int i = 1; i < argc; i++) {
-        int missing = 0;
-        const char *v;
-
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            groups_usage(stdout);
-            return 0;
-        }
-        if ((v = opt(argc, argv, &i, "--data-dir", &missing))) {
-            dir = v;
-        } else if ((v = opt(argc, argv, &i, "--group", &missing))) {
-            group = v;
-        } else if ((v = opt(argc, argv, &i, "--format", &missing))) {
-            if (!strcmp(v, "json"))
-                json = 1;
-            else if (!strcmp(v, "text"))
-                json = 0;
-            else
-                return bad("groups", 1,
-                           "--format must be text or json, not "
-                           "'%s'",
-                           v);
-        } else if (missing) {
-            return bad("groups", 1, "missing value for %s", argv[i]);
-        } else {
-            return bad("groups", 1, "unknown option '%s'", argv[i]);
-        }
-    }
-    if (!dir) return bad("groups", 1, "--data-dir is required");
+    const mon_cli_opt_t opts[] = {
+        {"data-dir", MON_CLI_STR, &dir, 0, 0, NULL, NULL},
+        {"group", MON_CLI_STR, &group, 0, 0, NULL, NULL},
+        {"format", MON_CLI_CHOICE, &json, 0, 0, formats, NULL},
+    };
+    int rc = mon_cli_parse(&groups_cmd, opts, sizeof(opts) / sizeof(opts[0]),
+                           argc, argv, NULL, 0);
+    if (rc < 0) return mon_cli_exit(rc);
+    if (!dir) return mon_cli_bad(&groups_cmd, "--data-dir is required");
     return run_groups(dir, group, json);
 }

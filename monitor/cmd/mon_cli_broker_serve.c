@@ -9,7 +9,6 @@
  * is "listening on HOST:PORT" (the bound port when 0 was asked), so
  * scripts can start it on a free port.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -20,7 +19,9 @@
 #include "broker-core/bc_kserver.h"
 #include "broker-core/bc_offsets.h"
 #include "monitor/base/mon_clock.h"
+#include "monitor/base/mon_err.h"
 #include "monitor/cmd/mon_cli_broker_groups.h"
+#include "monitor/cmd/mon_cli_opt.h"
 
 static atomic_int g_stop;
 
@@ -34,76 +35,36 @@ static void log_line(void *opaque, const char *line) {
     fprintf(stderr, "warren broker serve: %s\n", line);
 }
 
-static int bad(const char *what, const char *arg) {
-    fprintf(stderr, "warren broker serve: %s%s", what, arg);
-    fprintf(stderr, "\nusage: warren broker serve %s\n",
-            MON_CLI_BROKER_SERVE_USAGE);
-    return 2;
-}
+static const mon_cli_cmd_t serve_cmd = {"broker serve", NULL,
+                                        MON_CLI_BROKER_SERVE_USAGE, 1};
 
 int mon_cli_broker_serve(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"data-dir", required_argument, NULL, 'd'},
-        {"listen", required_argument, NULL, 'l'},
-        {"advertised", required_argument, NULL, 'a'},
-        {"num-partitions", required_argument, NULL, 'n'},
-        {"no-auto-create", no_argument, NULL, 'N'},
-        {"fetch-copy", no_argument, NULL, 'c'},
-        {"max-connections", required_argument, NULL, 'm'},
-        {"idle-timeout-ms", required_argument, NULL, 'i'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
     bc_kserver_conf_t kc = bc_kserver_conf_default();
     const char *dir = NULL;
-    int opt;
-    char *end;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'd':
-            dir = optarg;
-            break;
-        case 'l':
-            kc.listen = optarg;
-            break;
-        case 'a':
-            kc.advertised = optarg;
-            break;
-        case 'n':
-            kc.num_partitions = (int32_t)strtol(optarg, &end, 10);
-            if (*end || kc.num_partitions < 1 || kc.num_partitions > 10000)
-                return bad("--num-partitions: expected 1..10000, not ", optarg);
-            break;
-        case 'm':
-            kc.max_connections = (int)strtol(optarg, &end, 10);
-            if (*end || kc.max_connections < 1)
-                return bad("--max-connections: expected >= 1, not ", optarg);
-            break;
-        case 'i':
-            kc.idle_timeout_ms = strtoll(optarg, &end, 10);
-            if (*end || kc.idle_timeout_ms < 1)
-                return bad("--idle-timeout-ms: expected >= 1, not ", optarg);
-            break;
-        case 'N':
-            kc.auto_create_topics = 0;
-            break;
-        case 'c':
-            kc.fetch_copy = 1;
-            break;
-        case 'h':
-            printf("usage: warren broker serve %s\n",
-                   MON_CLI_BROKER_SERVE_USAGE);
-            return 0;
-        default:
-            return bad("unknown option or missing argument: ",
-                       argv[optind - 1]);
-        }
-    }
-    if (optind < argc) return bad("unexpected argument: ", argv[optind]);
-    if (!dir) return bad("--data-dir is required", "");
+    int64_t parts = kc.num_partitions, max_conns = kc.max_connections;
+    int64_t idle_ms = kc.idle_timeout_ms;
+    int no_auto_create = 0, fetch_copy = 0;
+    const mon_cli_opt_t opts[] = {
+        {"data-dir", MON_CLI_STR, &dir, 0, 0, NULL, NULL},
+        {"listen", MON_CLI_STR, &kc.listen, 0, 0, NULL, NULL},
+        {"advertised", MON_CLI_STR, &kc.advertised, 0, 0, NULL, NULL},
+        {"num-partitions", MON_CLI_INT, &parts, 1, 10000, NULL, NULL},
+        {"no-auto-create", MON_CLI_FLAG, &no_auto_create, 0, 0, NULL, NULL},
+        {"fetch-copy", MON_CLI_FLAG, &fetch_copy, 0, 0, NULL, NULL},
+        {"max-connections", MON_CLI_INT, &max_conns, 1, INT32_MAX, NULL, NULL},
+        {"idle-timeout-ms", MON_CLI_INT, &idle_ms, 1, INT64_MAX, NULL, NULL},
+    };
+    int parsed = mon_cli_parse(&serve_cmd, opts, sizeof(opts) / sizeof(opts[0]),
+                               argc, argv, NULL, 0);
+    if (parsed < 0) return mon_cli_exit(parsed);
+    kc.num_partitions = (int32_t)parts;
+    kc.max_connections = (int)max_conns;
+    kc.idle_timeout_ms = idle_ms;
+    if (no_auto_create) kc.auto_create_topics = 0;
+    if (fetch_copy) kc.fetch_copy = 1;
+    if (!dir) return mon_cli_bad(&serve_cmd, "--data-dir is required");
 
-    char err[1024];
+    char err[MON_ERRSTR_SIZE];
     int e = 0, rc = 0;
     bc_broker_conf_t bconf = bc_broker_conf_default();
     bconf.create_if_missing = 1;

@@ -21,7 +21,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "monitor/base/mon_err.h"
 #include "monitor/cmd/mon_cli.h"
+#include "monitor/cmd/mon_cli_opt.h"
 #include "monitor/config/mon_config.h"
 
 static void usage(FILE *out) {
@@ -85,31 +87,21 @@ static int listen_free(const mon_config_http_t *hc, char *why, size_t size) {
     return rc;
 }
 
+static const mon_cli_cmd_t check_cmd = {"check-config", usage, NULL, 1};
+
 int mon_cli_check_config(int argc, char **argv) {
-    static const char *const names[] = {"--config", "--listen", "--data-dir"};
-    const char *opt[3] = {NULL, NULL, NULL}; /* in the order of names */
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return 0;
-        }
-        int o = -1;
-        for (int j = 0; j < 3; j++)
-            if (!strcmp(argv[i], names[j]) && i + 1 < argc) o = j;
-        if (o >= 0) {
-            opt[o] = argv[++i];
-        } else {
-            fprintf(stderr, "warren check-config: unexpected argument '%s'\n",
-                    argv[i]);
-            usage(stderr);
-            return 2;
-        }
-    }
-    const char *path = opt[0];
-    char err[1024] = "";
+    const char *path = NULL, *listen = NULL, *data_dir = NULL;
+    const mon_cli_opt_t opts[] = {
+        {"config", MON_CLI_STR, &path, 0, 0, NULL, NULL},
+        {"listen", MON_CLI_STR, &listen, 0, 0, NULL, NULL},
+        {"data-dir", MON_CLI_STR, &data_dir, 0, 0, NULL, NULL},
+    };
+    int parsed = mon_cli_parse(&check_cmd, opts, 3, argc, argv, NULL, 0);
+    if (parsed < 0) return mon_cli_exit(parsed);
+    char err[MON_ERRSTR_SIZE] = "";
     mon_config_t *cfg = path ? mon_config_load_file(path, err, sizeof(err))
                              : mon_config_new_default();
-    if (cfg && mon_config_override(cfg, opt[1], opt[2], err, sizeof(err))) {
+    if (cfg && mon_config_override(cfg, listen, data_dir, err, sizeof(err))) {
         mon_config_destroy(cfg);
         cfg = NULL;
     }
@@ -161,24 +153,23 @@ static void write_keys(FILE *out) {
     }
 }
 
+static void keys_usage(FILE *out) {
+    fprintf(out, "usage: warren config-keys [--man]\n\n"
+                 "Lists every configuration key: section, name, type, "
+                 "default, doc.\n"
+                 "--man writes the warren.ini(5) man page (roff) "
+                 "instead.\n");
+}
+
+static const mon_cli_cmd_t keys_cmd = {"config-keys", keys_usage, NULL, 0};
+
 int mon_cli_config_keys(int argc, char **argv) {
     int man = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--man")) {
-            man = 1;
-        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: warren config-keys [--man]\n\n"
-                   "Lists every configuration key: section, name, type, "
-                   "default, doc.\n"
-                   "--man writes the warren.ini(5) man page (roff) "
-                   "instead.\n");
-            return 0;
-        } else {
-            fprintf(stderr, "warren config-keys: unexpected argument '%s'\n",
-                    argv[i]);
-            return 2;
-        }
-    }
+    const mon_cli_opt_t opts[] = {
+        {"man", MON_CLI_FLAG, &man, 0, 0, NULL, NULL},
+    };
+    int parsed = mon_cli_parse(&keys_cmd, opts, 1, argc, argv, NULL, 0);
+    if (parsed < 0) return mon_cli_exit(parsed);
     if (!man) {
         write_keys(stdout);
         return fflush(stdout) == 0 ? 0 : 2;

@@ -18,8 +18,10 @@
 
 #include "evaluator/ev_group.h"
 #include "monitor/base/mon_clock.h"
+#include "monitor/base/mon_err.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/cmd/mon_cli.h"
+#include "monitor/cmd/mon_cli_opt.h"
 #include "monitor/config/mon_config.h"
 #include "monitor/notify/mon_notifier.h"
 
@@ -109,68 +111,37 @@ static void remove_dir(const char *dir) {
     rmdir(dir);
 }
 
+static const mon_cli_cmd_t notify_cmd = {"notify", usage, NULL, 1};
+
 int mon_cli_notify(int argc, char **argv) {
     const char *config = NULL, *name = NULL, *group = "warren-test";
     bool close_kind = false;
     long retries = 0;
-    char err[1024], dir[4096] = "";
+    char err[MON_ERRSTR_SIZE], dir[4096] = "";
     mon_config_t *cfg = NULL;
     mon_notifier_t *nt = NULL;
     int rc = 2;
 
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        usage(stdout);
-        return 0;
-    }
-    if (argc < 2 || strcmp(argv[1], "test") != 0) {
-        if (argc >= 2)
-            fprintf(stderr, "warren notify: unknown action '%s'\n", argv[1]);
-        usage(stderr);
-        return 2;
-    }
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        const char **dst = !strcmp(a, "--config")     ? &config
-                           : !strcmp(a, "--notifier") ? &name
-                           : !strcmp(a, "--group")    ? &group
-                                                      : NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (dst || !strcmp(a, "--retries")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "warren notify: %s needs a value\n", a);
-                usage(stderr);
-                return 2;
-            }
-            if (dst) {
-                *dst = argv[++i];
-                continue;
-            }
-            char *end = NULL;
-            errno = 0;
-            retries = strtol(argv[++i], &end, 10);
-            if (errno || !end || *end || retries < 0 || retries > 20) {
-                fprintf(stderr,
-                        "warren notify: --retries: '%s' is not a "
-                        "number from 0 to 20\n",
-                        argv[i]);
-                return 2;
-            }
-        } else if (!strcmp(a, "--close")) {
-            close_kind = true;
-        } else {
-            fprintf(stderr, "warren notify: unknown option '%s'\n", a);
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (!config || !name) {
-        fprintf(stderr, "warren notify: test needs --config and "
-                        "--notifier\n");
-        usage(stderr);
-        return 2;
-    }
+    const char *action = NULL;
+    int64_t retries64 = 0;
+    int close_flag = 0;
+    const mon_cli_opt_t opts[] = {
+        {"config", MON_CLI_STR, &config, 0, 0, NULL, NULL},
+        {"notifier", MON_CLI_STR, &name, 0, 0, NULL, NULL},
+        {"group", MON_CLI_STR, &group, 0, 0, NULL, NULL},
+        {"retries", MON_CLI_INT, &retries64, 0, 20, NULL, NULL},
+        {"close", MON_CLI_FLAG, &close_flag, 0, 0, NULL, NULL},
+    };
+    int n = mon_cli_parse(&notify_cmd, opts, sizeof(opts) / sizeof(opts[0]),
+                          argc, argv, &action, 1);
+    if (n < 0) return mon_cli_exit(n);
+    if (n == 0) return mon_cli_bad(&notify_cmd, "no action given");
+    if (strcmp(action, "test") != 0)
+        return mon_cli_bad(&notify_cmd, "unknown action '%s'", action);
+    retries = (long)retries64;
+    close_kind = close_flag;
+    if (!config || !name)
+        return mon_cli_bad(&notify_cmd, "test needs --config and --notifier");
     if (!*group) {
         fprintf(stderr, "warren notify: --group: empty name\n");
         return 2;

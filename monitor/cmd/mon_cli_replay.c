@@ -4,14 +4,15 @@
  * Parses the options of samples/README.md, replays each FILE as its own trace
  * and returns the worst exit code: 2 bad input, 1 failed expectations, 0.
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "monitor/base/mon_mem.h"
 #include "monitor/cmd/mon_cli.h"
+#include "monitor/cmd/mon_cli_opt.h"
 #include "monitor/replay/mon_replay.h"
 
 static void usage(FILE *f) {
@@ -41,82 +42,53 @@ static void usage(FILE *f) {
             "2 bad input (the message names file:line and field).\n");
 }
 
-/* One line naming the problem, then the usage; exit code 2. */
-static int bad(const char *what, const char *arg) {
-    fprintf(stderr, "warren replay: %s%s%s%s\n", what, arg ? " '" : "",
-            arg ? arg : "", arg ? "'" : "");
-    usage(stderr);
-    return 2;
-}
-
-/* Parses a tick value: decimal digits only, fitting int64. */
-static int parse_tick(const char *s, int64_t *out) {
-    char *end;
-    long long v;
-
-    if (!*s || *s < '0' || *s > '9') return -1;
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno || *end) return -1;
-    *out = v;
+/* --rules R: warren or burrow. */
+static int parse_rules(const char *value, void *dst, char *why) {
+    mon_replay_opts_t *o = dst;
+    if (ev_rules_parse(value, &o->rules) < 0) {
+        snprintf(why, MON_CLI_WHY_SIZE, "warren or burrow");
+        return -1;
+    }
+    o->rules_set = true;
     return 0;
 }
 
+static const mon_cli_cmd_t replay_cmd = {"replay", usage, NULL, 1};
+
 int mon_cli_replay(int argc, char **argv) {
     static char outbuf[1 << 20];
+    static const mon_cli_choice_t formats[] = {
+        {"text", MON_REPLAY_TEXT}, {"json", MON_REPLAY_JSON}, {NULL, 0}};
     mon_replay_opts_t o;
-    const char *val;
-    int i, first_file = -1, rc = 0, r;
+    int check = 0, format, rc = 0;
 
     mon_replay_opts_default(&o);
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i];
-
-        if (!strcmp(a, "--")) {
-            first_file = i + 1;
-            break;
-        }
-        if (a[0] != '-' || !strcmp(a, "-")) {
-            first_file = i;
-            break;
-        }
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return 0;
-        }
-        if (!strcmp(a, "--check")) {
-            o.check = true;
-        } else if (!strcmp(a, "--format") || !strncmp(a, "--format=", 9)) {
-            val = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!val) return bad("missing value (text or json) for", a);
-            if (!strcmp(val, "text"))
-                o.format = MON_REPLAY_TEXT;
-            else if (!strcmp(val, "json"))
-                o.format = MON_REPLAY_JSON;
-            else
-                return bad("--format must be text or json, not", val);
-        } else if (!strcmp(a, "--tick") || !strncmp(a, "--tick=", 7)) {
-            val = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!val) return bad("missing value (milliseconds) for", a);
-            if (parse_tick(val, &o.tick_ms) < 0)
-                return bad("--tick must be a number of milliseconds, not", val);
-        } else if (!strcmp(a, "--rules") || !strncmp(a, "--rules=", 8)) {
-            val = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!val) return bad("missing value (warren or burrow) for", a);
-            if (ev_rules_parse(val, &o.rules) < 0)
-                return bad("--rules must be warren or burrow, not", val);
-            o.rules_set = true;
-        } else {
-            return bad("unknown option", a);
-        }
+    format = (int)o.format;
+    const mon_cli_opt_t opts[] = {
+        {"check", MON_CLI_FLAG, &check, 0, 0, NULL, NULL},
+        {"format", MON_CLI_CHOICE, &format, 0, 0, formats, NULL},
+        {"tick", MON_CLI_INT, &o.tick_ms, 0, INT64_MAX, NULL, NULL},
+        {"rules", MON_CLI_FN, &o, 0, 0, NULL, parse_rules},
+    };
+    const char **files = mon_calloc((size_t)argc, sizeof(*files));
+    int n = mon_cli_parse(&replay_cmd, opts, sizeof(opts) / sizeof(opts[0]),
+                          argc, argv, files, argc);
+    if (n == 0) {
+        mon_cli_bad(&replay_cmd, "no trace FILE given");
+        n = MON_CLI_BAD;
     }
-    if (first_file < 0 || first_file >= argc)
-        return bad("no trace FILE given", NULL);
+    if (n < 0) {
+        free(files);
+        return mon_cli_exit(n);
+    }
+    o.check = check;
+    o.format = (mon_replay_format_t)format;
     if (!isatty(STDOUT_FILENO)) setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
-    for (i = first_file; i < argc; i++) {
-        r = mon_replay_file(argv[i], &o, NULL);
+    for (int i = 0; i < n; i++) {
+        int r = mon_replay_file(files[i], &o, NULL);
         if (r > rc) rc = r;
     }
     fflush(stdout);
+    free(files);
     return rc;
 }

@@ -4,7 +4,6 @@
  * demo workload, and shuts everything down in order on SIGTERM/SIGINT:
  * stop accepting and finish requests in flight, stop the demo, stop the
  * sources and the loop, write the final snapshot, close the broker. */
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -25,9 +24,11 @@
 #include "http/routes/api_routes_notify.h"
 #include "http/server/api_server.h"
 #include "monitor/base/mon_clock.h"
+#include "monitor/base/mon_err.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_version.h"
 #include "monitor/cmd/mon_cli.h"
+#include "monitor/cmd/mon_cli_opt.h"
 #include "monitor/config/mon_config.h"
 #include "monitor/demo/mon_demo.h"
 #include "monitor/notify/mon_notifier.h"
@@ -178,7 +179,7 @@ static bc_kserver_t *start_kafka_listener(const mon_config_t *cfg,
     mon_source_t *src = mon_service_source(svc, cc->name);
     if (!src) return NULL;
     bc_kserver_conf_t kc = bc_kserver_conf_default();
-    char err[512];
+    char err[MON_ERRSTR_SIZE];
     kc.listen = bc->listen;
     kc.advertised = bc->advertised;
     kc.num_partitions = bc->num_partitions;
@@ -201,102 +202,63 @@ static bc_kserver_t *start_kafka_listener(const mon_config_t *cfg,
     return ks;
 }
 
-int mon_cli_serve(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"listen", required_argument, NULL, 'l'},
-        {"data-dir", required_argument, NULL, 'd'},
-        {"demo", no_argument, NULL, 'D'},
-        {"replay", required_argument, NULL, 'r'},
-        {"speed", required_argument, NULL, 's'},
-        {"demo-speed", required_argument, NULL, 'S'},
-        {"log-format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    const char *config = NULL, *listen = NULL, *data_dir = NULL;
-    const char *replay = NULL, *log_format = NULL;
-    double speed = 1.0, demo_speed = 1.0;
-    int demo = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            config = optarg;
-            break;
-        case 'l':
-            listen = optarg;
-            break;
-        case 'd':
-            data_dir = optarg;
-            break;
-        case 'D':
-            demo = 1;
-            break;
-        case 'r':
-            replay = optarg;
-            break;
-        case 's': {
-            char *end;
-            speed = strtod(optarg, &end);
-            if (*end || end == optarg || !(speed > 0)) {
-                fprintf(stderr,
-                        "warren serve: --speed: '%s' is not a "
-                        "number above 0\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        }
-        case 'S': {
-            char *end;
-            demo_speed = strtod(optarg, &end);
-            if (*end || end == optarg ||
-                !(demo_speed >= MON_DEMO_SPEED_MIN &&
-                  demo_speed <= MON_DEMO_SPEED_MAX)) {
-                fprintf(stderr,
-                        "warren serve: --demo-speed: '%s' is not a "
-                        "number in [%g, %g]\n",
-                        optarg, MON_DEMO_SPEED_MIN, MON_DEMO_SPEED_MAX);
-                return 2;
-            }
-            break;
-        }
-        case 'f':
-            log_format = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            fprintf(stderr,
-                    "warren serve: unknown or incomplete option "
-                    "'%s'\n",
-                    argv[optind - 1]);
-            usage(stderr);
-            return 2;
-        }
+/* --speed X: a number above 0. */
+static int parse_speed(const char *value, void *dst, char *why) {
+    char *end;
+    double v = strtod(value, &end);
+    if (*end || end == value || !(v > 0)) {
+        snprintf(why, MON_CLI_WHY_SIZE, "not a number above 0");
+        return -1;
     }
-    if (optind < argc) {
-        fprintf(stderr, "warren serve: unexpected argument '%s'\n",
-                argv[optind]);
-        usage(stderr);
-        return 2;
-    }
-    if (log_format && strcmp(log_format, "text") &&
-        strcmp(log_format, "json")) {
-        fprintf(stderr,
-                "warren serve: --log-format: '%s' is not text or "
-                "json\n",
-                log_format);
-        return 2;
-    }
-    /* A JSON log from the first line on, config errors included. */
-    if (log_format)
-        mon_log_set_format(strcmp(log_format, "json") ? MON_LOG_TEXT
-                                                      : MON_LOG_JSON);
+    *(double *)dst = v;
+    return 0;
+}
 
-    char err[1024] = "";
+/* --demo-speed X: a number in [MON_DEMO_SPEED_MIN, MON_DEMO_SPEED_MAX];
+ * a bad one is one line (no usage: the option itself was right). */
+static int demo_speed_of(const char *value, double *out) {
+    char *end;
+    double v = strtod(value, &end);
+    if (*end || end == value ||
+        !(v >= MON_DEMO_SPEED_MIN && v <= MON_DEMO_SPEED_MAX)) {
+        fprintf(stderr,
+                "warren serve: --demo-speed: '%s' is not a number in "
+                "[%g, %g]\n",
+                value, MON_DEMO_SPEED_MIN, MON_DEMO_SPEED_MAX);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static const mon_cli_cmd_t serve_cmd = {"serve", usage, NULL, 1};
+
+int mon_cli_serve(int argc, char **argv) {
+    static const mon_cli_choice_t log_formats[] = {
+        {"text", MON_LOG_TEXT}, {"json", MON_LOG_JSON}, {NULL, 0}};
+    const char *config = NULL, *listen = NULL, *data_dir = NULL;
+    const char *replay = NULL, *demo_speed_arg = NULL;
+    double speed = 1.0, demo_speed = 1.0;
+    int demo = 0, log_format = -1;
+    const mon_cli_opt_t opts[] = {
+        {"config", MON_CLI_STR, &config, 0, 0, NULL, NULL},
+        {"listen", MON_CLI_STR, &listen, 0, 0, NULL, NULL},
+        {"data-dir", MON_CLI_STR, &data_dir, 0, 0, NULL, NULL},
+        {"demo", MON_CLI_FLAG, &demo, 0, 0, NULL, NULL},
+        {"demo-speed", MON_CLI_STR, &demo_speed_arg, 0, 0, NULL, NULL},
+        {"replay", MON_CLI_STR, &replay, 0, 0, NULL, NULL},
+        {"speed", MON_CLI_FN, &speed, 0, 0, NULL, parse_speed},
+        {"log-format", MON_CLI_CHOICE, &log_format, 0, 0, log_formats, NULL},
+    };
+    int parsed = mon_cli_parse(&serve_cmd, opts, sizeof(opts) / sizeof(opts[0]),
+                               argc, argv, NULL, 0);
+    if (parsed < 0) return mon_cli_exit(parsed);
+    if (demo_speed_arg && demo_speed_of(demo_speed_arg, &demo_speed) != 0)
+        return 2;
+    /* A JSON log from the first line on, config errors included. */
+    if (log_format >= 0) mon_log_set_format((mon_log_format_t)log_format);
+
+    char err[MON_ERRSTR_SIZE] = "";
     int rc = 2;
     mon_config_t *cfg = config ? mon_config_load_file(config, err, sizeof(err))
                                : mon_config_new_default();
@@ -323,7 +285,7 @@ int mon_cli_serve(int argc, char **argv) {
     }
     const mon_config_general_t *gen = mon_config_general(cfg);
     mon_log_set_level(gen->log_level);
-    if (!log_format) mon_log_set_format(gen->log_format);
+    if (log_format < 0) mon_log_set_format(gen->log_format);
     if (demo) {
         const mon_config_cluster_t *cc = mon_config_cluster_find(cfg, "local");
         if (!cc || cc->source != MON_CONFIG_SOURCE_EMBEDDED) {

@@ -16,8 +16,10 @@
 #include <cjson/cJSON.h>
 
 #include "monitor/base/mon_codec.h"
+#include "monitor/base/mon_err.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/cmd/mon_cli.h"
+#include "monitor/cmd/mon_cli_opt.h"
 #include "monitor/notify/mon_mustache.h"
 
 #define MAX_DATA (64u << 20)
@@ -99,79 +101,42 @@ static cJSON *load_data(const char *path, char *errstr, size_t errstr_size) {
     return data;
 }
 
+static const mon_cli_cmd_t template_cmd = {"template", usage, NULL, 1};
+
+/* json for .json, html for .html/.htm, else none. */
+static mon_esc_t escape_for(const char *path) {
+    return ends_with(path, ".json")   ? MON_ESC_JSON
+           : ends_with(path, ".html") ? MON_ESC_HTML
+           : ends_with(path, ".htm")  ? MON_ESC_HTML
+                                      : MON_ESC_NONE;
+}
+
 int mon_cli_template(int argc, char **argv) {
-    const char *paths[2] = {NULL, NULL};
-    const char *escape = NULL;
-    int npaths = 0, rc = 2;
+    static const mon_cli_choice_t escapes[] = {{"json", MON_ESC_JSON},
+                                               {"html", MON_ESC_HTML},
+                                               {"url", MON_ESC_URL},
+                                               {"none", MON_ESC_NONE},
+                                               {NULL, 0}};
+    const char *args[3] = {NULL, NULL, NULL}; /* render TEMPLATE DATA */
+    int escape = -1, rc = 2;
     mon_mustache_t *tpl = NULL;
     cJSON *data = NULL;
     char *out = NULL;
-    char err[1024];
+    char err[MON_ERRSTR_SIZE];
+    const mon_cli_opt_t opts[] = {
+        {"escape", MON_CLI_CHOICE, &escape, 0, 0, escapes, NULL},
+    };
 
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        usage(stdout);
-        return 0;
-    }
-    if (argc < 2 || strcmp(argv[1], "render")) {
-        if (argc >= 2)
-            fprintf(stderr, "warren template: unknown action '%s'\n", argv[1]);
-        usage(stderr);
-        return 2;
-    }
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--escape")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "warren template: --escape needs a value "
-                                "(json, html, url or none)\n");
-                return 2;
-            }
-            escape = argv[++i];
-        } else if (!strncmp(a, "--escape=", 9)) {
-            escape = a + 9;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "warren template: unknown option '%s'\n", a);
-            usage(stderr);
-            return 2;
-        } else if (npaths < 2) {
-            paths[npaths++] = a;
-        } else {
-            fprintf(stderr, "warren template: unexpected argument '%s'\n", a);
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (npaths != 2) {
-        fprintf(stderr, "warren template: render needs TEMPLATE and "
-                        "DATA.json\n");
-        usage(stderr);
-        return 2;
-    }
-
-    mon_esc_t esc;
-    if (!escape)
-        esc = ends_with(paths[0], ".json")   ? MON_ESC_JSON
-              : ends_with(paths[0], ".html") ? MON_ESC_HTML
-              : ends_with(paths[0], ".htm")  ? MON_ESC_HTML
-                                             : MON_ESC_NONE;
-    else if (!strcmp(escape, "json"))
-        esc = MON_ESC_JSON;
-    else if (!strcmp(escape, "html"))
-        esc = MON_ESC_HTML;
-    else if (!strcmp(escape, "url"))
-        esc = MON_ESC_URL;
-    else if (!strcmp(escape, "none"))
-        esc = MON_ESC_NONE;
-    else {
-        fprintf(stderr,
-                "warren template: --escape: '%s' is not json, html, "
-                "url or none\n",
-                escape);
-        return 2;
-    }
+    int n = mon_cli_parse(&template_cmd, opts, 1, argc, argv, args, 3);
+    if (n < 0) return mon_cli_exit(n);
+    if (n == 0 || strcmp(args[0], "render"))
+        return n ? mon_cli_bad(&template_cmd, "unknown action '%s'", args[0])
+                 : mon_cli_bad(&template_cmd, "no action given");
+    if (n != 3)
+        return mon_cli_bad(&template_cmd,
+                           "render needs TEMPLATE and DATA.json");
+    const char *paths[2] = {args[1], args[2]};
+    mon_esc_t esc = escape < 0 ? escape_for(paths[0]) : (mon_esc_t)escape;
 
     tpl = mon_mustache_load(paths[0], err, sizeof(err));
     if (!tpl) {
@@ -188,8 +153,8 @@ int mon_cli_template(int argc, char **argv) {
         fprintf(stderr, "%s\n", err);
         goto out;
     }
-    size_t n = strlen(out);
-    if (fwrite(out, 1, n, stdout) != n || fflush(stdout) != 0) {
+    size_t olen = strlen(out);
+    if (fwrite(out, 1, olen, stdout) != olen || fflush(stdout) != 0) {
         fprintf(stderr, "warren template: writing output: %s\n",
                 strerror(errno));
         rc = 1;

@@ -3,10 +3,10 @@
  * "warren <version>", on stdout, the same string GET /v3/info and the
  * warren_build_info metric show. */
 #include <stdio.h>
-#include <string.h>
 
 #include "monitor/base/mon_version.h"
 #include "monitor/cmd/mon_cli.h"
+#include "monitor/cmd/mon_cli_opt.h"
 
 static void usage(FILE *out) {
     fprintf(out, "usage: warren version\n\n"
@@ -15,16 +15,11 @@ static void usage(FILE *out) {
                  "tarball.\n");
 }
 
+static const mon_cli_cmd_t version_cmd = {"version", usage, NULL, 1};
+
 int mon_cli_version(int argc, char **argv) {
-    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        usage(stdout);
-        return 0;
-    }
-    if (argc > 1) {
-        fprintf(stderr, "warren version: unexpected argument '%s'\n", argv[1]);
-        usage(stderr);
-        return 2;
-    }
+    int parsed = mon_cli_parse(&version_cmd, NULL, 0, argc, argv, NULL, 0);
+    if (parsed < 0) return mon_cli_exit(parsed);
     printf("warren %s\n", mon_version());
     return 0;
 }

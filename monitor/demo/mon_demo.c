@@ -11,6 +11,7 @@
 #include "broker-core/bc_consumer.h"
 #include "broker-core/bc_err.h"
 #include "broker-core/bc_producer.h"
+#include "monitor/base/mon_err.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/base/mon_worker.h"
@@ -95,7 +96,7 @@ static void produce(mon_worker_t *self, void *arg) {
                               .value = value,
                               .value_len = vl,
                               .timestamp = -1};
-        char err[256];
+        char err[MON_ERRSTR_SIZE];
         if (bc_producer_send(d->producer, DEMO_TOPIC, -1, &rec, wall_ms(), NULL,
                              NULL, err, sizeof(err)) != 0)
             mon_log_kv(MON_LOG_WARN, MON_LOG_FIELDS(MON_LF_STR("error", err)),
@@ -113,7 +114,7 @@ static void consume(mon_worker_t *self, void *arg) {
     worker_t *w = arg;
     const mon_demo_t *d = w->demo;
     const group_spec_t *s = w->spec;
-    char err[256];
+    char err[MON_ERRSTR_SIZE];
     const char *topics[] = {s->topic};
     if (bc_consumer_subscribe(w->consumer, topics, 1, err, sizeof(err)) != 0) {
         mon_log_kv(MON_LOG_WARN,
@@ -277,7 +278,7 @@ void mon_demo_stop(mon_demo_t *d) {
         worker_t *w = &d->workers[i];
         mon_worker_stop(&w->thread);
         if (w->consumer) {
-            char err[256];
+            char err[MON_ERRSTR_SIZE];
             bc_consumer_close(w->consumer, err, sizeof(err));
             bc_consumer_destroy(w->consumer);
         }

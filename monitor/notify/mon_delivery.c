@@ -33,6 +33,7 @@
 #include "broker-core/bc_crc32c.h"
 #include "broker-core/bc_fs.h"
 #include "monitor/base/mon_codec.h"
+#include "monitor/base/mon_err.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/base/mon_version.h"
@@ -979,7 +980,7 @@ static void finish_transfer(mon_delivery_t *q, item_t *it, CURLcode code) {
 
     mon_delivery_verdict_t v = mon_delivery_classify((int)code, status);
     target_t *t = &q->targets[it->target];
-    char err[256];
+    char err[MON_ERRSTR_SIZE];
     if (code != CURLE_OK)
         snprintf(err, sizeof(err), "%s",
                  it->errbuf[0] ? it->errbuf : curl_easy_strerror(code));
@@ -1044,7 +1045,7 @@ static void finish_transfer(mon_delivery_t *q, item_t *it, CURLcode code) {
 
 static void sender_main(mon_worker_t *w, void *arg) {
     mon_delivery_t *q = arg;
-    char err[256];
+    char err[MON_ERRSTR_SIZE];
     int64_t last_sync_err = 0;
     while (!mon_worker_stopping(w)) {
         if (sync_journal(q, err, sizeof(err)) != 0) {

@@ -381,10 +381,6 @@ mon_mustache_t *mon_mustache_load(const char *path, char *errstr,
     return tpl;
 }
 
-const char *mon_mustache_name(const mon_mustache_t *tpl) {
-    return tpl->name;
-}
-
 void mon_mustache_destroy(mon_mustache_t *tpl) {
     if (!tpl) return;
     block_free(&tpl->root);

@@ -76,9 +76,6 @@ char *mon_mustache_render(const mon_mustache_t *tpl, const cJSON *data,
                           const mon_mustache_partials_t *partials, char *errstr,
                           size_t errstr_size);
 
-/* The name given at compile time (owned by TPL). */
-const char *mon_mustache_name(const mon_mustache_t *tpl);
-
 /* Frees TPL; NULL is accepted. */
 void mon_mustache_destroy(mon_mustache_t *tpl);
 

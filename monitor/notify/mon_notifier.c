@@ -26,6 +26,7 @@
 #include "evaluator/ev_rules.h"
 #include "monitor/base/mon_clock.h"
 #include "monitor/base/mon_codec.h"
+#include "monitor/base/mon_err.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/notify/mon_mustache.h"
@@ -385,7 +386,7 @@ static char *explanation(const mon_group_eval_t *ev) {
         for (size_t i = 0; i < ev->count && shown < EXPLAIN_PARTS; i++) {
             const mon_part_eval_t *p = &ev->parts[i];
             if (severity(p->result.status) != sev) continue;
-            char why[512];
+            char why[MON_ERRSTR_SIZE];
             ev_explain(&p->result, why, sizeof(why));
             size_t need = strlen(p->topic) + strlen(why) + 40;
             if (len + need >= cap) {
@@ -536,7 +537,7 @@ out:
 static int queue_state(mon_notifier_t *n, gstate_t *s,
                        const mon_group_eval_t *ev, mon_delivery_kind_t kind,
                        int64_t now_ms, uint64_t *seq) {
-    char err[512];
+    char err[MON_ERRSTR_SIZE];
     if (queue_one(n, s->nf, ev, kind, s->id, s->iseq + 1, s->start_ms, now_ms,
                   seq, err, sizeof(err)) != 0) {
         mon_log_kv(MON_LOG_ERROR,
@@ -555,7 +556,7 @@ static int queue_state(mon_notifier_t *n, gstate_t *s,
 
 /* Journals an incident change that sends nothing. */
 static void note_close(mon_notifier_t *n, gstate_t *s, int64_t now_ms) {
-    char err[512];
+    char err[MON_ERRSTR_SIZE];
     mon_delivery_entry_t e = {0};
     e.note_only = true;
     e.kind = MON_DELIVERY_CLOSE;
@@ -1026,7 +1027,7 @@ mon_notifier_t *mon_notifier_new_from_config(const mon_config_t *cfg,
 void mon_notifier_destroy(mon_notifier_t *n) {
     if (!n) return;
     if (n->q) {
-        char err[512];
+        char err[MON_ERRSTR_SIZE];
         pthread_mutex_lock(&n->lock);
         if (n->dirty && checkpoint(n, err, sizeof(err)) != 0)
             mon_log_kv(MON_LOG_ERROR, MON_LOG_FIELDS(MON_LF_STR("error", err)),
@@ -1101,7 +1102,7 @@ int mon_notifier_observe(mon_notifier_t *n, const mon_group_eval_t *ev,
 int mon_notifier_observe_silenced(mon_notifier_t *n, const mon_group_eval_t *ev,
                                   int64_t now_ms, bool silenced) {
     int queued = 0;
-    char err[512];
+    char err[MON_ERRSTR_SIZE];
     if (!ev || ev->status == EV_NOTFOUND || !ev->cluster || !ev->group ||
         !ev->cluster[0] || !ev->group[0])
         return 0;

@@ -23,6 +23,7 @@
 #include "evaluator/ev_rules.h"
 #include "evaluator/ev_status.h"
 #include "monitor/base/mon_clock.h"
+#include "monitor/base/mon_err.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/sources/mon_trace.h"
 #include "monitor/store/mon_store.h"
@@ -617,7 +618,7 @@ static void print_summary(replay_t *rp) {
 /* Feeds one line; returns -1 (after reporting) when replay must stop. */
 static int feed(replay_t *rp, const char *line, size_t len) {
     mon_trace_event_t te;
-    char errstr[512];
+    char errstr[MON_ERRSTR_SIZE];
 
     if (mon_trace_parse_line(rp->rd, line, len, &te, errstr, sizeof(errstr)) <
             0 ||
@@ -725,7 +726,7 @@ int mon_replay_file(const char *path, const mon_replay_opts_t *o,
                     mon_replay_stats_t *stats) {
     mon_replay_stats_t local;
     replay_t rp;
-    char errstr[512];
+    char errstr[MON_ERRSTR_SIZE];
     size_t i;
 
     if (!stats) stats = &local;

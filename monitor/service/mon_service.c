@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "broker-core/bc_fs.h"
+#include "monitor/base/mon_err.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/base/mon_strmap.h"
@@ -120,10 +121,15 @@ static void add_route(mon_service_t *svc, const char *cluster,
     svc->n_routes++;
 }
 
-mon_source_t *mon_service_kafka_source(const mon_config_cluster_t *cc,
-                                       const mon_config_storage_t *sto,
-                                       mon_store_t *st, char *errstr,
-                                       size_t errstr_size) {
+/* The source for a [cluster] with source = kafka: its librdkafka client
+ * in a supervised child process (kafka-client = process, the default:
+ * mon_source_kafka_proc.h, whose child mirrors the storage rules sto) or
+ * in the daemon's threads (mon_source_kafka.h). Returns NULL with errstr
+ * set (a bad kafka.* property names it). */
+static mon_source_t *mon_service_kafka_source(const mon_config_cluster_t *cc,
+                                              const mon_config_storage_t *sto,
+                                              mon_store_t *st, char *errstr,
+                                              size_t errstr_size) {
     if (cc->kafka_client == MON_CONFIG_KAFKA_CLIENT_PROCESS)
         return mon_source_kafka_proc_new(cc, sto, st, errstr, errstr_size);
     mon_source_kafka_t *src = mon_source_kafka_new(cc, st, errstr, errstr_size);
@@ -191,7 +197,7 @@ mon_service_t *mon_service_new(const mon_config_t *cfg, char *errstr,
     snprintf(svc->history_path, plen, "%s/history.snapshot", gen->data_dir);
     struct stat sb;
     if (stat(svc->history_path, &sb) == 0) {
-        char why[512];
+        char why[MON_ERRSTR_SIZE];
         if (mon_history_load(svc->history, svc->history_path, why,
                              sizeof(why)) != 0)
             mon_log_kv(MON_LOG_WARN,
@@ -200,7 +206,7 @@ mon_service_t *mon_service_new(const mon_config_t *cfg, char *errstr,
                        "history not restored");
     }
     if (stat(svc->store_path, &sb) == 0) {
-        char why[512];
+        char why[MON_ERRSTR_SIZE];
         if (mon_store_load(svc->store, svc->store_path, why, sizeof(why)) != 0)
             mon_log_kv(MON_LOG_WARN,
                        MON_LOG_FIELDS(MON_LF_STR("file", svc->store_path),
@@ -273,17 +279,6 @@ mon_history_t *mon_service_history(mon_service_t *svc) {
 
 const ev_params_t *mon_service_params(mon_service_t *svc) {
     return &svc->params;
-}
-
-bc_broker_t *mon_service_broker(mon_service_t *svc, const char *name) {
-    for (size_t i = 0; i < svc->n_sources; i++) {
-        const mon_config_cluster_t *cc =
-            mon_config_cluster_find(svc->cfg, svc->source_names[i]);
-        if (cc && cc->source == MON_CONFIG_SOURCE_EMBEDDED &&
-            (!name || !strcmp(name, cc->name)))
-            return mon_source_embedded_broker(svc->sources[i]);
-    }
-    return NULL;
 }
 
 int mon_service_group_eval(mon_service_t *svc, const char *cluster,
@@ -475,7 +470,7 @@ void mon_service_eval_pass(mon_service_t *svc, int64_t wall_ms) {
 /* Writes the store and the history; expired groups are freed first so
  * that no snapshot carries them. */
 int mon_service_snapshot(mon_service_t *svc) {
-    char why[512];
+    char why[MON_ERRSTR_SIZE];
     int rc = 0;
     mon_store_names_t clusters = {0};
     mon_store_clusters(svc->store, &clusters);

@@ -84,26 +84,13 @@ int64_t mon_service_now(mon_service_t *svc, const char *cluster,
  * loaded snapshot). Owned by the service. */
 mon_source_t *mon_service_source(mon_service_t *svc, const char *cluster);
 
-/* The embedded broker of cluster `name` (for the demo), or NULL. */
-struct bc_broker_s *mon_service_broker(mon_service_t *svc, const char *name);
-
 /* Evaluates a group at now_ms as every output should see it: the store's
  * evaluation, with the source's exact time lag where it has one (the
  * embedded broker). Takes no lock across the source call. Returns 0 or
- * MON_STORE_ENOTFOUND (then out->status is EV_NOTFOUND). */
+ * MON_ERR_NOTFOUND (then out->status is EV_NOTFOUND). */
 int mon_service_group_eval(mon_service_t *svc, const char *cluster,
                            const char *group, int64_t now_ms,
                            mon_group_eval_t *out);
-
-/* The source for a [cluster] with source = kafka: its librdkafka client
- * in a supervised child process (kafka-client = process, the default:
- * mon_source_kafka_proc.h, whose child mirrors the storage rules sto) or
- * in the daemon's threads (mon_source_kafka.h). Returns NULL with errstr
- * set (a bad kafka.* property names it). */
-mon_source_t *mon_service_kafka_source(const mon_config_cluster_t *cc,
-                                       const mon_config_storage_t *sto,
-                                       mon_store_t *st, char *errstr,
-                                       size_t errstr_size);
 
 /* Runs one evaluation pass now (tests and the loop). */
 void mon_service_eval_pass(mon_service_t *svc, int64_t wall_ms);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "broker-core/bc_offsets.h"
+#include "monitor/base/mon_err.h"
 #include "monitor/base/mon_mem.h"
 
 typedef struct cur_s {
@@ -272,35 +273,33 @@ static int decode_offset_key(cur_t *c, mon_kdecode_record_t *rec) {
     if (r_name(c, "group", false, &rec->group) ||
         r_name(c, "topic", false, &rec->topic) ||
         r_i32(c, "partition", &rec->partition))
-        return MON_KDECODE_EMALFORMED;
+        return MON_ERR_MALFORMED;
     return 0;
 }
 
 static int decode_offset_value(cur_t *c, mon_kdecode_record_t *rec) {
     int16_t v = rec->value_version;
-    if (r_i64(c, "offset", &rec->offset)) return MON_KDECODE_EMALFORMED;
+    if (r_i64(c, "offset", &rec->offset)) return MON_ERR_MALFORMED;
     if (v >= 3 && r_i32(c, "leader_epoch", &rec->leader_epoch))
-        return MON_KDECODE_EMALFORMED;
+        return MON_ERR_MALFORMED;
     if (v == 4 ? r_cstr(c, "metadata", &rec->metadata)
                : r_str(c, "metadata", false, &rec->metadata))
-        return MON_KDECODE_EMALFORMED;
-    if (r_i64(c, "commit_timestamp", &rec->commit_ts))
-        return MON_KDECODE_EMALFORMED;
+        return MON_ERR_MALFORMED;
+    if (r_i64(c, "commit_timestamp", &rec->commit_ts)) return MON_ERR_MALFORMED;
     if (v == 1 && r_i64(c, "expire_timestamp", &rec->expire_ts))
-        return MON_KDECODE_EMALFORMED;
+        return MON_ERR_MALFORMED;
     if (v == 4) {
         uint32_t ntag;
-        if (r_uvarint(c, "tagged field count", &ntag))
-            return MON_KDECODE_EMALFORMED;
+        if (r_uvarint(c, "tagged field count", &ntag)) return MON_ERR_MALFORMED;
         for (uint32_t i = 0; i < ntag; i++) {
             uint32_t tag, size;
             if (r_uvarint(c, "tag", &tag) ||
                 r_uvarint(c, "tagged field size", &size))
-                return MON_KDECODE_EMALFORMED;
+                return MON_ERR_MALFORMED;
             if (left(c) < size) {
                 fail(c, "tagged field %u size %u exceeds the %zu bytes left",
                      tag, size, left(c));
-                return MON_KDECODE_EMALFORMED;
+                return MON_ERR_MALFORMED;
             }
             c->pos += size;
         }
@@ -326,32 +325,30 @@ static int decode_assignment(cur_t *outer, const unsigned char *p, size_t n,
     if (n == 0) return 0;
     int16_t version;
     int32_t ntopics;
-    if (r_i16(&c, "assignment version", &version))
-        return MON_KDECODE_EMALFORMED;
+    if (r_i16(&c, "assignment version", &version)) return MON_ERR_MALFORMED;
     if (version < 0) {
         c.pos -= 2;
         fail(&c, "bad assignment version %d", version);
-        return MON_KDECODE_EMALFORMED;
+        return MON_ERR_MALFORMED;
     }
     rec->members[m].assignment_version = version;
-    if (r_count(&c, "assignment topic", 6, &ntopics))
-        return MON_KDECODE_EMALFORMED;
+    if (r_count(&c, "assignment topic", 6, &ntopics)) return MON_ERR_MALFORMED;
     for (int32_t t = 0; t < ntopics; t++) {
         const char *topic;
         int32_t nparts;
         size_t at_n;
         if (r_name(&c, "assignment topic", false, &topic))
-            return MON_KDECODE_EMALFORMED;
+            return MON_ERR_MALFORMED;
         at_n = c.pos;
         if (r_count(&c, "assignment partition", 4, &nparts) ||
             bound(&c, at_n, "assigned partitions",
                   rec->n_owners + (size_t)nparts,
                   c.lim ? c.lim->max_assigned : 0, false))
-            return MON_KDECODE_EMALFORMED;
+            return MON_ERR_MALFORMED;
         for (int32_t i = 0; i < nparts; i++) {
             int32_t part;
             if (r_i32(&c, "assignment partition", &part))
-                return MON_KDECODE_EMALFORMED;
+                return MON_ERR_MALFORMED;
             owner_add(rec, topic, part, m);
         }
     }
@@ -366,16 +363,16 @@ static int decode_group_value(cur_t *c, mon_kdecode_record_t *rec) {
         r_i32(c, "generation", &rec->generation) ||
         r_name(c, "protocol", true, &rec->protocol) ||
         r_name(c, "leader", true, &rec->leader))
-        return MON_KDECODE_EMALFORMED;
+        return MON_ERR_MALFORMED;
     if (v >= 2 && r_i64(c, "current_state_timestamp", &rec->state_ts))
-        return MON_KDECODE_EMALFORMED;
+        return MON_ERR_MALFORMED;
     rec->consumer_protocol = !strcmp(rec->protocol_type, "consumer");
     /* smallest member: 3 empty strings + session timeout + 2 null bytes */
     size_t at_m = c->pos;
     if (r_count(c, "member", 18, &nmembers) ||
         bound(c, at_m, "members", (size_t)nmembers,
               c->lim ? c->lim->max_members : 0, false))
-        return MON_KDECODE_EMALFORMED;
+        return MON_ERR_MALFORMED;
     /* the members array is grown before any pointer into it is kept */
     for (int32_t i = 0; i < nmembers; i++) {
         mon_kdecode_member_t *m = member_add(rec);
@@ -385,19 +382,19 @@ static int decode_group_value(cur_t *c, mon_kdecode_record_t *rec) {
         m->rebalance_timeout = -1;
         m->assignment_version = -1;
         if (r_name(c, "member_id", false, &m->member_id))
-            return MON_KDECODE_EMALFORMED;
+            return MON_ERR_MALFORMED;
         if (v >= 3 &&
             r_name(c, "group_instance_id", true, &m->group_instance_id))
-            return MON_KDECODE_EMALFORMED;
+            return MON_ERR_MALFORMED;
         if (r_name(c, "client_id", false, &m->client_id) ||
             r_name(c, "client_host", false, &m->client_host))
-            return MON_KDECODE_EMALFORMED;
+            return MON_ERR_MALFORMED;
         if (v >= 1 && r_i32(c, "rebalance_timeout", &m->rebalance_timeout))
-            return MON_KDECODE_EMALFORMED;
+            return MON_ERR_MALFORMED;
         if (r_i32(c, "session_timeout", &m->session_timeout) ||
             r_bytes(c, "subscription", &sub, &nsub, &at_sub) ||
             r_bytes(c, "assignment", &asg, &nasg, &at_asg))
-            return MON_KDECODE_EMALFORMED;
+            return MON_ERR_MALFORMED;
         rec->members = rec->members_;
         if (rec->consumer_protocol) {
             int rc =
@@ -458,22 +455,20 @@ int mon_kdecode_limited(const void *key, size_t key_len, const void *value,
     int rc;
     if (!key || key_len == 0) {
         fail(&kc, "empty key");
-        return MON_KDECODE_EMALFORMED;
+        return MON_ERR_MALFORMED;
     }
-    if (r_i16(&kc, "key version", &rec->key_version))
-        return MON_KDECODE_EMALFORMED;
+    if (r_i16(&kc, "key version", &rec->key_version)) return MON_ERR_MALFORMED;
     bool offset_key = rec->key_version == 0 || rec->key_version == 1;
     if (!offset_key && rec->key_version != 2) {
         kc.pos = 0;
         fail(&kc, "unknown key version %d", rec->key_version);
-        rc = MON_KDECODE_EVERSION;
+        rc = MON_ERR_VERSION;
         goto err;
     }
     if (offset_key)
         rc = decode_offset_key(&kc, rec);
     else
-        rc = r_name(&kc, "group", false, &rec->group) ? MON_KDECODE_EMALFORMED
-                                                      : 0;
+        rc = r_name(&kc, "group", false, &rec->group) ? MON_ERR_MALFORMED : 0;
     if (rc) goto err;
     if (!value || value_len == 0) {
         rec->type =
@@ -483,7 +478,7 @@ int mon_kdecode_limited(const void *key, size_t key_len, const void *value,
     cur_t vc = {value,  value_len,   0,   0,   "value",
                 errstr, errstr_size, rec, lim, &over};
     if (r_i16(&vc, "value version", &rec->value_version)) {
-        rc = MON_KDECODE_EMALFORMED;
+        rc = MON_ERR_MALFORMED;
         goto err;
     }
     int16_t vv = rec->value_version;
@@ -491,7 +486,7 @@ int mon_kdecode_limited(const void *key, size_t key_len, const void *value,
         vc.pos = 0;
         fail(&vc, "unknown %s value version %d",
              offset_key ? "offset commit" : "group metadata", vv);
-        rc = MON_KDECODE_EVERSION;
+        rc = MON_ERR_VERSION;
         goto err;
     }
     rc = offset_key ? decode_offset_value(&vc, rec)
@@ -500,7 +495,7 @@ int mon_kdecode_limited(const void *key, size_t key_len, const void *value,
     return MON_KDECODE_OK;
 err:
     rec->type = MON_KDECODE_NONE;
-    return over ? MON_KDECODE_ELIMIT : rc;
+    return over ? MON_ERR_LIMIT : rc;
 }
 
 void mon_kdecode_record_free(mon_kdecode_record_t *rec) {

@@ -7,7 +7,7 @@
  * length is checked against the bytes left before it is used, and an error
  * names the byte offset (within the key or the value) where decoding
  * stopped. Unknown key or value versions are not errors but a distinct
- * result (MON_KDECODE_EVERSION) that the caller counts as a warning, the
+ * result (MON_ERR_VERSION) that the caller counts as a warning, the
  * way Burrow skips them.
  *
  * Formats (Kafka's CoordinatorRecordSerde; every integer big-endian;
@@ -62,14 +62,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Results of mon_kdecode (0 = decoded). */
+#include "monitor/base/mon_err.h"
+
+/* Results of mon_kdecode (0 = decoded), from mon_err.h: MON_ERR_VERSION
+ * (unknown key/value version: a warning), MON_ERR_MALFORMED (truncated
+ * or bad length: an error), MON_ERR_LIMIT (well formed but beyond a
+ * bound). */
 #define MON_KDECODE_OK 0
-#define MON_KDECODE_EVERSION (-1)   /* unknown key/value version: a warning */
-#define MON_KDECODE_EMALFORMED (-2) /* truncated or bad length: an error */
-#define MON_KDECODE_ELIMIT (-3)     /* well formed but beyond a bound */
 
 /* Bounds on what one record may hold (0 = no bound), checked before
- * anything is kept: a record beyond one is refused (MON_KDECODE_ELIMIT)
+ * anything is kept: a record beyond one is refused (MON_ERR_LIMIT)
  * as a whole, so its contents size nothing downstream. */
 typedef struct mon_kdecode_limits_s {
     size_t max_name;     /* bytes of a group, topic, member, client or host
@@ -145,8 +147,8 @@ typedef struct mon_kdecode_record_s {
 
 /* Decodes one record of __consumer_offsets. key must be non-empty; value
  * NULL or value_len 0 is a tombstone. Returns MON_KDECODE_OK with *rec
- * filled, MON_KDECODE_EVERSION (unknown key or value version; errstr says
- * which) or MON_KDECODE_EMALFORMED (errstr: "key|value byte N: why"). On
+ * filled, MON_ERR_VERSION (unknown key or value version; errstr says
+ * which) or MON_ERR_MALFORMED (errstr: "key|value byte N: why"). On
  * any error rec->type is MON_KDECODE_NONE. Strings in *rec stay valid
  * until the next call with the same rec. Thread-safe per rec. */
 int mon_kdecode(const void *key, size_t key_len, const void *value,
@@ -154,7 +156,7 @@ int mon_kdecode(const void *key, size_t key_len, const void *value,
                 size_t errstr_size);
 
 /* mon_kdecode within bounds (lim NULL = none): a record that breaks one
- * returns MON_KDECODE_ELIMIT, rec->type NONE, errstr naming the field,
+ * returns MON_ERR_LIMIT, rec->type NONE, errstr naming the field,
  * its byte and the bound ("value byte 40: 1000 members, over the bound
  * of 100"). */
 int mon_kdecode_limited(const void *key, size_t key_len, const void *value,

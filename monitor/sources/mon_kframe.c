@@ -133,9 +133,9 @@ int mon_kframe_op_apply(mon_store_t *st, mon_store_cluster_t *cl,
     case MON_KFRAME_DEL_GTOPIC:
         return mon_store_delete_group_at(cl, op->group, op->topic, at);
     case MON_KFRAME_ADVANCE:
-        return at ? mon_store_advance(cl, at) : MON_STORE_EINVAL;
+        return at ? mon_store_advance(cl, at) : MON_ERR_INVALID;
     default:
-        return MON_STORE_EINVAL;
+        return MON_ERR_INVALID;
     }
 }
 

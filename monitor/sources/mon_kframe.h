@@ -100,7 +100,7 @@ typedef struct mon_kframe_op_s {
 
 /* Applies op to cluster `cl` of store `st` (the store call its type
  * names). Returns that call's result: a mon_store_outcome_t for heads
- * and commits, 0 or MON_STORE_ENOTFOUND for the others. */
+ * and commits, 0 or MON_ERR_NOTFOUND for the others. */
 int mon_kframe_op_apply(mon_store_t *st, mon_store_cluster_t *cl,
                         const mon_kframe_op_t *op);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "broker-core/bc_err.h"
+#include "monitor/base/mon_err.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/base/mon_strmap.h"
@@ -213,7 +214,7 @@ static int64_t tail_start(embedded_t *e, int32_t p, bc_log_t *log,
  * whether anything was read. */
 static bool tail_once(embedded_t *e) {
     bool any = false;
-    char err[256];
+    char err[MON_ERRSTR_SIZE];
     for (int32_t p = 0; p < e->n_next; p++) {
         bc_log_t *log = bc_broker_log(e->broker, BC_OFFSETS_TOPIC, p);
         if (!log) continue; /* offline (bc_broker on-corruption) */
@@ -401,7 +402,9 @@ static void sync_owners(embedded_t *e, int64_t now_ms) {
 
 static void set_error(embedded_t *e, const char *msg) {
     pthread_mutex_lock(&e->lock);
-    snprintf(e->last_error, sizeof(e->last_error), "%s", msg);
+    /* cut to the status's size */
+    snprintf(e->last_error, sizeof(e->last_error), "%.*s",
+             (int)sizeof(e->last_error) - 1, msg);
     e->last_error_ms = mon_clock_wall_ms();
     pthread_mutex_unlock(&e->lock);
 }
@@ -410,7 +413,7 @@ static void housekeeping(mon_worker_t *w, void *arg) {
     embedded_t *e = arg;
     do {
         int64_t now = mon_clock_wall_ms();
-        char err[256];
+        char err[MON_ERRSTR_SIZE];
         if (bc_broker_tick(e->broker, now, err, sizeof(err)) != 0) {
             mon_log_kv(MON_LOG_WARN,
                        MON_LOG_FIELDS(MON_LF_STR("cluster", e->name),
@@ -584,7 +587,7 @@ mon_source_t *mon_source_embedded_new(const mon_config_cluster_t *cc,
     bconf.msg_fn = broker_msg;
     bconf.msg_opaque = e;
     int err = 0;
-    char why[512];
+    char why[MON_ERRSTR_SIZE];
     e->broker =
         bc_broker_open(cc->data_dir, &bconf, now, &err, why, sizeof(why));
     if (!e->broker) {

@@ -24,6 +24,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "monitor/base/mon_clock.h"
+#include "monitor/base/mon_err.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/base/mon_worker.h"
@@ -220,7 +221,7 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason,
 static rd_kafka_conf_t *conf_build(mon_source_kafka_t *src, bool reader,
                                    char *errstr, size_t errstr_size) {
     const mon_config_cluster_t *cfg = src->cfg;
-    char err[512];
+    char err[MON_ERRSTR_SIZE];
     char gid[160];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     snprintf(gid, sizeof(gid), "warren-%s-offsets-reader", cfg->name);
@@ -283,7 +284,7 @@ static const char *blame(const mon_config_cluster_t *cfg, const char *msg) {
 
 static rd_kafka_t *client_new(mon_source_kafka_t *src, bool reader,
                               char *errstr, size_t errstr_size) {
-    char err[512];
+    char err[MON_ERRSTR_SIZE];
     rd_kafka_conf_t *conf = conf_build(src, reader, errstr, errstr_size);
     if (!conf) return NULL;
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
@@ -298,7 +299,7 @@ static rd_kafka_t *client_new(mon_source_kafka_t *src, bool reader,
 
 int mon_source_kafka_check(const mon_config_cluster_t *cfg, char *errstr,
                            size_t errstr_size) {
-    char err[512];
+    char err[MON_ERRSTR_SIZE];
     if (!cfg || cfg->source != MON_CONFIG_SOURCE_KAFKA || !cfg->servers ||
         !cfg->servers[0]) {
         mon_errstr_set(errstr, errstr_size,
@@ -323,7 +324,7 @@ int mon_source_kafka_check(const mon_config_cluster_t *cfg, char *errstr,
 mon_source_kafka_t *mon_source_kafka_new(const mon_config_cluster_t *cfg,
                                          mon_store_t *st, char *errstr,
                                          size_t errstr_size) {
-    char err[512];
+    char err[MON_ERRSTR_SIZE];
     if (!st) {
         mon_errstr_set(errstr, errstr_size, "cluster %s: no store",
                        cfg && cfg->name ? cfg->name : "?");
@@ -923,6 +924,21 @@ static void list_groups(mon_source_kafka_t *src, refresh_t *rf) {
     }
 }
 
+/* Adds topic/p to the request being filled (at most
+ * MON_SOURCE_KAFKA_CHUNK partitions each), starting the next one when it
+ * is full. Returns false when reqs already holds cap requests. */
+static bool req_add(rd_kafka_topic_partition_list_t **reqs, size_t cap,
+                    size_t *n, rd_kafka_topic_partition_list_t **cur,
+                    const char *topic, int32_t p) {
+    if (!*cur || (*cur)->cnt >= MON_SOURCE_KAFKA_CHUNK) {
+        if (*n == cap) return false;
+        *cur = reqs[(*n)++] =
+            rd_kafka_topic_partition_list_new(MON_SOURCE_KAFKA_CHUNK);
+    }
+    rd_kafka_topic_partition_list_add(*cur, topic, p);
+    return true;
+}
+
 /* Builds the fetch requests of one group into reqs (named mode: chunks of
  * at most MON_SOURCE_KAFKA_CHUNK partitions), spending *budget on probes. */
 static size_t group_requests(mon_source_kafka_t *src, kgroup_t *g,
@@ -935,22 +951,13 @@ static size_t group_requests(mon_source_kafka_t *src, kgroup_t *g,
     }
     size_t n = 0;
     rd_kafka_topic_partition_list_t *cur = NULL;
-#define ADD(topic, p)                                                          \
-    do {                                                                       \
-        if (!cur || cur->cnt >= MON_SOURCE_KAFKA_CHUNK) {                      \
-            if (n == cap) goto full;                                           \
-            cur = reqs[n++] =                                                  \
-                rd_kafka_topic_partition_list_new(MON_SOURCE_KAFKA_CHUNK);     \
-        }                                                                      \
-        rd_kafka_topic_partition_list_add(cur, (topic), (p));                  \
-    } while (0)
     /* topics the group is known to commit to: every partition */
     for (size_t i = 0; i < g->n_topics; i++) {
         ktopic_t *t =
             topic_find(src->topics, src->n_topics, g->topics[i].topic);
         if (!t || !t->wanted) continue;
         for (int32_t p = 0; p < t->n_parts; p++)
-            ADD(t->name, p);
+            if (!req_add(reqs, cap, &n, &cur, t->name, p)) return n;
     }
     /* probes of the other topics, within the budget; every group gets
      * its cheap partition-0 sweep before any group sweeps all partitions */
@@ -965,7 +972,7 @@ static size_t group_requests(mon_source_kafka_t *src, kgroup_t *g,
         if (t->wanted && t->n_parts > (g->probe_phase == 0 ? 0 : 1) &&
             !gtopic_find(g, t->name)) {
             if (g->probe_phase == 0) {
-                ADD(t->name, 0);
+                if (!req_add(reqs, cap, &n, &cur, t->name, 0)) return n;
                 (*budget)--;
             } else {
                 /* partition 0 was probed in phase 0: the others now */
@@ -973,14 +980,12 @@ static size_t group_requests(mon_source_kafka_t *src, kgroup_t *g,
                     *budget < MON_SOURCE_KAFKA_CHUNK)
                     break; /* next refresh */
                 for (int32_t p = 1; p < t->n_parts; p++)
-                    ADD(t->name, p);
+                    if (!req_add(reqs, cap, &n, &cur, t->name, p)) return n;
                 *budget -= t->n_parts - 1;
             }
         }
         g->probe_cursor++;
     }
-#undef ADD
-full:
     return n;
 }
 
@@ -1235,27 +1240,27 @@ static void bound_skip(mon_source_kafka_t *src, const rd_kafka_message_t *msg,
 static void reader_apply(mon_source_kafka_t *src, refresh_t *rf,
                          const rd_kafka_message_t *msg,
                          const mon_store_pos_t *at) {
-    char err[256];
+    char err[MON_ERRSTR_SIZE];
     mon_kdecode_record_t *rec = &src->rec;
     const mon_config_cluster_t *cfg = src->cfg;
     int rc = mon_kdecode_limited(msg->key, msg->key_len, msg->payload, msg->len,
                                  &src->limits, rec, err, sizeof(err));
     pthread_mutex_lock(&src->lock);
     src->status.records_read++;
-    if (rc == MON_KDECODE_EVERSION)
+    if (rc == MON_ERR_VERSION)
         src->status.decode_warnings++;
-    else if (rc && rc != MON_KDECODE_ELIMIT)
+    else if (rc && rc != MON_ERR_LIMIT)
         src->status.decode_errors++;
     pthread_mutex_unlock(&src->lock);
-    if (rc == MON_KDECODE_ELIMIT) {
+    if (rc == MON_ERR_LIMIT) {
         bound_skip(src, msg, err);
         return;
     }
     if (rc) {
-        mon_log_level_t lvl = rc == MON_KDECODE_EVERSION && src->warn_logged
+        mon_log_level_t lvl = rc == MON_ERR_VERSION && src->warn_logged
                                   ? MON_LOG_DEBUG
                                   : MON_LOG_WARN;
-        if (rc == MON_KDECODE_EVERSION) src->warn_logged++;
+        if (rc == MON_ERR_VERSION) src->warn_logged++;
         mon_log_kv(lvl,
                    MON_LOG_FIELDS(MON_LF_STR("cluster", cfg->name),
                                   MON_LF_STR("topic", OFFSETS_TOPIC),
@@ -1263,8 +1268,8 @@ static void reader_apply(mon_source_kafka_t *src, refresh_t *rf,
                                   MON_LF_INT("offset", msg->offset),
                                   MON_LF_STR("error", err)),
                    "%s",
-                   rc == MON_KDECODE_EVERSION ? "offsets record skipped"
-                                              : "offsets record not decoded");
+                   rc == MON_ERR_VERSION ? "offsets record skipped"
+                                         : "offsets record not decoded");
         return;
     }
     if (!mon_config_name_allowed(cfg->group_allowlist, cfg->group_denylist,
@@ -1577,10 +1582,6 @@ void mon_source_kafka_set_forward(mon_source_kafka_t *src,
                                   void *opaque) {
     src->forward = fn;
     src->forward_opaque = opaque;
-}
-
-const char *mon_source_kafka_name(const mon_source_kafka_t *src) {
-    return src->cfg->name;
 }
 
 /* ---- the daemon's table ---- */

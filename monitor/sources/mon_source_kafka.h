@@ -183,9 +183,6 @@ typedef void (*mon_source_kafka_forward_fn)(void *opaque,
 void mon_source_kafka_set_forward(mon_source_kafka_t *src,
                                   mon_source_kafka_forward_fn fn, void *opaque);
 
-/* The cluster's name (owned by the configuration). */
-const char *mon_source_kafka_name(const mon_source_kafka_t *src);
-
 /* The daemon's view of src (mon_source.h): start, stop, destroy (frees
  * src), status (kind "kafka"; stale at the wall clock; last_refresh_ms is
  * the last complete refresh; events = heads + commits recorded); now is

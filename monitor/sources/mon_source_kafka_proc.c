@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "monitor/base/mon_clock.h"
+#include "monitor/base/mon_err.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/base/mon_worker.h"
@@ -487,7 +488,7 @@ static int handshake(kproc_t *kp, bool *fatal, char *errstr,
         int rc = mon_kframe_recv(&kp->rd, kp->fd, (int)left, &type, &p, &n,
                                  errstr, errstr_size);
         if (rc < 0) {
-            char why[160];
+            char why[MON_ERRSTR_SIZE];
             reap(kp, false, why, sizeof(why));
             mon_errstr_set(errstr, errstr_size, "%s before it was ready", why);
             return -1;
@@ -512,7 +513,7 @@ static int handshake(kproc_t *kp, bool *fatal, char *errstr,
 
 /* Reads frames until the channel ends or stop. Returns true on stop. */
 static bool pump(kproc_t *kp, mon_worker_t *w, char *why, size_t why_size) {
-    char err[200];
+    char err[MON_ERRSTR_SIZE];
     while (!mon_worker_stopping(w)) {
         int type;
         const unsigned char *p;
@@ -532,12 +533,12 @@ static bool pump(kproc_t *kp, mon_worker_t *w, char *why, size_t why_size) {
             /* closed: the child's exit says why; a bad frame: we do */
             reap(kp, strcmp(err, "closed") != 0, why, why_size);
             if (strcmp(err, "closed") != 0)
-                snprintf(why, why_size, "Kafka client channel: %s", err);
+                mon_errstr_set(why, why_size, "Kafka client channel: %s", err);
             return false;
         }
         if (on_frame(kp, type, p, n, err, sizeof(err)) < 0) {
             reap(kp, true, NULL, 0);
-            snprintf(why, why_size, "Kafka client channel: %s", err);
+            mon_errstr_set(why, why_size, "Kafka client channel: %s", err);
             return false;
         }
     }
@@ -549,7 +550,7 @@ static bool pump(kproc_t *kp, mon_worker_t *w, char *why, size_t why_size) {
 static void supervise(mon_worker_t *w, void *arg) {
     kproc_t *kp = arg;
     int64_t backoff = 1000;
-    char why[256], err[240];
+    char why[MON_ERRSTR_SIZE], err[MON_ERRSTR_SIZE];
     while (!mon_worker_stopping(w)) {
         if (kp->fd < 0) {
             bool fatal = false;
@@ -587,7 +588,7 @@ static void supervise(mon_worker_t *w, void *arg) {
 
 static int kp_start(mon_source_t *base, char *errstr, size_t errstr_size) {
     kproc_t *kp = (kproc_t *)base;
-    char name[64], err[256];
+    char name[64], err[MON_ERRSTR_SIZE];
     bool fatal = false;
     if (kp->worker) {
         mon_errstr_set(errstr, errstr_size, "cluster %s: already started",
@@ -710,7 +711,7 @@ typedef struct chan_s {
 } chan_t;
 
 static void chan_send(chan_t *ch, int type, const mon_wbuf_t *payload) {
-    char err[128];
+    char err[MON_ERRSTR_SIZE];
     if (ch->failed) return;
     if (mon_kframe_send(ch->fd, type, payload ? payload->p : NULL,
                         payload ? payload->len : 0, err, sizeof(err)) < 0)
@@ -740,7 +741,7 @@ int mon_source_kafka_child_main(int fd) {
     child_cfg_t cfg;
     mon_store_t *mirror = NULL;
     mon_source_kafka_t *src = NULL;
-    char err[512];
+    char err[MON_ERRSTR_SIZE];
     int type, rc = 1;
     const unsigned char *p;
     size_t n;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "monitor/base/mon_err.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/base/mon_worker.h"
@@ -141,7 +142,7 @@ static void run(mon_worker_t *w, void *arg) {
     round_t rd = {0, 0};
     int64_t period = r->t_last - r->t_first + 10000;
     for (;;) {
-        char err[256] = "";
+        char err[MON_ERRSTR_SIZE] = "";
         int rc = walk(r, feed_line, &rd, err, sizeof(err));
         if (rc < 0) {
             /* The file changed since it was checked: report, stop. */

@@ -459,11 +459,10 @@ static int parse_pexpect(pctx_t *pc, const cJSON *arr, mon_trace_event_t *ev) {
     return 0;
 }
 
-/* Fails with "missing" when a required member is absent. */
-#define REQUIRE(pc, f, id)                                                     \
-    do {                                                                       \
-        if ((f)[id] == NULL) return fail((pc), field_names[id], "missing");    \
-    } while (0)
+/* The failure of a required member that is absent: "FIELD: missing". */
+static int missing(pctx_t *pc, int id) {
+    return fail(pc, field_names[id], "missing");
+}
 
 static int parse_config(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
     mon_trace_config_t *cfg = &ev->config;
@@ -523,7 +522,7 @@ static int parse_config(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
 static int parse_t_cluster(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
     mon_trace_reader_t *rd = pc->rd;
 
-    REQUIRE(pc, f, F_T);
+    if (f[F_T] == NULL) return missing(pc, F_T);
     if (get_int(pc, f[F_T], "t", -1, 0, INT64_MAX, &ev->t) < 0) return -1;
     if (rd->have_t && ev->t < rd->last_t)
         return fail(pc, "t",
@@ -540,14 +539,14 @@ static int parse_head(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
     int64_t v;
 
     if (parse_t_cluster(pc, f, ev) < 0) return -1;
-    REQUIRE(pc, f, F_TOPIC);
+    if (f[F_TOPIC] == NULL) return missing(pc, F_TOPIC);
     if (get_str(pc, f[F_TOPIC], "topic", -1, 1, &ev->topic) < 0) return -1;
-    REQUIRE(pc, f, F_PARTITION);
+    if (f[F_PARTITION] == NULL) return missing(pc, F_PARTITION);
     if (get_int(pc, f[F_PARTITION], "partition", -1, 0, TRACE_MAX_PARTITION,
                 &v) < 0)
         return -1;
     ev->partition = (int32_t)v;
-    REQUIRE(pc, f, F_OFFSET);
+    if (f[F_OFFSET] == NULL) return missing(pc, F_OFFSET);
     if (get_int(pc, f[F_OFFSET], "offset", -1, 0, INT64_MAX, &ev->offset) < 0)
         return -1;
     if (f[F_PARTITIONS] != NULL) {
@@ -563,16 +562,16 @@ static int parse_commit(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
     int64_t v;
 
     if (parse_t_cluster(pc, f, ev) < 0) return -1;
-    REQUIRE(pc, f, F_GROUP);
+    if (f[F_GROUP] == NULL) return missing(pc, F_GROUP);
     if (get_str(pc, f[F_GROUP], "group", -1, 1, &ev->group) < 0) return -1;
-    REQUIRE(pc, f, F_TOPIC);
+    if (f[F_TOPIC] == NULL) return missing(pc, F_TOPIC);
     if (get_str(pc, f[F_TOPIC], "topic", -1, 1, &ev->topic) < 0) return -1;
-    REQUIRE(pc, f, F_PARTITION);
+    if (f[F_PARTITION] == NULL) return missing(pc, F_PARTITION);
     if (get_int(pc, f[F_PARTITION], "partition", -1, 0, TRACE_MAX_PARTITION,
                 &v) < 0)
         return -1;
     ev->partition = (int32_t)v;
-    REQUIRE(pc, f, F_OFFSET);
+    if (f[F_OFFSET] == NULL) return missing(pc, F_OFFSET);
     if (get_int(pc, f[F_OFFSET], "offset", -1, 0, INT64_MAX, &ev->offset) < 0)
         return -1;
     if (f[F_OWNER] != NULL &&
@@ -593,16 +592,16 @@ static int parse_truth(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
     int k;
 
     if (parse_t_cluster(pc, f, ev) < 0) return -1;
-    REQUIRE(pc, f, F_GROUP);
+    if (f[F_GROUP] == NULL) return missing(pc, F_GROUP);
     if (get_str(pc, f[F_GROUP], "group", -1, 1, &ev->group) < 0) return -1;
-    REQUIRE(pc, f, F_TOPIC);
+    if (f[F_TOPIC] == NULL) return missing(pc, F_TOPIC);
     if (get_str(pc, f[F_TOPIC], "topic", -1, 1, &ev->topic) < 0) return -1;
-    REQUIRE(pc, f, F_PARTITION);
+    if (f[F_PARTITION] == NULL) return missing(pc, F_PARTITION);
     if (get_int(pc, f[F_PARTITION], "partition", -1, 0, TRACE_MAX_PARTITION,
                 &v) < 0)
         return -1;
     ev->partition = (int32_t)v;
-    REQUIRE(pc, f, F_STATUS);
+    if (f[F_STATUS] == NULL) return missing(pc, F_STATUS);
     if (get_str(pc, f[F_STATUS], "status", -1, 1, &st) < 0) return -1;
     for (k = 0; k < 4; k++)
         if (strcmp(st, names[k]) == 0) break;
@@ -616,9 +615,9 @@ static int parse_truth(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
 
 static int parse_expect(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
     if (parse_t_cluster(pc, f, ev) < 0) return -1;
-    REQUIRE(pc, f, F_GROUP);
+    if (f[F_GROUP] == NULL) return missing(pc, F_GROUP);
     if (get_str(pc, f[F_GROUP], "group", -1, 1, &ev->group) < 0) return -1;
-    REQUIRE(pc, f, F_STATUS);
+    if (f[F_STATUS] == NULL) return missing(pc, F_STATUS);
     if (get_status(pc, f[F_STATUS], -1, &ev->status) < 0) return -1;
     if (f[F_PARTITIONS] != NULL && parse_pexpect(pc, f[F_PARTITIONS], ev) < 0)
         return -1;
@@ -693,7 +692,7 @@ int mon_trace_parse_line(mon_trace_reader_t *rd, const char *line, size_t len,
         f[id] = m;
     }
 
-    REQUIRE(&pc, f, F_TYPE);
+    if (f[F_TYPE] == NULL) return missing(&pc, F_TYPE);
     if (get_str(&pc, f[F_TYPE], "type", -1, 0, &ty) < 0) return -1;
     if (strcmp(ty, "commit") == 0) {
         ev->type = MON_TRACE_COMMIT;

@@ -623,7 +623,7 @@ int mon_store_head(mon_store_cluster_t *cl, const char *topic,
     int32_t want;
 
     if (!topic || !*topic || (len = strlen(topic)) > NAME_MAX_LEN)
-        return MON_STORE_EINVAL;
+        return MON_ERR_INVALID;
     if (partition < 0 || partition >= MON_STORE_MAX_PARTITIONS ||
         partitions < 0 || partitions > MON_STORE_MAX_PARTITIONS)
         return MON_STORE_DROP_PARTITION;
@@ -726,7 +726,7 @@ static int commit_impl(mon_store_cluster_t *cl, const char *group,
         (owner && strlen(owner) > NAME_MAX_LEN) ||
         (client_id && strlen(client_id) > NAME_MAX_LEN) ||
         (pos && !pos_valid(pos)))
-        return MON_STORE_EINVAL;
+        return MON_ERR_INVALID;
     pthread_rwlock_wrlock(&cl->lock);
     if (pos_applied(cl, pos)) {
         pthread_rwlock_unlock(&cl->lock);
@@ -834,7 +834,7 @@ int mon_store_commit_at(mon_store_cluster_t *cl, const char *group,
 }
 
 int mon_store_advance(mon_store_cluster_t *cl, const mon_store_pos_t *pos) {
-    if (!cl || !pos || !pos_valid(pos)) return MON_STORE_EINVAL;
+    if (!cl || !pos || !pos_valid(pos)) return MON_ERR_INVALID;
     pthread_rwlock_wrlock(&cl->lock);
     pos_advance(cl, pos);
     pthread_rwlock_unlock(&cl->lock);
@@ -861,12 +861,12 @@ int mon_store_group_seen(mon_store_cluster_t *cl, const char *group,
     size_t glen;
     group_t *g;
 
-    if (!cl || !group || !(glen = strlen(group))) return MON_STORE_EINVAL;
+    if (!cl || !group || !(glen = strlen(group))) return MON_ERR_INVALID;
     pthread_rwlock_wrlock(&cl->lock);
     g = hmap_get(&cl->groups, group, glen, hash_bytes(group, glen));
     if (g && t_ms > g->seen_ms) g->seen_ms = t_ms;
     pthread_rwlock_unlock(&cl->lock);
-    return g ? 0 : MON_STORE_ENOTFOUND;
+    return g ? 0 : MON_ERR_NOTFOUND;
 }
 
 int mon_store_delete_topic(mon_store_t *st, const char *cluster,
@@ -876,13 +876,13 @@ int mon_store_delete_topic(mon_store_t *st, const char *cluster,
     gtopic_t *gt;
     size_t i, len;
 
-    if (!cl || !topic) return MON_STORE_ENOTFOUND;
+    if (!cl || !topic) return MON_ERR_NOTFOUND;
     len = strlen(topic);
     pthread_rwlock_wrlock(&cl->lock);
     t = hmap_get(&cl->topics, topic, len, hash_bytes(topic, len));
     if (!t) {
         pthread_rwlock_unlock(&cl->lock);
-        return MON_STORE_ENOTFOUND;
+        return MON_ERR_NOTFOUND;
     }
     HMAP_FOREACH(&cl->groups, i) {
         group_t *g = (group_t *)cl->groups.slots[i].item;
@@ -903,13 +903,13 @@ int mon_store_delete_group(mon_store_t *st, const char *cluster,
     group_t *g;
     size_t len;
 
-    if (!cl || !group) return MON_STORE_ENOTFOUND;
+    if (!cl || !group) return MON_ERR_NOTFOUND;
     len = strlen(group);
     pthread_rwlock_wrlock(&cl->lock);
     g = hmap_get(&cl->groups, group, len, hash_bytes(group, len));
     if (g) group_delete(cl, g);
     pthread_rwlock_unlock(&cl->lock);
-    return g ? 0 : MON_STORE_ENOTFOUND;
+    return g ? 0 : MON_ERR_NOTFOUND;
 }
 
 int mon_store_delete_group_topic(mon_store_t *st, const char *cluster,
@@ -919,7 +919,7 @@ int mon_store_delete_group_topic(mon_store_t *st, const char *cluster,
     gtopic_t *gt = NULL;
     size_t len;
 
-    if (!cl || !group || !topic) return MON_STORE_ENOTFOUND;
+    if (!cl || !group || !topic) return MON_ERR_NOTFOUND;
     len = strlen(group);
     pthread_rwlock_wrlock(&cl->lock);
     g = hmap_get(&cl->groups, group, len, hash_bytes(group, len));
@@ -929,7 +929,7 @@ int mon_store_delete_group_topic(mon_store_t *st, const char *cluster,
         if (gt) gtopic_delete(cl, g, gt);
     }
     pthread_rwlock_unlock(&cl->lock);
-    return gt ? 0 : MON_STORE_ENOTFOUND;
+    return gt ? 0 : MON_ERR_NOTFOUND;
 }
 
 int mon_store_delete_group_at(mon_store_cluster_t *cl, const char *group,
@@ -937,9 +937,9 @@ int mon_store_delete_group_at(mon_store_cluster_t *cl, const char *group,
     group_t *g;
     gtopic_t *gt = NULL;
     size_t len;
-    int rc = MON_STORE_ENOTFOUND;
+    int rc = MON_ERR_NOTFOUND;
 
-    if (!cl || !group || (pos && !pos_valid(pos))) return MON_STORE_EINVAL;
+    if (!cl || !group || (pos && !pos_valid(pos))) return MON_ERR_INVALID;
     len = strlen(group);
     pthread_rwlock_wrlock(&cl->lock);
     if (pos_applied(cl, pos)) {
@@ -1053,7 +1053,7 @@ int mon_store_topics(mon_store_t *st, const char *cluster,
 
     out->names = NULL;
     out->count = 0;
-    if (!cl) return MON_STORE_ENOTFOUND;
+    if (!cl) return MON_ERR_NOTFOUND;
     pthread_rwlock_rdlock(&cl->lock);
     names_of(&cl->topics, out, NULL, NULL);
     pthread_rwlock_unlock(&cl->lock);
@@ -1071,7 +1071,7 @@ int mon_store_topic_offsets(mon_store_t *st, const char *cluster,
 
     *offsets = NULL;
     *count = 0;
-    if (!cl || !topic) return MON_STORE_ENOTFOUND;
+    if (!cl || !topic) return MON_ERR_NOTFOUND;
     len = strlen(topic);
     pthread_rwlock_rdlock(&cl->lock);
     t = hmap_get(&cl->topics, topic, len, hash_bytes(topic, len));
@@ -1086,7 +1086,7 @@ int mon_store_topic_offsets(mon_store_t *st, const char *cluster,
         }
     }
     pthread_rwlock_unlock(&cl->lock);
-    return t ? 0 : MON_STORE_ENOTFOUND;
+    return t ? 0 : MON_ERR_NOTFOUND;
 }
 
 typedef struct live_arg_s {
@@ -1115,7 +1115,7 @@ int mon_store_topic_consumers(mon_store_t *st, const char *cluster,
 
     out->names = NULL;
     out->count = 0;
-    if (!cl || !topic) return MON_STORE_ENOTFOUND;
+    if (!cl || !topic) return MON_ERR_NOTFOUND;
     len = strlen(topic);
     la.st = st;
     la.now_ms = now_ms;
@@ -1137,7 +1137,7 @@ int mon_store_groups(mon_store_t *st, const char *cluster, int64_t now_ms,
 
     out->names = NULL;
     out->count = 0;
-    if (!cl) return MON_STORE_ENOTFOUND;
+    if (!cl) return MON_ERR_NOTFOUND;
     la.st = st;
     la.now_ms = now_ms;
     la.topic = NULL;
@@ -1225,12 +1225,12 @@ int mon_store_group_detail(mon_store_t *st, const char *cluster,
     out->count = 0;
     out->last_commit_ms = 0;
     out->intervals = st->intervals;
-    if (!cl || !group) return MON_STORE_ENOTFOUND;
+    if (!cl || !group) return MON_ERR_NOTFOUND;
     pthread_rwlock_rdlock(&cl->lock);
     g = r_group(cl, group, now_ms);
     if (!g) {
         pthread_rwlock_unlock(&cl->lock);
-        return MON_STORE_ENOTFOUND;
+        return MON_ERR_NOTFOUND;
     }
     HMAP_FOREACH(&g->topics, i) {
         const gtopic_t *gt = (const gtopic_t *)g->topics.slots[i].item;
@@ -1322,7 +1322,7 @@ static int eval_notfound(const char *cluster, const char *group, int64_t now_ms,
     out->count = 0;
     out->now_ms = now_ms;
     out->last_commit_ms = 0;
-    return MON_STORE_ENOTFOUND;
+    return MON_ERR_NOTFOUND;
 }
 
 int mon_store_group_eval(mon_store_t *st, const char *cluster,
@@ -1581,7 +1581,7 @@ int mon_store_save(mon_store_t *st, const char *path, char *errstr,
     int rc = mon_file_write_atomic(path, hdr, sizeof(hdr), b.p, b.len, errstr,
                                    errstr_size) == 0
                  ? 0
-                 : MON_STORE_EIO;
+                 : MON_ERR_IO;
     mon_wbuf_free(&b);
     free(cls);
     return rc;
@@ -1750,10 +1750,10 @@ int mon_store_load(mon_store_t *st, const char *path, char *errstr,
     uint32_t ncl = 0;
     mon_store_cluster_t **loaded = NULL;
     size_t nloaded = 0;
-    int rc = MON_STORE_EINVAL;
+    int rc = MON_ERR_INVALID;
 
     if (mon_file_read(path, &data, &len, errstr, errstr_size) < 0)
-        return MON_STORE_EIO;
+        return MON_ERR_IO;
     mon_rbuf_init(&r, data, len, path, errstr, errstr_size);
     uint32_t version = 0;
     /* versions 2 to 4 share the header: check against the one written */

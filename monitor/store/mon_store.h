@@ -95,15 +95,16 @@
 #include "evaluator/ev_group.h"
 #include "evaluator/ev_rules.h"
 #include "evaluator/ev_window.h"
+#include "monitor/base/mon_err.h"
 #include "monitor/store/mon_store_types.h"
 
 /* Partition counts above this are refused (memory safety for bad input). */
 #define MON_STORE_MAX_PARTITIONS (1 << 20)
 
-/* Errors (negative) returned by the functions below. */
-#define MON_STORE_ENOTFOUND (-1) /* unknown cluster, topic or group */
-#define MON_STORE_EINVAL (-2)    /* bad argument */
-#define MON_STORE_EIO (-3)       /* file error, message in errstr */
+/* Errors (negative) returned by the functions below, from mon_err.h:
+ * MON_ERR_NOTFOUND (unknown cluster, topic or group), MON_ERR_INVALID
+ * (bad argument or file contents), MON_ERR_IO (file error, message in
+ * errstr). */
 
 typedef struct mon_store_config_s {
     int intervals;               /* window and head ring size, 1..65535 */
@@ -182,7 +183,7 @@ const char *mon_store_cluster_name(const mon_store_cluster_t *cl);
  * the topic's partition count when known, else 0. Returns
  * MON_STORE_STORED, MON_STORE_DROP_PARTITION (partition < 0 or beyond
  * MON_STORE_MAX_PARTITIONS), MON_STORE_DROP_BOUND (the topic would grow
- * past max_cells; nothing changed) or MON_STORE_EINVAL (NULL/empty
+ * past max_cells; nothing changed) or MON_ERR_INVALID (NULL/empty
  * topic). */
 int mon_store_head(mon_store_cluster_t *cl, const char *topic,
                    int32_t partition, int32_t partitions, int64_t offset,
@@ -193,7 +194,7 @@ int mon_store_head(mon_store_cluster_t *cl, const char *topic,
  * mon_store_outcome_t (stored, merged or why it was dropped: the group's
  * first commit to a topic gives it a window per partition, which
  * max_cells may refuse, MON_STORE_DROP_BOUND) or
- * MON_STORE_EINVAL (NULL/empty names). Strings are copied. */
+ * MON_ERR_INVALID (NULL/empty names). Strings are copied. */
 int mon_store_commit(mon_store_cluster_t *cl, const char *group,
                      const char *topic, int32_t partition, int64_t offset,
                      int64_t t_ms, const char *owner, const char *client_id);
@@ -211,7 +212,7 @@ int mon_store_commit(mon_store_cluster_t *cl, const char *group,
  * With if_changed, a commit of the offset the window's newest entry holds
  * is dropped (MON_STORE_DROP_UNCHANGED): a source that sees offsets, not
  * commits, records a change only. Returns as mon_store_commit, or
- * MON_STORE_DROP_REPLAYED, MON_STORE_DROP_UNCHANGED, MON_STORE_EINVAL (a
+ * MON_STORE_DROP_REPLAYED, MON_STORE_DROP_UNCHANGED, MON_ERR_INVALID (a
  * place out of range). */
 int mon_store_commit_at(mon_store_cluster_t *cl, const char *group,
                         const char *topic, int32_t partition, int64_t offset,
@@ -219,13 +220,13 @@ int mon_store_commit_at(mon_store_cluster_t *cl, const char *group,
                         const mon_store_pos_t *pos, bool if_changed);
 
 /* Deletes a group (topic NULL) or one topic of it, as the record at pos
- * says (NULL: no place). Returns 0, MON_STORE_ENOTFOUND,
- * MON_STORE_DROP_REPLAYED or MON_STORE_EINVAL. */
+ * says (NULL: no place). Returns 0, MON_ERR_NOTFOUND,
+ * MON_STORE_DROP_REPLAYED or MON_ERR_INVALID. */
 int mon_store_delete_group_at(mon_store_cluster_t *cl, const char *group,
                               const char *topic, const mon_store_pos_t *pos);
 
 /* Moves the place past the record at pos, for records that write
- * nothing. Returns 0 or MON_STORE_EINVAL. */
+ * nothing. Returns 0 or MON_ERR_INVALID. */
 int mon_store_advance(mon_store_cluster_t *cl, const mon_store_pos_t *pos);
 
 /* The next offset of log partition part to apply (-1: none applied), and
@@ -235,23 +236,23 @@ int32_t mon_store_position_count(mon_store_cluster_t *cl);
 
 /* Marks an existing group alive at t_ms without a commit, so it does not
  * expire (the group is listed by its cluster with committed offsets that
- * did not change). Creates nothing. Returns 0, MON_STORE_ENOTFOUND (no
- * such group) or MON_STORE_EINVAL (NULL/empty name). */
+ * did not change). Creates nothing. Returns 0, MON_ERR_NOTFOUND (no
+ * such group) or MON_ERR_INVALID (NULL/empty name). */
 int mon_store_group_seen(mon_store_cluster_t *cl, const char *group,
                          int64_t t_ms);
 
 /* Removes a topic from the cluster and from every group. Returns 0 or
- * MON_STORE_ENOTFOUND. */
+ * MON_ERR_NOTFOUND. */
 int mon_store_delete_topic(mon_store_t *st, const char *cluster,
                            const char *topic);
 
 /* Removes a group (Burrow's DELETE .../consumer/{group}). Returns 0 or
- * MON_STORE_ENOTFOUND. */
+ * MON_ERR_NOTFOUND. */
 int mon_store_delete_group(mon_store_t *st, const char *cluster,
                            const char *group);
 
 /* Removes one topic from a group (DELETE .../consumer/{g}/topic/{t}).
- * Returns 0 or MON_STORE_ENOTFOUND. */
+ * Returns 0 or MON_ERR_NOTFOUND. */
 int mon_store_delete_group_topic(mon_store_t *st, const char *cluster,
                                  const char *group, const char *topic);
 
@@ -265,30 +266,30 @@ size_t mon_store_expire(mon_store_t *st, const char *cluster, int64_t now_ms);
 /* Every cluster name. Returns 0. */
 int mon_store_clusters(mon_store_t *st, mon_store_names_t *out);
 
-/* Topics of a cluster. Returns 0 or MON_STORE_ENOTFOUND (no cluster). */
+/* Topics of a cluster. Returns 0 or MON_ERR_NOTFOUND (no cluster). */
 int mon_store_topics(mon_store_t *st, const char *cluster,
                      mon_store_names_t *out);
 
 /* Newest head offset of each partition of a topic (-1 where a partition
  * has no head yet) into a malloc'd array the caller frees. Returns 0 or
- * MON_STORE_ENOTFOUND (no cluster or topic). */
+ * MON_ERR_NOTFOUND (no cluster or topic). */
 int mon_store_topic_offsets(mon_store_t *st, const char *cluster,
                             const char *topic, int64_t **offsets,
                             size_t *count);
 
 /* Live groups (not expired at now_ms) with windows on a topic. Returns 0
- * or MON_STORE_ENOTFOUND (no cluster; an unknown topic gives none). */
+ * or MON_ERR_NOTFOUND (no cluster; an unknown topic gives none). */
 int mon_store_topic_consumers(mon_store_t *st, const char *cluster,
                               const char *topic, int64_t now_ms,
                               mon_store_names_t *out);
 
 /* Live groups (not expired at now_ms) of a cluster. Returns 0 or
- * MON_STORE_ENOTFOUND (no cluster). */
+ * MON_ERR_NOTFOUND (no cluster). */
 int mon_store_groups(mon_store_t *st, const char *cluster, int64_t now_ms,
                      mon_store_names_t *out);
 
 /* Copies a group's windows and head rings into *out (see the type).
- * Returns 0, or MON_STORE_ENOTFOUND for an unknown cluster or an unknown
+ * Returns 0, or MON_ERR_NOTFOUND for an unknown cluster or an unknown
  * or expired group (*out then has count 0). */
 int mon_store_group_detail(mon_store_t *st, const char *cluster,
                            const char *group, int64_t now_ms,
@@ -296,7 +297,7 @@ int mon_store_group_detail(mon_store_t *st, const char *cluster,
 
 /* Evaluates every partition of a group at now_ms with `p` (NULL: the
  * defaults, with the store's intervals) and rolls them up into *out.
- * Returns 0, or MON_STORE_ENOTFOUND for an unknown cluster or an unknown
+ * Returns 0, or MON_ERR_NOTFOUND for an unknown cluster or an unknown
  * or expired group (*out then has status EV_NOTFOUND, count 0). */
 int mon_store_group_eval(mon_store_t *st, const char *cluster,
                          const char *group, int64_t now_ms,
@@ -315,15 +316,15 @@ int mon_store_foreach_eval(mon_store_t *st, int64_t now_ms,
  * rename and an fsync of the directory. The file is built in memory under
  * each cluster's read lock in turn (writers of that cluster wait for the
  * copy, not for the disk); never call it from an HTTP handler. Returns 0
- * or MON_STORE_EIO with errstr naming the path and why. */
+ * or MON_ERR_IO with errstr naming the path and why. */
 int mon_store_save(mon_store_t *st, const char *path, char *errstr,
                    size_t errstr_size);
 
 /* Replaces the contents of every cluster named in `path` with the file's
  * (clusters not in the file are kept). The whole file is checked first:
  * on any error the store is unchanged and errstr names the path, the byte
- * offset and why. Returns 0, MON_STORE_EIO (unreadable) or
- * MON_STORE_EINVAL (corrupt). Takes each cluster's write lock in turn. */
+ * offset and why. Returns 0, MON_ERR_IO (unreadable) or
+ * MON_ERR_INVALID (corrupt). Takes each cluster's write lock in turn. */
 int mon_store_load(mon_store_t *st, const char *path, char *errstr,
                    size_t errstr_size);
 

@@ -68,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                             rec.n_owners > lim.max_assigned))
                 abort();
         } else if (!err[0] || rec.type != MON_KDECODE_NONE ||
-                   (!bounded && rc == MON_KDECODE_ELIMIT)) {
+                   (!bounded && rc == MON_ERR_LIMIT)) {
             abort();
         }
     }

@@ -469,7 +469,7 @@ ParameterizedTest(vcase_t *c, mon_kdecode, unknown_versions_are_warnings) {
     i64(&v, 1);
     mon_kdecode_record_t rec = {0};
     char err[128] = "";
-    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)), MON_KDECODE_EVERSION);
+    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)), MON_ERR_VERSION);
     cr_assert_str_eq(err, c->msg);
     cr_assert_eq(rec.type, MON_KDECODE_NONE);
     mon_kdecode_record_free(&rec);
@@ -485,8 +485,7 @@ static void check_truncations(const fx_t *k, const fx_t *v) {
     for (size_t n = 1; n < k->n; n++) {
         err[0] = '\0';
         int rc = mon_kdecode(k->b, n, v->b, v->n, &rec, err, sizeof(err));
-        cr_assert_eq(rc, MON_KDECODE_EMALFORMED, "key prefix %zu: rc %d", n,
-                     rc);
+        cr_assert_eq(rc, MON_ERR_MALFORMED, "key prefix %zu: rc %d", n, rc);
         size_t at = 9999;
         cr_assert_eq(sscanf(err, "key byte %zu:", &at), 1, "%s", err);
         cr_assert_leq(at, n, "%s", err);
@@ -495,7 +494,7 @@ static void check_truncations(const fx_t *k, const fx_t *v) {
     for (size_t n = 1; n < v->n; n++) {
         err[0] = '\0';
         int rc = mon_kdecode(k->b, k->n, v->b, n, &rec, err, sizeof(err));
-        cr_assert_eq(rc, MON_KDECODE_EMALFORMED,
+        cr_assert_eq(rc, MON_ERR_MALFORMED,
                      "value prefix %zu of %zu: rc %d (%s)", n, v->n, rc, err);
         size_t at = 9999;
         cr_assert_eq(sscanf(err, "value byte %zu:", &at), 1, "%s", err);
@@ -537,10 +536,10 @@ Test(mon_kdecode, empty_key_is_malformed) {
     mon_kdecode_record_t rec = {0};
     char err[128] = "";
     cr_assert_eq(mon_kdecode("", 0, NULL, 0, &rec, err, sizeof(err)),
-                 MON_KDECODE_EMALFORMED);
+                 MON_ERR_MALFORMED);
     cr_assert_str_eq(err, "key byte 0: empty key");
     cr_assert_eq(mon_kdecode(NULL, 5, NULL, 0, &rec, err, sizeof(err)),
-                 MON_KDECODE_EMALFORMED);
+                 MON_ERR_MALFORMED);
     mon_kdecode_record_free(&rec);
 }
 
@@ -555,8 +554,7 @@ Test(mon_kdecode, string_longer_than_input_names_field_and_offset) {
     i64(&v, 2);
     mon_kdecode_record_t rec = {0};
     char err[128] = "";
-    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)),
-                 MON_KDECODE_EMALFORMED);
+    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)), MON_ERR_MALFORMED);
     cr_assert_str_eq(err, "value byte 10: string metadata length 300 "
                           "exceeds the 8 bytes left");
     mon_kdecode_record_free(&rec);
@@ -569,7 +567,7 @@ Test(mon_kdecode, negative_length_of_non_nullable_string_is_malformed) {
     mon_kdecode_record_t rec = {0};
     char err[128] = "";
     cr_assert_eq(mon_kdecode(k.b, k.n, NULL, 0, &rec, err, sizeof(err)),
-                 MON_KDECODE_EMALFORMED);
+                 MON_ERR_MALFORMED);
     cr_assert_str_eq(err, "key byte 2: bad length -1 for string group");
     mon_kdecode_record_free(&rec);
 }
@@ -586,8 +584,7 @@ Test(mon_kdecode, huge_member_count_is_refused_before_allocation) {
     i32(&v, 0x7fffffff);
     mon_kdecode_record_t rec = {0};
     char err[128] = "";
-    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)),
-                 MON_KDECODE_EMALFORMED);
+    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)), MON_ERR_MALFORMED);
     cr_assert_str_eq(err, "value byte 20: member count 2147483647 cannot "
                           "fit in the 0 bytes left");
     mon_kdecode_record_free(&rec);
@@ -616,8 +613,7 @@ Test(mon_kdecode, bad_length_inside_assignment_points_into_the_value) {
     bytes(&v, &a);
     mon_kdecode_record_t rec = {0};
     char err[160] = "", want[160];
-    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)),
-                 MON_KDECODE_EMALFORMED);
+    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)), MON_ERR_MALFORMED);
     snprintf(want, sizeof(want),
              "value byte %zu: string assignment topic length 50 exceeds "
              "the 4 bytes left",
@@ -637,8 +633,7 @@ Test(mon_kdecode, overlong_varint_is_malformed) {
     i64(&v, 0);
     mon_kdecode_record_t rec = {0};
     char err[128] = "";
-    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)),
-                 MON_KDECODE_EMALFORMED);
+    cr_assert_eq(decode(&k, &v, &rec, err, sizeof(err)), MON_ERR_MALFORMED);
     cr_assert_str_eq(err, "value byte 14: varint metadata longer than 32 "
                           "bits");
     mon_kdecode_record_free(&rec);
@@ -752,7 +747,7 @@ Test(mon_kdecode, bounds_refuse_a_record_with_too_many_members) {
     str(&k, "g");
     group_value(&v, 3, "consumer");
     cr_assert_eq(decode_lim(&k, &v, &lim, &rec, err, sizeof(err)),
-                 MON_KDECODE_ELIMIT);
+                 MON_ERR_LIMIT);
     cr_assert_eq(rec.type, MON_KDECODE_NONE);
     cr_assert(strstr(err, "2 members, over the bound of 1"), "%s", err);
     lim.max_members = 2;
@@ -771,7 +766,7 @@ Test(mon_kdecode, bounds_refuse_an_assignment_naming_too_many_partitions) {
     str(&k, "g");
     group_value(&v, 3, "consumer"); /* m1: 2 partitions, m2: 1 */
     cr_assert_eq(decode_lim(&k, &v, &lim, &rec, err, sizeof(err)),
-                 MON_KDECODE_ELIMIT);
+                 MON_ERR_LIMIT);
     cr_assert(strstr(err, "3 assigned partitions, over the bound of 2"), "%s",
               err);
     mon_kdecode_record_free(&rec);
@@ -785,7 +780,7 @@ Test(mon_kdecode, bounds_refuse_a_long_name_but_not_long_metadata) {
     offset_key(&k, 1, "group-name", "t", 0);
     offset_value(&v, 3, 10, -1, "metadata longer than five", 1, -1);
     cr_assert_eq(decode_lim(&k, &v, &lim, &rec, err, sizeof(err)),
-                 MON_KDECODE_ELIMIT);
+                 MON_ERR_LIMIT);
     cr_assert_str_eq(err, "key byte 2: group of 10 bytes, over the bound of 5");
     k.n = 0;
     offset_key(&k, 1, "g", "t", 0);

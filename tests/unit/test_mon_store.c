@@ -299,12 +299,12 @@ Test(mon_store, group_expired_after_expire_group_reads_notfound) {
     cr_assert_eq(mon_store_group_eval(st, "local", "g", 1000, NULL, &ev), 0);
     cr_assert_eq(ev.status, EV_OK);
     cr_assert_eq(mon_store_group_eval(st, "local", "g", 1001, NULL, &ev),
-                 MON_STORE_ENOTFOUND);
+                 MON_ERR_NOTFOUND);
     cr_assert_eq(ev.status, EV_NOTFOUND);
     cr_assert_eq(ev.count, 0);
     cr_assert_str_eq(ev.group, "g");
     cr_assert_eq(mon_store_group_detail(st, "local", "g", 1001, &d),
-                 MON_STORE_ENOTFOUND);
+                 MON_ERR_NOTFOUND);
     cr_assert_eq(mon_store_groups(st, "local", 1001, &names), 0);
     cr_assert_eq(names.count, 0);
     mon_store_names_free(&names);
@@ -330,7 +330,7 @@ Test(mon_store, expire_removes_expired_groups_only) {
     cr_assert_eq(mon_store_expire(st, "local", 1500), 1);
     /* Removed for good: even an earlier `now` no longer finds it. */
     cr_assert_eq(mon_store_group_eval(st, "local", "old", 0, NULL, &ev),
-                 MON_STORE_ENOTFOUND);
+                 MON_ERR_NOTFOUND);
     cr_assert_eq(mon_store_group_eval(st, "local", "new", 1500, NULL, &ev), 0);
     cr_assert_eq(mon_store_expire(st, "local", 1500), 0);
     mon_group_eval_free(&ev);
@@ -442,7 +442,7 @@ Test(mon_store, delete_topic_removes_it_from_every_group) {
     mon_store_commit(cl, "g1", "b", 0, 1, 0, NULL, NULL);
     mon_store_commit(cl, "g2", "a", 0, 1, 0, NULL, NULL);
     cr_assert_eq(mon_store_delete_topic(st, "local", "a"), 0);
-    cr_assert_eq(mon_store_delete_topic(st, "local", "a"), MON_STORE_ENOTFOUND);
+    cr_assert_eq(mon_store_delete_topic(st, "local", "a"), MON_ERR_NOTFOUND);
     cr_assert_eq(mon_store_group_eval(st, "local", "g1", 0, NULL, &ev), 0);
     cr_assert_eq(ev.count, 1);
     cr_assert_str_eq(ev.parts[0].topic, "b");
@@ -474,16 +474,15 @@ Test(mon_store, delete_group_and_delete_group_topic) {
     mon_store_commit(cl, "h", "a", 0, 1, 0, NULL, NULL);
     cr_assert_eq(mon_store_delete_group_topic(st, "local", "g", "a"), 0);
     cr_assert_eq(mon_store_delete_group_topic(st, "local", "g", "a"),
-                 MON_STORE_ENOTFOUND);
+                 MON_ERR_NOTFOUND);
     cr_assert_eq(mon_store_group_eval(st, "local", "g", 0, NULL, &ev), 0);
     cr_assert_eq(ev.count, 1);
     cr_assert_str_eq(ev.parts[0].topic, "b");
     cr_assert_eq(mon_store_delete_group(st, "local", "g"), 0);
-    cr_assert_eq(mon_store_delete_group(st, "local", "g"), MON_STORE_ENOTFOUND);
-    cr_assert_eq(mon_store_delete_group(st, "nosuch", "g"),
-                 MON_STORE_ENOTFOUND);
+    cr_assert_eq(mon_store_delete_group(st, "local", "g"), MON_ERR_NOTFOUND);
+    cr_assert_eq(mon_store_delete_group(st, "nosuch", "g"), MON_ERR_NOTFOUND);
     cr_assert_eq(mon_store_group_eval(st, "local", "g", 0, NULL, &ev),
-                 MON_STORE_ENOTFOUND);
+                 MON_ERR_NOTFOUND);
     /* The writer cache must not resurrect the deleted group. */
     cr_assert_eq(mon_store_commit(cl, "g", "a", 0, 5, 1, NULL, NULL), 0);
     cr_assert_eq(mon_store_group_eval(st, "local", "g", 1, NULL, &ev), 0);
@@ -548,13 +547,12 @@ Test(mon_store, lists_are_sorted_and_unknown_cluster_is_notfound) {
     cr_assert_eq(names.count, 1);
     cr_assert_str_eq(names.names[0], "gb");
     mon_store_names_free(&names);
-    cr_assert_eq(mon_store_topics(st, "nosuch", &names), MON_STORE_ENOTFOUND);
-    cr_assert_eq(mon_store_groups(st, "nosuch", 0, &names),
-                 MON_STORE_ENOTFOUND);
+    cr_assert_eq(mon_store_topics(st, "nosuch", &names), MON_ERR_NOTFOUND);
+    cr_assert_eq(mon_store_groups(st, "nosuch", 0, &names), MON_ERR_NOTFOUND);
     int64_t *off;
     size_t n;
     cr_assert_eq(mon_store_topic_offsets(st, "mid", "nosuch", &off, &n),
-                 MON_STORE_ENOTFOUND);
+                 MON_ERR_NOTFOUND);
     cr_assert_null(off);
     mon_store_destroy(st);
 }
@@ -722,7 +720,7 @@ Test(mon_store, group_seen_alive_does_not_expire_and_survives_a_save) {
 
     mon_store_head(cl, "t", 0, 1, 100, 0);
     mon_store_commit(cl, "idle", "t", 0, 100, 0, NULL, NULL);
-    cr_assert_eq(mon_store_group_seen(cl, "nosuch", 900), MON_STORE_ENOTFOUND);
+    cr_assert_eq(mon_store_group_seen(cl, "nosuch", 900), MON_ERR_NOTFOUND);
     cr_assert_eq(mon_store_group_seen(cl, "idle", 900), 0);
     /* 1.5 s after its only commit, but seen 0.6 s ago: alive, with the
      * one window entry it had. */
@@ -927,13 +925,13 @@ ParameterizedTest(corrupt_case_t *c, mon_store, load_rejects_corrupt_files) {
     /* b holds its own data, which must survive the failed load. */
     mon_store_head(cl, "mine", 0, 1, 5, 0);
     mon_store_commit(cl, "keep", "mine", 0, 1, 0, NULL, NULL);
-    cr_assert_eq(mon_store_load(b, path, err, sizeof(err)), MON_STORE_EINVAL,
+    cr_assert_eq(mon_store_load(b, path, err, sizeof(err)), MON_ERR_INVALID,
                  "%s", c->what);
     cr_assert(strstr(err, c->expect) != NULL, "%s: message '%s'", c->what, err);
     cr_assert(strstr(err, path) != NULL, "names the path: %s", err);
     cr_assert_eq(mon_store_group_detail(b, "local", "keep", 0, &d), 0);
     cr_assert_eq(mon_store_group_detail(b, "local", "billing", 0, &d),
-                 MON_STORE_ENOTFOUND);
+                 MON_ERR_NOTFOUND);
     mon_group_detail_free(&d);
     unlink(path);
     mon_store_destroy(a);
@@ -945,10 +943,10 @@ Test(mon_store, load_of_missing_file_is_an_io_error) {
     char err[256] = "";
 
     cr_assert_eq(mon_store_load(st, "/nonexistent/dir/snap", err, sizeof(err)),
-                 MON_STORE_EIO);
+                 MON_ERR_IO);
     cr_assert(strstr(err, "/nonexistent/dir/snap") != NULL);
     cr_assert_eq(mon_store_save(st, "/nonexistent/dir/snap", err, sizeof(err)),
-                 MON_STORE_EIO);
+                 MON_ERR_IO);
     mon_store_destroy(st);
 }
 
