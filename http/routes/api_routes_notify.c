@@ -236,7 +236,7 @@ static void h_silences(api_req_t *req, void *opaque) {
 
 static void h_silence_create(api_req_t *req, void *opaque) {
     mon_query_t *q = opaque;
-    char err[512];
+    char err[MON_ERRSTR_SIZE];
     mon_silence_info_t *out = NULL;
     mon_silence_rc_t rc = mon_query_silence_create(
         q, req->body, req->body_len, req->now_ms, &out, err, sizeof(err));
@@ -252,7 +252,7 @@ static void h_silence_create(api_req_t *req, void *opaque) {
 
 static void h_silence_delete(api_req_t *req, void *opaque) {
     mon_query_t *q = opaque;
-    char err[512];
+    char err[MON_ERRSTR_SIZE];
     mon_silence_rc_t rc = mon_query_silence_delete(
         q, api_req_param(req, "id"), req->now_ms, err, sizeof(err));
     if (rc != MON_SILENCE_OK) {

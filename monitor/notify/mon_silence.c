@@ -20,6 +20,7 @@
 
 #include "monitor/base/mon_clock.h"
 #include "monitor/base/mon_codec.h"
+#include "monitor/base/mon_err.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/base/mon_regex.h"
 #include "monitor/base/mon_worker.h"
@@ -52,7 +53,7 @@ typedef struct job_s {
     char id[MON_SILENCE_ID_LEN]; /* JOB_DELETE */
     int64_t now_ms;
     mon_silence_rc_t rc;
-    char err[256];
+    char err[MON_ERRSTR_SIZE];
     bool done, abandoned;
 } job_t;
 

@@ -32,6 +32,7 @@
 
 #include "evaluator/ev_rules.h"
 #include "evaluator/ev_status.h"
+#include "monitor/base/mon_err.h" /* MON_ERR_*, MON_ERRSTR_SIZE */
 #include "monitor/config/mon_config.h"
 #include "monitor/notify/mon_notify_types.h"
 #include "monitor/sources/mon_source.h"
