@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_err: the monitor's one error-code space and its one message size.
  *
  * Every function of monitor/ and http/ that can fail returns 0 (or a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_cli_opt: see mon_cli_opt.h. */
 #include "monitor/cmd/mon_cli_opt.h"
 

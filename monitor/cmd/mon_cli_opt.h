@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mon_cli_opt: the one option parser of every `warren` subcommand.
  *
  * A command describes its options in a table (name, what kind of value,
