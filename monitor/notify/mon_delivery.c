@@ -34,6 +34,7 @@
 #include "broker-core/bc_fs.h"
 #include "monitor/base/mon_codec.h"
 #include "monitor/base/mon_err.h"
+#include "monitor/base/mon_hmap.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/base/mon_version.h"
@@ -278,13 +279,10 @@ static int find_target(const mon_delivery_t *q, const char *name) {
 /* Deliveries of one group to one target go out in order (a close never
  * overtakes its open); this hash keys that order. */
 static uint64_t group_hash(int target, const char *cluster, const char *group) {
-    uint64_t h = 1469598103934665603ULL ^ (uint64_t)(unsigned)target;
-    for (const unsigned char *p = (const unsigned char *)cluster; *p; p++)
-        h = (h ^ *p) * 1099511628211ULL;
-    h = (h ^ 0xff) * 1099511628211ULL;
-    for (const unsigned char *p = (const unsigned char *)group; *p; p++)
-        h = (h ^ *p) * 1099511628211ULL;
-    return h | 1;
+    uint64_t h = mon_hash_bytes(cluster, strlen(cluster)) ^
+                 mon_hash_bytes(group, strlen(group)) * 0x9e3779b97f4a7c15ULL ^
+                 (uint64_t)(unsigned)(target + 1) * 0xc2b2ae3d27d4eb4fULL;
+    return h | 1; /* 0 means none */
 }
 
 /* Adds h to an open-addressing set; returns true when it was there. */

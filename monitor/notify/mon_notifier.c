@@ -5,8 +5,7 @@
  * Built on the assumption that most groups are OK most of the time: a
  * group gets a state entry for a notifier only once it reaches that
  * notifier's threshold, so a million healthy groups cost nothing here.
- * States live in one chained hash table keyed by (notifier, cluster,
- * group).
+ * States live in one mon_hmap keyed by (notifier, cluster, group).
  */
 #include "monitor/notify/mon_notifier.h"
 
@@ -27,6 +26,7 @@
 #include "monitor/base/mon_clock.h"
 #include "monitor/base/mon_codec.h"
 #include "monitor/base/mon_err.h"
+#include "monitor/base/mon_hmap.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/notify/mon_mustache.h"
@@ -65,10 +65,9 @@ typedef struct tl_event_s {
 } tl_event_t;
 
 typedef struct gstate_s {
-    struct gstate_s *hnext;
-    uint64_t hash;
-    size_t nf; /* notifier index */
-    char *cluster;
+    mon_hkey_t key; /* first: the table's item (state_key) */
+    size_t nf;      /* notifier index */
+    char *cluster;  /* both point into key.name */
     char *group;
     bool evaluated;
     int64_t last_eval_ms;
@@ -104,11 +103,9 @@ struct mon_notifier_s {
     mon_delivery_t *q;
 
     pthread_mutex_t lock; /* everything below */
-    gstate_t **buckets;
-    size_t n_buckets; /* power of two */
-    size_t n_states;
-    bool dirty;         /* states changed since the checkpoint */
-    int64_t last_ck_ms; /* newest now_ms at the last checkpoint */
+    mon_hmap_t states;    /* of gstate_t, by state_key */
+    bool dirty;           /* states changed since the checkpoint */
+    int64_t last_ck_ms;   /* newest now_ms at the last checkpoint */
     bool ck_ever;
     uint32_t recs_since_ck; /* journal records since the checkpoint */
 };
@@ -116,55 +113,50 @@ struct mon_notifier_s {
 /* ---------------------------------------------------------------------- */
 /* States                                                                 */
 
-static uint64_t hash_of(size_t nf, const char *cluster, const char *group) {
-    uint64_t h = 1469598103934665603ULL ^ (uint64_t)nf;
-    for (const unsigned char *p = (const unsigned char *)cluster; *p; p++)
-        h = (h ^ *p) * 1099511628211ULL;
-    h = (h ^ 0xff) * 1099511628211ULL;
-    for (const unsigned char *p = (const unsigned char *)group; *p; p++)
-        h = (h ^ *p) * 1099511628211ULL;
-    return h ^ (h >> 29);
+/* The table key of (notifier, cluster, group): the notifier index's
+ * bytes, then "cluster\0group\0", in buf when it fits (size bytes),
+ * else in a new buffer; *len excludes the last NUL. */
+static char *state_key(size_t nf, const char *cluster, const char *group,
+                       char *buf, size_t size, size_t *len) {
+    size_t cl = strlen(cluster), gl = strlen(group);
+    size_t need = sizeof(nf) + cl + gl + 2;
+    char *k = need <= size ? buf : mon_malloc(need);
+    memcpy(k, &nf, sizeof(nf));
+    memcpy(k + sizeof(nf), cluster, cl + 1);
+    memcpy(k + sizeof(nf) + cl + 1, group, gl + 1);
+    *len = sizeof(nf) + cl + 1 + gl;
+    return k;
 }
 
 static gstate_t *state_find(mon_notifier_t *n, size_t nf, const char *cluster,
                             const char *group) {
-    uint64_t h = hash_of(nf, cluster, group);
-    for (gstate_t *s = n->buckets[h & (n->n_buckets - 1)]; s; s = s->hnext)
-        if (s->hash == h && s->nf == nf && !strcmp(s->cluster, cluster) &&
-            !strcmp(s->group, group))
-            return s;
-    return NULL;
-}
-
-static void table_grow(mon_notifier_t *n) {
-    size_t nb = n->n_buckets * 2;
-    gstate_t **b = mon_calloc(nb, sizeof(*b));
-    for (size_t i = 0; i < n->n_buckets; i++) {
-        for (gstate_t *s = n->buckets[i], *nx; s; s = nx) {
-            nx = s->hnext;
-            s->hnext = b[s->hash & (nb - 1)];
-            b[s->hash & (nb - 1)] = s;
-        }
-    }
-    free(n->buckets);
-    n->buckets = b;
-    n->n_buckets = nb;
+    char buf[256];
+    size_t len;
+    char *k = state_key(nf, cluster, group, buf, sizeof(buf), &len);
+    gstate_t *s = mon_hmap_get(&n->states, k, len, mon_hash_bytes(k, len));
+    if (k != buf) free(k);
+    return s;
 }
 
 static gstate_t *state_get(mon_notifier_t *n, size_t nf, const char *cluster,
                            const char *group) {
-    gstate_t *s = state_find(n, nf, cluster, group);
-    if (s) return s;
-    if (n->n_states >= n->n_buckets) table_grow(n);
+    size_t len;
+    char *k = state_key(nf, cluster, group, NULL, 0, &len);
+    uint64_t h = mon_hash_bytes(k, len);
+    gstate_t *s = mon_hmap_get(&n->states, k, len, h);
+    if (s) {
+        free(k);
+        return s;
+    }
     s = mon_calloc(1, sizeof(*s));
-    s->hash = hash_of(nf, cluster, group);
+    s->key.name = k;
+    s->key.len = len;
+    s->key.hash = h;
     s->nf = nf;
-    s->cluster = mon_strdup(cluster);
-    s->group = mon_strdup(group);
+    s->cluster = k + sizeof(nf);
+    s->group = s->cluster + strlen(cluster) + 1;
     s->last_status = EV_NOTFOUND;
-    s->hnext = n->buckets[s->hash & (n->n_buckets - 1)];
-    n->buckets[s->hash & (n->n_buckets - 1)] = s;
-    n->n_states++;
+    mon_hmap_put(&n->states, &s->key);
     return s;
 }
 
@@ -727,8 +719,10 @@ static int checkpoint(mon_notifier_t *n, char *errstr, size_t errstr_size) {
     uint64_t mark = mon_delivery_last_seq(n->q);
     mon_wbuf_u32(&b, 0); /* count, patched below */
     mon_wbuf_u64(&b, mark);
-    for (size_t k = 0; k < n->n_buckets; k++) {
-        for (gstate_t *s = n->buckets[k]; s; s = s->hnext) {
+    mon_hkey_t *hk;
+    for (size_t k = 0; (hk = mon_hmap_next(&n->states, &k));) {
+        {
+            gstate_t *s = (gstate_t *)hk;
             if (!s->open && !s->above && !s->oks) continue;
             put_cstr(&b, n->nfs[s->nf].cfg->name);
             put_cstr(&b, s->cluster);
@@ -946,8 +940,6 @@ mon_notifier_t *mon_notifier_new(const mon_config_notifier_t *const *cfgs,
     size_t pl;
 
     pthread_mutex_init(&n->lock, NULL);
-    n->n_buckets = 64;
-    n->buckets = mon_calloc(n->n_buckets, sizeof(*n->buckets));
     if (opts)
         n->opts = *opts;
     else
@@ -1035,15 +1027,12 @@ void mon_notifier_destroy(mon_notifier_t *n) {
         pthread_mutex_unlock(&n->lock);
         mon_delivery_destroy(n->q);
     }
-    for (size_t i = 0; i < n->n_buckets; i++) {
-        for (gstate_t *s = n->buckets[i], *nx; s; s = nx) {
-            nx = s->hnext;
-            free(s->cluster);
-            free(s->group);
-            free(s);
-        }
+    mon_hkey_t *hk;
+    for (size_t i = 0; (hk = mon_hmap_next(&n->states, &i));) {
+        free((char *)hk->name);
+        free(hk); /* the gstate_t it starts */
     }
-    free(n->buckets);
+    mon_hmap_free(&n->states);
     for (size_t i = 0; n->nfs && i < n->n_nfs; i++) {
         mon_mustache_destroy(n->nfs[i].body_open);
         mon_mustache_destroy(n->nfs[i].body_close);
@@ -1190,9 +1179,11 @@ int mon_notifier_deliveries(mon_notifier_t *n, mon_delivery_info_t **out,
 size_t mon_notifier_open_count(mon_notifier_t *n, size_t i) {
     size_t c = 0;
     pthread_mutex_lock(&n->lock);
-    for (size_t k = 0; k < n->n_buckets; k++)
-        for (gstate_t *s = n->buckets[k]; s; s = s->hnext)
-            if (s->open && (i == SIZE_MAX || s->nf == i)) c++;
+    mon_hkey_t *hk;
+    for (size_t k = 0; (hk = mon_hmap_next(&n->states, &k));) {
+        const gstate_t *s = (const gstate_t *)hk;
+        if (s->open && (i == SIZE_MAX || s->nf == i)) c++;
+    }
     pthread_mutex_unlock(&n->lock);
     return c;
 }

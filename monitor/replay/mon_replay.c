@@ -24,6 +24,7 @@
 #include "evaluator/ev_status.h"
 #include "monitor/base/mon_clock.h"
 #include "monitor/base/mon_err.h"
+#include "monitor/base/mon_hmap.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/sources/mon_trace.h"
 #include "monitor/store/mon_store.h"
@@ -31,10 +32,10 @@
 #define TEXT_MAX_PARTS 10 /* non-OK partitions listed per text line */
 
 typedef struct rec_s {
-    char *cluster; /* cluster '\0' group '\0', one allocation */
+    mon_hkey_t key; /* "cluster\0group" (first: the index's item) */
+    char *cluster;  /* cluster '\0' group '\0', one allocation */
     const char *group;
     size_t clen, glen;
-    uint64_t hash;
     ev_status_t status; /* as last evaluated; EV_NOTFOUND before */
     int64_t totallag;
     size_t partitions;
@@ -57,8 +58,7 @@ typedef struct replay_s {
     /* groups seen */
     rec_t **recs;
     size_t nrecs, caprecs;
-    rec_t **index; /* open addressing, cap power of two */
-    size_t icap;
+    mon_hmap_t index; /* of rec_t, by "cluster\0group" */
     rec_t *last;
     rec_t **dirty;
     size_t ndirty, capdirty;
@@ -74,66 +74,34 @@ typedef struct replay_s {
     int rc;
 } replay_t;
 
-static uint64_t hash2(const char *a, size_t alen, const char *b, size_t blen) {
-    uint64_t h = 1469598103934665603ULL;
-    size_t i;
-
-    for (i = 0; i < alen; i++)
-        h = (h ^ (unsigned char)a[i]) * 1099511628211ULL;
-    h = (h ^ 0xff) * 1099511628211ULL;
-    for (i = 0; i < blen; i++)
-        h = (h ^ (unsigned char)b[i]) * 1099511628211ULL;
-    h ^= h >> 29;
-    return h;
-}
-
-static void index_put(rec_t **index, size_t cap, rec_t *r) {
-    size_t i = r->hash & (cap - 1);
-
-    while (index[i])
-        i = (i + 1) & (cap - 1);
-    index[i] = r;
-}
-
 static rec_t *rec_find(replay_t *rp, const char *cluster, const char *group,
                        bool create) {
-    size_t clen = strlen(cluster), glen = strlen(group), i;
+    size_t clen = strlen(cluster), glen = strlen(group);
     rec_t *r = rp->last;
-    uint64_t h;
 
     if (r && r->glen == glen && r->clen == clen &&
         !memcmp(r->group, group, glen) && !memcmp(r->cluster, cluster, clen))
         return r;
-    h = hash2(cluster, clen, group, glen);
-    if (rp->icap) {
-        for (i = h & (rp->icap - 1); (r = rp->index[i]);
-             i = (i + 1) & (rp->icap - 1))
-            if (r->hash == h && r->glen == glen && r->clen == clen &&
-                !memcmp(r->group, group, glen) &&
-                !memcmp(r->cluster, cluster, clen))
-                return rp->last = r;
+    char *key = mon_malloc(clen + glen + 2);
+    memcpy(key, cluster, clen + 1);
+    memcpy(key + clen + 1, group, glen + 1);
+    size_t klen = clen + 1 + glen;
+    uint64_t h = mon_hash_bytes(key, klen);
+    r = mon_hmap_get(&rp->index, key, klen, h);
+    if (r || !create) {
+        free(key);
+        return r ? (rp->last = r) : NULL;
     }
-    if (!create) return NULL;
     r = mon_calloc(1, sizeof(*r));
-    r->cluster = mon_malloc(clen + glen + 2);
-    memcpy(r->cluster, cluster, clen + 1);
-    memcpy(r->cluster + clen + 1, group, glen + 1);
-    r->group = r->cluster + clen + 1;
+    r->cluster = key;
+    r->group = key + clen + 1;
     r->clen = clen;
     r->glen = glen;
-    r->hash = h;
+    r->key.name = key;
+    r->key.len = klen;
+    r->key.hash = h;
     r->status = EV_NOTFOUND;
-    if ((rp->nrecs + 1) * 2 > rp->icap) {
-        size_t ncap = rp->icap ? rp->icap * 2 : 64;
-        rec_t **ni = mon_calloc(ncap, sizeof(*ni));
-
-        for (i = 0; i < rp->nrecs; i++)
-            index_put(ni, ncap, rp->recs[i]);
-        free(rp->index);
-        rp->index = ni;
-        rp->icap = ncap;
-    }
-    index_put(rp->index, rp->icap, r);
+    mon_hmap_put(&rp->index, &r->key);
     if (rp->nrecs == rp->caprecs) {
         rp->caprecs = rp->caprecs ? rp->caprecs * 2 : 64;
         rp->recs = mon_realloc(rp->recs, rp->caprecs * sizeof(*rp->recs));
@@ -779,7 +747,7 @@ int mon_replay_file(const char *path, const mon_replay_opts_t *o,
         free(rp.recs[i]);
     }
     free(rp.recs);
-    free(rp.index);
+    mon_hmap_free(&rp.index);
     free(rp.dirty);
     for (i = 0; i < rp.ncls; i++)
         free(rp.cls[i].name);

@@ -4,7 +4,7 @@
  * Built on the assumption that the writer path is hot and everything else
  * is rare: names are found through open-addressing tables (linear probing,
  * cached 64-bit hash, backward-shift deletion) whose items start with an
- * hkey_t; the writer remembers the last topic, group and group topic it
+ * mon_hkey_t; the writer remembers the last topic, group and group topic it
  * touched, so a source that commits a group's partitions in a row hashes
  * nothing. A group topic's windows are one allocation: the gpart_t array
  * followed by every partition's ring slots. Readers copy into buffers the
@@ -26,6 +26,7 @@
 
 #include "evaluator/ev_warren.h"
 #include "monitor/base/mon_codec.h"
+#include "monitor/base/mon_hmap.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
 
@@ -33,148 +34,17 @@
 #define DENIED_CACHE_MAX 65536u
 
 /* ---------------------------------------------------------------------- */
-/* Hash tables                                                            */
-
-/* Every item stored in an hmap_t starts with this key. */
-typedef struct hkey_s {
-    const char *name;
-    size_t len;
-    uint64_t hash;
-} hkey_t;
-
-typedef struct hslot_s {
-    uint64_t hash;
-    hkey_t *item; /* NULL = empty */
-} hslot_t;
-
-typedef struct hmap_s {
-    hslot_t *slots;
-    size_t cap; /* power of two, or 0 */
-    size_t count;
-} hmap_t;
-
-static uint64_t fmix64(uint64_t h) {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
-
-/* Eight bytes at a time; good enough spread for names, and fast. */
-static uint64_t hash_bytes(const char *s, size_t len) {
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (len * 0xc2b2ae3d27d4eb4fULL);
-    uint64_t w;
-
-    while (len >= 8) {
-        memcpy(&w, s, 8);
-        h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-        h ^= h >> 29;
-        s += 8;
-        len -= 8;
-    }
-    w = 0;
-    memcpy(&w, s, len);
-    h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-    return fmix64(h);
-}
-
-static void hkey_set(hkey_t *k, const char *name, size_t len) {
-    k->name = name;
-    k->len = len;
-    k->hash = hash_bytes(name, len);
-}
-
-static inline int hkey_eq(const hkey_t *k, const char *name, size_t len,
-                          uint64_t hash) {
-    return k->hash == hash && k->len == len && !memcmp(k->name, name, len);
-}
-
-static void *hmap_get(const hmap_t *m, const char *name, size_t len,
-                      uint64_t hash) {
-    size_t mask, i;
-
-    if (!m->cap) return NULL;
-    mask = m->cap - 1;
-    for (i = hash & mask; m->slots[i].item; i = (i + 1) & mask)
-        if (m->slots[i].hash == hash &&
-            hkey_eq(m->slots[i].item, name, len, hash))
-            return m->slots[i].item;
-    return NULL;
-}
-
-static void hmap_place(hslot_t *slots, size_t cap, hkey_t *item) {
-    size_t mask = cap - 1, i;
-
-    for (i = item->hash & mask; slots[i].item; i = (i + 1) & mask)
-        ;
-    slots[i].hash = item->hash;
-    slots[i].item = item;
-}
-
-/* Adds an item whose key is not present. */
-static void hmap_put(hmap_t *m, hkey_t *item) {
-    if ((m->count + 1) * 10 > m->cap * 7) {
-        size_t ncap = m->cap ? m->cap * 2 : 8, i;
-        hslot_t *ns = mon_calloc(ncap, sizeof(*ns));
-
-        for (i = 0; i < m->cap; i++)
-            if (m->slots[i].item) hmap_place(ns, ncap, m->slots[i].item);
-        free(m->slots);
-        m->slots = ns;
-        m->cap = ncap;
-    }
-    hmap_place(m->slots, m->cap, item);
-    m->count++;
-}
-
-/* Removes `item` (which must be present); backward-shift deletion. */
-static void hmap_del(hmap_t *m, const hkey_t *item) {
-    size_t mask = m->cap - 1, i, j, home;
-
-    for (i = item->hash & mask; m->slots[i].item != item; i = (i + 1) & mask)
-        WARREN_ASSERT(m->slots[i].item != NULL);
-    j = i;
-    for (;;) {
-        m->slots[i].item = NULL;
-        for (;;) {
-            j = (j + 1) & mask;
-            if (!m->slots[j].item) goto done;
-            home = m->slots[j].hash & mask;
-            /* Move j back to i unless its home lies cyclically in (i, j]. */
-            if (i <= j ? (i >= home || home > j) : (i >= home && home > j))
-                break;
-        }
-        m->slots[i] = m->slots[j];
-        i = j;
-    }
-done:
-    m->count--;
-}
-
-static void hmap_free(hmap_t *m) {
-    free(m->slots);
-    m->slots = NULL;
-    m->cap = m->count = 0;
-}
-
-#define HMAP_FOREACH(m, i)                                                     \
-    for ((i) = 0; (i) < (m)->cap; (i)++)                                       \
-        if ((m)->slots[(i)].item)
-
-/* ---------------------------------------------------------------------- */
 /* Store objects                                                          */
 
 /* Interned owner / client_id string, shared by the partitions using it. */
 typedef struct istr_s {
-    hkey_t key;
+    mon_hkey_t key;
     uint32_t refs;
     char s[];
 } istr_t;
 
 typedef struct topic_s {
-    hkey_t key; /* name owned here */
+    mon_hkey_t key; /* name owned here */
     int32_t count;
     ev_headring_t *rings; /* count rings, slots after them (one block) */
 } topic_t;
@@ -186,27 +56,27 @@ typedef struct gpart_s {
 } gpart_t;
 
 typedef struct gtopic_s {
-    hkey_t key;     /* shares the topic's name */
+    mon_hkey_t key; /* shares the topic's name */
     topic_t *topic; /* valid: deleting a topic removes every gtopic */
     int32_t count;  /* <= topic->count; grown lazily */
     gpart_t *parts; /* count gparts, then their ring slots (one block) */
 } gtopic_t;
 
 typedef struct group_s {
-    hkey_t key; /* name owned here */
+    mon_hkey_t key; /* name owned here */
     int64_t last_commit_ms;
-    int64_t seen_ms; /* a source last saw it alive (mon_store_group_seen) */
-    hmap_t topics;   /* of gtopic_t */
+    int64_t seen_ms;   /* a source last saw it alive (mon_store_group_seen) */
+    mon_hmap_t topics; /* of gtopic_t */
 } group_t;
 
 struct mon_store_cluster_s {
     mon_store_t *st;
     char *name;
     pthread_rwlock_t lock; /* guards everything below */
-    hmap_t topics;         /* topic_t */
-    hmap_t groups;         /* group_t */
-    hmap_t strs;           /* istr_t */
-    hmap_t denied;         /* hkey_t + name: groups the filters refused */
+    mon_hmap_t topics;     /* topic_t */
+    mon_hmap_t groups;     /* group_t */
+    mon_hmap_t strs;       /* istr_t */
+    mon_hmap_t denied;     /* mon_hkey_t + name: groups the filters refused */
     /* the source's place in its log: pos[p] = next offset of partition
      * p to apply, -1 = none yet */
     int64_t *pos;
@@ -233,8 +103,8 @@ struct mon_store_s {
 /* ---- interned strings ---- */
 
 static istr_t *istr_get(mon_store_cluster_t *cl, const char *s, size_t len) {
-    uint64_t h = hash_bytes(s, len);
-    istr_t *is = hmap_get(&cl->strs, s, len, h);
+    uint64_t h = mon_hash_bytes(s, len);
+    istr_t *is = mon_hmap_get(&cl->strs, s, len, h);
 
     if (!is) {
         is = mon_malloc(sizeof(*is) + len + 1);
@@ -244,7 +114,7 @@ static istr_t *istr_get(mon_store_cluster_t *cl, const char *s, size_t len) {
         is->key.len = len;
         is->key.hash = h;
         is->refs = 0;
-        hmap_put(&cl->strs, &is->key);
+        mon_hmap_put(&cl->strs, &is->key);
     }
     is->refs++;
     return is;
@@ -252,7 +122,7 @@ static istr_t *istr_get(mon_store_cluster_t *cl, const char *s, size_t len) {
 
 static void istr_put(mon_store_cluster_t *cl, istr_t *is) {
     if (is && --is->refs == 0) {
-        hmap_del(&cl->strs, &is->key);
+        mon_hmap_del(&cl->strs, &is->key);
         free(is);
     }
 }
@@ -277,8 +147,8 @@ static topic_t *topic_new(mon_store_cluster_t *cl, const char *name,
 
     memcpy(copy, name, len);
     copy[len] = '\0';
-    hkey_set(&t->key, copy, len);
-    hmap_put(&cl->topics, &t->key);
+    mon_hkey_set(&t->key, copy, len);
+    mon_hmap_put(&cl->topics, &t->key);
     return t;
 }
 
@@ -324,7 +194,7 @@ static gtopic_t *gtopic_new(group_t *g, topic_t *t) {
 
     gt->key = t->key;
     gt->topic = t;
-    hmap_put(&g->topics, &gt->key);
+    mon_hmap_put(&g->topics, &gt->key);
     return gt;
 }
 
@@ -380,7 +250,7 @@ static group_t *group_new(mon_store_cluster_t *cl, const char *name, size_t len,
     g->key.hash = hash;
     g->last_commit_ms = INT64_MIN;
     g->seen_ms = INT64_MIN;
-    hmap_put(&cl->groups, &g->key);
+    mon_hmap_put(&cl->groups, &g->key);
     return g;
 }
 
@@ -388,16 +258,17 @@ static group_t *group_new(mon_store_cluster_t *cl, const char *name, size_t len,
 static void group_free(mon_store_cluster_t *cl, group_t *g) {
     size_t i;
 
-    HMAP_FOREACH(&g->topics, i)
-    gtopic_free(cl, (gtopic_t *)g->topics.slots[i].item);
-    hmap_free(&g->topics);
+    for (i = 0; i < g->topics.cap; i++)
+        if (g->topics.slots[i].item)
+            gtopic_free(cl, (gtopic_t *)g->topics.slots[i].item);
+    mon_hmap_free(&g->topics);
     free((char *)g->key.name);
     free(g);
 }
 
 /* Unlinks and frees a group (write lock held). */
 static void group_delete(mon_store_cluster_t *cl, group_t *g) {
-    hmap_del(&cl->groups, &g->key);
+    mon_hmap_del(&cl->groups, &g->key);
     if (cl->c_group == g) {
         cl->c_group = NULL;
         cl->c_gtopic = NULL;
@@ -406,7 +277,7 @@ static void group_delete(mon_store_cluster_t *cl, group_t *g) {
 }
 
 static void gtopic_delete(mon_store_cluster_t *cl, group_t *g, gtopic_t *gt) {
-    hmap_del(&g->topics, &gt->key);
+    mon_hmap_del(&g->topics, &gt->key);
     if (cl->c_gtopic == gt) cl->c_gtopic = NULL;
     gtopic_free(cl, gt);
 }
@@ -441,18 +312,20 @@ static mon_store_cluster_t *cluster_alloc(mon_store_t *st, const char *name) {
 static void cluster_clear(mon_store_cluster_t *cl) {
     size_t i;
 
-    HMAP_FOREACH(&cl->groups, i)
-    group_free(cl, (group_t *)cl->groups.slots[i].item);
-    hmap_free(&cl->groups);
-    HMAP_FOREACH(&cl->topics, i)
-    topic_free(cl->st, (topic_t *)cl->topics.slots[i].item);
-    hmap_free(&cl->topics);
+    for (i = 0; i < cl->groups.cap; i++)
+        if (cl->groups.slots[i].item)
+            group_free(cl, (group_t *)cl->groups.slots[i].item);
+    mon_hmap_free(&cl->groups);
+    for (i = 0; i < cl->topics.cap; i++)
+        if (cl->topics.slots[i].item)
+            topic_free(cl->st, (topic_t *)cl->topics.slots[i].item);
+    mon_hmap_free(&cl->topics);
     /* Every istr is referenced by a partition, so strs is empty now. */
     WARREN_ASSERT(cl->strs.count == 0);
-    hmap_free(&cl->strs);
-    HMAP_FOREACH(&cl->denied, i)
-    free(cl->denied.slots[i].item);
-    hmap_free(&cl->denied);
+    mon_hmap_free(&cl->strs);
+    for (i = 0; i < cl->denied.cap; i++)
+        if (cl->denied.slots[i].item) free(cl->denied.slots[i].item);
+    mon_hmap_free(&cl->denied);
     cl->c_topic = NULL;
     cl->c_group = NULL;
     cl->c_gtopic = NULL;
@@ -608,7 +481,7 @@ static topic_t *w_topic(mon_store_cluster_t *cl, const char *name, size_t len) {
     topic_t *t = cl->c_topic;
 
     if (t && t->key.len == len && !memcmp(t->key.name, name, len)) return t;
-    t = hmap_get(&cl->topics, name, len, hash_bytes(name, len));
+    t = mon_hmap_get(&cl->topics, name, len, mon_hash_bytes(name, len));
     if (t) cl->c_topic = t;
     return t;
 }
@@ -651,10 +524,10 @@ static bool group_allowed(mon_store_cluster_t *cl, const char *name, size_t len,
                           uint64_t hash) {
     const mon_store_t *st = cl->st;
     bool ok = true;
-    hkey_t *k;
+    mon_hkey_t *k;
 
     if (!st->has_allow && !st->has_deny) return true;
-    if (hmap_get(&cl->denied, name, len, hash)) return false;
+    if (mon_hmap_get(&cl->denied, name, len, hash)) return false;
     if (st->has_allow && regexec(&st->allow, name, 0, NULL, 0) != 0) ok = false;
     if (ok && st->has_deny && regexec(&st->deny, name, 0, NULL, 0) == 0)
         ok = false;
@@ -664,7 +537,7 @@ static bool group_allowed(mon_store_cluster_t *cl, const char *name, size_t len,
         k->name = (const char *)(k + 1);
         k->len = len;
         k->hash = hash;
-        hmap_put(&cl->denied, k);
+        mon_hmap_put(&cl->denied, k);
     }
     return ok;
 }
@@ -750,8 +623,8 @@ static int commit_impl(mon_store_cluster_t *cl, const char *group,
 
     g = cl->c_group;
     if (!(g && g->key.len == glen && !memcmp(g->key.name, group, glen))) {
-        ghash = hash_bytes(group, glen);
-        g = hmap_get(&cl->groups, group, glen, ghash);
+        ghash = mon_hash_bytes(group, glen);
+        g = mon_hmap_get(&cl->groups, group, glen, ghash);
         if (!g) {
             if (!group_allowed(cl, group, glen, ghash)) {
                 rc = MON_STORE_DROP_FILTERED;
@@ -772,7 +645,7 @@ static int commit_impl(mon_store_cluster_t *cl, const char *group,
     }
     gt = cl->c_gtopic;
     if (!gt || gt->topic != t) {
-        gt = hmap_get(&g->topics, t->key.name, t->key.len, t->key.hash);
+        gt = mon_hmap_get(&g->topics, t->key.name, t->key.len, t->key.hash);
         if (!gt) {
             if (!cells_fit(st, (int64_t)t->count * st->intervals)) {
                 rc = MON_STORE_DROP_BOUND;
@@ -863,7 +736,7 @@ int mon_store_group_seen(mon_store_cluster_t *cl, const char *group,
 
     if (!cl || !group || !(glen = strlen(group))) return MON_ERR_INVALID;
     pthread_rwlock_wrlock(&cl->lock);
-    g = hmap_get(&cl->groups, group, glen, hash_bytes(group, glen));
+    g = mon_hmap_get(&cl->groups, group, glen, mon_hash_bytes(group, glen));
     if (g && t_ms > g->seen_ms) g->seen_ms = t_ms;
     pthread_rwlock_unlock(&cl->lock);
     return g ? 0 : MON_ERR_NOTFOUND;
@@ -879,18 +752,19 @@ int mon_store_delete_topic(mon_store_t *st, const char *cluster,
     if (!cl || !topic) return MON_ERR_NOTFOUND;
     len = strlen(topic);
     pthread_rwlock_wrlock(&cl->lock);
-    t = hmap_get(&cl->topics, topic, len, hash_bytes(topic, len));
+    t = mon_hmap_get(&cl->topics, topic, len, mon_hash_bytes(topic, len));
     if (!t) {
         pthread_rwlock_unlock(&cl->lock);
         return MON_ERR_NOTFOUND;
     }
-    HMAP_FOREACH(&cl->groups, i) {
+    for (i = 0; i < cl->groups.cap; i++) {
         group_t *g = (group_t *)cl->groups.slots[i].item;
+        if (!g) continue;
 
-        gt = hmap_get(&g->topics, t->key.name, t->key.len, t->key.hash);
+        gt = mon_hmap_get(&g->topics, t->key.name, t->key.len, t->key.hash);
         if (gt) gtopic_delete(cl, g, gt);
     }
-    hmap_del(&cl->topics, &t->key);
+    mon_hmap_del(&cl->topics, &t->key);
     if (cl->c_topic == t) cl->c_topic = NULL;
     topic_free(st, t);
     pthread_rwlock_unlock(&cl->lock);
@@ -906,7 +780,7 @@ int mon_store_delete_group(mon_store_t *st, const char *cluster,
     if (!cl || !group) return MON_ERR_NOTFOUND;
     len = strlen(group);
     pthread_rwlock_wrlock(&cl->lock);
-    g = hmap_get(&cl->groups, group, len, hash_bytes(group, len));
+    g = mon_hmap_get(&cl->groups, group, len, mon_hash_bytes(group, len));
     if (g) group_delete(cl, g);
     pthread_rwlock_unlock(&cl->lock);
     return g ? 0 : MON_ERR_NOTFOUND;
@@ -922,10 +796,10 @@ int mon_store_delete_group_topic(mon_store_t *st, const char *cluster,
     if (!cl || !group || !topic) return MON_ERR_NOTFOUND;
     len = strlen(group);
     pthread_rwlock_wrlock(&cl->lock);
-    g = hmap_get(&cl->groups, group, len, hash_bytes(group, len));
+    g = mon_hmap_get(&cl->groups, group, len, mon_hash_bytes(group, len));
     if (g) {
         len = strlen(topic);
-        gt = hmap_get(&g->topics, topic, len, hash_bytes(topic, len));
+        gt = mon_hmap_get(&g->topics, topic, len, mon_hash_bytes(topic, len));
         if (gt) gtopic_delete(cl, g, gt);
     }
     pthread_rwlock_unlock(&cl->lock);
@@ -947,13 +821,13 @@ int mon_store_delete_group_at(mon_store_cluster_t *cl, const char *group,
         return MON_STORE_DROP_REPLAYED;
     }
     pos_advance(cl, pos);
-    g = hmap_get(&cl->groups, group, len, hash_bytes(group, len));
+    g = mon_hmap_get(&cl->groups, group, len, mon_hash_bytes(group, len));
     if (g && !topic) {
         group_delete(cl, g);
         rc = 0;
     } else if (g) {
         len = strlen(topic);
-        gt = hmap_get(&g->topics, topic, len, hash_bytes(topic, len));
+        gt = mon_hmap_get(&g->topics, topic, len, mon_hash_bytes(topic, len));
         if (gt) {
             gtopic_delete(cl, g, gt);
             rc = 0;
@@ -984,8 +858,9 @@ size_t mon_store_expire(mon_store_t *st, const char *cluster, int64_t now_ms) {
     if (!cl) return 0;
     pthread_rwlock_wrlock(&cl->lock);
     dead = mon_malloc((cl->groups.count + 1) * sizeof(*dead));
-    HMAP_FOREACH(&cl->groups, i) {
+    for (i = 0; i < cl->groups.cap; i++) {
         group_t *g = (group_t *)cl->groups.slots[i].item;
+        if (!g) continue;
 
         if (group_expired(st, g, now_ms)) dead[k++] = g;
     }
@@ -1032,15 +907,16 @@ int mon_store_clusters(mon_store_t *st, mon_store_names_t *out) {
 }
 
 /* Copies the names of the items of `m` accepted by `keep` (NULL = all). */
-static void names_of(const hmap_t *m, mon_store_names_t *out,
-                     bool (*keep)(const hkey_t *, const void *),
+static void names_of(const mon_hmap_t *m, mon_store_names_t *out,
+                     bool (*keep)(const mon_hkey_t *, const void *),
                      const void *arg) {
     size_t i;
 
     out->count = 0;
     out->names = mon_malloc((m->count ? m->count : 1) * sizeof(char *));
-    HMAP_FOREACH(m, i) {
-        const hkey_t *k = m->slots[i].item;
+    for (i = 0; i < m->cap; i++) {
+        const mon_hkey_t *k = m->slots[i].item;
+        if (!k) continue;
 
         if (!keep || keep(k, arg))
             out->names[out->count++] = mon_strndup(k->name, k->len);
@@ -1074,7 +950,7 @@ int mon_store_topic_offsets(mon_store_t *st, const char *cluster,
     if (!cl || !topic) return MON_ERR_NOTFOUND;
     len = strlen(topic);
     pthread_rwlock_rdlock(&cl->lock);
-    t = hmap_get(&cl->topics, topic, len, hash_bytes(topic, len));
+    t = mon_hmap_get(&cl->topics, topic, len, mon_hash_bytes(topic, len));
     if (t) {
         *offsets =
             mon_malloc((size_t)(t->count ? t->count : 1) * sizeof(int64_t));
@@ -1095,13 +971,13 @@ typedef struct live_arg_s {
     const topic_t *topic; /* consumers of this topic, or NULL */
 } live_arg_t;
 
-static bool keep_live(const hkey_t *k, const void *arg) {
+static bool keep_live(const mon_hkey_t *k, const void *arg) {
     const live_arg_t *la = arg;
     const group_t *g = (const group_t *)k;
 
     if (group_expired(la->st, g, la->now_ms)) return false;
-    if (la->topic && !hmap_get(&g->topics, la->topic->key.name,
-                               la->topic->key.len, la->topic->key.hash))
+    if (la->topic && !mon_hmap_get(&g->topics, la->topic->key.name,
+                                   la->topic->key.len, la->topic->key.hash))
         return false;
     return true;
 }
@@ -1120,7 +996,8 @@ int mon_store_topic_consumers(mon_store_t *st, const char *cluster,
     la.st = st;
     la.now_ms = now_ms;
     pthread_rwlock_rdlock(&cl->lock);
-    la.topic = hmap_get(&cl->topics, topic, len, hash_bytes(topic, len));
+    la.topic =
+        mon_hmap_get(&cl->topics, topic, len, mon_hash_bytes(topic, len));
     if (la.topic)
         names_of(&cl->groups, out, keep_live, &la);
     else
@@ -1152,7 +1029,8 @@ int mon_store_groups(mon_store_t *st, const char *cluster, int64_t now_ms,
 static group_t *r_group(const mon_store_cluster_t *cl, const char *group,
                         int64_t now_ms) {
     size_t len = strlen(group);
-    group_t *g = hmap_get(&cl->groups, group, len, hash_bytes(group, len));
+    group_t *g =
+        mon_hmap_get(&cl->groups, group, len, mon_hash_bytes(group, len));
 
     if (g && group_expired(cl->st, g, now_ms)) return NULL;
     return g;
@@ -1202,8 +1080,9 @@ static const char *arena_istr(char **pos, const istr_t *is) {
 static size_t sorted_gtopics(const group_t *g, gtopic_t **arr) {
     size_t i, n = 0;
 
-    HMAP_FOREACH(&g->topics, i)
-    arr[n++] = (gtopic_t *)g->topics.slots[i].item;
+    for (i = 0; i < g->topics.cap; i++)
+        if (g->topics.slots[i].item)
+            arr[n++] = (gtopic_t *)g->topics.slots[i].item;
     if (n > 1) qsort(arr, n, sizeof(*arr), cmp_gtopic);
     return n;
 }
@@ -1232,8 +1111,9 @@ int mon_store_group_detail(mon_store_t *st, const char *cluster,
         pthread_rwlock_unlock(&cl->lock);
         return MON_ERR_NOTFOUND;
     }
-    HMAP_FOREACH(&g->topics, i) {
+    for (i = 0; i < g->topics.cap; i++) {
         const gtopic_t *gt = (const gtopic_t *)g->topics.slots[i].item;
+        if (!gt) continue;
         const topic_t *t = gt->topic;
 
         nparts += (size_t)t->count;
@@ -1353,8 +1233,9 @@ int mon_store_group_eval(mon_store_t *st, const char *cluster,
     cl_len = strlen(cl->name);
     g_len = g->key.len;
     strbytes = cl_len + g_len + 2;
-    HMAP_FOREACH(&g->topics, i) {
+    for (i = 0; i < g->topics.cap; i++) {
         const gtopic_t *gt = (const gtopic_t *)g->topics.slots[i].item;
+        if (!gt) continue;
         const topic_t *t = gt->topic;
 
         nparts += (size_t)t->count;
@@ -1501,8 +1382,9 @@ static void save_cluster(mon_wbuf_t *b, const mon_store_cluster_t *cl) {
 
     mon_wbuf_str(b, cl->name, strlen(cl->name));
     mon_wbuf_u32(b, (uint32_t)cl->topics.count);
-    HMAP_FOREACH(&cl->topics, i) {
+    for (i = 0; i < cl->topics.cap; i++) {
         const topic_t *t = (const topic_t *)cl->topics.slots[i].item;
+        if (!t) continue;
 
         mon_wbuf_str(b, t->key.name, t->key.len);
         mon_wbuf_u32(b, (uint32_t)t->count);
@@ -1519,14 +1401,16 @@ static void save_cluster(mon_wbuf_t *b, const mon_store_cluster_t *cl) {
         }
     }
     mon_wbuf_u32(b, (uint32_t)cl->groups.count);
-    HMAP_FOREACH(&cl->groups, i) {
+    for (i = 0; i < cl->groups.cap; i++) {
         const group_t *g = (const group_t *)cl->groups.slots[i].item;
+        if (!g) continue;
 
         mon_wbuf_str(b, g->key.name, g->key.len);
         mon_wbuf_u64(b, (uint64_t)group_active_ms(g));
         mon_wbuf_u32(b, (uint32_t)g->topics.count);
-        HMAP_FOREACH(&g->topics, j) {
+        for (j = 0; j < g->topics.cap; j++) {
             const gtopic_t *gt = (const gtopic_t *)g->topics.slots[j].item;
+            if (!gt) continue;
 
             mon_wbuf_str(b, gt->key.name, gt->key.len);
             mon_wbuf_u32(b, (uint32_t)gt->count);
@@ -1614,7 +1498,7 @@ static mon_store_cluster_t *load_cluster(mon_store_t *st, mon_rbuf_t *r,
 
         at = r->pos;
         if (mon_rbuf_str(r, &s, &len, 1, "topic name") < 0) goto fail;
-        if (hmap_get(&cl->topics, s, len, hash_bytes(s, len))) {
+        if (mon_hmap_get(&cl->topics, s, len, mon_hash_bytes(s, len))) {
             mon_rbuf_fail(r, at, "duplicate topic");
             goto fail;
         }
@@ -1643,11 +1527,11 @@ static mon_store_cluster_t *load_cluster(mon_store_t *st, mon_rbuf_t *r,
 
         at = r->pos;
         if (mon_rbuf_str(r, &s, &len, 1, "group name") < 0) goto fail;
-        if (hmap_get(&cl->groups, s, len, hash_bytes(s, len))) {
+        if (mon_hmap_get(&cl->groups, s, len, mon_hash_bytes(s, len))) {
             mon_rbuf_fail(r, at, "duplicate group");
             goto fail;
         }
-        g = group_new(cl, s, len, hash_bytes(s, len));
+        g = group_new(cl, s, len, mon_hash_bytes(s, len));
         if (mon_rbuf_i64(r, &g->last_commit_ms, "last commit time") < 0 ||
             mon_rbuf_count(r, &ngt, 6, UINT32_MAX, "group topic count") < 0)
             goto fail;
@@ -1657,13 +1541,13 @@ static mon_store_cluster_t *load_cluster(mon_store_t *st, mon_rbuf_t *r,
 
             at = r->pos;
             if (mon_rbuf_str(r, &s, &len, 1, "group topic name") < 0) goto fail;
-            t = hmap_get(&cl->topics, s, len, hash_bytes(s, len));
+            t = mon_hmap_get(&cl->topics, s, len, mon_hash_bytes(s, len));
             if (!t) {
                 mon_rbuf_fail(r, at,
                               "group topic not among the cluster's topics");
                 goto fail;
             }
-            if (hmap_get(&g->topics, s, len, t->key.hash)) {
+            if (mon_hmap_get(&g->topics, s, len, t->key.hash)) {
                 mon_rbuf_fail(r, at, "duplicate group topic");
                 goto fail;
             }
@@ -1801,7 +1685,7 @@ int mon_store_load(mon_store_t *st, const char *path, char *errstr,
     for (i = 0; i < nloaded; i++) {
         mon_store_cluster_t *cl = mon_store_cluster(st, loaded[i]->name);
         mon_store_cluster_t *nc = loaded[i];
-        hmap_t tmp;
+        mon_hmap_t tmp;
 
         pthread_rwlock_wrlock(&cl->lock);
         tmp = cl->topics;
