@@ -2,8 +2,9 @@
 /* api_routes_kafka: see api_routes_kafka.h. Bodies are built with cJSON in
  * Burrow's field order; int64 values go through api_json_int64 and floats
  * through api_json_float so they print as Go would. The evaluation cache
- * holds finished response bodies keyed by decoded path: a hit costs one
- * hash lookup and one copy, which is what keeps /status cheap under load.
+ * holds finished response bodies keyed by decoded path (a mon_hmap): a
+ * hit costs one hash lookup and one copy, which is what keeps /status
+ * cheap under load.
  */
 #include "http/routes/api_routes_kafka.h"
 
@@ -17,14 +18,13 @@
 
 #include "evaluator/ev_group.h"
 #include "http/server/api_json.h"
+#include "monitor/base/mon_hmap.h"
 #include "monitor/base/mon_mem.h"
 
-#define CACHE_BUCKETS 1024
 #define CACHE_MAX 8192
 
 typedef struct cache_entry_s {
-    struct cache_entry_s *next;
-    char *key; /* decoded request path */
+    mon_hkey_t key; /* first: the table's item; the decoded request path */
     char *cluster;
     char *group;
     unsigned status;
@@ -36,49 +36,48 @@ typedef struct cache_entry_s {
 struct api_routes_kafka_s {
     mon_query_t *q;
     int64_t expire_cache_ms;
-    pthread_mutex_t cache_lock; /* guards buckets and count */
-    cache_entry_t *buckets[CACHE_BUCKETS];
-    size_t count;
+    pthread_mutex_t cache_lock; /* guards cache */
+    mon_hmap_t cache;           /* of cache_entry_t, by path */
 };
 
 /* ---- cache ---- */
 
-static uint64_t hash_str(const char *s) {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 static void entry_free(cache_entry_t *e) {
-    free(e->key);
+    free((char *)e->key.name);
     free(e->cluster);
     free(e->group);
     free(e->body);
     free(e);
 }
 
-/* Drops entries matching pred; cache_lock held. */
+/* Drops every entry when all, else the expired ones and those of
+ * cluster/group (when both are set); cache_lock held. */
 static void cache_drop(api_routes_kafka_t *rk, int64_t now_ms,
                        const char *cluster, const char *group, int all) {
-    for (size_t b = 0; b < CACHE_BUCKETS; b++) {
-        cache_entry_t **pp = &rk->buckets[b];
-        while (*pp) {
-            cache_entry_t *e = *pp;
-            int drop = all || e->expires_ms <= now_ms ||
-                       (cluster && group && strcmp(e->cluster, cluster) == 0 &&
-                        strcmp(e->group, group) == 0);
-            if (drop) {
-                *pp = e->next;
-                entry_free(e);
-                rk->count--;
-            } else {
-                pp = &e->next;
-            }
-        }
+    size_t n = 0;
+    cache_entry_t **gone;
+    mon_hkey_t *k;
+    if (!rk->cache.count) return;
+    /* collect, then delete: the table must not change during the walk */
+    gone = mon_malloc(rk->cache.count * sizeof(*gone));
+    for (size_t i = 0; (k = mon_hmap_next(&rk->cache, &i));) {
+        cache_entry_t *e = (cache_entry_t *)k;
+        if (all || e->expires_ms <= now_ms ||
+            (cluster && group && strcmp(e->cluster, cluster) == 0 &&
+             strcmp(e->group, group) == 0))
+            gone[n++] = e;
     }
+    for (size_t i = 0; i < n; i++) {
+        mon_hmap_del(&rk->cache, &gone[i]->key);
+        entry_free(gone[i]);
+    }
+    free(gone);
+}
+
+/* The entry for key, or NULL; cache_lock held. */
+static cache_entry_t *cache_find(api_routes_kafka_t *rk, const char *key) {
+    size_t len = strlen(key);
+    return mon_hmap_get(&rk->cache, key, len, mon_hash_bytes(key, len));
 }
 
 /* Copies a live cached body for key into a malloc'd buffer. */
@@ -87,15 +86,12 @@ static char *cache_get(api_routes_kafka_t *rk, const char *key, int64_t now_ms,
     char *copy = NULL;
     if (rk->expire_cache_ms <= 0) return NULL;
     pthread_mutex_lock(&rk->cache_lock);
-    for (cache_entry_t *e = rk->buckets[hash_str(key) % CACHE_BUCKETS]; e;
-         e = e->next) {
-        if (strcmp(e->key, key) == 0 && e->expires_ms > now_ms) {
-            copy = mon_malloc(e->len + 1);
-            memcpy(copy, e->body, e->len + 1);
-            *status = e->status;
-            *len = e->len;
-            break;
-        }
+    cache_entry_t *e = cache_find(rk, key);
+    if (e && e->expires_ms > now_ms) {
+        copy = mon_malloc(e->len + 1);
+        memcpy(copy, e->body, e->len + 1);
+        *status = e->status;
+        *len = e->len;
     }
     pthread_mutex_unlock(&rk->cache_lock);
     return copy;
@@ -104,11 +100,10 @@ static char *cache_get(api_routes_kafka_t *rk, const char *key, int64_t now_ms,
 static void cache_put(api_routes_kafka_t *rk, const char *key,
                       const char *cluster, const char *group, unsigned status,
                       const char *body, size_t len, int64_t now_ms) {
-    cache_entry_t *e, **pp;
-    size_t b;
+    cache_entry_t *e, *old;
     if (rk->expire_cache_ms <= 0) return;
     e = mon_calloc(1, sizeof(*e));
-    e->key = mon_strdup(key);
+    mon_hkey_set(&e->key, mon_strdup(key), strlen(key));
     e->cluster = mon_strdup(cluster);
     e->group = mon_strdup(group);
     e->status = status;
@@ -117,23 +112,15 @@ static void cache_put(api_routes_kafka_t *rk, const char *key,
     e->body[len] = '\0';
     e->len = len;
     e->expires_ms = now_ms + rk->expire_cache_ms;
-    b = hash_str(key) % CACHE_BUCKETS;
     pthread_mutex_lock(&rk->cache_lock);
     /* replace an older entry for the same key */
-    for (pp = &rk->buckets[b]; *pp; pp = &(*pp)->next) {
-        if (strcmp((*pp)->key, key) == 0) {
-            cache_entry_t *old = *pp;
-            *pp = old->next;
-            entry_free(old);
-            rk->count--;
-            break;
-        }
+    if ((old = cache_find(rk, key))) {
+        mon_hmap_del(&rk->cache, &old->key);
+        entry_free(old);
     }
-    if (rk->count >= CACHE_MAX) cache_drop(rk, now_ms, NULL, NULL, 0);
-    if (rk->count >= CACHE_MAX) cache_drop(rk, now_ms, NULL, NULL, 1);
-    e->next = rk->buckets[b];
-    rk->buckets[b] = e;
-    rk->count++;
+    if (rk->cache.count >= CACHE_MAX) cache_drop(rk, now_ms, NULL, NULL, 0);
+    if (rk->cache.count >= CACHE_MAX) cache_drop(rk, now_ms, NULL, NULL, 1);
+    mon_hmap_put(&rk->cache, &e->key);
     pthread_mutex_unlock(&rk->cache_lock);
 }
 
@@ -159,6 +146,7 @@ api_routes_kafka_t *api_routes_kafka_new(mon_query_t *q,
 void api_routes_kafka_destroy(api_routes_kafka_t *rk) {
     if (!rk) return;
     api_routes_kafka_flush(rk);
+    mon_hmap_free(&rk->cache);
     pthread_mutex_destroy(&rk->cache_lock);
     free(rk);
 }

@@ -403,6 +403,42 @@ Test(api_kafka, status_is_cached_until_delete) {
     free(b.body);
 }
 
+Test(api_kafka, delete_drops_only_that_groups_cached_bodies) {
+    resp_t a, b, a2, b2;
+    mon_store_cluster_t *cl = mon_store_cluster(store, "local");
+    http("GET", "/v3/kafka/local/consumer/testgroup/status", &a);
+    http("GET", "/v3/kafka/local/consumer/testgroup/lag", &a2);
+    http("GET", "/v3/kafka/local/consumer/testgroup2/status", &b);
+    http("GET", "/v3/kafka/local/consumer/testgroup2/lag", &b2);
+    /* new commits change both evaluations; the bodies stay cached */
+    cr_assert_geq(mon_store_commit(cl, "testgroup", "testtopic", 0, 4321,
+                                   NOW - 500, NULL, NULL),
+                  0);
+    cr_assert_geq(mon_store_commit(cl, "testgroup2", "testtopic", 0, 4321,
+                                   NOW - 500, NULL, NULL),
+                  0);
+    free(b.body);
+    http("DELETE", "/v3/kafka/local/consumer/testgroup2", &b);
+    cr_assert_eq(b.status, 200);
+    free(b.body);
+    /* testgroup2's two bodies are gone, testgroup's two still served */
+    http("GET", "/v3/kafka/local/consumer/testgroup2/status", &b);
+    cr_assert_eq(b.status, 404);
+    free(b.body);
+    http("GET", "/v3/kafka/local/consumer/testgroup2/lag", &b);
+    cr_assert_eq(b.status, 404);
+    free(b.body);
+    http("GET", "/v3/kafka/local/consumer/testgroup/status", &b);
+    cr_assert_str_eq(b.body, a.body);
+    free(b.body);
+    http("GET", "/v3/kafka/local/consumer/testgroup/lag", &b);
+    cr_assert_str_eq(b.body, a2.body);
+    free(b.body);
+    free(a.body);
+    free(a2.body);
+    free(b2.body);
+}
+
 Test(api_kafka, delete_of_unknown_group_is_still_200) {
     resp_t r;
     http("DELETE", "/v3/kafka/local/consumer/nosuch", &r);
