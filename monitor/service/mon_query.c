@@ -30,7 +30,7 @@ struct mon_query_s {
 
 /* The store's answer in this interface's terms. */
 static int found(int rc) {
-    return rc == 0 ? 0 : MON_QUERY_ENOTFOUND;
+    return rc == 0 ? 0 : MON_ERR_NOTFOUND;
 }
 
 mon_query_t *mon_query_new(const mon_query_src_t *src) {
@@ -83,7 +83,7 @@ int mon_query_clusters(const mon_query_t *q, mon_store_names_t *out) {
 int mon_query_source(const mon_query_t *q, const char *cluster,
                      mon_source_status_t *out) {
     mon_source_t *src = q->svc ? mon_service_source(q->svc, cluster) : NULL;
-    if (!src) return MON_QUERY_ENOTFOUND;
+    if (!src) return MON_ERR_NOTFOUND;
     src->status(src, out);
     return 0;
 }
@@ -93,7 +93,7 @@ int mon_query_cluster(const mon_query_t *q, const char *cluster,
     memset(out, 0, sizeof(*out));
     if (q->config) out->config = mon_config_cluster_find(q->config, cluster);
     if (!out->config && !mon_store_cluster_find(q->store, cluster))
-        return MON_QUERY_ENOTFOUND;
+        return MON_ERR_NOTFOUND;
     out->has_source = mon_query_source(q, cluster, &out->source) == 0;
     return 0;
 }
@@ -157,7 +157,7 @@ int mon_query_history(const mon_query_t *q, const char *cluster,
     *n = 0;
     if (!q->history ||
         mon_history_get(q->history, cluster, group, since_ms, out, n) != 0)
-        return MON_QUERY_ENOTFOUND;
+        return MON_ERR_NOTFOUND;
     return 0;
 }
 
@@ -170,7 +170,7 @@ bool mon_query_has_notifier(const mon_query_t *q) {
 int mon_query_notifiers(const mon_query_t *q, mon_notifier_view_t *out) {
     if (!q->notifier) {
         memset(out, 0, sizeof(*out));
-        return MON_QUERY_ENOTFOUND;
+        return MON_ERR_NOTFOUND;
     }
     return mon_notifier_view(q->notifier, out);
 }
@@ -179,7 +179,7 @@ int mon_query_incidents(const mon_query_t *q, const char *cluster,
                         const char *group, mon_notifier_group_t *out) {
     if (!q->notifier) {
         memset(out, 0, sizeof(*out));
-        return MON_QUERY_ENOTFOUND;
+        return MON_ERR_NOTFOUND;
     }
     return mon_notifier_group_view(q->notifier, cluster, group, out);
 }
@@ -196,7 +196,7 @@ int mon_query_silences(const mon_query_t *q, int64_t now_ms,
     if (!q->silences) {
         *out = NULL;
         *n = 0;
-        return MON_QUERY_ENOTFOUND;
+        return MON_ERR_NOTFOUND;
     }
     return mon_silences_list(q->silences, now_ms, cluster, group, out, n);
 }

@@ -38,8 +38,6 @@
 #include "monitor/sources/mon_source.h"
 #include "monitor/store/mon_store_types.h"
 
-#define MON_QUERY_ENOTFOUND (-1) /* unknown cluster, topic or group */
-
 struct mon_service_s;
 struct mon_store_s;
 struct mon_history_s;
@@ -97,28 +95,28 @@ typedef struct mon_query_cluster_s {
 /* Every cluster name, sorted. Returns 0. */
 int mon_query_clusters(const mon_query_t *q, mon_store_names_t *out);
 
-/* Fills *out for `cluster`. Returns 0, or MON_QUERY_ENOTFOUND when
+/* Fills *out for `cluster`. Returns 0, or MON_ERR_NOTFOUND when
  * neither the configuration nor the store knows it. */
 int mon_query_cluster(const mon_query_t *q, const char *cluster,
                       mon_query_cluster_t *out);
 
 /* The state of the source feeding `cluster`. Returns 0, or
- * MON_QUERY_ENOTFOUND when no source feeds it. */
+ * MON_ERR_NOTFOUND when no source feeds it. */
 int mon_query_source(const mon_query_t *q, const char *cluster,
                      mon_source_status_t *out);
 
-/* Topics of a cluster. Returns 0 or MON_QUERY_ENOTFOUND (no cluster). */
+/* Topics of a cluster. Returns 0 or MON_ERR_NOTFOUND (no cluster). */
 int mon_query_topics(const mon_query_t *q, const char *cluster,
                      mon_store_names_t *out);
 
 /* Newest head offset of each partition of a topic (-1: none yet) into a
- * malloc'd array the caller frees. Returns 0 or MON_QUERY_ENOTFOUND. */
+ * malloc'd array the caller frees. Returns 0 or MON_ERR_NOTFOUND. */
 int mon_query_topic_offsets(const mon_query_t *q, const char *cluster,
                             const char *topic, int64_t **offsets,
                             size_t *count);
 
 /* Live groups with windows on a topic at now_ms. Returns 0 or
- * MON_QUERY_ENOTFOUND (no cluster; an unknown topic has none). */
+ * MON_ERR_NOTFOUND (no cluster; an unknown topic has none). */
 int mon_query_topic_consumers(const mon_query_t *q, const char *cluster,
                               const char *topic, int64_t now_ms,
                               mon_store_names_t *out);
@@ -126,20 +124,20 @@ int mon_query_topic_consumers(const mon_query_t *q, const char *cluster,
 /* ---- groups ---- */
 
 /* Live groups of a cluster at now_ms, sorted. Returns 0 or
- * MON_QUERY_ENOTFOUND (no cluster). */
+ * MON_ERR_NOTFOUND (no cluster). */
 int mon_query_groups(const mon_query_t *q, const char *cluster, int64_t now_ms,
                      mon_store_names_t *out);
 
 /* A group's windows and head rings at now_ms (see mon_group_detail_t:
  * zeroed or reused, freed with mon_group_detail_free). Returns 0 or
- * MON_QUERY_ENOTFOUND (unknown cluster, unknown or expired group). */
+ * MON_ERR_NOTFOUND (unknown cluster, unknown or expired group). */
 int mon_query_group_detail(const mon_query_t *q, const char *cluster,
                            const char *group, int64_t now_ms,
                            mon_group_detail_t *out);
 
 /* Evaluates a group at now_ms as the daemon does (mon_group_eval_t:
  * zeroed or reused, freed with mon_group_eval_free). Returns 0, or
- * MON_QUERY_ENOTFOUND (out->status is then EV_NOTFOUND). */
+ * MON_ERR_NOTFOUND (out->status is then EV_NOTFOUND). */
 int mon_query_group_eval(const mon_query_t *q, const char *cluster,
                          const char *group, int64_t now_ms,
                          mon_group_eval_t *out);
@@ -152,7 +150,7 @@ int64_t mon_query_status_since(const mon_query_t *q, const char *cluster,
                                const char *group);
 
 /* The group's history samples with t_last >= since_ms, oldest first, in
- * a malloc'd array the caller frees. Returns 0, or MON_QUERY_ENOTFOUND
+ * a malloc'd array the caller frees. Returns 0, or MON_ERR_NOTFOUND
  * when it has none (*out NULL, *n 0). */
 int mon_query_history(const mon_query_t *q, const char *cluster,
                       const char *group, int64_t since_ms, mon_hsample_t **out,
@@ -165,12 +163,12 @@ bool mon_query_has_notifier(const mon_query_t *q);
 
 /* Every notifier's settings and counters and the recent deliveries
  * (mon_notifier_view_t: free with mon_notifier_view_free). Returns 0, or
- * MON_QUERY_ENOTFOUND without a notifier (*out then empty). */
+ * MON_ERR_NOTFOUND without a notifier (*out then empty). */
 int mon_query_notifiers(const mon_query_t *q, mon_notifier_view_t *out);
 
 /* A group's incidents and timeline (mon_notifier_group_t: free with
  * mon_notifier_group_free); none for a group no notifier evaluated.
- * Returns 0, or MON_QUERY_ENOTFOUND without a notifier. */
+ * Returns 0, or MON_ERR_NOTFOUND without a notifier. */
 int mon_query_incidents(const mon_query_t *q, const char *cluster,
                         const char *group, mon_notifier_group_t *out);
 
@@ -181,7 +179,7 @@ bool mon_query_has_silences(const mon_query_t *q);
 
 /* Copies the silences, newest first (free with mon_silence_list_free);
  * with cluster and group both given, only those in effect at now_ms that
- * match that group. Returns 0, or MON_QUERY_ENOTFOUND without silences. */
+ * match that group. Returns 0, or MON_ERR_NOTFOUND without silences. */
 int mon_query_silences(const mon_query_t *q, int64_t now_ms,
                        const char *cluster, const char *group,
                        mon_silence_info_t **out, size_t *n);
@@ -246,11 +244,11 @@ typedef struct mon_query_events_s {
 
 /* ---- the writes Burrow's API allows ---- */
 
-/* Removes a group and its history. Returns 0 or MON_QUERY_ENOTFOUND. */
+/* Removes a group and its history. Returns 0 or MON_ERR_NOTFOUND. */
 int mon_query_delete_group(const mon_query_t *q, const char *cluster,
                            const char *group);
 
-/* Removes one topic from a group. Returns 0 or MON_QUERY_ENOTFOUND. */
+/* Removes one topic from a group. Returns 0 or MON_ERR_NOTFOUND. */
 int mon_query_delete_group_topic(const mon_query_t *q, const char *cluster,
                                  const char *group, const char *topic);
 

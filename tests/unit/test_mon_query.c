@@ -59,9 +59,9 @@ Test(mon_query, knows_clusters_from_the_config_or_the_store) {
     cr_assert_not(qc.has_source, "no service: no source state");
     cr_assert_eq(mon_query_cluster(q, "restored", &qc), 0);
     cr_assert_null(qc.config, "known only to the store");
-    cr_assert_eq(mon_query_cluster(q, "nosuch", &qc), MON_QUERY_ENOTFOUND);
+    cr_assert_eq(mon_query_cluster(q, "nosuch", &qc), MON_ERR_NOTFOUND);
     mon_source_status_t ss;
-    cr_assert_eq(mon_query_source(q, "local", &ss), MON_QUERY_ENOTFOUND);
+    cr_assert_eq(mon_query_source(q, "local", &ss), MON_ERR_NOTFOUND);
 }
 
 Test(mon_query, evaluates_on_the_clusters_clock) {
@@ -101,12 +101,12 @@ Test(mon_query, delete_removes_the_group_and_its_history) {
     cr_assert_eq(mon_query_status_since(q, "local", "g"), T0);
     cr_assert_eq(mon_query_delete_group(q, "local", "g"), 0);
     cr_assert_eq(mon_query_history(q, "local", "g", 0, &s, &n),
-                 MON_QUERY_ENOTFOUND);
+                 MON_ERR_NOTFOUND);
     cr_assert_null(s);
     cr_assert_eq(n, 0);
     mon_group_detail_t d = {0};
     cr_assert_eq(mon_query_group_detail(q, "local", "g", T0, &d),
-                 MON_QUERY_ENOTFOUND);
+                 MON_ERR_NOTFOUND);
     mon_group_detail_free(&d);
-    cr_assert_eq(mon_query_delete_group(q, "local", "g"), MON_QUERY_ENOTFOUND);
+    cr_assert_eq(mon_query_delete_group(q, "local", "g"), MON_ERR_NOTFOUND);
 }
