@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "broker-core/bc_clock.h"
 #include "broker-core/bc_err.h"
 #include "broker-core/bc_mem.h"
 
@@ -134,11 +135,8 @@ static pthread_mutex_t seq_lock = PTHREAD_MUTEX_INITIALIZER;
 /* ---- small helpers ------------------------------------------------- */
 
 static int64_t wall_clock(void *opaque) {
-    struct timespec ts;
-
     (void)opaque;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return bc_clock_wall_ms();
 }
 
 static int64_t now_ms(bc_consumer_t *c) {
@@ -146,25 +144,12 @@ static int64_t now_ms(bc_consumer_t *c) {
 }
 
 static int64_t mono_ms(void) {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return bc_clock_mono_ms();
 }
 
 /* Waits on cond for at most ms of real time (caller holds c->lock). */
 static void wait_ms(bc_consumer_t *c, pthread_cond_t *cond, int64_t ms) {
-    struct timespec ts;
-
-    if (ms <= 0) return;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    pthread_cond_timedwait(cond, &c->lock, &ts);
+    bc_clock_cond_wait_ms(cond, &c->lock, ms);
 }
 
 /* What the allocator's bookkeeping adds to each block (glibc: one size
@@ -700,7 +685,6 @@ bc_consumer_t *bc_consumer_new(const bc_consumer_conf_t *conf,
                                size_t errstr_size) {
     bc_consumer_t *c;
     char cid[BC_COORD_NAME_MAX + 1];
-    pthread_condattr_t ca;
 
     if (!conf || !broker) {
         bc_err_set(BC_ERR_INVALID, errstr, errstr_size,
@@ -766,11 +750,8 @@ bc_consumer_t *bc_consumer_new(const bc_consumer_conf_t *conf,
     c->next_auto_commit_ms = c->last_poll_ms + c->conf.auto_commit_interval_ms;
     pthread_mutex_init(&c->commit_lock, NULL);
     pthread_mutex_init(&c->lock, NULL);
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&c->cond, &ca);
-    pthread_cond_init(&c->fcond, &ca);
-    pthread_condattr_destroy(&ca);
+    bc_clock_cond_init(&c->cond);
+    bc_clock_cond_init(&c->fcond);
     c->listener_id = bc_broker_add_listener(broker, on_append, c);
     if (pthread_create(&c->thread, NULL, background, c) != 0) {
         bc_err_set(BC_ERR_IO, errstr, errstr_size,

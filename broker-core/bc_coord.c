@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "broker-core/bc_clock.h"
 #include "broker-core/bc_mem.h"
 
 #define DEFAULT_SESSION_TIMEOUT_MS 45000
@@ -372,7 +373,6 @@ static void member_set_topics(member_t *m, const char *const *topics,
 bc_coord_t *bc_coord_new(const bc_coord_conf_t *conf, char *errstr,
                          size_t errstr_size) {
     bc_coord_t *coord;
-    pthread_condattr_t ca;
 
     if (!conf || !conf->partitions_cb) {
         snprintf(errstr, errstr_size,
@@ -396,10 +396,7 @@ bc_coord_t *bc_coord_new(const bc_coord_conf_t *conf, char *errstr,
         return NULL;
     }
     pthread_mutex_init(&coord->lock, NULL);
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&coord->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    bc_clock_cond_init(&coord->cond);
     coord->seq = 1;
     return coord;
 }
@@ -778,14 +775,7 @@ int bc_coord_wait(bc_coord_t *coord, uint64_t *seq, int timeout_ms) {
     struct timespec ts;
     int ret;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    if (timeout_ms < 0) timeout_ms = 0;
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    bc_clock_deadline(&ts, timeout_ms);
     pthread_mutex_lock(&coord->lock);
     while (coord->seq == *seq) {
         if (pthread_cond_timedwait(&coord->cond, &coord->lock, &ts) ==

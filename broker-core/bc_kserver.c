@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "broker-core/bc_clock.h"
 #include "broker-core/bc_err.h"
 #include "broker-core/bc_kserver_int.h"
 #include "broker-core/bc_mem.h"
@@ -41,12 +42,6 @@ bc_kserver_conf_t bc_kserver_conf_default(void) {
     c.auto_create_topics = 1;
     c.num_partitions = 1;
     return c;
-}
-
-static int64_t clock_ms(clockid_t id) {
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void bc_kserver_logf(bc_kserver_t *srv, const char *fmt, ...) {
@@ -365,7 +360,7 @@ static void *loop(void *arg) {
     int64_t last_tick = 0;
     loop_of_thread = srv;
     while (!atomic_load(&srv->stop)) {
-        srv->mono_ms = clock_ms(CLOCK_MONOTONIC);
+        srv->mono_ms = bc_clock_mono_ms();
         int timeout = 100;
         for (size_t i = 0; i < srv->nconn; i++) {
             bc_kconn_t *c = srv->conns[i];
@@ -375,8 +370,8 @@ static void *loop(void *arg) {
         }
         if (atomic_load(&srv->appended)) timeout = 0;
         int n = epoll_wait(srv->efd, evs, 64, timeout);
-        srv->mono_ms = clock_ms(CLOCK_MONOTONIC);
-        srv->wall_ms = clock_ms(CLOCK_REALTIME);
+        srv->mono_ms = bc_clock_mono_ms();
+        srv->wall_ms = bc_clock_wall_ms();
         for (int i = 0; i < n; i++) {
             void *p = evs[i].data.ptr;
             if (p == &srv->lfd) {
@@ -543,9 +538,9 @@ bc_kserver_t *bc_kserver_start(const bc_kserver_conf_t *conf, char *errstr,
                            .sync_done = bc_khandle_sync_done,
                            .opaque = srv};
     srv->kg = bc_kgroup_new(&kc);
-    srv->next_producer_id = clock_ms(CLOCK_REALTIME) << 8;
-    srv->mono_ms = clock_ms(CLOCK_MONOTONIC);
-    srv->wall_ms = clock_ms(CLOCK_REALTIME);
+    srv->next_producer_id = bc_clock_wall_ms() << 8;
+    srv->mono_ms = bc_clock_mono_ms();
+    srv->wall_ms = bc_clock_wall_ms();
     srv->listener_id = bc_broker_add_listener(conf->broker, on_append, srv);
     if (pthread_create(&srv->thread, NULL, loop, srv) != 0) {
         bc_err_set(BC_ERR_IO, errstr, errstr_size, "cannot start thread");

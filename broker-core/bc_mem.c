@@ -7,7 +7,7 @@
 #include <string.h>
 
 static void *oom(size_t size) {
-    fprintf(stderr, "broker-core: out of memory allocating %zu bytes\n", size);
+    fprintf(stderr, "warren: out of memory allocating %zu bytes\n", size);
     abort();
 }
 
@@ -37,7 +37,6 @@ char *bc_strndup(const char *s, size_t n) {
 }
 
 void bc_assert_fail(const char *expr, const char *file, int line) {
-    fprintf(stderr, "broker-core: assertion failed: %s (%s:%d)\n", expr, file,
-            line);
+    fprintf(stderr, "warren: assertion failed: %s (%s:%d)\n", expr, file, line);
     abort();
 }

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* bc_mem: allocation wrappers and the always-on assertion of broker-core.
  *
- * broker-core depends on libc only, so it carries its own copy of the
- * monitor's habits: allocations never return NULL (out-of-memory aborts,
- * there is no useful degraded mode for a storage engine) and BC_ASSERT
- * stays on in release builds for invariants whose failure would corrupt
- * data. Sizes read from disk must be bounds-checked before they get here.
+ * The one copy of these habits in Warren (the monitor's mon_mem.h names
+ * the same functions): allocations never return NULL (out-of-memory
+ * aborts, there is no useful degraded mode for a storage engine or a
+ * monitor) and BC_ASSERT stays on in release builds for invariants whose
+ * failure would corrupt data. libc only. Sizes read from disk must be
+ * bounds-checked before they get here.
  */
 #ifndef BC_MEM_H
 #define BC_MEM_H

@@ -11,13 +11,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "broker-core/bc_clock.h"
 #include "monitor/base/mon_log.h"
-
-static int64_t clock_ms(clockid_t id) {
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int64_t mon_clock_advance(mon_clock_state_t *st, int64_t sys_wall_ms,
                           int64_t mono_ms, int64_t *stepped_ms,
@@ -66,8 +61,8 @@ int64_t mon_clock_wall_ms(void) {
     int64_t stepped, now;
     int caught_up;
     pthread_mutex_lock(&g_lock);
-    now = mon_clock_advance(&g_clock, clock_ms(CLOCK_REALTIME),
-                            clock_ms(CLOCK_MONOTONIC), &stepped, &caught_up);
+    now = mon_clock_advance(&g_clock, bc_clock_wall_ms(), bc_clock_mono_ms(),
+                            &stepped, &caught_up);
     pthread_mutex_unlock(&g_lock);
     if (stepped)
         mon_log(MON_LOG_WARN,
@@ -79,29 +74,16 @@ int64_t mon_clock_wall_ms(void) {
 }
 
 int64_t mon_clock_mono_ms(void) {
-    return clock_ms(CLOCK_MONOTONIC);
+    return bc_clock_mono_ms();
 }
 
 void mon_clock_cond_init(pthread_cond_t *cond) {
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(cond, &ca);
-    pthread_condattr_destroy(&ca);
+    bc_clock_cond_init(cond);
 }
 
 int mon_clock_cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *mutex,
                            int64_t ms) {
-    struct timespec ts;
-    if (ms <= 0) return ETIMEDOUT;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += (time_t)(ms / 1000);
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    return pthread_cond_timedwait(cond, mutex, &ts);
+    return bc_clock_cond_wait_ms(cond, mutex, ms);
 }
 
 void mon_clock_sleep_ms(int64_t ms) {

@@ -67,6 +67,8 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "broker-core/bc_clock.h"
+
 #define OFFSETS_TOPIC "__consumer_offsets"
 #define OFFSETS_PARTITIONS 4
 #define ORDERS_PARTITIONS 3
@@ -98,18 +100,6 @@ struct mock_s {
     group_t groups[4];
     pthread_mutex_t out_lock;
 };
-
-static int64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t wall_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(int ms) {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -199,7 +189,7 @@ static void write_commit(mock_t *m, const char *group, const char *topic,
     w_i64(&v, offset);
     w_i32(&v, -1);
     w_str(&v, "");
-    w_i64(&v, wall_ms());
+    w_i64(&v, bc_clock_wall_ms());
     write_record(m, group, &k, offset >= 0 ? &v : NULL);
 }
 
@@ -220,7 +210,7 @@ static void write_group(mock_t *m, group_t *g,
     w_i32(&v, 1);
     w_str(&v, "range");
     w_str(&v, parts ? (member ? member : "member-1") : NULL);
-    w_i64(&v, wall_ms());
+    w_i64(&v, bc_clock_wall_ms());
     w_i32(&v, parts ? 1 : 0);
     if (parts) {
         char client[64];
@@ -268,7 +258,7 @@ static void write_crafted(mock_t *m, int n_groups) {
     w_i32(v, 1);
     w_str(v, "range");
     w_str(v, "m-1");
-    w_i64(v, wall_ms());
+    w_i64(v, bc_clock_wall_ms());
     w_i32(v, 1);
     w_str(v, "m-1");
     w_str(v, NULL);
@@ -323,7 +313,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         rd_kafka_assign(rk, parts);
         write_group(g->mock, g, parts, false);
-        if (!atomic_load(&g->assigned)) g->first_assign_ms = mono_ms();
+        if (!atomic_load(&g->assigned)) g->first_assign_ms = bc_clock_mono_ms();
         atomic_store(&g->assigned, parts->cnt > 0);
     } else {
         rd_kafka_assign(rk, NULL);
@@ -400,7 +390,7 @@ static void *consumer_main(void *arg) {
                 sleep_ms(13); /* ~75 of the 300 messages/s produced */
             rd_kafka_message_destroy(msg);
         }
-        int64_t now = mono_ms();
+        int64_t now = bc_clock_mono_ms();
         if (g->behaviour == B_FIXED && now >= next_fixed &&
             atomic_load(&g->assigned)) {
             fixed_commit(g);
@@ -675,13 +665,13 @@ int main(int argc, char **argv) {
     }
 
     /* ready once every group is assigned and has committed */
-    int64_t deadline = mono_ms() + 60000;
+    int64_t deadline = bc_clock_mono_ms() + 60000;
     for (;;) {
         bool all = true;
         for (int i = 0; i < n_groups; i++)
             all = all && atomic_load(&m.groups[i].committed);
         if (all) break;
-        if (mono_ms() > deadline) {
+        if (bc_clock_mono_ms() > deadline) {
             fprintf(stderr, "kafka_mock: groups did not start in 60 s\n");
             break;
         }
@@ -700,11 +690,11 @@ int main(int argc, char **argv) {
 
     /* commands: read(2) into our own buffer, so that select(2) sees every
      * line (stdio buffering would hide lines that arrived together) */
-    int64_t end = mono_ms() + (int64_t)lifetime * 1000;
+    int64_t end = bc_clock_mono_ms() + (int64_t)lifetime * 1000;
     char line[512];
     size_t used = 0;
     bool quit = false;
-    while (!quit && mono_ms() < end) {
+    while (!quit && bc_clock_mono_ms() < end) {
         fd_set rf;
         FD_ZERO(&rf);
         FD_SET(0, &rf);
