@@ -23,13 +23,15 @@
 
 /* The head ring, summarised. Times in seconds relative to t_ref. */
 typedef struct hsum_s {
-    const ev_headring_t *ring;
+    const ev_head_t *slots, *end; /* the ring's slot array, slots + cap */
+    const ev_head_t *oldest, *newest;
     unsigned n;
     double s0, s1; /* oldest and newest sample time */
     double h0, h1; /* their offsets */
     double rate;   /* (h1 - h0) / (s1 - s0), >= 0 */
     double tspan;  /* s1 - s0, > 0 */
     double inv_tspan;
+    double ref; /* t_ref as a double */
     int64_t t_ref;
 } hsum_t;
 
@@ -49,23 +51,40 @@ static inline const ev_head_t *head_at_idx(const ev_headring_t *h, unsigned i) {
     return &h->slots[ev_ring_idx(h->start, h->cap, i)];
 }
 
-/* Seconds from ref to t. Both convert to doubles exactly below 2^53 ms
- * (about 285,000 years), so the difference is exact; beyond, it is
- * rounded but always defined. */
-static inline double rel_s(int64_t t, int64_t ref) {
-    return ((double)t - (double)ref) * 1e-3;
+/* Seconds from hs->t_ref to t. Both convert to doubles exactly below
+ * 2^53 ms (about 285,000 years), so the difference is exact; beyond, it
+ * is rounded but always defined. */
+static inline double hs_rel(const hsum_t *hs, int64_t t) {
+    return ((double)t - hs->ref) * 1e-3;
 }
 
-/* Summarises the ring (nh >= 2 samples over a non-zero time). */
+/* The sample after / before p in ring order (p is not the newest / the
+ * oldest). */
+static inline const ev_head_t *hs_next(const hsum_t *hs, const ev_head_t *p) {
+    return ++p == hs->end ? hs->slots : p;
+}
+
+static inline const ev_head_t *hs_prev(const hsum_t *hs, const ev_head_t *p) {
+    return (p == hs->slots ? hs->end : p) - 1;
+}
+
+/* Summarises the ring (nh >= 2 samples over a non-zero time; oldest and
+ * newest are its samples 0 and nh - 1). */
 static ALWAYS_INLINE void hsum_init(hsum_t *hs, const ev_headring_t *heads,
-                                    unsigned nh, int64_t t_ref) {
-    hs->ring = heads;
+                                    const ev_head_t *oldest,
+                                    const ev_head_t *newest, unsigned nh,
+                                    int64_t t_ref) {
+    hs->slots = heads->slots;
+    hs->end = heads->slots + heads->cap;
+    hs->oldest = oldest;
+    hs->newest = newest;
     hs->n = nh;
     hs->t_ref = t_ref;
-    hs->s0 = rel_s(head_at_idx(heads, 0)->timestamp_ms, t_ref);
-    hs->s1 = rel_s(head_at_idx(heads, nh - 1)->timestamp_ms, t_ref);
-    hs->h0 = (double)head_at_idx(heads, 0)->offset;
-    hs->h1 = (double)head_at_idx(heads, nh - 1)->offset;
+    hs->ref = (double)t_ref;
+    hs->s0 = hs_rel(hs, oldest->timestamp_ms);
+    hs->s1 = hs_rel(hs, newest->timestamp_ms);
+    hs->h0 = (double)oldest->offset;
+    hs->h1 = (double)newest->offset;
     hs->tspan = hs->s1 - hs->s0;
     hs->inv_tspan = 1.0 / hs->tspan;
     hs->rate = hs->h1 > hs->h0 ? (hs->h1 - hs->h0) * hs->inv_tspan : 0.0;
@@ -74,25 +93,42 @@ static ALWAYS_INLINE void hsum_init(hsum_t *hs, const ev_headring_t *heads,
 /* The window's passes, each run only by the rule that needs it. Rings
  * are walked as two linear spans (start..cap, then 0..rest). */
 
-/* Rule 2: the longest time between two commits, ms. */
+/* The longest of the gaps between e[-1] (*prev) and e[0], e[0] and e[1],
+ * ... e[len-2] and e[len-1], at least maxg; *prev becomes e[len-1]'s time
+ * (len > 0). Two gaps per step: the loop's own cost is halved. */
+static inline int64_t span_max_gap(const ev_entry_t *e, unsigned len,
+                                   int64_t *prev, int64_t maxg) {
+    const ev_entry_t *end = e + len;
+    int64_t p = *prev;
+
+    if (len & 1u) {
+        int64_t g = ev_sat_sub(e->timestamp_ms, p);
+
+        maxg = g > maxg ? g : maxg;
+        p = e->timestamp_ms;
+        e++;
+    }
+    for (; e < end; e += 2) {
+        int64_t g1 = ev_sat_sub(e[0].timestamp_ms, p);
+        int64_t g2 = ev_sat_sub(e[1].timestamp_ms, e[0].timestamp_ms);
+
+        maxg = g1 > maxg ? g1 : maxg;
+        maxg = g2 > maxg ? g2 : maxg;
+        p = e[1].timestamp_ms;
+    }
+    *prev = p;
+    return maxg;
+}
+
+/* Rule 2: the longest time between two commits, ms (n >= 2). */
 static int64_t max_gap(const ev_window_t *win, unsigned n) {
     const ev_entry_t *e = win->slots + win->start;
-    unsigned len_a = (unsigned)win->cap - win->start, k;
+    unsigned len_a = (unsigned)win->cap - win->start;
     int64_t prev = e->timestamp_ms, maxg = 0;
 
     if (len_a > n) len_a = n;
-    for (k = 1; k < len_a; k++) {
-        int64_t g = ev_sat_sub(e[k].timestamp_ms, prev);
-
-        maxg = g > maxg ? g : maxg;
-        prev = e[k].timestamp_ms;
-    }
-    for (k = 0; k < n - len_a; k++) {
-        int64_t g = ev_sat_sub(win->slots[k].timestamp_ms, prev);
-
-        maxg = g > maxg ? g : maxg;
-        prev = win->slots[k].timestamp_ms;
-    }
+    if (len_a > 1) maxg = span_max_gap(e + 1, len_a - 1, &prev, maxg);
+    if (n > len_a) maxg = span_max_gap(win->slots, n - len_a, &prev, maxg);
     return maxg;
 }
 
@@ -181,7 +217,7 @@ static int64_t waiting_since(const ev_headring_t *heads, int below,
 /* Estimates the head at commit e's time (see ev_warren.h). */
 static ALWAYS_INLINE void head_estimate(const hsum_t *hs, const ev_entry_t *e,
                                         pt_t *pt) {
-    double c = (double)e->offset, t = rel_s(e->timestamp_ms, hs->t_ref);
+    double c = (double)e->offset, t = hs_rel(hs, e->timestamp_ms);
     double lower = c + (e->lag > 0 ? (double)e->lag : 0.0);
     double h, v = 0.0;
 
@@ -196,39 +232,48 @@ static ALWAYS_INLINE void head_estimate(const hsum_t *hs, const ev_entry_t *e,
         v = hs->rate * spacing;
     } else {
         const ev_head_t *a, *b;
-        unsigned j;
+        int64_t ts = e->timestamp_ms;
         double ta, tb, f, cnt, ex;
 
-        /* s[0] <= t < s[n-1]: find s[j] <= t < s[j+1], walking from the
-         * nearer end of the ring */
+        /* s[0] <= t < s[n-1]: find s[j] <= t < s[j+1] (a = s[j], b =
+         * s[j+1], 0 <= j <= n-2), walking from the nearer end of the ring:
+         * forwards to the first b after t, or backwards to the first a at
+         * or before it */
         if (t - hs->s0 < hs->s1 - t) {
-            j = 0;
-            while (j + 2 < hs->n &&
-                   head_at_idx(hs->ring, j + 1)->timestamp_ms <=
-                       e->timestamp_ms)
-                j++;
+            a = hs->oldest;
+            b = hs_next(hs, a);
+            while (b != hs->newest && b->timestamp_ms <= ts) {
+                a = b;
+                b = hs_next(hs, b);
+            }
         } else {
-            j = hs->n - 1;
-            do
-                j--;
-            while (j > 0 &&
-                   head_at_idx(hs->ring, j)->timestamp_ms > e->timestamp_ms);
+            b = hs->newest;
+            a = hs_prev(hs, b);
+            while (a != hs->oldest && a->timestamp_ms > ts) {
+                b = a;
+                a = hs_prev(hs, a);
+            }
         }
-        a = head_at_idx(hs->ring, j);
-        b = head_at_idx(hs->ring, j + 1);
-        ta = rel_s(a->timestamp_ms, hs->t_ref);
-        tb = rel_s(b->timestamp_ms, hs->t_ref);
-        cnt = (double)b->offset - (double)a->offset;
-        if (cnt < 0) cnt = 0;
-        f = tb > ta ? (t - ta) / (tb - ta) : 1.0;
-        h = (double)a->offset + cnt * f;
-        /* Poisson bridge between the samples; when the interval's count
-         * departs from the ring's rate by more than 3 sigma (a burst, or
-         * producers that went idle), where in it the messages came is
-         * unknown: the variance of one jump of the excess */
-        ex = cnt - hs->rate * (tb - ta);
-        v = cnt + (ex * ex > 9.0 * cnt ? ex * ex : 0.0);
-        v *= f * (1.0 - f);
+        ta = a == hs->oldest ? hs->s0 : hs_rel(hs, a->timestamp_ms);
+        tb = b == hs->newest ? hs->s1 : hs_rel(hs, b->timestamp_ms);
+        if (t == ta && tb > ta) {
+            /* at a sample (the admin source samples heads and commits
+             * together): what the bridge below gives with f = 0 */
+            h = (double)a->offset;
+        } else {
+            cnt = (double)b->offset - (double)a->offset;
+            if (cnt < 0) cnt = 0;
+            f = tb > ta ? (t - ta) / (tb - ta) : 1.0;
+            h = (double)a->offset + cnt * f;
+            /* Poisson bridge between the samples; when the interval's
+             * count departs from the ring's rate by more than 3 sigma (a
+             * burst, or producers that went idle), where in it the
+             * messages came is unknown: the variance of one jump of the
+             * excess */
+            ex = cnt - hs->rate * (tb - ta);
+            v = cnt + (ex * ex > 9.0 * cnt ? ex * ex : 0.0);
+            v *= f * (1.0 - f);
+        }
     }
     if (h < lower) h = lower;
     pt->t = t;
@@ -344,7 +389,7 @@ static ALWAYS_INLINE void report_rates(ev_result_t *out, double T, double dh,
 
 /* A mark as a point relative to hs->t_ref. */
 static void mark_point(const ev_mark_t *mk, const hsum_t *hs, pt_t *x) {
-    x->t = rel_s(mk->t_ms, hs->t_ref);
+    x->t = hs_rel(hs, mk->t_ms);
     x->c = (double)mk->offset;
     x->h = (double)mk->offset + (double)mk->lag;
     x->v = (double)(mk->var & EV_MARK_VAR_MAX);
@@ -436,17 +481,19 @@ static int long_rule(const ev_window_t *win, unsigned seg, unsigned n,
            long_from(win, seg, n, hs, &win->ev.mid[1], a, b, out);
 }
 
-/* Rule 7 on commits seg..n-1 (at least 3). The halves are only measured
+/* Rule 7 on commits seg..n-1 (at least 3; first and last are commits 0
+ * and n-1). The halves are only measured
  * when the whole span already crosses the WARN level. */
-static void rate_rules(const ev_window_t *win, unsigned seg, unsigned n,
+static void rate_rules(const ev_window_t *win, const ev_entry_t *first,
+                       const ev_entry_t *last, unsigned seg, unsigned n,
                        const hsum_t *hs, ev_result_t *out) {
     double T, dl, var;
     pt_t a, m, b;
     ev_rule_t rule = EV_RULE_KEEPING_UP;
     ev_status_t st = EV_OK;
 
-    head_estimate(hs, entry_at(win, seg), &a);
-    head_estimate(hs, entry_at(win, n - 1), &b);
+    head_estimate(hs, seg == 0 ? first : entry_at(win, seg), &a);
+    head_estimate(hs, last, &b);
     T = b.t - a.t;
     if (!(T > 0)) {
         ev_decide(out, EV_OK, EV_RULE_KEEPING_UP, to_i64(lag_of(&a)),
@@ -480,6 +527,7 @@ void ev_warren_decide(const ev_params_t *p, const ev_window_t *win,
     const ev_entry_t *first = entry_at(win, 0), *last = entry_at(win, n - 1);
     int64_t span = ev_sat_sub(last->timestamp_ms, first->timestamp_ms);
     int intervals = p->intervals >= 1 ? p->intervals : 1, drop;
+    const ev_head_t *h_old, *h_new;
     hsum_t hs;
 
     nh = heads != NULL && heads->slots != NULL ? heads->count : 0;
@@ -510,17 +558,23 @@ void ev_warren_decide(const ev_params_t *p, const ev_window_t *win,
         out->complete = (double)n / need;
         return;
     }
-    if (nh < 2 || head_at_idx(heads, nh - 1)->timestamp_ms <=
-                      head_at_idx(heads, 0)->timestamp_ms) {
+    if (nh < 2) {
         ev_decide(out, EV_OK, EV_RULE_WARMING_UP, (int64_t)nh, 2);
         out->index = 1;
         out->complete = nh >= 1 ? 0.5 : 0.0;
         return;
     }
+    h_old = head_at_idx(heads, 0);
+    h_new = head_at_idx(heads, nh - 1);
+    if (h_new->timestamp_ms <= h_old->timestamp_ms) {
+        ev_decide(out, EV_OK, EV_RULE_WARMING_UP, (int64_t)nh, 2);
+        out->index = 1;
+        out->complete = 0.5;
+        return;
+    }
     /* 4: caught up */
     if (out->current_lag == 0) {
-        ev_decide(out, EV_OK, EV_RULE_CAUGHT_UP, last->offset,
-                  head_at_idx(heads, nh - 1)->offset);
+        ev_decide(out, EV_OK, EV_RULE_CAUGHT_UP, last->offset, h_new->offset);
         return;
     }
     drop = ev_window_last_drop(win);
@@ -545,8 +599,8 @@ void ev_warren_decide(const ev_params_t *p, const ev_window_t *win,
         return;
     }
     /* 7: rates */
-    hsum_init(&hs, heads, nh, last->timestamp_ms);
-    rate_rules(win, seg, n, &hs, out);
+    hsum_init(&hs, heads, h_old, h_new, nh, last->timestamp_ms);
+    rate_rules(win, first, last, seg, n, &hs, out);
 }
 
 /* ---- evidence beyond the window ---- */
@@ -568,7 +622,8 @@ static void fold(ev_evidence_t *ev, const ev_headring_t *heads,
         hsum_t hs;
         pt_t p;
 
-        hsum_init(&hs, heads, nh, o->timestamp_ms);
+        hsum_init(&hs, heads, head_at_idx(heads, 0), head_at_idx(heads, nh - 1),
+                  nh, o->timestamp_ms);
         head_estimate(&hs, o, &p);
         lag = lag_of(&p);
         v = p.v;

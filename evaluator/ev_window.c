@@ -56,14 +56,6 @@ void ev_window_merge_newest(ev_window_t *win, const ev_entry_t *e) {
     ev_window_recount(win);
 }
 
-int ev_window_last_drop(const ev_window_t *win) {
-    int i;
-
-    if (win->since_drop >= win->count) return -1;
-    i = (int)win->count - 1 - (int)win->since_drop;
-    return i >= 1 ? i : -1;
-}
-
 void ev_window_recount(ev_window_t *win) {
     unsigned i;
 

@@ -98,7 +98,13 @@ void ev_window_clear(ev_window_t *win);
 
 /* Logical index i >= 1 of the newest entry whose offset is below the one
  * before it, or -1 when there is none (from since_drop, O(1)). */
-int ev_window_last_drop(const ev_window_t *win);
+static inline int ev_window_last_drop(const ev_window_t *win) {
+    int i;
+
+    if (win->since_drop >= win->count) return -1;
+    i = (int)win->count - 1 - (int)win->since_drop;
+    return i >= 1 ? i : -1;
+}
 
 /* Recomputes since_drop from the slots (for windows laid out by hand). */
 void ev_window_recount(ev_window_t *win);
