@@ -538,8 +538,9 @@ static int known_partition(mon_source_kafka_t *src, const char *topic,
     return p >= 0 && p < t->n_parts ? 1 : -1;
 }
 
-/* Records offset for group/topic/partition when it differs from the last
- * one seen (or always, with force). Returns 1 when the store took it.
+/* Records offset for group/topic/partition (always, with force; else
+ * until the store's window is full of it, and then when it changes: see
+ * mon_store_commit_at). Returns 1 when the store took it.
  * Only partitions metadata knows are kept: nothing grows past a real
  * partition count, whatever a response or record names. */
 static int commit_seen(mon_source_kafka_t *src, kgroup_t *g, const char *topic,
@@ -549,8 +550,10 @@ static int commit_seen(mon_source_kafka_t *src, kgroup_t *g, const char *topic,
     if (offset < 0 || known_partition(src, topic, p) != 1) return 0;
     kgtopic_t *gt = gtopic_get(g, topic, p);
     if (!force && gt->offsets[p] == offset) return 0;
-    /* admin mode sees offsets, not commits: one the store holds as its
-     * newest (learnt before a restart) is not a new commit */
+    /* admin mode sees offsets, not commits: what it sees fills the window
+     * (an offset that never moves must be judged too), and then one the
+     * store holds as its newest (seen last time, or learnt before a
+     * restart) is not a new commit */
     mon_kframe_op_t op = {.type = MON_KFRAME_COMMIT,
                           .group = g->name,
                           .topic = topic,
@@ -564,7 +567,8 @@ static int commit_seen(mon_source_kafka_t *src, kgroup_t *g, const char *topic,
                           .if_changed = !force};
     int rc = store_op(src, &op);
     if (rc == MON_STORE_STORED || rc == MON_STORE_MERGED) {
-        gt->offsets[p] = offset;
+        /* admin mode asks again until the store drops it as unchanged */
+        if (force) gt->offsets[p] = offset;
         return 1;
     }
     if (rc == MON_STORE_DROP_REPLAYED || rc == MON_STORE_DROP_UNCHANGED) {

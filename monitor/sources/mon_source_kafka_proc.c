@@ -54,7 +54,7 @@
  *   offsets_max_name, i64 offsets_max_members, i64 offsets_max_assigned,
  *   u32 property count K and K times {str key, str value}; the mirror
  *   store: nstr storage group_allowlist, nstr storage group_denylist, i64
- *   expire_group_ms; the log: u8 level, u8 format.
+ *   expire_group_ms, i64 intervals; the log: u8 level, u8 format.
  */
 
 static const char *pattern(const mon_config_regex_t *rx) {
@@ -87,6 +87,7 @@ static void config_encode(mon_wbuf_t *b, const mon_config_cluster_t *c,
     mon_kframe_put_nstr(b, sto ? pattern(sto->group_allowlist) : NULL);
     mon_kframe_put_nstr(b, sto ? pattern(sto->group_denylist) : NULL);
     mon_kframe_put_i64(b, sto ? sto->expire_group_ms : 604800000LL);
+    mon_kframe_put_i64(b, sto ? sto->intervals : 10);
     mon_wbuf_u8(b, (uint8_t)mon_log_get_level());
     mon_wbuf_u8(b, (uint8_t)mon_log_get_format());
 }
@@ -96,6 +97,7 @@ typedef struct child_cfg_s {
     mon_config_cluster_t cc;
     char *store_allow, *store_deny;
     int64_t expire_group_ms;
+    int64_t intervals; /* the daemon's window size */
     int log_level, log_format;
 } child_cfg_t;
 
@@ -152,6 +154,7 @@ static int config_decode(const void *p, size_t len, child_cfg_t *out,
     uint8_t u8;
     uint32_t n;
     int64_t i64[5];
+    size_t at;
     mon_config_cluster_t *cc = &out->cc;
     memset(out, 0, sizeof(*out));
     mon_rbuf_init(&r, p, len, "kafka client frame CONFIG", errstr, errstr_size);
@@ -197,9 +200,14 @@ static int config_decode(const void *p, size_t len, child_cfg_t *out,
     out->store_allow = dup_or_null(s);
     if (mon_kframe_get_nstr(&r, &s, "storage denylist")) goto bad;
     out->store_deny = dup_or_null(s);
-    if (mon_rbuf_i64(&r, &out->expire_group_ms, "expire-group") ||
-        mon_rbuf_u8(&r, &u8, "log level"))
+    if (mon_rbuf_i64(&r, &out->expire_group_ms, "expire-group")) goto bad;
+    at = r.pos;
+    if (mon_rbuf_i64(&r, &out->intervals, "intervals")) goto bad;
+    if (out->intervals < 1 || out->intervals > 65535) {
+        mon_rbuf_fail(&r, at, "intervals out of range");
         goto bad;
+    }
+    if (mon_rbuf_u8(&r, &u8, "log level")) goto bad;
     out->log_level = u8;
     if (mon_rbuf_u8(&r, &u8, "log format")) goto bad;
     out->log_format = u8;
@@ -764,7 +772,12 @@ int mon_source_kafka_child_main(int fd) {
     mon_log_set_format((mon_log_format_t)cfg.log_format);
     mon_store_config_t sc;
     mon_store_config_default(&sc);
-    sc.intervals = 1; /* outcomes only: one slot gives the same ones */
+    /* Outcomes only: one slot gives the same ones, except in admin mode,
+     * where an unchanged offset is taken until the window is full
+     * (mon_store_commit_at): there the mirror's windows are the daemon's
+     * size. */
+    sc.intervals =
+        cfg.cc.offsets == MON_CONFIG_OFFSETS_ADMIN ? (int)cfg.intervals : 1;
     sc.expire_group_ms = cfg.expire_group_ms;
     sc.group_allowlist = cfg.store_allow;
     sc.group_denylist = cfg.store_deny;

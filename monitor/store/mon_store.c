@@ -668,7 +668,8 @@ static int commit_impl(mon_store_cluster_t *cl, const char *group,
 
     gp = &gt->parts[partition];
     newest = ev_window_newest(&gp->win);
-    if (if_changed && newest && newest->offset == offset) {
+    if (if_changed && newest && newest->offset == offset &&
+        gp->win.count >= gp->win.cap) {
         rc = MON_STORE_DROP_UNCHANGED;
         goto out;
     }

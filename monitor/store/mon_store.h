@@ -127,7 +127,8 @@ typedef enum mon_store_outcome_e {
     MON_STORE_DROP_FILTERED,  /* commit: group denied / not allowed */
     MON_STORE_DROP_BOUND,     /* growing the rings would pass max_cells */
     MON_STORE_DROP_REPLAYED,  /* _at: that place in the log is applied */
-    MON_STORE_DROP_UNCHANGED  /* _at if_changed: the newest entry holds it */
+    MON_STORE_DROP_UNCHANGED  /* _at if_changed: the newest entry of a full
+                               * window holds it */
 } mon_store_outcome_t;
 
 /* A place in the log a source reads (a partition of __consumer_offsets
@@ -210,9 +211,12 @@ int mon_store_commit(mon_store_cluster_t *cl, const char *group,
  *
  * mon_store_commit from the record at pos (NULL: as mon_store_commit).
  * With if_changed, a commit of the offset the window's newest entry holds
- * is dropped (MON_STORE_DROP_UNCHANGED): a source that sees offsets, not
- * commits, records a change only. Returns as mon_store_commit, or
- * MON_STORE_DROP_REPLAYED, MON_STORE_DROP_UNCHANGED, MON_ERR_INVALID (a
+ * is dropped (MON_STORE_DROP_UNCHANGED) once the window is full: a source
+ * that sees offsets, not commits, fills a window with what it sees (an
+ * offset that never moves is judged after one window, as a stall or as
+ * caught up) and then records a change only, so that silence keeps its
+ * meaning (the time since the offset last moved). Returns as mon_store_commit,
+ * or MON_STORE_DROP_REPLAYED, MON_STORE_DROP_UNCHANGED, MON_ERR_INVALID (a
  * place out of range). */
 int mon_store_commit_at(mon_store_cluster_t *cl, const char *group,
                         const char *topic, int32_t partition, int64_t offset,

@@ -252,8 +252,9 @@ static bool has_name(const mon_store_names_t *names, const char *name) {
 Test(kafka_source, admin_mode_groups_evaluate_ok_warn_err_stop, .timeout = 90) {
     rig_t r;
     rig_start(&r, ALL_GROUPS, 0, "2");
-    /* admin mode records a commit only when the offset changes: the group
-     * re-committing offset 5 has a single entry, so it is STOP as well */
+    /* admin mode fills a window with the offsets it sees, then records a
+     * change only: the group re-committing offset 5 is STALL for a window
+     * and then, no change coming, STOP as well */
     const ev_status_t want[4] = {EV_OK, EV_WARN, EV_ERR, EV_ERR};
     const ev_status_t wantp[4] = {EV_NOTFOUND, EV_WARN, EV_STOP, EV_STOP};
     wait_statuses(&r, want, wantp, 40);
@@ -288,10 +289,11 @@ Test(kafka_source, admin_mode_groups_evaluate_ok_warn_err_stop, .timeout = 90) {
     rig_stop(&r);
 }
 
-/* The admin API gives no commit times, so a commit is recorded only when
- * an offset changes. A group whose offsets stay put (fixed-group commits
- * offset 5; stop-group closed, the cluster keeps its offsets) is still
- * one the cluster lists with committed offsets: it must not expire. */
+/* The admin API gives no commit times, so once a window is full a commit
+ * is recorded only when an offset changes. A group whose offsets stay put
+ * (fixed-group commits offset 5; stop-group closed, the cluster keeps its
+ * offsets) is still one the cluster lists with committed offsets: it must not
+ * expire. */
 Test(kafka_source, admin_mode_group_with_unchanged_offsets_never_expires,
      .timeout = 60) {
     rig_t r;

@@ -1178,20 +1178,66 @@ Test(mon_store, a_record_of_the_log_is_applied_once_and_its_place_kept) {
     mon_store_destroy(again);
 }
 
+/* A source that sees offsets, not commits (if_changed), fills the window
+ * with what it sees, and then records a change only. */
 Test(mon_store, if_changed_commit_of_the_newest_offset_is_dropped) {
     mon_store_t *st = store_default();
     mon_store_cluster_t *cl = mon_store_cluster(st, "local");
 
     cr_assert_eq(mon_store_head(cl, "t", 0, 1, 100, 1), MON_STORE_STORED);
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(mon_store_commit_at(cl, "g", "t", 0, 10, 2 + i, NULL, NULL,
+                                         NULL, true),
+                     MON_STORE_STORED, "observation %d of a window of 10", i);
     cr_assert_eq(
-        mon_store_commit_at(cl, "g", "t", 0, 10, 2, NULL, NULL, NULL, true),
-        MON_STORE_STORED);
-    cr_assert_eq(
-        mon_store_commit_at(cl, "g", "t", 0, 10, 3, NULL, NULL, NULL, true),
+        mon_store_commit_at(cl, "g", "t", 0, 10, 12, NULL, NULL, NULL, true),
         MON_STORE_DROP_UNCHANGED);
     cr_assert_eq(
-        mon_store_commit_at(cl, "g", "t", 0, 11, 4, NULL, NULL, NULL, true),
+        mon_store_commit_at(cl, "g", "t", 0, 11, 13, NULL, NULL, NULL, true),
         MON_STORE_STORED);
+    cr_assert_eq(
+        mon_store_commit_at(cl, "g", "t", 0, 11, 14, NULL, NULL, NULL, true),
+        MON_STORE_DROP_UNCHANGED);
+    mon_store_destroy(st);
+}
+
+/* Polled offsets that never move, as the admin source sees them every
+ * second: under the warren rules a group whose offset stands still while
+ * the head moves is STALL after one window (before the fix the window
+ * held its first offset only and stayed warming-up forever), and one
+ * caught up on a quiet topic is OK because it is caught up. */
+Test(mon_store, polled_offsets_that_never_move_are_judged_after_a_window) {
+    mon_store_t *st = store_default();
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    const int64_t t0 = 1700000000000LL;
+    mon_group_eval_t ev = {0};
+    ev_params_t p;
+
+    ev_params_default(&p);
+    for (int i = 0; i < 14; i++) {
+        int64_t t = t0 + 1000LL * i;
+
+        mon_store_head(cl, "busy", 0, 1, 1000 + 100 * i, t);
+        mon_store_head(cl, "quiet", 0, 1, 500, t);
+        mon_store_commit_at(cl, "fixed", "busy", 0, 5, t, NULL, NULL, NULL,
+                            true);
+        mon_store_commit_at(cl, "idle", "quiet", 0, 500, t, NULL, NULL, NULL,
+                            true);
+        cr_assert_eq(mon_store_group_eval(st, "local", "fixed", t, &p, &ev), 0);
+        if (i < 9) {
+            cr_assert_eq(ev.status, EV_OK, "warming up at %d", i);
+            cr_assert_eq(ev.parts[0].result.rule, EV_RULE_WARMING_UP);
+        } else {
+            cr_assert_eq(ev.status, EV_ERR, "a full window at %d", i);
+            cr_assert_eq(ev.parts[0].result.status, EV_STALL, "at %d", i);
+        }
+        cr_assert_eq(mon_store_group_eval(st, "local", "idle", t, &p, &ev), 0);
+        cr_assert_eq(ev.status, EV_OK, "idle at %d", i);
+        if (i >= 9)
+            cr_assert_eq(ev.parts[0].result.rule, EV_RULE_CAUGHT_UP, "at %d",
+                         i);
+    }
+    mon_group_eval_free(&ev);
     mon_store_destroy(st);
 }
 
