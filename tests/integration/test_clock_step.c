@@ -17,53 +17,10 @@
 
 /* warren_proc.h is header-only: this test uses part of it. */
 #pragma GCC diagnostic ignored "-Wunused-function"
+#include "tests/integration/sse_stream.h"
 #include "tests/integration/warren_proc.h"
 
 #define FAKETIME_LIB "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
-
-/* The SSE stream, read on its own thread into one growing buffer. */
-typedef struct stream_s {
-    int port;
-    pthread_mutex_t lock; /* guards buf */
-    wp_resp_t buf;
-    int stop;
-} stream_t;
-
-static size_t stream_sink(char *data, size_t size, size_t n, void *arg) {
-    stream_t *s = arg;
-    pthread_mutex_lock(&s->lock);
-    wp_collect(data, size, n, &s->buf);
-    int stop = s->stop;
-    pthread_mutex_unlock(&s->lock);
-    return stop ? 0 : size * n;
-}
-
-static int stream_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c,
-                           curl_off_t d) {
-    stream_t *s = arg;
-    (void)a, (void)b, (void)c, (void)d;
-    pthread_mutex_lock(&s->lock);
-    int stop = s->stop;
-    pthread_mutex_unlock(&s->lock);
-    return stop;
-}
-
-static void *stream_main(void *p) {
-    stream_t *s = p;
-    CURL *c = curl_easy_init();
-    char url[128];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/v3/events", s->port);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, stream_sink);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, stream_progress);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 180000L);
-    curl_easy_perform(c);
-    curl_easy_cleanup(c);
-    return NULL;
-}
 
 /* What the stream held from byte `from` on: ticks (with the last tick's
  * time and the statuses it gave three groups) and status events for
@@ -79,11 +36,9 @@ typedef struct seen_s {
 
 static const char *watched[3] = {"reports", "billing", "archiver"};
 
-static void scan(stream_t *s, size_t from, seen_t *out) {
+static void scan(sse_stream_t *s, size_t from, seen_t *out) {
     memset(out, 0, sizeof(*out));
-    pthread_mutex_lock(&s->lock);
-    char *copy = strdup(s->buf.body + (from < s->buf.len ? from : s->buf.len));
-    pthread_mutex_unlock(&s->lock);
+    char *copy = sse_stream_copy(s, from);
     char event[32] = "";
     for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
         if (!strncmp(line, "event: ", 7)) {
@@ -120,13 +75,6 @@ static void scan(stream_t *s, size_t from, seen_t *out) {
         cJSON_Delete(j);
     }
     free(copy);
-}
-
-static size_t stream_len(stream_t *s) {
-    pthread_mutex_lock(&s->lock);
-    size_t n = s->buf.len;
-    pthread_mutex_unlock(&s->lock);
-    return n;
 }
 
 static void write_offset(const char *path, const char *offset) {
@@ -182,11 +130,8 @@ Test(clock_step, a_wall_clock_step_back_neither_blinds_nor_pages,
     unsetenv("LD_PRELOAD");
     cr_assert_eq(started, 0, "warren did not start under faketime");
 
-    stream_t s = {.port = w.port};
-    pthread_mutex_init(&s.lock, NULL);
-    s.buf.body = calloc(1, 1);
-    pthread_t th;
-    pthread_create(&th, NULL, stream_main, &s);
+    sse_stream_t s;
+    sse_stream_start(&s, w.port);
 
     /* The demo's stopped consumer is ERR, the others OK. */
     seen_t seen;
@@ -204,7 +149,7 @@ Test(clock_step, a_wall_clock_step_back_neither_blinds_nor_pages,
     }
 
     /* Step the clock 60 s back; faketime sees it within a second. */
-    size_t mark = stream_len(&s);
+    size_t mark = sse_stream_len(&s);
     write_offset(offset, "-60");
     /* 15 evaluation passes after the step (1 s each): a blind loop would
      * give none for 60 s. */
@@ -214,10 +159,7 @@ Test(clock_step, a_wall_clock_step_back_neither_blinds_nor_pages,
         if (seen.ticks >= 15) break;
         wp_sleep_ms(200);
     } while (wp_mono_ms() < deadline);
-    pthread_mutex_lock(&s.lock);
-    s.stop = 1;
-    pthread_mutex_unlock(&s.lock);
-    pthread_join(th, NULL);
+    sse_stream_stop(&s);
     char *log = wp_read_file(w.log, NULL);
     cr_assert_eq(wp_stop(&w, NULL), 0);
 
@@ -231,7 +173,6 @@ Test(clock_step, a_wall_clock_step_back_neither_blinds_nor_pages,
     cr_assert_not(seen.t_went_back, "evaluation time went back");
     cr_assert(strstr(log, "stepped back by"), "step not logged: %s", log);
     free(log);
-    free(s.buf.body);
     unlink(ini);
     unlink(offset);
 }
