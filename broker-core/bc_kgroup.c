@@ -175,6 +175,146 @@ static void persist(bc_kgroup_t *kg, group_t *g, int64_t now_ms) {
     bc_wire_wr_free(&v);
 }
 
+/* ---- reload ------------------------------------------------------ */
+
+typedef struct load_s {
+    bc_kgroup_t *kg;
+    int64_t now_ms;
+    size_t bad;
+} load_t;
+
+static void drop_group(bc_kgroup_t *kg, const char *id) {
+    for (size_t i = 0; i < kg->ngroups; i++) {
+        if (strcmp(kg->groups[i]->id, id) != 0) continue;
+        group_free(kg->groups[i]);
+        memmove(&kg->groups[i], &kg->groups[i + 1],
+                (kg->ngroups - i - 1) * sizeof(*kg->groups));
+        kg->ngroups--;
+        return;
+    }
+}
+
+static char *rd_strdup(bc_wire_rd_t *rd, int nullable) {
+    int32_t n;
+    const char *p = bc_wire_rd_str(rd, nullable, &n);
+    if (!p) return nullable ? NULL : bc_strdup("");
+    char *d = bc_malloc((size_t)n + 1);
+    memcpy(d, p, (size_t)n);
+    d[n] = 0;
+    return d;
+}
+
+/* Decodes a GroupMetadata value (versions 0-3) into a new group; NULL
+ * when malformed. */
+static group_t *decode_group(const char *id, const uint8_t *buf, size_t len,
+                             int64_t now_ms) {
+    bc_wire_rd_t rd;
+    bc_wire_rd_init(&rd, buf, len);
+    int16_t ver = bc_wire_rd_i16(&rd);
+    if (ver < 0 || ver > 3) return NULL;
+    group_t *g = bc_calloc(1, sizeof(*g));
+    g->id = bc_strdup(id);
+    g->protocol_type = rd_strdup(&rd, 0);
+    g->generation = bc_wire_rd_i32(&rd);
+    g->protocol = rd_strdup(&rd, 1);
+    g->leader = rd_strdup(&rd, 1);
+    if (!g->protocol) g->protocol = bc_strdup("");
+    if (!g->leader) g->leader = bc_strdup("");
+    if (ver >= 2) (void)bc_wire_rd_i64(&rd);
+    int32_t n = bc_wire_rd_array(&rd, 0, 4 * 4);
+    for (int32_t i = 0; i < n && !rd.err; i++) {
+        member_t *m = bc_calloc(1, sizeof(*m));
+        g->members =
+            bc_realloc(g->members, (g->nmem + 1) * sizeof(*g->members));
+        g->members[g->nmem++] = m;
+        m->id = rd_strdup(&rd, 0);
+        if (ver >= 3) m->instance_id = rd_strdup(&rd, 1);
+        m->client_id = rd_strdup(&rd, 0);
+        m->host = rd_strdup(&rd, 0);
+        m->rebalance_ms = ver >= 1 ? bc_wire_rd_i32(&rd) : 0;
+        m->session_ms = bc_wire_rd_i32(&rd);
+        if (ver == 0) m->rebalance_ms = m->session_ms;
+        int32_t sl, al;
+        const uint8_t *sub = bc_wire_rd_bytes(&rd, 1, &sl);
+        const uint8_t *asg = bc_wire_rd_bytes(&rd, 1, &al);
+        /* The chosen protocol is the one the member is known to offer. */
+        m->protos = bc_calloc(1, sizeof(*m->protos));
+        m->proto_cnt = 1;
+        m->protos[0].name = bc_strdup(g->protocol);
+        m->protos[0].meta = dup_bytes(sub, sub ? sl : 0);
+        m->protos[0].meta_len = sub ? sl : 0;
+        m->assignment = dup_bytes(asg, asg ? al : 0);
+        m->assignment_len = asg ? al : 0;
+        m->last_heard_ms = now_ms;
+    }
+    if (rd.err || n < 0 || (n > 0 && !*g->protocol)) {
+        group_free(g);
+        return NULL;
+    }
+    g->state = g->nmem ? STABLE : EMPTY;
+    return g;
+}
+
+static int load_record(void *opaque, const bc_record_t *rec) {
+    load_t *ld = opaque;
+    if (!rec->key || rec->key_len < 2) return 0;
+    bc_wire_rd_t rd;
+    bc_wire_rd_init(&rd, rec->key, (size_t)rec->key_len);
+    if (bc_wire_rd_i16(&rd) != 2) return 0; /* a commit */
+    char *id = rd_strdup(&rd, 0);
+    if (rd.err) {
+        ld->bad++;
+        free(id);
+        return 0;
+    }
+    if (!rec->value || rec->value_len < 0) {
+        drop_group(ld->kg, id); /* tombstone */
+    } else {
+        /* A malformed record leaves the group as the one before said. */
+        group_t *g =
+            decode_group(id, rec->value, (size_t)rec->value_len, ld->now_ms);
+        if (!g) {
+            ld->bad++;
+        } else {
+            drop_group(ld->kg, id);
+            ld->kg->groups =
+                bc_realloc(ld->kg->groups,
+                           (ld->kg->ngroups + 1) * sizeof(*ld->kg->groups));
+            ld->kg->groups[ld->kg->ngroups++] = g;
+        }
+    }
+    free(id);
+    return 0;
+}
+
+int bc_kgroup_load(bc_kgroup_t *kg, int64_t now_ms, size_t *groups,
+                   size_t *skipped, char *errstr, size_t errstr_size) {
+    load_t ld = {kg, now_ms, 0};
+    int rc = 0;
+    pthread_mutex_lock(&kg->lock);
+    int32_t np = kg->conf.broker && kg->conf.offsets
+                     ? bc_offsets_partitions(kg->conf.offsets)
+                     : 0;
+    for (int32_t p = 0; p < np && rc == 0; p++) {
+        bc_log_t *log = bc_broker_log(kg->conf.broker, BC_OFFSETS_TOPIC, p);
+        if (!log) continue; /* offline: bc_offsets said so */
+        int64_t pos = bc_log_start_offset(log), end = bc_log_end_offset(log);
+        while (pos < end && rc == 0) {
+            int64_t next = pos;
+            rc = bc_log_read(log, pos, 1 << 20, load_record, &ld, &next, errstr,
+                             errstr_size);
+            if (next <= pos) break;
+            pos = next;
+        }
+    }
+    /* Groups come back Empty or Stable as last written; Kafka keeps an
+     * Empty one until its offsets expire, and ListGroups shows it. */
+    if (groups) *groups = kg->ngroups;
+    if (skipped) *skipped = ld.bad;
+    pthread_mutex_unlock(&kg->lock);
+    return rc;
+}
+
 static void join_error(bc_kgroup_t *kg, void *waiter, int16_t error,
                        const char *member_id) {
     bc_kgroup_join_result_t r = {.error = error,

@@ -55,9 +55,13 @@
  *     subscription           bytes (metadata of the chosen protocol)
  *     assignment             bytes
  *
- * Groups are not reloaded from these records on restart: members rejoin
- * (their old ids get UNKNOWN_MEMBER_ID and they join anew, as after a
- * coordinator move in Kafka).
+ * On start, bc_kgroup_load reads these records back (the last one of a
+ * group wins, a null value deletes it), as Kafka's GroupMetadataManager
+ * loads a coordinator partition: a group comes back Empty or Stable with
+ * its generation, protocol, leader, members and their assignments, each
+ * member heard from at load time. A member that reconnects heartbeats on
+ * in its generation without a rebalance; one that does not come back is
+ * expired after its session timeout like any silent member.
  *
  * Time: calls take now_ms. Locking: one mutex guards every group; the
  * callbacks run with it held and must not call back into the module.
@@ -134,6 +138,13 @@ typedef struct bc_kgroup_desc_s {
 
 /* New coordinator; never NULL (conf callbacks are required). */
 bc_kgroup_t *bc_kgroup_new(const bc_kgroup_conf_t *conf);
+
+/* Loads the groups of every GroupMetadata record in __consumer_offsets
+ * (needs conf broker and offsets; call before serving). *groups (may be
+ * NULL) is the number held afterwards, *skipped the malformed records
+ * left out. Returns 0 or the log's read error (errstr filled). */
+int bc_kgroup_load(bc_kgroup_t *kg, int64_t now_ms, size_t *groups,
+                   size_t *skipped, char *errstr, size_t errstr_size);
 
 /* Frees every group; pending waiters are dropped without callbacks.
  * NULL is fine. */

@@ -131,8 +131,32 @@ static void h_metadata(bc_kserver_t *srv, bc_kconn_t *c, const bc_kreq_t *req) {
 
 /* ---- Produce ----------------------------------------------------- */
 
+/* Appends batches[0..n) of one partition (none idempotent, or the one
+ * idempotent batch): 0 or the Kafka error, *base the first base offset. */
+static int16_t append_batches(bc_kserver_t *srv, bc_log_t *log,
+                              const char *topic, int32_t partition,
+                              uint8_t **batches, size_t *lens, size_t n,
+                              int64_t *base) {
+    bc_append_info_t infos[64];
+    char err[256];
+    int rc = bc_log_append_v(log, batches, lens, n, 0, srv->wall_ms, infos, err,
+                             sizeof(err));
+    if (rc == BC_ERR_TOO_LARGE) return BC_KERR_MESSAGE_TOO_LARGE;
+    if (rc == BC_ERR_INVALID) return BC_KERR_CORRUPT_MESSAGE;
+    if (rc != 0) {
+        bc_kserver_logf(srv, "kafka: produce to %s-%d failed: %s", topic,
+                        (int)partition, err);
+        return BC_KERR_KAFKA_STORAGE_ERROR;
+    }
+    *base = infos[0].base_offset;
+    return 0;
+}
+
 /* Appends the batches of one partition's records. Returns the Kafka
- * error and fills *base / *lso. */
+ * error and fills *base / *lso. Batches of an idempotent producer
+ * (producer id >= 0) go one at a time through the sequence table
+ * (bc_kpid.h): a retried one is not appended again and answers with the
+ * offset it got the first time. */
 static int16_t produce_part(bc_kserver_t *srv, const char *topic,
                             const bc_kreq_produce_part_t *pp, int64_t *base,
                             int64_t *lso) {
@@ -145,39 +169,60 @@ static int16_t produce_part(bc_kserver_t *srv, const char *topic,
     size_t left = (size_t)pp->records_len;
     uint8_t *batches[64];
     size_t lens[64];
+    bc_batch_t hdrs[64];
     size_t n = 0;
+    int idempotent = 0;
     while (left > 0) {
-        bc_batch_t b;
+        bc_batch_t *b = &hdrs[n < 64 ? n : 63];
         if (left < BC_BATCH_HEADER_SIZE) return BC_KERR_CORRUPT_MESSAGE;
         int8_t magic = (int8_t)p[16];
         if (magic != BC_BATCH_MAGIC) return BC_KERR_CORRUPT_MESSAGE;
-        if (bc_batch_parse_header(p, left, &b, NULL, 0) != 0 || b.size > left)
+        if (bc_batch_parse_header(p, left, b, NULL, 0) != 0 || b->size > left)
             return BC_KERR_CORRUPT_MESSAGE;
-        if (b.attributes & BC_BATCH_ATTR_COMPRESSION)
+        if (b->attributes & BC_BATCH_ATTR_COMPRESSION)
             return BC_KERR_UNSUPPORTED_COMPRESSION_TYPE;
-        if (b.size > (size_t)srv->conf.message_max_bytes)
+        if (b->size > (size_t)srv->conf.message_max_bytes)
             return BC_KERR_MESSAGE_TOO_LARGE;
         if (n == sizeof(lens) / sizeof(lens[0]))
             return BC_KERR_RECORD_LIST_TOO_LARGE;
+        idempotent |= b->producer_id >= 0;
         batches[n] = p;
-        lens[n++] = b.size;
-        p += b.size;
-        left -= b.size;
+        lens[n++] = b->size;
+        p += b->size;
+        left -= b->size;
     }
-    bc_append_info_t infos[64];
-    char err[256];
-    int rc = bc_log_append_v(log, batches, lens, n, 0, srv->wall_ms, infos, err,
-                             sizeof(err));
-    if (rc == BC_ERR_TOO_LARGE) return BC_KERR_MESSAGE_TOO_LARGE;
-    if (rc == BC_ERR_INVALID) return BC_KERR_CORRUPT_MESSAGE;
-    if (rc != 0) {
-        bc_kserver_logf(srv, "kafka: produce to %s-%d failed: %s", topic,
-                        (int)pp->partition, err);
-        return BC_KERR_KAFKA_STORAGE_ERROR;
+    int16_t e = 0;
+    if (!idempotent) {
+        e = append_batches(srv, log, topic, pp->partition, batches, lens, n,
+                           base);
+    } else {
+        for (size_t i = 0; i < n && !e; i++) {
+            const bc_batch_t *h = &hdrs[i];
+            int64_t at = -1, dup = -1;
+            int ck = h->producer_id < 0
+                         ? 0
+                         : bc_kpid_check(srv->pids, topic, pp->partition,
+                                         h->producer_id, h->producer_epoch,
+                                         h->base_sequence, h->last_offset_delta,
+                                         &dup);
+            if (ck == BC_KPID_DUPLICATE) {
+                at = dup;
+            } else if (ck != 0) {
+                e = (int16_t)ck;
+            } else {
+                e = append_batches(srv, log, topic, pp->partition, &batches[i],
+                                   &lens[i], 1, &at);
+                if (!e && h->producer_id >= 0)
+                    bc_kpid_appended(srv->pids, topic, pp->partition,
+                                     h->producer_id, h->producer_epoch,
+                                     h->base_sequence, h->last_offset_delta,
+                                     at);
+            }
+            if (!e && i == 0) *base = at;
+        }
     }
-    *base = infos[0].base_offset;
-    *lso = bc_log_start_offset(log);
-    return 0;
+    if (!e) *lso = bc_log_start_offset(log);
+    return e;
 }
 
 static void h_produce(bc_kserver_t *srv, bc_kconn_t *c, const bc_kreq_t *req) {
@@ -816,8 +861,10 @@ static void h_delete_topics(bc_kserver_t *srv, bc_kconn_t *c,
         else if (bc_broker_delete_topic(srv->conf.broker, t, msg,
                                         sizeof(msg)) != 0)
             err = BC_KERR_KAFKA_STORAGE_ERROR;
-        else
+        else {
+            bc_kpid_forget_topic(srv->pids, t);
             bc_kserver_logf(srv, "kafka: deleted topic %s", t);
+        }
         bc_wire_wr_str(w, t);
         bc_wire_wr_i16(w, err);
     }

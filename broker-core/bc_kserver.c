@@ -538,7 +538,24 @@ bc_kserver_t *bc_kserver_start(const bc_kserver_conf_t *conf, char *errstr,
                            .sync_done = bc_khandle_sync_done,
                            .opaque = srv};
     srv->kg = bc_kgroup_new(&kc);
+    {
+        size_t ng = 0, bad = 0;
+        char lerr[256];
+        if (bc_kgroup_load(srv->kg, bc_clock_wall_ms(), &ng, &bad, lerr,
+                           sizeof(lerr)) != 0)
+            bc_kserver_logf(srv,
+                            "kafka: group metadata not reloaded (members "
+                            "rejoin): %s",
+                            lerr);
+        if (bad)
+            bc_kserver_logf(srv,
+                            "kafka: %zu malformed group metadata records in "
+                            "%s left out",
+                            bad, BC_OFFSETS_TOPIC);
+        if (ng) bc_kserver_logf(srv, "kafka: reloaded %zu groups", ng);
+    }
     srv->next_producer_id = bc_clock_wall_ms() << 8;
+    srv->pids = bc_kpid_new(0);
     srv->mono_ms = bc_clock_mono_ms();
     srv->wall_ms = bc_clock_wall_ms();
     srv->listener_id = bc_broker_add_listener(conf->broker, on_append, srv);
@@ -572,6 +589,7 @@ void bc_kserver_stop(bc_kserver_t *srv) {
     }
     free(srv->conns);
     bc_kgroup_destroy(srv->kg);
+    bc_kpid_destroy(srv->pids);
     if (srv->lfd >= 0) close(srv->lfd);
     if (srv->efd >= 0) close(srv->efd);
     if (srv->wfd >= 0) close(srv->wfd);

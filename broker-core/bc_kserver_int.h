@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "broker-core/bc_kpid.h"
 #include "broker-core/bc_kreq.h"
 #include "broker-core/bc_kserver.h"
 #include "broker-core/bc_wire.h"
@@ -73,6 +74,7 @@ struct bc_kserver_s {
     bc_kconn_t **conns;
     size_t nconn, capconn;
     int64_t next_producer_id;
+    bc_kpid_t *pids;          /* idempotent producers' sequences */
     int64_t mono_ms, wall_ms; /* clocks of the current iteration */
 };
 

@@ -4,8 +4,10 @@
 # packages, against `warren broker serve`: murmur2 key partitioning,
 # rebalances on join and on a SIGKILLed member, commitSync/commitAsync/
 # auto commit, auto.offset.reset earliest/latest/none, seek, close, admin
-# groups/offsets-by-time/configs/create/delete, and kill -9 of the broker
-# under an acks=all producer (kafka_wire_clients.py has the checks).
+# groups/offsets-by-time/configs/create/delete, compressed batches refused
+# with UNSUPPORTED_COMPRESSION_TYPE, an idempotent producer whose lost ack
+# makes it resend a batch (stored once), and kill -9 of the broker under
+# an acks=all producer (kafka_wire_clients.py has the checks).
 set -u
 W=${WARREN_BIN:-build/default/warren}
 T=$(mktemp -d "${TMPDIR:-/tmp}/warren-pyclients-XXXXXX")

@@ -6,11 +6,14 @@
  * silent member is expired after its session timeout, and commits are
  * checked against the generation. */
 #include <criterion/criterion.h>
+#include <ftw.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "broker-core/bc_kerr.h"
 #include "broker-core/bc_kgroup.h"
+#include "broker-core/bc_wire.h"
 
 typedef struct slot_s {
     int done;
@@ -200,4 +203,94 @@ Test(bc_kgroup, inconsistent_protocols_and_bad_timeouts_are_refused) {
     bc_kgroup_join(kg, &r, "c", "/h", &b, 10);
     cr_assert_eq(b.res.error, BC_KERR_INVALID_SESSION_TIMEOUT);
     bc_kgroup_destroy(kg);
+}
+
+static int rm_cb(const char *path, const struct stat *sb, int flag,
+                 struct FTW *ftw) {
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* Appends a GroupMetadata record (key version 2) for `group` with the
+ * given value bytes (NULL: a tombstone). */
+static void put_group_record(bc_broker_t *b, bc_offsets_t *off,
+                             const char *group, const uint8_t *val,
+                             int32_t vlen) {
+    bc_wire_wr_t k;
+    bc_wire_wr_init(&k, 64);
+    bc_wire_wr_i16(&k, 2);
+    bc_wire_wr_str(&k, group);
+    bc_record_in_t rec = {.key = k.buf,
+                          .key_len = (int32_t)k.len,
+                          .value = val,
+                          .value_len = val ? vlen : -1,
+                          .timestamp = 5000};
+    char err[256];
+    cr_assert_eq(bc_broker_append(b, BC_OFFSETS_TOPIC,
+                                  bc_offsets_partition_for(
+                                      group, bc_offsets_partitions(off)),
+                                  &rec, 1, 0, 5000, NULL, err, sizeof(err)),
+                 0, "%s", err);
+    bc_wire_wr_free(&k);
+}
+
+Test(bc_kgroup, reloads_groups_from_consumer_offsets) {
+    char dir[] = "/tmp/bc_kgroup_test_XXXXXX";
+    cr_assert(mkdtemp(dir));
+    bc_broker_conf_t bc = bc_broker_conf_default();
+    bc.create_if_missing = 1;
+    char err[256];
+    bc_broker_t *b = bc_broker_open(dir, &bc, 1000, NULL, err, sizeof(err));
+    cr_assert(b, "%s", err);
+    bc_offsets_t *off = bc_offsets_open(b, NULL, 1000, NULL, err, sizeof(err));
+    cr_assert(off, "%s", err);
+    bc_kgroup_conf_t c = {.broker = b,
+                          .offsets = off,
+                          .join_done = on_join,
+                          .sync_done = on_sync};
+    bc_kgroup_t *kg = bc_kgroup_new(&c);
+    slot_t a, sa;
+    join(kg, &a, "", 1000);
+    char ida[300];
+    snprintf(ida, sizeof(ida), "%s", a.member_id);
+    bc_kreq_assignment_t as = {.member_id = ida,
+                               .assignment = (const uint8_t *)"A1",
+                               .assignment_len = 2};
+    sync_(kg, &sa, ida, 1, &as, 1, 1000);
+    cr_assert_eq(sa.sync_err, 0);
+    bc_kgroup_destroy(kg);
+    /* Another group written, then deleted; a malformed one. */
+    const uint8_t junk[] = {0, 3, 0xff, 0xff, 0xff};
+    put_group_record(b, off, "gone", junk, sizeof(junk));
+    put_group_record(b, off, "gone", NULL, 0);
+    put_group_record(b, off, "bad", junk, sizeof(junk));
+    put_group_record(b, off, "g", junk, sizeof(junk)); /* g as it was */
+
+    kg = bc_kgroup_new(&c);
+    size_t ng = 0, bad = 0;
+    cr_assert_eq(bc_kgroup_load(kg, 9000, &ng, &bad, err, sizeof(err)), 0, "%s",
+                 err);
+    cr_expect_eq(ng, 1, "only g is back");
+    cr_expect_eq(bad, 3, "the malformed values are left out");
+    bc_kgroup_desc_t *d = bc_kgroup_describe(kg, "g", 9000);
+    cr_assert(d);
+    cr_expect_str_eq(d->state, "Stable");
+    cr_expect_str_eq(d->protocol, "range");
+    cr_expect_eq(d->generation, 1);
+    cr_assert_eq(d->member_cnt, 1);
+    cr_expect_str_eq(d->members[0].member_id, ida);
+    cr_expect_eq(d->members[0].assignment_len, 2);
+    cr_expect_eq(memcmp(d->members[0].assignment, "A1", 2), 0);
+    bc_kgroup_desc_free(d);
+    cr_expect_null(bc_kgroup_describe(kg, "gone", 9000));
+    /* The member carries on in its generation, and is expired if silent. */
+    cr_expect_eq(bc_kgroup_heartbeat(kg, "g", ida, 1, 9100), 0);
+    cr_expect_eq(bc_kgroup_check_commit(kg, "g", ida, 1, 9100), 0);
+    cr_expect_eq(bc_kgroup_tick(kg, 9100 + 10001), 1);
+    bc_kgroup_destroy(kg);
+    bc_offsets_close(off);
+    bc_broker_close(b);
+    nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
