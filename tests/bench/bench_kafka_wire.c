@@ -2,10 +2,13 @@
 /* bench_kafka_wire: the embedded broker over Kafka's wire protocol, driven
  * by librdkafka, beside the in-process figures of the same run.
  *
+ * Every figure is the median of BENCH_WIRE_ROUNDS rounds (5) of
+ * BENCH_WIRE_MB MiB (128); BENCH_WIRE_ONLY=produce skips the others.
+ *
  *   produce   1 KiB records, linger.ms 5, acks=1, one and eight partitions:
  *             MB/s over the wire vs bc_producer in-process (same broker,
  *             same record size, acks=1, linger 5 ms, ~1 MB batches)
- *   fetch     a consumer reading 256 MiB from the beginning: MB/s with the
+ *   fetch     a consumer reading a partition from the beginning: MB/s with the
  *             record bytes sent by sendfile(2) vs read and copied
  *   commit    synchronous OffsetCommit round trips per second
  *   rebalance 8 members subscribing at once to 64 partitions: time until
@@ -28,7 +31,6 @@
 #include "broker-core/bc_producer.h"
 
 #define REC 1024
-#define PRODUCE_MB 256
 
 static double now_s(void) {
     struct timespec ts;
@@ -82,11 +84,20 @@ static double wire_produce(const char *addr, const char *topic, long n) {
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof(err));
     static char val[REC];
     memset(val, 'x', sizeof(val));
+    /* Warm up: the topic's metadata and a connection, by one record to
+     * every partition, delivered before the clock starts. */
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    int parts = 1;
+    if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) == 0 && md->topic_cnt == 1)
+        parts = md->topics[0].partition_cnt;
+    if (md) rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(rkt);
+    for (int p = 0; p < parts; p++)
+        rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(p),
+                          RD_KAFKA_V_VALUE(val, sizeof(val)), RD_KAFKA_V_END);
+    rd_kafka_flush(rk, 10000);
     atomic_store(&delivered, 0);
-    /* Warm up metadata. */
-    const struct rd_kafka_metadata *md;
-    rd_kafka_metadata(rk, 1, NULL, &md, 5000);
-    rd_kafka_metadata_destroy(md);
     double t0 = now_s();
     for (long i = 0; i < n;) {
         char key[16];
@@ -192,6 +203,7 @@ static double commits(const char *addr, const char *topic, int n) {
 
 typedef struct member_s {
     const char *addr;
+    int round;
     atomic_int owned;
     atomic_int *stop;
 } member_t;
@@ -210,9 +222,11 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 static void *member_run(void *arg) {
     member_t *m = arg;
+    char group[32];
+    snprintf(group, sizeof(group), "bench-rebalance-%d", m->round);
     rd_kafka_conf_t *c = rd_kafka_conf_new();
     set(c, "bootstrap.servers", m->addr);
-    set(c, "group.id", "bench-rebalance");
+    set(c, "group.id", group);
     set(c, "heartbeat.interval.ms", "100");
     rd_kafka_conf_set_rebalance_cb(c, rebalance_cb);
     rd_kafka_conf_set_opaque(c, m);
@@ -232,7 +246,7 @@ static void *member_run(void *arg) {
     return NULL;
 }
 
-static double rebalance(const char *addr) {
+static double rebalance(const char *addr, int round) {
     enum { M = 8 };
     member_t ms[M];
     pthread_t th[M];
@@ -240,6 +254,7 @@ static double rebalance(const char *addr) {
     double t0 = now_s(), done = -1;
     for (int i = 0; i < M; i++) {
         ms[i].addr = addr;
+        ms[i].round = round;
         atomic_store(&ms[i].owned, 0);
         ms[i].stop = &stop;
         pthread_create(&th[i], NULL, member_run, &ms[i]);
@@ -264,10 +279,45 @@ static double rebalance(const char *addr) {
     return done;
 }
 
+static int cmp_d(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof(*v), cmp_d);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static long env_long(const char *name, long def) {
+    const char *s = getenv(name);
+    return s && *s ? strtol(s, NULL, 10) : def;
+}
+
+/* Creates `name` anew (deleted first), so a round starts empty. */
+static void fresh_topic(bc_broker_t *b, const char *name, int32_t parts) {
+    char err[256];
+    bc_broker_delete_topic(b, name, err, sizeof(err));
+    if (bc_broker_create_topic(b, name, parts, NULL, wall_ms(), err,
+                               sizeof(err)) != 0) {
+        fprintf(stderr, "bench_kafka_wire: %s\n", err);
+        exit(1);
+    }
+}
+
+#define MAX_ROUNDS 15
+
 int main(void) {
     char dir[] = "/tmp/warren-bench-wire-XXXXXX";
     if (!mkdtemp(dir)) return 1;
     char err[512];
+    int rounds = (int)env_long("BENCH_WIRE_ROUNDS", 5);
+    long mb = env_long("BENCH_WIRE_MB", 128);
+    /* "produce": no other figures; "wire": the wire produce alone */
+    const char *only = getenv("BENCH_WIRE_ONLY");
+    int wire_only = only && strcmp(only, "wire") == 0;
+    if (rounds < 1) rounds = 1;
+    if (rounds > MAX_ROUNDS) rounds = MAX_ROUNDS;
     bc_broker_conf_t bconf = bc_broker_conf_default();
     bc_broker_t *b =
         bc_broker_open(dir, &bconf, wall_ms(), NULL, err, sizeof(err));
@@ -292,38 +342,66 @@ int main(void) {
     char zaddr[300], caddr[300];
     snprintf(zaddr, sizeof(zaddr), "%s", bc_kserver_address(zc));
     snprintf(caddr, sizeof(caddr), "%s", bc_kserver_address(cp));
-    bc_broker_create_topic(b, "w1", 1, NULL, wall_ms(), err, sizeof(err));
-    bc_broker_create_topic(b, "w8", 8, NULL, wall_ms(), err, sizeof(err));
-    bc_broker_create_topic(b, "l1", 1, NULL, wall_ms(), err, sizeof(err));
-    bc_broker_create_topic(b, "l8", 8, NULL, wall_ms(), err, sizeof(err));
-    bc_broker_create_topic(b, "rb64", 64, NULL, wall_ms(), err, sizeof(err));
-    long n = (long)PRODUCE_MB * 1024 * 1024 / REC;
+    long n = mb * 1024 * 1024 / REC;
 
-    double a1 = local_produce(b, "l1", n, 1);
-    double l1 = local_produce(b, "l1", n, 0);
-    double w1 = wire_produce(zaddr, "w1", n);
-    double a8 = local_produce(b, "l8", n, 1);
-    double l8 = local_produce(b, "l8", n, 0);
-    double w8 = wire_produce(zaddr, "w8", n);
+    /* Each round measures the in-process figures and the wire right
+     * after them, so a ratio compares runs under the same load; the
+     * table gives medians over the rounds (the ratio column: median of
+     * the per-round ratios). */
+    double w1[MAX_ROUNDS], l1[MAX_ROUNDS], a1[MAX_ROUNDS], r1[MAX_ROUNDS];
+    double w8[MAX_ROUNDS], l8[MAX_ROUNDS], a8[MAX_ROUNDS], r8[MAX_ROUNDS];
+    for (int i = 0; i < rounds; i++) {
+        fresh_topic(b, "l1", 1);
+        fresh_topic(b, "w1", 1);
+        fresh_topic(b, "l8", 8);
+        fresh_topic(b, "w8", 8);
+        l1[i] = wire_only ? 1 : local_produce(b, "l1", n, 0);
+        w1[i] = wire_produce(zaddr, "w1", n);
+        fresh_topic(b, "l1", 1);
+        a1[i] = wire_only ? 1 : local_produce(b, "l1", n / 4, 1);
+        l8[i] = wire_only ? 1 : local_produce(b, "l8", n, 0);
+        w8[i] = wire_produce(zaddr, "w8", n);
+        fresh_topic(b, "l8", 8);
+        a8[i] = wire_only ? 1 : local_produce(b, "l8", n / 4, 1);
+        r1[i] = w1[i] / l1[i];
+        r8[i] = w8[i] / l8[i];
+    }
+    printf("%d rounds of %ld MiB, medians\n", rounds, mb);
     printf("%-50s %8s %8s %7s %8s\n", "figure", "wire", "in-proc", "ratio",
            "acks=1");
     printf("%-50s %8.0f %8.0f %6.0f%% %8.0f\n",
-           "produce 1 KiB, linger 5 ms, acks=1, 1 part MB/s", w1, l1,
-           100 * w1 / l1, a1);
+           "produce 1 KiB, linger 5 ms, acks=1, 1 part MB/s",
+           median(w1, rounds), median(l1, rounds), 100 * median(r1, rounds),
+           median(a1, rounds));
     printf("%-50s %8.0f %8.0f %6.0f%% %8.0f\n",
-           "produce 1 KiB, linger 5 ms, acks=1, 8 parts MB/s", w8, l8,
-           100 * w8 / l8, a8);
+           "produce 1 KiB, linger 5 ms, acks=1, 8 parts MB/s",
+           median(w8, rounds), median(l8, rounds), 100 * median(r8, rounds),
+           median(a8, rounds));
     printf("  (in-proc: bc_producer batching with acks=0; last column: its "
            "acks=1, one append per send)\n");
-    double fz = wire_fetch(zaddr, "w1", n);
-    double fc = wire_fetch(caddr, "w1", n);
-    printf("%-50s %8.0f\n", "fetch 256 MiB, sendfile MB/s", fz);
-    printf("%-50s %8.0f %8s %6.0f%%\n", "fetch 256 MiB, pread+copy MB/s", fc,
-           "", 100 * fc / fz);
-    printf("%-50s %8.0f\n", "sync commit round trips/s",
-           commits(zaddr, "w1", 2000));
-    printf("%-50s %8.2f\n", "rebalance 8 members x 64 partitions (s)",
-           rebalance(zaddr));
+    if (!only) {
+        double fz[MAX_ROUNDS], fc[MAX_ROUNDS], fr[MAX_ROUNDS], cm[MAX_ROUNDS],
+            rb[MAX_ROUNDS];
+        for (int i = 0; i < rounds; i++) {
+            fz[i] = wire_fetch(zaddr, "w1", n);
+            fc[i] = wire_fetch(caddr, "w1", n);
+            fr[i] = fc[i] / fz[i];
+            cm[i] = commits(zaddr, "w1", 2000);
+        }
+        printf("%-50s %8.0f\n", "fetch 1 part from the start, sendfile MB/s",
+               median(fz, rounds));
+        printf("%-50s %8.0f %8s %6.0f%%\n",
+               "fetch 1 part from the start, pread+copy MB/s",
+               median(fc, rounds), "", 100 * median(fr, rounds));
+        printf("%-50s %8.0f\n", "sync commit round trips/s",
+               median(cm, rounds));
+        bc_broker_create_topic(b, "rb64", 64, NULL, wall_ms(), err,
+                               sizeof(err));
+        for (int i = 0; i < rounds; i++)
+            rb[i] = rebalance(zaddr, i);
+        printf("%-50s %8.2f\n", "rebalance 8 members x 64 partitions (s)",
+               median(rb, rounds));
+    }
     bc_kserver_stop(cp);
     bc_kserver_stop(zc);
     bc_offsets_close(off);
