@@ -213,8 +213,16 @@ static void conn_process(bc_kserver_t *srv, bc_kconn_t *c) {
             return;
         }
         if (c->in_len - off - 4 < (size_t)size) break;
-        uint8_t *frame = bc_malloc(size ? (size_t)size : 1);
-        memcpy(frame, c->in + off + 4, (size_t)size);
+        /* A Produce never parks, so it is decoded and answered in the
+         * read buffer itself (its batches are stamped there): one copy
+         * less of every byte produced. Others get a frame of their own,
+         * which a parked request keeps. */
+        uint8_t *frame = c->in + off + 4;
+        int in_place = size >= 2 && bc_get_be16(frame) == BC_API_PRODUCE;
+        if (!in_place) {
+            frame = bc_malloc(size ? (size_t)size : 1);
+            memcpy(frame, c->in + off + 4, (size_t)size);
+        }
         off += 4 + (size_t)size;
         bc_kreq_t req;
         char err[256];
@@ -227,15 +235,18 @@ static void conn_process(bc_kserver_t *srv, bc_kconn_t *c) {
                             c->addr, bc_kreq_api_name(req.api_key),
                             (int)req.api_version, (int)req.api_key, err);
             bc_kreq_free(&req);
-            free(frame);
+            if (!in_place) free(frame);
             conn_close(srv, c);
             return;
         }
         c->last_active_ms = srv->mono_ms;
         rc = bc_khandle(srv, c, &req, frame);
-        if (rc == 1) continue; /* parked: frame and req now the park's */
+        if (rc == 1) { /* parked: frame and req now the park's */
+            BC_ASSERT(!in_place);
+            continue;
+        }
         bc_kreq_free(&req);
-        free(frame);
+        if (!in_place) free(frame);
         if (rc < 0) {
             c->closing = 1;
             break;
