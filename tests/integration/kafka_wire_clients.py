@@ -11,6 +11,7 @@ closing line "N passed, N failed"; the exit code is non-zero on failure.
 Waits are bounded polls on events (a rebalance, a commit), never sleeps
 standing in for an event.
 """
+import ctypes
 import os
 import signal
 import socket
@@ -195,6 +196,8 @@ def test_commits_and_resets(b):
                       enable_auto_commit=False, auto_offset_reset="earliest")
     c.assign([tp])
     recs = c.poll(5000, max_records=10).get(tp, [])
+    check("reset earliest starts at the log start",
+          recs and recs[0].offset == 0, recs[:1])
     c.commit()
     check("commitSync stores the position",
           c.committed(tp) == recs[-1].offset + 1 if recs else False)
@@ -222,11 +225,13 @@ def test_commits_and_resets(b):
                       enable_auto_commit=True, auto_commit_interval_ms=100,
                       auto_offset_reset="earliest", consumer_timeout_ms=3000)
     n = sum(1 for _ in c)
-    c.close()
+    # Committed by the timer while the consumer is still open (the
+    # iteration polls for 3 s after the last record), not only on close.
     admin = KafkaAdminClient(bootstrap_servers=b.addr)
     offs = admin.list_consumer_group_offsets("auto")
     check("auto commit stores what was consumed",
           n == 30 and offs.get(tp) and offs[tp].offset == 30, (n, offs))
+    c.close()
 
     # auto.offset.reset latest: only records produced after joining
     c = KafkaConsumer(bootstrap_servers=b.addr, group_id="latest",
@@ -625,12 +630,94 @@ def test_compression(b):
     check("the broker serves on after refused batches", ok == [None], ok)
 
 
+def rdkafka_c():
+    """librdkafka's C API (Debian's librdkafka.so.1, the one
+    confluent-kafka binds), for what the Python binding does not expose."""
+    lib = ctypes.CDLL("librdkafka.so.1")
+    vp, cp = ctypes.c_void_p, ctypes.c_char_p
+    for name, res, args in (
+            ("rd_kafka_conf_new", vp, []),
+            ("rd_kafka_conf_set", ctypes.c_int,
+             [vp, cp, cp, cp, ctypes.c_size_t]),
+            ("rd_kafka_new", vp, [ctypes.c_int, vp, cp, ctypes.c_size_t]),
+            ("rd_kafka_poll_set_consumer", ctypes.c_int, [vp]),
+            ("rd_kafka_queue_get_consumer", vp, [vp]),
+            ("rd_kafka_queue_yield", None, [vp]),
+            ("rd_kafka_queue_destroy", None, [vp]),
+            ("rd_kafka_consumer_poll", vp, [vp, ctypes.c_int]),
+            ("rd_kafka_message_destroy", None, [vp]),
+            ("rd_kafka_topic_partition_list_new", vp, [ctypes.c_int]),
+            ("rd_kafka_topic_partition_list_add", vp,
+             [vp, cp, ctypes.c_int32]),
+            ("rd_kafka_topic_partition_list_destroy", None, [vp]),
+            ("rd_kafka_subscribe", ctypes.c_int, [vp, vp]),
+            ("rd_kafka_consumer_close", ctypes.c_int, [vp]),
+            ("rd_kafka_destroy", None, [vp])):
+        f = getattr(lib, name)
+        f.restype, f.argtypes = res, args
+    return lib
+
+
+def test_wakeup(b):
+    """wakeup: a consumer blocked in poll (timeout 60 s, nothing to read)
+    is woken from another thread (rd_kafka_queue_yield on its queue, what
+    Java's wakeup() is to KafkaConsumer.poll) and returns without a
+    record; then close leaves the group at once."""
+    a = AdminClient({"bootstrap.servers": b.addr})
+    for f in a.create_topics([NewTopic("wk", 1, 1)]).values():
+        f.result()
+    lib = rdkafka_c()
+    err = ctypes.create_string_buffer(512)
+    conf = lib.rd_kafka_conf_new()
+    for k, v in (("bootstrap.servers", b.addr), ("group.id", "wk"),
+                 ("session.timeout.ms", "30000")):
+        lib.rd_kafka_conf_set(conf, k.encode(), v.encode(), err, 512)
+    rk = lib.rd_kafka_new(1, conf, err, 512)
+    lib.rd_kafka_poll_set_consumer(rk)
+    tl = lib.rd_kafka_topic_partition_list_new(1)
+    lib.rd_kafka_topic_partition_list_add(tl, b"wk", -1)
+    lib.rd_kafka_subscribe(rk, tl)
+    lib.rd_kafka_topic_partition_list_destroy(tl)
+    admin = KafkaAdminClient(bootstrap_servers=b.addr)
+
+    def stable():
+        m = lib.rd_kafka_consumer_poll(rk, 100)
+        if m:
+            lib.rd_kafka_message_destroy(m)
+        d = admin.describe_consumer_groups(["wk"])[0]
+        return d.state == "Stable" and len(d.members) == 1
+    check("wakeup: the consumer joined", until("wk joined", stable))
+    out = []
+    polling = threading.Event()
+
+    def blocked_poll():
+        polling.set()
+        out.append(lib.rd_kafka_consumer_poll(rk, 60000))
+    t = threading.Thread(target=blocked_poll)
+    t.start()
+    polling.wait(10)
+    q = lib.rd_kafka_queue_get_consumer(rk)
+    lib.rd_kafka_queue_yield(q)
+    lib.rd_kafka_queue_destroy(q)
+    t.join(30)  # poll's own timeout is 60 s: only the wakeup ends it here
+    check("wakeup: the blocked poll returns, without a record",
+          not t.is_alive() and out == [None], out)
+    if t.is_alive():
+        t.join()
+    lib.rd_kafka_consumer_close(rk)
+    d = admin.describe_consumer_groups(["wk"])[0]
+    check("wakeup then close: the member left, the group is Empty",
+          d.state == "Empty" and not d.members, d)
+    lib.rd_kafka_destroy(rk)
+    admin.close()
+
 def main():
     b = Broker(os.path.join(WORK, "data"), free_port(), "--num-partitions",
                "1")
     try:
         test_key_partitioning(b)
         test_compression(b)
+        test_wakeup(b)
         test_commits_and_resets(b)
         test_rebalance(b)
     finally:

@@ -3,7 +3,8 @@
 # kafka-python 2.0.2 and confluent-kafka (librdkafka 2.0.2), Debian's
 # packages, against `warren broker serve`: murmur2 key partitioning,
 # rebalances on join and on a SIGKILLed member, commitSync/commitAsync/
-# auto commit, auto.offset.reset earliest/latest/none, seek, close, admin
+# auto commit, auto.offset.reset earliest/latest/none, seek, wakeup of a
+# blocked poll then close, admin
 # groups/offsets-by-time/configs/create/delete, compressed batches refused
 # with UNSUPPORTED_COMPRESSION_TYPE, an idempotent producer whose lost ack
 # makes it resend a batch (stored once), and kill -9 of the broker under
