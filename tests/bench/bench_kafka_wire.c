@@ -14,6 +14,10 @@
  *   rebalance 8 members subscribing at once to 64 partitions: time until
  *             every member holds partitions and all 64 are owned
  *
+ * Beside MB/s, the produce rows give the CPU time of the whole process
+ * (broker loop, client threads, the producing thread) per MB: unlike
+ * MB/s it hardly depends on how many other programs share the cores.
+ *
  * Everything runs on one machine (2 cores shared): figures, not targets.
  */
 #include <ftw.h>
@@ -37,6 +41,17 @@ static double now_s(void) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+/* CPU seconds of every thread of the process (the broker's loop, the
+ * client's threads, this one). */
+static double cpu_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU ms per MB of the last produce measured. */
+static double last_cpu_ms_per_mb;
 
 static int64_t wall_ms(void) {
     struct timespec ts;
@@ -98,7 +113,7 @@ static double wire_produce(const char *addr, const char *topic, long n) {
                           RD_KAFKA_V_VALUE(val, sizeof(val)), RD_KAFKA_V_END);
     rd_kafka_flush(rk, 10000);
     atomic_store(&delivered, 0);
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_s();
     for (long i = 0; i < n;) {
         char key[16];
         int kl = snprintf(key, sizeof(key), "%ld", i);
@@ -114,6 +129,7 @@ static double wire_produce(const char *addr, const char *topic, long n) {
     rd_kafka_flush(rk, 60000);
     double dt = now_s() - t0;
     long ok = atomic_load(&delivered);
+    last_cpu_ms_per_mb = (cpu_s() - c0) * 1e3 / ((double)ok * REC / 1e6);
     rd_kafka_destroy(rk);
     if (ok != n) fprintf(stderr, "produce: %ld of %ld delivered\n", ok, n);
     return (double)ok * REC / dt / 1e6;
@@ -132,7 +148,7 @@ static double local_produce(bc_broker_t *b, const char *topic, long n,
     bc_producer_t *p = bc_producer_new(b, &pc, err, sizeof(err));
     static char val[REC];
     memset(val, 'x', sizeof(val));
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_s();
     for (long i = 0; i < n; i++) {
         char key[16];
         int kl = snprintf(key, sizeof(key), "%ld", i);
@@ -142,6 +158,7 @@ static double local_produce(bc_broker_t *b, const char *topic, long n,
     }
     bc_producer_flush(p, wall_ms() + 1000, err, sizeof(err));
     bc_producer_destroy(p);
+    last_cpu_ms_per_mb = (cpu_s() - c0) * 1e3 / ((double)n * REC / 1e6);
     return (double)n * REC / (now_s() - t0) / 1e6;
 }
 
@@ -350,17 +367,22 @@ int main(void) {
      * the per-round ratios). */
     double w1[MAX_ROUNDS], l1[MAX_ROUNDS], a1[MAX_ROUNDS], r1[MAX_ROUNDS];
     double w8[MAX_ROUNDS], l8[MAX_ROUNDS], a8[MAX_ROUNDS], r8[MAX_ROUNDS];
+    double cw1[MAX_ROUNDS], cl1[MAX_ROUNDS], cw8[MAX_ROUNDS], cl8[MAX_ROUNDS];
     for (int i = 0; i < rounds; i++) {
         fresh_topic(b, "l1", 1);
         fresh_topic(b, "w1", 1);
         fresh_topic(b, "l8", 8);
         fresh_topic(b, "w8", 8);
         l1[i] = wire_only ? 1 : local_produce(b, "l1", n, 0);
+        cl1[i] = wire_only ? 0 : last_cpu_ms_per_mb;
         w1[i] = wire_produce(zaddr, "w1", n);
+        cw1[i] = last_cpu_ms_per_mb;
         fresh_topic(b, "l1", 1);
         a1[i] = wire_only ? 1 : local_produce(b, "l1", n / 4, 1);
         l8[i] = wire_only ? 1 : local_produce(b, "l8", n, 0);
+        cl8[i] = wire_only ? 0 : last_cpu_ms_per_mb;
         w8[i] = wire_produce(zaddr, "w8", n);
+        cw8[i] = last_cpu_ms_per_mb;
         fresh_topic(b, "l8", 8);
         a8[i] = wire_only ? 1 : local_produce(b, "l8", n / 4, 1);
         r1[i] = w1[i] / l1[i];
@@ -377,6 +399,10 @@ int main(void) {
            "produce 1 KiB, linger 5 ms, acks=1, 8 parts MB/s",
            median(w8, rounds), median(l8, rounds), 100 * median(r8, rounds),
            median(a8, rounds));
+    printf("%-50s %8.2f %8.2f\n", "  CPU ms per MB, 1 part (all threads)",
+           median(cw1, rounds), median(cl1, rounds));
+    printf("%-50s %8.2f %8.2f\n", "  CPU ms per MB, 8 parts (all threads)",
+           median(cw8, rounds), median(cl8, rounds));
     printf("  (in-proc: bc_producer batching with acks=0; last column: its "
            "acks=1, one append per send)\n");
     if (!only) {
