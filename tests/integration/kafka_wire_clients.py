@@ -711,6 +711,132 @@ def test_wakeup(b):
     lib.rd_kafka_destroy(rk)
     admin.close()
 
+class RawConn:
+    """One connection speaking Kafka's framing by hand, for requests whose
+    fields the clients do not let a test choose."""
+
+    def __init__(self, addr):
+        host, port = addr.rsplit(":", 1)
+        self.s = socket.create_connection((host, int(port)))
+        self.corr = 0
+
+    def request(self, api, ver, body):
+        self.corr += 1
+        head = struct.pack(">hhih", api, ver, self.corr, 4) + b"test"
+        self.s.sendall(struct.pack(">i", len(head) + len(body)) + head + body)
+
+    def response(self):
+        f = read_frame(self.s)
+        assert f is not None and struct.unpack(">i", f[:4])[0] == self.corr
+        return f[4:]
+
+    def close(self):
+        self.s.close()
+
+
+def kstr(s):
+    return struct.pack(">h", len(s)) + s.encode()
+
+
+def fetch_v4(conn, topic, offset, max_wait, min_bytes, max_bytes, part_max):
+    """Sends Fetch v4 for partition 0 of `topic`."""
+    body = struct.pack(">iiiib", -1, max_wait, min_bytes, max_bytes, 0)
+    body += struct.pack(">i", 1) + kstr(topic) + struct.pack(">i", 1)
+    body += struct.pack(">iqi", 0, offset, part_max)
+    conn.request(1, 4, body)
+
+
+def fetch_v4_records(resp):
+    """(error, high watermark, record bytes) of the only partition."""
+    pos = 4 + 4  # throttle, topic count
+    tl = struct.unpack(">h", resp[pos:pos + 2])[0]
+    pos += 2 + tl + 4  # topic name, partition count
+    _, err, hw, _, na = struct.unpack(">ihqqi", resp[pos:pos + 26])
+    pos += 26 + max(na, 0) * 16
+    n = struct.unpack(">i", resp[pos:pos + 4])[0]
+    return err, hw, resp[pos + 4:pos + 4 + max(n, 0)]
+
+
+def batch_count(records):
+    """Number of whole v2 batches in a fetched record set."""
+    n, pos = 0, 0
+    while pos + 12 <= len(records):
+        size = 12 + struct.unpack(">i", records[pos + 8:pos + 12])[0]
+        if pos + size > len(records):
+            break
+        n, pos = n + 1, pos + size
+    return n
+
+
+def test_fetch_waits_and_limits(b):
+    """Fetch over the wire: a long poll (max.wait.ms, min.bytes) is
+    answered when enough bytes arrive, not before; its deadline answers
+    with nothing; max.bytes and the partition's max bytes return whole
+    batches, at least one (KIP-74). Produce: a batch over message.max.bytes
+    gets MESSAGE_TOO_LARGE; topic names and partition counts are validated
+    as Kafka does."""
+    a = AdminClient({"bootstrap.servers": b.addr})
+    for f in a.create_topics([NewTopic("lp", 1, 1)]).values():
+        f.result()
+    p = Producer({"bootstrap.servers": b.addr, "linger.ms": 0})
+
+    def produce(value, k=1):
+        for _ in range(k):
+            p.produce("lp", value=value, partition=0)
+            p.flush(10)  # one batch each
+    conn = RawConn(b.addr)
+    fetch_v4(conn, "lp", 0, 60000, 3000, 1 << 20, 1 << 20)
+    produce(b"x" * 100)  # 1 batch, under min.bytes: the fetch keeps waiting
+    conn.s.settimeout(1.5)
+    try:
+        early = read_frame(conn.s)
+    except socket.timeout:
+        early = None
+    check("long poll: under min.bytes the fetch is not answered", early is None,
+          early and len(early))
+    conn.s.settimeout(30)
+    produce(b"y" * 1000, 3)  # now over min.bytes: answered at once
+    err, hw, recs = fetch_v4_records(conn.response())
+    check("long poll: answered once min.bytes is there, with every batch",
+          err == 0 and hw == 4 and batch_count(recs) == 4,
+          (err, hw, batch_count(recs)))
+    fetch_v4(conn, "lp", 4, 300, 1, 1 << 20, 1 << 20)
+    err, hw, recs = fetch_v4_records(conn.response())
+    check("long poll: the max.wait.ms deadline answers with nothing",
+          err == 0 and recs == b"", (err, len(recs)))
+    fetch_v4(conn, "lp", 0, 0, 1, 10, 1 << 20)
+    err, hw, recs = fetch_v4_records(conn.response())
+    check("max.bytes 10: exactly the first whole batch", batch_count(recs) == 1
+          and len(recs) > 10, (batch_count(recs), len(recs)))
+    fetch_v4(conn, "lp", 0, 0, 1, 1 << 20, 1200)
+    err, hw, recs = fetch_v4_records(conn.response())
+    check("partition max bytes 1200: whole batches within it",
+          batch_count(recs) == 1 and len(recs) <= 1200, len(recs))
+    conn.close()
+    big = Producer({"bootstrap.servers": b.addr,
+                    "message.max.bytes": 3000000, "batch.size": 3000000})
+    res = []
+    big.produce("lp", value=b"z" * 2000000, partition=0,
+                on_delivery=lambda e, m: res.append(e))
+    big.flush(20)
+    check("a batch over message.max.bytes gets MESSAGE_TOO_LARGE",
+          len(res) == 1 and res[0] is not None and
+          res[0].code() == KafkaError.MSG_SIZE_TOO_LARGE, res)
+    bad = a.create_topics([NewTopic("bad/name", 1, 1), NewTopic("n" * 250, 1, 1),
+                           NewTopic("zero", 0, 1)])
+    errs = {}
+    for t, f in bad.items():
+        try:
+            f.result()
+            errs[t] = "created"
+        except Exception as e:
+            errs[t] = e.args[0].name() if e.args else repr(e)
+    # librdkafka names error 17 (InvalidTopicException) TOPIC_EXCEPTION.
+    check("invalid topic names and partition counts are refused",
+          errs == {"bad/name": "TOPIC_EXCEPTION",
+                   "n" * 250: "TOPIC_EXCEPTION",
+                   "zero": "INVALID_PARTITIONS"}, errs)
+
 def main():
     b = Broker(os.path.join(WORK, "data"), free_port(), "--num-partitions",
                "1")
@@ -718,6 +844,7 @@ def main():
         test_key_partitioning(b)
         test_compression(b)
         test_wakeup(b)
+        test_fetch_waits_and_limits(b)
         test_commits_and_resets(b)
         test_rebalance(b)
     finally:

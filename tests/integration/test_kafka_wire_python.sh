@@ -5,7 +5,9 @@
 # rebalances on join and on a SIGKILLed member, commitSync/commitAsync/
 # auto commit, auto.offset.reset earliest/latest/none, seek, wakeup of a
 # blocked poll then close, admin
-# groups/offsets-by-time/configs/create/delete, compressed batches refused
+# groups/offsets-by-time/configs/create/delete, Fetch long polls
+# (max.wait.ms, min.bytes) and max.bytes by hand-made requests,
+# MESSAGE_TOO_LARGE, topic validation, compressed batches refused
 # with UNSUPPORTED_COMPRESSION_TYPE, an idempotent producer whose lost ack
 # makes it resend a batch (stored once), and kill -9 of the broker under
 # an acks=all producer (kafka_wire_clients.py has the checks).
