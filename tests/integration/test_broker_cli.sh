@@ -99,6 +99,13 @@ touch "$T/file"
 bad_input "data dir is a file" "$W" broker produce --data-dir "$T/file" \
     --topic z
 bad_input "data dir is a file (topics)" "$W" broker topics --data-dir "$T/file"
+bad_input "repair: bad format" "$W" broker repair --data-dir "$D" --format xml
+bad_input "repair: no data dir" "$W" broker repair
+bad_input "repair: unknown option" "$W" broker repair --data-dir "$D" --fix
+bad_input "repair: stray argument" "$W" broker repair --data-dir "$D" extra
+# the hidden Kafka client child takes no options or arguments
+bad_input "__kafka-client: unknown option" "$W" __kafka-client --x
+bad_input "__kafka-client: argument" "$W" __kafka-client extra
 
 # A record over max.message.bytes: refused, nothing stored.
 before=$("$W" broker topics --data-dir "$D" --format json)
