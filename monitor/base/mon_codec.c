@@ -136,10 +136,12 @@ int mon_rbuf_fail(mon_rbuf_t *r, size_t at, const char *why) {
 
 int mon_rbuf_need(mon_rbuf_t *r, size_t n, const char *what) {
     if (r->failed) return -1;
-    if (n > r->len - r->pos) {
+    /* pos may have been set past the end (a header field's offset in a
+     * file shorter than the header) */
+    if (r->pos > r->len || n > r->len - r->pos) {
         char msg[160];
         snprintf(msg, sizeof(msg), "truncated %s (%zu bytes needed, %zu left)",
-                 what, n, r->len - r->pos);
+                 what, n, r->pos > r->len ? (size_t)0 : r->len - r->pos);
         return mon_rbuf_fail(r, r->pos, msg);
     }
     return 0;

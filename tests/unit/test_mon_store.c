@@ -1306,3 +1306,23 @@ Test(mon_store, reads_a_version_3_snapshot_with_places_without_evidence) {
     mon_store_destroy(st);
     mon_store_destroy(again);
 }
+
+/* A version 1 file cut inside its header: the header's fields lie past
+ * the end of the file, and reading them is an error, not a read beyond
+ * the buffer (fuzz_mon_state found it). */
+Test(mon_store, a_version_1_file_cut_inside_its_header_is_refused) {
+    static const unsigned char cut[] = {'W', 'R', 'N', 'S', 'T', 'O', 'R',
+                                        'E', 1,   0,   0,   0,   10,  0};
+    mon_store_t *st = store_default();
+    char err[256] = "", path[128];
+
+    tmp_path(path, sizeof(path));
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    fwrite(cut, 1, sizeof(cut), f);
+    fclose(f);
+    cr_assert_neq(mon_store_load(st, path, err, sizeof(err)), 0);
+    cr_assert(strstr(err, "truncated"), "%s", err);
+    unlink(path);
+    mon_store_destroy(st);
+}
