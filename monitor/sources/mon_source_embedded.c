@@ -48,6 +48,8 @@ typedef struct embedded_s {
     int32_t n_next;
     mon_store_pos_t at;    /* tailer only: the record being applied */
     int tail_error_logged; /* tailer only */
+    int64_t read_records;  /* tailer only: records read, commits among */
+    int64_t read_commits;  /* them (the start's count: see tailer_start) */
     pthread_mutex_t lock;  /* guards last_error* */
     int stop;
     char last_error[256];
@@ -171,12 +173,14 @@ static int tail_record(void *opaque, const bc_record_t *rec) {
     bc_offsets_key_t k;
     bc_offsets_value_t v;
     e->at.offset = rec->offset;
+    e->read_records++;
     if (rec->key && rec->value &&
         bc_offsets_decode_key(rec->key, (size_t)rec->key_len, &k) == 0 &&
         bc_offsets_decode_value(rec->value, (size_t)rec->value_len, &v) == 0 &&
         v.offset >= 0) {
         char *group = mon_strndup(k.group, k.group_len);
         char *topic = mon_strndup(k.topic, k.topic_len);
+        e->read_commits++;
         if (!internal_topic(topic))
             apply_commit(e, group, topic, k.partition, v.offset,
                          v.commit_ts_ms);
@@ -252,24 +256,56 @@ static void tailer(mon_worker_t *w, void *arg) {
     } while (!mon_worker_sleep(w, 1000));
 }
 
-/* Starts the tailer at the store's places (see tail_start). */
+/* Starts the tailer at the store's places (see tail_start), after
+ * reading what the log holds beyond them: from the log's start on a first
+ * start (every group that ever committed, with its window: Burrow's
+ * backfill-earliest), since the snapshot on a restart. Memory stays
+ * bounded whatever the log's size: it is read 1 MiB at a time and each
+ * group partition keeps only its window. One line tells what was read and
+ * how long it took; the read counts as the source's first refresh. */
 static int tailer_start(embedded_t *e, char *errstr, size_t errstr_size) {
     char name[64];
     e->n_next = bc_offsets_partitions(e->off);
     e->next =
         mon_calloc((size_t)(e->n_next > 0 ? e->n_next : 1), sizeof(*e->next));
     mon_store_names_t groups = {0};
+    bool resumed = mon_store_position_count(e->cl) > 0;
     bool restored_without_places =
-        mon_store_position_count(e->cl) == 0 &&
-        mon_store_groups(e->st, e->name, INT64_MIN, &groups) == 0 &&
+        !resumed && mon_store_groups(e->st, e->name, INT64_MIN, &groups) == 0 &&
         groups.count > 0;
     mon_store_names_free(&groups);
+    int64_t bytes = 0;
     for (int32_t p = 0; p < e->n_next; p++) {
         bc_log_t *log = bc_broker_log(e->broker, BC_OFFSETS_TOPIC, p);
         e->next[p] = log ? tail_start(e, p, log, restored_without_places) : 0;
+        bc_log_stats_t ls;
+        if (log && e->next[p] < bc_log_end_offset(log)) {
+            bc_log_stats(log, &ls);
+            bytes += ls.bytes;
+        }
     }
-    tail_once(e); /* the commits since the snapshot, before the first
-                   * evaluation */
+    int64_t t0 = mon_clock_mono_ms();
+    e->read_records = e->read_commits = 0;
+    tail_once(e); /* before the first evaluation */
+    int64_t ms = mon_clock_mono_ms() - t0;
+    size_t n_groups = 0;
+    if (mon_store_groups(e->st, e->name, INT64_MIN, &groups) == 0)
+        n_groups = groups.count;
+    mon_store_names_free(&groups);
+    mon_log_kv(MON_LOG_INFO,
+               MON_LOG_FIELDS(
+                   MON_LF_STR("cluster", e->name),
+                   MON_LF_STR("from", resumed                   ? "snapshot"
+                                      : restored_without_places ? "log end"
+                                                                : "log start"),
+                   MON_LF_INT("records", e->read_records),
+                   MON_LF_INT("commits", e->read_commits),
+                   MON_LF_INT("groups", (int64_t)n_groups),
+                   MON_LF_INT("log_bytes", bytes), MON_LF_INT("ms", ms)),
+               "committed offsets read");
+    pthread_mutex_lock(&e->lock);
+    e->last_tick_ms = mon_clock_wall_ms();
+    pthread_mutex_unlock(&e->lock);
     snprintf(name, sizeof(name), "offsets %s", e->name);
     return mon_worker_start(&e->tailer, name, tailer, e, errstr, errstr_size);
 }
