@@ -21,6 +21,72 @@ static void h_healthz(api_req_t *req, void *opaque) {
     api_resp_json(req, MHD_HTTP_OK, body);
 }
 
+/* At most this many clusters are named in a not-ready reason. */
+#define READYZ_REASON_CLUSTERS 5
+
+static void h_readyz(api_req_t *req, void *opaque) {
+    const mon_query_t *q = opaque;
+    cJSON *body = cJSON_CreateObject();
+    cJSON *list = cJSON_CreateArray();
+    char reason[1024] = "";
+    size_t len = 0, named = 0, waiting = 0, ready = 0;
+    bool started = api_server_is_ready(req->server);
+    mon_store_names_t names = {0};
+    if (q) (void)mon_query_clusters(q, &names);
+    for (size_t i = 0; i < names.count; i++) {
+        mon_source_status_t st;
+        if (mon_query_source(q, names.names[i], &st) != 0) continue;
+        bool ok = st.last_refresh_ms > 0;
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "cluster", names.names[i]);
+        cJSON_AddBoolToObject(c, "ready", ok);
+        cJSON_AddStringToObject(c, "source", st.kind ? st.kind : "");
+        cJSON_AddStringToObject(c, "state",
+                                st.available ? "available" : "unavailable");
+        cJSON_AddBoolToObject(c, "stale", st.stale);
+        api_json_add_int64(c, "last_refresh", st.last_refresh_ms);
+        if (st.last_error[0])
+            cJSON_AddStringToObject(c, "last_error", st.last_error);
+        else
+            cJSON_AddNullToObject(c, "last_error");
+        cJSON_AddItemToArray(list, c);
+        if (ok) {
+            ready++;
+            continue;
+        }
+        if (waiting++ >= READYZ_REASON_CLUSTERS || len >= sizeof(reason))
+            continue;
+        int w = snprintf(
+            reason + len, sizeof(reason) - len, "%s%s (%s): %s",
+            named++ ? "; " : "", names.names[i], st.kind ? st.kind : "?",
+            st.last_error[0] ? st.last_error : "no refresh completed yet");
+        if (w > 0) len += (size_t)w;
+    }
+    mon_store_names_free(&names);
+    if (waiting > named && len < sizeof(reason))
+        snprintf(reason + len, sizeof(reason) - len, "; and %zu more",
+                 waiting - named);
+    bool is_ready = started && (q ? ready > 0 : true);
+    char why[sizeof(reason) + 64];
+    if (!started)
+        snprintf(why, sizeof(why), "starting");
+    else if (!is_ready && waiting == 0)
+        snprintf(why, sizeof(why), "no cluster has a source");
+    else if (!is_ready)
+        snprintf(why, sizeof(why), "no cluster has been read yet: %s", reason);
+    else
+        why[0] = '\0';
+    cJSON_AddBoolToObject(body, "ready", is_ready);
+    cJSON_AddStringToObject(body, "status", is_ready ? "ready" : "not ready");
+    if (is_ready)
+        cJSON_AddNullToObject(body, "reason");
+    else
+        cJSON_AddStringToObject(body, "reason", why);
+    cJSON_AddItemToObject(body, "clusters", list);
+    api_resp_json(req, is_ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+                  body);
+}
+
 static void h_burrow_admin(api_req_t *req, void *opaque) {
     (void)opaque;
     api_resp_text(req, MHD_HTTP_OK, "text/plain; charset=utf-8", "GOOD");
@@ -95,13 +161,15 @@ static void h_loglevel_post(api_req_t *req, void *opaque) {
     api_resp_json(req, MHD_HTTP_OK, api_json_envelope(0, "set log level"));
 }
 
-int api_admin_register(api_server_t *srv, char *errstr, size_t errstr_size) {
+int api_admin_register(api_server_t *srv, const mon_query_t *q, char *errstr,
+                       size_t errstr_size) {
     static const struct {
         const char *method;
         const char *pattern;
         api_handler_fn fn;
     } routes[] = {
         {"GET", "/healthz", h_healthz},
+        {"GET", "/readyz", h_readyz},
         {"GET", "/burrow/admin", h_burrow_admin},
         {"GET", "/burrow/admin/ready", h_ready},
         {"GET", "/v3/info", h_info},
@@ -110,7 +178,7 @@ int api_admin_register(api_server_t *srv, char *errstr, size_t errstr_size) {
     };
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         if (api_server_route(srv, routes[i].method, routes[i].pattern,
-                             routes[i].fn, NULL, errstr, errstr_size) != 0)
+                             routes[i].fn, (void *)q, errstr, errstr_size) != 0)
             return -1;
     }
     return 0;

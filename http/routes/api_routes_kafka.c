@@ -369,6 +369,7 @@ static cJSON *source_status_json(const mon_source_status_t *st) {
     api_json_add_int64(o, "last_error_time", st->last_error_ms);
     api_json_add_int64(o, "last_refresh", st->last_refresh_ms);
     api_json_add_int64(o, "events", st->events);
+    if (st->cannot_list_groups) cJSON_AddTrueToObject(o, "cannot_list_groups");
     if (st->offline_partitions > 0) {
         api_json_add_int64(o, "offline_partitions", st->offline_partitions);
         cJSON_AddStringToObject(o, "offline", st->offline);

@@ -370,7 +370,7 @@ int mon_cli_serve(int argc, char **argv) {
     routes =
         api_routes_kafka_new(query, mon_config_evaluator(cfg)->expire_cache_ms);
     metrics = api_metrics_new(query);
-    if (api_admin_register(srv, err, sizeof(err)) != 0 ||
+    if (api_admin_register(srv, query, err, sizeof(err)) != 0 ||
         api_routes_kafka_register(routes, srv, err, sizeof(err)) != 0 ||
         api_metrics_register(metrics, srv, err, sizeof(err)) != 0 ||
         api_routes_notify_register(srv, query, err, sizeof(err)) != 0 ||

@@ -22,12 +22,16 @@ typedef struct mon_source_status_s {
     bool stale;                 /* evaluations are older than the data shows */
     char last_error[256];       /* "" when none */
     int64_t last_error_ms;      /* wall ms of last_error, 0 when none */
-    int64_t last_refresh_ms;    /* wall ms of the last good read, 0: never */
+    int64_t last_refresh_ms;    /* wall ms of the last good read, 0: never
+                                   (GET /readyz: ready once one is set) */
     int64_t events;             /* heads + commits fed to the store */
     int32_t offline_partitions; /* embedded: partitions left out because
                                    their log is corrupt; 0 for others */
     char offline[512];          /* "topic-p: why" of the first (file and byte),
                                    then the other names; "" when none */
+    bool cannot_list_groups;    /* kafka, offsets = admin: the brokers refuse
+                                   ListGroups, so only `groups =` are
+                                   watched; false for others */
 } mon_source_status_t;
 
 typedef struct mon_source_s mon_source_t;

@@ -1615,6 +1615,12 @@ void mon_source_kafka_status_view(const mon_source_kafka_status_t *s,
     out->events = (int64_t)(s->heads_recorded + s->commits_recorded);
 }
 
+bool mon_source_kafka_cannot_list(const mon_config_cluster_t *cfg,
+                                  const mon_source_kafka_status_t *s) {
+    return cfg->offsets == MON_CONFIG_OFFSETS_ADMIN && s->refreshes > 0 &&
+           !s->groups_listed;
+}
+
 int64_t mon_source_kafka_clock(const mon_source_kafka_status_t *s,
                                int64_t wall) {
     return s->stale && s->last_success_ms > 0 && s->last_success_ms < wall
@@ -1627,6 +1633,8 @@ static void base_status(mon_source_t *base, mon_source_status_t *out) {
     mon_source_kafka_status((mon_source_kafka_t *)base, mon_clock_wall_ms(),
                             &s);
     mon_source_kafka_status_view(&s, out);
+    out->cannot_list_groups =
+        mon_source_kafka_cannot_list(((mon_source_kafka_t *)base)->cfg, &s);
 }
 
 static int64_t base_now(mon_source_t *base, int64_t wall) {

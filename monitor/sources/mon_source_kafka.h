@@ -160,6 +160,12 @@ bool mon_source_kafka_stale(const mon_config_cluster_t *cfg,
 void mon_source_kafka_status_view(const mon_source_kafka_status_t *s,
                                   mon_source_status_t *out);
 
+/* True when cfg watches groups by listing them (offsets = admin) and the
+ * brokers refused ListGroups at the last refresh (s->groups_listed false
+ * after one). Pure. */
+bool mon_source_kafka_cannot_list(const mon_config_cluster_t *cfg,
+                                  const mon_source_kafka_status_t *s);
+
 /* The cluster's clock given the wall clock: while the status is stale,
  * it stops at the last complete refresh, so groups keep the evaluation
  * they had then (marked stale in the API) instead of turning STOP because

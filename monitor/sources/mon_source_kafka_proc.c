@@ -665,6 +665,7 @@ static void kp_status(mon_source_t *base, mon_source_status_t *out) {
     mon_source_kafka_status_t s;
     mon_source_kafka_proc_status(base, mon_clock_wall_ms(), &s);
     mon_source_kafka_status_view(&s, out);
+    out->cannot_list_groups = mon_source_kafka_cannot_list(kp->cfg, &s);
     pthread_mutex_lock(&kp->lock);
     out->events += (int64_t)kp->events_before;
     pthread_mutex_unlock(&kp->lock);

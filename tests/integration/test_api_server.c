@@ -92,7 +92,7 @@ static void start_server(const char *allow_origin) {
     cfg.sse_heartbeat_ms = 200;
     srv = api_server_new(&cfg, err, sizeof(err));
     cr_assert_not_null(srv, "api_server_new: %s", err);
-    cr_assert_eq(api_admin_register(srv, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(api_admin_register(srv, NULL, err, sizeof(err)), 0, "%s", err);
     cr_assert_eq(api_server_route(srv, "GET",
                                   "/v3/kafka/:cluster/consumer/:group/status",
                                   h_echo, NULL, err, sizeof(err)),

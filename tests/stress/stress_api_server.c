@@ -273,7 +273,7 @@ int main(void) {
     rk = api_routes_kafka_new(query, 5);
     met = api_metrics_new(query);
     srv = api_server_new(&cfg, err, sizeof(err));
-    if (!srv || api_admin_register(srv, err, sizeof(err)) != 0 ||
+    if (!srv || api_admin_register(srv, NULL, err, sizeof(err)) != 0 ||
         api_routes_kafka_register(rk, srv, err, sizeof(err)) != 0 ||
         api_metrics_register(met, srv, err, sizeof(err)) != 0 ||
         api_server_start(srv, err, sizeof(err)) != 0) {
