@@ -175,8 +175,10 @@ static void drain(const ev_entry_t *first, const ev_entry_t *last,
     out->eta_known = true;
 }
 
-void ev_evaluate(const ev_params_t *p, const ev_window_t *win,
-                 const ev_headring_t *heads, int64_t now_ms, ev_result_t *out) {
+/* The verdict itself; ev_evaluate settles the ETA after it. */
+static void judge(const ev_params_t *p, const ev_window_t *win,
+                  const ev_headring_t *heads, int64_t now_ms,
+                  ev_result_t *out) {
     ev_params_t defaults;
     const ev_entry_t *first, *last;
     win_flags_t f;
@@ -282,6 +284,36 @@ void ev_evaluate(const ev_params_t *p, const ev_window_t *win,
     }
     /* 6 */
     decide(out, EV_OK, EV_RULE_LAG_DECREASING, first->lag, last->lag);
+}
+
+/* An ETA only while the lag really shrinks: never for WARN or ERR (a
+ * stopped or stalled consumer's stored lags can fall only because the
+ * heads they were measured against are old). The warren rules give it
+ * when they found the group draining, from their time-aligned rates; the
+ * burrow rules keep the drain of the stored lags. */
+static void settle_eta(ev_result_t *out) {
+    double d = out->rate_consumer - out->rate_producer;
+
+    if (out->status != EV_OK || out->current_lag <= 0) {
+        out->eta_known = false;
+    } else if (out->rules == EV_RULES_WARREN) {
+        out->eta_known =
+            out->rule == EV_RULE_DRAINING && out->rates_known && d > 0;
+        if (out->eta_known) {
+            out->drain_rate = d;
+            out->eta_s = (double)out->current_lag / d;
+        }
+    }
+    if (!out->eta_known) {
+        out->drain_rate = 0.0;
+        out->eta_s = 0.0;
+    }
+}
+
+void ev_evaluate(const ev_params_t *p, const ev_window_t *win,
+                 const ev_headring_t *heads, int64_t now_ms, ev_result_t *out) {
+    judge(p, win, heads, now_ms, out);
+    settle_eta(out);
 }
 
 /* Writes ms as seconds: "60" for 60000, "1.5" for 1500. */

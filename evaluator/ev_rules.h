@@ -76,8 +76,11 @@ typedef struct ev_result_s {
      * brackets it (time_lag_s is then 0, never NaN). */
     double time_lag_s;
     bool time_lag_known;
-    /* When lag shrinks across the window: lag drained per second and the
-     * seconds until current_lag reaches 0 (eta_known false otherwise). */
+    /* While the lag really shrinks: lag drained per second and the
+     * seconds until current_lag reaches 0. Only for an OK verdict: the
+     * warren rules' "draining" (from their rates), the burrow rules' drop
+     * of the stored lags across the window; eta_known false otherwise
+     * (never for WARN, STOP, STALL or REWIND). */
     double drain_rate;
     double eta_s;
     bool eta_known;

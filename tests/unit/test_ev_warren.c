@@ -350,6 +350,10 @@ Test(ev_warren, draining_burst_is_ok) {
     ASSERT_VERDICT(r, EV_OK, EV_RULE_DRAINING);
     cr_assert(r.rate_consumer > r.rate_producer);
     cr_assert(r.left > r.right);
+    /* the ETA is the lag over the rates' difference */
+    cr_assert(r.eta_known);
+    cr_assert_float_eq(r.drain_rate, r.rate_consumer - r.rate_producer, 1e-9);
+    cr_assert_float_eq(r.eta_s, (double)r.current_lag / r.drain_rate, 1e-9);
 }
 
 static double prod_burst_late(double t) {
@@ -386,6 +390,7 @@ Test(ev_warren, consumer_at_a_quarter_of_the_rate_is_warn_with_numbers) {
     build(&m, 10, 10, prod_100, cons_quarter, 5000, 5000, 100000);
     eval(&m, 10, m.end, &r);
     ASSERT_VERDICT(r, EV_WARN, EV_RULE_FALLING_BEHIND);
+    cr_assert(!r.eta_known, "no ETA for a consumer falling behind");
     cr_assert_float_eq(r.rate_producer, 100.0, 1e-6);
     cr_assert_float_eq(r.rate_consumer, 25.0, 1e-6);
     cr_assert(r.rate_sigma > 0 && r.rate_sigma < 5, "sigma %g", r.rate_sigma);
@@ -612,6 +617,7 @@ Test(ev_warren, offsets_flat_across_a_full_window_while_data_waits_is_stall) {
     build(&m, 10, 10, prod_100, cons_stuck_after_100, 5000, 5000, 150000);
     eval(&m, 10, m.end, &r);
     ASSERT_VERDICT(r, EV_STALL, EV_RULE_STALLED);
+    cr_assert(!r.eta_known, "no ETA for a stalled consumer");
     cr_assert_eq(r.left, 100000 + 100 * 100 - 50);
     cr_assert_float_eq(r.span_s, 45.0, 1e-9);
     ev_explain(&r, buf, sizeof(buf));
@@ -665,10 +671,31 @@ Test(ev_warren, silence_longer_than_the_cadence_allows_is_stop) {
     cr_assert_neq(r.status, EV_STOP, "45 s of silence is the span itself");
     eval(&m, 10, m.end + 45001, &r);
     ASSERT_VERDICT(r, EV_STOP, EV_RULE_STOPPED);
+    cr_assert(!r.eta_known, "no ETA for a stopped consumer");
     cr_assert_eq(r.left, 45001);
     cr_assert_eq(r.right, 45000);
     ev_explain(&r, buf, sizeof(buf));
     cr_assert(strstr(buf, "45 s") && strstr(buf, "stopped"), "%s", buf);
+}
+
+Test(ev_warren, a_stop_seen_through_stale_heads_has_no_eta) {
+    model_t m;
+    ev_result_t r;
+
+    /* heads every 30 s, commits every 5 s: the stored lags fall from 150
+     * to 0 across the window (the last commits passed the old head), then
+     * the consumer stops while the producers go on */
+    build(&m, 10, 10, prod_100, cons_inflight, 5000, 30000, 45000);
+    for (int k = 1; k <= 6; k++) {
+        ev_head_t h = {(int64_t)prod_100(60 + 30 * k),
+                       T0 + 60000 + 30000LL * k};
+
+        ev_headring_push(&m.ring, &h);
+    }
+    eval(&m, 10, T0 + 60000 + 180000, &r);
+    ASSERT_VERDICT(r, EV_STOP, EV_RULE_STOPPED);
+    cr_assert(r.current_lag > 0);
+    cr_assert(!r.eta_known, "eta %g s for a stopped consumer", r.eta_s);
 }
 
 Test(ev_warren, stop_in_a_partial_window_is_measured_against_the_cadence) {
