@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Entry point: the hash router (#/ = overview, #/clusters/C/groups/G =
 // a group; #/group/C/G is accepted too), the theme switch, the connection
-// indicator and the /v3/events stream feeding the model.
+// indicator, one banner per cluster that cannot be read (unavailable,
+// stale, cannot list groups, partitions offline: the reason from GET
+// /v3/kafka/C, asked again every 5 s) and the /v3/events stream feeding
+// the model. The indicator is green only while the stream is live and at
+// least one cluster can be seen.
 
 import { EventStream } from './api.js';
 import { h, icon, replaceChildren } from './dom.js';
@@ -104,10 +108,22 @@ function paintConn() {
   const { state, info } = model.conn;
   conn.dataset.state = state;
   let text;
-  if (state === 'live') {
+  const problems = model.clusterProblems()
+    .filter((p) => p.kind === 'unavailable').length;
+  if (state === 'live' && model.allClustersDown()) {
+    // The API answers, but no cluster is seen: nothing here is live.
+    conn.dataset.state = 'degraded';
+    text = model.clusters.length > 1 ? 'No cluster reachable'
+      : `Cluster ${model.clusters[0]} unreachable`;
+  } else if (state === 'live') {
+    if (problems) conn.dataset.state = 'partial';
     text = model.lastTick
       ? `Live · updated ${fmtMs(Date.now() - model.lastTick)} ago`
       : 'Live';
+    if (problems) {
+      text += ` · ${problems} of ${model.clusters.length} clusters ` +
+        'unavailable';
+    }
   } else if (state === 'reconnecting') {
     text = 'Disconnected · reconnecting…';
   } else if (state === 'disconnected') {
@@ -128,6 +144,27 @@ function paintConn() {
       'from then. The page reconnects by itself.';
   }
 }
+
+// ---- cluster banners ----
+const banners = document.getElementById('cluster-banners');
+let bannerSig = '';
+
+function paintBanners() {
+  const list = model.clusterProblems();
+  const sig = JSON.stringify(list);
+  if (sig === bannerSig) return;
+  bannerSig = sig;
+  replaceChildren(banners, list.map((p) => h('div', {
+    class: `cluster-banner ${p.kind === 'unavailable' ? 'bad' : 'warn'}`,
+    dataset: { cluster: p.cluster, kind: p.kind } },
+  icon(p.kind === 'unavailable' ? 'err' : 'warn'),
+  h('span', { class: 'cluster-banner-text' }, p.text))));
+}
+model.subscribe(() => {
+  paintBanners();
+  paintConn();
+});
+setInterval(() => model.loadClusterStatus(), 5000);
 
 async function resync() {
   const ok = await model.load();

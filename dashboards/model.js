@@ -14,7 +14,7 @@
 // clusterNow() is what "in this status for" and "the last hour" use.
 
 import { getJSON, groupPath, Queue } from './api.js';
-import { errKind } from './format.js';
+import { errKind, fmtMs } from './format.js';
 
 const HOUR = 3600 * 1000;
 
@@ -27,6 +27,11 @@ export class Model {
     this.groups = new Map();
     this.clusters = [];
     this.clusterClass = new Map();
+    // Per cluster: its source's state from GET /v3/kafka/C (module.status:
+    // state, stale, last_error, last_refresh, cannot_list_groups, offline
+    // partitions), refreshed every few seconds by loadClusterStatus().
+    this.clusterStatus = new Map();
+    this.clusterStatusAt = 0;
     this.clocks = new Map();
     this.listeners = new Set();
     this.conn = { state: 'connecting', info: {} };
@@ -151,6 +156,7 @@ export class Model {
           getJSON(`/v3/kafka/${enc}`), getJSON(`/v3/kafka/${enc}/consumer`)]);
         const mod = det.body && det.body.module;
         if (mod) this.clusterClass.set(c, mod['class-name'] || '');
+        if (mod && mod.status) this.clusterStatus.set(c, mod.status);
         const names = (lst.body && lst.body.consumers) || [];
         for (const n of names) {
           listed.add(this.ensure(c, String(n)).key);
@@ -167,6 +173,10 @@ export class Model {
         }
       }
       this.clusters = [...clusters, ...extra].sort();
+      for (const c of [...this.clusterStatus.keys()]) {
+        if (!clusters.includes(c)) this.clusterStatus.delete(c);
+      }
+      this.clusterStatusAt = Date.now();
       this.loaded = true;
       this.loadError = '';
       this.changed();
@@ -176,6 +186,75 @@ export class Model {
       this.changed();
       return false;
     }
+  }
+
+  // Fetches every listed cluster's source state again (GET /v3/kafka/C);
+  // a cluster that cannot be asked keeps what was known.
+  async loadClusterStatus() {
+    if (!this.loaded || this.clusterStatusBusy) return;
+    this.clusterStatusBusy = true;
+    try {
+      let changed = false;
+      await Promise.all(this.clusters.map(async (c) => {
+        if (!this.clusterClass.has(c)) return;
+        const r = await getJSON(`/v3/kafka/${encodeURIComponent(c)}`);
+        const st = r.ok && r.body && r.body.module && r.body.module.status;
+        if (!st) return;
+        const was = this.clusterStatus.get(c);
+        if (JSON.stringify(was) !== JSON.stringify(st)) changed = true;
+        this.clusterStatus.set(c, st);
+      }));
+      this.clusterStatusAt = Date.now();
+      if (changed) this.changed();
+    } catch (e) {
+      // the connection indicator tells about the API itself
+    } finally {
+      this.clusterStatusBusy = false;
+    }
+  }
+
+  // What is wrong with each cluster, as the banners say it: a list of
+  // { cluster, kind, text } with kind 'unavailable' (the source cannot
+  // see its cluster), 'stale' (seen, but its figures are old),
+  // 'cannot-list' (the brokers refuse to list groups) or 'offline'
+  // (partitions left out because their log is corrupt).
+  clusterProblems() {
+    const out = [];
+    for (const c of this.clusters) {
+      const st = this.clusterStatus.get(c);
+      if (!st) continue;
+      const err = st.last_error ? String(st.last_error) : '';
+      const since = st.last_refresh > 0
+        ? ` Last read ${fmtMs(Date.now() - st.last_refresh)} ago; its ` +
+          'groups keep their last status, marked stale.'
+        : ' It has not been read since Warren started.';
+      if (st.state === 'unavailable') {
+        out.push({ cluster: c, kind: 'unavailable', text: `Cluster ${c} ` +
+          `is unavailable: ${err || 'not reached yet'}.${since}` });
+      } else if (st.stale) {
+        out.push({ cluster: c, kind: 'stale', text: `Cluster ${c} is ` +
+          `stale: its figures are older than its refresh interval` +
+          `${err ? ` (last error: ${err})` : ''}.${since}` });
+      }
+      if (st.cannot_list_groups) {
+        out.push({ cluster: c, kind: 'cannot-list', text: `Cluster ${c} ` +
+          'cannot list consumer groups: its brokers refuse ListGroups, so ' +
+          'only the groups named in its groups = setting are watched.' });
+      }
+      if (st.offline_partitions > 0) {
+        out.push({ cluster: c, kind: 'offline', text: `Cluster ${c} has ` +
+          `${st.offline_partitions} partition(s) offline: ${st.offline}.` });
+      }
+    }
+    return out;
+  }
+
+  // True when clusters with a known state exist and none can be seen.
+  allClustersDown() {
+    const known = this.clusters.map((c) => this.clusterStatus.get(c))
+      .filter(Boolean);
+    return known.length > 0 && known.every((st) => st.state ===
+      'unavailable');
   }
 
   // Until the first tick brings every status, fetch statuses in the

@@ -400,6 +400,12 @@ export function mountOverview(main, model, params) {
         ' Retrying when the connection comes back.'));
     } else if (!model.loaded) {
       replaceChildren(note, h('p', { class: 'muted' }, 'Loading groups…'));
+    } else if (model.groups.size === 0 && model.clusterProblems().length) {
+      // Empty because clusters cannot be read, not because nobody commits.
+      replaceChildren(note, h('p', { class: 'empty-why' },
+        'No consumer groups to show. ', ...model.clusterProblems().map((p) =>
+          h('span', { class: 'empty-reason', dataset: { cluster: p.cluster,
+            kind: p.kind } }, `${p.text} `))));
     } else if (model.groups.size === 0) {
       replaceChildren(note, h('p', { class: 'muted' },
         'No consumer groups yet. Groups appear here as soon as they ' +

@@ -14,7 +14,8 @@
 // `warren serve --demo` at --url. --warren is the binary; it also starts
 // a second daemon replaying a generated trace of 1000 groups (the
 // large-list checks, a deterministic live status change and the reconnect
-// indicator). Screenshots go to --out (build/screenshots). Prints "ok
+// indicator) and a third watching a Kafka cluster on a closed port (its
+// banner and reason, the empty list's reason, no green indicator). Screenshots go to --out (build/screenshots). Prints "ok
 // NAME" or "FAIL NAME: why" per check and exits 1 if any check failed.
 
 import { spawn } from 'node:child_process';
@@ -254,6 +255,7 @@ const browser = await chromium.launch({ executablePath: CHROMIUM,
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'warren-dash-'));
 let replay = null;
 let demo = null;
+let down = null;
 const demoLog = path.join(tmp, 'demo.log');
 try {
   const demoArgs = ['--demo', '--demo-speed', String(DEMO_SPEED), '--config',
@@ -867,6 +869,71 @@ try {
     });
   if (rctx) await rctx.close();
 
+  // A Kafka cluster whose only broker is a closed port: its banner with
+  // the reason, the groups page saying why it is empty, and no green
+  // "Live" while the only cluster is down. Waits on the page's own state.
+  await check('an unreachable cluster shows its banner, reason and no green',
+    async () => {
+      const closed = await freePort();
+      const dport = await freePort();
+      const ini = path.join(tmp, 'down.ini');
+      fs.writeFileSync(ini, '[broker]\nlisten = none\n[cluster prod]\n' +
+        `source = kafka\nservers = 127.0.0.1:${closed}\n` +
+        'offset-refresh = 1s\n');
+      down = await startWarren(['--config', ini], dport,
+        path.join(tmp, 'data-down'), path.join(tmp, 'down.log'));
+      const dctx = await browser.newContext({ ...DESKTOP,
+        colorScheme: 'light' });
+      const dpage = await dctx.newPage();
+      watch(dpage, 'down');
+      await dpage.goto(`http://127.0.0.1:${dport}/`);
+      const sel = '.cluster-banner[data-cluster="prod"]' +
+        '[data-kind="unavailable"]';
+      // the reason is the source's last error once a refresh failed
+      // (librdkafka's words vary: refused, transport failure, ...)
+      const reason = /Cluster prod is unavailable: (?!not reached yet)\S/;
+      await dpage.waitForFunction(([q, re]) => {
+        const b = document.querySelector(q);
+        return b && new RegExp(re).test(b.textContent);
+      }, [sel, reason.source], { timeout: 30000 }).catch(async () => {
+        throw new Error('banner: ' + JSON.stringify(await dpage.$$eval(
+          '.cluster-banner', (bs) => bs.map((b) => b.textContent))));
+      });
+      const api = await (await fetch(`http://127.0.0.1:${dport}` +
+        '/v3/kafka/prod')).json();
+      const st = api.module.status;
+      assert(st.state === 'unavailable' && st.last_error,
+        `the API says ${JSON.stringify(st)}`);
+      await dpage.waitForFunction(() => document.getElementById('conn')
+        .dataset.state === 'degraded', null, { timeout: 20000 });
+      const conn = await dpage.textContent('#conn');
+      assert(!/Live/.test(conn), `indicator says "${conn}"`);
+      const colours = await dpage.evaluate(() => {
+        const css = getComputedStyle(document.documentElement);
+        const probe = document.createElement('span');
+        probe.style.color = css.getPropertyValue('--ok');
+        document.body.appendChild(probe);
+        const ok = getComputedStyle(probe).color;
+        probe.remove();
+        return { ok, dot: getComputedStyle(
+          document.querySelector('#conn .dot')).backgroundColor };
+      });
+      assert(colours.dot !== colours.ok, `the dot is green (${colours.dot})`);
+      await dpage.waitForFunction((re) => {
+        const n = document.querySelector('.list-note .empty-why');
+        return n && /No consumer groups to show/.test(n.textContent) &&
+          new RegExp(re).test(n.textContent);
+      }, reason.source, { timeout: 20000 }).catch(async () => {
+        throw new Error('groups page says "' +
+          await dpage.textContent('.list-note') + '"');
+      });
+      await shoot(dpage, 'overview-cluster-down.png', false);
+      await dctx.close();
+      const r = await stop(down);
+      down = null;
+      assert(r && r.code === 0, `warren exit ${JSON.stringify(r)}`);
+    });
+
   await check('no console errors', async () => {
     assert(consoleErrors.length === 0, `${consoleErrors.length}: ` +
       consoleErrors.slice(0, 5).join(' || '));
@@ -886,6 +953,11 @@ try {
   }
   try {
     await stop(demo);
+  } catch (e) {
+    console.log(`note: ${e.message}`);
+  }
+  try {
+    await stop(down);
   } catch (e) {
     console.log(`note: ${e.message}`);
   }

@@ -265,6 +265,9 @@ Test(kafka_source, admin_mode_groups_evaluate_ok_warn_err_stop, .timeout = 90) {
     cr_assert(s.available, "last error: %s", s.last_error);
     cr_assert_not(s.stale);
     cr_assert_not(s.groups_listed, "the mock cannot list groups");
+    /* and the daemon's view says so (GET /v3/kafka/C, the banner) */
+    const mon_config_cluster_t *cc = mon_config_cluster_find(r.cfg, "mock");
+    cr_assert(mon_source_kafka_cannot_list(cc, &s));
     cr_assert_eq(s.groups, 4);
     cr_assert_eq(s.brokers, 3);
     cr_assert_eq(s.topics, 4,
@@ -469,6 +472,9 @@ Test(kafka_source, offsets_topic_mode_decodes_commits_owners_tombstones,
     mon_source_kafka_status(r.src, now_wall(), &s);
     cr_assert(s.available, "%s", s.last_error);
     cr_assert_gt(s.records_read, 0);
+    /* offsets-topic lists nothing: it cannot fail to */
+    cr_assert_not(mon_source_kafka_cannot_list(
+        mon_config_cluster_find(r.cfg, "mock"), &s));
     cr_assert_eq(s.decode_errors, 0);
     cr_assert_eq(s.decode_warnings, 0);
     cr_assert_geq(s.groups, 4);
