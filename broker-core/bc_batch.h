@@ -102,6 +102,10 @@ typedef struct bc_batch_s {
     size_t size;         /* 12 + batch_length */
 } bc_batch_t;
 
+/* Called with each batch header of a scan (hdr->data is NULL); a
+ * nonzero return stops the scan and is returned by it. */
+typedef int (*bc_batch_header_fn)(void *opaque, const bc_batch_t *hdr);
+
 /* A decoded record; pointers into the batch. headers/headers_len is the
  * raw header array, walked with bc_record_header_next. */
 typedef struct bc_record_s {

@@ -6,6 +6,8 @@
  *   <data-dir>/.lock                      flock'ed while a broker has it open
  *   <data-dir>/topics/<topic>             topic configuration (bc_topic.h)
  *   <data-dir>/<topic>-<partition>/       one partition log (bc_log.h)
+ *   <data-dir>/producer-id-block          the wire listener's producer ids
+ *                                         handed out (bc_kpid.h)
  *
  * The broker owns one bc_log_t per partition, created with the topic and
  * opened (and recovered) by bc_broker_open. A deleted topic leaves the

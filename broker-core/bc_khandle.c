@@ -1003,9 +1003,18 @@ static void h_init_producer_id(bc_kserver_t *srv, bc_kconn_t *c,
         bc_wire_wr_i64(w, -1);
         bc_wire_wr_i16(w, -1);
     } else {
-        bc_wire_wr_i16(w, 0);
-        bc_wire_wr_i64(w, srv->next_producer_id++);
-        bc_wire_wr_i16(w, 0);
+        int64_t pid = -1;
+        char err[256];
+        if (bc_kpid_new_id(srv->pids, &pid, err, sizeof(err)) != 0) {
+            bc_kserver_logf(srv, "kafka: InitProducerId: %s", err);
+            bc_wire_wr_i16(w, BC_KERR_COORDINATOR_NOT_AVAILABLE);
+            bc_wire_wr_i64(w, -1);
+            bc_wire_wr_i16(w, -1);
+        } else {
+            bc_wire_wr_i16(w, 0);
+            bc_wire_wr_i64(w, pid);
+            bc_wire_wr_i16(w, 0);
+        }
     }
     send_resp(srv, c, r);
 }

@@ -5,9 +5,14 @@
  * scan the whole table: it runs once per entry added past the bound. */
 #include "broker-core/bc_kpid.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "broker-core/bc_err.h"
+#include "broker-core/bc_fs.h"
 #include "broker-core/bc_kerr.h"
+#include "broker-core/bc_log.h"
 #include "broker-core/bc_mem.h"
 #include "broker-core/bc_murmur2.h"
 
@@ -33,6 +38,9 @@ struct bc_kpid_s {
     kentry_t *buckets[NBUCKETS];
     size_t count, max;
     uint64_t clock;
+    int64_t next_id;   /* next producer id to hand out */
+    int64_t block_end; /* persisted: ids below it may have been used */
+    char *dir;         /* data dir of producer-id-block, NULL: none */
 };
 
 bc_kpid_t *bc_kpid_new(size_t max_entries) {
@@ -53,6 +61,7 @@ void bc_kpid_destroy(bc_kpid_t *kp) {
             n = e->next;
             entry_free(e);
         }
+    free(kp->dir);
     free(kp);
 }
 
@@ -164,4 +173,77 @@ void bc_kpid_forget_topic(bc_kpid_t *kp, const char *topic) {
 
 size_t bc_kpid_count(const bc_kpid_t *kp) {
     return kp->count;
+}
+
+typedef struct load_s {
+    bc_kpid_t *kp;
+    const char *topic;
+    int32_t partition;
+    size_t batches;
+} load_t;
+
+static int load_one(void *opaque, const bc_batch_t *h) {
+    load_t *ld = opaque;
+    if (h->producer_id < 0 || h->base_sequence < 0 ||
+        (h->attributes & BC_BATCH_ATTR_CONTROL))
+        return 0;
+    bc_kpid_appended(ld->kp, ld->topic, ld->partition, h->producer_id,
+                     h->producer_epoch, h->base_sequence, h->last_offset_delta,
+                     h->base_offset);
+    if (h->producer_id >= ld->kp->next_id) ld->kp->next_id = h->producer_id + 1;
+    ld->batches++;
+    return 0;
+}
+
+int bc_kpid_load(bc_kpid_t *kp, const char *topic, int32_t partition,
+                 bc_log_t *log, size_t *batches) {
+    load_t ld = {kp, topic, partition, 0};
+    int rc = bc_log_scan_tail(log, BC_KPID_LOAD_SEGMENTS, load_one, &ld);
+    if (batches) *batches += ld.batches;
+    return rc;
+}
+
+static const char ID_FILE[] = "producer-id-block";
+
+int bc_kpid_ids_open(bc_kpid_t *kp, const char *data_dir, int64_t floor,
+                     char *errstr, size_t errstr_size) {
+    char path[4096];
+    char *data = NULL;
+    snprintf(path, sizeof(path), "%s/%s", data_dir, ID_FILE);
+    int rc = bc_fs_read_file(path, 4096, &data, NULL, errstr, errstr_size);
+    if (rc == BC_ERR_NOT_FOUND) {
+        rc = 0;
+    } else if (rc == 0) {
+        long long end = -1;
+        char tail = 0;
+        if (sscanf(data, "0\n%lld\n%c", &end, &tail) != 1 || end < 0) {
+            bc_err_set(BC_ERR_CORRUPT, errstr, errstr_size,
+                       "%s: expected \"0\" then a block end", path);
+            rc = BC_ERR_CORRUPT;
+        } else {
+            if (end > kp->next_id) kp->next_id = end;
+            kp->block_end = end;
+        }
+    }
+    free(data);
+    if (rc != 0) return rc;
+    if (floor > kp->next_id) kp->next_id = floor;
+    free(kp->dir);
+    kp->dir = bc_strdup(data_dir);
+    return 0;
+}
+
+int bc_kpid_new_id(bc_kpid_t *kp, int64_t *pid, char *errstr,
+                   size_t errstr_size) {
+    if (kp->dir && kp->next_id >= kp->block_end) {
+        int64_t end = kp->next_id + BC_KPID_ID_BLOCK;
+        char buf[64];
+        int n = snprintf(buf, sizeof(buf), "0\n%" PRId64 "\n", end);
+        int rc = bc_fs_write_atomic(kp->dir, ID_FILE, buf, (size_t)n, errstr,
+                                    errstr_size);
+        if (rc != 0) return rc;
+        kp->block_end = end;
+    }
+    *pid = kp->next_id++;
+    return 0;
 }

@@ -73,8 +73,7 @@ struct bc_kserver_s {
     bc_kgroup_t *kg;
     bc_kconn_t **conns;
     size_t nconn, capconn;
-    int64_t next_producer_id;
-    bc_kpid_t *pids;          /* idempotent producers' sequences */
+    bc_kpid_t *pids;          /* idempotent producers' sequences and ids */
     int64_t mono_ms, wall_ms; /* clocks of the current iteration */
 };
 

@@ -719,6 +719,17 @@ int64_t bc_log_end_offset(bc_log_t *log) {
     return v;
 }
 
+int bc_log_scan_tail(bc_log_t *log, size_t nsegs, bc_batch_header_fn fn,
+                     void *opaque) {
+    int rc = 0;
+    pthread_mutex_lock(&log->lock);
+    size_t from = log->nseg > nsegs ? log->nseg - nsegs : 0;
+    for (size_t i = from; i < log->nseg && rc == 0; i++)
+        rc = bc_segment_scan_headers(log->segs[i], fn, opaque);
+    pthread_mutex_unlock(&log->lock);
+    return rc;
+}
+
 /* Finds (segment index, position, header) of the first batch with last
  * offset >= offset, across segments. Caller holds lock. */
 static int locate(bc_log_t *log, int64_t offset, size_t *si, int64_t *pos,

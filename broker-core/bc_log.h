@@ -259,6 +259,14 @@ int bc_log_read(bc_log_t *log, int64_t offset, size_t max_bytes,
 /* Log start offset: the first offset a consumer may fetch. Log mutex. */
 int64_t bc_log_start_offset(bc_log_t *log);
 
+/* Calls fn (bc_batch.h) for the header of every batch in the last
+ * `nsegs` segments, oldest first, reading only headers (idempotent
+ * producer state is rebuilt this way, as Kafka does from its last two
+ * segments when it has no snapshot). Returns 0, fn's nonzero return,
+ * BC_ERR_IO or BC_ERR_CORRUPT. Holds the log mutex throughout. */
+int bc_log_scan_tail(bc_log_t *log, size_t nsegs, bc_batch_header_fn fn,
+                     void *opaque);
+
 /* Log end offset (LEO): the offset the next record will get. On a single
  * node it is also the high watermark and last stable offset. Log mutex. */
 int64_t bc_log_end_offset(bc_log_t *log);

@@ -599,6 +599,25 @@ int bc_segment_find_offset(bc_segment_t *seg, int64_t target, int64_t *pos,
     return rc;
 }
 
+int bc_segment_scan_headers(bc_segment_t *seg, bc_batch_header_fn fn,
+                            void *opaque) {
+    hscan_t *h = bc_malloc(sizeof(*h));
+    bc_batch_t b;
+    int64_t p = 0;
+    int rc;
+    h->seg = seg;
+    h->at = 0;
+    h->len = 0;
+    while ((rc = hscan_at(h, p, &b)) == 0) {
+        b.data = NULL; /* points into the scan window */
+        rc = fn(opaque, &b);
+        if (rc != 0) break;
+        p += (int64_t)b.size;
+    }
+    free(h);
+    return rc == BC_ERR_NOT_FOUND ? 0 : rc;
+}
+
 int bc_segment_timestamp_of(bc_segment_t *seg, int64_t target, int64_t *offset,
                             int64_t *timestamp) {
     int64_t pos;

@@ -144,6 +144,12 @@ int64_t bc_segment_read(bc_segment_t *seg, int64_t pos, void *buf, size_t len);
 int bc_segment_find_offset(bc_segment_t *seg, int64_t target, int64_t *pos,
                            bc_batch_t *hdr);
 
+/* Calls fn for the header of every batch of the segment, first to last,
+ * reading only headers. Returns 0, fn's nonzero return, BC_ERR_IO or
+ * BC_ERR_CORRUPT. Caller keeps the segment from changing. */
+int bc_segment_scan_headers(bc_segment_t *seg, bc_batch_header_fn fn,
+                            void *opaque);
+
 /* First record with offset >= target: its offset and timestamp. Returns
  * 0, BC_ERR_NOT_FOUND (none in this segment), BC_ERR_IO/CORRUPT. */
 int bc_segment_timestamp_of(bc_segment_t *seg, int64_t target, int64_t *offset,

@@ -9,7 +9,9 @@
 # (max.wait.ms, min.bytes) and max.bytes by hand-made requests,
 # MESSAGE_TOO_LARGE, topic validation, compressed batches refused
 # with UNSUPPORTED_COMPRESSION_TYPE, an idempotent producer whose lost ack
-# makes it resend a batch (stored once), and kill -9 of the broker under
+# makes it resend a batch (stored once), the same producer going on
+# through two kill -9 restarts of the broker (nothing lost or stored
+# twice), and kill -9 of the broker under
 # an acks=all producer (kafka_wire_clients.py has the checks).
 set -u
 W=${WARREN_BIN:-build/default/warren}
