@@ -49,6 +49,9 @@ typedef struct group_s {
     char *leader;
     int32_t generation;
     int64_t join_deadline_ms;
+    int64_t hold_until_ms; /* initial rebalance delay: no completion
+                              before it (0 none) */
+    int64_t hold_cap_ms;   /* the hold is never extended past this */
     member_t **members;
     size_t nmem;
 } group_t;
@@ -58,6 +61,8 @@ struct bc_kgroup_s {
     bc_kgroup_conf_t conf;
     group_t **groups;
     size_t ngroups;
+    int64_t due_ms; /* earliest held join phase's end, or earlier (a hint:
+                       recomputed by bc_kgroup_tick); INT64_MAX none */
     uint64_t next_id;
 };
 
@@ -68,6 +73,7 @@ bc_kgroup_t *bc_kgroup_new(const bc_kgroup_conf_t *conf) {
         kg->conf.min_session_timeout_ms = 6000;
     if (!kg->conf.max_session_timeout_ms)
         kg->conf.max_session_timeout_ms = 1800000;
+    kg->due_ms = INT64_MAX;
     pthread_mutex_init(&kg->lock, NULL);
     return kg;
 }
@@ -349,7 +355,11 @@ static int32_t max_rebalance_ms(const group_t *g) {
     return mx;
 }
 
-/* Starts a join phase: every member must rejoin. Parked syncs are told. */
+/* Starts a join phase: every member must rejoin. Parked syncs are told.
+ * An Empty group's first join phase is held for the initial rebalance
+ * delay (Kafka's InitialDelayedJoin), so members started together land in
+ * one generation instead of the first forming a group alone and failing
+ * its SyncGroup when the next arrives. */
 static void prepare_rebalance(bc_kgroup_t *kg, group_t *g, int64_t now_ms) {
     for (size_t i = 0; i < g->nmem; i++) {
         member_t *m = g->members[i];
@@ -361,6 +371,13 @@ static void prepare_rebalance(bc_kgroup_t *kg, group_t *g, int64_t now_ms) {
         if (g->state != PREPARING) m->joined = 0;
     }
     if (g->state != PREPARING) {
+        int32_t delay = kg->conf.initial_rebalance_delay_ms;
+        if (g->state == EMPTY && delay > 0) {
+            int32_t rb = max_rebalance_ms(g);
+            g->hold_until_ms = now_ms + delay;
+            g->hold_cap_ms = now_ms + (rb > delay ? rb : delay);
+            if (g->hold_until_ms < kg->due_ms) kg->due_ms = g->hold_until_ms;
+        }
         g->state = PREPARING;
         g->join_deadline_ms = now_ms + max_rebalance_ms(g);
     }
@@ -400,6 +417,7 @@ static const char *select_protocol(const group_t *g) {
 /* Ends the join phase: drops members that did not rejoin, elects the
  * protocol and leader, bumps the generation and answers every join. */
 static void complete_join(bc_kgroup_t *kg, group_t *g, int64_t now_ms) {
+    g->hold_until_ms = 0;
     for (size_t i = g->nmem; i-- > 0;)
         if (!g->members[i]->joined) remove_member(kg, g, i);
     g->generation++;
@@ -451,6 +469,10 @@ static void complete_join(bc_kgroup_t *kg, group_t *g, int64_t now_ms) {
 
 static void maybe_complete_join(bc_kgroup_t *kg, group_t *g, int64_t now_ms) {
     if (g->state != PREPARING) return;
+    if (g->hold_until_ms && g->nmem > 0) {
+        if (now_ms < g->hold_until_ms) return;
+        g->hold_until_ms = 0;
+    }
     int all = 1;
     for (size_t i = 0; i < g->nmem && all; i++)
         all = g->members[i]->joined;
@@ -581,6 +603,10 @@ void bc_kgroup_join(bc_kgroup_t *kg, const bc_kreq_join_group_t *r,
         m->session_ms = r->session_timeout_ms;
         m->rebalance_ms = r->rebalance_timeout_ms;
         m->last_heard_ms = now_ms;
+        if (g->hold_until_ms) { /* still arriving: hold on */
+            int64_t next = now_ms + kg->conf.initial_rebalance_delay_ms;
+            g->hold_until_ms = next < g->hold_cap_ms ? next : g->hold_cap_ms;
+        }
         prepare_rebalance(kg, g, now_ms);
     } else {
         m->session_ms = r->session_timeout_ms;
@@ -747,11 +773,24 @@ void bc_kgroup_cancel(bc_kgroup_t *kg, void *waiter) {
     pthread_mutex_unlock(&kg->lock);
 }
 
+int64_t bc_kgroup_next_due_ms(bc_kgroup_t *kg) {
+    pthread_mutex_lock(&kg->lock);
+    int64_t due = kg->due_ms;
+    pthread_mutex_unlock(&kg->lock);
+    return due;
+}
+
 int bc_kgroup_tick(bc_kgroup_t *kg, int64_t now_ms) {
     int n = 0;
     pthread_mutex_lock(&kg->lock);
-    for (size_t i = 0; i < kg->ngroups; i++)
-        n += expire(kg, kg->groups[i], now_ms);
+    kg->due_ms = INT64_MAX;
+    for (size_t i = 0; i < kg->ngroups; i++) {
+        group_t *g = kg->groups[i];
+        n += expire(kg, g, now_ms);
+        if (g->state == PREPARING && g->hold_until_ms &&
+            g->hold_until_ms < kg->due_ms)
+            kg->due_ms = g->hold_until_ms;
+    }
     pthread_mutex_unlock(&kg->lock);
     return n;
 }

@@ -107,6 +107,11 @@ typedef struct bc_kgroup_conf_s {
     bc_offsets_t *offsets;          /* partition count of __consumer_offsets */
     int32_t min_session_timeout_ms; /* 0 = 6000 */
     int32_t max_session_timeout_ms; /* 0 = 1800000 */
+    /* group.initial.rebalance.delay.ms: an Empty group's first join
+     * phase lasts until no new member has joined for this long, at most
+     * the largest rebalance timeout (Kafka's InitialDelayedJoin, which
+     * extends by a whole delay when members joined during one); 0 = none */
+    int32_t initial_rebalance_delay_ms;
     bc_kgroup_join_fn join_done;
     bc_kgroup_sync_fn sync_done;
     void *opaque;
@@ -181,8 +186,12 @@ int16_t bc_kgroup_check_commit(bc_kgroup_t *kg, const char *group,
 /* Forgets a waiter (its connection closed); no callback for it. */
 void bc_kgroup_cancel(bc_kgroup_t *kg, void *waiter);
 
-/* Expires silent members and overdue join phases. Returns the number of
- * members removed. */
+/* Wall time (ms) at which a held join phase (initial rebalance delay)
+ * is due, for bc_kgroup_tick; INT64_MAX when none is held. */
+int64_t bc_kgroup_next_due_ms(bc_kgroup_t *kg);
+
+/* Expires silent members and overdue join phases (and ends held ones
+ * that are due). Returns the number of members removed. */
 int bc_kgroup_tick(bc_kgroup_t *kg, int64_t now_ms);
 
 /* Snapshot of a group or NULL if unknown; free with bc_kgroup_desc_free. */

@@ -41,6 +41,7 @@ bc_kserver_conf_t bc_kserver_conf_default(void) {
     c.idle_timeout_ms = 600000;
     c.auto_create_topics = 1;
     c.num_partitions = 1;
+    c.initial_rebalance_delay_ms = 100;
     return c;
 }
 
@@ -379,6 +380,11 @@ static void *loop(void *arg) {
             int64_t left = c->park_deadline_ms - srv->mono_ms;
             if (left < timeout) timeout = left < 0 ? 0 : (int)left;
         }
+        int64_t due = bc_kgroup_next_due_ms(srv->kg); /* a held join */
+        if (due != INT64_MAX) {
+            int64_t left = due - bc_clock_wall_ms();
+            if (left < timeout) timeout = left < 0 ? 0 : (int)left;
+        }
         if (atomic_load(&srv->appended)) timeout = 0;
         int n = epoll_wait(srv->efd, evs, 64, timeout);
         srv->mono_ms = bc_clock_mono_ms();
@@ -405,7 +411,7 @@ static void *loop(void *arg) {
             }
         }
         int appended = atomic_exchange(&srv->appended, 0);
-        if (srv->mono_ms - last_tick >= 100) {
+        if (srv->mono_ms - last_tick >= 100 || srv->wall_ms >= due) {
             bc_kgroup_tick(srv->kg, srv->wall_ms);
             last_tick = srv->mono_ms;
         }
@@ -578,6 +584,8 @@ bc_kserver_t *bc_kserver_start(const bc_kserver_conf_t *conf, char *errstr,
     epoll_ctl(srv->efd, EPOLL_CTL_ADD, srv->wfd, &ev);
     bc_kgroup_conf_t kc = {.broker = conf->broker,
                            .offsets = conf->offsets,
+                           .initial_rebalance_delay_ms =
+                               conf->initial_rebalance_delay_ms,
                            .join_done = bc_khandle_join_done,
                            .sync_done = bc_khandle_sync_done,
                            .opaque = srv};

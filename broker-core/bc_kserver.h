@@ -60,9 +60,13 @@ typedef struct bc_kserver_conf_s {
     int auto_create_topics;           /* auto.create.topics.enable, 1 */
     int32_t num_partitions;           /* num.partitions, 1 */
     int fetch_copy;                   /* pread+send instead of sendfile */
-    bc_broker_t *broker;              /* required; outlives the server */
-    bc_offsets_t *offsets;            /* required; outlives the server */
-    bc_kserver_log_fn log_fn;         /* NULL: stderr */
+    /* group.initial.rebalance.delay.ms (bc_kgroup.h), 100: Kafka's
+     * default is 3000 and its shipped server.properties sets 0; 100 ms
+     * lets members started together form one generation */
+    int32_t initial_rebalance_delay_ms;
+    bc_broker_t *broker;      /* required; outlives the server */
+    bc_offsets_t *offsets;    /* required; outlives the server */
+    bc_kserver_log_fn log_fn; /* NULL: stderr */
     void *log_opaque;
 } bc_kserver_conf_t;
 

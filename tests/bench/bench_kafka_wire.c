@@ -3,7 +3,8 @@
  * by librdkafka, beside the in-process figures of the same run.
  *
  * Every figure is the median of BENCH_WIRE_ROUNDS rounds (5) of
- * BENCH_WIRE_MB MiB (128); BENCH_WIRE_ONLY=produce skips the others.
+ * BENCH_WIRE_MB MiB (128); BENCH_WIRE_ONLY=produce skips the others,
+ * BENCH_WIRE_ONLY=rebalance runs only the rebalance (printing each round).
  *
  *   produce   1 KiB records, linger.ms 5, acks=1, one and eight partitions:
  *             MB/s over the wire vs bc_producer in-process (same broker,
@@ -333,6 +334,7 @@ int main(void) {
     /* "produce": no other figures; "wire": the wire produce alone */
     const char *only = getenv("BENCH_WIRE_ONLY");
     int wire_only = only && strcmp(only, "wire") == 0;
+    int rebalance_only = only && strcmp(only, "rebalance") == 0;
     if (rounds < 1) rounds = 1;
     if (rounds > MAX_ROUNDS) rounds = MAX_ROUNDS;
     bc_broker_conf_t bconf = bc_broker_conf_default();
@@ -368,7 +370,7 @@ int main(void) {
     double w1[MAX_ROUNDS], l1[MAX_ROUNDS], a1[MAX_ROUNDS], r1[MAX_ROUNDS];
     double w8[MAX_ROUNDS], l8[MAX_ROUNDS], a8[MAX_ROUNDS], r8[MAX_ROUNDS];
     double cw1[MAX_ROUNDS], cl1[MAX_ROUNDS], cw8[MAX_ROUNDS], cl8[MAX_ROUNDS];
-    for (int i = 0; i < rounds; i++) {
+    for (int i = 0; i < rounds && !rebalance_only; i++) {
         fresh_topic(b, "l1", 1);
         fresh_topic(b, "w1", 1);
         fresh_topic(b, "l8", 8);
@@ -387,6 +389,19 @@ int main(void) {
         a8[i] = wire_only ? 1 : local_produce(b, "l8", n / 4, 1);
         r1[i] = w1[i] / l1[i];
         r8[i] = w8[i] / l8[i];
+    }
+    if (rebalance_only) {
+        double rb[MAX_ROUNDS];
+        bc_broker_create_topic(b, "rb64", 64, NULL, wall_ms(), err,
+                               sizeof(err));
+        for (int i = 0; i < rounds; i++) {
+            rb[i] = rebalance(zaddr, i);
+            printf("round %d: rebalance %.3f s\n", i, rb[i]);
+        }
+        printf("%-50s %8.2f\n", "rebalance 8 members x 64 partitions (s)",
+               median(rb, rounds));
+        only = "rebalance";
+        goto out;
     }
     printf("%d rounds of %ld MiB, medians\n", rounds, mb);
     printf("%-50s %8s %8s %7s %8s\n", "figure", "wire", "in-proc", "ratio",
@@ -428,6 +443,7 @@ int main(void) {
         printf("%-50s %8.2f\n", "rebalance 8 members x 64 partitions (s)",
                median(rb, rounds));
     }
+out:
     bc_kserver_stop(cp);
     bc_kserver_stop(zc);
     bc_offsets_close(off);

@@ -4,7 +4,8 @@
  * leader's SyncGroup releases the followers' parked syncs, a third member
  * sends the others back through a rebalance (heartbeat says so), a
  * silent member is expired after its session timeout, and commits are
- * checked against the generation. */
+ * checked against the generation; an Empty group's first join phase
+ * is held for the initial rebalance delay. */
 #include <criterion/criterion.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -293,4 +294,63 @@ Test(bc_kgroup, reloads_groups_from_consumer_offsets) {
     bc_offsets_close(off);
     bc_broker_close(b);
     nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* group.initial.rebalance.delay.ms: an Empty group's first join phase is
+ * held while members keep arriving, so members started together form one
+ * generation instead of the first one forming a group alone (whose
+ * SyncGroup then fails when the second arrives). */
+Test(bc_kgroup, initial_delay_gathers_members_started_together) {
+    bc_kgroup_conf_t conf = {.join_done = on_join,
+                             .sync_done = on_sync,
+                             .initial_rebalance_delay_ms = 100};
+    bc_kgroup_t *kg = bc_kgroup_new(&conf);
+    slot_t a, b;
+    join(kg, &a, "", 1000);
+    cr_assert_not(a.done, "the first join is held");
+    cr_assert_eq(bc_kgroup_next_due_ms(kg), 1100);
+    bc_kgroup_tick(kg, 1050);
+    cr_assert_not(a.done);
+    join(kg, &b, "", 1080);
+    cr_assert_not(b.done, "a member arriving in the hold extends it");
+    bc_kgroup_tick(kg, 1100);
+    cr_assert_not(a.done || b.done, "100 ms after the last arrival, not 1100");
+    cr_assert_eq(bc_kgroup_next_due_ms(kg), 1180);
+    bc_kgroup_tick(kg, 1180);
+    cr_assert(a.done && b.done, "both answered in one generation");
+    cr_assert_eq(a.res.generation, 1);
+    cr_assert_eq(b.res.generation, 1);
+    cr_assert_eq(a.members + b.members, 2, "the leader sees both");
+    cr_assert_eq(bc_kgroup_next_due_ms(kg), INT64_MAX);
+    /* A member joining the now non-empty group is not held. */
+    char ida[300], idb[300];
+    snprintf(ida, sizeof(ida), "%s", a.member_id);
+    snprintf(idb, sizeof(idb), "%s", b.member_id);
+    slot_t c;
+    join(kg, &c, "", 2000);
+    join(kg, &a, ida, 2010);
+    cr_assert_not(c.done);
+    join(kg, &b, idb, 2020);
+    cr_assert(a.done && b.done && c.done, "no hold outside an Empty group");
+    cr_assert_eq(c.res.generation, 2);
+    bc_kgroup_destroy(kg);
+}
+
+/* Members that keep arriving cannot hold the phase past the rebalance
+ * timeout (30 s here). */
+Test(bc_kgroup, initial_delay_is_capped_by_the_rebalance_timeout) {
+    bc_kgroup_conf_t conf = {.join_done = on_join,
+                             .sync_done = on_sync,
+                             .initial_rebalance_delay_ms = 10000};
+    bc_kgroup_t *kg = bc_kgroup_new(&conf);
+    slot_t s[5];
+    for (int i = 0; i < 5; i++) /* 1000 ... 29000 */
+        join(kg, &s[i], "", 1000 + i * 7000);
+    bc_kgroup_tick(kg, 30999);
+    cr_assert_not(s[0].done);
+    bc_kgroup_tick(kg, 31000);
+    for (int i = 0; i < 5; i++)
+        cr_assert(s[i].done, "member %d answered at the cap", i);
+    cr_assert_eq(s[4].res.generation, 1);
+    bc_kgroup_destroy(kg);
 }
