@@ -10,6 +10,15 @@ Starts its own brokers on free ports, runs every check and prints one
 closing line "N passed, N failed"; the exit code is non-zero on failure.
 Waits are bounded polls on events (a rebalance, a commit), never sleeps
 standing in for an event.
+
+Every child process (brokers, a consumer) dies with this script, even
+when it is SIGKILLed: each is started with PR_SET_PDEATHSIG = SIGKILL,
+and only from the main thread (the signal follows the thread that forked,
+so a child started from a short-lived thread would die with that thread).
+
+    kafka_wire_clients.py WARREN_BIN WORK_DIR hold
+
+starts one broker, prints its pid and waits (to check that).
 """
 import ctypes
 import os
@@ -30,6 +39,23 @@ from kafka.consumer.fetcher import NoOffsetForPartitionError
 
 WARREN, WORK = sys.argv[1], sys.argv[2]
 passed = failed = 0
+MAIN_PID = os.getpid()
+_prctl = ctypes.CDLL(None, use_errno=True).prctl
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_us():
+    """preexec_fn: the child gets SIGKILL when this script dies (also
+    when it died between fork and here)."""
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != MAIN_PID:
+        os._exit(1)
+
+
+def spawn(*args, **kw):
+    """subprocess.Popen of a child that dies with this script."""
+    assert threading.current_thread() is threading.main_thread()
+    return subprocess.Popen(*args, preexec_fn=die_with_us, **kw)
 
 
 def check(name, cond, detail=""):
@@ -63,7 +89,7 @@ class Broker:
     def __init__(self, data_dir, port, *extra):
         self.port = port
         self.log = open(os.path.join(WORK, "broker-%d.log" % port), "ab")
-        self.proc = subprocess.Popen(
+        self.proc = spawn(
             [WARREN, "broker", "serve", "--data-dir", data_dir, "--listen",
              "127.0.0.1:%d" % port] + list(extra),
             stdout=subprocess.PIPE, stderr=self.log)
@@ -142,8 +168,8 @@ def test_rebalance(b):
 
     check("two members split six partitions",
           until("A and B assigned", lambda: covered(["A", "B"])))
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD_CONSUMER, b.addr], stdout=subprocess.PIPE)
+    child = spawn([sys.executable, "-c", CHILD_CONSUMER, b.addr],
+                  stdout=subprocess.PIPE)
     child_parts = []
 
     def read_child():
@@ -438,8 +464,7 @@ class DropProxy:
                 break
             if f[:4] in drop:
                 if self.on_drop:  # before the client can reconnect
-                    with self.lock:
-                        self.on_drop()
+                    self.on_drop()
                 self.dropped.set()
                 break
             try:
@@ -524,12 +549,17 @@ def test_idempotent_restart(data_dir):
     port = free_port()
     state = {}
     adv = []
+    asked, restarted = threading.Event(), threading.Event()
 
     def restart():
         state["b"].stop(signal.SIGKILL)
         state["b"] = Broker(data_dir, port, *adv)
         state["kills"] += 1
-    proxy = DropProxy(port, 20, on_drop=restart)
+
+    def on_drop():  # on a proxy thread: the main thread restarts
+        asked.set()
+        restarted.wait(60)
+    proxy = DropProxy(port, 20, on_drop=on_drop)
     adv += ["--advertised", "127.0.0.1:%d" % proxy.port]
     state["b"], state["kills"] = Broker(data_dir, port, *adv), 0
     acked, errors = [], []
@@ -554,9 +584,11 @@ def test_idempotent_restart(data_dir):
             except BufferError:
                 p.poll(0.005)
         p.poll(0 if i < n else 0.01)
+        if asked.is_set() and not restarted.is_set():
+            restart()
+            restarted.set()
         if state["kills"] == 1 and len(acked) >= n // 2:
-            with proxy.lock:
-                restart()
+            restart()
     p.flush(120)
     b = state["b"]
     check("idempotent restart: a stored batch's answer was lost at a kill",
@@ -929,6 +961,11 @@ def main():
             globals()["test_" + t](os.path.join(WORK, d))
 
 
+if sys.argv[3:] == ["hold"]:
+    hb = Broker(os.path.join(WORK, "hold"), free_port())
+    print(hb.proc.pid, flush=True)
+    while True:
+        time.sleep(60)
 try:
     main()
 except Exception as e:  # a crash in a check is a failure, with its cause
