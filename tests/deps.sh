@@ -9,7 +9,9 @@
 #                            curl, wrk, Chromium, kcat and the Python Kafka
 #                            clients, clang with its runtime (fuzzing),
 #                            faketime, openssl (test certificates),
-#                            groff (the man page test),
+#                            groff (the man page test), prometheus
+#                            (promtool: the /metrics lint and the sample
+#                            alert rules' checks and unit tests),
 #                            clang-format and shellcheck (make
 #                            format-check, make shellcheck),
 #                            Node.js with npm, and from npm
@@ -36,7 +38,7 @@ BUILD_PKGS="build-essential pkg-config libcjson-dev libmicrohttpd-dev \
 libcurl4-openssl-dev librdkafka-dev libinih-dev libssl-dev python3 adduser"
 TEST_PKGS="libcriterion-dev curl wrk chromium kcat python3-kafka \
 python3-confluent-kafka clang libclang-rt-14-dev faketime openssl groff-base \
-clang-format shellcheck"
+clang-format shellcheck prometheus"
 PKGS=$BUILD_PKGS
 [ "$mode" = build ] || PKGS="$PKGS $TEST_PKGS"
 if [ -n "$list" ]; then

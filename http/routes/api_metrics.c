@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* api_metrics: see api_metrics.h. One growable buffer per family, filled in
- * a single pass over the groups, then joined: the exposition format wants
- * each family's samples together, and one pass keeps the scrape linear.
+/* api_metrics: see api_metrics.h. The frame of a scrape: the table of
+ * families, one growable buffer per family filled in a single pass over
+ * the groups (api_metrics_lag.c) and Warren's own state
+ * (api_metrics_self.c), then streamed in table order: the exposition
+ * format wants each family's samples together, and one pass keeps the
+ * scrape linear.
  */
 #include "http/routes/api_metrics.h"
 
@@ -13,38 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/routes/api_metrics_int.h"
 #include "http/server/api_json.h"
 #include "monitor/base/mon_mem.h"
-#include "monitor/base/mon_version.h"
 
-typedef struct sbuf_s {
-    char *p;
-    size_t len;
-    size_t cap;
-} sbuf_t;
-
-static void sb_reserve(sbuf_t *b, size_t more) {
-    if (b->len + more + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (b->len + more + 1 > cap)
-            cap *= 2;
-        b->p = mon_realloc(b->p, cap);
-        b->cap = cap;
-    }
-}
-
-static void sb_put(sbuf_t *b, const char *s, size_t n) {
-    sb_reserve(b, n);
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_str(sbuf_t *b, const char *s) {
-    sb_put(b, s, strlen(s));
-}
-
-static void sb_i64(sbuf_t *b, int64_t v) {
+void api_sb_i64(api_sbuf_t *b, int64_t v) {
     char tmp[24];
     char *e = tmp + sizeof(tmp), *p = e;
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
@@ -53,100 +29,196 @@ static void sb_i64(sbuf_t *b, int64_t v) {
         u /= 10;
     } while (u);
     if (v < 0) *--p = '-';
-    sb_put(b, p, (size_t)(e - p));
+    api_sb_put(b, p, (size_t)(e - p));
 }
 
-static void sb_f64(sbuf_t *b, double v) {
+void api_sb_f64(api_sbuf_t *b, double v) {
     char tmp[64];
     int n = api_json_format_float(v, tmp, sizeof(tmp));
     if (strcmp(tmp, "null") == 0)
-        sb_str(b, "NaN");
+        api_sb_str(b, "NaN");
     else
-        sb_put(b, tmp, (size_t)n);
+        api_sb_put(b, tmp, (size_t)n);
 }
 
-/* Appends a label value escaped for the exposition format. */
-static void sb_label(sbuf_t *b, const char *name, const char *value,
-                     int first) {
+void api_sb_label(api_sbuf_t *b, const char *name, const char *value,
+                  int first) {
     const char *p = value;
-    if (!first) sb_put(b, ",", 1);
-    sb_str(b, name);
-    sb_put(b, "=\"", 2);
+    if (!first) api_sb_put(b, ",", 1);
+    api_sb_str(b, name);
+    api_sb_put(b, "=\"", 2);
     while (*p) {
         size_t run = strcspn(p, "\\\"\n");
-        sb_put(b, p, run);
+        api_sb_put(b, p, run);
         p += run;
         if (!*p) break;
         if (*p == '\n')
-            sb_put(b, "\\n", 2);
+            api_sb_put(b, "\\n", 2);
         else if (*p == '\\')
-            sb_put(b, "\\\\", 2);
+            api_sb_put(b, "\\\\", 2);
         else
-            sb_put(b, "\\\"", 2);
+            api_sb_put(b, "\\\"", 2);
         p++;
     }
-    sb_put(b, "\"", 1);
+    api_sb_put(b, "\"", 1);
 }
 
-enum family_e {
-    F_STATUS = 0,
-    F_LAG_TOTAL,
-    F_PART_LAG,
-    F_CUR_OFFSET,
-    F_PART_STATUS,
-    F_TOPIC_OFFSET,
-    F_KLE_LAG,
-    F_KLE_LAG_SECONDS,
-    F_KLE_MAX_LAG,
-    F_KLE_MAX_LAG_SECONDS,
-    F_KLE_SUM_LAG,
-    F_BUILD_INFO,
-    F__COUNT
+#define G "gauge"
+#define C "counter"
+const api_mfam_t api_metrics_families[AM__COUNT] = {
+    [AM_BUILD_INFO] = {"warren_build_info",
+                       "Warren's version (always 1), as warren --version", G,
+                       API_MSET_ALWAYS},
+    [AM_EVALUATIONS] = {"warren_evaluations_total",
+                        "Group evaluations made by the evaluation loop", C,
+                        API_MSET_ALWAYS},
+    [AM_EVAL_PASSES] = {"warren_evaluation_passes_total",
+                        "Passes of the evaluation loop over every group", C,
+                        API_MSET_ALWAYS},
+    [AM_EVAL_PASS_SECONDS] = {"warren_evaluation_pass_duration_seconds",
+                              "How long the last evaluation pass took", G,
+                              API_MSET_ALWAYS},
+    [AM_CLUSTER_UP] = {"warren_cluster_up",
+                       "1 when the cluster's source sees the cluster, else 0",
+                       G, API_MSET_ALWAYS},
+    [AM_CLUSTER_STALE] = {"warren_cluster_stale",
+                          "1 when the cluster's data is older than it should "
+                          "be (evaluations are not trusted), else 0",
+                          G, API_MSET_ALWAYS},
+    [AM_CLUSTER_REFRESH_AGE] = {"warren_cluster_last_refresh_age_seconds",
+                                "Seconds since the last good refresh of the "
+                                "cluster (absent: none yet)",
+                                G, API_MSET_ALWAYS},
+    [AM_CLUSTER_REFRESH_SECONDS] = {"warren_cluster_refresh_duration_seconds",
+                                    "How long the last refresh of the "
+                                    "cluster took",
+                                    G, API_MSET_ALWAYS},
+    [AM_CLUSTER_REFRESHES] = {"warren_cluster_refreshes_total",
+                              "Refreshes of the cluster since start", C,
+                              API_MSET_ALWAYS},
+    [AM_CLUSTER_REFRESH_ERRORS] = {"warren_cluster_refresh_errors_total",
+                                   "Refreshes of the cluster that failed "
+                                   "since start",
+                                   C, API_MSET_ALWAYS},
+    [AM_NOTIFIER_QUEUE] = {"warren_notifier_queue_depth",
+                           "Deliveries of a notifier not finished yet "
+                           "(queued, in flight or waiting to retry)",
+                           G, API_MSET_ALWAYS},
+    [AM_NOTIFIER_IN_FLIGHT] = {"warren_notifier_in_flight",
+                               "Requests of a notifier on the wire now", G,
+                               API_MSET_ALWAYS},
+    [AM_NOTIFIER_INCIDENTS] = {"warren_notifier_open_incidents",
+                               "Incidents of a notifier open now", G,
+                               API_MSET_ALWAYS},
+    [AM_NOTIFIER_DELIVERIES] = {"warren_notifier_deliveries_total",
+                                "Finished deliveries of a notifier by outcome "
+                                "(delivered, failed, merged, dropped)",
+                                C, API_MSET_ALWAYS},
+    [AM_NOTIFIER_RETRIES] = {"warren_notifier_retries_total",
+                             "Delivery attempts of a notifier that will be "
+                             "retried",
+                             C, API_MSET_ALWAYS},
+    [AM_HTTP_REQUESTS] = {"warren_http_requests_total",
+                          "HTTP requests answered, by route and status code", C,
+                          API_MSET_ALWAYS},
+    [AM_GROUP_STATUS] = {"warren_group_status",
+                         "Consumer group status (1 OK, 2 WARN, 3 ERR)", G,
+                         API_MSET_ALWAYS},
+    [AM_PART_STATUS] = {"warren_partition_status",
+                        "Partition status (1 OK, 2 WARN, 4 STOP, 5 STALL, "
+                        "6 REWIND)",
+                        G, API_MSET_ALWAYS},
+    [AM_KLE_LATEST] = {"kafka_partition_latest_offset",
+                       "Latest offset of a partition", G, API_MSET_ALWAYS},
+    [AM_KLE_EARLIEST] = {"kafka_partition_earliest_offset",
+                         "Earliest offset of a partition (where known)", G,
+                         API_MSET_ALWAYS},
+    [AM_KLE_MAX_LAG] = {"kafka_consumergroup_group_max_lag",
+                        "Max group offset lag", G, API_MSET_ALWAYS},
+    [AM_KLE_MAX_LAG_SECONDS] = {"kafka_consumergroup_group_max_lag_seconds",
+                                "Max group time lag (where known)", G,
+                                API_MSET_ALWAYS},
+    [AM_KLE_OFFSET] = {"kafka_consumergroup_group_offset",
+                       "Last group consumed offset of a partition", G,
+                       API_MSET_ALWAYS},
+    [AM_KLE_LAG] = {"kafka_consumergroup_group_lag",
+                    "Group offset lag of a partition", G, API_MSET_ALWAYS},
+    [AM_KLE_LAG_SECONDS] = {"kafka_consumergroup_group_lag_seconds",
+                            "Group time lag of a partition (where known)", G,
+                            API_MSET_ALWAYS},
+    [AM_KLE_SUM_LAG] = {"kafka_consumergroup_group_sum_lag",
+                        "Sum of group offset lag", G, API_MSET_ALWAYS},
+    [AM_KLE_TOPIC_SUM_LAG] = {"kafka_consumergroup_group_topic_sum_lag",
+                              "Sum of group offset lag across topic "
+                              "partitions",
+                              G, API_MSET_ALWAYS},
+    [AM_KLE_POLL_TIME] = {"kafka_consumergroup_poll_time_ms",
+                          "Group time poll time (the last refresh of the "
+                          "cluster, ms)",
+                          G, API_MSET_ALWAYS},
+    [AM_BURROW_STATUS] = {"burrow_kafka_consumer_status",
+                          "Consumer group status (0 NOTFOUND, 1 OK, 2 WARN, "
+                          "3 ERR)",
+                          G, API_MSET_BURROW},
+    [AM_BURROW_LAG_TOTAL] = {"burrow_kafka_consumer_lag_total",
+                             "Sum of the current lag of a group", G,
+                             API_MSET_BURROW},
+    [AM_BURROW_PART_LAG] = {"burrow_kafka_consumer_partition_lag",
+                            "Current lag of a group on one partition", G,
+                            API_MSET_BURROW},
+    [AM_BURROW_CUR_OFFSET] = {"burrow_kafka_consumer_current_offset",
+                              "Last committed offset of a partition whose "
+                              "window is full",
+                              G, API_MSET_BURROW},
+    [AM_BURROW_PART_STATUS] = {"burrow_kafka_topic_partition_status",
+                               "Partition status (1 OK, 2 WARN, 4 STOP, "
+                               "5 STALL, 6 REWIND), full windows only",
+                               G, API_MSET_BURROW},
+    [AM_BURROW_TOPIC_OFFSET] = {"burrow_kafka_topic_partition_offset",
+                                "Head (log end) offset of a topic partition", G,
+                                API_MSET_BURROW},
+    [AM_KMIN_PART_LAG] = {"kminion_kafka_consumer_group_topic_partition_lag",
+                          "The number of messages a consumer group is lagging "
+                          "behind the latest offset of a partition",
+                          G, API_MSET_KMINION},
+    [AM_KMIN_TOPIC_LAG] = {"kminion_kafka_consumer_group_topic_lag",
+                           "The number of messages a consumer group is "
+                           "lagging behind across all partitions in a topic",
+                           G, API_MSET_KMINION},
+    [AM_KMIN_OFFSET_SUM] = {"kminion_kafka_consumer_group_topic_offset_sum",
+                            "The sum of all committed group offsets across "
+                            "all partitions in a topic",
+                            G, API_MSET_KMINION},
+    [AM_KMIN_HWM] = {"kminion_kafka_topic_partition_high_water_mark",
+                     "Partition High Water Mark", G, API_MSET_KMINION},
+    [AM_KMIN_HWM_SUM] = {"kminion_kafka_topic_high_water_mark_sum",
+                         "Sum of all the topic's partition high water marks", G,
+                         API_MSET_KMINION},
+    [AM_KMIN_LWM] = {"kminion_kafka_topic_partition_low_water_mark",
+                     "Partition Low Water Mark (where known)", G,
+                     API_MSET_KMINION},
 };
+#undef G
+#undef C
 
 /* A rendered exposition: per family a header and a body, streamed in
  * order. Buffers are reused by the next scrape (see api_metrics_t). */
 struct api_metrics_text_s {
-    sbuf_t head[F__COUNT];
-    sbuf_t body[F__COUNT];
+    api_sbuf_t head[AM__COUNT];
+    api_sbuf_t body[AM__COUNT];
     size_t total;
 };
 
 struct api_metrics_s {
     mon_query_t *q;
-    pthread_mutex_t pool_lock; /* guards pool */
-    api_metrics_text_t *pool;  /* one spare text, buffers kept */
-};
-
-static const struct {
-    const char *name;
-    const char *help;
-} families[F__COUNT] = {
-    {"burrow_kafka_consumer_status",
-     "Consumer group status (0 NOTFOUND, 1 OK, 2 WARN, 3 ERR)"},
-    {"burrow_kafka_consumer_lag_total", "Sum of the current lag of a group"},
-    {"burrow_kafka_consumer_partition_lag",
-     "Current lag of a group on one partition"},
-    {"burrow_kafka_consumer_current_offset",
-     "Last committed offset of a partition whose window is full"},
-    {"burrow_kafka_topic_partition_status",
-     "Partition status (1 OK, 2 WARN, 4 STOP, 5 STALL, 6 REWIND), full "
-     "windows only"},
-    {"burrow_kafka_topic_partition_offset",
-     "Head (log end) offset of a topic partition"},
-    {"kafka_consumergroup_group_lag", "Group offset lag of a partition"},
-    {"kafka_consumergroup_group_lag_seconds",
-     "Group time lag of a partition in seconds (estimated)"},
-    {"kafka_consumergroup_group_max_lag", "Max group offset lag"},
-    {"kafka_consumergroup_group_max_lag_seconds",
-     "Max group time lag in seconds (estimated)"},
-    {"kafka_consumergroup_group_sum_lag", "Sum of group offset lag"},
-    {"warren_build_info", "Warren's version (always 1), as warren --version"},
+    mon_config_metrics_t defaults; /* without a configuration */
+    pthread_mutex_t pool_lock;     /* guards pool */
+    api_metrics_text_t *pool;      /* one spare text, buffers kept */
 };
 
 static void text_free(api_metrics_text_t *t) {
     if (!t) return;
-    for (int f = 0; f < F__COUNT; f++) {
+    for (int f = 0; f < AM__COUNT; f++) {
         free(t->head[f].p);
         free(t->body[f].p);
     }
@@ -156,6 +228,7 @@ static void text_free(api_metrics_text_t *t) {
 api_metrics_t *api_metrics_new(mon_query_t *q) {
     api_metrics_t *m = mon_calloc(1, sizeof(*m));
     m->q = q;
+    m->defaults.partitions = MON_CONFIG_METRIC_PARTS_ALL;
     pthread_mutex_init(&m->pool_lock, NULL);
     return m;
 }
@@ -182,13 +255,11 @@ size_t api_metrics_text_len(const api_metrics_text_t *t) {
     return t->total;
 }
 
-/* Copies up to n bytes from offset off into buf; returns the count (0 at
- * the end). */
-static size_t api_metrics_text_read(const api_metrics_text_t *t, size_t off,
-                                    char *buf, size_t n) {
+size_t api_metrics_text_read(const api_metrics_text_t *t, size_t off, char *buf,
+                             size_t n) {
     size_t done = 0;
-    for (int f = 0; f < F__COUNT && done < n; f++) {
-        const sbuf_t *seg[2] = {&t->head[f], &t->body[f]};
+    for (int f = 0; f < AM__COUNT && done < n; f++) {
+        const api_sbuf_t *seg[2] = {&t->head[f], &t->body[f]};
         for (int k = 0; k < 2 && done < n; k++) {
             size_t l = seg[k]->len, c;
             if (off >= l) {
@@ -204,173 +275,73 @@ static size_t api_metrics_text_read(const api_metrics_text_t *t, size_t off,
     return done;
 }
 
-/* One sample line: NAME{LABELS} VALUE\n, labels prebuilt. */
-static void line_i64(sbuf_t *b, int fam, const sbuf_t *labels, int64_t v) {
-    sb_str(b, families[fam].name);
-    sb_put(b, "{", 1);
-    sb_put(b, labels->p, labels->len);
-    sb_put(b, "} ", 2);
-    sb_i64(b, v);
-    sb_put(b, "\n", 1);
-}
-
-static void line_f64(sbuf_t *b, int fam, const sbuf_t *labels, double v) {
-    sb_str(b, families[fam].name);
-    sb_put(b, "{", 1);
-    sb_put(b, labels->p, labels->len);
-    sb_put(b, "} ", 2);
-    sb_f64(b, v);
-    sb_put(b, "\n", 1);
-}
-
-/* Label sets reused across the families of one group (buffers kept). */
-typedef struct labels_s {
-    sbuf_t group;     /* cluster=..,consumer_group=.. */
-    sbuf_t part;      /* group + topic, partition */
-    sbuf_t kle_group; /* cluster_name=..,group=.. */
-    sbuf_t kle_part;  /* kle_group + topic .. client_id */
-} labels_t;
-
-static void render_group(sbuf_t *f, labels_t *l, const char *cluster,
-                         const char *group, const mon_group_eval_t *ev) {
-    double max_tl = 0;
-    int64_t maxlag = 0;
-    size_t gl, kgl;
-
-    l->group.len = 0;
-    sb_label(&l->group, "cluster", cluster, 1);
-    sb_label(&l->group, "consumer_group", group, 0);
-    l->kle_group.len = 0;
-    sb_label(&l->kle_group, "cluster_name", cluster, 1);
-    sb_label(&l->kle_group, "group", group, 0);
-    gl = l->group.len;
-    kgl = l->kle_group.len;
-
-    line_i64(&f[F_STATUS], F_STATUS, &l->group, ev->status);
-    line_i64(&f[F_LAG_TOTAL], F_LAG_TOTAL, &l->group, ev->rollup.totallag);
-    for (size_t i = 0; i < ev->count; i++) {
-        const mon_part_eval_t *pe = &ev->parts[i];
-        const ev_result_t *r = &pe->result;
-        char part[16];
-        snprintf(part, sizeof(part), "%d", (int)pe->partition);
-        l->part.len = 0;
-        sb_put(&l->part, l->group.p, gl);
-        sb_label(&l->part, "topic", pe->topic, 0);
-        sb_label(&l->part, "partition", part, 0);
-        l->kle_part.len = 0;
-        sb_put(&l->kle_part, l->kle_group.p, kgl);
-        sb_label(&l->kle_part, "topic", pe->topic, 0);
-        sb_label(&l->kle_part, "partition", part, 0);
-        sb_label(&l->kle_part, "member_host", pe->owner, 0);
-        sb_label(&l->kle_part, "consumer_id", "", 0);
-        sb_label(&l->kle_part, "client_id", pe->client_id, 0);
-
-        line_i64(&f[F_PART_LAG], F_PART_LAG, &l->part, r->current_lag);
-        if (r->complete >= 1.0 && pe->entry_count > 0) {
-            line_i64(&f[F_CUR_OFFSET], F_CUR_OFFSET, &l->part, pe->last.offset);
-            line_i64(&f[F_PART_STATUS], F_PART_STATUS, &l->part, r->status);
-        }
-        line_i64(&f[F_KLE_LAG], F_KLE_LAG, &l->kle_part, r->current_lag);
-        if (r->time_lag_known) {
-            line_f64(&f[F_KLE_LAG_SECONDS], F_KLE_LAG_SECONDS, &l->kle_part,
-                     r->time_lag_s);
-            if (r->time_lag_s > max_tl) max_tl = r->time_lag_s;
-        }
-        if (r->current_lag > maxlag) maxlag = r->current_lag;
+static void line_start(api_sbuf_t *b, int f, const api_sbuf_t *labels) {
+    api_sb_str(b, api_metrics_families[f].name);
+    if (labels && labels->len) {
+        api_sb_put(b, "{", 1);
+        api_sb_put(b, labels->p, labels->len);
+        api_sb_put(b, "} ", 2);
+    } else {
+        api_sb_put(b, " ", 1);
     }
-    line_i64(&f[F_KLE_MAX_LAG], F_KLE_MAX_LAG, &l->kle_group, maxlag);
-    line_f64(&f[F_KLE_MAX_LAG_SECONDS], F_KLE_MAX_LAG_SECONDS, &l->kle_group,
-             max_tl);
-    line_i64(&f[F_KLE_SUM_LAG], F_KLE_SUM_LAG, &l->kle_group,
-             ev->rollup.totallag);
 }
 
-static void render_topics(api_metrics_t *m, sbuf_t *b, const char *cluster) {
-    mon_store_names_t topics = {0};
-    if (mon_query_topics(m->q, cluster, &topics) != 0) return;
-    for (size_t t = 0; t < topics.count; t++) {
-        int64_t *offs = NULL;
-        size_t n = 0;
-        if (mon_query_topic_offsets(m->q, cluster, topics.names[t], &offs,
-                                    &n) != 0)
-            continue;
-        for (size_t p = 0; p < n; p++) {
-            char part[24];
-            sbuf_t lb = {0};
-            if (offs[p] < 0) continue;
-            snprintf(part, sizeof(part), "%zu", p);
-            sb_label(&lb, "cluster", cluster, 1);
-            sb_label(&lb, "topic", topics.names[t], 0);
-            sb_label(&lb, "partition", part, 0);
-            line_i64(b, F_TOPIC_OFFSET, &lb, offs[p]);
-            free(lb.p);
-        }
-        free(offs);
-    }
-    mon_store_names_free(&topics);
+void api_metrics_line_i64(api_mrender_t *r, int f, const api_sbuf_t *labels,
+                          int64_t v) {
+    api_sbuf_t *b = &r->fam[f];
+    line_start(b, f, labels);
+    api_sb_i64(b, v);
+    api_sb_put(b, "\n", 1);
 }
 
-api_metrics_text_t *api_metrics_render(api_metrics_t *m, int64_t wall_ms) {
+void api_metrics_line_f64(api_mrender_t *r, int f, const api_sbuf_t *labels,
+                          double v) {
+    api_sbuf_t *b = &r->fam[f];
+    line_start(b, f, labels);
+    api_sb_f64(b, v);
+    api_sb_put(b, "\n", 1);
+}
+
+api_metrics_text_t *api_metrics_render(api_metrics_t *m, api_server_t *srv,
+                                       int64_t wall_ms) {
     api_metrics_text_t *t;
-    sbuf_t *fam;
-    mon_store_names_t clusters = {0};
-    mon_group_eval_t ev;
-    labels_t lab;
+    const mon_config_t *cfg = mon_query_config(m->q);
+    api_mrender_t r = {.q = m->q,
+                       .opt = cfg ? mon_config_metrics(cfg) : &m->defaults,
+                       .srv = srv,
+                       .wall_ms = wall_ms};
 
     pthread_mutex_lock(&m->pool_lock);
     t = m->pool;
     m->pool = NULL;
     pthread_mutex_unlock(&m->pool_lock);
     if (!t) t = mon_calloc(1, sizeof(*t));
-    fam = t->body;
-    for (int f = 0; f < F__COUNT; f++) {
+    for (int f = 0; f < AM__COUNT; f++) {
         t->head[f].len = 0;
         t->body[f].len = 0;
     }
-    memset(&lab, 0, sizeof(lab));
-    memset(&ev, 0, sizeof(ev));
-    mon_query_clusters(m->q, &clusters);
-    for (size_t c = 0; c < clusters.count; c++) {
-        const char *cluster = clusters.names[c];
-        int64_t now = mon_query_now(m->q, cluster, wall_ms);
-        mon_store_names_t groups = {0};
-        if (mon_query_groups(m->q, cluster, now, &groups) == 0) {
-            for (size_t g = 0; g < groups.count; g++) {
-                if (mon_query_group_eval(m->q, cluster, groups.names[g], now,
-                                         &ev) != 0 ||
-                    ev.status == EV_NOTFOUND)
-                    continue;
-                render_group(fam, &lab, cluster, groups.names[g], &ev);
-            }
-        }
-        mon_store_names_free(&groups);
-        render_topics(m, &fam[F_TOPIC_OFFSET], cluster);
-    }
-    mon_group_eval_free(&ev);
-    mon_store_names_free(&clusters);
-    {
-        sbuf_t lb = {0};
-        sb_label(&lb, "version", mon_version(), 1);
-        line_i64(&fam[F_BUILD_INFO], F_BUILD_INFO, &lb, 1);
-        free(lb.p);
-    }
-    free(lab.group.p);
-    free(lab.part.p);
-    free(lab.kle_group.p);
-    free(lab.kle_part.p);
+    r.fam = t->body;
+    api_metrics_render_self(&r);
+    api_metrics_render_lag(&r);
 
     t->total = 0;
-    for (int f = 0; f < F__COUNT; f++) {
-        sbuf_t *h = &t->head[f];
-        const char *name = families[f].name;
-        sb_str(h, "# HELP ");
-        sb_str(h, name);
-        sb_put(h, " ", 1);
-        sb_str(h, families[f].help);
-        sb_str(h, "\n# TYPE ");
-        sb_str(h, name);
-        sb_str(h, " gauge\n");
-        t->total += h->len + fam[f].len;
+    for (int f = 0; f < AM__COUNT; f++) {
+        api_sbuf_t *h = &t->head[f];
+        const api_mfam_t *fam = &api_metrics_families[f];
+        if (!api_metrics_shown(&r, f)) {
+            t->body[f].len = 0;
+            continue;
+        }
+        api_sb_str(h, "# HELP ");
+        api_sb_str(h, fam->name);
+        api_sb_put(h, " ", 1);
+        api_sb_str(h, fam->help);
+        api_sb_str(h, "\n# TYPE ");
+        api_sb_str(h, fam->name);
+        api_sb_put(h, " ", 1);
+        api_sb_str(h, fam->type);
+        api_sb_put(h, "\n", 1);
+        t->total += h->len + t->body[f].len;
     }
     return t;
 }
@@ -398,7 +369,7 @@ static void h_metrics(api_req_t *req, void *opaque) {
     stream_t *s = mon_malloc(sizeof(*s));
     struct MHD_Response *resp;
     s->m = opaque;
-    s->t = api_metrics_render(opaque, req->now_ms);
+    s->t = api_metrics_render(opaque, req->server, req->now_ms);
     resp = MHD_create_response_from_callback(s->t->total, 64 * 1024,
                                              stream_read, s, stream_free);
     if (!resp) {

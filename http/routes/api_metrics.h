@@ -2,18 +2,30 @@
 /* api_metrics: GET /metrics in the Prometheus text exposition format
  * (version 0.0.4), computed at scrape time through mon_query.
  *
- * Burrow's families (http/routes/README.md): burrow_kafka_consumer_status and
- * _lag_total per group, _partition_lag per partition, _current_offset and
- * burrow_kafka_topic_partition_status only for partitions whose window is
- * full (complete == 1), burrow_kafka_topic_partition_offset per topic
- * partition head. kafka-lag-exporter's families: kafka_consumergroup_
- * group_lag and _group_lag_seconds per partition (labels cluster_name,
- * group, topic, partition, member_host, consumer_id, client_id; seconds
- * only where the time lag is known), _group_max_lag, _group_max_lag_seconds
- * and _group_sum_lag per group. NOTFOUND (expired) groups are skipped.
- * warren_build_info{version="..."} 1 says which build answers.
- * Each family is written contiguously with its HELP and TYPE lines; label
- * values are escaped (\\, \", \n).
+ * Families (every name, label and type: http/routes/README.md):
+ * - kafka-lag-exporter's whole set, with its names, labels and types
+ *   (all gauges): kafka_consumergroup_group_lag, _group_lag_seconds and
+ *   _group_offset per partition (labels cluster_name, group, topic,
+ *   partition, member_host, consumer_id, client_id), _group_max_lag,
+ *   _group_max_lag_seconds and _group_sum_lag per group,
+ *   _group_topic_sum_lag per group and topic, kafka_partition_latest_offset
+ *   and kafka_partition_earliest_offset per topic partition,
+ *   kafka_consumergroup_poll_time_ms per cluster. A time lag or an
+ *   earliest offset that is not known is an absent series, never 0.
+ * - Warren's own: warren_build_info, the evaluation loop's counters, per
+ *   cluster warren_cluster_up, _stale, _last_refresh_age_seconds,
+ *   _refresh_duration_seconds, _refreshes_total, _refresh_errors_total;
+ *   per notifier its queue depth, requests in flight, open incidents,
+ *   deliveries by outcome and retries; HTTP requests by route and code;
+ *   warren_group_status per group, warren_partition_status per partition.
+ * - Burrow's families ([metrics] burrow = true) and KMinion's group and
+ *   topic lag families ([metrics] kminion = true), off by default.
+ * Cardinality ([metrics]): partitions = all | non-ok | none chooses which
+ * partitions get per-partition series (none: group, topic and cluster
+ * series only); group and topic allow/deny regexes leave groups and
+ * topics out (a group's series then sum only the topics kept). NOTFOUND
+ * (expired) groups are skipped. Each family is written contiguously with
+ * its HELP and TYPE lines; label values are escaped (\\, \", \n).
  *
  * Built on the assumption that a scrape is rare next to commits: it reads
  * group by group (each query takes one read lock of the store, never all
@@ -34,8 +46,9 @@
 
 typedef struct api_metrics_s api_metrics_t;
 
-/* New metrics renderer reading through q (borrowed; must outlive it).
- * Never NULL. */
+/* New metrics renderer reading through q (borrowed; must outlive it);
+ * its [metrics] settings are the query's configuration's (every default
+ * without one). Never NULL. */
 api_metrics_t *api_metrics_new(mon_query_t *q);
 
 /* Frees it; NULL is fine. */
@@ -48,12 +61,19 @@ int api_metrics_register(api_metrics_t *m, api_server_t *srv, char *errstr,
 /* A rendered exposition (per-family buffers, streamed in order). */
 typedef struct api_metrics_text_s api_metrics_text_t;
 
-/* Renders the whole exposition at wall_ms. Never NULL; hand it back with
+/* Renders the whole exposition at wall_ms, with the request counters of
+ * srv (NULL: none). Never NULL; hand it back with
  * api_metrics_text_release. Any thread; takes pool_lock briefly. */
-api_metrics_text_t *api_metrics_render(api_metrics_t *m, int64_t wall_ms);
+api_metrics_text_t *api_metrics_render(api_metrics_t *m, api_server_t *srv,
+                                       int64_t wall_ms);
 
 /* Its length in bytes. */
 size_t api_metrics_text_len(const api_metrics_text_t *t);
+
+/* Copies up to n bytes of t from offset off into buf; returns the count
+ * (0 at the end). */
+size_t api_metrics_text_read(const api_metrics_text_t *t, size_t off, char *buf,
+                             size_t n);
 
 /* Gives t back to m: kept as the spare for the next scrape when there is
  * none, else freed. NULL is fine. */

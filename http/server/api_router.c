@@ -177,6 +177,17 @@ static int method_is(const char *m, const char *want) {
     return strcmp(m, want) == 0;
 }
 
+size_t api_router_count(const api_router_t *rt) {
+    return rt->count;
+}
+
+const char *api_router_pattern(const api_router_t *rt, size_t i,
+                               const char **method) {
+    if (i >= rt->count) return NULL;
+    if (method) *method = rt->routes[i].method;
+    return rt->routes[i].pattern;
+}
+
 api_match_t api_router_match(const api_router_t *rt, const char *method,
                              const api_path_t *path, api_route_hit_t *hit) {
     const route_t *best = NULL;
@@ -195,6 +206,7 @@ api_match_t api_router_match(const api_router_t *rt, const char *method,
                 best = r;
                 tmp.fn = r->fn;
                 tmp.opaque = r->opaque;
+                tmp.route = (int)i;
                 *hit = tmp;
             }
         } else {

@@ -73,6 +73,7 @@ typedef enum api_match_e {
 typedef struct api_route_hit_s {
     api_handler_fn fn;
     void *opaque;
+    int route; /* index of the route (api_router_pattern) */
     int nparams;
     const char *param_name[API_MAX_PARAMS];  /* owned by the router */
     const char *param_value[API_MAX_PARAMS]; /* point into the api_path_t */
@@ -101,6 +102,12 @@ int api_router_add(api_router_t *rt, const char *method, const char *pattern,
  * the methods that would match. HEAD matches GET routes. Lock-free. */
 api_match_t api_router_match(const api_router_t *rt, const char *method,
                              const api_path_t *path, api_route_hit_t *hit);
+
+/* The number of routes; route i's pattern (and *method, when not NULL),
+ * or NULL past the end. Strings owned by the router. */
+size_t api_router_count(const api_router_t *rt);
+const char *api_router_pattern(const api_router_t *rt, size_t i,
+                               const char **method);
 
 /* Splits the raw path raw[0..len) (starting with '/', without the query)
  * and percent-decodes each segment into *p. Returns 0, or -1 when the path

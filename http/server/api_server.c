@@ -49,6 +49,13 @@ typedef struct conn_s {
     int cut;             /* shut down by the watchdog */
 } conn_t;
 
+/* One status code of one route and its count; code 0 = free slot. */
+#define REQ_CODES 12
+typedef struct req_slot_s {
+    atomic_uint code;
+    atomic_ullong n;
+} req_slot_t;
+
 struct api_server_s {
     api_config_t cfg; /* defaults filled in; strings below */
     char **allowed_hosts;
@@ -72,10 +79,17 @@ struct api_server_s {
     conn_t *conns;
     uint64_t cuts;
     mon_worker_t *watchdog; /* NULL when not running */
+    /* requests answered, by route and status code: REQ_CODES slots per
+     * route and one row more for requests no route matched; allocated
+     * at start (the routes are frozen then), atomics only */
+    req_slot_t *req_slots;
+    size_t req_rows;
+    atomic_ullong req_other; /* more distinct codes than a row holds */
 };
 
 typedef struct conn_req_s {
     api_server_t *srv;
+    int route; /* the route matched (api_router_pattern), -1: none yet */
     char *raw; /* request target as sent, NUL-terminated */
     size_t raw_len;
     int64_t now_ms;
@@ -268,9 +282,63 @@ int api_server_port(const api_server_t *srv) {
 
 /* ---- responses ---- */
 
-/* Queues resp with the common headers and drops our reference. */
+/* Counts one answer of `status` on route (-1: none matched). Lock-free:
+ * a row's slots are claimed for codes once, by compare-and-swap. */
+static void count_request(api_server_t *srv, int route, unsigned status) {
+    size_t row;
+    req_slot_t *s;
+    if (!srv->req_slots) return;
+    row = route >= 0 && (size_t)route < srv->req_rows - 1 ? (size_t)route
+                                                          : srv->req_rows - 1;
+    s = &srv->req_slots[row * REQ_CODES];
+    for (int i = 0; i < REQ_CODES; i++) {
+        unsigned c = atomic_load(&s[i].code);
+        if (c == 0) {
+            unsigned zero = 0;
+            c = atomic_compare_exchange_strong(&s[i].code, &zero, status)
+                    ? status
+                    : zero;
+        }
+        if (c == status) {
+            atomic_fetch_add_explicit(&s[i].n, 1, memory_order_relaxed);
+            return;
+        }
+    }
+    atomic_fetch_add_explicit(&srv->req_other, 1, memory_order_relaxed);
+}
+
+size_t api_server_requests(api_server_t *srv, api_server_count_t **out) {
+    size_t n = 0, cap = 0;
+    *out = NULL;
+    for (size_t r = 0; r < srv->req_rows; r++) {
+        const char *method = "", *route = "unmatched";
+        if (r + 1 < srv->req_rows)
+            route = api_router_pattern(srv->router, r, &method);
+        for (int i = 0; i < REQ_CODES; i++) {
+            const req_slot_t *s = &srv->req_slots[r * REQ_CODES + i];
+            unsigned c = atomic_load(&s->code);
+            uint64_t v = atomic_load(&s->n);
+            if (c == 0 || v == 0) continue;
+            if (n == cap) {
+                cap = cap ? cap * 2 : 32;
+                *out = mon_realloc(*out, cap * sizeof(**out));
+            }
+            (*out)[n++] = (api_server_count_t){method, route, c, v};
+        }
+    }
+    if (atomic_load(&srv->req_other)) {
+        *out = mon_realloc(*out, (n + 1) * sizeof(**out));
+        (*out)[n++] = (api_server_count_t){"", "unmatched", 0,
+                                           atomic_load(&srv->req_other)};
+    }
+    return n;
+}
+
+/* Queues resp with the common headers and drops our reference; counts
+ * the answer on route (-1: none). */
 static enum MHD_Result queue(api_server_t *srv, struct MHD_Connection *conn,
-                             unsigned status, struct MHD_Response *resp) {
+                             int route, unsigned status,
+                             struct MHD_Response *resp) {
     enum MHD_Result ret;
     if (!resp) {
         static const char body[] =
@@ -288,6 +356,7 @@ static enum MHD_Result queue(api_server_t *srv, struct MHD_Connection *conn,
                                 srv->allow_origin);
     ret = MHD_queue_response(conn, status, resp);
     MHD_destroy_response(resp);
+    count_request(srv, route, status);
     return ret;
 }
 
@@ -322,7 +391,7 @@ static enum MHD_Result send_error(conn_req_t *cr, struct MHD_Connection *conn,
         api_resp_error(&req, status, message);
     }
     if (req.resp && hname) MHD_add_response_header(req.resp, hname, hvalue);
-    return queue(cr->srv, conn, req.status, req.resp);
+    return queue(cr->srv, conn, cr->route, req.status, req.resp);
 }
 
 /* ---- checks ---- */
@@ -475,8 +544,9 @@ static int precheck(conn_req_t *cr, struct MHD_Connection *conn,
                                     "text/plain; charset=utf-8");
             MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
         }
-        return 1 + queue(srv, conn, MHD_HTTP_NOT_FOUND, resp);
+        return 1 + queue(srv, conn, -1, MHD_HTTP_NOT_FOUND, resp);
     }
+    if (m == API_MATCH_OK) cr->route = cr->hit.route;
     if (m == API_MATCH_BAD_METHOD)
         return 1 + send_error(cr, conn, method, MHD_HTTP_METHOD_NOT_ALLOWED,
                               "method not allowed", MHD_HTTP_HEADER_ALLOW,
@@ -506,6 +576,7 @@ static int precheck(conn_req_t *cr, struct MHD_Connection *conn,
 static conn_req_t *conn_req_new(api_server_t *srv, const char *uri) {
     conn_req_t *cr = mon_calloc(1, sizeof(*cr));
     cr->srv = srv;
+    cr->route = -1;
     cr->raw = mon_strdup(uri ? uri : "/");
     cr->raw_len = strlen(cr->raw);
     cr->now_ms = mon_clock_wall_ms();
@@ -665,7 +736,7 @@ static enum MHD_Result dispatch(conn_req_t *cr, struct MHD_Connection *conn,
                    MON_LOG_FIELDS(MON_LF_STR("method", method),
                                   MON_LF_STR("path", req.path)),
                    "http handler set no response");
-    return queue(cr->srv, conn, req.status, req.resp);
+    return queue(cr->srv, conn, cr->route, req.status, req.resp);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -922,6 +993,8 @@ int api_server_start(api_server_t *srv, char *errstr, size_t errstr_size) {
         srv->daemon = NULL;
         return -1;
     }
+    srv->req_rows = api_router_count(srv->router) + 1;
+    srv->req_slots = mon_calloc(srv->req_rows * REQ_CODES, sizeof(req_slot_t));
     srv->started = 1;
     return 0;
 }
@@ -962,6 +1035,7 @@ void api_server_destroy(api_server_t *srv) {
     free(srv->allowed_hosts);
     free(srv->tls_cert_pem);
     free(srv->tls_key_pem);
+    free(srv->req_slots);
     pthread_mutex_destroy(&srv->conns_lock);
     free(srv);
 }

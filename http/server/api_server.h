@@ -138,6 +138,21 @@ void api_server_set_ready(api_server_t *srv, int ready);
 /* The ready flag. Any thread. */
 int api_server_is_ready(const api_server_t *srv);
 
+/* Requests answered since start for one route and status code. */
+typedef struct api_server_count_s {
+    const char *method; /* the route's ("GET"; HEAD counts as GET), "" */
+    const char *route;  /* its pattern, "unmatched" for no route */
+    unsigned code;      /* HTTP status; 0: one of more codes than a
+                         * route's 12 slots hold */
+    uint64_t count;
+} api_server_count_t;
+
+/* Every non-zero count, routes in registration order, into a malloc'd
+ * array (*out; the caller frees it; the strings are the server's, valid
+ * until api_server_destroy). Returns how many. Any thread, lock-free;
+ * none before api_server_start. */
+size_t api_server_requests(api_server_t *srv, api_server_count_t **out);
+
 /* The SSE hub behind GET /v3/events: publish with api_sse_publish. Owned
  * by the server; valid until api_server_destroy. */
 api_sse_hub_t *api_server_events(api_server_t *srv);

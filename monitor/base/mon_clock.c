@@ -77,6 +77,12 @@ int64_t mon_clock_mono_ms(void) {
     return bc_clock_mono_ms();
 }
 
+int64_t mon_clock_mono_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 void mon_clock_cond_init(pthread_cond_t *cond) {
     bc_clock_cond_init(cond);
 }

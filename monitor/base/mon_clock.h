@@ -60,6 +60,9 @@ int64_t mon_clock_wall_ms(void);
 /* Monotonic clock in ms (CLOCK_MONOTONIC), for intervals and deadlines. */
 int64_t mon_clock_mono_ms(void);
 
+/* The same clock in microseconds, for durations shown as metrics. */
+int64_t mon_clock_mono_us(void);
+
 /* Initializes a condition variable whose timed waits run on the monotonic
  * clock, so a step of the system clock never lengthens a wait. */
 void mon_clock_cond_init(pthread_cond_t *cond);

@@ -122,7 +122,7 @@ static void add_notifier(mon_config_t *cfg, mon_config_notifier_t *nt) {
 
 static mon_config_t *config_alloc(void) {
     mon_config_t *cfg = mon_calloc(1, sizeof(*cfg));
-    for (int s = MON_CONFIG_SECT_GENERAL; s <= MON_CONFIG_SECT_EVALUATOR; s++)
+    for (int s = MON_CONFIG_SECT_GENERAL; s <= MON_CONFIG_SECT_METRICS; s++)
         mon_config_apply_defaults((mon_config_sect_t)s,
                                   mon_config_sect_obj(cfg, s, 0));
     cfg->general.name = default_hostname();
@@ -202,7 +202,7 @@ void mon_config_destroy(mon_config_t *cfg) {
     if (!cfg) return;
     free(cfg->path);
     free(cfg->name);
-    for (int s = MON_CONFIG_SECT_GENERAL; s <= MON_CONFIG_SECT_EVALUATOR; s++)
+    for (int s = MON_CONFIG_SECT_GENERAL; s <= MON_CONFIG_SECT_METRICS; s++)
         mon_config_free_fields((mon_config_sect_t)s,
                                mon_config_sect_obj(cfg, s, 0));
     free(cfg->general.dashboard_url);
@@ -398,7 +398,7 @@ static int section_begin(parse_t *p, const char *line) {
     if (k < 0) {
         perr(p, p->lineno, &tmp, NULL,
              "unknown section (expected general, http, broker, storage, "
-             "evaluator, cluster NAME or notifier NAME)");
+             "evaluator, metrics, cluster NAME or notifier NAME)");
     } else if (!named && name[0]) {
         perr(p, p->lineno, &tmp, NULL, "[%s] takes no name", kind);
     } else if (named && !name[0]) {
@@ -743,6 +743,10 @@ const mon_config_storage_t *mon_config_storage(const mon_config_t *cfg) {
 
 const mon_config_evaluator_t *mon_config_evaluator(const mon_config_t *cfg) {
     return &cfg->evaluator;
+}
+
+const mon_config_metrics_t *mon_config_metrics(const mon_config_t *cfg) {
+    return &cfg->metrics;
 }
 
 size_t mon_config_cluster_count(const mon_config_t *cfg) {

@@ -2,11 +2,10 @@
 /* mon_config: Warren's configuration, an INI file read with libinih.
  *
  * The file has the sections [general], [http], [broker], [storage],
- * [evaluator] (at
- * most once each), and any number of [cluster NAME] and [notifier NAME].
- * samples/warren.ini documents every key with its default. Loading is
- * strict: an unknown section or key, a repeated key or section, or a bad
- * value fails with ONE line "FILE:LINE: [section] key: why"; a missing
+ * [evaluator], [metrics] (at most once each), and any number of [cluster NAME]
+ * and [notifier NAME]. samples/warren.ini documents every key with its default.
+ * Loading is strict: an unknown section or key, a repeated key or section, or a
+ * bad value fails with ONE line "FILE:LINE: [section] key: why"; a missing
  * required key names the line of its section header. The caller (main)
  * prints it and exits 2.
  *
@@ -153,6 +152,24 @@ typedef struct mon_config_evaluator_s {
     ev_rules_t rules;        /* EV_RULES_WARREN */
 } mon_config_evaluator_t;
 
+/* [metrics] partitions: which partitions get per-partition series. */
+typedef enum mon_config_metric_parts_e {
+    MON_CONFIG_METRIC_PARTS_ALL = 0, /* every partition */
+    MON_CONFIG_METRIC_PARTS_NON_OK,  /* only those of groups not OK */
+    MON_CONFIG_METRIC_PARTS_NONE     /* none: group and topic series only */
+} mon_config_metric_parts_t;
+
+/* [metrics]: what GET /metrics exposes (http/routes/api_metrics.h). */
+typedef struct mon_config_metrics_s {
+    bool burrow;                          /* Burrow's families; false */
+    bool kminion;                         /* KMinion's lag families; false */
+    mon_config_metric_parts_t partitions; /* ALL */
+    mon_config_regex_t *group_allowlist;  /* NULL = every group */
+    mon_config_regex_t *group_denylist;   /* NULL = none */
+    mon_config_regex_t *topic_allowlist;  /* NULL = every topic */
+    mon_config_regex_t *topic_denylist;   /* NULL = none */
+} mon_config_metrics_t;
+
 /* [cluster NAME]. Keys of another source are rejected at load, so the
  * fields of other sources keep their defaults (NULL strings, empty lists):
  * data_dir is set only for embedded, file only for replay, servers only
@@ -266,6 +283,7 @@ const mon_config_http_t *mon_config_http(const mon_config_t *cfg);
 const mon_config_storage_t *mon_config_storage(const mon_config_t *cfg);
 const mon_config_broker_t *mon_config_broker(const mon_config_t *cfg);
 const mon_config_evaluator_t *mon_config_evaluator(const mon_config_t *cfg);
+const mon_config_metrics_t *mon_config_metrics(const mon_config_t *cfg);
 
 /* Clusters in file order: for (i = 0; i < count; i++) cluster_at(cfg, i).
  * cluster_at returns NULL when i is out of range; find returns NULL for an
@@ -306,6 +324,7 @@ typedef enum mon_config_sect_e {
     MON_CONFIG_SECT_BROKER,
     MON_CONFIG_SECT_STORAGE,
     MON_CONFIG_SECT_EVALUATOR,
+    MON_CONFIG_SECT_METRICS,
     MON_CONFIG_SECT_CLUSTER,  /* [cluster NAME], any number */
     MON_CONFIG_SECT_NOTIFIER, /* [notifier NAME], any number */
     MON_CONFIG_SECT__COUNT

@@ -171,8 +171,9 @@ int mon_config_write_man(FILE *out) {
     size_t n;
     const mon_config_key_t *rows = mon_config_keys(&n);
     fputs(".SH CONFIGURATION FILE\n"
-          "The file has the sections [general], [http], [storage] and "
-          "[evaluator] (at most once each), and any number of\n"
+          "The file has the sections [general], [http], [broker], "
+          "[storage], [evaluator] and [metrics] (at most once each), and any "
+          "number of\n"
           ".RI \"[cluster \" NAME ]\n"
           "and\n"
           ".RI \"[notifier \" NAME ]\n"

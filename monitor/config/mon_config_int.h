@@ -32,6 +32,7 @@ struct mon_config_s {
     mon_config_broker_t broker;
     mon_config_storage_t storage;
     mon_config_evaluator_t evaluator;
+    mon_config_metrics_t metrics;
     mon_config_cluster_t **clusters;
     size_t n_clusters;
     mon_config_notifier_t **notifiers;

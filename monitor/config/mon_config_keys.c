@@ -391,6 +391,11 @@ static const mon_config_enum_t corruptions[] = {
     {NULL, 0}};
 static const mon_config_enum_t rule_sets[] = {
     {"warren", EV_RULES_WARREN}, {"burrow", EV_RULES_BURROW}, {NULL, 0}};
+static const mon_config_enum_t metric_parts[] = {
+    {"all", MON_CONFIG_METRIC_PARTS_ALL},
+    {"non-ok", MON_CONFIG_METRIC_PARTS_NON_OK},
+    {"none", MON_CONFIG_METRIC_PARTS_NONE},
+    {NULL, 0}};
 static const mon_config_enum_t methods[] = {{"GET", 0},    {"POST", 1},
                                             {"PUT", 2},    {"PATCH", 3},
                                             {"DELETE", 4}, {NULL, 0}};
@@ -403,6 +408,7 @@ _Static_assert(sizeof(mon_config_corruption_t) == sizeof(int), "enum as int");
 _Static_assert(sizeof(ev_status_t) == sizeof(int), "enum as int");
 _Static_assert(sizeof(mon_config_kafka_client_t) == sizeof(int), "enum as int");
 _Static_assert(sizeof(ev_rules_t) == sizeof(int), "enum as int");
+_Static_assert(sizeof(mon_config_metric_parts_t) == sizeof(int), "enum as int");
 
 #define SRC_EMB (1u << MON_CONFIG_SOURCE_EMBEDDED)
 #define SRC_REP (1u << MON_CONFIG_SOURCE_REPLAY)
@@ -419,6 +425,8 @@ _Static_assert(sizeof(ev_rules_t) == sizeof(int), "enum as int");
 #define EVA(f)                                                                 \
     .sect = MON_CONFIG_SECT_EVALUATOR,                                         \
     .offset = offsetof(mon_config_evaluator_t, f)
+#define MET(f)                                                                 \
+    .sect = MON_CONFIG_SECT_METRICS, .offset = offsetof(mon_config_metrics_t, f)
 #define CLU(f)                                                                 \
     .sect = MON_CONFIG_SECT_CLUSTER, .offset = offsetof(mon_config_cluster_t, f)
 #define NOT(f)                                                                 \
@@ -576,6 +584,29 @@ static const mon_config_key_t keys[] = {
      .doc = "Rule set: warren (threshold-free, measured against ground "
             "truth; allowed-lag and minimum-complete do not apply) or "
             "burrow (Burrow's rules, bit-exact)."},
+
+    /* [metrics] */
+    {MET(burrow), .name = "burrow", .type = MON_CONFIG_T_BOOL, .def = "false",
+     .doc = "Also expose Burrow's burrow_kafka_* families (promtool flags "
+            "burrow_kafka_consumer_lag_total: a gauge named _total)."},
+    {MET(kminion), .name = "kminion", .type = MON_CONFIG_T_BOOL, .def = "false",
+     .doc = "Also expose KMinion's kminion_kafka_consumer_group_topic_* and "
+            "kminion_kafka_topic_* lag families."},
+    {MET(partitions), .name = "partitions", .type = MON_CONFIG_T_ENUM,
+     .values = metric_parts, .def = "all",
+     .doc = "Per-partition series for all partitions, non-ok (only the "
+            "partitions of groups not OK) or none."},
+    {MET(group_allowlist), .name = "group-allowlist",
+     .type = MON_CONFIG_T_REGEX, .def_doc = "every group",
+     .doc = "Only groups matching it get series."},
+    {MET(group_denylist), .name = "group-denylist", .type = MON_CONFIG_T_REGEX,
+     .def_doc = "none", .doc = "Groups matching it get no series."},
+    {MET(topic_allowlist), .name = "topic-allowlist",
+     .type = MON_CONFIG_T_REGEX, .def_doc = "every topic",
+     .doc = "Only topics matching it get series (group series sum the "
+            "topics kept)."},
+    {MET(topic_denylist), .name = "topic-denylist", .type = MON_CONFIG_T_REGEX,
+     .def_doc = "none", .doc = "Topics matching it get no series."},
 
     /* [cluster NAME] */
     {CLU(source), .name = "source", .type = MON_CONFIG_T_ENUM,
@@ -767,8 +798,8 @@ const mon_config_key_t *mon_config_key_find(mon_config_sect_t sect,
 
 const char *mon_config_sect_name(mon_config_sect_t sect) {
     static const char *const names[] = {"general", "http",      "broker",
-                                        "storage", "evaluator", "cluster",
-                                        "notifier"};
+                                        "storage", "evaluator", "metrics",
+                                        "cluster", "notifier"};
     return sect < MON_CONFIG_SECT__COUNT ? names[sect] : "?";
 }
 
@@ -1269,6 +1300,8 @@ void *mon_config_sect_obj(const mon_config_t *cfg, mon_config_sect_t sect,
         return &c->storage;
     case MON_CONFIG_SECT_EVALUATOR:
         return &c->evaluator;
+    case MON_CONFIG_SECT_METRICS:
+        return &c->metrics;
     case MON_CONFIG_SECT_CLUSTER:
         return index < c->n_clusters ? c->clusters[index] : NULL;
     case MON_CONFIG_SECT_NOTIFIER:

@@ -88,6 +88,22 @@ int mon_query_source(const mon_query_t *q, const char *cluster,
     return 0;
 }
 
+int mon_query_log_start(const mon_query_t *q, const char *cluster,
+                        const char *topic, int32_t partition, int64_t *offset) {
+    mon_source_t *src = q->svc ? mon_service_source(q->svc, cluster) : NULL;
+    if (!src || !src->log_start) return MON_ERR_NOTFOUND;
+    return src->log_start(src, topic, partition, offset) == 0
+               ? 0
+               : MON_ERR_NOTFOUND;
+}
+
+int mon_query_counters(const mon_query_t *q, mon_query_counters_t *out) {
+    memset(out, 0, sizeof(*out));
+    if (!q->svc) return MON_ERR_NOTFOUND;
+    mon_service_counters(q->svc, out);
+    return 0;
+}
+
 int mon_query_cluster(const mon_query_t *q, const char *cluster,
                       mon_query_cluster_t *out) {
     memset(out, 0, sizeof(*out));

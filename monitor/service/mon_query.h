@@ -105,6 +105,17 @@ int mon_query_cluster(const mon_query_t *q, const char *cluster,
 int mon_query_source(const mon_query_t *q, const char *cluster,
                      mon_source_status_t *out);
 
+/* The evaluation loop's counters since the service was built. */
+typedef struct mon_query_counters_s {
+    uint64_t evaluations; /* group evaluations made by passes */
+    uint64_t passes;      /* evaluation passes done */
+    int64_t last_pass_us; /* how long the last pass took; 0: none yet */
+} mon_query_counters_t;
+
+/* Copies them into *out. Returns 0, or MON_ERR_NOTFOUND without a
+ * service (*out zeroed). */
+int mon_query_counters(const mon_query_t *q, mon_query_counters_t *out);
+
 /* Topics of a cluster. Returns 0 or MON_ERR_NOTFOUND (no cluster). */
 int mon_query_topics(const mon_query_t *q, const char *cluster,
                      mon_store_names_t *out);
@@ -114,6 +125,12 @@ int mon_query_topics(const mon_query_t *q, const char *cluster,
 int mon_query_topic_offsets(const mon_query_t *q, const char *cluster,
                             const char *topic, int64_t **offsets,
                             size_t *count);
+
+/* The earliest offset (log start) of a partition into *offset, from the
+ * source feeding `cluster` (the embedded broker knows it). Returns 0, or
+ * MON_ERR_NOTFOUND when unknown. */
+int mon_query_log_start(const mon_query_t *q, const char *cluster,
+                        const char *topic, int32_t partition, int64_t *offset);
 
 /* Live groups with windows on a topic at now_ms. Returns 0 or
  * MON_ERR_NOTFOUND (no cluster; an unknown topic has none). */

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +62,10 @@ struct mon_service_s {
     mon_query_tick_group_t *tick; /* loop thread only: this pass's groups */
     size_t tick_count, tick_cap;
     int64_t last_snapshot_ms;
-    int64_t last_prune_ms; /* wall ms of the last history prune */
+    int64_t last_prune_ms;        /* wall ms of the last history prune */
+    _Atomic uint64_t evaluations; /* groups evaluated by passes */
+    _Atomic uint64_t passes;      /* passes done */
+    _Atomic int64_t last_pass_us; /* duration of the last pass */
 };
 
 /* How often (wall time) the history drops what its tiers no longer keep;
@@ -348,6 +352,7 @@ static void eval_group(mon_service_t *svc, const char *cluster,
                        const char *group, int64_t now) {
     mon_group_eval_t *ev = &svc->ev;
     if (mon_service_group_eval(svc, cluster, group, now, ev) != 0) return;
+    atomic_fetch_add_explicit(&svc->evaluations, 1, memory_order_relaxed);
     mon_hsample_t s = {.t = now,
                        .status = ev->status,
                        .totallag = ev->rollup.totallag,
@@ -400,6 +405,7 @@ static int gone_cb(const char *key, size_t len, void *value, void *arg) {
 }
 
 void mon_service_eval_pass(mon_service_t *svc, int64_t wall_ms) {
+    int64_t t0 = mon_clock_mono_us();
     mon_strmap_t *seen = mon_strmap_new();
     mon_store_names_t clusters = {0};
     mon_store_clusters(svc->store, &clusters);
@@ -465,6 +471,14 @@ void mon_service_eval_pass(mon_service_t *svc, int64_t wall_ms) {
         mon_store_names_free(&names[c]);
     free(names);
     mon_store_names_free(&clusters);
+    atomic_store(&svc->last_pass_us, mon_clock_mono_us() - t0);
+    atomic_fetch_add(&svc->passes, 1);
+}
+
+void mon_service_counters(mon_service_t *svc, mon_query_counters_t *out) {
+    out->evaluations = atomic_load(&svc->evaluations);
+    out->passes = atomic_load(&svc->passes);
+    out->last_pass_us = atomic_load(&svc->last_pass_us);
 }
 
 /* Writes the store and the history; expired groups are freed first so

@@ -95,6 +95,10 @@ int mon_service_group_eval(mon_service_t *svc, const char *cluster,
 /* Runs one evaluation pass now (tests and the loop). */
 void mon_service_eval_pass(mon_service_t *svc, int64_t wall_ms);
 
+/* Copies the evaluation loop's counters since _new into *out (atomics:
+ * any thread). */
+void mon_service_counters(mon_service_t *svc, mon_query_counters_t *out);
+
 /* Writes the snapshot now, freeing expired groups first (tests and the
  * loop; the owning thread, while the loop is not running). Returns 0, or
  * -1 when the store or the history could not be written (logged). */

@@ -17,21 +17,27 @@
 
 /* What GET /v3/kafka/{cluster} reports about a source. */
 typedef struct mon_source_status_s {
-    const char *kind;           /* "embedded", "replay" or "kafka" */
-    bool available;             /* false: the source cannot see its cluster */
-    bool stale;                 /* evaluations are older than the data shows */
-    char last_error[256];       /* "" when none */
-    int64_t last_error_ms;      /* wall ms of last_error, 0 when none */
-    int64_t last_refresh_ms;    /* wall ms of the last good read, 0: never
-                                   (GET /readyz: ready once one is set) */
-    int64_t events;             /* heads + commits fed to the store */
-    int32_t offline_partitions; /* embedded: partitions left out because
-                                   their log is corrupt; 0 for others */
-    char offline[512];          /* "topic-p: why" of the first (file and byte),
-                                   then the other names; "" when none */
-    bool cannot_list_groups;    /* kafka, offsets = admin: the brokers refuse
-                                   ListGroups, so only `groups =` are
-                                   watched; false for others */
+    const char *kind;            /* "embedded", "replay" or "kafka" */
+    bool available;              /* false: the source cannot see its cluster */
+    bool stale;                  /* evaluations are older than the data shows */
+    char last_error[256];        /* "" when none */
+    int64_t last_error_ms;       /* wall ms of last_error, 0 when none */
+    int64_t last_refresh_ms;     /* wall ms of the last good read, 0: never
+                                    (GET /readyz: ready once one is set) */
+    int64_t refresh_duration_ms; /* how long the last refresh (kafka: one
+                                    poll of the cluster; embedded: one
+                                    maintenance tick) took; replay: 0 */
+    uint64_t refreshes;          /* refreshes done since start */
+    uint64_t refresh_errors;     /* refreshes that failed since start
+                                    (kafka: did not reach everything) */
+    int64_t events;              /* heads + commits fed to the store */
+    int32_t offline_partitions;  /* embedded: partitions left out because
+                                    their log is corrupt; 0 for others */
+    char offline[512];           /* "topic-p: why" of the first (file and byte),
+                                    then the other names; "" when none */
+    bool cannot_list_groups;     /* kafka, offsets = admin: the brokers refuse
+                                    ListGroups, so only `groups =` are
+                                    watched; false for others */
 } mon_source_status_t;
 
 typedef struct mon_source_s mon_source_t;
@@ -52,6 +58,10 @@ struct mon_source_s {
      * when it cannot tell (the interpolated estimate is kept). */
     int (*time_lag)(mon_source_t *src, const char *topic, int32_t partition,
                     int64_t offset, int64_t now_ms, double *secs);
+    /* Optional: the earliest offset (log start) of topic/partition.
+     * Returns 0 and sets *offset, or -1 when it cannot tell. Any thread. */
+    int (*log_start)(mon_source_t *src, const char *topic, int32_t partition,
+                     int64_t *offset);
 };
 
 /* Wrappers: NULL-safe destroy; now() defaults to the wall clock. */

@@ -50,12 +50,15 @@ typedef struct embedded_s {
     int tail_error_logged; /* tailer only */
     int64_t read_records;  /* tailer only: records read, commits among */
     int64_t read_commits;  /* them (the start's count: see tailer_start) */
-    pthread_mutex_t lock;  /* guards last_error* */
+    pthread_mutex_t lock;  /* guards last_error*, last_tick_ms, tick* */
     int stop;
     char last_error[256];
     int64_t last_error_ms;
     int64_t last_tick_ms;
-    int32_t offline_n; /* set at open, read-only after */
+    int64_t tick_ms;      /* duration of the last tick */
+    uint64_t ticks;       /* ticks done */
+    uint64_t tick_errors; /* ticks whose maintenance failed */
+    int32_t offline_n;    /* set at open, read-only after */
     char offline[512];
 } embedded_t;
 
@@ -449,8 +452,11 @@ static void housekeeping(mon_worker_t *w, void *arg) {
     embedded_t *e = arg;
     do {
         int64_t now = mon_clock_wall_ms();
+        int64_t t0 = mon_clock_mono_ms();
         char err[MON_ERRSTR_SIZE];
+        bool failed = false;
         if (bc_broker_tick(e->broker, now, err, sizeof(err)) != 0) {
+            failed = true;
             mon_log_kv(MON_LOG_WARN,
                        MON_LOG_FIELDS(MON_LF_STR("cluster", e->name),
                                       MON_LF_STR("error", err)),
@@ -462,6 +468,9 @@ static void housekeeping(mon_worker_t *w, void *arg) {
         sync_owners(e, now);
         pthread_mutex_lock(&e->lock);
         e->last_tick_ms = now;
+        e->tick_ms = mon_clock_mono_ms() - t0;
+        e->ticks++;
+        if (failed) e->tick_errors++;
         pthread_mutex_unlock(&e->lock);
     } while (!mon_worker_sleep(w, 1000));
 }
@@ -519,6 +528,9 @@ static void emb_status(mon_source_t *src, mon_source_status_t *out) {
     snprintf(out->last_error, sizeof(out->last_error), "%s", e->last_error);
     out->last_error_ms = e->last_error_ms;
     out->last_refresh_ms = e->last_tick_ms;
+    out->refresh_duration_ms = e->tick_ms;
+    out->refreshes = e->ticks;
+    out->refresh_errors = e->tick_errors;
     pthread_mutex_unlock(&e->lock);
 }
 
@@ -535,6 +547,15 @@ static int emb_time_lag(mon_source_t *src, const char *topic, int32_t partition,
     if (bc_log_timestamp_of(log, offset, &ts, &found) != 0 || found < 0)
         return -1;
     *secs = now_ms > ts ? (double)(now_ms - ts) / 1000.0 : 0;
+    return 0;
+}
+
+static int emb_log_start(mon_source_t *src, const char *topic,
+                         int32_t partition, int64_t *offset) {
+    embedded_t *e = (embedded_t *)src;
+    bc_log_t *log = bc_broker_log(e->broker, topic, partition);
+    if (!log) return -1;
+    *offset = bc_log_start_offset(log);
     return 0;
 }
 
@@ -594,6 +615,7 @@ mon_source_t *mon_source_embedded_new(const mon_config_cluster_t *cc,
     e->base.stop = emb_stop;
     e->base.destroy = emb_destroy;
     e->base.status = emb_status;
+    e->base.log_start = emb_log_start;
     e->base.time_lag = emb_time_lag;
     e->name = mon_strdup(cc->name);
     e->st = st;

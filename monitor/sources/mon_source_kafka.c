@@ -1612,6 +1612,9 @@ void mon_source_kafka_status_view(const mon_source_kafka_status_t *s,
     snprintf(out->last_error, sizeof(out->last_error), "%s", s->last_error);
     out->last_error_ms = s->last_error_ms;
     out->last_refresh_ms = s->last_success_ms;
+    out->refresh_duration_ms = s->last_refresh_duration_ms;
+    out->refreshes = s->refreshes;
+    out->refresh_errors = s->failed_refreshes;
     out->events = (int64_t)(s->heads_recorded + s->commits_recorded);
 }
 

@@ -9,9 +9,12 @@
  * once with caching off (every request evaluates 100 partitions and
  * renders JSON). wrk runs on the same 2-core machine, so the figures are
  * conservative. /metrics is rendered in-process for 1 k groups x 100
- * partitions (100 k partition series); the figure is the median of 5
- * renders (the first one also pays for fresh memory, later ones reuse the
- * buffers as the daemon does), and the first render is shown apart. Prints a
+ * partitions (100 k partitions: about 300 k series with the defaults)
+ * with the default [metrics] settings, with Burrow's and KMinion's
+ * families on, with partitions = non-ok and none, and with allow/deny
+ * lists; each figure is the median of 5 renders (the first one also
+ * pays for fresh memory, later ones reuse the buffers as the daemon
+ * does), and the first render is shown apart. Prints a
  * table: figure, measured value, target. An optional argument "status" or
  * "metrics" runs only that part.
  */
@@ -24,6 +27,7 @@
 #include "http/routes/api_routes_kafka.h"
 #include "http/server/api_server.h"
 #include "monitor/base/mon_log.h"
+#include "monitor/config/mon_config.h"
 #include "monitor/store/mon_store.h"
 
 #define NOW 1700000100000LL
@@ -160,39 +164,86 @@ static void bench_status(int have_wrk) {
     }
 }
 
+/* Median render time of RUNS renders with the [metrics] settings of
+ * `ini` (NULL: the defaults); *first gets the first one's, *len the size
+ * and *series the sample lines. */
+static double render_median(mon_store_t *st, const char *ini, double *first,
+                            size_t *len, size_t *series) {
+    char err[256];
+    mon_config_t *cfg = NULL;
+    mon_query_src_t qs;
+    double t[RUNS];
+    if (ini &&
+        !(cfg = mon_config_load_string(ini, "<bench>", err, sizeof(err)))) {
+        fprintf(stderr, "bench_api: %s\n", err);
+        exit(1);
+    }
+    memset(&qs, 0, sizeof(qs));
+    qs.store = st;
+    qs.config = cfg;
+    ev_params_default(&qs.params);
+    qs.clock = fixed_clock;
+    mon_query_t *q = mon_query_new(&qs);
+    api_metrics_t *m = api_metrics_new(q);
+    for (int i = 0; i < RUNS; i++) {
+        double t0 = now_s();
+        api_metrics_text_t *text = api_metrics_render(m, NULL, NOW);
+        t[i] = (now_s() - t0) * 1000.0;
+        *len = api_metrics_text_len(text);
+        api_metrics_text_release(m, text);
+    }
+    if (series) { /* count the sample lines of one more render */
+        api_metrics_text_t *text = api_metrics_render(m, NULL, NOW);
+        char *buf = malloc(*len + 1);
+        size_t n = 0;
+        api_metrics_text_read(text, 0, buf, *len);
+        buf[*len] = '\0';
+        for (char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
+            if (*p != '#' && *p != '\n') n++;
+        *series = n;
+        free(buf);
+        api_metrics_text_release(m, text);
+    }
+    *first = t[0];
+    qsort(t, RUNS, sizeof(double), cmp_d);
+    api_metrics_destroy(m);
+    mon_query_destroy(q);
+    mon_config_destroy(cfg);
+    return t[RUNS / 2];
+}
+
 static void bench_metrics(void) {
+    static const struct {
+        const char *what;
+        const char *ini;
+    } cases[] = {
+        {"defaults (kafka-lag-exporter + warren)", NULL},
+        {"+ burrow + kminion", "[metrics]\nburrow = true\nkminion = true\n"},
+        {"partitions = non-ok (every group OK)",
+         "[metrics]\npartitions = non-ok\n"},
+        {"partitions = none", "[metrics]\npartitions = none\n"},
+        {"topic-denylist + group-denylist set",
+         "[metrics]\ntopic-denylist = ^nosuch\ngroup-denylist = ^nosuch\n"},
+    };
     mon_store_config_t sc;
     char err[256];
-    mon_query_src_t qs;
-    mon_query_t *q;
-    api_metrics_t *m;
     mon_store_t *st;
-    double t[RUNS];
-    size_t len = 0;
 
     mon_store_config_default(&sc);
     st = mon_store_new(&sc, err, sizeof(err));
     fill(st, GROUPS);
-    memset(&qs, 0, sizeof(qs));
-    qs.store = st;
-    ev_params_default(&qs.params);
-    qs.clock = fixed_clock;
-    q = mon_query_new(&qs);
-    m = api_metrics_new(q);
-    for (int i = 0; i < RUNS; i++) {
-        double t0 = now_s();
-        api_metrics_text_t *text = api_metrics_render(m, NOW);
-        t[i] = (now_s() - t0) * 1000.0;
-        len = api_metrics_text_len(text);
-        api_metrics_text_release(m, text);
+    printf("/metrics render, 1 k groups x 100 partitions (median of %d):\n",
+           RUNS);
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        double first;
+        size_t len = 0, series = 0;
+        double med = render_median(st, cases[c].ini, &first, &len, &series);
+        char name[64];
+        snprintf(name, sizeof(name), "  %s", cases[c].what);
+        printf("%-44s %10.1f ms     (<= 200)  %zu series, %.1f MB, first "
+               "%.1f ms\n",
+               name, med, series, (double)len / 1e6, first);
     }
-    printf("%-44s %10.1f ms\n", "/metrics first render (fresh memory)", t[0]);
-    qsort(t, RUNS, sizeof(double), cmp_d);
-    printf("%-44s %10.1f ms     (<= 200)\n",
-           "/metrics render, 100 k partition series", t[RUNS / 2]);
-    printf("%-44s %10.1f MB\n", "  exposition size", (double)len / 1e6);
-    api_metrics_destroy(m);
-    mon_query_destroy(q);
     mon_store_destroy(st);
 }
 

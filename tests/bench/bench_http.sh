@@ -59,10 +59,10 @@ stop
 start "$tmp/big.jsonl"
 murl="http://127.0.0.1:$port/metrics"
 for _ in $(seq 600); do
-    n=$(curl -s "$murl" | grep -c '^burrow_kafka_consumer_partition_lag{')
+    n=$(curl -s "$murl" | grep -c '^kafka_consumergroup_group_lag{')
     [ "$n" -ge 100000 ] && break; sleep 0.2
 done
-series=$(curl -s "$murl" | grep -c '^burrow_kafka_consumer_partition_lag{')
+series=$(curl -s "$murl" | grep -c '^kafka_consumergroup_group_lag{')
 mt=()
 for _ in 1 2 3 4 5; do
     mt+=("$(curl -s -o /dev/null -w '%{time_total}' "$murl" | awk '{print $1*1000}')")

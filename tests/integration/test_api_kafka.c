@@ -74,7 +74,10 @@ static void setup(void) {
     mon_log_set_level(MON_LOG_ERROR);
     fill_store();
     hist = mon_history_new(86400000LL, 60000, 7 * 86400000LL);
-    config = mon_config_new_default();
+    /* Burrow's families are tested here too: they are off by default */
+    config = mon_config_load_string("[metrics]\nburrow = true\n", "<test>", err,
+                                    sizeof(err));
+    cr_assert_not_null(config, "%s", err);
     mon_query_src_t qs = {.store = store,
                           .history = hist,
                           .config = config,
@@ -539,7 +542,7 @@ Test(api_kafka, metrics_lines_are_valid_exposition_format) {
                  0);
     cr_assert_eq(regcomp(&comment,
                          "^# (HELP [a-zA-Z_:][a-zA-Z0-9_:]* .+|TYPE "
-                         "[a-zA-Z_:][a-zA-Z0-9_:]* gauge)$",
+                         "[a-zA-Z_:][a-zA-Z0-9_:]* (gauge|counter))$",
                          REG_EXTENDED | REG_NOSUB),
                  0);
     http("GET", "/metrics", &r);

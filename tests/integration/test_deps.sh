@@ -12,7 +12,7 @@ for p in build-essential pkg-config librdkafka-dev libmicrohttpd-dev \
     libcurl4-openssl-dev libcjson-dev libinih-dev libssl-dev; do
     check "building needs $p" "$(grep -qx "$p" "$tmp/build"; echo $?)"
 done
-for p in chromium libcriterion-dev node npm wrk; do
+for p in chromium libcriterion-dev node npm wrk prometheus; do
     check "building does not need $p" "$(! grep -qx "$p" "$tmp/build"; echo $?)"
     check "  testing does" "$(grep -qx "$p" "$tmp/test"; echo $?)"
 done

@@ -301,16 +301,18 @@ Test(serve, metrics_lines_are_valid_exposition_format) {
                          "^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*$",
                          REG_EXTENDED | REG_NOSUB),
                  0);
-    const char *want[] = {"burrow_kafka_consumer_status{",
-                          "burrow_kafka_consumer_lag_total{",
-                          "burrow_kafka_consumer_partition_lag{",
-                          "burrow_kafka_topic_partition_offset{",
+    const char *want[] = {"warren_group_status{",
+                          "warren_cluster_up{",
+                          "kafka_partition_latest_offset{",
+                          "kafka_consumergroup_group_offset{",
                           "kafka_consumergroup_group_lag{",
                           "kafka_consumergroup_group_lag_seconds{",
                           "kafka_consumergroup_group_max_lag{",
                           "kafka_consumergroup_group_sum_lag{"};
     for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
         cr_assert(strstr(r.body, want[i]), "no %s series", want[i]);
+    /* Burrow's families only with [metrics] burrow = true */
+    cr_assert_null(strstr(r.body, "burrow_kafka_"), "Burrow's by default");
     char *save = NULL;
     int lines = 0;
     for (char *line = strtok_r(r.body, "\n", &save); line;

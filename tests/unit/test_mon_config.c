@@ -604,7 +604,7 @@ typedef struct err_case_s {
 static err_case_t err_cases[] = {
     /* structure */
     {"[foo]\n", "t.ini:1: [foo]: unknown section (expected general, http, "
-                "broker, storage, evaluator, cluster NAME or notifier "
+                "broker, storage, evaluator, metrics, cluster NAME or notifier "
                 "NAME)"},
     {"threads = 2\n[http]\n",
      "t.ini:1: key 'threads' comes before any [section]"},
