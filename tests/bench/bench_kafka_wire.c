@@ -4,7 +4,8 @@
  *
  * Every figure is the median of BENCH_WIRE_ROUNDS rounds (5) of
  * BENCH_WIRE_MB MiB (128); BENCH_WIRE_ONLY=produce skips the others,
- * BENCH_WIRE_ONLY=rebalance runs only the rebalance (printing each round).
+ * BENCH_WIRE_ONLY=rebalance runs only the rebalance. Each round's
+ * figures also go to stderr.
  *
  *   produce   1 KiB records, linger.ms 5, acks=1, one and eight partitions:
  *             MB/s over the wire vs bc_producer in-process (same broker,
@@ -389,6 +390,10 @@ int main(void) {
         a8[i] = wire_only ? 1 : local_produce(b, "l8", n / 4, 1);
         r1[i] = w1[i] / l1[i];
         r8[i] = w8[i] / l8[i];
+        fprintf(stderr,
+                "round %d: 1 part wire %.0f in-proc %.0f MB/s, 8 parts wire "
+                "%.0f in-proc %.0f MB/s\n",
+                i, w1[i], l1[i], w8[i], l8[i]);
     }
     if (rebalance_only) {
         double rb[MAX_ROUNDS];
@@ -396,7 +401,7 @@ int main(void) {
                                sizeof(err));
         for (int i = 0; i < rounds; i++) {
             rb[i] = rebalance(zaddr, i);
-            printf("round %d: rebalance %.3f s\n", i, rb[i]);
+            fprintf(stderr, "round %d: rebalance %.3f s\n", i, rb[i]);
         }
         printf("%-50s %8.2f\n", "rebalance 8 members x 64 partitions (s)",
                median(rb, rounds));
