@@ -11,7 +11,10 @@
 #                            faketime, openssl (test certificates),
 #                            groff (the man page test), prometheus
 #                            (promtool: the /metrics lint and the sample
-#                            alert rules' checks and unit tests),
+#                            alert rules' checks and unit tests; the
+#                            package also installs a Prometheus server
+#                            service, which `systemctl disable --now
+#                            prometheus` turns off),
 #                            clang-format and shellcheck (make
 #                            format-check, make shellcheck),
 #                            Node.js with npm, and from npm

@@ -26,20 +26,18 @@ static void render_build(api_mrender_t *r, api_sbuf_t *lb) {
 }
 
 /* One cluster: up, stale, refresh age, duration and counts, and
- * kafka-lag-exporter's poll time. A cluster no source feeds (known only
- * from a loaded snapshot) is down and stale. */
+ * kafka-lag-exporter's poll time. Only clusters a source feeds: one known
+ * only from a loaded snapshot (no longer configured) has no health to
+ * report, and a permanent "down" for it would only page someone. */
 static void render_cluster(api_mrender_t *r, api_sbuf_t *lb,
                            const char *cluster) {
     mon_query_cluster_t qc;
     const mon_source_status_t *s = &qc.source;
-    if (mon_query_cluster(r->q, cluster, &qc) != 0) return;
+    if (mon_query_cluster(r->q, cluster, &qc) != 0 || !qc.has_source) return;
     lb->len = 0;
     api_sb_label(lb, "cluster", cluster, 1);
-    api_metrics_line_i64(r, AM_CLUSTER_UP, lb,
-                         qc.has_source && s->available ? 1 : 0);
-    api_metrics_line_i64(r, AM_CLUSTER_STALE, lb,
-                         !qc.has_source || s->stale ? 1 : 0);
-    if (!qc.has_source) return;
+    api_metrics_line_i64(r, AM_CLUSTER_UP, lb, s->available ? 1 : 0);
+    api_metrics_line_i64(r, AM_CLUSTER_STALE, lb, s->stale ? 1 : 0);
     if (s->last_refresh_ms > 0) {
         int64_t age = r->wall_ms - s->last_refresh_ms;
         api_metrics_line_f64(r, AM_CLUSTER_REFRESH_AGE, lb,

@@ -335,6 +335,36 @@ check "  promtool's one finding is kafka-lag-exporter's fixed _ms name" \
     "$(diff "$tmp/lint-want" "$tmp/lint" >/dev/null; echo $?)"
 stop
 
+# ---- a Kafka cluster on a closed port: down, stale, refresh errors ----
+closed=$(python3 -c 'import socket; s=socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf '[broker]\nlisten = none\n[cluster prod]\nsource = kafka\n' \
+    >"$tmp/down.ini"
+printf 'servers = 127.0.0.1:%s\noffset-refresh = 1s\n' "$closed" \
+    >>"$tmp/down.ini"
+serve down --config "$tmp/down.ini"
+check "down: serve started" "$([ -n "$port" ]; echo $?)"
+M=$tmp/down.txt
+for _ in $(seq 300); do
+    scrape "$M"
+    [ "$(value "$M" warren_cluster_refresh_errors_total cluster=prod)" \
+        -ge 2 ] 2>/dev/null && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+done
+check "down: failed refreshes are counted (errors = refreshes >= 2)" \
+    "$([ "$(value "$M" warren_cluster_refresh_errors_total cluster=prod)" \
+        -ge 2 ] && [ "$(value "$M" warren_cluster_refreshes_total \
+        cluster=prod)" = "$(value "$M" warren_cluster_refresh_errors_total \
+        cluster=prod)" ]; echo $?)"
+check "  warren_cluster_up 0 and warren_cluster_stale 1" \
+    "$([ "$(value "$M" warren_cluster_up cluster=prod)" = 0 ] &&
+        [ "$(value "$M" warren_cluster_stale cluster=prod)" = 1 ]; echo $?)"
+check "  no refresh age before a good refresh (absent, not 0)" \
+    "$([ "$(count "$M" warren_cluster_last_refresh_age_seconds)" -eq 0 ]
+      echo $?)"
+stop
+
 # ---- check-config refuses bad [metrics] values with FILE:LINE ----
 bad() { # line  expected-text
     printf '[general]\nname = x\n[metrics]\n%s\n' "$1" >"$tmp/bad.ini"
