@@ -49,7 +49,9 @@ typedef struct embedded_s {
     mon_store_pos_t at;    /* tailer only: the record being applied */
     int tail_error_logged; /* tailer only */
     int64_t read_records;  /* tailer only: records read, commits among */
-    int64_t read_commits;  /* them (the start's count: see tailer_start) */
+    int64_t read_commits;  /* them, and of those the ones the store */
+    int64_t read_dropped;  /* dropped (no head, filtered, over its bound):
+                            * the start's counts, see tailer_start */
     pthread_mutex_t lock;  /* guards last_error*, last_tick_ms, tick* */
     int stop;
     char last_error[256];
@@ -166,6 +168,9 @@ static void apply_commit(embedded_t *e, const char *group, const char *topic,
     int rc = mon_store_commit_at(e->cl, group, topic, partition, offset, t_ms,
                                  owner, client, &e->at, false);
     if (rc != MON_STORE_DROP_REPLAYED) atomic_fetch_add(&e->events, 1);
+    if (rc != MON_STORE_STORED && rc != MON_STORE_MERGED &&
+        rc != MON_STORE_DROP_REPLAYED && rc != MON_STORE_DROP_UNCHANGED)
+        e->read_dropped++;
 }
 
 /* One record of __consumer_offsets at e->at: a commit is applied (once:
@@ -288,7 +293,7 @@ static int tailer_start(embedded_t *e, char *errstr, size_t errstr_size) {
         }
     }
     int64_t t0 = mon_clock_mono_ms();
-    e->read_records = e->read_commits = 0;
+    e->read_records = e->read_commits = e->read_dropped = 0;
     tail_once(e); /* before the first evaluation */
     int64_t ms = mon_clock_mono_ms() - t0;
     size_t n_groups = 0;
@@ -303,6 +308,7 @@ static int tailer_start(embedded_t *e, char *errstr, size_t errstr_size) {
                                                                 : "log start"),
                    MON_LF_INT("records", e->read_records),
                    MON_LF_INT("commits", e->read_commits),
+                   MON_LF_INT("dropped", e->read_dropped),
                    MON_LF_INT("groups", (int64_t)n_groups),
                    MON_LF_INT("log_bytes", bytes), MON_LF_INT("ms", ms)),
                "committed offsets read");

@@ -16,13 +16,14 @@
  * first evaluation, with its window of real commit times), except one
  * restored from a snapshot written before places existed, which starts
  * at the end. That first read is logged once ("committed offsets read":
- * from where, records, commits, groups, bytes, ms) and counts as the
- * source's first refresh (status last_refresh); it reads 1 MiB at a time
- * and keeps only the windows, so memory does not grow with the log. The lag
- * stored with a reapplied commit is against the heads the store knows then (the
- * snapshot's), not those of the moment it was made, which the broker does not
- * keep. A housekeeping thread runs the broker's periodic work (flush policy,
- * retention, compaction) and the coordinator's session expiry every
+ * from where, records, commits, those the store dropped (a topic without
+ * a head, a group filtered out, its max-cells bound), groups, bytes, ms) and
+ * counts as the source's first refresh (status last_refresh); it reads 1 MiB at
+ * a time and keeps only the windows, so memory does not grow with the log. The
+ * lag stored with a reapplied commit is against the heads the store knows then
+ * (the snapshot's), not those of the moment it was made, which the broker does
+ * not keep. A housekeeping thread runs the broker's periodic work (flush
+ * policy, retention, compaction) and the coordinator's session expiry every
  * second, and tells the store about new topics and their partition counts.
  * Time lag here is exact: the time since the record at the committed
  * offset was produced, from the log's time index. Internal topics (names

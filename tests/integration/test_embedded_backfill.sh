@@ -7,10 +7,11 @@
 # broker stops; `warren serve` starts on the same data dir and must show
 # every group with its whole window (each commit, oldest first, with its
 # time), its lag and a status, the first status line of each group must
-# already carry its lag, and one log line must count the records, commits
-# and groups read. A restart reads only what came after its snapshot: a
-# group that committed while serve was stopped appears, the others' windows
-# are unchanged and nothing is applied twice.
+# already carry its lag, and one log line must count the records, commits,
+# those dropped (a group the denylist refuses) and groups read. A restart
+# reads only what came after its snapshot: a group that committed while
+# serve was stopped appears, the others' windows are unchanged and nothing
+# is applied twice.
 set -u
 . "$(dirname "$0")/../helpers/testlib.sh"
 BUILD=${BUILD:-build/default}
@@ -40,6 +41,8 @@ through_broker() { # commands...
 cat >"$tmp/warren.ini" <<INI
 [broker]
 listen = none
+[storage]
+group-denylist = ^quick-
 INI
 serve() {
     started=$(date +%s%3N)
@@ -80,7 +83,7 @@ print(",".join(str(x["offset"]) for x in e), "before" if ok else "not")
 through_broker "produce orders 0 1000" "produce orders 1 500" \
     "commit audit orders 0 100" "commit audit orders 0 200" \
     "commit audit orders 0 300" "commit audit orders 1 50" \
-    "commit billing orders 0 1000"
+    "commit billing orders 0 1000" "commit quick-tmp orders 0 5"
 check "a Kafka client produced and committed through warren broker serve" $?
 
 serve
@@ -96,9 +99,10 @@ check "the first evaluation of audit has its lag (700 + 450)" \
     "$([ "$(first_status audit)" = 1150 ]; echo $?)"
 check "the first evaluation of billing has its lag (0)" \
     "$([ "$(first_status billing)" = 0 ]; echo $?)"
-check "one line tells what was read: from the log start, 5 commits, 2 groups" \
-    "$([ "$(field from)" = '"log start"' ] && [ "$(field commits)" = 5 ] &&
-        [ "$(field groups)" = 2 ] && [ -n "$(field ms)" ]; echo $?)"
+check "one line tells what was read: from the log start, 6 commits, the denied one dropped, 2 groups" \
+    "$([ "$(field from)" = '"log start"' ] && [ "$(field commits)" = 6 ] &&
+        [ "$(field dropped)" = 1 ] && [ "$(field groups)" = 2 ] &&
+        [ -n "$(field ms)" ]; echo $?)"
 list=$(curl -s -m 5 "$api/consumer")
 check "the group list has audit and billing" \
     "$(echo "$list" | grep -q '"consumers":\["audit","billing"\]'; echo $?)"

@@ -76,6 +76,13 @@ wait_for stop-group "ERR *STOP*" 60
 curl -s "$api" | grep -q '"clusters":\["local","mock"\]' ||
     fail "both clusters listed: $(curl -s "$api")"
 curl -s "$api/local" | grep -q '"source":"embedded"' || fail "embedded served"
+# the mock refuses ListGroups: said, so the dashboard can say it
+curl -s "$api/mock" | grep -q '"cannot_list_groups":true' ||
+    fail "cannot_list_groups on the mock: $(curl -s "$api/mock")"
+curl -s "$api/local" | grep -q 'cannot_list_groups' &&
+    fail "cannot_list_groups on the embedded cluster"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")
+[ "$code" = 200 ] || fail "readyz $code with both clusters read"
 
 # The outage starts right after a refresh ended, while none of Warren's
 # requests is in flight: librdkafka 2.0.2 can abort when a coordinator's
