@@ -113,16 +113,15 @@ function paintConn() {
   if (state === 'live' && model.allClustersDown()) {
     // The API answers, but no cluster is seen: nothing here is live.
     conn.dataset.state = 'degraded';
-    text = model.clusters.length > 1 ? 'No cluster reachable'
-      : `Cluster ${model.clusters[0]} unreachable`;
+    text = 'No cluster reachable';
   } else if (state === 'live') {
-    if (problems) conn.dataset.state = 'partial';
     text = model.lastTick
       ? `Live · updated ${fmtMs(Date.now() - model.lastTick)} ago`
       : 'Live';
     if (problems) {
-      text += ` · ${problems} of ${model.clusters.length} clusters ` +
-        'unavailable';
+      // the banners say which and why
+      conn.dataset.state = 'partial';
+      text = `Live · ${problems} of ${model.clusters.length} clusters down`;
     }
   } else if (state === 'reconnecting') {
     text = 'Disconnected · reconnecting…';

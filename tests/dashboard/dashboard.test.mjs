@@ -929,6 +929,24 @@ try {
       });
       await shoot(dpage, 'overview-cluster-down.png', false);
       await dctx.close();
+      // on a phone the banner wraps its reason: nothing wider than the page
+      const pctx = await browser.newContext({ ...PHONE, colorScheme: 'light' });
+      const ppage = await pctx.newPage();
+      watch(ppage, 'down-phone');
+      await ppage.goto(`http://127.0.0.1:${dport}/`);
+      await ppage.waitForFunction(([q, re]) => {
+        const b = document.querySelector(q);
+        return b && new RegExp(re).test(b.textContent);
+      }, [sel, reason.source], { timeout: 30000 });
+      // (a mobile page wider than its screen widens its layout viewport,
+      // so the bound is the screen's width, not innerWidth)
+      const wide = await ppage.evaluate((w) => [...document.querySelectorAll(
+        'body *')].filter((e) => e.getBoundingClientRect().right > w + 0.5)
+        .map((e) => `${e.tagName}.${e.className.baseVal ?? e.className}`),
+      PHONE.viewport.width);
+      await shoot(ppage, 'overview-cluster-down-phone.png', false);
+      await pctx.close();
+      assert(wide.length === 0, `phone: wider than the page: ${wide}`);
       const r = await stop(down);
       down = null;
       assert(r && r.code === 0, `warren exit ${JSON.stringify(r)}`);
