@@ -15,7 +15,9 @@
 // a second daemon replaying a generated trace of 1000 groups (the
 // large-list checks, a deterministic live status change and the reconnect
 // indicator) and a third watching a Kafka cluster on a closed port (its
-// banner and reason, the empty list's reason, no green indicator). Screenshots go to --out (build/screenshots). Prints "ok
+// banner and reason, the empty list's reason, no green indicator) and a
+// fourth watching librdkafka's mock cluster (tests/helpers/kafka_mock,
+// $KAFKA_MOCK): it cannot list groups, then all its brokers go down. Screenshots go to --out (build/screenshots). Prints "ok
 // NAME" or "FAIL NAME: why" per check and exits 1 if any check failed.
 
 import { spawn } from 'node:child_process';
@@ -256,6 +258,8 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'warren-dash-'));
 let replay = null;
 let demo = null;
 let down = null;
+let mocked = null;
+let mock = null;
 const demoLog = path.join(tmp, 'demo.log');
 try {
   const demoArgs = ['--demo', '--demo-speed', String(DEMO_SPEED), '--config',
@@ -952,6 +956,74 @@ try {
       assert(r && r.code === 0, `warren exit ${JSON.stringify(r)}`);
     });
 
+  // librdkafka's mock cluster (tests/helpers/kafka_mock --quiet), which
+  // refuses ListGroups: a banner says the cluster cannot list groups; then
+  // every broker goes down and the banner says it is unavailable, when it
+  // was last read and that its groups keep their last status.
+  await check('a cluster that cannot list groups, then goes down, says so',
+    async () => {
+      const bin = process.env.KAFKA_MOCK ||
+        path.join(path.dirname(WARREN), 'helpers', 'kafka_mock');
+      assert(fs.existsSync(bin), `no kafka_mock at ${bin}`);
+      mock = spawn(bin, ['--quiet'], { stdio: ['pipe', 'pipe', 'ignore'] });
+      let out = '';
+      const servers = await new Promise((resolve, reject) => {
+        mock.stdout.on('data', (d) => {
+          out += d;
+          const nl = out.indexOf('\n');
+          if (nl > 0) resolve(out.slice(0, nl));
+        });
+        mock.on('exit', () => reject(new Error('kafka_mock exited')));
+      });
+      const mport = await freePort();
+      const ini = path.join(tmp, 'mock.ini');
+      fs.writeFileSync(ini, '[broker]\nlisten = none\n[cluster mock]\n' +
+        `source = kafka\nservers = ${servers}\noffset-refresh = 1s\n` +
+        'groups = named-group\n');
+      mocked = await startWarren(['--config', ini], mport,
+        path.join(tmp, 'data-mock'), path.join(tmp, 'mock.log'));
+      const mctx = await browser.newContext({ ...DESKTOP,
+        colorScheme: 'light' });
+      const mpage = await mctx.newPage();
+      watch(mpage, 'mock');
+      await mpage.goto(`http://127.0.0.1:${mport}/`);
+      await mpage.waitForSelector('.cluster-banner[data-cluster="mock"]' +
+        '[data-kind="cannot-list"]', { timeout: 30000 });
+      const t = await mpage.textContent('.cluster-banner[data-kind=' +
+        '"cannot-list"]');
+      assert(/cannot list consumer groups/.test(t), `banner "${t}"`);
+      assert(await mpage.$('.cluster-banner[data-kind="unavailable"]') ===
+        null, 'unavailable while it is read');
+      assert(await mpage.getAttribute('#conn', 'data-state') !== 'degraded',
+        'indicator degraded while the cluster is read');
+      // the empty list says why instead of "No consumer groups yet"
+      await mpage.waitForFunction(() => new RegExp('No consumer groups to ' +
+        'show.*cannot list consumer groups').test(document.querySelector(
+        '.list-note')?.textContent || ''), null, { timeout: 20000 });
+      await shoot(mpage, 'overview-cannot-list.png', false);
+      mock.stdin.write('down -1\n');
+      await mpage.waitForFunction(() => {
+        const b = document.querySelector('.cluster-banner[data-cluster=' +
+          '"mock"][data-kind="unavailable"]');
+        return b && /Last read .* ago; its groups keep their last status/
+          .test(b.textContent);
+      }, null, { timeout: 60000 }).catch(async () => {
+        throw new Error('after down: ' + JSON.stringify(await mpage.$$eval(
+          '.cluster-banner', (bs) => bs.map((b) => b.textContent))));
+      });
+      await mpage.waitForFunction(() => document.getElementById('conn')
+        .dataset.state === 'degraded', null, { timeout: 20000 });
+      await shoot(mpage, 'overview-cluster-went-down.png', false);
+      await mctx.close();
+      const r = await stop(mocked);
+      mocked = null;
+      assert(r && r.code === 0, `warren exit ${JSON.stringify(r)}`);
+    });
+  if (mock) {
+    mock.kill('SIGTERM');
+    mock = null;
+  }
+
   await check('no console errors', async () => {
     assert(consoleErrors.length === 0, `${consoleErrors.length}: ` +
       consoleErrors.slice(0, 5).join(' || '));
@@ -976,9 +1048,11 @@ try {
   }
   try {
     await stop(down);
+    await stop(mocked);
   } catch (e) {
     console.log(`note: ${e.message}`);
   }
+  if (mock) mock.kill('SIGTERM');
   try {
     const r = await stop(replay);
     if (r && r.code !== 0) console.log(`note: replay warren exited ${r.code}`);

@@ -5,8 +5,8 @@
 # notifiers posting to it (one delivers, one fails) and no evaluation
 # cache, and runs tests/dashboard/dashboard.test.mjs (playwright-core),
 # which starts `warren serve --demo` (twice real time) on an ephemeral
-# port with a temporary data dir once the browser is up (and a replay and
-# an unreachable Kafka cluster beside it), checks the pages
+# port with a temporary data dir once the browser is up (and a replay, a
+# Kafka cluster on a closed port and one on kafka_mock beside it), checks the pages
 # and stops warren with SIGTERM. Fails if any check failed or warren did
 # not exit cleanly. Screenshots land in build/screenshots/. Needs node,
 # the npm packages of tests/dashboard (npm ci --prefix tests/dashboard)
