@@ -45,6 +45,8 @@ const char *mon_kframe_type_name(int type) {
         return "STATUS";
     case MON_KFRAME_ADVANCE:
         return "ADVANCE";
+    case MON_KFRAME_STAMP:
+        return "STAMP";
     default:
         return "?";
     }
@@ -134,6 +136,9 @@ int mon_kframe_op_apply(mon_store_t *st, mon_store_cluster_t *cl,
         return mon_store_delete_group_at(cl, op->group, op->topic, at);
     case MON_KFRAME_ADVANCE:
         return at ? mon_store_advance(cl, at) : MON_ERR_INVALID;
+    case MON_KFRAME_STAMP:
+        return mon_store_stamp(cl, op->group, op->topic, op->partition,
+                               op->offset, op->t_ms);
     default:
         return MON_ERR_INVALID;
     }
@@ -200,6 +205,13 @@ void mon_kframe_op_encode(mon_wbuf_t *b, const mon_kframe_op_t *op) {
     case MON_KFRAME_ADVANCE:
         put_place(b, op);
         break;
+    case MON_KFRAME_STAMP:
+        mon_kframe_put_str(b, op->group);
+        mon_kframe_put_str(b, op->topic);
+        mon_wbuf_u32(b, (uint32_t)op->partition);
+        mon_kframe_put_i64(b, op->offset);
+        mon_kframe_put_i64(b, op->t_ms);
+        break;
     default:
         break;
     }
@@ -251,6 +263,13 @@ int mon_kframe_op_decode(int type, const void *p, size_t len,
     case MON_KFRAME_ADVANCE:
         rc = get_place(&r, op);
         if (!rc && !op->placed) rc = mon_rbuf_fail(&r, 0, "no log place");
+        break;
+    case MON_KFRAME_STAMP:
+        rc = mon_kframe_get_str(&r, &op->group, "group") ||
+             mon_kframe_get_str(&r, &op->topic, "topic") ||
+             get_i32(&r, &op->partition, "partition") ||
+             mon_rbuf_i64(&r, &op->offset, "offset") ||
+             mon_rbuf_i64(&r, &op->t_ms, "time");
         break;
     default:
         mon_errstr_set(errstr, errstr_size, "%s: not a store write", what);

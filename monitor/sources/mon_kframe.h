@@ -41,12 +41,15 @@
  *                 by field in declaration order: bools as u8, integers
  *                 as i64, last_error as str)
  *   17 ADVANCE    place                             (mon_store_advance)
+ *   18 STAMP      str group, str topic, i32 partition, i64 offset, i64
+ *                 t_ms (the timestamp of the record at offset, where
+ *                 the group is committed)           (mon_store_stamp)
  *
  * A place is i32 log partition (-1: none, then the i64 is ignored) and
  * i64 offset of the __consumer_offsets record the write comes from
  * (mon_store.h: a record is applied once, whoever sends it again).
  *
- * The store writes (10..15) are sent only when the child's own store (a
+ * The store writes (10..15, 17, 18) are sent only when the child's own store (a
  * mirror of one interval, which gives the same outcomes) took them, in
  * the order the source made them. An unknown type, a length out of range
  * or a payload that does not match its type ends the connection.
@@ -77,10 +80,11 @@ typedef enum mon_kframe_type_e {
     MON_KFRAME_DEL_GROUP = 14,
     MON_KFRAME_DEL_GTOPIC = 15,
     MON_KFRAME_STATUS = 16,
-    MON_KFRAME_ADVANCE = 17
+    MON_KFRAME_ADVANCE = 17,
+    MON_KFRAME_STAMP = 18
 } mon_kframe_type_t;
 
-/* One store write (types HEAD .. DEL_GTOPIC, ADVANCE); the fields its
+/* One store write (types HEAD .. DEL_GTOPIC, ADVANCE, STAMP); the fields its
  * type does not use are ignored. owner and client_id NULL keep the
  * current ones. */
 typedef struct mon_kframe_op_s {

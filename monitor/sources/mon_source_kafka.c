@@ -47,6 +47,10 @@ typedef struct kgtopic_s {
     char *topic;
     int32_t n;
     int64_t *offsets; /* last seen offset per partition, -1 = none */
+    int64_t *latest;  /* the newest committed offset seen, -1 = none */
+    int64_t *prev;    /* latest as the previous refresh saw it */
+    int32_t *still;   /* refreshes latest has stayed the same */
+    int64_t *stamped; /* offset whose record's time the store has, or -1 */
     char **owner;     /* offsets-topic: client host per partition */
     char **client;    /* offsets-topic: client id per partition */
 } kgtopic_t;
@@ -80,6 +84,7 @@ struct mon_source_kafka_s {
     mon_store_cluster_t *cl;
     rd_kafka_t *rk;  /* metadata, admin, ListOffsets */
     rd_kafka_t *crk; /* offsets-topic reader, or NULL */
+    rd_kafka_t *srk; /* reads the records groups wait on; made when needed */
     rd_kafka_queue_t *aq;
     rd_kafka_AdminOptions_t *opt_list;
     rd_kafka_AdminOptions_t *opt_offsets;
@@ -218,13 +223,25 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason,
 
 /* ---- construction ---- */
 
-static rd_kafka_conf_t *conf_build(mon_source_kafka_t *src, bool reader,
+/* What a client is for: admin requests and ListOffsets, the
+ * __consumer_offsets reader (a group member), or the stamp reader (a few
+ * bytes at a time of the records groups wait on, no group). */
+typedef enum client_kind_e {
+    CLIENT_ADMIN,
+    CLIENT_READER,
+    CLIENT_STAMPS
+} client_kind_t;
+
+static rd_kafka_conf_t *conf_build(mon_source_kafka_t *src, client_kind_t kind,
                                    char *errstr, size_t errstr_size) {
+    bool reader = kind == CLIENT_READER, stamps = kind == CLIENT_STAMPS;
     const mon_config_cluster_t *cfg = src->cfg;
     char err[MON_ERRSTR_SIZE];
     char gid[160];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    snprintf(gid, sizeof(gid), "warren-%s-offsets-reader", cfg->name);
+    /* assign() needs a group id; neither client joins or commits */
+    snprintf(gid, sizeof(gid), "warren-%s-%s", cfg->name,
+             stamps ? "record-times" : "offsets-reader");
     const char *defaults[][2] = {
         {"bootstrap.servers", cfg->servers},
         {"client.id", "warren"},
@@ -234,7 +251,12 @@ static rd_kafka_conf_t *conf_build(mon_source_kafka_t *src, bool reader,
         {"enable.partition.eof", "false"},
         {"auto.offset.reset", "earliest"},
         {"log.connection.close", "false"},
-        {reader ? "group.id" : NULL, gid},
+        {reader || stamps ? "group.id" : NULL, gid},
+        /* one batch at the offset is all a stamp needs: no prefetch */
+        {stamps ? "queued.min.messages" : NULL, "1"},
+        {stamps ? "max.partition.fetch.bytes" : NULL, "65536"},
+        {stamps ? "fetch.wait.max.ms" : NULL, "100"},
+        {stamps ? "fetch.error.backoff.ms" : NULL, "10"},
     };
     for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
         if (!defaults[i][0]) continue;
@@ -282,10 +304,10 @@ static const char *blame(const mon_config_cluster_t *cfg, const char *msg) {
     return n ? out : "kafka.* properties";
 }
 
-static rd_kafka_t *client_new(mon_source_kafka_t *src, bool reader,
+static rd_kafka_t *client_new(mon_source_kafka_t *src, client_kind_t kind,
                               char *errstr, size_t errstr_size) {
     char err[MON_ERRSTR_SIZE];
-    rd_kafka_conf_t *conf = conf_build(src, reader, errstr, errstr_size);
+    rd_kafka_conf_t *conf = conf_build(src, kind, errstr, errstr_size);
     if (!conf) return NULL;
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
     if (!rk) {
@@ -342,10 +364,10 @@ mon_source_kafka_t *mon_source_kafka_new(const mon_config_cluster_t *cfg,
     src->limits.max_assigned = cfg->offsets_max_assigned;
     src->req_timeout_ms = mon_source_kafka_timeout_ms(cfg);
 
-    src->rk = client_new(src, false, errstr, errstr_size);
+    src->rk = client_new(src, CLIENT_ADMIN, errstr, errstr_size);
     if (!src->rk) goto err;
     if (cfg->offsets == MON_CONFIG_OFFSETS_TOPIC) {
-        src->crk = client_new(src, true, errstr, errstr_size);
+        src->crk = client_new(src, CLIENT_READER, errstr, errstr_size);
         if (!src->crk) goto err;
         rd_kafka_poll_set_consumer(src->crk);
     }
@@ -406,6 +428,10 @@ static void gtopic_free(kgtopic_t *gt) {
     free(gt->owner);
     free(gt->client);
     free(gt->offsets);
+    free(gt->latest);
+    free(gt->prev);
+    free(gt->still);
+    free(gt->stamped);
     free(gt->topic);
 }
 
@@ -495,8 +521,14 @@ static kgtopic_t *gtopic_get(kgroup_t *g, const char *topic, int32_t p) {
     if (p >= gt->n) {
         int32_t n = p + 1;
         gt->offsets = mon_realloc(gt->offsets, (size_t)n * sizeof(int64_t));
-        for (int32_t i = gt->n; i < n; i++)
-            gt->offsets[i] = -1;
+        gt->latest = mon_realloc(gt->latest, (size_t)n * sizeof(int64_t));
+        gt->prev = mon_realloc(gt->prev, (size_t)n * sizeof(int64_t));
+        gt->still = mon_realloc(gt->still, (size_t)n * sizeof(int32_t));
+        gt->stamped = mon_realloc(gt->stamped, (size_t)n * sizeof(int64_t));
+        for (int32_t i = gt->n; i < n; i++) {
+            gt->offsets[i] = gt->latest[i] = gt->prev[i] = gt->stamped[i] = -1;
+            gt->still[i] = 0;
+        }
         if (gt->owner) {
             gt->owner = mon_realloc(gt->owner, (size_t)n * sizeof(char *));
             gt->client = mon_realloc(gt->client, (size_t)n * sizeof(char *));
@@ -523,6 +555,8 @@ static int store_op(mon_source_kafka_t *src, const mon_kframe_op_t *op) {
     if (op->placed) src->rec_placed = true;
     bool took = op->type == MON_KFRAME_HEAD || op->type == MON_KFRAME_COMMIT
                     ? rc == MON_STORE_STORED || rc == MON_STORE_MERGED
+                : op->type == MON_KFRAME_STAMP
+                    ? rc == 0
                     : true; /* seen and deletes: the parent applies its own */
     if (src->forward && took) src->forward(src->forward_opaque, op);
     return rc;
@@ -549,6 +583,7 @@ static int commit_seen(mon_source_kafka_t *src, kgroup_t *g, const char *topic,
                        const mon_store_pos_t *at) {
     if (offset < 0 || known_partition(src, topic, p) != 1) return 0;
     kgtopic_t *gt = gtopic_get(g, topic, p);
+    gt->latest[p] = offset;
     if (!force && gt->offsets[p] == offset) return 0;
     /* admin mode sees offsets, not commits: what it sees fills the window
      * (an offset that never moves must be judged too), and then one the
@@ -1393,6 +1428,185 @@ static void reader_run(mon_source_kafka_t *src, int64_t deadline) {
     }
 }
 
+/* ---- exact time lag: the timestamps of the records groups wait on ----
+ *
+ * Time lag is now minus the timestamp of the record at the committed
+ * offset (the next one the group reads). The head ring interpolates it
+ * for a group moving within the span of its samples, but cannot date an
+ * offset below its oldest sample (the groups far behind), and is wrong
+ * for a group that stays put when producers stamp records with their own
+ * event times. So the source reads that record where it matters: for a
+ * group partition whose committed offset is below the ring's oldest head
+ * sample, or has not moved for STAMP_STILL refreshes (paused, stalled,
+ * stopped: its time lag grows), while data waits behind it. One partition
+ * assignment per such partition, at most STAMP_BUDGET a refresh (the rest
+ * next time), a few KB each (the stamp client does not prefetch), within
+ * STAMP_WAIT_MS, inside the refresh like every other request. A record's
+ * timestamp never changes, so each group partition's offset is read
+ * once; the store keeps the answer (mon_store_stamp) while the group stays
+ * committed there. A group moving within the ring costs no fetch. */
+
+#define STAMP_BUDGET 1000
+#define STAMP_WAIT_MS 300
+#define STAMP_STILL 2 /* refreshes an offset stays before it is read */
+
+typedef struct stamp_s {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    int64_t ts; /* -1 until read */
+} stamp_t;
+
+static int cmp_stamp(const void *a, const void *b) {
+    const stamp_t *x = a, *y = b;
+    int c = strcmp(x->topic, y->topic);
+    if (c) return c;
+    if (x->partition != y->partition)
+        return x->partition < y->partition ? -1 : 1;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+static int cmp_stamp_part(const void *a, const void *b) {
+    const stamp_t *x = a, *y = b;
+    int c = strcmp(x->topic, y->topic);
+    if (c) return c;
+    return x->partition < y->partition ? -1 : x->partition > y->partition;
+}
+
+/* Whether group topic gt's partition p wants its record read, given its
+ * topic's newest and oldest head; moves prev along. */
+static bool stamp_due(kgtopic_t *gt, int32_t p, int64_t newest,
+                      int64_t oldest) {
+    int64_t off = gt->latest[p];
+    gt->still[p] = off == gt->prev[p] ? gt->still[p] + (gt->still[p] < 9) : 0;
+    gt->prev[p] = off;
+    if (off < 0 || gt->stamped[p] == off || newest <= off) return false;
+    return gt->still[p] >= STAMP_STILL || off < oldest;
+}
+
+/* The group partitions whose record is due: one entry per topic
+ * partition (the lowest such offset first), sorted, at most the budget. */
+static stamp_t *stamps_wanted(mon_source_kafka_t *src, size_t *n_out) {
+    stamp_t *want = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < src->n_groups; i++) {
+        kgroup_t *g = src->groups[i];
+        for (size_t j = 0; j < g->n_topics; j++) {
+            kgtopic_t *gt = &g->topics[j];
+            int64_t *newest = NULL, *oldest = NULL;
+            size_t nn = 0, no = 0;
+            if (mon_store_topic_offsets(src->st, src->cfg->name, gt->topic,
+                                        &newest, &nn) == 0 &&
+                mon_store_topic_oldest_heads(src->st, src->cfg->name, gt->topic,
+                                             &oldest, &no) == 0) {
+                for (int32_t p = 0;
+                     p < gt->n && (size_t)p < nn && (size_t)p < no; p++) {
+                    if (!stamp_due(gt, p, newest[p], oldest[p])) continue;
+                    if (n == cap) {
+                        cap = cap ? 2 * cap : 64;
+                        want = mon_realloc(want, cap * sizeof(*want));
+                    }
+                    want[n++] = (stamp_t){gt->topic, p, gt->latest[p], -1};
+                }
+            }
+            free(newest);
+            free(oldest);
+        }
+    }
+    if (n) qsort(want, n, sizeof(*want), cmp_stamp);
+    size_t u = 0; /* one per topic partition */
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || cmp_stamp_part(&want[u - 1], &want[i]) != 0)
+            want[u++] = want[i];
+    *n_out = u < STAMP_BUDGET ? u : STAMP_BUDGET;
+    return want;
+}
+
+/* Reads the record at each wanted offset; fills ts. Returns how many. */
+static size_t stamps_read(mon_source_kafka_t *src, stamp_t *want, size_t n) {
+    char err[MON_ERRSTR_SIZE];
+    if (!src->srk) {
+        src->srk = client_new(src, CLIENT_STAMPS, err, sizeof(err));
+        if (!src->srk) {
+            mon_log_kv(MON_LOG_WARN,
+                       MON_LOG_FIELDS(MON_LF_STR("cluster", src->cfg->name),
+                                      MON_LF_STR("error", err)),
+                       "time lag: no client to read records");
+            return 0;
+        }
+        rd_kafka_poll_set_consumer(src->srk);
+    }
+    rd_kafka_topic_partition_list_t *parts =
+        rd_kafka_topic_partition_list_new((int)n);
+    for (size_t i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(parts, want[i].topic,
+                                          want[i].partition)
+            ->offset = want[i].offset;
+    rd_kafka_resp_err_t e = rd_kafka_assign(src->srk, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    if (e) return 0;
+    size_t got = 0;
+    int64_t deadline = mon_clock_mono_ms() + STAMP_WAIT_MS;
+    while (got < n && !stopping(src)) {
+        int64_t left = deadline - mon_clock_mono_ms();
+        if (left <= 0) break;
+        rd_kafka_message_t *msg =
+            rd_kafka_consumer_poll(src->srk, (int)(left < 100 ? left : 100));
+        if (!msg) continue;
+        if (!msg->err && msg->rkt) {
+            stamp_t key = {.topic = rd_kafka_topic_name(msg->rkt),
+                           .partition = msg->partition};
+            stamp_t *x = bsearch(&key, want, n, sizeof(*want), cmp_stamp_part);
+            rd_kafka_timestamp_type_t tt;
+            int64_t ts = rd_kafka_message_timestamp(msg, &tt);
+            /* the first record at or after the offset (compaction may
+             * have removed the one at it): the next one the group reads */
+            if (x && x->ts < 0 && msg->offset >= x->offset && ts >= 0) {
+                x->ts = ts;
+                got++;
+            }
+        }
+        rd_kafka_message_destroy(msg);
+    }
+    rd_kafka_assign(src->srk, NULL);
+    mon_log_kv(MON_LOG_DEBUG,
+               MON_LOG_FIELDS(MON_LF_STR("cluster", src->cfg->name),
+                              MON_LF_INT("records", (int64_t)got),
+                              MON_LF_INT("asked", (int64_t)n),
+                              MON_LF_INT("ms", mon_clock_mono_ms() -
+                                                   (deadline - STAMP_WAIT_MS))),
+               "time lag: records read");
+    return got;
+}
+
+static void refresh_stamps(mon_source_kafka_t *src) {
+    size_t n = 0;
+    stamp_t *want = stamps_wanted(src, &n);
+    if (n > 0 && stamps_read(src, want, n) > 0) {
+        for (size_t i = 0; i < src->n_groups; i++) {
+            kgroup_t *g = src->groups[i];
+            for (size_t j = 0; j < g->n_topics; j++) {
+                kgtopic_t *gt = &g->topics[j];
+                for (int32_t p = 0; p < gt->n; p++) {
+                    stamp_t key = {gt->topic, p, 0, 0}, *x;
+                    if (gt->latest[p] < 0 || gt->stamped[p] == gt->latest[p])
+                        continue;
+                    x = bsearch(&key, want, n, sizeof(*want), cmp_stamp_part);
+                    if (!x || x->ts < 0 || x->offset != gt->latest[p]) continue;
+                    mon_kframe_op_t op = {.type = MON_KFRAME_STAMP,
+                                          .group = g->name,
+                                          .topic = gt->topic,
+                                          .partition = p,
+                                          .offset = x->offset,
+                                          .t_ms = x->ts};
+                    if (store_op(src, &op) == 0) gt->stamped[p] = x->offset;
+                }
+            }
+        }
+    }
+    free(want);
+}
+
 /* ---- the thread ---- */
 
 static void refresh(mon_source_kafka_t *src, bool topics_due) {
@@ -1416,6 +1630,7 @@ static void refresh(mon_source_kafka_t *src, bool topics_due) {
             reader_assign(src, &rf);
         }
         commits_ms = mon_clock_mono_ms() - t2;
+        if (rf.failures == 0) refresh_stamps(src);
     }
     free(rf.down);
     rf.down = NULL;
@@ -1544,6 +1759,10 @@ void mon_source_kafka_destroy(mon_source_kafka_t *src) {
     if (src->crk) {
         rd_kafka_consumer_close(src->crk);
         rd_kafka_destroy(src->crk);
+    }
+    if (src->srk) {
+        rd_kafka_consumer_close(src->srk);
+        rd_kafka_destroy(src->srk);
     }
     if (src->rk)
         rd_kafka_destroy_flags(src->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);

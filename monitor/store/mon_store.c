@@ -53,6 +53,11 @@ typedef struct gpart_s {
     ev_window_t win;
     istr_t *owner;
     istr_t *client_id;
+    /* the timestamp of the record at stamp_offset (mon_store_stamp):
+     * the exact time lag while the group is committed there */
+    bool stamped;
+    int64_t stamp_offset;
+    int64_t stamp_ms;
 } gpart_t;
 
 typedef struct gtopic_s {
@@ -210,7 +215,11 @@ static void gtopic_grow(mon_store_t *st, gtopic_t *gt, int32_t n) {
     for (p = 0; p < n; p++) {
         ev_window_init(&np[p].win, slots + (size_t)p * iv, (uint16_t)iv);
         np[p].owner = np[p].client_id = NULL;
+        np[p].stamped = false;
         if (p < gt->count) {
+            np[p].stamped = gt->parts[p].stamped;
+            np[p].stamp_offset = gt->parts[p].stamp_offset;
+            np[p].stamp_ms = gt->parts[p].stamp_ms;
             memcpy(np[p].win.slots, gt->parts[p].win.slots,
                    iv * sizeof(ev_entry_t));
             np[p].win.count = gt->parts[p].win.count;
@@ -295,6 +304,47 @@ static bool group_expired(const mon_store_t *st, const group_t *g,
     if (last == INT64_MIN) return false;
     if (__builtin_sub_overflow(now_ms, last, &age)) return now_ms > last;
     return age > st->expire_group_ms;
+}
+
+/* The time lag from the timestamp of the record at the committed offset,
+ * when a source told it (mon_store_stamp) and data waits: exact where the
+ * head ring can only interpolate, or cannot tell at all (a group behind
+ * every head sample). */
+static void exact_time_lag(const gpart_t *gp, int64_t committed, int64_t now_ms,
+                           ev_result_t *r) {
+    if (!gp->stamped || gp->stamp_offset != committed || r->current_lag <= 0)
+        return;
+    r->time_lag_s =
+        now_ms > gp->stamp_ms ? (double)(now_ms - gp->stamp_ms) / 1000.0 : 0.0;
+    r->time_lag_known = true;
+}
+
+int mon_store_stamp(mon_store_cluster_t *cl, const char *group,
+                    const char *topic, int32_t partition, int64_t offset,
+                    int64_t ts_ms) {
+    size_t glen, tlen;
+    group_t *g;
+    gtopic_t *gt;
+    int rc = MON_ERR_NOTFOUND;
+
+    if (!group || !topic || !*group || !*topic ||
+        (glen = strlen(group)) > NAME_MAX_LEN ||
+        (tlen = strlen(topic)) > NAME_MAX_LEN || partition < 0 || offset < 0)
+        return MON_ERR_INVALID;
+    pthread_rwlock_wrlock(&cl->lock);
+    g = mon_hmap_get(&cl->groups, group, glen, mon_hash_bytes(group, glen));
+    gt = g ? mon_hmap_get(&g->topics, topic, tlen, mon_hash_bytes(topic, tlen))
+           : NULL;
+    if (gt && partition < gt->count) {
+        gpart_t *gp = &gt->parts[partition];
+
+        gp->stamped = true;
+        gp->stamp_offset = offset;
+        gp->stamp_ms = ts_ms;
+        rc = 0;
+    }
+    pthread_rwlock_unlock(&cl->lock);
+    return rc;
 }
 
 /* ---- clusters ---- */
@@ -938,9 +988,10 @@ int mon_store_topics(mon_store_t *st, const char *cluster,
     return 0;
 }
 
-int mon_store_topic_offsets(mon_store_t *st, const char *cluster,
-                            const char *topic, int64_t **offsets,
-                            size_t *count) {
+/* The newest (oldest: the oldest) head offset of each partition of a
+ * topic, -1 where a partition has none, into a malloc'd array. */
+static int topic_heads(mon_store_t *st, const char *cluster, const char *topic,
+                       bool oldest, int64_t **offsets, size_t *count) {
     mon_store_cluster_t *cl = mon_store_cluster_find(st, cluster);
     const topic_t *t;
     size_t len;
@@ -957,13 +1008,26 @@ int mon_store_topic_offsets(mon_store_t *st, const char *cluster,
             mon_malloc((size_t)(t->count ? t->count : 1) * sizeof(int64_t));
         *count = (size_t)t->count;
         for (p = 0; p < t->count; p++) {
-            const ev_head_t *h = ev_headring_newest(&t->rings[p]);
+            const ev_head_t *h = oldest ? ev_headring_at(&t->rings[p], 0)
+                                        : ev_headring_newest(&t->rings[p]);
 
             (*offsets)[p] = h ? h->offset : -1;
         }
     }
     pthread_rwlock_unlock(&cl->lock);
     return t ? 0 : MON_ERR_NOTFOUND;
+}
+
+int mon_store_topic_offsets(mon_store_t *st, const char *cluster,
+                            const char *topic, int64_t **offsets,
+                            size_t *count) {
+    return topic_heads(st, cluster, topic, false, offsets, count);
+}
+
+int mon_store_topic_oldest_heads(mon_store_t *st, const char *cluster,
+                                 const char *topic, int64_t **offsets,
+                                 size_t *count) {
+    return topic_heads(st, cluster, topic, true, offsets, count);
 }
 
 typedef struct live_arg_s {
@@ -1276,6 +1340,7 @@ int mon_store_group_eval(mon_store_t *st, const char *cluster,
             if (pe->entry_count) {
                 pe->first = *ev_window_at(win, 0);
                 pe->last = *ev_window_newest(win);
+                exact_time_lag(gp, pe->last.offset, now_ms, &pe->result);
             } else {
                 memset(&pe->first, 0, sizeof(pe->first));
                 memset(&pe->last, 0, sizeof(pe->last));

@@ -223,6 +223,17 @@ int mon_store_commit_at(mon_store_cluster_t *cl, const char *group,
                         int64_t t_ms, const char *owner, const char *client_id,
                         const mon_store_pos_t *pos, bool if_changed);
 
+/* Records that the record at `offset` of topic/partition, where group
+ * is committed, was written at ts_ms (the record's timestamp, as a fetch
+ * of it told): while the group's newest commit is that offset and data
+ * waits, its time lag is now - ts_ms, exact, instead of the interpolation
+ * over the head ring (which cannot tell it for a group behind every head
+ * sample). Not kept in snapshots: a source tells it again. Returns 0,
+ * MON_ERR_NOTFOUND (no such group partition) or MON_ERR_INVALID. */
+int mon_store_stamp(mon_store_cluster_t *cl, const char *group,
+                    const char *topic, int32_t partition, int64_t offset,
+                    int64_t ts_ms);
+
 /* Deletes a group (topic NULL) or one topic of it, as the record at pos
  * says (NULL: no place). Returns 0, MON_ERR_NOTFOUND,
  * MON_STORE_DROP_REPLAYED or MON_ERR_INVALID. */
@@ -280,6 +291,12 @@ int mon_store_topics(mon_store_t *st, const char *cluster,
 int mon_store_topic_offsets(mon_store_t *st, const char *cluster,
                             const char *topic, int64_t **offsets,
                             size_t *count);
+
+/* The same for the oldest head sample each partition's ring holds: a
+ * committed offset below it is one the ring cannot date. */
+int mon_store_topic_oldest_heads(mon_store_t *st, const char *cluster,
+                                 const char *topic, int64_t **offsets,
+                                 size_t *count);
 
 /* Live groups (not expired at now_ms) with windows on a topic. Returns 0
  * or MON_ERR_NOTFOUND (no cluster; an unknown topic gives none). */

@@ -20,27 +20,11 @@ cleanup() {
 trap cleanup EXIT
 PY=/usr/bin/python3
 KP=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$T/w.ini" <<INI
-[broker]
-listen = 127.0.0.1:$KP
-[evaluator]
-expire-cache = 1s
-[cluster local]
-source = embedded
-offset-refresh = 1s
-[cluster wadmin]
-source = kafka
-servers = 127.0.0.1:$KP
-offsets = admin
-offset-refresh = 1s
-topic-refresh = 2s
-[cluster wtopic]
-source = kafka
-servers = 127.0.0.1:$KP
-offsets = offsets-topic
-offset-refresh = 1s
-topic-refresh = 2s
-INI
+. "$(dirname "$0")/../helpers/wire_clusters.sh"
+{
+    wire_clusters_ini "$KP"
+    printf '%s\n' "[evaluator]" "expire-cache = 1s"
+} >"$T/w.ini"
 "$W" serve --config "$T/w.ini" --listen 127.0.0.1:0 --data-dir "$T/d" \
     >"$T/serve.log" 2>&1 &
 pids="$pids $!"

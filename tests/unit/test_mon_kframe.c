@@ -59,6 +59,12 @@ Test(mon_kframe, every_store_write_round_trips) {
          .place = {0, 0}},
         {.type = MON_KFRAME_DEL_GTOPIC, .group = "g", .topic = "t"},
         {.type = MON_KFRAME_ADVANCE, .placed = true, .place = {65535, 9}},
+        {.type = MON_KFRAME_STAMP,
+         .group = "g",
+         .topic = "orders",
+         .partition = 4,
+         .offset = 123456,
+         .t_ms = 1699999999999},
     };
     size_t n = sizeof(ops) / sizeof(ops[0]);
     mon_kframe_reader_t rd = {0};
@@ -194,5 +200,49 @@ Test(mon_kframe, apply_writes_the_store_as_the_calls_it_names) {
     cr_assert_eq(mon_kframe_op_apply(st, cl, &commit), MON_STORE_DROP_REPLAYED);
     mon_kframe_op_t del = {.type = MON_KFRAME_DEL_GROUP, .group = "g"};
     cr_assert_eq(mon_kframe_op_apply(st, cl, &del), 0);
+    mon_store_destroy(st);
+}
+
+Test(mon_kframe, a_stamp_gives_the_exact_time_lag_while_committed_there) {
+    mon_store_config_t sc;
+    mon_group_eval_t ev = {0};
+    char err[128];
+    mon_store_config_default(&sc);
+    mon_store_t *st = mon_store_new(&sc, err, sizeof(err));
+    mon_store_cluster_t *cl = mon_store_cluster(st, "c");
+    /* one head sample far above the commit: the ring cannot interpolate */
+    mon_kframe_op_t head = {.type = MON_KFRAME_HEAD,
+                            .topic = "t",
+                            .partitions = 1,
+                            .offset = 1000000,
+                            .t_ms = 5000};
+    mon_kframe_op_t commit = {.type = MON_KFRAME_COMMIT,
+                              .group = "g",
+                              .topic = "t",
+                              .offset = 10,
+                              .t_ms = 5000};
+    mon_kframe_op_t stamp = {.type = MON_KFRAME_STAMP,
+                             .group = "g",
+                             .topic = "t",
+                             .offset = 10,
+                             .t_ms = 1000};
+    mon_kframe_op_t other = stamp;
+    other.group = "nobody";
+    cr_assert_eq(mon_kframe_op_apply(st, cl, &head), MON_STORE_STORED);
+    cr_assert_eq(mon_kframe_op_apply(st, cl, &commit), MON_STORE_STORED);
+    cr_assert_eq(mon_store_group_eval(st, "c", "g", 9000, NULL, &ev), 0);
+    cr_assert(!ev.parts[0].result.time_lag_known, "unknown before the stamp");
+    cr_assert_eq(mon_kframe_op_apply(st, cl, &stamp), 0);
+    cr_assert_eq(mon_kframe_op_apply(st, cl, &other), MON_ERR_NOTFOUND);
+    cr_assert_eq(mon_store_group_eval(st, "c", "g", 9000, NULL, &ev), 0);
+    cr_assert(ev.parts[0].result.time_lag_known);
+    cr_assert_float_eq(ev.parts[0].result.time_lag_s, 8.0, 1e-9);
+    /* a newer commit elsewhere: the stamp no longer applies */
+    commit.offset = 20;
+    commit.t_ms = 6000;
+    cr_assert_eq(mon_kframe_op_apply(st, cl, &commit), MON_STORE_STORED);
+    cr_assert_eq(mon_store_group_eval(st, "c", "g", 9000, NULL, &ev), 0);
+    cr_assert(!ev.parts[0].result.time_lag_known);
+    mon_group_eval_free(&ev);
     mon_store_destroy(st);
 }

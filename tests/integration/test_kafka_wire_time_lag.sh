@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Exact time lag over the wire. One warren serve has the embedded cluster
+# "local", its Kafka listener, and two source = kafka clusters pointed at
+# that listener (offsets = admin, offsets = offsets-topic). A
+# confluent-kafka producer writes 1,000,000 records stamped an hour ago,
+# one millisecond apart, and two groups commit without consuming: g1m at
+# offset 0 (1 M records behind, below every head sample, where the head
+# ring cannot tell a time lag at all) and g10k 10,000 records from the
+# end. In every cluster each group's time lag must come within 1 s of the
+# truth (now minus the timestamp of the record at its committed offset)
+# and neither gets an ETA (nothing is draining). Waits on the API, not on
+# a clock: the Kafka sources read each record once they see the commit.
+set -u
+. "$(dirname "$0")/../helpers/testlib.sh"
+. "$(dirname "$0")/../helpers/wire_clusters.sh"
+PY=/usr/bin/python3
+KP=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+{
+    wire_clusters_ini "$KP"
+    printf '%s\n' "[evaluator]" "expire-cache = 0"
+} >"$tmp/w.ini"
+"$WARREN_BIN" serve --config "$tmp/w.ini" --listen 127.0.0.1:0 \
+    --data-dir "$tmp/d" >"$tmp/serve.log" 2>&1 &
+pid=$!
+wait_port "$tmp/serve.log" || {
+    echo "FAIL: serve did not start"
+    cat "$tmp/serve.log"
+    exit 1
+}
+HP=$port
+
+# The records and the commits; prints the first record's timestamp (ms).
+"$PY" - "127.0.0.1:$KP" >"$tmp/base" 2>"$tmp/load.err" <<'PY'
+import sys, time
+from confluent_kafka import Consumer, Producer, TopicPartition
+b = sys.argv[1]
+p = Producer({"bootstrap.servers": b, "linger.ms": 20,
+              "batch.num.messages": 10000,
+              "queue.buffering.max.messages": 2000000})
+N = 1000000
+base = int(time.time() * 1000) - 3600000
+for i in range(N):
+    while True:
+        try:
+            p.produce("timelag", value=b"x", partition=0, timestamp=base + i)
+            break
+        except BufferError:
+            p.poll(0.05)
+if p.flush(60) != 0:
+    sys.exit("records left unsent")
+for g, off in (("g1m", 0), ("g10k", N - 10000)):
+    c = Consumer({"bootstrap.servers": b, "group.id": g,
+                  "enable.auto.commit": False})
+    c.commit(offsets=[TopicPartition("timelag", 0, off)], asynchronous=False)
+    c.close()
+print(base)
+PY
+rc=$?
+check "1,000,000 stamped records written, two groups committed" $rc
+[ $rc -eq 0 ] || { tail -n 3 "$tmp/load.err"; exit 1; }
+base=$(cat "$tmp/base")
+
+# Waits (up to 60 s) until the group's partition has a time lag within
+# 1 s of the truth (now minus the stamp of the record at the committed
+# offset, taken around each request: until the source has read that
+# record a Kafka cluster's is interpolated over the head samples, here
+# wrong by most of an hour since the records were stamped in the past),
+# then prints "error_ms eta status" (error of the last answer, "none"
+# when there was no time lag at all).
+measure() { # cluster group committed_offset
+    "$PY" - "http://127.0.0.1:$HP/v3/kafka/$1/consumer/$2/lag" "$base" "$3" <<'PY'
+import json, sys, time, urllib.error, urllib.request
+url, base, off = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+stamp = base + off  # record i was stamped base + i ms
+end = time.time() + 60
+s, tl, err, eta = {}, None, None, None
+while time.time() < end:
+    t0 = time.time()
+    try:
+        with urllib.request.urlopen(url) as r:
+            s = json.load(r)["status"]
+    except urllib.error.HTTPError as e:  # 404 until the source saw it
+        if e.code != 404:
+            raise
+        s = {"status": "unknown-group"}
+    t1 = time.time()
+    parts = s.get("partitions") or []
+    tl = parts[0].get("time_lag_s") if parts else None
+    if tl is not None:
+        lo, hi = t0 * 1000 - stamp, t1 * 1000 - stamp
+        ms = tl * 1000
+        err = 0 if lo <= ms <= hi else int(min(abs(ms - lo), abs(ms - hi)))
+        eta = parts[0].get("eta_s")
+        if err <= 1000:
+            break
+    time.sleep(0.2)
+print("none" if err is None else err, eta, s.get("status"))
+PY
+}
+
+for cl in local wadmin wtopic; do
+    for g in "g1m 0" "g10k 990000"; do
+        read -r grp off <<<"$g"
+        read -r err eta st <<<"$(measure "$cl" "$grp" "$off")"
+        [ "$err" != none ] && [ "$err" -le 1000 ]
+        check "$cl $grp: time lag within 1 s of the truth (off by $err ms, $st)" $?
+        [ "$eta" = None ]
+        check "$cl $grp: no ETA (nothing drains; eta $eta)" $?
+    done
+done
+
+[ "$fails" -gt 0 ] && tail -n 20 "$tmp/serve.log"
+finish "time lag"
