@@ -487,10 +487,27 @@ try {
     const keys = await page.$$eval('#partitions tbody tr[data-key]', (r) =>
       r.map((x) => x.dataset.key));
     if (keys.length > 1) {
-      await page.focus(`#partitions tbody tr:nth-child(${keys.length})`);
-      await page.keyboard.press('Enter');
-      const sel = await page.getAttribute(
-        `#partitions tbody tr:nth-child(${keys.length})`, 'aria-selected');
+      // The row is found by its key each time: a tick may redraw the
+      // table between the focus and the key press (the press then goes
+      // to the page, so it is tried again, up to three times).
+      const key = keys[keys.length - 1];
+      const selected = () => page.evaluate((k) => {
+        const tr = [...document.querySelectorAll('#partitions tbody tr')]
+          .find((x) => x.dataset.key === k);
+        return tr ? tr.getAttribute('aria-selected') : null;
+      }, key);
+      let sel = null;
+      for (let i = 0; i < 3 && sel !== 'true'; i++) {
+        await page.evaluate((k) => [...document.querySelectorAll(
+          '#partitions tbody tr')].find((x) => x.dataset.key === k).focus(),
+        key);
+        await page.keyboard.press('Enter');
+        await page.waitForFunction((k) => [...document.querySelectorAll(
+          '#partitions tbody tr')].find((x) => x.dataset.key === k)
+          ?.getAttribute('aria-selected') === 'true', key, { timeout: 3000 })
+          .catch(() => {});
+        sel = await selected();
+      }
       assert(sel === 'true', 'Enter on a partition row does not select it');
       const title = await page.textContent('#window-h');
       assert(title.includes(`partition ${keys[keys.length - 1].split(
