@@ -325,8 +325,13 @@ static int32_t partitions_cb(void *opaque, const char *topic) {
     return n < 0 ? -1 : n;
 }
 
-/* Announces topics the store has not heard of, with every partition's
- * log-end offset, so commits to partitions nobody produced to yet count. */
+/* Samples every partition's log-end offset into the store: at start, so
+ * commits to partitions nobody produced to yet count, and every tick, as
+ * a Kafka source samples heads every refresh. Appends add their own
+ * samples; without these an idle topic's head ring would hold only the
+ * samples of its last burst of appends, all within a millisecond or so,
+ * a span no producer rate can be measured over (its groups stayed
+ * warming up for good). */
 static void sync_topics(embedded_t *e, int64_t now_ms) {
     char **names = NULL;
     size_t n = 0;
@@ -336,14 +341,15 @@ static void sync_topics(embedded_t *e, int64_t now_ms) {
         if (internal_topic(t)) continue;
         int32_t parts = bc_broker_partitions(e->broker, t);
         intptr_t known = (intptr_t)mon_strmap_get(e->known, t, strlen(t));
-        if (parts <= 0 || known == parts) continue;
+        if (parts <= 0) continue;
         for (int32_t p = 0; p < parts; p++) {
             bc_log_t *log = bc_broker_log(e->broker, t, p);
             if (log)
                 mon_store_head(e->cl, t, p, parts, bc_log_end_offset(log),
                                now_ms);
         }
-        mon_strmap_put(e->known, t, strlen(t), (void *)(intptr_t)parts);
+        if (known != parts)
+            mon_strmap_put(e->known, t, strlen(t), (void *)(intptr_t)parts);
     }
     bc_broker_free_topics(names, n);
 }
