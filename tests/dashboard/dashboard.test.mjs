@@ -556,6 +556,10 @@ try {
     await p.waitForFunction(() => window.__heads.some((h) =>
       h.word === 'stalled' && /stalled/.test(h.expl) && /\d/.test(h.since)),
     null, { timeout: 20000 });
+    // window.warren is set once the app has started, which can come
+    // after its first drawing of the group.
+    await p.waitForFunction(() => window.warren && window.warren.model, null,
+      { timeout: 20000 });
     const t0 = await p.evaluate(() => window.warren.model.ticks);
     // Two evaluation passes (tick events) after the page had it all, and
     // the head drawn after the second.
