@@ -972,9 +972,11 @@ Test(bc_consumer, sigkill_mid_stream_then_restart_resumes_at_last_commit) {
             bc_consumer_records_free(r);
         }
         cr_expect_eq(got, want);
+        /* a partition read to its end before the kill has nothing left */
         for (int p = 0; p < 2; p++)
-            cr_expect_eq(first[p], committed[p], "t-%d resumed at %lld", p,
-                         (long long)first[p]);
+            cr_expect_eq(first[p], committed[p] < CRASH_N ? committed[p] : -1,
+                         "t-%d resumed at %lld (committed %lld)", p,
+                         (long long)first[p], (long long)committed[p]);
     }
     for (int p = 0; p < 2; p++)
         for (int o = 0; o < CRASH_N; o++)
