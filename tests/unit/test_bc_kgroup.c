@@ -7,7 +7,6 @@
  * checked against the generation; an Empty group's first join phase
  * is held for the initial rebalance delay. */
 #include <criterion/criterion.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "broker-core/bc_kerr.h"
 #include "broker-core/bc_kgroup.h"
 #include "broker-core/bc_wire.h"
+#include "tests/unit/bc_test_util.h"
 
 typedef struct slot_s {
     int done;
@@ -206,14 +206,6 @@ Test(bc_kgroup, inconsistent_protocols_and_bad_timeouts_are_refused) {
     bc_kgroup_destroy(kg);
 }
 
-static int rm_cb(const char *path, const struct stat *sb, int flag,
-                 struct FTW *ftw) {
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 /* Appends a GroupMetadata record (key version 2) for `group` with the
  * given value bytes (NULL: a tombstone). */
 static void put_group_record(bc_broker_t *b, bc_offsets_t *off,
@@ -238,8 +230,8 @@ static void put_group_record(bc_broker_t *b, bc_offsets_t *off,
 }
 
 Test(bc_kgroup, reloads_groups_from_consumer_offsets) {
-    char dir[] = "/tmp/bc_kgroup_test_XXXXXX";
-    cr_assert(mkdtemp(dir));
+    char dir[256];
+    bct_tmpdir(dir, sizeof(dir), "kgroup");
     bc_broker_conf_t bc = bc_broker_conf_default();
     bc.create_if_missing = 1;
     char err[256];
@@ -293,7 +285,7 @@ Test(bc_kgroup, reloads_groups_from_consumer_offsets) {
     bc_kgroup_destroy(kg);
     bc_offsets_close(off);
     bc_broker_close(b);
-    nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    bct_rmtree(dir);
 }
 
 /* group.initial.rebalance.delay.ms: an Empty group's first join phase is
