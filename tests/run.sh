@@ -30,7 +30,7 @@ JOBS=${JOBS:-$((2 * $(nproc 2>/dev/null || echo 1)))}
 # The slow wall-clock programs, by file name (shell patterns).
 SLOW="test_clock_step test_kafka_source test_dashboard.sh test_serve_kafka.sh
 test_kafka_wire_*.sh test_kafka_chaos.sh test_kafka_crafted.sh
-test_kafka_kill9.sh fuzz_*"
+test_kafka_kill9.sh test_kafka_leader_move.sh fuzz_*"
 
 CRIT_BUILD=${CRIT_BUILD:-$BUILD}
 # Debian's librdkafka crashes inside ThreadSanitizer's runtime (even a bare

@@ -795,6 +795,11 @@ static void refresh_heads(mon_source_kafka_t *src, refresh_t *rf) {
             rf->down =
                 mon_realloc(rf->down, (rf->n_down + 1) * sizeof(*rf->down));
             rf->down[rf->n_down++] = job->broker;
+            /* a leader moved (NOT_LEADER_OR_FOLLOWER, a leader election or
+             * a broker restarting) or its broker is gone: the next
+             * refresh reads the metadata again, or it would ask the same
+             * broker until the next topic refresh */
+            src->need_metadata = true;
         } else {
             for (int i = 0; i < job->parts->cnt; i++) {
                 rd_kafka_topic_partition_t *e = &job->parts->elems[i];

@@ -33,7 +33,9 @@
  *   stop-group   keeps up, then closes after --stop-after s   -> ERR/STOP
  *
  * Commands on stdin: "down B" / "up B" (rd_kafka_mock_broker_set_down/up;
- * B = -1 for all), "delete TOPIC" (the topic answers
+ * B = -1 for all), "leader TOPIC P B" (partition P's leadership moves to
+ * broker B, as in a leader election: the old leader answers
+ * NOT_LEADER_OR_FOLLOWER from then on), "delete TOPIC" (the topic answers
  * UNKNOWN_TOPIC_OR_PART from then on, as a deleted topic does),
  * "commit GROUP TOPIC PARTITION OFFSET" (one offset commit record, as a
  * coordinator writes it, stamped now; "ok" once it is in the log),
@@ -522,6 +524,13 @@ static void command(mock_t *m, char *line) {
             say(m, "ok %s", line);
     } else if (sscanf(line, "up %d", &id) == 1) {
         rd_kafka_resp_err_t err = rd_kafka_mock_broker_set_up(m->mc, id);
+        if (err)
+            say(m, "error %s: %s", line, rd_kafka_err2str(err));
+        else
+            say(m, "ok %s", line);
+    } else if (sscanf(line, "leader %255s %d %lld", topic, &id, &off) == 3) {
+        rd_kafka_resp_err_t err =
+            rd_kafka_mock_partition_set_leader(m->mc, topic, id, (int32_t)off);
         if (err)
             say(m, "error %s: %s", line, rd_kafka_err2str(err));
         else
