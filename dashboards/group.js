@@ -13,6 +13,15 @@ import { historyPoints, lagChart, windowChart } from './charts.js';
 import { displayStatus, errKind, fmtDateTime, fmtInt, fmtMs, fmtRule,
   fmtSeconds, severity, silenceText, statusMeta } from './format.js';
 
+// What a partition's time lag is from (its time_lag_source), as its
+// cell's tooltip says it; interpolated ones are drawn with a leading ≈.
+const TIME_LAG_SOURCE = {
+  record: 'from the timestamp of the record at the committed offset',
+  heads: 'estimated from the head offsets sampled over time (the record ' +
+    'at the committed offset was not read yet)',
+  'caught-up': 'caught up: nothing waits',
+};
+
 const RANGES = [
   { id: '15m', word: '15 min', ms: 15 * 60000 },
   { id: '1h', word: '1 hour', ms: 3600000 },
@@ -379,8 +388,11 @@ export function mountGroup(main, model, cluster, group, params) {
       h('td', { 'data-label': 'Rule' }, fmtRule(p.rule)),
       h('td', { 'data-label': 'Current lag', class: 'num' },
         fmtInt(p.current_lag)),
-      h('td', { 'data-label': 'Time lag', class: 'num' },
-        fmtSeconds(p.time_lag_s)),
+      h('td', { 'data-label': 'Time lag', class: 'num',
+        'data-source': p.time_lag_source || '',
+        title: TIME_LAG_SOURCE[p.time_lag_source] || 'unknown' },
+        p.time_lag_source === 'heads' ? `≈${fmtSeconds(p.time_lag_s)}`
+          : fmtSeconds(p.time_lag_s)),
       h('td', { 'data-label': 'Committed', class: 'num' },
         p.end ? fmtInt(p.end.offset) : '—'),
       h('td', { 'data-label': 'Head', class: 'num' }, fmtInt(headOf(p))),

@@ -205,6 +205,15 @@ static cJSON *partition_json(const mon_part_eval_t *pe) {
     cJSON_AddItemToObject(o, "explanation", cJSON_CreateString(expl));
     cJSON_AddItemToObject(o, "time_lag_s",
                           maybe_float(r->time_lag_known, r->time_lag_s));
+    /* where time_lag_s comes from: "record" (the timestamp of the record
+     * at the committed offset), "heads" (interpolated over the head
+     * samples), "caught-up" (nothing waits), null (unknown) */
+    cJSON_AddItemToObject(o, "time_lag_source",
+                          !r->time_lag_known ? cJSON_CreateNull()
+                          : r->current_lag <= 0
+                              ? cJSON_CreateString("caught-up")
+                          : pe->time_lag_exact ? cJSON_CreateString("record")
+                                               : cJSON_CreateString("heads"));
     cJSON_AddItemToObject(o, "eta_s", maybe_float(r->eta_known, r->eta_s));
     return o;
 }

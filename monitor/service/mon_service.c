@@ -304,6 +304,7 @@ int mon_service_group_eval(mon_service_t *svc, const char *cluster,
                           &secs) == 0) {
             p->result.time_lag_s = secs;
             p->result.time_lag_known = true;
+            p->time_lag_exact = true;
         }
         if (p->result.time_lag_known) {
             if (out->rollup.time_lag_count == 0 ||

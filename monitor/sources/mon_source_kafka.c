@@ -25,6 +25,7 @@
 
 #include "monitor/base/mon_clock.h"
 #include "monitor/base/mon_err.h"
+#include "monitor/base/mon_hmap.h"
 #include "monitor/base/mon_log.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/base/mon_worker.h"
@@ -114,6 +115,8 @@ struct mon_source_kafka_s {
     mon_source_kafka_forward_fn forward;
     void *forward_opaque;
     bool rec_placed; /* the record being read made a write at its place */
+    mon_hmap_t stamp_cache; /* record timestamps by topic, partition and
+                               offset (see stamps_wanted) */
 };
 
 /* librdkafka retries an unreachable broker every few seconds and logs
@@ -1436,39 +1439,82 @@ static void reader_run(mon_source_kafka_t *src, int64_t deadline) {
 /* ---- exact time lag: the timestamps of the records groups wait on ----
  *
  * Time lag is now minus the timestamp of the record at the committed
- * offset (the next one the group reads). The head ring interpolates it
- * for a group moving within the span of its samples, but cannot date an
- * offset below its oldest sample (the groups far behind), and is wrong
- * for a group that stays put when producers stamp records with their own
- * event times. So the source reads that record where it matters: for a
- * group partition whose committed offset is below the ring's oldest head
- * sample, or has not moved for STAMP_STILL refreshes (paused, stalled,
- * stopped: its time lag grows), while data waits behind it. One partition
- * assignment per such partition, at most STAMP_BUDGET a refresh (the rest
- * next time), a few KB each (the stamp client does not prefetch), within
- * STAMP_WAIT_MS, inside the refresh like every other request. A record's
- * timestamp never changes, so each group partition's offset is read
- * once; the store keeps the answer (mon_store_stamp) while the group stays
- * committed there. A group moving within the ring costs no fetch. */
+ * offset (the next one the group reads). The source reads that record for
+ * every group partition whose committed offset changed since its record
+ * was last read, while data waits behind it: one partition assignment per
+ * such partition, at most STAMP_BUDGET a refresh, a few KB each (the
+ * stamp client does not prefetch), within STAMP_WAIT_MS, inside the
+ * refresh like every other request. Where the budget does not reach, the
+ * partitions whose time lag grows come first (committed offset below the
+ * head ring's oldest sample, which interpolation cannot date, or unmoved
+ * for STAMP_STILL refreshes: paused, stalled, stopped); the ones moving
+ * within the ring keep the interpolated estimate until their turn. Groups
+ * on one partition take turns (one assignment per partition a refresh).
+ * A record's timestamp never changes, so answers are cached by topic,
+ * partition and offset (STAMP_CACHE entries): another group committed at
+ * the same place costs no fetch, and the store keeps each group's answer
+ * (mon_store_stamp) while the group stays committed there. */
 
 #define STAMP_BUDGET 1000
 #define STAMP_WAIT_MS 300
-#define STAMP_STILL 2 /* refreshes an offset stays before it is read */
+#define STAMP_STILL 2 /* refreshes an offset stays before it comes first */
+#define STAMP_CACHE 65536
 
 typedef struct stamp_s {
     const char *topic;
     int32_t partition;
     int64_t offset;
-    int64_t ts; /* -1 until read */
+    int64_t ts;    /* -1 until read */
+    int32_t rank;  /* higher first: 1 growing time lag, 0 moving */
+    uint32_t turn; /* rotates the groups of one partition */
 } stamp_t;
 
-static int cmp_stamp(const void *a, const void *b) {
-    const stamp_t *x = a, *y = b;
-    int c = strcmp(x->topic, y->topic);
-    if (c) return c;
-    if (x->partition != y->partition)
-        return x->partition < y->partition ? -1 : 1;
-    return x->offset < y->offset ? -1 : x->offset > y->offset;
+/* One cached record timestamp; the key is topic, NUL, partition and
+ * offset in host order (STAMP_KEY_MAX bytes at most). */
+#define STAMP_KEY_MAX (256 + 1 + 4 + 8)
+typedef struct stamp_cached_s {
+    mon_hkey_t k;
+    int64_t ts;
+    char key[STAMP_KEY_MAX];
+} stamp_cached_t;
+
+static size_t stamp_key(char *buf, const char *topic, int32_t p, int64_t off) {
+    size_t n = strnlen(topic, 256);
+    memcpy(buf, topic, n);
+    buf[n++] = '\0';
+    memcpy(buf + n, &p, sizeof(p));
+    memcpy(buf + n + sizeof(p), &off, sizeof(off));
+    return n + sizeof(p) + sizeof(off);
+}
+
+/* The cached timestamp of the record at topic/p/off, or -1. */
+static int64_t stamp_cache_get(const mon_source_kafka_t *src, const char *topic,
+                               int32_t p, int64_t off) {
+    char key[STAMP_KEY_MAX];
+    size_t n = stamp_key(key, topic, p, off);
+    const stamp_cached_t *c =
+        mon_hmap_get(&src->stamp_cache, key, n, mon_hash_bytes(key, n));
+    return c ? c->ts : -1;
+}
+
+static void stamp_cache_clear(mon_source_kafka_t *src) {
+    mon_hkey_t *k;
+    for (size_t i = 0; (k = mon_hmap_next(&src->stamp_cache, &i));)
+        free(k);
+    mon_hmap_free(&src->stamp_cache);
+}
+
+/* Remembers a read timestamp; a full cache starts over (the entries that
+ * matter are read again within a refresh or two). */
+static void stamp_cache_put(mon_source_kafka_t *src, const char *topic,
+                            int32_t p, int64_t off, int64_t ts) {
+    if (stamp_cache_get(src, topic, p, off) >= 0) return;
+    if (src->stamp_cache.count >= STAMP_CACHE) stamp_cache_clear(src);
+    stamp_cached_t *c = mon_calloc(1, sizeof(*c));
+    size_t n = stamp_key(c->key, topic, p, off);
+    mon_hkey_set(&c->k, c->key, n);
+    c->ts = ts;
+    mon_hmap_put(&src->stamp_cache, &c->k);
 }
 
 static int cmp_stamp_part(const void *a, const void *b) {
@@ -1478,24 +1524,62 @@ static int cmp_stamp_part(const void *a, const void *b) {
     return x->partition < y->partition ? -1 : x->partition > y->partition;
 }
 
-/* Whether group topic gt's partition p wants its record read, given its
- * topic's newest and oldest head; moves prev along. */
-static bool stamp_due(kgtopic_t *gt, int32_t p, int64_t newest,
-                      int64_t oldest) {
+/* By partition, then the one to read first: rank, turn, offset. */
+static int cmp_stamp_pick(const void *a, const void *b) {
+    const stamp_t *x = a, *y = b;
+    int c = cmp_stamp_part(a, b);
+    if (c) return c;
+    if (x->rank != y->rank) return x->rank > y->rank ? -1 : 1;
+    if (x->turn != y->turn) return x->turn < y->turn ? -1 : 1;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* Higher rank first, for the budget. */
+static int cmp_stamp_rank(const void *a, const void *b) {
+    const stamp_t *x = a, *y = b;
+    if (x->rank != y->rank) return x->rank > y->rank ? -1 : 1;
+    return x->turn < y->turn ? -1 : x->turn > y->turn;
+}
+
+/* Tells the store the time of g's record at gt/p (the committed offset);
+ * remembers that the store has it. */
+static void stamp_store(mon_source_kafka_t *src, kgroup_t *g, kgtopic_t *gt,
+                        int32_t p, int64_t ts, int64_t *told) {
+    mon_kframe_op_t op = {.type = MON_KFRAME_STAMP,
+                          .group = g->name,
+                          .topic = gt->topic,
+                          .partition = p,
+                          .offset = gt->latest[p],
+                          .t_ms = ts};
+    if (store_op(src, &op) == 0) {
+        gt->stamped[p] = gt->latest[p];
+        (*told)++;
+    }
+}
+
+/* The rank of group topic gt's partition p given its topic's newest and
+ * oldest head (-1: no read wanted: no commit, already read, or caught
+ * up); moves prev along. */
+static int32_t stamp_rank(kgtopic_t *gt, int32_t p, int64_t newest,
+                          int64_t oldest) {
     int64_t off = gt->latest[p];
     gt->still[p] = off == gt->prev[p] ? gt->still[p] + (gt->still[p] < 9) : 0;
     gt->prev[p] = off;
-    if (off < 0 || gt->stamped[p] == off || newest <= off) return false;
-    return gt->still[p] >= STAMP_STILL || off < oldest;
+    if (off < 0 || gt->stamped[p] == off || newest <= off) return -1;
+    return gt->still[p] >= STAMP_STILL || off < oldest ? 1 : 0;
 }
 
-/* The group partitions whose record is due: one entry per topic
- * partition (the lowest such offset first), sorted, at most the budget. */
-static stamp_t *stamps_wanted(mon_source_kafka_t *src, size_t *n_out) {
+/* The group partitions whose record is wanted and not cached (the cached
+ * ones go to the store right away, counted in *told): one entry per topic
+ * partition, sorted by partition, at most the budget, the growing time
+ * lags first. */
+static stamp_t *stamps_wanted(mon_source_kafka_t *src, size_t *n_out,
+                              int64_t *told) {
     stamp_t *want = NULL;
     size_t n = 0, cap = 0;
     for (size_t i = 0; i < src->n_groups; i++) {
         kgroup_t *g = src->groups[i];
+        uint32_t turn = (uint32_t)((i + src->gen) % (src->n_groups + 1));
         for (size_t j = 0; j < g->n_topics; j++) {
             kgtopic_t *gt = &g->topics[j];
             int64_t *newest = NULL, *oldest = NULL;
@@ -1506,24 +1590,37 @@ static stamp_t *stamps_wanted(mon_source_kafka_t *src, size_t *n_out) {
                                              &oldest, &no) == 0) {
                 for (int32_t p = 0;
                      p < gt->n && (size_t)p < nn && (size_t)p < no; p++) {
-                    if (!stamp_due(gt, p, newest[p], oldest[p])) continue;
+                    int32_t rank = stamp_rank(gt, p, newest[p], oldest[p]);
+                    if (rank < 0) continue;
+                    int64_t ts =
+                        stamp_cache_get(src, gt->topic, p, gt->latest[p]);
+                    if (ts >= 0) {
+                        stamp_store(src, g, gt, p, ts, told);
+                        continue;
+                    }
                     if (n == cap) {
                         cap = cap ? 2 * cap : 64;
                         want = mon_realloc(want, cap * sizeof(*want));
                     }
-                    want[n++] = (stamp_t){gt->topic, p, gt->latest[p], -1};
+                    want[n++] =
+                        (stamp_t){gt->topic, p, gt->latest[p], -1, rank, turn};
                 }
             }
             free(newest);
             free(oldest);
         }
     }
-    if (n) qsort(want, n, sizeof(*want), cmp_stamp);
-    size_t u = 0; /* one per topic partition */
+    if (n) qsort(want, n, sizeof(*want), cmp_stamp_pick);
+    size_t u = 0; /* one per topic partition: the first pick */
     for (size_t i = 0; i < n; i++)
         if (u == 0 || cmp_stamp_part(&want[u - 1], &want[i]) != 0)
             want[u++] = want[i];
-    *n_out = u < STAMP_BUDGET ? u : STAMP_BUDGET;
+    if (u > STAMP_BUDGET) {
+        qsort(want, u, sizeof(*want), cmp_stamp_rank);
+        u = STAMP_BUDGET;
+        qsort(want, u, sizeof(*want), cmp_stamp_part);
+    }
+    *n_out = u;
     return want;
 }
 
@@ -1584,32 +1681,34 @@ static size_t stamps_read(mon_source_kafka_t *src, stamp_t *want, size_t n) {
     return got;
 }
 
-static void refresh_stamps(mon_source_kafka_t *src) {
+/* Tells the store the record times due this refresh; returns how many. */
+static int64_t refresh_stamps(mon_source_kafka_t *src) {
     size_t n = 0;
-    stamp_t *want = stamps_wanted(src, &n);
+    int64_t told = 0;
+    stamp_t *want = stamps_wanted(src, &n, &told);
     if (n > 0 && stamps_read(src, want, n) > 0) {
+        for (size_t i = 0; i < n; i++)
+            if (want[i].ts >= 0)
+                stamp_cache_put(src, want[i].topic, want[i].partition,
+                                want[i].offset, want[i].ts);
+        /* every group committed where a record was read: the one it was
+         * read for, and any other at the same place */
         for (size_t i = 0; i < src->n_groups; i++) {
             kgroup_t *g = src->groups[i];
             for (size_t j = 0; j < g->n_topics; j++) {
                 kgtopic_t *gt = &g->topics[j];
                 for (int32_t p = 0; p < gt->n; p++) {
-                    stamp_t key = {gt->topic, p, 0, 0}, *x;
                     if (gt->latest[p] < 0 || gt->stamped[p] == gt->latest[p])
                         continue;
-                    x = bsearch(&key, want, n, sizeof(*want), cmp_stamp_part);
-                    if (!x || x->ts < 0 || x->offset != gt->latest[p]) continue;
-                    mon_kframe_op_t op = {.type = MON_KFRAME_STAMP,
-                                          .group = g->name,
-                                          .topic = gt->topic,
-                                          .partition = p,
-                                          .offset = x->offset,
-                                          .t_ms = x->ts};
-                    if (store_op(src, &op) == 0) gt->stamped[p] = x->offset;
+                    int64_t ts =
+                        stamp_cache_get(src, gt->topic, p, gt->latest[p]);
+                    if (ts >= 0) stamp_store(src, g, gt, p, ts, &told);
                 }
             }
         }
     }
     free(want);
+    return told;
 }
 
 /* ---- the thread ---- */
@@ -1617,7 +1716,7 @@ static void refresh_stamps(mon_source_kafka_t *src) {
 static void refresh(mon_source_kafka_t *src, bool topics_due) {
     refresh_t rf = {0};
     int64_t t0 = mon_clock_mono_ms();
-    int64_t md_ms = 0, heads_ms = 0, commits_ms = 0;
+    int64_t md_ms = 0, heads_ms = 0, commits_ms = 0, stamps_ms = 0, stamps = 0;
     rd_kafka_poll(src->rk, 0); /* serve error callbacks */
     if (topics_due || src->need_metadata || !src->have_metadata) {
         refresh_metadata(src, &rf);
@@ -1635,7 +1734,11 @@ static void refresh(mon_source_kafka_t *src, bool topics_due) {
             reader_assign(src, &rf);
         }
         commits_ms = mon_clock_mono_ms() - t2;
-        if (rf.failures == 0) refresh_stamps(src);
+        if (rf.failures == 0) {
+            int64_t t3 = mon_clock_mono_ms();
+            stamps = refresh_stamps(src);
+            stamps_ms = mon_clock_mono_ms() - t3;
+        }
     }
     free(rf.down);
     rf.down = NULL;
@@ -1662,6 +1765,8 @@ static void refresh(mon_source_kafka_t *src, bool topics_due) {
     s->last_metadata_duration_ms = md_ms;
     s->last_heads_duration_ms = heads_ms;
     s->last_commits_duration_ms = commits_ms;
+    s->last_stamps_duration_ms = stamps_ms;
+    s->stamps_last_refresh = stamps;
     s->refreshes++;
     s->requests_sent += rf.requests;
     s->last_refresh_requests = rf.requests;
@@ -1778,6 +1883,7 @@ void mon_source_kafka_destroy(mon_source_kafka_t *src) {
         group_free(src->groups[i]);
     free(src->groups);
     mon_kdecode_record_free(&src->rec);
+    stamp_cache_clear(src);
     mon_log_limit_destroy(src->loglim); /* after the clients: no callback */
     pthread_mutex_destroy(&src->lock);
     free(src);

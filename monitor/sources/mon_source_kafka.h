@@ -108,11 +108,14 @@ typedef struct mon_source_kafka_status_s {
     int64_t probes_pending;  /* admin, named mode: topics left to probe */
     uint64_t heads_recorded; /* head offsets written to the store */
     uint64_t commits_recorded;
-    uint64_t records_read;    /* offsets-topic records */
-    uint64_t decode_warnings; /* unknown versions skipped */
-    uint64_t decode_errors;   /* malformed records */
-    uint64_t records_skipped; /* records over a bound (offsets-max-*, or
-                               * a partition beyond its topic's count) */
+    uint64_t records_read;           /* offsets-topic records */
+    uint64_t decode_warnings;        /* unknown versions skipped */
+    uint64_t decode_errors;          /* malformed records */
+    uint64_t records_skipped;        /* records over a bound (offsets-max-*, or
+                                      * a partition beyond its topic's count) */
+    int64_t last_stamps_duration_ms; /* reading the records groups wait on */
+    int64_t stamps_last_refresh;     /* record times told the store (read or
+                                        cached) in the last refresh */
 } mon_source_kafka_status_t;
 
 /* Checks cfg without making a client: source = kafka with servers, and

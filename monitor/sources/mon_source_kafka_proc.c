@@ -261,12 +261,14 @@ static void status_encode(mon_wbuf_t *b, const mon_source_kafka_status_t *s) {
         (int64_t)s->decode_warnings,
         (int64_t)s->decode_errors,
         (int64_t)s->records_skipped,
+        s->last_stamps_duration_ms,
+        s->stamps_last_refresh,
     };
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
         mon_kframe_put_i64(b, v[i]);
 }
 
-#define STATUS_I64S 25
+#define STATUS_I64S 27
 
 static int status_decode(const void *p, size_t len,
                          mon_source_kafka_status_t *s, char *errstr,
@@ -313,6 +315,8 @@ static int status_decode(const void *p, size_t len,
     s->decode_warnings = (uint64_t)v[k++];
     s->decode_errors = (uint64_t)v[k++];
     s->records_skipped = (uint64_t)v[k++];
+    s->last_stamps_duration_ms = v[k++];
+    s->stamps_last_refresh = v[k++];
     return 0;
 }
 

@@ -311,12 +311,14 @@ static bool group_expired(const mon_store_t *st, const group_t *g,
  * head ring can only interpolate, or cannot tell at all (a group behind
  * every head sample). */
 static void exact_time_lag(const gpart_t *gp, int64_t committed, int64_t now_ms,
-                           ev_result_t *r) {
+                           mon_part_eval_t *pe) {
+    ev_result_t *r = &pe->result;
     if (!gp->stamped || gp->stamp_offset != committed || r->current_lag <= 0)
         return;
     r->time_lag_s =
         now_ms > gp->stamp_ms ? (double)(now_ms - gp->stamp_ms) / 1000.0 : 0.0;
     r->time_lag_known = true;
+    pe->time_lag_exact = true;
 }
 
 int mon_store_stamp(mon_store_cluster_t *cl, const char *group,
@@ -1336,11 +1338,12 @@ int mon_store_group_eval(mon_store_t *st, const char *cluster,
             pe->owner = arena_istr(&sp, gp ? gp->owner : NULL);
             pe->client_id = arena_istr(&sp, gp ? gp->client_id : NULL);
             ev_evaluate(p, win, &t->rings[pi], now_ms, &pe->result);
+            pe->time_lag_exact = false;
             pe->entry_count = win ? win->count : 0;
             if (pe->entry_count) {
                 pe->first = *ev_window_at(win, 0);
                 pe->last = *ev_window_newest(win);
-                exact_time_lag(gp, pe->last.offset, now_ms, &pe->result);
+                exact_time_lag(gp, pe->last.offset, now_ms, pe);
             } else {
                 memset(&pe->first, 0, sizeof(pe->first));
                 memset(&pe->last, 0, sizeof(pe->last));

@@ -56,9 +56,12 @@ typedef struct mon_part_eval_s {
     const char *owner;     /* "" when unknown */
     const char *client_id; /* "" when unknown */
     ev_result_t result;
-    int entry_count;  /* entries in the window */
-    ev_entry_t first; /* oldest entry (Burrow's start), when count>0 */
-    ev_entry_t last;  /* newest entry (Burrow's end), when count>0 */
+    bool time_lag_exact; /* result.time_lag_s is from the timestamp of the
+                            record at the committed offset (a source told
+                            it), not interpolated over the head samples */
+    int entry_count;     /* entries in the window */
+    ev_entry_t first;    /* oldest entry (Burrow's start), when count>0 */
+    ev_entry_t last;     /* newest entry (Burrow's end), when count>0 */
 } mon_part_eval_t;
 
 /* A group evaluated at one instant. status is EV_NOTFOUND (count 0) for an

@@ -332,13 +332,14 @@ Test(api_kafka, status_of_stopped_group_matches_burrow_example) {
     keys_of(p, keys, sizeof(keys));
     cr_assert_str_eq(keys, "topic,partition,owner,client_id,status,start,"
                            "end,current_lag,complete,label,rule,explanation,"
-                           "time_lag_s,eta_s");
+                           "time_lag_s,time_lag_source,eta_s");
     cr_assert_str_eq(str_at(p, "rule"), "stop");
     cr_assert_str_eq(str_at(p, "label"), "stopped");
     cr_assert_gt(strlen(str_at(p, "explanation")), 10);
     cr_assert_str_eq(str_at(st, "explanation"), str_at(p, "explanation"));
     /* No source gives time lag here: unknown is null, not 0. */
     cr_assert(cJSON_IsNull(cJSON_GetObjectItem(p, "time_lag_s")));
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItem(p, "time_lag_source")));
     cr_assert(cJSON_IsNull(cJSON_GetObjectItem(st, "max_time_lag_s")), "%s",
               r.body);
     cJSON_Delete(doc);
