@@ -39,6 +39,22 @@ wait_port() { # log file
     return 1
 }
 
+# Starts warren serve with config $1 on a free port, its data in $2
+# (default $tmp/data) and its output in $tmp/warren.log; sets pid, port
+# and api (the /v3/kafka URL). Exits the script when it does not start.
+start_serve() { # config [data dir]
+    "$WARREN_BIN" serve --config "$1" --listen 127.0.0.1:0 \
+        --data-dir "${2:-$tmp/data}" >"$tmp/warren.log" 2>&1 &
+    pid=$!
+    if ! wait_port "$tmp/warren.log"; then
+        echo "warren did not start"
+        cat "$tmp/warren.log"
+        exit 1
+    fi
+    # shellcheck disable=SC2034 # used by the scripts that source this
+    api="http://127.0.0.1:$port/v3/kafka"
+}
+
 finish() { # script name
     [ "$fails" -eq 0 ] && echo "$1: all passed"
     exit $((fails > 0))

@@ -47,11 +47,8 @@ INI
 serve() {
     started=$(date +%s%3N)
     : >"$tmp/warren.log"
-    "$WARREN_BIN" serve --config "$tmp/warren.ini" --listen 127.0.0.1:0 \
-        --data-dir "$data" >"$tmp/warren.log" 2>&1 &
-    pid=$!
-    wait_port "$tmp/warren.log" || { cat "$tmp/warren.log"; exit 1; }
-    api="http://127.0.0.1:$port/v3/kafka/local"
+    start_serve "$tmp/warren.ini" "$data"
+    api="$api/local"
 }
 stop() {
     [ -n "${KEEP:-}" ] && cp "$tmp/warren.log" "$KEEP.log" &&

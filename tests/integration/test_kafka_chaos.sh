@@ -52,11 +52,7 @@ kafka-client = $KAFKA_CLIENT
 offset-refresh = 1s
 topic-refresh = 5s
 INI
-"$WARREN_BIN" serve --config "$tmp/warren.ini" --listen 127.0.0.1:0 \
-    --data-dir "$tmp/data" >"$tmp/warren.log" 2>&1 &
-pid=$!
-wait_port "$tmp/warren.log" || { echo "warren did not start"; cat "$tmp/warren.log"; exit 1; }
-api="http://127.0.0.1:$port/v3/kafka"
+start_serve "$tmp/warren.ini"
 
 alive() { # pid: running (a zombie is dead)
     [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status"

@@ -20,11 +20,7 @@ offset-refresh = 1s
 topic-refresh = 10m
 groups = ok-group
 INI
-"$WARREN_BIN" serve --config "$tmp/warren.ini" --listen 127.0.0.1:0 \
-    --data-dir "$tmp/data" >"$tmp/warren.log" 2>&1 &
-pid=$!
-wait_port "$tmp/warren.log" || { echo "warren did not start"; cat "$tmp/warren.log"; exit 1; }
-api="http://127.0.0.1:$port/v3/kafka"
+start_serve "$tmp/warren.ini"
 
 # the head offset of orders/0 the API shows, or nothing
 head0() {
