@@ -1457,6 +1457,7 @@ static void reader_run(mon_source_kafka_t *src, int64_t deadline) {
 
 #define STAMP_BUDGET 1000
 #define STAMP_WAIT_MS 300
+#define STAMP_KICK_MS 30
 #define STAMP_STILL 2 /* refreshes an offset stays before it comes first */
 #define STAMP_CACHE 65536
 
@@ -1624,7 +1625,16 @@ static stamp_t *stamps_wanted(mon_source_kafka_t *src, size_t *n_out,
     return want;
 }
 
-/* Reads the record at each wanted offset; fills ts. Returns how many. */
+/* Reads the record at each wanted offset; fills ts. Returns how many.
+ * The partitions are read with the simple consumer: consume_start at the
+ * offset into a queue of this call's own, consume_stop after. librdkafka
+ * 2.0 decides whether a partition may fetch when it is started, and then
+ * only again when its broker thread wakes up (about a second later): a
+ * partition started while the records a previous read left behind were
+ * still counted against queued.min.messages fetched nothing for that
+ * second (about half the reads of a partition read every refresh failed
+ * so). A partition with no record after STAMP_KICK_MS is sought to its
+ * offset again, which has its broker thread decide again. */
 static size_t stamps_read(mon_source_kafka_t *src, stamp_t *want, size_t n) {
     char err[MON_ERRSTR_SIZE];
     if (!src->srk) {
@@ -1636,24 +1646,33 @@ static size_t stamps_read(mon_source_kafka_t *src, stamp_t *want, size_t n) {
                        "time lag: no client to read records");
             return 0;
         }
-        rd_kafka_poll_set_consumer(src->srk);
     }
-    rd_kafka_topic_partition_list_t *parts =
-        rd_kafka_topic_partition_list_new((int)n);
-    for (size_t i = 0; i < n; i++)
-        rd_kafka_topic_partition_list_add(parts, want[i].topic,
-                                          want[i].partition)
-            ->offset = want[i].offset;
-    rd_kafka_resp_err_t e = rd_kafka_assign(src->srk, parts);
-    rd_kafka_topic_partition_list_destroy(parts);
-    if (e) return 0;
+    rd_kafka_queue_t *q = rd_kafka_queue_new(src->srk);
+    /* want is sorted by topic: one topic handle per run of a topic */
+    rd_kafka_topic_t **rkt = mon_calloc(n, sizeof(*rkt));
+    bool *started = mon_calloc(n, sizeof(*started));
+    for (size_t i = 0; i < n; i++) {
+        rkt[i] = i > 0 && strcmp(want[i - 1].topic, want[i].topic) == 0
+                     ? rkt[i - 1]
+                     : rd_kafka_topic_new(src->srk, want[i].topic, NULL);
+        started[i] =
+            rkt[i] && rd_kafka_consume_start_queue(rkt[i], want[i].partition,
+                                                   want[i].offset, q) == 0;
+    }
     size_t got = 0;
-    int64_t deadline = mon_clock_mono_ms() + STAMP_WAIT_MS;
+    int64_t t0 = mon_clock_mono_ms(), kicked = t0;
+    int64_t deadline = t0 + STAMP_WAIT_MS;
     while (got < n && !stopping(src)) {
-        int64_t left = deadline - mon_clock_mono_ms();
+        int64_t now = mon_clock_mono_ms(), left = deadline - now;
         if (left <= 0) break;
-        rd_kafka_message_t *msg =
-            rd_kafka_consumer_poll(src->srk, (int)(left < 100 ? left : 100));
+        if (now - kicked >= STAMP_KICK_MS) {
+            for (size_t i = 0; i < n; i++)
+                if (started[i] && want[i].ts < 0)
+                    rd_kafka_seek(rkt[i], want[i].partition, want[i].offset, 0);
+            kicked = now;
+        }
+        rd_kafka_message_t *msg = rd_kafka_consume_queue(
+            q, (int)(left < STAMP_KICK_MS ? left : STAMP_KICK_MS));
         if (!msg) continue;
         if (!msg->err && msg->rkt) {
             stamp_t key = {.topic = rd_kafka_topic_name(msg->rkt),
@@ -1670,13 +1689,19 @@ static size_t stamps_read(mon_source_kafka_t *src, stamp_t *want, size_t n) {
         }
         rd_kafka_message_destroy(msg);
     }
-    rd_kafka_assign(src->srk, NULL);
+    for (size_t i = 0; i < n; i++)
+        if (started[i]) rd_kafka_consume_stop(rkt[i], want[i].partition);
+    for (size_t i = 0; i < n; i++)
+        if (rkt[i] && (i + 1 == n || rkt[i + 1] != rkt[i]))
+            rd_kafka_topic_destroy(rkt[i]);
+    free(started);
+    free(rkt);
+    rd_kafka_queue_destroy(q);
     mon_log_kv(MON_LOG_DEBUG,
                MON_LOG_FIELDS(MON_LF_STR("cluster", src->cfg->name),
                               MON_LF_INT("records", (int64_t)got),
                               MON_LF_INT("asked", (int64_t)n),
-                              MON_LF_INT("ms", mon_clock_mono_ms() -
-                                                   (deadline - STAMP_WAIT_MS))),
+                              MON_LF_INT("ms", mon_clock_mono_ms() - t0)),
                "time lag: records read");
     return got;
 }
