@@ -1697,6 +1697,7 @@ static size_t stamps_read(mon_source_kafka_t *src, stamp_t *want, size_t n) {
     free(started);
     free(rkt);
     rd_kafka_queue_destroy(q);
+    rd_kafka_poll(src->srk, 0); /* serve its error callbacks */
     mon_log_kv(MON_LOG_DEBUG,
                MON_LOG_FIELDS(MON_LF_STR("cluster", src->cfg->name),
                               MON_LF_INT("records", (int64_t)got),
