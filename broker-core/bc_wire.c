@@ -106,8 +106,11 @@ int32_t bc_wire_rd_array(bc_wire_rd_t *rd, int nullable, size_t min_elem_size) {
     int64_t n = rd_len(rd, 4);
     if (rd->err) return 0;
     if (n < 0) {
-        rd->p = at;
-        if (!nullable) bc_wire_rd_fail(rd, "null array");
+        /* the count is read: what follows starts after it */
+        if (!nullable) {
+            rd->p = at;
+            bc_wire_rd_fail(rd, "null array");
+        }
         return nullable ? -1 : 0;
     }
     if (min_elem_size == 0) min_elem_size = 1;

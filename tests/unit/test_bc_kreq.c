@@ -33,6 +33,37 @@ Test(bc_kreq, metadata_v1_null_array_means_all_topics) {
     bc_wire_wr_free(&w);
 }
 
+/* A null array is followed by the next field, not read again: with two
+ * resources whose config names are null (all of them, as librdkafka asks)
+ * the second one used to be read from the first one's -1 and the request
+ * failed ("null string"), and the connection was closed. */
+Test(bc_kreq, describe_configs_v1_two_resources_after_null_key_arrays) {
+    bc_wire_wr_t w;
+    header(&w, BC_API_DESCRIBE_CONFIGS, 1, "rdkafka");
+    bc_wire_wr_array(&w, 2);
+    bc_wire_wr_i8(&w, 2);
+    bc_wire_wr_str(&w, "aa");
+    bc_wire_wr_array(&w, -1);
+    bc_wire_wr_i8(&w, 2);
+    bc_wire_wr_str(&w, "bbbbb");
+    bc_wire_wr_array(&w, -1);
+    bc_wire_wr_i8(&w, 0); /* include_synonyms */
+    bc_kreq_t req;
+    char err[128] = "";
+    cr_assert_eq(bc_kreq_decode(w.buf, w.len, &req, NULL, err, sizeof(err)), 0,
+                 "%s", err);
+    const bc_kreq_describe_configs_t *dc = &req.u.describe_configs;
+    cr_assert_eq(dc->resource_cnt, 2);
+    cr_assert_str_eq(dc->resources[0].name, "aa");
+    cr_assert_eq(dc->resources[0].key_cnt, -1);
+    cr_assert_eq(dc->resources[1].type, 2);
+    cr_assert_str_eq(dc->resources[1].name, "bbbbb");
+    cr_assert_eq(dc->resources[1].key_cnt, -1);
+    cr_assert_eq(dc->include_synonyms, 0, "read after the -1, not from it");
+    bc_kreq_free(&req);
+    bc_wire_wr_free(&w);
+}
+
 Test(bc_kreq, fetch_v11_fields) {
     bc_wire_wr_t w;
     header(&w, BC_API_FETCH, 11, NULL);
