@@ -407,6 +407,12 @@ int ev_explain(const ev_result_t *r, char *buf, size_t size) {
     case EV_RULE_STALLED:
     case EV_RULE_REWOUND:
         return ev_warren_explain(r, buf, size);
+    case EV_RULE_DATA_LOSS:
+        return snprintf(buf, size,
+                        "the committed offset %lld is below the log start "
+                        "%lld: retention deleted %lld records the group had "
+                        "not read (data loss)",
+                        rt, l, l - rt);
     case EV_RULE__COUNT:
         break;
     }

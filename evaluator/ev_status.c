@@ -39,6 +39,7 @@ static const char *const rule_names[EV_RULE__COUNT] = {
     [EV_RULE_STOPPED] = "stopped",
     [EV_RULE_STALLED] = "stalled",
     [EV_RULE_REWOUND] = "rewound",
+    [EV_RULE_DATA_LOSS] = "data-loss",
 };
 
 static const char *const rules_names[EV_RULES__COUNT] = {

@@ -5,7 +5,8 @@
  * gauge burrow_kafka_consumer_status and any client switching on numbers
  * sees what Burrow would send. Rule ids are stable strings: the API, the
  * dashboard and webhook templates key on them, so never rename one.
- * Each rule belongs to one rule set (no-commits to both).
+ * Each rule belongs to one rule set (no-commits to both, and data-loss,
+ * an overlay both rule sets show: ev_retention.h).
  */
 #ifndef EV_STATUS_H
 #define EV_STATUS_H
@@ -38,6 +39,8 @@ typedef enum ev_rule_e {
     EV_RULE_STOPPED,        /* "stopped" */
     EV_RULE_STALLED,        /* "stalled" */
     EV_RULE_REWOUND,        /* "rewound" */
+    /* both rule sets' overlay (ev_retention.h) */
+    EV_RULE_DATA_LOSS, /* "data-loss": committed below the log start */
     EV_RULE__COUNT
 } ev_rule_t;
 

@@ -219,15 +219,18 @@ static void render_topics(lag_t *x) {
     api_sb_label(&mc, "cluster", x->cluster, 1);
     for (size_t t = 0; t < topics.count; t++) {
         const char *topic = topics.names[t];
-        int64_t *offs = NULL, hwm_sum = 0;
-        size_t n = 0;
+        int64_t *offs = NULL, *starts = NULL, hwm_sum = 0;
+        size_t n = 0, n_starts = 0;
         bool any = false;
         if (!topic_ok(x, topic) ||
             mon_query_topic_offsets(r->q, x->cluster, topic, &offs, &n) != 0)
             continue;
+        if (per_part)
+            mon_query_topic_log_starts(r->q, x->cluster, topic, &starts,
+                                       &n_starts);
         for (size_t p = 0; p < n; p++) {
             char part[24];
-            int64_t start;
+            int64_t start = p < n_starts ? starts[p] : -1;
             if (offs[p] < 0) continue;
             any = true;
             hwm_sum += offs[p];
@@ -237,8 +240,7 @@ static void render_topics(lag_t *x) {
             part_tails(x, topic, part);
             api_metrics_line_i64(r, AM_KLE_LATEST, labels2(x, &kc, &x->tail),
                                  offs[p]);
-            bool known = mon_query_log_start(r->q, x->cluster, topic,
-                                             (int32_t)p, &start) == 0;
+            bool known = start >= 0;
             if (known) api_metrics_line_i64(r, AM_KLE_EARLIEST, &x->lb, start);
             if (o->burrow)
                 api_metrics_line_i64(r, AM_BURROW_TOPIC_OFFSET,
@@ -256,6 +258,7 @@ static void render_topics(lag_t *x) {
             api_metrics_line_i64(r, AM_KMIN_HWM_SUM, &x->lb, hwm_sum);
         }
         free(offs);
+        free(starts);
     }
     mon_store_names_free(&topics);
     free(kc.p);

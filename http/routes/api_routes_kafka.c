@@ -178,6 +178,32 @@ static cJSON *maybe_float(int known, double v) {
     return known ? api_json_float(v) : cJSON_CreateNull();
 }
 
+static cJSON *maybe_int(int known, int64_t v) {
+    return known ? api_json_int64(v) : cJSON_CreateNull();
+}
+
+/* Retention risk (ev_retention.h): null where unknown, never 0. */
+static void retention_json(cJSON *o, const mon_part_eval_t *pe) {
+    const ev_retention_t *rt = &pe->retention;
+    const char *from = ev_eta_from_name(rt->eta_from);
+
+    cJSON_AddItemToObject(o, "log_start_offset",
+                          maybe_int(rt->log_start >= 0, rt->log_start));
+    cJSON_AddItemToObject(o, "retention_margin",
+                          maybe_int(rt->known, rt->margin));
+    cJSON_AddItemToObject(o, "retention_eta_s",
+                          maybe_float(rt->eta_known, rt->eta_s));
+    cJSON_AddItemToObject(o, "retention_eta_from",
+                          from ? cJSON_CreateString(from) : cJSON_CreateNull());
+    cJSON_AddItemToObject(
+        o, "retention_ms",
+        maybe_int(pe->retention_ms != EV_RETENTION_UNKNOWN, pe->retention_ms));
+    cJSON_AddItemToObject(o, "retention_bytes",
+                          maybe_int(pe->retention_bytes != EV_RETENTION_UNKNOWN,
+                                    pe->retention_bytes));
+    cJSON_AddItemToObject(o, "data_loss", cJSON_CreateBool(rt->data_loss));
+}
+
 static cJSON *partition_json(const mon_part_eval_t *pe) {
     cJSON *o = cJSON_CreateObject();
     char expl[512];
@@ -215,6 +241,7 @@ static cJSON *partition_json(const mon_part_eval_t *pe) {
                           : pe->time_lag_exact ? cJSON_CreateString("record")
                                                : cJSON_CreateString("heads"));
     cJSON_AddItemToObject(o, "eta_s", maybe_float(r->eta_known, r->eta_s));
+    retention_json(o, pe);
     return o;
 }
 
@@ -242,6 +269,7 @@ static cJSON *status_json(const api_routes_kafka_t *rk,
     const mon_part_eval_t *decider = mon_group_eval_decider(ev);
     char expl[512] = "";
     int64_t since = -1;
+    double min_eta = -1;
 
     cJSON_AddItemToObject(st, "cluster", cJSON_CreateString(cluster));
     cJSON_AddItemToObject(st, "group", cJSON_CreateString(group));
@@ -276,6 +304,13 @@ static cJSON *status_json(const api_routes_kafka_t *rk,
     cJSON_AddItemToObject(
         st, "max_time_lag_s",
         maybe_float(ev->rollup.time_lag_count > 0, ev->rollup.max_time_lag_s));
+    for (size_t i = 0; i < ev->count; i++) {
+        const ev_retention_t *rt = &ev->parts[i].retention;
+        if (rt->eta_known && (min_eta < 0 || rt->eta_s < min_eta))
+            min_eta = rt->eta_s;
+    }
+    cJSON_AddItemToObject(st, "min_retention_eta_s",
+                          maybe_float(min_eta >= 0, min_eta));
     since = mon_query_status_since(rk->q, cluster, group);
     cJSON_AddItemToObject(
         st, "since", since >= 0 ? api_json_int64(since) : cJSON_CreateNull());
@@ -471,6 +506,17 @@ static void h_topic(api_req_t *req, void *opaque) {
         cJSON_AddItemToArray(arr, api_json_int64(offsets[i]));
     free(offsets);
     cJSON_AddItemToObject(body, "offsets", arr);
+    /* Warren's addition: the earliest offsets, null where not told */
+    offsets = NULL;
+    count = 0;
+    arr = cJSON_CreateArray();
+    if (mon_query_topic_log_starts(rk->q, api_req_param(req, "cluster"),
+                                   api_req_param(req, "topic"), &offsets,
+                                   &count) == 0)
+        for (size_t i = 0; i < count; i++)
+            cJSON_AddItemToArray(arr, maybe_int(offsets[i] >= 0, offsets[i]));
+    free(offsets);
+    cJSON_AddItemToObject(body, "log_start_offsets", arr);
     api_resp_json(req, MHD_HTTP_OK, body);
 }
 

@@ -133,6 +133,7 @@ typedef struct mon_config_broker_s {
     int num_partitions; /* num-partitions, 1 (auto-created topics) */
     bool auto_create;   /* auto-create-topics, true */
     mon_config_corruption_t on_corruption; /* offline */
+    int64_t retention_check_ms;            /* retention-check-interval, 5 min */
 } mon_config_broker_t;
 
 /* [storage] */

@@ -545,6 +545,12 @@ static const mon_config_key_t keys[] = {
      .doc = "A corrupt partition log of an embedded cluster: offline "
             "(left out, logged and in the cluster's status; the rest "
             "serves), refuse (no start) or truncate (data loss)."},
+    {BRK(retention_check_ms), .name = "retention-check-interval",
+     .type = MON_CONFIG_T_DURATION, POSITIVE, .def = "5m",
+     .doc = "How often the embedded broker deletes segments past their "
+            "topic's retention.ms or retention.bytes (Kafka's "
+            "log.retention.check.interval.ms; checked on the broker's "
+            "one-second tick)."},
 
     /* [storage] */
     {STO(intervals), .name = "intervals", .type = MON_CONFIG_T_INT, .min = 1,

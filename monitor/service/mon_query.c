@@ -88,15 +88,6 @@ int mon_query_source(const mon_query_t *q, const char *cluster,
     return 0;
 }
 
-int mon_query_log_start(const mon_query_t *q, const char *cluster,
-                        const char *topic, int32_t partition, int64_t *offset) {
-    mon_source_t *src = q->svc ? mon_service_source(q->svc, cluster) : NULL;
-    if (!src || !src->log_start) return MON_ERR_NOTFOUND;
-    return src->log_start(src, topic, partition, offset) == 0
-               ? 0
-               : MON_ERR_NOTFOUND;
-}
-
 int mon_query_counters(const mon_query_t *q, mon_query_counters_t *out) {
     memset(out, 0, sizeof(*out));
     if (!q->svc) return MON_ERR_NOTFOUND;
@@ -124,6 +115,13 @@ int mon_query_topic_offsets(const mon_query_t *q, const char *cluster,
                             size_t *count) {
     return found(
         mon_store_topic_offsets(q->store, cluster, topic, offsets, count));
+}
+
+int mon_query_topic_log_starts(const mon_query_t *q, const char *cluster,
+                               const char *topic, int64_t **offsets,
+                               size_t *count) {
+    return found(
+        mon_store_topic_log_starts(q->store, cluster, topic, offsets, count));
 }
 
 int mon_query_topic_consumers(const mon_query_t *q, const char *cluster,

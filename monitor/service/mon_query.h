@@ -126,11 +126,11 @@ int mon_query_topic_offsets(const mon_query_t *q, const char *cluster,
                             const char *topic, int64_t **offsets,
                             size_t *count);
 
-/* The earliest offset (log start) of a partition into *offset, from the
- * source feeding `cluster` (the embedded broker knows it). Returns 0, or
- * MON_ERR_NOTFOUND when unknown. */
-int mon_query_log_start(const mon_query_t *q, const char *cluster,
-                        const char *topic, int32_t partition, int64_t *offset);
+/* The same for each partition's earliest offset (log start; -1 where
+ * the source has not told it: a replay never does). */
+int mon_query_topic_log_starts(const mon_query_t *q, const char *cluster,
+                               const char *topic, int64_t **offsets,
+                               size_t *count);
 
 /* Live groups with windows on a topic at now_ms. Returns 0 or
  * MON_ERR_NOTFOUND (no cluster; an unknown topic has none). */

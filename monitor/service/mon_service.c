@@ -305,6 +305,8 @@ int mon_service_group_eval(mon_service_t *svc, const char *cluster,
             p->result.time_lag_s = secs;
             p->result.time_lag_known = true;
             p->time_lag_exact = true;
+            ev_retention_retime(&p->retention, p->result.current_lag,
+                                p->retention_ms, true, secs);
         }
         if (p->result.time_lag_known) {
             if (out->rollup.time_lag_count == 0 ||

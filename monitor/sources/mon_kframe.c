@@ -47,6 +47,10 @@ const char *mon_kframe_type_name(int type) {
         return "ADVANCE";
     case MON_KFRAME_STAMP:
         return "STAMP";
+    case MON_KFRAME_LOG_START:
+        return "LOG_START";
+    case MON_KFRAME_TOPIC_CONF:
+        return "TOPIC_CONF";
     default:
         return "?";
     }
@@ -139,6 +143,12 @@ int mon_kframe_op_apply(mon_store_t *st, mon_store_cluster_t *cl,
     case MON_KFRAME_STAMP:
         return mon_store_stamp(cl, op->group, op->topic, op->partition,
                                op->offset, op->t_ms);
+    case MON_KFRAME_LOG_START:
+        return mon_store_log_start(cl, op->topic, op->partition, op->offset,
+                                   op->t_ms);
+    case MON_KFRAME_TOPIC_CONF:
+        return mon_store_topic_config(cl, op->topic, op->retention_ms,
+                                      op->retention_bytes);
     default:
         return MON_ERR_INVALID;
     }
@@ -212,6 +222,17 @@ void mon_kframe_op_encode(mon_wbuf_t *b, const mon_kframe_op_t *op) {
         mon_kframe_put_i64(b, op->offset);
         mon_kframe_put_i64(b, op->t_ms);
         break;
+    case MON_KFRAME_LOG_START:
+        mon_kframe_put_str(b, op->topic);
+        mon_wbuf_u32(b, (uint32_t)op->partition);
+        mon_kframe_put_i64(b, op->offset);
+        mon_kframe_put_i64(b, op->t_ms);
+        break;
+    case MON_KFRAME_TOPIC_CONF:
+        mon_kframe_put_str(b, op->topic);
+        mon_kframe_put_i64(b, op->retention_ms);
+        mon_kframe_put_i64(b, op->retention_bytes);
+        break;
     default:
         break;
     }
@@ -270,6 +291,17 @@ int mon_kframe_op_decode(int type, const void *p, size_t len,
              get_i32(&r, &op->partition, "partition") ||
              mon_rbuf_i64(&r, &op->offset, "offset") ||
              mon_rbuf_i64(&r, &op->t_ms, "time");
+        break;
+    case MON_KFRAME_LOG_START:
+        rc = mon_kframe_get_str(&r, &op->topic, "topic") ||
+             get_i32(&r, &op->partition, "partition") ||
+             mon_rbuf_i64(&r, &op->offset, "offset") ||
+             mon_rbuf_i64(&r, &op->t_ms, "time");
+        break;
+    case MON_KFRAME_TOPIC_CONF:
+        rc = mon_kframe_get_str(&r, &op->topic, "topic") ||
+             mon_rbuf_i64(&r, &op->retention_ms, "retention.ms") ||
+             mon_rbuf_i64(&r, &op->retention_bytes, "retention.bytes");
         break;
     default:
         mon_errstr_set(errstr, errstr_size, "%s: not a store write", what);

@@ -44,12 +44,17 @@
  *   18 STAMP      str group, str topic, i32 partition, i64 offset, i64
  *                 t_ms (the timestamp of the record at offset, where
  *                 the group is committed)           (mon_store_stamp)
+ *   19 LOG_START  str topic, i32 partition, i64 offset, i64 t_ms (the
+ *                 earliest offset, ListOffsets earliest)
+ *                                                   (mon_store_log_start)
+ *   20 TOPIC_CONF str topic, i64 retention.ms, i64 retention.bytes (-1
+ *                 unlimited, DescribeConfigs)  (mon_store_topic_config)
  *
  * A place is i32 log partition (-1: none, then the i64 is ignored) and
  * i64 offset of the __consumer_offsets record the write comes from
  * (mon_store.h: a record is applied once, whoever sends it again).
  *
- * The store writes (10..15, 17, 18) are sent only when the child's own store (a
+ * The store writes (10..15, 17..20) are sent only when the child's own store (a
  * mirror of one interval, which gives the same outcomes) took them, in
  * the order the source made them. An unknown type, a length out of range
  * or a payload that does not match its type ends the connection.
@@ -81,10 +86,13 @@ typedef enum mon_kframe_type_e {
     MON_KFRAME_DEL_GTOPIC = 15,
     MON_KFRAME_STATUS = 16,
     MON_KFRAME_ADVANCE = 17,
-    MON_KFRAME_STAMP = 18
+    MON_KFRAME_STAMP = 18,
+    MON_KFRAME_LOG_START = 19,
+    MON_KFRAME_TOPIC_CONF = 20
 } mon_kframe_type_t;
 
-/* One store write (types HEAD .. DEL_GTOPIC, ADVANCE, STAMP); the fields its
+/* One store write (types HEAD .. DEL_GTOPIC, ADVANCE .. TOPIC_CONF); the
+ * fields its
  * type does not use are ignored. owner and client_id NULL keep the
  * current ones. */
 typedef struct mon_kframe_op_s {
@@ -100,6 +108,8 @@ typedef struct mon_kframe_op_s {
     bool placed;           /* the write comes from a record of the log: */
     mon_store_pos_t place; /* its place */
     bool if_changed;       /* commit: only when the offset changed */
+    int64_t retention_ms;  /* TOPIC_CONF */
+    int64_t retention_bytes;
 } mon_kframe_op_t;
 
 /* Applies op to cluster `cl` of store `st` (the store call its type

@@ -58,10 +58,6 @@ struct mon_source_s {
      * when it cannot tell (the interpolated estimate is kept). */
     int (*time_lag)(mon_source_t *src, const char *topic, int32_t partition,
                     int64_t offset, int64_t now_ms, double *secs);
-    /* Optional: the earliest offset (log start) of topic/partition.
-     * Returns 0 and sets *offset, or -1 when it cannot tell. Any thread. */
-    int (*log_start)(mon_source_t *src, const char *topic, int32_t partition,
-                     int64_t *offset);
 };
 
 /* Wrappers: NULL-safe destroy; now() defaults to the wall clock. */

@@ -325,7 +325,8 @@ static int32_t partitions_cb(void *opaque, const char *topic) {
     return n < 0 ? -1 : n;
 }
 
-/* Samples every partition's log-end offset into the store: at start, so
+/* Samples every partition's log-end offset and log start, and each
+ * topic's retention.ms / retention.bytes, into the store: at start, so
  * commits to partitions nobody produced to yet count, and every tick, as
  * a Kafka source samples heads every refresh. Appends add their own
  * samples; without these an idle topic's head ring would hold only the
@@ -344,9 +345,16 @@ static void sync_topics(embedded_t *e, int64_t now_ms) {
         if (parts <= 0) continue;
         for (int32_t p = 0; p < parts; p++) {
             bc_log_t *log = bc_broker_log(e->broker, t, p);
-            if (log)
-                mon_store_head(e->cl, t, p, parts, bc_log_end_offset(log),
-                               now_ms);
+            if (!log) continue;
+            mon_store_head(e->cl, t, p, parts, bc_log_end_offset(log), now_ms);
+            mon_store_log_start(e->cl, t, p, bc_log_start_offset(log), now_ms);
+        }
+        bc_log_config_t lc;
+        int32_t np;
+        if (bc_broker_topic_config(e->broker, t, &lc, &np) == 0) {
+            bool del = (lc.cleanup_policy & BC_CLEANUP_DELETE) != 0;
+            mon_store_topic_config(e->cl, t, del ? lc.retention_ms : -1,
+                                   del ? lc.retention_bytes : -1);
         }
         if (known != parts)
             mon_strmap_put(e->known, t, strlen(t), (void *)(intptr_t)parts);
@@ -562,15 +570,6 @@ static int emb_time_lag(mon_source_t *src, const char *topic, int32_t partition,
     return 0;
 }
 
-static int emb_log_start(mon_source_t *src, const char *topic,
-                         int32_t partition, int64_t *offset) {
-    embedded_t *e = (embedded_t *)src;
-    bc_log_t *log = bc_broker_log(e->broker, topic, partition);
-    if (!log) return -1;
-    *offset = bc_log_start_offset(log);
-    return 0;
-}
-
 /* Recovery reports of the broker (truncated torn tails, repairs). */
 static void broker_msg(void *opaque, const char *msg) {
     embedded_t *e = opaque;
@@ -627,7 +626,6 @@ mon_source_t *mon_source_embedded_new(const mon_config_cluster_t *cc,
     e->base.stop = emb_stop;
     e->base.destroy = emb_destroy;
     e->base.status = emb_status;
-    e->base.log_start = emb_log_start;
     e->base.time_lag = emb_time_lag;
     e->name = mon_strdup(cc->name);
     e->st = st;
@@ -654,6 +652,8 @@ mon_source_t *mon_source_embedded_new(const mon_config_cluster_t *cc,
         bconf.on_corruption = BC_CORRUPTION_OFFLINE;
         break;
     }
+    if (bk && bk->retention_check_ms > 0)
+        bconf.retention_check_interval_ms = bk->retention_check_ms;
     bconf.msg_fn = broker_msg;
     bconf.msg_opaque = e;
     int err = 0;

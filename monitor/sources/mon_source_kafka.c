@@ -89,6 +89,7 @@ struct mon_source_kafka_s {
     rd_kafka_queue_t *aq;
     rd_kafka_AdminOptions_t *opt_list;
     rd_kafka_AdminOptions_t *opt_offsets;
+    rd_kafka_AdminOptions_t *opt_configs;
     int req_timeout_ms;
     mon_worker_t *worker; /* the source thread; NULL when not running */
     pthread_mutex_t lock; /* guards status */
@@ -104,8 +105,11 @@ struct mon_source_kafka_s {
     size_t probe_rr;
     bool need_metadata;
     bool have_metadata;
-    int32_t reader_parts; /* __consumer_offsets partitions assigned */
-    uintptr_t gen;        /* refresh number, the opaque of admin requests */
+    bool configs_due;      /* metadata was read: DescribeConfigs next */
+    bool configs_inflight; /* sent, its result not yet applied */
+    bool configs_logged;   /* a failed DescribeConfigs was logged */
+    int32_t reader_parts;  /* __consumer_offsets partitions assigned */
+    uintptr_t gen;         /* refresh number, the opaque of admin requests */
     mon_kdecode_record_t rec;
     mon_kdecode_limits_t limits; /* from offsets-max-* */
     uint64_t warn_logged;
@@ -379,10 +383,14 @@ mon_source_kafka_t *mon_source_kafka_new(const mon_config_cluster_t *cfg,
         src->rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
     src->opt_offsets = rd_kafka_AdminOptions_new(
         src->rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
+    src->opt_configs =
+        rd_kafka_AdminOptions_new(src->rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
     if (rd_kafka_AdminOptions_set_request_timeout(
             src->opt_list, src->req_timeout_ms, err, sizeof(err)) ||
         rd_kafka_AdminOptions_set_request_timeout(
-            src->opt_offsets, src->req_timeout_ms, err, sizeof(err))) {
+            src->opt_offsets, src->req_timeout_ms, err, sizeof(err)) ||
+        rd_kafka_AdminOptions_set_request_timeout(
+            src->opt_configs, src->req_timeout_ms, err, sizeof(err))) {
         mon_errstr_set(errstr, errstr_size, "cluster %s: %s", cfg->name, err);
         goto err;
     }
@@ -558,7 +566,9 @@ static int store_op(mon_source_kafka_t *src, const mon_kframe_op_t *op) {
     if (op->placed) src->rec_placed = true;
     bool took = op->type == MON_KFRAME_HEAD || op->type == MON_KFRAME_COMMIT
                     ? rc == MON_STORE_STORED || rc == MON_STORE_MERGED
-                : op->type == MON_KFRAME_STAMP
+                : op->type == MON_KFRAME_STAMP ||
+                        op->type == MON_KFRAME_LOG_START ||
+                        op->type == MON_KFRAME_TOPIC_CONF
                     ? rc == 0
                     : true; /* seen and deletes: the parent applies its own */
     if (src->forward && took) src->forward(src->forward_opaque, op);
@@ -695,6 +705,7 @@ static void refresh_metadata(mon_source_kafka_t *src, refresh_t *rf) {
     rd_kafka_metadata_destroy(md);
     src->need_metadata = false;
     src->have_metadata = true;
+    src->configs_due = true;
     /* groups that swept every topic probe again: new topics may have
      * appeared, and a group may have started on an old one */
     for (size_t g = 0; g < src->n_groups; g++) {
@@ -705,10 +716,13 @@ static void refresh_metadata(mon_source_kafka_t *src, refresh_t *rf) {
     }
 }
 
-/* ---- head offsets: one ListOffsets per leader broker ---- */
+/* ---- head offsets and log starts: two ListOffsets per leader broker,
+ * latest and earliest (one request cannot name a partition twice), all
+ * sent at once ---- */
 
 typedef struct hjob_s {
     int32_t broker;
+    bool earliest; /* OFFSET_BEGINNING: the log start */
     rd_kafka_topic_partition_list_t *parts;
     rd_kafka_resp_err_t err;
     int64_t t_ms;
@@ -735,9 +749,12 @@ static void *head_worker(void *arg) {
 }
 
 static int cmp_job(const void *a, const void *b) {
-    int32_t x = ((const hjob_t *)a)->broker, y = ((const hjob_t *)b)->broker;
-    return (x > y) - (x < y);
+    const hjob_t *ja = a, *jb = b;
+    if (ja->broker != jb->broker) return (ja->broker > jb->broker) ? 1 : -1;
+    return (int)ja->earliest - (int)jb->earliest; /* heads first */
 }
+
+static bool broker_down(const refresh_t *rf, int32_t b);
 
 static void refresh_heads(mon_source_kafka_t *src, refresh_t *rf) {
     hjob_t *jobs = NULL;
@@ -751,20 +768,26 @@ static void refresh_heads(mon_source_kafka_t *src, refresh_t *rf) {
         for (int32_t p = 0; p < t->n_parts; p++) {
             int32_t b = t->leaders[p];
             if (b < 0) continue; /* no leader: skipped this round, as Burrow */
-            size_t j = 0;
-            while (j < n_jobs && jobs[j].broker != b)
-                j++;
-            if (j == n_jobs) {
-                jobs = mon_realloc(jobs, (n_jobs + 1) * sizeof(*jobs));
-                memset(&jobs[j], 0, sizeof(*jobs));
-                jobs[j].broker = b;
-                jobs[j].parts = rd_kafka_topic_partition_list_new(64);
-                n_jobs++;
+            /* log starts of the watched topics only */
+            for (int k = 0; k < (t->wanted ? 2 : 1); k++) {
+                size_t j = 0;
+                while (j < n_jobs &&
+                       (jobs[j].broker != b || jobs[j].earliest != (k == 1)))
+                    j++;
+                if (j == n_jobs) {
+                    jobs = mon_realloc(jobs, (n_jobs + 1) * sizeof(*jobs));
+                    memset(&jobs[j], 0, sizeof(*jobs));
+                    jobs[j].broker = b;
+                    jobs[j].earliest = k == 1;
+                    jobs[j].parts = rd_kafka_topic_partition_list_new(64);
+                    n_jobs++;
+                }
+                rd_kafka_topic_partition_t *e =
+                    rd_kafka_topic_partition_list_add(jobs[j].parts, t->name,
+                                                      p);
+                e->offset = k ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
+                e->opaque = t;
             }
-            rd_kafka_topic_partition_t *e =
-                rd_kafka_topic_partition_list_add(jobs[j].parts, t->name, p);
-            e->offset = RD_KAFKA_OFFSET_END; /* latest */
-            e->opaque = t;
         }
     }
     if (n_jobs == 0) {
@@ -792,17 +815,30 @@ static void refresh_heads(mon_source_kafka_t *src, refresh_t *rf) {
     for (size_t j = 0; j < n_jobs; j++) {
         hjob_t *job = &jobs[j];
         if (job->err) {
-            rf_fail(src, rf, "broker %d: ListOffsets for %d partitions: %s",
-                    (int)job->broker, job->parts->cnt,
-                    rd_kafka_err2str(job->err));
-            rf->down =
-                mon_realloc(rf->down, (rf->n_down + 1) * sizeof(*rf->down));
-            rf->down[rf->n_down++] = job->broker;
+            rf_fail(src, rf, "broker %d: ListOffsets%s for %d partitions: %s",
+                    (int)job->broker, job->earliest ? " earliest" : "",
+                    job->parts->cnt, rd_kafka_err2str(job->err));
+            if (!broker_down(rf, job->broker)) {
+                rf->down =
+                    mon_realloc(rf->down, (rf->n_down + 1) * sizeof(*rf->down));
+                rf->down[rf->n_down++] = job->broker;
+            }
             /* a leader moved (NOT_LEADER_OR_FOLLOWER, a leader election or
              * a broker restarting) or its broker is gone: the next
              * refresh reads the metadata again, or it would ask the same
              * broker until the next topic refresh */
             src->need_metadata = true;
+        } else if (job->earliest) {
+            for (int i = 0; i < job->parts->cnt; i++) {
+                rd_kafka_topic_partition_t *e = &job->parts->elems[i];
+                if (e->err || e->offset < 0) continue;
+                mon_kframe_op_t op = {.type = MON_KFRAME_LOG_START,
+                                      .topic = e->topic,
+                                      .partition = e->partition,
+                                      .offset = e->offset,
+                                      .t_ms = job->t_ms};
+                store_op(src, &op);
+            }
         } else {
             for (int i = 0; i < job->parts->cnt; i++) {
                 rd_kafka_topic_partition_t *e = &job->parts->elems[i];
@@ -824,6 +860,103 @@ static void refresh_heads(mon_source_kafka_t *src, refresh_t *rf) {
         rd_kafka_topic_partition_list_destroy(job->parts);
     }
     free(jobs);
+}
+
+/* ---- topic retention configs: DescribeConfigs, after each metadata
+ * refresh ---- */
+
+/* retention.ms or retention.bytes as a number; -1 (unlimited) for any
+ * negative value, EV_RETENTION_UNKNOWN when absent or not a number. */
+static int64_t config_i64(const char *v) {
+    char *end;
+    long long n;
+    if (!v || !*v) return EV_RETENTION_UNKNOWN;
+    errno = 0;
+    n = strtoll(v, &end, 10);
+    if (errno || *end) return EV_RETENTION_UNKNOWN;
+    return n < 0 ? -1 : (int64_t)n;
+}
+
+static void configs_result(mon_source_kafka_t *src, rd_kafka_event_t *ev) {
+    const rd_kafka_DescribeConfigs_result_t *res =
+        rd_kafka_event_DescribeConfigs_result(ev);
+    size_t n = 0;
+    const rd_kafka_ConfigResource_t **rs =
+        res ? rd_kafka_DescribeConfigs_result_resources(res, &n) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *topic = rd_kafka_ConfigResource_name(rs[i]);
+        if (rd_kafka_ConfigResource_error(rs[i]) || !topic) continue;
+        size_t ne = 0;
+        const rd_kafka_ConfigEntry_t **es =
+            rd_kafka_ConfigResource_configs(rs[i], &ne);
+        int64_t ms = EV_RETENTION_UNKNOWN, bytes = EV_RETENTION_UNKNOWN;
+        bool del = true;
+        for (size_t k = 0; k < ne; k++) {
+            const char *name = rd_kafka_ConfigEntry_name(es[k]);
+            const char *v = rd_kafka_ConfigEntry_value(es[k]);
+            if (!name) continue;
+            if (!strcmp(name, "retention.ms"))
+                ms = config_i64(v);
+            else if (!strcmp(name, "retention.bytes"))
+                bytes = config_i64(v);
+            else if (!strcmp(name, "cleanup.policy"))
+                del = v && strstr(v, "delete") != NULL;
+        }
+        if (!del) ms = bytes = -1; /* compacted only: retention deletes none */
+        mon_kframe_op_t op = {.type = MON_KFRAME_TOPIC_CONF,
+                              .topic = topic,
+                              .retention_ms = ms,
+                              .retention_bytes = bytes};
+        store_op(src, &op);
+    }
+}
+
+/* Applies a DescribeConfigs result (whichever refresh sent it) and logs
+ * a failure once (a broker may deny DescribeConfigs, or know no
+ * controller: librdkafka then waits for one until the request times
+ * out). Consumes nothing of ev. */
+static void configs_event(mon_source_kafka_t *src, rd_kafka_event_t *ev) {
+    src->configs_inflight = false;
+    if (!rd_kafka_event_error(ev)) {
+        configs_result(src, ev);
+        src->configs_logged = false;
+        return;
+    }
+    if (src->configs_logged) return;
+    src->configs_logged = true;
+    mon_log_kv(
+        MON_LOG_INFO,
+        MON_LOG_FIELDS(MON_LF_STR("cluster", src->cfg->name),
+                       MON_LF_STR("error", rd_kafka_event_error_string(ev))),
+        "topic retention configs not read (DescribeConfigs); "
+        "retention eta from the log start's advance only");
+}
+
+/* Asks for retention.ms, retention.bytes and cleanup.policy of every
+ * wanted topic in one DescribeConfigs, without waiting: its result is
+ * applied by whichever wait or drain of the admin queue meets it
+ * (admin_wait_own, admin_drain), so a slow or refused request never
+ * holds a refresh up. One at a time; asked again after each metadata
+ * refresh. The configs only refine an estimate: failing to read them
+ * fails nothing. */
+static void refresh_configs(mon_source_kafka_t *src, refresh_t *rf) {
+    size_t n = 0;
+    if (src->configs_inflight) return;
+    rd_kafka_ConfigResource_t **res =
+        mon_calloc(src->n_topics + 1, sizeof(*res));
+    for (size_t i = 0; i < src->n_topics; i++)
+        if (src->topics[i].wanted)
+            res[n++] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC,
+                                                   src->topics[i].name);
+    src->configs_due = false;
+    if (n) {
+        rf->requests++;
+        src->configs_inflight = true;
+        rd_kafka_DescribeConfigs(src->rk, res, n, src->opt_configs, src->aq);
+    }
+    for (size_t i = 0; i < n; i++)
+        rd_kafka_ConfigResource_destroy(res[i]);
+    free(res);
 }
 
 /* ---- committed offsets, admin mode ---- */
@@ -888,9 +1021,29 @@ static rd_kafka_event_t *admin_wait_own(mon_source_kafka_t *src, refresh_t *rf,
     for (;;) {
         int64_t left = end - mon_clock_mono_ms();
         rd_kafka_event_t *ev = admin_wait(src, (int)(left > 0 ? left : 0));
-        if (!ev || admin_own(src, ev)) return ev;
+        if (!ev) return NULL;
+        if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT) {
+            configs_event(src, ev);
+            rd_kafka_event_destroy(ev);
+            continue;
+        }
+        if (admin_own(src, ev)) return ev;
         if (rd_kafka_event_type(ev) ==
             RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT)
+            offsets_result(src, rf, ev);
+        rd_kafka_event_destroy(ev);
+    }
+}
+
+/* Applies what the admin queue holds now (late results), waiting for
+ * nothing. */
+static void admin_drain(mon_source_kafka_t *src, refresh_t *rf) {
+    rd_kafka_event_t *ev;
+    while ((ev = rd_kafka_queue_poll(src->aq, 0))) {
+        if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT)
+            configs_event(src, ev);
+        else if (rd_kafka_event_type(ev) ==
+                 RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT)
             offsets_result(src, rf, ev);
         rd_kafka_event_destroy(ev);
     }
@@ -1752,6 +1905,9 @@ static void refresh(mon_source_kafka_t *src, bool topics_due) {
         int64_t t1 = mon_clock_mono_ms();
         refresh_heads(src, &rf);
         heads_ms = mon_clock_mono_ms() - t1;
+        /* after the heads: a topic's config needs its head in the store */
+        admin_drain(src, &rf);
+        if (src->configs_due && rf.failures == 0) refresh_configs(src, &rf);
         int64_t t2 = mon_clock_mono_ms();
         if (src->cfg->offsets == MON_CONFIG_OFFSETS_ADMIN) {
             if (topics_due) src->listing_unsupported = false; /* ask again */
@@ -1891,6 +2047,7 @@ void mon_source_kafka_destroy(mon_source_kafka_t *src) {
     mon_source_kafka_stop(src);
     if (src->opt_list) rd_kafka_AdminOptions_destroy(src->opt_list);
     if (src->opt_offsets) rd_kafka_AdminOptions_destroy(src->opt_offsets);
+    if (src->opt_configs) rd_kafka_AdminOptions_destroy(src->opt_configs);
     if (src->aq) rd_kafka_queue_destroy(src->aq);
     if (src->crk) {
         rd_kafka_consumer_close(src->crk);

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "evaluator/ev_retention.h"
 #include "evaluator/ev_warren.h"
 #include "monitor/base/mon_codec.h"
 #include "monitor/base/mon_hmap.h"
@@ -47,6 +48,9 @@ typedef struct topic_s {
     mon_hkey_t key; /* name owned here */
     int32_t count;
     ev_headring_t *rings; /* count rings, slots after them (one block) */
+    ev_logstart_t *ls;    /* count log starts (mon_store_log_start) */
+    int64_t retention_ms; /* mon_store_topic_config; EV_RETENTION_UNKNOWN */
+    int64_t retention_bytes;
 } topic_t;
 
 typedef struct gpart_s {
@@ -154,6 +158,7 @@ static topic_t *topic_new(mon_store_cluster_t *cl, const char *name,
     copy[len] = '\0';
     mon_hkey_set(&t->key, copy, len);
     mon_hmap_put(&cl->topics, &t->key);
+    t->retention_ms = t->retention_bytes = EV_RETENTION_UNKNOWN;
     return t;
 }
 
@@ -169,9 +174,14 @@ static void topic_grow(mon_store_t *st, topic_t *t, int32_t n) {
     ev_headring_t *nr = mon_malloc(
         (size_t)n * (sizeof(ev_headring_t) + iv * sizeof(ev_head_t)));
     ev_head_t *slots = (ev_head_t *)(nr + n);
+    ev_logstart_t *nls = mon_malloc((size_t)n * sizeof(*nls));
     int32_t p;
 
     for (p = 0; p < n; p++) {
+        if (p < t->count)
+            nls[p] = t->ls[p];
+        else
+            ev_logstart_init(&nls[p]);
         ev_headring_init(&nr[p], slots + (size_t)p * iv, (uint16_t)iv);
         if (p < t->count) {
             memcpy(nr[p].slots, t->rings[p].slots, iv * sizeof(ev_head_t));
@@ -180,7 +190,9 @@ static void topic_grow(mon_store_t *st, topic_t *t, int32_t n) {
         }
     }
     free(t->rings);
+    free(t->ls);
     t->rings = nr;
+    t->ls = nls;
     t->count = n;
 }
 
@@ -188,6 +200,7 @@ static void topic_free(mon_store_t *st, topic_t *t) {
     if (!t) return;
     atomic_fetch_sub(&st->cells, (int64_t)t->count * st->intervals);
     free(t->rings);
+    free(t->ls);
     free((char *)t->key.name);
     free(t);
 }
@@ -569,6 +582,43 @@ int mon_store_head(mon_store_cluster_t *cl, const char *topic,
     ev_headring_push(&t->rings[partition], &h);
     pthread_rwlock_unlock(&cl->lock);
     return MON_STORE_STORED;
+}
+
+int mon_store_log_start(mon_store_cluster_t *cl, const char *topic,
+                        int32_t partition, int64_t offset, int64_t t_ms) {
+    size_t len;
+    topic_t *t;
+    int rc = MON_STORE_STORED;
+
+    if (!topic || !*topic || (len = strlen(topic)) > NAME_MAX_LEN || offset < 0)
+        return MON_ERR_INVALID;
+    pthread_rwlock_wrlock(&cl->lock);
+    t = w_topic(cl, topic, len);
+    if (!t)
+        rc = MON_STORE_DROP_NO_TOPIC;
+    else if (partition < 0 || partition >= t->count)
+        rc = MON_STORE_DROP_PARTITION;
+    else
+        ev_logstart_sample(&t->ls[partition], offset, t_ms);
+    pthread_rwlock_unlock(&cl->lock);
+    return rc;
+}
+
+int mon_store_topic_config(mon_store_cluster_t *cl, const char *topic,
+                           int64_t retention_ms, int64_t retention_bytes) {
+    size_t len;
+    topic_t *t;
+
+    if (!topic || !*topic || (len = strlen(topic)) > NAME_MAX_LEN)
+        return MON_ERR_INVALID;
+    pthread_rwlock_wrlock(&cl->lock);
+    t = w_topic(cl, topic, len);
+    if (t) {
+        t->retention_ms = retention_ms;
+        t->retention_bytes = retention_bytes;
+    }
+    pthread_rwlock_unlock(&cl->lock);
+    return t ? 0 : MON_ERR_NOTFOUND;
 }
 
 /* True when the filters let `name` through (write lock held). */
@@ -990,10 +1040,16 @@ int mon_store_topics(mon_store_t *st, const char *cluster,
     return 0;
 }
 
-/* The newest (oldest: the oldest) head offset of each partition of a
- * topic, -1 where a partition has none, into a malloc'd array. */
+typedef enum heads_which_e {
+    HEADS_NEWEST,
+    HEADS_OLDEST,
+    HEADS_LOG_START
+} heads_which_t;
+
+/* The newest (or oldest) head offset or the log start of each partition
+ * of a topic, -1 where a partition has none, into a malloc'd array. */
 static int topic_heads(mon_store_t *st, const char *cluster, const char *topic,
-                       bool oldest, int64_t **offsets, size_t *count) {
+                       heads_which_t which, int64_t **offsets, size_t *count) {
     mon_store_cluster_t *cl = mon_store_cluster_find(st, cluster);
     const topic_t *t;
     size_t len;
@@ -1010,10 +1066,13 @@ static int topic_heads(mon_store_t *st, const char *cluster, const char *topic,
             mon_malloc((size_t)(t->count ? t->count : 1) * sizeof(int64_t));
         *count = (size_t)t->count;
         for (p = 0; p < t->count; p++) {
-            const ev_head_t *h = oldest ? ev_headring_at(&t->rings[p], 0)
-                                        : ev_headring_newest(&t->rings[p]);
+            const ev_head_t *h = which == HEADS_OLDEST
+                                     ? ev_headring_at(&t->rings[p], 0)
+                                     : ev_headring_newest(&t->rings[p]);
 
-            (*offsets)[p] = h ? h->offset : -1;
+            (*offsets)[p] = which == HEADS_LOG_START ? t->ls[p].offset
+                            : h                      ? h->offset
+                                                     : -1;
         }
     }
     pthread_rwlock_unlock(&cl->lock);
@@ -1023,13 +1082,19 @@ static int topic_heads(mon_store_t *st, const char *cluster, const char *topic,
 int mon_store_topic_offsets(mon_store_t *st, const char *cluster,
                             const char *topic, int64_t **offsets,
                             size_t *count) {
-    return topic_heads(st, cluster, topic, false, offsets, count);
+    return topic_heads(st, cluster, topic, HEADS_NEWEST, offsets, count);
 }
 
 int mon_store_topic_oldest_heads(mon_store_t *st, const char *cluster,
                                  const char *topic, int64_t **offsets,
                                  size_t *count) {
-    return topic_heads(st, cluster, topic, true, offsets, count);
+    return topic_heads(st, cluster, topic, HEADS_OLDEST, offsets, count);
+}
+
+int mon_store_topic_log_starts(mon_store_t *st, const char *cluster,
+                               const char *topic, int64_t **offsets,
+                               size_t *count) {
+    return topic_heads(st, cluster, topic, HEADS_LOG_START, offsets, count);
 }
 
 typedef struct live_arg_s {
@@ -1348,6 +1413,14 @@ int mon_store_group_eval(mon_store_t *st, const char *cluster,
                 memset(&pe->first, 0, sizeof(pe->first));
                 memset(&pe->last, 0, sizeof(pe->last));
             }
+            pe->retention_ms = t->retention_ms;
+            pe->retention_bytes = t->retention_bytes;
+            ev_retention_eval(&t->ls[pi],
+                              pe->entry_count ? pe->last.offset : -1,
+                              pe->result.current_lag, t->retention_ms,
+                              pe->result.time_lag_known, pe->result.time_lag_s,
+                              now_ms, &pe->retention);
+            ev_retention_overlay(&pe->result, &pe->retention);
             ev_group_add(&out->rollup, &pe->result, (int)k);
             k++;
         }

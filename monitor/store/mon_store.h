@@ -37,6 +37,14 @@
  *    newer of that time and the last commit.
  *  - Group allow/deny lists are POSIX extended regexes matched unanchored;
  *    commits of a group that is denied or not allowed are dropped.
+ *  - Beside each head ring, a topic partition keeps its log start (the
+ *    earliest offset, mon_store_log_start) and its last EV_LOGSTART_STEPS
+ *    advances, and a topic its retention.ms and retention.bytes
+ *    (mon_store_topic_config); a group evaluation computes each
+ *    partition's retention margin and eta from them and shows data loss
+ *    (committed < log start) as ERR, rule data-loss (ev_retention.h).
+ *    Neither is kept in snapshots: sources tell them every refresh (the
+ *    advance rate starts again after a restart).
  *
  * Locks: st->clusters_lock (a mutex) guards the list of clusters, which
  * only grows; a mon_store_cluster_t handle stays valid until the store is
@@ -190,6 +198,19 @@ int mon_store_head(mon_store_cluster_t *cl, const char *topic,
                    int32_t partition, int32_t partitions, int64_t offset,
                    int64_t t_ms);
 
+/* Records the log start (earliest offset) of topic/partition sampled at
+ * t_ms. Returns MON_STORE_STORED, MON_STORE_DROP_NO_TOPIC (no head yet),
+ * MON_STORE_DROP_PARTITION (beyond the topic's count) or MON_ERR_INVALID
+ * (NULL/empty topic, negative offset). */
+int mon_store_log_start(mon_store_cluster_t *cl, const char *topic,
+                        int32_t partition, int64_t offset, int64_t t_ms);
+
+/* Records a topic's retention.ms and retention.bytes (-1 unlimited, also
+ * for a topic whose cleanup.policy has no delete). Returns 0,
+ * MON_ERR_NOTFOUND (no head yet) or MON_ERR_INVALID. */
+int mon_store_topic_config(mon_store_cluster_t *cl, const char *topic,
+                           int64_t retention_ms, int64_t retention_bytes);
+
 /* Records a commit of `offset` by group for topic/partition at t_ms, with
  * optional owner and client_id (NULL keeps the current ones). Returns a
  * mon_store_outcome_t (stored, merged or why it was dropped: the group's
@@ -297,6 +318,11 @@ int mon_store_topic_offsets(mon_store_t *st, const char *cluster,
 int mon_store_topic_oldest_heads(mon_store_t *st, const char *cluster,
                                  const char *topic, int64_t **offsets,
                                  size_t *count);
+
+/* The same for each partition's log start (-1: not told). */
+int mon_store_topic_log_starts(mon_store_t *st, const char *cluster,
+                               const char *topic, int64_t **offsets,
+                               size_t *count);
 
 /* Live groups (not expired at now_ms) with windows on a topic. Returns 0
  * or MON_ERR_NOTFOUND (no cluster; an unknown topic gives none). */

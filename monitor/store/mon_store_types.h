@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "evaluator/ev_group.h"
+#include "evaluator/ev_retention.h"
 #include "evaluator/ev_rules.h"
 #include "evaluator/ev_status.h"
 #include "evaluator/ev_window.h"
@@ -62,6 +63,13 @@ typedef struct mon_part_eval_s {
     int entry_count;     /* entries in the window */
     ev_entry_t first;    /* oldest entry (Burrow's start), when count>0 */
     ev_entry_t last;     /* newest entry (Burrow's end), when count>0 */
+    /* retention risk (ev_retention.h): log start, margin, eta, data loss
+     * (which result shows as ERR, rule data-loss), and the topic's
+     * retention.ms / retention.bytes (-1 unlimited, EV_RETENTION_UNKNOWN
+     * not read) */
+    ev_retention_t retention;
+    int64_t retention_ms;
+    int64_t retention_bytes;
 } mon_part_eval_t;
 
 /* A group evaluated at one instant. status is EV_NOTFOUND (count 0) for an

@@ -39,6 +39,10 @@
  * UNKNOWN_TOPIC_OR_PART from then on, as a deleted topic does),
  * "commit GROUP TOPIC PARTITION OFFSET" (one offset commit record, as a
  * coordinator writes it, stamped now; "ok" once it is in the log),
+ * "fill TOPIC PARTITION MIB" (MIB MiB of 256 KiB records into that
+ * partition; the mock cluster keeps 5 MiB of a partition's log and
+ * drops its oldest message sets past that, moving the log start as
+ * retention.bytes would; "ok" once all are acknowledged),
  * "tombstone GROUP" (writes offset tombstones for its orders partitions
  * and a group tombstone to __consumer_offsets), "crafted N" (hostile
  * records, as any client that can join a group or commit can have a
@@ -544,6 +548,22 @@ static void command(mock_t *m, char *line) {
         write_commit(m, arg, topic, id, (int64_t)off);
         rd_kafka_flush(m->producer, 5000);
         say(m, "ok %s", line);
+    } else if (sscanf(line, "fill %255s %d %lld", topic, &id, &off) == 3) {
+        static char rec[256 * 1024];
+        memset(rec, 'f', sizeof(rec));
+        for (long long i = 0; i < off * 4; i++) {
+            while (rd_kafka_producev(m->producer, RD_KAFKA_V_TOPIC(topic),
+                                     RD_KAFKA_V_PARTITION(id),
+                                     RD_KAFKA_V_VALUE(rec, sizeof(rec)),
+                                     RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                     RD_KAFKA_V_END) ==
+                   RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                rd_kafka_poll(m->producer, 10);
+        }
+        if (rd_kafka_flush(m->producer, 30000))
+            say(m, "error %s: not all acknowledged", line);
+        else
+            say(m, "ok %s", line);
     } else if (sscanf(line, "crafted %d", &id) == 1) {
         write_crafted(m, id);
         say(m, "ok %s", line);

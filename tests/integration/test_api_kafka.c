@@ -323,7 +323,8 @@ Test(api_kafka, status_of_stopped_group_matches_burrow_example) {
     keys_of(st, keys, sizeof(keys));
     cr_assert_str_eq(keys, "cluster,group,status,complete,partitions,"
                            "partition_count,maxlag,totallag,label,rules,"
-                           "rule,explanation,max_time_lag_s,since,stale");
+                           "rule,explanation,max_time_lag_s,"
+                           "min_retention_eta_s,since,stale");
     cr_assert_str_eq(str_at(st, "rules"), "burrow");
     cr_assert_str_eq(str_at(st, "rule"), "stop");
     cr_assert_eq(num_at(st, "totallag"), 2921);
@@ -332,7 +333,10 @@ Test(api_kafka, status_of_stopped_group_matches_burrow_example) {
     keys_of(p, keys, sizeof(keys));
     cr_assert_str_eq(keys, "topic,partition,owner,client_id,status,start,"
                            "end,current_lag,complete,label,rule,explanation,"
-                           "time_lag_s,time_lag_source,eta_s");
+                           "time_lag_s,time_lag_source,eta_s,"
+                           "log_start_offset,retention_margin,"
+                           "retention_eta_s,retention_eta_from,retention_ms,"
+                           "retention_bytes,data_loss");
     cr_assert_str_eq(str_at(p, "rule"), "stop");
     cr_assert_str_eq(str_at(p, "label"), "stopped");
     cr_assert_gt(strlen(str_at(p, "explanation")), 10);

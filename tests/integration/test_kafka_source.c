@@ -79,6 +79,8 @@ static int mock_line(mock_t *m, char *line, size_t size, int timeout_ms) {
     }
 }
 
+/* Starts the helper (stop_after NULL: --quiet, topics only) and waits
+ * for its "ready". */
 static void mock_start(mock_t *m, const char *stop_after) {
     int in[2], out[2];
     memset(m, 0, sizeof(*m));
@@ -92,8 +94,11 @@ static void mock_start(mock_t *m, const char *stop_after) {
         dup2(out[1], 1);
         close(in[1]);
         close(out[0]);
-        execl(path, path, "--stop-after", stop_after, "--lifetime", "120",
-              (char *)NULL);
+        if (stop_after)
+            execl(path, path, "--stop-after", stop_after, "--lifetime", "120",
+                  (char *)NULL);
+        else /* topics only: no producers or groups */
+            execl(path, path, "--quiet", "--lifetime", "120", (char *)NULL);
         _exit(127);
     }
     close(in[0]);
@@ -495,6 +500,49 @@ Test(kafka_source, offsets_topic_mode_decodes_commits_owners_tombstones,
            now_wall() < end)
         sleep_ms(200);
     cr_assert_eq(ev.status, EV_NOTFOUND, "stop-group still there");
+    mon_group_eval_free(&ev);
+    rig_stop(&r);
+}
+
+/* librdkafka's mock cluster answers ListOffsets earliest (its log start
+ * moves once a partition holds more than 5 MiB) but not DescribeConfigs:
+ * the log start reaches the store, a group committed below it turns ERR
+ * with rule data-loss, retention.ms stays unknown (null, not 0) and the
+ * cluster stays available. */
+Test(kafka_source, mock_log_start_past_a_commit_is_data_loss, .timeout = 90) {
+    rig_t r;
+    mon_group_eval_t ev = {0};
+    int64_t *ls = NULL;
+    size_t n = 0;
+
+    rig_start(&r, "offsets = offsets-topic\n", 0, NULL);
+    mock_cmd(&r.mock, "commit lossy still 0 5");
+    mock_cmd(&r.mock, "fill still 0 6");
+    int64_t end = now_wall() + 30000;
+    bool lost = false;
+    while (!lost && now_wall() < end) {
+        if (eval(&r, "lossy", EV_NOTFOUND, NULL, &ev) == EV_ERR)
+            for (size_t i = 0; i < ev.count; i++)
+                if (!strcmp(ev.parts[i].topic, "still") &&
+                    ev.parts[i].partition == 0 &&
+                    ev.parts[i].result.rule == EV_RULE_DATA_LOSS)
+                    lost = true;
+        if (!lost) sleep_ms(200);
+    }
+    cr_assert(lost, "lossy never showed data loss");
+    cr_assert_eq(mon_store_topic_log_starts(r.st, "mock", "still", &ls, &n), 0);
+    cr_assert_eq(n, 2);
+    cr_assert_gt(ls[0], 5, "log start %lld", (long long)ls[0]);
+    cr_assert_eq(ls[1], 0, "the other partition keeps its log");
+    free(ls);
+    const mon_part_eval_t *pe = &ev.parts[0];
+    cr_assert(pe->retention.data_loss);
+    cr_assert_lt(pe->retention.margin, 0);
+    cr_assert_eq(pe->result.status, EV_ERR);
+    cr_assert_eq(pe->retention_ms, EV_RETENTION_UNKNOWN, "no DescribeConfigs");
+    mon_source_kafka_status_t s;
+    mon_source_kafka_status(r.src, now_wall(), &s);
+    cr_assert(s.available, "%s", s.last_error);
     mon_group_eval_free(&ev);
     rig_stop(&r);
 }

@@ -25,14 +25,7 @@ KP=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); pri
     wire_clusters_ini "$KP"
     printf '%s\n' "[evaluator]" "expire-cache = 0"
 } >"$tmp/w.ini"
-"$WARREN_BIN" serve --config "$tmp/w.ini" --listen 127.0.0.1:0 \
-    --data-dir "$tmp/d" >"$tmp/serve.log" 2>&1 &
-pid=$!
-wait_port "$tmp/serve.log" || {
-    echo "FAIL: serve did not start"
-    cat "$tmp/serve.log"
-    exit 1
-}
+start_serve "$tmp/w.ini" "$tmp/d"
 HP=$port
 
 # The records and the commits; prints the first record's timestamp (ms).
@@ -186,5 +179,5 @@ for cl in local wadmin wtopic; do
     check "$cl gmove, moving within the head samples: the record's time lag in $good of $n answers (an hour, not a second)" $?
 done
 
-[ "$fails" -gt 0 ] && tail -n 20 "$tmp/serve.log"
+[ "$fails" -gt 0 ] && tail -n 20 "$tmp/warren.log"
 finish "time lag"

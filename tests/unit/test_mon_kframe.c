@@ -65,6 +65,15 @@ Test(mon_kframe, every_store_write_round_trips) {
          .partition = 4,
          .offset = 123456,
          .t_ms = 1699999999999},
+        {.type = MON_KFRAME_LOG_START,
+         .topic = "orders",
+         .partition = 2,
+         .offset = 4096,
+         .t_ms = 1700000000002},
+        {.type = MON_KFRAME_TOPIC_CONF,
+         .topic = "orders",
+         .retention_ms = 604800000,
+         .retention_bytes = -1},
     };
     size_t n = sizeof(ops) / sizeof(ops[0]);
     mon_kframe_reader_t rd = {0};
@@ -92,6 +101,8 @@ Test(mon_kframe, every_store_write_round_trips) {
             cr_assert_eq(op.place.offset, ops[i].place.offset);
         }
         cr_assert_eq(op.if_changed, ops[i].if_changed);
+        cr_assert_eq(op.retention_ms, ops[i].retention_ms);
+        cr_assert_eq(op.retention_bytes, ops[i].retention_bytes);
         if (ops[i].topic) cr_assert_str_eq(op.topic, ops[i].topic);
         if (ops[i].group) cr_assert_str_eq(op.group, ops[i].group);
         if (ops[i].type == MON_KFRAME_COMMIT) {

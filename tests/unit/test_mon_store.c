@@ -1326,3 +1326,84 @@ Test(mon_store, a_version_1_file_cut_inside_its_header_is_refused) {
     unlink(path);
     mon_store_destroy(st);
 }
+
+/* Retention risk: log starts and topic configs beside the heads reach
+ * each partition's evaluation; a commit below the log start turns the
+ * group ERR with rule data-loss in both rule sets, and a partition
+ * without a log start keeps its verdict. */
+Test(mon_store, log_start_gives_margin_eta_and_data_loss) {
+    mon_store_t *st = store_with(4, 0, 604800000LL, NULL, NULL);
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_eval_t ev = {0};
+    int64_t t = 1700000000000LL, *ls = NULL;
+    size_t n = 0;
+
+    cr_assert_eq(mon_store_log_start(cl, "t", 0, 0, t),
+                 MON_STORE_DROP_NO_TOPIC);
+    cr_assert_eq(mon_store_topic_config(cl, "t", 1, 1), MON_ERR_NOTFOUND);
+    for (int i = 0; i < 4; i++) {
+        mon_store_head(cl, "t", 0, 2, 1000 + 100 * i, t + 1000 * i);
+        mon_store_head(cl, "t", 1, 2, 1000 + 100 * i, t + 1000 * i);
+        mon_store_commit(cl, "g", "t", 0, 200, t + 1000 * i, NULL, NULL);
+        mon_store_commit(cl, "g", "t", 1, 900 + 100 * i, t + 1000 * i, NULL,
+                         NULL);
+    }
+    cr_assert_eq(mon_store_log_start(cl, "t", 2, 0, t),
+                 MON_STORE_DROP_PARTITION);
+    cr_assert_eq(mon_store_topic_log_starts(st, "local", "t", &ls, &n), 0);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(ls[0], -1, "not told yet");
+    free(ls);
+    /* before any log start: no margin, verdicts as the rules say */
+    cr_assert_eq(mon_store_group_eval(st, "local", "g", t + 3000, NULL, &ev),
+                 0);
+    cr_assert_not(ev.parts[0].retention.known);
+    cr_assert_eq(ev.parts[0].retention_ms, EV_RETENTION_UNKNOWN);
+    cr_assert_neq(ev.parts[0].result.rule, EV_RULE_DATA_LOSS);
+
+    cr_assert_eq(mon_store_topic_config(cl, "t", 3600000, 1 << 20), 0);
+    /* partition 1: log start advancing 100 records/s, margin 1000 */
+    mon_store_log_start(cl, "t", 1, 0, t);
+    mon_store_log_start(cl, "t", 1, 100, t + 1000);
+    mon_store_log_start(cl, "t", 1, 200, t + 2000);
+    /* partition 0: retention passed the group's commit at 200 */
+    mon_store_log_start(cl, "t", 0, 150, t);
+    mon_store_log_start(cl, "t", 0, 500, t + 2000);
+    cr_assert_eq(mon_store_topic_log_starts(st, "local", "t", &ls, &n), 0);
+    cr_assert_eq(ls[0], 500);
+    cr_assert_eq(ls[1], 200);
+    free(ls);
+    for (int rules = 0; rules < EV_RULES__COUNT; rules++) {
+        ev_params_t p;
+        ev_params_default(&p);
+        p.intervals = 4;
+        p.rules = (ev_rules_t)rules;
+        cr_assert_eq(mon_store_group_eval(st, "local", "g", t + 2000, &p, &ev),
+                     0);
+        const mon_part_eval_t *p0 = &ev.parts[0], *p1 = &ev.parts[1];
+        cr_assert_eq(p0->retention_ms, 3600000);
+        cr_assert_eq(p0->retention_bytes, 1 << 20);
+        cr_assert(p0->retention.data_loss);
+        cr_assert_eq(p0->retention.margin, -300);
+        cr_assert_eq(p0->result.status, EV_ERR, "rules %d", rules);
+        cr_assert_eq(p0->result.rule, EV_RULE_DATA_LOSS);
+        cr_assert_eq(ev.status, EV_ERR);
+        cr_assert_eq(mon_group_eval_decider(&ev), p0);
+        cr_assert_eq(ev_group_rule(&ev.rollup, &p0->result), EV_RULE_DATA_LOSS);
+        cr_assert_not(p1->retention.data_loss);
+        cr_assert_eq(p1->retention.margin, 1000);
+        cr_assert(p1->retention.eta_known);
+        cr_assert_float_eq(p1->retention.eta_s, 10.0, 1e-9);
+        cr_assert_eq(p1->retention.eta_from, EV_ETA_ADVANCE);
+        cr_assert_neq(p1->result.rule, EV_RULE_DATA_LOSS);
+    }
+    /* a commit past the log start ends the data loss */
+    mon_store_commit(cl, "g", "t", 0, 600, t + 4000, NULL, NULL);
+    cr_assert_eq(mon_store_group_eval(st, "local", "g", t + 4000, NULL, &ev),
+                 0);
+    cr_assert_not(ev.parts[0].retention.data_loss);
+    cr_assert_eq(ev.parts[0].retention.margin, 100);
+    cr_assert_neq(ev.parts[0].result.rule, EV_RULE_DATA_LOSS);
+    mon_group_eval_free(&ev);
+    mon_store_destroy(st);
+}
