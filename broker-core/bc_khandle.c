@@ -697,10 +697,7 @@ static void h_offset_fetch(bc_kserver_t *srv, bc_kconn_t *c,
 
 /* Does any commit of `group` exist? */
 static int has_offsets(bc_kserver_t *srv, const char *group) {
-    size_t n = 0;
-    bc_offsets_entry_t *e = bc_offsets_entries(srv->conf.offsets, group, &n);
-    bc_offsets_entries_free(e, n);
-    return n > 0;
+    return bc_offsets_has_group(srv->conf.offsets, group);
 }
 
 static void h_describe_groups(bc_kserver_t *srv, bc_kconn_t *c,

@@ -25,6 +25,7 @@
 typedef struct entry_s {
     struct entry_s *next;
     uint64_t hash;
+    uint64_t ghash; /* of the group alone: one group's walks compare it */
     bc_offsets_entry_t e;
 } entry_t;
 
@@ -61,6 +62,10 @@ static uint64_t key_hash(const char *group, size_t glen, const char *topic,
     h = fnv(h, topic, tlen);
     bc_put_be32(p, (uint32_t)partition);
     return fnv(h, p, 4);
+}
+
+static uint64_t group_hash(const char *group, size_t glen) {
+    return fnv(0xcbf29ce484222325ull, group, glen);
 }
 
 static int str_eq(const char *s, const char *p, size_t n) {
@@ -119,6 +124,7 @@ static void table_put(bc_offsets_t *off, const char *group, size_t glen,
     if (!x) {
         x = bc_calloc(1, sizeof(*x));
         x->hash = h;
+        x->ghash = group_hash(group, glen);
         x->e.group = bc_strndup(group, glen);
         x->e.topic = bc_strndup(topic, tlen);
         x->e.partition = partition;
@@ -541,11 +547,20 @@ bc_offsets_entry_t *bc_offsets_entries(bc_offsets_t *off, const char *group,
     bc_offsets_entry_t *out;
     size_t k = 0;
 
+    uint64_t gh = group ? group_hash(group, strlen(group)) : 0;
     pthread_mutex_lock(&off->lock);
-    out = bc_calloc(off->count ? off->count : 1, sizeof(*out));
+    size_t want = off->count;
+    if (group) { /* one group's: sized to it, not to the whole table */
+        want = 0;
+        for (size_t i = 0; i < off->nbuckets; i++)
+            for (entry_t *x = off->buckets[i]; x; x = x->next)
+                want += x->ghash == gh && !strcmp(group, x->e.group);
+    }
+    out = bc_calloc(want ? want : 1, sizeof(*out));
     for (size_t i = 0; i < off->nbuckets; i++) {
         for (entry_t *x = off->buckets[i]; x; x = x->next) {
-            if (group && strcmp(group, x->e.group)) continue;
+            if (group && (x->ghash != gh || strcmp(group, x->e.group)))
+                continue;
             out[k] = x->e;
             out[k].group = bc_strdup(x->e.group);
             out[k].topic = bc_strdup(x->e.topic);
@@ -557,6 +572,18 @@ bc_offsets_entry_t *bc_offsets_entries(bc_offsets_t *off, const char *group,
     qsort(out, k, sizeof(*out), entry_cmp);
     *n = k;
     return out;
+}
+
+bool bc_offsets_has_group(bc_offsets_t *off, const char *group) {
+    bool found = false;
+    uint64_t gh = group_hash(group, strlen(group));
+
+    pthread_mutex_lock(&off->lock);
+    for (size_t i = 0; i < off->nbuckets && !found; i++)
+        for (entry_t *x = off->buckets[i]; x && !found; x = x->next)
+            found = x->ghash == gh && !strcmp(group, x->e.group);
+    pthread_mutex_unlock(&off->lock);
+    return found;
 }
 
 void bc_offsets_entries_free(bc_offsets_entry_t *e, size_t n) {

@@ -53,6 +53,7 @@
 #ifndef BC_OFFSETS_H
 #define BC_OFFSETS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -167,6 +168,12 @@ void bc_offsets_names_free(char **names, size_t n);
 bc_offsets_entry_t *bc_offsets_entries(bc_offsets_t *off, const char *group,
                                        size_t *n);
 void bc_offsets_entries_free(bc_offsets_entry_t *e, size_t n);
+
+/* Whether `group` has at least one committed offset: a walk of the table
+ * that stops at the first entry of the group and copies nothing (a
+ * DescribeGroups of every group used to copy the whole table per group).
+ * @locks the table mutex. */
+bool bc_offsets_has_group(bc_offsets_t *off, const char *group);
 
 /* Encoders/decoders of the record format above, for tests and tools.
  * Encoders return the encoded size; they write nothing when `size` is too

@@ -106,7 +106,7 @@ static void render_part(lag_t *x, const mon_part_eval_t *pe) {
 
     lb = labels2(x, &x->kgrp, &x->tail);
     api_sb_label(lb, "member_host", pe->owner, 0);
-    api_sb_label(lb, "consumer_id", "", 0);
+    api_sb_label(lb, "consumer_id", pe->member_id ? pe->member_id : "", 0);
     api_sb_label(lb, "client_id", pe->client_id, 0);
     api_metrics_line_i64(r, AM_KLE_LAG, lb, res->current_lag);
     if (pe->entry_count > 0)

@@ -242,7 +242,73 @@ static cJSON *partition_json(const mon_part_eval_t *pe) {
                                                : cJSON_CreateString("heads"));
     cJSON_AddItemToObject(o, "eta_s", maybe_float(r->eta_known, r->eta_s));
     retention_json(o, pe);
+    /* the member assigned it (kafka-lag-exporter's
+     * consumer_id) */
+    cJSON_AddItemToObject(
+        o, "consumer_id",
+        cJSON_CreateString(pe->member_id ? pe->member_id : ""));
     return o;
+}
+
+/* A group's state and membership (Warren's addition): state, protocol,
+ * generation (null when the source cannot tell), member count, since
+ * (when this member set was first seen) and described_at; with `full`
+ * every member with its assignment ({topic: [partitions]}). */
+static cJSON *membership_json(const mon_group_members_t *m, int full) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "state", cJSON_CreateString(m->state));
+    cJSON_AddItemToObject(o, "protocol_type",
+                          cJSON_CreateString(m->protocol_type));
+    cJSON_AddItemToObject(o, "protocol", cJSON_CreateString(m->protocol));
+    cJSON_AddItemToObject(o, "generation",
+                          m->generation >= 0 ? api_json_int64(m->generation)
+                                             : cJSON_CreateNull());
+    api_json_add_int64(o, "member_count", (int64_t)m->count);
+    api_json_add_int64(o, "since", m->since_ms);
+    api_json_add_int64(o, "described_at", m->t_ms);
+    if (!full) return o;
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; i < m->count; i++) {
+        const mon_member_t *mb = &m->members[i];
+        cJSON *jm = cJSON_CreateObject(), *as = cJSON_CreateObject();
+        cJSON *cur = NULL;
+        const char *topic = NULL;
+        cJSON_AddItemToObject(jm, "member_id",
+                              cJSON_CreateString(mb->member_id));
+        cJSON_AddItemToObject(jm, "instance_id",
+                              mb->instance_id[0]
+                                  ? cJSON_CreateString(mb->instance_id)
+                                  : cJSON_CreateNull());
+        cJSON_AddItemToObject(jm, "client_id",
+                              cJSON_CreateString(mb->client_id));
+        cJSON_AddItemToObject(jm, "host", cJSON_CreateString(mb->host));
+        for (size_t j = 0; j < mb->n_assigned; j++) {
+            if (!topic || strcmp(topic, mb->assigned[j].topic)) {
+                topic = mb->assigned[j].topic;
+                cur = cJSON_CreateArray();
+                cJSON_AddItemToObject(as, topic, cur);
+            }
+            cJSON_AddItemToArray(cur,
+                                 api_json_int64(mb->assigned[j].partition));
+        }
+        cJSON_AddItemToObject(jm, "assignment", as);
+        api_json_add_int64(jm, "partition_count", (int64_t)mb->n_assigned);
+        cJSON_AddItemToArray(arr, jm);
+    }
+    cJSON_AddItemToObject(o, "members", arr);
+    return o;
+}
+
+/* Adds "membership" to obj: the group's, or null when no source
+ * described it. */
+static void add_membership(const api_routes_kafka_t *rk, cJSON *obj,
+                           const char *cluster, const char *group, int full) {
+    mon_group_members_t m = {0};
+    if (mon_query_group_members(rk->q, cluster, group, &m) == 0)
+        cJSON_AddItemToObject(obj, "membership", membership_json(&m, full));
+    else
+        cJSON_AddItemToObject(obj, "membership", cJSON_CreateNull());
+    mon_group_members_free(&m);
 }
 
 static cJSON *notfound_status_json(ev_rules_t rules, const char *cluster,
@@ -314,6 +380,7 @@ static cJSON *status_json(const api_routes_kafka_t *rk,
     since = mon_query_status_since(rk->q, cluster, group);
     cJSON_AddItemToObject(
         st, "since", since >= 0 ? api_json_int64(since) : cJSON_CreateNull());
+    add_membership(rk, st, cluster, group, 0);
     return st;
 }
 
@@ -560,14 +627,20 @@ static void h_consumer(api_req_t *req, void *opaque) {
     cJSON *body, *topics, *arr = NULL;
     const char *cur = NULL;
 
+    const char *group = api_req_param(req, "group");
+    mon_group_members_t m = {0};
+
     memset(&d, 0, sizeof(d));
-    if (mon_query_group_detail(rk->q, cluster, api_req_param(req, "group"),
-                               eval_now(rk, cluster, req->now_ms), &d) != 0) {
+    /* a group with members but no commit yet has its membership only */
+    if (mon_query_group_detail(rk->q, cluster, group,
+                               eval_now(rk, cluster, req->now_ms), &d) != 0 &&
+        mon_query_group_members(rk->q, cluster, group, &m) != 0) {
         mon_group_detail_free(&d);
         api_resp_error(req, MHD_HTTP_NOT_FOUND,
                        "cluster or consumer not found");
         return;
     }
+    mon_group_members_free(&m);
     body = api_json_envelope(0, "consumer detail returned");
     topics = cJSON_CreateObject();
     for (size_t i = 0; i < d.count; i++) {
@@ -588,10 +661,14 @@ static void h_consumer(api_req_t *req, void *opaque) {
         cJSON_AddItemToObject(p, "client_id",
                               cJSON_CreateString(pd->client_id));
         api_json_add_int64(p, "current-lag", pd->current_lag);
+        /* Warren's addition, after Burrow's fields */
+        cJSON_AddItemToObject(p, "consumer_id",
+                              cJSON_CreateString(pd->member_id));
         cJSON_AddItemToArray(arr, p);
     }
     mon_group_detail_free(&d);
     cJSON_AddItemToObject(body, "topics", topics);
+    add_membership(rk, body, cluster, group, 1);
     api_resp_json(req, MHD_HTTP_OK, body);
 }
 

@@ -144,6 +144,11 @@ int mon_query_group_detail(const mon_query_t *q, const char *cluster,
     return found(mon_store_group_detail(q->store, cluster, group, now_ms, out));
 }
 
+int mon_query_group_members(const mon_query_t *q, const char *cluster,
+                            const char *group, mon_group_members_t *out) {
+    return found(mon_store_group_members(q->store, cluster, group, out));
+}
+
 int mon_query_group_eval(const mon_query_t *q, const char *cluster,
                          const char *group, int64_t now_ms,
                          mon_group_eval_t *out) {

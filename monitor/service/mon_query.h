@@ -152,6 +152,13 @@ int mon_query_group_detail(const mon_query_t *q, const char *cluster,
                            const char *group, int64_t now_ms,
                            mon_group_detail_t *out);
 
+/* A group's state and membership as its source last described it
+ * (mon_group_members_t: zeroed or a previous copy, freed with
+ * mon_group_members_free). Returns 0 or MON_ERR_NOTFOUND (no source
+ * described it: a replay, brokers that cannot describe groups). */
+int mon_query_group_members(const mon_query_t *q, const char *cluster,
+                            const char *group, mon_group_members_t *out);
+
 /* Evaluates a group at now_ms as the daemon does (mon_group_eval_t:
  * zeroed or reused, freed with mon_group_eval_free). Returns 0, or
  * MON_ERR_NOTFOUND (out->status is then EV_NOTFOUND). */

@@ -51,6 +51,8 @@ const char *mon_kframe_type_name(int type) {
         return "LOG_START";
     case MON_KFRAME_TOPIC_CONF:
         return "TOPIC_CONF";
+    case MON_KFRAME_MEMBERS:
+        return "MEMBERS";
     default:
         return "?";
     }
@@ -149,6 +151,10 @@ int mon_kframe_op_apply(mon_store_t *st, mon_store_cluster_t *cl,
     case MON_KFRAME_TOPIC_CONF:
         return mon_store_topic_config(cl, op->topic, op->retention_ms,
                                       op->retention_bytes);
+    case MON_KFRAME_MEMBERS:
+        return op->members
+                   ? mon_store_members_at(cl, op->group, op->members, at)
+                   : MON_ERR_INVALID;
     default:
         return MON_ERR_INVALID;
     }
@@ -174,6 +180,87 @@ static int get_place(mon_rbuf_t *r, mon_kframe_op_t *op) {
     op->place.part = part;
     op->place.offset = off;
     return 0;
+}
+
+static void put_members(mon_wbuf_t *b, const mon_kframe_op_t *op) {
+    const mon_group_members_t *m = op->members;
+    mon_kframe_put_str(b, op->group);
+    put_place(b, op);
+    mon_kframe_put_i64(b, m->t_ms);
+    mon_kframe_put_str(b, m->state ? m->state : "");
+    mon_kframe_put_str(b, m->protocol_type ? m->protocol_type : "");
+    mon_kframe_put_str(b, m->protocol ? m->protocol : "");
+    mon_wbuf_u32(b, (uint32_t)m->generation);
+    mon_wbuf_u32(b, (uint32_t)m->count);
+    for (size_t i = 0; i < m->count; i++) {
+        const mon_member_t *mb = &m->members[i];
+        mon_kframe_put_str(b, mb->member_id ? mb->member_id : "");
+        mon_kframe_put_str(b, mb->instance_id ? mb->instance_id : "");
+        mon_kframe_put_str(b, mb->client_id ? mb->client_id : "");
+        mon_kframe_put_str(b, mb->host ? mb->host : "");
+        mon_wbuf_u32(b, (uint32_t)mb->n_assigned);
+        for (size_t j = 0; j < mb->n_assigned; j++) {
+            mon_kframe_put_str(b, mb->assigned[j].topic);
+            mon_wbuf_u32(b, (uint32_t)mb->assigned[j].partition);
+        }
+    }
+}
+
+/* A MEMBERS payload: the member and assignment arrays in one block
+ * (op->alloc_), counts checked against the bytes left (a member takes at
+ * least 20 bytes, an assignment 8) before anything is allocated. */
+static int get_members(mon_rbuf_t *r, mon_kframe_op_t *op) {
+    mon_group_members_t *m = &op->members_;
+    uint32_t n;
+    if (mon_kframe_get_str(r, &op->group, "group") || get_place(r, op) ||
+        mon_rbuf_i64(r, &m->t_ms, "time") ||
+        mon_kframe_get_str(r, &m->state, "state") ||
+        mon_kframe_get_str(r, &m->protocol_type, "protocol type") ||
+        mon_kframe_get_str(r, &m->protocol, "protocol") ||
+        get_i32(r, &m->generation, "generation") ||
+        mon_rbuf_count(r, &n, 20, UINT32_MAX, "member count") < 0)
+        return -1;
+    /* every assignment the payload can hold, at most */
+    size_t max_tp = (r->len - r->pos) / 8;
+    mon_member_t *mv = mon_calloc((size_t)n + 1, sizeof(*mv));
+    mon_member_tp_t *tv = mon_calloc(max_tp + 1, sizeof(*tv));
+    void **blk = mon_malloc(2 * sizeof(void *));
+    blk[0] = mv;
+    blk[1] = tv;
+    op->alloc_ = blk;
+    size_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        mon_member_t *mb = &mv[i];
+        uint32_t a;
+        if (mon_kframe_get_str(r, &mb->member_id, "member id") ||
+            mon_kframe_get_str(r, &mb->instance_id, "instance id") ||
+            mon_kframe_get_str(r, &mb->client_id, "client id") ||
+            mon_kframe_get_str(r, &mb->host, "host") ||
+            mon_rbuf_count(r, &a, 8, UINT32_MAX, "assignment count") < 0)
+            return -1;
+        if (a > max_tp - k) return mon_rbuf_fail(r, r->pos, "too many");
+        mb->assigned = &tv[k];
+        mb->n_assigned = a;
+        for (uint32_t j = 0; j < a; j++, k++)
+            if (mon_kframe_get_str(r, &tv[k].topic, "topic") ||
+                get_i32(r, &tv[k].partition, "partition"))
+                return -1;
+    }
+    m->members = mv;
+    m->count = n;
+    op->members = m;
+    return 0;
+}
+
+void mon_kframe_op_clear(mon_kframe_op_t *op) {
+    if (!op || !op->alloc_) return;
+    void **blk = op->alloc_;
+    free(blk[0]);
+    free(blk[1]);
+    free(blk);
+    op->alloc_ = NULL;
+    op->members = NULL;
+    memset(&op->members_, 0, sizeof(op->members_));
 }
 
 void mon_kframe_op_encode(mon_wbuf_t *b, const mon_kframe_op_t *op) {
@@ -232,6 +319,8 @@ void mon_kframe_op_encode(mon_wbuf_t *b, const mon_kframe_op_t *op) {
         mon_kframe_put_str(b, op->topic);
         mon_kframe_put_i64(b, op->retention_ms);
         mon_kframe_put_i64(b, op->retention_bytes);
+    case MON_KFRAME_MEMBERS:
+        put_members(b, op);
         break;
     default:
         break;
@@ -302,6 +391,9 @@ int mon_kframe_op_decode(int type, const void *p, size_t len,
         rc = mon_kframe_get_str(&r, &op->topic, "topic") ||
              mon_rbuf_i64(&r, &op->retention_ms, "retention.ms") ||
              mon_rbuf_i64(&r, &op->retention_bytes, "retention.bytes");
+    case MON_KFRAME_MEMBERS:
+        rc = get_members(&r, op);
+        if (!rc) op->t_ms = op->members_.t_ms;
         break;
     default:
         mon_errstr_set(errstr, errstr_size, "%s: not a store write", what);

@@ -49,12 +49,17 @@
  *                                                   (mon_store_log_start)
  *   20 TOPIC_CONF str topic, i64 retention.ms, i64 retention.bytes (-1
  *                 unlimited, DescribeConfigs)  (mon_store_topic_config)
+ *   21 MEMBERS    str group, place, i64 t_ms, str state, str protocol_type,
+ *                 str protocol, i32 generation (-1 unknown), u32 member
+ *                 count M, M times {str member_id, str instance_id, str
+ *                 client_id, str host, u32 count A, A times {str topic,
+ *                 i32 partition}}                (mon_store_members_at)
  *
  * A place is i32 log partition (-1: none, then the i64 is ignored) and
  * i64 offset of the __consumer_offsets record the write comes from
  * (mon_store.h: a record is applied once, whoever sends it again).
  *
- * The store writes (10..15, 17..20) are sent only when the child's own store (a
+ * The store writes (10..15, 17..21) are sent only when the child's own store (a
  * mirror of one interval, which gives the same outcomes) took them, in
  * the order the source made them. An unknown type, a length out of range
  * or a payload that does not match its type ends the connection.
@@ -88,13 +93,13 @@ typedef enum mon_kframe_type_e {
     MON_KFRAME_ADVANCE = 17,
     MON_KFRAME_STAMP = 18,
     MON_KFRAME_LOG_START = 19,
-    MON_KFRAME_TOPIC_CONF = 20
+    MON_KFRAME_TOPIC_CONF = 20,
+    MON_KFRAME_MEMBERS = 21
 } mon_kframe_type_t;
 
-/* One store write (types HEAD .. DEL_GTOPIC, ADVANCE .. TOPIC_CONF); the
- * fields its
- * type does not use are ignored. owner and client_id NULL keep the
- * current ones. */
+/* One store write (types HEAD .. DEL_GTOPIC, ADVANCE .. MEMBERS); the fields
+ * its type does not use are ignored. owner and client_id NULL keep the current
+ * ones. */
 typedef struct mon_kframe_op_s {
     mon_kframe_type_t type;
     const char *group;
@@ -110,6 +115,10 @@ typedef struct mon_kframe_op_s {
     bool if_changed;       /* commit: only when the offset changed */
     int64_t retention_ms;  /* TOPIC_CONF */
     int64_t retention_bytes;
+    const mon_group_members_t *members; /* MEMBERS (t_ms is its own) */
+    /* decoded MEMBERS: the arrays, freed by mon_kframe_op_clear */
+    mon_group_members_t members_;
+    void *alloc_;
 } mon_kframe_op_t;
 
 /* Applies op to cluster `cl` of store `st` (the store call its type
@@ -122,10 +131,14 @@ int mon_kframe_op_apply(mon_store_t *st, mon_store_cluster_t *cl,
 void mon_kframe_op_encode(mon_wbuf_t *b, const mon_kframe_op_t *op);
 
 /* Decodes the payload p[0..len) of a frame of `type` into *op, whose
- * strings point into p. Returns 0, or -1 with errstr ("kafka client
- * frame TYPE: byte N: why"). */
+ * strings point into p (a MEMBERS frame's arrays are allocated: free
+ * them with mon_kframe_op_clear, on failure too). Returns 0, or -1 with
+ * errstr ("kafka client frame TYPE: byte N: why"). */
 int mon_kframe_op_decode(int type, const void *p, size_t len,
                          mon_kframe_op_t *op, char *errstr, size_t errstr_size);
+
+/* Frees what mon_kframe_op_decode allocated; a zeroed op is fine. */
+void mon_kframe_op_clear(mon_kframe_op_t *op);
 
 /* Payload field helpers for the other frame types (CONFIG, STATUS). */
 void mon_kframe_put_str(mon_wbuf_t *b, const char *s);

@@ -390,6 +390,9 @@ typedef struct wire_owner_s {
     mon_strmap_t *m;
     const char *group;
     const bc_kgroup_desc_member_t *mb;
+    /* the member's assignment, for the group's membership */
+    mon_member_tp_t *tps;
+    size_t n, cap;
 } wire_owner_t;
 
 static void wire_tp(void *opaque, const char *topic, size_t topic_len,
@@ -397,7 +400,18 @@ static void wire_tp(void *opaque, const char *topic, size_t topic_len,
     wire_owner_t *w = opaque;
     char *t = mon_strndup(topic, topic_len);
     put_owner(w->m, w->group, t, partition, w->mb->host, w->mb->client_id);
-    free(t);
+    if (w->n == w->cap) {
+        w->cap = w->cap ? 2 * w->cap : 16;
+        w->tps = mon_realloc(w->tps, w->cap * sizeof(*w->tps));
+    }
+    w->tps[w->n++] = (mon_member_tp_t){t, partition}; /* t freed below */
+}
+
+/* Frees the topic names a wire_owner_t collected. */
+static void wire_tps_free(wire_owner_t *w) {
+    for (size_t i = 0; i < w->n; i++)
+        free((char *)w->tps[i].topic);
+    free(w->tps);
 }
 
 /* Owners of the groups Kafka clients run through the wire coordinator:
@@ -413,12 +427,35 @@ static void sync_wire_owners(embedded_t *e, mon_strmap_t *fresh,
     char **groups = bc_kgroup_list(e->kgroup, &ng);
     for (size_t g = 0; g < ng; g++) {
         bc_kgroup_desc_t *d = bc_kgroup_describe(e->kgroup, groups[g], now_ms);
-        for (size_t m = 0; d && m < d->member_cnt; m++) {
-            wire_owner_t w = {fresh, groups[g], &d->members[m]};
+        size_t nm = d ? d->member_cnt : 0;
+        wire_owner_t *ws = mon_calloc(nm + 1, sizeof(*ws));
+        mon_member_t *mv = mon_calloc(nm + 1, sizeof(*mv));
+        for (size_t m = 0; m < nm; m++) {
+            const bc_kgroup_desc_member_t *mb = &d->members[m];
+            ws[m] = (wire_owner_t){.m = fresh, .group = groups[g], .mb = mb};
             (void)bc_kgroup_decode_assignment(
-                d->members[m].assignment, (size_t)d->members[m].assignment_len,
-                wire_tp, &w);
+                mb->assignment, (size_t)mb->assignment_len, wire_tp, &ws[m]);
+            mv[m] = (mon_member_t){.member_id = mb->member_id,
+                                   .instance_id = mb->group_instance_id,
+                                   .client_id = mb->client_id,
+                                   .host = mb->host,
+                                   .assigned = ws[m].tps,
+                                   .n_assigned = ws[m].n};
         }
+        if (d) {
+            mon_group_members_t gm = {.state = d->state,
+                                      .protocol_type = d->protocol_type,
+                                      .protocol = d->protocol,
+                                      .generation = d->generation,
+                                      .t_ms = now_ms,
+                                      .members = mv,
+                                      .count = nm};
+            mon_store_members(e->cl, groups[g], &gm);
+        }
+        for (size_t m = 0; m < nm; m++)
+            wire_tps_free(&ws[m]);
+        free(ws);
+        free(mv);
         bc_kgroup_desc_free(d);
         free(groups[g]);
     }
@@ -442,12 +479,35 @@ static void sync_owners(embedded_t *e, int64_t now_ms) {
     for (size_t g = 0; g < ng; g++) {
         bc_coord_desc_t *d = bc_coord_describe(e->coord, groups[g], now_ms);
         if (!d) continue;
+        mon_member_t *mv = mon_calloc(d->member_cnt + 1, sizeof(*mv));
+        size_t ntp = 0, k = 0;
+        for (size_t m = 0; m < d->member_cnt; m++)
+            ntp += d->members[m].assignment_cnt;
+        mon_member_tp_t *tv = mon_calloc(ntp + 1, sizeof(*tv));
         for (size_t m = 0; m < d->member_cnt; m++) {
             const bc_coord_member_t *mb = &d->members[m];
-            for (size_t a = 0; a < mb->assignment_cnt; a++)
+            mv[m] = (mon_member_t){.member_id = mb->member_id,
+                                   .client_id = mb->client_id,
+                                   .host = mb->host,
+                                   .assigned = &tv[k],
+                                   .n_assigned = mb->assignment_cnt};
+            for (size_t a = 0; a < mb->assignment_cnt; a++, k++) {
                 put_owner(fresh, groups[g], mb->assignment[a].topic,
                           mb->assignment[a].partition, mb->host, mb->client_id);
+                tv[k] = (mon_member_tp_t){mb->assignment[a].topic,
+                                          mb->assignment[a].partition};
+            }
         }
+        mon_group_members_t gm = {.state = bc_coord_state_name(d->state),
+                                  .protocol_type = "consumer",
+                                  .protocol = d->protocol,
+                                  .generation = d->generation,
+                                  .t_ms = now_ms,
+                                  .members = mv,
+                                  .count = d->member_cnt};
+        mon_store_members(e->cl, groups[g], &gm);
+        free(mv);
+        free(tv);
         bc_coord_desc_free(d);
     }
     bc_coord_names_free(groups, ng);

@@ -90,6 +90,7 @@ struct mon_source_kafka_s {
     rd_kafka_AdminOptions_t *opt_list;
     rd_kafka_AdminOptions_t *opt_offsets;
     rd_kafka_AdminOptions_t *opt_configs;
+    rd_kafka_AdminOptions_t *opt_describe;
     int req_timeout_ms;
     mon_worker_t *worker; /* the source thread; NULL when not running */
     pthread_mutex_t lock; /* guards status */
@@ -102,6 +103,13 @@ struct mon_source_kafka_s {
     size_t n_groups;
     size_t cap_groups;
     bool listing_unsupported;
+    bool describe_unsupported; /* DescribeGroups refused: asked again with
+                                * the topics */
+    bool listed_now;           /* this refresh's ListGroups was answered */
+    int64_t describe_ms;       /* the last refresh's DescribeGroups, from
+                                * the call to its answer */
+    int64_t describe_t0;
+    int64_t described; /* groups it described */
     size_t probe_rr;
     bool need_metadata;
     bool have_metadata;
@@ -385,12 +393,16 @@ mon_source_kafka_t *mon_source_kafka_new(const mon_config_cluster_t *cfg,
         src->rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
     src->opt_configs =
         rd_kafka_AdminOptions_new(src->rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+    src->opt_describe = rd_kafka_AdminOptions_new(
+        src->rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
     if (rd_kafka_AdminOptions_set_request_timeout(
             src->opt_list, src->req_timeout_ms, err, sizeof(err)) ||
         rd_kafka_AdminOptions_set_request_timeout(
             src->opt_offsets, src->req_timeout_ms, err, sizeof(err)) ||
         rd_kafka_AdminOptions_set_request_timeout(
-            src->opt_configs, src->req_timeout_ms, err, sizeof(err))) {
+            src->opt_configs, src->req_timeout_ms, err, sizeof(err)) ||
+        rd_kafka_AdminOptions_set_request_timeout(
+            src->opt_describe, src->req_timeout_ms, err, sizeof(err))) {
         mon_errstr_set(errstr, errstr_size, "cluster %s: %s", cfg->name, err);
         goto err;
     }
@@ -1061,6 +1073,7 @@ static void list_groups(mon_source_kafka_t *src, refresh_t *rf) {
         g->listed = g->configured = true;
     }
     bool complete = false;
+    src->listed_now = false;
     /* ListGroups goes to every broker: not while some are failing */
     if (!src->listing_unsupported && rf->n_down == 0 && !rf->metadata_failed) {
         rf->requests += (uint64_t)(src->n_brokers > 0 ? src->n_brokers : 1);
@@ -1109,6 +1122,7 @@ static void list_groups(mon_source_kafka_t *src, refresh_t *rf) {
                 group_get(src, name)->listed = true;
             }
             complete = n_err == 0;
+            src->listed_now = n_valid > 0 || n_err == 0;
         }
         if (ev) rd_kafka_event_destroy(ev);
     }
@@ -1265,13 +1279,190 @@ static void offsets_result(mon_source_kafka_t *src, refresh_t *rf,
     }
 }
 
+/* ---- group state and members, admin mode ---- */
+
+/* Whether a DescribeGroups error says the brokers cannot describe. */
+static bool describe_refused(rd_kafka_resp_err_t code) {
+    return code == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE ||
+           code == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION ||
+           code == RD_KAFKA_RESP_ERR_INVALID_REQUEST;
+}
+
+/* Tells the store one group's description (state, assignor, members with
+ * their assignments; DescribeGroups carries no generation). A group over
+ * the offsets-max-members / -assigned bounds is passed over, as its
+ * group metadata records would be. Returns 1 when told, else 0. */
+static int describe_apply(mon_source_kafka_t *src,
+                          const rd_kafka_ConsumerGroupDescription_t *d,
+                          int64_t now) {
+    const char *name = rd_kafka_ConsumerGroupDescription_group_id(d);
+    size_t n = rd_kafka_ConsumerGroupDescription_member_count(d), ntp = 0;
+    if (!name || !name[0] ||
+        (src->limits.max_members && n > src->limits.max_members))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        const rd_kafka_MemberAssignment_t *a =
+            rd_kafka_MemberDescription_assignment(
+                rd_kafka_ConsumerGroupDescription_member(d, i));
+        const rd_kafka_topic_partition_list_t *l =
+            a ? rd_kafka_MemberAssignment_partitions(a) : NULL;
+        ntp += l ? (size_t)l->cnt : 0;
+    }
+    if (src->limits.max_assigned && ntp > src->limits.max_assigned) return 0;
+    mon_member_t *mv = mon_calloc(n + 1, sizeof(*mv));
+    mon_member_tp_t *tv = mon_calloc(ntp + 1, sizeof(*tv));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const rd_kafka_MemberDescription_t *md =
+            rd_kafka_ConsumerGroupDescription_member(d, i);
+        const rd_kafka_MemberAssignment_t *a =
+            rd_kafka_MemberDescription_assignment(md);
+        const rd_kafka_topic_partition_list_t *l =
+            a ? rd_kafka_MemberAssignment_partitions(a) : NULL;
+        mv[i].member_id = rd_kafka_MemberDescription_consumer_id(md);
+        mv[i].instance_id = rd_kafka_MemberDescription_group_instance_id(md);
+        mv[i].client_id = rd_kafka_MemberDescription_client_id(md);
+        mv[i].host = rd_kafka_MemberDescription_host(md);
+        mv[i].assigned = &tv[k];
+        for (int j = 0; l && j < l->cnt; j++, k++) {
+            tv[k].topic = l->elems[j].topic;
+            tv[k].partition = l->elems[j].partition;
+        }
+        mv[i].n_assigned = l ? (size_t)l->cnt : 0;
+    }
+    const char *assignor =
+        rd_kafka_ConsumerGroupDescription_partition_assignor(d);
+    mon_group_members_t m = {
+        .state = rd_kafka_consumer_group_state_name(
+            rd_kafka_ConsumerGroupDescription_state(d)),
+        .protocol_type =
+            rd_kafka_ConsumerGroupDescription_is_simple_consumer_group(d)
+                ? ""
+                : "consumer",
+        .protocol = assignor ? assignor : "",
+        .generation = -1,
+        .t_ms = now,
+        .members = mv,
+        .count = n};
+    mon_kframe_op_t op = {
+        .type = MON_KFRAME_MEMBERS, .group = name, .t_ms = now, .members = &m};
+    store_op(src, &op);
+    free(mv);
+    free(tv);
+    return 1;
+}
+
+/* The answer to this refresh's DescribeConsumerGroups. */
+static void describe_result(mon_source_kafka_t *src, refresh_t *rf,
+                            rd_kafka_event_t *ev) {
+    int64_t now = mon_clock_wall_ms();
+    if (rd_kafka_event_error(ev)) {
+        if (describe_refused(rd_kafka_event_error(ev)))
+            src->describe_unsupported = true;
+        else if (err_is_outage(rd_kafka_event_error(ev)))
+            rf_fail(src, rf, "DescribeConsumerGroups: %s",
+                    rd_kafka_event_error_string(ev));
+        return;
+    }
+    size_t n = 0, refused = 0, errors = 0;
+    const rd_kafka_ConsumerGroupDescription_t **res =
+        rd_kafka_DescribeConsumerGroups_result_groups(
+            rd_kafka_event_DescribeConsumerGroups_result(ev), &n);
+    for (size_t i = 0; i < n; i++) {
+        const rd_kafka_error_t *gerr =
+            rd_kafka_ConsumerGroupDescription_error(res[i]);
+        if (gerr) {
+            errors++;
+            if (describe_refused(rd_kafka_error_code(gerr))) refused++;
+            continue;
+        }
+        src->described += describe_apply(src, res[i], now);
+    }
+    if (n > 0 && refused == n) {
+        src->describe_unsupported = true;
+        mon_log_kv(MON_LOG_INFO,
+                   MON_LOG_FIELDS(MON_LF_STR("cluster", src->cfg->name)),
+                   "brokers cannot describe groups; no group state or "
+                   "members");
+    } else if (errors > refused) {
+        mon_log_kv(MON_LOG_DEBUG,
+                   MON_LOG_FIELDS(MON_LF_STR("cluster", src->cfg->name),
+                                  MON_LF_INT("groups", errors - refused)),
+                   "groups not described");
+    }
+}
+
+/* Asks for the description of every listed group whose coordinator may
+ * be asked, in one DescribeConsumerGroups call (librdkafka sends each to
+ * its coordinator), answered while the offsets are fetched (the two
+ * overlap: describe_finish). Returns true when a call was made. */
+static bool describe_start(mon_source_kafka_t *src, refresh_t *rf) {
+    src->described = 0;
+    src->describe_t0 = mon_clock_mono_ms();
+    src->describe_ms = 0;
+    /* librdkafka 2.0.2 aborts the process (the same assertion as in
+     * coordinator_usable) when brokers refuse a coordinator request they
+     * do not support, as its mock cluster does DescribeGroups: groups are
+     * described only where they were just listed (a broker with
+     * ListGroups, API 16, has DescribeGroups, API 15: both came in Kafka
+     * 0.9; and every broker answered it, so none just failed) */
+    if (src->describe_unsupported || src->listing_unsupported ||
+        !src->listed_now || src->n_groups == 0 || stopping(src))
+        return false;
+    const char **names = mon_malloc(src->n_groups * sizeof(*names));
+    size_t n = 0;
+    for (size_t i = 0; i < src->n_groups; i++)
+        if (src->groups[i]->listed &&
+            coordinator_usable(src, rf, src->groups[i]))
+            names[n++] = src->groups[i]->name;
+    if (n > 0) {
+        rd_kafka_AdminOptions_set_opaque(src->opt_describe, (void *)src->gen);
+        rd_kafka_DescribeConsumerGroups(src->rk, names, n, src->opt_describe,
+                                        src->aq);
+        rf->requests += n;
+    }
+    free(names);
+    return n > 0;
+}
+
+/* Waits for the answer describe_start asked for (asked), unless it came
+ * already (pending false); offsets answers of this refresh that arrive
+ * meanwhile are applied. */
+static void describe_finish(mon_source_kafka_t *src, refresh_t *rf, bool asked,
+                            bool pending) {
+    if (!asked) return; /* describe_ms stays 0 */
+    int64_t end = mon_clock_mono_ms() + src->req_timeout_ms + 2000;
+    while (pending) {
+        int64_t left = end - mon_clock_mono_ms();
+        rd_kafka_event_t *ev =
+            admin_wait_own(src, rf, (int)(left > 0 ? left : 0));
+        if (!ev) {
+            if (!stopping(src))
+                rf_fail(src, rf, "DescribeConsumerGroups: no answer");
+            break;
+        }
+        rd_kafka_event_type_t type = rd_kafka_event_type(ev);
+        if (type == RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT)
+            offsets_result(src, rf, ev);
+        else if (type == RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT) {
+            describe_result(src, rf, ev);
+            pending = false;
+        }
+        rd_kafka_event_destroy(ev);
+    }
+    src->describe_ms = mon_clock_mono_ms() - src->describe_t0;
+}
+
 static void refresh_commits_admin(mon_source_kafka_t *src, refresh_t *rf) {
     src->gen++;
     rd_kafka_AdminOptions_set_opaque(src->opt_list, (void *)src->gen);
     rd_kafka_AdminOptions_set_opaque(src->opt_offsets, (void *)src->gen);
     list_groups(src, rf);
     size_t n_groups = src->n_groups;
-    if (n_groups == 0) return;
+    if (n_groups == 0) {
+        src->described = src->describe_ms = 0;
+        return;
+    }
     int64_t budget = MON_SOURCE_KAFKA_PROBE_BUDGET;
     bool full_probes = true;
     for (size_t i = 0; i < n_groups && full_probes; i++)
@@ -1282,6 +1473,7 @@ static void refresh_commits_admin(mon_source_kafka_t *src, refresh_t *rf) {
     /* requests of the group being issued */
     rd_kafka_topic_partition_list_t *pend[256];
     size_t n_pend = 0, i_pend = 0;
+    bool asked = describe_start(src, rf), describing = asked;
     for (;;) {
         while (inflight < MON_SOURCE_KAFKA_INFLIGHT && !stopping(src)) {
             if (i_pend == n_pend) {
@@ -1328,6 +1520,13 @@ static void refresh_commits_admin(mon_source_kafka_t *src, refresh_t *rf) {
                         inflight);
             break;
         }
+        if (rd_kafka_event_type(ev) ==
+            RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT) {
+            describe_result(src, rf, ev);
+            rd_kafka_event_destroy(ev);
+            describing = false;
+            continue;
+        }
         offsets_result(src, rf, ev);
         rd_kafka_event_destroy(ev);
         inflight--;
@@ -1339,6 +1538,7 @@ static void refresh_commits_admin(mon_source_kafka_t *src, refresh_t *rf) {
                 "%zu of %zu groups not fetched: coordinator "
                 "unreachable",
                 skipped, n_groups);
+    describe_finish(src, rf, asked, describing);
     /* results still due arrive late and are told apart by src->gen */
 }
 
@@ -1418,6 +1618,57 @@ static void apply_owners(mon_source_kafka_t *src, kgroup_t *g,
     }
 }
 
+/* Tells the store the membership a group metadata record holds (its
+ * generation, protocol and members with their assignments; Kafka writes
+ * one when a generation completes, with no members when the group
+ * empties: Stable or Empty), at the record's place. */
+static void members_of_record(mon_source_kafka_t *src,
+                              const mon_kdecode_record_t *rec,
+                              const mon_store_pos_t *at) {
+    size_t n = rec->n_members;
+    mon_member_t *mv = mon_calloc(n + 1, sizeof(*mv));
+    mon_member_tp_t *tv = mon_calloc(rec->n_owners + 1, sizeof(*tv));
+    size_t *count = mon_calloc(n + 1, sizeof(*count));
+    for (size_t i = 0; i < rec->n_owners; i++)
+        if (rec->owners[i].member < n) count[rec->owners[i].member]++;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const mon_kdecode_member_t *m = &rec->members[i];
+        mv[i].member_id = m->member_id;
+        mv[i].instance_id = m->group_instance_id;
+        mv[i].client_id = m->client_id;
+        mv[i].host = m->client_host;
+        mv[i].assigned = &tv[k];
+        k += count[i];
+    }
+    for (size_t i = 0; i < rec->n_owners; i++) {
+        const mon_kdecode_owner_t *o = &rec->owners[i];
+        if (o->member >= n) continue;
+        mon_member_t *m = &mv[o->member];
+        mon_member_tp_t *tp = (mon_member_tp_t *)&m->assigned[m->n_assigned++];
+        tp->topic = o->topic;
+        tp->partition = o->partition;
+    }
+    mon_group_members_t gm = {.state = n ? "Stable" : "Empty",
+                              .protocol_type = rec->protocol_type,
+                              .protocol = rec->protocol,
+                              .generation = rec->generation,
+                              .t_ms = rec->state_ts > 0 ? rec->state_ts
+                                                        : mon_clock_wall_ms(),
+                              .members = mv,
+                              .count = n};
+    mon_kframe_op_t op = {.type = MON_KFRAME_MEMBERS,
+                          .group = rec->group,
+                          .t_ms = gm.t_ms,
+                          .members = &gm,
+                          .placed = at != NULL,
+                          .place = at ? *at : (mon_store_pos_t){0, 0}};
+    store_op(src, &op);
+    free(count);
+    free(mv);
+    free(tv);
+}
+
 /* A record skipped because it breaks a bound: counted, and told once a
  * minute (the first one with its place; then how many more). */
 static void bound_skip(mon_source_kafka_t *src, const rd_kafka_message_t *msg,
@@ -1491,12 +1742,13 @@ static void reader_apply(mon_source_kafka_t *src, refresh_t *rf,
         }
         if (!known) break; /* no head for it: the store would drop it */
         g = group_get(src, rec->group);
-        const char *owner = "", *client = "";
+        /* owners the group metadata told (NULL: the store keeps those of
+         * the group's membership, mon_store_members) */
+        const char *owner = NULL, *client = NULL;
         gt = gtopic_find(g, rec->topic);
         if (gt && gt->owner && rec->partition >= 0 && rec->partition < gt->n) {
-            owner = gt->owner[rec->partition] ? gt->owner[rec->partition] : "";
-            client =
-                gt->client[rec->partition] ? gt->client[rec->partition] : "";
+            owner = gt->owner[rec->partition];
+            client = gt->client[rec->partition];
         }
         rf->commits += (uint64_t)commit_seen(src, g, rec->topic, rec->partition,
                                              rec->offset, rec->commit_ts, owner,
@@ -1528,6 +1780,7 @@ static void reader_apply(mon_source_kafka_t *src, refresh_t *rf,
             src->need_metadata = true; /* or did a topic grow? */
             break;
         }
+        members_of_record(src, rec, at);
         g = group_find(src, rec->group);
         if (!g && rec->n_owners == 0) break; /* nothing to keep */
         apply_owners(src, g ? g : group_get(src, rec->group), rec);
@@ -1910,7 +2163,8 @@ static void refresh(mon_source_kafka_t *src, bool topics_due) {
         if (src->configs_due && rf.failures == 0) refresh_configs(src, &rf);
         int64_t t2 = mon_clock_mono_ms();
         if (src->cfg->offsets == MON_CONFIG_OFFSETS_ADMIN) {
-            if (topics_due) src->listing_unsupported = false; /* ask again */
+            if (topics_due) /* ask again */
+                src->listing_unsupported = src->describe_unsupported = false;
             refresh_commits_admin(src, &rf);
         } else {
             reader_assign(src, &rf);
@@ -1961,6 +2215,8 @@ static void refresh(mon_source_kafka_t *src, bool topics_due) {
     s->groups = (int32_t)src->n_groups;
     s->groups_listed = src->cfg->offsets == MON_CONFIG_OFFSETS_ADMIN &&
                        !src->listing_unsupported;
+    s->last_describe_duration_ms = src->describe_ms;
+    s->groups_described = src->described;
     s->probes_pending = pending;
     if (ok) {
         s->last_success_ms = now;
@@ -2048,6 +2304,7 @@ void mon_source_kafka_destroy(mon_source_kafka_t *src) {
     if (src->opt_list) rd_kafka_AdminOptions_destroy(src->opt_list);
     if (src->opt_offsets) rd_kafka_AdminOptions_destroy(src->opt_offsets);
     if (src->opt_configs) rd_kafka_AdminOptions_destroy(src->opt_configs);
+    if (src->opt_describe) rd_kafka_AdminOptions_destroy(src->opt_describe);
     if (src->aq) rd_kafka_queue_destroy(src->aq);
     if (src->crk) {
         rd_kafka_consumer_close(src->crk);

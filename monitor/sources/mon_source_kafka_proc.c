@@ -263,12 +263,14 @@ static void status_encode(mon_wbuf_t *b, const mon_source_kafka_status_t *s) {
         (int64_t)s->records_skipped,
         s->last_stamps_duration_ms,
         s->stamps_last_refresh,
+        s->last_describe_duration_ms,
+        s->groups_described,
     };
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
         mon_kframe_put_i64(b, v[i]);
 }
 
-#define STATUS_I64S 27
+#define STATUS_I64S 29
 
 static int status_decode(const void *p, size_t len,
                          mon_source_kafka_status_t *s, char *errstr,
@@ -317,6 +319,8 @@ static int status_decode(const void *p, size_t len,
     s->records_skipped = (uint64_t)v[k++];
     s->last_stamps_duration_ms = v[k++];
     s->stamps_last_refresh = v[k++];
+    s->last_describe_duration_ms = v[k++];
+    s->groups_described = v[k++];
     return 0;
 }
 
@@ -476,9 +480,12 @@ static int on_frame(kproc_t *kp, int type, const unsigned char *p, size_t n,
                        mon_kframe_type_name(type));
         return -1;
     default:
-        if (mon_kframe_op_decode(type, p, n, &op, errstr, errstr_size) < 0)
+        if (mon_kframe_op_decode(type, p, n, &op, errstr, errstr_size) < 0) {
+            mon_kframe_op_clear(&op);
             return -1;
+        }
         mon_kframe_op_apply(kp->st, kp->cl, &op);
+        mon_kframe_op_clear(&op);
         return 0;
     }
 }

@@ -71,6 +71,13 @@ typedef struct gtopic_s {
     gpart_t *parts; /* count gparts, then their ring slots (one block) */
 } gtopic_t;
 
+/* A group's membership as its source last described it. */
+typedef struct gmem_s {
+    mon_hkey_t key;        /* name owned here */
+    mon_group_members_t m; /* a copy (mon_group_members_copy) */
+    size_t max_member_id;  /* longest member id, for readers' buffers */
+} gmem_t;
+
 typedef struct group_s {
     mon_hkey_t key; /* name owned here */
     int64_t last_commit_ms;
@@ -86,6 +93,7 @@ struct mon_store_cluster_s {
     mon_hmap_t groups;     /* group_t */
     mon_hmap_t strs;       /* istr_t */
     mon_hmap_t denied;     /* mon_hkey_t + name: groups the filters refused */
+    mon_hmap_t members;    /* gmem_t: memberships (mon_store_members) */
     /* the source's place in its log: pos[p] = next offset of partition
      * p to apply, -1 = none yet */
     int64_t *pos;
@@ -362,6 +370,116 @@ int mon_store_stamp(mon_store_cluster_t *cl, const char *group,
     return rc;
 }
 
+/* ---- memberships ---- */
+
+static void gmem_free(gmem_t *gm) {
+    mon_group_members_free(&gm->m);
+    free((char *)gm->key.name);
+    free(gm);
+}
+
+static gmem_t *gmem_find(const mon_store_cluster_t *cl, const char *group,
+                         size_t len) {
+    return mon_hmap_get(&cl->members, group, len, mon_hash_bytes(group, len));
+}
+
+/* Owners and client ids of gt's partitions from p0 on, from the group's
+ * membership: an assigned partition gets its member's host and client
+ * id, the others none (write lock held). */
+static void gmem_apply(mon_store_cluster_t *cl, const gmem_t *gm, gtopic_t *gt,
+                       int32_t p0) {
+    for (int32_t p = p0; p < gt->count; p++) {
+        const mon_member_t *m =
+            mon_group_members_owner(&gm->m, gt->key.name, p);
+        istr_assign(cl, &gt->parts[p].owner, m ? m->host : "");
+        istr_assign(cl, &gt->parts[p].client_id, m ? m->client_id : "");
+    }
+}
+
+/* Deletes a group's membership (write lock held). */
+static void gmem_delete(mon_store_cluster_t *cl, const char *group,
+                        size_t len) {
+    gmem_t *gm = gmem_find(cl, group, len);
+    if (!gm) return;
+    mon_hmap_del(&cl->members, &gm->key);
+    gmem_free(gm);
+}
+
+static bool pos_valid(const mon_store_pos_t *pos);
+static bool pos_applied(const mon_store_cluster_t *cl,
+                        const mon_store_pos_t *pos);
+static void pos_advance(mon_store_cluster_t *cl, const mon_store_pos_t *pos);
+
+int mon_store_members(mon_store_cluster_t *cl, const char *group,
+                      const mon_group_members_t *m) {
+    return mon_store_members_at(cl, group, m, NULL);
+}
+
+int mon_store_members_at(mon_store_cluster_t *cl, const char *group,
+                         const mon_group_members_t *m,
+                         const mon_store_pos_t *pos) {
+    size_t glen;
+    int changed = 0;
+    bool replayed;
+
+    if (!cl || !group || !m || !(glen = strlen(group)) || glen > NAME_MAX_LEN ||
+        (pos && !pos_valid(pos)))
+        return MON_ERR_INVALID;
+    mon_group_members_t copy = {0};
+    mon_group_members_copy(&copy, m);
+    size_t longest = 0;
+    for (size_t i = 0; i < copy.count; i++) {
+        size_t n = strlen(copy.members[i].member_id);
+        if (n > longest) longest = n;
+    }
+    pthread_rwlock_wrlock(&cl->lock);
+    replayed = pos_applied(cl, pos);
+    pos_advance(cl, pos);
+    gmem_t *gm = gmem_find(cl, group, glen);
+    if (!gm) {
+        gm = mon_calloc(1, sizeof(*gm));
+        char *name = mon_malloc(glen + 1);
+        memcpy(name, group, glen + 1);
+        mon_hkey_set(&gm->key, name, glen);
+        mon_hmap_put(&cl->members, &gm->key);
+        copy.since_ms = copy.t_ms;
+        changed = 1;
+    } else if (!mon_group_members_same(&gm->m, &copy) ||
+               (gm->m.generation >= 0 && copy.generation >= 0 &&
+                gm->m.generation != copy.generation)) {
+        copy.since_ms = copy.t_ms;
+        changed = 1;
+    } else {
+        copy.since_ms = gm->m.since_ms;
+    }
+    mon_group_members_free(&gm->m);
+    gm->m = copy;
+    gm->max_member_id = longest;
+    group_t *g =
+        mon_hmap_get(&cl->groups, group, glen, mon_hash_bytes(group, glen));
+    for (size_t i = 0; g && i < g->topics.cap; i++)
+        if (g->topics.slots[i].item)
+            gmem_apply(cl, gm, (gtopic_t *)g->topics.slots[i].item, 0);
+    pthread_rwlock_unlock(&cl->lock);
+    return replayed ? 0 : changed;
+}
+
+int mon_store_group_members(mon_store_t *st, const char *cluster,
+                            const char *group, mon_group_members_t *out) {
+    mon_store_cluster_t *cl = mon_store_cluster_find(st, cluster);
+    int rc = MON_ERR_NOTFOUND;
+
+    if (!cl || !group) return MON_ERR_NOTFOUND;
+    pthread_rwlock_rdlock(&cl->lock);
+    const gmem_t *gm = gmem_find(cl, group, strlen(group));
+    if (gm) {
+        mon_group_members_copy(out, &gm->m);
+        rc = 0;
+    }
+    pthread_rwlock_unlock(&cl->lock);
+    return rc;
+}
+
 /* ---- clusters ---- */
 
 static mon_store_cluster_t *cluster_alloc(mon_store_t *st, const char *name) {
@@ -391,6 +509,10 @@ static void cluster_clear(mon_store_cluster_t *cl) {
     for (i = 0; i < cl->denied.cap; i++)
         if (cl->denied.slots[i].item) free(cl->denied.slots[i].item);
     mon_hmap_free(&cl->denied);
+    for (i = 0; i < cl->members.cap; i++)
+        if (cl->members.slots[i].item)
+            gmem_free((gmem_t *)cl->members.slots[i].item);
+    mon_hmap_free(&cl->members);
     cl->c_topic = NULL;
     cl->c_group = NULL;
     cl->c_gtopic = NULL;
@@ -761,11 +883,16 @@ static int commit_impl(mon_store_cluster_t *cl, const char *group,
         cl->c_gtopic = gt;
     }
     if (gt->count < t->count) {
+        int32_t had = gt->count;
+        const gmem_t *gm;
+
         if (!cells_fit(st, (int64_t)(t->count - gt->count) * st->intervals)) {
             rc = MON_STORE_DROP_BOUND;
             goto out;
         }
         gtopic_grow(st, gt, t->count);
+        if (cl->members.count && (gm = gmem_find(cl, group, glen)))
+            gmem_apply(cl, gm, gt, had);
     }
 
     gp = &gt->parts[partition];
@@ -885,6 +1012,7 @@ int mon_store_delete_group(mon_store_t *st, const char *cluster,
     pthread_rwlock_wrlock(&cl->lock);
     g = mon_hmap_get(&cl->groups, group, len, mon_hash_bytes(group, len));
     if (g) group_delete(cl, g);
+    gmem_delete(cl, group, len);
     pthread_rwlock_unlock(&cl->lock);
     return g ? 0 : MON_ERR_NOTFOUND;
 }
@@ -925,6 +1053,7 @@ int mon_store_delete_group_at(mon_store_cluster_t *cl, const char *group,
     }
     pos_advance(cl, pos);
     g = mon_hmap_get(&cl->groups, group, len, mon_hash_bytes(group, len));
+    if (!topic) gmem_delete(cl, group, len);
     if (g && !topic) {
         group_delete(cl, g);
         rc = 0;
@@ -969,6 +1098,21 @@ size_t mon_store_expire(mon_store_t *st, const char *cluster, int64_t now_ms) {
     }
     for (i = 0; i < k; i++)
         group_delete(cl, dead[i]);
+    /* memberships no source described within expire-group */
+    gmem_t **old = mon_malloc((cl->members.count + 1) * sizeof(*old));
+    size_t n_old = 0;
+    for (i = 0; i < cl->members.cap; i++) {
+        gmem_t *gm = (gmem_t *)cl->members.slots[i].item;
+        int64_t age;
+        if (gm && !__builtin_sub_overflow(now_ms, gm->m.t_ms, &age) &&
+            age > st->expire_group_ms)
+            old[n_old++] = gm;
+    }
+    for (i = 0; i < n_old; i++) {
+        mon_hmap_del(&cl->members, &old[i]->key);
+        gmem_free(old[i]);
+    }
+    free(old);
     pthread_rwlock_unlock(&cl->lock);
     free(dead);
     return k;
@@ -1208,6 +1352,16 @@ static const char *arena_istr(char **pos, const istr_t *is) {
     return is ? arena_str(pos, is->s, is->key.len) : arena_str(pos, "", 0);
 }
 
+/* The member id of gt's partition p from the group's membership gm
+ * (NULL: none), copied into the arena; "" when unassigned. */
+static const char *member_of(char **pos, const gmem_t *gm, const gtopic_t *gt,
+                             int32_t p) {
+    const mon_member_t *m =
+        gm ? mon_group_members_owner(&gm->m, gt->key.name, p) : NULL;
+    return m ? arena_str(pos, m->member_id, strlen(m->member_id))
+             : arena_str(pos, "", 0);
+}
+
 /* Sorted gtopics of g into `arr` (capacity g->topics.count). */
 static size_t sorted_gtopics(const group_t *g, gtopic_t **arr) {
     size_t i, n = 0;
@@ -1231,6 +1385,7 @@ int mon_store_group_detail(mon_store_t *st, const char *cluster,
     ev_head_t *hp;
     char *sp;
     int32_t p;
+    const gmem_t *gm;
 
     out->parts = NULL;
     out->count = 0;
@@ -1261,6 +1416,8 @@ int mon_store_group_detail(mon_store_t *st, const char *cluster,
             }
         }
     }
+    gm = gmem_find(cl, g->key.name, g->key.len);
+    strbytes += nparts * ((gm ? gm->max_member_id : 0) + 1);
     ntop = g->topics.count;
     off_entries = ALIGN8(nparts * sizeof(mon_part_detail_t));
     off_heads = off_entries + nentries * sizeof(ev_entry_t);
@@ -1289,6 +1446,7 @@ int mon_store_group_detail(mon_store_t *st, const char *cluster,
             d->partition = p;
             d->owner = arena_istr(&sp, win ? gt->parts[p].owner : NULL);
             d->client_id = arena_istr(&sp, win ? gt->parts[p].client_id : NULL);
+            d->member_id = member_of(&sp, gm, gt, p);
             d->entries = ep;
             d->entry_count = win ? win->count : 0;
             for (j = 0; win && j < win->count; j++)
@@ -1348,6 +1506,7 @@ int mon_store_group_eval(mon_store_t *st, const char *cluster,
     size_t cl_len, g_len;
     char *sp;
     int32_t pi;
+    const gmem_t *gm;
 
     if (!p) {
         ev_params_default(&defp);
@@ -1377,6 +1536,8 @@ int mon_store_group_eval(mon_store_t *st, const char *cluster,
                                              istr_len(gt->parts[pi].client_id)
                                        : 2;
     }
+    gm = cl->members.count ? gmem_find(cl, g->key.name, g->key.len) : NULL;
+    strbytes += nparts * ((gm ? gm->max_member_id : 0) + 1);
     ntop = g->topics.count;
     off_gts = nparts * sizeof(mon_part_eval_t);
     off_str = off_gts + ntop * sizeof(gtopic_t *);
@@ -1402,6 +1563,7 @@ int mon_store_group_eval(mon_store_t *st, const char *cluster,
             pe->partition = pi;
             pe->owner = arena_istr(&sp, gp ? gp->owner : NULL);
             pe->client_id = arena_istr(&sp, gp ? gp->client_id : NULL);
+            pe->member_id = member_of(&sp, gm, gt, pi);
             ev_evaluate(p, win, &t->rings[pi], now_ms, &pe->result);
             pe->time_lag_exact = false;
             pe->entry_count = win ? win->count : 0;

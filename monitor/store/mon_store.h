@@ -49,11 +49,11 @@
  * Locks: st->clusters_lock (a mutex) guards the list of clusters, which
  * only grows; a mon_store_cluster_t handle stays valid until the store is
  * destroyed. Each cluster has one pthread_rwlock guarding everything in it
- * (topics, head rings, groups, windows, owners, the interned strings and
- * the writer's lookup cache): writers (head, commit, delete, expire, load)
- * take it exclusive, readers (every query below) take it shared and copy
- * out what they return, so no pointer into the store ever leaves a call.
- * Never held across a callback. The configuration is immutable.
+ * (topics, head rings, groups, windows, owners, memberships, the interned
+ * strings and the writer's lookup cache): writers (head, commit, delete,
+ * expire, load) take it exclusive, readers (every query below) take it shared
+ * and copy out what they return, so no pointer into the store ever leaves a
+ * call. Never held across a callback. The configuration is immutable.
  *
  * Snapshot file (mon_store_save / mon_store_load), little-endian: the
  * state-file header of mon_codec.h (magic "WRNSTORE", version 4, body
@@ -277,6 +277,31 @@ int32_t mon_store_position_count(mon_store_cluster_t *cl);
 int mon_store_group_seen(mon_store_cluster_t *cl, const char *group,
                          int64_t t_ms);
 
+/* Records group's state and membership as its source describes it at
+ * m->t_ms (a copy is kept; m may borrow everything). Every partition of
+ * the group's windows, and each one a later commit adds, gets the host
+ * and client id of the member assigned it ("" when none is), so a
+ * source that learns owners from assignments (admin mode) need not pass
+ * them with commits. Readers get the member id per partition
+ * (mon_part_eval_t.member_id) and the whole copy (mon_store_group_members).
+ * Not kept in snapshots: sources describe groups again every refresh.
+ * A membership no source described within expire-group is dropped by
+ * mon_store_expire; deleting the group deletes it. Returns 1 when the
+ * member set (ids and assignments) or a known generation changed, or
+ * the group had none (since_ms is then m->t_ms), 0 when the same, or
+ * MON_ERR_INVALID. */
+int mon_store_members(mon_store_cluster_t *cl, const char *group,
+                      const mon_group_members_t *m);
+
+/* mon_store_members from the record at pos (NULL: as mon_store_members;
+ * see mon_store_commit_at): a record below the place is applied too
+ * (memberships are not snapshotted, so a restart re-reads them) but
+ * never reported as a change (returns 0), so a re-read log tells each
+ * generation change once. Returns as mon_store_members. */
+int mon_store_members_at(mon_store_cluster_t *cl, const char *group,
+                         const mon_group_members_t *m,
+                         const mon_store_pos_t *pos);
+
 /* Removes a topic from the cluster and from every group. Returns 0 or
  * MON_ERR_NOTFOUND. */
 int mon_store_delete_topic(mon_store_t *st, const char *cluster,
@@ -341,6 +366,12 @@ int mon_store_groups(mon_store_t *st, const char *cluster, int64_t now_ms,
 int mon_store_group_detail(mon_store_t *st, const char *cluster,
                            const char *group, int64_t now_ms,
                            mon_group_detail_t *out);
+
+/* Copies a group's membership (mon_store_members) into *out (zeroed or
+ * a previous copy; free with mon_group_members_free). Returns 0 or
+ * MON_ERR_NOTFOUND (unknown cluster, no membership known). */
+int mon_store_group_members(mon_store_t *st, const char *cluster,
+                            const char *group, mon_group_members_t *out);
 
 /* Evaluates every partition of a group at now_ms with `p` (NULL: the
  * defaults, with the store's intervals) and rolls them up into *out.

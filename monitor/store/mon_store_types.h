@@ -9,6 +9,7 @@
 #ifndef MON_STORE_TYPES_H
 #define MON_STORE_TYPES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,8 @@ typedef struct mon_part_detail_s {
     int32_t partition;
     const char *owner;         /* "" when unknown */
     const char *client_id;     /* "" when unknown */
+    const char *member_id;     /* the assigned member (mon_group_members_t),
+                                * "" when unknown */
     const ev_entry_t *entries; /* window, oldest first */
     int entry_count;
     const ev_head_t *heads; /* head ring samples, oldest first */
@@ -56,6 +59,7 @@ typedef struct mon_part_eval_s {
     int32_t partition;
     const char *owner;     /* "" when unknown */
     const char *client_id; /* "" when unknown */
+    const char *member_id; /* "" when unknown (see mon_part_detail_t) */
     ev_result_t result;
     bool time_lag_exact; /* result.time_lag_s is from the timestamp of the
                             record at the committed offset (a source told
@@ -101,6 +105,68 @@ typedef struct mon_hsample_s {
     double max_time_lag_s;
     ev_status_t status;
 } mon_hsample_t;
+
+/* One partition assigned to a member. */
+typedef struct mon_member_tp_s {
+    const char *topic;
+    int32_t partition;
+} mon_member_tp_t;
+
+/* One member of a consumer group, as its coordinator describes it.
+ * Strings are never NULL ("" when unknown). */
+typedef struct mon_member_s {
+    const char *member_id;   /* Kafka's member id (kafka-lag-exporter's
+                              * consumer_id) */
+    const char *instance_id; /* group.instance.id (static membership) */
+    const char *client_id;
+    const char *host; /* client host, as the coordinator saw it */
+    const mon_member_tp_t *assigned;
+    size_t n_assigned;
+} mon_member_t;
+
+/* A group's state and membership as a source last described it
+ * (DescribeGroups, a group metadata record of __consumer_offsets, the
+ * embedded coordinators). Members are sorted by member id, each one's
+ * assignment by topic then partition. Zero-initialise; a copy made by
+ * mon_group_members_copy owns one buffer, freed with
+ * mon_group_members_free; one filled by a source may borrow everything. */
+typedef struct mon_group_members_s {
+    const char *state;         /* "Stable", "PreparingRebalance",
+                                * "CompletingRebalance", "Empty", "Dead",
+                                * "" when unknown */
+    const char *protocol_type; /* "consumer", "" when unknown */
+    const char *protocol;      /* the assignor ("range", ...), "" */
+    int32_t generation;        /* -1 when the source cannot tell */
+    int64_t t_ms;              /* when the source described it */
+    int64_t since_ms;          /* when this member set was first seen (the
+                                * store fills it: the newest membership change) */
+    const mon_member_t *members;
+    size_t count;
+    /* internal (copies only): the buffer, and every assignment as
+     * {topic, partition, member index} sorted, for _owner */
+    void *buf_;
+    const void *idx_;
+    size_t n_idx_;
+} mon_group_members_t;
+
+/* Deep-copies *src into *dst (whose previous copy is freed), sorting
+ * members and assignments; the copy owns one allocation. */
+void mon_group_members_copy(mon_group_members_t *dst,
+                            const mon_group_members_t *src);
+
+/* Frees a copy's buffer and zeroes it; NULL is fine. */
+void mon_group_members_free(mon_group_members_t *m);
+
+/* Whether a and b hold the same members (ids) with the same
+ * assignments: the member set a generation is made of. Both sorted. */
+bool mon_group_members_same(const mon_group_members_t *a,
+                            const mon_group_members_t *b);
+
+/* The member of m assigned topic/partition, or NULL. O(log n) on a copy,
+ * a scan on a borrowed description. */
+const mon_member_t *mon_group_members_owner(const mon_group_members_t *m,
+                                            const char *topic,
+                                            int32_t partition);
 
 /* Frees the names and resets *names; NULL is fine. */
 void mon_store_names_free(mon_store_names_t *names);

@@ -290,7 +290,8 @@ Test(api_kafka, consumer_detail_pads_with_nulls_and_uses_current_dash_lag) {
         "1700000030000,\"lag\":3021},"
         "{\"offset\":1400,\"timestamp\":1700000040000,\"observedAt\":"
         "1700000040000,\"lag\":2921}],"
-        "\"owner\":\"\",\"client_id\":\"\",\"current-lag\":2921}]},"
+        "\"owner\":\"\",\"client_id\":\"\",\"current-lag\":2921,"
+        "\"consumer_id\":\"\"}]},\"membership\":null,"
         "\"request\":{\"url\":\"/v3/kafka/local/consumer/testgroup2\","
         "\"host\":\"burrow-host\"}}");
     free(r.body);
@@ -324,7 +325,7 @@ Test(api_kafka, status_of_stopped_group_matches_burrow_example) {
     cr_assert_str_eq(keys, "cluster,group,status,complete,partitions,"
                            "partition_count,maxlag,totallag,label,rules,"
                            "rule,explanation,max_time_lag_s,"
-                           "min_retention_eta_s,since,stale");
+                           "min_retention_eta_s,since,membership,stale");
     cr_assert_str_eq(str_at(st, "rules"), "burrow");
     cr_assert_str_eq(str_at(st, "rule"), "stop");
     cr_assert_eq(num_at(st, "totallag"), 2921);
@@ -336,7 +337,7 @@ Test(api_kafka, status_of_stopped_group_matches_burrow_example) {
                            "time_lag_s,time_lag_source,eta_s,"
                            "log_start_offset,retention_margin,"
                            "retention_eta_s,retention_eta_from,retention_ms,"
-                           "retention_bytes,data_loss");
+                           "retention_bytes,data_loss,consumer_id");
     cr_assert_str_eq(str_at(p, "rule"), "stop");
     cr_assert_str_eq(str_at(p, "label"), "stopped");
     cr_assert_gt(strlen(str_at(p, "explanation")), 10);

@@ -20,12 +20,7 @@ set -u
 . "$(dirname "$0")/../helpers/testlib.sh"
 . "$(dirname "$0")/../helpers/wire_clusters.sh"
 PY=/usr/bin/python3
-KP=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-{
-    wire_clusters_ini "$KP"
-    printf '%s\n' "[evaluator]" "expire-cache = 0"
-} >"$tmp/w.ini"
-start_serve "$tmp/w.ini" "$tmp/d"
+wire_clusters_serve
 HP=$port
 
 # The records and the commits; prints the first record's timestamp (ms).

@@ -81,6 +81,10 @@ curl -s "$api/mock" | grep -q '"cannot_list_groups":true' ||
     fail "cannot_list_groups on the mock: $(curl -s "$api/mock")"
 curl -s "$api/local" | grep -q 'cannot_list_groups' &&
     fail "cannot_list_groups on the embedded cluster"
+# nor can it describe groups: their state and members are unknown (null),
+# not an empty group (test_kafka_wire_groups.sh has them over the wire)
+curl -s "$api/mock/consumer/ok-group/status" | grep -q '"membership":null' ||
+    fail "membership null on the mock: $(curl -s "$api/mock/consumer/ok-group/status")"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")
 [ "$code" = 200 ] || fail "readyz $code with both clusters read"
 

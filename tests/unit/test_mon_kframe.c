@@ -113,6 +113,65 @@ Test(mon_kframe, every_store_write_round_trips) {
     mon_kframe_reader_free(&rd);
 }
 
+Test(mon_kframe, members_round_trip_with_their_assignments) {
+    const mon_member_tp_t tps[] = {{"orders", 0}, {"orders", 2}, {"x", 7}};
+    const mon_member_t mv[] = {
+        {"app-1", "", "app", "/10.0.0.1", tps, 3},
+        {"app-2", "inst-2", "app-v2", "/10.0.0.2", NULL, 0},
+    };
+    const mon_group_members_t m = {.state = "Stable",
+                                   .protocol_type = "consumer",
+                                   .protocol = "range",
+                                   .generation = 7,
+                                   .t_ms = 1700000000000,
+                                   .members = mv,
+                                   .count = 2};
+    mon_kframe_op_t op = {.type = MON_KFRAME_MEMBERS,
+                          .group = "g",
+                          .members = &m,
+                          .placed = true,
+                          .place = {2, 40}};
+    mon_kframe_op_t got = {0};
+    mon_kframe_reader_t rd = {0};
+    const unsigned char *p;
+    size_t len;
+    int type;
+    char err[128];
+
+    send_op(&op);
+    cr_assert_eq(
+        mon_kframe_recv(&rd, pair[1], 1000, &type, &p, &len, err, sizeof(err)),
+        1, "%s", err);
+    cr_assert_eq(type, MON_KFRAME_MEMBERS);
+    cr_assert_eq(mon_kframe_op_decode(type, p, len, &got, err, sizeof(err)), 0,
+                 "%s", err);
+    cr_assert_str_eq(got.group, "g");
+    cr_assert(got.placed);
+    cr_assert_eq(got.place.offset, 40);
+    cr_assert_eq(got.t_ms, m.t_ms);
+    const mon_group_members_t *g = got.members;
+    cr_assert_str_eq(g->state, "Stable");
+    cr_assert_str_eq(g->protocol, "range");
+    cr_assert_eq(g->generation, 7);
+    cr_assert_eq(g->count, 2);
+    cr_assert_str_eq(g->members[1].instance_id, "inst-2");
+    cr_assert_str_eq(g->members[1].client_id, "app-v2");
+    cr_assert_eq(g->members[0].n_assigned, 3);
+    cr_assert_str_eq(g->members[0].assigned[2].topic, "x");
+    cr_assert_eq(g->members[0].assigned[2].partition, 7);
+    cr_assert_eq(g->members[1].n_assigned, 0);
+    mon_kframe_op_clear(&got);
+    /* a count beyond the payload is refused before anything is sized */
+    mon_wbuf_t b = {0};
+    mon_kframe_op_encode(&b, &op);
+    cr_assert_eq(mon_kframe_op_decode(MON_KFRAME_MEMBERS, b.p, b.len - 5, &got,
+                                      err, sizeof(err)),
+                 -1, "a cut payload");
+    mon_kframe_op_clear(&got);
+    mon_wbuf_free(&b);
+    mon_kframe_reader_free(&rd);
+}
+
 Test(mon_kframe, a_frame_cut_short_by_a_death_is_never_delivered) {
     mon_kframe_op_t op = {.type = MON_KFRAME_HEAD,
                           .topic = "t",

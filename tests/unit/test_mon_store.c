@@ -1407,3 +1407,154 @@ Test(mon_store, log_start_gives_margin_eta_and_data_loss) {
     mon_group_eval_free(&ev);
     mon_store_destroy(st);
 }
+/* ---- memberships (mon_store_members) ---- */
+
+/* Two members of group g on topic t (4 partitions): a owns 0,1, b 2,3,
+ * given out of order to show the copy sorts them. */
+static const mon_member_tp_t a_tps[] = {{"t", 1}, {"t", 0}};
+static const mon_member_tp_t b_tps[] = {{"t", 3}, {"t", 2}};
+static const mon_member_t two[] = {
+    {"m-b", "", "app", "/10.0.0.2", b_tps, 2},
+    {"m-a", "", "app", "/10.0.0.1", a_tps, 2},
+};
+
+Test(mon_store, members_give_each_partition_its_owner_client_and_member) {
+    mon_store_t *st = store_default();
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_eval_t ev = {0};
+    mon_group_detail_t d = {0};
+    mon_group_members_t m = {.state = "Stable",
+                             .protocol_type = "consumer",
+                             .protocol = "range",
+                             .generation = 3,
+                             .t_ms = 1000,
+                             .members = two,
+                             .count = 2};
+
+    mon_store_head(cl, "t", 0, 4, 100, 1000);
+    /* a commit without owners (admin mode), before and after */
+    mon_store_commit(cl, "g", "t", 0, 90, 1000, NULL, NULL);
+    cr_assert_eq(mon_store_members(cl, "g", &m), 1, "a first membership");
+    cr_assert_eq(mon_store_members(cl, "g", &m), 0, "the same again");
+    mon_store_commit(cl, "g", "t", 0, 95, 2000, NULL, NULL);
+    cr_assert_eq(mon_store_group_eval(st, "local", "g", 2000, NULL, &ev), 0);
+    cr_assert_eq(ev.count, 4);
+    for (size_t i = 0; i < 4; i++) {
+        const char *want = i < 2 ? "m-a" : "m-b";
+        cr_assert_str_eq(ev.parts[i].member_id, want, "partition %zu", i);
+        cr_assert_str_eq(ev.parts[i].owner, i < 2 ? "/10.0.0.1" : "/10.0.0.2");
+        cr_assert_str_eq(ev.parts[i].client_id, "app");
+    }
+    cr_assert_eq(mon_store_group_detail(st, "local", "g", 2000, &d), 0);
+    cr_assert_str_eq(part_of(&d, "t", 3)->member_id, "m-b");
+    mon_group_detail_free(&d);
+
+    mon_group_members_t got = {0};
+    cr_assert_eq(mon_store_group_members(st, "local", "g", &got), 0);
+    cr_assert_str_eq(got.state, "Stable");
+    cr_assert_str_eq(got.protocol, "range");
+    cr_assert_eq(got.generation, 3);
+    cr_assert_eq(got.count, 2);
+    cr_assert_str_eq(got.members[0].member_id, "m-a", "sorted by id");
+    cr_assert_eq(got.members[0].assigned[0].partition, 0, "sorted");
+    cr_assert_eq(got.since_ms, 1000);
+    mon_group_members_free(&got);
+    cr_assert_eq(mon_store_group_members(st, "local", "nobody", &got),
+                 MON_ERR_NOTFOUND);
+    mon_group_eval_free(&ev);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, a_new_member_set_or_generation_is_a_change_with_its_time) {
+    mon_store_t *st = store_default();
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_eval_t ev = {0};
+    mon_group_members_t m = {.state = "Stable",
+                             .generation = -1,
+                             .t_ms = 1000,
+                             .members = two,
+                             .count = 2};
+    mon_group_members_t got = {0};
+
+    mon_store_head(cl, "t", 0, 4, 100, 1000);
+    mon_store_commit(cl, "g", "t", 0, 90, 1000, NULL, NULL);
+    cr_assert_eq(mon_store_members(cl, "g", &m), 1);
+    m.t_ms = 2000;
+    cr_assert_eq(mon_store_members(cl, "g", &m), 0, "same members");
+    m.count = 1; /* m-a left: m-b (first given) owns 2 and 3 only */
+    m.t_ms = 3000;
+    cr_assert_eq(mon_store_members(cl, "g", &m), 1, "a member left");
+    cr_assert_eq(mon_store_group_members(st, "local", "g", &got), 0);
+    cr_assert_eq(got.since_ms, 3000);
+    cr_assert_eq(mon_store_group_eval(st, "local", "g", 3000, NULL, &ev), 0);
+    cr_assert_str_eq(ev.parts[0].member_id, "", "unassigned now");
+    cr_assert_str_eq(ev.parts[0].owner, "");
+    cr_assert_str_eq(ev.parts[3].member_id, "m-b");
+    /* the same members in a new generation (a source that knows it) */
+    m.generation = 4;
+    m.t_ms = 4000;
+    cr_assert_eq(mon_store_members(cl, "g", &m), 0, "unknown before");
+    m.generation = 5;
+    m.t_ms = 5000;
+    cr_assert_eq(mon_store_members(cl, "g", &m), 1, "generation moved");
+    /* an empty group */
+    m.count = 0;
+    m.state = "Empty";
+    m.t_ms = 6000;
+    cr_assert_eq(mon_store_members(cl, "g", &m), 1);
+    cr_assert_eq(mon_store_group_members(st, "local", "g", &got), 0);
+    cr_assert_eq(got.count, 0);
+    cr_assert_str_eq(got.state, "Empty");
+    mon_group_members_free(&got);
+    mon_group_eval_free(&ev);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, a_replayed_membership_is_applied_but_not_a_change) {
+    mon_store_t *st = store_default();
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_store_pos_t at = {0, 10};
+    mon_group_members_t m = {.state = "Stable",
+                             .generation = 1,
+                             .t_ms = 1000,
+                             .members = two,
+                             .count = 2};
+    mon_group_members_t got = {0};
+
+    cr_assert_eq(mon_store_members_at(cl, "g", &m, &at), 1);
+    /* a restart re-reads the log from its start: applied, not told */
+    mon_store_delete_group(st, "local", "g");
+    cr_assert_eq(mon_store_members_at(cl, "g", &m, &at), 0);
+    cr_assert_eq(mon_store_group_members(st, "local", "g", &got), 0);
+    cr_assert_eq(got.count, 2);
+    at.offset = 11;
+    m.generation = 2;
+    cr_assert_eq(mon_store_members_at(cl, "g", &m, &at), 1, "a new record");
+    mon_group_members_free(&got);
+    mon_store_destroy(st);
+}
+
+Test(mon_store, memberships_expire_and_go_with_their_group) {
+    mon_store_t *st = store_with(10, 0, 10000, NULL, NULL);
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_members_t m = {.state = "Stable",
+                             .generation = 1,
+                             .t_ms = 1000,
+                             .members = two,
+                             .count = 2};
+    mon_group_members_t got = {0};
+
+    mon_store_members(cl, "old", &m);
+    m.t_ms = 20000;
+    mon_store_members(cl, "live", &m);
+    mon_store_expire(st, "local", 20000);
+    cr_assert_eq(mon_store_group_members(st, "local", "old", &got),
+                 MON_ERR_NOTFOUND, "not described within expire-group");
+    cr_assert_eq(mon_store_group_members(st, "local", "live", &got), 0);
+    cr_assert_eq(mon_store_delete_group_at(cl, "live", NULL, NULL),
+                 MON_ERR_NOTFOUND, "no windows, but...");
+    cr_assert_eq(mon_store_group_members(st, "local", "live", &got),
+                 MON_ERR_NOTFOUND, "...its membership goes with it");
+    mon_group_members_free(&got);
+    mon_store_destroy(st);
+}
