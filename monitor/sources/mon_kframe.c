@@ -319,6 +319,7 @@ void mon_kframe_op_encode(mon_wbuf_t *b, const mon_kframe_op_t *op) {
         mon_kframe_put_str(b, op->topic);
         mon_kframe_put_i64(b, op->retention_ms);
         mon_kframe_put_i64(b, op->retention_bytes);
+        break;
     case MON_KFRAME_MEMBERS:
         put_members(b, op);
         break;
@@ -391,6 +392,7 @@ int mon_kframe_op_decode(int type, const void *p, size_t len,
         rc = mon_kframe_get_str(&r, &op->topic, "topic") ||
              mon_rbuf_i64(&r, &op->retention_ms, "retention.ms") ||
              mon_rbuf_i64(&r, &op->retention_bytes, "retention.bytes");
+        break;
     case MON_KFRAME_MEMBERS:
         rc = get_members(&r, op);
         if (!rc) op->t_ms = op->members_.t_ms;

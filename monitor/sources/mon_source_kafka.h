@@ -116,11 +116,6 @@ typedef struct mon_source_kafka_status_s {
     int64_t last_stamps_duration_ms; /* reading the records groups wait on */
     int64_t stamps_last_refresh;     /* record times told the store (read or
                                         cached) in the last refresh */
-    uint64_t records_read;           /* offsets-topic records */
-    uint64_t decode_warnings;        /* unknown versions skipped */
-    uint64_t decode_errors;          /* malformed records */
-    uint64_t records_skipped;        /* records over a bound (offsets-max-*, or
-                                      * a partition beyond its topic's count) */
     int64_t last_describe_duration_ms; /* admin: DescribeConsumerGroups of
                                         * the last refresh (within
                                         * last_commits_duration_ms) */
