@@ -125,9 +125,18 @@ const api_mfam_t api_metrics_families[AM__COUNT] = {
                          "Consumer group status (1 OK, 2 WARN, 3 ERR)", G,
                          API_MSET_ALWAYS},
     [AM_PART_STATUS] = {"warren_partition_status",
-                        "Partition status (1 OK, 2 WARN, 4 STOP, 5 STALL, "
-                        "6 REWIND)",
+                        "Partition status (1 OK, 2 WARN, 3 ERR data-loss, "
+                        "4 STOP, 5 STALL, 6 REWIND)",
                         G, API_MSET_ALWAYS},
+    [AM_PART_RET_MARGIN] = {"warren_partition_retention_margin",
+                            "Records between the log start and the committed "
+                            "offset (negative: deleted before the group read "
+                            "them; where the log start is known)",
+                            G, API_MSET_ALWAYS},
+    [AM_PART_RET_ETA] = {"warren_partition_retention_eta_seconds",
+                         "Seconds until retention could reach the committed "
+                         "offset if the group read no further (where known)",
+                         G, API_MSET_ALWAYS},
     [AM_KLE_LATEST] = {"kafka_partition_latest_offset",
                        "Latest offset of a partition", G, API_MSET_ALWAYS},
     [AM_KLE_EARLIEST] = {"kafka_partition_earliest_offset",

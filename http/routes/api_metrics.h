@@ -17,7 +17,10 @@
  *   _refresh_duration_seconds, _refreshes_total, _refresh_errors_total;
  *   per notifier its queue depth, requests in flight, open incidents,
  *   deliveries by outcome and retries; HTTP requests by route and code;
- *   warren_group_status per group, warren_partition_status per partition.
+ *   warren_group_status per group, warren_partition_status,
+ *   warren_partition_retention_margin and
+ *   warren_partition_retention_eta_seconds per partition (the last two
+ *   only where known).
  * - Burrow's families ([metrics] burrow = true) and KMinion's group and
  *   topic lag families ([metrics] kminion = true), off by default.
  * Cardinality ([metrics]): partitions = all | non-ok | none chooses which

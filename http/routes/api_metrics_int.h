@@ -86,6 +86,8 @@ enum api_mfam_e {
     AM_HTTP_REQUESTS,
     AM_GROUP_STATUS,
     AM_PART_STATUS,
+    AM_PART_RET_MARGIN,
+    AM_PART_RET_ETA,
     /* kafka-lag-exporter's */
     AM_KLE_LATEST,
     AM_KLE_EARLIEST,

@@ -114,8 +114,12 @@ static void render_part(lag_t *x, const mon_part_eval_t *pe) {
     if (res->time_lag_known)
         api_metrics_line_f64(r, AM_KLE_LAG_SECONDS, lb, res->time_lag_s);
 
-    api_metrics_line_i64(r, AM_PART_STATUS, labels2(x, &x->wgrp, &x->tail),
-                         res->status);
+    lb = labels2(x, &x->wgrp, &x->tail);
+    api_metrics_line_i64(r, AM_PART_STATUS, lb, res->status);
+    if (pe->retention.known)
+        api_metrics_line_i64(r, AM_PART_RET_MARGIN, lb, pe->retention.margin);
+    if (pe->retention.eta_known)
+        api_metrics_line_f64(r, AM_PART_RET_ETA, lb, pe->retention.eta_s);
     if (r->opt->burrow) {
         lb = labels2(x, &x->grp, &x->tail);
         api_metrics_line_i64(r, AM_BURROW_PART_LAG, lb, res->current_lag);

@@ -158,6 +158,10 @@ check "  a replay knows no earliest offset: no series (never 0)" \
     "$([ "$(count "$M" kafka_partition_earliest_offset)" -eq 0 ] &&
         grep -qx '# TYPE kafka_partition_earliest_offset gauge' "$M"
       echo $?)"
+check "  nor a retention margin or eta (absent, never 0)" \
+    "$([ "$(count "$M" warren_partition_retention_margin)" -eq 0 ] &&
+        [ "$(count "$M" warren_partition_retention_eta_seconds)" -eq 0 ]
+      echo $?)"
 check "  stuck-group's lag on orders-0 is head - committed (3900 - 1850)" \
     "$([ "$(value "$M" kafka_consumergroup_group_lag group=stuck-group \
         topic=orders partition=0)" = 2050 ]; echo $?)"
@@ -205,18 +209,9 @@ check "  every counter is named _total, no gauge is" \
     "$(grep '^# TYPE' "$M" | awk '($4 == "counter") != ($3 ~ /_total$/)' |
         grep -q . && echo 1 || echo 0)"
 
-# The shipped dashboard and rules query only what a real Warren exposes.
+# The names a replay exposes (the dashboard and rules are checked
+# against them and the embedded demo's, below).
 $PT names "$M" >"$tmp/names"
-$PT promql samples/grafana/warren.json >"$tmp/dash-names"
-missing=$(grep -vxFf "$tmp/names" "$tmp/dash-names")
-check "grafana: every metric the dashboard queries is in /metrics" \
-    "$([ -z "$missing" ] && [ -s "$tmp/dash-names" ]; echo $?)"
-[ -n "$missing" ] && echo "  missing: $missing"
-$PT promql samples/prometheus/warren-rules.yml >"$tmp/rule-names"
-missing=$(grep -vxFf "$tmp/names" "$tmp/rule-names")
-check "rules: every metric the alert rules query is in /metrics" \
-    "$([ -z "$missing" ] && [ -s "$tmp/rule-names" ]; echo $?)"
-[ -n "$missing" ] && echo "  missing: $missing"
 stop
 
 # ---- Burrow's and KMinion's families ----
@@ -315,6 +310,7 @@ M=$tmp/demo.txt
 for _ in $(seq 300); do
     scrape "$M"
     [ "$(count "$M" kafka_partition_earliest_offset)" -gt 0 ] &&
+        [ "$(count "$M" warren_partition_retention_margin)" -gt 0 ] &&
         [ "$(count "$M" kafka_consumergroup_poll_time_ms)" -gt 0 ] &&
         [ "$(count "$M" kafka_consumergroup_group_lag)" -gt 0 ] && break
     sleep 0.2
@@ -333,6 +329,23 @@ echo 'kafka_consumergroup_poll_time_ms metric names should not contain' \
     'abbreviated units' >"$tmp/lint-want"
 check "  promtool's one finding is kafka-lag-exporter's fixed _ms name" \
     "$(diff "$tmp/lint-want" "$tmp/lint" >/dev/null; echo $?)"
+check "  retention margin per partition (the log start is known), no NaN" \
+    "$([ "$(count "$M" warren_partition_retention_margin)" -gt 0 ] &&
+        ! grep -q '^warren_partition_retention.* NaN$' "$M"; echo $?)"
+
+# The shipped dashboard and rules query only what a real Warren exposes
+# (a replay, which knows no log start, or the embedded demo, which does).
+$PT names "$M" >>"$tmp/names"
+$PT promql samples/grafana/warren.json >"$tmp/dash-names"
+missing=$(grep -vxFf "$tmp/names" "$tmp/dash-names")
+check "grafana: every metric the dashboard queries is in /metrics" \
+    "$([ -z "$missing" ] && [ -s "$tmp/dash-names" ]; echo $?)"
+[ -n "$missing" ] && echo "  missing: $missing"
+$PT promql samples/prometheus/warren-rules.yml >"$tmp/rule-names"
+missing=$(grep -vxFf "$tmp/names" "$tmp/rule-names")
+check "rules: every metric the alert rules query is in /metrics" \
+    "$([ -z "$missing" ] && [ -s "$tmp/rule-names" ]; echo $?)"
+[ -n "$missing" ] && echo "  missing: $missing"
 stop
 
 # ---- a Kafka cluster on a closed port: down, stale, refresh errors ----
