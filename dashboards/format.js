@@ -4,7 +4,9 @@
 // A status is always shown as an icon, a word and a colour together, so
 // colour is never the only signal. Group statuses are Burrow's (OK, WARN,
 // ERR, NOTFOUND); an ERR group is described by the partition status that
-// made it ERR (stalled, stopped, rewound) when that is known.
+// made it ERR (stalled, stopped, rewound, or LOST: a partition ERR by the
+// rule data-loss, its committed offset below the log start) when that is
+// known.
 
 export const STATUS = {
   OK: { word: 'OK', sev: 0, cls: 'ok', icon: 'ok' },
@@ -13,11 +15,18 @@ export const STATUS = {
   STALL: { word: 'stalled', sev: 3, cls: 'err', icon: 'stall' },
   STOP: { word: 'stopped', sev: 3, cls: 'err', icon: 'stop' },
   REWIND: { word: 'rewound', sev: 3, cls: 'err', icon: 'rewind' },
+  LOST: { word: 'data loss', sev: 3, cls: 'err', icon: 'err' },
   NOTFOUND: { word: 'not found', sev: 1, cls: 'gone', icon: 'gone' },
   '': { word: 'loading', sev: -1, cls: 'unknown', icon: 'unknown' },
 };
 
-export const ERR_KINDS = ['STALL', 'STOP', 'REWIND'];
+export const ERR_KINDS = ['STALL', 'STOP', 'REWIND', 'LOST'];
+
+// The status a partition shows: LOST for data loss, else its own.
+export function partStatus(p) {
+  return p && p.status === 'ERR' && p.rule === 'data-loss' ? 'LOST'
+    : (p ? p.status : '');
+}
 
 // Meta for a status name; unknown names fall back to "loading".
 export function statusMeta(s) {
@@ -34,7 +43,7 @@ export function displayStatus(status, kind) {
 export function errKind(partitions) {
   if (!Array.isArray(partitions)) return '';
   for (const p of partitions) {
-    if (p && ERR_KINDS.includes(p.status)) return p.status;
+    if (p && ERR_KINDS.includes(partStatus(p))) return partStatus(p);
   }
   return '';
 }
@@ -134,4 +143,30 @@ export function silenceTarget(x) {
 export function silenceText(x) {
   return `Notifications silenced until ${fmtDateTime(Date.parse(x.until))} ` +
     `by ${x.created_by}: ${x.comment}`;
+}
+
+// A partition's retention risk (the /lag fields retention_margin,
+// retention_eta_s, retention_eta_from, data_loss) as { text, title, cls }:
+// "data loss: 380 records", "23 above the log start · 59 min", or "—".
+export function fmtRetention(p) {
+  if (!p || p.retention_margin === null || p.retention_margin === undefined) {
+    return { text: '—', title: 'the log start is not known', cls: '' };
+  }
+  if (p.data_loss) {
+    return { text: `data loss: ${fmtInt(-p.retention_margin)} records`,
+      title: 'the committed offset is below the log start: retention ' +
+        'deleted records the group had not read', cls: 'ret-lost' };
+  }
+  const from = p.retention_eta_from === 'retention-ms'
+    ? "from the topic's retention.ms and the committed record's age"
+    : "from how fast the log start advances";
+  const eta = p.retention_eta_s === null || p.retention_eta_s === undefined
+    ? '' : ` · ${fmtSeconds(p.retention_eta_s)}`;
+  return { text: `${fmtInt(p.retention_margin)} above the log start${eta}`,
+    title: eta ? `records between the log start and the committed offset; ` +
+      `retention may reach unread records in ${fmtSeconds(p.retention_eta_s)}` +
+      ` if the group reads no further (${from})`
+      : 'records between the log start and the committed offset',
+    cls: p.retention_eta_s !== null && p.retention_eta_s !== undefined &&
+      p.retention_eta_s < 3600 ? 'ret-risk' : '' };
 }

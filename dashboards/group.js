@@ -10,8 +10,9 @@
 import { getJSON, groupPath } from './api.js';
 import { h, badge, replaceChildren } from './dom.js';
 import { historyPoints, lagChart, windowChart } from './charts.js';
-import { displayStatus, errKind, fmtDateTime, fmtInt, fmtMs, fmtRule,
-  fmtSeconds, severity, silenceText, statusMeta } from './format.js';
+import { displayStatus, errKind, fmtDateTime, fmtInt, fmtMs, fmtRetention,
+  fmtRule, fmtSeconds, partStatus, severity, silenceText,
+  statusMeta } from './format.js';
 
 // What a partition's time lag is from (its time_lag_source), as its
 // cell's tooltip says it; interpolated ones are drawn with a leading ≈.
@@ -74,8 +75,8 @@ export function mountGroup(main, model, cluster, group, params) {
       'row to draw its window below'),
     h('thead', null, h('tr', null, ['Topic', 'Partition', 'Owner / client',
       'Status', 'Rule', 'Current lag', 'Time lag', 'Committed', 'Head',
-      'ETA'].map((c, i) => h('th', { scope: 'col', class: i >= 5 && i !== 9
-      ? 'num' : null }, c)))), partBody);
+      'ETA', 'Retention'].map((c, i) => h('th', { scope: 'col',
+      class: i >= 5 && i < 9 ? 'num' : null }, c)))), partBody);
   const partNote = h('p', { class: 'muted small' });
   const winTitle = h('h2', { id: 'window-h' }, 'Evidence');
   const winExpl = h('p', { class: 'win-expl' });
@@ -285,7 +286,9 @@ export function mountGroup(main, model, cluster, group, params) {
     const now = model.clusterNow(cluster);
     const parts = (st.lag && st.lag.partitions) || [];
     const byStatus = {};
-    for (const p of parts) byStatus[p.status] = (byStatus[p.status] || 0) + 1;
+    for (const p of parts) {
+      byStatus[partStatus(p)] = (byStatus[partStatus(p)] || 0) + 1;
+    }
     const mix = Object.entries(byStatus).sort((a, b) => severity(b[0]) -
       severity(a[0])).map(([k, n]) => `${n} ${statusMeta(k).word}`).join(', ');
     const items = [
@@ -297,6 +300,7 @@ export function mountGroup(main, model, cluster, group, params) {
       ['Partitions', parts.length ? `${parts.length} (${mix})` : '—'],
       ['Window complete', st.lag && Number.isFinite(st.lag.complete)
         ? `${Math.round(st.lag.complete * 100)} %` : '—'],
+      ['Retention', retentionFact(parts)],
     ];
     replaceChildren(facts, items.map(([k, v]) => h('div', null,
       h('dt', null, k), h('dd', null, v))));
@@ -310,6 +314,24 @@ export function mountGroup(main, model, cluster, group, params) {
     } else {
       banner.hidden = true;
     }
+  }
+
+  // Data loss first (how many partitions, how many records), else the
+  // soonest retention may reach unread records.
+  function retentionFact(parts) {
+    const lost = parts.filter((p) => p.data_loss);
+    if (lost.length) {
+      const n = lost.reduce((a, p) => a - p.retention_margin, 0);
+      return `data loss on ${lost.length} partition` +
+        `${lost.length === 1 ? '' : 's'}: retention deleted ${fmtInt(n)} ` +
+        'records the group had not read';
+    }
+    const eta = st.lag ? st.lag.min_retention_eta_s : null;
+    if (eta !== null && eta !== undefined) {
+      return `${fmtSeconds(eta)} until retention may reach unread records`;
+    }
+    return parts.some((p) => p.retention_margin !== null &&
+      p.retention_margin !== undefined) ? 'no unread record at risk' : '—';
   }
 
   function headOf(p) {
@@ -345,7 +367,7 @@ export function mountGroup(main, model, cluster, group, params) {
   function renderParts() {
     const parts = sortedParts();
     if (!parts.length) {
-      replaceChildren(partBody, h('tr', null, h('td', { colspan: 10,
+      replaceChildren(partBody, h('tr', null, h('td', { colspan: 11,
         class: 'muted' }, st.lag ? 'No partitions.' : 'Loading…')));
       partNote.textContent = '';
       return;
@@ -364,6 +386,7 @@ export function mountGroup(main, model, cluster, group, params) {
       const sel = key === st.sel;
       const eta = p.eta_s === null || p.eta_s === undefined
         ? (p.current_lag === 0 ? 'caught up' : '—') : fmtSeconds(p.eta_s);
+      const ret = fmtRetention(p);
       const tr = h('tr', { tabindex: '0', dataset: { key },
         class: `st-row st-${statusMeta(p.status).cls}${sel ? ' selected' : ''}`,
         'aria-selected': String(sel), title: p.explanation || '',
@@ -384,7 +407,8 @@ export function mountGroup(main, model, cluster, group, params) {
       h('td', { 'data-label': 'Owner / client', class: 'owner' },
         h('span', null, p.client_id || '—'),
         p.owner ? h('span', { class: 'muted small' }, p.owner) : null),
-      h('td', { 'data-label': 'Status', class: 'pstatus' }, badge(p.status)),
+      h('td', { 'data-label': 'Status', class: 'pstatus' },
+        badge(partStatus(p))),
       h('td', { 'data-label': 'Rule' }, fmtRule(p.rule)),
       h('td', { 'data-label': 'Current lag', class: 'num' },
         fmtInt(p.current_lag)),
@@ -396,7 +420,9 @@ export function mountGroup(main, model, cluster, group, params) {
       h('td', { 'data-label': 'Committed', class: 'num' },
         p.end ? fmtInt(p.end.offset) : '—'),
       h('td', { 'data-label': 'Head', class: 'num' }, fmtInt(headOf(p))),
-      h('td', { 'data-label': 'ETA' }, eta));
+      h('td', { 'data-label': 'ETA' }, eta),
+      h('td', { 'data-label': 'Retention', class: `retention ${ret.cls}`,
+        title: ret.title }, ret.text));
       return tr;
     }));
     if (fkey) {
@@ -405,7 +431,9 @@ export function mountGroup(main, model, cluster, group, params) {
     }
     partNote.textContent = 'Choose a partition (click, or Enter on a ' +
       'focused row) to draw its window below. ETA: time to catch up at ' +
-      'the current consumption rate.';
+      'the current consumption rate. Retention: records between the log ' +
+      'start and the committed offset, and how soon retention may delete ' +
+      'records the group has not read if it reads no further.';
   }
 
   function renderWindow() {
@@ -420,7 +448,7 @@ export function mountGroup(main, model, cluster, group, params) {
     }
     winTitle.textContent = `Evidence: window of ${p.topic} / partition ` +
       `${p.partition}`;
-    replaceChildren(winExpl, badge(p.status), ' ',
+    replaceChildren(winExpl, badge(partStatus(p)), ' ',
       h('span', null, sentence(p.explanation || '')),
       h('span', { class: 'muted' }, ` Rule: ${fmtRule(p.rule)}.`));
     const w = st.window && st.window.partitions &&

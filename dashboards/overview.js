@@ -100,6 +100,7 @@ export function mountOverview(main, model, params) {
     h('option', { value: 'STALL' }, '  stalled'),
     h('option', { value: 'STOP' }, '  stopped'),
     h('option', { value: 'REWIND' }, '  rewound'),
+    h('option', { value: 'LOST' }, '  data loss'),
     h('option', { value: 'WARN' }, 'Falling behind'),
     h('option', { value: 'OK' }, 'OK'),
     h('option', { value: 'NOTFOUND' }, 'Not found'));
@@ -305,7 +306,7 @@ export function mountOverview(main, model, params) {
     const all = [...model.groups.values()];
     // Counts per status (over the cluster filter only).
     const counts = { all: 0, ERR: 0, WARN: 0, OK: 0, NOTFOUND: 0 };
-    const kinds = { STALL: 0, STOP: 0, REWIND: 0 };
+    const kinds = { STALL: 0, STOP: 0, REWIND: 0, LOST: 0 };
     for (const g of all) {
       if (state.cluster !== 'all' && g.cluster !== state.cluster) continue;
       counts.all++;

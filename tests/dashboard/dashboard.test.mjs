@@ -20,7 +20,7 @@
 // $KAFKA_MOCK): it cannot list groups, then all its brokers go down. Screenshots go to --out (build/screenshots). Prints "ok
 // NAME" or "FAIL NAME: why" per check and exits 1 if any check failed.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -260,6 +260,7 @@ let demo = null;
 let down = null;
 let mocked = null;
 let mock = null;
+let lossy = null;
 const demoLog = path.join(tmp, 'demo.log');
 try {
   const demoArgs = ['--demo', '--demo-speed', String(DEMO_SPEED), '--config',
@@ -1045,6 +1046,67 @@ try {
     mock = null;
   }
 
+  // Data loss on the embedded broker: `warren broker` writes 10 records
+  // to a topic with retention.bytes = 4096 and segment.bytes = 1024,
+  // group "lost" commits offset 1, 400 more records follow; warren serve
+  // (retention checked every second) deletes the segments past the
+  // commit. The group page shows the data-loss status and sentence, the
+  // partition's retention cell and the retention fact.
+  await check('a group whose commit retention deleted shows data loss',
+    async () => {
+      const bdir = path.join(tmp, 'data-lossy', 'broker');
+      const run = (args, input) => execFileSync(WARREN, ['broker', ...args,
+        '--data-dir', bdir], { input, stdio: ['pipe', 'ignore', 'pipe'] });
+      run(['produce', '--topic', 'shrink', '--config', 'segment.bytes=1024',
+        '--config', 'retention.bytes=4096'],
+      Array.from({ length: 10 }, (_, i) => `r${i}`).join('\n') + '\n');
+      run(['consume', '--topic', 'shrink', '--group', 'lost', '--max', '1',
+        '--reset', 'earliest', '--commit', 'sync'], '');
+      run(['produce', '--topic', 'shrink'],
+        `${'r'.repeat(100)}\n`.repeat(400));
+      const lport = await freePort();
+      const ini = path.join(tmp, 'lossy.ini');
+      fs.writeFileSync(ini, '[broker]\nlisten = none\n' +
+        'retention-check-interval = 1s\n[evaluator]\nexpire-cache = 0\n');
+      lossy = await startWarren(['--config', ini], lport,
+        path.join(tmp, 'data-lossy'), path.join(tmp, 'lossy.log'));
+      const lctx = await browser.newContext({ ...DESKTOP,
+        colorScheme: 'light' });
+      const lpage = await lctx.newPage();
+      watch(lpage, 'lossy');
+      await lpage.goto(`http://127.0.0.1:${lport}/#/clusters/local/groups/lost`);
+      await lpage.waitForFunction(() => {
+        const c = document.querySelector('#partitions td.retention');
+        const e = document.getElementById('explanation');
+        return c && /^data loss: [1-9][\d,]* records$/.test(c.textContent) &&
+          /below the log start \d+: retention deleted \d+ records the group had not read \(data loss\)/
+            .test(e.textContent);
+      }, null, { timeout: 30000 }).catch(async () => {
+        throw new Error('page says: ' + JSON.stringify(await lpage.evaluate(
+          () => ({ expl: document.getElementById('explanation').textContent,
+            cell: (document.querySelector('#partitions td.retention') || {})
+              .textContent }))));
+      });
+      const seen = await lpage.evaluate(() => ({
+        status: document.querySelector('.gstatus').textContent,
+        part: document.querySelector('#partitions td.pstatus').textContent,
+        rule: document.querySelector('#partitions tr td:nth-child(5)')
+          .textContent,
+        fact: [...document.querySelectorAll('.facts div')].map((d) =>
+          d.textContent).find((t) => t.startsWith('Retention')),
+      }));
+      assert(/data loss/.test(seen.status) && /data loss/.test(seen.part),
+        `status "${seen.status}", partition "${seen.part}"`);
+      assert(/data-loss|data loss/.test(seen.rule), `rule "${seen.rule}"`);
+      assert(/data loss on 1 partition: retention deleted [\d,]+ records/
+        .test(seen.fact || ''), `fact "${seen.fact}"`);
+      await shoot(lpage, 'group-data-loss.png', false);
+      await lctx.close();
+      const r = await stop(lossy);
+      lossy = null;
+      assert(r && r.code === 0, `warren exit ${JSON.stringify(r)}`);
+    });
+
   await check('no console errors', async () => {
     assert(consoleErrors.length === 0, `${consoleErrors.length}: ` +
       consoleErrors.slice(0, 5).join(' || '));
@@ -1070,6 +1132,7 @@ try {
   try {
     await stop(down);
     await stop(mocked);
+    await stop(lossy);
   } catch (e) {
     console.log(`note: ${e.message}`);
   }
