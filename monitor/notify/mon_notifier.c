@@ -300,22 +300,23 @@ static const char *status_words(ev_status_t st) {
         return "has stalled";
     case EV_REWIND:
         return "has rewound its offsets";
-    case EV_ERR:
-        return "is in error";
+    case EV_ERR: /* a partition's only ERR: committed below the log start */
+        return "has lost data to retention";
     default:
         return "is not found";
     }
 }
 
 /* The group's status in words: an ERR group says what most of its ERR
- * partitions do (ties: stopped, then stalled, then rewound). */
+ * partitions do (ties: data loss, then stopped, stalled, rewound; a
+ * partition is ERR, not STOP or the like, only by the rule data-loss). */
 static const char *group_words(const mon_group_eval_t *ev) {
     if (ev->status != EV_ERR) return status_words(ev->status);
     const int *c = ev->rollup.counts;
     ev_status_t best = EV_ERR;
     int most = 0;
-    const ev_status_t order[] = {EV_STOP, EV_STALL, EV_REWIND};
-    for (size_t i = 0; i < 3; i++)
+    const ev_status_t order[] = {EV_ERR, EV_STOP, EV_STALL, EV_REWIND};
+    for (size_t i = 0; i < 4; i++)
         if (c[order[i]] > most) {
             most = c[order[i]];
             best = order[i];
@@ -343,6 +344,22 @@ static cJSON *part_json(const mon_part_eval_t *p) {
     ev_explain(&p->result, buf, sizeof(buf));
     cJSON_AddStringToObject(o, "explanation", buf);
     cJSON_AddStringToObject(o, "status_words", status_words(p->result.status));
+    /* retention risk: null where unknown, never 0 */
+    const ev_retention_t *rt = &p->retention;
+    cJSON_AddBoolToObject(o, "data_loss", rt->data_loss);
+    if (rt->log_start >= 0)
+        cJSON_AddNumberToObject(o, "log_start_offset", (double)rt->log_start);
+    else
+        cJSON_AddNullToObject(o, "log_start_offset");
+    if (rt->known)
+        cJSON_AddNumberToObject(o, "retention_margin", (double)rt->margin);
+    else
+        cJSON_AddNullToObject(o, "retention_margin");
+    if (rt->eta_known)
+        cJSON_AddNumberToObject(o, "retention_eta_s",
+                                (double)(int64_t)(rt->eta_s * 10 + 0.5) / 10);
+    else
+        cJSON_AddNullToObject(o, "retention_eta_s");
     add_mrkdwn(o, "topic_mrkdwn", p->topic, NAME_MRKDWN_MAX);
     add_mrkdwn(o, "owner_mrkdwn", p->owner, NAME_MRKDWN_MAX);
     add_mrkdwn(o, "client_id_mrkdwn", p->client_id, NAME_MRKDWN_MAX);
@@ -432,6 +449,7 @@ cJSON *mon_notifier_template_data(const mon_group_eval_t *ev, const char *kind,
     cJSON_AddBoolToObject(d, "is_ok", ev->status == EV_OK);
     cJSON_AddBoolToObject(d, "is_warn", ev->status == EV_WARN);
     cJSON_AddBoolToObject(d, "is_err", ev->status >= EV_ERR);
+    cJSON_AddBoolToObject(d, "is_data_loss", ev->rollup.counts[EV_ERR] > 0);
     cJSON_AddNumberToObject(d, "totallag", (double)ev->rollup.totallag);
     if (ev->rollup.maxlag_index >= 0 &&
         (size_t)ev->rollup.maxlag_index < ev->count)
@@ -459,6 +477,7 @@ cJSON *mon_notifier_template_data(const mon_group_eval_t *ev, const char *kind,
     cJSON_AddNumberToObject(pc, "stop", ev->rollup.counts[EV_STOP]);
     cJSON_AddNumberToObject(pc, "stall", ev->rollup.counts[EV_STALL]);
     cJSON_AddNumberToObject(pc, "rewind", ev->rollup.counts[EV_REWIND]);
+    cJSON_AddNumberToObject(pc, "data_loss", ev->rollup.counts[EV_ERR]);
     cJSON_AddNumberToObject(d, "total_partitions", (double)ev->count);
     cJSON_AddNumberToObject(d, "complete", ev->rollup.complete);
     char *gu = group_url(dashboard_url, ev->cluster ? ev->cluster : "",

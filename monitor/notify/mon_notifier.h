@@ -35,19 +35,24 @@
  * Template data: event, id, cluster, group, start (RFC 3339), time,
  * status, label, status_words, summary, group_short, group_mrkdwn,
  * cluster_mrkdwn, explanation, explanation_mrkdwn, is_ok, is_warn,
- * is_err, totallag, maxlag (a partition object, null when none),
- * partitions (every non-OK partition), partitions_worst (the 10 worst
- * of them: ERR kinds first, then by lag), partitions_more (how many
+ * is_err, is_data_loss (a partition's committed offset is below its log
+ * start: retention deleted records the group had not read; that
+ * partition is ERR, rule data-loss), totallag, maxlag (a partition object, null
+ * when none), partitions (every non-OK partition), partitions_worst (the 10
+ * worst of them: ERR kinds first, then by lag), partitions_more (how many
  * non-OK ones partitions_worst leaves out), partition_counts {warn, stop,
- * stall, rewind}, total_partitions, complete, dashboard_url (the group's
- * page; "" when none or over 2,000 characters), extras, notifier,
+ * stall, rewind, data_loss}, total_partitions, complete, dashboard_url (the
+ * group's page; "" when none or over 2,000 characters), extras, notifier,
  * sequence. A partition object: topic, partition, status, status_words,
  * rule, current_lag, time_lag_s, owner, client_id, complete,
- * explanation, topic_mrkdwn, owner_mrkdwn, client_id_mrkdwn.
+ * explanation, data_loss, log_start_offset, retention_margin,
+ * retention_eta_s (the last three null when unknown), topic_mrkdwn,
+ * owner_mrkdwn, client_id_mrkdwn.
  * Words: status_words is the status as an operator says it after the
  * group's name ("is falling behind", "has stalled", "has stopped
- * committing", "has rewound its offsets", "is keeping up"; an ERR group
- * says what most of its ERR partitions do); summary is "<group_short>
+ * committing", "has rewound its offsets", "has lost data to retention",
+ * "is keeping up"; an ERR group says what most of its ERR partitions do,
+ * data loss first on a tie); summary is "<group_short>
  * <status_words>", or "<group_short> has recovered" for a close.
  * Sizes, for receivers' limits (Slack: 3,000 characters per text block,
  * 150 per header; PagerDuty: 1,024 per summary): group_short is the group

@@ -39,21 +39,7 @@ cleanup() {
 trap cleanup EXIT
 
 # Webhook receiver on an ephemeral port, written to recv.port.
-python3 -c '
-import http.server, os, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.send_response(503 if self.path.startswith("/fail") else 200)
-        self.end_headers()
-    def log_message(self, *args):
-        pass
-srv = http.server.HTTPServer(("127.0.0.1", 0), H)
-with open(sys.argv[1] + ".tmp", "w") as f:
-    f.write(str(srv.server_address[1]))
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-srv.serve_forever()
-' "$tmp/recv.port" &
+python3 tests/helpers/hook_rcv.py "$tmp" &
 rpid=$!
 for _ in $(seq 1 200); do # up to 20 s: python3 starts slowly under load
     [ -s "$tmp/recv.port" ] && break

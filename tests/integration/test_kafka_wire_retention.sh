@@ -13,15 +13,28 @@
 # behind the end. In every cluster "lost" must turn ERR with rule
 # data-loss and its sentence (a negative margin, no eta), "ahead" must
 # show a positive margin and a retention eta (at most retention.ms, 1 h;
-# from the log start's advance when the source saw two of its steps), and /metrics the earliest offset. Waits on the API, bounded.
+# from the log start's advance when the source saw two of its steps), /metrics the earliest offset, the margin (negative for "lost")
+# and the eta, and a webhook receiver on loopback a data-loss incident
+# of "lost" from each cluster. Waits on the API and the receiver,
+# bounded.
 set -u
 . "$(dirname "$0")/../helpers/testlib.sh"
 . "$(dirname "$0")/../helpers/wire_clusters.sh"
 PY=/usr/bin/python3
 KP=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# The webhook receiver: each body one line of hooks.jsonl.
+"$PY" "$(dirname "$0")/../helpers/hook_rcv.py" "$tmp" &
+mpid=$! # testlib.sh stops it at exit
+for _ in $(seq 200); do [ -s "$tmp/recv.port" ] && break; sleep 0.1; done
+[ -s "$tmp/recv.port" ] || {
+    echo "FAIL: the webhook receiver did not start"
+    exit 1
+}
 {
     wire_clusters_ini "$KP" | sed '/^listen = /a retention-check-interval = 1s'
-    printf '%s\n' "[evaluator]" "expire-cache = 0"
+    printf '%s\n' "[evaluator]" "expire-cache = 0" "[notifier hook]" \
+        "url-open = http://127.0.0.1:$(cat "$tmp/recv.port")/open" \
+        "interval = 1s" "threshold = ERR"
 } >"$tmp/w.ini"
 start_serve "$tmp/w.ini" "$tmp/d"
 HP=$port
@@ -133,6 +146,53 @@ for cl in local wadmin wtopic; do
     [ -n "$v" ] && [ "$v" -gt 0 ]
     check "$cl: kafka_partition_earliest_offset of shrink/0 is $v" $?
 done
+
+# Warren's retention series: a negative margin is the data loss.
+for cl in local wadmin wtopic; do
+    m=$(sed -n "s/^warren_partition_retention_margin{cluster=\"$cl\",group=\"lost\",topic=\"shrink\",partition=\"0\"} \(-*[0-9]*\)$/\1/p" "$tmp/metrics")
+    st=$(sed -n "s/^warren_partition_status{cluster=\"$cl\",group=\"lost\",topic=\"shrink\",partition=\"0\"} \([0-9]*\)$/\1/p" "$tmp/metrics")
+    [ -n "$m" ] && [ "$m" -lt 0 ] && [ "$st" = 3 ]
+    check "$cl lost: warren_partition_retention_margin $m, status $st (ERR)" $?
+    e=$(sed -n "s/^warren_partition_retention_eta_seconds{cluster=\"$cl\",group=\"ahead\",topic=\"shrink\",partition=\"0\"} \([0-9.e+]*\)$/\1/p" "$tmp/metrics")
+    [ -n "$e" ]
+    check "$cl ahead: warren_partition_retention_eta_seconds $e" $?
+done
+promtool check metrics <"$tmp/metrics" 2>&1 |
+    grep -v 'kafka_consumergroup_poll_time_ms' | grep -q .
+check "promtool check metrics: no finding but the _ms name" $((1 - $?))
+
+# The notifier: a data-loss incident of "lost" from every cluster.
+"$PY" - "$tmp/hooks.jsonl" <<'PY'
+import json, sys, time
+end = time.time() + 60
+want = {"local", "wadmin", "wtopic"}
+seen = {}
+while time.time() < end and set(seen) != want:
+    try:
+        lines = open(sys.argv[1]).read().splitlines()
+    except FileNotFoundError:
+        lines = []
+    for l in lines:
+        d = json.loads(l)
+        if d.get("group") == "lost" and d.get("is_data_loss"):
+            seen[d["cluster"]] = d
+    time.sleep(0.2)
+ok = set(seen) == want
+for c, d in sorted(seen.items()):
+    p = d["partitions"][0]
+    good = (d["status"] == "ERR" and
+            d["status_words"] == "has lost data to retention" and
+            d["partition_counts"]["data_loss"] == 1 and
+            p["rule"] == "data-loss" and p["data_loss"] is True and
+            p["retention_margin"] < 0 and p["log_start_offset"] > 0 and
+            "data loss" in d["explanation"])
+    if not good:
+        print(json.dumps(d)[:2000])
+    ok = ok and good
+print("missing: %s" % sorted(want - set(seen)) if set(seen) != want else "")
+sys.exit(0 if ok else 1)
+PY
+check "webhook: a data-loss incident of lost from each cluster" $?
 
 [ "$fails" -gt 0 ] && tail -n 20 "$tmp/warren.log"
 finish "retention"

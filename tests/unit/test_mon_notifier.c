@@ -989,6 +989,63 @@ Test(mon_notifier, shipped_templates_fit_their_receivers_limits) {
     free(b);
 }
 
+/* The template data of a data-loss group says so: is_data_loss, the
+ * count, and each partition's log start and (negative) margin; a
+ * partition whose log start is unknown has null there, never 0. */
+Test(mon_notifier, template_data_tells_data_loss_and_retention) {
+    big_t *b = malloc(sizeof(*b));
+    big(b, "archiver", 2, 0, "orders", "");
+    ev_logstart_t ls;
+    ev_logstart_init(&ls);
+    ev_logstart_sample(&ls, 500, 1000);
+    b->parts[0].result.status = EV_STALL;
+    b->parts[0].result.current_lag = 900;
+    ev_retention_eval(&ls, 120, 900, -1, false, 0, 2000,
+                      &b->parts[0].retention);
+    ev_retention_overlay(&b->parts[0].result, &b->parts[0].retention);
+    ev_retention_eval(NULL, 130, 5, -1, false, 0, 2000, &b->parts[1].retention);
+    b->parts[1].result.status = EV_OK;
+    ev_group_init(&b->ev.rollup);
+    ev_group_add(&b->ev.rollup, &b->parts[0].result, 0);
+    ev_group_add(&b->ev.rollup, &b->parts[1].result, 1);
+    b->ev.status = b->ev.rollup.status;
+    cJSON *d = mon_notifier_template_data(&b->ev, "open", "id", 1000, 2000, "",
+                                          NULL, 0);
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(d, "is_data_loss")));
+    cr_assert_str_eq(cJSON_GetObjectItem(d, "status")->valuestring, "ERR");
+    cr_assert_str_eq(cJSON_GetObjectItem(d, "status_words")->valuestring,
+                     "has lost data to retention");
+    cr_assert_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "partition_counts"),
+                                     "data_loss")
+                     ->valueint,
+                 1);
+    const cJSON *p =
+        cJSON_GetArrayItem(cJSON_GetObjectItem(d, "partitions"), 0);
+    cr_assert_str_eq(cJSON_GetObjectItem(p, "rule")->valuestring, "data-loss");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(p, "data_loss")));
+    cr_assert_eq(cJSON_GetObjectItem(p, "log_start_offset")->valueint, 500);
+    cr_assert_eq(cJSON_GetObjectItem(p, "retention_margin")->valueint, -380);
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItem(p, "retention_eta_s")));
+    const cJSON *m = cJSON_GetObjectItem(d, "maxlag");
+    cr_assert(cJSON_IsObject(m));
+    cJSON_Delete(d);
+    /* the OK partition: no log start known, null (not 0) */
+    b->parts[0].result.current_lag = 0;
+    b->parts[1].result.current_lag = 5;
+    ev_group_init(&b->ev.rollup);
+    ev_group_add(&b->ev.rollup, &b->parts[0].result, 0);
+    ev_group_add(&b->ev.rollup, &b->parts[1].result, 1);
+    d = mon_notifier_template_data(&b->ev, "open", "id", 1000, 2000, "", NULL,
+                                   0);
+    m = cJSON_GetObjectItem(d, "maxlag");
+    cr_assert_eq(cJSON_GetObjectItem(m, "partition")->valueint, 1);
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItem(m, "log_start_offset")));
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItem(m, "retention_margin")));
+    cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(m, "data_loss")));
+    cJSON_Delete(d);
+    free(b);
+}
+
 /* What a person reads: "audit has stalled", not "audit is error (ERR)". */
 Test(mon_notifier, shipped_templates_say_the_status_in_plain_words) {
     static const struct {
@@ -1003,6 +1060,8 @@ Test(mon_notifier, shipped_templates_say_the_status_in_plain_words) {
         {"reports", EV_STOP, EV_RULE_STOPPED, "reports has stopped committing"},
         {"ledger", EV_REWIND, EV_RULE_REWOUND,
          "ledger has rewound its offsets"},
+        {"archiver", EV_ERR, EV_RULE_DATA_LOSS,
+         "archiver has lost data to retention"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         big_t *b = malloc(sizeof(*b));
