@@ -153,6 +153,26 @@ static void group_prefixes(lag_t *x, const char *group) {
     }
 }
 
+/* The group's rebalance counters, where it has had any. */
+static void render_rebalances(lag_t *x, const char *group) {
+    mon_hrebalance_stats_t st;
+    if (mon_query_rebalance_stats(x->r->q, x->cluster, group, &st) != 0) return;
+    api_metrics_line_i64(x->r, AM_GROUP_REBALANCES, &x->wgrp,
+                         (int64_t)st.total);
+    api_metrics_line_f64(x->r, AM_GROUP_LAST_REBALANCE, &x->wgrp,
+                         (double)st.last_ms / 1000.0);
+    api_sbuf_t l = {0};
+    for (int d = EV_DEPLOY_STOP_THE_WORLD; d <= EV_DEPLOY_CANARY; d++) {
+        if (!st.by_deployment[d]) continue;
+        l.len = 0;
+        api_sb_put(&l, x->wgrp.p, x->wgrp.len);
+        api_sb_label(&l, "deployment", ev_deploy_name((ev_deploy_t)d), 0);
+        api_metrics_line_i64(x->r, AM_GROUP_DEPLOYMENTS, &l,
+                             (int64_t)st.by_deployment[d]);
+    }
+    free(l.p);
+}
+
 static void render_group(lag_t *x, const char *group,
                          const mon_group_eval_t *ev) {
     api_mrender_t *r = x->r;
@@ -197,6 +217,7 @@ static void render_group(lag_t *x, const char *group,
     if (kept == 0 && ev->count > 0) return; /* every topic left out */
 
     api_metrics_line_i64(r, AM_GROUP_STATUS, &x->wgrp, ev->status);
+    render_rebalances(x, group);
     api_metrics_line_i64(r, AM_KLE_MAX_LAG, &x->kgrp, maxlag);
     if (tl_known)
         api_metrics_line_f64(r, AM_KLE_MAX_LAG_SECONDS, &x->kgrp, max_tl);

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "evaluator/ev_group.h"
+#include "http/routes/api_routes_events.h"
 #include "http/server/api_json.h"
 #include "monitor/base/mon_hmap.h"
 #include "monitor/base/mon_mem.h"
@@ -830,6 +831,13 @@ static void h_history(api_req_t *req, void *opaque) {
     }
     free(samples);
     cJSON_AddItemToObject(hist, "samples", arr);
+    mon_hrebalances_t rb;
+    mon_query_rebalances(rk->q, cluster, group, since, &rb);
+    arr = cJSON_CreateArray();
+    for (size_t i = 0; i < rb.n; i++)
+        cJSON_AddItemToArray(arr, api_routes_rebalance_json(rb.v[i]));
+    mon_hrebalances_free(&rb);
+    cJSON_AddItemToObject(hist, "rebalances", arr);
     cJSON_AddItemToObject(body, "history", hist);
     api_resp_json(req, MHD_HTTP_OK, body);
 }

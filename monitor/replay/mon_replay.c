@@ -27,6 +27,8 @@
 #include "monitor/base/mon_hmap.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/sources/mon_trace.h"
+#include "monitor/store/mon_history.h"
+#include "monitor/store/mon_rebalance.h"
 #include "monitor/store/mon_store.h"
 
 #define TEXT_MAX_PARTS 10 /* non-OK partitions listed per text line */
@@ -54,6 +56,7 @@ typedef struct replay_s {
     mon_trace_reader_t *rd;
     mon_trace_config_t cfg;
     mon_store_t *st;
+    mon_history_t *hist; /* the rebalances only */
     ev_params_t params;
     /* groups seen */
     rec_t **recs;
@@ -217,6 +220,56 @@ static void print_change(replay_t *rp, const rec_t *r, ev_status_t prev,
     }
     if (bad) fprintf(f, ", and %zu more", bad);
     putc('\n', f);
+}
+
+/* Prints a rebalance of cluster/group (mon_rebalance_fn). */
+static void print_rebalance(void *arg, const char *cluster, const char *group,
+                            const ev_rebalance_t *r) {
+    replay_t *rp = arg;
+    FILE *f = rp->o->out;
+    char why[512], ts[MON_CLOCK_RFC3339_SIZE];
+    const char *d = ev_deploy_name(r->deployment);
+
+    rp->stats->rebalances++;
+    if (rp->o->quiet) return;
+    ev_deploy_explain(r, why, sizeof(why));
+    if (rp->o->format == MON_REPLAY_JSON) {
+        fprintf(f, "{\"type\":\"rebalance\",\"t\":%lld,\"cluster\":",
+                (long long)r->t_ms);
+        json_str(f, cluster);
+        fputs(",\"group\":", f);
+        json_str(f, group);
+        fprintf(f, ",\"change\":\"%s\",\"deployment\":",
+                ev_change_name(r->change));
+        if (d)
+            fprintf(f, "\"%s\"", d);
+        else
+            fputs("null", f);
+        fprintf(f, ",\"members\":%d,\"partitions_moved\":%d,\"sentence\":",
+                r->members, r->partitions_moved);
+        json_str(f, why);
+        fputs("}\n", f);
+        return;
+    }
+    mon_clock_rfc3339(r->t_ms, ts, sizeof(ts));
+    fprintf(f, "%s %s %s: %s\n", ts, cluster, group, why);
+}
+
+/* The deployment of cluster/group's newest rebalance, or EV_DEPLOY_NONE
+ * (*sentence "" when it has none). */
+static ev_deploy_t newest_deployment(replay_t *rp, const char *cluster,
+                                     const char *group, char *sentence,
+                                     size_t size) {
+    mon_hrebalances_t rb;
+    ev_deploy_t d = EV_DEPLOY_NONE;
+    sentence[0] = '\0';
+    mon_history_rebalances(rp->hist, cluster, group, 0, &rb);
+    if (rb.n) {
+        d = rb.v[rb.n - 1]->deployment;
+        ev_deploy_explain(rb.v[rb.n - 1], sentence, size);
+    }
+    mon_hrebalances_free(&rb);
+    return d;
 }
 
 /* Evaluates r at t into rp->ev; prints a change. */
@@ -426,6 +479,20 @@ static void check_expect(replay_t *rp, const mon_trace_event_t *te) {
                     (int)px->partition, te->cluster, te->group);
         }
     }
+    if (te->deployment_set) {
+        char why[512];
+        ev_deploy_t dep =
+            newest_deployment(rp, te->cluster, te->group, why, sizeof(why));
+        if (dep != te->deployment) {
+            const char *want = ev_deploy_name(te->deployment);
+            const char *got = ev_deploy_name(dep);
+            rp->stats->mismatches++;
+            fprintf(f, "%s:%lu: expected deployment %s, got %s (%s): group %s/%s\n",
+                    rp->path, line, want ? want : "none", got ? got : "none",
+                    why[0] ? why : "no rebalance seen", te->cluster,
+                    te->group);
+        }
+    }
     if (rp->stats->mismatches != before) rp->stats->failed++;
 }
 
@@ -440,6 +507,7 @@ static int ensure_store(replay_t *rp, char *errstr, size_t errstr_size) {
     sc.expire_group_ms = rp->cfg.expire_group_ms;
     sc.max_cells = MON_REPLAY_MAX_CELLS;
     rp->st = mon_store_new(&sc, msg, sizeof(msg));
+    rp->hist = mon_history_new(1, 1, 0);
     if (!rp->st) {
         snprintf(errstr, errstr_size, "%s:%lu: config: %s", rp->path,
                  mon_trace_line_number(rp->rd), msg);
@@ -521,6 +589,16 @@ static int apply(replay_t *rp, const mon_trace_event_t *te, char *errstr,
             }
             rp->dirty[rp->ndirty++] = r;
         }
+        break;
+    case MON_TRACE_MEMBERS:
+        rp->stats->memberships++;
+        cl = cluster_of(rp, te->cluster);
+        if (mon_store_members(cl, te->group, &te->members) < 0) {
+            rp->stats->dropped++;
+            break;
+        }
+        mon_rebalance_collect(rp->st, rp->hist, te->cluster, te->group,
+                              print_rebalance, rp);
         break;
     case MON_TRACE_EXPECT:
         flush_dirty(rp);
@@ -754,6 +832,7 @@ int mon_replay_file(const char *path, const mon_replay_opts_t *o,
     free(rp.cls);
     mon_group_eval_free(&rp.ev);
     mon_store_destroy(rp.st);
+    mon_history_destroy(rp.hist);
     mon_trace_reader_destroy(rp.rd);
     fflush(o->out);
     return rp.rc;

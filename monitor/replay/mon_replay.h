@@ -76,6 +76,8 @@ typedef struct mon_replay_stats_s {
     unsigned long failed;     /* expect lines that did not hold */
     unsigned long mismatches; /* group or partition statuses that differ */
     unsigned long changes;    /* status changes printed */
+    unsigned long memberships; /* members lines */
+    unsigned long rebalances;  /* rebalances printed */
     unsigned long groups;     /* groups seen */
     unsigned long long evals; /* partition evaluations done for ticks */
 } mon_replay_stats_t;

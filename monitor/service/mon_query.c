@@ -180,6 +180,25 @@ int mon_query_history(const mon_query_t *q, const char *cluster,
     return 0;
 }
 
+int mon_query_rebalances(const mon_query_t *q, const char *cluster,
+                         const char *group, int64_t since_ms,
+                         mon_hrebalances_t *out) {
+    memset(out, 0, sizeof(*out));
+    if (!q->history ||
+        mon_history_rebalances(q->history, cluster, group, since_ms, out) != 0)
+        return MON_ERR_NOTFOUND;
+    return 0;
+}
+
+int mon_query_rebalance_stats(const mon_query_t *q, const char *cluster,
+                              const char *group, mon_hrebalance_stats_t *out) {
+    memset(out, 0, sizeof(*out));
+    if (!q->history ||
+        mon_history_rebalance_stats(q->history, cluster, group, out) != 0)
+        return MON_ERR_NOTFOUND;
+    return 0;
+}
+
 /* ---- the notifier ---- */
 
 bool mon_query_has_notifier(const mon_query_t *q) {

@@ -180,6 +180,18 @@ int mon_query_history(const mon_query_t *q, const char *cluster,
                       const char *group, int64_t since_ms, mon_hsample_t **out,
                       size_t *n);
 
+/* The group's rebalances with t >= since_ms, oldest first (free with
+ * mon_hrebalances_free). Returns 0, or MON_ERR_NOTFOUND when it has no
+ * history (*out empty). */
+int mon_query_rebalances(const mon_query_t *q, const char *cluster,
+                         const char *group, int64_t since_ms,
+                         mon_hrebalances_t *out);
+
+/* The group's rebalance counters. Returns 0, or MON_ERR_NOTFOUND when
+ * it has had none (*out zeroed). */
+int mon_query_rebalance_stats(const mon_query_t *q, const char *cluster,
+                              const char *group, mon_hrebalance_stats_t *out);
+
 /* ---- the notifier ---- */
 
 /* True when the query has a notifier to read. */
@@ -259,10 +271,15 @@ typedef struct mon_query_tick_s {
 /* Where the evaluation loop sends its events; NULL members are skipped.
  * Called on the loop thread; what the pointers point to is valid during
  * the call only. In one pass: the changes of evaluated groups in order,
- * then those of groups that are gone, then the tick. */
+ * (each preceded by its rebalances), then those of groups that are gone,
+ * then the tick. */
 typedef struct mon_query_events_s {
     void (*change)(void *arg, const mon_query_change_t *c);
     void (*tick)(void *arg, const mon_query_tick_t *t);
+    /* a group rebalanced (a change of its settled member set), classified
+     * (evaluator/ev_deploy.h); before the group's evaluation in the pass */
+    void (*rebalance)(void *arg, const char *cluster, const char *group,
+                      const ev_rebalance_t *r);
     void *arg;
 } mon_query_events_t;
 

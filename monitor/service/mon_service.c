@@ -31,6 +31,7 @@
 #include "monitor/sources/mon_source_kafka.h"
 #include "monitor/sources/mon_source_kafka_proc.h"
 #include "monitor/sources/mon_source_replay.h"
+#include "monitor/store/mon_rebalance.h"
 
 /* A cluster name and the source whose clock it runs on. */
 typedef struct route_s {
@@ -349,11 +350,33 @@ static void transition(mon_service_t *svc, const mon_group_eval_t *ev,
     change(svc, &c);
 }
 
+/* A new rebalance: logged, then sent to the outputs. */
+static void rebalanced(void *arg, const char *cluster, const char *group,
+                       const ev_rebalance_t *r) {
+    mon_service_t *svc = arg;
+    char why[512];
+    ev_deploy_explain(r, why, sizeof(why));
+    const char *d = ev_deploy_name(r->deployment);
+    mon_log_kv(MON_LOG_INFO,
+               MON_LOG_FIELDS(MON_LF_STR("cluster", cluster),
+                              MON_LF_STR("group", group),
+                              MON_LF_STR("change", ev_change_name(r->change)),
+                              MON_LF_STR("deployment", d),
+                              MON_LF_INT("members", r->members),
+                              MON_LF_INT("partitions_moved",
+                                         r->partitions_moved)),
+               "%s", why);
+    if (svc->events.rebalance)
+        svc->events.rebalance(svc->events.arg, cluster, group, r);
+}
+
 /* Evaluates one group; cluster and group must stay valid until the
  * pass's tick is sent (they are the tick's strings). */
 static void eval_group(mon_service_t *svc, const char *cluster,
                        const char *group, int64_t now) {
     mon_group_eval_t *ev = &svc->ev;
+    mon_rebalance_collect(svc->store, svc->history, cluster, group, rebalanced,
+                          svc);
     if (mon_service_group_eval(svc, cluster, group, now, ev) != 0) return;
     atomic_fetch_add_explicit(&svc->evaluations, 1, memory_order_relaxed);
     mon_hsample_t s = {.t = now,

@@ -74,7 +74,9 @@ static int walk(replay_t *r, line_fn fn, void *arg, char *errstr,
             rc = -1;
             break;
         }
-        if (ev.type != MON_TRACE_HEAD && ev.type != MON_TRACE_COMMIT) continue;
+        if (ev.type != MON_TRACE_HEAD && ev.type != MON_TRACE_COMMIT &&
+            ev.type != MON_TRACE_MEMBERS)
+            continue;
         if ((rc = fn(r, &ev, arg)) != 0) break;
     }
     if (rc == 0 && ferror(fp)) {
@@ -126,10 +128,14 @@ static int feed_line(replay_t *r, const mon_trace_event_t *ev, void *arg) {
     if (wait_until(r, t) != 0) return 1; /* stopped */
     mon_store_cluster_t *cl =
         mon_store_cluster(r->st, map_cluster(r, ev->cluster));
-    if (ev->type == MON_TRACE_HEAD)
+    if (ev->type == MON_TRACE_HEAD) {
         mon_store_head(cl, ev->topic, ev->partition, ev->partitions,
                        ev->offset + rd->doff, t);
-    else
+    } else if (ev->type == MON_TRACE_MEMBERS) {
+        mon_group_members_t m = ev->members;
+        m.t_ms = t;
+        mon_store_members(cl, ev->group, &m);
+    } else
         mon_store_commit(cl, ev->group, ev->topic, ev->partition,
                          ev->offset + rd->doff, t, ev->owner, ev->client_id);
     atomic_fetch_add(&r->events, 1);

@@ -41,6 +41,10 @@ struct mon_trace_reader_s {
     cJSON *tree;              /* tree of the last line; event strings */
     mon_trace_pexpect_t *pex; /* reused for expect lines */
     size_t pex_cap;
+    mon_member_t *mem; /* reused for members lines */
+    size_t mem_cap;
+    mon_member_tp_t *tps;
+    size_t tps_cap;
 };
 
 /* Known keys. A line's members are filed into slots by these ids. */
@@ -62,6 +66,11 @@ enum {
     F_ALLOWED_LAG,
     F_MINIMUM_COMPLETE,
     F_RULES,
+    F_STATE,
+    F_PROTOCOL,
+    F_GENERATION,
+    F_MEMBERS,
+    F_DEPLOYMENT,
     F__COUNT
 };
 
@@ -83,6 +92,11 @@ static const char *const field_names[F__COUNT] = {
     [F_ALLOWED_LAG] = "allowed_lag",
     [F_MINIMUM_COMPLETE] = "minimum_complete",
     [F_RULES] = "rules",
+    [F_STATE] = "state",
+    [F_PROTOCOL] = "protocol",
+    [F_GENERATION] = "generation",
+    [F_MEMBERS] = "members",
+    [F_DEPLOYMENT] = "deployment",
 };
 
 /* Everything one parse_line call needs to report an error. */
@@ -367,17 +381,21 @@ static int field_id(const char *k) {
     case 'c':
         id = k[1] == 'l' && k[2] == 'u' ? F_CLUSTER : F_CLIENT_ID;
         break;
+    case 'd':
+        id = F_DEPLOYMENT;
+        break;
     case 'e':
         id = F_EXPIRE_GROUP_MS;
         break;
     case 'g':
-        id = F_GROUP;
+        id = k[1] == 'r' ? F_GROUP : F_GENERATION;
         break;
     case 'i':
         id = F_INTERVALS;
         break;
     case 'm':
-        id = k[1] == 'i' && k[2] == 'n' && k[3] == '_' ? F_MIN_DISTANCE_MS
+        id = k[1] == 'e'                               ? F_MEMBERS
+             : k[1] == 'i' && k[2] == 'n' && k[3] == '_' ? F_MIN_DISTANCE_MS
                                                        : F_MINIMUM_COMPLETE;
         break;
     case 'o':
@@ -387,10 +405,12 @@ static int field_id(const char *k) {
         id = F_RULES;
         break;
     case 'p':
-        id = strcmp(k, "partition") == 0 ? F_PARTITION : F_PARTITIONS;
+        id = k[1] == 'r'                     ? F_PROTOCOL
+             : strcmp(k, "partition") == 0 ? F_PARTITION
+                                           : F_PARTITIONS;
         break;
     case 's':
-        id = F_STATUS;
+        id = strcmp(k, "state") == 0 ? F_STATE : F_STATUS;
         break;
     case 't':
         id = k[1] == '\0' ? F_T : k[1] == 'y' ? F_TYPE : F_TOPIC;
@@ -621,6 +641,173 @@ static int parse_expect(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
     if (get_status(pc, f[F_STATUS], -1, &ev->status) < 0) return -1;
     if (f[F_PARTITIONS] != NULL && parse_pexpect(pc, f[F_PARTITIONS], ev) < 0)
         return -1;
+    if (f[F_DEPLOYMENT] != NULL) {
+        const char *d = NULL;
+        char pb[48];
+        if (get_str(pc, f[F_DEPLOYMENT], "deployment", -1, 1, &d) < 0)
+            return -1;
+        if (ev_deploy_parse(d, &ev->deployment) < 0)
+            return fail(pc, "deployment",
+                        "unknown deployment '%s' (expected stop-the-world, "
+                        "blue-green, rolling, canary or none)",
+                        printable(d, pb, sizeof(pb)));
+        ev->deployment_set = true;
+    }
+    return 0;
+}
+
+#define TRACE_MAX_MEMBERS 10000
+
+/* Reads members[idx].assigned into rd->tps from *ntp on. */
+static int parse_assigned(pctx_t *pc, const cJSON *obj, int idx, size_t *ntp) {
+    mon_trace_reader_t *rd = pc->rd;
+    char lb[96];
+    snprintf(lb, sizeof(lb), "members[%d].assigned", idx);
+    if (!cJSON_IsObject(obj))
+        return fail(pc, lb, "expected an object, got %s", json_kind(obj));
+    for (const cJSON *t = obj->child; t; t = t->next) {
+        snprintf(lb, sizeof(lb), "members[%d].assigned.%s", idx, t->string);
+        if (!t->string[0]) return fail(pc, lb, "empty topic name");
+        if (!cJSON_IsArray(t))
+            return fail(pc, lb, "expected an array, got %s", json_kind(t));
+        int k = 0;
+        for (const cJSON *p = t->child; p; p = p->next, k++) {
+            int64_t v;
+            char pl[128];
+            snprintf(pl, sizeof(pl), "%s[%d]", lb, k);
+            if (!cJSON_IsNumber(p) || p->valuedouble != floor(p->valuedouble) ||
+                p->valuedouble < 0 || p->valuedouble > TRACE_MAX_PARTITION)
+                return fail(pc, pl, "expected a partition (0 .. %d)",
+                            TRACE_MAX_PARTITION);
+            v = (int64_t)p->valuedouble;
+            if (*ntp == rd->tps_cap) {
+                rd->tps_cap = rd->tps_cap ? rd->tps_cap * 2 : 16;
+                rd->tps = mon_realloc(rd->tps, rd->tps_cap * sizeof(*rd->tps));
+            }
+            rd->tps[(*ntp)++] = (mon_member_tp_t){t->string, (int32_t)v};
+        }
+    }
+    return 0;
+}
+
+static int cmp_tp(const void *a, const void *b) {
+    const mon_member_tp_t *x = a, *y = b;
+    int c = strcmp(x->topic, y->topic);
+    return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+/* members: t, cluster, group, members[]; state, protocol, generation. */
+static int parse_members(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
+    mon_trace_reader_t *rd = pc->rd;
+    mon_group_members_t *gm = &ev->members;
+    int64_t v;
+    if (parse_t_cluster(pc, f, ev) < 0) return -1;
+    if (f[F_GROUP] == NULL) return missing(pc, F_GROUP);
+    if (get_str(pc, f[F_GROUP], "group", -1, 1, &ev->group) < 0) return -1;
+    if (f[F_MEMBERS] == NULL) return missing(pc, F_MEMBERS);
+    const cJSON *arr = f[F_MEMBERS];
+    if (!cJSON_IsArray(arr))
+        return fail(pc, "members", "expected an array, got %s", json_kind(arr));
+    size_t n = 0, ntp = 0;
+    size_t *first_tp = NULL;
+    int idx = 0;
+    for (const cJSON *el = arr->child; el; el = el->next, idx++) {
+        char lb[64];
+        snprintf(lb, sizeof(lb), "members[%d]", idx);
+        if (idx >= TRACE_MAX_MEMBERS) {
+            free(first_tp);
+            return fail(pc, "members", "more than %d members",
+                        TRACE_MAX_MEMBERS);
+        }
+        if (!cJSON_IsObject(el)) {
+            free(first_tp);
+            return fail(pc, lb, "expected an object, got %s", json_kind(el));
+        }
+        if (n == rd->mem_cap) {
+            rd->mem_cap = rd->mem_cap ? rd->mem_cap * 2 : 8;
+            rd->mem = mon_realloc(rd->mem, rd->mem_cap * sizeof(*rd->mem));
+        }
+        first_tp = mon_realloc(first_tp, (n + 1) * sizeof(*first_tp));
+        first_tp[n] = ntp;
+        mon_member_t *m = &rd->mem[n];
+        memset(m, 0, sizeof(*m));
+        m->member_id = NULL;
+        m->instance_id = m->client_id = m->host = "";
+        for (const cJSON *it = el->child; it; it = it->next) {
+            char fl[96];
+            snprintf(fl, sizeof(fl), "members[%d].%s", idx, it->string);
+            const char **dst = !strcmp(it->string, "member_id")     ? &m->member_id
+                               : !strcmp(it->string, "client_id")   ? &m->client_id
+                               : !strcmp(it->string, "host")        ? &m->host
+                               : !strcmp(it->string, "instance_id") ? &m->instance_id
+                                                                    : NULL;
+            int rc = 0;
+            if (dst) {
+                if (!cJSON_IsString(it))
+                    rc = fail(pc, fl, "expected a string, got %s", json_kind(it));
+                else
+                    *dst = it->valuestring;
+            } else if (!strcmp(it->string, "assigned")) {
+                rc = parse_assigned(pc, it, idx, &ntp);
+            }
+            if (rc < 0) {
+                free(first_tp);
+                return -1;
+            }
+        }
+        if (!m->member_id || !m->member_id[0]) {
+            free(first_tp);
+            snprintf(lb, sizeof(lb), "members[%d].member_id", idx);
+            return fail(pc, lb, m->member_id ? "must not be empty" : "missing");
+        }
+        for (size_t j = 0; j < n; j++)
+            if (!strcmp(rd->mem[j].member_id, m->member_id)) {
+                free(first_tp);
+                snprintf(lb, sizeof(lb), "members[%d].member_id", idx);
+                return fail(pc, lb, "member '%s' given twice", m->member_id);
+            }
+        n++;
+    }
+    for (size_t i = 0; i < n; i++) { /* point into rd->tps once it is grown */
+        size_t end = i + 1 < n ? first_tp[i + 1] : ntp;
+        rd->mem[i].assigned = rd->tps + first_tp[i];
+        rd->mem[i].n_assigned = end - first_tp[i];
+    }
+    free(first_tp);
+    if (ntp > 1) { /* a partition assigned twice */
+        mon_member_tp_t *sorted = mon_malloc(ntp * sizeof(*sorted));
+        memcpy(sorted, rd->tps, ntp * sizeof(*sorted));
+        qsort(sorted, ntp, sizeof(*sorted), cmp_tp);
+        for (size_t i = 1; i < ntp; i++)
+            if (!cmp_tp(&sorted[i - 1], &sorted[i])) {
+                char lb[96];
+                snprintf(lb, sizeof(lb), "members[].assigned.%s",
+                         sorted[i].topic);
+                int rc = fail(pc, lb, "partition %d assigned to two members",
+                              (int)sorted[i].partition);
+                free(sorted);
+                return rc;
+            }
+        free(sorted);
+    }
+    gm->members = n ? rd->mem : NULL;
+    gm->count = n;
+    gm->state = n ? "Stable" : "Empty";
+    gm->protocol_type = "consumer";
+    gm->protocol = "";
+    gm->generation = -1;
+    gm->t_ms = ev->t;
+    if (f[F_STATE] != NULL &&
+        get_str(pc, f[F_STATE], "state", -1, 1, &gm->state) < 0)
+        return -1;
+    if (f[F_PROTOCOL] != NULL &&
+        get_str(pc, f[F_PROTOCOL], "protocol", -1, 0, &gm->protocol) < 0)
+        return -1;
+    if (f[F_GENERATION] != NULL) {
+        if (get_int(pc, f[F_GENERATION], "generation", -1, 0, INT32_MAX, &v) < 0)
+            return -1;
+        gm->generation = (int32_t)v;
+    }
     return 0;
 }
 
@@ -635,6 +822,8 @@ void mon_trace_reader_destroy(mon_trace_reader_t *rd) {
     if (rd == NULL) return;
     cJSON_Delete(rd->tree);
     free(rd->pex);
+    free(rd->mem);
+    free(rd->tps);
     free(rd->name);
     free(rd);
 }
@@ -709,12 +898,15 @@ int mon_trace_parse_line(mon_trace_reader_t *rd, const char *line, size_t len,
     } else if (strcmp(ty, "truth") == 0) {
         ev->type = MON_TRACE_TRUTH;
         rc = parse_truth(&pc, f, ev);
+    } else if (strcmp(ty, "members") == 0) {
+        ev->type = MON_TRACE_MEMBERS;
+        rc = parse_members(&pc, f, ev);
     } else {
         char pb[48];
 
         return fail(&pc, "type",
                     "unknown type '%s' (expected config, head, commit, "
-                    "expect or truth)",
+                    "expect, truth or members)",
                     printable(ty, pb, sizeof(pb)));
     }
     if (rc < 0) {
@@ -760,6 +952,8 @@ const char *mon_trace_type_name(mon_trace_type_t type) {
         return "expect";
     case MON_TRACE_TRUTH:
         return "truth";
+    case MON_TRACE_MEMBERS:
+        return "members";
     }
     return "unknown";
 }

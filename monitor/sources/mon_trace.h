@@ -28,6 +28,26 @@
  * come before any other non-blank line. Byte positions in messages are
  * 0-based offsets into the line.
  *
+ * A `members` line (t, cluster, group, members; state, protocol and
+ * generation optional) states a group's membership from t on, as its
+ * coordinator would describe it:
+ *   members            array (at most 10,000) of objects: member_id
+ *                      (non-empty string, unique in the line), client_id
+ *                      and host (strings, "" when omitted), assigned
+ *                      (object: topic -> array of partitions; a
+ *                      partition belongs to one member at most)
+ *   state              string, "Stable" when omitted ("Empty" for no
+ *                      members); mid-rebalance states are accepted and
+ *                      skipped by the rebalance detection, as from a
+ *                      source
+ *   protocol           string, the assignor ("" when omitted)
+ *   generation         integer, 0 .. INT32_MAX (unknown when omitted)
+ * Replay gives it to the store as a source's description; each change of
+ * the settled member set is a rebalance (evaluator/ev_deploy.h). An
+ * expect line may carry `deployment`: "stop-the-world", "blue-green",
+ * "rolling", "canary" or "none", what the group's newest rebalance must
+ * have been classified as.
+ *
  * A `truth` line (t, cluster, group, topic, partition, status) states
  * what a partition truly is from t on, as a simulator that made the trace
  * knows it: OK, WARN (falling behind), ERR (stalled or stopped with data
@@ -40,7 +60,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "evaluator/ev_deploy.h"
 #include "evaluator/ev_status.h"
+#include "monitor/store/mon_store_types.h"
 
 typedef enum mon_trace_type_e {
     MON_TRACE_BLANK = 0, /* blank line: nothing to apply */
@@ -48,7 +70,8 @@ typedef enum mon_trace_type_e {
     MON_TRACE_HEAD,
     MON_TRACE_COMMIT,
     MON_TRACE_EXPECT,
-    MON_TRACE_TRUTH
+    MON_TRACE_TRUTH,
+    MON_TRACE_MEMBERS
 } mon_trace_type_t;
 
 /* The true state a truth line states. */
@@ -91,6 +114,10 @@ typedef struct mon_trace_event_s {
     const mon_trace_pexpect_t *pexpect; /* expect: listed partitions */
     size_t pexpect_count;
     mon_trace_config_t config; /* config */
+    bool deployment_set;       /* expect: deployment given */
+    ev_deploy_t deployment;    /* expect */
+    mon_group_members_t members; /* members: a borrowed description
+                                  * (t_ms = t) */
 } mon_trace_event_t;
 
 typedef struct mon_trace_reader_s mon_trace_reader_t;
@@ -124,8 +151,8 @@ unsigned long mon_trace_event_count(const mon_trace_reader_t *rd);
 int mon_trace_reader_finish(const mon_trace_reader_t *rd, char *errstr,
                             size_t errstr_size);
 
-/* "blank", "config", "head", "commit", "expect" or "truth"; never
- * NULL. */
+/* "blank", "config", "head", "commit", "expect", "truth" or "members";
+ * never NULL. */
 const char *mon_trace_type_name(mon_trace_type_t type);
 
 #endif

@@ -151,3 +151,9 @@ const mon_member_t *mon_group_members_owner(const mon_group_members_t *m,
                 return &m->members[i];
     return NULL;
 }
+
+bool mon_group_members_settled(const mon_group_members_t *m) {
+    const char *s = nz(m->state);
+    return !*s || !strcmp(s, "Stable") || !strcmp(s, "Empty") ||
+           !strcmp(s, "Dead");
+}

@@ -24,6 +24,9 @@ typedef struct hgroup_s {
     tier_t fine;
     tier_t coarse;
     size_t key_len;
+    ev_rebalance_t *rb[MON_HISTORY_REBALANCES]; /* oldest first */
+    size_t n_rb;
+    mon_hrebalance_stats_t rb_stats;
 } hgroup_t;
 
 struct mon_history_s {
@@ -46,6 +49,8 @@ mon_history_t *mon_history_new(int64_t fine_ms, int64_t coarse_step_ms,
 static void group_free(hgroup_t *g) {
     free(g->fine.v);
     free(g->coarse.v);
+    for (size_t i = 0; i < g->n_rb; i++)
+        free(g->rb[i]);
     free(g);
 }
 
@@ -205,6 +210,117 @@ int64_t mon_history_status_since(mon_history_t *h, const char *cluster,
     return since;
 }
 
+/* ---- rebalances ---- */
+
+static size_t capped(size_t n) {
+    return n < MON_HISTORY_REBALANCE_MEMBERS ? n : MON_HISTORY_REBALANCE_MEMBERS;
+}
+
+static size_t refs_strlen(const ev_member_ref_t *v, size_t n) {
+    size_t b = 0;
+    for (size_t i = 0; i < n; i++)
+        b += strlen(v[i].member_id) + strlen(v[i].client_id) +
+             strlen(v[i].host) + 3;
+    return b;
+}
+
+static char *put_s(char **sp, const char *s) {
+    size_t n = strlen(s);
+    char *d = *sp;
+    memcpy(d, s, n + 1);
+    *sp += n + 1;
+    return d;
+}
+
+static void put_refs(char **sp, ev_member_ref_t *dst,
+                     const ev_member_ref_t *src, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        dst[i].member_id = put_s(sp, src[i].member_id);
+        dst[i].client_id = put_s(sp, src[i].client_id);
+        dst[i].host = put_s(sp, src[i].host);
+    }
+}
+
+ev_rebalance_t *mon_rebalance_dup(const ev_rebalance_t *r) {
+    size_t nj = capped(r->n_joined), nl = capped(r->n_left);
+    size_t head = sizeof(ev_rebalance_t) + (nj + nl) * sizeof(ev_member_ref_t);
+    size_t strs = strlen(r->state_before) + strlen(r->state) + 2 +
+                  refs_strlen(r->joined, nj) + refs_strlen(r->left, nl);
+    ev_rebalance_t *d = mon_malloc(head + strs);
+    ev_member_ref_t *refs = (ev_member_ref_t *)(d + 1);
+    char *sp = (char *)d + head;
+    *d = *r;
+    d->state_before = put_s(&sp, r->state_before);
+    d->state = put_s(&sp, r->state);
+    put_refs(&sp, refs, r->joined, nj);
+    put_refs(&sp, refs + nj, r->left, nl);
+    d->joined = refs;
+    d->n_joined = nj;
+    d->left = refs + nj;
+    d->n_left = nl;
+    return d;
+}
+
+static void rb_push(hgroup_t *g, ev_rebalance_t *r) {
+    g->rb_stats.total++;
+    if ((unsigned)r->deployment <= EV_DEPLOY_CANARY)
+        g->rb_stats.by_deployment[r->deployment]++;
+    if (r->t_ms > g->rb_stats.last_ms) g->rb_stats.last_ms = r->t_ms;
+    if (g->n_rb == MON_HISTORY_REBALANCES) {
+        free(g->rb[0]);
+        memmove(g->rb, g->rb + 1, (g->n_rb - 1) * sizeof(*g->rb));
+        g->n_rb--;
+    }
+    g->rb[g->n_rb++] = r;
+}
+
+void mon_history_add_rebalance(mon_history_t *h, const char *cluster,
+                               const char *group, const ev_rebalance_t *r) {
+    ev_rebalance_t *d = mon_rebalance_dup(r);
+    pthread_mutex_lock(&h->lock);
+    hgroup_t *g = find(h, cluster, group, 1);
+    if (g) rb_push(g, d);
+    pthread_mutex_unlock(&h->lock);
+    if (!g) free(d);
+}
+
+int mon_history_rebalances(mon_history_t *h, const char *cluster,
+                           const char *group, int64_t since_ms,
+                           mon_hrebalances_t *out) {
+    memset(out, 0, sizeof(*out));
+    pthread_mutex_lock(&h->lock);
+    hgroup_t *g = find(h, cluster, group, 0);
+    if (!g) {
+        pthread_mutex_unlock(&h->lock);
+        return -1;
+    }
+    out->v = mon_malloc((g->n_rb + 1) * sizeof(*out->v));
+    for (size_t i = 0; i < g->n_rb; i++)
+        if (g->rb[i]->t_ms >= since_ms)
+            out->v[out->n++] = mon_rebalance_dup(g->rb[i]);
+    pthread_mutex_unlock(&h->lock);
+    return 0;
+}
+
+int mon_history_rebalance_stats(mon_history_t *h, const char *cluster,
+                                const char *group,
+                                mon_hrebalance_stats_t *out) {
+    memset(out, 0, sizeof(*out));
+    pthread_mutex_lock(&h->lock);
+    hgroup_t *g = find(h, cluster, group, 0);
+    if (g) *out = g->rb_stats;
+    pthread_mutex_unlock(&h->lock);
+    return g && out->total ? 0 : -1;
+}
+
+void mon_hrebalances_free(mon_hrebalances_t *r) {
+    if (!r) return;
+    for (size_t i = 0; i < r->n; i++)
+        free(r->v[i]);
+    free(r->v);
+    memset(r, 0, sizeof(*r));
+}
+
 void mon_history_forget(mon_history_t *h, const char *cluster,
                         const char *group) {
     char key[1024];
@@ -231,7 +347,7 @@ static int prune_cb(const char *key, size_t len, void *value, void *arg) {
     hgroup_t *g = value;
     if (strcmp(key, p->cluster)) return 0; /* the key is "cluster\0group" */
     group_prune(p->h, g, p->now_ms);
-    if (g->fine.len || g->coarse.len) return 0;
+    if (g->fine.len || g->coarse.len || g->n_rb) return 0;
     if (p->n == p->cap) {
         p->cap = p->cap ? p->cap * 2 : 16;
         p->empty = mon_realloc(p->empty, p->cap * sizeof(*p->empty));
@@ -264,6 +380,10 @@ static int bytes_cb(const char *key, size_t len, void *value, void *arg) {
     const hgroup_t *g = value;
     *(size_t *)arg += sizeof(*g) + len + 1 +
                       (g->fine.cap + g->coarse.cap) * sizeof(mon_hsample_t);
+    for (size_t i = 0; i < g->n_rb; i++)
+        *(size_t *)arg += sizeof(ev_rebalance_t) +
+                          (g->rb[i]->n_joined + g->rb[i]->n_left) *
+                              (sizeof(ev_member_ref_t) + 48);
     return 0;
 }
 
@@ -277,7 +397,8 @@ size_t mon_history_bytes(mon_history_t *h) {
 
 /* ---- persistence ---- */
 
-#define HIST_VERSION 2u /* the first in the shared layout */
+#define HIST_VERSION 3u
+#define HIST_SHARED 2u /* the first in the shared layout */
 #define HIST_V1_HEADER 28u
 #define HIST_SAMPLE 44u
 
@@ -296,6 +417,42 @@ static void put_tier(mon_wbuf_t *b, const tier_t *t) {
     }
 }
 
+static void put_str16(mon_wbuf_t *b, const char *s) {
+    size_t n = strlen(s);
+    mon_wbuf_str(b, s, n > 65535 ? 65535 : n);
+}
+
+static void put_members(mon_wbuf_t *b, const ev_member_ref_t *v, size_t n) {
+    mon_wbuf_u32(b, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        put_str16(b, v[i].member_id);
+        put_str16(b, v[i].client_id);
+        put_str16(b, v[i].host);
+    }
+}
+
+static void put_rebalances(mon_wbuf_t *b, const hgroup_t *g) {
+    mon_wbuf_u32(b, (uint32_t)g->n_rb);
+    for (size_t i = 0; i < g->n_rb; i++) {
+        const ev_rebalance_t *r = g->rb[i];
+        mon_wbuf_u64(b, (uint64_t)r->t_ms);
+        mon_wbuf_u32(b, (uint32_t)r->generation_before);
+        mon_wbuf_u32(b, (uint32_t)r->generation);
+        put_str16(b, r->state_before);
+        put_str16(b, r->state);
+        mon_wbuf_u32(b, (uint32_t)r->members_before);
+        mon_wbuf_u32(b, (uint32_t)r->members);
+        mon_wbuf_u32(b, (uint32_t)r->joined_total);
+        mon_wbuf_u32(b, (uint32_t)r->left_total);
+        mon_wbuf_u32(b, (uint32_t)r->partitions_moved);
+        mon_wbuf_u8(b, r->canary_shape ? 1 : 0);
+        mon_wbuf_u8(b, (uint8_t)r->change);
+        mon_wbuf_u8(b, (uint8_t)r->deployment);
+        put_members(b, r->joined, r->n_joined);
+        put_members(b, r->left, r->n_left);
+    }
+}
+
 typedef struct save_arg_s {
     mon_wbuf_t *b;
     uint32_t n;
@@ -310,6 +467,7 @@ static int save_cb(const char *key, size_t len, void *value, void *arg) {
     mon_wbuf_str(a->b, key + clen + 1, len - clen - 1);
     put_tier(a->b, &g->fine);
     put_tier(a->b, &g->coarse);
+    put_rebalances(a->b, g);
     a->n++;
     return 0;
 }
@@ -353,6 +511,99 @@ static int get_tier(mon_rbuf_t *r, tier_t *t) {
     return 0;
 }
 
+/* A string read into a NUL-terminated copy in the arena at *sp. */
+static int get_str16(mon_rbuf_t *r, char *arena, size_t *used,
+                     const char **out, const char *what) {
+    const char *s;
+    size_t n;
+    if (mon_rbuf_str(r, &s, &n, 0, what) < 0) return -1;
+    memcpy(arena + *used, s, n);
+    arena[*used + n] = '\0';
+    *out = arena + *used;
+    *used += n + 1;
+    return 0;
+}
+
+static int get_members(mon_rbuf_t *r, ev_member_ref_t *v, uint32_t n,
+                       char *arena, size_t *used) {
+    for (uint32_t i = 0; i < n; i++)
+        if (get_str16(r, arena, used, &v[i].member_id, "member id") < 0 ||
+            get_str16(r, arena, used, &v[i].client_id, "client id") < 0 ||
+            get_str16(r, arena, used, &v[i].host, "host") < 0)
+            return -1;
+    return 0;
+}
+
+/* One rebalance into a scratch arena (its strings are no longer than the
+ * rest of the file), then copied into the group. */
+static int get_rebalances(mon_rbuf_t *r, hgroup_t *g) {
+    uint32_t n;
+    if (mon_rbuf_count(r, &n, 47, MON_HISTORY_REBALANCES, "rebalance count") <
+        0)
+        return -1;
+    if (n == 0) return 0;
+    char *arena = mon_malloc(r->len - r->pos + 16);
+    ev_member_ref_t *refs =
+        mon_malloc(2 * MON_HISTORY_REBALANCE_MEMBERS * sizeof(*refs));
+    int rc = 0;
+    for (uint32_t i = 0; i < n && rc == 0; i++) {
+        ev_rebalance_t e = {0};
+        uint32_t gb, ga, mb, ma, jt, lt, pm, nj = 0, nl = 0;
+        uint8_t canary, change, deploy;
+        size_t used = 0, at;
+        mon_rbuf_i64(r, &e.t_ms, "rebalance time");
+        mon_rbuf_u32(r, &gb, "generation");
+        mon_rbuf_u32(r, &ga, "generation");
+        if (get_str16(r, arena, &used, &e.state_before, "state") < 0 ||
+            get_str16(r, arena, &used, &e.state, "state") < 0)
+            goto bad;
+        mon_rbuf_u32(r, &mb, "member count");
+        mon_rbuf_u32(r, &ma, "member count");
+        mon_rbuf_u32(r, &jt, "joined count");
+        mon_rbuf_u32(r, &lt, "left count");
+        mon_rbuf_u32(r, &pm, "partitions moved");
+        mon_rbuf_u8(r, &canary, "canary shape");
+        at = r->pos;
+        mon_rbuf_u8(r, &change, "change");
+        mon_rbuf_u8(r, &deploy, "deployment");
+        if (r->failed) goto bad;
+        if (canary > 1 || change > EV_CHANGE_FILLED ||
+            deploy > EV_DEPLOY_CANARY || mb > INT32_MAX || ma > INT32_MAX ||
+            jt > INT32_MAX || lt > INT32_MAX || pm > INT32_MAX) {
+            mon_rbuf_fail(r, at, "invalid rebalance");
+            goto bad;
+        }
+        if (mon_rbuf_count(r, &nj, 6, MON_HISTORY_REBALANCE_MEMBERS,
+                           "joined members") < 0 ||
+            get_members(r, refs, nj, arena, &used) < 0 ||
+            mon_rbuf_count(r, &nl, 6, MON_HISTORY_REBALANCE_MEMBERS,
+                           "left members") < 0 ||
+            get_members(r, refs + nj, nl, arena, &used) < 0)
+            goto bad;
+        e.generation_before = (int32_t)gb;
+        e.generation = (int32_t)ga;
+        e.members_before = (int32_t)mb;
+        e.members = (int32_t)ma;
+        e.joined_total = (int32_t)jt;
+        e.left_total = (int32_t)lt;
+        e.partitions_moved = (int32_t)pm;
+        e.canary_shape = canary;
+        e.change = (ev_change_t)change;
+        e.deployment = (ev_deploy_t)deploy;
+        e.joined = refs;
+        e.n_joined = nj;
+        e.left = refs + nj;
+        e.n_left = nl;
+        rb_push(g, mon_rebalance_dup(&e));
+        continue;
+    bad:
+        rc = -1;
+    }
+    free(arena);
+    free(refs);
+    return rc;
+}
+
 /* Version 1 (before the shared header), little-endian: 0 magic
  * "WRNHIST\0", 8 version 1, 12 body length (u64), 20 CRC-32 (IEEE) of
  * the body, 24 group count, 28 the groups (encoded as in version 2).
@@ -372,10 +623,16 @@ int mon_history_load(mon_history_t *h, const char *path, char *errstr,
     mon_rbuf_init(&r, data, len, path, errstr, errstr_size);
     mon_strmap_t *fresh = mon_strmap_new();
     uint32_t n = 0, version = 0;
+    /* versions 2 and 3 share the header: check against the one written */
+    uint32_t written = len >= 12 ? mon_le32(data + 8) : 0;
+    uint32_t want = written >= HIST_SHARED && written <= HIST_VERSION
+                        ? written
+                        : HIST_VERSION;
     mon_state_kind_t kind =
-        mon_state_check(data, len, MON_STATE_MAGIC_HISTORY, HIST_VERSION, 0,
-                        path, &version, errstr, errstr_size);
+        mon_state_check(data, len, MON_STATE_MAGIC_HISTORY, want, 0, path,
+                        &version, errstr, errstr_size);
     if (kind == MON_STATE_BAD) goto fail;
+    version = kind == MON_STATE_OLD ? 1 : want;
     if (kind == MON_STATE_OLD) { /* version 1 */
         if (load_v1_header(&r, &n) < 0) goto fail;
     } else {
@@ -401,7 +658,8 @@ int mon_history_load(mon_history_t *h, const char *path, char *errstr,
         hg->key_len = cl + 1 + gl;
         hgroup_t *old = mon_strmap_put(fresh, key, hg->key_len, hg);
         if (old) group_free(old);
-        if (get_tier(&r, &hg->fine) < 0 || get_tier(&r, &hg->coarse) < 0)
+        if (get_tier(&r, &hg->fine) < 0 || get_tier(&r, &hg->coarse) < 0 ||
+            (version >= 3 && get_rebalances(&r, hg) < 0))
             goto fail;
     }
     if (r.pos != r.len) {

@@ -76,6 +76,12 @@ typedef struct gmem_s {
     mon_hkey_t key;        /* name owned here */
     mon_group_members_t m; /* a copy (mon_group_members_copy) */
     size_t max_member_id;  /* longest member id, for readers' buffers */
+    /* the last settled membership (mon_group_members_settled) and the
+     * changes between settled ones not taken yet, oldest first */
+    mon_group_members_t settled;
+    bool has_settled;
+    mon_member_change_t pending[MON_STORE_PENDING_CHANGES];
+    size_t n_pending;
 } gmem_t;
 
 typedef struct group_s {
@@ -94,6 +100,7 @@ struct mon_store_cluster_s {
     mon_hmap_t strs;       /* istr_t */
     mon_hmap_t denied;     /* mon_hkey_t + name: groups the filters refused */
     mon_hmap_t members;    /* gmem_t: memberships (mon_store_members) */
+    _Atomic size_t n_pending_groups; /* memberships with pending changes */
     /* the source's place in its log: pos[p] = next offset of partition
      * p to apply, -1 = none yet */
     int64_t *pos;
@@ -372,8 +379,12 @@ int mon_store_stamp(mon_store_cluster_t *cl, const char *group,
 
 /* ---- memberships ---- */
 
-static void gmem_free(gmem_t *gm) {
+static void gmem_free(mon_store_cluster_t *cl, gmem_t *gm) {
+    if (gm->n_pending) atomic_fetch_sub(&cl->n_pending_groups, 1);
     mon_group_members_free(&gm->m);
+    mon_group_members_free(&gm->settled);
+    for (size_t i = 0; i < gm->n_pending; i++)
+        mon_member_change_free(&gm->pending[i]);
     free((char *)gm->key.name);
     free(gm);
 }
@@ -402,7 +413,52 @@ static void gmem_delete(mon_store_cluster_t *cl, const char *group,
     gmem_t *gm = gmem_find(cl, group, len);
     if (!gm) return;
     mon_hmap_del(&cl->members, &gm->key);
-    gmem_free(gm);
+    gmem_free(cl, gm);
+}
+
+/* Queues the change from gm's settled membership to `to` (write lock
+ * held); the oldest goes when the queue is full. */
+static void pending_push(mon_store_cluster_t *cl, gmem_t *gm,
+                         const mon_group_members_t *to) {
+    if (gm->n_pending == MON_STORE_PENDING_CHANGES) {
+        mon_member_change_free(&gm->pending[0]);
+        memmove(gm->pending, gm->pending + 1,
+                (gm->n_pending - 1) * sizeof(*gm->pending));
+        gm->n_pending--;
+    } else if (gm->n_pending == 0) {
+        atomic_fetch_add(&cl->n_pending_groups, 1);
+    }
+    mon_member_change_t *c = &gm->pending[gm->n_pending++];
+    memset(c, 0, sizeof(*c));
+    mon_group_members_copy(&c->before, &gm->settled);
+    mon_group_members_copy(&c->after, to);
+}
+
+int mon_store_take_member_changes(mon_store_t *st, const char *cluster,
+                                  const char *group, mon_member_change_t **out,
+                                  size_t *n) {
+    mon_store_cluster_t *cl = mon_store_cluster_find(st, cluster);
+    *out = NULL;
+    *n = 0;
+    if (!cl || !group) return MON_ERR_NOTFOUND;
+    if (atomic_load(&cl->n_pending_groups) == 0) return 0;
+    pthread_rwlock_wrlock(&cl->lock);
+    gmem_t *gm = gmem_find(cl, group, strlen(group));
+    if (gm && gm->n_pending) {
+        *out = mon_malloc(gm->n_pending * sizeof(**out));
+        memcpy(*out, gm->pending, gm->n_pending * sizeof(**out));
+        *n = gm->n_pending;
+        gm->n_pending = 0;
+        atomic_fetch_sub(&cl->n_pending_groups, 1);
+    }
+    pthread_rwlock_unlock(&cl->lock);
+    return 0;
+}
+
+void mon_member_change_free(mon_member_change_t *c) {
+    if (!c) return;
+    mon_group_members_free(&c->before);
+    mon_group_members_free(&c->after);
 }
 
 static bool pos_valid(const mon_store_pos_t *pos);
@@ -451,6 +507,15 @@ int mon_store_members_at(mon_store_cluster_t *cl, const char *group,
         changed = 1;
     } else {
         copy.since_ms = gm->m.since_ms;
+    }
+    if (mon_group_members_settled(&copy)) {
+        if (gm->has_settled && !replayed &&
+            (!mon_group_members_same(&gm->settled, &copy) ||
+             (gm->settled.generation >= 0 && copy.generation >= 0 &&
+              gm->settled.generation != copy.generation)))
+            pending_push(cl, gm, &copy);
+        mon_group_members_copy(&gm->settled, &copy);
+        gm->has_settled = true;
     }
     mon_group_members_free(&gm->m);
     gm->m = copy;
@@ -511,7 +576,7 @@ static void cluster_clear(mon_store_cluster_t *cl) {
     mon_hmap_free(&cl->denied);
     for (i = 0; i < cl->members.cap; i++)
         if (cl->members.slots[i].item)
-            gmem_free((gmem_t *)cl->members.slots[i].item);
+            gmem_free(cl, (gmem_t *)cl->members.slots[i].item);
     mon_hmap_free(&cl->members);
     cl->c_topic = NULL;
     cl->c_group = NULL;
@@ -1110,7 +1175,7 @@ size_t mon_store_expire(mon_store_t *st, const char *cluster, int64_t now_ms) {
     }
     for (i = 0; i < n_old; i++) {
         mon_hmap_del(&cl->members, &old[i]->key);
-        gmem_free(old[i]);
+        gmem_free(cl, old[i]);
     }
     free(old);
     pthread_rwlock_unlock(&cl->lock);

@@ -293,6 +293,30 @@ int mon_store_group_seen(mon_store_cluster_t *cl, const char *group,
 int mon_store_members(mon_store_cluster_t *cl, const char *group,
                       const mon_group_members_t *m);
 
+/* Changes of a group's settled member set kept until taken. */
+#define MON_STORE_PENDING_CHANGES 32
+
+/* One change of a group's member set between two settled memberships
+ * (mon_group_members_settled: Stable, Empty, Dead or a state the source
+ * cannot tell; the ones seen mid-rebalance are skipped): other member
+ * ids or assignments, or a new generation where both are known. The
+ * first membership of a group (since it was created or the daemon
+ * started) is no change. Copies; free with mon_member_change_free. */
+typedef struct mon_member_change_s {
+    mon_group_members_t before, after;
+} mon_member_change_t;
+
+/* Moves group's changes not taken yet (at most MON_STORE_PENDING_CHANGES,
+ * the newest; a re-read log's are never queued, see mon_store_members_at)
+ * into *out, oldest first, a malloc'd array of *n the caller frees, each
+ * with mon_member_change_free. Cheap when no group of the cluster has
+ * any. Returns 0 (*n may be 0) or MON_ERR_NOTFOUND (unknown cluster). */
+int mon_store_take_member_changes(mon_store_t *st, const char *cluster,
+                                  const char *group, mon_member_change_t **out,
+                                  size_t *n);
+
+void mon_member_change_free(mon_member_change_t *c);
+
 /* mon_store_members from the record at pos (NULL: as mon_store_members;
  * see mon_store_commit_at): a record below the place is applied too
  * (memberships are not snapshotted, so a restart re-reads them) but

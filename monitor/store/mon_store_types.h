@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "evaluator/ev_deploy.h"
 #include "evaluator/ev_group.h"
 #include "evaluator/ev_retention.h"
 #include "evaluator/ev_rules.h"
@@ -106,6 +107,22 @@ typedef struct mon_hsample_s {
     ev_status_t status;
 } mon_hsample_t;
 
+/* A group's rebalances, oldest first (mon_history_rebalances). */
+typedef struct mon_hrebalances_s {
+    ev_rebalance_t **v; /* each one allocation with its members and strings */
+    size_t n;
+} mon_hrebalances_t;
+
+/* Frees a copy and zeroes it; NULL is fine. */
+void mon_hrebalances_free(mon_hrebalances_t *r);
+
+/* A group's rebalance counters (mon_history_rebalance_stats). */
+typedef struct mon_hrebalance_stats_s {
+    uint64_t total;
+    uint64_t by_deployment[EV_DEPLOY_CANARY + 1]; /* [EV_DEPLOY_NONE]: none */
+    int64_t last_ms; /* the newest rebalance's time */
+} mon_hrebalance_stats_t;
+
 /* One partition assigned to a member. */
 typedef struct mon_member_tp_s {
     const char *topic;
@@ -161,6 +178,12 @@ void mon_group_members_free(mon_group_members_t *m);
  * assignments: the member set a generation is made of. Both sorted. */
 bool mon_group_members_same(const mon_group_members_t *a,
                             const mon_group_members_t *b);
+
+/* Whether m is settled between rebalances: state Stable, Empty or Dead,
+ * or "" (a source that cannot tell). Mid-rebalance states
+ * (PreparingRebalance, CompletingRebalance) list members without their
+ * final assignment. */
+bool mon_group_members_settled(const mon_group_members_t *m);
 
 /* The member of m assigned topic/partition, or NULL. O(log n) on a copy,
  * a scan on a borrowed description. */
