@@ -118,10 +118,10 @@ ev_deploy_t ev_deploy_classify(const ev_rebalance_t *seq, size_t n) {
     return EV_DEPLOY_NONE;
 }
 
-static const char *const CHANGE_NAMES[] = {"reassigned", "joined", "left",
+static const char *const CHANGE_NAMES[] = {"reassigned", "joined",  "left",
                                            "replaced",   "emptied", "filled"};
-static const char *const DEPLOY_NAMES[] = {NULL, "stop-the-world",
-                                           "blue-green", "rolling", "canary"};
+static const char *const DEPLOY_NAMES[] = {NULL, "stop-the-world", "blue-green",
+                                           "rolling", "canary"};
 
 const char *ev_change_name(ev_change_t c) {
     return (unsigned)c < sizeof(CHANGE_NAMES) / sizeof(*CHANGE_NAMES)
@@ -150,11 +150,11 @@ int ev_deploy_parse(const char *s, ev_deploy_t *out) {
 }
 
 /* Appends to buf at *len (snprintf's way: *len may pass size). */
-#define APPEND(...)                                                         \
-    do {                                                                    \
-        int w_ = snprintf(buf + (*len < size ? *len : size),                \
-                          *len < size ? size - *len : 0, __VA_ARGS__);      \
-        if (w_ > 0) *len += (size_t)w_;                                     \
+#define APPEND(...)                                                            \
+    do {                                                                       \
+        int w_ = snprintf(buf + (*len < size ? *len : size),                   \
+                          *len < size ? size - *len : 0, __VA_ARGS__);         \
+        if (w_ > 0) *len += (size_t)w_;                                        \
     } while (0)
 
 /* " (a, b, ...)": the distinct client ids of list, at most three. */
@@ -162,7 +162,8 @@ static void clients(char *buf, size_t size, size_t *len,
                     const ev_member_ref_t *list, size_t n) {
     size_t shown = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *c = list[i].client_id[0] ? list[i].client_id : "no client id";
+        const char *c =
+            list[i].client_id[0] ? list[i].client_id : "no client id";
         bool seen = false;
         for (size_t j = 0; j < i && !seen; j++)
             seen = !strcmp(c, list[j].client_id[0] ? list[j].client_id

@@ -92,9 +92,9 @@ typedef struct ev_rebalance_s {
     const ev_member_ref_t *left;
     size_t n_left;
     int32_t partitions_moved; /* partitions whose member changed */
-    bool canary_shape; /* ev_deploy_canary_shape of the new member set */
-    ev_change_t change;     /* ev_deploy_change */
-    ev_deploy_t deployment; /* ev_deploy_classify */
+    bool canary_shape;        /* ev_deploy_canary_shape of the new member set */
+    ev_change_t change;       /* ev_deploy_change */
+    ev_deploy_t deployment;   /* ev_deploy_classify */
 } ev_rebalance_t;
 
 /* The change of a rebalance from its counts. */
@@ -107,8 +107,8 @@ ev_change_t ev_deploy_change(int32_t members_before, int32_t members,
  * is one of those that joined in the rebalance (joined[i] true). For two
  * members of different client ids, the one that joined is the odd one
  * when the other did not. */
-bool ev_deploy_canary_shape(const char *const *client_ids,
-                            const bool *joined, size_t n);
+bool ev_deploy_canary_shape(const char *const *client_ids, const bool *joined,
+                            size_t n);
 
 /* The deployment the newest of seq[0..n) (oldest first, each with its
  * change set) shows, by the rules above. */

@@ -132,10 +132,11 @@ const api_mfam_t api_metrics_families[AM__COUNT] = {
                               "Rebalances classified as a deployment, by kind "
                               "(stop-the-world, blue-green, rolling, canary)",
                               C, API_MSET_ALWAYS},
-    [AM_GROUP_LAST_REBALANCE] = {"warren_group_last_rebalance_timestamp_seconds",
-                                 "When the group's newest rebalance was seen "
-                                 "(Unix seconds)",
-                                 G, API_MSET_ALWAYS},
+    [AM_GROUP_LAST_REBALANCE] =
+        {"warren_group_last_rebalance_timestamp_seconds",
+         "When the group's newest rebalance was seen "
+         "(Unix seconds)",
+         G, API_MSET_ALWAYS},
     [AM_PART_STATUS] = {"warren_partition_status",
                         "Partition status (1 OK, 2 WARN, 3 ERR data-loss, "
                         "4 STOP, 5 STALL, 6 REWIND)",

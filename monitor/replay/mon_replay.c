@@ -239,8 +239,8 @@ static void print_rebalance(void *arg, const char *cluster, const char *group,
         json_str(f, cluster);
         fputs(",\"group\":", f);
         json_str(f, group);
-        fprintf(f, ",\"change\":\"%s\",\"deployment\":",
-                ev_change_name(r->change));
+        fprintf(
+            f, ",\"change\":\"%s\",\"deployment\":", ev_change_name(r->change));
         if (d)
             fprintf(f, "\"%s\"", d);
         else
@@ -487,10 +487,10 @@ static void check_expect(replay_t *rp, const mon_trace_event_t *te) {
             const char *want = ev_deploy_name(te->deployment);
             const char *got = ev_deploy_name(dep);
             rp->stats->mismatches++;
-            fprintf(f, "%s:%lu: expected deployment %s, got %s (%s): group %s/%s\n",
-                    rp->path, line, want ? want : "none", got ? got : "none",
-                    why[0] ? why : "no rebalance seen", te->cluster,
-                    te->group);
+            fprintf(
+                f, "%s:%lu: expected deployment %s, got %s (%s): group %s/%s\n",
+                rp->path, line, want ? want : "none", got ? got : "none",
+                why[0] ? why : "no rebalance seen", te->cluster, te->group);
         }
     }
     if (rp->stats->mismatches != before) rp->stats->failed++;

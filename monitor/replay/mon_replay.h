@@ -70,16 +70,16 @@ typedef struct mon_replay_opts_s {
 typedef struct mon_replay_stats_s {
     unsigned long lines; /* non-blank lines applied */
     unsigned long heads;
-    unsigned long commits;    /* commit lines */
-    unsigned long dropped;    /* heads and commits the store dropped */
-    unsigned long expects;    /* expect lines checked */
-    unsigned long failed;     /* expect lines that did not hold */
-    unsigned long mismatches; /* group or partition statuses that differ */
-    unsigned long changes;    /* status changes printed */
+    unsigned long commits;     /* commit lines */
+    unsigned long dropped;     /* heads and commits the store dropped */
+    unsigned long expects;     /* expect lines checked */
+    unsigned long failed;      /* expect lines that did not hold */
+    unsigned long mismatches;  /* group or partition statuses that differ */
+    unsigned long changes;     /* status changes printed */
     unsigned long memberships; /* members lines */
     unsigned long rebalances;  /* rebalances printed */
-    unsigned long groups;     /* groups seen */
-    unsigned long long evals; /* partition evaluations done for ticks */
+    unsigned long groups;      /* groups seen */
+    unsigned long long evals;  /* partition evaluations done for ticks */
 } mon_replay_stats_t;
 
 /* Fills *o with the defaults (text, tick 10000, no check, the trace's

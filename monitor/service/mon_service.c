@@ -358,13 +358,12 @@ static void rebalanced(void *arg, const char *cluster, const char *group,
     ev_deploy_explain(r, why, sizeof(why));
     const char *d = ev_deploy_name(r->deployment);
     mon_log_kv(MON_LOG_INFO,
-               MON_LOG_FIELDS(MON_LF_STR("cluster", cluster),
-                              MON_LF_STR("group", group),
-                              MON_LF_STR("change", ev_change_name(r->change)),
-                              MON_LF_STR("deployment", d),
-                              MON_LF_INT("members", r->members),
-                              MON_LF_INT("partitions_moved",
-                                         r->partitions_moved)),
+               MON_LOG_FIELDS(
+                   MON_LF_STR("cluster", cluster), MON_LF_STR("group", group),
+                   MON_LF_STR("change", ev_change_name(r->change)),
+                   MON_LF_STR("deployment", d),
+                   MON_LF_INT("members", r->members),
+                   MON_LF_INT("partitions_moved", r->partitions_moved)),
                "%s", why);
     if (svc->events.rebalance)
         svc->events.rebalance(svc->events.arg, cluster, group, r);

@@ -394,9 +394,9 @@ static int field_id(const char *k) {
         id = F_INTERVALS;
         break;
     case 'm':
-        id = k[1] == 'e'                               ? F_MEMBERS
+        id = k[1] == 'e'                                 ? F_MEMBERS
              : k[1] == 'i' && k[2] == 'n' && k[3] == '_' ? F_MIN_DISTANCE_MS
-                                                       : F_MINIMUM_COMPLETE;
+                                                         : F_MINIMUM_COMPLETE;
         break;
     case 'o':
         id = k[1] == 'f' ? F_OFFSET : F_OWNER;
@@ -405,7 +405,7 @@ static int field_id(const char *k) {
         id = F_RULES;
         break;
     case 'p':
-        id = k[1] == 'r'                     ? F_PROTOCOL
+        id = k[1] == 'r'                   ? F_PROTOCOL
              : strcmp(k, "partition") == 0 ? F_PARTITION
                                            : F_PARTITIONS;
         break;
@@ -693,7 +693,8 @@ static int parse_assigned(pctx_t *pc, const cJSON *obj, int idx, size_t *ntp) {
 static int cmp_tp(const void *a, const void *b) {
     const mon_member_tp_t *x = a, *y = b;
     int c = strcmp(x->topic, y->topic);
-    return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
+    return c ? c
+             : (x->partition > y->partition) - (x->partition < y->partition);
 }
 
 /* members: t, cluster, group, members[]; state, protocol, generation. */
@@ -736,15 +737,17 @@ static int parse_members(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
         for (const cJSON *it = el->child; it; it = it->next) {
             char fl[96];
             snprintf(fl, sizeof(fl), "members[%d].%s", idx, it->string);
-            const char **dst = !strcmp(it->string, "member_id")     ? &m->member_id
-                               : !strcmp(it->string, "client_id")   ? &m->client_id
-                               : !strcmp(it->string, "host")        ? &m->host
-                               : !strcmp(it->string, "instance_id") ? &m->instance_id
-                                                                    : NULL;
+            const char **dst =
+                !strcmp(it->string, "member_id")     ? &m->member_id
+                : !strcmp(it->string, "client_id")   ? &m->client_id
+                : !strcmp(it->string, "host")        ? &m->host
+                : !strcmp(it->string, "instance_id") ? &m->instance_id
+                                                     : NULL;
             int rc = 0;
             if (dst) {
                 if (!cJSON_IsString(it))
-                    rc = fail(pc, fl, "expected a string, got %s", json_kind(it));
+                    rc = fail(pc, fl, "expected a string, got %s",
+                              json_kind(it));
                 else
                     *dst = it->valuestring;
             } else if (!strcmp(it->string, "assigned")) {
@@ -804,7 +807,8 @@ static int parse_members(pctx_t *pc, const cJSON **f, mon_trace_event_t *ev) {
         get_str(pc, f[F_PROTOCOL], "protocol", -1, 0, &gm->protocol) < 0)
         return -1;
     if (f[F_GENERATION] != NULL) {
-        if (get_int(pc, f[F_GENERATION], "generation", -1, 0, INT32_MAX, &v) < 0)
+        if (get_int(pc, f[F_GENERATION], "generation", -1, 0, INT32_MAX, &v) <
+            0)
             return -1;
         gm->generation = (int32_t)v;
     }

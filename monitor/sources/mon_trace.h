@@ -113,9 +113,9 @@ typedef struct mon_trace_event_s {
     mon_trace_truth_t truth; /* truth */
     const mon_trace_pexpect_t *pexpect; /* expect: listed partitions */
     size_t pexpect_count;
-    mon_trace_config_t config; /* config */
-    bool deployment_set;       /* expect: deployment given */
-    ev_deploy_t deployment;    /* expect */
+    mon_trace_config_t config;   /* config */
+    bool deployment_set;         /* expect: deployment given */
+    ev_deploy_t deployment;      /* expect */
     mon_group_members_t members; /* members: a borrowed description
                                   * (t_ms = t) */
 } mon_trace_event_t;

@@ -213,7 +213,8 @@ int64_t mon_history_status_since(mon_history_t *h, const char *cluster,
 /* ---- rebalances ---- */
 
 static size_t capped(size_t n) {
-    return n < MON_HISTORY_REBALANCE_MEMBERS ? n : MON_HISTORY_REBALANCE_MEMBERS;
+    return n < MON_HISTORY_REBALANCE_MEMBERS ? n
+                                             : MON_HISTORY_REBALANCE_MEMBERS;
 }
 
 static size_t refs_strlen(const ev_member_ref_t *v, size_t n) {
@@ -381,9 +382,9 @@ static int bytes_cb(const char *key, size_t len, void *value, void *arg) {
     *(size_t *)arg += sizeof(*g) + len + 1 +
                       (g->fine.cap + g->coarse.cap) * sizeof(mon_hsample_t);
     for (size_t i = 0; i < g->n_rb; i++)
-        *(size_t *)arg += sizeof(ev_rebalance_t) +
-                          (g->rb[i]->n_joined + g->rb[i]->n_left) *
-                              (sizeof(ev_member_ref_t) + 48);
+        *(size_t *)arg +=
+            sizeof(ev_rebalance_t) + (g->rb[i]->n_joined + g->rb[i]->n_left) *
+                                         (sizeof(ev_member_ref_t) + 48);
     return 0;
 }
 
@@ -512,8 +513,8 @@ static int get_tier(mon_rbuf_t *r, tier_t *t) {
 }
 
 /* A string read into a NUL-terminated copy in the arena at *sp. */
-static int get_str16(mon_rbuf_t *r, char *arena, size_t *used,
-                     const char **out, const char *what) {
+static int get_str16(mon_rbuf_t *r, char *arena, size_t *used, const char **out,
+                     const char *what) {
     const char *s;
     size_t n;
     if (mon_rbuf_str(r, &s, &n, 0, what) < 0) return -1;

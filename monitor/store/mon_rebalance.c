@@ -78,7 +78,8 @@ void mon_rebalance_diff(const mon_group_members_t *before,
     out->left = v + back;
     out->n_left = nl;
     /* every partition that changed hands, was given out or taken back */
-    out->partitions_moved = moved(before, after, true) + moved(after, before, false);
+    out->partitions_moved =
+        moved(before, after, true) + moved(after, before, false);
     out->change = ev_deploy_change(out->members_before, out->members,
                                    out->joined_total, out->left_total);
     out->deployment = EV_DEPLOY_NONE;
