@@ -235,8 +235,8 @@ Test(mon_history, prune_drops_one_clusters_old_samples_and_empty_groups) {
 }
 
 /* A history written by the version-1 code (tests/data/state-v1/) loads;
- * saved again it is version 2 and loads to the same samples. */
-Test(mon_history, reads_a_version_1_file_and_saves_version_2) {
+ * saved again it is version 3 and loads to the same samples. */
+Test(mon_history, reads_a_version_1_file_and_saves_version_3) {
     mon_history_t *h =
         mon_history_new(86400000LL * 365 * 100, 600000, 86400000LL * 365 * 100);
     mon_history_t *h2 =
@@ -256,13 +256,70 @@ Test(mon_history, reads_a_version_1_file_and_saves_version_2) {
     unsigned char hdr[12];
     cr_assert_eq(fread(hdr, 1, sizeof(hdr), f), sizeof(hdr));
     fclose(f);
-    cr_assert_eq(hdr[8], 2, "saved as version 2");
+    cr_assert_eq(hdr[8], 3, "saved as version 3");
     cr_assert_eq(mon_history_load(h2, path, err, sizeof(err)), 0, "%s", err);
     cr_assert_eq(mon_history_get(h2, "local", "pdf-render", 0, &v2, &n2), 0);
     cr_assert_eq(n2, n);
     cr_assert_eq(memcmp(v, v2, n * sizeof(*v)), 0);
     free(v);
     free(v2);
+    unlink(path);
+    mon_history_destroy(h);
+    mon_history_destroy(h2);
+}
+
+/* Rebalances are kept (the last MON_HISTORY_REBALANCES), counted, saved
+ * and loaded with their members, change and deployment. */
+Test(mon_history, rebalances_survive_save_and_load) {
+    mon_history_t *h = mon_history_new(3600000, 600000, 86400000);
+    mon_history_t *h2 = mon_history_new(3600000, 600000, 86400000);
+    char path[256], err[256] = "";
+    ev_member_ref_t joined[] = {{"m-new", "app-v2", "/10.0.0.9"}};
+    ev_member_ref_t left[] = {{"m-old", "app-v1", "/10.0.0.1"}};
+    for (int i = 0; i < MON_HISTORY_REBALANCES + 3; i++) {
+        ev_rebalance_t r = {.t_ms = 1000 + i,
+                            .generation_before = i,
+                            .generation = i + 1,
+                            .state_before = "Stable",
+                            .state = "Stable",
+                            .members_before = 3,
+                            .members = 3,
+                            .joined_total = 1,
+                            .left_total = 1,
+                            .joined = joined,
+                            .n_joined = 1,
+                            .left = left,
+                            .n_left = 1,
+                            .partitions_moved = 2,
+                            .change = EV_CHANGE_REPLACED,
+                            .deployment =
+                                i % 2 ? EV_DEPLOY_ROLLING : EV_DEPLOY_NONE};
+        mon_history_add_rebalance(h, "local", "g", &r);
+    }
+    mon_hrebalance_stats_t st;
+    cr_assert_eq(mon_history_rebalance_stats(h, "local", "g", &st), 0);
+    cr_assert_eq(st.total, MON_HISTORY_REBALANCES + 3);
+    cr_assert_eq(st.last_ms, 1000 + MON_HISTORY_REBALANCES + 2);
+    tmp_path(path, sizeof(path), "history-rb");
+    cr_assert_eq(mon_history_save(h, path, err, sizeof(err)), 0, "%s", err);
+    cr_assert_eq(mon_history_load(h2, path, err, sizeof(err)), 0, "%s", err);
+    mon_hrebalances_t rb;
+    cr_assert_eq(mon_history_rebalances(h2, "local", "g", 0, &rb), 0);
+    cr_assert_eq(rb.n, MON_HISTORY_REBALANCES, "the oldest beyond 64 dropped");
+    cr_assert_eq(rb.v[0]->t_ms, 1003);
+    const ev_rebalance_t *last = rb.v[rb.n - 1];
+    cr_assert_eq(last->generation, MON_HISTORY_REBALANCES + 3);
+    cr_assert_str_eq(last->joined[0].client_id, "app-v2");
+    cr_assert_str_eq(last->left[0].member_id, "m-old");
+    cr_assert_str_eq(last->left[0].host, "/10.0.0.1");
+    cr_assert_eq(last->change, EV_CHANGE_REPLACED);
+    cr_assert_eq(last->deployment, EV_DEPLOY_NONE);
+    cr_assert_eq(rb.v[rb.n - 2]->deployment, EV_DEPLOY_ROLLING);
+    cr_assert_eq(last->partitions_moved, 2);
+    mon_hrebalances_free(&rb);
+    cr_assert_eq(mon_history_rebalances(h2, "local", "g", 1060, &rb), 0);
+    cr_assert_eq(rb.n, 7, "since filters by time");
+    mon_hrebalances_free(&rb);
     unlink(path);
     mon_history_destroy(h);
     mon_history_destroy(h2);

@@ -320,9 +320,9 @@ Test(mon_trace, line_numbers_count_blank_lines) {
     parse_ok(rd, " ", &ev);
     cr_assert_eq(parse(rd, "{\"type\":\"nope\"}", &ev, err, sizeof(err)), -1);
     cr_assert_eq(mon_trace_line_number(rd), 4);
-    cr_assert_str_eq(err,
-                     NAME ":4: field 'type': unknown type 'nope' "
-                          "(expected config, head, commit, expect or truth)");
+    cr_assert_str_eq(
+        err, NAME ":4: field 'type': unknown type 'nope' "
+                  "(expected config, head, commit, expect, truth or members)");
     cr_assert_eq(mon_trace_event_count(rd), 1);
     mon_trace_reader_destroy(rd);
 }
@@ -838,13 +838,13 @@ ParameterizedTestParameters(mon_trace, rejects_unknown_types_and_statuses) {
     static struct bad_case cases[] = {
         {"", "{\"type\":\"offset\",\"t\":1}",
          "field 'type': unknown type 'offset' (expected config, head, "
-         "commit, expect or truth)"},
+         "commit, expect, truth or members)"},
         {"", "{\"type\":\"Head\",\"t\":1}",
          "field 'type': unknown type 'Head' (expected config, head, "
-         "commit, expect or truth)"},
+         "commit, expect, truth or members)"},
         {"", "{\"type\":\"a\\nb\"}",
          "field 'type': unknown type 'a?b' (expected config, head, "
-         "commit, expect or truth)"},
+         "commit, expect, truth or members)"},
         {"",
          "{\"type\":\"expect\",\"t\":1,\"group\":\"g\","
          "\"status\":\"STALL\"}",
@@ -918,4 +918,74 @@ Test(mon_trace, decreasing_t_names_the_line_of_the_later_time) {
     cr_assert_str_eq(err, NAME ":5: field 't': 299 is before 300 on line 4 "
                                "(times must not decrease)");
     mon_trace_reader_destroy(rd);
+}
+
+Test(mon_trace, parses_members_and_expect_deployment) {
+    mon_trace_reader_t *rd = mon_trace_reader_new("t.jsonl");
+    mon_trace_event_t ev;
+    parse_ok(rd,
+             "{\"type\":\"members\",\"t\":5,\"group\":\"g\",\"generation\":7,"
+             "\"protocol\":\"range\",\"members\":[{\"member_id\":\"m1\","
+             "\"client_id\":\"app\",\"host\":\"/10.0.0.1\",\"assigned\":"
+             "{\"orders\":[0,1],\"audit\":[3]}},{\"member_id\":\"m2\"}]}",
+             &ev);
+    cr_assert_eq(ev.type, MON_TRACE_MEMBERS);
+    cr_assert_str_eq(ev.group, "g");
+    cr_assert_eq(ev.members.count, 2);
+    cr_assert_eq(ev.members.generation, 7);
+    cr_assert_str_eq(ev.members.state, "Stable");
+    cr_assert_eq(ev.members.t_ms, 5);
+    cr_assert_str_eq(ev.members.members[0].client_id, "app");
+    cr_assert_eq(ev.members.members[0].n_assigned, 3);
+    cr_assert_str_eq(ev.members.members[0].assigned[2].topic, "audit");
+    cr_assert_eq(ev.members.members[1].n_assigned, 0);
+    cr_assert_str_eq(ev.members.members[1].host, "");
+    parse_ok(rd,
+             "{\"type\":\"members\",\"t\":6,\"group\":\"g\",\"members\":[]}",
+             &ev);
+    cr_assert_str_eq(ev.members.state, "Empty");
+    cr_assert_eq(ev.members.generation, -1);
+    parse_ok(rd,
+             "{\"type\":\"expect\",\"t\":6,\"group\":\"g\",\"status\":\"OK\","
+             "\"deployment\":\"blue-green\"}",
+             &ev);
+    cr_assert(ev.deployment_set);
+    cr_assert_eq(ev.deployment, EV_DEPLOY_BLUE_GREEN);
+    mon_trace_reader_destroy(rd);
+}
+
+Test(mon_trace, rejects_bad_members_lines) {
+    static const char *const bad[][2] = {
+        {"{\"type\":\"members\",\"t\":1,\"group\":\"g\"}",
+         "t.jsonl:1: field 'members': missing"},
+        {"{\"type\":\"members\",\"t\":1,\"group\":\"g\",\"members\":[{}]}",
+         "t.jsonl:1: field 'members[0].member_id': missing"},
+        {"{\"type\":\"members\",\"t\":1,\"group\":\"g\",\"members\":"
+         "[{\"member_id\":\"a\"},{\"member_id\":\"a\"}]}",
+         "t.jsonl:1: field 'members[1].member_id': member 'a' given twice"},
+        {"{\"type\":\"members\",\"t\":1,\"group\":\"g\",\"members\":"
+         "[{\"member_id\":\"a\",\"assigned\":{\"t\":[0]}},"
+         "{\"member_id\":\"b\",\"assigned\":{\"t\":[0]}}]}",
+         "t.jsonl:1: field 'members[].assigned.t': partition 0 assigned to "
+         "two members"},
+        {"{\"type\":\"members\",\"t\":1,\"group\":\"g\",\"members\":"
+         "[{\"member_id\":\"a\",\"assigned\":{\"t\":[-1]}}]}",
+         NULL},
+        {"{\"type\":\"expect\",\"t\":1,\"group\":\"g\",\"status\":\"OK\","
+         "\"deployment\":\"big-bang\"}",
+         "t.jsonl:1: field 'deployment': unknown deployment 'big-bang' "
+         "(expected stop-the-world, blue-green, rolling, canary or none)"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        mon_trace_reader_t *rd = mon_trace_reader_new("t.jsonl");
+        mon_trace_event_t ev;
+        char err[256] = "";
+        cr_assert_eq(parse(rd, bad[i][0], &ev, err, sizeof(err)), -1,
+                     "accepted %s", bad[i][0]);
+        if (bad[i][1])
+            cr_assert_str_eq(err, bad[i][1]);
+        else
+            cr_assert(strstr(err, "members[0].assigned.t[0]"), "%s", err);
+        mon_trace_reader_destroy(rd);
+    }
 }
