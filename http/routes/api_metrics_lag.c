@@ -153,14 +153,17 @@ static void group_prefixes(lag_t *x, const char *group) {
     }
 }
 
-/* The group's rebalance counters, where it has had any. */
+/* The group's rebalance counters: the total from 0 on (so changes()
+ * sees the first), the newest time and the deployments where it has had
+ * any. */
 static void render_rebalances(lag_t *x, const char *group) {
     mon_hrebalance_stats_t st;
     if (mon_query_rebalance_stats(x->r->q, x->cluster, group, &st) != 0) return;
     api_metrics_line_i64(x->r, AM_GROUP_REBALANCES, &x->wgrp,
                          (int64_t)st.total);
-    api_metrics_line_f64(x->r, AM_GROUP_LAST_REBALANCE, &x->wgrp,
-                         (double)st.last_ms / 1000.0);
+    if (st.total)
+        api_metrics_line_f64(x->r, AM_GROUP_LAST_REBALANCE, &x->wgrp,
+                             (double)st.last_ms / 1000.0);
     api_sbuf_t l = {0};
     for (int d = EV_DEPLOY_STOP_THE_WORLD; d <= EV_DEPLOY_CANARY; d++) {
         if (!st.by_deployment[d]) continue;

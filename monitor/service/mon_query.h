@@ -187,8 +187,8 @@ int mon_query_rebalances(const mon_query_t *q, const char *cluster,
                          const char *group, int64_t since_ms,
                          mon_hrebalances_t *out);
 
-/* The group's rebalance counters. Returns 0, or MON_ERR_NOTFOUND when
- * it has had none (*out zeroed). */
+/* The group's rebalance counters (zero when it has had none). Returns
+ * 0, or MON_ERR_NOTFOUND when it has no history (*out zeroed). */
 int mon_query_rebalance_stats(const mon_query_t *q, const char *cluster,
                               const char *group, mon_hrebalance_stats_t *out);
 

@@ -311,7 +311,7 @@ int mon_history_rebalance_stats(mon_history_t *h, const char *cluster,
     hgroup_t *g = find(h, cluster, group, 0);
     if (g) *out = g->rb_stats;
     pthread_mutex_unlock(&h->lock);
-    return g && out->total ? 0 : -1;
+    return g ? 0 : -1;
 }
 
 void mon_hrebalances_free(mon_hrebalances_t *r) {

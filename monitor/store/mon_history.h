@@ -97,8 +97,9 @@ int mon_history_rebalances(mon_history_t *h, const char *cluster,
                            mon_hrebalances_t *out);
 
 /* cluster/group's rebalance counters since the history was made or
- * loaded (a loaded file counts the rebalances it holds). Returns 0, or
- * -1 when the group has no history or no rebalance (*out zeroed). */
+ * loaded (a loaded file counts the rebalances it holds; zero for a group
+ * with samples only). Returns 0, or -1 when the group has no history
+ * (*out zeroed). */
 int mon_history_rebalance_stats(mon_history_t *h, const char *cluster,
                                 const char *group, mon_hrebalance_stats_t *out);
 
