@@ -832,7 +832,10 @@ Test(bc_consumer, silent_member_partitions_move_after_session_timeout) {
 
 #define CRASH_N 3000
 
-static void child_consume(int fd) {
+/* Consumes "t" as group "crash", telling fd each record read (R), each
+ * commit (C) and the end of each poll (E), after which it waits for a
+ * byte on go: the parent decides where it is killed. */
+static void child_consume(int fd, int go) {
     env_t e;
     bc_broker_conf_t bconf = bc_broker_conf_default();
     bc_coord_conf_t cconf = {0};
@@ -883,13 +886,14 @@ static void child_consume(int fd) {
                          (long long)last[p] + 1);
             if (write(fd, line, (size_t)n) != n) _exit(6);
         }
-        usleep(500);
+        char b;
+        if (write(fd, "E\n", 2) != 2 || read(go, &b, 1) != 1) _exit(6);
     }
 }
 
 Test(bc_consumer, sigkill_mid_stream_then_restart_resumes_at_last_commit) {
     env_t e;
-    int fds[2];
+    int fds[2], gofds[2];
     pid_t pid;
     FILE *in;
     char line[64];
@@ -907,16 +911,20 @@ Test(bc_consumer, sigkill_mid_stream_then_restart_resumes_at_last_commit) {
     env_close(&e); /* the child must own the data dir's lock */
 
     cr_assert_eq(pipe(fds), 0);
+    cr_assert_eq(pipe(gofds), 0);
     pid = fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
         close(fds[0]);
-        child_consume(fds[1]);
+        close(gofds[1]);
+        child_consume(fds[1], gofds[0]);
         _exit(0);
     }
     close(fds[1]);
+    close(gofds[0]);
     in = fdopen(fds[0], "r");
-    /* Kill it somewhere in the middle: after 20 commits were reported. */
+    /* Kill it in the middle: once 20 commits were reported, while it
+     * waits at the end of a poll (however loaded the machine is). */
     while (fgets(line, sizeof(line), in)) {
         int p;
         long long o;
@@ -926,10 +934,16 @@ Test(bc_consumer, sigkill_mid_stream_then_restart_resumes_at_last_commit) {
             if (o > max_r[p]) max_r[p] = o;
         } else if (sscanf(line, "C %d %lld", &p, &o) == 2) {
             last_c[p] = o;
-            if (++commits == 20) kill(pid, SIGKILL);
+            commits++;
+        } else if (line[0] == 'E') {
+            if (commits >= 20)
+                kill(pid, SIGKILL);
+            else
+                cr_assert_eq(write(gofds[1], "g", 1), 1);
         }
     }
     fclose(in);
+    close(gofds[1]);
     {
         int status;
 
