@@ -84,11 +84,15 @@ static bool blue_green(const ev_rebalance_t *seq, size_t s, size_t n) {
     return fresh == r->members;
 }
 
-/* Rolling: single-member steps, two or more of the run's first members
- * gone, someone joined. */
+/* Rolling: single-member steps from the run's first departure on, two
+ * or more members gone that were there before it, someone joined. Joins
+ * before the first departure (the group forming, a scale-out) are not
+ * part of the deployment. */
 static bool rolling(const ev_rebalance_t *seq, size_t s, size_t n) {
     const ev_rebalance_t *r = &seq[n - 1];
     if (r->joined_total + r->left_total == 0) return false;
+    while (s < n && seq[s].left_total == 0)
+        s++;
     int32_t gone = 0, joins = 0;
     for (size_t k = s; k < n; k++) {
         const ev_rebalance_t *e = &seq[k];

@@ -25,7 +25,7 @@
  *                   (emptied) in the same run: the whole application was
  *                   stopped, then started
  *   blue-green      two or more members left at once, and every member
- *                   left is one that joined during the run: the new set
+ *                   still present joined during the run: the new set
  *                   (green) took over from the old (blue) in one
  *                   generation, either replacing it directly or after
  *                   joining beside it
@@ -35,11 +35,13 @@
  *                   version beside the rest. A canary that goes on is
  *                   the first step of a rolling deployment: the next
  *                   rebalance says so
- *   rolling         every rebalance of the run changed at most one
- *                   member on each side and none emptied the group; at
- *                   least two members present when the run started are
- *                   gone and at least one member joined: members
- *                   replaced one at a time
+ *   rolling         from the run's first departure on, every rebalance
+ *                   changed at most one member on each side and none
+ *                   emptied or filled the group; at least two members
+ *                   present before that departure are gone and at least
+ *                   one member joined since: members replaced one at a
+ *                   time. Joins before the first departure (the group
+ *                   forming, a scale-out) do not count against it
  * in that order of precedence; EV_DEPLOY_NONE otherwise.
  */
 #ifndef EV_DEPLOY_H

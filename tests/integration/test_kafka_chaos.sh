@@ -69,9 +69,14 @@ wait_all() { # seconds: both clusters available, ok-group OK in both
             group_ok admin ok-group && group_ok topic ok-group && return 0
         sleep 0.25
     done
+    echo "after $1 s: admin $(state admin), topic $(state topic)"
+    for c in admin topic; do
+        echo "$c ok-group: $(curl -s -m 5 "$api/$c/consumer/ok-group/status" |
+            cut -c1-1500)"
+    done
     return 1
 }
-wait_all 90
+wait_all 240
 check "both clusters available and ok-group OK before the chaos" $?
 
 echo "chaos for $CHAOS_S s, seed $CHAOS_SEED, kafka-client = $KAFKA_CLIENT"

@@ -37,9 +37,10 @@ offset-refresh = 1s
 topic-refresh = 5s
 INI
 
-kb() { # field of /proc/PID/status, in kB (0 once gone)
-    sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status" \
-        2>/dev/null || echo 0
+kb() { # field of /proc/PID/status, in kB (0 once gone; a zombie has none)
+    v=$(sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status" \
+        2>/dev/null)
+    echo "${v:-0}"
 }
 
 start() { # log file
@@ -82,16 +83,18 @@ skipped_in() { # log file: waits up to 20 s for the skip line
     return 1
 }
 
-wait_ok() { # group seconds
+wait_ok() { # group seconds: prints the last status seen if never OK
     for _ in $(seq $(($2 * 4))); do
-        curl -s "$api/consumer/$1/status" | grep -q '"status":"OK"' && return 0
+        last=$(curl -s "$api/consumer/$1/status")
+        echo "$last" | grep -q '"status":"OK"' && return 0
         sleep 0.25
     done
+    echo "$1 never OK; last status: $last" | cut -c1-2000
     return 1
 }
 
 start "$tmp/warren1.log"
-wait_ok ok-group 60
+wait_ok ok-group 180
 check "ok-group is OK before the crafted records" $?
 base=$(kb "$pid" VmRSS)
 limit=$((base + GROWTH_KB))
@@ -123,7 +126,7 @@ stop "warren exits cleanly"
 start "$tmp/warren2.log"
 watchdog "$pid" "$limit" &
 wd=$!
-wait_ok ok-group 60
+wait_ok ok-group 180
 check "ok-group is OK after the restart" $?
 skipped_in "$tmp/warren2.log"
 check "the restart skips the record again" $?

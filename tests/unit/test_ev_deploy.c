@@ -102,7 +102,8 @@ Test(ev_deploy, rolling_one_at_a_time) {
     cr_assert_eq(ev_deploy_classify(s, 2), EV_DEPLOY_NONE, "one replaced");
     cr_assert_eq(ev_deploy_classify(s, 3), EV_DEPLOY_ROLLING, "two gone");
     cr_assert_eq(ev_deploy_classify(s, 4), EV_DEPLOY_ROLLING);
-    /* a member that joined in the run and left again is no original */
+    /* a scale-out and back, then a scale-in: nobody joined since the
+     * first departure */
     ev_rebalance_t t[] = {rb(1000, 3, 4, &a2, 1, NULL, 0),
                           rb(2000, 4, 3, NULL, 0, &a2, 1),
                           rb(3000, 3, 2, NULL, 0, &a, 1)};
@@ -111,6 +112,21 @@ Test(ev_deploy, rolling_one_at_a_time) {
     ev_rebalance_t u[] = {rb(1000, 4, 3, NULL, 0, &a, 1),
                           rb(2000, 3, 2, NULL, 0, &b, 1)};
     cr_assert_eq(ev_deploy_classify(u, 2), EV_DEPLOY_NONE);
+    /* the group forms one member at a time minutes before the deployment,
+     * in the same run: its members count as present before it */
+    ev_member_ref_t c = M("c", "app"), c2 = M("c2", "app");
+    ev_rebalance_t v[] = {
+        rb(1000, 1, 2, &b, 1, NULL, 0),  rb(2000, 2, 3, &c, 1, NULL, 0),
+        rb(60000, 3, 2, NULL, 0, &b, 1), rb(61000, 2, 3, &b2, 1, NULL, 0),
+        rb(62000, 3, 2, NULL, 0, &c, 1), rb(63000, 2, 3, &c2, 1, NULL, 0)};
+    cr_assert_eq(ev_deploy_classify(v, 4), EV_DEPLOY_NONE, "one replaced");
+    cr_assert_eq(ev_deploy_classify(v, 5), EV_DEPLOY_ROLLING,
+                 "two members that joined while the group formed are gone");
+    cr_assert_eq(ev_deploy_classify(v, 6), EV_DEPLOY_ROLLING);
+    /* the same after a formation that joined two at once */
+    ev_member_ref_t bc[] = {b, c};
+    v[1] = rb(2000, 1, 3, bc, 2, NULL, 0);
+    cr_assert_eq(ev_deploy_classify(v + 1, 5), EV_DEPLOY_ROLLING);
 }
 
 Test(ev_deploy, canary_then_rolling) {
