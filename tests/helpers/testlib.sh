@@ -3,7 +3,9 @@
 # Sourced by the integration scripts: a scratch dir ($tmp, removed at
 # exit, after stopping $pid if a script set it), check() to count
 # results, wait_port() for a started warren serve, and finish() for the
-# closing line and exit status.
+# closing line and exit status, start_serve() and start_kafka_mock() to
+# start the daemon and the mock cluster, group_follows() to wait until
+# warren reads a group's new commits.
 WARREN_BIN=${WARREN_BIN:-build/default/warren}
 tmp=$(mktemp -d)
 pid=
@@ -53,6 +55,28 @@ start_serve() { # config [data dir]
     fi
     # shellcheck disable=SC2034 # used by the scripts that source this
     api="http://127.0.0.1:$port/v3/kafka"
+}
+
+# Waits up to $2 s until the consumer status at URL $1 lists at least $3
+# partitions and the sum of their committed ("end") offsets has moved
+# past what its first such read showed: warren is reading the group's
+# commits, whatever the verdict (which a consumer starved of CPU on a
+# loaded machine changes: it falls behind or pauses). Prints the last
+# status seen when it never moves.
+group_follows() { # status URL, seconds, partitions
+    local first="" last="" n s
+    for _ in $(seq $(($2 * 4))); do
+        last=$(curl -s -m 5 "$1")
+        read -r n s <<<"$(echo "$last" | grep -o '"end":{"offset":[0-9]*' |
+            sed 's/.*://' | awk '{s += $1; n++} END {print n + 0, s + 0}')"
+        if [ "$n" -ge "$3" ]; then
+            [ -z "$first" ] && first=$s
+            [ "$s" -gt "$first" ] && return 0
+        fi
+        sleep 0.25
+    done
+    echo "$1: no commit followed in $2 s; last status: $last" | cut -c1-2000
+    return 1
 }
 
 finish() { # script name

@@ -23,17 +23,12 @@ KAFKA_CLIENT=${KAFKA_CLIENT:-process}
 RANDOM=$CHAOS_SEED
 start_kafka_mock --stop-after 100000 --lifetime $((CHAOS_S + 300))
 
-# This test is about staying up and bounded under hostile records and
-# outages, not about verdicts: it judges the mock's ok-group by Burrow's
-# rules, whose timings it was written for. On a loaded machine the mock's
-# consumer really does fall behind and pause: starved of CPU it consumed
-# 49 msg/s of 82 for 17 s (the warren rules: WARN at 14.7 sigma, lag from
-# 153 to 729) and committed nothing for 1 s against its 100 ms
-# auto-commit (STOP: ten times its cadence, its whole window); Burrow's
-# WARN needs a lag rise at every commit of the window and rarely sees it.
+# This test is about staying up under outages, not about verdicts: a
+# cluster counts as back once warren reads the mock's ok-group commits
+# again (group_follows), which holds on a loaded machine too, where that
+# consumer, starved of CPU, falls thousands of messages behind and pauses
+# for seconds (seen: STOP at lag 8,000 under ASan).
 cat >"$tmp/warren.ini" <<INI
-[evaluator]
-rules = burrow
 [cluster local]
 source = embedded
 [cluster admin]
@@ -60,24 +55,23 @@ alive() { # pid: running (a zombie is dead)
 state() { # cluster -> available | unavailable | ""
     curl -s -m 5 "$api/$1" | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'
 }
-group_ok() { # cluster group
-    curl -s -m 5 "$api/$1/consumer/$2/status" | grep -q '"status":"OK"'
-}
-wait_all() { # seconds: both clusters available, ok-group OK in both
+wait_all() { # seconds: both clusters available, ok-group followed in both
+    local t0=$SECONDS
     for _ in $(seq $(($1 * 4))); do
         [ "$(state admin)" = available ] && [ "$(state topic)" = available ] &&
-            group_ok admin ok-group && group_ok topic ok-group && return 0
+            break
         sleep 0.25
     done
+    left=$(($1 - (SECONDS - t0)))
+    [ "$(state admin)" = available ] && [ "$(state topic)" = available ] &&
+        group_follows "$api/admin/consumer/ok-group/status" $((left > 1 ? left : 1)) 3 &&
+        group_follows "$api/topic/consumer/ok-group/status" $((left > 1 ? left : 1)) 3 &&
+        return 0
     echo "after $1 s: admin $(state admin), topic $(state topic)"
-    for c in admin topic; do
-        echo "$c ok-group: $(curl -s -m 5 "$api/$c/consumer/ok-group/status" |
-            cut -c1-1500)"
-    done
     return 1
 }
 wait_all 240
-check "both clusters available and ok-group OK before the chaos" $?
+check "both clusters available and ok-group followed before the chaos" $?
 
 echo "chaos for $CHAOS_S s, seed $CHAOS_SEED, kafka-client = $KAFKA_CLIENT"
 probes=0 answered=0 deaths=0 outages=0 blind_seen=0
@@ -116,7 +110,7 @@ check "no daemon death ($deaths)" $?
 check "the API answered every probe ($answered/$probes)" $?
 if [ "$deaths" -eq 0 ]; then
     wait_all 120
-    check "both clusters available and ok-group OK after the chaos" $?
+    check "both clusters available and ok-group followed after the chaos" $?
     curl -s "$api/local" | grep -q '"state":"available"'
     check "the embedded cluster is untouched" $?
     kill -TERM "$pid"

@@ -18,17 +18,12 @@ GROWTH_KB=$((64 * 1024))
 # shellcheck disable=SC2119 # kafka_mock with its default options
 start_kafka_mock
 
-# This test is about staying up and bounded under hostile records and
-# outages, not about verdicts: it judges the mock's ok-group by Burrow's
-# rules, whose timings it was written for. On a loaded machine the mock's
-# consumer really does fall behind and pause: starved of CPU it consumed
-# 49 msg/s of 82 for 17 s (the warren rules: WARN at 14.7 sigma, lag from
-# 153 to 729) and committed nothing for 1 s against its 100 ms
-# auto-commit (STOP: ten times its cadence, its whole window); Burrow's
-# WARN needs a lag rise at every commit of the window and rarely sees it.
+# This test is about staying up and bounded under hostile records, not
+# about verdicts: it checks that warren keeps reading the mock's
+# ok-group commits (group_follows), which holds on a loaded machine too,
+# where that consumer, starved of CPU, falls thousands of messages behind
+# and pauses for seconds (seen: STOP at lag 17,000 under ASan).
 cat >"$tmp/warren.ini" <<INI
-[evaluator]
-rules = burrow
 [cluster mock]
 source = kafka
 servers = $servers
@@ -83,19 +78,13 @@ skipped_in() { # log file: waits up to 20 s for the skip line
     return 1
 }
 
-wait_ok() { # group seconds: prints the last status seen if never OK
-    for _ in $(seq $(($2 * 4))); do
-        last=$(curl -s "$api/consumer/$1/status")
-        echo "$last" | grep -q '"status":"OK"' && return 0
-        sleep 0.25
-    done
-    echo "$1 never OK; last status: $last" | cut -c1-2000
-    return 1
+follows() { # seconds: warren reads ok-group's new commits
+    group_follows "$api/consumer/ok-group/status" "$1" 3
 }
 
 start "$tmp/warren1.log"
-wait_ok ok-group 180
-check "ok-group is OK before the crafted records" $?
+follows 180
+check "ok-group's commits followed before the crafted records" $?
 base=$(kb "$pid" VmRSS)
 limit=$((base + GROWTH_KB))
 watchdog "$pid" "$limit" &
@@ -110,8 +99,8 @@ sentinels() { curl -s "$api/consumer" | grep -o 'sentinel-[0-9]*' | wc -l; }
 for _ in $(seq 200); do [ "$(sentinels)" -ge 4 ] && break; sleep 0.1; done
 [ "$(sentinels)" -ge 4 ]
 check "the reader got past every crafted record" $?
-wait_ok ok-group 10
-check "ok-group still OK after the crafted records" $?
+follows 60
+check "ok-group's commits still followed after the crafted records" $?
 curl -s "$api/consumer" | grep -q 'crafted'
 check "no crafted group is tracked" $((!$?))
 hwm=$(kb "$pid" VmHWM)
@@ -126,8 +115,8 @@ stop "warren exits cleanly"
 start "$tmp/warren2.log"
 watchdog "$pid" "$limit" &
 wd=$!
-wait_ok ok-group 180
-check "ok-group is OK after the restart" $?
+follows 180
+check "ok-group's commits followed after the restart" $?
 skipped_in "$tmp/warren2.log"
 check "the restart skips the record again" $?
 hwm=$(kb "$pid" VmHWM)
