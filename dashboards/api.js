@@ -137,7 +137,7 @@ export class EventStream {
         this.setState('reconnecting');
       }
     };
-    for (const name of ['status', 'tick', 'dropped']) {
+    for (const name of ['status', 'tick', 'rebalance', 'dropped']) {
       es.addEventListener(name, (ev) => {
         if (this.es !== es) return;
         const now = Date.now();

@@ -181,6 +181,7 @@ async function resync() {
 
 const stream = new EventStream('/v3/events', (name, data) => {
   if (name === 'status') model.onStatus(data);
+  else if (name === 'rebalance') model.onRebalance(data);
   else if (name === 'tick') {
     model.onTick(data);
     // Incident counts on the overview follow the evaluation passes.

@@ -138,10 +138,13 @@ function linePath(pts, x, y, key) {
   return d;
 }
 
-// Lag over time for a group. pts: historyPoints(); range [t0, t1].
-// Draws into `box` (an element; its width sets the chart width) and
-// returns a text summary.
-export function lagChart(box, pts, { t0: from, t1, height = 260 }) {
+// Lag over time for a group. pts: historyPoints(); range [t0, t1];
+// rebalances: the group's rebalance events ({t, sentence, deployment}),
+// each drawn as a marker (a dashed line with a diamond, the sentence as
+// its tooltip and in the hover read-out). Draws into `box` (an element;
+// its width sets the chart width) and returns a text summary.
+export function lagChart(box, pts, { t0: from, t1, height = 260,
+  rebalances = [] }) {
   box.textContent = '';
   // History younger than the range: draw from its first sample.
   const first = pts.length ? pts[0].t : from;
@@ -261,24 +264,54 @@ export function lagChart(box, pts, { t0: from, t1, height = 260 }) {
     for (const p of data) {
       if (Math.abs(p.t - t) < Math.abs(best.t - t)) best = p;
     }
-    cursor.setAttribute('x1', x(best.t));
-    cursor.setAttribute('x2', x(best.t));
-    cursor.setAttribute('visibility', 'visible');
-    tip.hidden = false;
-    tip.textContent = '';
-    tip.append(h('strong', null, fmtDateTime(best.t)),
+    showTip(best.t, r, h('strong', null, fmtDateTime(best.t)),
       h('span', null, `status: ${statusMeta(best.status).word}`),
       h('span', null, `offset lag: ${fmtInt(best.lag)}`),
       h('span', null, `time lag: ${fmtSeconds(best.tl)}`));
-    const left = x(best.t) / W * r.width;
-    tip.style.left = `${Math.min(left + 12, r.width - 170)}px`;
   };
-  overlay.addEventListener('pointermove', move);
-  overlay.addEventListener('pointerleave', () => {
+  const hide = () => {
     cursor.setAttribute('visibility', 'hidden');
     tip.hidden = true;
-  });
+  };
+  function showTip(t, r, ...lines) {
+    cursor.setAttribute('x1', x(t));
+    cursor.setAttribute('x2', x(t));
+    cursor.setAttribute('visibility', 'visible');
+    tip.hidden = false;
+    tip.textContent = '';
+    tip.append(...lines);
+    const left = x(t) / W * r.width;
+    tip.style.left = `${Math.min(left + 12, r.width - 170)}px`;
+  }
+  overlay.addEventListener('pointermove', move);
+  overlay.addEventListener('pointerleave', hide);
   svg.appendChild(overlay);
+
+  // Rebalance markers, above the overlay so each answers the pointer and
+  // the keyboard (focus shows the read-out too).
+  const shownRb = rebalances.filter((rb) => rb.t >= t0 && rb.t <= t1);
+  const rbg = s('g', { class: 'rb-marks' });
+  for (const rb of shownRb) {
+    const xa = x(rb.t);
+    const text = `${fmtDateTime(rb.t)}: ${rb.sentence || 'rebalance'}`;
+    const mk = s('g', { class: `rb-mark${rb.deployment ? ' rb-deploy' : ''}`,
+      tabindex: 0, role: 'img', 'aria-label': text,
+      dataset: { t: rb.t, deployment: rb.deployment || '' } },
+    s('title', null, text),
+    s('line', { class: 'rb-line', x1: xa, x2: xa, y1: m.t, y2: H - m.b }),
+    s('path', { class: 'rb-glyph', d: `M${xa},${m.t + 1}l5,6l-5,6l-5,-6Z` }),
+    s('rect', { class: 'rb-hit', x: xa - 6, y: m.t, width: 12,
+      height: H - m.t - m.b }));
+    const show = () => showTip(rb.t, svg.getBoundingClientRect(),
+      h('strong', null, fmtDateTime(rb.t)),
+      h('span', null, rb.sentence || 'rebalance'));
+    mk.addEventListener('pointerenter', show);
+    mk.addEventListener('focus', show);
+    mk.addEventListener('pointerleave', hide);
+    mk.addEventListener('blur', hide);
+    rbg.appendChild(mk);
+  }
+  svg.appendChild(rbg);
 
   if (t0 > from) {
     box.appendChild(h('p', { class: 'chart-note' }, 'History starts at ' +
@@ -290,7 +323,8 @@ export function lagChart(box, pts, { t0: from, t1, height = 260 }) {
   const summary = `Lag from ${fmtDateTime(t0)} to ${fmtDateTime(t1)}: ` +
     `offset lag now ${fmtInt(last.lag)} (peak ${fmtInt(maxLag)}), time ` +
     `lag now ${fmtSeconds(last.tl)} (peak ${fmtSeconds(maxTl)}), ` +
-    `${changes} status change${changes === 1 ? '' : 's'}.`;
+    `${changes} status change${changes === 1 ? '' : 's'}, ` +
+    `${shownRb.length} rebalance${shownRb.length === 1 ? '' : 's'}.`;
   svg.setAttribute('aria-label', summary);
   box.prepend(svg, tip);
   return summary;

@@ -3,13 +3,16 @@
 // over time (offset lag and time lag, status changes marked), every
 // partition with its rule and figures, the window of a chosen partition
 // drawn as committed offsets against head offsets (the evidence the rule
-// looked at), and the group's webhook incidents when the server has
-// notifiers. It refreshes after every evaluation pass (the "tick" event);
+// looked at), the group's rebalances (markers on the lag chart and a list,
+// each with its deployment kind and sentence; new ones from the stream's
+// "rebalance" event), and the group's webhook incidents when the server
+// has notifiers. It refreshes after every evaluation pass (the "tick" event);
 // the status shown comes from the live event stream.
 
 import { getJSON, groupPath } from './api.js';
 import { h, badge, replaceChildren } from './dom.js';
 import { historyPoints, lagChart, windowChart } from './charts.js';
+import { mergeRebalances, rebalanceList } from './rebalances.js';
 import { displayStatus, errKind, fmtDateTime, fmtInt, fmtMs, fmtRetention,
   fmtRule, fmtSeconds, partStatus, severity, silenceText,
   statusMeta } from './format.js';
@@ -49,6 +52,7 @@ export function mountGroup(main, model, cluster, group, params) {
     lagCode: 0,
     window: null,
     samples: [],
+    rebalances: [], // oldest first: the history's, then the stream's
     error: '',
     busy: false,
     inc: null,
@@ -69,6 +73,7 @@ export function mountGroup(main, model, cluster, group, params) {
   const rangeBtns = h('div', { class: 'seg-buttons', role: 'group',
     'aria-label': 'Time range' });
   const chartBox = h('div', { class: 'chart-box', id: 'lag-chart' });
+  const rbBox = h('div', { class: 'rb-list', id: 'rebalances' });
   const partBody = h('tbody');
   const partTable = h('table', { class: 'parts', id: 'partitions' },
     h('caption', { class: 'sr-only' }, 'Partitions of the group; choose a ' +
@@ -115,8 +120,11 @@ export function mountGroup(main, model, cluster, group, params) {
         h('span', { class: 'key key-lag' }, 'offset lag (messages, left)'),
         h('span', { class: 'key key-tl' }, 'time lag (right)'),
         h('span', { class: 'key key-band' }, 'status band; lines mark ' +
-          'status changes')),
+          'status changes'),
+        h('span', { class: 'key key-rb' }, 'rebalance')),
       chartBox),
+    h('section', { class: 'card', 'aria-labelledby': 'rb-h' },
+      h('h2', { id: 'rb-h' }, 'Rebalances and deployments'), rbBox),
     h('section', { class: 'card', 'aria-labelledby': 'parts-h' },
       h('h2', { id: 'parts-h' }, 'Partitions'),
       h('div', { class: 'table-wrap' }, partTable), partNote),
@@ -205,14 +213,17 @@ export function mountGroup(main, model, cluster, group, params) {
     try {
       const r = await getJSON(groupPath(cluster, group,
         `/history?since=${from}`));
-      const sm = (r.body && r.body.history && r.body.history.samples) || [];
+      const hist = (r.body && r.body.history) || {};
+      const sm = hist.samples || [];
       if (sm.length) model.observeClock(cluster, sm[sm.length - 1].t_last,
         false);
       st.samples = sm;
+      st.rebalances = mergeRebalances(st.rebalances, hist.rebalances);
     } catch (e) {
       return;
     }
     renderChart();
+    renderRebalances();
   }
 
   async function refresh(first) {
@@ -489,7 +500,12 @@ export function mountGroup(main, model, cluster, group, params) {
   function renderChart() {
     const t1 = model.clusterNow(cluster);
     lagChart(chartBox, chartPoints(), { t0: t1 - st.range.ms, t1,
-      height: chartBox.clientWidth < 480 ? 200 : 260 });
+      height: chartBox.clientWidth < 480 ? 200 : 260,
+      rebalances: st.rebalances });
+  }
+
+  function renderRebalances() {
+    rebalanceList(rbBox, st.rebalances);
   }
 
   function deliveryText(d) {
@@ -604,9 +620,17 @@ export function mountGroup(main, model, cluster, group, params) {
   // ---- live updates ----
   let lastTicks = model.ticks;
   let lastStatus = liveStatus().status;
+  let lastRb = -1;
   const onModel = () => {
     renderHead();
     const g = model.get(cluster, group);
+    const rbSeen = model.rebalancesSeen(cluster, group);
+    if (rbSeen.count !== lastRb) {
+      lastRb = rbSeen.count;
+      st.rebalances = mergeRebalances(st.rebalances, rbSeen.list);
+      renderChart();
+      renderRebalances();
+    }
     if (model.ticks !== lastTicks) {
       lastTicks = model.ticks;
       if (g && g.live && g.status !== 'NOTFOUND') {

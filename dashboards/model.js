@@ -49,6 +49,7 @@ export class Model {
     this.silencedBy = new Map();
     this.queue = new Queue(4);
     this.changes = [];
+    this.rebalances = new Map();
     this.pending = false;
     this.epoch = 0;
   }
@@ -372,6 +373,30 @@ export class Model {
       previous: ev.previous, explanation: g.explanation });
     if (this.changes.length > 50) this.changes.length = 50;
     this.changed();
+  }
+
+  // Event "rebalance": a generation change of one group, kept (the last
+  // 50 per group) for the group page, which also has the history's.
+  onRebalance(ev) {
+    if (!ev || !ev.cluster || !ev.group || !Number.isFinite(ev.t)) return;
+    const key = groupKey(ev.cluster, ev.group);
+    let seen = this.rebalances.get(key);
+    if (!seen) {
+      seen = { count: 0, list: [] };
+      this.rebalances.set(key, seen);
+    }
+    seen.count++;
+    seen.list.push(ev);
+    if (seen.list.length > 50) seen.list.shift();
+    this.observeClock(ev.cluster, ev.t, true);
+    this.changed();
+  }
+
+  // The rebalance events the stream brought for a group since the page
+  // loaded: {count (all of them), list (the last 50)}.
+  rebalancesSeen(cluster, group) {
+    return this.rebalances.get(groupKey(cluster, group)) ||
+      { count: 0, list: [] };
   }
 
   // Event "tick": every group's status and lags after an evaluation pass.

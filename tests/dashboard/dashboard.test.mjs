@@ -17,7 +17,10 @@
 // indicator) and a third watching a Kafka cluster on a closed port (its
 // banner and reason, the empty list's reason, no green indicator) and a
 // fourth watching librdkafka's mock cluster (tests/helpers/kafka_mock,
-// $KAFKA_MOCK): it cannot list groups, then all its brokers go down. Screenshots go to --out (build/screenshots). Prints "ok
+// $KAFKA_MOCK): it cannot list groups, then all its brokers go down; a
+// fifth replays samples/deploy-canary.jsonl with its group page open from
+// the start (the deployment's marker, list entry and tooltip arrive by
+// the stream). Screenshots go to --out (build/screenshots). Prints "ok
 // NAME" or "FAIL NAME: why" per check and exits 1 if any check failed.
 
 import { execFileSync, spawn } from 'node:child_process';
@@ -25,6 +28,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const args = parseArgs(process.argv.slice(2));
@@ -261,8 +265,40 @@ let down = null;
 let mocked = null;
 let mock = null;
 let lossy = null;
+let deploy = null;
 const demoLog = path.join(tmp, 'demo.log');
+// The canary deployment of samples/deploy-canary.jsonl: a replay whose
+// group page is opened at once, so that the deployment (60 s into the
+// trace, 15 s at REPLAY_SPEED) reaches the open page by the stream's
+// "rebalance" event; checked near the end (deploySeen).
+const DEPLOY_TRACE = path.join(path.dirname(fileURLToPath(import.meta.url)),
+  '..', '..', 'samples', 'deploy-canary.jsonl');
+let dpage = null;
+let dctx = null;
+let dHistory = [];
+async function deployStart() {
+  const port = await freePort();
+  deploy = await startReplay(DEPLOY_TRACE, port, path.join(tmp, 'data-dep'),
+    path.join(tmp, 'deploy.log'));
+  dctx = await browser.newContext(DESKTOP);
+  dpage = await dctx.newPage();
+  watch(dpage, 'deploy');
+  // What each /history answer held: how many rebalances were canaries.
+  dpage.on('response', async (r) => {
+    if (!/\/history\?/.test(r.url())) return;
+    try {
+      const b = await r.json();
+      dHistory.push(((b.history && b.history.rebalances) || [])
+        .filter((x) => x.deployment === 'canary').length);
+    } catch (e) {
+      dHistory.push(-1);
+    }
+  });
+  await dpage.goto(`http://127.0.0.1:${port}/#/clusters/local/groups/` +
+    'search-indexer');
+}
 try {
+  await deployStart();
   const demoArgs = ['--demo', '--demo-speed', String(DEMO_SPEED), '--config',
     args.config];
   let demoPort = 0;
@@ -1107,6 +1143,58 @@ try {
       assert(r && r.code === 0, `warren exit ${JSON.stringify(r)}`);
     });
 
+  // The canary deployment reached the open page by the stream: listed
+  // under the group with its kind and sentence, drawn as a marker on the
+  // lag chart whose tooltip and hover read-out are the sentence, without
+  // another /history request.
+  await check('a deployment shows live on the group page: listed, ' +
+    'marked on the lag chart, its sentence as the tooltip', async () => {
+    await dpage.waitForFunction(() => document.querySelector(
+      '#rebalances li.rebalance[data-deployment="canary"]') &&
+      document.querySelector('#lag-chart .rb-mark[data-deployment="canary"]'),
+    null, { timeout: 60000 }).catch(async () => {
+      throw new Error('page shows: ' + JSON.stringify(await dpage.evaluate(
+        () => ({ list: document.getElementById('rebalances').textContent,
+          marks: document.querySelectorAll('#lag-chart .rb-mark').length,
+          seen: window.warren && window.warren.model.rebalancesSeen('local',
+            'search-indexer').count }))));
+    });
+    const seen = await dpage.evaluate(() => ({
+      stream: window.warren.model.rebalancesSeen('local', 'search-indexer')
+        .list.filter((r) => r.deployment === 'canary').length,
+      kind: document.querySelector('#rebalances li.rebalance .rb-kind')
+        .textContent,
+      sentence: document.querySelector('#rebalances li.rebalance ' +
+        '.rb-sentence').textContent,
+      title: document.querySelector('#lag-chart .rb-mark title').textContent,
+      summary: document.querySelector('#lag-chart svg')
+        .getAttribute('aria-label'),
+    }));
+    assert(dHistory.length >= 1 && dHistory[0] === 0,
+      `the first /history answer already held the canary (${dHistory}): ` +
+      'the page opened after the deployment');
+    assert(seen.stream === 1, `canary events from the stream: ${seen.stream}`);
+    assert(dHistory.length === 1, `/history asked ${dHistory.length} times`);
+    assert(seen.kind === 'canary deployment', `kind "${seen.kind}"`);
+    const want = /canary deployment: 1 member joined \(indexer-v2\), 3 -> 4 members/i;
+    assert(want.test(seen.sentence), `sentence "${seen.sentence}"`);
+    assert(want.test(seen.title), `marker title "${seen.title}"`);
+    assert(/1 rebalance\./.test(seen.summary), `summary "${seen.summary}"`);
+    const box = await dpage.locator('#lag-chart .rb-mark .rb-hit')
+      .boundingBox();
+    await dpage.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const tip = await dpage.evaluate(() => {
+      const t = document.querySelector('#lag-chart .chart-tip');
+      return t && !t.hidden ? t.textContent : '';
+    });
+    assert(want.test(tip), `hover read-out "${tip}"`);
+    await shoot(dpage, 'group-deployment.png', true);
+    await dctx.close();
+    const r = await stop(deploy);
+    deploy = null;
+    assert(r && r.code === 0, `warren exit ${JSON.stringify(r)}`);
+  });
+
   await check('no console errors', async () => {
     assert(consoleErrors.length === 0, `${consoleErrors.length}: ` +
       consoleErrors.slice(0, 5).join(' || '));
@@ -1133,6 +1221,7 @@ try {
     await stop(down);
     await stop(mocked);
     await stop(lossy);
+    await stop(deploy);
   } catch (e) {
     console.log(`note: ${e.message}`);
   }
