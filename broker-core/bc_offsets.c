@@ -22,12 +22,26 @@
 #define LOAD_FETCH_BYTES (1024 * 1024)
 #define STR16_MAX 32767
 
+typedef struct gnode_s gnode_t;
+
 typedef struct entry_s {
-    struct entry_s *next;
+    struct entry_s *next;          /* in its bucket */
+    struct entry_s *gnext, *gprev; /* in its group's list */
+    gnode_t *gn;
     uint64_t hash;
-    uint64_t ghash; /* of the group alone: one group's walks compare it */
     bc_offsets_entry_t e;
 } entry_t;
+
+/* A group with at least one entry: its entries linked, so one group's
+ * lookups (OffsetFetch, DescribeGroups, deletes) walk its entries only,
+ * not the whole table. */
+struct gnode_s {
+    gnode_t *next; /* in its bucket */
+    uint64_t ghash;
+    char *name;
+    entry_t *first;
+    size_t count;
+};
 
 struct bc_offsets_s {
     bc_broker_t *broker;
@@ -38,6 +52,9 @@ struct bc_offsets_s {
     entry_t **buckets;
     size_t nbuckets; /* power of two */
     size_t count;
+    gnode_t **gbuckets; /* groups by ghash */
+    size_t ngbuckets;   /* power of two */
+    size_t ngroups;
 };
 
 /* ---- hashing and the table (caller holds off->lock) ------------------ */
@@ -105,6 +122,52 @@ static void grow(bc_offsets_t *off) {
     off->nbuckets = n;
 }
 
+/* The group's node (created when add and absent), or NULL. */
+static gnode_t *group_node(bc_offsets_t *off, const char *group, size_t glen,
+                           bool add) {
+    uint64_t gh = group_hash(group, glen);
+    gnode_t **pp = &off->gbuckets[gh & (off->ngbuckets - 1)];
+    for (; *pp; pp = &(*pp)->next)
+        if ((*pp)->ghash == gh && str_eq((*pp)->name, group, glen)) return *pp;
+    if (!add) return NULL;
+    gnode_t *g = bc_calloc(1, sizeof(*g));
+    g->ghash = gh;
+    g->name = bc_strndup(group, glen);
+    *pp = g;
+    if (++off->ngroups > off->ngbuckets) { /* grow */
+        size_t n = off->ngbuckets * 2;
+        gnode_t **b = bc_calloc(n, sizeof(*b));
+        for (size_t i = 0; i < off->ngbuckets; i++)
+            for (gnode_t *x = off->gbuckets[i], *next; x; x = next) {
+                next = x->next;
+                x->next = b[x->ghash & (n - 1)];
+                b[x->ghash & (n - 1)] = x;
+            }
+        free(off->gbuckets);
+        off->gbuckets = b;
+        off->ngbuckets = n;
+    }
+    return g;
+}
+
+/* Unlinks x from its group; the group goes with its last entry. */
+static void group_unlink(bc_offsets_t *off, entry_t *x) {
+    gnode_t *g = x->gn;
+    if (x->gprev)
+        x->gprev->gnext = x->gnext;
+    else
+        g->first = x->gnext;
+    if (x->gnext) x->gnext->gprev = x->gprev;
+    if (--g->count > 0) return;
+    gnode_t **pp = &off->gbuckets[g->ghash & (off->ngbuckets - 1)];
+    while (*pp != g)
+        pp = &(*pp)->next;
+    *pp = g->next;
+    free(g->name);
+    free(g);
+    off->ngroups--;
+}
+
 static void entry_free(entry_t *x) {
     free(x->e.group);
     free(x->e.topic);
@@ -124,7 +187,11 @@ static void table_put(bc_offsets_t *off, const char *group, size_t glen,
     if (!x) {
         x = bc_calloc(1, sizeof(*x));
         x->hash = h;
-        x->ghash = group_hash(group, glen);
+        x->gn = group_node(off, group, glen, true);
+        x->gnext = x->gn->first;
+        if (x->gnext) x->gnext->gprev = x;
+        x->gn->first = x;
+        x->gn->count++;
         x->e.group = bc_strndup(group, glen);
         x->e.topic = bc_strndup(topic, tlen);
         x->e.partition = partition;
@@ -148,6 +215,7 @@ static void table_del(bc_offsets_t *off, const char *group, size_t glen,
 
     if (!x) return;
     *pp = x->next;
+    group_unlink(off, x);
     entry_free(x);
     off->count--;
 }
@@ -392,6 +460,8 @@ bc_offsets_t *bc_offsets_open(bc_broker_t *broker,
     pthread_mutex_init(&off->lock, NULL);
     off->nbuckets = 64;
     off->buckets = bc_calloc(off->nbuckets, sizeof(*off->buckets));
+    off->ngbuckets = 16;
+    off->gbuckets = bc_calloc(off->ngbuckets, sizeof(*off->gbuckets));
     for (int32_t p = 0; p < n; p++) {
         if (load_partition(off, p, &st, errstr, errstr_size)) {
             bc_offsets_close(off);
@@ -414,6 +484,13 @@ void bc_offsets_close(bc_offsets_t *off) {
         }
     }
     free(off->buckets);
+    for (size_t i = 0; i < off->ngbuckets; i++)
+        for (gnode_t *g = off->gbuckets[i], *next; g; g = next) {
+            next = g->next;
+            free(g->name);
+            free(g);
+        }
+    free(off->gbuckets);
     for (int32_t i = 0; i < off->partitions; i++)
         pthread_mutex_destroy(&off->part_lock[i]);
     free(off->part_lock);
@@ -547,26 +624,20 @@ bc_offsets_entry_t *bc_offsets_entries(bc_offsets_t *off, const char *group,
     bc_offsets_entry_t *out;
     size_t k = 0;
 
-    uint64_t gh = group ? group_hash(group, strlen(group)) : 0;
     pthread_mutex_lock(&off->lock);
-    size_t want = off->count;
-    if (group) { /* one group's: sized to it, not to the whole table */
-        want = 0;
-        for (size_t i = 0; i < off->nbuckets; i++)
-            for (entry_t *x = off->buckets[i]; x; x = x->next)
-                want += x->ghash == gh && !strcmp(group, x->e.group);
-    }
+    /* one group's: its own list; else the whole table */
+    gnode_t *g = group ? group_node(off, group, strlen(group), false) : NULL;
+    size_t want = group ? (g ? g->count : 0) : off->count;
     out = bc_calloc(want ? want : 1, sizeof(*out));
-    for (size_t i = 0; i < off->nbuckets; i++) {
-        for (entry_t *x = off->buckets[i]; x; x = x->next) {
-            if (group && (x->ghash != gh || strcmp(group, x->e.group)))
-                continue;
-            out[k] = x->e;
-            out[k].group = bc_strdup(x->e.group);
-            out[k].topic = bc_strdup(x->e.topic);
-            out[k].metadata = bc_strdup(x->e.metadata);
-            k++;
-        }
+    for (size_t i = 0; !group && i < off->nbuckets; i++)
+        for (entry_t *x = off->buckets[i]; x; x = x->next)
+            out[k++] = x->e;
+    for (entry_t *x = g ? g->first : NULL; x; x = x->gnext)
+        out[k++] = x->e;
+    for (size_t i = 0; i < k; i++) {
+        out[i].group = bc_strdup(out[i].group);
+        out[i].topic = bc_strdup(out[i].topic);
+        out[i].metadata = bc_strdup(out[i].metadata);
     }
     pthread_mutex_unlock(&off->lock);
     qsort(out, k, sizeof(*out), entry_cmp);
@@ -575,13 +646,8 @@ bc_offsets_entry_t *bc_offsets_entries(bc_offsets_t *off, const char *group,
 }
 
 bool bc_offsets_has_group(bc_offsets_t *off, const char *group) {
-    bool found = false;
-    uint64_t gh = group_hash(group, strlen(group));
-
     pthread_mutex_lock(&off->lock);
-    for (size_t i = 0; i < off->nbuckets && !found; i++)
-        for (entry_t *x = off->buckets[i]; x && !found; x = x->next)
-            found = x->ghash == gh && !strcmp(group, x->e.group);
+    bool found = group_node(off, group, strlen(group), false) != NULL;
     pthread_mutex_unlock(&off->lock);
     return found;
 }
@@ -601,15 +667,13 @@ static int name_cmp(const void *a, const void *b) {
 }
 
 char **bc_offsets_list_groups(bc_offsets_t *off, size_t *n) {
-    size_t cnt = 0, k = 0;
-    bc_offsets_entry_t *e = bc_offsets_entries(off, NULL, &cnt);
-    char **names = bc_calloc(cnt ? cnt : 1, sizeof(*names));
-
-    /* entries are sorted by group: keep the first of each run */
-    for (size_t i = 0; i < cnt; i++)
-        if (!k || strcmp(names[k - 1], e[i].group))
-            names[k++] = bc_strdup(e[i].group);
-    bc_offsets_entries_free(e, cnt);
+    size_t k = 0;
+    pthread_mutex_lock(&off->lock);
+    char **names = bc_calloc(off->ngroups ? off->ngroups : 1, sizeof(*names));
+    for (size_t i = 0; i < off->ngbuckets; i++)
+        for (gnode_t *g = off->gbuckets[i]; g; g = g->next)
+            names[k++] = bc_strdup(g->name);
+    pthread_mutex_unlock(&off->lock);
     qsort(names, k, sizeof(*names), name_cmp);
     *n = k;
     return names;

@@ -163,16 +163,19 @@ char **bc_offsets_list_groups(bc_offsets_t *off, size_t *n);
 void bc_offsets_names_free(char **names, size_t n);
 
 /* Copies of the committed offsets of `group` (all groups when NULL),
- * sorted by group, topic, partition; *n entries. Free with
+ * sorted by group, topic, partition; *n entries (one group's: from its
+ * own list). Free with
  * bc_offsets_entries_free. @locks the table mutex. */
 bc_offsets_entry_t *bc_offsets_entries(bc_offsets_t *off, const char *group,
                                        size_t *n);
 void bc_offsets_entries_free(bc_offsets_entry_t *e, size_t n);
 
-/* Whether `group` has at least one committed offset: a walk of the table
- * that stops at the first entry of the group and copies nothing (a
- * DescribeGroups of every group used to copy the whole table per group).
- * @locks the table mutex. */
+/* Whether `group` has at least one committed offset: one lookup in the
+ * table's index of groups (each group's entries are linked, so this,
+ * one group's bc_offsets_entries and bc_offsets_list_groups cost what
+ * that group or the number of groups holds, not the whole table: a
+ * DescribeGroups of 1,000 groups over 240,000 commits walked the table
+ * 1,000 times, 4.2 s). @locks the table mutex. */
 bool bc_offsets_has_group(bc_offsets_t *off, const char *group);
 
 /* Encoders/decoders of the record format above, for tests and tools.

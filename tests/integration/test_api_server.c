@@ -72,9 +72,18 @@ static void h_noresp(api_req_t *req, void *opaque) {
     (void)opaque;
 }
 
+/* h_slow's entries, so a test can wait until a request is inside it. */
+static pthread_mutex_t slow_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t slow_cond = PTHREAD_COND_INITIALIZER;
+static int slow_entered;
+
 static void h_slow(api_req_t *req, void *opaque) {
     struct timespec ts = {0, 300 * 1000000L};
     (void)opaque;
+    pthread_mutex_lock(&slow_lock);
+    slow_entered++;
+    pthread_cond_broadcast(&slow_cond);
+    pthread_mutex_unlock(&slow_lock);
     nanosleep(&ts, NULL);
     api_resp_text(req, 200, "text/plain", "slow done");
 }
@@ -921,9 +930,12 @@ static void *slow_main(void *arg) {
 Test(api_server, stop_finishes_requests_in_flight) {
     static slow_call_t sc;
     pthread_t th;
-    struct timespec ts = {0, 100 * 1000000L};
+    pthread_mutex_lock(&slow_lock);
+    int before = slow_entered;
     cr_assert_eq(pthread_create(&th, NULL, slow_main, &sc), 0);
-    nanosleep(&ts, NULL); /* the request is now inside the handler */
+    while (slow_entered == before) /* until the request is in the handler */
+        pthread_cond_wait(&slow_cond, &slow_lock);
+    pthread_mutex_unlock(&slow_lock);
     api_server_stop(srv, 5000);
     pthread_join(th, NULL);
     cr_assert_eq(sc.r.status, 200);

@@ -279,6 +279,57 @@ Test(bc_offsets, group_removal_writes_tombstones) {
     bc_broker_close(b);
 }
 
+/* One group's entries, has_group and the group list agree with the
+ * commits across 300 groups (past the group index's first growths),
+ * removals and a restart that rebuilds the table from the log. */
+static void check_groups(bc_offsets_t *off, int from, int to) {
+    char g[32];
+    size_t n;
+    char **names = bc_offsets_list_groups(off, &n);
+    cr_assert_eq(n, (size_t)(to - from), "%zu groups listed", n);
+    bc_offsets_names_free(names, n);
+    for (int i = 0; i < 300; i++) {
+        snprintf(g, sizeof(g), "g%03d", i);
+        bool live = i >= from && i < to;
+        cr_assert_eq(bc_offsets_has_group(off, g), live, "%s", g);
+        bc_offsets_entry_t *e = bc_offsets_entries(off, g, &n);
+        cr_assert_eq(n, live ? (size_t)(i % 3 + 1) : 0, "%s: %zu", g, n);
+        for (size_t k = 0; k < n; k++) {
+            cr_assert_str_eq(e[k].group, g);
+            cr_assert_eq(e[k].partition, (int32_t)k);
+            cr_assert_eq(e[k].offset, i * 10 + (int64_t)k);
+        }
+        bc_offsets_entries_free(e, n);
+    }
+}
+
+Test(bc_offsets, group_index_follows_commits_removals_and_restart) {
+    bc_broker_t *b = open_broker();
+    bc_offsets_t *off = open_offsets(b, NULL, NULL);
+    char g[32], err[256];
+    for (int i = 0; i < 300; i++) {
+        snprintf(g, sizeof(g), "g%03d", i);
+        for (int p = 0; p <= i % 3; p++) {
+            commit1(off, g, "orders", p, 1, "", 5000); /* then replaced */
+            commit1(off, g, "orders", p, i * 10 + p, "", 5001);
+        }
+    }
+    check_groups(off, 0, 300);
+    for (int i = 0; i < 100; i++) {
+        snprintf(g, sizeof(g), "g%03d", i);
+        cr_assert_eq(bc_offsets_delete_group(off, g, 6000, err, sizeof(err)), 0,
+                     "%s", err);
+    }
+    check_groups(off, 100, 300);
+    bc_offsets_close(off);
+    bc_broker_close(b);
+    b = open_broker();
+    off = open_offsets(b, NULL, NULL);
+    check_groups(off, 100, 300);
+    bc_offsets_close(off);
+    bc_broker_close(b);
+}
+
 typedef struct heard_s {
     int n;
     char group[16], topic[16];
