@@ -29,7 +29,7 @@ typedef struct entry_s {
     struct entry_s *gnext, *gprev; /* in its group's list */
     gnode_t *gn;
     uint64_t hash;
-    bc_offsets_entry_t e;
+    bc_offsets_entry_t e; /* e.group is gn->name, not a copy */
 } entry_t;
 
 /* A group with at least one entry: its entries linked, so one group's
@@ -122,6 +122,24 @@ static void grow(bc_offsets_t *off) {
     off->nbuckets = n;
 }
 
+static void ggrow(bc_offsets_t *off) {
+    size_t n = off->ngbuckets * 2;
+    gnode_t **b = bc_calloc(n, sizeof(*b));
+
+    for (size_t i = 0; i < off->ngbuckets; i++) {
+        gnode_t *x = off->gbuckets[i], *next;
+
+        for (; x; x = next) {
+            next = x->next;
+            x->next = b[x->ghash & (n - 1)];
+            b[x->ghash & (n - 1)] = x;
+        }
+    }
+    free(off->gbuckets);
+    off->gbuckets = b;
+    off->ngbuckets = n;
+}
+
 /* The group's node (created when add and absent), or NULL. */
 static gnode_t *group_node(bc_offsets_t *off, const char *group, size_t glen,
                            bool add) {
@@ -134,19 +152,7 @@ static gnode_t *group_node(bc_offsets_t *off, const char *group, size_t glen,
     g->ghash = gh;
     g->name = bc_strndup(group, glen);
     *pp = g;
-    if (++off->ngroups > off->ngbuckets) { /* grow */
-        size_t n = off->ngbuckets * 2;
-        gnode_t **b = bc_calloc(n, sizeof(*b));
-        for (size_t i = 0; i < off->ngbuckets; i++)
-            for (gnode_t *x = off->gbuckets[i], *next; x; x = next) {
-                next = x->next;
-                x->next = b[x->ghash & (n - 1)];
-                b[x->ghash & (n - 1)] = x;
-            }
-        free(off->gbuckets);
-        off->gbuckets = b;
-        off->ngbuckets = n;
-    }
+    if (++off->ngroups > off->ngbuckets) ggrow(off);
     return g;
 }
 
@@ -169,7 +175,6 @@ static void group_unlink(bc_offsets_t *off, entry_t *x) {
 }
 
 static void entry_free(entry_t *x) {
-    free(x->e.group);
     free(x->e.topic);
     free(x->e.metadata);
     free(x);
@@ -192,7 +197,7 @@ static void table_put(bc_offsets_t *off, const char *group, size_t glen,
         if (x->gnext) x->gnext->gprev = x;
         x->gn->first = x;
         x->gn->count++;
-        x->e.group = bc_strndup(group, glen);
+        x->e.group = x->gn->name;
         x->e.topic = bc_strndup(topic, tlen);
         x->e.partition = partition;
         *pp = x;

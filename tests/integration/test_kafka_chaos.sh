@@ -56,16 +56,15 @@ state() { # cluster -> available | unavailable | ""
     curl -s -m 5 "$api/$1" | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'
 }
 wait_all() { # seconds: both clusters available, ok-group followed in both
-    local t0=$SECONDS
-    for _ in $(seq $(($1 * 4))); do
-        [ "$(state admin)" = available ] && [ "$(state topic)" = available ] &&
-            break
+    local end=$((SECONDS + $1))
+    until [ "$(state admin)" = available ] && [ "$(state topic)" = available ]; do
+        [ "$SECONDS" -ge "$end" ] && break
         sleep 0.25
     done
-    left=$(($1 - (SECONDS - t0)))
+    local left=$((end - SECONDS > 1 ? end - SECONDS : 1))
     [ "$(state admin)" = available ] && [ "$(state topic)" = available ] &&
-        group_follows "$api/admin/consumer/ok-group/status" $((left > 1 ? left : 1)) 3 &&
-        group_follows "$api/topic/consumer/ok-group/status" $((left > 1 ? left : 1)) 3 &&
+        group_follows "$api/admin/consumer/ok-group/status" "$left" 3 &&
+        group_follows "$api/topic/consumer/ok-group/status" "$left" 3 &&
         return 0
     echo "after $1 s: admin $(state admin), topic $(state topic)"
     return 1
