@@ -131,7 +131,8 @@ static int open_partitions(bc_broker_t *b, topic_t *t, int create,
         if (missing && !create)
             say(b, "%s: partition directory missing, recreating it empty",
                 pdir);
-        int flags = BC_LOG_OPEN_CREATE |
+        /* the data-dir lock (b->lockfd) covers every partition's log */
+        int flags = BC_LOG_OPEN_CREATE | BC_LOG_OPEN_UNLOCKED |
                     (b->conf.on_corruption == BC_CORRUPTION_TRUNCATE
                          ? BC_LOG_OPEN_REPAIR
                          : 0) |

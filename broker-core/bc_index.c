@@ -2,7 +2,11 @@
 /* bc_index: see bc_index.h. The file is always mapped shared and
  * read-write over exactly its length, which changes only by trim/resize;
  * `entries` is kept in memory (the file length of an active index is the
- * preallocated size, not the entry count). */
+ * preallocated size, not the entry count). No descriptor is held between
+ * calls: the mapping stays valid once its fd is closed, and the few
+ * operations that need one (populate, resize, fsync of an empty index)
+ * open the path again, so a broker of 10,000 partitions does not hold
+ * 20,000 index descriptors. */
 #include "broker-core/bc_index.h"
 
 #include <errno.h>
@@ -18,7 +22,6 @@
 
 struct bc_index_s {
     char *path;
-    int fd;
     int kind; /* entry size */
     int64_t base;
     uint8_t *map;
@@ -37,6 +40,12 @@ struct bc_index_s {
  * indexes; a page already in the page cache costs only a minor fault. */
 #define POPULATE_CHUNK (64 * 1024)
 
+/* The index file opened again (never created: a file renamed or deleted
+ * under an open index is not made anew); -1 with errno. */
+static int reopen(const bc_index_t *idx) {
+    return open(idx->path, O_RDWR | O_CLOEXEC);
+}
+
 /* Makes sure the map's bytes up to `end` are backed by written pages. */
 static void populate(bc_index_t *idx, size_t end) {
     static const uint8_t zeros[POPULATE_CHUNK];
@@ -46,14 +55,21 @@ static void populate(bc_index_t *idx, size_t end) {
     if (from < used) from = used;
     size_t to = (end + POPULATE_CHUNK - 1) / POPULATE_CHUNK * POPULATE_CHUNK;
     if (to > idx->map_len) to = idx->map_len;
-    if (to > from && pwrite(idx->fd, zeros, to - from, (off_t)from) < 0) {
-        /* then the pages fault in on first store, as without this */
+    if (to > from) {
+        int fd = reopen(idx);
+        if (fd >= 0) {
+            if (pwrite(fd, zeros, to - from, (off_t)from) < 0) {
+                /* then the pages fault in on first store, as without this */
+            }
+            close(fd);
+        }
     }
     idx->populated = to;
 }
 
-static int remap(bc_index_t *idx, size_t len, char *errstr,
-                 size_t errstr_size) {
+/* Resizes the file open as fd to len bytes and maps it again. */
+static int remap_fd(bc_index_t *idx, int fd, size_t len, char *errstr,
+                    size_t errstr_size) {
     if (idx->map) {
         munmap(idx->map, idx->map_len);
         idx->map = NULL;
@@ -61,12 +77,12 @@ static int remap(bc_index_t *idx, size_t len, char *errstr,
         idx->max_entries = 0;
         idx->populated = 0;
     }
-    if (ftruncate(idx->fd, (off_t)len) < 0)
+    if (ftruncate(fd, (off_t)len) < 0)
         return bc_err_set(BC_ERR_IO, errstr, errstr_size,
                           "%s: resize to %zu bytes: %s", idx->path, len,
                           strerror(errno));
     if (len == 0) return 0;
-    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, idx->fd, 0);
+    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (m == MAP_FAILED)
         return bc_err_set(BC_ERR_IO, errstr, errstr_size, "%s: mmap: %s",
                           idx->path, strerror(errno));
@@ -76,6 +92,17 @@ static int remap(bc_index_t *idx, size_t len, char *errstr,
     return 0;
 }
 
+static int remap(bc_index_t *idx, size_t len, char *errstr,
+                 size_t errstr_size) {
+    int fd = reopen(idx);
+    if (fd < 0)
+        return bc_err_set(BC_ERR_IO, errstr, errstr_size, "%s: %s", idx->path,
+                          strerror(errno));
+    int rc = remap_fd(idx, fd, len, errstr, errstr_size);
+    close(fd);
+    return rc;
+}
+
 bc_index_t *bc_index_open(const char *path, int kind, int64_t base_offset,
                           int64_t max_bytes, char *errstr, size_t errstr_size) {
     bc_index_t *idx = bc_calloc(1, sizeof(*idx));
@@ -83,8 +110,8 @@ bc_index_t *bc_index_open(const char *path, int kind, int64_t base_offset,
     idx->path = bc_strdup(path);
     idx->kind = kind;
     idx->base = base_offset;
-    idx->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (idx->fd < 0 || fstat(idx->fd, &st) < 0) {
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 || fstat(fd, &st) < 0) {
         bc_err_set(BC_ERR_IO, errstr, errstr_size, "%s: %s", path,
                    strerror(errno));
         goto err;
@@ -98,9 +125,11 @@ bc_index_t *bc_index_open(const char *path, int kind, int64_t base_offset,
     } else {
         len = idx->entries * (size_t)kind;
     }
-    if (remap(idx, len, errstr, errstr_size) < 0) goto err;
+    if (remap_fd(idx, fd, len, errstr, errstr_size) < 0) goto err;
+    close(fd);
     return idx;
 err:
+    if (fd >= 0) close(fd);
     bc_index_close(idx);
     return NULL;
 }
@@ -108,7 +137,6 @@ err:
 void bc_index_close(bc_index_t *idx) {
     if (!idx) return;
     if (idx->map) munmap(idx->map, idx->map_len);
-    if (idx->fd >= 0) close(idx->fd);
     free(idx->path);
     free(idx);
 }
@@ -237,9 +265,15 @@ int bc_index_resize(bc_index_t *idx, int64_t max_bytes, char *errstr,
 }
 
 int bc_index_flush(bc_index_t *idx) {
-    if (idx->map && msync(idx->map, idx->map_len, MS_SYNC) < 0)
-        return BC_ERR_IO;
-    return fsync(idx->fd) < 0 ? BC_ERR_IO : 0;
+    /* msync(MS_SYNC) of a shared mapping is fdatasync of its range,
+     * which also persists the file's length */
+    if (idx->map)
+        return msync(idx->map, idx->map_len, MS_SYNC) < 0 ? BC_ERR_IO : 0;
+    int fd = reopen(idx); /* empty: only the length (0) to persist */
+    if (fd < 0) return BC_ERR_IO;
+    int rc = fsync(fd) < 0 ? BC_ERR_IO : 0;
+    close(fd);
+    return rc;
 }
 
 int bc_index_check(const bc_index_t *idx, int64_t log_size, char *errstr,

@@ -297,7 +297,8 @@ bc_log_t *bc_log_open(const char *dir, const bc_log_config_t *cfg, int flags,
                         errstr_size, "%s: %s", dir, strerror(errno));
         goto err;
     }
-    if (flock(log->dirfd, LOCK_EX | LOCK_NB) < 0) {
+    if (!(flags & BC_LOG_OPEN_UNLOCKED) &&
+        flock(log->dirfd, LOCK_EX | LOCK_NB) < 0) {
         rc = bc_err_set(BC_ERR_LOCKED, errstr, errstr_size,
                         "%s: in use by another process or handle", dir);
         goto err;
@@ -427,6 +428,10 @@ bc_log_t *bc_log_open(const char *dir, const bc_log_config_t *cfg, int flags,
         unlink(path);
         fsync(log->dirfd);
     }
+    if (flags & BC_LOG_OPEN_UNLOCKED) { /* nothing to hold it for */
+        close(log->dirfd);
+        log->dirfd = -1;
+    }
     free(bases);
     return log;
 err:
@@ -491,6 +496,12 @@ void bc_log_set_hook(bc_log_t *log, bc_log_hook_fn fn, void *opaque) {
     pthread_mutex_unlock(&log->lock);
 }
 
+/* fsyncs the log's directory (its held descriptor, else by its path). */
+static int sync_dir(const bc_log_t *log) {
+    if (log->dirfd < 0) return bc_fs_fsync_dir(log->dir);
+    return fsync(log->dirfd) < 0 ? BC_ERR_IO : 0;
+}
+
 static int roll_locked(bc_log_t *log, int64_t now_ms, char *errstr,
                        size_t errstr_size) {
     bc_segment_t *old = active(log);
@@ -502,7 +513,7 @@ static int roll_locked(bc_log_t *log, int64_t now_ms, char *errstr,
                           errstr, errstr_size);
     if (!seg) return BC_ERR_IO;
     push_segment(log, seg);
-    if (fsync(log->dirfd) < 0)
+    if (sync_dir(log) < 0)
         return bc_err_set(BC_ERR_IO, errstr, errstr_size, "%s: fsync: %s",
                           log->dir, strerror(errno));
     return 0;

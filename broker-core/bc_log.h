@@ -144,6 +144,9 @@ typedef void (*bc_log_hook_fn)(void *opaque, bc_log_t *log,
 #define BC_LOG_OPEN_VERIFY                                                     \
     4 /* re-validate every segment, even after a                               \
          clean shutdown */
+#define BC_LOG_OPEN_UNLOCKED                                                   \
+    8 /* no flock on the directory and no descriptor of it held: the           \
+         caller holds a lock that covers it (the broker's data-dir lock) */
 
 /* bc_log_append flags. */
 #define BC_APPEND_SYNC 1 /* fsync before returning (durable produce) */
@@ -156,9 +159,10 @@ bc_log_config_t bc_log_config_default(void);
 
 /* Opens (or with BC_LOG_OPEN_CREATE creates) the log in directory `dir`
  * and recovers it (see above); `rep` (may be NULL) says what was done.
- * Takes an exclusive flock on the directory: a second open of the same
- * log fails with BC_ERR_LOCKED. Returns NULL with errstr filled on
- * failure (and *err, if err is not NULL, set to the code). Any thread. */
+ * Takes an exclusive flock on the directory (unless BC_LOG_OPEN_UNLOCKED):
+ * a second open of the same log fails with BC_ERR_LOCKED. Returns NULL with
+ * errstr filled on failure (and *err, if err is not NULL, set to the code). Any
+ * thread. */
 bc_log_t *bc_log_open(const char *dir, const bc_log_config_t *cfg, int flags,
                       int64_t now_ms, bc_log_recovery_t *rep, int *err,
                       char *errstr, size_t errstr_size);

@@ -18,7 +18,7 @@
 
 struct bc_log_s {
     char *dir;
-    int dirfd; /* flock'ed for the log's lifetime */
+    int dirfd; /* flock'ed for the log's lifetime; -1 if UNLOCKED */
     pthread_mutex_t maint;
     pthread_mutex_t lock;
     bc_log_config_t cfg;

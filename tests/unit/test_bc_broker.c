@@ -2,6 +2,7 @@
 /* Tests for bc_broker: topic creation and layout on disk, persistence,
  * listeners, locking, maintenance. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -168,6 +169,48 @@ Test(bc_broker, listeners_hear_every_append_with_log_end_offset) {
     bc_broker_append(b, "t", 1, r, 2, 0, 4244, NULL, NULL, 0);
     cr_assert_eq(h.calls, 2);
     bc_broker_close(b);
+}
+
+/* Descriptors this process holds (its /proc/self/fd entries). */
+static int open_fds(void) {
+    DIR *d = opendir("/proc/self/fd");
+    cr_assert_not_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (e->d_name[0] != '.') n++;
+    closedir(d);
+    return n - 1; /* the listing's own */
+}
+
+/* A partition costs one descriptor (its segment's .log): the indexes are
+ * mapped without an fd held and the data-dir lock covers every partition
+ * directory, so 10,000 partitions fit a 20,000 fd limit. */
+Test(bc_broker, holds_one_descriptor_per_partition) {
+    enum { PARTS = 100 };
+    int before = open_fds();
+    bc_broker_t *b = open_broker();
+    char err[256];
+    cr_assert_eq(
+        bc_broker_create_topic(b, "wide", PARTS, NULL, 1000, err, sizeof(err)),
+        0, "%s", err);
+    bc_record_in_t r = {"k", 1, "v", 1, 5, NULL, 0};
+    for (int p = 0; p < PARTS; p++)
+        cr_assert_eq(bc_broker_append(b, "wide", p, &r, 1, 0, 2, NULL, NULL, 0),
+                     0);
+    int held = open_fds() - before;
+    cr_assert_leq(held, PARTS + 8, "%d descriptors for %d partitions", held,
+                  PARTS);
+    cr_assert_eq(bc_broker_close(b), 0);
+    cr_assert_eq(open_fds(), before);
+    b = open_broker(); /* recovery of every partition, then the same */
+    held = open_fds() - before;
+    cr_assert_leq(held, PARTS + 8, "after reopen: %d descriptors", held);
+    for (int p = 0; p < PARTS; p++) {
+        cr_assert_eq(bc_log_end_offset(bc_broker_log(b, "wide", p)), 1);
+        cr_assert_eq(bc_broker_append(b, "wide", p, &r, 1, 0, 3, NULL, NULL, 0),
+                     0);
+    }
+    cr_assert_eq(bc_broker_close(b), 0);
 }
 
 Test(bc_broker, data_dir_is_locked_while_open) {
