@@ -728,9 +728,12 @@ static void refresh_metadata(mon_source_kafka_t *src, refresh_t *rf) {
     }
 }
 
-/* ---- head offsets and log starts: two ListOffsets per leader broker,
- * latest and earliest (one request cannot name a partition twice), all
- * sent at once ---- */
+/* ---- head offsets and log starts: ListOffsets to each leader broker,
+ * latest and earliest apart (one request cannot name a partition twice),
+ * MON_SOURCE_KAFKA_CHUNK partitions each (librdkafka matches every
+ * partition of an answer against its request's list by a linear search:
+ * one request of 10,000 partitions costs 50 M string compares), all sent
+ * at once ---- */
 
 typedef struct hjob_s {
     int32_t broker;
@@ -782,10 +785,15 @@ static void refresh_heads(mon_source_kafka_t *src, refresh_t *rf) {
             if (b < 0) continue; /* no leader: skipped this round, as Burrow */
             /* log starts of the watched topics only */
             for (int k = 0; k < (t->wanted ? 2 : 1); k++) {
-                size_t j = 0;
-                while (j < n_jobs &&
-                       (jobs[j].broker != b || jobs[j].earliest != (k == 1)))
-                    j++;
+                /* the last job of (b, k) is the one still filling */
+                size_t j = n_jobs;
+                while (j > 0 && (jobs[j - 1].broker != b ||
+                                 jobs[j - 1].earliest != (k == 1)))
+                    j--;
+                if (j == 0 || jobs[j - 1].parts->cnt >= MON_SOURCE_KAFKA_CHUNK)
+                    j = n_jobs;
+                else
+                    j--;
                 if (j == n_jobs) {
                     jobs = mon_realloc(jobs, (n_jobs + 1) * sizeof(*jobs));
                     memset(&jobs[j], 0, sizeof(*jobs));
