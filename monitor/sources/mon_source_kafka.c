@@ -103,6 +103,8 @@ struct mon_source_kafka_s {
     size_t n_groups;
     size_t cap_groups;
     bool listing_unsupported;
+    bool listing_told; /* "cannot list groups" logged (once, not at every
+                        * topic refresh that asks again) */
     bool describe_unsupported; /* DescribeGroups refused: asked again with
                                 * the topics */
     bool listed_now;           /* this refresh's ListGroups was answered */
@@ -1114,11 +1116,16 @@ static void list_groups(mon_source_kafka_t *src, refresh_t *rf) {
             }
             if (n_valid == 0 && n_err > 0 && n_unsup == n_err) {
                 src->listing_unsupported = true;
-                mon_log_kv(MON_LOG_INFO,
-                           MON_LOG_FIELDS(MON_LF_STR("cluster", cfg->name),
-                                          MON_LF_INT("groups", cfg->n_groups)),
-                           "brokers cannot list groups; using groups = and "
-                           "naming partitions");
+                if (!src->listing_told)
+                    mon_log_kv(
+                        MON_LOG_INFO,
+                        MON_LOG_FIELDS(MON_LF_STR("cluster", cfg->name),
+                                       MON_LF_INT("groups", cfg->n_groups)),
+                        "brokers cannot list groups; using groups = "
+                        "and naming partitions");
+                src->listing_told = true;
+            } else if (n_valid > 0 || n_err == 0) {
+                src->listing_told = false; /* told again if it stops */
             }
             for (size_t i = 0; i < n_valid; i++) {
                 const char *name =

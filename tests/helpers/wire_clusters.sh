@@ -32,14 +32,15 @@ INI
 
 # Starts one warren serve (testlib.sh's start_serve: $pid, $port, $api,
 # its log in $tmp/warren.log) on wire_clusters_ini with a free Kafka port
-# (set in KP) and the evaluator's cache off, so every answer is fresh.
-# Needs testlib.sh sourced first.
-# shellcheck disable=SC2154 # tmp: testlib.sh's
+# (set in KP) and the evaluator's cache off, so every answer is fresh;
+# its arguments are further config lines (another cluster, say). Needs
+# testlib.sh sourced first.
+# shellcheck disable=SC2154,SC2120 # tmp: testlib.sh's; arguments optional
 wire_clusters_serve() {
     KP=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     {
         wire_clusters_ini "$KP"
-        printf '%s\n' "[evaluator]" "expire-cache = 0"
+        printf '%s\n' "[evaluator]" "expire-cache = 0" "$@"
     } >"$tmp/w.ini"
     start_serve "$tmp/w.ini" "$tmp/d"
 }

@@ -381,6 +381,23 @@ Test(notifier, receiver_down_then_up_within_retry_budget_gets_it_once,
     mon_notifier_destroy(nt);
 }
 
+/* Waits (up to 10 s) until notifier i of nt counts `delivered`
+ * deliveries: a receiver has a request before its sender has the answer.
+ * Returns the count last seen. */
+static uint64_t wait_delivered(mon_notifier_t *nt, size_t i,
+                               uint64_t delivered) {
+    uint64_t seen = 0;
+    for (int k = 0; k < 2000; k++) {
+        mon_notifier_view_t v;
+        cr_assert_eq(mon_notifier_view(nt, &v), 0);
+        seen = v.notifiers[i].stats.delivered;
+        mon_notifier_view_free(&v);
+        if (seen >= delivered) break;
+        sleep_ms(5);
+    }
+    return seen;
+}
+
 Test(notifier, hanging_receiver_delays_neither_other_notifier_nor_observe,
      .init = setup, .fini = teardown) {
     char ini[1024];
@@ -408,6 +425,7 @@ Test(notifier, hanging_receiver_delays_neither_other_notifier_nor_observe,
                  "slow's second request is not "
                  "stuck behind the first either");
     cr_assert_eq(rcv_wait_hanging(&rA, 2), 2, "both still hanging");
+    cr_assert_eq(wait_delivered(nt, 1, 2), 2);
     mon_notifier_view_t v;
     cr_assert_eq(mon_notifier_view(nt, &v), 0);
     const mon_delivery_stats_t *slow = &v.notifiers[0].stats;
