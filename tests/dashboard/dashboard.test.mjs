@@ -950,9 +950,11 @@ try {
         'no "connection lost" banner');
       await shoot(rpage, 'overview-disconnected.png', false);
       replay = await startReplay(trace, rport, path.join(tmp, 'data2'), rlog);
-      serverDown = false;
       await rpage.waitForFunction(() => document.getElementById('conn')
         .dataset.state === 'live', null, { timeout: 30000 });
+      // refused requests sent while it was down may be told until the
+      // page is live again
+      serverDown = false;
       assert(!(await rpage.isVisible('#offline')), 'banner still shown');
       await rpage.fill('#filter', '');
       await rpage.waitForFunction(() => document.querySelector(
