@@ -150,8 +150,10 @@ function groupName(i) {
 // topics (group i reads topic-(i % 100)), one commit round every 2 s for
 // spanMs from t0: i%50==7 stalls, i%50==13 stops after 8 s, i%10==3 falls
 // behind, the rest keep up. "canary-stops" commits every second and stops
-// at t0 + 60 s, so it turns ERR (stopped) 70-80 s of trace time after the
-// replay starts (REPLAY_SPEED times sooner in real time).
+// at t0 + CANARY_STOP_MS, so it turns ERR (stopped) 10-20 s of trace time
+// later (REPLAY_SPEED times sooner in real time): late enough that a page
+// opened on a loaded machine still sees it OK first.
+const CANARY_STOP_MS = 150000;
 function writeTrace(file, n, t0, spanMs) {
   const fd = fs.openSync(file, 'w');
   const buf = [];
@@ -169,7 +171,7 @@ function writeTrace(file, n, t0, spanMs) {
     const t = t0 + s * 1000;
     line({ type: 'head', t, topic: 'canary', partition: 0,
       offset: head(s), partitions: 1 });
-    if (s * 1000 <= 60000) {
+    if (s * 1000 <= CANARY_STOP_MS) {
       line({ type: 'commit', t, group: 'canary-stops', topic: 'canary',
         partition: 0, offset: head(s) - (s % 2 ? 5 : 0), owner: '/10.0.0.9',
         client_id: 'canary-1' });
