@@ -37,12 +37,15 @@
 /* ---------------------------------------------------------------------- */
 /* Store objects                                                          */
 
-/* Interned owner / client_id string, shared by the partitions using it. */
-typedef struct istr_s {
+/* A partition's owner and client id, interned as one string (owner, NUL,
+ * client id, NUL: the key is both with the NUL between them), shared by
+ * the partitions of every member with that host and client id. */
+typedef struct who_s {
     mon_hkey_t key;
     uint32_t refs;
+    uint32_t olen; /* the owner's length; the client id is at s + olen + 1 */
     char s[];
-} istr_t;
+} who_t;
 
 typedef struct topic_s {
     mon_hkey_t key; /* name owned here */
@@ -53,16 +56,18 @@ typedef struct topic_s {
     int64_t retention_bytes;
 } topic_t;
 
+/* 8 bytes beside the window (its ring slots follow the gparts): 344 a
+ * group partition at intervals = 10 (mon_store.h). */
 typedef struct gpart_s {
     ev_window_t win;
-    istr_t *owner;
-    istr_t *client_id;
-    /* the timestamp of the record at stamp_offset (mon_store_stamp):
-     * the exact time lag while the group is committed there */
-    bool stamped;
-    int64_t stamp_offset;
+    who_t *who; /* NULL: neither owner nor client id known */
+    /* the timestamp of the record at the newest committed offset
+     * (mon_store_stamp), NO_STAMP when not told: a commit that moves the
+     * offset clears it */
     int64_t stamp_ms;
 } gpart_t;
+
+#define NO_STAMP INT64_MIN
 
 typedef struct gtopic_s {
     mon_hkey_t key; /* shares the topic's name */
@@ -97,7 +102,7 @@ struct mon_store_cluster_s {
     pthread_rwlock_t lock; /* guards everything below */
     mon_hmap_t topics;     /* topic_t */
     mon_hmap_t groups;     /* group_t */
-    mon_hmap_t strs;       /* istr_t */
+    mon_hmap_t strs;       /* who_t */
     mon_hmap_t denied;     /* mon_hkey_t + name: groups the filters refused */
     mon_hmap_t members;    /* gmem_t: memberships (mon_store_members) */
     _Atomic size_t n_pending_groups; /* memberships with pending changes */
@@ -124,42 +129,74 @@ struct mon_store_s {
     size_t count, cap;
 };
 
-/* ---- interned strings ---- */
+/* ---- interned owners and client ids ---- */
 
-static istr_t *istr_get(mon_store_cluster_t *cl, const char *s, size_t len) {
-    uint64_t h = mon_hash_bytes(s, len);
-    istr_t *is = mon_hmap_get(&cl->strs, s, len, h);
-
-    if (!is) {
-        is = mon_malloc(sizeof(*is) + len + 1);
-        memcpy(is->s, s, len);
-        is->s[len] = '\0';
-        is->key.name = is->s;
-        is->key.len = len;
-        is->key.hash = h;
-        is->refs = 0;
-        mon_hmap_put(&cl->strs, &is->key);
-    }
-    is->refs++;
-    return is;
+static const char *who_owner(const who_t *w) {
+    return w ? w->s : "";
 }
 
-static void istr_put(mon_store_cluster_t *cl, istr_t *is) {
-    if (is && --is->refs == 0) {
-        mon_hmap_del(&cl->strs, &is->key);
-        free(is);
-    }
+static const char *who_client(const who_t *w) {
+    return w ? w->s + w->olen + 1 : "";
 }
 
-/* Sets *slot to s (NULL keeps, "" clears). */
-static void istr_assign(mon_store_cluster_t *cl, istr_t **slot, const char *s) {
+static size_t who_client_len(const who_t *w) {
+    return w ? w->key.len - w->olen - 1 : 0;
+}
+
+/* The interned pair, with a reference taken; NULL when both are empty.
+ * Each string ends at its first NUL, as C strings do. */
+static who_t *who_get(mon_store_cluster_t *cl, const char *owner, size_t olen,
+                      const char *client, size_t clen) {
+    char stack[512], *k;
     size_t len;
+    uint64_t h;
+    who_t *w;
 
-    if (!s) return;
-    len = strlen(s);
-    if (*slot && (*slot)->key.len == len && !memcmp((*slot)->s, s, len)) return;
-    istr_put(cl, *slot);
-    *slot = len ? istr_get(cl, s, len) : NULL;
+    olen = olen ? strnlen(owner, olen) : 0;
+    clen = clen ? strnlen(client, clen) : 0;
+    if (!olen && !clen) return NULL;
+    len = olen + 1 + clen;
+    k = len <= sizeof(stack) ? stack : mon_malloc(len);
+    if (olen) memcpy(k, owner, olen);
+    k[olen] = '\0';
+    if (clen) memcpy(k + olen + 1, client, clen);
+    h = mon_hash_bytes(k, len);
+    w = mon_hmap_get(&cl->strs, k, len, h);
+    if (!w) {
+        w = mon_malloc(sizeof(*w) + len + 1);
+        memcpy(w->s, k, len);
+        w->s[len] = '\0';
+        w->key.name = w->s;
+        w->key.len = len;
+        w->key.hash = h;
+        w->refs = 0;
+        w->olen = (uint32_t)olen;
+        mon_hmap_put(&cl->strs, &w->key);
+    }
+    if (k != stack) free(k);
+    w->refs++;
+    return w;
+}
+
+static void who_put(mon_store_cluster_t *cl, who_t *w) {
+    if (w && --w->refs == 0) {
+        mon_hmap_del(&cl->strs, &w->key);
+        free(w);
+    }
+}
+
+/* Sets *slot to owner and client (each: NULL keeps, "" clears). */
+static void who_assign(mon_store_cluster_t *cl, who_t **slot, const char *owner,
+                       const char *client) {
+    const char *o = owner ? owner : who_owner(*slot);
+    const char *c = client ? client : who_client(*slot);
+
+    if ((!owner && !client) ||
+        (!strcmp(o, who_owner(*slot)) && !strcmp(c, who_client(*slot))))
+        return;
+    who_t *old = *slot;
+    *slot = who_get(cl, o, strlen(o), c, strlen(c));
+    who_put(cl, old);
 }
 
 /* ---- topics ---- */
@@ -242,11 +279,9 @@ static void gtopic_grow(mon_store_t *st, gtopic_t *gt, int32_t n) {
 
     for (p = 0; p < n; p++) {
         ev_window_init(&np[p].win, slots + (size_t)p * iv, (uint16_t)iv);
-        np[p].owner = np[p].client_id = NULL;
-        np[p].stamped = false;
+        np[p].who = NULL;
+        np[p].stamp_ms = NO_STAMP;
         if (p < gt->count) {
-            np[p].stamped = gt->parts[p].stamped;
-            np[p].stamp_offset = gt->parts[p].stamp_offset;
             np[p].stamp_ms = gt->parts[p].stamp_ms;
             memcpy(np[p].win.slots, gt->parts[p].win.slots,
                    iv * sizeof(ev_entry_t));
@@ -254,8 +289,7 @@ static void gtopic_grow(mon_store_t *st, gtopic_t *gt, int32_t n) {
             np[p].win.start = gt->parts[p].win.start;
             np[p].win.since_drop = gt->parts[p].win.since_drop;
             np[p].win.ev = gt->parts[p].win.ev;
-            np[p].owner = gt->parts[p].owner;
-            np[p].client_id = gt->parts[p].client_id;
+            np[p].who = gt->parts[p].who;
         }
     }
     free(gt->parts);
@@ -266,10 +300,8 @@ static void gtopic_grow(mon_store_t *st, gtopic_t *gt, int32_t n) {
 static void gtopic_free(mon_store_cluster_t *cl, gtopic_t *gt) {
     int32_t p;
 
-    for (p = 0; p < gt->count; p++) {
-        istr_put(cl, gt->parts[p].owner);
-        istr_put(cl, gt->parts[p].client_id);
-    }
+    for (p = 0; p < gt->count; p++)
+        who_put(cl, gt->parts[p].who);
     atomic_fetch_sub(&cl->st->cells, (int64_t)gt->count * cl->st->intervals);
     free(gt->parts);
     free(gt);
@@ -338,11 +370,10 @@ static bool group_expired(const mon_store_t *st, const group_t *g,
  * when a source told it (mon_store_stamp) and data waits: exact where the
  * head ring can only interpolate, or cannot tell at all (a group behind
  * every head sample). */
-static void exact_time_lag(const gpart_t *gp, int64_t committed, int64_t now_ms,
+static void exact_time_lag(const gpart_t *gp, int64_t now_ms,
                            mon_part_eval_t *pe) {
     ev_result_t *r = &pe->result;
-    if (!gp->stamped || gp->stamp_offset != committed || r->current_lag <= 0)
-        return;
+    if (gp->stamp_ms == NO_STAMP || r->current_lag <= 0) return;
     r->time_lag_s =
         now_ms > gp->stamp_ms ? (double)(now_ms - gp->stamp_ms) / 1000.0 : 0.0;
     r->time_lag_known = true;
@@ -367,10 +398,9 @@ int mon_store_stamp(mon_store_cluster_t *cl, const char *group,
            : NULL;
     if (gt && partition < gt->count) {
         gpart_t *gp = &gt->parts[partition];
+        const ev_entry_t *newest = ev_window_newest(&gp->win);
 
-        gp->stamped = true;
-        gp->stamp_offset = offset;
-        gp->stamp_ms = ts_ms;
+        if (newest && newest->offset == offset) gp->stamp_ms = ts_ms;
         rc = 0;
     }
     pthread_rwlock_unlock(&cl->lock);
@@ -402,8 +432,8 @@ static void gmem_apply(mon_store_cluster_t *cl, const gmem_t *gm, gtopic_t *gt,
     for (int32_t p = p0; p < gt->count; p++) {
         const mon_member_t *m =
             mon_group_members_owner(&gm->m, gt->key.name, p);
-        istr_assign(cl, &gt->parts[p].owner, m ? m->host : "");
-        istr_assign(cl, &gt->parts[p].client_id, m ? m->client_id : "");
+        who_assign(cl, &gt->parts[p].who, m ? m->host : "",
+                   m ? m->client_id : "");
     }
 }
 
@@ -568,7 +598,7 @@ static void cluster_clear(mon_store_cluster_t *cl) {
         if (cl->topics.slots[i].item)
             topic_free(cl->st, (topic_t *)cl->topics.slots[i].item);
     mon_hmap_free(&cl->topics);
-    /* Every istr is referenced by a partition, so strs is empty now. */
+    /* Every who_t is referenced by a partition, so strs is empty now. */
     WARREN_ASSERT(cl->strs.count == 0);
     mon_hmap_free(&cl->strs);
     for (i = 0; i < cl->denied.cap; i++)
@@ -972,6 +1002,7 @@ static int commit_impl(mon_store_cluster_t *cl, const char *group,
     if (__builtin_sub_overflow(head->offset, offset, &e.lag))
         e.lag = offset < 0 ? INT64_MAX : 0;
     if (e.lag < 0) e.lag = 0;
+    if (!newest || newest->offset != offset) gp->stamp_ms = NO_STAMP;
     if (newest && dist_below(t_ms, newest->timestamp_ms, st->min_distance_ms)) {
         ev_window_merge_newest(&gp->win, &e);
         rc = MON_STORE_MERGED;
@@ -979,8 +1010,7 @@ static int commit_impl(mon_store_cluster_t *cl, const char *group,
         ev_warren_push(&gp->win, &t->rings[partition], &e);
     }
     if (t_ms > g->last_commit_ms) g->last_commit_ms = t_ms;
-    istr_assign(cl, &gp->owner, owner);
-    istr_assign(cl, &gp->client_id, client_id);
+    who_assign(cl, &gp->who, owner, client_id);
 out:
     pthread_rwlock_unlock(&cl->lock);
     return rc;
@@ -1409,12 +1439,16 @@ static const char *arena_str(char **pos, const char *s, size_t len) {
     return d;
 }
 
-static size_t istr_len(const istr_t *is) {
-    return is ? is->key.len + 1 : 1;
+/* Arena bytes of a partition's owner and client id (both NUL-ended). */
+static size_t who_len(const who_t *w) {
+    return w ? w->key.len + 2 : 2;
 }
 
-static const char *arena_istr(char **pos, const istr_t *is) {
-    return is ? arena_str(pos, is->s, is->key.len) : arena_str(pos, "", 0);
+/* Copies w's owner and client id into the arena. */
+static void arena_who(char **pos, const who_t *w, const char **owner,
+                      const char **client) {
+    *owner = arena_str(pos, who_owner(w), w ? w->olen : 0);
+    *client = arena_str(pos, who_client(w), who_client_len(w));
 }
 
 /* The member id of gt's partition p from the group's membership gm
@@ -1474,8 +1508,7 @@ int mon_store_group_detail(mon_store_t *st, const char *cluster,
             nheads += t->rings[p].count;
             if (p < gt->count) {
                 nentries += gt->parts[p].win.count;
-                strbytes += istr_len(gt->parts[p].owner) +
-                            istr_len(gt->parts[p].client_id);
+                strbytes += who_len(gt->parts[p].who);
             } else {
                 strbytes += 2;
             }
@@ -1509,8 +1542,8 @@ int mon_store_group_detail(mon_store_t *st, const char *cluster,
 
             d->topic = arena_str(&sp, gt->key.name, gt->key.len);
             d->partition = p;
-            d->owner = arena_istr(&sp, win ? gt->parts[p].owner : NULL);
-            d->client_id = arena_istr(&sp, win ? gt->parts[p].client_id : NULL);
+            arena_who(&sp, win ? gt->parts[p].who : NULL, &d->owner,
+                      &d->client_id);
             d->member_id = member_of(&sp, gm, gt, p);
             d->entries = ep;
             d->entry_count = win ? win->count : 0;
@@ -1597,9 +1630,7 @@ int mon_store_group_eval(mon_store_t *st, const char *cluster,
         nparts += (size_t)t->count;
         strbytes += (size_t)t->count * (gt->key.len + 1);
         for (pi = 0; pi < t->count; pi++)
-            strbytes += pi < gt->count ? istr_len(gt->parts[pi].owner) +
-                                             istr_len(gt->parts[pi].client_id)
-                                       : 2;
+            strbytes += who_len(pi < gt->count ? gt->parts[pi].who : NULL);
     }
     gm = cl->members.count ? gmem_find(cl, g->key.name, g->key.len) : NULL;
     strbytes += nparts * ((gm ? gm->max_member_id : 0) + 1);
@@ -1626,8 +1657,7 @@ int mon_store_group_eval(mon_store_t *st, const char *cluster,
 
             pe->topic = tname;
             pe->partition = pi;
-            pe->owner = arena_istr(&sp, gp ? gp->owner : NULL);
-            pe->client_id = arena_istr(&sp, gp ? gp->client_id : NULL);
+            arena_who(&sp, gp ? gp->who : NULL, &pe->owner, &pe->client_id);
             pe->member_id = member_of(&sp, gm, gt, pi);
             ev_evaluate(p, win, &t->rings[pi], now_ms, &pe->result);
             pe->time_lag_exact = false;
@@ -1635,7 +1665,7 @@ int mon_store_group_eval(mon_store_t *st, const char *cluster,
             if (pe->entry_count) {
                 pe->first = *ev_window_at(win, 0);
                 pe->last = *ev_window_newest(win);
-                exact_time_lag(gp, pe->last.offset, now_ms, pe);
+                exact_time_lag(gp, now_ms, pe);
             } else {
                 memset(&pe->first, 0, sizeof(pe->first));
                 memset(&pe->last, 0, sizeof(pe->last));
@@ -1786,14 +1816,9 @@ static void save_cluster(mon_wbuf_t *b, const mon_store_cluster_t *cl) {
             for (p = 0; p < gt->count; p++) {
                 const gpart_t *gp = &gt->parts[p];
 
-                if (gp->owner)
-                    mon_wbuf_str(b, gp->owner->s, gp->owner->key.len);
-                else
-                    mon_wbuf_u16(b, 0);
-                if (gp->client_id)
-                    mon_wbuf_str(b, gp->client_id->s, gp->client_id->key.len);
-                else
-                    mon_wbuf_u16(b, 0);
+                mon_wbuf_str(b, who_owner(gp->who),
+                             gp->who ? gp->who->olen : 0);
+                mon_wbuf_str(b, who_client(gp->who), who_client_len(gp->who));
                 mon_wbuf_u16(b, gp->win.count);
                 for (k = 0; k < gp->win.count; k++) {
                     const ev_entry_t *e = ev_window_at(&gp->win, k);
@@ -1941,8 +1966,7 @@ static mon_store_cluster_t *load_cluster(mon_store_t *st, mon_rbuf_t *r,
                     mon_rbuf_u16(r, &n16, "entry count") < 0 ||
                     mon_rbuf_need(r, (size_t)n16 * 24, "window entries") < 0)
                     goto fail;
-                if (olen) gp->owner = istr_get(cl, o, olen);
-                if (clen) gp->client_id = istr_get(cl, c, clen);
+                gp->who = who_get(cl, o, olen, c, clen);
                 for (j = 0; j < n16; j++) {
                     ev_entry_t e;
 

@@ -7,8 +7,9 @@
  * A group's windows for one topic live in one contiguous array with the
  * ring slots inline (344 bytes per group partition at intervals = 10: 240
  * of ring slots, 72 of the warren rules' evidence beyond the window, 32 of
- * ring header and owner), so a store tracking a million group partitions
- * holds about 344 MB.
+ * ring header, owner and client id (one interned pair) and the timestamp
+ * of the record at the committed offset), so a store tracking a million
+ * group partitions holds about 344 MB.
  *
  * Rules (Burrow's storage rules, exactly):
  *  - A head appends to its partition's head ring (no de-duplication). A
@@ -249,8 +250,10 @@ int mon_store_commit_at(mon_store_cluster_t *cl, const char *group,
  * of it told): while the group's newest commit is that offset and data
  * waits, its time lag is now - ts_ms, exact, instead of the interpolation
  * over the head ring (which cannot tell it for a group behind every head
- * sample). Not kept in snapshots: a source tells it again. Returns 0,
- * MON_ERR_NOTFOUND (no such group partition) or MON_ERR_INVALID. */
+ * sample). Ignored while the group's newest commit there is another
+ * offset, and forgotten when a commit moves it. Not kept in snapshots: a
+ * source tells it again. Returns 0, MON_ERR_NOTFOUND (no such group
+ * partition) or MON_ERR_INVALID. */
 int mon_store_stamp(mon_store_cluster_t *cl, const char *group,
                     const char *topic, int32_t partition, int64_t offset,
                     int64_t ts_ms);

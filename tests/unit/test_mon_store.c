@@ -510,6 +510,55 @@ Test(mon_store, owner_and_client_id_follow_commits) {
     cr_assert_str_eq(ev.parts[1].owner, "host-b");
     cr_assert_str_eq(ev.parts[1].client_id, "");
     cr_assert_str_eq(ev.parts[2].owner, "");
+    /* each half of the pair kept or cleared on its own */
+    mon_store_commit(cl, "g", "t", 0, 3, 2, NULL, "client-2");
+    mon_store_commit(cl, "g", "t", 1, 3, 2, "", NULL);
+    mon_store_head(cl, "t", 2, 3, 100, 2);
+    mon_store_commit(cl, "g", "t", 2, 3, 2, "host-c", "client-1");
+    cr_assert_eq(mon_store_group_eval(st, "local", "g", 2, NULL, &ev), 0);
+    cr_assert_str_eq(ev.parts[0].owner, "host-a");
+    cr_assert_str_eq(ev.parts[0].client_id, "client-2");
+    cr_assert_str_eq(ev.parts[1].owner, "");
+    cr_assert_str_eq(ev.parts[1].client_id, "");
+    cr_assert_str_eq(ev.parts[2].owner, "host-c");
+    cr_assert_str_eq(ev.parts[2].client_id, "client-1");
+    mon_group_eval_free(&ev);
+    mon_store_destroy(st);
+}
+
+/* The time lag of the record at the committed offset: kept while the
+ * group stays there, forgotten when a commit moves it, and a stamp of
+ * another offset than the newest commit's is no answer. */
+Test(mon_store, a_stamp_holds_while_the_group_stays_at_its_offset) {
+    mon_store_t *st = store_default();
+    mon_store_cluster_t *cl = mon_store_cluster(st, "local");
+    mon_group_eval_t ev = {0};
+
+    mon_store_head(cl, "t", 0, 1, 1000, 0);
+    mon_store_commit(cl, "g", "t", 0, 100, 1000, NULL, NULL);
+    cr_assert_eq(mon_store_stamp(cl, "g", "t", 0, 100, 500), 0);
+    cr_assert_eq(mon_store_stamp(cl, "g", "t", 1, 100, 500), MON_ERR_NOTFOUND);
+    cr_assert_eq(mon_store_group_eval(st, "local", "g", 10500, NULL, &ev), 0);
+    cr_assert(ev.parts[0].time_lag_exact);
+    cr_assert_float_eq(ev.parts[0].result.time_lag_s, 10.0, 1e-9);
+    /* another offset: ignored */
+    cr_assert_eq(mon_store_stamp(cl, "g", "t", 0, 99, 9000), 0);
+    /* a commit at the same offset keeps the stamp */
+    mon_store_commit(cl, "g", "t", 0, 100, 2000, NULL, NULL);
+    cr_assert_eq(mon_store_group_eval(st, "local", "g", 10500, NULL, &ev), 0);
+    cr_assert(ev.parts[0].time_lag_exact);
+    cr_assert_float_eq(ev.parts[0].result.time_lag_s, 10.0, 1e-9);
+    /* a commit that moves: no stamp until one is told for 150 */
+    mon_store_commit(cl, "g", "t", 0, 150, 3000, NULL, NULL);
+    cr_assert_eq(mon_store_group_eval(st, "local", "g", 10500, NULL, &ev), 0);
+    cr_assert_not(ev.parts[0].time_lag_exact);
+    cr_assert_eq(mon_store_stamp(cl, "g", "t", 0, 100, 500), 0);
+    cr_assert_eq(mon_store_group_eval(st, "local", "g", 10500, NULL, &ev), 0);
+    cr_assert_not(ev.parts[0].time_lag_exact, "a stamp of the old offset");
+    cr_assert_eq(mon_store_stamp(cl, "g", "t", 0, 150, 2500), 0);
+    cr_assert_eq(mon_store_group_eval(st, "local", "g", 10500, NULL, &ev), 0);
+    cr_assert(ev.parts[0].time_lag_exact);
+    cr_assert_float_eq(ev.parts[0].result.time_lag_s, 8.0, 1e-9);
     mon_group_eval_free(&ev);
     mon_store_destroy(st);
 }
