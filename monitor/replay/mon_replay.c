@@ -782,6 +782,8 @@ int mon_replay_file(const char *path, const mon_replay_opts_t *o,
     rp.o = o;
     rp.stats = stats;
     rp.rd = mon_trace_reader_new(path);
+    /* replay prints no JSON: every line's tree in one arena */
+    mon_trace_reader_use_arena(rp.rd);
     mon_trace_config_default(&rp.cfg);
 
     if (read_trace(&rp) == 0) {

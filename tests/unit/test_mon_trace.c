@@ -989,3 +989,58 @@ Test(mon_trace, rejects_bad_members_lines) {
         mon_trace_reader_destroy(rd);
     }
 }
+
+/* A reader parsing into an arena gives the same events and the same
+ * errors as one using cJSON's own allocation. */
+Test(mon_trace, a_reader_with_an_arena_reads_the_same_events_and_errors) {
+    mon_trace_reader_t *own = mon_trace_reader_new(NAME);
+    mon_trace_reader_t *ar = mon_trace_reader_new(NAME);
+    const char *lines[] = {
+        "{\"type\":\"config\",\"intervals\":5}",
+        "{\"type\":\"head\",\"t\":1000,\"topic\":\"o\",\"partition\":1,"
+        "\"offset\":50,\"partitions\":2}",
+        "{\"type\":\"commit\",\"t\":1000,\"group\":\"g\",\"topic\":\"o\","
+        "\"partition\":1,\"offset\":40,\"owner\":\"/h\",\"client_id\":\"c\"}",
+        "",
+        "{\"type\":\"expect\",\"t\":2000,\"group\":\"g\",\"status\":\"OK\","
+        "\"partitions\":[{\"topic\":\"o\",\"partition\":1,\"status\":\"OK\"}]}",
+        "{\"type\":\"commit\",\"t\":3000,\"group\":\"g\"}",
+        "{\"type\":\"head\",\"t\":",
+        "{\"type\":\"members\",\"t\":4000,\"group\":\"g\",\"generation\":3,"
+        "\"members\":[{\"member_id\":\"m1\",\"client_id\":\"c\","
+        "\"host\":\"/h\",\"assigned\":{\"o\":[0,1]}}]}",
+    };
+
+    mon_trace_reader_use_arena(ar);
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        mon_trace_event_t a, b;
+        char ea[256] = "", eb[256] = "";
+        int ra = parse(own, lines[i], &a, ea, sizeof(ea));
+        int rb = parse(ar, lines[i], &b, eb, sizeof(eb));
+
+        cr_assert_eq(ra, i == 5 || i == 6 ? -1 : 0, "line %zu: %s", i + 1, ea);
+        cr_assert_eq(ra, rb, "line %zu: %d vs %d (%s | %s)", i + 1, ra, rb, ea,
+                     eb);
+        cr_assert_str_eq(ea, eb);
+        cr_assert_eq(a.type, b.type);
+        cr_assert_eq(a.t, b.t);
+        cr_assert_eq(a.offset, b.offset);
+        cr_assert_eq(a.partition, b.partition);
+        cr_assert_str_eq(a.cluster, b.cluster);
+        cr_assert_eq(!a.group, !b.group);
+        if (a.group) cr_assert_str_eq(a.group, b.group);
+        cr_assert_eq(!a.owner, !b.owner);
+        if (a.owner) cr_assert_str_eq(a.owner, b.owner);
+        cr_assert_eq(a.pexpect_count, b.pexpect_count);
+        cr_assert_eq(a.members.count, b.members.count);
+        if (a.members.count) {
+            cr_assert_str_eq(a.members.members[0].host,
+                             b.members.members[0].host);
+            cr_assert_eq(a.members.members[0].n_assigned,
+                         b.members.members[0].n_assigned);
+        }
+        cr_assert_eq(a.config.intervals, b.config.intervals);
+    }
+    mon_trace_reader_destroy(own);
+    mon_trace_reader_destroy(ar);
+}
