@@ -168,11 +168,7 @@ setInterval(() => model.loadClusterStatus(), 5000);
 async function resync() {
   const ok = await model.load();
   if (!ok) return;
-  for (const g of model.groups.values()) {
-    g.detailStale = true;
-    g.detailTick = -1;
-    if (g.sparkState === 2) g.sparkState = 0;
-  }
+  model.relearn();
   model.loadNotifiers();
   model.loadSilences(true);
   if (view && view.reload) view.reload();
@@ -195,6 +191,7 @@ const stream = new EventStream('/v3/events', (name, data) => {
   paintConn();
 }, (state, info) => {
   model.conn = { state, info };
+  if (state !== 'live' && state !== 'connecting') model.offline = true;
   paintConn();
   if (state === 'live' && (info.reopened || model.loadError)) resync();
 });

@@ -52,6 +52,10 @@ export class Model {
     this.rebalances = new Map();
     this.pending = false;
     this.epoch = 0;
+    // True from a lost connection until the group list is loaded again:
+    // the server may have restarted and not know the groups the page
+    // knows yet, so nothing is asked of them meanwhile.
+    this.offline = false;
   }
 
   // fn() is called (batched per animation frame) after any change.
@@ -189,6 +193,21 @@ export class Model {
     }
   }
 
+  // After a lost connection, once load() has the groups again: what the
+  // page knew of each group is asked again, its history only once this
+  // server has given it a status (a group it lists but has not evaluated
+  // yet has none).
+  relearn() {
+    for (const g of this.groups.values()) {
+      g.live = false;
+      g.detailState = 0;
+      g.detailStale = true;
+      g.detailTick = -1;
+      if (g.sparkState === 2) g.sparkState = 0;
+    }
+    this.offline = false;
+  }
+
   // Fetches every listed cluster's source state again (GET /v3/kafka/C);
   // a cluster that cannot be asked keeps what was known.
   async loadClusterStatus() {
@@ -270,7 +289,9 @@ export class Model {
   // Asks for g's /lag (label, explanation, since) unless it is loaded and
   // fresh. urgent: the row is on screen.
   requestDetail(g, urgent) {
-    if (g.status === 'NOTFOUND' || g.detailState === 1) return;
+    if (this.offline || g.status === 'NOTFOUND' || g.detailState === 1) {
+      return;
+    }
     // A stale body is asked again once per evaluation pass at most: the
     // server caches /lag for expire-cache.
     const fresh = !g.detailStale || g.detailTick === this.ticks;
@@ -279,6 +300,7 @@ export class Model {
   }
 
   async fetchDetail(g) {
+    if (this.offline) return;
     g.detailState = 1;
     g.detailTick = this.ticks;
     try {
@@ -312,13 +334,18 @@ export class Model {
     g.partitionCount = st.partition_count ?? g.partitionCount;
   }
 
-  // Asks for g's last hour of total lag (the sparkline).
+  // Asks for g's last hour of total lag (the sparkline), once the server
+  // has given g a status (a tick, an event or its /lag) other than
+  // NOTFOUND.
   requestSpark(g) {
-    if (g.sparkState) return;
+    if (this.offline || g.sparkState || !g.status ||
+      g.status === 'NOTFOUND') return;
+    if (!g.live && g.detailState !== 2) return;
     this.queue.add(`spark ${g.key}`, () => this.fetchSpark(g), true);
   }
 
   async fetchSpark(g) {
+    if (this.offline) return;
     g.sparkState = 1;
     const since = this.clockKnown(g.cluster) ? Math.max(0, this.clusterNow(g.cluster) - HOUR)
       : 0;

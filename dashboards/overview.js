@@ -382,7 +382,7 @@ export function mountOverview(main, model, params) {
       if (want !== r.li) list.insertBefore(r.li, want);
       prevEl = r.li;
       model.requestDetail(g, true);
-      if (g.status && g.status !== 'NOTFOUND') model.requestSpark(g);
+      model.requestSpark(g);
       if (model.activeSilences().length) model.requestSilenced(g, true);
     }
     for (const [key, r] of rows) {
