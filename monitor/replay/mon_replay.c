@@ -27,6 +27,7 @@
 #include "monitor/base/mon_hmap.h"
 #include "monitor/base/mon_mem.h"
 #include "monitor/sources/mon_trace.h"
+#include "monitor/sources/mon_trace_pipe.h"
 #include "monitor/store/mon_history.h"
 #include "monitor/store/mon_rebalance.h"
 #include "monitor/store/mon_store.h"
@@ -676,16 +677,31 @@ static int feed(replay_t *rp, const char *line, size_t len) {
     return 0;
 }
 
+/* A mapped trace: parsed on worker threads, applied here in order. */
 static int feed_mem(replay_t *rp, const char *p, size_t n) {
-    const char *end = p + n, *nl;
+    mon_trace_pipe_t *pp = NULL;
+    mon_trace_event_t te;
+    char errstr[MON_ERRSTR_SIZE];
+    int r, rc = 0;
 
-    while (p < end) {
-        nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl) nl = end;
-        if (feed(rp, p, (size_t)(nl - p)) < 0) return -1;
-        p = nl + 1;
+    if (mon_trace_pipe_start(&pp, p, n, 0, 0, errstr, sizeof(errstr)) < 0) {
+        fprintf(rp->o->err, "%s: %s\n", rp->path, errstr);
+        rp->rc = 2;
+        return -1;
     }
-    return 0;
+    while ((r = mon_trace_pipe_next(pp, rp->rd, &te, errstr, sizeof(errstr))) >
+           0)
+        if (apply(rp, &te, errstr, sizeof(errstr)) < 0) {
+            r = -1;
+            break;
+        }
+    if (r < 0) {
+        fprintf(rp->o->err, "%s\n", errstr);
+        rp->rc = 2;
+        rc = -1;
+    }
+    mon_trace_pipe_stop(&pp);
+    return rc;
 }
 
 static int feed_stream(replay_t *rp, FILE *fp) {

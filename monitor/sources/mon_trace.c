@@ -12,6 +12,7 @@
  * every int64 is taken exactly or refused.
  */
 #include "monitor/sources/mon_trace.h"
+#include "monitor/sources/mon_trace_int.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -31,23 +32,6 @@
 #define TWO_POW_53 9007199254740992.0
 #define TWO_POW_63 9223372036854775808.0
 #define ONES UINT64_C(0x0101010101010101)
-
-struct mon_trace_reader_s {
-    char *name;
-    unsigned long line;   /* number of the line last passed in */
-    unsigned long events; /* non-blank lines accepted */
-    int have_t;           /* a line with t was accepted */
-    int64_t last_t;       /* its t */
-    unsigned long last_t_line;
-    cJSON *tree;              /* tree of the last line; event strings */
-    mon_json_arena_t *arena;  /* where tree lives, or NULL: cJSON's own */
-    mon_trace_pexpect_t *pex; /* reused for expect lines */
-    size_t pex_cap;
-    mon_member_t *mem; /* reused for members lines */
-    size_t mem_cap;
-    mon_member_tp_t *tps;
-    size_t tps_cap;
-};
 
 /* Known keys. A line's members are filed into slots by these ids. */
 enum {

@@ -156,6 +156,36 @@ unsigned long mon_trace_event_count(const mon_trace_reader_t *rd);
 int mon_trace_reader_finish(const mon_trace_reader_t *rd, char *errstr,
                             size_t errstr_size);
 
+/* A batch: whole lines parsed away from a reader, on any thread, then
+ * taken in order through the reader (mon_trace_pipe runs batches on
+ * worker threads). Taking a batch's lines gives the same events, errors
+ * and reader state as mon_trace_parse_line on each line: head, commit
+ * and truth lines are parsed in the batch (their strings copied into
+ * it); a blank line is one blank event; every other line, and a line
+ * the batch could not parse, is parsed again by the reader when taken. */
+typedef struct mon_trace_batch_s mon_trace_batch_t;
+
+/* A new, empty batch. Never NULL. */
+mon_trace_batch_t *mon_trace_batch_new(void);
+
+/* Frees the batch; NULL is fine. */
+void mon_trace_batch_destroy(mon_trace_batch_t *b);
+
+/* Parses the lines of [p, p + n) into b, replacing what it held. Lines
+ * end at '\n' (or at p + n); n == 0 is no line. p must stay mapped while
+ * the batch's lines are taken. One thread at a time per batch. */
+void mon_trace_batch_parse(mon_trace_batch_t *b, const char *p, size_t n);
+
+/* Lines in the batch. */
+size_t mon_trace_batch_lines(const mon_trace_batch_t *b);
+
+/* Takes line i (0-based, in order) of b through rd into *ev: as
+ * mon_trace_parse_line(rd, that line, ...). ev's strings point into b or
+ * into rd, valid until b is parsed again or rd's next call. */
+int mon_trace_batch_take(mon_trace_reader_t *rd, const mon_trace_batch_t *b,
+                         size_t i, mon_trace_event_t *ev, char *errstr,
+                         size_t errstr_size);
+
 /* "blank", "config", "head", "commit", "expect", "truth" or "members";
  * never NULL. */
 const char *mon_trace_type_name(mon_trace_type_t type);

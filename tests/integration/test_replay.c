@@ -493,3 +493,102 @@ Test(replay, options_help_and_usage_errors) {
         run_free(&r);
     }
 }
+
+/* A trace of several MiB: a file is parsed on worker threads in 1 MiB
+ * chunks, standard input one line at a time. Both give the same timeline
+ * and summary, and a bad line deep in the file the same message. */
+static char *long_trace(int rounds, int bad_round) {
+    size_t cap = (size_t)rounds * 12 * 160 + 4096, n = 0;
+    char *s = malloc(cap);
+
+    cr_assert_not_null(s);
+    n += (size_t)snprintf(s + n, cap - n, "{\"type\":\"config\"}\n");
+    for (int r = 0; r < rounds; r++) {
+        long long t = 1700000000000LL + 5000LL * r;
+
+        if (r == bad_round) t -= 60000; /* before the previous line */
+        for (int p = 0; p < 4; p++)
+            n += (size_t)snprintf(s + n, cap - n,
+                                  "{\"type\":\"head\",\"t\":%lld,\"topic\":"
+                                  "\"orders\",\"partition\":%d,\"offset\":%d,"
+                                  "\"partitions\":4}\n",
+                                  t, p, 1000 + 30 * r);
+        for (int g = 0; g < 8; g++) {
+            /* g0..g3 keep up, g4 and g5 fall behind, g6 stalls half way,
+             * g7 stops a third of the way */
+            int off = g < 4    ? 1000 + 30 * r - 5
+                      : g < 6  ? 1000 + 20 * r
+                      : g == 6 ? 1000 + 30 * (r < rounds / 2 ? r : rounds / 2)
+                               : 1000 + 30 * r;
+            if (g == 7 && r > rounds / 3) continue;
+            n += (size_t)snprintf(s + n, cap - n,
+                                  "{\"type\":\"commit\",\"t\":%lld,"
+                                  "\"group\":\"g%d\",\"topic\":\"orders\","
+                                  "\"partition\":%d,\"offset\":%d,"
+                                  "\"owner\":\"/10.0.0.%d\"}\n",
+                                  t, g, r % 4, off, g);
+        }
+        cr_assert_lt(n + 2048, cap);
+    }
+    return s;
+}
+
+/* s with every occurrence of name replaced by "-" (stdin's name). */
+static char *as_stdin(const char *s, const char *name) {
+    size_t nl = strlen(name), k = 0;
+    char *o = malloc(strlen(s) + 1);
+    const char *p = s, *q;
+
+    cr_assert_not_null(o);
+    while ((q = strstr(p, name)) != NULL) {
+        memcpy(o + k, p, (size_t)(q - p));
+        k += (size_t)(q - p);
+        o[k++] = '-';
+        p = q + nl;
+    }
+    strcpy(o + k, p);
+    return o;
+}
+
+/* Replays text from a file and from stdin: the same exit code, output
+ * and errors (the file's name read as "-"). Returns the errors. */
+static char *same_as_stdin(const char *text, const char *format, int want_rc) {
+    char path[64];
+    write_trace(path, sizeof(path), text);
+    const char *af[] = {"replay", "--format", format, path, NULL};
+    const char *as[] = {"replay", "--format", format, "-", NULL};
+    run_t f = run(NULL, af), s = run(path, as);
+    char *fo = as_stdin(f.out, path), *fe = as_stdin(f.err, path);
+
+    cr_assert_eq(f.rc, want_rc, "%s", f.err);
+    cr_assert_eq(s.rc, want_rc, "%s", s.err);
+    cr_assert_str_eq(fe, s.err);
+    cr_assert_str_eq(fo, s.out);
+    if (want_rc == 0) cr_assert_gt(count_lines(f.out), 8, "%s", f.out);
+    free(fo);
+    run_free(&f);
+    free(s.out);
+    free(s.err);
+    unlink(path);
+    return fe;
+}
+
+Test(replay, a_file_parsed_on_threads_reads_as_stdin_does) {
+    char *t = long_trace(4000, -1);
+
+    cr_assert_gt(strlen(t), (size_t)3 << 20, "more than three chunks");
+    free(same_as_stdin(t, "json", 0));
+    free(same_as_stdin(t, "text", 0));
+    free(t);
+}
+
+Test(replay, a_bad_line_deep_in_a_file_is_named_as_from_stdin) {
+    char *t = long_trace(4000, 3000);
+    char *err = same_as_stdin(t, "text", 2);
+
+    cr_assert(strstr(err, "field 't': ") && strstr(err, "is before"), "%s",
+              err);
+    cr_assert_eq(count_lines(err), 1, "%s", err);
+    free(err);
+    free(t);
+}
