@@ -13,6 +13,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -31,6 +33,11 @@
 #include "monitor/store/mon_history.h"
 #include "monitor/store/mon_rebalance.h"
 #include "monitor/store/mon_store.h"
+
+/* A stream's block (see feed_stream). */
+#define STREAM_BLOCK ((size_t)16 << 20)
+#define STREAM_MIN ((size_t)1 << 20)
+#define STREAM_WAIT_MS 50
 
 #define TEXT_MAX_PARTS 10 /* non-OK partitions listed per text line */
 
@@ -662,22 +669,8 @@ static void print_summary(replay_t *rp) {
     free(sorted);
 }
 
-/* Feeds one line; returns -1 (after reporting) when replay must stop. */
-static int feed(replay_t *rp, const char *line, size_t len) {
-    mon_trace_event_t te;
-    char errstr[MON_ERRSTR_SIZE];
-
-    if (mon_trace_parse_line(rp->rd, line, len, &te, errstr, sizeof(errstr)) <
-            0 ||
-        apply(rp, &te, errstr, sizeof(errstr)) < 0) {
-        fprintf(rp->o->err, "%s\n", errstr);
-        rp->rc = 2;
-        return -1;
-    }
-    return 0;
-}
-
-/* A mapped trace: parsed on worker threads, applied here in order. */
+/* Whole lines in memory (a mapped file, or a block of a stream): parsed
+ * on worker threads, applied here in order. Returns 0 or -1 (reported). */
 static int feed_mem(replay_t *rp, const char *p, size_t n) {
     mon_trace_pipe_t *pp = NULL;
     mon_trace_event_t te;
@@ -704,25 +697,58 @@ static int feed_mem(replay_t *rp, const char *p, size_t n) {
     return rc;
 }
 
-static int feed_stream(replay_t *rp, FILE *fp) {
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    int rc = 0;
+/* True when more of fd can be read within ms. */
+static bool more_within(int fd, int ms) {
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
 
-    while ((n = getline(&line, &cap, fp)) >= 0) {
-        if (n > 0 && line[n - 1] == '\n') n--;
-        if (feed(rp, line, (size_t)n) < 0) {
+    return poll(&pfd, 1, ms) > 0;
+}
+
+/* A stream (a pipe): read into a block of STREAM_BLOCK bytes (more for a
+ * longer line), whose whole lines go through feed_mem once the block is
+ * full, the stream has ended, or nothing more is there yet: at once from
+ * STREAM_MIN bytes on, after STREAM_WAIT_MS below (so a trace written as
+ * it is made is replayed as it comes, and a fast writer's pipe is not
+ * parsed 64 KiB at a time). The reader carries line numbers and times
+ * from one block to the next. */
+static int feed_stream(replay_t *rp, FILE *fp) {
+    int fd = fileno(fp), rc = 0;
+    size_t cap = STREAM_BLOCK, have = 0;
+    char *buf = mon_malloc(cap);
+    bool eof = false;
+
+    while (!eof && rc == 0) {
+        ssize_t got;
+        size_t whole;
+        const char *nl;
+
+        if (have == cap) { /* a line longer than the block */
+            cap *= 2;
+            buf = mon_realloc(buf, cap);
+        }
+        got = read(fd, buf + have, cap - have);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            fprintf(rp->o->err, "%s: read error: %s\n", rp->path,
+                    strerror(errno));
+            rp->rc = 2;
             rc = -1;
             break;
         }
+        if (got == 0)
+            eof = true;
+        else
+            have += (size_t)got;
+        if (!eof && have < cap &&
+            more_within(fd, have < STREAM_MIN ? STREAM_WAIT_MS : 0))
+            continue;
+        nl = eof || have == 0 ? NULL : memrchr(buf, '\n', have);
+        whole = eof ? have : nl ? (size_t)(nl - buf) + 1 : 0;
+        if (whole > 0) rc = feed_mem(rp, buf, whole);
+        memmove(buf, buf + whole, have - whole);
+        have -= whole;
     }
-    if (!rc && ferror(fp)) {
-        fprintf(rp->o->err, "%s: read error: %s\n", rp->path, strerror(errno));
-        rp->rc = 2;
-        rc = -1;
-    }
-    free(line);
+    free(buf);
     return rc;
 }
 

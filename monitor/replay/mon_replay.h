@@ -33,9 +33,10 @@
  *    the options name one; `truth` lines are read and ignored.
  * A change of a group's status (NOTFOUND before its first evaluation) is
  * printed as one line; at the end every group's final status is printed.
- * The file is read through mmap, its lines parsed on worker threads
- * (mon_trace_pipe) and applied here in order, or through stdio for
- * pipes, one line at a time; nothing is allocated per event.
+ * A file is mapped, its lines parsed on worker threads (mon_trace_pipe)
+ * and applied here in order; a stream (stdin, a pipe) the same way, in
+ * blocks of whole lines (up to 16 MiB, or what has come when the writer
+ * pauses); nothing is allocated per event.
  */
 #ifndef MON_REPLAY_H
 #define MON_REPLAY_H

@@ -50,8 +50,11 @@ static void write_trace(char *path, size_t size, const char *text) {
     close(fd);
 }
 
-/* Runs warren with args (NULL-terminated), stdin from `in` (or null). */
-static run_t run(const char *in, const char *const *args) {
+/* Runs warren with args (NULL-terminated), stdin from `in` (or null), or
+ * from the pipe `pipe_text` is written into, `piece` bytes at a time,
+ * by a child of its own. */
+static run_t run_in(const char *in, const char *pipe_text, size_t piece,
+                    const char *const *args) {
     char out_path[] = "/tmp/test_replay_out_XXXXXX";
     char err_path[] = "/tmp/test_replay_err_XXXXXX";
     int ofd = mkstemp(out_path), efd = mkstemp(err_path), st;
@@ -67,10 +70,31 @@ static run_t run(const char *in, const char *const *args) {
     while (*args && n < 31)
         argv[n++] = *args++;
     argv[n] = NULL;
+    int pfd[2] = {-1, -1};
+    pid_t writer = -1;
+    if (pipe_text) {
+        cr_assert_eq(pipe(pfd), 0);
+        writer = fork();
+        cr_assert(writer >= 0);
+        if (writer == 0) {
+            size_t len = strlen(pipe_text), off = 0;
+
+            close(pfd[0]);
+            while (off < len) {
+                size_t k = len - off < piece ? len - off : piece;
+                ssize_t w = write(pfd[1], pipe_text + off, k);
+
+                if (w <= 0) _exit(1);
+                off += (size_t)w;
+            }
+            _exit(0);
+        }
+        close(pfd[1]);
+    }
     pid = fork();
     cr_assert(pid >= 0);
     if (pid == 0) {
-        int ifd = open(in ? in : "/dev/null", O_RDONLY);
+        int ifd = pipe_text ? pfd[0] : open(in ? in : "/dev/null", O_RDONLY);
 
         dup2(ifd, 0);
         dup2(ofd, 1);
@@ -78,14 +102,20 @@ static run_t run(const char *in, const char *const *args) {
         execv(argv[0], (char *const *)argv);
         _exit(127);
     }
+    if (pipe_text) close(pfd[0]);
     cr_assert_eq(waitpid(pid, &st, 0), pid);
     r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    if (writer > 0) waitpid(writer, NULL, 0);
     r.out = slurp_fd(ofd);
     r.err = slurp_fd(efd);
     close(ofd);
     close(efd);
     cr_assert_neq(r.rc, 127, "cannot run %s", bin());
     return r;
+}
+
+static run_t run(const char *in, const char *const *args) {
+    return run_in(in, NULL, 0, args);
 }
 
 static void run_free(run_t *r) {
@@ -495,8 +525,10 @@ Test(replay, options_help_and_usage_errors) {
 }
 
 /* A trace of several MiB: a file is parsed on worker threads in 1 MiB
- * chunks, standard input one line at a time. Both give the same timeline
- * and summary, and a bad line deep in the file the same message. */
+ * chunks of the whole file; standard input in blocks of what the reads
+ * bring (a redirected file, or a pipe written in pieces). All give the
+ * same timeline and summary, and a bad line deep in the trace the same
+ * message. */
 static char *long_trace(int rounds, int bad_round) {
     size_t cap = (size_t)rounds * 12 * 160 + 4096, n = 0;
     char *s = malloc(cap);
@@ -564,6 +596,16 @@ static char *same_as_stdin(const char *text, const char *format, int want_rc) {
     cr_assert_eq(s.rc, want_rc, "%s", s.err);
     cr_assert_str_eq(fe, s.err);
     cr_assert_str_eq(fo, s.out);
+    /* a pipe written in pieces that end mid-line: read in blocks cut at
+     * line ends, however the reads fall */
+    for (size_t piece = 777; piece <= 1000000; piece *= 36) {
+        run_t q = run_in(NULL, text, piece, as);
+
+        cr_assert_eq(q.rc, want_rc, "piece %zu: %s", piece, q.err);
+        cr_assert_str_eq(q.err, s.err, "piece %zu", piece);
+        cr_assert_str_eq(q.out, s.out, "piece %zu", piece);
+        run_free(&q);
+    }
     if (want_rc == 0) cr_assert_gt(count_lines(f.out), 8, "%s", f.out);
     free(fo);
     run_free(&f);
